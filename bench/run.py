@@ -1,0 +1,423 @@
+"""Run the benchmark workloads on headwater and on Dagster, side by side.
+
+    .venv/bin/python bench/run.py                 # everything, both libraries
+    .venv/bin/python bench/run.py --only chain    # one workload (repeatable)
+    .venv/bin/python bench/run.py --lib dagster   # one side only
+    .venv/bin/python bench/run.py --json          # machine-readable output
+
+Each workload runs in a fresh subprocess per library, with that library's
+own interpreter (headwater: ``.venv/bin/python``; Dagster: the interpreter in
+``$HEADWATER_BENCH_DAGSTER_PYTHON``, default ``/tmp/dagster-venv/bin/python``),
+in an empty temporary directory and without ``DAGSTER_HOME`` or
+``HEADWATER_HOME``, so both sides use ephemeral instances. The workloads
+themselves live in ``bench/workloads.py``; this file only schedules them and
+prints the table. Ratios are Dagster's figure divided by headwater's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS_PY = Path(__file__).resolve().parent / "workloads.py"
+DAGSTER_VERSION = "1.13.29"
+DEFAULT_DAGSTER_PYTHON = "/tmp/dagster-venv/bin/python"
+HEADWATER_PROBE = (
+    "from headwater import asset, materialize, materialize_to_memory, op, job, Definitions, AssetIn"
+)
+DAGSTER_INSTALL = f"python3 -m venv /tmp/dagster-venv && /tmp/dagster-venv/bin/pip install dagster=={DAGSTER_VERSION}"
+
+# workload name -> (default size, default repeats); None size: the workload has no size.
+PLAN: dict[str, tuple[int | None, int]] = {
+    "import": (None, 7),
+    "materialize1": (None, 20),
+    "chain": (500, 3),
+    "fanout": (500, 3),
+    "opchain": (100, 5),
+    "defs": (10_000, 3),
+}
+QUICK: dict[str, tuple[int | None, int]] = {
+    "import": (None, 2),
+    "materialize1": (None, 3),
+    "chain": (50, 1),
+    "fanout": (50, 1),
+    "opchain": (20, 1),
+    "defs": (1_000, 1),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: how to read a figure out of a workload's result."""
+
+    workload: str
+    label: str
+    unit: str  # "ms", "s" or "MiB"
+    get: Callable[[dict[str, Any]], float]
+    target: str = "-"
+    # (headwater, dagster) -> met?; None when the row has no target
+    met: Callable[[float, float | None], bool | None] | None = None
+
+
+def ratio_at_least(k: float) -> Callable[[float, float | None], bool | None]:
+    def met(hw: float, dg: float | None) -> bool | None:
+        return None if dg is None else dg / hw >= k
+
+    return met
+
+
+def at_most(limit: float) -> Callable[[float, float | None], bool | None]:
+    return lambda hw, dg: hw <= limit
+
+
+ROWS = [
+    Row("import", "cold import", "ms", lambda r: r["import_s"], ">= 4x faster", ratio_at_least(4)),
+    Row(
+        "materialize1",
+        "materialize_to_memory, 1 asset, per call",
+        "ms",
+        lambda r: r["to_memory_s"]["median"],
+    ),
+    Row(
+        "materialize1",
+        "materialize (default IO), 1 asset, per call",
+        "ms",
+        lambda r: r["default_io_s"]["median"],
+    ),
+    Row("chain", "chain of {n}: total", "s", lambda r: r["total_s"]["median"]),
+    Row(
+        "chain",
+        "chain of {n}: per asset",
+        "ms",
+        lambda r: r["per_asset_s"],
+        ">= 20x lower",
+        ratio_at_least(20),
+    ),
+    Row("fanout", "fan-out 1 -> {n}: total", "s", lambda r: r["total_s"]["median"]),
+    Row(
+        "fanout",
+        "fan-out 1 -> {n}: per asset",
+        "ms",
+        lambda r: r["per_asset_s"],
+        ">= 20x lower",
+        ratio_at_least(20),
+    ),
+    Row("opchain", "op job, {n} ops chained: total", "s", lambda r: r["total_s"]["median"]),
+    Row("opchain", "op job, {n} ops chained: per op", "ms", lambda r: r["per_op_s"]),
+    Row(
+        "defs",
+        "{n} assets: build + validate",
+        "s",
+        lambda r: r["build_validate_s"],
+        "about 1 s (<= 1.25 s)",
+        at_most(1.25),
+    ),
+    Row("defs", "{n} assets: decorate only", "s", lambda r: r["decorate_s"]),
+    Row("defs", "{n} assets: Definitions + validate", "s", lambda r: r["definitions_validate_s"]),
+    Row(
+        "defs",
+        "{n} assets: peak RSS of the process",
+        "MiB",
+        lambda r: r["peak_rss_mib"],
+        "< 150 MiB",
+        lambda hw, dg: hw < 150,
+    ),
+    Row("defs", "{n} assets: peak RSS above import", "MiB", lambda r: r["peak_rss_delta_mib"]),
+]
+
+
+def clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for var in ("DAGSTER_HOME", "HEADWATER_HOME", "PYTHONPATH"):
+        env.pop(var, None)
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def run_workload(
+    python: str, lib: str, name: str, n: int | None, repeats: int, timeout: float
+) -> dict[str, Any]:
+    """Run one workload in a fresh subprocess, in an empty directory; return its JSON."""
+    cmd = [python, str(WORKLOADS_PY), name, "--lib", lib, "--repeats", str(repeats)]
+    if n is not None:
+        cmd += ["--n", str(n)]
+    with (
+        tempfile.TemporaryDirectory(prefix=f"bench-{lib}-") as cwd,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=cwd,
+                env=clean_env(),
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            return {"error": f"timed out after {timeout:.0f} s"}
+        left = sorted(os.listdir(cwd))
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().strip().splitlines()[-6:]
+            return {"error": " | ".join(tail) or f"exit code {proc.returncode}"}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if left:
+        out["left_files"] = left
+    return out
+
+
+def run_defs(python: str, lib: str, n: int | None, repeats: int, timeout: float) -> dict[str, Any]:
+    """One fresh process per repeat, so each build is cold; median time, worst memory."""
+    runs = [run_workload(python, lib, "defs", n, 1, timeout) for _ in range(repeats)]
+    errors = [r for r in runs if "error" in r]
+    if errors:
+        return errors[0]
+    out = dict(runs[0])
+    for key in ("build_validate_s", "decorate_s", "definitions_validate_s"):
+        out[key] = statistics.median(r[key] for r in runs)
+        out[key + "_all"] = [r[key] for r in runs]
+    for key in ("peak_rss_mib", "peak_rss_delta_mib"):
+        out[key] = max(r[key] for r in runs)
+    return out
+
+
+def headwater_problem(python: str) -> str | None:
+    """None if headwater's core API imports under ``python``, else why not."""
+    if not Path(python).exists():
+        return f"{python} is missing (run `make dev` first)"
+    proc = subprocess.run(
+        [python, "-c", HEADWATER_PROBE], env=clean_env(), capture_output=True, text=True
+    )
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "ms":
+        ms = value * 1000
+        return f"{ms:.3f} ms" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
+    if unit == "s":
+        return f"{value:.3f} s"
+    return f"{value:.1f} MiB"
+
+
+def build_rows(
+    results: dict[str, dict[str, Any]],
+    sizes: dict[str, int | None],
+    libs: list[str],
+    skipped: dict[str, str],
+) -> list[dict[str, Any]]:
+    rows = []
+    for row in ROWS:
+        if row.workload not in sizes:
+            continue
+        n = sizes[row.workload]
+        label = row.label.format(n=f"{n:,}" if n is not None else "")
+        cells: dict[str, Any] = {}
+        values: dict[str, float | None] = {}
+        for lib in ("headwater", "dagster"):
+            res = results.get(lib, {}).get(row.workload)
+            if lib not in libs:
+                cells[lib], values[lib] = "-", None
+            elif lib in skipped:
+                cells[lib], values[lib] = "not importable", None
+            elif res is None or "error" in res:
+                cells[lib], values[lib] = "error", None
+            else:
+                values[lib] = row.get(res)
+                cells[lib] = fmt(values[lib], row.unit)
+        hw, dg = values["headwater"], values["dagster"]
+        ratio = dg / hw if hw and dg else None
+        met = row.met(hw, dg) if row.met and hw is not None else None
+        rows.append(
+            {
+                "workload": row.workload,
+                "label": label,
+                "unit": row.unit,
+                "headwater": hw,
+                "dagster": dg,
+                "ratio": ratio,
+                "target": row.target,
+                "met": met,
+                "cells": cells,
+            }
+        )
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    header = ["workload", "headwater", "dagster", "ratio d/h", "target", "met"]
+    lines = []
+    for r in rows:
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        met = {True: "yes", False: "NO", None: "-"}[r["met"]]
+        lines.append(
+            [r["label"], r["cells"]["headwater"], r["cells"]["dagster"], ratio, r["target"], met]
+        )
+    widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
+    sep = "  "
+    print(sep.join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print(sep.join("-" * w for w in widths))
+    for line in lines:
+        print(
+            sep.join(
+                [line[0].ljust(widths[0])]
+                + [c.rjust(w) for c, w in zip(line[1:4], widths[1:4], strict=True)]
+                + [c.ljust(w) for c, w in zip(line[4:], widths[4:], strict=True)]
+            )
+        )
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    out = [
+        "| workload | headwater | dagster | ratio (dagster / headwater) | target | met |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None else "-"
+        met = {True: "yes", False: "**no**", None: "-"}[r["met"]]
+        cells = r["cells"]
+        out.append(
+            f"| {r['label']} | {cells['headwater']} | {cells['dagster']} | {ratio} "
+            f"| {r['target']} | {met} |"
+        )
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="headwater vs Dagster benchmarks")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(PLAN),
+        metavar="NAME",
+        help=f"run only this workload (repeatable): {', '.join(PLAN)}",
+    )
+    parser.add_argument("--lib", choices=["headwater", "dagster", "both"], default="both")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (smoke test)")
+    parser.add_argument("--repeats", type=int, default=None, help="override every repeat count")
+    parser.add_argument(
+        "--n", type=int, default=None, help="override the size of the selected sized workloads"
+    )
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per subprocess")
+    parser.add_argument("--headwater-python", default=None)
+    parser.add_argument(
+        "--dagster-python",
+        default=os.environ.get("HEADWATER_BENCH_DAGSTER_PYTHON", DEFAULT_DAGSTER_PYTHON),
+    )
+    args = parser.parse_args(argv)
+
+    plan = QUICK if args.quick else PLAN
+    names = args.only or list(plan)
+    libs = ["headwater", "dagster"] if args.lib == "both" else [args.lib]
+    hw_python = args.headwater_python or str(ROOT / ".venv" / "bin" / "python")
+    if not Path(hw_python).exists():
+        hw_python = sys.executable
+    pythons = {"headwater": hw_python, "dagster": args.dagster_python}
+
+    skipped: dict[str, str] = {}
+    if "headwater" in libs:
+        problem = headwater_problem(hw_python)
+        if problem:
+            skipped["headwater"] = problem
+            print(
+                f"headwater: not importable ({problem}); running Dagster's side only",
+                file=sys.stderr,
+            )
+    if "dagster" in libs and not Path(args.dagster_python).exists():
+        skipped["dagster"] = "venv missing"
+        print(
+            f"dagster: {args.dagster_python} not found. Install it with:\n  {DAGSTER_INSTALL}",
+            file=sys.stderr,
+        )
+
+    sizes: dict[str, int | None] = {}
+    results: dict[str, dict[str, Any]] = {lib: {} for lib in libs}
+    for name in names:
+        n, repeats = plan[name]
+        if args.n is not None and n is not None:
+            n = args.n
+        if args.repeats is not None:
+            repeats = args.repeats
+        sizes[name] = n
+        for lib in libs:
+            if lib in skipped:
+                continue
+            print(f"running {name} on {lib} ...", file=sys.stderr, flush=True)
+            if name == "defs":
+                res = run_defs(pythons[lib], lib, n, repeats, args.timeout)
+            else:
+                res = run_workload(pythons[lib], lib, name, n, repeats, args.timeout)
+            if "error" in res:
+                print(f"  {lib} {name} failed: {res['error']}", file=sys.stderr)
+            if res.get("left_files"):
+                print(f"  {lib} {name} left files behind: {res['left_files']}", file=sys.stderr)
+            results[lib][name] = res
+
+    rows = build_rows(results, sizes, libs, skipped)
+    if args.markdown:
+        print(markdown_table(rows))
+    elif args.json:
+        print(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "sizes": sizes,
+                    "skipped": skipped,
+                    "results": results,
+                    "rows": rows,
+                },
+                indent=2,
+            )
+        )
+    else:
+        m = machine()
+        print(
+            f"\n{m['cpus']} CPUs, {m['cpu']}, Python {m['python']}; "
+            f"Dagster {DAGSTER_VERSION}; ratio = Dagster / headwater\n"
+        )
+        print_table(rows)
+        for lib, why in skipped.items():
+            print(f"\n{lib}: not run ({why})")
+    failed = any("error" in r for per in results.values() for r in per.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""headwater: a data-aware orchestrator for Python.
+
+The public API, with Dagster's names under the rename dagster -> headwater. Nothing
+heavy is imported here: storage, the server and integrations load on first use.
+"""
+
+from headwater import execution as _execution  # noqa: F401  (registers the engine)
+from headwater.definitions.asset import (
+    AssetDep,
+    AssetIn,
+    AssetOut,
+    AssetsDefinition,
+    AssetSpec,
+    SourceAsset,
+    asset,
+    graph_asset,
+    graph_multi_asset,
+    multi_asset,
+    observable_source_asset,
+)
+from headwater.definitions.asset_job import define_asset_job
+from headwater.definitions.composition import OutputHandle as InvokedNodeOutputHandle
+from headwater.definitions.config import (
+    Array,
+    BoolSource,
+    Enum,
+    EnumValue,
+    Field,
+    IntSource,
+    Map,
+    Noneable,
+    Permissive,
+    ScalarUnion,
+    Selector,
+    Shape,
+    StringSource,
+)
+from headwater.definitions.definitions import Definitions
+from headwater.definitions.graph import (
+    DependencyDefinition,
+    GraphDefinition,
+    GraphIn,
+    GraphOut,
+    MultiDependencyDefinition,
+    NodeInvocation,
+    graph,
+)
+from headwater.definitions.hook import (
+    HookDefinition,
+    event_list_hook,
+    failure_hook,
+    success_hook,
+)
+from headwater.definitions.io_manager import (
+    InMemoryIOManager,
+    InputManager,
+    InputManagerDefinition,
+    IOManager,
+    IOManagerDefinition,
+    OutputManager,
+    input_manager,
+    io_manager,
+    mem_io_manager,
+)
+from headwater.definitions.job import JobDefinition, job
+from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata import (
+    BoolMetadataValue,
+    FloatMetadataValue,
+    HeadwaterAssetMetadataValue,
+    HeadwaterJobMetadataValue,
+    HeadwaterRunMetadataValue,
+    IntMetadataValue,
+    JsonMetadataValue,
+    MarkdownMetadataValue,
+    MetadataValue,
+    NotebookMetadataValue,
+    NullMetadataValue,
+    PathMetadataValue,
+    PoolMetadataValue,
+    PythonArtifactMetadataValue,
+    TableColumn,
+    TableColumnConstraints,
+    TableColumnDep,
+    TableColumnLineage,
+    TableColumnLineageMetadataValue,
+    TableConstraints,
+    TableMetadataValue,
+    TableRecord,
+    TableSchema,
+    TableSchemaMetadataValue,
+    TextMetadataValue,
+    TimestampMetadataValue,
+    UrlMetadataValue,
+)
+from headwater.definitions.op import DynamicOut, In, InputDefinition, OpDefinition, Out, OutputDefinition, op
+from headwater.definitions.output import (
+    AssetMaterialization,
+    AssetObservation,
+    DataVersion,
+    DynamicOutput,
+    ExpectationResult,
+    MaterializeResult,
+    ObserveResult,
+    Output,
+)
+from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
+from headwater.definitions.resource import ResourceDefinition, resource
+from headwater.definitions.selection import AssetSelection
+from headwater.definitions.types import (
+    Any,
+    Bool,
+    Dict,
+    Float,
+    HeadwaterType,
+    Int,
+    List,
+    Nothing,
+    Optional,
+    PythonObjectHeadwaterType,
+    Set,
+    String,
+    Tuple,
+    TypeCheck,
+    check_headwater_type,
+    make_python_type_usable_as_headwater_type,
+    usable_as_headwater_type,
+)
+from headwater.errors import (
+    Failure,
+    HeadwaterError,
+    HeadwaterExecutionStepExecutionError,
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvalidPropertyError,
+    HeadwaterInvalidSubsetError,
+    HeadwaterInvariantViolationError,
+    HeadwaterResourceFunctionError,
+    HeadwaterStepOutputNotFoundError,
+    HeadwaterTypeCheckDidNotPass,
+    HeadwaterTypeCheckError,
+    HeadwaterUnknownResourceError,
+    HeadwaterUserCodeExecutionError,
+    RetryRequested,
+)
+from headwater.execution.api import materialize, materialize_to_memory
+from headwater.execution.context import (
+    AssetExecutionContext,
+    InitResourceContext,
+    InputContext,
+    OpExecutionContext,
+    OutputContext,
+    build_asset_context,
+    build_init_resource_context,
+    build_input_context,
+    build_op_context,
+    build_output_context,
+)
+from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.execution.hooks import HookContext, build_hook_context
+from headwater.execution.log import get_headwater_logger
+from headwater.execution.result import ExecuteInProcessResult
+
+__version__ = "0.1.0"

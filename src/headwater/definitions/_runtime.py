@@ -1,0 +1,22 @@
+"""The seam through which declarations reach the engine without importing it.
+
+`headwater.execution` fills these slots at import time (dependency inversion), so that
+`JobDefinition.execute_in_process()` and direct invocation of an op work while
+`headwater.definitions` imports nothing of the layers above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+#: (job, **kwargs) -> ExecuteInProcessResult
+execute_job_in_process: Callable[..., Any] | None = None
+#: (op_or_assets_def, args, kwargs) -> the body's result
+invoke_directly: Callable[..., Any] | None = None
+
+
+def require(slot: Callable[..., Any] | None, what: str) -> Callable[..., Any]:
+    if slot is None:
+        raise RuntimeError(f"{what} needs the engine: import headwater (not only its submodules).")
+    return slot

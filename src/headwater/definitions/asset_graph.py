@@ -1,0 +1,229 @@
+"""The asset graph: every asset of a set of definitions, and who depends on whom.
+
+Built once from AssetsDefinitions and immutable afterwards; selection resolves against
+it (it implements `selection.AssetGraphView`). Cross-definition rules (duplicate keys,
+inputs that match no asset, cycles) are found here and reported all together by
+`Definitions`. Imports `asset`, `key` and `errors` of this layer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.asset import AssetsDefinition, AssetSpec, external_asset_from_spec
+from headwater.definitions.key import AssetKey
+
+
+def where(assets_def: AssetsDefinition) -> str:
+    """`file.py:line` of the function behind an asset, for error messages."""
+    fn = getattr(assets_def.node_def, "compute_fn", None)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ""
+    return f" ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
+
+
+class AssetGraph:
+    """Assets by key with their parents and children."""
+
+    def __init__(self, assets_defs: Sequence[AssetsDefinition]):
+        self.assets_defs = list(assets_defs)
+        self.problems: list[str] = []
+        self.assets_def_by_key: dict[AssetKey, AssetsDefinition] = {}
+        self.spec_by_key: dict[AssetKey, AssetSpec] = {}
+        for assets_def in self.assets_defs:
+            for key in assets_def.keys:
+                previous = self.assets_def_by_key.get(key)
+                if previous is not None and previous is not assets_def:
+                    if previous.is_executable or assets_def.is_executable:
+                        if previous.is_executable and not assets_def.is_executable:
+                            continue  # a computed asset wins over an external declaration
+                        if not (previous.is_executable and assets_def.is_executable):
+                            self.assets_def_by_key[key] = assets_def
+                            self.spec_by_key[key] = assets_def.specs_by_key[key]
+                            continue
+                        self.problems.append(
+                            f"Duplicate asset key: {key.to_user_string()!r} is defined by "
+                            f"{_describe(previous)} and by {_describe(assets_def)}. Give one "
+                            "of them another name or key_prefix."
+                        )
+                    continue
+                self.assets_def_by_key[key] = assets_def
+                self.spec_by_key[key] = assets_def.specs_by_key[key]
+        self._parents: dict[AssetKey, set[AssetKey]] = {k: set() for k in self.spec_by_key}
+        self._children: dict[AssetKey, set[AssetKey]] = {k: set() for k in self.spec_by_key}
+        implicit: dict[AssetKey, AssetsDefinition] = {}
+        for key, spec in list(self.spec_by_key.items()):
+            for dep in spec.deps:
+                parent = dep.asset_key
+                if parent not in self.spec_by_key and parent not in implicit:
+                    implicit[parent] = external_asset_from_spec(AssetSpec(parent))
+                self._parents[key].add(parent)
+                self._children.setdefault(parent, set()).add(key)
+                self._parents.setdefault(parent, set())
+        for key, assets_def in implicit.items():
+            self.assets_def_by_key[key] = assets_def
+            self.spec_by_key[key] = assets_def.specs_by_key[key]
+            self.assets_defs.append(assets_def)
+        self.implicit_keys = frozenset(implicit)
+        self.all_keys = frozenset(self.spec_by_key)
+        self.materializable_keys = frozenset(
+            k for k, a in self.assets_def_by_key.items() if a.is_materializable
+        )
+        self.executable_keys = frozenset(
+            k for k, a in self.assets_def_by_key.items() if a.is_executable
+        )
+        self.external_keys = self.all_keys - self.executable_keys
+
+    # --- AssetGraphView -----------------------------------------------------------------
+    def parents(self, key: AssetKey) -> frozenset[AssetKey]:
+        return frozenset(self._parents.get(key, ()))
+
+    def children(self, key: AssetKey) -> frozenset[AssetKey]:
+        return frozenset(self._children.get(key, ()))
+
+    def group_name(self, key: AssetKey) -> str:
+        return self.spec_by_key[key].group_name or "default"
+
+    def tags(self, key: AssetKey) -> Mapping[str, str]:
+        return self.spec_by_key[key].tags
+
+    def kinds(self, key: AssetKey) -> frozenset[str]:
+        return self.spec_by_key[key].kinds
+
+    def owners(self, key: AssetKey) -> tuple[str, ...]:
+        return tuple(self.spec_by_key[key].owners)
+
+    def code_version(self, key: AssetKey) -> str | None:
+        return self.spec_by_key[key].code_version
+
+    def check_keys(self) -> frozenset[Any]:
+        return frozenset()
+
+    def has(self, key: AssetKey) -> bool:
+        return key in self.spec_by_key
+
+    def get(self, key: AssetKey) -> AssetSpec:
+        return self.spec_by_key[key]
+
+    # --- validation ---------------------------------------------------------------------
+    def find_problems(self) -> list[str]:
+        """Every cross-definition problem: duplicates, unknown inputs, near-miss deps, cycles."""
+        problems = list(self.problems)
+        known = sorted(k for k in self.spec_by_key if k not in self.implicit_keys)
+        for assets_def in self.assets_defs:
+            if assets_def.node_def is None:
+                continue
+            data_inputs = _data_input_keys(assets_def)
+            for key in assets_def.keys:
+                for dep in self.spec_by_key[key].deps:
+                    parent = dep.asset_key
+                    if parent not in self.implicit_keys:
+                        continue
+                    similar = similar_keys(parent, known)
+                    if parent in data_inputs:
+                        problems.append(unknown_input_message(assets_def, key, parent, similar))
+                    elif similar:
+                        problems.append(
+                            f"asset '{key.to_user_string()}'{where(assets_def)} depends on "
+                            f"'{parent.to_user_string()}', which is not defined. Did you mean "
+                            + " or ".join(f"'{s.to_user_string()}'" for s in similar)
+                            + "? (A dep on an asset headwater does not compute is allowed; "
+                            "declare it with AssetSpec to make that explicit.)"
+                        )
+        cycle = self.find_cycle()
+        if cycle:
+            path = " -> ".join(k.to_user_string() for k in cycle)
+            problems.append(f"Assets form a cycle: {path}. Remove one of these dependencies.")
+        return problems
+
+    def find_cycle(self) -> list[AssetKey] | None:
+        """A cycle as a path whose first and last keys are equal, or None."""
+        white, grey, black = 0, 1, 2
+        color = dict.fromkeys(self._parents, white)
+        for start in sorted(self._parents):
+            if color[start] != white:
+                continue
+            stack: list[tuple[AssetKey, Any]] = [(start, iter(sorted(self._children.get(start, ()))))]
+            path = [start]
+            color[start] = grey
+            while stack:
+                node, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    color[node] = black
+                    stack.pop()
+                    path.pop()
+                    continue
+                if color.get(nxt, white) == grey:
+                    return path[path.index(nxt):] + [nxt]
+                if color.get(nxt, white) == white:
+                    color[nxt] = grey
+                    path.append(nxt)
+                    stack.append((nxt, iter(sorted(self._children.get(nxt, ())))))
+        return None
+
+    def toposort(self, keys: Iterable[AssetKey] | None = None) -> list[AssetKey]:
+        wanted = set(self.spec_by_key if keys is None else keys)
+        indegree = {k: len(self._parents.get(k, set()) & wanted) for k in wanted}
+        ready = sorted(k for k, d in indegree.items() if d == 0)
+        order: list[AssetKey] = []
+        while ready:
+            key = ready.pop()
+            order.append(key)
+            for child in self._children.get(key, ()):
+                if child in indegree:
+                    indegree[child] -= 1
+                    if indegree[child] == 0:
+                        ready.append(child)
+        return order
+
+
+def _describe(assets_def: AssetsDefinition) -> str:
+    name = assets_def.node_def.name if assets_def.node_def is not None else "an external asset"
+    return f"'{name}'{where(assets_def)}"
+
+
+def _data_input_keys(assets_def: AssetsDefinition) -> set[AssetKey]:
+    node = assets_def.node_def
+    keys = set()
+    for name, key in assets_def.keys_by_input_name.items():
+        input_def = node.input_dict.get(name) if node is not None else None
+        if input_def is None or not input_def.headwater_type.is_nothing:
+            keys.add(key)
+    return keys
+
+
+def similar_keys(key: AssetKey, known: Sequence[AssetKey]) -> list[AssetKey]:
+    """Defined keys close to `key`: same last part, or a close spelling of the whole path."""
+    text = key.to_user_string()
+    by_text = {k.to_user_string(): k for k in known}
+    close = difflib.get_close_matches(text, list(by_text), n=3, cutoff=0.8)
+    result = [by_text[c] for c in close]
+    for k in known:
+        if k not in result and (k.path[-1] == key.path[-1] or "/".join(k.path) == text.replace(".", "/")):
+            result.append(k)
+    return result[:3]
+
+
+def unknown_input_message(
+    assets_def: AssetsDefinition, key: AssetKey, parent: AssetKey, similar: Sequence[AssetKey]
+) -> str:
+    message = (
+        f"asset '{key.to_user_string()}'{where(assets_def)}: Input asset "
+        f'"{parent.to_string()}" is not produced by any of the provided asset ops and is not one '
+        "of the provided sources."
+    )
+    if similar:
+        message += " Did you mean one of the following?" + "".join(
+            f"\n\t{s.to_string()}" for s in similar
+        )
+    else:
+        message += (
+            " Define it as an asset, declare it with AssetSpec if it is produced elsewhere, or "
+            "fix the parameter name."
+        )
+    return message

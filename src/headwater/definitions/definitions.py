@@ -1,0 +1,256 @@
+"""Definitions: everything a code location offers, validated once, all problems together.
+
+Imports `asset`, `asset_graph`, `asset_job`, `job`, `key` and `errors` of this layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.asset import AssetsDefinition, AssetSpec
+from headwater.definitions.asset_graph import AssetGraph, where
+from headwater.definitions.asset_job import (
+    IMPLICIT_JOB,
+    UnresolvedAssetJobDefinition,
+    build_asset_job,
+    flatten_assets,
+)
+from headwater.definitions.graph import GraphDefinition
+from headwater.definitions.job import JobDefinition
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.errors import DefinitionError, HeadwaterInvalidDefinitionError
+
+
+class Definitions:
+    """The assets, jobs, resources, schedules and sensors of one code location."""
+
+    def __init__(
+        self,
+        assets: Iterable[Any] | None = None,
+        schedules: Iterable[Any] | None = None,
+        sensors: Iterable[Any] | None = None,
+        jobs: Iterable[Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        executor: Any = None,
+        loggers: Mapping[str, Any] | None = None,
+        asset_checks: Iterable[Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        component_tree: Any = None,
+    ):
+        self.assets = list(assets or [])
+        self.schedules = list(schedules or [])
+        self.sensors = list(sensors or [])
+        self.jobs = list(jobs or [])
+        self.resources = dict(resources or {})
+        self.executor = executor
+        self.loggers = dict(loggers or {})
+        self.asset_checks = list(asset_checks or [])
+        self.metadata = dict(metadata or {})
+        self._asset_graph: AssetGraph | None = None
+        self._jobs: dict[str, JobDefinition] | None = None
+        for value in self.jobs:
+            if not isinstance(value, (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)):
+                raise HeadwaterInvalidDefinitionError(
+                    f"Definitions(jobs=[...]) got {type(value).__name__}; pass @job definitions "
+                    "or define_asset_job(...)."
+                )
+
+    # --- resolution -------------------------------------------------------------------
+    def resolve_asset_graph(self) -> AssetGraph:
+        if self._asset_graph is None:
+            self._validate()
+        assert self._asset_graph is not None
+        return self._asset_graph
+
+    get_asset_graph = resolve_asset_graph
+
+    def _validate(self) -> None:
+        """Build the asset graph and every job, collecting every problem, raising once."""
+        problems: list[str] = []
+        try:
+            assets_defs = flatten_assets(self.assets)
+        except HeadwaterInvalidDefinitionError as exc:
+            raise DefinitionError([str(exc)]) from exc
+        for check in self.asset_checks:
+            if isinstance(check, AssetsDefinition):
+                assets_defs.append(check)
+        graph = AssetGraph(assets_defs)
+        problems.extend(graph.find_problems())
+        problems.extend(self._resource_problems(graph))
+        jobs: dict[str, JobDefinition] = {}
+        if not problems:
+            for value in self.jobs:
+                try:
+                    job_def = self._resolve_job(value, graph)
+                except HeadwaterInvalidDefinitionError as exc:
+                    problems.append(str(exc))
+                    continue
+                if job_def.name in jobs:
+                    problems.append(
+                        f"Duplicate job name '{job_def.name}': two jobs passed to Definitions "
+                        "share it. Rename one."
+                    )
+                jobs[job_def.name] = job_def
+        for source in (self.schedules, self.sensors):
+            for item in source:
+                target = getattr(item, "job", None)
+                if isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition)) and target.name not in jobs:
+                    try:
+                        jobs[target.name] = self._resolve_job(target, graph)
+                    except HeadwaterInvalidDefinitionError as exc:
+                        problems.append(str(exc))
+        if problems:
+            raise DefinitionError(problems)
+        self._asset_graph = graph
+        self._jobs = jobs
+
+    def _resolve_job(self, value: Any, graph: AssetGraph) -> JobDefinition:
+        if isinstance(value, UnresolvedAssetJobDefinition):
+            return value.resolve(graph, resource_defs=self.resources, executor_def=self.executor)
+        if isinstance(value, GraphDefinition):
+            value = value.to_job()
+        job_def: JobDefinition = value.with_top_level_resources(self.resources)
+        if self.executor is not None and job_def.executor_def is None:
+            job_def = job_def._copy(executor_def=self.executor)
+        return job_def
+
+    def _resource_problems(self, graph: AssetGraph) -> list[str]:
+        problems = []
+        for assets_def in graph.assets_defs:
+            if assets_def.node_def is None:
+                continue
+            available = set(self.resources) | set(assets_def.resource_defs) | {"io_manager"}
+            for key in sorted(assets_def.required_resource_keys - available):
+                names = ", ".join(sorted(k.to_user_string() for k in assets_def.keys))
+                problems.append(
+                    f"asset '{names}'{where(assets_def)} needs resource '{key}', which "
+                    "Definitions(resources=...) lacks. Add resources={'" + key + "': ...}."
+                )
+            for key, io_key in assets_def.io_manager_keys.items():
+                if io_key not in available:
+                    problems.append(
+                        f"asset '{key.to_user_string()}'{where(assets_def)} uses io_manager_key "
+                        f"'{io_key}', which Definitions(resources=...) lacks. Add "
+                        f"resources={{'{io_key}': <an IO manager>}}."
+                    )
+        return problems
+
+    @staticmethod
+    def validate_loadable(defs: Definitions) -> None:
+        """Raise DefinitionError listing every problem, or return quietly."""
+        defs.resolve_asset_graph()
+
+    # --- lookups ------------------------------------------------------------------------
+    def _all_jobs(self) -> dict[str, JobDefinition]:
+        self.resolve_asset_graph()
+        assert self._jobs is not None
+        return self._jobs
+
+    def get_job_def(self, name: str) -> JobDefinition:
+        jobs = self._all_jobs()
+        if name in jobs:
+            return jobs[name]
+        if name == IMPLICIT_JOB:
+            return self.get_implicit_global_asset_job_def()
+        raise HeadwaterInvalidDefinitionError(
+            f"Definitions has no job named '{name}'. Jobs: {', '.join(sorted(jobs)) or 'none'}."
+        )
+
+    resolve_job_def = get_job_def
+
+    def get_all_job_defs(self) -> list[JobDefinition]:
+        return list(self._all_jobs().values())
+
+    resolve_all_job_defs = get_all_job_defs
+
+    def has_job(self, name: str) -> bool:
+        return name in self._all_jobs()
+
+    def get_implicit_global_asset_job_def(self) -> JobDefinition:
+        graph = self.resolve_asset_graph()
+        return build_asset_job(IMPLICIT_JOB, graph, None, self.resources, executor_def=self.executor)
+
+    resolve_implicit_global_asset_job_def = get_implicit_global_asset_job_def
+
+    def get_assets_def(self, key: Any) -> AssetsDefinition:
+        key = to_asset_key(key)
+        graph = self.resolve_asset_graph()
+        if key not in graph.assets_def_by_key:
+            raise HeadwaterInvalidDefinitionError(f"Definitions has no asset {key.to_user_string()!r}.")
+        return graph.assets_def_by_key[key]
+
+    resolve_assets_def = get_assets_def
+
+    def get_all_asset_specs(self) -> list[AssetSpec]:
+        graph = self.resolve_asset_graph()
+        return [graph.spec_by_key[k] for k in sorted(graph.all_keys)]
+
+    resolve_all_asset_specs = get_all_asset_specs
+
+    def get_schedule_def(self, name: str) -> Any:
+        for item in self.schedules:
+            if getattr(item, "name", None) == name:
+                return item
+        raise HeadwaterInvalidDefinitionError(f"Definitions has no schedule named '{name}'.")
+
+    def get_sensor_def(self, name: str) -> Any:
+        for item in self.sensors:
+            if getattr(item, "name", None) == name:
+                return item
+        raise HeadwaterInvalidDefinitionError(f"Definitions has no sensor named '{name}'.")
+
+    def get_repository_def(self) -> Definitions:
+        self.resolve_asset_graph()
+        return self
+
+    @property
+    def asset_keys(self) -> frozenset[AssetKey]:
+        return self.resolve_asset_graph().all_keys
+
+    # --- combination --------------------------------------------------------------------
+    @staticmethod
+    def merge(*defs: Definitions) -> Definitions:
+        resources: dict[str, Any] = {}
+        for d in defs:
+            for key, value in d.resources.items():
+                if key in resources and resources[key] is not value:
+                    raise HeadwaterInvalidDefinitionError(
+                        f"Definitions.merge: resource '{key}' is defined differently in two of "
+                        "the merged Definitions."
+                    )
+                resources[key] = value
+        executors = {id(d.executor): d.executor for d in defs if d.executor is not None}
+        if len(executors) > 1:
+            raise HeadwaterInvalidDefinitionError(
+                "Definitions.merge: more than one executor is set; keep one."
+            )
+        return Definitions(
+            assets=[a for d in defs for a in d.assets],
+            schedules=[s for d in defs for s in d.schedules],
+            sensors=[s for d in defs for s in d.sensors],
+            jobs=[j for d in defs for j in d.jobs],
+            resources=resources,
+            executor=next(iter(executors.values()), None),
+            loggers={k: v for d in defs for k, v in d.loggers.items()},
+            asset_checks=[c for d in defs for c in d.asset_checks],
+            metadata={k: v for d in defs for k, v in d.metadata.items()},
+        )
+
+    def with_resources(self, resources: Mapping[str, Any]) -> Definitions:
+        return Definitions(self.assets, self.schedules, self.sensors, self.jobs,
+                           {**self.resources, **resources}, self.executor, self.loggers,
+                           self.asset_checks, self.metadata)
+
+    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
+                         instance: Any = None, partition_key: str | None = None,
+                         metadata: Mapping[str, Any] | None = None) -> Any:
+        from headwater.definitions import _runtime
+
+        loader = _runtime.require(getattr(_runtime, "load_asset_value", None), "load_asset_value")
+        return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
+                      partition_key=partition_key)
+
+
+def assets_from(values: Sequence[Any]) -> list[AssetsDefinition]:
+    return flatten_assets(values)

@@ -1,0 +1,382 @@
+"""Graphs: ops (and graphs) wired together; @graph and GraphDefinition.
+
+A graph is the frozen record of a composition: its nodes, how their inputs are bound,
+and which inner inputs/outputs its own inputs/outputs map to. Imports `composition`,
+`op`, `types`, `output` and `errors` of this layer.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from headwater.definitions import _runtime
+from headwater.definitions.composition import (
+    CollectHandle,
+    GraphInputHandle,
+    Invocation,
+    NodeDefinition,
+    OutputHandle,
+    compose,
+)
+from headwater.definitions.op import InputDefinition, OutputDefinition, inspect_signature
+from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.types import resolve_headwater_type
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+
+class GraphIn:
+    """Describes an input of a graph (type and description come from the inner inputs)."""
+
+    def __init__(self, description: str | None = None, headwater_type: Any = NO_VALUE,
+                 metadata: Mapping[str, Any] | None = None):
+        self.description = description
+        self.headwater_type = headwater_type
+        self.metadata = dict(metadata or {})
+
+
+class GraphOut:
+    """Describes an output of a graph."""
+
+    def __init__(self, description: str | None = None, metadata: Mapping[str, Any] | None = None):
+        self.description = description
+        self.metadata = dict(metadata or {})
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyDefinition:
+    """Explicit wiring: the input depends on `output` of `node`."""
+
+    node: str
+    output: str = DEFAULT_OUTPUT
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MultiDependencyDefinition:
+    """Explicit fan-in wiring: the input takes a list of upstream outputs."""
+
+    dependencies: Sequence[DependencyDefinition]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInvocation:
+    """Explicit placement of a node under an alias, with tags."""
+
+    name: str
+    alias: str | None = None
+    tags: Mapping[str, Any] | None = None
+    hook_defs: Any = None
+    retry_policy: Any = None
+
+
+class GraphDefinition(NodeDefinition):
+    """Nodes wired together; used as a job's body or as a node in another graph."""
+
+    node_kind = "graph"
+
+    def __init__(
+        self,
+        name: str,
+        node_defs: Sequence[NodeDefinition] | None = None,
+        dependencies: Mapping[Any, Mapping[str, Any]] | None = None,
+        description: str | None = None,
+        input_mappings: Mapping[str, list[tuple[str, str]]] | None = None,
+        output_mappings: Mapping[str, tuple[str, str]] | None = None,
+        config: Any = None,
+        tags: Mapping[str, Any] | None = None,
+        *,
+        invocations: Mapping[str, Invocation] | None = None,
+        input_defs: Mapping[str, InputDefinition] | None = None,
+        output_defs: Mapping[str, OutputDefinition] | None = None,
+        positional_inputs: Sequence[str] | None = None,
+    ):
+        super().__init__(name=name, description=description, tags=dict(tags or {}))
+        if invocations is None:
+            invocations = _invocations_from_dependencies(name, node_defs or (), dependencies or {})
+        self.invocations: dict[str, Invocation] = dict(invocations)
+        self.input_mappings = {k: list(v) for k, v in (input_mappings or {}).items()}
+        self.output_mappings = dict(output_mappings or {})
+        self.input_dict = dict(input_defs or {})
+        self.output_dict = dict(output_defs or {})
+        self.positional_inputs = list(positional_inputs or self.input_dict)
+        self.config = config
+
+    @property
+    def node_defs(self) -> list[NodeDefinition]:
+        seen: dict[int, NodeDefinition] = {}
+        for inv in self.invocations.values():
+            seen.setdefault(id(inv.node_def), inv.node_def)
+        return list(seen.values())
+
+    @property
+    def nodes(self) -> list[Invocation]:
+        return list(self.invocations.values())
+
+    @property
+    def node_names(self) -> list[str]:
+        return list(self.invocations)
+
+    def node_named(self, name: str) -> Invocation:
+        return self.invocations[name]
+
+    def has_node_named(self, name: str) -> bool:
+        return name in self.invocations
+
+    def iterate_op_defs(self) -> list[Any]:
+        ops: dict[int, Any] = {}
+        for inv in self.invocations.values():
+            if isinstance(inv.node_def, GraphDefinition):
+                for o in inv.node_def.iterate_op_defs():
+                    ops.setdefault(id(o), o)
+            else:
+                ops.setdefault(id(inv.node_def), inv.node_def)
+        return list(ops.values())
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        keys: set[str] = set()
+        for op_def in self.iterate_op_defs():
+            keys |= getattr(op_def, "required_resource_keys", frozenset())
+        return frozenset(keys)
+
+    def to_job(
+        self,
+        name: str | None = None,
+        description: str | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        config: Any = None,
+        tags: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        logger_defs: Mapping[str, Any] | None = None,
+        executor_def: Any = None,
+        hooks: Any = None,
+        op_retry_policy: Any = None,
+        op_selection: Sequence[str] | None = None,
+        partitions_def: Any = None,
+        input_values: Mapping[str, Any] | None = None,
+        run_tags: Mapping[str, Any] | None = None,
+    ) -> Any:
+        from headwater.definitions.job import JobDefinition  # job builds on graph; see job.py
+
+        job = JobDefinition(
+            graph_def=self,
+            name=name or self.name,
+            description=description or self.description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            metadata=metadata,
+            logger_defs=logger_defs,
+            executor_def=executor_def,
+            hooks=hooks,
+            op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
+            input_values=input_values,
+            run_tags=run_tags,
+        )
+        return job.get_subset(op_selection=op_selection) if op_selection else job
+
+    def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
+        resources = kwargs.pop("resources", None)
+        job = self.to_job(name=self.name, resource_defs=resources)
+        execute = _runtime.require(_runtime.execute_job_in_process, "execute_in_process")
+        return execute(job, run_config=run_config, **kwargs)
+
+    def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{self.name}' was called outside of a @graph or @job body. To run it, use "
+            f"{self.name}.execute_in_process() or {self.name}.to_job()."
+        )
+
+    def __repr__(self) -> str:
+        return f"GraphDefinition(name={self.name!r}, nodes={list(self.invocations)!r})"
+
+
+def _invocations_from_dependencies(
+    graph_name: str,
+    node_defs: Sequence[NodeDefinition],
+    dependencies: Mapping[Any, Mapping[str, Any]],
+) -> dict[str, Invocation]:
+    """Build invocations from the explicit `dependencies={node: {input: Dependency}}` form."""
+    by_name = {n.name: n for n in node_defs}
+    invocations: dict[str, Invocation] = {}
+    for key in dependencies:
+        if isinstance(key, NodeInvocation):
+            node = by_name.get(key.name)
+            if node is None:
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{graph_name}': dependencies name node '{key.name}', which is not in "
+                    "node_defs."
+                )
+            alias = key.alias or key.name
+            invocations[alias] = Invocation(node, alias, tags=dict(key.tags or {}),
+                                            hook_defs=frozenset(key.hook_defs or ()),
+                                            retry_policy=key.retry_policy)
+    for node in node_defs:
+        if node.name not in invocations and not any(
+            inv.node_def is node for inv in invocations.values()
+        ):
+            invocations[node.name] = Invocation(node, node.name)
+    for key, deps in dependencies.items():
+        alias = key.alias or key.name if isinstance(key, NodeInvocation) else key
+        if alias not in invocations:
+            raise HeadwaterInvalidDefinitionError(
+                f"graph '{graph_name}': dependencies mention node '{alias}', which is not among "
+                f"the nodes ({', '.join(invocations)})."
+            )
+        inv = invocations[alias]
+        for input_name, dep in deps.items():
+            if input_name not in inv.node_def.input_dict:
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{graph_name}': node '{alias}' has no input '{input_name}'."
+                )
+            inv.bindings[input_name] = _binding(graph_name, invocations, dep)
+    return invocations
+
+
+def _binding(graph_name: str, invocations: Mapping[str, Invocation], dep: Any) -> Any:
+    if isinstance(dep, MultiDependencyDefinition):
+        return [_binding(graph_name, invocations, d) for d in dep.dependencies]
+    if not isinstance(dep, DependencyDefinition):
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}': expected DependencyDefinition, got {type(dep).__name__}."
+        )
+    upstream = invocations.get(dep.node)
+    if upstream is None:
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}': a dependency names node '{dep.node}', which is not defined."
+        )
+    out = upstream.node_def.output_dict.get(dep.output)
+    if out is None:
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}': node '{dep.node}' has no output '{dep.output}'."
+        )
+    return OutputHandle(dep.node, dep.output, is_dynamic=bool(getattr(out, "is_dynamic", False)))
+
+
+def build_graph(
+    fn: Callable[..., Any],
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, GraphIn] | None = None,
+    out: GraphOut | Mapping[str, GraphOut] | None = None,
+    config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+) -> GraphDefinition:
+    """Compose `fn` into a GraphDefinition."""
+    name = name or fn.__name__
+    sig = inspect_signature(fn, "@graph", allow_context=False)
+    input_names = list(sig.input_args)
+    frame, returned = compose(name, fn, input_names)
+    input_mappings: dict[str, list[tuple[str, str]]] = {n: [] for n in input_names}
+    for inv in frame.invocations.values():
+        for input_name, binding in inv.bindings.items():
+            for b in binding if isinstance(binding, list) else [binding]:
+                if isinstance(b, GraphInputHandle):
+                    input_mappings[b.input_name].append((inv.name, input_name))
+    input_defs = {}
+    for input_name in input_names:
+        spec = (ins or {}).get(input_name)
+        input_defs[input_name] = _graph_input_def(name, input_name, frame, input_mappings, spec, sig)
+    output_mappings, output_defs = _graph_outputs(name, frame, returned, out)
+    return GraphDefinition(
+        name=name,
+        description=description or inspect.getdoc(fn),
+        invocations=frame.invocations,
+        input_mappings=input_mappings,
+        output_mappings=output_mappings,
+        input_defs=input_defs,
+        output_defs=output_defs,
+        positional_inputs=input_names,
+        config=config,
+        tags=tags,
+    )
+
+
+def _graph_input_def(
+    graph_name: str, input_name: str, frame: Any, mappings: Mapping[str, list[tuple[str, str]]],
+    spec: GraphIn | None, sig: Any,
+) -> InputDefinition:
+    targets = mappings.get(input_name) or []
+    inner = None
+    if targets:
+        node_name, inner_input = targets[0]
+        inner = frame.invocations[node_name].node_def.input_dict[inner_input]
+    if spec is not None and spec.headwater_type is not NO_VALUE:
+        htype = resolve_headwater_type(spec.headwater_type)
+    elif inner is not None:
+        htype = inner.headwater_type
+    else:
+        htype = resolve_headwater_type(Any)
+    default = sig.defaults.get(input_name, NO_VALUE)
+    return InputDefinition(
+        name=input_name,
+        headwater_type=htype,
+        description=(spec.description if spec else None) or (inner.description if inner else None),
+        default_value=default,
+    )
+
+
+def _graph_outputs(
+    graph_name: str, frame: Any, returned: Any, out: GraphOut | Mapping[str, GraphOut] | None
+) -> tuple[dict[str, tuple[str, str]], dict[str, OutputDefinition]]:
+    if returned is None:
+        return {}, {}
+    if isinstance(returned, OutputHandle):
+        named: dict[str, Any] = {DEFAULT_OUTPUT if not isinstance(out, Mapping) else next(iter(out)): returned}
+    elif isinstance(returned, Mapping):
+        named = dict(returned)
+    elif isinstance(returned, tuple) and hasattr(returned, "_fields"):
+        named = dict(zip(returned._fields, returned))  # type: ignore[attr-defined]
+        if isinstance(out, Mapping):
+            named = dict(zip(out, returned))
+    elif isinstance(returned, tuple) and isinstance(out, Mapping):
+        named = dict(zip(out, returned))
+    else:
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}' returned {type(returned).__name__}; a graph body returns "
+            "the output of a node, a dict of them by output name, or nothing."
+        )
+    mappings: dict[str, tuple[str, str]] = {}
+    defs: dict[str, OutputDefinition] = {}
+    for out_name, handle in named.items():
+        if isinstance(handle, CollectHandle) or not isinstance(handle, OutputHandle):
+            raise HeadwaterInvalidDefinitionError(
+                f"graph '{graph_name}': output '{out_name}' must be the output of a node inside it."
+            )
+        mappings[out_name] = (handle.node_name, handle.output_name)
+        inner = frame.invocations[handle.node_name].node_def.output_dict[handle.output_name]
+        spec = out.get(out_name) if isinstance(out, Mapping) else out
+        defs[out_name] = OutputDefinition(
+            name=out_name,
+            headwater_type=inner.headwater_type,
+            description=(spec.description if spec else None) or inner.description,
+            is_required=inner.is_required,
+            io_manager_key=inner.io_manager_key,
+            metadata=(spec.metadata if spec else None) or {},
+            is_dynamic=inner.is_dynamic or handle.mapped,
+        )
+    return mappings, defs
+
+
+def graph(
+    compose_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, GraphIn] | None = None,
+    out: GraphOut | Mapping[str, GraphOut] | None = None,
+    config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+) -> Any:
+    """Declare a graph by composing ops in a function body."""
+
+    def decorate(fn: Callable[..., Any]) -> GraphDefinition:
+        return build_graph(fn, name, description, ins, out, config, tags)
+
+    if compose_fn is not None:
+        return decorate(compose_fn)
+    return decorate

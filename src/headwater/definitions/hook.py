@@ -1,0 +1,77 @@
+"""Hooks: functions run after a step succeeds or fails (alerts, cleanup).
+
+Imports `errors` only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidInvocationError
+
+
+class HookDefinition:
+    """A named function called with a HookContext after steps it is attached to."""
+
+    def __init__(self, name: str, hook_fn: Callable[..., Any],
+                 required_resource_keys: Iterable[str] | None = None,
+                 decorated_fn: Callable[..., Any] | None = None, trigger: str = "any"):
+        self.name = name
+        self.hook_fn = hook_fn
+        self.required_resource_keys = frozenset(required_resource_keys or ())
+        self.decorated_fn = decorated_fn
+        self.trigger = trigger
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Applied to a job/graph as a decorator: attach this hook to all of its ops.
+        if len(args) == 1 and not kwargs and hasattr(args[0], "hook_defs") and hasattr(args[0], "graph"):
+            job = args[0]
+            return job._copy(hook_defs=job.hook_defs | {self})
+        if self.decorated_fn is None:
+            raise HeadwaterInvalidInvocationError(f"hook '{self.name}' cannot be invoked directly.")
+        return self.decorated_fn(*args, **kwargs)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HookDefinition) and other.name == self.name and \
+            other.hook_fn is self.hook_fn
+
+    def __repr__(self) -> str:
+        return f"HookDefinition(name={self.name!r})"
+
+
+def _hook_decorator(trigger: str, hook_fn: Any, name: str | None,
+                    required_resource_keys: Iterable[str] | None) -> Any:
+    def decorate(fn: Callable[..., Any]) -> HookDefinition:
+        params = list(inspect.signature(fn).parameters)
+        if len(params) not in (1, 2):
+            raise HeadwaterInvalidDefinitionError(
+                f"hook '{fn.__name__}' must take (context) or (context, event_list)."
+            )
+        return HookDefinition(name or fn.__name__, fn, required_resource_keys, fn, trigger)
+
+    if callable(hook_fn):
+        return decorate(hook_fn)
+    return decorate
+
+
+def success_hook(hook_fn: Any = None, *, name: str | None = None,
+                 required_resource_keys: Iterable[str] | None = None) -> Any:
+    """Declare a hook that runs after a step succeeds."""
+    return _hook_decorator("success", hook_fn, name, required_resource_keys)
+
+
+def failure_hook(hook_fn: Any = None, *, name: str | None = None,
+                 required_resource_keys: Iterable[str] | None = None) -> Any:
+    """Declare a hook that runs after a step fails."""
+    return _hook_decorator("failure", hook_fn, name, required_resource_keys)
+
+
+def event_list_hook(hook_fn: Any = None, *, name: str | None = None,
+                    required_resource_keys: Iterable[str] | None = None) -> Any:
+    """Declare a hook that sees the step's events and decides itself."""
+    return _hook_decorator("events", hook_fn, name, required_resource_keys)

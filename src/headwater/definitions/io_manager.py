@@ -1,0 +1,130 @@
+"""IO managers: how outputs are stored and inputs loaded between steps.
+
+`IOManager` is the interface; `InMemoryIOManager` keeps values in the process (tests,
+`materialize_to_memory`). Imports `resource`, `key` and `errors` of this layer.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from headwater.definitions.resource import ResourceDefinition
+from headwater.errors import HeadwaterInvariantViolationError
+
+
+class InputManager(ABC):
+    """Loads the value of an input."""
+
+    @abstractmethod
+    def load_input(self, context: Any) -> Any: ...
+
+
+class OutputManager(ABC):
+    """Stores the value of an output."""
+
+    @abstractmethod
+    def handle_output(self, context: Any, obj: Any) -> None: ...
+
+
+class IOManager(InputManager, OutputManager):
+    """Stores outputs and loads them as the inputs of downstream steps."""
+
+
+class IOManagerDefinition(ResourceDefinition):
+    """A resource definition whose value is an IOManager."""
+
+    def __init__(self, resource_fn: Callable[..., Any], config_schema: Any = None,
+                 description: str | None = None,
+                 required_resource_keys: Iterable[str] | None = None,
+                 version: str | None = None, input_config_schema: Any = None,
+                 output_config_schema: Any = None):
+        super().__init__(resource_fn, config_schema, description, required_resource_keys, version)
+        self.input_config_schema = input_config_schema
+        self.output_config_schema = output_config_schema
+
+    @staticmethod
+    def hardcoded_io_manager(value: IOManager, description: str | None = None) -> IOManagerDefinition:
+        return IOManagerDefinition(lambda _ctx: value, description=description)
+
+
+class InputManagerDefinition(IOManagerDefinition):
+    """A resource definition whose value is an InputManager."""
+
+
+def io_manager(
+    config_schema: Any = None,
+    description: str | None = None,
+    output_config_schema: Any = None,
+    input_config_schema: Any = None,
+    required_resource_keys: Iterable[str] | None = None,
+    version: str | None = None,
+) -> Any:
+    """Declare an IO manager by a function `fn(init_context) -> IOManager`."""
+    if callable(config_schema) and not isinstance(config_schema, (type, dict)):
+        fn = config_schema
+        return IOManagerDefinition(fn, description=fn.__doc__)
+
+    def decorate(fn: Callable[..., Any]) -> IOManagerDefinition:
+        return IOManagerDefinition(fn, config_schema=config_schema,
+                                   description=description or fn.__doc__,
+                                   required_resource_keys=required_resource_keys, version=version,
+                                   input_config_schema=input_config_schema,
+                                   output_config_schema=output_config_schema)
+
+    return decorate
+
+
+def input_manager(config_schema: Any = None, description: str | None = None,
+                  required_resource_keys: Iterable[str] | None = None, **_: Any) -> Any:
+    """Declare an input manager by a function `fn(init_context) -> InputManager`."""
+    if callable(config_schema) and not isinstance(config_schema, (type, dict)):
+        fn = config_schema
+        return InputManagerDefinition(fn, description=fn.__doc__)
+
+    def decorate(fn: Callable[..., Any]) -> InputManagerDefinition:
+        return InputManagerDefinition(fn, config_schema=config_schema, description=description,
+                                      required_resource_keys=required_resource_keys)
+
+    return decorate
+
+
+class InMemoryIOManager(IOManager):
+    """Keeps every output in a dict, keyed by asset key and partition or by step output."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[Any, ...], Any] = {}
+
+    def handle_output(self, context: Any, obj: Any) -> None:
+        self.values[_identifier(context)] = obj
+
+    def load_input(self, context: Any) -> Any:
+        upstream = context.upstream_output
+        if upstream is None:
+            raise HeadwaterInvariantViolationError(
+                f"InMemoryIOManager cannot load input '{context.name}': it has no upstream output."
+            )
+        identifier = _identifier(upstream)
+        if identifier not in self.values:
+            what = (upstream.asset_key.to_user_string() if upstream.has_asset_key
+                    else f"{upstream.step_key}.{upstream.name}")
+            raise HeadwaterInvariantViolationError(
+                f"No value stored in memory for '{what}': in-memory storage only holds values "
+                "written in this process. Materialize the upstream asset in the same run, or use "
+                "a persistent IO manager."
+            )
+        return self.values[identifier]
+
+
+def _identifier(context: Any) -> tuple[Any, ...]:
+    if context.has_asset_key:
+        partition = context.partition_key if context.has_asset_partitions else None
+        return ("asset", context.asset_key, partition)
+    return ("step", context.step_key, context.name, context.mapping_key)
+
+
+@io_manager
+def mem_io_manager(_init_context: Any) -> InMemoryIOManager:
+    """An IO manager that keeps values in memory."""
+    return InMemoryIOManager()

@@ -1,0 +1,301 @@
+"""Jobs: a graph bound to resources, config, executor and tags; @job.
+
+Imports `graph`, `composition`, `errors` of this layer. Running is reached through
+`_runtime` (the engine registers itself), never by importing `headwater.execution`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.definitions import _runtime
+from headwater.definitions.composition import GraphInputHandle, Invocation, OutputHandle
+from headwater.definitions.graph import GraphDefinition, build_graph
+from headwater.definitions.key import AssetKey
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
+
+
+@dataclass(slots=True)
+class AssetLayer:
+    """Which node outputs and inputs of a job are assets."""
+
+    assets_defs_by_node: dict[str, Any] = field(default_factory=dict)
+    key_by_output: dict[tuple[str, str], AssetKey] = field(default_factory=dict)
+    key_by_input: dict[tuple[str, str], AssetKey] = field(default_factory=dict)
+    selected_keys: frozenset[AssetKey] = frozenset()
+    assets_defs: list[Any] = field(default_factory=list)
+    source_assets: list[Any] = field(default_factory=list)
+
+    def assets_def_for_key(self, key: AssetKey) -> Any:
+        for assets_def in self.assets_defs:
+            if key in assets_def.keys:
+                return assets_def
+        return None
+
+
+class JobDefinition:
+    """A graph ready to run: resources, config, executor, tags, hooks."""
+
+    def __init__(
+        self,
+        graph_def: GraphDefinition,
+        name: str | None = None,
+        description: str | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        config: Any = None,
+        tags: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        logger_defs: Mapping[str, Any] | None = None,
+        executor_def: Any = None,
+        hooks: Any = None,
+        op_retry_policy: Any = None,
+        partitions_def: Any = None,
+        input_values: Mapping[str, Any] | None = None,
+        run_tags: Mapping[str, Any] | None = None,
+        asset_layer: AssetLayer | None = None,
+        op_selection: Sequence[str] | None = None,
+    ):
+        self.graph = graph_def
+        self.name = name or graph_def.name
+        self.description = description if description is not None else graph_def.description
+        self.resource_defs = dict(resource_defs or {})
+        self.config = config
+        self.tags = {**graph_def.tags, **dict(tags or {})}
+        self.run_tags = dict(run_tags or {})
+        self.metadata = dict(metadata or {})
+        self.logger_defs = dict(logger_defs or {})
+        self.executor_def = executor_def
+        self.hook_defs = frozenset(hooks or ())
+        self.op_retry_policy = op_retry_policy
+        self.partitions_def = partitions_def
+        self.input_values = dict(input_values or {})
+        self.asset_layer = asset_layer or AssetLayer()
+        self.op_selection = list(op_selection) if op_selection else None
+        for hook in self.hook_defs:
+            if not callable(hook):
+                raise HeadwaterInvalidDefinitionError(
+                    f"job '{self.name}': hooks must be hook definitions, got {hook!r}."
+                )
+
+    @property
+    def graph_def(self) -> GraphDefinition:
+        return self.graph
+
+    @property
+    def nodes(self) -> list[Invocation]:
+        return self.graph.nodes
+
+    @property
+    def node_defs(self) -> list[Any]:
+        return self.graph.node_defs
+
+    @property
+    def all_node_defs(self) -> list[Any]:
+        return self.graph.iterate_op_defs()
+
+    def has_node(self, name: str) -> bool:
+        return self.graph.has_node_named(name)
+
+    def get_node(self, name: str) -> Invocation:
+        return self.graph.node_named(name)
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        return self.graph.required_resource_keys
+
+    @property
+    def is_asset_job(self) -> bool:
+        return bool(self.asset_layer.assets_defs)
+
+    def execute_in_process(
+        self,
+        run_config: Any = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        raise_on_error: bool = True,
+        op_selection: Sequence[str] | None = None,
+        asset_selection: Sequence[Any] | None = None,
+        run_id: str | None = None,
+        input_values: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Run this job in the calling process and return its result."""
+        execute = _runtime.require(_runtime.execute_job_in_process, "execute_in_process")
+        job = self
+        if op_selection:
+            job = job.get_subset(op_selection=op_selection)
+        if resources:
+            job = job.with_resources(resources)
+        return execute(
+            job,
+            run_config=run_config,
+            instance=instance,
+            partition_key=partition_key,
+            raise_on_error=raise_on_error,
+            asset_selection=asset_selection,
+            run_id=run_id,
+            input_values=input_values,
+            tags=tags,
+        )
+
+    def with_resources(self, resources: Mapping[str, Any]) -> JobDefinition:
+        clash = set(resources) & set(self.resource_defs)
+        if clash and not self.is_asset_job:
+            raise HeadwaterInvalidDefinitionError(
+                f"job '{self.name}' already binds resources {sorted(clash)}; pass them in one place."
+            )
+        return self._copy(resource_defs={**self.resource_defs, **resources})
+
+    def with_top_level_resources(self, resources: Mapping[str, Any]) -> JobDefinition:
+        return self._copy(resource_defs={**resources, **self.resource_defs})
+
+    def _copy(self, **changes: Any) -> JobDefinition:
+        new = object.__new__(JobDefinition)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
+    def get_subset(self, op_selection: Sequence[str] | None = None, **_: Any) -> JobDefinition:
+        if not op_selection:
+            return self
+        names = select_nodes(self.graph, op_selection, self.name)
+        invocations = {}
+        for name in self.graph.invocations:
+            if name in names:
+                inv = self.graph.invocations[name]
+                bindings = {k: v for k, v in inv.bindings.items() if _bound_within(v, names)}
+                invocations[name] = Invocation(inv.node_def, inv.name, bindings, inv.tags,
+                                               inv.hook_defs, inv.retry_policy)
+        sub = GraphDefinition(
+            name=self.graph.name,
+            description=self.graph.description,
+            invocations=invocations,
+            input_mappings={k: [t for t in v if t[0] in names]
+                            for k, v in self.graph.input_mappings.items()},
+            output_mappings={k: v for k, v in self.graph.output_mappings.items() if v[0] in names},
+            input_defs=self.graph.input_dict,
+            output_defs={k: v for k, v in self.graph.output_dict.items()
+                         if self.graph.output_mappings.get(k, ("",))[0] in names},
+            tags=self.graph.tags,
+        )
+        return self._copy(graph=sub, op_selection=list(op_selection))
+
+    def __repr__(self) -> str:
+        return f"JobDefinition(name={self.name!r})"
+
+
+def _bound_within(binding: Any, names: set[str]) -> bool:
+    if isinstance(binding, list):
+        return all(_bound_within(b, names) for b in binding)
+    if isinstance(binding, GraphInputHandle):
+        return True
+    handle = getattr(binding, "handle", binding)
+    return isinstance(handle, OutputHandle) and handle.node_name in names
+
+
+_CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
+
+
+def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str) -> set[str]:
+    """Resolve op-selection clauses ("*a", "a+", "a.b") against a graph's top-level nodes."""
+    parents: dict[str, set[str]] = {n: set() for n in graph.invocations}
+    children: dict[str, set[str]] = {n: set() for n in graph.invocations}
+    for inv in graph.invocations.values():
+        for binding in inv.bindings.values():
+            for b in binding if isinstance(binding, list) else [binding]:
+                handle = getattr(b, "handle", b)
+                if isinstance(handle, OutputHandle):
+                    parents[inv.name].add(handle.node_name)
+                    children[handle.node_name].add(inv.name)
+    selected: set[str] = set()
+    if isinstance(selection, str):
+        selection = [selection]
+    for clause in selection:
+        for part in clause.split(","):
+            part = part.strip()
+            if part == "*":
+                selected |= set(graph.invocations)
+                continue
+            match = _CLAUSE.match(part)
+            if not match:
+                raise HeadwaterInvalidSubsetError(
+                    f"job '{job_name}': op selection clause {part!r} is not valid; write "
+                    "'name', '*name', 'name*', '+name' or 'name++'."
+                )
+            name = match["name"].split(".")[0]
+            if name not in graph.invocations:
+                raise HeadwaterInvalidSubsetError(
+                    f"No qualified ops to execute found for op_selection={list(selection)!r}: "
+                    f"job '{job_name}' has no op named '{name}'."
+                )
+            selected.add(name)
+            selected |= _walk(name, parents, _depth(match["up"]))
+            selected |= _walk(name, children, _depth(match["down"]))
+    return selected
+
+
+def _depth(marks: str) -> int | None:
+    return None if marks == "*" else len(marks)
+
+
+def _walk(start: str, edges: Mapping[str, set[str]], depth: int | None) -> set[str]:
+    found: set[str] = set()
+    frontier = {start}
+    level = 0
+    while frontier and (depth is None or level < depth):
+        nxt = set()
+        for n in frontier:
+            nxt |= edges[n] - found
+        found |= nxt
+        frontier = nxt
+        level += 1
+    return found
+
+
+def job(
+    compose_fn: Callable[..., Any] | str | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    run_tags: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    logger_defs: Mapping[str, Any] | None = None,
+    executor_def: Any = None,
+    hooks: Any = None,
+    op_retry_policy: Any = None,
+    partitions_def: Any = None,
+    input_values: Mapping[str, Any] | None = None,
+) -> Any:
+    """Declare a job by composing ops in a function body."""
+    if isinstance(compose_fn, str):
+        name, compose_fn = compose_fn, None
+
+    def decorate(fn: Callable[..., Any]) -> JobDefinition:
+        graph_def = build_graph(fn, name=name or fn.__name__, description=description)
+        return JobDefinition(
+            graph_def=graph_def,
+            name=name or fn.__name__,
+            description=description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            run_tags=run_tags,
+            metadata=metadata,
+            logger_defs=logger_defs,
+            executor_def=executor_def,
+            hooks=hooks,
+            op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
+            input_values=input_values,
+        )
+
+    if callable(compose_fn):
+        return decorate(compose_fn)
+    return decorate

@@ -1,0 +1,464 @@
+"""Ops: In, Out, DynamicOut, OpDefinition and the @op decorator.
+
+An op is a function with named inputs and outputs. The decorator inspects the
+signature once and builds one frozen OpDefinition. Imports `errors`, `types`,
+`metadata`, `policy`, `output` and `composition` of this layer only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, get_type_hints
+
+from headwater.definitions import _runtime
+from headwater.definitions.composition import NodeDefinition
+from headwater.definitions.metadata import normalize_metadata
+from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.policy import RetryPolicy
+from headwater.definitions.types import HeadwaterType, resolve_headwater_type
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+CONTEXT_NAMES = ("context", "_context", "_", "ctx")
+
+
+class In:
+    """How an op takes an input: type, description, default, metadata, asset key."""
+
+    __slots__ = (
+        "headwater_type", "description", "default_value", "metadata", "asset_key",
+        "asset_partitions", "input_manager_key",
+    )
+
+    def __init__(
+        self,
+        headwater_type: Any = NO_VALUE,
+        description: str | None = None,
+        default_value: Any = NO_VALUE,
+        metadata: Mapping[str, Any] | None = None,
+        asset_key: Any = None,
+        asset_partitions: Any = None,
+        input_manager_key: str | None = None,
+    ):
+        self.headwater_type = headwater_type
+        self.description = description
+        self.default_value = default_value
+        self.metadata = dict(metadata or {})
+        self.asset_key = asset_key
+        self.asset_partitions = asset_partitions
+        self.input_manager_key = input_manager_key
+
+    def __repr__(self) -> str:
+        return f"In(headwater_type={self.headwater_type!r})"
+
+
+class Out:
+    """How an op produces an output: type, description, requiredness, IO manager."""
+
+    __slots__ = ("headwater_type", "description", "is_required", "io_manager_key", "metadata",
+                 "code_version")
+    is_dynamic = False
+
+    def __init__(
+        self,
+        headwater_type: Any = NO_VALUE,
+        description: str | None = None,
+        is_required: bool = True,
+        io_manager_key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        code_version: str | None = None,
+    ):
+        self.headwater_type = headwater_type
+        self.description = description
+        self.is_required = is_required
+        self.io_manager_key = io_manager_key
+        self.metadata = dict(metadata or {})
+        self.code_version = code_version
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(headwater_type={self.headwater_type!r})"
+
+
+class DynamicOut(Out):
+    """An output that yields any number of DynamicOutput values, fanned out with .map()."""
+
+    __slots__ = ()
+    is_dynamic = True
+
+
+@dataclass(frozen=True, slots=True)
+class InputDefinition:
+    """A resolved input of an op: name, type and how a value may arrive."""
+
+    name: str
+    headwater_type: HeadwaterType
+    description: str | None = None
+    default_value: Any = NO_VALUE
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    asset_key: Any = None
+    input_manager_key: str | None = None
+
+    @property
+    def has_default_value(self) -> bool:
+        return self.default_value is not NO_VALUE
+
+    @property
+    def is_nothing(self) -> bool:
+        return self.headwater_type.is_nothing
+
+
+@dataclass(frozen=True, slots=True)
+class OutputDefinition:
+    """A resolved output of an op."""
+
+    name: str = DEFAULT_OUTPUT
+    headwater_type: HeadwaterType = field(default_factory=lambda: resolve_headwater_type(Any))
+    description: str | None = None
+    is_required: bool = True
+    io_manager_key: str = "io_manager"
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    is_dynamic: bool = False
+    code_version: str | None = None
+
+    @property
+    def is_nothing(self) -> bool:
+        return self.headwater_type.is_nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What the decorator learned from the function's parameters, once."""
+
+    context_arg: str | None
+    input_args: tuple[str, ...]
+    config_arg: str | None = None
+    config_class: Any = None
+    resource_args: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    return_annotation: Any = inspect.Parameter.empty
+    var_kwargs: bool = False
+
+
+def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: bool = True) -> Signature:
+    """Split a function's parameters into context, inputs, config and resources."""
+    params = list(inspect.signature(fn).parameters.values())
+    try:
+        hints = get_type_hints(fn)
+    except Exception:
+        hints = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
+    context_arg = None
+    if params and allow_context and _is_context_param(params[0], hints.get(params[0].name)):
+        context_arg = params[0].name
+        params = params[1:]
+    inputs: list[str] = []
+    resources: dict[str, str] = {}
+    config_arg = None
+    config_class = None
+    defaults: dict[str, Any] = {}
+    var_kwargs = False
+    for param in params:
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            var_kwargs = True
+            continue
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            continue
+        hint = hints.get(param.name, inspect.Parameter.empty)
+        if _is_context_param(param, hint) and param.name != "_":
+            raise HeadwaterInvalidDefinitionError(
+                f"{decorator} '{fn.__name__}': the context parameter '{param.name}' must come first."
+            )
+        if getattr(hint, "__headwater_config__", False):
+            config_arg, config_class = param.name, hint
+            continue
+        resource_key = _resource_key(param.name, hint)
+        if resource_key is not None:
+            resources[param.name] = resource_key
+            continue
+        inputs.append(param.name)
+        if param.default is not inspect.Parameter.empty:
+            defaults[param.name] = param.default
+    return Signature(
+        context_arg=context_arg,
+        input_args=tuple(inputs),
+        config_arg=config_arg,
+        config_class=config_class,
+        resource_args=resources,
+        annotations=hints,
+        defaults=defaults,
+        return_annotation=hints.get("return", inspect.Parameter.empty),
+        var_kwargs=var_kwargs,
+    )
+
+
+def _is_context_param(param: inspect.Parameter, hint: Any) -> bool:
+    if getattr(hint, "__headwater_context__", False):
+        return True
+    return param.name in CONTEXT_NAMES and not getattr(hint, "__headwater_config__", False)
+
+
+def _resource_key(name: str, hint: Any) -> str | None:
+    """Parameters annotated with a resource type are resources, not inputs (see resource.py)."""
+    if getattr(hint, "__headwater_resource__", False):
+        return name
+    if getattr(hint, "__metadata__", None) and any(
+        getattr(m, "__headwater_resource_param__", False) for m in hint.__metadata__
+    ):
+        return name
+    return None
+
+
+def _input_type(spec: In | None, hint: Any) -> HeadwaterType:
+    if spec is not None and spec.headwater_type is not NO_VALUE:
+        return resolve_headwater_type(spec.headwater_type)
+    if hint is inspect.Parameter.empty or hint is None:
+        return resolve_headwater_type(Any)
+    return resolve_headwater_type(hint)
+
+
+def build_input_defs(
+    fn_name: str,
+    sig: Signature,
+    ins: Mapping[str, In] | None,
+    decorator: str,
+) -> dict[str, InputDefinition]:
+    """Inputs from the signature, typed by `ins` or annotations; Nothing-typed `ins` extra."""
+    ins = dict(ins or {})
+    result: dict[str, InputDefinition] = {}
+    for name in sig.input_args:
+        spec = ins.pop(name, None)
+        default = sig.defaults.get(name, NO_VALUE)
+        if spec is not None and spec.default_value is not NO_VALUE:
+            default = spec.default_value
+        result[name] = _input_def(name, spec, sig.annotations.get(name, inspect.Parameter.empty), default)
+    for name, spec in ins.items():
+        htype = _input_type(spec, inspect.Parameter.empty)
+        if not htype.is_nothing and not sig.var_kwargs:
+            raise HeadwaterInvalidDefinitionError(
+                f"{decorator} '{fn_name}' declares input '{name}' in ins=, but the function has no "
+                f"parameter '{name}'. Add the parameter, or type the input In(Nothing) if it only "
+                "orders execution."
+            )
+        result[name] = _input_def(name, spec, inspect.Parameter.empty, spec.default_value)
+    return result
+
+
+def _input_def(name: str, spec: In | None, hint: Any, default: Any) -> InputDefinition:
+    return InputDefinition(
+        name=name,
+        headwater_type=_input_type(spec, hint),
+        description=spec.description if spec else None,
+        default_value=default,
+        metadata=spec.metadata if spec else {},
+        asset_key=spec.asset_key if spec else None,
+        input_manager_key=spec.input_manager_key if spec else None,
+    )
+
+
+def build_output_defs(
+    out: Out | Mapping[str, Out] | None,
+    return_annotation: Any,
+    fn_name: str = "",
+) -> dict[str, OutputDefinition]:
+    if out is None:
+        out = Out()
+    if isinstance(out, Out):
+        return {DEFAULT_OUTPUT: output_def(DEFAULT_OUTPUT, out, return_annotation)}
+    defs = {}
+    for name, spec in out.items():
+        if not isinstance(spec, Out):
+            raise HeadwaterInvalidDefinitionError(
+                f"op '{fn_name}': out['{name}'] must be an Out(...), got {type(spec).__name__}."
+            )
+        defs[name] = output_def(name, spec, inspect.Parameter.empty)
+    return defs
+
+
+def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
+    if spec.headwater_type is not NO_VALUE:
+        htype = resolve_headwater_type(spec.headwater_type)
+    elif annotation is inspect.Parameter.empty or _is_result_annotation(annotation):
+        htype = resolve_headwater_type(Any)
+    else:
+        htype = resolve_headwater_type(annotation)
+    return OutputDefinition(
+        name=name,
+        headwater_type=htype,
+        description=spec.description,
+        is_required=spec.is_required,
+        io_manager_key=spec.io_manager_key or "io_manager",
+        metadata=spec.metadata,
+        is_dynamic=spec.is_dynamic,
+        code_version=spec.code_version,
+    )
+
+
+def _is_result_annotation(annotation: Any) -> bool:
+    """`-> Output[int]`, `-> MaterializeResult` and iterators do not type the value."""
+    name = getattr(annotation, "__name__", "") or getattr(getattr(annotation, "__origin__", None), "__name__", "")
+    return name in {"Output", "MaterializeResult", "ObserveResult", "Iterator", "Generator",
+                    "Iterable", "DynamicOutput", "tuple", "Tuple"} and not isinstance(annotation, HeadwaterType)
+
+
+class OpDefinition(NodeDefinition):
+    """A computation with named, typed inputs and outputs; built by @op."""
+
+    node_kind = "op"
+
+    def __init__(
+        self,
+        compute_fn: Callable[..., Any],
+        name: str | None = None,
+        ins: Mapping[str, In] | None = None,
+        outs: Mapping[str, Out] | None = None,
+        description: str | None = None,
+        config_schema: Any = None,
+        required_resource_keys: Sequence[str] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        retry_policy: RetryPolicy | None = None,
+        code_version: str | None = None,
+        pool: str | None = None,
+        *,
+        input_defs: Mapping[str, InputDefinition] | None = None,
+        output_defs: Mapping[str, OutputDefinition] | None = None,
+        signature: Signature | None = None,
+    ):
+        name = name or compute_fn.__name__
+        _check_name(name, "op")
+        sig = signature or inspect_signature(compute_fn, "@op")
+        if input_defs is None:
+            input_defs = build_input_defs(name, sig, ins, "@op")
+        if output_defs is None:
+            output_defs = build_output_defs(
+                dict(outs) if outs is not None else None, sig.return_annotation, name
+            )
+        super().__init__(name=name, description=description or inspect.getdoc(compute_fn),
+                         tags=dict(tags or {}))
+        self.compute_fn = compute_fn
+        self.input_dict = dict(input_defs)
+        self.output_dict = dict(output_defs)
+        self.signature = sig
+        self.config_schema = config_schema
+        self.required_resource_keys = frozenset(required_resource_keys or ()) | frozenset(
+            sig.resource_args.values()
+        )
+        self.retry_policy = retry_policy
+        self.code_version = code_version
+        self.pool = pool
+        self.is_generator = inspect.isgeneratorfunction(compute_fn) or inspect.isasyncgenfunction(compute_fn)
+        self.is_async = inspect.iscoroutinefunction(compute_fn) or inspect.isasyncgenfunction(compute_fn)
+        if config_schema is not None and sig.config_arg is not None:
+            raise HeadwaterInvalidDefinitionError(
+                f"op '{name}' has both config_schema= and a Config parameter "
+                f"'{sig.config_arg}'; use one of them."
+            )
+
+    # Dagster's public spellings
+    @property
+    def ins(self) -> dict[str, In]:
+        return {
+            n: In(d.headwater_type, d.description, d.default_value, d.metadata, d.asset_key,
+                  input_manager_key=d.input_manager_key)
+            for n, d in self.input_dict.items()
+        }
+
+    @property
+    def outs(self) -> dict[str, Out]:
+        result: dict[str, Out] = {}
+        for n, d in self.output_dict.items():
+            cls = DynamicOut if d.is_dynamic else Out
+            result[n] = cls(d.headwater_type, d.description, d.is_required, d.io_manager_key,
+                            d.metadata, d.code_version)
+        return result
+
+    @property
+    def positional_inputs(self) -> list[str]:
+        return list(self.signature.input_args)
+
+    @property
+    def has_config_arg(self) -> bool:
+        return self.signature.config_arg is not None
+
+    @property
+    def config_field(self) -> Any:
+        return self.config_schema
+
+    def input_def_named(self, name: str) -> InputDefinition:
+        return self.input_dict[name]
+
+    def output_def_named(self, name: str) -> OutputDefinition:
+        return self.output_dict[name]
+
+    def with_replaced_properties(self, **kwargs: Any) -> OpDefinition:
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for key, value in kwargs.items():
+            setattr(new, key, value)
+        return new
+
+    def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return _runtime.require(_runtime.invoke_directly, "calling an op directly")(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"OpDefinition(name={self.name!r})"
+
+
+def _check_name(name: str, what: str) -> None:
+    if not name or not all(c.isalnum() or c == "_" for c in name):
+        raise HeadwaterInvalidDefinitionError(
+            f"{what} name {name!r} is invalid: use letters, digits and underscores "
+            "(it becomes part of step keys)."
+        )
+
+
+def op(
+    compute_fn: Callable[..., Any] | str | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, In] | None = None,
+    out: Out | Mapping[str, Out] | None = None,
+    config_schema: Any = None,
+    required_resource_keys: Sequence[str] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    pool: str | None = None,
+    **unknown: Any,
+) -> Any:
+    """Declare an op. Usable bare (`@op`) or with arguments (`@op(out=Out(int))`)."""
+    if unknown:
+        raise TypeError(f"@op got unexpected arguments: {', '.join(sorted(unknown))}")
+    if isinstance(compute_fn, str):
+        name, compute_fn = compute_fn, None
+
+    def decorate(fn: Callable[..., Any]) -> OpDefinition:
+        sig = inspect_signature(fn, "@op")
+        outs = build_output_defs(out, sig.return_annotation, name or fn.__name__)
+        return OpDefinition(
+            fn,
+            name=name,
+            ins=ins,
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=tags,
+            retry_policy=retry_policy,
+            code_version=code_version,
+            pool=pool,
+            output_defs=outs,
+            signature=sig,
+        )
+
+    if callable(compute_fn):
+        return decorate(compute_fn)
+    return decorate
+
+
+def normalized_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    return normalize_metadata(metadata, allow_invalid=True) if metadata else {}
+
+
+__all__ = ["In", "Out", "DynamicOut", "InputDefinition", "OutputDefinition", "OpDefinition", "op",
+           "replace"]

@@ -1,0 +1,253 @@
+"""What user code returns or yields: Output, DynamicOutput, MaterializeResult, events.
+
+Imports `headwater.errors`, `key` and `metadata` only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.metadata import MetadataValue, normalize_metadata
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+DEFAULT_OUTPUT = "result"
+_MAPPING_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _metadata(value: Mapping[str, Any] | None) -> dict[str, MetadataValue]:
+    return normalize_metadata(value) if value else {}
+
+
+class Output:
+    """A value an op or asset produces, under an output name, with metadata."""
+
+    __slots__ = ("value", "output_name", "metadata", "data_version", "tags")
+
+    def __init__(
+        self,
+        value: Any,
+        output_name: str = DEFAULT_OUTPUT,
+        metadata: Mapping[str, Any] | None = None,
+        data_version: Any = None,
+        tags: Mapping[str, str] | None = None,
+    ):
+        self.value = value
+        self.output_name = output_name
+        self.metadata = _metadata(metadata)
+        self.data_version = data_version
+        self.tags = dict(tags or {})
+
+    def __repr__(self) -> str:
+        return f"Output(value={self.value!r}, output_name={self.output_name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and self.value == other.value  # type: ignore[attr-defined]
+            and self.output_name == other.output_name  # type: ignore[attr-defined]
+            and self.metadata == other.metadata  # type: ignore[attr-defined]
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def with_metadata(self, metadata: Mapping[str, Any]) -> Output:
+        return Output(self.value, self.output_name, metadata, self.data_version, self.tags)
+
+
+class DynamicOutput(Output):
+    """One element of a dynamic output; `mapping_key` names it in the fan-out."""
+
+    __slots__ = ("mapping_key",)
+
+    def __init__(
+        self,
+        value: Any,
+        mapping_key: str,
+        output_name: str = DEFAULT_OUTPUT,
+        metadata: Mapping[str, Any] | None = None,
+    ):
+        if not isinstance(mapping_key, str) or not _MAPPING_KEY.match(mapping_key):
+            raise HeadwaterInvalidDefinitionError(
+                f"DynamicOutput mapping_key {mapping_key!r} is invalid: use only letters, "
+                "digits and underscores (it becomes part of step keys)."
+            )
+        super().__init__(value, output_name, metadata)
+        self.mapping_key = mapping_key
+
+    def __repr__(self) -> str:
+        return (
+            f"DynamicOutput(value={self.value!r}, mapping_key={self.mapping_key!r}, "
+            f"output_name={self.output_name!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.mapping_key == other.mapping_key  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class AssetMaterialization:
+    """A record that an asset (or one of its partitions) was written."""
+
+    asset_key: AssetKey
+    description: str | None
+    metadata: dict[str, MetadataValue]
+    partition: str | None
+    tags: dict[str, str]
+
+    def __init__(
+        self,
+        asset_key: Any,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        partition: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ):
+        object.__setattr__(self, "asset_key", to_asset_key(asset_key))
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "metadata", _metadata(metadata))
+        object.__setattr__(self, "partition", partition)
+        object.__setattr__(self, "tags", dict(tags or {}))
+
+    @property
+    def label(self) -> str:
+        return self.asset_key.to_user_string()
+
+    @staticmethod
+    def file(path: str, description: str | None = None, asset_key: Any = None) -> AssetMaterialization:
+        return AssetMaterialization(
+            asset_key=asset_key or path, description=description,
+            metadata={"path": MetadataValue.path(path)},
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.asset_key, self.partition, self.description))
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class AssetObservation:
+    """A record that an asset was looked at (not written): its metadata at that time."""
+
+    asset_key: AssetKey
+    description: str | None
+    metadata: dict[str, MetadataValue]
+    partition: str | None
+    tags: dict[str, str]
+
+    def __init__(
+        self,
+        asset_key: Any,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        partition: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ):
+        object.__setattr__(self, "asset_key", to_asset_key(asset_key))
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "metadata", _metadata(metadata))
+        object.__setattr__(self, "partition", partition)
+        object.__setattr__(self, "tags", dict(tags or {}))
+
+    def __hash__(self) -> int:
+        return hash((self.asset_key, self.partition, self.description))
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class ExpectationResult:
+    """The outcome of a data-quality expectation checked inside a step."""
+
+    success: bool
+    label: str | None
+    description: str | None
+    metadata: dict[str, MetadataValue]
+
+    def __init__(
+        self,
+        success: bool,
+        label: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ):
+        object.__setattr__(self, "success", success)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "metadata", _metadata(metadata))
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class MaterializeResult:
+    """What an asset returns to report its materialization (value optional)."""
+
+    asset_key: AssetKey | None
+    metadata: dict[str, MetadataValue]
+    check_results: tuple[Any, ...]
+    data_version: Any
+    tags: dict[str, str]
+    value: Any
+
+    def __init__(
+        self,
+        *,
+        asset_key: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        check_results: Any = None,
+        data_version: Any = None,
+        tags: Mapping[str, str] | None = None,
+        value: Any = None,
+    ):
+        object.__setattr__(self, "asset_key", to_asset_key(asset_key) if asset_key else None)
+        object.__setattr__(self, "metadata", _metadata(metadata))
+        object.__setattr__(self, "check_results", tuple(check_results or ()))
+        object.__setattr__(self, "data_version", data_version)
+        object.__setattr__(self, "tags", dict(tags or {}))
+        object.__setattr__(self, "value", value)
+
+    def __hash__(self) -> int:
+        return hash((self.asset_key, self.data_version))
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class ObserveResult:
+    """What an observable source asset returns: metadata and a data version."""
+
+    asset_key: AssetKey | None
+    metadata: dict[str, MetadataValue]
+    check_results: tuple[Any, ...]
+    data_version: Any
+    tags: dict[str, str]
+
+    def __init__(
+        self,
+        *,
+        asset_key: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        check_results: Any = None,
+        data_version: Any = None,
+        tags: Mapping[str, str] | None = None,
+    ):
+        object.__setattr__(self, "asset_key", to_asset_key(asset_key) if asset_key else None)
+        object.__setattr__(self, "metadata", _metadata(metadata))
+        object.__setattr__(self, "check_results", tuple(check_results or ()))
+        object.__setattr__(self, "data_version", data_version)
+        object.__setattr__(self, "tags", dict(tags or {}))
+
+    def __hash__(self) -> int:
+        return hash((self.asset_key, self.data_version))
+
+
+@dataclass(frozen=True, slots=True)
+class DataVersion:
+    """An opaque version string of an asset's data."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Nothing:
+    """Marker for 'no value given' where None is a valid value."""
+
+
+NO_VALUE: Any = _Nothing()

@@ -1,0 +1,65 @@
+"""RetryPolicy and its Backoff/Jitter options.
+
+Imports only `headwater.errors`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from enum import Enum
+
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+
+class Backoff(Enum):
+    """How the delay between retries grows."""
+
+    LINEAR = "LINEAR"
+    EXPONENTIAL = "EXPONENTIAL"
+
+
+class Jitter(Enum):
+    """Randomness added to the delay, so retries of many steps spread out."""
+
+    FULL = "FULL"
+    PLUS_MINUS = "PLUS_MINUS"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Retry a failed step up to `max_retries` times, waiting `delay` seconds (grown by backoff)."""
+
+    max_retries: int = 1
+    delay: float | int | None = None
+    backoff: Backoff | None = None
+    jitter: Jitter | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise HeadwaterInvalidDefinitionError(
+                f"RetryPolicy(max_retries={self.max_retries}) must be 0 or more."
+            )
+        if self.delay is not None and self.delay < 0:
+            raise HeadwaterInvalidDefinitionError(
+                f"RetryPolicy(delay={self.delay}) must be 0 or more seconds."
+            )
+        if self.delay is None and (self.backoff is not None or self.jitter is not None):
+            raise HeadwaterInvalidDefinitionError(
+                "RetryPolicy with backoff or jitter needs a delay: pass delay=<seconds>."
+            )
+
+    def calculate_delay(self, attempt_num: int) -> float:
+        """Seconds to wait before retry number `attempt_num` (1 for the first retry)."""
+        if not self.delay:
+            return 0.0
+        base = float(self.delay)
+        if self.backoff is Backoff.EXPONENTIAL:
+            base = base * (2 ** (attempt_num - 1))
+        elif self.backoff is Backoff.LINEAR:
+            base = base * attempt_num
+        if self.jitter is Jitter.FULL:
+            return random.random() * base
+        if self.jitter is Jitter.PLUS_MINUS:
+            return max(0.0, base + random.uniform(-float(self.delay), float(self.delay)))
+        return base

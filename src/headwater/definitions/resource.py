@@ -1,0 +1,118 @@
+"""Resources: objects injected into ops and assets (connections, clients, IO managers).
+
+This module holds the function style (`@resource`, ResourceDefinition) that the core
+engine needs; the pydantic style (ConfigurableResource) builds on it. Imports `errors`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from headwater.errors import HeadwaterInvalidInvocationError
+
+
+class ResourceDefinition:
+    """How to build a resource from its config; a generator function may tear it down."""
+
+    def __init__(
+        self,
+        resource_fn: Callable[..., Any],
+        config_schema: Any = None,
+        description: str | None = None,
+        required_resource_keys: Iterable[str] | None = None,
+        version: str | None = None,
+    ):
+        self.resource_fn = resource_fn
+        self.config_schema = config_schema
+        self.description = description
+        self.required_resource_keys = frozenset(required_resource_keys or ())
+        self.version = version
+        params = list(inspect.signature(resource_fn).parameters.values())
+        self.takes_context = bool(params)
+
+    @staticmethod
+    def hardcoded_resource(value: Any, description: str | None = None) -> ResourceDefinition:
+        """A resource that is always `value`."""
+        return ResourceDefinition(lambda _ctx: value, description=description)
+
+    @staticmethod
+    def mock_resource(description: str | None = None) -> ResourceDefinition:
+        from unittest import mock
+
+        return ResourceDefinition.hardcoded_resource(mock.MagicMock(), description)
+
+    @staticmethod
+    def none_resource(description: str | None = None) -> ResourceDefinition:
+        return ResourceDefinition.hardcoded_resource(None, description)
+
+    @staticmethod
+    def string_resource(description: str | None = None) -> ResourceDefinition:
+        return ResourceDefinition(lambda ctx: ctx.resource_config, config_schema=str,
+                                  description=description)
+
+    def configured(self, config: Any) -> ResourceDefinition:
+        """The same resource with its config fixed (a function maps the new config to it)."""
+        outer_fn = self.resource_fn
+        takes_context = self.takes_context
+
+        def configured_fn(ctx: Any) -> Any:
+            value = config(ctx.resource_config) if callable(config) else config
+            return outer_fn(ctx.with_config(value)) if takes_context else outer_fn()
+
+        new = copy.copy(self)
+        new.resource_fn = configured_fn
+        new.config_schema = None
+        new.takes_context = True
+        return new
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Build the resource directly, for tests: `my_resource(build_init_resource_context())`."""
+        if not self.takes_context:
+            if args or kwargs:
+                raise HeadwaterInvalidInvocationError(
+                    "This resource takes no context, but one was passed."
+                )
+            return self.resource_fn()
+        if len(args) + len(kwargs) != 1:
+            raise HeadwaterInvalidInvocationError(
+                "Resource initialization function has context argument, but no context argument "
+                "was provided when invoking: pass build_init_resource_context(...)."
+            )
+        ctx = args[0] if args else next(iter(kwargs.values()))
+        return self.resource_fn(ctx)
+
+    def __repr__(self) -> str:
+        return f"ResourceDefinition(resource_fn={getattr(self.resource_fn, '__name__', '?')})"
+
+
+def resource(
+    resource_fn: Callable[..., Any] | None = None,
+    *,
+    config_schema: Any = None,
+    description: str | None = None,
+    required_resource_keys: Iterable[str] | None = None,
+    version: str | None = None,
+) -> Any:
+    """Declare a resource by its init function: `fn(init_context) -> value`, or a generator."""
+
+    def decorate(fn: Callable[..., Any]) -> ResourceDefinition:
+        return ResourceDefinition(fn, config_schema=config_schema,
+                                  description=description or inspect.getdoc(fn),
+                                  required_resource_keys=required_resource_keys, version=version)
+
+    if resource_fn is not None and callable(resource_fn):
+        return decorate(resource_fn)
+    return decorate
+
+
+def as_resource_definition(value: Any) -> ResourceDefinition:
+    """A resource definition for `value`; a plain object becomes a hardcoded resource."""
+    if isinstance(value, ResourceDefinition):
+        return value
+    to_def = getattr(value, "get_resource_definition", None)
+    if callable(to_def):
+        return to_def()
+    return ResourceDefinition.hardcoded_resource(value)

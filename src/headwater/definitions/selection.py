@@ -1,0 +1,1017 @@
+"""AssetSelection: which assets a job, schedule or sensor targets.
+
+Owns the `AssetSelection` tree (built with `AssetSelection.keys(...)`,
+`.groups(...)`, `.upstream()`, `|`, `&`, `-` ...), its resolution to a set
+of `AssetKey`s against an `AssetGraphView`, and the string syntax parsed by
+`AssetSelection.from_string`.
+
+Imports only the stdlib, `headwater.errors` and `headwater.definitions.key`.
+It must not import the asset or `Definitions` modules: they import this one,
+and hand it a graph through the `AssetGraphView` protocol.
+
+Resolution walks the graph breadth-first over plain sets, so an
+upstream/downstream selection costs O(assets + edges) with no recursion.
+
+The string syntax accepts both forms users write, and any mix of them::
+
+    *a  a*  +a  ++a  a+  *a*  prefix/a        classic clauses (no spaces inside;
+                                               each '+' is one level, '*' is all)
+    key:a  key:"raw/*"  group:g  tag:k=v  tag:k  owner:"team:x"  kind:dbt
+    +key:a  key:a+  2+key:a  key:a+1  +group:g+  (unbounded unless a number is given)
+    not X   X and Y   X or Y   X, Y   X Y     (a comma or a space means or)
+    roots(X)  sinks(X)  (X)  *
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
+
+__all__ = ["AssetGraphView", "AssetSelection"]
+
+
+@runtime_checkable
+class AssetGraphView(Protocol):
+    """What a selection needs to know about an asset graph."""
+
+    @property
+    def all_keys(self) -> frozenset[AssetKey]: ...  # every asset, external/source ones included
+
+    @property
+    def materializable_keys(self) -> frozenset[AssetKey]: ...  # assets with a computation
+
+    def parents(self, key: AssetKey) -> frozenset[AssetKey]: ...
+    def children(self, key: AssetKey) -> frozenset[AssetKey]: ...
+    def group_name(self, key: AssetKey) -> str: ...
+    def tags(self, key: AssetKey) -> Mapping[str, str]: ...
+    def kinds(self, key: AssetKey) -> frozenset[str]: ...
+    def owners(self, key: AssetKey) -> tuple[str, ...]: ...
+    def code_version(self, key: AssetKey) -> str | None: ...
+    def check_keys(self) -> frozenset: ...
+
+
+class _Context:
+    """One resolution: the graph plus the unknown keys met along the way."""
+
+    __slots__ = ("graph", "missing")
+
+    def __init__(self, graph: AssetGraphView):
+        self.graph = graph
+        self.missing: set[AssetKey] = set()
+
+    def universe(self, include_sources: bool) -> frozenset[AssetKey]:
+        return self.graph.all_keys if include_sources else self.graph.materializable_keys
+
+
+def _walk(
+    start: Iterable[AssetKey], step: Callable[[AssetKey], Iterable[AssetKey]], depth: int | None
+) -> set[AssetKey]:
+    """Keys reachable from `start` in at most `depth` steps (all when None), `start` included."""
+    seen = set(start)
+    frontier = list(seen)
+    level = 0
+    while frontier and (depth is None or level < depth):
+        level += 1
+        reached: list[AssetKey] = []
+        for key in frontier:
+            for nxt in step(key):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    reached.append(nxt)
+        frontier = reached
+    return seen
+
+
+def _strict_reach(
+    start: set[AssetKey], step: Callable[[AssetKey], Iterable[AssetKey]]
+) -> set[AssetKey]:
+    """Keys reachable from `start` in one step or more."""
+    first = {nxt for key in start for nxt in step(key)}
+    return _walk(first, step, None)
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class AssetSelection:
+    """A description of a set of assets, resolved against a graph with `resolve`.
+
+    Build one with the static constructors, combine with `|` (union), `&`
+    (intersection) and `-` (difference), or parse one with `from_string`.
+    """
+
+    __slots__ = ()
+
+    # -- constructors ------------------------------------------------------
+
+    @staticmethod
+    def all(include_sources: bool = False) -> AllSelection:
+        """Every materializable asset; external/source assets too with include_sources."""
+        return AllSelection(include_sources)
+
+    @staticmethod
+    def assets(*assets_defs: Any) -> KeysAssetSelection:
+        """The given assets: keys, "a/b" strings, lists of parts, or asset definitions (all their keys)."""
+        keys: list[AssetKey] = []
+        for item in assets_defs:
+            many = getattr(item, "keys", None)
+            if many is not None and not callable(many) and not isinstance(item, (str, list, tuple)):
+                keys.extend(sorted(to_asset_key(k) for k in many))
+            else:
+                keys.append(to_asset_key(item))
+        return KeysAssetSelection(tuple(keys))
+
+    @staticmethod
+    def keys(*asset_keys: Any) -> KeysAssetSelection:
+        """The assets with these keys; resolving raises if one is not in the graph."""
+        return KeysAssetSelection(tuple(to_asset_key(k) for k in asset_keys))
+
+    @staticmethod
+    def key_prefixes(
+        *key_prefixes: str | Sequence[str], include_sources: bool = False
+    ) -> KeyPrefixesAssetSelection:
+        """Assets whose key starts with one of the prefixes; a string is one part ("a/b" is not split)."""
+        prefixes = tuple((p,) if isinstance(p, str) else tuple(p) for p in key_prefixes)
+        return KeyPrefixesAssetSelection(prefixes, include_sources)
+
+    @staticmethod
+    def key_substring(
+        key_substring: str, include_sources: bool = False
+    ) -> KeySubstringAssetSelection:
+        """Assets whose "a/b" key string contains `key_substring`."""
+        return KeySubstringAssetSelection(key_substring, include_sources)
+
+    @staticmethod
+    def groups(*group_strs: str, include_sources: bool = False) -> GroupsAssetSelection:
+        """Assets in any of these groups (unset group is "default")."""
+        return GroupsAssetSelection(tuple(group_strs), include_sources)
+
+    @staticmethod
+    def tag(key: str, value: str, include_sources: bool = False) -> TagAssetSelection:
+        """Assets whose tag `key` equals `value` exactly (value "" matches only an empty value)."""
+        return TagAssetSelection(key, value, include_sources)
+
+    @staticmethod
+    def tag_string(string: str, include_sources: bool = False) -> TagAssetSelection:
+        """`tag` from "key=value" or "key" (empty value)."""
+        if string.count("=") > 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"Tag selection {string!r} has more than one '='. Write 'key=value' or 'key', "
+                "or use AssetSelection.tag(key, value)."
+            )
+        key, _, value = string.partition("=")
+        return TagAssetSelection(key, value, include_sources)
+
+    @staticmethod
+    def owner(owner: str | None) -> OwnerAssetSelection:
+        """Assets owned by `owner` (a user email or "team:name"), external ones included."""
+        return OwnerAssetSelection(owner)
+
+    @staticmethod
+    def kind(kind: str | None, include_sources: bool = False) -> KindAssetSelection:
+        """Assets with this kind; None selects assets without any kind."""
+        return KindAssetSelection(kind, include_sources)
+
+    @classmethod
+    def from_string(cls, string: str, include_sources: bool = False) -> AssetSelection:
+        """Parse the selection syntax described in this module's docstring."""
+        return _Parser(string, include_sources).parse()
+
+    @classmethod
+    def from_coercible(cls, selection: Any) -> AssetSelection:
+        """A selection from a string, a list of strings/keys/asset definitions, or a selection."""
+        if isinstance(selection, AssetSelection):
+            return selection
+        if isinstance(selection, str):
+            return cls.from_string(selection)
+        if isinstance(selection, (list, tuple, set, frozenset)):
+            items = list(selection)
+            if not any(isinstance(item, str) for item in items):
+                return cls.assets(*items)
+            parts = [cls.from_string(i) if isinstance(i, str) else cls.assets(i) for i in items]
+            return _union(parts)
+        if getattr(selection, "keys", None) is not None or isinstance(
+            getattr(selection, "key", None), AssetKey
+        ):
+            return cls.assets(selection)
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot use {selection!r} (a {type(selection).__name__}) as an asset selection. Pass a "
+            "selection string such as 'group:g or key:a+', a list of asset keys or asset definitions, "
+            "or an AssetSelection."
+        )
+
+    # -- derived selections ------------------------------------------------
+
+    def materializable(self) -> MaterializableAssetSelection:
+        """This selection without external/source assets."""
+        return MaterializableAssetSelection(self)
+
+    def roots(self) -> RootsAssetSelection:
+        """Selected assets with no selected ancestor, however far up."""
+        return RootsAssetSelection(self)
+
+    def sources(self) -> RootsAssetSelection:
+        """Same as `roots()` (an older name)."""
+        return RootsAssetSelection(self)
+
+    def sinks(self) -> SinksAssetSelection:
+        """Selected assets with no selected descendant, however far down."""
+        return SinksAssetSelection(self)
+
+    def upstream(
+        self, depth: int | None = None, include_self: bool = True
+    ) -> UpstreamAssetSelection:
+        """Ancestors up to `depth` levels (all when None); external/source assets are left out."""
+        _check_depth(depth)
+        return UpstreamAssetSelection(self, depth, include_self)
+
+    def downstream(
+        self, depth: int | None = None, include_self: bool = True
+    ) -> DownstreamAssetSelection:
+        """Descendants down to `depth` levels (all when None)."""
+        _check_depth(depth)
+        return DownstreamAssetSelection(self, depth, include_self)
+
+    def upstream_source_assets(self) -> ParentSourcesAssetSelection:
+        """The external/source assets that selected assets depend on directly."""
+        return ParentSourcesAssetSelection(self)
+
+    def required_multi_asset_neighbors(self) -> AssetSelection:
+        """Add the assets a multi-asset must materialize together (none known yet: self)."""
+        return self
+
+    def without_checks(self) -> AssetSelection:
+        """This selection without asset checks; selections here never hold checks."""
+        return self
+
+    # -- operators -----------------------------------------------------------
+
+    def __or__(self, other: object) -> AssetSelection:
+        if not isinstance(other, AssetSelection):
+            return NotImplemented
+        return _union([self, other])
+
+    def __and__(self, other: object) -> AssetSelection:
+        if not isinstance(other, AssetSelection):
+            return NotImplemented
+        left = self.operands if isinstance(self, AndAssetSelection) else (self,)
+        right = other.operands if isinstance(other, AndAssetSelection) else (other,)
+        return AndAssetSelection(left + right)
+
+    def __sub__(self, other: object) -> AssetSelection:
+        if not isinstance(other, AssetSelection):
+            return NotImplemented
+        return SubtractAssetSelection(self, other)
+
+    # -- resolution ----------------------------------------------------------
+
+    def resolve(self, all_assets: Any, allow_missing: bool = False) -> set[AssetKey]:
+        """The selected keys in `all_assets` (an AssetGraphView or an iterable of asset definitions).
+
+        Raises HeadwaterInvalidSubsetError when `keys(...)` names a key that is
+        not in the graph, unless `allow_missing`.
+        """
+        graph = (
+            all_assets if isinstance(all_assets, AssetGraphView) else _AssetsGraphView(all_assets)
+        )
+        ctx = _Context(graph)
+        selected = set(self._select(ctx))
+        if ctx.missing and not allow_missing:
+            raise _missing_keys_error(ctx.missing, graph.all_keys)
+        return selected
+
+    def _select(self, ctx: _Context) -> set[AssetKey] | frozenset[AssetKey]:
+        raise NotImplementedError
+
+    # -- text ----------------------------------------------------------------
+
+    def to_selection_str(self) -> str:
+        """The selection in the string syntax (exact for everything the syntax can express)."""
+        return self._to_str()
+
+    def __str__(self) -> str:
+        return self._to_str()
+
+    def _to_str(self) -> str:
+        return repr(self)
+
+    def _needs_parens(self) -> bool:
+        return False
+
+    def _operand_str(self) -> str:
+        text = self._to_str()
+        return f"({text})" if self._needs_parens() else text
+
+
+def _check_depth(depth: int | None) -> None:
+    if depth is not None and depth < 0:
+        raise HeadwaterInvalidDefinitionError(f"depth must be None or >= 0, got {depth}.")
+
+
+def _union(parts: Sequence[AssetSelection]) -> AssetSelection:
+    flat: list[AssetSelection] = []
+    for part in parts:
+        flat.extend(part.operands if isinstance(part, OrAssetSelection) else (part,))
+    if not flat:
+        return KeysAssetSelection(())
+    return flat[0] if len(flat) == 1 else OrAssetSelection(tuple(flat))
+
+
+def _missing_keys_error(
+    missing: set[AssetKey], known: frozenset[AssetKey]
+) -> HeadwaterInvalidSubsetError:
+    names = sorted(k.to_user_string() for k in missing)
+    lines = [
+        f"AssetKey(s) {names} were selected, but the asset graph has no assets with these keys. "
+        "Check the spelling, and that every asset is passed to Definitions(assets=...)."
+    ]
+    known_strings = {k.to_user_string(): k for k in known}
+    for key in sorted(missing):
+        close = {
+            k.to_user_string()
+            for k in known
+            if len(k.path) != len(key.path)
+            and (k.path[-len(key.path) :] == key.path or key.path[-len(k.path) :] == k.path)
+        }
+        close.update(
+            difflib.get_close_matches(key.to_user_string(), list(known_strings), n=3, cutoff=0.8)
+        )
+        if close:
+            lines.append(
+                f"  - for {key.to_user_string()!r}, did you mean {' or '.join(map(repr, sorted(close)))}?"
+            )
+    return HeadwaterInvalidSubsetError("\n".join(lines))
+
+
+# -- leaf selections -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AllSelection(AssetSelection):
+    include_sources: bool = False
+
+    def _select(self, ctx: _Context) -> frozenset[AssetKey]:
+        return ctx.universe(self.include_sources)
+
+    def _to_str(self) -> str:
+        return "*"
+
+
+@dataclass(frozen=True, slots=True)
+class KeysAssetSelection(AssetSelection):
+    selected_keys: tuple[AssetKey, ...]
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        known = ctx.graph.all_keys
+        ctx.missing.update(k for k in self.selected_keys if k not in known)
+        return {k for k in self.selected_keys if k in known}
+
+    def _to_str(self) -> str:
+        return " or ".join(f"key:{_quote(k.to_user_string())}" for k in self.selected_keys)
+
+    def _needs_parens(self) -> bool:
+        return len(self.selected_keys) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPrefixesAssetSelection(AssetSelection):
+    selected_key_prefixes: tuple[tuple[str, ...], ...]
+    include_sources: bool = False
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return {
+            k
+            for k in ctx.universe(self.include_sources)
+            if any(k.has_prefix(p) for p in self.selected_key_prefixes)
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KeySubstringAssetSelection(AssetSelection):
+    selected_key_substring: str
+    include_sources: bool = False
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        sub = self.selected_key_substring
+        return {k for k in ctx.universe(self.include_sources) if sub in k.to_user_string()}
+
+    def _to_str(self) -> str:
+        return f"key_substring:{_quote(self.selected_key_substring)}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyWildCardAssetSelection(AssetSelection):
+    """`key:` in the string syntax: an "a/b" key where `*` matches any run of characters, '/' too."""
+
+    selected_key_wildcard: str
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        pattern = self.selected_key_wildcard
+        if "*" not in pattern:
+            key = AssetKey.from_user_string(pattern)
+            return {key} if key in ctx.graph.all_keys else set()
+        regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+        return {k for k in ctx.graph.all_keys if regex.fullmatch(k.to_user_string())}
+
+    def _to_str(self) -> str:
+        return f"key:{_quote(self.selected_key_wildcard)}"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupsAssetSelection(AssetSelection):
+    selected_groups: tuple[str, ...]
+    include_sources: bool = False
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        groups = set(self.selected_groups)
+        return {k for k in ctx.universe(self.include_sources) if ctx.graph.group_name(k) in groups}
+
+    def _to_str(self) -> str:
+        return " or ".join(f"group:{_quote(g)}" for g in self.selected_groups)
+
+    def _needs_parens(self) -> bool:
+        return len(self.selected_groups) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class TagAssetSelection(AssetSelection):
+    key: str
+    value: str
+    include_sources: bool = False
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return {
+            k
+            for k in ctx.universe(self.include_sources)
+            if ctx.graph.tags(k).get(self.key) == self.value
+        }
+
+    def _to_str(self) -> str:
+        value = f"={_quote(self.value)}" if self.value else ""
+        return f"tag:{_quote(self.key)}{value}"
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerAssetSelection(AssetSelection):
+    selected_owner: str | None
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        if self.selected_owner is None:
+            return {k for k in ctx.graph.all_keys if not ctx.graph.owners(k)}
+        return {k for k in ctx.graph.all_keys if self.selected_owner in ctx.graph.owners(k)}
+
+    def _to_str(self) -> str:
+        return repr(self) if self.selected_owner is None else f"owner:{_quote(self.selected_owner)}"
+
+
+@dataclass(frozen=True, slots=True)
+class KindAssetSelection(AssetSelection):
+    kind_str: str | None
+    include_sources: bool = False
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        universe = ctx.universe(self.include_sources)
+        if self.kind_str is None:
+            return {k for k in universe if not ctx.graph.kinds(k)}
+        return {k for k in universe if self.kind_str in ctx.graph.kinds(k)}
+
+    def _to_str(self) -> str:
+        return repr(self) if self.kind_str is None else f"kind:{_quote(self.kind_str)}"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLocationAssetSelection(AssetSelection):
+    """`code_location:` in the string syntax; only a server that sees every location can resolve it."""
+
+    selected_code_location: str
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        raise HeadwaterInvalidSubsetError(
+            f"Selection 'code_location:{self.selected_code_location}' cannot be resolved inside one code "
+            "location: every asset a Definitions object holds is in the same location. Remove the "
+            "code_location: clause, or select by key, group or tag."
+        )
+
+    def _to_str(self) -> str:
+        return f"code_location:{_quote(self.selected_code_location)}"
+
+
+# -- selections built from other selections -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializableAssetSelection(AssetSelection):
+    child: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return set(self.child._select(ctx)) & ctx.graph.materializable_keys
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamAssetSelection(AssetSelection):
+    child: AssetSelection
+    depth: int | None = None
+    include_self: bool = True
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        start = set(self.child._select(ctx))
+        # Like Dagster: what an upstream selection returns is always materializable.
+        found = _walk(start, ctx.graph.parents, self.depth) & ctx.graph.materializable_keys
+        return found if self.include_self else found - start
+
+    def _to_str(self) -> str:
+        return _traversal_str(self.child, self.depth, self.include_self, upstream=True)
+
+    def _needs_parens(self) -> bool:
+        return not self.include_self
+
+
+@dataclass(frozen=True, slots=True)
+class DownstreamAssetSelection(AssetSelection):
+    child: AssetSelection
+    depth: int | None = None
+    include_self: bool = True
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        start = set(self.child._select(ctx))
+        found = _walk(start, ctx.graph.children, self.depth)
+        return found if self.include_self else found - start
+
+    def _to_str(self) -> str:
+        return _traversal_str(self.child, self.depth, self.include_self, upstream=False)
+
+    def _needs_parens(self) -> bool:
+        return not self.include_self
+
+
+def _traversal_str(
+    child: AssetSelection, depth: int | None, include_self: bool, upstream: bool
+) -> str:
+    inner = child._operand_str()
+    if isinstance(
+        child, (UpstreamAssetSelection, DownstreamAssetSelection)
+    ) and not inner.startswith("("):
+        inner = f"({inner})"
+    if depth == 0:
+        text = inner
+    elif upstream:
+        text = f"{'' if depth is None else depth}+{inner}"
+    else:
+        text = f"{inner}+{'' if depth is None else depth}"
+    return text if include_self else f"{text} and not {inner}"
+
+
+@dataclass(frozen=True, slots=True)
+class RootsAssetSelection(AssetSelection):
+    child: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        selected = set(self.child._select(ctx))
+        return selected - _strict_reach(selected, ctx.graph.children)
+
+    def _to_str(self) -> str:
+        return f"roots({self.child._to_str()})"
+
+
+@dataclass(frozen=True, slots=True)
+class SinksAssetSelection(AssetSelection):
+    child: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        selected = set(self.child._select(ctx))
+        return selected - _strict_reach(selected, ctx.graph.parents)
+
+    def _to_str(self) -> str:
+        return f"sinks({self.child._to_str()})"
+
+
+@dataclass(frozen=True, slots=True)
+class ParentSourcesAssetSelection(AssetSelection):
+    child: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        materializable = ctx.graph.materializable_keys
+        parents = {p for k in self.child._select(ctx) for p in ctx.graph.parents(k)}
+        return {p for p in parents if p not in materializable and p in ctx.graph.all_keys}
+
+
+@dataclass(frozen=True, slots=True)
+class OrAssetSelection(AssetSelection):
+    operands: tuple[AssetSelection, ...]
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        result: set[AssetKey] = set()
+        for operand in self.operands:
+            result |= operand._select(ctx)
+        return result
+
+    def _to_str(self) -> str:
+        return " or ".join(
+            f"({o._to_str()})"
+            if isinstance(o, (AndAssetSelection, SubtractAssetSelection))
+            else o._to_str()
+            for o in self.operands
+        )
+
+    def _needs_parens(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class AndAssetSelection(AssetSelection):
+    operands: tuple[AssetSelection, ...]
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        results = [set(o._select(ctx)) for o in self.operands]
+        return set.intersection(*results) if results else set()
+
+    def _to_str(self) -> str:
+        return " and ".join(o._operand_str() for o in self.operands)
+
+    def _needs_parens(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class SubtractAssetSelection(AssetSelection):
+    left: AssetSelection
+    right: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return set(self.left._select(ctx)) - set(self.right._select(ctx))
+
+    def _to_str(self) -> str:
+        if isinstance(self.left, AllSelection):
+            return f"not {self.right._operand_str()}"
+        return f"{self.left._operand_str()} and not {self.right._operand_str()}"
+
+    def _needs_parens(self) -> bool:
+        return True
+
+
+# -- resolving against a plain iterable of asset definitions ---------------------
+
+
+def _per_key(obj: Any, key: AssetKey, by_key: str, single: str, default: Any) -> Any:
+    mapping = getattr(obj, by_key, None)
+    if isinstance(mapping, Mapping) and key in mapping:
+        return mapping[key]
+    value = getattr(obj, single, None)
+    return default if value is None else value
+
+
+def _dep_key(dep: Any) -> AssetKey:
+    asset_key = getattr(dep, "asset_key", None)
+    return asset_key if isinstance(asset_key, AssetKey) else to_asset_key(dep)
+
+
+class _AssetsGraphView:
+    """An AssetGraphView read off asset definitions by duck typing.
+
+    Reads `keys` (or `key`), `is_materializable` (default True), and per key
+    `asset_deps`/`deps`, `group_names_by_key`/`group_name`, `tags_by_key`/`tags`,
+    `kinds_by_key`/`kinds`, `owners_by_key`/`owners`, `code_versions_by_key`/`code_version`.
+    """
+
+    def __init__(self, assets: Iterable[Any]):
+        self._parents: dict[AssetKey, frozenset[AssetKey]] = {}
+        self._children: dict[AssetKey, set[AssetKey]] = {}
+        self._info: dict[
+            AssetKey, tuple[str, Mapping[str, str], frozenset[str], tuple[str, ...], str | None]
+        ] = {}
+        materializable: set[AssetKey] = set()
+        for obj in assets:
+            many = getattr(obj, "keys", None)
+            keys = (
+                [to_asset_key(k) for k in many]
+                if many is not None and not callable(many)
+                else [to_asset_key(obj)]
+            )
+            for key in keys:
+                if getattr(obj, "is_materializable", True):
+                    materializable.add(key)
+                asset_deps = getattr(obj, "asset_deps", None)
+                if isinstance(asset_deps, Mapping) and key in asset_deps:
+                    deps: Iterable[Any] = asset_deps[key]
+                else:
+                    deps = getattr(obj, "deps", None) or ()
+                self._parents[key] = frozenset(_dep_key(d) for d in deps)
+                self._info[key] = (
+                    _per_key(obj, key, "group_names_by_key", "group_name", "default"),
+                    _per_key(obj, key, "tags_by_key", "tags", {}),
+                    frozenset(_per_key(obj, key, "kinds_by_key", "kinds", ())),
+                    tuple(_per_key(obj, key, "owners_by_key", "owners", ())),
+                    _per_key(obj, key, "code_versions_by_key", "code_version", None),
+                )
+        for key, parents in self._parents.items():
+            for parent in parents:
+                self._children.setdefault(parent, set()).add(key)
+        self.all_keys = frozenset(self._parents)
+        self.materializable_keys = frozenset(materializable)
+
+    def parents(self, key: AssetKey) -> frozenset[AssetKey]:
+        return self._parents.get(key, frozenset())
+
+    def children(self, key: AssetKey) -> frozenset[AssetKey]:
+        return frozenset(self._children.get(key, ()))
+
+    def group_name(self, key: AssetKey) -> str:
+        return self._info[key][0]
+
+    def tags(self, key: AssetKey) -> Mapping[str, str]:
+        return self._info[key][1]
+
+    def kinds(self, key: AssetKey) -> frozenset[str]:
+        return self._info[key][2]
+
+    def owners(self, key: AssetKey) -> tuple[str, ...]:
+        return self._info[key][3]
+
+    def code_version(self, key: AssetKey) -> str | None:
+        return self._info[key][4]
+
+    def check_keys(self) -> frozenset:
+        return frozenset()
+
+
+# -- the string syntax ------------------------------------------------------------
+
+# A classic clause is one whitespace-free token: optional '*' or '+'s, a key, optional '*' or '+'s.
+_CLASSIC = re.compile(r"(\*|\++)?([A-Za-z0-9_\-.@/]+)(\*|\++)?(?=$|[\s,)])")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_\-.@/]+")
+_ATTRIBUTE = re.compile(r"([A-Za-z_]+):")
+_WORD = re.compile(r"[A-Za-z_]+")
+_NUMBER = re.compile(r"\d+")
+_KEYWORDS = ("and", "or", "not")
+_FUNCTIONS = ("roots", "sinks")
+_UNSUPPORTED = ("status", "column", "table_name", "column_tag", "changed_in_branch")
+_ATTRIBUTES = ("key", "key_substring", "group", "tag", "owner", "kind", "code_location")
+_VALUE_STOP = frozenset(' \t\r\n()"+,')
+_EXAMPLES = '"key:raw/orders", "group:marts and not kind:dbt", "2+key:orders+", "*orders" or "roots(group:staging)"'
+
+
+class _Parser:
+    """Recursive descent over the text, one character position at a time.
+
+    or_expr  := and_expr (("or" | "," | <space>) and_expr)*
+    and_expr := not_expr ("and" not_expr)*
+    not_expr := "not" not_expr | traversal
+    traversal:= CLASSIC | [N]"+"? primary "+"[N]?
+    primary  := "(" or_expr ")" | ("roots"|"sinks") "(" or_expr ")" | attr ":" value | "*" | KEY
+    """
+
+    def __init__(self, text: str, include_sources: bool):
+        self.text = text
+        self.pos = 0
+        self.include_sources = include_sources
+
+    def parse(self) -> AssetSelection:
+        if not self.text.strip():
+            raise self._error("expected an asset selection", found="an empty string")
+        try:
+            selection = self._or_expr()
+            self._skip_ws()
+            if self.pos < len(self.text):
+                raise self._error("expected 'and', 'or' or the end of the selection")
+            return selection
+        except HeadwaterInvalidSubsetError:
+            # A key spelled like a keyword ("not", "and+") is still a classic clause.
+            self.pos = len(self.text) - len(self.text.lstrip())
+            whole = _CLASSIC.match(self.text, self.pos)
+            if whole and whole.end() == len(self.text.rstrip()):
+                return self._classic(whole)
+            raise
+
+    # -- characters ------------------------------------------------------------
+
+    def _skip_ws(self) -> bool:
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+        return self.pos > start
+
+    def _peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def _keyword(self, word: str) -> bool:
+        """Consume `word` (any case) when it stands alone at the current position."""
+        match = _WORD.match(self.text, self.pos)
+        if match and match.group().lower() == word:
+            after = self.text[match.end() : match.end() + 1]
+            if after == "" or after.isspace() or after == "(":
+                self.pos = match.end()
+                return True
+        return False
+
+    def _at_operand_start(self) -> bool:
+        char = self._peek()
+        return char != "" and char not in "),"
+
+    def _error(self, expected: str, found: str = "") -> HeadwaterInvalidSubsetError:
+        if not found:
+            found = repr(self.text[self.pos :][:20]) if self.pos < len(self.text) else "the end"
+        return HeadwaterInvalidSubsetError(
+            f"Cannot parse asset selection {self.text!r} at position {self.pos}: {expected}, "
+            f"found {found}.\n    {self.text}\n    {' ' * self.pos}^\n"
+            f"Selections look like {_EXAMPLES}."
+        )
+
+    # -- grammar -----------------------------------------------------------------
+
+    def _or_expr(self) -> AssetSelection:
+        parts = [self._and_expr()]
+        while True:
+            self._skip_ws()
+            if not self._at_operand_start() and self._peek() != ",":
+                return _union(parts)
+            if self._keyword("or"):
+                parts.append(self._and_expr())
+            elif self._peek() == ",":
+                self.pos += 1
+                parts.append(self._and_expr())
+            else:
+                parts.append(self._and_expr())
+
+    def _and_expr(self) -> AssetSelection:
+        left = self._not_expr()
+        while True:
+            mark = self.pos
+            self._skip_ws()
+            if not self._keyword("and"):
+                self.pos = mark
+                return left
+            left = left & self._not_expr()
+
+    def _not_expr(self) -> AssetSelection:
+        self._skip_ws()
+        if self._keyword("not"):
+            return AllSelection(self.include_sources) - self._not_expr()
+        return self._traversal()
+
+    def _traversal(self) -> AssetSelection:
+        self._skip_ws()
+        if not self._at_operand_start():
+            raise self._error("expected an asset selection")
+        classic = _CLASSIC.match(self.text, self.pos)
+        if classic and self._is_classic(classic):
+            return self._classic(classic)
+        has_up, up_depth = False, None
+        number = _NUMBER.match(self.text, self.pos)
+        if number and self.text[number.end() : number.end() + 1] == "+":
+            has_up, up_depth = True, int(number.group())
+            self.pos = number.end() + 1
+        elif self._peek() == "+":
+            has_up = True
+            self.pos += 1
+        if has_up:
+            self._skip_ws()
+        primary = self._primary()
+        has_down, down_depth = self._postfix_plus()
+        parts: list[AssetSelection] = []
+        if has_up:
+            parts.append(UpstreamAssetSelection(primary, up_depth))
+        if has_down:
+            parts.append(DownstreamAssetSelection(primary, down_depth))
+        return _union(parts) if parts else primary
+
+    def _postfix_plus(self) -> tuple[bool, int | None]:
+        """Consume a '+' or '+N' after an operand; "a +b" is two clauses, "a +" and "a + b" are not."""
+        mark = self.pos
+        spaced = self._skip_ws()
+        nxt = self.text[self.pos + 1 : self.pos + 2]
+        if self._peek() != "+" or (spaced and nxt and not nxt.isspace() and nxt not in "),"):
+            self.pos = mark
+            return False, None
+        self.pos += 1
+        number = _NUMBER.match(self.text, self.pos)
+        if not number:
+            return True, None
+        self.pos = number.end()
+        return True, int(number.group())
+
+    def _is_classic(self, match: re.Match[str]) -> bool:
+        prefix, key, suffix = match.groups()
+        if not prefix and not suffix and key.lower() in _KEYWORDS:
+            return False
+        if key in _FUNCTIONS:
+            rest = self.text[match.end() :].lstrip()
+            return not rest.startswith("(")
+        return True
+
+    def _classic(self, match: re.Match[str]) -> AssetSelection:
+        self.pos = match.end()
+        prefix, key_text, suffix = match.groups()
+        key = KeysAssetSelection((AssetKey.from_user_string(key_text),))
+        parts: list[AssetSelection] = []
+        if prefix:
+            parts.append(UpstreamAssetSelection(key, None if prefix == "*" else len(prefix)))
+        if suffix:
+            parts.append(DownstreamAssetSelection(key, None if suffix == "*" else len(suffix)))
+        return _union(parts) if parts else key
+
+    def _primary(self) -> AssetSelection:
+        char = self._peek()
+        if char == "(":
+            return self._group()
+        if char == "*":
+            self.pos += 1
+            if self._peek() and not self._peek().isspace() and self._peek() not in "),":
+                raise self._error(
+                    "'*' stands alone for every asset; for all ancestors write '+key:a', or '*a' for a plain key"
+                )
+            return AllSelection(self.include_sources)
+        word = _WORD.match(self.text, self.pos)
+        if word and word.group() in _FUNCTIONS:
+            after = self.text[word.end() :]
+            if after.lstrip().startswith("("):
+                self.pos = len(self.text) - len(after.lstrip())
+                inner = self._group()
+                return (
+                    RootsAssetSelection(inner)
+                    if word.group() == "roots"
+                    else SinksAssetSelection(inner)
+                )
+        attribute = _ATTRIBUTE.match(self.text, self.pos)
+        if attribute:
+            return self._attribute(attribute)
+        bare = _BARE_KEY.match(self.text, self.pos)
+        if bare and bare.group().lower() not in _KEYWORDS:
+            self.pos = bare.end()
+            return KeysAssetSelection((AssetKey.from_user_string(bare.group()),))
+        raise self._error("expected an asset selection such as 'key:a', 'group:g', '*' or '(...)'")
+
+    def _group(self) -> AssetSelection:
+        self.pos += 1  # the '('
+        inner = self._or_expr()
+        self._skip_ws()
+        if self._peek() != ")":
+            raise self._error("expected ')' to close the '('")
+        self.pos += 1
+        return inner
+
+    def _attribute(self, match: re.Match[str]) -> AssetSelection:
+        name = match.group(1)
+        if name in _UNSUPPORTED:
+            raise self._error(
+                f"'{name}:' selections are not supported; use one of {', '.join(_ATTRIBUTES)}"
+            )
+        if name not in _ATTRIBUTES:
+            raise self._error(
+                f"expected one of {', '.join(a + ':' for a in _ATTRIBUTES)} (unknown attribute {name!r})"
+            )
+        self.pos = match.end()
+        if name == "tag":
+            key = self._value(name, stop="=")
+            value = ""
+            if self._peek() == "=":
+                self.pos += 1
+                value = self._value(name, allow_empty=True)
+            return TagAssetSelection(key, value, self.include_sources)
+        value = self._value(name)
+        if name == "key":
+            return KeyWildCardAssetSelection(value)
+        if name == "key_substring":
+            return KeySubstringAssetSelection(value, self.include_sources)
+        if name == "group":
+            return GroupsAssetSelection((value,), self.include_sources)
+        if name == "owner":
+            return OwnerAssetSelection(value)
+        if name == "kind":
+            return KindAssetSelection(value, self.include_sources)
+        return CodeLocationAssetSelection(value)
+
+    def _value(self, name: str, stop: str = "", allow_empty: bool = False) -> str:
+        start = self.pos
+        if self._peek() == '"':
+            chars: list[str] = []
+            self.pos += 1
+            while self.pos < len(self.text) and self.text[self.pos] != '"':
+                if self.text[self.pos] == "\\" and self.pos + 1 < len(self.text):
+                    self.pos += 1
+                chars.append(self.text[self.pos])
+                self.pos += 1
+            if self.pos >= len(self.text):
+                self.pos = start
+                raise self._error("expected a closing '\"' for the quoted value")
+            self.pos += 1
+            return "".join(chars)
+        while (
+            self.pos < len(self.text)
+            and self.text[self.pos] not in _VALUE_STOP
+            and self.text[self.pos] not in stop
+        ):
+            self.pos += 1
+        value = self.text[start : self.pos]
+        if not value and not allow_empty:
+            raise self._error(f"expected a value after '{name}:' (quote it if it has spaces)")
+        if "*" in value and name not in ("key", "tag"):
+            self.pos = start
+            raise self._error(f"wildcards '*' only work in key: values, not in '{name}:'")
+        return value

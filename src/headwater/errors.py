@@ -1,0 +1,177 @@
+"""The error hierarchy of headwater.
+
+Owns every exception a user can see. Imports nothing else of headwater, so
+every layer may raise these. Messages name the thing, what is wrong and the
+fix; user-code failures chain the original exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HeadwaterError(Exception):
+    """Base class of every error headwater raises on purpose."""
+
+    @property
+    def is_user_code_error(self) -> bool:
+        return False
+
+
+class HeadwaterInvalidDefinitionError(HeadwaterError):
+    """A definition (asset, op, graph, job, Definitions) breaks a rule."""
+
+
+class DefinitionError(HeadwaterInvalidDefinitionError):
+    """Several problems found together while validating definitions."""
+
+    def __init__(self, problems: list[str], source: str | None = None):
+        self.problems = list(problems)
+        where = f" in definitions loaded from {source}" if source else " in definitions"
+        if len(self.problems) == 1:
+            message = f"1 problem{where}:\n  - {self.problems[0]}"
+        else:
+            body = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{len(self.problems)} problems{where}:\n{body}"
+        super().__init__(message)
+
+
+class HeadwaterInvalidInvocationError(HeadwaterError):
+    """A definition was called directly with arguments it cannot take."""
+
+
+class HeadwaterInvariantViolationError(HeadwaterError):
+    """An API was used in a way its contract forbids."""
+
+
+class HeadwaterInvalidConfigError(HeadwaterError):
+    """Run config or resource config does not match its schema."""
+
+    def __init__(self, preamble: str, errors: list[str] | None = None, config_value: Any = None):
+        self.errors = list(errors or [])
+        self.config_value = config_value
+        message = preamble
+        if self.errors:
+            message += "\n" + "\n".join(f"    {e}" for e in self.errors)
+        super().__init__(message)
+
+
+class HeadwaterInvalidSubsetError(HeadwaterError):
+    """A selection names steps or assets that the job does not have."""
+
+
+class HeadwaterUnknownResourceError(HeadwaterError, AttributeError):
+    """Code asked for a resource that was not provided."""
+
+    def __init__(self, resource_name: str, owner: str | None = None):
+        self.resource_name = resource_name
+        who = f" by {owner}" if owner else ""
+        super().__init__(
+            f"Unknown resource '{resource_name}' requested{who}. Provide it with "
+            f"resources={{'{resource_name}': ...}} or add it to required_resource_keys."
+        )
+
+
+class HeadwaterTypeCheckDidNotPass(HeadwaterError):
+    """A value failed the type check of an input or output."""
+
+    def __init__(self, description: str, metadata: dict | None = None, headwater_type: Any = None):
+        super().__init__(description)
+        self.description = description
+        self.metadata = metadata or {}
+        self.headwater_type = headwater_type
+
+
+class HeadwaterTypeCheckError(HeadwaterTypeCheckDidNotPass):
+    """Alias kept for readability in headwater's own code."""
+
+
+class HeadwaterUserCodeExecutionError(HeadwaterError):
+    """User code raised; the original exception is chained as __cause__."""
+
+    def __init__(self, message: str, user_exception: BaseException | None = None, **kwargs: Any):
+        super().__init__(message)
+        self.user_exception = user_exception
+        self.original_exc_info = (
+            (type(user_exception), user_exception, user_exception.__traceback__)
+            if user_exception is not None
+            else None
+        )
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+    @property
+    def is_user_code_error(self) -> bool:
+        return True
+
+
+class HeadwaterExecutionStepExecutionError(HeadwaterUserCodeExecutionError):
+    """The body of an op or asset raised."""
+
+
+class HeadwaterResourceFunctionError(HeadwaterUserCodeExecutionError):
+    """A resource's initialisation raised."""
+
+
+class HeadwaterExecutionInterruptedError(HeadwaterError):
+    """The run was interrupted (cancelled) while a step ran."""
+
+
+class HeadwaterStepOutputNotFoundError(HeadwaterError):
+    """A step finished without yielding a required output."""
+
+    def __init__(self, message: str, step_key: str | None = None, output_name: str | None = None):
+        super().__init__(message)
+        self.step_key = step_key
+        self.output_name = output_name
+
+
+class HeadwaterInvalidPropertyError(HeadwaterError):
+    """A context property was read where it does not exist."""
+
+
+class HeadwaterInvalidMetadata(HeadwaterError):
+    """Metadata could not be normalised into MetadataValue objects."""
+
+
+class HeadwaterUndefinedLogicalVersionError(HeadwaterError):
+    """No data version is known for the requested asset."""
+
+
+class Failure(HeadwaterError):
+    """Raised from user code to fail a step on purpose, with description and metadata.
+
+    With ``allow_retries=False`` a retry policy does not retry the step.
+    """
+
+    def __init__(
+        self,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        allow_retries: bool = True,
+    ):
+        super().__init__(description)
+        self.description = description
+        self.metadata = metadata or {}
+        self.allow_retries = allow_retries
+
+
+class RetryRequested(HeadwaterError):
+    """Raised from user code to ask for the step to run again."""
+
+    def __init__(self, max_retries: int | None = 1, seconds_to_wait: float | int | None = None):
+        super().__init__()
+        self.max_retries = max_retries
+        self.seconds_to_wait = seconds_to_wait
+
+
+class HeadwaterDeprecationWarning(DeprecationWarning):
+    """Emitted for an argument that still works but has a newer spelling."""
+
+
+class HeadwaterBetaWarning(Warning):
+    """Emitted for an API that may still change."""
+
+
+# Dagster's public names for the same errors, after the rename.
+HeadwaterInvalidConfigDefinitionError = HeadwaterInvalidDefinitionError

@@ -1,0 +1,773 @@
+"""The contexts user code receives: op/asset execution, IO manager, resource init.
+
+Each context is a thin view over the step or run that is executing, or over values
+given to a `build_*_context` helper in tests. Imports `headwater.definitions` and
+`log`, `event` of this layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.metadata import normalize_metadata
+from headwater.errors import (
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvalidPropertyError,
+    HeadwaterInvariantViolationError,
+    HeadwaterUnknownResourceError,
+)
+from headwater.execution.log import LogManager
+
+
+class Resources:
+    """`context.resources`: resources by attribute, unknown names fail with a clear error."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None):
+        object.__setattr__(self, "_values", dict(values or {}))
+        object.__setattr__(self, "_owner", owner)
+
+    def __getattr__(self, name: str) -> Any:
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in object.__getattribute__(self, "_values")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise HeadwaterInvariantViolationError("context.resources is read-only.")
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(object.__getattribute__(self, "_values"))
+
+    def original_resource_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+    def __repr__(self) -> str:
+        return f"Resources({sorted(object.__getattribute__(self, '_values'))})"
+
+
+class RunInfo:
+    """`context.run`: the run record as user code sees it."""
+
+    __slots__ = ("run_id", "job_name", "tags", "run_config", "parent_run_id", "root_run_id",
+                 "asset_selection", "status")
+
+    def __init__(self, run_id: str, job_name: str, tags: Mapping[str, str],
+                 run_config: Mapping[str, Any], asset_selection: Any = None):
+        self.run_id = run_id
+        self.job_name = job_name
+        self.tags = dict(tags)
+        self.run_config = dict(run_config)
+        self.parent_run_id = None
+        self.root_run_id = None
+        self.asset_selection = asset_selection
+        self.status = "STARTED"
+
+    @property
+    def pipeline_name(self) -> str:
+        return self.job_name
+
+
+class OpExecutionContext:
+    """What an op's body gets as `context`: config, resources, log, run, assets, partition."""
+
+    __headwater_context__ = True
+
+    def __init__(
+        self,
+        *,
+        op_def: Any = None,
+        node_name: str | None = None,
+        step_key: str | None = None,
+        run: RunInfo | None = None,
+        op_config: Any = None,
+        resources: Resources | None = None,
+        log: LogManager | None = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        partition_key_range: Any = None,
+        mapping_key: str | None = None,
+        asset_keys_by_output: Mapping[str, AssetKey] | None = None,
+        asset_keys_by_input: Mapping[str, AssetKey] | None = None,
+        selected_output_names: Any = None,
+        assets_def: Any = None,
+        retry_number: int = 0,
+        job_def: Any = None,
+        emit: Any = None,
+        partitions_def: Any = None,
+    ):
+        self._op_def = op_def
+        self._node_name = node_name
+        self._step_key = step_key
+        self._run = run or RunInfo("EPHEMERAL", "ephemeral_headwater_job", {}, {})
+        self._op_config = op_config
+        self._resources = resources or Resources()
+        self._log = log or LogManager()
+        self._instance = instance
+        self._partition_key = partition_key
+        self._partition_key_range = partition_key_range
+        self._mapping_key = mapping_key
+        self._asset_keys_by_output = dict(asset_keys_by_output or {})
+        self._asset_keys_by_input = dict(asset_keys_by_input or {})
+        self._selected_output_names = selected_output_names
+        self._assets_def = assets_def
+        self._retry_number = retry_number
+        self._job_def = job_def
+        self._emit = emit
+        self._partitions_def = partitions_def
+        self.output_metadata: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self.user_events: list[Any] = []
+        self.outputs_seen: set[tuple[str, str | None]] = set()
+
+    # --- the run ------------------------------------------------------------------------
+    @property
+    def log(self) -> LogManager:
+        return self._log
+
+    @property
+    def run_id(self) -> str:
+        return self._run.run_id
+
+    @property
+    def run(self) -> RunInfo:
+        return self._run
+
+    headwater_run = run
+
+    @property
+    def job_name(self) -> str:
+        return self._run.job_name
+
+    @property
+    def run_config(self) -> dict[str, Any]:
+        return self._run.run_config
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        return self._run.tags
+
+    def has_tag(self, key: str) -> bool:
+        return key in self._run.tags
+
+    def get_tag(self, key: str) -> str | None:
+        return self._run.tags.get(key)
+
+    @property
+    def instance(self) -> Any:
+        if self._instance is None:
+            raise HeadwaterInvalidPropertyError(
+                "This context has no instance: pass instance= to build_op_context() or run the "
+                "op in a job."
+            )
+        return self._instance
+
+    @property
+    def job_def(self) -> Any:
+        return self._job_def
+
+    @property
+    def retry_number(self) -> int:
+        return self._retry_number
+
+    # --- the op -------------------------------------------------------------------------
+    @property
+    def op_def(self) -> Any:
+        return self._op_def
+
+    @property
+    def op(self) -> Any:
+        return self._op_def
+
+    @property
+    def op_handle(self) -> str | None:
+        return self._node_name
+
+    @property
+    def node_handle(self) -> str | None:
+        return self._node_name
+
+    @property
+    def step_key(self) -> str | None:
+        return self._step_key
+
+    @property
+    def op_config(self) -> Any:
+        return self._op_config
+
+    @property
+    def resources(self) -> Resources:
+        return self._resources
+
+    def get_mapping_key(self) -> str | None:
+        return self._mapping_key
+
+    @property
+    def selected_output_names(self) -> set[str]:
+        if self._selected_output_names is not None:
+            return set(self._selected_output_names)
+        return set(self._op_def.output_dict) if self._op_def is not None else set()
+
+    def describe_op(self) -> str:
+        return f'op "{self._node_name}"'
+
+    # --- assets -------------------------------------------------------------------------
+    @property
+    def has_assets_def(self) -> bool:
+        return self._assets_def is not None
+
+    @property
+    def assets_def(self) -> Any:
+        if self._assets_def is None:
+            raise HeadwaterInvalidPropertyError(
+                f"op '{self._node_name}' is not an asset: context.assets_def is only available "
+                "inside assets."
+            )
+        return self._assets_def
+
+    @property
+    def asset_key(self) -> AssetKey:
+        keys = self.selected_asset_keys
+        if len(keys) != 1:
+            if not keys:
+                raise HeadwaterInvalidPropertyError(
+                    "Cannot call `context.asset_key` in an op that is not an asset."
+                )
+            raise HeadwaterInvalidPropertyError(
+                "Cannot call `context.asset_key` in a multi_asset with more than one asset. "
+                "Use `context.asset_key_for_output(name)` or `context.selected_asset_keys`."
+            )
+        return next(iter(keys))
+
+    @property
+    def selected_asset_keys(self) -> set[AssetKey]:
+        if self._assets_def is None:
+            return set()
+        selected = self._selected_output_names
+        if selected is None:
+            return set(self._assets_def.keys)
+        return {k for n, k in self._asset_keys_by_output.items() if n in selected}
+
+    def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
+        if output_name not in self._asset_keys_by_output:
+            raise HeadwaterInvariantViolationError(
+                f"Output '{output_name}' of '{self._node_name}' is not an asset."
+            )
+        return self._asset_keys_by_output[output_name]
+
+    def asset_key_for_input(self, input_name: str) -> AssetKey:
+        if input_name not in self._asset_keys_by_input:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{input_name}' of '{self._node_name}' is not an asset."
+            )
+        return self._asset_keys_by_input[input_name]
+
+    def output_for_asset_key(self, asset_key: Any) -> str:
+        key = to_asset_key(asset_key)
+        for name, k in self._asset_keys_by_output.items():
+            if k == key:
+                return name
+        raise HeadwaterInvariantViolationError(f"{key.to_user_string()} is not an output here.")
+
+    # --- partitions ---------------------------------------------------------------------
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            raise HeadwaterInvalidPropertyError(
+                "Cannot access partition_key for a non-partitioned run. Check "
+                "context.has_partition_key first."
+            )
+        return self._partition_key
+
+    @property
+    def partition_keys(self) -> list[str]:
+        return [self.partition_key]
+
+    @property
+    def has_partition_key_range(self) -> bool:
+        return self._partition_key_range is not None or self._partition_key is not None
+
+    @property
+    def partition_key_range(self) -> Any:
+        if self._partition_key_range is not None:
+            return self._partition_key_range
+        key = self.partition_key
+        return _KeyRange(key, key)
+
+    asset_partition_key_range = partition_key_range
+
+    @property
+    def asset_partition_key(self) -> str:
+        return self.partition_key
+
+    def asset_partition_key_for_output(self, output_name: str = "result") -> str:
+        return self.partition_key
+
+    @property
+    def partition_time_window(self) -> Any:
+        window_fn = getattr(self._partitions_def, "time_window_for_partition_key", None)
+        if window_fn is None:
+            raise HeadwaterInvalidPropertyError(
+                "partition_time_window needs a time-window partitioned asset or job."
+            )
+        return window_fn(self.partition_key)
+
+    # --- output metadata ----------------------------------------------------------------
+    def add_output_metadata(self, metadata: Mapping[str, Any], output_name: str | None = None,
+                            mapping_key: str | None = None) -> None:
+        """Attach metadata to an output (and to its materialization, for assets)."""
+        if output_name is None:
+            outputs = self._op_def.output_dict if self._op_def is not None else {"result": None}
+            if len(outputs) != 1:
+                raise HeadwaterInvariantViolationError(
+                    "Attempted to add metadata for a non-specified output on an op with several "
+                    "outputs: pass output_name=."
+                )
+            output_name = next(iter(outputs))
+        elif self._op_def is not None and output_name not in self._op_def.output_dict:
+            raise HeadwaterInvariantViolationError(
+                f"Tried to add metadata for output '{output_name}', which op "
+                f"'{self._op_def.name}' does not have."
+            )
+        if (output_name, mapping_key) in self.outputs_seen:
+            raise HeadwaterInvariantViolationError(
+                f"In {self.describe_op()}, attempted to add metadata for output "
+                f"'{output_name}' after it was already returned or yielded."
+            )
+        current = self.output_metadata.setdefault((output_name, mapping_key), {})
+        current.update(normalize_metadata(metadata, allow_invalid=True))
+
+    def add_asset_metadata(self, metadata: Mapping[str, Any], asset_key: Any = None,
+                           partition_key: str | None = None) -> None:
+        key = to_asset_key(asset_key) if asset_key is not None else self.asset_key
+        self.add_output_metadata(metadata, output_name=self.output_for_asset_key(key))
+
+    def get_output_metadata(self, output_name: str = "result",
+                            mapping_key: str | None = None) -> dict[str, Any] | None:
+        return self.output_metadata.get((output_name, mapping_key))
+
+    def log_event(self, event: Any) -> None:
+        """Record an AssetMaterialization, AssetObservation or ExpectationResult."""
+        self.user_events.append(event)
+        if self._emit is not None:
+            self._emit(event)
+
+    def get_events(self) -> list[Any]:
+        return list(self.user_events)
+
+    def get_step_execution_context(self) -> OpExecutionContext:
+        return self
+
+    @property
+    def op_execution_context(self) -> OpExecutionContext:
+        return self
+
+    def __enter__(self) -> OpExecutionContext:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        teardown = getattr(self, "_teardown", None)
+        if teardown is not None:
+            teardown()
+
+
+class AssetExecutionContext(OpExecutionContext):
+    """What an asset's body gets as `context`."""
+
+    __headwater_context__ = True
+
+    @property
+    def asset_partition_keys(self) -> list[str]:
+        return self.partition_keys
+
+
+class _KeyRange:
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: str, end: str):
+        self.start = start
+        self.end = end
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _KeyRange) and (self.start, self.end) == (other.start, other.end)
+
+    def __repr__(self) -> str:
+        return f"PartitionKeyRange(start={self.start!r}, end={self.end!r})"
+
+
+class InitResourceContext:
+    """What a resource's init function gets: its config, other resources, the log."""
+
+    def __init__(self, resource_config: Any = None, resources: Any = None,
+                 instance: Any = None, resource_def: Any = None, run_id: str | None = None,
+                 log: LogManager | None = None, all_resource_defs: Any = None):
+        self.resource_config = resource_config
+        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
+        self.instance = instance
+        self.resource_def = resource_def
+        self.run_id = run_id
+        self.log = log or LogManager()
+        self.log_manager = self.log
+        self.all_resource_defs = all_resource_defs
+
+    def with_config(self, config: Any) -> InitResourceContext:
+        return InitResourceContext(config, self.resources, self.instance, self.resource_def,
+                                   self.run_id, self.log)
+
+    replace_config = with_config
+
+    @property
+    def headwater_run(self) -> Any:
+        return None
+
+    def __enter__(self) -> InitResourceContext:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+class OutputContext:
+    """What `IOManager.handle_output` gets: where the value comes from and where it goes."""
+
+    def __init__(
+        self,
+        *,
+        step_key: str | None = None,
+        name: str | None = None,
+        job_name: str | None = None,
+        run_id: str | None = None,
+        definition_metadata: Mapping[str, Any] | None = None,
+        mapping_key: str | None = None,
+        config: Any = None,
+        headwater_type: Any = None,
+        log: LogManager | None = None,
+        version: str | None = None,
+        resource_config: Any = None,
+        resources: Any = None,
+        step_context: Any = None,
+        op_def: Any = None,
+        asset_key: AssetKey | None = None,
+        partition_key: str | None = None,
+        asset_partitions_def: Any = None,
+        assets_def: Any = None,
+        instance: Any = None,
+    ):
+        self.step_key = step_key
+        self.name = name
+        self.job_name = job_name
+        self.run_id = run_id
+        self.definition_metadata = dict(definition_metadata or {})
+        self.mapping_key = mapping_key
+        self.config = config
+        self.headwater_type = headwater_type
+        self.log = log or LogManager()
+        self.version = version
+        self.resource_config = resource_config
+        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
+        self.step_context = step_context
+        self.op_def = op_def
+        self._asset_key = asset_key
+        self._partition_key = partition_key
+        self.asset_partitions_def = asset_partitions_def
+        self._assets_def = assets_def
+        self.instance = instance
+        self.added_metadata: dict[str, Any] = {}
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.definition_metadata
+
+    @property
+    def has_asset_key(self) -> bool:
+        return self._asset_key is not None
+
+    @property
+    def asset_key(self) -> AssetKey:
+        if self._asset_key is None:
+            raise HeadwaterInvariantViolationError(
+                f"Output '{self.name}' of step '{self.step_key}' is not an asset; check "
+                "context.has_asset_key first."
+            )
+        return self._asset_key
+
+    @property
+    def assets_def(self) -> Any:
+        return self._assets_def
+
+    @property
+    def asset_spec(self) -> Any:
+        return self._assets_def.specs_by_key[self.asset_key] if self._assets_def else None
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            raise HeadwaterInvariantViolationError(
+                f"Output '{self.name}' has no partition key; check context.has_partition_key."
+            )
+        return self._partition_key
+
+    @property
+    def has_asset_partitions(self) -> bool:
+        return self._partition_key is not None and self._asset_key is not None
+
+    @property
+    def asset_partition_key(self) -> str:
+        return self.partition_key
+
+    @property
+    def asset_partition_keys(self) -> list[str]:
+        return [self.partition_key]
+
+    def get_identifier(self) -> list[str]:
+        if self._asset_key is not None:
+            return self.get_asset_identifier()
+        parts = [self.run_id or "", self.step_key or "", self.name or ""]
+        if self.mapping_key:
+            parts.append(self.mapping_key)
+        return parts
+
+    def get_asset_identifier(self) -> list[str]:
+        path = list(self.asset_key.path)
+        return path + [self._partition_key] if self._partition_key else path
+
+    def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
+        self.added_metadata.update(normalize_metadata(metadata, allow_invalid=True))
+
+    def get_logged_metadata(self) -> dict[str, Any]:
+        return dict(self.added_metadata)
+
+    def log_event(self, event: Any) -> None:
+        if self.step_context is not None:
+            self.step_context.log_event(event)
+
+
+class InputContext:
+    """What `InputManager.load_input` gets: the input, and the output it comes from."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        job_name: str | None = None,
+        op_def: Any = None,
+        config: Any = None,
+        definition_metadata: Mapping[str, Any] | None = None,
+        upstream_output: OutputContext | None = None,
+        headwater_type: Any = None,
+        log: LogManager | None = None,
+        resource_config: Any = None,
+        resources: Any = None,
+        step_context: Any = None,
+        asset_key: AssetKey | None = None,
+        partition_key: str | None = None,
+        asset_partitions_def: Any = None,
+        instance: Any = None,
+    ):
+        self.name = name
+        self.job_name = job_name
+        self.op_def = op_def
+        self.config = config
+        self.definition_metadata = dict(definition_metadata or {})
+        self.upstream_output = upstream_output
+        self.headwater_type = headwater_type
+        self.log = log or LogManager()
+        self.resource_config = resource_config
+        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
+        self.step_context = step_context
+        self._asset_key = asset_key
+        self._partition_key = partition_key
+        self.asset_partitions_def = asset_partitions_def
+        self.instance = instance
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.definition_metadata
+
+    @property
+    def has_asset_key(self) -> bool:
+        return self._asset_key is not None
+
+    @property
+    def asset_key(self) -> AssetKey:
+        if self._asset_key is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{self.name}' is not an asset; check context.has_asset_key first."
+            )
+        return self._asset_key
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{self.name}' has no partition key; check context.has_partition_key."
+            )
+        return self._partition_key
+
+    @property
+    def has_asset_partitions(self) -> bool:
+        return self._partition_key is not None and self._asset_key is not None
+
+    @property
+    def asset_partition_key(self) -> str:
+        return self.partition_key
+
+    @property
+    def asset_partition_keys(self) -> list[str]:
+        return [self.partition_key]
+
+    def get_identifier(self) -> list[str]:
+        if self.upstream_output is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{self.name}' has no upstream output to identify."
+            )
+        return self.upstream_output.get_identifier()
+
+    def get_asset_identifier(self) -> list[str]:
+        path = list(self.asset_key.path)
+        return path + [self._partition_key] if self._partition_key else path
+
+
+# --- builders for tests -----------------------------------------------------------------
+
+
+def _resources_from(resources: Mapping[str, Any] | None, resources_config: Any) -> tuple[Resources, Any]:
+    if not resources:
+        return Resources(), None
+    from headwater.execution.resources import build_resource_values
+
+    values, teardown = build_resource_values(dict(resources), resources_config or {})
+    return Resources(values), teardown
+
+
+def build_op_context(
+    resources: Mapping[str, Any] | None = None,
+    op_config: Any = None,
+    resources_config: Mapping[str, Any] | None = None,
+    instance: Any = None,
+    config: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    mapping_key: str | None = None,
+    run_tags: Mapping[str, str] | None = None,
+    event_loop: Any = None,
+) -> OpExecutionContext:
+    """A context for calling an op's function directly in a test."""
+    if op_config is not None and config is not None:
+        raise HeadwaterInvalidInvocationError("Pass op_config= or config=, not both.")
+    res, teardown = _resources_from(resources, resources_config)
+    ctx = OpExecutionContext(
+        op_config=op_config if op_config is not None else config,
+        resources=res,
+        instance=instance,
+        partition_key=partition_key,
+        partition_key_range=partition_key_range,
+        mapping_key=mapping_key,
+        run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
+    )
+    ctx._teardown = teardown  # type: ignore[attr-defined]
+    ctx._built_for_test = True  # type: ignore[attr-defined]
+    return ctx
+
+
+def build_asset_context(
+    resources: Mapping[str, Any] | None = None,
+    resources_config: Mapping[str, Any] | None = None,
+    asset_config: Any = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    event_loop: Any = None,
+) -> AssetExecutionContext:
+    """A context for calling an asset's function directly in a test."""
+    res, teardown = _resources_from(resources, resources_config)
+    ctx = AssetExecutionContext(
+        op_config=asset_config,
+        resources=res,
+        instance=instance,
+        partition_key=partition_key,
+        partition_key_range=partition_key_range,
+        run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
+    )
+    ctx._teardown = teardown  # type: ignore[attr-defined]
+    ctx._built_for_test = True  # type: ignore[attr-defined]
+    return ctx
+
+
+def build_init_resource_context(config: Any = None, resources: Mapping[str, Any] | None = None,
+                                instance: Any = None) -> InitResourceContext:
+    """A context for calling a resource's init function directly in a test."""
+    return InitResourceContext(resource_config=config, resources=resources, instance=instance)
+
+
+def build_output_context(
+    step_key: str | None = None,
+    name: str | None = None,
+    definition_metadata: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
+    mapping_key: str | None = None,
+    config: Any = None,
+    headwater_type: Any = None,
+    version: str | None = None,
+    resource_config: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    op_def: Any = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    instance: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> OutputContext:
+    """An OutputContext for testing an IO manager's handle_output."""
+    return OutputContext(
+        step_key=step_key, name=name, run_id=run_id,
+        definition_metadata=definition_metadata or metadata, mapping_key=mapping_key,
+        config=config, headwater_type=headwater_type, version=version,
+        resource_config=resource_config, resources=resources, op_def=op_def,
+        asset_key=to_asset_key(asset_key) if asset_key is not None else None,
+        partition_key=partition_key, instance=instance,
+    )
+
+
+def build_input_context(
+    name: str | None = None,
+    config: Any = None,
+    definition_metadata: Mapping[str, Any] | None = None,
+    upstream_output: OutputContext | None = None,
+    headwater_type: Any = None,
+    resource_config: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    op_def: Any = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    instance: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> InputContext:
+    """An InputContext for testing an IO manager's load_input."""
+    return InputContext(
+        name=name, config=config, definition_metadata=definition_metadata or metadata,
+        upstream_output=upstream_output, headwater_type=headwater_type,
+        resource_config=resource_config, resources=resources, op_def=op_def,
+        asset_key=to_asset_key(asset_key) if asset_key is not None else None,
+        partition_key=partition_key, instance=instance,
+    )

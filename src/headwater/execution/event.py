@@ -1,0 +1,454 @@
+"""The events a run emits, and their JSON codec.
+
+Every event is one frozen `HeadwaterEvent` row (run, time, type, step, asset, partition)
+with a typed payload dataclass; the codec turns it into JSON and back, keyed by the
+payload's type name. Imports `headwater.definitions` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata import metadata_from_jsonable, metadata_to_jsonable
+from headwater.definitions.output import AssetMaterialization, AssetObservation, ExpectationResult
+
+
+class HeadwaterEventType(str, Enum):
+    """The kinds of event, with the names Dagster users know."""
+
+    RUN_ENQUEUED = "PIPELINE_ENQUEUED"
+    RUN_STARTING = "PIPELINE_STARTING"
+    RUN_START = "PIPELINE_START"
+    RUN_SUCCESS = "PIPELINE_SUCCESS"
+    RUN_FAILURE = "PIPELINE_FAILURE"
+    RUN_CANCELING = "PIPELINE_CANCELING"
+    RUN_CANCELED = "PIPELINE_CANCELED"
+    STEP_START = "STEP_START"
+    STEP_SUCCESS = "STEP_SUCCESS"
+    STEP_FAILURE = "STEP_FAILURE"
+    STEP_SKIPPED = "STEP_SKIPPED"
+    STEP_UP_FOR_RETRY = "STEP_UP_FOR_RETRY"
+    STEP_RESTARTED = "STEP_RESTARTED"
+    STEP_OUTPUT = "STEP_OUTPUT"
+    STEP_INPUT = "STEP_INPUT"
+    STEP_EXPECTATION_RESULT = "STEP_EXPECTATION_RESULT"
+    STEP_WORKER_STARTING = "STEP_WORKER_STARTING"
+    STEP_WORKER_STARTED = "STEP_WORKER_STARTED"
+    HANDLED_OUTPUT = "HANDLED_OUTPUT"
+    LOADED_INPUT = "LOADED_INPUT"
+    ASSET_MATERIALIZATION = "ASSET_MATERIALIZATION"
+    ASSET_MATERIALIZATION_PLANNED = "ASSET_MATERIALIZATION_PLANNED"
+    ASSET_OBSERVATION = "ASSET_OBSERVATION"
+    ASSET_CHECK_EVALUATION = "ASSET_CHECK_EVALUATION"
+    ASSET_CHECK_EVALUATION_PLANNED = "ASSET_CHECK_EVALUATION_PLANNED"
+    RESOURCE_INIT_STARTED = "RESOURCE_INIT_STARTED"
+    RESOURCE_INIT_SUCCESS = "RESOURCE_INIT_SUCCESS"
+    RESOURCE_INIT_FAILURE = "RESOURCE_INIT_FAILURE"
+    ENGINE_EVENT = "ENGINE_EVENT"
+    HOOK_COMPLETED = "HOOK_COMPLETED"
+    HOOK_ERRORED = "HOOK_ERRORED"
+    HOOK_SKIPPED = "HOOK_SKIPPED"
+    LOGS_CAPTURED = "LOGS_CAPTURED"
+    LOG = "LOG"
+
+    # Dagster's aliases for the run events
+    PIPELINE_START = "PIPELINE_START"
+    PIPELINE_SUCCESS = "PIPELINE_SUCCESS"
+    PIPELINE_FAILURE = "PIPELINE_FAILURE"
+
+
+@dataclass(frozen=True, slots=True)
+class SerializableError:
+    """An exception as data: message, class, traceback lines, and its cause."""
+
+    message: str
+    cls_name: str | None
+    stack: tuple[str, ...] = ()
+    cause: SerializableError | None = None
+
+    @staticmethod
+    def from_exception(exc: BaseException) -> SerializableError:
+        cause = exc.__cause__ or (exc.__context__ if not exc.__suppress_context__ else None)
+        return SerializableError(
+            message="".join(traceback.format_exception_only(type(exc), exc)).strip(),
+            cls_name=type(exc).__name__,
+            stack=tuple(traceback.format_tb(exc.__traceback__)),
+            cause=SerializableError.from_exception(cause) if cause is not None else None,
+        )
+
+    def to_string(self) -> str:
+        text = self.message + "\n" + "".join(self.stack)
+        if self.cause is not None:
+            text += "\nThe above exception was caused by the following exception:\n"
+            text += self.cause.to_string()
+        return text
+
+
+# --- payloads ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutputData:
+    output_name: str
+    mapping_key: str | None = None
+    type_check_success: bool = True
+    type_name: str = "Any"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def step_output_handle(self) -> Any:
+        return _OutputRef(self.output_name, self.mapping_key)
+
+
+@dataclass(frozen=True, slots=True)
+class _OutputRef:
+    output_name: str
+    mapping_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepInputData:
+    input_name: str
+    type_check_success: bool = True
+    type_name: str = "Any"
+
+
+@dataclass(frozen=True, slots=True)
+class StepFailureData:
+    error: SerializableError | None
+    user_failure_description: str | None = None
+    user_failure_metadata: dict[str, Any] = field(default_factory=dict)
+    error_source: str = "USER_CODE_ERROR"
+
+    @property
+    def user_failure_data(self) -> Any:
+        if self.user_failure_description is None and not self.user_failure_metadata:
+            return None
+        return _UserFailure(self.user_failure_description, self.user_failure_metadata)
+
+
+@dataclass(frozen=True, slots=True)
+class _UserFailure:
+    description: str | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRetryData:
+    error: SerializableError | None
+    attempt: int
+    seconds_to_wait: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepSuccessData:
+    duration_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializationData:
+    materialization: AssetMaterialization
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationData:
+    asset_observation: AssetObservation
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectationData:
+    expectation_result: ExpectationResult
+
+
+@dataclass(frozen=True, slots=True)
+class HandledOutputData:
+    output_name: str
+    manager_key: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedInputData:
+    input_name: str
+    manager_key: str
+    upstream_output_name: str | None = None
+    upstream_step_key: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailureData:
+    error: SerializableError | None = None
+    failed_steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineData:
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: SerializableError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogData:
+    level: int
+    logger_name: str = "headwater"
+
+
+@dataclass(frozen=True, slots=True)
+class HookData:
+    hook_name: str
+    error: SerializableError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedData:
+    asset_key: AssetKey | None = None
+    partition: str | None = None
+
+
+# --- the event row ----------------------------------------------------------------------
+
+_STEP_EVENTS = frozenset({
+    HeadwaterEventType.STEP_START, HeadwaterEventType.STEP_SUCCESS,
+    HeadwaterEventType.STEP_FAILURE, HeadwaterEventType.STEP_SKIPPED,
+    HeadwaterEventType.STEP_UP_FOR_RETRY, HeadwaterEventType.STEP_RESTARTED,
+    HeadwaterEventType.STEP_OUTPUT, HeadwaterEventType.STEP_INPUT,
+    HeadwaterEventType.STEP_EXPECTATION_RESULT, HeadwaterEventType.HANDLED_OUTPUT,
+    HeadwaterEventType.LOADED_INPUT, HeadwaterEventType.ASSET_MATERIALIZATION,
+    HeadwaterEventType.ASSET_OBSERVATION,
+})
+
+
+@dataclass(frozen=True, slots=True)
+class HeadwaterEvent:
+    """One thing that happened in a run: an append-only row of the event log."""
+
+    event_type: HeadwaterEventType
+    run_id: str
+    job_name: str
+    timestamp: float = field(default_factory=time.time)
+    step_key: str | None = None
+    node_name: str | None = None
+    asset_key: AssetKey | None = None
+    partition: str | None = None
+    message: str = ""
+    payload: Any = None
+
+    @property
+    def event_type_value(self) -> str:
+        return self.event_type.value
+
+    @property
+    def event_specific_data(self) -> Any:
+        return self.payload
+
+    @property
+    def job_name_(self) -> str:
+        return self.job_name
+
+    @property
+    def is_step_event(self) -> bool:
+        return self.event_type in _STEP_EVENTS
+
+    @property
+    def is_step_success(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_SUCCESS
+
+    @property
+    def is_step_failure(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_FAILURE
+
+    @property
+    def is_step_start(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_START
+
+    @property
+    def is_step_skipped(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_SKIPPED
+
+    @property
+    def is_step_up_for_retry(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_UP_FOR_RETRY
+
+    @property
+    def is_successful_output(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_OUTPUT
+
+    @property
+    def is_handled_output(self) -> bool:
+        return self.event_type is HeadwaterEventType.HANDLED_OUTPUT
+
+    @property
+    def is_loaded_input(self) -> bool:
+        return self.event_type is HeadwaterEventType.LOADED_INPUT
+
+    @property
+    def is_step_materialization(self) -> bool:
+        return self.event_type is HeadwaterEventType.ASSET_MATERIALIZATION
+
+    @property
+    def is_asset_observation(self) -> bool:
+        return self.event_type is HeadwaterEventType.ASSET_OBSERVATION
+
+    @property
+    def is_expectation_result(self) -> bool:
+        return self.event_type is HeadwaterEventType.STEP_EXPECTATION_RESULT
+
+    @property
+    def is_run_success(self) -> bool:
+        return self.event_type is HeadwaterEventType.RUN_SUCCESS
+
+    @property
+    def is_run_failure(self) -> bool:
+        return self.event_type is HeadwaterEventType.RUN_FAILURE
+
+    @property
+    def is_failure(self) -> bool:
+        return self.event_type in (HeadwaterEventType.STEP_FAILURE, HeadwaterEventType.RUN_FAILURE)
+
+    @property
+    def is_hook_event(self) -> bool:
+        return self.event_type in (HeadwaterEventType.HOOK_COMPLETED,
+                                   HeadwaterEventType.HOOK_ERRORED, HeadwaterEventType.HOOK_SKIPPED)
+
+    @property
+    def step_materialization_data(self) -> MaterializationData:
+        return self.payload
+
+    @property
+    def asset_observation_data(self) -> ObservationData:
+        return self.payload
+
+    @property
+    def step_output_data(self) -> StepOutputData:
+        return self.payload
+
+    @property
+    def step_failure_data(self) -> StepFailureData:
+        return self.payload
+
+    @property
+    def materialization(self) -> AssetMaterialization:
+        return self.payload.materialization
+
+    @property
+    def partition_key(self) -> str | None:
+        return self.partition
+
+    @property
+    def level(self) -> int:
+        return getattr(self.payload, "level", 20)
+
+    @property
+    def headwater_event(self) -> HeadwaterEvent:
+        return self
+
+    @property
+    def user_message(self) -> str:
+        return self.message
+
+    @property
+    def error_info(self) -> SerializableError | None:
+        return getattr(self.payload, "error", None)
+
+
+# --- JSON codec -------------------------------------------------------------------------
+
+_PAYLOADS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        StepOutputData, StepInputData, StepFailureData, StepRetryData, StepSuccessData,
+        MaterializationData, ObservationData, ExpectationData, HandledOutputData,
+        LoadedInputData, RunFailureData, EngineData, LogData, HookData, PlannedData,
+        SerializableError, AssetMaterialization, AssetObservation, ExpectationResult,
+    )
+}
+_RECORDS = (AssetMaterialization, AssetObservation, ExpectationResult)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, AssetKey):
+        return {"__key__": list(value.path)}
+    if isinstance(value, _RECORDS):
+        data = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name != "metadata"}
+        data["metadata"] = metadata_to_jsonable(value.metadata)
+        return {"__type__": type(value).__name__, **data}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if f.name == "metadata" and isinstance(item, dict):
+                data[f.name] = {"__metadata__": metadata_to_jsonable(item)}
+            else:
+                data[f.name] = _encode(item)
+        return {"__type__": type(value).__name__, **data}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__key__" in value:
+        return AssetKey(value["__key__"])
+    if "__metadata__" in value:
+        return metadata_from_jsonable(value["__metadata__"])
+    if "__type__" in value:
+        cls = _PAYLOADS[value["__type__"]]
+        fields = {k: v for k, v in value.items() if k != "__type__"}
+        if cls in _RECORDS:
+            metadata = metadata_from_jsonable(fields.pop("metadata", {}))
+            decoded = {k: _decode(v) for k, v in fields.items()}
+            return cls(metadata=metadata, **decoded)
+        decoded = {k: _decode(v) for k, v in fields.items()}
+        for f in dataclasses.fields(cls):
+            if f.name in decoded and isinstance(decoded[f.name], list) and "tuple" in str(f.type):
+                decoded[f.name] = tuple(decoded[f.name])
+        return cls(**decoded)
+    return {k: _decode(v) for k, v in value.items()}
+
+
+def event_to_json(event: HeadwaterEvent) -> str:
+    """Serialize an event to a JSON string."""
+    return json.dumps({
+        "event_type": event.event_type.value,
+        "run_id": event.run_id,
+        "job_name": event.job_name,
+        "timestamp": event.timestamp,
+        "step_key": event.step_key,
+        "node_name": event.node_name,
+        "asset_key": list(event.asset_key.path) if event.asset_key else None,
+        "partition": event.partition,
+        "message": event.message,
+        "payload": _encode(event.payload),
+    }, default=repr)
+
+
+def event_from_json(text: str) -> HeadwaterEvent:
+    """Parse an event serialized by `event_to_json`."""
+    data = json.loads(text)
+    return HeadwaterEvent(
+        event_type=HeadwaterEventType(data["event_type"]),
+        run_id=data["run_id"],
+        job_name=data["job_name"],
+        timestamp=data["timestamp"],
+        step_key=data["step_key"],
+        node_name=data.get("node_name"),
+        asset_key=AssetKey(data["asset_key"]) if data["asset_key"] else None,
+        partition=data["partition"],
+        message=data["message"],
+        payload=_decode(data["payload"]),
+    )

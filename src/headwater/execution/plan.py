@@ -1,0 +1,353 @@
+"""The plan: a job's graph flattened into steps in dependency order.
+
+A step is one op invocation (nested graphs are flattened, their step keys joined with
+"."), with each input resolved to where its value comes from. Steps downstream of a
+dynamic output are templates that run once per mapping key. Imports
+`headwater.definitions` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.definitions.composition import CollectHandle, GraphInputHandle, OutputHandle
+from headwater.definitions.graph import GraphDefinition
+from headwater.definitions.key import AssetKey
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+
+@dataclass(frozen=True, slots=True)
+class FromStep:
+    """The output `output_name` of step `step_key` (per mapping key when `mapped`)."""
+
+    step_key: str
+    output_name: str
+    mapped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FromCollect:
+    """Every element of a dynamic output, or of a mapped step's output, as a list."""
+
+    step_key: str
+    output_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FromFanIn:
+    """A list gathered from several sources."""
+
+    sources: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FromAsset:
+    """An asset outside this run, loaded through its IO manager."""
+
+    asset_key: AssetKey
+
+
+@dataclass(frozen=True, slots=True)
+class FromValue:
+    """A value given directly: a job input value or run config `inputs`."""
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class FromDefault:
+    """The input's default value."""
+
+
+@dataclass(frozen=True, slots=True)
+class FromNothing:
+    """An ordering-only input whose upstream is not in this run."""
+
+
+@dataclass(slots=True)
+class Step:
+    """One op invocation to run."""
+
+    key: str
+    node_name: str
+    top_node: str
+    op_def: Any
+    inputs: dict[str, Any]
+    tags: dict[str, Any]
+    retry_policy: Any
+    hook_defs: frozenset[Any]
+    dynamic_source: tuple[str, str] | None = None
+    asset_keys_by_output: dict[str, AssetKey] = field(default_factory=dict)
+    asset_keys_by_input: dict[str, AssetKey] = field(default_factory=dict)
+    assets_def: Any = None
+    upstream: set[str] = field(default_factory=set)
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.dynamic_source is not None
+
+
+@dataclass(slots=True)
+class Plan:
+    """Steps in an order where every step comes after the steps it depends on."""
+
+    steps: list[Step]
+    by_key: dict[str, Step]
+
+    def step_keys(self) -> list[str]:
+        return [s.key for s in self.steps]
+
+
+def build_plan(job: Any, input_values: Mapping[str, Any] | None = None,
+               run_config: Mapping[str, Any] | None = None) -> Plan:
+    """Flatten the job's graph into steps and sort them."""
+    builder = _Builder(job, dict(input_values or {}), dict(run_config or {}))
+    builder.add_graph(job.graph, prefix="", scope_inputs=None)
+    return Plan(builder.order(), builder.steps)
+
+
+class _Builder:
+    def __init__(self, job: Any, input_values: dict[str, Any], run_config: dict[str, Any]):
+        self.job = job
+        self.layer = job.asset_layer
+        self.input_values = {**job.input_values, **input_values}
+        self.run_config = run_config
+        self.steps: dict[str, Step] = {}
+
+    def add_graph(self, graph: GraphDefinition, prefix: str, scope_inputs: Any) -> None:
+        for inv in graph.invocations.values():
+            handle = f"{prefix}{inv.name}"
+            if isinstance(inv.node_def, GraphDefinition):
+                resolver = _ScopeInputs(self, graph, inv, prefix, scope_inputs)
+                self.add_graph(inv.node_def, prefix=f"{handle}.", scope_inputs=resolver)
+                continue
+            self.add_step(graph, inv, prefix, scope_inputs)
+
+    def add_step(self, graph: GraphDefinition, inv: Any, prefix: str, scope_inputs: Any) -> None:
+        key = f"{prefix}{inv.name}"
+        top = key.split(".", 1)[0]
+        op_def = inv.node_def
+        inputs: dict[str, Any] = {}
+        for name, input_def in op_def.input_dict.items():
+            binding = inv.bindings.get(name)
+            if binding is not None:
+                inputs[name] = self.resolve(graph, binding, prefix, scope_inputs)
+            else:
+                inputs[name] = self.unbound(key, top, op_def, name, input_def)
+        assets_def = self.layer.assets_defs_by_node.get(top)
+        step = Step(
+            key=key,
+            node_name=key,
+            top_node=top,
+            op_def=op_def,
+            inputs=inputs,
+            tags={**op_def.tags, **inv.tags},
+            retry_policy=inv.retry_policy or op_def.retry_policy or self.job.op_retry_policy,
+            hook_defs=inv.hook_defs | self.job.hook_defs,
+            assets_def=assets_def,
+        )
+        if assets_def is not None:
+            self.attach_assets(step, graph, inv, prefix)
+        step.upstream = set(_upstream_keys(inputs.values()))
+        step.dynamic_source = self.dynamic_source_of(inputs.values())
+        self.steps[key] = step
+
+    def attach_assets(self, step: Step, graph: GraphDefinition, inv: Any, prefix: str) -> None:
+        """Map this op's outputs/inputs to asset keys (through graph output mappings)."""
+        top = step.top_node
+        for (node, out_name), key in self.layer.key_by_output.items():
+            if node != top:
+                continue
+            inner = _resolve_output_path(self.job.graph, node, out_name)
+            if inner is not None and inner[0] == step.key:
+                step.asset_keys_by_output[inner[1]] = key
+        if step.key == top:
+            for (node, in_name), key in self.layer.key_by_input.items():
+                if node == top:
+                    step.asset_keys_by_input[in_name] = key
+
+    def resolve(self, graph: GraphDefinition, binding: Any, prefix: str, scope_inputs: Any) -> Any:
+        if isinstance(binding, list):
+            return FromFanIn(tuple(self.resolve(graph, b, prefix, scope_inputs) for b in binding))
+        if isinstance(binding, CollectHandle):
+            step_key, out = _resolve_output_path(graph, binding.handle.node_name,
+                                                 binding.handle.output_name, prefix)  # type: ignore[misc]
+            return FromCollect(step_key, out)
+        if isinstance(binding, OutputHandle):
+            step_key, out = _resolve_output_path(graph, binding.node_name, binding.output_name,
+                                                 prefix)  # type: ignore[misc]
+            return FromStep(step_key, out, mapped=binding.mapped)
+        if isinstance(binding, GraphInputHandle):
+            if scope_inputs is None:
+                return self.job_input(binding.input_name, graph)
+            return scope_inputs.resolve(binding.input_name)
+        raise HeadwaterInvalidDefinitionError(f"Cannot resolve input binding {binding!r}.")
+
+    def job_input(self, name: str, graph: GraphDefinition) -> Any:
+        if name in self.input_values:
+            return FromValue(self.input_values[name])
+        input_def = graph.input_dict.get(name)
+        if input_def is not None and input_def.has_default_value:
+            return FromValue(input_def.default_value)
+        configured = self.run_config.get("inputs", {}) if isinstance(self.run_config, Mapping) else {}
+        if name in configured:
+            value = configured[name]
+            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+        raise HeadwaterInvalidDefinitionError(
+            f"Input '{name}' of job '{self.job.name}' has no value: pass "
+            f"input_values={{'{name}': ...}} or give the graph input a default."
+        )
+
+    def unbound(self, step_key: str, top: str, op_def: Any, name: str, input_def: Any) -> Any:
+        asset_key = self.layer.key_by_input.get((top, name)) if step_key == top else None
+        if asset_key is None and input_def.asset_key is not None and not self.layer.assets_defs_by_node:
+            asset_key = input_def.asset_key if isinstance(input_def.asset_key, AssetKey) else None
+        ops_config = self.run_config.get("ops", {}) if isinstance(self.run_config, Mapping) else {}
+        node_config = _nested_node_config(ops_config, step_key)
+        if isinstance(node_config, Mapping) and name in (node_config.get("inputs") or {}):
+            value = node_config["inputs"][name]
+            if isinstance(value, Mapping) and set(value) == {"value"}:
+                value = value["value"]
+            return FromValue(value)
+        if input_def.headwater_type.is_nothing:
+            return FromNothing()
+        if asset_key is not None:
+            return FromAsset(asset_key)
+        if input_def.has_default_value:
+            return FromDefault()
+        if input_def.input_manager_key:
+            return FromAsset(AssetKey(step_key.split(".") + [name])) if False else _FromInputManager()
+        raise HeadwaterInvalidDefinitionError(
+            f"Input '{name}' of op '{step_key}' is not connected to the output of another op and "
+            f"has no default value. Connect it in the job body, give it a default, or pass it with "
+            f"run_config={{'ops': {{'{step_key}': {{'inputs': {{'{name}': ...}}}}}}}}."
+        )
+
+    def dynamic_source_of(self, sources: Any) -> tuple[str, str] | None:
+        for source in sources:
+            if isinstance(source, FromStep) and source.mapped:
+                upstream = self.steps[source.step_key]
+                out = upstream.op_def.output_dict[source.output_name]
+                if out.is_dynamic:
+                    return (source.step_key, source.output_name)
+                return upstream.dynamic_source
+            if isinstance(source, FromFanIn):
+                found = self.dynamic_source_of(source.sources)
+                if found:
+                    return found
+        return None
+
+    def order(self) -> list[Step]:
+        """Kahn's algorithm; ties broken by insertion order, which follows the body."""
+        indegree = {k: len(s.upstream) for k, s in self.steps.items()}
+        children: dict[str, list[str]] = {k: [] for k in self.steps}
+        for key, step in self.steps.items():
+            for up in step.upstream:
+                if up not in children:
+                    raise HeadwaterInvalidDefinitionError(
+                        f"Step '{key}' depends on '{up}', which is not part of this job."
+                    )
+                children[up].append(key)
+        ready = [k for k in self.steps if indegree[k] == 0]
+        result: list[Step] = []
+        i = 0
+        while i < len(ready):
+            key = ready[i]
+            i += 1
+            result.append(self.steps[key])
+            for child in children[key]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    ready.append(child)
+        if len(result) != len(self.steps):
+            stuck = sorted(k for k, d in indegree.items() if d > 0)
+            raise HeadwaterInvalidDefinitionError(
+                f"Job '{self.job.name}' has a dependency cycle among steps: {', '.join(stuck)}."
+            )
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class _FromInputManager:
+    """Loaded by the input's input manager, with no upstream output."""
+
+
+FromInputManager = _FromInputManager
+
+
+class _ScopeInputs:
+    """Resolves the inputs of a nested graph to what the outer graph bound them to."""
+
+    def __init__(self, builder: _Builder, outer: GraphDefinition, inv: Any, prefix: str,
+                 outer_scope: Any):
+        self.builder = builder
+        self.outer = outer
+        self.inv = inv
+        self.prefix = prefix
+        self.outer_scope = outer_scope
+
+    def resolve(self, input_name: str) -> Any:
+        binding = self.inv.bindings.get(input_name)
+        if binding is not None:
+            return self.builder.resolve(self.outer, binding, self.prefix, self.outer_scope)
+        input_def = self.inv.node_def.input_dict.get(input_name)
+        key = f"{self.prefix}{self.inv.name}"
+        top = key.split(".", 1)[0]
+        asset_key = self.builder.layer.key_by_input.get((top, input_name)) if key == top else None
+        if asset_key is not None:
+            return FromAsset(asset_key)
+        if input_def is not None and input_def.has_default_value:
+            return FromValue(input_def.default_value)
+        if input_def is not None and input_def.headwater_type.is_nothing:
+            return FromNothing()
+        ops_config = self.builder.run_config.get("ops", {})
+        node_config = _nested_node_config(ops_config, key)
+        if isinstance(node_config, Mapping) and input_name in (node_config.get("inputs") or {}):
+            value = node_config["inputs"][input_name]
+            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+        raise HeadwaterInvalidDefinitionError(
+            f"Input '{input_name}' of graph '{key}' is not connected and has no default value."
+        )
+
+
+def _resolve_output_path(graph: GraphDefinition, node_name: str, output_name: str,
+                         prefix: str = "") -> tuple[str, str] | None:
+    """Follow graph output mappings down to the op that produces the value."""
+    inv = graph.invocations.get(node_name)
+    if inv is None:
+        return None
+    if isinstance(inv.node_def, GraphDefinition):
+        inner_node, inner_out = inv.node_def.output_mappings[output_name]
+        return _resolve_output_path(inv.node_def, inner_node, inner_out, f"{prefix}{node_name}.")
+    return (f"{prefix}{node_name}", output_name)
+
+
+def _upstream_keys(sources: Any) -> list[str]:
+    keys: list[str] = []
+    for source in sources:
+        if isinstance(source, (FromStep, FromCollect)):
+            keys.append(source.step_key)
+        elif isinstance(source, FromFanIn):
+            keys.extend(_upstream_keys(source.sources))
+    return keys
+
+
+def _nested_node_config(ops_config: Any, step_key: str) -> Any:
+    """run_config ops entry for a step, following nested graphs ("g.op" -> ops.g.ops.op)."""
+    if not isinstance(ops_config, Mapping):
+        return None
+    parts = step_key.split(".")
+    current: Any = ops_config
+    for i, part in enumerate(parts):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        entry = current[part]
+        if i == len(parts) - 1:
+            return entry
+        current = entry.get("ops") if isinstance(entry, Mapping) else None
+    return None
+
+
+node_config_for = _nested_node_config

@@ -1,0 +1,129 @@
+"""Building resources for a run (or a test context) and tearing them down.
+
+Resources are initialised once, in dependency order, from their definitions and the
+`resources:` section of run config; generator and context-manager resources are torn
+down in reverse order, also when a step failed. Imports `headwater.definitions`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from typing import Any
+
+from headwater.definitions.config import config_is_required, process_config
+from headwater.definitions.resource import ResourceDefinition, as_resource_definition
+from headwater.errors import (
+    HeadwaterError,
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterResourceFunctionError,
+)
+from headwater.execution.context import InitResourceContext, Resources
+from headwater.execution.log import LogManager
+
+
+def build_resource_values(
+    resource_defs: Mapping[str, Any],
+    resources_config: Mapping[str, Any],
+    keys: set[str] | None = None,
+    log: LogManager | None = None,
+    run_id: str | None = None,
+    instance: Any = None,
+) -> tuple[dict[str, Any], Callable[[], None]]:
+    """Initialise the resources named by `keys` (all by default); return values and teardown."""
+    defs = {k: as_resource_definition(v) for k, v in resource_defs.items()}
+    wanted = set(defs) if keys is None else set(keys)
+    order = _dependency_order(defs, wanted)
+    stack = ExitStack()
+    values: dict[str, Any] = {}
+    try:
+        for key in order:
+            values[key] = _init_one(key, defs[key], resources_config.get(key, {}) or {}, values,
+                                    stack, log, run_id, instance)
+    except BaseException:
+        stack.close()
+        raise
+    return values, stack.close
+
+
+def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str]) -> list[str]:
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(key: str, path: list[str]) -> None:
+        if state.get(key) == 2:
+            return
+        if state.get(key) == 1:
+            cycle = " -> ".join([*path[path.index(key):], key])
+            raise HeadwaterInvalidDefinitionError(f"Resources depend on each other in a cycle: {cycle}.")
+        if key not in defs:
+            owner = path[-1] if path else None
+            who = f"resource '{owner}'" if owner else "the run"
+            raise HeadwaterInvalidDefinitionError(
+                f"{who} requires resource '{key}', which is not provided. Add it to "
+                "resources={...} (or resource_defs= of the job)."
+            )
+        state[key] = 1
+        for dep in sorted(defs[key].required_resource_keys):
+            visit(dep, [*path, key])
+        state[key] = 2
+        order.append(key)
+
+    for key in sorted(wanted):
+        visit(key, [])
+    return order
+
+
+def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, values: Mapping[str, Any],
+              stack: ExitStack, log: LogManager | None, run_id: str | None, instance: Any) -> Any:
+    raw = config_entry.get("config") if isinstance(config_entry, Mapping) else None
+    schema = definition.config_schema
+    if schema is not None:
+        if raw is None and config_is_required(schema):
+            raise HeadwaterInvalidConfigError(
+                f"Missing required config for resource '{key}':",
+                [f"resources.{key}.config: required; pass run_config={{'resources': "
+                 f"{{'{key}': {{'config': ...}}}}}}."],
+            )
+        config = process_config(schema, raw, f"resources.{key}.config")
+    else:
+        config = raw
+    deps = {k: values[k] for k in definition.required_resource_keys}
+    ctx = InitResourceContext(resource_config=config, resources=Resources(deps),
+                              resource_def=definition, run_id=run_id, log=log, instance=instance)
+    try:
+        value = definition.resource_fn(ctx) if definition.takes_context else definition.resource_fn()
+        if inspect.isgenerator(value):
+            gen = value
+            value = next(gen)
+            stack.callback(_finish_generator, gen, key)
+        elif hasattr(value, "__enter__") and hasattr(value, "__exit__") and getattr(
+            definition, "enter_context", True
+        ) and _is_context_manager_result(definition, value):
+            value = stack.enter_context(value)
+    except HeadwaterError:
+        raise
+    except Exception as exc:
+        raise HeadwaterResourceFunctionError(
+            f"Error occurred while initializing resource '{key}': {type(exc).__name__}: {exc}",
+            user_exception=exc,
+        ) from exc
+    return value
+
+
+def _is_context_manager_result(definition: ResourceDefinition, value: Any) -> bool:
+    """A resource function decorated with @contextmanager returns a context manager to enter."""
+    return type(value).__name__ == "_GeneratorContextManager"
+
+
+def _finish_generator(gen: Any, key: str) -> None:
+    try:
+        next(gen)
+    except StopIteration:
+        return
+    raise HeadwaterInvalidDefinitionError(
+        f"Resource '{key}' yielded more than once; a generator resource yields its value once "
+        "and tears down after the yield."
+    )

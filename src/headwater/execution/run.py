@@ -1,0 +1,368 @@
+"""One run in the calling process: resources, the step loop, retries, events.
+
+`execute_job(job, ...)` builds the plan, initialises resources once, runs every step in
+dependency order (mapped steps once per mapping key), retries per RetryPolicy, tears
+resources down even when a step failed, and returns the events and captured outputs.
+This is the in-process executor; other executors submit the same steps elsewhere.
+Imports `headwater.definitions` and this layer's `plan`, `step`, `event`, `context`,
+`resources`, `log`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from headwater.definitions.config import validate
+from headwater.definitions.io_manager import mem_io_manager
+from headwater.definitions.key import AssetKey
+from headwater.errors import (
+    Failure,
+    HeadwaterError,
+    HeadwaterExecutionStepExecutionError,
+    HeadwaterInvalidConfigError,
+)
+from headwater.execution import event as ev
+from headwater.execution.context import Resources, RunInfo
+from headwater.execution.hooks import run_hooks
+from headwater.execution.log import LogManager
+from headwater.execution.plan import Plan, Step, build_plan, node_config_for
+from headwater.execution.resources import build_resource_values
+from headwater.execution.step import (
+    StepRunner,
+    StepSkipped,
+    failure_payload,
+    monotonic_ms,
+    retry_request,
+)
+
+PARTITION_TAG = "headwater/partition"
+
+
+class Run:
+    """The state of one run while it executes."""
+
+    def __init__(self, job: Any, plan: Plan, run_id: str, run_config: Mapping[str, Any],
+                 tags: Mapping[str, str], instance: Any, partition_key: str | None,
+                 on_event: Callable[[ev.HeadwaterEvent], None] | None):
+        self.job = job
+        self.plan = plan
+        self.run_id = run_id
+        self.run_config = dict(run_config)
+        self.tags = dict(tags)
+        self.instance = instance
+        self.partition_key = partition_key
+        self.info = RunInfo(run_id, job.name, self.tags, self.run_config)
+        self.events: list[ev.HeadwaterEvent] = []
+        self.on_event = on_event
+        self.resources: dict[str, Any] = {}
+        self.resource_view = Resources()
+        self.default_io_manager: Any = None
+        self.produced: set[tuple[str, str, str | None]] = set()
+        self.output_contexts: dict[tuple[str, str, str | None], Any] = {}
+        self.direct_values: dict[tuple[str, str, str | None], Any] = {}
+        self.captured: dict[tuple[str, str, str | None], Any] = {}
+        self.mapping_keys: dict[tuple[str, str], list[str]] = {}
+        self.mapped_steps: set[str] = {s.key for s in plan.steps if s.is_mapped}
+        self.op_configs: dict[str, Any] = {}
+        self.failed: list[str] = []
+        self.skipped: set[str] = set()
+        self.succeeded: set[str] = set()
+        self.step_status: dict[str, str] = {}
+        self._resource_views: dict[str, Resources] = {}
+        self.errors: dict[str, BaseException] = {}
+
+    # --- events -------------------------------------------------------------------------
+    def emit(self, event_type: ev.HeadwaterEventType, step_key: str | None, message: str,
+             payload: Any = None, asset_key: AssetKey | None = None) -> ev.HeadwaterEvent:
+        event = ev.HeadwaterEvent(
+            event_type=event_type, run_id=self.run_id, job_name=self.job.name,
+            timestamp=time.time(), step_key=step_key,
+            node_name=step_key.split("[", 1)[0] if step_key else None,
+            asset_key=asset_key, partition=self.partition_key, message=message, payload=payload,
+        )
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        return event
+
+    def log_sink(self, step_key: str | None) -> Callable[[int, str], None]:
+        def sink(level: int, message: str) -> None:
+            self.emit(ev.HeadwaterEventType.LOG, step_key, message, ev.LogData(level))
+
+        return sink
+
+    def log_for(self, step_key: str | None) -> LogManager:
+        return LogManager(self.log_sink(step_key))
+
+    def resources_for(self, step: Step) -> Resources:
+        view = self._resource_views.get(step.op_def.name)
+        if view is None:
+            view = Resources(self.resources, owner=f"op '{step.op_def.name}'")
+            self._resource_views[step.op_def.name] = view
+        return view
+
+    # --- dynamic outputs ----------------------------------------------------------------
+    def is_mapped(self, step_key: str) -> bool:
+        return step_key in self.mapped_steps
+
+    def record_mapping_key(self, step_key: str, output_name: str, mapping_key: str | None) -> None:
+        if mapping_key is not None:
+            self.mapping_keys.setdefault((step_key, output_name), []).append(mapping_key)
+
+    def keys_for_source(self, source: tuple[str, str]) -> list[str]:
+        return list(dict.fromkeys(self.mapping_keys.get(source, [])))
+
+    def collect_refs(self, step_key: str, output_name: str) -> list[tuple[str, str, str | None]]:
+        step = self.plan.by_key[step_key]
+        out = step.op_def.output_dict[output_name]
+        if out.is_dynamic:
+            keys = self.keys_for_source((step_key, output_name))
+        else:
+            keys = self.keys_for_source(step.dynamic_source) if step.dynamic_source else []
+        return [(step_key, output_name, k) for k in keys if (step_key, output_name, k) in self.produced]
+
+    def handle_check_result(self, step: Step, ctx: Any, result: Any) -> None:
+        self.emit(ev.HeadwaterEventType.ASSET_CHECK_EVALUATION, ctx.step_key,
+                  f"Asset check evaluated: {getattr(result, 'check_name', '')}", result,
+                  asset_key=getattr(result, "asset_key", None))
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+def validate_run_config_shape(job: Any, plan: Plan, run_config: Mapping[str, Any]) -> None:
+    """Top-level keys and op names of run config, with every problem at once."""
+    errors: list[str] = []
+    allowed = {"ops", "resources", "execution", "loggers", "inputs", "solids"}
+    for key in run_config:
+        if key not in allowed:
+            errors.append(f"{key}: unexpected top-level key in run config (known: "
+                          f"{', '.join(sorted(allowed - {'solids'}))}).")
+    ops = run_config.get("ops") or {}
+    if not isinstance(ops, Mapping):
+        errors.append("ops: expected a dict of op name -> {config: ...}.")
+    else:
+        top_names = {s.key.split(".", 1)[0] for s in plan.steps}
+        for name in ops:
+            if name not in top_names:
+                import difflib
+
+                close = difflib.get_close_matches(name, sorted(top_names), n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                errors.append(f"ops.{name}: job '{job.name}' has no op named '{name}'.{hint}")
+        for step in plan.steps:
+            schema = step.op_def.config_schema
+            entry = node_config_for(ops, step.key)
+            if schema is None or not isinstance(entry, Mapping) and entry is not None:
+                continue
+            raw = entry.get("config") if isinstance(entry, Mapping) else None
+            validate(schema, raw, f"ops.{step.key}.config", errors)
+    if errors:
+        raise HeadwaterInvalidConfigError(
+            f"Error in config for job {job.name}: {len(errors)} problem(s)", errors, run_config
+        )
+
+
+def execute_job(
+    job: Any,
+    run_config: Mapping[str, Any] | None = None,
+    instance: Any = None,
+    partition_key: str | None = None,
+    run_id: str | None = None,
+    input_values: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    on_event: Callable[[ev.HeadwaterEvent], None] | None = None,
+) -> Run:
+    """Run every step of `job` in this process; never raise for a step failure."""
+    run_config = _default_run_config(job, run_config)
+    plan = build_plan(job, input_values, run_config)
+    validate_run_config_shape(job, plan, run_config)
+    all_tags = {**{k: str(v) for k, v in job.tags.items()}, **job.run_tags, **dict(tags or {})}
+    if partition_key is not None:
+        all_tags[PARTITION_TAG] = partition_key
+    run = Run(job, plan, run_id or new_run_id(), run_config, all_tags, instance, partition_key, on_event)
+    if instance is not None and hasattr(instance, "create_run_for_job"):
+        instance.create_run_for_job(run)
+    run.emit(ev.HeadwaterEventType.RUN_START, None, f'Started execution of run for "{job.name}".')
+    teardown: Callable[[], None] = _noop
+    try:
+        try:
+            resource_defs = dict(job.resource_defs)
+            if "io_manager" not in resource_defs:
+                resource_defs["io_manager"] = mem_io_manager
+            needed = _needed_resources(job, plan, resource_defs)
+            values, teardown = build_resource_values(
+                resource_defs, run_config.get("resources", {}) or {}, needed,
+                log=run.log_for(None), run_id=run.run_id, instance=instance,
+            )
+            run.resources = values
+            run.resource_view = Resources(values)
+            run.default_io_manager = values.get("io_manager") if "io_manager" not in job.resource_defs else None
+        except HeadwaterError as exc:
+            run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
+                     f'Execution of run for "{job.name}" failed. {exc}',
+                     ev.RunFailureData(ev.SerializableError.from_exception(exc)))
+            run.fatal_error = exc  # type: ignore[attr-defined]
+            return run
+        _execute_steps(run)
+    finally:
+        teardown()
+    if run.failed:
+        run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
+                 f'Execution of run for "{job.name}" failed. Steps failed: {run.failed}.',
+                 ev.RunFailureData(failed_steps=tuple(run.failed)))
+    else:
+        run.emit(ev.HeadwaterEventType.RUN_SUCCESS, None, f'Finished execution of run for "{job.name}".')
+    return run
+
+
+def _noop() -> None:
+    return None
+
+
+def _default_run_config(job: Any, run_config: Mapping[str, Any] | None) -> dict[str, Any]:
+    config = job.config
+    if run_config is not None:
+        if callable(getattr(config, "resolve_config", None)):
+            return dict(config.resolve_config(run_config))
+        return dict(run_config)
+    if config is None:
+        return {}
+    if isinstance(config, Mapping):
+        return dict(config)
+    to_dict = getattr(config, "to_run_config", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    if callable(getattr(config, "resolve_config", None)):
+        return dict(config.resolve_config({}))
+    return {}
+
+
+def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]:
+    needed: set[str] = set()
+    for step in plan.steps:
+        needed |= set(step.op_def.required_resource_keys)
+        for out in step.op_def.output_dict.values():
+            needed.add(out.io_manager_key)
+        for name, input_def in step.op_def.input_dict.items():
+            if input_def.input_manager_key:
+                needed.add(input_def.input_manager_key)
+        for key in step.asset_keys_by_input.values():
+            assets_def = job.asset_layer.assets_def_for_key(key)
+            if assets_def is not None:
+                needed.add(getattr(assets_def, "io_manager_key", None)
+                           or assets_def.get_io_manager_key_for_asset_key(key))
+        for hook in step.hook_defs:
+            needed |= set(getattr(hook, "required_resource_keys", ()))
+    for hook in job.hook_defs:
+        needed |= set(getattr(hook, "required_resource_keys", ()))
+    needed.add("io_manager")
+    missing = sorted(k for k in needed if k not in defs)
+    if missing:
+        from headwater.errors import HeadwaterInvalidDefinitionError
+
+        owners = []
+        for key in missing:
+            users = sorted({s.op_def.name for s in plan.steps
+                            if key in s.op_def.required_resource_keys
+                            or any(o.io_manager_key == key for o in s.op_def.output_dict.values())})
+            owners.append(f"resource '{key}' required by {', '.join(users) or 'the job'}")
+        raise HeadwaterInvalidDefinitionError(
+            f"job '{job.name}' is missing {'; '.join(owners)}. Provide "
+            + ", ".join(f"'{k}'" for k in missing) + " in resources= (or resource_defs= of the job)."
+        )
+    return needed
+
+
+def _execute_steps(run: Run) -> None:
+    runner = StepRunner(run)
+    blocked: set[str] = set()
+    for step in run.plan.steps:
+        failed_up = [u for u in step.upstream if u in blocked]
+        if failed_up:
+            blocked.add(step.key)
+            run.step_status[step.key] = "NOT_RUN"
+            run.emit(ev.HeadwaterEventType.ENGINE_EVENT, step.key,
+                     f'Dependencies for step {step.key} failed: {sorted(failed_up)}. Not executing.')
+            continue
+        if step.is_mapped:
+            keys = run.keys_for_source(step.dynamic_source)  # type: ignore[arg-type]
+            outcomes = [_run_with_retries(run, runner, step, mk) for mk in keys]
+            if any(o == "FAILURE" for o in outcomes):
+                blocked.add(step.key)
+            continue
+        if _run_with_retries(run, runner, step, None) == "FAILURE":
+            blocked.add(step.key)
+
+
+def _run_with_retries(run: Run, runner: StepRunner, step: Step, mapping_key: str | None) -> str:
+    key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
+    policy = step.retry_policy
+    attempt = 0
+    while True:
+        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Started execution of step "{key}".')
+        started = monotonic_ms()
+        try:
+            ctx = runner.attempt(step, mapping_key, attempt)
+        except StepSkipped as skipped:
+            run.skipped.add(key)
+            run.step_status[key] = "SKIPPED"
+            run.emit(ev.HeadwaterEventType.STEP_SKIPPED, key,
+                     f'Skipped execution of step "{key}": its input "{skipped.args[0]}" was not '
+                     "produced upstream.")
+            return "SKIPPED"
+        except Exception as exc:
+            request = retry_request(exc)
+            max_retries, wait = _retry_plan(policy, request, exc, attempt)
+            if attempt < max_retries:
+                attempt += 1
+                run.emit(ev.HeadwaterEventType.STEP_UP_FOR_RETRY, key,
+                         f'Execution of step "{key}" failed and has requested a retry'
+                         + (f" in {wait} seconds." if wait else "."),
+                         ev.StepRetryData(ev.SerializableError.from_exception(exc), attempt, wait))
+                if wait:
+                    time.sleep(wait)
+                run.emit(ev.HeadwaterEventType.STEP_RESTARTED, key,
+                         f'Started re-execution (attempt # {attempt + 1}) of step "{key}".')
+                continue
+            run.failed.append(key)
+            run.step_status[key] = "FAILURE"
+            payload = failure_payload(exc)
+            run.emit(ev.HeadwaterEventType.STEP_FAILURE, key,
+                     f'Execution of step "{key}" failed.', payload)
+            run.errors[key] = exc
+            _run_hooks(run, step, key, None, failed=True)
+            return "FAILURE"
+        duration = monotonic_ms() - started
+        run.succeeded.add(key)
+        run.step_status[key] = "SUCCESS"
+        run.emit(ev.HeadwaterEventType.STEP_SUCCESS, key,
+                 f'Finished execution of step "{key}" in {duration:.2f}ms.',
+                 ev.StepSuccessData(duration))
+        _run_hooks(run, step, key, ctx, failed=False)
+        return "SUCCESS"
+
+
+def _retry_plan(policy: Any, request: Any, exc: BaseException, attempt: int) -> tuple[int, float | None]:
+    if request is not None:
+        return (request.max_retries or 0), request.seconds_to_wait
+    inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
+    if isinstance(inner, Failure) and not inner.allow_retries:
+        return 0, None
+    if policy is None or not isinstance(exc, (HeadwaterExecutionStepExecutionError, Failure)):
+        return 0, None
+    return policy.max_retries, policy.calculate_delay(attempt + 1) or None
+
+
+def _run_hooks(run: Run, step: Step, key: str, ctx: Any, failed: bool) -> None:
+    if step.hook_defs:
+        run_hooks(run, step, key, ctx, failed)
+
+
+def pid() -> int:
+    return os.getpid()

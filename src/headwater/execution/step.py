@@ -1,0 +1,575 @@
+"""Running one step: the user-code error boundary, type checks, outputs, IO managers.
+
+`StepRunner.run(step, mapping_key)` loads the inputs, calls the op's function inside
+the error boundary, checks and stores each output, and emits the step's events.
+Imports `headwater.definitions` and `context`, `event`, `plan`, `log` of this layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from headwater.definitions.config import process_config
+from headwater.definitions.output import (
+    AssetMaterialization,
+    AssetObservation,
+    DynamicOutput,
+    ExpectationResult,
+    MaterializeResult,
+    ObserveResult,
+    Output,
+)
+from headwater.definitions.types import TypeCheck, TypeCheckContext
+from headwater.errors import (
+    Failure,
+    HeadwaterError,
+    HeadwaterExecutionStepExecutionError,
+    HeadwaterInvariantViolationError,
+    HeadwaterStepOutputNotFoundError,
+    HeadwaterTypeCheckDidNotPass,
+    RetryRequested,
+)
+from headwater.execution import event as ev
+from headwater.execution.context import (
+    AssetExecutionContext,
+    InputContext,
+    OpExecutionContext,
+    OutputContext,
+)
+from headwater.execution.log import capture_logs, release_logs
+from headwater.execution.plan import (
+    FromAsset,
+    FromCollect,
+    FromDefault,
+    FromFanIn,
+    FromInputManager,
+    FromNothing,
+    FromStep,
+    FromValue,
+    Step,
+    node_config_for,
+)
+
+_SKIP = object()
+
+
+class StepSkipped(Exception):
+    """An input's upstream output was not produced, so the step does not run."""
+
+
+def user_code_error_message(kind: str, name: str) -> str:
+    return f'Error occurred while executing {kind} "{name}":'
+
+
+class StepRunner:
+    """Executes steps of one run against its resources, emitting events to `run`."""
+
+    def __init__(self, run: Any):
+        self.run = run
+
+    # --- inputs -------------------------------------------------------------------------
+    def load_inputs(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, source in step.inputs.items():
+            input_def = step.op_def.input_dict[name]
+            value = self.load_source(step, name, source, ctx, mapping_key)
+            if value is _SKIP:
+                raise StepSkipped(name)
+            if input_def.headwater_type.is_nothing:
+                continue
+            self.type_check_input(step, name, input_def, value, ctx)
+            values[name] = value
+        return values
+
+    def load_source(self, step: Step, name: str, source: Any, ctx: OpExecutionContext,
+                    mapping_key: str | None) -> Any:
+        run = self.run
+        if isinstance(source, FromStep):
+            upstream_mk = mapping_key if source.mapped and run.is_mapped(source.step_key) else None
+            if source.mapped and run.plan.by_key[source.step_key].op_def.output_dict[
+                    source.output_name].is_dynamic:
+                upstream_mk = mapping_key
+            ref = (source.step_key, source.output_name, upstream_mk)
+            if ref not in run.produced:
+                return _SKIP
+            return self.load_from_output(step, name, ref, ctx)
+        if isinstance(source, FromCollect):
+            refs = run.collect_refs(source.step_key, source.output_name)
+            return [self.load_from_output(step, name, ref, ctx) for ref in refs]
+        if isinstance(source, FromFanIn):
+            items = []
+            for inner in source.sources:
+                value = self.load_source(step, name, inner, ctx, mapping_key)
+                if value is not _SKIP:
+                    items.append(value)
+            return items
+        if isinstance(source, FromValue):
+            return source.value
+        if isinstance(source, FromDefault):
+            return step.op_def.input_dict[name].default_value
+        if isinstance(source, FromNothing):
+            return None
+        if isinstance(source, FromAsset):
+            return self.load_asset(step, name, source, ctx)
+        if isinstance(source, FromInputManager):
+            return self.load_with_input_manager(step, name, ctx, None)
+        raise HeadwaterInvariantViolationError(f"Unknown input source {source!r}.")
+
+    def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
+                         ctx: OpExecutionContext) -> Any:
+        run = self.run
+        input_def = step.op_def.input_dict[name]
+        upstream_ctx = run.output_contexts[ref]
+        manager_key = input_def.input_manager_key or upstream_ctx._manager_key
+        if input_def.input_manager_key is None and ref in run.direct_values:
+            manager = run.resources.get(manager_key)
+            if manager is run.default_io_manager:
+                return run.direct_values[ref]
+        return self.load_with_manager(step, name, manager_key, upstream_ctx, ctx)
+
+    def load_asset(self, step: Step, name: str, source: FromAsset, ctx: OpExecutionContext) -> Any:
+        run = self.run
+        input_def = step.op_def.input_dict[name]
+        assets_def = run.job.asset_layer.assets_def_for_key(source.asset_key)
+        manager_key = input_def.input_manager_key or (
+            getattr(assets_def, "io_manager_key", None) if assets_def is not None
+            and type(assets_def).__name__ == "SourceAsset" else None
+        ) or (assets_def.get_io_manager_key_for_asset_key(source.asset_key)
+              if assets_def is not None else "io_manager")
+        upstream = OutputContext(
+            step_key=assets_def.node_def.name if assets_def is not None and assets_def.node_def else None,
+            name=(assets_def.output_name_by_key.get(source.asset_key, "result")
+                  if assets_def is not None else "result"),
+            job_name=run.job.name, run_id=run.run_id, log=ctx.log,
+            asset_key=source.asset_key, partition_key=run.partition_key,
+            definition_metadata=(assets_def.specs_by_key[source.asset_key].metadata
+                                 if assets_def is not None and source.asset_key in assets_def.specs_by_key else {}),
+            assets_def=assets_def, resources=run.resource_view, instance=run.instance,
+        )
+        return self.load_with_manager(step, name, manager_key, upstream, ctx, asset_key=source.asset_key)
+
+    def load_with_manager(self, step: Step, name: str, manager_key: str, upstream: OutputContext,
+                          ctx: OpExecutionContext, asset_key: Any = None) -> Any:
+        run = self.run
+        manager = run.resources.get(manager_key)
+        if manager is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{name}' of '{step.key}' is loaded with IO manager '{manager_key}', which "
+                f"is not among the run's resources. Add resources={{'{manager_key}': ...}}."
+            )
+        input_def = step.op_def.input_dict[name]
+        input_ctx = InputContext(
+            name=name, job_name=run.job.name, op_def=step.op_def,
+            definition_metadata=input_def.metadata, upstream_output=upstream,
+            headwater_type=input_def.headwater_type, log=ctx.log, resources=run.resource_view,
+            step_context=ctx,
+            asset_key=asset_key or step.asset_keys_by_input.get(name) or (
+                upstream._asset_key if upstream is not None else None),
+            partition_key=run.partition_key, instance=run.instance,
+        )
+        value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
+        run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
+                 f'Loaded input "{name}" using input manager "{manager_key}"',
+                 ev.LoadedInputData(name, manager_key, upstream.name if upstream else None,
+                                    upstream.step_key if upstream else None))
+        return value
+
+    def load_with_input_manager(self, step: Step, name: str, ctx: OpExecutionContext,
+                                upstream: OutputContext | None) -> Any:
+        input_def = step.op_def.input_dict[name]
+        return self.load_with_manager(step, name, input_def.input_manager_key, upstream, ctx)  # type: ignore[arg-type]
+
+    def type_check_input(self, step: Step, name: str, input_def: Any, value: Any,
+                         ctx: OpExecutionContext) -> None:
+        htype = input_def.headwater_type
+        if htype.is_any:
+            return
+        check = self.type_check(step, htype, value, ctx)
+        if not check.success:
+            raise HeadwaterTypeCheckDidNotPass(
+                f'Type check failed for step input "{name}" - expected type "{htype.display_name}". '
+                f"Description: {check.description}"
+                f"\n  (op '{step.key}', input '{name}', type {htype.display_name})",
+                metadata=check.metadata, headwater_type=htype,
+            )
+
+    def type_check(self, step: Step, htype: Any, value: Any, ctx: OpExecutionContext) -> TypeCheck:
+        type_ctx = TypeCheckContext(log=ctx.log, resources=ctx.resources, run_id=self.run.run_id)
+        return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
+
+    # --- the body -----------------------------------------------------------------------
+    def user_call(self, step: Step, what: str, fn: Any) -> Any:
+        try:
+            return fn()
+        except (HeadwaterError, StepSkipped):
+            raise
+        except Exception as exc:
+            kind = "op" if what == "compute" else what
+            raise HeadwaterExecutionStepExecutionError(
+                user_code_error_message(kind, step.key), user_exception=exc,
+                step_key=step.key, op_name=step.key, op_def_name=step.op_def.name,
+            ) from exc
+
+    def make_context(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
+        run = self.run
+        cls = AssetExecutionContext if step.assets_def is not None else OpExecutionContext
+        selected_outputs = None
+        if step.assets_def is not None and step.assets_def.is_subset:
+            selected_outputs = {n for n, k in step.asset_keys_by_output.items()
+                                if k in step.assets_def.keys}
+        key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
+        return cls(
+            op_def=step.op_def,
+            node_name=step.node_name,
+            step_key=key,
+            run=run.info,
+            op_config=self.op_config(step),
+            resources=run.resources_for(step),
+            log=run.log_for(key),
+            instance=run.instance,
+            partition_key=run.partition_key,
+            mapping_key=mapping_key,
+            asset_keys_by_output=step.asset_keys_by_output,
+            asset_keys_by_input=step.asset_keys_by_input,
+            selected_output_names=selected_outputs,
+            assets_def=step.assets_def,
+            retry_number=retry_number,
+            job_def=run.job,
+            emit=lambda user_event: self.emit_user_event(step, key, user_event),
+            partitions_def=run.job.partitions_def,
+        )
+
+    def op_config(self, step: Step) -> Any:
+        cached = self.run.op_configs.get(step.key, _SKIP)
+        if cached is not _SKIP:
+            return cached
+        entry = node_config_for(self.run.run_config.get("ops", {}), step.key)
+        raw = entry.get("config") if isinstance(entry, Mapping) else None
+        schema = step.op_def.config_schema
+        config_class = step.op_def.signature.config_class
+        if config_class is not None:
+            value = config_class._from_run_config(raw, path=f"ops.{step.key}.config")
+        elif schema is not None:
+            value = process_config(schema, raw, f"ops.{step.key}.config")
+        else:
+            value = raw
+        self.run.op_configs[step.key] = value
+        return value
+
+    def call_body(self, step: Step, ctx: OpExecutionContext, inputs: dict[str, Any]) -> Iterator[Any]:
+        op_def = step.op_def
+        sig = op_def.signature
+        kwargs = dict(inputs)
+        if sig.config_arg is not None:
+            kwargs[sig.config_arg] = ctx.op_config
+        for param, resource_key in sig.resource_args.items():
+            kwargs[param] = getattr(ctx.resources, resource_key)
+        fn = op_def.compute_fn
+        args = (ctx,) if sig.context_arg is not None else ()
+        result = fn(*args, **kwargs)
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
+        elif inspect.isasyncgen(result):
+            result = _drain_async(result)
+        if op_def.is_generator or inspect.isgenerator(result) or isinstance(result, list) and op_def.is_async:
+            yield from result
+            return
+        yield from self.coerce_return(step, result)
+
+    def coerce_return(self, step: Step, result: Any) -> Iterator[Any]:
+        outputs = step.op_def.output_dict
+        if isinstance(result, (Output, MaterializeResult, ObserveResult)):
+            yield result
+            return
+        if len(outputs) == 0:
+            if result is not None:
+                raise HeadwaterInvariantViolationError(
+                    f'op "{step.key}" has no outputs, but its function returned a '
+                    f"{type(result).__name__}. Declare an output with out=Out(), or return None."
+                )
+            return
+        if len(outputs) == 1:
+            (name, out), = outputs.items()
+            if out.is_dynamic:
+                if result is None:
+                    return
+                yield from result
+                return
+            if out.is_nothing and result is None:
+                yield Output(None, name)
+                return
+            yield Output(result, name)
+            return
+        if isinstance(result, tuple) and not isinstance(result, (Output,)):
+            if len(result) != len(outputs):
+                raise HeadwaterInvariantViolationError(
+                    f'op "{step.key}" has {len(outputs)} outputs ({", ".join(outputs)}) but '
+                    f"returned a tuple of {len(result)} values. Return one value per output, in order."
+                )
+            for (name, out), value in zip(outputs.items(), result):
+                if isinstance(value, (Output, MaterializeResult)):
+                    if isinstance(value, Output) and value.output_name != name:
+                        if value.output_name == "result":
+                            value = Output(value.value, name, value.metadata, value.data_version, value.tags)
+                        else:
+                            raise HeadwaterInvariantViolationError(
+                                f'Bad state: Output was explicitly named "{value.output_name}", '
+                                f'which does not match the output definition specified for position '
+                                f'"{name}" in op "{step.key}".'
+                            )
+                    yield value
+                elif out.is_dynamic:
+                    yield from value
+                else:
+                    yield Output(value, name)
+            return
+        if result is None and all(not o.is_required for o in outputs.values()):
+            return
+        if result is None and all(o.is_nothing for o in outputs.values()):
+            for name in outputs:
+                yield Output(None, name)
+            return
+        raise HeadwaterInvariantViolationError(
+            f'op "{step.key}" has multiple outputs ({", ".join(outputs)}), but only one value was '
+            f"returned: return a tuple with one value per output, or yield Output(value, name)."
+        )
+
+    # --- outputs ------------------------------------------------------------------------
+    def handle_item(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None, item: Any) -> None:
+        if isinstance(item, MaterializeResult):
+            self.handle_materialize_result(step, ctx, mapping_key, item)
+        elif isinstance(item, ObserveResult):
+            self.handle_observe_result(step, ctx, item)
+        elif isinstance(item, Output):
+            self.handle_output(step, ctx, mapping_key, item)
+        elif isinstance(item, (AssetMaterialization, AssetObservation, ExpectationResult)):
+            self.emit_user_event(step, ctx.step_key, item)
+        elif type(item).__name__ == "AssetCheckResult":
+            self.run.handle_check_result(step, ctx, item)
+        else:
+            raise HeadwaterInvariantViolationError(
+                f'op "{step.key}" yielded a {type(item).__name__}: an op yields Output, '
+                "DynamicOutput, AssetMaterialization, AssetObservation or ExpectationResult."
+            )
+
+    def handle_materialize_result(self, step: Step, ctx: OpExecutionContext,
+                                  mapping_key: str | None, result: MaterializeResult) -> None:
+        if result.asset_key is not None:
+            output_name = next((n for n, k in step.asset_keys_by_output.items()
+                                if k == result.asset_key), None)
+            if output_name is None:
+                raise HeadwaterInvariantViolationError(
+                    f"Asset key {result.asset_key.to_user_string()} not found in AssetsDefinition "
+                    f"of op '{step.key}'."
+                )
+        else:
+            names = [n for n in step.op_def.output_dict if (n, mapping_key) not in ctx.outputs_seen]
+            if len(step.op_def.output_dict) > 1:
+                raise HeadwaterInvariantViolationError(
+                    f"op '{step.key}' computes several assets: a MaterializeResult must name "
+                    "its asset_key."
+                )
+            output_name = names[0] if names else next(iter(step.op_def.output_dict))
+        for check in result.check_results:
+            self.run.handle_check_result(step, ctx, check)
+        output = Output(result.value, output_name, result.metadata, result.data_version, result.tags)
+        self.handle_output(step, ctx, mapping_key, output, store=result.value is not None)
+
+    def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
+        key = result.asset_key or next(iter(step.asset_keys_by_output.values()))
+        metadata = dict(result.metadata)
+        if result.data_version is not None:
+            version = getattr(result.data_version, "value", result.data_version)
+            metadata.setdefault("headwater/data_version", version)
+        obs = AssetObservation(key, metadata=metadata, partition=self.run.partition_key,
+                               tags=result.tags)
+        self.emit_user_event(step, ctx.step_key, obs)
+        name = next((n for n, k in step.asset_keys_by_output.items() if k == key), "result")
+        ctx.outputs_seen.add((name, None))
+
+    def handle_output(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None,
+                      output: Output, store: bool = True) -> None:
+        run = self.run
+        out_def = step.op_def.output_dict.get(output.output_name)
+        if out_def is None:
+            raise HeadwaterInvariantViolationError(
+                f'Core compute for op "{step.key}" returned an output "{output.output_name}" that '
+                f"does not exist. The available outputs are {list(step.op_def.output_dict)}."
+            )
+        if isinstance(output, DynamicOutput):
+            if not out_def.is_dynamic:
+                raise HeadwaterInvariantViolationError(
+                    f'op "{step.key}" yielded a DynamicOutput for output "{output.output_name}", '
+                    "which is not a DynamicOut. Declare it with out=DynamicOut()."
+                )
+            out_mk: str | None = output.mapping_key
+        else:
+            if out_def.is_dynamic:
+                raise HeadwaterInvariantViolationError(
+                    f'op "{step.key}" returned an Output for dynamic output "{output.output_name}": '
+                    "yield DynamicOutput(value, mapping_key=...) for each element."
+                )
+            out_mk = mapping_key
+        seen_key = (output.output_name, output.mapping_key if isinstance(output, DynamicOutput) else None)
+        if seen_key in ctx.outputs_seen:
+            what = (f'mapping key "{output.mapping_key}" for dynamic output'
+                    if isinstance(output, DynamicOutput) else "output")
+            raise HeadwaterInvariantViolationError(
+                f'Compute for op "{step.key}" returned {what} "{output.output_name}" multiple '
+                "times."
+            )
+        if step.assets_def is not None and ctx._selected_output_names is not None and \
+                output.output_name not in ctx._selected_output_names:
+            raise HeadwaterInvariantViolationError(
+                f'op "{step.key}" yielded output "{output.output_name}", whose asset was not '
+                "selected. Check context.selected_output_names before yielding."
+            )
+        ctx.outputs_seen.add(seen_key)
+        check = TypeCheck(True)
+        htype = out_def.headwater_type
+        if not htype.is_any:
+            check = self.type_check(step, htype, output.value, ctx)
+            if not check.success:
+                raise HeadwaterTypeCheckDidNotPass(
+                    f'Type check failed for step output "{output.output_name}" - expected type '
+                    f'"{htype.display_name}". Description: {check.description}'
+                    f"\n  (op '{step.key}', output '{output.output_name}', type {htype.display_name})",
+                    metadata=check.metadata, headwater_type=htype,
+                )
+        step_key = ctx.step_key
+        ref = (step.key, output.output_name, out_mk)
+        added = ctx.output_metadata.get((output.output_name, out_mk if isinstance(output, DynamicOutput) else None), {})
+        if not added and mapping_key:
+            added = ctx.output_metadata.get((output.output_name, None), {})
+        metadata = {**output.metadata, **added}
+        run.emit(ev.HeadwaterEventType.STEP_OUTPUT, step_key,
+                 f'Yielded output "{output.output_name}"'
+                 + (f' mapping key "{out_mk}"' if out_mk else "")
+                 + f' of type "{htype.display_name}". (Type check passed).',
+                 ev.StepOutputData(output.output_name, out_mk, check.success, htype.display_name, metadata))
+        asset_key = step.asset_keys_by_output.get(output.output_name)
+        manager_key = out_def.io_manager_key
+        out_ctx = OutputContext(
+            step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
+            definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
+            log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
+            asset_key=asset_key, partition_key=run.partition_key,
+            assets_def=step.assets_def, instance=run.instance,
+        )
+        out_ctx._manager_key = manager_key  # type: ignore[attr-defined]
+        run.output_contexts[ref] = out_ctx
+        run.produced.add(ref)
+        run.record_mapping_key(step.key, output.output_name, out_mk)
+        is_observation = step.assets_def is not None and step.assets_def.is_observable
+        value_flows = store and not (out_def.is_nothing and asset_key is None and output.value is None)
+        if value_flows and not is_observation and not (out_def.is_nothing and output.value is None):
+            manager = run.resources.get(manager_key)
+            if manager is None:
+                raise HeadwaterInvariantViolationError(
+                    f'Output "{output.output_name}" of op "{step.key}" uses IO manager '
+                    f"'{manager_key}', which is not provided. Add resources={{'{manager_key}': ...}}."
+                )
+            run.direct_values[ref] = output.value
+            self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
+            metadata.update(out_ctx.added_metadata)
+        else:
+            run.direct_values[ref] = output.value
+        run.captured[ref] = output.value
+        if asset_key is not None:
+            if is_observation:
+                self.emit_user_event(step, step_key, AssetObservation(
+                    asset_key, metadata=metadata, partition=run.partition_key, tags=output.tags))
+            else:
+                mat = AssetMaterialization(asset_key, metadata=metadata,
+                                           partition=run.partition_key, tags=output.tags)
+                run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
+                         f"Materialized value {asset_key.to_user_string()}.",
+                         ev.MaterializationData(mat), asset_key=asset_key)
+        if value_flows and not is_observation and not (out_def.is_nothing and output.value is None):
+            run.emit(ev.HeadwaterEventType.HANDLED_OUTPUT, step_key,
+                     f'Handled output "{output.output_name}" using IO manager "{manager_key}"',
+                     ev.HandledOutputData(output.output_name, manager_key, dict(out_ctx.added_metadata)))
+
+    def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
+        run = self.run
+        if isinstance(item, AssetMaterialization):
+            if item.partition is None and run.partition_key is not None:
+                item = AssetMaterialization(item.asset_key, item.description, item.metadata,
+                                            run.partition_key, item.tags)
+            run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
+                     f"Materialized value {item.asset_key.to_user_string()}.",
+                     ev.MaterializationData(item), asset_key=item.asset_key)
+        elif isinstance(item, AssetObservation):
+            run.emit(ev.HeadwaterEventType.ASSET_OBSERVATION, step_key,
+                     f"Observed value {item.asset_key.to_user_string()}.",
+                     ev.ObservationData(item), asset_key=item.asset_key)
+        elif isinstance(item, ExpectationResult):
+            run.emit(ev.HeadwaterEventType.STEP_EXPECTATION_RESULT, step_key,
+                     f"Expectation {item.label or ''} {'passed' if item.success else 'failed'}.",
+                     ev.ExpectationData(item))
+
+    # --- one attempt ----------------------------------------------------------------------
+    def attempt(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
+        """Run the step once; raise what the body raised (wrapped at the boundary)."""
+        run = self.run
+        ctx = self.make_context(step, mapping_key, retry_number)
+        key = ctx.step_key
+        token = capture_logs(run.log_sink(key))
+        try:
+            inputs = self.load_inputs(step, ctx, mapping_key)
+            body = self.call_body(step, ctx, inputs)
+            while True:
+                item = self.user_call(step, "compute", lambda: next(body, _SKIP))
+                if item is _SKIP:
+                    break
+                self.handle_item(step, ctx, mapping_key, item)
+            self.check_required_outputs(step, ctx, mapping_key)
+        finally:
+            release_logs(token)
+        return ctx
+
+    def check_required_outputs(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None) -> None:
+        selected = ctx._selected_output_names
+        for name, out in step.op_def.output_dict.items():
+            if not out.is_required or out.is_dynamic:
+                continue
+            if selected is not None and name not in selected:
+                continue
+            if (name, None) in ctx.outputs_seen or any(n == name for n, _ in ctx.outputs_seen):
+                continue
+            if out.is_nothing and step.assets_def is None:
+                continue
+            raise HeadwaterStepOutputNotFoundError(
+                f'Core compute for op "{step.key}" did not return an output for non-optional '
+                f'output "{name}"',
+                step_key=step.key, output_name=name,
+            )
+
+
+def _drain_async(agen: Any) -> list[Any]:
+    async def collect() -> list[Any]:
+        return [item async for item in agen]
+
+    return asyncio.run(collect())
+
+
+def failure_payload(exc: BaseException) -> ev.StepFailureData:
+    user = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
+    if isinstance(user, Failure):
+        return ev.StepFailureData(ev.SerializableError.from_exception(exc), user.description,
+                                  dict(user.metadata))
+    source = "USER_CODE_ERROR" if isinstance(exc, HeadwaterExecutionStepExecutionError) else "FRAMEWORK_ERROR"
+    return ev.StepFailureData(ev.SerializableError.from_exception(exc), error_source=source)
+
+
+def retry_request(exc: BaseException) -> RetryRequested | None:
+    inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
+    return inner if isinstance(inner, RetryRequested) else None
+
+
+def monotonic_ms() -> float:
+    return time.perf_counter() * 1000.0
