@@ -227,7 +227,7 @@ def machine() -> dict[str, Any]:
 def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
-    if unit == "ms":
+    if unit == "ms" or (unit == "s" and value < 1):
         ms = value * 1000
         return f"{ms:.3f} ms" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
     if unit == "s":
@@ -330,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lib", choices=["headwater", "dagster", "both"], default="both")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--from-json",
+        metavar="FILE",
+        default=None,
+        help="print the table of a saved --json run instead of running anything",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (smoke test)")
     parser.add_argument("--repeats", type=int, default=None, help="override every repeat count")
     parser.add_argument(
@@ -342,6 +348,13 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("HEADWATER_BENCH_DAGSTER_PYTHON", DEFAULT_DAGSTER_PYTHON),
     )
     args = parser.parse_args(argv)
+
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        print(markdown_table(saved["rows"]) if args.markdown else "", end="")
+        if not args.markdown:
+            print_table(saved["rows"])
+        return 0
 
     plan = QUICK if args.quick else PLAN
     names = args.only or list(plan)

@@ -280,7 +280,7 @@ def w_defs(lib: ModuleType, repeats: int, n: int = 10_000) -> dict[str, Any]:
     defs, how = define_and_validate(lib, assets)
     end = time.perf_counter()
     rss_after = maxrss_mib()
-    keys = len(list(defs.resolve_all_asset_keys()))
+    keys = len(defs.resolve_all_asset_specs())
     check(keys == n, f"expected {n} asset keys, got {keys}")
     return {
         "assets": n,

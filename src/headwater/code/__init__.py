@@ -1,1 +1,4 @@
-"""headwater.code."""
+"""Loading user code: Definitions from a file (-f) or a module (-m).
+
+Sits above `definitions` and `execution`; never imported by them.
+"""

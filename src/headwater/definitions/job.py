@@ -129,7 +129,7 @@ class JobDefinition:
         if op_selection:
             job = job.get_subset(op_selection=op_selection)
         if resources:
-            job = job.with_resources(resources)
+            job = job._copy(resource_defs={**job.resource_defs, **resources})
         return execute(
             job,
             run_config=run_config,

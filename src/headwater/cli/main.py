@@ -1,0 +1,168 @@
+"""The `headwater` command.
+
+Sits on top of every other layer. Errors exit non-zero with the message and no Python
+traceback unless --verbose.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from headwater.code.loader import CodeLoadError, load_definitions
+from headwater.errors import HeadwaterError
+
+
+def _location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("-f", "--python-file", help="Python file holding Definitions.")(fn)
+    fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
+    fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
+    fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
+    return fn
+
+
+def _load(python_file: str | None, module_name: str | None, working_directory: str | None,
+          attribute: str | None) -> Any:
+    return load_definitions(python_file, module_name, working_directory, attribute)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (HeadwaterError, CodeLoadError) as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option("--verbose", is_flag=True, help="Show Python tracebacks.")
+@click.version_option(package_name="headwater")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """headwater: a data-aware orchestrator."""
+    ctx.obj = {"verbose": verbose}
+
+
+@main.group()
+def asset() -> None:
+    """List and materialize assets."""
+
+
+@asset.command("list")
+@_location_options
+@click.option("--select", default=None, help="Selection, e.g. '*report' or 'group:sales'.")
+@click.option("--json", "as_json", is_flag=True)
+def asset_list(python_file: str | None, module_name: str | None, working_directory: str | None,
+               attribute: str | None, select: str | None, as_json: bool) -> None:
+    """List the assets of a code location."""
+    from headwater.definitions.selection import AssetSelection
+
+    defs = _load(python_file, module_name, working_directory, attribute)
+    graph = defs.resolve_asset_graph()
+    keys = AssetSelection.from_string(select).resolve(graph) if select else graph.all_keys
+    rows = [{"key": k.to_user_string(), "group": graph.group_name(k),
+             "deps": sorted(p.to_user_string() for p in graph.parents(k))} for k in sorted(keys)]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        deps = f"  <- {', '.join(row['deps'])}" if row["deps"] else ""
+        click.echo(f"{row['key']}  [{row['group']}]{deps}")
+
+
+@asset.command("materialize")
+@_location_options
+@click.option("--select", required=True, help="Selection, e.g. '*' or 'a+'.")
+@click.option("--partition", default=None, help="Partition key to materialize.")
+@click.option("--json", "as_json", is_flag=True)
+def asset_materialize(python_file: str | None, module_name: str | None,
+                      working_directory: str | None, attribute: str | None, select: str,
+                      partition: str | None, as_json: bool) -> None:
+    """Materialize the selected assets in this process."""
+    from headwater.definitions.asset_job import build_asset_job
+    from headwater.definitions.selection import AssetSelection
+    from headwater.execution.api import execute_job_in_process
+
+    defs = _load(python_file, module_name, working_directory, attribute)
+    graph = defs.resolve_asset_graph()
+    keys = AssetSelection.from_string(select).resolve(graph)
+    keys = {k for k in keys if k in graph.executable_keys}
+    job = build_asset_job("__asset_materialize__", graph, keys, defs.resources)
+    result = execute_job_in_process(job, partition_key=partition, raise_on_error=False)
+    materialized = sorted(e.asset_key.to_user_string()
+                          for e in result.get_asset_materialization_events() if e.asset_key)
+    if as_json:
+        click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
+                               "materialized": materialized}))
+    else:
+        for event in result.all_records:
+            if event.step_key and event.event_type.value in ("STEP_SUCCESS", "STEP_FAILURE", "LOG"):
+                click.echo(f"{event.step_key}: {event.message}")
+        status = "succeeded" if result.success else "failed"
+        click.echo(f"Run {result.run_id} {status}; materialized {len(materialized)} asset(s).")
+    if not result.success:
+        for event in result.get_step_failure_events():
+            error = event.payload.error
+            click.echo(f"{event.step_key} failed: {error.message if error else ''}", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def job() -> None:
+    """List and execute jobs."""
+
+
+@job.command("list")
+@_location_options
+def job_list(python_file: str | None, module_name: str | None, working_directory: str | None,
+             attribute: str | None) -> None:
+    """List the jobs of a code location."""
+    defs = _load(python_file, module_name, working_directory, attribute)
+    for job_def in defs.get_all_job_defs():
+        click.echo(job_def.name)
+
+
+@job.command("execute")
+@_location_options
+@click.option("-j", "--job", "job_name", required=True)
+@click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
+def job_execute(python_file: str | None, module_name: str | None, working_directory: str | None,
+                attribute: str | None, job_name: str, config_json: str | None) -> None:
+    """Execute a job in this process."""
+    defs = _load(python_file, module_name, working_directory, attribute)
+    job_def = defs.get_job_def(job_name)
+    run_config = json.loads(config_json) if config_json else None
+    result = job_def.execute_in_process(run_config=run_config, raise_on_error=False)
+    click.echo(f"Run {result.run_id} {'succeeded' if result.success else 'failed'}.")
+    if not result.success:
+        sys.exit(1)
+
+
+@main.group()
+def definitions() -> None:
+    """Check definitions."""
+
+
+@definitions.command("validate")
+@_location_options
+def definitions_validate(python_file: str | None, module_name: str | None,
+                         working_directory: str | None, attribute: str | None) -> None:
+    """Load and validate definitions, reporting every problem."""
+    from headwater.definitions.definitions import Definitions
+
+    defs = _load(python_file, module_name, working_directory, attribute)
+    Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    click.echo(f"Definitions are valid: {len(graph.all_keys)} assets, "
+               f"{len(defs.get_all_job_defs())} jobs.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Find the Definitions in a Python file or module.
+
+A broken file raises `CodeLoadError` carrying the file, line and message, so that
+callers (CLI, code server) report it instead of crashing. Imports `headwater.definitions`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from headwater.definitions.asset import AssetsDefinition
+from headwater.definitions.definitions import Definitions
+from headwater.definitions.job import JobDefinition
+from headwater.errors import HeadwaterError
+
+
+@dataclass(frozen=True)
+class CodeLoadError(HeadwaterError):
+    """User code could not be imported, or holds no Definitions."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    traceback_text: str = ""
+
+    def __str__(self) -> str:
+        where = f" ({self.file}:{self.line})" if self.file and self.line else (
+            f" ({self.file})" if self.file else "")
+        return f"{self.message}{where}"
+
+
+def load_definitions(python_file: str | None = None, module_name: str | None = None,
+                     working_directory: str | None = None, attribute: str | None = None) -> Definitions:
+    """Import the code and return its Definitions (or one built from its assets and jobs)."""
+    if working_directory:
+        sys.path.insert(0, os.path.abspath(working_directory))
+    module = _import(python_file, module_name)
+    return _find_definitions(module, attribute, python_file or module_name or "")
+
+
+def _import(python_file: str | None, module_name: str | None) -> Any:
+    try:
+        if python_file:
+            path = os.path.abspath(python_file)
+            if not os.path.exists(path):
+                raise CodeLoadError(f"No such file: {python_file}", python_file)
+            directory = os.path.dirname(path)
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
+            name = os.path.splitext(os.path.basename(path))[0]
+            spec = importlib.util.spec_from_file_location(name, path)
+            if spec is None or spec.loader is None:
+                raise CodeLoadError(f"Cannot import {python_file}", python_file)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            return module
+        if module_name:
+            if os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())
+            return importlib.import_module(module_name)
+    except CodeLoadError:
+        raise
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        user = [f for f in frames if "importlib" not in f.filename and "/headwater/" not in f.filename]
+        last = user[-1] if user else (frames[-1] if frames else None)
+        line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else (last.lineno if last else None)
+        file = getattr(exc, "filename", None) if isinstance(exc, SyntaxError) else (last.filename if last else None)
+        raise CodeLoadError(
+            f"Error loading definitions: {type(exc).__name__}: {exc}", file, line,
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        ) from exc
+    raise CodeLoadError("Pass a file (-f) or a module (-m) to load definitions from.")
+
+
+def _find_definitions(module: Any, attribute: str | None, origin: str) -> Definitions:
+    if attribute:
+        value = getattr(module, attribute, None)
+        if not isinstance(value, Definitions):
+            raise CodeLoadError(f"'{attribute}' in {origin} is not a Definitions object.", origin)
+        return value
+    found = [v for v in vars(module).values() if isinstance(v, Definitions)]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise CodeLoadError(
+            f"{origin} holds {len(found)} Definitions objects; name one with --attribute.", origin
+        )
+    assets = [v for v in vars(module).values() if isinstance(v, AssetsDefinition)]
+    jobs = [v for v in vars(module).values() if isinstance(v, JobDefinition)]
+    if not assets and not jobs:
+        raise CodeLoadError(
+            f"No Definitions found in {origin}: add `defs = Definitions(assets=[...])`.", origin
+        )
+    return Definitions(assets=assets, jobs=jobs)
