@@ -11,7 +11,6 @@ import importlib.util
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.asset import AssetsDefinition
@@ -20,14 +19,16 @@ from headwater.definitions.job import JobDefinition
 from headwater.errors import HeadwaterError
 
 
-@dataclass(frozen=True)
 class CodeLoadError(HeadwaterError):
     """User code could not be imported, or holds no Definitions."""
 
-    message: str
-    file: str | None = None
-    line: int | None = None
-    traceback_text: str = ""
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 traceback_text: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.traceback_text = traceback_text
 
     def __str__(self) -> str:
         where = f" ({self.file}:{self.line})" if self.file and self.line else (

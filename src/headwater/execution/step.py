@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from headwater.definitions.config import process_config
+from headwater.definitions.metadata import normalize_metadata
 from headwater.definitions.output import (
     AssetMaterialization,
     AssetObservation,
@@ -561,7 +562,7 @@ def failure_payload(exc: BaseException) -> ev.StepFailureData:
     user = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
     if isinstance(user, Failure):
         return ev.StepFailureData(ev.SerializableError.from_exception(exc), user.description,
-                                  dict(user.metadata))
+                                  normalize_metadata(user.metadata))
     source = "USER_CODE_ERROR" if isinstance(exc, HeadwaterExecutionStepExecutionError) else "FRAMEWORK_ERROR"
     return ev.StepFailureData(ev.SerializableError.from_exception(exc), error_source=source)
 
