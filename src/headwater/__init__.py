@@ -47,6 +47,7 @@ from headwater.definitions.graph import (
 )
 from headwater.definitions.hook import (
     HookDefinition,
+    HookExecutionResult,
     event_list_hook,
     failure_hook,
     success_hook,

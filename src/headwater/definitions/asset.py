@@ -352,6 +352,11 @@ class AssetsDefinition:
     def node_keys_by_output_name(self) -> dict[str, AssetKey]:
         return self.keys_by_output_name
 
+    @property
+    def input_names(self) -> list[str]:
+        """Names of the node's inputs: one per upstream asset, value or ordering-only."""
+        return list(self.keys_by_input_name)
+
     # --- per-key attributes -----------------------------------------------------------
     @property
     def group_names_by_key(self) -> dict[AssetKey, str]:

@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidInvocationError
+
+
+class HookExecutionResult(NamedTuple):
+    """What an event-list hook may return: its name and whether it chose to skip."""
+
+    hook_name: str
+    is_skipped: bool | None = None
 
 
 class HookDefinition:

@@ -18,7 +18,7 @@ from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
 
-@dataclass(slots=True)
+@dataclass
 class AssetLayer:
     """Which node outputs and inputs of a job are assets."""
 
@@ -30,10 +30,32 @@ class AssetLayer:
     source_assets: list[Any] = field(default_factory=list)
 
     def assets_def_for_key(self, key: AssetKey) -> Any:
-        for assets_def in self.assets_defs:
-            if key in assets_def.keys:
-                return assets_def
-        return None
+        return self._index()[0].get(key)
+
+    def outputs_of_node(self, node: str) -> dict[str, AssetKey]:
+        return self._index()[1].get(node, {})
+
+    def inputs_of_node(self, node: str) -> dict[str, AssetKey]:
+        return self._index()[2].get(node, {})
+
+    def _index(self) -> tuple[dict[AssetKey, Any], dict[str, dict[str, AssetKey]],
+                              dict[str, dict[str, AssetKey]]]:
+        """Lookups by key and by node, built once (the layer is complete before any run)."""
+        cached = self.__dict__.get("_cache")
+        if cached is None:
+            by_key: dict[AssetKey, Any] = {}
+            for assets_def in self.assets_defs:
+                for key in assets_def.keys:
+                    by_key.setdefault(key, assets_def)
+            outputs: dict[str, dict[str, AssetKey]] = {}
+            for (node, out), key in self.key_by_output.items():
+                outputs.setdefault(node, {})[out] = key
+            inputs: dict[str, dict[str, AssetKey]] = {}
+            for (node, name), key in self.key_by_input.items():
+                inputs.setdefault(node, {})[name] = key
+            cached = (by_key, outputs, inputs)
+            self.__dict__["_cache"] = cached
+        return cached
 
 
 class JobDefinition:

@@ -62,13 +62,17 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
                                instance=run.instance)
         try:
             if hook.trigger == "events":
-                hook.hook_fn(hook_ctx, step_events)
+                outcome = hook.hook_fn(hook_ctx, step_events)
             else:
-                hook.hook_fn(hook_ctx)
+                outcome = hook.hook_fn(hook_ctx)
         except Exception as error:
             run.emit(ev.HeadwaterEventType.HOOK_ERRORED, key,
                      f'Error occurred during the execution of hook "{hook.name}": {error}',
                      ev.HookData(hook.name, ev.SerializableError.from_exception(error)))
+            continue
+        if getattr(outcome, "is_skipped", False):
+            run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
+                     f'Skipped the execution of hook "{hook.name}".', ev.HookData(hook.name))
             continue
         run.emit(ev.HeadwaterEventType.HOOK_COMPLETED, key,
                  f'Finished the execution of hook "{hook.name}".', ev.HookData(hook.name))

@@ -157,16 +157,12 @@ class _Builder:
     def attach_assets(self, step: Step, graph: GraphDefinition, inv: Any, prefix: str) -> None:
         """Map this op's outputs/inputs to asset keys (through graph output mappings)."""
         top = step.top_node
-        for (node, out_name), key in self.layer.key_by_output.items():
-            if node != top:
-                continue
-            inner = _resolve_output_path(self.job.graph, node, out_name)
+        for out_name, key in self.layer.outputs_of_node(top).items():
+            inner = _resolve_output_path(self.job.graph, top, out_name)
             if inner is not None and inner[0] == step.key:
                 step.asset_keys_by_output[inner[1]] = key
         if step.key == top:
-            for (node, in_name), key in self.layer.key_by_input.items():
-                if node == top:
-                    step.asset_keys_by_input[in_name] = key
+            step.asset_keys_by_input.update(self.layer.inputs_of_node(top))
 
     def resolve(self, graph: GraphDefinition, binding: Any, prefix: str, scope_inputs: Any) -> Any:
         if isinstance(binding, list):

@@ -7,7 +7,6 @@ Imports `headwater.definitions` and `context`, `event`, `plan`, `log` of this la
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import time
 from collections.abc import Iterator, Mapping
@@ -273,7 +272,7 @@ class StepRunner:
         args = (ctx,) if sig.context_arg is not None else ()
         result = fn(*args, **kwargs)
         if inspect.iscoroutine(result):
-            result = asyncio.run(result)
+            result = _run_coroutine(result)
         elif inspect.isasyncgen(result):
             result = _drain_async(result)
         if op_def.is_generator or inspect.isgenerator(result) or isinstance(result, list) and op_def.is_async:
@@ -551,11 +550,18 @@ class StepRunner:
             )
 
 
+def _run_coroutine(coroutine: Any) -> Any:
+    # asyncio costs ~15 ms to import (ssl, sockets); only async ops pay for it.
+    import asyncio
+
+    return asyncio.run(coroutine)
+
+
 def _drain_async(agen: Any) -> list[Any]:
     async def collect() -> list[Any]:
         return [item async for item in agen]
 
-    return asyncio.run(collect())
+    return _run_coroutine(collect())
 
 
 def failure_payload(exc: BaseException) -> ev.StepFailureData:
