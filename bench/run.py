@@ -138,10 +138,18 @@ ROWS = [
 
 
 def clean_env() -> dict[str, str]:
+    """No instance homes (ephemeral instances), and bytecode caching on for both sides.
+
+    headwater is installed editable from src/ and this sandbox sets
+    PYTHONDONTWRITEBYTECODE, so without this its every import would compile
+    from source while Dagster's wheel came with .pyc files. The cache goes to
+    a prefix directory under the system temp dir, not into either tree.
+    """
     env = dict(os.environ)
-    for var in ("DAGSTER_HOME", "HEADWATER_HOME", "PYTHONPATH"):
+    for var in ("DAGSTER_HOME", "HEADWATER_HOME", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"):
         env.pop(var, None)
     env["PYTHONHASHSEED"] = "0"
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "headwater-bench-pycache")
     return env
 
 
@@ -221,6 +229,7 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "platform": platform.platform(),
         "python": platform.python_version(),
+        "loadavg": list(os.getloadavg()),
     }
 
 
@@ -380,6 +389,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 2) / 2:
+        print(
+            f"warning: load average is {load:.2f} on {os.cpu_count()} CPUs; "
+            "other processes will skew the timings",
+            file=sys.stderr,
+        )
     sizes: dict[str, int | None] = {}
     results: dict[str, dict[str, Any]] = {lib: {} for lib in libs}
     for name in names:
@@ -423,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         m = machine()
         print(
             f"\n{m['cpus']} CPUs, {m['cpu']}, Python {m['python']}; "
-            f"Dagster {DAGSTER_VERSION}; ratio = Dagster / headwater\n"
+            f"Dagster {DAGSTER_VERSION}; load average {m['loadavg'][0]:.2f} at the end; "
+            "ratio = Dagster / headwater\n"
         )
         print_table(rows)
         for lib, why in skipped.items():

@@ -109,7 +109,7 @@ def build_fanout(lib: ModuleType, n: int) -> list[Any]:
 
 def w_import(libname: str, repeats: int) -> dict[str, Any]:
     """Cold import: ``python -c 'import LIB'`` minus ``python -c 'pass'``, best of N."""
-    env = clean_env()
+    env = dict(os.environ)  # run.py's environment: bytecode cache on, no instance homes
 
     def best(code: str) -> float:
         times = []
@@ -302,14 +302,6 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "opchain": w_opchain,
     "defs": w_defs,
 }
-
-
-def clean_env() -> dict[str, str]:
-    """The environment minus instance homes, so every run uses an ephemeral instance."""
-    env = dict(os.environ)
-    for var in ("DAGSTER_HOME", "HEADWATER_HOME"):
-        env.pop(var, None)
-    return env
 
 
 def main(argv: list[str] | None = None) -> None:

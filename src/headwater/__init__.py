@@ -16,7 +16,9 @@ from headwater.definitions.asset import (
     graph_asset,
     graph_multi_asset,
     multi_asset,
+    multi_observable_source_asset,
     observable_source_asset,
+    with_resources,
 )
 from headwater.definitions.asset_job import define_asset_job
 from headwater.definitions.composition import OutputHandle as InvokedNodeOutputHandle
@@ -41,8 +43,10 @@ from headwater.definitions.graph import (
     GraphDefinition,
     GraphIn,
     GraphOut,
+    InputMapping,
     MultiDependencyDefinition,
     NodeInvocation,
+    OutputMapping,
     graph,
 )
 from headwater.definitions.hook import (
@@ -65,6 +69,12 @@ from headwater.definitions.io_manager import (
 )
 from headwater.definitions.job import JobDefinition, job
 from headwater.definitions.key import AssetKey
+from headwater.definitions.logger import (
+    InitLoggerContext,
+    LoggerDefinition,
+    build_init_logger_context,
+    logger,
+)
 from headwater.definitions.metadata import (
     BoolMetadataValue,
     FloatMetadataValue,
@@ -94,6 +104,17 @@ from headwater.definitions.metadata import (
     TimestampMetadataValue,
     UrlMetadataValue,
 )
+from headwater.definitions.module_loader import (
+    load_assets_from_current_module,
+    load_assets_from_modules,
+    load_assets_from_package_module,
+    load_assets_from_package_name,
+    load_definitions_from_current_module,
+    load_definitions_from_module,
+    load_definitions_from_modules,
+    load_definitions_from_package_module,
+    load_definitions_from_package_name,
+)
 from headwater.definitions.op import DynamicOut, In, InputDefinition, OpDefinition, Out, OutputDefinition, op
 from headwater.definitions.output import (
     AssetMaterialization,
@@ -108,12 +129,14 @@ from headwater.definitions.output import (
 from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
 from headwater.definitions.resource import ResourceDefinition, resource
 from headwater.definitions.selection import AssetSelection
+from headwater.definitions.serdes import deserialize_value, serialize_value
 from headwater.definitions.types import (
     Any,
     Bool,
     Dict,
     Float,
     HeadwaterType,
+    HeadwaterTypeLoader,
     Int,
     List,
     Nothing,
@@ -124,10 +147,12 @@ from headwater.definitions.types import (
     Tuple,
     TypeCheck,
     check_headwater_type,
+    headwater_type_loader,
     make_python_type_usable_as_headwater_type,
     usable_as_headwater_type,
 )
 from headwater.errors import (
+    DefinitionError,
     Failure,
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
@@ -162,5 +187,17 @@ from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.execution.hooks import HookContext, build_hook_context
 from headwater.execution.log import get_headwater_logger
 from headwater.execution.result import ExecuteInProcessResult
+from headwater.storage.instance import HeadwaterInstance, instance_for_test
+from headwater.storage.record import (
+    AssetRecordsFilter,
+    EventLogEntry,
+    EventLogRecord,
+    EventRecordsFilter,
+    EventRecordsResult,
+    HeadwaterRun,
+    HeadwaterRunStatus,
+    RunRecord,
+    RunsFilter,
+)
 
 __version__ = "0.1.0"

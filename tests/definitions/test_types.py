@@ -170,15 +170,16 @@ def test_type_check_fn_receives_context_and_value():
     assert seen == [(ctx, 5)]
 
 
-@pytest.mark.parametrize("returned, shown", [("yes", "'yes' of type str"), (None, "None of type NoneType")])
+@pytest.mark.parametrize("returned, shown", [("yes", "'yes' of type <class 'str'>"),
+                                             (None, "None of type <class 'NoneType'>")])
 def test_type_check_fn_bad_return_is_an_invariant_violation(returned, shown):
     """Returning neither bool nor TypeCheck names the type and what came back."""
     t = HeadwaterType(lambda _, v: returned, name="Bad")
     with pytest.raises(HeadwaterInvariantViolationError) as exc:
         t.type_check(None, 1)
     message = str(exc.value)
-    assert 'type_check_fn of HeadwaterType "Bad" returned' in message
-    assert shown in message and "True/False or a TypeCheck" in message
+    assert f"You have returned {shown}" in message and 'function of type "Bad"' in message
+    assert "must be instance of TypeCheck or a bool" in message
 
 
 def test_type_check_fn_exception_propagates():
@@ -253,10 +254,10 @@ def test_builtin_checks(t, good, bad):
 
 def test_builtin_failure_descriptions():
     """A failed built-in check names the expected type, the value and its type."""
-    assert _why(Int, 1.0) == "Expected an int, got 1.0 of type float."
-    assert _why(Float, 1) == "Expected a float, got 1 of type int."
-    assert _why(String, None) == "Expected a string, got None of type NoneType."
-    assert _why(Bool, 1) == "Expected a bool, got 1 of type int."
+    assert _why(Int, 1.0) == 'Value "1.0" of python type "float" must be a int.'
+    assert _why(Float, 1) == 'Value "1" of python type "int" must be a float.'
+    assert _why(String, None) == 'Value "None" of python type "NoneType" must be a string.'
+    assert _why(Bool, 1) == 'Value "1" of python type "int" must be a bool.'
     assert "Nothing carries no value, but got 1 of type int" in (_why(Nothing, 1) or "")
 
 
@@ -382,8 +383,8 @@ def test_list_api():
     assert t.typing_type == typing.List[int]  # noqa: UP006
     assert resolve_headwater_type(List).key == "List.Any"
     assert _ok(t, [1, 2]) and _ok(t, [])
-    assert _why(t, [1, "a"]) == "Expected an int, got 'a' of type str."
-    assert _why(t, (1, 2)) == "Expected a list, got (1, 2) of type tuple."
+    assert _why(t, [1, "a"]) == 'Value "a" of python type "str" must be a int.'
+    assert _why(t, (1, 2)) == 'Value "(1, 2)" of python type "tuple" must be a list.'
     assert t.inner_types == [resolve_headwater_type(int)] and t.type_param_keys == ["Int"]
     assert repr(t) == "List[Int]"
 
@@ -394,7 +395,7 @@ def test_optional_api():
     assert (t.key, t.display_name, t.kind) == ("Optional.String", "String?", HeadwaterTypeKind.NULLABLE)
     assert t.typing_type == typing.Optional[str]  # noqa: UP045
     assert _ok(t, None) and _ok(t, "x")
-    assert _why(t, 1) == "Expected a string, got 1 of type int."
+    assert _why(t, 1) == 'Value "1" of python type "int" must be a string.'
     assert not t.has_unique_name
     with pytest.raises(HeadwaterInvariantViolationError, match="no unique name"):
         t.unique_name  # noqa: B018
@@ -425,8 +426,8 @@ def test_dict_api():
     assert (t.key, t.display_name) == ("TypedPythonDict.String.Int", "Dict[String,Int]")
     assert t.typing_type == typing.Dict[str, int]  # noqa: UP006
     assert _ok(t, {"a": 1}) and _ok(t, {})
-    assert _why(t, {"a": "b"}) == "Expected an int, got 'b' of type str."
-    assert _why(t, {1: 1}) == "Expected a string, got 1 of type int."
+    assert _why(t, {"a": "b"}) == 'Value "b" of python type "str" must be a int.'
+    assert _why(t, {1: 1}) == 'Value "1" of python type "int" must be a string.'
     assert _why(t, []) == "Expected a dict, got [] of type list."
     assert not _ok(Dict, []) and _ok(Dict, {"x": object()})
 
@@ -453,7 +454,7 @@ def test_tuple_api():
     t = Tuple[int, str]
     assert (t.key, t.display_name) == ("TypedPythonTuple.Int.String", "Tuple[Int,String]")
     assert _ok(t, (1, "a"))
-    assert _why(t, (1, 2)) == "Expected a string, got 2 of type int."
+    assert _why(t, (1, 2)) == 'Value "2" of python type "int" must be a string.'
     assert _why(t, (1,)) == "Expected a tuple of 2 items (Int,String), got 1."
     assert _why(t, [1, "a"]) == "Expected a tuple, got [1, 'a'] of type list."
     assert Tuple[int].display_name == "Tuple[Int]"

@@ -11,7 +11,7 @@ def _types(result):
 
 
 def test_asset_chain_emits_events_in_order():
-    """Each asset step emits start, output, materialization, handled output, success."""
+    """Each asset step emits start, inputs, output, materialization, handled output, success."""
 
     @hw.asset
     def raw():
@@ -25,7 +25,8 @@ def test_asset_chain_emits_events_in_order():
     assert result.success
     assert result.asset_value("ordered") == [1, 2, 3]
     step = ["STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS"]
-    assert _types(result) == ["PIPELINE_START", *step, *step, "PIPELINE_SUCCESS"]
+    with_input = [step[0], "STEP_INPUT", *step[1:]]
+    assert _types(result) == ["PIPELINE_START", *step, *with_input, "PIPELINE_SUCCESS"]
     assert [m.asset_key for m in result.asset_materializations_for_node("ordered")] == [
         hw.AssetKey("ordered")
     ]

@@ -14,7 +14,7 @@ import traceback
 from typing import Any
 
 from headwater.definitions.asset import AssetsDefinition
-from headwater.definitions.definitions import Definitions
+from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.job import JobDefinition
 from headwater.errors import HeadwaterError
 
@@ -84,12 +84,14 @@ def _import(python_file: str | None, module_name: str | None) -> Any:
 def _find_definitions(module: Any, attribute: str | None, origin: str) -> Definitions:
     if attribute:
         value = getattr(module, attribute, None)
+        if isinstance(value, LazyDefinitions):
+            value = value()
         if not isinstance(value, Definitions):
             raise CodeLoadError(f"'{attribute}' in {origin} is not a Definitions object.", origin)
         return value
-    found = [v for v in vars(module).values() if isinstance(v, Definitions)]
+    found = [v for v in vars(module).values() if isinstance(v, (Definitions, LazyDefinitions))]
     if len(found) == 1:
-        return found[0]
+        return found[0]() if isinstance(found[0], LazyDefinitions) else found[0]
     if len(found) > 1:
         raise CodeLoadError(
             f"{origin} holds {len(found)} Definitions objects; name one with --attribute.", origin

@@ -9,6 +9,7 @@ the op once and wrap it in one AssetsDefinition. Imports `key`, `op`, `graph`,
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +21,7 @@ from headwater.definitions.key import (
     prefix_path,
     to_asset_key,
 )
+from headwater.definitions.metadata import normalize_metadata
 from headwater.definitions.op import (
     In,
     OpDefinition,
@@ -31,8 +33,13 @@ from headwater.definitions.op import (
 )
 from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.policy import RetryPolicy
+from headwater.definitions.resource import as_resource_definition
 from headwater.definitions.types import resolve_headwater_type
-from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidInvocationError
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
+)
 
 COMPUTE_KIND_TAG = "headwater/compute_kind"
 DEFAULT_GROUP = "default"
@@ -45,6 +52,14 @@ class AssetDep:
     asset: Any
     partition_mapping: Any = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.asset, AssetsDefinition) and len(self.asset.keys) > 1:
+            keys = sorted(k.to_user_string() for k in self.asset.keys)
+            raise HeadwaterInvalidDefinitionError(
+                f"Cannot create an AssetDep from a multi_asset AssetsDefinition (keys {keys}): "
+                "pass the key of the one asset you depend on, e.g. AssetDep(AssetKey(...))."
+            )
 
     @property
     def asset_key(self) -> AssetKey:
@@ -103,17 +118,24 @@ class AssetSpec:
         problem = check_key_parts(key)
         if problem:
             raise HeadwaterInvalidDefinitionError(f"AssetSpec: {problem}.")
-        dep_list = tuple(to_asset_dep(d) for d in (deps or ()))
+        unique: list[AssetDep] = []
         seen: set[AssetKey] = set()
-        for dep in dep_list:
+        for dep in (to_asset_dep(d) for d in (deps or ())):
             if dep.asset_key in seen:
-                raise HeadwaterInvalidDefinitionError(
+                if dep in unique:
+                    continue  # the same dependency listed twice is harmless
+                raise HeadwaterInvariantViolationError(
                     f"Cannot set a dependency on asset {dep.asset_key} more than once per "
-                    f"asset: AssetSpec '{key.to_user_string()}' lists it twice in deps."
+                    f"asset: AssetSpec '{key.to_user_string()}' lists it twice in deps with "
+                    "different partition_mapping or metadata. Keep one AssetDep for it."
                 )
             seen.add(dep.asset_key)
+            unique.append(dep)
+        dep_list = tuple(unique)
         if group_name is not None:
             _check_group_name(group_name)
+        if tags:
+            check_asset_tags(tags, f"asset '{key.to_user_string()}'")
         kinds = frozenset(kinds or ())
         if len(kinds) > 3:
             raise HeadwaterInvalidDefinitionError(
@@ -154,6 +176,10 @@ class AssetSpec:
             kinds={*self.kinds, *kinds},
         )
 
+    def _as_graph_input(self) -> AssetsDefinition:
+        """Passed to an op inside a graph body: loaded as an external asset."""
+        return external_asset_from_spec(self)
+
     def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
         return self.merge_attributes(metadata={"headwater/io_manager_key": io_manager_key})
 
@@ -162,6 +188,34 @@ _SPEC_FIELDS = (
     "key", "deps", "description", "metadata", "skippable", "group_name", "code_version",
     "automation_condition", "owners", "tags", "kinds", "partitions_def", "legacy_freshness_policy",
 )
+
+
+_TAG_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,63}$")
+
+
+def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
+    """Asset tags are short identifiers (they become filters in the UI and selections)."""
+    bad_keys = [k for k in tags if not (
+        all(_TAG_PART.match(p) for p in k.split("/", 1))
+        or k.startswith("headwater/kind/"))]
+    if bad_keys:
+        raise HeadwaterInvalidDefinitionError(
+            f"Found invalid tag keys: {bad_keys} on {owner}. Allowed characters: alpha-numeric, "
+            "'_', '-', '.'. Tag keys can also contain a namespace section, separated by a '/'. "
+            "Each section must have <= 63 characters."
+        )
+    for key, value in tags.items():
+        if not isinstance(value, str):
+            raise HeadwaterInvalidDefinitionError(
+                f"Tag values must be strings, got type {type(value)} at key {key} on {owner}. "
+                f"Use str(...) or put the value in metadata= instead."
+            )
+        if value and not _TAG_PART.match(value):
+            raise HeadwaterInvalidDefinitionError(
+                f"Invalid tag value: {value}, for key: {key} on {owner}. Allowed characters: "
+                "alpha-numeric, '_', '-', '.'. Must have <= 63 characters; put longer text in "
+                "metadata= instead."
+            )
 
 
 def _check_group_name(name: str) -> None:
@@ -283,11 +337,12 @@ class AssetsDefinition:
         self.keys_by_output_name = dict(keys_by_output_name or {})
         self.specs_by_key = {s.key: s for s in (specs or ())}
         for key in self.keys_by_output_name.values():
-            self.specs_by_key.setdefault(key, AssetSpec(key))
+            if key not in self.specs_by_key:
+                self.specs_by_key[key] = AssetSpec(key)
         self.can_subset = can_subset
         all_keys = frozenset(self.specs_by_key)
         self._selected = frozenset(selected_asset_keys) if selected_asset_keys is not None else all_keys
-        self.resource_defs = dict(resource_defs or {})
+        self.resource_defs = {k: as_resource_definition(v) for k, v in (resource_defs or {}).items()}
         self.partitions_def = partitions_def
         self.backfill_policy = backfill_policy
         self.execution_type = execution_type
@@ -475,7 +530,7 @@ class AssetsDefinition:
         return self._copy(specs_by_key=specs)
 
     def _copy(self, **changes: Any) -> AssetsDefinition:
-        new = object.__new__(AssetsDefinition)
+        new = object.__new__(type(self))  # a SourceAsset stays a SourceAsset
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
         return new
@@ -508,10 +563,38 @@ class AssetsDefinition:
         return f"AssetsDefinition(keys={keys!r})"
 
 
+def with_resources(
+    definitions: Iterable[Any],
+    resource_defs: Mapping[str, Any],
+    resource_config_by_key: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """Copies of the assets with `resource_defs` bound (an asset's own resources win).
+
+    `resource_config_by_key` configures resources by key: {"db": {"config": {...}}}.
+    """
+    resources = {k: as_resource_definition(v) for k, v in resource_defs.items()}
+    for key, entry in (resource_config_by_key or {}).items():
+        if key not in resources:
+            raise HeadwaterInvalidDefinitionError(
+                f"with_resources: resource_config_by_key names '{key}', which resource_defs "
+                f"lacks. Resources: {', '.join(sorted(resources)) or 'none'}."
+            )
+        config = entry.get("config") if isinstance(entry, Mapping) else entry
+        resources[key] = resources[key].configured(config)
+    bound = []
+    for value in definitions:
+        if isinstance(value, AssetsDefinition):
+            value = value._copy(resource_defs={**resources, **value.resource_defs})
+        bound.append(value)
+    return bound
+
+
 def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
     """An asset that headwater knows about but does not compute."""
+    io_key = spec.metadata.get("headwater/io_manager_key")  # set by with_io_manager_key
     return AssetsDefinition(specs=[spec], execution_type="UNEXECUTABLE",
-                            partitions_def=spec.partitions_def)
+                            partitions_def=spec.partitions_def,
+                            io_manager_keys={spec.key: io_key} if io_key else None)
 
 
 def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:
@@ -585,9 +668,12 @@ def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
             continue
         dep = to_asset_dep(value)
         if dep.asset_key in seen:
-            raise HeadwaterInvalidDefinitionError(
+            if dep in result:
+                continue  # the same dependency listed twice is harmless
+            raise HeadwaterInvariantViolationError(
                 f"Cannot set a dependency on asset {dep.asset_key} more than once per asset: "
-                f"'{owner}' lists it twice in deps."
+                f"'{owner}' lists it twice in deps with different partition_mapping or "
+                "metadata. Keep one AssetDep for it."
             )
         seen.add(dep.asset_key)
         result.append(dep)
@@ -846,6 +932,35 @@ def multi_asset(
     return decorate
 
 
+def multi_observable_source_asset(
+    fn: Callable[..., Any] | None = None,
+    *,
+    specs: Sequence[AssetSpec],
+    name: str | None = None,
+    description: str | None = None,
+    partitions_def: Any = None,
+    group_name: str | None = None,
+    can_subset: bool = False,
+    required_resource_keys: Iterable[str] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    op_tags: Mapping[str, Any] | None = None,
+    **_: Any,
+) -> Any:
+    """Several source assets observed by one function, which returns or yields one
+    ObserveResult(asset_key=...) per asset."""
+
+    def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
+        assets_def = multi_asset(
+            specs=list(specs), name=name, description=description,
+            partitions_def=partitions_def, group_name=group_name, can_subset=can_subset,
+            required_resource_keys=required_resource_keys, resource_defs=resource_defs,
+            op_tags=op_tags,
+        )(fn)
+        return assets_def._copy(execution_type="OBSERVATION")
+
+    return decorate(fn) if fn is not None else decorate
+
+
 def n_data(dep: AssetDep, sig: Any, input_keys: Mapping[str, AssetKey]) -> bool:
     """Whether `dep` is a data input (a parameter) of the function."""
     return any(input_keys.get(p) == dep.asset_key for p in sig.input_args)
@@ -976,6 +1091,7 @@ class SourceAsset(AssetsDefinition):
         tags: Mapping[str, str] | None = None,
         owners: Sequence[str] | None = None,
         kinds: Iterable[str] | None = None,
+        required_resource_keys: Iterable[str] | None = None,
         **_: Any,
     ):
         spec = AssetSpec(key, metadata=metadata, description=description, group_name=group_name,
@@ -988,6 +1104,7 @@ class SourceAsset(AssetsDefinition):
             sig = inspect_signature(observe_fn, "@observable_source_asset")
             node_def = OpDefinition(
                 observe_fn, name=spec.key.to_python_identifier(), tags=op_tags,
+                required_resource_keys=sorted(required_resource_keys or ()),
                 input_defs={}, output_defs={DEFAULT_OUTPUT: OutputDefinition(
                     DEFAULT_OUTPUT, resolve_headwater_type(None))}, signature=sig,
             )
@@ -1004,8 +1121,25 @@ class SourceAsset(AssetsDefinition):
         self.observe_fn = observe_fn
 
     @property
+    def io_manager_def(self) -> Any:
+        return self.resource_defs.get(self.io_manager_key)
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.specs_by_key[self.key].tags
+
+    @property
+    def owners(self) -> Sequence[str]:
+        return self.specs_by_key[self.key].owners
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return self.specs_by_key[self.key].kinds
+
+    @property
     def metadata(self) -> Mapping[str, Any]:
-        return self.specs_by_key[self.key].metadata
+        # MetadataValues, never failing; IO managers still see the raw values
+        return normalize_metadata(self.specs_by_key[self.key].metadata, allow_invalid=True)
 
     @property
     def group_name(self) -> str:
@@ -1019,6 +1153,10 @@ class SourceAsset(AssetsDefinition):
     def is_observable(self) -> bool:
         return self.observe_fn is not None
 
+    def _as_graph_input(self) -> AssetsDefinition:
+        """Passed to an op inside a graph body: loaded with this asset's IO manager."""
+        return self
+
     def with_attributes(self, **kwargs: Any) -> AssetsDefinition:  # type: ignore[override]
         return super().with_attributes(**kwargs)
 
@@ -1031,26 +1169,35 @@ def observable_source_asset(
     key_prefix: Any = None,
     metadata: Mapping[str, Any] | None = None,
     io_manager_key: str | None = None,
+    io_manager_def: Any = None,
     description: str | None = None,
     partitions_def: Any = None,
     group_name: str | None = None,
     required_resource_keys: Iterable[str] | None = None,
     resource_defs: Mapping[str, Any] | None = None,
+    op_tags: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
     owners: Sequence[str] | None = None,
     kinds: Iterable[str] | None = None,
     **_: Any,
 ) -> Any:
     """Declare a source asset whose function reports its current version (an observation)."""
+    if key is not None and (name is not None or key_prefix is not None):
+        raise HeadwaterInvalidDefinitionError(
+            "Cannot specify a name or key prefix for @observable_source_asset when the key "
+            "argument is provided: pass key=[*prefix, name] alone."
+        )
 
     def decorate(fn: Callable[..., Any]) -> SourceAsset:
         asset_key = to_asset_key(key) if key is not None else AssetKey(
             [*prefix_path(key_prefix), name or fn.__name__])
         return SourceAsset(asset_key, metadata=metadata, io_manager_key=io_manager_key,
+                           io_manager_def=io_manager_def,
                            description=description or inspect.getdoc(fn),
                            partitions_def=partitions_def, group_name=group_name,
-                           resource_defs=resource_defs, observe_fn=fn, tags=tags, owners=owners,
-                           kinds=kinds)
+                           resource_defs=resource_defs, observe_fn=fn, op_tags=op_tags,
+                           tags=tags, owners=owners, kinds=kinds,
+                           required_resource_keys=required_resource_keys)
 
     if observe_fn is not None:
         return decorate(observe_fn)

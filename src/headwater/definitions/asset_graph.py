@@ -55,15 +55,26 @@ class AssetGraph:
                 self.spec_by_key[key] = assets_def.specs_by_key[key]
         self._parents: dict[AssetKey, set[AssetKey]] = {k: set() for k in self.spec_by_key}
         self._children: dict[AssetKey, set[AssetKey]] = {k: set() for k in self.spec_by_key}
-        implicit: dict[AssetKey, AssetsDefinition] = {}
+        stub_metadata: dict[AssetKey, Mapping[str, Any]] = {}
         for key, spec in list(self.spec_by_key.items()):
             for dep in spec.deps:
                 parent = dep.asset_key
-                if parent not in self.spec_by_key and parent not in implicit:
-                    implicit[parent] = external_asset_from_spec(AssetSpec(parent))
+                if parent not in self.spec_by_key:
+                    known = stub_metadata.setdefault(parent, dep.metadata)
+                    if dep.metadata and known and known != dep.metadata:
+                        self.problems.append(
+                            f"Conflicting metadata found on AssetDeps referencing "
+                            f"{parent.to_string()}: {dict(known)} != {dict(dep.metadata)}. All "
+                            "metadata for AssetDeps referencing a given key must be identical "
+                            "or empty; declare the asset with AssetSpec(metadata=...) instead."
+                        )
+                    elif dep.metadata:
+                        stub_metadata[parent] = dep.metadata
                 self._parents[key].add(parent)
                 self._children.setdefault(parent, set()).add(key)
                 self._parents.setdefault(parent, set())
+        implicit = {key: external_asset_from_spec(AssetSpec(key, metadata=metadata))
+                    for key, metadata in stub_metadata.items()}
         for key, assets_def in implicit.items():
             self.assets_def_by_key[key] = assets_def
             self.spec_by_key[key] = assets_def.specs_by_key[key]
@@ -218,8 +229,8 @@ def unknown_input_message(
         "of the provided sources."
     )
     if similar:
-        message += " Did you mean one of the following?" + "".join(
-            f"\n\t{s.to_string()}" for s in similar
+        message += " Did you mean one of the following?\n\t" + ", ".join(
+            s.to_string() for s in sorted(similar)
         )
     else:
         message += (

@@ -99,7 +99,9 @@ def _job_from_nodes(
             if key in producer and producer[key][0] != node_name:
                 up_node, up_out = producer[key]
                 bindings[input_name] = OutputHandle(up_node, up_out)
-        invocations[node_name] = Invocation(node_def, node_name, bindings)
+        # like a node in a job, it shows its op's tags (op_tags=)
+        invocations[node_name] = Invocation(node_def, node_name, bindings,
+                                            tags=dict(getattr(node_def, "tags", None) or {}))
         layer.assets_defs_by_node[node_name] = assets_def
         for out_name, key in assets_def.keys_by_output_name.items():
             layer.key_by_output[(node_name, out_name)] = key

@@ -7,6 +7,9 @@ class, the frame stack and the handles. Imports only `errors` and `output`.
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import warnings
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +43,9 @@ class OutputHandle:
     mapped: bool = False
 
     def map(self, fn: Callable[[OutputHandle], Any]) -> Any:
+        if self.mapped:
+            # The result of an earlier .map(): keep fanning out per element.
+            return fn(self)
         if not self.is_dynamic:
             raise HeadwaterInvalidDefinitionError(
                 f"output '{self.output_name}' of '{self.node_name}' is not dynamic: "
@@ -56,16 +62,45 @@ class OutputHandle:
             )
         return CollectHandle(self)
 
+    def _kind(self) -> str:
+        return "InvokedNodeDynamicOutputWrapper" if self.is_dynamic else "InvokedNodeOutputHandle"
+
     def __iter__(self) -> Any:
         raise HeadwaterInvariantViolationError(
-            f"Attempted to iterate over the output of '{self.node_name}', which has a single "
-            "output. Declare several outputs with out={...} to unpack them."
+            f"Attempted to iterate over an {self._kind()}. It stands for output "
+            f"'{self.output_name}' of node '{self.node_name}', known only when the job runs. "
+            + _UNPACK_HINT[self.is_dynamic]
+        )
+
+    def __getitem__(self, index: Any) -> Any:
+        raise HeadwaterInvariantViolationError(
+            f"Attempted to index in to an {self._kind()}. It stands for output "
+            f"'{self.output_name}' of node '{self.node_name}', known only when the job runs. "
+            + _UNPACK_HINT[self.is_dynamic]
         )
 
     def alias(self, name: str) -> Any:
+        frame = current_frame()
+        where = f"In graph '{frame.graph_name}', " if frame else ""
         raise HeadwaterInvariantViolationError(
-            "alias() is called on the op definition, before invoking it: my_op.alias('name')(...)"
+            f"{where}attempted to call alias method for {self._kind()}, the output "
+            f"'{self.output_name}' of the already invoked node '{self.node_name}'. Consider "
+            "checking the location of parentheses: my_op.alias('name')(...)."
         )
+
+    def tag(self, tags: Any) -> Any:
+        raise HeadwaterInvariantViolationError(
+            f"attempted to call tag method for {self._kind()}, the output '{self.output_name}' "
+            f"of the already invoked node '{self.node_name}'. Consider checking the location of "
+            "parentheses: my_op.tag({...})(...)."
+        )
+
+
+_UNPACK_HINT = {
+    False: "Declare several outputs with out={...} to pass different parts of it to different "
+           "nodes.",
+    True: "Use .map(fn) on it to run downstream nodes once per element, or .collect().",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +118,24 @@ class GraphInputHandle:
     input_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class AssetInputHandle:
+    """An asset headwater does not compute (SourceAsset, AssetSpec) passed as an op input:
+    the step loads it with the asset's IO manager."""
+
+    assets_def: Any
+
+    @property
+    def asset_key(self) -> Any:
+        return next(iter(self.assets_def.keys))
+
+
+def _as_asset_input(value: Any) -> Any:
+    """An AssetInputHandle for a source/external asset (they offer `_as_graph_input`)."""
+    to_input = getattr(value, "_as_graph_input", None)
+    return AssetInputHandle(to_input()) if callable(to_input) else value
+
+
 @dataclass(slots=True)
 class Frame:
     """The state of one graph body being composed."""
@@ -90,6 +143,7 @@ class Frame:
     graph_name: str
     invocations: dict[str, Invocation] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    uninvoked: dict[int, Any] = field(default_factory=dict)
 
     def unique_name(self, base: str, explicit: bool) -> str:
         if explicit:
@@ -109,6 +163,7 @@ class Frame:
 
 
 _FRAMES: list[Frame] = []
+_VALID_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def current_frame() -> Frame | None:
@@ -123,6 +178,15 @@ def compose(graph_name: str, body: Callable[..., Any], inputs: Sequence[str]) ->
         returned = body(*(GraphInputHandle(graph_name, n) for n in inputs))
     finally:
         _FRAMES.pop()
+    warned: set[str] = set()
+    for pending in frame.uninvoked.values():
+        message = (f"While in graph '{graph_name}', received an uninvoked op "
+                   f"'{pending.node_def.name}'.")
+        if pending.given_alias:
+            message += f" '{pending.node_def.name}' was aliased as '{pending.given_alias}'."
+        if message not in warned:
+            warned.add(message)
+            warnings.warn(message + " Call it to add it to the graph.", UserWarning, stacklevel=3)
     return frame, returned
 
 
@@ -158,16 +222,16 @@ class NodeDefinition:
         return PendingInvocation(self)(*args, **kwargs)
 
     def alias(self, name: str) -> PendingInvocation:
-        return PendingInvocation(self, alias=name)
+        return PendingInvocation(self).alias(name)
 
     def tag(self, tags: Mapping[str, Any] | None) -> PendingInvocation:
-        return PendingInvocation(self, tags=dict(tags or {}))
+        return PendingInvocation(self).tag(tags)
 
     def with_hooks(self, hook_defs: Any) -> PendingInvocation:
-        return PendingInvocation(self, hook_defs=frozenset(hook_defs))
+        return PendingInvocation(self).with_hooks(hook_defs)
 
     def with_retry_policy(self, retry_policy: Any) -> PendingInvocation:
-        return PendingInvocation(self, retry_policy=retry_policy)
+        return PendingInvocation(self).with_retry_policy(retry_policy)
 
     @property
     def input_names(self) -> list[str]:
@@ -183,43 +247,82 @@ class PendingInvocation:
     """A node with an alias, tags, hooks or retry policy, waiting to be called in a body."""
 
     node_def: Any
-    alias: str | None = None
+    given_alias: str | None = None
     tags: dict[str, Any] = field(default_factory=dict)
     hook_defs: frozenset[Any] = frozenset()
     retry_policy: Any = None
 
+    def __post_init__(self) -> None:
+        frame = current_frame()
+        if frame is not None:
+            frame.uninvoked[id(self)] = self
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         frame = current_frame()
         if frame is None:
-            if self.alias or self.tags or self.hook_defs or self.retry_policy:
-                return self.node_def.direct_invoke(args, kwargs)
+            rename = getattr(self.node_def, "with_replaced_properties", None)
+            if self.given_alias and rename is not None:
+                # Errors of a direct call then name the alias the user called.
+                return rename(name=self.given_alias).direct_invoke(args, kwargs)
             return self.node_def.direct_invoke(args, kwargs)
+        frame.uninvoked.pop(id(self), None)
         return _record(frame, self, args, kwargs)
 
+    def _derive(self, **changes: Any) -> PendingInvocation:
+        frame = current_frame()
+        if frame is not None:
+            frame.uninvoked.pop(id(self), None)
+        return dataclasses.replace(self, **changes)
+
     def with_hooks(self, hook_defs: Any) -> PendingInvocation:
-        return PendingInvocation(self.node_def, self.alias, self.tags,
-                                 self.hook_defs | frozenset(hook_defs), self.retry_policy)
+        return self._derive(hook_defs=self.hook_defs | frozenset(hook_defs))
 
     def tag(self, tags: Mapping[str, Any] | None) -> PendingInvocation:
-        return PendingInvocation(self.node_def, self.alias, {**self.tags, **(tags or {})},
-                                 self.hook_defs, self.retry_policy)
+        return self._derive(tags={**self.tags, **(tags or {})})
 
-    def alias_(self, name: str) -> PendingInvocation:
-        return PendingInvocation(self.node_def, name, self.tags, self.hook_defs, self.retry_policy)
+    def alias(self, name: str) -> PendingInvocation:
+        if not _VALID_NAME.match(name or ""):
+            raise HeadwaterInvalidDefinitionError(
+                f'"{name}" is not a valid name for an alias of \'{self.node_def.name}\'. Names '
+                "must match the regex ^[A-Za-z0-9_]+$."
+            )
+        return self._derive(given_alias=name)
 
     def with_retry_policy(self, retry_policy: Any) -> PendingInvocation:
-        return PendingInvocation(self.node_def, self.alias, self.tags, self.hook_defs, retry_policy)
+        return self._derive(retry_policy=retry_policy)
 
 
 def _is_bindable(value: Any) -> bool:
-    return isinstance(value, (OutputHandle, CollectHandle, GraphInputHandle))
+    return isinstance(value, (OutputHandle, CollectHandle, GraphInputHandle, AssetInputHandle))
+
+
+def _reject_uninvoked(frame: Frame, name: str, input_name: str, value: Any) -> None:
+    frame.uninvoked.pop(id(value), None)
+    target = value.node_def if isinstance(value, PendingInvocation) else value
+    label = (value.given_alias if isinstance(value, PendingInvocation) else None) or target.name
+    raise HeadwaterInvalidDefinitionError(
+        f"In graph '{frame.graph_name}', received an un-invoked {target.node_kind} '{label}' "
+        f"for input '{input_name}' of '{name}'. Did you forget parentheses? Call it to use its "
+        f"output: {label}()."
+    )
 
 
 def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     node = pending.node_def
-    name = frame.unique_name(pending.alias or node.name, explicit=pending.alias is not None)
+    name = frame.unique_name(pending.given_alias or node.name,
+                             explicit=pending.given_alias is not None)
     input_names = list(getattr(node, "positional_inputs", None) or node.input_dict)
     bindings: dict[str, Any] = {}
+    spare = [n for n in node.input_dict if n not in input_names and n not in kwargs]
+    if len(args) == len(input_names) + 1 and len(spare) == 1:
+        # Only one input is left for the extra argument, so its position is unambiguous.
+        input_names.append(spare[0])
+    elif len(args) > len(input_names) and spare:
+        raise HeadwaterInvalidDefinitionError(
+            f"In graph '{frame.graph_name}', could not resolve input based on position at index "
+            f"{len(input_names)} for invocation {node.name}. Use keyword args instead, available "
+            f"inputs are: {sorted(node.input_dict)}."
+        )
     if len(args) > len(input_names):
         raise HeadwaterInvalidDefinitionError(
             f"In graph '{frame.graph_name}', '{node.name}' was called with {len(args)} positional "
@@ -242,25 +345,40 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
         bindings[input_name] = value
     mapped = False
     for input_name, value in list(bindings.items()):
+        if isinstance(value, (NodeDefinition, PendingInvocation)):
+            _reject_uninvoked(frame, name, input_name, value)
+        if isinstance(value, tuple) and hasattr(value, "_fields") and value and \
+                all(isinstance(v, OutputHandle) for v in value):
+            raise HeadwaterInvalidDefinitionError(
+                f"In graph '{frame.graph_name}', received a tuple of multiple outputs for input "
+                f"'{input_name}' of '{name}'. Must pass individual output, available from tuple: "
+                f"{tuple(value._fields)}."
+            )
         if isinstance(value, (list, tuple)):
-            if not all(_is_bindable(v) for v in value):
+            if not all(isinstance(v, (OutputHandle, CollectHandle, GraphInputHandle)) for v in value):
                 raise HeadwaterInvalidDefinitionError(
                     f"In graph '{frame.graph_name}', received a list containing invalid types for "
-                    f"input '{input_name}' of '{node.name}': pass outputs of other nodes, not values."
+                    f"input '{input_name}' of '{node.name}'. Lists can only contain the output "
+                    "from previous op invocations or input mappings; pass outputs of other "
+                    "nodes, not values or assets."
                 )
             bindings[input_name] = list(value)
-        elif not _is_bindable(value):
+            continue
+        value = bindings[input_name] = _as_asset_input(value)
+        if not _is_bindable(value):
             raise HeadwaterInvalidDefinitionError(
                 f"In graph '{frame.graph_name}', input '{input_name}' of '{node.name}' was given "
-                f"a value of type {type(value).__name__}. Inside a graph body, inputs must be "
-                "outputs of other nodes or graph inputs; pass values with run config or "
-                "input_values= instead."
+                f"a value of type {type(value).__name__}. Must pass the output from previous "
+                "node invocations or inputs to the composition function as inputs when invoking "
+                "nodes during composition. Inside a graph body, inputs must be outputs of other "
+                "nodes or graph inputs; pass values with run config or input_values= instead."
             )
         if isinstance(value, OutputHandle) and value.is_dynamic:
             raise HeadwaterInvalidDefinitionError(
-                f"In graph '{frame.graph_name}', the dynamic output '{value.output_name}' of "
-                f"'{value.node_name}' is passed to '{node.name}' directly. Use .map(fn) to run "
-                "once per element, or .collect() to take them all as a list."
+                f"In graph '{frame.graph_name}', received the dynamic output "
+                f"'{value.output_name}' of '{value.node_name}' directly as input '{input_name}' "
+                f"of '{name}'. Dynamic output must be unpacked by invoking map or collect: "
+                ".map(fn) runs once per element, .collect() takes them all as a list."
             )
         if isinstance(value, OutputHandle) and value.mapped:
             mapped = True

@@ -5,7 +5,9 @@ Imports `asset`, `asset_graph`, `asset_job`, `job`, `key` and `errors` of this l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from headwater.definitions.asset import AssetsDefinition, AssetSpec
@@ -19,7 +21,11 @@ from headwater.definitions.asset_job import (
 from headwater.definitions.graph import GraphDefinition
 from headwater.definitions.job import JobDefinition
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.errors import DefinitionError, HeadwaterInvalidDefinitionError
+from headwater.errors import (
+    DefinitionError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
+)
 
 
 class Definitions:
@@ -118,6 +124,14 @@ class Definitions:
     def _resource_problems(self, graph: AssetGraph) -> list[str]:
         problems = []
         for assets_def in graph.assets_defs:
+            io_key = getattr(assets_def, "io_manager_key", None)
+            if assets_def.node_def is None and io_key and io_key != "io_manager":
+                if io_key not in set(self.resources) | set(assets_def.resource_defs):
+                    problems.append(
+                        f"source asset '{assets_def.key.to_user_string()}' is loaded with "
+                        f"io_manager_key '{io_key}', which Definitions(resources=...) lacks. Add "
+                        f"resources={{'{io_key}': <an IO manager>}}."
+                    )
             if assets_def.node_def is None:
                 continue
             available = set(self.resources) | set(assets_def.resource_defs) | {"io_manager"}
@@ -237,6 +251,19 @@ class Definitions:
             metadata={k: v for d in defs for k, v in d.metadata.items()},
         )
 
+    def with_reconstruction_metadata(self, reconstruction_metadata: Mapping[str, str]) -> Definitions:
+        """A copy carrying string state that lets a code server rebuild these definitions."""
+        for key, value in reconstruction_metadata.items():
+            if not isinstance(value, str):
+                raise HeadwaterInvariantViolationError(
+                    "Reconstruction metadata values must be strings. State-representing values "
+                    f"are expected to be serialized (e.g. json.dumps) before being passed as "
+                    f"reconstruction metadata. Got for key {key}:\n\n{value!r}"
+                )
+        copy = Definitions.merge(self)
+        copy.metadata = {**self.metadata, **reconstruction_metadata}
+        return copy
+
     def with_resources(self, resources: Mapping[str, Any]) -> Definitions:
         return Definitions(self.assets, self.schedules, self.sensors, self.jobs,
                            {**self.resources, **resources}, self.executor, self.loggers,
@@ -250,6 +277,35 @@ class Definitions:
         loader = _runtime.require(getattr(_runtime, "load_asset_value", None), "load_asset_value")
         return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
                       partition_key=partition_key)
+
+
+class LazyDefinitions:
+    """A function that builds Definitions when the code location loads (see `definitions`)."""
+
+    def __init__(self, fn: Callable[..., Any]):
+        params = list(inspect.signature(fn).parameters.values())
+        if len(params) > 1:
+            raise HeadwaterInvariantViolationError(
+                f"@definitions function '{fn.__name__}' must accept either no parameters or "
+                "exactly one load context parameter."
+            )
+        self.fn = fn
+        self.takes_context = bool(params)
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, context: Any = None) -> Definitions:
+        result = self.fn(context) if self.takes_context else self.fn()
+        if not isinstance(result, Definitions):
+            raise HeadwaterInvariantViolationError(
+                f"@definitions function '{self.fn.__name__}' must return a Definitions object, "
+                f"got {type(result).__name__}."
+            )
+        return result
+
+
+def definitions(fn: Callable[..., Any]) -> LazyDefinitions:
+    """Mark a function that returns Definitions, to be called when the code location loads."""
+    return LazyDefinitions(fn)
 
 
 def assets_from(values: Sequence[Any]) -> list[AssetsDefinition]:

@@ -7,6 +7,8 @@ and which inner inputs/outputs its own inputs/outputs map to. Imports `compositi
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from headwater.definitions.composition import (
 from headwater.definitions.op import InputDefinition, OutputDefinition, inspect_signature
 from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.types import resolve_headwater_type
-from headwater.errors import HeadwaterInvalidDefinitionError
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 
 class GraphIn:
@@ -43,6 +45,56 @@ class GraphOut:
     def __init__(self, description: str | None = None, metadata: Mapping[str, Any] | None = None):
         self.description = description
         self.metadata = dict(metadata or {})
+
+
+@dataclass(frozen=True, slots=True)
+class InputPointer:
+    """An input of a node inside a graph."""
+
+    node_name: str
+    input_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputMapping:
+    """A graph input fed to an input of one of its nodes."""
+
+    graph_input_name: str
+    mapped_node_name: str
+    mapped_node_input_name: str
+    fan_in_index: int | None = None
+    graph_input_description: str | None = None
+    headwater_type: Any = None
+
+    @property
+    def maps_to(self) -> InputPointer:
+        return InputPointer(self.mapped_node_name, self.mapped_node_input_name)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputMapping:
+    """A graph output taken from an output of one of its nodes."""
+
+    graph_output_name: str
+    mapped_node_name: str
+    mapped_node_output_name: str
+    graph_output_description: str | None = None
+    headwater_type: Any = None
+    from_dynamic_mapping: bool = False
+
+
+def _input_mapping_list(mappings: Any) -> list[InputMapping]:
+    if isinstance(mappings, Mapping):
+        return [InputMapping(graph_input, node, inner)
+                for graph_input, targets in mappings.items() for node, inner in targets]
+    return list(mappings or ())
+
+
+def _output_mapping_dict(mappings: Any) -> dict[str, tuple[str, str]]:
+    if isinstance(mappings, Mapping):
+        return dict(mappings)
+    return {m.graph_output_name: (m.mapped_node_name, m.mapped_node_output_name)
+            for m in mappings or ()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +123,10 @@ class NodeInvocation:
     hook_defs: Any = None
     retry_policy: Any = None
 
+    def __hash__(self) -> int:
+        # Used as a dependencies-dict key while tags and hook_defs may be a dict and a set.
+        return hash((self.name, self.alias))
+
 
 class GraphDefinition(NodeDefinition):
     """Nodes wired together; used as a job's body or as a node in another graph."""
@@ -83,8 +139,8 @@ class GraphDefinition(NodeDefinition):
         node_defs: Sequence[NodeDefinition] | None = None,
         dependencies: Mapping[Any, Mapping[str, Any]] | None = None,
         description: str | None = None,
-        input_mappings: Mapping[str, list[tuple[str, str]]] | None = None,
-        output_mappings: Mapping[str, tuple[str, str]] | None = None,
+        input_mappings: Sequence[InputMapping] | Mapping[str, list[tuple[str, str]]] | None = None,
+        output_mappings: Sequence[OutputMapping] | Mapping[str, tuple[str, str]] | None = None,
         config: Any = None,
         tags: Mapping[str, Any] | None = None,
         *,
@@ -97,12 +153,39 @@ class GraphDefinition(NodeDefinition):
         if invocations is None:
             invocations = _invocations_from_dependencies(name, node_defs or (), dependencies or {})
         self.invocations: dict[str, Invocation] = dict(invocations)
-        self.input_mappings = {k: list(v) for k, v in (input_mappings or {}).items()}
-        self.output_mappings = dict(output_mappings or {})
+        _check_unique_definitions(name, [*(node_defs or ()), *(
+            inv.node_def for inv in self.invocations.values())])
+        explicit = input_mappings is not None and not isinstance(input_mappings, Mapping)
+        self.input_mappings: list[InputMapping] = _input_mapping_list(input_mappings)
+        self.output_mappings = _output_mapping_dict(output_mappings)
         self.input_dict = dict(input_defs or {})
         self.output_dict = dict(output_defs or {})
+        if explicit:
+            self._bind_explicit_mappings(input_mappings, output_mappings)
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
+
+    def _bind_explicit_mappings(self, input_mappings: Any, output_mappings: Any) -> None:
+        """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
+        for mapping in input_mappings:
+            inv = self.invocations.get(mapping.mapped_node_name)
+            if inv is None or mapping.mapped_node_input_name not in inv.node_def.input_dict:
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{self.name}': input mapping '{mapping.graph_input_name}' points to "
+                    f"'{mapping.mapped_node_name}.{mapping.mapped_node_input_name}', which is not "
+                    "an input of a node in this graph."
+                )
+            inv.bindings[mapping.mapped_node_input_name] = GraphInputHandle(
+                self.name, mapping.graph_input_name)
+            if mapping.graph_input_name not in self.input_dict:
+                inner = inv.node_def.input_dict[mapping.mapped_node_input_name]
+                self.input_dict[mapping.graph_input_name] = dataclasses.replace(
+                    inner, name=mapping.graph_input_name,
+                    description=mapping.graph_input_description or inner.description)
+        for out_name, (node_name, inner_out) in self.output_mappings.items():
+            if out_name not in self.output_dict and node_name in self.invocations:
+                inner = self.invocations[node_name].node_def.output_dict[inner_out]
+                self.output_dict[out_name] = dataclasses.replace(inner, name=out_name)
 
     @property
     def node_defs(self) -> list[NodeDefinition]:
@@ -179,6 +262,17 @@ class GraphDefinition(NodeDefinition):
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
 
+    def with_node_hooks(self, hook_defs: Any) -> GraphDefinition:
+        """A copy of this graph whose every node (nested graphs included) runs `hook_defs`."""
+        copied = copy.copy(self)
+        extra = frozenset(hook_defs)
+        copied.invocations = {
+            name: dataclasses.replace(inv, bindings=dict(inv.bindings),
+                                      hook_defs=inv.hook_defs | extra)
+            for name, inv in self.invocations.items()
+        }
+        return copied
+
     def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
         resources = kwargs.pop("resources", None)
         job = self.to_job(name=self.name, resource_defs=resources)
@@ -186,13 +280,38 @@ class GraphDefinition(NodeDefinition):
         return execute(job, run_config=run_config, **kwargs)
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        raise HeadwaterInvalidDefinitionError(
-            f"graph '{self.name}' was called outside of a @graph or @job body. To run it, use "
+        raise HeadwaterInvariantViolationError(
+            f"Attempted to call graph '{self.name}' outside of a composition function. Invoking "
+            "graphs is only valid in a function decorated with @job or @graph. To run it, use "
             f"{self.name}.execute_in_process() or {self.name}.to_job()."
         )
 
     def __repr__(self) -> str:
         return f"GraphDefinition(name={self.name!r}, nodes={list(self.invocations)!r})"
+
+
+def _check_unique_definitions(graph_name: str, node_defs: Sequence[Any],
+                              recursive: bool = False) -> None:
+    """Two different definitions under one name would make node lookups ambiguous.
+
+    A graph checks its direct children; a job checks its whole tree.
+    """
+    seen: dict[str, Any] = {}
+    stack = list(node_defs)
+    while stack:
+        node = stack.pop()
+        other = seen.get(node.name)
+        if other is node:
+            continue
+        if other is not None:
+            raise HeadwaterInvalidDefinitionError(
+                f'Detected conflicting node definitions with the same name "{node.name}" in '
+                f"graph '{graph_name}'. Give each definition a distinct name, e.g. "
+                f"@op(name=...), or reuse one definition under aliases with .alias()."
+            )
+        seen[node.name] = node
+        if recursive:
+            stack.extend(inv.node_def for inv in getattr(node, "invocations", {}).values())
 
 
 def _invocations_from_dependencies(
@@ -215,6 +334,8 @@ def _invocations_from_dependencies(
             invocations[alias] = Invocation(node, alias, tags=dict(key.tags or {}),
                                             hook_defs=frozenset(key.hook_defs or ()),
                                             retry_policy=key.retry_policy)
+        elif isinstance(key, str) and key in by_name and key not in invocations:
+            invocations[key] = Invocation(by_name[key], key)
     for node in node_defs:
         if node.name not in invocations and not any(
             inv.node_def is node for inv in invocations.values()
@@ -277,6 +398,12 @@ def build_graph(
             for b in binding if isinstance(binding, list) else [binding]:
                 if isinstance(b, GraphInputHandle):
                     input_mappings[b.input_name].append((inv.name, input_name))
+    for input_name, targets in input_mappings.items():
+        if not targets:
+            raise HeadwaterInvalidDefinitionError(
+                f"@graph '{name}' has unmapped input '{input_name}'. Remove it or pass it to "
+                "the appropriate op/graph invocation in the body."
+            )
     input_defs = {}
     for input_name in input_names:
         spec = (ins or {}).get(input_name)

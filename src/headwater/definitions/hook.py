@@ -36,9 +36,32 @@ class HookDefinition:
         if len(args) == 1 and not kwargs and hasattr(args[0], "hook_defs") and hasattr(args[0], "graph"):
             job = args[0]
             return job._copy(hook_defs=job.hook_defs | {self})
+        if len(args) == 1 and not kwargs and hasattr(args[0], "with_node_hooks"):
+            return args[0].with_node_hooks({self})
         if self.decorated_fn is None:
             raise HeadwaterInvalidInvocationError(f"hook '{self.name}' cannot be invoked directly.")
+        args = self._context_from_kwargs(args, kwargs)
+        if args and hasattr(args[0], "hook_def") and args[0].hook_def is None:
+            args[0].hook_def = self  # a context from build_hook_context learns which hook it serves
         return self.decorated_fn(*args, **kwargs)
+
+    def _context_from_kwargs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        """A direct call passes the context positionally or by its parameter's name."""
+        params = list(inspect.signature(self.decorated_fn).parameters)  # type: ignore[arg-type]
+        if args or not params:
+            return args
+        name = params[0]
+        if name in kwargs:
+            return (kwargs.pop(name),)
+        if kwargs:
+            raise HeadwaterInvalidInvocationError(
+                f"Could not find expected argument '{name}'. Provided kwargs: {sorted(kwargs)}. "
+                f"Call hook '{self.name}' with its context: {self.name}(build_hook_context())."
+            )
+        raise HeadwaterInvalidInvocationError(
+            f"Decorated function expects one parameter, {name}, but 0 were provided. Call hook "
+            f"'{self.name}' with its context: {self.name}(build_hook_context())."
+        )
 
     def __hash__(self) -> int:
         return hash(self.name)

@@ -12,10 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.composition import GraphInputHandle, Invocation, OutputHandle
-from headwater.definitions.graph import GraphDefinition, build_graph
+from headwater.definitions.composition import (
+    AssetInputHandle,
+    GraphInputHandle,
+    Invocation,
+    OutputHandle,
+)
+from headwater.definitions.graph import GraphDefinition, _check_unique_definitions, build_graph
 from headwater.definitions.key import AssetKey
-from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
+from headwater.definitions.metadata import normalize_metadata
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidSubsetError,
+    HeadwaterInvariantViolationError,
+)
 
 
 @dataclass
@@ -79,7 +89,11 @@ class JobDefinition:
         run_tags: Mapping[str, Any] | None = None,
         asset_layer: AssetLayer | None = None,
         op_selection: Sequence[str] | None = None,
+        owners: Sequence[str] | None = None,
     ):
+        _check_unique_definitions(name or graph_def.name, [
+            inv.node_def for inv in graph_def.invocations.values()], recursive=True)
+        self.owners = _validated_owners(name or graph_def.name, owners)
         self.graph = graph_def
         self.name = name or graph_def.name
         self.description = description if description is not None else graph_def.description
@@ -87,7 +101,7 @@ class JobDefinition:
         self.config = config
         self.tags = {**graph_def.tags, **dict(tags or {})}
         self.run_tags = dict(run_tags or {})
-        self.metadata = dict(metadata or {})
+        self.metadata = normalize_metadata(metadata)
         self.logger_defs = dict(logger_defs or {})
         self.executor_def = executor_def
         self.hook_defs = frozenset(hooks or ())
@@ -119,7 +133,15 @@ class JobDefinition:
         return self.graph.iterate_op_defs()
 
     def has_node(self, name: str) -> bool:
-        return self.graph.has_node_named(name)
+        """Whether a node of this name is anywhere in the job, nested graphs included."""
+        graphs = [self.graph]
+        while graphs:
+            graph = graphs.pop()
+            if graph.has_node_named(name):
+                return True
+            graphs.extend(inv.node_def for inv in graph.invocations.values()
+                          if hasattr(inv.node_def, "invocations"))
+        return False
 
     def get_node(self, name: str) -> Invocation:
         return self.graph.node_named(name)
@@ -175,6 +197,10 @@ class JobDefinition:
     def with_top_level_resources(self, resources: Mapping[str, Any]) -> JobDefinition:
         return self._copy(resource_defs={**resources, **self.resource_defs})
 
+    def with_metadata(self, metadata: Mapping[str, Any]) -> JobDefinition:
+        """A copy of this job with `metadata` replacing its metadata."""
+        return self._copy(metadata=normalize_metadata(metadata))
+
     def _copy(self, **changes: Any) -> JobDefinition:
         new = object.__new__(JobDefinition)
         new.__dict__.update(self.__dict__)
@@ -196,8 +222,7 @@ class JobDefinition:
             name=self.graph.name,
             description=self.graph.description,
             invocations=invocations,
-            input_mappings={k: [t for t in v if t[0] in names]
-                            for k, v in self.graph.input_mappings.items()},
+            input_mappings=[m for m in self.graph.input_mappings if m.mapped_node_name in names],
             output_mappings={k: v for k, v in self.graph.output_mappings.items() if v[0] in names},
             input_defs=self.graph.input_dict,
             output_defs={k: v for k, v in self.graph.output_dict.items()
@@ -206,6 +231,13 @@ class JobDefinition:
         )
         return self._copy(graph=sub, op_selection=list(op_selection))
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise HeadwaterInvariantViolationError(
+            f"Attempted to call job '{self.name}' directly. Jobs should be invoked by using an "
+            f"execution API function (e.g. `job.execute_in_process`): {self.name}."
+            "execute_in_process()."
+        )
+
     def __repr__(self) -> str:
         return f"JobDefinition(name={self.name!r})"
 
@@ -213,7 +245,7 @@ class JobDefinition:
 def _bound_within(binding: Any, names: set[str]) -> bool:
     if isinstance(binding, list):
         return all(_bound_within(b, names) for b in binding)
-    if isinstance(binding, GraphInputHandle):
+    if isinstance(binding, (GraphInputHandle, AssetInputHandle)):
         return True
     handle = getattr(binding, "handle", binding)
     return isinstance(handle, OutputHandle) and handle.node_name in names
@@ -278,6 +310,23 @@ def _walk(start: str, edges: Mapping[str, set[str]], depth: int | None) -> set[s
     return found
 
 
+def _validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:
+    """Owners are user emails or team names prefixed with 'team:'."""
+    for owner in owners or ():
+        if owner.startswith("team:"):
+            if not owner[5:].strip():
+                raise HeadwaterInvalidDefinitionError(
+                    f"job '{job_name}': owner {owner!r} is invalid. Team name cannot be empty "
+                    "after 'team:' prefix; write e.g. 'team:data-eng'."
+                )
+        elif not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", owner):
+            raise HeadwaterInvalidDefinitionError(
+                f"job '{job_name}': invalid owner {owner!r}. Owner must be an email address or a "
+                "team name prefixed with 'team:' (e.g. 'user@example.com' or 'team:data-eng')."
+            )
+    return list(owners or ())
+
+
 def job(
     compose_fn: Callable[..., Any] | str | None = None,
     *,
@@ -294,6 +343,7 @@ def job(
     op_retry_policy: Any = None,
     partitions_def: Any = None,
     input_values: Mapping[str, Any] | None = None,
+    owners: Sequence[str] | None = None,
 ) -> Any:
     """Declare a job by composing ops in a function body."""
     if isinstance(compose_fn, str):
@@ -316,6 +366,7 @@ def job(
             op_retry_policy=op_retry_policy,
             partitions_def=partitions_def,
             input_values=input_values,
+            owners=owners,
         )
 
     if callable(compose_fn):

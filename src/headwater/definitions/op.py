@@ -8,6 +8,7 @@ signature once and builds one frozen OpDefinition. Imports `errors`, `types`,
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, get_type_hints
@@ -20,7 +21,7 @@ from headwater.definitions.policy import RetryPolicy
 from headwater.definitions.types import HeadwaterType, resolve_headwater_type
 from headwater.errors import HeadwaterInvalidDefinitionError
 
-CONTEXT_NAMES = ("context", "_context", "_", "ctx")
+CONTEXT_NAMES = ("context", "_context", "context_", "_", "ctx")
 
 
 class In:
@@ -165,9 +166,11 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
             continue
         hint = hints.get(param.name, inspect.Parameter.empty)
-        if _is_context_param(param, hint) and param.name != "_":
+        if param.name == "context" or getattr(hint, "__headwater_context__", False):
             raise HeadwaterInvalidDefinitionError(
-                f"{decorator} '{fn.__name__}': the context parameter '{param.name}' must come first."
+                f'"{param.name}" is not a valid name in Headwater. It conflicts with a Headwater '
+                f"or python reserved keyword. In {decorator} '{fn.__name__}', the context "
+                "parameter must come first; rename the input otherwise."
             )
         if getattr(hint, "__headwater_config__", False):
             config_arg, config_class = param.name, hint
@@ -217,6 +220,49 @@ def _input_type(spec: In | None, hint: Any) -> HeadwaterType:
     return resolve_headwater_type(hint)
 
 
+_DOC_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Yields|Raises|Examples?):\s*$")
+_DOC_ARG = re.compile(r"^(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
+
+
+def parse_docstring(fn: Callable[..., Any]) -> tuple[dict[str, str], str | None]:
+    """Descriptions of arguments and of the return value in a Google-style docstring."""
+    doc = inspect.getdoc(fn) or ""
+    args: dict[str, str] = {}
+    returns: list[str] = []
+    section = None
+    current = None
+    for raw in doc.splitlines():
+        line = raw.strip()
+        header = _DOC_SECTION.match(line) if raw == raw.lstrip() else None
+        if header:
+            section, current = header.group(1), None
+            continue
+        if section in ("Args", "Arguments", "Parameters") and line:
+            match = _DOC_ARG.match(line) if raw.startswith("    ") and not raw.startswith(
+                "        ") else None
+            if match:
+                current = match.group(1).lstrip("*")
+                args[current] = match.group(3).strip()
+            elif current:
+                args[current] = f"{args[current]} {line}".strip()
+        elif section == "Returns" and line:
+            returns.append(line)
+    return args, " ".join(returns) or None
+
+
+def _described_from_docstring(fn: Callable[..., Any], input_defs: Mapping[str, Any],
+                              output_defs: Mapping[str, Any]) -> tuple[dict, dict]:
+    args, returns = parse_docstring(fn)
+    inputs = {name: replace(d, description=args[name])
+              if d.description is None and args.get(name) else d for name, d in input_defs.items()}
+    outputs = dict(output_defs)
+    if returns and len(outputs) == 1:
+        (name, d), = outputs.items()
+        if d.description is None:
+            outputs[name] = replace(d, description=returns)
+    return inputs, outputs
+
+
 def build_input_defs(
     fn_name: str,
     sig: Signature,
@@ -232,6 +278,13 @@ def build_input_defs(
         if spec is not None and spec.default_value is not NO_VALUE:
             default = spec.default_value
         result[name] = _input_def(name, spec, sig.annotations.get(name, inspect.Parameter.empty), default)
+        if decorator == "@op" and result[name].headwater_type.is_nothing:
+            raise HeadwaterInvalidDefinitionError(
+                f"{decorator} '{fn_name}' has parameter '{name}' for an input of type Nothing, "
+                "which should not be included since no data will be passed for it. Nothing "
+                "inputs must be used via In() and no parameter should be included in the @op "
+                f"decorated function: keep ins={{'{name}': In(Nothing)}} and remove the parameter."
+            )
     for name, spec in ins.items():
         htype = _input_type(spec, inspect.Parameter.empty)
         if not htype.is_nothing and not sig.var_kwargs:
@@ -244,7 +297,29 @@ def build_input_defs(
     return result
 
 
+_SCALAR_DEFAULTS = {"Int": int, "String": str, "Float": (int, float), "Bool": bool}
+
+
+def _check_default(name: str, htype: HeadwaterType, default: Any) -> None:
+    """Scalar defaults are checked now; other types need a run (their checks use context)."""
+    if default is NO_VALUE:
+        return
+    if htype.is_nothing:
+        raise HeadwaterInvalidDefinitionError(
+            f"Input '{name}' is of type Nothing, which carries no value, so it cannot have a "
+            "default_value. Remove default_value."
+        )
+    expected = _SCALAR_DEFAULTS.get(htype.display_name)
+    if expected is not None and (not isinstance(default, expected) or (
+            isinstance(default, bool) and htype.display_name != "Bool")):
+        raise HeadwaterInvalidDefinitionError(
+            f"Type check failed for the default_value of InputDefinition {name} of type "
+            f"{htype.display_name}: got {default!r}. Pass a default of that type."
+        )
+
+
 def _input_def(name: str, spec: In | None, hint: Any, default: Any) -> InputDefinition:
+    _check_default(name, _input_type(spec, hint), default)
     return InputDefinition(
         name=name,
         headwater_type=_input_type(spec, hint),
@@ -329,10 +404,13 @@ class OpDefinition(NodeDefinition):
         sig = signature or inspect_signature(compute_fn, "@op")
         if input_defs is None:
             input_defs = build_input_defs(name, sig, ins, "@op")
+            # Inputs declared in ins= come first, then those inferred from the signature.
+            input_defs = {**{k: input_defs[k] for k in ins or () if k in input_defs}, **input_defs}
         if output_defs is None:
             output_defs = build_output_defs(
                 dict(outs) if outs is not None else None, sig.return_annotation, name
             )
+        input_defs, output_defs = _described_from_docstring(compute_fn, input_defs, output_defs)
         super().__init__(name=name, description=description or inspect.getdoc(compute_fn),
                          tags=dict(tags or {}))
         self.compute_fn = compute_fn

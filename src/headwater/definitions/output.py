@@ -27,6 +27,12 @@ class Output:
 
     __slots__ = ("value", "output_name", "metadata", "data_version", "tags")
 
+    def __class_getitem__(cls, item: Any) -> Any:
+        # `-> Output[int]` annotates the value type; the class itself stands for it at runtime.
+        import types
+
+        return types.GenericAlias(cls, item)
+
     def __init__(
         self,
         value: Any,
@@ -50,6 +56,7 @@ class Output:
             and self.value == other.value  # type: ignore[attr-defined]
             and self.output_name == other.output_name  # type: ignore[attr-defined]
             and self.metadata == other.metadata  # type: ignore[attr-defined]
+            and self.tags == other.tags  # type: ignore[attr-defined]
         )
 
     __hash__ = None  # type: ignore[assignment]

@@ -59,6 +59,12 @@ def _describe(value: object) -> str:
     return f"{_short.repr(value)} of type {type(value).__name__}"
 
 
+def _must_be(value: object, label: str) -> str:
+    shown = str(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f'Value "{shown}" of python type "{type(value).__name__}" must be {label}.'
+
+
 @dataclass(frozen=True, slots=True)
 class TypeCheck:
     """The outcome of a type check: success, a description, and metadata shown in the UI."""
@@ -211,8 +217,9 @@ class HeadwaterType:
         if isinstance(result, bool):
             return TypeCheck(success=result)
         raise HeadwaterInvariantViolationError(
-            f'The type_check_fn of HeadwaterType "{self.display_name}" returned '
-            f"{_describe(result)}; it must return True/False or a TypeCheck(...)."
+            f"You have returned {result!r} of type {type(result)} from the type check function "
+            f'of type "{self.display_name}". Return value must be instance of TypeCheck or a '
+            "bool."
         )
 
     # -- identity ----------------------------------------------------------
@@ -247,7 +254,7 @@ def _scalar(name: str, py: type, label: str, accepts: Callable[[object], bool]) 
     def check(_context: typing.Any, value: typing.Any) -> TypeCheck:
         if accepts(value):
             return TypeCheck(True)
-        return TypeCheck(False, f"Expected {label}, got {_describe(value)}.")
+        return TypeCheck(False, _must_be(value, label))
 
     return _BuiltinType(
         check, key=name, name=name, is_builtin=True, kind=HeadwaterTypeKind.SCALAR, typing_type=py
@@ -277,7 +284,7 @@ _NOTHING = _BuiltinType(
 )
 _BOOL = _scalar("Bool", bool, "a bool", lambda v: isinstance(v, bool))
 # Int accepts True/False because bool is an int subclass; Float refuses ints (as Dagster does).
-_INT = _scalar("Int", int, "an int", lambda v: isinstance(v, int))
+_INT = _scalar("Int", int, "a int", lambda v: isinstance(v, int))
 _FLOAT = _scalar("Float", float, "a float", lambda v: isinstance(v, float))
 _STRING = _scalar("String", str, "a string", lambda v: isinstance(v, str))
 
@@ -467,7 +474,7 @@ class _ListType(HeadwaterType):
 
         def check(context: typing.Any, value: typing.Any) -> TypeCheck:
             if not isinstance(value, list):
-                return TypeCheck(False, f"Expected a list, got {_describe(value)}.")
+                return TypeCheck(False, _must_be(value, "a list"))
             return _first_failure(context, ((inner, v) for v in value))
 
         super().__init__(
@@ -829,3 +836,36 @@ def check_headwater_type(headwater_type: typing.Any, value: typing.Any) -> TypeC
         run_id=str(uuid.uuid4()),
     )
     return htype.type_check(context, value)
+
+
+class HeadwaterTypeLoader:
+    """Builds an input's value from its run config (`ops.<op>.inputs.<name>`), for a type."""
+
+    def __init__(self, schema: typing.Any, loader_fn: Callable[..., typing.Any],
+                 required_resource_keys: typing.AbstractSet[str] | None = None):
+        self.schema_type = schema
+        self.loader_fn = loader_fn
+        self.required_resource_keys = frozenset(required_resource_keys or ())
+
+    def construct_from_config_value(self, context: typing.Any, config_value: typing.Any) -> typing.Any:
+        return self.loader_fn(context, config_value)
+
+    def __repr__(self) -> str:
+        return f"HeadwaterTypeLoader({getattr(self.loader_fn, '__name__', '?')!r})"
+
+
+def headwater_type_loader(
+    config_schema: typing.Any, required_resource_keys: typing.AbstractSet[str] | None = None
+) -> Callable[[Callable[..., typing.Any]], HeadwaterTypeLoader]:
+    """Declare how a type's input value is loaded from config: fn(context, config_value)."""
+
+    def decorate(fn: Callable[..., typing.Any]) -> HeadwaterTypeLoader:
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise HeadwaterInvalidDefinitionError(
+                f"@headwater_type_loader function '{fn.__name__}' must take two parameters, "
+                f"(context, config_value); it takes {params}."
+            )
+        return HeadwaterTypeLoader(config_schema, fn, required_resource_keys)
+
+    return decorate

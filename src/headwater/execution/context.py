@@ -7,12 +7,15 @@ given to a `build_*_context` helper in tests. Imports `headwater.definitions` an
 
 from __future__ import annotations
 
+import inspect
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata import normalize_metadata
 from headwater.errors import (
+    HeadwaterInvalidConfigError,
     HeadwaterInvalidInvocationError,
     HeadwaterInvalidPropertyError,
     HeadwaterInvariantViolationError,
@@ -55,6 +58,26 @@ class Resources:
         return f"Resources({sorted(object.__getattribute__(self, '_values'))})"
 
 
+class OpNode:
+    """An op placed in a graph under a name (its alias); other attributes are the op's."""
+
+    __slots__ = ("name", "handle", "definition", "tags")
+
+    def __init__(self, handle: str | None, definition: Any, tags: Mapping[str, Any] | None = None):
+        self.handle = handle
+        self.name = handle.rsplit(".", 1)[-1] if handle else getattr(definition, "name", None)
+        self.definition = definition
+        merged = getattr(definition, "tags", {}) if tags is None else tags
+        # Tag values are strings, as in the run's tags.
+        self.tags = {k: v if isinstance(v, str) else json.dumps(v) for k, v in merged.items()}
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.definition, attr)
+
+    def __repr__(self) -> str:
+        return f"OpNode(name={self.name!r}, definition={self.definition!r})"
+
+
 class RunInfo:
     """`context.run`: the run record as user code sees it."""
 
@@ -81,6 +104,13 @@ class OpExecutionContext:
     """What an op's body gets as `context`: config, resources, log, run, assets, partition."""
 
     __headwater_context__ = True
+    # Set by build_op_context/build_asset_context and direct invocation (execution/invocation.py).
+    _built_for_test = False
+    _bound_to: str | None = None
+    _teardown: Any = None
+    _entered = False
+    _needs_with = False
+    _resources_config: Mapping[str, Any] = {}
 
     def __init__(
         self,
@@ -104,7 +134,9 @@ class OpExecutionContext:
         job_def: Any = None,
         emit: Any = None,
         partitions_def: Any = None,
+        node_tags: Mapping[str, Any] | None = None,
     ):
+        self._node_tags = node_tags
         self._op_def = op_def
         self._node_name = node_name
         self._step_key = step_key
@@ -185,7 +217,9 @@ class OpExecutionContext:
 
     @property
     def op(self) -> Any:
-        return self._op_def
+        if self._op_def is None:
+            return None
+        return OpNode(self._node_name, self._op_def, self._node_tags)
 
     @property
     def op_handle(self) -> str | None:
@@ -342,12 +376,14 @@ class OpExecutionContext:
                 f"'{self._op_def.name}' does not have."
             )
         if (output_name, mapping_key) in self.outputs_seen:
+            which = f" with mapping_key '{mapping_key}'" if mapping_key is not None else ""
             raise HeadwaterInvariantViolationError(
-                f"In {self.describe_op()}, attempted to add metadata for output "
-                f"'{output_name}' after it was already returned or yielded."
+                f"In op '{self._node_name}', attempted to log output metadata for output "
+                f"'{output_name}'{which} which has already been yielded. Metadata must be logged "
+                "before the output is yielded."
             )
-        current = self.output_metadata.setdefault((output_name, mapping_key), {})
-        current.update(normalize_metadata(metadata, allow_invalid=True))
+        # Kept as given (get_output_metadata returns it so); the step normalizes it on output.
+        self.output_metadata.setdefault((output_name, mapping_key), {}).update(metadata)
 
     def add_asset_metadata(self, metadata: Mapping[str, Any], asset_key: Any = None,
                            partition_key: str | None = None) -> None:
@@ -375,12 +411,24 @@ class OpExecutionContext:
         return self
 
     def __enter__(self) -> OpExecutionContext:
+        self._entered = True
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        teardown = self._teardown
+        if teardown is not None:
+            self._teardown = None
+            teardown()
+
+    def __del__(self) -> None:
+        # A test context built without `with` still tears its resources down when collected.
         teardown = getattr(self, "_teardown", None)
         if teardown is not None:
-            teardown()
+            self._teardown = None
+            try:
+                teardown()
+            except Exception:
+                pass
 
 
 class AssetExecutionContext(OpExecutionContext):
@@ -652,12 +700,36 @@ class InputContext:
 
 
 def _resources_from(resources: Mapping[str, Any] | None, resources_config: Any) -> tuple[Resources, Any]:
+    unknown = sorted(set(resources_config or {}) - set(resources or {}))
+    if unknown:
+        raise HeadwaterInvalidConfigError(
+            f'Received unexpected config entry "{unknown[0]}" at the root. resources_config may '
+            f"only configure the resources given: {sorted(resources or {})}.",
+        )
     if not resources:
         return Resources(), None
     from headwater.execution.resources import build_resource_values
 
     values, teardown = build_resource_values(dict(resources), resources_config or {})
     return Resources(values), teardown
+
+
+def _finish_test_context(ctx: OpExecutionContext, resources: Mapping[str, Any] | None,
+                         resources_config: Any, teardown: Any) -> None:
+    ctx._teardown = teardown
+    ctx._built_for_test = True
+    ctx._resources_config = dict(resources_config or {})
+    ctx._needs_with = any(_needs_teardown(r) for r in (resources or {}).values())
+    ctx._run.run_config = {"resources": dict(resources_config or {})}
+
+
+def _needs_teardown(resource: Any) -> bool:
+    """Generator and context-manager resources: their context must be used in a with block."""
+    fn = getattr(resource, "resource_fn", None)
+    if fn is None:
+        return False
+    fn = getattr(fn, "__wrapped__", fn)
+    return inspect.isgeneratorfunction(fn)
 
 
 def build_op_context(
@@ -685,8 +757,7 @@ def build_op_context(
         mapping_key=mapping_key,
         run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
     )
-    ctx._teardown = teardown  # type: ignore[attr-defined]
-    ctx._built_for_test = True  # type: ignore[attr-defined]
+    _finish_test_context(ctx, resources, resources_config, teardown)
     return ctx
 
 
@@ -710,8 +781,7 @@ def build_asset_context(
         partition_key_range=partition_key_range,
         run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
     )
-    ctx._teardown = teardown  # type: ignore[attr-defined]
-    ctx._built_for_test = True  # type: ignore[attr-defined]
+    _finish_test_context(ctx, resources, resources_config, teardown)
     return ctx
 
 

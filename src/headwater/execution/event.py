@@ -95,16 +95,35 @@ class SerializableError:
 
 
 @dataclass(frozen=True, slots=True)
+class TypeCheckData:
+    """The outcome of the type check of one input or output, as recorded in its event."""
+
+    success: bool
+    label: str
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class StepOutputData:
     output_name: str
     mapping_key: str | None = None
     type_check_success: bool = True
     type_name: str = "Any"
     metadata: dict[str, Any] = field(default_factory=dict)
+    type_check_data: TypeCheckData | None = None
 
     @property
     def step_output_handle(self) -> Any:
         return _OutputRef(self.output_name, self.mapping_key)
+
+
+@dataclass(frozen=True, slots=True)
+class _StepHandle:
+    key: str
+
+    def to_key(self) -> str:
+        return self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +137,7 @@ class StepInputData:
     input_name: str
     type_check_success: bool = True
     type_name: str = "Any"
+    type_check_data: TypeCheckData | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +266,10 @@ class HeadwaterEvent:
         return self.event_type.value
 
     @property
+    def step_handle(self) -> _StepHandle | None:
+        return _StepHandle(self.step_key) if self.step_key is not None else None
+
+    @property
     def event_specific_data(self) -> Any:
         return self.payload
 
@@ -331,6 +355,10 @@ class HeadwaterEvent:
         return self.payload
 
     @property
+    def step_input_data(self) -> StepInputData:
+        return self.payload
+
+    @property
     def step_failure_data(self) -> StepFailureData:
         return self.payload
 
@@ -364,7 +392,7 @@ class HeadwaterEvent:
 _PAYLOADS: dict[str, type] = {
     cls.__name__: cls
     for cls in (
-        StepOutputData, StepInputData, StepFailureData, StepRetryData, StepSuccessData,
+        StepOutputData, StepInputData, TypeCheckData, StepFailureData, StepRetryData, StepSuccessData,
         MaterializationData, ObservationData, ExpectationData, HandledOutputData,
         LoadedInputData, RunFailureData, EngineData, LogData, HookData, PlannedData,
         SerializableError, AssetMaterialization, AssetObservation, ExpectationResult,

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.composition import CollectHandle, GraphInputHandle, OutputHandle
+from headwater.definitions.composition import (
+    AssetInputHandle,
+    CollectHandle,
+    GraphInputHandle,
+    OutputHandle,
+)
 from headwater.definitions.graph import GraphDefinition
 from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterInvalidDefinitionError
@@ -44,9 +49,14 @@ class FromFanIn:
 
 @dataclass(frozen=True, slots=True)
 class FromAsset:
-    """An asset outside this run, loaded through its IO manager."""
+    """An asset outside this run, loaded through its IO manager.
+
+    `assets_def` is set when a graph body passed the asset itself (a SourceAsset or
+    AssetSpec); otherwise the job's asset layer knows it.
+    """
 
     asset_key: AssetKey
+    assets_def: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +114,7 @@ def build_plan(job: Any, input_values: Mapping[str, Any] | None = None,
                run_config: Mapping[str, Any] | None = None) -> Plan:
     """Flatten the job's graph into steps and sort them."""
     builder = _Builder(job, dict(input_values or {}), dict(run_config or {}))
-    builder.add_graph(job.graph, prefix="", scope_inputs=None)
+    builder.add_graph(job.graph, prefix="", scope_inputs=None, hooks=frozenset())
     return Plan(builder.order(), builder.steps)
 
 
@@ -116,23 +126,32 @@ class _Builder:
         self.run_config = run_config
         self.steps: dict[str, Step] = {}
 
-    def add_graph(self, graph: GraphDefinition, prefix: str, scope_inputs: Any) -> None:
+    def add_graph(self, graph: GraphDefinition, prefix: str, scope_inputs: Any,
+                  hooks: frozenset[Any]) -> None:
         for inv in graph.invocations.values():
             handle = f"{prefix}{inv.name}"
             if isinstance(inv.node_def, GraphDefinition):
                 resolver = _ScopeInputs(self, graph, inv, prefix, scope_inputs)
-                self.add_graph(inv.node_def, prefix=f"{handle}.", scope_inputs=resolver)
+                self.add_graph(inv.node_def, prefix=f"{handle}.", scope_inputs=resolver,
+                               hooks=hooks | inv.hook_defs)
                 continue
-            self.add_step(graph, inv, prefix, scope_inputs)
+            self.add_step(graph, inv, prefix, scope_inputs, hooks)
 
-    def add_step(self, graph: GraphDefinition, inv: Any, prefix: str, scope_inputs: Any) -> None:
+    def add_step(self, graph: GraphDefinition, inv: Any, prefix: str, scope_inputs: Any,
+                 hooks: frozenset[Any] = frozenset()) -> None:
         key = f"{prefix}{inv.name}"
         top = key.split(".", 1)[0]
         op_def = inv.node_def
         inputs: dict[str, Any] = {}
         for name, input_def in op_def.input_dict.items():
             binding = inv.bindings.get(name)
-            if binding is not None:
+            if isinstance(binding, GraphInputHandle) and input_def.has_default_value:
+                # An unconnected graph input falls back to the inner input's default.
+                try:
+                    inputs[name] = self.resolve(graph, binding, prefix, scope_inputs)
+                except HeadwaterInvalidDefinitionError:
+                    inputs[name] = FromDefault()
+            elif binding is not None:
                 inputs[name] = self.resolve(graph, binding, prefix, scope_inputs)
             else:
                 inputs[name] = self.unbound(key, top, op_def, name, input_def)
@@ -145,7 +164,7 @@ class _Builder:
             inputs=inputs,
             tags={**op_def.tags, **inv.tags},
             retry_policy=inv.retry_policy or op_def.retry_policy or self.job.op_retry_policy,
-            hook_defs=inv.hook_defs | self.job.hook_defs,
+            hook_defs=inv.hook_defs | hooks | self.job.hook_defs,
             assets_def=assets_def,
         )
         if assets_def is not None:
@@ -179,6 +198,8 @@ class _Builder:
             if scope_inputs is None:
                 return self.job_input(binding.input_name, graph)
             return scope_inputs.resolve(binding.input_name)
+        if isinstance(binding, AssetInputHandle):
+            return FromAsset(binding.asset_key, binding.assets_def)
         raise HeadwaterInvalidDefinitionError(f"Cannot resolve input binding {binding!r}.")
 
     def job_input(self, name: str, graph: GraphDefinition) -> Any:

@@ -107,7 +107,8 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
         raise
     except Exception as exc:
         raise HeadwaterResourceFunctionError(
-            f"Error occurred while initializing resource '{key}': {type(exc).__name__}: {exc}",
+            f"Error executing resource_fn on ResourceDefinition {key}: initializing resource "
+            f"'{key}' raised {type(exc).__name__}: {exc}",
             user_exception=exc,
         ) from exc
     return value

@@ -59,12 +59,9 @@ class ExecuteInProcessResult:
         return [e for e in self.all_events if e.node_name == node_name or
                 (e.node_name or "").startswith(node_name + ".")]
 
+    @property
     def all_node_events(self) -> list[HeadwaterEvent]:
         return [e for e in self.all_events if e.step_key is not None]
-
-    @property
-    def all_node_events_(self) -> list[HeadwaterEvent]:
-        return self.all_node_events()
 
     def get_step_success_events(self) -> list[HeadwaterEvent]:
         return self.filter_events(lambda e: e.event_type is _ET.STEP_SUCCESS)

@@ -29,7 +29,7 @@ from headwater.execution import event as ev
 from headwater.execution.context import Resources, RunInfo
 from headwater.execution.hooks import run_hooks
 from headwater.execution.log import LogManager
-from headwater.execution.plan import Plan, Step, build_plan, node_config_for
+from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
 from headwater.execution.resources import build_resource_values
 from headwater.execution.step import (
     StepRunner,
@@ -186,8 +186,9 @@ def execute_job(
     if partition_key is not None:
         all_tags[PARTITION_TAG] = partition_key
     run = Run(job, plan, run_id or new_run_id(), run_config, all_tags, instance, partition_key, on_event)
-    if instance is not None and hasattr(instance, "create_run_for_job"):
-        instance.create_run_for_job(run)
+    register_run = getattr(instance, "register_run", None) if instance is not None else None
+    if register_run is not None:
+        register_run(run)
     run.emit(ev.HeadwaterEventType.RUN_START, None, f'Started execution of run for "{job.name}".')
     teardown: Callable[[], None] = _noop
     try:
@@ -195,6 +196,8 @@ def execute_job(
             resource_defs = dict(job.resource_defs)
             if "io_manager" not in resource_defs:
                 resource_defs["io_manager"] = mem_io_manager
+                # context.job_def shows the resources the run really uses.
+                run.job = job._copy(resource_defs=resource_defs)
             needed = _needed_resources(job, plan, resource_defs)
             values, teardown = build_resource_values(
                 resource_defs, run_config.get("resources", {}) or {}, needed,
@@ -249,14 +252,21 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
         needed |= set(step.op_def.required_resource_keys)
         for out in step.op_def.output_dict.values():
             needed.add(out.io_manager_key)
+            needed |= out.headwater_type.required_resource_keys
         for name, input_def in step.op_def.input_dict.items():
             if input_def.input_manager_key:
                 needed.add(input_def.input_manager_key)
+            needed |= input_def.headwater_type.required_resource_keys
         for key in step.asset_keys_by_input.values():
             assets_def = job.asset_layer.assets_def_for_key(key)
             if assets_def is not None:
                 needed.add(getattr(assets_def, "io_manager_key", None)
                            or assets_def.get_io_manager_key_for_asset_key(key))
+        for source in step.inputs.values():
+            assets_def = getattr(source, "assets_def", None)  # a SourceAsset passed in a graph
+            if isinstance(source, FromAsset) and assets_def is not None:
+                needed.add(getattr(assets_def, "io_manager_key", None)
+                           or assets_def.get_io_manager_key_for_asset_key(source.asset_key))
         for hook in step.hook_defs:
             needed |= set(getattr(hook, "required_resource_keys", ()))
     for hook in job.hook_defs:
@@ -271,9 +281,10 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
             users = sorted({s.op_def.name for s in plan.steps
                             if key in s.op_def.required_resource_keys
                             or any(o.io_manager_key == key for o in s.op_def.output_dict.values())})
-            owners.append(f"resource '{key}' required by {', '.join(users) or 'the job'}")
+            who = ", ".join(f"op '{u}'" for u in users) or "the job"
+            owners.append(f"resource with key '{key}' required by {who} was not provided")
         raise HeadwaterInvalidDefinitionError(
-            f"job '{job.name}' is missing {'; '.join(owners)}. Provide "
+            f"In job '{job.name}', {'; '.join(owners)}. Provide "
             + ", ".join(f"'{k}'" for k in missing) + " in resources= (or resource_defs= of the job)."
         )
     return needed

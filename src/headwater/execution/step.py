@@ -57,6 +57,13 @@ from headwater.execution.plan import (
 _SKIP = object()
 
 
+_PASSED = TypeCheck(True)
+
+
+def _type_check_data(label: str, check: TypeCheck) -> ev.TypeCheckData:
+    return ev.TypeCheckData(check.success, label, check.description, check.metadata)
+
+
 class StepSkipped(Exception):
     """An input's upstream output was not produced, so the step does not run."""
 
@@ -96,9 +103,13 @@ class StepRunner:
             ref = (source.step_key, source.output_name, upstream_mk)
             if ref not in run.produced:
                 return _SKIP
+            if step.op_def.input_dict[name].headwater_type.is_nothing:
+                return None  # ordering-only: no value to load
             return self.load_from_output(step, name, ref, ctx)
         if isinstance(source, FromCollect):
             refs = run.collect_refs(source.step_key, source.output_name)
+            if not refs and self.mapped_copies_ran(source):
+                return _SKIP  # every copy of the mapped step skipped this output
             return [self.load_from_output(step, name, ref, ctx) for ref in refs]
         if isinstance(source, FromFanIn):
             items = []
@@ -114,10 +125,19 @@ class StepRunner:
         if isinstance(source, FromNothing):
             return None
         if isinstance(source, FromAsset):
+            if step.op_def.input_dict[name].headwater_type.is_nothing:
+                return None
             return self.load_asset(step, name, source, ctx)
         if isinstance(source, FromInputManager):
             return self.load_with_input_manager(step, name, ctx, None)
         raise HeadwaterInvariantViolationError(f"Unknown input source {source!r}.")
+
+    def mapped_copies_ran(self, source: FromCollect) -> bool:
+        """Whether the collected output comes from a mapped step that ran at least once."""
+        upstream = self.run.plan.by_key[source.step_key]
+        if upstream.op_def.output_dict[source.output_name].is_dynamic or not upstream.dynamic_source:
+            return False
+        return bool(self.run.keys_for_source(upstream.dynamic_source))
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
                          ctx: OpExecutionContext) -> Any:
@@ -134,7 +154,7 @@ class StepRunner:
     def load_asset(self, step: Step, name: str, source: FromAsset, ctx: OpExecutionContext) -> Any:
         run = self.run
         input_def = step.op_def.input_dict[name]
-        assets_def = run.job.asset_layer.assets_def_for_key(source.asset_key)
+        assets_def = source.assets_def or run.job.asset_layer.assets_def_for_key(source.asset_key)
         manager_key = input_def.input_manager_key or (
             getattr(assets_def, "io_manager_key", None) if assets_def is not None
             and type(assets_def).__name__ == "SourceAsset" else None
@@ -186,9 +206,12 @@ class StepRunner:
     def type_check_input(self, step: Step, name: str, input_def: Any, value: Any,
                          ctx: OpExecutionContext) -> None:
         htype = input_def.headwater_type
-        if htype.is_any:
-            return
-        check = self.type_check(step, htype, value, ctx)
+        check = _PASSED if htype.is_any else self.type_check(step, htype, value, ctx)
+        self.run.emit(ev.HeadwaterEventType.STEP_INPUT, ctx.step_key,
+                      f'Got input "{name}" of type "{htype.display_name}". (Type check '
+                      f'{"passed" if check.success else "failed"}).',
+                      ev.StepInputData(name, check.success, htype.display_name,
+                                       _type_check_data(name, check)))
         if not check.success:
             raise HeadwaterTypeCheckDidNotPass(
                 f'Type check failed for step input "{name}" - expected type "{htype.display_name}". '
@@ -199,7 +222,16 @@ class StepRunner:
 
     def type_check(self, step: Step, htype: Any, value: Any, ctx: OpExecutionContext) -> TypeCheck:
         type_ctx = TypeCheckContext(log=ctx.log, resources=ctx.resources, run_id=self.run.run_id)
-        return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
+        try:
+            return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
+        except Failure as exc:
+            # A Failure raised by a type check is user code failing, like any other exception.
+            raise HeadwaterExecutionStepExecutionError(
+                user_code_error_message(f'type check of type "{htype.display_name}" in op',
+                                        step.key),
+                user_exception=exc, step_key=step.key, op_name=step.key,
+                op_def_name=step.op_def.name,
+            ) from exc
 
     # --- the body -----------------------------------------------------------------------
     def user_call(self, step: Step, what: str, fn: Any) -> Any:
@@ -225,6 +257,7 @@ class StepRunner:
         return cls(
             op_def=step.op_def,
             node_name=step.node_name,
+            node_tags=step.tags,
             step_key=key,
             run=run.info,
             op_config=self.op_config(step),
@@ -404,23 +437,24 @@ class StepRunner:
             if not out_def.is_dynamic:
                 raise HeadwaterInvariantViolationError(
                     f'op "{step.key}" yielded a DynamicOutput for output "{output.output_name}", '
-                    "which is not a DynamicOut. Declare it with out=DynamicOut()."
+                    "but did not use DynamicOutputDefinition: declare it with out=DynamicOut()."
                 )
             out_mk: str | None = output.mapping_key
         else:
             if out_def.is_dynamic:
                 raise HeadwaterInvariantViolationError(
                     f'op "{step.key}" returned an Output for dynamic output "{output.output_name}": '
-                    "yield DynamicOutput(value, mapping_key=...) for each element."
+                    "dynamic outputs must yield DynamicOutput(value, mapping_key=...) for each "
+                    "element."
                 )
             out_mk = mapping_key
         seen_key = (output.output_name, output.mapping_key if isinstance(output, DynamicOutput) else None)
         if seen_key in ctx.outputs_seen:
-            what = (f'mapping key "{output.mapping_key}" for dynamic output'
-                    if isinstance(output, DynamicOutput) else "output")
+            what = (f' with mapping_key "{output.mapping_key}"'
+                    if isinstance(output, DynamicOutput) else "")
             raise HeadwaterInvariantViolationError(
-                f'Compute for op "{step.key}" returned {what} "{output.output_name}" multiple '
-                "times."
+                f'Compute for op "{step.key}" returned an output "{output.output_name}"{what} '
+                "multiple times. Yield each output (and each mapping key) once."
             )
         if step.assets_def is not None and ctx._selected_output_names is not None and \
                 output.output_name not in ctx._selected_output_names:
@@ -429,11 +463,16 @@ class StepRunner:
                 "selected. Check context.selected_output_names before yielding."
             )
         ctx.outputs_seen.add(seen_key)
-        check = TypeCheck(True)
+        check = _PASSED
         htype = out_def.headwater_type
         if not htype.is_any:
             check = self.type_check(step, htype, output.value, ctx)
             if not check.success:
+                run.emit(ev.HeadwaterEventType.STEP_OUTPUT, ctx.step_key,
+                         f'Type check failed for output "{output.output_name}" of type '
+                         f'"{htype.display_name}".',
+                         ev.StepOutputData(output.output_name, out_mk, False, htype.display_name,
+                                           {}, _type_check_data(output.output_name, check)))
                 raise HeadwaterTypeCheckDidNotPass(
                     f'Type check failed for step output "{output.output_name}" - expected type '
                     f'"{htype.display_name}". Description: {check.description}'
@@ -445,12 +484,14 @@ class StepRunner:
         added = ctx.output_metadata.get((output.output_name, out_mk if isinstance(output, DynamicOutput) else None), {})
         if not added and mapping_key:
             added = ctx.output_metadata.get((output.output_name, None), {})
-        metadata = {**output.metadata, **added}
+        metadata = {**output.metadata, **normalize_metadata(added, allow_invalid=True)} if added \
+            else dict(output.metadata)
         run.emit(ev.HeadwaterEventType.STEP_OUTPUT, step_key,
                  f'Yielded output "{output.output_name}"'
                  + (f' mapping key "{out_mk}"' if out_mk else "")
                  + f' of type "{htype.display_name}". (Type check passed).',
-                 ev.StepOutputData(output.output_name, out_mk, check.success, htype.display_name, metadata))
+                 ev.StepOutputData(output.output_name, out_mk, check.success, htype.display_name, metadata,
+                                   _type_check_data(output.output_name, check)))
         asset_key = step.asset_keys_by_output.get(output.output_name)
         manager_key = out_def.io_manager_key
         out_ctx = OutputContext(

@@ -1,0 +1,95 @@
+"""Custom loggers: `@logger` functions that build a `logging.Logger` from config.
+
+A LoggerDefinition can be called directly in tests with a context from
+`build_init_logger_context()`. Imports `errors` and `definitions.config` only.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from headwater.definitions.config import process_config
+from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
+
+
+class InitLoggerContext:
+    """What a logger function receives: its config, the job and the logger definition."""
+
+    def __init__(self, logger_config: Any = None, logger_def: Any = None, job_def: Any = None,
+                 run_id: str | None = None):
+        self.logger_config = logger_config
+        self.logger_def = logger_def
+        self.job_def = job_def
+        self.run_id = run_id
+
+
+def build_init_logger_context(logger_config: Any = None, job_def: Any = None) -> InitLoggerContext:
+    """A context for calling a logger function directly in a test."""
+    return InitLoggerContext(logger_config=logger_config, job_def=job_def)
+
+
+class LoggerDefinition:
+    """A function from an InitLoggerContext to a `logging.Logger`, with a config schema."""
+
+    def __init__(self, logger_fn: Callable[..., Any], config_schema: Any = None,
+                 description: str | None = None):
+        self.logger_fn = logger_fn
+        self.config_schema = config_schema
+        self.description = description
+
+    @property
+    def name(self) -> str:
+        return getattr(self.logger_fn, "__name__", "logger")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        params = list(inspect.signature(self.logger_fn).parameters)
+        if len(args) + len(kwargs) > 1:
+            raise HeadwaterInvalidInvocationError(
+                f"Initialization of logger received multiple arguments. Call logger '{self.name}' "
+                "with only its context: build_init_logger_context(...)."
+            )
+        if args:
+            context = args[0]
+        elif kwargs:
+            (key, context), = kwargs.items()
+            if not params or key != params[0]:
+                raise HeadwaterInvalidInvocationError(
+                    f"Logger initialization expected argument '{params[0] if params else ''}', "
+                    f"got '{key}'."
+                )
+        else:
+            raise HeadwaterInvalidInvocationError(
+                "Logger initialization function has context argument, but no context argument "
+                f"was provided when invoking. Pass one: {self.name}(build_init_logger_context())."
+            )
+        context = context or InitLoggerContext()
+        config = context.logger_config
+        if self.config_schema is not None:
+            try:
+                config = process_config(self.config_schema, config, f"loggers.{self.name}.config")
+            except HeadwaterInvalidConfigError as exc:
+                raise HeadwaterInvalidConfigError(
+                    f"Error in config for logger '{self.name}' (pass it with "
+                    "build_init_logger_context(logger_config=...)):", exc.errors, config,
+                ) from None
+        bound = InitLoggerContext(logger_config=config, logger_def=self, job_def=context.job_def,
+                                  run_id=context.run_id)
+        return self.logger_fn(bound)
+
+    def __repr__(self) -> str:
+        return f"LoggerDefinition(name={self.name!r})"
+
+
+def logger(config_schema: Any = None, description: str | None = None) -> Any:
+    """Declare a logger: `@logger` or `@logger(config_schema, description)`."""
+    if callable(config_schema) and not isinstance(config_schema, type) and \
+            not hasattr(config_schema, "config_type") and description is None and \
+            inspect.isfunction(config_schema):
+        return LoggerDefinition(config_schema)
+
+    def decorate(fn: Callable[..., Any]) -> LoggerDefinition:
+        return LoggerDefinition(fn, config_schema=config_schema, description=description)
+
+    return decorate

@@ -1,0 +1,262 @@
+"""Collecting definitions from Python modules: load_assets_from_modules and friends.
+
+These only look at module attributes (and import a package's submodules when asked to);
+they build nothing new except prefixed or regrouped copies of the assets they find.
+Imports `asset`, `asset_job`, `definitions`, `job`, `key` and `errors` of this layer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+from headwater.definitions.asset import DEFAULT_GROUP, AssetsDefinition, AssetSpec, SourceAsset
+from headwater.definitions.asset_job import UnresolvedAssetJobDefinition
+from headwater.definitions.definitions import Definitions
+from headwater.definitions.job import JobDefinition
+from headwater.definitions.key import AssetKey, prefix_path
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+_ASSET_TYPES = (AssetsDefinition, AssetSpec)
+# Kinds defined by later layers of the definitions package are recognised by class name,
+# so that this module does not have to import every one of them.
+_NAMED_KINDS = {"ScheduleDefinition": "schedules", "SensorDefinition": "sensors",
+                "AssetChecksDefinition": "asset_checks"}
+
+
+def _module_values(module: ModuleType) -> Iterable[Any]:
+    """Top-level attributes, and the elements of top-level lists and tuples."""
+    for value in list(vars(module).values()):
+        if isinstance(value, (list, tuple)):
+            yield from value
+        else:
+            yield value
+
+
+def _kind(value: Any) -> str | None:
+    for cls in type(value).__mro__:
+        if cls.__name__ in _NAMED_KINDS:
+            return _NAMED_KINDS[cls.__name__]
+    if isinstance(value, AssetsDefinition):
+        return "asset_checks" if _is_check(value) else "assets"
+    if isinstance(value, AssetSpec):
+        return "specs"
+    if isinstance(value, (JobDefinition, UnresolvedAssetJobDefinition)):
+        return "jobs"
+    return None
+
+
+def _is_check(value: AssetsDefinition) -> bool:
+    return bool(value.check_specs) and not value.keys
+
+
+def _collect(modules: Iterable[ModuleType]) -> dict[str, list[Any]]:
+    """Every definition found, once per object, grouped by kind; duplicate asset keys raise."""
+    found: dict[str, list[Any]] = {"assets": [], "specs": [], "asset_checks": [], "jobs": [],
+                                   "schedules": [], "sensors": []}
+    seen: set[int] = set()
+    owner_by_key: dict[AssetKey, tuple[Any, str]] = {}
+    for module in modules:
+        for value in _module_values(module):
+            kind = _kind(value)
+            if kind is None or id(value) in seen:
+                continue
+            seen.add(id(value))
+            found[kind].append(value)
+            if kind == "assets":
+                keys: Iterable[AssetKey] = value.keys
+            elif kind == "specs":
+                keys = [value.key]
+            else:
+                continue
+            for key in keys:
+                previous = owner_by_key.get(key)
+                if previous is not None and previous[0] is not value:
+                    raise HeadwaterInvalidDefinitionError(
+                        f"Asset key {key.to_user_string()} is defined multiple times. "
+                        f"Definitions found in modules: {previous[1]}, {module.__name__}. "
+                        "Rename one of them or load the modules with different key_prefix."
+                    )
+                owner_by_key[key] = (value, module.__name__)
+    return found
+
+
+def _with_group(value: Any, group_name: str | None) -> Any:
+    if group_name is None:
+        return value
+    keys = [value.key] if isinstance(value, AssetSpec) else value.keys
+    for key in keys:
+        spec = value if isinstance(value, AssetSpec) else value.specs_by_key[key]
+        if spec.group_name not in (None, DEFAULT_GROUP, group_name):
+            raise HeadwaterInvalidDefinitionError(
+                f"Asset spec {key.to_user_string()} has group name {spec.group_name}, which "
+                f"conflicts with the group name {group_name} provided in "
+                "load_assets_from_modules. Remove one of the two group names."
+            )
+    if isinstance(value, AssetSpec):
+        return value.replace_attributes(group_name=group_name)
+    return value.with_attributes(group_names_by_key=dict.fromkeys(value.keys, group_name))
+
+
+def _prefixed(found: Mapping[str, list[Any]], key_prefix: Any, source_key_prefix: Any,
+              group_name: str | None) -> list[Any]:
+    """Assets with key_prefix, source assets with source_key_prefix, deps rewritten to match."""
+    prefix, source_prefix = prefix_path(key_prefix), prefix_path(source_key_prefix)
+    computed = [a for a in found["assets"] if not isinstance(a, SourceAsset)]
+    sources = [a for a in found["assets"] if isinstance(a, SourceAsset)]
+    replacements: dict[AssetKey, AssetKey] = {}
+    if prefix:
+        for assets_def in computed:
+            replacements.update({k: AssetKey([*prefix, *k.path]) for k in assets_def.keys})
+    source_replacements: dict[AssetKey, AssetKey] = {}
+    if source_prefix:
+        source_replacements = {s.key: AssetKey([*source_prefix, *s.key.path]) for s in sources}
+    all_replacements = {**source_replacements, **replacements}
+    result: list[Any] = []
+    for assets_def in computed:
+        if all_replacements:
+            assets_def = assets_def.with_attributes(asset_key_replacements=all_replacements)
+        result.append(_with_group(assets_def, group_name))
+    for spec in found["specs"]:
+        result.append(_with_group(spec, group_name))
+    for source in sources:
+        if source_replacements:
+            source = source.with_attributes(asset_key_replacements=source_replacements)
+        result.append(_with_group(source, group_name))
+    return result
+
+
+def load_assets_from_modules(
+    modules: Iterable[ModuleType],
+    group_name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    *,
+    automation_condition: Any = None,
+    backfill_policy: Any = None,
+    source_key_prefix: str | Sequence[str] | None = None,
+    include_specs: bool = False,
+    **_: Any,
+) -> list[Any]:
+    """The assets and source assets (and, with include_specs, AssetSpecs) the modules define."""
+    found = _collect(modules)
+    if not include_specs:
+        found["specs"] = []
+    return _prefixed(found, key_prefix, source_key_prefix, group_name)
+
+
+def _caller_module(depth: int = 2) -> ModuleType:
+    name = sys._getframe(depth).f_globals.get("__name__")
+    module = sys.modules.get(name) if name else None
+    if module is None:
+        raise HeadwaterInvalidDefinitionError(
+            "Could not tell which module called load_*_from_current_module; call it at the top "
+            "level of a module, or use load_assets_from_modules([module])."
+        )
+    return module
+
+
+def load_assets_from_current_module(
+    group_name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[Any]:
+    """The assets defined in the module that calls this function."""
+    return load_assets_from_modules([_caller_module()], group_name, key_prefix, **kwargs)
+
+
+def find_modules_in_package(package_module: ModuleType) -> list[ModuleType]:
+    """The package and every module below it, imported."""
+    modules = [package_module]
+    path = getattr(package_module, "__path__", None)
+    if path is None:
+        return modules
+    for info in pkgutil.walk_packages(path, prefix=package_module.__name__ + "."):
+        modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def load_assets_from_package_module(
+    package_module: ModuleType,
+    group_name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[Any]:
+    """The assets defined in a package and all of its submodules."""
+    return load_assets_from_modules(find_modules_in_package(package_module), group_name,
+                                    key_prefix, **kwargs)
+
+
+def load_assets_from_package_name(
+    package_name: str,
+    group_name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[Any]:
+    """The assets defined in the package importable as `package_name` and its submodules."""
+    return load_assets_from_package_module(importlib.import_module(package_name), group_name,
+                                           key_prefix, **kwargs)
+
+
+def load_definitions_from_modules(
+    modules: Iterable[ModuleType],
+    resources: Mapping[str, Any] | None = None,
+    loggers: Mapping[str, Any] | None = None,
+    executor: Any = None,
+) -> Definitions:
+    """A Definitions of every asset, spec, check, job, schedule and sensor the modules define."""
+    found = _collect(modules)
+    return Definitions(
+        assets=_prefixed(found, None, None, None),
+        asset_checks=found["asset_checks"],
+        jobs=found["jobs"],
+        schedules=found["schedules"],
+        sensors=found["sensors"],
+        resources=resources,
+        loggers=loggers,
+        executor=executor,
+    )
+
+
+def load_definitions_from_module(
+    module: ModuleType,
+    resources: Mapping[str, Any] | None = None,
+    loggers: Mapping[str, Any] | None = None,
+    executor: Any = None,
+) -> Definitions:
+    """A Definitions of everything one module defines."""
+    return load_definitions_from_modules([module], resources, loggers, executor)
+
+
+def load_definitions_from_current_module(
+    resources: Mapping[str, Any] | None = None,
+    loggers: Mapping[str, Any] | None = None,
+    executor: Any = None,
+) -> Definitions:
+    """A Definitions of everything the calling module defines."""
+    return load_definitions_from_modules([_caller_module()], resources, loggers, executor)
+
+
+def load_definitions_from_package_module(
+    package_module: ModuleType,
+    resources: Mapping[str, Any] | None = None,
+    loggers: Mapping[str, Any] | None = None,
+    executor: Any = None,
+) -> Definitions:
+    """A Definitions of everything a package and its submodules define."""
+    return load_definitions_from_modules(find_modules_in_package(package_module), resources,
+                                         loggers, executor)
+
+
+def load_definitions_from_package_name(
+    package_name: str,
+    resources: Mapping[str, Any] | None = None,
+    loggers: Mapping[str, Any] | None = None,
+    executor: Any = None,
+) -> Definitions:
+    """A Definitions of everything the package `package_name` and its submodules define."""
+    return load_definitions_from_package_module(importlib.import_module(package_name),
+                                                resources, loggers, executor)

@@ -1,0 +1,88 @@
+"""`serialize_value` / `deserialize_value`: metadata values and keys as JSON strings.
+
+Metadata values use the exact codec of `metadata.py`; other records (AssetKey, table
+records, columns, schemas) and Dagster-style `{"__class__": ...}` documents -- including
+the legacy `...MetadataEntryData` class names -- are read field by field. Imports
+`errors` and `definitions` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from typing import Any
+
+from headwater.definitions import metadata as md
+from headwater.definitions.key import AssetKey
+from headwater.errors import HeadwaterInvariantViolationError
+
+_RECORDS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (AssetKey, md.TableColumnConstraints, md.TableConstraints, md.TableColumn,
+                md.TableSchema, md.TableRecord, md.TableColumnDep, md.TableColumnLineage)
+}
+
+
+def _metadata_class(name: str) -> type | None:
+    name = name.replace("MetadataEntryData", "MetadataValue")
+    cls = getattr(md, name, None)
+    return cls if isinstance(cls, type) and issubclass(cls, md.MetadataValue) else None
+
+
+def _pack(value: Any) -> Any:
+    if isinstance(value, md.MetadataValue):
+        return {"__class__": type(value).__name__, "__metadata__": md._to_json(value)}
+    if isinstance(value, AssetKey):
+        return {"__class__": "AssetKey", "path": list(value.path)}
+    if isinstance(value, enum.Enum):
+        return _pack(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__class__": type(value).__name__,
+                **{f.name: _pack(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_pack(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _pack(v) for k, v in value.items()}
+    return value
+
+
+def _unpack(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_unpack(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    name = value.get("__class__")
+    if name is None:
+        return {k: _unpack(v) for k, v in value.items()}
+    if "__metadata__" in value:
+        return md._from_json(value["__metadata__"])
+    fields = {k: v for k, v in value.items() if k != "__class__"}
+    if name == "AssetKey":
+        return AssetKey(fields["path"])
+    cls = _metadata_class(name) or _RECORDS.get(name)
+    if cls is None:
+        raise HeadwaterInvariantViolationError(
+            f"Cannot deserialize a {name!r}: deserialize_value reads metadata values, AssetKey "
+            "and table records only."
+        )
+    if cls is md.JsonMetadataValue:
+        return cls(fields.get("data"))  # JSON data stays plain data, nested classes included
+    return cls(**{k: _unpack(v) for k, v in fields.items()})
+
+
+def serialize_value(value: Any) -> str:
+    """Encode a metadata value, AssetKey or table record as a JSON string."""
+    return json.dumps(_pack(value), sort_keys=True)
+
+
+def deserialize_value(text: str, as_type: Any = None) -> Any:
+    """Decode what `serialize_value` produced; check it is an instance of `as_type` if given."""
+    value = _unpack(json.loads(text))
+    if as_type is not None and not isinstance(value, as_type):
+        names = (as_type if isinstance(as_type, tuple) else (as_type,))
+        raise HeadwaterInvariantViolationError(
+            f"Deserialized a {type(value).__name__}, expected "
+            f"{' or '.join(t.__name__ for t in names)}."
+        )
+    return value

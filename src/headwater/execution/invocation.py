@@ -1,0 +1,273 @@
+"""Calling an op's or asset's function directly, as tests do: `my_op(context, x=1)`.
+
+The call binds the given (or a fresh) context to the op for as long as the body runs --
+until a generator is exhausted or a coroutine finishes -- so one context cannot serve two
+bodies at once. Inputs and outputs are type-checked like in a run; generator bodies yield
+their outputs and events to the caller. Imports `headwater.definitions` and `context`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from headwater.definitions.asset import AssetsDefinition
+from headwater.definitions.config import process_config
+from headwater.definitions.output import NO_VALUE, DynamicOutput, Output
+from headwater.definitions.types import TypeCheckContext
+from headwater.errors import (
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
+    HeadwaterTypeCheckDidNotPass,
+)
+from headwater.execution.context import AssetExecutionContext, OpExecutionContext
+
+_NOTHING_HINT = (
+    "This may be because you attempted to provide a value for a nothing dependency. Nothing "
+    "dependencies are ignored when directly invoking ops."
+)
+_CONTEXT_HINT = (
+    "This may be because an argument was provided for the context parameter, but no context "
+    "parameter was defined for the op."
+)
+
+
+def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call an op's or asset's function as a plain function, with type checks on inputs."""
+    assets_def = definition if isinstance(definition, AssetsDefinition) else None
+    op_def = definition.node_def if assets_def is not None else definition
+    sig = op_def.signature
+    args = list(args)
+    kwargs = dict(kwargs)
+    ctx, given = _take_context(op_def, args, kwargs)
+    if sig.context_arg is not None and not given:
+        raise HeadwaterInvalidInvocationError(
+            f"Decorated function '{_fn_name(op_def)}' has context argument, but no context was "
+            "provided when invoking. Pass one: "
+            f"{op_def.name}(build_{'asset' if assets_def else 'op'}_context(), ...)."
+        )
+    values, extra = _bind_inputs(op_def, args, kwargs)
+    ctx = _bind_context(ctx, op_def, assets_def)
+    try:
+        for name, value in values.items():
+            _type_check(op_def, ctx, "input", name, op_def.input_dict[name].headwater_type, value)
+        call_kwargs = {**values, **extra}
+        if sig.config_arg is not None and sig.config_arg not in call_kwargs:
+            call_kwargs[sig.config_arg] = sig.config_class._from_run_config(
+                ctx.op_config, path=f"ops.{op_def.name}.config")
+        for param, resource_key in sig.resource_args.items():
+            if param not in call_kwargs:
+                call_kwargs[param] = getattr(ctx.resources, resource_key)
+        call_args = (ctx,) if sig.context_arg is not None else ()
+        result = op_def.compute_fn(*call_args, **call_kwargs)
+    except BaseException:
+        _unbind(ctx)
+        raise
+    if inspect.isgenerator(result):
+        return _outputs_of(op_def, ctx, result)
+    if inspect.isasyncgen(result):
+        return _async_outputs_of(op_def, ctx, result)
+    if inspect.iscoroutine(result):
+        return _awaited(op_def, ctx, result)
+    try:
+        _check_returned(op_def, ctx, result)
+    finally:
+        _unbind(ctx)
+    return result
+
+
+def _fn_name(op_def: Any) -> str:
+    return getattr(op_def.compute_fn, "__name__", op_def.name)
+
+
+def _take_context(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[Any, bool]:
+    """Pull the context out of the arguments; return it and whether one was given."""
+    sig = op_def.signature
+    if sig.context_arg is not None:
+        if args and (args[0] is None or isinstance(args[0], OpExecutionContext)):
+            return args.pop(0), True
+        if sig.context_arg in kwargs:
+            value = kwargs.pop(sig.context_arg)
+            return (value if isinstance(value, OpExecutionContext) else None), True
+        return None, False
+    # A body without a context parameter still accepts one (for its resources) and drops it.
+    if args and isinstance(args[0], OpExecutionContext):
+        return args.pop(0), True
+    if isinstance(kwargs.get("context"), OpExecutionContext) and "context" not in op_def.input_dict:
+        return kwargs.pop("context"), True
+    return None, False
+
+
+def _bind_inputs(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Match arguments to inputs; return input values and extra keyword arguments."""
+    sig = op_def.signature
+    nothing = [n for n, d in op_def.input_dict.items() if d.headwater_type.is_nothing]
+    for name in kwargs:
+        if name in nothing:
+            raise HeadwaterInvalidInvocationError(
+                f"Attempted to provide value for nothing input '{name}'. Nothing dependencies are "
+                "ignored when directly invoking ops."
+            )
+    special = set(sig.resource_args) | ({sig.config_arg} if sig.config_arg else set())
+    given = len(args) + len([k for k in kwargs if k not in special])
+    if given > len(op_def.input_dict) - len(nothing):
+        raise HeadwaterInvalidInvocationError(
+            f"Too many input arguments were provided for op '{op_def.name}'. "
+            f"{_NOTHING_HINT if nothing else _CONTEXT_HINT} Its inputs are "
+            f"{[n for n in op_def.input_dict if n not in nothing]}."
+        )
+    names = list(sig.input_args)
+    if len(args) > len(names):
+        raise HeadwaterInvalidInvocationError(
+            f"op '{op_def.name}' has {len(names)} positional inputs, but {len(args)} positional "
+            "inputs were provided. Pass the others by name."
+        )
+    values: dict[str, Any] = dict(zip(names, args))
+    for name in list(kwargs):
+        if name in op_def.input_dict:
+            if name in values:
+                raise HeadwaterInvalidInvocationError(
+                    f"op '{op_def.name}' got input '{name}' both positionally and by name."
+                )
+            values[name] = kwargs.pop(name)
+    for name in names:
+        if name in values:
+            continue
+        default = op_def.input_dict[name].default_value
+        if default is not NO_VALUE:
+            values[name] = default
+            continue
+        raise HeadwaterInvalidInvocationError(
+            f'No value provided for required input "{name}" when invoking op '
+            f"'{op_def.name}' directly."
+        )
+    unknown = [k for k in kwargs if k not in special]
+    if unknown and not sig.var_kwargs:
+        raise HeadwaterInvalidInvocationError(
+            f"op '{op_def.name}' has no inputs named {unknown}; its inputs are {names}."
+        )
+    return values, kwargs
+
+
+def _bind_context(ctx: Any, op_def: Any, assets_def: Any) -> OpExecutionContext:
+    if ctx is None:
+        ctx = (AssetExecutionContext if assets_def is not None else OpExecutionContext)()
+        ctx._built_for_test = True  # type: ignore[attr-defined]
+    bound = getattr(ctx, "_bound_to", None)
+    if bound is not None:
+        raise HeadwaterInvalidInvocationError(
+            f"This context is currently being used to execute '{bound}'. The context cannot be "
+            f"used to execute another asset until '{bound}' has finished executing. Build one "
+            f"context per concurrent invocation of '{op_def.name}'."
+        )
+    if getattr(ctx, "_needs_with", False) and not getattr(ctx, "_entered", False):
+        raise HeadwaterInvariantViolationError(
+            f"op '{op_def.name}' was invoked with a context whose resources need teardown "
+            "(generator or context-manager resources). Build it in a with block: "
+            "`with build_op_context(resources=...) as context:`."
+        )
+    given_config = getattr(ctx, "_given_op_config", ctx._op_config)
+    config = given_config
+    if op_def.config_schema is not None:
+        try:
+            config = process_config(op_def.config_schema, given_config,
+                                    f"ops.{op_def.name}.config")
+        except HeadwaterInvalidConfigError as exc:
+            raise HeadwaterInvalidConfigError(
+                f"Error in config for op '{op_def.name}' (pass it with "
+                "build_op_context(op_config=...)):", exc.errors, given_config,
+            ) from None
+    if op_def.signature.context_arg is not None:
+        missing = sorted(op_def.required_resource_keys - set(ctx.resources._asdict()))
+        if missing:
+            raise HeadwaterInvalidDefinitionError(
+                f"resource with key '{missing[0]}' required by op '{op_def.name}' was not "
+                f"provided. Pass it with build_op_context(resources={{'{missing[0]}': ...}})."
+            )
+    ctx._given_op_config = given_config  # type: ignore[attr-defined]
+    ctx._bound_to = op_def.name  # type: ignore[attr-defined]
+    ctx._op_def = op_def
+    ctx._node_name = op_def.name
+    ctx._step_key = op_def.name
+    ctx._op_config = config
+    if getattr(ctx, "_built_for_test", False):
+        run_config: dict[str, Any] = {"resources": dict(getattr(ctx, "_resources_config", {}))}
+        if given_config is not None:
+            run_config["ops"] = {op_def.name: {"config": given_config}}
+        ctx._run.run_config = run_config
+    if assets_def is not None:
+        ctx._assets_def = assets_def
+        ctx._asset_keys_by_output = dict(assets_def.keys_by_output_name)
+        ctx._asset_keys_by_input = dict(assets_def.keys_by_input_name)
+    ctx.outputs_seen = set()
+    ctx.output_metadata = {}
+    ctx.user_events = []
+    return ctx
+
+
+def _unbind(ctx: Any) -> None:
+    ctx._bound_to = None
+
+
+def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: Any) -> None:
+    if htype.is_any or (htype.is_nothing and value is None):
+        return
+    check = htype.type_check(TypeCheckContext(log=ctx.log, resources=ctx.resources), value)
+    if not check.success:
+        raise HeadwaterTypeCheckDidNotPass(
+            f'Type check failed for op "{op_def.name}" {kind} "{name}" - expected type '
+            f'"{htype.display_name}". Description: {check.description}',
+            metadata=check.metadata, headwater_type=htype,
+        )
+
+
+def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
+    outputs = op_def.output_dict
+    if len(outputs) != 1:
+        return
+    (name, out), = outputs.items()
+    if out.is_dynamic:
+        return
+    value = result.value if isinstance(result, Output) else result
+    _type_check(op_def, ctx, "output", name, out.headwater_type, value)
+
+
+def _see(op_def: Any, ctx: Any, item: Any) -> None:
+    """Record a yielded output (so late metadata is refused) and type-check it."""
+    if not isinstance(item, Output):
+        return
+    mapping_key = item.mapping_key if isinstance(item, DynamicOutput) else None
+    ctx.outputs_seen.add((item.output_name, mapping_key))
+    out = op_def.output_dict.get(item.output_name)
+    if out is not None:
+        _type_check(op_def, ctx, "output", item.output_name, out.headwater_type, item.value)
+
+
+def _outputs_of(op_def: Any, ctx: Any, gen: Iterator[Any]) -> Iterator[Any]:
+    try:
+        for item in gen:
+            _see(op_def, ctx, item)
+            yield item
+    finally:
+        _unbind(ctx)
+
+
+async def _async_outputs_of(op_def: Any, ctx: Any, gen: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    try:
+        async for item in gen:
+            _see(op_def, ctx, item)
+            yield item
+    finally:
+        _unbind(ctx)
+
+
+async def _awaited(op_def: Any, ctx: Any, coro: Any) -> Any:
+    try:
+        result = await coro
+        _check_returned(op_def, ctx, result)
+        return result
+    finally:
+        _unbind(ctx)

@@ -1,0 +1,463 @@
+"""HeadwaterInstance: where runs and their events are recorded, queried with Dagster's API.
+
+The instance turns Dagster's instance methods into the few row operations of a `Storage`
+(storage/base.py) and keeps each run's status in step with its events. The engine knows it
+only by two duck-typed hooks: `register_run(run)` once before RUN_START and
+`store_event(event)` for every event as it is emitted. `HeadwaterInstance.ephemeral()` and
+`instance_for_test()` keep everything in memory. Imports `headwater.definitions`,
+`headwater.execution.event` and this package; SQL storages load on first use, never here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.output import AssetMaterialization, AssetObservation
+from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.execution.event import (
+    HeadwaterEvent,
+    HeadwaterEventType,
+    MaterializationData,
+    ObservationData,
+    RunFailureData,
+)
+from headwater.storage.base import EventQuery, Storage
+from headwater.storage.memory import InMemoryStorage
+from headwater.storage.record import (
+    FINISHED_STATUSES,
+    PARENT_RUN_ID_TAG,
+    ROOT_RUN_ID_TAG,
+    RUNLESS_JOB_NAME,
+    RUNLESS_RUN_ID,
+    STATUS_BY_EVENT,
+    AssetRecordsFilter,
+    EventLogConnection,
+    EventLogEntry,
+    EventLogRecord,
+    EventRecordsFilter,
+    EventRecordsResult,
+    HeadwaterRun,
+    HeadwaterRunStatus,
+    RunRecord,
+    RunsFilter,
+    event_for_entry,
+)
+
+_ET = HeadwaterEventType
+_MATERIALIZATION = frozenset({_ET.ASSET_MATERIALIZATION})
+_OBSERVATION = frozenset({_ET.ASSET_OBSERVATION})
+HOME_ENV = "HEADWATER_HOME"
+
+
+class HeadwaterInstance:
+    """Records runs and events in a storage and answers questions about them."""
+
+    def __init__(self, storage: Storage, root_directory: str | None = None):
+        self._storage = storage
+        self._root_directory = root_directory
+        self._owned_tempdir: tempfile.TemporaryDirectory[str] | None = None
+
+    @staticmethod
+    def ephemeral(tempdir: str | None = None, preload: Any = None,
+                  settings: Mapping[str, Any] | None = None) -> HeadwaterInstance:
+        """An instance that keeps runs and events in memory, for tests and notebooks."""
+        return HeadwaterInstance(InMemoryStorage(), root_directory=tempdir)
+
+    def __repr__(self) -> str:
+        return f"HeadwaterInstance({self._storage!r})"
+
+    def __enter__(self) -> HeadwaterInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
+    def dispose(self) -> None:
+        self._storage.dispose()
+        if self._owned_tempdir is not None:
+            self._owned_tempdir.cleanup()
+            self._owned_tempdir = None
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return isinstance(self._storage, InMemoryStorage)
+
+    @property
+    def root_directory(self) -> str:
+        if self._root_directory is None:
+            self._owned_tempdir = tempfile.TemporaryDirectory(prefix="headwater-")
+            self._root_directory = self._owned_tempdir.name
+        return self._root_directory
+
+    def storage_directory(self) -> str:
+        return os.path.join(self.root_directory, "storage")
+
+    # --- the engine's hooks -------------------------------------------------------------
+    def register_run(self, run: Any) -> None:
+        """Record a run the engine is about to start (an `execution.run.Run`)."""
+        if self.has_run(run.run_id):
+            return
+        assets = frozenset(k for s in run.plan.steps for k in s.asset_keys_by_output.values())
+        self.add_run(HeadwaterRun(
+            job_name=run.job.name, run_id=run.run_id, run_config=dict(run.run_config),
+            asset_selection=assets or None,
+            step_keys_to_execute=tuple(s.key for s in run.plan.steps),
+            tags=dict(run.tags), parent_run_id=run.tags.get(PARENT_RUN_ID_TAG),
+            root_run_id=run.tags.get(ROOT_RUN_ID_TAG),
+        ))
+
+    def store_event(self, event: HeadwaterEvent) -> None:
+        """Append one event; run events move the run's status."""
+        self._storage.store_event(event)
+        status = STATUS_BY_EVENT.get(event.event_type)
+        if status is not None:
+            self._storage.update_run(
+                event.run_id, event.timestamp, status=status,
+                start_time=event.timestamp if status is HeadwaterRunStatus.STARTED else None,
+                end_time=event.timestamp if status in FINISHED_STATUSES else None,
+            )
+
+    def handle_new_event(self, event: EventLogEntry) -> None:
+        """Store a log entry built outside the engine."""
+        self.store_event(event_for_entry(event))
+
+    # --- runs ---------------------------------------------------------------------------
+    def add_run(self, headwater_run: HeadwaterRun) -> HeadwaterRun:
+        now = datetime.now(timezone.utc)
+        self._storage.add_run(RunRecord(storage_id=0, headwater_run=headwater_run,
+                                        create_timestamp=now, update_timestamp=now))
+        return headwater_run
+
+    def create_run_for_job(
+        self,
+        job_def: Any,
+        execution_plan: Any = None,
+        run_id: str | None = None,
+        run_config: Mapping[str, Any] | None = None,
+        resolved_op_selection: Any = None,
+        status: HeadwaterRunStatus | str | None = None,
+        tags: Mapping[str, str] | None = None,
+        root_run_id: str | None = None,
+        parent_run_id: str | None = None,
+        op_selection: Sequence[str] | None = None,
+        asset_selection: Iterable[AssetKey] | None = None,
+        **_origins: Any,
+    ) -> HeadwaterRun:
+        """Store a run of `job_def` that has not started (Dagster's signature)."""
+        all_tags = {**{k: str(v) for k, v in getattr(job_def, "tags", {}).items()},
+                    **dict(getattr(job_def, "run_tags", None) or {}), **dict(tags or {})}
+        if isinstance(status, str):
+            status = HeadwaterRunStatus(status)
+        return self.add_run(HeadwaterRun(
+            job_name=job_def.name, run_id=run_id or str(uuid.uuid4()),
+            run_config=dict(run_config or {}),
+            asset_selection=frozenset(asset_selection) if asset_selection is not None else None,
+            op_selection=tuple(op_selection) if op_selection is not None else None,
+            status=status or HeadwaterRunStatus.NOT_STARTED, tags=all_tags,
+            root_run_id=root_run_id, parent_run_id=parent_run_id,
+        ))
+
+    def get_run_record_by_id(self, run_id: str) -> RunRecord | None:
+        records = self._storage.get_run_records(RunsFilter(run_ids=[run_id]), limit=1)
+        return records[0] if records else None
+
+    def get_run_by_id(self, run_id: str) -> HeadwaterRun | None:
+        record = self.get_run_record_by_id(run_id)
+        return record.headwater_run if record is not None else None
+
+    def has_run(self, run_id: str) -> bool:
+        return self.get_run_record_by_id(run_id) is not None
+
+    def get_run_records(self, filters: RunsFilter | None = None, limit: int | None = None,
+                        order_by: str | None = None, ascending: bool = False,
+                        cursor: str | None = None, bucket_by: Any = None) -> list[RunRecord]:
+        _no_buckets(bucket_by)
+        if order_by not in (None, "id", "create_timestamp"):
+            raise HeadwaterInvalidInvocationError(
+                f"get_run_records(order_by={order_by!r}) is not supported: runs are ordered by "
+                "creation; pass ascending=True for oldest first."
+            )
+        return self._storage.get_run_records(filters, limit, cursor, ascending)
+
+    def get_runs(self, filters: RunsFilter | None = None, cursor: str | None = None,
+                 limit: int | None = None, bucket_by: Any = None,
+                 ascending: bool = False) -> list[HeadwaterRun]:
+        """Runs matching `filters`, newest first; `cursor` is the run id to continue after."""
+        _no_buckets(bucket_by)
+        return [r.headwater_run for r in self._storage.get_run_records(filters, limit, cursor, ascending)]
+
+    def get_run_ids(self, filters: RunsFilter | None = None, cursor: str | None = None,
+                    limit: int | None = None) -> list[str]:
+        return [r.run_id for r in self.get_runs(filters, cursor, limit)]
+
+    def get_runs_count(self, filters: RunsFilter | None = None) -> int:
+        return self._storage.get_runs_count(filters)
+
+    def delete_run(self, run_id: str) -> None:
+        self._storage.delete_run(run_id)
+
+    def add_run_tags(self, run_id: str, new_tags: Mapping[str, str]) -> None:
+        self._storage.update_run(run_id, time.time(), tags=new_tags)
+
+    def get_run_tags(self, tag_keys: Sequence[str], value_prefix: str | None = None,
+                     limit: int | None = None) -> list[tuple[str, set[str]]]:
+        values: dict[str, set[str]] = {k: set() for k in tag_keys}
+        for record in self._storage.get_run_records():
+            for key in tag_keys:
+                value = record.headwater_run.tags.get(key)
+                if value is not None and (value_prefix is None or value.startswith(value_prefix)):
+                    values[key].add(value)
+        items = [(k, v) for k, v in sorted(values.items()) if v]
+        return items[:limit] if limit is not None else items
+
+    def report_run_failed(self, headwater_run: HeadwaterRun, message: str | None = None) -> HeadwaterEvent:
+        return self._report_run_event(headwater_run, _ET.RUN_FAILURE, message or
+                                      f'This run has been marked as failed from outside the execution '
+                                      f'context of run "{headwater_run.job_name}".', RunFailureData())
+
+    def report_run_canceled(self, headwater_run: HeadwaterRun, message: str | None = None) -> HeadwaterEvent:
+        return self._report_run_event(headwater_run, _ET.RUN_CANCELED, message or
+                                      f'This run has been marked as canceled from outside the '
+                                      f'execution context of run "{headwater_run.job_name}".')
+
+    def _report_run_event(self, run: HeadwaterRun, event_type: HeadwaterEventType, message: str,
+                          payload: Any = None) -> HeadwaterEvent:
+        event = HeadwaterEvent(event_type, run.run_id, run.job_name, time.time(),
+                               message=message, payload=payload)
+        self.store_event(event)
+        return event
+
+    # --- a run's log --------------------------------------------------------------------
+    def all_logs(self, run_id: str, of_type: HeadwaterEventType | Iterable[HeadwaterEventType]
+                 | None = None) -> list[EventLogEntry]:
+        """Every log entry of a run, oldest first, optionally of some event types only."""
+        query = EventQuery(run_id=run_id, event_types=_event_types(of_type))
+        return [r.event_log_entry for r in self._storage.get_event_records(query)]
+
+    def get_records_for_run(self, run_id: str, cursor: str | None = None,
+                            of_type: HeadwaterEventType | Iterable[HeadwaterEventType] | None = None,
+                            limit: int | None = None, ascending: bool = True) -> EventLogConnection:
+        """A page of a run's log records; pass the returned cursor to get the next page."""
+        after = before = None
+        if cursor is not None:
+            if ascending:
+                after = _parse_cursor(cursor)
+            else:
+                before = _parse_cursor(cursor)
+        query = EventQuery(run_id=run_id, event_types=_event_types(of_type), after_id=after,
+                           before_id=before)
+        records, has_more = self._page(query, limit, ascending)
+        return EventLogConnection(records, _next_cursor(records, cursor), has_more)
+
+    def _page(self, query: EventQuery, limit: int | None,
+              ascending: bool) -> tuple[list[EventLogRecord], bool]:
+        records = self._storage.get_event_records(query, None if limit is None else limit + 1,
+                                                  ascending)
+        if limit is not None and len(records) > limit:
+            return records[:limit], True
+        return records, False
+
+    # --- asset events -------------------------------------------------------------------
+    def report_runless_asset_event(self, asset_event: Any) -> None:
+        """Record a materialization, observation or check evaluation that no run produced."""
+        if isinstance(asset_event, AssetMaterialization):
+            event_type, payload = _ET.ASSET_MATERIALIZATION, MaterializationData(asset_event)
+        elif isinstance(asset_event, AssetObservation):
+            event_type, payload = _ET.ASSET_OBSERVATION, ObservationData(asset_event)
+        elif type(asset_event).__name__ in ("AssetCheckEvaluation", "AssetCheckResult"):
+            event_type, payload = _ET.ASSET_CHECK_EVALUATION, asset_event
+        else:
+            raise HeadwaterInvalidInvocationError(
+                f"report_runless_asset_event() takes an AssetMaterialization, AssetObservation or "
+                f"AssetCheckEvaluation, got {type(asset_event).__name__}."
+            )
+        self.store_event(HeadwaterEvent(
+            event_type, RUNLESS_RUN_ID, RUNLESS_JOB_NAME, time.time(),
+            asset_key=asset_event.asset_key, partition=getattr(asset_event, "partition", None),
+            payload=payload,
+        ))
+
+    def get_latest_materialization_event(self, asset_key: Any) -> EventLogEntry | None:
+        query = EventQuery(event_types=_MATERIALIZATION, asset_key=to_asset_key(asset_key))
+        records = self._storage.get_event_records(query, limit=1, ascending=False)
+        return records[0].event_log_entry if records else None
+
+    def get_latest_materialization_events(
+        self, asset_keys: Iterable[Any]
+    ) -> dict[AssetKey, EventLogEntry | None]:
+        return {to_asset_key(k): self.get_latest_materialization_event(k) for k in asset_keys}
+
+    def fetch_materializations(self, records_filter: Any, limit: int, cursor: str | None = None,
+                               ascending: bool = False) -> EventRecordsResult:
+        """A page of an asset's materializations, newest first unless `ascending`."""
+        return self._fetch_asset_events(_MATERIALIZATION, records_filter, limit, cursor, ascending)
+
+    def fetch_observations(self, records_filter: Any, limit: int, cursor: str | None = None,
+                           ascending: bool = False) -> EventRecordsResult:
+        """A page of an asset's observations, newest first unless `ascending`."""
+        return self._fetch_asset_events(_OBSERVATION, records_filter, limit, cursor, ascending)
+
+    def _fetch_asset_events(self, event_types: frozenset[HeadwaterEventType], records_filter: Any,
+                            limit: int, cursor: str | None, ascending: bool) -> EventRecordsResult:
+        if not isinstance(records_filter, AssetRecordsFilter):
+            records_filter = AssetRecordsFilter(asset_key=to_asset_key(records_filter))
+        after, before = records_filter.after_storage_id, records_filter.before_storage_id
+        if cursor is not None:
+            position = _parse_cursor(cursor)
+            if ascending:
+                after = position if after is None else max(after, position)
+            else:
+                before = position if before is None else min(before, position)
+        partitions = records_filter.asset_partitions
+        query = EventQuery(
+            event_types=event_types, asset_key=records_filter.asset_key,
+            partitions=frozenset(partitions) if partitions is not None else None,
+            after_id=after, before_id=before, after_timestamp=records_filter.after_timestamp,
+            before_timestamp=records_filter.before_timestamp,
+            storage_ids=frozenset(records_filter.storage_ids)
+            if records_filter.storage_ids is not None else None,
+        )
+        records, has_more = self._page(query, limit, ascending)
+        return EventRecordsResult(records, _next_cursor(records, cursor), has_more)
+
+    def get_event_records(self, event_records_filter: EventRecordsFilter, limit: int | None = None,
+                          ascending: bool = False) -> list[EventLogRecord]:
+        f = event_records_filter
+        partitions = f.asset_partitions
+        query = EventQuery(
+            event_types=frozenset({f.event_type}), asset_key=f.asset_key,
+            partitions=frozenset(partitions) if partitions is not None else None,
+            after_id=f.after_cursor, before_id=f.before_cursor, after_timestamp=f.after_timestamp,
+            before_timestamp=f.before_timestamp,
+            storage_ids=frozenset(f.storage_ids) if f.storage_ids is not None else None,
+        )
+        return self._storage.get_event_records(query, limit, ascending)
+
+    def get_asset_keys(self, prefix: Sequence[str] | None = None, limit: int | None = None,
+                       cursor: str | None = None) -> list[AssetKey]:
+        keys = self._storage.get_asset_keys()
+        if prefix:
+            parts = tuple(prefix)
+            keys = [k for k in keys if k.path[:len(parts)] == parts]
+        if cursor is not None:
+            after = AssetKey.from_db_string(cursor)
+            keys = [k for k in keys if after is None or k > after]
+        return keys[:limit] if limit is not None else keys
+
+    def has_asset_key(self, asset_key: Any) -> bool:
+        return to_asset_key(asset_key) in self._storage.get_asset_keys()
+
+    def wipe_assets(self, asset_keys: Sequence[Any]) -> None:
+        self._storage.wipe_assets([to_asset_key(k) for k in asset_keys])
+
+    def wipe_asset_partitions(self, asset_key: Any, partition_keys: Sequence[str]) -> None:
+        self._storage.wipe_asset_partitions(to_asset_key(asset_key), list(partition_keys))
+
+    def get_materialized_partitions(self, asset_key: Any, before_cursor: int | None = None,
+                                    after_cursor: int | None = None) -> set[str]:
+        return self._storage.get_materialized_partitions(to_asset_key(asset_key), after_cursor,
+                                                         before_cursor)
+
+    # --- dynamic partitions -------------------------------------------------------------
+    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+        if isinstance(partition_keys, str):
+            raise HeadwaterInvalidInvocationError(
+                f"add_dynamic_partitions({partitions_def_name!r}, {partition_keys!r}): "
+                f"partition_keys must be a list of strings, e.g. [{partition_keys!r}]."
+            )
+        self._storage.add_dynamic_partitions(partitions_def_name, list(partition_keys))
+
+    def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
+        return self._storage.get_dynamic_partitions(partitions_def_name)
+
+    def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
+        return self._storage.has_dynamic_partition(partitions_def_name, partition_key)
+
+    def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        self._storage.delete_dynamic_partition(partitions_def_name, partition_key)
+
+    def wipe(self) -> None:
+        """Delete every run, event and dynamic partition."""
+        self._storage.wipe()
+
+
+@contextmanager
+def instance_for_test(
+    overrides: Mapping[str, Any] | None = None,
+    set_headwater_home: bool = True,
+    temp_dir: str | None = None,
+    synchronous_run_coordinator: bool = False,
+    synchronous_run_launcher: bool = False,
+) -> Iterator[HeadwaterInstance]:
+    """A fresh instance in a temporary directory (set as HEADWATER_HOME) for one test."""
+    with tempfile.TemporaryDirectory(prefix="headwater-test-") as owned:
+        root = temp_dir or owned
+        previous = os.environ.get(HOME_ENV)
+        if set_headwater_home:
+            os.environ[HOME_ENV] = root
+        instance = HeadwaterInstance.ephemeral(tempdir=root)
+        try:
+            yield instance
+        finally:
+            instance.dispose()
+            if set_headwater_home:
+                if previous is None:
+                    os.environ.pop(HOME_ENV, None)
+                else:
+                    os.environ[HOME_ENV] = previous
+
+
+def _event_types(of_type: Any) -> frozenset[HeadwaterEventType] | None:
+    if of_type is None:
+        return None
+    if isinstance(of_type, str):
+        return frozenset({_event_type(of_type)})
+    return frozenset(_event_type(t) for t in of_type)
+
+
+def _event_type(value: str) -> HeadwaterEventType:
+    if isinstance(value, HeadwaterEventType):
+        return value
+    if value in HeadwaterEventType.__members__:
+        return HeadwaterEventType[value]
+    try:
+        return HeadwaterEventType(value)
+    except ValueError:
+        raise HeadwaterInvalidInvocationError(
+            f"of_type={value!r} is not an event type: use a HeadwaterEventType member, "
+            "e.g. HeadwaterEventType.ASSET_MATERIALIZATION."
+        ) from None
+
+
+def _parse_cursor(cursor: str | int) -> int:
+    try:
+        return int(cursor)
+    except (TypeError, ValueError):
+        raise HeadwaterInvalidInvocationError(
+            f"cursor={cursor!r} is not a cursor returned by this instance: pass the .cursor of a "
+            "previous EventLogConnection or EventRecordsResult, or None to start over."
+        ) from None
+
+
+def _next_cursor(records: Sequence[EventLogRecord], cursor: str | None) -> str | None:
+    return str(records[-1].storage_id) if records else cursor
+
+
+def _no_buckets(bucket_by: Any) -> None:
+    if bucket_by is not None:
+        raise HeadwaterInvalidInvocationError(
+            "bucket_by= is not supported by headwater's run queries yet; filter with "
+            "RunsFilter(job_name=...) or RunsFilter(tags=...) per bucket instead."
+        )

@@ -1,0 +1,239 @@
+"""An in-memory run + event storage: the ephemeral instance of tests and notebooks.
+
+Events live in one dict keyed by storage id (insertion order is id order), with id lists per
+run, per event type and per asset as indexes; deleting a run or wiping an asset drops the
+rows or index entries, and readers skip ids that no longer resolve. Appending an event is a
+few dict and list operations, because the engine calls it for every event of a run.
+Imports `headwater.definitions`, `headwater.execution.event` and this package's `base`
+and `record`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from headwater.definitions.key import AssetKey
+from headwater.errors import HeadwaterInvariantViolationError
+from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.storage.base import EventQuery, Storage
+from headwater.storage.record import (
+    EventLogRecord,
+    HeadwaterRunStatus,
+    RunRecord,
+    RunsFilter,
+    asset_partition_of,
+    record_for,
+)
+
+_ET = HeadwaterEventType
+# Events that make an asset known to `get_asset_keys`.
+_ASSET_EVENTS = frozenset({_ET.ASSET_MATERIALIZATION, _ET.ASSET_OBSERVATION})
+
+
+class InMemoryStorage(Storage):
+    """Runs and events in dicts and lists; gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._run_ids = itertools.count(1)
+        self._event_ids = itertools.count(1)
+        self._runs: dict[str, RunRecord] = {}
+        self._events: dict[int, HeadwaterEvent] = {}
+        self._by_run: dict[str, list[int]] = {}
+        self._by_type: dict[HeadwaterEventType, list[int]] = {}
+        self._by_asset: dict[AssetKey, list[int]] = {}
+        self._known_assets: set[AssetKey] = set()
+        self._dynamic_partitions: dict[str, dict[str, None]] = {}
+
+    def __repr__(self) -> str:
+        return f"InMemoryStorage(runs={len(self._runs)}, events={len(self._events)})"
+
+    # --- runs ---------------------------------------------------------------------------
+    def add_run(self, record: RunRecord) -> RunRecord:
+        run_id = record.headwater_run.run_id
+        with self._lock:
+            if run_id in self._runs:
+                raise HeadwaterInvariantViolationError(
+                    f"A run with id {run_id!r} is already stored; pass a new run_id= "
+                    "(or omit it to get a fresh one)."
+                )
+            record = replace(record, storage_id=next(self._run_ids))
+            self._runs[run_id] = record
+        return record
+
+    def get_run_records(self, filters: RunsFilter | None = None, limit: int | None = None,
+                        cursor: str | None = None, ascending: bool = False) -> list[RunRecord]:
+        if filters is not None and filters.run_ids is not None and cursor is None:
+            found = (self._runs.get(run_id) for run_id in filters.run_ids)
+            records = sorted((r for r in found if r is not None), key=lambda r: r.storage_id)
+        else:
+            records = list(self._runs.values())
+        if not ascending:
+            records.reverse()
+        if cursor is not None:
+            ids = [r.headwater_run.run_id for r in records]
+            records = records[ids.index(cursor) + 1:] if cursor in ids else []
+        result = []
+        for record in records:
+            if filters is None or filters.matches(record):
+                result.append(record)
+                if limit is not None and len(result) >= limit:
+                    break
+        return result
+
+    def update_run(self, run_id: str, timestamp: float, *, status: HeadwaterRunStatus | None = None,
+                   start_time: float | None = None, end_time: float | None = None,
+                   tags: Mapping[str, str] | None = None) -> None:
+        with self._lock:
+            record = self._runs.get(run_id)
+            if record is None:
+                return
+            run = record.headwater_run
+            if status is not None:
+                run = replace(run, status=status)
+            if tags:
+                run = replace(run, tags={**run.tags, **tags})
+            self._runs[run_id] = replace(
+                record, headwater_run=run,
+                update_timestamp=datetime.fromtimestamp(timestamp, timezone.utc),
+                start_time=start_time if start_time is not None else record.start_time,
+                end_time=end_time if end_time is not None else record.end_time,
+            )
+
+    def delete_run(self, run_id: str) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+            for storage_id in self._by_run.pop(run_id, ()):
+                self._events.pop(storage_id, None)
+
+    # --- events -------------------------------------------------------------------------
+    def store_event(self, event: HeadwaterEvent) -> int:
+        storage_id = next(self._event_ids)
+        self._events[storage_id] = event
+        by_run = self._by_run.get(event.run_id)
+        if by_run is None:
+            by_run = self._by_run[event.run_id] = []
+        by_run.append(storage_id)
+        by_type = self._by_type.get(event.event_type)
+        if by_type is None:
+            by_type = self._by_type[event.event_type] = []
+        by_type.append(storage_id)
+        key = event.asset_key
+        if key is not None:
+            self._by_asset.setdefault(key, []).append(storage_id)
+            if event.event_type in _ASSET_EVENTS:
+                self._known_assets.add(key)
+        return storage_id
+
+    def get_event_records(self, query: EventQuery, limit: int | None = None,
+                          ascending: bool = True) -> list[EventLogRecord]:
+        ids = self._candidate_ids(query)
+        result: list[EventLogRecord] = []
+        if limit is not None and limit <= 0:
+            return result
+        for storage_id in (ids if ascending else reversed(ids)):
+            event = self._events.get(storage_id)
+            if event is None or not _matches(query, storage_id, event):
+                continue
+            result.append(record_for(storage_id, event))
+            if limit is not None and len(result) >= limit:
+                break
+        return result
+
+    def _candidate_ids(self, query: EventQuery) -> Sequence[int]:
+        if query.storage_ids is not None:
+            return sorted(query.storage_ids)
+        if query.asset_key is not None:
+            return list(self._by_asset.get(query.asset_key, ()))
+        if query.run_id is not None:
+            return list(self._by_run.get(query.run_id, ()))
+        if query.event_types is not None and len(query.event_types) == 1:
+            (event_type,) = query.event_types
+            return list(self._by_type.get(event_type, ()))
+        return list(self._events)
+
+    def get_asset_keys(self) -> list[AssetKey]:
+        return sorted(self._known_assets)
+
+    def get_materialized_partitions(self, asset_key: AssetKey, after_id: int | None = None,
+                                    before_id: int | None = None) -> set[str]:
+        query = EventQuery(event_types=frozenset({_ET.ASSET_MATERIALIZATION}), asset_key=asset_key,
+                           after_id=after_id, before_id=before_id)
+        partitions = set()
+        for storage_id in self._by_asset.get(asset_key, ()):
+            event = self._events.get(storage_id)
+            if event is not None and _matches(query, storage_id, event):
+                partition = asset_partition_of(event)
+                if partition is not None:
+                    partitions.add(partition)
+        return partitions
+
+    def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
+        with self._lock:
+            for key in asset_keys:
+                self._by_asset.pop(key, None)
+                self._known_assets.discard(key)
+
+    def wipe_asset_partitions(self, asset_key: AssetKey, partition_keys: Sequence[str]) -> None:
+        wiped = set(partition_keys)
+        with self._lock:
+            ids = self._by_asset.get(asset_key)
+            if ids is None:
+                return
+            kept = [i for i in ids if i in self._events
+                    and asset_partition_of(self._events[i]) not in wiped]
+            self._by_asset[asset_key] = kept
+            if not any(self._events[i].event_type in _ASSET_EVENTS for i in kept):
+                self._known_assets.discard(asset_key)
+
+    # --- dynamic partitions -------------------------------------------------------------
+    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+        with self._lock:
+            keys = self._dynamic_partitions.setdefault(partitions_def_name, {})
+            for key in partition_keys:
+                keys.setdefault(key, None)
+
+    def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
+        return list(self._dynamic_partitions.get(partitions_def_name, ()))
+
+    def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
+        return partition_key in self._dynamic_partitions.get(partitions_def_name, ())
+
+    def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        with self._lock:
+            self._dynamic_partitions.get(partitions_def_name, {}).pop(partition_key, None)
+
+    # --- everything ---------------------------------------------------------------------
+    def wipe(self) -> None:
+        with self._lock:
+            self._runs.clear()
+            self._events.clear()
+            self._by_run.clear()
+            self._by_type.clear()
+            self._by_asset.clear()
+            self._known_assets.clear()
+            self._dynamic_partitions.clear()
+
+
+def _matches(query: EventQuery, storage_id: int, event: HeadwaterEvent) -> bool:
+    if query.after_id is not None and storage_id <= query.after_id:
+        return False
+    if query.before_id is not None and storage_id >= query.before_id:
+        return False
+    if query.storage_ids is not None and storage_id not in query.storage_ids:
+        return False
+    if query.run_id is not None and event.run_id != query.run_id:
+        return False
+    if query.event_types is not None and event.event_type not in query.event_types:
+        return False
+    if query.asset_key is not None and event.asset_key != query.asset_key:
+        return False
+    if query.after_timestamp is not None and event.timestamp <= query.after_timestamp:
+        return False
+    if query.before_timestamp is not None and event.timestamp >= query.before_timestamp:
+        return False
+    return query.partitions is None or asset_partition_of(event) in query.partitions

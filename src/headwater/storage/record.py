@@ -1,0 +1,376 @@
+"""What the instance hands back: run records, event log entries, and the filters to ask for them.
+
+Plain frozen dataclasses with Dagster's public names (`HeadwaterRun`, `RunRecord`,
+`EventLogEntry`, `EventLogRecord`, `RunsFilter`, `EventRecordsFilter`, `AssetRecordsFilter`).
+Every storage returns these; none of them knows where it is stored. Imports
+`headwater.definitions` and `headwater.execution.event`; nothing heavy.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.execution.event import (
+    HeadwaterEvent,
+    HeadwaterEventType,
+    LogData,
+    SerializableError,
+)
+
+_ET = HeadwaterEventType
+PARENT_RUN_ID_TAG = "headwater/parent_run_id"
+ROOT_RUN_ID_TAG = "headwater/root_run_id"
+PARTITION_TAG = "headwater/partition"
+
+
+class HeadwaterRunStatus(Enum):
+    """Where a run is in its life: QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE | CANCELED."""
+
+    QUEUED = "QUEUED"
+    NOT_STARTED = "NOT_STARTED"
+    MANAGED = "MANAGED"
+    STARTING = "STARTING"
+    STARTED = "STARTED"
+    SUSPENDED = "SUSPENDED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    CANCELING = "CANCELING"
+    CANCELED = "CANCELED"
+
+
+FINISHED_STATUSES = frozenset({
+    HeadwaterRunStatus.SUCCESS, HeadwaterRunStatus.FAILURE, HeadwaterRunStatus.CANCELED,
+})
+
+# The run events that move a run's status, and whether they stamp its start or end time.
+STATUS_BY_EVENT: dict[HeadwaterEventType, HeadwaterRunStatus] = {
+    _ET.RUN_ENQUEUED: HeadwaterRunStatus.QUEUED,
+    _ET.RUN_STARTING: HeadwaterRunStatus.STARTING,
+    _ET.RUN_START: HeadwaterRunStatus.STARTED,
+    _ET.RUN_SUCCESS: HeadwaterRunStatus.SUCCESS,
+    _ET.RUN_FAILURE: HeadwaterRunStatus.FAILURE,
+    _ET.RUN_CANCELING: HeadwaterRunStatus.CANCELING,
+    _ET.RUN_CANCELED: HeadwaterRunStatus.CANCELED,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeadwaterRun:
+    """One run as stored: which job, with what config and tags, and how far it got."""
+
+    job_name: str
+    run_id: str
+    run_config: Mapping[str, Any] = field(default_factory=dict)
+    asset_selection: frozenset[AssetKey] | None = None
+    op_selection: tuple[str, ...] | None = None
+    step_keys_to_execute: tuple[str, ...] | None = None
+    status: HeadwaterRunStatus = HeadwaterRunStatus.NOT_STARTED
+    tags: Mapping[str, str] = field(default_factory=dict)
+    root_run_id: str | None = None
+    parent_run_id: str | None = None
+
+    @property
+    def pipeline_name(self) -> str:
+        return self.job_name
+
+    @property
+    def previous_run_id(self) -> str | None:
+        return self.parent_run_id
+
+    @property
+    def partition_key(self) -> str | None:
+        return self.tags.get(PARTITION_TAG)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def is_success(self) -> bool:
+        return self.status is HeadwaterRunStatus.SUCCESS
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status is HeadwaterRunStatus.FAILURE
+
+    @property
+    def is_failure_or_canceled(self) -> bool:
+        return self.status in (HeadwaterRunStatus.FAILURE, HeadwaterRunStatus.CANCELED)
+
+    @property
+    def is_cancelable(self) -> bool:
+        return self.status in (HeadwaterRunStatus.QUEUED, HeadwaterRunStatus.NOT_STARTED,
+                               HeadwaterRunStatus.STARTING, HeadwaterRunStatus.STARTED)
+
+    def get_root_run_id(self) -> str | None:
+        return self.tags.get(ROOT_RUN_ID_TAG, self.root_run_id)
+
+    def get_parent_run_id(self) -> str | None:
+        return self.tags.get(PARENT_RUN_ID_TAG, self.parent_run_id)
+
+    def with_status(self, status: HeadwaterRunStatus) -> HeadwaterRun:
+        return replace(self, status=status)
+
+    def with_tags(self, tags: Mapping[str, str]) -> HeadwaterRun:
+        return replace(self, tags=dict(tags))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRecord:
+    """A stored run with its bookkeeping: storage id, creation/update times, start/end."""
+
+    storage_id: int
+    headwater_run: HeadwaterRun
+    create_timestamp: datetime
+    update_timestamp: datetime
+    start_time: float | None = None
+    end_time: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunsFilter:
+    """Which runs to return: every field given must match (tags: any of several values)."""
+
+    run_ids: Sequence[str] | None = None
+    job_name: str | None = None
+    statuses: Sequence[HeadwaterRunStatus] | None = None
+    tags: Mapping[str, str | Sequence[str]] | None = None
+    snapshot_id: str | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    exclude_subruns: bool | None = None
+
+    def matches(self, record: RunRecord) -> bool:
+        """Whether `record` passes this filter (the in-memory storage's implementation)."""
+        run = record.headwater_run
+        if self.run_ids is not None and run.run_id not in self.run_ids:
+            return False
+        if self.job_name is not None and run.job_name != self.job_name:
+            return False
+        if self.statuses is not None and run.status not in self.statuses:
+            return False
+        for key, wanted in (self.tags or {}).items():
+            value = run.tags.get(key)
+            if isinstance(wanted, str):
+                if value != wanted:
+                    return False
+            elif value not in wanted:
+                return False
+        if self.exclude_subruns and run.get_parent_run_id() is not None:
+            return False
+        if self.updated_after is not None and record.update_timestamp <= self.updated_after:
+            return False
+        if self.updated_before is not None and record.update_timestamp >= self.updated_before:
+            return False
+        if self.created_after is not None and record.create_timestamp <= self.created_after:
+            return False
+        return self.created_before is None or record.create_timestamp < self.created_before
+
+
+# --- event log ------------------------------------------------------------------------
+
+_ERROR_EVENTS = frozenset({
+    _ET.STEP_FAILURE, _ET.RUN_FAILURE, _ET.HOOK_ERRORED, _ET.RESOURCE_INIT_FAILURE,
+})
+RUNLESS_RUN_ID = ""
+RUNLESS_JOB_NAME = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EventLogEntry:
+    """One line of a run's log: a structured event, or a message from `context.log`."""
+
+    error_info: SerializableError | None
+    level: int | str
+    user_message: str
+    run_id: str
+    timestamp: float
+    step_key: str | None = None
+    job_name: str | None = None
+    headwater_event: HeadwaterEvent | None = None
+
+    @property
+    def is_headwater_event(self) -> bool:
+        return self.headwater_event is not None
+
+    def get_headwater_event(self) -> HeadwaterEvent:
+        if self.headwater_event is None:
+            raise ValueError(
+                f"This log entry of run {self.run_id!r} is a log message ({self.user_message!r}), "
+                "not a headwater event: check is_headwater_event first."
+            )
+        return self.headwater_event
+
+    @property
+    def headwater_event_type(self) -> HeadwaterEventType | None:
+        return self.headwater_event.event_type if self.headwater_event is not None else None
+
+    @property
+    def message(self) -> str:
+        return self.headwater_event.message if self.headwater_event is not None else self.user_message
+
+    @property
+    def asset_materialization(self) -> Any:
+        event = self.headwater_event
+        if event is None or event.event_type is not _ET.ASSET_MATERIALIZATION:
+            return None
+        return event.payload.materialization
+
+    @property
+    def asset_observation(self) -> Any:
+        event = self.headwater_event
+        if event is None or event.event_type is not _ET.ASSET_OBSERVATION:
+            return None
+        return event.payload.asset_observation
+
+    @property
+    def asset_check_evaluation(self) -> Any:
+        event = self.headwater_event
+        if event is None or event.event_type is not _ET.ASSET_CHECK_EVALUATION:
+            return None
+        return event.payload
+
+
+def entry_for_event(event: HeadwaterEvent) -> EventLogEntry:
+    """The log entry for an engine event; LOG events become plain messages, as in Dagster."""
+    if event.event_type is _ET.LOG:
+        return EventLogEntry(None, event.payload.level if event.payload else logging.INFO,
+                             event.message, event.run_id, event.timestamp, event.step_key,
+                             event.job_name, None)
+    error = getattr(event.payload, "error", None)
+    if event.event_type in _ERROR_EVENTS:
+        level = logging.ERROR
+    elif event.run_id == RUNLESS_RUN_ID:
+        level = logging.INFO
+    else:
+        level = logging.DEBUG
+    return EventLogEntry(error if isinstance(error, SerializableError) else None, level,
+                         event.message, event.run_id, event.timestamp, event.step_key,
+                         event.job_name, event)
+
+
+def event_for_entry(entry: EventLogEntry) -> HeadwaterEvent:
+    """The engine event to store for a log entry built by hand (`handle_new_event`)."""
+    if entry.headwater_event is not None:
+        event = entry.headwater_event
+        if event.run_id != entry.run_id or event.timestamp != entry.timestamp:
+            event = replace(event, run_id=entry.run_id, timestamp=entry.timestamp)
+        return event
+    level = entry.level if isinstance(entry.level, int) else logging.getLevelName(entry.level)
+    return HeadwaterEvent(_ET.LOG, entry.run_id, entry.job_name or "", entry.timestamp,
+                          entry.step_key, message=entry.user_message,
+                          payload=LogData(level if isinstance(level, int) else logging.INFO))
+
+
+def asset_partition_of(event: HeadwaterEvent) -> str | None:
+    """The partition an asset event is about: the event's own, else the run's."""
+    payload = event.payload
+    record = getattr(payload, "materialization", None) or getattr(payload, "asset_observation", None)
+    partition = getattr(record, "partition", None)
+    return partition if partition is not None else event.partition
+
+
+@dataclass(frozen=True, slots=True)
+class EventLogRecord:
+    """A stored log entry and its storage id (the cursor to page from)."""
+
+    storage_id: int
+    event_log_entry: EventLogEntry
+
+    @property
+    def run_id(self) -> str:
+        return self.event_log_entry.run_id
+
+    @property
+    def timestamp(self) -> float:
+        return self.event_log_entry.timestamp
+
+    @property
+    def event_type(self) -> HeadwaterEventType | None:
+        return self.event_log_entry.headwater_event_type
+
+    @property
+    def asset_key(self) -> AssetKey | None:
+        event = self.event_log_entry.headwater_event
+        return event.asset_key if event is not None else None
+
+    @property
+    def partition_key(self) -> str | None:
+        event = self.event_log_entry.headwater_event
+        return asset_partition_of(event) if event is not None else None
+
+    @property
+    def asset_materialization(self) -> Any:
+        return self.event_log_entry.asset_materialization
+
+    @property
+    def asset_observation(self) -> Any:
+        return self.event_log_entry.asset_observation
+
+    @property
+    def asset_event(self) -> Any:
+        return self.asset_materialization or self.asset_observation
+
+
+def record_for(storage_id: int, event: HeadwaterEvent) -> EventLogRecord:
+    return EventLogRecord(storage_id, entry_for_event(event))
+
+
+@dataclass(frozen=True, slots=True)
+class EventLogConnection:
+    """A page of a run's log: records, the cursor after the last one, and whether more remain."""
+
+    records: Sequence[EventLogRecord]
+    cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecordsResult:
+    """A page of asset events: records, the cursor after the last one, and whether more remain."""
+
+    records: Sequence[EventLogRecord]
+    cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRecordsFilter:
+    """Which events of one asset to fetch (partitions, time and storage-id windows)."""
+
+    asset_key: AssetKey
+    asset_partitions: Sequence[str] | None = None
+    after_timestamp: float | None = None
+    before_timestamp: float | None = None
+    after_storage_id: int | None = None
+    before_storage_id: int | None = None
+    storage_ids: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecordsFilter:
+    """Which events to fetch by type, optionally of one asset and within cursor/time windows."""
+
+    event_type: HeadwaterEventType
+    asset_key: AssetKey | None = None
+    asset_partitions: Sequence[str] | None = None
+    after_cursor: int | None = None
+    before_cursor: int | None = None
+    after_timestamp: float | None = None
+    before_timestamp: float | None = None
+    storage_ids: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.asset_key is not None:
+            object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))

@@ -1,0 +1,145 @@
+"""Assets: deps, source assets, observable and multi-observable source assets, tags."""
+
+import pytest
+
+import headwater as hw
+from headwater.errors import HeadwaterInvariantViolationError
+
+
+class _NoLoadIOManager(hw.IOManager):
+    def handle_output(self, context, obj):
+        pass
+
+    def load_input(self, context):
+        raise AssertionError("an ordering-only dep must not be loaded")
+
+
+def test_input_names_lists_value_and_ordering_inputs():
+    """input_names has one name per upstream asset, whether passed as a value or only a dep."""
+
+    @hw.asset
+    def up():
+        return 1
+
+    @hw.asset(deps=["other"])
+    def down(up):
+        return up
+
+    assert sorted(down.input_names) == ["other", "up"]
+
+
+def test_deps_are_not_loaded_through_the_io_manager():
+    """An asset in deps= orders the run but its value is never loaded."""
+
+    @hw.asset
+    def up():
+        return None
+
+    @hw.asset(deps=[up])
+    def down():
+        return None
+
+    result = hw.materialize([up, down], resources={"io_manager": _NoLoadIOManager()})
+    assert result.success
+
+
+def test_duplicate_identical_deps_collapse_and_conflicting_ones_raise():
+    """Listing the same dep twice is fine; two different AssetDeps on one key are an error."""
+
+    @hw.asset(deps=["a", "a"])
+    def twice():
+        return None
+
+    assert twice.input_names == ["a"]
+    with pytest.raises(HeadwaterInvariantViolationError, match="more than once"):
+        hw.asset(deps=["a", hw.AssetDep("a", metadata={"x": "y"})])(lambda: None)
+
+
+def test_asset_dep_rejects_a_multi_asset():
+    """AssetDep(multi_asset) is ambiguous and names the fix."""
+
+    @hw.multi_asset(specs=[hw.AssetSpec("x"), hw.AssetSpec("y")])
+    def both():
+        pass
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="multi_asset AssetsDefinition"):
+        hw.AssetDep(both)
+
+
+def test_stub_asset_takes_dep_metadata_and_conflicts_are_reported():
+    """An undeclared upstream gets its AssetDep metadata; two different ones are a problem."""
+
+    @hw.asset(deps=[hw.AssetDep("missing", metadata={"k": "v"})])
+    def one():
+        return None
+
+    @hw.asset(deps=[hw.AssetDep("missing", metadata={"k": "other"})])
+    def two():
+        return None
+
+    graph = hw.Definitions(assets=[one]).resolve_asset_graph()
+    assert graph.get(hw.AssetKey("missing")).metadata == {"k": "v"}
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Conflicting metadata"):
+        hw.Definitions(assets=[one, two]).resolve_asset_graph()
+
+
+def test_asset_tags_are_validated():
+    """Tag keys and values are short identifiers; anything else names the bad tag."""
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Found invalid tag keys"):
+        hw.AssetSpec("a", tags={"a%": "b"})
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Invalid tag value"):
+        hw.AssetSpec("a", tags={"a": "hello world"})
+    assert hw.AssetSpec("a", tags={"team/owner": "data-eng", "flag": ""}).tags["flag"] == ""
+
+
+def test_source_asset_metadata_and_bare_resources():
+    """SourceAsset.metadata is normalized; a bare resource object becomes a definition."""
+    source = hw.SourceAsset("s", metadata={"n": 1, "obj": object()},
+                            resource_defs={"thing": object()})
+    assert source.metadata["n"] == hw.MetadataValue.int(1)
+    assert source.metadata["obj"] == hw.MetadataValue.text("[object] (unserializable)")
+    assert isinstance(source.resource_defs["thing"], hw.ResourceDefinition)
+
+
+def test_observable_source_asset_arguments():
+    """op_tags, io_manager_def and tags reach the source asset; key excludes name/prefix."""
+
+    @hw.observable_source_asset(key_prefix="p", op_tags={"x": "y"}, tags={"t": "v"},
+                                io_manager_key="m", io_manager_def=hw.mem_io_manager)
+    def obs():
+        return hw.DataVersion("1")
+
+    assert obs.key == hw.AssetKey(["p", "obs"])
+    assert obs.op.tags == {"x": "y"}
+    assert obs.tags == {"t": "v"}
+    assert obs.io_manager_def is hw.mem_io_manager
+    job = hw.Definitions(assets=[obs]).resolve_implicit_global_asset_job_def()
+    assert job.nodes[0].tags == {"x": "y"}
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Cannot specify a name"):
+        hw.observable_source_asset(key="k", name="n")
+
+
+def test_multi_observable_source_asset_emits_observations():
+    """One function observes several source assets, one ASSET_OBSERVATION each."""
+
+    @hw.multi_observable_source_asset(specs=[hw.AssetSpec("a"), hw.AssetSpec("b")])
+    def observe_both():
+        yield hw.ObserveResult(asset_key="a", data_version=hw.DataVersion("1"))
+        yield hw.ObserveResult(asset_key="b")
+
+    assert observe_both.is_observable
+    result = hw.materialize([observe_both])
+    keys = [e.asset_key for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    assert keys == [hw.AssetKey("a"), hw.AssetKey("b")]
+
+
+def test_with_resources_binds_resources_to_assets():
+    """with_resources gives each asset the resources; materialize needs no resources= then."""
+
+    @hw.asset(required_resource_keys={"greeting"})
+    def hello(context):
+        return context.resources.greeting
+
+    bound = hw.with_resources([hello], {"greeting": "hi"})
+    result = hw.materialize_to_memory(bound)
+    assert result.output_for_node("hello") == "hi"
