@@ -198,6 +198,7 @@ from headwater.storage.record import (
     HeadwaterRunStatus,
     RunRecord,
     RunsFilter,
+    RunStatusChangeRecordsFilter,
 )
 
 __version__ = "0.1.0"

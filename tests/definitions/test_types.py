@@ -579,3 +579,13 @@ def test_check_headwater_type_accepts_typing_forms_and_builds_a_context():
     t = HeadwaterType(lambda c, v: seen.append(c) or True, name="Spy")
     assert check_headwater_type(t, 1) == TypeCheck(True)
     assert isinstance(seen[0], TypeCheckContext) and seen[0].run_id and seen[0].log is not None
+
+
+def test_headwater_type_loader_takes_context_and_config():
+    """A type loader function must take (context, config_value)."""
+    from headwater.definitions.types import headwater_type_loader
+
+    loader = headwater_type_loader(str)(lambda context, value: value.upper())
+    assert loader.construct_from_config_value(None, "a") == "A"
+    with pytest.raises(HeadwaterInvalidDefinitionError, match="two parameters"):
+        headwater_type_loader(str)(lambda value: value)

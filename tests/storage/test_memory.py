@@ -275,3 +275,27 @@ def test_bad_cursor_and_of_type_name_the_fix():
     with pytest.raises(HeadwaterInvalidInvocationError, match="HeadwaterEventType"):
         instance.all_logs("r", of_type="NOT_A_TYPE")
     assert instance.all_logs("r", of_type="RUN_START") == []
+
+
+def test_fetch_run_status_changes_pages_run_events():
+    """fetch_run_status_changes returns RUN_SUCCESS records newest first, filterable by job."""
+    instance = HeadwaterInstance.ephemeral()
+    first = hw.materialize([upstream], instance=instance)
+    failing_job.execute_in_process(instance=instance, raise_on_error=False)
+    second = hw.materialize([upstream], instance=instance)
+    page = instance.fetch_run_status_changes(ET.RUN_SUCCESS, limit=1)
+    assert [r.run_id for r in page.records] == [second.run_id] and page.has_more
+    assert page.records[0].event_log_entry.asset_materialization is None
+    rest = instance.fetch_run_status_changes(ET.RUN_SUCCESS, limit=5, cursor=page.cursor)
+    assert [r.run_id for r in rest.records] == [first.run_id]
+    by_job = hw.RunStatusChangeRecordsFilter(ET.RUN_FAILURE, job_names=["failing_job"])
+    assert len(instance.fetch_run_status_changes(by_job, limit=5).records) == 1
+    with pytest.raises(HeadwaterInvalidInvocationError, match="run status event"):
+        hw.RunStatusChangeRecordsFilter(ET.STEP_START)
+
+
+def test_instance_for_test_overrides_become_settings():
+    """instance_for_test(overrides=) sections are returned by get_settings, {} otherwise."""
+    with hw.instance_for_test(overrides={"sensors": {"num_workers": 4}}) as instance:
+        assert instance.get_settings("sensors") == {"num_workers": 4}
+        assert instance.get_settings("schedules") == {}

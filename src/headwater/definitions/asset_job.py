@@ -149,7 +149,7 @@ class UnresolvedAssetJobDefinition:
         self.config = config
         self.description = description
         self.tags = dict(tags or {})
-        self.run_tags = dict(run_tags or {})
+        self.run_tags = dict(run_tags) if run_tags is not None else None
         self.metadata = dict(metadata or {})
         self.partitions_def = partitions_def
         self.executor_def = executor_def

@@ -291,6 +291,25 @@ class PendingInvocation:
     def with_retry_policy(self, retry_policy: Any) -> PendingInvocation:
         return self._derive(retry_policy=retry_policy)
 
+    def execute_in_process(self, *args: Any, **kwargs: Any) -> Any:
+        """Run an aliased/tagged/hooked graph on its own, under its alias."""
+        return self._as_graph("execute_in_process").execute_in_process(*args, **kwargs)
+
+    def to_job(self, *args: Any, **kwargs: Any) -> Any:
+        """A job from an aliased/tagged/hooked graph, named by its alias."""
+        return self._as_graph("to_job").to_job(*args, **kwargs)
+
+    def _as_graph(self, method: str) -> Any:
+        if not hasattr(self.node_def, "with_node_hooks"):
+            raise HeadwaterInvalidDefinitionError(
+                f"'{self.node_def.name}' is an op; only graphs have {method}(). Wrap it in a "
+                "@graph or @job first."
+            )
+        graph = self.node_def.with_node_hooks(self.hook_defs)
+        graph.name = self.given_alias or graph.name
+        graph.tags = {**graph.tags, **self.tags}
+        return graph
+
 
 def _is_bindable(value: Any) -> bool:
     return isinstance(value, (OutputHandle, CollectHandle, GraphInputHandle, AssetInputHandle))

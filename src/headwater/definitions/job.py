@@ -6,6 +6,7 @@ Imports `graph`, `composition`, `errors` of this layer. Running is reached throu
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,13 +95,15 @@ class JobDefinition:
         _check_unique_definitions(name or graph_def.name, [
             inv.node_def for inv in graph_def.invocations.values()], recursive=True)
         self.owners = _validated_owners(name or graph_def.name, owners)
+        _check_job_name(name or graph_def.name)
         self.graph = graph_def
         self.name = name or graph_def.name
         self.description = description if description is not None else graph_def.description
         self.resource_defs = dict(resource_defs or {})
         self.config = config
-        self.tags = {**graph_def.tags, **dict(tags or {})}
-        self.run_tags = dict(run_tags or {})
+        self.tags = _string_tags(self.name, {**graph_def.tags, **dict(tags or {})})
+        # None: runs take the job's tags; a mapping (even empty) replaces them.
+        self.run_tags = dict(run_tags) if run_tags is not None else None
         self.metadata = normalize_metadata(metadata)
         self.logger_defs = dict(logger_defs or {})
         self.executor_def = executor_def
@@ -308,6 +311,31 @@ def _walk(start: str, edges: Mapping[str, set[str]], depth: int | None) -> set[s
         frontier = nxt
         level += 1
     return found
+
+
+def _check_job_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name or ""):
+        raise HeadwaterInvalidDefinitionError(
+            f"job name {name!r} is not a valid name in Headwater: names must match the regex "
+            "^[A-Za-z0-9_]+$ (letters, digits, underscores)."
+        )
+
+
+def _string_tags(job_name: str, tags: Mapping[str, Any]) -> dict[str, str]:
+    """Tag values are strings; other JSON-serializable values are stored as JSON."""
+    result = {}
+    for key, value in tags.items():
+        if isinstance(value, str):
+            result[key] = value
+            continue
+        try:
+            result[key] = json.dumps(value)
+        except TypeError:
+            raise HeadwaterInvalidDefinitionError(
+                f"job '{job_name}': Invalid value for tag '{key}': {value!r} is neither a string "
+                "nor JSON-serializable. Pass a string."
+            ) from None
+    return result
 
 
 def _validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:

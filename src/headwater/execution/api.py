@@ -40,7 +40,8 @@ def execute_job_in_process(
     """Run `job` in this process and return its result (raising the first error if asked)."""
     if asset_selection:
         job = _subset_asset_job(job, asset_selection)
-    run_config = _as_run_config(run_config)
+    # None lets the job's own config= apply; an explicit run_config replaces it.
+    run_config = None if run_config is None else _as_run_config(run_config)
     on_event = getattr(instance, "store_event", None) if instance is not None else None
     run = execute_job(job, run_config, instance, partition_key, run_id, input_values, tags, on_event)
     result = ExecuteInProcessResult(run)

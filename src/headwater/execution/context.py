@@ -99,6 +99,18 @@ class RunInfo:
     def pipeline_name(self) -> str:
         return self.job_name
 
+    @property
+    def is_success(self) -> bool:
+        return self.status == "SUCCESS"
+
+    @property
+    def is_failure(self) -> bool:
+        return self.status == "FAILURE"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in ("SUCCESS", "FAILURE", "CANCELED")
+
 
 class OpExecutionContext:
     """What an op's body gets as `context`: config, resources, log, run, assets, partition."""

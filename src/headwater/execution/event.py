@@ -158,6 +158,7 @@ class StepFailureData:
 class _UserFailure:
     description: str | None
     metadata: dict[str, Any]
+    label: str = "intentional-failure"
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +358,10 @@ class HeadwaterEvent:
     @property
     def step_input_data(self) -> StepInputData:
         return self.payload
+
+    @property
+    def node_handle(self) -> str | None:
+        return self.node_name
 
     @property
     def step_failure_data(self) -> StepFailureData:

@@ -8,6 +8,7 @@ dynamic output are templates that run once per mapping key. Imports
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ from headwater.definitions.composition import (
 from headwater.definitions.graph import GraphDefinition
 from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterInvalidDefinitionError
+
+PRIORITY_TAG = "headwater/priority"
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,23 +270,40 @@ class _Builder:
                         f"Step '{key}' depends on '{up}', which is not part of this job."
                     )
                 children[up].append(key)
-        ready = [k for k in self.steps if indegree[k] == 0]
+        # Ready steps run by their headwater/priority tag (higher first), then in the
+        # order they became ready.
+        priority = {k: _priority(s) for k, s in self.steps.items()}
+        ready = [(-priority[k], i, k) for i, k in enumerate(
+            k for k in self.steps if indegree[k] == 0)]
+        heapq.heapify(ready)
+        counter = len(ready)
         result: list[Step] = []
-        i = 0
-        while i < len(ready):
-            key = ready[i]
-            i += 1
+        while ready:
+            key = heapq.heappop(ready)[2]
             result.append(self.steps[key])
             for child in children[key]:
                 indegree[child] -= 1
                 if indegree[child] == 0:
-                    ready.append(child)
+                    heapq.heappush(ready, (-priority[child], counter, child))
+                    counter += 1
         if len(result) != len(self.steps):
             stuck = sorted(k for k, d in indegree.items() if d > 0)
             raise HeadwaterInvalidDefinitionError(
                 f"Job '{self.job.name}' has a dependency cycle among steps: {', '.join(stuck)}."
             )
         return result
+
+
+def _priority(step: Step) -> int:
+    value = step.tags.get(PRIORITY_TAG)
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise HeadwaterInvalidDefinitionError(
+            f"op '{step.key}': tag {PRIORITY_TAG}={value!r} must be an integer, e.g. \"1\" or \"-1\"."
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,7 +144,8 @@ class ExecuteInProcessResult:
             steps = self._run.plan.by_key
             if step_key not in steps:
                 raise HeadwaterInvariantViolationError(
-                    f"Did not find node '{node_name}' in job '{self.job_def.name}'. Nodes: "
+                    f"{self.job_def.name} has no op named {node_name}. The nodes of job "
+                    f"'{self.job_def.name}' are: "
                     f"{', '.join(sorted(s.split('.')[0] for s in steps))}."
                 )
             if out not in steps[step_key].op_def.output_dict:
@@ -187,9 +188,15 @@ class ExecuteInProcessResult:
     def output_value(self, output_name: str = "result") -> Any:
         """The value of an output of the job's graph itself."""
         mappings = self.job_def.graph.output_mappings
+        if not mappings:
+            raise HeadwaterInvariantViolationError(
+                f"Attempted to retrieve top-level outputs for '{self.job_def.name}', which has no "
+                "outputs. Use output_for_node(name) for the output of a node inside it."
+            )
         if output_name not in mappings:
             raise HeadwaterInvariantViolationError(
-                f"Job '{self.job_def.name}' has no graph output '{output_name}'."
+                f"Could not find top-level output '{output_name}' in '{self.job_def.name}'. Its "
+                f"outputs: {', '.join(mappings)}."
             )
         node, out = mappings[output_name]
         return self.output_for_node(node, out)

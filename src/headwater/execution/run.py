@@ -42,6 +42,10 @@ from headwater.execution.step import (
 PARTITION_TAG = "headwater/partition"
 
 
+_RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",
+                   ev.HeadwaterEventType.RUN_FAILURE: "FAILURE"}
+
+
 class Run:
     """The state of one run while it executes."""
 
@@ -85,6 +89,8 @@ class Run:
             asset_key=asset_key, partition=self.partition_key, message=message, payload=payload,
         )
         self.events.append(event)
+        if event_type in _RUN_END_STATUS:
+            self.info.status = _RUN_END_STATUS[event_type]
         if self.on_event is not None:
             self.on_event(event)
         return event
@@ -182,7 +188,8 @@ def execute_job(
     run_config = _default_run_config(job, run_config)
     plan = build_plan(job, input_values, run_config)
     validate_run_config_shape(job, plan, run_config)
-    all_tags = {**{k: str(v) for k, v in job.tags.items()}, **job.run_tags, **dict(tags or {})}
+    base_tags = job.tags if job.run_tags is None else job.run_tags
+    all_tags = {**{k: str(v) for k, v in base_tags.items()}, **dict(tags or {})}
     if partition_key is not None:
         all_tags[PARTITION_TAG] = partition_key
     run = Run(job, plan, run_id or new_run_id(), run_config, all_tags, instance, partition_key, on_event)
@@ -253,7 +260,7 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
         for out in step.op_def.output_dict.values():
             needed.add(out.io_manager_key)
             needed |= out.headwater_type.required_resource_keys
-        for name, input_def in step.op_def.input_dict.items():
+        for input_def in step.op_def.input_dict.values():
             if input_def.input_manager_key:
                 needed.add(input_def.input_manager_key)
             needed |= input_def.headwater_type.required_resource_keys

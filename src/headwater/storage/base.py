@@ -32,6 +32,7 @@ class EventQuery:
     after_timestamp: float | None = None
     before_timestamp: float | None = None
     storage_ids: frozenset[int] | None = None
+    job_names: frozenset[str] | None = None
 
 
 class Storage(abc.ABC):

@@ -32,6 +32,7 @@ from headwater.execution.event import (
 from headwater.storage.base import EventQuery, Storage
 from headwater.storage.memory import InMemoryStorage
 from headwater.storage.record import (
+    CODE_VERSION_TAG,
     FINISHED_STATUSES,
     PARENT_RUN_ID_TAG,
     ROOT_RUN_ID_TAG,
@@ -48,6 +49,7 @@ from headwater.storage.record import (
     HeadwaterRunStatus,
     RunRecord,
     RunsFilter,
+    RunStatusChangeRecordsFilter,
     event_for_entry,
 )
 
@@ -60,16 +62,18 @@ HOME_ENV = "HEADWATER_HOME"
 class HeadwaterInstance:
     """Records runs and events in a storage and answers questions about them."""
 
-    def __init__(self, storage: Storage, root_directory: str | None = None):
+    def __init__(self, storage: Storage, root_directory: str | None = None,
+                 settings: Mapping[str, Any] | None = None):
         self._storage = storage
         self._root_directory = root_directory
+        self._settings = dict(settings or {})
         self._owned_tempdir: tempfile.TemporaryDirectory[str] | None = None
 
     @staticmethod
     def ephemeral(tempdir: str | None = None, preload: Any = None,
                   settings: Mapping[str, Any] | None = None) -> HeadwaterInstance:
         """An instance that keeps runs and events in memory, for tests and notebooks."""
-        return HeadwaterInstance(InMemoryStorage(), root_directory=tempdir)
+        return HeadwaterInstance(InMemoryStorage(), root_directory=tempdir, settings=settings)
 
     def __repr__(self) -> str:
         return f"HeadwaterInstance({self._storage!r})"
@@ -103,6 +107,10 @@ class HeadwaterInstance:
 
     def storage_directory(self) -> str:
         return os.path.join(self.root_directory, "storage")
+
+    def get_settings(self, settings_key: str) -> dict[str, Any]:
+        """One section of the instance settings (e.g. "schedules"), {} when not configured."""
+        return dict(self._settings.get(settings_key) or {})
 
     # --- the engine's hooks -------------------------------------------------------------
     def register_run(self, run: Any) -> None:
@@ -299,6 +307,14 @@ class HeadwaterInstance:
     ) -> dict[AssetKey, EventLogEntry | None]:
         return {to_asset_key(k): self.get_latest_materialization_event(k) for k in asset_keys}
 
+    def get_latest_materialization_code_versions(
+        self, asset_keys: Iterable[Any]
+    ) -> dict[AssetKey, str | None]:
+        """The code version tag of each asset's latest materialization (None if unknown)."""
+        latest = self.get_latest_materialization_events(asset_keys)
+        return {key: entry.asset_materialization.tags.get(CODE_VERSION_TAG) if entry else None
+                for key, entry in latest.items()}
+
     def fetch_materializations(self, records_filter: Any, limit: int, cursor: str | None = None,
                                ascending: bool = False) -> EventRecordsResult:
         """A page of an asset's materializations, newest first unless `ascending`."""
@@ -313,13 +329,8 @@ class HeadwaterInstance:
                             limit: int, cursor: str | None, ascending: bool) -> EventRecordsResult:
         if not isinstance(records_filter, AssetRecordsFilter):
             records_filter = AssetRecordsFilter(asset_key=to_asset_key(records_filter))
-        after, before = records_filter.after_storage_id, records_filter.before_storage_id
-        if cursor is not None:
-            position = _parse_cursor(cursor)
-            if ascending:
-                after = position if after is None else max(after, position)
-            else:
-                before = position if before is None else min(before, position)
+        after, before = _window(records_filter.after_storage_id, records_filter.before_storage_id,
+                                cursor, ascending)
         partitions = records_filter.asset_partitions
         query = EventQuery(
             event_types=event_types, asset_key=records_filter.asset_key,
@@ -328,6 +339,22 @@ class HeadwaterInstance:
             before_timestamp=records_filter.before_timestamp,
             storage_ids=frozenset(records_filter.storage_ids)
             if records_filter.storage_ids is not None else None,
+        )
+        records, has_more = self._page(query, limit, ascending)
+        return EventRecordsResult(records, _next_cursor(records, cursor), has_more)
+
+    def fetch_run_status_changes(self, records_filter: Any, limit: int, cursor: str | None = None,
+                                 ascending: bool = False) -> EventRecordsResult:
+        """A page of run status events (a HeadwaterEventType or RunStatusChangeRecordsFilter)."""
+        if not isinstance(records_filter, RunStatusChangeRecordsFilter):
+            records_filter = RunStatusChangeRecordsFilter(_event_type(records_filter))
+        f = records_filter
+        after, before = _window(f.after_storage_id, f.before_storage_id, cursor, ascending)
+        query = EventQuery(
+            event_types=frozenset({f.event_type}), after_id=after, before_id=before,
+            after_timestamp=f.after_timestamp, before_timestamp=f.before_timestamp,
+            storage_ids=frozenset(f.storage_ids) if f.storage_ids is not None else None,
+            job_names=frozenset(f.job_names) if f.job_names is not None else None,
         )
         records, has_more = self._page(query, limit, ascending)
         return EventRecordsResult(records, _next_cursor(records, cursor), has_more)
@@ -407,7 +434,7 @@ def instance_for_test(
         previous = os.environ.get(HOME_ENV)
         if set_headwater_home:
             os.environ[HOME_ENV] = root
-        instance = HeadwaterInstance.ephemeral(tempdir=root)
+        instance = HeadwaterInstance.ephemeral(tempdir=root, settings=overrides)
         try:
             yield instance
         finally:
@@ -449,6 +476,17 @@ def _parse_cursor(cursor: str | int) -> int:
             f"cursor={cursor!r} is not a cursor returned by this instance: pass the .cursor of a "
             "previous EventLogConnection or EventRecordsResult, or None to start over."
         ) from None
+
+
+def _window(after: int | None, before: int | None, cursor: str | None,
+            ascending: bool) -> tuple[int | None, int | None]:
+    """Narrow a storage-id window by a paging cursor (after it ascending, before it descending)."""
+    if cursor is None:
+        return after, before
+    position = _parse_cursor(cursor)
+    if ascending:
+        return (position if after is None else max(after, position)), before
+    return after, (position if before is None else min(before, position))
 
 
 def _next_cursor(records: Sequence[EventLogRecord], cursor: str | None) -> str | None:

@@ -228,6 +228,8 @@ def _matches(query: EventQuery, storage_id: int, event: HeadwaterEvent) -> bool:
         return False
     if query.run_id is not None and event.run_id != query.run_id:
         return False
+    if query.job_names is not None and event.job_name not in query.job_names:
+        return False
     if query.event_types is not None and event.event_type not in query.event_types:
         return False
     if query.asset_key is not None and event.asset_key != query.asset_key:

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import (
     HeadwaterEvent,
     HeadwaterEventType,
@@ -27,6 +28,7 @@ _ET = HeadwaterEventType
 PARENT_RUN_ID_TAG = "headwater/parent_run_id"
 ROOT_RUN_ID_TAG = "headwater/root_run_id"
 PARTITION_TAG = "headwater/partition"
+CODE_VERSION_TAG = "headwater/code_version"
 
 
 class HeadwaterRunStatus(Enum):
@@ -374,3 +376,23 @@ class EventRecordsFilter:
     def __post_init__(self) -> None:
         if self.asset_key is not None:
             object.__setattr__(self, "asset_key", to_asset_key(self.asset_key))
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatusChangeRecordsFilter:
+    """Which run status events (RUN_START, RUN_SUCCESS, ...) to fetch, optionally of some jobs."""
+
+    event_type: HeadwaterEventType
+    after_timestamp: float | None = None
+    before_timestamp: float | None = None
+    after_storage_id: int | None = None
+    before_storage_id: int | None = None
+    storage_ids: Sequence[int] | None = None
+    job_names: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.event_type not in STATUS_BY_EVENT:
+            raise HeadwaterInvalidInvocationError(
+                f"RunStatusChangeRecordsFilter(event_type={self.event_type!r}): expected a run "
+                f"status event, one of {sorted(t.name for t in STATUS_BY_EVENT)}."
+            )
