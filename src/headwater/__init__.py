@@ -115,7 +115,15 @@ from headwater.definitions.module_loader import (
     load_definitions_from_package_module,
     load_definitions_from_package_name,
 )
-from headwater.definitions.op import DynamicOut, In, InputDefinition, OpDefinition, Out, OutputDefinition, op
+from headwater.definitions.op import (
+    DynamicOut,
+    In,
+    InputDefinition,
+    OpDefinition,
+    Out,
+    OutputDefinition,
+    op,
+)
 from headwater.definitions.output import (
     AssetMaterialization,
     AssetObservation,

@@ -109,8 +109,8 @@ def _job_from_nodes(
             resources.setdefault(res_key, res)
     layer.assets_defs = list(asset_graph.assets_defs)
     graph_def = GraphDefinition(name=name, invocations=invocations)
-    for key, res in (resource_defs or {}).items():
-        resources[key] = res
+    for res_key, res in (resource_defs or {}).items():
+        resources[res_key] = res
     partitions_def = job_kwargs.pop("partitions_def", None)
     if partitions_def is None:
         for assets_def in nodes.values():

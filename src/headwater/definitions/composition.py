@@ -371,7 +371,7 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
             raise HeadwaterInvalidDefinitionError(
                 f"In graph '{frame.graph_name}', received a tuple of multiple outputs for input "
                 f"'{input_name}' of '{name}'. Must pass individual output, available from tuple: "
-                f"{tuple(value._fields)}."
+                f"{tuple(getattr(value, '_fields', ()))}."
             )
         if isinstance(value, (list, tuple)):
             if not all(isinstance(v, (OutputHandle, CollectHandle, GraphInputHandle)) for v in value):

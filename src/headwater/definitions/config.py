@@ -7,8 +7,8 @@ defaults and returns every problem with its path. Imports only `errors`.
 from __future__ import annotations
 
 import difflib
-from enum import Enum as PyEnum
 from collections.abc import Mapping, Sequence
+from enum import Enum as PyEnum
 from typing import Any
 
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidDefinitionError
@@ -272,8 +272,9 @@ def _process_shape(shape: Shape, value: Any, path: str, errors: list[str]) -> An
 def _has_defaults(schema: Any) -> bool:
     fields = schema.fields if isinstance(schema, Shape) else (
         {k: as_field(v) for k, v in schema.items()} if isinstance(schema, Mapping) else None)
-    return bool(fields) and any(f.default_provided or _has_defaults(f.config_type)
-                                for f in fields.values())
+    if not fields:
+        return False
+    return any(f.default_provided or _has_defaults(f.config_type) for f in fields.values())
 
 
 def config_is_required(schema: Any) -> bool:

@@ -125,13 +125,13 @@ class Definitions:
         problems = []
         for assets_def in graph.assets_defs:
             io_key = getattr(assets_def, "io_manager_key", None)
-            if assets_def.node_def is None and io_key and io_key != "io_manager":
-                if io_key not in set(self.resources) | set(assets_def.resource_defs):
-                    problems.append(
-                        f"source asset '{assets_def.key.to_user_string()}' is loaded with "
-                        f"io_manager_key '{io_key}', which Definitions(resources=...) lacks. Add "
-                        f"resources={{'{io_key}': <an IO manager>}}."
-                    )
+            if (assets_def.node_def is None and io_key and io_key != "io_manager"
+                    and io_key not in set(self.resources) | set(assets_def.resource_defs)):
+                problems.append(
+                    f"source asset '{assets_def.key.to_user_string()}' is loaded with "
+                    f"io_manager_key '{io_key}', which Definitions(resources=...) lacks. Add "
+                    f"resources={{'{io_key}': <an IO manager>}}."
+                )
             if assets_def.node_def is None:
                 continue
             available = set(self.resources) | set(assets_def.resource_defs) | {"io_manager"}
@@ -141,10 +141,10 @@ class Definitions:
                     f"asset '{names}'{where(assets_def)} needs resource '{key}', which "
                     "Definitions(resources=...) lacks. Add resources={'" + key + "': ...}."
                 )
-            for key, io_key in assets_def.io_manager_keys.items():
+            for asset_key, io_key in assets_def.io_manager_keys.items():
                 if io_key not in available:
                     problems.append(
-                        f"asset '{key.to_user_string()}'{where(assets_def)} uses io_manager_key "
+                        f"asset '{asset_key.to_user_string()}'{where(assets_def)} uses io_manager_key "
                         f"'{io_key}', which Definitions(resources=...) lacks. Add "
                         f"resources={{'{io_key}': <an IO manager>}}."
                     )

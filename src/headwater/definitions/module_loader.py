@@ -124,9 +124,10 @@ def _prefixed(found: Mapping[str, list[Any]], key_prefix: Any, source_key_prefix
     for spec in found["specs"]:
         result.append(_with_group(spec, group_name))
     for source in sources:
+        renamed: AssetsDefinition = source
         if source_replacements:
-            source = source.with_attributes(asset_key_replacements=source_replacements)
-        result.append(_with_group(source, group_name))
+            renamed = source.with_attributes(asset_key_replacements=source_replacements)
+        result.append(_with_group(renamed, group_name))
     return result
 
 

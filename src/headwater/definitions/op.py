@@ -310,7 +310,7 @@ def _check_default(name: str, htype: HeadwaterType, default: Any) -> None:
             "default_value. Remove default_value."
         )
     expected = _SCALAR_DEFAULTS.get(htype.display_name)
-    if expected is not None and (not isinstance(default, expected) or (
+    if expected is not None and (not isinstance(default, expected) or (  # type: ignore[arg-type]
             isinstance(default, bool) and htype.display_name != "Bool")):
         raise HeadwaterInvalidDefinitionError(
             f"Type check failed for the default_value of InputDefinition {name} of type "

@@ -40,16 +40,16 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
     assets_def = definition if isinstance(definition, AssetsDefinition) else None
     op_def = definition.node_def if assets_def is not None else definition
     sig = op_def.signature
-    args = list(args)
+    arg_list = list(args)
     kwargs = dict(kwargs)
-    ctx, given = _take_context(op_def, args, kwargs)
+    ctx, given = _take_context(op_def, arg_list, kwargs)
     if sig.context_arg is not None and not given:
         raise HeadwaterInvalidInvocationError(
             f"Decorated function '{_fn_name(op_def)}' has context argument, but no context was "
             "provided when invoking. Pass one: "
             f"{op_def.name}(build_{'asset' if assets_def else 'op'}_context(), ...)."
         )
-    values, extra = _bind_inputs(op_def, args, kwargs)
+    values, extra = _bind_inputs(op_def, arg_list, kwargs)
     ctx = _bind_context(ctx, op_def, assets_def)
     try:
         for name, value in values.items():

@@ -24,6 +24,7 @@ from headwater.errors import (
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
     HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
 )
 from headwater.execution import event as ev
 from headwater.execution.context import Resources, RunInfo
@@ -264,11 +265,11 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
             if input_def.input_manager_key:
                 needed.add(input_def.input_manager_key)
             needed |= input_def.headwater_type.required_resource_keys
-        for key in step.asset_keys_by_input.values():
-            assets_def = job.asset_layer.assets_def_for_key(key)
+        for asset_key in step.asset_keys_by_input.values():
+            assets_def = job.asset_layer.assets_def_for_key(asset_key)
             if assets_def is not None:
                 needed.add(getattr(assets_def, "io_manager_key", None)
-                           or assets_def.get_io_manager_key_for_asset_key(key))
+                           or assets_def.get_io_manager_key_for_asset_key(asset_key))
         for source in step.inputs.values():
             assets_def = getattr(source, "assets_def", None)  # a SourceAsset passed in a graph
             if isinstance(source, FromAsset) and assets_def is not None:
@@ -281,8 +282,6 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
     needed.add("io_manager")
     missing = sorted(k for k in needed if k not in defs)
     if missing:
-        from headwater.errors import HeadwaterInvalidDefinitionError
-
         owners = []
         for key in missing:
             users = sorted({s.op_def.name for s in plan.steps

@@ -280,6 +280,7 @@ class HeadwaterInstance:
     # --- asset events -------------------------------------------------------------------
     def report_runless_asset_event(self, asset_event: Any) -> None:
         """Record a materialization, observation or check evaluation that no run produced."""
+        payload: Any
         if isinstance(asset_event, AssetMaterialization):
             event_type, payload = _ET.ASSET_MATERIALIZATION, MaterializationData(asset_event)
         elif isinstance(asset_event, AssetObservation):
