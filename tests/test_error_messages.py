@@ -135,8 +135,12 @@ def test_bad_run_config_lists_every_problem_with_its_path():
         ingest.execute_in_process(run_config={"ops": {"load": {"config": {"limit": "ten"}},
                                                       "lod": {}}})
     message = str(info.value)
-    assert "ops.lod: job 'ingest' has no op named 'lod'. Did you mean 'load'?" in message
-    assert "ops.load.config.limit: expected int, got 'ten'." in message
+    assert ('Received unexpected config entry "lod" at path root:ops. Expected: '
+            '"{ load: { config: { limit: Int } inputs?: { } outputs?: Any } }". Did you mean "load"?'
+            ) in message
+    assert ('Invalid scalar at path root:ops:load:config:limit. Value "ten" of type "str" is not '
+            'valid for expected type "Int".') in message
+    assert [e.dotted_path for e in info.value.errors] == ["ops.load.config.limit", "ops.lod"]
 
 
 def test_unconnected_op_input_says_how_to_feed_it():

@@ -38,6 +38,7 @@ from headwater.definitions.config import (
     StringSource,
 )
 from headwater.definitions.definitions import Definitions
+from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
 from headwater.definitions.graph import (
     DependencyDefinition,
     GraphDefinition,
@@ -135,7 +136,17 @@ from headwater.definitions.output import (
     Output,
 )
 from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
-from headwater.definitions.resource import ResourceDefinition, resource
+from headwater.definitions.resource import ResourceDefinition, ResourceParam, resource
+from headwater.definitions.run_config import (
+    ConfigMapping,
+    RunConfig,
+    config_from_files,
+    config_from_pkg_resources,
+    config_from_yaml_strings,
+    config_mapping,
+    configured,
+    validate_run_config,
+)
 from headwater.definitions.selection import AssetSelection
 from headwater.definitions.serdes import deserialize_value, serialize_value
 from headwater.definitions.types import (
@@ -162,8 +173,10 @@ from headwater.definitions.types import (
 from headwater.errors import (
     DefinitionError,
     Failure,
+    HeadwaterConfigMappingFunctionError,
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
+    HeadwaterInvalidConfigDefinitionError,
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
@@ -194,6 +207,7 @@ from headwater.execution.context import (
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.execution.hooks import HookContext, build_hook_context
 from headwater.execution.log import get_headwater_logger
+from headwater.execution.resources import build_resources
 from headwater.execution.result import ExecuteInProcessResult
 from headwater.storage.instance import HeadwaterInstance, instance_for_test
 from headwater.storage.record import (
@@ -210,3 +224,33 @@ from headwater.storage.record import (
 )
 
 __version__ = "0.1.0"
+
+# Pythonic config and resources load pydantic, so they are imported on first use.
+_LAZY = {
+    "Config": "headwater.definitions.config_class",
+    "PermissiveConfig": "headwater.definitions.config_class",
+    "FilesystemIOManager": "headwater.definitions.filesystem_io_manager",
+    "EnvVar": "headwater.definitions.config_class",
+    "ConfigurableResource": "headwater.definitions.configurable",
+    "ConfigurableResourceFactory": "headwater.definitions.configurable",
+    "ConfigurableIOManager": "headwater.definitions.configurable",
+    "ConfigurableIOManagerFactory": "headwater.definitions.configurable",
+    "ConfigurableLegacyIOManagerAdapter": "headwater.definitions.configurable",
+    "ResourceDependency": "headwater.definitions.configurable",
+    "PartialResource": "headwater.definitions.configurable",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'headwater' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

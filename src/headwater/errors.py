@@ -52,7 +52,8 @@ class HeadwaterInvalidConfigError(HeadwaterError):
         self.config_value = config_value
         message = preamble
         if self.errors:
-            message += "\n" + "\n".join(f"    {e}" for e in self.errors)
+            message += "\n" + "\n".join(
+                f"    Error {i}: {e}" for i, e in enumerate(self.errors, start=1))
         super().__init__(message)
 
 
@@ -113,6 +114,10 @@ class HeadwaterResourceFunctionError(HeadwaterUserCodeExecutionError):
     """A resource's initialisation raised."""
 
 
+class HeadwaterConfigMappingFunctionError(HeadwaterUserCodeExecutionError):
+    """A ConfigMapping's (or configured's) config function raised."""
+
+
 class HeadwaterExecutionInterruptedError(HeadwaterError):
     """The run was interrupted (cancelled) while a step ran."""
 
@@ -128,6 +133,10 @@ class HeadwaterStepOutputNotFoundError(HeadwaterError):
 
 class HeadwaterInvalidPropertyError(HeadwaterError):
     """A context property was read where it does not exist."""
+
+
+class HeadwaterInstanceMigrationRequired(HeadwaterError):
+    """The instance database was written by an older headwater: run `headwater instance migrate`."""
 
 
 class HeadwaterInvalidMetadata(HeadwaterError):

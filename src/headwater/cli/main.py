@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
-from headwater.code.loader import CodeLoadError, load_definitions
+from headwater.cli.instance import instance
+from headwater.code.loader import CodeLoadError
+from headwater.code.location import CodeLocationOrigin, origins_from_options
 from headwater.errors import HeadwaterError
 
 
@@ -22,12 +24,38 @@ def _location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
     fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
     fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
+    fn = click.option("-l", "--location", expose_value=False, callback=_remember_location,
+                      help="Which [tool.headwater] code location, when there are several.")(fn)
     return fn
+
+
+def _remember_location(ctx: click.Context, _param: Any, value: str | None) -> str | None:
+    ctx.meta["headwater.location"] = value
+    return value
+
+
+def _origins(python_file: str | None, module_name: str | None, working_directory: str | None,
+             attribute: str | None) -> list[CodeLocationOrigin]:
+    """The code locations named by -f/-m/-d/-a, else by pyproject.toml; narrowed by -l."""
+    origins = origins_from_options(python_file, module_name, working_directory, attribute)
+    wanted = click.get_current_context().meta.get("headwater.location")
+    if wanted:
+        origins = [o for o in origins if o.name == wanted]
+        if not origins:
+            known = ", ".join(o.name for o in origins_from_options(
+                python_file, module_name, working_directory, attribute))
+            raise CodeLoadError(f"No code location named {wanted!r}; locations: {known}.")
+    return origins
 
 
 def _load(python_file: str | None, module_name: str | None, working_directory: str | None,
           attribute: str | None) -> Any:
-    return load_definitions(python_file, module_name, working_directory, attribute)
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    if len(origins) > 1:
+        names = ", ".join(o.name for o in origins)
+        raise CodeLoadError(f"{len(origins)} code locations are declared ({names}); pick one "
+                            "with --location NAME.")
+    return origins[0].load()
 
 
 class _Group(click.Group):
@@ -157,12 +185,53 @@ def definitions_validate(python_file: str | None, module_name: str | None,
     """Load and validate definitions, reporting every problem."""
     from headwater.definitions.definitions import Definitions
 
-    defs = _load(python_file, module_name, working_directory, attribute)
-    Definitions.validate_loadable(defs)
-    graph = defs.resolve_asset_graph()
-    click.echo(f"Definitions are valid: {len(graph.all_keys)} assets, "
-               f"{len(defs.get_all_job_defs())} jobs.")
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    failed = 0
+    for origin in origins:
+        prefix = f"{origin.name}: " if len(origins) > 1 else ""
+        try:
+            defs = origin.load()
+            Definitions.validate_loadable(defs)
+        except HeadwaterError as exc:
+            if len(origins) == 1:
+                raise
+            failed += 1
+            click.echo(f"{prefix}Error: {exc}", err=True)
+            continue
+        graph = defs.resolve_asset_graph()
+        click.echo(f"{prefix}Definitions are valid: {len(graph.all_keys)} assets, "
+                   f"{len(defs.get_all_job_defs())} jobs.")
+    if failed:
+        sys.exit(1)
 
+
+@definitions.command("snapshot")
+@_location_options
+@click.option("--server", "via_server", is_flag=True,
+              help="Load the code in a code server subprocess instead of this process.")
+@click.option("--timeout", default=60.0, show_default=True,
+              help="Seconds to wait for the code server (with --server).")
+def definitions_snapshot(python_file: str | None, module_name: str | None,
+                         working_directory: str | None, attribute: str | None,
+                         via_server: bool, timeout: float) -> None:
+    """Print the definitions as JSON: assets, jobs, resources, schedules, sensors.
+
+    One location prints one snapshot object; several print a list of them.
+    """
+    from headwater.code.client import CodeServerClient
+    from headwater.code.snapshot import build_snapshot
+
+    snapshots = []
+    for origin in _origins(python_file, module_name, working_directory, attribute):
+        if via_server:
+            with CodeServerClient(origin, timeout=timeout, startup_timeout=timeout) as client:
+                snapshots.append(client.snapshot())
+        else:
+            snapshots.append(build_snapshot(origin.load(), origin.name))
+    click.echo(json.dumps(snapshots[0] if len(snapshots) == 1 else snapshots, indent=2))
+
+
+main.add_command(instance)
 
 if __name__ == "__main__":
     main()

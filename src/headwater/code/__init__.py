@@ -1,4 +1,5 @@
-"""Loading user code: Definitions from a file (-f) or a module (-m).
-
-Sits above `definitions` and `execution`; never imported by them.
+"""Code locations: loading Definitions from -f/-m/-d or pyproject.toml (`loader`,
+`location`), describing them as JSON (`snapshot`), and serving them from a subprocess
+(`server`, `client`). Sits above `definitions`, `execution` and `storage`; never imported
+by them, nor by `headwater/__init__.py`.
 """

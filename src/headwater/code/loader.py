@@ -36,12 +36,33 @@ class CodeLoadError(HeadwaterError):
             f" ({self.file})" if self.file else "")
         return f"{self.message}{where}"
 
+    def to_dict(self) -> dict[str, Any]:
+        """The error as plain JSON data (what a code server replies)."""
+        return {"kind": "load_error", "message": self.message, "file": self.file,
+                "line": self.line, "traceback": self.traceback_text}
+
+
+def error_from_exception(exc: BaseException, kind: str = "user_code_error") -> dict[str, Any]:
+    """A structured error (kind, message, file, line, traceback) for an exception raised by
+    user code; file and line point at the innermost frame outside headwater."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    user = [f for f in frames if "/headwater/" not in f.filename]
+    last = user[-1] if user else (frames[-1] if frames else None)
+    return {"kind": kind, "message": f"{type(exc).__name__}: {exc}",
+            "file": last.filename if last else None, "line": last.lineno if last else None,
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
+
 
 def load_definitions(python_file: str | None = None, module_name: str | None = None,
                      working_directory: str | None = None, attribute: str | None = None) -> Definitions:
     """Import the code and return its Definitions (or one built from its assets and jobs)."""
     if working_directory:
-        sys.path.insert(0, os.path.abspath(working_directory))
+        working_directory = os.path.abspath(working_directory)
+        if working_directory not in sys.path:
+            sys.path.insert(0, working_directory)
+        # A relative -f is looked up in the working directory first, as the user means it.
+        if python_file and not os.path.isabs(python_file) and not os.path.exists(python_file):
+            python_file = os.path.join(working_directory, python_file)
     # Importing thousands of definitions allocates many small containers; the cyclic
     # collector would rescan them over and over (about 40% of load time at 10,000 assets).
     # They are long-lived anyway, so collect once afterwards instead.

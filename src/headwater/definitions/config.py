@@ -1,17 +1,26 @@
 """The config_schema language: Field, Shape, Permissive, Selector, Array, Noneable, Enum.
 
 `process_config(schema, value, path)` validates a value against a schema, fills in
-defaults and returns every problem with its path. Imports only `errors`.
+defaults, reads `{"env": VAR}` sources and reports every problem with its path, in
+Dagster's wording (`Invalid scalar at path root:ops:load:config:limit. ...`), with a
+"did you mean" and an example of what is missing. Shapes are interned: two equal
+schemas are the same object with the same `.key`. Imports only `errors`.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from enum import Enum as PyEnum
 from typing import Any
 
-from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidDefinitionError
+from headwater.errors import (
+    HeadwaterInvalidConfigDefinitionError,
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+)
 
 _NO_DEFAULT: Any = object()
 
@@ -21,39 +30,72 @@ class Field:
 
     def __init__(self, config: Any, default_value: Any = _NO_DEFAULT, is_required: bool | None = None,
                  description: str | None = None):
-        self.config_type = config
+        self.config_type = resolve_config_schema(config)
         self.default_value = default_value
         self.description = description
         if is_required is True and default_value is not _NO_DEFAULT:
             raise HeadwaterInvalidDefinitionError(
                 "A Field cannot be required and have a default_value; drop one of them."
             )
+        if default_value is not _NO_DEFAULT:
+            _check_default(self.config_type, default_value)
         if is_required is None:
-            is_required = default_value is _NO_DEFAULT and not _all_optional(config)
+            is_required = default_value is _NO_DEFAULT and not _all_optional(self.config_type)
         self.is_required = is_required
 
     @property
     def default_provided(self) -> bool:
         return self.default_value is not _NO_DEFAULT
 
+    @property
+    def key(self) -> str:
+        default = repr(self.default_value) if self.default_provided else "-"
+        return (f"Field({type_key(self.config_type)},default={default},"
+                f"required={self.is_required},description={self.description!r})")
+
     def __repr__(self) -> str:
-        return f"Field({_type_name(self.config_type)}, is_required={self.is_required})"
+        return f"Field({type_str(self.config_type)}, is_required={self.is_required})"
+
+
+_INTERNED: dict[str, Any] = {}
 
 
 class Shape:
-    """A dict with a fixed set of fields."""
+    """A dict with a fixed set of fields; equal shapes are one interned object."""
 
-    def __init__(self, fields: Mapping[str, Any], description: str | None = None,
-                 field_aliases: Mapping[str, str] | None = None):
-        self.fields = {k: as_field(v) for k, v in fields.items()}
+    fields: dict[str, Field]
+    description: str | None
+    field_aliases: dict[str, str]
+    key: str
+
+    def __new__(cls, fields: Mapping[str, Any] | None = None, description: str | None = None,
+                field_aliases: Mapping[str, str] | None = None) -> Any:
+        resolved = {k: as_field(v) for k, v in (fields or {}).items()}
+        aliases = dict(field_aliases or {})
+        body = ",".join(f"{k}:{resolved[k].key}" for k in sorted(resolved))
+        alias_part = ",".join(f"{k}={aliases[k]}" for k in sorted(aliases))
+        digest = hashlib.sha1(f"{body}|{alias_part}|{description!r}".encode()).hexdigest()
+        key = f"{cls.__name__}.{digest}" if resolved or aliases or description else cls.__name__
+        cached = _INTERNED.get(key)
+        if cached is not None:
+            return cached
+        self = super().__new__(cls)
+        self.fields = resolved
         self.description = description
+        self.field_aliases = aliases
+        self.key = key
+        _INTERNED[key] = self
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass  # everything happens in __new__ (interning)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({type_str(self)})"
 
 
 class Permissive(Shape):
     """A dict with known fields that also accepts any other key."""
-
-    def __init__(self, fields: Mapping[str, Any] | None = None, description: str | None = None):
-        super().__init__(fields or {}, description)
 
 
 class Selector(Shape):
@@ -64,22 +106,27 @@ class Map:
     """A dict from keys of one type to values of another."""
 
     def __init__(self, key_type: Any, inner_type: Any, key_label_name: str | None = None):
+        if not (isinstance(key_type, type) and key_type in (str, int, float, bool)):
+            raise HeadwaterInvalidConfigDefinitionError(
+                f"Map key type must be a scalar (str, int, float or bool), got {key_type!r}."
+            )
         self.key_type = key_type
-        self.inner_type = inner_type
+        self.inner_type = resolve_config_schema(inner_type)
+        self.key_label_name = key_label_name
 
 
 class Array:
     """A list whose items all have one type."""
 
     def __init__(self, inner_type: Any):
-        self.inner_type = inner_type
+        self.inner_type = resolve_config_schema(inner_type)
 
 
 class Noneable:
     """A value of the inner type, or None."""
 
     def __init__(self, inner_type: Any):
-        self.inner_type = inner_type
+        self.inner_type = resolve_config_schema(inner_type)
 
 
 class EnumValue:
@@ -127,154 +174,430 @@ def as_field(value: Any) -> Field:
     return value if isinstance(value, Field) else Field(value)
 
 
+_SOURCES: dict[Any, type] = {StringSource: str, IntSource: int, BoolSource: bool}
+_SCALAR_NAMES = {int: "Int", float: "Float", str: "String", bool: "Bool"}
+
+
+def resolve_config_schema(config: Any) -> Any:
+    """Check a config schema where it is declared; dict shorthand `{str: int}` becomes a Map."""
+    if isinstance(config, Mapping) and not isinstance(config, Shape):
+        if len(config) == 1:
+            (key, inner), = config.items()
+            if not isinstance(key, str):
+                if not (isinstance(key, type) and key in _SCALAR_NAMES):
+                    raise HeadwaterInvalidConfigDefinitionError(
+                        "Map dict must have a scalar type as its only key. Got key "
+                        f"{key!r}; use e.g. {{str: int}}, or a Shape with string field names."
+                    )
+                return Map(key, inner)
+        return Shape(config)
+    if isinstance(config, list):
+        if len(config) != 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"A list in a config schema holds exactly one item type, e.g. [int]; got {config!r}."
+            )
+        return Array(config[0])
+    if hasattr(config, "type_check") and hasattr(config, "display_name"):
+        if type(config).__name__ == "_ListType":
+            raise HeadwaterInvalidDefinitionError(
+                "Cannot use List in the context of config. Please use a python list (e.g. [int]) "
+                "or headwater.Array (e.g. Array(int)) instead."
+            )
+        raise HeadwaterInvalidDefinitionError(
+            f"You have passed an instance of HeadwaterType {config.display_name} to the config "
+            "system. HeadwaterTypes describe the values flowing between ops; in config use python "
+            "types (int, str, ...), Noneable(int) instead of Optional, and [int] or Array(int) "
+            "instead of List."
+        )
+    return config
+
+
+def _check_default(schema: Any, default: Any) -> None:
+    enum = Enum.from_python_enum(schema) if _is_py_enum(schema) else schema
+    if isinstance(enum, Enum) and isinstance(default, PyEnum):
+        names = [ev.config_value for ev in enum.enum_values]
+        raise HeadwaterInvalidDefinitionError(
+            f"You have passed into a python enum value as the default value into of a config enum "
+            f"type {enum.name}. You must pass in the underlying string represention as the default "
+            f"value. One of {names}."
+        )
+    errors: list[EvaluationError] = []
+    _process(schema, default, (), errors, env=False)
+    if errors:
+        raise HeadwaterInvalidConfigError(
+            "Invalid default_value for Field. Ensure all required config entries are provided and "
+            "all values match the expected types.", errors, default)
+
+
+def _is_py_enum(schema: Any) -> bool:
+    return isinstance(schema, type) and issubclass(schema, PyEnum)
+
+
+def _fields_of(schema: Any) -> dict[str, Field] | None:
+    if isinstance(schema, Shape):
+        return schema.fields
+    if isinstance(schema, Mapping):
+        return {k: as_field(v) for k, v in schema.items()}
+    return None
+
+
 def _all_optional(config: Any) -> bool:
     if isinstance(config, Noneable):
         return True
-    if isinstance(config, Mapping):
-        return all(not as_field(f).is_required for f in config.values())
-    if isinstance(config, Shape) and not isinstance(config, Selector):
-        return all(not f.is_required for f in config.fields.values())
-    return False
+    if isinstance(config, Selector):
+        return len(config.fields) == 1 and not next(iter(config.fields.values())).is_required
+    fields = _fields_of(config)
+    return fields is not None and all(not f.is_required for f in fields.values())
 
 
-def _type_name(t: Any) -> str:
-    if isinstance(t, type):
-        return t.__name__
-    if isinstance(t, (list, Array)):
-        inner = t[0] if isinstance(t, list) else t.inner_type
-        return f"[{_type_name(inner)}]"
-    if isinstance(t, Noneable):
-        return f"{_type_name(t.inner_type)}?"
-    if isinstance(t, Enum):
-        return t.name
-    if isinstance(t, (dict, Shape)):
-        return "dict"
-    return repr(t)
+def _is_config_class(schema: Any) -> bool:
+    return isinstance(schema, type) and hasattr(schema, "_validate_run_config")
 
 
-def process_config(schema: Any, value: Any, path: str = "config") -> Any:
+# --- describing schemas ------------------------------------------------------------------
+
+
+def type_str(schema: Any) -> str:
+    """A one-line description of a schema, as Dagster prints it: `{ a: Int b?: [String] }`."""
+    if isinstance(schema, Field):
+        return type_str(schema.config_type)
+    if schema is None or schema is Any or schema is object:
+        return "Any"
+    if isinstance(schema, type) and schema in _SCALAR_NAMES:
+        return _SCALAR_NAMES[schema]
+    if isinstance(schema, type) and schema in _SOURCES:
+        return f"({_SCALAR_NAMES[_SOURCES[schema]]} | {{ env: String }})"
+    if schema is list:
+        return "[Any]"
+    if schema is dict:
+        return "{ }"
+    if isinstance(schema, (list, Array)):
+        return f"[{type_str(schema[0] if isinstance(schema, list) else schema.inner_type)}]"
+    if isinstance(schema, Noneable):
+        return f"{type_str(schema.inner_type)}?"
+    if isinstance(schema, Enum):
+        return schema.name
+    if _is_py_enum(schema):
+        return schema.__name__
+    if isinstance(schema, Map):
+        return f"{{ [{type_str(schema.key_type)}]: {type_str(schema.inner_type)} }}"
+    if isinstance(schema, ScalarUnion):
+        return f"({type_str(schema.scalar_type)} | {type_str(schema.non_scalar_schema)})"
+    fields = _fields_of(schema)
+    if fields is not None:
+        optional_mark = not isinstance(schema, Selector)
+        parts = [f"{k}{'?' if optional_mark and not f.is_required else ''}: {type_str(f)}"
+                 for k, f in sorted(fields.items())]
+        return "{ " + " ".join(parts) + (" }" if parts else "}")
+    if _is_config_class(schema):
+        return schema.__name__
+    return getattr(schema, "__name__", repr(schema))
+
+
+def type_key(schema: Any) -> str:
+    """A stable identity for a schema (used to intern Shapes)."""
+    if isinstance(schema, Shape):
+        return schema.key
+    if isinstance(schema, Enum):
+        values = ",".join(f"{ev.config_value}={ev.python_value!r}" for ev in schema.enum_values)
+        return f"Enum.{schema.name}({values})"
+    if isinstance(schema, Map):
+        return f"Map({type_key(schema.key_type)},{type_key(schema.inner_type)})"
+    if isinstance(schema, Array):
+        return f"Array({type_key(schema.inner_type)})"
+    if isinstance(schema, Noneable):
+        return f"Noneable({type_key(schema.inner_type)})"
+    if isinstance(schema, ScalarUnion):
+        return f"ScalarUnion({type_key(schema.scalar_type)},{type_key(schema.non_scalar_schema)})"
+    if isinstance(schema, type):
+        return f"{schema.__module__}.{schema.__qualname__}"
+    return type_str(schema)
+
+
+def example_config(schema: Any) -> Any:
+    """A value of the right shape, with placeholders, for the required parts of a schema."""
+    if isinstance(schema, Field):
+        return schema.default_value if schema.default_provided else example_config(schema.config_type)
+    if isinstance(schema, type) and schema in _SOURCES:
+        schema = _SOURCES[schema]
+    placeholders = {int: 0, float: 0.0, bool: False, str: "..."}
+    if isinstance(schema, type) and schema in placeholders:
+        return placeholders[schema]
+    if isinstance(schema, (list, Array)) or schema is list:
+        return []
+    if isinstance(schema, Noneable):
+        return None
+    if isinstance(schema, Enum):
+        return schema.enum_values[0].config_value if schema.enum_values else "..."
+    if _is_py_enum(schema):
+        return next(iter(schema)).name
+    if isinstance(schema, Map) or schema is dict:
+        return {}
+    if isinstance(schema, ScalarUnion):
+        return example_config(schema.scalar_type)
+    fields = _fields_of(schema)
+    if fields is not None:
+        if isinstance(schema, Selector):
+            name = next(iter(fields), None)
+            return {name: example_config(fields[name])} if name is not None else {}
+        return {k: example_config(f) for k, f in fields.items() if f.is_required}
+    return "..."
+
+
+# --- evaluating values -------------------------------------------------------------------
+
+
+class EvaluationError(str):
+    """One config problem: a str (its message) with `.message`, `.path` and `.reason`."""
+
+    path: tuple[str, ...]
+    reason: str
+
+    def __new__(cls, message: str, path: Sequence[str] = (), reason: str = "RUNTIME_TYPE_MISMATCH"):
+        self = super().__new__(cls, message)
+        self.path = tuple(path)
+        self.reason = reason
+        return self
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    @property
+    def dotted_path(self) -> str:
+        return _dotted(self.path)
+
+
+def _as_path(path: str | Sequence[str]) -> tuple[str, ...]:
+    if isinstance(path, str):
+        return tuple(p for p in path.split(".") if p)
+    return tuple(path)
+
+
+def _dotted(path: Sequence[str]) -> str:
+    return "".join(p if p.startswith("[") or i == 0 else f".{p}" for i, p in enumerate(path))
+
+
+def where(path: Sequence[str]) -> str:
+    """`the root`, or `path root:ops:load:config` as Dagster words it."""
+    if not path:
+        return "the root"
+    text = "".join(p if p.startswith("[") else f":{p}" for p in path)
+    return f"path root{text}"
+
+
+def process_config(schema: Any, value: Any, path: str | Sequence[str] = ()) -> Any:
     """Validate `value` against `schema`, fill defaults; raise with every problem found."""
-    errors: list[str] = []
-    result = _process(schema, value, path, errors)
+    errors: list[EvaluationError] = []
+    parts = _as_path(path)
+    result = _process(schema, value, parts, errors)
     if errors:
-        raise HeadwaterInvalidConfigError(f"Error in config at {path}:", errors, value)
+        raise HeadwaterInvalidConfigError(f"Error in config at {where(parts)}:", errors, value)
     return result
 
 
-def validate(schema: Any, value: Any, path: str, errors: list[str]) -> Any:
+def validate(schema: Any, value: Any, path: str | Sequence[str], errors: list[Any]) -> Any:
     """Like process_config, but appends problems to `errors` instead of raising."""
-    return _process(schema, value, path, errors)
+    return _process(schema, value, _as_path(path), errors)
 
 
-_SCALARS: dict[Any, tuple[type, ...]] = {
-    int: (int,), float: (float, int), str: (str,), bool: (bool,),
-}
+def _mismatch(errors: list[Any], path: tuple[str, ...], message: str) -> None:
+    errors.append(EvaluationError(message, path, "RUNTIME_TYPE_MISMATCH"))
 
 
-def _process(schema: Any, value: Any, path: str, errors: list[str]) -> Any:
+def _process(schema: Any, value: Any, path: tuple[str, ...], errors: list[Any],
+             env: bool = True) -> Any:
+    # env=False checks and fills defaults but keeps values as written ({"env": VAR}, enum
+    # names): the form that may be stored and processed again later.
     if isinstance(schema, Field):
         if value is None and schema.default_provided:
             value = schema.default_value
-        return _process(schema.config_type, value, path, errors)
+        return _process(schema.config_type, value, path, errors, env)
     if schema is None or schema is Any or schema is object:
         return value
-    if schema in (StringSource, IntSource, BoolSource):
-        base = {StringSource: str, IntSource: int, BoolSource: bool}[schema]
-        if isinstance(value, Mapping) and set(value) == {"env"}:
-            return value
-        return _process(base, value, path, errors)
-    if isinstance(schema, type) and schema in _SCALARS:
-        if value is None:
-            errors.append(f"{path}: missing required value of type {schema.__name__}.")
-            return value
-        ok = isinstance(value, _SCALARS[schema]) and not (schema is not bool and isinstance(value, bool))
-        if not ok:
-            errors.append(f"{path}: expected {schema.__name__}, got {value!r}.")
-        return float(value) if schema is float and ok else value
-    if isinstance(schema, type) and schema in (list, dict):
+    if isinstance(schema, type) and schema in _SOURCES:
+        return _process_source(_SOURCES[schema], value, path, errors, env)
+    if isinstance(schema, type) and schema in _SCALAR_NAMES:
+        return _process_scalar(schema, value, path, errors)
+    if schema is list or schema is dict:
         if not isinstance(value, schema):
-            errors.append(f"{path}: expected {schema.__name__}, got {value!r}.")
+            _mismatch(errors, path, f'Value at {where(path)} must be {schema.__name__}. '
+                                    f'Expected: "{type_str(schema)}".')
         return value
     if isinstance(schema, Noneable):
-        return None if value is None else _process(schema.inner_type, value, path, errors)
+        return None if value is None else _process(schema.inner_type, value, path, errors, env)
     if isinstance(schema, (list, Array)):
         inner = schema[0] if isinstance(schema, list) else schema.inner_type
         if not isinstance(value, (list, tuple)):
-            errors.append(f"{path}: expected a list, got {value!r}.")
+            _mismatch(errors, path, f'Value at {where(path)} must be list. '
+                                    f'Expected: "{type_str(schema)}".')
             return value
-        return [_process(inner, v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
-    if isinstance(schema, Enum):
-        for ev in schema.enum_values:
-            if ev.config_value == value:
-                return ev.python_value
-        names = ", ".join(ev.config_value for ev in schema.enum_values)
-        errors.append(f"{path}: {value!r} is not a value of enum {schema.name} ({names}).")
-        return value
+        return [_process(inner, v, (*path, f"[{i}]"), errors, env) for i, v in enumerate(value)]
+    if isinstance(schema, Enum) or _is_py_enum(schema):
+        return _process_enum(schema if isinstance(schema, Enum) else Enum.from_python_enum(schema),
+                             value, path, errors, env)
     if isinstance(schema, Map):
-        if not isinstance(value, Mapping):
-            errors.append(f"{path}: expected a dict, got {value!r}.")
-            return value
-        return {k: _process(schema.inner_type, v, f"{path}.{k}", errors) for k, v in value.items()}
+        return _process_map(schema, value, path, errors, env)
     if isinstance(schema, ScalarUnion):
         if isinstance(value, (Mapping, list)):
-            return _process(schema.non_scalar_schema, value, path, errors)
-        return _process(schema.scalar_type, value, path, errors)
+            return _process(schema.non_scalar_schema, value, path, errors, env)
+        return _process(schema.scalar_type, value, path, errors, env)
     if isinstance(schema, Mapping):
-        return _process_shape(Shape(schema), value, path, errors)
+        return _process(resolve_config_schema(schema), value, path, errors, env)
     if isinstance(schema, Shape):
-        return _process_shape(schema, value, path, errors)
-    if isinstance(schema, type) and issubclass(schema, PyEnum):
-        return _process(Enum.from_python_enum(schema), value, path, errors)
+        return _process_shape(schema, value, path, errors, env)
+    if _is_config_class(schema):
+        found: list[Any] = []
+        schema._validate_run_config(value, _dotted(path), found)
+        errors.extend(e if isinstance(e, EvaluationError) else EvaluationError(str(e), path)
+                      for e in found)
+        return value
     return value
 
 
-def _process_shape(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
+def _process_scalar(schema: type, value: Any, path: tuple[str, ...], errors: list[Any]) -> Any:
+    name = _SCALAR_NAMES[schema]
+    if value is None:
+        _mismatch(errors, path, f'Value at {where(path)} must not be None. Expected "{name}".')
+        return value
+    ok = isinstance(value, float if schema is float else schema) or (
+        schema is float and isinstance(value, int))
+    if isinstance(value, bool) and schema is not bool:
+        ok = False
+    if not ok:
+        _mismatch(errors, path, f'Invalid scalar at {where(path)}. Value "{value}" of type '
+                                f'"{type(value).__name__}" is not valid for expected type "{name}".')
+        return value
+    return float(value) if schema is float else value
+
+
+def _process_source(base: type, value: Any, path: tuple[str, ...], errors: list[Any],
+                    env: bool) -> Any:
+    if not (isinstance(value, Mapping) and set(value) == {"env"}):
+        return _process_scalar(base, value, path, errors)
+    name = value["env"]
+    if not env:
+        return value
+    raw = os.environ.get(str(name))
+    if raw is None:
+        errors.append(EvaluationError(
+            f'You have attempted to fetch the environment variable "{name}" which is not set '
+            f"(config at {where(path)}). In order for this execution to succeed it must be set "
+            "in this environment.", path, "POST_PROCESSING_ERROR"))
+        return value
+    if base is str:
+        return raw
+    try:
+        if base is bool:
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(raw)
+            return raw.lower() in ("true", "1")
+        return int(raw)
+    except ValueError:
+        errors.append(EvaluationError(
+            f'Environment variable "{name}" (config at {where(path)}) is "{raw}", which is not a '
+            f"valid {_SCALAR_NAMES[base]}.", path, "POST_PROCESSING_ERROR"))
+        return value
+
+
+def _process_enum(schema: Enum, value: Any, path: tuple[str, ...], errors: list[Any],
+                  env: bool = True) -> Any:
+    for ev in schema.enum_values:
+        if ev.config_value == value:
+            return ev.python_value if env else value
+    names = [ev.config_value for ev in schema.enum_values]
+    close = difflib.get_close_matches(str(value), names, n=1)
+    hint = f' Did you mean "{close[0]}"?' if close else ""
+    _mismatch(errors, path, f"Value at {where(path)} not in enum type {schema.name} got {value}. "
+                            f"Valid values: {', '.join(names)}.{hint}")
+    return value
+
+
+def _process_map(schema: Map, value: Any, path: tuple[str, ...], errors: list[Any],
+                 env: bool) -> Any:
+    if not isinstance(value, Mapping):
+        _mismatch(errors, path, f'Value at {where(path)} must be dict. '
+                                f'Expected: "{type_str(schema)}".')
+        return value
+    result = {}
+    for k, v in value.items():
+        _process_scalar(schema.key_type, k, (*path, f"{k!r}:key"), errors)
+        result[k] = _process(schema.inner_type, v, (*path, f"{k!r}", "value"), errors, env)
+    return result
+
+
+def _unexpected(errors: list[Any], path: tuple[str, ...], key: Any, shape: Shape) -> None:
+    close = difflib.get_close_matches(str(key), list(shape.fields), n=1)
+    hint = f' Did you mean "{close[0]}"?' if close else ""
+    errors.append(EvaluationError(
+        f'Received unexpected config entry "{key}" at {where(path)}. '
+        f'Expected: "{type_str(shape)}".{hint}', (*path, str(key)), "FIELD_NOT_DEFINED"))
+
+
+def _process_shape(shape: Shape, value: Any, path: tuple[str, ...], errors: list[Any],
+                   env: bool) -> Any:
     if value is None:
         value = {}
     if not isinstance(value, Mapping):
-        errors.append(f"{path}: expected a dict, got {value!r}.")
+        _mismatch(errors, path, f'Value at {where(path)} must be dict. '
+                                f'Expected: "{type_str(shape)}".')
         return value
     if isinstance(shape, Selector):
-        if len(value) != 1:
-            options = ", ".join(shape.fields)
-            errors.append(f"{path}: a selector takes exactly one of ({options}), got {len(value)}.")
-            return value
-        (name, inner), = value.items()
-        if name not in shape.fields:
-            errors.append(f"{path}: '{name}' is not one of ({', '.join(shape.fields)}).")
-            return value
-        return {name: _process(shape.fields[name], inner, f"{path}.{name}", errors)}
+        return _process_selector(shape, value, path, errors, env)
     result: dict[str, Any] = {}
     for key, item in value.items():
         if key in shape.fields:
-            result[key] = _process(shape.fields[key], item, f"{path}.{key}", errors)
+            result[key] = _process(shape.fields[key], item, (*path, key), errors, env)
         elif isinstance(shape, Permissive):
             result[key] = item
         else:
-            close = difflib.get_close_matches(str(key), list(shape.fields), n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            known = ", ".join(shape.fields) or "none"
-            errors.append(f"{path}: unexpected key '{key}' (known keys: {known}).{hint}")
+            _unexpected(errors, path, key, shape)
+    missing = []
     for name, field in shape.fields.items():
         if name in value:
             continue
         if field.default_provided:
-            result[name] = _process(field.config_type, field.default_value, f"{path}.{name}", [])
+            result[name] = _process(field.config_type, field.default_value, (*path, name), [], env)
         elif field.is_required:
-            errors.append(
-                f"{path}.{name}: missing required field of type {_type_name(field.config_type)}."
-            )
-        elif _has_defaults(field.config_type):
-            result[name] = _process(field.config_type, None, f"{path}.{name}", [])
+            missing.append(name)
+        elif isinstance(field.config_type, Shape) and not isinstance(field.config_type, Selector):
+            result[name] = _process_shape(field.config_type, {}, (*path, name), errors, env)
+    if missing:
+        example = {n: example_config(shape.fields[n]) for n in missing}
+        if len(missing) == 1:
+            message = (f'Missing required config entry "{missing[0]}" at {where(path)}. You must '
+                       "provide this value in your run config. Example config for the missing "
+                       f"entry: {example}")
+        else:
+            message = (f"Missing required config entries {missing} at {where(path)}. You must "
+                       "provide these values in your run config. Example config for the missing "
+                       f"entries: {example}")
+        errors.append(EvaluationError(message, path, "MISSING_REQUIRED_FIELD" if len(missing) == 1
+                                      else "MISSING_REQUIRED_FIELDS"))
     return result
 
 
-def _has_defaults(schema: Any) -> bool:
-    fields = schema.fields if isinstance(schema, Shape) else (
-        {k: as_field(v) for k, v in schema.items()} if isinstance(schema, Mapping) else None)
-    if not fields:
-        return False
-    return any(f.default_provided or _has_defaults(f.config_type) for f in fields.values())
+def _process_selector(shape: Selector, value: Mapping[str, Any], path: tuple[str, ...],
+                      errors: list[Any], env: bool) -> Any:
+    names = list(shape.fields)
+    if len(value) > 1:
+        errors.append(EvaluationError(
+            f"You can only specify a single field at {where(path)}. You specified "
+            f"{sorted(value)}. The available fields are {names}", path, "SELECTOR_FIELD_ERROR"))
+        return value
+    if not value:
+        if len(names) == 1 and not shape.fields[names[0]].is_required:
+            only = shape.fields[names[0]]
+            return {names[0]: _process(only, None, (*path, names[0]), errors, env)}
+        errors.append(EvaluationError(
+            f"Must specify a field at {where(path)} if more than one field is defined. "
+            f"Defined fields: {names}", path, "SELECTOR_FIELD_ERROR"))
+        return value
+    (name, inner), = value.items()
+    if name not in shape.fields:
+        _unexpected(errors, path, name, shape)
+        return value
+    return {name: _process(shape.fields[name], inner, (*path, name), errors, env)}
 
 
 def config_is_required(schema: Any) -> bool:
@@ -282,4 +605,6 @@ def config_is_required(schema: Any) -> bool:
         return False
     if isinstance(schema, Field):
         return schema.is_required
+    if _is_config_class(schema):
+        return True
     return as_field(schema).is_required

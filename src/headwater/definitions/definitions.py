@@ -98,6 +98,7 @@ class Definitions:
                         "share it. Rename one."
                     )
                 jobs[job_def.name] = job_def
+                problems.extend(_op_resource_problems(job_def))
         for source in (self.schedules, self.sensors):
             for item in source:
                 target = getattr(item, "job", None)
@@ -310,3 +311,19 @@ def definitions(fn: Callable[..., Any]) -> LazyDefinitions:
 
 def assets_from(values: Sequence[Any]) -> list[AssetsDefinition]:
     return flatten_assets(values)
+
+
+def _op_resource_problems(job_def: JobDefinition) -> list[str]:
+    """Ops of an op job whose resources neither the job nor Definitions(resources=) bind."""
+    if job_def.is_asset_job:
+        return []  # assets are checked against the asset graph
+    available = set(job_def.resource_defs) | {"io_manager"}
+    problems = []
+    for op_def in job_def.graph.iterate_op_defs():
+        for key in sorted(set(op_def.required_resource_keys) - available):
+            problems.append(
+                f"op '{op_def.name}' in job '{job_def.name}' needs resource '{key}', which "
+                f"neither the job's resource_defs nor Definitions(resources=...) provides. Add "
+                f"resources={{'{key}': ...}}."
+            )
+    return problems

@@ -15,6 +15,7 @@ from typing import Any, get_type_hints
 
 from headwater.definitions import _runtime
 from headwater.definitions.composition import NodeDefinition
+from headwater.definitions.config import resolve_config_schema
 from headwater.definitions.metadata import normalize_metadata
 from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.policy import RetryPolicy
@@ -147,8 +148,10 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
     params = list(inspect.signature(fn).parameters.values())
     try:
         hints = get_type_hints(fn)
+        extras = get_type_hints(fn, include_extras=True)  # keeps ResourceParam's Annotated
     except Exception:
         hints = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
+        extras = hints
     context_arg = None
     if params and allow_context and _is_context_param(params[0], hints.get(params[0].name)):
         context_arg = params[0].name
@@ -175,7 +178,7 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         if getattr(hint, "__headwater_config__", False):
             config_arg, config_class = param.name, hint
             continue
-        resource_key = _resource_key(param.name, hint)
+        resource_key = _resource_key(param.name, extras.get(param.name, hint))
         if resource_key is not None:
             resources[param.name] = resource_key
             continue
@@ -417,6 +420,8 @@ class OpDefinition(NodeDefinition):
         self.input_dict = dict(input_defs)
         self.output_dict = dict(output_defs)
         self.signature = sig
+        if config_schema is not None:
+            resolve_config_schema(config_schema)  # malformed schemas fail where they are declared
         self.config_schema = config_schema
         self.required_resource_keys = frozenset(required_resource_keys or ()) | frozenset(
             sig.resource_args.values()

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any
 
 from headwater.errors import HeadwaterInvalidInvocationError
 
 
 class ResourceDefinition:
     """How to build a resource from its config; a generator function may tear it down."""
+
+    #: set by pythonic resources (configurable.py): validates `resources.<key>.config`
+    config_class: Any = None
 
     def __init__(
         self,
@@ -65,6 +68,7 @@ class ResourceDefinition:
         new = copy.copy(self)
         new.resource_fn = configured_fn
         new.config_schema = None
+        new.config_class = None
         new.takes_context = True
         return new
 
@@ -108,11 +112,33 @@ def resource(
     return decorate
 
 
-def as_resource_definition(value: Any) -> ResourceDefinition:
-    """A resource definition for `value`; a plain object becomes a hardcoded resource."""
+def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = None) -> ResourceDefinition:
+    """A resource definition for `value`; a plain object becomes a hardcoded resource.
+
+    `keys_by_id` maps id(resource object) -> its key among the resources bound together, so
+    that a pythonic resource nested in another one is shared through that key.
+    """
     if isinstance(value, ResourceDefinition):
         return value
+    bind = getattr(value, "_resource_definition", None)
+    if callable(bind):
+        return bind(keys_by_id)
     to_def = getattr(value, "get_resource_definition", None)
     if callable(to_def):
         return to_def()
     return ResourceDefinition.hardcoded_resource(value)
+
+
+class ResourceParam:
+    """`ResourceParam[T]`: a parameter of an op or asset that receives a plain-object resource.
+
+    ```python
+    @asset
+    def report(client: ResourceParam[ApiClient]): ...
+    ```
+    """
+
+    __headwater_resource_param__ = True
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, cls]

@@ -607,6 +607,11 @@ class OutputContext:
         path = list(self.asset_key.path)
         return path + [self._partition_key] if self._partition_key else path
 
+    def get_run_scoped_output_identifier(self) -> list[str]:
+        """[run_id, step_key, output name(, mapping key)]: unique to this output in this run."""
+        parts = [self.run_id or "", self.step_key or "", self.name or ""]
+        return parts + [self.mapping_key] if self.mapping_key else parts
+
     def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
         self.added_metadata.update(normalize_metadata(metadata, allow_invalid=True))
 

@@ -8,8 +8,8 @@ down in reverse order, also when a step failed. Imports `headwater.definitions`.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from headwater.definitions.config import config_is_required, process_config
@@ -33,7 +33,8 @@ def build_resource_values(
     instance: Any = None,
 ) -> tuple[dict[str, Any], Callable[[], None]]:
     """Initialise the resources named by `keys` (all by default); return values and teardown."""
-    defs = {k: as_resource_definition(v) for k, v in resource_defs.items()}
+    by_id = {id(v): k for k, v in resource_defs.items()}
+    defs = {k: as_resource_definition(v, by_id) for k, v in resource_defs.items()}
     wanted = set(defs) if keys is None else set(keys)
     order = _dependency_order(defs, wanted)
     stack = ExitStack()
@@ -93,6 +94,7 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
     deps = {k: values[k] for k in definition.required_resource_keys}
     ctx = InitResourceContext(resource_config=config, resources=Resources(deps),
                               resource_def=definition, run_id=run_id, log=log, instance=instance)
+    ctx._resource_key = key  # type: ignore[attr-defined]  (names config errors)
     try:
         value = definition.resource_fn(ctx) if definition.takes_context else definition.resource_fn()
         if inspect.isgenerator(value):
@@ -128,3 +130,34 @@ def _finish_generator(gen: Any, key: str) -> None:
         f"Resource '{key}' yielded more than once; a generator resource yields its value once "
         "and tears down after the yield."
     )
+
+
+@contextmanager
+def build_resources(
+    resources: Mapping[str, Any],
+    instance: Any = None,
+    resource_config: Mapping[str, Any] | None = None,
+    headwater_run: Any = None,
+    log_manager: LogManager | None = None,
+) -> Iterator[Resources]:
+    """Initialise `resources` outside a run and tear them down when the block exits.
+
+    ```python
+    with build_resources({"db": Database(url="sqlite://")}) as resources:
+        resources.db.query(...)
+    ```
+    `resource_config` configures them like run config does: {"db": {"config": {...}}}.
+    """
+    unknown = sorted(set(resource_config or {}) - set(resources))
+    if unknown:
+        raise HeadwaterInvalidConfigError(
+            f"build_resources: resource_config names {unknown}, which resources= lacks. "
+            f"Resources: {sorted(resources)}."
+        )
+    run_id = getattr(headwater_run, "run_id", None)
+    values, teardown = build_resource_values(resources, resource_config or {}, log=log_manager,
+                                             run_id=run_id, instance=instance)
+    try:
+        yield Resources(values)
+    finally:
+        teardown()

@@ -16,21 +16,21 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headwater.definitions.config import validate
+from headwater.definitions.fs_io_manager import fs_io_manager
 from headwater.definitions.io_manager import mem_io_manager
 from headwater.definitions.key import AssetKey
+from headwater.definitions.run_config import ConfigMapping, validate_run_config
 from headwater.errors import (
     Failure,
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
-    HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
 )
 from headwater.execution import event as ev
 from headwater.execution.context import Resources, RunInfo
 from headwater.execution.hooks import run_hooks
 from headwater.execution.log import LogManager
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
+from headwater.execution.plan import FromAsset, Plan, Step, build_plan
 from headwater.execution.resources import build_resource_values
 from headwater.execution.step import (
     StepRunner,
@@ -73,6 +73,7 @@ class Run:
         self.mapping_keys: dict[tuple[str, str], list[str]] = {}
         self.mapped_steps: set[str] = {s.key for s in plan.steps if s.is_mapped}
         self.op_configs: dict[str, Any] = {}
+        self.resolved_config: dict[str, Any] = self.run_config
         self.failed: list[str] = []
         self.skipped: set[str] = set()
         self.succeeded: set[str] = set()
@@ -142,37 +143,9 @@ def new_run_id() -> str:
     return str(uuid.uuid4())
 
 
-def validate_run_config_shape(job: Any, plan: Plan, run_config: Mapping[str, Any]) -> None:
-    """Top-level keys and op names of run config, with every problem at once."""
-    errors: list[str] = []
-    allowed = {"ops", "resources", "execution", "loggers", "inputs", "solids"}
-    for key in run_config:
-        if key not in allowed:
-            errors.append(f"{key}: unexpected top-level key in run config (known: "
-                          f"{', '.join(sorted(allowed - {'solids'}))}).")
-    ops = run_config.get("ops") or {}
-    if not isinstance(ops, Mapping):
-        errors.append("ops: expected a dict of op name -> {config: ...}.")
-    else:
-        top_names = {s.key.split(".", 1)[0] for s in plan.steps}
-        for name in ops:
-            if name not in top_names:
-                import difflib
-
-                close = difflib.get_close_matches(name, sorted(top_names), n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                errors.append(f"ops.{name}: job '{job.name}' has no op named '{name}'.{hint}")
-        for step in plan.steps:
-            schema = step.op_def.config_schema
-            entry = node_config_for(ops, step.key)
-            if schema is None or not isinstance(entry, Mapping) and entry is not None:
-                continue
-            raw = entry.get("config") if isinstance(entry, Mapping) else None
-            validate(schema, raw, f"ops.{step.key}.config", errors)
-    if errors:
-        raise HeadwaterInvalidConfigError(
-            f"Error in config for job {job.name}: {len(errors)} problem(s)", errors, run_config
-        )
+def validate_run_config_shape(job: Any, plan: Plan, run_config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every problem of the run config at once; the config with defaults and mappings applied."""
+    return validate_run_config(job, run_config)
 
 
 def execute_job(
@@ -187,13 +160,14 @@ def execute_job(
 ) -> Run:
     """Run every step of `job` in this process; never raise for a step failure."""
     run_config = _default_run_config(job, run_config)
-    plan = build_plan(job, input_values, run_config)
-    validate_run_config_shape(job, plan, run_config)
+    resolved = validate_run_config(job, run_config)
+    plan = build_plan(job, input_values, resolved)
     base_tags = job.tags if job.run_tags is None else job.run_tags
     all_tags = {**{k: str(v) for k, v in base_tags.items()}, **dict(tags or {})}
     if partition_key is not None:
         all_tags[PARTITION_TAG] = partition_key
     run = Run(job, plan, run_id or new_run_id(), run_config, all_tags, instance, partition_key, on_event)
+    run.resolved_config = resolved
     register_run = getattr(instance, "register_run", None) if instance is not None else None
     if register_run is not None:
         register_run(run)
@@ -203,12 +177,15 @@ def execute_job(
         try:
             resource_defs = dict(job.resource_defs)
             if "io_manager" not in resource_defs:
-                resource_defs["io_manager"] = mem_io_manager
+                # As in Dagster: values stay in memory for ephemeral instances and are pickled
+                # under the instance's storage directory for persistent ones.
+                persistent = not getattr(instance, "is_ephemeral", True)
+                resource_defs["io_manager"] = fs_io_manager if persistent else mem_io_manager
                 # context.job_def shows the resources the run really uses.
                 run.job = job._copy(resource_defs=resource_defs)
             needed = _needed_resources(job, plan, resource_defs)
             values, teardown = build_resource_values(
-                resource_defs, run_config.get("resources", {}) or {}, needed,
+                resource_defs, resolved.get("resources", {}) or {}, needed,
                 log=run.log_for(None), run_id=run.run_id, instance=instance,
             )
             run.resources = values
@@ -238,6 +215,8 @@ def _noop() -> None:
 
 def _default_run_config(job: Any, run_config: Mapping[str, Any] | None) -> dict[str, Any]:
     config = job.config
+    if isinstance(config, (ConfigMapping, Mapping)) or hasattr(config, "to_config_dict"):
+        return dict(run_config or {})  # mappings and defaults apply during validation
     if run_config is not None:
         if callable(getattr(config, "resolve_config", None)):
             return dict(config.resolve_config(run_config))

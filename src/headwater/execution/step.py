@@ -184,6 +184,7 @@ class StepRunner:
         input_def = step.op_def.input_dict[name]
         input_ctx = InputContext(
             name=name, job_name=run.job.name, op_def=step.op_def,
+            config=self.io_config(step, "inputs", name),
             definition_metadata=input_def.metadata, upstream_output=upstream,
             headwater_type=input_def.headwater_type, log=ctx.log, resources=run.resource_view,
             step_context=ctx,
@@ -276,11 +277,17 @@ class StepRunner:
             partitions_def=run.job.partitions_def,
         )
 
+    def io_config(self, step: Step, kind: str, name: str) -> Any:
+        """Run config `ops.<step>.outputs.<name>` (or `inputs`): an IO manager's per-output config."""
+        entry = node_config_for(self.run.resolved_config.get("ops", {}), step.key)
+        section = entry.get(kind) if isinstance(entry, Mapping) else None
+        return section.get(name) if isinstance(section, Mapping) else None
+
     def op_config(self, step: Step) -> Any:
         cached = self.run.op_configs.get(step.key, _SKIP)
         if cached is not _SKIP:
             return cached
-        entry = node_config_for(self.run.run_config.get("ops", {}), step.key)
+        entry = node_config_for(self.run.resolved_config.get("ops", {}), step.key)
         raw = entry.get("config") if isinstance(entry, Mapping) else None
         schema = step.op_def.config_schema
         config_class = step.op_def.signature.config_class
@@ -497,6 +504,7 @@ class StepRunner:
         out_ctx = OutputContext(
             step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
             definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
+            config=self.io_config(step, "outputs", output.output_name),
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
             assets_def=step.assets_def, instance=run.instance,

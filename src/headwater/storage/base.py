@@ -16,7 +16,21 @@ from dataclasses import dataclass
 
 from headwater.definitions.key import AssetKey
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
-from headwater.storage.record import EventLogRecord, HeadwaterRunStatus, RunRecord, RunsFilter
+from headwater.storage.record import (
+    FINISHED_STATUSES,
+    STATUS_BY_EVENT,
+    AssetPartitionStatus,
+    EventLogRecord,
+    HeadwaterRunStatus,
+    RunRecord,
+    RunsFilter,
+)
+from headwater.storage.state import (
+    BackfillRecord,
+    DaemonHeartbeat,
+    InstigatorState,
+    TickRecord,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,24 @@ class Storage(abc.ABC):
         """Append many rows at once (a SQL storage writes them in one transaction)."""
         return [self.store_event(e) for e in events]
 
+    def append_event(self, event: HeadwaterEvent) -> None:
+        """The engine's path: append `event` and move its run's status (RUN_* events).
+
+        A SQL storage may hold the event until the next step boundary, a log line, or any
+        read (see `flush`); the row and its status change are written in one transaction.
+        """
+        self.store_event(event)
+        status = STATUS_BY_EVENT.get(event.event_type)
+        if status is not None:
+            self.update_run(
+                event.run_id, event.timestamp, status=status,
+                start_time=event.timestamp if status is HeadwaterRunStatus.STARTED else None,
+                end_time=event.timestamp if status in FINISHED_STATUSES else None,
+            )
+
+    def flush(self) -> None:  # noqa: B027  (storages that write through have nothing to flush)
+        """Write the events `append_event` is holding."""
+
     @abc.abstractmethod
     def get_event_records(self, query: EventQuery, limit: int | None = None,
                           ascending: bool = True) -> list[EventLogRecord]:
@@ -83,6 +115,10 @@ class Storage(abc.ABC):
     def get_materialized_partitions(self, asset_key: AssetKey, after_id: int | None = None,
                                     before_id: int | None = None) -> set[str]:
         """Partitions of `asset_key` with a materialization in the storage-id window."""
+
+    @abc.abstractmethod
+    def get_partition_statuses(self, asset_key: AssetKey) -> dict[str, AssetPartitionStatus]:
+        """The status of every attempted partition of `asset_key` (its latest attempt's)."""
 
     @abc.abstractmethod
     def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
@@ -108,10 +144,78 @@ class Storage(abc.ABC):
     def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
         """Remove one key; removing an absent key is not an error."""
 
+    # --- scheduling state (records in storage/state.py) -----------------------------------
+    @abc.abstractmethod
+    def set_instigator_state(self, state: InstigatorState) -> InstigatorState:
+        """Store (insert or replace) a schedule's or sensor's state, keyed by origin id."""
+
+    @abc.abstractmethod
+    def get_instigator_state(self, origin_id: str) -> InstigatorState | None: ...
+
+    @abc.abstractmethod
+    def all_instigator_state(self, instigator_type: str | None = None) -> list[InstigatorState]: ...
+
+    @abc.abstractmethod
+    def delete_instigator_state(self, origin_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def create_tick(self, tick: TickRecord) -> TickRecord:
+        """Store a new tick; returns it with its `tick_id`."""
+
+    @abc.abstractmethod
+    def update_tick(self, tick: TickRecord) -> TickRecord: ...
+
+    @abc.abstractmethod
+    def get_ticks(self, origin_id: str, before: float | None = None, after: float | None = None,
+                  limit: int | None = None, statuses: Sequence[str] | None = None) -> list[TickRecord]:
+        """Ticks of one schedule or sensor, newest first, in the (after, before) time window."""
+
+    @abc.abstractmethod
+    def purge_ticks(self, origin_id: str, before: float) -> int: ...
+
+    @abc.abstractmethod
+    def claim_run_keys(self, origin_id: str, run_keys: Iterable[str]) -> list[str]:
+        """Mark run keys as used by a schedule/sensor; returns those never used before."""
+
+    @abc.abstractmethod
+    def add_daemon_heartbeat(self, heartbeat: DaemonHeartbeat) -> None: ...
+
+    @abc.abstractmethod
+    def get_daemon_heartbeats(self) -> dict[str, DaemonHeartbeat]: ...
+
+    @abc.abstractmethod
+    def add_backfill(self, backfill: BackfillRecord) -> None: ...
+
+    @abc.abstractmethod
+    def update_backfill(self, backfill: BackfillRecord) -> None: ...
+
+    @abc.abstractmethod
+    def get_backfill(self, backfill_id: str) -> BackfillRecord | None: ...
+
+    @abc.abstractmethod
+    def get_backfills(self, status: str | None = None, limit: int | None = None,
+                      cursor: str | None = None) -> list[BackfillRecord]:
+        """Backfills, newest first; `cursor` is the backfill id to continue after."""
+
+    @abc.abstractmethod
+    def get_kvs(self, keys: Iterable[str]) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    def set_kvs(self, pairs: Mapping[str, str]) -> None: ...
+
+    # --- maintenance --------------------------------------------------------------------
+    @abc.abstractmethod
+    def prune(self, before_timestamp: float) -> int:
+        """Delete the events of runs that ended before `before_timestamp` (and older runless
+        events), except each asset's and partition's latest materialization; returns the count."""
+
+    def reindex(self) -> None:  # noqa: B027  (memory derives everything on read)
+        """Rebuild the asset index tables from the event log."""
+
     # --- everything ---------------------------------------------------------------------
     @abc.abstractmethod
     def wipe(self) -> None:
-        """Delete all runs, events and dynamic partitions."""
+        """Delete all runs, events, dynamic partitions and scheduling state."""
 
     def dispose(self) -> None:  # noqa: B027  (optional hook: memory has nothing to release)
         """Release connections and files."""

@@ -3,9 +3,11 @@
 The instance turns Dagster's instance methods into the few row operations of a `Storage`
 (storage/base.py) and keeps each run's status in step with its events. The engine knows it
 only by two duck-typed hooks: `register_run(run)` once before RUN_START and
-`store_event(event)` for every event as it is emitted. `HeadwaterInstance.ephemeral()` and
-`instance_for_test()` keep everything in memory. Imports `headwater.definitions`,
-`headwater.execution.event` and this package; SQL storages load on first use, never here.
+`store_event(event)` for every event as it is emitted. `HeadwaterInstance.ephemeral()` keeps
+everything in memory; `get()` opens the SQL storage of `$HEADWATER_HOME` (storage/home.py)
+and `instance_for_test()` a SQLite database in a temporary home. Imports
+`headwater.definitions`, `headwater.execution.event` and this package; the SQL storage
+(and SQLAlchemy) load on first use, never at `import headwater`.
 """
 
 from __future__ import annotations
@@ -30,15 +32,15 @@ from headwater.execution.event import (
     RunFailureData,
 )
 from headwater.storage.base import EventQuery, Storage
+from headwater.storage.home import HOME_ENV, load_settings, resolve_home, storage_url
 from headwater.storage.memory import InMemoryStorage
 from headwater.storage.record import (
     CODE_VERSION_TAG,
-    FINISHED_STATUSES,
     PARENT_RUN_ID_TAG,
     ROOT_RUN_ID_TAG,
     RUNLESS_JOB_NAME,
     RUNLESS_RUN_ID,
-    STATUS_BY_EVENT,
+    AssetPartitionStatus,
     AssetRecordsFilter,
     EventLogConnection,
     EventLogEntry,
@@ -56,7 +58,6 @@ from headwater.storage.record import (
 _ET = HeadwaterEventType
 _MATERIALIZATION = frozenset({_ET.ASSET_MATERIALIZATION})
 _OBSERVATION = frozenset({_ET.ASSET_OBSERVATION})
-HOME_ENV = "HEADWATER_HOME"
 
 
 class HeadwaterInstance:
@@ -74,6 +75,22 @@ class HeadwaterInstance:
                   settings: Mapping[str, Any] | None = None) -> HeadwaterInstance:
         """An instance that keeps runs and events in memory, for tests and notebooks."""
         return HeadwaterInstance(InMemoryStorage(), root_directory=tempdir, settings=settings)
+
+    @staticmethod
+    def get() -> HeadwaterInstance:
+        """The persistent instance of $HEADWATER_HOME (default ./.headwater/), as configured by
+        its headwater.yaml; SQLite in the home unless a storage URL says otherwise."""
+        home = resolve_home()
+        settings = load_settings(home)
+        return HeadwaterInstance.from_url(storage_url(home, settings), home, settings)
+
+    @staticmethod
+    def from_url(url: str, root_directory: str | None = None,
+                 settings: Mapping[str, Any] | None = None) -> HeadwaterInstance:
+        """An instance on the SQL database at `url` (sqlite:///... or postgresql://...)."""
+        from headwater.storage.sql import SqlStorage
+
+        return HeadwaterInstance(SqlStorage(url), root_directory=root_directory, settings=settings)
 
     def __repr__(self) -> str:
         return f"HeadwaterInstance({self._storage!r})"
@@ -127,15 +144,15 @@ class HeadwaterInstance:
         ))
 
     def store_event(self, event: HeadwaterEvent) -> None:
-        """Append one event; run events move the run's status."""
-        self._storage.store_event(event)
-        status = STATUS_BY_EVENT.get(event.event_type)
-        if status is not None:
-            self._storage.update_run(
-                event.run_id, event.timestamp, status=status,
-                start_time=event.timestamp if status is HeadwaterRunStatus.STARTED else None,
-                end_time=event.timestamp if status in FINISHED_STATUSES else None,
-            )
+        """Append one event; run events move the run's status (a SQL storage may hold the
+        event until the step's boundary; any read through this instance sees it)."""
+        self._storage.append_event(event)
+
+    def store_events(self, events: Iterable[HeadwaterEvent]) -> None:
+        """Append many events at once (one transaction on SQL storage)."""
+        for event in events:
+            self._storage.append_event(event)
+        self._storage.flush()
 
     def handle_new_event(self, event: EventLogEntry) -> None:
         """Store a log entry built outside the engine."""
@@ -393,6 +410,12 @@ class HeadwaterInstance:
     def wipe_asset_partitions(self, asset_key: Any, partition_keys: Sequence[str]) -> None:
         self._storage.wipe_asset_partitions(to_asset_key(asset_key), list(partition_keys))
 
+    def get_status_by_partition(self, asset_key: Any, partition_keys: Sequence[str],
+                                partitions_def: Any = None) -> dict[str, AssetPartitionStatus | None]:
+        """The status of each partition's latest attempt; None for a missing partition."""
+        statuses = self._storage.get_partition_statuses(to_asset_key(asset_key))
+        return {key: statuses.get(key) for key in partition_keys}
+
     def get_materialized_partitions(self, asset_key: Any, before_cursor: int | None = None,
                                     after_cursor: int | None = None) -> set[str]:
         return self._storage.get_materialized_partitions(to_asset_key(asset_key), after_cursor,
@@ -435,7 +458,8 @@ def instance_for_test(
         previous = os.environ.get(HOME_ENV)
         if set_headwater_home:
             os.environ[HOME_ENV] = root
-        instance = HeadwaterInstance.ephemeral(tempdir=root, settings=overrides)
+        instance = HeadwaterInstance.from_url(
+            "sqlite:///" + os.path.join(root, "headwater.db"), root, overrides)
         try:
             yield instance
         finally:

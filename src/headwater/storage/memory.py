@@ -21,6 +21,7 @@ from headwater.errors import HeadwaterInvariantViolationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.storage.base import EventQuery, Storage
 from headwater.storage.record import (
+    AssetPartitionStatus,
     EventLogRecord,
     HeadwaterRunStatus,
     RunRecord,
@@ -28,13 +29,14 @@ from headwater.storage.record import (
     asset_partition_of,
     record_for,
 )
+from headwater.storage.state import InMemoryState
 
 _ET = HeadwaterEventType
 # Events that make an asset known to `get_asset_keys`.
 _ASSET_EVENTS = frozenset({_ET.ASSET_MATERIALIZATION, _ET.ASSET_OBSERVATION})
 
 
-class InMemoryStorage(Storage):
+class InMemoryStorage(InMemoryState, Storage):
     """Runs and events in dicts and lists; gone when the process ends."""
 
     def __init__(self) -> None:
@@ -48,6 +50,9 @@ class InMemoryStorage(Storage):
         self._by_asset: dict[AssetKey, list[int]] = {}
         self._known_assets: set[AssetKey] = set()
         self._dynamic_partitions: dict[str, dict[str, None]] = {}
+        # (asset, partition or None for the whole asset) -> last event id when it was wiped
+        self._wiped_at: dict[tuple[AssetKey, str | None], int] = {}
+        self._init_state()
 
     def __repr__(self) -> str:
         return f"InMemoryStorage(runs={len(self._runs)}, events={len(self._events)})"
@@ -172,15 +177,81 @@ class InMemoryStorage(Storage):
                     partitions.add(partition)
         return partitions
 
+    def get_partition_statuses(self, asset_key: AssetKey) -> dict[str, AssetPartitionStatus]:
+        # Derived on read: each partition's latest attempt, a materialization or a run that
+        # targeted it (RUN_START of a partitioned run selecting the asset, or a PLANNED event).
+        latest_mat: dict[str, int] = {}
+        attempts: dict[str, tuple[int, str]] = {}
+        for storage_id in self._by_asset.get(asset_key, ()):
+            event = self._events.get(storage_id)
+            partition = asset_partition_of(event) if event is not None else None
+            if event is None or partition is None:
+                continue
+            if event.event_type is _ET.ASSET_MATERIALIZATION:
+                latest_mat[partition] = storage_id
+                attempts[partition] = (storage_id, "")
+            elif event.event_type is _ET.ASSET_MATERIALIZATION_PLANNED:
+                attempts[partition] = (storage_id, event.run_id)
+        wiped = self._wiped_at.get((asset_key, None), 0)
+        for storage_id in self._by_type.get(_ET.RUN_START, ()):
+            event = self._events.get(storage_id)
+            record = self._runs.get(event.run_id) if event is not None else None
+            run = record.headwater_run if record is not None else None
+            partition = run.partition_key if run is not None else None
+            if (run is None or partition is None or not run.asset_selection
+                    or asset_key not in run.asset_selection or storage_id <= wiped
+                    or storage_id <= self._wiped_at.get((asset_key, partition), 0)):
+                continue
+            if storage_id > attempts.get(partition, (0, ""))[0]:
+                attempts[partition] = (storage_id, run.run_id)
+        statuses = {}
+        for partition, (_, run_id) in attempts.items():
+            record = self._runs.get(run_id) if run_id else None
+            status = record.headwater_run.status if record is not None else None
+            if not run_id:
+                statuses[partition] = AssetPartitionStatus.MATERIALIZED
+            elif status in (HeadwaterRunStatus.FAILURE, HeadwaterRunStatus.CANCELED):
+                statuses[partition] = AssetPartitionStatus.FAILED
+            elif status is not HeadwaterRunStatus.SUCCESS and record is not None:
+                statuses[partition] = AssetPartitionStatus.IN_PROGRESS
+            elif partition in latest_mat:
+                statuses[partition] = AssetPartitionStatus.MATERIALIZED
+        return statuses
+
+    def prune(self, before_timestamp: float) -> int:
+        keep: dict[tuple[AssetKey, str | None, HeadwaterEventType], int] = {}
+        for key, ids in self._by_asset.items():
+            for storage_id in ids:
+                event = self._events.get(storage_id)
+                if event is not None and event.event_type in _ASSET_EVENTS:
+                    keep[(key, None, event.event_type)] = storage_id
+                    partition = asset_partition_of(event)
+                    if partition is not None and event.event_type is _ET.ASSET_MATERIALIZATION:
+                        keep[(key, partition, event.event_type)] = storage_id
+        kept = set(keep.values())
+        old_runs = {run_id for run_id, r in self._runs.items()
+                    if r.end_time is not None and r.end_time < before_timestamp}
+        doomed = [i for i, e in self._events.items() if i not in kept and (
+            e.run_id in old_runs or (e.run_id == "" and e.timestamp < before_timestamp))]
+        with self._lock:
+            for storage_id in doomed:
+                del self._events[storage_id]
+        return len(doomed)
+
     def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
         with self._lock:
+            last = max(self._events, default=0)
             for key in asset_keys:
+                self._wiped_at[(key, None)] = last
                 self._by_asset.pop(key, None)
                 self._known_assets.discard(key)
 
     def wipe_asset_partitions(self, asset_key: AssetKey, partition_keys: Sequence[str]) -> None:
         wiped = set(partition_keys)
         with self._lock:
+            last = max(self._events, default=0)
+            for partition in wiped:
+                self._wiped_at[(asset_key, partition)] = last
             ids = self._by_asset.get(asset_key)
             if ids is None:
                 return
@@ -217,6 +288,8 @@ class InMemoryStorage(Storage):
             self._by_asset.clear()
             self._known_assets.clear()
             self._dynamic_partitions.clear()
+            self._wiped_at.clear()
+            self._wipe_state()
 
 
 def _matches(query: EventQuery, storage_id: int, event: HeadwaterEvent) -> bool:

@@ -46,6 +46,14 @@ class HeadwaterRunStatus(Enum):
     CANCELED = "CANCELED"
 
 
+class AssetPartitionStatus(Enum):
+    """The state of one partition of an asset: its latest attempt (missing partitions: None)."""
+
+    MATERIALIZED = "MATERIALIZED"
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILED = "FAILED"
+
+
 FINISHED_STATUSES = frozenset({
     HeadwaterRunStatus.SUCCESS, HeadwaterRunStatus.FAILURE, HeadwaterRunStatus.CANCELED,
 })
@@ -149,6 +157,7 @@ class RunsFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     exclude_subruns: bool | None = None
+    asset_keys: Sequence[AssetKey] | None = None  # headwater's: runs targeting any of these
 
     def matches(self, record: RunRecord) -> bool:
         """Whether `record` passes this filter (the in-memory storage's implementation)."""
@@ -167,6 +176,10 @@ class RunsFilter:
             elif value not in wanted:
                 return False
         if self.exclude_subruns and run.get_parent_run_id() is not None:
+            return False
+        if self.asset_keys is not None and not (
+                run.asset_selection and any(to_asset_key(k) in run.asset_selection
+                                            for k in self.asset_keys)):
             return False
         if self.updated_after is not None and record.update_timestamp <= self.updated_after:
             return False

@@ -1,0 +1,101 @@
+"""`headwater instance ...`: look after the instance database of $HEADWATER_HOME.
+
+`info` prints where the database is, its schema revision and row counts; `migrate` upgrades
+it to this headwater's schema; `reindex` rebuilds the asset index from the event log; `prune
+--older-than 30d` deletes the events of runs that ended before then, keeping the latest
+materialization of every asset and partition. The database is the one `HeadwaterInstance.get()`
+opens ($HEADWATER_DATABASE_URL, headwater.yaml, or SQLite in the home).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import click
+
+from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.storage.home import load_settings, resolve_home, storage_url
+from headwater.storage.instance import HeadwaterInstance
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _url() -> tuple[str, str]:
+    home = resolve_home()
+    return home, storage_url(home, load_settings(home))
+
+
+def parse_age(text: str) -> float:
+    """Seconds in an age like `30d`, `12h`, `90m`, `45s` or `2w`."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if match is None:
+        raise HeadwaterInvalidInvocationError(
+            f"--older-than {text!r} is not an age: write a number and a unit, e.g. 30d, 12h, "
+            "90m, 45s or 2w."
+        )
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+@click.group("instance")
+def instance() -> None:
+    """Inspect, migrate, reindex and prune the instance database."""
+
+
+@instance.command("info")
+def instance_info() -> None:
+    """Print the storage URL, schema revision and row counts."""
+    from headwater.storage import database, schema
+
+    home, url = _url()
+    click.echo(f"home: {home}")
+    click.echo(f"storage: {database.redact(url)}")
+    engine = database.create_engine(url)
+    try:
+        version = database.current_version(engine)
+    finally:
+        engine.dispose()
+    state = "up to date" if version == schema.SCHEMA_VERSION else (
+        "not created yet" if version is None else "run `headwater instance migrate`")
+    click.echo(f"schema: {version or '-'} (this headwater: {schema.SCHEMA_VERSION}; {state})")
+    if version == schema.SCHEMA_VERSION:
+        with HeadwaterInstance.get() as opened:
+            for table, count in opened.storage.counts().items():  # type: ignore[attr-defined]
+                click.echo(f"{table}: {count}")
+
+
+@instance.command("migrate")
+def instance_migrate() -> None:
+    """Upgrade the database to this headwater's schema (creating it if needed)."""
+    from headwater.storage import database
+
+    _, url = _url()
+    engine = database.create_engine(url)
+    try:
+        before, after = database.migrate(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"{database.redact(url)} is already at schema revision {after}.")
+    else:
+        click.echo(f"Migrated {database.redact(url)} from {before or 'empty'} to {after}.")
+
+
+@instance.command("reindex")
+def instance_reindex() -> None:
+    """Rebuild the asset index tables (latest materializations, partitions) from the events."""
+    started = time.monotonic()
+    with HeadwaterInstance.get() as opened:
+        opened.storage.reindex()
+    click.echo(f"Reindexed assets in {time.monotonic() - started:.1f}s.")
+
+
+@instance.command("prune")
+@click.option("--older-than", "older_than", required=True,
+              help="Age of the runs whose events to delete, e.g. 30d, 12h.")
+def instance_prune(older_than: str) -> None:
+    """Delete the events of runs that ended before then (latest materializations are kept)."""
+    cutoff = time.time() - parse_age(older_than)
+    with HeadwaterInstance.get() as opened:
+        deleted = opened.storage.prune(cutoff)
+    click.echo(f"Deleted {deleted} events of runs that ended more than {older_than} ago.")

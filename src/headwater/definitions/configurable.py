@@ -1,0 +1,404 @@
+"""Pythonic resources: ConfigurableResource and its factories, built on pydantic.
+
+A ConfigurableResource is a frozen model whose fields are its config; the instance a user
+writes (`Warehouse(url=EnvVar("URL"))`) is a template. At launch, `get_resource_definition()`
+turns it into a ResourceDefinition whose init function:
+
+1. takes the template's values as defaults and run config (`resources.<key>.config`) as
+   overrides, reads `EnvVar`s from the environment, and builds a fresh instance;
+2. initialises nested resources first: a nested resource that is also bound at the top
+   level (the same object) is shared through its key, any other is built privately and
+   torn down after its parent;
+3. enters `yield_for_execution(context)` -- by default `setup_for_execution`, yield
+   `create_resource(context)` (the instance itself for a ConfigurableResource), then
+   `teardown_after_execution` -- so teardown runs when the run's resources close, even
+   after a failed step.
+
+The definition's `config_class` attribute offers `_validate_run_config(raw, path, errors)`
+and `_json_schema()` (see config_class.py) for the run-config validator, with the
+template's values as defaults. Imports `errors` and `config_class`, `resource`,
+`io_manager` of this layer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import PrivateAttr, ValidationError
+
+from headwater.definitions.config_class import (
+    EnvVar,
+    IntEnvVar,
+    _ConfigMeta,
+    _HeadwaterModel,
+    _strip_annotated,
+    _union_args,
+    model_json_schema,
+    pydantic_problems,
+    read_env_var,
+)
+from headwater.definitions.io_manager import IOManager, IOManagerDefinition
+from headwater.definitions.resource import ResourceDefinition, as_resource_definition
+from headwater.errors import (
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
+)
+
+T = TypeVar("T")
+
+
+class _ResourceDependencyMarker:
+    """Marks a field of a resource that holds another resource (any kind of value)."""
+
+
+class ResourceDependency(Generic[T]):
+    """`ResourceDependency[T]`: a field of a ConfigurableResource holding another resource."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[item, _ResourceDependencyMarker]
+
+
+def _is_resource_annotation(ann: Any) -> bool:
+    if typing.get_origin(ann) is Annotated and _ResourceDependencyMarker in ann.__metadata__:
+        return True
+    ann = _strip_annotated(ann)
+    args = _union_args(ann)
+    if args is not None:
+        return any(_is_resource_annotation(a) for a in args if a is not type(None))
+    return isinstance(ann, type) and issubclass(ann, (ConfigurableResourceFactory,
+                                                      ResourceDefinition, PartialResource))
+
+
+def _is_resource_value(value: Any) -> bool:
+    return isinstance(value, (ConfigurableResourceFactory, PartialResource, ResourceDefinition))
+
+
+class _ResourceMeta(_ConfigMeta):
+    """Fields typed as resources accept any resource (a template, a partial, a definition)."""
+
+    @staticmethod
+    def _adjust_field(namespace: dict[str, Any], annotations: dict[str, Any], name: str,
+                      ann: Any) -> bool:
+        if not _is_resource_annotation(ann):
+            return False
+        annotations[name] = Any
+        args = _union_args(_strip_annotated(ann))
+        if args is not None and type(None) in args and name not in namespace:
+            namespace[name] = None
+        return True
+
+
+class _ResourceConfig:
+    """The run-config view of one resource: its class, with the template's values as defaults."""
+
+    def __init__(self, cls: type[ConfigurableResourceFactory], given: Mapping[str, Any],
+                 nested: frozenset[str]):
+        self.cls = cls
+        self.given = dict(given)
+        self.nested = nested
+        self.__name__ = cls.__name__
+
+    def _validate_run_config(self, raw: Any, path: str, errors: list[str]) -> None:
+        self.cls._check_run_config(raw, path, errors, frozenset(self.given) | self.nested)
+
+    def _json_schema(self) -> dict[str, Any]:
+        schema = model_json_schema(self.cls, defaults=self.given)
+        for name in self.nested:
+            schema["properties"].pop(name, None)
+        required = [k for k in schema.get("required", ()) if k not in self.nested]
+        if required:
+            schema["required"] = required
+        else:
+            schema.pop("required", None)
+        return schema
+
+    def __repr__(self) -> str:
+        return f"_ResourceConfig({self.__name__})"
+
+
+class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_ResourceMeta):
+    """A resource configured by typed fields whose value is built by `create_resource`."""
+
+    __headwater_resource__: ClassVar[bool] = True
+    _kind: ClassVar[str] = "Pythonic resource"
+    _is_io_manager: ClassVar[bool] = False
+    _resource_context: Any = PrivateAttr(default=None)
+
+    # --- lifecycle, overridden by users ------------------------------------------------
+
+    def create_resource(self, context: Any) -> T:
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement create_resource(self, context)."
+        )
+
+    def setup_for_execution(self, context: Any) -> None:
+        """Called once per run before the resource is used (open clients here)."""
+
+    def teardown_after_execution(self, context: Any) -> None:
+        """Called once per run after the last step, also when a step failed."""
+
+    @contextmanager
+    def yield_for_execution(self, context: Any) -> Iterator[T]:
+        """Set up, yield the resource's value, tear down (override to wrap both in one block)."""
+        self.setup_for_execution(context)
+        try:
+            yield self.create_resource(context)
+        finally:
+            self.teardown_after_execution(context)
+
+    # --- context -------------------------------------------------------------------
+
+    def get_resource_context(self) -> Any:
+        """The InitResourceContext this instance was built with (inside a run or test)."""
+        ctx = self._resource_context
+        if ctx is None:
+            raise HeadwaterInvariantViolationError(
+                f"{type(self).__name__} has no resource context: it is only available once the "
+                "resource is initialised for a run (or via with_replaced_resource_context)."
+            )
+        return ctx
+
+    def with_replaced_resource_context(self, resource_context: Any) -> Any:
+        copy = self.model_copy()
+        copy._headwater_env_vars = dict(self._env_vars())
+        copy._resource_context = resource_context
+        return copy
+
+    @classmethod
+    def from_resource_context(cls, context: Any) -> Any:
+        """Build and set up this resource from an InitResourceContext (for function resources)."""
+        instance = cls(**_nested_from_context(cls, context), **(context.resource_config or {}))
+        instance._resource_context = context
+        instance.setup_for_execution(context)
+        return instance.create_resource(context)
+
+    @classmethod
+    @contextmanager
+    def from_resource_context_cm(cls, context: Any) -> Iterator[Any]:
+        """Like from_resource_context, tearing the resource down when the block exits."""
+        instance = cls(**_nested_from_context(cls, context), **(context.resource_config or {}))
+        instance._resource_context = context
+        with instance.yield_for_execution(context) as value:
+            yield value
+
+    @classmethod
+    def configure_at_launch(cls, **kwargs: Any) -> PartialResource:
+        """A resource whose remaining fields come from run config (`resources.<key>.config`)."""
+        return PartialResource(cls, kwargs)
+
+    # --- definitions ------------------------------------------------------------------
+
+    def _nested(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields
+                if _is_resource_value(getattr(self, name))}
+
+    def _given(self) -> dict[str, Any]:
+        nested = self._nested()
+        values = {name: getattr(self, name) for name in type(self).model_fields
+                  if name not in nested}
+        values.update(self._env_vars())
+        return values
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        return self.get_resource_definition().required_resource_keys
+
+    def get_resource_definition(self) -> ResourceDefinition:
+        return self._resource_definition(None)
+
+    def _resource_definition(self, keys_by_id: Mapping[int, str] | None) -> ResourceDefinition:
+        return definition_for(type(self), self._given(), self._nested(), keys_by_id)
+
+    def _get_initialized(self) -> Any:
+        """The value an op gets when this template is passed directly (tests)."""
+        return self
+
+
+class ConfigurableResource(ConfigurableResourceFactory[Any]):
+    """A resource whose value is the (set up) instance itself.
+
+    ```python
+    class Warehouse(ConfigurableResource):
+        url: str
+
+        def query(self, sql: str): ...
+
+    @asset
+    def revenue(warehouse: Warehouse): ...
+
+    Definitions(assets=[revenue], resources={"warehouse": Warehouse(url=EnvVar("URL"))})
+    ```
+    """
+
+    def create_resource(self, context: Any) -> Any:
+        return self
+
+
+class ConfigurableIOManagerFactory(ConfigurableResourceFactory[Any]):
+    """A typed-config factory for an IO manager: implement `create_io_manager(context)`."""
+
+    _is_io_manager: ClassVar[bool] = True
+
+    def create_io_manager(self, context: Any) -> Any:
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement create_io_manager(self, context)."
+        )
+
+    def create_resource(self, context: Any) -> Any:
+        return self.create_io_manager(context)
+
+
+class ConfigurableIOManager(ConfigurableResource, IOManager):
+    """An IO manager configured by typed fields: implement handle_output and load_input."""
+
+    _is_io_manager: ClassVar[bool] = True
+
+
+class ConfigurableLegacyIOManagerAdapter(ConfigurableIOManagerFactory):
+    """Typed config in front of an `@io_manager` function: implement `wrapped_io_manager`."""
+
+    @property
+    def wrapped_io_manager(self) -> IOManagerDefinition:
+        raise NotImplementedError(
+            f"{type(self).__name__} must define the wrapped_io_manager property."
+        )
+
+    def create_io_manager(self, context: Any) -> Any:
+        definition = self.wrapped_io_manager
+        config = self._to_run_config_value()
+        for name in self._nested():
+            config.pop(name, None)
+        return definition.resource_fn(context.with_config(config))
+
+
+class PartialResource:
+    """`Cls.configure_at_launch(...)`: a resource whose missing fields come from run config."""
+
+    __headwater_resource__ = True
+
+    def __init__(self, cls: type[ConfigurableResourceFactory], data: Mapping[str, Any]):
+        self.resource_cls = cls
+        self.data = dict(data)
+
+    def get_resource_definition(self) -> ResourceDefinition:
+        return self._resource_definition(None)
+
+    def _resource_definition(self, keys_by_id: Mapping[int, str] | None) -> ResourceDefinition:
+        nested = {k: v for k, v in self.data.items() if _is_resource_value(v)}
+        given = {k: v for k, v in self.data.items() if k not in nested}
+        return definition_for(self.resource_cls, given, nested, keys_by_id)
+
+    def __repr__(self) -> str:
+        return f"{self.resource_cls.__name__}.configure_at_launch({self.data!r})"
+
+
+# --- from a template to a ResourceDefinition -----------------------------------------
+
+
+def _nested_from_context(cls: type, context: Any) -> dict[str, Any]:
+    """Nested resource fields of `cls` filled from `context.resources` by field name."""
+    resources = getattr(context, "resources", None)
+    out: dict[str, Any] = {}
+    for name in cls.model_fields:
+        if resources is not None and name in resources and name not in (
+            context.resource_config or {}
+        ):
+            out[name] = resources[name]
+    return out
+
+
+def _nested_keys(nested: Mapping[str, Any], keys_by_id: Mapping[int, str] | None) -> set[str]:
+    """Top-level keys the nested resources depend on (recursively, for private ones)."""
+    keys: set[str] = set()
+    for value in nested.values():
+        bound = (keys_by_id or {}).get(id(value))
+        if bound is not None:
+            keys.add(bound)
+        elif hasattr(value, "_resource_definition"):
+            keys |= value._resource_definition(keys_by_id).required_resource_keys
+        elif isinstance(value, ResourceDefinition):
+            keys |= value.required_resource_keys
+    return keys
+
+
+def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, Any],
+                   nested: Mapping[str, Any],
+                   keys_by_id: Mapping[int, str] | None) -> ResourceDefinition:
+    """The ResourceDefinition that builds `cls` from `given` values, run config and env."""
+    nested_keys = {name: (keys_by_id or {}).get(id(value)) for name, value in nested.items()}
+
+    def init(context: Any) -> Iterator[Any]:
+        key = getattr(context, "_resource_key", None) or cls.__name__
+        path = f"resources.{key}.config"
+        errors: list[str] = []
+        overrides = cls._check_run_config(context.resource_config, path, errors,
+                                          frozenset(given) | frozenset(nested))
+        values: dict[str, Any] = {}
+        for name, value in given.items():
+            if name in overrides:
+                continue
+            if isinstance(value, IntEnvVar):
+                value = read_env_var(value.env_var_name, f"{path}.{name}", errors, int)
+            elif isinstance(value, EnvVar):
+                value = read_env_var(value.env_var_name, f"{path}.{name}", errors)
+            values[name] = value
+        if errors:
+            raise HeadwaterInvalidConfigError(f"Error in config for resource '{key}':", errors,
+                                              context.resource_config)
+        values.update(overrides)
+        with ExitStack() as stack:
+            for name, value in nested.items():
+                values[name] = _nested_value(key, name, value, nested_keys[name], keys_by_id,
+                                             context, stack)
+            try:
+                instance = cls(**values)
+            except ValidationError as exc:
+                raise HeadwaterInvalidConfigError(
+                    f"Error in config for resource '{key}':", pydantic_problems(exc, path),
+                    context.resource_config,
+                ) from None
+            instance._resource_context = context
+            with instance.yield_for_execution(context) as value:
+                yield value
+
+    definition_cls = IOManagerDefinition if cls._is_io_manager else ResourceDefinition
+    definition = definition_cls(init, description=inspect.getdoc(cls),
+                                required_resource_keys=_nested_keys(nested, keys_by_id))
+    definition.config_class = _ResourceConfig(cls, given, frozenset(nested))
+    return definition
+
+
+def _nested_value(owner: str, name: str, value: Any, bound: str | None,
+                  keys_by_id: Mapping[int, str] | None, context: Any, stack: ExitStack) -> Any:
+    if bound is not None:
+        return context.resources[bound]
+    if isinstance(value, PartialResource):
+        raise HeadwaterInvalidDefinitionError(
+            f"Resource '{owner}' has a nested resource '{name}' that is partially configured "
+            f"({value!r}). Any partially configured, nested resources must be provided to "
+            "Definitions (or the job's resource_defs) under a key of their own, so run config "
+            "can configure them: resources={'" + name + "': the_same_object, ...}."
+        )
+    definition = as_resource_definition(value, keys_by_id)
+    sub_context = context.with_config(None)
+    if hasattr(sub_context, "_resource_key"):
+        sub_context._resource_key = f"{owner}.{name}"
+    result = definition.resource_fn(sub_context) if definition.takes_context else (
+        definition.resource_fn())
+    if inspect.isgenerator(result):
+        gen = result
+        result = next(gen)
+        stack.callback(_finish, gen)
+    elif type(result).__name__ == "_GeneratorContextManager":
+        result = stack.enter_context(result)
+    return result
+
+
+def _finish(gen: Iterator[Any]) -> None:
+    for _ in gen:
+        pass

@@ -1,0 +1,156 @@
+"""The filesystem IO manager: each output pickled to a file under a base directory.
+
+Assets go to `base_dir/<asset key path>[/<partition>]`, op outputs to
+`base_dir/<run_id>/<step_key>/<output_name>[/<mapping_key>]`. A write goes to a temporary
+file in the target directory, is fsynced and then renamed over the target, so a crash
+never leaves a half-written value and the previous value stays intact until the new one
+is complete. Every path component is checked so that nothing lands outside `base_dir`.
+The I/O happens only when a run calls the manager. Imports `errors` and this layer's
+`io_manager`, `config`.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+from headwater.definitions.config import Field, StringSource
+from headwater.definitions.io_manager import IOManager, io_manager
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+
+DEFAULT_DIR_NAME = "storage"
+
+
+def _what(context: Any) -> str:
+    if getattr(context, "has_asset_key", False):
+        return f"asset '{context.asset_key.to_user_string()}'"
+    return f"output '{context.name}' of step '{context.step_key}'"
+
+
+def check_path_parts(parts: Sequence[Any], what: str) -> list[str]:
+    """The parts as strings, or an error naming the part that would escape the base dir."""
+    checked = []
+    for part in parts:
+        text = str(part)
+        problem = None
+        if text in ("", ".", ".."):
+            problem = "is empty, '.' or '..'"
+        elif "\x00" in text:
+            problem = "contains a NUL character"
+        elif "/" in text or "\\" in text or (os.altsep and os.altsep in text):
+            problem = "contains a path separator"
+        elif os.path.isabs(text) or (len(text) > 1 and text[1] == ":"):
+            problem = "is an absolute path"
+        if problem:
+            raise HeadwaterInvalidDefinitionError(
+                f"Cannot store {what} on the filesystem: path component {text!r} {problem}, "
+                "which could write outside the IO manager's base_dir. Rename the asset key or "
+                "partition key so that each part is a plain name."
+            )
+        checked.append(text)
+    return checked
+
+
+class PickledObjectFilesystemIOManager(IOManager):
+    """Pickles outputs to files under `base_dir`; loads inputs from the same paths."""
+
+    def __init__(self, base_dir: str | None = None):
+        self.base_dir = base_dir
+
+    def _base(self, context: Any) -> str:
+        if self.base_dir:
+            return os.path.abspath(self.base_dir)
+        instance = getattr(context, "instance", None)
+        storage_directory = getattr(instance, "storage_directory", None)
+        if callable(storage_directory):
+            return os.path.abspath(storage_directory())
+        return os.path.abspath(os.path.join(os.getcwd(), ".headwater", DEFAULT_DIR_NAME))
+
+    def _parts(self, context: Any) -> list[str]:
+        if context.has_asset_key:
+            parts = list(context.asset_key.path)
+            if context.has_asset_partitions:
+                parts.append(context.asset_partition_key)
+        else:
+            parts = [context.run_id, context.step_key, context.name]
+            if getattr(context, "mapping_key", None):
+                parts.append(context.mapping_key)
+        return check_path_parts(parts, _what(context))
+
+    def get_path(self, context: Any) -> str:
+        base = self._base(context)
+        path = os.path.join(base, *self._parts(context))
+        if os.path.commonpath([base, os.path.abspath(path)]) != base:
+            raise HeadwaterInvalidDefinitionError(
+                f"Cannot store {_what(context)}: its path {path} is outside base_dir {base}."
+            )
+        return path
+
+    def handle_output(self, context: Any, obj: Any) -> None:
+        if obj is None and _is_nothing(context):
+            return
+        path = self.get_path(context)
+        directory = os.path.dirname(path)
+        os.makedirs(directory, exist_ok=True)
+        write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL))
+        context.add_output_metadata({"path": path, "size_bytes": os.path.getsize(path)})
+
+    def load_input(self, context: Any) -> Any:
+        upstream = context.upstream_output
+        if upstream is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{context.name}' has no upstream output to load from; give it a value, a "
+                "default, or an input manager (input_manager_key=...)."
+            )
+        source = context if context.has_asset_key else upstream
+        path = self.get_path(source)
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"No stored value for {_what(source)} at {path}. Materialize it first (or run "
+                "the upstream step in this run)."
+            )
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+
+
+def _is_nothing(context: Any) -> bool:
+    htype = getattr(context, "headwater_type", None)
+    return bool(getattr(htype, "is_nothing", False))
+
+
+def write_atomically(path: str, write: Any) -> None:
+    """Write via `write(handle)` to a temp file beside `path`, fsync, then rename over it."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+@io_manager(config_schema={"base_dir": Field(StringSource, is_required=False)})
+def fs_io_manager(init_context: Any) -> PickledObjectFilesystemIOManager:
+    """Pickles each output to a file under base_dir (default: the instance's storage dir)."""
+    base_dir = (init_context.resource_config or {}).get("base_dir")
+    return PickledObjectFilesystemIOManager(base_dir=base_dir)

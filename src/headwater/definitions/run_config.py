@@ -1,0 +1,432 @@
+"""Run config: its schema for a job, validation, config mappings, RunConfig and loaders.
+
+`run_config_schema_type(job)` describes everything a job's run config may hold (`ops`
+with nested graphs, `resources`, `loggers`, `execution`, `inputs`) as one config Shape;
+`validate_run_config(job, run_config)` checks a run config against it in one pass,
+applies graph and job `ConfigMapping`s and returns the config with defaults filled in
+(env sources and enum names left as written, so nothing secret is stored in clear).
+Imports `errors` and this layer's `config`, `resource`.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.config import (
+    EvaluationError,
+    Field,
+    Shape,
+    _process,
+    config_is_required,
+    resolve_config_schema,
+)
+from headwater.definitions.resource import as_resource_definition
+from headwater.errors import (
+    HeadwaterConfigMappingFunctionError,
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+)
+
+_OPTIONAL_ANY = Field(Any, is_required=False)
+_INPUTS = Field(dict, is_required=False)
+_CONSOLE_LOGGER = Shape({"config": Field(
+    {"log_level": Field(str, is_required=False), "name": Field(str, is_required=False)},
+    is_required=False)})
+
+
+class ConfigMapping:
+    """Maps a simpler outer config onto the config of a graph's ops (or a whole job's)."""
+
+    def __init__(self, config_fn: Callable[[Any], Any], config_schema: Any = None,
+                 receive_processed_config_values: bool | None = None,
+                 description: str | None = None):
+        if not callable(config_fn):
+            raise HeadwaterInvalidDefinitionError(
+                f"ConfigMapping needs a function config_fn(outer_config) -> inner config, got "
+                f"{config_fn!r}."
+            )
+        self.config_fn = config_fn
+        if config_schema is None:
+            self.config_schema = _OPTIONAL_ANY
+        else:
+            self.config_schema = (config_schema if isinstance(config_schema, Field)
+                                  else Field(resolve_config_schema(config_schema)))
+        self.receive_processed_config_values = receive_processed_config_values is not False
+        self.description = description
+
+    def resolve_from_unvalidated_config(self, config: Any) -> Any:
+        """Validate `config` against the outer schema, then map it."""
+        processed = _check(self.config_schema, config, "Error in config mapping")
+        return self.config_fn(processed if self.receive_processed_config_values else config)
+
+    def resolve_from_validated_config(self, config: Any) -> Any:
+        return self.config_fn(config)
+
+
+def config_mapping(
+    config_fn: Callable[[Any], Any] | None = None, *, config_schema: Any = None,
+    receive_processed_config_values: bool | None = None,
+) -> Any:
+    """Declare a ConfigMapping by its function: `@config_mapping(config_schema=...)`."""
+
+    def decorate(fn: Callable[[Any], Any]) -> ConfigMapping:
+        schema = config_schema
+        if schema is None:
+            params = list(inspect.signature(fn).parameters.values())
+            hint = params[0].annotation if params else None
+            if isinstance(hint, type) and hasattr(hint, "_validate_run_config"):
+                schema = hint
+                return ConfigMapping(lambda raw: fn(hint._from_run_config(raw, path="config")),
+                                     schema, receive_processed_config_values)
+        return ConfigMapping(fn, schema, receive_processed_config_values)
+
+    return decorate(config_fn) if config_fn is not None else decorate
+
+
+def _check(schema: Any, value: Any, preamble: str) -> Any:
+    errors: list[Any] = []
+    result = _process(schema, value, (), errors)
+    if errors:
+        raise HeadwaterInvalidConfigError(preamble, errors, value)
+    return result
+
+
+# --- the schema of a job's run config ----------------------------------------------------
+
+
+def _node_config_schema(node_def: Any, inner: bool = False) -> Field:
+    mapping = getattr(node_def, "config_mapping", None)
+    if mapping is not None and not inner:
+        return mapping.config_schema
+    config_class = getattr(getattr(node_def, "signature", None), "config_class", None)
+    if config_class is not None:
+        return Field(config_class, is_required=False)
+    schema = getattr(node_def, "config_schema", None)
+    if schema is None:
+        return _OPTIONAL_ANY
+    return schema if isinstance(schema, Field) else Field(schema)
+
+
+def _ops_shape(graph: Any) -> Shape:
+    fields: dict[str, Field] = {}
+    for name, inv in graph.invocations.items():
+        node = inv.node_def
+        if hasattr(node, "invocations"):
+            mapping = node.config if isinstance(node.config, ConfigMapping) else None
+            if mapping is not None:
+                entry = Shape({"config": mapping.config_schema, "inputs": _INPUTS})
+            else:
+                inner = _ops_shape(node)
+                if isinstance(node.config, Mapping):
+                    inner = with_defaults(inner, node.config)
+                entry = Shape({"ops": Field(inner), "inputs": _INPUTS})
+        else:
+            # Inputs may be given for unbound inputs and for inputs loaded by input managers.
+            entry = Shape({"config": _node_config_schema(node), "inputs": _INPUTS,
+                           "outputs": _OPTIONAL_ANY})
+        fields[name] = Field(entry)
+    return Shape(fields)
+
+
+def _resource_entry(definition: Any) -> Field:
+    config_class = getattr(definition, "config_class", None)
+    if config_class is not None:
+        return Field(Shape({"config": Field(config_class, is_required=False)}))
+    schema = definition.config_schema
+    if schema is None:
+        return Field(Shape({"config": _OPTIONAL_ANY}))
+    inner = schema if isinstance(schema, Field) else Field(schema)
+    return Field(Shape({"config": inner}))
+
+
+def run_config_schema_type(job: Any) -> Shape:
+    """The config Shape of everything `job`'s run config may hold."""
+    resource_defs = dict(job.resource_defs)
+    resource_defs.setdefault("io_manager", None)
+    resources = {key: _resource_entry(as_resource_definition(d)) if d is not None
+                 else Field(Shape({"config": _OPTIONAL_ANY}))
+                 for key, d in resource_defs.items()}
+    loggers: dict[str, Field] = {"console": Field(_CONSOLE_LOGGER, is_required=False)}
+    for name, logger_def in getattr(job, "logger_defs", {}).items():
+        schema = getattr(logger_def, "config_schema", None)
+        loggers[name] = Field(
+            Shape({"config": Field(schema) if schema is not None else _OPTIONAL_ANY}),
+            is_required=False)
+    shape = Shape({
+        "ops": Field(_ops_shape(job.graph)),
+        "resources": Field(Shape(resources)),
+        "loggers": Field(Shape(loggers), is_required=False),
+        "execution": _OPTIONAL_ANY,
+        "inputs": _OPTIONAL_ANY,
+    })
+    defaults = _job_defaults(job)
+    return with_defaults(shape, defaults) if defaults else shape
+
+
+def _job_defaults(job: Any) -> dict[str, Any] | None:
+    config = job.config
+    if isinstance(config, Mapping):
+        return dict(config)
+    to_dict = getattr(config, "to_config_dict", None)
+    return dict(to_dict()) if callable(to_dict) else None
+
+
+_STRUCTURAL = ("ops", "resources", "loggers")
+
+
+def with_defaults(shape: Shape, defaults: Mapping[str, Any], depth: int = 0) -> Shape:
+    """`shape` with `defaults` as default values, descending through run config's structure."""
+    fields = dict(shape.fields)
+    for key, value in defaults.items():
+        field = fields.get(key)
+        if field is None:
+            continue  # reported as an unexpected entry when the value is validated
+        inner = field.config_type
+        if isinstance(inner, Shape) and isinstance(value, Mapping) and key != "config":
+            fields[key] = Field(with_defaults(inner, value, depth + 1),
+                                description=field.description)
+        else:
+            fields[key] = Field(inner, default_value=value, description=field.description)
+    return type(shape)(fields, shape.description)
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def validate_run_config(job: Any, run_config: Any = None) -> dict[str, Any]:
+    """Check `run_config` for `job`; return it with defaults filled, or raise with every problem."""
+    return resolve_run_config(job, run_config, resolve_values=False)
+
+
+def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -> dict[str, Any]:
+    """Validate and apply config mappings; `resolve_values` also reads env vars and enums."""
+    raw = as_run_config_dict(run_config)
+    mapping = job.config if isinstance(job.config, ConfigMapping) else None
+    if mapping is not None:
+        outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}")
+        raw = as_run_config_dict(mapping.resolve_from_validated_config(outer))
+    errors: list[Any] = []
+    result = _process(run_config_schema_type(job), raw, (), errors, resolve_values)
+    if not errors and isinstance(result, Mapping):
+        _apply_graph_mappings(job.graph, result.get("ops") or {}, errors, resolve_values,
+                              job.name)
+    if errors:
+        raise HeadwaterInvalidConfigError(f"Error in config for job {job.name}", errors, raw)
+    return result
+
+
+def _call_mapping(mapping: ConfigMapping, outer: Any, what: str, stack: str) -> Any:
+    try:
+        return mapping.resolve_from_validated_config(outer)
+    except Exception as exc:
+        raise HeadwaterConfigMappingFunctionError(
+            f"The config mapping function on {what} has thrown an unexpected error during its "
+            f'execution. The definition is instantiated at stack "{stack}". Fix the function '
+            f"or the config it receives: {type(exc).__name__}: {exc}", user_exception=exc,
+        ) from exc
+
+
+def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
+                          resolve_values: bool, job_name: str = "", prefix: str = "") -> None:
+    for name, inv in graph.invocations.items():
+        node = inv.node_def
+        entry = ops.get(name)
+        if not isinstance(entry, dict):
+            continue
+        op_mapping = getattr(node, "config_mapping", None)
+        if op_mapping is not None and not hasattr(node, "invocations"):
+            outer = _process(op_mapping.config_schema, entry.get("config"), (), [])
+            inner_raw = _call_mapping(op_mapping, outer, f"op '{name}' in job '{job_name}'",
+                                      prefix + name)
+            entry["config"] = _process(_node_config_schema(node, inner=True), inner_raw,
+                                       ("ops", name, "config"), errors, resolve_values)
+            continue
+        if not hasattr(node, "invocations"):
+            continue
+        if isinstance(node.config, ConfigMapping):
+            # The mapping function sees processed values (env read, enums converted).
+            outer = entry.get("config")
+            if node.config.receive_processed_config_values:
+                outer = _process(node.config.config_schema, outer, (), [])
+            inner_raw = _call_mapping(node.config, outer, f"graph '{name}' in job '{job_name}'",
+                                      prefix + name)
+            found: list[Any] = []
+            inner = _process(_ops_shape(node), inner_raw, (), found, resolve_values)
+            if found:
+                errors.append(EvaluationError(
+                    f'Op "{name}" with definition "{node.name}" has a configuration error. Its '
+                    "config mapping produced config that does not fit its ops:\n"
+                    + "\n".join(f"        Error {i}: {e}" for i, e in enumerate(found, 1)),
+                    ("ops", name), "RUNTIME_TYPE_MISMATCH"))
+                continue
+            entry["ops"] = inner
+        _apply_graph_mappings(node, entry.get("ops") or {}, errors, resolve_values, job_name,
+                              f"{prefix}{name}:")
+
+
+# --- RunConfig and loading config --------------------------------------------------------
+
+
+def _config_value(value: Any) -> Any:
+    to_value = getattr(value, "_to_run_config_value", None)
+    if callable(to_value):
+        return to_value()
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+class RunConfig:
+    """Run config built from objects: `RunConfig(ops={"load": LoadConfig(limit=3)})`."""
+
+    def __init__(self, ops: Mapping[str, Any] | None = None,
+                 resources: Mapping[str, Any] | None = None,
+                 loggers: Mapping[str, Any] | None = None,
+                 execution: Mapping[str, Any] | None = None):
+        self.ops = dict(ops or {})
+        self.resources = dict(resources or {})
+        self.loggers = dict(loggers or {})
+        self.execution = dict(execution or {})
+
+    def to_config_dict(self) -> dict[str, Any]:
+        """The plain-dict run config (`{"ops": {name: {"config": ...}}, "resources": ...}`)."""
+        out: dict[str, Any] = {}
+        if self.ops:
+            out["ops"] = {k: _op_entry(v) for k, v in self.ops.items()}
+        if self.resources:
+            out["resources"] = {k: _resource_entry_value(v) for k, v in self.resources.items()}
+        if self.loggers:
+            out["loggers"] = dict(self.loggers)
+        if self.execution:
+            out["execution"] = dict(self.execution)
+        return out
+
+    def __repr__(self) -> str:
+        return f"RunConfig({self.to_config_dict()!r})"
+
+
+def _op_entry(value: Any) -> Any:
+    if isinstance(value, RunConfig):  # a nested graph: RunConfig(ops=...) for its ops
+        return {"ops": value.to_config_dict().get("ops", {})}
+    if hasattr(value, "_to_run_config_value"):
+        return {"config": value._to_run_config_value()}
+    return _config_value(value)
+
+
+def _resource_entry_value(value: Any) -> Any:
+    if hasattr(value, "_to_run_config_value"):
+        return {"config": value._to_run_config_value()}
+    return _config_value(value)
+
+
+def as_run_config_dict(run_config: Any) -> dict[str, Any]:
+    if run_config is None:
+        return {}
+    to_dict = getattr(run_config, "to_config_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    if isinstance(run_config, Mapping):
+        return dict(run_config)
+    raise HeadwaterInvalidInvocationError(
+        f"run_config must be a dict or RunConfig, got {type(run_config).__name__}."
+    )
+
+
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def config_from_yaml_strings(yaml_strings: Sequence[str]) -> dict[str, Any]:
+    """Parse YAML documents and deep-merge them, later ones winning."""
+    import yaml
+
+    merged: dict[str, Any] = {}
+    for i, text in enumerate(yaml_strings):
+        try:
+            loaded = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise HeadwaterInvalidConfigError(
+                f"YAML string #{i + 1} given to config_from_yaml_strings is not valid YAML: {exc}"
+            ) from exc
+        if not isinstance(loaded, Mapping):
+            raise HeadwaterInvalidConfigError(
+                f"YAML string #{i + 1} holds a {type(loaded).__name__}; run config is a mapping."
+            )
+        merged = deep_merge(merged, loaded)
+    return merged
+
+
+def config_from_files(config_files: Sequence[str]) -> dict[str, Any]:
+    """Load YAML (or JSON) run config files, expanding globs, and deep-merge them in order."""
+    import glob
+
+    texts = []
+    for pattern in config_files:
+        paths = sorted(glob.glob(pattern))
+        if not paths:
+            raise HeadwaterInvalidConfigError(
+                f'Config file pattern "{pattern}" matches no file; check the path (relative to '
+                "the current directory) or the glob."
+            )
+        for path in paths:
+            with open(path, encoding="utf-8") as handle:
+                texts.append(handle.read())
+    return config_from_yaml_strings(texts)
+
+
+def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Load run config from YAML files shipped inside packages: [(package, file name), ...]."""
+    from importlib import resources as importlib_resources
+
+    texts = []
+    for package, name in pkg_resource_defs:
+        try:
+            texts.append(importlib_resources.files(package).joinpath(name).read_text("utf-8"))
+        except (FileNotFoundError, ModuleNotFoundError) as exc:
+            raise HeadwaterInvalidConfigError(
+                f"Could not read config resource '{name}' of package '{package}': {exc}"
+            ) from exc
+    return config_from_yaml_strings(texts)
+
+
+def required_config(schema: Any) -> bool:
+    return config_is_required(schema)
+
+
+def configured(configurable: Any, config_schema: Any = None, name: str | None = None,
+               **_: Any) -> Callable[[Any], Any]:
+    """A copy of an op, graph or resource whose config is fixed, or mapped from a new schema.
+
+    `configured(op_def, name="x")({"limit": 3})`, or as a decorator over
+    `fn(outer_config) -> inner_config` with `config_schema=` for the new, outer config.
+    """
+
+    def decorate(config_or_fn: Any) -> Any:
+        fn = config_or_fn if callable(config_or_fn) else (lambda _outer: config_or_fn)
+        new_name = name or (config_or_fn.__name__ if inspect.isfunction(config_or_fn) else None)
+        if not hasattr(configurable, "input_dict") and hasattr(configurable, "configured"):
+            new = configurable.configured(config_or_fn)  # a resource definition
+            if config_schema is not None:
+                new.config_schema = config_schema
+            return new
+        mapping = ConfigMapping(fn, config_schema)
+        new = copy.copy(configurable)
+        if new_name:
+            new.name = new_name
+        if hasattr(configurable, "invocations"):
+            new.config = mapping
+        else:
+            new.config_mapping = mapping
+        return new
+
+    return decorate

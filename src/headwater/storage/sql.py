@@ -1,0 +1,496 @@
+"""The SQL storage of a persistent instance: SQLite (default) or PostgreSQL, one schema.
+
+Writes are short transactions. The engine's events (`append_event`) are held in a small
+buffer and written in one transaction at each step boundary, log line, run event or read, so
+a trivial step costs two transactions, not six; a batch's rows, the asset index rows they
+move (storage/sql_index.py) and the run status they change commit together, so a process
+killed mid-write leaves either all of them or none. Event inserts are serialized (SQLite's
+write lock; a PostgreSQL advisory lock) so that storage ids grow in commit order and a reader
+paging "after id N" never skips a row. Imports SQLAlchemy; loaded on first use by the instance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.errors import HeadwaterInvariantViolationError
+from headwater.execution.event import (
+    HeadwaterEvent,
+    HeadwaterEventType,
+    event_from_json,
+    event_to_json,
+)
+from headwater.storage import schema as s
+from headwater.storage.base import EventQuery, Storage
+from headwater.storage.database import create_engine, ensure_schema, redact, write_transaction
+from headwater.storage.record import (
+    FINISHED_STATUSES,
+    PARENT_RUN_ID_TAG,
+    STATUS_BY_EVENT,
+    AssetPartitionStatus,
+    EventLogRecord,
+    HeadwaterRun,
+    HeadwaterRunStatus,
+    RunRecord,
+    RunsFilter,
+    asset_partition_of,
+    record_for,
+)
+from headwater.storage.sql_index import index_events, mark_wiped, rebuild_assets, reindex_all
+from headwater.storage.sql_state import SqlState
+
+_ET = HeadwaterEventType
+# Events written with the next boundary event instead of on their own: what happens inside a
+# step between its start and its end. Everything else (step start/end, logs, run events,
+# hooks, engine events) writes the buffer at once, so live readers see progress.
+_HELD = frozenset({
+    _ET.LOADED_INPUT, _ET.STEP_INPUT, _ET.STEP_OUTPUT, _ET.HANDLED_OUTPUT,
+    _ET.ASSET_MATERIALIZATION, _ET.ASSET_OBSERVATION, _ET.STEP_EXPECTATION_RESULT,
+    _ET.ASSET_CHECK_EVALUATION, _ET.ASSET_MATERIALIZATION_PLANNED,
+    _ET.ASSET_CHECK_EVALUATION_PLANNED, _ET.RESOURCE_INIT_STARTED, _ET.RESOURCE_INIT_SUCCESS,
+})
+_MAX_HELD = 500
+_EVENT_LOCK = 726345002  # PostgreSQL advisory lock serializing event inserts
+
+
+def key_string(key: AssetKey) -> str:
+    """The asset key as stored (the same string as `AssetKey.to_string()`)."""
+    return json.dumps(list(key.path))
+
+
+class SqlStorage(SqlState, Storage):
+    """Runs, events, the asset index and scheduling state in one SQL database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._engine = create_engine(url)
+        self._pid = os.getpid()
+        ensure_schema(self._engine, url)
+        self._lock = threading.Lock()
+        self._held: list[HeadwaterEvent] = []
+
+    def __repr__(self) -> str:
+        return f"SqlStorage({redact(self.url)!r})"
+
+    @property
+    def engine(self) -> sa.Engine:
+        if os.getpid() != self._pid:
+            # A forked child must not reuse the parent's connections nor its held events.
+            self._engine.dispose(close=False)
+            self._pid = os.getpid()
+            self._held = []
+        return self._engine
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with write_transaction(self.engine) as connection:
+            yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        self.flush()
+        with self.engine.connect() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.flush()
+        self._engine.dispose()
+
+    # --- runs ---------------------------------------------------------------------------
+    def add_run(self, record: RunRecord) -> RunRecord:
+        run = record.headwater_run
+        values = {
+            "run_id": run.run_id, "job_name": run.job_name, "status": run.status.value,
+            "asset_selection": _json_list(None if run.asset_selection is None
+                                          else sorted(key_string(k) for k in run.asset_selection)),
+            "op_selection": _json_list(run.op_selection),
+            "step_keys": _json_list(run.step_keys_to_execute),
+            "run_config": json.dumps(run.run_config, default=str),
+            "tags": json.dumps(dict(run.tags)), "partition": run.partition_key,
+            "parent_run_id": run.parent_run_id, "root_run_id": run.root_run_id,
+            "create_timestamp": record.create_timestamp.timestamp(),
+            "update_timestamp": record.update_timestamp.timestamp(),
+            "start_time": record.start_time, "end_time": record.end_time,
+        }
+        try:
+            with self._write() as connection:
+                storage_id = connection.execute(
+                    s.runs.insert().values(values).returning(s.runs.c.id)).scalar_one()
+                if run.tags:
+                    connection.execute(s.run_tags.insert(), [
+                        {"run_id": run.run_id, "key": k, "value": str(v)} for k, v in run.tags.items()
+                    ])
+        except sa.exc.IntegrityError:
+            raise HeadwaterInvariantViolationError(
+                f"A run with id {run.run_id!r} is already stored; pass a new run_id= "
+                "(or omit it to get a fresh one)."
+            ) from None
+        return RunRecord(storage_id=storage_id, headwater_run=run,
+                         create_timestamp=record.create_timestamp,
+                         update_timestamp=record.update_timestamp,
+                         start_time=record.start_time, end_time=record.end_time)
+
+    def get_run_records(self, filters: RunsFilter | None = None, limit: int | None = None,
+                        cursor: str | None = None, ascending: bool = False) -> list[RunRecord]:
+        query = sa.select(s.runs).where(*_run_conditions(filters))
+        with self._read() as connection:
+            if cursor is not None:
+                position = connection.execute(
+                    sa.select(s.runs.c.id).where(s.runs.c.run_id == cursor)).scalar()
+                if position is None:
+                    return []
+                query = query.where(s.runs.c.id > position if ascending else s.runs.c.id < position)
+            query = query.order_by(s.runs.c.id.asc() if ascending else s.runs.c.id.desc())
+            if limit is not None:
+                query = query.limit(limit)
+            return [_run_record(row) for row in connection.execute(query).mappings()]
+
+    def get_runs_count(self, filters: RunsFilter | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(s.runs).where(*_run_conditions(filters))
+        with self._read() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def update_run(self, run_id: str, timestamp: float, *, status: HeadwaterRunStatus | None = None,
+                   start_time: float | None = None, end_time: float | None = None,
+                   tags: Mapping[str, str] | None = None) -> None:
+        self.flush()
+        with self._write() as connection:
+            _update_run(connection, run_id, timestamp, status, start_time, end_time, tags)
+
+    def delete_run(self, run_id: str) -> None:
+        self.flush()
+        with self._write() as connection:
+            keys = {row[0] for row in connection.execute(
+                sa.select(s.event_logs.c.asset_key).distinct()
+                .where(s.event_logs.c.run_id == run_id, s.event_logs.c.asset_key.is_not(None)))}
+            keys |= {row[0] for row in connection.execute(
+                sa.select(s.asset_partitions.c.asset_key).distinct()
+                .where(s.asset_partitions.c.attempt_run_id == run_id))}
+            for table in (s.runs, s.run_tags, s.event_logs):
+                connection.execute(table.delete().where(table.c.run_id == run_id))
+            if keys:
+                rebuild_assets(connection, sorted(keys))
+
+    # --- events -------------------------------------------------------------------------
+    def append_event(self, event: HeadwaterEvent) -> None:
+        with self._lock:
+            self._held.append(event)
+            if event.event_type in _HELD and len(self._held) < _MAX_HELD:
+                return
+        self.flush()
+
+    def flush(self) -> None:
+        if not self._held:
+            return
+        with self._lock:
+            events, self._held = self._held, []
+            if events:
+                self._write_events(events, move_status=True)
+
+    def store_event(self, event: HeadwaterEvent) -> int:
+        self.flush()
+        return self._write_events([event], move_status=False)[0]
+
+    def store_events(self, events: Iterable[HeadwaterEvent]) -> list[int]:
+        self.flush()
+        events = list(events)
+        return self._write_events(events, move_status=False) if events else []
+
+    def append_events(self, events: Iterable[HeadwaterEvent]) -> None:
+        """Append many events (and their run status changes) in one transaction."""
+        self.flush()
+        events = list(events)
+        if events:
+            self._write_events(events, move_status=True)
+
+    def _write_events(self, events: Sequence[HeadwaterEvent], move_status: bool) -> list[int]:
+        rows = [{
+            "run_id": e.run_id, "timestamp": e.timestamp, "event_type": e.event_type.value,
+            "step_key": e.step_key,
+            "asset_key": key_string(e.asset_key) if e.asset_key is not None else None,
+            "partition": asset_partition_of(e), "body": event_to_json(e),
+        } for e in events]
+        with self._write() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
+            if len(rows) == 1:
+                ids = [connection.execute(
+                    s.event_logs.insert().values(rows[0]).returning(s.event_logs.c.id)).scalar_one()]
+            else:
+                result = connection.execute(
+                    s.event_logs.insert().returning(s.event_logs.c.id, sort_by_parameter_order=True),
+                    rows)
+                ids = [row[0] for row in result]
+            index_events(connection, [(i, r) for i, r in zip(ids, rows)])
+            if move_status:
+                for event in events:
+                    status = STATUS_BY_EVENT.get(event.event_type)
+                    if status is not None:
+                        _update_run(
+                            connection, event.run_id, event.timestamp, status,
+                            event.timestamp if status is HeadwaterRunStatus.STARTED else None,
+                            event.timestamp if status in FINISHED_STATUSES else None, None)
+        return ids
+
+    def get_event_records(self, query: EventQuery, limit: int | None = None,
+                          ascending: bool = True) -> list[EventLogRecord]:
+        if limit is not None and limit <= 0:
+            return []
+        e = s.event_logs.c
+        statement = (sa.select(e.id, e.body).where(*_event_conditions(query))
+                     .order_by(e.id.asc() if ascending else e.id.desc()))
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self._read() as connection:
+            rows = connection.execute(statement).all()
+        return [record_for(row[0], event_from_json(row[1])) for row in rows]
+
+    def get_asset_keys(self) -> list[AssetKey]:
+        with self._read() as connection:
+            rows = connection.execute(sa.select(s.asset_keys.c.asset_key)).all()
+        return sorted(_key(row[0]) for row in rows)
+
+    def get_materialized_partitions(self, asset_key: AssetKey, after_id: int | None = None,
+                                    before_id: int | None = None) -> set[str]:
+        key = key_string(asset_key)
+        if after_id is None and before_id is None:
+            p = s.asset_partitions.c
+            statement = sa.select(p.partition).where(p.asset_key == key,
+                                                     p.last_materialization_id.is_not(None))
+        else:
+            e = s.event_logs.c
+            statement = sa.select(e.partition).distinct().where(
+                e.asset_key == key, e.event_type == _ET.ASSET_MATERIALIZATION.value,
+                e.partition.is_not(None),
+                *([e.id > after_id] if after_id is not None else []),
+                *([e.id < before_id] if before_id is not None else []))
+        with self._read() as connection:
+            return {row[0] for row in connection.execute(statement)}
+
+    def get_partition_statuses(self, asset_key: AssetKey) -> dict[str, AssetPartitionStatus]:
+        p = s.asset_partitions.c
+        statement = sa.select(p.partition, p.status).where(p.asset_key == key_string(asset_key))
+        with self._read() as connection:
+            return {row[0]: AssetPartitionStatus(row[1]) for row in connection.execute(statement)}
+
+    def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
+        keys = [key_string(k) for k in asset_keys]
+        self.flush()
+        with self._write() as connection:
+            connection.execute(s.event_logs.update().where(s.event_logs.c.asset_key.in_(keys))
+                               .values(asset_key=None))
+            for table in (s.asset_keys, s.asset_partitions):
+                connection.execute(table.delete().where(table.c.asset_key.in_(keys)))
+            for key in keys:
+                mark_wiped(connection, key, None)
+
+    def wipe_asset_partitions(self, asset_key: AssetKey, partition_keys: Sequence[str]) -> None:
+        key = key_string(asset_key)
+        self.flush()
+        with self._write() as connection:
+            connection.execute(s.event_logs.update().where(
+                s.event_logs.c.asset_key == key, s.event_logs.c.partition.in_(list(partition_keys))
+            ).values(asset_key=None))
+            mark_wiped(connection, key, list(partition_keys))
+            rebuild_assets(connection, [key])
+
+    # --- dynamic partitions -------------------------------------------------------------
+    def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
+        d = s.dynamic_partitions.c
+        with self._write() as connection:
+            existing = {row[0] for row in connection.execute(
+                sa.select(d.partition).where(d.partitions_def_name == partitions_def_name))}
+            now = time.time()
+            new = [{"partitions_def_name": partitions_def_name, "partition": k,
+                    "create_timestamp": now} for k in dict.fromkeys(partition_keys) if k not in existing]
+            if new:
+                connection.execute(s.dynamic_partitions.insert(), new)
+
+    def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
+        d = s.dynamic_partitions.c
+        with self._read() as connection:
+            return [row[0] for row in connection.execute(
+                sa.select(d.partition).where(d.partitions_def_name == partitions_def_name)
+                .order_by(d.id))]
+
+    def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
+        d = s.dynamic_partitions.c
+        with self._read() as connection:
+            return connection.execute(sa.select(d.id).where(
+                d.partitions_def_name == partitions_def_name, d.partition == partition_key)
+            ).first() is not None
+
+    def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        d = s.dynamic_partitions.c
+        with self._write() as connection:
+            connection.execute(s.dynamic_partitions.delete().where(
+                d.partitions_def_name == partitions_def_name, d.partition == partition_key))
+
+    # --- maintenance --------------------------------------------------------------------
+    def prune(self, before_timestamp: float) -> int:
+        self.flush()
+        r, e = s.runs.c, s.event_logs.c
+        with self._read() as connection:
+            old = [row[0] for row in connection.execute(
+                sa.select(r.run_id).where(r.end_time < before_timestamp))]
+        deleted = 0
+        for chunk in [old[i:i + 200] for i in range(0, len(old), 200)] + [None]:
+            owner = (e.run_id.in_(chunk) if chunk is not None
+                     else sa.and_(e.run_id == "", e.timestamp < before_timestamp))
+            with self._write() as connection:
+                deleted += connection.execute(
+                    s.event_logs.delete().where(owner, e.id.not_in(_kept_ids()))).rowcount
+        return deleted
+
+    def reindex(self) -> None:
+        self.flush()
+        with self._write() as connection:
+            reindex_all(connection)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for `headwater instance info`."""
+        tables = (s.runs, s.event_logs, s.asset_keys, s.asset_partitions, s.dynamic_partitions,
+                  s.instigators, s.instigator_ticks, s.backfills)
+        with self._read() as connection:
+            return {t.name: int(connection.execute(sa.select(sa.func.count()).select_from(t))
+                                .scalar_one()) for t in tables}
+
+    def wipe(self) -> None:
+        with self._lock:
+            self._held = []
+        with self._write() as connection:
+            for table in reversed(s.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+def _kept_ids() -> sa.CompoundSelect:
+    """Event ids the asset index points at: latest materialization per asset and partition."""
+    a, p = s.asset_keys.c, s.asset_partitions.c
+    return sa.union(
+        sa.select(a.last_materialization_id).where(a.last_materialization_id.is_not(None)),
+        sa.select(a.last_observation_id).where(a.last_observation_id.is_not(None)),
+        sa.select(p.last_materialization_id).where(p.last_materialization_id.is_not(None)),
+    )
+
+
+def _update_run(connection: sa.Connection, run_id: str, timestamp: float,
+                status: HeadwaterRunStatus | None, start_time: float | None,
+                end_time: float | None, tags: Mapping[str, str] | None) -> None:
+    values: dict[str, Any] = {"update_timestamp": timestamp}
+    if status is not None:
+        values["status"] = status.value
+    if start_time is not None:
+        values["start_time"] = start_time
+    if end_time is not None:
+        values["end_time"] = end_time
+    if tags:
+        current = connection.execute(
+            sa.select(s.runs.c.tags).where(s.runs.c.run_id == run_id)).scalar()
+        if current is None:
+            return
+        values["tags"] = json.dumps({**json.loads(current), **tags})
+        t = s.run_tags.c
+        connection.execute(s.run_tags.delete().where(t.run_id == run_id, t.key.in_(list(tags))))
+        connection.execute(s.run_tags.insert(), [
+            {"run_id": run_id, "key": k, "value": str(v)} for k, v in tags.items()])
+    connection.execute(s.runs.update().where(s.runs.c.run_id == run_id).values(values))
+
+
+def _run_conditions(filters: RunsFilter | None) -> list[Any]:
+    if filters is None:
+        return []
+    r, t = s.runs.c, s.run_tags.c
+    where: list[Any] = []
+    if filters.run_ids is not None:
+        where.append(r.run_id.in_(list(filters.run_ids)))
+    if filters.job_name is not None:
+        where.append(r.job_name == filters.job_name)
+    if filters.statuses is not None:
+        where.append(r.status.in_([HeadwaterRunStatus(x).value for x in filters.statuses]))
+    for key, wanted in (filters.tags or {}).items():
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        where.append(r.run_id.in_(sa.select(t.run_id).where(t.key == key, t.value.in_(values))))
+    if filters.asset_keys is not None:
+        where.append(sa.or_(sa.false(), *(
+            r.asset_selection.contains(json.dumps(key_string(to_asset_key(k))), autoescape=True)
+            for k in filters.asset_keys)))
+    if filters.exclude_subruns:
+        where.append(r.parent_run_id.is_(None))
+        where.append(r.run_id.not_in(sa.select(t.run_id).where(t.key == PARENT_RUN_ID_TAG)))
+    for column, bound, op in ((r.update_timestamp, filters.updated_after, "gt"),
+                              (r.update_timestamp, filters.updated_before, "lt"),
+                              (r.create_timestamp, filters.created_after, "gt"),
+                              (r.create_timestamp, filters.created_before, "lt")):
+        if bound is not None:
+            value = bound.timestamp() if isinstance(bound, datetime) else float(bound)
+            where.append(column > value if op == "gt" else column < value)
+    return where
+
+
+def _event_conditions(query: EventQuery) -> list[Any]:
+    e = s.event_logs.c
+    where: list[Any] = []
+    if query.run_id is not None:
+        where.append(e.run_id == query.run_id)
+    if query.event_types is not None:
+        where.append(e.event_type.in_(sorted(t.value for t in query.event_types)))
+    if query.asset_key is not None:
+        where.append(e.asset_key == key_string(query.asset_key))
+    if query.partitions is not None:
+        where.append(e.partition.in_(sorted(query.partitions)))
+    if query.after_id is not None:
+        where.append(e.id > query.after_id)
+    if query.before_id is not None:
+        where.append(e.id < query.before_id)
+    if query.after_timestamp is not None:
+        where.append(e.timestamp > query.after_timestamp)
+    if query.before_timestamp is not None:
+        where.append(e.timestamp < query.before_timestamp)
+    if query.storage_ids is not None:
+        where.append(e.id.in_(sorted(query.storage_ids)))
+    if query.job_names is not None:
+        r = s.runs.c
+        where.append(e.run_id.in_(sa.select(r.run_id).where(r.job_name.in_(sorted(query.job_names)))))
+    return where
+
+
+def _run_record(row: Mapping[Any, Any]) -> RunRecord:
+    selection = _from_json_list(row["asset_selection"])
+    op_selection = _from_json_list(row["op_selection"])
+    step_keys = _from_json_list(row["step_keys"])
+    run = HeadwaterRun(
+        job_name=row["job_name"], run_id=row["run_id"], run_config=json.loads(row["run_config"]),
+        asset_selection=frozenset(_key(k) for k in selection) if selection is not None else None,
+        op_selection=tuple(op_selection) if op_selection is not None else None,
+        step_keys_to_execute=tuple(step_keys) if step_keys is not None else None,
+        status=HeadwaterRunStatus(row["status"]), tags=json.loads(row["tags"]),
+        root_run_id=row["root_run_id"], parent_run_id=row["parent_run_id"],
+    )
+    return RunRecord(
+        storage_id=row["id"], headwater_run=run,
+        create_timestamp=datetime.fromtimestamp(row["create_timestamp"], timezone.utc),
+        update_timestamp=datetime.fromtimestamp(row["update_timestamp"], timezone.utc),
+        start_time=row["start_time"], end_time=row["end_time"],
+    )
+
+
+def _key(value: str) -> AssetKey:
+    return AssetKey(json.loads(value))
+
+
+def _json_list(values: Iterable[Any] | None) -> str | None:
+    return None if values is None else json.dumps(list(values))
+
+
+def _from_json_list(text: str | None) -> list[Any] | None:
+    return None if text is None else json.loads(text)

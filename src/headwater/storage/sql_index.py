@@ -1,0 +1,180 @@
+"""The asset index of the SQL storage, derived from event rows and rebuildable from them.
+
+`asset_keys` keeps, per asset with a materialization or observation, the ids of its latest
+ones; `asset_partitions` keeps, per attempted partition, the latest materialization and the
+status of the latest attempt: MATERIALIZED, IN_PROGRESS (a run that targets the partition
+started, or planned it) or FAILED (that run failed or was canceled before materializing it).
+A run that succeeds without materializing a partition it targeted leaves the partition as it
+was. `index_events` applies rows in storage-id order inside the writer's transaction;
+`rebuild_assets` and `reindex_all` replay the event log, skipping the attempts older than a
+wipe of the asset or partition (`mark_wiped` keeps the last event id of each wipe in `kvs`).
+Imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from headwater.execution.event import HeadwaterEventType
+from headwater.storage import schema as s
+
+_ET = HeadwaterEventType
+_MAT = _ET.ASSET_MATERIALIZATION.value
+_OBS = _ET.ASSET_OBSERVATION.value
+_PLANNED = _ET.ASSET_MATERIALIZATION_PLANNED.value
+_START = _ET.RUN_START.value
+_SUCCESS = _ET.RUN_SUCCESS.value
+_FAILED = frozenset({_ET.RUN_FAILURE.value, _ET.RUN_CANCELED.value})
+INDEXED_TYPES = (_MAT, _OBS, _PLANNED, _START, _SUCCESS, *_FAILED)
+MATERIALIZED, IN_PROGRESS, FAILED = "MATERIALIZED", "IN_PROGRESS", "FAILED"
+_REPLAY_CHUNK = 5000
+_WIPED = "headwater/wiped/"
+Marks = dict[tuple[str, "str | None"], int]
+
+
+def index_events(connection: sa.Connection, rows: Sequence[tuple[int, Mapping[Any, Any]]],
+                 only_assets: set[str] | None = None,
+                 partitioned_runs: dict[str, tuple[str, list[str]]] | None = None,
+                 wiped: Marks | None = None) -> None:
+    """Move the asset index for event rows (id, columns) just written, in id order."""
+    for storage_id, row in rows:
+        event_type, key, partition = row["event_type"], row["asset_key"], row["partition"]
+        if event_type not in INDEXED_TYPES:
+            continue
+        if key is not None and only_assets is not None and key not in only_assets:
+            continue
+        if event_type == _MAT and key is not None:
+            _upsert(connection, s.asset_keys, ["asset_key"], {
+                "asset_key": key, "last_materialization_id": storage_id,
+                "last_materialization_timestamp": row["timestamp"], "last_event_id": storage_id,
+            })
+            if partition is not None:
+                _upsert(connection, s.asset_partitions, ["asset_key", "partition"], {
+                    "asset_key": key, "partition": partition, "status": MATERIALIZED,
+                    "last_materialization_id": storage_id,
+                    "last_materialization_timestamp": row["timestamp"],
+                    "attempt_run_id": row["run_id"], "attempt_id": storage_id,
+                })
+        elif event_type == _OBS and key is not None:
+            _upsert(connection, s.asset_keys, ["asset_key"], {
+                "asset_key": key, "last_observation_id": storage_id, "last_event_id": storage_id,
+            })
+        elif event_type == _PLANNED and key is not None and partition is not None:
+            if not _is_wiped(wiped, key, partition, storage_id):
+                _attempt(connection, key, partition, row["run_id"], storage_id)
+        elif event_type == _START:
+            target = (partitioned_runs.get(row["run_id"]) if partitioned_runs is not None
+                      else _run_target(connection, row["run_id"]))
+            if target is not None:
+                run_partition, keys = target
+                for asset in keys:
+                    if ((only_assets is None or asset in only_assets)
+                            and not _is_wiped(wiped, asset, run_partition, storage_id)):
+                        _attempt(connection, asset, run_partition, row["run_id"], storage_id)
+        elif event_type == _SUCCESS or event_type in _FAILED:
+            _finish(connection, row["run_id"], failed=event_type in _FAILED)
+
+
+def _is_wiped(wiped: Marks | None, key: str, partition: str, storage_id: int) -> bool:
+    if not wiped:
+        return False
+    return storage_id <= max(wiped.get((key, None), 0), wiped.get((key, partition), 0))
+
+
+def mark_wiped(connection: sa.Connection, key: str, partitions: Sequence[str] | None) -> None:
+    """Remember that the asset (or these partitions of it) was wiped at the current last event."""
+    last = connection.execute(sa.select(sa.func.max(s.event_logs.c.id))).scalar() or 0
+    names = [_WIPED + json.dumps([key, p]) for p in (partitions if partitions is not None else [None])]
+    connection.execute(s.kvs.delete().where(s.kvs.c.key.in_(names)))
+    connection.execute(s.kvs.insert(), [{"key": n, "value": str(last)} for n in names])
+
+
+def _wipe_marks(connection: sa.Connection) -> Marks:
+    rows = connection.execute(sa.select(s.kvs.c.key, s.kvs.c.value)
+                              .where(s.kvs.c.key.startswith(_WIPED)))
+    marks: Marks = {}
+    for name, value in rows:
+        key, partition = json.loads(name[len(_WIPED):])
+        marks[(key, partition)] = int(value)
+    return marks
+
+
+def _attempt(connection: sa.Connection, key: str, partition: str, run_id: str,
+             storage_id: int) -> None:
+    _upsert(connection, s.asset_partitions, ["asset_key", "partition"], {
+        "asset_key": key, "partition": partition, "status": IN_PROGRESS,
+        "attempt_run_id": run_id, "attempt_id": storage_id,
+    })
+
+
+def _finish(connection: sa.Connection, run_id: str, failed: bool) -> None:
+    p = s.asset_partitions.c
+    pending = sa.and_(p.attempt_run_id == run_id, p.status == IN_PROGRESS)
+    if failed:
+        connection.execute(s.asset_partitions.update().where(pending).values(status=FAILED))
+        return
+    connection.execute(s.asset_partitions.update().where(
+        pending, p.last_materialization_id.is_not(None)).values(status=MATERIALIZED))
+    connection.execute(s.asset_partitions.delete().where(
+        pending, p.last_materialization_id.is_(None)))
+
+
+def _run_target(connection: sa.Connection, run_id: str) -> tuple[str, list[str]] | None:
+    r = s.runs.c
+    row = connection.execute(sa.select(r.partition, r.asset_selection).where(r.run_id == run_id)).first()
+    return _target(row[0], row[1]) if row is not None else None
+
+
+def _target(partition: str | None, selection: str | None) -> tuple[str, list[str]] | None:
+    if partition is None or not selection:
+        return None
+    return partition, json.loads(selection)
+
+
+def _upsert(connection: sa.Connection, table: sa.Table, keys: list[str],
+            values: dict[str, Any]) -> None:
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(values)
+    update = {k: statement.excluded[k] for k in values if k not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
+
+
+def rebuild_assets(connection: sa.Connection, keys: Sequence[str]) -> None:
+    """Recompute the index rows of some assets from the event log."""
+    for table in (s.asset_keys, s.asset_partitions):
+        connection.execute(table.delete().where(table.c.asset_key.in_(list(keys))))
+    e = s.event_logs.c
+    _replay(connection, sa.or_(
+        sa.and_(e.asset_key.in_(list(keys)), e.event_type.in_([_MAT, _OBS, _PLANNED])),
+        e.event_type.in_([_START, _SUCCESS, *_FAILED]),
+    ), set(keys))
+
+
+def reindex_all(connection: sa.Connection) -> None:
+    """Drop and rebuild every asset index row from the event log."""
+    for table in (s.asset_keys, s.asset_partitions):
+        connection.execute(table.delete())
+    e = s.event_logs.c
+    _replay(connection, e.event_type.in_(list(INDEXED_TYPES)), None)
+
+
+def _replay(connection: sa.Connection, condition: Any, only_assets: set[str] | None) -> None:
+    r, e = s.runs.c, s.event_logs.c
+    runs = {row[0]: target for row in connection.execute(
+        sa.select(r.run_id, r.partition, r.asset_selection).where(r.partition.is_not(None)))
+        if (target := _target(row[1], row[2])) is not None}
+    wiped = _wipe_marks(connection)
+    columns = (e.id, e.run_id, e.timestamp, e.event_type, e.asset_key, e.partition)
+    after = 0
+    while True:
+        chunk = connection.execute(sa.select(*columns).where(condition, e.id > after)
+                                   .order_by(e.id).limit(_REPLAY_CHUNK)).mappings().all()
+        if not chunk:
+            return
+        index_events(connection, [(row["id"], row) for row in chunk], only_assets, runs, wiped)
+        after = chunk[-1]["id"]
