@@ -210,4 +210,4 @@ def test_env_source_is_resolved_at_launch_but_not_stored(monkeypatch):
         "token": {"env": "HW_SECRET_TOKEN"}}
     result = uses_api.execute_in_process(config)
     assert seen == {"token": "s3cret"}
-    assert "s3cret" not in repr(result.run_config) if hasattr(result, "run_config") else True
+    assert "s3cret" not in repr(result.run.run_config)
