@@ -211,6 +211,7 @@ from headwater.execution.resources import build_resources
 from headwater.execution.result import ExecuteInProcessResult
 from headwater.storage.instance import HeadwaterInstance, instance_for_test
 from headwater.storage.record import (
+    AssetPartitionStatus,
     AssetRecordsFilter,
     EventLogEntry,
     EventLogRecord,

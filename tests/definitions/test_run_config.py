@@ -210,4 +210,25 @@ def test_env_source_is_resolved_at_launch_but_not_stored(monkeypatch):
         "token": {"env": "HW_SECRET_TOKEN"}}
     result = uses_api.execute_in_process(config)
     assert seen == {"token": "s3cret"}
-    assert "s3cret" not in repr(result.run.run_config)
+    assert "s3cret" not in repr(result.run_config)
+
+
+def test_run_config_json_schema_accepts_good_and_rejects_bad_configs():
+    """The JSON Schema of a job's run config agrees with validation on good and bad configs."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from headwater.definitions.config_json import default_run_config, run_config_schema
+
+    schema = run_config_schema(etl)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    good = {"ops": {"load": {"config": {"limit": 3}}},
+            "resources": {"warehouse": {"config": {"url": "u"}}}}
+    assert not list(validator.iter_errors(good))
+    for bad in ({}, {"ops": {"load": {"config": {"limit": "ten"}}}},
+                {**good, "opz": {}}, {**good, "ops": {"lod": {}}}):
+        assert list(validator.iter_errors(bad)), bad
+    scaffold = default_run_config(etl)
+    assert scaffold["ops"]["load"]["config"] == {"limit": 0, "mode": "fast"}
+    assert scaffold["resources"]["warehouse"]["config"] == {"url": "..."}
+    assert not list(validator.iter_errors(scaffold))
+    hw.validate_run_config(etl, scaffold)

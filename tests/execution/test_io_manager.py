@@ -21,7 +21,7 @@ def test_filesystem_io_manager_pickles_assets_under_their_key_path(tmp_path):
     def numbers():
         return [1, 2, 3]
 
-    @hw.asset
+    @hw.asset(ins={"numbers": hw.AssetIn(key=["raw", "numbers"])})
     def total(numbers):
         return sum(numbers)
 
@@ -47,9 +47,8 @@ def test_handled_output_metadata_has_path_and_size(tmp_path):
     (mat,) = _materializations(result)
     metadata = mat.payload.materialization.metadata
     path = str(tmp_path / "report")
-    assert metadata["path"].value == path if hasattr(metadata["path"], "value") else metadata["path"] == path
-    size = metadata["size_bytes"]
-    assert (size.value if hasattr(size, "value") else size) == os.path.getsize(path)
+    assert metadata["path"].value == path
+    assert metadata["size_bytes"].value == os.path.getsize(path)
     handled = [e for e in result.all_events
                if e.event_type == hw.HeadwaterEventType.HANDLED_OUTPUT]
     assert "size_bytes" in handled[0].payload.metadata
@@ -100,7 +99,7 @@ def test_path_components_cannot_escape_base_dir(tmp_path, bad_part):
     context = hw.build_output_context(asset_key=hw.AssetKey(["ok", bad_part]))
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="path component") as info:
         manager.handle_output(context, 1)
-    assert "asset 'ok/" in str(info.value) or "ok" in str(info.value)
+    assert "asset 'ok/" in str(info.value)
     assert not os.path.exists(tmp_path / "etc")
     partitioned = hw.build_output_context(asset_key=hw.AssetKey("t"), partition_key="../x")
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="'../x'"):

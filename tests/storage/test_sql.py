@@ -49,3 +49,19 @@ def _job():
         noop()
 
     return j
+
+
+def test_forked_child_does_not_write_the_parents_held_events(tmp_path):
+    """A child forked while events are held writes only its own events."""
+    import os
+
+    with HeadwaterInstance.from_url(f"sqlite:///{tmp_path}/h.db") as instance:
+        run = instance.create_run_for_job(_job())
+        instance.store_event(hw.HeadwaterEvent(ET.LOADED_INPUT, run.run_id, run.job_name))
+        pid = os.fork()
+        if pid == 0:
+            instance.store_event(hw.HeadwaterEvent(ET.ENGINE_EVENT, run.run_id, run.job_name))
+            os._exit(0)
+        os.waitpid(pid, 0)
+        types = [e.headwater_event_type for e in instance.all_logs(run.run_id)]
+        assert sorted(t.value for t in types) == sorted([ET.LOADED_INPUT.value, ET.ENGINE_EVENT.value])

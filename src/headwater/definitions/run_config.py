@@ -18,6 +18,7 @@ from typing import Any
 from headwater.definitions.config import (
     EvaluationError,
     Field,
+    Permissive,
     Shape,
     _process,
     config_is_required,
@@ -111,7 +112,26 @@ def _node_config_schema(node_def: Any, inner: bool = False) -> Field:
     return schema if isinstance(schema, Field) else Field(schema)
 
 
-def _ops_shape(graph: Any) -> Shape:
+def _io_schema(resource_defs: Mapping[str, Any], key: str | None, kind: str) -> Any:
+    """The input_config_schema / output_config_schema of the IO manager under `key`."""
+    definition = resource_defs.get(key) if key else None
+    schema = getattr(definition, kind, None)
+    return schema() if inspect.ismethod(schema) else schema
+
+
+def _io_fields(node: Any, resource_defs: Mapping[str, Any]) -> tuple[Field, Field]:
+    inputs = {name: Field(schema, is_required=False) for name, d in node.input_dict.items()
+              if (schema := _io_schema(resource_defs, d.input_manager_key,
+                                       "input_config_schema")) is not None}
+    outputs = {name: Field(schema, is_required=False) for name, d in node.output_dict.items()
+               if (schema := _io_schema(resource_defs, getattr(d, "io_manager_key", None),
+                                        "output_config_schema")) is not None}
+    return (Field(Permissive(inputs), is_required=False) if inputs else _INPUTS,
+            Field(Permissive(outputs), is_required=False) if outputs else _OPTIONAL_ANY)
+
+
+def _ops_shape(graph: Any, resource_defs: Mapping[str, Any] | None = None) -> Shape:
+    resource_defs = resource_defs or {}
     fields: dict[str, Field] = {}
     for name, inv in graph.invocations.items():
         node = inv.node_def
@@ -120,14 +140,16 @@ def _ops_shape(graph: Any) -> Shape:
             if mapping is not None:
                 entry = Shape({"config": mapping.config_schema, "inputs": _INPUTS})
             else:
-                inner = _ops_shape(node)
+                inner = _ops_shape(node, resource_defs)
                 if isinstance(node.config, Mapping):
                     inner = with_defaults(inner, node.config)
                 entry = Shape({"ops": Field(inner), "inputs": _INPUTS})
         else:
             # Inputs may be given for unbound inputs and for inputs loaded by input managers.
-            entry = Shape({"config": _node_config_schema(node), "inputs": _INPUTS,
-                           "outputs": _OPTIONAL_ANY})
+            inputs, outputs = _io_fields(node, resource_defs) if resource_defs else (
+                _INPUTS, _OPTIONAL_ANY)
+            entry = Shape({"config": _node_config_schema(node), "inputs": inputs,
+                           "outputs": outputs})
         fields[name] = Field(entry)
     return Shape(fields)
 
@@ -157,7 +179,7 @@ def run_config_schema_type(job: Any) -> Shape:
             Shape({"config": Field(schema) if schema is not None else _OPTIONAL_ANY}),
             is_required=False)
     shape = Shape({
-        "ops": Field(_ops_shape(job.graph)),
+        "ops": Field(_ops_shape(job.graph, job.resource_defs)),
         "resources": Field(Shape(resources)),
         "loggers": Field(Shape(loggers), is_required=False),
         "execution": _OPTIONAL_ANY,

@@ -99,6 +99,11 @@ class Storage(abc.ABC):
                 end_time=event.timestamp if status in FINISHED_STATUSES else None,
             )
 
+    def append_events(self, events: Iterable[HeadwaterEvent]) -> None:
+        """`append_event` for many events (one transaction on SQL storage)."""
+        for event in events:
+            self.append_event(event)
+
     def flush(self) -> None:  # noqa: B027  (storages that write through have nothing to flush)
         """Write the events `append_event` is holding."""
 

@@ -150,9 +150,7 @@ class HeadwaterInstance:
 
     def store_events(self, events: Iterable[HeadwaterEvent]) -> None:
         """Append many events at once (one transaction on SQL storage)."""
-        for event in events:
-            self._storage.append_event(event)
-        self._storage.flush()
+        self._storage.append_events(events)
 
     def handle_new_event(self, event: EventLogEntry) -> None:
         """Store a log entry built outside the engine."""

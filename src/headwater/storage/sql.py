@@ -85,11 +85,15 @@ class SqlStorage(SqlState, Storage):
     @property
     def engine(self) -> sa.Engine:
         if os.getpid() != self._pid:
-            # A forked child must not reuse the parent's connections nor its held events.
-            self._engine.dispose(close=False)
-            self._pid = os.getpid()
-            self._held = []
+            self._after_fork()
         return self._engine
+
+    def _after_fork(self) -> None:
+        # A forked child must not reuse the parent's connections nor write its held events.
+        self._engine.dispose(close=False)
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._held = []
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
@@ -183,6 +187,8 @@ class SqlStorage(SqlState, Storage):
 
     # --- events -------------------------------------------------------------------------
     def append_event(self, event: HeadwaterEvent) -> None:
+        if os.getpid() != self._pid:
+            self._after_fork()
         with self._lock:
             self._held.append(event)
             if event.event_type in _HELD and len(self._held) < _MAX_HELD:
@@ -191,6 +197,9 @@ class SqlStorage(SqlState, Storage):
 
     def flush(self) -> None:
         if not self._held:
+            return
+        if os.getpid() != self._pid:
+            self._after_fork()
             return
         with self._lock:
             events, self._held = self._held, []
