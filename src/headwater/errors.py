@@ -47,14 +47,23 @@ class HeadwaterInvariantViolationError(HeadwaterError):
 class HeadwaterInvalidConfigError(HeadwaterError):
     """Run config or resource config does not match its schema."""
 
-    def __init__(self, preamble: str, errors: list[str] | None = None, config_value: Any = None):
+    def __init__(self, preamble: str, errors: list[Any] | None = None, config_value: Any = None):
         self.errors = list(errors or [])
         self.config_value = config_value
         message = preamble
         if self.errors:
             message += "\n" + "\n".join(
-                f"    Error {i}: {e}" for i, e in enumerate(self.errors, start=1))
+                f"    Error {i}: {_with_path(e)}" for i, e in enumerate(self.errors, start=1))
         super().__init__(message)
+
+
+def _with_path(error: Any) -> str:
+    """Lead with the dotted path (ops.load.config.limit) when the error knows it."""
+    text = str(error)
+    path = getattr(error, "dotted_path", None)
+    if path and not text.startswith(path):
+        return f"{path}: {text}"
+    return text
 
 
 class HeadwaterInvalidSubsetError(HeadwaterError):

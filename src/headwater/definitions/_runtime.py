@@ -14,6 +14,8 @@ from typing import Any
 execute_job_in_process: Callable[..., Any] | None = None
 #: (op_or_assets_def, args, kwargs) -> the body's result
 invoke_directly: Callable[..., Any] | None = None
+#: (kind, init_context) -> an execution.executor.Executor for a built-in executor
+create_executor: Callable[..., Any] | None = None
 
 
 def require(slot: Callable[..., Any] | None, what: str) -> Callable[..., Any]:

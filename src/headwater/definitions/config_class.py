@@ -285,7 +285,7 @@ class _ConfigMeta(type(BaseModel)):  # type: ignore[misc]
         return super().__new__(mcs, name, bases, namespace, **kw)
 
 
-class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):
+class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metaclass]
     """What Config and ConfigurableResource share: frozen fields, EnvVar capture."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True,
@@ -380,7 +380,7 @@ def _to_config_value(value: Any) -> Any:
     return value
 
 
-class Config(_HeadwaterModel):
+class Config(_HeadwaterModel):  # type: ignore[metaclass]
     """The config of an op, asset or resource, declared as typed fields.
 
     ```python

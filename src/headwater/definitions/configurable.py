@@ -219,7 +219,7 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
         return self
 
 
-class ConfigurableResource(ConfigurableResourceFactory[Any]):
+class ConfigurableResource(ConfigurableResourceFactory[Any]):  # type: ignore[metaclass]
     """A resource whose value is the (set up) instance itself.
 
     ```python
@@ -239,7 +239,7 @@ class ConfigurableResource(ConfigurableResourceFactory[Any]):
         return self
 
 
-class ConfigurableIOManagerFactory(ConfigurableResourceFactory[Any]):
+class ConfigurableIOManagerFactory(ConfigurableResourceFactory[Any]):  # type: ignore[metaclass]
     """A typed-config factory for an IO manager: implement `create_io_manager(context)`."""
 
     _is_io_manager: ClassVar[bool] = True
@@ -253,7 +253,7 @@ class ConfigurableIOManagerFactory(ConfigurableResourceFactory[Any]):
         return self.create_io_manager(context)
 
 
-class ConfigurableIOManager(ConfigurableResource, IOManager):
+class ConfigurableIOManager(ConfigurableResource, IOManager):  # type: ignore[metaclass]
     """An IO manager configured by typed fields: implement handle_output and load_input."""
 
     _is_io_manager: ClassVar[bool] = True
@@ -304,7 +304,7 @@ def _nested_from_context(cls: type, context: Any) -> dict[str, Any]:
     """Nested resource fields of `cls` filled from `context.resources` by field name."""
     resources = getattr(context, "resources", None)
     out: dict[str, Any] = {}
-    for name in cls.model_fields:
+    for name in cls.model_fields:  # type: ignore[attr-defined]
         if resources is not None and name in resources and name not in (
             context.resource_config or {}
         ):

@@ -81,7 +81,7 @@ def config_mapping(
             hint = params[0].annotation if params else None
             if isinstance(hint, type) and hasattr(hint, "_validate_run_config"):
                 schema = hint
-                return ConfigMapping(lambda raw: fn(hint._from_run_config(raw, path="config")),
+                return ConfigMapping(lambda raw: fn(hint._from_run_config(raw, path="config")),  # type: ignore[attr-defined]
                                      schema, receive_processed_config_values)
         return ConfigMapping(fn, schema, receive_processed_config_values)
 

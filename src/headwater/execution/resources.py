@@ -94,7 +94,8 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
     deps = {k: values[k] for k in definition.required_resource_keys}
     ctx = InitResourceContext(resource_config=config, resources=Resources(deps),
                               resource_def=definition, run_id=run_id, log=log, instance=instance)
-    ctx._resource_key = key  # type: ignore[attr-defined]  (names config errors)
+    # The key names the resource in config errors.
+    ctx._resource_key = key  # type: ignore[attr-defined]
     try:
         value = definition.resource_fn(ctx) if definition.takes_context else definition.resource_fn()
         if inspect.isgenerator(value):

@@ -1,0 +1,139 @@
+"""Executors as declarations: ExecutorDefinition, @executor and the built-in executors.
+
+An executor decides where a run's steps execute (in the run's process, in a pool of
+worker processes, on a dask cluster). This module only declares them: name, config
+schema and a creation function called with an `InitExecutorContext`. The built-in
+creation functions reach the engine through `_runtime.create_executor`, so that this
+layer imports nothing above it. Imports `errors` and this layer's `config`, `_runtime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from headwater.definitions import _runtime
+from headwater.definitions.config import Array, Field, Noneable, Permissive, Selector, Shape
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+MULTIPLE_PROCESSES = "MULTIPLE_PROCESSES"
+RECONSTRUCTABLE_JOB = "RECONSTRUCTABLE_JOB"
+NON_EPHEMERAL_INSTANCE = "NON_EPHEMERAL_INSTANCE"
+
+
+class ExecutorRequirement:
+    """What an executor needs from a run (Dagster's names)."""
+
+    RECONSTRUCTABLE_JOB = RECONSTRUCTABLE_JOB
+    NON_EPHEMERAL_INSTANCE = NON_EPHEMERAL_INSTANCE
+    PERSISTENT_OUTPUTS = "PERSISTENT_OUTPUTS"
+
+
+def multiple_process_executor_requirements() -> list[str]:
+    return [RECONSTRUCTABLE_JOB, NON_EPHEMERAL_INSTANCE, ExecutorRequirement.PERSISTENT_OUTPUTS]
+
+
+@dataclass(frozen=True)
+class InitExecutorContext:
+    """What an executor's creation function gets: its config, the job and the instance."""
+
+    job: Any
+    executor_def: ExecutorDefinition
+    executor_config: Mapping[str, Any]
+    instance: Any = None
+
+
+@dataclass(frozen=True)
+class ExecutorDefinition:
+    """A named way to execute a run's steps, with a config schema."""
+
+    name: str
+    config_schema: Any = None
+    requirements: tuple[str, ...] = ()
+    executor_creation_fn: Callable[[InitExecutorContext], Any] | None = None
+    description: str | None = None
+    default_config: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise HeadwaterInvalidDefinitionError(
+                "ExecutorDefinition needs a name, e.g. ExecutorDefinition(name='my_executor', ...)."
+            )
+        object.__setattr__(self, "requirements", tuple(self.requirements or ()))
+
+    def configured(self, config: Mapping[str, Any], name: str | None = None) -> ExecutorDefinition:
+        """The same executor with `config` as the default of its run config."""
+        return replace(self, name=name or self.name,
+                       default_config={**self.default_config, **dict(config)})
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise HeadwaterInvalidDefinitionError(
+            f"executor '{self.name}' is a definition, not a function: pass it as "
+            f"@job(executor_def={self.name}_executor) or Definitions(executor=...), and set its "
+            "options with .configured({...}) or run config execution: {config: {...}}."
+        )
+
+
+def executor(name: Any = None, config_schema: Any = None,
+             requirements: Any = None) -> Any:
+    """Declare an executor from a function `(init_context) -> Executor`."""
+
+    def decorate(fn: Callable[[InitExecutorContext], Any]) -> ExecutorDefinition:
+        reqs = requirements(None) if callable(requirements) else requirements
+        return ExecutorDefinition(name=name or fn.__name__, config_schema=config_schema,
+                                  requirements=tuple(reqs or ()), executor_creation_fn=fn,
+                                  description=fn.__doc__)
+
+    if callable(name) and not isinstance(name, str):
+        fn, name = name, None
+        return decorate(fn)
+    return decorate
+
+
+def _builtin(kind: str) -> Callable[[InitExecutorContext], Any]:
+    def create(init_context: InitExecutorContext) -> Any:
+        create_executor = _runtime.require(_runtime.create_executor, "Executors")
+        return create_executor(kind, init_context)
+
+    return create
+
+
+_TAG_LIMITS = Field(Noneable(Array(Shape({
+    "key": str,
+    "value": Field(Noneable(str), is_required=False),
+    "limit": int,
+}))), is_required=False)
+
+_MULTIPROCESS_CONFIG = Shape({
+    "max_concurrent": Field(Noneable(int), is_required=False,
+                            description="Steps at once; 0 or unset: the number of CPUs."),
+    "tag_concurrency_limits": _TAG_LIMITS,
+    "start_method": Field(Permissive(), is_required=False),
+    "retries": Field(Permissive(), is_required=False),
+})
+_IN_PROCESS_CONFIG = Shape({
+    "retries": Field(Permissive(), is_required=False),
+    "marker_to_close": Field(str, is_required=False),
+})
+
+in_process_executor = ExecutorDefinition(
+    name="in_process", config_schema=_IN_PROCESS_CONFIG,
+    executor_creation_fn=_builtin("in_process"),
+    description="Runs every step in the run's process, one at a time.",
+)
+multiprocess_executor = ExecutorDefinition(
+    name="multiprocess", config_schema=_MULTIPROCESS_CONFIG,
+    requirements=tuple(multiple_process_executor_requirements()),
+    executor_creation_fn=_builtin("multiprocess"),
+    description="Runs steps in a pool of worker processes that import the code once per run.",
+)
+multi_or_in_process_executor = ExecutorDefinition(
+    name="multi_or_in_process_executor",
+    config_schema=Field(Selector({"multiprocess": _MULTIPROCESS_CONFIG,
+                                  "in_process": _IN_PROCESS_CONFIG}),
+                        default_value={"multiprocess": {}}),
+    requirements=tuple(multiple_process_executor_requirements()),
+    executor_creation_fn=_builtin("multi_or_in_process"),
+    description="The multiprocess executor, or in-process with config {in_process: {}}.",
+)
