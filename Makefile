@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck bench clean
+.PHONY: dev test lint typecheck bench clean ui
+
+# The web UI (ui/, React + Vite) is built into the package; rebuilt when its sources change.
+UI_OUT := src/headwater/server/static/index.html
+UI_SRC := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
+	ui/package-lock.json ui/vite.config.ts ui/tsconfig.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -12,11 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-dev: $(STAMP)
-	$(BIN)/headwater asset materialize -f examples/article/quickstart.py --select '*'
-	$(BIN)/headwater asset list -f examples/article/analytics.py
+# The web UI, daemon and code server on http://127.0.0.1:3000 (Ctrl-C stops them all).
+dev: $(STAMP) ui
+	$(BIN)/headwater dev -f examples/article/analytics.py -p 3000 -h 127.0.0.1
 
-test: $(STAMP)
+test: $(STAMP) ui
 	$(BIN)/ruff check src tests examples bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -29,6 +34,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+ui: $(UI_OUT)
+
+$(UI_OUT): $(UI_SRC)
+	cd ui && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

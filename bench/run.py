@@ -46,6 +46,15 @@ PLAN: dict[str, tuple[int | None, int]] = {
     "fanout": (500, 3),
     "opchain": (100, 5),
     "defs": (10_000, 3),
+    "storage_write_sqlite": (1_000, 3),
+    "storage_write_postgres": (1_000, 3),
+    "storage_run": (None, 20),
+    "storage_latest": (10_000, 3),
+    "storage_partitions": (50_000, 5),
+    "partition_status": (50_000, 5),
+    "mp_chain": (100, 1),
+    "mp_fanout": (100, 1),
+    "launch": (None, 5),
 }
 QUICK: dict[str, tuple[int | None, int]] = {
     "import": (None, 2),
@@ -54,6 +63,15 @@ QUICK: dict[str, tuple[int | None, int]] = {
     "fanout": (50, 1),
     "opchain": (20, 1),
     "defs": (1_000, 1),
+    "storage_write_sqlite": (100, 1),
+    "storage_write_postgres": (100, 1),
+    "storage_run": (None, 3),
+    "storage_latest": (200, 1),
+    "storage_partitions": (1_000, 1),
+    "partition_status": (1_000, 1),
+    "mp_chain": (10, 1),
+    "mp_fanout": (10, 1),
+    "launch": (None, 1),
 }
 
 
@@ -68,6 +86,7 @@ class Row:
     target: str = "-"
     # (headwater, dagster) -> met?; None when the row has no target
     met: Callable[[float, float | None], bool | None] | None = None
+    higher_is_better: bool = False  # a rate: the ratio is then headwater / Dagster
 
 
 def ratio_at_least(k: float) -> Callable[[float, float | None], bool | None]:
@@ -134,6 +153,38 @@ ROWS = [
         lambda hw, dg: hw < 150,
     ),
     Row("defs", "{n} assets: peak RSS above import", "MiB", lambda r: r["peak_rss_delta_mib"]),
+    *[
+        Row(f"storage_write_{db}", f"{name} write, {label}, {how}", "ev/s",
+            lambda r, k=f"{how}_{shape}_eps": r.get(k), higher_is_better=True)
+        for db, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL"))
+        for shape, label in (("output", "STEP_OUTPUT"), ("materialization", "ASSET_MATERIALIZATION"))
+        for how in ("single", "batch")
+    ],
+    Row("storage_run", "1 trivial asset on SQLite: time per run", "ms",
+        lambda r: r["run_s"]["median"]),
+    Row("storage_run", "1 trivial asset on SQLite: event rows per run", "rows",
+        lambda r: r["event_rows_per_run"]),
+    Row("storage_run", "1 trivial asset on SQLite: rows in all tables per run", "rows",
+        lambda r: r["rows_per_run"]),
+    Row("storage_latest", "latest materialization, {n} assets (SQLite): all keys", "s",
+        lambda r: r["all_keys_s"]["median"]),
+    Row("storage_latest", "latest materialization, {n} assets (SQLite): one key", "ms",
+        lambda r: r["one_key_s"]["median"]),
+    Row("storage_partitions", "partition status, {n} partitions (PostgreSQL)", "s",
+        lambda r: r["status_s"]["median"]),
+    Row("storage_partitions", "materialized partitions, {n} partitions (PostgreSQL)", "s",
+        lambda r: r["materialized_s"]["median"]),
+    Row("partition_status", "partition status of {n} hourly partitions, keys included (SQLite)",
+        "s", lambda r: r["status_s"]["median"]),
+    Row("mp_chain", "multiprocess chain of {n}: total", "s", lambda r: r["total_s"]["median"]),
+    Row("mp_chain", "multiprocess chain of {n}: per step", "ms", lambda r: r["per_step_s"],
+        ">= 10x lower", ratio_at_least(10)),
+    Row("mp_fanout", "multiprocess fan-out 1 -> {n}: total", "s",
+        lambda r: r["total_s"]["median"]),
+    Row("mp_fanout", "multiprocess fan-out 1 -> {n}: per step", "ms", lambda r: r["per_step_s"],
+        ">= 10x lower", ratio_at_least(10)),
+    Row("launch", "job launch -> first user-code line", "ms", lambda r: r["to_first_line_s"]),
+    Row("launch", "job launch: CLI returns", "ms", lambda r: r["cli_returns_s"]),
 ]
 
 
@@ -241,6 +292,10 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{ms:.3f} ms" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
     if unit == "s":
         return f"{value:.3f} s"
+    if unit == "ev/s":
+        return f"{value:,.0f} ev/s"
+    if unit == "rows":
+        return f"{value:g}"
     return f"{value:.1f} MiB"
 
 
@@ -270,7 +325,7 @@ def build_rows(
                 values[lib] = row.get(res)
                 cells[lib] = fmt(values[lib], row.unit)
         hw, dg = values["headwater"], values["dagster"]
-        ratio = dg / hw if hw and dg else None
+        ratio = (hw / dg if row.higher_is_better else dg / hw) if hw and dg else None
         met = row.met(hw, dg) if row.met and hw is not None else None
         rows.append(
             {

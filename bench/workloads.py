@@ -304,6 +304,59 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
+def _storage_workload(name: str) -> Callable[..., dict[str, Any]]:
+    """A workload of bench/storage.py, loaded from its path on first use."""
+
+    def run(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
+        import importlib.util
+
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage.py")
+        spec = importlib.util.spec_from_file_location("headwater_bench_storage", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.WORKLOADS[name](lib, **kwargs)
+
+    return run
+
+
+for _name in ("storage_write_sqlite", "storage_write_postgres", "storage_run", "storage_latest",
+              "storage_partitions"):
+    WORKLOADS[_name] = _storage_workload(_name)
+
+
+def _multiprocess_workload(name: str) -> Callable[..., dict[str, Any]]:
+    """A workload of bench/multiprocess.py, loaded from its path on first use."""
+
+    def run(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
+        import importlib.util
+
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "multiprocess.py")
+        spec = importlib.util.spec_from_file_location("headwater_bench_multiprocess", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.WORKLOADS[name](lib, **kwargs)
+
+    return run
+
+
+for _name in ("mp_chain", "mp_fanout", "launch"):
+    WORKLOADS[_name] = _multiprocess_workload(_name)
+
+
+def _partitions_workload(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
+    """bench/partitions.py's partition_status, loaded from its path on first use."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "partitions.py")
+    spec = importlib.util.spec_from_file_location("headwater_bench_partitions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.WORKLOADS["partition_status"](lib, **kwargs)
+
+
+WORKLOADS["partition_status"] = _partitions_workload
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload", choices=sorted(WORKLOADS))

@@ -38,6 +38,16 @@ from headwater.definitions.config import (
     StringSource,
 )
 from headwater.definitions.definitions import Definitions
+from headwater.definitions.executor import (
+    ExecutorDefinition,
+    ExecutorRequirement,
+    InitExecutorContext,
+    executor,
+    in_process_executor,
+    multi_or_in_process_executor,
+    multiple_process_executor_requirements,
+    multiprocess_executor,
+)
 from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
 from headwater.definitions.graph import (
     DependencyDefinition,
@@ -116,6 +126,17 @@ from headwater.definitions.module_loader import (
     load_definitions_from_package_module,
     load_definitions_from_package_name,
 )
+from headwater.definitions.multi_asset_sensor import (
+    MultiAssetSensorDefinition,
+    MultiAssetSensorEvaluationContext,
+    build_multi_asset_sensor_context,
+    multi_asset_sensor,
+)
+from headwater.definitions.multi_partitions import (
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+    PartitionDimensionDefinition,
+)
 from headwater.definitions.op import (
     DynamicOut,
     In,
@@ -135,7 +156,40 @@ from headwater.definitions.output import (
     ObserveResult,
     Output,
 )
+from headwater.definitions.partition_mapping import (
+    AllPartitionMapping,
+    DimensionPartitionMapping,
+    IdentityPartitionMapping,
+    LastPartitionMapping,
+    MultiPartitionMapping,
+    MultiToSingleDimensionPartitionMapping,
+    PartitionMapping,
+    SpecificPartitionsPartitionMapping,
+    StaticPartitionMapping,
+    TimeWindowPartitionMapping,
+    UpstreamPartitionsResult,
+)
+from headwater.definitions.partitioned_config import (
+    PartitionedConfig,
+    daily_partitioned_config,
+    dynamic_partitioned_config,
+    hourly_partitioned_config,
+    monthly_partitioned_config,
+    partitioned_config,
+    static_partitioned_config,
+    weekly_partitioned_config,
+)
+from headwater.definitions.partitions import (
+    AddDynamicPartitionsRequest,
+    DeleteDynamicPartitionsRequest,
+    DynamicPartitionsDefinition,
+    PartitionKeyRange,
+    PartitionsDefinition,
+    StaticPartitionsDefinition,
+    partition_loading_context,
+)
 from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
+from headwater.definitions.repository import repository
 from headwater.definitions.resource import ResourceDefinition, ResourceParam, resource
 from headwater.definitions.run_config import (
     ConfigMapping,
@@ -147,8 +201,46 @@ from headwater.definitions.run_config import (
     configured,
     validate_run_config,
 )
+from headwater.definitions.run_request import (
+    RunRequest,
+    SensorResult,
+    SkipReason,
+)
+from headwater.definitions.run_status_sensor import (
+    RunFailureSensorContext,
+    RunStatusSensorContext,
+    RunStatusSensorDefinition,
+    build_run_status_sensor_context,
+    run_failure_sensor,
+    run_status_sensor,
+)
+from headwater.definitions.schedule import (
+    DefaultScheduleStatus,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    build_schedule_context,
+    build_schedule_from_partitioned_job,
+    schedule,
+)
 from headwater.definitions.selection import AssetSelection
+from headwater.definitions.sensor import (
+    AssetSensorDefinition,
+    DefaultSensorStatus,
+    SensorDefinition,
+    SensorEvaluationContext,
+    asset_sensor,
+    build_sensor_context,
+    sensor,
+)
 from headwater.definitions.serdes import deserialize_value, serialize_value
+from headwater.definitions.time_window_partitions import (
+    DailyPartitionsDefinition,
+    HourlyPartitionsDefinition,
+    MonthlyPartitionsDefinition,
+    TimeWindow,
+    TimeWindowPartitionsDefinition,
+    WeeklyPartitionsDefinition,
+)
 from headwater.definitions.types import (
     Any,
     Bool,
@@ -184,14 +276,22 @@ from headwater.errors import (
     HeadwaterInvalidSubsetError,
     HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
+    HeadwaterRunNotFoundError,
     HeadwaterStepOutputNotFoundError,
     HeadwaterTypeCheckDidNotPass,
     HeadwaterTypeCheckError,
+    HeadwaterUnknownPartitionError,
     HeadwaterUnknownResourceError,
+    HeadwaterUnmetExecutorRequirementsError,
     HeadwaterUserCodeExecutionError,
     RetryRequested,
 )
-from headwater.execution.api import materialize, materialize_to_memory
+from headwater.execution.api import (
+    ExecuteJobResult,
+    execute_job,
+    materialize,
+    materialize_to_memory,
+)
 from headwater.execution.context import (
     AssetExecutionContext,
     InitResourceContext,
@@ -205,8 +305,11 @@ from headwater.execution.context import (
     build_output_context,
 )
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
 from headwater.execution.hooks import HookContext, build_hook_context
 from headwater.execution.log import get_headwater_logger
+from headwater.execution.reconstruct import ReconstructableJob, reconstructable
+from headwater.execution.reexecution import ReexecutionOptions
 from headwater.execution.resources import build_resources
 from headwater.execution.result import ExecuteInProcessResult
 from headwater.storage.instance import HeadwaterInstance, instance_for_test

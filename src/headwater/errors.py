@@ -44,6 +44,10 @@ class HeadwaterInvariantViolationError(HeadwaterError):
     """An API was used in a way its contract forbids."""
 
 
+class HeadwaterUnknownPartitionError(HeadwaterError):
+    """A partition key that the partitions definition does not have."""
+
+
 class HeadwaterInvalidConfigError(HeadwaterError):
     """Run config or resource config does not match its schema."""
 
@@ -129,6 +133,14 @@ class HeadwaterConfigMappingFunctionError(HeadwaterUserCodeExecutionError):
 
 class HeadwaterExecutionInterruptedError(HeadwaterError):
     """The run was interrupted (cancelled) while a step ran."""
+
+
+class HeadwaterUnmetExecutorRequirementsError(HeadwaterError):
+    """The executor needs what the run lacks (a persistent instance, a reconstructable job)."""
+
+
+class HeadwaterRunNotFoundError(HeadwaterError):
+    """No run with that id in the instance."""
 
 
 class HeadwaterStepOutputNotFoundError(HeadwaterError):

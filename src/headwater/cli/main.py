@@ -14,6 +14,9 @@ from typing import Any
 import click
 
 from headwater.cli.instance import instance
+from headwater.cli.run import add_job_launch, add_run_reexecute, run, run_worker_command
+from headwater.cli.schedule import COMMANDS as schedule_commands
+from headwater.cli.webserver import dev, webserver
 from headwater.code.loader import CodeLoadError
 from headwater.code.location import CodeLocationOrigin, origins_from_options
 from headwater.errors import HeadwaterError
@@ -56,6 +59,17 @@ def _load(python_file: str | None, module_name: str | None, working_directory: s
         raise CodeLoadError(f"{len(origins)} code locations are declared ({names}); pick one "
                             "with --location NAME.")
     return origins[0].load()
+
+
+def _load_origin(python_file: str | None, module_name: str | None,
+                 working_directory: str | None, attribute: str | None) -> tuple[Any, Any]:
+    """The one code location named by the options, and its loaded Definitions."""
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    if len(origins) > 1:
+        names = ", ".join(o.name for o in origins)
+        raise CodeLoadError(f"{len(origins)} code locations are declared ({names}); pick one "
+                            "with --location NAME.")
+    return origins[0], origins[0].load()
 
 
 class _Group(click.Group):
@@ -149,11 +163,18 @@ def job() -> None:
 
 @job.command("list")
 @_location_options
+@click.option("--json", "as_json", is_flag=True)
 def job_list(python_file: str | None, module_name: str | None, working_directory: str | None,
-             attribute: str | None) -> None:
+             attribute: str | None, as_json: bool) -> None:
     """List the jobs of a code location."""
     defs = _load(python_file, module_name, working_directory, attribute)
-    for job_def in defs.get_all_job_defs():
+    jobs = defs.get_all_job_defs()
+    if as_json:
+        click.echo(json.dumps([{"name": j.name, "description": j.description,
+                                "executor": j.executor_def.name if j.executor_def else None}
+                               for j in jobs]))
+        return
+    for job_def in jobs:
         click.echo(job_def.name)
 
 
@@ -161,16 +182,26 @@ def job_list(python_file: str | None, module_name: str | None, working_directory
 @_location_options
 @click.option("-j", "--job", "job_name", required=True)
 @click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
+@click.option("--json", "as_json", is_flag=True)
 def job_execute(python_file: str | None, module_name: str | None, working_directory: str | None,
-                attribute: str | None, job_name: str, config_json: str | None) -> None:
-    """Execute a job in this process."""
+                attribute: str | None, job_name: str, config_json: str | None,
+                as_json: bool) -> None:
+    """Execute a job in this process (in memory; `job launch` records it in the instance)."""
     defs = _load(python_file, module_name, working_directory, attribute)
     job_def = defs.get_job_def(job_name)
     run_config = json.loads(config_json) if config_json else None
     result = job_def.execute_in_process(run_config=run_config, raise_on_error=False)
-    click.echo(f"Run {result.run_id} {'succeeded' if result.success else 'failed'}.")
+    if as_json:
+        click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
+                               "failed_steps": sorted(result.get_failed_step_keys())}))
+    else:
+        click.echo(f"Run {result.run_id} {'succeeded' if result.success else 'failed'}.")
     if not result.success:
         sys.exit(1)
+
+
+add_job_launch(job, _location_options, _load_origin)
+add_run_reexecute(_location_options, _load_origin)
 
 
 @main.group()
@@ -232,6 +263,12 @@ def definitions_snapshot(python_file: str | None, module_name: str | None,
 
 
 main.add_command(instance)
+for _command in schedule_commands:  # schedule, sensor, daemon, backfill
+    main.add_command(_command)
+main.add_command(webserver)
+main.add_command(dev)
+main.add_command(run)
+main.add_command(run_worker_command)
 
 if __name__ == "__main__":
     main()

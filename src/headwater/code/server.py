@@ -30,13 +30,14 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 import headwater
+from headwater.code import evaluation
 from headwater.code.loader import CodeLoadError, error_from_exception
 from headwater.code.location import CodeLocation, CodeLocationOrigin
 from headwater.code.run_config import validate_run_config
 from headwater.code.snapshot import build_snapshot, run_config_schema_function
 from headwater.definitions.definitions import Definitions
 
-CALLS: dict[str, Callable[..., Any]] = {}
+CALLS: dict[str, Callable[..., Any]] = dict(evaluation.CALLS)  # evaluate_schedule/_sensor
 
 
 def register_call(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

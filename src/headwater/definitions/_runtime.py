@@ -16,6 +16,8 @@ execute_job_in_process: Callable[..., Any] | None = None
 invoke_directly: Callable[..., Any] | None = None
 #: (kind, init_context) -> an execution.executor.Executor for a built-in executor
 create_executor: Callable[..., Any] | None = None
+#: (resource_defs, resources_config) -> (values, teardown), for schedule and sensor contexts
+build_resource_values: Callable[..., Any] | None = None
 
 
 def require(slot: Callable[..., Any] | None, what: str) -> Callable[..., Any]:

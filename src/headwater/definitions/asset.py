@@ -482,6 +482,10 @@ class AssetsDefinition:
     def get_io_manager_key_for_asset_key(self, key: AssetKey) -> str:
         return self.io_manager_keys.get(key, "io_manager")
 
+    def get_partition_mapping(self, in_asset_key: Any) -> Any:
+        """The partition mapping declared for upstream asset `in_asset_key` (None: default)."""
+        return self.partition_mappings.get(to_asset_key(in_asset_key))
+
     @property
     def op_name(self) -> str:
         return self.node_def.name if self.node_def is not None else ""
@@ -828,7 +832,9 @@ def asset(
         dep_list = _collect_deps([*(deps or ()), *(non_argument_deps or ())],
                                  asset_key.to_user_string())
         input_keys, op_ins = _asset_ins(fn_name, sig, dict(ins or {}), dep_list, "@asset")
-        if asset_key in input_keys.values():
+        mapped = {n for n, spec in (ins or {}).items()
+                  if getattr(spec, "partition_mapping", None) is not None}
+        if any(k == asset_key and n not in mapped for n, k in input_keys.items()):
             raise HeadwaterInvalidDefinitionError(
                 f"@asset '{asset_key.to_user_string()}' depends on itself. An asset cannot be "
                 "an input of its own computation; to read its previous value, use a partition "
@@ -1013,7 +1019,8 @@ def multi_asset(
             backfill_policy=backfill_policy,
             check_specs=check_specs,
             io_manager_keys={keys_by_output[n]: d.io_manager_key for n, d in output_defs.items()},
-            partition_mappings={d.asset_key: d.partition_mapping for d in upstream
+            partition_mappings={d.asset_key: d.partition_mapping
+                                for d in [*upstream, *(x for sp in final_specs for x in sp.deps)]
                                 if d.partition_mapping is not None},
         )
 

@@ -3,7 +3,7 @@
 Built once from AssetsDefinitions and immutable afterwards; selection resolves against
 it (it implements `selection.AssetGraphView`). Cross-definition rules (duplicate keys,
 inputs that match no asset, cycles) are found here and reported all together by
-`Definitions`. Imports `asset`, `key` and `errors` of this layer.
+`Definitions`. Imports `asset`, `key`, `partition_mapping` and `errors` of this layer.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from headwater.definitions.asset import AssetsDefinition, AssetSpec, external_asset_from_spec
 from headwater.definitions.key import AssetKey
+from headwater.definitions.partition_mapping import mapping_problem
 
 
 def where(assets_def: AssetsDefinition) -> str:
@@ -59,6 +60,8 @@ class AssetGraph:
         for key, spec in list(self.spec_by_key.items()):
             for dep in spec.deps:
                 parent = dep.asset_key
+                if parent == key:
+                    continue  # reads its own earlier partitions (through a partition mapping)
                 if parent not in self.spec_by_key:
                     known = stub_metadata.setdefault(parent, dep.metadata)
                     if dep.metadata and known and known != dep.metadata:
@@ -145,10 +148,29 @@ class AssetGraph:
                             + "? (A dep on an asset headwater does not compute is allowed; "
                             "declare it with AssetSpec to make that explicit.)"
                         )
+        problems.extend(self._partition_problems())
         cycle = self.find_cycle()
         if cycle:
             path = " -> ".join(k.to_user_string() for k in cycle)
             problems.append(f"Assets form a cycle: {path}. Remove one of these dependencies.")
+        return problems
+
+    def _partition_problems(self) -> list[str]:
+        """Partitioned assets whose upstream is partitioned differently, with no mapping."""
+        problems = []
+        for key, assets_def in self.assets_def_by_key.items():
+            down_def = getattr(assets_def, "partitions_def", None)
+            if down_def is None or assets_def.node_def is None:
+                continue
+            for parent in self._parents.get(key, ()):
+                up_assets = self.assets_def_by_key.get(parent)
+                up_def = getattr(up_assets, "partitions_def", None) or getattr(
+                    self.spec_by_key.get(parent), "partitions_def", None)
+                problem = mapping_problem(assets_def.get_partition_mapping(parent), up_def, down_def)
+                if problem:
+                    problems.append(
+                        f"asset '{key.to_user_string()}'{where(assets_def)} depends on "
+                        f"'{parent.to_user_string()}', but {problem}")
         return problems
 
     def find_cycle(self) -> list[AssetKey] | None:

@@ -14,6 +14,7 @@ from headwater.definitions.composition import Invocation, OutputHandle
 from headwater.definitions.graph import GraphDefinition
 from headwater.definitions.job import AssetLayer, JobDefinition
 from headwater.definitions.key import AssetKey
+from headwater.definitions.run_request import run_request_for_partition
 from headwater.definitions.selection import AssetSelection
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
@@ -180,6 +181,10 @@ class UnresolvedAssetJobDefinition:
 
     def __repr__(self) -> str:
         return f"define_asset_job(name={self.name!r}, selection={self.selection!r})"
+
+    def run_request_for_partition(self, partition_key: str, **kwargs: Any) -> Any:
+        """A RunRequest for one partition of this job (see run_request.py)."""
+        return run_request_for_partition(self, partition_key, **kwargs)
 
 
 def define_asset_job(

@@ -101,12 +101,14 @@ class Definitions:
                 problems.extend(_op_resource_problems(job_def))
         for source in (self.schedules, self.sensors):
             for item in source:
-                target = getattr(item, "job", None)
-                if isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition)) and target.name not in jobs:
-                    try:
-                        jobs[target.name] = self._resolve_job(target, graph)
-                    except HeadwaterInvalidDefinitionError as exc:
-                        problems.append(str(exc))
+                targets = getattr(item, "jobs", None)  # sensors may target several jobs
+                for target in targets if targets is not None else [getattr(item, "job", None)]:
+                    if isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition)) and \
+                            target.name not in jobs:
+                        try:
+                            jobs[target.name] = self._resolve_job(target, graph)
+                        except HeadwaterInvalidDefinitionError as exc:
+                            problems.append(str(exc))
         if problems:
             raise DefinitionError(problems)
         self._asset_graph = graph
@@ -206,14 +208,19 @@ class Definitions:
     def get_schedule_def(self, name: str) -> Any:
         for item in self.schedules:
             if getattr(item, "name", None) == name:
-                return item
-        raise HeadwaterInvalidDefinitionError(f"Definitions has no schedule named '{name}'.")
+                resolve = getattr(item, "_with_definitions", None)  # binds an asset job
+                return resolve(self) if resolve is not None else item
+        known = ", ".join(sorted(str(getattr(s, "name", "?")) for s in self.schedules)) or "none"
+        raise HeadwaterInvalidDefinitionError(
+            f"Definitions has no schedule named '{name}'. Schedules: {known}.")
 
     def get_sensor_def(self, name: str) -> Any:
         for item in self.sensors:
             if getattr(item, "name", None) == name:
                 return item
-        raise HeadwaterInvalidDefinitionError(f"Definitions has no sensor named '{name}'.")
+        known = ", ".join(sorted(str(getattr(s, "name", "?")) for s in self.sensors)) or "none"
+        raise HeadwaterInvalidDefinitionError(
+            f"Definitions has no sensor named '{name}'. Sensors: {known}.")
 
     def get_repository_def(self) -> Definitions:
         self.resolve_asset_graph()

@@ -99,7 +99,7 @@ def _builtin(kind: str) -> Callable[[InitExecutorContext], Any]:
     return create
 
 
-_TAG_LIMITS = Field(Noneable(Array(Shape({
+TAG_CONCURRENCY_LIMITS = Field(Noneable(Array(Shape({
     "key": str,
     "value": Field(Noneable(str), is_required=False),
     "limit": int,
@@ -108,7 +108,7 @@ _TAG_LIMITS = Field(Noneable(Array(Shape({
 _MULTIPROCESS_CONFIG = Shape({
     "max_concurrent": Field(Noneable(int), is_required=False,
                             description="Steps at once; 0 or unset: the number of CPUs."),
-    "tag_concurrency_limits": _TAG_LIMITS,
+    "tag_concurrency_limits": TAG_CONCURRENCY_LIMITS,
     "start_method": Field(Permissive(), is_required=False),
     "retries": Field(Permissive(), is_required=False),
 })

@@ -97,10 +97,25 @@ class InMemoryIOManager(IOManager):
         self.values: dict[tuple[Any, ...], Any] = {}
 
     def handle_output(self, context: Any, obj: Any) -> None:
+        keys = _partition_keys(context)
+        if keys is not None and len(keys) != 1:
+            # A run over a range of partitions: a dict by key is split, anything else is
+            # stored for every partition of the range.
+            for key in keys:
+                value = obj[key] if isinstance(obj, dict) and set(obj) == set(keys) else obj
+                self.values[("asset", context.asset_key, key)] = value
+            return
         self.values[_identifier(context)] = obj
 
     def load_input(self, context: Any) -> Any:
+        keys = _partition_keys(context)
+        if keys is not None and len(keys) != 1:
+            # Several upstream partitions load as a dict {partition key: value}.
+            return {key: self._stored(("asset", context.asset_key, key), context.asset_key)
+                    for key in keys}
         upstream = context.upstream_output
+        if keys is not None:
+            return self._stored(("asset", context.asset_key, keys[0]), context.asset_key)
         if upstream is None:
             raise HeadwaterInvariantViolationError(
                 f"InMemoryIOManager cannot load input '{context.name}': it has no upstream output."
@@ -115,6 +130,23 @@ class InMemoryIOManager(IOManager):
                 "a persistent IO manager."
             )
         return self.values[identifier]
+
+
+    def _stored(self, identifier: tuple[Any, ...], asset_key: Any) -> Any:
+        if identifier not in self.values:
+            raise HeadwaterInvariantViolationError(
+                f"No value stored in memory for partition '{identifier[2]}' of "
+                f"'{asset_key.to_user_string()}': in-memory storage only holds values written in "
+                "this process. Materialize that partition first, or use a persistent IO manager."
+            )
+        return self.values[identifier]
+
+
+def _partition_keys(context: Any) -> list[str] | None:
+    """The asset partition keys an IO context covers, when it names them explicitly."""
+    if not context.has_asset_key or getattr(context, "_asset_partition_keys", None) is None:
+        return None
+    return list(context.asset_partition_keys)
 
 
 def _identifier(context: Any) -> tuple[Any, ...]:

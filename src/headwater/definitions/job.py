@@ -22,6 +22,7 @@ from headwater.definitions.composition import (
 from headwater.definitions.graph import GraphDefinition, _check_unique_definitions, build_graph
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata import normalize_metadata
+from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidSubsetError,
@@ -109,7 +110,9 @@ class JobDefinition:
         self.executor_def = executor_def
         self.hook_defs = frozenset(hooks or ())
         self.op_retry_policy = op_retry_policy
-        self.partitions_def = partitions_def
+        # A PartitionedConfig as config= makes the job partitioned by its partitions_def.
+        self.partitions_def = partitions_def if partitions_def is not None else getattr(
+            config, "partitions_def", None)
         self.input_values = dict(input_values or {})
         self.asset_layer = asset_layer or AssetLayer()
         self.op_selection = list(op_selection) if op_selection else None
@@ -199,6 +202,10 @@ class JobDefinition:
 
     def with_top_level_resources(self, resources: Mapping[str, Any]) -> JobDefinition:
         return self._copy(resource_defs={**resources, **self.resource_defs})
+
+    def run_request_for_partition(self, partition_key: str, **kwargs: Any) -> Any:
+        """A RunRequest for one partition of this job (see run_request.py)."""
+        return run_request_for_partition(self, partition_key, **kwargs)
 
     def with_metadata(self, metadata: Mapping[str, Any]) -> JobDefinition:
         """A copy of this job with `metadata` replacing its metadata."""

@@ -24,6 +24,22 @@ _RECORDS: dict[str, type] = {
 }
 
 
+def _partition_classes() -> dict[str, type]:
+    """Partitions definitions and mappings: rebuilt from their `__serdes_state__` kwargs."""
+    from headwater.definitions import (
+        multi_partitions,
+        partition_mapping,
+        partitions,
+        time_window_partitions,
+    )
+    found: dict[str, type] = {}
+    for module in (partitions, time_window_partitions, multi_partitions, partition_mapping):
+        for value in vars(module).values():
+            if isinstance(value, type) and hasattr(value, "__serdes_state__"):
+                found.setdefault(value.__name__, value)
+    return found
+
+
 def _metadata_class(name: str) -> type | None:
     name = name.replace("MetadataEntryData", "MetadataValue")
     cls = getattr(md, name, None)
@@ -31,6 +47,10 @@ def _metadata_class(name: str) -> type | None:
 
 
 def _pack(value: Any) -> Any:
+    state = getattr(value, "__serdes_state__", None)
+    if state is not None and not isinstance(value, type):
+        name = getattr(value, "__serdes_name__", type(value).__name__)
+        return {"__class__": name, **{k: _pack(v) for k, v in state().items()}}
     if isinstance(value, md.MetadataValue):
         return {"__class__": type(value).__name__, "__metadata__": md._to_json(value)}
     if isinstance(value, AssetKey):
@@ -60,7 +80,7 @@ def _unpack(value: Any) -> Any:
     fields = {k: v for k, v in value.items() if k != "__class__"}
     if name == "AssetKey":
         return AssetKey(fields["path"])
-    cls = _metadata_class(name) or _RECORDS.get(name)
+    cls = _metadata_class(name) or _RECORDS.get(name) or _partition_classes().get(name)
     if cls is None:
         raise HeadwaterInvariantViolationError(
             f"Cannot deserialize a {name!r}: deserialize_value reads metadata values, AssetKey "

@@ -1,27 +1,40 @@
-"""The entry points: materialize, materialize_to_memory, execute_in_process, direct calls.
+"""The entry points: materialize, materialize_to_memory, execute_in_process, execute_job.
 
-Imports `headwater.definitions` and this layer's `run`, `result`, `context`.
+`execute_job(reconstructable(job), instance)` runs with the job's executor (multiprocess
+by default) against a persistent instance, and re-executes earlier runs. Imports
+`headwater.definitions` and this layer's `run`, `result`, `executor`, `reconstruct`,
+`reexecution`.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.definitions import _runtime
 from headwater.definitions.asset_graph import AssetGraph
 from headwater.definitions.asset_job import build_asset_job, flatten_assets
+from headwater.definitions.executor import multi_or_in_process_executor
+from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
 from headwater.definitions.io_manager import IOManager, IOManagerDefinition, mem_io_manager
 from headwater.definitions.selection import AssetSelection
 from headwater.errors import (
     DefinitionError,
+    HeadwaterError,
+    HeadwaterExecutionStepExecutionError,
     HeadwaterInvalidInvocationError,
     HeadwaterInvariantViolationError,
     HeadwaterUserCodeExecutionError,
 )
+from headwater.execution.executor import create_builtin_executor, create_executor
 from headwater.execution.invocation import invoke_directly
+from headwater.execution.partition import resolve_partitioned_run
+from headwater.execution.reconstruct import ReconstructableJob, reconstructable
+from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
+from headwater.execution.resources import build_resource_values
 from headwater.execution.result import ExecuteInProcessResult
-from headwater.execution.run import execute_job
+from headwater.execution.run import execute_job as run_job
 
 EPHEMERAL_JOB = "__ephemeral_asset_job__"
 
@@ -42,12 +55,109 @@ def execute_job_in_process(
         job = _subset_asset_job(job, asset_selection)
     # None lets the job's own config= apply; an explicit run_config replaces it.
     run_config = None if run_config is None else _as_run_config(run_config)
+    run_config, partition_key, tags = resolve_partitioned_run(job, run_config, partition_key, tags,
+                                                              instance)
     on_event = getattr(instance, "store_event", None) if instance is not None else None
-    run = execute_job(job, run_config, instance, partition_key, run_id, input_values, tags, on_event)
+    run = run_job(job, run_config, instance, partition_key, run_id, input_values, tags, on_event)
     result = ExecuteInProcessResult(run)
     if raise_on_error:
         _raise_first_error(run)
     return result
+
+
+class ExecuteJobResult(ExecuteInProcessResult):
+    """What `execute_job` returns; also a context manager, as in Dagster."""
+
+    def __enter__(self) -> ExecuteJobResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
+        """The value a step produced; steps executed in other processes are loaded back
+        from the default (filesystem) IO manager."""
+        run = self._run
+        if not run.captured:
+            step_key, out = self._resolve(node_name, output_name)
+            refs = sorted((r for r in run.produced if r[0] == step_key and r[1] == out),
+                          key=lambda r: r[2] or "")
+            if refs and run.job.resource_defs.get("io_manager") is fs_io_manager:
+                manager = PickledObjectFilesystemIOManager()
+                values = {}
+                for ref in refs:
+                    with open(manager.get_path(run.output_context_for(ref, run.run_id)), "rb") as f:
+                        values[ref[2]] = pickle.load(f)
+                return values[None] if list(values) == [None] else values
+        return super().output_for_node(node_name, output_name)
+
+
+def execute_job(
+    job: Any,
+    instance: Any,
+    run_config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    raise_on_error: bool = False,
+    op_selection: Sequence[str] | None = None,
+    reexecution_options: ReexecutionOptions | None = None,
+    asset_selection: Sequence[Any] | None = None,
+    run_id: str | None = None,
+    should_cancel: Any = None,
+) -> ExecuteJobResult:
+    """Run `job` (ideally `reconstructable(job)`) with its executor, recorded in `instance`."""
+    if instance is None:
+        raise HeadwaterInvalidInvocationError(
+            "execute_job(job, instance) needs an instance: pass HeadwaterInstance.get() or "
+            "instance_for_test()."
+        )
+    if op_selection:
+        raise HeadwaterInvalidInvocationError(
+            "execute_job(op_selection=...) is not supported yet: select assets with "
+            "asset_selection=[...] or re-execute steps with ReexecutionOptions."
+        )
+    recon = job if isinstance(job, ReconstructableJob) else _maybe_reconstructable(job)
+    if recon is not None and asset_selection:
+        recon = recon.with_asset_selection(asset_selection)
+    job_def = recon.get() if recon is not None else job
+    if recon is None and asset_selection:
+        job_def = _subset_asset_job(job_def, asset_selection)
+    run_config = None if run_config is None else _as_run_config(run_config)
+    all_tags = {k: str(v) for k, v in (tags or {}).items()}
+    prepare = None
+    if reexecution_options is not None:
+        parent = instance.get_run_by_id(reexecution_options.parent_run_id)
+        prepare = preparer(reexecution_options, instance)  # raises for an unknown run
+        if run_config is None:
+            run_config = dict(parent.run_config)
+        all_tags = {**reexecution_tags(parent, reexecution_options), **all_tags}
+    executor_def = job_def.executor_def or multi_or_in_process_executor
+
+    def make_executor(run: Any) -> Any:
+        run.reconstructable = recon
+        return create_executor(executor_def, job_def, run.run_config, instance, recon)
+
+    run = run_job(job_def, run_config, instance, all_tags.get("headwater/partition"), run_id,
+                  None, all_tags, instance.store_event, executor=make_executor, prepare=prepare,
+                  should_cancel=should_cancel)
+    flush = getattr(getattr(instance, "storage", None), "flush", None)
+    if callable(flush):
+        flush()
+    result = ExecuteJobResult(run)
+    if raise_on_error:
+        _raise_first_error(run)
+        if run.failed:
+            raise HeadwaterExecutionStepExecutionError(
+                f"Run {run.run_id} of job '{job_def.name}' failed: steps {run.failed} failed. "
+                "See the run's events for the errors."
+            )
+    return result
+
+
+def _maybe_reconstructable(job: Any) -> ReconstructableJob | None:
+    try:
+        return reconstructable(job)
+    except HeadwaterError:
+        return None  # fine for the in-process executor; others say what they need
 
 
 def _as_run_config(run_config: Any) -> dict[str, Any]:
@@ -145,3 +255,5 @@ def install() -> None:
     """Register the engine with the declarations layer (see definitions/_runtime.py)."""
     _runtime.execute_job_in_process = execute_job_in_process
     _runtime.invoke_directly = invoke_directly  # from execution/invocation.py
+    _runtime.create_executor = create_builtin_executor  # from execution/executor.py
+    _runtime.build_resource_values = build_resource_values  # from execution/resources.py

@@ -14,6 +14,7 @@ from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata import normalize_metadata
+from headwater.definitions.partitions import PartitionKeyRange
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidInvocationError,
@@ -21,6 +22,7 @@ from headwater.errors import (
     HeadwaterInvariantViolationError,
     HeadwaterUnknownResourceError,
 )
+from headwater.execution import partition as _partition
 from headwater.execution.log import LogManager
 
 
@@ -323,7 +325,7 @@ class OpExecutionContext:
                 return name
         raise HeadwaterInvariantViolationError(f"{key.to_user_string()} is not an output here.")
 
-    # --- partitions ---------------------------------------------------------------------
+    # --- partitions (resolved in execution/partition.py) -------------------------------
     @property
     def has_partition_key(self) -> bool:
         return self._partition_key is not None
@@ -331,6 +333,8 @@ class OpExecutionContext:
     @property
     def partition_key(self) -> str:
         if self._partition_key is None:
+            if _partition.key_range(self) is not None:
+                return _partition.single_key(_partition.run_keys(self), "This run")
             raise HeadwaterInvalidPropertyError(
                 "Cannot access partition_key for a non-partitioned run. Check "
                 "context.has_partition_key first."
@@ -339,18 +343,15 @@ class OpExecutionContext:
 
     @property
     def partition_keys(self) -> list[str]:
-        return [self.partition_key]
+        return list(_partition.run_keys(self))
 
     @property
     def has_partition_key_range(self) -> bool:
-        return self._partition_key_range is not None or self._partition_key is not None
+        return _partition.key_range(self) is not None
 
     @property
     def partition_key_range(self) -> Any:
-        if self._partition_key_range is not None:
-            return self._partition_key_range
-        key = self.partition_key
-        return _KeyRange(key, key)
+        return _partition.require_range(self, "partition_key_range")
 
     asset_partition_key_range = partition_key_range
 
@@ -358,17 +359,61 @@ class OpExecutionContext:
     def asset_partition_key(self) -> str:
         return self.partition_key
 
-    def asset_partition_key_for_output(self, output_name: str = "result") -> str:
-        return self.partition_key
+    @property
+    def multi_partition_key(self) -> Any:
+        key = self.partition_key
+        if not _partition.is_multi(key):
+            raise HeadwaterInvariantViolationError(
+                f"multi_partition_key is only available for multi-partitioned assets; this run's "
+                f"partition key {key!r} belongs to {self._partitions_def}. Use partition_key."
+            )
+        return key
 
     @property
     def partition_time_window(self) -> Any:
-        window_fn = getattr(self._partitions_def, "time_window_for_partition_key", None)
-        if window_fn is None:
-            raise HeadwaterInvalidPropertyError(
-                "partition_time_window needs a time-window partitioned asset or job."
-            )
-        return window_fn(self.partition_key)
+        return _partition.time_window(_partition._pdef(self), self.partition_keys,
+                                      "partition_time_window")
+
+    def asset_partition_key_for_output(self, output_name: str = "result") -> str:
+        return self.partition_key
+
+    def asset_partition_keys_for_output(self, output_name: str = "result") -> list[str]:
+        return self.partition_keys
+
+    def asset_partition_key_range_for_output(self, output_name: str = "result") -> Any:
+        return self.partition_key_range
+
+    def asset_partitions_time_window_for_output(self, output_name: str = "result") -> Any:
+        return self.partition_time_window
+
+    def asset_partitions_def_for_output(self, output_name: str = "result") -> Any:
+        return _partition._pdef(self)
+
+    def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
+        keys = _partition.upstream_keys(self, input_name)
+        if keys is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{input_name}' comes from an unpartitioned asset; it has no partition keys.")
+        return keys
+
+    def asset_partition_key_for_input(self, input_name: str) -> str:
+        return _partition.single_key(self.asset_partition_keys_for_input(input_name),
+                                     f"Input '{input_name}'")
+
+    def asset_partition_key_range_for_input(self, input_name: str) -> Any:
+        keys = self.asset_partition_keys_for_input(input_name)
+        if not keys:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{input_name}' reads no upstream partitions, so it has no key range.")
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    def asset_partitions_time_window_for_input(self, input_name: str) -> Any:
+        return _partition.time_window(_partition.upstream_partitions_def(self, input_name),
+                                      self.asset_partition_keys_for_input(input_name),
+                                      "asset_partitions_time_window_for_input")
+
+    def asset_partitions_def_for_input(self, input_name: str) -> Any:
+        return _partition.upstream_partitions_def(self, input_name)
 
     # --- output metadata ----------------------------------------------------------------
     def add_output_metadata(self, metadata: Mapping[str, Any], output_name: str | None = None,
@@ -453,20 +498,6 @@ class AssetExecutionContext(OpExecutionContext):
         return self.partition_keys
 
 
-class _KeyRange:
-    __slots__ = ("start", "end")
-
-    def __init__(self, start: str, end: str):
-        self.start = start
-        self.end = end
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _KeyRange) and (self.start, self.end) == (other.start, other.end)
-
-    def __repr__(self) -> str:
-        return f"PartitionKeyRange(start={self.start!r}, end={self.end!r})"
-
-
 class InitResourceContext:
     """What a resource's init function gets: its config, other resources, the log."""
 
@@ -524,6 +555,7 @@ class OutputContext:
         asset_partitions_def: Any = None,
         assets_def: Any = None,
         instance: Any = None,
+        asset_partition_keys: Any = None,
     ):
         self.step_key = step_key
         self.name = name
@@ -545,6 +577,9 @@ class OutputContext:
         self._assets_def = assets_def
         self.instance = instance
         self.added_metadata: dict[str, Any] = {}
+        # None: the run's partition key alone; a list: the keys this output covers.
+        self._asset_partition_keys = (list(asset_partition_keys)
+                                      if asset_partition_keys is not None else None)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -585,15 +620,31 @@ class OutputContext:
 
     @property
     def has_asset_partitions(self) -> bool:
+        if self._asset_partition_keys is not None:
+            return self._asset_key is not None
         return self._partition_key is not None and self._asset_key is not None
 
     @property
     def asset_partition_key(self) -> str:
+        if self._asset_partition_keys is not None:
+            return _partition.single_key(self._asset_partition_keys, f"Output '{self.name}'")
         return self.partition_key
 
     @property
     def asset_partition_keys(self) -> list[str]:
+        if self._asset_partition_keys is not None:
+            return list(self._asset_partition_keys)
         return [self.partition_key]
+
+    @property
+    def asset_partition_key_range(self) -> PartitionKeyRange:
+        keys = self.asset_partition_keys
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    @property
+    def asset_partitions_time_window(self) -> Any:
+        return _partition.time_window(self.asset_partitions_def, self.asset_partition_keys,
+                                      "asset_partitions_time_window")
 
     def get_identifier(self) -> list[str]:
         if self._asset_key is not None:
@@ -605,7 +656,7 @@ class OutputContext:
 
     def get_asset_identifier(self) -> list[str]:
         path = list(self.asset_key.path)
-        return path + [self._partition_key] if self._partition_key else path
+        return path + [self.asset_partition_key] if self.has_asset_partitions else path
 
     def get_run_scoped_output_identifier(self) -> list[str]:
         """[run_id, step_key, output name(, mapping key)]: unique to this output in this run."""
@@ -644,6 +695,7 @@ class InputContext:
         partition_key: str | None = None,
         asset_partitions_def: Any = None,
         instance: Any = None,
+        asset_partition_keys: Any = None,
     ):
         self.name = name
         self.job_name = job_name
@@ -660,6 +712,9 @@ class InputContext:
         self._partition_key = partition_key
         self.asset_partitions_def = asset_partitions_def
         self.instance = instance
+        # None: the run's partition key alone; a list: the upstream keys this input reads.
+        self._asset_partition_keys = (list(asset_partition_keys)
+                                      if asset_partition_keys is not None else None)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -691,15 +746,34 @@ class InputContext:
 
     @property
     def has_asset_partitions(self) -> bool:
+        if self._asset_partition_keys is not None:
+            return self._asset_key is not None
         return self._partition_key is not None and self._asset_key is not None
 
     @property
     def asset_partition_key(self) -> str:
+        if self._asset_partition_keys is not None:
+            return _partition.single_key(self._asset_partition_keys, f"Input '{self.name}'")
         return self.partition_key
 
     @property
     def asset_partition_keys(self) -> list[str]:
+        if self._asset_partition_keys is not None:
+            return list(self._asset_partition_keys)
         return [self.partition_key]
+
+    @property
+    def asset_partition_key_range(self) -> PartitionKeyRange:
+        keys = self.asset_partition_keys
+        if not keys:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{self.name}' reads no upstream partitions, so it has no key range.")
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    @property
+    def asset_partitions_time_window(self) -> Any:
+        return _partition.time_window(self.asset_partitions_def, self.asset_partition_keys,
+                                      "asset_partitions_time_window")
 
     def get_identifier(self) -> list[str]:
         if self.upstream_output is None:
@@ -710,7 +784,7 @@ class InputContext:
 
     def get_asset_identifier(self) -> list[str]:
         path = list(self.asset_key.path)
-        return path + [self._partition_key] if self._partition_key else path
+        return path + [self.asset_partition_key] if self.has_asset_partitions else path
 
 
 # --- builders for tests -----------------------------------------------------------------

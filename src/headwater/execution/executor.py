@@ -5,7 +5,7 @@ The scheduler (`execution/scheduler.py`) decides *which* steps may run; an execu
 task (from `submit` itself when it runs synchronously, else from `wait`). A remote
 executor's report carries what the step produced (output refs, mapping keys) so the run's
 state in this process stays complete. Executors see the run only through the scheduler.
-Imports `headwater.definitions` and this layer's `event`, `step`.
+Imports `headwater.definitions` and this layer's `event`, `retry`, `step`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from headwater.definitions.executor import (
 )
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterUnmetExecutorRequirementsError
 from headwater.execution import event as ev
+from headwater.execution.retry import run_step_with_retries
+from headwater.execution.step import StepRunner
 
 Ref = tuple[str, str, "str | None"]
 
@@ -55,6 +57,7 @@ class Executor:
 
     max_concurrent: int = 1
     tag_concurrency_limits: Sequence[Mapping[str, Any]] = ()
+    executes_in_process = True  # False: steps build their own resources where they run
 
     def start(self, run: Any) -> None:
         """Called once before the first submit."""
@@ -63,7 +66,8 @@ class Executor:
         raise NotImplementedError
 
     def wait(self) -> None:
-        """Block until at least one in-flight task has called its `on_done`."""
+        """Block until an in-flight task has called its `on_done`, or briefly (a fraction
+        of a second) so that the scheduler can notice a cancel request."""
 
     def terminate(self) -> list[StepTask]:
         """Stop every in-flight task (run canceled); return the tasks stopped."""
@@ -81,14 +85,10 @@ class InProcessExecutor(Executor):
         self.runner: Any = None
 
     def start(self, run: Any) -> None:
-        from headwater.execution.step import StepRunner  # noqa: PLC0415  (same layer; cycle)
-
         self.run = run
         self.runner = StepRunner(run)
 
     def submit(self, task: StepTask, on_done: Callable[[StepReport], None]) -> None:
-        from headwater.execution.run import run_step_with_retries  # noqa: PLC0415
-
         step = self.run.plan.by_key[task.step_key]
         outcome = run_step_with_retries(self.run, self.runner, step, task.mapping_key)
         on_done(StepReport(task, outcome))
@@ -152,7 +152,7 @@ def create_executor(executor_def: ExecutorDefinition, job: Any, run_config: Mapp
     return created
 
 
-def _create_builtin(kind: str, context: InitExecutorContext) -> Executor:
+def create_builtin_executor(kind: str, context: InitExecutorContext) -> Executor:
     config = dict(context.executor_config or {})
     if kind == "multi_or_in_process":
         (kind, config), = (config or {"multiprocess": {}}).items()

@@ -45,6 +45,9 @@ class ExecuteInProcessResult:
     def get_job_failure_event(self) -> HeadwaterEvent:
         return self._one(_ET.RUN_FAILURE)
 
+    get_run_success_event = get_job_success_event
+    get_run_failure_event = get_job_failure_event
+
     def _one(self, event_type: HeadwaterEventType) -> HeadwaterEvent:
         for e in self.all_events:
             if e.event_type is event_type:

@@ -1,16 +1,15 @@
-"""One run in the calling process: resources, the step loop, retries, events.
+"""One run: its state, resources, the scheduler over its steps, and its run events.
 
-`execute_job(job, ...)` builds the plan, initialises resources once, runs every step in
-dependency order (mapped steps once per mapping key), retries per RetryPolicy, tears
-resources down even when a step failed, and returns the events and captured outputs.
-This is the in-process executor; other executors submit the same steps elsewhere.
-Imports `headwater.definitions` and this layer's `plan`, `step`, `event`, `context`,
-`resources`, `log`.
+`execute_job(job, ...)` builds the plan, initialises resources once (when steps execute in
+this process), hands the steps to the scheduler and the run's executor (in this process by
+default; a worker pool or a dask cluster otherwise), tears resources down even when a step
+failed, and returns the run with its events and captured outputs. Imports
+`headwater.definitions` and this layer's `plan`, `executor`, `scheduler`, `event`,
+`context`, `resources`, `log`.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,31 +19,21 @@ from headwater.definitions.fs_io_manager import fs_io_manager
 from headwater.definitions.io_manager import mem_io_manager
 from headwater.definitions.key import AssetKey
 from headwater.definitions.run_config import ConfigMapping, validate_run_config
-from headwater.errors import (
-    Failure,
-    HeadwaterError,
-    HeadwaterExecutionStepExecutionError,
-    HeadwaterInvalidDefinitionError,
-)
+from headwater.errors import HeadwaterError, HeadwaterInvalidDefinitionError
 from headwater.execution import event as ev
-from headwater.execution.context import Resources, RunInfo
-from headwater.execution.hooks import run_hooks
+from headwater.execution.context import OutputContext, Resources, RunInfo
+from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan
+from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
 from headwater.execution.resources import build_resource_values
-from headwater.execution.step import (
-    StepRunner,
-    StepSkipped,
-    failure_payload,
-    monotonic_ms,
-    retry_request,
-)
+from headwater.execution.scheduler import execute_plan
 
 PARTITION_TAG = "headwater/partition"
 
 
 _RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",
-                   ev.HeadwaterEventType.RUN_FAILURE: "FAILURE"}
+                   ev.HeadwaterEventType.RUN_FAILURE: "FAILURE",
+                   ev.HeadwaterEventType.RUN_CANCELED: "CANCELED"}
 
 
 class Run:
@@ -80,15 +69,21 @@ class Run:
         self.step_status: dict[str, str] = {}
         self._resource_views: dict[str, Resources] = {}
         self.errors: dict[str, BaseException] = {}
+        self.steps_to_execute: set[str] | None = None  # None: every step (re-execution narrows)
+        self.canceled = False
+        self.reconstructable: Any = None  # where a worker process loads the job from
+        self.output_run_ids: dict[tuple[str, str, str | None], str] = {}  # from parent runs
 
     # --- events -------------------------------------------------------------------------
     def emit(self, event_type: ev.HeadwaterEventType, step_key: str | None, message: str,
-             payload: Any = None, asset_key: AssetKey | None = None) -> ev.HeadwaterEvent:
+             payload: Any = None, asset_key: AssetKey | None = None,
+             partition: str | None = None) -> ev.HeadwaterEvent:
         event = ev.HeadwaterEvent(
             event_type=event_type, run_id=self.run_id, job_name=self.job.name,
             timestamp=time.time(), step_key=step_key,
             node_name=step_key.split("[", 1)[0] if step_key else None,
-            asset_key=asset_key, partition=self.partition_key, message=message, payload=payload,
+            asset_key=asset_key, partition=partition if partition is not None else self.partition_key,
+            message=message, payload=payload,
         )
         self.events.append(event)
         if event_type in _RUN_END_STATUS:
@@ -96,6 +91,56 @@ class Run:
         if self.on_event is not None:
             self.on_event(event)
         return event
+
+    def forward(self, event: ev.HeadwaterEvent) -> None:
+        """Record an event emitted by this run's step in another process."""
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def absorb(self, report: StepReport) -> None:
+        """Take in what a step executed elsewhere produced and how it ended."""
+        for ref in report.produced or ():
+            self.produced.add(ref)
+            self.record_mapping_key(ref[0], ref[1], ref[2])
+        key = report.task.key
+        self.step_status[key] = report.outcome
+        if report.outcome == "SUCCESS":
+            self.succeeded.add(key)
+        elif report.outcome == "SKIPPED":
+            self.skipped.add(key)
+        else:
+            self.failed.append(key)
+        for event in report.events or ():
+            self.forward(event)
+
+    def add_known_outputs(self, known: Any) -> None:
+        """Record outputs produced outside this process: (ref, id of the run that wrote it)."""
+        for ref, run_id in known:
+            if ref in self.output_contexts:
+                continue
+            self.produced.add(ref)
+            self.record_mapping_key(ref[0], ref[1], ref[2])
+            self.output_contexts[ref] = self.output_context_for(ref, run_id)
+
+    def output_context_for(self, ref: tuple[str, str, str | None], run_id: str) -> OutputContext:
+        """The context an output was handled with, rebuilt to load it (written by `run_id`)."""
+        step_key, name, mapping_key = ref
+        step = self.plan.by_key[step_key]
+        out_def = step.op_def.output_dict[name]
+        entry = node_config_for(self.resolved_config.get("ops", {}), step_key)
+        outputs = entry.get("outputs") if isinstance(entry, Mapping) else None
+        ctx = OutputContext(
+            step_key=step_key, name=name, job_name=self.job.name, run_id=run_id,
+            definition_metadata=out_def.metadata, mapping_key=mapping_key,
+            headwater_type=out_def.headwater_type,
+            config=outputs.get(name) if isinstance(outputs, Mapping) else None,
+            log=self.log_for(None), resources=self.resource_view, op_def=step.op_def,
+            asset_key=step.asset_keys_by_output.get(name), partition_key=self.partition_key,
+            assets_def=step.assets_def, instance=self.instance,
+        )
+        ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]
+        return ctx
 
     def log_sink(self, step_key: str | None) -> Callable[[int, str], None]:
         def sink(level: int, message: str) -> None:
@@ -157,8 +202,16 @@ def execute_job(
     input_values: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
     on_event: Callable[[ev.HeadwaterEvent], None] | None = None,
+    executor: Callable[[Run], Executor] | None = None,
+    prepare: Callable[[Run], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> Run:
-    """Run every step of `job` in this process; never raise for a step failure."""
+    """Run every step of `job`; never raise for a step failure.
+
+    `executor(run)` builds the executor once the run config is resolved (default: in this
+    process); `prepare(run)` adjusts the run before it starts (re-execution narrows its
+    steps and loads its parent's outputs); `should_cancel()` is asked between steps.
+    """
     run_config = _default_run_config(job, run_config)
     resolved = validate_run_config(job, run_config)
     plan = build_plan(job, input_values, resolved)
@@ -168,6 +221,8 @@ def execute_job(
         all_tags[PARTITION_TAG] = partition_key
     run = Run(job, plan, run_id or new_run_id(), run_config, all_tags, instance, partition_key, on_event)
     run.resolved_config = resolved
+    if prepare is not None:
+        prepare(run)
     register_run = getattr(instance, "register_run", None) if instance is not None else None
     if register_run is not None:
         register_run(run)
@@ -175,31 +230,24 @@ def execute_job(
     teardown: Callable[[], None] = _noop
     try:
         try:
-            resource_defs = dict(job.resource_defs)
-            if "io_manager" not in resource_defs:
-                # As in Dagster: values stay in memory for ephemeral instances and are pickled
-                # under the instance's storage directory for persistent ones.
-                persistent = not getattr(instance, "is_ephemeral", True)
-                resource_defs["io_manager"] = fs_io_manager if persistent else mem_io_manager
-                # context.job_def shows the resources the run really uses.
-                run.job = job._copy(resource_defs=resource_defs)
-            needed = _needed_resources(job, plan, resource_defs)
-            values, teardown = build_resource_values(
-                resource_defs, resolved.get("resources", {}) or {}, needed,
-                log=run.log_for(None), run_id=run.run_id, instance=instance,
-            )
-            run.resources = values
-            run.resource_view = Resources(values)
-            run.default_io_manager = values.get("io_manager") if "io_manager" not in job.resource_defs else None
+            step_executor = executor(run) if executor is not None else InProcessExecutor()
+            # Steps executed elsewhere build their resources there.
+            teardown = init_resources(run, job, instance, build=step_executor.executes_in_process)
+            if run.output_run_ids:
+                run.add_known_outputs(run.output_run_ids.items())
         except HeadwaterError as exc:
             run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
                      f'Execution of run for "{job.name}" failed. {exc}',
                      ev.RunFailureData(ev.SerializableError.from_exception(exc)))
             run.fatal_error = exc  # type: ignore[attr-defined]
             return run
-        _execute_steps(run)
+        execute_plan(run, step_executor, should_cancel)
     finally:
         teardown()
+    if run.canceled:
+        run.emit(ev.HeadwaterEventType.RUN_CANCELED, None,
+                 f'Execution of run for "{job.name}" canceled.')
+        return run
     if run.failed:
         run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
                  f'Execution of run for "{job.name}" failed. Steps failed: {run.failed}.',
@@ -211,6 +259,33 @@ def execute_job(
 
 def _noop() -> None:
     return None
+
+
+def init_resources(run: Run, job: Any, instance: Any, build: bool = True) -> Callable[[], None]:
+    """Initialise the run's resources (the default IO manager included); the teardown.
+
+    With `build=False` only the resource definitions are settled and checked, for a run
+    whose steps execute (and initialise resources) in other processes.
+    """
+    resource_defs = dict(job.resource_defs)
+    if "io_manager" not in resource_defs:
+        # As in Dagster: values stay in memory for ephemeral instances and are pickled
+        # under the instance's storage directory for persistent ones.
+        persistent = not getattr(instance, "is_ephemeral", True)
+        resource_defs["io_manager"] = fs_io_manager if persistent else mem_io_manager
+        # context.job_def shows the resources the run really uses.
+        run.job = job._copy(resource_defs=resource_defs)
+    needed = _needed_resources(job, run.plan, resource_defs)
+    if not build:
+        return _noop
+    values, teardown = build_resource_values(
+        resource_defs, run.resolved_config.get("resources", {}) or {}, needed,
+        log=run.log_for(None), run_id=run.run_id, instance=instance,
+    )
+    run.resources = values
+    run.resource_view = Resources(values)
+    run.default_io_manager = values.get("io_manager") if "io_manager" not in job.resource_defs else None
+    return teardown
 
 
 def _default_run_config(job: Any, run_config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -273,92 +348,3 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
             + ", ".join(f"'{k}'" for k in missing) + " in resources= (or resource_defs= of the job)."
         )
     return needed
-
-
-def _execute_steps(run: Run) -> None:
-    runner = StepRunner(run)
-    blocked: set[str] = set()
-    for step in run.plan.steps:
-        failed_up = [u for u in step.upstream if u in blocked]
-        if failed_up:
-            blocked.add(step.key)
-            run.step_status[step.key] = "NOT_RUN"
-            run.emit(ev.HeadwaterEventType.ENGINE_EVENT, step.key,
-                     f'Dependencies for step {step.key} failed: {sorted(failed_up)}. Not executing.')
-            continue
-        if step.is_mapped:
-            keys = run.keys_for_source(step.dynamic_source)  # type: ignore[arg-type]
-            outcomes = [_run_with_retries(run, runner, step, mk) for mk in keys]
-            if any(o == "FAILURE" for o in outcomes):
-                blocked.add(step.key)
-            continue
-        if _run_with_retries(run, runner, step, None) == "FAILURE":
-            blocked.add(step.key)
-
-
-def _run_with_retries(run: Run, runner: StepRunner, step: Step, mapping_key: str | None) -> str:
-    key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
-    policy = step.retry_policy
-    attempt = 0
-    while True:
-        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Started execution of step "{key}".')
-        started = monotonic_ms()
-        try:
-            ctx = runner.attempt(step, mapping_key, attempt)
-        except StepSkipped as skipped:
-            run.skipped.add(key)
-            run.step_status[key] = "SKIPPED"
-            run.emit(ev.HeadwaterEventType.STEP_SKIPPED, key,
-                     f'Skipped execution of step "{key}": its input "{skipped.args[0]}" was not '
-                     "produced upstream.")
-            return "SKIPPED"
-        except Exception as exc:
-            request = retry_request(exc)
-            max_retries, wait = _retry_plan(policy, request, exc, attempt)
-            if attempt < max_retries:
-                attempt += 1
-                run.emit(ev.HeadwaterEventType.STEP_UP_FOR_RETRY, key,
-                         f'Execution of step "{key}" failed and has requested a retry'
-                         + (f" in {wait} seconds." if wait else "."),
-                         ev.StepRetryData(ev.SerializableError.from_exception(exc), attempt, wait))
-                if wait:
-                    time.sleep(wait)
-                run.emit(ev.HeadwaterEventType.STEP_RESTARTED, key,
-                         f'Started re-execution (attempt # {attempt + 1}) of step "{key}".')
-                continue
-            run.failed.append(key)
-            run.step_status[key] = "FAILURE"
-            payload = failure_payload(exc)
-            run.emit(ev.HeadwaterEventType.STEP_FAILURE, key,
-                     f'Execution of step "{key}" failed.', payload)
-            run.errors[key] = exc
-            _run_hooks(run, step, key, None, failed=True)
-            return "FAILURE"
-        duration = monotonic_ms() - started
-        run.succeeded.add(key)
-        run.step_status[key] = "SUCCESS"
-        run.emit(ev.HeadwaterEventType.STEP_SUCCESS, key,
-                 f'Finished execution of step "{key}" in {duration:.2f}ms.',
-                 ev.StepSuccessData(duration))
-        _run_hooks(run, step, key, ctx, failed=False)
-        return "SUCCESS"
-
-
-def _retry_plan(policy: Any, request: Any, exc: BaseException, attempt: int) -> tuple[int, float | None]:
-    if request is not None:
-        return (request.max_retries or 0), request.seconds_to_wait
-    inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
-    if isinstance(inner, Failure) and not inner.allow_retries:
-        return 0, None
-    if policy is None or not isinstance(exc, (HeadwaterExecutionStepExecutionError, Failure)):
-        return 0, None
-    return policy.max_retries, policy.calculate_delay(attempt + 1) or None
-
-
-def _run_hooks(run: Run, step: Step, key: str, ctx: Any, failed: bool) -> None:
-    if step.hook_defs:
-        run_hooks(run, step, key, ctx, failed)
-
-
-def pid() -> int:
-    return os.getpid()

@@ -34,6 +34,7 @@ from headwater.errors import (
     RetryRequested,
 )
 from headwater.execution import event as ev
+from headwater.execution import partition as _partition
 from headwater.execution.context import (
     AssetExecutionContext,
     InputContext,
@@ -147,7 +148,7 @@ class StepRunner:
         manager_key = input_def.input_manager_key or upstream_ctx._manager_key
         if input_def.input_manager_key is None and ref in run.direct_values:
             manager = run.resources.get(manager_key)
-            if manager is run.default_io_manager:
+            if manager is run.default_io_manager and _same_partitions(ctx, name):
                 return run.direct_values[ref]
         return self.load_with_manager(step, name, manager_key, upstream_ctx, ctx)
 
@@ -182,6 +183,10 @@ class StepRunner:
                 f"is not among the run's resources. Add resources={{'{manager_key}': ...}}."
             )
         input_def = step.op_def.input_dict[name]
+        up_keys, up_def = _upstream_partitions(ctx, name)
+        if up_keys is not None and upstream is not None:
+            upstream._asset_partition_keys = up_keys
+            upstream.asset_partitions_def = up_def
         input_ctx = InputContext(
             name=name, job_name=run.job.name, op_def=step.op_def,
             config=self.io_config(step, "inputs", name),
@@ -191,6 +196,7 @@ class StepRunner:
             asset_key=asset_key or step.asset_keys_by_input.get(name) or (
                 upstream._asset_key if upstream is not None else None),
             partition_key=run.partition_key, instance=run.instance,
+            asset_partition_keys=up_keys, asset_partitions_def=up_def,
         )
         value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
         run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
@@ -510,6 +516,11 @@ class StepRunner:
             assets_def=step.assets_def, instance=run.instance,
         )
         out_ctx._manager_key = manager_key  # type: ignore[attr-defined]
+        out_pdef = getattr(step.assets_def, "partitions_def", None) if asset_key is not None else None
+        if out_pdef is not None:
+            out_ctx.asset_partitions_def = out_pdef
+            if run.partition_key is None and _partition.key_range(ctx) is not None:
+                out_ctx._asset_partition_keys = _partition.run_keys(ctx)
         run.output_contexts[ref] = out_ctx
         run.produced.add(ref)
         run.record_mapping_key(step.key, output.output_name, out_mk)
@@ -533,11 +544,12 @@ class StepRunner:
                 self.emit_user_event(step, step_key, AssetObservation(
                     asset_key, metadata=metadata, partition=run.partition_key, tags=output.tags))
             else:
-                mat = AssetMaterialization(asset_key, metadata=metadata,
-                                           partition=run.partition_key, tags=output.tags)
-                run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
-                         f"Materialized value {asset_key.to_user_string()}.",
-                         ev.MaterializationData(mat), asset_key=asset_key)
+                for partition in (out_ctx._asset_partition_keys or [run.partition_key]):
+                    mat = AssetMaterialization(asset_key, metadata=metadata,
+                                               partition=partition, tags=output.tags)
+                    run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
+                             f"Materialized value {asset_key.to_user_string()}.",
+                             ev.MaterializationData(mat), asset_key=asset_key, partition=partition)
         if value_flows and not is_observation and not (out_def.is_nothing and output.value is None):
             run.emit(ev.HeadwaterEventType.HANDLED_OUTPUT, step_key,
                      f'Handled output "{output.output_name}" using IO manager "{manager_key}"',
@@ -629,3 +641,21 @@ def retry_request(exc: BaseException) -> RetryRequested | None:
 
 def monotonic_ms() -> float:
     return time.perf_counter() * 1000.0
+
+
+def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:
+    """(keys, partitions_def) of the upstream asset partitions input `name` reads, or Nones."""
+    if name not in ctx._asset_keys_by_input:
+        return None, None
+    up_def = _partition.upstream_partitions_def(ctx, name)
+    if up_def is None:
+        return None, None
+    return _partition.upstream_keys(ctx, name), up_def
+
+
+def _same_partitions(ctx: Any, name: str) -> bool:
+    """Whether input `name` reads exactly the partitions this run writes (or none at all)."""
+    keys, _ = _upstream_partitions(ctx, name)
+    if keys is None:
+        return True
+    return _partition.key_range(ctx) is not None and keys == _partition.run_keys(ctx)

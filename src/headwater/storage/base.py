@@ -116,6 +116,18 @@ class Storage(abc.ABC):
     def get_asset_keys(self) -> list[AssetKey]:
         """Every asset with a materialization or observation not wiped since, sorted."""
 
+    def get_latest_materialization_records(self) -> dict[AssetKey, EventLogRecord]:
+        """Each asset's latest materialization not wiped since (a SQL storage reads its index
+        in one query; the web UI's asset list asks for every asset at once)."""
+        latest: dict[AssetKey, EventLogRecord] = {}
+        materialization = frozenset({HeadwaterEventType.ASSET_MATERIALIZATION})
+        for key in self.get_asset_keys():
+            found = self.get_event_records(EventQuery(event_types=materialization, asset_key=key),
+                                           limit=1, ascending=False)
+            if found:
+                latest[key] = found[0]
+        return latest
+
     @abc.abstractmethod
     def get_materialized_partitions(self, asset_key: AssetKey, after_id: int | None = None,
                                     before_id: int | None = None) -> set[str]:
@@ -181,6 +193,14 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def claim_run_keys(self, origin_id: str, run_keys: Iterable[str]) -> list[str]:
         """Mark run keys as used by a schedule/sensor; returns those never used before."""
+
+    def add_run_for_run_key(self, record: RunRecord, origin_id: str, run_key: str) -> bool:
+        """Mark `run_key` used by `origin_id` and store the run, together; False (nothing
+        stored) when the key was used before. SQL storage does both in one transaction."""
+        if not self.claim_run_keys(origin_id, [run_key]):
+            return False
+        self.add_run(record)
+        return True
 
     @abc.abstractmethod
     def add_daemon_heartbeat(self, heartbeat: DaemonHeartbeat) -> None: ...

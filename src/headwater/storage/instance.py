@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -125,6 +126,16 @@ class HeadwaterInstance:
     def storage_directory(self) -> str:
         return os.path.join(self.root_directory, "storage")
 
+    def get_ref(self) -> InstanceRef:
+        """How another process opens this instance (its storage URL and root directory)."""
+        url = getattr(self._storage, "url", None)
+        if url is None:
+            raise HeadwaterInvalidInvocationError(
+                "An ephemeral (in-memory) instance cannot be opened by another process: use "
+                "HeadwaterInstance.get() with $HEADWATER_HOME set, or instance_for_test()."
+            )
+        return InstanceRef(url, self.root_directory, dict(self._settings))
+
     def get_settings(self, settings_key: str) -> dict[str, Any]:
         """One section of the instance settings (e.g. "schedules"), {} when not configured."""
         return dict(self._settings.get(settings_key) or {})
@@ -138,7 +149,9 @@ class HeadwaterInstance:
         self.add_run(HeadwaterRun(
             job_name=run.job.name, run_id=run.run_id, run_config=dict(run.run_config),
             asset_selection=assets or None,
-            step_keys_to_execute=tuple(s.key for s in run.plan.steps),
+            step_keys_to_execute=tuple(s.key for s in run.plan.steps
+                                       if run.steps_to_execute is None
+                                       or s.key in run.steps_to_execute),
             tags=dict(run.tags), parent_run_id=run.tags.get(PARENT_RUN_ID_TAG),
             root_run_id=run.tags.get(ROOT_RUN_ID_TAG),
         ))
@@ -440,6 +453,18 @@ class HeadwaterInstance:
     def wipe(self) -> None:
         """Delete every run, event and dynamic partition."""
         self._storage.wipe()
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """A picklable pointer to a persistent instance, for worker processes."""
+
+    url: str
+    root_directory: str
+    settings: Mapping[str, Any]
+
+    def open(self) -> HeadwaterInstance:
+        return HeadwaterInstance.from_url(self.url, self.root_directory, self.settings)
 
 
 @contextmanager

@@ -113,19 +113,7 @@ class SqlStorage(SqlState, Storage):
     # --- runs ---------------------------------------------------------------------------
     def add_run(self, record: RunRecord) -> RunRecord:
         run = record.headwater_run
-        values = {
-            "run_id": run.run_id, "job_name": run.job_name, "status": run.status.value,
-            "asset_selection": _json_list(None if run.asset_selection is None
-                                          else sorted(key_string(k) for k in run.asset_selection)),
-            "op_selection": _json_list(run.op_selection),
-            "step_keys": _json_list(run.step_keys_to_execute),
-            "run_config": json.dumps(run.run_config, default=str),
-            "tags": json.dumps(dict(run.tags)), "partition": run.partition_key,
-            "parent_run_id": run.parent_run_id, "root_run_id": run.root_run_id,
-            "create_timestamp": record.create_timestamp.timestamp(),
-            "update_timestamp": record.update_timestamp.timestamp(),
-            "start_time": record.start_time, "end_time": record.end_time,
-        }
+        values = _run_values(record)
         try:
             with self._write() as connection:
                 storage_id = connection.execute(
@@ -143,6 +131,25 @@ class SqlStorage(SqlState, Storage):
                          create_timestamp=record.create_timestamp,
                          update_timestamp=record.update_timestamp,
                          start_time=record.start_time, end_time=record.end_time)
+
+    def add_run_for_run_key(self, record: RunRecord, origin_id: str, run_key: str) -> bool:
+        """In one transaction: mark `run_key` used by `origin_id` and store the run; False (and
+        nothing stored) when the key was already used."""
+        run = record.headwater_run
+        k = s.instigator_run_keys.c
+        with self._write() as connection:
+            used = connection.execute(sa.select(k.run_key).where(
+                k.origin_id == origin_id, k.run_key == run_key)).first()
+            if used is not None:
+                return False
+            connection.execute(s.instigator_run_keys.insert().values(
+                origin_id=origin_id, run_key=run_key, timestamp=time.time()))
+            connection.execute(s.runs.insert().values(_run_values(record)))
+            if run.tags:
+                connection.execute(s.run_tags.insert(), [
+                    {"run_id": run.run_id, "key": key, "value": str(v)}
+                    for key, v in run.tags.items()])
+        return True
 
     def get_run_records(self, filters: RunsFilter | None = None, limit: int | None = None,
                         cursor: str | None = None, ascending: bool = False) -> list[RunRecord]:
@@ -269,6 +276,15 @@ class SqlStorage(SqlState, Storage):
             rows = connection.execute(sa.select(s.asset_keys.c.asset_key)).all()
         return sorted(_key(row[0]) for row in rows)
 
+    def get_latest_materialization_records(self) -> dict[AssetKey, EventLogRecord]:
+        e, a = s.event_logs.c, s.asset_keys.c
+        statement = sa.select(e.id, e.body).join_from(
+            s.event_logs, s.asset_keys, e.id == a.last_materialization_id)
+        with self._read() as connection:
+            rows = connection.execute(statement).all()
+        records = (record_for(row[0], event_from_json(row[1])) for row in rows)
+        return {r.asset_key: r for r in records if r.asset_key is not None}
+
     def get_materialized_partitions(self, asset_key: AssetKey, after_id: int | None = None,
                                     before_id: int | None = None) -> set[str]:
         key = key_string(asset_key)
@@ -380,6 +396,23 @@ class SqlStorage(SqlState, Storage):
         with self._write() as connection:
             for table in reversed(s.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+def _run_values(record: RunRecord) -> dict[str, Any]:
+    run = record.headwater_run
+    return {
+        "run_id": run.run_id, "job_name": run.job_name, "status": run.status.value,
+        "asset_selection": _json_list(None if run.asset_selection is None
+                                      else sorted(key_string(k) for k in run.asset_selection)),
+        "op_selection": _json_list(run.op_selection),
+        "step_keys": _json_list(run.step_keys_to_execute),
+        "run_config": json.dumps(run.run_config, default=str),
+        "tags": json.dumps(dict(run.tags)), "partition": run.partition_key,
+        "parent_run_id": run.parent_run_id, "root_run_id": run.root_run_id,
+        "create_timestamp": record.create_timestamp.timestamp(),
+        "update_timestamp": record.update_timestamp.timestamp(),
+        "start_time": record.start_time, "end_time": record.end_time,
+    }
 
 
 def _kept_ids() -> sa.CompoundSelect:

@@ -1,0 +1,272 @@
+"""`headwater schedule|sensor list|start|stop|preview`, `headwater backfill
+launch|list|show|cancel` and `headwater daemon run [--once]`.
+
+Definitions are read through a code server subprocess (as the daemon does); state goes to the
+instance of $HEADWATER_HOME. Imports every lower layer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from headwater.errors import HeadwaterInvalidInvocationError
+
+
+def _remember_location(ctx: click.Context, _param: Any, value: str | None) -> str | None:
+    ctx.meta["headwater.location"] = value
+    return value
+
+
+def _location_options(fn: Any) -> Any:
+    """The -f/-m/-d/-a/-l options of every command that reads definitions (as in main.py)."""
+    fn = click.option("-f", "--python-file", help="Python file holding Definitions.")(fn)
+    fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
+    fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
+    fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
+    fn = click.option("-l", "--location", expose_value=False, callback=_remember_location,
+                      help="Which [tool.headwater] code location, when there are several.")(fn)
+    return fn
+
+
+def _origin(python_file: str | None, module_name: str | None, working_directory: str | None,
+            attribute: str | None) -> Any:
+    from headwater.cli.main import _origins
+
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    if len(origins) != 1:
+        raise HeadwaterInvalidInvocationError(
+            f"{len(origins)} code locations match; pick one with --location NAME.")
+    return origins[0].resolved()
+
+
+def _instance() -> Any:
+    from headwater.storage.instance import HeadwaterInstance
+
+    return HeadwaterInstance.get()
+
+
+def _snapshot(origin: Any) -> tuple[Any, dict[str, Any]]:
+    from headwater.code.client import CodeServerClient
+
+    client = CodeServerClient(origin)
+    return client, client.snapshot()
+
+
+def _find(snapshot: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    for item in snapshot.get(kind, []):
+        if item["name"] == name:
+            return item
+    known = ", ".join(i["name"] for i in snapshot.get(kind, [])) or "none"
+    raise HeadwaterInvalidInvocationError(
+        f"No {kind[:-1]} named {name!r} in location {snapshot.get('location_name')!r}; "
+        f"{kind}: {known}.")
+
+
+def _instigator_group(kind: str) -> click.Group:
+    plural = f"{kind}s"
+    type_name = kind.upper()
+
+    @click.group(name=kind, help=f"List, start, stop and preview {plural}.")
+    def group() -> None:
+        pass
+
+    @group.command("list")
+    @_location_options
+    @click.option("--json", "as_json", is_flag=True)
+    def list_command(python_file: Any, module_name: Any, working_directory: Any, attribute: Any,
+                     as_json: bool) -> None:
+        from headwater.daemon.instigation import instigator_state
+
+        origin = _origin(python_file, module_name, working_directory, attribute)
+        client, snapshot = _snapshot(origin)
+        client.shutdown()
+        instance = _instance()
+        rows = []
+        for item in snapshot.get(plural, []):
+            state = instigator_state(instance, origin.name, item, type_name)
+            rows.append({**item, "status": state.status, "cursor": state.cursor})
+        if as_json:
+            click.echo(json.dumps(rows, indent=2, default=str))
+            return
+        for row in rows:
+            what = row.get("cron_schedule") or f"every {row.get('minimum_interval_seconds') or 30}s"
+            click.echo(f"{row['name']}  [{row['status']}]  {what}  job={row.get('job_name')}")
+
+    @group.command("start")
+    @click.argument("name")
+    @_location_options
+    def start(name: str, python_file: Any, module_name: Any, working_directory: Any,
+              attribute: Any) -> None:
+        from headwater.daemon.instigation import RUNNING, set_status
+
+        origin = _origin(python_file, module_name, working_directory, attribute)
+        client, snapshot = _snapshot(origin)
+        client.shutdown()
+        _find(snapshot, plural, name)
+        set_status(_instance(), origin.name, name, type_name, RUNNING)
+        click.echo(f"Started {kind} {name}.")
+
+    @group.command("stop")
+    @click.argument("name")
+    @_location_options
+    def stop(name: str, python_file: Any, module_name: Any, working_directory: Any,
+             attribute: Any) -> None:
+        from headwater.daemon.instigation import STOPPED, set_status
+
+        origin = _origin(python_file, module_name, working_directory, attribute)
+        client, snapshot = _snapshot(origin)
+        client.shutdown()
+        _find(snapshot, plural, name)
+        set_status(_instance(), origin.name, name, type_name, STOPPED)
+        click.echo(f"Stopped {kind} {name}.")
+
+    @group.command("preview")
+    @click.argument("name")
+    @_location_options
+    @click.option("--cursor", default=None, help="Sensors: the cursor to evaluate from.")
+    @click.option("--ticks", default=5, show_default=True, help="Schedules: next tick times.")
+    def preview(name: str, python_file: Any, module_name: Any, working_directory: Any,
+                attribute: Any, cursor: str | None, ticks: int) -> None:
+        """Evaluate once (nothing is launched or stored) and print the result."""
+        from headwater.definitions.cron import cron_ticks
+
+        origin = _origin(python_file, module_name, working_directory, attribute)
+        client, snapshot = _snapshot(origin)
+        try:
+            item = _find(snapshot, plural, name)
+            instance = _instance()
+            ref = instance.get_ref()
+            spec = {"url": ref.url, "home": ref.root_directory}
+            if kind == "schedule":
+                times = cron_ticks(item["cron_schedule"], time.time(),
+                                   item.get("execution_timezone"))
+                upcoming = [next(times) for _ in range(ticks)]
+                click.echo("Next ticks: " + ", ".join(t.isoformat() for t in upcoming))
+                reply = client.call("evaluate_schedule", {
+                    "name": name, "scheduled_time": upcoming[0].timestamp(), "instance": spec})
+            else:
+                reply = client.call("evaluate_sensor", {"name": name, "cursor": cursor,
+                                                        "instance": spec})
+        finally:
+            client.shutdown()
+        click.echo(json.dumps(reply, indent=2, default=str))
+
+    return group
+
+
+schedule = _instigator_group("schedule")
+sensor = _instigator_group("sensor")
+
+
+@click.group(help="Run the daemon: schedules, sensors, the run queue and backfills.")
+def daemon() -> None:
+    pass
+
+
+@daemon.command("run")
+@_location_options
+@click.option("--once", is_flag=True, help="Run one iteration and exit.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between iterations.")
+def daemon_run(python_file: Any, module_name: Any, working_directory: Any, attribute: Any,
+               once: bool, interval: float) -> None:
+    from headwater.cli.main import _origins
+    from headwater.daemon.daemon import Daemon
+
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    runner = Daemon(_instance(), origins)
+    if not once:
+        click.echo(f"headwater daemon: {len(origins)} code location(s); Ctrl-C to stop.")
+    try:
+        runner.run(once=once, interval=interval)
+    except KeyboardInterrupt:
+        pass
+
+
+@click.group(help="Launch and follow backfills of partitioned jobs and assets.")
+def backfill() -> None:
+    pass
+
+
+@backfill.command("launch")
+@_location_options
+@click.option("--job", "job_name", default=None, help="The partitioned job to backfill.")
+@click.option("--assets", default=None, help="Comma-separated asset keys (instead of --job).")
+@click.option("--partitions", default=None, help="Comma-separated partition keys.")
+@click.option("--from", "start", default=None, help="First partition key of a range.")
+@click.option("--to", "end", default=None, help="Last partition key of a range.")
+@click.option("--all", "all_partitions", is_flag=True, help="Every partition.")
+def backfill_launch(python_file: Any, module_name: Any, working_directory: Any, attribute: Any,
+                    job_name: str | None, assets: str | None, partitions: str | None,
+                    start: str | None, end: str | None, all_partitions: bool) -> None:
+    """Record a backfill; `headwater daemon run` launches its runs."""
+    from headwater.daemon.backfill import create_backfill
+    from headwater.daemon.launcher import origin_tag
+
+    if bool(job_name) == bool(assets):
+        raise HeadwaterInvalidInvocationError("Pass exactly one of --job NAME and --assets a,b.")
+    origin = _origin(python_file, module_name, working_directory, attribute)
+    instance = _instance()
+    ref = instance.get_ref()
+    client, _ = _snapshot(origin)
+    selection = [a.strip() for a in assets.split(",")] if assets else None
+    try:
+        plan = client.call("plan_backfill", {
+            "job_name": job_name, "asset_selection": selection,
+            "partition_keys": [p.strip() for p in partitions.split(",")] if partitions else None,
+            "start": start, "end": end, "all_partitions": all_partitions,
+            "instance": {"url": ref.url, "home": ref.root_directory}})
+    finally:
+        client.shutdown()
+    record = create_backfill(instance, origin_tag(origin), plan, job_name=job_name,
+                             asset_selection=selection)
+    how = "one run over the range" if plan["single_run"] else "one run per partition"
+    click.echo(f"Backfill {record.backfill_id}: {len(plan['partition_keys'])} partitions, {how}.")
+
+
+@backfill.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def backfill_list(as_json: bool) -> None:
+    from headwater.daemon.backfill import backfill_status
+
+    instance = _instance()
+    rows = [backfill_status(instance, b) for b in instance.storage.get_backfills()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        created = datetime.fromtimestamp(row["created"], timezone.utc).isoformat(timespec="seconds")
+        click.echo(f"{row['backfill_id']}  {row['status']}  {row['job_name'] or row['asset_selection']}"
+                   f"  {row['partitions']} partitions  {created}")
+
+
+@backfill.command("show")
+@click.argument("backfill_id")
+def backfill_show(backfill_id: str) -> None:
+    from headwater.daemon.backfill import backfill_status
+
+    instance = _instance()
+    record = instance.storage.get_backfill(backfill_id)
+    if record is None:
+        raise HeadwaterInvalidInvocationError(
+            f"No backfill {backfill_id!r}: see `headwater backfill list`.")
+    click.echo(json.dumps(backfill_status(instance, record), indent=2))
+
+
+@backfill.command("cancel")
+@click.argument("backfill_id")
+def backfill_cancel(backfill_id: str) -> None:
+    from headwater.daemon.backfill import cancel_backfill
+
+    try:
+        record = cancel_backfill(_instance(), backfill_id)
+    except KeyError as exc:
+        raise HeadwaterInvalidInvocationError(str(exc.args[0])) from None
+    click.echo(f"Backfill {backfill_id}: {record.status}.")
+
+
+COMMANDS = (schedule, sensor, daemon, backfill)

@@ -1,0 +1,139 @@
+"""`headwater webserver` and `headwater dev`: the web UI and its API, alone or with the daemon.
+
+    headwater webserver -f defs.py [-p 3000] [-h 127.0.0.1] [--read-only] [--token T]
+    headwater dev -f defs.py [-p 3000] [-h 127.0.0.1]
+
+`dev` is the zero-config local setup: storage under $HEADWATER_HOME (default ./.headwater),
+the daemon as a `headwater daemon run` subprocess (when this build has that command), and the
+webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
+is the host, as in Dagster; help is `--help`. Imports `code`, `storage`, `server`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from headwater.code.location import CodeLocationOrigin, origins_from_options
+from headwater.storage.home import HOME_ENV, resolve_home
+
+TOKEN_ENV = "HEADWATER_TOKEN"
+
+
+def _server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("-f", "--python-file", help="Python file holding Definitions.")(fn)
+    fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
+    fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
+    fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
+    fn = click.option("-p", "--port", type=click.IntRange(0, 65535), default=3000,
+                      show_default=True, help="Port to listen on.")(fn)
+    fn = click.option("-h", "--host", default="127.0.0.1", show_default=True,
+                      help="Address to bind (0.0.0.0 for every interface).")(fn)
+    return fn
+
+
+def _origins(python_file: str | None, module_name: str | None, working_directory: str | None,
+             attribute: str | None) -> list[CodeLocationOrigin]:
+    return [o.resolved() for o in origins_from_options(python_file, module_name,
+                                                       working_directory, attribute)]
+
+
+def _open_instance() -> Any:
+    from headwater.storage.instance import HeadwaterInstance
+
+    os.makedirs(resolve_home(), exist_ok=True)
+    return HeadwaterInstance.get()
+
+
+@click.command("webserver")
+@_server_options
+@click.option("--read-only", is_flag=True, help="Refuse every change (launch, cancel, ...).")
+@click.option("--token", envvar=TOKEN_ENV, default=None,
+              help=f"Require this access token on every request (or set {TOKEN_ENV}).")
+def webserver(python_file: str | None, module_name: str | None, working_directory: str | None,
+              attribute: str | None, port: int, host: str, read_only: bool,
+              token: str | None) -> None:
+    """Serve the web UI and its API for the given code locations."""
+    from headwater.server.serve import serve
+
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    instance = _open_instance()
+    try:
+        serve(instance, origins, host=host, port=port, read_only=read_only, token=token)
+    finally:
+        instance.dispose()
+
+
+@click.command("dev")
+@_server_options
+@click.option("--token", envvar=TOKEN_ENV, default=None,
+              help=f"Require this access token on every request (or set {TOKEN_ENV}).")
+@click.option("--no-daemon", is_flag=True, help="Do not start the daemon.")
+def dev(python_file: str | None, module_name: str | None, working_directory: str | None,
+        attribute: str | None, port: int, host: str, token: str | None, no_daemon: bool) -> None:
+    """Start the webserver, the daemon and the code servers, for local development."""
+    from headwater.server.serve import serve
+
+    origins = _origins(python_file, module_name, working_directory, attribute)
+    home = resolve_home()
+    os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
+    click.echo(f"headwater dev: instance in {home}", err=True)
+    daemon = None if no_daemon else _start_daemon(python_file, module_name, working_directory,
+                                                  attribute)
+    previous = signal.getsignal(signal.SIGTERM)
+    # SIGTERM ends the webserver like Ctrl-C does, so that the cleanup below runs.
+    signal.signal(signal.SIGTERM, _interrupt)
+    instance = _open_instance()
+    try:
+        serve(instance, origins, host=host, port=port, token=token)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop(daemon)
+        instance.dispose()
+        click.echo("headwater dev: stopped.", err=True)
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def daemon_available() -> bool:
+    from headwater.cli.main import main
+
+    group = main.commands.get("daemon") if isinstance(main, click.Group) else None
+    return isinstance(group, click.Group) and "run" in group.commands
+
+
+def _start_daemon(python_file: str | None, module_name: str | None,
+                  working_directory: str | None, attribute: str | None) -> Any:
+    if not daemon_available():
+        click.echo("headwater dev: this build has no `headwater daemon run`; schedules, "
+                   "sensors and backfills will not be evaluated.", err=True)
+        return None
+    args = []
+    for flag, value in (("-f", python_file), ("-m", module_name), ("-d", working_directory),
+                        ("-a", attribute)):
+        if value:
+            args += [flag, value]
+    command = [sys.executable, "-m", "headwater.cli.main", "daemon", "run", *args]
+    # Its own process group: a terminal's Ctrl-C reaches it only through _stop, in order.
+    return subprocess.Popen(command, start_new_session=True)
+
+
+def _stop(process: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,0 +1,140 @@
+"""Schedule and sensor evaluation inside the code server (the daemon never runs user code).
+
+Served as code-server calls (server.py adds `CALLS` below to its own):
+
+    call("evaluate_schedule", {"name": ..., "scheduled_time": <timestamp>, "instance": {...}})
+    call("evaluate_sensor", {"name": ..., "cursor": ..., "last_tick_time": ..., "instance": {...}})
+
+Both answer JSON: {"run_requests": [{run_key, run_config, tags, job_name, partition_key,
+asset_selection}], "skip_message", "cursor", "dynamic_partitions_requests"} or, when user code
+raised, {"error": {"kind": "user_code_error", "message", "traceback"}}. `instance` names the
+instance (url and home) so sensors can read it. Imports `definitions` (and `storage` when an instance is named).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from headwater.definitions.asset_job import IMPLICIT_JOB
+from headwater.definitions.definitions import Definitions
+from headwater.definitions.key import AssetKey
+from headwater.definitions.partitions import PartitionKeyRange
+from headwater.definitions.schedule import ScheduleDefinition, build_schedule_context
+from headwater.definitions.sensor import SensorEvaluationContext
+
+_INSTANCES: dict[tuple[str, str | None], Any] = {}
+
+
+def _instance(spec: Mapping[str, Any] | None) -> Any:
+    if not spec or not spec.get("url"):
+        return None
+    key = (spec["url"], spec.get("home"))
+    if key not in _INSTANCES:
+        from headwater.storage.instance import HeadwaterInstance  # SQLAlchemy: only when asked
+
+        _INSTANCES[key] = HeadwaterInstance.from_url(spec["url"], spec.get("home"))
+    return _INSTANCES[key]
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {"error": {"kind": "user_code_error", "message": f"{type(exc).__name__}: {exc}",
+                      "traceback": "".join(traceback.format_exception(exc))}}
+
+
+def _requests_json(evaluation: Any, default_job: str | None) -> list[dict[str, Any]]:
+    out = []
+    for request in evaluation.run_requests:
+        data = request.to_json()
+        if data["job_name"] is None:
+            data["job_name"] = default_job if request.asset_selection is None else IMPLICIT_JOB
+        out.append(data)
+    return out
+
+
+def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
+                      instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    schedule: ScheduleDefinition = defs.get_schedule_def(name)
+    tz = schedule.execution_timezone
+    when = datetime.fromtimestamp(scheduled_time, timezone.utc)
+    if tz:
+        from zoneinfo import ZoneInfo
+
+        when = when.astimezone(ZoneInfo(tz))
+    try:
+        with build_schedule_context(instance=_instance(instance), scheduled_execution_time=when,
+                                    resources=defs.resources, definitions=defs) as context:
+            evaluation = schedule.evaluate_tick(context)
+    except Exception as exc:
+        return _error(exc)
+    return {**evaluation.to_json(), "run_requests": _requests_json(evaluation, schedule.job_name)}
+
+
+def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
+                    last_tick_time: float | None = None, last_run_key: str | None = None,
+                    instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    sensor = defs.get_sensor_def(name)
+    try:
+        with SensorEvaluationContext(
+                instance=_instance(instance), cursor=cursor, sensor_name=name,
+                last_tick_completion_time=last_tick_time, last_run_key=last_run_key,
+                resources=defs.resources, definitions=defs) as context:
+            evaluation = sensor.evaluate_tick(context)
+        names = sensor.job_names
+    except Exception as exc:
+        return _error(exc)
+    return {**evaluation.to_json(),
+            "run_requests": _requests_json(evaluation, names[0] if len(names) == 1 else None)}
+
+
+CALLS = {"evaluate_schedule": evaluate_schedule, "evaluate_sensor": evaluate_sensor}
+
+
+def plan_backfill(defs: Definitions, job_name: str | None = None,
+                  asset_selection: list[str] | None = None,
+                  partition_keys: list[str] | None = None, start: str | None = None,
+                  end: str | None = None, all_partitions: bool = False,
+                  instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The partition keys a backfill covers, in order, and whether its assets ask for a single
+    run over the range (BackfillPolicy.single_run())."""
+    graph = defs.resolve_asset_graph()
+    if job_name:
+        job = defs.get_job_def(job_name)
+        partitions_def = job.partitions_def
+        assets = list(job.asset_layer.assets_defs) if job.is_asset_job else []
+    else:
+        keys = [AssetKey.from_user_string(k) for k in asset_selection or []]
+        assets = [graph.assets_def_by_key[k] for k in keys]
+        defs_found = {a.partitions_def for a in assets if a.partitions_def is not None}
+        if len(defs_found) != 1:
+            raise ValueError("A backfill of assets needs them all to share one partitions_def; "
+                             f"found {len(defs_found)}.")
+        partitions_def = defs_found.pop()
+    if partitions_def is None:
+        raise ValueError(f"job {job_name!r} is not partitioned, so it cannot be backfilled; "
+                         "give it (or its assets) a partitions_def.")
+    store = _instance(instance)
+    every = list(partitions_def.get_partition_keys(dynamic_partitions_store=store))
+    if partition_keys:
+        unknown = [k for k in partition_keys if k not in set(every)]
+        if unknown:
+            raise ValueError(f"unknown partition keys {unknown[:5]}; valid keys run from "
+                             f"{every[0] if every else '-'} to {every[-1] if every else '-'}.")
+        chosen = [k for k in every if k in set(partition_keys)]
+    elif start or end:
+        chosen = list(partitions_def.get_partition_keys_in_range(
+            PartitionKeyRange(start or every[0], end or every[-1]),
+            dynamic_partitions_store=store))
+    elif all_partitions:
+        chosen = every
+    else:
+        raise ValueError("say which partitions to backfill: --partitions, --from/--to or --all.")
+    policies = [getattr(a, "backfill_policy", None) for a in assets]
+    single = bool(policies) and all(
+        p is not None and getattr(p, "max_partitions_per_run", 1) is None for p in policies)
+    return {"partition_keys": chosen, "single_run": single}
+
+
+CALLS["plan_backfill"] = plan_backfill

@@ -1,0 +1,130 @@
+"""Backfills: a set of partitions of a job (or of some assets), launched by the daemon as one
+run per partition through the run coordinator (so the run queue's limits apply), or as one
+run over the whole range when every asset's `BackfillPolicy.single_run()` says so.
+
+A backfill is a stored record (storage/state.py `BackfillRecord`) whose body lists its
+partitions and the run launched for each. Each run is created with the key
+"<partition>" under the origin "backfill:<id>" (`add_run_for_run_key`), so a daemon restarted
+mid-way carries on where it stopped and never launches a partition twice.
+Statuses: REQUESTED (launching) -> COMPLETED_SUCCESS | COMPLETED_FAILED once every run ended;
+CANCELING -> CANCELED. Imports `code`, `storage`, `daemon`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from headwater.daemon.instigation import launch_requests
+from headwater.daemon.launcher import cancel_run
+from headwater.definitions.run_request import BACKFILL_ID_TAG
+from headwater.storage.record import HeadwaterRunStatus, RunsFilter
+from headwater.storage.state import BackfillRecord, TickRecord
+
+REQUESTED, CANCELING, CANCELED = "REQUESTED", "CANCELING", "CANCELED"
+COMPLETED_SUCCESS, COMPLETED_FAILED = "COMPLETED_SUCCESS", "COMPLETED_FAILED"
+RANGE_START_TAG = "headwater/asset_partition_range_start"
+RANGE_END_TAG = "headwater/asset_partition_range_end"
+MAX_LAUNCH_PER_ITERATION = 100
+
+
+def create_backfill(instance: Any, origin_tag: str, plan: dict[str, Any], *,
+                    job_name: str | None, asset_selection: Sequence[str] | None,
+                    tags: dict[str, str] | None = None) -> BackfillRecord:
+    """Store a backfill for the daemon to launch (`plan` comes from the code server's
+    `plan_backfill`)."""
+    backfill_id = uuid.uuid4().hex[:8]
+    record = BackfillRecord(backfill_id, REQUESTED, time.time(), {
+        "job_name": job_name, "asset_selection": list(asset_selection or []) or None,
+        "partition_keys": list(plan["partition_keys"]), "single_run": bool(plan["single_run"]),
+        "origin": origin_tag, "tags": dict(tags or {}), "run_ids": {}})
+    instance.storage.add_backfill(record)
+    return record
+
+
+def cancel_backfill(instance: Any, backfill_id: str) -> BackfillRecord:
+    record = instance.storage.get_backfill(backfill_id)
+    if record is None:
+        raise KeyError(f"No backfill {backfill_id!r}: see `headwater backfill list`.")
+    if record.status in (REQUESTED,):
+        record = replace(record, status=CANCELING)
+        instance.storage.update_backfill(record)
+    return record
+
+
+def backfill_runs(instance: Any, backfill_id: str) -> list[Any]:
+    return instance.get_runs(RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
+
+
+def run_backfills(instance: Any) -> list[str]:
+    """One daemon iteration: launch what is due, finish or cancel backfills; ids touched."""
+    touched = []
+    for record in instance.storage.get_backfills(status=REQUESTED) + \
+            instance.storage.get_backfills(status=CANCELING):
+        touched.append(record.backfill_id)
+        if record.status == CANCELING:
+            _cancel(instance, record)
+        else:
+            _advance(instance, record)
+    return touched
+
+
+def _requests(record: BackfillRecord) -> list[dict[str, Any]]:
+    body = record.body
+    keys = list(body["partition_keys"])
+    base = {"job_name": body.get("job_name") or "__ASSET_JOB", "run_config": {},
+            "asset_selection": body.get("asset_selection"),
+            "tags": {**body.get("tags", {}), BACKFILL_ID_TAG: record.backfill_id}}
+    if body.get("single_run") and keys:
+        return [{**base, "run_key": f"{keys[0]}...{keys[-1]}", "tags": {
+            **base["tags"], RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}}]
+    return [{**base, "run_key": key, "partition_key": key} for key in keys]
+
+
+def _advance(instance: Any, record: BackfillRecord) -> None:
+    launched = dict(record.body.get("run_ids") or {})
+    todo = [r for r in _requests(record) if r["run_key"] not in launched]
+    oid = f"backfill:{record.backfill_id}"
+    fake_tick = TickRecord(oid, record.backfill_id, "BACKFILL", "STARTED", record.timestamp)
+    for request in todo[:MAX_LAUNCH_PER_ITERATION]:
+        result = launch_requests(instance, oid, fake_tick, record.body["origin"],
+                                 ("headwater/backfill", record.backfill_id), [request])
+        for run_id in result["run_ids"]:
+            launched[request["run_key"]] = run_id
+        record = replace(record, body={**dict(record.body), "run_ids": launched})
+        instance.storage.update_backfill(record)  # progress survives a crash
+    if len(launched) < len(_requests(record)):
+        return
+    runs = backfill_runs(instance, record.backfill_id)
+    if all(r.is_finished for r in runs):
+        failed = any(r.status is not HeadwaterRunStatus.SUCCESS for r in runs)
+        instance.storage.update_backfill(replace(
+            record, status=COMPLETED_FAILED if failed else COMPLETED_SUCCESS,
+            body={**dict(record.body), "end_timestamp": time.time()}))
+
+
+def _cancel(instance: Any, record: BackfillRecord) -> None:
+    for run in backfill_runs(instance, record.backfill_id):
+        if not run.is_finished and run.status is not HeadwaterRunStatus.CANCELING:
+            cancel_run(instance, run.run_id)
+    if all(r.is_finished for r in backfill_runs(instance, record.backfill_id)):
+        instance.storage.update_backfill(replace(
+            record, status=CANCELED, body={**dict(record.body), "end_timestamp": time.time()}))
+
+
+def backfill_status(instance: Any, record: BackfillRecord) -> dict[str, Any]:
+    """A summary for `backfill show`: counts of runs by status, partitions not launched yet."""
+    counts: dict[str, int] = {}
+    for run in backfill_runs(instance, record.backfill_id):
+        counts[run.status.value] = counts.get(run.status.value, 0) + 1
+    requested = len(_requests(record))
+    return {"backfill_id": record.backfill_id, "status": record.status,
+            "job_name": record.body.get("job_name"),
+            "asset_selection": record.body.get("asset_selection"),
+            "partitions": len(record.body["partition_keys"]),
+            "single_run": record.body.get("single_run"), "runs_by_status": counts,
+            "not_launched": requested - len(record.body.get("run_ids") or {}),
+            "created": record.timestamp}

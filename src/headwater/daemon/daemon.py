@@ -1,0 +1,113 @@
+"""`headwater daemon run`: the loop that drives schedules, sensors, the run queue and backfills.
+
+One code server subprocess per code location holds the user's definitions; the daemon only
+reads its JSON snapshot and asks it to evaluate ticks, so broken or slow user code cannot take
+the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
+seconds), schedules, sensors, backfills, run queue. Every part is guarded: an error in one
+location or one part is recorded and the loop goes on. Imports `code`, `storage`, `daemon`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from headwater.code.client import CodeServerClient
+from headwater.code.location import CodeLocationOrigin
+from headwater.daemon.backfill import run_backfills
+from headwater.daemon.launcher import origin_tag
+from headwater.daemon.queue import run_queue
+from headwater.daemon.scheduler import run_schedules
+from headwater.daemon.sensors import run_sensors
+from headwater.storage.state import DaemonHeartbeat
+
+DAEMON_TYPES = ("SCHEDULER", "SENSOR", "BACKFILL", "QUEUED_RUN_COORDINATOR")
+log = logging.getLogger("headwater.daemon")
+
+
+class Location:
+    """A code location as the daemon sees it: its code server and latest snapshot."""
+
+    def __init__(self, origin: CodeLocationOrigin, client: CodeServerClient | None = None):
+        self.origin = origin.resolved()
+        self.name = self.origin.name
+        self.client = client or CodeServerClient(self.origin)
+        self.origin_tag = origin_tag(self.origin)
+        self.snapshot: dict[str, Any] | None = None
+        self.snapshot_at = 0.0
+        self.error: str | None = None
+
+    def refresh(self, every: float) -> dict[str, Any] | None:
+        if self.snapshot is None or time.monotonic() - self.snapshot_at >= every:
+            try:
+                self.snapshot = self.client.snapshot()
+                self.error = None
+            except Exception as exc:  # keep the last good snapshot
+                self.error = f"{type(exc).__name__}: {exc}"
+                log.warning("code location %s: %s", self.name, self.error)
+            self.snapshot_at = time.monotonic()
+        return self.snapshot
+
+
+class Daemon:
+    """The daemon's state between iterations."""
+
+    def __init__(self, instance: Any, origins: Sequence[CodeLocationOrigin], *,
+                 snapshot_interval: float = 10.0,
+                 clients: Sequence[CodeServerClient] | None = None):
+        self.instance = instance
+        self.locations = [Location(o, c) for o, c in
+                          zip(origins, clients or [None] * len(origins))]  # type: ignore[list-item]
+        self.snapshot_interval = snapshot_interval
+        self.daemon_id = f"{socket.gethostname()}:{os.getpid()}"
+        ref = instance.get_ref()
+        self.instance_spec = {"url": ref.url, "home": ref.root_directory}
+        self.errors: list[str] = []
+
+    def heartbeat(self) -> None:
+        now = time.time()
+        for kind in DAEMON_TYPES:
+            self.instance.storage.add_daemon_heartbeat(DaemonHeartbeat(
+                kind, self.daemon_id, now, {"errors": self.errors[-5:]}))
+
+    def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Exception:
+            message = f"{what}: {traceback.format_exc(limit=5)}"
+            self.errors.append(message)
+            log.error(message)
+            return None
+
+    def iterate(self, force_sensors: bool = False) -> None:
+        """One pass over every part of the daemon."""
+        self.heartbeat()
+        for location in self.locations:
+            snapshot = location.refresh(self.snapshot_interval)
+            if snapshot is None:
+                continue
+            args = (self.instance, location.client, location.name, location.origin_tag,
+                    snapshot, self.instance_spec)
+            self._guard(f"schedules of {location.name}", lambda a=args: run_schedules(*a))
+            self._guard(f"sensors of {location.name}",
+                        lambda a=args: run_sensors(*a, force=force_sensors))
+        self._guard("backfills", lambda: run_backfills(self.instance))
+        self._guard("run queue", lambda: run_queue(self.instance))
+
+    def run(self, once: bool = False, interval: float = 1.0,
+            should_stop: Callable[[], bool] = lambda: False) -> None:
+        try:
+            while True:
+                started = time.monotonic()
+                self.iterate(force_sensors=once)
+                if once or should_stop():
+                    return
+                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        finally:
+            for location in self.locations:
+                location.client.shutdown()

@@ -1,0 +1,106 @@
+"""The sensor daemon: evaluate each running sensor (through the code server) at most every
+`minimum_interval_seconds` (default 30), keep its cursor, launch its runs exactly once.
+
+A tick is stored STARTED before evaluation; its run requests, dynamic-partition requests and
+new cursor are stored in the tick before anything is launched; the cursor is committed to the
+sensor's state only when the tick finishes. A daemon killed in between resumes the tick from
+what it stored (daemon/instigation.py). Imports `code`, `definitions`, `storage`, `daemon`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from headwater.daemon.instigation import (
+    FAILURE,
+    RUNNING,
+    SKIPPED,
+    STARTED,
+    SUCCESS,
+    crash_point,
+    finish_tick,
+    instigator_state,
+    keyed_requests,
+    launch_requests,
+    unfinished_ticks,
+)
+from headwater.definitions.run_request import SENSOR_NAME_TAG
+from headwater.definitions.sensor import DEFAULT_SENSOR_INTERVAL
+from headwater.storage.state import TickRecord
+
+
+def run_sensors(instance: Any, client: Any, location: str, origin_tag: str,
+                snapshot: dict[str, Any], instance_spec: dict[str, Any],
+                now: float | None = None, force: bool = False) -> list[TickRecord]:
+    """One iteration over a location's sensors; the ticks it finished."""
+    finished = []
+    for item in snapshot.get("sensors", []):
+        state = instigator_state(instance, location, item, "SENSOR")
+        for tick in unfinished_ticks(instance, state.origin_id):
+            finished.append(_finish(instance, tick, item, origin_tag))
+        if state.status != RUNNING:
+            continue
+        current = time.time() if now is None else now
+        interval = item.get("minimum_interval_seconds")
+        interval = DEFAULT_SENSOR_INTERVAL if interval is None else interval
+        last = state.body.get("last_tick_start")
+        if not force and last is not None and current - float(last) < interval:
+            continue
+        state = instance.storage.set_instigator_state(replace(
+            state, body={**dict(state.body), "last_tick_start": current}))
+        tick = instance.storage.create_tick(TickRecord(
+            state.origin_id, item["name"], "SENSOR", STARTED, current, None,
+            {"cursor_before": state.cursor}))
+        finished.append(_evaluate(instance, client, tick, state, item, origin_tag,
+                                  instance_spec))
+    return finished
+
+
+def _evaluate(instance: Any, client: Any, tick: TickRecord, state: Any, item: dict[str, Any],
+              origin_tag: str, instance_spec: dict[str, Any]) -> TickRecord:
+    last_ticks = instance.storage.get_ticks(state.origin_id, statuses=[SUCCESS, SKIPPED], limit=1)
+    try:
+        reply = client.call("evaluate_sensor", {
+            "name": item["name"], "cursor": state.cursor,
+            "last_tick_time": last_ticks[0].end_timestamp if last_ticks else None,
+            "instance": instance_spec})
+    except Exception as exc:
+        return finish_tick(instance, tick, FAILURE, error={"kind": type(exc).__name__,
+                                                            "message": str(exc)})
+    if reply.get("error"):
+        return finish_tick(instance, tick, FAILURE, error=reply["error"])
+    requests = keyed_requests(reply["run_requests"], f"sensor-tick:{tick.tick_id}")
+    tick = instance.storage.update_tick(replace(tick, body={
+        **dict(tick.body), "run_requests": requests, "cursor": reply.get("cursor"),
+        "skip_message": reply.get("skip_message"),
+        "dynamic_partitions_requests": reply.get("dynamic_partitions_requests") or []}))
+    crash_point("after_tick_recorded")
+    return _finish(instance, tick, item, origin_tag)
+
+
+def _finish(instance: Any, tick: TickRecord, item: dict[str, Any], origin_tag: str) -> TickRecord:
+    """Apply what a tick stored: partitions, runs, cursor; then end the tick."""
+    body = tick.body
+    if "run_requests" not in body:  # killed while evaluating: nothing happened; drop it
+        return finish_tick(instance, tick, FAILURE, error={
+            "kind": "interrupted", "message": "The daemon stopped while evaluating this tick; "
+            "the next tick evaluates the sensor again from the same cursor."})
+    for request in body.get("dynamic_partitions_requests") or []:
+        if request["kind"] == "add":
+            instance.add_dynamic_partitions(request["partitions_def_name"],
+                                            request["partition_keys"])
+        else:
+            for key in request["partition_keys"]:
+                instance.delete_dynamic_partition(request["partitions_def_name"], key)
+    result = launch_requests(instance, tick.origin_id, tick, origin_tag,
+                             (SENSOR_NAME_TAG, item["name"]), list(body["run_requests"]))
+    state = instance.storage.get_instigator_state(tick.origin_id)
+    if state is not None and body.get("cursor") != state.cursor:
+        instance.storage.set_instigator_state(replace(state, cursor=body.get("cursor")))
+    if result["run_ids"]:
+        return finish_tick(instance, tick, SUCCESS, **result)
+    reason = body.get("skip_message") or ("Every run key was used before."
+                                         if result["skipped_run_keys"] else "No run requests.")
+    return finish_tick(instance, tick, SKIPPED, skip_reason=reason, **result)

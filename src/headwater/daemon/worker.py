@@ -1,0 +1,111 @@
+"""The run worker: the process that executes one launched run (`headwater run-worker ID`).
+
+It opens the instance, starts a heartbeat thread (writes `run_heartbeat/<id>` every
+second so `monitor_runs` can tell it is alive, and watches for CANCELING), loads the job
+from the run's code origin itself, and executes it with the job's executor. A load error
+ends the run FAILURE with the error as its reason. Imports `code`, `storage`, `execution`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from headwater.code.loader import CodeLoadError
+from headwater.daemon.launcher import origin_of
+from headwater.execution.api import execute_job
+from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
+from headwater.execution.event import SerializableError as _Error
+from headwater.execution.reconstruct import ReconstructableJob
+from headwater.execution.reexecution import (
+    PARENT_RUN_ID_TAG,
+    STEP_SELECTION_TAG,
+    ReexecutionOptions,
+)
+from headwater.storage.record import HeadwaterRunStatus
+
+HEARTBEAT_INTERVAL = 1.0
+
+
+def heartbeat_key(run_id: str) -> str:
+    return f"run_heartbeat/{run_id}"
+
+
+class Heartbeat:
+    """A thread that records the worker is alive and notices a cancel request."""
+
+    def __init__(self, instance: Any, run_id: str, interval: float = HEARTBEAT_INTERVAL):
+        self.instance = instance.get_ref().open()  # its own connections, for its own thread
+        self.run_id = run_id
+        self.interval = interval
+        self.canceled = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="headwater-heartbeat", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self.beat()
+        self._thread.start()
+        return self
+
+    def beat(self) -> None:
+        self.instance.storage.set_kvs({heartbeat_key(self.run_id): f"{time.time():.3f}"})
+        run = self.instance.get_run_by_id(self.run_id)
+        if run is not None and run.status is HeadwaterRunStatus.CANCELING:
+            self.canceled.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.beat()
+            except Exception:  # a busy database must not kill the run  # noqa: S110
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.instance.dispose()
+
+
+def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
+    """Execute the stored run `run_id`; its final status."""
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        raise CodeLoadError(f"No run with id {run_id} in the instance.")
+    if run.status is HeadwaterRunStatus.CANCELING or run.is_finished:
+        if not run.is_finished:
+            instance.report_run_canceled(run, "Run canceled before its worker started.")
+        return instance.get_run_by_id(run_id).status
+    heartbeat = Heartbeat(instance, run_id).start()
+    try:
+        origin = origin_of(run).resolved()
+        selection = sorted(k.to_user_string() for k in run.asset_selection or ()) or None
+        recon = ReconstructableJob(run.job_name, origin.python_file, origin.module_name,
+                                   origin.working_directory, origin.attribute,
+                                   tuple(selection) if selection else None)
+        try:
+            recon.get()
+        except Exception as exc:
+            _fail(instance, run, f"Could not load job '{run.job_name}' from {recon.describe()}: "
+                                 f"{type(exc).__name__}: {exc}", exc)
+            return HeadwaterRunStatus.FAILURE
+        parent_id = run.tags.get(PARENT_RUN_ID_TAG)
+        reexecution = None
+        if parent_id:
+            picked = run.tags.get(STEP_SELECTION_TAG)
+            reexecution = ReexecutionOptions(parent_id, picked.split(",") if picked else None)
+        execute_job(recon, instance, run_config=run.run_config, tags=run.tags, run_id=run_id,
+                    reexecution_options=reexecution, should_cancel=heartbeat.canceled.is_set)
+    except Exception as exc:  # the engine itself failed: never leave the run STARTED
+        _fail(instance, run, f"The run worker failed: {type(exc).__name__}: {exc}", exc)
+        raise
+    finally:
+        heartbeat.stop()
+        instance.storage.flush()
+    return instance.get_run_by_id(run_id).status
+
+
+def _fail(instance: Any, run: Any, message: str, exc: BaseException) -> None:
+    instance.store_event(HeadwaterEvent(
+        HeadwaterEventType.RUN_FAILURE, run.run_id, run.job_name, time.time(), message=message,
+        payload=RunFailureData(_Error.from_exception(exc))))

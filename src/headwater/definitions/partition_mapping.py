@@ -1,0 +1,615 @@
+"""Partition mappings: which partitions of an upstream asset a downstream partition reads.
+
+Every mapping answers two questions over subsets of partition keys:
+`get_upstream_mapped_partitions_result_for_partitions` (downstream keys -> the upstream keys
+they read, plus those they would read that do not exist) and
+`get_downstream_partitions_for_partitions` (upstream keys -> downstream keys that read them).
+
+User-defined mappings subclass `PartitionMapping` and implement either those two methods
+(Dagster's contract), or only the simpler per-key hook
+`upstream_partition_keys(downstream_partition_key, upstream_partitions_def,
+downstream_partitions_def) -> list[str]` (and optionally `downstream_partition_keys`, which
+otherwise is derived by inverting the first over the downstream keys).
+
+`infer_partition_mapping` chooses the default when an asset gives none. Imports `errors`
+and this layer's partition modules.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from headwater.definitions.multi_partitions import MultiPartitionKey, MultiPartitionsDefinition
+from headwater.definitions.partitions import (
+    DefaultPartitionsSubset,
+    PartitionsDefinition,
+    PartitionsSubset,
+    StaticPartitionsDefinition,
+    partition_loading_context,
+)
+from headwater.definitions.time_window_partitions import (
+    TimeWindowPartitionsDefinition,
+    TimeWindowPartitionsSubset,
+)
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+
+class UpstreamPartitionsResult(NamedTuple):
+    """The upstream partitions a set of downstream partitions reads, and those that don't exist."""
+
+    partitions_subset: PartitionsSubset
+    required_but_nonexistent_subset: PartitionsSubset
+
+    @property
+    def required_but_nonexistent_partition_keys(self) -> list[str]:
+        return sorted(self.required_but_nonexistent_subset.get_partition_keys())
+
+
+def _subset(pdef: PartitionsDefinition | None, keys: Collection[str]) -> PartitionsSubset:
+    if pdef is None:
+        return DefaultPartitionsSubset(keys)
+    return pdef.empty_subset().with_partition_keys(keys)
+
+
+def _keys(subset: PartitionsSubset | None) -> list[str]:
+    return list(subset.get_partition_keys()) if subset is not None else []
+
+
+class PartitionMapping:
+    """How the partitions of a downstream asset depend on those of an upstream asset."""
+
+    def upstream_partition_keys(self, downstream_partition_key: str,
+                                upstream_partitions_def: PartitionsDefinition,
+                                downstream_partitions_def: PartitionsDefinition) -> Sequence[str]:
+        """The simple hook: the upstream keys one downstream partition reads."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement upstream_partition_keys(downstream_partition_key, "
+            "upstream_partitions_def, downstream_partitions_def) or "
+            "get_upstream_mapped_partitions_result_for_partitions(...).")
+
+    def downstream_partition_keys(self, upstream_partition_key: str,
+                                  upstream_partitions_def: PartitionsDefinition,
+                                  downstream_partitions_def: PartitionsDefinition) -> Sequence[str]:
+        return [d for d in downstream_partitions_def.get_partition_keys()
+                if upstream_partition_key in self.upstream_partition_keys(
+                    d, upstream_partitions_def, downstream_partitions_def)]
+
+    def get_upstream_mapped_partitions_result_for_partitions(
+            self, downstream_partitions_subset: PartitionsSubset | None,
+            downstream_partitions_def: PartitionsDefinition | None,
+            upstream_partitions_def: PartitionsDefinition,
+            current_time: datetime | None = None,
+            dynamic_partitions_store: Any = None) -> UpstreamPartitionsResult:
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            found: set[str] = set()
+            missing: set[str] = set()
+            for key in _keys(downstream_partitions_subset):
+                for up in self.upstream_partition_keys(key, upstream_partitions_def,
+                                                       downstream_partitions_def):  # type: ignore[arg-type]
+                    (found if upstream_partitions_def.has_partition_key(up) else missing).add(up)
+            return UpstreamPartitionsResult(_subset(upstream_partitions_def, found),
+                                            DefaultPartitionsSubset(missing))
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset: PartitionsSubset,
+            upstream_partitions_def: PartitionsDefinition,
+            downstream_partitions_def: PartitionsDefinition | None,
+            current_time: datetime | None = None,
+            dynamic_partitions_store: Any = None) -> PartitionsSubset:
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            found: set[str] = set()
+            for key in _keys(upstream_partitions_subset):
+                found.update(self.downstream_partition_keys(key, upstream_partitions_def,
+                                                            downstream_partitions_def))  # type: ignore[arg-type]
+            return _subset(downstream_partitions_def, found)
+
+    def validate_partition_mapping(self, upstream_partitions_def: PartitionsDefinition | None,
+                                   downstream_partitions_def: PartitionsDefinition | None) -> None:
+        """Raise if the mapping cannot relate these two definitions."""
+
+    @property
+    def description(self) -> str:
+        return ""
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__serdes_state__() == other.__serdes_state__()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, repr(sorted(self.__serdes_state__().items()))))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.__serdes_state__().items())
+        return f"{type(self).__name__}({args})"
+
+
+class IdentityPartitionMapping(PartitionMapping):
+    """Downstream partition `k` reads upstream partition `k`."""
+
+    def get_upstream_mapped_partitions_result_for_partitions(
+            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
+        if downstream_partitions_subset is None or upstream_partitions_def is None:
+            return UpstreamPartitionsResult(_subset(upstream_partitions_def, ()),
+                                            DefaultPartitionsSubset())
+        if upstream_partitions_def == downstream_partitions_def:
+            return UpstreamPartitionsResult(downstream_partitions_subset, DefaultPartitionsSubset())
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            keys = _keys(downstream_partitions_subset)
+            found = [k for k in keys if upstream_partitions_def.has_partition_key(k)]
+            missing = set(keys) - set(found)
+            return UpstreamPartitionsResult(_subset(upstream_partitions_def, found),
+                                            DefaultPartitionsSubset(missing))
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        if upstream_partitions_def == downstream_partitions_def:
+            return upstream_partitions_subset
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            return _subset(downstream_partitions_def, [
+                k for k in _keys(upstream_partitions_subset)
+                if downstream_partitions_def is None or downstream_partitions_def.has_partition_key(k)])
+
+
+class AllPartitionMapping(PartitionMapping):
+    """Every downstream partition reads every upstream partition."""
+
+    def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
+                                downstream_partitions_def):
+        return upstream_partitions_def.get_partition_keys()
+
+    def get_upstream_mapped_partitions_result_for_partitions(
+            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
+        return UpstreamPartitionsResult(
+            upstream_partitions_def.subset_with_all_partitions(current_time, dynamic_partitions_store),
+            DefaultPartitionsSubset())
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        if upstream_partitions_subset is None or upstream_partitions_subset.is_empty:
+            return _subset(downstream_partitions_def, ())
+        return downstream_partitions_def.subset_with_all_partitions(  # type: ignore[union-attr]
+            current_time, dynamic_partitions_store)
+
+
+class LastPartitionMapping(PartitionMapping):
+    """Every downstream partition reads the upstream asset's last partition."""
+
+    def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
+                                downstream_partitions_def):
+        last = upstream_partitions_def.get_last_partition_key()
+        return [last] if last is not None else []
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            last = upstream_partitions_def.get_last_partition_key()
+            if last is None or last not in upstream_partitions_subset:
+                return _subset(downstream_partitions_def, ())
+            return downstream_partitions_def.subset_with_all_partitions()  # type: ignore[union-attr]
+
+
+class SpecificPartitionsPartitionMapping(PartitionMapping):
+    """Every downstream partition reads the given upstream partitions."""
+
+    def __init__(self, partition_keys: Sequence[str]):
+        self.partition_keys = list(partition_keys)
+
+    def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
+                                downstream_partitions_def):
+        return self.partition_keys
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        if any(k in upstream_partitions_subset for k in self.partition_keys):
+            return downstream_partitions_def.subset_with_all_partitions(  # type: ignore[union-attr]
+                current_time, dynamic_partitions_store)
+        return _subset(downstream_partitions_def, ())
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"partition_keys": self.partition_keys}
+
+
+class StaticPartitionMapping(PartitionMapping):
+    """An explicit map from upstream keys to the downstream key(s) that read them."""
+
+    def __init__(self, downstream_partition_keys_by_upstream_partition_key:
+                 Mapping[str, str | Collection[str]]):
+        self._down_by_up = {
+            up: frozenset([down] if isinstance(down, str) else down)
+            for up, down in downstream_partition_keys_by_upstream_partition_key.items()}
+        self._up_by_down: dict[str, set[str]] = {}
+        for up, downs in self._down_by_up.items():
+            for down in downs:
+                self._up_by_down.setdefault(down, set()).add(up)
+
+    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def) -> None:
+        for side, pdef, keys in (("upstream", upstream_partitions_def, self._down_by_up),
+                                 ("downstream", downstream_partitions_def, self._up_by_down)):
+            if pdef is None:
+                continue
+            known = set(pdef.get_partition_keys())
+            unknown = sorted(k for k in keys if k not in known)
+            if unknown:
+                raise ValueError(
+                    f"StaticPartitionMapping maps {side} partition keys {unknown}, which are not "
+                    f"keys of the {side} partitions definition {pdef}. Remove them or add them "
+                    "to that definition.")
+
+    def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
+                                downstream_partitions_def):
+        return sorted(self._up_by_down.get(downstream_partition_key, ()))
+
+    def downstream_partition_keys(self, upstream_partition_key, upstream_partitions_def,
+                                  downstream_partitions_def):
+        return sorted(self._down_by_up.get(upstream_partition_key, ()))
+
+    def get_upstream_mapped_partitions_result_for_partitions(self, downstream_partitions_subset,
+                                                             downstream_partitions_def,
+                                                             upstream_partitions_def, *args, **kw):
+        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        return super().get_upstream_mapped_partitions_result_for_partitions(
+            downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
+            *args, **kw)
+
+    def get_downstream_partitions_for_partitions(self, upstream_partitions_subset,
+                                                 upstream_partitions_def,
+                                                 downstream_partitions_def, *args, **kw):
+        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        return super().get_downstream_partitions_for_partitions(
+            upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            *args, **kw)
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"downstream_partition_keys_by_upstream_partition_key":
+                {up: sorted(downs) for up, downs in sorted(self._down_by_up.items())}}
+
+
+class TimeWindowPartitionMapping(PartitionMapping):
+    """Downstream window [s, e) reads the upstream partitions overlapping it, with the first
+    moved by `start_offset` and the last by `end_offset` upstream partitions (-1, -1: the
+    previous partition). Works across granularities (daily downstream of hourly, weekly of
+    daily, ...)."""
+
+    def __init__(self, start_offset: int = 0, end_offset: int = 0,
+                 allow_nonexistent_upstream_partitions: bool = False):
+        if end_offset < start_offset:
+            raise HeadwaterInvalidDefinitionError(
+                f"TimeWindowPartitionMapping(start_offset={start_offset}, end_offset={end_offset}): "
+                "end_offset must not be smaller than start_offset.")
+        self.start_offset = start_offset
+        self.end_offset = end_offset
+        self.allow_nonexistent_upstream_partitions = allow_nonexistent_upstream_partitions
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"start_offset": self.start_offset, "end_offset": self.end_offset,
+                "allow_nonexistent_upstream_partitions": self.allow_nonexistent_upstream_partitions}
+
+    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def) -> None:
+        for side, pdef in (("upstream", upstream_partitions_def),
+                           ("downstream", downstream_partitions_def)):
+            if not isinstance(pdef, TimeWindowPartitionsDefinition):
+                raise HeadwaterInvalidDefinitionError(
+                    f"TimeWindowPartitionMapping relates time-window partitions, but the {side} "
+                    f"asset is partitioned by {pdef or 'nothing'}. Use another partition mapping.")
+
+    @staticmethod
+    def _windows(pdef: TimeWindowPartitionsDefinition, subset: PartitionsSubset) -> list[Any]:
+        if isinstance(subset, TimeWindowPartitionsSubset) and subset.partitions_def == pdef:
+            return subset.included_time_windows
+        return pdef.empty_subset().with_partition_keys(_keys(subset)).included_time_windows
+
+    def get_upstream_mapped_partitions_result_for_partitions(
+            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
+        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        up: TimeWindowPartitionsDefinition = upstream_partitions_def
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            first, last = up.get_first_partition_window(), up.get_last_partition_window()
+            found, missing = up.empty_subset(), set()
+            for start, end in self._windows(downstream_partitions_def, downstream_partitions_subset):
+                lo, hi = _overlapping(up, start, end)
+                lo = up._next_tick(lo, self.start_offset) if self.start_offset else lo
+                hi = up._next_tick(hi, self.end_offset) if self.end_offset else hi
+                if hi <= lo:
+                    continue
+                wanted = up.keys_in_window(lo, hi)
+                if first is None or last is None:
+                    missing.update(wanted)
+                    continue
+                c_lo, c_hi = max(lo, first.start), min(hi, last.end)
+                have = up.keys_in_window(c_lo, c_hi) if c_hi > c_lo else []
+                if have:
+                    found = found.with_time_windows([_window(c_lo, c_hi)])
+                if len(have) != len(wanted):
+                    missing.update(set(wanted) - set(have))
+            if self.allow_nonexistent_upstream_partitions:
+                missing = set()
+            return UpstreamPartitionsResult(found, DefaultPartitionsSubset(missing))
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        up: TimeWindowPartitionsDefinition = upstream_partitions_def
+        down: TimeWindowPartitionsDefinition = downstream_partitions_def
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            first, last = down.get_first_partition_window(), down.get_last_partition_window()
+            result = down.empty_subset()
+            if first is None or last is None:
+                return result
+            for start, end in self._windows(up, upstream_partitions_subset):
+                lo = up._next_tick(start, -self.end_offset) if self.end_offset else start
+                hi = up._next_tick(end, -self.start_offset) if self.start_offset else end
+                d_lo, d_hi = _overlapping(down, lo, hi)
+                d_lo, d_hi = max(d_lo, first.start), min(d_hi, last.end)
+                if d_hi > d_lo:
+                    result = result.with_time_windows([_window(d_lo, d_hi)])
+            return result
+
+
+def _window(start: datetime, end: datetime) -> Any:
+    from headwater.definitions.time_window_partitions import TimeWindow
+    return TimeWindow(start, end)
+
+
+def _overlapping(pdef: TimeWindowPartitionsDefinition, start: datetime,
+                 end: datetime) -> tuple[datetime, datetime]:
+    """The span of `pdef`'s windows (as ticks) that overlap [start, end)."""
+    clock = pdef._clock
+    lo = clock.to_aware(clock.prev_base(clock.to_base(start)))
+    if lo > start:
+        lo = pdef._next_tick(lo, -1)
+    last = clock.to_aware(clock.prev_base(clock.to_base(end), inclusive=False))
+    if last >= end:
+        last = pdef._next_tick(last, -1)
+    return lo, pdef._next_tick(last)
+
+
+class DimensionPartitionMapping(NamedTuple):
+    """In a MultiPartitionMapping: the downstream dimension an upstream dimension maps to."""
+
+    dimension_name: str
+    partition_mapping: PartitionMapping
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"dimension_name": self.dimension_name,
+                "partition_mapping": self.partition_mapping}
+
+
+def _single_mapping(dim_def: PartitionsDefinition, single: PartitionsDefinition) -> PartitionMapping:
+    if dim_def == single:
+        return IdentityPartitionMapping()
+    if isinstance(dim_def, TimeWindowPartitionsDefinition) and \
+            isinstance(single, TimeWindowPartitionsDefinition):
+        return TimeWindowPartitionMapping()
+    return IdentityPartitionMapping()
+
+
+class MultiToSingleDimensionPartitionMapping(PartitionMapping):
+    """Between a multi-partitioned and a single-partitioned asset, through one dimension."""
+
+    def __init__(self, partition_dimension_name: str | None = None):
+        self.partition_dimension_name = partition_dimension_name
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"partition_dimension_name": self.partition_dimension_name}
+
+    def _dimension(self, multi: Any, single: Any) -> str:
+        if not isinstance(multi, MultiPartitionsDefinition) or \
+                isinstance(single, MultiPartitionsDefinition) or single is None:
+            raise HeadwaterInvalidDefinitionError(
+                "MultiToSingleDimensionPartitionMapping relates a multi-partitioned asset and a "
+                f"single-partitioned one; got {multi} and {single}.")
+        if self.partition_dimension_name is not None:
+            multi.get_partitions_def_for_dimension(self.partition_dimension_name)
+            return self.partition_dimension_name
+        same = [d.name for d in multi.partitions_defs if d.partitions_def == single]
+        if len(same) != 1 and isinstance(single, TimeWindowPartitionsDefinition):
+            same = [d.name for d in multi.partitions_defs
+                    if isinstance(d.partitions_def, TimeWindowPartitionsDefinition)]
+        if len(same) != 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"MultiToSingleDimensionPartitionMapping cannot tell which dimension of {multi!r} "
+                f"matches {single!r}; pass partition_dimension_name=.")
+        return same[0]
+
+    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def) -> None:
+        if isinstance(upstream_partitions_def, MultiPartitionsDefinition):
+            self._dimension(upstream_partitions_def, downstream_partitions_def)
+        else:
+            self._dimension(downstream_partitions_def, upstream_partitions_def)
+
+    def get_upstream_mapped_partitions_result_for_partitions(
+            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            if isinstance(downstream_partitions_def, MultiPartitionsDefinition):
+                name = self._dimension(downstream_partitions_def, upstream_partitions_def)
+                dim = downstream_partitions_def.get_partitions_def_for_dimension(name)
+                values = {downstream_partitions_def.get_partition_key_from_str(k)
+                          .keys_by_dimension[name] for k in _keys(downstream_partitions_subset)}
+                return _single_mapping(dim, upstream_partitions_def) \
+                    .get_upstream_mapped_partitions_result_for_partitions(
+                        _subset(dim, values), dim, upstream_partitions_def)
+            name = self._dimension(upstream_partitions_def, downstream_partitions_def)
+            dim = upstream_partitions_def.get_partitions_def_for_dimension(name)
+            inner = _single_mapping(dim, downstream_partitions_def) \
+                .get_upstream_mapped_partitions_result_for_partitions(
+                    downstream_partitions_subset, downstream_partitions_def, dim)
+            keys = upstream_partitions_def.get_multipartition_keys_with_dimension_values(
+                name, sorted(_keys(inner.partitions_subset)))
+            return UpstreamPartitionsResult(_subset(upstream_partitions_def, keys),
+                                            inner.required_but_nonexistent_subset)
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            if isinstance(upstream_partitions_def, MultiPartitionsDefinition):
+                name = self._dimension(upstream_partitions_def, downstream_partitions_def)
+                dim = upstream_partitions_def.get_partitions_def_for_dimension(name)
+                values = {upstream_partitions_def.get_partition_key_from_str(k)
+                          .keys_by_dimension[name] for k in _keys(upstream_partitions_subset)}
+                return _single_mapping(dim, downstream_partitions_def) \
+                    .get_downstream_partitions_for_partitions(
+                        _subset(dim, values), dim, downstream_partitions_def)
+            name = self._dimension(downstream_partitions_def, upstream_partitions_def)
+            dim = downstream_partitions_def.get_partitions_def_for_dimension(name)
+            inner = _single_mapping(dim, upstream_partitions_def) \
+                .get_downstream_partitions_for_partitions(
+                    upstream_partitions_subset, upstream_partitions_def, dim)
+            keys = downstream_partitions_def.get_multipartition_keys_with_dimension_values(
+                name, sorted(_keys(inner)))
+            return _subset(downstream_partitions_def, keys)
+
+
+class MultiPartitionMapping(PartitionMapping):
+    """Between two multi-partitioned assets: for each upstream dimension, the downstream
+    dimension it follows and how. An upstream dimension not listed is read whole."""
+
+    def __init__(self, downstream_mappings_by_upstream_dimension:
+                 Mapping[str, DimensionPartitionMapping]):
+        self.downstream_mappings_by_upstream_dimension = dict(
+            downstream_mappings_by_upstream_dimension)
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"downstream_mappings_by_upstream_dimension":
+                self.downstream_mappings_by_upstream_dimension}
+
+    @property
+    def description(self) -> str:
+        return "\n".join(
+            f"Upstream dimension '{up}' mapped to downstream dimension '{m.dimension_name}' "
+            f"using {type(m.partition_mapping).__name__}."
+            for up, m in self.downstream_mappings_by_upstream_dimension.items())
+
+    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def) -> None:
+        for side, pdef in (("upstream", upstream_partitions_def),
+                           ("downstream", downstream_partitions_def)):
+            if not isinstance(pdef, MultiPartitionsDefinition):
+                raise HeadwaterInvalidDefinitionError(
+                    f"MultiPartitionMapping relates two multi-partitioned assets, but the {side} "
+                    f"asset is partitioned by {pdef or 'nothing'}.")
+        for up, m in self.downstream_mappings_by_upstream_dimension.items():
+            upstream_partitions_def.get_partitions_def_for_dimension(up)
+            downstream_partitions_def.get_partitions_def_for_dimension(m.dimension_name)
+
+    def _map(self, keys: list[str], from_def: MultiPartitionsDefinition,
+             to_def: MultiPartitionsDefinition, upstream: bool) -> tuple[set[str], set[str]]:
+        if upstream:
+            links = {up: (m.dimension_name, m.partition_mapping)
+                     for up, m in self.downstream_mappings_by_upstream_dimension.items()}
+        else:
+            links = {m.dimension_name: (up, m.partition_mapping)
+                     for up, m in self.downstream_mappings_by_upstream_dimension.items()}
+        found: set[str] = set()
+        missing: set[str] = set()
+        cache: dict[tuple[str, str], list[str]] = {}
+        names = [d.name for d in to_def.partitions_defs]
+        for key in keys:
+            key = from_def.get_partition_key_from_str(key)
+            per_dim = []
+            for dim in to_def.partitions_defs:
+                link = links.get(dim.name)
+                if link is None:
+                    per_dim.append(list(dim.partitions_def.get_partition_keys()))
+                    continue
+                src_name, mapping = link
+                value = key.keys_by_dimension[src_name]
+                if (dim.name, value) not in cache:
+                    src_def = from_def.get_partitions_def_for_dimension(src_name)
+                    src = _subset(src_def, [value])
+                    if upstream:
+                        r = mapping.get_upstream_mapped_partitions_result_for_partitions(
+                            src, src_def, dim.partitions_def)
+                        mapped, gone = r.partitions_subset, r.required_but_nonexistent_subset
+                        missing.update(_keys(gone))
+                    else:
+                        mapped = mapping.get_downstream_partitions_for_partitions(
+                            src, src_def, dim.partitions_def)
+                    cache[(dim.name, value)] = sorted(_keys(mapped))
+                per_dim.append(cache[(dim.name, value)])
+            found.update(MultiPartitionKey(dict(zip(names, c))) for c in itertools.product(*per_dim))
+        return found, missing
+
+    def get_upstream_mapped_partitions_result_for_partitions(
+            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
+        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            found, missing = self._map(_keys(downstream_partitions_subset),
+                                       downstream_partitions_def, upstream_partitions_def, True)
+            return UpstreamPartitionsResult(_subset(upstream_partitions_def, found),
+                                            DefaultPartitionsSubset(missing))
+
+    def get_downstream_partitions_for_partitions(
+            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
+            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
+        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        with partition_loading_context(current_time, dynamic_partitions_store):
+            found, _ = self._map(_keys(upstream_partitions_subset), upstream_partitions_def,
+                                 downstream_partitions_def, False)
+            return _subset(downstream_partitions_def, found)
+
+
+def infer_partition_mapping(mapping: PartitionMapping | None,
+                            upstream_partitions_def: PartitionsDefinition | None,
+                            downstream_partitions_def: PartitionsDefinition | None) -> PartitionMapping:
+    """The mapping an asset uses for an upstream asset when it declares none."""
+    if mapping is not None:
+        return mapping
+    if downstream_partitions_def is None:
+        return AllPartitionMapping()
+    if isinstance(upstream_partitions_def, TimeWindowPartitionsDefinition) and \
+            isinstance(downstream_partitions_def, TimeWindowPartitionsDefinition):
+        return TimeWindowPartitionMapping()
+    multi = [isinstance(d, MultiPartitionsDefinition)
+             for d in (upstream_partitions_def, downstream_partitions_def)]
+    if multi[0] != multi[1] and upstream_partitions_def is not None:
+        return MultiToSingleDimensionPartitionMapping()
+    return IdentityPartitionMapping()
+
+
+def mapping_problem(mapping: PartitionMapping | None, upstream_partitions_def: Any,
+                    downstream_partitions_def: Any) -> str | None:
+    """Why these two partitioned assets cannot be related (None if they can)."""
+    if upstream_partitions_def is None or downstream_partitions_def is None:
+        return None
+    chosen = infer_partition_mapping(mapping, upstream_partitions_def, downstream_partitions_def)
+    try:
+        chosen.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+    except (ValueError, HeadwaterInvalidDefinitionError) as exc:
+        return str(exc)
+    if mapping is None and isinstance(chosen, IdentityPartitionMapping) and \
+            upstream_partitions_def != downstream_partitions_def and \
+            not _static_within(upstream_partitions_def, downstream_partitions_def):
+        return (f"it is partitioned by {_describe(downstream_partitions_def)} and its upstream "
+                f"by {_describe(upstream_partitions_def)}, and no partition_mapping says how they "
+                "relate. Pass "
+                "partition_mapping= in AssetIn/AssetDep (e.g. StaticPartitionMapping, "
+                "TimeWindowPartitionMapping, AllPartitionMapping).")
+    return None
+
+
+def _static_within(upstream: Any, downstream: Any) -> bool:
+    """Whether every key of a static downstream is also a key of a static upstream."""
+    if not (isinstance(upstream, StaticPartitionsDefinition)
+            and isinstance(downstream, StaticPartitionsDefinition)):
+        return False
+    return set(downstream.get_partition_keys()) <= set(upstream.get_partition_keys())
+
+
+def _describe(pdef: Any) -> str:
+    text = str(pdef).rstrip(".")
+    return f"{type(pdef).__name__} ({text})"

@@ -1,0 +1,421 @@
+"""Partitions: how an asset or job splits its data into named chunks (partition keys).
+
+`PartitionsDefinition` is the contract every kind keeps: its keys (in order, as of a
+current time and, for dynamic partitions, an instance), key ranges, and subsets of its keys
+(`PartitionsSubset`, which serialize to JSON for storage). This module holds the base, the
+static and dynamic kinds, `PartitionKeyRange`, the default subset, and
+`partition_loading_context`, which fixes "now" and the dynamic-partitions store for every
+call made inside it. Time windows live in `time_window_partitions.py`, several dimensions
+in `multi_partitions.py`. Pure declarations: imports `errors` and `definitions` only.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterUnknownPartitionError,
+)
+
+
+class PartitionKeyRange(NamedTuple):
+    """The partition keys from `start` to `end`, both included, in the definition's order."""
+
+    start: str
+    end: str
+
+
+class _LoadingContext(NamedTuple):
+    effective_dt: datetime | None
+    dynamic_partitions_store: Any
+
+
+_CONTEXT: contextvars.ContextVar[_LoadingContext] = contextvars.ContextVar(
+    "headwater_partition_loading_context", default=_LoadingContext(None, None))  # noqa: B039
+
+
+@contextmanager
+def partition_loading_context(effective_dt: datetime | None = None,
+                              dynamic_partitions_store: Any = None, *,
+                              new_ctx: Any = None) -> Iterator[_LoadingContext]:
+    """Within the block, partition keys are computed as of `effective_dt` (default: now)
+    and dynamic partitions are read from `dynamic_partitions_store` (an instance)."""
+    outer = _CONTEXT.get()
+    ctx = new_ctx or _LoadingContext(effective_dt or outer.effective_dt,
+                                     dynamic_partitions_store or outer.dynamic_partitions_store)
+    token = _CONTEXT.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _CONTEXT.reset(token)
+
+
+def current_time(given: datetime | None = None) -> datetime | None:
+    """The time partitions are computed at: the argument, else the loading context's."""
+    return given if given is not None else _CONTEXT.get().effective_dt
+
+
+def dynamic_store(given: Any = None) -> Any:
+    return given if given is not None else _CONTEXT.get().dynamic_partitions_store
+
+
+class PartitionsDefinition:
+    """The keys an asset or job is split into. Subclasses implement `get_partition_keys`."""
+
+    #: a short noun for messages
+    kind = "partitions"
+
+    def get_partition_keys(self, current_time: datetime | None = None,
+                           dynamic_partitions_store: Any = None) -> Sequence[str]:
+        raise NotImplementedError
+
+    # --- keys ---------------------------------------------------------------------------
+    def get_num_partitions(self, current_time: datetime | None = None,
+                           dynamic_partitions_store: Any = None) -> int:
+        return len(self.get_partition_keys(current_time, dynamic_partitions_store))
+
+    def has_partition_key(self, partition_key: str, current_time: datetime | None = None,
+                          dynamic_partitions_store: Any = None) -> bool:
+        return partition_key in set(self.get_partition_keys(current_time, dynamic_partitions_store))
+
+    def get_first_partition_key(self, current_time: datetime | None = None,
+                                dynamic_partitions_store: Any = None) -> str | None:
+        keys = self.get_partition_keys(current_time, dynamic_partitions_store)
+        return keys[0] if keys else None
+
+    def get_last_partition_key(self, current_time: datetime | None = None,
+                               dynamic_partitions_store: Any = None) -> str | None:
+        keys = self.get_partition_keys(current_time, dynamic_partitions_store)
+        return keys[-1] if keys else None
+
+    def get_partition_keys_between_indexes(self, start_idx: int, end_idx: int,
+                                           current_time: datetime | None = None) -> list[str]:
+        return list(self.get_partition_keys(current_time)[start_idx:end_idx])
+
+    def get_partition_keys_in_range(self, partition_key_range: PartitionKeyRange,
+                                    dynamic_partitions_store: Any = None) -> list[str]:
+        keys = list(self.get_partition_keys(dynamic_partitions_store=dynamic_partitions_store))
+        index = {k: i for i, k in enumerate(keys)}
+        missing = [k for k in (partition_key_range.start, partition_key_range.end) if k not in index]
+        if missing:
+            raise HeadwaterInvalidInvocationError(
+                f"Partition range {partition_key_range.start} to {partition_key_range.end} is not "
+                f"a valid range of {self!r}. Nonexistent partition keys: {missing}. "
+                f"{describe_valid_keys(keys)}"
+            )
+        return keys[index[partition_key_range.start]:index[partition_key_range.end] + 1]
+
+    def get_partition_key_range_for_keys(self, partition_keys: Sequence[str]) -> PartitionKeyRange:
+        return PartitionKeyRange(partition_keys[0], partition_keys[-1])
+
+    def validate_partition_key(self, partition_key: str, dynamic_partitions_store: Any = None,
+                               owner: str = "") -> None:
+        """Raise HeadwaterUnknownPartitionError, naming the valid keys, for an unknown key."""
+        if self.has_partition_key(partition_key, dynamic_partitions_store=dynamic_partitions_store):
+            return
+        keys = self.get_partition_keys(dynamic_partitions_store=dynamic_partitions_store)
+        where = f" of {owner}" if owner else ""
+        raise HeadwaterUnknownPartitionError(
+            f"Could not find a partition with key `{partition_key}`{where} in {self}. "
+            f"{describe_valid_keys(keys)}"
+        )
+
+    def get_tags_for_partition_key(self, partition_key: str) -> dict[str, str]:
+        return {"headwater/partition": partition_key}
+
+    def get_serializable_unique_identifier(self, dynamic_partitions_store: Any = None) -> str:
+        import hashlib
+        keys = self.get_partition_keys(dynamic_partitions_store=dynamic_partitions_store)
+        return hashlib.sha1(json.dumps(list(keys)).encode()).hexdigest()
+
+    # --- subsets ------------------------------------------------------------------------
+    def empty_subset(self) -> PartitionsSubset:
+        return DefaultPartitionsSubset()
+
+    def subset_with_partition_keys(self, partition_keys: Iterable[str]) -> PartitionsSubset:
+        return self.empty_subset().with_partition_keys(partition_keys)
+
+    def subset_with_all_partitions(self, current_time: datetime | None = None,
+                                   dynamic_partitions_store: Any = None) -> PartitionsSubset:
+        return self.subset_with_partition_keys(
+            self.get_partition_keys(current_time, dynamic_partitions_store))
+
+    def deserialize_subset(self, serialized: str) -> PartitionsSubset:
+        return DefaultPartitionsSubset.from_serialized(serialized)
+
+
+def describe_valid_keys(keys: Sequence[str]) -> str:
+    if not keys:
+        return "It has no partitions yet."
+    if len(keys) <= 6:
+        return f"Valid keys: {', '.join(repr(k) for k in keys)}."
+    return f"Valid keys run from {keys[0]!r} to {keys[-1]!r} ({len(keys)} keys)."
+
+
+class PartitionsSubset:
+    """A set of partition keys of one definition; immutable, combinable with | & -."""
+
+    def get_partition_keys(self, current_time: datetime | None = None) -> Any:
+        raise NotImplementedError
+
+    def with_partition_keys(self, partition_keys: Iterable[str]) -> PartitionsSubset:
+        raise NotImplementedError
+
+    def with_partition_key_range(self, partitions_def: PartitionsDefinition,
+                                 partition_key_range: PartitionKeyRange,
+                                 dynamic_partitions_store: Any = None) -> PartitionsSubset:
+        return self.with_partition_keys(partitions_def.get_partition_keys_in_range(
+            partition_key_range, dynamic_partitions_store=dynamic_partitions_store))
+
+    def get_partition_keys_not_in_subset(self, partitions_def: PartitionsDefinition,
+                                         current_time: datetime | None = None,
+                                         dynamic_partitions_store: Any = None) -> list[str]:
+        have = set(self.get_partition_keys())
+        return [k for k in partitions_def.get_partition_keys(current_time, dynamic_partitions_store)
+                if k not in have]
+
+    def get_partition_key_ranges(self, partitions_def: PartitionsDefinition,
+                                 current_time: datetime | None = None,
+                                 dynamic_partitions_store: Any = None) -> list[PartitionKeyRange]:
+        """Maximal runs of consecutive keys (in the definition's order) that are in the subset."""
+        multi = getattr(partitions_def, "ranges_for_subset", None)
+        if multi is not None:
+            return multi(self)
+        have = set(self.get_partition_keys())
+        return runs_of(partitions_def.get_partition_keys(current_time, dynamic_partitions_store),
+                       have)
+
+    @property
+    def is_empty(self) -> bool:
+        return len(self) == 0
+
+    def __bool__(self) -> bool:
+        return not self.is_empty
+
+    def __len__(self) -> int:
+        return len(self.get_partition_keys())
+
+    def __contains__(self, key: object) -> bool:
+        return key in set(self.get_partition_keys())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.get_partition_keys())
+
+    def __or__(self, other: PartitionsSubset) -> PartitionsSubset:
+        return self.with_partition_keys(other.get_partition_keys())
+
+    def __and__(self, other: PartitionsSubset) -> PartitionsSubset:
+        theirs = set(other.get_partition_keys())
+        return self.empty_subset().with_partition_keys(
+            k for k in self.get_partition_keys() if k in theirs)
+
+    def __sub__(self, other: PartitionsSubset) -> PartitionsSubset:
+        theirs = set(other.get_partition_keys())
+        return self.empty_subset().with_partition_keys(
+            k for k in self.get_partition_keys() if k not in theirs)
+
+    def empty_subset(self) -> PartitionsSubset:
+        raise NotImplementedError
+
+    def serialize(self) -> str:
+        raise NotImplementedError
+
+
+def runs_of(keys: Sequence[str], have: set[str]) -> list[PartitionKeyRange]:
+    ranges: list[PartitionKeyRange] = []
+    start = prev = None
+    for key in keys:
+        if key in have:
+            if start is None:
+                start = key
+            prev = key
+        elif start is not None:
+            ranges.append(PartitionKeyRange(start, prev))  # type: ignore[arg-type]
+            start = None
+    if start is not None:
+        ranges.append(PartitionKeyRange(start, prev))  # type: ignore[arg-type]
+    return ranges
+
+
+class DefaultPartitionsSubset(PartitionsSubset):
+    """A subset held as a set of keys (static, dynamic and multi-dimensional partitions)."""
+
+    __slots__ = ("subset",)
+
+    def __init__(self, subset: Iterable[str] | None = None):
+        self.subset = frozenset(subset or ())
+
+    def get_partition_keys(self, current_time: datetime | None = None) -> set[str]:
+        return set(self.subset)
+
+    def with_partition_keys(self, partition_keys: Iterable[str]) -> DefaultPartitionsSubset:
+        return DefaultPartitionsSubset(self.subset | set(partition_keys))
+
+    def empty_subset(self) -> DefaultPartitionsSubset:
+        return DefaultPartitionsSubset()
+
+    def __len__(self) -> int:
+        return len(self.subset)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.subset
+
+    def serialize(self) -> str:
+        return json.dumps({"version": 1, "subset": sorted(self.subset)})
+
+    @staticmethod
+    def from_serialized(serialized: str) -> DefaultPartitionsSubset:
+        data = json.loads(serialized)
+        if isinstance(data, dict):
+            data = data.get("subset", [])
+        return DefaultPartitionsSubset(data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DefaultPartitionsSubset) and self.subset == other.subset
+
+    def __hash__(self) -> int:
+        return hash(self.subset)
+
+    def __repr__(self) -> str:
+        return f"DefaultPartitionsSubset(subset={set(self.subset)!r})"
+
+
+class StaticPartitionsDefinition(PartitionsDefinition):
+    """A fixed list of partition keys, e.g. regions or customers."""
+
+    kind = "static partitions"
+
+    def __init__(self, partition_keys: Sequence[str]):
+        keys = list(partition_keys)
+        bad = [k for k in keys if not isinstance(k, str)]
+        if bad:
+            raise HeadwaterInvalidDefinitionError(
+                f"StaticPartitionsDefinition: partition keys must be strings; got {bad!r}.")
+        seen: set[str] = set()
+        dupes = sorted({k for k in keys if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
+        if dupes:
+            raise HeadwaterInvalidDefinitionError(
+                f"StaticPartitionsDefinition: partition keys must be unique. Duplicate instances "
+                f"of partition keys: {dupes}. Remove the repeated keys.")
+        self._keys = keys
+        self._key_set = frozenset(keys)
+
+    def get_partition_keys(self, current_time: datetime | None = None,
+                           dynamic_partitions_store: Any = None) -> list[str]:
+        return list(self._keys)
+
+    def has_partition_key(self, partition_key: str, current_time: datetime | None = None,
+                          dynamic_partitions_store: Any = None) -> bool:
+        return partition_key in self._key_set
+
+    def get_num_partitions(self, current_time: datetime | None = None,
+                           dynamic_partitions_store: Any = None) -> int:
+        return len(self._keys)
+
+    def get_serializable_unique_identifier(self, dynamic_partitions_store: Any = None) -> str:
+        import hashlib
+        return hashlib.sha1(json.dumps(self._keys).encode()).hexdigest()
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"partition_keys": list(self._keys)}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StaticPartitionsDefinition) and self._keys == other._keys
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._keys))
+
+    def __repr__(self) -> str:
+        return f"StaticPartitionsDefinition(partition_keys={self._keys!r})"
+
+    def __str__(self) -> str:
+        return ", ".join(repr(k) for k in self._keys)
+
+
+class DynamicPartitionsDefinition(PartitionsDefinition):
+    """Keys added and removed at run time through the instance (`instance.add_dynamic_partitions`
+    or a sensor's `dynamic_partitions_requests`), named by `name`."""
+
+    kind = "dynamic partitions"
+
+    def __init__(self, partition_fn: Callable[..., Sequence[Any]] | None = None,
+                 name: str | None = None):
+        if (partition_fn is None) == (name is None):
+            raise HeadwaterInvalidDefinitionError(
+                "DynamicPartitionsDefinition needs exactly one of name= (keys kept by the instance) "
+                "or partition_fn= (deprecated: keys from a function)."
+            )
+        self.partition_fn = partition_fn
+        self.name = name
+
+    def get_partition_keys(self, current_time: datetime | None = None,
+                           dynamic_partitions_store: Any = None) -> list[str]:
+        if self.partition_fn is not None:
+            found = self.partition_fn(current_time)
+            return [getattr(k, "name", k) for k in found]
+        store = dynamic_store(dynamic_partitions_store)
+        if store is None:
+            raise HeadwaterInvalidInvocationError(
+                f"The keys of DynamicPartitionsDefinition '{self.name}' live in an instance: pass "
+                "dynamic_partitions_store=instance, or call inside "
+                "`with partition_loading_context(dynamic_partitions_store=instance):`."
+            )
+        return list(store.get_dynamic_partitions(self.name))
+
+    def has_partition_key(self, partition_key: str, current_time: datetime | None = None,
+                          dynamic_partitions_store: Any = None) -> bool:
+        if self.partition_fn is not None:
+            return partition_key in self.get_partition_keys(current_time)
+        store = dynamic_store(dynamic_partitions_store)
+        if store is not None and hasattr(store, "has_dynamic_partition"):
+            return bool(store.has_dynamic_partition(self.name, partition_key))
+        return partition_key in self.get_partition_keys(current_time, store)
+
+    def build_add_request(self, partition_keys: Sequence[str]) -> Any:
+        return AddDynamicPartitionsRequest(self._require_name(), list(partition_keys))
+
+    def build_delete_request(self, partition_keys: Sequence[str]) -> Any:
+        return DeleteDynamicPartitionsRequest(self._require_name(), list(partition_keys))
+
+    def _require_name(self) -> str:
+        if self.name is None:
+            raise HeadwaterInvalidInvocationError(
+                "Only a named DynamicPartitionsDefinition(name=...) can add or delete keys.")
+        return self.name
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, DynamicPartitionsDefinition) and self.name == other.name
+                and self.partition_fn == other.partition_fn)
+
+    def __hash__(self) -> int:
+        return hash(("dynamic", self.name))
+
+    def __repr__(self) -> str:
+        return f"DynamicPartitionsDefinition(partition_fn={self.partition_fn!r}, name={self.name!r})"
+
+    def __str__(self) -> str:
+        return f"Dynamic partitions '{self.name}'" if self.name else "Dynamic partitions"
+
+
+class AddDynamicPartitionsRequest(NamedTuple):
+    """A sensor's request to add keys to a dynamic partitions definition."""
+
+    partitions_def_name: str
+    partition_keys: Sequence[str]
+
+
+class DeleteDynamicPartitionsRequest(NamedTuple):
+    """A sensor's request to delete keys from a dynamic partitions definition."""
+
+    partitions_def_name: str
+    partition_keys: Sequence[str]

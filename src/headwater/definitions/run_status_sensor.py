@@ -1,0 +1,218 @@
+"""Run-status sensors: react when runs reach a status (`@run_status_sensor`), or fail
+(`@run_failure_sensor`), e.g. to alert or to launch a follow-up job.
+
+At each tick the sensor reads the run-status events stored since its cursor (a storage id;
+the first tick starts from "now", so history is not replayed) and calls the function once
+per event of a monitored job. Imports `errors` and `definitions` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.run_request import RunRequest, SkipReason, invoke_evaluation_fn
+from headwater.definitions.sensor import DefaultSensorStatus, SensorDefinition
+from headwater.definitions.tick_context import TickContext
+
+# HeadwaterRunStatus value -> the run event that marks it
+_EVENT_FOR_STATUS = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE",
+                     "CANCELED": "RUN_CANCELED", "STARTED": "RUN_START",
+                     "STARTING": "RUN_STARTING", "QUEUED": "RUN_ENQUEUED",
+                     "CANCELING": "RUN_CANCELING"}
+
+
+class RunStatusSensorContext(TickContext):
+    """What a run-status sensor's function receives: the run and the event."""
+
+    _kind = "run_status_sensor"
+
+    def __init__(self, sensor_name: str | None = None, headwater_run: Any = None,
+                 headwater_event: Any = None, instance: Any = None,
+                 resources: Mapping[str, Any] | None = None, repository_def: Any = None,
+                 logger: Any = None, partition_key: str | None = None, **kwargs: Any):
+        super().__init__(instance=instance, resources=resources, repository_def=repository_def)
+        self._sensor_name = sensor_name
+        self._run = headwater_run
+        self._event = headwater_event
+        self._partition_key = partition_key
+        self._cursor: str | None = None
+        self._cursor_updated = False
+
+    @property
+    def sensor_name(self) -> str | None:
+        return self._sensor_name
+
+    @property
+    def headwater_run(self) -> Any:
+        return self._run
+
+    @property
+    def headwater_event(self) -> Any:
+        return self._event
+
+    @property
+    def partition_key(self) -> str | None:
+        if self._partition_key is not None:
+            return self._partition_key
+        tags = getattr(self._run, "tags", None) or {}
+        return tags.get("headwater/partition")
+
+    @property
+    def cursor(self) -> str | None:
+        return self._cursor
+
+    def update_cursor(self, cursor: str | None) -> None:
+        self._cursor = cursor
+        self._cursor_updated = True
+
+    def for_run_failure(self) -> RunFailureSensorContext:
+        return RunFailureSensorContext(
+            sensor_name=self._sensor_name, headwater_run=self._run, headwater_event=self._event,
+            instance=self._instance, resources=self._resource_defs,
+            repository_def=self._definitions, partition_key=self._partition_key)
+
+
+class RunFailureSensorContext(RunStatusSensorContext):
+    """A run-status context for a failed run, with `failure_event`."""
+
+    @property
+    def failure_event(self) -> Any:
+        return self._event
+
+    def get_step_failure_events(self) -> list[Any]:
+        instance = self._instance
+        if instance is None or self._run is None:
+            return []
+        return [e for e in instance.all_logs(self._run.run_id)
+                if getattr(e, "headwater_event", None) is not None
+                and e.headwater_event.event_type_value == "STEP_FAILURE"]
+
+
+def build_run_status_sensor_context(sensor_name: str, headwater_event: Any,
+                                    headwater_instance: Any, headwater_run: Any,
+                                    context: Any = None, resources: Mapping[str, Any] | None = None,
+                                    partition_key: str | None = None,
+                                    repository_def: Any = None) -> RunStatusSensorContext:
+    """A context for invoking a run-status sensor in a test."""
+    return RunStatusSensorContext(sensor_name=sensor_name, headwater_run=headwater_run,
+                                  headwater_event=headwater_event, instance=headwater_instance,
+                                  resources=resources, repository_def=repository_def,
+                                  partition_key=partition_key)
+
+
+def _status_value(status: Any) -> str:
+    return str(getattr(status, "value", status))
+
+
+class RunStatusSensorDefinition(SensorDefinition):
+    """A sensor called once for each run that reached `run_status`."""
+
+    def __init__(self, name: str, run_status: Any, run_status_sensor_fn: Callable[..., Any],
+                 monitored_jobs: Sequence[Any] | None = None,
+                 monitor_all_code_locations: bool = False,
+                 request_job: Any = None, request_jobs: Sequence[Any] | None = None,
+                 **kwargs: Any):
+        self.run_status = run_status
+        self._status = _status_value(run_status)
+        self._monitored = [getattr(j, "name", j) for j in (monitored_jobs or [])]
+        self.monitor_all_code_locations = monitor_all_code_locations
+        jobs = list(request_jobs or ([request_job] if request_job is not None else []))
+        super().__init__(name=name, evaluation_fn=run_status_sensor_fn,
+                         jobs=jobs or None, **kwargs)
+
+    @property
+    def sensor_type(self) -> str:
+        return "RUN_STATUS"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result, _ = invoke_evaluation_fn("run status sensor", self.name, self._evaluation_fn,
+                                         self._signature, args, kwargs, lambda: None)
+        return result
+
+    def _call_for_tick(self, context: Any) -> Any:
+        instance = context.instance
+        event_type = _EVENT_FOR_STATUS.get(self._status, self._status)
+        cursor = context.cursor
+        if cursor is None:  # first tick: start from now, do not replay history
+            latest = instance.fetch_run_status_changes(event_type, limit=1)
+            records = list(latest.records)
+            context.update_cursor(str(records[0].storage_id) if records else "0")
+            return SkipReason(f"Sensor '{self.name}' starts watching for {self._status} runs now.")
+        page = instance.fetch_run_status_changes(event_type, limit=100, cursor=cursor,
+                                                 ascending=True)
+        requests: list[Any] = []
+        last = cursor
+        for record in page.records:
+            last = str(record.storage_id)
+            entry = record.event_log_entry
+            run = instance.get_run_by_id(entry.run_id)
+            if run is None or (self._monitored and run.job_name not in self._monitored):
+                continue
+            if run.job_name in self.job_names:  # never react to the runs it launched itself
+                continue
+            status_context = RunStatusSensorContext(
+                sensor_name=self.name, headwater_run=run, headwater_event=entry.headwater_event,
+                instance=instance, resources=context._resource_defs)
+            if self._status == "FAILURE":
+                status_context = status_context.for_run_failure()
+            result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
+                                             self._signature, (status_context,), {},
+                                             lambda c=status_context: c)
+            found = result if isinstance(result, (list, tuple)) else [result]
+            requests.extend(r for r in found if isinstance(r, RunRequest))
+        context.update_cursor(last)
+        context._cursor_updated = False
+        return requests or SkipReason(f"No new {self._status} runs.")
+
+
+def run_status_sensor(run_status: Any, name: str | None = None,
+                      minimum_interval_seconds: int | None = None,
+                      description: str | None = None,
+                      monitored_jobs: Sequence[Any] | None = None,
+                      job_selection: Sequence[Any] | None = None,
+                      monitor_all_code_locations: bool | None = None,
+                      default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+                      request_job: Any = None, request_jobs: Sequence[Any] | None = None,
+                      monitor_all_repositories: bool | None = None,
+                      tags: Mapping[str, str] | None = None,
+                      metadata: Mapping[str, Any] | None = None,
+                      required_resource_keys: set[str] | None = None,
+                      ) -> Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
+    """A sensor whose function runs for each run of a monitored job reaching `run_status`."""
+    def decorate(fn: Callable[..., Any]) -> RunStatusSensorDefinition:
+        return RunStatusSensorDefinition(
+            name or fn.__name__, run_status, fn,
+            monitored_jobs=monitored_jobs or job_selection,
+            monitor_all_code_locations=bool(monitor_all_code_locations or
+                                            monitor_all_repositories),
+            request_job=request_job, request_jobs=request_jobs,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__, default_status=default_status, tags=tags,
+            metadata=metadata, required_resource_keys=required_resource_keys)
+    return decorate
+
+
+def run_failure_sensor(fn: Callable[..., Any] | None = None, *, name: str | None = None,
+                       minimum_interval_seconds: int | None = None,
+                       description: str | None = None,
+                       monitored_jobs: Sequence[Any] | None = None,
+                       job_selection: Sequence[Any] | None = None,
+                       monitor_all_code_locations: bool | None = None,
+                       default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+                       request_job: Any = None, request_jobs: Sequence[Any] | None = None,
+                       monitor_all_repositories: bool | None = None,
+                       tags: Mapping[str, str] | None = None,
+                       metadata: Mapping[str, Any] | None = None,
+                       required_resource_keys: set[str] | None = None) -> Any:
+    """A sensor whose function runs for each failed run of a monitored job."""
+    def decorate(inner: Callable[..., Any]) -> RunStatusSensorDefinition:
+        return run_status_sensor(
+            "FAILURE", name=name or inner.__name__,
+            minimum_interval_seconds=minimum_interval_seconds, description=description,
+            monitored_jobs=monitored_jobs, job_selection=job_selection,
+            monitor_all_code_locations=monitor_all_code_locations,
+            default_status=default_status, request_job=request_job, request_jobs=request_jobs,
+            monitor_all_repositories=monitor_all_repositories, tags=tags, metadata=metadata,
+            required_resource_keys=required_resource_keys)(inner)
+    return decorate(fn) if fn is not None else decorate

@@ -1,0 +1,381 @@
+"""Schedules: run a job on a cron schedule, in a timezone, DST-correct.
+
+`ScheduleDefinition` (and the `@schedule` decorator that builds one) holds a cron string,
+the job, and either fixed run config/tags or an evaluation function returning RunRequest(s),
+a SkipReason or a run-config dict. `evaluate_tick(context)` runs it once; direct invocation
+calls the function as a test would. `build_schedule_from_partitioned_job` makes a schedule
+that requests the latest partition of a partitioned job at each tick. Tick times live in
+`cron.py`. Imports `errors` and `definitions` only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from headwater.definitions.cron import (
+    cron_ticks,
+    previous_tick,
+    resolve_timezone,
+    validate_cron_string,
+)
+from headwater.definitions.metadata import normalize_metadata
+from headwater.definitions.run_request import (
+    RunRequest,
+    SkipReason,
+    TickEvaluation,
+    inspect_evaluation_fn,
+    invoke_evaluation_fn,
+    normalize_result,
+    validate_owners,
+)
+from headwater.definitions.tick_context import TickContext
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+
+
+class DefaultScheduleStatus(Enum):
+    """Whether a schedule runs as soon as it is deployed, before anyone starts or stops it."""
+
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+class ScheduleEvaluationContext(TickContext):
+    """What a schedule's function receives: the tick's time, the instance, resources, a log."""
+
+    _kind = "schedule"
+
+    def __init__(self, instance: Any = None, scheduled_execution_time: datetime | None = None,
+                 resources: Mapping[str, Any] | None = None, repository_def: Any = None,
+                 schedule_name: str | None = None, definitions: Any = None, **kwargs: Any):
+        super().__init__(instance=instance, resources=resources, definitions=definitions,
+                         repository_def=repository_def)
+        if scheduled_execution_time is not None and scheduled_execution_time.tzinfo is None:
+            scheduled_execution_time = scheduled_execution_time.replace(tzinfo=timezone.utc)
+        self._scheduled_execution_time = scheduled_execution_time
+        self._schedule_name = schedule_name
+
+    @property
+    def scheduled_execution_time(self) -> datetime:
+        if self._scheduled_execution_time is None:
+            return datetime.now(timezone.utc)
+        return self._scheduled_execution_time
+
+    @property
+    def schedule_name(self) -> str | None:
+        return self._schedule_name
+
+
+def build_schedule_context(instance: Any = None, scheduled_execution_time: datetime | None = None,
+                           resources: Mapping[str, Any] | None = None,
+                           repository_def: Any = None, instance_ref: Any = None,
+                           definitions: Any = None) -> ScheduleEvaluationContext:
+    """A context for evaluating or invoking a schedule in a test."""
+    return ScheduleEvaluationContext(instance=instance,
+                                     scheduled_execution_time=scheduled_execution_time,
+                                     resources=resources, repository_def=repository_def,
+                                     definitions=definitions)
+
+
+def _job_name(job: Any) -> str | None:
+    name = getattr(job, "name", None)
+    return name if isinstance(name, str) else None
+
+
+class ScheduleDefinition:
+    """Run `job` at every tick of `cron_schedule` in `execution_timezone` (default UTC)."""
+
+    def __init__(self, name: str | None = None, *, cron_schedule: str | Sequence[str] | None = None,
+                 job_name: str | None = None, run_config: Any = None,
+                 run_config_fn: Callable[..., Any] | None = None,
+                 tags: Mapping[str, Any] | None = None,
+                 tags_fn: Callable[..., Any] | None = None,
+                 should_execute: Callable[..., bool] | None = None,
+                 environment_vars: Mapping[str, str] | None = None,
+                 execution_timezone: str | None = None,
+                 execution_fn: Callable[..., Any] | None = None,
+                 description: str | None = None, job: Any = None,
+                 default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+                 required_resource_keys: set[str] | None = None, target: Any = None,
+                 owners: Sequence[str] | None = None, metadata: Mapping[str, Any] | None = None,
+                 run_tags: Mapping[str, Any] | None = None):
+        job = job if job is not None else target
+        if job is not None and hasattr(job, "to_job") and not hasattr(job, "execute_in_process"):
+            job = job.to_job()  # a graph
+        self.job = job
+        self._job_name = job_name or _job_name(job)
+        self.name = name or (f"{self._job_name}_schedule" if self._job_name else None)
+        if not self.name:
+            raise HeadwaterInvalidDefinitionError(
+                "ScheduleDefinition needs a name= (or a job= to name it after).")
+        owner = f"schedule '{self.name}'"
+        if cron_schedule is None:
+            raise HeadwaterInvalidDefinitionError(
+                f"{owner}: cron_schedule is required, e.g. cron_schedule='0 0 * * *'.")
+        validate_cron_string(cron_schedule, owner)
+        self.cron_schedule = cron_schedule if isinstance(cron_schedule, str) else list(cron_schedule)
+        if execution_timezone:
+            resolve_timezone(execution_timezone, owner)
+        self.execution_timezone = execution_timezone
+        if run_config is not None and (execution_fn is not None or run_config_fn is not None):
+            raise HeadwaterInvalidDefinitionError(
+                f"{owner}: pass run_config= or an evaluation function, not both.")
+        self.description = description
+        self.default_status = default_status
+        self.environment_vars = dict(environment_vars or {})
+        self.tags = dict(tags or {})
+        self.run_tags = dict(run_tags or {})
+        self.metadata = normalize_metadata(metadata or {}, allow_invalid=True)
+        self.owners = validate_owners(owner, owners)
+        self._run_config = run_config
+        self._run_config_fn = run_config_fn
+        self._tags_fn = tags_fn
+        self._should_execute = should_execute
+        self._execution_fn = execution_fn
+        self._decorated_fn: Callable[..., Any] | None = None
+        self._signature = inspect_evaluation_fn(execution_fn) if execution_fn else None
+        extra = set(self._signature.resource_params) if self._signature else set()
+        self.required_resource_keys = set(required_resource_keys or ()) | extra
+
+    # --- attributes ------------------------------------------------------------------------
+    @property
+    def job_name(self) -> str | None:
+        return self._job_name
+
+    @property
+    def target(self) -> Any:
+        return self.job
+
+    @property
+    def has_job(self) -> bool:
+        return self.job is not None
+
+    def __repr__(self) -> str:
+        return (f"ScheduleDefinition(name={self.name!r}, cron_schedule={self.cron_schedule!r}, "
+                f"job_name={self.job_name!r})")
+
+    def with_updated_job(self, new_job: Any) -> ScheduleDefinition:
+        updated = copy.copy(self)
+        updated.job = new_job
+        updated._job_name = _job_name(new_job)
+        return updated
+
+    def with_attributes(self, **changes: Any) -> ScheduleDefinition:
+        updated = copy.copy(self)
+        for key, value in changes.items():
+            if key == "metadata":
+                value = normalize_metadata(value or {}, allow_invalid=True)
+            setattr(updated, key, value)
+        return updated
+
+    def _with_definitions(self, defs: Any) -> ScheduleDefinition:
+        """This schedule with its job resolved against `defs` (an asset job's selection)."""
+        if self.job is None or not self._job_name or hasattr(self.job, "execute_in_process"):
+            return self
+        try:
+            resolved = defs.get_job_def(self._job_name)
+        except HeadwaterInvalidDefinitionError:
+            return self
+        rebuild = getattr(self, "_rebuild", None)
+        return rebuild(resolved) if rebuild is not None else self.with_updated_job(resolved)
+
+    # --- ticks ----------------------------------------------------------------------------
+    def next_tick_times(self, after: float) -> Iterator[datetime]:
+        """Tick times after the timestamp `after`, in the execution timezone."""
+        return cron_ticks(self.cron_schedule, after, self.execution_timezone)
+
+    # --- evaluation -----------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        fn = self._execution_fn
+        if fn is None or self._signature is None:
+            raise HeadwaterInvalidDefinitionError(
+                f"Schedule '{self.name}' has no evaluation function to call; it was built from "
+                "run_config=. Call evaluate_tick(build_schedule_context(...)) instead.")
+        result, _ = invoke_evaluation_fn("schedule", self.name, fn, self._signature, args, kwargs,
+                                         lambda: build_schedule_context())
+        return result
+
+    def evaluate_tick(self, context: ScheduleEvaluationContext | None = None) -> TickEvaluation:
+        """Run the schedule once for `context.scheduled_execution_time`."""
+        context = context or build_schedule_context()
+        context._evaluating = self  # type: ignore[attr-defined]
+        owner = f"schedule '{self.name}'"
+        if self._should_execute is not None and not self._should_execute(context):
+            return TickEvaluation(skip_message="should_execute returned False for this tick.")
+        if self._execution_fn is not None:
+            assert self._signature is not None
+            result, _ = invoke_evaluation_fn("schedule", self.name, self._execution_fn,
+                                             self._signature, (context,), {}, lambda: context)
+            evaluation = normalize_result(result, owner, None)
+        elif self._run_config_fn is not None:
+            evaluation = TickEvaluation(run_requests=[RunRequest(
+                run_key=None, run_config=self._run_config_fn(context))])
+        else:
+            evaluation = TickEvaluation(run_requests=[RunRequest(run_key=None,
+                                                                 run_config=self._run_config)])
+        if not evaluation.run_requests and evaluation.skip_message is None:
+            evaluation.skip_message = (f"Schedule function returned an empty result; no runs "
+                                       f"requested for {owner}.")
+        tags = {**self.tags, **self.run_tags}
+        if self._tags_fn is not None:
+            tags.update(self._tags_fn(context) or {})
+        evaluation.run_requests = [self._finish_request(r, tags) for r in evaluation.run_requests]
+        return evaluation
+
+    def _finish_request(self, request: RunRequest, tags: Mapping[str, Any]) -> RunRequest:
+        if request.job_name is None and self._job_name is None and \
+                request.asset_selection is None:
+            raise HeadwaterInvariantViolationError(
+                f"Schedule '{self.name}' returned a RunRequest but has no job; pass job= to the "
+                "schedule or job_name= to the RunRequest.")
+        merged = {**{k: str(v) for k, v in tags.items()}, **request.tags}
+        if request.partition_key is not None and self.job is not None:
+            from_partition = _partition_run(self.job, request.partition_key)
+            if from_partition is not None and not request.run_config:
+                request = request.with_replaced_attrs(run_config=from_partition[0])
+            if from_partition is not None:
+                merged = {**from_partition[1], **merged}
+        return request.with_replaced_attrs(tags=merged)
+
+
+def _partition_run(job: Any, partition_key: str) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """(run config, tags) a partitioned config gives for a partition key, if the job has one."""
+    config = getattr(job, "partitioned_config", None) or getattr(job, "config", None)
+    run_config_for = getattr(config, "get_run_config_for_partition_key", None)
+    if not callable(run_config_for):
+        return None
+    tags_for = getattr(config, "get_tags_for_partition_key", None)
+    return (dict(run_config_for(partition_key) or {}),
+            dict(tags_for(partition_key) or {}) if callable(tags_for) else {})
+
+
+def schedule(cron_schedule: str | Sequence[str] | None = None, *, job_name: str | None = None,
+             name: str | None = None, tags: Mapping[str, Any] | None = None,
+             tags_fn: Callable[..., Any] | None = None, metadata: Mapping[str, Any] | None = None,
+             should_execute: Callable[..., bool] | None = None,
+             environment_vars: Mapping[str, str] | None = None,
+             execution_timezone: str | None = None, description: str | None = None,
+             job: Any = None, default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+             required_resource_keys: set[str] | None = None, target: Any = None,
+             owners: Sequence[str] | None = None, run_tags: Mapping[str, Any] | None = None,
+             ) -> Callable[[Callable[..., Any]], ScheduleDefinition]:
+    """Make a schedule from a function of the context that returns RunRequest(s), a
+    SkipReason, or the run config of the run to launch."""
+    def decorate(fn: Callable[..., Any]) -> ScheduleDefinition:
+        definition = ScheduleDefinition(
+            name=name or fn.__name__, cron_schedule=cron_schedule, job_name=job_name,
+            tags=tags, tags_fn=tags_fn, should_execute=should_execute,
+            environment_vars=environment_vars, execution_timezone=execution_timezone,
+            execution_fn=fn, description=description or fn.__doc__, job=job,
+            default_status=default_status, required_resource_keys=required_resource_keys,
+            target=target, owners=owners, metadata=metadata, run_tags=run_tags)
+        definition._decorated_fn = fn
+        return definition
+    return decorate
+
+
+# --- partitioned jobs -------------------------------------------------------------------------
+def _partitions_def(job: Any) -> Any:
+    found = getattr(job, "partitions_def", None)
+    if found is None:
+        found = getattr(getattr(job, "config", None), "partitions_def", None)
+    if found is None:
+        found = getattr(getattr(job, "partitioned_config", None), "partitions_def", None)
+    return found
+
+
+def _time_dimension(partitions_def: Any) -> tuple[Any, str | None]:
+    """(the time-window partitions, its dimension name if multi-dimensional) or (None, None)."""
+    if hasattr(partitions_def, "get_cron_schedule"):
+        return partitions_def, None
+    dimension = getattr(partitions_def, "time_window_dimension", None)
+    if dimension is not None and hasattr(dimension.partitions_def, "get_cron_schedule"):
+        return dimension.partitions_def, dimension.name
+    return None, None
+
+
+def build_schedule_from_partitioned_job(
+        job: Any, description: str | None = None, name: str | None = None,
+        minute_of_hour: int | None = None, hour_of_day: int | None = None,
+        day_of_week: int | None = None, day_of_month: int | None = None,
+        default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+        tags: Mapping[str, Any] | None = None, cron_schedule: str | None = None,
+        execution_timezone: str | None = None, metadata: Mapping[str, Any] | None = None,
+        owners: Sequence[str] | None = None) -> ScheduleDefinition:
+    """A schedule that, at each tick, requests the partition(s) whose window just ended."""
+    given_cron, given_tz = cron_schedule, execution_timezone
+    partitions_def = _partitions_def(job)
+    job_name = _job_name(job)
+    schedule_name = name or f"{job_name}_schedule"
+    validate_owners(f"schedule '{schedule_name}'", owners)
+    if partitions_def is not None:
+        time_def, _ = _time_dimension(partitions_def)
+        dims = getattr(partitions_def, "partitions_defs", None)
+        if time_def is None and dims is not None:
+            raise HeadwaterInvalidDefinitionError(
+                f"build_schedule_from_partitioned_job: job '{job_name}' is partitioned by several "
+                "dimensions, none of them by time; a schedule needs a time-window dimension.")
+        if time_def is not None and cron_schedule is None:
+            cron_schedule = time_def.get_cron_schedule(minute_of_hour, hour_of_day, day_of_week,
+                                                       day_of_month)
+            execution_timezone = execution_timezone or getattr(time_def, "timezone", None)
+    if cron_schedule is None:
+        if partitions_def is None and not hasattr(job, "execute_in_process"):
+            cron_schedule = "0 0 * * *"  # resolved against the asset graph when evaluated
+        else:
+            raise HeadwaterInvalidDefinitionError(
+                f"build_schedule_from_partitioned_job: job '{job_name}' is not partitioned by "
+                "time; pass cron_schedule= to say when to run it.")
+
+    def evaluate(context: ScheduleEvaluationContext) -> Any:
+        target = getattr(context, "_evaluating", holder).job
+        defs = context.repository_def
+        if not hasattr(target, "execute_in_process") and defs is not None:
+            target = defs.get_job_def(job_name)
+        current = _partitions_def(target)
+        if current is None:
+            return SkipReason(f"Job '{job_name}' has no partitions.")
+        time_def, time_dim = _time_dimension(current)
+        when = context.scheduled_execution_time
+        store = context._instance
+        if time_def is None:
+            keys = list(current.get_partition_keys(current_time=when,
+                                                   dynamic_partitions_store=store))
+        else:
+            last = time_def.get_last_partition_key(current_time=when)
+            previous = previous_tick(getattr(context, "_evaluating", holder).cron_schedule,
+                                     when.timestamp(), inclusive=False,
+                                     tz_name=getattr(context, "_evaluating", holder)
+                                     .execution_timezone)
+            before = (time_def.get_last_partition_key(current_time=previous)
+                      if previous is not None else None)
+            if last is None or last == before:  # nothing new ended (or it is excluded)
+                return SkipReason(f"No new partition of job '{job_name}' ended by "
+                                  f"{when.isoformat()}.")
+            if time_dim is None:
+                keys = [last]
+            else:
+                keys = list(current.get_multipartition_keys_with_dimension_value(
+                    time_dim, last, dynamic_partitions_store=store))
+        if not keys:
+            return SkipReason(f"Job '{job_name}' has no partitions at {when.isoformat()}.")
+        return [RunRequest(run_key=None, partition_key=key,
+                           run_config=(_partition_run(target, key) or ({}, {}))[0])
+                for key in keys]
+
+    holder = ScheduleDefinition(
+        name=schedule_name, cron_schedule=cron_schedule, job_name=job_name, job=job,
+        execution_fn=evaluate, execution_timezone=execution_timezone,
+        description=description, default_status=default_status, tags=tags,
+        metadata=metadata, owners=owners)
+    if not hasattr(job, "execute_in_process"):  # an asset job: rebuilt once it is resolved
+        holder._rebuild = lambda resolved: build_schedule_from_partitioned_job(
+            resolved, description=description, name=schedule_name,
+            minute_of_hour=minute_of_hour, hour_of_day=hour_of_day, day_of_week=day_of_week,
+            day_of_month=day_of_month, default_status=default_status, tags=tags,
+            cron_schedule=given_cron, execution_timezone=given_tz, metadata=metadata,
+            owners=owners)
+    return holder

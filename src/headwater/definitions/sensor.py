@@ -1,0 +1,395 @@
+"""Sensors: functions evaluated every `minimum_interval_seconds` that request runs when
+something happened (a file landed, an asset was materialized, a run failed).
+
+`SensorDefinition` (built by `@sensor` or `@asset_sensor`) holds the evaluation function and
+its target (a job, several jobs, or an asset selection). The function gets a
+`SensorEvaluationContext` with a cursor it may advance (`context.update_cursor`, or
+`SensorResult(cursor=...)`), and returns RunRequest(s), a SkipReason or a SensorResult.
+Run-status sensors are in run_status_sensor.py, multi-asset sensors in multi_asset_sensor.py.
+Imports `errors` and `definitions` only.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+from headwater.definitions.asset_job import UnresolvedAssetJobDefinition
+from headwater.definitions.graph import GraphDefinition
+from headwater.definitions.job import JobDefinition
+from headwater.definitions.key import to_asset_key
+from headwater.definitions.metadata import normalize_metadata
+from headwater.definitions.run_request import (
+    RunRequest,
+    SensorResult,
+    TickEvaluation,
+    inspect_evaluation_fn,
+    invoke_evaluation_fn,
+    normalize_result,
+    validate_owners,
+)
+from headwater.definitions.selection import AssetSelection
+from headwater.definitions.tick_context import TickContext
+from headwater.errors import (
+    HeadwaterDeprecationWarning,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
+)
+
+DEFAULT_SENSOR_INTERVAL = 30
+
+
+class DefaultSensorStatus(Enum):
+    """Whether a sensor runs as soon as it is deployed, before anyone starts or stops it."""
+
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+class SensorEvaluationContext(TickContext):
+    """What a sensor's function receives: its cursor, the instance, resources, a log."""
+
+    _kind = "sensor"
+
+    def __init__(self, instance_ref: Any = None, last_tick_completion_time: float | None = None,
+                 last_run_key: str | None = None, cursor: str | None = None,
+                 repository_name: str | None = None, repository_def: Any = None,
+                 instance: Any = None, sensor_name: str | None = None,
+                 resources: Mapping[str, Any] | None = None, definitions: Any = None,
+                 last_sensor_start_time: float | None = None, **kwargs: Any):
+        super().__init__(instance=instance, resources=resources, definitions=definitions,
+                         repository_def=repository_def)
+        self._cursor = cursor
+        self._cursor_updated = False
+        self._last_tick_completion_time = last_tick_completion_time
+        self._last_run_key = last_run_key
+        self._repository_name = repository_name
+        self._sensor_name = sensor_name
+        self._last_sensor_start_time = last_sensor_start_time
+
+    @property
+    def cursor(self) -> str | None:
+        """The cursor stored by the last tick (None on the first)."""
+        return self._cursor
+
+    def update_cursor(self, cursor: str | None) -> None:
+        """Store `cursor` for the next tick (once this tick finishes)."""
+        if cursor is not None and not isinstance(cursor, str):
+            raise HeadwaterInvalidInvocationError(
+                f"update_cursor expects a string, got {type(cursor).__name__}; serialize it "
+                "(e.g. json.dumps(...)).")
+        self._cursor = cursor
+        self._cursor_updated = True
+
+    @property
+    def last_tick_completion_time(self) -> float | None:
+        return self._last_tick_completion_time
+
+    @property
+    def last_completion_time(self) -> float | None:
+        return self._last_tick_completion_time
+
+    @property
+    def last_sensor_start_time(self) -> float | None:
+        return self._last_sensor_start_time
+
+    @property
+    def last_run_key(self) -> str | None:
+        return self._last_run_key
+
+    @property
+    def sensor_name(self) -> str | None:
+        return self._sensor_name
+
+    @property
+    def repository_name(self) -> str | None:
+        return self._repository_name or super().repository_name
+
+
+def build_sensor_context(instance: Any = None, cursor: str | None = None,
+                         repository_name: str | None = None, repository_def: Any = None,
+                         sensor_name: str | None = None, resources: Mapping[str, Any] | None = None,
+                         definitions: Any = None, instance_ref: Any = None,
+                         last_sensor_start_time: float | None = None,
+                         last_tick_completion_time: float | None = None) -> SensorEvaluationContext:
+    """A context for evaluating or invoking a sensor in a test."""
+    return SensorEvaluationContext(
+        instance=instance, cursor=cursor, repository_name=repository_name,
+        repository_def=repository_def, sensor_name=sensor_name, resources=resources,
+        definitions=definitions, last_sensor_start_time=last_sensor_start_time,
+        last_tick_completion_time=last_tick_completion_time)
+
+
+def _coerce_job(value: Any) -> Any:
+    if value is not None and hasattr(value, "to_job") and not hasattr(value, "execute_in_process"):
+        warnings.warn(
+            f"Passing GraphDefinition '{value.name}' as a sensor target is deprecated; pass "
+            "graph.to_job() instead.", HeadwaterDeprecationWarning, stacklevel=4)
+        return value.to_job()
+    return value
+
+
+class SensorDefinition:
+    """A function evaluated periodically that requests runs of its targets."""
+
+    def __init__(self, name: str | None = None, *,
+                 evaluation_fn: Callable[..., Any] | None = None,
+                 job_name: str | None = None, minimum_interval_seconds: int | None = None,
+                 description: str | None = None, job: Any = None, jobs: Sequence[Any] | None = None,
+                 default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+                 asset_selection: Any = None, required_resource_keys: set[str] | None = None,
+                 tags: Mapping[str, str] | None = None, metadata: Mapping[str, Any] | None = None,
+                 target: Any = None, owners: Sequence[str] | None = None):
+        if evaluation_fn is None:
+            raise HeadwaterInvalidDefinitionError(
+                "Must provide evaluation_fn to SensorDefinition: the function called at each tick.")
+        self.name = name or getattr(evaluation_fn, "__name__", None) or "sensor"
+        owner = f"sensor '{self.name}'"
+        if target is not None:
+            if isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)):
+                job = job or target
+            elif asset_selection is None:
+                asset_selection = target if isinstance(target, (list, tuple, AssetSelection)) \
+                    else [target]
+        if sum(x is not None for x in (job, jobs, job_name)) > 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"{owner}: pass only one of job=, jobs= and job_name=.")
+        self._jobs = [_coerce_job(j) for j in (jobs or ([job] if job is not None else []))]
+        self._job_name = job_name
+        self.asset_selection = (AssetSelection.from_coercible(asset_selection)
+                                if asset_selection is not None else None)
+        self.minimum_interval_seconds = minimum_interval_seconds
+        if minimum_interval_seconds is not None and minimum_interval_seconds < 0:
+            raise HeadwaterInvalidDefinitionError(
+                f"{owner}: minimum_interval_seconds must be 0 or more, got "
+                f"{minimum_interval_seconds}.")
+        self.description = description
+        self.default_status = default_status
+        self.tags = dict(tags or {})
+        self.metadata = normalize_metadata(metadata or {}, allow_invalid=True)
+        self.owners = validate_owners(owner, owners)
+        self._evaluation_fn = evaluation_fn
+        self._signature = inspect_evaluation_fn(evaluation_fn)
+        self.required_resource_keys = set(required_resource_keys or ()) | set(
+            self._signature.resource_params)
+
+    # --- targets ----------------------------------------------------------------------------
+    @property
+    def jobs(self) -> list[Any]:
+        return list(self._jobs)
+
+    @property
+    def targets(self) -> list[Any]:
+        if self._jobs:
+            return list(self._jobs)
+        if self._job_name:
+            return [self._job_name]
+        return [self.asset_selection] if self.asset_selection is not None else []
+
+    @property
+    def has_jobs(self) -> bool:
+        return bool(self._jobs) or self._job_name is not None
+
+    @property
+    def job(self) -> Any:
+        if len(self._jobs) > 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"Sensor '{self.name}': Job property not available when SensorDefinition has "
+                "multiple jobs; use .jobs.")
+        if not self._jobs:
+            raise HeadwaterInvalidDefinitionError(
+                f"Sensor '{self.name}': No job was provided to SensorDefinition. Pass job=, "
+                "jobs= or job_name=.")
+        return self._jobs[0]
+
+    @property
+    def job_name(self) -> str | None:
+        if self._job_name is not None:
+            return self._job_name
+        return self.job.name
+
+    @property
+    def job_names(self) -> list[str]:
+        names = [j.name for j in self._jobs]
+        return names or ([self._job_name] if self._job_name else [])
+
+    @property
+    def sensor_type(self) -> str:
+        return "STANDARD"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, jobs={self.job_names!r})"
+
+    # --- variants ---------------------------------------------------------------------------
+    def with_updated_job(self, new_job: Any) -> SensorDefinition:
+        return self.with_updated_jobs([new_job])
+
+    def with_updated_jobs(self, new_jobs: Sequence[Any]) -> SensorDefinition:
+        updated = copy.copy(self)
+        updated._jobs = [_coerce_job(j) for j in new_jobs]
+        updated._job_name = None
+        return updated
+
+    def with_attributes(self, **changes: Any) -> SensorDefinition:
+        updated = copy.copy(self)
+        for key, value in changes.items():
+            if key == "metadata":
+                value = normalize_metadata(value or {}, allow_invalid=True)
+            if key in ("jobs", "job_name"):
+                key = f"_{key}"
+            setattr(updated, key, value)
+        return updated
+
+    # --- evaluation -------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
+                                         self._signature, args, kwargs, self._default_context)
+        return result
+
+    def _default_context(self) -> Any:
+        return build_sensor_context(sensor_name=self.name)
+
+    def _call_for_tick(self, context: Any) -> Any:
+        result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
+                                         self._signature, (context,), {}, lambda: context)
+        return result
+
+    def evaluate_tick(self, context: Any = None) -> TickEvaluation:
+        """Evaluate once: the run requests (with their targets checked), skip message and the
+        cursor to store."""
+        context = context if context is not None else self._default_context()
+        owner = f"sensor '{self.name}'"
+        result = self._call_for_tick(context)
+        evaluation = normalize_result(result, owner, None)
+        results = result if isinstance(result, (list, tuple)) else [result]
+        returned_cursor = any(isinstance(r, SensorResult) and r.cursor is not None for r in results)
+        updated = getattr(context, "_cursor_updated", False)
+        if returned_cursor and updated:
+            raise HeadwaterInvariantViolationError(
+                f"{owner}: SensorResult.cursor cannot be set if context.update_cursor() was called. "
+                "Advance the cursor one way.")
+        if not returned_cursor:
+            evaluation.cursor = getattr(context, "cursor", None)
+        for request in evaluation.run_requests:
+            self._check_target(request)
+        evaluation.run_requests = [self._finish_request(r) for r in evaluation.run_requests]
+        return evaluation
+
+    def _check_target(self, request: RunRequest) -> None:
+        if request.job_name is not None:
+            if self.has_jobs and request.job_name not in self.job_names:
+                raise HeadwaterInvalidDefinitionError(
+                    f"Error in sensor {self.name}: Sensor returned a RunRequest with job_name "
+                    f"'{request.job_name}', which is not one of its jobs: "
+                    f"{', '.join(self.job_names)}.")
+            return
+        if request.asset_selection is not None:
+            return
+        if not self.has_jobs and self.asset_selection is None:
+            raise HeadwaterInvalidDefinitionError(
+                f"Error in sensor {self.name}: Sensor evaluation function returned a RunRequest for "
+                "a sensor lacking a specified target (job_name, job, or jobs). Targets can be "
+                "specified by providing job, jobs, or job_name to the @sensor decorator.")
+        if len(self.job_names) > 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"Error in sensor {self.name}: Sensor has multiple jobs, so each RunRequest must "
+                f"name one with job_name= (one of {', '.join(self.job_names)}).")
+
+    def _finish_request(self, request: RunRequest) -> RunRequest:
+        if request.job_name is None and request.asset_selection is None and \
+                len(self.job_names) == 1:
+            request = request.with_replaced_attrs(job_name=self.job_names[0])
+        return request
+
+
+def sensor(job_name: str | None = None, *, name: str | None = None,
+           minimum_interval_seconds: int | None = None, description: str | None = None,
+           job: Any = None, jobs: Sequence[Any] | None = None,
+           default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+           asset_selection: Any = None, required_resource_keys: set[str] | None = None,
+           tags: Mapping[str, str] | None = None, metadata: Mapping[str, Any] | None = None,
+           target: Any = None, owners: Sequence[str] | None = None,
+           ) -> Callable[[Callable[..., Any]], SensorDefinition]:
+    """Make a sensor from a function of the context (and resources)."""
+    def decorate(fn: Callable[..., Any]) -> SensorDefinition:
+        return SensorDefinition(
+            name=name or fn.__name__, evaluation_fn=fn, job_name=job_name,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__, job=job, jobs=jobs,
+            default_status=default_status, asset_selection=asset_selection,
+            required_resource_keys=required_resource_keys, tags=tags, metadata=metadata,
+            target=target, owners=owners)
+    return decorate
+
+
+class AssetSensorDefinition(SensorDefinition):
+    """A sensor called once for each new materialization of one asset."""
+
+    def __init__(self, name: str, asset_key: Any, evaluation_fn: Callable[..., Any], **kwargs: Any):
+        self.asset_key = to_asset_key(asset_key)
+        self._user_fn = evaluation_fn
+        user_sig = inspect_evaluation_fn(evaluation_fn)
+        self._event_param = _event_param(evaluation_fn, user_sig)
+        super().__init__(name=name, evaluation_fn=evaluation_fn, **kwargs)
+
+    @property
+    def sensor_type(self) -> str:
+        return "ASSET"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        context = args[0] if args else next(iter(kwargs.values()), None)
+        return self._call_for_tick(context if context is not None else self._default_context())
+
+    def _call_for_tick(self, context: Any) -> Any:
+        instance = context.instance
+        page = instance.fetch_materializations(self.asset_key, limit=1)
+        records = list(getattr(page, "records", page) or [])
+        if not records:
+            return None
+        record = records[0]
+        cursor = int(context.cursor) if context.cursor and context.cursor.isdigit() else None
+        if cursor is not None and record.storage_id <= cursor:
+            return None
+        extra = {self._event_param: record.event_log_entry} if self._event_param else {}
+        result, _ = invoke_evaluation_fn("sensor", self.name, _bind(self._user_fn, extra),
+                                         self._signature, (context,), {}, lambda: context)
+        context.update_cursor(str(record.storage_id))
+        context._cursor_updated = False
+        return result
+
+
+def _event_param(fn: Callable[..., Any], sig: Any) -> str | None:
+    params = [p.name for p in inspect.signature(fn).parameters.values()
+              if p.name not in sig.resource_params]
+    return params[1] if len(params) > 1 else None
+
+
+def _bind(fn: Callable[..., Any], extra: Mapping[str, Any]) -> Callable[..., Any]:
+    def bound(**kwargs: Any) -> Any:
+        return fn(**kwargs, **extra)
+    return bound
+
+
+def asset_sensor(asset_key: Any, *, job_name: str | None = None, name: str | None = None,
+                 minimum_interval_seconds: int | None = None, description: str | None = None,
+                 job: Any = None, jobs: Sequence[Any] | None = None,
+                 default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
+                 required_resource_keys: set[str] | None = None,
+                 tags: Mapping[str, str] | None = None, metadata: Mapping[str, Any] | None = None,
+                 target: Any = None, owners: Sequence[str] | None = None,
+                 ) -> Callable[[Callable[..., Any]], AssetSensorDefinition]:
+    """A sensor whose function `fn(context, asset_event)` runs for each new materialization of
+    `asset_key` (the latest one since the last tick)."""
+    def decorate(fn: Callable[..., Any]) -> AssetSensorDefinition:
+        return AssetSensorDefinition(
+            name or fn.__name__, asset_key, fn, job_name=job_name,
+            minimum_interval_seconds=minimum_interval_seconds,
+            description=description or fn.__doc__, job=job, jobs=jobs,
+            default_status=default_status, required_resource_keys=required_resource_keys,
+            tags=tags, metadata=metadata, target=target, owners=owners)
+    return decorate

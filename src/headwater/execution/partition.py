@@ -1,0 +1,218 @@
+"""Partitions in a run: which keys a run covers, and which upstream keys each input reads.
+
+A run covers one partition (`partition_key`, tag `headwater/partition`) or a range (tags
+`headwater/asset_partition_range_start` / `_end`). `resolve_partitioned_run` checks the key
+against the job's partitions definition and, for a job whose `config=` is a
+`PartitionedConfig`, computes the run config and tags. The context helpers map the run's
+keys through an input's partition mapping (`upstream_keys`), so that an IO manager loads
+exactly the upstream partitions the mapping names. Imports `definitions` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from headwater.definitions.multi_partitions import MultiPartitionKey, MultiPartitionsDefinition
+from headwater.definitions.partition_mapping import infer_partition_mapping
+from headwater.definitions.partitioned_config import PartitionedConfig
+from headwater.definitions.partitions import (
+    DynamicPartitionsDefinition,
+    PartitionKeyRange,
+    partition_loading_context,
+)
+from headwater.definitions.time_window_partitions import TimeWindow, TimeWindowPartitionsDefinition
+from headwater.errors import (
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvalidPropertyError,
+    HeadwaterInvariantViolationError,
+)
+
+PARTITION_TAG = "headwater/partition"
+RANGE_START_TAG = "headwater/asset_partition_range_start"
+RANGE_END_TAG = "headwater/asset_partition_range_end"
+
+
+def job_partitions_def(job: Any) -> Any:
+    return getattr(job, "partitions_def", None) or getattr(
+        getattr(job, "config", None), "partitions_def", None)
+
+
+def _store(instance: Any) -> Any:
+    return instance if hasattr(instance, "get_dynamic_partitions") else None
+
+
+def _can_check(pdef: Any, store: Any) -> bool:
+    if isinstance(pdef, DynamicPartitionsDefinition):
+        return pdef.partition_fn is not None or store is not None
+    if isinstance(pdef, MultiPartitionsDefinition):
+        return all(_can_check(d.partitions_def, store) for d in pdef.partitions_defs)
+    return True
+
+
+def resolve_partitioned_run(job: Any, run_config: Any, partition_key: Any,
+                            tags: Mapping[str, Any] | None, instance: Any
+                            ) -> tuple[Any, Any, dict[str, Any]]:
+    """(run_config, partition_key, tags) for a run of `job` over `partition_key` or a range."""
+    tags = dict(tags or {})
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if partition_key is None and start is None and end is None:
+        return run_config, None, tags
+    pdef = job_partitions_def(job)
+    if pdef is None:
+        # An unpartitioned job run with a partition key only records the key (as its tag and on
+        # its events); nothing checks it, as there is no definition to check it against.
+        return run_config, partition_key, tags
+    if partition_key is None and (start is None or end is None):
+        raise HeadwaterInvalidInvocationError(
+            f"A partition range run of job '{job.name}' needs both tags {RANGE_START_TAG!r} and "
+            f"{RANGE_END_TAG!r}.")
+    store = _store(instance)
+    owner = f"job '{job.name}'"
+    with partition_loading_context(dynamic_partitions_store=store):
+        if partition_key is None:
+            if _can_check(pdef, store):
+                pdef.get_partition_keys_in_range(PartitionKeyRange(start, end))
+            return run_config, None, tags
+        if isinstance(pdef, MultiPartitionsDefinition):
+            partition_key = pdef.get_partition_key_from_str(partition_key)
+        if _can_check(pdef, store):
+            pdef.validate_partition_key(partition_key, owner=owner)
+        tags.update(pdef.get_tags_for_partition_key(partition_key))
+        config = getattr(job, "config", None)
+        if isinstance(config, PartitionedConfig):
+            if run_config is None:
+                run_config = config.get_run_config_for_partition_key(partition_key)
+            tags.update(config.get_tags_for_partition_key(partition_key))
+    return run_config, partition_key, tags
+
+
+# --- what the contexts ask ------------------------------------------------------------------
+
+
+def _pdef(ctx: Any) -> Any:
+    assets_def = getattr(ctx, "_assets_def", None)
+    return getattr(assets_def, "partitions_def", None) or ctx._partitions_def
+
+
+def key_range(ctx: Any) -> PartitionKeyRange | None:
+    """The run's partition key range, or None for an unpartitioned run."""
+    if ctx._partition_key_range is not None:
+        return ctx._partition_key_range
+    if ctx._partition_key is not None:
+        return PartitionKeyRange(ctx._partition_key, ctx._partition_key)
+    tags = ctx._run.tags
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if start is None or end is None:
+        return None
+    pdef = _pdef(ctx)
+    if isinstance(pdef, MultiPartitionsDefinition):
+        start, end = pdef.get_partition_key_from_str(start), pdef.get_partition_key_from_str(end)
+    return PartitionKeyRange(start, end)
+
+
+def require_range(ctx: Any, what: str) -> PartitionKeyRange:
+    found = key_range(ctx)
+    if found is None:
+        raise HeadwaterInvalidPropertyError(
+            f"Cannot access {what} for a non-partitioned run. Check context.has_partition_key "
+            "(or has_partition_key_range) first.")
+    return found
+
+
+def run_keys(ctx: Any) -> list[str]:
+    """Every partition key the run covers, in the definition's order."""
+    cache = ctx.__dict__.setdefault("_partition_cache", {})
+    if "keys" not in cache:
+        found = require_range(ctx, "partition_keys")
+        if found.start == found.end:
+            cache["keys"] = [found.start]
+        else:
+            with partition_loading_context(dynamic_partitions_store=_store(ctx._instance)):
+                cache["keys"] = list(_pdef(ctx).get_partition_keys_in_range(found))
+    return cache["keys"]
+
+
+def time_window(pdef: Any, keys: list[str], what: str) -> TimeWindow:
+    if isinstance(pdef, MultiPartitionsDefinition) and pdef.time_window_dimension is not None:
+        dim = pdef.time_window_dimension
+        windows = [dim.partitions_def.time_window_for_partition_key(
+            pdef.get_partition_key_from_str(k).keys_by_dimension[dim.name]) for k in keys]
+    elif isinstance(pdef, TimeWindowPartitionsDefinition):
+        windows = [pdef.time_window_for_partition_key(keys[0]),
+                   pdef.time_window_for_partition_key(keys[-1])]
+    else:
+        raise HeadwaterInvalidPropertyError(
+            f"{what} needs time-window partitions (e.g. DailyPartitionsDefinition); this one is "
+            f"partitioned by {pdef}.")
+    return TimeWindow(min(w.start for w in windows), max(w.end for w in windows))
+
+
+def upstream_keys(ctx: Any, input_name: str) -> list[str] | None:
+    """The upstream partition keys input `input_name` reads (None: upstream unpartitioned)."""
+    cache = ctx.__dict__.setdefault("_partition_cache", {})
+    if ("input", input_name) in cache:
+        return cache[("input", input_name)]
+    up_key = ctx._asset_keys_by_input.get(input_name)
+    if up_key is None:
+        raise HeadwaterInvariantViolationError(
+            f"Input '{input_name}' of '{ctx._step_key}' is not an asset, so it has no partitions.")
+    up_def = _upstream_partitions_def(ctx, up_key)
+    keys: list[str] | None = None
+    if up_def is not None:
+        down = ctx._assets_def
+        down_def = getattr(down, "partitions_def", None)
+        explicit = down.get_partition_mapping(up_key) if down is not None else None
+        mapping = infer_partition_mapping(explicit, up_def, down_def)
+        has_range = key_range(ctx) is not None
+        subset = (down_def.empty_subset().with_partition_keys(run_keys(ctx))
+                  if down_def is not None and has_range else None)
+        store = _store(ctx._instance)
+        with partition_loading_context(dynamic_partitions_store=store):
+            result = (mapping if subset is not None else infer_partition_mapping(None, up_def, None)) \
+                .get_upstream_mapped_partitions_result_for_partitions(subset, down_def, up_def)
+            missing = result.required_but_nonexistent_partition_keys
+            self_dep = down is not None and up_key in down.keys
+            if missing and not self_dep:
+                raise HeadwaterInvariantViolationError(
+                    f"Input '{input_name}' of asset step '{ctx._step_key}' reads partitions "
+                    f"{missing[:5]}{' ...' if len(missing) > 5 else ''} of "
+                    f"{up_key.to_user_string()}, which do not exist in {up_def}. Pass "
+                    "TimeWindowPartitionMapping(allow_nonexistent_upstream_partitions=True) or "
+                    "another partition_mapping.")
+            found = result.partitions_subset.get_partition_keys()
+            if not isinstance(found, list):
+                have = set(found)
+                found = [k for k in up_def.get_partition_keys() if k in have]
+        if isinstance(up_def, MultiPartitionsDefinition):
+            found = [up_def.get_partition_key_from_str(k) for k in found]
+        keys = list(found)
+    cache[("input", input_name)] = keys
+    return keys
+
+
+def _upstream_partitions_def(ctx: Any, up_key: Any) -> Any:
+    job = ctx._job_def
+    layer = getattr(job, "asset_layer", None)
+    assets_def = layer.assets_def_for_key(up_key) if layer is not None else None
+    if assets_def is None:
+        return None
+    spec = getattr(assets_def, "specs_by_key", {}).get(up_key)
+    return getattr(assets_def, "partitions_def", None) or getattr(spec, "partitions_def", None)
+
+
+def upstream_partitions_def(ctx: Any, input_name: str) -> Any:
+    up_key = ctx._asset_keys_by_input.get(input_name)
+    return _upstream_partitions_def(ctx, up_key) if up_key is not None else None
+
+
+def single_key(keys: list[str] | None, what: str) -> str:
+    if not keys or len(keys) != 1:
+        raise HeadwaterInvariantViolationError(
+            f"{what} covers {len(keys or [])} partitions, not exactly one: use the plural "
+            "(asset_partition_keys / partition key range) accessor instead.")
+    return keys[0]
+
+
+def is_multi(key: Any) -> bool:
+    return isinstance(key, MultiPartitionKey)

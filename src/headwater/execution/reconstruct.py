@@ -1,0 +1,217 @@
+"""Where a job is defined, so that another process can load it: `reconstructable(job)`.
+
+A `ReconstructableJob` names a Python file or module (plus optional working directory and
+attribute) and a job name; `get()` imports the code once per process and returns the job
+(narrowed to an asset selection when one is given). Worker processes of the multiprocess
+and dask executors load their job this way. Imports `headwater.definitions`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from headwater.definitions.asset_graph import AssetGraph
+from headwater.definitions.asset_job import build_asset_job
+from headwater.definitions.definitions import Definitions, LazyDefinitions
+from headwater.definitions.job import JobDefinition
+from headwater.definitions.selection import AssetSelection
+from headwater.errors import HeadwaterInvariantViolationError
+
+_LOADED: dict[ReconstructableJob, Any] = {}
+
+
+@dataclass(frozen=True)
+class ReconstructableJob:
+    """A job by its origin: a file or module, an optional attribute, and its name."""
+
+    job_name: str
+    python_file: str | None = None
+    module_name: str | None = None
+    working_directory: str | None = None
+    attribute: str | None = None
+    asset_selection: tuple[str, ...] | None = None
+    call: bool = False  # the attribute is a function that returns the job
+
+    def get(self) -> Any:
+        """The JobDefinition, importing its code on first use in this process."""
+        job = _LOADED.get(self)
+        if job is None:
+            job = self._load()
+            _LOADED[self] = job
+        return job
+
+    def get_definition(self) -> Any:
+        return self.get()
+
+    def with_asset_selection(self, keys: Sequence[Any] | None) -> ReconstructableJob:
+        """The same job narrowed to these asset keys (strings like "a/b" or AssetKeys)."""
+        if not keys:
+            return self
+        names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys))
+        return ReconstructableJob(self.job_name, self.python_file, self.module_name,
+                                  self.working_directory, self.attribute, names, self.call)
+
+    def _load(self) -> Any:
+        module = _import(self.python_file, self.module_name, self.working_directory)
+        if self.call:
+            job = getattr(module, self.attribute or "")()
+        else:
+            job = _find_job(module, self.attribute, self.job_name, self.describe())
+        if self.asset_selection:
+            job = subset_asset_job(job, list(self.asset_selection))
+        return job
+
+    def describe(self) -> str:
+        where = self.python_file or self.module_name or "?"
+        return f"{where}{':' + self.attribute if self.attribute else ''}"
+
+    def __repr__(self) -> str:
+        return f"ReconstructableJob({self.job_name!r}, {self.describe()!r})"
+
+
+def reconstructable(target: Any) -> ReconstructableJob:
+    """Where `target` (a JobDefinition bound to a module-level name) can be imported from."""
+    if isinstance(target, ReconstructableJob):
+        return target
+    if inspect.isfunction(target) and target.__qualname__ == target.__name__:
+        job = target()  # a module-level function that builds the job (Dagster allows it)
+        namespace = target.__globals__
+        recon = _origin_of(_Namespace(namespace), target.__name__, job.name)
+        return ReconstructableJob(recon.job_name, recon.python_file, recon.module_name,
+                                  recon.working_directory, recon.attribute, None, True)
+    if not isinstance(target, JobDefinition):
+        raise HeadwaterInvariantViolationError(
+            f"reconstructable() takes a job defined at module level, got {type(target).__name__}."
+        )
+    for namespace in _defining_namespaces(target):
+        name = next((k for k, v in list(namespace.items()) if v is target), None)
+        if name is not None and namespace.get("__file__"):
+            return _origin_of(_Namespace(namespace), name, target.name)
+    modules = [sys.modules.get("__main__")] + [m for n, m in list(sys.modules.items())
+                                                 if n != "__main__"]
+    for module in modules:
+        found = _name_in(module, target)
+        if found is not None:
+            return _origin_of(module, found, target.name)
+    for module in modules:  # a job Definitions resolves (define_asset_job) is not a global
+        for name, value in list(vars(module).items()) if module is not None else []:
+            if isinstance(value, Definitions) and _defines(value, target.name):
+                return _origin_of(module, name, target.name)
+    raise HeadwaterInvariantViolationError(
+        f"reconstructable(job '{target.name}'): the job is not bound to a name at module level "
+        "of any imported module, so another process cannot import it. Define it at module "
+        "level (`my_job = define_my_job()`), not inside a function."
+    )
+
+
+class _Namespace:
+    """A module's globals seen as the module (it may have left sys.modules since)."""
+
+    def __init__(self, namespace: dict[str, Any]):
+        self.__name__ = namespace.get("__name__", "")
+        self.__file__ = namespace.get("__file__")
+        self.__spec__ = namespace.get("__spec__")
+
+
+def _defining_namespaces(job: Any) -> list[dict[str, Any]]:
+    """The globals of the modules that define the job's ops (where the job usually is)."""
+    seen: dict[int, dict[str, Any]] = {}
+    for inv in job.graph.invocations.values():
+        fn = getattr(inv.node_def, "compute_fn", None)
+        namespace = getattr(inspect.unwrap(fn), "__globals__", None) if callable(fn) else None
+        if isinstance(namespace, dict):
+            seen.setdefault(id(namespace), namespace)
+    return list(seen.values())
+
+
+def _name_in(module: Any, target: Any) -> str | None:
+    if module is None or getattr(module, "__file__", None) is None:
+        return None
+    try:
+        items = list(vars(module).items())
+    except TypeError:
+        return None
+    for name, value in items:
+        if value is target:
+            return name
+    return None
+
+
+def _defines(defs: Definitions, job_name: str) -> bool:
+    try:
+        defs.get_job_def(job_name)
+    except Exception:
+        return False
+    return True
+
+
+def _origin_of(module: Any, attribute: str, job_name: str) -> ReconstructableJob:
+    name = module.__name__
+    file = os.path.abspath(module.__file__)
+    if name == "__main__" or getattr(module, "__spec__", None) is None:
+        return ReconstructableJob(job_name, python_file=file, attribute=attribute)
+    return ReconstructableJob(job_name, module_name=name, attribute=attribute,
+                              working_directory=_import_root(file, name))
+
+
+def _import_root(file: str, module_name: str) -> str:
+    """The sys.path entry `module_name` was imported from."""
+    root = os.path.dirname(file)
+    depth = module_name.count(".") + (1 if os.path.basename(file) == "__init__.py" else 0)
+    for _ in range(depth):
+        root = os.path.dirname(root)
+    return root
+
+
+def _import(python_file: str | None, module_name: str | None, working_directory: str | None) -> Any:
+    if working_directory and working_directory not in sys.path:
+        sys.path.insert(0, working_directory)
+    if module_name:
+        return importlib.import_module(module_name)
+    if not python_file:
+        raise HeadwaterInvariantViolationError("A ReconstructableJob needs python_file or module_name.")
+    path = os.path.abspath(python_file)
+    name = os.path.splitext(os.path.basename(path))[0]
+    existing = sys.modules.get(name)
+    if existing is not None and os.path.abspath(getattr(existing, "__file__", "") or "") == path:
+        return existing
+    directory = os.path.dirname(path)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise HeadwaterInvariantViolationError(f"Cannot import {python_file}.")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _find_job(module: Any, attribute: str | None, job_name: str, where: str) -> Any:
+    values = [getattr(module, attribute)] if attribute else list(vars(module).values())
+    for value in values:
+        if isinstance(value, JobDefinition) and value.name == job_name:
+            return value
+    for value in values:
+        if isinstance(value, LazyDefinitions):
+            value = value()
+        if isinstance(value, Definitions) and _defines(value, job_name):
+            return value.get_job_def(job_name)
+    raise HeadwaterInvariantViolationError(
+        f"No job named '{job_name}' in {where}: was it renamed since the run was created?"
+    )
+
+
+def subset_asset_job(job: Any, selection: Sequence[Any]) -> Any:
+    """An asset job narrowed to the selected assets."""
+    graph = AssetGraph(job.asset_layer.assets_defs)
+    keys = AssetSelection.from_coercible(list(selection)).resolve(graph)
+    return build_asset_job(job.name, graph, keys, job.resource_defs, config=job.config,
+                           tags=job.tags, executor_def=job.executor_def)

@@ -1,0 +1,148 @@
+"""A run's steps executed in another process: what is sent there and what comes back.
+
+`RunInit` is what a worker needs to rebuild the run (where the job is, config, tags, how to
+open the instance). `WorkerRun` holds that rebuilt run in the worker: the job is imported
+once, resources are built once, and `execute(task, known)` runs one step after taking in
+the outputs other processes produced (`known`: refs and the run that wrote each, so that
+the IO manager loads a parent run's values during re-execution). Values themselves never
+travel: they go through the IO manager. Imports `headwater.definitions` and this layer's
+`run`, `retry`, `step`, `executor`, `event`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.definitions.run_config import validate_run_config
+from headwater.errors import HeadwaterError
+from headwater.execution import event as ev
+from headwater.execution.executor import StepReport, StepTask
+from headwater.execution.plan import build_plan
+from headwater.execution.retry import run_step_with_retries
+from headwater.execution.run import Run, init_resources
+from headwater.execution.step import StepRunner
+
+_ET = ev.HeadwaterEventType
+
+
+@dataclass(frozen=True)
+class RunInit:
+    """Everything a worker process needs to execute steps of one run."""
+
+    reconstructable: Any
+    run_id: str
+    run_config: dict[str, Any]
+    tags: dict[str, str]
+    partition_key: str | None
+    instance_ref: Any = None  # has .open() and .root_directory; None: no instance
+    output_run_ids: dict[Any, str] = field(default_factory=dict)
+
+
+class LazyInstance:
+    """The run's instance in a worker, opened on first use beyond its storage directory."""
+
+    is_ephemeral = False
+
+    def __init__(self, ref: Any):
+        self._ref = ref
+        self._opened: Any = None
+
+    @property
+    def root_directory(self) -> str:
+        return self._ref.root_directory
+
+    def storage_directory(self) -> str:
+        return os.path.join(self._ref.root_directory, "storage")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._opened is None:
+            self._opened = self._ref.open()
+        return getattr(self._opened, name)
+
+    def close(self) -> None:
+        if self._opened is not None:
+            self._opened.dispose()
+
+
+def instance_ref_of(instance: Any) -> Any:
+    get_ref = getattr(instance, "get_ref", None)
+    return get_ref() if callable(get_ref) else None
+
+
+def run_init_for(run: Run) -> RunInit:
+    return RunInit(run.reconstructable, run.run_id, dict(run.run_config), dict(run.tags),
+                   run.partition_key, instance_ref_of(run.instance),
+                   dict(getattr(run, "output_run_ids", {}) or {}))
+
+
+def produced_by(run: Run, task: StepTask) -> list[tuple[str, str, str | None]]:
+    """The outputs the task's step produced in this process."""
+    step = run.plan.by_key[task.step_key]
+    refs = []
+    for name, out in step.op_def.output_dict.items():
+        if out.is_dynamic:
+            keys = dict.fromkeys(run.mapping_keys.get((step.key, name), ()))
+            refs += [(step.key, name, k) for k in keys if (step.key, name, k) in run.produced]
+        elif (step.key, name, task.mapping_key) in run.produced:
+            refs.append((step.key, name, task.mapping_key))
+    return refs
+
+
+class WorkerRun:
+    """One run rebuilt in a worker process: the job loaded once, resources built once."""
+
+    def __init__(self, init: RunInit, on_event: Callable[[ev.HeadwaterEvent], None],
+                 build_resources: bool = True):
+        self.instance = LazyInstance(init.instance_ref) if init.instance_ref is not None else None
+        self.error: HeadwaterError | None = None
+        self.teardown: Callable[[], None] = _noop
+        job = init.reconstructable.get()
+        resolved = validate_run_config(job, init.run_config)
+        plan = build_plan(job, None, resolved)
+        self.run = Run(job, plan, init.run_id, init.run_config, init.tags, self.instance,
+                       init.partition_key, on_event)
+        self.run.resolved_config = resolved
+        self.runner = StepRunner(self.run)
+        if build_resources:
+            try:
+                self.teardown = init_resources(self.run, job, self.instance)
+            except HeadwaterError as exc:
+                self.error = exc
+        self.run.add_known_outputs(init.output_run_ids.items())
+
+    def execute(self, task: StepTask, known: Iterable[tuple[Any, str]] = ()) -> StepReport:
+        run = self.run
+        run.add_known_outputs(known)
+        if self.error is not None:
+            run.emit(_ET.STEP_START, task.key, f'Started execution of step "{task.key}".')
+            run.emit(_ET.STEP_FAILURE, task.key,
+                     f'Execution of step "{task.key}" failed: resources could not be built. '
+                     f"{self.error}",
+                     ev.StepFailureData(ev.SerializableError.from_exception(self.error),
+                                        error_source="FRAMEWORK_ERROR"))
+            return StepReport(task, "FAILURE", [])
+        step = run.plan.by_key[task.step_key]
+        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key)
+        report = StepReport(task, outcome, produced_by(run, task))
+        # Values reach other steps through the IO manager; keep nothing per step here.
+        run.events.clear()
+        run.direct_values.clear()
+        run.captured.clear()
+        run.errors.clear()
+        return report
+
+    def close(self) -> None:
+        try:
+            self.teardown()
+        finally:
+            if self.instance is not None:
+                self.instance.close()
+
+
+def _noop() -> None:
+    return None

@@ -1,0 +1,182 @@
+"""The web application: `create_app(instance, locations)` builds the FastAPI app serving the
+JSON API under /api, Server-Sent Events, and the built UI (server/static) at every other path.
+
+Security is one middleware in front of everything: with a token, every request must carry
+`Authorization: Bearer <token>`, or `?token=` (for EventSource and the first page load; it is
+then kept in an HttpOnly cookie so the page's own requests carry it); in read-only mode every
+mutation answers 403. Errors are `{"detail": message}` with a 4xx status: malformed input
+never reaches a 500. Imports `code`, `storage` and this package; FastAPI only here and in
+the route modules.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import headwater
+from headwater.code.client import CodeServerClient, CodeServerError
+from headwater.code.location import CodeLocationOrigin
+from headwater.errors import HeadwaterError
+from headwater.server import asset, automation, job, launch, run
+from headwater.server.state import ApiError, ServerState, state_of
+from headwater.server.workspace import Workspace
+
+STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
+TOKEN_COOKIE = "headwater_token"
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# POSTs that change nothing (they only check input) stay open in read-only mode.
+_READ_ONLY_POSTS = ("/validate",)
+
+
+def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
+                                                                 | CodeServerClient],
+               read_only: bool = False, token: str | None = None,
+               launcher: Any = "auto", start: bool = True) -> FastAPI:
+    """The webserver's app over `instance` and the code `locations` (origins, clients, or a
+    Workspace). `launcher="auto"` uses this build's run launcher (launch.find_launcher)."""
+    workspace = locations if isinstance(locations, Workspace) else Workspace(locations)
+    if launcher == "auto":
+        launcher = launch.find_launcher()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        workspace.shutdown()
+
+    app = FastAPI(title="headwater", version=headwater.__version__, lifespan=lifespan,
+                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  description="The API of headwater's webserver: assets, runs, jobs, "
+                              "schedules, sensors, code locations. See docs/webserver-api.md.")
+    app.state.headwater = ServerState(instance=instance, workspace=workspace, launcher=launcher,
+                                      read_only=read_only, token=token or None)
+    if start:
+        workspace.start()
+    _install_security(app)
+    _install_errors(app)
+    app.include_router(_meta_router())
+    for module in (asset, run, job, automation):
+        app.include_router(module.router)
+    _install_static(app)
+    return app
+
+
+def _meta_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["deployment"])
+
+    @router.get("/health", summary="Whether the webserver is up, and how it is configured")
+    def health(request: Request) -> dict[str, Any]:
+        state = state_of(request)
+        return {"status": "ok", "version": headwater.__version__, "read_only": state.read_only,
+                "auth": state.token is not None, "can_launch": state.launcher is not None}
+
+    @router.get("/locations", summary="Code locations and their load status")
+    def list_locations(request: Request) -> list[dict[str, Any]]:
+        return state_of(request).workspace.locations()
+
+    @router.post("/locations/{name}/reload", summary="Reload a code location")
+    def reload_location(request: Request, name: str) -> dict[str, Any]:
+        workspace = state_of(request).workspace
+        if workspace.entry(name) is None:
+            raise ApiError(404, f"No code location {name!r}; locations: "
+                                f"{', '.join(workspace.names) or 'none'}.")
+        workspace.reload(name)
+        return next(item for item in workspace.locations() if item["name"] == name)
+
+    return router
+
+
+# --- security -------------------------------------------------------------------------
+def _install_security(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        state: ServerState = app.state.headwater
+        from_query = False
+        if state.token is not None:
+            given, from_query = _given_token(request)
+            if given is None or not hmac.compare_digest(given.encode(), state.token.encode()):
+                return JSONResponse({"detail": "This webserver needs its access token: send "
+                                     "'Authorization: Bearer <token>' (or ?token=<token> for "
+                                     "EventSource and the first page load)."},
+                                    status_code=401,
+                                    headers={"WWW-Authenticate": 'Bearer realm="headwater"'})
+        if (state.read_only and request.method in _MUTATING
+                and not request.url.path.endswith(_READ_ONLY_POSTS)):
+            return JSONResponse({"detail": f"This webserver is read-only (started with "
+                                 f"--read-only): {request.method} {request.url.path} would "
+                                 "change something. Restart it without --read-only to do "
+                                 "this."}, status_code=403)
+        response: Response = await call_next(request)
+        if from_query and state.token is not None:
+            response.set_cookie(TOKEN_COOKIE, state.token, httponly=True, samesite="strict")
+        return response
+
+
+def _given_token(request: Request) -> tuple[str | None, bool]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip(), False
+    if "token" in request.query_params:
+        return request.query_params["token"], True
+    return request.cookies.get(TOKEN_COOKIE), False
+
+
+# --- errors ---------------------------------------------------------------------------
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
+                    for e in exc.errors()]
+        return JSONResponse({"detail": "Invalid request: " + "; ".join(problems),
+                             "errors": [{"path": ".".join(str(p) for p in e.get("loc", ())),
+                                         "message": str(e.get("msg"))} for e in exc.errors()]},
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(CodeServerError)
+    async def code_server_error(_request: Request, exc: CodeServerError) -> JSONResponse:
+        return JSONResponse({"detail": f"The code server failed: {exc}",
+                             "error": exc.error}, status_code=502)
+
+    @app.exception_handler(HeadwaterError)
+    async def headwater_error(_request: Request, exc: HeadwaterError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+# --- the UI -----------------------------------------------------------------------------
+def _install_static(app: FastAPI) -> None:
+    root = os.path.realpath(STATIC_DIR)
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                   include_in_schema=False)
+    def unknown_api(rest: str) -> None:
+        raise ApiError(404, f"No API endpoint /api/{rest}; the endpoints are listed at "
+                            "/api/openapi.json and in docs/webserver-api.md.")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def static(path: str) -> Response:
+        index = os.path.join(root, "index.html")
+        candidate = os.path.realpath(os.path.join(root, path))
+        if path and candidate.startswith(root + os.sep) and os.path.isfile(candidate):
+            return FileResponse(candidate)
+        if os.path.isfile(index):
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return JSONResponse({"detail": "The web UI is not built into this installation "
+                             "(server/static/index.html is missing): run `make ui`, or use "
+                             "the API under /api."}, status_code=404)

@@ -1,0 +1,303 @@
+"""The asset routes: the graph with statuses, one asset, its history, its partitions,
+materializing and backfilling.
+
+An asset's status comes from storage, for all assets at once (one query for the latest
+materializations, one for the runs in progress, one for recent failed runs):
+in_progress (a queued or running run targets it) > failed (the latest run that targeted it
+failed after its latest materialization, without materializing it) > stale (its code version
+changed, or an upstream asset was materialized after it) > materialized > never.
+Imports `code`, `definitions`, `storage` and this package.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from headwater.code.client import CodeServerError
+from headwater.daemon import backfill
+from headwater.daemon import launcher as run_launcher
+from headwater.errors import HeadwaterError
+from headwater.server import launch
+from headwater.server.state import (
+    ApiError,
+    ServerState,
+    check_limit,
+    int_cursor,
+    page,
+    parse_asset_key,
+    state_of,
+)
+from headwater.server.wire import materialization_json, typed_value
+from headwater.storage.record import (
+    CODE_VERSION_TAG,
+    AssetRecordsFilter,
+    HeadwaterRunStatus,
+    RunsFilter,
+)
+
+router = APIRouter(prefix="/api", tags=["assets"])
+_ACTIVE = [HeadwaterRunStatus.QUEUED, HeadwaterRunStatus.STARTING, HeadwaterRunStatus.STARTED,
+           HeadwaterRunStatus.CANCELING]
+_RECENT_FAILURES = 500
+_COUNTS_TTL = 30.0
+
+
+class MaterializeRequest(BaseModel):
+    keys: list[str] = Field(min_length=1, description='Asset keys as "a/b" strings.')
+    partition_key: str | None = None
+
+
+class BackfillRequest(BaseModel):
+    keys: list[str] = Field(min_length=1, description='Asset keys as "a/b" strings.')
+    partition_keys: list[str] = Field(min_length=1)
+
+
+def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
+    parse_asset_key(key)
+    found = state.workspace.index.assets.get(key)
+    if found is None:
+        raise ApiError(404, f"No asset {key!r} in any loaded code location; GET /api/assets "
+                            "lists the asset keys.")
+    return found
+
+
+def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
+    """{key: {"status", "latest"}} for every asset of the workspace."""
+    index = state.workspace.index
+    instance = state.instance
+    latest_records = {k.to_user_string(): r for k, r in
+                      instance.storage.get_latest_materialization_records().items()}
+    latest: dict[str, dict[str, Any]] = {}
+    for key, record in latest_records.items():
+        materialization = record.asset_materialization
+        latest[key] = {"run_id": record.run_id, "timestamp": record.timestamp,
+                       "partition": record.partition_key,
+                       "code_version": (getattr(materialization, "tags", None) or {}).get(
+                           CODE_VERSION_TAG)}
+    active: set[str] = set()
+    for record in instance.get_run_records(RunsFilter(statuses=_ACTIVE)):
+        active.update(k.to_user_string() for k in record.headwater_run.asset_selection or ())
+    failed: dict[str, float] = {}
+    for record in instance.get_run_records(RunsFilter(statuses=[HeadwaterRunStatus.FAILURE]),
+                                           limit=_RECENT_FAILURES):
+        run = record.headwater_run
+        ended = record.end_time or record.update_timestamp.timestamp()
+        for asset_key in run.asset_selection or ():
+            text = asset_key.to_user_string()
+            mat = latest.get(text)
+            if (text not in failed and (mat is None or (mat["timestamp"] < ended
+                                                        and mat["run_id"] != run.run_id))):
+                failed[text] = ended
+    out: dict[str, dict[str, Any]] = {}
+    for key, (_, asset) in index.assets.items():
+        mat = latest.get(key)
+        if key in active:
+            status = "in_progress"
+        elif key in failed:
+            status = "failed"
+        elif mat is None:
+            status = "never"
+        elif _is_stale(asset, mat, latest):
+            status = "stale"
+        else:
+            status = "materialized"
+        out[key] = {"status": status, "latest": None if mat is None else {
+            "run_id": mat["run_id"], "timestamp": mat["timestamp"], "partition": mat["partition"]}}
+    return out
+
+
+def _is_stale(asset: dict[str, Any], mat: dict[str, Any], latest: dict[str, Any]) -> bool:
+    version = asset.get("code_version")
+    if version is not None and mat["code_version"] is not None and version != mat["code_version"]:
+        return True
+    return any(dep in latest and latest[dep]["timestamp"] > mat["timestamp"]
+               for dep in asset["deps"])
+
+
+def _dynamic_keys(state: ServerState, names: list[str]) -> dict[str, list[str]]:
+    return {name: state.instance.get_dynamic_partitions(name) for name in names}
+
+
+def _query_with_dynamic(state: ServerState, location: str, name: str,
+                        params: dict[str, Any]) -> dict[str, Any]:
+    """Ask a code server, passing the dynamic partition keys it says it needs."""
+    reply = state.workspace.query(location, name, params)
+    if reply.get("missing_dynamic"):
+        params = {**params, "dynamic": _dynamic_keys(state, reply["missing_dynamic"])}
+        reply = state.workspace.query(location, name, params)
+    return reply
+
+
+_counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
+
+
+def _partition_counts(state: ServerState) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for location in state.workspace.names:
+        snapshot = state.workspace.snapshot(location)
+        if snapshot is None or not any(a.get("partitions") for a in snapshot["assets"]):
+            continue
+        cache_key = (id(state), location, snapshot["snapshot_id"])
+        cached = _counts_cache.get(cache_key)
+        if cached is None or time.monotonic() - cached[0] > _COUNTS_TTL:
+            reply = _query_with_dynamic(state, location, "partition_counts", {})
+            cached = (time.monotonic(), dict(reply["counts"]))
+            _counts_cache[cache_key] = cached
+        counts.update(cached[1])
+    return counts
+
+
+@router.get("/assets", summary="Every asset with its status")
+def list_assets(request: Request) -> Any:
+    state = state_of(request)
+    statuses = asset_statuses(state)
+    counts = _partition_counts(state)
+    items = []
+    for key, (location, asset) in state.workspace.index.assets.items():
+        partitions = asset.get("partitions")
+        items.append({
+            "key": key,
+            "group": asset["group"],
+            "kinds": asset["kinds"],
+            "owners": asset["owners"],
+            "deps": asset["deps"],
+            "description": asset["description"],
+            "is_executable": asset["is_executable"],
+            "partitions": None if partitions is None else {
+                "kind": partitions["type"], "count": counts.get(key)},
+            **statuses[key],
+            "location": location,
+        })
+    # Encoded directly: FastAPI's generic encoder costs more than the queries at 10,000 assets.
+    return JSONResponse({"items": items, "cursor": None, "has_more": False})
+
+
+@router.get("/assets/{key:path}/materializations", summary="An asset's materializations")
+def asset_materializations(request: Request, key: str, limit: int | None = None,
+                           cursor: str | None = None,
+                           partition: str | None = None) -> dict[str, Any]:
+    state = state_of(request)
+    _find(state, key)
+    result = state.instance.fetch_materializations(
+        AssetRecordsFilter(parse_asset_key(key),
+                           asset_partitions=[partition] if partition is not None else None,
+                           before_storage_id=int_cursor(cursor)),
+        limit=check_limit(limit))
+    items = [materialization_json(r) for r in result.records]
+    return page(items, result.has_more, str(items[-1]["id"]) if items else None)
+
+
+@router.get("/assets/{key:path}/partitions", summary="An asset's partitions and their status")
+def asset_partitions(request: Request, key: str) -> dict[str, Any]:
+    state = state_of(request)
+    location, asset = _find(state, key)
+    if asset.get("partitions") is None:
+        raise ApiError(404, f"Asset {key!r} is not partitioned.")
+    reply = _query_with_dynamic(state, location, "partition_keys", {"asset": key})
+    keys = reply["keys"] or []
+    stored = state.instance.get_status_by_partition(parse_asset_key(key), keys)
+    names = {"MATERIALIZED": "materialized", "FAILED": "failed", "IN_PROGRESS": "in_progress"}
+    return {"keys": keys, "status": {
+        k: names[s.value] if s is not None else "missing" for k, s in stored.items()}}
+
+
+@router.get("/assets/{key:path}", summary="One asset: definition, latest materialization, lineage")
+def get_asset(request: Request, key: str) -> dict[str, Any]:
+    state = state_of(request)
+    location, asset = _find(state, key)
+    latest = state.instance.fetch_materializations(parse_asset_key(key), limit=1).records
+    status = asset_statuses(state)[key]
+    return {
+        "key": key,
+        "location": location,
+        "group": asset["group"],
+        "description": asset["description"],
+        "kinds": asset["kinds"],
+        "owners": asset["owners"],
+        "tags": asset.get("tags", {}),
+        "code_version": asset["code_version"],
+        "partitions": asset.get("partitions"),
+        "io_manager_key": asset["io_manager_key"],
+        "resources": asset.get("resources", []),
+        "metadata": {label: _typed(v) for label, v in (asset.get("metadata") or {}).items()},
+        "is_executable": asset["is_executable"],
+        "op_name": asset.get("op_name"),
+        "source": asset.get("source"),
+        "status": status["status"],
+        "latest_materialization": materialization_json(latest[0]) if latest else None,
+        "upstream": asset["deps"],
+        "downstream": sorted(state.workspace.index.children.get(key, [])),
+    }
+
+
+def _typed(value: Any) -> dict[str, Any]:
+    return typed_value(value) if isinstance(value, dict) else {"type": "text", "value": value}
+
+
+@router.post("/assets/materialize", summary="Launch a run materializing assets")
+def materialize(request: Request, body: MaterializeRequest) -> dict[str, Any]:
+    state = state_of(request)
+    locations = set()
+    for key in body.keys:
+        location, asset = _find(state, key)
+        if not asset["is_executable"]:
+            raise ApiError(400, f"Asset {key!r} cannot be materialized: it is a source asset "
+                                "(observe it instead) or has no function.")
+        locations.add(location)
+    if len(locations) > 1:
+        raise ApiError(400, f"The assets are in several code locations ({sorted(locations)}): "
+                            "materialize each location's assets in its own request.")
+    run_id = launch.launch_assets(state, locations.pop(), body.keys, body.partition_key)
+    return {"run_id": run_id}
+
+
+@router.post("/backfills", summary="Request a backfill of asset partitions")
+def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
+    state = state_of(request)
+    locations = set()
+    for key in body.keys:
+        location, asset = _find(state, key)
+        if asset.get("partitions") is None:
+            raise ApiError(400, f"Asset {key!r} is not partitioned: materialize it instead of "
+                                "backfilling it.")
+        locations.add(location)
+    if len(locations) > 1:
+        raise ApiError(400, f"The assets are in several code locations ({sorted(locations)}): "
+                            "backfill each location's assets in its own request.")
+    location = locations.pop()
+    try:
+        ref = state.instance.get_ref()
+        spec = {"url": ref.url, "home": ref.root_directory}
+    except HeadwaterError:
+        spec = None
+    try:
+        plan = state.workspace.client(location).call("plan_backfill", {
+            "asset_selection": list(body.keys), "partition_keys": list(body.partition_keys),
+            "instance": spec})
+    except CodeServerError as exc:
+        raise ApiError(400, f"Cannot backfill {list(body.keys)}: "
+                            f"{exc.error.get('message') or exc}") from exc
+    record = backfill.create_backfill(
+        state.instance, run_launcher.origin_tag(state.workspace.origin(location)), plan,
+        job_name=None, asset_selection=list(body.keys))
+    return {"backfill_id": record.backfill_id}
+
+
+@router.get("/backfills", summary="Backfills, newest first")
+def list_backfills(request: Request, limit: int | None = None, cursor: str | None = None,
+                   status: str | None = Query(None)) -> dict[str, Any]:
+    state = state_of(request)
+    limit = check_limit(limit)
+    found = state.instance.storage.get_backfills(status=status, limit=limit + 1, cursor=cursor)
+    items = [{"backfill_id": b.backfill_id, "status": b.status, "timestamp": b.timestamp,
+              "job_name": b.body.get("job_name"),
+              "asset_selection": list(b.body.get("asset_selection") or []),
+              "partition_keys": list(b.body.get("partition_keys") or []),
+              "run_ids": dict(b.body.get("run_ids") or {}),
+              "tags": dict(b.body.get("tags") or {})} for b in found[:limit]]
+    return page(items, len(found) > limit, items[-1]["backfill_id"] if items else None)

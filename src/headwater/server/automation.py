@@ -1,0 +1,178 @@
+"""The automation routes: schedules and sensors (list, start, stop, ticks) and daemon
+heartbeats.
+
+Definitions come from the snapshots; whether each one runs, and its ticks, from the
+instance's scheduling state, keyed by the same origin id the daemon uses
+(`instigator_origin_id`). Starting or stopping writes that state; the daemon acts on it.
+Next tick times are computed here from the cron string (definitions.cron), which needs no
+user code. Imports `definitions`, `storage` and this package.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from headwater.daemon import instigation
+from headwater.definitions.cron import cron_ticks
+from headwater.server.state import ApiError, ServerState, check_limit, page, state_of
+from headwater.server.wire import iso
+
+router = APIRouter(prefix="/api", tags=["automation"])
+_NEXT_TICKS = 5
+# A daemon is healthy when its last heartbeat is younger than this.
+HEARTBEAT_TOLERANCE = 60.0
+
+
+def instigator_origin_id(location: str, name: str) -> str:
+    """The key of a schedule's or sensor's stored state (the daemon's own)."""
+    return instigation.origin_id(location, name)
+
+
+def _kind(kind: str) -> tuple[str, str]:
+    """("schedules" | "sensors") -> (index attribute, stored instigator type)."""
+    return (kind, "SCHEDULE") if kind == "schedules" else (kind, "SENSOR")
+
+
+def _find(state: ServerState, kind: str, name: str) -> tuple[str, dict[str, Any]]:
+    found = getattr(state.workspace.index, kind).get(name)
+    if found is None:
+        raise ApiError(404, f"No {kind[:-1]} {name!r} in any loaded code location; GET "
+                            f"/api/{kind} lists them.")
+    return found
+
+
+def _status(state: ServerState, location: str, definition: dict[str, Any],
+            kind: str) -> tuple[str, Any]:
+    stored = instigation.instigator_state(state.instance, location, definition, _kind(kind)[1])
+    return ("running" if stored.status.upper() == instigation.RUNNING else "stopped"), stored
+
+
+def _next_ticks(definition: dict[str, Any], running: bool) -> list[str]:
+    cron = definition.get("cron_schedule")
+    if not cron or not running:
+        return []
+    out = []
+    try:
+        for tick in cron_ticks(cron, time.time(), definition.get("execution_timezone")):
+            out.append(tick.isoformat())
+            if len(out) == _NEXT_TICKS:
+                break
+    except Exception:  # a cron string the definitions accepted but we cannot iterate
+        return []
+    return out
+
+
+def _last_tick(state: ServerState, origin_id: str) -> dict[str, Any] | None:
+    ticks = state.instance.storage.get_ticks(origin_id, limit=1)
+    return tick_json(ticks[0]) if ticks else None
+
+
+def tick_json(tick: Any) -> dict[str, Any]:
+    body = dict(tick.body or {})
+    return {"tick_id": tick.tick_id, "status": tick.status, "timestamp": tick.timestamp,
+            "time": iso(tick.timestamp), "end_timestamp": tick.end_timestamp,
+            "run_ids": list(body.get("run_ids") or []),
+            "run_keys": list(body.get("run_keys") or []),
+            "skip_reason": body.get("skip_reason"), "error": body.get("error"),
+            "cursor": body.get("cursor")}
+
+
+def _list(state: ServerState, kind: str) -> list[dict[str, Any]]:
+    items = []
+    for name, (location, definition) in sorted(getattr(state.workspace.index, kind).items()):
+        status, _ = _status(state, location, definition, kind)
+        item: dict[str, Any] = {
+            "name": name, "location": location, "job": definition.get("job_name"),
+            "description": definition.get("description"), "status": status,
+            "next_ticks": _next_ticks(definition, status == "running"),
+            "last_tick": _last_tick(state, instigator_origin_id(location, name)),
+        }
+        if kind == "schedules":
+            item["cron"] = definition.get("cron_schedule")
+            item["timezone"] = definition.get("execution_timezone")
+        else:
+            item["interval"] = definition.get("minimum_interval_seconds")
+            item["type"] = definition.get("type")
+        items.append(item)
+    return items
+
+
+def _set_status(state: ServerState, kind: str, name: str, running: bool) -> dict[str, Any]:
+    location, _ = _find(state, kind, name)
+    status = instigation.RUNNING if running else instigation.STOPPED
+    instigation.set_status(state.instance, location, name, _kind(kind)[1], status)
+    return {"name": name, "status": "running" if running else "stopped"}
+
+
+def _ticks(state: ServerState, kind: str, name: str, limit: int | None,
+           cursor: str | None) -> dict[str, Any]:
+    location, _ = _find(state, kind, name)
+    limit = check_limit(limit)
+    before = None
+    if cursor:
+        try:
+            before = float(cursor)
+        except ValueError:
+            raise ApiError(400, f"cursor={cursor!r} is not a cursor of this list: pass the "
+                                "`cursor` of the previous page.") from None
+    ticks = state.instance.storage.get_ticks(instigator_origin_id(location, name),
+                                             before=before, limit=limit + 1)
+    items = [tick_json(t) for t in ticks[:limit]]
+    return page(items, len(ticks) > limit, repr(items[-1]["timestamp"]) if items else None)
+
+
+@router.get("/schedules", summary="Schedules with status and next ticks")
+def list_schedules(request: Request) -> list[dict[str, Any]]:
+    return _list(state_of(request), "schedules")
+
+
+@router.get("/sensors", summary="Sensors with status and last tick")
+def list_sensors(request: Request) -> list[dict[str, Any]]:
+    return _list(state_of(request), "sensors")
+
+
+@router.post("/schedules/{name}/start", summary="Start a schedule")
+def start_schedule(request: Request, name: str) -> dict[str, Any]:
+    return _set_status(state_of(request), "schedules", name, True)
+
+
+@router.post("/schedules/{name}/stop", summary="Stop a schedule")
+def stop_schedule(request: Request, name: str) -> dict[str, Any]:
+    return _set_status(state_of(request), "schedules", name, False)
+
+
+@router.post("/sensors/{name}/start", summary="Start a sensor")
+def start_sensor(request: Request, name: str) -> dict[str, Any]:
+    return _set_status(state_of(request), "sensors", name, True)
+
+
+@router.post("/sensors/{name}/stop", summary="Stop a sensor")
+def stop_sensor(request: Request, name: str) -> dict[str, Any]:
+    return _set_status(state_of(request), "sensors", name, False)
+
+
+@router.get("/schedules/{name}/ticks", summary="A schedule's ticks, newest first")
+def schedule_ticks(request: Request, name: str, limit: int | None = None,
+                   cursor: str | None = None) -> dict[str, Any]:
+    return _ticks(state_of(request), "schedules", name, limit, cursor)
+
+
+@router.get("/sensors/{name}/ticks", summary="A sensor's ticks, newest first")
+def sensor_ticks(request: Request, name: str, limit: int | None = None,
+                 cursor: str | None = None) -> dict[str, Any]:
+    return _ticks(state_of(request), "sensors", name, limit, cursor)
+
+
+@router.get("/daemon", summary="Daemon heartbeats")
+def daemon_status(request: Request) -> dict[str, Any]:
+    state = state_of(request)
+    now = time.time()
+    beats = state.instance.storage.get_daemon_heartbeats()
+    return {"heartbeats": [
+        {"daemon": beat.daemon_type, "daemon_id": beat.daemon_id, "last": beat.timestamp,
+         "last_iso": iso(beat.timestamp), "healthy": now - beat.timestamp < HEARTBEAT_TOLERANCE,
+         "errors": list((beat.body or {}).get("errors") or [])}
+        for beat in sorted(beats.values(), key=lambda b: b.daemon_type)]}

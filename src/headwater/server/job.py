@@ -1,0 +1,177 @@
+"""The job routes: list jobs, one job's op graph and run-config schema, validate a run
+config, launch a run.
+
+Everything comes from the code servers: the snapshot has each job's nodes and its run-config
+JSON Schema; validation is a request to the code server of the job's location. The default
+run config is scaffolded from the schema: every default, and a typed placeholder for each
+required field without one. Imports `code` and this package.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from headwater.code.client import CodeServerError
+from headwater.server import launch
+from headwater.server.state import ApiError, ServerState, state_of
+
+router = APIRouter(prefix="/api", tags=["jobs"])
+_PATH_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w.\[\]-]*): (?P<message>.+)$", re.S)
+_AT_PATH = re.compile(r"at path (?P<path>root(?::[^\s:.]+)*)")
+_PLACEHOLDER = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [],
+                "null": None}
+
+
+class RunConfigRequest(BaseModel):
+    run_config: dict[str, Any] = Field(default_factory=dict)
+
+
+class LaunchRequest(BaseModel):
+    run_config: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+def _find(state: ServerState, name: str) -> tuple[str, dict[str, Any]]:
+    found = state.workspace.index.jobs.get(name)
+    if found is None:
+        raise ApiError(404, f"No job {name!r} in any loaded code location; GET /api/jobs lists "
+                            "the jobs.")
+    return found
+
+
+@router.get("/jobs", summary="Every job of every loaded location")
+def list_jobs(request: Request) -> list[dict[str, Any]]:
+    state = state_of(request)
+    return [{"name": name, "location": location, "description": job.get("description"),
+             "is_asset_job": job.get("is_asset_job", False),
+             "asset_keys": job.get("asset_keys", []), "tags": job.get("tags", {}),
+             "partitions": job.get("partitions")}
+            for name, (location, job) in sorted(state.workspace.index.jobs.items())]
+
+
+def graph_json(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The snapshot's nodes as {name, op, inputs: [{name, type, from}], outputs}."""
+    out = []
+    for node in nodes:
+        inputs = []
+        for item in node.get("inputs", []):
+            sources = item.get("depends_on") or []
+            inputs.append({
+                "name": item["name"], "type": item.get("type"),
+                "from": [f"{s['node']}.{s['output']}" for s in sources if "node" in s],
+                "asset": item.get("asset_key"),
+            })
+        entry: dict[str, Any] = {
+            "name": node["name"], "op": node.get("definition"), "kind": node.get("kind"),
+            "description": node.get("description"), "inputs": inputs,
+            "outputs": [{"name": o["name"], "type": o.get("type"),
+                         "asset": o.get("asset_key"), "is_dynamic": o.get("is_dynamic", False)}
+                        for o in node.get("outputs", [])],
+        }
+        if "nodes" in node:
+            entry["nodes"] = graph_json(node["nodes"])
+        out.append(entry)
+    return out
+
+
+def scaffold(schema: Any) -> Any:
+    """A config value for a JSON Schema: defaults, and placeholders for required fields."""
+    if not isinstance(schema, dict):
+        return None
+    if "default" in schema:
+        return schema["default"]
+    if schema.get("type") == "object" or "properties" in schema:
+        required = set(schema.get("required") or [])
+        value = {}
+        for name, sub in (schema.get("properties") or {}).items():
+            if name in required or (isinstance(sub, dict) and _has_default(sub)):
+                value[name] = scaffold(sub)
+        return value
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            return scaffold(schema[key][0])
+    if "enum" in schema and schema["enum"]:
+        return schema["enum"][0]
+    return _PLACEHOLDER.get(str(schema.get("type")))
+
+
+def _has_default(schema: dict[str, Any]) -> bool:
+    if "default" in schema:
+        return True
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    return any(name in required or (isinstance(sub, dict) and _has_default(sub))
+               for name, sub in props.items())
+
+
+def _schema(state: ServerState, location: str, job: dict[str, Any]) -> Any:
+    if "run_config_schema" in job:
+        return job["run_config_schema"]
+    try:
+        return state.workspace.client(location).run_config_schema(job["name"])
+    except CodeServerError:
+        return None
+
+
+@router.get("/jobs/{name}", summary="A job's graph, run-config schema and default config")
+def get_job(request: Request, name: str) -> dict[str, Any]:
+    state = state_of(request)
+    location, job = _find(state, name)
+    schema = _schema(state, location, job)
+    return {"name": name, "location": location, "description": job.get("description"),
+            "is_asset_job": job.get("is_asset_job", False), "tags": job.get("tags", {}),
+            "asset_keys": job.get("asset_keys", []), "partitions": job.get("partitions"),
+            "graph": {"nodes": graph_json(job.get("nodes", []))},
+            "run_config_schema": schema, "default_run_config": scaffold(schema) or {}}
+
+
+def error_items(errors: list[Any]) -> list[dict[str, str]]:
+    """Validation errors as {path, message}; the path leads a config error's message."""
+    items = []
+    for error in errors:
+        if isinstance(error, dict):
+            items.append({"path": str(error.get("path", "")),
+                          "message": str(error.get("message", error))})
+            continue
+        text = str(error)
+        match = _PATH_PREFIX.match(text)
+        if match:
+            items.append({"path": match["path"], "message": match["message"]})
+            continue
+        at = _AT_PATH.search(text)
+        path = ".".join(at["path"].split(":")[1:]) if at else ""
+        items.append({"path": path, "message": text})
+    return items
+
+
+def validate(state: ServerState, location: str, name: str,
+             run_config: dict[str, Any]) -> dict[str, Any]:
+    try:
+        reply = state.workspace.client(location).validate_run_config(name, run_config)
+    except CodeServerError as exc:
+        raise ApiError(502, f"Code location {location!r} could not validate the config of "
+                            f"job {name!r}: {exc}") from exc
+    return {"valid": bool(reply.get("valid")), "errors": error_items(reply.get("errors") or [])}
+
+
+@router.post("/jobs/{name}/validate", summary="Check a run config against a job")
+def validate_job_config(request: Request, name: str, body: RunConfigRequest) -> dict[str, Any]:
+    state = state_of(request)
+    location, _ = _find(state, name)
+    return validate(state, location, name, body.run_config)
+
+
+@router.post("/jobs/{name}/launch", summary="Launch a run of a job")
+def launch_job(request: Request, name: str, body: LaunchRequest) -> Any:
+    state = state_of(request)
+    location, _ = _find(state, name)
+    result = validate(state, location, name, body.run_config)
+    if not result["valid"]:
+        raise ApiError(422, f"The run config of job {name!r} is invalid: "
+                            f"{len(result['errors'])} problem(s); fix them and launch again.",
+                       **result)
+    return {"run_id": launch.launch_job(state, location, name, body.run_config, body.tags)}

@@ -1,0 +1,105 @@
+"""Sensors: results, cursors, targets, direct invocation and run-status sensors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import headwater as hw
+
+
+@hw.job
+def target_job():
+    pass
+
+
+def test_sensor_result_carries_requests_cursor_and_partition_requests():
+    """A SensorResult's run requests, cursor and dynamic partition requests are evaluated."""
+    @hw.sensor(job=target_job)
+    def files(context):
+        seen = json.loads(context.cursor or "[]")
+        new = [f for f in ["a.csv", "b.csv"] if f not in seen]
+        return hw.SensorResult(
+            run_requests=[hw.RunRequest(run_key=f) for f in new], cursor=json.dumps(seen + new),
+            dynamic_partitions_requests=[hw.AddDynamicPartitionsRequest("files", new)])
+
+    first = files.evaluate_tick(hw.build_sensor_context())
+    assert [r.run_key for r in first.run_requests] == ["a.csv", "b.csv"]
+    assert [r.job_name for r in first.run_requests] == ["target_job", "target_job"]
+    assert first.dynamic_partitions_requests[0].partition_keys == ["a.csv", "b.csv"]
+    second = files.evaluate_tick(hw.build_sensor_context(cursor=first.cursor))
+    assert second.run_requests == []
+
+
+def test_update_cursor_is_returned_with_the_evaluation():
+    """context.update_cursor sets the cursor the daemon stores after the tick."""
+    @hw.sensor(job=target_job)
+    def counter(context):
+        context.update_cursor(str(int(context.cursor or 0) + 1))
+        return hw.SkipReason("counting")
+
+    result = counter.evaluate_tick(hw.build_sensor_context(cursor="41"))
+    assert (result.cursor, result.skip_message) == ("42", "counting")
+
+
+def test_cursor_set_two_ways_is_an_error():
+    """Returning SensorResult(cursor=) after update_cursor() is rejected."""
+    @hw.sensor(job=target_job)
+    def both(context):
+        context.update_cursor("1")
+        return hw.SensorResult(cursor="2")
+
+    with pytest.raises(hw.HeadwaterInvariantViolationError, match="update_cursor"):
+        both.evaluate_tick(hw.build_sensor_context())
+
+
+def test_run_request_without_target_names_the_sensor():
+    """A job-less sensor that requests a run fails with its name and the fix."""
+    @hw.sensor()
+    def lost():
+        return hw.RunRequest()
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="lost.*lacking a specified target"):
+        lost.evaluate_tick(hw.build_sensor_context())
+
+
+def test_sensors_and_schedules_resolve_their_jobs_in_definitions():
+    """Definitions(sensors=) adds a sensor's job; the snapshot lists sensor and schedule."""
+    from headwater.code.snapshot import build_snapshot
+
+    @hw.sensor(job=target_job, minimum_interval_seconds=5,
+               default_status=hw.DefaultSensorStatus.RUNNING)
+    def watcher():
+        return None
+
+    sched = hw.ScheduleDefinition(job=target_job, cron_schedule="*/5 * * * *")
+    defs = hw.Definitions(sensors=[watcher], schedules=[sched])
+    assert defs.get_job_def("target_job").name == "target_job"
+    snapshot = build_snapshot(defs)
+    assert snapshot["sensors"][0]["minimum_interval_seconds"] == 5
+    assert snapshot["schedules"][0]["cron_schedule"] == "*/5 * * * *"
+    assert snapshot["schedules"][0]["job_name"] == "target_job"
+
+
+def test_run_failure_sensor_sees_the_failed_run():
+    """A run_failure_sensor invoked with a failed run's context gets the run and the event."""
+    @hw.op
+    def boom():
+        raise ValueError("no")
+
+    @hw.job
+    def fragile():
+        boom()
+
+    @hw.run_failure_sensor
+    def alert(context):
+        return hw.RunRequest(run_key=context.headwater_run.run_id, job_name="target_job")
+
+    instance = hw.HeadwaterInstance.ephemeral()
+    result = fragile.execute_in_process(instance=instance, raise_on_error=False)
+    context = hw.build_run_status_sensor_context(
+        sensor_name="alert", headwater_instance=instance, headwater_run=result.headwater_run,
+        headwater_event=result.get_run_failure_event()).for_run_failure()
+    assert alert(context).run_key == result.run_id
+    assert context.failure_event.event_type_value == "PIPELINE_FAILURE"

@@ -1,0 +1,236 @@
+// The webserver's JSON API: fetch helpers, the access token, and the shapes the pages read.
+
+const TOKEN_KEY = "headwater.token";
+
+/** The access token: from `?token=` on first load (then kept for the tab), else none. */
+export function token(): string | null {
+  const fromUrl = new URLSearchParams(window.location.search).get("token");
+  if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+  return fromUrl ?? sessionStorage.getItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string, public body: unknown) {
+    super(message);
+  }
+}
+
+function messageOf(body: unknown, fallback: string): string {
+  if (body && typeof body === "object") {
+    const detail = (body as { detail?: unknown; message?: unknown }).detail
+      ?? (body as { message?: unknown }).message;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      return detail.map((d) => (typeof d === "object" && d && "msg" in d
+        ? `${(d as { loc?: unknown[] }).loc?.join(".") ?? ""}: ${(d as { msg: string }).msg}`
+        : String(d))).join("; ");
+    }
+    if (detail && typeof detail === "object" && "message" in detail) {
+      return String((detail as { message: unknown }).message);
+    }
+  }
+  return fallback;
+}
+
+export async function api<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  let body = init?.body;
+  if (init?.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(path, { ...init, headers: { ...headers, ...(init?.headers ?? {}) }, body });
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) throw new ApiError(res.status, messageOf(data, `${res.status} ${res.statusText}`), data);
+  return data as T;
+}
+
+export const post = <T>(path: string, json?: unknown) => api<T>(path, { method: "POST", json: json ?? {} });
+
+/** A URL for EventSource, which cannot send headers: the token goes in the query string. */
+export function streamUrl(path: string): string {
+  const t = token();
+  if (!t) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}token=${encodeURIComponent(t)}`;
+}
+
+export const enc = (key: string) => encodeURIComponent(key);
+
+// ---- shapes -------------------------------------------------------------------------------
+
+export interface Page<T> {
+  items: T[];
+  cursor: string | number | null;
+  has_more: boolean;
+}
+
+export type AssetStatus = "never" | "materialized" | "failed" | "in_progress" | "stale" | "fresh";
+
+export interface AssetSummary {
+  key: string;
+  group: string | null;
+  kinds: string[];
+  owners: string[];
+  deps: string[];
+  description: string | null;
+  is_executable: boolean;
+  partitions: { kind?: string; type?: string; count?: number | null; description?: string } | null;
+  status: AssetStatus;
+  latest: { run_id: string; timestamp: number; partition: string | null } | null;
+  location: string | null;
+}
+
+export interface Typed {
+  type: string | null;
+  value: unknown;
+}
+
+export interface Materialization {
+  id: number;
+  run_id: string;
+  timestamp: number;
+  partition: string | null;
+  description?: string | null;
+  tags?: Record<string, string>;
+  metadata: Record<string, Typed>;
+}
+
+export interface AssetDetail extends AssetSummary {
+  code_version: string | null;
+  io_manager_key: string | null;
+  resources: string[] | null;
+  metadata: Record<string, Typed> | Record<string, unknown>;
+  latest_materialization: Materialization | null;
+  upstream: string[];
+  downstream: string[];
+  source?: { file: string; line: number } | null;
+  op_name?: string | null;
+  jobs?: string[];
+  tags?: Record<string, string>;
+}
+
+export interface Run {
+  run_id: string;
+  job_name: string;
+  status: string;
+  tags: Record<string, string>;
+  run_config: Record<string, unknown>;
+  asset_selection: string[] | null;
+  step_keys_to_execute: string[] | null;
+  partition_key: string | null;
+  parent_run_id: string | null;
+  root_run_id: string | null;
+  create_timestamp: number | null;
+  update_timestamp: number | null;
+  start_time: number | null;
+  end_time: number | null;
+}
+
+export interface StepInfo {
+  step_key: string;
+  status: string;
+  start: number | null;
+  end: number | null;
+  attempts: number;
+}
+
+export interface RunDetail extends Run {
+  steps: StepInfo[];
+  location?: string | null;
+}
+
+export interface ErrorInfo {
+  message: string;
+  cls_name: string | null;
+  stack: string[];
+  cause: ErrorInfo | null;
+}
+
+export interface LogEvent {
+  id: number;
+  run_id: string;
+  timestamp: number;
+  type: string;
+  level: string;
+  step_key: string | null;
+  asset_key: string | null;
+  partition: string | null;
+  message: string;
+  error: ErrorInfo | null;
+  metadata: Record<string, Typed>;
+  data: Record<string, unknown>;
+}
+
+export interface Location {
+  name: string;
+  status: "loaded" | "error" | string;
+  error: { message: string; file?: string | null; line?: number | null; traceback?: string | string[] | null } | null;
+  snapshot_id: string | null;
+  [extra: string]: unknown;
+}
+
+export interface JobNodeInput {
+  name: string;
+  type: string | null;
+  from?: unknown;
+  depends_on?: unknown;
+  asset_key?: string | null;
+}
+
+export interface JobNode {
+  name: string;
+  op?: string;
+  definition?: string;
+  kind?: string;
+  inputs: JobNodeInput[];
+  outputs: { name: string; type: string | null; asset_key?: string | null }[];
+  nodes?: JobNode[];
+}
+
+export interface JobSummary {
+  name: string;
+  description?: string | null;
+  location?: string | null;
+  is_asset_job?: boolean;
+  asset_keys?: string[];
+  partitions?: unknown;
+  [extra: string]: unknown;
+}
+
+export interface JobDetail extends JobSummary {
+  graph: { nodes: JobNode[] };
+  run_config_schema: unknown;
+  default_run_config: unknown;
+}
+
+export interface Tick {
+  tick_id?: string | number;
+  id?: string | number;
+  timestamp: number;
+  status: string;
+  run_ids?: string[];
+  skip_reason?: string | null;
+  error?: ErrorInfo | { message: string } | string | null;
+  [extra: string]: unknown;
+}
+
+export interface Instigator {
+  name: string;
+  job: string | null;
+  cron?: string | null;
+  interval?: number | null;
+  status: string;
+  next_ticks?: number[];
+  last_tick?: Tick | null;
+  description?: string | null;
+  location?: string | null;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,131 @@
+// Runs, newest first, filtered by status, job, tag and creation time; updated live.
+import { useEffect, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { api, type JobSummary, type Page, type Run } from "../api";
+import { useRunChanges } from "../live";
+import { Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
+
+const STATUSES = ["QUEUED", "STARTING", "STARTED", "SUCCESS", "FAILURE", "CANCELING", "CANCELED"];
+
+/** A `datetime-local` value (the user's zone) as ISO 8601 UTC, and back. */
+const toIso = (local: string) => (local ? new Date(local).toISOString() : "");
+const toLocal = (iso: string | null) => {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const off = d.getTimezoneOffset() * 60000;
+  return new Date(d.getTime() - off).toISOString().slice(0, 16);
+};
+
+export function RunsPage() {
+  useTitle("Runs");
+  const [params, setParams] = useSearchParams();
+  const jobs = useApi<JobSummary[]>("/api/jobs");
+  const [runs, setRuns] = useState<Run[]>();
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [hasMore, setHasMore] = useState(false);
+  const [error, setError] = useState<Error>();
+  const [tagDraft, setTagDraft] = useState(params.get("tag") ?? "");
+  const query = params.toString();
+
+  const load = (more = false) => {
+    const q = new URLSearchParams(params);
+    q.set("limit", "50");
+    if (more && cursor) q.set("cursor", cursor);
+    api<Page<Run>>(`/api/runs?${q}`)
+      .then((p) => {
+        setRuns((cur) => (more ? [...(cur ?? []), ...p.items] : p.items));
+        setCursor(p.cursor === null ? null : String(p.cursor));
+        setHasMore(p.has_more);
+        setError(undefined);
+      })
+      .catch(setError);
+  };
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => load(), [query]);
+  useRunChanges(() => load());
+
+  const set = (name: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+  };
+
+  return (
+    <div className="page">
+      <PageHeader title="Runs" sub="Every run of every job, newest first. Updates live." />
+      <form className="filters" onSubmit={(e) => { e.preventDefault(); set("tag", tagDraft.trim()); }}>
+        <label>Status
+          <select value={params.get("status") ?? ""} onChange={(e) => set("status", e.target.value)}>
+            <option value="">Any</option>
+            {STATUSES.map((s) => <option key={s} value={s}>{s.toLowerCase()}</option>)}
+          </select>
+        </label>
+        <label>Job
+          <select value={params.get("job") ?? ""} onChange={(e) => set("job", e.target.value)}>
+            <option value="">Any</option>
+            {(jobs.data ?? []).map((j) => <option key={j.name} value={j.name}>{j.name}</option>)}
+          </select>
+        </label>
+        <label>Tag
+          <input placeholder="key=value" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)}
+            onBlur={() => set("tag", tagDraft.trim())} className="mono" />
+        </label>
+        <label>Created after
+          <input type="datetime-local" value={toLocal(params.get("since"))} onChange={(e) => set("since", toIso(e.target.value))} />
+        </label>
+        <label>Created before
+          <input type="datetime-local" value={toLocal(params.get("until"))} onChange={(e) => set("until", toIso(e.target.value))} />
+        </label>
+        {query && <button type="button" className="ghost" onClick={() => { setTagDraft(""); setParams(new URLSearchParams(), { replace: true }); }}>Clear filters</button>}
+      </form>
+      <ErrorBox error={error} title="Could not load runs" />
+      {!runs ? <Loading what="runs" /> : runs.length === 0 ? <Empty>No runs match these filters. Materialize an asset or launch a job to start one.</Empty> : (
+        <RunsTable runs={runs} />
+      )}
+      {hasMore && <div className="row center"><button type="button" onClick={() => load(true)}>Load more</button></div>}
+    </div>
+  );
+}
+
+/** A job's name linking to its page; the implicit asset job reads "asset materialization". */
+export function JobName({ name, bare }: { name: string; bare?: boolean }) {
+  if (name.startsWith("__")) return <span className="muted">asset materialization</span>;
+  return <>{bare ? "" : "job "}<Link to={`/jobs/${encodeURIComponent(name)}`}>{name}</Link></>;
+}
+
+export function RunsTable({ runs, compact }: { runs: Run[]; compact?: boolean }) {
+  return (
+    <table className="data runs-table">
+      <thead>
+        <tr><th>Run</th><th>Status</th><th>Job</th>{!compact && <th>Target</th>}<th>Created</th><th>Duration</th>{!compact && <th>Tags</th>}</tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => {
+          const end = r.end_time ?? (r.start_time ? Date.now() / 1000 : null);
+          return (
+            <tr key={r.run_id} data-run={r.run_id}>
+              <td><RunLink id={r.run_id} /></td>
+              <td><Badge status={r.status} /></td>
+              <td><JobName name={r.job_name} bare /></td>
+              {!compact && (
+                <td className="small">
+                  {r.asset_selection?.length ? `${r.asset_selection.length} asset${r.asset_selection.length > 1 ? "s" : ""}: ${r.asset_selection.slice(0, 3).join(", ")}${r.asset_selection.length > 3 ? "…" : ""}` : ""}
+                  {r.partition_key && <span className="chip mono">{r.partition_key}</span>}
+                </td>
+              )}
+              <td><Time value={r.create_timestamp} /></td>
+              <td>{r.start_time && end ? fmtDuration(end - r.start_time) : "—"}</td>
+              {!compact && (
+                <td>{Object.entries(r.tags).filter(([k]) => !k.startsWith(".")).slice(0, 4).map(([k, v]) => (
+                  <Link key={k} className="chip mono" to={`/runs?tag=${encodeURIComponent(`${k}=${v}`)}`} title="Show runs with this tag">{k}={v}</Link>
+                ))}</td>
+              )}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
