@@ -116,12 +116,15 @@ class Storage(abc.ABC):
     def get_asset_keys(self) -> list[AssetKey]:
         """Every asset with a materialization or observation not wiped since, sorted."""
 
-    def get_latest_materialization_records(self) -> dict[AssetKey, EventLogRecord]:
-        """Each asset's latest materialization not wiped since (a SQL storage reads its index
-        in one query; the web UI's asset list asks for every asset at once)."""
+    def get_latest_materialization_records(
+        self, asset_keys: Iterable[AssetKey] | None = None
+    ) -> dict[AssetKey, EventLogRecord]:
+        """The latest materialization not wiped since of each of `asset_keys` (default: every
+        asset) that has one. A SQL storage reads its asset index, a few queries for any number
+        of keys; the web UI's asset list asks for every asset at once."""
         latest: dict[AssetKey, EventLogRecord] = {}
         materialization = frozenset({HeadwaterEventType.ASSET_MATERIALIZATION})
-        for key in self.get_asset_keys():
+        for key in self.get_asset_keys() if asset_keys is None else dict.fromkeys(asset_keys):
             found = self.get_event_records(EventQuery(event_types=materialization, asset_key=key),
                                            limit=1, ascending=False)
             if found:

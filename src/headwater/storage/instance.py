@@ -327,14 +327,16 @@ class HeadwaterInstance:
         ))
 
     def get_latest_materialization_event(self, asset_key: Any) -> EventLogEntry | None:
-        query = EventQuery(event_types=_MATERIALIZATION, asset_key=to_asset_key(asset_key))
-        records = self._storage.get_event_records(query, limit=1, ascending=False)
-        return records[0].event_log_entry if records else None
+        key = to_asset_key(asset_key)
+        record = self._storage.get_latest_materialization_records([key]).get(key)
+        return record.event_log_entry if record is not None else None
 
     def get_latest_materialization_events(
         self, asset_keys: Iterable[Any]
     ) -> dict[AssetKey, EventLogEntry | None]:
-        return {to_asset_key(k): self.get_latest_materialization_event(k) for k in asset_keys}
+        keys = [to_asset_key(k) for k in asset_keys]
+        latest = self._storage.get_latest_materialization_records(keys)
+        return {k: latest[k].event_log_entry if k in latest else None for k in keys}
 
     def get_latest_materialization_code_versions(
         self, asset_keys: Iterable[Any]

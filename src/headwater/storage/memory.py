@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -163,6 +163,18 @@ class InMemoryStorage(InMemoryState, Storage):
 
     def get_asset_keys(self) -> list[AssetKey]:
         return sorted(self._known_assets)
+
+    def get_latest_materialization_records(
+        self, asset_keys: Iterable[AssetKey] | None = None
+    ) -> dict[AssetKey, EventLogRecord]:
+        latest: dict[AssetKey, EventLogRecord] = {}
+        for key in sorted(self._known_assets) if asset_keys is None else asset_keys:
+            for storage_id in reversed(self._by_asset.get(key, ())):
+                event = self._events.get(storage_id)
+                if event is not None and event.event_type is _ET.ASSET_MATERIALIZATION:
+                    latest[key] = record_for(storage_id, event)
+                    break
+        return latest
 
     def get_materialized_partitions(self, asset_key: AssetKey, after_id: int | None = None,
                                     before_id: int | None = None) -> set[str]:

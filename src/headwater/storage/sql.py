@@ -61,6 +61,22 @@ _HELD = frozenset({
 })
 _MAX_HELD = 500
 _EVENT_LOCK = 726345002  # PostgreSQL advisory lock serializing event inserts
+_KEYS_PER_QUERY = 500  # asset keys per IN (...) of a many-key lookup
+_INSERT = s.event_logs.insert().returning(s.event_logs.c.id)
+
+
+def _locked_insert() -> sa.Insert:
+    """One event row, inserted after taking the event lock in the same statement (one round
+    trip): the lock's CTE row is produced before the id default (nextval) is evaluated."""
+    lock = sa.select(sa.func.pg_advisory_xact_lock(sa.literal_column(str(_EVENT_LOCK)))
+                     .label("locked")).cte("event_lock")
+    columns = [c for c in s.event_logs.c if c.name != "id"]
+    values = sa.select(*(sa.bindparam(c.name, type_=c.type) for c in columns)).select_from(lock)
+    return (s.event_logs.insert().from_select([c.name for c in columns], values)
+            .returning(s.event_logs.c.id))
+
+
+_LOCKED_INSERT = _locked_insert()
 
 
 def key_string(key: AssetKey) -> str:
@@ -237,12 +253,14 @@ class SqlStorage(SqlState, Storage):
             "partition": asset_partition_of(e), "body": event_to_json(e),
         } for e in events]
         with self._write() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
-            if len(rows) == 1:
-                ids = [connection.execute(
-                    s.event_logs.insert().values(rows[0]).returning(s.event_logs.c.id)).scalar_one()]
+            postgres = connection.dialect.name == "postgresql"
+            if postgres and len(rows) == 1:
+                ids = [connection.execute(_LOCKED_INSERT, rows[0]).scalar_one()]
+            elif len(rows) == 1:
+                ids = [connection.execute(_INSERT, rows[0]).scalar_one()]
             else:
+                if postgres:
+                    connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
                 result = connection.execute(
                     s.event_logs.insert().returning(s.event_logs.c.id, sort_by_parameter_order=True),
                     rows)
@@ -276,12 +294,21 @@ class SqlStorage(SqlState, Storage):
             rows = connection.execute(sa.select(s.asset_keys.c.asset_key)).all()
         return sorted(_key(row[0]) for row in rows)
 
-    def get_latest_materialization_records(self) -> dict[AssetKey, EventLogRecord]:
+    def get_latest_materialization_records(
+        self, asset_keys: Iterable[AssetKey] | None = None
+    ) -> dict[AssetKey, EventLogRecord]:
         e, a = s.event_logs.c, s.asset_keys.c
         statement = sa.select(e.id, e.body).join_from(
             s.event_logs, s.asset_keys, e.id == a.last_materialization_id)
         with self._read() as connection:
-            rows = connection.execute(statement).all()
+            if asset_keys is None:
+                rows = connection.execute(statement).all()
+            else:
+                keys = list(dict.fromkeys(key_string(k) for k in asset_keys))
+                chunked = statement.where(a.asset_key.in_(sa.bindparam("keys", expanding=True)))
+                rows = [row for i in range(0, len(keys), _KEYS_PER_QUERY)
+                        for row in connection.execute(
+                            chunked, {"keys": keys[i:i + _KEYS_PER_QUERY]}).all()]
         records = (record_for(row[0], event_from_json(row[1])) for row in rows)
         return {r.asset_key: r for r in records if r.asset_key is not None}
 

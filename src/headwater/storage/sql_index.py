@@ -14,7 +14,7 @@ Imports SQLAlchemy.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,7 +41,13 @@ def index_events(connection: sa.Connection, rows: Sequence[tuple[int, Mapping[An
                  only_assets: set[str] | None = None,
                  partitioned_runs: dict[str, tuple[str, list[str]]] | None = None,
                  wiped: Marks | None = None) -> None:
-    """Move the asset index for event rows (id, columns) just written, in id order."""
+    """Move the asset index for event rows (id, columns) just written, in id order.
+
+    Upserts are merged per asset and per (asset, partition) (a later event's columns win) and
+    written together, one statement per column set, before a run's end updates partitions by
+    run and at the end of the batch: the same rows as one upsert per event, in a few calls.
+    """
+    pending = _Pending()
     for storage_id, row in rows:
         event_type, key, partition = row["event_type"], row["asset_key"], row["partition"]
         if event_type not in INDEXED_TYPES:
@@ -49,24 +55,21 @@ def index_events(connection: sa.Connection, rows: Sequence[tuple[int, Mapping[An
         if key is not None and only_assets is not None and key not in only_assets:
             continue
         if event_type == _MAT and key is not None:
-            _upsert(connection, s.asset_keys, ["asset_key"], {
-                "asset_key": key, "last_materialization_id": storage_id,
+            pending.asset(key, {
+                "last_materialization_id": storage_id,
                 "last_materialization_timestamp": row["timestamp"], "last_event_id": storage_id,
             })
             if partition is not None:
-                _upsert(connection, s.asset_partitions, ["asset_key", "partition"], {
-                    "asset_key": key, "partition": partition, "status": MATERIALIZED,
-                    "last_materialization_id": storage_id,
+                pending.partition(key, partition, {
+                    "status": MATERIALIZED, "last_materialization_id": storage_id,
                     "last_materialization_timestamp": row["timestamp"],
                     "attempt_run_id": row["run_id"], "attempt_id": storage_id,
                 })
         elif event_type == _OBS and key is not None:
-            _upsert(connection, s.asset_keys, ["asset_key"], {
-                "asset_key": key, "last_observation_id": storage_id, "last_event_id": storage_id,
-            })
+            pending.asset(key, {"last_observation_id": storage_id, "last_event_id": storage_id})
         elif event_type == _PLANNED and key is not None and partition is not None:
             if not _is_wiped(wiped, key, partition, storage_id):
-                _attempt(connection, key, partition, row["run_id"], storage_id)
+                _attempt(pending, key, partition, row["run_id"], storage_id)
         elif event_type == _START:
             target = (partitioned_runs.get(row["run_id"]) if partitioned_runs is not None
                       else _run_target(connection, row["run_id"]))
@@ -75,9 +78,45 @@ def index_events(connection: sa.Connection, rows: Sequence[tuple[int, Mapping[An
                 for asset in keys:
                     if ((only_assets is None or asset in only_assets)
                             and not _is_wiped(wiped, asset, run_partition, storage_id)):
-                        _attempt(connection, asset, run_partition, row["run_id"], storage_id)
+                        _attempt(pending, asset, run_partition, row["run_id"], storage_id)
         elif event_type == _SUCCESS or event_type in _FAILED:
+            pending.write(connection)
             _finish(connection, row["run_id"], failed=event_type in _FAILED)
+    pending.write(connection)
+
+
+class _Pending:
+    """Index upserts not yet written: one row per asset and per (asset, partition)."""
+
+    __slots__ = ("assets", "partitions")
+
+    def __init__(self) -> None:
+        self.assets: dict[str, dict[str, Any]] = {}
+        self.partitions: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def asset(self, key: str, values: dict[str, Any]) -> None:
+        row = self.assets.get(key)
+        if row is None:
+            self.assets[key] = {"asset_key": key, **values}
+        else:
+            row.update(values)
+
+    def partition(self, key: str, partition: str, values: dict[str, Any]) -> None:
+        row = self.partitions.get((key, partition))
+        if row is None:
+            self.partitions[(key, partition)] = {"asset_key": key, "partition": partition,
+                                                 **values}
+        else:
+            row.update(values)
+
+    def write(self, connection: sa.Connection) -> None:
+        if self.assets:
+            _upsert_many(connection, s.asset_keys, ("asset_key",), self.assets.values())
+            self.assets = {}
+        if self.partitions:
+            _upsert_many(connection, s.asset_partitions, ("asset_key", "partition"),
+                         self.partitions.values())
+            self.partitions = {}
 
 
 def _is_wiped(wiped: Marks | None, key: str, partition: str, storage_id: int) -> bool:
@@ -104,11 +143,10 @@ def _wipe_marks(connection: sa.Connection) -> Marks:
     return marks
 
 
-def _attempt(connection: sa.Connection, key: str, partition: str, run_id: str,
+def _attempt(pending: _Pending, key: str, partition: str, run_id: str,
              storage_id: int) -> None:
-    _upsert(connection, s.asset_partitions, ["asset_key", "partition"], {
-        "asset_key": key, "partition": partition, "status": IN_PROGRESS,
-        "attempt_run_id": run_id, "attempt_id": storage_id,
+    pending.partition(key, partition, {
+        "status": IN_PROGRESS, "attempt_run_id": run_id, "attempt_id": storage_id,
     })
 
 
@@ -136,12 +174,25 @@ def _target(partition: str | None, selection: str | None) -> tuple[str, list[str
     return partition, json.loads(selection)
 
 
-def _upsert(connection: sa.Connection, table: sa.Table, keys: list[str],
-            values: dict[str, Any]) -> None:
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(values)
-    update = {k: statement.excluded[k] for k in values if k not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=update))
+def _upsert_many(connection: sa.Connection, table: sa.Table, keys: tuple[str, ...],
+                 rows: Iterable[dict[str, Any]]) -> None:
+    """Insert or update rows (at most one per key) with one statement per column set."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    dialect = connection.dialect.name
+    for columns, group in shapes.items():
+        statement = _UPSERTS.get((dialect, table.name, columns))
+        if statement is None:
+            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+            statement = insert.on_conflict_do_update(index_elements=list(keys), set_={
+                c: insert.excluded[c] for c in columns if c not in keys})
+            _UPSERTS[(dialect, table.name, columns)] = statement
+        connection.execute(statement, group)
+
+
+# Upsert statements by (dialect, table, columns), built once; SQLAlchemy caches their SQL.
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 
 
 def rebuild_assets(connection: sa.Connection, keys: Sequence[str]) -> None:
