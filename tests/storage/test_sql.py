@@ -67,9 +67,10 @@ def test_forked_child_does_not_write_the_parents_held_events(tmp_path):
         assert sorted(t.value for t in types) == sorted([ET.LOADED_INPUT.value, ET.ENGINE_EVENT.value])
 
 
-def _index_events(run_id: str) -> list:
+def _index_events(prefix: str) -> list:
     """Asset events whose index rows merge within one batch: repeated assets and partitions,
-    observations between materializations, attempts ended by a run's end in the same batch."""
+    observations between materializations, attempts ended by a run's end in the same batch.
+    Asset keys and run ids start with `prefix`."""
     from headwater import AssetKey, AssetMaterialization, AssetObservation
     from headwater.execution.event import (
         MaterializationData,
@@ -78,70 +79,76 @@ def _index_events(run_id: str) -> list:
         RunFailureData,
     )
 
-    def mat(key, partition=None, run=run_id, t=1.0):
+    def mat(key, partition=None, run="r", t=1.0):
+        key = AssetKey(prefix + key)
         data = MaterializationData(AssetMaterialization(asset_key=key, partition=partition))
-        return hw.HeadwaterEvent(ET.ASSET_MATERIALIZATION, run, "j", t, asset_key=AssetKey(key),
+        return hw.HeadwaterEvent(ET.ASSET_MATERIALIZATION, prefix + run, "j", t, asset_key=key,
                                  partition=partition, payload=data)
 
     def planned(key, partition, run):
-        return hw.HeadwaterEvent(ET.ASSET_MATERIALIZATION_PLANNED, run, "j", 1.0,
-                                 asset_key=AssetKey(key), partition=partition,
-                                 payload=PlannedData(AssetKey(key), partition))
+        key = AssetKey(prefix + key)
+        return hw.HeadwaterEvent(ET.ASSET_MATERIALIZATION_PLANNED, prefix + run, "j", 1.0,
+                                 asset_key=key, partition=partition,
+                                 payload=PlannedData(key, partition))
 
-    observe = hw.HeadwaterEvent(ET.ASSET_OBSERVATION, run_id, "j", 2.0, asset_key=AssetKey("a"),
-                                payload=ObservationData(AssetObservation(asset_key="a")))
+    def observe(key, t):
+        key = AssetKey(prefix + key)
+        return hw.HeadwaterEvent(ET.ASSET_OBSERVATION, prefix + "r", "j", t, asset_key=key,
+                                 payload=ObservationData(AssetObservation(asset_key=key)))
+
     return [
-        mat("a", "p1", t=1.0), observe, mat("a", "p2", t=3.0), mat("b"), mat("a", "p1", t=4.0),
-        planned("a", "p3", "failed"), planned("a", "p1", "failed"),
-        hw.HeadwaterEvent(ET.RUN_FAILURE, "failed", "j", 5.0, payload=RunFailureData()),
+        mat("a", "p1", t=1.0), observe("a", 2.0), mat("a", "p2", t=3.0), mat("b"),
+        mat("a", "p1", t=4.0), planned("a", "p3", "failed"), planned("a", "p1", "failed"),
+        hw.HeadwaterEvent(ET.RUN_FAILURE, prefix + "failed", "j", 5.0, payload=RunFailureData()),
         planned("a", "p4", "ok"), mat("a", "p4", "ok", t=6.0), planned("a", "p5", "ok"),
-        hw.HeadwaterEvent(ET.RUN_SUCCESS, "ok", "j", 7.0),
+        hw.HeadwaterEvent(ET.RUN_SUCCESS, prefix + "ok", "j", 7.0),
         planned("a", "p6", "running"), mat("c", "x", "running"), planned("c", "x", "running"),
-        hw.HeadwaterEvent(ET.ASSET_OBSERVATION, run_id, "j", 8.0, asset_key=AssetKey("d"),
-                          payload=ObservationData(AssetObservation(asset_key="d"))),
+        observe("d", 8.0),
     ]
 
 
-def _index_rows(url: str) -> list:
+def _index_rows(url: str, prefix: str, first_id: int) -> list:
+    """The asset index rows of `prefix`'s assets, with the prefix dropped and ids from 1."""
     import sqlalchemy as sa
 
     from headwater.storage import schema
+    from headwater.storage.database import create_engine
 
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    def plain(value, column):
+        if isinstance(value, str):
+            return value.replace(prefix, "")
+        return value - first_id + 1 if value is not None and column.endswith("_id") else value
+
+    engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return [sorted(tuple(row) for row in connection.execute(
-                sa.select(*[c for c in table.c if c.name != "id"])))
-                for table in (schema.asset_keys, schema.asset_partitions)]
+            tables = []
+            for table in (schema.asset_keys, schema.asset_partitions):
+                columns = [c for c in table.c if c.name != "id"]
+                rows = connection.execute(sa.select(*columns).where(
+                    table.c.asset_key.startswith(f'["{prefix}')))
+                tables.append(sorted(tuple(plain(v, c.name) for v, c in zip(row, columns))
+                                     for row in rows))
+            return tables
     finally:
         engine.dispose()
 
 
 @pytest.mark.parametrize("sql_url", ["sqlite", "postgres"], indirect=True)
-def test_batched_index_rows_equal_event_by_event_rows(sql_url, tmp_path):
+def test_batched_index_rows_equal_event_by_event_rows(sql_url):
     """One store_events batch leaves the same asset index rows as one store_event per event."""
-    from tests.storage.conftest import postgres_database
-
-    events = _index_events("r")
-    with HeadwaterInstance.from_url(sql_url) as batched:
-        batched.store_events(events)
-        statuses = batched.get_status_by_partition("a", ["p1", "p2", "p3", "p4", "p5", "p6"])
     from headwater.storage.record import AssetPartitionStatus as P
 
+    with HeadwaterInstance.from_url(sql_url) as instance:
+        batch_ids = instance.storage.store_events(_index_events("batch_"))
+        single_ids = [instance.storage.store_event(e) for e in _index_events("single_")]
+        statuses = instance.get_status_by_partition(
+            "batch_a", ["p1", "p2", "p3", "p4", "p5", "p6"])
     assert statuses == {"p1": P.FAILED, "p2": P.MATERIALIZED, "p3": P.FAILED,
                         "p4": P.MATERIALIZED, "p5": None, "p6": P.IN_PROGRESS}
-    if sql_url.startswith("sqlite"):
-        other = f"sqlite:///{tmp_path}/single.db"
-        with HeadwaterInstance.from_url(other) as single:
-            for event in events:
-                single.storage.store_event(event)
-        assert _index_rows(other) == _index_rows(sql_url)
-    else:
-        with postgres_database() as other:
-            with HeadwaterInstance.from_url(other) as single:
-                for event in events:
-                    single.storage.store_event(event)
-            assert _index_rows(other) == _index_rows(sql_url)
+    batched = _index_rows(sql_url, "batch_", batch_ids[0])
+    assert batched[0] and batched[1]
+    assert _index_rows(sql_url, "single_", single_ids[0]) == batched
 
 
 def test_latest_materialization_events_for_many_keys(instance):

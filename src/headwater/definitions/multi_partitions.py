@@ -154,7 +154,7 @@ class MultiPartitionsDefinition(PartitionsDefinition):
             for d, p in zip(self._dims, parts))
 
     def get_partition_keys_in_range(self, partition_key_range: PartitionKeyRange,
-                                    dynamic_partitions_store: Any = None) -> list[MultiPartitionKey]:
+                                    dynamic_partitions_store: Any = None) -> list[str]:
         start = self.get_partition_key_from_str(partition_key_range.start)
         end = self.get_partition_key_from_str(partition_key_range.end)
         per_dim = [d.partitions_def.get_partition_keys_in_range(

@@ -414,7 +414,8 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         return [clock.to_aware(b) for b in clock.bases(first_base, count)]
 
     def get_partition_keys_in_time_window(self, time_window: TimeWindow) -> list[str]:
-        return [k for k in self.keys_in_window(*time_window) if self._parse_key(k) >= self.start]
+        return [k for k in self.keys_in_window(*time_window)
+                if (self._parse_key(k) or self.start) >= self.start]
 
     def get_partition_keys_in_range(self, partition_key_range: PartitionKeyRange,
                                     dynamic_partitions_store: Any = None) -> list[str]:

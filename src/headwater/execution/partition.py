@@ -72,7 +72,7 @@ def resolve_partitioned_run(job: Any, run_config: Any, partition_key: Any,
     with partition_loading_context(dynamic_partitions_store=store):
         if partition_key is None:
             if _can_check(pdef, store):
-                pdef.get_partition_keys_in_range(PartitionKeyRange(start, end))
+                pdef.get_partition_keys_in_range(PartitionKeyRange(str(start), str(end)))
             return run_config, None, tags
         if isinstance(pdef, MultiPartitionsDefinition):
             partition_key = pdef.get_partition_key_from_str(partition_key)
@@ -102,7 +102,8 @@ def key_range(ctx: Any) -> PartitionKeyRange | None:
     if ctx._partition_key is not None:
         return PartitionKeyRange(ctx._partition_key, ctx._partition_key)
     tags = ctx._run.tags
-    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    start: Any = tags.get(RANGE_START_TAG)
+    end: Any = tags.get(RANGE_END_TAG)
     if start is None or end is None:
         return None
     pdef = _pdef(ctx)
@@ -136,7 +137,7 @@ def run_keys(ctx: Any) -> list[str]:
 def time_window(pdef: Any, keys: list[str], what: str) -> TimeWindow:
     if isinstance(pdef, MultiPartitionsDefinition) and pdef.time_window_dimension is not None:
         dim = pdef.time_window_dimension
-        windows = [dim.partitions_def.time_window_for_partition_key(
+        windows = [dim.partitions_def.time_window_for_partition_key(  # type: ignore[attr-defined]
             pdef.get_partition_key_from_str(k).keys_by_dimension[dim.name]) for k in keys]
     elif isinstance(pdef, TimeWindowPartitionsDefinition):
         windows = [pdef.time_window_for_partition_key(keys[0]),
