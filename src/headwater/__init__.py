@@ -1,360 +1,661 @@
 """headwater: a data-aware orchestrator for Python.
 
-The public API, with Dagster's names under the rename dagster -> headwater. Nothing
-heavy is imported here: storage, the server and integrations load on first use.
+The public API, with Dagster's names under the rename dagster -> headwater.
+
+Every public name is loaded on first use (PEP 562): `import headwater` costs a few
+milliseconds, and `from headwater import asset` loads only what an asset needs.
+The engine registers itself with the declarations layer when it is first needed
+(see definitions/_runtime.py). Type checkers and IDEs read the imports below.
 """
 
-from headwater import execution as _execution  # noqa: F401  (registers the engine)
-from headwater.definitions.asset import (
-    AssetDep,
-    AssetIn,
-    AssetOut,
-    AssetsDefinition,
-    AssetSpec,
-    SourceAsset,
-    asset,
-    graph_asset,
-    graph_multi_asset,
-    multi_asset,
-    multi_observable_source_asset,
-    observable_source_asset,
-    with_resources,
-)
-from headwater.definitions.asset_job import define_asset_job
-from headwater.definitions.composition import OutputHandle as InvokedNodeOutputHandle
-from headwater.definitions.config import (
-    Array,
-    BoolSource,
-    Enum,
-    EnumValue,
-    Field,
-    IntSource,
-    Map,
-    Noneable,
-    Permissive,
-    ScalarUnion,
-    Selector,
-    Shape,
-    StringSource,
-)
-from headwater.definitions.definitions import Definitions
-from headwater.definitions.executor import (
-    ExecutorDefinition,
-    ExecutorRequirement,
-    InitExecutorContext,
-    executor,
-    in_process_executor,
-    multi_or_in_process_executor,
-    multiple_process_executor_requirements,
-    multiprocess_executor,
-)
-from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
-from headwater.definitions.graph import (
-    DependencyDefinition,
-    GraphDefinition,
-    GraphIn,
-    GraphOut,
-    InputMapping,
-    MultiDependencyDefinition,
-    NodeInvocation,
-    OutputMapping,
-    graph,
-)
-from headwater.definitions.hook import (
-    HookDefinition,
-    HookExecutionResult,
-    event_list_hook,
-    failure_hook,
-    success_hook,
-)
-from headwater.definitions.io_manager import (
-    InMemoryIOManager,
-    InputManager,
-    InputManagerDefinition,
-    IOManager,
-    IOManagerDefinition,
-    OutputManager,
-    input_manager,
-    io_manager,
-    mem_io_manager,
-)
-from headwater.definitions.job import JobDefinition, job
-from headwater.definitions.key import AssetKey
-from headwater.definitions.logger import (
-    InitLoggerContext,
-    LoggerDefinition,
-    build_init_logger_context,
-    logger,
-)
-from headwater.definitions.metadata import (
-    BoolMetadataValue,
-    FloatMetadataValue,
-    HeadwaterAssetMetadataValue,
-    HeadwaterJobMetadataValue,
-    HeadwaterRunMetadataValue,
-    IntMetadataValue,
-    JsonMetadataValue,
-    MarkdownMetadataValue,
-    MetadataValue,
-    NotebookMetadataValue,
-    NullMetadataValue,
-    PathMetadataValue,
-    PoolMetadataValue,
-    PythonArtifactMetadataValue,
-    TableColumn,
-    TableColumnConstraints,
-    TableColumnDep,
-    TableColumnLineage,
-    TableColumnLineageMetadataValue,
-    TableConstraints,
-    TableMetadataValue,
-    TableRecord,
-    TableSchema,
-    TableSchemaMetadataValue,
-    TextMetadataValue,
-    TimestampMetadataValue,
-    UrlMetadataValue,
-)
-from headwater.definitions.module_loader import (
-    load_assets_from_current_module,
-    load_assets_from_modules,
-    load_assets_from_package_module,
-    load_assets_from_package_name,
-    load_definitions_from_current_module,
-    load_definitions_from_module,
-    load_definitions_from_modules,
-    load_definitions_from_package_module,
-    load_definitions_from_package_name,
-)
-from headwater.definitions.multi_asset_sensor import (
-    MultiAssetSensorDefinition,
-    MultiAssetSensorEvaluationContext,
-    build_multi_asset_sensor_context,
-    multi_asset_sensor,
-)
-from headwater.definitions.multi_partitions import (
-    MultiPartitionKey,
-    MultiPartitionsDefinition,
-    PartitionDimensionDefinition,
-)
-from headwater.definitions.op import (
-    DynamicOut,
-    In,
-    InputDefinition,
-    OpDefinition,
-    Out,
-    OutputDefinition,
-    op,
-)
-from headwater.definitions.output import (
-    AssetMaterialization,
-    AssetObservation,
-    DataVersion,
-    DynamicOutput,
-    ExpectationResult,
-    MaterializeResult,
-    ObserveResult,
-    Output,
-)
-from headwater.definitions.partition_mapping import (
-    AllPartitionMapping,
-    DimensionPartitionMapping,
-    IdentityPartitionMapping,
-    LastPartitionMapping,
-    MultiPartitionMapping,
-    MultiToSingleDimensionPartitionMapping,
-    PartitionMapping,
-    SpecificPartitionsPartitionMapping,
-    StaticPartitionMapping,
-    TimeWindowPartitionMapping,
-    UpstreamPartitionsResult,
-)
-from headwater.definitions.partitioned_config import (
-    PartitionedConfig,
-    daily_partitioned_config,
-    dynamic_partitioned_config,
-    hourly_partitioned_config,
-    monthly_partitioned_config,
-    partitioned_config,
-    static_partitioned_config,
-    weekly_partitioned_config,
-)
-from headwater.definitions.partitions import (
-    AddDynamicPartitionsRequest,
-    DeleteDynamicPartitionsRequest,
-    DynamicPartitionsDefinition,
-    PartitionKeyRange,
-    PartitionsDefinition,
-    StaticPartitionsDefinition,
-    partition_loading_context,
-)
-from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
-from headwater.definitions.repository import repository
-from headwater.definitions.resource import ResourceDefinition, ResourceParam, resource
-from headwater.definitions.run_config import (
-    ConfigMapping,
-    RunConfig,
-    config_from_files,
-    config_from_pkg_resources,
-    config_from_yaml_strings,
-    config_mapping,
-    configured,
-    validate_run_config,
-)
-from headwater.definitions.run_request import (
-    RunRequest,
-    SensorResult,
-    SkipReason,
-)
-from headwater.definitions.run_status_sensor import (
-    RunFailureSensorContext,
-    RunStatusSensorContext,
-    RunStatusSensorDefinition,
-    build_run_status_sensor_context,
-    run_failure_sensor,
-    run_status_sensor,
-)
-from headwater.definitions.schedule import (
-    DefaultScheduleStatus,
-    ScheduleDefinition,
-    ScheduleEvaluationContext,
-    build_schedule_context,
-    build_schedule_from_partitioned_job,
-    schedule,
-)
-from headwater.definitions.selection import AssetSelection
-from headwater.definitions.sensor import (
-    AssetSensorDefinition,
-    DefaultSensorStatus,
-    SensorDefinition,
-    SensorEvaluationContext,
-    asset_sensor,
-    build_sensor_context,
-    sensor,
-)
-from headwater.definitions.serdes import deserialize_value, serialize_value
-from headwater.definitions.time_window_partitions import (
-    DailyPartitionsDefinition,
-    HourlyPartitionsDefinition,
-    MonthlyPartitionsDefinition,
-    TimeWindow,
-    TimeWindowPartitionsDefinition,
-    WeeklyPartitionsDefinition,
-)
-from headwater.definitions.types import (
-    Any,
-    Bool,
-    Dict,
-    Float,
-    HeadwaterType,
-    HeadwaterTypeLoader,
-    Int,
-    List,
-    Nothing,
-    Optional,
-    PythonObjectHeadwaterType,
-    Set,
-    String,
-    Tuple,
-    TypeCheck,
-    check_headwater_type,
-    headwater_type_loader,
-    make_python_type_usable_as_headwater_type,
-    usable_as_headwater_type,
-)
-from headwater.errors import (
-    DefinitionError,
-    Failure,
-    HeadwaterConfigMappingFunctionError,
-    HeadwaterError,
-    HeadwaterExecutionStepExecutionError,
-    HeadwaterInvalidConfigDefinitionError,
-    HeadwaterInvalidConfigError,
-    HeadwaterInvalidDefinitionError,
-    HeadwaterInvalidInvocationError,
-    HeadwaterInvalidPropertyError,
-    HeadwaterInvalidSubsetError,
-    HeadwaterInvariantViolationError,
-    HeadwaterResourceFunctionError,
-    HeadwaterRunNotFoundError,
-    HeadwaterStepOutputNotFoundError,
-    HeadwaterTypeCheckDidNotPass,
-    HeadwaterTypeCheckError,
-    HeadwaterUnknownPartitionError,
-    HeadwaterUnknownResourceError,
-    HeadwaterUnmetExecutorRequirementsError,
-    HeadwaterUserCodeExecutionError,
-    RetryRequested,
-)
-from headwater.execution.api import (
-    ExecuteJobResult,
-    execute_job,
-    materialize,
-    materialize_to_memory,
-)
-from headwater.execution.context import (
-    AssetExecutionContext,
-    InitResourceContext,
-    InputContext,
-    OpExecutionContext,
-    OutputContext,
-    build_asset_context,
-    build_init_resource_context,
-    build_input_context,
-    build_op_context,
-    build_output_context,
-)
-from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
-from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
-from headwater.execution.hooks import HookContext, build_hook_context
-from headwater.execution.log import get_headwater_logger
-from headwater.execution.reconstruct import ReconstructableJob, reconstructable
-from headwater.execution.reexecution import ReexecutionOptions
-from headwater.execution.resources import build_resources
-from headwater.execution.result import ExecuteInProcessResult
-from headwater.storage.instance import HeadwaterInstance, instance_for_test
-from headwater.storage.record import (
-    AssetPartitionStatus,
-    AssetRecordsFilter,
-    EventLogEntry,
-    EventLogRecord,
-    EventRecordsFilter,
-    EventRecordsResult,
-    HeadwaterRun,
-    HeadwaterRunStatus,
-    RunRecord,
-    RunsFilter,
-    RunStatusChangeRecordsFilter,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-# Pythonic config and resources load pydantic, so they are imported on first use.
-_LAZY = {
-    "Config": "headwater.definitions.config_class",
-    "PermissiveConfig": "headwater.definitions.config_class",
-    "FilesystemIOManager": "headwater.definitions.filesystem_io_manager",
-    "EnvVar": "headwater.definitions.config_class",
-    "ConfigurableResource": "headwater.definitions.configurable",
-    "ConfigurableResourceFactory": "headwater.definitions.configurable",
-    "ConfigurableIOManager": "headwater.definitions.configurable",
-    "ConfigurableIOManagerFactory": "headwater.definitions.configurable",
-    "ConfigurableLegacyIOManagerAdapter": "headwater.definitions.configurable",
-    "ResourceDependency": "headwater.definitions.configurable",
-    "PartialResource": "headwater.definitions.configurable",
+if TYPE_CHECKING:
+    from headwater.definitions.asset import (
+        AssetDep,
+        AssetIn,
+        AssetOut,
+        AssetsDefinition,
+        AssetSpec,
+        SourceAsset,
+        asset,
+        graph_asset,
+        graph_multi_asset,
+        multi_asset,
+        multi_observable_source_asset,
+        observable_source_asset,
+        with_resources,
+    )
+    from headwater.definitions.asset_job import define_asset_job
+    from headwater.definitions.composition import OutputHandle as InvokedNodeOutputHandle
+    from headwater.definitions.config import (
+        Array,
+        BoolSource,
+        Enum,
+        EnumValue,
+        Field,
+        IntSource,
+        Map,
+        Noneable,
+        Permissive,
+        ScalarUnion,
+        Selector,
+        Shape,
+        StringSource,
+    )
+    from headwater.definitions.config_class import Config, EnvVar, PermissiveConfig
+    from headwater.definitions.configurable import (
+        ConfigurableIOManager,
+        ConfigurableIOManagerFactory,
+        ConfigurableLegacyIOManagerAdapter,
+        ConfigurableResource,
+        ConfigurableResourceFactory,
+        PartialResource,
+        ResourceDependency,
+    )
+    from headwater.definitions.definitions import Definitions
+    from headwater.definitions.executor import (
+        ExecutorDefinition,
+        ExecutorRequirement,
+        InitExecutorContext,
+        executor,
+        in_process_executor,
+        multi_or_in_process_executor,
+        multiple_process_executor_requirements,
+        multiprocess_executor,
+    )
+    from headwater.definitions.filesystem_io_manager import FilesystemIOManager
+    from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
+    from headwater.definitions.graph import (
+        DependencyDefinition,
+        GraphDefinition,
+        GraphIn,
+        GraphOut,
+        InputMapping,
+        MultiDependencyDefinition,
+        NodeInvocation,
+        OutputMapping,
+        graph,
+    )
+    from headwater.definitions.hook import (
+        HookDefinition,
+        HookExecutionResult,
+        event_list_hook,
+        failure_hook,
+        success_hook,
+    )
+    from headwater.definitions.io_manager import (
+        InMemoryIOManager,
+        InputManager,
+        InputManagerDefinition,
+        IOManager,
+        IOManagerDefinition,
+        OutputManager,
+        input_manager,
+        io_manager,
+        mem_io_manager,
+    )
+    from headwater.definitions.job import JobDefinition, job
+    from headwater.definitions.key import AssetKey
+    from headwater.definitions.logger import (
+        InitLoggerContext,
+        LoggerDefinition,
+        build_init_logger_context,
+        logger,
+    )
+    from headwater.definitions.metadata import (
+        BoolMetadataValue,
+        FloatMetadataValue,
+        HeadwaterAssetMetadataValue,
+        HeadwaterJobMetadataValue,
+        HeadwaterRunMetadataValue,
+        IntMetadataValue,
+        JsonMetadataValue,
+        MarkdownMetadataValue,
+        MetadataValue,
+        NotebookMetadataValue,
+        NullMetadataValue,
+        PathMetadataValue,
+        PoolMetadataValue,
+        PythonArtifactMetadataValue,
+        TableColumn,
+        TableColumnConstraints,
+        TableColumnDep,
+        TableColumnLineage,
+        TableColumnLineageMetadataValue,
+        TableConstraints,
+        TableMetadataValue,
+        TableRecord,
+        TableSchema,
+        TableSchemaMetadataValue,
+        TextMetadataValue,
+        TimestampMetadataValue,
+        UrlMetadataValue,
+    )
+    from headwater.definitions.module_loader import (
+        load_assets_from_current_module,
+        load_assets_from_modules,
+        load_assets_from_package_module,
+        load_assets_from_package_name,
+        load_definitions_from_current_module,
+        load_definitions_from_module,
+        load_definitions_from_modules,
+        load_definitions_from_package_module,
+        load_definitions_from_package_name,
+    )
+    from headwater.definitions.multi_asset_sensor import (
+        MultiAssetSensorDefinition,
+        MultiAssetSensorEvaluationContext,
+        build_multi_asset_sensor_context,
+        multi_asset_sensor,
+    )
+    from headwater.definitions.multi_partitions import (
+        MultiPartitionKey,
+        MultiPartitionsDefinition,
+        PartitionDimensionDefinition,
+    )
+    from headwater.definitions.op import (
+        DynamicOut,
+        In,
+        InputDefinition,
+        OpDefinition,
+        Out,
+        OutputDefinition,
+        op,
+    )
+    from headwater.definitions.output import (
+        AssetMaterialization,
+        AssetObservation,
+        DataVersion,
+        DynamicOutput,
+        ExpectationResult,
+        MaterializeResult,
+        ObserveResult,
+        Output,
+    )
+    from headwater.definitions.partition_mapping import (
+        AllPartitionMapping,
+        DimensionPartitionMapping,
+        IdentityPartitionMapping,
+        LastPartitionMapping,
+        MultiPartitionMapping,
+        MultiToSingleDimensionPartitionMapping,
+        PartitionMapping,
+        SpecificPartitionsPartitionMapping,
+        StaticPartitionMapping,
+        TimeWindowPartitionMapping,
+        UpstreamPartitionsResult,
+    )
+    from headwater.definitions.partitioned_config import (
+        PartitionedConfig,
+        daily_partitioned_config,
+        dynamic_partitioned_config,
+        hourly_partitioned_config,
+        monthly_partitioned_config,
+        partitioned_config,
+        static_partitioned_config,
+        weekly_partitioned_config,
+    )
+    from headwater.definitions.partitions import (
+        AddDynamicPartitionsRequest,
+        DeleteDynamicPartitionsRequest,
+        DynamicPartitionsDefinition,
+        PartitionKeyRange,
+        PartitionsDefinition,
+        StaticPartitionsDefinition,
+        partition_loading_context,
+    )
+    from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
+    from headwater.definitions.repository import repository
+    from headwater.definitions.resource import ResourceDefinition, ResourceParam, resource
+    from headwater.definitions.run_config import (
+        ConfigMapping,
+        RunConfig,
+        config_from_files,
+        config_from_pkg_resources,
+        config_from_yaml_strings,
+        config_mapping,
+        configured,
+        validate_run_config,
+    )
+    from headwater.definitions.run_request import (
+        RunRequest,
+        SensorResult,
+        SkipReason,
+    )
+    from headwater.definitions.run_status_sensor import (
+        RunFailureSensorContext,
+        RunStatusSensorContext,
+        RunStatusSensorDefinition,
+        build_run_status_sensor_context,
+        run_failure_sensor,
+        run_status_sensor,
+    )
+    from headwater.definitions.schedule import (
+        DefaultScheduleStatus,
+        ScheduleDefinition,
+        ScheduleEvaluationContext,
+        build_schedule_context,
+        build_schedule_from_partitioned_job,
+        schedule,
+    )
+    from headwater.definitions.selection import AssetSelection
+    from headwater.definitions.sensor import (
+        AssetSensorDefinition,
+        DefaultSensorStatus,
+        SensorDefinition,
+        SensorEvaluationContext,
+        asset_sensor,
+        build_sensor_context,
+        sensor,
+    )
+    from headwater.definitions.serdes import deserialize_value, serialize_value
+    from headwater.definitions.time_window_partitions import (
+        DailyPartitionsDefinition,
+        HourlyPartitionsDefinition,
+        MonthlyPartitionsDefinition,
+        TimeWindow,
+        TimeWindowPartitionsDefinition,
+        WeeklyPartitionsDefinition,
+    )
+    from headwater.definitions.types import (
+        Any,
+        Bool,
+        Dict,
+        Float,
+        HeadwaterType,
+        HeadwaterTypeLoader,
+        Int,
+        List,
+        Nothing,
+        Optional,
+        PythonObjectHeadwaterType,
+        Set,
+        String,
+        Tuple,
+        TypeCheck,
+        check_headwater_type,
+        headwater_type_loader,
+        make_python_type_usable_as_headwater_type,
+        usable_as_headwater_type,
+    )
+    from headwater.errors import (
+        DefinitionError,
+        Failure,
+        HeadwaterConfigMappingFunctionError,
+        HeadwaterError,
+        HeadwaterExecutionStepExecutionError,
+        HeadwaterInvalidConfigDefinitionError,
+        HeadwaterInvalidConfigError,
+        HeadwaterInvalidDefinitionError,
+        HeadwaterInvalidInvocationError,
+        HeadwaterInvalidPropertyError,
+        HeadwaterInvalidSubsetError,
+        HeadwaterInvariantViolationError,
+        HeadwaterResourceFunctionError,
+        HeadwaterRunNotFoundError,
+        HeadwaterStepOutputNotFoundError,
+        HeadwaterTypeCheckDidNotPass,
+        HeadwaterTypeCheckError,
+        HeadwaterUnknownPartitionError,
+        HeadwaterUnknownResourceError,
+        HeadwaterUnmetExecutorRequirementsError,
+        HeadwaterUserCodeExecutionError,
+        RetryRequested,
+    )
+    from headwater.execution.api import (
+        ExecuteJobResult,
+        execute_job,
+        materialize,
+        materialize_to_memory,
+    )
+    from headwater.execution.context import (
+        AssetExecutionContext,
+        InitResourceContext,
+        InputContext,
+        OpExecutionContext,
+        OutputContext,
+        build_asset_context,
+        build_init_resource_context,
+        build_input_context,
+        build_op_context,
+        build_output_context,
+    )
+    from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+    from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
+    from headwater.execution.hooks import HookContext, build_hook_context
+    from headwater.execution.log import get_headwater_logger
+    from headwater.execution.reconstruct import ReconstructableJob, reconstructable
+    from headwater.execution.reexecution import ReexecutionOptions
+    from headwater.execution.resources import build_resources
+    from headwater.execution.result import ExecuteInProcessResult
+    from headwater.storage.instance import HeadwaterInstance, instance_for_test
+    from headwater.storage.record import (
+        AssetPartitionStatus,
+        AssetRecordsFilter,
+        EventLogEntry,
+        EventLogRecord,
+        EventRecordsFilter,
+        EventRecordsResult,
+        HeadwaterRun,
+        HeadwaterRunStatus,
+        RunRecord,
+        RunsFilter,
+        RunStatusChangeRecordsFilter,
+    )
+
+# public name -> (module, name in that module)
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "AddDynamicPartitionsRequest": ("headwater.definitions.partitions", "AddDynamicPartitionsRequest"),
+    "AllPartitionMapping": ("headwater.definitions.partition_mapping", "AllPartitionMapping"),
+    "Any": ("headwater.definitions.types", "Any"),
+    "Array": ("headwater.definitions.config", "Array"),
+    "AssetDep": ("headwater.definitions.asset", "AssetDep"),
+    "AssetExecutionContext": ("headwater.execution.context", "AssetExecutionContext"),
+    "AssetIn": ("headwater.definitions.asset", "AssetIn"),
+    "AssetKey": ("headwater.definitions.key", "AssetKey"),
+    "AssetMaterialization": ("headwater.definitions.output", "AssetMaterialization"),
+    "AssetObservation": ("headwater.definitions.output", "AssetObservation"),
+    "AssetOut": ("headwater.definitions.asset", "AssetOut"),
+    "AssetPartitionStatus": ("headwater.storage.record", "AssetPartitionStatus"),
+    "AssetRecordsFilter": ("headwater.storage.record", "AssetRecordsFilter"),
+    "AssetSelection": ("headwater.definitions.selection", "AssetSelection"),
+    "AssetSensorDefinition": ("headwater.definitions.sensor", "AssetSensorDefinition"),
+    "AssetSpec": ("headwater.definitions.asset", "AssetSpec"),
+    "AssetsDefinition": ("headwater.definitions.asset", "AssetsDefinition"),
+    "Backoff": ("headwater.definitions.policy", "Backoff"),
+    "Bool": ("headwater.definitions.types", "Bool"),
+    "BoolMetadataValue": ("headwater.definitions.metadata", "BoolMetadataValue"),
+    "BoolSource": ("headwater.definitions.config", "BoolSource"),
+    "Config": ("headwater.definitions.config_class", "Config"),
+    "ConfigMapping": ("headwater.definitions.run_config", "ConfigMapping"),
+    "ConfigurableIOManager": ("headwater.definitions.configurable", "ConfigurableIOManager"),
+    "ConfigurableIOManagerFactory": ("headwater.definitions.configurable", "ConfigurableIOManagerFactory"),
+    "ConfigurableLegacyIOManagerAdapter": ("headwater.definitions.configurable", "ConfigurableLegacyIOManagerAdapter"),
+    "ConfigurableResource": ("headwater.definitions.configurable", "ConfigurableResource"),
+    "ConfigurableResourceFactory": ("headwater.definitions.configurable", "ConfigurableResourceFactory"),
+    "DailyPartitionsDefinition": ("headwater.definitions.time_window_partitions", "DailyPartitionsDefinition"),
+    "DataVersion": ("headwater.definitions.output", "DataVersion"),
+    "DefaultScheduleStatus": ("headwater.definitions.schedule", "DefaultScheduleStatus"),
+    "DefaultSensorStatus": ("headwater.definitions.sensor", "DefaultSensorStatus"),
+    "DefinitionError": ("headwater.errors", "DefinitionError"),
+    "Definitions": ("headwater.definitions.definitions", "Definitions"),
+    "DeleteDynamicPartitionsRequest": ("headwater.definitions.partitions", "DeleteDynamicPartitionsRequest"),
+    "DependencyDefinition": ("headwater.definitions.graph", "DependencyDefinition"),
+    "Dict": ("headwater.definitions.types", "Dict"),
+    "DimensionPartitionMapping": ("headwater.definitions.partition_mapping", "DimensionPartitionMapping"),
+    "DynamicOut": ("headwater.definitions.op", "DynamicOut"),
+    "DynamicOutput": ("headwater.definitions.output", "DynamicOutput"),
+    "DynamicPartitionsDefinition": ("headwater.definitions.partitions", "DynamicPartitionsDefinition"),
+    "Enum": ("headwater.definitions.config", "Enum"),
+    "EnumValue": ("headwater.definitions.config", "EnumValue"),
+    "EnvVar": ("headwater.definitions.config_class", "EnvVar"),
+    "EventLogEntry": ("headwater.storage.record", "EventLogEntry"),
+    "EventLogRecord": ("headwater.storage.record", "EventLogRecord"),
+    "EventRecordsFilter": ("headwater.storage.record", "EventRecordsFilter"),
+    "EventRecordsResult": ("headwater.storage.record", "EventRecordsResult"),
+    "ExecuteInProcessResult": ("headwater.execution.result", "ExecuteInProcessResult"),
+    "ExecuteJobResult": ("headwater.execution.api", "ExecuteJobResult"),
+    "Executor": ("headwater.execution.executor", "Executor"),
+    "ExecutorDefinition": ("headwater.definitions.executor", "ExecutorDefinition"),
+    "ExecutorRequirement": ("headwater.definitions.executor", "ExecutorRequirement"),
+    "ExpectationResult": ("headwater.definitions.output", "ExpectationResult"),
+    "Failure": ("headwater.errors", "Failure"),
+    "Field": ("headwater.definitions.config", "Field"),
+    "FilesystemIOManager": ("headwater.definitions.filesystem_io_manager", "FilesystemIOManager"),
+    "Float": ("headwater.definitions.types", "Float"),
+    "FloatMetadataValue": ("headwater.definitions.metadata", "FloatMetadataValue"),
+    "GraphDefinition": ("headwater.definitions.graph", "GraphDefinition"),
+    "GraphIn": ("headwater.definitions.graph", "GraphIn"),
+    "GraphOut": ("headwater.definitions.graph", "GraphOut"),
+    "HeadwaterAssetMetadataValue": ("headwater.definitions.metadata", "HeadwaterAssetMetadataValue"),
+    "HeadwaterConfigMappingFunctionError": ("headwater.errors", "HeadwaterConfigMappingFunctionError"),
+    "HeadwaterError": ("headwater.errors", "HeadwaterError"),
+    "HeadwaterEvent": ("headwater.execution.event", "HeadwaterEvent"),
+    "HeadwaterEventType": ("headwater.execution.event", "HeadwaterEventType"),
+    "HeadwaterExecutionStepExecutionError": ("headwater.errors", "HeadwaterExecutionStepExecutionError"),
+    "HeadwaterInstance": ("headwater.storage.instance", "HeadwaterInstance"),
+    "HeadwaterInvalidConfigDefinitionError": ("headwater.errors", "HeadwaterInvalidConfigDefinitionError"),
+    "HeadwaterInvalidConfigError": ("headwater.errors", "HeadwaterInvalidConfigError"),
+    "HeadwaterInvalidDefinitionError": ("headwater.errors", "HeadwaterInvalidDefinitionError"),
+    "HeadwaterInvalidInvocationError": ("headwater.errors", "HeadwaterInvalidInvocationError"),
+    "HeadwaterInvalidPropertyError": ("headwater.errors", "HeadwaterInvalidPropertyError"),
+    "HeadwaterInvalidSubsetError": ("headwater.errors", "HeadwaterInvalidSubsetError"),
+    "HeadwaterInvariantViolationError": ("headwater.errors", "HeadwaterInvariantViolationError"),
+    "HeadwaterJobMetadataValue": ("headwater.definitions.metadata", "HeadwaterJobMetadataValue"),
+    "HeadwaterResourceFunctionError": ("headwater.errors", "HeadwaterResourceFunctionError"),
+    "HeadwaterRun": ("headwater.storage.record", "HeadwaterRun"),
+    "HeadwaterRunMetadataValue": ("headwater.definitions.metadata", "HeadwaterRunMetadataValue"),
+    "HeadwaterRunNotFoundError": ("headwater.errors", "HeadwaterRunNotFoundError"),
+    "HeadwaterRunStatus": ("headwater.storage.record", "HeadwaterRunStatus"),
+    "HeadwaterStepOutputNotFoundError": ("headwater.errors", "HeadwaterStepOutputNotFoundError"),
+    "HeadwaterType": ("headwater.definitions.types", "HeadwaterType"),
+    "HeadwaterTypeCheckDidNotPass": ("headwater.errors", "HeadwaterTypeCheckDidNotPass"),
+    "HeadwaterTypeCheckError": ("headwater.errors", "HeadwaterTypeCheckError"),
+    "HeadwaterTypeLoader": ("headwater.definitions.types", "HeadwaterTypeLoader"),
+    "HeadwaterUnknownPartitionError": ("headwater.errors", "HeadwaterUnknownPartitionError"),
+    "HeadwaterUnknownResourceError": ("headwater.errors", "HeadwaterUnknownResourceError"),
+    "HeadwaterUnmetExecutorRequirementsError": ("headwater.errors", "HeadwaterUnmetExecutorRequirementsError"),
+    "HeadwaterUserCodeExecutionError": ("headwater.errors", "HeadwaterUserCodeExecutionError"),
+    "HookContext": ("headwater.execution.hooks", "HookContext"),
+    "HookDefinition": ("headwater.definitions.hook", "HookDefinition"),
+    "HookExecutionResult": ("headwater.definitions.hook", "HookExecutionResult"),
+    "HourlyPartitionsDefinition": ("headwater.definitions.time_window_partitions", "HourlyPartitionsDefinition"),
+    "IOManager": ("headwater.definitions.io_manager", "IOManager"),
+    "IOManagerDefinition": ("headwater.definitions.io_manager", "IOManagerDefinition"),
+    "IdentityPartitionMapping": ("headwater.definitions.partition_mapping", "IdentityPartitionMapping"),
+    "In": ("headwater.definitions.op", "In"),
+    "InMemoryIOManager": ("headwater.definitions.io_manager", "InMemoryIOManager"),
+    "InProcessExecutor": ("headwater.execution.executor", "InProcessExecutor"),
+    "InitExecutorContext": ("headwater.definitions.executor", "InitExecutorContext"),
+    "InitLoggerContext": ("headwater.definitions.logger", "InitLoggerContext"),
+    "InitResourceContext": ("headwater.execution.context", "InitResourceContext"),
+    "InputContext": ("headwater.execution.context", "InputContext"),
+    "InputDefinition": ("headwater.definitions.op", "InputDefinition"),
+    "InputManager": ("headwater.definitions.io_manager", "InputManager"),
+    "InputManagerDefinition": ("headwater.definitions.io_manager", "InputManagerDefinition"),
+    "InputMapping": ("headwater.definitions.graph", "InputMapping"),
+    "Int": ("headwater.definitions.types", "Int"),
+    "IntMetadataValue": ("headwater.definitions.metadata", "IntMetadataValue"),
+    "IntSource": ("headwater.definitions.config", "IntSource"),
+    "InvokedNodeOutputHandle": ("headwater.definitions.composition", "OutputHandle"),
+    "Jitter": ("headwater.definitions.policy", "Jitter"),
+    "JobDefinition": ("headwater.definitions.job", "JobDefinition"),
+    "JsonMetadataValue": ("headwater.definitions.metadata", "JsonMetadataValue"),
+    "LastPartitionMapping": ("headwater.definitions.partition_mapping", "LastPartitionMapping"),
+    "List": ("headwater.definitions.types", "List"),
+    "LoggerDefinition": ("headwater.definitions.logger", "LoggerDefinition"),
+    "Map": ("headwater.definitions.config", "Map"),
+    "MarkdownMetadataValue": ("headwater.definitions.metadata", "MarkdownMetadataValue"),
+    "MaterializeResult": ("headwater.definitions.output", "MaterializeResult"),
+    "MetadataValue": ("headwater.definitions.metadata", "MetadataValue"),
+    "MonthlyPartitionsDefinition": ("headwater.definitions.time_window_partitions", "MonthlyPartitionsDefinition"),
+    "MultiAssetSensorDefinition": ("headwater.definitions.multi_asset_sensor", "MultiAssetSensorDefinition"),
+    "MultiAssetSensorEvaluationContext": ("headwater.definitions.multi_asset_sensor", "MultiAssetSensorEvaluationContext"),
+    "MultiDependencyDefinition": ("headwater.definitions.graph", "MultiDependencyDefinition"),
+    "MultiPartitionKey": ("headwater.definitions.multi_partitions", "MultiPartitionKey"),
+    "MultiPartitionMapping": ("headwater.definitions.partition_mapping", "MultiPartitionMapping"),
+    "MultiPartitionsDefinition": ("headwater.definitions.multi_partitions", "MultiPartitionsDefinition"),
+    "MultiToSingleDimensionPartitionMapping": ("headwater.definitions.partition_mapping", "MultiToSingleDimensionPartitionMapping"),
+    "NodeInvocation": ("headwater.definitions.graph", "NodeInvocation"),
+    "Noneable": ("headwater.definitions.config", "Noneable"),
+    "NotebookMetadataValue": ("headwater.definitions.metadata", "NotebookMetadataValue"),
+    "Nothing": ("headwater.definitions.types", "Nothing"),
+    "NullMetadataValue": ("headwater.definitions.metadata", "NullMetadataValue"),
+    "ObserveResult": ("headwater.definitions.output", "ObserveResult"),
+    "OpDefinition": ("headwater.definitions.op", "OpDefinition"),
+    "OpExecutionContext": ("headwater.execution.context", "OpExecutionContext"),
+    "Optional": ("headwater.definitions.types", "Optional"),
+    "Out": ("headwater.definitions.op", "Out"),
+    "Output": ("headwater.definitions.output", "Output"),
+    "OutputContext": ("headwater.execution.context", "OutputContext"),
+    "OutputDefinition": ("headwater.definitions.op", "OutputDefinition"),
+    "OutputManager": ("headwater.definitions.io_manager", "OutputManager"),
+    "OutputMapping": ("headwater.definitions.graph", "OutputMapping"),
+    "PartialResource": ("headwater.definitions.configurable", "PartialResource"),
+    "PartitionDimensionDefinition": ("headwater.definitions.multi_partitions", "PartitionDimensionDefinition"),
+    "PartitionKeyRange": ("headwater.definitions.partitions", "PartitionKeyRange"),
+    "PartitionMapping": ("headwater.definitions.partition_mapping", "PartitionMapping"),
+    "PartitionedConfig": ("headwater.definitions.partitioned_config", "PartitionedConfig"),
+    "PartitionsDefinition": ("headwater.definitions.partitions", "PartitionsDefinition"),
+    "PathMetadataValue": ("headwater.definitions.metadata", "PathMetadataValue"),
+    "Permissive": ("headwater.definitions.config", "Permissive"),
+    "PermissiveConfig": ("headwater.definitions.config_class", "PermissiveConfig"),
+    "PickledObjectFilesystemIOManager": ("headwater.definitions.fs_io_manager", "PickledObjectFilesystemIOManager"),
+    "PoolMetadataValue": ("headwater.definitions.metadata", "PoolMetadataValue"),
+    "PythonArtifactMetadataValue": ("headwater.definitions.metadata", "PythonArtifactMetadataValue"),
+    "PythonObjectHeadwaterType": ("headwater.definitions.types", "PythonObjectHeadwaterType"),
+    "ReconstructableJob": ("headwater.execution.reconstruct", "ReconstructableJob"),
+    "ReexecutionOptions": ("headwater.execution.reexecution", "ReexecutionOptions"),
+    "ResourceDefinition": ("headwater.definitions.resource", "ResourceDefinition"),
+    "ResourceDependency": ("headwater.definitions.configurable", "ResourceDependency"),
+    "ResourceParam": ("headwater.definitions.resource", "ResourceParam"),
+    "RetryPolicy": ("headwater.definitions.policy", "RetryPolicy"),
+    "RetryRequested": ("headwater.errors", "RetryRequested"),
+    "RunConfig": ("headwater.definitions.run_config", "RunConfig"),
+    "RunFailureSensorContext": ("headwater.definitions.run_status_sensor", "RunFailureSensorContext"),
+    "RunRecord": ("headwater.storage.record", "RunRecord"),
+    "RunRequest": ("headwater.definitions.run_request", "RunRequest"),
+    "RunStatusChangeRecordsFilter": ("headwater.storage.record", "RunStatusChangeRecordsFilter"),
+    "RunStatusSensorContext": ("headwater.definitions.run_status_sensor", "RunStatusSensorContext"),
+    "RunStatusSensorDefinition": ("headwater.definitions.run_status_sensor", "RunStatusSensorDefinition"),
+    "RunsFilter": ("headwater.storage.record", "RunsFilter"),
+    "ScalarUnion": ("headwater.definitions.config", "ScalarUnion"),
+    "ScheduleDefinition": ("headwater.definitions.schedule", "ScheduleDefinition"),
+    "ScheduleEvaluationContext": ("headwater.definitions.schedule", "ScheduleEvaluationContext"),
+    "Selector": ("headwater.definitions.config", "Selector"),
+    "SensorDefinition": ("headwater.definitions.sensor", "SensorDefinition"),
+    "SensorEvaluationContext": ("headwater.definitions.sensor", "SensorEvaluationContext"),
+    "SensorResult": ("headwater.definitions.run_request", "SensorResult"),
+    "Set": ("headwater.definitions.types", "Set"),
+    "Shape": ("headwater.definitions.config", "Shape"),
+    "SkipReason": ("headwater.definitions.run_request", "SkipReason"),
+    "SourceAsset": ("headwater.definitions.asset", "SourceAsset"),
+    "SpecificPartitionsPartitionMapping": ("headwater.definitions.partition_mapping", "SpecificPartitionsPartitionMapping"),
+    "StaticPartitionMapping": ("headwater.definitions.partition_mapping", "StaticPartitionMapping"),
+    "StaticPartitionsDefinition": ("headwater.definitions.partitions", "StaticPartitionsDefinition"),
+    "StepReport": ("headwater.execution.executor", "StepReport"),
+    "StepTask": ("headwater.execution.executor", "StepTask"),
+    "String": ("headwater.definitions.types", "String"),
+    "StringSource": ("headwater.definitions.config", "StringSource"),
+    "TableColumn": ("headwater.definitions.metadata", "TableColumn"),
+    "TableColumnConstraints": ("headwater.definitions.metadata", "TableColumnConstraints"),
+    "TableColumnDep": ("headwater.definitions.metadata", "TableColumnDep"),
+    "TableColumnLineage": ("headwater.definitions.metadata", "TableColumnLineage"),
+    "TableColumnLineageMetadataValue": ("headwater.definitions.metadata", "TableColumnLineageMetadataValue"),
+    "TableConstraints": ("headwater.definitions.metadata", "TableConstraints"),
+    "TableMetadataValue": ("headwater.definitions.metadata", "TableMetadataValue"),
+    "TableRecord": ("headwater.definitions.metadata", "TableRecord"),
+    "TableSchema": ("headwater.definitions.metadata", "TableSchema"),
+    "TableSchemaMetadataValue": ("headwater.definitions.metadata", "TableSchemaMetadataValue"),
+    "TextMetadataValue": ("headwater.definitions.metadata", "TextMetadataValue"),
+    "TimeWindow": ("headwater.definitions.time_window_partitions", "TimeWindow"),
+    "TimeWindowPartitionMapping": ("headwater.definitions.partition_mapping", "TimeWindowPartitionMapping"),
+    "TimeWindowPartitionsDefinition": ("headwater.definitions.time_window_partitions", "TimeWindowPartitionsDefinition"),
+    "TimestampMetadataValue": ("headwater.definitions.metadata", "TimestampMetadataValue"),
+    "Tuple": ("headwater.definitions.types", "Tuple"),
+    "TypeCheck": ("headwater.definitions.types", "TypeCheck"),
+    "UpstreamPartitionsResult": ("headwater.definitions.partition_mapping", "UpstreamPartitionsResult"),
+    "UrlMetadataValue": ("headwater.definitions.metadata", "UrlMetadataValue"),
+    "WeeklyPartitionsDefinition": ("headwater.definitions.time_window_partitions", "WeeklyPartitionsDefinition"),
+    "asset": ("headwater.definitions.asset", "asset"),
+    "asset_sensor": ("headwater.definitions.sensor", "asset_sensor"),
+    "build_asset_context": ("headwater.execution.context", "build_asset_context"),
+    "build_hook_context": ("headwater.execution.hooks", "build_hook_context"),
+    "build_init_logger_context": ("headwater.definitions.logger", "build_init_logger_context"),
+    "build_init_resource_context": ("headwater.execution.context", "build_init_resource_context"),
+    "build_input_context": ("headwater.execution.context", "build_input_context"),
+    "build_multi_asset_sensor_context": ("headwater.definitions.multi_asset_sensor", "build_multi_asset_sensor_context"),
+    "build_op_context": ("headwater.execution.context", "build_op_context"),
+    "build_output_context": ("headwater.execution.context", "build_output_context"),
+    "build_resources": ("headwater.execution.resources", "build_resources"),
+    "build_run_status_sensor_context": ("headwater.definitions.run_status_sensor", "build_run_status_sensor_context"),
+    "build_schedule_context": ("headwater.definitions.schedule", "build_schedule_context"),
+    "build_schedule_from_partitioned_job": ("headwater.definitions.schedule", "build_schedule_from_partitioned_job"),
+    "build_sensor_context": ("headwater.definitions.sensor", "build_sensor_context"),
+    "check_headwater_type": ("headwater.definitions.types", "check_headwater_type"),
+    "config_from_files": ("headwater.definitions.run_config", "config_from_files"),
+    "config_from_pkg_resources": ("headwater.definitions.run_config", "config_from_pkg_resources"),
+    "config_from_yaml_strings": ("headwater.definitions.run_config", "config_from_yaml_strings"),
+    "config_mapping": ("headwater.definitions.run_config", "config_mapping"),
+    "configured": ("headwater.definitions.run_config", "configured"),
+    "daily_partitioned_config": ("headwater.definitions.partitioned_config", "daily_partitioned_config"),
+    "define_asset_job": ("headwater.definitions.asset_job", "define_asset_job"),
+    "deserialize_value": ("headwater.definitions.serdes", "deserialize_value"),
+    "dynamic_partitioned_config": ("headwater.definitions.partitioned_config", "dynamic_partitioned_config"),
+    "event_list_hook": ("headwater.definitions.hook", "event_list_hook"),
+    "execute_job": ("headwater.execution.api", "execute_job"),
+    "executor": ("headwater.definitions.executor", "executor"),
+    "failure_hook": ("headwater.definitions.hook", "failure_hook"),
+    "fs_io_manager": ("headwater.definitions.fs_io_manager", "fs_io_manager"),
+    "get_headwater_logger": ("headwater.execution.log", "get_headwater_logger"),
+    "graph": ("headwater.definitions.graph", "graph"),
+    "graph_asset": ("headwater.definitions.asset", "graph_asset"),
+    "graph_multi_asset": ("headwater.definitions.asset", "graph_multi_asset"),
+    "headwater_type_loader": ("headwater.definitions.types", "headwater_type_loader"),
+    "hourly_partitioned_config": ("headwater.definitions.partitioned_config", "hourly_partitioned_config"),
+    "in_process_executor": ("headwater.definitions.executor", "in_process_executor"),
+    "input_manager": ("headwater.definitions.io_manager", "input_manager"),
+    "instance_for_test": ("headwater.storage.instance", "instance_for_test"),
+    "io_manager": ("headwater.definitions.io_manager", "io_manager"),
+    "job": ("headwater.definitions.job", "job"),
+    "load_assets_from_current_module": ("headwater.definitions.module_loader", "load_assets_from_current_module"),
+    "load_assets_from_modules": ("headwater.definitions.module_loader", "load_assets_from_modules"),
+    "load_assets_from_package_module": ("headwater.definitions.module_loader", "load_assets_from_package_module"),
+    "load_assets_from_package_name": ("headwater.definitions.module_loader", "load_assets_from_package_name"),
+    "load_definitions_from_current_module": ("headwater.definitions.module_loader", "load_definitions_from_current_module"),
+    "load_definitions_from_module": ("headwater.definitions.module_loader", "load_definitions_from_module"),
+    "load_definitions_from_modules": ("headwater.definitions.module_loader", "load_definitions_from_modules"),
+    "load_definitions_from_package_module": ("headwater.definitions.module_loader", "load_definitions_from_package_module"),
+    "load_definitions_from_package_name": ("headwater.definitions.module_loader", "load_definitions_from_package_name"),
+    "logger": ("headwater.definitions.logger", "logger"),
+    "make_python_type_usable_as_headwater_type": ("headwater.definitions.types", "make_python_type_usable_as_headwater_type"),
+    "materialize": ("headwater.execution.api", "materialize"),
+    "materialize_to_memory": ("headwater.execution.api", "materialize_to_memory"),
+    "mem_io_manager": ("headwater.definitions.io_manager", "mem_io_manager"),
+    "monthly_partitioned_config": ("headwater.definitions.partitioned_config", "monthly_partitioned_config"),
+    "multi_asset": ("headwater.definitions.asset", "multi_asset"),
+    "multi_asset_sensor": ("headwater.definitions.multi_asset_sensor", "multi_asset_sensor"),
+    "multi_observable_source_asset": ("headwater.definitions.asset", "multi_observable_source_asset"),
+    "multi_or_in_process_executor": ("headwater.definitions.executor", "multi_or_in_process_executor"),
+    "multiple_process_executor_requirements": ("headwater.definitions.executor", "multiple_process_executor_requirements"),
+    "multiprocess_executor": ("headwater.definitions.executor", "multiprocess_executor"),
+    "observable_source_asset": ("headwater.definitions.asset", "observable_source_asset"),
+    "op": ("headwater.definitions.op", "op"),
+    "partition_loading_context": ("headwater.definitions.partitions", "partition_loading_context"),
+    "partitioned_config": ("headwater.definitions.partitioned_config", "partitioned_config"),
+    "reconstructable": ("headwater.execution.reconstruct", "reconstructable"),
+    "repository": ("headwater.definitions.repository", "repository"),
+    "resource": ("headwater.definitions.resource", "resource"),
+    "run_failure_sensor": ("headwater.definitions.run_status_sensor", "run_failure_sensor"),
+    "run_status_sensor": ("headwater.definitions.run_status_sensor", "run_status_sensor"),
+    "schedule": ("headwater.definitions.schedule", "schedule"),
+    "sensor": ("headwater.definitions.sensor", "sensor"),
+    "serialize_value": ("headwater.definitions.serdes", "serialize_value"),
+    "static_partitioned_config": ("headwater.definitions.partitioned_config", "static_partitioned_config"),
+    "success_hook": ("headwater.definitions.hook", "success_hook"),
+    "usable_as_headwater_type": ("headwater.definitions.types", "usable_as_headwater_type"),
+    "validate_run_config": ("headwater.definitions.run_config", "validate_run_config"),
+    "weekly_partitioned_config": ("headwater.definitions.partitioned_config", "weekly_partitioned_config"),
+    "with_resources": ("headwater.definitions.asset", "with_resources"),
 }
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'headwater' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'headwater' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -110,6 +110,23 @@ def test_sensor_error_is_recorded_as_a_failed_tick_and_cursor_kept(instance):
     assert instance.storage.get_instigator_state(oid).cursor is None
 
 
+def test_sensor_interval_holds_between_iterations_unless_forced(instance):
+    """Within its minimum interval a sensor is not ticked again, but a forced iteration (as
+    `run(once=True)` does) ticks it anyway."""
+    oid = _start(instance, "hourly_sensor")
+    daemon = Daemon(instance, [CodeLocationOrigin(python_file=DEFS)])
+    try:
+        daemon.iterate()
+        daemon.iterate()
+        assert [t.status for t in instance.storage.get_ticks(oid)] == ["SKIPPED"]
+        daemon.iterate(force_sensors=True)
+        assert [t.status for t in instance.storage.get_ticks(oid)] == ["SKIPPED", "SKIPPED"]
+    finally:
+        for location in daemon.locations:
+            location.client.shutdown()
+    assert daemon.errors == []
+
+
 @pytest.mark.parametrize("point", ["after_tick_recorded", "after_run_created"])
 def test_killed_daemon_launches_each_run_key_exactly_once(instance, point):
     """SIGKILLed between recording a tick and launching its run, the daemon resumes the tick

@@ -14,7 +14,7 @@ instance (url and home) so sensors can read it. Imports `definitions` (and `stor
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -89,7 +89,8 @@ def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
             "run_requests": _requests_json(evaluation, names[0] if len(names) == 1 else None)}
 
 
-CALLS = {"evaluate_schedule": evaluate_schedule, "evaluate_sensor": evaluate_sensor}
+CALLS: dict[str, Callable[..., Any]] = {"evaluate_schedule": evaluate_schedule,
+                                        "evaluate_sensor": evaluate_sensor}
 
 
 def plan_backfill(defs: Definitions, job_name: str | None = None,

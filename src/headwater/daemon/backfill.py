@@ -75,12 +75,12 @@ def run_backfills(instance: Any) -> list[str]:
 def _requests(record: BackfillRecord) -> list[dict[str, Any]]:
     body = record.body
     keys = list(body["partition_keys"])
+    tags: dict[str, str] = {**(body.get("tags") or {}), BACKFILL_ID_TAG: record.backfill_id}
     base = {"job_name": body.get("job_name") or "__ASSET_JOB", "run_config": {},
-            "asset_selection": body.get("asset_selection"),
-            "tags": {**body.get("tags", {}), BACKFILL_ID_TAG: record.backfill_id}}
+            "asset_selection": body.get("asset_selection"), "tags": tags}
     if body.get("single_run") and keys:
         return [{**base, "run_key": f"{keys[0]}...{keys[-1]}", "tags": {
-            **base["tags"], RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}}]
+            **tags, RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}}]
     return [{**base, "run_key": key, "partition_key": key} for key in keys]
 
 

@@ -15,6 +15,7 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from headwater.code.client import CodeServerClient
@@ -93,9 +94,9 @@ class Daemon:
                 continue
             args = (self.instance, location.client, location.name, location.origin_tag,
                     snapshot, self.instance_spec)
-            self._guard(f"schedules of {location.name}", lambda a=args: run_schedules(*a))
+            self._guard(f"schedules of {location.name}", partial(run_schedules, *args))
             self._guard(f"sensors of {location.name}",
-                        lambda a=args: run_sensors(*a, force=force_sensors))
+                        partial(run_sensors, *args, force=force_sensors))
         self._guard("backfills", lambda: run_backfills(self.instance))
         self._guard("run queue", lambda: run_queue(self.instance))
 

@@ -23,7 +23,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -83,7 +83,7 @@ def finish_tick(instance: Any, tick: TickRecord, status: str, **body: Any) -> Ti
                                                 body={**dict(tick.body), **body}))
 
 
-def keyed_requests(requests: list[Mapping[str, Any]], tick_key: str) -> list[dict[str, Any]]:
+def keyed_requests(requests: Sequence[Mapping[str, Any]], tick_key: str) -> list[dict[str, Any]]:
     """Give every request a run key (one derived from the tick when it has none)."""
     out = []
     for i, request in enumerate(requests):
@@ -96,7 +96,8 @@ def keyed_requests(requests: list[Mapping[str, Any]], tick_key: str) -> list[dic
 
 
 def launch_requests(instance: Any, oid: str, tick: TickRecord, origin_tag: str,
-                    name_tag: tuple[str, str], requests: list[Mapping[str, Any]]) -> dict[str, Any]:
+                    name_tag: tuple[str, str],
+                    requests: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Create (at most once per run key) and submit the runs of a tick's requests; returns
     {"run_ids": [...], "skipped_run_keys": [...]}."""
     run_ids, skipped = [], []

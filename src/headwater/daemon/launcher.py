@@ -133,7 +133,7 @@ def dequeue_runs(instance: Any) -> list[str]:
     for run in active:
         for i in limits_allow(limits, {}, run.tags) or ():
             running[i] = running.get(i, 0) + 1
-    started = []
+    started: list[str] = []
     for run in queued:
         if max_runs is not None and max_runs >= 0 and len(active) + len(started) >= max_runs:
             break

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,16 @@ create_executor: Callable[..., Any] | None = None
 build_resource_values: Callable[..., Any] | None = None
 
 
-def require(slot: Callable[..., Any] | None, what: str) -> Callable[..., Any]:
-    if slot is None:
-        raise RuntimeError(f"{what} needs the engine: import headwater (not only its submodules).")
-    return slot
+def require(slot: str, what: str) -> Callable[..., Any]:
+    """The engine function in `slot`, loading the engine package on first use.
+
+    The engine is named by string: this layer never imports it, it only asks for it to be
+    loaded, so that `import headwater` and pure declarations stay free of the engine.
+    """
+    value = globals().get(slot)
+    if value is None:
+        importlib.import_module("headwater.execution")
+        value = globals().get(slot)
+    if value is None:
+        raise RuntimeError(f"{what} needs the engine, which did not register '{slot}'.")
+    return value

@@ -562,7 +562,7 @@ class AssetsDefinition:
 
         if isinstance(self.node_def, GraphDefinition):
             return self.node_def(*args, **kwargs)
-        return _runtime.require(_runtime.invoke_directly, "calling an asset directly")(
+        return _runtime.require("invoke_directly", "calling an asset directly")(
             self, args, kwargs
         )
 

@@ -282,7 +282,7 @@ class Definitions:
                          metadata: Mapping[str, Any] | None = None) -> Any:
         from headwater.definitions import _runtime
 
-        loader = _runtime.require(getattr(_runtime, "load_asset_value", None), "load_asset_value")
+        loader = _runtime.require("load_asset_value", "load_asset_value")
         return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
                       partition_key=partition_key)
 

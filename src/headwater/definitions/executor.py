@@ -93,7 +93,7 @@ def executor(name: Any = None, config_schema: Any = None,
 
 def _builtin(kind: str) -> Callable[[InitExecutorContext], Any]:
     def create(init_context: InitExecutorContext) -> Any:
-        create_executor = _runtime.require(_runtime.create_executor, "Executors")
+        create_executor = _runtime.require("create_executor", "Executors")
         return create_executor(kind, init_context)
 
     return create

@@ -276,7 +276,7 @@ class GraphDefinition(NodeDefinition):
     def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
         resources = kwargs.pop("resources", None)
         job = self.to_job(name=self.name, resource_defs=resources)
-        execute = _runtime.require(_runtime.execute_job_in_process, "execute_in_process")
+        execute = _runtime.require("execute_job_in_process", "execute_in_process")
         return execute(job, run_config=run_config, **kwargs)
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

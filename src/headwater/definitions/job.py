@@ -174,7 +174,7 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run this job in the calling process and return its result."""
-        execute = _runtime.require(_runtime.execute_job_in_process, "execute_in_process")
+        execute = _runtime.require("execute_job_in_process", "execute_in_process")
         job = self
         if op_selection:
             job = job.get_subset(op_selection=op_selection)

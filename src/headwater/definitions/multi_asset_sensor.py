@@ -119,7 +119,8 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
                              if v is not None})
 
     def _write_cursor(self) -> None:
-        state = {str(k): [p, i, {}] for k, (p, i) in self._positions.items() if i}
+        state: dict[str, list[Any]] = {
+            str(k): [p, i, {}] for k, (p, i) in self._positions.items() if i}
         self.update_cursor(json.dumps(state))
 
 

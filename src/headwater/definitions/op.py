@@ -481,7 +481,7 @@ class OpDefinition(NodeDefinition):
         return new
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return _runtime.require(_runtime.invoke_directly, "calling an op directly")(self, args, kwargs)
+        return _runtime.require("invoke_directly", "calling an op directly")(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"OpDefinition(name={self.name!r})"

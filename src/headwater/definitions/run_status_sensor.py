@@ -156,9 +156,7 @@ class RunStatusSensorDefinition(SensorDefinition):
                 instance=instance, resources=context._resource_defs)
             if self._status == "FAILURE":
                 status_context = status_context.for_run_failure()
-            result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                             self._signature, (status_context,), {},
-                                             lambda c=status_context: c)
+            result = self(status_context)
             found = result if isinstance(result, (list, tuple)) else [result]
             requests.extend(r for r in found if isinstance(r, RunRequest))
         context.update_cursor(last)

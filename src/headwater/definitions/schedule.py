@@ -107,10 +107,11 @@ class ScheduleDefinition:
             job = job.to_job()  # a graph
         self.job = job
         self._job_name = job_name or _job_name(job)
-        self.name = name or (f"{self._job_name}_schedule" if self._job_name else None)
-        if not self.name:
+        name = name or (f"{self._job_name}_schedule" if self._job_name else None)
+        if not name:
             raise HeadwaterInvalidDefinitionError(
                 "ScheduleDefinition needs a name= (or a job= to name it after).")
+        self.name: str = name
         owner = f"schedule '{self.name}'"
         if cron_schedule is None:
             raise HeadwaterInvalidDefinitionError(
@@ -136,6 +137,8 @@ class ScheduleDefinition:
         self._should_execute = should_execute
         self._execution_fn = execution_fn
         self._decorated_fn: Callable[..., Any] | None = None
+        # set by build_schedule_from_partitioned_job for an asset job resolved later
+        self._rebuild: Callable[[Any], ScheduleDefinition] | None = None
         self._signature = inspect_evaluation_fn(execution_fn) if execution_fn else None
         extra = set(self._signature.resource_params) if self._signature else set()
         self.required_resource_keys = set(required_resource_keys or ()) | extra
@@ -179,8 +182,9 @@ class ScheduleDefinition:
             resolved = defs.get_job_def(self._job_name)
         except HeadwaterInvalidDefinitionError:
             return self
-        rebuild = getattr(self, "_rebuild", None)
-        return rebuild(resolved) if rebuild is not None else self.with_updated_job(resolved)
+        if self._rebuild is not None:
+            return self._rebuild(resolved)
+        return self.with_updated_job(resolved)
 
     # --- ticks ----------------------------------------------------------------------------
     def next_tick_times(self, after: float) -> Iterator[datetime]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from headwater.definitions import _runtime
 from headwater.errors import HeadwaterInvariantViolationError
+
+_Context = TypeVar("_Context", bound="TickContext")
 
 
 class _Resources:
@@ -110,7 +112,7 @@ class TickContext:
             if not self._resource_defs:
                 self._built = {}
             else:
-                build = _runtime.require(_runtime.build_resource_values, "building resources")
+                build = _runtime.require("build_resource_values", "building resources")
                 self._built, self._teardown = build(self._resource_defs, {},
                                                     instance=self._instance)
         return self._built
@@ -121,7 +123,7 @@ class TickContext:
         out: dict[str, Any] = {}
         missing_defs = {k: v for k, v in overrides.items()}
         if missing_defs:
-            build = _runtime.require(_runtime.build_resource_values, "building resources")
+            build = _runtime.require("build_resource_values", "building resources")
             values, teardown = build(missing_defs, {}, instance=self._instance)
             out.update(values)
             self._extra_teardowns.append(teardown)
@@ -139,7 +141,7 @@ class TickContext:
         if keys:
             self._build_resources()
 
-    def __enter__(self) -> TickContext:
+    def __enter__(self: _Context) -> _Context:
         self._entered = True
         return self
 

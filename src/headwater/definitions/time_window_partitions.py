@@ -27,8 +27,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
 from headwater.definitions.partitions import (
     PartitionKeyRange,
     PartitionsDefinition,
@@ -36,6 +34,13 @@ from headwater.definitions.partitions import (
 )
 from headwater.definitions.partitions import current_time as _context_time
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidInvocationError
+
+
+def _croniter() -> Any:
+    """croniter and dateutil cost ~20 ms to import; load them when a cron is first used."""
+    from croniter import croniter
+
+    return croniter
 
 _UTC = ZoneInfo("UTC")
 _SECOND = timedelta(seconds=1)
@@ -102,7 +107,7 @@ class _Clock:
         self.anchor = self._cron_next(datetime(2000, 1, 1))
 
     def _cron_next(self, base: datetime) -> datetime:
-        return croniter(self.cron, base).get_next(datetime)
+        return _croniter()(self.cron, base).get_next(datetime)
 
     def next_base(self, base: datetime, inclusive: bool = True) -> datetime:
         """The first tick at (if inclusive) or after `base`."""
@@ -121,16 +126,16 @@ class _Clock:
             steps = (base - self.anchor) // self.period
             tick = self.anchor + steps * self.period
             return tick - self.period if (tick == base and not inclusive) else tick
-        tick = croniter(self.cron, base + _SECOND if inclusive else base).get_prev(datetime)
+        tick = _croniter()(self.cron, base + _SECOND if inclusive else base).get_prev(datetime)
         while tick > base or (tick == base and not inclusive):
-            tick = croniter(self.cron, tick).get_prev(datetime)
+            tick = _croniter()(self.cron, tick).get_prev(datetime)
         return tick
 
     def shift(self, base: datetime, n: int) -> datetime:
         """The tick `n` ticks after (or before, if negative) the tick `base`."""
         if self.period is not None:
             return base + n * self.period
-        it = croniter(self.cron, base)
+        it = _croniter()(self.cron, base)
         for _ in range(abs(n)):
             base = it.get_next(datetime) if n > 0 else it.get_prev(datetime)
         return base
@@ -140,7 +145,7 @@ class _Clock:
             return []
         if self.period is not None:
             return [first + i * self.period for i in range(count)]
-        it = croniter(self.cron, first)
+        it = _croniter()(self.cron, first)
         out = [first]
         while len(out) < count:
             out.append(it.get_next(datetime))
@@ -152,7 +157,7 @@ class _Clock:
             return 0
         if self.period is not None:
             return (last - first) // self.period + 1
-        it = croniter(self.cron, first)
+        it = _croniter()(self.cron, first)
         n = 1
         while it.get_next(datetime) <= last:
             n += 1
@@ -175,7 +180,7 @@ class _Clock:
 
 
 def _validate_cron(cron: Any, owner: str) -> str:
-    if not isinstance(cron, str) or len(cron.split()) != 5 or not croniter.is_valid(cron):
+    if not isinstance(cron, str) or len(cron.split()) != 5 or not _croniter().is_valid(cron):
         raise HeadwaterInvalidDefinitionError(
             f"Found invalid cron schedule '{cron}' for a {owner}. A cron schedule has 5 fields "
             "(minute hour day-of-month month day-of-week), e.g. '0 0 * * *' for daily at midnight."
@@ -212,7 +217,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         self.end_offset = int(end_offset)
         self.exclusions = tuple(exclusions or ())
         self._excluded_cron = [e for e in self.exclusions if isinstance(e, str)
-                               and len(e.split()) == 5 and croniter.is_valid(e)]
+                               and len(e.split()) == 5 and _croniter().is_valid(e)]
         self._excluded_times = {self._moment(e, "exclusions").timestamp()
                                 for e in self.exclusions if e not in self._excluded_cron}
         self._first_base = self._clock.next_base(self._clock.to_base(self.start))
@@ -282,7 +287,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         if moment.timestamp() in self._excluded_times:
             return True
         naive = moment.replace(tzinfo=None)
-        return any(croniter.match(expr, naive) for expr in self._excluded_cron)
+        return any(_croniter().match(expr, naive) for expr in self._excluded_cron)
 
     def _window_starts(self, count: int) -> list[datetime]:
         clock = self._clock

@@ -93,11 +93,10 @@ class MultiprocessExecutor(Executor):
             left = deadline - time.monotonic()
             if left <= 0:
                 return  # let the scheduler look for a cancel request
-            by_conn = {w.conn: w for w in self.workers}
-            for conn in wait(list(by_conn), timeout=left):
-                worker = by_conn[conn]
+            ready = wait([w.conn for w in self.workers], timeout=left)
+            for worker in [w for w in self.workers if w.conn in ready]:
                 try:
-                    kind, payload = conn.recv()
+                    kind, payload = worker.conn.recv()
                 except (EOFError, OSError):
                     finished += self._lost(worker)
                     continue
@@ -107,7 +106,8 @@ class MultiprocessExecutor(Executor):
                     on_done, worker.task, worker.on_done = worker.on_done, None, None
                     self.outputs.extend((ref, self.run.run_id) for ref in payload.produced or ())
                     finished += 1
-                    on_done(payload)  # type: ignore[misc]
+                    if on_done is not None:
+                        on_done(payload)
 
     def _lost(self, worker: _Worker) -> int:
         """A worker's pipe closed: fail its step, drop it from the pool."""
@@ -146,7 +146,8 @@ class MultiprocessExecutor(Executor):
         deadline = time.monotonic() + _STOP_TIMEOUT
         live = {w.conn: w for w in self.workers}
         while live and time.monotonic() < deadline:
-            for conn in wait(list(live), timeout=max(0.0, deadline - time.monotonic())):
+            ready = wait(list(live), timeout=max(0.0, deadline - time.monotonic()))
+            for conn in [c for c in live if c in ready]:
                 try:
                     kind, payload = conn.recv()
                 except (EOFError, OSError):

@@ -83,7 +83,7 @@ def run_init_for(run: Run) -> RunInit:
 def produced_by(run: Run, task: StepTask) -> list[tuple[str, str, str | None]]:
     """The outputs the task's step produced in this process."""
     step = run.plan.by_key[task.step_key]
-    refs = []
+    refs: list[tuple[str, str, str | None]] = []
     for name, out in step.op_def.output_dict.items():
         if out.is_dynamic:
             keys = dict.fromkeys(run.mapping_keys.get((step.key, name), ()))
