@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         with_resources,
     )
     from headwater.definitions.asset_job import define_asset_job
+    from headwater.definitions.backfill_policy import BackfillPolicy, BackfillPolicyType
     from headwater.definitions.composition import OutputHandle as InvokedNodeOutputHandle
     from headwater.definitions.config import (
         Array,
@@ -351,6 +352,8 @@ if TYPE_CHECKING:
 
 # public name -> (module, name in that module)
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "BackfillPolicy": ("headwater.definitions.backfill_policy", "BackfillPolicy"),
+    "BackfillPolicyType": ("headwater.definitions.backfill_policy", "BackfillPolicyType"),
     "AddDynamicPartitionsRequest": ("headwater.definitions.partitions", "AddDynamicPartitionsRequest"),
     "AllPartitionMapping": ("headwater.definitions.partition_mapping", "AllPartitionMapping"),
     "Any": ("headwater.definitions.types", "Any"),

@@ -177,7 +177,8 @@ def test_backfill_launches_one_run_per_partition_and_resumes(instance):
     origin = CodeLocationOrigin(python_file=DEFS).resolved()
     with CodeServerClient(origin) as client:
         plan = client.call("plan_backfill", {"job_name": "lettered_job", "all_partitions": True})
-    assert plan == {"partition_keys": ["a", "b", "c"], "single_run": False}
+    assert plan == {"partition_keys": ["a", "b", "c"], "single_run": False,
+                    "max_partitions_per_run": 1}
     record = create_backfill(instance, origin_tag(origin), plan, job_name="lettered_job",
                              asset_selection=None)
     run_backfills(instance)

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from headwater.definitions.asset_job import IMPLICIT_JOB
+from headwater.definitions.backfill_policy import runs_per_range
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.partitions import PartitionKeyRange
@@ -132,10 +133,9 @@ def plan_backfill(defs: Definitions, job_name: str | None = None,
         chosen = every
     else:
         raise ValueError("say which partitions to backfill: --partitions, --from/--to or --all.")
-    policies = [getattr(a, "backfill_policy", None) for a in assets]
-    single = bool(policies) and all(
-        p is not None and getattr(p, "max_partitions_per_run", 1) is None for p in policies)
-    return {"partition_keys": chosen, "single_run": single}
+    per_run = runs_per_range([getattr(a, "backfill_policy", None) for a in assets])
+    return {"partition_keys": chosen, "single_run": per_run is None,
+            "max_partitions_per_run": per_run}
 
 
 CALLS["plan_backfill"] = plan_backfill

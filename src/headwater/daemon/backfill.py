@@ -40,6 +40,7 @@ def create_backfill(instance: Any, origin_tag: str, plan: dict[str, Any], *,
     record = BackfillRecord(backfill_id, REQUESTED, time.time(), {
         "job_name": job_name, "asset_selection": list(asset_selection or []) or None,
         "partition_keys": list(plan["partition_keys"]), "single_run": bool(plan["single_run"]),
+        "max_partitions_per_run": plan.get("max_partitions_per_run"),
         "origin": origin_tag, "tags": dict(tags or {}), "run_ids": {}})
     instance.storage.add_backfill(record)
     return record
@@ -78,10 +79,12 @@ def _requests(record: BackfillRecord) -> list[dict[str, Any]]:
     tags: dict[str, str] = {**(body.get("tags") or {}), BACKFILL_ID_TAG: record.backfill_id}
     base = {"job_name": body.get("job_name") or "__ASSET_JOB", "run_config": {},
             "asset_selection": body.get("asset_selection"), "tags": tags}
-    if body.get("single_run") and keys:
-        return [{**base, "run_key": f"{keys[0]}...{keys[-1]}", "tags": {
-            **tags, RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}}]
-    return [{**base, "run_key": key, "partition_key": key} for key in keys]
+    size = len(keys) if body.get("single_run") else int(body.get("max_partitions_per_run") or 1)
+    if size <= 1:
+        return [{**base, "run_key": key, "partition_key": key} for key in keys]
+    chunks = [keys[i:i + size] for i in range(0, len(keys), size)]
+    return [{**base, "run_key": f"{c[0]}...{c[-1]}",
+             "tags": {**tags, RANGE_START_TAG: c[0], RANGE_END_TAG: c[-1]}} for c in chunks]
 
 
 def _advance(instance: Any, record: BackfillRecord) -> None:
