@@ -76,7 +76,7 @@ def test_every_problem_is_reported_together():
 
     message = _problems(a, b, c, a_again)
     assert message.startswith("2 problems in definitions:")
-    assert "Duplicate asset key: 'a' is defined by 'a'" in message
+    assert "Duplicate asset key: AssetKey(['a']) is defined by 'a'" in message
     assert "Assets form a cycle: a -> b -> c -> a. Remove one of these dependencies." in message
 
 

@@ -212,7 +212,7 @@ if TYPE_CHECKING:
         partition_loading_context,
     )
     from headwater.definitions.policy import Backoff, Jitter, RetryPolicy
-    from headwater.definitions.repository import repository
+    from headwater.definitions.repository import RepositoryData, RepositoryDefinition, repository
     from headwater.definitions.resource import ResourceDefinition, ResourceParam, resource
     from headwater.definitions.run_config import (
         ConfigMapping,
@@ -515,6 +515,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "PythonObjectHeadwaterType": ("headwater.definitions.types", "PythonObjectHeadwaterType"),
     "ReconstructableJob": ("headwater.execution.reconstruct", "ReconstructableJob"),
     "ReexecutionOptions": ("headwater.execution.reexecution", "ReexecutionOptions"),
+    "RepositoryData": ("headwater.definitions.repository", "RepositoryData"),
+    "RepositoryDefinition": ("headwater.definitions.repository", "RepositoryDefinition"),
     "ResourceDefinition": ("headwater.definitions.resource", "ResourceDefinition"),
     "ResourceDependency": ("headwater.definitions.configurable", "ResourceDependency"),
     "ResourceParam": ("headwater.definitions.resource", "ResourceParam"),

@@ -188,7 +188,7 @@ def job_execute(python_file: str | None, module_name: str | None, working_direct
                 as_json: bool) -> None:
     """Execute a job in this process (in memory; `job launch` records it in the instance)."""
     defs = _load(python_file, module_name, working_directory, attribute)
-    job_def = defs.get_job_def(job_name)
+    job_def = defs.resolve_job_def(job_name)
     run_config = json.loads(config_json) if config_json else None
     result = job_def.execute_in_process(run_config=run_config, raise_on_error=False)
     if as_json:

@@ -131,7 +131,7 @@ def add_job_launch(job_group: click.Group, location_options: Callable[..., Any],
         from headwater.daemon.launcher import create_run, submit_run
 
         origin, defs = load_origin(python_file, module_name, working_directory, attribute)
-        job_def = defs.get_job_def(job_name)
+        job_def = defs.resolve_job_def(job_name)
         instance = _instance()
         run = create_run(instance, origin, job_def, _run_config(config_json, config_files),
                          _parse_tags(tag_pairs))
@@ -286,7 +286,7 @@ def add_run_reexecute(location_options: Callable[..., Any], load_origin: Callabl
             options = ReexecutionOptions.from_failure(run_id, instance)
         else:
             options = ReexecutionOptions(run_id, list(steps) if steps else None)
-        child = create_run(instance, origin, defs.get_job_def(parent.job_name),
+        child = create_run(instance, origin, defs.resolve_job_def(parent.job_name),
                            reexecution_options=options)
         submit_run(instance, child.run_id)
         _finish(instance, child.run_id, wait, as_json, "Launched re-execution")

@@ -57,7 +57,7 @@ def _requests_json(evaluation: Any, default_job: str | None) -> list[dict[str, A
 
 def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
                       instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    schedule: ScheduleDefinition = defs.get_schedule_def(name)
+    schedule: ScheduleDefinition = defs.resolve_schedule_def(name)
     tz = schedule.execution_timezone
     when = datetime.fromtimestamp(scheduled_time, timezone.utc)
     if tz:
@@ -76,7 +76,7 @@ def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
 def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
                     last_tick_time: float | None = None, last_run_key: str | None = None,
                     instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    sensor = defs.get_sensor_def(name)
+    sensor = defs.resolve_sensor_def(name)
     try:
         with SensorEvaluationContext(
                 instance=_instance(instance), cursor=cursor, sensor_name=name,
@@ -103,7 +103,7 @@ def plan_backfill(defs: Definitions, job_name: str | None = None,
     run over the range (BackfillPolicy.single_run())."""
     graph = defs.resolve_asset_graph()
     if job_name:
-        job = defs.get_job_def(job_name)
+        job = defs.resolve_job_def(job_name)
         partitions_def = job.partitions_def
         assets = list(job.asset_layer.assets_defs) if job.is_asset_job else []
     else:

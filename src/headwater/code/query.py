@@ -45,7 +45,7 @@ def partition_keys(defs: Definitions, asset: str | None = None, job: str | None 
         spec = graph.spec_by_key[key]
         partitions_def = spec.partitions_def or graph.assets_def_by_key[key].partitions_def
     elif job is not None:
-        partitions_def = defs.get_job_def(job).partitions_def
+        partitions_def = defs.resolve_job_def(job).partitions_def
     else:
         raise ValueError("partition_keys needs asset= or job=.")
     if partitions_def is None:

@@ -147,7 +147,7 @@ class CodeServer:
             jobs = ", ".join(self.list_jobs()) or "none"
             raise RequestError("bad_request", f"Location {self.location.name!r} has no job "
                                f"{name!r}. Jobs: {jobs}.")
-        return defs.get_job_def(name)
+        return defs.resolve_job_def(name)
 
     METHODS = ("ping", "snapshot", "reload", "list_jobs", "run_config_schema",
                "validate_run_config", "call")

@@ -47,7 +47,7 @@ class AssetGraph:
                             self.spec_by_key[key] = assets_def.specs_by_key[key]
                             continue
                         self.problems.append(
-                            f"Duplicate asset key: {key.to_user_string()!r} is defined by "
+                            f"Duplicate asset key: {key!r} is defined by "
                             f"{_describe(previous)} and by {_describe(assets_def)}. Give one "
                             "of them another name or key_prefix."
                         )

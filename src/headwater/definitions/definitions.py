@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -55,6 +56,9 @@ class Definitions:
         self.metadata = dict(metadata or {})
         self._asset_graph: AssetGraph | None = None
         self._jobs: dict[str, JobDefinition] | None = None
+        self._implicit_job: JobDefinition | None = None
+        # @repository defers the asset resource checks to the first job lookup, as Dagster does
+        self._defer_asset_resource_checks = False
         for value in self.jobs:
             if not isinstance(value, (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)):
                 raise HeadwaterInvalidDefinitionError(
@@ -83,46 +87,86 @@ class Definitions:
                 assets_defs.append(check)
         graph = AssetGraph(assets_defs)
         problems.extend(graph.find_problems())
-        problems.extend(self._resource_problems(graph))
+        if not self._defer_asset_resource_checks:
+            problems.extend(self._resource_problems(graph))
         jobs: dict[str, JobDefinition] = {}
+        given: dict[str, Any] = {}  # job name -> the object passed in (jobs=, or a target)
         if not problems:
             for value in self.jobs:
+                if value.name in given:
+                    if given[value.name] is not value:
+                        problems.append(_duplicate_job_problem(value))
+                    continue
+                given[value.name] = value
                 try:
                     job_def = self._resolve_job(value, graph)
                 except HeadwaterInvalidDefinitionError as exc:
                     problems.append(str(exc))
                     continue
-                if job_def.name in jobs:
-                    problems.append(
-                        f"Duplicate job name '{job_def.name}': two jobs passed to Definitions "
-                        "share it. Rename one."
-                    )
                 jobs[job_def.name] = job_def
                 problems.extend(_op_resource_problems(job_def))
-        for source in (self.schedules, self.sensors):
+        for kind, source in (("schedule", self.schedules), ("sensor", self.sensors)):
             for item in source:
                 targets = getattr(item, "jobs", None)  # sensors may target several jobs
                 for target in targets if targets is not None else [getattr(item, "job", None)]:
-                    if isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition)) and \
-                            target.name not in jobs:
-                        try:
-                            jobs[target.name] = self._resolve_job(target, graph)
-                        except HeadwaterInvalidDefinitionError as exc:
-                            problems.append(str(exc))
+                    if not isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition)):
+                        continue
+                    if target.name in given:
+                        if not _same_job(given[target.name], target):
+                            problems.append(_different_target_problem(kind, item.name, target))
+                        continue
+                    given[target.name] = target
+                    try:
+                        jobs[target.name] = self._resolve_job(target, graph)
+                    except HeadwaterInvalidDefinitionError as exc:
+                        problems.append(str(exc))
+        if not problems:
+            problems.extend(self._target_name_problems(jobs))
         if problems:
             raise DefinitionError(problems)
         self._asset_graph = graph
         self._jobs = jobs
 
+    def _target_name_problems(self, jobs: Mapping[str, JobDefinition]) -> list[str]:
+        """Schedules and sensors that name (job_name=) a job these definitions lack."""
+        problems = []
+        for kind, source in (("schedule", self.schedules), ("sensor", self.sensors)):
+            for item in source:
+                name = getattr(item, "_job_name", None)
+                has_target = bool(getattr(item, "jobs", None)) if kind == "sensor" else \
+                    getattr(item, "job", None) is not None
+                if isinstance(name, str) and not has_target and name not in jobs \
+                        and name != IMPLICIT_JOB:
+                    problems.append(
+                        f'{kind} \'{item.name}\' targets job "{name}" which was not found in this '
+                        f"repository. Pass the job in jobs=[...], or target it with job= instead "
+                        "of job_name=."
+                    )
+        return problems
+
     def _resolve_job(self, value: Any, graph: AssetGraph) -> JobDefinition:
         if isinstance(value, UnresolvedAssetJobDefinition):
-            return value.resolve(graph, resource_defs=self.resources, executor_def=self.executor)
-        if isinstance(value, GraphDefinition):
-            value = value.to_job()
-        job_def: JobDefinition = value.with_top_level_resources(self.resources)
-        if self.executor is not None and job_def.executor_def is None:
-            job_def = job_def._copy(executor_def=self.executor)
+            job_def = value.resolve(graph, resource_defs=self.resources, executor_def=self.executor)
+        else:
+            if isinstance(value, GraphDefinition):
+                value = value.to_job()
+            job_def = value
+            if set(self.resources) - set(value.resource_defs):
+                job_def = value.with_top_level_resources(self.resources)
+            if self.executor is not None and job_def.executor_def is None:
+                job_def = job_def._copy(executor_def=self.executor)
+        if self.loggers and not job_def.logger_defs:
+            job_def = job_def._copy(logger_defs=dict(self.loggers))
         return job_def
+
+    def _check_asset_resources(self) -> None:
+        """Raise the asset resource problems that @repository defers to the first job lookup."""
+        graph = self.resolve_asset_graph()
+        if self._defer_asset_resource_checks:
+            problems = self._resource_problems(graph)
+            if problems:
+                raise DefinitionError(problems)
+            self._defer_asset_resource_checks = False
 
     def _resource_problems(self, graph: AssetGraph) -> list[str]:
         problems = []
@@ -142,7 +186,9 @@ class Definitions:
                 names = ", ".join(sorted(k.to_user_string() for k in assets_def.keys))
                 problems.append(
                     f"asset '{names}'{where(assets_def)} needs resource '{key}', which "
-                    "Definitions(resources=...) lacks. Add resources={'" + key + "': ...}."
+                    "Definitions(resources=...) lacks (resource with key '" + key + "' required "
+                    f"by op '{assets_def.node_def.name}' was not provided). Add "
+                    "resources={'" + key + "': ...}."
                 )
             for asset_key, io_key in assets_def.io_manager_keys.items():
                 if io_key not in available:
@@ -159,22 +205,57 @@ class Definitions:
         defs.resolve_asset_graph()
 
     # --- lookups ------------------------------------------------------------------------
+    def has_resolved_repository_def(self) -> bool:
+        """Whether the asset graph and jobs have been built and validated yet."""
+        return self._asset_graph is not None
+
     def _all_jobs(self) -> dict[str, JobDefinition]:
         self.resolve_asset_graph()
         assert self._jobs is not None
         return self._jobs
 
-    def get_job_def(self, name: str) -> JobDefinition:
+    def resolve_job_def(self, name: str) -> JobDefinition:
         jobs = self._all_jobs()
         if name in jobs:
             return jobs[name]
         if name == IMPLICIT_JOB:
             return self.get_implicit_global_asset_job_def()
         raise HeadwaterInvalidDefinitionError(
-            f"Definitions has no job named '{name}'. Jobs: {', '.join(sorted(jobs)) or 'none'}."
+            f"Could not find job '{name}'. Found: "
+            f"{', '.join(repr(n) for n in sorted(jobs)) or 'none'}. Pass it in "
+            "Definitions(jobs=[...]) or target it from a schedule or sensor."
         )
 
-    resolve_job_def = get_job_def
+    def get_job_def(self, name: str) -> JobDefinition:
+        """The job named `name`; warns (as Dagster does) unless it was passed in directly."""
+        message = self._indirect_job_message(name)
+        if message is not None:
+            warnings.warn(message, stacklevel=2)
+        return self.resolve_job_def(name)
+
+    def _indirect_job_message(self, name: str) -> str | None:
+        later = "Starting in headwater 1.11, you must"
+        for value in self.jobs:
+            if value.name == name:
+                if isinstance(value, UnresolvedAssetJobDefinition):
+                    return (f"Found asset job named {name} of type {type(value)} passed to `jobs` "
+                            f"parameter. {later} now use Definitions.resolve_job_def to correctly "
+                            "retrieve this job definition.")
+                return None
+        for kind, source in (("schedule", self.schedules), ("sensor", self.sensors)):
+            for item in source:
+                targets = getattr(item, "jobs", None)
+                for target in targets if targets is not None else [getattr(item, "job", None)]:
+                    if getattr(target, "name", None) == name:
+                        what = "job or graph" if kind == "sensor" else "job"
+                        return (f"Found {what} named {name} passed to {kind} named {item.name} "
+                                f"that was passed to Definitions in the {kind}s param. {later} "
+                                "call Definitions.resolve_job_def to retrieve this job definition.")
+        if name == IMPLICIT_JOB:
+            return None
+        return (f"JobDefinition with name {name} directly passed to Definitions not found, will "
+                "attempt to resolve to a JobDefinition. This will be an error in a future release "
+                "and will require a call to resolve_job_def in headwater 1.11.")
 
     def get_all_job_defs(self) -> list[JobDefinition]:
         return list(self._all_jobs().values())
@@ -185,19 +266,36 @@ class Definitions:
         return name in self._all_jobs()
 
     def get_implicit_global_asset_job_def(self) -> JobDefinition:
-        graph = self.resolve_asset_graph()
-        return build_asset_job(IMPLICIT_JOB, graph, None, self.resources, executor_def=self.executor)
+        if self._implicit_job is None:
+            graph = self.resolve_asset_graph()
+            job_def = build_asset_job(IMPLICIT_JOB, graph, None, self.resources,
+                                      executor_def=self.executor)
+            if self.loggers:
+                job_def = job_def._copy(logger_defs=dict(self.loggers))
+            self._implicit_job = job_def
+        return self._implicit_job
 
     resolve_implicit_global_asset_job_def = get_implicit_global_asset_job_def
 
     def get_assets_def(self, key: Any) -> AssetsDefinition:
+        """The AssetsDefinition passed in for `key`, else (with a warning) the resolved one."""
+        key = to_asset_key(key)
+        for value in [*self.assets, *self.asset_checks]:
+            if isinstance(value, AssetsDefinition) and key in value.keys:
+                return value
+        warnings.warn(
+            f"Could not find assets_def with key {key!r} directly passed to Definitions. This "
+            "will be an error starting in 1.11 and will require a call to resolve_assets_def in "
+            "headwater 1.11.", stacklevel=2)
+        return self.resolve_assets_def(key)
+
+    def resolve_assets_def(self, key: Any) -> AssetsDefinition:
         key = to_asset_key(key)
         graph = self.resolve_asset_graph()
         if key not in graph.assets_def_by_key:
-            raise HeadwaterInvalidDefinitionError(f"Definitions has no asset {key.to_user_string()!r}.")
+            raise HeadwaterInvalidDefinitionError(
+                f"Definitions has no asset {key.to_user_string()!r}. Pass it in assets=[...].")
         return graph.assets_def_by_key[key]
-
-    resolve_assets_def = get_assets_def
 
     def get_all_asset_specs(self) -> list[AssetSpec]:
         graph = self.resolve_asset_graph()
@@ -205,26 +303,58 @@ class Definitions:
 
     resolve_all_asset_specs = get_all_asset_specs
 
+    def resolve_schedule_def(self, name: str) -> Any:
+        item = self._find("schedule", self.schedules, name, HeadwaterInvalidDefinitionError)
+        self.resolve_asset_graph()
+        resolve = getattr(item, "_with_definitions", None)  # binds an asset job
+        return resolve(self) if resolve is not None else item
+
     def get_schedule_def(self, name: str) -> Any:
-        for item in self.schedules:
-            if getattr(item, "name", None) == name:
-                resolve = getattr(item, "_with_definitions", None)  # binds an asset job
-                return resolve(self) if resolve is not None else item
-        known = ", ".join(sorted(str(getattr(s, "name", "?")) for s in self.schedules)) or "none"
-        raise HeadwaterInvalidDefinitionError(
-            f"Definitions has no schedule named '{name}'. Schedules: {known}.")
+        warnings.warn(
+            "Starting in headwater 1.11, get_schedule_def will return a ScheduleDefinition without "
+            "resolving resource dependencies on it or its target.", stacklevel=2)
+        return self.resolve_schedule_def(name)
+
+    def resolve_sensor_def(self, name: str) -> Any:
+        item = self._find("sensor", self.sensors, name, HeadwaterInvalidDefinitionError)
+        self.resolve_asset_graph()
+        return item
 
     def get_sensor_def(self, name: str) -> Any:
-        for item in self.sensors:
+        warnings.warn(
+            "Starting in headwater 1.11, get_sensor_def will return a SensorDefinition without "
+            "resolving resource dependencies on it or its target.", stacklevel=2)
+        return self.resolve_sensor_def(name)
+
+    def get_unresolved_schedule_def(self, name: str) -> Any:
+        """The schedule passed in as is, without building the asset graph or its job."""
+        item = self._find("schedule", self.schedules, name, ValueError)
+        if getattr(item, "_rebuild", None) is not None:
+            raise ValueError(
+                f"ScheduleDefinition with name {name} is an UnresolvedPartitionedAssetSchedule"
+                "Definition (built from an asset job by build_schedule_from_partitioned_job); "
+                "call Definitions.resolve_schedule_def to get it bound to its job.")
+        return item
+
+    def get_unresolved_sensor_def(self, name: str) -> Any:
+        """The sensor passed in as is, without building the asset graph or its jobs."""
+        return self._find("sensor", self.sensors, name, ValueError)
+
+    @staticmethod
+    def _find(kind: str, items: list[Any], name: str, error: type[Exception]) -> Any:
+        for item in items:
             if getattr(item, "name", None) == name:
                 return item
-        known = ", ".join(sorted(str(getattr(s, "name", "?")) for s in self.sensors)) or "none"
-        raise HeadwaterInvalidDefinitionError(
-            f"Definitions has no sensor named '{name}'. Sensors: {known}.")
+        known = ", ".join(sorted(str(getattr(s, "name", "?")) for s in items)) or "none"
+        raise error(f"{kind.capitalize()}Definition with name {name} not found. Definitions has "
+                    f"these {kind}s: {known}.")
 
-    def get_repository_def(self) -> Definitions:
+    def get_repository_def(self) -> Any:
+        """These definitions as a RepositoryDefinition (see repository.py)."""
+        from headwater.definitions.repository import RepositoryDefinition
+
         self.resolve_asset_graph()
-        return self
+        return RepositoryDefinition.from_definitions(self)
 
     @property
     def asset_keys(self) -> frozenset[AssetKey]:
@@ -329,8 +459,36 @@ def _op_resource_problems(job_def: JobDefinition) -> list[str]:
     for op_def in job_def.graph.iterate_op_defs():
         for key in sorted(set(op_def.required_resource_keys) - available):
             problems.append(
-                f"op '{op_def.name}' in job '{job_def.name}' needs resource '{key}', which "
-                f"neither the job's resource_defs nor Definitions(resources=...) provides. Add "
-                f"resources={{'{key}': ...}}."
+                f"job '{job_def.name}': resource with key '{key}' required by op "
+                f"'{op_def.name}' was not provided. Add it to the job's resource_defs or to "
+                f"Definitions(resources={{'{key}': ...}})."
             )
     return problems
+
+
+def _same_job(given: Any, target: Any) -> bool:
+    """Whether a schedule/sensor target is the job passed in (a graph and its jobs count)."""
+    if given is target:
+        return True
+    if isinstance(given, UnresolvedAssetJobDefinition) or \
+            isinstance(target, UnresolvedAssetJobDefinition):
+        return False
+    given_graph = given if isinstance(given, GraphDefinition) else given.graph
+    return bool(given_graph is target.graph)
+
+
+def _duplicate_job_problem(value: Any) -> str:
+    fix = "two jobs passed to Definitions share this name. Rename one of them."
+    if isinstance(value, UnresolvedAssetJobDefinition):
+        return f"Duplicate definition found for unresolved job '{value.name}': {fix}"
+    kind = "graph" if isinstance(value, GraphDefinition) else "job"
+    return f"Duplicate job definition found for {kind} '{value.name}': {fix}"
+
+
+def _different_target_problem(kind: str, owner: str, target: Any) -> str:
+    what = "unresolved asset job" if isinstance(target, UnresolvedAssetJobDefinition) else "job"
+    return (
+        f"{kind} '{owner}' targets {what} '{target.name}', but a different {what} with the same "
+        f"name was provided. Pass the same {what} object to jobs=[...] and to the {kind}, or "
+        "rename one of them."
+    )

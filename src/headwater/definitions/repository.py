@@ -1,34 +1,356 @@
-"""`@repository`: the older way to group definitions, kept so ported code loads.
+"""`@repository` and RepositoryDefinition: the older way to group definitions.
 
-The decorated function returns a list (or a dict of lists) of assets, jobs, schedules and
-sensors; the result is a `Definitions` holding them. Imports `errors` and `definitions` only.
+The decorated function returns a list of definitions, a dict {"jobs": {...}, "schedules": {...},
+"sensors": {...}} whose job values may be zero-argument functions building the job on first
+use, or a RepositoryData. A list is held as a `Definitions` and validated when the repository is
+built, except for the resources of assets, which are checked on the first job lookup.
+Imports `errors` and `definitions` only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.asset_job import UnresolvedAssetJobDefinition
+from headwater.definitions.asset import AssetsDefinition, AssetSpec, SourceAsset
+from headwater.definitions.asset_graph import AssetGraph
+from headwater.definitions.asset_job import IMPLICIT_JOB, UnresolvedAssetJobDefinition
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.graph import GraphDefinition
 from headwater.definitions.job import JobDefinition
+from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.schedule import ScheduleDefinition
 from headwater.definitions.sensor import SensorDefinition
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+
+_JOB_TYPES = (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)
 
 
-def _sort(items: list[Any]) -> dict[str, list[Any]]:
-    kinds: dict[str, list[Any]] = {"assets": [], "jobs": [], "schedules": [], "sensors": []}
+class RepositoryData:
+    """What a repository holds. Subclass it and implement `get_all_jobs`; the rest default."""
+
+    def get_all_jobs(self) -> Sequence[JobDefinition]:
+        raise NotImplementedError(f"{type(self).__name__} must implement get_all_jobs().")
+
+    def get_job_names(self) -> list[str]:
+        return [job_def.name for job_def in self.get_all_jobs()]
+
+    def has_job(self, name: str) -> bool:
+        return name in self.get_job_names()
+
+    def get_job(self, name: str) -> JobDefinition:
+        for job_def in self.get_all_jobs():
+            if job_def.name == name:
+                return job_def
+        raise HeadwaterInvariantViolationError(
+            f"Could not find job '{name}'. Found: "
+            f"{', '.join(repr(n) for n in self.get_job_names()) or 'none'}.")
+
+    def get_all_schedules(self) -> Sequence[ScheduleDefinition]:
+        return []
+
+    def get_all_sensors(self) -> Sequence[SensorDefinition]:
+        return []
+
+    def get_top_level_resources(self) -> Mapping[str, Any]:
+        return {}
+
+    def get_env_vars_by_top_level_resource(self) -> Mapping[str, Any]:
+        return {}
+
+    def get_assets_defs_by_key(self) -> Mapping[AssetKey, AssetsDefinition]:
+        return {}
+
+    def get_asset_checks_defs_by_key(self) -> Mapping[Any, Any]:
+        return {}
+
+    def get_asset_job_nodes(self) -> list[Any]:
+        return []
+
+    def get_asset_graph(self) -> AssetGraph:
+        return AssetGraph(list({id(a): a for a in self.get_assets_defs_by_key().values()}.values()))
+
+    def get_implicit_global_asset_job_def(self) -> JobDefinition:
+        return self.get_job(IMPLICIT_JOB)
+
+    def load_all_definitions(self) -> None:
+        self.get_all_jobs()
+        self.get_all_schedules()
+        self.get_all_sensors()
+
+
+class _DefinitionsData(RepositoryData):
+    """Repository data held as a Definitions, plus jobs built on first use (dict form)."""
+
+    def __init__(self, defs: Definitions,
+                 lazy_jobs: Mapping[str, Callable[[], Any]] | None = None):
+        self.defs = defs
+        self._lazy = dict(lazy_jobs or {})
+        self._built: dict[str, JobDefinition] = {}
+        self._all: list[JobDefinition] | None = None
+
+    def _build(self, name: str) -> JobDefinition:
+        if name not in self._built:
+            value = self._lazy[name]()
+            if isinstance(value, GraphDefinition):
+                value = value.to_job()
+            if not isinstance(value, JobDefinition):
+                raise HeadwaterInvalidDefinitionError(
+                    f"The function mapped to job '{name}' returned {type(value).__name__}; it must "
+                    "return a JobDefinition (a @job, or graph.to_job()).")
+            if value.name != name:
+                raise HeadwaterInvalidDefinitionError(
+                    f"Job '{name}': name in JobDefinition does not match: the function mapped to "
+                    f"'{name}' built a job named '{value.name}'. Use the same name for both.")
+            self._built[name] = value
+        return self._built[name]
+
+    def _has_implicit(self) -> bool:
+        return bool(self.defs.resolve_asset_graph().executable_keys)
+
+    def get_job_names(self) -> list[str]:
+        names = set(self.defs._all_jobs()) | set(self._lazy)
+        if self._has_implicit():
+            names.add(IMPLICIT_JOB)
+        return sorted(names)
+
+    def has_job(self, name: str) -> bool:
+        return name in self.get_job_names()
+
+    def get_job(self, name: str) -> JobDefinition:
+        if name in self._lazy:
+            return self._build(name)
+        self.defs._check_asset_resources()
+        return self.defs.resolve_job_def(name)
+
+    def get_all_jobs(self) -> Sequence[JobDefinition]:
+        if self._all is None:
+            self.defs._check_asset_resources()
+            jobs = [self.get_job(name) for name in self.get_job_names()]
+            _check_unique_node_names(jobs)
+            self._all = jobs
+        return list(self._all)
+
+    def get_all_schedules(self) -> Sequence[ScheduleDefinition]:
+        return [self.defs.resolve_schedule_def(s.name) for s in self.defs.schedules]
+
+    def get_all_sensors(self) -> Sequence[SensorDefinition]:
+        return list(self.defs.sensors)
+
+    def get_top_level_resources(self) -> Mapping[str, Any]:
+        return dict(self.defs.resources)
+
+    def get_assets_defs_by_key(self) -> Mapping[AssetKey, AssetsDefinition]:
+        return dict(self.defs.resolve_asset_graph().assets_def_by_key)
+
+    def get_asset_checks_defs_by_key(self) -> Mapping[Any, Any]:
+        return {key: check for check in self.defs.asset_checks
+                for key in getattr(check, "check_keys", ())}
+
+    def get_asset_graph(self) -> AssetGraph:
+        return self.defs.resolve_asset_graph()
+
+    def get_implicit_global_asset_job_def(self) -> JobDefinition:
+        self.defs._check_asset_resources()
+        return self.defs.get_implicit_global_asset_job_def()
+
+
+def _check_unique_node_names(jobs: Sequence[JobDefinition]) -> None:
+    """Ops and graphs of different jobs that share a name must be the same definition."""
+    seen: dict[str, Any] = {}
+    for job_def in jobs:
+        if job_def.is_asset_job:
+            continue
+        pending: list[Any] = [job_def.graph]
+        while pending:
+            node_def = pending.pop()
+            previous = seen.setdefault(node_def.name, node_def)
+            if previous is not node_def:
+                raise HeadwaterInvalidDefinitionError(
+                    f"Conflicting definitions found in repository with name '{node_def.name}'. "
+                    "Op/Graph definition names must be unique within a repository: rename one "
+                    f"of the two definitions named '{node_def.name}'.")
+            pending.extend(inv.node_def for inv in getattr(node_def, "invocations", {}).values())
+
+
+class RepositoryDefinition:
+    """A named group of jobs, schedules, sensors and assets (what `@repository` builds)."""
+
+    def __init__(self, name: str, *, repository_data: RepositoryData,
+                 description: str | None = None, metadata: Mapping[str, Any] | None = None,
+                 repository_load_data: Any = None):
+        self.name = name
+        self.description = description
+        self.metadata = dict(metadata or {})
+        self.repository_load_data = repository_load_data
+        self._data = repository_data
+
+    @classmethod
+    def from_definitions(cls, defs: Definitions, name: str = "__repository__",
+                         description: str | None = None) -> RepositoryDefinition:
+        return cls(name, repository_data=_DefinitionsData(defs), description=description,
+                   metadata=defs.metadata)
+
+    @property
+    def repository_data(self) -> RepositoryData:
+        return self._data
+
+    @property
+    def definitions(self) -> Definitions | None:
+        """The Definitions behind a list-form repository (None for custom RepositoryData)."""
+        data = self._data
+        return data.defs if isinstance(data, _DefinitionsData) and not data._lazy else None
+
+    # --- jobs ---------------------------------------------------------------------------
+    @property
+    def job_names(self) -> list[str]:
+        return list(self._data.get_job_names())
+
+    def has_job(self, name: str) -> bool:
+        return self._data.has_job(name)
+
+    def get_job(self, name: str) -> JobDefinition:
+        return self._data.get_job(name)
+
+    get_job_def = resolve_job_def = get_job
+
+    def get_all_jobs(self) -> list[JobDefinition]:
+        return list(self._data.get_all_jobs())
+
+    def get_implicit_global_asset_job_def(self) -> JobDefinition:
+        return self._data.get_implicit_global_asset_job_def()
+
+    # --- schedules and sensors ------------------------------------------------------------
+    @property
+    def schedule_defs(self) -> list[ScheduleDefinition]:
+        return list(self._data.get_all_schedules())
+
+    def has_schedule_def(self, name: str) -> bool:
+        return any(s.name == name for s in self.schedule_defs)
+
+    def get_schedule_def(self, name: str) -> ScheduleDefinition:
+        return _named("schedule", self.schedule_defs, name)
+
+    @property
+    def sensor_defs(self) -> list[SensorDefinition]:
+        return list(self._data.get_all_sensors())
+
+    def has_sensor_def(self, name: str) -> bool:
+        return any(s.name == name for s in self.sensor_defs)
+
+    def get_sensor_def(self, name: str) -> SensorDefinition:
+        return _named("sensor", self.sensor_defs, name)
+
+    # --- assets -----------------------------------------------------------------------------
+    @property
+    def asset_graph(self) -> AssetGraph:
+        return self._data.get_asset_graph()
+
+    @property
+    def assets_defs_by_key(self) -> dict[AssetKey, AssetsDefinition]:
+        return dict(self._data.get_assets_defs_by_key())
+
+    @property
+    def asset_checks_defs_by_key(self) -> dict[Any, Any]:
+        return dict(self._data.get_asset_checks_defs_by_key())
+
+    def get_assets_def(self, key: Any) -> AssetsDefinition:
+        key = to_asset_key(key)
+        found = self.assets_defs_by_key.get(key)
+        if found is None:
+            raise HeadwaterInvalidDefinitionError(
+                f"Repository '{self.name}' has no asset {key.to_user_string()!r}.")
+        return found
+
+    def get_top_level_resources(self) -> Mapping[str, Any]:
+        return self._data.get_top_level_resources()
+
+    def get_env_vars_by_top_level_resource(self) -> Mapping[str, Any]:
+        return self._data.get_env_vars_by_top_level_resource()
+
+    def load_all_definitions(self) -> None:
+        self._data.load_all_definitions()
+
+    def __repr__(self) -> str:
+        return f"RepositoryDefinition(name={self.name!r})"
+
+
+def _named(kind: str, items: Sequence[Any], name: str) -> Any:
     for item in items:
-        if isinstance(item, ScheduleDefinition):
-            kinds["schedules"].append(item)
-        elif isinstance(item, SensorDefinition):
-            kinds["sensors"].append(item)
-        elif isinstance(item, (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)):
-            kinds["jobs"].append(item)
-        else:
-            kinds["assets"].append(item)
+        if item.name == name:
+            return item
+    known = ", ".join(sorted(i.name for i in items)) or "none"
+    raise HeadwaterInvalidDefinitionError(
+        f"Repository has no {kind} named '{name}'. Its {kind}s: {known}.")
+
+
+_ASSET_TYPES = (AssetsDefinition, AssetSpec, SourceAsset)
+_CHECK_TYPE_NAMES = {"AssetChecksDefinition"}
+
+
+def _kind(item: Any) -> str | None:
+    if isinstance(item, ScheduleDefinition):
+        return "schedules"
+    if isinstance(item, SensorDefinition):
+        return "sensors"
+    if isinstance(item, _JOB_TYPES):
+        return "jobs"
+    if any(cls.__name__ in _CHECK_TYPE_NAMES for cls in type(item).__mro__):
+        return "asset_checks"
+    if isinstance(item, _ASSET_TYPES) or hasattr(item, "build_definitions"):
+        return "assets"
+    return None
+
+
+def _sort_list(repo_name: str, items: Sequence[Any]) -> dict[str, list[Any]]:
+    """Definitions of a list-form repository by kind; one level of nested lists is allowed."""
+    kinds: dict[str, list[Any]] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [],
+                                   "sensors": []}
+    for item in items:
+        nested = isinstance(item, (list, tuple))
+        for inner in item if nested else [item]:
+            if nested and isinstance(inner, (list, tuple)):
+                raise HeadwaterInvalidDefinitionError(
+                    f"Bad return value from repository '{repo_name}': it holds a list nested "
+                    "in a list nested in the returned list. Flatten it to at most one level of "
+                    "nesting.")
+            kind = _kind(inner)
+            if kind is None:
+                raise HeadwaterInvalidDefinitionError(
+                    f"Bad return value from repository '{repo_name}': got {inner!r} "
+                    f"({type(inner).__name__}); all elements of list must be of type "
+                    "JobDefinition, GraphDefinition, UnresolvedAssetJobDefinition, "
+                    "ScheduleDefinition, SensorDefinition, AssetsDefinition, SourceAsset or "
+                    "AssetSpec.")
+            kinds[kind].append(inner)
     return kinds
+
+
+def _sort_dict(repo_name: str, value: Mapping[str, Any]
+               ) -> tuple[dict[str, list[Any]], dict[str, Callable[[], Any]]]:
+    """The dict form: {"jobs": {name: job or function}, "schedules": {...}, "sensors": {...}}."""
+    unknown = set(value) - {"jobs", "schedules", "sensors"}
+    if unknown:
+        raise HeadwaterInvalidDefinitionError(
+            f"Bad return value from repository '{repo_name}': unexpected keys "
+            f"{sorted(unknown)}; a dict may only have the keys 'jobs', 'schedules' and 'sensors'.")
+    kinds: dict[str, list[Any]] = {"jobs": [], "schedules": [], "sensors": []}
+    lazy: dict[str, Callable[[], Any]] = {}
+    for name, job in dict(value.get("jobs") or {}).items():
+        if isinstance(job, _JOB_TYPES):
+            kinds["jobs"].append(job)
+        elif callable(job):
+            lazy[name] = job
+        else:
+            raise HeadwaterInvalidDefinitionError(
+                f"Bad return value from repository '{repo_name}': Object mapped to {name} is not "
+                "an instance of JobDefinition or GraphDefinition. Map it to a job, a graph, "
+                "define_asset_job(...) or a function returning a job.")
+    for kind in ("schedules", "sensors"):
+        for item in dict(value.get(kind) or {}).values():
+            kinds[kind].append(item() if callable(item) and not isinstance(
+                item, (ScheduleDefinition, SensorDefinition)) else item)
+    return kinds, lazy
 
 
 def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
@@ -36,19 +358,27 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
                default_executor_def: Any = None, default_logger_defs: Any = None,
                top_level_resources: Mapping[str, Any] | None = None,
                resource_key_mapping: Any = None) -> Any:
-    """Group the definitions a function returns (a list, or {"jobs": {...}, ...})."""
-    def decorate(inner: Callable[[], Any]) -> Definitions:
+    """Group the definitions a function returns (a list, a dict of jobs, or RepositoryData)."""
+    def decorate(inner: Callable[[], Any]) -> RepositoryDefinition:
+        repo_name = name or inner.__name__
         value = inner()
+        if isinstance(value, RepositoryData):
+            return RepositoryDefinition(repo_name, repository_data=value,
+                                        description=description, metadata=metadata)
+        lazy: dict[str, Callable[[], Any]] = {}
         if isinstance(value, Mapping):
-            items = [v for group in value.values()
-                     for v in (group.values() if isinstance(group, Mapping) else group)]
+            kinds, lazy = _sort_dict(repo_name, value)
+        elif isinstance(value, (list, tuple)):
+            kinds = _sort_list(repo_name, value)
         else:
-            items = list(value)
-        kinds = _sort(items)
+            raise HeadwaterInvalidDefinitionError(
+                f"Bad return value from repository '{repo_name}': got {type(value).__name__}; "
+                "return a list of definitions, a dict {'jobs': {...}, ...} or a RepositoryData.")
         defs = Definitions(**kinds, resources=top_level_resources,
                            executor=default_executor_def, loggers=default_logger_defs,
                            metadata=metadata)
-        defs.name = name or inner.__name__  # type: ignore[attr-defined]
-        defs.description = description  # type: ignore[attr-defined]
-        return defs.get_repository_def()
+        defs._defer_asset_resource_checks = True
+        defs.resolve_asset_graph()  # everything but asset resources is validated now
+        return RepositoryDefinition(repo_name, repository_data=_DefinitionsData(defs, lazy),
+                                    description=description, metadata=metadata)
     return decorate(fn) if fn is not None else decorate

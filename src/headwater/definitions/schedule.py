@@ -179,7 +179,7 @@ class ScheduleDefinition:
         if self.job is None or not self._job_name or hasattr(self.job, "execute_in_process"):
             return self
         try:
-            resolved = defs.get_job_def(self._job_name)
+            resolved = defs.resolve_job_def(self._job_name)
         except HeadwaterInvalidDefinitionError:
             return self
         if self._rebuild is not None:
@@ -338,7 +338,7 @@ def build_schedule_from_partitioned_job(
         target = getattr(context, "_evaluating", holder).job
         defs = context.repository_def
         if not hasattr(target, "execute_in_process") and defs is not None:
-            target = defs.get_job_def(job_name)
+            target = defs.resolve_job_def(job_name)
         current = _partitions_def(target)
         if current is None:
             return SkipReason(f"Job '{job_name}' has no partitions.")

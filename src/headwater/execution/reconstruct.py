@@ -146,7 +146,7 @@ def _name_in(module: Any, target: Any) -> str | None:
 
 def _defines(defs: Definitions, job_name: str) -> bool:
     try:
-        defs.get_job_def(job_name)
+        defs.resolve_job_def(job_name)
     except Exception:
         return False
     return True
@@ -203,7 +203,7 @@ def _find_job(module: Any, attribute: str | None, job_name: str, where: str) -> 
         if isinstance(value, LazyDefinitions):
             value = value()
         if isinstance(value, Definitions) and _defines(value, job_name):
-            return value.get_job_def(job_name)
+            return value.resolve_job_def(job_name)
     raise HeadwaterInvariantViolationError(
         f"No job named '{job_name}' in {where}: was it renamed since the run was created?"
     )

@@ -48,7 +48,7 @@ def create_run(defs: Any, *, instance_url: str, instance_home: str | None = None
         else:
             options = ReexecutionOptions(parent_run_id, list(step_keys)
                                          if strategy == "selected" and step_keys else None)
-    job_def = defs.get_job_def(job_name)
+    job_def = defs.resolve_job_def(job_name)
     keys = [AssetKey.from_user_string(k) for k in asset_selection] if asset_selection else None
     run = launcher.create_run(instance, CodeLocationOrigin(**origin), job_def,
                               dict(run_config) if run_config is not None else None,
