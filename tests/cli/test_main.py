@@ -7,7 +7,9 @@ import textwrap
 
 from click.testing import CliRunner
 
+from headwater import AssetKey
 from headwater.cli.main import main
+from headwater.storage.instance import HeadwaterInstance
 
 DEFS = textwrap.dedent(
     """
@@ -26,8 +28,9 @@ DEFS = textwrap.dedent(
 )
 
 
-def test_asset_list_and_materialize(tmp_path):
-    """asset list shows keys with groups; asset materialize runs the selection."""
+def test_asset_list_and_materialize(tmp_path, monkeypatch):
+    """asset list shows keys with groups; asset materialize runs and records the selection."""
+    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
     path = tmp_path / "defs.py"
     path.write_text(DEFS)
     runner = CliRunner()
@@ -37,6 +40,8 @@ def test_asset_list_and_materialize(tmp_path):
     done = runner.invoke(main, ["asset", "materialize", "-f", str(path), "--select", "*", "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.output)["materialized"] == ["orders", "total"]
+    recorded = HeadwaterInstance.get().get_latest_materialization_event(AssetKey("total"))
+    assert recorded is not None and recorded.run_id == json.loads(done.output)["run_id"]
 
 
 def test_broken_definitions_file_is_reported_without_traceback(tmp_path):

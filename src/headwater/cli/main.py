@@ -20,6 +20,7 @@ from headwater.cli.webserver import dev, webserver
 from headwater.code.loader import CodeLoadError
 from headwater.code.location import CodeLocationOrigin, origins_from_options
 from headwater.errors import HeadwaterError
+from headwater.storage.instance import HeadwaterInstance
 
 
 def _location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +138,10 @@ def asset_materialize(python_file: str | None, module_name: str | None,
     keys = AssetSelection.from_string(select).resolve(graph)
     keys = {k for k in keys if k in graph.executable_keys}
     job = build_asset_job("__asset_materialize__", graph, keys, defs.resources)
-    result = execute_job_in_process(job, partition_key=partition, raise_on_error=False)
+    # Recorded in the instance of $HEADWATER_HOME (./.headwater by default), as `dev` shows it.
+    instance = HeadwaterInstance.get()
+    result = execute_job_in_process(job, partition_key=partition, raise_on_error=False,
+                                    instance=instance, keep_values_in_memory=False)
     materialized = sorted(e.asset_key.to_user_string()
                           for e in result.get_asset_materialization_events() if e.asset_key)
     if as_json:
@@ -190,7 +194,8 @@ def job_execute(python_file: str | None, module_name: str | None, working_direct
     defs = _load(python_file, module_name, working_directory, attribute)
     job_def = defs.resolve_job_def(job_name)
     run_config = json.loads(config_json) if config_json else None
-    result = job_def.execute_in_process(run_config=run_config, raise_on_error=False)
+    result = job_def.execute_in_process(run_config=run_config, raise_on_error=False,
+                                        instance=HeadwaterInstance.get())
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "failed_steps": sorted(result.get_failed_step_keys())}))

@@ -17,6 +17,8 @@ execute_job_in_process: Callable[..., Any] | None = None
 invoke_directly: Callable[..., Any] | None = None
 #: (kind, init_context) -> an execution.executor.Executor for a built-in executor
 create_executor: Callable[..., Any] | None = None
+#: (defs, asset_key, **kwargs) -> the stored value, for Definitions.load_asset_value
+load_asset_value: Callable[..., Any] | None = None
 #: (resource_defs, resources_config) -> (values, teardown), for schedule and sensor contexts
 build_resource_values: Callable[..., Any] | None = None
 

@@ -459,9 +459,9 @@ def _op_resource_problems(job_def: JobDefinition) -> list[str]:
     for op_def in job_def.graph.iterate_op_defs():
         for key in sorted(set(op_def.required_resource_keys) - available):
             problems.append(
-                f"job '{job_def.name}': resource with key '{key}' required by op "
-                f"'{op_def.name}' was not provided. Add it to the job's resource_defs or to "
-                f"Definitions(resources={{'{key}': ...}})."
+                f"op '{op_def.name}' in job '{job_def.name}' needs resource '{key}' (resource "
+                f"with key '{key}' required by op '{op_def.name}' was not provided). Add it to "
+                f"the job's resource_defs or to Definitions(resources={{'{key}': ...}})."
             )
     return problems
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from headwater.definitions.config import Field, StringSource
-from headwater.definitions.io_manager import IOManager, io_manager
+from headwater.definitions.io_manager import IOManager, io_manager, partition_keys_of
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 DEFAULT_DIR_NAME = "storage"
@@ -106,7 +106,21 @@ class PickledObjectFilesystemIOManager(IOManager):
                 "default, or an input manager (input_manager_key=...)."
             )
         source = context if context.has_asset_key else upstream
-        path = self.get_path(source)
+        keys = partition_keys_of(context)
+        if keys is not None and len(keys) != 1:
+            # Several upstream partitions load as a dict {partition key: value}.
+            return {key: self._load_file(self._partition_path(context, key), source)
+                    for key in keys}
+        if keys is not None:
+            return self._load_file(self._partition_path(context, keys[0]), source)
+        return self._load_file(self.get_path(source), source)
+
+    def _partition_path(self, context: Any, partition_key: str) -> str:
+        base = self._base(context)
+        parts = check_path_parts([*context.asset_key.path, partition_key], _what(context))
+        return os.path.join(base, *parts)
+
+    def _load_file(self, path: str, source: Any) -> Any:
         if not os.path.exists(path):
             raise FileNotFoundError(
                 f"No stored value for {_what(source)} at {path}. Materialize it first (or run "

@@ -97,7 +97,7 @@ class InMemoryIOManager(IOManager):
         self.values: dict[tuple[Any, ...], Any] = {}
 
     def handle_output(self, context: Any, obj: Any) -> None:
-        keys = _partition_keys(context)
+        keys = partition_keys_of(context)
         if keys is not None and len(keys) != 1:
             # A run over a range of partitions: a dict by key is split, anything else is
             # stored for every partition of the range.
@@ -108,7 +108,7 @@ class InMemoryIOManager(IOManager):
         self.values[_identifier(context)] = obj
 
     def load_input(self, context: Any) -> Any:
-        keys = _partition_keys(context)
+        keys = partition_keys_of(context)
         if keys is not None and len(keys) != 1:
             # Several upstream partitions load as a dict {partition key: value}.
             return {key: self._stored(("asset", context.asset_key, key), context.asset_key)
@@ -142,7 +142,7 @@ class InMemoryIOManager(IOManager):
         return self.values[identifier]
 
 
-def _partition_keys(context: Any) -> list[str] | None:
+def partition_keys_of(context: Any) -> list[str] | None:
     """The asset partition keys an IO context covers, when it names them explicitly."""
     if not context.has_asset_key or getattr(context, "_asset_partition_keys", None) is None:
         return None

@@ -27,6 +27,7 @@ from headwater.errors import (
     HeadwaterInvariantViolationError,
     HeadwaterUserCodeExecutionError,
 )
+from headwater.execution.asset_value import load_asset_value
 from headwater.execution.executor import create_builtin_executor, create_executor
 from headwater.execution.invocation import invoke_directly
 from headwater.execution.partition import resolve_partitioned_run
@@ -49,8 +50,16 @@ def execute_job_in_process(
     run_id: str | None = None,
     input_values: Mapping[str, Any] | None = None,
     tags: Mapping[str, Any] | None = None,
+    keep_values_in_memory: bool = True,
 ) -> ExecuteInProcessResult:
-    """Run `job` in this process and return its result (raising the first error if asked)."""
+    """Run `job` in this process and return its result (raising the first error if asked).
+
+    As in Dagster, `execute_in_process` keeps outputs in memory unless the job binds its own
+    `io_manager`; `materialize` passes `keep_values_in_memory=False`, so that a persistent
+    instance stores values under its storage directory for later runs to load.
+    """
+    if keep_values_in_memory and "io_manager" not in job.resource_defs:
+        job = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
     if asset_selection:
         job = _subset_asset_job(job, asset_selection)
     # None lets the job's own config= apply; an explicit run_config replaces it.
@@ -208,7 +217,7 @@ def materialize(
     job = _ephemeral_job(assets, resources, selection)
     return execute_job_in_process(job, run_config=run_config, instance=instance,
                                   partition_key=partition_key, raise_on_error=raise_on_error,
-                                  tags=tags)
+                                  tags=tags, keep_values_in_memory=False)
 
 
 def materialize_to_memory(
@@ -257,3 +266,4 @@ def install() -> None:
     _runtime.invoke_directly = invoke_directly  # from execution/invocation.py
     _runtime.create_executor = create_builtin_executor  # from execution/executor.py
     _runtime.build_resource_values = build_resource_values  # from execution/resources.py
+    _runtime.load_asset_value = load_asset_value  # from execution/asset_value.py
