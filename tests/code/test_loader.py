@@ -185,3 +185,15 @@ def test_cli_snapshot_prints_json(tmp_path):
     data = json.loads(result.output)
     assert data["location_name"] == "cli_snap_defs"
     assert [a["key_string"] for a in data["assets"]] == ["p1", "p2"]
+
+
+def test_a_repository_decorated_function_is_a_code_location(tmp_path):
+    """A file whose only entry point is a Dagster-style @repository list still loads."""
+    path = tmp_path / "repo_defs.py"
+    path.write_text(
+        "from headwater import asset, repository\n\n"
+        "@asset\ndef a():\n    return 1\n\n"
+        "@repository\ndef my_repo():\n    return [a]\n"
+    )
+    defs = load_definitions(python_file=str(path))
+    assert [k.to_user_string() for k in defs.resolve_asset_graph().all_keys] == ["a"]

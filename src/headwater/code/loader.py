@@ -17,6 +17,7 @@ from typing import Any
 from headwater.definitions.asset import AssetsDefinition
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.job import JobDefinition
+from headwater.definitions.repository import RepositoryDefinition
 from headwater.errors import HeadwaterError
 
 
@@ -121,6 +122,10 @@ def _find_definitions(module: Any, attribute: str | None, origin: str) -> Defini
             raise CodeLoadError(f"'{attribute}' in {origin} is not a Definitions object.", origin)
         return value
     found = [v for v in vars(module).values() if isinstance(v, (Definitions, LazyDefinitions))]
+    if not found:
+        # A Dagster-style `@repository` holding a list of definitions.
+        found = [defs for v in vars(module).values() if isinstance(v, RepositoryDefinition)
+                 and (defs := v.definitions) is not None]
     if len(found) == 1:
         return found[0]() if isinstance(found[0], LazyDefinitions) else found[0]
     if len(found) > 1:

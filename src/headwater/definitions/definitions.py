@@ -109,7 +109,8 @@ class Definitions:
             for item in source:
                 targets = getattr(item, "jobs", None)  # sensors may target several jobs
                 for target in targets if targets is not None else [getattr(item, "job", None)]:
-                    if not isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition)):
+                    if not isinstance(target, (JobDefinition, UnresolvedAssetJobDefinition,
+                                               GraphDefinition)):
                         continue
                     if target.name in given:
                         if not _same_job(given[target.name], target):
@@ -474,7 +475,8 @@ def _same_job(given: Any, target: Any) -> bool:
             isinstance(target, UnresolvedAssetJobDefinition):
         return False
     given_graph = given if isinstance(given, GraphDefinition) else given.graph
-    return bool(given_graph is target.graph)
+    target_graph = target if isinstance(target, GraphDefinition) else target.graph
+    return bool(given_graph is target_graph)
 
 
 def _duplicate_job_problem(value: Any) -> str:

@@ -44,6 +44,13 @@ class AssetLayer:
     def assets_def_for_key(self, key: AssetKey) -> Any:
         return self._index()[0].get(key)
 
+    @property
+    def executable_asset_keys(self) -> frozenset[AssetKey]:
+        """The selected keys that this job materializes (source assets excluded)."""
+        by_key = self._index()[0]
+        return frozenset(k for k in self.selected_keys
+                         if getattr(by_key.get(k), "is_executable", False))
+
     def outputs_of_node(self, node: str) -> dict[str, AssetKey]:
         return self._index()[1].get(node, {})
 
@@ -137,6 +144,11 @@ class JobDefinition:
     @property
     def all_node_defs(self) -> list[Any]:
         return self.graph.iterate_op_defs()
+
+    @property
+    def loggers(self) -> dict[str, Any]:
+        """The logger definitions of this job, by name."""
+        return dict(self.logger_defs)
 
     def has_node(self, name: str) -> bool:
         """Whether a node of this name is anywhere in the job, nested graphs included."""
