@@ -189,3 +189,22 @@ def test_unresolved_lookups_do_not_build_the_repository():
         defs.get_unresolved_sensor_def("other")
     assert isinstance(defs.get_repository_def(), hw.RepositoryDefinition)
     assert defs.has_resolved_repository_def()
+
+
+def test_repository_exposes_its_asset_graph():
+    """A @repository gives sensors the same asset graph Definitions would."""
+
+    @hw.asset
+    def upstream():
+        return 1
+
+    @hw.asset
+    def downstream(upstream):
+        return upstream
+
+    @hw.repository
+    def repo():
+        return [upstream, downstream]
+
+    graph = repo.resolve_asset_graph()
+    assert graph.parents(hw.AssetKey("downstream")) == {hw.AssetKey("upstream")}

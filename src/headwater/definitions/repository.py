@@ -254,6 +254,12 @@ class RepositoryDefinition:
     def asset_checks_defs_by_key(self) -> dict[Any, Any]:
         return dict(self._data.get_asset_checks_defs_by_key())
 
+    def resolve_asset_graph(self) -> AssetGraph:
+        """The asset graph, as `Definitions.resolve_asset_graph` gives it (sensor contexts use it)."""
+        return self.asset_graph
+
+    get_asset_graph = resolve_asset_graph
+
     def get_assets_def(self, key: Any) -> AssetsDefinition:
         key = to_asset_key(key)
         found = self.assets_defs_by_key.get(key)
