@@ -18,6 +18,7 @@ from headwater.definitions.asset_job import build_asset_job, flatten_assets
 from headwater.definitions.executor import multi_or_in_process_executor
 from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
 from headwater.definitions.io_manager import IOManager, IOManagerDefinition, mem_io_manager
+from headwater.definitions.run_config import as_run_config_dict
 from headwater.definitions.selection import AssetSelection
 from headwater.errors import (
     DefinitionError,
@@ -63,7 +64,7 @@ def execute_job_in_process(
     if asset_selection:
         job = _subset_asset_job(job, asset_selection)
     # None lets the job's own config= apply; an explicit run_config replaces it.
-    run_config = None if run_config is None else _as_run_config(run_config)
+    run_config = None if run_config is None else as_run_config_dict(run_config)
     run_config, partition_key, tags = resolve_partitioned_run(job, run_config, partition_key, tags,
                                                               instance)
     on_event = getattr(instance, "store_event", None) if instance is not None else None
@@ -130,7 +131,7 @@ def execute_job(
     job_def = recon.get() if recon is not None else job
     if recon is None and asset_selection:
         job_def = _subset_asset_job(job_def, asset_selection)
-    run_config = None if run_config is None else _as_run_config(run_config)
+    run_config = None if run_config is None else as_run_config_dict(run_config)
     all_tags = {k: str(v) for k, v in (tags or {}).items()}
     prepare = None
     if reexecution_options is not None:
@@ -167,19 +168,6 @@ def _maybe_reconstructable(job: Any) -> ReconstructableJob | None:
         return reconstructable(job)
     except HeadwaterError:
         return None  # fine for the in-process executor; others say what they need
-
-
-def _as_run_config(run_config: Any) -> dict[str, Any]:
-    if run_config is None:
-        return {}
-    to_dict = getattr(run_config, "to_config_dict", None)
-    if callable(to_dict):
-        return dict(to_dict())
-    if isinstance(run_config, Mapping):
-        return dict(run_config)
-    raise HeadwaterInvalidInvocationError(
-        f"run_config must be a dict or RunConfig, got {type(run_config).__name__}."
-    )
 
 
 def _raise_first_error(run: Any) -> None:
