@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from headwater.daemon.instigation import RUNNING, STOPPED, set_status
 from headwater.errors import HeadwaterInvalidInvocationError
 
 
@@ -97,18 +98,19 @@ def _instigator_group(kind: str) -> click.Group:
             what = row.get("cron_schedule") or f"every {row.get('minimum_interval_seconds') or 30}s"
             click.echo(f"{row['name']}  [{row['status']}]  {what}  job={row.get('job_name')}")
 
+    def set_running(name: str, status: str, origin_options: tuple[Any, ...]) -> None:
+        origin = _origin(*origin_options)
+        client, snapshot = _snapshot(origin)
+        client.shutdown()
+        _find(snapshot, plural, name)
+        set_status(_instance(), origin.name, name, type_name, status)
+
     @group.command("start")
     @click.argument("name")
     @_location_options
     def start(name: str, python_file: Any, module_name: Any, working_directory: Any,
               attribute: Any) -> None:
-        from headwater.daemon.instigation import RUNNING, set_status
-
-        origin = _origin(python_file, module_name, working_directory, attribute)
-        client, snapshot = _snapshot(origin)
-        client.shutdown()
-        _find(snapshot, plural, name)
-        set_status(_instance(), origin.name, name, type_name, RUNNING)
+        set_running(name, RUNNING, (python_file, module_name, working_directory, attribute))
         click.echo(f"Started {kind} {name}.")
 
     @group.command("stop")
@@ -116,13 +118,7 @@ def _instigator_group(kind: str) -> click.Group:
     @_location_options
     def stop(name: str, python_file: Any, module_name: Any, working_directory: Any,
              attribute: Any) -> None:
-        from headwater.daemon.instigation import STOPPED, set_status
-
-        origin = _origin(python_file, module_name, working_directory, attribute)
-        client, snapshot = _snapshot(origin)
-        client.shutdown()
-        _find(snapshot, plural, name)
-        set_status(_instance(), origin.name, name, type_name, STOPPED)
+        set_running(name, STOPPED, (python_file, module_name, working_directory, attribute))
         click.echo(f"Stopped {kind} {name}.")
 
     @group.command("preview")
