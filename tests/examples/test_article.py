@@ -21,23 +21,6 @@ from headwater import build_op_context, materialize
 
 __all__ = ["test_customer_segment_asset", "test_transform_operation"]
 
-needs_resources = pytest.mark.skipif(
-    not hasattr(headwater, "resource"),
-    reason="resource system not in headwater yet (no headwater.resource)",
-)
-needs_partitions = pytest.mark.skipif(
-    not all(
-        hasattr(headwater, name)
-        for name in ("DailyPartitionsDefinition", "daily_partitioned_config", "PartitionedConfig")
-    ),
-    reason="partitions not in headwater yet (no headwater.DailyPartitionsDefinition)",
-)
-needs_sensors = pytest.mark.skipif(
-    not all(hasattr(headwater, name) for name in ("sensor", "SensorResult", "build_sensor_context")),
-    reason="sensors not in headwater yet (no headwater.sensor)",
-)
-
-
 def materialize_all(module):
     """Materialize every asset a module's Definitions holds, in one run."""
     result = materialize(list(module.defs.assets))
@@ -127,7 +110,6 @@ def test_type_check_function_as_written():
     assert not is_valid_customer_data(None, [{"customer_id": 1, "name": "a", "email": "e"}])
 
 
-@needs_resources
 def test_analytics_pipeline_stores_results_in_sqlite(article_workdir):
     """Resources: the database resource, configured by run config, writes to a real SQLite file."""
     resources = importlib.import_module("resources")
@@ -145,7 +127,6 @@ def test_analytics_pipeline_stores_results_in_sqlite(article_workdir):
     assert stored == {"count": 5, "total": 15, "mean": 3.0, "max": 5}
 
 
-@needs_resources
 def test_analytics_pipeline_with_mock_database():
     """Resources: the same job runs against an in-memory database passed as a resource."""
     resources = importlib.import_module("resources")
@@ -156,7 +137,6 @@ def test_analytics_pipeline_with_mock_database():
     assert database.fetch_all() == {"count": 5, "total": 15, "mean": 3.0, "max": 5}
 
 
-@needs_resources
 def test_database_connection_rejects_unknown_scheme():
     """Resources: create_db_connection says which connection strings it accepts."""
     resources = importlib.import_module("resources")
@@ -244,7 +224,6 @@ def test_etl_logs_sessions_and_database(article_workdir):
     assert (rows, views) == (len(metrics), len(logs))
 
 
-@needs_partitions
 @pytest.mark.filterwarnings("ignore:.*op_config.*:DeprecationWarning")
 def test_daily_sales_partitions():
     """Partitioning: each day's partition loads that day's sales, through the job's config."""
@@ -272,7 +251,6 @@ def test_daily_sales_partitions():
     assert set(direct.asset_value("daily_sales")["date"]) == {"2023-02-01"}
 
 
-@needs_sensors
 def test_new_file_sensor_requests_one_run_per_file(article_workdir):
     """Sensors: no files -> skip; two files -> two keyed run requests whose runs process them."""
     sensors = importlib.import_module("sensors")

@@ -125,8 +125,7 @@ def test_unknown_step_selection_is_named():
 
 def test_dask_executor_runs_a_job_on_a_local_cluster(tmp_path):
     """Steps run as dask tasks on a LocalCluster; values pass through the IO manager."""
-    pytest.importorskip("distributed")
-    from distributed import LocalCluster
+    from distributed import LocalCluster  # the dev extra installs dask[distributed]
 
     from headwater.integrations.dask import dask_executor
 
