@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
-import uuid
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
@@ -29,30 +28,7 @@ def _storage() -> Any:
 
 
 def _setup(lib: ModuleType, st: Any, instance: Any, names: list[str]) -> dict[str, list[str]]:
-    events, hw = st.Events(lib), lib.__name__ == "headwater"
-    n = len(names)
-    groups = {"materialized": names[:n - 40], "failed": names[n - 40:n - 20],
-              "in_progress": names[n - 20:n - 10], "missing": names[n - 10:]}
-    batch = st.write_batch(lib, instance)
-    mats = groups["materialized"]
-    for b in range(0, len(mats), 1000):
-        run_id = f"bulk-{b}"
-        batch([events.materialization(run_id, b + i, "p", k)
-               for i, k in enumerate(mats[b:b + 1000])])
-    run_cls = lib.HeadwaterRun if hw else lib.DagsterRun
-    tag = "headwater/partition" if hw else "dagster/partition"
-    for kind in ("failed", "in_progress"):
-        for k in groups[kind]:
-            run_id = uuid.uuid4().hex
-            instance.add_run(run_cls(job_name="bench_job", run_id=run_id, tags={tag: k},
-                                     asset_selection=frozenset({lib.AssetKey("p")})))
-            seq = [events.run_event(run_id, "RUN_START"),
-                   events.run_event(run_id, "ASSET_MATERIALIZATION_PLANNED", "p", k)]
-            if kind == "failed":
-                seq.append(events.run_event(run_id, "RUN_FAILURE"))
-            for event in seq:
-                instance.handle_new_event(event if not hw else st._entry_for(lib, event))
-    return groups
+    return st._partition_setup(lib, instance, len(names), names)
 
 
 def w_partition_status(lib: ModuleType, repeats: int, n: int = 50_000) -> dict[str, Any]:

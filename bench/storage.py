@@ -358,15 +358,17 @@ def w_latest(lib: ModuleType, repeats: int, n: int = 10_000) -> dict[str, Any]:
     return {"assets": n, "setup_s": setup, "all_keys_s": median_of(times), "one_key_s": one}
 
 
-def _partition_setup(lib: ModuleType, instance: Any, n: int) -> dict[str, list[str]]:
-    """n partitions of asset "p": all but 40 materialized, 20 failed, 10 in progress, 10 missing.
+def _partition_setup(lib: ModuleType, instance: Any, n: int,
+                     names: list[str] | None = None) -> dict[str, list[str]]:
+    """n partitions of asset "p" (named `names`, default p00000...): all but 40 materialized,
+    20 failed, 10 in progress, 10 missing.
 
     Materializations go in batches of 1,000 (one run id per batch, like a backfill); a failed
     partition is a run that started, planned the partition and failed; an in-progress one a
     run that started and planned it. Run records exist on both sides, with status moved by the
     run events."""
     events, hw = Events(lib), lib.__name__ == "headwater"
-    names = [f"p{i:05d}" for i in range(n)]
+    names = names if names is not None else [f"p{i:05d}" for i in range(n)]
     groups = {"materialized": names[:n - 40], "failed": names[n - 40:n - 20],
               "in_progress": names[n - 20:n - 10], "missing": names[n - 10:]}
     batch = write_batch(lib, instance)
