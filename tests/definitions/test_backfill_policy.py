@@ -6,7 +6,7 @@ import pytest
 
 import headwater as hw
 from headwater.daemon.backfill import _requests
-from headwater.definitions.backfill_policy import runs_per_range
+from headwater.definitions.partitions.backfill_policy import runs_per_range
 from headwater.storage.state import BackfillRecord
 
 

@@ -5,7 +5,7 @@ from enum import Enum as PyEnum
 import pytest
 
 import headwater as hw
-from headwater.definitions.config import example_config, process_config, type_str
+from headwater.definitions.config.schema import example_config, process_config, type_str
 
 
 def _errors(schema, value):

@@ -1,4 +1,4 @@
-"""Tests for headwater.definitions.metadata: constructors, tables, normalisation, codec."""
+"""Tests for headwater.definitions.metadata.value: constructors, tables, normalisation, codec."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata import (
+from headwater.definitions.metadata.value import (
     AssetMetadataValue,
     BoolMetadataValue,
     FloatMetadataValue,

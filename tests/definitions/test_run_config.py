@@ -216,7 +216,7 @@ def test_env_source_is_resolved_at_launch_but_not_stored(monkeypatch):
 def test_run_config_json_schema_accepts_good_and_rejects_bad_configs():
     """The JSON Schema of a job's run config agrees with validation on good and bad configs."""
     jsonschema = pytest.importorskip("jsonschema")
-    from headwater.definitions.config_json import default_run_config, run_config_schema
+    from headwater.definitions.config.json_schema import default_run_config, run_config_schema
 
     schema = run_config_schema(etl)
     jsonschema.Draft202012Validator.check_schema(schema)

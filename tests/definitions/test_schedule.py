@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import headwater as hw
-from headwater.definitions.cron import cron_ticks
+from headwater.definitions.partitions.cron import cron_ticks
 
 NY = "America/New_York"
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from headwater.definitions.assets.selection import AssetGraphView, AssetSelection
 from headwater.definitions.key import AssetKey
-from headwater.definitions.selection import AssetGraphView, AssetSelection
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
 

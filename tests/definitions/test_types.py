@@ -1,4 +1,4 @@
-"""Tests for headwater.definitions.types: HeadwaterType, built-ins, composites, inference."""
+"""Tests for headwater.definitions.metadata.types: HeadwaterType, built-ins, composites, inference."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import typing
 
 import pytest
 
-from headwater.definitions.metadata import IntMetadataValue, TextMetadataValue
-from headwater.definitions.types import (
+from headwater.definitions.metadata.types import (
     Any,
     Bool,
     Dict,
@@ -30,6 +29,7 @@ from headwater.definitions.types import (
     resolve_headwater_type,
     usable_as_headwater_type,
 )
+from headwater.definitions.metadata.value import IntMetadataValue, TextMetadataValue
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidMetadata,
@@ -583,7 +583,7 @@ def test_check_headwater_type_accepts_typing_forms_and_builds_a_context():
 
 def test_headwater_type_loader_takes_context_and_config():
     """A type loader function must take (context, config_value)."""
-    from headwater.definitions.types import headwater_type_loader
+    from headwater.definitions.metadata.types import headwater_type_loader
 
     loader = headwater_type_loader(str)(lambda context, value: value.upper())
     assert loader.construct_from_config_value(None, "a") == "A"

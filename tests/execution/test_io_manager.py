@@ -6,7 +6,7 @@ import pickle
 import pytest
 
 import headwater as hw
-from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager
+from headwater.definitions.config.fs_io_manager import PickledObjectFilesystemIOManager
 
 
 def _materializations(result):

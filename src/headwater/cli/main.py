@@ -105,7 +105,7 @@ def asset() -> None:
 def asset_list(python_file: str | None, module_name: str | None, working_directory: str | None,
                attribute: str | None, select: str | None, as_json: bool) -> None:
     """List the assets of a code location."""
-    from headwater.definitions.selection import AssetSelection
+    from headwater.definitions.assets.selection import AssetSelection
 
     defs = _load(python_file, module_name, working_directory, attribute)
     graph = defs.resolve_asset_graph()
@@ -129,8 +129,8 @@ def asset_materialize(python_file: str | None, module_name: str | None,
                       working_directory: str | None, attribute: str | None, select: str,
                       partition: str | None, as_json: bool) -> None:
     """Materialize the selected assets in this process."""
-    from headwater.definitions.asset_job import build_asset_job
-    from headwater.definitions.selection import AssetSelection
+    from headwater.definitions.assets.job import build_asset_job
+    from headwater.definitions.assets.selection import AssetSelection
     from headwater.execution.api import execute_job_in_process
 
     defs = _load(python_file, module_name, working_directory, attribute)

@@ -43,7 +43,7 @@ def _run_config(config_json: str | None, config_files: tuple[str, ...]) -> dict[
         return None
     config: dict[str, Any] = {}
     if config_files:
-        from headwater.definitions.run_config import config_from_files
+        from headwater.definitions.config.run_config import config_from_files
 
         config = dict(config_from_files(list(config_files)))
     if config_json:

@@ -129,7 +129,7 @@ def _instigator_group(kind: str) -> click.Group:
     def preview(name: str, python_file: Any, module_name: Any, working_directory: Any,
                 attribute: Any, cursor: str | None, ticks: int) -> None:
         """Evaluate once (nothing is launched or stored) and print the result."""
-        from headwater.definitions.cron import cron_ticks
+        from headwater.definitions.partitions.cron import cron_ticks
 
         origin = _origin(python_file, module_name, working_directory, attribute)
         client, snapshot = _snapshot(origin)

@@ -18,13 +18,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from headwater.definitions.asset_job import IMPLICIT_JOB
-from headwater.definitions.backfill_policy import runs_per_range
+from headwater.definitions.assets.job import IMPLICIT_JOB
+from headwater.definitions.automation.schedule import ScheduleDefinition, build_schedule_context
+from headwater.definitions.automation.sensor import SensorEvaluationContext
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
-from headwater.definitions.partitions import PartitionKeyRange
-from headwater.definitions.schedule import ScheduleDefinition, build_schedule_context
-from headwater.definitions.sensor import SensorEvaluationContext
+from headwater.definitions.partitions.backfill_policy import runs_per_range
+from headwater.definitions.partitions.base import PartitionKeyRange
 
 _INSTANCES: dict[tuple[str, str | None], Any] = {}
 

@@ -14,9 +14,9 @@ import sys
 import traceback
 from typing import Any
 
-from headwater.definitions.asset import AssetsDefinition
+from headwater.definitions.assets.asset import AssetsDefinition
 from headwater.definitions.definitions import Definitions, LazyDefinitions
-from headwater.definitions.job import JobDefinition
+from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition
 from headwater.errors import HeadwaterError
 

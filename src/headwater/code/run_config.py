@@ -2,7 +2,7 @@
 `validate_run_config`), as a JSON-able reply.
 
 The checking itself belongs to the definitions layer (`validate_run_config(job, config)`
-in `headwater.definitions.run_config`); this module finds it and turns its outcome into
+in `headwater.definitions.config.run_config`); this module finds it and turns its outcome into
 {"valid": bool, "errors": [...]}. Imports `definitions` and `errors`.
 """
 
@@ -35,7 +35,7 @@ def validate_run_config(job: Any, run_config: Mapping[str, Any]) -> dict[str, An
 
 
 def _checker() -> Callable[[Any, Mapping[str, Any]], Any] | None:
-    for module_name in ("headwater.definitions.run_config", "headwater.definitions.config"):
+    for module_name in ("headwater.definitions.config.run_config", "headwater.definitions.config.schema"):
         try:
             module = importlib.import_module(module_name)
         except ImportError:

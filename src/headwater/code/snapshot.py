@@ -17,19 +17,19 @@ from collections.abc import Callable, Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
-from headwater.definitions import config as cfg
-from headwater.definitions.composition import (
+from headwater.definitions.config import schema as cfg
+from headwater.definitions.config.resource import as_resource_definition
+from headwater.definitions.definitions import Definitions
+from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.value import metadata_to_jsonable, normalize_metadata
+from headwater.definitions.ops.composition import (
     AssetInputHandle,
     CollectHandle,
     GraphInputHandle,
     OutputHandle,
 )
-from headwater.definitions.definitions import Definitions
-from headwater.definitions.graph import GraphDefinition
-from headwater.definitions.job import JobDefinition
-from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata import metadata_to_jsonable, normalize_metadata
-from headwater.definitions.resource import as_resource_definition
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.job import JobDefinition
 
 _SCALARS = {int: "integer", float: "number", str: "string", bool: "boolean"}
 _ENV_VAR = {"type": "object", "properties": {"env": {"type": "string"}}, "required": ["env"]}
@@ -181,7 +181,7 @@ def _key_string(key: AssetKey | None) -> str | None:
 def run_config_schema_function() -> Callable[[Any], Any] | None:
     """`job -> JSON Schema of its run config`, from what the definitions layer offers:
     `run_config_schema(job)` (JSON Schema) or `run_config_schema_type(job)` (a config Shape)."""
-    for module_name in ("headwater.definitions.run_config", "headwater.definitions.config"):
+    for module_name in ("headwater.definitions.config.run_config", "headwater.definitions.config.schema"):
         try:
             module = importlib.import_module(module_name)
         except ImportError:

@@ -20,14 +20,12 @@ from typing import Any
 
 from headwater.daemon.instigation import launch_requests
 from headwater.daemon.launcher import cancel_run
-from headwater.definitions.run_request import BACKFILL_ID_TAG
+from headwater.definitions.tags import BACKFILL_ID_TAG, RANGE_END_TAG, RANGE_START_TAG
 from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 from headwater.storage.state import BackfillRecord, TickRecord
 
 REQUESTED, CANCELING, CANCELED = "REQUESTED", "CANCELING", "CANCELED"
 COMPLETED_SUCCESS, COMPLETED_FAILED = "COMPLETED_SUCCESS", "COMPLETED_FAILED"
-RANGE_START_TAG = "headwater/asset_partition_range_start"
-RANGE_END_TAG = "headwater/asset_partition_range_end"
 MAX_LAUNCH_PER_ITERATION = 100
 
 

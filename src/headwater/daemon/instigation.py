@@ -29,9 +29,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from headwater.daemon.launcher import ORIGIN_TAG, submit_run
-from headwater.definitions.asset_job import IMPLICIT_JOB
+from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.key import AssetKey
-from headwater.definitions.run_request import PARTITION_TAG, RUN_KEY_TAG, TICK_ID_TAG
+from headwater.definitions.tags import PARTITION_TAG, RUN_KEY_TAG, TICK_ID_TAG
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunRecord, RunsFilter
 from headwater.storage.state import InstigatorState, TickRecord
 

@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.code.location import CodeLocationOrigin
+from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import to_asset_key
-from headwater.definitions.run_config import validate_run_config
+from headwater.definitions.tags import PRIORITY_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.execution.executor import limits_allow
@@ -36,7 +37,6 @@ from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunsFilte
 ORIGIN_TAG = ".headwater/origin"
 PID_TAG = ".headwater/run_worker_pid"
 HOST_TAG = ".headwater/run_worker_host"
-PRIORITY_TAG = "headwater/priority"
 _ET = HeadwaterEventType
 _S = HeadwaterRunStatus
 IN_PROGRESS = (_S.STARTING, _S.STARTED, _S.CANCELING)

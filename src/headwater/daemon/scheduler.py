@@ -32,8 +32,8 @@ from headwater.daemon.instigation import (
     launch_requests,
     unfinished_ticks,
 )
-from headwater.definitions.cron import cron_ticks
-from headwater.definitions.run_request import SCHEDULE_NAME_TAG
+from headwater.definitions.partitions.cron import cron_ticks
+from headwater.definitions.tags import SCHEDULE_NAME_TAG
 from headwater.storage.state import TickRecord
 
 MISSED = "Missed while the daemon was not running (catch-up policy: {policy})."

@@ -26,8 +26,8 @@ from headwater.daemon.instigation import (
     launch_requests,
     unfinished_ticks,
 )
-from headwater.definitions.run_request import SENSOR_NAME_TAG
-from headwater.definitions.sensor import DEFAULT_SENSOR_INTERVAL
+from headwater.definitions.automation.sensor import DEFAULT_SENSOR_INTERVAL
+from headwater.definitions.tags import SENSOR_NAME_TAG
 from headwater.storage.state import TickRecord
 
 

@@ -14,15 +14,12 @@ from typing import Any
 
 from headwater.code.loader import CodeLoadError
 from headwater.daemon.launcher import origin_of
+from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
 from headwater.execution.event import SerializableError as _Error
 from headwater.execution.reconstruct import ReconstructableJob
-from headwater.execution.reexecution import (
-    PARENT_RUN_ID_TAG,
-    STEP_SELECTION_TAG,
-    ReexecutionOptions,
-)
+from headwater.execution.reexecution import ReexecutionOptions
 from headwater.storage.record import HeadwaterRunStatus
 
 HEARTBEAT_INTERVAL = 1.0

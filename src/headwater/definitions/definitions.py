@@ -11,17 +11,17 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.asset import AssetsDefinition, AssetSpec
-from headwater.definitions.asset_graph import AssetGraph, where
-from headwater.definitions.asset_job import (
+from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec
+from headwater.definitions.assets.graph import AssetGraph, where
+from headwater.definitions.assets.job import (
     IMPLICIT_JOB,
     UnresolvedAssetJobDefinition,
     build_asset_job,
     flatten_assets,
 )
-from headwater.definitions.graph import GraphDefinition
-from headwater.definitions.job import JobDefinition
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import (
     DefinitionError,
     HeadwaterInvalidDefinitionError,
@@ -413,7 +413,7 @@ class Definitions:
                          metadata: Mapping[str, Any] | None = None) -> Any:
         from headwater.definitions import _runtime
 
-        loader = _runtime.require("load_asset_value", "load_asset_value")
+        loader = _runtime.engine().load_asset_value
         return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
                       partition_key=partition_key)
 

@@ -14,11 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from headwater.definitions.asset import DEFAULT_GROUP, AssetsDefinition, AssetSpec, SourceAsset
-from headwater.definitions.asset_job import UnresolvedAssetJobDefinition
+from headwater.definitions.assets.asset import (
+    DEFAULT_GROUP,
+    AssetsDefinition,
+    AssetSpec,
+    SourceAsset,
+)
+from headwater.definitions.assets.job import UnresolvedAssetJobDefinition
 from headwater.definitions.definitions import Definitions
-from headwater.definitions.job import JobDefinition
 from headwater.definitions.key import AssetKey, prefix_path
+from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 _ASSET_TYPES = (AssetsDefinition, AssetSpec)

@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.asset import AssetsDefinition, AssetSpec, SourceAsset
-from headwater.definitions.asset_graph import AssetGraph
-from headwater.definitions.asset_job import IMPLICIT_JOB, UnresolvedAssetJobDefinition
+from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec, SourceAsset
+from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.job import IMPLICIT_JOB, UnresolvedAssetJobDefinition
+from headwater.definitions.automation.schedule import ScheduleDefinition
+from headwater.definitions.automation.sensor import SensorDefinition
 from headwater.definitions.definitions import Definitions
-from headwater.definitions.graph import GraphDefinition
-from headwater.definitions.job import JobDefinition
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.schedule import ScheduleDefinition
-from headwater.definitions.sensor import SensorDefinition
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 _JOB_TYPES = (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)

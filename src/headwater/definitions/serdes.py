@@ -13,8 +13,8 @@ import enum
 import json
 from typing import Any
 
-from headwater.definitions import metadata as md
 from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata import value as md
 from headwater.errors import HeadwaterInvariantViolationError
 
 _RECORDS: dict[str, type] = {
@@ -26,12 +26,10 @@ _RECORDS: dict[str, type] = {
 
 def _partition_classes() -> dict[str, type]:
     """Partitions definitions and mappings: rebuilt from their `__serdes_state__` kwargs."""
-    from headwater.definitions import (
-        multi_partitions,
-        partition_mapping,
-        partitions,
-        time_window_partitions,
-    )
+    from headwater.definitions.partitions import base as partitions
+    from headwater.definitions.partitions import mapping as partition_mapping
+    from headwater.definitions.partitions import multi as multi_partitions
+    from headwater.definitions.partitions import time_window as time_window_partitions
     found: dict[str, type] = {}
     for module in (partitions, time_window_partitions, multi_partitions, partition_mapping):
         for value in vars(module).values():

@@ -13,13 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.asset_graph import AssetGraph
-from headwater.definitions.asset_job import build_asset_job, flatten_assets
-from headwater.definitions.executor import multi_or_in_process_executor
-from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager, fs_io_manager
-from headwater.definitions.io_manager import IOManager, IOManagerDefinition, mem_io_manager
-from headwater.definitions.run_config import as_run_config_dict
-from headwater.definitions.selection import AssetSelection
+from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.job import build_asset_job, flatten_assets
+from headwater.definitions.assets.selection import AssetSelection
+from headwater.definitions.config.executor import multi_or_in_process_executor
+from headwater.definitions.config.fs_io_manager import (
+    PickledObjectFilesystemIOManager,
+    fs_io_manager,
+)
+from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition, mem_io_manager
+from headwater.definitions.config.run_config import as_run_config_dict
 from headwater.errors import (
     DefinitionError,
     HeadwaterError,
@@ -248,10 +251,16 @@ def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, s
     return build_asset_job(EPHEMERAL_JOB, graph, keys, dict(resources or {}))
 
 
+class _Engine:
+    """What the declarations layer may ask of the engine (`definitions._runtime.Engine`)."""
+
+    execute_job_in_process = staticmethod(execute_job_in_process)
+    invoke_directly = staticmethod(invoke_directly)  # from execution/invocation.py
+    create_executor = staticmethod(create_builtin_executor)  # from execution/executor.py
+    build_resource_values = staticmethod(build_resource_values)  # from execution/resources.py
+    load_asset_value = staticmethod(load_asset_value)  # from execution/asset_value.py
+
+
 def install() -> None:
     """Register the engine with the declarations layer (see definitions/_runtime.py)."""
-    _runtime.execute_job_in_process = execute_job_in_process
-    _runtime.invoke_directly = invoke_directly  # from execution/invocation.py
-    _runtime.create_executor = create_builtin_executor  # from execution/executor.py
-    _runtime.build_resource_values = build_resource_values  # from execution/resources.py
-    _runtime.load_asset_value = load_asset_value  # from execution/asset_value.py
+    _runtime.register(_Engine())

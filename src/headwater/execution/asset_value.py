@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from headwater.definitions.fs_io_manager import fs_io_manager
+from headwater.definitions.config.fs_io_manager import fs_io_manager
 from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.context import InputContext, OutputContext, Resources

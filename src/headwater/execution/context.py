@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.metadata import normalize_metadata
-from headwater.definitions.partitions import PartitionKeyRange
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.partitions.base import PartitionKeyRange
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidInvocationError,

@@ -16,8 +16,12 @@ from enum import Enum
 from typing import Any
 
 from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata import metadata_from_jsonable, metadata_to_jsonable
-from headwater.definitions.output import AssetMaterialization, AssetObservation, ExpectationResult
+from headwater.definitions.metadata.value import metadata_from_jsonable, metadata_to_jsonable
+from headwater.definitions.ops.output import (
+    AssetMaterialization,
+    AssetObservation,
+    ExpectationResult,
+)
 
 
 class HeadwaterEventType(str, Enum):

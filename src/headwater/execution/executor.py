@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.config import process_config
-from headwater.definitions.executor import (
+from headwater.definitions.config.executor import (
     NON_EPHEMERAL_INSTANCE,
     RECONSTRUCTABLE_JOB,
     ExecutorDefinition,
     InitExecutorContext,
     multi_or_in_process_executor,
 )
+from headwater.definitions.config.schema import process_config
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterUnmetExecutorRequirementsError
 from headwater.execution import event as ev
 from headwater.execution.retry import run_step_with_retries

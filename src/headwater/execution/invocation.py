@@ -12,10 +12,10 @@ import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from headwater.definitions.asset import AssetsDefinition
-from headwater.definitions.config import process_config
-from headwater.definitions.output import NO_VALUE, DynamicOutput, Output
-from headwater.definitions.types import TypeCheckContext
+from headwater.definitions.assets.asset import AssetsDefinition
+from headwater.definitions.config.schema import process_config
+from headwater.definitions.metadata.types import TypeCheckContext
+from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,

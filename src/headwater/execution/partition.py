@@ -13,24 +13,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from headwater.definitions.multi_partitions import MultiPartitionKey, MultiPartitionsDefinition
-from headwater.definitions.partition_mapping import infer_partition_mapping
-from headwater.definitions.partitioned_config import PartitionedConfig
-from headwater.definitions.partitions import (
+from headwater.definitions.partitions.base import (
     DynamicPartitionsDefinition,
     PartitionKeyRange,
     partition_loading_context,
 )
-from headwater.definitions.time_window_partitions import TimeWindow, TimeWindowPartitionsDefinition
+from headwater.definitions.partitions.mapping import infer_partition_mapping
+from headwater.definitions.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
+from headwater.definitions.partitions.partitioned_config import PartitionedConfig
+from headwater.definitions.partitions.time_window import TimeWindow, TimeWindowPartitionsDefinition
+from headwater.definitions.tags import RANGE_END_TAG, RANGE_START_TAG
 from headwater.errors import (
     HeadwaterInvalidInvocationError,
     HeadwaterInvalidPropertyError,
     HeadwaterInvariantViolationError,
 )
-
-PARTITION_TAG = "headwater/partition"
-RANGE_START_TAG = "headwater/asset_partition_range_start"
-RANGE_END_TAG = "headwater/asset_partition_range_end"
 
 
 def job_partitions_def(job: Any) -> Any:

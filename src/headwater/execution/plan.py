@@ -13,17 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.composition import (
+from headwater.definitions.key import AssetKey
+from headwater.definitions.ops.composition import (
     AssetInputHandle,
     CollectHandle,
     GraphInputHandle,
     OutputHandle,
 )
-from headwater.definitions.graph import GraphDefinition
-from headwater.definitions.key import AssetKey
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.tags import PRIORITY_TAG
 from headwater.errors import HeadwaterInvalidDefinitionError
-
-PRIORITY_TAG = "headwater/priority"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions.asset_graph import AssetGraph
-from headwater.definitions.asset_job import build_asset_job
+from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.job import build_asset_job
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.definitions import Definitions, LazyDefinitions
-from headwater.definitions.job import JobDefinition
-from headwater.definitions.selection import AssetSelection
+from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvariantViolationError
 
 _LOADED: dict[ReconstructableJob, Any] = {}

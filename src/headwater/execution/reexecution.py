@@ -15,14 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from headwater.definitions.tags import (
+    PARENT_RUN_ID_TAG,
+    RESUME_RETRY_TAG,
+    ROOT_RUN_ID_TAG,
+    STEP_SELECTION_TAG,
+)
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution import event as ev
 
 _ET = ev.HeadwaterEventType
-PARENT_RUN_ID_TAG = "headwater/parent_run_id"
-ROOT_RUN_ID_TAG = "headwater/root_run_id"
-RESUME_RETRY_TAG = "headwater/is_resume_retry"
-STEP_SELECTION_TAG = "headwater/step_selection"
 _DONE = (_ET.STEP_SUCCESS, _ET.STEP_SKIPPED)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.run_config import validate_run_config
+from headwater.definitions.config.run_config import validate_run_config
 from headwater.errors import HeadwaterError
 from headwater.execution import event as ev
 from headwater.execution.executor import StepReport, StepTask

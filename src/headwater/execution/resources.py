@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from headwater.definitions.config import config_is_required, process_config
-from headwater.definitions.resource import ResourceDefinition, as_resource_definition
+from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
+from headwater.definitions.config.schema import config_is_required, process_config
 from headwater.errors import (
     HeadwaterError,
     HeadwaterInvalidConfigError,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.output import AssetMaterialization, AssetObservation
+from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
 from headwater.errors import HeadwaterInvariantViolationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 

@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headwater.definitions.fs_io_manager import fs_io_manager
-from headwater.definitions.io_manager import mem_io_manager
+from headwater.definitions.config.fs_io_manager import fs_io_manager
+from headwater.definitions.config.io_manager import mem_io_manager
+from headwater.definitions.config.run_config import ConfigMapping, validate_run_config
 from headwater.definitions.key import AssetKey
-from headwater.definitions.run_config import ConfigMapping, validate_run_config
+from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterError, HeadwaterInvalidDefinitionError
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, Resources, RunInfo
@@ -27,9 +28,6 @@ from headwater.execution.log import LogManager
 from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
 from headwater.execution.resources import build_resource_values
 from headwater.execution.scheduler import execute_plan
-
-PARTITION_TAG = "headwater/partition"
-
 
 _RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",
                    ev.HeadwaterEventType.RUN_FAILURE: "FAILURE",

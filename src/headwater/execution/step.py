@@ -12,9 +12,10 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from headwater.definitions.config import process_config
-from headwater.definitions.metadata import normalize_metadata
-from headwater.definitions.output import (
+from headwater.definitions.config.schema import process_config
+from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.output import (
     AssetMaterialization,
     AssetObservation,
     DynamicOutput,
@@ -23,7 +24,6 @@ from headwater.definitions.output import (
     ObserveResult,
     Output,
 )
-from headwater.definitions.types import TypeCheck, TypeCheckContext
 from headwater.errors import (
     Failure,
     HeadwaterError,

@@ -16,13 +16,13 @@ import queue
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headwater.definitions.config import Field, Noneable, Permissive, Selector, Shape
-from headwater.definitions.executor import (
+from headwater.definitions.config.executor import (
     TAG_CONCURRENCY_LIMITS,
     ExecutorDefinition,
     InitExecutorContext,
     multiple_process_executor_requirements,
 )
+from headwater.definitions.config.schema import Field, Noneable, Permissive, Selector, Shape
 from headwater.execution import event as ev
 from headwater.execution.executor import Executor, StepReport, StepTask
 from headwater.execution.remote import RunInit, WorkerRun, run_init_for

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from headwater.code.client import CodeServerError
 from headwater.daemon import backfill
 from headwater.daemon import launcher as run_launcher
+from headwater.definitions.tags import CODE_VERSION_TAG
 from headwater.errors import HeadwaterError
 from headwater.server import launch
 from headwater.server.state import (
@@ -33,12 +34,7 @@ from headwater.server.state import (
     state_of,
 )
 from headwater.server.wire import materialization_json, typed_value
-from headwater.storage.record import (
-    CODE_VERSION_TAG,
-    AssetRecordsFilter,
-    HeadwaterRunStatus,
-    RunsFilter,
-)
+from headwater.storage.record import AssetRecordsFilter, HeadwaterRunStatus, RunsFilter
 
 router = APIRouter(prefix="/api", tags=["assets"])
 _ACTIVE = [HeadwaterRunStatus.QUEUED, HeadwaterRunStatus.STARTING, HeadwaterRunStatus.STARTED,

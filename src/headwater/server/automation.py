@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from headwater.daemon import instigation
-from headwater.definitions.cron import cron_ticks
+from headwater.definitions.partitions.cron import cron_ticks
 from headwater.server.state import ApiError, ServerState, check_limit, page, state_of
 from headwater.server.wire import iso
 

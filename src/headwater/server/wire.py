@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from headwater.definitions.metadata import metadata_to_jsonable, normalize_metadata
+from headwater.definitions.metadata.value import metadata_to_jsonable, normalize_metadata
 from headwater.execution.event import HeadwaterEvent, SerializableError
 from headwater.storage.record import EventLogRecord, RunRecord
 

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.output import AssetMaterialization, AssetObservation
+from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
+from headwater.definitions.tags import CODE_VERSION_TAG, PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import (
     HeadwaterEvent,
@@ -36,9 +37,6 @@ from headwater.storage.base import EventQuery, Storage
 from headwater.storage.home import HOME_ENV, load_settings, resolve_home, storage_url
 from headwater.storage.memory import InMemoryStorage
 from headwater.storage.record import (
-    CODE_VERSION_TAG,
-    PARENT_RUN_ID_TAG,
-    ROOT_RUN_ID_TAG,
     RUNLESS_JOB_NAME,
     RUNLESS_RUN_ID,
     AssetPartitionStatus,

@@ -16,6 +16,11 @@ from enum import Enum
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.tags import (
+    PARENT_RUN_ID_TAG,
+    PARTITION_TAG,
+    ROOT_RUN_ID_TAG,
+)
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import (
     HeadwaterEvent,
@@ -25,10 +30,6 @@ from headwater.execution.event import (
 )
 
 _ET = HeadwaterEventType
-PARENT_RUN_ID_TAG = "headwater/parent_run_id"
-ROOT_RUN_ID_TAG = "headwater/root_run_id"
-PARTITION_TAG = "headwater/partition"
-CODE_VERSION_TAG = "headwater/code_version"
 
 
 class HeadwaterRunStatus(Enum):

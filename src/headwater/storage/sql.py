@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.tags import PARENT_RUN_ID_TAG
 from headwater.errors import HeadwaterInvariantViolationError
 from headwater.execution.event import (
     HeadwaterEvent,
@@ -35,7 +36,6 @@ from headwater.storage.base import EventQuery, Storage
 from headwater.storage.database import create_engine, ensure_schema, redact, write_transaction
 from headwater.storage.record import (
     FINISHED_STATUSES,
-    PARENT_RUN_ID_TAG,
     STATUS_BY_EVENT,
     AssetPartitionStatus,
     EventLogRecord,

@@ -14,16 +14,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from headwater.definitions.config import process_config
-from headwater.definitions.graph import GraphDefinition, build_graph
+from headwater.definitions.config.resource import as_resource_definition
+from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import (
     AssetKey,
     check_key_parts,
     prefix_path,
     to_asset_key,
 )
-from headwater.definitions.metadata import normalize_metadata
-from headwater.definitions.op import (
+from headwater.definitions.metadata.types import resolve_headwater_type
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.graph import GraphDefinition, build_graph
+from headwater.definitions.ops.op import (
     In,
     OpDefinition,
     Out,
@@ -32,10 +34,9 @@ from headwater.definitions.op import (
     inspect_signature,
     output_def,
 )
-from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
-from headwater.definitions.policy import RetryPolicy
-from headwater.definitions.resource import as_resource_definition
-from headwater.definitions.types import resolve_headwater_type
+from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.ops.policy import RetryPolicy
+from headwater.definitions.tags import COMPUTE_KIND_TAG
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
@@ -43,7 +44,6 @@ from headwater.errors import (
     HeadwaterInvariantViolationError,
 )
 
-COMPUTE_KIND_TAG = "headwater/compute_kind"
 DEFAULT_GROUP = "default"
 
 
@@ -562,7 +562,7 @@ class AssetsDefinition:
 
         if isinstance(self.node_def, GraphDefinition):
             return self.node_def(*args, **kwargs)
-        return _runtime.require("invoke_directly", "calling an asset directly")(
+        return _runtime.engine().invoke_directly(
             self, args, kwargs
         )
 

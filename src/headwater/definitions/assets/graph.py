@@ -13,9 +13,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.asset import AssetsDefinition, AssetSpec, external_asset_from_spec
+from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec, external_asset_from_spec
 from headwater.definitions.key import AssetKey
-from headwater.definitions.partition_mapping import mapping_problem
+from headwater.definitions.partitions.mapping import mapping_problem
 
 
 def where(assets_def: AssetsDefinition) -> str:

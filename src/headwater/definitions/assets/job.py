@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.asset import AssetsDefinition
-from headwater.definitions.asset_graph import AssetGraph
-from headwater.definitions.composition import Invocation, OutputHandle
-from headwater.definitions.graph import GraphDefinition
-from headwater.definitions.job import AssetLayer, JobDefinition
+from headwater.definitions.assets.asset import AssetsDefinition
+from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetKey
+from headwater.definitions.ops.composition import Invocation, OutputHandle
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.job import AssetLayer, JobDefinition
 from headwater.definitions.run_request import run_request_for_partition
-from headwater.definitions.selection import AssetSelection
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
 IMPLICIT_JOB = "__ASSET_JOB"
@@ -210,7 +210,7 @@ def define_asset_job(
 
 def flatten_assets(values: Sequence[Any]) -> list[AssetsDefinition]:
     """AssetsDefinitions from what users pass as assets=: definitions, specs, lists."""
-    from headwater.definitions.asset import AssetSpec, external_asset_from_spec
+    from headwater.definitions.assets.asset import AssetSpec, external_asset_from_spec
 
     result: list[AssetsDefinition] = []
     for value in values:

@@ -13,14 +13,14 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.run_request import invoke_evaluation_fn
-from headwater.definitions.selection import AssetSelection
-from headwater.definitions.sensor import (
+from headwater.definitions.assets.selection import AssetSelection
+from headwater.definitions.automation.evaluation import invoke_evaluation_fn
+from headwater.definitions.automation.sensor import (
     DefaultSensorStatus,
     SensorDefinition,
     SensorEvaluationContext,
 )
+from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.errors import HeadwaterInvalidInvocationError
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.run_request import RunRequest, SkipReason, invoke_evaluation_fn
-from headwater.definitions.sensor import DefaultSensorStatus, SensorDefinition
-from headwater.definitions.tick_context import TickContext
+from headwater.definitions.automation.evaluation import invoke_evaluation_fn
+from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorDefinition
+from headwater.definitions.automation.tick_context import TickContext
+from headwater.definitions.automation.tick_result import SkipReason
+from headwater.definitions.run_request import RunRequest
 
 # HeadwaterRunStatus value -> the run event that marks it
 _EVENT_FOR_STATUS = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE",

@@ -16,23 +16,25 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from headwater.definitions.cron import (
+from headwater.definitions.automation.evaluation import (
+    inspect_evaluation_fn,
+    invoke_evaluation_fn,
+    validate_owners,
+)
+from headwater.definitions.automation.tick_context import TickContext
+from headwater.definitions.automation.tick_result import (
+    SkipReason,
+    TickEvaluation,
+    normalize_result,
+)
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.partitions.cron import (
     cron_ticks,
     previous_tick,
     resolve_timezone,
     validate_cron_string,
 )
-from headwater.definitions.metadata import normalize_metadata
-from headwater.definitions.run_request import (
-    RunRequest,
-    SkipReason,
-    TickEvaluation,
-    inspect_evaluation_fn,
-    invoke_evaluation_fn,
-    normalize_result,
-    validate_owners,
-)
-from headwater.definitions.tick_context import TickContext
+from headwater.definitions.run_request import RunRequest
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 

@@ -18,22 +18,24 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
-from headwater.definitions.asset_job import UnresolvedAssetJobDefinition
-from headwater.definitions.graph import GraphDefinition
-from headwater.definitions.job import JobDefinition
-from headwater.definitions.key import to_asset_key
-from headwater.definitions.metadata import normalize_metadata
-from headwater.definitions.run_request import (
-    RunRequest,
-    SensorResult,
-    TickEvaluation,
+from headwater.definitions.assets.job import UnresolvedAssetJobDefinition
+from headwater.definitions.assets.selection import AssetSelection
+from headwater.definitions.automation.evaluation import (
     inspect_evaluation_fn,
     invoke_evaluation_fn,
-    normalize_result,
     validate_owners,
 )
-from headwater.definitions.selection import AssetSelection
-from headwater.definitions.tick_context import TickContext
+from headwater.definitions.automation.tick_context import TickContext
+from headwater.definitions.automation.tick_result import (
+    SensorResult,
+    TickEvaluation,
+    normalize_result,
+)
+from headwater.definitions.key import to_asset_key
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.job import JobDefinition
+from headwater.definitions.run_request import RunRequest
 from headwater.errors import (
     HeadwaterDeprecationWarning,
     HeadwaterInvalidDefinitionError,

@@ -112,7 +112,7 @@ class TickContext:
             if not self._resource_defs:
                 self._built = {}
             else:
-                build = _runtime.require("build_resource_values", "building resources")
+                build = _runtime.engine().build_resource_values
                 self._built, self._teardown = build(self._resource_defs, {},
                                                     instance=self._instance)
         return self._built
@@ -123,7 +123,7 @@ class TickContext:
         out: dict[str, Any] = {}
         missing_defs = {k: v for k, v in overrides.items()}
         if missing_defs:
-            build = _runtime.require("build_resource_values", "building resources")
+            build = _runtime.engine().build_resource_values
             values, teardown = build(missing_defs, {}, instance=self._instance)
             out.update(values)
             self._extra_teardowns.append(teardown)

@@ -4,7 +4,7 @@ An op or asset takes a Config subclass as an annotated parameter; its fields are
 op's config schema. pydantic loads only when this module is imported (headwater's
 `__init__` exports these names lazily), so `import headwater` stays fast.
 
-Contract with run-config validation (`headwater.definitions.config` and friends):
+Contract with run-config validation (`headwater.definitions.config.schema` and friends):
 
 - `Cls._from_run_config(raw, path) -> instance`: validates `raw` (a dict, None or an
   instance) and builds the instance; `{"env": NAME}` values are read from the environment

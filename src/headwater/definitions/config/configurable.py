@@ -30,7 +30,7 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import PrivateAttr, ValidationError
 
-from headwater.definitions.config_class import (
+from headwater.definitions.config.config_class import (
     EnvVar,
     IntEnvVar,
     _ConfigMeta,
@@ -41,8 +41,8 @@ from headwater.definitions.config_class import (
     pydantic_problems,
     read_env_var,
 )
-from headwater.definitions.io_manager import IOManager, IOManagerDefinition
-from headwater.definitions.resource import ResourceDefinition, as_resource_definition
+from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition
+from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.config import Array, Field, Noneable, Permissive, Selector, Shape
+from headwater.definitions.config.schema import Array, Field, Noneable, Permissive, Selector, Shape
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 MULTIPLE_PROCESSES = "MULTIPLE_PROCESSES"
@@ -93,7 +93,7 @@ def executor(name: Any = None, config_schema: Any = None,
 
 def _builtin(kind: str) -> Callable[[InitExecutorContext], Any]:
     def create(init_context: InitExecutorContext) -> Any:
-        create_executor = _runtime.require("create_executor", "Executors")
+        create_executor = _runtime.engine().create_executor
         return create_executor(kind, init_context)
 
     return create

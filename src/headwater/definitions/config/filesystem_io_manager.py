@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from headwater.definitions.configurable import ConfigurableIOManager
-from headwater.definitions.fs_io_manager import PickledObjectFilesystemIOManager
+from headwater.definitions.config.configurable import ConfigurableIOManager
+from headwater.definitions.config.fs_io_manager import PickledObjectFilesystemIOManager
 
 
 class FilesystemIOManager(ConfigurableIOManager):

@@ -17,8 +17,8 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from headwater.definitions.config import Field, StringSource
-from headwater.definitions.io_manager import IOManager, io_manager, partition_keys_of
+from headwater.definitions.config.io_manager import IOManager, io_manager, partition_keys_of
+from headwater.definitions.config.schema import Field, StringSource
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 DEFAULT_DIR_NAME = "storage"

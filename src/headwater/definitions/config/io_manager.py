@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from headwater.definitions.resource import ResourceDefinition
+from headwater.definitions.config.resource import ResourceDefinition
 from headwater.errors import HeadwaterInvariantViolationError
 
 

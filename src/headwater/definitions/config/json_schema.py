@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
-from headwater.definitions import config as cfg
-from headwater.definitions.run_config import run_config_schema_type
+from headwater.definitions.config import schema as cfg
+from headwater.definitions.config.run_config import run_config_schema_type
 
 _JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean"}
 _ENV = {"type": "object", "properties": {"env": {"type": "string"}}, "required": ["env"],

@@ -10,7 +10,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from headwater.definitions.config import process_config
+from headwater.definitions.config.schema import process_config
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 
 

@@ -15,7 +15,8 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.config import (
+from headwater.definitions.config.resource import as_resource_definition
+from headwater.definitions.config.schema import (
     EvaluationError,
     Field,
     Permissive,
@@ -24,7 +25,6 @@ from headwater.definitions.config import (
     config_is_required,
     resolve_config_schema,
 )
-from headwater.definitions.resource import as_resource_definition
 from headwater.errors import (
     HeadwaterConfigMappingFunctionError,
     HeadwaterInvalidConfigError,

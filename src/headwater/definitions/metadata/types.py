@@ -10,7 +10,7 @@ As in Dagster, the public names `Any`, `Bool`, `Int`, `Float`, `String` and
 `Nothing` are the Python objects `typing.Any`, `bool`, `int`, `float`, `str`
 and `NoneType`; `resolve_headwater_type` maps them to the built-in types.
 
-Imports only the stdlib, `headwater.errors` and `headwater.definitions.metadata`.
+Imports only the stdlib, `headwater.errors` and `headwater.definitions.metadata.value`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from headwater.definitions.metadata import MetadataValue, normalize_metadata
+from headwater.definitions.metadata.value import MetadataValue, normalize_metadata
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 __all__ = [

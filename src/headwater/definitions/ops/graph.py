@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.composition import (
+from headwater.definitions.metadata.types import resolve_headwater_type
+from headwater.definitions.ops.composition import (
     CollectHandle,
     GraphInputHandle,
     Invocation,
@@ -23,9 +24,8 @@ from headwater.definitions.composition import (
     OutputHandle,
     compose,
 )
-from headwater.definitions.op import InputDefinition, OutputDefinition, inspect_signature
-from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
-from headwater.definitions.types import resolve_headwater_type
+from headwater.definitions.ops.op import InputDefinition, OutputDefinition, inspect_signature
+from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 
@@ -242,7 +242,7 @@ class GraphDefinition(NodeDefinition):
         input_values: Mapping[str, Any] | None = None,
         run_tags: Mapping[str, Any] | None = None,
     ) -> Any:
-        from headwater.definitions.job import JobDefinition  # job builds on graph; see job.py
+        from headwater.definitions.ops.job import JobDefinition  # job builds on graph; see job.py
 
         job = JobDefinition(
             graph_def=self,
@@ -276,7 +276,7 @@ class GraphDefinition(NodeDefinition):
     def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
         resources = kwargs.pop("resources", None)
         job = self.to_job(name=self.name, resource_defs=resources)
-        execute = _runtime.require("execute_job_in_process", "execute_in_process")
+        execute = _runtime.engine().execute_job_in_process
         return execute(job, run_config=run_config, **kwargs)
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

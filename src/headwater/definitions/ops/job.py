@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.composition import (
+from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.composition import (
     AssetInputHandle,
     GraphInputHandle,
     Invocation,
     OutputHandle,
 )
-from headwater.definitions.graph import GraphDefinition, _check_unique_definitions, build_graph
-from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata import normalize_metadata
+from headwater.definitions.ops.graph import GraphDefinition, _check_unique_definitions, build_graph
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
@@ -186,7 +186,7 @@ class JobDefinition:
         resources: Mapping[str, Any] | None = None,
     ) -> Any:
         """Run this job in the calling process and return its result."""
-        execute = _runtime.require("execute_job_in_process", "execute_in_process")
+        execute = _runtime.engine().execute_job_in_process
         job = self
         if op_selection:
             job = job.get_subset(op_selection=op_selection)

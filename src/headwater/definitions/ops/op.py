@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, get_type_hints
 
 from headwater.definitions import _runtime
-from headwater.definitions.composition import NodeDefinition
-from headwater.definitions.config import resolve_config_schema
-from headwater.definitions.metadata import normalize_metadata
-from headwater.definitions.output import DEFAULT_OUTPUT, NO_VALUE
-from headwater.definitions.policy import RetryPolicy
-from headwater.definitions.types import HeadwaterType, resolve_headwater_type
+from headwater.definitions.config.schema import resolve_config_schema
+from headwater.definitions.metadata.types import HeadwaterType, resolve_headwater_type
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.composition import NodeDefinition
+from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.ops.policy import RetryPolicy
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 CONTEXT_NAMES = ("context", "_context", "context_", "_", "ctx")
@@ -481,7 +481,7 @@ class OpDefinition(NodeDefinition):
         return new
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return _runtime.require("invoke_directly", "calling an op directly")(self, args, kwargs)
+        return _runtime.engine().invoke_directly(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"OpDefinition(name={self.name!r})"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.metadata import MetadataValue, normalize_metadata
+from headwater.definitions.metadata.value import MetadataValue, normalize_metadata
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 DEFAULT_OUTPUT = "result"

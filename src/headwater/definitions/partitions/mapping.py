@@ -22,15 +22,15 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from headwater.definitions.multi_partitions import MultiPartitionKey, MultiPartitionsDefinition
-from headwater.definitions.partitions import (
+from headwater.definitions.partitions.base import (
     DefaultPartitionsSubset,
     PartitionsDefinition,
     PartitionsSubset,
     StaticPartitionsDefinition,
     partition_loading_context,
 )
-from headwater.definitions.time_window_partitions import (
+from headwater.definitions.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
+from headwater.definitions.partitions.time_window import (
     TimeWindowPartitionsDefinition,
     TimeWindowPartitionsSubset,
 )
@@ -359,7 +359,7 @@ class TimeWindowPartitionMapping(PartitionMapping):
 
 
 def _window(start: datetime, end: datetime) -> Any:
-    from headwater.definitions.time_window_partitions import TimeWindow
+    from headwater.definitions.partitions.time_window import TimeWindow
     return TimeWindow(start, end)
 
 

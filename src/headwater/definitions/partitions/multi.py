@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from headwater.definitions.partitions import (
+from headwater.definitions.partitions.base import (
     DefaultPartitionsSubset,
     DynamicPartitionsDefinition,
     PartitionKeyRange,
@@ -22,7 +22,7 @@ from headwater.definitions.partitions import (
     StaticPartitionsDefinition,
     runs_of,
 )
-from headwater.definitions.time_window_partitions import TimeWindowPartitionsDefinition
+from headwater.definitions.partitions.time_window import TimeWindowPartitionsDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 _RESERVED = ("|", ",", "[", "]")

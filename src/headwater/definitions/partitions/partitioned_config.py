@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from headwater.definitions.partitions import (
+from headwater.definitions.partitions.base import (
     DynamicPartitionsDefinition,
     PartitionsDefinition,
     StaticPartitionsDefinition,
 )
-from headwater.definitions.time_window_partitions import (
+from headwater.definitions.partitions.time_window import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
     MonthlyPartitionsDefinition,

@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from headwater.definitions.partitions import (
+from headwater.definitions.partitions.base import (
     PartitionKeyRange,
     PartitionsDefinition,
     PartitionsSubset,
 )
-from headwater.definitions.partitions import current_time as _context_time
+from headwater.definitions.partitions.base import current_time as _context_time
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidInvocationError
 
 

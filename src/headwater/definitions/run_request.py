@@ -1,0 +1,136 @@
+"""`RunRequest`: a request to launch one run, the common currency of jobs, schedules, sensors,
+backfills and the launchpad.
+
+It sits at the top of `definitions` rather than in `automation` because a job hands one out
+(`job.run_request_for_partition`) and must not import the schedules and sensors that
+usually do. Imports `errors`, `key` and `tags` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.tags import (
+    PARTITION_TAG,
+)
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+)
+
+
+def _run_config_dict(run_config: Any) -> dict[str, Any]:
+    if run_config is None:
+        return {}
+    to_dict = getattr(run_config, "to_config_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    if not isinstance(run_config, Mapping):
+        raise HeadwaterInvalidDefinitionError(
+            f"RunRequest(run_config=...) must be a dict or a RunConfig, got {type(run_config).__name__}."
+        )
+    return dict(run_config)
+
+
+class RunRequest:
+    """A request, from a schedule or sensor, to launch one run.
+
+    `run_key` makes it idempotent: a sensor or schedule launches at most one run per key, ever.
+    """
+
+    __slots__ = ("run_key", "run_config", "tags", "job_name", "asset_selection",
+                 "asset_check_keys", "partition_key", "stale_assets_only")
+
+    def __init__(self, run_key: str | None = None, run_config: Any = None,
+                 tags: Mapping[str, Any] | None = None, job_name: str | None = None,
+                 asset_selection: Sequence[Any] | None = None, stale_assets_only: bool = False,
+                 partition_key: str | None = None, asset_check_keys: Sequence[Any] | None = None):
+        if run_key is not None and not isinstance(run_key, str):
+            raise HeadwaterInvalidDefinitionError(
+                f"RunRequest(run_key={run_key!r}): a run key must be a string (e.g. a file name "
+                "or a timestamp); use str(...).")
+        self.run_key = run_key
+        self.run_config = _run_config_dict(run_config)
+        self.tags = {str(k): v if isinstance(v, str) else json.dumps(v)
+                     for k, v in (tags or {}).items()}
+        if partition_key is not None:
+            self.tags.setdefault(PARTITION_TAG, partition_key)
+        self.job_name = job_name
+        self.asset_selection = ([to_asset_key(k) for k in asset_selection]
+                                if asset_selection is not None else None)
+        self.asset_check_keys = list(asset_check_keys) if asset_check_keys is not None else None
+        self.partition_key = partition_key
+        self.stale_assets_only = stale_assets_only
+
+    def with_replaced_attrs(self, **changes: Any) -> RunRequest:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return RunRequest(**values)
+
+    def with_resolved_tags_and_config(self, target_definition: Any, current_time: Any = None,
+                                      dynamic_partitions_store: Any = None,
+                                      dynamic_partitions_requests: Any = None) -> RunRequest:
+        return resolve_partition_request(self, target_definition)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunRequest) and all(
+            getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash((self.run_key, self.job_name, self.partition_key))
+
+    def __repr__(self) -> str:
+        parts = [f"{n}={getattr(self, n)!r}" for n in self.__slots__
+                 if getattr(self, n) not in (None, {}, False)]
+        return f"RunRequest({', '.join(parts)})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run_key": self.run_key, "run_config": self.run_config, "tags": dict(self.tags),
+                "job_name": self.job_name, "partition_key": self.partition_key,
+                "asset_selection": [k.to_user_string() for k in self.asset_selection]
+                if self.asset_selection is not None else None}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> RunRequest:
+        keys = data.get("asset_selection")
+        return RunRequest(run_key=data.get("run_key"), run_config=data.get("run_config"),
+                          tags=data.get("tags"), job_name=data.get("job_name"),
+                          partition_key=data.get("partition_key"),
+                          asset_selection=[AssetKey.from_user_string(k) for k in keys]
+                          if keys is not None else None)
+
+
+def run_request_for_partition(job: Any, partition_key: str, run_key: str | None = None,
+                              tags: Mapping[str, Any] | None = None,
+                              asset_selection: Sequence[Any] | None = None,
+                              run_config: Any = None, **_ignored: Any) -> RunRequest:
+    """`job.run_request_for_partition(...)`: a RunRequest of one partition of a partitioned job."""
+    partitions_def = getattr(job, "partitions_def", None)
+    if partitions_def is None:
+        raise HeadwaterInvalidDefinitionError(
+            f"job '{job.name}' is not partitioned, so it has no partition {partition_key!r}; "
+            "pass partitions_def= to the job (or its assets).")
+    tags_for = getattr(partitions_def, "get_tags_for_partition_key", None)
+    partition_tags = dict(tags_for(partition_key) or {}) if callable(tags_for) else {}
+    return RunRequest(run_key=run_key, run_config=run_config,
+                      tags={**partition_tags, **dict(tags or {})}, job_name=job.name,
+                      asset_selection=asset_selection, partition_key=partition_key)
+
+
+def resolve_partition_request(request: RunRequest, job_def: Any) -> RunRequest:
+    """Add the partition's run config and tags from the job's partitioned config, if any."""
+    if request.partition_key is None or job_def is None:
+        return request
+    partitioned = getattr(job_def, "partitioned_config", None)
+    config = dict(request.run_config)
+    tags = dict(request.tags)
+    if partitioned is not None and not config:
+        config_for = getattr(partitioned, "get_run_config_for_partition_key", None)
+        if callable(config_for):
+            config = dict(config_for(request.partition_key) or {})
+        tags_for = getattr(partitioned, "get_tags_for_partition_key", None)
+        if callable(tags_for):
+            tags = {**dict(tags_for(request.partition_key) or {}), **tags}
+    return request.with_replaced_attrs(run_config=config, tags=tags)

@@ -1,0 +1,42 @@
+"""Every `headwater/...` tag and reserved metadata key, declared once.
+
+Tags are the one place where headwater's own bookkeeping meets user-visible strings: they are
+written on runs, materializations and assets, read back by the daemon, the UI and user code
+(`context.run.tags["headwater/partition"]`), and must match Dagster's keys after the rename.
+Keeping them here means a typo is an import error rather than a tag nobody reads.
+
+Imports nothing.
+"""
+
+#: Prefix of every tag headwater itself writes; user tags must not start with it.
+SYSTEM_TAG_PREFIX = "headwater/"
+
+# Runs: partitions and ranges
+PARTITION_TAG = "headwater/partition"
+#: `headwater/partition/<dimension>`: one tag per dimension of a multi-partition key.
+MULTIDIMENSIONAL_PARTITION_PREFIX = "headwater/partition/"
+RANGE_START_TAG = "headwater/asset_partition_range_start"
+RANGE_END_TAG = "headwater/asset_partition_range_end"
+
+# Runs: who launched them
+RUN_KEY_TAG = "headwater/run_key"
+SENSOR_NAME_TAG = "headwater/sensor_name"
+SCHEDULE_NAME_TAG = "headwater/schedule_name"
+TICK_ID_TAG = "headwater/tick"
+BACKFILL_ID_TAG = "headwater/backfill"
+PRIORITY_TAG = "headwater/priority"
+
+# Runs: re-execution lineage
+PARENT_RUN_ID_TAG = "headwater/parent_run_id"
+ROOT_RUN_ID_TAG = "headwater/root_run_id"
+RESUME_RETRY_TAG = "headwater/is_resume_retry"
+STEP_SELECTION_TAG = "headwater/step_selection"
+
+# Assets and materializations
+COMPUTE_KIND_TAG = "headwater/compute_kind"
+#: `headwater/kind/<kind>`: the asset's kinds, as tags with an empty value.
+KIND_PREFIX = "headwater/kind/"
+CODE_VERSION_TAG = "headwater/code_version"
+DATA_VERSION_TAG = "headwater/data_version"
+#: Metadata key set by `AssetSpec.with_io_manager_key`.
+IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
