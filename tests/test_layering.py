@@ -22,15 +22,16 @@ ALLOWED: dict[str, set[str]] = {
 # Inside `definitions`: room -> the rooms it may import (besides itself). The vocabulary at the
 # top (`key`, `tags`, `run_request`, `_runtime`) is shared; the bundle (`definitions`,
 # `repository`, `module_loader`, `serdes`) sits on everything else.
-VOCABULARY = {"key", "tags", "run_request", "_runtime"}
+VOCABULARY = {"key", "tags", "keywords", "run_request", "_runtime"}
 BUNDLE = {"definitions", "repository", "module_loader", "serdes"}
 DEFINITION_ROOMS: dict[str, set[str]] = {
     "key": set(),
     "tags": set(),
+    "keywords": set(),
     "_runtime": set(),
     "run_request": {"key", "tags"},
-    "metadata": {"key", "tags"},
-    "partitions": {"key", "tags"},
+    "metadata": {"key", "tags", "keywords"},
+    "partitions": {"key", "tags", "keywords"},
     "config": {"metadata"} | VOCABULARY,
     "ops": {"config", "metadata", "partitions"} | VOCABULARY,
     "assets": {"ops", "config", "metadata", "partitions"} | VOCABULARY,

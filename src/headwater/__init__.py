@@ -5,13 +5,17 @@ The public API, with Dagster's names under the rename dagster -> headwater.
 Every public name is loaded on first use (PEP 562): `import headwater` costs a few
 milliseconds, and `from headwater import asset` loads only what an asset needs.
 The engine registers itself with the declarations layer when it is first needed
-(see definitions/_runtime.py). Type checkers and IDEs read the imports below.
+(see definitions/_runtime.py). Every public function and class is handed out through
+`guard_keywords`, so a misspelled keyword argument is refused with the right spelling
+(see definitions/keywords.py). Type checkers and IDEs read the imports below.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING
+
+from headwater.definitions.keywords import guard_keywords
 
 __version__ = "0.1.0"
 
@@ -658,6 +662,8 @@ def __getattr__(name: str) -> object:
     except KeyError:
         raise AttributeError(f"module 'headwater' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(module), attribute)
+    if getattr(value, "__module__", "").startswith("headwater"):  # not re-exported builtins
+        value = guard_keywords(value)
     globals()[name] = value
     return value
 

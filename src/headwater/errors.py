@@ -103,7 +103,9 @@ class HeadwaterTypeCheckError(HeadwaterTypeCheckDidNotPass):
 class HeadwaterUserCodeExecutionError(HeadwaterError):
     """User code raised; the original exception is chained as __cause__."""
 
-    def __init__(self, message: str, user_exception: BaseException | None = None, **kwargs: Any):
+    def __init__(self, message: str, user_exception: BaseException | None = None, *,
+                 step_key: str | None = None, op_name: str | None = None,
+                 op_def_name: str | None = None):
         super().__init__(message)
         self.user_exception = user_exception
         self.original_exc_info = (
@@ -111,8 +113,10 @@ class HeadwaterUserCodeExecutionError(HeadwaterError):
             if user_exception is not None
             else None
         )
-        for name, value in kwargs.items():
-            setattr(self, name, value)
+        # Where it happened, when it happened inside a step (None for resources, mappings).
+        self.step_key = step_key
+        self.op_name = op_name
+        self.op_def_name = op_def_name
 
     @property
     def is_user_code_error(self) -> bool:

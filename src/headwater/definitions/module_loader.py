@@ -23,6 +23,7 @@ from headwater.definitions.assets.asset import (
 from headwater.definitions.assets.job import UnresolvedAssetJobDefinition
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey, prefix_path
+from headwater.definitions.keywords import check_keywords
 from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError
 
@@ -145,7 +146,6 @@ def load_assets_from_modules(
     backfill_policy: Any = None,
     source_key_prefix: str | Sequence[str] | None = None,
     include_specs: bool = False,
-    **_: Any,
 ) -> list[Any]:
     """The assets and source assets (and, with include_specs, AssetSpecs) the modules define."""
     found = _collect(modules)
@@ -154,8 +154,20 @@ def load_assets_from_modules(
     return _prefixed(found, key_prefix, source_key_prefix, group_name)
 
 
-def _caller_module(depth: int = 2) -> ModuleType:
-    name = sys._getframe(depth).f_globals.get("__name__")
+#: What load_assets_from_current_module and the package variants pass on.
+_LOAD_ASSETS_KEYWORDS = ("automation_condition", "backfill_policy", "source_key_prefix",
+                         "include_specs")
+
+
+def _caller_module() -> ModuleType:
+    """The user module that called a load_*_from_current_module function: the first frame
+    outside headwater's declarations (the public names are wrapped by definitions/keywords.py,
+    so the depth is not fixed)."""
+    frame = sys._getframe(1)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(
+            "headwater.definitions"):
+        frame = frame.f_back  # type: ignore[assignment]
+    name = frame.f_globals.get("__name__") if frame is not None else None
     module = sys.modules.get(name) if name else None
     if module is None:
         raise HeadwaterInvalidDefinitionError(
@@ -171,6 +183,7 @@ def load_assets_from_current_module(
     **kwargs: Any,
 ) -> list[Any]:
     """The assets defined in the module that calls this function."""
+    check_keywords("load_assets_from_current_module", kwargs, _LOAD_ASSETS_KEYWORDS)
     return load_assets_from_modules([_caller_module()], group_name, key_prefix, **kwargs)
 
 
@@ -192,6 +205,7 @@ def load_assets_from_package_module(
     **kwargs: Any,
 ) -> list[Any]:
     """The assets defined in a package and all of its submodules."""
+    check_keywords("load_assets_from_package_module", kwargs, _LOAD_ASSETS_KEYWORDS)
     return load_assets_from_modules(find_modules_in_package(package_module), group_name,
                                     key_prefix, **kwargs)
 
@@ -203,6 +217,7 @@ def load_assets_from_package_name(
     **kwargs: Any,
 ) -> list[Any]:
     """The assets defined in the package importable as `package_name` and its submodules."""
+    check_keywords("load_assets_from_package_name", kwargs, _LOAD_ASSETS_KEYWORDS)
     return load_assets_from_package_module(importlib.import_module(package_name), group_name,
                                            key_prefix, **kwargs)
 

@@ -32,7 +32,7 @@ class RunStatusSensorContext(TickContext):
     def __init__(self, sensor_name: str | None = None, headwater_run: Any = None,
                  headwater_event: Any = None, instance: Any = None,
                  resources: Mapping[str, Any] | None = None, repository_def: Any = None,
-                 logger: Any = None, partition_key: str | None = None, **kwargs: Any):
+                 logger: Any = None, partition_key: str | None = None):
         super().__init__(instance=instance, resources=resources, repository_def=repository_def)
         self._sensor_name = sensor_name
         self._run = headwater_run

@@ -52,7 +52,7 @@ class ScheduleEvaluationContext(TickContext):
 
     def __init__(self, instance: Any = None, scheduled_execution_time: datetime | None = None,
                  resources: Mapping[str, Any] | None = None, repository_def: Any = None,
-                 schedule_name: str | None = None, definitions: Any = None, **kwargs: Any):
+                 schedule_name: str | None = None, definitions: Any = None):
         super().__init__(instance=instance, resources=resources, definitions=definitions,
                          repository_def=repository_def)
         if scheduled_execution_time is not None and scheduled_execution_time.tzinfo is None:

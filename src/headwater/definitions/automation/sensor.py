@@ -32,6 +32,7 @@ from headwater.definitions.automation.tick_result import (
     normalize_result,
 )
 from headwater.definitions.key import to_asset_key
+from headwater.definitions.keywords import check_keywords, keyword_names
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
@@ -63,7 +64,7 @@ class SensorEvaluationContext(TickContext):
                  repository_name: str | None = None, repository_def: Any = None,
                  instance: Any = None, sensor_name: str | None = None,
                  resources: Mapping[str, Any] | None = None, definitions: Any = None,
-                 last_sensor_start_time: float | None = None, **kwargs: Any):
+                 last_sensor_start_time: float | None = None):
         super().__init__(instance=instance, resources=resources, definitions=definitions,
                          repository_def=repository_def)
         self._cursor = cursor
@@ -333,6 +334,8 @@ class AssetSensorDefinition(SensorDefinition):
     """A sensor called once for each new materialization of one asset."""
 
     def __init__(self, name: str, asset_key: Any, evaluation_fn: Callable[..., Any], **kwargs: Any):
+        check_keywords("AssetSensorDefinition", kwargs,
+                       keyword_names(SensorDefinition.__init__))  # before any other check
         self.asset_key = to_asset_key(asset_key)
         self._user_fn = evaluation_fn
         user_sig = inspect_evaluation_fn(evaluation_fn)

@@ -288,7 +288,9 @@ class _ConfigMeta(type(BaseModel)):  # type: ignore[misc]
 class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metaclass]
     """What Config and ConfigurableResource share: frozen fields, EnvVar capture."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True,
+    # extra="forbid": a misspelled field is refused by name, never dropped (PermissiveConfig
+    # opts back in to extra fields).
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid",
                               ignored_types=(__import__("functools").cached_property,))
     _headwater_env_vars: dict[str, Any] = PrivateAttr(default_factory=dict)
     _kind: ClassVar[str] = "Pythonic config class"

@@ -77,7 +77,7 @@ def io_manager(
 
 
 def input_manager(config_schema: Any = None, description: str | None = None,
-                  required_resource_keys: Iterable[str] | None = None, **_: Any) -> Any:
+                  required_resource_keys: Iterable[str] | None = None) -> Any:
     """Declare an input manager by a function `fn(init_context) -> InputManager`."""
     if callable(config_schema) and not isinstance(config_schema, (type, dict)):
         fn = config_schema

@@ -425,8 +425,8 @@ def required_config(schema: Any) -> bool:
     return config_is_required(schema)
 
 
-def configured(configurable: Any, config_schema: Any = None, name: str | None = None,
-               **_: Any) -> Callable[[Any], Any]:
+def configured(configurable: Any, config_schema: Any = None, name: str | None = None
+               ) -> Callable[[Any], Any]:
     """A copy of an op, graph or resource whose config is fixed, or mapped from a new schema.
 
     `configured(op_def, name="x")({"limit": 3})`, or as a decorator over

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from headwater.definitions.keywords import check_keywords, keyword_names
 from headwater.definitions.metadata.value import MetadataValue, normalize_metadata
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
@@ -329,6 +330,7 @@ class PythonObjectHeadwaterType(HeadwaterType):
         name: str | None = None,
         **kwargs: typing.Any,
     ):
+        check_keywords("PythonObjectHeadwaterType", kwargs, keyword_names(HeadwaterType.__init__))
         classes = python_type if isinstance(python_type, tuple) else (python_type,)
         if not classes or not all(isinstance(c, type) for c in classes):
             raise HeadwaterInvalidDefinitionError(

@@ -508,11 +508,8 @@ def op(
     retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
     pool: str | None = None,
-    **unknown: Any,
 ) -> Any:
     """Declare an op. Usable bare (`@op`) or with arguments (`@op(out=Out(int))`)."""
-    if unknown:
-        raise TypeError(f"@op got unexpected arguments: {', '.join(sorted(unknown))}")
     if isinstance(compute_fn, str):
         name, compute_fn = compute_fn, None
 

@@ -588,7 +588,7 @@ class _Periodic(TimeWindowPartitionsDefinition):
     def __init__(self, start_date: datetime | str, end_date: datetime | str | None = None,
                  minute_offset: int = 0, hour_offset: int = 0, day_offset: int | None = None,
                  timezone: str | None = None, fmt: str | None = None, end_offset: int = 0,
-                 exclusions: Sequence[Any] | None = None, **_: Any):
+                 exclusions: Sequence[Any] | None = None):
         super().__init__(start=start_date, fmt=fmt or self._fmt, end=end_date,
                          timezone=timezone, end_offset=end_offset, exclusions=exclusions,
                          cron_schedule=cron_for(self._schedule, minute_offset, hour_offset,
@@ -611,7 +611,7 @@ class HourlyPartitionsDefinition(_Periodic):
 
     def __init__(self, start_date: datetime | str, end_date: datetime | str | None = None,
                  minute_offset: int = 0, timezone: str | None = None, fmt: str | None = None,
-                 end_offset: int = 0, exclusions: Sequence[Any] | None = None, **kwargs: Any):
+                 end_offset: int = 0, exclusions: Sequence[Any] | None = None):
         super().__init__(start_date, end_date, minute_offset, 0, None, timezone, fmt, end_offset,
                          exclusions)
 
@@ -622,7 +622,7 @@ class DailyPartitionsDefinition(_Periodic):
     def __init__(self, start_date: datetime | str, end_date: datetime | str | None = None,
                  minute_offset: int = 0, hour_offset: int = 0, timezone: str | None = None,
                  fmt: str | None = None, end_offset: int = 0,
-                 exclusions: Sequence[Any] | None = None, **kwargs: Any):
+                 exclusions: Sequence[Any] | None = None):
         super().__init__(start_date, end_date, minute_offset, hour_offset, None, timezone, fmt,
                          end_offset, exclusions)
 
@@ -635,7 +635,7 @@ class WeeklyPartitionsDefinition(_Periodic):
     def __init__(self, start_date: datetime | str, end_date: datetime | str | None = None,
                  minute_offset: int = 0, hour_offset: int = 0, day_offset: int = 0,
                  timezone: str | None = None, fmt: str | None = None, end_offset: int = 0,
-                 exclusions: Sequence[Any] | None = None, **kwargs: Any):
+                 exclusions: Sequence[Any] | None = None):
         super().__init__(start_date, end_date, minute_offset, hour_offset, day_offset, timezone,
                          fmt, end_offset, exclusions)
 
@@ -648,7 +648,7 @@ class MonthlyPartitionsDefinition(_Periodic):
     def __init__(self, start_date: datetime | str, end_date: datetime | str | None = None,
                  minute_offset: int = 0, hour_offset: int = 0, day_offset: int = 1,
                  timezone: str | None = None, fmt: str | None = None, end_offset: int = 0,
-                 exclusions: Sequence[Any] | None = None, **kwargs: Any):
+                 exclusions: Sequence[Any] | None = None):
         super().__init__(start_date, end_date, minute_offset, hour_offset, day_offset, timezone,
                          fmt, end_offset, exclusions)
 
