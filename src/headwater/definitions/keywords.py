@@ -85,8 +85,9 @@ def _wrap(fn: Callable[..., Any], owner: str, valid_from: Callable[[], list[str]
             return fn(*args, **kwargs)
         except TypeError as exc:
             tb = exc.__traceback__
-            match = _UNEXPECTED.search(str(exc)) if tb is not None else None
-            if match is None or not (tb.tb_next is None or (forwards and match.group(1) in kwargs)):
+            match = _UNEXPECTED.search(str(exc))
+            at_binding = tb is not None and tb.tb_next is None
+            if match is None or not (at_binding or (forwards and match.group(1) in kwargs)):
                 raise
             nonlocal valid
             if valid is None:
