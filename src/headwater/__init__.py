@@ -16,22 +16,23 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from headwater.definitions.assets.asset import (
-        AssetDep,
-        AssetIn,
-        AssetOut,
-        AssetsDefinition,
-        AssetSpec,
-        SourceAsset,
+    from headwater.definitions.assets.decorators import (
         asset,
         graph_asset,
         graph_multi_asset,
         multi_asset,
         multi_observable_source_asset,
         observable_source_asset,
-        with_resources,
     )
+    from headwater.definitions.assets.definition import (
+        AssetDep,
+        AssetsDefinition,
+        AssetSpec,
+        SourceAsset,
+    )
+    from headwater.definitions.assets.inout import AssetIn, AssetOut
     from headwater.definitions.assets.job import define_asset_job
+    from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
     from headwater.definitions.automation.multi_asset_sensor import (
         MultiAssetSensorDefinition,
@@ -358,19 +359,19 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AllPartitionMapping": ("headwater.definitions.partitions.mapping", "AllPartitionMapping"),
     "Any": ("headwater.definitions.metadata.types", "Any"),
     "Array": ("headwater.definitions.config.schema", "Array"),
-    "AssetDep": ("headwater.definitions.assets.asset", "AssetDep"),
+    "AssetDep": ("headwater.definitions.assets.definition", "AssetDep"),
     "AssetExecutionContext": ("headwater.execution.context", "AssetExecutionContext"),
-    "AssetIn": ("headwater.definitions.assets.asset", "AssetIn"),
+    "AssetIn": ("headwater.definitions.assets.inout", "AssetIn"),
     "AssetKey": ("headwater.definitions.key", "AssetKey"),
     "AssetMaterialization": ("headwater.definitions.ops.output", "AssetMaterialization"),
     "AssetObservation": ("headwater.definitions.ops.output", "AssetObservation"),
-    "AssetOut": ("headwater.definitions.assets.asset", "AssetOut"),
+    "AssetOut": ("headwater.definitions.assets.inout", "AssetOut"),
     "AssetPartitionStatus": ("headwater.storage.record", "AssetPartitionStatus"),
     "AssetRecordsFilter": ("headwater.storage.record", "AssetRecordsFilter"),
     "AssetSelection": ("headwater.definitions.assets.selection", "AssetSelection"),
     "AssetSensorDefinition": ("headwater.definitions.automation.sensor", "AssetSensorDefinition"),
-    "AssetSpec": ("headwater.definitions.assets.asset", "AssetSpec"),
-    "AssetsDefinition": ("headwater.definitions.assets.asset", "AssetsDefinition"),
+    "AssetSpec": ("headwater.definitions.assets.definition", "AssetSpec"),
+    "AssetsDefinition": ("headwater.definitions.assets.definition", "AssetsDefinition"),
     "Backoff": ("headwater.definitions.ops.policy", "Backoff"),
     "Bool": ("headwater.definitions.metadata.types", "Bool"),
     "BoolMetadataValue": ("headwater.definitions.metadata.value", "BoolMetadataValue"),
@@ -540,7 +541,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Set": ("headwater.definitions.metadata.types", "Set"),
     "Shape": ("headwater.definitions.config.schema", "Shape"),
     "SkipReason": ("headwater.definitions.automation.tick_result", "SkipReason"),
-    "SourceAsset": ("headwater.definitions.assets.asset", "SourceAsset"),
+    "SourceAsset": ("headwater.definitions.assets.definition", "SourceAsset"),
     "SpecificPartitionsPartitionMapping": ("headwater.definitions.partitions.mapping", "SpecificPartitionsPartitionMapping"),
     "StaticPartitionMapping": ("headwater.definitions.partitions.mapping", "StaticPartitionMapping"),
     "StaticPartitionsDefinition": ("headwater.definitions.partitions.base", "StaticPartitionsDefinition"),
@@ -568,7 +569,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "UpstreamPartitionsResult": ("headwater.definitions.partitions.mapping", "UpstreamPartitionsResult"),
     "UrlMetadataValue": ("headwater.definitions.metadata.value", "UrlMetadataValue"),
     "WeeklyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "WeeklyPartitionsDefinition"),
-    "asset": ("headwater.definitions.assets.asset", "asset"),
+    "asset": ("headwater.definitions.assets.decorators", "asset"),
     "asset_sensor": ("headwater.definitions.automation.sensor", "asset_sensor"),
     "build_asset_context": ("headwater.execution.context", "build_asset_context"),
     "build_hook_context": ("headwater.execution.hooks", "build_hook_context"),
@@ -600,8 +601,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "fs_io_manager": ("headwater.definitions.config.fs_io_manager", "fs_io_manager"),
     "get_headwater_logger": ("headwater.execution.log", "get_headwater_logger"),
     "graph": ("headwater.definitions.ops.graph", "graph"),
-    "graph_asset": ("headwater.definitions.assets.asset", "graph_asset"),
-    "graph_multi_asset": ("headwater.definitions.assets.asset", "graph_multi_asset"),
+    "graph_asset": ("headwater.definitions.assets.decorators", "graph_asset"),
+    "graph_multi_asset": ("headwater.definitions.assets.decorators", "graph_multi_asset"),
     "headwater_type_loader": ("headwater.definitions.metadata.types", "headwater_type_loader"),
     "hourly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "hourly_partitioned_config"),
     "in_process_executor": ("headwater.definitions.config.executor", "in_process_executor"),
@@ -624,13 +625,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "materialize_to_memory": ("headwater.execution.api", "materialize_to_memory"),
     "mem_io_manager": ("headwater.definitions.config.io_manager", "mem_io_manager"),
     "monthly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "monthly_partitioned_config"),
-    "multi_asset": ("headwater.definitions.assets.asset", "multi_asset"),
+    "multi_asset": ("headwater.definitions.assets.decorators", "multi_asset"),
     "multi_asset_sensor": ("headwater.definitions.automation.multi_asset_sensor", "multi_asset_sensor"),
-    "multi_observable_source_asset": ("headwater.definitions.assets.asset", "multi_observable_source_asset"),
+    "multi_observable_source_asset": ("headwater.definitions.assets.decorators", "multi_observable_source_asset"),
     "multi_or_in_process_executor": ("headwater.definitions.config.executor", "multi_or_in_process_executor"),
     "multiple_process_executor_requirements": ("headwater.definitions.config.executor", "multiple_process_executor_requirements"),
     "multiprocess_executor": ("headwater.definitions.config.executor", "multiprocess_executor"),
-    "observable_source_asset": ("headwater.definitions.assets.asset", "observable_source_asset"),
+    "observable_source_asset": ("headwater.definitions.assets.decorators", "observable_source_asset"),
     "op": ("headwater.definitions.ops.op", "op"),
     "partition_loading_context": ("headwater.definitions.partitions.base", "partition_loading_context"),
     "partitioned_config": ("headwater.definitions.partitions.partitioned_config", "partitioned_config"),
@@ -647,7 +648,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "usable_as_headwater_type": ("headwater.definitions.metadata.types", "usable_as_headwater_type"),
     "validate_run_config": ("headwater.definitions.config.run_config", "validate_run_config"),
     "weekly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "weekly_partitioned_config"),
-    "with_resources": ("headwater.definitions.assets.asset", "with_resources"),
+    "with_resources": ("headwater.definitions.assets.resources", "with_resources"),
 }
 __all__ = sorted(_EXPORTS)
 
