@@ -26,7 +26,7 @@ from headwater.definitions.key import (
     prefix_path,
     to_asset_key,
 )
-from headwater.definitions.metadata.types import resolve_headwater_type
+from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.graph import build_graph
 from headwater.definitions.ops.op import (
     In,

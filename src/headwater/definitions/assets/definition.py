@@ -21,7 +21,7 @@ from headwater.definitions.key import (
     check_key_parts,
     to_asset_key,
 )
-from headwater.definitions.metadata.types import resolve_headwater_type
+from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.op import (
