@@ -322,24 +322,26 @@ if TYPE_CHECKING:
     )
     from headwater.execution.context import (
         AssetExecutionContext,
-        InitResourceContext,
         InputContext,
         OpExecutionContext,
         OutputContext,
+    )
+    from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+    from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
+    from headwater.execution.log import get_headwater_logger
+    from headwater.execution.reconstruct import ReconstructableJob, reconstructable
+    from headwater.execution.reexecution import ReexecutionOptions
+    from headwater.execution.resources import InitResourceContext, build_resources
+    from headwater.execution.result import ExecuteInProcessResult
+    from headwater.execution.retry import HookContext
+    from headwater.execution.testing import (
         build_asset_context,
+        build_hook_context,
         build_init_resource_context,
         build_input_context,
         build_op_context,
         build_output_context,
     )
-    from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
-    from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
-    from headwater.execution.hooks import HookContext, build_hook_context
-    from headwater.execution.log import get_headwater_logger
-    from headwater.execution.reconstruct import ReconstructableJob, reconstructable
-    from headwater.execution.reexecution import ReexecutionOptions
-    from headwater.execution.resources import build_resources
-    from headwater.execution.result import ExecuteInProcessResult
     from headwater.storage.instance import HeadwaterInstance, instance_for_test
     from headwater.storage.record import (
         AssetPartitionStatus,
@@ -450,7 +452,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "HeadwaterUnknownResourceError": ("headwater.errors", "HeadwaterUnknownResourceError"),
     "HeadwaterUnmetExecutorRequirementsError": ("headwater.errors", "HeadwaterUnmetExecutorRequirementsError"),
     "HeadwaterUserCodeExecutionError": ("headwater.errors", "HeadwaterUserCodeExecutionError"),
-    "HookContext": ("headwater.execution.hooks", "HookContext"),
+    "HookContext": ("headwater.execution.retry", "HookContext"),
     "HookDefinition": ("headwater.definitions.ops.hook", "HookDefinition"),
     "HookExecutionResult": ("headwater.definitions.ops.hook", "HookExecutionResult"),
     "HourlyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "HourlyPartitionsDefinition"),
@@ -462,7 +464,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "InProcessExecutor": ("headwater.execution.executor", "InProcessExecutor"),
     "InitExecutorContext": ("headwater.definitions.config.executor", "InitExecutorContext"),
     "InitLoggerContext": ("headwater.definitions.config.logger", "InitLoggerContext"),
-    "InitResourceContext": ("headwater.execution.context", "InitResourceContext"),
+    "InitResourceContext": ("headwater.execution.resources", "InitResourceContext"),
     "InputContext": ("headwater.execution.context", "InputContext"),
     "InputDefinition": ("headwater.definitions.ops.op", "InputDefinition"),
     "InputManager": ("headwater.definitions.config.io_manager", "InputManager"),
@@ -575,14 +577,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "WeeklyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "WeeklyPartitionsDefinition"),
     "asset": ("headwater.definitions.assets.decorators", "asset"),
     "asset_sensor": ("headwater.definitions.automation.sensor", "asset_sensor"),
-    "build_asset_context": ("headwater.execution.context", "build_asset_context"),
-    "build_hook_context": ("headwater.execution.hooks", "build_hook_context"),
+    "build_asset_context": ("headwater.execution.testing", "build_asset_context"),
+    "build_hook_context": ("headwater.execution.testing", "build_hook_context"),
     "build_init_logger_context": ("headwater.definitions.config.logger", "build_init_logger_context"),
-    "build_init_resource_context": ("headwater.execution.context", "build_init_resource_context"),
-    "build_input_context": ("headwater.execution.context", "build_input_context"),
+    "build_init_resource_context": ("headwater.execution.testing", "build_init_resource_context"),
+    "build_input_context": ("headwater.execution.testing", "build_input_context"),
     "build_multi_asset_sensor_context": ("headwater.definitions.automation.multi_asset_sensor", "build_multi_asset_sensor_context"),
-    "build_op_context": ("headwater.execution.context", "build_op_context"),
-    "build_output_context": ("headwater.execution.context", "build_output_context"),
+    "build_op_context": ("headwater.execution.testing", "build_op_context"),
+    "build_output_context": ("headwater.execution.testing", "build_output_context"),
     "build_resources": ("headwater.execution.resources", "build_resources"),
     "build_run_status_sensor_context": ("headwater.definitions.automation.run_status_sensor", "build_run_status_sensor_context"),
     "build_schedule_context": ("headwater.definitions.automation.schedule", "build_schedule_context"),
