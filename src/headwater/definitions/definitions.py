@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec
+from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec
 from headwater.definitions.assets.graph import AssetGraph, where
 from headwater.definitions.assets.job import (
     IMPLICIT_JOB,
