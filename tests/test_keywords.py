@@ -106,3 +106,41 @@ def test_check_keywords_lists_what_is_valid():
     with pytest.raises(TypeError, match="f\\(\\) got an unexpected keyword argument 'colour'. "
                                         "Did you mean 'color'\\? It takes: color, size."):
         check_keywords("f", {"colour": 1}, ["size", "color"])
+
+
+def test_arguments_not_implemented_yet_are_refused_not_dropped():
+    """automation_condition= and check_specs= say they are not supported yet."""
+    with pytest.raises(headwater.HeadwaterInvalidDefinitionError,
+                       match="asset 'a': automation_condition= is not supported by headwater yet"):
+        @headwater.asset(automation_condition=object())
+        def a():
+            return 1
+    with pytest.raises(headwater.HeadwaterInvalidDefinitionError,
+                       match="check_specs= is not supported by headwater yet"):
+        @headwater.asset(check_specs=[object()])
+        def b():
+            return 1
+    with pytest.raises(headwater.HeadwaterInvalidDefinitionError, match="AssetOut: automation"):
+        headwater.AssetOut(automation_condition=object())
+
+
+def test_load_assets_from_modules_applies_its_backfill_policy():
+    """backfill_policy= reaches every loaded asset that has none of its own."""
+    import types
+
+    module = types.ModuleType("loaded_for_policy")
+
+    @headwater.asset
+    def plain():
+        return 1
+
+    @headwater.asset(backfill_policy=headwater.BackfillPolicy.single_run())
+    def own():
+        return 1
+
+    module.plain, module.own = plain, own
+    policy = headwater.BackfillPolicy.multi_run(max_partitions_per_run=3)
+    loaded = {a.key.to_user_string(): a
+              for a in headwater.load_assets_from_modules([module], backfill_policy=policy)}
+    assert loaded["plain"].backfill_policy == policy
+    assert loaded["own"].backfill_policy == headwater.BackfillPolicy.single_run()

@@ -13,7 +13,10 @@ without a word. Both cases end here:
   frame inside the callee, so an error raised by the body is never touched) is the error
   re-raised with the closest valid keyword.
 
-Imports nothing of headwater.
+Also `refuse_unsupported`: an argument Dagster takes that headwater does not implement yet is
+refused with a plain statement of that, instead of being accepted and ignored.
+
+Imports only `headwater.errors`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from headwater.errors import HeadwaterInvalidDefinitionError
+
 T = TypeVar("T")
+
+#: argument -> what to do until headwater implements it
+UNSUPPORTED_FOR_NOW = {
+    "automation_condition": "declarative automation is not built yet; start runs with a "
+                            "schedule or a sensor meanwhile",
+    "check_specs": "asset checks are not built yet; validate inside the asset and raise "
+                   "Failure meanwhile",
+}
 
 _UNEXPECTED = re.compile(r"got an unexpected keyword argument '([^']+)'")
 
@@ -138,3 +151,12 @@ def guard_keywords(obj: T) -> T:
     if inspect.isfunction(obj) and not getattr(obj, "__headwater_keywords_guarded__", False):
         return _wrap(obj, obj.__name__, functools.partial(keyword_names, obj))  # type: ignore[return-value]
     return obj
+
+
+def refuse_unsupported(owner: str, argument: str, value: Any) -> None:
+    """Raise if `value` is given for an argument headwater accepts in name only so far."""
+    if value is None or value == () or value == []:
+        return
+    raise HeadwaterInvalidDefinitionError(
+        f"{owner}: {argument}= is not supported by headwater yet ({UNSUPPORTED_FOR_NOW[argument]})."
+        f" It would have no effect, so it is refused: remove {argument}=.")

@@ -23,7 +23,7 @@ from headwater.definitions.assets.definition import (
 from headwater.definitions.assets.job import UnresolvedAssetJobDefinition
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey, prefix_path
-from headwater.definitions.keywords import check_keywords
+from headwater.definitions.keywords import check_keywords, refuse_unsupported
 from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError
 
@@ -147,10 +147,17 @@ def load_assets_from_modules(
     source_key_prefix: str | Sequence[str] | None = None,
     include_specs: bool = False,
 ) -> list[Any]:
-    """The assets and source assets (and, with include_specs, AssetSpecs) the modules define."""
+    """The assets and source assets (and, with include_specs, AssetSpecs) the modules define.
+
+    `backfill_policy` is set on every loaded asset that has none of its own."""
+    refuse_unsupported("load_assets_from_modules", "automation_condition", automation_condition)
     found = _collect(modules)
     if not include_specs:
         found["specs"] = []
+    if backfill_policy is not None:
+        found["assets"] = [a.with_attributes(backfill_policy=backfill_policy)
+                           if not isinstance(a, SourceAsset) and a.backfill_policy is None else a
+                           for a in found["assets"]]
     return _prefixed(found, key_prefix, source_key_prefix, group_name)
 
 

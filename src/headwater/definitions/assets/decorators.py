@@ -159,11 +159,8 @@ def asset(
     compute_kind: str | None = None,
     pool: str | None = None,
     non_argument_deps: Iterable[Any] | None = None,
-    **unknown: Any,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
-    if unknown:
-        raise TypeError(f"@asset got unexpected arguments: {', '.join(sorted(unknown))}")
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         fn_name = fn.__name__
@@ -389,7 +386,6 @@ def multi_observable_source_asset(
     required_resource_keys: Sequence[str] | None = None,
     resource_defs: Mapping[str, Any] | None = None,
     op_tags: Mapping[str, Any] | None = None,
-    **_: Any,
 ) -> Any:
     """Several source assets observed by one function, which returns or yields one
     ObserveResult(asset_key=...) per asset."""
@@ -536,7 +532,6 @@ def observable_source_asset(
     tags: Mapping[str, str] | None = None,
     owners: Sequence[str] | None = None,
     kinds: Iterable[str] | None = None,
-    **_: Any,
 ) -> Any:
     """Declare a source asset whose function reports its current version (an observation)."""
     if key is not None and (name is not None or key_prefix is not None):

@@ -21,6 +21,7 @@ from headwater.definitions.key import (
     check_key_parts,
     to_asset_key,
 )
+from headwater.definitions.keywords import refuse_unsupported
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
@@ -112,6 +113,8 @@ class AssetSpec:
         problem = check_key_parts(key)
         if problem:
             raise HeadwaterInvalidDefinitionError(f"AssetSpec: {problem}.")
+        refuse_unsupported(f"asset '{key.to_user_string()}'", "automation_condition",
+                           automation_condition)
         unique: list[AssetDep] = []
         seen: set[AssetKey] = set()
         for dep in (to_asset_dep(d) for d in (deps or ())):
@@ -262,6 +265,8 @@ class AssetsDefinition:
         self.partitions_def = partitions_def
         self.backfill_policy = backfill_policy
         self.execution_type = execution_type
+        refuse_unsupported(f"asset {', '.join(sorted(k.to_user_string() for k in self.specs_by_key))}",
+                           "check_specs", check_specs)
         self.check_specs = list(check_specs or ())
         self.io_manager_keys = dict(io_manager_keys or {})
         self.partition_mappings = dict(partition_mappings or {})
@@ -413,8 +418,12 @@ class AssetsDefinition:
         asset_key_replacements: Mapping[AssetKey, AssetKey] | None = None,
         group_names_by_key: Mapping[AssetKey, str] | None = None,
         resource_defs: Mapping[str, Any] | None = None,
-        **_: Any,
+        backfill_policy: Any = None,
+        automation_condition: Any = None,
     ) -> AssetsDefinition:
+        """A copy with keys renamed, groups set, resources added or a backfill policy set."""
+        refuse_unsupported("AssetsDefinition.with_attributes", "automation_condition",
+                           automation_condition)
         repl = dict(asset_key_replacements or {})
         groups = dict(group_names_by_key or {})
 
@@ -437,6 +446,7 @@ class AssetsDefinition:
             resource_defs={**self.resource_defs, **(resource_defs or {})},
             io_manager_keys={swap(k): v for k, v in self.io_manager_keys.items()},
             output_name_by_key={swap(k): v for k, v in self.output_name_by_key.items()},
+            backfill_policy=backfill_policy if backfill_policy is not None else self.backfill_policy,
         )
 
     def map_asset_specs(self, fn: Callable[[AssetSpec], AssetSpec]) -> AssetsDefinition:
@@ -518,7 +528,6 @@ class SourceAsset(AssetsDefinition):
         owners: Sequence[str] | None = None,
         kinds: Iterable[str] | None = None,
         required_resource_keys: Iterable[str] | None = None,
-        **_: Any,
     ):
         spec = AssetSpec(key, metadata=metadata, description=description, group_name=group_name,
                          partitions_def=partitions_def, tags=tags, owners=owners, kinds=kinds)
@@ -583,8 +592,6 @@ class SourceAsset(AssetsDefinition):
         """Passed to an op inside a graph body: loaded with this asset's IO manager."""
         return self
 
-    def with_attributes(self, **kwargs: Any) -> AssetsDefinition:  # type: ignore[override]
-        return super().with_attributes(**kwargs)
 
 
 __all__ = ["replace"]
