@@ -39,7 +39,7 @@ from headwater.definitions.ops.op import (
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
-from headwater.definitions.tags import COMPUTE_KIND_TAG
+from headwater.definitions.tags import COMPUTE_KIND_TAG, IO_MANAGER_KEY_METADATA
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
@@ -312,7 +312,7 @@ def multi_asset(
             out_specs[out_name] = (
                 AssetOut(key=spec.key, is_required=not spec.skippable,
                          headwater_type=None,
-                         io_manager_key=spec.metadata.get("headwater/io_manager_key")),
+                         io_manager_key=spec.metadata.get(IO_MANAGER_KEY_METADATA)),
                 spec,
             )
             for dep in spec.deps:

@@ -30,6 +30,7 @@ from headwater.definitions.ops.op import (
     inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
+from headwater.definitions.tags import IO_MANAGER_KEY_METADATA, KIND_PREFIX
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
@@ -175,7 +176,7 @@ class AssetSpec:
         return external_asset_from_spec(self)
 
     def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
-        return self.merge_attributes(metadata={"headwater/io_manager_key": io_manager_key})
+        return self.merge_attributes(metadata={IO_MANAGER_KEY_METADATA: io_manager_key})
 
 
 _SPEC_FIELDS = (
@@ -191,7 +192,7 @@ def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
     """Asset tags are short identifiers (they become filters in the UI and selections)."""
     bad_keys = [k for k in tags if not (
         all(_TAG_PART.match(p) for p in k.split("/", 1))
-        or k.startswith("headwater/kind/"))]
+        or k.startswith(KIND_PREFIX))]
     if bad_keys:
         raise HeadwaterInvalidDefinitionError(
             f"Found invalid tag keys: {bad_keys} on {owner}. Allowed characters: alpha-numeric, "
@@ -487,7 +488,7 @@ class AssetsDefinition:
 
 def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
     """An asset that headwater knows about but does not compute."""
-    io_key = spec.metadata.get("headwater/io_manager_key")  # set by with_io_manager_key
+    io_key = spec.metadata.get(IO_MANAGER_KEY_METADATA)  # set by with_io_manager_key
     return AssetsDefinition(specs=[spec], execution_type="UNEXECUTABLE",
                             partitions_def=spec.partitions_def,
                             io_manager_keys={spec.key: io_key} if io_key else None)
