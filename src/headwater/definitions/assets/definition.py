@@ -74,6 +74,21 @@ def to_asset_dep(value: Any) -> AssetDep:
     return AssetDep(to_asset_key(value))
 
 
+
+def add_unique_dep(deps: list[AssetDep], seen: set[AssetKey], dep: AssetDep, owner: str) -> None:
+    """Append `dep` unless `seen` holds its asset already: the same dependency listed twice is
+    harmless, the same asset with another partition mapping or metadata is an error."""
+    if dep.asset_key in seen:
+        if dep in deps:
+            return
+        raise HeadwaterInvariantViolationError(
+            f"Cannot set a dependency on asset {dep.asset_key} more than once per asset: "
+            f"{owner} lists it twice in deps with different partition_mapping or metadata. "
+            "Keep one AssetDep for it."
+        )
+    seen.add(dep.asset_key)
+    deps.append(dep)
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssetSpec:
     """The description of one asset, without how it is computed."""
@@ -116,16 +131,7 @@ class AssetSpec:
         unique: list[AssetDep] = []
         seen: set[AssetKey] = set()
         for dep in (to_asset_dep(d) for d in (deps or ())):
-            if dep.asset_key in seen:
-                if dep in unique:
-                    continue  # the same dependency listed twice is harmless
-                raise HeadwaterInvariantViolationError(
-                    f"Cannot set a dependency on asset {dep.asset_key} more than once per "
-                    f"asset: AssetSpec '{key.to_user_string()}' lists it twice in deps with "
-                    "different partition_mapping or metadata. Keep one AssetDep for it."
-                )
-            seen.add(dep.asset_key)
-            unique.append(dep)
+            add_unique_dep(unique, seen, dep, f"AssetSpec '{key.to_user_string()}'")
         dep_list = tuple(unique)
         if group_name is not None:
             _check_group_name(group_name)
