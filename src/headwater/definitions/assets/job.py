@@ -1,6 +1,7 @@
 """Jobs made of assets: define_asset_job and the graph that materializes a selection.
 
-Imports `asset`, `asset_graph`, `composition`, `graph`, `job`, `selection` and `errors`.
+Imports `definition`, `graph`, `selection` of this room, `composition`, `graph`, `job` of `ops`,
+and `errors`.
 """
 
 from __future__ import annotations
