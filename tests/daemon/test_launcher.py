@@ -13,15 +13,9 @@ from click.testing import CliRunner
 import headwater as hw
 from headwater.cli.main import main
 from headwater.code.location import CodeLocationOrigin
-from headwater.daemon.launcher import (
-    PID_TAG,
-    cancel_run,
-    create_run,
-    dequeue_runs,
-    submit_run,
-    wait_for_run,
-)
+from headwater.daemon.launcher import cancel_run, create_run, dequeue_runs, submit_run, wait_for_run
 from headwater.daemon.monitor import monitor_runs
+from headwater.definitions.tags import RUN_WORKER_PID_TAG
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
 JOBS = os.path.join(FIXTURES, "run_jobs.py")
@@ -52,7 +46,7 @@ def test_launched_run_executes_in_a_run_worker(tmp_path):
         assert instance.get_run_by_id(run_id).status in (S.STARTING, S.STARTED)
         run = wait_for_run(instance, run_id, timeout=60)
         assert run.status is S.SUCCESS
-        assert int(run.tags[PID_TAG]) != os.getpid()
+        assert int(run.tags[RUN_WORKER_PID_TAG]) != os.getpid()
 
 
 def test_cancel_stops_a_running_step_and_ends_canceled(tmp_path):
@@ -73,7 +67,7 @@ def test_killed_worker_is_detected_and_run_marked_failed(tmp_path):
     with hw.instance_for_test() as instance:
         run_id = _launch(instance, "stuck_job", tmp_path, ["wait_forever"])
         _until(lambda: (tmp_path / "started").exists())
-        pid = int(instance.get_run_by_id(run_id).tags[PID_TAG])
+        pid = int(instance.get_run_by_id(run_id).tags[RUN_WORKER_PID_TAG])
         os.killpg(pid, signal.SIGKILL)  # the worker and its step processes
         _until(lambda: run_id in monitor_runs(instance) or
                instance.get_run_by_id(run_id).is_finished)

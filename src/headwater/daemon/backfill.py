@@ -92,7 +92,7 @@ def _advance(instance: Any, record: BackfillRecord) -> None:
     fake_tick = TickRecord(oid, record.backfill_id, "BACKFILL", "STARTED", record.timestamp)
     for request in todo[:MAX_LAUNCH_PER_ITERATION]:
         result = launch_requests(instance, oid, fake_tick, record.body["origin"],
-                                 ("headwater/backfill", record.backfill_id), [request])
+                                 (BACKFILL_ID_TAG, record.backfill_id), [request])
         for run_id in result["run_ids"]:
             launched[request["run_key"]] = run_id
         record = replace(record, body={**dict(record.body), "run_ids": launched})

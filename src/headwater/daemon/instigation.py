@@ -28,10 +28,10 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from headwater.daemon.launcher import ORIGIN_TAG, submit_run
+from headwater.daemon.launcher import submit_run
 from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.key import AssetKey
-from headwater.definitions.tags import PARTITION_TAG, RUN_KEY_TAG, TICK_ID_TAG
+from headwater.definitions.tags import PARTITION_TAG, RUN_KEY_TAG, RUN_ORIGIN_TAG, TICK_ID_TAG
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunRecord, RunsFilter
 from headwater.storage.state import InstigatorState, TickRecord
 
@@ -104,7 +104,7 @@ def launch_requests(instance: Any, oid: str, tick: TickRecord, origin_tag: str,
     for request in requests:
         run_key = request["run_key"]
         tags = {**{k: str(v) for k, v in (request.get("tags") or {}).items()},
-                name_tag[0]: name_tag[1], TICK_ID_TAG: str(tick.tick_id), ORIGIN_TAG: origin_tag}
+                name_tag[0]: name_tag[1], TICK_ID_TAG: str(tick.tick_id), RUN_ORIGIN_TAG: origin_tag}
         if not request.get("implicit_key"):
             tags[RUN_KEY_TAG] = run_key
         if request.get("partition_key"):

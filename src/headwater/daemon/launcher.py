@@ -25,7 +25,12 @@ from typing import Any
 from headwater.code.location import CodeLocationOrigin
 from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import to_asset_key
-from headwater.definitions.tags import PRIORITY_TAG
+from headwater.definitions.tags import (
+    PRIORITY_TAG,
+    RUN_ORIGIN_TAG,
+    RUN_WORKER_HOST_TAG,
+    RUN_WORKER_PID_TAG,
+)
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.execution.executor import limits_allow
@@ -34,9 +39,6 @@ from headwater.execution.reconstruct import subset_asset_job
 from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunsFilter
 
-ORIGIN_TAG = ".headwater/origin"
-PID_TAG = ".headwater/run_worker_pid"
-HOST_TAG = ".headwater/run_worker_host"
 _ET = HeadwaterEventType
 _S = HeadwaterRunStatus
 IN_PROGRESS = (_S.STARTING, _S.STARTED, _S.CANCELING)
@@ -52,7 +54,7 @@ def origin_tag(origin: CodeLocationOrigin) -> str:
 
 
 def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:
-    raw = run.tags.get(ORIGIN_TAG)
+    raw = run.tags.get(RUN_ORIGIN_TAG)
     if not raw:
         raise HeadwaterInvalidInvocationError(
             f"Run {run.run_id} has no code origin (it was not launched with `headwater job "
@@ -66,7 +68,7 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
                asset_selection: Sequence[Any] | None = None,
                reexecution_options: ReexecutionOptions | None = None) -> HeadwaterRun:
     """Store a run of `job_def` (not started) that a run worker can load from `origin`."""
-    all_tags = {**{k: str(v) for k, v in (tags or {}).items()}, ORIGIN_TAG: origin_tag(origin)}
+    all_tags = {**{k: str(v) for k, v in (tags or {}).items()}, RUN_ORIGIN_TAG: origin_tag(origin)}
     parent = None
     if reexecution_options is not None:
         parent = instance.get_run_by_id(reexecution_options.parent_run_id)
@@ -163,7 +165,7 @@ def start_run(instance: Any, run_id: str) -> int:
             cwd=origin.working_directory or os.getcwd(), start_new_session=True,
         )
     _CHILDREN[proc.pid] = proc
-    instance.add_run_tags(run_id, {PID_TAG: str(proc.pid), HOST_TAG: socket.gethostname()})
+    instance.add_run_tags(run_id, {RUN_WORKER_PID_TAG: str(proc.pid), RUN_WORKER_HOST_TAG: socket.gethostname()})
     return proc.pid
 
 

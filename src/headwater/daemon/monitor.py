@@ -15,8 +15,9 @@ import socket
 import time
 from typing import Any
 
-from headwater.daemon.launcher import HOST_TAG, IN_PROGRESS, PID_TAG, reap_children
+from headwater.daemon.launcher import IN_PROGRESS, reap_children
 from headwater.daemon.worker import heartbeat_key
+from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 
 
@@ -49,9 +50,9 @@ def monitor_runs(instance: Any, heartbeat_timeout: float = 30.0,
     for record in records:
         run = record.headwater_run
         reason = None
-        pid = run.tags.get(PID_TAG)
+        pid = run.tags.get(RUN_WORKER_PID_TAG)
         beat = beats.get(heartbeat_key(run.run_id))
-        if pid and run.tags.get(HOST_TAG) == host and not pid_alive(int(pid)):
+        if pid and run.tags.get(RUN_WORKER_HOST_TAG) == host and not pid_alive(int(pid)):
             reason = f"its run worker (pid {pid}) exited without finishing the run"
         elif beat is not None and now - float(beat) > heartbeat_timeout:
             reason = (f"its run worker sent no heartbeat for {now - float(beat):.0f}s "

@@ -1,6 +1,6 @@
 """Definitions: everything a code location offers, validated once, all problems together.
 
-Imports `asset`, `asset_graph`, `asset_job`, `job`, `key` and `errors` of this layer.
+Imports `assets.definition`, `assets.graph`, `assets.job`, `job`, `key` and `errors` of this layer.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 These only look at module attributes (and import a package's submodules when asked to);
 they build nothing new except prefixed or regrouped copies of the assets they find.
-Imports `asset`, `asset_job`, `definitions`, `job`, `key` and `errors` of this layer.
+Imports `assets.definition`, `assets.job`, `definitions`, `job`, `key` and `errors` of this layer.
 """
 
 from __future__ import annotations

@@ -40,3 +40,10 @@ CODE_VERSION_TAG = "headwater/code_version"
 DATA_VERSION_TAG = "headwater/data_version"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
+
+# Runs: the launcher's own bookkeeping. The leading dot hides them from users (the CLI drops
+# them when it prints a run); the run monitor reads the worker's pid and host back.
+HIDDEN_TAG_PREFIX = ".headwater/"
+RUN_ORIGIN_TAG = ".headwater/origin"
+RUN_WORKER_PID_TAG = ".headwater/run_worker_pid"
+RUN_WORKER_HOST_TAG = ".headwater/run_worker_host"

@@ -23,6 +23,7 @@ from headwater.definitions.config.fs_io_manager import (
 )
 from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition, mem_io_manager
 from headwater.definitions.config.run_config import as_run_config_dict
+from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import (
     DefinitionError,
     HeadwaterError,
@@ -149,7 +150,7 @@ def execute_job(
         run.reconstructable = recon
         return create_executor(executor_def, job_def, run.run_config, instance, recon)
 
-    run = run_job(job_def, run_config, instance, all_tags.get("headwater/partition"), run_id,
+    run = run_job(job_def, run_config, instance, all_tags.get(PARTITION_TAG), run_id,
                   None, all_tags, instance.store_event, executor=make_executor, prepare=prepare,
                   should_cancel=should_cancel)
     flush = getattr(getattr(instance, "storage", None), "flush", None)

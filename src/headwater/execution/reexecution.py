@@ -17,9 +17,11 @@ from typing import Any
 
 from headwater.definitions.tags import (
     PARENT_RUN_ID_TAG,
+    PARTITION_TAG,
     RESUME_RETRY_TAG,
     ROOT_RUN_ID_TAG,
     STEP_SELECTION_TAG,
+    SYSTEM_TAG_PREFIX,
 )
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution import event as ev
@@ -74,8 +76,8 @@ def steps_not_done(instance: Any, parent: Any) -> list[str]:
 
 
 def reexecution_tags(parent: Any, options: ReexecutionOptions) -> dict[str, str]:
-    tags = {k: v for k, v in parent.tags.items() if not k.startswith("headwater/")
-            or k == "headwater/partition"}
+    tags = {k: v for k, v in parent.tags.items() if not k.startswith(SYSTEM_TAG_PREFIX)
+            or k == PARTITION_TAG}
     tags[PARENT_RUN_ID_TAG] = parent.run_id
     tags[ROOT_RUN_ID_TAG] = parent.get_root_run_id() or parent.run_id
     if options.from_failure_of:

@@ -24,6 +24,7 @@ from headwater.definitions.ops.output import (
     ObserveResult,
     Output,
 )
+from headwater.definitions.tags import DATA_VERSION_TAG
 from headwater.errors import (
     Failure,
     HeadwaterError,
@@ -430,7 +431,7 @@ class StepRunner:
         metadata = dict(result.metadata)
         if result.data_version is not None:
             version = getattr(result.data_version, "value", result.data_version)
-            metadata.setdefault("headwater/data_version", version)
+            metadata.setdefault(DATA_VERSION_TAG, version)
         obs = AssetObservation(key, metadata=metadata, partition=self.run.partition_key,
                                tags=result.tags)
         self.emit_user_event(step, ctx.step_key, obs)

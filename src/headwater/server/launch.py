@@ -16,6 +16,7 @@ from typing import Any
 
 from headwater.code.client import CodeServerError
 from headwater.daemon import launcher as run_launcher
+from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterError
 from headwater.server.state import ApiError, ServerState
 from headwater.storage.record import HeadwaterRunStatus
@@ -68,7 +69,7 @@ def _error(exc: Exception, doing: str) -> ApiError:
 def launch_assets(state: ServerState, location: str, keys: Sequence[str],
                   partition_key: str | None) -> str:
     launcher = _launcher(state, "materialize assets")
-    tags = {"headwater/partition": partition_key} if partition_key is not None else {}
+    tags = {PARTITION_TAG: partition_key} if partition_key is not None else {}
     try:
         return launcher.launch(state, location, job_name=ASSET_JOB_NAME, run_config={},
                                tags=tags, asset_selection=list(keys))

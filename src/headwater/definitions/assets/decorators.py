@@ -17,6 +17,7 @@ from headwater.definitions.assets.definition import (
     AssetsDefinition,
     AssetSpec,
     SourceAsset,
+    add_unique_dep,
     to_asset_dep,
 )
 from headwater.definitions.assets.inout import AssetIn, AssetOut
@@ -39,10 +40,9 @@ from headwater.definitions.ops.op import (
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
-from headwater.definitions.tags import COMPUTE_KIND_TAG
+from headwater.definitions.tags import COMPUTE_KIND_TAG, IO_MANAGER_KEY_METADATA
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
-    HeadwaterInvariantViolationError,
 )
 
 
@@ -108,17 +108,7 @@ def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
                     result.append(AssetDep(key))
                     seen.add(key)
             continue
-        dep = to_asset_dep(value)
-        if dep.asset_key in seen:
-            if dep in result:
-                continue  # the same dependency listed twice is harmless
-            raise HeadwaterInvariantViolationError(
-                f"Cannot set a dependency on asset {dep.asset_key} more than once per asset: "
-                f"'{owner}' lists it twice in deps with different partition_mapping or "
-                "metadata. Keep one AssetDep for it."
-            )
-        seen.add(dep.asset_key)
-        result.append(dep)
+        add_unique_dep(result, seen, to_asset_dep(value), f"'{owner}'")
     return result
 
 
@@ -309,7 +299,7 @@ def multi_asset(
             out_specs[out_name] = (
                 AssetOut(key=spec.key, is_required=not spec.skippable,
                          headwater_type=None,
-                         io_manager_key=spec.metadata.get("headwater/io_manager_key")),
+                         io_manager_key=spec.metadata.get(IO_MANAGER_KEY_METADATA)),
                 spec,
             )
             for dep in spec.deps:

@@ -31,6 +31,7 @@ from headwater.definitions.ops.op import (
     inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
+from headwater.definitions.tags import IO_MANAGER_KEY_METADATA, KIND_PREFIX
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
@@ -73,6 +74,21 @@ def to_asset_dep(value: Any) -> AssetDep:
         return AssetDep(value.key)
     return AssetDep(to_asset_key(value))
 
+
+
+def add_unique_dep(deps: list[AssetDep], seen: set[AssetKey], dep: AssetDep, owner: str) -> None:
+    """Append `dep` unless `seen` holds its asset already: the same dependency listed twice is
+    harmless, the same asset with another partition mapping or metadata is an error."""
+    if dep.asset_key in seen:
+        if dep in deps:
+            return
+        raise HeadwaterInvariantViolationError(
+            f"Cannot set a dependency on asset {dep.asset_key} more than once per asset: "
+            f"{owner} lists it twice in deps with different partition_mapping or metadata. "
+            "Keep one AssetDep for it."
+        )
+    seen.add(dep.asset_key)
+    deps.append(dep)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssetSpec:
@@ -118,16 +134,7 @@ class AssetSpec:
         unique: list[AssetDep] = []
         seen: set[AssetKey] = set()
         for dep in (to_asset_dep(d) for d in (deps or ())):
-            if dep.asset_key in seen:
-                if dep in unique:
-                    continue  # the same dependency listed twice is harmless
-                raise HeadwaterInvariantViolationError(
-                    f"Cannot set a dependency on asset {dep.asset_key} more than once per "
-                    f"asset: AssetSpec '{key.to_user_string()}' lists it twice in deps with "
-                    "different partition_mapping or metadata. Keep one AssetDep for it."
-                )
-            seen.add(dep.asset_key)
-            unique.append(dep)
+            add_unique_dep(unique, seen, dep, f"AssetSpec '{key.to_user_string()}'")
         dep_list = tuple(unique)
         if group_name is not None:
             _check_group_name(group_name)
@@ -178,7 +185,7 @@ class AssetSpec:
         return external_asset_from_spec(self)
 
     def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
-        return self.merge_attributes(metadata={"headwater/io_manager_key": io_manager_key})
+        return self.merge_attributes(metadata={IO_MANAGER_KEY_METADATA: io_manager_key})
 
 
 _SPEC_FIELDS = (
@@ -194,7 +201,7 @@ def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
     """Asset tags are short identifiers (they become filters in the UI and selections)."""
     bad_keys = [k for k in tags if not (
         all(_TAG_PART.match(p) for p in k.split("/", 1))
-        or k.startswith("headwater/kind/"))]
+        or k.startswith(KIND_PREFIX))]
     if bad_keys:
         raise HeadwaterInvalidDefinitionError(
             f"Found invalid tag keys: {bad_keys} on {owner}. Allowed characters: alpha-numeric, "
@@ -497,7 +504,7 @@ class AssetsDefinition:
 
 def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
     """An asset that headwater knows about but does not compute."""
-    io_key = spec.metadata.get("headwater/io_manager_key")  # set by with_io_manager_key
+    io_key = spec.metadata.get(IO_MANAGER_KEY_METADATA)  # set by with_io_manager_key
     return AssetsDefinition(specs=[spec], execution_type="UNEXECUTABLE",
                             partitions_def=spec.partitions_def,
                             io_manager_keys={spec.key: io_key} if io_key else None)

@@ -3,7 +3,7 @@
 Built once from AssetsDefinitions and immutable afterwards; selection resolves against
 it (it implements `selection.AssetGraphView`). Cross-definition rules (duplicate keys,
 inputs that match no asset, cycles) are found here and reported all together by
-`Definitions`. Imports `asset`, `key`, `partition_mapping` and `errors` of this layer.
+`Definitions`. Imports `definition`, `key`, `partition_mapping` and `errors` of this layer.
 """
 
 from __future__ import annotations

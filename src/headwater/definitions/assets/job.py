@@ -1,11 +1,13 @@
 """Jobs made of assets: define_asset_job and the graph that materializes a selection.
 
-Imports `asset`, `asset_graph`, `composition`, `graph`, `job`, `selection` and `errors`.
+Imports `definition`, `graph`, `selection` of this room, `composition`, `graph`, `job` of `ops`,
+and `errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from headwater.definitions.assets.definition import (
@@ -18,7 +20,7 @@ from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetKey
 from headwater.definitions.ops.composition import Invocation, OutputHandle
 from headwater.definitions.ops.graph import GraphDefinition
-from headwater.definitions.ops.job import AssetLayer, JobDefinition
+from headwater.definitions.ops.job import AssetLayer, JobDefinition, JobOptions
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
@@ -30,18 +32,17 @@ def build_asset_job(
     asset_graph: AssetGraph,
     selected: Iterable[AssetKey] | None = None,
     resource_defs: Mapping[str, Any] | None = None,
-    description: str | None = None,
-    config: Any = None,
-    tags: Mapping[str, Any] | None = None,
-    run_tags: Mapping[str, Any] | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    executor_def: Any = None,
-    hooks: Any = None,
-    op_retry_policy: Any = None,
-    partitions_def: Any = None,
+    options: JobOptions | None = None,
+    *,
     allow_partial_multi_assets: bool = False,
+    **option_values: Any,
 ) -> JobDefinition:
-    """One node per selected AssetsDefinition, wired where an upstream asset is selected too."""
+    """One node per selected AssetsDefinition, wired where an upstream asset is selected too.
+
+    The job's options come as one `JobOptions`; callers that set one or two of them may pass
+    them by name instead (`config=..., tags=...`), which replace those of `options`.
+    """
+    options = replace(options or JobOptions(), **option_values)
     if selected is None:
         selected_keys = set(asset_graph.executable_keys)
     else:
@@ -76,12 +77,8 @@ def build_asset_job(
         nodes[node_name] = assets_def
         for out_name, key in assets_def.keys_by_output_name.items():
             producer[key] = (node_name, out_name)
-    return _job_from_nodes(
-        name, asset_graph, nodes, producer, selected_keys, resource_defs,
-        description=description, config=config, tags=tags, run_tags=run_tags, metadata=metadata,
-        executor_def=executor_def, hooks=hooks, op_retry_policy=op_retry_policy,
-        partitions_def=partitions_def,
-    )
+    return _job_from_nodes(name, asset_graph, nodes, producer, selected_keys, resource_defs,
+                           options)
 
 
 def _job_from_nodes(
@@ -91,7 +88,7 @@ def _job_from_nodes(
     producer: Mapping[AssetKey, tuple[str, str]],
     selected_keys: set[AssetKey],
     resource_defs: Mapping[str, Any] | None,
-    **job_kwargs: Any,
+    options: JobOptions,
 ) -> JobDefinition:
     invocations: dict[str, Invocation] = {}
     layer = AssetLayer(selected_keys=frozenset(selected_keys))
@@ -116,50 +113,33 @@ def _job_from_nodes(
     graph_def = GraphDefinition(name=name, invocations=invocations)
     for res_key, res in (resource_defs or {}).items():
         resources[res_key] = res
-    partitions_def = job_kwargs.pop("partitions_def", None)
-    if partitions_def is None:
+    if options.partitions_def is None:
         for assets_def in nodes.values():
             if assets_def.partitions_def is not None:
-                partitions_def = assets_def.partitions_def
+                options = replace(options, partitions_def=assets_def.partitions_def)
                 break
-    return JobDefinition(
-        graph_def=graph_def,
-        name=name,
-        resource_defs=resources,
-        asset_layer=layer,
-        partitions_def=partitions_def,
-        **job_kwargs,
-    )
+    return JobDefinition.from_options(graph_def, options, name=name, resource_defs=resources,
+                                      asset_layer=layer)
 
 
 class UnresolvedAssetJobDefinition:
     """A job over an asset selection, resolved when Definitions knows every asset."""
 
-    def __init__(
-        self,
-        name: str,
-        selection: Any,
-        config: Any = None,
-        description: str | None = None,
-        tags: Mapping[str, Any] | None = None,
-        run_tags: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        partitions_def: Any = None,
-        executor_def: Any = None,
-        hooks: Any = None,
-        op_retry_policy: Any = None,
-    ):
+    def __init__(self, name: str, selection: Any, options: JobOptions | None = None):
         self.name = name
         self.selection = AssetSelection.from_coercible(selection) if selection is not None else AssetSelection.all()
-        self.config = config
-        self.description = description
-        self.tags = dict(tags or {})
-        self.run_tags = dict(run_tags) if run_tags is not None else None
-        self.metadata = dict(metadata or {})
-        self.partitions_def = partitions_def
-        self.executor_def = executor_def
-        self.hooks = hooks
-        self.op_retry_policy = op_retry_policy
+        self.options = options or JobOptions()
+
+    def __getattr__(self, name: str) -> Any:
+        # job.config, job.tags, job.partitions_def ...: read like a JobDefinition's, from the
+        # options (only called for names that are not attributes of the instance)
+        if name.startswith("__") or name == "options":
+            raise AttributeError(name)
+        try:
+            return getattr(self.options, name)
+        except AttributeError:
+            raise AttributeError(
+                f"'UnresolvedAssetJobDefinition' object has no attribute {name!r}") from None
 
     def resolve(
         self,
@@ -175,13 +155,10 @@ class UnresolvedAssetJobDefinition:
                 f"Asset job '{self.name}' selects only external assets "
                 f"{sorted(k.to_user_string() for k in keys)}; nothing to materialize."
             )
-        return build_asset_job(
-            self.name, asset_graph, executable, resource_defs,
-            description=self.description, config=self.config, tags=self.tags,
-            run_tags=self.run_tags, metadata=self.metadata,
-            executor_def=self.executor_def or executor_def, hooks=self.hooks,
-            op_retry_policy=self.op_retry_policy, partitions_def=self.partitions_def,
-        )
+        options = self.options
+        if options.executor_def is None and executor_def is not None:
+            options = replace(options, executor_def=executor_def)
+        return build_asset_job(self.name, asset_graph, executable, resource_defs, options)
 
     def __repr__(self) -> str:
         return f"define_asset_job(name={self.name!r}, selection={self.selection!r})"
@@ -205,11 +182,12 @@ def define_asset_job(
     op_retry_policy: Any = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes the assets a selection picks (all assets by default)."""
-    return UnresolvedAssetJobDefinition(
-        name, selection, config=config, description=description, tags=tags, run_tags=run_tags,
-        metadata=metadata, partitions_def=partitions_def, executor_def=executor_def, hooks=hooks,
-        op_retry_policy=op_retry_policy,
+    options = JobOptions(
+        description=description, config=config, tags=tags or {}, run_tags=run_tags,
+        metadata=metadata or {}, partitions_def=partitions_def, executor_def=executor_def,
+        hooks=hooks, op_retry_policy=op_retry_policy,
     )
+    return UnresolvedAssetJobDefinition(name, selection, options)
 
 
 def flatten_assets(values: Sequence[Any]) -> list[AssetsDefinition]:

@@ -16,6 +16,7 @@ from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorD
 from headwater.definitions.automation.tick_context import TickContext
 from headwater.definitions.automation.tick_result import SkipReason
 from headwater.definitions.run_request import RunRequest
+from headwater.definitions.tags import PARTITION_TAG
 
 # HeadwaterRunStatus value -> the run event that marks it
 _EVENT_FOR_STATUS = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE",
@@ -58,7 +59,7 @@ class RunStatusSensorContext(TickContext):
         if self._partition_key is not None:
             return self._partition_key
         tags = getattr(self._run, "tags", None) or {}
-        return tags.get("headwater/partition")
+        return tags.get(PARTITION_TAG)
 
     @property
     def cursor(self) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from headwater.definitions import _runtime
@@ -77,6 +77,37 @@ class AssetLayer:
         return cached
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobOptions:
+    """How a job runs, apart from its graph, its name and its resources.
+
+    `define_asset_job` builds one from its arguments; the unresolved asset job keeps it and
+    `build_asset_job` hands it on to `JobDefinition.from_options`. Every field is the
+    `JobDefinition(...)` argument of the same name, so a new option is a field here (plus
+    its spelling in the public signatures) and passes through the layers unchanged.
+    """
+
+    description: str | None = None
+    config: Any = None
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    run_tags: Mapping[str, Any] | None = None  # None: runs take the job's tags
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    partitions_def: Any = None
+    executor_def: Any = None
+    hooks: Any = None
+    op_retry_policy: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tags", dict(self.tags or {}))
+        object.__setattr__(self, "metadata", dict(self.metadata or {}))
+        if self.run_tags is not None:
+            object.__setattr__(self, "run_tags", dict(self.run_tags))
+
+    def as_arguments(self) -> dict[str, Any]:
+        """The options as `JobDefinition(...)` keyword arguments."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 class JobDefinition:
     """A graph ready to run: resources, config, executor, tags, hooks."""
 
@@ -128,6 +159,12 @@ class JobDefinition:
                 raise HeadwaterInvalidDefinitionError(
                     f"job '{self.name}': hooks must be hook definitions, got {hook!r}."
                 )
+
+    @classmethod
+    def from_options(cls, graph_def: GraphDefinition, options: JobOptions,
+                     **wiring: Any) -> JobDefinition:
+        """A job from its graph, its options and its wiring (name, resource_defs, asset_layer)."""
+        return cls(graph_def, **wiring, **options.as_arguments())
 
     @property
     def graph_def(self) -> GraphDefinition:

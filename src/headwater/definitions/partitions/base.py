@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
@@ -128,7 +129,7 @@ class PartitionsDefinition:
         )
 
     def get_tags_for_partition_key(self, partition_key: str) -> dict[str, str]:
-        return {"headwater/partition": partition_key}
+        return {PARTITION_TAG: partition_key}
 
     def get_serializable_unique_identifier(self, dynamic_partitions_store: Any = None) -> str:
         import hashlib

@@ -23,6 +23,7 @@ from headwater.definitions.partitions.base import (
     runs_of,
 )
 from headwater.definitions.partitions.time_window import TimeWindowPartitionsDefinition
+from headwater.definitions.tags import MULTIDIMENSIONAL_PARTITION_PREFIX, PARTITION_TAG
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 _RESERVED = ("|", ",", "[", "]")
@@ -182,8 +183,8 @@ class MultiPartitionsDefinition(PartitionsDefinition):
 
     def get_tags_for_partition_key(self, partition_key: str) -> dict[str, str]:
         key = self.get_partition_key_from_str(partition_key)
-        tags = {"headwater/partition": str(key)}
-        tags.update({f"headwater/partition/{n}": k for n, k in key.keys_by_dimension.items()})
+        tags = {PARTITION_TAG: str(key)}
+        tags.update({f"{MULTIDIMENSIONAL_PARTITION_PREFIX}{n}": k for n, k in key.keys_by_dimension.items()})
         return tags
 
     # --- subsets ------------------------------------------------------------------------
