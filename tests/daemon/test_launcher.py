@@ -13,10 +13,10 @@ from click.testing import CliRunner
 import headwater as hw
 from headwater.cli.main import main
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.run import create_run
 from headwater.daemon.launcher import (
     PID_TAG,
     cancel_run,
-    create_run,
     dequeue_runs,
     submit_run,
     wait_for_run,

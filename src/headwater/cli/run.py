@@ -128,7 +128,8 @@ def add_job_launch(job_group: click.Group, location_options: Callable[..., Any],
                    config_json: str | None, config_files: tuple[str, ...],
                    tag_pairs: tuple[str, ...], wait: bool, as_json: bool) -> None:
         """Launch a job in a run-worker process; print the run id at once (or --wait)."""
-        from headwater.daemon.launcher import create_run, submit_run
+        from headwater.code.run import create_run
+        from headwater.daemon.launcher import submit_run
 
         origin, defs = load_origin(python_file, module_name, working_directory, attribute)
         job_def = defs.resolve_job_def(job_name)
@@ -270,7 +271,8 @@ def add_run_reexecute(location_options: Callable[..., Any], load_origin: Callabl
                       working_directory: str | None, attribute: str | None, from_failure: bool,
                       steps: tuple[str, ...], wait: bool, as_json: bool) -> None:
         """Launch a new run of a run's job: all of it, --from-failure, or --step KEYs."""
-        from headwater.daemon.launcher import create_run, origin_of, submit_run
+        from headwater.code.run import create_run, origin_of
+        from headwater.daemon.launcher import submit_run
         from headwater.execution.reexecution import ReexecutionOptions
 
         if from_failure and steps:

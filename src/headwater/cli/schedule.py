@@ -7,6 +7,7 @@ instance of $HEADWATER_HOME. Imports every lower layer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import datetime, timezone
@@ -135,9 +136,7 @@ def _instigator_group(kind: str) -> click.Group:
         client, snapshot = _snapshot(origin)
         try:
             item = _find(snapshot, plural, name)
-            instance = _instance()
-            ref = instance.get_ref()
-            spec = {"url": ref.url, "home": ref.root_directory}
+            spec = dataclasses.asdict(_instance().get_ref())
             if kind == "schedule":
                 times = cron_ticks(item["cron_schedule"], time.time(),
                                    item.get("execution_timezone"))
@@ -200,14 +199,13 @@ def backfill_launch(python_file: Any, module_name: Any, working_directory: Any, 
                     job_name: str | None, assets: str | None, partitions: str | None,
                     start: str | None, end: str | None, all_partitions: bool) -> None:
     """Record a backfill; `headwater daemon run` launches its runs."""
+    from headwater.code.run import origin_tag
     from headwater.daemon.backfill import create_backfill
-    from headwater.daemon.launcher import origin_tag
 
     if bool(job_name) == bool(assets):
         raise HeadwaterInvalidInvocationError("Pass exactly one of --job NAME and --assets a,b.")
     origin = _origin(python_file, module_name, working_directory, attribute)
     instance = _instance()
-    ref = instance.get_ref()
     client, _ = _snapshot(origin)
     selection = [a.strip() for a in assets.split(",")] if assets else None
     try:
@@ -215,7 +213,7 @@ def backfill_launch(python_file: Any, module_name: Any, working_directory: Any, 
             "job_name": job_name, "asset_selection": selection,
             "partition_keys": [p.strip() for p in partitions.split(",")] if partitions else None,
             "start": start, "end": end, "all_partitions": all_partitions,
-            "instance": {"url": ref.url, "home": ref.root_directory}})
+            "instance": dataclasses.asdict(instance.get_ref())})
     finally:
         client.shutdown()
     record = create_backfill(instance, origin_tag(origin), plan, job_name=job_name,

@@ -28,7 +28,8 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from headwater.daemon.launcher import ORIGIN_TAG, submit_run
+from headwater.code.run import ORIGIN_TAG
+from headwater.daemon.launcher import submit_run
 from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.key import AssetKey
 from headwater.definitions.tags import PARTITION_TAG, RUN_KEY_TAG, TICK_ID_TAG

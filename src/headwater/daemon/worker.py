@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from headwater.code.loader import CodeLoadError
-from headwater.daemon.launcher import origin_of
+from headwater.code.run import origin_of
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
