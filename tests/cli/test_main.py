@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 from click.testing import CliRunner
@@ -65,3 +66,26 @@ def test_invalid_definitions_list_every_problem(tmp_path):
     assert result.exit_code == 1
     assert "2 problems in definitions" in result.output
     assert "missing_one" in result.output and "missing_two" in result.output
+
+
+def test_webserver_without_the_ui_extra_says_how_to_install_it(tmp_path, monkeypatch):
+    """A missing fastapi (the `ui` extra) is a one-line error naming the pip command."""
+    path = tmp_path / "defs.py"
+    path.write_text(DEFS)
+    for name in ("headwater.server.serve", "headwater.server.app"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "fastapi", None)
+    result = CliRunner().invoke(main, ["webserver", "-f", str(path)])
+    assert result.exit_code == 1
+    assert "needs fastapi" in result.output and "pip install 'headwater[ui]'" in result.output
+
+
+def test_webserver_with_a_broken_install_fails_loudly(tmp_path, monkeypatch):
+    """A missing part of headwater itself is not passed off as a missing extra."""
+    path = tmp_path / "defs.py"
+    path.write_text(DEFS)
+    monkeypatch.setitem(sys.modules, "headwater.server.serve", None)
+    result = CliRunner().invoke(main, ["webserver", "-f", str(path)])
+    assert isinstance(result.exception, ModuleNotFoundError)
+    assert result.exception.name == "headwater.server.serve"
+    assert "pip install" not in result.output

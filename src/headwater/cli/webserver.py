@@ -4,8 +4,7 @@
     headwater dev -f defs.py [-p 3000] [-h 127.0.0.1]
 
 `dev` is the zero-config local setup: storage under $HEADWATER_HOME (default ./.headwater),
-the daemon as a `headwater daemon run` subprocess (when this build has that command), and the
-webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
+the daemon as a `headwater daemon run` subprocess, and the webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
 is the host, as in Dagster; help is `--help`. Imports `code`, `storage`, `server`.
 """
 
@@ -24,6 +23,8 @@ from headwater.code.location import CodeLocationOrigin, origins_from_options
 from headwater.storage.home import HOME_ENV, resolve_home
 
 TOKEN_ENV = "HEADWATER_TOKEN"
+# The third-party packages of the `ui` extra, which the webserver needs.
+_UI_EXTRA = frozenset({"fastapi", "starlette", "uvicorn", "sse_starlette"})
 
 
 def _server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -44,6 +45,19 @@ def _origins(python_file: str | None, module_name: str | None, working_directory
                                                        working_directory, attribute)]
 
 
+def _serve() -> Callable[..., None]:
+    """The webserver's `serve`; without the `ui` extra, an error that says how to install it."""
+    try:
+        from headwater.server.serve import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _UI_EXTRA:
+            raise  # a part of headwater itself is missing: a broken install, shown as it is
+        raise click.ClickException(
+            f"The webserver needs {exc.name}, which is not installed: "
+            "pip install 'headwater[ui]'.") from exc
+    return serve
+
+
 def _open_instance() -> Any:
     from headwater.storage.instance import HeadwaterInstance
 
@@ -60,8 +74,7 @@ def webserver(python_file: str | None, module_name: str | None, working_director
               attribute: str | None, port: int, host: str, read_only: bool,
               token: str | None) -> None:
     """Serve the web UI and its API for the given code locations."""
-    from headwater.server.serve import serve
-
+    serve = _serve()
     origins = _origins(python_file, module_name, working_directory, attribute)
     instance = _open_instance()
     try:
@@ -78,8 +91,7 @@ def webserver(python_file: str | None, module_name: str | None, working_director
 def dev(python_file: str | None, module_name: str | None, working_directory: str | None,
         attribute: str | None, port: int, host: str, token: str | None, no_daemon: bool) -> None:
     """Start the webserver, the daemon and the code servers, for local development."""
-    from headwater.server.serve import serve
-
+    serve = _serve()
     origins = _origins(python_file, module_name, working_directory, attribute)
     home = resolve_home()
     os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
@@ -105,19 +117,8 @@ def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def daemon_available() -> bool:
-    from headwater.cli.main import main
-
-    group = main.commands.get("daemon") if isinstance(main, click.Group) else None
-    return isinstance(group, click.Group) and "run" in group.commands
-
-
 def _start_daemon(python_file: str | None, module_name: str | None,
                   working_directory: str | None, attribute: str | None) -> Any:
-    if not daemon_available():
-        click.echo("headwater dev: this build has no `headwater daemon run`; schedules, "
-                   "sensors and backfills will not be evaluated.", err=True)
-        return None
     args = []
     for flag, value in (("-f", python_file), ("-m", module_name), ("-d", working_directory),
                         ("-a", attribute)):

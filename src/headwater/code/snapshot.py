@@ -10,15 +10,15 @@ Imports `definitions` only.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
 from headwater.definitions.config import schema as cfg
 from headwater.definitions.config.resource import as_resource_definition
+from headwater.definitions.config.run_config import run_config_schema_type
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.value import metadata_to_jsonable, normalize_metadata
@@ -30,6 +30,7 @@ from headwater.definitions.ops.composition import (
 )
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
+from headwater.errors import HeadwaterError
 
 _SCALARS = {int: "integer", float: "number", str: "string", bool: "boolean"}
 _ENV_VAR = {"type": "object", "properties": {"env": {"type": "string"}}, "required": ["env"]}
@@ -101,7 +102,7 @@ def _source(fn: Any) -> dict[str, Any] | None:
 
 # --- jobs --------------------------------------------------------------------------------
 def job_snapshot(job: JobDefinition) -> dict[str, Any]:
-    """A job: its tags, its node graph, and its run-config JSON Schema when one can be built."""
+    """A job: its tags, its node graph, and the JSON Schema of its run config."""
     layer = job.asset_layer
     data: dict[str, Any] = {
         "name": job.name,
@@ -112,9 +113,7 @@ def job_snapshot(job: JobDefinition) -> dict[str, Any]:
         "partitions": describe_partitions(job.partitions_def),
         "nodes": _nodes(job.graph, layer),
     }
-    schema_fn = run_config_schema_function()
-    if schema_fn is not None:
-        data["run_config_schema"] = _jsonable(schema_fn(job))
+    data["run_config_schema"] = _jsonable(run_config_json_schema(job))
     return data
 
 
@@ -178,21 +177,9 @@ def _key_string(key: AssetKey | None) -> str | None:
     return key.to_user_string() if key is not None else None
 
 
-def run_config_schema_function() -> Callable[[Any], Any] | None:
-    """`job -> JSON Schema of its run config`, from what the definitions layer offers:
-    `run_config_schema(job)` (JSON Schema) or `run_config_schema_type(job)` (a config Shape)."""
-    for module_name in ("headwater.definitions.config.run_config", "headwater.definitions.config.schema"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        fn = getattr(module, "run_config_schema", None)
-        if callable(fn):
-            return fn
-        shape_fn = getattr(module, "run_config_schema_type", None)
-        if callable(shape_fn):
-            return lambda job: config_json_schema(shape_fn(job))
-    return None
+def run_config_json_schema(job: JobDefinition) -> dict[str, Any] | None:
+    """The JSON Schema of everything `job`'s run config may hold."""
+    return config_json_schema(run_config_schema_type(job))
 
 
 # --- resources, schedules, sensors -------------------------------------------------------
@@ -254,12 +241,11 @@ def _config(schema: Any) -> dict[str, Any]:
     json_schema = getattr(schema, "_json_schema", None)  # pythonic Config classes
     if callable(json_schema):
         return dict(json_schema())
-    resolve = getattr(cfg, "resolve_config_schema", None)
-    if resolve is not None and isinstance(schema, (Mapping, list)):
+    if isinstance(schema, (Mapping, list)):
         try:
-            schema = resolve(schema)  # {str: int} is a Map, [int] an Array
-        except Exception:
-            pass  # described as written below
+            schema = cfg.resolve_config_schema(schema)  # {str: int} is a Map, [int] an Array
+        except HeadwaterError:
+            pass  # a malformed shorthand is described as written below
     if isinstance(schema, cfg.Field):
         out = _config(schema.config_type)
         if schema.default_provided:

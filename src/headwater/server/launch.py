@@ -45,15 +45,10 @@ class RunLauncher:
         run_launcher.cancel_run(state.instance, run_id)
 
 
-def find_launcher() -> RunLauncher:
-    """The run launcher of this build of headwater."""
-    return RunLauncher()
-
-
 def _launcher(state: ServerState, doing: str) -> Any:
     if state.launcher is None:
         raise ApiError(503, f"Cannot {doing}: this webserver has no run launcher (it was "
-                            "created without one and this build of headwater provides none).")
+                            "created with launcher=None).")
     return state.launcher
 
 
