@@ -20,7 +20,9 @@ from headwater.cli.run import job_launch, run, run_worker_command
 from headwater.cli.schedule import backfill, daemon, schedule, sensor
 from headwater.cli.webserver import dev, webserver
 from headwater.code.loader import CodeLoadError
-from headwater.errors import HeadwaterError
+from headwater.definitions.tags import PARTITION_TAG
+from headwater.errors import HeadwaterError, HeadwaterInvalidInvocationError
+from headwater.execution.reconstruct import ReconstructableJob
 from headwater.storage.instance import HeadwaterInstance
 
 
@@ -77,20 +79,17 @@ def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def asset_materialize(locations: Locations, select: str, partition: str | None,
                       as_json: bool) -> None:
-    """Materialize the selected assets in this process."""
-    from headwater.definitions.assets.job import build_asset_job
-    from headwater.definitions.assets.selection import AssetSelection
-    from headwater.execution.api import execute_job_in_process
+    """Materialize the selected assets now, as the Definitions' asset job (its executor and
+    loggers), recorded in the instance of $HEADWATER_HOME."""
+    from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys
 
-    _, defs = locations.load_one()
-    graph = defs.resolve_asset_graph()
-    keys = AssetSelection.from_string(select).resolve(graph)
-    keys = {k for k in keys if k in graph.executable_keys}
-    job = build_asset_job("__asset_materialize__", graph, keys, defs.resources)
-    # Recorded in the instance of $HEADWATER_HOME (./.headwater by default), as `dev` shows it.
-    instance = HeadwaterInstance.get()
-    result = execute_job_in_process(job, partition_key=partition, raise_on_error=False,
-                                    instance=instance, keep_values_in_memory=False)
+    origin, defs = locations.load_one()
+    keys = selected_asset_keys(defs.resolve_asset_graph(), select)
+    if not keys:
+        raise HeadwaterInvalidInvocationError(
+            f"--select {select!r} picks no asset that can be materialized; see "
+            "`headwater asset list`.")
+    result = _execute(origin.reconstructable(IMPLICIT_JOB, keys), None, partition)
     materialized = sorted(e.asset_key.to_user_string()
                           for e in result.get_asset_materialization_events() if e.asset_key)
     if as_json:
@@ -137,12 +136,12 @@ def job_list(locations: Locations, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def job_execute(locations: Locations, job_name: str, config_json: str | None,
                 as_json: bool) -> None:
-    """Execute a job in this process (in memory; `job launch` records it in the instance)."""
-    _, defs = locations.load_one()
-    job_def = defs.resolve_job_def(job_name)
+    """Execute a job now, with its executor, recorded in the instance of $HEADWATER_HOME
+    (`job launch` runs it in a run-worker process instead)."""
+    origin, defs = locations.load_one()
+    defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
     run_config = json.loads(config_json) if config_json else None
-    result = job_def.execute_in_process(run_config=run_config, raise_on_error=False,
-                                        instance=HeadwaterInstance.get())
+    result = _execute(origin.reconstructable(job_name), run_config, None)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "failed_steps": sorted(result.get_failed_step_keys())}))
@@ -153,6 +152,20 @@ def job_execute(locations: Locations, job_name: str, config_json: str | None,
 
 
 job.add_command(job_launch)
+
+
+def _execute(job: ReconstructableJob, run_config: Any, partition: str | None) -> Any:
+    """Run a job of the location here, with the job's own executor, in the instance of
+    $HEADWATER_HOME (./.headwater by default, as `dev` shows it)."""
+    from headwater.execution.api import execute_job
+    from headwater.execution.partition import resolve_partitioned_run
+
+    instance = HeadwaterInstance.get()
+    run_config, partition_key, tags = resolve_partitioned_run(job.get(), run_config, partition,
+                                                              None, instance)
+    if partition_key is not None:
+        tags[PARTITION_TAG] = str(partition_key)
+    return execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=False)
 
 
 @main.group()

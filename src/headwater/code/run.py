@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.code.location import CodeLocationOrigin
+from headwater.definitions.assets.job import subset_asset_job
 from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import to_asset_key
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.plan import build_plan
-from headwater.execution.reconstruct import subset_asset_job
 from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
