@@ -79,19 +79,16 @@ def _instigator_group(kind: str) -> click.Group:
         _find(snapshot, plural, name)
         set_status(_instance(), origin.name, name, type_name, status)
 
-    @group.command("start")
-    @click.argument("name")
-    @location_options
-    def start(name: str, locations: Locations) -> None:
-        set_running(name, RUNNING, locations)
-        click.echo(f"Started {kind} {name}.")
+    def add_status_command(verb: str, status: str, done: str) -> None:
+        @group.command(verb, help=f"Mark the {kind} {status.lower()} in the instance.")
+        @click.argument("name")
+        @location_options
+        def command(name: str, locations: Locations) -> None:
+            set_running(name, status, locations)
+            click.echo(f"{done} {kind} {name}.")
 
-    @group.command("stop")
-    @click.argument("name")
-    @location_options
-    def stop(name: str, locations: Locations) -> None:
-        set_running(name, STOPPED, locations)
-        click.echo(f"Stopped {kind} {name}.")
+    add_status_command("start", RUNNING, "Started")
+    add_status_command("stop", STOPPED, "Stopped")
 
     @group.command("preview")
     @click.argument("name")

@@ -22,7 +22,8 @@ from headwater.code import evaluation, query
 from headwater.code.location import CodeLocation
 from headwater.code.run import create_run as store_run
 from headwater.code.run_config import validate_run_config as check_run_config
-from headwater.code.snapshot import build_snapshot, run_config_json_schema
+from headwater.code.snapshot import build_snapshot
+from headwater.definitions.config import json_schema
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.ops.job import JobDefinition
@@ -85,7 +86,7 @@ def list_jobs(location: CodeLocation) -> list[str]:
 
 def run_config_schema(location: CodeLocation, job: str) -> Any:
     """The JSON Schema of a job's run config."""
-    return run_config_json_schema(_job(location, job))
+    return json_schema.run_config_schema(_job(location, job))
 
 
 def validate_run_config(location: CodeLocation, job: str,
