@@ -81,6 +81,7 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
                       as_json: bool) -> None:
     """Materialize the selected assets now, as the Definitions' asset job (its executor and
     loggers), recorded in the instance of $HEADWATER_HOME."""
+    from headwater.code.run import reconstructable_job
     from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys
 
     origin, defs = locations.load_one()
@@ -89,7 +90,7 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
         raise HeadwaterInvalidInvocationError(
             f"--select {select!r} picks no asset that can be materialized; see "
             "`headwater asset list`.")
-    result = _execute(origin.reconstructable(IMPLICIT_JOB, keys), None, partition)
+    result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), None, partition)
     materialized = sorted(e.asset_key.to_user_string()
                           for e in result.get_asset_materialization_events() if e.asset_key)
     if as_json:
@@ -139,9 +140,11 @@ def job_execute(locations: Locations, job_name: str, config_json: str | None,
     """Execute a job now, with its executor, recorded in the instance of $HEADWATER_HOME
     (`job launch` runs it in a run-worker process instead)."""
     origin, defs = locations.load_one()
+    from headwater.code.run import reconstructable_job
+
     defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
     run_config = json.loads(config_json) if config_json else None
-    result = _execute(origin.reconstructable(job_name), run_config, None)
+    result = _execute(reconstructable_job(origin, job_name), run_config, None)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "failed_steps": sorted(result.get_failed_step_keys())}))

@@ -20,15 +20,12 @@ from typing import Any
 
 from headwater.code import evaluation, query
 from headwater.code.location import CodeLocation
-from headwater.code.run import create_run as store_run
 from headwater.code.run_config import validate_run_config as check_run_config
 from headwater.code.snapshot import build_snapshot
 from headwater.definitions.config import json_schema
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.ops.job import JobDefinition
-from headwater.execution.reexecution import ReexecutionOptions
-from headwater.storage.instance import HeadwaterInstance, InstanceRef
 
 
 class RequestError(Exception):
@@ -56,14 +53,17 @@ def _job(location: CodeLocation, name: str) -> JobDefinition:
     return defs.resolve_job_def(name)
 
 
-_INSTANCES: dict[tuple[str, str], HeadwaterInstance] = {}
+_INSTANCES: dict[tuple[str, str], Any] = {}
 _INSTANCES_LOCK = threading.Lock()
 
 
-def _instance(ref: Mapping[str, Any] | None) -> HeadwaterInstance | None:
+def _instance(ref: Mapping[str, Any] | None) -> Any:
     """The instance `ref` (an InstanceRef as JSON) names, opened once in this process."""
     if not ref:
         return None
+    # Storage (and the engine's event types) load when a call first needs an instance.
+    from headwater.storage.instance import InstanceRef
+
     parsed = InstanceRef(ref["url"], ref["root_directory"], dict(ref.get("settings") or {}))
     with _INSTANCES_LOCK:
         key = (parsed.url, parsed.root_directory)
@@ -137,6 +137,10 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
                step_keys: Sequence[str] | None = None) -> str:
     """Store a NOT_STARTED run of `job_name` (or a re-execution of `parent_run_id`) in the
     caller's instance; its run id. The caller submits it (daemon.launcher.submit_run)."""
+    # Run creation plans with the engine; loaded when first asked, not at server start.
+    from headwater.code.run import create_run as store_run
+    from headwater.execution.reexecution import ReexecutionOptions
+
     opened = _instance(instance)
     if opened is None:
         raise RequestError("bad_request", "create_run: say which instance stores the run "

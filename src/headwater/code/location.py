@@ -2,22 +2,21 @@
 
 A `CodeLocationOrigin` says how to import one location; `origins_from_options` turns the
 CLI's -f/-m/-d/-a into origins, falling back to `[tool.headwater]` in pyproject.toml.
-`CodeLocation` records a location's load status and error. Imports `code.loader`,
-`definitions` and `execution.reconstruct`.
+`CodeLocation` records a location's load status and error. Imports `code.loader` and
+`definitions`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.code.loader import CodeLoadError, error_from_exception, load_definitions
 from headwater.definitions.definitions import Definitions
 from headwater.errors import HeadwaterInvalidDefinitionError
-from headwater.execution.reconstruct import ReconstructableJob
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,15 +74,6 @@ class CodeLocationOrigin:
         """Import the code in this process and return its Definitions."""
         return load_definitions(self.python_file, self.module_name, self.working_directory,
                                 self.attribute)
-
-    def reconstructable(self, job_name: str, asset_selection: Iterable[Any] | None = None
-                        ) -> ReconstructableJob:
-        """A job of this location (narrowed to `asset_selection`) as executors and run
-        workers load it: by origin, so that worker processes can import it too."""
-        origin = self.resolved()
-        recon = ReconstructableJob(job_name, origin.python_file, origin.module_name,
-                                   origin.working_directory, origin.attribute)
-        return recon.with_asset_selection(list(asset_selection or ()))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in (*_ORIGIN_KEYS, "location_name")

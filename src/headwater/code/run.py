@@ -4,7 +4,8 @@ Creating a run needs the user's job: its run config is checked and its steps pla
 a bad config is refused before any process is spawned, and the planned steps are what a later
 re-execution from failure compares against. That is why it lives with the code and is served
 by the code server (`calls.create_run`) rather than run by the webserver. The run carries its
-code origin in a tag, so that a run worker (daemon/worker.py) can load the same job.
+code origin in a tag, so that a run worker (daemon/worker.py) can load the same job
+(`reconstructable_job`).
 Starting, queueing and canceling stored runs is `daemon.launcher`'s. Imports `code.location`,
 `definitions`, `execution`, `storage`.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from headwater.code.location import CodeLocationOrigin
@@ -22,6 +23,7 @@ from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import to_asset_key
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.plan import build_plan
+from headwater.execution.reconstruct import ReconstructableJob
 from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
@@ -46,6 +48,16 @@ def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:
             "launch`), so no worker can load its job. Re-execute it from the CLI with -f/-m."
         )
     return CodeLocationOrigin(**json.loads(raw))
+
+
+def reconstructable_job(origin: CodeLocationOrigin, job_name: str,
+                        asset_selection: Iterable[Any] | None = None) -> ReconstructableJob:
+    """A job of the location (narrowed to `asset_selection`) as executors and run workers
+    load it: by origin, so that worker processes can import it too."""
+    origin = origin.resolved()
+    job = ReconstructableJob(job_name, origin.python_file, origin.module_name,
+                             origin.working_directory, origin.attribute)
+    return job.with_asset_selection(list(asset_selection or ()))
 
 
 def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
