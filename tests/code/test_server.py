@@ -13,7 +13,7 @@ from headwater.code.location import CodeLocationOrigin, origins_from_pyproject
 
 GOOD = """\
 import time
-from headwater import Definitions, asset, job, op
+from headwater import Definitions, SkipReason, asset, job, op, sensor
 
 print("hello from user code")
 import sys
@@ -31,13 +31,18 @@ def make(context):
 def numbers():
     make()
 
-def count_assets(defs, plus=0):
-    return len(defs.resolve_asset_graph().all_keys) + plus
+@sensor(job=numbers)
+def quiet(context):
+    return SkipReason("nothing new")
 
-def slow(defs):
+@sensor(job=numbers)
+def slow(context):
     time.sleep(30)
 
-defs = Definitions(assets=[orders], jobs=[numbers])
+def touch(defs, path):
+    open(path, "w").close()
+
+defs = Definitions(assets=[orders], jobs=[numbers], sensors=[quiet, slow])
 """
 
 
@@ -63,7 +68,8 @@ def test_good_file_answers_every_request(tmp_path):
         assert bad["valid"] is False and bad["errors"]
         assert client.validate_run_config("numbers", {"ops": {"make": {"config": {"n": 1}}}}
                                           )["valid"] is True
-        assert client.call("srv_good_defs:count_assets", {"plus": 1}) == 2
+        assert client.call("evaluate_sensor", {"name": "quiet"})["skip_message"] == "nothing new"
+        assert client.call("partition_counts") == {"counts": {}, "missing_dynamic": []}
         with pytest.raises(CodeServerError, match="no job 'nope'"):
             client.validate_run_config("nope", {})
         # user prints went to stderr, not into the protocol
@@ -172,8 +178,8 @@ def test_slow_request_times_out_and_next_request_recovers(tmp_path):
     path = tmp_path / "srv_slow_defs.py"
     path.write_text(GOOD)
     with _client(path) as client:
-        with pytest.raises(CodeServerTimeoutError, match="did not answer 'call'"):
-            client.call("srv_slow_defs:slow", timeout=0.5)
+        with pytest.raises(CodeServerTimeoutError, match="did not answer 'evaluate_sensor'"):
+            client.call("evaluate_sensor", {"name": "slow"}, timeout=0.5)
         assert not client.is_alive()
         assert client.list_jobs() == ["numbers"]
         assert client.restarts == 1
@@ -184,13 +190,40 @@ def test_bad_requests_get_error_replies(tmp_path):
     path = tmp_path / "srv_bad_defs.py"
     path.write_text(GOOD)
     with _client(path) as client:
-        with pytest.raises(CodeServerError, match="Unknown method 'nope'"):
+        with pytest.raises(CodeServerError, match="offers no call 'nope'"):
             client.request("nope")
         with pytest.raises(CodeServerError, match="unexpected keyword argument"):
             client.request("list_jobs", {"x": 1})
-        with pytest.raises(CodeServerError, match="no such function"):
-            client.call("not_registered")
+        with pytest.raises(CodeServerError, match="missing 1 required positional argument"):
+            client.call("evaluate_sensor")
         assert client.ping()["loaded"] is True
+
+
+def test_server_refuses_every_call_it_does_not_offer(tmp_path):
+    """Only the calls of the table run: a module:function name, from the standard library,
+    from headwater or from the user's own module, is refused and nothing is executed."""
+    path = tmp_path / "srv_refuse_defs.py"
+    path.write_text(GOOD)
+    markers = [tmp_path / f"ran_{i}" for i in range(4)]
+    refused = [
+        ("os:system", {"command": f"touch {markers[0]}"}),
+        ("subprocess:call", {"args": ["touch", str(markers[1])]}),
+        ("headwater.code.loader:anything", {}),
+        ("srv_refuse_defs:touch", {"path": str(markers[2])}),
+        ("call", {"name": "os:system", "params": {"command": f"touch {markers[3]}"}}),
+        ("__init__", {}),
+        ("unload", {}),
+    ]
+    with _client(path) as client:
+        for name, params in refused:
+            with pytest.raises(CodeServerError) as info:
+                client.call(name, params)
+            assert info.value.kind == "unknown_call"
+            message = str(info.value)
+            assert f"offers no call {name!r}" in message
+            assert "evaluate_sensor" in message and "snapshot" in message
+        assert [m for m in markers if m.exists()] == []
+        assert client.restarts == 0 and client.ping()["loaded"] is True
 
 
 def test_module_location_from_pyproject_reloads_its_package(tmp_path):

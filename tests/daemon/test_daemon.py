@@ -4,6 +4,7 @@ backfills, and the article's file sensor."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,10 +15,11 @@ import pytest
 import headwater as hw
 from headwater.code.client import CodeServerClient
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.run import origin_tag
 from headwater.daemon.backfill import create_backfill, run_backfills
 from headwater.daemon.daemon import Daemon
 from headwater.daemon.instigation import RUNNING, origin_id, set_status
-from headwater.daemon.launcher import origin_tag, wait_for_run
+from headwater.daemon.launcher import wait_for_run
 from headwater.daemon.scheduler import run_schedules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -161,9 +163,9 @@ def test_schedule_catch_up_launches_only_the_latest_missed_tick(instance):
     with CodeServerClient(origin) as client:
         snapshot = client.snapshot()
         ticks = run_schedules(instance, client, origin.name, origin_tag(origin), snapshot,
-                              {"url": instance.get_ref().url}, now=now)
+                              dataclasses.asdict(instance.get_ref()), now=now)
         again = run_schedules(instance, client, origin.name, origin_tag(origin), snapshot,
-                              {"url": instance.get_ref().url}, now=now + 10)
+                              dataclasses.asdict(instance.get_ref()), now=now + 10)
     assert sorted(t.status for t in ticks) == ["SKIPPED"] * 4 + ["SUCCESS"]
     assert again == []
     runs = instance.get_runs()

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 import headwater as hw
 from headwater.cli.main import main
 from headwater.code.location import CodeLocationOrigin
-from headwater.daemon.launcher import cancel_run, create_run, dequeue_runs, submit_run, wait_for_run
+from headwater.code.run import create_run
+from headwater.daemon.launcher import cancel_run, dequeue_runs, submit_run, wait_for_run
 from headwater.daemon.monitor import monitor_runs
 from headwater.definitions.tags import RUN_WORKER_PID_TAG
 

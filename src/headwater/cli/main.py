@@ -1,76 +1,29 @@
-"""The `headwater` command.
+"""The `headwater` command: this module builds the group and registers every command.
 
-Sits on top of every other layer. Errors exit non-zero with the message and no Python
-traceback unless --verbose.
+The `asset`, `job` and `definitions` commands are here; the others live in their own modules
+(instance, run, schedule, webserver), which share their options through `cli/options.py` and
+never import this one. Sits on top of every other layer. Errors exit non-zero with the
+message and no Python traceback unless --verbose.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from headwater.cli.instance import instance
-from headwater.cli.run import add_job_launch, add_run_reexecute, run, run_worker_command
-from headwater.cli.schedule import COMMANDS as schedule_commands
+from headwater.cli.options import Locations, location_options
+from headwater.cli.run import job_launch, run, run_worker_command
+from headwater.cli.schedule import backfill, daemon, schedule, sensor
 from headwater.cli.webserver import dev, webserver
 from headwater.code.loader import CodeLoadError
-from headwater.code.location import CodeLocationOrigin, origins_from_options
-from headwater.errors import HeadwaterError
+from headwater.definitions.tags import PARTITION_TAG
+from headwater.errors import HeadwaterError, HeadwaterInvalidInvocationError
+from headwater.execution.reconstruct import ReconstructableJob
 from headwater.storage.instance import HeadwaterInstance
-
-
-def _location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("-f", "--python-file", help="Python file holding Definitions.")(fn)
-    fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
-    fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
-    fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
-    fn = click.option("-l", "--location", expose_value=False, callback=_remember_location,
-                      help="Which [tool.headwater] code location, when there are several.")(fn)
-    return fn
-
-
-def _remember_location(ctx: click.Context, _param: Any, value: str | None) -> str | None:
-    ctx.meta["headwater.location"] = value
-    return value
-
-
-def _origins(python_file: str | None, module_name: str | None, working_directory: str | None,
-             attribute: str | None) -> list[CodeLocationOrigin]:
-    """The code locations named by -f/-m/-d/-a, else by pyproject.toml; narrowed by -l."""
-    origins = origins_from_options(python_file, module_name, working_directory, attribute)
-    wanted = click.get_current_context().meta.get("headwater.location")
-    if wanted:
-        origins = [o for o in origins if o.name == wanted]
-        if not origins:
-            known = ", ".join(o.name for o in origins_from_options(
-                python_file, module_name, working_directory, attribute))
-            raise CodeLoadError(f"No code location named {wanted!r}; locations: {known}.")
-    return origins
-
-
-def _load(python_file: str | None, module_name: str | None, working_directory: str | None,
-          attribute: str | None) -> Any:
-    origins = _origins(python_file, module_name, working_directory, attribute)
-    if len(origins) > 1:
-        names = ", ".join(o.name for o in origins)
-        raise CodeLoadError(f"{len(origins)} code locations are declared ({names}); pick one "
-                            "with --location NAME.")
-    return origins[0].load()
-
-
-def _load_origin(python_file: str | None, module_name: str | None,
-                 working_directory: str | None, attribute: str | None) -> tuple[Any, Any]:
-    """The one code location named by the options, and its loaded Definitions."""
-    origins = _origins(python_file, module_name, working_directory, attribute)
-    if len(origins) > 1:
-        names = ", ".join(o.name for o in origins)
-        raise CodeLoadError(f"{len(origins)} code locations are declared ({names}); pick one "
-                            "with --location NAME.")
-    return origins[0], origins[0].load()
 
 
 class _Group(click.Group):
@@ -99,15 +52,14 @@ def asset() -> None:
 
 
 @asset.command("list")
-@_location_options
+@location_options
 @click.option("--select", default=None, help="Selection, e.g. '*report' or 'group:sales'.")
 @click.option("--json", "as_json", is_flag=True)
-def asset_list(python_file: str | None, module_name: str | None, working_directory: str | None,
-               attribute: str | None, select: str | None, as_json: bool) -> None:
+def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
     """List the assets of a code location."""
     from headwater.definitions.assets.selection import AssetSelection
 
-    defs = _load(python_file, module_name, working_directory, attribute)
+    _, defs = locations.load_one()
     graph = defs.resolve_asset_graph()
     keys = AssetSelection.from_string(select).resolve(graph) if select else graph.all_keys
     rows = [{"key": k.to_user_string(), "group": graph.group_name(k),
@@ -121,27 +73,24 @@ def asset_list(python_file: str | None, module_name: str | None, working_directo
 
 
 @asset.command("materialize")
-@_location_options
+@location_options
 @click.option("--select", required=True, help="Selection, e.g. '*' or 'a+'.")
 @click.option("--partition", default=None, help="Partition key to materialize.")
 @click.option("--json", "as_json", is_flag=True)
-def asset_materialize(python_file: str | None, module_name: str | None,
-                      working_directory: str | None, attribute: str | None, select: str,
-                      partition: str | None, as_json: bool) -> None:
-    """Materialize the selected assets in this process."""
-    from headwater.definitions.assets.job import build_asset_job
-    from headwater.definitions.assets.selection import AssetSelection
-    from headwater.execution.api import execute_job_in_process
+def asset_materialize(locations: Locations, select: str, partition: str | None,
+                      as_json: bool) -> None:
+    """Materialize the selected assets now, as the Definitions' asset job (its executor and
+    loggers), recorded in the instance of $HEADWATER_HOME."""
+    from headwater.code.run import reconstructable_job
+    from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys
 
-    defs = _load(python_file, module_name, working_directory, attribute)
-    graph = defs.resolve_asset_graph()
-    keys = AssetSelection.from_string(select).resolve(graph)
-    keys = {k for k in keys if k in graph.executable_keys}
-    job = build_asset_job("__asset_materialize__", graph, keys, defs.resources)
-    # Recorded in the instance of $HEADWATER_HOME (./.headwater by default), as `dev` shows it.
-    instance = HeadwaterInstance.get()
-    result = execute_job_in_process(job, partition_key=partition, raise_on_error=False,
-                                    instance=instance, keep_values_in_memory=False)
+    origin, defs = locations.load_one()
+    keys = selected_asset_keys(defs.resolve_asset_graph(), select)
+    if not keys:
+        raise HeadwaterInvalidInvocationError(
+            f"--select {select!r} picks no asset that can be materialized; see "
+            "`headwater asset list`.")
+    result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), None, partition)
     materialized = sorted(e.asset_key.to_user_string()
                           for e in result.get_asset_materialization_events() if e.asset_key)
     if as_json:
@@ -166,12 +115,11 @@ def job() -> None:
 
 
 @job.command("list")
-@_location_options
+@location_options
 @click.option("--json", "as_json", is_flag=True)
-def job_list(python_file: str | None, module_name: str | None, working_directory: str | None,
-             attribute: str | None, as_json: bool) -> None:
+def job_list(locations: Locations, as_json: bool) -> None:
     """List the jobs of a code location."""
-    defs = _load(python_file, module_name, working_directory, attribute)
+    _, defs = locations.load_one()
     jobs = defs.get_all_job_defs()
     if as_json:
         click.echo(json.dumps([{"name": j.name, "description": j.description,
@@ -183,19 +131,20 @@ def job_list(python_file: str | None, module_name: str | None, working_directory
 
 
 @job.command("execute")
-@_location_options
+@location_options
 @click.option("-j", "--job", "job_name", required=True)
 @click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
 @click.option("--json", "as_json", is_flag=True)
-def job_execute(python_file: str | None, module_name: str | None, working_directory: str | None,
-                attribute: str | None, job_name: str, config_json: str | None,
+def job_execute(locations: Locations, job_name: str, config_json: str | None,
                 as_json: bool) -> None:
-    """Execute a job in this process (in memory; `job launch` records it in the instance)."""
-    defs = _load(python_file, module_name, working_directory, attribute)
-    job_def = defs.resolve_job_def(job_name)
+    """Execute a job now, with its executor, recorded in the instance of $HEADWATER_HOME
+    (`job launch` runs it in a run-worker process instead)."""
+    origin, defs = locations.load_one()
+    from headwater.code.run import reconstructable_job
+
+    defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
     run_config = json.loads(config_json) if config_json else None
-    result = job_def.execute_in_process(run_config=run_config, raise_on_error=False,
-                                        instance=HeadwaterInstance.get())
+    result = _execute(reconstructable_job(origin, job_name), run_config, None)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "failed_steps": sorted(result.get_failed_step_keys())}))
@@ -205,8 +154,21 @@ def job_execute(python_file: str | None, module_name: str | None, working_direct
         sys.exit(1)
 
 
-add_job_launch(job, _location_options, _load_origin)
-add_run_reexecute(_location_options, _load_origin)
+job.add_command(job_launch)
+
+
+def _execute(job: ReconstructableJob, run_config: Any, partition: str | None) -> Any:
+    """Run a job of the location here, with the job's own executor, in the instance of
+    $HEADWATER_HOME (./.headwater by default, as `dev` shows it)."""
+    from headwater.execution.api import execute_job
+    from headwater.execution.partition import resolve_partitioned_run
+
+    instance = HeadwaterInstance.get()
+    run_config, partition_key, tags = resolve_partitioned_run(job.get(), run_config, partition,
+                                                              None, instance)
+    if partition_key is not None:
+        tags[PARTITION_TAG] = str(partition_key)
+    return execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=False)
 
 
 @main.group()
@@ -215,13 +177,12 @@ def definitions() -> None:
 
 
 @definitions.command("validate")
-@_location_options
-def definitions_validate(python_file: str | None, module_name: str | None,
-                         working_directory: str | None, attribute: str | None) -> None:
+@location_options
+def definitions_validate(locations: Locations) -> None:
     """Load and validate definitions, reporting every problem."""
     from headwater.definitions.definitions import Definitions
 
-    origins = _origins(python_file, module_name, working_directory, attribute)
+    origins = locations.origins()
     failed = 0
     for origin in origins:
         prefix = f"{origin.name}: " if len(origins) > 1 else ""
@@ -242,14 +203,12 @@ def definitions_validate(python_file: str | None, module_name: str | None,
 
 
 @definitions.command("snapshot")
-@_location_options
+@location_options
 @click.option("--server", "via_server", is_flag=True,
               help="Load the code in a code server subprocess instead of this process.")
 @click.option("--timeout", default=60.0, show_default=True,
               help="Seconds to wait for the code server (with --server).")
-def definitions_snapshot(python_file: str | None, module_name: str | None,
-                         working_directory: str | None, attribute: str | None,
-                         via_server: bool, timeout: float) -> None:
+def definitions_snapshot(locations: Locations, via_server: bool, timeout: float) -> None:
     """Print the definitions as JSON: assets, jobs, resources, schedules, sensors.
 
     One location prints one snapshot object; several print a list of them.
@@ -258,7 +217,7 @@ def definitions_snapshot(python_file: str | None, module_name: str | None,
     from headwater.code.snapshot import build_snapshot
 
     snapshots = []
-    for origin in _origins(python_file, module_name, working_directory, attribute):
+    for origin in locations.origins():
         if via_server:
             with CodeServerClient(origin, timeout=timeout, startup_timeout=timeout) as client:
                 snapshots.append(client.snapshot())
@@ -267,13 +226,9 @@ def definitions_snapshot(python_file: str | None, module_name: str | None,
     click.echo(json.dumps(snapshots[0] if len(snapshots) == 1 else snapshots, indent=2))
 
 
-main.add_command(instance)
-for _command in schedule_commands:  # schedule, sensor, daemon, backfill
+for _command in (instance, schedule, sensor, daemon, backfill, webserver, dev, run,
+                 run_worker_command):
     main.add_command(_command)
-main.add_command(webserver)
-main.add_command(dev)
-main.add_command(run)
-main.add_command(run_worker_command)
 
 if __name__ == "__main__":
     main()

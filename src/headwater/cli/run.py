@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
+from headwater.cli.options import Locations, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
@@ -111,32 +111,28 @@ def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) ->
         sys.exit(1)
 
 
-def add_job_launch(job_group: click.Group, location_options: Callable[..., Any],
-                   load_origin: Callable[..., Any]) -> None:
-    """Attach `job launch` to the `job` group of the main CLI."""
+@click.command("launch")
+@location_options
+@click.option("-j", "--job", "job_name", required=True, help="Name of the job to launch.")
+@click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
+@click.option("--config-file", "config_files", multiple=True, help="Run config YAML file(s).")
+@click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
+@click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
+@click.option("--json", "as_json", is_flag=True)
+def job_launch(locations: Locations, job_name: str, config_json: str | None,
+               config_files: tuple[str, ...], tag_pairs: tuple[str, ...], wait: bool,
+               as_json: bool) -> None:
+    """Launch a job in a run-worker process; print the run id at once (or --wait)."""
+    from headwater.code.run import create_run
+    from headwater.daemon.launcher import submit_run
 
-    @job_group.command("launch")
-    @location_options
-    @click.option("-j", "--job", "job_name", required=True, help="Name of the job to launch.")
-    @click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
-    @click.option("--config-file", "config_files", multiple=True, help="Run config YAML file(s).")
-    @click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
-    @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
-    @click.option("--json", "as_json", is_flag=True)
-    def job_launch(python_file: str | None, module_name: str | None,
-                   working_directory: str | None, attribute: str | None, job_name: str,
-                   config_json: str | None, config_files: tuple[str, ...],
-                   tag_pairs: tuple[str, ...], wait: bool, as_json: bool) -> None:
-        """Launch a job in a run-worker process; print the run id at once (or --wait)."""
-        from headwater.daemon.launcher import create_run, submit_run
-
-        origin, defs = load_origin(python_file, module_name, working_directory, attribute)
-        job_def = defs.resolve_job_def(job_name)
-        instance = _instance()
-        run = create_run(instance, origin, job_def, _run_config(config_json, config_files),
-                         _parse_tags(tag_pairs))
-        submit_run(instance, run.run_id)
-        _finish(instance, run.run_id, wait, as_json, "Launched")
+    origin, defs = locations.load_one()
+    job_def = defs.resolve_job_def(job_name)
+    instance = _instance()
+    run = create_run(instance, origin, job_def, _run_config(config_json, config_files),
+                     _parse_tags(tag_pairs))
+    submit_run(instance, run.run_id)
+    _finish(instance, run.run_id, wait, as_json, "Launched")
 
 
 @click.group("run")
@@ -257,39 +253,39 @@ def run_delete(run_id: str, force: bool) -> None:
     click.echo(f"Deleted run {run_id}.")
 
 
-def add_run_reexecute(location_options: Callable[..., Any], load_origin: Callable[..., Any]) -> None:
-    @run.command("reexecute")
-    @click.argument("run_id")
-    @location_options
-    @click.option("--from-failure", is_flag=True, help="Only the failed and not-run steps.")
-    @click.option("--step", "steps", multiple=True,
-                  help="Steps to run again (repeatable; `name*` adds downstream, `*name` upstream).")
-    @click.option("--wait", is_flag=True, help="Follow the run until it ends.")
-    @click.option("--json", "as_json", is_flag=True)
-    def run_reexecute(run_id: str, python_file: str | None, module_name: str | None,
-                      working_directory: str | None, attribute: str | None, from_failure: bool,
-                      steps: tuple[str, ...], wait: bool, as_json: bool) -> None:
-        """Launch a new run of a run's job: all of it, --from-failure, or --step KEYs."""
-        from headwater.daemon.launcher import create_run, origin_of, submit_run
-        from headwater.execution.reexecution import ReexecutionOptions
+@run.command("reexecute")
+@click.argument("run_id")
+@location_options
+@click.option("--from-failure", is_flag=True, help="Only the failed and not-run steps.")
+@click.option("--step", "steps", multiple=True,
+              help="Steps to run again (repeatable; `name*` adds downstream, `*name` upstream).")
+@click.option("--wait", is_flag=True, help="Follow the run until it ends.")
+@click.option("--json", "as_json", is_flag=True)
+def run_reexecute(run_id: str, locations: Locations, from_failure: bool,
+                  steps: tuple[str, ...], wait: bool, as_json: bool) -> None:
+    """Launch a new run of a run's job: all of it, --from-failure, or --step KEYs."""
+    from headwater.code.run import create_run, origin_of
+    from headwater.daemon.launcher import submit_run
+    from headwater.execution.reexecution import ReexecutionOptions
 
-        if from_failure and steps:
-            raise HeadwaterInvalidInvocationError("Pass --from-failure or --step, not both.")
-        instance = _instance()
-        parent = _get(instance, run_id).headwater_run
-        if python_file or module_name or working_directory:
-            origin, defs = load_origin(python_file, module_name, working_directory, attribute)
-        else:
-            origin = origin_of(parent)
-            defs = origin.load()
-        if from_failure:
-            options = ReexecutionOptions.from_failure(run_id, instance)
-        else:
-            options = ReexecutionOptions(run_id, list(steps) if steps else None)
-        child = create_run(instance, origin, defs.resolve_job_def(parent.job_name),
-                           reexecution_options=options)
-        submit_run(instance, child.run_id)
-        _finish(instance, child.run_id, wait, as_json, "Launched re-execution")
+    if from_failure and steps:
+        raise HeadwaterInvalidInvocationError("Pass --from-failure or --step, not both.")
+    instance = _instance()
+    parent = _get(instance, run_id).headwater_run
+    if any((locations.python_file, locations.module_name, locations.working_directory,
+            locations.location)):
+        origin, defs = locations.load_one()
+    else:
+        origin = origin_of(parent)
+        defs = origin.load()
+    if from_failure:
+        options = ReexecutionOptions.from_failure(run_id, instance)
+    else:
+        options = ReexecutionOptions(run_id, list(steps) if steps else None)
+    child = create_run(instance, origin, defs.resolve_job_def(parent.job_name),
+                       reexecution_options=options)
+    submit_run(instance, child.run_id)
+    _finish(instance, child.run_id, wait, as_json, "Launched re-execution")
 
 
 @click.command("run-worker", hidden=True)

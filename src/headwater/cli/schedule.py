@@ -7,6 +7,7 @@ instance of $HEADWATER_HOME. Imports every lower layer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import datetime, timezone
@@ -14,35 +15,9 @@ from typing import Any
 
 import click
 
+from headwater.cli.options import Locations, location_options
 from headwater.daemon.instigation import RUNNING, STOPPED, set_status
 from headwater.errors import HeadwaterInvalidInvocationError
-
-
-def _remember_location(ctx: click.Context, _param: Any, value: str | None) -> str | None:
-    ctx.meta["headwater.location"] = value
-    return value
-
-
-def _location_options(fn: Any) -> Any:
-    """The -f/-m/-d/-a/-l options of every command that reads definitions (as in main.py)."""
-    fn = click.option("-f", "--python-file", help="Python file holding Definitions.")(fn)
-    fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
-    fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
-    fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
-    fn = click.option("-l", "--location", expose_value=False, callback=_remember_location,
-                      help="Which [tool.headwater] code location, when there are several.")(fn)
-    return fn
-
-
-def _origin(python_file: str | None, module_name: str | None, working_directory: str | None,
-            attribute: str | None) -> Any:
-    from headwater.cli.main import _origins
-
-    origins = _origins(python_file, module_name, working_directory, attribute)
-    if len(origins) != 1:
-        raise HeadwaterInvalidInvocationError(
-            f"{len(origins)} code locations match; pick one with --location NAME.")
-    return origins[0].resolved()
 
 
 def _instance() -> Any:
@@ -77,13 +52,12 @@ def _instigator_group(kind: str) -> click.Group:
         pass
 
     @group.command("list")
-    @_location_options
+    @location_options
     @click.option("--json", "as_json", is_flag=True)
-    def list_command(python_file: Any, module_name: Any, working_directory: Any, attribute: Any,
-                     as_json: bool) -> None:
+    def list_command(locations: Locations, as_json: bool) -> None:
         from headwater.daemon.instigation import instigator_state
 
-        origin = _origin(python_file, module_name, working_directory, attribute)
+        origin = locations.one()
         client, snapshot = _snapshot(origin)
         client.shutdown()
         instance = _instance()
@@ -98,46 +72,38 @@ def _instigator_group(kind: str) -> click.Group:
             what = row.get("cron_schedule") or f"every {row.get('minimum_interval_seconds') or 30}s"
             click.echo(f"{row['name']}  [{row['status']}]  {what}  job={row.get('job_name')}")
 
-    def set_running(name: str, status: str, origin_options: tuple[Any, ...]) -> None:
-        origin = _origin(*origin_options)
+    def set_running(name: str, status: str, locations: Locations) -> None:
+        origin = locations.one()
         client, snapshot = _snapshot(origin)
         client.shutdown()
         _find(snapshot, plural, name)
         set_status(_instance(), origin.name, name, type_name, status)
 
-    @group.command("start")
-    @click.argument("name")
-    @_location_options
-    def start(name: str, python_file: Any, module_name: Any, working_directory: Any,
-              attribute: Any) -> None:
-        set_running(name, RUNNING, (python_file, module_name, working_directory, attribute))
-        click.echo(f"Started {kind} {name}.")
+    def add_status_command(verb: str, status: str, done: str) -> None:
+        @group.command(verb, help=f"Mark the {kind} {status.lower()} in the instance.")
+        @click.argument("name")
+        @location_options
+        def command(name: str, locations: Locations) -> None:
+            set_running(name, status, locations)
+            click.echo(f"{done} {kind} {name}.")
 
-    @group.command("stop")
-    @click.argument("name")
-    @_location_options
-    def stop(name: str, python_file: Any, module_name: Any, working_directory: Any,
-             attribute: Any) -> None:
-        set_running(name, STOPPED, (python_file, module_name, working_directory, attribute))
-        click.echo(f"Stopped {kind} {name}.")
+    add_status_command("start", RUNNING, "Started")
+    add_status_command("stop", STOPPED, "Stopped")
 
     @group.command("preview")
     @click.argument("name")
-    @_location_options
+    @location_options
     @click.option("--cursor", default=None, help="Sensors: the cursor to evaluate from.")
     @click.option("--ticks", default=5, show_default=True, help="Schedules: next tick times.")
-    def preview(name: str, python_file: Any, module_name: Any, working_directory: Any,
-                attribute: Any, cursor: str | None, ticks: int) -> None:
+    def preview(name: str, locations: Locations, cursor: str | None, ticks: int) -> None:
         """Evaluate once (nothing is launched or stored) and print the result."""
         from headwater.definitions.partitions.cron import cron_ticks
 
-        origin = _origin(python_file, module_name, working_directory, attribute)
+        origin = locations.one()
         client, snapshot = _snapshot(origin)
         try:
             item = _find(snapshot, plural, name)
-            instance = _instance()
-            ref = instance.get_ref()
-            spec = {"url": ref.url, "home": ref.root_directory}
+            spec = dataclasses.asdict(_instance().get_ref())
             if kind == "schedule":
                 times = cron_ticks(item["cron_schedule"], time.time(),
                                    item.get("execution_timezone"))
@@ -165,15 +131,13 @@ def daemon() -> None:
 
 
 @daemon.command("run")
-@_location_options
+@location_options
 @click.option("--once", is_flag=True, help="Run one iteration and exit.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between iterations.")
-def daemon_run(python_file: Any, module_name: Any, working_directory: Any, attribute: Any,
-               once: bool, interval: float) -> None:
-    from headwater.cli.main import _origins
+def daemon_run(locations: Locations, once: bool, interval: float) -> None:
     from headwater.daemon.daemon import Daemon
 
-    origins = _origins(python_file, module_name, working_directory, attribute)
+    origins = locations.origins()
     runner = Daemon(_instance(), origins)
     if not once:
         click.echo(f"headwater daemon: {len(origins)} code location(s); Ctrl-C to stop.")
@@ -189,25 +153,24 @@ def backfill() -> None:
 
 
 @backfill.command("launch")
-@_location_options
+@location_options
 @click.option("--job", "job_name", default=None, help="The partitioned job to backfill.")
 @click.option("--assets", default=None, help="Comma-separated asset keys (instead of --job).")
 @click.option("--partitions", default=None, help="Comma-separated partition keys.")
 @click.option("--from", "start", default=None, help="First partition key of a range.")
 @click.option("--to", "end", default=None, help="Last partition key of a range.")
 @click.option("--all", "all_partitions", is_flag=True, help="Every partition.")
-def backfill_launch(python_file: Any, module_name: Any, working_directory: Any, attribute: Any,
-                    job_name: str | None, assets: str | None, partitions: str | None,
-                    start: str | None, end: str | None, all_partitions: bool) -> None:
+def backfill_launch(locations: Locations, job_name: str | None, assets: str | None,
+                    partitions: str | None, start: str | None, end: str | None,
+                    all_partitions: bool) -> None:
     """Record a backfill; `headwater daemon run` launches its runs."""
+    from headwater.code.run import origin_tag
     from headwater.daemon.backfill import create_backfill
-    from headwater.daemon.launcher import origin_tag
 
     if bool(job_name) == bool(assets):
         raise HeadwaterInvalidInvocationError("Pass exactly one of --job NAME and --assets a,b.")
-    origin = _origin(python_file, module_name, working_directory, attribute)
+    origin = locations.one()
     instance = _instance()
-    ref = instance.get_ref()
     client, _ = _snapshot(origin)
     selection = [a.strip() for a in assets.split(",")] if assets else None
     try:
@@ -215,7 +178,7 @@ def backfill_launch(python_file: Any, module_name: Any, working_directory: Any, 
             "job_name": job_name, "asset_selection": selection,
             "partition_keys": [p.strip() for p in partitions.split(",")] if partitions else None,
             "start": start, "end": end, "all_partitions": all_partitions,
-            "instance": {"url": ref.url, "home": ref.root_directory}})
+            "instance": dataclasses.asdict(instance.get_ref())})
     finally:
         client.shutdown()
     record = create_backfill(instance, origin_tag(origin), plan, job_name=job_name,
@@ -264,5 +227,3 @@ def backfill_cancel(backfill_id: str) -> None:
         raise HeadwaterInvalidInvocationError(str(exc.args[0])) from None
     click.echo(f"Backfill {backfill_id}: {record.status}.")
 
-
-COMMANDS = (schedule, sensor, daemon, backfill)

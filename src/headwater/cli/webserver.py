@@ -4,9 +4,8 @@
     headwater dev -f defs.py [-p 3000] [-h 127.0.0.1]
 
 `dev` is the zero-config local setup: storage under $HEADWATER_HOME (default ./.headwater),
-the daemon as a `headwater daemon run` subprocess (when this build has that command), and the
-webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
-is the host, as in Dagster; help is `--help`. Imports `code`, `storage`, `server`.
+the daemon as a `headwater daemon run` subprocess, and the webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
+is the host, as in Dagster; help is `--help`. Imports `storage`, `server` and `cli.options`.
 """
 
 from __future__ import annotations
@@ -20,28 +19,36 @@ from typing import Any
 
 import click
 
-from headwater.code.location import CodeLocationOrigin, origins_from_options
+from headwater.cli.options import Locations, location_options
 from headwater.storage.home import HOME_ENV, resolve_home
 
 TOKEN_ENV = "HEADWATER_TOKEN"
+# The third-party packages of the `ui` extra, which the webserver needs.
+_UI_EXTRA = frozenset({"fastapi", "starlette", "uvicorn", "sse_starlette"})
 
 
 def _server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("-f", "--python-file", help="Python file holding Definitions.")(fn)
-    fn = click.option("-m", "--module-name", help="Module holding Definitions.")(fn)
-    fn = click.option("-d", "--working-directory", help="Directory to import from.")(fn)
-    fn = click.option("-a", "--attribute", help="Name of the Definitions object.")(fn)
-    fn = click.option("-p", "--port", type=click.IntRange(0, 65535), default=3000,
-                      show_default=True, help="Port to listen on.")(fn)
+    """The location options, the address to listen on and the access token."""
+    fn = click.option("--token", envvar=TOKEN_ENV, default=None,
+                      help=f"Require this access token on every request (or set {TOKEN_ENV}).")(fn)
     fn = click.option("-h", "--host", default="127.0.0.1", show_default=True,
                       help="Address to bind (0.0.0.0 for every interface).")(fn)
-    return fn
+    fn = click.option("-p", "--port", type=click.IntRange(0, 65535), default=3000,
+                      show_default=True, help="Port to listen on.")(fn)
+    return location_options(fn)
 
 
-def _origins(python_file: str | None, module_name: str | None, working_directory: str | None,
-             attribute: str | None) -> list[CodeLocationOrigin]:
-    return [o.resolved() for o in origins_from_options(python_file, module_name,
-                                                       working_directory, attribute)]
+def _serve() -> Callable[..., None]:
+    """The webserver's `serve`; without the `ui` extra, an error that says how to install it."""
+    try:
+        from headwater.server.serve import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _UI_EXTRA:
+            raise  # a part of headwater itself is missing: a broken install, shown as it is
+        raise click.ClickException(
+            f"The webserver needs {exc.name}, which is not installed: "
+            "pip install 'headwater[ui]'.") from exc
+    return serve
 
 
 def _open_instance() -> Any:
@@ -54,15 +61,11 @@ def _open_instance() -> Any:
 @click.command("webserver")
 @_server_options
 @click.option("--read-only", is_flag=True, help="Refuse every change (launch, cancel, ...).")
-@click.option("--token", envvar=TOKEN_ENV, default=None,
-              help=f"Require this access token on every request (or set {TOKEN_ENV}).")
-def webserver(python_file: str | None, module_name: str | None, working_directory: str | None,
-              attribute: str | None, port: int, host: str, read_only: bool,
-              token: str | None) -> None:
+def webserver(locations: Locations, port: int, host: str, token: str | None,
+              read_only: bool) -> None:
     """Serve the web UI and its API for the given code locations."""
-    from headwater.server.serve import serve
-
-    origins = _origins(python_file, module_name, working_directory, attribute)
+    serve = _serve()
+    origins = locations.origins()
     instance = _open_instance()
     try:
         serve(instance, origins, host=host, port=port, read_only=read_only, token=token)
@@ -72,20 +75,15 @@ def webserver(python_file: str | None, module_name: str | None, working_director
 
 @click.command("dev")
 @_server_options
-@click.option("--token", envvar=TOKEN_ENV, default=None,
-              help=f"Require this access token on every request (or set {TOKEN_ENV}).")
 @click.option("--no-daemon", is_flag=True, help="Do not start the daemon.")
-def dev(python_file: str | None, module_name: str | None, working_directory: str | None,
-        attribute: str | None, port: int, host: str, token: str | None, no_daemon: bool) -> None:
+def dev(locations: Locations, port: int, host: str, token: str | None, no_daemon: bool) -> None:
     """Start the webserver, the daemon and the code servers, for local development."""
-    from headwater.server.serve import serve
-
-    origins = _origins(python_file, module_name, working_directory, attribute)
+    serve = _serve()
+    origins = locations.origins()
     home = resolve_home()
     os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
     click.echo(f"headwater dev: instance in {home}", err=True)
-    daemon = None if no_daemon else _start_daemon(python_file, module_name, working_directory,
-                                                  attribute)
+    daemon = None if no_daemon else _start_daemon(locations)
     previous = signal.getsignal(signal.SIGTERM)
     # SIGTERM ends the webserver like Ctrl-C does, so that the cleanup below runs.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -105,25 +103,8 @@ def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def daemon_available() -> bool:
-    from headwater.cli.main import main
-
-    group = main.commands.get("daemon") if isinstance(main, click.Group) else None
-    return isinstance(group, click.Group) and "run" in group.commands
-
-
-def _start_daemon(python_file: str | None, module_name: str | None,
-                  working_directory: str | None, attribute: str | None) -> Any:
-    if not daemon_available():
-        click.echo("headwater dev: this build has no `headwater daemon run`; schedules, "
-                   "sensors and backfills will not be evaluated.", err=True)
-        return None
-    args = []
-    for flag, value in (("-f", python_file), ("-m", module_name), ("-d", working_directory),
-                        ("-a", attribute)):
-        if value:
-            args += [flag, value]
-    command = [sys.executable, "-m", "headwater.cli.main", "daemon", "run", *args]
+def _start_daemon(locations: Locations) -> subprocess.Popen[Any]:
+    command = [sys.executable, "-m", "headwater.cli.main", "daemon", "run", *locations.to_args()]
     # Its own process group: a terminal's Ctrl-C reaches it only through _stop, in order.
     return subprocess.Popen(command, start_new_session=True)
 

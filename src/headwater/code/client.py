@@ -3,7 +3,8 @@
     with CodeServerClient(CodeLocationOrigin(python_file="defs.py")) as client:
         snapshot = client.snapshot()
 
-The caller never imports user code: a broken definitions file comes back as a
+Requests name a call the server offers (`code/calls.py`), e.g. `client.call("evaluate_sensor",
+{...})`. The caller never imports user code: a broken definitions file comes back as a
 `CodeServerError` carrying the server's structured error (file, line, traceback); a slow
 or hanging one as `CodeServerTimeoutError` (and the server is killed, since it can no
 longer be trusted to answer in order); a server that died is started again on the next
@@ -29,7 +30,7 @@ from headwater.errors import HeadwaterError
 
 # Requests that may be sent again after the server died mid-way (they change nothing).
 _RETRYABLE = frozenset({"ping", "snapshot", "list_jobs", "run_config_schema",
-                        "validate_run_config", "reload"})
+                        "validate_run_config", "reload", "partition_keys", "partition_counts"})
 
 
 class CodeServerError(HeadwaterError):
@@ -242,7 +243,8 @@ class CodeServerClient:
 
     def call(self, name: str, params: Mapping[str, Any] | None = None,
              timeout: float | None = None) -> Any:
-        return self.request("call", {"name": name, "params": dict(params or {})}, timeout)
+        """One of the calls the server offers (code/calls.py), by name."""
+        return self.request(name, params, timeout)
 
 
 class _ServerGone(Exception):

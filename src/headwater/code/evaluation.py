@@ -1,20 +1,16 @@
-"""Schedule and sensor evaluation inside the code server (the daemon never runs user code).
+"""Schedule and sensor evaluation, and backfill planning, inside the code server (the daemon
+never runs user code). Served by the code server's call table (`code/calls.py`).
 
-Served as code-server calls (server.py adds `CALLS` below to its own):
-
-    call("evaluate_schedule", {"name": ..., "scheduled_time": <timestamp>, "instance": {...}})
-    call("evaluate_sensor", {"name": ..., "cursor": ..., "last_tick_time": ..., "instance": {...}})
-
-Both answer JSON: {"run_requests": [{run_key, run_config, tags, job_name, partition_key,
-asset_selection}], "skip_message", "cursor", "dynamic_partitions_requests"} or, when user code
-raised, {"error": {"kind": "user_code_error", "message", "traceback"}}. `instance` names the
-instance (url and home) so sensors can read it. Imports `definitions` (and `storage` when an instance is named).
+Evaluations answer JSON: {"run_requests": [{run_key, run_config, tags, job_name,
+partition_key, asset_selection}], "skip_message", "cursor", "dynamic_partitions_requests"} or,
+when user code raised, {"error": {"kind": "user_code_error", "message", "traceback"}}.
+`instance` is the caller's instance, opened in this process (sensors read it; dynamic
+partitions live in it), or None. Imports `definitions`.
 """
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,19 +21,6 @@ from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.partitions.backfill_policy import runs_per_range
 from headwater.definitions.partitions.base import PartitionKeyRange
-
-_INSTANCES: dict[tuple[str, str | None], Any] = {}
-
-
-def _instance(spec: Mapping[str, Any] | None) -> Any:
-    if not spec or not spec.get("url"):
-        return None
-    key = (spec["url"], spec.get("home"))
-    if key not in _INSTANCES:
-        from headwater.storage.instance import HeadwaterInstance  # SQLAlchemy: only when asked
-
-        _INSTANCES[key] = HeadwaterInstance.from_url(spec["url"], spec.get("home"))
-    return _INSTANCES[key]
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
@@ -56,7 +39,7 @@ def _requests_json(evaluation: Any, default_job: str | None) -> list[dict[str, A
 
 
 def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
-                      instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                      instance: Any = None) -> dict[str, Any]:
     schedule: ScheduleDefinition = defs.resolve_schedule_def(name)
     tz = schedule.execution_timezone
     when = datetime.fromtimestamp(scheduled_time, timezone.utc)
@@ -65,7 +48,7 @@ def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
 
         when = when.astimezone(ZoneInfo(tz))
     try:
-        with build_schedule_context(instance=_instance(instance), scheduled_execution_time=when,
+        with build_schedule_context(instance=instance, scheduled_execution_time=when,
                                     resources=defs.resources, definitions=defs) as context:
             evaluation = schedule.evaluate_tick(context)
     except Exception as exc:
@@ -75,11 +58,11 @@ def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
 
 def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
                     last_tick_time: float | None = None, last_run_key: str | None = None,
-                    instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    instance: Any = None) -> dict[str, Any]:
     sensor = defs.resolve_sensor_def(name)
     try:
         with SensorEvaluationContext(
-                instance=_instance(instance), cursor=cursor, sensor_name=name,
+                instance=instance, cursor=cursor, sensor_name=name,
                 last_tick_completion_time=last_tick_time, last_run_key=last_run_key,
                 resources=defs.resources, definitions=defs) as context:
             evaluation = sensor.evaluate_tick(context)
@@ -90,15 +73,11 @@ def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
             "run_requests": _requests_json(evaluation, names[0] if len(names) == 1 else None)}
 
 
-CALLS: dict[str, Callable[..., Any]] = {"evaluate_schedule": evaluate_schedule,
-                                        "evaluate_sensor": evaluate_sensor}
-
-
 def plan_backfill(defs: Definitions, job_name: str | None = None,
                   asset_selection: list[str] | None = None,
                   partition_keys: list[str] | None = None, start: str | None = None,
                   end: str | None = None, all_partitions: bool = False,
-                  instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  instance: Any = None) -> dict[str, Any]:
     """The partition keys a backfill covers, in order, and whether its assets ask for a single
     run over the range (BackfillPolicy.single_run())."""
     graph = defs.resolve_asset_graph()
@@ -117,8 +96,7 @@ def plan_backfill(defs: Definitions, job_name: str | None = None,
     if partitions_def is None:
         raise ValueError(f"job {job_name!r} is not partitioned, so it cannot be backfilled; "
                          "give it (or its assets) a partitions_def.")
-    store = _instance(instance)
-    every = list(partitions_def.get_partition_keys(dynamic_partitions_store=store))
+    every = list(partitions_def.get_partition_keys(dynamic_partitions_store=instance))
     if partition_keys:
         unknown = [k for k in partition_keys if k not in set(every)]
         if unknown:
@@ -128,7 +106,7 @@ def plan_backfill(defs: Definitions, job_name: str | None = None,
     elif start or end:
         chosen = list(partitions_def.get_partition_keys_in_range(
             PartitionKeyRange(start or every[0], end or every[-1]),
-            dynamic_partitions_store=store))
+            dynamic_partitions_store=instance))
     elif all_partitions:
         chosen = every
     else:
@@ -137,5 +115,3 @@ def plan_backfill(defs: Definitions, job_name: str | None = None,
     return {"partition_keys": chosen, "single_run": per_run is None,
             "max_partitions_per_run": per_run}
 
-
-CALLS["plan_backfill"] = plan_backfill

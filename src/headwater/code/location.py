@@ -2,7 +2,8 @@
 
 A `CodeLocationOrigin` says how to import one location; `origins_from_options` turns the
 CLI's -f/-m/-d/-a into origins, falling back to `[tool.headwater]` in pyproject.toml.
-`CodeLocation` records a location's load status and error. Imports `code.loader`.
+`CodeLocation` records a location's load status and error. Imports `code.loader` and
+`definitions`.
 """
 
 from __future__ import annotations
@@ -82,12 +83,14 @@ class CodeLocationOrigin:
 
 @dataclass
 class CodeLocation:
-    """One code location: its origin, and after `load()`, its Definitions or its error."""
+    """One code location: its origin, and after `load()`, its Definitions or its error (and,
+    once a code server was asked, its snapshot)."""
 
     origin: CodeLocationOrigin
     status: str = "unloaded"  # unloaded | loaded | error
     error: dict[str, Any] | None = None
     definitions: Definitions | None = field(default=None, repr=False)
+    snapshot: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -95,6 +98,7 @@ class CodeLocation:
 
     def load(self) -> CodeLocation:
         """Import the code in this process; a broken file sets `status="error"`, never raises."""
+        self.snapshot = None
         try:
             defs = self.origin.load()
             defs.resolve_asset_graph()

@@ -1,6 +1,6 @@
 """Questions a webserver asks a code server beyond the snapshot, answered in that process.
 
-Called through `CodeServerClient.call("headwater.code.query:NAME", params)`, as
+Served by the code server's call table (`code/calls.py`): `client.call("NAME", params)` runs
 `NAME(defs, **params)`; every answer is plain JSON data. Partition keys are listed here
 (they can be many, and time windows need the clock, so the snapshot only describes them).
 Dynamic partitions live in the instance, which this process does not open: the caller passes

@@ -11,12 +11,11 @@ one reply per line on stdout:
 The first line it writes is `{"event": "ready", ...}`, once the code is imported. A broken
 definitions file is reported in replies (kind, message, file, line, traceback); the server
 keeps serving so that `reload` can pick up a fix. Whatever user code prints goes to stderr,
-never into the protocol. Methods: ping, snapshot, reload, list_jobs, run_config_schema,
-validate_run_config, call, shutdown. `call` is the extension point for work done later in
-this process (schedule and sensor evaluation): a name registered with `register_call`, or
-"package.module:function", called as fn(defs, **params).
+never into the protocol. A method is one of the server's own (`ping`, `reload`, `shutdown`)
+or one of the calls of the closed table in `code/calls.py`; any other name is refused with
+an `unknown_call` error listing what is offered, and nothing is imported or run for it.
 
-Imports `code`, `definitions`, `execution` (for run-config validation).
+Imports `code`, `definitions`.
 """
 
 from __future__ import annotations
@@ -26,34 +25,16 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import IO, Any
 
 import headwater
-from headwater.code import evaluation
+from headwater.code.calls import CALLS, RequestError
 from headwater.code.loader import CodeLoadError, error_from_exception
 from headwater.code.location import CodeLocation, CodeLocationOrigin
-from headwater.code.run_config import validate_run_config
-from headwater.code.snapshot import build_snapshot, run_config_schema_function
-from headwater.definitions.definitions import Definitions
 
-CALLS: dict[str, Callable[..., Any]] = dict(evaluation.CALLS)  # evaluate_schedule/_sensor
-
-
-def register_call(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Make `fn(defs, **params)` answer `call(name, params)` requests."""
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        CALLS[name] = fn
-        return fn
-    return decorate
-
-
-class RequestError(Exception):
-    """A request the server cannot answer (unknown job, bad params, code not loaded)."""
-
-    def __init__(self, kind: str, message: str, **extra: Any):
-        super().__init__(message)
-        self.data = {"kind": kind, "message": message, **extra}
+# The server's own methods, besides the calls of the table.
+LIFECYCLE = ("ping", "reload", "shutdown")
 
 
 class CodeServer:
@@ -61,11 +42,9 @@ class CodeServer:
 
     def __init__(self, origin: CodeLocationOrigin):
         self.location = CodeLocation(origin.resolved())
-        self._snapshot: dict[str, Any] | None = None
 
     # --- loading -----------------------------------------------------------------------
     def load(self) -> None:
-        self._snapshot = None
         try:
             self.location.load()
         except BaseException as exc:  # e.g. sys.exit() in the user's module
@@ -85,73 +64,23 @@ class CodeServer:
         self.location.definitions = None
         return removed
 
-    def _defs(self) -> Definitions:
-        if self.location.definitions is None:
-            error = self.location.error or {"kind": "load_error",
-                                            "message": "Definitions are not loaded."}
-            raise RequestError(**error)
-        return self.location.definitions
-
     def status(self) -> dict[str, Any]:
         return {"location_name": self.location.name, "pid": os.getpid(),
                 "loaded": self.location.status == "loaded", "error": self.location.error}
 
-    # --- handlers ----------------------------------------------------------------------
+    # --- lifecycle ---------------------------------------------------------------------
     def ping(self) -> dict[str, Any]:
         return self.status()
-
-    def snapshot(self) -> dict[str, Any]:
-        if self._snapshot is None:
-            self._snapshot = build_snapshot(self._defs(), self.location.name)
-        return self._snapshot
 
     def reload(self) -> dict[str, Any]:
         self.unload()
         self.load()
         reply = self.status()
         if self.location.status == "loaded":
-            reply["snapshot_id"] = self.snapshot()["snapshot_id"]
+            reply["snapshot_id"] = CALLS["snapshot"](self.location)["snapshot_id"]
         return reply
 
-    def list_jobs(self) -> list[str]:
-        return sorted(job.name for job in self._defs().get_all_job_defs())
-
-    def run_config_schema(self, job: str) -> Any:
-        schema_fn = run_config_schema_function()
-        if schema_fn is None:
-            raise RequestError("unsupported", "Run-config schemas are not available in this "
-                               "version of headwater (no run_config_schema(job) function).")
-        return schema_fn(self._job(job))
-
-    def validate_run_config(self, job: str, config: Mapping[str, Any] | None = None) -> Any:
-        return validate_run_config(self._job(job), dict(config or {}))
-
-    def call(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
-        fn = CALLS.get(name)
-        if fn is None and ":" in name:
-            module_name, _, attr = name.partition(":")
-            try:
-                fn = getattr(importlib.import_module(module_name), attr, None)
-            except ImportError as exc:
-                raise RequestError("bad_request", f"call {name!r}: cannot import "
-                                   f"{module_name!r}: {exc}") from exc
-        if fn is None:
-            known = ", ".join(sorted(CALLS)) or "none registered"
-            raise RequestError("bad_request", f"call {name!r}: no such function (known: {known};"
-                               " or pass 'package.module:function').")
-        return fn(self._defs(), **dict(params or {}))
-
-    def _job(self, name: str) -> Any:
-        defs = self._defs()
-        if not defs.has_job(name):
-            jobs = ", ".join(self.list_jobs()) or "none"
-            raise RequestError("bad_request", f"Location {self.location.name!r} has no job "
-                               f"{name!r}. Jobs: {jobs}.")
-        return defs.resolve_job_def(name)
-
-    METHODS = ("ping", "snapshot", "reload", "list_jobs", "run_config_schema",
-               "validate_run_config", "call")
-
+    # --- requests ----------------------------------------------------------------------
     def handle(self, request: Any) -> dict[str, Any]:
         """One reply for one request; never raises."""
         request_id = request.get("id") if isinstance(request, dict) else None
@@ -160,25 +89,34 @@ class CodeServer:
                 raise RequestError("bad_request", 'A request is {"id": .., "method": "..", '
                                    '"params": {..}}.')
             method = request["method"]
-            if method not in self.METHODS:
-                raise RequestError("bad_request", f"Unknown method {method!r}; known: "
-                                   f"{', '.join(self.METHODS)}, shutdown.")
             params = request.get("params") or {}
             if not isinstance(params, dict):
                 raise RequestError("bad_request", f"{method}: params must be an object.")
-            try:
-                result = getattr(self, method)(**params)
-            except TypeError as exc:
-                if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
-                    raise RequestError("bad_request", f"{method}: {exc}") from exc
-                raise
-            return {"id": request_id, "result": result}
+            return {"id": request_id, "result": self._dispatch(method, params)}
         except RequestError as exc:
             return {"id": request_id, "error": exc.data}
         except CodeLoadError as exc:
             return {"id": request_id, "error": exc.to_dict()}
         except Exception as exc:
             return {"id": request_id, "error": error_from_exception(exc)}
+
+    def _dispatch(self, method: str, params: Mapping[str, Any]) -> Any:
+        args: tuple[Any, ...] = ()
+        if method in ("ping", "reload"):
+            fn = getattr(self, method)
+        elif method in CALLS:
+            fn, args = CALLS[method], (self.location,)
+        else:
+            offered = ", ".join(sorted([*CALLS, *LIFECYCLE]))
+            raise RequestError("unknown_call", f"The code server offers no call {method!r}; "
+                                               f"it offers: {offered}.")
+        try:
+            return fn(*args, **params)
+        except TypeError as exc:
+            # Raised by the call itself (wrong or missing params), not from deeper inside.
+            if exc.__traceback__ is not None and exc.__traceback__.tb_next is None:
+                raise RequestError("bad_request", f"{method}: {exc}") from exc
+            raise
 
 
 def _user_roots(origin: CodeLocationOrigin) -> list[str]:

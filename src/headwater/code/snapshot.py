@@ -10,14 +10,13 @@ Imports `definitions` only.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
-from headwater.definitions.config import schema as cfg
+from headwater.definitions.config import json_schema
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
@@ -31,9 +30,6 @@ from headwater.definitions.ops.composition import (
 )
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
-
-_SCALARS = {int: "integer", float: "number", str: "string", bool: "boolean"}
-_ENV_VAR = {"type": "object", "properties": {"env": {"type": "string"}}, "required": ["env"]}
 
 
 def build_snapshot(defs: Definitions, location_name: str | None = None) -> dict[str, Any]:
@@ -102,7 +98,7 @@ def _source(fn: Any) -> dict[str, Any] | None:
 
 # --- jobs --------------------------------------------------------------------------------
 def job_snapshot(job: JobDefinition) -> dict[str, Any]:
-    """A job: its tags, its node graph, and its run-config JSON Schema when one can be built."""
+    """A job: its tags, its node graph, and the JSON Schema of its run config."""
     layer = job.asset_layer
     data: dict[str, Any] = {
         "name": job.name,
@@ -113,9 +109,7 @@ def job_snapshot(job: JobDefinition) -> dict[str, Any]:
         "partitions": describe_partitions(job.partitions_def),
         "nodes": _nodes(job.graph, layer),
     }
-    schema_fn = run_config_schema_function()
-    if schema_fn is not None:
-        data["run_config_schema"] = _jsonable(schema_fn(job))
+    data["run_config_schema"] = _jsonable(json_schema.run_config_schema(job))
     return data
 
 
@@ -179,23 +173,6 @@ def _key_string(key: AssetKey | None) -> str | None:
     return key.to_user_string() if key is not None else None
 
 
-def run_config_schema_function() -> Callable[[Any], Any] | None:
-    """`job -> JSON Schema of its run config`, from what the definitions layer offers:
-    `run_config_schema(job)` (JSON Schema) or `run_config_schema_type(job)` (a config Shape)."""
-    for module_name in ("headwater.definitions.config.run_config", "headwater.definitions.config.schema"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        fn = getattr(module, "run_config_schema", None)
-        if callable(fn):
-            return fn
-        shape_fn = getattr(module, "run_config_schema_type", None)
-        if callable(shape_fn):
-            return lambda job: config_json_schema(shape_fn(job))
-    return None
-
-
 # --- resources, schedules, sensors -------------------------------------------------------
 def _resource(key: str, value: Any) -> dict[str, Any]:
     try:
@@ -243,60 +220,10 @@ def _target_job_name(item: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-# --- config schema -> JSON Schema --------------------------------------------------------
+# --- config schema -> JSON Schema (definitions/config/json_schema.py) ---------------------
 def config_json_schema(schema: Any) -> dict[str, Any] | None:
     """A JSON Schema for a config_schema (None when there is no config)."""
-    if schema is None:
-        return None
-    return _config(schema)
-
-
-def _config(schema: Any) -> dict[str, Any]:
-    json_schema = getattr(schema, "_json_schema", None)  # pythonic Config classes
-    if callable(json_schema):
-        return dict(json_schema())
-    resolve = getattr(cfg, "resolve_config_schema", None)
-    if resolve is not None and isinstance(schema, (Mapping, list)):
-        try:
-            schema = resolve(schema)  # {str: int} is a Map, [int] an Array
-        except Exception:
-            pass  # described as written below
-    if isinstance(schema, cfg.Field):
-        out = _config(schema.config_type)
-        if schema.default_provided:
-            out["default"] = _jsonable(schema.default_value)
-        if schema.description:
-            out["description"] = schema.description
-        return out
-    if isinstance(schema, type) and schema in _SCALARS:
-        return {"type": _SCALARS[schema]}
-    if isinstance(schema, type) and schema in (cfg.StringSource, cfg.IntSource, cfg.BoolSource):
-        scalar = {cfg.StringSource: str, cfg.IntSource: int, cfg.BoolSource: bool}[schema]
-        return {"anyOf": [{"type": _SCALARS[scalar]}, _ENV_VAR]}
-    if isinstance(schema, (Mapping, cfg.Shape)):
-        fields = schema.fields if isinstance(schema, cfg.Shape) else {
-            k: cfg.as_field(v) for k, v in schema.items()}
-        out = {"type": "object", "properties": {k: _config(f) for k, f in fields.items()},
-               "additionalProperties": isinstance(schema, cfg.Permissive)}
-        if isinstance(schema, cfg.Selector):
-            out.update(minProperties=1, maxProperties=1)
-        else:
-            required = [k for k, f in fields.items() if f.is_required]
-            if required:
-                out["required"] = required
-        return out
-    if isinstance(schema, (list, cfg.Array)):
-        inner = schema[0] if isinstance(schema, list) else schema.inner_type
-        return {"type": "array", "items": _config(inner)}
-    if isinstance(schema, cfg.Noneable):
-        return {"anyOf": [_config(schema.inner_type), {"type": "null"}]}
-    if isinstance(schema, cfg.Map):
-        return {"type": "object", "additionalProperties": _config(schema.inner_type)}
-    if isinstance(schema, cfg.Enum):
-        return {"enum": [v.config_value for v in schema.enum_values], "title": schema.name}
-    if isinstance(schema, cfg.ScalarUnion):
-        return {"anyOf": [_config(schema.scalar_type), _config(schema.non_scalar_schema)]}
-    return {}  # Any, or a kind of schema this describer does not know: accept anything
+    return None if schema is None else json_schema.config_json_schema(schema)
 
 
 def _jsonable(value: Any) -> Any:

@@ -9,6 +9,7 @@ location or one part is recorded and the loop goes on. Imports `code`, `storage`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import socket
@@ -20,8 +21,8 @@ from typing import Any
 
 from headwater.code.client import CodeServerClient
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.run import origin_tag
 from headwater.daemon.backfill import run_backfills
-from headwater.daemon.launcher import origin_tag
 from headwater.daemon.queue import run_queue
 from headwater.daemon.scheduler import run_schedules
 from headwater.daemon.sensors import run_sensors
@@ -66,8 +67,7 @@ class Daemon:
                           zip(origins, clients or [None] * len(origins))]  # type: ignore[list-item]
         self.snapshot_interval = snapshot_interval
         self.daemon_id = f"{socket.gethostname()}:{os.getpid()}"
-        ref = instance.get_ref()
-        self.instance_spec = {"url": ref.url, "home": ref.root_directory}
+        self.instance_spec = dataclasses.asdict(instance.get_ref())
         self.errors: list[str] = []
 
     def heartbeat(self) -> None:

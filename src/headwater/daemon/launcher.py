@@ -1,9 +1,10 @@
-"""Launching runs out of process: create, queue, start, cancel.
+"""Launching stored runs out of process: queue, start, cancel.
 
-`create_run` stores a run (NOT_STARTED) with its code origin; `submit_run` hands it to the
-run coordinator: with a `run_queue:` section in headwater.yaml the run is QUEUED and
-`dequeue_runs` starts queued runs while the global and per-tag limits allow (the daemon
-calls it; so does `job launch --wait`), otherwise it starts at once. `start_run` marks the
+A run is stored first (NOT_STARTED, with its code origin) by `code.run.create_run`, which
+needs the user's job; `submit_run` hands it to the run coordinator: with a `run_queue:`
+section in headwater.yaml the run is QUEUED and `dequeue_runs` starts queued runs while the
+global and per-tag limits allow (the daemon calls it; so does `job launch --wait`),
+otherwise it starts at once. `start_run` marks the
 run STARTING and spawns `headwater run-worker RUN_ID`, which loads the code itself; the
 caller returns with the run id. `cancel_run` cancels a queued run at once and asks a
 running one to stop (CANCELING; its worker ends it CANCELED). Imports `code`, `storage`,
@@ -12,92 +13,24 @@ running one to stop (CANCELING; its worker ends it CANCELED). Imports `code`, `s
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from headwater.code.location import CodeLocationOrigin
-from headwater.definitions.config.run_config import validate_run_config
-from headwater.definitions.key import to_asset_key
-from headwater.definitions.tags import (
-    PRIORITY_TAG,
-    RUN_ORIGIN_TAG,
-    RUN_WORKER_HOST_TAG,
-    RUN_WORKER_PID_TAG,
-)
+from headwater.code.run import origin_of
+from headwater.definitions.tags import PRIORITY_TAG, RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.execution.executor import limits_allow
-from headwater.execution.plan import build_plan
-from headwater.execution.reconstruct import subset_asset_job
-from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunsFilter
 
 _ET = HeadwaterEventType
 _S = HeadwaterRunStatus
 IN_PROGRESS = (_S.STARTING, _S.STARTED, _S.CANCELING)
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-def origin_tag(origin: CodeLocationOrigin) -> str:
-    origin = origin.resolved()
-    return json.dumps({k: v for k, v in (
-        ("python_file", origin.python_file), ("module_name", origin.module_name),
-        ("working_directory", origin.working_directory), ("attribute", origin.attribute),
-        ("location_name", origin.location_name)) if v})
-
-
-def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:
-    raw = run.tags.get(RUN_ORIGIN_TAG)
-    if not raw:
-        raise HeadwaterInvalidInvocationError(
-            f"Run {run.run_id} has no code origin (it was not launched with `headwater job "
-            "launch`), so no worker can load its job. Re-execute it from the CLI with -f/-m."
-        )
-    return CodeLocationOrigin(**json.loads(raw))
-
-
-def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
-               run_config: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None,
-               asset_selection: Sequence[Any] | None = None,
-               reexecution_options: ReexecutionOptions | None = None) -> HeadwaterRun:
-    """Store a run of `job_def` (not started) that a run worker can load from `origin`."""
-    all_tags = {**{k: str(v) for k, v in (tags or {}).items()}, RUN_ORIGIN_TAG: origin_tag(origin)}
-    parent = None
-    if reexecution_options is not None:
-        parent = instance.get_run_by_id(reexecution_options.parent_run_id)
-        if parent is None:
-            raise HeadwaterRunNotFoundError(
-                f"No run with id {reexecution_options.parent_run_id}: check `headwater run list`.")
-        all_tags = {**reexecution_tags(parent, reexecution_options), **all_tags}
-        if run_config is None:
-            run_config = parent.run_config
-        if asset_selection is None and parent.asset_selection:
-            asset_selection = sorted(parent.asset_selection)
-    # The plan, built now, checks the run config before anything starts and records the
-    # steps to execute (what a later re-execution from failure compares against).
-    planned = subset_asset_job(job_def, list(asset_selection)) if asset_selection else job_def
-    plan = build_plan(planned, None, validate_run_config(planned, dict(run_config or {})))
-    steps = [s.key for s in plan.steps]
-    if reexecution_options is not None and reexecution_options.step_selection is not None:
-        chosen = select_steps(plan, reexecution_options.step_selection)
-        steps = [k for k in steps if k in chosen]
-    job_tags = {k: str(v) for k, v in (job_def.tags if job_def.run_tags is None
-                                       else job_def.run_tags).items()}
-    return instance.add_run(HeadwaterRun(
-        job_name=job_def.name, run_id=str(uuid.uuid4()), run_config=dict(run_config or {}),
-        asset_selection=frozenset(to_asset_key(k) for k in asset_selection)
-        if asset_selection else None,
-        step_keys_to_execute=tuple(steps), status=_S.NOT_STARTED, tags={**job_tags, **all_tags},
-        parent_run_id=parent.run_id if parent else None,
-        root_run_id=(parent.get_root_run_id() or parent.run_id) if parent else None,
-    ))
 
 
 def _event(instance: Any, run: HeadwaterRun, event_type: HeadwaterEventType, message: str) -> None:

@@ -13,12 +13,11 @@ import time
 from typing import Any
 
 from headwater.code.loader import CodeLoadError
-from headwater.daemon.launcher import origin_of
+from headwater.code.run import origin_of, reconstructable_job
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
 from headwater.execution.event import SerializableError as _Error
-from headwater.execution.reconstruct import ReconstructableJob
 from headwater.execution.reexecution import ReexecutionOptions
 from headwater.storage.record import HeadwaterRunStatus
 
@@ -75,11 +74,7 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
         return instance.get_run_by_id(run_id).status
     heartbeat = Heartbeat(instance, run_id).start()
     try:
-        origin = origin_of(run).resolved()
-        selection = sorted(k.to_user_string() for k in run.asset_selection or ()) or None
-        recon = ReconstructableJob(run.job_name, origin.python_file, origin.module_name,
-                                   origin.working_directory, origin.attribute,
-                                   tuple(selection) if selection else None)
+        recon = reconstructable_job(origin_of(run), run.job_name, run.asset_selection)
         try:
             recon.get()
         except Exception as exc:

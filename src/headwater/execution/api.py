@@ -14,8 +14,12 @@ from typing import Any
 
 from headwater.definitions import _runtime
 from headwater.definitions.assets.graph import AssetGraph
-from headwater.definitions.assets.job import build_asset_job, flatten_assets
-from headwater.definitions.assets.selection import AssetSelection
+from headwater.definitions.assets.job import (
+    build_asset_job,
+    flatten_assets,
+    selected_asset_keys,
+    subset_asset_job,
+)
 from headwater.definitions.config.executor import multi_or_in_process_executor
 from headwater.definitions.config.fs_io_manager import (
     PickledObjectFilesystemIOManager,
@@ -66,7 +70,7 @@ def execute_job_in_process(
     if keep_values_in_memory and "io_manager" not in job.resource_defs:
         job = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
     if asset_selection:
-        job = _subset_asset_job(job, asset_selection)
+        job = subset_asset_job(job, asset_selection)
     # None lets the job's own config= apply; an explicit run_config replaces it.
     run_config = None if run_config is None else as_run_config_dict(run_config)
     run_config, partition_key, tags = resolve_partitioned_run(job, run_config, partition_key, tags,
@@ -134,7 +138,7 @@ def execute_job(
         recon = recon.with_asset_selection(asset_selection)
     job_def = recon.get() if recon is not None else job
     if recon is None and asset_selection:
-        job_def = _subset_asset_job(job_def, asset_selection)
+        job_def = subset_asset_job(job_def, asset_selection)
     run_config = None if run_config is None else as_run_config_dict(run_config)
     all_tags = {k: str(v) for k, v in (tags or {}).items()}
     prepare = None
@@ -187,14 +191,6 @@ def _raise_first_error(run: Any) -> None:
         raise exc
 
 
-def _subset_asset_job(job: Any, selection: Sequence[Any]) -> Any:
-    layer = job.asset_layer
-    graph = AssetGraph(layer.assets_defs)
-    keys = AssetSelection.from_coercible(list(selection)).resolve(graph)
-    return build_asset_job(job.name, graph, keys, job.resource_defs, config=job.config,
-                           tags=job.tags, executor_def=job.executor_def)
-
-
 def materialize(
     assets: Sequence[Any],
     run_config: Any = None,
@@ -245,8 +241,7 @@ def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, s
     if problems:
         raise DefinitionError(problems)
     if selection is not None:
-        keys = AssetSelection.from_coercible(selection).resolve(graph)
-        keys = {k for k in keys if k in graph.executable_keys}
+        keys = selected_asset_keys(graph, selection)
     else:
         keys = {k for a in assets_defs if a.is_executable for k in a.keys}
     return build_asset_job(EPHEMERAL_JOB, graph, keys, dict(resources or {}))

@@ -1,16 +1,21 @@
 """Logging inside runs: `context.log` and `get_headwater_logger`.
 
 Messages become LOG events of the run (and go to Python logging under "headwater").
-Records of `get_headwater_logger()` loggers made while a step runs are captured too.
-Imports `event` of this layer.
+Records of `get_headwater_logger()` loggers made while a step runs are captured too. The
+loggers a job carries (`Definitions(loggers=...)`, `@job(logger_defs=...)`) are built once
+per run and receive the message of every LOG event the run records, wherever its step ran
+(`with_job_loggers`). Imports `definitions` and `event` of this layer.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from headwater.definitions.config.logger import InitLoggerContext
+from headwater.execution import event as ev
 
 _CURRENT: contextvars.ContextVar[Callable[[int, str], None] | None] = contextvars.ContextVar(
     "headwater_log_sink", default=None
@@ -91,3 +96,28 @@ def release_logs(token: contextvars.Token[Any]) -> None:
 def get_headwater_logger(name: str | None = None) -> logging.Logger:
     """A Python logger whose records, made while a step runs, appear in the run's events."""
     return logging.getLogger(f"headwater.{name}" if name else "headwater.user")
+
+
+def with_job_loggers(job: Any, run_config: Mapping[str, Any], run_id: str,
+                     on_event: Callable[[ev.HeadwaterEvent], None] | None
+                     ) -> Callable[[ev.HeadwaterEvent], None] | None:
+    """`on_event`, also handing the message of each LOG event to the job's loggers, each
+    built once with its `loggers: {name: {config: ...}}` run config."""
+    if not job.logger_defs:
+        return on_event
+    configs = run_config.get("loggers") or {}
+    loggers = [
+        logger_def(InitLoggerContext(logger_config=(configs.get(name) or {}).get("config"),
+                                     logger_def=logger_def, job_def=job, run_id=run_id))
+        for name, logger_def in job.logger_defs.items()
+    ]
+
+    def deliver(event: ev.HeadwaterEvent) -> None:
+        if event.event_type is ev.HeadwaterEventType.LOG:
+            level = event.payload.level if isinstance(event.payload, ev.LogData) else logging.INFO
+            for logger in loggers:
+                logger.log(level, event.message)
+        if on_event is not None:
+            on_event(event)
+
+    return deliver

@@ -17,9 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions.assets.graph import AssetGraph
-from headwater.definitions.assets.job import build_asset_job
-from headwater.definitions.assets.selection import AssetSelection
+from headwater.definitions.assets.job import subset_asset_job
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvariantViolationError
@@ -208,10 +206,3 @@ def _find_job(module: Any, attribute: str | None, job_name: str, where: str) -> 
         f"No job named '{job_name}' in {where}: was it renamed since the run was created?"
     )
 
-
-def subset_asset_job(job: Any, selection: Sequence[Any]) -> Any:
-    """An asset job narrowed to the selected assets."""
-    graph = AssetGraph(job.asset_layer.assets_defs)
-    keys = AssetSelection.from_coercible(list(selection)).resolve(graph)
-    return build_asset_job(job.name, graph, keys, job.resource_defs, config=job.config,
-                           tags=job.tags, executor_def=job.executor_def)

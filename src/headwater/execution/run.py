@@ -24,7 +24,7 @@ from headwater.errors import HeadwaterError, HeadwaterInvalidDefinitionError
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
-from headwater.execution.log import LogManager
+from headwater.execution.log import LogManager, with_job_loggers
 from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
 from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
@@ -217,7 +217,9 @@ def execute_job(
     all_tags = {**{k: str(v) for k, v in base_tags.items()}, **dict(tags or {})}
     if partition_key is not None:
         all_tags[PARTITION_TAG] = partition_key
-    run = Run(job, plan, run_id or new_run_id(), run_config, all_tags, instance, partition_key, on_event)
+    run_id = run_id or new_run_id()
+    on_event = with_job_loggers(job, resolved, run_id, on_event)
+    run = Run(job, plan, run_id, run_config, all_tags, instance, partition_key, on_event)
     run.resolved_config = resolved
     if prepare is not None:
         prepare(run)

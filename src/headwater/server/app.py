@@ -42,10 +42,10 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
                read_only: bool = False, token: str | None = None,
                launcher: Any = "auto", start: bool = True) -> FastAPI:
     """The webserver's app over `instance` and the code `locations` (origins, clients, or a
-    Workspace). `launcher="auto"` uses this build's run launcher (launch.find_launcher)."""
+    Workspace). `launcher="auto"` launches runs in run-worker subprocesses (launch.RunLauncher)."""
     workspace = locations if isinstance(locations, Workspace) else Workspace(locations)
     if launcher == "auto":
-        launcher = launch.find_launcher()
+        launcher = launch.RunLauncher()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:

@@ -11,6 +11,7 @@ Imports `code`, `definitions`, `storage` and this package.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -19,8 +20,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from headwater.code.client import CodeServerError
+from headwater.code.run import origin_tag
 from headwater.daemon import backfill
-from headwater.daemon import launcher as run_launcher
 from headwater.definitions.tags import CODE_VERSION_TAG
 from headwater.errors import HeadwaterError
 from headwater.server import launch
@@ -267,8 +268,7 @@ def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
                             "backfill each location's assets in its own request.")
     location = locations.pop()
     try:
-        ref = state.instance.get_ref()
-        spec = {"url": ref.url, "home": ref.root_directory}
+        spec: dict[str, Any] | None = dataclasses.asdict(state.instance.get_ref())
     except HeadwaterError:
         spec = None
     try:
@@ -279,7 +279,7 @@ def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
         raise ApiError(400, f"Cannot backfill {list(body.keys)}: "
                             f"{exc.error.get('message') or exc}") from exc
     record = backfill.create_backfill(
-        state.instance, run_launcher.origin_tag(state.workspace.origin(location)), plan,
+        state.instance, origin_tag(state.workspace.origin(location)), plan,
         job_name=None, asset_selection=list(body.keys))
     return {"backfill_id": record.backfill_id}
 

@@ -1,8 +1,8 @@
 """Starting, canceling and re-executing runs from the API, through the run launcher.
 
 The webserver never runs user code. To launch, it asks the location's code server to store
-the run (server/code_calls.py: `daemon.launcher.create_run` needs the job to check the config
-and plan the steps), then submits it here (`daemon.launcher.submit_run`: queued, or started
+the run (its `create_run` call: `code.run.create_run` needs the job to check the config and
+plan the steps), then submits it here (`daemon.launcher.submit_run`: queued, or started
 at once in a run-worker subprocess). `RunLauncher` is that adapter; `create_app(launcher=None)`
 makes a webserver that refuses to launch (503, and says so).
 Imports `code`, `daemon`, `storage` and this package.
@@ -16,30 +16,26 @@ from typing import Any
 
 from headwater.code.client import CodeServerError
 from headwater.daemon import launcher as run_launcher
+from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterError
 from headwater.server.state import ApiError, ServerState
 from headwater.storage.record import HeadwaterRunStatus
-
-ASSET_JOB_NAME = "__ASSET_JOB"
-CREATE_RUN = "headwater.server.code_calls:create_run"
 
 
 class RunLauncher:
     """Create a run in a location's code server and hand it to the run coordinator."""
 
     def launch(self, state: ServerState, location: str, **params: Any) -> str:
-        """Store and submit a run; `params` as `code_calls.create_run` takes them."""
+        """Store and submit a run; `params` as the code server's `create_run` takes them."""
         instance = state.instance
         try:
-            ref = instance.get_ref()
+            ref = dataclasses.asdict(instance.get_ref())
         except HeadwaterError as exc:
             raise ApiError(400, f"Cannot launch runs on this instance: {exc}") from exc
-        origin = dataclasses.asdict(state.workspace.origin(location))
         try:
-            run_id = state.workspace.client(location).call(CREATE_RUN, {
-                "instance_url": ref.url, "instance_home": ref.root_directory,
-                "settings": dict(ref.settings), "origin": origin, **params})
+            run_id = state.workspace.client(location).call(
+                "create_run", {"instance": ref, **params})
         except CodeServerError as exc:
             raise ApiError(400, f"Code location {location!r} refused the run: "
                                 f"{exc.error.get('message') or exc}") from exc
@@ -50,15 +46,10 @@ class RunLauncher:
         run_launcher.cancel_run(state.instance, run_id)
 
 
-def find_launcher() -> RunLauncher:
-    """The run launcher of this build of headwater."""
-    return RunLauncher()
-
-
 def _launcher(state: ServerState, doing: str) -> Any:
     if state.launcher is None:
         raise ApiError(503, f"Cannot {doing}: this webserver has no run launcher (it was "
-                            "created without one and this build of headwater provides none).")
+                            "created with launcher=None).")
     return state.launcher
 
 
@@ -71,7 +62,7 @@ def launch_assets(state: ServerState, location: str, keys: Sequence[str],
     launcher = _launcher(state, "materialize assets")
     tags = {PARTITION_TAG: partition_key} if partition_key is not None else {}
     try:
-        return launcher.launch(state, location, job_name=ASSET_JOB_NAME, run_config={},
+        return launcher.launch(state, location, job_name=IMPLICIT_JOB, run_config={},
                                tags=tags, asset_selection=list(keys))
     except (HeadwaterError, ValueError, KeyError, LookupError) as exc:
         raise _error(exc, "materialize assets") from exc

@@ -18,8 +18,6 @@ from typing import Any
 from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
 
-QUERY = "headwater.code.query:"
-
 
 @dataclass
 class LocationEntry:
@@ -150,8 +148,8 @@ class Workspace:
         return self._entries[name].client
 
     def query(self, location: str, name: str, params: Mapping[str, Any]) -> Any:
-        """Call a `headwater.code.query` function in a location's code server."""
-        return self.client(location).call(QUERY + name, params)
+        """Ask a location's code server one of its calls (code/calls.py)."""
+        return self.client(location).call(name, params)
 
 
 def _error_dict(exc: CodeServerError) -> dict[str, Any]:

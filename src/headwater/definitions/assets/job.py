@@ -1,7 +1,13 @@
 """Jobs made of assets: define_asset_job and the graph that materializes a selection.
 
-Imports `definition`, `graph`, `selection` of this room, `composition`, `graph`, `job` of `ops`,
-and `errors`.
+One recipe turns a selection into a job, whoever asks (materialize(), execute_in_process and
+execute_job with asset_selection=, the CLI, the webserver, the daemon, run workers):
+`build_asset_job` wires the selected assets of an asset graph into a job, and
+`subset_asset_job` narrows an existing asset job to a selection of the same graph, keeping
+everything else about the job (executor, loggers, resources, config, tags, hooks). The graph
+is the one the job was built from (`job.asset_layer.asset_graph`, the Definitions' own
+resolved graph for its jobs), never a second one. Imports `asset`, `asset_graph`,
+`composition`, `graph`, `job`, `selection` and `errors`.
 """
 
 from __future__ import annotations
@@ -43,10 +49,45 @@ def build_asset_job(
     them by name instead (`config=..., tags=...`), which replace those of `options`.
     """
     options = replace(options or JobOptions(), **option_values)
-    if selected is None:
-        selected_keys = set(asset_graph.executable_keys)
-    else:
-        selected_keys = set(selected)
+    selected_keys = set(asset_graph.executable_keys if selected is None else selected)
+    nodes, producer = _select_nodes(asset_graph, selected_keys, allow_partial_multi_assets)
+    graph_def, layer, resources = _wire(name, asset_graph, nodes, producer, selected_keys)
+    for res_key, res in (resource_defs or {}).items():
+        resources[res_key] = res
+    if options.partitions_def is None:
+        partitions_def = next((a.partitions_def for a in nodes.values()
+                               if a.partitions_def is not None), None)
+        if partitions_def is not None:
+            options = replace(options, partitions_def=partitions_def)
+    return JobDefinition.from_options(graph_def, options, name=name, resource_defs=resources,
+                                      asset_layer=layer)
+
+
+def selected_asset_keys(asset_graph: AssetGraph, selection: Any) -> set[AssetKey]:
+    """The keys a selection (string, keys, definitions or AssetSelection) picks from the
+    graph that a run can materialize (external assets left out)."""
+    keys = AssetSelection.from_coercible(selection).resolve(asset_graph)
+    return {k for k in keys if k in asset_graph.executable_keys}
+
+
+def subset_asset_job(job: JobDefinition, selection: Any) -> JobDefinition:
+    """`job` narrowed to the assets `selection` picks from the job's own asset graph; its
+    executor, loggers, resources, config, tags, hooks and partitions stay as they are."""
+    asset_graph = job.asset_layer.asset_graph
+    if asset_graph is None:
+        raise HeadwaterInvalidSubsetError(
+            f"Job '{job.name}' is not an asset job, so it cannot be narrowed to an asset "
+            "selection; select its ops with op_selection=[...] instead.")
+    keys = selected_asset_keys(asset_graph, selection)
+    nodes, producer = _select_nodes(asset_graph, keys, allow_partial=False)
+    graph_def, layer, _ = _wire(job.graph.name, asset_graph, nodes, producer, keys)
+    return job._copy(graph=graph_def, asset_layer=layer)
+
+
+def _select_nodes(asset_graph: AssetGraph, selected_keys: set[AssetKey], allow_partial: bool
+                  ) -> tuple[dict[str, AssetsDefinition], dict[AssetKey, tuple[str, str]]]:
+    """The AssetsDefinitions (subset where they can be) that compute the selected keys, by
+    node name, and which node output produces each key."""
     nodes: dict[str, AssetsDefinition] = {}
     producer: dict[AssetKey, tuple[str, str]] = {}
     seen: set[int] = set()
@@ -57,7 +98,7 @@ def build_asset_job(
         seen.add(id(assets_def))
         wanted = assets_def.keys & selected_keys
         if wanted != assets_def.keys:
-            if not assets_def.can_subset and not allow_partial_multi_assets:
+            if not assets_def.can_subset and not allow_partial:
                 missing = sorted(k.to_user_string() for k in assets_def.keys - wanted)
                 raise HeadwaterInvalidSubsetError(
                     f"Selection includes part of the multi-asset '{assets_def.node_def.name}' "  # type: ignore[union-attr]
@@ -77,21 +118,15 @@ def build_asset_job(
         nodes[node_name] = assets_def
         for out_name, key in assets_def.keys_by_output_name.items():
             producer[key] = (node_name, out_name)
-    return _job_from_nodes(name, asset_graph, nodes, producer, selected_keys, resource_defs,
-                           options)
+    return nodes, producer
 
 
-def _job_from_nodes(
-    name: str,
-    asset_graph: AssetGraph,
-    nodes: Mapping[str, AssetsDefinition],
-    producer: Mapping[AssetKey, tuple[str, str]],
-    selected_keys: set[AssetKey],
-    resource_defs: Mapping[str, Any] | None,
-    options: JobOptions,
-) -> JobDefinition:
+def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefinition],
+          producer: Mapping[AssetKey, tuple[str, str]], selected_keys: set[AssetKey],
+          ) -> tuple[GraphDefinition, AssetLayer, dict[str, Any]]:
+    """The op graph of the nodes, their asset layer, and the resources the assets bind."""
     invocations: dict[str, Invocation] = {}
-    layer = AssetLayer(selected_keys=frozenset(selected_keys))
+    layer = AssetLayer(selected_keys=frozenset(selected_keys), asset_graph=asset_graph)
     resources: dict[str, Any] = {}
     for node_name, assets_def in nodes.items():
         node_def = assets_def.node_def
@@ -110,16 +145,7 @@ def _job_from_nodes(
         for res_key, res in assets_def.resource_defs.items():
             resources.setdefault(res_key, res)
     layer.assets_defs = list(asset_graph.assets_defs)
-    graph_def = GraphDefinition(name=name, invocations=invocations)
-    for res_key, res in (resource_defs or {}).items():
-        resources[res_key] = res
-    if options.partitions_def is None:
-        for assets_def in nodes.values():
-            if assets_def.partitions_def is not None:
-                options = replace(options, partitions_def=assets_def.partitions_def)
-                break
-    return JobDefinition.from_options(graph_def, options, name=name, resource_defs=resources,
-                                      asset_layer=layer)
+    return GraphDefinition(name=name, invocations=invocations), layer, resources
 
 
 class UnresolvedAssetJobDefinition:

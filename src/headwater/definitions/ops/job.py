@@ -32,7 +32,7 @@ from headwater.errors import (
 
 @dataclass
 class AssetLayer:
-    """Which node outputs and inputs of a job are assets."""
+    """Which node outputs and inputs of a job are assets, and the asset graph they come from."""
 
     assets_defs_by_node: dict[str, Any] = field(default_factory=dict)
     key_by_output: dict[tuple[str, str], AssetKey] = field(default_factory=dict)
@@ -40,6 +40,7 @@ class AssetLayer:
     selected_keys: frozenset[AssetKey] = frozenset()
     assets_defs: list[Any] = field(default_factory=list)
     source_assets: list[Any] = field(default_factory=list)
+    asset_graph: Any = None  # the AssetGraph an asset job was built from (assets/job.py)
 
     def assets_def_for_key(self, key: AssetKey) -> Any:
         return self._index()[0].get(key)

@@ -1,0 +1,95 @@
+"""The options every command that reads definitions shares: where the code is.
+
+    @click.command()
+    @location_options
+    def command(locations: Locations, ...) -> None:
+        origin, defs = locations.load_one()
+
+`location_options` adds -f/--python-file, -m/--module-name, -d/--working-directory,
+-a/--attribute and -l/--location, and hands the command one `Locations` value instead of
+five loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
+pyproject.toml (code/location.py); -l picks one of several. Imported by the command modules
+of this package, never the other way round. Imports `code`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from headwater.code.loader import CodeLoadError
+from headwater.code.location import CodeLocationOrigin, origins_from_options
+from headwater.definitions.definitions import Definitions
+
+
+@dataclass(frozen=True)
+class Locations:
+    """The code locations named on the command line, as the options gave them."""
+
+    python_file: str | None = None
+    module_name: str | None = None
+    working_directory: str | None = None
+    attribute: str | None = None
+    location: str | None = None
+
+    def origins(self) -> list[CodeLocationOrigin]:
+        """Every location named (by -f/-m/-d/-a, else by pyproject.toml), narrowed by -l."""
+        origins = [o.resolved() for o in origins_from_options(
+            self.python_file, self.module_name, self.working_directory, self.attribute)]
+        if self.location:
+            known = ", ".join(o.name for o in origins)
+            origins = [o for o in origins if o.name == self.location]
+            if not origins:
+                raise CodeLoadError(f"No code location named {self.location!r}; "
+                                    f"locations: {known}.")
+        return origins
+
+    def one(self) -> CodeLocationOrigin:
+        """The one location named; several are an error that says how to pick."""
+        origins = self.origins()
+        if len(origins) > 1:
+            names = ", ".join(o.name for o in origins)
+            raise CodeLoadError(f"{len(origins)} code locations are declared ({names}); pick "
+                                "one with --location NAME.")
+        return origins[0]
+
+    def load_one(self) -> tuple[CodeLocationOrigin, Definitions]:
+        """The one location named, and its Definitions imported in this process."""
+        origin = self.one()
+        return origin, origin.load()
+
+    def to_args(self) -> list[str]:
+        """The same options as command-line arguments, for a subprocess."""
+        args: list[str] = []
+        for flag, value in (("-f", self.python_file), ("-m", self.module_name),
+                            ("-d", self.working_directory), ("-a", self.attribute),
+                            ("-l", self.location)):
+            if value:
+                args += [flag, value]
+        return args
+
+
+_FIELDS = ("python_file", "module_name", "working_directory", "attribute", "location")
+
+
+def location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the location options to a command; it receives them as `locations: Locations`."""
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in _FIELDS}
+        return fn(*args, locations=Locations(**given), **kwargs)
+
+    for option in reversed((
+        click.option("-f", "--python-file", help="Python file holding Definitions."),
+        click.option("-m", "--module-name", help="Module holding Definitions."),
+        click.option("-d", "--working-directory", help="Directory to import from."),
+        click.option("-a", "--attribute", help="Name of the Definitions object."),
+        click.option("-l", "--location",
+                     help="Which [tool.headwater] code location, when there are several."),
+    )):
+        command = option(command)
+    return command

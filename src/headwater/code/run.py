@@ -1,0 +1,95 @@
+"""A launchable run, stored: what the code server (or the CLI) writes before a worker starts.
+
+Creating a run needs the user's job: its run config is checked and its steps planned now, so
+a bad config is refused before any process is spawned, and the planned steps are what a later
+re-execution from failure compares against. That is why it lives with the code and is served
+by the code server (`calls.create_run`) rather than run by the webserver. The run carries its
+code origin in a tag, so that a run worker (daemon/worker.py) can load the same job
+(`reconstructable_job`).
+Starting, queueing and canceling stored runs is `daemon.launcher`'s. Imports `code.location`,
+`definitions`, `execution`, `storage`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from headwater.code.location import CodeLocationOrigin
+from headwater.definitions.assets.job import subset_asset_job
+from headwater.definitions.config.run_config import validate_run_config
+from headwater.definitions.key import to_asset_key
+from headwater.definitions.tags import RUN_ORIGIN_TAG
+from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
+from headwater.execution.plan import build_plan
+from headwater.execution.reconstruct import ReconstructableJob
+from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
+from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
+
+
+def origin_tag(origin: CodeLocationOrigin) -> str:
+    """The value of a run's RUN_ORIGIN_TAG: the origin as JSON, with absolute paths."""
+    origin = origin.resolved()
+    return json.dumps({k: v for k, v in (
+        ("python_file", origin.python_file), ("module_name", origin.module_name),
+        ("working_directory", origin.working_directory), ("attribute", origin.attribute),
+        ("location_name", origin.location_name)) if v})
+
+
+def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:
+    """Where the code of a launched run lives (read back from its RUN_ORIGIN_TAG)."""
+    raw = run.tags.get(RUN_ORIGIN_TAG)
+    if not raw:
+        raise HeadwaterInvalidInvocationError(
+            f"Run {run.run_id} has no code origin (it was not launched with `headwater job "
+            "launch`), so no worker can load its job. Re-execute it from the CLI with -f/-m."
+        )
+    return CodeLocationOrigin(**json.loads(raw))
+
+
+def reconstructable_job(origin: CodeLocationOrigin, job_name: str,
+                        asset_selection: Iterable[Any] | None = None) -> ReconstructableJob:
+    """A job of the location (narrowed to `asset_selection`) as executors and run workers
+    load it: by origin, so that worker processes can import it too."""
+    origin = origin.resolved()
+    job = ReconstructableJob(job_name, origin.python_file, origin.module_name,
+                             origin.working_directory, origin.attribute)
+    return job.with_asset_selection(list(asset_selection or ()))
+
+
+def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
+               run_config: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None,
+               asset_selection: Sequence[Any] | None = None,
+               reexecution_options: ReexecutionOptions | None = None) -> HeadwaterRun:
+    """Store a run of `job_def` (not started) that a run worker can load from `origin`."""
+    all_tags = {**{k: str(v) for k, v in (tags or {}).items()}, RUN_ORIGIN_TAG: origin_tag(origin)}
+    parent = None
+    if reexecution_options is not None:
+        parent = instance.get_run_by_id(reexecution_options.parent_run_id)
+        if parent is None:
+            raise HeadwaterRunNotFoundError(
+                f"No run with id {reexecution_options.parent_run_id}: check `headwater run list`.")
+        all_tags = {**reexecution_tags(parent, reexecution_options), **all_tags}
+        if run_config is None:
+            run_config = parent.run_config
+        if asset_selection is None and parent.asset_selection:
+            asset_selection = sorted(parent.asset_selection)
+    planned = subset_asset_job(job_def, list(asset_selection)) if asset_selection else job_def
+    plan = build_plan(planned, None, validate_run_config(planned, dict(run_config or {})))
+    steps = [s.key for s in plan.steps]
+    if reexecution_options is not None and reexecution_options.step_selection is not None:
+        chosen = select_steps(plan, reexecution_options.step_selection)
+        steps = [k for k in steps if k in chosen]
+    job_tags = {k: str(v) for k, v in (job_def.tags if job_def.run_tags is None
+                                       else job_def.run_tags).items()}
+    return instance.add_run(HeadwaterRun(
+        job_name=job_def.name, run_id=str(uuid.uuid4()), run_config=dict(run_config or {}),
+        asset_selection=frozenset(to_asset_key(k) for k in asset_selection)
+        if asset_selection else None,
+        step_keys_to_execute=tuple(steps), status=HeadwaterRunStatus.NOT_STARTED,
+        tags={**job_tags, **all_tags},
+        parent_run_id=parent.run_id if parent else None,
+        root_run_id=(parent.get_root_run_id() or parent.run_id) if parent else None,
+    ))

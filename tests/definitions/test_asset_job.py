@@ -1,0 +1,75 @@
+"""One recipe from an asset selection to a job: subset_asset_job over the job's own graph."""
+
+from __future__ import annotations
+
+import headwater as hw
+from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys, subset_asset_job
+
+
+@hw.asset
+def raw():
+    return 1
+
+
+@hw.asset
+def cleaned(raw):
+    return raw + 1
+
+
+@hw.asset
+def report(cleaned):
+    return cleaned * 2
+
+
+@hw.logger
+def quiet(init_context):
+    import logging
+
+    return logging.Logger("quiet")
+
+
+@hw.success_hook
+def noted(context):
+    return None
+
+
+def _defs() -> hw.Definitions:
+    return hw.Definitions(
+        assets=[raw, cleaned, report, hw.AssetSpec("outside")],
+        executor=hw.in_process_executor, loggers={"quiet": quiet},
+        jobs=[hw.define_asset_job("tagged", selection="*", tags={"team": "data"},
+                                  hooks={noted})])
+
+
+def test_subset_keeps_the_job_and_its_graph():
+    """A subset is the same job (executor, loggers, tags, hooks, resources) over fewer assets
+    of the very graph the Definitions resolved: no second asset graph is built."""
+    defs = _defs()
+    graph = defs.resolve_asset_graph()
+    for job in (defs.resolve_job_def(IMPLICIT_JOB), defs.resolve_job_def("tagged")):
+        sub = subset_asset_job(job, "raw+")
+        assert sub.asset_layer.asset_graph is graph
+        assert sorted(sub.graph.invocations) == ["cleaned", "raw"]
+        assert sub.asset_layer.selected_keys == {hw.AssetKey("raw"), hw.AssetKey("cleaned")}
+        assert sub.executor_def is job.executor_def is hw.in_process_executor
+        assert sub.logger_defs == job.logger_defs == {"quiet": quiet}
+        assert (sub.name, sub.tags, sub.hook_defs, sub.resource_defs) == (
+            job.name, job.tags, job.hook_defs, job.resource_defs)
+
+
+def test_selected_keys_leave_out_external_assets():
+    """A selection resolves against the graph; external assets are not materializable."""
+    graph = _defs().resolve_asset_graph()
+    assert selected_asset_keys(graph, "*") == {hw.AssetKey(k) for k in ("raw", "cleaned", "report")}
+    assert selected_asset_keys(graph, ["outside"]) == set()
+
+
+def test_execute_in_process_with_asset_selection_keeps_the_job_hooks():
+    """execute_in_process(asset_selection=...) runs the same subset, hooks included."""
+    job = _defs().resolve_job_def("tagged")
+    result = job.execute_in_process(asset_selection=[hw.AssetKey("raw")],
+                                    run_config=None, input_values=None)
+    assert result.success
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [
+        hw.AssetKey("raw")]
+    assert any(e.event_type_value == "HOOK_COMPLETED" for e in result.all_events)
