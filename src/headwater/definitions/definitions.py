@@ -235,28 +235,26 @@ class Definitions:
         return self.resolve_job_def(name)
 
     def _indirect_job_message(self, name: str) -> str | None:
-        later = "Starting in headwater 1.11, you must"
+        fix = f"Call Definitions.resolve_job_def({name!r}) instead; get_job_def is deprecated."
         for value in self.jobs:
             if value.name == name:
                 if isinstance(value, UnresolvedAssetJobDefinition):
-                    return (f"Found asset job named {name} of type {type(value)} passed to `jobs` "
-                            f"parameter. {later} now use Definitions.resolve_job_def to correctly "
-                            "retrieve this job definition.")
+                    return (f"Definitions.get_job_def({name!r}): '{name}' is an asset job "
+                            "(define_asset_job), which becomes a JobDefinition only once the "
+                            f"asset graph is built. {fix}")
                 return None
         for kind, source in (("schedule", self.schedules), ("sensor", self.sensors)):
             for item in source:
                 targets = getattr(item, "jobs", None)
                 for target in targets if targets is not None else [getattr(item, "job", None)]:
                     if getattr(target, "name", None) == name:
-                        what = "job or graph" if kind == "sensor" else "job"
-                        return (f"Found {what} named {name} passed to {kind} named {item.name} "
-                                f"that was passed to Definitions in the {kind}s param. {later} "
-                                "call Definitions.resolve_job_def to retrieve this job definition.")
+                        return (f"Definitions.get_job_def({name!r}): job '{name}' reached "
+                                f"Definitions through {kind} '{item.name}', not through "
+                                f"jobs=[...]. {fix}")
         if name == IMPLICIT_JOB:
             return None
-        return (f"JobDefinition with name {name} directly passed to Definitions not found, will "
-                "attempt to resolve to a JobDefinition. This will be an error in a future release "
-                "and will require a call to resolve_job_def in headwater 1.11.")
+        return (f"Definitions.get_job_def({name!r}): no job of that name was given in "
+                f"jobs=[...], so it is looked up among the resolved jobs. {fix}")
 
     def get_all_job_defs(self) -> list[JobDefinition]:
         return list(self._all_jobs().values())
@@ -285,9 +283,10 @@ class Definitions:
             if isinstance(value, AssetsDefinition) and key in value.keys:
                 return value
         warnings.warn(
-            f"Could not find assets_def with key {key!r} directly passed to Definitions. This "
-            "will be an error starting in 1.11 and will require a call to resolve_assets_def in "
-            "headwater 1.11.", stacklevel=2)
+            f"Definitions.get_assets_def({key.to_user_string()!r}): no AssetsDefinition with "
+            "that key was given in assets=[...], so it is taken from the resolved asset graph. "
+            "Call Definitions.resolve_assets_def(key) instead; get_assets_def is deprecated.",
+            stacklevel=2)
         return self.resolve_assets_def(key)
 
     def resolve_assets_def(self, key: Any) -> AssetsDefinition:
@@ -312,8 +311,9 @@ class Definitions:
 
     def get_schedule_def(self, name: str) -> Any:
         warnings.warn(
-            "Starting in headwater 1.11, get_schedule_def will return a ScheduleDefinition without "
-            "resolving resource dependencies on it or its target.", stacklevel=2)
+            f"Definitions.get_schedule_def({name!r}) is deprecated. Call "
+            f"resolve_schedule_def({name!r}) for the schedule bound to its job and resources, or "
+            "get_unresolved_schedule_def for it exactly as passed in.", stacklevel=2)
         return self.resolve_schedule_def(name)
 
     def resolve_sensor_def(self, name: str) -> Any:
@@ -323,8 +323,9 @@ class Definitions:
 
     def get_sensor_def(self, name: str) -> Any:
         warnings.warn(
-            "Starting in headwater 1.11, get_sensor_def will return a SensorDefinition without "
-            "resolving resource dependencies on it or its target.", stacklevel=2)
+            f"Definitions.get_sensor_def({name!r}) is deprecated. Call "
+            f"resolve_sensor_def({name!r}) for the sensor with its targets resolved, or "
+            "get_unresolved_sensor_def for it exactly as passed in.", stacklevel=2)
         return self.resolve_sensor_def(name)
 
     def get_unresolved_schedule_def(self, name: str) -> Any:
@@ -395,9 +396,9 @@ class Definitions:
         for key, value in reconstruction_metadata.items():
             if not isinstance(value, str):
                 raise HeadwaterInvariantViolationError(
-                    "Reconstruction metadata values must be strings. State-representing values "
-                    f"are expected to be serialized (e.g. json.dumps) before being passed as "
-                    f"reconstruction metadata. Got for key {key}:\n\n{value!r}"
+                    f"with_reconstruction_metadata: key {key!r} holds a "
+                    f"{type(value).__name__}, {value!r}. Reconstruction metadata values must be "
+                    "strings; serialize the state first, e.g. json.dumps(value)."
                 )
         copy = Definitions.merge(self)
         copy.metadata = {**self.metadata, **reconstruction_metadata}
@@ -425,8 +426,8 @@ class LazyDefinitions:
         params = list(inspect.signature(fn).parameters.values())
         if len(params) > 1:
             raise HeadwaterInvariantViolationError(
-                f"@definitions function '{fn.__name__}' must accept either no parameters or "
-                "exactly one load context parameter."
+                f"@definitions function '{fn.__name__}' takes {len(params)} parameters; give it "
+                "none, or a single one to receive the load context."
             )
         self.fn = fn
         self.takes_context = bool(params)
