@@ -333,9 +333,9 @@ class Definitions:
         item = self._find("schedule", self.schedules, name, ValueError)
         if getattr(item, "_rebuild", None) is not None:
             raise ValueError(
-                f"ScheduleDefinition with name {name} is an UnresolvedPartitionedAssetSchedule"
-                "Definition (built from an asset job by build_schedule_from_partitioned_job); "
-                "call Definitions.resolve_schedule_def to get it bound to its job.")
+                f"schedule '{name}' is an UnresolvedPartitionedAssetScheduleDefinition: it was "
+                "built by build_schedule_from_partitioned_job from an asset job, and exists only "
+                f"once that job is resolved. Call Definitions.resolve_schedule_def({name!r}).")
         return item
 
     def get_unresolved_sensor_def(self, name: str) -> Any:

@@ -69,7 +69,7 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
     for hook in sorted(step.hook_defs, key=lambda h: h.name):
         if hook.trigger == "success" and failed or hook.trigger == "failure" and not failed:
             run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
-                     f'Skipped the execution of hook "{hook.name}".', ev.HookData(hook.name))
+                     f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
             continue
         hook_ctx = HookContext(step_key=key, op=OpNode(step.node_name, step.op_def, step.tags),
                                job_name=run.job.name, op_output_metadata=metadata,
@@ -84,15 +84,15 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
                 outcome = hook.hook_fn(hook_ctx)
         except Exception as error:
             run.emit(ev.HeadwaterEventType.HOOK_ERRORED, key,
-                     f'Error occurred during the execution of hook "{hook.name}": {error}',
+                     f'Hook "{hook.name}" raised an error: {error}',
                      ev.HookData(hook.name, ev.SerializableError.from_exception(error)))
             continue
         if getattr(outcome, "is_skipped", False):
             run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
-                     f'Skipped the execution of hook "{hook.name}".', ev.HookData(hook.name))
+                     f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
             continue
         run.emit(ev.HeadwaterEventType.HOOK_COMPLETED, key,
-                 f'Finished the execution of hook "{hook.name}".', ev.HookData(hook.name))
+                 f'Hook "{hook.name}" finished.', ev.HookData(hook.name))
 
 
 def _outputs_of(run: Any, step: Any, key: str, step_events: list[Any]) -> tuple[dict, dict]:

@@ -28,7 +28,7 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
     policy = step.retry_policy
     attempt = 0
     while True:
-        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Started execution of step "{key}".')
+        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Step "{key}" started.')
         started = monotonic_ms()
         try:
             ctx = runner.attempt(step, mapping_key, attempt)
@@ -45,19 +45,19 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
             if attempt < max_retries:
                 attempt += 1
                 run.emit(ev.HeadwaterEventType.STEP_UP_FOR_RETRY, key,
-                         f'Execution of step "{key}" failed and has requested a retry'
-                         + (f" in {wait} seconds." if wait else "."),
+                         f'Step "{key}" failed and asked for a retry'
+                         + (f"; retrying in {wait} seconds." if wait else "; retrying now."),
                          ev.StepRetryData(ev.SerializableError.from_exception(exc), attempt, wait))
                 if wait:
                     time.sleep(wait)
                 run.emit(ev.HeadwaterEventType.STEP_RESTARTED, key,
-                         f'Started re-execution (attempt # {attempt + 1}) of step "{key}".')
+                         f'Step "{key}" restarted (attempt {attempt + 1}).')
                 continue
             run.failed.append(key)
             run.step_status[key] = "FAILURE"
             payload = failure_payload(exc)
             run.emit(ev.HeadwaterEventType.STEP_FAILURE, key,
-                     f'Execution of step "{key}" failed.', payload)
+                     f'Step "{key}" failed.', payload)
             run.errors[key] = exc
             if step.hook_defs:
                 run_hooks(run, step, key, None, True)
@@ -66,7 +66,7 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
         run.succeeded.add(key)
         run.step_status[key] = "SUCCESS"
         run.emit(ev.HeadwaterEventType.STEP_SUCCESS, key,
-                 f'Finished execution of step "{key}" in {duration:.2f}ms.',
+                 f'Step "{key}" succeeded in {duration:.2f}ms.',
                  ev.StepSuccessData(duration))
         if step.hook_defs:
             run_hooks(run, step, key, ctx, False)
