@@ -39,7 +39,7 @@ def test_every_problem_is_reported_at_once():
     assert 'Received unexpected config entry "limti" at path root:ops:op:config' in text
     assert 'Did you mean "limit"?' in text
     assert "Missing required config entries ['limit', 'name']" in text
-    assert "for instance: {'limit': 0, 'name': '...'}" in text
+    assert "For example: {'limit': 0, 'name': '...'}" in text
     assert "Invalid scalar at path root:ops:op:config:tags[1]" in text
     assert len(errors) == 3
 

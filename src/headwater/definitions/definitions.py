@@ -239,18 +239,17 @@ class Definitions:
         for value in self.jobs:
             if value.name == name:
                 if isinstance(value, UnresolvedAssetJobDefinition):
-                    return (f"Definitions.get_job_def({name!r}): '{name}' is an asset job "
-                            "(define_asset_job), which becomes a JobDefinition only once the "
-                            f"asset graph is built. {fix}")
+                    return (f"Found asset job named {name} in Definitions(jobs=[...]): an asset "
+                            "job (define_asset_job) becomes a JobDefinition only once the asset "
+                            f"graph is built. {fix}")
                 return None
         for kind, source in (("schedule", self.schedules), ("sensor", self.sensors)):
             for item in source:
                 targets = getattr(item, "jobs", None)
                 for target in targets if targets is not None else [getattr(item, "job", None)]:
                     if getattr(target, "name", None) == name:
-                        return (f"Definitions.get_job_def({name!r}): job '{name}' reached "
-                                f"Definitions through {kind} '{item.name}', not through "
-                                f"jobs=[...]. {fix}")
+                        return (f"Found job named {name} only as the target of {kind} "
+                                f"'{item.name}', not in Definitions(jobs=[...]). {fix}")
         if name == IMPLICIT_JOB:
             return None
         return (f"Definitions.get_job_def({name!r}): no job of that name was given in "
@@ -283,8 +282,8 @@ class Definitions:
             if isinstance(value, AssetsDefinition) and key in value.keys:
                 return value
         warnings.warn(
-            f"Definitions.get_assets_def({key.to_user_string()!r}): no AssetsDefinition with "
-            "that key was given in assets=[...], so it is taken from the resolved asset graph. "
+            f"Could not find assets_def with key {key.to_user_string()!r} among the assets "
+            "given to Definitions(assets=[...]), so it is taken from the resolved asset graph. "
             "Call Definitions.resolve_assets_def(key) instead; get_assets_def is deprecated.",
             stacklevel=2)
         return self.resolve_assets_def(key)

@@ -302,8 +302,8 @@ class SensorDefinition:
                 "assets in RunRequest(asset_selection=[...]).")
         if len(self.job_names) > 1:
             raise HeadwaterInvalidDefinitionError(
-                f"Error in sensor {self.name}: Sensor has multiple jobs, so each RunRequest must "
-                f"name one with job_name= (one of {', '.join(self.job_names)}).")
+                f"sensor '{self.name}' targets several jobs, so each RunRequest must name one "
+                f"with job_name= (one of {', '.join(self.job_names)}).")
 
     def _finish_request(self, request: RunRequest) -> RunRequest:
         if request.job_name is None and request.asset_selection is None and \

@@ -568,10 +568,10 @@ def _process_shape(shape: Shape, value: Any, path: tuple[str, ...], errors: list
         example = {n: example_config(shape.fields[n]) for n in missing}
         if len(missing) == 1:
             message = (f'Missing required config entry "{missing[0]}" at {where(path)}. You must '
-                       f"provide this value in your run config, for instance: {example}")
+                       f"provide this value in your run config. For example: {example}")
         else:
             message = (f"Missing required config entries {missing} at {where(path)}. You must "
-                       f"provide these values in your run config, for instance: {example}")
+                       f"provide these values in your run config. For example: {example}")
         errors.append(EvaluationError(message, path, "MISSING_REQUIRED_FIELD" if len(missing) == 1
                                       else "MISSING_REQUIRED_FIELDS"))
     return result
