@@ -34,7 +34,7 @@ def test_import_is_lazy_and_the_engine_loads_on_first_use():
     """`import headwater` loads no definitions; defining and running a job loads the engine."""
     code = (
         "import sys, headwater\n"
-        "assert 'headwater.definitions.assets.asset' not in sys.modules\n"
+        "assert 'headwater.definitions.assets.definition' not in sys.modules\n"
         "assert 'headwater.execution' not in sys.modules\n"
         "from headwater import op, job\n"
         "@op\n"

@@ -20,22 +20,23 @@ from headwater.definitions.keywords import guard_keywords
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from headwater.definitions.assets.asset import (
-        AssetDep,
-        AssetIn,
-        AssetOut,
-        AssetsDefinition,
-        AssetSpec,
-        SourceAsset,
+    from headwater.definitions.assets.decorators import (
         asset,
         graph_asset,
         graph_multi_asset,
         multi_asset,
         multi_observable_source_asset,
         observable_source_asset,
-        with_resources,
     )
+    from headwater.definitions.assets.definition import (
+        AssetDep,
+        AssetsDefinition,
+        AssetSpec,
+        SourceAsset,
+    )
+    from headwater.definitions.assets.inout import AssetIn, AssetOut
     from headwater.definitions.assets.job import define_asset_job
+    from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
     from headwater.definitions.automation.multi_asset_sensor import (
         MultiAssetSensorDefinition,
@@ -139,23 +140,34 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.definitions import Definitions
     from headwater.definitions.key import AssetKey
+    from headwater.definitions.metadata.annotation import (
+        Dict,
+        List,
+        Optional,
+        Set,
+        Tuple,
+        check_headwater_type,
+    )
+    from headwater.definitions.metadata.table import (
+        TableColumn,
+        TableColumnConstraints,
+        TableColumnDep,
+        TableColumnLineage,
+        TableConstraints,
+        TableRecord,
+        TableSchema,
+    )
     from headwater.definitions.metadata.types import (
         Any,
         Bool,
-        Dict,
         Float,
         HeadwaterType,
         HeadwaterTypeLoader,
         Int,
-        List,
         Nothing,
-        Optional,
         PythonObjectHeadwaterType,
-        Set,
         String,
-        Tuple,
         TypeCheck,
-        check_headwater_type,
         headwater_type_loader,
         make_python_type_usable_as_headwater_type,
         usable_as_headwater_type,
@@ -175,15 +187,8 @@ if TYPE_CHECKING:
         PathMetadataValue,
         PoolMetadataValue,
         PythonArtifactMetadataValue,
-        TableColumn,
-        TableColumnConstraints,
-        TableColumnDep,
-        TableColumnLineage,
         TableColumnLineageMetadataValue,
-        TableConstraints,
         TableMetadataValue,
-        TableRecord,
-        TableSchema,
         TableSchemaMetadataValue,
         TextMetadataValue,
         TimestampMetadataValue,
@@ -321,24 +326,26 @@ if TYPE_CHECKING:
     )
     from headwater.execution.context import (
         AssetExecutionContext,
-        InitResourceContext,
         InputContext,
         OpExecutionContext,
         OutputContext,
+    )
+    from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+    from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
+    from headwater.execution.log import get_headwater_logger
+    from headwater.execution.reconstruct import ReconstructableJob, reconstructable
+    from headwater.execution.reexecution import ReexecutionOptions
+    from headwater.execution.resources import InitResourceContext, build_resources
+    from headwater.execution.result import ExecuteInProcessResult
+    from headwater.execution.retry import HookContext
+    from headwater.execution.testing import (
         build_asset_context,
+        build_hook_context,
         build_init_resource_context,
         build_input_context,
         build_op_context,
         build_output_context,
     )
-    from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
-    from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
-    from headwater.execution.hooks import HookContext, build_hook_context
-    from headwater.execution.log import get_headwater_logger
-    from headwater.execution.reconstruct import ReconstructableJob, reconstructable
-    from headwater.execution.reexecution import ReexecutionOptions
-    from headwater.execution.resources import build_resources
-    from headwater.execution.result import ExecuteInProcessResult
     from headwater.storage.instance import HeadwaterInstance, instance_for_test
     from headwater.storage.record import (
         AssetPartitionStatus,
@@ -362,19 +369,19 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AllPartitionMapping": ("headwater.definitions.partitions.mapping", "AllPartitionMapping"),
     "Any": ("headwater.definitions.metadata.types", "Any"),
     "Array": ("headwater.definitions.config.schema", "Array"),
-    "AssetDep": ("headwater.definitions.assets.asset", "AssetDep"),
+    "AssetDep": ("headwater.definitions.assets.definition", "AssetDep"),
     "AssetExecutionContext": ("headwater.execution.context", "AssetExecutionContext"),
-    "AssetIn": ("headwater.definitions.assets.asset", "AssetIn"),
+    "AssetIn": ("headwater.definitions.assets.inout", "AssetIn"),
     "AssetKey": ("headwater.definitions.key", "AssetKey"),
     "AssetMaterialization": ("headwater.definitions.ops.output", "AssetMaterialization"),
     "AssetObservation": ("headwater.definitions.ops.output", "AssetObservation"),
-    "AssetOut": ("headwater.definitions.assets.asset", "AssetOut"),
+    "AssetOut": ("headwater.definitions.assets.inout", "AssetOut"),
     "AssetPartitionStatus": ("headwater.storage.record", "AssetPartitionStatus"),
     "AssetRecordsFilter": ("headwater.storage.record", "AssetRecordsFilter"),
     "AssetSelection": ("headwater.definitions.assets.selection", "AssetSelection"),
     "AssetSensorDefinition": ("headwater.definitions.automation.sensor", "AssetSensorDefinition"),
-    "AssetSpec": ("headwater.definitions.assets.asset", "AssetSpec"),
-    "AssetsDefinition": ("headwater.definitions.assets.asset", "AssetsDefinition"),
+    "AssetSpec": ("headwater.definitions.assets.definition", "AssetSpec"),
+    "AssetsDefinition": ("headwater.definitions.assets.definition", "AssetsDefinition"),
     "Backoff": ("headwater.definitions.ops.policy", "Backoff"),
     "Bool": ("headwater.definitions.metadata.types", "Bool"),
     "BoolMetadataValue": ("headwater.definitions.metadata.value", "BoolMetadataValue"),
@@ -394,7 +401,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Definitions": ("headwater.definitions.definitions", "Definitions"),
     "DeleteDynamicPartitionsRequest": ("headwater.definitions.partitions.base", "DeleteDynamicPartitionsRequest"),
     "DependencyDefinition": ("headwater.definitions.ops.graph", "DependencyDefinition"),
-    "Dict": ("headwater.definitions.metadata.types", "Dict"),
+    "Dict": ("headwater.definitions.metadata.annotation", "Dict"),
     "DimensionPartitionMapping": ("headwater.definitions.partitions.mapping", "DimensionPartitionMapping"),
     "DynamicOut": ("headwater.definitions.ops.op", "DynamicOut"),
     "DynamicOutput": ("headwater.definitions.ops.output", "DynamicOutput"),
@@ -449,7 +456,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "HeadwaterUnknownResourceError": ("headwater.errors", "HeadwaterUnknownResourceError"),
     "HeadwaterUnmetExecutorRequirementsError": ("headwater.errors", "HeadwaterUnmetExecutorRequirementsError"),
     "HeadwaterUserCodeExecutionError": ("headwater.errors", "HeadwaterUserCodeExecutionError"),
-    "HookContext": ("headwater.execution.hooks", "HookContext"),
+    "HookContext": ("headwater.execution.retry", "HookContext"),
     "HookDefinition": ("headwater.definitions.ops.hook", "HookDefinition"),
     "HookExecutionResult": ("headwater.definitions.ops.hook", "HookExecutionResult"),
     "HourlyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "HourlyPartitionsDefinition"),
@@ -461,7 +468,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "InProcessExecutor": ("headwater.execution.executor", "InProcessExecutor"),
     "InitExecutorContext": ("headwater.definitions.config.executor", "InitExecutorContext"),
     "InitLoggerContext": ("headwater.definitions.config.logger", "InitLoggerContext"),
-    "InitResourceContext": ("headwater.execution.context", "InitResourceContext"),
+    "InitResourceContext": ("headwater.execution.resources", "InitResourceContext"),
     "InputContext": ("headwater.execution.context", "InputContext"),
     "InputDefinition": ("headwater.definitions.ops.op", "InputDefinition"),
     "InputManager": ("headwater.definitions.config.io_manager", "InputManager"),
@@ -475,7 +482,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "JobDefinition": ("headwater.definitions.ops.job", "JobDefinition"),
     "JsonMetadataValue": ("headwater.definitions.metadata.value", "JsonMetadataValue"),
     "LastPartitionMapping": ("headwater.definitions.partitions.mapping", "LastPartitionMapping"),
-    "List": ("headwater.definitions.metadata.types", "List"),
+    "List": ("headwater.definitions.metadata.annotation", "List"),
     "LoggerDefinition": ("headwater.definitions.config.logger", "LoggerDefinition"),
     "Map": ("headwater.definitions.config.schema", "Map"),
     "MarkdownMetadataValue": ("headwater.definitions.metadata.value", "MarkdownMetadataValue"),
@@ -497,7 +504,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ObserveResult": ("headwater.definitions.ops.output", "ObserveResult"),
     "OpDefinition": ("headwater.definitions.ops.op", "OpDefinition"),
     "OpExecutionContext": ("headwater.execution.context", "OpExecutionContext"),
-    "Optional": ("headwater.definitions.metadata.types", "Optional"),
+    "Optional": ("headwater.definitions.metadata.annotation", "Optional"),
     "Out": ("headwater.definitions.ops.op", "Out"),
     "Output": ("headwater.definitions.ops.output", "Output"),
     "OutputContext": ("headwater.execution.context", "OutputContext"),
@@ -541,10 +548,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SensorDefinition": ("headwater.definitions.automation.sensor", "SensorDefinition"),
     "SensorEvaluationContext": ("headwater.definitions.automation.sensor", "SensorEvaluationContext"),
     "SensorResult": ("headwater.definitions.automation.tick_result", "SensorResult"),
-    "Set": ("headwater.definitions.metadata.types", "Set"),
+    "Set": ("headwater.definitions.metadata.annotation", "Set"),
     "Shape": ("headwater.definitions.config.schema", "Shape"),
     "SkipReason": ("headwater.definitions.automation.tick_result", "SkipReason"),
-    "SourceAsset": ("headwater.definitions.assets.asset", "SourceAsset"),
+    "SourceAsset": ("headwater.definitions.assets.definition", "SourceAsset"),
     "SpecificPartitionsPartitionMapping": ("headwater.definitions.partitions.mapping", "SpecificPartitionsPartitionMapping"),
     "StaticPartitionMapping": ("headwater.definitions.partitions.mapping", "StaticPartitionMapping"),
     "StaticPartitionsDefinition": ("headwater.definitions.partitions.base", "StaticPartitionsDefinition"),
@@ -552,42 +559,42 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "StepTask": ("headwater.execution.executor", "StepTask"),
     "String": ("headwater.definitions.metadata.types", "String"),
     "StringSource": ("headwater.definitions.config.schema", "StringSource"),
-    "TableColumn": ("headwater.definitions.metadata.value", "TableColumn"),
-    "TableColumnConstraints": ("headwater.definitions.metadata.value", "TableColumnConstraints"),
-    "TableColumnDep": ("headwater.definitions.metadata.value", "TableColumnDep"),
-    "TableColumnLineage": ("headwater.definitions.metadata.value", "TableColumnLineage"),
+    "TableColumn": ("headwater.definitions.metadata.table", "TableColumn"),
+    "TableColumnConstraints": ("headwater.definitions.metadata.table", "TableColumnConstraints"),
+    "TableColumnDep": ("headwater.definitions.metadata.table", "TableColumnDep"),
+    "TableColumnLineage": ("headwater.definitions.metadata.table", "TableColumnLineage"),
     "TableColumnLineageMetadataValue": ("headwater.definitions.metadata.value", "TableColumnLineageMetadataValue"),
-    "TableConstraints": ("headwater.definitions.metadata.value", "TableConstraints"),
+    "TableConstraints": ("headwater.definitions.metadata.table", "TableConstraints"),
     "TableMetadataValue": ("headwater.definitions.metadata.value", "TableMetadataValue"),
-    "TableRecord": ("headwater.definitions.metadata.value", "TableRecord"),
-    "TableSchema": ("headwater.definitions.metadata.value", "TableSchema"),
+    "TableRecord": ("headwater.definitions.metadata.table", "TableRecord"),
+    "TableSchema": ("headwater.definitions.metadata.table", "TableSchema"),
     "TableSchemaMetadataValue": ("headwater.definitions.metadata.value", "TableSchemaMetadataValue"),
     "TextMetadataValue": ("headwater.definitions.metadata.value", "TextMetadataValue"),
     "TimeWindow": ("headwater.definitions.partitions.time_window", "TimeWindow"),
     "TimeWindowPartitionMapping": ("headwater.definitions.partitions.mapping", "TimeWindowPartitionMapping"),
     "TimeWindowPartitionsDefinition": ("headwater.definitions.partitions.time_window", "TimeWindowPartitionsDefinition"),
     "TimestampMetadataValue": ("headwater.definitions.metadata.value", "TimestampMetadataValue"),
-    "Tuple": ("headwater.definitions.metadata.types", "Tuple"),
+    "Tuple": ("headwater.definitions.metadata.annotation", "Tuple"),
     "TypeCheck": ("headwater.definitions.metadata.types", "TypeCheck"),
     "UpstreamPartitionsResult": ("headwater.definitions.partitions.mapping", "UpstreamPartitionsResult"),
     "UrlMetadataValue": ("headwater.definitions.metadata.value", "UrlMetadataValue"),
     "WeeklyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "WeeklyPartitionsDefinition"),
-    "asset": ("headwater.definitions.assets.asset", "asset"),
+    "asset": ("headwater.definitions.assets.decorators", "asset"),
     "asset_sensor": ("headwater.definitions.automation.sensor", "asset_sensor"),
-    "build_asset_context": ("headwater.execution.context", "build_asset_context"),
-    "build_hook_context": ("headwater.execution.hooks", "build_hook_context"),
+    "build_asset_context": ("headwater.execution.testing", "build_asset_context"),
+    "build_hook_context": ("headwater.execution.testing", "build_hook_context"),
     "build_init_logger_context": ("headwater.definitions.config.logger", "build_init_logger_context"),
-    "build_init_resource_context": ("headwater.execution.context", "build_init_resource_context"),
-    "build_input_context": ("headwater.execution.context", "build_input_context"),
+    "build_init_resource_context": ("headwater.execution.testing", "build_init_resource_context"),
+    "build_input_context": ("headwater.execution.testing", "build_input_context"),
     "build_multi_asset_sensor_context": ("headwater.definitions.automation.multi_asset_sensor", "build_multi_asset_sensor_context"),
-    "build_op_context": ("headwater.execution.context", "build_op_context"),
-    "build_output_context": ("headwater.execution.context", "build_output_context"),
+    "build_op_context": ("headwater.execution.testing", "build_op_context"),
+    "build_output_context": ("headwater.execution.testing", "build_output_context"),
     "build_resources": ("headwater.execution.resources", "build_resources"),
     "build_run_status_sensor_context": ("headwater.definitions.automation.run_status_sensor", "build_run_status_sensor_context"),
     "build_schedule_context": ("headwater.definitions.automation.schedule", "build_schedule_context"),
     "build_schedule_from_partitioned_job": ("headwater.definitions.automation.schedule", "build_schedule_from_partitioned_job"),
     "build_sensor_context": ("headwater.definitions.automation.sensor", "build_sensor_context"),
-    "check_headwater_type": ("headwater.definitions.metadata.types", "check_headwater_type"),
+    "check_headwater_type": ("headwater.definitions.metadata.annotation", "check_headwater_type"),
     "config_from_files": ("headwater.definitions.config.run_config", "config_from_files"),
     "config_from_pkg_resources": ("headwater.definitions.config.run_config", "config_from_pkg_resources"),
     "config_from_yaml_strings": ("headwater.definitions.config.run_config", "config_from_yaml_strings"),
@@ -604,8 +611,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "fs_io_manager": ("headwater.definitions.config.fs_io_manager", "fs_io_manager"),
     "get_headwater_logger": ("headwater.execution.log", "get_headwater_logger"),
     "graph": ("headwater.definitions.ops.graph", "graph"),
-    "graph_asset": ("headwater.definitions.assets.asset", "graph_asset"),
-    "graph_multi_asset": ("headwater.definitions.assets.asset", "graph_multi_asset"),
+    "graph_asset": ("headwater.definitions.assets.decorators", "graph_asset"),
+    "graph_multi_asset": ("headwater.definitions.assets.decorators", "graph_multi_asset"),
     "headwater_type_loader": ("headwater.definitions.metadata.types", "headwater_type_loader"),
     "hourly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "hourly_partitioned_config"),
     "in_process_executor": ("headwater.definitions.config.executor", "in_process_executor"),
@@ -628,13 +635,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "materialize_to_memory": ("headwater.execution.api", "materialize_to_memory"),
     "mem_io_manager": ("headwater.definitions.config.io_manager", "mem_io_manager"),
     "monthly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "monthly_partitioned_config"),
-    "multi_asset": ("headwater.definitions.assets.asset", "multi_asset"),
+    "multi_asset": ("headwater.definitions.assets.decorators", "multi_asset"),
     "multi_asset_sensor": ("headwater.definitions.automation.multi_asset_sensor", "multi_asset_sensor"),
-    "multi_observable_source_asset": ("headwater.definitions.assets.asset", "multi_observable_source_asset"),
+    "multi_observable_source_asset": ("headwater.definitions.assets.decorators", "multi_observable_source_asset"),
     "multi_or_in_process_executor": ("headwater.definitions.config.executor", "multi_or_in_process_executor"),
     "multiple_process_executor_requirements": ("headwater.definitions.config.executor", "multiple_process_executor_requirements"),
     "multiprocess_executor": ("headwater.definitions.config.executor", "multiprocess_executor"),
-    "observable_source_asset": ("headwater.definitions.assets.asset", "observable_source_asset"),
+    "observable_source_asset": ("headwater.definitions.assets.decorators", "observable_source_asset"),
     "op": ("headwater.definitions.ops.op", "op"),
     "partition_loading_context": ("headwater.definitions.partitions.base", "partition_loading_context"),
     "partitioned_config": ("headwater.definitions.partitions.partitioned_config", "partitioned_config"),
@@ -651,7 +658,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "usable_as_headwater_type": ("headwater.definitions.metadata.types", "usable_as_headwater_type"),
     "validate_run_config": ("headwater.definitions.config.run_config", "validate_run_config"),
     "weekly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "weekly_partitioned_config"),
-    "with_resources": ("headwater.definitions.assets.asset", "with_resources"),
+    "with_resources": ("headwater.definitions.assets.resources", "with_resources"),
 }
 __all__ = sorted(_EXPORTS)
 

@@ -29,7 +29,7 @@ def test_definitions_decorator_checks_signature_and_result():
 
 def test_definitions_package_stays_importable():
     """headwater.definitions is still the package of definition modules."""
-    import headwater.definitions.assets.asset as asset_module
+    import headwater.definitions.assets.definition as asset_module
 
     assert asset_module.AssetsDefinition is hw.AssetsDefinition
 

@@ -1,4 +1,4 @@
-"""Tests for headwater.definitions.metadata.value: constructors, tables, normalisation, codec."""
+"""Tests for headwater.definitions.metadata (value, table, codec): constructors, tables, normalisation, codec."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from datetime import date, datetime, timezone
 import pytest
 
 from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.codec import metadata_from_jsonable, metadata_to_jsonable
+from headwater.definitions.metadata.table import (
+    TableColumn,
+    TableColumnConstraints,
+    TableColumnDep,
+    TableColumnLineage,
+    TableConstraints,
+    TableRecord,
+    TableSchema,
+)
 from headwater.definitions.metadata.value import (
     AssetMetadataValue,
     BoolMetadataValue,
@@ -28,21 +38,12 @@ from headwater.definitions.metadata.value import (
     PathMetadataValue,
     PoolMetadataValue,
     PythonArtifactMetadataValue,
-    TableColumn,
-    TableColumnConstraints,
-    TableColumnDep,
-    TableColumnLineage,
     TableColumnLineageMetadataValue,
-    TableConstraints,
     TableMetadataValue,
-    TableRecord,
-    TableSchema,
     TableSchemaMetadataValue,
     TextMetadataValue,
     TimestampMetadataValue,
     UrlMetadataValue,
-    metadata_from_jsonable,
-    metadata_to_jsonable,
     normalize_metadata,
 )
 from headwater.errors import HeadwaterInvalidMetadata

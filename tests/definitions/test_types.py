@@ -1,4 +1,4 @@
-"""Tests for headwater.definitions.metadata.types: HeadwaterType, built-ins, composites, inference."""
+"""Tests for headwater.definitions.metadata.types and .annotation: HeadwaterType, built-ins, composites, inference."""
 
 from __future__ import annotations
 
@@ -7,26 +7,28 @@ import typing
 
 import pytest
 
+from headwater.definitions.metadata.annotation import (
+    Dict,
+    List,
+    Optional,
+    Set,
+    Tuple,
+    check_headwater_type,
+    resolve_headwater_type,
+)
 from headwater.definitions.metadata.types import (
     Any,
     Bool,
-    Dict,
     Float,
     HeadwaterType,
     HeadwaterTypeKind,
     Int,
-    List,
     Nothing,
-    Optional,
     PythonObjectHeadwaterType,
-    Set,
     String,
-    Tuple,
     TypeCheck,
     TypeCheckContext,
-    check_headwater_type,
     make_python_type_usable_as_headwater_type,
-    resolve_headwater_type,
     usable_as_headwater_type,
 )
 from headwater.definitions.metadata.value import IntMetadataValue, TextMetadataValue

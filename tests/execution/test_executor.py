@@ -31,9 +31,10 @@ def _dir_config(directory: str, *ops: str) -> dict:
 
 
 def test_multiprocess_steps_overlap_in_separate_processes(tmp_path):
-    """Two independent steps run at the same time, in two worker processes."""
+    """Two independent steps run at the same time, in two worker processes (each waits for the
+    other to start, so a run that serialised them would fail)."""
     with hw.instance_for_test() as instance:
-        result = execute_job(reconstructable(run_jobs.parallel_job), instance,
+        result = execute_job(reconstructable(run_jobs.meeting_job), instance,
                              run_config=_dir_config(tmp_path, "left", "right"))
         assert result.success
         (s1, e1, p1), (s2, e2, p2) = _intervals(tmp_path, "left", "right")

@@ -14,7 +14,7 @@ import sys
 import traceback
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition
+from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition

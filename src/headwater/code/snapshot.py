@@ -21,7 +21,8 @@ from headwater.definitions.config import schema as cfg
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata.value import metadata_to_jsonable, normalize_metadata
+from headwater.definitions.metadata.codec import metadata_to_jsonable
+from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.composition import (
     AssetInputHandle,
     CollectHandle,

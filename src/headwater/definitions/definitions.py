@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec
+from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec
 from headwater.definitions.assets.graph import AssetGraph, where
 from headwater.definitions.assets.job import (
     IMPLICIT_JOB,
@@ -228,7 +228,7 @@ class Definitions:
         )
 
     def get_job_def(self, name: str) -> JobDefinition:
-        """The job named `name`; warns (as Dagster does) unless it was passed in directly."""
+        """The job named `name`; warns, pointing to resolve_job_def, unless it was passed in directly."""
         message = self._indirect_job_message(name)
         if message is not None:
             warnings.warn(message, stacklevel=2)

@@ -72,12 +72,12 @@ def _takes_var_keywords(fn: Callable[..., Any]) -> bool:
     return code is not None and bool(code.co_flags & inspect.CO_VARKEYWORDS)
 
 
-def _wrap(fn: Callable[..., Any], owner: str, valid_from: Callable[[], list[str]]) -> Callable[..., Any]:
+def _wrap(fn: Callable[..., Any], owner: str,
+          forwarded_to: Callable[[], list[str]]) -> Callable[..., Any]:
     # A function with **kwargs passes a caller's keyword on (to a parent constructor, a
     # generator behind @contextmanager...), so a refusal from one level down is still the
     # caller's misspelling when it names a keyword the caller gave.
     forwards = _takes_var_keywords(fn)
-    valid: list[str] | None = None
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -89,9 +89,7 @@ def _wrap(fn: Callable[..., Any], owner: str, valid_from: Callable[[], list[str]
             at_binding = tb is not None and tb.tb_next is None
             if match is None or not (at_binding or (forwards and match.group(1) in kwargs)):
                 raise
-            nonlocal valid
-            if valid is None:
-                valid = valid_from()
+            valid = keyword_names(fn) if at_binding else forwarded_to()
             raise unknown_keyword_error(owner, match.group(1), valid) from None
 
     guarded.__headwater_keywords_guarded__ = True  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-from headwater.definitions.assets.asset import (
+from headwater.definitions.assets.definition import (
     DEFAULT_GROUP,
     AssetsDefinition,
     AssetSpec,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec, SourceAsset
+from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec, SourceAsset
 from headwater.definitions.assets.graph import AssetGraph
 from headwater.definitions.assets.job import IMPLICIT_JOB, UnresolvedAssetJobDefinition
 from headwater.definitions.automation.schedule import ScheduleDefinition

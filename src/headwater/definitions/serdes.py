@@ -14,13 +14,15 @@ import json
 from typing import Any
 
 from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata import codec, table
 from headwater.definitions.metadata import value as md
 from headwater.errors import HeadwaterInvariantViolationError
 
 _RECORDS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (AssetKey, md.TableColumnConstraints, md.TableConstraints, md.TableColumn,
-                md.TableSchema, md.TableRecord, md.TableColumnDep, md.TableColumnLineage)
+    for cls in (AssetKey, table.TableColumnConstraints, table.TableConstraints, table.TableColumn,
+                table.TableSchema, table.TableRecord, table.TableColumnDep,
+                table.TableColumnLineage)
 }
 
 
@@ -50,7 +52,7 @@ def _pack(value: Any) -> Any:
         name = getattr(value, "__serdes_name__", type(value).__name__)
         return {"__class__": name, **{k: _pack(v) for k, v in state().items()}}
     if isinstance(value, md.MetadataValue):
-        return {"__class__": type(value).__name__, "__metadata__": md._to_json(value)}
+        return {"__class__": type(value).__name__, "__metadata__": codec.value_to_json(value)}
     if isinstance(value, AssetKey):
         return {"__class__": "AssetKey", "path": list(value.path)}
     if isinstance(value, enum.Enum):
@@ -74,7 +76,7 @@ def _unpack(value: Any) -> Any:
     if name is None:
         return {k: _unpack(v) for k, v in value.items()}
     if "__metadata__" in value:
-        return md._from_json(value["__metadata__"])
+        return codec.value_from_json(value["__metadata__"])
     fields = {k: v for k, v in value.items() if k != "__class__"}
     if name == "AssetKey":
         return AssetKey(fields["path"])

@@ -12,8 +12,8 @@ from typing import Any
 from headwater.definitions.config.fs_io_manager import fs_io_manager
 from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterInvalidInvocationError
-from headwater.execution.context import InputContext, OutputContext, Resources
-from headwater.execution.resources import build_resource_values
+from headwater.execution.context import InputContext, OutputContext
+from headwater.execution.resources import Resources, build_resource_values
 
 
 def load_asset_value(defs: Any, key: AssetKey, *, python_type: Any = None, instance: Any = None,

@@ -1,13 +1,13 @@
-"""The contexts user code receives: op/asset execution, IO manager, resource init.
+"""The contexts user code receives: op/asset execution and IO manager input/output.
 
 Each context is a thin view over the step or run that is executing, or over values
-given to a `build_*_context` helper in tests. Imports `headwater.definitions` and
-`log`, `event` of this layer.
+given to a `build_*_context` helper in tests (`testing.py`). The resources they hand
+out come from `resources.py`, which sits below this module. Imports
+`headwater.definitions` and this layer's `log`, `partition`, `resources`.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -16,48 +16,12 @@ from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.partitions.base import PartitionKeyRange
 from headwater.errors import (
-    HeadwaterInvalidConfigError,
-    HeadwaterInvalidInvocationError,
     HeadwaterInvalidPropertyError,
     HeadwaterInvariantViolationError,
-    HeadwaterUnknownResourceError,
 )
 from headwater.execution import partition as _partition
 from headwater.execution.log import LogManager
-
-
-class Resources:
-    """`context.resources`: resources by attribute, unknown names fail with a clear error."""
-
-    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None):
-        object.__setattr__(self, "_values", dict(values or {}))
-        object.__setattr__(self, "_owner", owner)
-
-    def __getattr__(self, name: str) -> Any:
-        values = object.__getattribute__(self, "_values")
-        if name in values:
-            return values[name]
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
-
-    def __getitem__(self, name: str) -> Any:
-        return self.__getattr__(name)
-
-    def __contains__(self, name: str) -> bool:
-        return name in object.__getattribute__(self, "_values")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise HeadwaterInvariantViolationError("context.resources is read-only.")
-
-    def _asdict(self) -> dict[str, Any]:
-        return dict(object.__getattribute__(self, "_values"))
-
-    def original_resource_dict(self) -> dict[str, Any]:
-        return self._asdict()
-
-    def __repr__(self) -> str:
-        return f"Resources({sorted(object.__getattribute__(self, '_values'))})"
+from headwater.execution.resources import Resources
 
 
 class OpNode:
@@ -498,40 +462,85 @@ class AssetExecutionContext(OpExecutionContext):
         return self.partition_keys
 
 
-class InitResourceContext:
-    """What a resource's init function gets: its config, other resources, the log."""
+class _IOContext:
+    """What InputContext and OutputContext share: the definition metadata, whether the value
+    is an asset, and its partitions: the run's partition key, or the keys the step resolved
+    (the upstream keys an input reads, the keys an output covers)."""
 
-    def __init__(self, resource_config: Any = None, resources: Any = None,
-                 instance: Any = None, resource_def: Any = None, run_id: str | None = None,
-                 log: LogManager | None = None, all_resource_defs: Any = None):
-        self.resource_config = resource_config
-        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
-        self.instance = instance
-        self.resource_def = resource_def
-        self.run_id = run_id
-        self.log = log or LogManager()
-        self.log_manager = self.log
-        self.all_resource_defs = all_resource_defs
-
-    def with_config(self, config: Any) -> InitResourceContext:
-        return InitResourceContext(config, self.resources, self.instance, self.resource_def,
-                                   self.run_id, self.log)
-
-    replace_config = with_config
+    _kind = ""  # "Input" or "Output", in messages
+    _no_keys = ""  # why there is no key range, in messages
+    name: str | None
+    definition_metadata: dict[str, Any]
+    asset_partitions_def: Any
+    _asset_key: AssetKey | None
+    _partition_key: str | None
+    _asset_partition_keys: list[str] | None
 
     @property
-    def headwater_run(self) -> Any:
-        return None
+    def metadata(self) -> dict[str, Any]:
+        return self.definition_metadata
 
-    def __enter__(self) -> InitResourceContext:
-        return self
+    @property
+    def has_asset_key(self) -> bool:
+        return self._asset_key is not None
 
-    def __exit__(self, *exc: Any) -> None:
-        return None
+    @property
+    def asset_key(self) -> AssetKey:
+        raise NotImplementedError
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            raise HeadwaterInvariantViolationError(
+                f"{self._kind} '{self.name}' has no partition key; check context.has_partition_key."
+            )
+        return self._partition_key
+
+    @property
+    def has_asset_partitions(self) -> bool:
+        if self._asset_partition_keys is not None:
+            return self._asset_key is not None
+        return self._partition_key is not None and self._asset_key is not None
+
+    @property
+    def asset_partition_key(self) -> str:
+        if self._asset_partition_keys is not None:
+            return _partition.single_key(self._asset_partition_keys, f"{self._kind} '{self.name}'")
+        return self.partition_key
+
+    @property
+    def asset_partition_keys(self) -> list[str]:
+        if self._asset_partition_keys is not None:
+            return list(self._asset_partition_keys)
+        return [self.partition_key]
+
+    @property
+    def asset_partition_key_range(self) -> PartitionKeyRange:
+        keys = self.asset_partition_keys
+        if not keys:
+            raise HeadwaterInvariantViolationError(
+                f"{self._kind} '{self.name}' {self._no_keys}, so it has no key range.")
+        return PartitionKeyRange(keys[0], keys[-1])
+
+    @property
+    def asset_partitions_time_window(self) -> Any:
+        return _partition.time_window(self.asset_partitions_def, self.asset_partition_keys,
+                                      "asset_partitions_time_window")
+
+    def get_asset_identifier(self) -> list[str]:
+        path = list(self.asset_key.path)
+        return path + [self.asset_partition_key] if self.has_asset_partitions else path
 
 
-class OutputContext:
+class OutputContext(_IOContext):
     """What `IOManager.handle_output` gets: where the value comes from and where it goes."""
+
+    _kind = "Output"
+    _no_keys = "covers no partitions"
 
     def __init__(
         self,
@@ -582,14 +591,6 @@ class OutputContext:
                                       if asset_partition_keys is not None else None)
 
     @property
-    def metadata(self) -> dict[str, Any]:
-        return self.definition_metadata
-
-    @property
-    def has_asset_key(self) -> bool:
-        return self._asset_key is not None
-
-    @property
     def asset_key(self) -> AssetKey:
         if self._asset_key is None:
             raise HeadwaterInvariantViolationError(
@@ -606,46 +607,6 @@ class OutputContext:
     def asset_spec(self) -> Any:
         return self._assets_def.specs_by_key[self.asset_key] if self._assets_def else None
 
-    @property
-    def has_partition_key(self) -> bool:
-        return self._partition_key is not None
-
-    @property
-    def partition_key(self) -> str:
-        if self._partition_key is None:
-            raise HeadwaterInvariantViolationError(
-                f"Output '{self.name}' has no partition key; check context.has_partition_key."
-            )
-        return self._partition_key
-
-    @property
-    def has_asset_partitions(self) -> bool:
-        if self._asset_partition_keys is not None:
-            return self._asset_key is not None
-        return self._partition_key is not None and self._asset_key is not None
-
-    @property
-    def asset_partition_key(self) -> str:
-        if self._asset_partition_keys is not None:
-            return _partition.single_key(self._asset_partition_keys, f"Output '{self.name}'")
-        return self.partition_key
-
-    @property
-    def asset_partition_keys(self) -> list[str]:
-        if self._asset_partition_keys is not None:
-            return list(self._asset_partition_keys)
-        return [self.partition_key]
-
-    @property
-    def asset_partition_key_range(self) -> PartitionKeyRange:
-        keys = self.asset_partition_keys
-        return PartitionKeyRange(keys[0], keys[-1])
-
-    @property
-    def asset_partitions_time_window(self) -> Any:
-        return _partition.time_window(self.asset_partitions_def, self.asset_partition_keys,
-                                      "asset_partitions_time_window")
-
     def get_identifier(self) -> list[str]:
         if self._asset_key is not None:
             return self.get_asset_identifier()
@@ -653,10 +614,6 @@ class OutputContext:
         if self.mapping_key:
             parts.append(self.mapping_key)
         return parts
-
-    def get_asset_identifier(self) -> list[str]:
-        path = list(self.asset_key.path)
-        return path + [self.asset_partition_key] if self.has_asset_partitions else path
 
     def get_run_scoped_output_identifier(self) -> list[str]:
         """[run_id, step_key, output name(, mapping key)]: unique to this output in this run."""
@@ -674,8 +631,11 @@ class OutputContext:
             self.step_context.log_event(event)
 
 
-class InputContext:
+class InputContext(_IOContext):
     """What `InputManager.load_input` gets: the input, and the output it comes from."""
+
+    _kind = "Input"
+    _no_keys = "reads no upstream partitions"
 
     def __init__(
         self,
@@ -717,14 +677,6 @@ class InputContext:
                                       if asset_partition_keys is not None else None)
 
     @property
-    def metadata(self) -> dict[str, Any]:
-        return self.definition_metadata
-
-    @property
-    def has_asset_key(self) -> bool:
-        return self._asset_key is not None
-
-    @property
     def asset_key(self) -> AssetKey:
         if self._asset_key is None:
             raise HeadwaterInvariantViolationError(
@@ -732,203 +684,9 @@ class InputContext:
             )
         return self._asset_key
 
-    @property
-    def has_partition_key(self) -> bool:
-        return self._partition_key is not None
-
-    @property
-    def partition_key(self) -> str:
-        if self._partition_key is None:
-            raise HeadwaterInvariantViolationError(
-                f"Input '{self.name}' has no partition key; check context.has_partition_key."
-            )
-        return self._partition_key
-
-    @property
-    def has_asset_partitions(self) -> bool:
-        if self._asset_partition_keys is not None:
-            return self._asset_key is not None
-        return self._partition_key is not None and self._asset_key is not None
-
-    @property
-    def asset_partition_key(self) -> str:
-        if self._asset_partition_keys is not None:
-            return _partition.single_key(self._asset_partition_keys, f"Input '{self.name}'")
-        return self.partition_key
-
-    @property
-    def asset_partition_keys(self) -> list[str]:
-        if self._asset_partition_keys is not None:
-            return list(self._asset_partition_keys)
-        return [self.partition_key]
-
-    @property
-    def asset_partition_key_range(self) -> PartitionKeyRange:
-        keys = self.asset_partition_keys
-        if not keys:
-            raise HeadwaterInvariantViolationError(
-                f"Input '{self.name}' reads no upstream partitions, so it has no key range.")
-        return PartitionKeyRange(keys[0], keys[-1])
-
-    @property
-    def asset_partitions_time_window(self) -> Any:
-        return _partition.time_window(self.asset_partitions_def, self.asset_partition_keys,
-                                      "asset_partitions_time_window")
-
     def get_identifier(self) -> list[str]:
         if self.upstream_output is None:
             raise HeadwaterInvariantViolationError(
                 f"Input '{self.name}' has no upstream output to identify."
             )
         return self.upstream_output.get_identifier()
-
-    def get_asset_identifier(self) -> list[str]:
-        path = list(self.asset_key.path)
-        return path + [self.asset_partition_key] if self.has_asset_partitions else path
-
-
-# --- builders for tests -----------------------------------------------------------------
-
-
-def _resources_from(resources: Mapping[str, Any] | None, resources_config: Any) -> tuple[Resources, Any]:
-    unknown = sorted(set(resources_config or {}) - set(resources or {}))
-    if unknown:
-        raise HeadwaterInvalidConfigError(
-            f'Received unexpected config entry "{unknown[0]}" at the root. resources_config may '
-            f"only configure the resources given: {sorted(resources or {})}.",
-        )
-    if not resources:
-        return Resources(), None
-    from headwater.execution.resources import build_resource_values
-
-    values, teardown = build_resource_values(dict(resources), resources_config or {})
-    return Resources(values), teardown
-
-
-def _finish_test_context(ctx: OpExecutionContext, resources: Mapping[str, Any] | None,
-                         resources_config: Any, teardown: Any) -> None:
-    ctx._teardown = teardown
-    ctx._built_for_test = True
-    ctx._resources_config = dict(resources_config or {})
-    ctx._needs_with = any(_needs_teardown(r) for r in (resources or {}).values())
-    ctx._run.run_config = {"resources": dict(resources_config or {})}
-
-
-def _needs_teardown(resource: Any) -> bool:
-    """Generator and context-manager resources: their context must be used in a with block."""
-    fn = getattr(resource, "resource_fn", None)
-    if fn is None:
-        return False
-    fn = getattr(fn, "__wrapped__", fn)
-    return inspect.isgeneratorfunction(fn)
-
-
-def build_op_context(
-    resources: Mapping[str, Any] | None = None,
-    op_config: Any = None,
-    resources_config: Mapping[str, Any] | None = None,
-    instance: Any = None,
-    config: Any = None,
-    partition_key: str | None = None,
-    partition_key_range: Any = None,
-    mapping_key: str | None = None,
-    run_tags: Mapping[str, str] | None = None,
-    event_loop: Any = None,
-) -> OpExecutionContext:
-    """A context for calling an op's function directly in a test."""
-    if op_config is not None and config is not None:
-        raise HeadwaterInvalidInvocationError("Pass op_config= or config=, not both.")
-    res, teardown = _resources_from(resources, resources_config)
-    ctx = OpExecutionContext(
-        op_config=op_config if op_config is not None else config,
-        resources=res,
-        instance=instance,
-        partition_key=partition_key,
-        partition_key_range=partition_key_range,
-        mapping_key=mapping_key,
-        run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
-    )
-    _finish_test_context(ctx, resources, resources_config, teardown)
-    return ctx
-
-
-def build_asset_context(
-    resources: Mapping[str, Any] | None = None,
-    resources_config: Mapping[str, Any] | None = None,
-    asset_config: Any = None,
-    instance: Any = None,
-    partition_key: str | None = None,
-    partition_key_range: Any = None,
-    run_tags: Mapping[str, str] | None = None,
-    event_loop: Any = None,
-) -> AssetExecutionContext:
-    """A context for calling an asset's function directly in a test."""
-    res, teardown = _resources_from(resources, resources_config)
-    ctx = AssetExecutionContext(
-        op_config=asset_config,
-        resources=res,
-        instance=instance,
-        partition_key=partition_key,
-        partition_key_range=partition_key_range,
-        run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
-    )
-    _finish_test_context(ctx, resources, resources_config, teardown)
-    return ctx
-
-
-def build_init_resource_context(config: Any = None, resources: Mapping[str, Any] | None = None,
-                                instance: Any = None) -> InitResourceContext:
-    """A context for calling a resource's init function directly in a test."""
-    return InitResourceContext(resource_config=config, resources=resources, instance=instance)
-
-
-def build_output_context(
-    step_key: str | None = None,
-    name: str | None = None,
-    definition_metadata: Mapping[str, Any] | None = None,
-    run_id: str | None = None,
-    mapping_key: str | None = None,
-    config: Any = None,
-    headwater_type: Any = None,
-    version: str | None = None,
-    resource_config: Any = None,
-    resources: Mapping[str, Any] | None = None,
-    op_def: Any = None,
-    asset_key: Any = None,
-    partition_key: str | None = None,
-    instance: Any = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> OutputContext:
-    """An OutputContext for testing an IO manager's handle_output."""
-    return OutputContext(
-        step_key=step_key, name=name, run_id=run_id,
-        definition_metadata=definition_metadata or metadata, mapping_key=mapping_key,
-        config=config, headwater_type=headwater_type, version=version,
-        resource_config=resource_config, resources=resources, op_def=op_def,
-        asset_key=to_asset_key(asset_key) if asset_key is not None else None,
-        partition_key=partition_key, instance=instance,
-    )
-
-
-def build_input_context(
-    name: str | None = None,
-    config: Any = None,
-    definition_metadata: Mapping[str, Any] | None = None,
-    upstream_output: OutputContext | None = None,
-    headwater_type: Any = None,
-    resource_config: Any = None,
-    resources: Mapping[str, Any] | None = None,
-    op_def: Any = None,
-    asset_key: Any = None,
-    partition_key: str | None = None,
-    instance: Any = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> InputContext:
-    """An InputContext for testing an IO manager's load_input."""
-    return InputContext(
-        name=name, config=config, definition_metadata=definition_metadata or metadata,
-        upstream_output=upstream_output, headwater_type=headwater_type,
-        resource_config=resource_config, resources=resources, op_def=op_def,
-        asset_key=to_asset_key(asset_key) if asset_key is not None else None,
-        partition_key=partition_key, instance=instance,
-    )

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any
 
 from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata.value import metadata_from_jsonable, metadata_to_jsonable
+from headwater.definitions.metadata.codec import metadata_from_jsonable, metadata_to_jsonable
 from headwater.definitions.ops.output import (
     AssetMaterialization,
     AssetObservation,

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition
+from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.metadata.types import TypeCheckContext
 from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output

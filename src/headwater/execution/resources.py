@@ -1,8 +1,11 @@
-"""Building resources for a run (or a test context) and tearing them down.
+"""Resources in a run: what user code sees (`Resources`, `InitResourceContext`), and
+building them for a run (or a test context) and tearing them down.
 
 Resources are initialised once, in dependency order, from their definitions and the
 `resources:` section of run config; generator and context-manager resources are torn
-down in reverse order, also when a step failed. Imports `headwater.definitions`.
+down in reverse order, also when a step failed. `context.py` hands the built
+`Resources` to ops and IO managers, so this module sits below it and never imports it.
+Imports `headwater.definitions` and this layer's `log`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,78 @@ from headwater.errors import (
     HeadwaterError,
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
+    HeadwaterUnknownResourceError,
 )
-from headwater.execution.context import InitResourceContext, Resources
 from headwater.execution.log import LogManager
+
+
+class Resources:
+    """`context.resources`: resources by attribute, unknown names fail with a clear error."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None):
+        object.__setattr__(self, "_values", dict(values or {}))
+        object.__setattr__(self, "_owner", owner)
+
+    def __getattr__(self, name: str) -> Any:
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in object.__getattribute__(self, "_values")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise HeadwaterInvariantViolationError("context.resources is read-only.")
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(object.__getattribute__(self, "_values"))
+
+    def original_resource_dict(self) -> dict[str, Any]:
+        return self._asdict()
+
+    def __repr__(self) -> str:
+        return f"Resources({sorted(object.__getattribute__(self, '_values'))})"
+
+
+
+class InitResourceContext:
+    """What a resource's init function gets: its config, other resources, the log."""
+
+    def __init__(self, resource_config: Any = None, resources: Any = None,
+                 instance: Any = None, resource_def: Any = None, run_id: str | None = None,
+                 log: LogManager | None = None, all_resource_defs: Any = None):
+        self.resource_config = resource_config
+        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
+        self.instance = instance
+        self.resource_def = resource_def
+        self.run_id = run_id
+        self.log = log or LogManager()
+        self.log_manager = self.log
+        self.all_resource_defs = all_resource_defs
+
+    def with_config(self, config: Any) -> InitResourceContext:
+        return InitResourceContext(config, self.resources, self.instance, self.resource_def,
+                                   self.run_id, self.log)
+
+    replace_config = with_config
+
+    @property
+    def headwater_run(self) -> Any:
+        return None
+
+    def __enter__(self) -> InitResourceContext:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
 
 
 def build_resource_values(

@@ -1,8 +1,9 @@
 """One step to its end: attempts, retries (RetryPolicy, RetryRequested), hooks, step events.
 
 `run_step_with_retries(run, runner, step, mapping_key)` is what every executor calls where
-the step executes (in the run's process or in a worker). Imports `headwater.definitions`
-and this layer's `event`, `hooks`, `step`.
+the step executes (in the run's process or in a worker). Once the step is done, its hooks
+run here too (`run_hooks`, with the `HookContext` they receive): the last thing a step does.
+Imports `headwater.definitions` and this layer's `event`, `context`, `resources`, `log`, `step`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from headwater.errors import Failure, HeadwaterExecutionStepExecutionError
+from headwater.errors import (
+    Failure,
+    HeadwaterExecutionStepExecutionError,
+    HeadwaterInvariantViolationError,
+)
 from headwater.execution import event as ev
-from headwater.execution.hooks import run_hooks
+from headwater.execution.context import OpNode
+from headwater.execution.log import LogManager
+from headwater.execution.resources import Resources
 from headwater.execution.step import (
     StepRunner,
     StepSkipped,
@@ -82,3 +89,104 @@ def _retry_plan(policy: Any, request: Any, exc: BaseException, attempt: int) -> 
     if policy is None or not isinstance(exc, (HeadwaterExecutionStepExecutionError, Failure)):
         return 0, None
     return policy.max_retries, policy.calculate_delay(attempt + 1) or None
+
+
+# --- hooks ----------------------------------------------------------------------------
+
+
+class HookContext:
+    """What a hook receives: the step, the op, its output values, resources and the log."""
+
+    _built_for_test = False
+
+    def __init__(self, *, step_key: str | None = None, op: Any = None, job_name: str | None = None,
+                 run_id: str | None = None, resources: Any = None, hook_def: Any = None,
+                 op_output_values: dict[str, Any] | None = None, op_exception: BaseException | None = None,
+                 op_config: Any = None, log: LogManager | None = None, instance: Any = None,
+                 op_output_metadata: dict[str, Any] | None = None):
+        self.step_key = step_key
+        self.op = op
+        self.job_name = job_name
+        self.run_id = run_id
+        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
+        self.hook_def = hook_def
+        self.op_output_values = op_output_values or {}
+        self.op_output_metadata = op_output_metadata or {}
+        self.op_exception = op_exception
+        self.op_config = op_config
+        self.log = log or LogManager()
+        self._instance = instance
+
+    @property
+    def instance(self) -> Any:
+        if self._instance is None and self._built_for_test:
+            raise HeadwaterInvariantViolationError(
+                "Tried to access the HookContext instance, but no instance was provided to "
+                "`build_hook_context`. Pass build_hook_context(instance=...)."
+            )
+        return self._instance
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        return self.hook_def.required_resource_keys if self.hook_def else frozenset()
+
+
+def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
+    """Call the step's hooks whose trigger matches; a hook's error is an event, not a failure."""
+    step_events = [e for e in run.events if e.step_key == key]
+    outputs, metadata = _outputs_of(run, step, key, step_events)
+    exc = run.errors.get(key)
+    user_exc = getattr(exc, "user_exception", None) or exc
+    for hook in sorted(step.hook_defs, key=lambda h: h.name):
+        if hook.trigger == "success" and failed or hook.trigger == "failure" and not failed:
+            run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
+                     f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
+            continue
+        hook_ctx = HookContext(step_key=key, op=OpNode(step.node_name, step.op_def, step.tags),
+                               job_name=run.job.name, op_output_metadata=metadata,
+                               run_id=run.run_id, resources=run.resource_view, hook_def=hook,
+                               op_output_values=outputs, op_exception=user_exc,
+                               op_config=run.op_configs.get(step.key), log=run.log_for(key),
+                               instance=run.instance)
+        try:
+            if hook.trigger == "events":
+                outcome = hook.hook_fn(hook_ctx, step_events)
+            else:
+                outcome = hook.hook_fn(hook_ctx)
+        except Exception as error:
+            run.emit(ev.HeadwaterEventType.HOOK_ERRORED, key,
+                     f'Hook "{hook.name}" raised an error: {error}',
+                     ev.HookData(hook.name, ev.SerializableError.from_exception(error)))
+            continue
+        if getattr(outcome, "is_skipped", False):
+            run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
+                     f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
+            continue
+        run.emit(ev.HeadwaterEventType.HOOK_COMPLETED, key,
+                 f'Hook "{hook.name}" finished.', ev.HookData(hook.name))
+
+
+def _outputs_of(run: Any, step: Any, key: str, step_events: list[Any]) -> tuple[dict, dict]:
+    """Output values and metadata of one step; a dynamic output's are dicts by mapping key."""
+    mapping_key = key[len(step.key) + 1:-1] if key != step.key else None
+    values: dict[str, Any] = {}
+    for (skey, name, mk), value in run.captured.items():
+        if skey != step.key:
+            continue
+        if mapping_key is not None:
+            if mk == mapping_key:
+                values[name] = value
+        elif mk is None:
+            values[name] = value
+        else:
+            values.setdefault(name, {})[mk] = value
+    metadata: dict[str, Any] = {}
+    for event in step_events:
+        if event.event_type is not ev.HeadwaterEventType.STEP_OUTPUT:
+            continue
+        data = event.payload
+        if data.mapping_key is not None and mapping_key is None:
+            metadata.setdefault(data.output_name, {})[data.mapping_key] = dict(data.metadata)
+        else:
+            metadata[data.output_name] = dict(data.metadata)
+    return values, metadata

@@ -22,11 +22,11 @@ from headwater.definitions.key import AssetKey
 from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterError, HeadwaterInvalidDefinitionError
 from headwater.execution import event as ev
-from headwater.execution.context import OutputContext, Resources, RunInfo
+from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager
 from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
-from headwater.execution.resources import build_resource_values
+from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
 
 _RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from headwater.definitions.metadata.value import metadata_to_jsonable, normalize_metadata
+from headwater.definitions.metadata.codec import metadata_to_jsonable
+from headwater.definitions.metadata.value import normalize_metadata
 from headwater.execution.event import HeadwaterEvent, SerializableError
 from headwater.storage.record import EventLogRecord, RunRecord
 

@@ -13,7 +13,11 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition, AssetSpec, external_asset_from_spec
+from headwater.definitions.assets.definition import (
+    AssetsDefinition,
+    AssetSpec,
+    external_asset_from_spec,
+)
 from headwater.definitions.key import AssetKey
 from headwater.definitions.partitions.mapping import mapping_problem
 

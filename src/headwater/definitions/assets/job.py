@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.asset import AssetsDefinition
+from headwater.definitions.assets.definition import (
+    AssetsDefinition,
+    AssetSpec,
+    external_asset_from_spec,
+)
 from headwater.definitions.assets.graph import AssetGraph
 from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetKey
@@ -210,8 +214,6 @@ def define_asset_job(
 
 def flatten_assets(values: Sequence[Any]) -> list[AssetsDefinition]:
     """AssetsDefinitions from what users pass as assets=: definitions, specs, lists."""
-    from headwater.definitions.assets.asset import AssetSpec, external_asset_from_spec
-
     result: list[AssetsDefinition] = []
     for value in values:
         if isinstance(value, AssetsDefinition):

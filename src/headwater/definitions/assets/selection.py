@@ -2,12 +2,12 @@
 
 Owns the `AssetSelection` tree (built with `AssetSelection.keys(...)`,
 `.groups(...)`, `.upstream()`, `|`, `&`, `-` ...), its resolution to a set
-of `AssetKey`s against an `AssetGraphView`, and the string syntax parsed by
-`AssetSelection.from_string`.
+of `AssetKey`s against an `AssetGraphView` (graph_view.py), and the string
+syntax below, which `AssetSelection.from_string` parses with selection_syntax.py.
 
-Imports only the stdlib, `headwater.errors` and `headwater.definitions.key`.
-It must not import the asset or `Definitions` modules: they import this one,
-and hand it a graph through the `AssetGraphView` protocol.
+Imports only the stdlib, `headwater.errors`, `headwater.definitions.key` and its two
+helpers in this room. It must not import the asset or `Definitions` modules: they
+import this one, and hand it a graph through the `AssetGraphView` protocol.
 
 Resolution walks the graph breadth-first over plain sets, so an
 upstream/downstream selection costs O(assets + edges) with no recursion.
@@ -26,34 +26,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
+from headwater.definitions.assets.graph_view import AssetDefinitionsView, AssetGraphView
+from headwater.definitions.assets.selection_syntax import parse_selection
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
 __all__ = ["AssetGraphView", "AssetSelection"]
 
 
-@runtime_checkable
-class AssetGraphView(Protocol):
-    """What a selection needs to know about an asset graph."""
-
-    @property
-    def all_keys(self) -> frozenset[AssetKey]: ...  # every asset, external/source ones included
-
-    @property
-    def materializable_keys(self) -> frozenset[AssetKey]: ...  # assets with a computation
-
-    def parents(self, key: AssetKey) -> frozenset[AssetKey]: ...
-    def children(self, key: AssetKey) -> frozenset[AssetKey]: ...
-    def group_name(self, key: AssetKey) -> str: ...
-    def tags(self, key: AssetKey) -> Mapping[str, str]: ...
-    def kinds(self, key: AssetKey) -> frozenset[str]: ...
-    def owners(self, key: AssetKey) -> tuple[str, ...]: ...
-    def code_version(self, key: AssetKey) -> str | None: ...
-    def check_keys(self) -> frozenset: ...
 
 
 class _Context:
@@ -179,10 +163,20 @@ class AssetSelection:
         """Assets with this kind; None selects assets without any kind."""
         return KindAssetSelection(kind, include_sources)
 
+    # The string syntax's `key:` (with wildcards) and `code_location:` have no constructor in
+    # the public API; the parser (selection_syntax.py) builds them through these two.
+    @staticmethod
+    def _key_wildcard(pattern: str) -> KeyWildCardAssetSelection:
+        return KeyWildCardAssetSelection(pattern)
+
+    @staticmethod
+    def _code_location(name: str) -> CodeLocationAssetSelection:
+        return CodeLocationAssetSelection(name)
+
     @classmethod
     def from_string(cls, string: str, include_sources: bool = False) -> AssetSelection:
         """Parse the selection syntax described in this module's docstring."""
-        return _Parser(string, include_sources).parse()
+        return parse_selection(string, include_sources, cls)
 
     @classmethod
     def from_coercible(cls, selection: Any) -> AssetSelection:
@@ -279,7 +273,7 @@ class AssetSelection:
         not in the graph, unless `allow_missing`.
         """
         graph = (
-            all_assets if isinstance(all_assets, AssetGraphView) else _AssetsGraphView(all_assets)
+            all_assets if isinstance(all_assets, AssetGraphView) else AssetDefinitionsView(all_assets)
         )
         ctx = _Context(graph)
         selected = set(self._select(ctx))
@@ -654,364 +648,3 @@ class SubtractAssetSelection(AssetSelection):
 
     def _needs_parens(self) -> bool:
         return True
-
-
-# -- resolving against a plain iterable of asset definitions ---------------------
-
-
-def _per_key(obj: Any, key: AssetKey, by_key: str, single: str, default: Any) -> Any:
-    mapping = getattr(obj, by_key, None)
-    if isinstance(mapping, Mapping) and key in mapping:
-        return mapping[key]
-    value = getattr(obj, single, None)
-    return default if value is None else value
-
-
-def _dep_key(dep: Any) -> AssetKey:
-    asset_key = getattr(dep, "asset_key", None)
-    return asset_key if isinstance(asset_key, AssetKey) else to_asset_key(dep)
-
-
-class _AssetsGraphView:
-    """An AssetGraphView read off asset definitions by duck typing.
-
-    Reads `keys` (or `key`), `is_materializable` (default True), and per key
-    `asset_deps`/`deps`, `group_names_by_key`/`group_name`, `tags_by_key`/`tags`,
-    `kinds_by_key`/`kinds`, `owners_by_key`/`owners`, `code_versions_by_key`/`code_version`.
-    """
-
-    def __init__(self, assets: Iterable[Any]):
-        self._parents: dict[AssetKey, frozenset[AssetKey]] = {}
-        self._children: dict[AssetKey, set[AssetKey]] = {}
-        self._info: dict[
-            AssetKey, tuple[str, Mapping[str, str], frozenset[str], tuple[str, ...], str | None]
-        ] = {}
-        materializable: set[AssetKey] = set()
-        for obj in assets:
-            many = getattr(obj, "keys", None)
-            keys = (
-                [to_asset_key(k) for k in many]
-                if many is not None and not callable(many)
-                else [to_asset_key(obj)]
-            )
-            for key in keys:
-                if getattr(obj, "is_materializable", True):
-                    materializable.add(key)
-                asset_deps = getattr(obj, "asset_deps", None)
-                if isinstance(asset_deps, Mapping) and key in asset_deps:
-                    deps: Iterable[Any] = asset_deps[key]
-                else:
-                    deps = getattr(obj, "deps", None) or ()
-                self._parents[key] = frozenset(_dep_key(d) for d in deps)
-                self._info[key] = (
-                    _per_key(obj, key, "group_names_by_key", "group_name", "default"),
-                    _per_key(obj, key, "tags_by_key", "tags", {}),
-                    frozenset(_per_key(obj, key, "kinds_by_key", "kinds", ())),
-                    tuple(_per_key(obj, key, "owners_by_key", "owners", ())),
-                    _per_key(obj, key, "code_versions_by_key", "code_version", None),
-                )
-        for key, parents in self._parents.items():
-            for parent in parents:
-                self._children.setdefault(parent, set()).add(key)
-        self.all_keys = frozenset(self._parents)
-        self.materializable_keys = frozenset(materializable)
-
-    def parents(self, key: AssetKey) -> frozenset[AssetKey]:
-        return self._parents.get(key, frozenset())
-
-    def children(self, key: AssetKey) -> frozenset[AssetKey]:
-        return frozenset(self._children.get(key, ()))
-
-    def group_name(self, key: AssetKey) -> str:
-        return self._info[key][0]
-
-    def tags(self, key: AssetKey) -> Mapping[str, str]:
-        return self._info[key][1]
-
-    def kinds(self, key: AssetKey) -> frozenset[str]:
-        return self._info[key][2]
-
-    def owners(self, key: AssetKey) -> tuple[str, ...]:
-        return self._info[key][3]
-
-    def code_version(self, key: AssetKey) -> str | None:
-        return self._info[key][4]
-
-    def check_keys(self) -> frozenset:
-        return frozenset()
-
-
-# -- the string syntax ------------------------------------------------------------
-
-# A classic clause is one whitespace-free token: optional '*' or '+'s, a key, optional '*' or '+'s.
-_CLASSIC = re.compile(r"(\*|\++)?([A-Za-z0-9_\-.@/]+)(\*|\++)?(?=$|[\s,)])")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_\-.@/]+")
-_ATTRIBUTE = re.compile(r"([A-Za-z_]+):")
-_WORD = re.compile(r"[A-Za-z_]+")
-_NUMBER = re.compile(r"\d+")
-_KEYWORDS = ("and", "or", "not")
-_FUNCTIONS = ("roots", "sinks")
-_UNSUPPORTED = ("status", "column", "table_name", "column_tag", "changed_in_branch")
-_ATTRIBUTES = ("key", "key_substring", "group", "tag", "owner", "kind", "code_location")
-_VALUE_STOP = frozenset(' \t\r\n()"+,')
-_EXAMPLES = '"key:raw/orders", "group:marts and not kind:dbt", "2+key:orders+", "*orders" or "roots(group:staging)"'
-
-
-class _Parser:
-    """Recursive descent over the text, one character position at a time.
-
-    or_expr  := and_expr (("or" | "," | <space>) and_expr)*
-    and_expr := not_expr ("and" not_expr)*
-    not_expr := "not" not_expr | traversal
-    traversal:= CLASSIC | [N]"+"? primary "+"[N]?
-    primary  := "(" or_expr ")" | ("roots"|"sinks") "(" or_expr ")" | attr ":" value | "*" | KEY
-    """
-
-    def __init__(self, text: str, include_sources: bool):
-        self.text = text
-        self.pos = 0
-        self.include_sources = include_sources
-
-    def parse(self) -> AssetSelection:
-        if not self.text.strip():
-            raise self._error("expected an asset selection", found="an empty string")
-        try:
-            selection = self._or_expr()
-            self._skip_ws()
-            if self.pos < len(self.text):
-                raise self._error("expected 'and', 'or' or the end of the selection")
-            return selection
-        except HeadwaterInvalidSubsetError:
-            # A key spelled like a keyword ("not", "and+") is still a classic clause.
-            self.pos = len(self.text) - len(self.text.lstrip())
-            whole = _CLASSIC.match(self.text, self.pos)
-            if whole and whole.end() == len(self.text.rstrip()):
-                return self._classic(whole)
-            raise
-
-    # -- characters ------------------------------------------------------------
-
-    def _skip_ws(self) -> bool:
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-        return self.pos > start
-
-    def _peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def _keyword(self, word: str) -> bool:
-        """Consume `word` (any case) when it stands alone at the current position."""
-        match = _WORD.match(self.text, self.pos)
-        if match and match.group().lower() == word:
-            after = self.text[match.end() : match.end() + 1]
-            if after == "" or after.isspace() or after == "(":
-                self.pos = match.end()
-                return True
-        return False
-
-    def _at_operand_start(self) -> bool:
-        char = self._peek()
-        return char != "" and char not in "),"
-
-    def _error(self, expected: str, found: str = "") -> HeadwaterInvalidSubsetError:
-        if not found:
-            found = repr(self.text[self.pos :][:20]) if self.pos < len(self.text) else "the end"
-        return HeadwaterInvalidSubsetError(
-            f"Cannot parse asset selection {self.text!r} at position {self.pos}: {expected}, "
-            f"found {found}.\n    {self.text}\n    {' ' * self.pos}^\n"
-            f"Selections look like {_EXAMPLES}."
-        )
-
-    # -- grammar -----------------------------------------------------------------
-
-    def _or_expr(self) -> AssetSelection:
-        parts = [self._and_expr()]
-        while True:
-            self._skip_ws()
-            if not self._at_operand_start() and self._peek() != ",":
-                return _union(parts)
-            if self._keyword("or"):
-                parts.append(self._and_expr())
-            elif self._peek() == ",":
-                self.pos += 1
-                parts.append(self._and_expr())
-            else:
-                parts.append(self._and_expr())
-
-    def _and_expr(self) -> AssetSelection:
-        left = self._not_expr()
-        while True:
-            mark = self.pos
-            self._skip_ws()
-            if not self._keyword("and"):
-                self.pos = mark
-                return left
-            left = left & self._not_expr()
-
-    def _not_expr(self) -> AssetSelection:
-        self._skip_ws()
-        if self._keyword("not"):
-            return AllSelection(self.include_sources) - self._not_expr()
-        return self._traversal()
-
-    def _traversal(self) -> AssetSelection:
-        self._skip_ws()
-        if not self._at_operand_start():
-            raise self._error("expected an asset selection")
-        classic = _CLASSIC.match(self.text, self.pos)
-        if classic and self._is_classic(classic):
-            return self._classic(classic)
-        has_up, up_depth = False, None
-        number = _NUMBER.match(self.text, self.pos)
-        if number and self.text[number.end() : number.end() + 1] == "+":
-            has_up, up_depth = True, int(number.group())
-            self.pos = number.end() + 1
-        elif self._peek() == "+":
-            has_up = True
-            self.pos += 1
-        if has_up:
-            self._skip_ws()
-        primary = self._primary()
-        has_down, down_depth = self._postfix_plus()
-        parts: list[AssetSelection] = []
-        if has_up:
-            parts.append(UpstreamAssetSelection(primary, up_depth))
-        if has_down:
-            parts.append(DownstreamAssetSelection(primary, down_depth))
-        return _union(parts) if parts else primary
-
-    def _postfix_plus(self) -> tuple[bool, int | None]:
-        """Consume a '+' or '+N' after an operand; "a +b" is two clauses, "a +" and "a + b" are not."""
-        mark = self.pos
-        spaced = self._skip_ws()
-        nxt = self.text[self.pos + 1 : self.pos + 2]
-        if self._peek() != "+" or (spaced and nxt and not nxt.isspace() and nxt not in "),"):
-            self.pos = mark
-            return False, None
-        self.pos += 1
-        number = _NUMBER.match(self.text, self.pos)
-        if not number:
-            return True, None
-        self.pos = number.end()
-        return True, int(number.group())
-
-    def _is_classic(self, match: re.Match[str]) -> bool:
-        prefix, key, suffix = match.groups()
-        if not prefix and not suffix and key.lower() in _KEYWORDS:
-            return False
-        if key in _FUNCTIONS:
-            rest = self.text[match.end() :].lstrip()
-            return not rest.startswith("(")
-        return True
-
-    def _classic(self, match: re.Match[str]) -> AssetSelection:
-        self.pos = match.end()
-        prefix, key_text, suffix = match.groups()
-        key = KeysAssetSelection((AssetKey.from_user_string(key_text),))
-        parts: list[AssetSelection] = []
-        if prefix:
-            parts.append(UpstreamAssetSelection(key, None if prefix == "*" else len(prefix)))
-        if suffix:
-            parts.append(DownstreamAssetSelection(key, None if suffix == "*" else len(suffix)))
-        return _union(parts) if parts else key
-
-    def _primary(self) -> AssetSelection:
-        char = self._peek()
-        if char == "(":
-            return self._group()
-        if char == "*":
-            self.pos += 1
-            if self._peek() and not self._peek().isspace() and self._peek() not in "),":
-                raise self._error(
-                    "'*' stands alone for every asset; for all ancestors write '+key:a', or '*a' for a plain key"
-                )
-            return AllSelection(self.include_sources)
-        word = _WORD.match(self.text, self.pos)
-        if word and word.group() in _FUNCTIONS:
-            after = self.text[word.end() :]
-            if after.lstrip().startswith("("):
-                self.pos = len(self.text) - len(after.lstrip())
-                inner = self._group()
-                return (
-                    RootsAssetSelection(inner)
-                    if word.group() == "roots"
-                    else SinksAssetSelection(inner)
-                )
-        attribute = _ATTRIBUTE.match(self.text, self.pos)
-        if attribute:
-            return self._attribute(attribute)
-        bare = _BARE_KEY.match(self.text, self.pos)
-        if bare and bare.group().lower() not in _KEYWORDS:
-            self.pos = bare.end()
-            return KeysAssetSelection((AssetKey.from_user_string(bare.group()),))
-        raise self._error("expected an asset selection such as 'key:a', 'group:g', '*' or '(...)'")
-
-    def _group(self) -> AssetSelection:
-        self.pos += 1  # the '('
-        inner = self._or_expr()
-        self._skip_ws()
-        if self._peek() != ")":
-            raise self._error("expected ')' to close the '('")
-        self.pos += 1
-        return inner
-
-    def _attribute(self, match: re.Match[str]) -> AssetSelection:
-        name = match.group(1)
-        if name in _UNSUPPORTED:
-            raise self._error(
-                f"'{name}:' selections are not supported; use one of {', '.join(_ATTRIBUTES)}"
-            )
-        if name not in _ATTRIBUTES:
-            raise self._error(
-                f"expected one of {', '.join(a + ':' for a in _ATTRIBUTES)} (unknown attribute {name!r})"
-            )
-        self.pos = match.end()
-        if name == "tag":
-            key = self._value(name, stop="=")
-            value = ""
-            if self._peek() == "=":
-                self.pos += 1
-                value = self._value(name, allow_empty=True)
-            return TagAssetSelection(key, value, self.include_sources)
-        value = self._value(name)
-        if name == "key":
-            return KeyWildCardAssetSelection(value)
-        if name == "key_substring":
-            return KeySubstringAssetSelection(value, self.include_sources)
-        if name == "group":
-            return GroupsAssetSelection((value,), self.include_sources)
-        if name == "owner":
-            return OwnerAssetSelection(value)
-        if name == "kind":
-            return KindAssetSelection(value, self.include_sources)
-        return CodeLocationAssetSelection(value)
-
-    def _value(self, name: str, stop: str = "", allow_empty: bool = False) -> str:
-        start = self.pos
-        if self._peek() == '"':
-            chars: list[str] = []
-            self.pos += 1
-            while self.pos < len(self.text) and self.text[self.pos] != '"':
-                if self.text[self.pos] == "\\" and self.pos + 1 < len(self.text):
-                    self.pos += 1
-                chars.append(self.text[self.pos])
-                self.pos += 1
-            if self.pos >= len(self.text):
-                self.pos = start
-                raise self._error("expected a closing '\"' for the quoted value")
-            self.pos += 1
-            return "".join(chars)
-        while (
-            self.pos < len(self.text)
-            and self.text[self.pos] not in _VALUE_STOP
-            and self.text[self.pos] not in stop
-        ):
-            self.pos += 1
-        value = self.text[start : self.pos]
-        if not value and not allow_empty:
-            raise self._error(f"expected a value after '{name}:' (quote it if it has spaces)")
-        if "*" in value and name not in ("key", "tag"):
-            self.pos = start
-            raise self._error(f"wildcards '*' only work in key: values, not in '{name}:'")
-        return value

@@ -1,11 +1,12 @@
 """Metadata: the typed values attached to assets, outputs, type checks and events.
 
-Owns `MetadataValue` and its concrete kinds, the table description objects
-(`TableSchema`, `TableRecord`, column lineage ...), `normalize_metadata`, which
-turns the raw dicts users write into `MetadataValue`s, and the JSON codec the
-event log stores them with.
+Owns `MetadataValue` and its concrete kinds, and `normalize_metadata`, which
+turns the raw dicts users write into `MetadataValue`s. The table description
+objects they carry (`TableSchema`, `TableRecord`, column lineage ...) are in
+`table.py`; the JSON codec the event log stores them with is in `codec.py`.
 
-Imports only the stdlib, `headwater.errors` and `headwater.definitions.key`.
+Imports only the stdlib, `headwater.errors`, `headwater.definitions.key` and
+`table.py`.
 Nothing heavy: pandas and friends never appear here.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +21,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.table import (
+    TableColumn,
+    TableColumnLineage,
+    TableRecord,
+    TableSchema,
+    infer_column_type,
+    type_name,
+)
 from headwater.errors import HeadwaterInvalidMetadata
 
 __all__ = [
@@ -41,29 +49,14 @@ __all__ = [
     "PoolMetadataValue",
     "PythonArtifactMetadataValue",
     "RawMetadataValue",
-    "TableColumn",
-    "TableColumnConstraints",
-    "TableColumnDep",
-    "TableColumnLineage",
     "TableColumnLineageMetadataValue",
-    "TableConstraints",
     "TableMetadataValue",
-    "TableRecord",
-    "TableSchema",
     "TableSchemaMetadataValue",
     "TextMetadataValue",
     "TimestampMetadataValue",
     "UrlMetadataValue",
-    "metadata_from_jsonable",
-    "metadata_to_jsonable",
     "normalize_metadata",
 ]
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _type_name(value: object) -> str:
-    return type(value).__name__
 
 
 def _json_roundtrip(data: Any, what: str) -> Any:
@@ -76,166 +69,6 @@ def _json_roundtrip(data: Any, what: str) -> Any:
             f"{what} is not JSON serializable ({exc}). Convert it to plain dicts, lists, "
             "strings and numbers first, or use MetadataValue.text(str(value))."
         ) from exc
-
-
-# --------------------------------------------------------------------------- tables
-
-
-@dataclass(frozen=True, slots=True)
-class TableColumnConstraints:
-    """Constraints on one column: nullability, uniqueness and free-form others."""
-
-    nullable: bool = True
-    unique: bool = False
-    other: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "other", list(self.other or []))
-
-
-@dataclass(frozen=True, slots=True)
-class TableConstraints:
-    """Table-level constraints, as free-form strings (e.g. "a + b < 10")."""
-
-    other: list[str]
-
-    def __post_init__(self) -> None:
-        if isinstance(self.other, str) or not isinstance(self.other, Sequence):
-            raise HeadwaterInvalidMetadata(
-                f"TableConstraints(other=...) takes a list of strings, got {self.other!r}."
-            )
-        object.__setattr__(self, "other", list(self.other))
-
-
-@dataclass(frozen=True, slots=True)
-class TableColumn:
-    """One column of a table schema: name, type string, description, constraints, tags."""
-
-    name: str
-    type: str = "string"
-    description: str | None = None
-    constraints: TableColumnConstraints = field(default_factory=TableColumnConstraints)
-    tags: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise HeadwaterInvalidMetadata(f"TableColumn name must be a string, got {self.name!r}.")
-        if not isinstance(self.type, str):
-            raise HeadwaterInvalidMetadata(
-                f"TableColumn {self.name!r}: type must be a string such as 'int', got {self.type!r}."
-            )
-        if self.constraints is None:
-            object.__setattr__(self, "constraints", TableColumnConstraints())
-        tags = dict(self.tags or {})
-        for k, v in tags.items():
-            if not isinstance(k, str) or not isinstance(v, str):
-                raise HeadwaterInvalidMetadata(
-                    f"TableColumn {self.name!r}: tags must map strings to strings, "
-                    f"got {k!r}: {v!r} ({_type_name(v)})."
-                )
-        object.__setattr__(self, "tags", tags)
-
-
-@dataclass(frozen=True, slots=True)
-class TableSchema:
-    """The columns of a table and its table-level constraints."""
-
-    columns: list[TableColumn]
-    constraints: TableConstraints = field(default_factory=lambda: TableConstraints([]))
-
-    def __post_init__(self) -> None:
-        columns = list(self.columns)
-        for c in columns:
-            if not isinstance(c, TableColumn):
-                raise HeadwaterInvalidMetadata(
-                    f"TableSchema columns must be TableColumn objects, got {c!r} "
-                    f"({_type_name(c)}). Use TableColumn(name, type)."
-                )
-        object.__setattr__(self, "columns", columns)
-        if self.constraints is None:
-            object.__setattr__(self, "constraints", TableConstraints([]))
-
-    @staticmethod
-    def from_name_type_dict(name_type_dict: Mapping[str, str]) -> TableSchema:
-        """Build a schema from {"column": "type"}."""
-        return TableSchema([TableColumn(name=n, type=t) for n, t in name_type_dict.items()])
-
-
-@dataclass(frozen=True, slots=True)
-class TableRecord:
-    """One row of a table: column name to a scalar (str, int, float, bool or None)."""
-
-    data: dict[str, str | int | float | bool | None]
-
-    def __post_init__(self) -> None:
-        data = dict(self.data)
-        for k, v in data.items():
-            if not isinstance(k, str):
-                raise HeadwaterInvalidMetadata(
-                    f"TableRecord column names must be strings, got {k!r} ({_type_name(k)})."
-                )
-            if not isinstance(v, _SCALARS):
-                raise HeadwaterInvalidMetadata(
-                    f"TableRecord value for column {k!r} must be a scalar (str, int, float, "
-                    f"bool or None), got {v!r} ({_type_name(v)}). Store nested data with "
-                    "MetadataValue.json instead."
-                )
-        object.__setattr__(self, "data", data)
-
-
-@dataclass(frozen=True, slots=True)
-class TableColumnDep:
-    """A column of another asset that a column depends on."""
-
-    asset_key: AssetKey
-    column_name: str
-
-    def __post_init__(self) -> None:
-        key = self.asset_key
-        if isinstance(key, AssetKey):
-            pass
-        elif isinstance(key, str):
-            key = AssetKey(key)
-        elif isinstance(key, Sequence) and all(isinstance(p, str) for p in key):
-            key = AssetKey(list(key))
-        else:
-            raise HeadwaterInvalidMetadata(
-                f"TableColumnDep asset_key must be an AssetKey, a string or a list of strings, "
-                f"got {key!r} ({_type_name(key)})."
-            )
-        object.__setattr__(self, "asset_key", key)
-
-
-@dataclass(frozen=True, slots=True)
-class TableColumnLineage:
-    """For each column of an asset, the upstream columns it is computed from."""
-
-    deps_by_column: dict[str, list[TableColumnDep]]
-
-    def __post_init__(self) -> None:
-        deps: dict[str, list[TableColumnDep]] = {}
-        for column, column_deps in dict(self.deps_by_column).items():
-            deps[column] = list(column_deps)
-            for dep in deps[column]:
-                if not isinstance(dep, TableColumnDep):
-                    raise HeadwaterInvalidMetadata(
-                        f"TableColumnLineage: deps of column {column!r} must be TableColumnDep "
-                        f"objects, got {dep!r} ({_type_name(dep)})."
-                    )
-        object.__setattr__(self, "deps_by_column", deps)
-
-
-def _infer_column_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    return "string"
-
-
-# --------------------------------------------------------------------------- values
 
 
 class MetadataValue:
@@ -399,7 +232,7 @@ class MetadataValue:
 
 
 def _wrong(ctor: str, arg: str, expected: str, got: object) -> str:
-    return f"MetadataValue.{ctor}({arg}=...) expects {expected}, got {got!r} ({_type_name(got)})."
+    return f"MetadataValue.{ctor}({arg}=...) expects {expected}, got {got!r} ({type_name(got)})."
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,7 +342,7 @@ class TableMetadataValue(MetadataValue):
             if not isinstance(r, TableRecord):
                 raise HeadwaterInvalidMetadata(
                     f"MetadataValue.table records must be TableRecord objects, got {r!r} "
-                    f"({_type_name(r)}). Wrap each row: TableRecord({{'col': value}})."
+                    f"({type_name(r)}). Wrap each row: TableRecord({{'col': value}})."
                 )
         if records:
             first = set(records[0].data)
@@ -526,7 +359,7 @@ class TableMetadataValue(MetadataValue):
                     "MetadataValue.table with no records needs schema=TableSchema([...])."
                 )
             schema = TableSchema(
-                [TableColumn(k, _infer_column_type(v)) for k, v in records[0].data.items()]
+                [TableColumn(k, infer_column_type(v)) for k, v in records[0].data.items()]
             )
         object.__setattr__(self, "records", records)
         object.__setattr__(self, "schema", schema)
@@ -686,7 +519,7 @@ def normalize_metadata(
         if not isinstance(key, str):
             if not allow_invalid:
                 raise HeadwaterInvalidMetadata(
-                    f"Metadata keys{where} must be strings, got {key!r} ({_type_name(key)}). "
+                    f"Metadata keys{where} must be strings, got {key!r} ({type_name(key)}). "
                     f"Use str({key!r}) as the key."
                 )
             key = str(key)
@@ -701,197 +534,12 @@ def normalize_metadata(
                 ) from exc
         if coerced is None:
             if allow_invalid:
-                coerced = TextMetadataValue(f"[{_type_name(raw)}] (unserializable)")
+                coerced = TextMetadataValue(f"[{type_name(raw)}] (unserializable)")
             else:
                 raise HeadwaterInvalidMetadata(
-                    f'Metadata value for key "{key}"{where} has type {_type_name(raw)}, '
+                    f'Metadata value for key "{key}"{where} has type {type_name(raw)}, '
                     f"which headwater cannot store as metadata. Wrap it explicitly, "
                     f"e.g. {_hint_for(raw)}."
                 )
         out[key] = coerced
     return out
-
-
-# --------------------------------------------------------------------------- JSON codec
-
-
-def _float_to_json(v: float | None) -> Any:
-    if v is not None and not math.isfinite(v):
-        return repr(v)  # 'nan', 'inf', '-inf': strict JSON has no such numbers
-    return v
-
-
-def _float_from_json(v: Any) -> float | None:
-    return float(v) if isinstance(v, str) else v
-
-
-def _schema_to_json(schema: TableSchema) -> dict[str, Any]:
-    return {
-        "columns": [
-            {
-                "name": c.name,
-                "type": c.type,
-                "description": c.description,
-                "constraints": {
-                    "nullable": c.constraints.nullable,
-                    "unique": c.constraints.unique,
-                    "other": list(c.constraints.other),
-                },
-                "tags": dict(c.tags),
-            }
-            for c in schema.columns
-        ],
-        "constraints": {"other": list(schema.constraints.other)},
-    }
-
-
-def _schema_from_json(d: Mapping[str, Any]) -> TableSchema:
-    return TableSchema(
-        columns=[
-            TableColumn(
-                name=c["name"],
-                type=c["type"],
-                description=c["description"],
-                constraints=TableColumnConstraints(**c["constraints"]),
-                tags=c["tags"],
-            )
-            for c in d["columns"]
-        ],
-        constraints=TableConstraints(d["constraints"]["other"]),
-    )
-
-
-def _lineage_to_json(lineage: TableColumnLineage) -> dict[str, Any]:
-    return {
-        col: [{"asset_key": list(d.asset_key.path), "column_name": d.column_name} for d in deps]
-        for col, deps in lineage.deps_by_column.items()
-    }
-
-
-def _lineage_from_json(d: Mapping[str, Any]) -> TableColumnLineage:
-    return TableColumnLineage(
-        {
-            col: [TableColumnDep(AssetKey(x["asset_key"]), x["column_name"]) for x in deps]
-            for col, deps in d.items()
-        }
-    )
-
-
-def _record_to_json(r: TableRecord) -> dict[str, Any]:
-    return {k: _float_to_json(v) if isinstance(v, float) else v for k, v in r.data.items()}
-
-
-def _to_json(v: MetadataValue) -> dict[str, Any]:
-    if isinstance(v, TextMetadataValue):
-        return {"type": "text", "text": v.text}
-    if isinstance(v, BoolMetadataValue):
-        return {"type": "bool", "value": v.value}
-    if isinstance(v, IntMetadataValue):
-        return {"type": "int", "value": v.value}
-    if isinstance(v, FloatMetadataValue):
-        return {"type": "float", "value": _float_to_json(v.value)}
-    if isinstance(v, TimestampMetadataValue):
-        return {"type": "timestamp", "value": _float_to_json(v.value)}
-    if isinstance(v, JsonMetadataValue):
-        return {"type": "json", "data": v.data}
-    if isinstance(v, MarkdownMetadataValue):
-        return {"type": "md", "md_str": v.md_str}
-    if isinstance(v, UrlMetadataValue):
-        return {"type": "url", "url": v.url}
-    if isinstance(v, PathMetadataValue):
-        return {"type": "path", "fspath": v.fspath}
-    if isinstance(v, NotebookMetadataValue):
-        return {"type": "notebook", "fspath": v.fspath}
-    if isinstance(v, PythonArtifactMetadataValue):
-        return {"type": "python_artifact", "module": v.module, "name": v.name}
-    if isinstance(v, TableMetadataValue):
-        return {
-            "type": "table",
-            "records": [_record_to_json(r) for r in v.records],
-            "schema": _schema_to_json(v.schema or TableSchema([])),
-        }
-    if isinstance(v, TableSchemaMetadataValue):
-        return {"type": "table_schema", "schema": _schema_to_json(v.schema)}
-    if isinstance(v, TableColumnLineageMetadataValue):
-        return {"type": "column_lineage", "deps_by_column": _lineage_to_json(v.column_lineage)}
-    if isinstance(v, HeadwaterAssetMetadataValue):
-        return {"type": "asset", "asset_key": list(v.asset_key.path)}
-    if isinstance(v, HeadwaterJobMetadataValue):
-        return {
-            "type": "job",
-            "job_name": v.job_name,
-            "location_name": v.location_name,
-            "repository_name": v.repository_name,
-        }
-    if isinstance(v, HeadwaterRunMetadataValue):
-        return {"type": "headwater_run", "run_id": v.run_id}
-    if isinstance(v, PoolMetadataValue):
-        return {"type": "pool", "pool": v.pool}
-    if isinstance(v, NullMetadataValue):
-        return {"type": "null"}
-    raise HeadwaterInvalidMetadata(
-        f"Cannot encode {v!r} ({_type_name(v)}): it is not a known MetadataValue kind. "
-        "Pass metadata through normalize_metadata first."
-    )
-
-
-def _from_json(d: Mapping[str, Any]) -> MetadataValue:
-    kind = d.get("type")
-    if kind == "text":
-        return TextMetadataValue(d["text"])
-    if kind == "bool":
-        return BoolMetadataValue(d["value"])
-    if kind == "int":
-        return IntMetadataValue(d["value"])
-    if kind == "float":
-        return FloatMetadataValue(_float_from_json(d["value"]))
-    if kind == "timestamp":
-        return TimestampMetadataValue(_float_from_json(d["value"]))  # type: ignore[arg-type]
-    if kind == "json":
-        return JsonMetadataValue(d["data"])
-    if kind == "md":
-        return MarkdownMetadataValue(d["md_str"])
-    if kind == "url":
-        return UrlMetadataValue(d["url"])
-    if kind == "path":
-        return PathMetadataValue(d["fspath"])
-    if kind == "notebook":
-        return NotebookMetadataValue(d["fspath"])
-    if kind == "python_artifact":
-        return PythonArtifactMetadataValue(d["module"], d["name"])
-    if kind == "table":
-        schema = _schema_from_json(d["schema"])
-        floats = {c.name for c in schema.columns if c.type == "float"}
-        records = [
-            TableRecord({k: _float_from_json(v) if k in floats else v for k, v in r.items()})
-            for r in d["records"]
-        ]
-        return TableMetadataValue(records, schema)
-    if kind == "table_schema":
-        return TableSchemaMetadataValue(_schema_from_json(d["schema"]))
-    if kind == "column_lineage":
-        return TableColumnLineageMetadataValue(_lineage_from_json(d["deps_by_column"]))
-    if kind == "asset":
-        return HeadwaterAssetMetadataValue(AssetKey(d["asset_key"]))
-    if kind == "job":
-        return HeadwaterJobMetadataValue(d["job_name"], d["location_name"], d["repository_name"])
-    if kind == "headwater_run":
-        return HeadwaterRunMetadataValue(d["run_id"])
-    if kind == "pool":
-        return PoolMetadataValue(d["pool"])
-    if kind == "null":
-        return NullMetadataValue()
-    raise HeadwaterInvalidMetadata(
-        f"Cannot decode metadata {dict(d)!r}: unknown type tag {kind!r}. It was probably "
-        "written by a newer headwater; upgrade to read it."
-    )
-
-
-def metadata_to_jsonable(metadata: Mapping[str, MetadataValue]) -> dict[str, dict[str, Any]]:
-    """Encode normalised metadata as plain JSON data, one {"type": ...} dict per key."""
-    return {k: _to_json(v) for k, v in metadata.items()}
-
-
-def metadata_from_jsonable(data: Mapping[str, Mapping[str, Any]]) -> dict[str, MetadataValue]:
-    """Decode what `metadata_to_jsonable` produced, exactly."""
-    return {k: _from_json(v) for k, v in data.items()}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.metadata.types import resolve_headwater_type
+from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.composition import (
     CollectHandle,
     GraphInputHandle,

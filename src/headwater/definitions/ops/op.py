@@ -15,7 +15,8 @@ from typing import Any, get_type_hints
 
 from headwater.definitions import _runtime
 from headwater.definitions.config.schema import resolve_config_schema
-from headwater.definitions.metadata.types import HeadwaterType, resolve_headwater_type
+from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.composition import NodeDefinition
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE

@@ -1,0 +1,561 @@
+"""The asset decorators: @asset, @multi_asset, @graph_asset, @graph_multi_asset,
+@observable_source_asset and @multi_observable_source_asset.
+
+Each decorator inspects the function's signature once, builds the op (or the graph)
+and its specs, and returns one AssetsDefinition; no intermediate record. Imports
+`definition.py` and `inout.py` of this room and the `ops`, `metadata`, `config` rooms.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.assets.definition import (
+    AssetDep,
+    AssetsDefinition,
+    AssetSpec,
+    SourceAsset,
+    to_asset_dep,
+)
+from headwater.definitions.assets.inout import AssetIn, AssetOut
+from headwater.definitions.key import (
+    AssetKey,
+    check_key_parts,
+    prefix_path,
+    to_asset_key,
+)
+from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.ops.graph import build_graph
+from headwater.definitions.ops.op import (
+    In,
+    OpDefinition,
+    Out,
+    OutputDefinition,
+    build_input_defs,
+    inspect_signature,
+    output_def,
+)
+from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.ops.policy import RetryPolicy
+from headwater.definitions.tags import COMPUTE_KIND_TAG
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
+)
+
+
+def _input_keys(
+    fn_name: str,
+    input_args: Sequence[str],
+    ins: Mapping[str, AssetIn],
+    owner_prefix: tuple[str, ...],
+) -> dict[str, AssetKey]:
+    keys: dict[str, AssetKey] = {}
+    for name in input_args:
+        spec = ins.get(name)
+        if spec is not None and spec.key is not None:
+            keys[name] = spec.key
+        elif spec is not None and spec.key_prefix is not None:
+            keys[name] = AssetKey([*spec.key_prefix, name])
+        else:
+            keys[name] = AssetKey(name)
+    for name in ins:
+        if name not in input_args:
+            keys[name] = ins[name].key or AssetKey([*(ins[name].key_prefix or ()), name])
+    return keys
+
+
+def _asset_ins(
+    fn_name: str, sig: Any, ins: Mapping[str, AssetIn], deps: Sequence[AssetDep], decorator: str
+) -> tuple[dict[str, AssetKey], dict[str, In]]:
+    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep."""
+    for name in ins:
+        if name not in sig.input_args:
+            raise HeadwaterInvalidDefinitionError(
+                f"{decorator} '{fn_name}' declares ins['{name}'], but the function has no "
+                f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
+                "value is not needed."
+            )
+    keys = _input_keys(fn_name, sig.input_args, ins, ())
+    op_ins: dict[str, In] = {}
+    for name in sig.input_args:
+        spec = ins.get(name)
+        op_ins[name] = In(
+            headwater_type=spec.headwater_type if spec else NO_VALUE,
+            metadata=spec.metadata if spec else None,
+            asset_key=keys[name],
+            input_manager_key=spec.input_manager_key if spec else None,
+        )
+    data_keys = set(keys.values())
+    for dep in deps:
+        if dep.asset_key in data_keys:
+            continue
+        name = dep.asset_key.to_python_identifier()
+        keys[name] = dep.asset_key
+        op_ins[name] = In(headwater_type=resolve_headwater_type(None), asset_key=dep.asset_key)
+    return keys, op_ins
+
+
+def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
+    result: list[AssetDep] = []
+    seen: set[AssetKey] = set()
+    for value in deps or ():
+        if isinstance(value, AssetsDefinition) and len(value.keys) > 1:
+            for key in sorted(value.keys):
+                if key not in seen:
+                    result.append(AssetDep(key))
+                    seen.add(key)
+            continue
+        dep = to_asset_dep(value)
+        if dep.asset_key in seen:
+            if dep in result:
+                continue  # the same dependency listed twice is harmless
+            raise HeadwaterInvariantViolationError(
+                f"Cannot set a dependency on asset {dep.asset_key} more than once per asset: "
+                f"'{owner}' lists it twice in deps with different partition_mapping or "
+                "metadata. Keep one AssetDep for it."
+            )
+        seen.add(dep.asset_key)
+        result.append(dep)
+    return result
+
+
+def _kinds(kinds: Iterable[str] | None, compute_kind: str | None) -> frozenset[str]:
+    if kinds is not None and compute_kind is not None:
+        raise HeadwaterInvalidDefinitionError("Use kinds= or compute_kind=, not both.")
+    return frozenset(kinds or ())
+
+
+def asset(
+    compute_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    key_prefix: Any = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Iterable[Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: Sequence[str] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    io_manager_def: Any = None,
+    io_manager_key: str | None = None,
+    headwater_type: Any = NO_VALUE,
+    partitions_def: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    output_required: bool = True,
+    automation_condition: Any = None,
+    backfill_policy: Any = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    key: Any = None,
+    check_specs: Sequence[Any] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    compute_kind: str | None = None,
+    pool: str | None = None,
+    non_argument_deps: Iterable[Any] | None = None,
+    **unknown: Any,
+) -> Any:
+    """Declare an asset computed by the decorated function."""
+    if unknown:
+        raise TypeError(f"@asset got unexpected arguments: {', '.join(sorted(unknown))}")
+
+    def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
+        fn_name = fn.__name__
+        if key is not None and (name is not None or key_prefix is not None):
+            raise HeadwaterInvalidDefinitionError(
+                f"@asset '{fn_name}': key= cannot be combined with name= or key_prefix=; "
+                "put the whole path in key=."
+            )
+        asset_key = to_asset_key(key) if key is not None else AssetKey(
+            [*prefix_path(key_prefix), name or fn_name]
+        )
+        problem = check_key_parts(asset_key)
+        if problem:
+            raise HeadwaterInvalidDefinitionError(f"@asset '{fn_name}': {problem}.")
+        sig = inspect_signature(fn, "@asset")
+        dep_list = _collect_deps([*(deps or ()), *(non_argument_deps or ())],
+                                 asset_key.to_user_string())
+        input_keys, op_ins = _asset_ins(fn_name, sig, dict(ins or {}), dep_list, "@asset")
+        mapped = {n for n, spec in (ins or {}).items()
+                  if getattr(spec, "partition_mapping", None) is not None}
+        if any(k == asset_key and n not in mapped for n, k in input_keys.items()):
+            raise HeadwaterInvalidDefinitionError(
+                f"@asset '{asset_key.to_user_string()}' depends on itself. An asset cannot be "
+                "an input of its own computation; to read its previous value, use a partition "
+                "mapping or load it through an IO manager explicitly."
+            )
+        out = Out(headwater_type=headwater_type, is_required=output_required,
+                  io_manager_key=io_manager_key, code_version=code_version)
+        annotation = sig.return_annotation
+        if annotation is None or annotation is type(None):
+            annotation = inspect.Parameter.empty
+            if headwater_type is NO_VALUE:
+                out = Out(headwater_type=None, is_required=output_required,
+                          io_manager_key=io_manager_key, code_version=code_version)
+        output = output_def(DEFAULT_OUTPUT, out, annotation)
+        all_tags = dict(op_tags or {})
+        if compute_kind:
+            all_tags[COMPUTE_KIND_TAG] = compute_kind
+        op_def = OpDefinition(
+            fn,
+            name=asset_key.to_python_identifier(),
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=all_tags,
+            retry_policy=retry_policy,
+            code_version=code_version,
+            pool=pool,
+            input_defs=build_input_defs(fn_name, sig, op_ins, "@asset"),
+            output_defs={DEFAULT_OUTPUT: output},
+            signature=sig,
+        )
+        all_deps = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()
+                    if not any(d.asset_key == k for d in dep_list)] + dep_list
+        spec = AssetSpec(
+            asset_key,
+            deps=all_deps,
+            description=description or inspect.getdoc(fn),
+            metadata=metadata,
+            group_name=group_name,
+            code_version=code_version,
+            automation_condition=automation_condition,
+            owners=owners,
+            tags=tags,
+            kinds=_kinds(kinds, compute_kind),
+            partitions_def=partitions_def,
+        )
+        res = dict(resource_defs or {})
+        if io_manager_def is not None:
+            res[io_manager_key or "io_manager"] = io_manager_def
+        return AssetsDefinition(
+            keys_by_input_name=input_keys,
+            keys_by_output_name={DEFAULT_OUTPUT: asset_key},
+            node_def=op_def,
+            specs=[spec],
+            resource_defs=res,
+            partitions_def=partitions_def,
+            backfill_policy=backfill_policy,
+            check_specs=check_specs,
+            io_manager_keys={asset_key: output.io_manager_key},
+            partition_mappings={d.asset_key: d.partition_mapping for d in all_deps
+                                if d.partition_mapping is not None},
+        )
+
+    if compute_fn is not None:
+        return decorate(compute_fn)
+    return decorate
+
+
+def _mapping_for(ins: Mapping[str, AssetIn] | None, name: str) -> Any:
+    spec = (ins or {}).get(name)
+    return spec.partition_mapping if spec else None
+
+
+def multi_asset(
+    *,
+    outs: Mapping[str, AssetOut] | None = None,
+    name: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    deps: Iterable[Any] | None = None,
+    description: str | None = None,
+    config_schema: Any = None,
+    required_resource_keys: Sequence[str] | None = None,
+    internal_asset_deps: Mapping[str, set[AssetKey]] | None = None,
+    partitions_def: Any = None,
+    backfill_policy: Any = None,
+    op_tags: Mapping[str, Any] | None = None,
+    can_subset: bool = False,
+    resource_defs: Mapping[str, Any] | None = None,
+    group_name: str | None = None,
+    retry_policy: RetryPolicy | None = None,
+    code_version: str | None = None,
+    specs: Sequence[AssetSpec] | None = None,
+    check_specs: Sequence[Any] | None = None,
+    pool: str | None = None,
+    compute_kind: str | None = None,
+) -> Callable[[Callable[..., Any]], AssetsDefinition]:
+    """Declare several assets computed by one function, one output per asset."""
+
+    def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
+        op_name = name or fn.__name__
+        if outs and specs:
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': pass outs= or specs=, not both."
+            )
+        sig = inspect_signature(fn, "@multi_asset")
+        dep_list = _collect_deps(deps, op_name)
+        input_keys, op_ins = _asset_ins(op_name, sig, dict(ins or {}), dep_list, "@multi_asset")
+        out_specs: dict[str, tuple[AssetOut, AssetSpec]] = {}
+        for out_name, out in (outs or {}).items():
+            asset_key = out.key or AssetKey([*(out.key_prefix or ()), out_name])
+            spec = AssetSpec(
+                asset_key, description=out.description, metadata=out.metadata,
+                group_name=out.group_name or group_name, code_version=out.code_version or code_version,
+                owners=out.owners, tags=out.tags, kinds=out.kinds,
+                automation_condition=out.automation_condition, partitions_def=partitions_def,
+                skippable=not out.is_required,
+            )
+            out_specs[out_name] = (out, spec)
+        for spec in specs or ():
+            out_name = spec.key.to_python_identifier()
+            spec = spec.replace_attributes(
+                group_name=spec.group_name or group_name, partitions_def=partitions_def,
+                code_version=spec.code_version or code_version,
+            )
+            out_specs[out_name] = (
+                AssetOut(key=spec.key, is_required=not spec.skippable,
+                         headwater_type=None,
+                         io_manager_key=spec.metadata.get("headwater/io_manager_key")),
+                spec,
+            )
+            for dep in spec.deps:
+                if dep.asset_key not in input_keys.values():
+                    ident = dep.asset_key.to_python_identifier()
+                    input_keys[ident] = dep.asset_key
+                    op_ins[ident] = In(headwater_type=None, asset_key=dep.asset_key)
+        output_defs: dict[str, OutputDefinition] = {}
+        for out_name, (out, _spec) in out_specs.items():
+            output_defs[out_name] = output_def(
+                out_name,
+                Out(out.headwater_type, out.description, out.is_required, out.io_manager_key,
+                    code_version=out.code_version),
+                inspect.Parameter.empty,
+            )
+        keys_by_output = {n: s.key for n, (_o, s) in out_specs.items()}
+        all_tags = dict(op_tags or {})
+        if compute_kind:
+            all_tags[COMPUTE_KIND_TAG] = compute_kind
+        op_def = OpDefinition(
+            fn,
+            name=op_name,
+            description=description,
+            config_schema=config_schema,
+            required_resource_keys=required_resource_keys,
+            tags=all_tags,
+            retry_policy=retry_policy,
+            code_version=code_version,
+            pool=pool,
+            input_defs=build_input_defs(op_name, sig, op_ins, "@multi_asset"),
+            output_defs=output_defs,
+            signature=sig,
+        )
+        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()]
+        final_specs = []
+        for out_name, (_out, spec) in out_specs.items():
+            if specs:
+                data = [d for d in upstream if n_data(d, sig, input_keys)]
+                spec_deps = [*spec.deps, *dep_list, *data]
+            elif internal_asset_deps and out_name in internal_asset_deps:
+                spec_deps = [AssetDep(k) for k in internal_asset_deps[out_name]]
+            else:
+                spec_deps = list(upstream)
+            spec_deps = [d for d in spec_deps if d.asset_key != spec.key]
+            final_specs.append(spec.replace_attributes(deps=_dedupe(spec_deps)))
+        return AssetsDefinition(
+            keys_by_input_name=input_keys,
+            keys_by_output_name=keys_by_output,
+            node_def=op_def,
+            specs=final_specs,
+            can_subset=can_subset,
+            resource_defs=resource_defs,
+            partitions_def=partitions_def,
+            backfill_policy=backfill_policy,
+            check_specs=check_specs,
+            io_manager_keys={keys_by_output[n]: d.io_manager_key for n, d in output_defs.items()},
+            partition_mappings={d.asset_key: d.partition_mapping
+                                for d in [*upstream, *(x for sp in final_specs for x in sp.deps)]
+                                if d.partition_mapping is not None},
+        )
+
+    return decorate
+
+
+def multi_observable_source_asset(
+    fn: Callable[..., Any] | None = None,
+    *,
+    specs: Sequence[AssetSpec],
+    name: str | None = None,
+    description: str | None = None,
+    partitions_def: Any = None,
+    group_name: str | None = None,
+    can_subset: bool = False,
+    required_resource_keys: Sequence[str] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    op_tags: Mapping[str, Any] | None = None,
+    **_: Any,
+) -> Any:
+    """Several source assets observed by one function, which returns or yields one
+    ObserveResult(asset_key=...) per asset."""
+
+    def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
+        assets_def = multi_asset(
+            specs=list(specs), name=name, description=description,
+            partitions_def=partitions_def, group_name=group_name, can_subset=can_subset,
+            required_resource_keys=required_resource_keys, resource_defs=resource_defs,
+            op_tags=op_tags,
+        )(fn)
+        return assets_def._copy(execution_type="OBSERVATION")
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def n_data(dep: AssetDep, sig: Any, input_keys: Mapping[str, AssetKey]) -> bool:
+    """Whether `dep` is a data input (a parameter) of the function."""
+    return any(input_keys.get(p) == dep.asset_key for p in sig.input_args)
+
+
+def _dedupe(deps: Iterable[AssetDep]) -> list[AssetDep]:
+    seen: dict[AssetKey, AssetDep] = {}
+    for d in deps:
+        seen.setdefault(d.asset_key, d)
+    return list(seen.values())
+
+
+def graph_asset(
+    compose_fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    config: Any = None,
+    key_prefix: Any = None,
+    group_name: str | None = None,
+    partitions_def: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    automation_condition: Any = None,
+    backfill_policy: Any = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    check_specs: Sequence[Any] | None = None,
+    code_version: str | None = None,
+    key: Any = None,
+) -> Any:
+    """Declare an asset computed by a graph of ops."""
+
+    def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
+        asset_key = to_asset_key(key) if key is not None else AssetKey(
+            [*prefix_path(key_prefix), name or fn.__name__]
+        )
+        graph_def = build_graph(fn, name=name or asset_key.to_python_identifier(),
+                                description=description, config=config)
+        sig = inspect_signature(fn, "@graph_asset", allow_context=False)
+        input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
+        spec = AssetSpec(
+            asset_key, deps=[AssetDep(k) for k in input_keys.values()],
+            description=description or inspect.getdoc(fn), metadata=metadata,
+            group_name=group_name, code_version=code_version, owners=owners, tags=tags,
+            kinds=kinds, automation_condition=automation_condition, partitions_def=partitions_def,
+        )
+        out_name = next(iter(graph_def.output_dict), DEFAULT_OUTPUT)
+        return AssetsDefinition(
+            keys_by_input_name=input_keys,
+            keys_by_output_name={out_name: asset_key},
+            node_def=graph_def,
+            specs=[spec],
+            resource_defs=resource_defs,
+            partitions_def=partitions_def,
+            backfill_policy=backfill_policy,
+            check_specs=check_specs,
+        )
+
+    if compose_fn is not None:
+        return decorate(compose_fn)
+    return decorate
+
+
+def graph_multi_asset(
+    *,
+    outs: Mapping[str, AssetOut],
+    name: str | None = None,
+    ins: Mapping[str, AssetIn] | None = None,
+    partitions_def: Any = None,
+    group_name: str | None = None,
+    can_subset: bool = False,
+    config: Any = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    backfill_policy: Any = None,
+    check_specs: Sequence[Any] | None = None,
+) -> Callable[[Callable[..., Any]], AssetsDefinition]:
+    """Declare several assets computed by a graph, one graph output per asset."""
+
+    def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
+        graph_def = build_graph(fn, name=name or fn.__name__, config=config)
+        sig = inspect_signature(fn, "@graph_multi_asset", allow_context=False)
+        input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
+        specs = []
+        keys_by_output = {}
+        for out_name, out in outs.items():
+            asset_key = out.key or AssetKey([*(out.key_prefix or ()), out_name])
+            keys_by_output[out_name] = asset_key
+            specs.append(AssetSpec(
+                asset_key, deps=[AssetDep(k) for k in input_keys.values()],
+                description=out.description, metadata=out.metadata,
+                group_name=out.group_name or group_name, code_version=out.code_version,
+                owners=out.owners, tags=out.tags, kinds=out.kinds, partitions_def=partitions_def,
+                skippable=not out.is_required,
+            ))
+        return AssetsDefinition(
+            keys_by_input_name=input_keys,
+            keys_by_output_name=keys_by_output,
+            node_def=graph_def,
+            specs=specs,
+            can_subset=can_subset,
+            resource_defs=resource_defs,
+            partitions_def=partitions_def,
+            backfill_policy=backfill_policy,
+            check_specs=check_specs,
+        )
+
+    return decorate
+
+
+def observable_source_asset(
+    observe_fn: Callable[..., Any] | None = None,
+    *,
+    key: Any = None,
+    name: str | None = None,
+    key_prefix: Any = None,
+    metadata: Mapping[str, Any] | None = None,
+    io_manager_key: str | None = None,
+    io_manager_def: Any = None,
+    description: str | None = None,
+    partitions_def: Any = None,
+    group_name: str | None = None,
+    required_resource_keys: Sequence[str] | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    op_tags: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    **_: Any,
+) -> Any:
+    """Declare a source asset whose function reports its current version (an observation)."""
+    if key is not None and (name is not None or key_prefix is not None):
+        raise HeadwaterInvalidDefinitionError(
+            "Cannot specify a name or key prefix for @observable_source_asset when the key "
+            "argument is provided: pass key=[*prefix, name] alone."
+        )
+
+    def decorate(fn: Callable[..., Any]) -> SourceAsset:
+        asset_key = to_asset_key(key) if key is not None else AssetKey(
+            [*prefix_path(key_prefix), name or fn.__name__])
+        return SourceAsset(asset_key, metadata=metadata, io_manager_key=io_manager_key,
+                           io_manager_def=io_manager_def,
+                           description=description or inspect.getdoc(fn),
+                           partitions_def=partitions_def, group_name=group_name,
+                           resource_defs=resource_defs, observe_fn=fn, op_tags=op_tags,
+                           tags=tags, owners=owners, kinds=kinds,
+                           required_resource_keys=required_resource_keys)
+
+    if observe_fn is not None:
+        return decorate(observe_fn)
+    return decorate

@@ -1,0 +1,590 @@
+"""AssetSpec, AssetDep, AssetsDefinition, SourceAsset and external assets.
+
+An asset is a key plus the node (op or graph) that computes it; an external asset is
+a spec with no node. The spec and the definition are one pair: a spec's deps may name an
+AssetsDefinition, and an external AssetsDefinition is built from a spec, so both live
+here. The decorators that build definitions are in `decorators.py`; AssetIn/AssetOut in
+`inout.py`; with_resources in `resources.py`. Imports `key`, `tags`, the `ops`, `config`
+and `metadata` rooms and `errors`; never the modules of this room that build on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from headwater.definitions.config.resource import as_resource_definition
+from headwater.definitions.key import (
+    AssetKey,
+    check_key_parts,
+    to_asset_key,
+)
+from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.op import (
+    OpDefinition,
+    OutputDefinition,
+    inspect_signature,
+)
+from headwater.definitions.ops.output import DEFAULT_OUTPUT
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
+)
+
+DEFAULT_GROUP = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class AssetDep:
+    """A dependency on an asset that is not passed as a value (ordering and lineage)."""
+
+    asset: Any
+    partition_mapping: Any = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.asset, AssetsDefinition) and len(self.asset.keys) > 1:
+            keys = sorted(k.to_user_string() for k in self.asset.keys)
+            raise HeadwaterInvalidDefinitionError(
+                f"Cannot create an AssetDep from a multi_asset AssetsDefinition (keys {keys}): "
+                "pass the key of the one asset you depend on, e.g. AssetDep(AssetKey(...))."
+            )
+
+    @property
+    def asset_key(self) -> AssetKey:
+        return to_asset_key(self.asset)
+
+
+def to_asset_dep(value: Any) -> AssetDep:
+    if isinstance(value, AssetDep):
+        return AssetDep(value.asset_key, value.partition_mapping, value.metadata)
+    if isinstance(value, AssetsDefinition):
+        if len(value.keys) != 1:
+            raise HeadwaterInvalidDefinitionError(
+                f"deps=[...] got a multi-asset with keys {sorted(k.to_user_string() for k in value.keys)}; "
+                "name the key you depend on instead."
+            )
+        return AssetDep(value.key)
+    return AssetDep(to_asset_key(value))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetSpec:
+    """The description of one asset, without how it is computed."""
+
+    key: AssetKey
+    deps: tuple[AssetDep, ...] = ()
+    description: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    skippable: bool = False
+    group_name: str | None = None
+    code_version: str | None = None
+    automation_condition: Any = None
+    owners: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    kinds: frozenset[str] = frozenset()
+    partitions_def: Any = None
+    legacy_freshness_policy: Any = None
+
+    def __init__(
+        self,
+        key: Any,
+        *,
+        deps: Iterable[Any] | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        skippable: bool = False,
+        group_name: str | None = None,
+        code_version: str | None = None,
+        automation_condition: Any = None,
+        owners: Sequence[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        kinds: Iterable[str] | None = None,
+        partitions_def: Any = None,
+        legacy_freshness_policy: Any = None,
+    ):
+        key = to_asset_key(key)
+        problem = check_key_parts(key)
+        if problem:
+            raise HeadwaterInvalidDefinitionError(f"AssetSpec: {problem}.")
+        unique: list[AssetDep] = []
+        seen: set[AssetKey] = set()
+        for dep in (to_asset_dep(d) for d in (deps or ())):
+            if dep.asset_key in seen:
+                if dep in unique:
+                    continue  # the same dependency listed twice is harmless
+                raise HeadwaterInvariantViolationError(
+                    f"Cannot set a dependency on asset {dep.asset_key} more than once per "
+                    f"asset: AssetSpec '{key.to_user_string()}' lists it twice in deps with "
+                    "different partition_mapping or metadata. Keep one AssetDep for it."
+                )
+            seen.add(dep.asset_key)
+            unique.append(dep)
+        dep_list = tuple(unique)
+        if group_name is not None:
+            _check_group_name(group_name)
+        if tags:
+            check_asset_tags(tags, f"asset '{key.to_user_string()}'")
+        kinds = frozenset(kinds or ())
+        if len(kinds) > 3:
+            raise HeadwaterInvalidDefinitionError(
+                f"asset '{key.to_user_string()}' has {len(kinds)} kinds; at most 3 are allowed."
+            )
+        for attr, value in (
+            ("key", key), ("deps", dep_list), ("description", description),
+            ("metadata", dict(metadata or {})), ("skippable", skippable),
+            ("group_name", group_name), ("code_version", code_version),
+            ("automation_condition", automation_condition), ("owners", tuple(owners or ())),
+            ("tags", dict(tags or {})), ("kinds", kinds), ("partitions_def", partitions_def),
+            ("legacy_freshness_policy", legacy_freshness_policy),
+        ):
+            object.__setattr__(self, attr, value)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def replace_attributes(self, **changes: Any) -> AssetSpec:
+        values = {f: getattr(self, f) for f in _SPEC_FIELDS}
+        values.update(changes)
+        return AssetSpec(**values)
+
+    def merge_attributes(
+        self,
+        *,
+        deps: Iterable[Any] = (),
+        metadata: Mapping[str, Any] | None = None,
+        owners: Sequence[str] = (),
+        tags: Mapping[str, str] | None = None,
+        kinds: Iterable[str] = (),
+    ) -> AssetSpec:
+        return self.replace_attributes(
+            deps=[*self.deps, *deps],
+            metadata={**self.metadata, **(metadata or {})},
+            owners=[*self.owners, *(o for o in owners if o not in self.owners)],
+            tags={**self.tags, **(tags or {})},
+            kinds={*self.kinds, *kinds},
+        )
+
+    def _as_graph_input(self) -> AssetsDefinition:
+        """Passed to an op inside a graph body: loaded as an external asset."""
+        return external_asset_from_spec(self)
+
+    def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
+        return self.merge_attributes(metadata={"headwater/io_manager_key": io_manager_key})
+
+
+_SPEC_FIELDS = (
+    "key", "deps", "description", "metadata", "skippable", "group_name", "code_version",
+    "automation_condition", "owners", "tags", "kinds", "partitions_def", "legacy_freshness_policy",
+)
+
+
+_TAG_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,63}$")
+
+
+def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
+    """Asset tags are short identifiers (they become filters in the UI and selections)."""
+    bad_keys = [k for k in tags if not (
+        all(_TAG_PART.match(p) for p in k.split("/", 1))
+        or k.startswith("headwater/kind/"))]
+    if bad_keys:
+        raise HeadwaterInvalidDefinitionError(
+            f"Found invalid tag keys: {bad_keys} on {owner}. Allowed characters: alpha-numeric, "
+            "'_', '-', '.'. Tag keys can also contain a namespace section, separated by a '/'. "
+            "Each section must have <= 63 characters."
+        )
+    for key, value in tags.items():
+        if not isinstance(value, str):
+            raise HeadwaterInvalidDefinitionError(
+                f"Tag values must be strings, got type {type(value)} at key {key} on {owner}. "
+                f"Use str(...) or put the value in metadata= instead."
+            )
+        if value and not _TAG_PART.match(value):
+            raise HeadwaterInvalidDefinitionError(
+                f"Invalid tag value: {value}, for key: {key} on {owner}. Allowed characters: "
+                "alpha-numeric, '_', '-', '.'. Must have <= 63 characters; put longer text in "
+                "metadata= instead."
+            )
+
+
+def _check_group_name(name: str) -> None:
+    if not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise HeadwaterInvalidDefinitionError(
+            f"group_name {name!r} is invalid: use letters, digits, '_' and '-'."
+        )
+
+
+
+
+class AssetsDefinition:
+    """One or more assets and the op or graph that computes them.
+
+    External assets (from AssetSpec or SourceAsset) have no node: they are known to the
+    graph but not materialized by headwater.
+    """
+
+    def __init__(
+        self,
+        *,
+        keys_by_input_name: Mapping[str, AssetKey] | None = None,
+        keys_by_output_name: Mapping[str, AssetKey] | None = None,
+        node_def: OpDefinition | GraphDefinition | None = None,
+        specs: Sequence[AssetSpec] | None = None,
+        can_subset: bool = False,
+        selected_asset_keys: Iterable[AssetKey] | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        partitions_def: Any = None,
+        backfill_policy: Any = None,
+        execution_type: str = "MATERIALIZATION",
+        check_specs: Sequence[Any] | None = None,
+        io_manager_keys: Mapping[AssetKey, str] | None = None,
+        partition_mappings: Mapping[AssetKey, Any] | None = None,
+        source_asset: Any = None,
+    ):
+        self.node_def = node_def
+        self.keys_by_input_name = dict(keys_by_input_name or {})
+        self.keys_by_output_name = dict(keys_by_output_name or {})
+        self.specs_by_key = {s.key: s for s in (specs or ())}
+        for key in self.keys_by_output_name.values():
+            if key not in self.specs_by_key:
+                self.specs_by_key[key] = AssetSpec(key)
+        self.can_subset = can_subset
+        all_keys = frozenset(self.specs_by_key)
+        self._selected = frozenset(selected_asset_keys) if selected_asset_keys is not None else all_keys
+        by_id = {id(v): k for k, v in (resource_defs or {}).items()}
+        self.resource_defs = {k: as_resource_definition(v, by_id)
+                              for k, v in (resource_defs or {}).items()}
+        self.partitions_def = partitions_def
+        self.backfill_policy = backfill_policy
+        self.execution_type = execution_type
+        self.check_specs = list(check_specs or ())
+        self.io_manager_keys = dict(io_manager_keys or {})
+        self.partition_mappings = dict(partition_mappings or {})
+        self.source_asset = source_asset
+        self.output_name_by_key = {k: n for n, k in self.keys_by_output_name.items()}
+
+    # --- identity -------------------------------------------------------------------
+    @property
+    def keys(self) -> frozenset[AssetKey]:
+        return self._selected
+
+    @property
+    def selected_asset_keys(self) -> frozenset[AssetKey]:
+        return self._selected
+
+    @property
+    def key(self) -> AssetKey:
+        if len(self.keys) != 1:
+            raise HeadwaterInvalidInvocationError(
+                f"Tried to retrieve asset key from an assets definition with multiple asset keys: "
+                f"{', '.join(sorted(k.to_user_string() for k in self.keys))}. Use .keys instead."
+            )
+        return next(iter(self.keys))
+
+    @property
+    def specs(self) -> list[AssetSpec]:
+        return [s for k, s in self.specs_by_key.items() if k in self.keys]
+
+    @property
+    def op(self) -> OpDefinition:
+        if not isinstance(self.node_def, OpDefinition):
+            raise HeadwaterInvalidInvocationError(
+                f"The assets {sorted(k.to_user_string() for k in self.keys)} are computed by "
+                "a graph, not an op; use .node_def."
+            )
+        return self.node_def
+
+    @property
+    def is_external(self) -> bool:
+        return self.node_def is None
+
+    @property
+    def is_executable(self) -> bool:
+        return self.node_def is not None
+
+    @property
+    def is_materializable(self) -> bool:
+        return self.node_def is not None and self.execution_type == "MATERIALIZATION"
+
+    @property
+    def is_observable(self) -> bool:
+        return self.execution_type == "OBSERVATION"
+
+    @property
+    def is_subset(self) -> bool:
+        return self._selected != frozenset(self.specs_by_key)
+
+    @property
+    def node_keys_by_output_name(self) -> dict[str, AssetKey]:
+        return self.keys_by_output_name
+
+    @property
+    def input_names(self) -> list[str]:
+        """Names of the node's inputs: one per upstream asset, value or ordering-only."""
+        return list(self.keys_by_input_name)
+
+    # --- per-key attributes -----------------------------------------------------------
+    @property
+    def group_names_by_key(self) -> dict[AssetKey, str]:
+        return {k: self.specs_by_key[k].group_name or DEFAULT_GROUP for k in self.keys}
+
+    @property
+    def descriptions_by_key(self) -> dict[AssetKey, str]:
+        return {k: d for k in self.keys if (d := self.specs_by_key[k].description) is not None}
+
+    @property
+    def metadata_by_key(self) -> dict[AssetKey, Mapping[str, Any]]:
+        return {k: self.specs_by_key[k].metadata for k in self.keys}
+
+    @property
+    def tags_by_key(self) -> dict[AssetKey, Mapping[str, str]]:
+        return {k: self.specs_by_key[k].tags for k in self.keys}
+
+    @property
+    def owners_by_key(self) -> dict[AssetKey, Sequence[str]]:
+        return {k: self.specs_by_key[k].owners for k in self.keys}
+
+    @property
+    def code_versions_by_key(self) -> dict[AssetKey, str | None]:
+        return {k: self.specs_by_key[k].code_version for k in self.keys}
+
+    @property
+    def kinds_by_key(self) -> dict[AssetKey, frozenset[str]]:
+        return {k: self.specs_by_key[k].kinds for k in self.keys}
+
+    @property
+    def asset_deps(self) -> dict[AssetKey, set[AssetKey]]:
+        return {k: {d.asset_key for d in self.specs_by_key[k].deps} for k in self.keys}
+
+    @property
+    def dependency_keys(self) -> set[AssetKey]:
+        return {d.asset_key for k in self.keys for d in self.specs_by_key[k].deps}
+
+    @property
+    def group_name(self) -> str:
+        groups = set(self.group_names_by_key.values())
+        return groups.pop() if len(groups) == 1 else DEFAULT_GROUP
+
+    @property
+    def description(self) -> str | None:
+        return self.descriptions_by_key.get(self.key) if len(self.keys) == 1 else None
+
+    @property
+    def required_resource_keys(self) -> frozenset[str]:
+        if self.node_def is None:
+            return frozenset()
+        return frozenset(self.node_def.required_resource_keys)
+
+    @property
+    def resource_keys(self) -> frozenset[str]:
+        return self.required_resource_keys
+
+    def get_output_name_for_asset_key(self, key: AssetKey) -> str:
+        if key not in self.output_name_by_key:
+            raise HeadwaterInvalidInvocationError(
+                f"Asset key {key.to_user_string()} is not produced by this assets definition."
+            )
+        return self.output_name_by_key[key]
+
+    def get_io_manager_key_for_asset_key(self, key: AssetKey) -> str:
+        return self.io_manager_keys.get(key, "io_manager")
+
+    def get_partition_mapping(self, in_asset_key: Any) -> Any:
+        """The partition mapping declared for upstream asset `in_asset_key` (None: default)."""
+        return self.partition_mappings.get(to_asset_key(in_asset_key))
+
+    @property
+    def op_name(self) -> str:
+        return self.node_def.name if self.node_def is not None else ""
+
+    # --- variants ---------------------------------------------------------------------
+    def subset_for(self, selected: Iterable[AssetKey]) -> AssetsDefinition:
+        selected = frozenset(selected) & frozenset(self.specs_by_key)
+        return self._copy(_selected=selected)
+
+    def with_attributes(
+        self,
+        *,
+        asset_key_replacements: Mapping[AssetKey, AssetKey] | None = None,
+        group_names_by_key: Mapping[AssetKey, str] | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        **_: Any,
+    ) -> AssetsDefinition:
+        repl = dict(asset_key_replacements or {})
+        groups = dict(group_names_by_key or {})
+
+        def swap(k: AssetKey) -> AssetKey:
+            return repl.get(k, k)
+
+        specs = []
+        for spec in self.specs_by_key.values():
+            changes: dict[str, Any] = {"key": swap(spec.key)}
+            changes["deps"] = [AssetDep(swap(d.asset_key), d.partition_mapping, d.metadata)
+                               for d in spec.deps]
+            if spec.key in groups:
+                changes["group_name"] = groups[spec.key]
+            specs.append(spec.replace_attributes(**changes))
+        return self._copy(
+            keys_by_input_name={n: swap(k) for n, k in self.keys_by_input_name.items()},
+            keys_by_output_name={n: swap(k) for n, k in self.keys_by_output_name.items()},
+            specs_by_key={s.key: s for s in specs},
+            _selected=frozenset(swap(k) for k in self._selected),
+            resource_defs={**self.resource_defs, **(resource_defs or {})},
+            io_manager_keys={swap(k): v for k, v in self.io_manager_keys.items()},
+            output_name_by_key={swap(k): v for k, v in self.output_name_by_key.items()},
+        )
+
+    def map_asset_specs(self, fn: Callable[[AssetSpec], AssetSpec]) -> AssetsDefinition:
+        specs = {k: fn(s) for k, s in self.specs_by_key.items()}
+        for old, new in specs.items():
+            if new.key != old:
+                raise HeadwaterInvalidDefinitionError(
+                    f"map_asset_specs may not change an asset's key ({old.to_user_string()} -> "
+                    f"{new.key.to_user_string()}); use key_prefix or with_attributes."
+                )
+        return self._copy(specs_by_key=specs)
+
+    def _copy(self, **changes: Any) -> AssetsDefinition:
+        new = object.__new__(type(self))  # a SourceAsset stays a SourceAsset
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
+    def to_source_asset(self, key: AssetKey | None = None) -> AssetsDefinition:
+        key = key or self.key
+        spec = self.specs_by_key[key]
+        return external_asset_from_spec(spec)
+
+    def to_source_assets(self) -> list[AssetsDefinition]:
+        return [self.to_source_asset(k) for k in self.keys]
+
+    # --- direct invocation --------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.node_def is None:
+            raise HeadwaterInvalidInvocationError(
+                f"asset {sorted(k.to_user_string() for k in self.keys)} is external: it has no "
+                "function to call."
+            )
+        from headwater.definitions import _runtime
+
+        if isinstance(self.node_def, GraphDefinition):
+            return self.node_def(*args, **kwargs)
+        return _runtime.engine().invoke_directly(
+            self, args, kwargs
+        )
+
+    def __repr__(self) -> str:
+        keys = sorted(k.to_user_string() for k in self.keys)
+        return f"AssetsDefinition(keys={keys!r})"
+
+
+
+
+def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
+    """An asset that headwater knows about but does not compute."""
+    io_key = spec.metadata.get("headwater/io_manager_key")  # set by with_io_manager_key
+    return AssetsDefinition(specs=[spec], execution_type="UNEXECUTABLE",
+                            partitions_def=spec.partitions_def,
+                            io_manager_keys={spec.key: io_key} if io_key else None)
+
+
+def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:
+    return [external_asset_from_spec(s) for s in specs]
+
+
+
+
+class SourceAsset(AssetsDefinition):
+    """An asset produced outside headwater, loadable by downstream assets through an IO manager."""
+
+    def __init__(
+        self,
+        key: Any,
+        metadata: Mapping[str, Any] | None = None,
+        io_manager_key: str | None = None,
+        io_manager_def: Any = None,
+        description: str | None = None,
+        partitions_def: Any = None,
+        group_name: str | None = None,
+        resource_defs: Mapping[str, Any] | None = None,
+        observe_fn: Callable[..., Any] | None = None,
+        op_tags: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        owners: Sequence[str] | None = None,
+        kinds: Iterable[str] | None = None,
+        required_resource_keys: Iterable[str] | None = None,
+        **_: Any,
+    ):
+        spec = AssetSpec(key, metadata=metadata, description=description, group_name=group_name,
+                         partitions_def=partitions_def, tags=tags, owners=owners, kinds=kinds)
+        res = dict(resource_defs or {})
+        if io_manager_def is not None:
+            res[io_manager_key or "io_manager"] = io_manager_def
+        node_def = None
+        if observe_fn is not None:
+            sig = inspect_signature(observe_fn, "@observable_source_asset")
+            node_def = OpDefinition(
+                observe_fn, name=spec.key.to_python_identifier(), tags=op_tags,
+                required_resource_keys=sorted(required_resource_keys or ()),
+                input_defs={}, output_defs={DEFAULT_OUTPUT: OutputDefinition(
+                    DEFAULT_OUTPUT, resolve_headwater_type(None))}, signature=sig,
+            )
+        super().__init__(
+            specs=[spec],
+            keys_by_output_name={DEFAULT_OUTPUT: spec.key} if node_def else {},
+            node_def=node_def,
+            resource_defs=res,
+            partitions_def=partitions_def,
+            execution_type="OBSERVATION" if observe_fn else "UNEXECUTABLE",
+            io_manager_keys={spec.key: io_manager_key or "io_manager"},
+        )
+        self.io_manager_key = io_manager_key or "io_manager"
+        self.observe_fn = observe_fn
+
+    @property
+    def io_manager_def(self) -> Any:
+        return self.resource_defs.get(self.io_manager_key)
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.specs_by_key[self.key].tags
+
+    @property
+    def owners(self) -> Sequence[str]:
+        return self.specs_by_key[self.key].owners
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return self.specs_by_key[self.key].kinds
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        # MetadataValues, never failing; IO managers still see the raw values
+        return normalize_metadata(self.specs_by_key[self.key].metadata, allow_invalid=True)
+
+    @property
+    def group_name(self) -> str:
+        return self.specs_by_key[self.key].group_name or DEFAULT_GROUP
+
+    @property
+    def description(self) -> str | None:
+        return self.specs_by_key[self.key].description
+
+    @property
+    def is_observable(self) -> bool:
+        return self.observe_fn is not None
+
+    def _as_graph_input(self) -> AssetsDefinition:
+        """Passed to an op inside a graph body: loaded with this asset's IO manager."""
+        return self
+
+    def with_attributes(self, **kwargs: Any) -> AssetsDefinition:  # type: ignore[override]
+        return super().with_attributes(**kwargs)
+
+
+__all__ = ["replace"]
