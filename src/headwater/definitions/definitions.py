@@ -248,7 +248,8 @@ class Definitions:
                 targets = getattr(item, "jobs", None)
                 for target in targets if targets is not None else [getattr(item, "job", None)]:
                     if getattr(target, "name", None) == name:
-                        return (f"Found job named {name} only as the target of {kind} "
+                        what = "job or graph" if kind == "sensor" else "job"  # sensors take graphs
+                        return (f"Found {what} named {name} only as the target of {kind} "
                                 f"'{item.name}', not in Definitions(jobs=[...]). {fix}")
         if name == IMPLICIT_JOB:
             return None
