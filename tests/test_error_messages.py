@@ -138,8 +138,8 @@ def test_bad_run_config_lists_every_problem_with_its_path():
     assert ('Received unexpected config entry "lod" at path root:ops. Expected: '
             '"{ load: { config: { limit: Int } inputs?: { } outputs?: Any } }". Did you mean "load"?'
             ) in message
-    assert ('Invalid scalar at path root:ops:load:config:limit. Value "ten" of type "str" is not '
-            'valid for expected type "Int".') in message
+    assert ('Invalid scalar at path root:ops:load:config:limit. Expected "Int", got \'ten\' '
+            '(a str).') in message
     assert [e.dotted_path for e in info.value.errors] == ["ops.load.config.limit", "ops.lod"]
 
 

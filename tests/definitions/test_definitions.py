@@ -1,5 +1,7 @@
 """Definitions: the @definitions decorator and reconstruction metadata."""
 
+import re
+
 import pytest
 
 import headwater as hw
@@ -17,7 +19,9 @@ def test_definitions_decorator_builds_definitions_on_call():
 
 def test_definitions_decorator_checks_signature_and_result():
     """Two parameters, or a non-Definitions result, are errors that say what is expected."""
-    with pytest.raises(hw.HeadwaterInvariantViolationError, match="no parameters"):
+    with pytest.raises(hw.HeadwaterInvariantViolationError, match=re.escape(
+            "@definitions function '<lambda>' takes 2 parameters; give it none, or a single one "
+            "to receive the load context.")):
         hw.definitions(lambda a, b: None)
     with pytest.raises(hw.HeadwaterInvariantViolationError, match="must return a Definitions"):
         hw.definitions(lambda: 1)()

@@ -58,7 +58,7 @@ def test_load_assets_reports_duplicate_keys_with_modules():
     def other():
         return 2
 
-    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="defined multiple times.*m1, m2"):
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="defined multiple times: in module m1 and in module m2"):
         hw.load_assets_from_modules([_module("m1", a=a), _module("m2", x=other)])
 
 

@@ -171,7 +171,10 @@ def test_definitions_get_job_def_warns_for_asset_jobs_and_resolve_does_not():
         resolved = defs.resolve_job_def("all_assets")
         assert caught == []
         defs.get_job_def("all_assets")
-    assert "Found asset job named all_assets" in str(caught[0].message)
+    assert str(caught[0].message) == (
+        "Found asset job named all_assets in Definitions(jobs=[...]): an asset job "
+        "(define_asset_job) becomes a JobDefinition only once the asset graph is built. Call "
+        "Definitions.resolve_job_def('all_assets') instead; get_job_def is deprecated.")
     assert defs.resolve_job_def("all_assets") is resolved
 
 

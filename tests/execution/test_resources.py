@@ -142,7 +142,9 @@ def test_partial_nested_resource_must_be_bound():
     def a(service: Service):
         return 1
 
-    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="nested resource 'client'"):
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="Resource 'service' holds 'client', a nested resource that is only "
+                             "partly configured"):
         hw.materialize([a], resources={"service": Service(client=Client.configure_at_launch(),
                                                           token="t")})
 

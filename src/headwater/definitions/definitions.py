@@ -228,35 +228,33 @@ class Definitions:
         )
 
     def get_job_def(self, name: str) -> JobDefinition:
-        """The job named `name`; warns (as Dagster does) unless it was passed in directly."""
+        """The job named `name`; warns, pointing to resolve_job_def, unless it was passed in directly."""
         message = self._indirect_job_message(name)
         if message is not None:
             warnings.warn(message, stacklevel=2)
         return self.resolve_job_def(name)
 
     def _indirect_job_message(self, name: str) -> str | None:
-        later = "Starting in headwater 1.11, you must"
+        fix = f"Call Definitions.resolve_job_def({name!r}) instead; get_job_def is deprecated."
         for value in self.jobs:
             if value.name == name:
                 if isinstance(value, UnresolvedAssetJobDefinition):
-                    return (f"Found asset job named {name} of type {type(value)} passed to `jobs` "
-                            f"parameter. {later} now use Definitions.resolve_job_def to correctly "
-                            "retrieve this job definition.")
+                    return (f"Found asset job named {name} in Definitions(jobs=[...]): an asset "
+                            "job (define_asset_job) becomes a JobDefinition only once the asset "
+                            f"graph is built. {fix}")
                 return None
         for kind, source in (("schedule", self.schedules), ("sensor", self.sensors)):
             for item in source:
                 targets = getattr(item, "jobs", None)
                 for target in targets if targets is not None else [getattr(item, "job", None)]:
                     if getattr(target, "name", None) == name:
-                        what = "job or graph" if kind == "sensor" else "job"
-                        return (f"Found {what} named {name} passed to {kind} named {item.name} "
-                                f"that was passed to Definitions in the {kind}s param. {later} "
-                                "call Definitions.resolve_job_def to retrieve this job definition.")
+                        what = "job or graph" if kind == "sensor" else "job"  # sensors take graphs
+                        return (f"Found {what} named {name} only as the target of {kind} "
+                                f"'{item.name}', not in Definitions(jobs=[...]). {fix}")
         if name == IMPLICIT_JOB:
             return None
-        return (f"JobDefinition with name {name} directly passed to Definitions not found, will "
-                "attempt to resolve to a JobDefinition. This will be an error in a future release "
-                "and will require a call to resolve_job_def in headwater 1.11.")
+        return (f"Definitions.get_job_def({name!r}): no job of that name was given in "
+                f"jobs=[...], so it is looked up among the resolved jobs. {fix}")
 
     def get_all_job_defs(self) -> list[JobDefinition]:
         return list(self._all_jobs().values())
@@ -285,9 +283,10 @@ class Definitions:
             if isinstance(value, AssetsDefinition) and key in value.keys:
                 return value
         warnings.warn(
-            f"Could not find assets_def with key {key!r} directly passed to Definitions. This "
-            "will be an error starting in 1.11 and will require a call to resolve_assets_def in "
-            "headwater 1.11.", stacklevel=2)
+            f"Could not find assets_def with key {key.to_user_string()!r} among the assets "
+            "given to Definitions(assets=[...]), so it is taken from the resolved asset graph. "
+            "Call Definitions.resolve_assets_def(key) instead; get_assets_def is deprecated.",
+            stacklevel=2)
         return self.resolve_assets_def(key)
 
     def resolve_assets_def(self, key: Any) -> AssetsDefinition:
@@ -312,8 +311,9 @@ class Definitions:
 
     def get_schedule_def(self, name: str) -> Any:
         warnings.warn(
-            "Starting in headwater 1.11, get_schedule_def will return a ScheduleDefinition without "
-            "resolving resource dependencies on it or its target.", stacklevel=2)
+            f"Definitions.get_schedule_def({name!r}) is deprecated. Call "
+            f"resolve_schedule_def({name!r}) for the schedule bound to its job and resources, or "
+            "get_unresolved_schedule_def for it exactly as passed in.", stacklevel=2)
         return self.resolve_schedule_def(name)
 
     def resolve_sensor_def(self, name: str) -> Any:
@@ -323,8 +323,9 @@ class Definitions:
 
     def get_sensor_def(self, name: str) -> Any:
         warnings.warn(
-            "Starting in headwater 1.11, get_sensor_def will return a SensorDefinition without "
-            "resolving resource dependencies on it or its target.", stacklevel=2)
+            f"Definitions.get_sensor_def({name!r}) is deprecated. Call "
+            f"resolve_sensor_def({name!r}) for the sensor with its targets resolved, or "
+            "get_unresolved_sensor_def for it exactly as passed in.", stacklevel=2)
         return self.resolve_sensor_def(name)
 
     def get_unresolved_schedule_def(self, name: str) -> Any:
@@ -332,9 +333,9 @@ class Definitions:
         item = self._find("schedule", self.schedules, name, ValueError)
         if getattr(item, "_rebuild", None) is not None:
             raise ValueError(
-                f"ScheduleDefinition with name {name} is an UnresolvedPartitionedAssetSchedule"
-                "Definition (built from an asset job by build_schedule_from_partitioned_job); "
-                "call Definitions.resolve_schedule_def to get it bound to its job.")
+                f"schedule '{name}' is an UnresolvedPartitionedAssetScheduleDefinition: it was "
+                "built by build_schedule_from_partitioned_job from an asset job, and exists only "
+                f"once that job is resolved. Call Definitions.resolve_schedule_def({name!r}).")
         return item
 
     def get_unresolved_sensor_def(self, name: str) -> Any:
@@ -395,9 +396,9 @@ class Definitions:
         for key, value in reconstruction_metadata.items():
             if not isinstance(value, str):
                 raise HeadwaterInvariantViolationError(
-                    "Reconstruction metadata values must be strings. State-representing values "
-                    f"are expected to be serialized (e.g. json.dumps) before being passed as "
-                    f"reconstruction metadata. Got for key {key}:\n\n{value!r}"
+                    f"with_reconstruction_metadata: key {key!r} holds a "
+                    f"{type(value).__name__}, {value!r}. Reconstruction metadata values must be "
+                    "strings; serialize the state first, e.g. json.dumps(value)."
                 )
         copy = Definitions.merge(self)
         copy.metadata = {**self.metadata, **reconstruction_metadata}
@@ -425,8 +426,8 @@ class LazyDefinitions:
         params = list(inspect.signature(fn).parameters.values())
         if len(params) > 1:
             raise HeadwaterInvariantViolationError(
-                f"@definitions function '{fn.__name__}' must accept either no parameters or "
-                "exactly one load context parameter."
+                f"@definitions function '{fn.__name__}' takes {len(params)} parameters; give it "
+                "none, or a single one to receive the load context."
             )
         self.fn = fn
         self.takes_context = bool(params)

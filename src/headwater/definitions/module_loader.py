@@ -83,9 +83,9 @@ def _collect(modules: Iterable[ModuleType]) -> dict[str, list[Any]]:
                 previous = owner_by_key.get(key)
                 if previous is not None and previous[0] is not value:
                     raise HeadwaterInvalidDefinitionError(
-                        f"Asset key {key.to_user_string()} is defined multiple times. "
-                        f"Definitions found in modules: {previous[1]}, {module.__name__}. "
-                        "Rename one of them or load the modules with different key_prefix."
+                        f"Asset key {key.to_user_string()} is defined multiple times: in module "
+                        f"{previous[1]} and in module {module.__name__}. Rename one of them, or "
+                        "load the modules with different key_prefix= values."
                     )
                 owner_by_key[key] = (value, module.__name__)
     return found
@@ -99,9 +99,9 @@ def _with_group(value: Any, group_name: str | None) -> Any:
         spec = value if isinstance(value, AssetSpec) else value.specs_by_key[key]
         if spec.group_name not in (None, DEFAULT_GROUP, group_name):
             raise HeadwaterInvalidDefinitionError(
-                f"Asset spec {key.to_user_string()} has group name {spec.group_name}, which "
-                f"conflicts with the group name {group_name} provided in "
-                "load_assets_from_modules. Remove one of the two group names."
+                f"Asset {key.to_user_string()} already sets group_name={spec.group_name!r}, "
+                f"which conflicts with the group name {group_name!r} given to "
+                "load_assets_from_modules. Keep only one of the two."
             )
     if isinstance(value, AssetSpec):
         return value.replace_attributes(group_name=group_name)

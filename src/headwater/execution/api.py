@@ -222,9 +222,9 @@ def materialize_to_memory(
     for key, value in (resources or {}).items():
         if isinstance(value, (IOManagerDefinition, IOManager)):
             raise HeadwaterInvariantViolationError(
-                f"Attempted to call `materialize_to_memory` with a resource provided for io "
-                f"manager key '{key}'. Do not provide resources for io manager keys when calling "
-                "`materialize_to_memory`, as it will override io management behavior for all keys."
+                f"materialize_to_memory(resources=...) got an IO manager under '{key}'. It keeps "
+                "every output in memory, which an IO manager passed here would undo for all "
+                f"assets; drop '{key}' from resources, or call materialize(...) to use it."
             )
     assets_defs = flatten_assets(list(assets))
     io_keys = {k for a in assets_defs for k in a.io_manager_keys.values()} | {"io_manager"}

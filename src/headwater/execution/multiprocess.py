@@ -117,7 +117,7 @@ class MultiprocessExecutor(Executor):
         task, on_done = worker.task, worker.on_done
         if task is None or on_done is None:
             return 0
-        message = (f'Execution of step "{task.key}" failed: its worker process (pid '
+        message = (f'Step "{task.key}" failed: its worker process (pid '
                    f"{worker.proc.pid}) exited with code {code} before the step finished.")
         self.run.emit(_ET.STEP_FAILURE, task.key, message,
                       ev.StepFailureData(ev.SerializableError(message, "WorkerExit"),
@@ -178,8 +178,8 @@ def _send_event(conn: Connection, event: ev.HeadwaterEvent) -> None:
 
 def _failure_report(conn: Connection, init: RunInit, task: StepTask, error: BaseException) -> StepReport:
     for event_type, message, payload in (
-        (_ET.STEP_START, f'Started execution of step "{task.key}".', None),
-        (_ET.STEP_FAILURE, f'Execution of step "{task.key}" failed: the worker could not load '
+        (_ET.STEP_START, f'Step "{task.key}" started.', None),
+        (_ET.STEP_FAILURE, f'Step "{task.key}" failed: the worker could not load '
                            f"the job: {type(error).__name__}: {error}",
          ev.StepFailureData(ev.SerializableError.from_exception(error),
                             error_source="FRAMEWORK_ERROR")),

@@ -119,9 +119,9 @@ class WorkerRun:
         run = self.run
         run.add_known_outputs(known)
         if self.error is not None:
-            run.emit(_ET.STEP_START, task.key, f'Started execution of step "{task.key}".')
+            run.emit(_ET.STEP_START, task.key, f'Step "{task.key}" started.')
             run.emit(_ET.STEP_FAILURE, task.key,
-                     f'Execution of step "{task.key}" failed: resources could not be built. '
+                     f'Step "{task.key}" failed: its resources could not be built. '
                      f"{self.error}",
                      ev.StepFailureData(ev.SerializableError.from_exception(self.error),
                                         error_source="FRAMEWORK_ERROR"))

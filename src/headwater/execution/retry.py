@@ -35,7 +35,7 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
     policy = step.retry_policy
     attempt = 0
     while True:
-        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Started execution of step "{key}".')
+        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Step "{key}" started.')
         started = monotonic_ms()
         try:
             ctx = runner.attempt(step, mapping_key, attempt)
@@ -52,19 +52,19 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
             if attempt < max_retries:
                 attempt += 1
                 run.emit(ev.HeadwaterEventType.STEP_UP_FOR_RETRY, key,
-                         f'Execution of step "{key}" failed and has requested a retry'
-                         + (f" in {wait} seconds." if wait else "."),
+                         f'Step "{key}" failed and asked for a retry'
+                         + (f"; retrying in {wait} seconds." if wait else "; retrying now."),
                          ev.StepRetryData(ev.SerializableError.from_exception(exc), attempt, wait))
                 if wait:
                     time.sleep(wait)
                 run.emit(ev.HeadwaterEventType.STEP_RESTARTED, key,
-                         f'Started re-execution (attempt # {attempt + 1}) of step "{key}".')
+                         f'Step "{key}" restarted (attempt {attempt + 1}).')
                 continue
             run.failed.append(key)
             run.step_status[key] = "FAILURE"
             payload = failure_payload(exc)
             run.emit(ev.HeadwaterEventType.STEP_FAILURE, key,
-                     f'Execution of step "{key}" failed.', payload)
+                     f'Step "{key}" failed.', payload)
             run.errors[key] = exc
             if step.hook_defs:
                 run_hooks(run, step, key, None, True)
@@ -73,7 +73,7 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
         run.succeeded.add(key)
         run.step_status[key] = "SUCCESS"
         run.emit(ev.HeadwaterEventType.STEP_SUCCESS, key,
-                 f'Finished execution of step "{key}" in {duration:.2f}ms.',
+                 f'Step "{key}" succeeded in {duration:.2f}ms.',
                  ev.StepSuccessData(duration))
         if step.hook_defs:
             run_hooks(run, step, key, ctx, False)
@@ -140,7 +140,7 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
     for hook in sorted(step.hook_defs, key=lambda h: h.name):
         if hook.trigger == "success" and failed or hook.trigger == "failure" and not failed:
             run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
-                     f'Skipped the execution of hook "{hook.name}".', ev.HookData(hook.name))
+                     f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
             continue
         hook_ctx = HookContext(step_key=key, op=OpNode(step.node_name, step.op_def, step.tags),
                                job_name=run.job.name, op_output_metadata=metadata,
@@ -155,15 +155,15 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
                 outcome = hook.hook_fn(hook_ctx)
         except Exception as error:
             run.emit(ev.HeadwaterEventType.HOOK_ERRORED, key,
-                     f'Error occurred during the execution of hook "{hook.name}": {error}',
+                     f'Hook "{hook.name}" raised an error: {error}',
                      ev.HookData(hook.name, ev.SerializableError.from_exception(error)))
             continue
         if getattr(outcome, "is_skipped", False):
             run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
-                     f'Skipped the execution of hook "{hook.name}".', ev.HookData(hook.name))
+                     f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
             continue
         run.emit(ev.HeadwaterEventType.HOOK_COMPLETED, key,
-                 f'Finished the execution of hook "{hook.name}".', ev.HookData(hook.name))
+                 f'Hook "{hook.name}" finished.', ev.HookData(hook.name))
 
 
 def _outputs_of(run: Any, step: Any, key: str, step_events: list[Any]) -> tuple[dict, dict]:

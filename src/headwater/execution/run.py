@@ -226,7 +226,7 @@ def execute_job(
     register_run = getattr(instance, "register_run", None) if instance is not None else None
     if register_run is not None:
         register_run(run)
-    run.emit(ev.HeadwaterEventType.RUN_START, None, f'Started execution of run for "{job.name}".')
+    run.emit(ev.HeadwaterEventType.RUN_START, None, f'Run of job "{job.name}" started.')
     teardown: Callable[[], None] = _noop
     try:
         try:
@@ -237,7 +237,7 @@ def execute_job(
                 run.add_known_outputs(run.output_run_ids.items())
         except HeadwaterError as exc:
             run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
-                     f'Execution of run for "{job.name}" failed. {exc}',
+                     f'Run of job "{job.name}" failed: {exc}',
                      ev.RunFailureData(ev.SerializableError.from_exception(exc)))
             run.fatal_error = exc  # type: ignore[attr-defined]
             return run
@@ -246,14 +246,14 @@ def execute_job(
         teardown()
     if run.canceled:
         run.emit(ev.HeadwaterEventType.RUN_CANCELED, None,
-                 f'Execution of run for "{job.name}" canceled.')
+                 f'Run of job "{job.name}" was canceled.')
         return run
     if run.failed:
         run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
-                 f'Execution of run for "{job.name}" failed. Steps failed: {run.failed}.',
+                 f'Run of job "{job.name}" failed: step(s) {", ".join(run.failed)} failed.',
                  ev.RunFailureData(failed_steps=tuple(run.failed)))
     else:
-        run.emit(ev.HeadwaterEventType.RUN_SUCCESS, None, f'Finished execution of run for "{job.name}".')
+        run.emit(ev.HeadwaterEventType.RUN_SUCCESS, None, f'Run of job "{job.name}" succeeded.')
     return run
 
 

@@ -87,8 +87,8 @@ def execute_plan(run: Any, executor: Executor,
                         blocked.add(key)
                         run.step_status[key] = "NOT_RUN"
                         run.emit(_ET.ENGINE_EVENT, key,
-                                 f"Dependencies for step {key} failed: {sorted(failed_up)}. "
-                                 "Not executing.")
+                                 f"Dependencies for step {key} failed "
+                                 f"({', '.join(sorted(failed_up))}), so it was not run.")
                         complete(key)
                         continue
                     if step.dynamic_source is not None:
@@ -132,6 +132,6 @@ def _cancel(run: Any, executor: Executor) -> None:
         run.failed.append(task.key)
         run.step_status[task.key] = "FAILURE"
         run.emit(_ET.STEP_FAILURE, task.key,
-                 f'Execution of step "{task.key}" was terminated because the run was canceled.',
+                 f'Step "{task.key}" was stopped: the run was canceled.',
                  ev.StepFailureData(None, error_source="INTERRUPT"))
     run.canceled = True

@@ -201,7 +201,7 @@ class StepRunner:
         )
         value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
         run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
-                 f'Loaded input "{name}" using input manager "{manager_key}"',
+                 f'Input "{name}" loaded by "{manager_key}".',
                  ev.LoadedInputData(name, manager_key, upstream.name if upstream else None,
                                     upstream.step_key if upstream else None))
         return value
@@ -216,8 +216,8 @@ class StepRunner:
         htype = input_def.headwater_type
         check = _PASSED if htype.is_any else self.type_check(step, htype, value, ctx)
         self.run.emit(ev.HeadwaterEventType.STEP_INPUT, ctx.step_key,
-                      f'Got input "{name}" of type "{htype.display_name}". (Type check '
-                      f'{"passed" if check.success else "failed"}).',
+                      f'Input "{name}" of type "{htype.display_name}" '
+                      f'{"passed" if check.success else "failed"} its type check.',
                       ev.StepInputData(name, check.success, htype.display_name,
                                        _type_check_data(name, check)))
         if not check.success:
@@ -364,9 +364,9 @@ class StepRunner:
                             value = Output(value.value, name, value.metadata, value.data_version, value.tags)
                         else:
                             raise HeadwaterInvariantViolationError(
-                                f'Bad state: Output was explicitly named "{value.output_name}", '
-                                f'which does not match the output definition specified for position '
-                                f'"{name}" in op "{step.key}".'
+                                f'op "{step.key}" returned Output(output_name="{value.output_name}") '
+                                f'in the place of output "{name}". Return the outputs in the order '
+                                "of out={...}, or fix the output_name."
                             )
                     yield value
                 elif out.is_dynamic:
@@ -444,8 +444,9 @@ class StepRunner:
         out_def = step.op_def.output_dict.get(output.output_name)
         if out_def is None:
             raise HeadwaterInvariantViolationError(
-                f'Core compute for op "{step.key}" returned an output "{output.output_name}" that '
-                f"does not exist. The available outputs are {list(step.op_def.output_dict)}."
+                f'op "{step.key}" returned an output named "{output.output_name}", which it does '
+                f"not declare; its outputs are {list(step.op_def.output_dict)}. Fix the "
+                "output_name, or add the output to out={...}."
             )
         if isinstance(output, DynamicOutput):
             if not out_def.is_dynamic:
@@ -553,7 +554,7 @@ class StepRunner:
                              ev.MaterializationData(mat), asset_key=asset_key, partition=partition)
         if value_flows and not is_observation and not (out_def.is_nothing and output.value is None):
             run.emit(ev.HeadwaterEventType.HANDLED_OUTPUT, step_key,
-                     f'Handled output "{output.output_name}" using IO manager "{manager_key}"',
+                     f'Output "{output.output_name}" stored by "{manager_key}".',
                      ev.HandledOutputData(output.output_name, manager_key, dict(out_ctx.added_metadata)))
 
     def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
@@ -606,8 +607,8 @@ class StepRunner:
             if out.is_nothing and step.assets_def is None:
                 continue
             raise HeadwaterStepOutputNotFoundError(
-                f'Core compute for op "{step.key}" did not return an output for non-optional '
-                f'output "{name}"',
+                f'op "{step.key}" did not return an output for non-optional output "{name}". '
+                "Return or yield it, or declare it with Out(is_required=False).",
                 step_key=step.key, output_name=name,
             )
 

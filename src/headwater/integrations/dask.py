@@ -79,7 +79,7 @@ class DaskExecutor(Executor):
         try:
             report: StepReport = future.result()
         except Exception as exc:  # the dask worker died or the task could not run
-            message = f'Execution of step "{task.key}" failed on the dask cluster: {exc}'
+            message = f'Step "{task.key}" failed on the dask cluster: {exc}'
             self.run.emit(_ET.STEP_FAILURE, task.key, message,
                           ev.StepFailureData(ev.SerializableError.from_exception(exc),
                                              error_source="FRAMEWORK_ERROR"))

@@ -258,13 +258,13 @@ class HeadwaterInstance:
 
     def report_run_failed(self, headwater_run: HeadwaterRun, message: str | None = None) -> HeadwaterEvent:
         return self._report_run_event(headwater_run, _ET.RUN_FAILURE, message or
-                                      f'This run has been marked as failed from outside the execution '
-                                      f'context of run "{headwater_run.job_name}".', RunFailureData())
+                                      f'Run of job "{headwater_run.job_name}" was marked as failed '
+                                      "by report_run_failed, outside the run itself.", RunFailureData())
 
     def report_run_canceled(self, headwater_run: HeadwaterRun, message: str | None = None) -> HeadwaterEvent:
         return self._report_run_event(headwater_run, _ET.RUN_CANCELED, message or
-                                      f'This run has been marked as canceled from outside the '
-                                      f'execution context of run "{headwater_run.job_name}".')
+                                      f'Run of job "{headwater_run.job_name}" was marked as '
+                                      "canceled by report_run_canceled, outside the run itself.")
 
     def _report_run_event(self, run: HeadwaterRun, event_type: HeadwaterEventType, message: str,
                           payload: Any = None) -> HeadwaterEvent:

@@ -71,9 +71,9 @@ class AssetGraph:
                     if dep.metadata and known and known != dep.metadata:
                         self.problems.append(
                             f"Conflicting metadata found on AssetDeps referencing "
-                            f"{parent.to_string()}: {dict(known)} != {dict(dep.metadata)}. All "
-                            "metadata for AssetDeps referencing a given key must be identical "
-                            "or empty; declare the asset with AssetSpec(metadata=...) instead."
+                            f"{parent.to_string()}: {dict(known)} != {dict(dep.metadata)}. Give "
+                            "every AssetDep on this key the same metadata, or none, and put the "
+                            "asset's own metadata on an AssetSpec(metadata=...) instead."
                         )
                     elif dep.metadata:
                         stub_metadata[parent] = dep.metadata

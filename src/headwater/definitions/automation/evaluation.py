@@ -80,19 +80,22 @@ def invoke_evaluation_fn(kind: str, name: str, fn: Callable[..., Any], sig: Eval
     if len(args) > 1 or (args and kwargs):
         if args and sig.resource_params and not kwargs:
             raise HeadwaterInvalidInvocationError(
-                f"If directly invoking a {kind}, you may not provide resources as positional "
-                "arguments, only as keyword arguments.")
+                f"{title} '{name}' got resources by position. If directly invoking a {kind}, "
+                "you may not provide resources as positional arguments, only as keyword "
+                f"arguments: {name}(context, my_resource=...).")
         raise HeadwaterInvalidInvocationError(
-            f"{title} invocation received multiple non-resource arguments. Only a first positional"
-            " context parameter should be provided when invoking.")
+            f"{title} '{name}' was called with {len(args) + len(kwargs)} arguments. {title} "
+            "invocation received multiple non-resource arguments. Only a first positional "
+            f"context parameter should be provided when invoking: {name}(context).")
     context: Any = None
     if args:
         context = args[0]
         if context is not None and not hasattr(context, "_resources_for"):
             if sig.resource_params:
                 raise HeadwaterInvalidInvocationError(
-                    f"If directly invoking a {kind}, you may not provide resources as positional "
-                    "arguments, only as keyword arguments.")
+                    f"{title} '{name}' got a resource by position. If directly invoking a "
+                    f"{kind}, you may not provide resources as positional arguments, only as "
+                    f"keyword arguments: {name}(my_resource=...).")
             raise HeadwaterInvalidInvocationError(
                 f"{title} invocation: the context argument must be built with build_{kind}_"
                 f"context(...), got {type(context).__name__}.")
@@ -108,8 +111,9 @@ def invoke_evaluation_fn(kind: str, name: str, fn: Callable[..., Any], sig: Eval
         context = value
     elif sig.context_param is not None and not sig.resource_params and not resource_kwargs:
         raise HeadwaterInvalidInvocationError(
-            f"{title} evaluation function expected context argument, but no context argument "
-            "was provided when invoking.")
+            f"{title} '{name}' takes a context. {title} evaluation function expected context "
+            "argument, but no context argument was provided when invoking. Pass one: "
+            f"{name}(build_{kind}_context()).")
     if context is None:
         context = build_context()
     call_kwargs = {}

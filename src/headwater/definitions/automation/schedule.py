@@ -223,8 +223,7 @@ class ScheduleDefinition:
             evaluation = TickEvaluation(run_requests=[RunRequest(run_key=None,
                                                                  run_config=self._run_config)])
         if not evaluation.run_requests and evaluation.skip_message is None:
-            evaluation.skip_message = (f"Schedule function returned an empty result; no runs "
-                                       f"requested for {owner}.")
+            evaluation.skip_message = f"{owner} requested no runs at this tick."
         tags = {**self.tags, **self.run_tags}
         if self._tags_fn is not None:
             tags.update(self._tags_fn(context) or {})

@@ -274,8 +274,9 @@ class SensorDefinition:
         updated = getattr(context, "_cursor_updated", False)
         if returned_cursor and updated:
             raise HeadwaterInvariantViolationError(
-                f"{owner}: SensorResult.cursor cannot be set if context.update_cursor() was called. "
-                "Advance the cursor one way.")
+                f"{owner} both called context.update_cursor() and returned "
+                "SensorResult(cursor=...). Move the cursor one way only: either update it on the "
+                "context or return it in the result.")
         if not returned_cursor:
             evaluation.cursor = getattr(context, "cursor", None)
         for request in evaluation.run_requests:
@@ -287,21 +288,22 @@ class SensorDefinition:
         if request.job_name is not None:
             if self.has_jobs and request.job_name not in self.job_names:
                 raise HeadwaterInvalidDefinitionError(
-                    f"Error in sensor {self.name}: Sensor returned a RunRequest with job_name "
-                    f"'{request.job_name}', which is not one of its jobs: "
-                    f"{', '.join(self.job_names)}.")
+                    f"sensor '{self.name}' requested a run of job '{request.job_name}', which it "
+                    f"does not target (its jobs: {', '.join(self.job_names)}). Add the job to "
+                    "@sensor(jobs=[...]) or fix RunRequest(job_name=...).")
             return
         if request.asset_selection is not None:
             return
         if not self.has_jobs and self.asset_selection is None:
             raise HeadwaterInvalidDefinitionError(
-                f"Error in sensor {self.name}: Sensor evaluation function returned a RunRequest for "
-                "a sensor lacking a specified target (job_name, job, or jobs). Targets can be "
-                "specified by providing job, jobs, or job_name to the @sensor decorator.")
+                f"sensor '{self.name}': Sensor evaluation function returned a RunRequest for a "
+                "sensor lacking a specified target (no job, and no assets in the request). Give "
+                "the sensor a job with @sensor(job=...), jobs=[...] or job_name=..., or name "
+                "assets in RunRequest(asset_selection=[...]).")
         if len(self.job_names) > 1:
             raise HeadwaterInvalidDefinitionError(
-                f"Error in sensor {self.name}: Sensor has multiple jobs, so each RunRequest must "
-                f"name one with job_name= (one of {', '.join(self.job_names)}).")
+                f"sensor '{self.name}' targets several jobs, so each RunRequest must name one "
+                f"with job_name= (one of {', '.join(self.job_names)}).")
 
     def _finish_request(self, request: RunRequest) -> RunRequest:
         if request.job_name is None and request.asset_selection is None and \

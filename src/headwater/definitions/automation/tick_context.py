@@ -106,8 +106,8 @@ class TickContext:
             if not self._entered and any(_is_generator_resource(v)
                                          for v in self._resource_defs.values()):
                 raise HeadwaterInvariantViolationError(
-                    "At least one provided resource is a generator, but attempting to access "
-                    f"resources outside of context manager scope. Use the context in a with block: "
+                    "At least one provided resource is a generator, so its setup and teardown "
+                    "need the context to be entered before the resources are used: "
                     f"`with build_{self._kind}_context(resources=...) as context:`.")
             if not self._resource_defs:
                 self._built = {}

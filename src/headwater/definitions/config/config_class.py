@@ -308,9 +308,9 @@ class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metacla
             super().__setattr__(name, value)
             return
         raise HeadwaterInvalidInvocationError(
-            f"'{type(self).__name__}' is a {self._kind} and does not support item assignment, "
-            "as it inherits from 'pydantic.BaseModel' with frozen=True. Build a new one instead: "
-            f"{type(self).__name__}(**{{**old.model_dump(), '{name}': ...}})."
+            f"'{type(self).__name__}' is a {self._kind} and does not support item assignment: "
+            f"its fields are fixed once it is built, so '{name}' cannot be set. Build a changed "
+            f"copy instead: {type(self).__name__}(**{{**old.model_dump(), '{name}': ...}})."
         )
 
     def _env_vars(self) -> dict[str, Any]:

@@ -379,10 +379,10 @@ def _nested_value(owner: str, name: str, value: Any, bound: str | None,
         return context.resources[bound]
     if isinstance(value, PartialResource):
         raise HeadwaterInvalidDefinitionError(
-            f"Resource '{owner}' has a nested resource '{name}' that is partially configured "
-            f"({value!r}). Any partially configured, nested resources must be provided to "
-            "Definitions (or the job's resource_defs) under a key of their own, so run config "
-            "can configure them: resources={'" + name + "': the_same_object, ...}."
+            f"Resource '{owner}' holds '{name}', a nested resource that is only partly "
+            f"configured ({value!r}); run config can fill in the rest only for a resource "
+            "bound under a key of its own. Give that same object to Definitions (or the job's "
+            "resource_defs): resources={'" + name + "': the_same_object, ...}."
         )
     definition = as_resource_definition(value, keys_by_id)
     sub_context = context.with_config(None)

@@ -108,7 +108,8 @@ class Map:
     def __init__(self, key_type: Any, inner_type: Any, key_label_name: str | None = None):
         if not (isinstance(key_type, type) and key_type in (str, int, float, bool)):
             raise HeadwaterInvalidConfigDefinitionError(
-                f"Map key type must be a scalar (str, int, float or bool), got {key_type!r}."
+                f"Map({key_type!r}, ...): map keys can be str, int, float or bool only; use one "
+                "of those as key_type."
             )
         self.key_type = key_type
         self.inner_type = resolve_config_schema(inner_type)
@@ -458,15 +459,16 @@ def _process(schema: Any, value: Any, path: tuple[str, ...], errors: list[Any],
 def _process_scalar(schema: type, value: Any, path: tuple[str, ...], errors: list[Any]) -> Any:
     name = _SCALAR_NAMES[schema]
     if value is None:
-        _mismatch(errors, path, f'Value at {where(path)} must not be None. Expected "{name}".')
+        _mismatch(errors, path, f'Value at {where(path)} is None, but a value of type "{name}" is '
+                                "required there; give one, or wrap the type in Noneable(...).")
         return value
     ok = isinstance(value, float if schema is float else schema) or (
         schema is float and isinstance(value, int))
     if isinstance(value, bool) and schema is not bool:
         ok = False
     if not ok:
-        _mismatch(errors, path, f'Invalid scalar at {where(path)}. Value "{value}" of type '
-                                f'"{type(value).__name__}" is not valid for expected type "{name}".')
+        _mismatch(errors, path, f'Invalid scalar at {where(path)}. Expected "{name}", got '
+                                f'{value!r} (a {type(value).__name__}).')
         return value
     return float(value) if schema is float else value
 
@@ -482,8 +484,8 @@ def _process_source(base: type, value: Any, path: tuple[str, ...], errors: list[
     if raw is None:
         errors.append(EvaluationError(
             f'You have attempted to fetch the environment variable "{name}" which is not set '
-            f"(config at {where(path)}). In order for this execution to succeed it must be set "
-            "in this environment.", path, "POST_PROCESSING_ERROR"))
+            f"(config at {where(path)}). Export it where the run executes, or put the value "
+            "in the config instead of EnvVar.", path, "POST_PROCESSING_ERROR"))
         return value
     if base is str:
         return raw
@@ -566,12 +568,10 @@ def _process_shape(shape: Shape, value: Any, path: tuple[str, ...], errors: list
         example = {n: example_config(shape.fields[n]) for n in missing}
         if len(missing) == 1:
             message = (f'Missing required config entry "{missing[0]}" at {where(path)}. You must '
-                       "provide this value in your run config. Example config for the missing "
-                       f"entry: {example}")
+                       f"provide this value in your run config. For example: {example}")
         else:
             message = (f"Missing required config entries {missing} at {where(path)}. You must "
-                       "provide these values in your run config. Example config for the missing "
-                       f"entries: {example}")
+                       f"provide these values in your run config. For example: {example}")
         errors.append(EvaluationError(message, path, "MISSING_REQUIRED_FIELD" if len(missing) == 1
                                       else "MISSING_REQUIRED_FIELDS"))
     return result
@@ -582,16 +582,16 @@ def _process_selector(shape: Selector, value: Mapping[str, Any], path: tuple[str
     names = list(shape.fields)
     if len(value) > 1:
         errors.append(EvaluationError(
-            f"You can only specify a single field at {where(path)}. You specified "
-            f"{sorted(value)}. The available fields are {names}", path, "SELECTOR_FIELD_ERROR"))
+            f"Selector at {where(path)} got {len(value)} fields, {sorted(value)}; it takes "
+            f"exactly one of {names}. Keep one.", path, "SELECTOR_FIELD_ERROR"))
         return value
     if not value:
         if len(names) == 1 and not shape.fields[names[0]].is_required:
             only = shape.fields[names[0]]
             return {names[0]: _process(only, None, (*path, names[0]), errors, env)}
         errors.append(EvaluationError(
-            f"Must specify a field at {where(path)} if more than one field is defined. "
-            f"Defined fields: {names}", path, "SELECTOR_FIELD_ERROR"))
+            f"Selector at {where(path)} got no field; choose one of {names}.", path,
+            "SELECTOR_FIELD_ERROR"))
         return value
     (name, inner), = value.items()
     if name not in shape.fields:

@@ -180,10 +180,10 @@ def compose(graph_name: str, body: Callable[..., Any], inputs: Sequence[str]) ->
         _FRAMES.pop()
     warned: set[str] = set()
     for pending in frame.uninvoked.values():
-        message = (f"While in graph '{graph_name}', received an uninvoked op "
-                   f"'{pending.node_def.name}'.")
+        message = f"graph '{graph_name}' received an uninvoked op '{pending.node_def.name}'"
         if pending.given_alias:
-            message += f" '{pending.node_def.name}' was aliased as '{pending.given_alias}'."
+            message += f" (aliased as '{pending.given_alias}')"
+        message += ": it was configured in the graph body but never called, so it is left out."
         if message not in warned:
             warned.add(message)
             warnings.warn(message + " Call it to add it to the graph.", UserWarning, stacklevel=3)
@@ -338,9 +338,9 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
         input_names.append(spare[0])
     elif len(args) > len(input_names) and spare:
         raise HeadwaterInvalidDefinitionError(
-            f"In graph '{frame.graph_name}', could not resolve input based on position at index "
-            f"{len(input_names)} for invocation {node.name}. Use keyword args instead, available "
-            f"inputs are: {sorted(node.input_dict)}."
+            f"In graph '{frame.graph_name}', the argument at position {len(input_names)} of "
+            f"'{node.name}' does not line up with one of its inputs. Use keyword args instead, "
+            f"naming one of {sorted(node.input_dict)}."
         )
     if len(args) > len(input_names):
         raise HeadwaterInvalidDefinitionError(
@@ -369,15 +369,16 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
         if isinstance(value, tuple) and hasattr(value, "_fields") and value and \
                 all(isinstance(v, OutputHandle) for v in value):
             raise HeadwaterInvalidDefinitionError(
-                f"In graph '{frame.graph_name}', received a tuple of multiple outputs for input "
-                f"'{input_name}' of '{name}'. Must pass individual output, available from tuple: "
+                f"In graph '{frame.graph_name}', input '{input_name}' of '{name}' was given all "
+                "the outputs of a node with several outputs at once. Pass one of them: "
                 f"{tuple(getattr(value, '_fields', ()))}."
             )
         if isinstance(value, (list, tuple)):
             if not all(isinstance(v, (OutputHandle, CollectHandle, GraphInputHandle)) for v in value):
                 raise HeadwaterInvalidDefinitionError(
-                    f"In graph '{frame.graph_name}', received a list containing invalid types for "
-                    f"input '{input_name}' of '{node.name}'. Lists can only contain the output "
+                    f"In graph '{frame.graph_name}', the list given to input '{input_name}' of "
+                    f"'{node.name}' holds something other than node outputs. Lists can only "
+                    "contain the output "
                     "from previous op invocations or input mappings; pass outputs of other "
                     "nodes, not values or assets."
                 )
@@ -394,9 +395,9 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
             )
         if isinstance(value, OutputHandle) and value.is_dynamic:
             raise HeadwaterInvalidDefinitionError(
-                f"In graph '{frame.graph_name}', received the dynamic output "
-                f"'{value.output_name}' of '{value.node_name}' directly as input '{input_name}' "
-                f"of '{name}'. Dynamic output must be unpacked by invoking map or collect: "
+                f"In graph '{frame.graph_name}', input '{input_name}' of '{name}' was given the "
+                f"dynamic output '{value.output_name}' of '{value.node_name}' as it is. Dynamic "
+                "output must be unpacked by invoking map or collect: "
                 ".map(fn) runs once per element, .collect() takes them all as a list."
             )
         if isinstance(value, OutputHandle) and value.mapped:

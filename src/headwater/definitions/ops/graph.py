@@ -401,8 +401,8 @@ def build_graph(
     for input_name, targets in input_mappings.items():
         if not targets:
             raise HeadwaterInvalidDefinitionError(
-                f"@graph '{name}' has unmapped input '{input_name}'. Remove it or pass it to "
-                "the appropriate op/graph invocation in the body."
+                f"@graph '{name}' has unmapped input '{input_name}': its body never hands it to "
+                f"an op or graph. Pass it on, e.g. my_op({input_name}), or drop the parameter."
             )
     input_defs = {}
     for input_name in input_names:

@@ -343,8 +343,8 @@ def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str
             name = match["name"].split(".")[0]
             if name not in graph.invocations:
                 raise HeadwaterInvalidSubsetError(
-                    f"No qualified ops to execute found for op_selection={list(selection)!r}: "
-                    f"job '{job_name}' has no op named '{name}'."
+                    f"op_selection={list(selection)!r} names op '{name}', which job "
+                    f"'{job_name}' does not have. Check the spelling against the job's ops."
                 )
             selected.add(name)
             selected |= _walk(name, parents, _depth(match["up"]))
@@ -373,8 +373,8 @@ def _walk(start: str, edges: Mapping[str, set[str]], depth: int | None) -> set[s
 def _check_job_name(name: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_]+", name or ""):
         raise HeadwaterInvalidDefinitionError(
-            f"job name {name!r} is not a valid name in Headwater: names must match the regex "
-            "^[A-Za-z0-9_]+$ (letters, digits, underscores)."
+            f"job name {name!r} is not a valid name: use letters, digits and underscores only "
+            "(regex ^[A-Za-z0-9_]+$), e.g. 'daily_revenue'."
         )
 
 

@@ -107,8 +107,8 @@ class PartitionsDefinition:
         missing = [k for k in (partition_key_range.start, partition_key_range.end) if k not in index]
         if missing:
             raise HeadwaterInvalidInvocationError(
-                f"Partition range {partition_key_range.start} to {partition_key_range.end} is not "
-                f"a valid range of {self!r}. Nonexistent partition keys: {missing}. "
+                f"Partition range {partition_key_range.start} to {partition_key_range.end} does "
+                f"not fit {self!r}: {missing} are not among its partition keys. "
                 f"{describe_valid_keys(keys)}"
             )
         return keys[index[partition_key_range.start]:index[partition_key_range.end] + 1]
@@ -303,8 +303,8 @@ class StaticPartitionsDefinition(PartitionsDefinition):
         dupes = sorted({k for k in keys if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
         if dupes:
             raise HeadwaterInvalidDefinitionError(
-                f"StaticPartitionsDefinition: partition keys must be unique. Duplicate instances "
-                f"of partition keys: {dupes}. Remove the repeated keys.")
+                f"StaticPartitionsDefinition lists {dupes} more than once; each partition key "
+                "may appear only once. Remove the repeats.")
         self._keys = keys
         self._key_set = frozenset(keys)
 

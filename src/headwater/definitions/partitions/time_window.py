@@ -430,8 +430,8 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
                if w is None or w < self.start]
         if bad:
             raise HeadwaterInvalidInvocationError(
-                f"Partition range {partition_key_range.start} to {partition_key_range.end} is not "
-                f"a valid range of {self}: {', '.join(repr(k) for k in bad)} "
+                f"Partition range {partition_key_range.start} to {partition_key_range.end} does "
+                f"not fit {self}: {', '.join(repr(k) for k in bad)} "
                 f"{'is' if len(bad) == 1 else 'are'} not partition keys of it (partitions start at "
                 f"{self._format(self._clock.to_aware(self._first_base))!r}, format {self.fmt!r})."
             )
