@@ -300,8 +300,8 @@ class OpExecutionContext:
             if _partition.key_range(self) is not None:
                 return _partition.single_key(_partition.run_keys(self), "This run")
             raise HeadwaterInvalidPropertyError(
-                "Cannot access partition_key for a non-partitioned run. Check "
-                "context.has_partition_key first."
+                "context.partition_key: this run is not partitioned, so it has no partition key. "
+                "Check context.has_partition_key first."
             )
         return self._partition_key
 

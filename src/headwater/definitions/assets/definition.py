@@ -204,20 +204,20 @@ def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
         or k.startswith(KIND_PREFIX))]
     if bad_keys:
         raise HeadwaterInvalidDefinitionError(
-            f"Found invalid tag keys: {bad_keys} on {owner}. Allowed characters: alpha-numeric, "
-            "'_', '-', '.'. Tag keys can also contain a namespace section, separated by a '/'. "
-            "Each section must have <= 63 characters."
+            f"Found invalid tag keys: {bad_keys} on {owner}. A tag key is one part, or two "
+            "joined by '/' (a namespace and a name); each part is 1-63 letters, digits, '_', '-' "
+            "or '.', e.g. 'team' or 'headwater/priority'."
         )
     for key, value in tags.items():
         if not isinstance(value, str):
             raise HeadwaterInvalidDefinitionError(
-                f"Tag values must be strings, got type {type(value)} at key {key} on {owner}. "
-                f"Use str(...) or put the value in metadata= instead."
+                f"Tag {key!r} on {owner} has a {type(value).__name__} value, but tag values are "
+                "strings. Use str(...), or put the value in metadata= instead."
             )
         if value and not _TAG_PART.match(value):
             raise HeadwaterInvalidDefinitionError(
-                f"Invalid tag value: {value}, for key: {key} on {owner}. Allowed characters: "
-                "alpha-numeric, '_', '-', '.'. Must have <= 63 characters; put longer text in "
+                f"Tag {key!r} on {owner} has value {value!r}, which a tag cannot hold: a tag value "
+                "is at most 63 letters, digits, '_', '-' or '.'. Put longer or freer text in "
                 "metadata= instead."
             )
 
@@ -293,8 +293,9 @@ class AssetsDefinition:
     def key(self) -> AssetKey:
         if len(self.keys) != 1:
             raise HeadwaterInvalidInvocationError(
-                f"Tried to retrieve asset key from an assets definition with multiple asset keys: "
-                f"{', '.join(sorted(k.to_user_string() for k in self.keys))}. Use .keys instead."
+                f"AssetsDefinition.key is ambiguous here: this definition produces "
+                f"{len(self.keys)} assets ({', '.join(sorted(k.to_user_string() for k in self.keys))})."
+                " Use .keys, or call .key only on a single-asset definition."
             )
         return next(iter(self.keys))
 
