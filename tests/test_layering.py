@@ -145,3 +145,12 @@ def test_no_room_is_crowded():
     giants = [f"{p.relative_to(SRC)} ({n} lines)" for p in SRC.rglob("*.py")
               if (n := len(p.read_text().splitlines())) > 850]
     assert crowded == [] and giants == []
+
+
+def test_the_ephemeral_instance_seam_is_the_only_string_import_of_storage():
+    """Only execution/event.py names headwater.storage (to load the ephemeral instance), and
+    storage registers its constructor there."""
+    naming = [str(p.relative_to(SRC)) for p in (SRC / "execution").rglob("*.py")
+              if '"headwater.storage' in p.read_text() or "'headwater.storage" in p.read_text()]
+    assert naming == ["execution/event.py"]
+    assert "register_ephemeral_instance(" in (SRC / "storage" / "instance.py").read_text()

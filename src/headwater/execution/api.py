@@ -32,6 +32,7 @@ from headwater.errors import (
     HeadwaterUserCodeExecutionError,
 )
 from headwater.execution.asset_value import load_asset_value
+from headwater.execution.event import RunInstance, ephemeral_instance
 from headwater.execution.executor import create_builtin_executor, create_executor
 from headwater.execution.invocation import invoke_directly
 from headwater.execution.partition import resolve_partitioned_run
@@ -47,7 +48,7 @@ EPHEMERAL_JOB = "__ephemeral_asset_job__"
 def execute_job_in_process(
     job: Any,
     run_config: Any = None,
-    instance: Any = None,
+    instance: RunInstance | None = None,
     partition_key: str | None = None,
     raise_on_error: bool = True,
     asset_selection: Sequence[Any] | None = None,
@@ -60,8 +61,11 @@ def execute_job_in_process(
 
     As in Dagster, `execute_in_process` keeps outputs in memory unless the job binds its own
     `io_manager`; `materialize` passes `keep_values_in_memory=False`, so that a persistent
-    instance stores values under its storage directory for later runs to load.
+    instance stores values under its storage directory for later runs to load. Without
+    `instance=`, the run is recorded in a fresh ephemeral instance (`result.instance`).
     """
+    if instance is None:
+        instance = ephemeral_instance()
     if keep_values_in_memory and "io_manager" not in job.resource_defs:
         job = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
     if asset_selection:
@@ -70,8 +74,7 @@ def execute_job_in_process(
     run_config = None if run_config is None else as_run_config_dict(run_config)
     run_config, partition_key, tags = resolve_partitioned_run(job, run_config, partition_key, tags,
                                                               instance)
-    on_event = getattr(instance, "store_event", None) if instance is not None else None
-    run = run_job(job, run_config, instance, partition_key, run_id, input_values, tags, on_event)
+    run = run_job(job, run_config, instance, partition_key, run_id, input_values, tags)
     result = ExecuteInProcessResult(run)
     if raise_on_error:
         _raise_first_error(run)
@@ -152,9 +155,7 @@ def execute_job(
     run = run_job(job_def, run_config, instance, all_tags.get("headwater/partition"), run_id,
                   None, all_tags, instance.store_event, executor=make_executor, prepare=prepare,
                   should_cancel=should_cancel)
-    flush = getattr(getattr(instance, "storage", None), "flush", None)
-    if callable(flush):
-        flush()
+    instance.flush()
     result = ExecuteJobResult(run)
     if raise_on_error:
         _raise_first_error(run)

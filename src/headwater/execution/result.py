@@ -36,6 +36,12 @@ class ExecuteInProcessResult:
         return self._run.info
 
     @property
+    def instance(self) -> Any:
+        """The instance the run was recorded in: the one passed as `instance=`, else the
+        ephemeral in-memory instance created for the run (what `context.instance` was)."""
+        return self._run.instance
+
+    @property
     def run_config(self) -> dict[str, Any]:
         return self._run.run_config
 

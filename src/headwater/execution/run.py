@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from headwater.definitions.config.fs_io_manager import fs_io_manager
-from headwater.definitions.config.io_manager import mem_io_manager
 from headwater.definitions.config.run_config import ConfigMapping, validate_run_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.tags import PARTITION_TAG
@@ -38,7 +37,7 @@ class Run:
     """The state of one run while it executes."""
 
     def __init__(self, job: Any, plan: Plan, run_id: str, run_config: Mapping[str, Any],
-                 tags: Mapping[str, str], instance: Any, partition_key: str | None,
+                 tags: Mapping[str, str], instance: ev.RunInstance | None, partition_key: str | None,
                  on_event: Callable[[ev.HeadwaterEvent], None] | None):
         self.job = job
         self.plan = plan
@@ -194,7 +193,7 @@ def validate_run_config_shape(job: Any, plan: Plan, run_config: Mapping[str, Any
 def execute_job(
     job: Any,
     run_config: Mapping[str, Any] | None = None,
-    instance: Any = None,
+    instance: ev.RunInstance | None = None,
     partition_key: str | None = None,
     run_id: str | None = None,
     input_values: Mapping[str, Any] | None = None,
@@ -206,10 +205,15 @@ def execute_job(
 ) -> Run:
     """Run every step of `job`; never raise for a step failure.
 
-    `executor(run)` builds the executor once the run config is resolved (default: in this
+    The run is recorded in `instance` (a fresh ephemeral one when None), so that
+    `context.instance` always answers and every event lands in one store. `executor(run)` builds the executor once the run config is resolved (default: in this
     process); `prepare(run)` adjusts the run before it starts (re-execution narrows its
     steps and loads its parent's outputs); `should_cancel()` is asked between steps.
     """
+    if instance is None:
+        instance = ev.ephemeral_instance()
+    if on_event is None:
+        on_event = instance.store_event
     run_config = _default_run_config(job, run_config)
     resolved = validate_run_config(job, run_config)
     plan = build_plan(job, input_values, resolved)
@@ -221,9 +225,7 @@ def execute_job(
     run.resolved_config = resolved
     if prepare is not None:
         prepare(run)
-    register_run = getattr(instance, "register_run", None) if instance is not None else None
-    if register_run is not None:
-        register_run(run)
+    instance.register_run(run)
     run.emit(ev.HeadwaterEventType.RUN_START, None, f'Started execution of run for "{job.name}".')
     teardown: Callable[[], None] = _noop
     try:
@@ -259,7 +261,8 @@ def _noop() -> None:
     return None
 
 
-def init_resources(run: Run, job: Any, instance: Any, build: bool = True) -> Callable[[], None]:
+def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
+                   build: bool = True) -> Callable[[], None]:
     """Initialise the run's resources (the default IO manager included); the teardown.
 
     With `build=False` only the resource definitions are settled and checked, for a run
@@ -267,10 +270,10 @@ def init_resources(run: Run, job: Any, instance: Any, build: bool = True) -> Cal
     """
     resource_defs = dict(job.resource_defs)
     if "io_manager" not in resource_defs:
-        # As in Dagster: values stay in memory for ephemeral instances and are pickled
-        # under the instance's storage directory for persistent ones.
-        persistent = not getattr(instance, "is_ephemeral", True)
-        resource_defs["io_manager"] = fs_io_manager if persistent else mem_io_manager
+        # As in Dagster: values are pickled under the instance's storage directory (a
+        # temporary one for an ephemeral instance); execute_in_process and
+        # materialize_to_memory bind the in-memory IO manager before they get here.
+        resource_defs["io_manager"] = fs_io_manager
         # context.job_def shows the resources the run really uses.
         run.job = job._copy(resource_defs=resource_defs)
     needed = _needed_resources(job, run.plan, resource_defs)

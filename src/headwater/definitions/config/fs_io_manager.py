@@ -92,11 +92,25 @@ class PickledObjectFilesystemIOManager(IOManager):
     def handle_output(self, context: Any, obj: Any) -> None:
         if obj is None and _is_nothing(context):
             return
+        keys = partition_keys_of(context)
+        if keys is not None and len(keys) != 1:
+            # A run over a range of partitions writes one file per partition, as the
+            # in-memory IO manager keeps one value per partition: a dict by partition key
+            # is split, anything else is stored for every partition of the range.
+            split = isinstance(obj, dict) and set(obj) == set(keys)
+            for key in keys:
+                self._write(self._partition_path(context, key), obj[key] if split else obj)
+            context.add_output_metadata({"path": os.path.dirname(
+                self._partition_path(context, keys[0]))})
+            return
         path = self.get_path(context)
-        directory = os.path.dirname(path)
-        os.makedirs(directory, exist_ok=True)
+        size = self._write(path, obj)
+        context.add_output_metadata({"path": path, "size_bytes": size})
+
+    def _write(self, path: str, obj: Any) -> int:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL))
-        context.add_output_metadata({"path": path, "size_bytes": os.path.getsize(path)})
+        return os.path.getsize(path)
 
     def load_input(self, context: Any) -> Any:
         upstream = context.upstream_output
