@@ -8,7 +8,6 @@ by default) against a persistent instance, and re-executes earlier runs. Imports
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,10 +16,6 @@ from headwater.definitions.assets.graph import AssetGraph
 from headwater.definitions.assets.job import build_asset_job, flatten_assets
 from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.config.executor import multi_or_in_process_executor
-from headwater.definitions.config.fs_io_manager import (
-    PickledObjectFilesystemIOManager,
-    fs_io_manager,
-)
 from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition, mem_io_manager
 from headwater.definitions.config.run_config import as_run_config_dict
 from headwater.errors import (
@@ -89,23 +84,6 @@ class ExecuteJobResult(ExecuteInProcessResult):
 
     def __exit__(self, *exc: object) -> None:
         return None
-
-    def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
-        """The value a step produced; steps executed in other processes are loaded back
-        from the default (filesystem) IO manager."""
-        run = self._run
-        if not run.captured:
-            step_key, out = self._resolve(node_name, output_name)
-            refs = sorted((r for r in run.produced if r[0] == step_key and r[1] == out),
-                          key=lambda r: r[2] or "")
-            if refs and run.job.resource_defs.get("io_manager") is fs_io_manager:
-                manager = PickledObjectFilesystemIOManager()
-                values = {}
-                for ref in refs:
-                    with open(manager.get_path(run.output_context_for(ref, run.run_id)), "rb") as f:
-                        values[ref[2]] = pickle.load(f)
-                return values[None] if list(values) == [None] else values
-        return super().output_for_node(node_name, output_name)
 
 
 def execute_job(

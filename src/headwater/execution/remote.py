@@ -154,7 +154,6 @@ class WorkerRun:
         report = StepReport(task, outcome, produced_by(run, task))
         # Values reach other steps through the IO manager; keep nothing per step here.
         run.events.clear()
-        run.direct_values.clear()
         run.captured.clear()
         run.errors.clear()
         return report

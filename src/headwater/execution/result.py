@@ -147,8 +147,13 @@ class ExecuteInProcessResult:
     def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
         """The value an op (or graph node) produced; a dict by mapping key for dynamic ones."""
         step_key, out = self._resolve(node_name, output_name)
-        captured = self._run.captured
-        values = {mk: v for (k, n, mk), v in captured.items() if k == step_key and n == out}
+        run = self._run
+        values = {mk: v for (k, n, mk), v in run.captured.items() if k == step_key and n == out}
+        if not values:
+            # Values the filesystem IO manager stored were released during the run.
+            stored = sorted((r for r in run.produced if r[0] == step_key and r[1] == out
+                             and r not in run.captured), key=lambda r: r[2] or "")
+            values = {ref[2]: run.load_stored_output(ref) for ref in stored}
         if not values:
             steps = self._run.plan.by_key
             if step_key not in steps:

@@ -10,16 +10,24 @@ failed, and returns the run with its events and captured outputs. Imports
 
 from __future__ import annotations
 
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headwater.definitions.config.fs_io_manager import fs_io_manager
+from headwater.definitions.config.fs_io_manager import (
+    PickledObjectFilesystemIOManager,
+    fs_io_manager,
+)
 from headwater.definitions.config.run_config import ConfigMapping, validate_run_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.tags import PARTITION_TAG
-from headwater.errors import HeadwaterError, HeadwaterInvalidDefinitionError
+from headwater.errors import (
+    HeadwaterError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
+)
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, Resources, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
@@ -51,11 +59,13 @@ class Run:
         self.on_event = on_event
         self.resources: dict[str, Any] = {}
         self.resource_view = Resources()
-        self.default_io_manager: Any = None
         self.produced: set[tuple[str, str, str | None]] = set()
         self.output_contexts: dict[tuple[str, str, str | None], Any] = {}
-        self.direct_values: dict[tuple[str, str, str | None], Any] = {}
+        # Output values the result reports (see keep_output); values the filesystem IO
+        # manager stored are read back from their files instead.
         self.captured: dict[tuple[str, str, str | None], Any] = {}
+        # Values of the step whose hooks are about to run, released after them.
+        self.hook_values: dict[tuple[str, str, str | None], Any] = {}
         self.mapping_keys: dict[tuple[str, str], list[str]] = {}
         self.mapped_steps: set[str] = {s.key for s in plan.steps if s.is_mapped}
         self.op_configs: dict[str, Any] = {}
@@ -138,6 +148,36 @@ class Run:
         )
         ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]
         return ctx
+
+    def keep_output(self, step: Step, ref: tuple[str, str, str | None], value: Any,
+                    manager: Any) -> None:
+        """Hold an output value for the result, unless its IO manager can give it back.
+
+        The in-memory IO manager keeps the object anyway (holding it here costs nothing);
+        a user's IO manager may not be able to load after the run's resources are torn
+        down, so its values are held as Dagster holds them. The filesystem IO manager's
+        files outlive the run: its values are released as soon as no step needs them and
+        `result.output_for_node` reads them back.
+        """
+        if not isinstance(manager, PickledObjectFilesystemIOManager):
+            self.captured[ref] = value
+        elif step.hook_defs:
+            self.hook_values[ref] = value
+
+    def load_stored_output(self, ref: tuple[str, str, str | None]) -> Any:
+        """An output's value read back from the file the filesystem IO manager wrote."""
+        ctx: Any = self.output_contexts.get(ref) or self.output_context_for(ref, self.run_id)
+        manager = self.resources.get(ctx._manager_key)
+        if not isinstance(manager, PickledObjectFilesystemIOManager):
+            if self.job.resource_defs.get(ctx._manager_key) is not fs_io_manager:
+                raise HeadwaterInvariantViolationError(
+                    f"Output '{ref[1]}' of step '{ref[0]}' was stored in another process by IO "
+                    f"manager '{ctx._manager_key}'; load it with that IO manager (e.g. "
+                    "Definitions.load_asset_value for an asset)."
+                )
+            manager = PickledObjectFilesystemIOManager()  # the run's steps ran elsewhere
+        with open(manager.get_path(ctx), "rb") as handle:
+            return pickle.load(handle)
 
     def log_sink(self, step_key: str | None) -> Callable[[int, str], None]:
         def sink(level: int, message: str) -> None:
@@ -285,7 +325,6 @@ def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
     )
     run.resources = values
     run.resource_view = Resources(values)
-    run.default_io_manager = values.get("io_manager") if "io_manager" not in job.resource_defs else None
     return teardown
 
 

@@ -142,14 +142,14 @@ class StepRunner:
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
                          ctx: OpExecutionContext) -> Any:
+        # Always through the IO manager, never handed over in memory: a step that mutates
+        # its input must not change what the upstream stored (the in-memory IO manager
+        # returns the object itself, as Dagster's does), and the run holds no value beyond
+        # what its IO managers keep.
         run = self.run
         input_def = step.op_def.input_dict[name]
         upstream_ctx = run.output_contexts[ref]
         manager_key = input_def.input_manager_key or upstream_ctx._manager_key
-        if input_def.input_manager_key is None and ref in run.direct_values:
-            manager = run.resources.get(manager_key)
-            if manager is run.default_io_manager and _same_partitions(ctx, name):
-                return run.direct_values[ref]
         return self.load_with_manager(step, name, manager_key, upstream_ctx, ctx)
 
     def load_asset(self, step: Step, name: str, source: FromAsset, ctx: OpExecutionContext) -> Any:
@@ -533,12 +533,11 @@ class StepRunner:
                     f'Output "{output.output_name}" of op "{step.key}" uses IO manager '
                     f"'{manager_key}', which is not provided. Add resources={{'{manager_key}': ...}}."
                 )
-            run.direct_values[ref] = output.value
             self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
             metadata.update(out_ctx.added_metadata)
+            run.keep_output(step, ref, output.value, manager)
         else:
-            run.direct_values[ref] = output.value
-        run.captured[ref] = output.value
+            run.captured[ref] = output.value
         if asset_key is not None:
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
@@ -651,11 +650,3 @@ def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:
     if up_def is None:
         return None, None
     return _partition.upstream_keys(ctx, name), up_def
-
-
-def _same_partitions(ctx: Any, name: str) -> bool:
-    """Whether input `name` reads exactly the partitions this run writes (or none at all)."""
-    keys, _ = _upstream_partitions(ctx, name)
-    if keys is None:
-        return True
-    return _partition.key_range(ctx) is not None and keys == _partition.run_keys(ctx)
