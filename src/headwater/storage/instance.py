@@ -15,9 +15,11 @@ and `instance_for_test()` a SQLite database in a temporary home. Imports
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,7 +73,9 @@ class HeadwaterInstance:
         self._storage = storage
         self._root_directory = root_directory
         self._settings = dict(settings or {})
-        self._owned_tempdir: tempfile.TemporaryDirectory[str] | None = None
+        # Removes the temporary root directory made on demand; runs at dispose() or when the
+        # instance is garbage collected (a notebook's ephemeral instances are never disposed).
+        self._remove_tempdir: weakref.finalize[Any, Any] | None = None
 
     @staticmethod
     def ephemeral(tempdir: str | None = None, preload: Any = None,
@@ -106,9 +110,9 @@ class HeadwaterInstance:
 
     def dispose(self) -> None:
         self._storage.dispose()
-        if self._owned_tempdir is not None:
-            self._owned_tempdir.cleanup()
-            self._owned_tempdir = None
+        if self._remove_tempdir is not None:
+            self._remove_tempdir()
+            self._remove_tempdir = None
 
     @property
     def storage(self) -> Storage:
@@ -121,8 +125,9 @@ class HeadwaterInstance:
     @property
     def root_directory(self) -> str:
         if self._root_directory is None:
-            self._owned_tempdir = tempfile.TemporaryDirectory(prefix="headwater-")
-            self._root_directory = self._owned_tempdir.name
+            self._root_directory = tempfile.mkdtemp(prefix="headwater-")
+            self._remove_tempdir = weakref.finalize(self, shutil.rmtree, self._root_directory,
+                                                    ignore_errors=True)
         return self._root_directory
 
     def storage_directory(self) -> str:
