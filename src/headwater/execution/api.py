@@ -62,7 +62,7 @@ def execute_job_in_process(
     if instance is None:
         instance = ephemeral_instance()
     if keep_values_in_memory and "io_manager" not in job.resource_defs:
-        job = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
+        job = _with_in_memory_io_manager(job)
     if asset_selection:
         job = _subset_asset_job(job, asset_selection)
     # None lets the job's own config= apply; an explicit run_config replaces it.
@@ -74,6 +74,16 @@ def execute_job_in_process(
     if raise_on_error:
         _raise_first_error(run)
     return result
+
+
+def _with_in_memory_io_manager(job: Any) -> Any:
+    """The job with the in-memory IO manager bound, made once per job and kept on it, so that
+    repeated `execute_in_process()` calls share one job and build its config schema once."""
+    variant = job._in_memory_variant
+    if variant is None:
+        variant = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
+        job._in_memory_variant = variant
+    return variant
 
 
 class ExecuteJobResult(ExecuteInProcessResult):

@@ -32,7 +32,7 @@ from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, Resources, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
+from headwater.execution.plan import FromAsset, Plan, Step, build_plan
 from headwater.execution.resources import build_resource_values
 from headwater.execution.scheduler import execute_plan
 
@@ -135,13 +135,11 @@ class Run:
         step_key, name, mapping_key = ref
         step = self.plan.by_key[step_key]
         out_def = step.op_def.output_dict[name]
-        entry = node_config_for(self.resolved_config.get("ops", {}), step_key)
-        outputs = entry.get("outputs") if isinstance(entry, Mapping) else None
         ctx = OutputContext(
             step_key=step_key, name=name, job_name=self.job.name, run_id=run_id,
             definition_metadata=out_def.metadata, mapping_key=mapping_key,
             headwater_type=out_def.headwater_type,
-            config=outputs.get(name) if isinstance(outputs, Mapping) else None,
+            config=step.config.outputs.get(name),
             log=self.log_for(None), resources=self.resource_view, op_def=step.op_def,
             asset_key=step.asset_keys_by_output.get(name), partition_key=self.partition_key,
             assets_def=step.assets_def, instance=self.instance,

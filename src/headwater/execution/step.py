@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from headwater.definitions.config.schema import process_config
@@ -52,7 +52,6 @@ from headwater.execution.plan import (
     FromStep,
     FromValue,
     Step,
-    node_config_for,
 )
 
 _SKIP = object()
@@ -189,7 +188,7 @@ class StepRunner:
             upstream.asset_partitions_def = up_def
         input_ctx = InputContext(
             name=name, job_name=run.job.name, op_def=step.op_def,
-            config=self.io_config(step, "inputs", name),
+            config=step.config.inputs.get(name),
             definition_metadata=input_def.metadata, upstream_output=upstream,
             headwater_type=input_def.headwater_type, log=ctx.log, resources=run.resource_view,
             step_context=ctx,
@@ -283,18 +282,14 @@ class StepRunner:
             partitions_def=run.job.partitions_def,
         )
 
-    def io_config(self, step: Step, kind: str, name: str) -> Any:
-        """Run config `ops.<step>.outputs.<name>` (or `inputs`): an IO manager's per-output config."""
-        entry = node_config_for(self.run.resolved_config.get("ops", {}), step.key)
-        section = entry.get(kind) if isinstance(entry, Mapping) else None
-        return section.get(name) if isinstance(section, Mapping) else None
-
     def op_config(self, step: Step) -> Any:
+        """The op's config value, made once per step from its validated run config: env
+        sources read and enums converted here (the validated run config keeps them as
+        written, so that no secret is stored), or the op's Config class built."""
         cached = self.run.op_configs.get(step.key, _SKIP)
         if cached is not _SKIP:
             return cached
-        entry = node_config_for(self.run.resolved_config.get("ops", {}), step.key)
-        raw = entry.get("config") if isinstance(entry, Mapping) else None
+        raw = step.config.config
         schema = step.op_def.config_schema
         config_class = step.op_def.signature.config_class
         if config_class is not None:
@@ -510,7 +505,7 @@ class StepRunner:
         out_ctx = OutputContext(
             step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
             definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
-            config=self.io_config(step, "outputs", output.output_name),
+            config=step.config.outputs.get(output.output_name),
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
             assets_def=step.assets_def, instance=run.instance,
