@@ -35,6 +35,7 @@ from headwater.execution.reconstruct import ReconstructableJob, reconstructable
 from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
 from headwater.execution.resources import build_resource_values
 from headwater.execution.result import ExecuteInProcessResult
+from headwater.execution.run import Run
 from headwater.execution.run import execute_job as run_job
 
 EPHEMERAL_JOB = "__ephemeral_asset_job__"
@@ -162,10 +163,9 @@ def _maybe_reconstructable(job: Any) -> ReconstructableJob | None:
         return None  # fine for the in-process executor; others say what they need
 
 
-def _raise_first_error(run: Any) -> None:
-    fatal = getattr(run, "fatal_error", None)
-    if fatal is not None:
-        raise fatal
+def _raise_first_error(run: Run) -> None:
+    if run.fatal_error is not None:
+        raise run.fatal_error
     for key in run.failed:
         exc = run.errors.get(key)
         if exc is None:

@@ -29,7 +29,7 @@ class ExecuteInProcessResult:
     # --- the run ------------------------------------------------------------------------
     @property
     def success(self) -> bool:
-        return not self._run.failed and not hasattr(self._run, "fatal_error")
+        return not self._run.failed and self._run.fatal_error is None
 
     @property
     def headwater_run(self) -> Any:

@@ -76,6 +76,7 @@ class Run:
         self.step_status: dict[str, str] = {}
         self._resource_views: dict[str, Resources] = {}
         self.errors: dict[str, BaseException] = {}
+        self.fatal_error: HeadwaterError | None = None  # the run could not start its steps
         self.steps_to_execute: set[str] | None = None  # None: every step (re-execution narrows)
         self.canceled = False
         self.reconstructable: Any = None  # where a worker process loads the job from
@@ -277,7 +278,7 @@ def execute_job(
             run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
                      f'Execution of run for "{job.name}" failed. {exc}',
                      ev.RunFailureData(ev.SerializableError.from_exception(exc)))
-            run.fatal_error = exc  # type: ignore[attr-defined]
+            run.fatal_error = exc
             return run
         execute_plan(run, step_executor, should_cancel)
     finally:
