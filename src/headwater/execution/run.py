@@ -20,7 +20,7 @@ from headwater.definitions.config.fs_io_manager import (
     PickledObjectFilesystemIOManager,
     fs_io_manager,
 )
-from headwater.definitions.config.run_config import ConfigMapping, validate_run_config
+from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import (
@@ -224,11 +224,6 @@ def new_run_id() -> str:
     return str(uuid.uuid4())
 
 
-def validate_run_config_shape(job: Any, plan: Plan, run_config: Mapping[str, Any]) -> dict[str, Any]:
-    """Every problem of the run config at once; the config with defaults and mappings applied."""
-    return validate_run_config(job, run_config)
-
-
 def execute_job(
     job: Any,
     run_config: Mapping[str, Any] | None = None,
@@ -253,7 +248,9 @@ def execute_job(
         instance = ev.ephemeral_instance()
     if on_event is None:
         on_event = instance.store_event
-    run_config = _default_run_config(job, run_config)
+    # The config as given is what the run records; the job's own config (defaults, a
+    # mapping) applies in the one validation below, which the plan and the steps read.
+    run_config = dict(run_config or {})
     resolved = validate_run_config(job, run_config)
     plan = build_plan(job, input_values, resolved)
     base_tags = job.tags if job.run_tags is None else job.run_tags
@@ -325,26 +322,6 @@ def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
     run.resources = values
     run.resource_view = Resources(values)
     return teardown
-
-
-def _default_run_config(job: Any, run_config: Mapping[str, Any] | None) -> dict[str, Any]:
-    config = job.config
-    if isinstance(config, (ConfigMapping, Mapping)) or hasattr(config, "to_config_dict"):
-        return dict(run_config or {})  # mappings and defaults apply during validation
-    if run_config is not None:
-        if callable(getattr(config, "resolve_config", None)):
-            return dict(config.resolve_config(run_config))
-        return dict(run_config)
-    if config is None:
-        return {}
-    if isinstance(config, Mapping):
-        return dict(config)
-    to_dict = getattr(config, "to_run_config", None)
-    if callable(to_dict):
-        return dict(to_dict())
-    if callable(getattr(config, "resolve_config", None)):
-        return dict(config.resolve_config({}))
-    return {}
 
 
 def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]:
