@@ -306,3 +306,12 @@ def test_the_cycle_finder_finds_and_writes_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
     assert _cycles(graph) == [{"a", "b", "c"}]
     assert _cycle_path(graph, {"a", "b", "c"}) == "a -> b -> c -> a"
+
+
+def test_the_ephemeral_instance_seam_is_the_only_string_import_of_storage():
+    """Only execution/event.py names headwater.storage (to load the ephemeral instance), and
+    storage registers its constructor there."""
+    naming = [str(p.relative_to(SRC)) for p in (SRC / "execution").rglob("*.py")
+              if '"headwater.storage' in p.read_text() or "'headwater.storage" in p.read_text()]
+    assert naming == ["execution/event.py"]
+    assert "register_ephemeral_instance(" in (SRC / "storage" / "instance.py").read_text()

@@ -25,7 +25,7 @@ def test_asset_chain_emits_events_in_order():
     assert result.success
     assert result.asset_value("ordered") == [1, 2, 3]
     step = ["STEP_START", "STEP_OUTPUT", "ASSET_MATERIALIZATION", "HANDLED_OUTPUT", "STEP_SUCCESS"]
-    with_input = [step[0], "STEP_INPUT", *step[1:]]
+    with_input = [step[0], "LOADED_INPUT", "STEP_INPUT", *step[1:]]
     assert _types(result) == ["PIPELINE_START", *step, *with_input, "PIPELINE_SUCCESS"]
     assert [m.asset_key for m in result.asset_materializations_for_node("ordered")] == [
         hw.AssetKey("ordered")

@@ -126,22 +126,19 @@ def test_missing_stored_value_says_what_to_materialize(tmp_path):
                                                   upstream_output=out))
 
 
-def test_default_io_manager_is_in_memory_for_ephemeral_and_files_for_persistent(tmp_path):
-    """Persistent instances pickle outputs under storage_directory(); ephemeral ones do not."""
-
-    class PersistentInstance:
-        is_ephemeral = False
-
-        def storage_directory(self):
-            return str(tmp_path / "storage")
+def test_materialize_pickles_under_the_instance_storage_directory(tmp_path):
+    """materialize's default IO manager pickles under instance.storage_directory(), a
+    temporary directory for the ephemeral instance of a run given none."""
 
     @hw.asset
     def kept():
         return 42
 
-    hw.materialize([kept])
+    result = hw.materialize([kept])
+    with open(os.path.join(result.instance.storage_directory(), "kept"), "rb") as handle:
+        assert pickle.load(handle) == 42
     assert not (tmp_path / "storage").exists()
-    hw.materialize([kept], instance=PersistentInstance())
+    hw.materialize([kept], instance=hw.HeadwaterInstance.ephemeral(tempdir=str(tmp_path)))
     with open(tmp_path / "storage" / "kept", "rb") as handle:
         assert pickle.load(handle) == 42
 

@@ -8,7 +8,6 @@ by default) against a persistent instance, and re-executes earlier runs. Imports
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,10 +20,6 @@ from headwater.definitions.assets.job import (
     subset_asset_job,
 )
 from headwater.definitions.config.executor import multi_or_in_process_executor
-from headwater.definitions.config.fs_io_manager import (
-    PickledObjectFilesystemIOManager,
-    fs_io_manager,
-)
 from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition, mem_io_manager
 from headwater.definitions.config.run_config import as_run_config_dict
 from headwater.definitions.tags import PARTITION_TAG
@@ -37,6 +32,7 @@ from headwater.errors import (
     HeadwaterUserCodeExecutionError,
 )
 from headwater.execution.asset_value import load_asset_value
+from headwater.execution.event import RunInstance, ephemeral_instance
 from headwater.execution.executor import create_builtin_executor, create_executor
 from headwater.execution.invocation import invoke_directly
 from headwater.execution.partition import resolve_partitioned_run
@@ -44,6 +40,7 @@ from headwater.execution.reconstruct import ReconstructableJob, reconstructable
 from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
 from headwater.execution.resources import build_resource_values
 from headwater.execution.result import ExecuteInProcessResult
+from headwater.execution.run import Run
 from headwater.execution.run import execute_job as run_job
 
 EPHEMERAL_JOB = "__ephemeral_asset_job__"
@@ -52,7 +49,7 @@ EPHEMERAL_JOB = "__ephemeral_asset_job__"
 def execute_job_in_process(
     job: Any,
     run_config: Any = None,
-    instance: Any = None,
+    instance: RunInstance | None = None,
     partition_key: str | None = None,
     raise_on_error: bool = True,
     asset_selection: Sequence[Any] | None = None,
@@ -65,22 +62,34 @@ def execute_job_in_process(
 
     As in Dagster, `execute_in_process` keeps outputs in memory unless the job binds its own
     `io_manager`; `materialize` passes `keep_values_in_memory=False`, so that a persistent
-    instance stores values under its storage directory for later runs to load.
+    instance stores values under its storage directory for later runs to load. Without
+    `instance=`, the run is recorded in a fresh ephemeral instance (`result.instance`).
     """
+    if instance is None:
+        instance = ephemeral_instance()
     if keep_values_in_memory and "io_manager" not in job.resource_defs:
-        job = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
+        job = _with_in_memory_io_manager(job)
     if asset_selection:
         job = subset_asset_job(job, asset_selection)
     # None lets the job's own config= apply; an explicit run_config replaces it.
     run_config = None if run_config is None else as_run_config_dict(run_config)
     run_config, partition_key, tags = resolve_partitioned_run(job, run_config, partition_key, tags,
                                                               instance)
-    on_event = getattr(instance, "store_event", None) if instance is not None else None
-    run = run_job(job, run_config, instance, partition_key, run_id, input_values, tags, on_event)
+    run = run_job(job, run_config, instance, partition_key, run_id, input_values, tags)
     result = ExecuteInProcessResult(run)
     if raise_on_error:
         _raise_first_error(run)
     return result
+
+
+def _with_in_memory_io_manager(job: Any) -> Any:
+    """The job with the in-memory IO manager bound, made once per job and kept on it, so that
+    repeated `execute_in_process()` calls share one job and build its config schema once."""
+    variant = job._in_memory_variant
+    if variant is None:
+        variant = job._copy(resource_defs={**job.resource_defs, "io_manager": mem_io_manager})
+        job._in_memory_variant = variant
+    return variant
 
 
 class ExecuteJobResult(ExecuteInProcessResult):
@@ -91,23 +100,6 @@ class ExecuteJobResult(ExecuteInProcessResult):
 
     def __exit__(self, *exc: object) -> None:
         return None
-
-    def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
-        """The value a step produced; steps executed in other processes are loaded back
-        from the default (filesystem) IO manager."""
-        run = self._run
-        if not run.captured:
-            step_key, out = self._resolve(node_name, output_name)
-            refs = sorted((r for r in run.produced if r[0] == step_key and r[1] == out),
-                          key=lambda r: r[2] or "")
-            if refs and run.job.resource_defs.get("io_manager") is fs_io_manager:
-                manager = PickledObjectFilesystemIOManager()
-                values = {}
-                for ref in refs:
-                    with open(manager.get_path(run.output_context_for(ref, run.run_id)), "rb") as f:
-                        values[ref[2]] = pickle.load(f)
-                return values[None] if list(values) == [None] else values
-        return super().output_for_node(node_name, output_name)
 
 
 def execute_job(
@@ -157,9 +149,7 @@ def execute_job(
     run = run_job(job_def, run_config, instance, all_tags.get(PARTITION_TAG), run_id,
                   None, all_tags, instance.store_event, executor=make_executor, prepare=prepare,
                   should_cancel=should_cancel)
-    flush = getattr(getattr(instance, "storage", None), "flush", None)
-    if callable(flush):
-        flush()
+    instance.flush()
     result = ExecuteJobResult(run)
     if raise_on_error:
         _raise_first_error(run)
@@ -178,10 +168,9 @@ def _maybe_reconstructable(job: Any) -> ReconstructableJob | None:
         return None  # fine for the in-process executor; others say what they need
 
 
-def _raise_first_error(run: Any) -> None:
-    fatal = getattr(run, "fatal_error", None)
-    if fatal is not None:
-        raise fatal
+def _raise_first_error(run: Run) -> None:
+    if run.fatal_error is not None:
+        raise run.fatal_error
     for key in run.failed:
         exc = run.errors.get(key)
         if exc is None:

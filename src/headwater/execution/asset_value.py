@@ -32,7 +32,9 @@ def load_asset_value(defs: Any, key: AssetKey, *, python_type: Any = None, insta
         assets_def.get_io_manager_key_for_asset_key(key)
     resource_defs = {**defs.resources, **assets_def.resource_defs}
     if io_key not in resource_defs:
-        if io_key != "io_manager" or instance is None or getattr(instance, "is_ephemeral", True):
+        # An ephemeral instance (e.g. `result.instance` of materialize()) has a storage
+        # directory too, for as long as it lives.
+        if io_key != "io_manager" or instance is None:
             raise HeadwaterInvalidInvocationError(
                 f"Cannot load {key.to_user_string()!r}: its IO manager '{io_key}' is not among "
                 "the resources, and values of the default IO manager live only in a persistent "

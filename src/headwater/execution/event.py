@@ -1,19 +1,23 @@
-"""The events a run emits, and their JSON codec.
+"""The events a run emits, their JSON codec, and the instance that records them.
 
 Every event is one frozen `HeadwaterEvent` row (run, time, type, step, asset, partition)
 with a typed payload dataclass; the codec turns it into JSON and back, keyed by the
-payload's type name. Imports `headwater.definitions` only.
+payload's type name. `RunInstance` says what the engine needs from the instance a run is
+recorded in; `storage/instance.py` provides it, and a run given no instance gets an
+ephemeral one from `ephemeral_instance()`. Imports `headwater.definitions` only (the
+storage layer is loaded by name, once, in `ephemeral_instance`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import time
 import traceback
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.codec import metadata_from_jsonable, metadata_to_jsonable
@@ -489,3 +493,62 @@ def event_from_json(text: str) -> HeadwaterEvent:
         message=data["message"],
         payload=_decode(data["payload"]),
     )
+
+
+# --- where a run's events are recorded ----------------------------------------------------
+
+
+class RunInstance(Protocol):
+    """What the engine needs from the instance a run is recorded in.
+
+    `storage/instance.py`'s `HeadwaterInstance` satisfies it (mypy checks the registration
+    below), and so does a worker process's lazily opened instance (`execution/remote.py`).
+    Everything else user code asks of `context.instance` is the instance's own API.
+    """
+
+    @property
+    def is_ephemeral(self) -> bool:
+        """True when runs and events live only in this process's memory."""
+
+    def register_run(self, run: Any) -> None:
+        """Record a run (an `execution.run.Run`) before its RUN_START event."""
+
+    def store_event(self, event: HeadwaterEvent) -> None:
+        """Append one event of a run, as it is emitted; called for every event."""
+
+    def flush(self) -> None:
+        """Write whatever `store_event` is holding (a SQL storage batches per step)."""
+
+    def storage_directory(self) -> str:
+        """Where the default (filesystem) IO manager keeps values."""
+
+    def get_ref(self) -> Any:
+        """How another process opens this instance (persistent instances only)."""
+
+
+class _EphemeralFactory(Protocol):
+    def __call__(self) -> RunInstance: ...
+
+
+_ephemeral_factory: _EphemeralFactory | None = None
+
+
+def register_ephemeral_instance(factory: _EphemeralFactory) -> None:
+    """Called once by `storage/instance.py` when it is imported."""
+    global _ephemeral_factory
+    _ephemeral_factory = factory
+
+
+def ephemeral_instance() -> RunInstance:
+    """A fresh in-memory instance for a run that was given none.
+
+    The engine sits below storage and never imports it; as with `definitions/_runtime.py`,
+    the arrow is inverted once: the storage module registers its constructor here when it
+    is loaded, and this function asks for it to be loaded on first use.
+    """
+    if _ephemeral_factory is None:
+        importlib.import_module("headwater.storage.instance")
+    if _ephemeral_factory is None:
+        raise RuntimeError("headwater.storage.instance was imported but registered no "
+                           "ephemeral instance; the installation is broken (reinstall headwater).")
+    return _ephemeral_factory()

@@ -123,7 +123,7 @@ def executor_config(executor_def: ExecutorDefinition, run_config: Mapping[str, A
 
 
 def create_executor(executor_def: ExecutorDefinition, job: Any, run_config: Mapping[str, Any],
-                    instance: Any, reconstructable: Any) -> Executor:
+                    instance: ev.RunInstance | None, reconstructable: Any) -> Executor:
     """Build the run's executor, checking what it requires of the run."""
     config = executor_config(executor_def, run_config)
     context = InitExecutorContext(job=job, executor_def=executor_def, executor_config=config,
@@ -136,7 +136,7 @@ def create_executor(executor_def: ExecutorDefinition, job: Any, run_config: Mapp
     if isinstance(created, InProcessExecutor):
         return created
     requirements = set(getattr(created, "requirements", None) or executor_def.requirements)
-    if NON_EPHEMERAL_INSTANCE in requirements and getattr(instance, "is_ephemeral", True):
+    if NON_EPHEMERAL_INSTANCE in requirements and (instance is None or instance.is_ephemeral):
         raise HeadwaterUnmetExecutorRequirementsError(
             f"executor '{executor_def.name}' runs steps in other processes, which must share "
             "the run's instance, but the instance is ephemeral (in memory). Pass a persistent "

@@ -78,6 +78,28 @@ class FromNothing:
     """An ordering-only input whose upstream is not in this run."""
 
 
+@dataclass(frozen=True, slots=True)
+class StepConfig:
+    """A step's part of the run config, validated once per run: `ops.<step>` (nested graphs
+    followed) split into the op's `config`, and `inputs` / `outputs` for its IO managers."""
+
+    config: Any = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def of(entry: Any) -> StepConfig:
+        if not isinstance(entry, Mapping):
+            return _NO_CONFIG
+        inputs, outputs = entry.get("inputs"), entry.get("outputs")
+        return StepConfig(entry.get("config"),
+                          inputs if isinstance(inputs, Mapping) else {},
+                          outputs if isinstance(outputs, Mapping) else {})
+
+
+_NO_CONFIG = StepConfig()
+
+
 @dataclass(slots=True)
 class Step:
     """One op invocation to run."""
@@ -95,6 +117,7 @@ class Step:
     asset_keys_by_input: dict[str, AssetKey] = field(default_factory=dict)
     assets_def: Any = None
     upstream: set[str] = field(default_factory=set)
+    config: StepConfig = _NO_CONFIG
 
     @property
     def is_mapped(self) -> bool:
@@ -114,7 +137,11 @@ class Plan:
 
 def build_plan(job: Any, input_values: Mapping[str, Any] | None = None,
                run_config: Mapping[str, Any] | None = None) -> Plan:
-    """Flatten the job's graph into steps and sort them."""
+    """Flatten the job's graph into steps and sort them.
+
+    `run_config` is the validated run config (`validate_run_config`); each step gets its
+    part of it as `step.config`, so nothing later walks the nested config again.
+    """
     builder = _Builder(job, dict(input_values or {}), dict(run_config or {}))
     builder.add_graph(job.graph, prefix="", scope_inputs=None, hooks=frozenset())
     return Plan(builder.order(), builder.steps)
@@ -126,6 +153,8 @@ class _Builder:
         self.layer = job.asset_layer
         self.input_values = {**job.input_values, **input_values}
         self.run_config = run_config
+        ops = run_config.get("ops") if isinstance(run_config, Mapping) else None
+        self.ops_config: Mapping[str, Any] = ops if isinstance(ops, Mapping) else {}
         self.steps: dict[str, Step] = {}
 
     def add_graph(self, graph: GraphDefinition, prefix: str, scope_inputs: Any,
@@ -144,6 +173,7 @@ class _Builder:
         key = f"{prefix}{inv.name}"
         top = key.split(".", 1)[0]
         op_def = inv.node_def
+        config = StepConfig.of(_nested_node_config(self.ops_config, key))
         inputs: dict[str, Any] = {}
         for name, input_def in op_def.input_dict.items():
             binding = inv.bindings.get(name)
@@ -156,7 +186,7 @@ class _Builder:
             elif binding is not None:
                 inputs[name] = self.resolve(graph, binding, prefix, scope_inputs)
             else:
-                inputs[name] = self.unbound(key, top, op_def, name, input_def)
+                inputs[name] = self.unbound(key, top, op_def, name, input_def, config)
         assets_def = self.layer.assets_defs_by_node.get(top)
         step = Step(
             key=key,
@@ -168,6 +198,7 @@ class _Builder:
             retry_policy=inv.retry_policy or op_def.retry_policy or self.job.op_retry_policy,
             hook_defs=inv.hook_defs | hooks | self.job.hook_defs,
             assets_def=assets_def,
+            config=config,
         )
         if assets_def is not None:
             self.attach_assets(step, graph, inv, prefix)
@@ -219,14 +250,13 @@ class _Builder:
             f"input_values={{'{name}': ...}} or give the graph input a default."
         )
 
-    def unbound(self, step_key: str, top: str, op_def: Any, name: str, input_def: Any) -> Any:
+    def unbound(self, step_key: str, top: str, op_def: Any, name: str, input_def: Any,
+                config: StepConfig) -> Any:
         asset_key = self.layer.key_by_input.get((top, name)) if step_key == top else None
         if asset_key is None and input_def.asset_key is not None and not self.layer.assets_defs_by_node:
             asset_key = input_def.asset_key if isinstance(input_def.asset_key, AssetKey) else None
-        ops_config = self.run_config.get("ops", {}) if isinstance(self.run_config, Mapping) else {}
-        node_config = _nested_node_config(ops_config, step_key)
-        if isinstance(node_config, Mapping) and name in (node_config.get("inputs") or {}):
-            value = node_config["inputs"][name]
+        if name in config.inputs:
+            value = config.inputs[name]
             if isinstance(value, Mapping) and set(value) == {"value"}:
                 value = value["value"]
             return FromValue(value)
@@ -338,8 +368,7 @@ class _ScopeInputs:
             return FromValue(input_def.default_value)
         if input_def is not None and input_def.headwater_type.is_nothing:
             return FromNothing()
-        ops_config = self.builder.run_config.get("ops", {})
-        node_config = _nested_node_config(ops_config, key)
+        node_config = _nested_node_config(self.builder.ops_config, key)
         if isinstance(node_config, Mapping) and input_name in (node_config.get("inputs") or {}):
             value = node_config["inputs"][input_name]
             return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
@@ -385,5 +414,3 @@ def _nested_node_config(ops_config: Any, step_key: str) -> Any:
         current = entry.get("ops") if isinstance(entry, Mapping) else None
     return None
 
-
-node_config_for = _nested_node_config

@@ -42,13 +42,19 @@ class RunInit:
 
 
 class LazyInstance:
-    """The run's instance in a worker, opened on first use beyond its storage directory."""
+    """The run's instance in a worker, opened on first use beyond its storage directory.
 
-    is_ephemeral = False
+    A `RunInstance` (execution/event.py); user code's `context.instance` reaches the rest of
+    the opened instance's API through `__getattr__`.
+    """
 
     def __init__(self, ref: Any):
         self._ref = ref
         self._opened: Any = None
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return False
 
     @property
     def root_directory(self) -> str:
@@ -57,27 +63,44 @@ class LazyInstance:
     def storage_directory(self) -> str:
         return os.path.join(self._ref.root_directory, "storage")
 
+    def get_ref(self) -> Any:
+        return self._ref
+
+    def register_run(self, run: Any) -> None:
+        self._open().register_run(run)
+
+    def store_event(self, event: ev.HeadwaterEvent) -> None:
+        self._open().store_event(event)
+
+    def flush(self) -> None:
+        if self._opened is not None:
+            self._opened.flush()
+
+    def _open(self) -> Any:
+        if self._opened is None:
+            self._opened = self._ref.open()
+        return self._opened
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        if self._opened is None:
-            self._opened = self._ref.open()
-        return getattr(self._opened, name)
+        return getattr(self._open(), name)
 
     def close(self) -> None:
         if self._opened is not None:
             self._opened.dispose()
 
 
-def instance_ref_of(instance: Any) -> Any:
-    get_ref = getattr(instance, "get_ref", None)
-    return get_ref() if callable(get_ref) else None
+def instance_ref_of(instance: ev.RunInstance | None) -> Any:
+    """How a worker opens the run's instance; None for an in-memory one (no worker can)."""
+    if instance is None or instance.is_ephemeral:
+        return None
+    return instance.get_ref()
 
 
 def run_init_for(run: Run) -> RunInit:
     return RunInit(run.reconstructable, run.run_id, dict(run.run_config), dict(run.tags),
-                   run.partition_key, instance_ref_of(run.instance),
-                   dict(getattr(run, "output_run_ids", {}) or {}))
+                   run.partition_key, instance_ref_of(run.instance), dict(run.output_run_ids))
 
 
 def produced_by(run: Run, task: StepTask) -> list[tuple[str, str, str | None]]:
@@ -131,7 +154,6 @@ class WorkerRun:
         report = StepReport(task, outcome, produced_by(run, task))
         # Values reach other steps through the IO manager; keep nothing per step here.
         run.events.clear()
-        run.direct_values.clear()
         run.captured.clear()
         run.errors.clear()
         return report

@@ -29,11 +29,17 @@ class ExecuteInProcessResult:
     # --- the run ------------------------------------------------------------------------
     @property
     def success(self) -> bool:
-        return not self._run.failed and not hasattr(self._run, "fatal_error")
+        return not self._run.failed and self._run.fatal_error is None
 
     @property
     def headwater_run(self) -> Any:
         return self._run.info
+
+    @property
+    def instance(self) -> Any:
+        """The instance the run was recorded in: the one passed as `instance=`, else the
+        ephemeral in-memory instance created for the run (what `context.instance` was)."""
+        return self._run.instance
 
     @property
     def run_config(self) -> dict[str, Any]:
@@ -141,8 +147,13 @@ class ExecuteInProcessResult:
     def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
         """The value an op (or graph node) produced; a dict by mapping key for dynamic ones."""
         step_key, out = self._resolve(node_name, output_name)
-        captured = self._run.captured
-        values = {mk: v for (k, n, mk), v in captured.items() if k == step_key and n == out}
+        run = self._run
+        values = {mk: v for (k, n, mk), v in run.captured.items() if k == step_key and n == out}
+        if not values:
+            # Values the filesystem IO manager stored were released during the run.
+            stored = sorted((r for r in run.produced if r[0] == step_key and r[1] == out
+                             and r not in run.captured), key=lambda r: r[2] or "")
+            values = {ref[2]: run.load_stored_output(ref) for ref in stored}
         if not values:
             steps = self._run.plan.by_key
             if step_key not in steps:

@@ -135,6 +135,7 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
     """Call the step's hooks whose trigger matches; a hook's error is an event, not a failure."""
     step_events = [e for e in run.events if e.step_key == key]
     outputs, metadata = _outputs_of(run, step, key, step_events)
+    run.hook_values.clear()  # the hooks below hold what they need
     exc = run.errors.get(key)
     user_exc = getattr(exc, "user_exception", None) or exc
     for hook in sorted(step.hook_defs, key=lambda h: h.name):
@@ -170,7 +171,7 @@ def _outputs_of(run: Any, step: Any, key: str, step_events: list[Any]) -> tuple[
     """Output values and metadata of one step; a dynamic output's are dicts by mapping key."""
     mapping_key = key[len(step.key) + 1:-1] if key != step.key else None
     values: dict[str, Any] = {}
-    for (skey, name, mk), value in run.captured.items():
+    for (skey, name, mk), value in [*run.captured.items(), *run.hook_values.items()]:
         if skey != step.key:
             continue
         if mapping_key is not None:

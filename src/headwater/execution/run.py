@@ -10,22 +10,29 @@ failed, and returns the run with its events and captured outputs. Imports
 
 from __future__ import annotations
 
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headwater.definitions.config.fs_io_manager import fs_io_manager
-from headwater.definitions.config.io_manager import mem_io_manager
-from headwater.definitions.config.run_config import ConfigMapping, validate_run_config
+from headwater.definitions.config.fs_io_manager import (
+    PickledObjectFilesystemIOManager,
+    fs_io_manager,
+)
+from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.tags import PARTITION_TAG
-from headwater.errors import HeadwaterError, HeadwaterInvalidDefinitionError
+from headwater.errors import (
+    HeadwaterError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
+)
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager, with_job_loggers
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan, node_config_for
+from headwater.execution.plan import FromAsset, Plan, Step, build_plan
 from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
 
@@ -38,7 +45,7 @@ class Run:
     """The state of one run while it executes."""
 
     def __init__(self, job: Any, plan: Plan, run_id: str, run_config: Mapping[str, Any],
-                 tags: Mapping[str, str], instance: Any, partition_key: str | None,
+                 tags: Mapping[str, str], instance: ev.RunInstance | None, partition_key: str | None,
                  on_event: Callable[[ev.HeadwaterEvent], None] | None):
         self.job = job
         self.plan = plan
@@ -52,11 +59,13 @@ class Run:
         self.on_event = on_event
         self.resources: dict[str, Any] = {}
         self.resource_view = Resources()
-        self.default_io_manager: Any = None
         self.produced: set[tuple[str, str, str | None]] = set()
         self.output_contexts: dict[tuple[str, str, str | None], Any] = {}
-        self.direct_values: dict[tuple[str, str, str | None], Any] = {}
+        # Output values the result reports (see keep_output); values the filesystem IO
+        # manager stored are read back from their files instead.
         self.captured: dict[tuple[str, str, str | None], Any] = {}
+        # Values of the step whose hooks are about to run, released after them.
+        self.hook_values: dict[tuple[str, str, str | None], Any] = {}
         self.mapping_keys: dict[tuple[str, str], list[str]] = {}
         self.mapped_steps: set[str] = {s.key for s in plan.steps if s.is_mapped}
         self.op_configs: dict[str, Any] = {}
@@ -67,6 +76,7 @@ class Run:
         self.step_status: dict[str, str] = {}
         self._resource_views: dict[str, Resources] = {}
         self.errors: dict[str, BaseException] = {}
+        self.fatal_error: HeadwaterError | None = None  # the run could not start its steps
         self.steps_to_execute: set[str] | None = None  # None: every step (re-execution narrows)
         self.canceled = False
         self.reconstructable: Any = None  # where a worker process loads the job from
@@ -126,19 +136,47 @@ class Run:
         step_key, name, mapping_key = ref
         step = self.plan.by_key[step_key]
         out_def = step.op_def.output_dict[name]
-        entry = node_config_for(self.resolved_config.get("ops", {}), step_key)
-        outputs = entry.get("outputs") if isinstance(entry, Mapping) else None
         ctx = OutputContext(
             step_key=step_key, name=name, job_name=self.job.name, run_id=run_id,
             definition_metadata=out_def.metadata, mapping_key=mapping_key,
             headwater_type=out_def.headwater_type,
-            config=outputs.get(name) if isinstance(outputs, Mapping) else None,
+            config=step.config.outputs.get(name),
             log=self.log_for(None), resources=self.resource_view, op_def=step.op_def,
             asset_key=step.asset_keys_by_output.get(name), partition_key=self.partition_key,
             assets_def=step.assets_def, instance=self.instance,
         )
         ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]
         return ctx
+
+    def keep_output(self, step: Step, ref: tuple[str, str, str | None], value: Any,
+                    manager: Any) -> None:
+        """Hold an output value for the result, unless its IO manager can give it back.
+
+        The in-memory IO manager keeps the object anyway (holding it here costs nothing);
+        a user's IO manager may not be able to load after the run's resources are torn
+        down, so its values are held as Dagster holds them. The filesystem IO manager's
+        files outlive the run: its values are released as soon as no step needs them and
+        `result.output_for_node` reads them back.
+        """
+        if not isinstance(manager, PickledObjectFilesystemIOManager):
+            self.captured[ref] = value
+        elif step.hook_defs:
+            self.hook_values[ref] = value
+
+    def load_stored_output(self, ref: tuple[str, str, str | None]) -> Any:
+        """An output's value read back from the file the filesystem IO manager wrote."""
+        ctx: Any = self.output_contexts.get(ref) or self.output_context_for(ref, self.run_id)
+        manager = self.resources.get(ctx._manager_key)
+        if not isinstance(manager, PickledObjectFilesystemIOManager):
+            if self.job.resource_defs.get(ctx._manager_key) is not fs_io_manager:
+                raise HeadwaterInvariantViolationError(
+                    f"Output '{ref[1]}' of step '{ref[0]}' was stored in another process by IO "
+                    f"manager '{ctx._manager_key}'; load it with that IO manager (e.g. "
+                    "Definitions.load_asset_value for an asset)."
+                )
+            manager = PickledObjectFilesystemIOManager()  # the run's steps ran elsewhere
+        with open(manager.get_path(ctx), "rb") as handle:
+            return pickle.load(handle)
 
     def log_sink(self, step_key: str | None) -> Callable[[int, str], None]:
         def sink(level: int, message: str) -> None:
@@ -186,15 +224,10 @@ def new_run_id() -> str:
     return str(uuid.uuid4())
 
 
-def validate_run_config_shape(job: Any, plan: Plan, run_config: Mapping[str, Any]) -> dict[str, Any]:
-    """Every problem of the run config at once; the config with defaults and mappings applied."""
-    return validate_run_config(job, run_config)
-
-
 def execute_job(
     job: Any,
     run_config: Mapping[str, Any] | None = None,
-    instance: Any = None,
+    instance: ev.RunInstance | None = None,
     partition_key: str | None = None,
     run_id: str | None = None,
     input_values: Mapping[str, Any] | None = None,
@@ -206,11 +239,18 @@ def execute_job(
 ) -> Run:
     """Run every step of `job`; never raise for a step failure.
 
-    `executor(run)` builds the executor once the run config is resolved (default: in this
+    The run is recorded in `instance` (a fresh ephemeral one when None), so that
+    `context.instance` always answers and every event lands in one store. `executor(run)` builds the executor once the run config is resolved (default: in this
     process); `prepare(run)` adjusts the run before it starts (re-execution narrows its
     steps and loads its parent's outputs); `should_cancel()` is asked between steps.
     """
-    run_config = _default_run_config(job, run_config)
+    if instance is None:
+        instance = ev.ephemeral_instance()
+    if on_event is None:
+        on_event = instance.store_event
+    # The config as given is what the run records; the job's own config (defaults, a
+    # mapping) applies in the one validation below, which the plan and the steps read.
+    run_config = dict(run_config or {})
     resolved = validate_run_config(job, run_config)
     plan = build_plan(job, input_values, resolved)
     base_tags = job.tags if job.run_tags is None else job.run_tags
@@ -223,9 +263,7 @@ def execute_job(
     run.resolved_config = resolved
     if prepare is not None:
         prepare(run)
-    register_run = getattr(instance, "register_run", None) if instance is not None else None
-    if register_run is not None:
-        register_run(run)
+    instance.register_run(run)
     run.emit(ev.HeadwaterEventType.RUN_START, None, f'Run of job "{job.name}" started.')
     teardown: Callable[[], None] = _noop
     try:
@@ -239,7 +277,7 @@ def execute_job(
             run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
                      f'Run of job "{job.name}" failed: {exc}',
                      ev.RunFailureData(ev.SerializableError.from_exception(exc)))
-            run.fatal_error = exc  # type: ignore[attr-defined]
+            run.fatal_error = exc
             return run
         execute_plan(run, step_executor, should_cancel)
     finally:
@@ -261,7 +299,8 @@ def _noop() -> None:
     return None
 
 
-def init_resources(run: Run, job: Any, instance: Any, build: bool = True) -> Callable[[], None]:
+def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
+                   build: bool = True) -> Callable[[], None]:
     """Initialise the run's resources (the default IO manager included); the teardown.
 
     With `build=False` only the resource definitions are settled and checked, for a run
@@ -269,10 +308,10 @@ def init_resources(run: Run, job: Any, instance: Any, build: bool = True) -> Cal
     """
     resource_defs = dict(job.resource_defs)
     if "io_manager" not in resource_defs:
-        # As in Dagster: values stay in memory for ephemeral instances and are pickled
-        # under the instance's storage directory for persistent ones.
-        persistent = not getattr(instance, "is_ephemeral", True)
-        resource_defs["io_manager"] = fs_io_manager if persistent else mem_io_manager
+        # As in Dagster: values are pickled under the instance's storage directory (a
+        # temporary one for an ephemeral instance); execute_in_process and
+        # materialize_to_memory bind the in-memory IO manager before they get here.
+        resource_defs["io_manager"] = fs_io_manager
         # context.job_def shows the resources the run really uses.
         run.job = job._copy(resource_defs=resource_defs)
     needed = _needed_resources(job, run.plan, resource_defs)
@@ -284,28 +323,7 @@ def init_resources(run: Run, job: Any, instance: Any, build: bool = True) -> Cal
     )
     run.resources = values
     run.resource_view = Resources(values)
-    run.default_io_manager = values.get("io_manager") if "io_manager" not in job.resource_defs else None
     return teardown
-
-
-def _default_run_config(job: Any, run_config: Mapping[str, Any] | None) -> dict[str, Any]:
-    config = job.config
-    if isinstance(config, (ConfigMapping, Mapping)) or hasattr(config, "to_config_dict"):
-        return dict(run_config or {})  # mappings and defaults apply during validation
-    if run_config is not None:
-        if callable(getattr(config, "resolve_config", None)):
-            return dict(config.resolve_config(run_config))
-        return dict(run_config)
-    if config is None:
-        return {}
-    if isinstance(config, Mapping):
-        return dict(config)
-    to_dict = getattr(config, "to_run_config", None)
-    if callable(to_dict):
-        return dict(to_dict())
-    if callable(getattr(config, "resolve_config", None)):
-        return dict(config.resolve_config({}))
-    return {}
 
 
 def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from headwater.definitions.config.schema import process_config
@@ -53,7 +53,6 @@ from headwater.execution.plan import (
     FromStep,
     FromValue,
     Step,
-    node_config_for,
 )
 
 _SKIP = object()
@@ -143,14 +142,14 @@ class StepRunner:
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
                          ctx: OpExecutionContext) -> Any:
+        # Always through the IO manager, never handed over in memory: a step that mutates
+        # its input must not change what the upstream stored (the in-memory IO manager
+        # returns the object itself, as Dagster's does), and the run holds no value beyond
+        # what its IO managers keep.
         run = self.run
         input_def = step.op_def.input_dict[name]
         upstream_ctx = run.output_contexts[ref]
         manager_key = input_def.input_manager_key or upstream_ctx._manager_key
-        if input_def.input_manager_key is None and ref in run.direct_values:
-            manager = run.resources.get(manager_key)
-            if manager is run.default_io_manager and _same_partitions(ctx, name):
-                return run.direct_values[ref]
         return self.load_with_manager(step, name, manager_key, upstream_ctx, ctx)
 
     def load_asset(self, step: Step, name: str, source: FromAsset, ctx: OpExecutionContext) -> Any:
@@ -190,7 +189,7 @@ class StepRunner:
             upstream.asset_partitions_def = up_def
         input_ctx = InputContext(
             name=name, job_name=run.job.name, op_def=step.op_def,
-            config=self.io_config(step, "inputs", name),
+            config=step.config.inputs.get(name),
             definition_metadata=input_def.metadata, upstream_output=upstream,
             headwater_type=input_def.headwater_type, log=ctx.log, resources=run.resource_view,
             step_context=ctx,
@@ -284,18 +283,14 @@ class StepRunner:
             partitions_def=run.job.partitions_def,
         )
 
-    def io_config(self, step: Step, kind: str, name: str) -> Any:
-        """Run config `ops.<step>.outputs.<name>` (or `inputs`): an IO manager's per-output config."""
-        entry = node_config_for(self.run.resolved_config.get("ops", {}), step.key)
-        section = entry.get(kind) if isinstance(entry, Mapping) else None
-        return section.get(name) if isinstance(section, Mapping) else None
-
     def op_config(self, step: Step) -> Any:
+        """The op's config value, made once per step from its validated run config: env
+        sources read and enums converted here (the validated run config keeps them as
+        written, so that no secret is stored), or the op's Config class built."""
         cached = self.run.op_configs.get(step.key, _SKIP)
         if cached is not _SKIP:
             return cached
-        entry = node_config_for(self.run.resolved_config.get("ops", {}), step.key)
-        raw = entry.get("config") if isinstance(entry, Mapping) else None
+        raw = step.config.config
         schema = step.op_def.config_schema
         config_class = step.op_def.signature.config_class
         if config_class is not None:
@@ -512,7 +507,7 @@ class StepRunner:
         out_ctx = OutputContext(
             step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
             definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
-            config=self.io_config(step, "outputs", output.output_name),
+            config=step.config.outputs.get(output.output_name),
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
             assets_def=step.assets_def, instance=run.instance,
@@ -535,12 +530,11 @@ class StepRunner:
                     f'Output "{output.output_name}" of op "{step.key}" uses IO manager '
                     f"'{manager_key}', which is not provided. Add resources={{'{manager_key}': ...}}."
                 )
-            run.direct_values[ref] = output.value
             self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
             metadata.update(out_ctx.added_metadata)
+            run.keep_output(step, ref, output.value, manager)
         else:
-            run.direct_values[ref] = output.value
-        run.captured[ref] = output.value
+            run.captured[ref] = output.value
         if asset_key is not None:
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
@@ -653,11 +647,3 @@ def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:
     if up_def is None:
         return None, None
     return _partition.upstream_keys(ctx, name), up_def
-
-
-def _same_partitions(ctx: Any, name: str) -> bool:
-    """Whether input `name` reads exactly the partitions this run writes (or none at all)."""
-    keys, _ = _upstream_partitions(ctx, name)
-    if keys is None:
-        return True
-    return _partition.key_range(ctx) is not None and keys == _partition.run_keys(ctx)

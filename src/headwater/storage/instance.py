@@ -2,8 +2,10 @@
 
 The instance turns Dagster's instance methods into the few row operations of a `Storage`
 (storage/base.py) and keeps each run's status in step with its events. The engine knows it
-only by two duck-typed hooks: `register_run(run)` once before RUN_START and
-`store_event(event)` for every event as it is emitted. `HeadwaterInstance.ephemeral()` keeps
+only through the `RunInstance` protocol of `execution/event.py` (`register_run(run)` once
+before RUN_START, `store_event(event)` for every event as it is emitted, `flush()`), and
+gets an ephemeral one from the factory registered at the end of this module when a run is
+given no instance. `HeadwaterInstance.ephemeral()` keeps
 everything in memory; `get()` opens the SQL storage of `$HEADWATER_HOME` (storage/home.py)
 and `instance_for_test()` a SQLite database in a temporary home. Imports
 `headwater.definitions`, `headwater.execution.event` and this package; the SQL storage
@@ -13,9 +15,11 @@ and `instance_for_test()` a SQLite database in a temporary home. Imports
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +36,8 @@ from headwater.execution.event import (
     MaterializationData,
     ObservationData,
     RunFailureData,
+    RunInstance,
+    register_ephemeral_instance,
 )
 from headwater.storage.base import EventQuery, Storage
 from headwater.storage.home import HOME_ENV, load_settings, resolve_home, storage_url
@@ -67,7 +73,9 @@ class HeadwaterInstance:
         self._storage = storage
         self._root_directory = root_directory
         self._settings = dict(settings or {})
-        self._owned_tempdir: tempfile.TemporaryDirectory[str] | None = None
+        # Removes the temporary root directory made on demand; runs at dispose() or when the
+        # instance is garbage collected (a notebook's ephemeral instances are never disposed).
+        self._remove_tempdir: weakref.finalize[Any, Any] | None = None
 
     @staticmethod
     def ephemeral(tempdir: str | None = None, preload: Any = None,
@@ -102,9 +110,9 @@ class HeadwaterInstance:
 
     def dispose(self) -> None:
         self._storage.dispose()
-        if self._owned_tempdir is not None:
-            self._owned_tempdir.cleanup()
-            self._owned_tempdir = None
+        if self._remove_tempdir is not None:
+            self._remove_tempdir()
+            self._remove_tempdir = None
 
     @property
     def storage(self) -> Storage:
@@ -117,8 +125,9 @@ class HeadwaterInstance:
     @property
     def root_directory(self) -> str:
         if self._root_directory is None:
-            self._owned_tempdir = tempfile.TemporaryDirectory(prefix="headwater-")
-            self._root_directory = self._owned_tempdir.name
+            self._root_directory = tempfile.mkdtemp(prefix="headwater-")
+            self._remove_tempdir = weakref.finalize(self, shutil.rmtree, self._root_directory,
+                                                    ignore_errors=True)
         return self._root_directory
 
     def storage_directory(self) -> str:
@@ -162,6 +171,10 @@ class HeadwaterInstance:
     def store_events(self, events: Iterable[HeadwaterEvent]) -> None:
         """Append many events at once (one transaction on SQL storage)."""
         self._storage.append_events(events)
+
+    def flush(self) -> None:
+        """Write the events the storage is holding (SQL storage batches a step's events)."""
+        self._storage.flush()
 
     def handle_new_event(self, event: EventLogEntry) -> None:
         """Store a log entry built outside the engine."""
@@ -453,6 +466,14 @@ class HeadwaterInstance:
     def wipe(self) -> None:
         """Delete every run, event and dynamic partition."""
         self._storage.wipe()
+
+
+def _ephemeral_run_instance() -> RunInstance:
+    return HeadwaterInstance.ephemeral()
+
+
+# A run given no instance records its events in a fresh in-memory one (see RunInstance).
+register_ephemeral_instance(_ephemeral_run_instance)
 
 
 @dataclass(frozen=True)

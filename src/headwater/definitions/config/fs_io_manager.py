@@ -92,11 +92,33 @@ class PickledObjectFilesystemIOManager(IOManager):
     def handle_output(self, context: Any, obj: Any) -> None:
         if obj is None and _is_nothing(context):
             return
+        keys = partition_keys_of(context)
+        if keys is not None and len(keys) != 1:
+            # A run over a range of partitions writes one file per partition, as the
+            # in-memory IO manager keeps one value per partition: a dict by partition key
+            # is split, anything else is stored for every partition of the range.
+            split = isinstance(obj, dict) and set(obj) == set(keys)
+            for key in keys:
+                self._write(self._partition_path(context, key), obj[key] if split else obj,
+                            self._durable(context))
+            context.add_output_metadata({"path": os.path.dirname(
+                self._partition_path(context, keys[0]))})
+            return
         path = self.get_path(context)
-        directory = os.path.dirname(path)
-        os.makedirs(directory, exist_ok=True)
-        write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL))
-        context.add_output_metadata({"path": path, "size_bytes": os.path.getsize(path)})
+        size = self._write(path, obj, self._durable(context))
+        context.add_output_metadata({"path": path, "size_bytes": size})
+
+    def _write(self, path: str, obj: Any, durable: bool = True) -> int:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL),
+                         durable)
+        return os.path.getsize(path)
+
+    def _durable(self, context: Any) -> bool:
+        # An ephemeral instance's storage directory is temporary and dies with the process,
+        # so surviving a machine crash buys nothing there and fsync costs milliseconds.
+        instance = getattr(context, "instance", None)
+        return bool(self.base_dir) or not getattr(instance, "is_ephemeral", False)
 
     def load_input(self, context: Any) -> Any:
         upstream = context.upstream_output
@@ -135,15 +157,17 @@ def _is_nothing(context: Any) -> bool:
     return bool(getattr(htype, "is_nothing", False))
 
 
-def write_atomically(path: str, write: Any) -> None:
-    """Write via `write(handle)` to a temp file beside `path`, fsync, then rename over it."""
+def write_atomically(path: str, write: Any, durable: bool = True) -> None:
+    """Write via `write(handle)` to a temp file beside `path`, fsync (when `durable`), then
+    rename over it: readers never see half a value either way."""
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -151,6 +175,8 @@ def write_atomically(path: str, write: Any) -> None:
         except FileNotFoundError:
             pass
         raise
+    if not durable:
+        return
     try:  # make the rename itself durable
         dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:

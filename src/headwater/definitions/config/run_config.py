@@ -166,7 +166,18 @@ def _resource_entry(definition: Any) -> Field:
 
 
 def run_config_schema_type(job: Any) -> Shape:
-    """The config Shape of everything `job`'s run config may hold."""
+    """The config Shape of everything `job`'s run config may hold.
+
+    Built once per job and kept on it (`JobDefinition._run_config_shape`): a job does not
+    change after it is built, and `JobDefinition._copy` starts the copy without it.
+    """
+    shape = job._run_config_shape
+    if shape is None:
+        shape = job._run_config_shape = _build_schema_type(job)
+    return shape
+
+
+def _build_schema_type(job: Any) -> Shape:
     resource_defs = dict(job.resource_defs)
     resource_defs.setdefault("io_manager", None)
     resources = {key: _resource_entry(as_resource_definition(d)) if d is not None

@@ -155,6 +155,8 @@ class JobDefinition:
         self.input_values = dict(input_values or {})
         self.asset_layer = asset_layer or AssetLayer()
         self.op_selection = list(op_selection) if op_selection else None
+        self._run_config_shape: Any = None  # built on first use by run_config_schema_type
+        self._in_memory_variant: JobDefinition | None = None  # made by execute_in_process
         for hook in self.hook_defs:
             if not callable(hook):
                 raise HeadwaterInvalidDefinitionError(
@@ -265,6 +267,8 @@ class JobDefinition:
         new = object.__new__(JobDefinition)
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
+        new._run_config_shape = None  # the copy's resources or config may differ
+        new._in_memory_variant = None
         return new
 
     def get_subset(self, op_selection: Sequence[str] | None = None, **_: Any) -> JobDefinition:
