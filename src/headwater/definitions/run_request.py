@@ -105,7 +105,7 @@ class RunRequest:
 def run_request_for_partition(job: Any, partition_key: str, run_key: str | None = None,
                               tags: Mapping[str, Any] | None = None,
                               asset_selection: Sequence[Any] | None = None,
-                              run_config: Any = None, **_ignored: Any) -> RunRequest:
+                              run_config: Any = None) -> RunRequest:
     """`job.run_request_for_partition(...)`: a RunRequest of one partition of a partitioned job."""
     partitions_def = getattr(job, "partitions_def", None)
     if partitions_def is None:

@@ -172,7 +172,6 @@ class UnresolvedAssetJobDefinition:
         asset_graph: AssetGraph,
         resource_defs: Mapping[str, Any] | None = None,
         executor_def: Any = None,
-        **_: Any,
     ) -> JobDefinition:
         keys = self.selection.resolve(asset_graph)
         executable = {k for k in keys if k in asset_graph.executable_keys}

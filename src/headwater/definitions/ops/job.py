@@ -271,7 +271,7 @@ class JobDefinition:
         new._in_memory_variant = None
         return new
 
-    def get_subset(self, op_selection: Sequence[str] | None = None, **_: Any) -> JobDefinition:
+    def get_subset(self, op_selection: Sequence[str] | None = None) -> JobDefinition:
         if not op_selection:
             return self
         names = select_nodes(self.graph, op_selection, self.name)
