@@ -61,17 +61,18 @@ def with_resources(
             clash = sorted((set(own) & set(resources)) - {"io_manager"})
             if clash and isinstance(value, SourceAsset):
                 raise HeadwaterInvalidInvocationError(
-                    f"SourceAsset with key {value.key!r} already binds resources {clash}, and "
-                    "with_resources(...) provides the same keys. Drop them from the source "
-                    "asset's resource_defs, or give the resources passed to with_resources other "
-                    "keys."
+                    # The first sentence is matched verbatim by users' tests (Dagster's own too).
+                    f"SourceAsset with key {value.key!r} has conflicting resource definitions "
+                    f"with provided resources for the following keys: {clash}. Either remove the "
+                    "existing resources from the asset or change the resource keys so that they "
+                    "don't overlap."
                 )
             if clash:
                 raise HeadwaterInvalidInvocationError(
-                    f"AssetsDefinition with key {_key_list(value)} already binds resources "
-                    f"{', '.join(clash)}, and with_resources(...) provides the same keys. Drop "
-                    "them from the asset's resource_defs, or give the resources passed to "
-                    "with_resources other keys."
+                    f"AssetsDefinition with key {_key_list(value)} has conflicting resource "
+                    "definitions with provided resources for the following keys: "
+                    f"{', '.join(clash)}. Either remove the existing resources from the asset or "
+                    "change the resource keys so that they don't overlap."
                 )
             merged = {**resources, **own}
             _check_bound_resources(value, merged)
