@@ -60,6 +60,7 @@ PLAN: dict[str, tuple[int | None, int]] = {
     "mp_fanout": (100, 1),
     "launch": (None, 5),
 }
+HEADWATER_ONLY = {"launch"}  # no Dagster counterpart: its column shows "-"
 QUICK: dict[str, tuple[int | None, int]] = {
     "import": (None, 2),
     "materialize1": (None, 3),
@@ -344,7 +345,7 @@ def build_rows(
         values: dict[str, float | None] = {}
         for lib in ("headwater", "dagster"):
             res = results.get(lib, {}).get(row.workload)
-            if lib not in libs:
+            if lib not in libs or (lib == "dagster" and row.workload in HEADWATER_ONLY):
                 cells[lib], values[lib] = "-", None
             elif lib in skipped:
                 cells[lib], values[lib] = "not importable", None
@@ -509,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
             repeats = args.repeats
         sizes[name] = n
         for lib in libs:
-            if lib in skipped:
+            if lib in skipped or (lib == "dagster" and name in HEADWATER_ONLY):
                 continue
             print(f"running {name} on {lib} ...", file=sys.stderr, flush=True)
             if name == "defs":
