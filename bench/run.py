@@ -6,12 +6,14 @@
     .venv/bin/python bench/run.py --json          # machine-readable output
 
 Each workload runs in a fresh subprocess per library, with that library's
-own interpreter (headwater: ``.venv/bin/python``; Dagster: the interpreter in
-``$HEADWATER_BENCH_DAGSTER_PYTHON``, default ``/tmp/dagster-venv/bin/python``),
-in an empty temporary directory and without ``DAGSTER_HOME`` or
-``HEADWATER_HOME``, so both sides use ephemeral instances. The workloads
-themselves live in ``bench/workloads.py``; this file only schedules them and
-prints the table. Ratios are Dagster's figure divided by headwater's.
+own interpreter (headwater: ``.venv/bin/python``, importing headwater from
+``--headwater-src``, default the ``src/`` beside this ``bench/``; Dagster: the
+interpreter in ``$HEADWATER_BENCH_DAGSTER_PYTHON``, default
+``/tmp/dagster-venv/bin/python``), in an empty temporary directory and without
+``DAGSTER_HOME`` or ``HEADWATER_HOME``; workloads that need a persistent
+instance make their own temporary home. The workloads themselves live in
+``bench/workloads.py``; this file only schedules them and prints the table.
+Ratios are Dagster's figure divided by headwater's.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ PLAN: dict[str, tuple[int | None, int]] = {
     "import": (None, 7),
     "materialize1": (None, 20),
     "chain": (500, 3),
+    "materialize_chain": (300, 3),
+    "materialize_chain_sqlite": (300, 3),
     "fanout": (500, 3),
     "opchain": (100, 5),
     "defs": (10_000, 3),
@@ -56,10 +60,13 @@ PLAN: dict[str, tuple[int | None, int]] = {
     "mp_fanout": (100, 1),
     "launch": (None, 5),
 }
+HEADWATER_ONLY = {"launch"}  # no Dagster counterpart: its column shows "-"
 QUICK: dict[str, tuple[int | None, int]] = {
     "import": (None, 2),
     "materialize1": (None, 3),
     "chain": (50, 1),
+    "materialize_chain": (30, 1),
+    "materialize_chain_sqlite": (30, 1),
     "fanout": (50, 1),
     "opchain": (20, 1),
     "defs": (1_000, 1),
@@ -87,6 +94,15 @@ class Row:
     # (headwater, dagster) -> met?; None when the row has no target
     met: Callable[[float, float | None], bool | None] | None = None
     higher_is_better: bool = False  # a rate: the ratio is then headwater / Dagster
+    # headwater's result -> a caveat appended to the label (e.g. unequal work), or None
+    caveat: Callable[[dict[str, Any]], str | None] | None = None
+
+
+def no_events_caveat(res: dict[str, Any]) -> str | None:
+    """Rows run without `instance=`: equal work only if headwater's implicit instance records."""
+    if res.get("records_events") is False:
+        return "headwater: no events recorded, unequal work"
+    return None
 
 
 def ratio_at_least(k: float) -> Callable[[float, float | None], bool | None]:
@@ -104,48 +120,50 @@ ROWS = [
     Row("import", "cold import", "ms", lambda r: r["import_s"], "-", None),
     Row("import", "cold import + the names a script uses", "ms", lambda r: r["import_names_s"],
         ">= 4x faster", ratio_at_least(4)),
-    Row(
-        "materialize1",
-        "materialize_to_memory, 1 asset, per call",
-        "ms",
-        lambda r: r["to_memory_s"]["median"],
-    ),
-    Row(
-        "materialize1",
-        "materialize (default IO), 1 asset, per call",
-        "ms",
-        lambda r: r["default_io_s"]["median"],
-    ),
-    Row("chain", "chain of {n}: total", "s", lambda r: r["total_s"]["median"]),
-    Row(
-        "chain",
-        "chain of {n}: per asset",
-        "ms",
-        lambda r: r["per_asset_s"],
-        ">= 20x lower",
-        ratio_at_least(20),
-    ),
-    Row("fanout", "fan-out 1 -> {n}: total", "s", lambda r: r["total_s"]["median"]),
-    Row(
-        "fanout",
-        "fan-out 1 -> {n}: per asset",
-        "ms",
-        lambda r: r["per_asset_s"],
-        ">= 20x lower",
-        ratio_at_least(20),
-    ),
-    Row("opchain", "op job, {n} ops chained: total", "s", lambda r: r["total_s"]["median"]),
-    Row("opchain", "op job, {n} ops chained: per op", "ms", lambda r: r["per_op_s"]),
+    Row("materialize1", "materialize_to_memory, 1 asset, per call", "ms",
+        lambda r: r["to_memory_s"]["median"], caveat=no_events_caveat),
+    Row("materialize1", "materialize (each side's default IO), 1 asset, per call", "ms",
+        lambda r: r["default_io_s"]["median"], caveat=no_events_caveat),
+    Row("chain", "chain of {n}, materialize_to_memory: total", "s",
+        lambda r: r["total_s"]["median"], caveat=no_events_caveat),
+    Row("chain", "chain of {n}, materialize_to_memory: per asset", "ms",
+        lambda r: r["per_asset_s"], ">= 20x lower", ratio_at_least(20), caveat=no_events_caveat),
+    Row("materialize_chain", "chain of {n}, materialize, ephemeral instance (implicit): total",
+        "s", lambda r: r["implicit_total_s"]["median"], caveat=no_events_caveat),
+    Row("materialize_chain", "chain of {n}, materialize, ephemeral instance (implicit): per asset",
+        "ms", lambda r: r["implicit_per_asset_s"], ">= 100x lower", ratio_at_least(100),
+        caveat=no_events_caveat),
+    Row("materialize_chain",
+        "chain of {n}, materialize, instance=Instance.ephemeral(), events read back: total",
+        "s", lambda r: r["explicit_total_s"]["median"]),
+    Row("materialize_chain",
+        "chain of {n}, materialize, instance=Instance.ephemeral(), events read back: per asset",
+        "ms", lambda r: r["explicit_per_asset_s"], ">= 100x lower", ratio_at_least(100)),
+    Row("materialize_chain_sqlite",
+        "chain of {n}, materialize, fresh on-disk SQLite home, persisted: total",
+        "s", lambda r: r["total_s"]["median"]),
+    Row("materialize_chain_sqlite",
+        "chain of {n}, materialize, fresh on-disk SQLite home, persisted: per asset",
+        "ms", lambda r: r["per_asset_s"], ">= 30x lower", ratio_at_least(30)),
+    Row("fanout", "fan-out 1 -> {n}, materialize_to_memory: total", "s",
+        lambda r: r["total_s"]["median"], caveat=no_events_caveat),
+    Row("fanout", "fan-out 1 -> {n}, materialize_to_memory: per asset", "ms",
+        lambda r: r["per_asset_s"], ">= 20x lower", ratio_at_least(20), caveat=no_events_caveat),
+    Row("opchain", "op job, {n} ops chained, execute_in_process: total", "s",
+        lambda r: r["total_s"]["median"], caveat=no_events_caveat),
+    Row("opchain", "op job, {n} ops chained, execute_in_process: per op", "ms",
+        lambda r: r["per_op_s"], caveat=no_events_caveat),
     Row(
         "defs",
-        "{n} assets: build + validate",
+        "{n} assets: build + validate (implicit asset job included)",
         "s",
         lambda r: r["build_validate_s"],
         "about 1 s (<= 1.25 s)",
         at_most(1.25),
     ),
     Row("defs", "{n} assets: decorate only", "s", lambda r: r["decorate_s"]),
-    Row("defs", "{n} assets: Definitions + validate", "s", lambda r: r["definitions_validate_s"]),
+    Row("defs", "{n} assets: Definitions + validate_loadable + all jobs", "s",
+        lambda r: r["definitions_validate_s"]),
     Row(
         "defs",
         "{n} assets: peak RSS of the process",
@@ -190,24 +208,30 @@ ROWS = [
 ]
 
 
-def clean_env() -> dict[str, str]:
+def clean_env(headwater_src: str | None = None) -> dict[str, str]:
     """No instance homes (ephemeral instances), and bytecode caching on for both sides.
 
     headwater is installed editable from src/ and this sandbox sets
     PYTHONDONTWRITEBYTECODE, so without this its every import would compile
     from source while Dagster's wheel came with .pyc files. The cache goes to
     a prefix directory under the system temp dir, not into either tree.
+    ``headwater_src`` (headwater's side only) goes first on ``PYTHONPATH``, so
+    that the tree being measured is the one imported, whatever the
+    interpreter's editable install points at.
     """
     env = dict(os.environ)
     for var in ("DAGSTER_HOME", "HEADWATER_HOME", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"):
         env.pop(var, None)
+    if headwater_src:
+        env["PYTHONPATH"] = headwater_src
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "headwater-bench-pycache")
     return env
 
 
 def run_workload(
-    python: str, lib: str, name: str, n: int | None, repeats: int, timeout: float
+    python: str, lib: str, name: str, n: int | None, repeats: int, timeout: float,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run one workload in a fresh subprocess, in an empty directory; return its JSON."""
     cmd = [python, str(WORKLOADS_PY), name, "--lib", lib, "--repeats", str(repeats)]
@@ -221,7 +245,7 @@ def run_workload(
             proc = subprocess.run(
                 cmd,
                 cwd=cwd,
-                env=clean_env(),
+                env=env or clean_env(),
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
@@ -240,14 +264,16 @@ def run_workload(
     return out
 
 
-def run_defs(python: str, lib: str, n: int | None, repeats: int, timeout: float) -> dict[str, Any]:
+def run_defs(python: str, lib: str, n: int | None, repeats: int, timeout: float,
+             env: dict[str, str] | None = None) -> dict[str, Any]:
     """One fresh process per repeat, so each build is cold; median time, worst memory."""
-    runs = [run_workload(python, lib, "defs", n, 1, timeout) for _ in range(repeats)]
+    runs = [run_workload(python, lib, "defs", n, 1, timeout, env) for _ in range(repeats)]
     errors = [r for r in runs if "error" in r]
     if errors:
         return errors[0]
     out = dict(runs[0])
-    for key in ("build_validate_s", "decorate_s", "definitions_validate_s"):
+    for key in ("build_validate_s", "decorate_s", "definitions_validate_s", "definitions_s",
+                "validate_loadable_s", "load_all_definitions_s"):
         out[key] = statistics.median(r[key] for r in runs)
         out[key + "_all"] = [r[key] for r in runs]
     for key in ("peak_rss_mib", "peak_rss_delta_mib"):
@@ -255,13 +281,11 @@ def run_defs(python: str, lib: str, n: int | None, repeats: int, timeout: float)
     return out
 
 
-def headwater_problem(python: str) -> str | None:
+def headwater_problem(python: str, env: dict[str, str]) -> str | None:
     """None if headwater's core API imports under ``python``, else why not."""
     if not Path(python).exists():
         return f"{python} is missing (run `make dev` first)"
-    proc = subprocess.run(
-        [python, "-c", HEADWATER_PROBE], env=clean_env(), capture_output=True, text=True
-    )
+    proc = subprocess.run([python, "-c", HEADWATER_PROBE], env=env, capture_output=True, text=True)
     if proc.returncode == 0:
         return None
     lines = proc.stderr.strip().splitlines()
@@ -313,11 +337,15 @@ def build_rows(
             continue
         n = sizes[row.workload]
         label = row.label.format(n=f"{n:,}" if n is not None else "")
+        hw_res = results.get("headwater", {}).get(row.workload)
+        caveat = row.caveat(hw_res) if row.caveat and hw_res and "error" not in hw_res else None
+        if caveat:
+            label += f" ({caveat})"
         cells: dict[str, Any] = {}
         values: dict[str, float | None] = {}
         for lib in ("headwater", "dagster"):
             res = results.get(lib, {}).get(row.workload)
-            if lib not in libs:
+            if lib not in libs or (lib == "dagster" and row.workload in HEADWATER_ONLY):
                 cells[lib], values[lib] = "-", None
             elif lib in skipped:
                 cells[lib], values[lib] = "not importable", None
@@ -368,6 +396,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
+def machine_line(m: dict[str, Any]) -> str:
+    start = m.get("loadavg_at_start")
+    load = f"load average {start[0]:.2f} at the start, " if start else "load average "
+    return (f"{m['cpus']} CPUs, {m['cpu']}, Python {m['python']}; Dagster {DAGSTER_VERSION}; "
+            f"{load}{m['loadavg'][0]:.2f} at the end; ratio = Dagster / headwater")
+
+
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     out = [
         "| workload | headwater | dagster | ratio (dagster / headwater) | target | met |",
@@ -395,7 +430,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--lib", choices=["headwater", "dagster", "both"], default="both")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the table in bench/README.md's Markdown format")
+    parser.add_argument("--save", metavar="FILE", default=None,
+                        help="also write the --json output to FILE (re-print it with --from-json)")
     parser.add_argument(
         "--from-json",
         metavar="FILE",
@@ -410,6 +448,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per subprocess")
     parser.add_argument("--headwater-python", default=None)
     parser.add_argument(
+        "--headwater-src",
+        default=str(ROOT / "src"),
+        help="directory put first on headwater's PYTHONPATH (default: the src/ beside bench/); "
+        "'' to import whatever the interpreter has installed",
+    )
+    parser.add_argument(
         "--dagster-python",
         default=os.environ.get("HEADWATER_BENCH_DAGSTER_PYTHON", DEFAULT_DAGSTER_PYTHON),
     )
@@ -417,8 +461,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
-        print(markdown_table(saved["rows"]) if args.markdown else "", end="")
-        if not args.markdown:
+        if args.markdown:
+            print(f"{machine_line(saved['machine'])}\n\n{markdown_table(saved['rows'])}")
+        else:
             print_table(saved["rows"])
         return 0
 
@@ -429,10 +474,11 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(hw_python).exists():
         hw_python = sys.executable
     pythons = {"headwater": hw_python, "dagster": args.dagster_python}
+    envs = {"headwater": clean_env(args.headwater_src or None), "dagster": clean_env()}
 
     skipped: dict[str, str] = {}
     if "headwater" in libs:
-        problem = headwater_problem(hw_python)
+        problem = headwater_problem(hw_python, envs["headwater"])
         if problem:
             skipped["headwater"] = problem
             print(
@@ -446,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
-    load = os.getloadavg()[0]
+    load_at_start = os.getloadavg()
+    load = load_at_start[0]
     if load > (os.cpu_count() or 2) / 2:
         print(
             f"warning: load average is {load:.2f} on {os.cpu_count()} CPUs; "
@@ -463,13 +510,13 @@ def main(argv: list[str] | None = None) -> int:
             repeats = args.repeats
         sizes[name] = n
         for lib in libs:
-            if lib in skipped:
+            if lib in skipped or (lib == "dagster" and name in HEADWATER_ONLY):
                 continue
             print(f"running {name} on {lib} ...", file=sys.stderr, flush=True)
             if name == "defs":
-                res = run_defs(pythons[lib], lib, n, repeats, args.timeout)
+                res = run_defs(pythons[lib], lib, n, repeats, args.timeout, envs[lib])
             else:
-                res = run_workload(pythons[lib], lib, name, n, repeats, args.timeout)
+                res = run_workload(pythons[lib], lib, name, n, repeats, args.timeout, envs[lib])
             if "error" in res:
                 print(f"  {lib} {name} failed: {res['error']}", file=sys.stderr)
             if res.get("left_files"):
@@ -477,28 +524,22 @@ def main(argv: list[str] | None = None) -> int:
             results[lib][name] = res
 
     rows = build_rows(results, sizes, libs, skipped)
+    everything = {
+        "machine": {**machine(), "loadavg_at_start": list(load_at_start)},
+        "headwater_src": args.headwater_src,
+        "sizes": sizes,
+        "skipped": skipped,
+        "results": results,
+        "rows": rows,
+    }
+    if args.save:
+        Path(args.save).write_text(json.dumps(everything, indent=2))
     if args.markdown:
-        print(markdown_table(rows))
+        print(f"{machine_line(everything['machine'])}\n\n{markdown_table(rows)}")
     elif args.json:
-        print(
-            json.dumps(
-                {
-                    "machine": machine(),
-                    "sizes": sizes,
-                    "skipped": skipped,
-                    "results": results,
-                    "rows": rows,
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(everything, indent=2))
     else:
-        m = machine()
-        print(
-            f"\n{m['cpus']} CPUs, {m['cpu']}, Python {m['python']}; "
-            f"Dagster {DAGSTER_VERSION}; load average {m['loadavg'][0]:.2f} at the end; "
-            "ratio = Dagster / headwater\n"
-        )
+        print(f"\n{machine_line(everything['machine'])}\n")
         print_table(rows)
         for lib, why in skipped.items():
             print(f"\n{lib}: not run ({why})")

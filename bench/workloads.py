@@ -152,6 +152,7 @@ def w_materialize1(lib: ModuleType, repeats: int) -> dict[str, Any]:
         "materializations": 1,
         "to_memory_s": summary(mem_times),
         "default_io_s": summary(fs_times),
+        **implicit_instance_records(lib),
     }
 
 
@@ -170,7 +171,8 @@ def w_chain(lib: ModuleType, repeats: int, n: int = 500) -> dict[str, Any]:
     assets = build_chain(lib, n)
     times, _ = timed(lambda: run_assets(lib, assets, n, f"a{n - 1}", n), repeats, warmup=1)
     total = summary(times)
-    return {"materializations": n, "total_s": total, "per_asset_s": total["median"] / n}
+    return {"materializations": n, "total_s": total, "per_asset_s": total["median"] / n,
+            **implicit_instance_records(lib)}
 
 
 def w_fanout(lib: ModuleType, repeats: int, n: int = 500) -> dict[str, Any]:
@@ -178,7 +180,174 @@ def w_fanout(lib: ModuleType, repeats: int, n: int = 500) -> dict[str, Any]:
     assets = build_fanout(lib, n)
     times, _ = timed(lambda: run_assets(lib, assets, n + 1, f"c{n - 1}", 2), repeats, warmup=1)
     total = summary(times)
-    return {"materializations": n + 1, "total_s": total, "per_asset_s": total["median"] / (n + 1)}
+    return {"materializations": n + 1, "total_s": total, "per_asset_s": total["median"] / (n + 1),
+            **implicit_instance_records(lib)}
+
+
+# ------------------------------------------- a chain through materialize, on an instance
+
+
+def stored_materializations(lib: ModuleType, instance: Any, run_id: str) -> int:
+    """ASSET_MATERIALIZATION entries of one run, read back from the instance's event log."""
+    kind = sym(lib, "DagsterEventType").ASSET_MATERIALIZATION
+    return len(instance.all_logs(run_id, of_type=kind))
+
+
+def implicit_instance_records(lib: ModuleType) -> dict[str, Any]:
+    """Does ``materialize()`` without ``instance=`` record events where a step can read them?
+
+    Untimed, once per process: asset ``probe1`` asks ``context.instance`` for the latest
+    materialization of its parent ``probe0``. Dagster: yes (its ephemeral instance stores every
+    event as it happens). headwater before issue 10's engine change: no (no instance at all).
+    """
+    source = make_source(lib, "probe0")
+
+    def probe1(context, upstream_value):
+        del upstream_value
+        return context.instance.get_latest_materialization_event(lib.AssetKey("probe0"))
+
+    child = lib.asset(name="probe1", ins={"upstream_value": lib.AssetIn(key="probe0")})(probe1)
+    try:
+        result = lib.materialize([source, child], resources={"io_manager": lib.mem_io_manager})
+        found = result.output_for_node("probe1") is not None
+        return {"records_events": found, "records_events_error": None}
+    except Exception as exc:  # the probe's answer, not a benchmark failure
+        return {"records_events": False, "records_events_error": f"{type(exc).__name__}: {exc}"}
+
+
+def timed_runs(
+    run: Callable[[], Any], verify: Callable[[Any], None], repeats: int, warmup: int
+) -> list[float]:
+    """Like :func:`timed`, but ``verify(run())`` happens after the clock stops, every time."""
+    times = []
+    for i in range(warmup + repeats):
+        start = time.perf_counter()
+        out = run()
+        elapsed = time.perf_counter() - start
+        verify(out)
+        if i >= warmup:
+            times.append(elapsed)
+    return times
+
+
+def check_chain_result(result: Any, n: int) -> None:
+    check(result.success, "run failed")
+    got = count_materializations(result)
+    check(got == n, f"expected {n} materializations in the result, got {got}")
+    out = result.output_for_node(f"a{n - 1}")
+    check(out == n, f"expected a{n - 1} == {n}, got {out!r}")
+
+
+def w_materialize_chain(lib: ModuleType, repeats: int, n: int = 300) -> dict[str, Any]:
+    """A chain of n assets through ``materialize``, in-memory IO manager, ephemeral instance.
+
+    Two ways, both with ``resources={"io_manager": mem_io_manager}`` so that neither side
+    pickles values (Dagster's default IO manager would pickle to files even on an ephemeral
+    instance, headwater's keeps values in memory there):
+
+    - *implicit*: ``materialize(assets)``, each library's own ephemeral instance;
+    - *explicit*: ``materialize(assets, instance=Instance.ephemeral())``, the instance created
+      inside the timed section (as ``materialize`` does without one); afterwards, untimed, the
+      run's materializations are read back from that instance (``all_logs``) and must be n.
+    """
+    assets = build_chain(lib, n)
+    memory = {"io_manager": lib.mem_io_manager}
+    instance_cls = sym(lib, "DagsterInstance")
+
+    def implicit() -> Any:
+        return lib.materialize(assets, resources=memory)
+
+    def explicit() -> tuple[Any, Any]:
+        instance = instance_cls.ephemeral()
+        return instance, lib.materialize(assets, instance=instance, resources=memory)
+
+    def verify_explicit(out: tuple[Any, Any]) -> None:
+        instance, result = out
+        check_chain_result(result, n)
+        stored = stored_materializations(lib, instance, result.run_id)
+        check(stored == n, f"expected {n} materializations stored in the instance, got {stored}")
+        check(instance.get_run_by_id(result.run_id) is not None, "run not recorded")
+        instance.dispose()
+
+    implicit_times = timed_runs(implicit, lambda r: check_chain_result(r, n), repeats, warmup=1)
+    explicit_times = timed_runs(explicit, verify_explicit, repeats, warmup=1)
+    implicit_total, explicit_total = summary(implicit_times), summary(explicit_times)
+    return {
+        "materializations": n,
+        "io_manager": "mem_io_manager (both sides)",
+        "implicit_total_s": implicit_total,
+        "implicit_per_asset_s": implicit_total["median"] / n,
+        "explicit_total_s": explicit_total,
+        "explicit_per_asset_s": explicit_total["median"] / n,
+        **implicit_instance_records(lib),
+    }
+
+
+def home_files(home: str) -> dict[str, int]:
+    """Files under an instance home, by top-level entry (``storage``, ``history``, ...)."""
+    counts: dict[str, int] = {}
+    for dirpath, _dirs, files in os.walk(home):
+        rel = os.path.relpath(dirpath, home)
+        top = "." if rel == "." else rel.split(os.sep)[0]
+        counts[top] = counts.get(top, 0) + len(files)
+    return counts
+
+
+def w_materialize_chain_sqlite(lib: ModuleType, repeats: int, n: int = 300) -> dict[str, Any]:
+    """A chain of n assets through ``materialize`` on a fresh on-disk SQLite home, per run.
+
+    Each measured run gets a new temporary home (``HEADWATER_HOME`` / ``DAGSTER_HOME``, default
+    SQLite storage; Dagster's ``dagster.yaml`` turns telemetry off) and ``Instance.get()``,
+    opened before the clock starts; the timed call is ``materialize(assets, instance=instance)``
+    with each library's default IO manager, which for a persistent instance is the filesystem
+    pickle IO manager under ``instance.storage_directory()`` on both sides. Afterwards,
+    untimed: the result's checks; the home is reopened with a second ``Instance.get()`` and
+    must hold the run, its n materializations and the latest materialization of the last asset;
+    the last asset's pickle file must hold n. One warm-up run of a 10-asset chain, untimed.
+    """
+    import pickle
+
+    storage = bench_module("storage.py")
+    instance_cls = sym(lib, "DagsterInstance")
+    # Warm-up: a 10-asset chain in its own home (warms the same code paths as n assets; a
+    # warm-up of n would double Dagster's share of the run for no better figure).
+    warm = min(n, 10)
+    plan = [(warm, build_chain(lib, warm))] + [(n, build_chain(lib, n))] * repeats
+    times: list[float] = []
+    files: dict[str, int] = {}
+    for i, (size, assets) in enumerate(plan):
+        last = f"a{size - 1}"
+        with storage.open_instance(lib, "sqlite") as (instance, home):
+            start = time.perf_counter()
+            result = lib.materialize(assets, instance=instance)
+            elapsed = time.perf_counter() - start
+            check_chain_result(result, size)
+            reopened = instance_cls.get()
+            try:
+                stored = stored_materializations(lib, reopened, result.run_id)
+                latest = reopened.get_latest_materialization_event(lib.AssetKey(last))
+                run = reopened.get_run_by_id(result.run_id)
+            finally:
+                reopened.dispose()
+            check(stored == size, f"expected {size} materializations persisted, got {stored}")
+            check(latest is not None and latest.run_id == result.run_id,
+                  f"latest materialization of {last} not persisted")
+            check(run is not None, "run not persisted")
+            path = os.path.join(instance.storage_directory(), last)
+            check(os.path.isfile(path), f"no pickled value at {path}")
+            with open(path, "rb") as f:
+                check(pickle.load(f) == size, f"wrong value pickled at {path}")
+            files = home_files(home)
+        if i >= 1:
+            times.append(elapsed)
+    total = summary(times)
+    return {
+        "materializations": n,
+        "io_manager": "default for a persistent instance: filesystem pickle IO manager",
+        "total_s": total,
+        "per_asset_s": total["median"] / n,
+        "home_files": files,
+    }
 
 
 def build_op_chain_job(lib: ModuleType, n: int) -> Any:
@@ -220,7 +389,8 @@ def w_opchain(lib: ModuleType, repeats: int, n: int = 100) -> dict[str, Any]:
 
     times, _ = timed(run, repeats, warmup=1)
     total = summary(times)
-    return {"steps": n, "total_s": total, "per_op_s": total["median"] / n}
+    return {"steps": n, "total_s": total, "per_op_s": total["median"] / n,
+            **implicit_instance_records(lib)}
 
 
 def build_big_assets(lib: ModuleType, n: int) -> list[Any]:
@@ -255,20 +425,34 @@ def build_big_assets(lib: ModuleType, n: int) -> list[Any]:
     return assets
 
 
-def define_and_validate(lib: ModuleType, assets: list[Any]) -> tuple[Any, str]:
-    """Build Definitions and make the library do all its load-time checks.
+def define_and_validate(lib: ModuleType, assets: list[Any]) -> tuple[Any, Any, dict[str, float]]:
+    """Build Definitions and make the library do all its load-time work, the same on both sides.
 
-    Dagster's Definitions is lazy; ``Definitions.validate_loadable`` builds the
-    repository, resolves every job (the implicit asset job too) and the asset
-    graph, and checks partitions. Returns the definitions and the call used.
+    1. ``Definitions(assets=...)``.
+    2. ``Definitions.validate_loadable(defs)``. Dagster 1.13.29: ``get_repository_def()
+       .validate_loadable()``, i.e. the repository, every job built (``load_all_definitions``:
+       the implicit asset job ``__ASSET_JOB`` over all assets, its graph of n op nodes
+       checked), schedules, sensors, source assets, partition mappings validated.
+    3. ``defs.get_repository_def().load_all_definitions()``: on Dagster a no-op after 2 (its
+       repository and jobs are cached: ~20 us); on headwater, whose ``validate_loadable``
+       resolves the asset graph only, this builds the implicit asset job, so that both sides
+       have built the same things when the clock stops.
+    4. ``defs.resolve_implicit_global_asset_job_def()``: cached on both sides after 2-3; the
+       caller checks that it covers all n assets.
+
+    Returns the definitions, the implicit asset job and the time of each step.
     """
+    t0 = time.perf_counter()
     defs = lib.Definitions(assets=assets)
-    validate = getattr(lib.Definitions, "validate_loadable", None)
-    if validate is not None:
-        validate(defs)
-        return defs, "Definitions.validate_loadable(defs)"
-    defs.resolve_asset_graph()
-    return defs, "defs.resolve_asset_graph()"
+    t1 = time.perf_counter()
+    lib.Definitions.validate_loadable(defs)
+    t2 = time.perf_counter()
+    defs.get_repository_def().load_all_definitions()
+    t3 = time.perf_counter()
+    job = defs.resolve_implicit_global_asset_job_def()
+    t4 = time.perf_counter()
+    return defs, job, {"definitions_s": t1 - t0, "validate_loadable_s": t2 - t1,
+                       "load_all_definitions_s": t3 - t2, "implicit_job_s": t4 - t3}
 
 
 def w_defs(lib: ModuleType, repeats: int, n: int = 10_000) -> dict[str, Any]:
@@ -282,17 +466,26 @@ def w_defs(lib: ModuleType, repeats: int, n: int = 10_000) -> dict[str, Any]:
     start = time.perf_counter()
     assets = build_big_assets(lib, n)
     decorated = time.perf_counter()
-    defs, how = define_and_validate(lib, assets)
+    defs, job, steps = define_and_validate(lib, assets)
     end = time.perf_counter()
     rss_after = maxrss_mib()
     keys = len(defs.resolve_all_asset_specs())
     check(keys == n, f"expected {n} asset keys, got {keys}")
+    check(job.name == "__ASSET_JOB", f"implicit asset job is named {job.name!r}")
+    nodes = len(job.graph.nodes)
+    check(nodes == n, f"expected {n} nodes in the implicit asset job, got {nodes}")
+    executable = len(job.asset_layer.executable_asset_keys)
+    check(executable == n, f"expected {n} executable keys in the implicit job, got {executable}")
     return {
         "assets": n,
-        "validated_with": how,
+        "validated_with": "Definitions.validate_loadable(defs); "
+        "defs.get_repository_def().load_all_definitions(); "
+        "defs.resolve_implicit_global_asset_job_def()",
+        "implicit_job_nodes": nodes,
         "build_validate_s": end - start,
         "decorate_s": decorated - start,
         "definitions_validate_s": end - decorated,
+        **steps,
         "peak_rss_mib": rss_after,
         "rss_after_import_mib": rss_before,
         "peak_rss_delta_mib": rss_after - rss_before,
@@ -306,60 +499,44 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "fanout": w_fanout,
     "opchain": w_opchain,
     "defs": w_defs,
+    "materialize_chain": w_materialize_chain,
+    "materialize_chain_sqlite": w_materialize_chain_sqlite,
 }
 
 
-def _storage_workload(name: str) -> Callable[..., dict[str, Any]]:
-    """A workload of bench/storage.py, loaded from its path on first use."""
+_BENCH_MODULES: dict[str, ModuleType] = {}
 
-    def run(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
+
+def bench_module(filename: str) -> ModuleType:
+    """A sibling file of this one (storage.py, multiprocess.py, ...), loaded once by path."""
+    if filename not in _BENCH_MODULES:
         import importlib.util
 
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage.py")
-        spec = importlib.util.spec_from_file_location("headwater_bench_storage", path)
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), filename)
+        spec = importlib.util.spec_from_file_location(f"headwater_bench_{filename[:-3]}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        return module.WORKLOADS[name](lib, **kwargs)
+        _BENCH_MODULES[filename] = module
+    return _BENCH_MODULES[filename]
+
+
+def _workload_in(filename: str, name: str) -> Callable[..., dict[str, Any]]:
+    """Workload `name` of a sibling file, loaded on first use."""
+
+    def run(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
+        return bench_module(filename).WORKLOADS[name](lib, **kwargs)
 
     return run
 
 
-for _name in ("storage_write_sqlite", "storage_write_postgres", "storage_run", "storage_latest",
-              "storage_partitions"):
-    WORKLOADS[_name] = _storage_workload(_name)
-
-
-def _multiprocess_workload(name: str) -> Callable[..., dict[str, Any]]:
-    """A workload of bench/multiprocess.py, loaded from its path on first use."""
-
-    def run(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
-        import importlib.util
-
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "multiprocess.py")
-        spec = importlib.util.spec_from_file_location("headwater_bench_multiprocess", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.WORKLOADS[name](lib, **kwargs)
-
-    return run
-
-
-for _name in ("mp_chain", "mp_fanout", "launch"):
-    WORKLOADS[_name] = _multiprocess_workload(_name)
-
-
-def _partitions_workload(lib: ModuleType, **kwargs: Any) -> dict[str, Any]:
-    """bench/partitions.py's partition_status, loaded from its path on first use."""
-    import importlib.util
-
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "partitions.py")
-    spec = importlib.util.spec_from_file_location("headwater_bench_partitions", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.WORKLOADS["partition_status"](lib, **kwargs)
-
-
-WORKLOADS["partition_status"] = _partitions_workload
+for _file, _names in (
+    ("storage.py", ("storage_write_sqlite", "storage_write_postgres", "storage_run",
+                    "storage_latest", "storage_partitions")),
+    ("multiprocess.py", ("mp_chain", "mp_fanout", "launch")),
+    ("partitions.py", ("partition_status",)),
+):
+    for _name in _names:
+        WORKLOADS[_name] = _workload_in(_file, _name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -391,6 +568,8 @@ def main(argv: list[str] | None = None) -> None:
         out = fn(lib, **kwargs)
     out["lib"] = args.lib
     out["version"] = version_of(args.lib)
+    if args.workload != "import":
+        out["module_file"] = getattr(sys.modules.get(args.lib), "__file__", None)
     out["python"] = sys.version.split()[0]
     print(json.dumps(out))
 
