@@ -202,8 +202,14 @@ class Definitions:
 
     @staticmethod
     def validate_loadable(defs: Definitions) -> None:
-        """Raise DefinitionError listing every problem, or return quietly."""
+        """Raise DefinitionError listing every problem, or return quietly.
+
+        Builds what loading the definitions in a code location builds: the asset graph, every
+        job (the implicit asset job included), schedules and sensors with their targets."""
         defs.resolve_asset_graph()
+        if defs.assets:
+            defs.get_implicit_global_asset_job_def()
+        defs.get_repository_def().load_all_definitions()
 
     # --- lookups ------------------------------------------------------------------------
     def has_resolved_repository_def(self) -> bool:
