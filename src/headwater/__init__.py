@@ -15,8 +15,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from headwater.definitions.keywords import guard_keywords
-
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
@@ -670,6 +668,8 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'headwater' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(module), attribute)
     if getattr(value, "__module__", "").startswith("headwater"):  # not re-exported builtins
+        from headwater.definitions.keywords import guard_keywords  # loaded with the first name
+
         value = guard_keywords(value)
     globals()[name] = value
     return value
