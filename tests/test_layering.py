@@ -143,7 +143,7 @@ def test_the_runtime_seam_is_the_only_string_import_of_the_engine():
 def test_no_room_is_crowded():
     """No package folder holds more than ~20 modules and no module is over ~800 lines."""
     crowded = [str(d.relative_to(SRC)) for d in [SRC, *SRC.rglob("*")]
-               if d.is_dir() and len(list(d.glob("*.py"))) > 21]
+               if d.is_dir() and len(list(d.glob("*.py"))) > 20]
     giants = [f"{p.relative_to(SRC)} ({n} lines)" for p in SRC.rglob("*.py")
               if (n := len(p.read_text().splitlines())) > 850]
     assert crowded == [] and giants == []

@@ -50,3 +50,26 @@ def test_filesystem_io_manager_loads_many_upstream_partitions_as_a_dict():
         result = hw.materialize([daily_sales, monthly_sales], selection=[monthly_sales],
                                 partition_key="2024-01-01", instance=instance)
         assert result.asset_value("monthly_sales") == sum(range(1, 32))
+
+
+def test_load_asset_value_hands_python_type_to_the_io_manager():
+    """python_type= reaches the IO manager as the input's type, as a downstream input's would."""
+    seen = []
+
+    class Recording(hw.IOManager):
+        def handle_output(self, context, obj):
+            pass
+
+        def load_input(self, context):
+            seen.append(context.headwater_type)
+            return 7
+
+    @hw.asset(io_manager_key="rec")
+    def seven():
+        return 7
+
+    defs = hw.Definitions(assets=[seven], resources={"rec": Recording()})
+    assert defs.load_asset_value("seven", python_type=int) == 7
+    assert defs.load_asset_value("seven") == 7
+    assert seen[0] is not None and seen[0].display_name == "Int"
+    assert seen[1] is None

@@ -31,10 +31,9 @@ from headwater.errors import (
     HeadwaterInvariantViolationError,
     HeadwaterUserCodeExecutionError,
 )
-from headwater.execution.asset_value import load_asset_value
 from headwater.execution.event import RunInstance, ephemeral_instance
 from headwater.execution.executor import create_builtin_executor, create_executor
-from headwater.execution.invocation import invoke_directly
+from headwater.execution.invocation import invoke_directly, load_asset_value
 from headwater.execution.partition import resolve_partitioned_run
 from headwater.execution.reconstruct import ReconstructableJob, reconstructable
 from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
@@ -243,7 +242,7 @@ class _Engine:
     invoke_directly = staticmethod(invoke_directly)  # from execution/invocation.py
     create_executor = staticmethod(create_builtin_executor)  # from execution/executor.py
     build_resource_values = staticmethod(build_resource_values)  # from execution/resources.py
-    load_asset_value = staticmethod(load_asset_value)  # from execution/asset_value.py
+    load_asset_value = staticmethod(load_asset_value)  # from execution/invocation.py
 
 
 def install() -> None:
