@@ -35,6 +35,7 @@ from headwater.definitions.ops.op import (
     Out,
     OutputDefinition,
     build_input_defs,
+    docstring,
     inspect_signature,
     output_def,
 )
@@ -208,7 +209,7 @@ def asset(
         spec = AssetSpec(
             asset_key,
             deps=all_deps,
-            description=description or inspect.getdoc(fn),
+            description=description or docstring(fn),
             metadata=metadata,
             group_name=group_name,
             code_version=code_version,
@@ -437,7 +438,7 @@ def graph_asset(
         input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
         spec = AssetSpec(
             asset_key, deps=[AssetDep(k) for k in input_keys.values()],
-            description=description or inspect.getdoc(fn), metadata=metadata,
+            description=description or docstring(fn), metadata=metadata,
             group_name=group_name, code_version=code_version, owners=owners, tags=tags,
             kinds=kinds, automation_condition=automation_condition, partitions_def=partitions_def,
         )
@@ -535,7 +536,7 @@ def observable_source_asset(
             [*prefix_path(key_prefix), name or fn.__name__])
         return SourceAsset(asset_key, metadata=metadata, io_manager_key=io_manager_key,
                            io_manager_def=io_manager_def,
-                           description=description or inspect.getdoc(fn),
+                           description=description or docstring(fn),
                            partitions_def=partitions_def, group_name=group_name,
                            resource_defs=resource_defs, observe_fn=fn, op_tags=op_tags,
                            tags=tags, owners=owners, kinds=kinds,

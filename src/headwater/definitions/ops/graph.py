@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,12 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
     compose,
 )
-from headwater.definitions.ops.op import InputDefinition, OutputDefinition, inspect_signature
+from headwater.definitions.ops.op import (
+    InputDefinition,
+    OutputDefinition,
+    docstring,
+    inspect_signature,
+)
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
@@ -411,7 +415,7 @@ def build_graph(
     output_mappings, output_defs = _graph_outputs(name, frame, returned, out)
     return GraphDefinition(
         name=name,
-        description=description or inspect.getdoc(fn),
+        description=description or docstring(fn),
         invocations=frame.invocations,
         input_mappings=input_mappings,
         output_mappings=output_mappings,
