@@ -214,6 +214,7 @@ if TYPE_CHECKING:
         NodeInvocation,
         OutputMapping,
         graph,
+        job,
     )
     from headwater.definitions.ops.hook import (
         HookDefinition,
@@ -222,7 +223,7 @@ if TYPE_CHECKING:
         failure_hook,
         success_hook,
     )
-    from headwater.definitions.ops.job import JobDefinition, job
+    from headwater.definitions.ops.job import JobDefinition
     from headwater.definitions.ops.op import (
         DynamicOut,
         In,
@@ -617,7 +618,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "input_manager": ("headwater.definitions.config.io_manager", "input_manager"),
     "instance_for_test": ("headwater.storage.instance", "instance_for_test"),
     "io_manager": ("headwater.definitions.config.io_manager", "io_manager"),
-    "job": ("headwater.definitions.ops.job", "job"),
+    "job": ("headwater.definitions.ops.graph", "job"),
     "load_assets_from_current_module": ("headwater.definitions.module_loader", "load_assets_from_current_module"),
     "load_assets_from_modules": ("headwater.definitions.module_loader", "load_assets_from_modules"),
     "load_assets_from_package_module": ("headwater.definitions.module_loader", "load_assets_from_package_module"),
