@@ -202,6 +202,7 @@ if TYPE_CHECKING:
         load_definitions_from_modules,
         load_definitions_from_package_module,
         load_definitions_from_package_name,
+        repository,
     )
     from headwater.definitions.ops.composition import OutputHandle as InvokedNodeOutputHandle
     from headwater.definitions.ops.graph import (
@@ -290,7 +291,7 @@ if TYPE_CHECKING:
         TimeWindowPartitionsDefinition,
         WeeklyPartitionsDefinition,
     )
-    from headwater.definitions.repository import RepositoryData, RepositoryDefinition, repository
+    from headwater.definitions.repository import RepositoryData, RepositoryDefinition
     from headwater.definitions.run_request import RunRequest
     from headwater.definitions.serdes import deserialize_value, serialize_value
     from headwater.errors import (
@@ -645,7 +646,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "partition_loading_context": ("headwater.definitions.partitions.base", "partition_loading_context"),
     "partitioned_config": ("headwater.definitions.partitions.partitioned_config", "partitioned_config"),
     "reconstructable": ("headwater.execution.reconstruct", "reconstructable"),
-    "repository": ("headwater.definitions.repository", "repository"),
+    "repository": ("headwater.definitions.module_loader", "repository"),
     "resource": ("headwater.definitions.config.resource", "resource"),
     "run_failure_sensor": ("headwater.definitions.automation.run_status_sensor", "run_failure_sensor"),
     "run_status_sensor": ("headwater.definitions.automation.run_status_sensor", "run_status_sensor"),
