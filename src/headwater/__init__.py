@@ -202,6 +202,7 @@ if TYPE_CHECKING:
         load_definitions_from_modules,
         load_definitions_from_package_module,
         load_definitions_from_package_name,
+        repository,
     )
     from headwater.definitions.ops.composition import OutputHandle as InvokedNodeOutputHandle
     from headwater.definitions.ops.graph import (
@@ -214,6 +215,7 @@ if TYPE_CHECKING:
         NodeInvocation,
         OutputMapping,
         graph,
+        job,
     )
     from headwater.definitions.ops.hook import (
         HookDefinition,
@@ -222,7 +224,7 @@ if TYPE_CHECKING:
         failure_hook,
         success_hook,
     )
-    from headwater.definitions.ops.job import JobDefinition, job
+    from headwater.definitions.ops.job import JobDefinition
     from headwater.definitions.ops.op import (
         DynamicOut,
         In,
@@ -289,7 +291,7 @@ if TYPE_CHECKING:
         TimeWindowPartitionsDefinition,
         WeeklyPartitionsDefinition,
     )
-    from headwater.definitions.repository import RepositoryData, RepositoryDefinition, repository
+    from headwater.definitions.repository import RepositoryData, RepositoryDefinition
     from headwater.definitions.run_request import RunRequest
     from headwater.definitions.serdes import deserialize_value, serialize_value
     from headwater.errors import (
@@ -617,7 +619,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "input_manager": ("headwater.definitions.config.io_manager", "input_manager"),
     "instance_for_test": ("headwater.storage.instance", "instance_for_test"),
     "io_manager": ("headwater.definitions.config.io_manager", "io_manager"),
-    "job": ("headwater.definitions.ops.job", "job"),
+    "job": ("headwater.definitions.ops.graph", "job"),
     "load_assets_from_current_module": ("headwater.definitions.module_loader", "load_assets_from_current_module"),
     "load_assets_from_modules": ("headwater.definitions.module_loader", "load_assets_from_modules"),
     "load_assets_from_package_module": ("headwater.definitions.module_loader", "load_assets_from_package_module"),
@@ -644,7 +646,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "partition_loading_context": ("headwater.definitions.partitions.base", "partition_loading_context"),
     "partitioned_config": ("headwater.definitions.partitions.partitioned_config", "partitioned_config"),
     "reconstructable": ("headwater.execution.reconstruct", "reconstructable"),
-    "repository": ("headwater.definitions.repository", "repository"),
+    "repository": ("headwater.definitions.module_loader", "repository"),
     "resource": ("headwater.definitions.config.resource", "resource"),
     "run_failure_sensor": ("headwater.definitions.automation.run_status_sensor", "run_failure_sensor"),
     "run_status_sensor": ("headwater.definitions.automation.run_status_sensor", "run_status_sensor"),

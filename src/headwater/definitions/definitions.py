@@ -1,6 +1,7 @@
 """Definitions: everything a code location offers, validated once, all problems together.
 
-Imports `assets.definition`, `assets.graph`, `assets.job`, `job`, `key` and `errors` of this layer.
+Imports `assets.definition`, `assets.graph`, `assets.job`, `graph`, `job`, `repository` (for
+`get_repository_def`), `key` and `errors` of this layer.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from headwater.definitions.assets.job import (
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
+from headwater.definitions.repository import RepositoryDefinition
 from headwater.errors import (
     DefinitionError,
     HeadwaterInvalidDefinitionError,
@@ -359,8 +361,6 @@ class Definitions:
 
     def get_repository_def(self) -> Any:
         """These definitions as a RepositoryDefinition (see repository.py)."""
-        from headwater.definitions.repository import RepositoryDefinition
-
         self.resolve_asset_graph()
         return RepositoryDefinition.from_definitions(self)
 

@@ -1,27 +1,30 @@
-"""`@repository` and RepositoryDefinition: the older way to group definitions.
+"""RepositoryDefinition and RepositoryData: the older way to group definitions.
 
-The decorated function returns a list of definitions, a dict {"jobs": {...}, "schedules": {...},
-"sensors": {...}} whose job values may be zero-argument functions building the job on first
-use, or a RepositoryData. A list is held as a `Definitions` and validated when the repository is
-built, except for the resources of assets, which are checked on the first job lookup.
-Imports `errors` and `definitions` only.
+A repository answers lookups of jobs, schedules and sensors from its RepositoryData: one the
+user wrote, or `DefinitionsData`, a `Definitions` plus jobs built on first use. This is what
+`Definitions.get_repository_def()` returns, so `definitions.py` imports this module and this
+module names `Definitions` for annotations only. The `@repository` decorator, which builds a
+`Definitions` from what a function returns, sits above both, in `module_loader.py`.
+Imports `assets`, `automation`, `ops`, `key` and `errors`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec, SourceAsset
+from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.assets.graph import AssetGraph
 from headwater.definitions.assets.job import IMPLICIT_JOB, UnresolvedAssetJobDefinition
 from headwater.definitions.automation.schedule import ScheduleDefinition
 from headwater.definitions.automation.sensor import SensorDefinition
-from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+
+if TYPE_CHECKING:
+    from headwater.definitions.definitions import Definitions  # definitions.py imports this module
 
 _JOB_TYPES = (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)
 
@@ -79,7 +82,7 @@ class RepositoryData:
         self.get_all_sensors()
 
 
-class _DefinitionsData(RepositoryData):
+class DefinitionsData(RepositoryData):
     """Repository data held as a Definitions, plus jobs built on first use (dict form)."""
 
     def __init__(self, defs: Definitions,
@@ -188,7 +191,7 @@ class RepositoryDefinition:
     @classmethod
     def from_definitions(cls, defs: Definitions, name: str = "__repository__",
                          description: str | None = None) -> RepositoryDefinition:
-        return cls(name, repository_data=_DefinitionsData(defs), description=description,
+        return cls(name, repository_data=DefinitionsData(defs), description=description,
                    metadata=defs.metadata)
 
     @property
@@ -199,7 +202,7 @@ class RepositoryDefinition:
     def definitions(self) -> Definitions | None:
         """The Definitions behind a list-form repository (None for custom RepositoryData)."""
         data = self._data
-        return data.defs if isinstance(data, _DefinitionsData) and not data._lazy else None
+        return data.defs if isinstance(data, DefinitionsData) and not data._lazy else None
 
     # --- jobs ---------------------------------------------------------------------------
     @property
@@ -288,103 +291,3 @@ def _named(kind: str, items: Sequence[Any], name: str) -> Any:
     known = ", ".join(sorted(i.name for i in items)) or "none"
     raise HeadwaterInvalidDefinitionError(
         f"Repository has no {kind} named '{name}'. Its {kind}s: {known}.")
-
-
-_ASSET_TYPES = (AssetsDefinition, AssetSpec, SourceAsset)
-_CHECK_TYPE_NAMES = {"AssetChecksDefinition"}
-
-
-def _kind(item: Any) -> str | None:
-    if isinstance(item, ScheduleDefinition):
-        return "schedules"
-    if isinstance(item, SensorDefinition):
-        return "sensors"
-    if isinstance(item, _JOB_TYPES):
-        return "jobs"
-    if any(cls.__name__ in _CHECK_TYPE_NAMES for cls in type(item).__mro__):
-        return "asset_checks"
-    if isinstance(item, _ASSET_TYPES) or hasattr(item, "build_definitions"):
-        return "assets"
-    return None
-
-
-def _sort_list(repo_name: str, items: Sequence[Any]) -> dict[str, list[Any]]:
-    """Definitions of a list-form repository by kind; one level of nested lists is allowed."""
-    kinds: dict[str, list[Any]] = {"assets": [], "asset_checks": [], "jobs": [], "schedules": [],
-                                   "sensors": []}
-    for item in items:
-        nested = isinstance(item, (list, tuple))
-        for inner in item if nested else [item]:
-            if nested and isinstance(inner, (list, tuple)):
-                raise HeadwaterInvalidDefinitionError(
-                    f"Bad return value from repository '{repo_name}': it holds a list nested "
-                    "in a list nested in the returned list. Flatten it to at most one level of "
-                    "nesting.")
-            kind = _kind(inner)
-            if kind is None:
-                raise HeadwaterInvalidDefinitionError(
-                    f"Bad return value from repository '{repo_name}': got {inner!r} "
-                    f"({type(inner).__name__}); all elements of list must be of type "
-                    "JobDefinition, GraphDefinition, UnresolvedAssetJobDefinition, "
-                    "ScheduleDefinition, SensorDefinition, AssetsDefinition, SourceAsset or "
-                    "AssetSpec.")
-            kinds[kind].append(inner)
-    return kinds
-
-
-def _sort_dict(repo_name: str, value: Mapping[str, Any]
-               ) -> tuple[dict[str, list[Any]], dict[str, Callable[[], Any]]]:
-    """The dict form: {"jobs": {name: job or function}, "schedules": {...}, "sensors": {...}}."""
-    unknown = set(value) - {"jobs", "schedules", "sensors"}
-    if unknown:
-        raise HeadwaterInvalidDefinitionError(
-            f"Bad return value from repository '{repo_name}': unexpected keys "
-            f"{sorted(unknown)}; a dict may only have the keys 'jobs', 'schedules' and 'sensors'.")
-    kinds: dict[str, list[Any]] = {"jobs": [], "schedules": [], "sensors": []}
-    lazy: dict[str, Callable[[], Any]] = {}
-    for name, job in dict(value.get("jobs") or {}).items():
-        if isinstance(job, _JOB_TYPES):
-            kinds["jobs"].append(job)
-        elif callable(job):
-            lazy[name] = job
-        else:
-            raise HeadwaterInvalidDefinitionError(
-                f"Bad return value from repository '{repo_name}': Object mapped to {name} is not "
-                "an instance of JobDefinition or GraphDefinition. Map it to a job, a graph, "
-                "define_asset_job(...) or a function returning a job.")
-    for kind in ("schedules", "sensors"):
-        for item in dict(value.get(kind) or {}).values():
-            kinds[kind].append(item() if callable(item) and not isinstance(
-                item, (ScheduleDefinition, SensorDefinition)) else item)
-    return kinds, lazy
-
-
-def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
-               description: str | None = None, metadata: Mapping[str, Any] | None = None,
-               default_executor_def: Any = None, default_logger_defs: Any = None,
-               top_level_resources: Mapping[str, Any] | None = None,
-               resource_key_mapping: Any = None) -> Any:
-    """Group the definitions a function returns (a list, a dict of jobs, or RepositoryData)."""
-    def decorate(inner: Callable[[], Any]) -> RepositoryDefinition:
-        repo_name = name or inner.__name__
-        value = inner()
-        if isinstance(value, RepositoryData):
-            return RepositoryDefinition(repo_name, repository_data=value,
-                                        description=description, metadata=metadata)
-        lazy: dict[str, Callable[[], Any]] = {}
-        if isinstance(value, Mapping):
-            kinds, lazy = _sort_dict(repo_name, value)
-        elif isinstance(value, (list, tuple)):
-            kinds = _sort_list(repo_name, value)
-        else:
-            raise HeadwaterInvalidDefinitionError(
-                f"Bad return value from repository '{repo_name}': got {type(value).__name__}; "
-                "return a list of definitions, a dict {'jobs': {...}, ...} or a RepositoryData.")
-        defs = Definitions(**kinds, resources=top_level_resources,
-                           executor=default_executor_def, loggers=default_logger_defs,
-                           metadata=metadata)
-        defs._defer_asset_resource_checks = True
-        defs.resolve_asset_graph()  # everything but asset resources is validated now
-        return RepositoryDefinition(repo_name, repository_data=_DefinitionsData(defs, lazy),
-                                    description=description, metadata=metadata)
-    return decorate(fn) if fn is not None else decorate

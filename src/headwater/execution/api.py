@@ -2,8 +2,8 @@
 
 `execute_job(reconstructable(job), instance)` runs with the job's executor (multiprocess
 by default) against a persistent instance, and re-executes earlier runs. Imports
-`headwater.definitions` and this layer's `run`, `result`, `executor`, `reconstruct`,
-`reexecution`.
+`headwater.definitions` and this layer's `event`, `executor`, `invocation`, `multiprocess`,
+`partition`, `reconstruct`, `reexecution`, `resources`, `result`, `run`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from headwater.errors import (
     HeadwaterUserCodeExecutionError,
 )
 from headwater.execution.event import RunInstance, ephemeral_instance
-from headwater.execution.executor import create_builtin_executor, create_executor
+from headwater.execution.executor import create_executor
 from headwater.execution.invocation import invoke_directly, load_asset_value
+from headwater.execution.multiprocess import create_builtin_executor
 from headwater.execution.partition import resolve_partitioned_run
 from headwater.execution.reconstruct import ReconstructableJob, reconstructable
 from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
@@ -240,7 +241,7 @@ class _Engine:
 
     execute_job_in_process = staticmethod(execute_job_in_process)
     invoke_directly = staticmethod(invoke_directly)  # from execution/invocation.py
-    create_executor = staticmethod(create_builtin_executor)  # from execution/executor.py
+    create_executor = staticmethod(create_builtin_executor)  # from execution/multiprocess.py
     build_resource_values = staticmethod(build_resource_values)  # from execution/resources.py
     load_asset_value = staticmethod(load_asset_value)  # from execution/invocation.py
 

@@ -10,7 +10,6 @@ Imports `headwater.definitions` and this layer's `event`, `retry`, `step`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,20 +149,6 @@ def create_executor(executor_def: ExecutorDefinition, job: Any, run_config: Mapp
             "instead of execute_in_process, or launch it with `headwater job launch`."
         )
     return created
-
-
-def create_builtin_executor(kind: str, context: InitExecutorContext) -> Executor:
-    config = dict(context.executor_config or {})
-    if kind == "multi_or_in_process":
-        (kind, config), = (config or {"multiprocess": {}}).items()
-        config = dict(config or {})
-    if kind == "in_process":
-        return InProcessExecutor()
-    from headwater.execution.multiprocess import MultiprocessExecutor  # noqa: PLC0415
-
-    max_concurrent = config.get("max_concurrent") or os.cpu_count() or 1
-    return MultiprocessExecutor(max_concurrent=int(max_concurrent),
-                                tag_concurrency_limits=config.get("tag_concurrency_limits") or ())
 
 
 def limits_allow(limits: Sequence[Mapping[str, Any]], running: Mapping[int, int],

@@ -2,7 +2,8 @@
 
 Inside a body, calling a node records an invocation and returns handles to its outputs;
 outside, it runs the node directly (see `_runtime`). This module owns the node base
-class, the frame stack and the handles. Imports only `errors` and `output`.
+class, the frame stack, the handles and the rule that node names are unique (which both
+graphs and jobs check). Imports only `errors` and `output`.
 """
 
 from __future__ import annotations
@@ -421,3 +422,27 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
         return outputs[0]
     cls = namedtuple(f"{node.name}_outputs", [o.output_name for o in outputs])  # type: ignore[misc]
     return cls(*outputs)
+
+
+def check_unique_definitions(graph_name: str, node_defs: Sequence[Any],
+                              recursive: bool = False) -> None:
+    """Two different definitions under one name would make node lookups ambiguous.
+
+    A graph checks its direct children; a job checks its whole tree.
+    """
+    seen: dict[str, Any] = {}
+    stack = list(node_defs)
+    while stack:
+        node = stack.pop()
+        other = seen.get(node.name)
+        if other is node:
+            continue
+        if other is not None:
+            raise HeadwaterInvalidDefinitionError(
+                f'Detected conflicting node definitions with the same name "{node.name}" in '
+                f"graph '{graph_name}'. Give each definition a distinct name, e.g. "
+                f"@op(name=...), or reuse one definition under aliases with .alias()."
+            )
+        seen[node.name] = node
+        if recursive:
+            stack.extend(inv.node_def for inv in getattr(node, "invocations", {}).values())

@@ -1,8 +1,11 @@
-"""Graphs: ops (and graphs) wired together; @graph and GraphDefinition.
+"""Graphs: ops (and graphs) wired together; @graph, GraphDefinition, and @job.
 
 A graph is the frozen record of a composition: its nodes, how their inputs are bound,
-and which inner inputs/outputs its own inputs/outputs map to. Imports `composition`,
-`op`, `types`, `output` and `errors` of this layer.
+and which inner inputs/outputs its own inputs/outputs map to. Both ways of turning a
+composition into a job live here, on top of `job.py`: `GraphDefinition.to_job` and the
+`@job` decorator (a graph built from the body, then bound). `job.py` never imports this
+module at run time; a job's op selection cuts its graph with `GraphDefinition.subset`.
+Imports `composition`, `job`, `op`, `output`, `metadata.annotation`, `_runtime` and `errors`.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ from typing import Any
 from headwater.definitions import _runtime
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.composition import (
+    AssetInputHandle,
     CollectHandle,
     GraphInputHandle,
     Invocation,
     NodeDefinition,
     OutputHandle,
+    check_unique_definitions,
     compose,
 )
+from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.ops.op import (
     InputDefinition,
     OutputDefinition,
@@ -157,7 +163,7 @@ class GraphDefinition(NodeDefinition):
         if invocations is None:
             invocations = _invocations_from_dependencies(name, node_defs or (), dependencies or {})
         self.invocations: dict[str, Invocation] = dict(invocations)
-        _check_unique_definitions(name, [*(node_defs or ()), *(
+        check_unique_definitions(name, [*(node_defs or ()), *(
             inv.node_def for inv in self.invocations.values())])
         explicit = input_mappings is not None and not isinstance(input_mappings, Mapping)
         self.input_mappings: list[InputMapping] = _input_mapping_list(input_mappings)
@@ -246,8 +252,6 @@ class GraphDefinition(NodeDefinition):
         input_values: Mapping[str, Any] | None = None,
         run_tags: Mapping[str, Any] | None = None,
     ) -> Any:
-        from headwater.definitions.ops.job import JobDefinition  # job builds on graph; see job.py
-
         job = JobDefinition(
             graph_def=self,
             name=name or self.name,
@@ -265,6 +269,27 @@ class GraphDefinition(NodeDefinition):
             run_tags=run_tags,
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
+
+    def subset(self, names: set[str]) -> GraphDefinition:
+        """This graph cut down to the top-level nodes `names` (a job's op selection)."""
+        invocations = {}
+        for name in self.invocations:
+            if name in names:
+                inv = self.invocations[name]
+                bindings = {k: v for k, v in inv.bindings.items() if _bound_within(v, names)}
+                invocations[name] = Invocation(inv.node_def, inv.name, bindings, inv.tags,
+                                               inv.hook_defs, inv.retry_policy)
+        return GraphDefinition(
+            name=self.name,
+            description=self.description,
+            invocations=invocations,
+            input_mappings=[m for m in self.input_mappings if m.mapped_node_name in names],
+            output_mappings={k: v for k, v in self.output_mappings.items() if v[0] in names},
+            input_defs=self.input_dict,
+            output_defs={k: v for k, v in self.output_dict.items()
+                         if self.output_mappings.get(k, ("",))[0] in names},
+            tags=self.tags,
+        )
 
     def with_node_hooks(self, hook_defs: Any) -> GraphDefinition:
         """A copy of this graph whose every node (nested graphs included) runs `hook_defs`."""
@@ -294,28 +319,13 @@ class GraphDefinition(NodeDefinition):
         return f"GraphDefinition(name={self.name!r}, nodes={list(self.invocations)!r})"
 
 
-def _check_unique_definitions(graph_name: str, node_defs: Sequence[Any],
-                              recursive: bool = False) -> None:
-    """Two different definitions under one name would make node lookups ambiguous.
-
-    A graph checks its direct children; a job checks its whole tree.
-    """
-    seen: dict[str, Any] = {}
-    stack = list(node_defs)
-    while stack:
-        node = stack.pop()
-        other = seen.get(node.name)
-        if other is node:
-            continue
-        if other is not None:
-            raise HeadwaterInvalidDefinitionError(
-                f'Detected conflicting node definitions with the same name "{node.name}" in '
-                f"graph '{graph_name}'. Give each definition a distinct name, e.g. "
-                f"@op(name=...), or reuse one definition under aliases with .alias()."
-            )
-        seen[node.name] = node
-        if recursive:
-            stack.extend(inv.node_def for inv in getattr(node, "invocations", {}).values())
+def _bound_within(binding: Any, names: set[str]) -> bool:
+    if isinstance(binding, list):
+        return all(_bound_within(b, names) for b in binding)
+    if isinstance(binding, (GraphInputHandle, AssetInputHandle)):
+        return True
+    handle = getattr(binding, "handle", binding)
+    return isinstance(handle, OutputHandle) and handle.node_name in names
 
 
 def _invocations_from_dependencies(
@@ -509,5 +519,52 @@ def graph(
         return build_graph(fn, name, description, ins, out, config, tags)
 
     if compose_fn is not None:
+        return decorate(compose_fn)
+    return decorate
+
+
+def job(
+    compose_fn: Callable[..., Any] | str | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    config: Any = None,
+    tags: Mapping[str, Any] | None = None,
+    run_tags: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    logger_defs: Mapping[str, Any] | None = None,
+    executor_def: Any = None,
+    hooks: Any = None,
+    op_retry_policy: Any = None,
+    partitions_def: Any = None,
+    input_values: Mapping[str, Any] | None = None,
+    owners: Sequence[str] | None = None,
+) -> Any:
+    """Declare a job by composing ops in a function body."""
+    if isinstance(compose_fn, str):
+        name, compose_fn = compose_fn, None
+
+    def decorate(fn: Callable[..., Any]) -> JobDefinition:
+        graph_def = build_graph(fn, name=name or fn.__name__, description=description)
+        return JobDefinition(
+            graph_def=graph_def,
+            name=name or fn.__name__,
+            description=description,
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            run_tags=run_tags,
+            metadata=metadata,
+            logger_defs=logger_defs,
+            executor_def=executor_def,
+            hooks=hooks,
+            op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
+            input_values=input_values,
+            owners=owners,
+        )
+
+    if callable(compose_fn):
         return decorate(compose_fn)
     return decorate

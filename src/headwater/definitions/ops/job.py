@@ -1,33 +1,37 @@
-"""Jobs: a graph bound to resources, config, executor and tags; @job.
+"""Jobs: a graph bound to resources, config, executor and tags (JobDefinition).
 
-Imports `graph`, `composition`, `errors` of this layer. Running is reached through
-`_runtime` (the engine registers itself), never by importing `headwater.execution`.
+The `@job` decorator and `GraphDefinition.to_job` build these from `graph.py`, which sits
+above this module: here the graph is only held, asked for its nodes, and cut by its own
+`subset`. Imports `composition`, `key`, `metadata`, `run_request`, `errors`; `graph` for
+annotations only. Running is reached through `_runtime` (the engine registers itself),
+never by importing `headwater.execution`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headwater.definitions import _runtime
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.composition import (
-    AssetInputHandle,
-    GraphInputHandle,
     Invocation,
     OutputHandle,
+    check_unique_definitions,
 )
-from headwater.definitions.ops.graph import GraphDefinition, _check_unique_definitions, build_graph
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidSubsetError,
     HeadwaterInvariantViolationError,
 )
+
+if TYPE_CHECKING:
+    from headwater.definitions.ops.graph import GraphDefinition  # graph.py imports this module
 
 
 @dataclass
@@ -132,7 +136,7 @@ class JobDefinition:
         op_selection: Sequence[str] | None = None,
         owners: Sequence[str] | None = None,
     ):
-        _check_unique_definitions(name or graph_def.name, [
+        check_unique_definitions(name or graph_def.name, [
             inv.node_def for inv in graph_def.invocations.values()], recursive=True)
         self.owners = _validated_owners(name or graph_def.name, owners)
         _check_job_name(name or graph_def.name)
@@ -275,24 +279,7 @@ class JobDefinition:
         if not op_selection:
             return self
         names = select_nodes(self.graph, op_selection, self.name)
-        invocations = {}
-        for name in self.graph.invocations:
-            if name in names:
-                inv = self.graph.invocations[name]
-                bindings = {k: v for k, v in inv.bindings.items() if _bound_within(v, names)}
-                invocations[name] = Invocation(inv.node_def, inv.name, bindings, inv.tags,
-                                               inv.hook_defs, inv.retry_policy)
-        sub = GraphDefinition(
-            name=self.graph.name,
-            description=self.graph.description,
-            invocations=invocations,
-            input_mappings=[m for m in self.graph.input_mappings if m.mapped_node_name in names],
-            output_mappings={k: v for k, v in self.graph.output_mappings.items() if v[0] in names},
-            input_defs=self.graph.input_dict,
-            output_defs={k: v for k, v in self.graph.output_dict.items()
-                         if self.graph.output_mappings.get(k, ("",))[0] in names},
-            tags=self.graph.tags,
-        )
+        sub = self.graph.subset(names)
         return self._copy(graph=sub, op_selection=list(op_selection))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -304,15 +291,6 @@ class JobDefinition:
 
     def __repr__(self) -> str:
         return f"JobDefinition(name={self.name!r})"
-
-
-def _bound_within(binding: Any, names: set[str]) -> bool:
-    if isinstance(binding, list):
-        return all(_bound_within(b, names) for b in binding)
-    if isinstance(binding, (GraphInputHandle, AssetInputHandle)):
-        return True
-    handle = getattr(binding, "handle", binding)
-    return isinstance(handle, OutputHandle) and handle.node_name in names
 
 
 _CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
@@ -414,50 +392,3 @@ def _validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:
                 "team name prefixed with 'team:' (e.g. 'user@example.com' or 'team:data-eng')."
             )
     return list(owners or ())
-
-
-def job(
-    compose_fn: Callable[..., Any] | str | None = None,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    resource_defs: Mapping[str, Any] | None = None,
-    config: Any = None,
-    tags: Mapping[str, Any] | None = None,
-    run_tags: Mapping[str, Any] | None = None,
-    metadata: Mapping[str, Any] | None = None,
-    logger_defs: Mapping[str, Any] | None = None,
-    executor_def: Any = None,
-    hooks: Any = None,
-    op_retry_policy: Any = None,
-    partitions_def: Any = None,
-    input_values: Mapping[str, Any] | None = None,
-    owners: Sequence[str] | None = None,
-) -> Any:
-    """Declare a job by composing ops in a function body."""
-    if isinstance(compose_fn, str):
-        name, compose_fn = compose_fn, None
-
-    def decorate(fn: Callable[..., Any]) -> JobDefinition:
-        graph_def = build_graph(fn, name=name or fn.__name__, description=description)
-        return JobDefinition(
-            graph_def=graph_def,
-            name=name or fn.__name__,
-            description=description,
-            resource_defs=resource_defs,
-            config=config,
-            tags=tags,
-            run_tags=run_tags,
-            metadata=metadata,
-            logger_defs=logger_defs,
-            executor_def=executor_def,
-            hooks=hooks,
-            op_retry_policy=op_retry_policy,
-            partitions_def=partitions_def,
-            input_values=input_values,
-            owners=owners,
-        )
-
-    if callable(compose_fn):
-        return decorate(compose_fn)
-    return decorate
