@@ -34,7 +34,6 @@ from headwater.errors import (
 from headwater.execution.event import RunInstance, ephemeral_instance
 from headwater.execution.executor import create_executor
 from headwater.execution.invocation import invoke_directly, load_asset_value
-from headwater.execution.multiprocess import create_builtin_executor
 from headwater.execution.partition import resolve_partitioned_run
 from headwater.execution.reconstruct import ReconstructableJob, reconstructable
 from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
@@ -236,12 +235,20 @@ def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, s
     return build_asset_job(EPHEMERAL_JOB, graph, keys, dict(resources or {}))
 
 
+def create_builtin_executor(kind: str, init_context: Any) -> Any:
+    """A built-in executor for an ExecutorDefinition; loads the multiprocess executor (and
+    subprocess, sockets, multiprocessing) only when a job first builds one, not at import."""
+    from headwater.execution.multiprocess import create_builtin_executor as create
+
+    return create(kind, init_context)
+
+
 class _Engine:
     """What the declarations layer may ask of the engine (`definitions._runtime.Engine`)."""
 
     execute_job_in_process = staticmethod(execute_job_in_process)
     invoke_directly = staticmethod(invoke_directly)  # from execution/invocation.py
-    create_executor = staticmethod(create_builtin_executor)  # from execution/multiprocess.py
+    create_executor = staticmethod(create_builtin_executor)  # execution/multiprocess.py
     build_resource_values = staticmethod(build_resource_values)  # from execution/resources.py
     load_asset_value = staticmethod(load_asset_value)  # from execution/invocation.py
 
