@@ -15,8 +15,8 @@ class Big:
         self.payload = bytearray(1_000_000)
 
 
-def test_mutated_input_does_not_change_the_stored_upstream_value():
-    """With materialize's filesystem IO manager, a downstream mutation stays in the downstream."""
+def _source_and_mutator():
+    """An asset returning a list, and a downstream asset that appends to its input."""
 
     @hw.asset
     def source():
@@ -27,6 +27,13 @@ def test_mutated_input_does_not_change_the_stored_upstream_value():
         source.append(4)
         return len(source)
 
+    return source, mutator
+
+
+def test_mutated_input_does_not_change_the_stored_upstream_value():
+    """With materialize's filesystem IO manager, a downstream mutation stays in the downstream."""
+
+    source, mutator = _source_and_mutator()
     result = hw.materialize([source, mutator])
     assert result.output_for_node("source") == [1, 2, 3]
     assert result.asset_value("mutator") == 4
@@ -37,15 +44,7 @@ def test_mutated_input_does_not_change_the_stored_upstream_value():
 def test_in_memory_io_manager_hands_over_the_object_itself():
     """materialize_to_memory loads the stored object itself, so a mutation shows, as in Dagster."""
 
-    @hw.asset
-    def source():
-        return [1, 2, 3]
-
-    @hw.asset
-    def mutator(source):
-        source.append(4)
-        return len(source)
-
+    source, mutator = _source_and_mutator()
     result = hw.materialize_to_memory([source, mutator])
     assert result.output_for_node("source") == [1, 2, 3, 4]
 
