@@ -37,7 +37,8 @@ DEFINITION_ROOMS: dict[str, set[str]] = {
     "ops": {"config", "metadata", "partitions"} | VOCABULARY,
     "assets": {"ops", "config", "metadata", "partitions"} | VOCABULARY,
     "automation": {"assets", "ops", "config", "metadata", "partitions"} | VOCABULARY,
-    **{name: {"assets", "ops", "config", "metadata", "partitions", "automation"}
+    "checks": {"assets", "ops", "config", "metadata", "partitions", "automation"} | VOCABULARY,
+    **{name: {"assets", "ops", "config", "metadata", "partitions", "automation", "checks"}
        | VOCABULARY | BUNDLE for name in BUNDLE},
 }
 # The one inversion: `definitions/_runtime.py` loads the engine by name. No other module of

@@ -1,4 +1,5 @@
-"""AssetKey: the name of an asset, a path of strings.
+"""AssetKey, the name of an asset (a path of strings), and AssetCheckKey, the name of a
+check on an asset (its asset's key and the check's name).
 
 Imports only `headwater.errors`.
 """
@@ -140,3 +141,75 @@ def check_key_parts(key: AssetKey) -> str | None:
         if not part:
             return f"asset key {key.to_user_string()!r} has an empty part"
     return None
+
+
+class _CheckKeyFields(NamedTuple):
+    asset_key: AssetKey
+    name: str
+
+
+class AssetCheckKey(_CheckKeyFields):
+    """The key of an asset check: the key of the asset it checks and the check's name.
+
+    Written "asset/path:check_name" as a string (`to_user_string`, `from_user_string`).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, asset_key: Any, name: str) -> AssetCheckKey:  # type: ignore[misc]
+        if not isinstance(name, str) or not name:
+            from headwater.errors import HeadwaterInvalidDefinitionError
+
+            raise HeadwaterInvalidDefinitionError(
+                f"AssetCheckKey needs a non-empty check name, got {name!r}.")
+        return super().__new__(cls, to_asset_key(asset_key), name)
+
+    def __repr__(self) -> str:
+        return f"AssetCheckKey(asset_key={self.asset_key!r}, name={self.name!r})"
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, AssetCheckKey):
+            return NotImplemented
+        return (self.asset_key.path, self.name) < (other.asset_key.path, other.name)
+
+    def to_user_string(self) -> str:
+        return f"{self.asset_key.to_user_string()}:{self.name}"
+
+    def to_python_identifier(self) -> str:
+        return f"{self.asset_key.to_python_identifier()}_{self.name}"
+
+    @staticmethod
+    def from_user_string(value: str) -> AssetCheckKey:
+        asset, sep, name = value.rpartition(":")
+        if not sep or not asset or not name:
+            from headwater.errors import HeadwaterInvalidDefinitionError
+
+            raise HeadwaterInvalidDefinitionError(
+                f"{value!r} is not an asset check key: write it as 'asset/path:check_name'.")
+        return AssetCheckKey(AssetKey.from_user_string(asset), name)
+
+    @staticmethod
+    def from_db_string(value: str) -> AssetCheckKey:
+        """The inverse of `to_db_string`: the asset key's JSON string, a colon, the name."""
+        asset, _, name = value.rpartition("]:")
+        return AssetCheckKey(AssetKey.from_db_string(asset + "]"), name)  # type: ignore[arg-type]
+
+    def to_db_string(self) -> str:
+        return f"{self.asset_key.to_string()}:{self.name}"
+
+
+def to_check_key(value: Any) -> AssetCheckKey:
+    """Coerce an AssetCheckKey, an "asset:check" string, or a spec with a `.key`."""
+    if isinstance(value, AssetCheckKey):
+        return value
+    if isinstance(value, str):
+        return AssetCheckKey.from_user_string(value)
+    key = getattr(value, "key", None)
+    if isinstance(key, AssetCheckKey):
+        return key
+    from headwater.errors import HeadwaterInvalidDefinitionError
+
+    raise HeadwaterInvalidDefinitionError(
+        f"Cannot turn {value!r} into an AssetCheckKey: pass AssetCheckKey(asset_key, name), a "
+        "string 'asset/path:check_name' or an AssetCheckSpec."
+    )

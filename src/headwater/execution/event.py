@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from headwater.definitions.checks.result import (
+    AssetCheckEvaluation,
+    AssetCheckEvaluationPlanned,
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.codec import metadata_from_jsonable, metadata_to_jsonable
 from headwater.definitions.ops.output import (
@@ -291,6 +296,18 @@ class HeadwaterEvent:
         return self.event_type in _STEP_EVENTS
 
     @property
+    def asset_check_evaluation_data(self) -> AssetCheckEvaluation:
+        return self.payload
+
+    @property
+    def asset_check_planned_data(self) -> AssetCheckEvaluationPlanned:
+        return self.payload
+
+    @property
+    def is_asset_check_evaluation(self) -> bool:
+        return self.event_type is HeadwaterEventType.ASSET_CHECK_EVALUATION
+
+    @property
     def is_step_success(self) -> bool:
         return self.event_type is HeadwaterEventType.STEP_SUCCESS
 
@@ -409,6 +426,8 @@ _PAYLOADS: dict[str, type] = {
         MaterializationData, ObservationData, ExpectationData, HandledOutputData,
         LoadedInputData, RunFailureData, EngineData, LogData, HookData, PlannedData,
         SerializableError, AssetMaterialization, AssetObservation, ExpectationResult,
+        AssetCheckEvaluation, AssetCheckEvaluationPlanned,
+        AssetCheckEvaluationTargetMaterializationData,
     )
 }
 _RECORDS = (AssetMaterialization, AssetObservation, ExpectationResult)
