@@ -21,8 +21,8 @@ until it is updated. Works for the checks of `build_last_update_freshness_checks
 `build_time_partition_freshness_checks` and `build_freshness_policy_checks` (their specs carry
 `headwater/freshness_params`); other checks are refused.
 
-Imports `key`, `tags`, `errors`, `run_request`, the `automation`, `metadata` and `partitions`
-rooms, and this room's `history`.
+Imports `key`, `tags`, `errors`, `run_request`, the `assets`, `automation`, `metadata` and
+`partitions` rooms, and this room's `history`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorDefinition
 from headwater.definitions.automation.tick_result import SkipReason
 from headwater.definitions.checks.history import latest_update
@@ -151,4 +152,5 @@ def build_sensor_for_freshness_checks(
         minimum_interval_seconds=minimum_interval_seconds,
         description="Evaluates the freshness checks that are due: never evaluated, past their "
                     "fresh-until time, or overdue with something new to look at.",
-        default_status=DefaultSensorStatus.RUNNING, tags=tags)
+        default_status=DefaultSensorStatus.RUNNING, tags=tags,
+        asset_selection=AssetSelection.checks(*sorted(params_by_key)))
