@@ -9,12 +9,6 @@ from datetime import timedelta
 import pytest
 
 import headwater as hw
-
-# The sensor reads each check's latest execution from the instance; that index is built by the
-# check storage (storage/checks.py), which lands on main separately.
-pytest.importorskip("headwater.storage.checks",
-                    reason="the storage of check executions has not landed on this branch yet")
-
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, MaterializationData
 
 
