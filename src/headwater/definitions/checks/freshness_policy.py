@@ -238,13 +238,13 @@ def build_freshness_policy_checks(*, assets: Iterable[Any]) -> list[Any]:
     owner = "build_freshness_policy_checks"
     policies: dict[Any, FreshnessPolicy] = {}
     for item in assets:
-        specs = item.specs if isinstance(item, AssetsDefinition) else [item] \
+        asset_specs = item.specs if isinstance(item, AssetsDefinition) else [item] \
             if isinstance(item, AssetSpec) else None
-        if specs is None:
+        if asset_specs is None:
             raise HeadwaterInvalidDefinitionError(
                 f"{owner}: assets= holds {item!r} ({type(item).__name__}); pass asset "
                 "definitions or AssetSpecs, whose freshness_policy is read.")
-        policies.update({s.key: s.freshness_policy for s in specs
+        policies.update({s.key: s.freshness_policy for s in asset_specs
                          if s.freshness_policy is not None})
     if not policies:
         raise HeadwaterInvalidDefinitionError(
