@@ -20,8 +20,8 @@ from typing import Any
 from headwater.code.location import CodeLocationOrigin
 from headwater.definitions.assets.job import subset_asset_job
 from headwater.definitions.config.run_config import validate_run_config
-from headwater.definitions.key import to_asset_key
-from headwater.definitions.tags import RUN_ORIGIN_TAG
+from headwater.definitions.key import AssetCheckKey, to_asset_key
+from headwater.definitions.tags import RUN_CHECK_SELECTION_TAG, RUN_ORIGIN_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.plan import build_plan
 from headwater.execution.reconstruct import ReconstructableJob
@@ -50,13 +50,25 @@ def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:
 
 
 def reconstructable_job(origin: CodeLocationOrigin, job_name: str,
-                        asset_selection: Iterable[Any] | None = None) -> ReconstructableJob:
-    """A job of the location (narrowed to `asset_selection`) as executors and run workers
-    load it: by origin, so that worker processes can import it too."""
+                        asset_selection: Iterable[Any] | None = None,
+                        asset_check_selection: Iterable[AssetCheckKey] | None = None
+                        ) -> ReconstructableJob:
+    """A job of the location (narrowed to `asset_selection`, and to exactly the checks of
+    `asset_check_selection` when given) as executors and run workers load it: by origin, so
+    that worker processes can import it too."""
     origin = origin.resolved()
     job = ReconstructableJob(job_name, origin.python_file, origin.module_name,
                              origin.working_directory, origin.attribute)
-    return job.with_asset_selection(list(asset_selection or ()))
+    return job.with_asset_selection(
+        list(asset_selection or ()),
+        list(asset_check_selection) if asset_check_selection is not None else None)
+
+
+def run_check_selection(run: HeadwaterRun) -> list[AssetCheckKey] | None:
+    """The asset checks a run was launched to evaluate (RunRequest(asset_check_keys=...)), or
+    None when it evaluates the checks of its assets as usual."""
+    raw = run.tags.get(RUN_CHECK_SELECTION_TAG)
+    return None if raw is None else [AssetCheckKey.from_db_string(k) for k in json.loads(raw)]
 
 
 def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,

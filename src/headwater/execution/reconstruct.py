@@ -2,7 +2,7 @@
 
 A `ReconstructableJob` names a Python file or module (plus optional working directory and
 attribute) and a job name; `get()` imports the code once per process and returns the job
-(narrowed to an asset selection when one is given). Worker processes of the multiprocess
+(narrowed to an asset selection, and to a selection of asset checks, when given). Worker processes of the multiprocess
 and dask executors load their job this way. Imports `headwater.definitions`.
 """
 
@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.assets.job import subset_asset_job
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.definitions import Definitions, LazyDefinitions
+from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.job import JobDefinition
 from headwater.errors import HeadwaterInvariantViolationError
 
@@ -36,6 +38,8 @@ class ReconstructableJob:
     attribute: str | None = None
     asset_selection: tuple[str, ...] | None = None
     call: bool = False  # the attribute is a function that returns the job
+    #: AssetCheckKey db strings: the job evaluates these checks (and only the selected assets)
+    asset_check_selection: tuple[str, ...] | None = None
 
     def get(self) -> Any:
         """The JobDefinition, importing its code on first use in this process."""
@@ -48,13 +52,19 @@ class ReconstructableJob:
     def get_definition(self) -> Any:
         return self.get()
 
-    def with_asset_selection(self, keys: Sequence[Any] | None) -> ReconstructableJob:
-        """The same job narrowed to these asset keys (strings like "a/b" or AssetKeys)."""
-        if not keys:
+    def with_asset_selection(self, keys: Sequence[Any] | None,
+                             check_keys: Sequence[AssetCheckKey] | None = None
+                             ) -> ReconstructableJob:
+        """The same job narrowed to these asset keys (strings like "a/b" or AssetKeys) and,
+        when `check_keys` is given, to exactly those asset checks."""
+        if not keys and check_keys is None:
             return self
-        names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys))
+        names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys or ()))
+        checks = tuple(sorted(k.to_db_string() for k in check_keys)) \
+            if check_keys is not None else None
         return ReconstructableJob(self.job_name, self.python_file, self.module_name,
-                                  self.working_directory, self.attribute, names, self.call)
+                                  self.working_directory, self.attribute, names or None,
+                                  self.call, checks)
 
     def _load(self) -> Any:
         module = _import(self.python_file, self.module_name, self.working_directory)
@@ -62,7 +72,13 @@ class ReconstructableJob:
             job = getattr(module, self.attribute or "")()
         else:
             job = _find_job(module, self.attribute, self.job_name, self.describe())
-        if self.asset_selection:
+        if self.asset_check_selection is not None:
+            selection = AssetSelection.assets(
+                *(AssetKey.from_user_string(k) for k in self.asset_selection or ())) | \
+                AssetSelection.checks(
+                    *(AssetCheckKey.from_db_string(k) for k in self.asset_check_selection))
+            job = subset_asset_job(job, selection)
+        elif self.asset_selection:
             job = subset_asset_job(job, list(self.asset_selection))
         return job
 
