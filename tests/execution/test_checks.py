@@ -183,3 +183,56 @@ def test_a_warn_check_fails_only_itself_and_an_error_in_a_check_fails_the_run():
     result = materialize([base, crashes, after], raise_on_error=False)
     assert not result.success
     assert "after" not in [e.asset_key.path[-1] for e in result.get_asset_materialization_events()]
+
+
+def test_a_blocking_check_blocks_per_partition():
+    """A partitioned blocking check that fails for one partition holds back that partition's
+    downstream only; another partition runs through."""
+    parts = hw.StaticPartitionsDefinition(["good", "bad"])
+
+    @asset(partitions_def=parts)
+    def feed(context):
+        return context.partition_key
+
+    @asset_check(asset=feed, partitions_def=parts, blocking=True)
+    def feed_is_good(feed):
+        return AssetCheckResult(passed=feed == "good")
+
+    @asset(partitions_def=parts)
+    def cleaned(feed):
+        return feed.upper()
+
+    good = materialize([feed, feed_is_good, cleaned], partition_key="good")
+    assert good.success
+    assert {e.asset_key.path[-1] for e in good.get_asset_materialization_events()} == \
+        {"feed", "cleaned"}
+    bad = materialize([feed, feed_is_good, cleaned], partition_key="bad", raise_on_error=False)
+    assert not bad.success
+    assert {e.asset_key.path[-1] for e in bad.get_asset_materialization_events()} == {"feed"}
+    (evaluation,) = bad.get_asset_check_evaluations()
+    assert evaluation.partition == "bad" and not evaluation.passed
+
+
+def test_a_subsettable_multi_asset_evaluates_only_the_selected_checks():
+    seen = []
+
+    @hw.multi_asset(
+        specs=[hw.AssetSpec("left"), hw.AssetSpec("right")],
+        check_specs=[AssetCheckSpec("left_ok", asset="left"),
+                     AssetCheckSpec("right_ok", asset="right")],
+        can_subset=True,
+    )
+    def pair(context):
+        seen.append((set(context.selected_asset_keys), set(context.selected_asset_check_keys)))
+        for key in sorted(context.selected_asset_keys):
+            yield hw.MaterializeResult(asset_key=key)
+        for check in sorted(context.selected_asset_check_keys):
+            yield AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True)
+
+    result = materialize([pair], selection=AssetSelection.assets("left"))
+    assert result.success
+    assert seen[-1] == ({hw.AssetKey("left")}, {hw.AssetCheckKey(hw.AssetKey("left"), "left_ok")})
+    only_check = materialize([pair], selection=AssetSelection.checks(
+        hw.AssetCheckKey(hw.AssetKey("right"), "right_ok")))
+    assert only_check.success and not only_check.get_asset_materialization_events()
+    assert [e.check_name for e in only_check.get_asset_check_evaluations()] == ["right_ok"]

@@ -2,7 +2,8 @@
 never runs user code). Served by the code server's call table (`code/calls.py`).
 
 Evaluations answer JSON: {"run_requests": [{run_key, run_config, tags, job_name,
-partition_key, asset_selection}], "skip_message", "cursor", "dynamic_partitions_requests"} or,
+partition_key, asset_selection}], "skip_message", "cursor", "dynamic_partitions_requests",
+"asset_events" (sensors: runless materializations, observations, check evaluations)} or,
 when user code raised, {"error": {"kind": "user_code_error", "message", "traceback"}}.
 `instance` is the caller's instance, opened in this process (sensors read it; dynamic
 partitions live in it), or None. Imports `definitions`.
@@ -21,6 +22,7 @@ from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.partitions.backfill_policy import runs_per_range
 from headwater.definitions.partitions.base import PartitionKeyRange
+from headwater.execution.event import payload_to_jsonable
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
@@ -70,7 +72,8 @@ def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
     except Exception as exc:
         return _error(exc)
     return {**evaluation.to_json(),
-            "run_requests": _requests_json(evaluation, names[0] if len(names) == 1 else None)}
+            "run_requests": _requests_json(evaluation, names[0] if len(names) == 1 else None),
+            "asset_events": [payload_to_jsonable(e) for e in evaluation.asset_events]}
 
 
 def plan_backfill(defs: Definitions, job_name: str | None = None,

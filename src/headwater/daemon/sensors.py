@@ -1,8 +1,9 @@
 """The sensor daemon: evaluate each running sensor (through the code server) at most every
 `minimum_interval_seconds` (default 30), keep its cursor, launch its runs exactly once.
 
-A tick is stored STARTED before evaluation; its run requests, dynamic-partition requests and
-new cursor are stored in the tick before anything is launched; the cursor is committed to the
+A tick is stored STARTED before evaluation; its run requests, dynamic-partition requests, asset
+events (recorded once, as runless events) and new cursor are stored in the tick before anything
+is launched; the cursor is committed to the
 sensor's state only when the tick finishes. A daemon killed in between resumes the tick from
 what it stored (daemon/instigation.py). Imports `code`, `definitions`, `storage`, `daemon`.
 """
@@ -28,6 +29,7 @@ from headwater.daemon.instigation import (
 )
 from headwater.definitions.automation.sensor import DEFAULT_SENSOR_INTERVAL
 from headwater.definitions.tags import SENSOR_NAME_TAG
+from headwater.execution.event import payload_from_jsonable
 from headwater.storage.state import TickRecord
 
 
@@ -75,7 +77,8 @@ def _evaluate(instance: Any, client: Any, tick: TickRecord, state: Any, item: di
     tick = instance.storage.update_tick(replace(tick, body={
         **dict(tick.body), "run_requests": requests, "cursor": reply.get("cursor"),
         "skip_message": reply.get("skip_message"),
-        "dynamic_partitions_requests": reply.get("dynamic_partitions_requests") or []}))
+        "dynamic_partitions_requests": reply.get("dynamic_partitions_requests") or [],
+        "asset_events": reply.get("asset_events") or []}))
     crash_point("after_tick_recorded")
     return _finish(instance, tick, item, origin_tag)
 
@@ -94,6 +97,12 @@ def _finish(instance: Any, tick: TickRecord, item: dict[str, Any], origin_tag: s
         else:
             for key in request["partition_keys"]:
                 instance.delete_dynamic_partition(request["partitions_def_name"], key)
+    if body.get("asset_events") and not body.get("asset_events_reported"):
+        for data in body["asset_events"]:
+            instance.report_runless_asset_event(payload_from_jsonable(data))
+        tick = instance.storage.update_tick(replace(tick, body={
+            **dict(body), "asset_events_reported": True}))
+        body = tick.body
     result = launch_requests(instance, tick.origin_id, tick, origin_tag,
                              (SENSOR_NAME_TAG, item["name"]), list(body["run_requests"]))
     state = instance.storage.get_instigator_state(tick.origin_id)

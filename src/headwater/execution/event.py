@@ -481,6 +481,16 @@ def _decode(value: Any) -> Any:
     return {k: _decode(v) for k, v in value.items()}
 
 
+def payload_to_jsonable(value: Any) -> Any:
+    """A payload (an AssetMaterialization, AssetObservation, AssetCheckEvaluation ...) as
+    plain JSON data, e.g. to cross the code-server boundary; `payload_from_jsonable` inverts it."""
+    return _encode(value)
+
+
+def payload_from_jsonable(value: Any) -> Any:
+    return _decode(value)
+
+
 def event_to_json(event: HeadwaterEvent) -> str:
     """Serialize an event to a JSON string."""
     return json.dumps({

@@ -26,7 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from headwater.definitions.checks.result import AssetCheckEvaluationTargetMaterializationData
+from headwater.definitions.checks.result import (
+    AssetCheckEvaluation,
+    AssetCheckEvaluationTargetMaterializationData,
+    AssetCheckResult,
+)
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
 from headwater.definitions.tags import CODE_VERSION_TAG, PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
@@ -332,8 +336,18 @@ class HeadwaterInstance:
             event_type, payload = _ET.ASSET_MATERIALIZATION, MaterializationData(asset_event)
         elif isinstance(asset_event, AssetObservation):
             event_type, payload = _ET.ASSET_OBSERVATION, ObservationData(asset_event)
-        elif type(asset_event).__name__ in ("AssetCheckEvaluation", "AssetCheckResult"):
+        elif isinstance(asset_event, AssetCheckEvaluation):
             event_type, payload = _ET.ASSET_CHECK_EVALUATION, asset_event
+        elif isinstance(asset_event, AssetCheckResult):
+            if asset_event.asset_key is None or asset_event.check_name is None:
+                raise HeadwaterInvalidInvocationError(
+                    "report_runless_asset_event(AssetCheckResult(...)) needs asset_key= and "
+                    "check_name=: outside a run nothing else says which check it is.")
+            asset_event = payload = AssetCheckEvaluation(
+                asset_key=asset_event.asset_key, check_name=asset_event.check_name,
+                passed=asset_event.passed, metadata=asset_event.metadata,
+                severity=asset_event.severity, description=asset_event.description)
+            event_type = _ET.ASSET_CHECK_EVALUATION
         else:
             raise HeadwaterInvalidInvocationError(
                 f"report_runless_asset_event() takes an AssetMaterialization, AssetObservation or "

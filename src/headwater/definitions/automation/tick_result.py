@@ -61,6 +61,11 @@ class SensorResult:
                 f"{self.skip_reason!r}, cursor={self.cursor!r})")
 
 
+# what a sensor may report as having happened outside any run (by class name: the check
+# evaluation lives in a room above this one)
+_ASSET_EVENT_TYPES = frozenset({"AssetMaterialization", "AssetObservation", "AssetCheckEvaluation"})
+
+
 @dataclass
 class TickEvaluation:
     """The normalized outcome of evaluating a schedule or sensor once."""
@@ -104,6 +109,12 @@ def normalize_result(result: Any, owner: str, cursor: str | None) -> TickEvaluat
             if item.cursor is not None:
                 out.cursor = item.cursor
             out.dynamic_partitions_requests.extend(item.dynamic_partitions_requests)
+            for event in item.asset_events:
+                if type(event).__name__ not in _ASSET_EVENT_TYPES:
+                    raise HeadwaterInvariantViolationError(
+                        f"{owner}: SensorResult(asset_events=[...]) got {type(event).__name__}; "
+                        "it takes AssetMaterialization, AssetObservation and "
+                        "AssetCheckEvaluation objects.")
             out.asset_events.extend(item.asset_events)
         elif isinstance(item, Mapping):  # a schedule returning run config
             out.run_requests.append(RunRequest(run_key=None, run_config=item))
