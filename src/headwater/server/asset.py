@@ -177,7 +177,7 @@ def list_assets(request: Request, checks: str | None = Query(
             "partitions": None if partitions is None else {
                 "kind": partitions["type"], "count": counts.get(key)},
             **statuses[key],
-            "checks": summary,
+            "check_summary": summary,
             "location": location,
         })
     # Encoded directly: FastAPI's generic encoder costs more than the queries at 10,000 assets.

@@ -2,7 +2,8 @@
 // Events), cancel, re-execute (all, from failure, selected steps) and delete.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, post, streamUrl, type LogEvent, type RunDetail } from "../api";
+import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
+import { CheckBadge } from "../components/Checks";
 import { Gantt } from "../components/Gantt";
 import { JobName } from "./Runs";
 import { MetadataTable } from "../components/Metadata";
@@ -11,7 +12,7 @@ import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, 
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const FINISHED = new Set(["SUCCESS", "FAILURE", "CANCELED"]);
-const STEP_EVENTS = new Set(["STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
+const STEP_EVENTS = new Set(["ASSET_CHECK_EVALUATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
 const MAX_ROWS = 1500;
 
 export function RunPage() {
@@ -93,6 +94,11 @@ export function RunPage() {
     }
     return m;
   }, [events]);
+  const checksByStep = useMemo(() => {
+    const m = new Map<string, RunCheck[]>();
+    for (const c of run?.checks ?? []) if (c.step_key) (m.get(c.step_key) ?? m.set(c.step_key, []).get(c.step_key)!).push(c);
+    return m;
+  }, [run?.checks]);
   const shown = useMemo(() => {
     const q = text.trim().toLowerCase();
     return events.filter((e) => levels.has(e.level) && (!typeFilter || e.type === typeFilter)
@@ -177,9 +183,11 @@ export function RunPage() {
         {run.steps.length ? (
           <Gantt steps={run.steps} runStart={run.start_time} runEnd={run.end_time} selected={picked}
             onToggle={(k) => setPicked((cur) => { const n = new Set(cur); if (n.has(k)) n.delete(k); else n.add(k); return n; })}
-            onFocus={setStepFilter} focused={stepFilter} assetsByStep={assetsByStep} />
+            onFocus={setStepFilter} focused={stepFilter} assetsByStep={assetsByStep} checksByStep={checksByStep} />
         ) : <p className="muted">{finished ? "No step ran." : "Waiting for the first step…"}</p>}
       </section>
+
+      {(run.checks?.length ?? 0) > 0 && <RunChecks checks={run.checks!} onStep={setStepFilter} />}
 
       <section className="card">
         <div className="row wrap log-controls">
@@ -211,6 +219,32 @@ export function RunPage() {
         </div>
       </section>
     </div>
+  );
+}
+
+function RunChecks({ checks, onStep }: { checks: RunCheck[]; onStep: (s: string) => void }) {
+  const failed = checks.filter((c) => c.result === "failed" || c.result === "warn").length;
+  return (
+    <section className="card" aria-label="Check results">
+      <h2>Checks <span className="muted small">{checks.length} evaluated{failed ? `, ${failed} failing` : ""}</span></h2>
+      <table className="data compact">
+        <thead><tr><th>Check</th><th>Result</th><th>Step</th><th>Partition</th><th>Details</th></tr></thead>
+        <tbody>
+          {checks.map((c) => (
+            <tr key={`${c.key}|${c.partition ?? ""}`} data-check={c.key}>
+              <td><AssetLink k={c.asset_key} /> <span className="mono">: {c.name}</span></td>
+              <td><CheckBadge result={c.result} severity={c.severity} title={c.status} />{c.severity && c.result !== "passed" && c.result !== "not_run" && <span className="muted small"> {c.severity}</span>}</td>
+              <td>{c.step_key ? <button type="button" className="link mono" onClick={() => onStep(c.step_key!)}>{c.step_key}</button> : "—"}</td>
+              <td className="mono">{c.partition ?? "—"}</td>
+              <td className="small">
+                {c.description && <div>{c.description}</div>}
+                {Object.keys(c.metadata).length > 0 && <details><summary>metadata ({Object.keys(c.metadata).length})</summary><MetadataTable metadata={c.metadata} /></details>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
