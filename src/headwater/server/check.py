@@ -4,16 +4,10 @@ history, and running checks; plus the per-asset check summaries the asset list a
 What a check *is* (name, description, blocking, metadata) comes from the code server's
 snapshot (each asset lists its checks); what happened to it comes from the instance's check
 executions (`get_latest_asset_check_execution_by_key`, one query for every check of the
-workspace, and `get_asset_check_execution_history`). Each latest execution is put in one of
-the summary buckets the UI draws as badges:
+workspace, and `get_asset_check_execution_history`); code/check_result.py says which
+result (passed, warn, failed, in_progress, not_run) each execution shows as.
 
-    passed       the latest evaluation passed
-    warn         it failed with severity WARN
-    failed       it failed with severity ERROR, or the step evaluating it failed
-    in_progress  a run that will evaluate it is going
-    not_run      never evaluated, or skipped by its last run
-
-Imports `definitions`, `execution.event`, `storage` and this package.
+Imports `code.check_result`, `definitions`, `execution.event`, `storage` and this package.
 """
 
 from __future__ import annotations
@@ -23,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from headwater.code.check_result import BUCKETS, bucket, count, run_check_results
 from headwater.definitions.key import AssetCheckKey
 from headwater.execution.event import HeadwaterEventType
 from headwater.server import launch
@@ -40,7 +35,6 @@ from headwater.server.wire import typed_metadata, typed_value
 from headwater.storage.base import EventQuery
 
 router = APIRouter(prefix="/api", tags=["checks"])
-BUCKETS = ("passed", "warn", "failed", "in_progress", "not_run")
 _STATUSES = ("IN_PROGRESS", "SUCCEEDED", "FAILED", "SKIPPED", "EXECUTION_FAILED")
 
 
@@ -49,29 +43,8 @@ class ExecuteChecksRequest(BaseModel):
     partition_key: str | None = None
 
 
-def bucket(record: Any) -> str:
-    """The summary bucket of a check's latest execution record (None: never run)."""
-    if record is None:
-        return "not_run"
-    status = _status_name(record)
-    if status == "SUCCEEDED":
-        return "passed"
-    if status == "FAILED":
-        severity = record.severity
-        return "warn" if severity is not None and _value(severity) == "WARN" else "failed"
-    if status == "EXECUTION_FAILED":
-        return "failed"
-    if status == "IN_PROGRESS":
-        return "in_progress"
-    return "not_run"
-
-
 def _value(item: Any) -> str:
     return str(getattr(item, "value", item))
-
-
-def _status_name(record: Any) -> str:
-    return _value(record.status)
 
 
 def execution_json(record: Any) -> dict[str, Any]:
@@ -81,7 +54,7 @@ def execution_json(record: Any) -> dict[str, Any]:
     return {
         "id": record.id,
         "run_id": record.run_id or None,
-        "status": _status_name(record),
+        "status": _value(record.status),
         "result": bucket(record),
         "partition": record.partition,
         "timestamp": record.create_timestamp,
@@ -112,12 +85,10 @@ def check_summaries(state: ServerState) -> dict[str, dict[str, int]]:
     """{asset key: {bucket: count, ..., "total": n}} for every asset that has checks."""
     index = state.workspace.index
     latest = latest_by_check(state, list(index.checks))
-    out: dict[str, dict[str, int]] = {}
+    results: dict[str, list[str]] = {}
     for key, (_, check) in index.checks.items():
-        counts = out.setdefault(check["asset_key"], {**dict.fromkeys(BUCKETS, 0), "total": 0})
-        counts[bucket(latest.get(key))] += 1
-        counts["total"] += 1
-    return out
+        results.setdefault(check["asset_key"], []).append(bucket(latest.get(key)))
+    return {asset: count(found) for asset, found in results.items()}
 
 
 def parse_buckets(value: str | None, name: str = "checks") -> set[str] | None:
@@ -235,40 +206,18 @@ _EVALUATION = HeadwaterEventType.ASSET_CHECK_EVALUATION
 
 
 def run_checks(state: ServerState, run: Any) -> list[dict[str, Any]]:
-    """The checks a run planned and what each evaluated to, from its events. A check still
-    planned when the run has ended was skipped (or, if the run failed, failed to execute),
-    as check storage records it."""
+    """The checks a run planned and what each evaluated to (code/check_result.py), as JSON."""
     query = EventQuery(run_id=run.run_id, event_types=frozenset({_PLANNED, _EVALUATION}))
-    found: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for record in state.instance.storage.get_event_records(query):
-        entry = record.event_log_entry
-        event = entry.headwater_event
-        if event is None or event.payload is None:
-            continue
-        payload = event.payload
-        key = AssetCheckKey(payload.asset_key, payload.check_name).to_user_string()
-        partition = getattr(payload, "partition", None) or record.partition_key
-        item = found.setdefault((key, partition), {
-            "key": key, "asset_key": payload.asset_key.to_user_string(),
-            "name": payload.check_name, "step_key": entry.step_key, "partition": partition,
-            "status": "IN_PROGRESS", "passed": None, "severity": None, "description": None,
-            "metadata": {}, "timestamp": entry.timestamp})
-        if event.event_type is _EVALUATION:
-            item.update(status="SUCCEEDED" if payload.passed else "FAILED",
-                        passed=payload.passed, severity=_value(payload.severity),
-                        description=payload.description, timestamp=entry.timestamp,
-                        metadata=typed_metadata(payload.metadata),
-                        step_key=entry.step_key or item["step_key"])
-    for item in found.values():
-        if item["status"] == "IN_PROGRESS" and run.is_finished:
-            item["status"] = "EXECUTION_FAILED" if run.is_failure else "SKIPPED"
-        item["result"] = _bucket_of(item["status"], item["severity"])
-    return sorted(found.values(), key=lambda c: (c["key"], c["partition"] or ""))
-
-
-def _bucket_of(status: str, severity: str | None) -> str:
-    return {"SUCCEEDED": "passed", "FAILED": "warn" if severity == "WARN" else "failed",
-            "EXECUTION_FAILED": "failed", "IN_PROGRESS": "in_progress"}.get(status, "not_run")
+    entries = [r.event_log_entry for r in state.instance.storage.get_event_records(query)]
+    out = []
+    for item in run_check_results(entries, run):
+        evaluation = item.pop("evaluation")
+        out.append({**item,
+                    "passed": evaluation.passed if evaluation is not None else None,
+                    "severity": _value(evaluation.severity) if evaluation is not None else None,
+                    "description": evaluation.description if evaluation is not None else None,
+                    "metadata": typed_metadata(evaluation.metadata) if evaluation else {}})
+    return out
 
 
 def label_steps(state: ServerState, steps: list[dict[str, Any]],
