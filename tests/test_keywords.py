@@ -109,17 +109,15 @@ def test_check_keywords_lists_what_is_valid():
 
 
 def test_arguments_not_implemented_yet_are_refused_not_dropped():
-    """automation_condition= and check_specs= say they are not supported yet."""
+    """automation_condition= says it is not supported yet, on assets and on checks."""
     with pytest.raises(headwater.HeadwaterInvalidDefinitionError,
                        match="asset 'a': automation_condition= is not supported by headwater yet"):
         @headwater.asset(automation_condition=object())
         def a():
             return 1
     with pytest.raises(headwater.HeadwaterInvalidDefinitionError,
-                       match="check_specs= is not supported by headwater yet"):
-        @headwater.asset(check_specs=[object()])
-        def b():
-            return 1
+                       match="asset check 'a:c': automation_condition= is not supported"):
+        headwater.AssetCheckSpec("c", asset="a", automation_condition=object())
     with pytest.raises(headwater.HeadwaterInvalidDefinitionError, match="AssetOut: automation"):
         headwater.AssetOut(automation_condition=object())
 

@@ -68,6 +68,10 @@ if TYPE_CHECKING:
         sensor,
     )
     from headwater.definitions.automation.tick_result import SensorResult, SkipReason
+    from headwater.definitions.checks.decorators import asset_check, multi_asset_check
+    from headwater.definitions.checks.definition import AssetChecksDefinition
+    from headwater.definitions.checks.result import AssetCheckEvaluation, AssetCheckResult
+    from headwater.definitions.checks.spec import AssetCheckSeverity, AssetCheckSpec
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig
     from headwater.definitions.config.configurable import (
         ConfigurableIOManager,
@@ -137,7 +141,7 @@ if TYPE_CHECKING:
         StringSource,
     )
     from headwater.definitions.definitions import Definitions
-    from headwater.definitions.key import AssetKey
+    from headwater.definitions.key import AssetCheckKey, AssetKey
     from headwater.definitions.metadata.annotation import (
         Dict,
         List,
@@ -193,6 +197,10 @@ if TYPE_CHECKING:
         UrlMetadataValue,
     )
     from headwater.definitions.module_loader import (
+        load_asset_checks_from_current_module,
+        load_asset_checks_from_modules,
+        load_asset_checks_from_package_module,
+        load_asset_checks_from_package_name,
         load_assets_from_current_module,
         load_assets_from_modules,
         load_assets_from_package_module,
@@ -325,6 +333,7 @@ if TYPE_CHECKING:
         materialize_to_memory,
     )
     from headwater.execution.context import (
+        AssetCheckExecutionContext,
         AssetExecutionContext,
         InputContext,
         OpExecutionContext,
@@ -339,6 +348,7 @@ if TYPE_CHECKING:
     from headwater.execution.result import ExecuteInProcessResult
     from headwater.execution.retry import HookContext
     from headwater.execution.testing import (
+        build_asset_check_context,
         build_asset_context,
         build_hook_context,
         build_init_resource_context,
@@ -373,6 +383,20 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssetExecutionContext": ("headwater.execution.context", "AssetExecutionContext"),
     "AssetIn": ("headwater.definitions.assets.inout", "AssetIn"),
     "AssetKey": ("headwater.definitions.key", "AssetKey"),
+    "AssetCheckKey": ("headwater.definitions.key", "AssetCheckKey"),
+    "AssetCheckSpec": ("headwater.definitions.checks.spec", "AssetCheckSpec"),
+    "AssetCheckSeverity": ("headwater.definitions.checks.spec", "AssetCheckSeverity"),
+    "AssetCheckResult": ("headwater.definitions.checks.result", "AssetCheckResult"),
+    "AssetCheckEvaluation": ("headwater.definitions.checks.result", "AssetCheckEvaluation"),
+    "AssetChecksDefinition": ("headwater.definitions.checks.definition", "AssetChecksDefinition"),
+    "asset_check": ("headwater.definitions.checks.decorators", "asset_check"),
+    "multi_asset_check": ("headwater.definitions.checks.decorators", "multi_asset_check"),
+    "AssetCheckExecutionContext": ("headwater.execution.context", "AssetCheckExecutionContext"),
+    "build_asset_check_context": ("headwater.execution.testing", "build_asset_check_context"),
+    "load_asset_checks_from_modules": ("headwater.definitions.module_loader", "load_asset_checks_from_modules"),
+    "load_asset_checks_from_current_module": ("headwater.definitions.module_loader", "load_asset_checks_from_current_module"),
+    "load_asset_checks_from_package_module": ("headwater.definitions.module_loader", "load_asset_checks_from_package_module"),
+    "load_asset_checks_from_package_name": ("headwater.definitions.module_loader", "load_asset_checks_from_package_name"),
     "AssetMaterialization": ("headwater.definitions.ops.output", "AssetMaterialization"),
     "AssetObservation": ("headwater.definitions.ops.output", "AssetObservation"),
     "AssetOut": ("headwater.definitions.assets.inout", "AssetOut"),

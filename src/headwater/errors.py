@@ -156,6 +156,11 @@ class HeadwaterStepOutputNotFoundError(HeadwaterError):
         self.output_name = output_name
 
 
+class HeadwaterAssetCheckFailedError(HeadwaterError):
+    """A blocking asset check failed with ERROR severity: its step fails, so the assets
+    downstream of the checked asset are not materialized."""
+
+
 class HeadwaterInvalidPropertyError(HeadwaterError):
     """A context property was read where it does not exist."""
 

@@ -35,8 +35,6 @@ T = TypeVar("T")
 UNSUPPORTED_FOR_NOW = {
     "automation_condition": "declarative automation is not built yet; start runs with a "
                             "schedule or a sensor meanwhile",
-    "check_specs": "asset checks are not built yet; validate inside the asset and raise "
-                   "Failure meanwhile",
 }
 
 _UNEXPECTED = re.compile(r"got an unexpected keyword argument '([^']+)'")

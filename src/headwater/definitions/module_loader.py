@@ -239,6 +239,51 @@ def load_assets_from_package_name(
                                            key_prefix, **kwargs)
 
 
+def load_asset_checks_from_modules(
+    modules: Iterable[ModuleType],
+    asset_key_prefix: str | Sequence[str] | None = None,
+) -> list[Any]:
+    """The asset checks (@asset_check, @multi_asset_check) the modules define; with
+    `asset_key_prefix`, the checked assets' keys get the prefix (as key_prefix gives their
+    assets in load_assets_from_modules)."""
+    checks = _collect(modules)["asset_checks"]
+    prefix = prefix_path(asset_key_prefix)
+    if not prefix:
+        return checks
+    result = []
+    for check in checks:
+        targets = {*check.keys_by_input_name.values(),
+                   *(k.asset_key for k in check.check_specs_by_key)}
+        result.append(check.with_attributes(
+            asset_key_replacements={k: AssetKey([*prefix, *k.path]) for k in targets}))
+    return result
+
+
+def load_asset_checks_from_current_module(
+    asset_key_prefix: str | Sequence[str] | None = None,
+) -> list[Any]:
+    """The asset checks defined in the module that calls this function."""
+    return load_asset_checks_from_modules([_caller_module()], asset_key_prefix)
+
+
+def load_asset_checks_from_package_module(
+    package_module: ModuleType,
+    asset_key_prefix: str | Sequence[str] | None = None,
+) -> list[Any]:
+    """The asset checks defined in a package and all of its submodules."""
+    return load_asset_checks_from_modules(find_modules_in_package(package_module),
+                                          asset_key_prefix)
+
+
+def load_asset_checks_from_package_name(
+    package_name: str,
+    asset_key_prefix: str | Sequence[str] | None = None,
+) -> list[Any]:
+    """The asset checks defined in the package importable as `package_name` and below."""
+    return load_asset_checks_from_package_module(importlib.import_module(package_name),
+                                                 asset_key_prefix)
+
+
 def load_definitions_from_modules(
     modules: Iterable[ModuleType],
     resources: Mapping[str, Any] | None = None,

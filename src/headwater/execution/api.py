@@ -19,6 +19,7 @@ from headwater.definitions.assets.job import (
     selected_asset_keys,
     subset_asset_job,
 )
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.config.executor import multi_or_in_process_executor
 from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition, mem_io_manager
 from headwater.definitions.config.run_config import as_run_config_dict
@@ -230,9 +231,12 @@ def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, s
         raise DefinitionError(problems)
     if selection is not None:
         keys = selected_asset_keys(graph, selection)
+        checks = AssetSelection.from_coercible(selection).resolve_checks(graph)
     else:
         keys = {k for a in assets_defs if a.is_executable for k in a.keys}
-    return build_asset_job(EPHEMERAL_JOB, graph, keys, dict(resources or {}))
+        checks = set(graph.check_keys())
+    return build_asset_job(EPHEMERAL_JOB, graph, keys, dict(resources or {}),
+                           selected_checks=checks)
 
 
 def create_builtin_executor(kind: str, init_context: Any) -> Any:

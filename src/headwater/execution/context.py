@@ -129,6 +129,7 @@ class OpExecutionContext:
         self._asset_keys_by_output = dict(asset_keys_by_output or {})
         self._asset_keys_by_input = dict(asset_keys_by_input or {})
         self._selected_output_names = selected_output_names
+        self.check_evaluations: dict[Any, Any] = {}  # this attempt's check results, by key
         self._assets_def = assets_def
         self._retry_number = retry_number
         self._job_def = job_def
@@ -267,6 +268,17 @@ class OpExecutionContext:
         if selected is None:
             return set(self._assets_def.keys)
         return {k for n, k in self._asset_keys_by_output.items() if n in selected}
+
+    @property
+    def selected_asset_check_keys(self) -> set[Any]:
+        """The asset checks this step evaluates."""
+        if self._assets_def is None:
+            return set()
+        return set(self._assets_def.check_keys)
+
+    @property
+    def check_specs(self) -> list[Any]:
+        return [] if self._assets_def is None else list(self._assets_def.check_specs)
 
     def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
         if output_name not in self._asset_keys_by_output:
@@ -460,6 +472,22 @@ class AssetExecutionContext(OpExecutionContext):
     @property
     def asset_partition_keys(self) -> list[str]:
         return self.partition_keys
+
+
+class AssetCheckExecutionContext(AssetExecutionContext):
+    """What an asset check's body gets as `context`."""
+
+    __headwater_context__ = True
+
+    @property
+    def check_key(self) -> Any:
+        keys = self.selected_asset_check_keys
+        if len(keys) != 1:
+            raise HeadwaterInvalidPropertyError(
+                f"context.check_key is ambiguous: '{self._node_name}' evaluates {len(keys)} "
+                "checks. Use context.selected_asset_check_keys."
+            )
+        return next(iter(keys))
 
 
 class _IOContext:

@@ -541,6 +541,10 @@ class RunInstance(Protocol):
     def storage_directory(self) -> str:
         """Where the default (filesystem) IO manager keeps values."""
 
+    def latest_materialization_target(self, asset_key: AssetKey, partition: str | None
+                                      ) -> AssetCheckEvaluationTargetMaterializationData | None:
+        """The latest materialization of an asset (partition) a check evaluates, if any."""
+
     def get_ref(self) -> Any:
         """How another process opens this instance (persistent instances only)."""
 

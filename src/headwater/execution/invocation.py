@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from headwater.definitions.assets.definition import AssetsDefinition
+from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.config.fs_io_manager import fs_io_manager
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import AssetKey
@@ -33,6 +34,7 @@ from headwater.errors import (
     HeadwaterTypeCheckDidNotPass,
 )
 from headwater.execution.context import (
+    AssetCheckExecutionContext,
     AssetExecutionContext,
     InputContext,
     OpExecutionContext,
@@ -62,7 +64,7 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
         raise HeadwaterInvalidInvocationError(
             f"Decorated function '{_fn_name(op_def)}' has context argument, but no context was "
             "provided when invoking. Pass one: "
-            f"{op_def.name}(build_{'asset' if assets_def else 'op'}_context(), ...)."
+            f"{op_def.name}(build_{_context_kind(assets_def)}_context(), ...)."
         )
     values, extra = _bind_inputs(op_def, arg_list, kwargs)
     ctx = _bind_context(ctx, op_def, assets_def)
@@ -92,6 +94,12 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
     finally:
         _unbind(ctx)
     return result
+
+
+def _context_kind(assets_def: Any) -> str:
+    if isinstance(assets_def, AssetChecksDefinition):
+        return "asset_check"
+    return "asset" if assets_def is not None else "op"
 
 
 def _fn_name(op_def: Any) -> str:
@@ -169,7 +177,9 @@ def _bind_inputs(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[
 
 def _bind_context(ctx: Any, op_def: Any, assets_def: Any) -> OpExecutionContext:
     if ctx is None:
-        ctx = (AssetExecutionContext if assets_def is not None else OpExecutionContext)()
+        ctx = (OpExecutionContext if assets_def is None else
+               AssetCheckExecutionContext if isinstance(assets_def, AssetChecksDefinition)
+               else AssetExecutionContext)()
         ctx._built_for_test = True  # type: ignore[attr-defined]
     bound = getattr(ctx, "_bound_to", None)
     if bound is not None:

@@ -203,6 +203,8 @@ class _Builder:
         if assets_def is not None:
             self.attach_assets(step, graph, inv, prefix)
         step.upstream = set(_upstream_keys(inputs.values()))
+        if key == top and top in self.layer.blocking_upstream:
+            step.upstream |= self.layer.blocking_upstream[top]  # blocking checks it waits for
         step.dynamic_source = self.dynamic_source_of(inputs.values())
         self.steps[key] = step
 

@@ -76,6 +76,9 @@ class LazyInstance:
         if self._opened is not None:
             self._opened.flush()
 
+    def latest_materialization_target(self, asset_key: Any, partition: str | None) -> Any:
+        return self._open().latest_materialization_target(asset_key, partition)
+
     def _open(self) -> Any:
         if self._opened is None:
             self._opened = self._ref.open()

@@ -16,17 +16,26 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from headwater.definitions.checks.result import (
+    AssetCheckEvaluation,
+    AssetCheckEvaluationPlanned,
+    AssetCheckResult,
+)
+from headwater.definitions.checks.spec import AssetCheckSeverity
 from headwater.definitions.config.fs_io_manager import (
     PickledObjectFilesystemIOManager,
     fs_io_manager,
 )
 from headwater.definitions.config.run_config import validate_run_config
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetCheckKey, AssetKey
+from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import (
+    HeadwaterAssetCheckFailedError,
     HeadwaterError,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
+    HeadwaterStepOutputNotFoundError,
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
@@ -39,6 +48,11 @@ from headwater.execution.scheduler import execute_plan
 _RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",
                    ev.HeadwaterEventType.RUN_FAILURE: "FAILURE",
                    ev.HeadwaterEventType.RUN_CANCELED: "CANCELED"}
+
+
+RUN_PARTITION: Any = object()  # emit(): the event is for the run's partition
+_CHECK_EVENTS = frozenset({ev.HeadwaterEventType.ASSET_CHECK_EVALUATION,
+                           ev.HeadwaterEventType.ASSET_CHECK_EVALUATION_PLANNED})
 
 
 class Run:
@@ -85,12 +99,12 @@ class Run:
     # --- events -------------------------------------------------------------------------
     def emit(self, event_type: ev.HeadwaterEventType, step_key: str | None, message: str,
              payload: Any = None, asset_key: AssetKey | None = None,
-             partition: str | None = None) -> ev.HeadwaterEvent:
+             partition: Any = RUN_PARTITION) -> ev.HeadwaterEvent:
         event = ev.HeadwaterEvent(
             event_type=event_type, run_id=self.run_id, job_name=self.job.name,
             timestamp=time.time(), step_key=step_key,
             node_name=step_key.split("[", 1)[0] if step_key else None,
-            asset_key=asset_key, partition=partition if partition is not None else self.partition_key,
+            asset_key=asset_key, partition=self._event_partition(event_type, partition),
             message=message, payload=payload,
         )
         self.events.append(event)
@@ -99,6 +113,15 @@ class Run:
         if self.on_event is not None:
             self.on_event(event)
         return event
+
+    def _event_partition(self, event_type: ev.HeadwaterEventType, partition: Any) -> str | None:
+        """The run's partition unless the event names one; a check's event names exactly
+        its own (None for an unpartitioned check in a partitioned run)."""
+        if partition is RUN_PARTITION:
+            return self.partition_key
+        if partition is None and event_type not in _CHECK_EVENTS:
+            return self.partition_key
+        return partition
 
     def forward(self, event: ev.HeadwaterEvent) -> None:
         """Record an event emitted by this run's step in another process."""
@@ -214,10 +237,115 @@ class Run:
             keys = self.keys_for_source(step.dynamic_source) if step.dynamic_source else []
         return [(step_key, output_name, k) for k in keys if (step_key, output_name, k) in self.produced]
 
+    # --- asset checks ---------------------------------------------------------------------
+    def check_partition(self, step: Step, spec: Any) -> str | None:
+        """The partition a check evaluates: the run's, when the check or its asset's step is
+        partitioned; none for an unpartitioned check of a partitioned asset."""
+        if self.partition_key is None:
+            return None
+        if spec.partitions_def is not None or getattr(step.assets_def, "partitions_def", None):
+            return self.partition_key
+        return None
+
+    def emit_checks_planned(self) -> None:
+        """One ASSET_CHECK_EVALUATION_PLANNED per check the run's steps will evaluate."""
+        for step in self.plan.steps:
+            if step.assets_def is None or step.key != step.top_node:
+                continue
+            if self.steps_to_execute is not None and step.key not in self.steps_to_execute:
+                continue
+            for spec in step.assets_def.check_specs:
+                partition = self.check_partition(step, spec)
+                self.emit(ev.HeadwaterEventType.ASSET_CHECK_EVALUATION_PLANNED, step.key,
+                          f"Asset check '{spec.key.to_user_string()}' will be evaluated.",
+                          AssetCheckEvaluationPlanned(spec.asset_key, spec.name, partition),
+                          asset_key=spec.asset_key, partition=partition)
+
     def handle_check_result(self, step: Step, ctx: Any, result: Any) -> None:
+        """Record a check's result as an evaluation of the check it names (or the step's one
+        check), with the materialization it saw."""
+        if not isinstance(result, AssetCheckResult):
+            raise HeadwaterInvariantViolationError(
+                f"op '{step.key}' produced a {type(result).__name__} ({result!r}) where an "
+                "AssetCheckResult was expected. Return AssetCheckResult(passed=...)."
+            )
+        specs = {s.key: s for s in step.assets_def.check_specs} if step.assets_def else {}
+        key = _check_key_for(step, specs, result)
+        if key in ctx.check_evaluations:
+            raise HeadwaterInvariantViolationError(
+                f"op '{step.key}' produced two results for asset check "
+                f"'{key.to_user_string()}'. Return one AssetCheckResult per check."
+            )
+        spec = specs[key]
+        partition = self.check_partition(step, spec)
+        target = None
+        finder = getattr(self.instance, "latest_materialization_target", None)
+        if finder is not None:
+            target = finder(key.asset_key, partition)
+        evaluation = AssetCheckEvaluation(
+            asset_key=key.asset_key, check_name=key.name, passed=result.passed,
+            metadata=result.metadata, target_materialization_data=target,
+            severity=result.severity, description=result.description, blocking=spec.blocking,
+            partition=partition,
+        )
+        ctx.check_evaluations[key] = evaluation
+        outcome = "passed" if result.passed else f"failed ({result.severity.value})"
         self.emit(ev.HeadwaterEventType.ASSET_CHECK_EVALUATION, ctx.step_key,
-                  f"Asset check evaluated: {getattr(result, 'check_name', '')}", result,
-                  asset_key=getattr(result, "asset_key", None))
+                  f"Asset check '{key.to_user_string()}' {outcome}.", evaluation,
+                  asset_key=key.asset_key, partition=partition)
+
+    def finish_checks(self, step: Step, ctx: Any) -> None:
+        """After the step's body: every selected check has a result, and no blocking check
+        failed with ERROR severity (else the step fails, so its downstream does not run)."""
+        if step.assets_def is None or not step.assets_def.check_keys:
+            return
+        if step.key == step.top_node and not isinstance(step.assets_def.node_def, GraphDefinition):
+            missing = sorted(k for k in step.assets_def.check_keys if k not in ctx.check_evaluations)
+            if missing:
+                names = ", ".join(f"'{k.to_user_string()}'" for k in missing)
+                raise HeadwaterStepOutputNotFoundError(
+                    f"op '{step.key}' evaluates asset check(s) {names} but returned no "
+                    "AssetCheckResult for them. Return or yield AssetCheckResult(check_name=...) "
+                    "for each (an asset may return MaterializeResult(check_results=[...])).",
+                    step_key=step.key, output_name=missing[0].name,
+                )
+        failed = [e for e in ctx.check_evaluations.values()
+                  if e.blocking and not e.passed and e.severity is AssetCheckSeverity.ERROR]
+        if failed:
+            lines = "\n".join(f"{e.asset_key.to_user_string()}: {e.check_name}" for e in failed)
+            raise HeadwaterAssetCheckFailedError(
+                f"{len(failed)} blocking asset check(s) failed with ERROR severity, so the "
+                f"assets downstream of them are not materialized:\n{lines}"
+            )
+
+
+def _check_key_for(step: Step, specs: Mapping[AssetCheckKey, Any], result: Any) -> AssetCheckKey:
+    """The check a result is for: the one it names, or the step's only check."""
+    targeted = sorted({k.asset_key.to_user_string() for k in specs})
+    if result.asset_key is not None and all(k.asset_key != result.asset_key for k in specs):
+        raise HeadwaterInvariantViolationError(
+            f"Received unexpected AssetCheckResult. It targets asset "
+            f"'{result.asset_key.to_user_string()}' which is not targeted by any of the checks "
+            f"currently being evaluated. Targeted assets: {targeted}."
+        )
+    candidates = [k for k in specs
+                  if (result.asset_key is None or k.asset_key == result.asset_key)
+                  and (result.check_name is None or k.name == result.check_name)]
+    if len(candidates) == 1:
+        return candidates[0]
+    declared = sorted(k.to_user_string() for k in specs)
+    if not candidates:
+        named = (f"'{result.asset_key.to_user_string()}:{result.check_name}'"
+                 if result.asset_key is not None else f"'{result.check_name}'")
+        raise HeadwaterInvariantViolationError(
+            f"op '{step.key}' returned an AssetCheckResult for check {named}, which it does not "
+            f"evaluate; it evaluates {declared}. Fix check_name/asset_key, or declare the check "
+            "(check_specs=, or specs= of @multi_asset_check)."
+        )
+    raise HeadwaterInvariantViolationError(
+        f"op '{step.key}' evaluates several asset checks ({declared}), so its AssetCheckResult "
+        "must say which one: set asset_key= and check_name=."
+    )
 
 
 def new_run_id() -> str:
@@ -265,6 +393,8 @@ def execute_job(
         prepare(run)
     instance.register_run(run)
     run.emit(ev.HeadwaterEventType.RUN_START, None, f'Run of job "{job.name}" started.')
+    if job.asset_layer.selected_check_keys:
+        run.emit_checks_planned()
     teardown: Callable[[], None] = _noop
     try:
         try:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from headwater.definitions.checks.definition import AssetChecksDefinition
+from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
 from headwater.definitions.metadata.value import normalize_metadata
@@ -37,6 +39,7 @@ from headwater.errors import (
 from headwater.execution import event as ev
 from headwater.execution import partition as _partition
 from headwater.execution.context import (
+    AssetCheckExecutionContext,
     AssetExecutionContext,
     InputContext,
     OpExecutionContext,
@@ -255,7 +258,9 @@ class StepRunner:
 
     def make_context(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
         run = self.run
-        cls = AssetExecutionContext if step.assets_def is not None else OpExecutionContext
+        cls = (OpExecutionContext if step.assets_def is None else
+               AssetCheckExecutionContext if isinstance(step.assets_def, AssetChecksDefinition)
+               else AssetExecutionContext)
         selected_outputs = None
         if step.assets_def is not None and step.assets_def.is_subset:
             selected_outputs = {n for n, k in step.asset_keys_by_output.items()
@@ -324,6 +329,12 @@ class StepRunner:
 
     def coerce_return(self, step: Step, result: Any) -> Iterator[Any]:
         outputs = step.op_def.output_dict
+        if isinstance(step.assets_def, AssetChecksDefinition):
+            yield from _check_results(step, result)
+            return
+        if isinstance(result, AssetCheckResult):
+            yield result
+            return
         if isinstance(result, (Output, MaterializeResult, ObserveResult)):
             yield result
             return
@@ -390,7 +401,7 @@ class StepRunner:
             self.handle_output(step, ctx, mapping_key, item)
         elif isinstance(item, (AssetMaterialization, AssetObservation, ExpectationResult)):
             self.emit_user_event(step, ctx.step_key, item)
-        elif type(item).__name__ == "AssetCheckResult":
+        elif isinstance(item, AssetCheckResult) or isinstance(step.assets_def, AssetChecksDefinition):
             self.run.handle_check_result(step, ctx, item)
         else:
             raise HeadwaterInvariantViolationError(
@@ -585,6 +596,7 @@ class StepRunner:
                     break
                 self.handle_item(step, ctx, mapping_key, item)
             self.check_required_outputs(step, ctx, mapping_key)
+            run.finish_checks(step, ctx)
         finally:
             release_logs(token)
         return ctx
@@ -605,6 +617,21 @@ class StepRunner:
                 "Return or yield it, or declare it with Out(is_required=False).",
                 step_key=step.key, output_name=name,
             )
+
+
+def _check_results(step: Step, result: Any) -> Iterator[Any]:
+    """What a check function returned, as AssetCheckResults (one, or a list of them)."""
+    if isinstance(result, AssetCheckResult):
+        yield result
+        return
+    if isinstance(result, (list, tuple)) and all(isinstance(r, AssetCheckResult) for r in result):
+        yield from result
+        return
+    raise HeadwaterInvariantViolationError(
+        f"asset check op '{step.key}' returned {'None' if result is None else type(result).__name__}"
+        f"{'' if result is None else f' ({result!r})'}; a check returns AssetCheckResult(passed=...)"
+        " (or yields one per check it evaluates)."
+    )
 
 
 def _run_coroutine(coroutine: Any) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 from headwater.definitions.key import to_asset_key
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 from headwater.execution.context import (
+    AssetCheckExecutionContext,
     AssetExecutionContext,
     InputContext,
     OpExecutionContext,
@@ -107,6 +108,22 @@ def build_asset_context(
         partition_key=partition_key,
         partition_key_range=partition_key_range,
         run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", dict(run_tags or {}), {}),
+    )
+    _finish_test_context(ctx, resources, resources_config, teardown)
+    return ctx
+
+
+def build_asset_check_context(
+    resources: Mapping[str, Any] | None = None,
+    resources_config: Mapping[str, Any] | None = None,
+    asset_config: Any = None,
+    instance: Any = None,
+) -> AssetCheckExecutionContext:
+    """A context for calling an asset check's function directly in a test."""
+    res, teardown = _resources_from(resources, resources_config)
+    ctx = AssetCheckExecutionContext(
+        op_config=asset_config, resources=res, instance=instance,
+        run=RunInfo("EPHEMERAL", "ephemeral_headwater_job", {}, {}),
     )
     _finish_test_context(ctx, resources, resources_config, teardown)
     return ctx

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from headwater.definitions.checks.result import AssetCheckEvaluationTargetMaterializationData
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
 from headwater.definitions.tags import CODE_VERSION_TAG, PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
@@ -361,6 +362,19 @@ class HeadwaterInstance:
                                ascending: bool = False) -> EventRecordsResult:
         """A page of an asset's materializations, newest first unless `ascending`."""
         return self._fetch_asset_events(_MATERIALIZATION, records_filter, limit, cursor, ascending)
+
+    def latest_materialization_target(self, asset_key: Any, partition: str | None = None
+                                      ) -> AssetCheckEvaluationTargetMaterializationData | None:
+        """The latest materialization of the asset (partition) that a check evaluates."""
+        self._storage.flush()
+        records = self.fetch_materializations(
+            AssetRecordsFilter(asset_key, asset_partitions=[partition] if partition else None),
+            limit=1).records
+        if not records:
+            return None
+        record = records[0]
+        return AssetCheckEvaluationTargetMaterializationData(
+            record.storage_id, record.run_id, record.timestamp)
 
     def fetch_observations(self, records_filter: Any, limit: int, cursor: str | None = None,
                            ascending: bool = False) -> EventRecordsResult:

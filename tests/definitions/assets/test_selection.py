@@ -272,11 +272,13 @@ def test_upstream_source_assets():
     assert names(AssetSelection.keys("b").upstream_source_assets()) == []
 
 
-def test_neighbors_and_without_checks_keep_the_selection():
-    """required_multi_asset_neighbors and without_checks return the same selection."""
+def test_neighbors_and_without_checks_keep_the_assets():
+    """required_multi_asset_neighbors returns the same selection; without_checks keeps the
+    assets (the checks it drops are tested in tests/definitions/checks)."""
     selection = AssetSelection.groups("g1")
     assert selection.required_multi_asset_neighbors() == selection
-    assert selection.without_checks() == selection
+    assert names(selection.without_checks()) == names(selection)
+    assert str(selection.without_checks()) == str(selection)
 
 
 # -- operators, equality, text ---------------------------------------------------------

@@ -272,9 +272,8 @@ class AssetsDefinition:
         self.partitions_def = partitions_def
         self.backfill_policy = backfill_policy
         self.execution_type = execution_type
-        refuse_unsupported(f"asset {', '.join(sorted(k.to_user_string() for k in self.specs_by_key))}",
-                           "check_specs", check_specs)
-        self.check_specs = list(check_specs or ())
+        self.check_specs_by_key = _check_specs_by_key(check_specs, self.specs_by_key, node_def)
+        self._selected_checks = frozenset(self.check_specs_by_key)
         self.io_manager_keys = dict(io_manager_keys or {})
         self.partition_mappings = dict(partition_mappings or {})
         self.source_asset = source_asset
@@ -288,6 +287,34 @@ class AssetsDefinition:
     @property
     def selected_asset_keys(self) -> frozenset[AssetKey]:
         return self._selected
+
+    # --- checks (check_specs= on an asset; every spec of an AssetChecksDefinition) ------
+    @property
+    def check_specs(self) -> list[Any]:
+        """The specs of the checks this definition evaluates (in this subset)."""
+        return [s for k, s in self.check_specs_by_key.items() if k in self._selected_checks]
+
+    @property
+    def check_keys(self) -> frozenset[Any]:
+        return self._selected_checks
+
+    @property
+    def selected_asset_check_keys(self) -> frozenset[Any]:
+        return self._selected_checks
+
+    @property
+    def check_specs_by_output_name(self) -> dict[str, Any]:
+        return {s.get_python_identifier(): s for s in self.check_specs}
+
+    def get_spec_for_check_key(self, check_key: Any) -> Any:
+        spec = self.check_specs_by_key.get(check_key)
+        if spec is None:
+            known = sorted(k.to_user_string() for k in self.check_specs_by_key)
+            raise HeadwaterInvalidInvocationError(
+                f"{self!r} has no check {getattr(check_key, 'to_user_string', lambda: check_key)()!r};"
+                f" its checks are {known}."
+            )
+        return spec
 
     @property
     def key(self) -> AssetKey:
@@ -330,7 +357,8 @@ class AssetsDefinition:
 
     @property
     def is_subset(self) -> bool:
-        return self._selected != frozenset(self.specs_by_key)
+        return (self._selected != frozenset(self.specs_by_key)
+                or self._selected_checks != frozenset(self.check_specs_by_key))
 
     @property
     def node_keys_by_output_name(self) -> dict[str, AssetKey]:
@@ -416,9 +444,16 @@ class AssetsDefinition:
         return self.node_def.name if self.node_def is not None else ""
 
     # --- variants ---------------------------------------------------------------------
-    def subset_for(self, selected: Iterable[AssetKey]) -> AssetsDefinition:
+    def subset_for(self, selected: Iterable[AssetKey],
+                   selected_checks: Iterable[Any] | None = None) -> AssetsDefinition:
+        """This definition narrowed to some of its assets and checks (by default the checks of
+        the assets kept)."""
         selected = frozenset(selected) & frozenset(self.specs_by_key)
-        return self._copy(_selected=selected)
+        if selected_checks is None:
+            checks = frozenset(k for k in self.check_specs_by_key if k.asset_key in selected)
+        else:
+            checks = frozenset(selected_checks) & frozenset(self.check_specs_by_key)
+        return self._copy(_selected=selected, _selected_checks=checks)
 
     def with_attributes(
         self,
@@ -446,7 +481,18 @@ class AssetsDefinition:
             if spec.key in groups:
                 changes["group_name"] = groups[spec.key]
             specs.append(spec.replace_attributes(**changes))
+        checks = {}
+        for spec in self.check_specs_by_key.values():
+            if spec.asset_key in repl or any(d.asset_key in repl for d in spec.additional_deps):
+                spec = spec.replace_attributes(
+                    asset=swap(spec.asset_key),
+                    additional_deps=[AssetDep(swap(d.asset_key), d.partition_mapping, d.metadata)
+                                     for d in spec.additional_deps])
+            checks[spec.key] = spec
+        renamed_checks = {old: new.key for old, new in zip(self.check_specs_by_key, checks.values())}
         return self._copy(
+            check_specs_by_key=checks,
+            _selected_checks=frozenset(renamed_checks[k] for k in self._selected_checks),
             keys_by_input_name={n: swap(k) for n, k in self.keys_by_input_name.items()},
             keys_by_output_name={n: swap(k) for n, k in self.keys_by_output_name.items()},
             specs_by_key={s.key: s for s in specs},
@@ -501,6 +547,34 @@ class AssetsDefinition:
         return f"AssetsDefinition(keys={keys!r})"
 
 
+
+
+def _check_specs_by_key(check_specs: Sequence[Any] | None, specs_by_key: Mapping[AssetKey, Any],
+                        node_def: Any) -> dict[Any, Any]:
+    """check_specs= of an asset: each must target one of its assets, each key once."""
+    result: dict[Any, Any] = {}
+    for spec in check_specs or ():
+        key = getattr(spec, "key", None)
+        if key is None or not hasattr(spec, "blocking"):
+            raise HeadwaterInvalidDefinitionError(
+                f"check_specs=[...] got {type(spec).__name__} ({spec!r}); pass AssetCheckSpec("
+                "name, asset=...) objects."
+            )
+        owner = getattr(node_def, "name", None) or "asset"
+        if key.asset_key not in specs_by_key:
+            raise HeadwaterInvalidDefinitionError(
+                f"check_specs of '{owner}' has check '{key.to_user_string()}', whose asset "
+                f"'{key.asset_key.to_user_string()}' is not an asset '{owner}' computes "
+                f"({sorted(k.to_user_string() for k in specs_by_key)}). Point it at one of "
+                "them, or declare it with @asset_check instead."
+            )
+        if key in result:
+            raise HeadwaterInvalidDefinitionError(
+                f"Duplicate check specs: '{owner}' declares check '{key.to_user_string()}' "
+                "twice. Give each check a distinct name."
+            )
+        result[key] = spec
+    return result
 
 
 def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:

@@ -80,12 +80,15 @@ class AssetGraph:
                 self._parents[key].add(parent)
                 self._children.setdefault(parent, set()).add(key)
                 self._parents.setdefault(parent, set())
+        self._index_checks(stub_metadata)
         implicit = {key: external_asset_from_spec(AssetSpec(key, metadata=metadata))
                     for key, metadata in stub_metadata.items()}
         for key, assets_def in implicit.items():
             self.assets_def_by_key[key] = assets_def
             self.spec_by_key[key] = assets_def.specs_by_key[key]
             self.assets_defs.append(assets_def)
+            self._parents.setdefault(key, set())
+            self._children.setdefault(key, set())
         self.implicit_keys = frozenset(implicit)
         self.all_keys = frozenset(self.spec_by_key)
         self.materializable_keys = frozenset(
@@ -95,6 +98,35 @@ class AssetGraph:
             k for k, a in self.assets_def_by_key.items() if a.is_executable
         )
         self.external_keys = self.all_keys - self.executable_keys
+
+    def _index_checks(self, stub_metadata: dict[AssetKey, Mapping[str, Any]]) -> None:
+        """Every check by key, with the definition that evaluates it; a checked asset that no
+        definition declares becomes an external asset, as a dep on it would."""
+        self.check_specs_by_key: dict[Any, Any] = {}
+        self.assets_def_by_check_key: dict[Any, AssetsDefinition] = {}
+        self._checks_by_asset: dict[AssetKey, list[Any]] = {}
+        for assets_def in self.assets_defs:
+            for spec in assets_def.check_specs:
+                previous = self.assets_def_by_check_key.get(spec.key)
+                if previous is not None:
+                    if previous is not assets_def:
+                        self.problems.append(
+                            f"Duplicate asset check key: {spec.key.to_user_string()} (asset "
+                            f"'{spec.asset_key.to_user_string()}', check '{spec.name}') is "
+                            f"declared by {_describe(previous)} and by {_describe(assets_def)}. "
+                            "Give one of the checks another name.")
+                    continue
+                self.check_specs_by_key[spec.key] = spec
+                self.assets_def_by_check_key[spec.key] = assets_def
+                self._checks_by_asset.setdefault(spec.asset_key, []).append(spec.key)
+                for key in (spec.asset_key, *spec.additional_deps_keys):
+                    if key not in self.spec_by_key:
+                        stub_metadata.setdefault(key, {})
+        for keys in self._checks_by_asset.values():
+            keys.sort()
+
+    def check_keys_for_asset(self, key: AssetKey) -> list[Any]:
+        return list(self._checks_by_asset.get(key, ()))
 
     # --- AssetGraphView -----------------------------------------------------------------
     def parents(self, key: AssetKey) -> frozenset[AssetKey]:
@@ -119,7 +151,7 @@ class AssetGraph:
         return self.spec_by_key[key].code_version
 
     def check_keys(self) -> frozenset[Any]:
-        return frozenset()
+        return frozenset(self.check_specs_by_key)
 
     def has(self, key: AssetKey) -> bool:
         return key in self.spec_by_key
@@ -153,6 +185,7 @@ class AssetGraph:
                             "declare it with AssetSpec to make that explicit.)"
                         )
         problems.extend(self._partition_problems())
+        problems.extend(self._check_problems(known))
         cycle = self.find_cycle()
         if cycle:
             path = " -> ".join(k.to_user_string() for k in cycle)
@@ -176,6 +209,55 @@ class AssetGraph:
                         f"asset '{key.to_user_string()}'{where(assets_def)} depends on "
                         f"'{parent.to_user_string()}', but {problem}")
         return problems
+
+    def _check_problems(self, known: Sequence[AssetKey]) -> list[str]:
+        """Checks on misspelled assets, with another partitioning than their asset, or whose
+        blocking would wait on the asset's own downstream (a cycle)."""
+        problems = []
+        for check_key, spec in sorted(self.check_specs_by_key.items()):
+            owner = self.assets_def_by_check_key[check_key]
+            name = f"Asset check '{check_key.to_user_string()}'{where(owner)}"
+            target = spec.asset_key
+            if target in self.implicit_keys:
+                similar = similar_keys(target, known)
+                if similar:
+                    problems.append(
+                        f"{name} targets asset '{target.to_user_string()}', which is not defined. "
+                        "Did you mean " + " or ".join(f"'{s.to_user_string()}'" for s in similar)
+                        + "? (A check on an asset headwater does not compute is allowed; declare "
+                        "it with AssetSpec to make that explicit.)")
+            check_pdef = spec.partitions_def or getattr(owner, "partitions_def", None)
+            asset_pdef = getattr(self.spec_by_key.get(target), "partitions_def", None) or \
+                getattr(self.assets_def_by_key.get(target), "partitions_def", None)
+            if check_pdef is not None and asset_pdef is not None and check_pdef != asset_pdef:
+                problems.append(
+                    f"{name} targets asset '{target.to_user_string()}' but has a different "
+                    f"partitions definition ({check_pdef!r}, the asset has {asset_pdef!r}). "
+                    "Give the check the asset's partitions_def, or none.")
+            elif check_pdef is not None and asset_pdef is None:
+                problems.append(
+                    f"{name} is partitioned but its asset '{target.to_user_string()}' is not. "
+                    "Remove partitions_def from the check.")
+            if spec.blocking:
+                below = self._descendants(target)
+                looping = sorted(k for k in spec.additional_deps_keys if k in below)
+                if looping:
+                    problems.append(
+                        f"{name} is blocking and reads {[k.to_user_string() for k in looping]}, "
+                        f"which depend on '{target.to_user_string()}': the downstream assets "
+                        "would wait for the check and the check for them (a cycle). Make the "
+                        "check non-blocking, or drop those inputs.")
+        return problems
+
+    def _descendants(self, key: AssetKey) -> set[AssetKey]:
+        seen: set[AssetKey] = set()
+        stack = [key]
+        while stack:
+            for child in self._children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
 
     def find_cycle(self) -> list[AssetKey] | None:
         """A cycle as a path whose first and last keys are equal, or None."""
@@ -221,6 +303,8 @@ class AssetGraph:
 
 def _describe(assets_def: AssetsDefinition) -> str:
     name = assets_def.node_def.name if assets_def.node_def is not None else "an external asset"
+    if not assets_def.keys and assets_def.check_keys:
+        return f"check op '{name}'{where(assets_def)}"
     return f"'{name}'{where(assets_def)}"
 
 

@@ -63,7 +63,9 @@ class AssetDefinitionsView:
             AssetKey, tuple[str, Mapping[str, str], frozenset[str], tuple[str, ...], str | None]
         ] = {}
         materializable: set[AssetKey] = set()
+        checks: set[Any] = set()
         for obj in assets:
+            checks.update(getattr(obj, "check_keys", None) or ())
             many = getattr(obj, "keys", None)
             keys = (
                 [to_asset_key(k) for k in many]
@@ -91,6 +93,7 @@ class AssetDefinitionsView:
                 self._children.setdefault(parent, set()).add(key)
         self.all_keys = frozenset(self._parents)
         self.materializable_keys = frozenset(materializable)
+        self._check_keys = frozenset(checks)
 
     def parents(self, key: AssetKey) -> frozenset[AssetKey]:
         return self._parents.get(key, frozenset())
@@ -114,4 +117,4 @@ class AssetDefinitionsView:
         return self._info[key][4]
 
     def check_keys(self) -> frozenset:
-        return frozenset()
+        return self._check_keys

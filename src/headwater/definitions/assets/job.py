@@ -23,7 +23,7 @@ from headwater.definitions.assets.definition import (
 )
 from headwater.definitions.assets.graph import AssetGraph
 from headwater.definitions.assets.selection import AssetSelection
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.composition import Invocation, OutputHandle
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import AssetLayer, JobDefinition, JobOptions
@@ -41,16 +41,24 @@ def build_asset_job(
     options: JobOptions | None = None,
     *,
     allow_partial_multi_assets: bool = False,
+    selected_checks: Iterable[AssetCheckKey] | None = None,
     **option_values: Any,
 ) -> JobDefinition:
     """One node per selected AssetsDefinition, wired where an upstream asset is selected too.
 
-    The job's options come as one `JobOptions`; callers that set one or two of them may pass
-    them by name instead (`config=..., tags=...`), which replace those of `options`.
+    `selected_checks` are the asset checks the job evaluates (by default every check of the
+    selected assets; every check at all when `selected` is None too). The job's options come
+    as one `JobOptions`; callers that set one or two of them may pass them by name instead
+    (`config=..., tags=...`), which replace those of `options`.
     """
     options = replace(options or JobOptions(), **option_values)
     selected_keys = set(asset_graph.executable_keys if selected is None else selected)
-    nodes, producer = _select_nodes(asset_graph, selected_keys, allow_partial_multi_assets)
+    if selected_checks is None:
+        checks = set(asset_graph.check_keys()) if selected is None else {
+            k for k in asset_graph.check_keys() if k.asset_key in selected_keys}
+    else:
+        checks = set(selected_checks)
+    nodes, producer = _select_nodes(asset_graph, selected_keys, allow_partial_multi_assets, checks)
     graph_def, layer, resources = _wire(name, asset_graph, nodes, producer, selected_keys)
     for res_key, res in (resource_defs or {}).items():
         resources[res_key] = res
@@ -79,46 +87,77 @@ def subset_asset_job(job: JobDefinition, selection: Any) -> JobDefinition:
             f"Job '{job.name}' is not an asset job, so it cannot be narrowed to an asset "
             "selection; select its ops with op_selection=[...] instead.")
     keys = selected_asset_keys(asset_graph, selection)
-    nodes, producer = _select_nodes(asset_graph, keys, allow_partial=False)
+    checks = AssetSelection.from_coercible(selection).resolve_checks(asset_graph)
+    nodes, producer = _select_nodes(asset_graph, keys, allow_partial=False, checks=checks)
     graph_def, layer, _ = _wire(job.graph.name, asset_graph, nodes, producer, keys)
     return job._copy(graph=graph_def, asset_layer=layer)
 
 
-def _select_nodes(asset_graph: AssetGraph, selected_keys: set[AssetKey], allow_partial: bool
+def _select_nodes(asset_graph: AssetGraph, selected_keys: set[AssetKey], allow_partial: bool,
+                  checks: set[AssetCheckKey] | None = None,
                   ) -> tuple[dict[str, AssetsDefinition], dict[AssetKey, tuple[str, str]]]:
-    """The AssetsDefinitions (subset where they can be) that compute the selected keys, by
-    node name, and which node output produces each key."""
+    """The AssetsDefinitions (subset where they can be) that compute the selected keys and
+    evaluate the selected checks, by node name, and which node output produces each key.
+
+    A definition that cannot be subset evaluates all its checks whenever it runs."""
     nodes: dict[str, AssetsDefinition] = {}
     producer: dict[AssetKey, tuple[str, str]] = {}
     seen: set[int] = set()
+    checks = set(checks or ())
     for key in asset_graph.toposort(selected_keys) if selected_keys else []:
         assets_def = asset_graph.assets_def_by_key[key]
         if not assets_def.is_executable or id(assets_def) in seen:
             continue
         seen.add(id(assets_def))
         wanted = assets_def.keys & selected_keys
-        if wanted != assets_def.keys:
-            if not assets_def.can_subset and not allow_partial:
-                missing = sorted(k.to_user_string() for k in assets_def.keys - wanted)
+        wanted_checks = checks & set(assets_def.check_specs_by_key)
+        if wanted != assets_def.keys and not assets_def.can_subset and not allow_partial:
+            missing = sorted(k.to_user_string() for k in assets_def.keys - wanted)
+            raise HeadwaterInvalidSubsetError(
+                f"Selection includes part of the multi-asset '{node_name_of(assets_def)}' "
+                f"but not {missing}, and it cannot be subset. Select all of its assets, or "
+                "declare it with can_subset=True."
+            )
+        if assets_def.can_subset and (wanted != assets_def.keys
+                                      or wanted_checks != set(assets_def.check_specs_by_key)):
+            assets_def = assets_def.subset_for(wanted, wanted_checks)
+        _add_node(nodes, assets_def)
+        for out_name, key in assets_def.keys_by_output_name.items():
+            producer[key] = (node_name_of(assets_def), out_name)
+    for check in sorted(checks):
+        owner = asset_graph.assets_def_by_check_key.get(check)
+        if owner is None or id(owner) in seen:
+            continue
+        seen.add(id(owner))
+        wanted_checks = checks & set(owner.check_specs_by_key)
+        if owner.keys or wanted_checks != set(owner.check_specs_by_key):
+            if not owner.can_subset:
+                what = (f"the asset(s) {sorted(k.to_user_string() for k in owner.keys)}"
+                        if owner.keys else "its other checks")
                 raise HeadwaterInvalidSubsetError(
-                    f"Selection includes part of the multi-asset '{assets_def.node_def.name}' "  # type: ignore[union-attr]
-                    f"but not {missing}, and it cannot be subset. Select all of its assets, or "
-                    "declare it with can_subset=True."
+                    f"Selection includes check(s) {sorted(k.to_user_string() for k in wanted_checks)}"
+                    f" of '{node_name_of(owner)}' without {what}, and '{node_name_of(owner)}' cannot "
+                    "be subset. Select everything it evaluates, or declare it with can_subset=True."
                 )
-            if assets_def.can_subset:
-                assets_def = assets_def.subset_for(wanted)
-        node_name = assets_def.node_def.name  # type: ignore[union-attr]
-        if node_name in nodes:
+            owner = owner.subset_for((), wanted_checks)
+        _add_node(nodes, owner)
+    return nodes, producer
+
+
+def node_name_of(assets_def: AssetsDefinition) -> str:
+    return assets_def.node_def.name  # type: ignore[union-attr]
+
+
+def _add_node(nodes: dict[str, AssetsDefinition], assets_def: AssetsDefinition) -> None:
+    node_name = node_name_of(assets_def)
+    if node_name in nodes:
             raise HeadwaterInvalidDefinitionError(
                 f"Two asset definitions compute with an op named '{node_name}' ("
                 f"{sorted(k.to_user_string() for k in nodes[node_name].keys)} and "
                 f"{sorted(k.to_user_string() for k in assets_def.keys)}). Give one a different "
                 "name or key_prefix."
             )
-        nodes[node_name] = assets_def
-        for out_name, key in assets_def.keys_by_output_name.items():
-            producer[key] = (node_name, out_name)
-    return nodes, producer
+    nodes[node_name] = assets_def
 
 
 def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefinition],
@@ -145,7 +184,30 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
         for res_key, res in assets_def.resource_defs.items():
             resources.setdefault(res_key, res)
     layer.assets_defs = list(asset_graph.assets_defs)
+    layer.selected_check_keys = frozenset(k for a in nodes.values() for k in a.check_keys)
+    layer.blocking_upstream = _blocking_edges(nodes)
     return GraphDefinition(name=name, invocations=invocations), layer, resources
+
+
+def _blocking_edges(nodes: Mapping[str, AssetsDefinition]) -> dict[str, set[str]]:
+    """Node -> the check nodes it waits for: a blocking check evaluated in its own step
+    holds back every asset node that reads the checked asset."""
+    blocking: dict[AssetKey, set[str]] = {}
+    for node_name, assets_def in nodes.items():
+        for spec in assets_def.check_specs:
+            if spec.blocking and spec.asset_key not in assets_def.keys:
+                blocking.setdefault(spec.asset_key, set()).add(node_name)
+    edges: dict[str, set[str]] = {}
+    if not blocking:
+        return edges
+    for node_name, assets_def in nodes.items():
+        if not assets_def.keys:
+            continue
+        for key in set(assets_def.keys_by_input_name.values()) | assets_def.dependency_keys:
+            for check_node in blocking.get(key, ()):
+                if check_node != node_name:
+                    edges.setdefault(node_name, set()).add(check_node)
+    return edges
 
 
 class UnresolvedAssetJobDefinition:
@@ -174,8 +236,9 @@ class UnresolvedAssetJobDefinition:
         executor_def: Any = None,
     ) -> JobDefinition:
         keys = self.selection.resolve(asset_graph)
+        checks = self.selection.resolve_checks(asset_graph)
         executable = {k for k in keys if k in asset_graph.executable_keys}
-        if keys and not executable:
+        if keys and not executable and not checks:
             raise HeadwaterInvalidDefinitionError(
                 f"Asset job '{self.name}' selects only external assets "
                 f"{sorted(k.to_user_string() for k in keys)}; nothing to materialize."
@@ -183,7 +246,8 @@ class UnresolvedAssetJobDefinition:
         options = self.options
         if options.executor_def is None and executor_def is not None:
             options = replace(options, executor_def=executor_def)
-        return build_asset_job(self.name, asset_graph, executable, resource_defs, options)
+        return build_asset_job(self.name, asset_graph, executable, resource_defs, options,
+                               selected_checks=checks)
 
     def __repr__(self) -> str:
         return f"define_asset_job(name={self.name!r}, selection={self.selection!r})"

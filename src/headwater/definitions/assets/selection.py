@@ -32,7 +32,7 @@ from typing import Any
 
 from headwater.definitions.assets.graph_view import AssetDefinitionsView, AssetGraphView
 from headwater.definitions.assets.selection_syntax import parse_selection
-from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
 __all__ = ["AssetGraphView", "AssetSelection"]
@@ -242,8 +242,53 @@ class AssetSelection:
         return self
 
     def without_checks(self) -> AssetSelection:
-        """This selection without asset checks; selections here never hold checks."""
-        return self
+        """The same assets, and none of their checks."""
+        return WithoutChecksSelection(self)
+
+    # -- checks ----------------------------------------------------------------
+    # An asset selection holds its assets' checks too; these select checks alone.
+
+    @staticmethod
+    def checks(*assets_defs_or_check_keys: Any) -> AssetSelection:
+        """These checks (AssetCheckKeys, or every check of the given checks definitions)."""
+        keys: list[AssetCheckKey] = []
+        for value in assets_defs_or_check_keys:
+            if isinstance(value, AssetCheckKey):
+                keys.append(value)
+            elif getattr(value, "check_keys", None) is not None:
+                keys.extend(sorted(value.check_keys))
+            elif isinstance(getattr(value, "key", None), AssetCheckKey):
+                keys.append(value.key)
+            else:
+                raise HeadwaterInvalidDefinitionError(
+                    f"AssetSelection.checks() got {value!r}; pass AssetCheckKeys, AssetCheckSpecs "
+                    "or @asset_check / @multi_asset_check definitions.")
+        return ChecksSelection(tuple(keys))
+
+    @staticmethod
+    def checks_for_assets(*assets_defs: Any) -> AssetSelection:
+        """Every check on the given assets, without the assets themselves."""
+        return ChecksForAssetsSelection(AssetSelection.assets(*assets_defs))
+
+    @staticmethod
+    def all_asset_checks() -> AssetSelection:
+        """Every check in the graph, without the assets."""
+        return ChecksForAssetsSelection(AllSelection(include_sources=True))
+
+    def resolve_checks(self, all_assets: Any, allow_missing: bool = False) -> set[AssetCheckKey]:
+        """The check keys this selection holds in `all_assets` (a graph or definitions)."""
+        graph = (
+            all_assets if isinstance(all_assets, AssetGraphView) else AssetDefinitionsView(all_assets)
+        )
+        ctx = _Context(graph)
+        selected = set(self._select_checks(ctx))
+        if ctx.missing and not allow_missing:
+            raise _missing_keys_error(ctx.missing, graph.all_keys)
+        return selected
+
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        assets = self._select(ctx)
+        return {k for k in ctx.graph.check_keys() if k.asset_key in assets}
 
     # -- operators -----------------------------------------------------------
 
@@ -606,6 +651,12 @@ class OrAssetSelection(AssetSelection):
             result |= operand._select(ctx)
         return result
 
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        result: set[AssetCheckKey] = set()
+        for operand in self.operands:
+            result |= operand._select_checks(ctx)
+        return result
+
     def _to_str(self) -> str:
         return " or ".join(
             f"({o._to_str()})"
@@ -626,6 +677,10 @@ class AndAssetSelection(AssetSelection):
         results = [set(o._select(ctx)) for o in self.operands]
         return set.intersection(*results) if results else set()
 
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        results = [o._select_checks(ctx) for o in self.operands]
+        return set.intersection(*results) if results else set()
+
     def _to_str(self) -> str:
         return " and ".join(o._operand_str() for o in self.operands)
 
@@ -641,6 +696,9 @@ class SubtractAssetSelection(AssetSelection):
     def _select(self, ctx: _Context) -> set[AssetKey]:
         return set(self.left._select(ctx)) - set(self.right._select(ctx))
 
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        return self.left._select_checks(ctx) - self.right._select_checks(ctx)
+
     def _to_str(self) -> str:
         if isinstance(self.left, AllSelection):
             return f"not {self.right._operand_str()}"
@@ -648,3 +706,61 @@ class SubtractAssetSelection(AssetSelection):
 
     def _needs_parens(self) -> bool:
         return True
+
+
+# -- check selections ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WithoutChecksSelection(AssetSelection):
+    inner: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey] | frozenset[AssetKey]:
+        return self.inner._select(ctx)
+
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        return set()
+
+    def _to_str(self) -> str:
+        return self.inner._to_str()
+
+    def _needs_parens(self) -> bool:
+        return self.inner._needs_parens()
+
+
+@dataclass(frozen=True, slots=True)
+class ChecksSelection(AssetSelection):
+    selected_checks: tuple[AssetCheckKey, ...]
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return set()
+
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        known = ctx.graph.check_keys()
+        missing = [k for k in self.selected_checks if k not in known]
+        if missing:
+            names = sorted(k.to_user_string() for k in missing)
+            raise HeadwaterInvalidSubsetError(
+                f"Asset checks {names} were selected, but the graph has no checks with these "
+                f"keys (it has {sorted(k.to_user_string() for k in known)[:20]}). Pass the "
+                "checks to Definitions(asset_checks=[...]), or fix the names."
+            )
+        return set(self.selected_checks)
+
+    def __repr__(self) -> str:
+        return f"AssetSelection.checks({', '.join(k.to_user_string() for k in self.selected_checks)})"
+
+
+@dataclass(frozen=True, slots=True)
+class ChecksForAssetsSelection(AssetSelection):
+    targets: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return set()
+
+    def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
+        targets = self.targets._select(ctx)
+        return {k for k in ctx.graph.check_keys() if k.asset_key in targets}
+
+    def __repr__(self) -> str:
+        return f"AssetSelection.checks_for_assets({self.targets._to_str()})"

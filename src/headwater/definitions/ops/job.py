@@ -45,6 +45,9 @@ class AssetLayer:
     assets_defs: list[Any] = field(default_factory=list)
     source_assets: list[Any] = field(default_factory=list)
     asset_graph: Any = None  # the AssetGraph an asset job was built from (assets/job.py)
+    selected_check_keys: frozenset[Any] = frozenset()  # the asset checks the job evaluates
+    # node -> check nodes it waits for (blocking checks on the assets it reads)
+    blocking_upstream: dict[str, set[str]] = field(default_factory=dict)
 
     def assets_def_for_key(self, key: AssetKey) -> Any:
         return self._index()[0].get(key)
