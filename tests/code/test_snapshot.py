@@ -175,7 +175,7 @@ def test_asset_entries_list_their_checks():
     assert check["key"] == "orders:not_empty" and check["name"] == "not_empty"
     assert check["asset_key"] == "orders" and check["description"] == "No empty export."
     assert check["blocking"] is True and check["additional_deps"] == ["upstream_file"]
-    assert check["metadata"]["owner"] == {"type": "text", "value": "data"}
+    assert check["metadata"]["owner"] == {"type": "text", "text": "data"}
     assert check["in_asset_step"] is False and check["op_name"]
     [own] = assets["summary"]["checks"]
     assert own["key"] == "summary:positive" and own["in_asset_step"] is True

@@ -45,5 +45,8 @@ IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 # them when it prints a run); the run monitor reads the worker's pid and host back.
 HIDDEN_TAG_PREFIX = ".headwater/"
 RUN_ORIGIN_TAG = ".headwater/origin"
+# The checks a launched run evaluates (a JSON list of "asset/path:check" strings), so that its
+# worker narrows the job to them: a run of checks only materializes nothing.
+ASSET_CHECK_SELECTION_TAG = ".headwater/asset_check_selection"
 RUN_WORKER_PID_TAG = ".headwater/run_worker_pid"
 RUN_WORKER_HOST_TAG = ".headwater/run_worker_host"

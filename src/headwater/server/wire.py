@@ -8,6 +8,7 @@ docs/webserver-api.md, so change them only by adding fields. Metadata values are
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from typing import Any
 
 from headwater.definitions.metadata.codec import metadata_to_jsonable
 from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.tags import ASSET_CHECK_SELECTION_TAG
 from headwater.execution.event import HeadwaterEvent, SerializableError
 from headwater.storage.record import EventLogRecord, RunRecord
 
@@ -83,6 +85,8 @@ def run_json(record: RunRecord) -> dict[str, Any]:
         "run_config": dict(run.run_config),
         "asset_selection": sorted(k.to_user_string() for k in run.asset_selection)
         if run.asset_selection is not None else None,
+        "asset_check_selection": json.loads(run.tags[ASSET_CHECK_SELECTION_TAG])
+        if ASSET_CHECK_SELECTION_TAG in run.tags else None,
         "step_keys_to_execute": list(run.step_keys_to_execute)
         if run.step_keys_to_execute is not None else None,
         "partition_key": run.partition_key,
