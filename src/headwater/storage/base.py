@@ -3,9 +3,11 @@
 The instance speaks Dagster's API; a storage only keeps rows. Runs are `RunRecord`s; events
 are the engine's `HeadwaterEvent` rows, each given an increasing integer storage id, and
 read back through one query shape, `EventQuery`. Everything else (latest materialization,
-asset keys, partitions) is derived from the event rows, so a SQL storage may keep index
-tables but need not. Imports `headwater.definitions`, `headwater.execution.event` and this
-package's `record`.
+asset keys, partitions, check executions) is derived from the event rows, so a SQL storage
+may keep index tables but need not. The check execution reads are spelled as Dagster's event
+log storage spells them, because `instance.event_log_storage` is this object. Imports
+`headwater.definitions`, `headwater.execution.event` and this package's `record`, `checks`
+and `state`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,19 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.storage.checks import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+    to_check_key_argument,
+    to_check_keys_argument,
+    to_cursor_argument,
+    to_limit_argument,
+    to_statuses_argument,
+)
 from headwater.storage.record import (
     FINISHED_STATUSES,
     STATUS_BY_EVENT,
@@ -73,7 +85,7 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def delete_run(self, run_id: str) -> None:
-        """Forget a run and every event of it."""
+        """Forget a run, every event of it and its check executions."""
 
     # --- events -------------------------------------------------------------------------
     @abc.abstractmethod
@@ -142,11 +154,43 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
-        """Forget the asset events of these assets (the runs' logs keep their rows)."""
+        """Forget the asset events and check executions of these assets (the runs' logs keep
+        their rows)."""
 
     @abc.abstractmethod
     def wipe_asset_partitions(self, asset_key: AssetKey, partition_keys: Sequence[str]) -> None:
-        """Forget the asset events of these partitions of one asset."""
+        """Forget the asset events and check executions of these partitions of one asset."""
+
+    # --- asset check executions (storage/checks.py) --------------------------------------
+    def get_asset_check_execution_history(
+        self, check_key: Any, limit: int, cursor: str | int | None = None,
+        partition: str | None = None, status: Any = None,
+    ) -> list[AssetCheckExecutionRecord]:
+        """Executions of one check, newest first: at most `limit`, older than the record
+        whose id is `cursor`, of one partition and of some statuses when given."""
+        method = "get_asset_check_execution_history"
+        return self._check_history(
+            to_check_key_argument(check_key, method), to_limit_argument(limit, method),
+            to_cursor_argument(cursor, method), partition, to_statuses_argument(status, method))
+
+    def get_latest_asset_check_execution_by_key(
+        self, check_keys: Iterable[Any], partition: str | None = None,
+    ) -> dict[AssetCheckKey, AssetCheckExecutionRecord]:
+        """The newest execution of each check that has one (of `partition`, when given)."""
+        keys = to_check_keys_argument(check_keys, "get_latest_asset_check_execution_by_key")
+        return self._latest_check_executions(keys, partition) if keys else {}
+
+    @abc.abstractmethod
+    def _check_history(self, key: AssetCheckKey, limit: int, before_id: int | None,
+                       partition: str | None,
+                       statuses: frozenset[AssetCheckExecutionRecordStatus] | None,
+                       ) -> list[AssetCheckExecutionRecord]:
+        """`get_asset_check_execution_history` with its arguments checked."""
+
+    @abc.abstractmethod
+    def _latest_check_executions(self, keys: Sequence[AssetCheckKey], partition: str | None,
+                                 ) -> dict[AssetCheckKey, AssetCheckExecutionRecord]:
+        """`get_latest_asset_check_execution_by_key` for distinct keys, in one query."""
 
     # --- dynamic partitions -------------------------------------------------------------
     @abc.abstractmethod
@@ -235,10 +279,13 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def prune(self, before_timestamp: float) -> int:
         """Delete the events of runs that ended before `before_timestamp` (and older runless
-        events), except each asset's and partition's latest materialization; returns the count."""
+        events), except each asset's and partition's latest materialization and each check's
+        and partition's latest evaluation; returns the count. Older check executions keep
+        their status but lose their `event`."""
 
-    def reindex(self) -> None:  # noqa: B027  (memory derives everything on read)
-        """Rebuild the asset index tables from the event log."""
+    @abc.abstractmethod
+    def reindex(self) -> None:
+        """Rebuild the asset index and the check executions from the event log."""
 
     # --- everything ---------------------------------------------------------------------
     @abc.abstractmethod

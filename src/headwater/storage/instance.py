@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from headwater.definitions.checks.result import AssetCheckEvaluationTargetMaterializationData
-from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
 from headwater.definitions.tags import CODE_VERSION_TAG, PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
@@ -41,6 +41,7 @@ from headwater.execution.event import (
     register_ephemeral_instance,
 )
 from headwater.storage.base import EventQuery, Storage
+from headwater.storage.checks import AssetCheckExecutionRecord, AssetCheckExecutionRecordStatus
 from headwater.storage.home import HOME_ENV, load_settings, resolve_home, storage_url
 from headwater.storage.memory import InMemoryStorage
 from headwater.storage.record import (
@@ -117,6 +118,12 @@ class HeadwaterInstance:
 
     @property
     def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def event_log_storage(self) -> Storage:
+        """The storage, by the name Dagster code reaches the event log with
+        (`instance.event_log_storage.get_asset_check_execution_history(key, limit=10)`)."""
         return self._storage
 
     @property
@@ -459,6 +466,26 @@ class HeadwaterInstance:
         return self._storage.get_materialized_partitions(to_asset_key(asset_key), after_cursor,
                                                          before_cursor)
 
+    # --- asset check executions -----------------------------------------------------------
+    def get_asset_check_execution_history(
+        self, check_key: Any, limit: int, cursor: str | int | None = None,
+        partition: str | None = None,
+        status: AssetCheckExecutionRecordStatus | Iterable[AssetCheckExecutionRecordStatus]
+        | None = None,
+    ) -> list[AssetCheckExecutionRecord]:
+        """Executions of one check (an AssetCheckKey or "asset/path:check"), newest first; pass
+        str(records[-1].id) as `cursor` for the next page. `partition` and `status` (one or a
+        set) narrow it."""
+        return self._storage.get_asset_check_execution_history(check_key, limit, cursor,
+                                                               partition, status)
+
+    def get_latest_asset_check_execution_by_key(
+        self, check_keys: Iterable[Any], partition: str | None = None,
+    ) -> dict[AssetCheckKey, AssetCheckExecutionRecord]:
+        """The newest execution of each check that has one (of `partition`, when given):
+        one query for any number of checks on SQL storage."""
+        return self._storage.get_latest_asset_check_execution_by_key(check_keys, partition)
+
     # --- dynamic partitions -------------------------------------------------------------
     def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
         if isinstance(partition_keys, str):
@@ -478,7 +505,7 @@ class HeadwaterInstance:
         self._storage.delete_dynamic_partition(partitions_def_name, partition_key)
 
     def wipe(self) -> None:
-        """Delete every run, event and dynamic partition."""
+        """Delete every run, event, check execution and dynamic partition."""
         self._storage.wipe()
 
 

@@ -4,8 +4,9 @@ Events live in one dict keyed by storage id (insertion order is id order), with 
 run, per event type and per asset as indexes; deleting a run or wiping an asset drops the
 rows or index entries, and readers skip ids that no longer resolve. Appending an event is a
 few dict and list operations, because the engine calls it for every event of a run.
-Imports `headwater.definitions`, `headwater.execution.event` and this package's `base`
-and `record`.
+Check executions live in a `CheckExecutions` index (storage/checks.py) moved as events are
+stored. Imports `headwater.definitions`, `headwater.execution.event` and this package's
+`base`, `checks` and `record`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.errors import HeadwaterInvariantViolationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.storage.base import EventQuery, Storage
+from headwater.storage.checks import (
+    CHECK_EVENT_TYPES,
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+    CheckExecutions,
+    check_key_of,
+)
 from headwater.storage.record import (
     AssetPartitionStatus,
     EventLogRecord,
@@ -52,6 +60,7 @@ class InMemoryStorage(InMemoryState, Storage):
         self._dynamic_partitions: dict[str, dict[str, None]] = {}
         # (asset, partition or None for the whole asset) -> last event id when it was wiped
         self._wiped_at: dict[tuple[AssetKey, str | None], int] = {}
+        self._checks = CheckExecutions()
         self._init_state()
 
     def __repr__(self) -> str:
@@ -114,6 +123,7 @@ class InMemoryStorage(InMemoryState, Storage):
             self._runs.pop(run_id, None)
             for storage_id in self._by_run.pop(run_id, ()):
                 self._events.pop(storage_id, None)
+            self._checks.forget_run(run_id)
 
     # --- events -------------------------------------------------------------------------
     def store_event(self, event: HeadwaterEvent) -> int:
@@ -132,6 +142,8 @@ class InMemoryStorage(InMemoryState, Storage):
             self._by_asset.setdefault(key, []).append(storage_id)
             if event.event_type in _ASSET_EVENTS:
                 self._known_assets.add(key)
+        if event.event_type in CHECK_EVENT_TYPES:
+            self._checks.apply(storage_id, event)
         return storage_id
 
     def get_event_records(self, query: EventQuery, limit: int | None = None,
@@ -240,7 +252,7 @@ class InMemoryStorage(InMemoryState, Storage):
                     partition = asset_partition_of(event)
                     if partition is not None and event.event_type is _ET.ASSET_MATERIALIZATION:
                         keep[(key, partition, event.event_type)] = storage_id
-        kept = set(keep.values())
+        kept = set(keep.values()) | self._checks.latest_event_ids()
         old_runs = {run_id for run_id, r in self._runs.items()
                     if r.end_time is not None and r.end_time < before_timestamp}
         doomed = [i for i, e in self._events.items() if i not in kept and (
@@ -257,6 +269,7 @@ class InMemoryStorage(InMemoryState, Storage):
                 self._wiped_at[(key, None)] = last
                 self._by_asset.pop(key, None)
                 self._known_assets.discard(key)
+            self._checks.forget_assets(asset_keys)
 
     def wipe_asset_partitions(self, asset_key: AssetKey, partition_keys: Sequence[str]) -> None:
         wiped = set(partition_keys)
@@ -264,6 +277,7 @@ class InMemoryStorage(InMemoryState, Storage):
             last = max(self._events, default=0)
             for partition in wiped:
                 self._wiped_at[(asset_key, partition)] = last
+            self._checks.forget_assets([asset_key], list(wiped))
             ids = self._by_asset.get(asset_key)
             if ids is None:
                 return
@@ -272,6 +286,36 @@ class InMemoryStorage(InMemoryState, Storage):
             self._by_asset[asset_key] = kept
             if not any(self._events[i].event_type in _ASSET_EVENTS for i in kept):
                 self._known_assets.discard(asset_key)
+
+    # --- asset check executions -----------------------------------------------------------
+    def _check_history(self, key: AssetCheckKey, limit: int, before_id: int | None,
+                       partition: str | None,
+                       statuses: frozenset[AssetCheckExecutionRecordStatus] | None,
+                       ) -> list[AssetCheckExecutionRecord]:
+        return self._checks.history(key, limit, before_id, partition, statuses, self._events.get)
+
+    def _latest_check_executions(self, keys: Sequence[AssetCheckKey], partition: str | None,
+                                 ) -> dict[AssetCheckKey, AssetCheckExecutionRecord]:
+        return self._checks.latest(keys, partition, self._events.get)
+
+    def reindex(self) -> None:
+        """Rebuild the check executions from the events (everything else is derived on read),
+        skipping the events of assets and partitions wiped since."""
+        with self._lock:
+            self._checks.clear()
+            for storage_id, event in list(self._events.items()):
+                if event.event_type in CHECK_EVENT_TYPES and not self._wiped(storage_id, event):
+                    self._checks.apply(storage_id, event)
+
+    def _wiped(self, storage_id: int, event: HeadwaterEvent) -> bool:
+        if event.event_type not in (_ET.ASSET_CHECK_EVALUATION,
+                                    _ET.ASSET_CHECK_EVALUATION_PLANNED):
+            return False
+        asset_key = check_key_of(event).asset_key
+        partition = asset_partition_of(event)
+        return storage_id <= max(self._wiped_at.get((asset_key, None), 0),
+                                 self._wiped_at.get((asset_key, partition), 0)
+                                 if partition is not None else 0)
 
     # --- dynamic partitions -------------------------------------------------------------
     def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
@@ -301,6 +345,7 @@ class InMemoryStorage(InMemoryState, Storage):
             self._known_assets.clear()
             self._dynamic_partitions.clear()
             self._wiped_at.clear()
+            self._checks.clear()
             self._wipe_state()
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from headwater.definitions.checks.result import AssetCheckEvaluation, AssetCheckEvaluationPlanned
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.tags import (
     PARENT_RUN_ID_TAG,
@@ -287,9 +288,11 @@ def event_for_entry(entry: EventLogEntry) -> HeadwaterEvent:
 
 
 def asset_partition_of(event: HeadwaterEvent) -> str | None:
-    """The partition an asset event is about: the event's own, else the run's."""
+    """The partition an asset or check event is about: the payload's own, else the run's."""
     payload = event.payload
     record = getattr(payload, "materialization", None) or getattr(payload, "asset_observation", None)
+    if record is None and isinstance(payload, (AssetCheckEvaluation, AssetCheckEvaluationPlanned)):
+        record = payload
     partition = getattr(record, "partition", None)
     return partition if partition is not None else event.partition
 

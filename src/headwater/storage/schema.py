@@ -3,7 +3,8 @@
 Tables: `runs` (+ `run_tags` to filter by tag), the append-only `event_logs` (indexed columns
 plus the event as a JSON `body`), the asset index derived from events (`asset_keys`,
 `asset_partitions`), `dynamic_partitions`, the scheduling state (`instigators`,
-`instigator_ticks`, `instigator_run_keys`), `daemon_heartbeats`, `backfills` and `kvs`.
+`instigator_ticks`, `instigator_run_keys`), `daemon_heartbeats`, `backfills`, `kvs`, and the
+asset check executions derived from events (`asset_check_executions`).
 Every timestamp is a float of seconds since the epoch. `SCHEMA_VERSION` is the alembic head
 revision a database created by this code is stamped with; the migrations in
 `storage/revisions/` must arrive at exactly these tables (a test compares them).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = "0002"
+SCHEMA_VERSION = "0003"
 VERSION_TABLE = "alembic_version"
 
 # SQLite only aliases the rowid for INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
@@ -178,3 +179,27 @@ kvs = sa.Table(
 
 SCHEDULING_TABLES = (instigators, instigator_ticks, instigator_run_keys, daemon_heartbeats,
                      backfills, kvs)
+
+# --- asset check executions (revision 0003) --------------------------------------------
+
+# One row per execution of a check (storage/checks.py says how events move them). The id is
+# the storage id of the event that opened the execution, so a replay gives the same ids.
+# (asset_key, check_name, id) serves a check's history and its latest execution, one index
+# seek per check; the partition index does the same for one partition; (run_id, status)
+# finds what a run left IN_PROGRESS when it ends.
+asset_check_executions = sa.Table(
+    "asset_check_executions", metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=False),
+    sa.Column("asset_key", sa.Text, nullable=False),
+    sa.Column("check_name", sa.Text, nullable=False),
+    sa.Column("partition", sa.Text),
+    sa.Column("run_id", sa.String(255), nullable=False),  # "" for runless evaluations
+    sa.Column("status", sa.String(31), nullable=False),
+    sa.Column("event_id", Id),  # the ASSET_CHECK_EVALUATION event, once evaluated
+    sa.Column("severity", sa.String(31)),  # WARN | ERROR, once evaluated
+    sa.Column("create_timestamp", sa.Double, nullable=False),
+    sa.Column("update_timestamp", sa.Double, nullable=False),
+    sa.Index(None, "asset_key", "check_name", "id"),
+    sa.Index(None, "asset_key", "check_name", "partition", "id"),
+    sa.Index(None, "run_id", "status"),
+)

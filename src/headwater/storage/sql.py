@@ -4,7 +4,8 @@ Writes are short transactions. The engine's events (`append_event`) are held in 
 buffer and written in one transaction at each step boundary, log line, run event or read, so
 a trivial step costs two transactions, not six; a batch's rows, the asset index rows they
 move (storage/sql_index.py) and the run status they change commit together, so a process
-killed mid-write leaves either all of them or none. Event inserts are serialized (SQLite's
+killed mid-write leaves either all of them or none (the check executions,
+storage/sql_checks.py, move in the same transaction). Event inserts are serialized (SQLite's
 write lock; a PostgreSQL advisory lock) so that storage ids grow in commit order and a reader
 paging "after id N" never skips a row. Imports SQLAlchemy; loaded on first use by the instance.
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.definitions.tags import PARENT_RUN_ID_TAG
 from headwater.errors import HeadwaterInvariantViolationError
 from headwater.execution.event import (
@@ -45,6 +46,20 @@ from headwater.storage.record import (
     RunsFilter,
     asset_partition_of,
     record_for,
+)
+from headwater.storage.checks import (
+    CHECK_EVENT_TYPES,
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
+from headwater.storage.sql_checks import (
+    check_history,
+    forget_assets,
+    forget_run,
+    index_check_events,
+    kept_event_ids,
+    latest_check_executions,
+    reindex_checks,
 )
 from headwater.storage.sql_index import index_events, mark_wiped, rebuild_assets, reindex_all
 from headwater.storage.sql_state import SqlState
@@ -205,6 +220,7 @@ class SqlStorage(SqlState, Storage):
                 .where(s.asset_partitions.c.attempt_run_id == run_id))}
             for table in (s.runs, s.run_tags, s.event_logs):
                 connection.execute(table.delete().where(table.c.run_id == run_id))
+            forget_run(connection, run_id)
             if keys:
                 rebuild_assets(connection, sorted(keys))
 
@@ -266,6 +282,9 @@ class SqlStorage(SqlState, Storage):
                     rows)
                 ids = [row[0] for row in result]
             index_events(connection, [(i, r) for i, r in zip(ids, rows)])
+            checks = [(i, e) for i, e in zip(ids, events) if e.event_type in CHECK_EVENT_TYPES]
+            if checks:
+                index_check_events(connection, checks)
             if move_status:
                 for event in events:
                     status = STATUS_BY_EVENT.get(event.event_type)
@@ -343,6 +362,7 @@ class SqlStorage(SqlState, Storage):
                                .values(asset_key=None))
             for table in (s.asset_keys, s.asset_partitions):
                 connection.execute(table.delete().where(table.c.asset_key.in_(keys)))
+            forget_assets(connection, keys)
             for key in keys:
                 mark_wiped(connection, key, None)
 
@@ -355,6 +375,20 @@ class SqlStorage(SqlState, Storage):
             ).values(asset_key=None))
             mark_wiped(connection, key, list(partition_keys))
             rebuild_assets(connection, [key])
+            forget_assets(connection, [key], list(partition_keys))
+
+    # --- asset check executions (storage/sql_checks.py) ---------------------------------
+    def _check_history(self, key: AssetCheckKey, limit: int, before_id: int | None,
+                       partition: str | None,
+                       statuses: frozenset[AssetCheckExecutionRecordStatus] | None,
+                       ) -> list[AssetCheckExecutionRecord]:
+        with self._read() as connection:
+            return check_history(connection, key, limit, before_id, partition, statuses)
+
+    def _latest_check_executions(self, keys: Sequence[AssetCheckKey], partition: str | None,
+                                 ) -> dict[AssetCheckKey, AssetCheckExecutionRecord]:
+        with self._read() as connection:
+            return latest_check_executions(connection, keys, partition)
 
     # --- dynamic partitions -------------------------------------------------------------
     def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:
@@ -408,11 +442,13 @@ class SqlStorage(SqlState, Storage):
         self.flush()
         with self._write() as connection:
             reindex_all(connection)
+            reindex_checks(connection)
 
     def counts(self) -> dict[str, int]:
         """Rows per table, for `headwater instance info`."""
-        tables = (s.runs, s.event_logs, s.asset_keys, s.asset_partitions, s.dynamic_partitions,
-                  s.instigators, s.instigator_ticks, s.backfills)
+        tables = (s.runs, s.event_logs, s.asset_keys, s.asset_partitions,
+                  s.asset_check_executions, s.dynamic_partitions, s.instigators,
+                  s.instigator_ticks, s.backfills)
         with self._read() as connection:
             return {t.name: int(connection.execute(sa.select(sa.func.count()).select_from(t))
                                 .scalar_one()) for t in tables}
@@ -443,12 +479,14 @@ def _run_values(record: RunRecord) -> dict[str, Any]:
 
 
 def _kept_ids() -> sa.CompoundSelect:
-    """Event ids the asset index points at: latest materialization per asset and partition."""
+    """Event ids the indexes point at: latest materialization per asset and partition, latest
+    evaluation per check and partition."""
     a, p = s.asset_keys.c, s.asset_partitions.c
     return sa.union(
         sa.select(a.last_materialization_id).where(a.last_materialization_id.is_not(None)),
         sa.select(a.last_observation_id).where(a.last_observation_id.is_not(None)),
         sa.select(p.last_materialization_id).where(p.last_materialization_id.is_not(None)),
+        kept_event_ids(),
     )
 
 
