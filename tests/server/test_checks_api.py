@@ -85,9 +85,12 @@ def test_checks_before_any_run(client: TestClient) -> None:
 
 def test_run_checks_only(client: TestClient) -> None:
     """Running checks launches a run that evaluates them, materializes nothing, and shows each
-    result with its severity and metadata: on the run, the asset, the list and the history."""
+    result with its severity and metadata: on the run, the asset, the list and the history.
+    The blocking check failed with severity ERROR, so its step, and the run, failed."""
     run = execute(client, ["orders:customers_present", "orders:no_free_orders"])
-    assert run["status"] == "SUCCESS"
+    assert run["status"] == "FAILURE"
+    assert run["asset_check_selection"] == ["orders:customers_present",
+                                            "orders:no_free_orders"]
     by_key = {c["key"]: c for c in run["checks"]}
     assert set(by_key) == {"orders:customers_present", "orders:no_free_orders"}
     failed = by_key["orders:customers_present"]
@@ -97,6 +100,8 @@ def test_run_checks_only(client: TestClient) -> None:
     assert by_key["orders:no_free_orders"]["result"] == "warn"
     check_steps = [s for s in run["steps"] if s["kind"] == "check"]
     assert check_steps and {k for s in check_steps for k in s["checks"]} == set(by_key)
+    assert [s["status"] for s in run["steps"] if "orders:customers_present" in s["checks"]] == [
+        "failure"]
     events = client.get(f"/api/runs/{run['run_id']}/events?type=ASSET_MATERIALIZATION").json()
     assert events["items"] == []
 

@@ -109,7 +109,7 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
                                        else job_def.run_tags).items()}
     return instance.add_run(HeadwaterRun(
         job_name=job_def.name, run_id=str(uuid.uuid4()), run_config=dict(run_config or {}),
-        asset_selection=frozenset(to_asset_key(k) for k in asset_selection)
+        asset_selection=frozenset(to_asset_key(k) for k in asset_selection or ())
         if asset_selection or checks is not None else None,
         step_keys_to_execute=tuple(steps), status=HeadwaterRunStatus.NOT_STARTED,
         tags={**job_tags, **all_tags},

@@ -33,9 +33,10 @@ from headwater.server.state import (
 )
 from headwater.server.wire import typed_metadata, typed_value
 from headwater.storage.base import EventQuery
+from headwater.storage.checks import AssetCheckExecutionRecordStatus
 
 router = APIRouter(prefix="/api", tags=["checks"])
-_STATUSES = ("IN_PROGRESS", "SUCCEEDED", "FAILED", "SKIPPED", "EXECUTION_FAILED")
+_STATUSES = tuple(s.value for s in AssetCheckExecutionRecordStatus)
 
 
 class ExecuteChecksRequest(BaseModel):
@@ -165,8 +166,6 @@ def check_executions(request: Request, key: str, name: str, limit: int | None = 
     if unknown:
         raise ApiError(400, f"status={unknown[0]!r} is not a check execution status; use "
                             f"{', '.join(_STATUSES)} (comma-separated for several).")
-    from headwater.storage.checks import AssetCheckExecutionRecordStatus
-
     wanted = {AssetCheckExecutionRecordStatus(s) for s in statuses} or None
     records = state.instance.get_asset_check_execution_history(
         AssetCheckKey(parse_asset_key(key), name), limit=limit + 1,

@@ -34,6 +34,11 @@ from headwater.execution.event import (
 )
 from headwater.storage import schema as s
 from headwater.storage.base import EventQuery, Storage
+from headwater.storage.checks import (
+    CHECK_EVENT_TYPES,
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
 from headwater.storage.database import create_engine, ensure_schema, redact, write_transaction
 from headwater.storage.record import (
     FINISHED_STATUSES,
@@ -46,11 +51,6 @@ from headwater.storage.record import (
     RunsFilter,
     asset_partition_of,
     record_for,
-)
-from headwater.storage.checks import (
-    CHECK_EVENT_TYPES,
-    AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
 )
 from headwater.storage.sql_checks import (
     check_history,
