@@ -33,7 +33,9 @@ def test_asset_check_fails_on_an_error_check(home):
     assert "orders:customers_present: FAILED (ERROR) - 1 order(s) without a customer" in lines
     assert "orders:no_free_orders: FAILED (WARN)" in lines
     assert "orders:not_empty: PASSED" in lines
-    assert "3 checks: 1 failed, 1 warn, 1 passed; checks failed." in lines[-1]
+    summary = next(line for line in lines if line.startswith("Run "))
+    assert summary.endswith(": 3 checks: 1 failed, 1 warn, 1 passed; checks failed.")
+    assert "orders_customers_present failed:" in done.output  # the blocking check's step
     listed = json.loads(invoke("asset", "list", "-f", PROJECT, "--json").output)
     counts = {row["key"]: row["checks"] for row in listed}
     assert counts["orders"] == {"passed": 1, "warn": 1, "failed": 1, "in_progress": 0,

@@ -176,6 +176,8 @@ export interface Run {
   tags: Record<string, string>;
   run_config: Record<string, unknown>;
   asset_selection: string[] | null;
+  /** The checks a launched run evaluates, when it was launched with a check selection. */
+  asset_check_selection?: string[] | null;
   step_keys_to_execute: string[] | null;
   partition_key: string | null;
   parent_run_id: string | null;

@@ -26,8 +26,10 @@ export function summarize(summary: CheckSummary): { result: CheckResult; text: s
 }
 
 /** A check result as a colored badge with its name in words (color is never the only cue). */
-export function CheckBadge({ result, severity, title }: { result: CheckResult; severity?: string | null; title?: string }) {
-  const label = result === "failed" && severity === "ERROR" ? "Failed (error)" : RESULT_LABEL[result];
+export function CheckBadge({ result, severity, title, short }: {
+  result: CheckResult; severity?: string | null; title?: string; short?: boolean;
+}) {
+  const label = result === "failed" && severity === "ERROR" && !short ? "Failed (error)" : RESULT_LABEL[result];
   return (
     <span className={`badge tone-${RESULT_TONE[result] ?? "none"}`} data-check-result={result} title={title}>
       <span className="dot" aria-hidden />

@@ -48,7 +48,7 @@ export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, fo
               {assets && assets.size > 0 && <span className="muted small"> → {[...assets].join(", ")}</span>}
               {checks.length > 0 && (
                 <span className="gantt-checks">
-                  {checks.map((c) => <CheckBadge key={`${c.key}|${c.partition ?? ""}`} result={c.result} severity={c.severity}
+                  {checks.map((c) => <CheckBadge key={`${c.key}|${c.partition ?? ""}`} result={c.result} severity={c.severity} short
                     title={`Check ${c.key}${c.partition ? ` [${c.partition}]` : ""}: ${c.status.toLowerCase().replace("_", " ")}`} />)}
                 </span>
               )}

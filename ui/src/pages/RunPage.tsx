@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
 import { CheckBadge } from "../components/Checks";
 import { Gantt } from "../components/Gantt";
-import { JobName } from "./Runs";
+import { isChecksOnly, JobName } from "./Runs";
 import { MetadataTable } from "../components/Metadata";
 import { useToast } from "../toast";
 import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, RunLink, StackTrace, Time, useTitle } from "../util";
@@ -148,7 +148,7 @@ export function RunPage() {
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/runs">Runs</Link> / <span className="mono">{runId}</span></nav>
       <PageHeader
         title={<>Run <span className="mono">{runId.slice(0, 8)}</span></>}
-        sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{streaming && !finished ? " · streaming live" : ""}</span></>}
+        sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} checksOnly={isChecksOnly(run)} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{streaming && !finished ? " · streaming live" : ""}</span></>}
         actions={<>
           {!finished && <button type="button" className="danger" onClick={cancel}>Cancel run</button>}
           {finished && <>
@@ -168,6 +168,7 @@ export function RunPage() {
           <dt>Ended</dt><dd><Time value={run.end_time} /></dd>
           {run.partition_key && <><dt>Partition</dt><dd className="mono">{run.partition_key}</dd></>}
           {run.asset_selection && run.asset_selection.length > 0 && <><dt>Assets</dt><dd>{run.asset_selection.map((k) => <span key={k} className="chip"><AssetLink k={k} /></span>)}</dd></>}
+          {run.asset_check_selection && run.asset_check_selection.length > 0 && <><dt>Checks</dt><dd>{run.asset_check_selection.map((k) => <span key={k} className="chip mono">{k}</span>)}</dd></>}
           {run.parent_run_id && <><dt>Parent run</dt><dd><RunLink id={run.parent_run_id} /></dd></>}
           {run.root_run_id && run.root_run_id !== run.parent_run_id && <><dt>Root run</dt><dd><RunLink id={run.root_run_id} /></dd></>}
           {userTags(run.tags).length > 0 && <><dt>Tags</dt><dd>{userTags(run.tags).map(([k, v]) => <Link key={k} className="chip mono" to={`/runs?tag=${encodeURIComponent(`${k}=${v}`)}`}>{k}={v}</Link>)}</dd></>}
