@@ -127,6 +127,19 @@ def test_run_checks_only(client: TestClient) -> None:
     assert [e["run_id"] for e in rest["items"]] == [run["run_id"]]
 
 
+def test_reexecuting_a_check_run_checks_the_same_checks(client: TestClient) -> None:
+    """Re-executing a run of checks evaluates the same checks, and still materializes nothing."""
+    parent = execute(client, ["orders:not_empty"])
+    assert parent["status"] == "SUCCESS"
+    response = client.post(f"/api/runs/{parent['run_id']}/reexecute", json={"strategy": "all"})
+    assert response.status_code == 200, response.text
+    child = wait_run(client, response.json()["run_id"])
+    assert child["status"] == "SUCCESS" and child["parent_run_id"] == parent["run_id"]
+    assert child["asset_check_selection"] == ["orders:not_empty"]
+    assert [(c["key"], c["result"]) for c in child["checks"]] == [("orders:not_empty", "passed")]
+    assert [s["kind"] for s in child["steps"]] == ["check"]
+
+
 def test_materializing_runs_the_assets_checks(client: TestClient) -> None:
     """Materializing an asset evaluates its checks too: revenue's own check passes in its step."""
     response = client.post("/api/assets/materialize", json={"keys": ["revenue"]})
@@ -162,6 +175,9 @@ def test_check_errors_name_the_problem(client: TestClient) -> None:
     unknown = client.post("/api/checks/execute", json={"keys": ["orders:ghost"]})
     assert unknown.status_code == 404 and "no check 'ghost'" in unknown.json()["detail"]
     assert client.post("/api/checks/execute", json={"keys": []}).status_code == 422
+    own_step = client.post("/api/checks/execute", json={"keys": ["revenue:positive"]})
+    assert own_step.status_code == 400
+    assert "without the asset(s) ['revenue']" in own_step.json()["detail"]
     bad_filter = client.get("/api/assets?checks=broken")
     assert bad_filter.status_code == 400 and "not a check result" in bad_filter.json()["detail"]
     bad_status = client.get("/api/assets/orders/checks/not_empty/executions?status=meh")

@@ -57,7 +57,9 @@ export function CheckNodeBadge({ summary, x, y }: { summary: CheckSummary; x: nu
 
 const apiBase = (assetKey: string) => `/api/assets/${assetKey.split("/").map(enc).join("/")}`;
 
-export function RunChecksButton({ keys, label, className }: { keys: string[]; label?: string; className?: string }) {
+export function RunChecksButton({ keys, label, className, disabledReason }: {
+  keys: string[]; label?: string; className?: string; disabledReason?: string;
+}) {
   const toast = useToast();
   const [busy, setBusy] = useState(false);
   const run = async () => {
@@ -72,8 +74,8 @@ export function RunChecksButton({ keys, label, className }: { keys: string[]; la
     }
   };
   return (
-    <button type="button" className={className ?? ""} disabled={busy || !keys.length} onClick={run}
-      title={`Launch a run that evaluates ${keys.join(", ")} without materializing the asset`}>
+    <button type="button" className={className ?? ""} disabled={busy || !keys.length || !!disabledReason} onClick={run}
+      title={disabledReason ?? `Launch a run that evaluates ${keys.join(", ")} without materializing the asset`}>
       {busy ? "Launching…" : label ?? "Run check"}
     </button>
   );
@@ -84,12 +86,14 @@ export function ChecksTab({ assetKey, checks }: { assetKey: string; checks: Asse
   if (!checks.length) {
     return <section className="card"><Empty>This asset has no checks. Define one with <span className="mono">@asset_check(asset=...)</span> or <span className="mono">check_specs=</span> on the asset.</Empty></section>;
   }
+  // Checks evaluated in the asset's own step run only when the asset materializes.
+  const separate = checks.filter((c) => !c.in_asset_step);
   return (
     <>
       <div className="row wrap checks-head">
         <span className="muted">{checks.length} check{checks.length > 1 ? "s" : ""}</span>
         <span className="spacer" />
-        <RunChecksButton keys={checks.map((c) => c.key)} label={`Run all checks (${checks.length})`} />
+        {separate.length > 0 && <RunChecksButton keys={separate.map((c) => c.key)} label={`Run all checks (${separate.length})`} />}
       </div>
       {checks.map((c) => <CheckCard key={c.key} assetKey={assetKey} check={c} />)}
     </>
@@ -106,7 +110,8 @@ function CheckCard({ assetKey, check }: { assetKey: string; check: AssetCheck })
         {check.blocking && <span className="chip" title="A failed ERROR result stops the asset's downstream assets in the same run">blocking</span>}
         {check.in_asset_step && <span className="chip" title="Evaluated in the step that materializes the asset">in asset step</span>}
         <span className="spacer" />
-        <RunChecksButton keys={[check.key]} />
+        <RunChecksButton keys={[check.key]} disabledReason={check.in_asset_step
+          ? "This check runs in the step that materializes the asset: materialize the asset to evaluate it" : undefined} />
       </div>
       {check.description && <p className="desc">{check.description}</p>}
       {check.additional_deps.length > 0 && <p className="muted small">Also reads: {check.additional_deps.map((d) => <span key={d} className="chip mono">{d}</span>)}</p>}
