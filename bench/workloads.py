@@ -283,6 +283,52 @@ def w_materialize_chain(lib: ModuleType, repeats: int, n: int = 300) -> dict[str
     }
 
 
+def build_checked_chain(lib: ModuleType, n: int) -> list[Any]:
+    """The chain of :func:`build_chain`, plus one check per asset that reads the asset's value."""
+    assets = build_chain(lib, n)
+
+    def make_check(i: int) -> Any:
+        def positive(value):
+            return lib.AssetCheckResult(passed=value > 0, metadata={"value": value})
+
+        # the one parameter of a check is its asset's value, whatever its name
+        return lib.asset_check(asset=f"a{i}", name=f"a{i}_positive")(positive)
+
+    return assets + [make_check(i) for i in range(n)]
+
+
+def w_checked_chain(lib: ModuleType, repeats: int, n: int = 300) -> dict[str, Any]:
+    """A chain of n assets with one asset check each, through ``materialize`` with
+    ``instance=Instance.ephemeral()`` (created in the timed section) and the in-memory IO
+    manager on both sides: 2n steps, every check in its own step reading its asset's value.
+    Afterwards, untimed, the run's check evaluations are read back from the instance and must
+    be n, all passed, and n materializations must be stored."""
+    definitions = build_checked_chain(lib, n)
+    memory = {"io_manager": lib.mem_io_manager}
+    instance_cls = sym(lib, "DagsterInstance")
+    evaluation_kind = sym(lib, "DagsterEventType").ASSET_CHECK_EVALUATION
+
+    def run() -> tuple[Any, Any]:
+        instance = instance_cls.ephemeral()
+        return instance, lib.materialize(definitions, instance=instance, resources=memory)
+
+    def verify(out: tuple[Any, Any]) -> None:
+        instance, result = out
+        check_chain_result(result, n)
+        evaluations = result.get_asset_check_evaluations()
+        check(len(evaluations) == n and all(e.passed for e in evaluations),
+              f"expected {n} passed check evaluations, got {len(evaluations)}")
+        stored = len(instance.all_logs(result.run_id, of_type=evaluation_kind))
+        check(stored == n, f"expected {n} check evaluations stored, got {stored}")
+        materialized = stored_materializations(lib, instance, result.run_id)
+        check(materialized == n, f"expected {n} materializations stored, got {materialized}")
+        instance.dispose()
+
+    total = summary(timed_runs(run, verify, repeats, warmup=1))
+    return {"materializations": n, "checks": n, "io_manager": "mem_io_manager (both sides)",
+            "total_s": total, "per_asset_s": total["median"] / n}
+
+
 def home_files(home: str) -> dict[str, int]:
     """Files under an instance home, by top-level entry (``storage``, ``history``, ...)."""
     counts: dict[str, int] = {}
@@ -501,6 +547,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "defs": w_defs,
     "materialize_chain": w_materialize_chain,
     "materialize_chain_sqlite": w_materialize_chain_sqlite,
+    "checked_chain": w_checked_chain,
 }
 
 

@@ -305,6 +305,7 @@ if TYPE_CHECKING:
     from headwater.errors import (
         DefinitionError,
         Failure,
+        HeadwaterAssetCheckFailedError,
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
         HeadwaterExecutionStepExecutionError,
@@ -464,6 +465,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "HeadwaterInvalidInvocationError": ("headwater.errors", "HeadwaterInvalidInvocationError"),
     "HeadwaterInvalidPropertyError": ("headwater.errors", "HeadwaterInvalidPropertyError"),
     "HeadwaterInvalidSubsetError": ("headwater.errors", "HeadwaterInvalidSubsetError"),
+    "HeadwaterAssetCheckFailedError": ("headwater.errors", "HeadwaterAssetCheckFailedError"),
     "HeadwaterInvariantViolationError": ("headwater.errors", "HeadwaterInvariantViolationError"),
     "HeadwaterJobMetadataValue": ("headwater.definitions.metadata.value", "HeadwaterJobMetadataValue"),
     "HeadwaterResourceFunctionError": ("headwater.errors", "HeadwaterResourceFunctionError"),

@@ -76,6 +76,7 @@ def _collect(modules: Iterable[ModuleType]) -> dict[str, list[Any]]:
                                    "schedules": [], "sensors": []}
     seen: set[int] = set()
     owner_by_key: dict[AssetKey, tuple[Any, str]] = {}
+    spec_owner_by_key: dict[AssetKey, tuple[Any, str]] = {}
     for module in modules:
         for value in _module_values(module):
             kind = _kind(value)
@@ -85,19 +86,24 @@ def _collect(modules: Iterable[ModuleType]) -> dict[str, list[Any]]:
             found[kind].append(value)
             if kind == "assets":
                 keys: Iterable[AssetKey] = value.keys
-            elif kind == "specs":
+                owners = owner_by_key
+            elif kind == "specs":  # compared with assets only if include_specs asks for them
                 keys = [value.key]
+                owners = spec_owner_by_key
             else:
                 continue
             for key in keys:
-                previous = owner_by_key.get(key)
-                if previous is not None and previous[0] is not value:
+                previous = owners.get(key)
+                if previous is not None and previous[0] is not value and previous[0] != value:
                     raise HeadwaterInvalidDefinitionError(
                         f"Asset key {key.to_user_string()} is defined multiple times: in module "
                         f"{previous[1]} and in module {module.__name__}. Rename one of them, or "
                         "load the modules with different key_prefix= values."
                     )
-                owner_by_key[key] = (value, module.__name__)
+                owners[key] = (value, module.__name__)
+    for key, (_spec, module_name) in spec_owner_by_key.items():
+        if key in owner_by_key:
+            found.setdefault("spec_conflicts", []).append((key, owner_by_key[key][1], module_name))
     return found
 
 
@@ -164,6 +170,13 @@ def load_assets_from_modules(
     found = _collect(modules)
     if not include_specs:
         found["specs"] = []
+    else:
+        for key, asset_module, spec_module in found.get("spec_conflicts", ()):
+            raise HeadwaterInvalidDefinitionError(
+                f"Asset key {key.to_user_string()} is defined multiple times: by an asset in "
+                f"module {asset_module} and by an AssetSpec in module {spec_module}. Drop the "
+                "AssetSpec, or load without include_specs=True."
+            )
     if backfill_policy is not None:
         found["assets"] = [a.with_attributes(backfill_policy=backfill_policy)
                            if not isinstance(a, SourceAsset) and a.backfill_policy is None else a

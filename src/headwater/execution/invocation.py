@@ -67,7 +67,8 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
             f"{op_def.name}(build_{_context_kind(assets_def)}_context(), ...)."
         )
     values, extra = _bind_inputs(op_def, arg_list, kwargs)
-    ctx = _bind_context(ctx, op_def, assets_def)
+    given_resources = {sig.resource_args[p] for p in extra if p in sig.resource_args}
+    ctx = _bind_context(ctx, op_def, assets_def, given_resources)
     try:
         for name, value in values.items():
             _type_check(op_def, ctx, "input", name, op_def.input_dict[name].headwater_type, value)
@@ -175,7 +176,8 @@ def _bind_inputs(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[
     return values, kwargs
 
 
-def _bind_context(ctx: Any, op_def: Any, assets_def: Any) -> OpExecutionContext:
+def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
+                  given_resources: frozenset[str] | set[str] = frozenset()) -> OpExecutionContext:
     if ctx is None:
         ctx = (OpExecutionContext if assets_def is None else
                AssetCheckExecutionContext if isinstance(assets_def, AssetChecksDefinition)
@@ -206,7 +208,8 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any) -> OpExecutionContext:
                 "build_op_context(op_config=...)):", exc.errors, given_config,
             ) from None
     if op_def.signature.context_arg is not None:
-        missing = sorted(op_def.required_resource_keys - set(ctx.resources._asdict()))
+        missing = sorted(op_def.required_resource_keys - set(ctx.resources._asdict())
+                         - given_resources)
         if missing:
             raise HeadwaterInvalidDefinitionError(
                 f"resource with key '{missing[0]}' required by op '{op_def.name}' was not "

@@ -98,7 +98,7 @@ def _new_row(storage_id: int, event: HeadwaterEvent, status: str,
             "update_timestamp": event.timestamp}
 
 
-def _slot(row: Mapping[str, Any]) -> _Open:
+def _slot(row: Mapping[Any, Any]) -> _Open:
     return row["run_id"], row["asset_key"], row["check_name"], row["partition"]
 
 
@@ -248,7 +248,7 @@ def _with_event(statement: sa.Select, rows: Any = None) -> sa.Select:
     return statement.add_columns(e.body).outerjoin(s.event_logs, e.id == rows.c.event_id)
 
 
-def _record(row: Mapping[str, Any]) -> AssetCheckExecutionRecord:
+def _record(row: Mapping[Any, Any]) -> AssetCheckExecutionRecord:
     body = row["body"]
     return AssetCheckExecutionRecord(
         id=row["id"],

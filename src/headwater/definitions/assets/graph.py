@@ -219,7 +219,7 @@ class AssetGraph:
             name = f"Asset check '{check_key.to_user_string()}'{where(owner)}"
             target = spec.asset_key
             if target in self.implicit_keys:
-                similar = similar_keys(target, known)
+                similar = [k for k in similar_keys(target, known) if _looks_like_typo(target, k)]
                 if similar:
                     problems.append(
                         f"{name} targets asset '{target.to_user_string()}', which is not defined. "
@@ -229,11 +229,13 @@ class AssetGraph:
             check_pdef = spec.partitions_def or getattr(owner, "partitions_def", None)
             asset_pdef = getattr(self.spec_by_key.get(target), "partitions_def", None) or \
                 getattr(self.assets_def_by_key.get(target), "partitions_def", None)
+            here = where(owner)
             if check_pdef is not None and asset_pdef is not None and check_pdef != asset_pdef:
                 problems.append(
-                    f"{name} targets asset '{target.to_user_string()}' but has a different "
-                    f"partitions definition ({check_pdef!r}, the asset has {asset_pdef!r}). "
-                    "Give the check the asset's partitions_def, or none.")
+                    f"Asset check '{check_key.to_user_string()}' targets asset "
+                    f"'{target.to_user_string()}' but has a different partitions definition "
+                    f"({check_pdef!r}; the asset has {asset_pdef!r}){here}. Give the check the "
+                    "asset's partitions_def, or none.")
             elif check_pdef is not None and asset_pdef is None:
                 problems.append(
                     f"{name} is partitioned but its asset '{target.to_user_string()}' is not. "
@@ -316,6 +318,16 @@ def _data_input_keys(assets_def: AssetsDefinition) -> set[AssetKey]:
         if input_def is None or not input_def.headwater_type.is_nothing:
             keys.add(key)
     return keys
+
+
+def _looks_like_typo(wanted: AssetKey, defined: AssetKey) -> bool:
+    """Whether `wanted` is a misspelling of `defined` rather than a sibling in a numbered
+    family ('asset1' next to 'asset2' is a family; 'cusotmers' next to 'customers', or
+    'orders' next to 'sales/orders', is a typo)."""
+    if wanted.path[-1] == defined.path[-1]:
+        return True
+    strip = str.maketrans("", "", "0123456789")
+    return wanted.to_user_string().translate(strip) != defined.to_user_string().translate(strip)
 
 
 def similar_keys(key: AssetKey, known: Sequence[AssetKey]) -> list[AssetKey]:

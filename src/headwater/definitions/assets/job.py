@@ -134,7 +134,7 @@ def _select_nodes(asset_graph: AssetGraph, selected_keys: set[AssetKey], allow_p
             if not owner.can_subset:
                 what = (f"the asset(s) {sorted(k.to_user_string() for k in owner.keys)}"
                         if owner.keys else "its other checks")
-                raise HeadwaterInvalidSubsetError(
+                raise HeadwaterInvalidDefinitionError(
                     f"Selection includes check(s) {sorted(k.to_user_string() for k in wanted_checks)}"
                     f" of '{node_name_of(owner)}' without {what}, and '{node_name_of(owner)}' cannot "
                     "be subset. Select everything it evaluates, or declare it with can_subset=True."

@@ -43,11 +43,12 @@ __all__ = ["AssetGraphView", "AssetSelection"]
 class _Context:
     """One resolution: the graph plus the unknown keys met along the way."""
 
-    __slots__ = ("graph", "missing")
+    __slots__ = ("graph", "missing", "missing_checks")
 
     def __init__(self, graph: AssetGraphView):
         self.graph = graph
         self.missing: set[AssetKey] = set()
+        self.missing_checks: set[AssetCheckKey] = set()
 
     def universe(self, include_sources: bool) -> frozenset[AssetKey]:
         return self.graph.all_keys if include_sources else self.graph.materializable_keys
@@ -284,6 +285,14 @@ class AssetSelection:
         selected = set(self._select_checks(ctx))
         if ctx.missing and not allow_missing:
             raise _missing_keys_error(ctx.missing, graph.all_keys)
+        if ctx.missing_checks and not allow_missing:
+            names = sorted(k.to_user_string() for k in ctx.missing_checks)
+            known = sorted(k.to_user_string() for k in graph.check_keys())
+            raise HeadwaterInvalidSubsetError(
+                f"AssetCheckKey(s) {names} were selected, but no definitions supply these keys. "
+                f"The checks defined are {known[:20]}{' ...' if len(known) > 20 else ''}; pass "
+                "the missing ones in Definitions(asset_checks=[...]) or fix the names."
+            )
         return selected
 
     def _select_checks(self, ctx: _Context) -> set[AssetCheckKey]:
@@ -739,13 +748,8 @@ class ChecksSelection(AssetSelection):
         known = ctx.graph.check_keys()
         missing = [k for k in self.selected_checks if k not in known]
         if missing:
-            names = sorted(k.to_user_string() for k in missing)
-            raise HeadwaterInvalidSubsetError(
-                f"Asset checks {names} were selected, but the graph has no checks with these "
-                f"keys (it has {sorted(k.to_user_string() for k in known)[:20]}). Pass the "
-                "checks to Definitions(asset_checks=[...]), or fix the names."
-            )
-        return set(self.selected_checks)
+            ctx.missing_checks.update(missing)
+        return {k for k in self.selected_checks if k in known}
 
     def __repr__(self) -> str:
         return f"AssetSelection.checks({', '.join(k.to_user_string() for k in self.selected_checks)})"

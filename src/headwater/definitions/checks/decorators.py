@@ -43,6 +43,11 @@ def _ordering_in(key: AssetKey) -> In:
     return In(headwater_type=resolve_headwater_type(None), asset_key=key)
 
 
+def _resource_keys(required: Iterable[str] | None, defs: Mapping[str, Any] | None) -> list[str]:
+    """The resources a check's op asks for: those it names and those it brings."""
+    return sorted({*(required or ()), *(defs or {})})
+
+
 def _op_tags(op_tags: Mapping[str, Any] | None, compute_kind: str | None) -> dict[str, Any]:
     tags = dict(op_tags or {})
     if compute_kind:
@@ -118,7 +123,7 @@ def asset_check(
         op_def = OpDefinition(
             fn, name=spec.get_python_identifier(), description=spec.description,
             config_schema=config_schema,
-            required_resource_keys=sorted(required_resource_keys or ()),
+            required_resource_keys=_resource_keys(required_resource_keys, resource_defs),
             tags=_op_tags(op_tags, compute_kind), retry_policy=retry_policy, pool=pool,
             input_defs=build_input_defs(check_name, sig, op_ins, "@asset_check"),
             output_defs={}, signature=sig,
@@ -190,7 +195,7 @@ def multi_asset_check(
         op_def = OpDefinition(
             fn, name=op_name, description=description or docstring(fn),
             config_schema=config_schema,
-            required_resource_keys=sorted(required_resource_keys or ()),
+            required_resource_keys=_resource_keys(required_resource_keys, resource_defs),
             tags=_op_tags(op_tags, compute_kind), retry_policy=retry_policy, pool=pool,
             input_defs=build_input_defs(op_name, sig, op_ins, "@multi_asset_check"),
             output_defs={}, signature=sig,
