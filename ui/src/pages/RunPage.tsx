@@ -234,7 +234,7 @@ function RunChecks({ checks, onStep }: { checks: RunCheck[]; onStep: (s: string)
           {checks.map((c) => (
             <tr key={`${c.key}|${c.partition ?? ""}`} data-check={c.key}>
               <td><AssetLink k={c.asset_key} /> <span className="mono">: {c.name}</span></td>
-              <td><CheckBadge result={c.result} severity={c.severity} title={c.status} />{c.severity && c.result !== "passed" && c.result !== "not_run" && <span className="muted small"> {c.severity}</span>}</td>
+              <td><CheckBadge result={c.result} severity={c.severity} title={`${c.status}${c.severity ? `, severity ${c.severity}` : ""}`} /></td>
               <td>{c.step_key ? <button type="button" className="link mono" onClick={() => onStep(c.step_key!)}>{c.step_key}</button> : "—"}</td>
               <td className="mono">{c.partition ?? "—"}</td>
               <td className="small">
