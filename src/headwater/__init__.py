@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         AssetsDefinition,
         AssetSpec,
         SourceAsset,
+        map_asset_specs,
     )
     from headwater.definitions.assets.inout import AssetIn, AssetOut
     from headwater.definitions.assets.job import define_asset_job
@@ -70,7 +71,19 @@ if TYPE_CHECKING:
     from headwater.definitions.automation.tick_result import SensorResult, SkipReason
     from headwater.definitions.checks.decorators import asset_check, multi_asset_check
     from headwater.definitions.checks.definition import AssetChecksDefinition
+    from headwater.definitions.checks.freshness import (
+        build_last_update_freshness_checks,
+        build_time_partition_freshness_checks,
+    )
+    from headwater.definitions.checks.freshness_policy import (
+        FreshnessPolicy,
+        apply_freshness_policy,
+        build_freshness_policy_checks,
+    )
+    from headwater.definitions.checks.freshness_sensor import build_sensor_for_freshness_checks
+    from headwater.definitions.checks.metadata_bounds import build_metadata_bounds_checks
     from headwater.definitions.checks.result import AssetCheckEvaluation, AssetCheckResult
+    from headwater.definitions.checks.schema_change import build_column_schema_change_checks
     from headwater.definitions.checks.spec import AssetCheckSeverity, AssetCheckSpec
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig
     from headwater.definitions.config.configurable import (
@@ -392,6 +405,15 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssetChecksDefinition": ("headwater.definitions.checks.definition", "AssetChecksDefinition"),
     "asset_check": ("headwater.definitions.checks.decorators", "asset_check"),
     "multi_asset_check": ("headwater.definitions.checks.decorators", "multi_asset_check"),
+    "build_metadata_bounds_checks": ("headwater.definitions.checks.metadata_bounds", "build_metadata_bounds_checks"),
+    "build_column_schema_change_checks": ("headwater.definitions.checks.schema_change", "build_column_schema_change_checks"),
+    "build_last_update_freshness_checks": ("headwater.definitions.checks.freshness", "build_last_update_freshness_checks"),
+    "build_time_partition_freshness_checks": ("headwater.definitions.checks.freshness", "build_time_partition_freshness_checks"),
+    "build_sensor_for_freshness_checks": ("headwater.definitions.checks.freshness_sensor", "build_sensor_for_freshness_checks"),
+    "FreshnessPolicy": ("headwater.definitions.checks.freshness_policy", "FreshnessPolicy"),
+    "apply_freshness_policy": ("headwater.definitions.checks.freshness_policy", "apply_freshness_policy"),
+    "build_freshness_policy_checks": ("headwater.definitions.checks.freshness_policy", "build_freshness_policy_checks"),
+    "map_asset_specs": ("headwater.definitions.assets.definition", "map_asset_specs"),
     "AssetCheckExecutionContext": ("headwater.execution.context", "AssetCheckExecutionContext"),
     "build_asset_check_context": ("headwater.execution.testing", "build_asset_check_context"),
     "load_asset_checks_from_modules": ("headwater.definitions.module_loader", "load_asset_checks_from_modules"),

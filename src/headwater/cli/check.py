@@ -21,7 +21,7 @@ import click
 from headwater.cli.options import Locations, location_options
 from headwater.code.check_result import count, describe, run_check_results
 from headwater.definitions.key import AssetCheckKey
-from headwater.definitions.tags import ASSET_CHECK_SELECTION_TAG, PARTITION_TAG
+from headwater.definitions.tags import PARTITION_TAG, RUN_CHECK_SELECTION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 
 _MARK = {"passed": "PASSED", "warn": "FAILED (WARN)", "failed": "FAILED (ERROR)",
@@ -125,7 +125,7 @@ def asset_check(locations: Locations, select: str, partition: str | None, as_jso
     if partition_key is not None:
         tags[PARTITION_TAG] = str(partition_key)
     # Recorded as a launched run records it, so that a re-execution checks the same checks.
-    tags[ASSET_CHECK_SELECTION_TAG] = json.dumps([k.to_user_string() for k in check_keys])
+    tags[RUN_CHECK_SELECTION_TAG] = json.dumps([k.to_db_string() for k in check_keys])
     result = execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=False)
     run = instance.get_run_by_id(result.run_id)
     checks = run_checks_json(instance.all_logs(result.run_id), run)

@@ -19,12 +19,13 @@ from typing import Any
 
 from headwater.code.location import CodeLocationOrigin
 from headwater.definitions.assets.job import subset_asset_job
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.config.run_config import validate_run_config
-from headwater.definitions.key import to_asset_key
-from headwater.definitions.tags import ASSET_CHECK_SELECTION_TAG, RUN_ORIGIN_TAG
+from headwater.definitions.key import AssetCheckKey, to_asset_key, to_check_key
+from headwater.definitions.tags import RUN_CHECK_SELECTION_TAG, RUN_ORIGIN_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.plan import build_plan
-from headwater.execution.reconstruct import ReconstructableJob, run_selection
+from headwater.execution.reconstruct import ReconstructableJob
 from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
@@ -49,25 +50,26 @@ def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:
     return CodeLocationOrigin(**json.loads(raw))
 
 
-def asset_check_selection_of(run: HeadwaterRun) -> list[str] | None:
-    """The checks a launched run evaluates, when it was launched with a check selection."""
-    raw = run.tags.get(ASSET_CHECK_SELECTION_TAG)
-    return None if raw is None else [str(k) for k in json.loads(raw)]
-
-
 def reconstructable_job(origin: CodeLocationOrigin, job_name: str,
                         asset_selection: Iterable[Any] | None = None,
-                        asset_check_selection: Iterable[Any] | None = None) -> ReconstructableJob:
+                        asset_check_selection: Iterable[AssetCheckKey] | None = None
+                        ) -> ReconstructableJob:
     """A job of the location (narrowed to `asset_selection`, and to exactly the checks of
     `asset_check_selection` when given) as executors and run workers load it: by origin, so
     that worker processes can import it too."""
     origin = origin.resolved()
     job = ReconstructableJob(job_name, origin.python_file, origin.module_name,
                              origin.working_directory, origin.attribute)
-    job = job.with_asset_selection(list(asset_selection or ()))
-    if asset_check_selection is not None:
-        job = job.with_asset_check_selection(list(asset_check_selection))
-    return job
+    return job.with_asset_selection(
+        list(asset_selection or ()),
+        list(asset_check_selection) if asset_check_selection is not None else None)
+
+
+def run_check_selection(run: HeadwaterRun) -> list[AssetCheckKey] | None:
+    """The asset checks a run was launched to evaluate (RunRequest(asset_check_keys=...)), or
+    None when it evaluates the checks of its assets as usual."""
+    raw = run.tags.get(RUN_CHECK_SELECTION_TAG)
+    return None if raw is None else [AssetCheckKey.from_db_string(k) for k in json.loads(raw)]
 
 
 def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
@@ -77,10 +79,12 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
                asset_check_selection: Sequence[Any] | None = None) -> HeadwaterRun:
     """Store a run of `job_def` (not started) that a run worker can load from `origin`.
 
-    `asset_check_selection` ("a/b:check" strings or AssetCheckKeys) makes the run evaluate
-    exactly those checks (besides materializing `asset_selection`, without their checks);
-    a run with checks and no assets materializes nothing."""
+    `asset_check_selection` (AssetCheckKeys or "a/b:check" strings) makes the run evaluate
+    exactly those checks besides `asset_selection`; with no assets it materializes nothing.
+    A re-execution keeps its parent's check selection."""
     all_tags = {**{k: str(v) for k, v in (tags or {}).items()}, RUN_ORIGIN_TAG: origin_tag(origin)}
+    checks = None if asset_check_selection is None else sorted(
+        {to_check_key(k) for k in asset_check_selection})
     parent = None
     if reexecution_options is not None:
         parent = instance.get_run_by_id(reexecution_options.parent_run_id)
@@ -90,16 +94,16 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
         all_tags = {**reexecution_tags(parent, reexecution_options), **all_tags}
         if run_config is None:
             run_config = parent.run_config
-        if asset_check_selection is None:
-            asset_check_selection = asset_check_selection_of(parent)
-        if asset_selection is None and (parent.asset_selection or asset_check_selection):
-            asset_selection = sorted(parent.asset_selection or ())
-    checks = None if asset_check_selection is None else sorted(
-        k if isinstance(k, str) else k.to_user_string() for k in asset_check_selection)
+        if checks is None:
+            checks = run_check_selection(parent)
+        if asset_selection is None and parent.asset_selection:
+            asset_selection = sorted(parent.asset_selection)
     if checks is not None:
-        all_tags[ASSET_CHECK_SELECTION_TAG] = json.dumps(checks)
-    planned = (subset_asset_job(job_def, run_selection(asset_selection, checks))
-               if asset_selection or checks is not None else job_def)
+        all_tags[RUN_CHECK_SELECTION_TAG] = json.dumps([k.to_db_string() for k in checks])
+        planned = subset_asset_job(job_def, AssetSelection.assets(
+            *(to_asset_key(k) for k in asset_selection or ())) | AssetSelection.checks(*checks))
+    else:
+        planned = subset_asset_job(job_def, list(asset_selection)) if asset_selection else job_def
     plan = build_plan(planned, None, validate_run_config(planned, dict(run_config or {})))
     steps = [s.key for s in plan.steps]
     if reexecution_options is not None and reexecution_options.step_selection is not None:

@@ -236,6 +236,9 @@ def _sensor(sensor: Any) -> dict[str, Any]:
 
 
 def _target_job_name(item: Any) -> str | None:
+    names = getattr(item, "job_names", None)  # a sensor: maybe several jobs, maybe assets only
+    if names is not None:
+        return names[0] if len(names) == 1 else None
     name = getattr(item, "job_name", None)
     if name is None:
         name = getattr(getattr(item, "job", None), "name", None)

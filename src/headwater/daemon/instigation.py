@@ -19,6 +19,7 @@ itself at a named point, for the tests that prove it. Imports `code`, `storage`,
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -31,7 +32,13 @@ from typing import Any
 from headwater.daemon.launcher import submit_run
 from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.key import AssetKey
-from headwater.definitions.tags import PARTITION_TAG, RUN_KEY_TAG, RUN_ORIGIN_TAG, TICK_ID_TAG
+from headwater.definitions.tags import (
+    PARTITION_TAG,
+    RUN_CHECK_SELECTION_TAG,
+    RUN_KEY_TAG,
+    RUN_ORIGIN_TAG,
+    TICK_ID_TAG,
+)
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunRecord, RunsFilter
 from headwater.storage.state import InstigatorState, TickRecord
 
@@ -109,6 +116,9 @@ def launch_requests(instance: Any, oid: str, tick: TickRecord, origin_tag: str,
             tags[RUN_KEY_TAG] = run_key
         if request.get("partition_key"):
             tags[PARTITION_TAG] = str(request["partition_key"])
+        if request.get("asset_check_keys") is not None:
+            # a run that evaluates chosen checks: the worker narrows the job to them
+            tags[RUN_CHECK_SELECTION_TAG] = json.dumps(sorted(request["asset_check_keys"]))
         # the run id is a function of the key, so a replay finds the run it may have created
         run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"headwater:{oid}:{run_key}"))
         selection = request.get("asset_selection")

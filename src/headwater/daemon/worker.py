@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from headwater.code.loader import CodeLoadError
-from headwater.code.run import asset_check_selection_of, origin_of, reconstructable_job
+from headwater.code.run import origin_of, reconstructable_job, run_check_selection
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
@@ -75,7 +75,7 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
     heartbeat = Heartbeat(instance, run_id).start()
     try:
         recon = reconstructable_job(origin_of(run), run.job_name, run.asset_selection,
-                                    asset_check_selection_of(run))
+                                    run_check_selection(run))
         try:
             recon.get()
         except Exception as exc:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key, to_check_key
 from headwater.definitions.tags import (
     PARTITION_TAG,
 )
@@ -60,7 +60,8 @@ class RunRequest:
         self.job_name = job_name
         self.asset_selection = ([to_asset_key(k) for k in asset_selection]
                                 if asset_selection is not None else None)
-        self.asset_check_keys = list(asset_check_keys) if asset_check_keys is not None else None
+        self.asset_check_keys = ([to_check_key(k) for k in asset_check_keys]
+                                 if asset_check_keys is not None else None)
         self.partition_key = partition_key
         self.stale_assets_only = stale_assets_only
 
@@ -90,16 +91,21 @@ class RunRequest:
         return {"run_key": self.run_key, "run_config": self.run_config, "tags": dict(self.tags),
                 "job_name": self.job_name, "partition_key": self.partition_key,
                 "asset_selection": [k.to_user_string() for k in self.asset_selection]
-                if self.asset_selection is not None else None}
+                if self.asset_selection is not None else None,
+                "asset_check_keys": [k.to_db_string() for k in self.asset_check_keys]
+                if self.asset_check_keys is not None else None}
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> RunRequest:
         keys = data.get("asset_selection")
+        checks = data.get("asset_check_keys")
         return RunRequest(run_key=data.get("run_key"), run_config=data.get("run_config"),
                           tags=data.get("tags"), job_name=data.get("job_name"),
                           partition_key=data.get("partition_key"),
                           asset_selection=[AssetKey.from_user_string(k) for k in keys]
-                          if keys is not None else None)
+                          if keys is not None else None,
+                          asset_check_keys=[AssetCheckKey.from_db_string(k) for k in checks]
+                          if checks is not None else None)
 
 
 def run_request_for_partition(job: Any, partition_key: str, run_key: str | None = None,

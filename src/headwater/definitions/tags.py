@@ -40,13 +40,25 @@ CODE_VERSION_TAG = "headwater/code_version"
 DATA_VERSION_TAG = "headwater/data_version"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
+#: The columns of a table asset: a TableSchema, compared by the column schema change checks.
+COLUMN_SCHEMA_METADATA = "headwater/column_schema"
+
+# Freshness: the metadata of freshness check evaluations (and of their specs, for the params)
+FRESHNESS_PARAMS_METADATA = "headwater/freshness_params"
+LAST_UPDATED_TIMESTAMP_METADATA = "headwater/last_updated_timestamp"
+FRESH_UNTIL_METADATA = "headwater/fresh_until_timestamp"
+OVERDUE_DEADLINE_METADATA = "headwater/overdue_deadline_timestamp"
+OVERDUE_SECONDS_METADATA = "headwater/overdue_seconds"
+LATEST_CRON_TICK_METADATA = "headwater/latest_cron_tick_timestamp"
+EXPECTED_PARTITION_METADATA = "headwater/expected_partition"
+FRESHNESS_STATE_METADATA = "headwater/freshness_state"
 
 # Runs: the launcher's own bookkeeping. The leading dot hides them from users (the CLI drops
 # them when it prints a run); the run monitor reads the worker's pid and host back.
 HIDDEN_TAG_PREFIX = ".headwater/"
 RUN_ORIGIN_TAG = ".headwater/origin"
-# The checks a launched run evaluates (a JSON list of "asset/path:check" strings), so that its
-# worker narrows the job to them: a run of checks only materializes nothing.
-ASSET_CHECK_SELECTION_TAG = ".headwater/asset_check_selection"
 RUN_WORKER_PID_TAG = ".headwater/run_worker_pid"
 RUN_WORKER_HOST_TAG = ".headwater/run_worker_host"
+#: The asset checks a run launched from a RunRequest(asset_check_keys=...) evaluates: a JSON
+#: list of AssetCheckKey db strings, read by the run worker to narrow the job to them.
+RUN_CHECK_SELECTION_TAG = ".headwater/asset_check_selection"

@@ -2,7 +2,7 @@
 
 A `ReconstructableJob` names a Python file or module (plus optional working directory and
 attribute) and a job name; `get()` imports the code once per process and returns the job
-(narrowed to an asset selection, and a check selection, when one is given). Worker processes of the multiprocess
+(narrowed to an asset selection, and to a selection of asset checks, when given). Worker processes of the multiprocess
 and dask executors load their job this way. Imports `headwater.definitions`.
 """
 
@@ -14,7 +14,7 @@ import inspect
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.assets.job import subset_asset_job
@@ -38,7 +38,7 @@ class ReconstructableJob:
     attribute: str | None = None
     asset_selection: tuple[str, ...] | None = None
     call: bool = False  # the attribute is a function that returns the job
-    # None: the checks of the selected assets; a tuple ("a/b:check", ...): exactly these checks
+    #: AssetCheckKey db strings: the job evaluates these checks (and only the selected assets)
     asset_check_selection: tuple[str, ...] | None = None
 
     def get(self) -> Any:
@@ -52,21 +52,19 @@ class ReconstructableJob:
     def get_definition(self) -> Any:
         return self.get()
 
-    def with_asset_selection(self, keys: Sequence[Any] | None) -> ReconstructableJob:
-        """The same job narrowed to these asset keys (strings like "a/b" or AssetKeys)."""
-        if not keys:
+    def with_asset_selection(self, keys: Sequence[Any] | None,
+                             check_keys: Sequence[AssetCheckKey] | None = None
+                             ) -> ReconstructableJob:
+        """The same job narrowed to these asset keys (strings like "a/b" or AssetKeys) and,
+        when `check_keys` is given, to exactly those asset checks."""
+        if not keys and check_keys is None:
             return self
-        names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys))
-        return replace(self, asset_selection=names)
-
-    def with_asset_check_selection(self, keys: Sequence[Any] | None) -> ReconstructableJob:
-        """The same job evaluating exactly these checks ("a/b:check" strings or
-        AssetCheckKeys), besides materializing its selected assets; None: the checks of the
-        selected assets."""
-        if keys is None:
-            return replace(self, asset_check_selection=None)
-        names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys))
-        return replace(self, asset_check_selection=names)
+        names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys or ()))
+        checks = tuple(sorted(k.to_db_string() for k in check_keys)) \
+            if check_keys is not None else None
+        return ReconstructableJob(self.job_name, self.python_file, self.module_name,
+                                  self.working_directory, self.attribute, names or None,
+                                  self.call, checks)
 
     def _load(self) -> Any:
         module = _import(self.python_file, self.module_name, self.working_directory)
@@ -74,9 +72,14 @@ class ReconstructableJob:
             job = getattr(module, self.attribute or "")()
         else:
             job = _find_job(module, self.attribute, self.job_name, self.describe())
-        if self.asset_selection or self.asset_check_selection is not None:
-            job = subset_asset_job(job, run_selection(self.asset_selection,
-                                                      self.asset_check_selection))
+        if self.asset_check_selection is not None:
+            selection = AssetSelection.assets(
+                *(AssetKey.from_user_string(k) for k in self.asset_selection or ())) | \
+                AssetSelection.checks(
+                    *(AssetCheckKey.from_db_string(k) for k in self.asset_check_selection))
+            job = subset_asset_job(job, selection)
+        elif self.asset_selection:
+            job = subset_asset_job(job, list(self.asset_selection))
         return job
 
     def describe(self) -> str:
@@ -85,19 +88,6 @@ class ReconstructableJob:
 
     def __repr__(self) -> str:
         return f"ReconstructableJob({self.job_name!r}, {self.describe()!r})"
-
-
-def run_selection(asset_keys: Sequence[Any] | None,
-                  check_keys: Sequence[Any] | None) -> Any:
-    """What a run narrows its asset job to: its assets (with their checks when `check_keys`
-    is None), or its assets without their checks plus exactly `check_keys`."""
-    assets = [k if isinstance(k, AssetKey) else AssetKey.from_user_string(k)
-              for k in asset_keys or ()]
-    if check_keys is None:
-        return assets
-    checks = AssetSelection.checks(*[k if isinstance(k, AssetCheckKey)
-                                     else AssetCheckKey.from_user_string(k) for k in check_keys])
-    return AssetSelection.assets(*assets).without_checks() | checks if assets else checks
 
 
 def reconstructable(target: Any) -> ReconstructableJob:

@@ -150,6 +150,7 @@ def asset(
     compute_kind: str | None = None,
     pool: str | None = None,
     non_argument_deps: Iterable[Any] | None = None,
+    freshness_policy: Any = None,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
 
@@ -218,6 +219,7 @@ def asset(
             tags=tags,
             kinds=_kinds(kinds, compute_kind),
             partitions_def=partitions_def,
+            freshness_policy=freshness_policy,
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:

@@ -107,6 +107,7 @@ class AssetSpec:
     kinds: frozenset[str] = frozenset()
     partitions_def: Any = None
     legacy_freshness_policy: Any = None
+    freshness_policy: Any = None
 
     def __init__(
         self,
@@ -124,6 +125,7 @@ class AssetSpec:
         kinds: Iterable[str] | None = None,
         partitions_def: Any = None,
         legacy_freshness_policy: Any = None,
+        freshness_policy: Any = None,
     ):
         key = to_asset_key(key)
         problem = check_key_parts(key)
@@ -152,6 +154,7 @@ class AssetSpec:
             ("automation_condition", automation_condition), ("owners", tuple(owners or ())),
             ("tags", dict(tags or {})), ("kinds", kinds), ("partitions_def", partitions_def),
             ("legacy_freshness_policy", legacy_freshness_policy),
+            ("freshness_policy", _check_freshness_policy(freshness_policy, key)),
         ):
             object.__setattr__(self, attr, value)
 
@@ -191,7 +194,18 @@ class AssetSpec:
 _SPEC_FIELDS = (
     "key", "deps", "description", "metadata", "skippable", "group_name", "code_version",
     "automation_condition", "owners", "tags", "kinds", "partitions_def", "legacy_freshness_policy",
+    "freshness_policy",
 )
+
+
+def _check_freshness_policy(policy: Any, key: AssetKey) -> Any:
+    # FreshnessPolicy lives in the checks room, above this one: recognise it by what it does.
+    if policy is None or callable(getattr(policy, "evaluate_freshness", None)):
+        return policy
+    raise HeadwaterInvalidDefinitionError(
+        f"asset '{key.to_user_string()}': freshness_policy must be a FreshnessPolicy, built with "
+        "FreshnessPolicy.time_window(fail_window=...) or FreshnessPolicy.cron(deadline_cron=..., "
+        f"lower_bound_delta=...); got {type(policy).__name__} {policy!r}.")
 
 
 _TAG_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,63}$")
@@ -587,6 +601,23 @@ def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
 
 def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:
     return [external_asset_from_spec(s) for s in specs]
+
+
+def map_asset_specs(fn: Callable[[AssetSpec], AssetSpec], iterable: Iterable[Any]) -> list[Any]:
+    """`fn` applied to each AssetSpec of `iterable`, and to the specs of each AssetsDefinition
+    (through its `map_asset_specs`); the items come back in order, of the same kinds."""
+    out: list[Any] = []
+    for item in iterable:
+        if isinstance(item, AssetsDefinition):
+            out.append(item.map_asset_specs(fn))
+        elif isinstance(item, AssetSpec):
+            out.append(fn(item))
+        else:
+            raise HeadwaterInvalidDefinitionError(
+                f"map_asset_specs: {item!r} ({type(item).__name__}) is neither an AssetSpec nor "
+                "an AssetsDefinition; pass only those (asset checks, jobs and sensors have no "
+                "asset specs to map).")
+    return out
 
 
 
