@@ -150,3 +150,34 @@ def test_validate_run_config_lists_every_problem():
     good = validate_run_config(job_def, {"ops": {"make": {"config": {"n": 1}}},
                                          "resources": {"warehouse": {"config": {"url": "u"}}}})
     assert good == {"valid": True, "errors": []}
+
+
+def test_asset_entries_list_their_checks():
+    """Each asset lists its checks: key, description, blocking, extra deps, JSON-safe metadata,
+    and whether the asset's own step evaluates it."""
+    from headwater import AssetCheckResult, AssetCheckSpec, MaterializeResult, asset_check
+
+    @asset_check(asset=orders, blocking=True, description="No empty export.",
+                 additional_deps=[AssetSpec("upstream_file")],
+                 metadata={"owner": "data", "odd": {1, 2}})
+    def not_empty():
+        return AssetCheckResult(passed=True)
+
+    @asset(check_specs=[AssetCheckSpec("positive", asset="summary")])
+    def summary():
+        return MaterializeResult(check_results=[AssetCheckResult(passed=True)])
+
+    snap = build_snapshot(_defs(assets=[orders, revenue, AssetSpec("upstream_file"), summary],
+                                asset_checks=[not_empty]))
+    assert json.loads(json.dumps(snap)) == snap
+    assets = {a["key_string"]: a for a in snap["assets"]}
+    [check] = assets["orders"]["checks"]
+    assert check["key"] == "orders:not_empty" and check["name"] == "not_empty"
+    assert check["asset_key"] == "orders" and check["description"] == "No empty export."
+    assert check["blocking"] is True and check["additional_deps"] == ["upstream_file"]
+    assert check["metadata"]["owner"] == {"type": "text", "text": "data"}
+    assert check["in_asset_step"] is False and check["op_name"]
+    [own] = assets["summary"]["checks"]
+    assert own["key"] == "summary:positive" and own["in_asset_step"] is True
+    assert own["op_name"] == assets["summary"]["op_name"]
+    assert assets["revenue"]["checks"] == []

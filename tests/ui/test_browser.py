@@ -1,6 +1,6 @@
 """The web UI in a real Chromium (Debian's, headless) against the real webserver, instance,
 code server and run workers: the asset graph, materializing with a live log, a schedule
-switch, the launchpad's validation, and a large graph. Screenshots go to build/ui-screenshots/."""
+switch, the launchpad's validation, running a failing asset check, and a large graph. Screenshots go to build/ui-screenshots/."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from headwater.storage.instance import HeadwaterInstance  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PROJECT = ROOT / "tests" / "fixtures" / "ui_project.py"
+CHECK_PROJECT = ROOT / "tests" / "fixtures" / "check_project.py"
 SHOTS = ROOT / "build" / "ui-screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -222,6 +223,58 @@ def test_deployment_and_partitions(server: Server, page: Any) -> None:
     expect(page.get_by_text("requested for 3 partitions")).to_be_visible()
     page.goto(f"{server.url}/deployment")
     expect(page.locator("#backfills")).to_contain_text("monthly_report")
+
+
+@pytest.fixture(scope="module")
+def check_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    for found in serve(tmp_path_factory.mktemp("checks"), CHECK_PROJECT):
+        yield found[0]
+
+
+def test_run_a_failing_check(check_server: Server, page: Any) -> None:
+    """Run a failing check from the asset page's Checks tab: the run labels its check step and
+    shows the failed result; the tab then shows the failure with its metadata and history, and
+    the asset's graph node carries a failed-checks badge that the checks filter keeps."""
+    page.goto(f"{check_server.url}/assets/orders")
+    page.get_by_role("tab", name=re.compile("Checks")).click()
+    card = page.get_by_role("region", name="Check customers_present")
+    expect(card).to_contain_text("Every order names its customer.")
+    expect(card).to_contain_text("blocking")
+    expect(card.locator('[data-check-result="not_run"]')).to_be_visible()
+    card.get_by_role("button", name="Run check", exact=True).click()
+    page.get_by_role("link", name="View run →").click()
+
+    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]+$"))
+    expect(page.locator('.page-header [data-status="FAILURE"]')).to_be_visible(timeout=60_000)
+    step = page.get_by_role("table", name="Step timeline").locator('[data-kind="check"]')
+    expect(step).to_contain_text("orders_customers_present")
+    expect(step.locator('[data-check-result="failed"]')).to_be_visible()
+    results = page.get_by_role("region", name="Check results")
+    expect(results.locator('[data-check="orders:customers_present"]')).to_contain_text("Failed")
+    expect(page.get_by_role("log", name="Run events").locator(
+        '[data-type="ASSET_MATERIALIZATION"]')).to_have_count(0)
+    shot(page, "check-run")
+
+    page.goto(f"{check_server.url}/assets/orders?tab=checks")
+    card = page.get_by_role("region", name="Check customers_present")
+    expect(card.locator('[data-check-result="failed"]').first).to_be_visible()
+    expect(card).to_contain_text("1 order(s) without a customer")
+    expect(card).to_contain_text("missing")
+    history = card.get_by_role("table", name="History of check customers_present")
+    expect(history.locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_role("region", name="Check not_empty").locator(
+        '[data-check-result="not_run"]')).to_be_visible()
+    shot(page, "asset-checks")
+
+    page.goto(f"{check_server.url}/assets")
+    badge = page.locator('[data-asset="orders"] [data-check-status="failed"]')
+    expect(badge).to_be_visible()
+    expect(badge).to_have_attribute("aria-label", re.compile("1 failed"))
+    expect(page.locator('[data-asset="revenue"] [data-check-status="not_run"]')).to_be_visible()
+    shot(page, "check-badges")
+    page.get_by_label("Filter by checks").select_option("failed")
+    expect(page.locator('[data-asset="revenue"]')).to_have_count(0)
+    expect(page.locator('[data-asset="orders"]')).to_be_visible()
 
 
 LARGE_GROUPS = 10

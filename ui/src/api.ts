@@ -86,6 +86,57 @@ export interface AssetSummary {
   status: AssetStatus;
   latest: { run_id: string; timestamp: number; partition: string | null } | null;
   location: string | null;
+  /** Counts of the asset's checks by their latest result; null when it has no checks. */
+  check_summary?: CheckSummary | null;
+}
+
+/** Where a check's latest execution puts it (server/check.py). */
+export type CheckResult = "passed" | "warn" | "failed" | "in_progress" | "not_run";
+
+export type CheckSummary = Record<CheckResult, number> & { total: number };
+
+export interface CheckExecution {
+  id: number;
+  run_id: string | null;
+  status: string;
+  result: CheckResult;
+  partition: string | null;
+  timestamp: number;
+  update_timestamp: number | null;
+  passed: boolean | null;
+  severity: "WARN" | "ERROR" | null;
+  description: string | null;
+  metadata: Record<string, Typed>;
+  target_materialization: { run_id: string; storage_id: number | null; timestamp: number | null } | null;
+}
+
+export interface AssetCheck {
+  key: string;
+  name: string;
+  asset_key: string;
+  description: string | null;
+  blocking: boolean;
+  additional_deps: string[];
+  metadata: Record<string, Typed>;
+  in_asset_step: boolean;
+  result: CheckResult;
+  latest: CheckExecution | null;
+}
+
+/** A check a run planned, and what it evaluated to. */
+export interface RunCheck {
+  key: string;
+  asset_key: string;
+  name: string;
+  step_key: string | null;
+  partition: string | null;
+  status: string;
+  result: CheckResult;
+  passed: boolean | null;
+  severity: "WARN" | "ERROR" | null;
+  description: string | null;
+  metadata: Record<string, Typed>;
+  timestamp: number;
 }
 
 export interface Typed {
@@ -115,6 +166,7 @@ export interface AssetDetail extends AssetSummary {
   op_name?: string | null;
   jobs?: string[];
   tags?: Record<string, string>;
+  checks: AssetCheck[];
 }
 
 export interface Run {
@@ -124,6 +176,8 @@ export interface Run {
   tags: Record<string, string>;
   run_config: Record<string, unknown>;
   asset_selection: string[] | null;
+  /** The checks a launched run evaluates, when it was launched with a check selection. */
+  asset_check_selection?: string[] | null;
   step_keys_to_execute: string[] | null;
   partition_key: string | null;
   parent_run_id: string | null;
@@ -140,10 +194,14 @@ export interface StepInfo {
   start: number | null;
   end: number | null;
   attempts: number;
+  /** asset: materializes assets; check: only evaluates checks; op: anything else. */
+  kind?: "asset" | "check" | "op";
+  checks?: string[];
 }
 
 export interface RunDetail extends Run {
   steps: StepInfo[];
+  checks?: RunCheck[];
   location?: string | null;
 }
 

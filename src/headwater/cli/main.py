@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from headwater.cli.check import asset_check, check_counts, describe_counts
 from headwater.cli.instance import instance
 from headwater.cli.options import Locations, location_options
 from headwater.cli.run import job_launch, run, run_worker_command
@@ -48,7 +49,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 @main.group()
 def asset() -> None:
-    """List and materialize assets."""
+    """List, materialize and check assets."""
 
 
 @asset.command("list")
@@ -56,20 +57,23 @@ def asset() -> None:
 @click.option("--select", default=None, help="Selection, e.g. '*report' or 'group:sales'.")
 @click.option("--json", "as_json", is_flag=True)
 def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
-    """List the assets of a code location."""
+    """List the assets of a code location, with their checks' latest results."""
     from headwater.definitions.assets.selection import AssetSelection
 
     _, defs = locations.load_one()
     graph = defs.resolve_asset_graph()
     keys = AssetSelection.from_string(select).resolve(graph) if select else graph.all_keys
+    counts = check_counts(graph, keys)
     rows = [{"key": k.to_user_string(), "group": graph.group_name(k),
-             "deps": sorted(p.to_user_string() for p in graph.parents(k))} for k in sorted(keys)]
+             "deps": sorted(p.to_user_string() for p in graph.parents(k)),
+             "checks": counts.get(k.to_user_string())} for k in sorted(keys)]
     if as_json:
         click.echo(json.dumps(rows))
         return
     for row in rows:
         deps = f"  <- {', '.join(row['deps'])}" if row["deps"] else ""
-        click.echo(f"{row['key']}  [{row['group']}]{deps}")
+        checks = f"  ({describe_counts(row['checks'])})" if row["checks"] else ""
+        click.echo(f"{row['key']}  [{row['group']}]{deps}{checks}")
 
 
 @asset.command("materialize")
@@ -155,6 +159,7 @@ def job_execute(locations: Locations, job_name: str, config_json: str | None,
 
 
 job.add_command(job_launch)
+asset.add_command(asset_check)
 
 
 def _execute(job: ReconstructableJob, run_config: Any, partition: str | None) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from headwater.cli.check import check_line, run_checks_json
 from headwater.cli.options import Locations, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
@@ -179,16 +180,18 @@ def _get(instance: Any, run_id: str) -> Any:
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True)
 def run_show(run_id: str, as_json: bool) -> None:
-    """Show a run: status, job, tags, and each step's outcome."""
+    """Show a run: status, job, tags, each step's outcome and each check's result."""
     instance = _instance()
     record = _get(instance, run_id)
     data = run_summary(record.headwater_run, record)
     steps: dict[str, str] = {}
-    for entry in instance.all_logs(run_id):
+    entries = instance.all_logs(run_id)
+    for entry in entries:
         kind = entry.headwater_event_type.value if entry.headwater_event_type else ""
         if entry.step_key and kind.startswith("STEP_") and kind not in ("STEP_INPUT", "STEP_OUTPUT"):
             steps[entry.step_key] = kind.removeprefix("STEP_")
     data["steps"] = steps
+    data["checks"] = run_checks_json(entries, record.headwater_run)
     if as_json:
         click.echo(json.dumps(data))
         return
@@ -199,6 +202,8 @@ def run_show(run_id: str, as_json: bool) -> None:
         click.echo(f"  tag {key}={value}")
     for key, outcome in steps.items():
         click.echo(f"  step {key}: {outcome}")
+    for check in data["checks"]:
+        click.echo(f"  check {check_line(check)}")
 
 
 @run.command("logs")

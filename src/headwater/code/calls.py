@@ -134,9 +134,11 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
                tags: Mapping[str, str] | None = None,
                asset_selection: Sequence[str] | None = None,
                parent_run_id: str | None = None, strategy: str = "all",
-               step_keys: Sequence[str] | None = None) -> str:
+               step_keys: Sequence[str] | None = None,
+               asset_check_selection: Sequence[str] | None = None) -> str:
     """Store a NOT_STARTED run of `job_name` (or a re-execution of `parent_run_id`) in the
-    caller's instance; its run id. The caller submits it (daemon.launcher.submit_run)."""
+    caller's instance; its run id. The caller submits it (daemon.launcher.submit_run).
+    `asset_check_selection` ("a/b:check" strings): the run evaluates exactly these checks."""
     # Run creation plans with the engine; loaded when first asked, not at server start.
     from headwater.code.run import create_run as store_run
     from headwater.execution.reexecution import ReexecutionOptions
@@ -156,7 +158,9 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
     keys = [AssetKey.from_user_string(k) for k in asset_selection] if asset_selection else None
     run = store_run(opened, location.origin, job_def,
                     dict(run_config) if run_config is not None else None, dict(tags or {}),
-                    asset_selection=keys, reexecution_options=options)
+                    asset_selection=keys, reexecution_options=options,
+                    asset_check_selection=list(asset_check_selection)
+                    if asset_check_selection is not None else None)
     return run.run_id
 
 

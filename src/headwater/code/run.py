@@ -19,8 +19,9 @@ from typing import Any
 
 from headwater.code.location import CodeLocationOrigin
 from headwater.definitions.assets.job import subset_asset_job
+from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.config.run_config import validate_run_config
-from headwater.definitions.key import AssetCheckKey, to_asset_key
+from headwater.definitions.key import AssetCheckKey, to_asset_key, to_check_key
 from headwater.definitions.tags import RUN_CHECK_SELECTION_TAG, RUN_ORIGIN_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.plan import build_plan
@@ -74,9 +75,16 @@ def run_check_selection(run: HeadwaterRun) -> list[AssetCheckKey] | None:
 def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
                run_config: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None,
                asset_selection: Sequence[Any] | None = None,
-               reexecution_options: ReexecutionOptions | None = None) -> HeadwaterRun:
-    """Store a run of `job_def` (not started) that a run worker can load from `origin`."""
+               reexecution_options: ReexecutionOptions | None = None,
+               asset_check_selection: Sequence[Any] | None = None) -> HeadwaterRun:
+    """Store a run of `job_def` (not started) that a run worker can load from `origin`.
+
+    `asset_check_selection` (AssetCheckKeys or "a/b:check" strings) makes the run evaluate
+    exactly those checks besides `asset_selection`; with no assets it materializes nothing.
+    A re-execution keeps its parent's check selection."""
     all_tags = {**{k: str(v) for k, v in (tags or {}).items()}, RUN_ORIGIN_TAG: origin_tag(origin)}
+    checks = None if asset_check_selection is None else sorted(
+        {to_check_key(k) for k in asset_check_selection})
     parent = None
     if reexecution_options is not None:
         parent = instance.get_run_by_id(reexecution_options.parent_run_id)
@@ -86,9 +94,16 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
         all_tags = {**reexecution_tags(parent, reexecution_options), **all_tags}
         if run_config is None:
             run_config = parent.run_config
+        if checks is None:
+            checks = run_check_selection(parent)
         if asset_selection is None and parent.asset_selection:
             asset_selection = sorted(parent.asset_selection)
-    planned = subset_asset_job(job_def, list(asset_selection)) if asset_selection else job_def
+    if checks is not None:
+        all_tags[RUN_CHECK_SELECTION_TAG] = json.dumps([k.to_db_string() for k in checks])
+        planned = subset_asset_job(job_def, AssetSelection.assets(
+            *(to_asset_key(k) for k in asset_selection or ())) | AssetSelection.checks(*checks))
+    else:
+        planned = subset_asset_job(job_def, list(asset_selection)) if asset_selection else job_def
     plan = build_plan(planned, None, validate_run_config(planned, dict(run_config or {})))
     steps = [s.key for s in plan.steps]
     if reexecution_options is not None and reexecution_options.step_selection is not None:
@@ -98,8 +113,8 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
                                        else job_def.run_tags).items()}
     return instance.add_run(HeadwaterRun(
         job_name=job_def.name, run_id=str(uuid.uuid4()), run_config=dict(run_config or {}),
-        asset_selection=frozenset(to_asset_key(k) for k in asset_selection)
-        if asset_selection else None,
+        asset_selection=frozenset(to_asset_key(k) for k in asset_selection or ())
+        if asset_selection or checks is not None else None,
         step_keys_to_execute=tuple(steps), status=HeadwaterRunStatus.NOT_STARTED,
         tags={**job_tags, **all_tags},
         parent_run_id=parent.run_id if parent else None,

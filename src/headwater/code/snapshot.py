@@ -19,7 +19,7 @@ from typing import Any
 from headwater.definitions.config import json_schema
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.definitions import Definitions
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.metadata.codec import metadata_to_jsonable
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.composition import (
@@ -79,6 +79,28 @@ def _asset(defs: Definitions, graph: Any, key: AssetKey) -> dict[str, Any]:
         "io_manager_key": assets_def.get_io_manager_key_for_asset_key(key),
         "partitions": describe_partitions(spec.partitions_def or assets_def.partitions_def),
         "source": _source(getattr(node_def, "compute_fn", None)),
+        "checks": [_check(graph, assets_def, check_key)
+                   for check_key in graph.check_keys_for_asset(key)],
+    }
+
+
+def _check(graph: Any, assets_def: Any, check_key: AssetCheckKey) -> dict[str, Any]:
+    """One check of an asset. `in_asset_step`: the asset's own step evaluates it (check_specs=
+    on @asset), rather than a step of its own (@asset_check, @multi_asset_check)."""
+    spec = graph.check_specs_by_key[check_key]
+    owner = graph.assets_def_by_check_key[check_key]
+    node_def = getattr(owner, "node_def", None)
+    return {
+        "key": check_key.to_user_string(),
+        "name": check_key.name,
+        "asset_key": check_key.asset_key.to_user_string(),
+        "description": spec.description,
+        "blocking": spec.blocking,
+        "additional_deps": sorted(k.to_user_string() for k in spec.additional_deps_keys),
+        "metadata": metadata_to_jsonable(normalize_metadata(spec.metadata, allow_invalid=True)),
+        "in_asset_step": owner is assets_def or check_key.asset_key in getattr(owner, "keys", ()),
+        "op_name": node_def.name if node_def is not None else None,
+        "partitions": describe_partitions(spec.partitions_def),
     }
 
 

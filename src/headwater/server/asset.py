@@ -1,5 +1,5 @@
-"""The asset routes: the graph with statuses, one asset, its history, its partitions,
-materializing and backfilling.
+"""The asset routes: the graph with statuses and check summaries, one asset (with its
+checks), its history, its partitions, materializing and backfilling.
 
 An asset's status comes from storage, for all assets at once (one query for the latest
 materializations, one for the runs in progress, one for recent failed runs):
@@ -25,6 +25,7 @@ from headwater.daemon import backfill
 from headwater.definitions.tags import CODE_VERSION_TAG
 from headwater.errors import HeadwaterError
 from headwater.server import launch
+from headwater.server.check import asset_checks, check_summaries, parse_buckets
 from headwater.server.state import (
     ApiError,
     ServerState,
@@ -149,13 +150,21 @@ def _partition_counts(state: ServerState) -> dict[str, int]:
     return counts
 
 
-@router.get("/assets", summary="Every asset with its status")
-def list_assets(request: Request) -> Any:
+@router.get("/assets", summary="Every asset with its status and check summary")
+def list_assets(request: Request, checks: str | None = Query(
+        None, description="Only assets with a check in one of these results, e.g. "
+                          "checks=failed,warn (passed, warn, failed, in_progress, not_run)."),
+                ) -> Any:
     state = state_of(request)
+    wanted = parse_buckets(checks)
     statuses = asset_statuses(state)
     counts = _partition_counts(state)
+    summaries = check_summaries(state)
     items = []
     for key, (location, asset) in state.workspace.index.assets.items():
+        summary = summaries.get(key)
+        if wanted is not None and (summary is None or not any(summary[b] for b in wanted)):
+            continue
         partitions = asset.get("partitions")
         items.append({
             "key": key,
@@ -168,6 +177,7 @@ def list_assets(request: Request) -> Any:
             "partitions": None if partitions is None else {
                 "kind": partitions["type"], "count": counts.get(key)},
             **statuses[key],
+            "check_summary": summary,
             "location": location,
         })
     # Encoded directly: FastAPI's generic encoder costs more than the queries at 10,000 assets.
@@ -229,6 +239,7 @@ def get_asset(request: Request, key: str) -> dict[str, Any]:
         "latest_materialization": materialization_json(latest[0]) if latest else None,
         "upstream": asset["deps"],
         "downstream": sorted(state.workspace.index.children.get(key, [])),
+        "checks": asset_checks(state, key, asset),
     }
 
 

@@ -68,6 +68,19 @@ def launch_assets(state: ServerState, location: str, keys: Sequence[str],
         raise _error(exc, "materialize assets") from exc
 
 
+def launch_checks(state: ServerState, location: str, check_keys: Sequence[str],
+                  partition_key: str | None) -> str:
+    """A run of the location's asset job that evaluates the checks `check_keys` ("a/b:name")
+    and materializes nothing."""
+    launcher = _launcher(state, "run checks")
+    tags = {PARTITION_TAG: partition_key} if partition_key is not None else {}
+    try:
+        return launcher.launch(state, location, job_name=IMPLICIT_JOB, run_config={},
+                               tags=tags, asset_check_selection=list(check_keys))
+    except (HeadwaterError, ValueError, KeyError, LookupError) as exc:
+        raise _error(exc, f"run checks {', '.join(check_keys)}") from exc
+
+
 def launch_job(state: ServerState, location: str, job_name: str,
                run_config: Mapping[str, Any], tags: Mapping[str, str]) -> str:
     launcher = _launcher(state, f"launch job {job_name!r}")

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from headwater.execution.event import HeadwaterEventType
 from headwater.server import launch
+from headwater.server.check import label_steps, run_checks
 from headwater.server.state import (
     ApiError,
     ServerState,
@@ -134,11 +135,14 @@ def step_stats(state: ServerState, run_id: str) -> list[dict[str, Any]]:
     return list(steps.values())
 
 
-@router.get("/runs/{run_id}", summary="One run with its step stats")
+@router.get("/runs/{run_id}", summary="One run with its step stats and check evaluations")
 def get_run(request: Request, run_id: str) -> dict[str, Any]:
     state = state_of(request)
     record = _run_record(state, run_id)
-    return {**run_json(record), "steps": step_stats(state, run_id)}
+    steps = step_stats(state, run_id)
+    checks = run_checks(state, record.headwater_run)
+    label_steps(state, steps, checks)
+    return {**run_json(record), "steps": steps, "checks": checks}
 
 
 def _event_types(value: str | None) -> frozenset[HeadwaterEventType] | None:

@@ -2,7 +2,8 @@
 
 Plain functions from storage records to dicts; the shapes are the API contract documented in
 docs/webserver-api.md, so change them only by adding fields. Metadata values are written as
-`{"type": ..., "value": ...}`. Imports `definitions`, `execution.event` and `storage` records.
+`{"type": ..., "value": ...}`. Imports `code.run` (a run's check selection), `definitions`,
+`execution.event` and `storage` records.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from headwater.code.run import run_check_selection
 from headwater.definitions.metadata.codec import metadata_to_jsonable
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.execution.event import HeadwaterEvent, SerializableError
@@ -83,6 +85,7 @@ def run_json(record: RunRecord) -> dict[str, Any]:
         "run_config": dict(run.run_config),
         "asset_selection": sorted(k.to_user_string() for k in run.asset_selection)
         if run.asset_selection is not None else None,
+        "asset_check_selection": _check_selection(run),
         "step_keys_to_execute": list(run.step_keys_to_execute)
         if run.step_keys_to_execute is not None else None,
         "partition_key": run.partition_key,
@@ -93,6 +96,13 @@ def run_json(record: RunRecord) -> dict[str, Any]:
         "start_time": record.start_time,
         "end_time": record.end_time,
     }
+
+
+def _check_selection(run: Any) -> list[str] | None:
+    """The checks a run was launched to evaluate, as "a/b:check" strings (None: the checks of
+    its assets)."""
+    keys = run_check_selection(run)
+    return None if keys is None else sorted(k.to_user_string() for k in keys)
 
 
 def error_json(error: SerializableError | None) -> dict[str, Any] | None:

@@ -1,5 +1,5 @@
 """The webserver's view of its code locations: one code server subprocess each, and indexes
-over their snapshots (assets by key, jobs, schedules, sensors by name).
+over their snapshots (assets and asset checks by key, jobs, schedules, sensors by name).
 
 The webserver never imports user code: everything it knows about definitions comes from
 `CodeServerClient` snapshots and calls. A location whose code does not load is kept with its
@@ -38,6 +38,7 @@ class Index:
 
     assets: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    checks: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     jobs: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     schedules: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     sensors: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
@@ -133,6 +134,8 @@ class Workspace:
                 continue
             for asset in snapshot.get("assets", []):
                 index.assets.setdefault(asset["key_string"], (name, asset))
+                for check in asset.get("checks", ()):
+                    index.checks.setdefault(check["key"], (name, check))
             for job in snapshot.get("jobs", []):
                 index.jobs.setdefault(job["name"], (name, job))
             for schedule in snapshot.get("schedules", []):

@@ -1,11 +1,13 @@
-// The step timeline of a run: one bar per step from its start to its end (or now).
-import type { StepInfo } from "../api";
+// The step timeline of a run: one bar per step from its start to its end (or now). A step
+// that only evaluates checks is labelled "check"; each step shows its checks' results.
+import type { RunCheck, StepInfo } from "../api";
 import { fmtDuration, fmtTime, tone } from "../util";
+import { CheckBadge } from "./Checks";
 
-export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, focused, assetsByStep }: {
+export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, focused, assetsByStep, checksByStep }: {
   steps: StepInfo[]; runStart: number | null; runEnd: number | null;
   selected: Set<string>; onToggle: (step: string) => void; onFocus: (step: string | null) => void;
-  focused: string | null; assetsByStep: Map<string, Set<string>>;
+  focused: string | null; assetsByStep: Map<string, Set<string>>; checksByStep?: Map<string, RunCheck[]>;
 }) {
   const now = Date.now() / 1000;
   const starts = steps.map((s) => s.start).filter((t): t is number => t !== null);
@@ -33,14 +35,23 @@ export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, fo
         const left = start !== null ? ((start - t0) / span) * 100 : 0;
         const width = start !== null && end !== null ? Math.max(0.4, ((end - start) / span) * 100) : 0;
         const assets = assetsByStep.get(s.step_key);
+        const checks = checksByStep?.get(s.step_key) ?? [];
         return (
-          <div key={s.step_key} className={`gantt-row${focused === s.step_key ? " focused" : ""}`} role="row">
+          <div key={s.step_key} className={`gantt-row${focused === s.step_key ? " focused" : ""}`} role="row"
+            data-step={s.step_key} data-kind={s.kind ?? "op"}>
             <div className="gantt-label" role="cell">
               <input type="checkbox" aria-label={`Select step ${s.step_key} for re-execution`}
                 checked={selected.has(s.step_key)} onChange={() => onToggle(s.step_key)} />
               <button type="button" className="link mono" title="Show this step's events"
                 onClick={() => onFocus(focused === s.step_key ? null : s.step_key)}>{s.step_key}</button>
+              {s.kind === "check" && <span className="gantt-kind" title="This step evaluates asset checks and materializes nothing">check</span>}
               {assets && assets.size > 0 && <span className="muted small"> → {[...assets].join(", ")}</span>}
+              {checks.length > 0 && (
+                <span className="gantt-checks">
+                  {checks.map((c) => <CheckBadge key={`${c.key}|${c.partition ?? ""}`} result={c.result} severity={c.severity} short
+                    title={`Check ${c.key}${c.partition ? ` [${c.partition}]` : ""}: ${c.status.toLowerCase().replace("_", " ")}`} />)}
+                </span>
+              )}
             </div>
             <div className="gantt-track" role="cell">
               {start !== null && (

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, type AssetSummary, type Page } from "../api";
+import { CheckBadge, CheckNodeBadge, summarize } from "../components/Checks";
 import { GraphView, type Detail, type GraphEdge } from "../components/GraphView";
 import { MaterializeButton } from "../components/Materialize";
 import { layoutGraph, type LayoutResult, type Placed } from "../layout";
@@ -22,6 +23,12 @@ const BOX_COLORS: Record<string, string> = {
   materialized: "#1a7f37", failed: "#cf222e", in_progress: "#1f6feb", stale: "#b7791f", never: "#a3acba",
 };
 const NO_GROUP = "default";
+// The asset list's check filter (?checks=...): which assets each choice keeps.
+const CHECK_FILTERS: [string, string, (a: AssetSummary) => boolean][] = [
+  ["failed", "Failed checks", (a) => !!a.check_summary && a.check_summary.failed + a.check_summary.warn > 0],
+  ["not_run", "Checks not run", (a) => !!a.check_summary && a.check_summary.not_run > 0],
+  ["any", "With checks", (a) => !!a.check_summary && a.check_summary.total > 0],
+];
 
 async function loadAssets(): Promise<AssetSummary[]> {
   const items: AssetSummary[] = [];
@@ -55,6 +62,7 @@ export function AssetGraphPage() {
   const searchRef = useRef<HTMLInputElement>(null);
   const group = params.get("group") ?? "";
   const selection = params.get("select") ?? "";
+  const checkFilter = CHECK_FILTERS.find(([id]) => id === params.get("checks"));
   const [selectionDraft, setSelectionDraft] = useState(selection);
 
   const refresh = useCallback(() => {
@@ -98,7 +106,8 @@ export function AssetGraphPage() {
   }, [selector, selection]);
 
   const visible = useMemo(() => (assets ?? []).filter((a) =>
-    (!group || groupOf(a) === group) && (!picked || picked.has(a.key))), [assets, group, picked]);
+    (!group || groupOf(a) === group) && (!picked || picked.has(a.key)) && (!checkFilter || checkFilter[2](a))),
+  [assets, group, picked, checkFilter]);
   const byKey = useMemo(() => new Map((assets ?? []).map((a) => [a.key, a])), [assets]);
 
   // Groups collapse by default when there are many assets; the user's choice then sticks.
@@ -244,6 +253,13 @@ export function AssetGraphPage() {
     setParams(next, { replace: true });
   };
 
+  const setChecks = (c: string) => {
+    const next = new URLSearchParams(params);
+    if (c) next.set("checks", c);
+    else next.delete("checks");
+    setParams(next, { replace: true });
+  };
+
   const setGroup = (g: string) => {
     const next = new URLSearchParams(params);
     if (g) next.set("group", g);
@@ -291,6 +307,10 @@ export function AssetGraphPage() {
         <select aria-label="Filter by group" value={group} onChange={(e) => setGroup(e.target.value)}>
           <option value="">All groups ({assets?.length ?? 0})</option>
           {groups.map(([g, n]) => <option key={g} value={g}>{g} ({n})</option>)}
+        </select>
+        <select aria-label="Filter by checks" value={checkFilter?.[0] ?? ""} onChange={(e) => setChecks(e.target.value)}>
+          <option value="">All checks</option>
+          {CHECK_FILTERS.map(([id, label, keep]) => <option key={id} value={id}>{label} ({(assets ?? []).filter(keep).length})</option>)}
         </select>
         <form className="selection-form" onSubmit={(e) => { e.preventDefault(); applySelection(selectionDraft); }}>
           <input
@@ -364,7 +384,8 @@ function AssetNode({ asset, width, height, detail, selected, match }: {
   if (detail === "box") return <rect className={cls} width={width} height={height} rx={8} data-asset={asset.key} />;
   const sub = [asset.group ?? NO_GROUP, ...asset.kinds].join(" · ");
   return (
-    <g className={cls} role="button" aria-label={`Asset ${asset.key}, ${statusLabel(asset.status)}`} data-asset={asset.key}>
+    <g className={cls} role="button" data-asset={asset.key}
+      aria-label={`Asset ${asset.key}, ${statusLabel(asset.status)}${asset.check_summary?.total ? `; ${summarize(asset.check_summary).text}` : ""}`}>
       <title>{asset.key}{asset.description ? `\n${asset.description}` : ""}</title>
       <rect width={width} height={height} rx={8} className="asset-bg" />
       <rect width={6} height={height} rx={3} className="asset-bar" />
@@ -375,6 +396,7 @@ function AssetNode({ asset, width, height, detail, selected, match }: {
         {statusLabel(asset.status)}{asset.latest ? ` · ${ago(asset.latest.timestamp)}` : ""}
       </text>
       {asset.partitions && <text x={width - 12} y={22} textAnchor="end" className="asset-sub">▦ {asset.partitions.count ?? ""}</text>}
+      {asset.check_summary && asset.check_summary.total > 0 && <CheckNodeBadge summary={asset.check_summary} x={width - 10} y={-8} />}
     </g>
   );
 }
@@ -416,6 +438,7 @@ function AssetSidePanel({ asset }: { asset: AssetSummary }) {
         {asset.partitions && <><dt>Partitions</dt><dd>{asset.partitions.kind ?? asset.partitions.type} {asset.partitions.count != null ? `(${asset.partitions.count})` : ""}</dd></>}
         <dt>Latest</dt>
         <dd>{asset.latest ? <><Link to={`/runs/${asset.latest.run_id}`}>{ago(asset.latest.timestamp)}</Link>{asset.latest.partition ? ` · ${asset.latest.partition}` : ""}</> : "never"}</dd>
+        {asset.check_summary && asset.check_summary.total > 0 && <><dt>Checks</dt><dd><CheckBadge result={summarize(asset.check_summary).result} /> <span className="small muted">{summarize(asset.check_summary).text}</span></dd></>}
         <dt>Upstream</dt><dd>{asset.deps.length ? asset.deps.map((d) => <div key={d}><Link className="mono" to={assetPath(d)}>{d}</Link></div>) : <span className="muted">none</span>}</dd>
         {asset.location && <><dt>Location</dt><dd>{asset.location}</dd></>}
       </dl>

@@ -1,8 +1,9 @@
 // One asset: definition, latest materialization's metadata, numeric metadata over time,
 // history, lineage, and for partitioned assets a partition grid with a backfill launcher.
 import { useMemo, useState } from "react";
-import { Link, useLocation } from "react-router";
-import { enc, post, type AssetDetail, type Materialization, type Page } from "../api";
+import { Link, useLocation, useSearchParams } from "react-router";
+import { enc, post, type AssetDetail, type CheckSummary, type Materialization, type Page } from "../api";
+import { CheckBadge, ChecksTab, summarize } from "../components/Checks";
 import { MaterializeButton } from "../components/Materialize";
 import { isNumeric, MetadataTable } from "../components/Metadata";
 import { LinePlot, type Point } from "../components/Plot";
@@ -23,6 +24,14 @@ export function AssetPage() {
   const asset = useApi<AssetDetail>(apiPath(key));
   const history = useApi<Page<Materialization>>(`${apiPath(key)}/materializations?limit=100`);
   useRunChanges(() => { asset.reload(); history.reload(); });
+  const [params, setParams] = useSearchParams();
+  const tab = params.get("tab") === "checks" ? "checks" : "overview";
+  const setTab = (t: string) => {
+    const next = new URLSearchParams(params);
+    if (t === "overview") next.delete("tab");
+    else next.set("tab", t);
+    setParams(next, { replace: true });
+  };
 
   if (asset.error) {
     return (
@@ -54,6 +63,22 @@ export function AssetPage() {
       />
       {a.description && <p className="desc lead">{a.description}</p>}
 
+      <div className="tabs" role="tablist" aria-label="Asset sections">
+        <button type="button" role="tab" id="tab-overview" aria-selected={tab === "overview"} aria-controls="panel-overview"
+          className={tab === "overview" ? "active" : ""} onClick={() => setTab("overview")}>Overview</button>
+        <button type="button" role="tab" id="tab-checks" aria-selected={tab === "checks"} aria-controls="panel-checks"
+          className={tab === "checks" ? "active" : ""} onClick={() => setTab("checks")}>
+          Checks ({a.checks.length})
+          {a.checks.length > 0 && <CheckBadge result={summarize(checkSummary(a.checks)).result} />}
+        </button>
+      </div>
+
+      {tab === "checks" ? (
+        <div role="tabpanel" id="panel-checks" aria-labelledby="tab-checks">
+          <ChecksTab assetKey={key} checks={a.checks} />
+        </div>
+      ) : (
+      <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview">
       <div className="grid-2">
         <section className="card">
           <h2>Definition</h2>
@@ -130,8 +155,16 @@ export function AssetPage() {
         )}
         {history.data?.has_more && <p className="muted small">Showing the latest {history.data.items.length}.</p>}
       </section>
+      </div>
+      )}
     </div>
   );
+}
+
+function checkSummary(checks: AssetDetail["checks"]): CheckSummary {
+  const s: CheckSummary = { passed: 0, warn: 0, failed: 0, in_progress: 0, not_run: 0, total: checks.length };
+  for (const c of checks) s[c.result] += 1;
+  return s;
 }
 
 function Plots({ history }: { history: Materialization[] }) {

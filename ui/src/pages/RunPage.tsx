@@ -2,16 +2,17 @@
 // Events), cancel, re-execute (all, from failure, selected steps) and delete.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, post, streamUrl, type LogEvent, type RunDetail } from "../api";
+import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
+import { CheckBadge } from "../components/Checks";
 import { Gantt } from "../components/Gantt";
-import { JobName } from "./Runs";
+import { isChecksOnly, JobName } from "./Runs";
 import { MetadataTable } from "../components/Metadata";
 import { useToast } from "../toast";
 import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, RunLink, StackTrace, Time, useTitle } from "../util";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const FINISHED = new Set(["SUCCESS", "FAILURE", "CANCELED"]);
-const STEP_EVENTS = new Set(["STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
+const STEP_EVENTS = new Set(["ASSET_CHECK_EVALUATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
 const MAX_ROWS = 1500;
 
 export function RunPage() {
@@ -93,6 +94,11 @@ export function RunPage() {
     }
     return m;
   }, [events]);
+  const checksByStep = useMemo(() => {
+    const m = new Map<string, RunCheck[]>();
+    for (const c of run?.checks ?? []) if (c.step_key) (m.get(c.step_key) ?? m.set(c.step_key, []).get(c.step_key)!).push(c);
+    return m;
+  }, [run?.checks]);
   const shown = useMemo(() => {
     const q = text.trim().toLowerCase();
     return events.filter((e) => levels.has(e.level) && (!typeFilter || e.type === typeFilter)
@@ -142,7 +148,7 @@ export function RunPage() {
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/runs">Runs</Link> / <span className="mono">{runId}</span></nav>
       <PageHeader
         title={<>Run <span className="mono">{runId.slice(0, 8)}</span></>}
-        sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{streaming && !finished ? " · streaming live" : ""}</span></>}
+        sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} checksOnly={isChecksOnly(run)} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{streaming && !finished ? " · streaming live" : ""}</span></>}
         actions={<>
           {!finished && <button type="button" className="danger" onClick={cancel}>Cancel run</button>}
           {finished && <>
@@ -162,6 +168,7 @@ export function RunPage() {
           <dt>Ended</dt><dd><Time value={run.end_time} /></dd>
           {run.partition_key && <><dt>Partition</dt><dd className="mono">{run.partition_key}</dd></>}
           {run.asset_selection && run.asset_selection.length > 0 && <><dt>Assets</dt><dd>{run.asset_selection.map((k) => <span key={k} className="chip"><AssetLink k={k} /></span>)}</dd></>}
+          {run.asset_check_selection && run.asset_check_selection.length > 0 && <><dt>Checks</dt><dd>{run.asset_check_selection.map((k) => <span key={k} className="chip mono">{k}</span>)}</dd></>}
           {run.parent_run_id && <><dt>Parent run</dt><dd><RunLink id={run.parent_run_id} /></dd></>}
           {run.root_run_id && run.root_run_id !== run.parent_run_id && <><dt>Root run</dt><dd><RunLink id={run.root_run_id} /></dd></>}
           {userTags(run.tags).length > 0 && <><dt>Tags</dt><dd>{userTags(run.tags).map(([k, v]) => <Link key={k} className="chip mono" to={`/runs?tag=${encodeURIComponent(`${k}=${v}`)}`}>{k}={v}</Link>)}</dd></>}
@@ -177,9 +184,11 @@ export function RunPage() {
         {run.steps.length ? (
           <Gantt steps={run.steps} runStart={run.start_time} runEnd={run.end_time} selected={picked}
             onToggle={(k) => setPicked((cur) => { const n = new Set(cur); if (n.has(k)) n.delete(k); else n.add(k); return n; })}
-            onFocus={setStepFilter} focused={stepFilter} assetsByStep={assetsByStep} />
+            onFocus={setStepFilter} focused={stepFilter} assetsByStep={assetsByStep} checksByStep={checksByStep} />
         ) : <p className="muted">{finished ? "No step ran." : "Waiting for the first step…"}</p>}
       </section>
+
+      {(run.checks?.length ?? 0) > 0 && <RunChecks checks={run.checks!} onStep={setStepFilter} />}
 
       <section className="card">
         <div className="row wrap log-controls">
@@ -211,6 +220,32 @@ export function RunPage() {
         </div>
       </section>
     </div>
+  );
+}
+
+function RunChecks({ checks, onStep }: { checks: RunCheck[]; onStep: (s: string) => void }) {
+  const failed = checks.filter((c) => c.result === "failed" || c.result === "warn").length;
+  return (
+    <section className="card" aria-label="Check results">
+      <h2>Checks <span className="muted small">{checks.length} evaluated{failed ? `, ${failed} failing` : ""}</span></h2>
+      <table className="data compact">
+        <thead><tr><th>Check</th><th>Result</th><th>Step</th><th>Partition</th><th>Details</th></tr></thead>
+        <tbody>
+          {checks.map((c) => (
+            <tr key={`${c.key}|${c.partition ?? ""}`} data-check={c.key}>
+              <td><AssetLink k={c.asset_key} /> <span className="mono">: {c.name}</span></td>
+              <td><CheckBadge result={c.result} severity={c.severity} title={`${c.status}${c.severity ? `, severity ${c.severity}` : ""}`} /></td>
+              <td>{c.step_key ? <button type="button" className="link mono" onClick={() => onStep(c.step_key!)}>{c.step_key}</button> : "—"}</td>
+              <td className="mono">{c.partition ?? "—"}</td>
+              <td className="small">
+                {c.description && <div>{c.description}</div>}
+                {Object.keys(c.metadata).length > 0 && <details><summary>metadata ({Object.keys(c.metadata).length})</summary><MetadataTable metadata={c.metadata} /></details>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

@@ -90,10 +90,13 @@ export function RunsPage() {
 }
 
 /** A job's name linking to its page; the implicit asset job reads "asset materialization". */
-export function JobName({ name, bare }: { name: string; bare?: boolean }) {
-  if (name.startsWith("__")) return <span className="muted">asset materialization</span>;
+export function JobName({ name, bare, checksOnly }: { name: string; bare?: boolean; checksOnly?: boolean }) {
+  if (name.startsWith("__")) return <span className="muted">{checksOnly ? "asset checks" : "asset materialization"}</span>;
   return <>{bare ? "" : "job "}<Link to={`/jobs/${encodeURIComponent(name)}`}>{name}</Link></>;
 }
+
+/** A run that evaluates checks and materializes nothing. */
+export const isChecksOnly = (r: Run) => !!r.asset_check_selection?.length && !r.asset_selection?.length;
 
 export function RunsTable({ runs, compact }: { runs: Run[]; compact?: boolean }) {
   return (
@@ -108,10 +111,11 @@ export function RunsTable({ runs, compact }: { runs: Run[]; compact?: boolean })
             <tr key={r.run_id} data-run={r.run_id}>
               <td><RunLink id={r.run_id} /></td>
               <td><Badge status={r.status} /></td>
-              <td><JobName name={r.job_name} bare /></td>
+              <td><JobName name={r.job_name} bare checksOnly={isChecksOnly(r)} /></td>
               {!compact && (
                 <td className="small">
                   {r.asset_selection?.length ? `${r.asset_selection.length} asset${r.asset_selection.length > 1 ? "s" : ""}: ${r.asset_selection.slice(0, 3).join(", ")}${r.asset_selection.length > 3 ? "…" : ""}` : ""}
+                  {isChecksOnly(r) && `${r.asset_check_selection!.length} check${r.asset_check_selection!.length > 1 ? "s" : ""}: ${r.asset_check_selection!.slice(0, 3).join(", ")}${r.asset_check_selection!.length > 3 ? "…" : ""}`}
                   {r.partition_key && <span className="chip mono">{r.partition_key}</span>}
                 </td>
               )}
