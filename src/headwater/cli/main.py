@@ -64,7 +64,7 @@ def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
     graph = defs.resolve_asset_graph()
     keys = AssetSelection.from_string(select).resolve(graph) if select else graph.all_keys
     counts = check_counts(graph, keys)
-    rows = [{"key": k.to_user_string(), "group": graph.group_name(k),
+    rows: list[dict[str, Any]] = [{"key": k.to_user_string(), "group": graph.group_name(k),
              "deps": sorted(p.to_user_string() for p in graph.parents(k)),
              "checks": counts.get(k.to_user_string())} for k in sorted(keys)]
     if as_json:
