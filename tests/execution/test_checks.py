@@ -236,3 +236,12 @@ def test_a_subsettable_multi_asset_evaluates_only_the_selected_checks():
         hw.AssetCheckKey(hw.AssetKey("right"), "right_ok")))
     assert only_check.success and not only_check.get_asset_materialization_events()
     assert [e.check_name for e in only_check.get_asset_check_evaluations()] == ["right_ok"]
+
+
+def test_an_observation_with_an_undeclared_check_result_is_an_error():
+    @hw.observable_source_asset
+    def source_table():
+        return hw.ObserveResult(check_results=[AssetCheckResult(passed=True)])
+
+    with pytest.raises(hw.HeadwaterInvariantViolationError, match="evaluates no asset checks"):
+        materialize([source_table])

@@ -334,6 +334,12 @@ def _check_key_for(step: Step, specs: Mapping[AssetCheckKey, Any], result: Any) 
     if len(candidates) == 1:
         return candidates[0]
     declared = sorted(k.to_user_string() for k in specs)
+    if not specs:
+        raise HeadwaterInvariantViolationError(
+            f"op '{step.key}' returned an AssetCheckResult, but it evaluates no asset checks. "
+            "Declare the check (check_specs=[AssetCheckSpec(...)] on the asset), or evaluate it "
+            "in its own step with @asset_check."
+        )
     if not candidates:
         named = (f"'{result.asset_key.to_user_string()}:{result.check_name}'"
                  if result.asset_key is not None else f"'{result.check_name}'")

@@ -441,6 +441,8 @@ class StepRunner:
         obs = AssetObservation(key, metadata=metadata, partition=self.run.partition_key,
                                tags=result.tags)
         self.emit_user_event(step, ctx.step_key, obs)
+        for check in result.check_results:
+            self.run.handle_check_result(step, ctx, check)
         name = next((n for n, k in step.asset_keys_by_output.items() if k == key), "result")
         ctx.outputs_seen.add((name, None))
 
