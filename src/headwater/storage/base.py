@@ -6,8 +6,8 @@ read back through one query shape, `EventQuery`. Everything else (latest materia
 asset keys, partitions, check executions) is derived from the event rows, so a SQL storage
 may keep index tables but need not. The check execution reads are spelled as Dagster's event
 log storage spells them, because `instance.event_log_storage` is this object. Imports
-`headwater.definitions`, `headwater.execution.event` and this package's `record`, `checks`
-and `state`.
+`headwater.definitions`, `headwater.execution.event` and this package's `record`, `checks`,
+`state` and `automation`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.storage.automation import AutomationConditionEvaluationRecord, Launched
 from headwater.storage.checks import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
@@ -274,6 +275,32 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def set_kvs(self, pairs: Mapping[str, str]) -> None: ...
+
+    # --- automation condition evaluations (storage/automation.py) ------------------------
+    @abc.abstractmethod
+    def add_automation_evaluations(
+            self, records: Sequence[AutomationConditionEvaluationRecord]) -> None:
+        """Store what a tick decided per key; keys already stored for the tick are kept."""
+
+    @abc.abstractmethod
+    def set_automation_launches(self, evaluation_id: int,
+                                launched: Mapping[str, Launched]) -> None:
+        """Record the runs and backfills a tick launched, per key it evaluated."""
+
+    @abc.abstractmethod
+    def get_automation_evaluations(
+            self, key: str, limit: int, before_evaluation_id: int | None = None,
+    ) -> list[AutomationConditionEvaluationRecord]:
+        """A key's evaluations ("a/b" or "a/b:check"), newest first."""
+
+    @abc.abstractmethod
+    def get_automation_evaluations_for_evaluation_id(
+            self, evaluation_id: int) -> list[AutomationConditionEvaluationRecord]:
+        """Every key one tick evaluated, sorted by key."""
+
+    @abc.abstractmethod
+    def delete_automation_evaluations(self, evaluation_id: int) -> int:
+        """Forget a tick's evaluations (a tick interrupted before it stored its requests)."""
 
     # --- maintenance --------------------------------------------------------------------
     @abc.abstractmethod

@@ -44,6 +44,7 @@ from headwater.execution.event import (
     RunInstance,
     register_ephemeral_instance,
 )
+from headwater.storage.automation import AutomationConditionEvaluationRecord, automation_key_string
 from headwater.storage.base import EventQuery, Storage
 from headwater.storage.checks import AssetCheckExecutionRecord, AssetCheckExecutionRecordStatus
 from headwater.storage.home import HOME_ENV, load_settings, resolve_home, storage_url
@@ -499,6 +500,26 @@ class HeadwaterInstance:
         """The newest execution of each check that has one (of `partition`, when given):
         one query for any number of checks on SQL storage."""
         return self._storage.get_latest_asset_check_execution_by_key(check_keys, partition)
+
+    # --- automation condition evaluations -----------------------------------------------
+    def get_automation_evaluations(self, key: Any, limit: int = 20,
+                                   cursor: int | str | None = None,
+                                   ) -> list[AutomationConditionEvaluationRecord]:
+        """What the automation sensors' ticks decided for one asset (an AssetKey or "a/b") or
+        check (an AssetCheckKey or "a/b:check"), newest first; pass the last record's
+        `evaluation_id` as `cursor` for the next page."""
+        if limit < 1:
+            raise HeadwaterInvalidInvocationError(
+                f"get_automation_evaluations: limit={limit}; pass 1 or more.")
+        before = None if cursor is None else _parse_cursor(cursor)
+        return self._storage.get_automation_evaluations(automation_key_string(key), limit,
+                                                        before)
+
+    def get_automation_evaluations_for_evaluation_id(
+            self, evaluation_id: int) -> list[AutomationConditionEvaluationRecord]:
+        """Every asset and check one tick of an automation sensor evaluated (its evaluation id
+        is the tick's id), sorted by key."""
+        return self._storage.get_automation_evaluations_for_evaluation_id(int(evaluation_id))
 
     # --- dynamic partitions -------------------------------------------------------------
     def add_dynamic_partitions(self, partitions_def_name: str, partition_keys: Sequence[str]) -> None:

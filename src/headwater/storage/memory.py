@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.errors import HeadwaterInvariantViolationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.storage.automation import InMemoryAutomationEvaluations
 from headwater.storage.base import EventQuery, Storage
 from headwater.storage.checks import (
     CHECK_EVENT_TYPES,
@@ -44,7 +45,7 @@ _ET = HeadwaterEventType
 _ASSET_EVENTS = frozenset({_ET.ASSET_MATERIALIZATION, _ET.ASSET_OBSERVATION})
 
 
-class InMemoryStorage(InMemoryState, Storage):
+class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
     """Runs and events in dicts and lists; gone when the process ends."""
 
     def __init__(self) -> None:
@@ -62,6 +63,7 @@ class InMemoryStorage(InMemoryState, Storage):
         self._wiped_at: dict[tuple[AssetKey, str | None], int] = {}
         self._checks = CheckExecutions()
         self._init_state()
+        self._init_automation()
 
     def __repr__(self) -> str:
         return f"InMemoryStorage(runs={len(self._runs)}, events={len(self._events)})"
@@ -347,6 +349,7 @@ class InMemoryStorage(InMemoryState, Storage):
             self._wiped_at.clear()
             self._checks.clear()
             self._wipe_state()
+            self._wipe_automation()
 
 
 def _matches(query: EventQuery, storage_id: int, event: HeadwaterEvent) -> bool:

@@ -4,7 +4,8 @@ Tables: `runs` (+ `run_tags` to filter by tag), the append-only `event_logs` (in
 plus the event as a JSON `body`), the asset index derived from events (`asset_keys`,
 `asset_partitions`), `dynamic_partitions`, the scheduling state (`instigators`,
 `instigator_ticks`, `instigator_run_keys`), `daemon_heartbeats`, `backfills`, `kvs`, and the
-asset check executions derived from events (`asset_check_executions`).
+asset check executions derived from events (`asset_check_executions`), and what each tick of an
+automation sensor decided for each key it evaluated (`automation_condition_evaluations`).
 Every timestamp is a float of seconds since the epoch. `SCHEMA_VERSION` is the alembic head
 revision a database created by this code is stamped with; the migrations in
 `storage/revisions/` must arrive at exactly these tables (a test compares them).
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = "0003"
+SCHEMA_VERSION = "0004"
 VERSION_TABLE = "alembic_version"
 
 # SQLite only aliases the rowid for INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
@@ -202,4 +203,26 @@ asset_check_executions = sa.Table(
     sa.Index(None, "asset_key", "check_name", "id"),
     sa.Index(None, "asset_key", "check_name", "partition", "id"),
     sa.Index(None, "run_id", "status"),
+)
+
+# --- automation condition evaluations (revision 0004) ----------------------------------
+
+# One row per key (asset "a/b" or check "a/b:check") evaluated by one tick of an automation
+# sensor: the evaluation id is the tick's id. `body` is the condition's result tree as JSON
+# (true/false and counts per node); `run_ids` and `backfill_ids` (JSON lists) are what the tick
+# launched for the key. The unique (evaluation_id, key) makes storing a tick's evaluations
+# again (a daemon restarted mid-tick) a no-op; (key, evaluation_id) serves a key's history.
+automation_condition_evaluations = sa.Table(
+    "automation_condition_evaluations", metadata,
+    _id(),
+    sa.Column("evaluation_id", Id, nullable=False),
+    sa.Column("origin_id", sa.String(255), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.Double, nullable=False),
+    sa.Column("num_requested", sa.Integer, nullable=False),
+    sa.Column("run_ids", sa.Text, nullable=False),
+    sa.Column("backfill_ids", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.UniqueConstraint("evaluation_id", "key"),
+    sa.Index(None, "key", "evaluation_id"),
 )

@@ -52,6 +52,7 @@ from headwater.storage.record import (
     asset_partition_of,
     record_for,
 )
+from headwater.storage.sql_automation import SqlAutomationEvaluations
 from headwater.storage.sql_checks import (
     check_history,
     forget_assets,
@@ -99,7 +100,7 @@ def key_string(key: AssetKey) -> str:
     return json.dumps(list(key.path))
 
 
-class SqlStorage(SqlState, Storage):
+class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
     """Runs, events, the asset index and scheduling state in one SQL database."""
 
     def __init__(self, url: str):
@@ -448,7 +449,7 @@ class SqlStorage(SqlState, Storage):
         """Rows per table, for `headwater instance info`."""
         tables = (s.runs, s.event_logs, s.asset_keys, s.asset_partitions,
                   s.asset_check_executions, s.dynamic_partitions, s.instigators,
-                  s.instigator_ticks, s.backfills)
+                  s.instigator_ticks, s.backfills, s.automation_condition_evaluations)
         with self._read() as connection:
             return {t.name: int(connection.execute(sa.select(sa.func.count()).select_from(t))
                                 .scalar_one()) for t in tables}
