@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from headwater.code import evaluation, query
+from headwater.code import automation, evaluation, query
 from headwater.code.location import CodeLocation
 from headwater.code.run_config import validate_run_config as check_run_config
 from headwater.code.snapshot import build_snapshot
@@ -108,6 +108,21 @@ def evaluate_sensor(location: CodeLocation, name: str, cursor: str | None = None
                                       instance=_instance(instance))
 
 
+def evaluate_automation_sensor(location: CodeLocation, name: str, cursor: str | None = None,
+                               evaluation_time: float | None = None,
+                               instance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One tick of an automation condition sensor: cursor, result trees, runs and backfills."""
+    opened = _instance(instance)
+    if opened is None:
+        raise RequestError("bad_request", "evaluate_automation_sensor: say which instance the "
+                                          "conditions read (instance=asdict(InstanceRef)).")
+    try:
+        return automation.evaluate_automation_sensor(definitions(location), name, cursor,
+                                                     evaluation_time, instance=opened)
+    except ValueError as exc:
+        raise RequestError("bad_request", str(exc)) from exc
+
+
 def plan_backfill(location: CodeLocation, job_name: str | None = None,
                   asset_selection: list[str] | None = None,
                   partition_keys: list[str] | None = None, start: str | None = None,
@@ -166,7 +181,7 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
 
 CALLS: Mapping[str, Callable[..., Any]] = {fn.__name__: fn for fn in (
     snapshot, list_jobs, run_config_schema, validate_run_config,
-    evaluate_schedule, evaluate_sensor, plan_backfill,
+    evaluate_schedule, evaluate_sensor, evaluate_automation_sensor, plan_backfill,
     partition_keys, partition_counts,
     create_run,
 )}

@@ -16,6 +16,10 @@ from collections.abc import Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
+from headwater.definitions.automation.conditions.sensor import (
+    AutomationConditionSensorDefinition,
+    targeted_conditions,
+)
 from headwater.definitions.config import json_schema
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.definitions import Definitions
@@ -40,7 +44,7 @@ def build_snapshot(defs: Definitions, location_name: str | None = None) -> dict[
         "jobs": [job_snapshot(job) for job in sorted(defs.get_all_job_defs(), key=_name)],
         "resources": [_resource(k, v) for k, v in sorted(defs.resources.items())],
         "schedules": [_schedule(s) for s in defs.schedules],
-        "sensors": [_sensor(s) for s in defs.sensors],
+        "sensors": [_sensor(graph, s) for s in defs.resolve_all_sensor_defs()],
     }
     return {"location_name": location_name, "snapshot_id": snapshot_id(content), **content}
 
@@ -224,15 +228,22 @@ def _schedule(schedule: Any) -> dict[str, Any]:
     }
 
 
-def _sensor(sensor: Any) -> dict[str, Any]:
-    return {
+def _sensor(graph: Any, sensor: Any) -> dict[str, Any]:
+    data = {
         "name": _name(sensor),
         "job_name": _target_job_name(sensor),
         "description": getattr(sensor, "description", None),
         "minimum_interval_seconds": getattr(sensor, "minimum_interval_seconds", None),
         "default_status": _jsonable(getattr(sensor, "default_status", None)),
         "type": type(sensor).__name__,
+        "kind": "standard",
     }
+    if isinstance(sensor, AutomationConditionSensorDefinition):
+        data["kind"] = "automation"
+        data["target"] = str(sensor.target)
+        data["evaluated_keys"] = [k.to_user_string()
+                                  for k, _ in targeted_conditions(graph, sensor.target)]
+    return data
 
 
 def _target_job_name(item: Any) -> str | None:

@@ -31,12 +31,20 @@ MAX_LAUNCH_PER_ITERATION = 100
 
 def create_backfill(instance: Any, origin_tag: str, plan: dict[str, Any], *,
                     job_name: str | None, asset_selection: Sequence[str] | None,
-                    tags: dict[str, str] | None = None) -> BackfillRecord:
+                    tags: dict[str, str] | None = None, backfill_id: str | None = None,
+                    asset_check_keys: Sequence[str] | None = None) -> BackfillRecord:
     """Store a backfill for the daemon to launch (`plan` comes from the code server's
-    `plan_backfill`)."""
-    backfill_id = uuid.uuid4().hex[:8]
+    `plan_backfill`). With a `backfill_id` (the automation daemon derives one from its tick)
+    a backfill already stored under it is returned, not stored twice. `asset_check_keys`:
+    the checks each run evaluates (default: those of the selected assets)."""
+    if backfill_id is not None:
+        existing = instance.storage.get_backfill(backfill_id)
+        if existing is not None:
+            return existing
+    backfill_id = backfill_id or uuid.uuid4().hex[:8]
     record = BackfillRecord(backfill_id, REQUESTED, time.time(), {
         "job_name": job_name, "asset_selection": list(asset_selection or []) or None,
+        "asset_check_keys": list(asset_check_keys) if asset_check_keys is not None else None,
         "partition_keys": list(plan["partition_keys"]), "single_run": bool(plan["single_run"]),
         "max_partitions_per_run": plan.get("max_partitions_per_run"),
         "origin": origin_tag, "tags": dict(tags or {}), "run_ids": {}})
@@ -76,7 +84,8 @@ def _requests(record: BackfillRecord) -> list[dict[str, Any]]:
     keys = list(body["partition_keys"])
     tags: dict[str, str] = {**(body.get("tags") or {}), BACKFILL_ID_TAG: record.backfill_id}
     base = {"job_name": body.get("job_name") or "__ASSET_JOB", "run_config": {},
-            "asset_selection": body.get("asset_selection"), "tags": tags}
+            "asset_selection": body.get("asset_selection"), "tags": tags,
+            "asset_check_keys": body.get("asset_check_keys")}
     size = len(keys) if body.get("single_run") else int(body.get("max_partitions_per_run") or 1)
     if size <= 1:
         return [{**base, "run_key": key, "partition_key": key} for key in keys]

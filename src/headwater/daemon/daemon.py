@@ -3,7 +3,7 @@
 One code server subprocess per code location holds the user's definitions; the daemon only
 reads its JSON snapshot and asks it to evaluate ticks, so broken or slow user code cannot take
 the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
-seconds), schedules, sensors, backfills, run queue. Every part is guarded: an error in one
+seconds), schedules, sensors, automation condition sensors, backfills, run queue. Every part is guarded: an error in one
 location or one part is recorded and the loop goes on. Imports `code`, `storage`, `daemon`.
 """
 
@@ -22,13 +22,14 @@ from typing import Any
 from headwater.code.client import CodeServerClient
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.run import origin_tag
+from headwater.daemon.automation import run_automation_sensors
 from headwater.daemon.backfill import run_backfills
 from headwater.daemon.queue import run_queue
 from headwater.daemon.scheduler import run_schedules
 from headwater.daemon.sensors import run_sensors
 from headwater.storage.state import DaemonHeartbeat
 
-DAEMON_TYPES = ("SCHEDULER", "SENSOR", "BACKFILL", "QUEUED_RUN_COORDINATOR")
+DAEMON_TYPES = ("SCHEDULER", "SENSOR", "AUTOMATION", "BACKFILL", "QUEUED_RUN_COORDINATOR")
 log = logging.getLogger("headwater.daemon")
 
 
@@ -97,6 +98,8 @@ class Daemon:
             self._guard(f"schedules of {location.name}", partial(run_schedules, *args))
             self._guard(f"sensors of {location.name}",
                         partial(run_sensors, *args, force=force_sensors))
+            self._guard(f"automation sensors of {location.name}",
+                        partial(run_automation_sensors, *args, force=force_sensors))
         self._guard("backfills", lambda: run_backfills(self.instance))
         self._guard("run queue", lambda: run_queue(self.instance))
 

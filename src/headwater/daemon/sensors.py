@@ -39,6 +39,8 @@ def run_sensors(instance: Any, client: Any, location: str, origin_tag: str,
     """One iteration over a location's sensors; the ticks it finished."""
     finished = []
     for item in snapshot.get("sensors", []):
+        if item.get("kind") == "automation":  # daemon/automation.py ticks these
+            continue
         state = instigator_state(instance, location, item, "SENSOR")
         for tick in unfinished_ticks(instance, state.origin_id):
             finished.append(_finish(instance, tick, item, origin_tag))

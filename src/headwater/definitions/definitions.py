@@ -20,6 +20,7 @@ from headwater.definitions.assets.job import (
     build_asset_job,
     flatten_assets,
 )
+from headwater.definitions.automation.conditions.sensor import default_automation_sensor
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
@@ -59,6 +60,8 @@ class Definitions:
         self._asset_graph: AssetGraph | None = None
         self._jobs: dict[str, JobDefinition] | None = None
         self._implicit_job: JobDefinition | None = None
+        # the automation sensor for conditions no user-defined one targets (resolved with the graph)
+        self._default_sensors: list[Any] = []
         # @repository defers the asset resource checks to the first job lookup, as Dagster does
         self._defer_asset_resource_checks = False
         for value in self.jobs:
@@ -129,6 +132,8 @@ class Definitions:
             raise DefinitionError(problems)
         self._asset_graph = graph
         self._jobs = jobs
+        default = default_automation_sensor(graph, self.sensors)
+        self._default_sensors = [default] if default is not None else []
 
     def _target_name_problems(self, jobs: Mapping[str, JobDefinition]) -> list[str]:
         """Schedules and sensors that name (job_name=) a job these definitions lack."""
@@ -325,9 +330,16 @@ class Definitions:
         return self.resolve_schedule_def(name)
 
     def resolve_sensor_def(self, name: str) -> Any:
-        item = self._find("sensor", self.sensors, name, HeadwaterInvalidDefinitionError)
         self.resolve_asset_graph()
-        return item
+        return self._find("sensor", self.resolve_all_sensor_defs(), name,
+                          HeadwaterInvalidDefinitionError)
+
+    def resolve_all_sensor_defs(self) -> list[Any]:
+        """The sensors passed in, plus `default_automation_condition_sensor` when an asset or
+        check carries an automation condition that no AutomationConditionSensorDefinition
+        targets."""
+        self.resolve_asset_graph()
+        return [*self.sensors, *self._default_sensors]
 
     def get_sensor_def(self, name: str) -> Any:
         warnings.warn(

@@ -138,7 +138,7 @@ class DefinitionsData(RepositoryData):
         return [self.defs.resolve_schedule_def(s.name) for s in self.defs.schedules]
 
     def get_all_sensors(self) -> Sequence[SensorDefinition]:
-        return list(self.defs.sensors)
+        return self.defs.resolve_all_sensor_defs()
 
     def get_top_level_resources(self) -> Mapping[str, Any]:
         return dict(self.defs.resources)

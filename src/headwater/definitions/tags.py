@@ -21,6 +21,7 @@ RANGE_END_TAG = "headwater/asset_partition_range_end"
 # Runs: who launched them
 RUN_KEY_TAG = "headwater/run_key"
 SENSOR_NAME_TAG = "headwater/sensor_name"
+AUTOMATION_CONDITION_TAG = "headwater/automation_condition"  # runs an automation sensor launched
 SCHEDULE_NAME_TAG = "headwater/schedule_name"
 TICK_ID_TAG = "headwater/tick"
 BACKFILL_ID_TAG = "headwater/backfill"

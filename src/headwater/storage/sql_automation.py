@@ -97,7 +97,7 @@ def _values(record: AutomationConditionEvaluationRecord) -> dict[str, Any]:
             "body": json.dumps(dict(record.result))}
 
 
-def _record(row: Mapping[str, Any]) -> AutomationConditionEvaluationRecord:
+def _record(row: Any) -> AutomationConditionEvaluationRecord:
     return AutomationConditionEvaluationRecord(
         evaluation_id=row["evaluation_id"], origin_id=row["origin_id"], key=row["key"],
         timestamp=row["timestamp"], num_requested=row["num_requested"],
