@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
+    from headwater.definitions.automation.conditions.sensor import (
+        AutomationConditionSensorDefinition,
+    )
     from headwater.definitions.automation.multi_asset_sensor import (
         MultiAssetSensorDefinition,
         MultiAssetSensorEvaluationContext,
@@ -429,6 +432,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssetSensorDefinition": ("headwater.definitions.automation.sensor", "AssetSensorDefinition"),
     "AssetSpec": ("headwater.definitions.assets.definition", "AssetSpec"),
     "AssetsDefinition": ("headwater.definitions.assets.definition", "AssetsDefinition"),
+    "AutomationConditionSensorDefinition": ("headwater.definitions.automation.conditions.sensor", "AutomationConditionSensorDefinition"),
     "Backoff": ("headwater.definitions.ops.policy", "Backoff"),
     "Bool": ("headwater.definitions.metadata.types", "Bool"),
     "BoolMetadataValue": ("headwater.definitions.metadata.value", "BoolMetadataValue"),

@@ -292,3 +292,42 @@ export interface Instigator {
   location?: string | null;
   [extra: string]: unknown;
 }
+
+// Declarative automation: a condition tree (from the definitions) and an evaluation's result tree.
+export interface ConditionNode {
+  label: string | null;
+  description: string;
+  condition: string;
+  children: ConditionNode[];
+}
+
+export interface ResultNode extends ConditionNode {
+  key?: string | null;
+  true_count: number;
+  candidate_count: number;
+  true_partitions: string[] | null;
+  children: ResultNode[];
+}
+
+export interface AutomationEvaluationSummary {
+  evaluation_id: number;
+  key: string;
+  timestamp: number;
+  num_requested: number;
+  run_ids: string[];
+  backfill_ids: string[];
+  sensor: string;
+}
+
+export interface AutomationEvaluation extends AutomationEvaluationSummary {
+  result: ResultNode;
+  runs: { run_id: string; status: string | null }[];
+}
+
+export interface AssetAutomation {
+  key: string;
+  condition: ConditionNode | null;
+  sensor: { name: string; location: string; status: string; interval: number | null } | null;
+  checks: { name: string; key: string; has_condition: boolean }[];
+  evaluations: Page<AutomationEvaluationSummary>;
+}

@@ -85,6 +85,7 @@ def _asset(defs: Definitions, graph: Any, key: AssetKey) -> dict[str, Any]:
         "source": _source(getattr(node_def, "compute_fn", None)),
         "checks": [_check(graph, assets_def, check_key)
                    for check_key in graph.check_keys_for_asset(key)],
+        "automation_condition": condition_tree(spec.automation_condition),
     }
 
 
@@ -105,7 +106,18 @@ def _check(graph: Any, assets_def: Any, check_key: AssetCheckKey) -> dict[str, A
         "in_asset_step": owner is assets_def or check_key.asset_key in getattr(owner, "keys", ()),
         "op_name": node_def.name if node_def is not None else None,
         "partitions": describe_partitions(spec.partitions_def),
+        "automation_condition": condition_tree(spec.automation_condition),
     }
+
+
+def condition_tree(condition: Any) -> dict[str, Any] | None:
+    """An automation condition as the nodes of its tree (label, description, text), in the
+    shape of an evaluation's result tree without the counts."""
+    if condition is None:
+        return None
+    return {"label": condition.label, "description": condition.description,
+            "condition": condition.to_text(),
+            "children": [condition_tree(child) for child in condition.children]}
 
 
 def describe_partitions(partitions_def: Any) -> dict[str, Any] | None:

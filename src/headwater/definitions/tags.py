@@ -21,7 +21,6 @@ RANGE_END_TAG = "headwater/asset_partition_range_end"
 # Runs: who launched them
 RUN_KEY_TAG = "headwater/run_key"
 SENSOR_NAME_TAG = "headwater/sensor_name"
-AUTOMATION_CONDITION_TAG = "headwater/automation_condition"  # runs an automation sensor launched
 SCHEDULE_NAME_TAG = "headwater/schedule_name"
 TICK_ID_TAG = "headwater/tick"
 BACKFILL_ID_TAG = "headwater/backfill"
@@ -39,6 +38,8 @@ COMPUTE_KIND_TAG = "headwater/compute_kind"
 KIND_PREFIX = "headwater/kind/"
 CODE_VERSION_TAG = "headwater/code_version"
 DATA_VERSION_TAG = "headwater/data_version"
+# a run requested by declarative automation (the automation sensor)
+AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.

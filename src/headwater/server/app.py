@@ -26,7 +26,7 @@ import headwater
 from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
 from headwater.errors import HeadwaterError
-from headwater.server import asset, automation, check, job, launch, run
+from headwater.server import asset, asset_automation, automation, check, job, launch, run
 from headwater.server.state import ApiError, ServerState, state_of
 from headwater.server.workspace import Workspace
 
@@ -63,8 +63,9 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     _install_security(app)
     _install_errors(app)
     app.include_router(_meta_router())
-    # Checks first: their paths (/assets/KEY/checks) are inside the asset routes' /assets/KEY.
-    for module in (check, asset, run, job, automation):
+    # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
+    # are inside the asset routes' /assets/KEY.
+    for module in (check, asset_automation, asset, run, job, automation):
         app.include_router(module.router)
     _install_static(app)
     return app

@@ -77,7 +77,9 @@ def tick_json(tick: Any) -> dict[str, Any]:
             "run_ids": list(body.get("run_ids") or []),
             "run_keys": list(body.get("run_keys") or []),
             "skip_reason": body.get("skip_reason"), "error": body.get("error"),
-            "cursor": body.get("cursor")}
+            "cursor": body.get("cursor"),
+            "backfill_ids": list(body.get("backfill_ids") or []),
+            "evaluated": body.get("evaluated")}
 
 
 def _list(state: ServerState, kind: str) -> list[dict[str, Any]]:
@@ -96,6 +98,10 @@ def _list(state: ServerState, kind: str) -> list[dict[str, Any]]:
         else:
             item["interval"] = definition.get("minimum_interval_seconds")
             item["type"] = definition.get("type")
+            item["kind"] = definition.get("kind") or "standard"
+            if item["kind"] == "automation":
+                item["target"] = definition.get("target")
+                item["evaluated_keys"] = list(definition.get("evaluated_keys") or [])
         items.append(item)
     return items
 

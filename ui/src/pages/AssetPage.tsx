@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
 import { enc, post, type AssetDetail, type CheckSummary, type Materialization, type Page } from "../api";
+import { AutomationTab } from "../components/Automation";
 import { CheckBadge, ChecksTab, summarize } from "../components/Checks";
 import { MaterializeButton } from "../components/Materialize";
 import { isNumeric, MetadataTable } from "../components/Metadata";
@@ -25,7 +26,7 @@ export function AssetPage() {
   const history = useApi<Page<Materialization>>(`${apiPath(key)}/materializations?limit=100`);
   useRunChanges(() => { asset.reload(); history.reload(); });
   const [params, setParams] = useSearchParams();
-  const tab = params.get("tab") === "checks" ? "checks" : "overview";
+  const tab = ["checks", "automation"].includes(params.get("tab") ?? "") ? params.get("tab") as string : "overview";
   const setTab = (t: string) => {
     const next = new URLSearchParams(params);
     if (t === "overview") next.delete("tab");
@@ -71,9 +72,15 @@ export function AssetPage() {
           Checks ({a.checks.length})
           {a.checks.length > 0 && <CheckBadge result={summarize(checkSummary(a.checks)).result} />}
         </button>
+        <button type="button" role="tab" id="tab-automation" aria-selected={tab === "automation"} aria-controls="panel-automation"
+          className={tab === "automation" ? "active" : ""} onClick={() => setTab("automation")}>Automation</button>
       </div>
 
-      {tab === "checks" ? (
+      {tab === "automation" ? (
+        <div role="tabpanel" id="panel-automation" aria-labelledby="tab-automation">
+          <AutomationTab assetKey={key} />
+        </div>
+      ) : tab === "checks" ? (
         <div role="tabpanel" id="panel-checks" aria-labelledby="tab-checks">
           <ChecksTab assetKey={key} checks={a.checks} />
         </div>

@@ -1,9 +1,10 @@
-// Schedules and sensors: list with on/off switches and next ticks; one instigator's ticks.
+// Schedules, sensors and automation condition sensors: list with on/off switches and next
+// ticks; one instigator's ticks.
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { post, type Instigator, type Page, type Tick } from "../api";
 import { useToast } from "../toast";
-import { ago, Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
+import { ago, assetPath, Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
 
 type Kind = "schedules" | "sensors";
 
@@ -70,10 +71,34 @@ function Table({ kind, items, reload }: { kind: Kind; items: Instigator[]; reloa
   );
 }
 
+function AutomationSensors({ items, reload }: { items: Instigator[]; reload: () => void }) {
+  return (
+    <table className="data" aria-label="Automation condition sensors">
+      <thead><tr><th>On</th><th>Name</th><th>Evaluates</th><th>Interval</th><th>Last tick</th></tr></thead>
+      <tbody>
+        {items.map((s) => {
+          const keys = (s.evaluated_keys as string[] | undefined) ?? [];
+          return (
+            <tr key={s.name} data-name={s.name}>
+              <td><Toggle kind="sensors" item={s} onDone={reload} /></td>
+              <td><Link className="strong" to={`/sensors/${encodeURIComponent(s.name)}`}>{s.name}</Link>{s.description && <div className="muted small">{s.description}</div>}</td>
+              <td className="small">{keys.slice(0, 5).map((k) => <Link key={k} className="chip mono" to={assetPath(k.split(":")[0]) + "?tab=automation"}>{k}</Link>)}{keys.length > 5 && <span className="muted"> and {keys.length - 5} more</span>}</td>
+              <td className="mono">{s.interval ? `every ${fmtDuration(s.interval)}` : "—"}</td>
+              <td><LastTick tick={s.last_tick} /></td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 export function AutomationPage() {
   useTitle("Automation");
   const schedules = useApi<Instigator[]>("/api/schedules", 10000);
   const sensors = useApi<Instigator[]>("/api/sensors", 10000);
+  const automation = sensors.data?.filter((s) => s.kind === "automation") ?? [];
+  const plain = sensors.data?.filter((s) => s.kind !== "automation") ?? [];
   return (
     <div className="page">
       <PageHeader title="Schedules & sensors" sub="Turn automation on or off; the daemon evaluates what is on. Times in your time zone." />
@@ -85,7 +110,12 @@ export function AutomationPage() {
       <section className="card">
         <h2>Sensors</h2>
         <ErrorBox error={sensors.error} />
-        {!sensors.data ? <Loading /> : sensors.data.length ? <Table kind="sensors" items={sensors.data} reload={sensors.reload} /> : <Empty>No sensors are defined.</Empty>}
+        {!sensors.data ? <Loading /> : plain.length ? <Table kind="sensors" items={plain} reload={sensors.reload} /> : <Empty>No sensors are defined.</Empty>}
+      </section>
+      <section className="card">
+        <h2>Declarative automation</h2>
+        <p className="muted small">Automation condition sensors evaluate the conditions of their assets and checks each tick and launch what is true.</p>
+        {!sensors.data ? <Loading /> : automation.length ? <AutomationSensors items={automation} reload={sensors.reload} /> : <Empty>No asset or check has an automation condition.</Empty>}
       </section>
     </div>
   );
