@@ -38,6 +38,8 @@ COMPUTE_KIND_TAG = "headwater/compute_kind"
 KIND_PREFIX = "headwater/kind/"
 CODE_VERSION_TAG = "headwater/code_version"
 DATA_VERSION_TAG = "headwater/data_version"
+# a run requested by declarative automation (the automation sensor)
+AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.
