@@ -37,8 +37,21 @@ if TYPE_CHECKING:
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
-    from headwater.definitions.automation.conditions.sensor import (
+    from headwater.definitions.automation.condition import (
+        AutoMaterializePolicy,
+        AutoMaterializeRule,
+        AutomationCondition,
+    )
+    from headwater.definitions.automation.condition_sensor import (
         AutomationConditionSensorDefinition,
+    )
+    from headwater.definitions.automation.evaluate import (
+        AutomationResult,
+        AutomationResultNode,
+        evaluate_automation_conditions,
+    )
+    from headwater.definitions.automation.evaluate import (
+        AutomationResult as EvaluateAutomationConditionsResult,
     )
     from headwater.definitions.automation.multi_asset_sensor import (
         MultiAssetSensorDefinition,
@@ -401,6 +414,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssetIn": ("headwater.definitions.assets.inout", "AssetIn"),
     "AssetKey": ("headwater.definitions.key", "AssetKey"),
     "AssetCheckKey": ("headwater.definitions.key", "AssetCheckKey"),
+    "AutomationCondition": ("headwater.definitions.automation.condition", "AutomationCondition"),
+    "AutoMaterializePolicy": ("headwater.definitions.automation.condition", "AutoMaterializePolicy"),
+    "AutoMaterializeRule": ("headwater.definitions.automation.condition", "AutoMaterializeRule"),
+    "AutomationResult": ("headwater.definitions.automation.evaluate", "AutomationResult"),
+    "AutomationResultNode": ("headwater.definitions.automation.evaluate", "AutomationResultNode"),
+    "EvaluateAutomationConditionsResult": ("headwater.definitions.automation.evaluate", "AutomationResult"),
+    "evaluate_automation_conditions": ("headwater.definitions.automation.evaluate", "evaluate_automation_conditions"),
     "AssetCheckSpec": ("headwater.definitions.checks.spec", "AssetCheckSpec"),
     "AssetCheckSeverity": ("headwater.definitions.checks.spec", "AssetCheckSeverity"),
     "AssetCheckResult": ("headwater.definitions.checks.result", "AssetCheckResult"),
@@ -432,7 +452,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssetSensorDefinition": ("headwater.definitions.automation.sensor", "AssetSensorDefinition"),
     "AssetSpec": ("headwater.definitions.assets.definition", "AssetSpec"),
     "AssetsDefinition": ("headwater.definitions.assets.definition", "AssetsDefinition"),
-    "AutomationConditionSensorDefinition": ("headwater.definitions.automation.conditions.sensor", "AutomationConditionSensorDefinition"),
+    "AutomationConditionSensorDefinition": ("headwater.definitions.automation.condition_sensor", "AutomationConditionSensorDefinition"),
     "Backoff": ("headwater.definitions.ops.policy", "Backoff"),
     "Bool": ("headwater.definitions.metadata.types", "Bool"),
     "BoolMetadataValue": ("headwater.definitions.metadata.value", "BoolMetadataValue"),

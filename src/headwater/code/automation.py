@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from headwater.definitions.assets.job import IMPLICIT_JOB
-from headwater.definitions.automation.conditions.sensor import (
+from headwater.definitions.automation.condition_sensor import (
     AutomationConditionSensorDefinition,
     targeted_keys,
 )
@@ -39,12 +39,6 @@ def automation_sensor(defs: Definitions, name: str) -> AutomationConditionSensor
     return sensor
 
 
-def _cursor(text: str | None) -> Any:
-    from headwater.definitions.automation.conditions import AutomationCursor
-
-    return AutomationCursor.from_json(text) if text else None
-
-
 def evaluate_automation_sensor(defs: Definitions, name: str, cursor: str | None = None,
                                evaluation_time: float | None = None,
                                instance: Any = None) -> dict[str, Any]:
@@ -53,7 +47,7 @@ def evaluate_automation_sensor(defs: Definitions, name: str, cursor: str | None 
     when = datetime.fromtimestamp(evaluation_time, timezone.utc) \
         if evaluation_time is not None else None
     try:
-        result = sensor.evaluate(defs, instance, _cursor(cursor), when)
+        result = sensor.evaluate(defs, instance, cursor, when)
     except Exception as exc:
         return {"error": {"kind": "user_code_error", "message": f"{type(exc).__name__}: {exc}",
                           "traceback": "".join(traceback.format_exception(exc))}}
@@ -166,8 +160,7 @@ def explain_automation(defs: Definitions, instance: Any, key: Any,
     if not running:
         lines.append(f"Sensor '{sensor.name}' is stopped: nothing is requested until it is "
                      "started (headwater sensor start, or the Automation page).")
-    result = sensor.evaluate(defs, instance, _cursor(state.cursor if state else None),
-                             evaluation_time)
+    result = sensor.evaluate(defs, instance, state.cursor if state else None, evaluation_time)
     node = next((n.to_json() for n in result.results if n.to_json()["key"] == name), None)
     if node is None:
         lines.append(f"Sensor '{sensor.name}' did not evaluate {name} on this evaluation.")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
-from headwater.definitions.automation.conditions.sensor import (
+from headwater.definitions.automation.condition_sensor import (
     AutomationConditionSensorDefinition,
     targeted_conditions,
 )

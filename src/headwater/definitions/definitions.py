@@ -20,7 +20,7 @@ from headwater.definitions.assets.job import (
     build_asset_job,
     flatten_assets,
 )
-from headwater.definitions.automation.conditions.sensor import default_automation_sensor
+from headwater.definitions.automation.condition_sensor import default_automation_sensor
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition

@@ -6,7 +6,7 @@ one the user defines (`target=` a selection), or the default one, named
 automation sensor targets (`default_automation_sensor`). Each tick evaluates the conditions of
 its targets against the instance (`evaluate_automation_conditions`) with the cursor the
 previous tick stored, and requests what came out true. The daemon asks the code server to run
-the evaluation (code/evaluation.py `evaluate_automation_sensor`) and launches the requests.
+the evaluation (code/automation.py `evaluate_automation_sensor`) and launches the requests.
 
 Unlike Dagster, headwater always evaluates on the code server (the daemon never imports user
 code); `use_user_code_server=False` (the default) keeps Dagster's meaning for the conditions a
@@ -16,11 +16,18 @@ in user code (subclasses of AutomationCondition). Imports `definitions` only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from headwater.definitions.assets.selection import AssetSelection
+from headwater.definitions.automation.condition import conditions_in
+from headwater.definitions.automation.evaluate import (
+    AutomationCursor,
+    AutomationResult,
+    conditions_of,
+    evaluate_automation_conditions,
+)
 from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorDefinition
 from headwater.definitions.automation.tick_result import SensorResult
 from headwater.definitions.key import AssetCheckKey, AssetKey
@@ -76,13 +83,10 @@ class AutomationConditionSensorDefinition(SensorDefinition):
                 f"target={self.target!s})")
 
     # --- evaluation -------------------------------------------------------------------------
-    def evaluate(self, definitions: Any, instance: Any, cursor: Any = None,
-                 evaluation_time: datetime | None = None) -> Any:
-        """One evaluation of the target's conditions; the evaluator's result."""
-        # The evaluator sits beside this module in the conditions room and imports the whole
-        # vocabulary; it is loaded when a sensor first evaluates, not when one is declared.
-        from headwater.definitions.automation.conditions import evaluate_automation_conditions
-
+    def evaluate(self, definitions: Any, instance: Any, cursor: AutomationCursor | str | None = None,
+                 evaluation_time: datetime | None = None) -> AutomationResult:
+        """One evaluation of the target's conditions from `cursor` (a previous result's cursor,
+        or its JSON); the evaluator's result."""
         if not self.use_user_code_server:
             self._refuse_user_conditions(definitions)
         return evaluate_automation_conditions(
@@ -91,15 +95,12 @@ class AutomationConditionSensorDefinition(SensorDefinition):
 
     def _evaluate_for_context(self, context: Any) -> SensorResult:
         """What a direct call or `evaluate_tick` does: evaluate, request, move the cursor."""
-        from headwater.definitions.automation.conditions import AutomationCursor
-
         if context.definitions is None or context.instance is None:
             raise HeadwaterInvalidDefinitionError(
                 f"automation condition sensor '{self.name}' evaluates conditions against "
                 "definitions and an instance: build its context with "
                 "build_sensor_context(definitions=defs, instance=instance).")
-        cursor = AutomationCursor.from_json(context.cursor) if context.cursor else None
-        result = self.evaluate(context.definitions, context.instance, cursor)
+        result = self.evaluate(context.definitions, context.instance, context.cursor)
         requests = [r.with_replaced_attrs(tags={**r.tags, **self.run_tags,
                                                AUTOMATION_CONDITION_TAG: "true"})
                     for r in result.run_requests]
@@ -109,7 +110,7 @@ class AutomationConditionSensorDefinition(SensorDefinition):
         graph = definitions.resolve_asset_graph()
         problems = []
         for key, condition in targeted_conditions(graph, self.target):
-            custom = sorted({type(c).__name__ for c in walk_condition(condition)
+            custom = sorted({type(c).__name__ for c in conditions_in(condition)
                              if not type(c).__module__.startswith("headwater.")})
             if custom:
                 problems.append(f"{_label(key)} uses {', '.join(custom)}")
@@ -121,31 +122,9 @@ class AutomationConditionSensorDefinition(SensorDefinition):
                 "use_user_code_server=True) to evaluate conditions written in Python.")
 
 
-def walk_condition(condition: Any) -> Iterator[Any]:
-    """A condition and every condition under it, depth first."""
-    yield condition
-    for child in getattr(condition, "children", ()) or ():
-        yield from walk_condition(child)
-
-
 def _label(key: AssetKey | AssetCheckKey) -> str:
     kind = "check" if isinstance(key, AssetCheckKey) else "asset"
     return f"{kind} '{key.to_user_string()}'"
-
-
-def conditions_by_key(graph: Any) -> dict[AssetKey | AssetCheckKey, Any]:
-    """Every asset and check of the graph that carries an automation condition."""
-    found: dict[AssetKey | AssetCheckKey, Any] = {}
-    for key in sorted(graph.all_keys):
-        condition = getattr(graph.spec_by_key[key], "automation_condition", None)
-        if condition is not None:
-            found[key] = condition
-    for check_key, spec in sorted(graph.check_specs_by_key.items(),
-                                  key=lambda item: item[0].to_user_string()):
-        condition = getattr(spec, "automation_condition", None)
-        if condition is not None:
-            found[check_key] = condition
-    return found
 
 
 def targeted_keys(graph: Any, selection: AssetSelection) -> set[AssetKey | AssetCheckKey]:
@@ -159,7 +138,7 @@ def targeted_conditions(graph: Any, selection: AssetSelection
                         ) -> list[tuple[AssetKey | AssetCheckKey, Any]]:
     """(key, condition) of the targets that carry a condition, sorted by key."""
     keys = targeted_keys(graph, selection)
-    return [(k, c) for k, c in conditions_by_key(graph).items() if k in keys]
+    return [(k, c) for k, c in conditions_of(graph).items() if k in keys]
 
 
 def default_automation_sensor(graph: Any, sensors: Iterable[Any]
@@ -172,7 +151,7 @@ def default_automation_sensor(graph: Any, sensors: Iterable[Any]
     covered: set[AssetKey | AssetCheckKey] = set()
     for sensor in automation:
         covered |= targeted_keys(graph, sensor.target)
-    left = [k for k in conditions_by_key(graph) if k not in covered]
+    left = [k for k in conditions_of(graph) if k not in covered]
     if not left:
         return None
     assets = [k for k in left if isinstance(k, AssetKey)]
@@ -194,4 +173,4 @@ def _union(*parts: Sequence[AssetSelection]) -> AssetSelection:
 
 
 __all__ = ["AutomationConditionSensorDefinition", "DEFAULT_AUTOMATION_SENSOR",
-           "default_automation_sensor", "targeted_conditions", "walk_condition"]
+           "default_automation_sensor", "targeted_conditions"]
