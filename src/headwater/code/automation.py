@@ -28,7 +28,7 @@ from headwater.definitions.automation.condition_sensor import (
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.partitions.backfill_policy import runs_per_range
-from headwater.definitions.tags import AUTOMATION_CONDITION_TAG, SENSOR_NAME_TAG
+from headwater.definitions.tags import AUTOMATION_CONDITION_TAG, PARTITION_TAG, SENSOR_NAME_TAG
 
 
 def automation_sensor(defs: Definitions, name: str) -> AutomationConditionSensorDefinition:
@@ -98,7 +98,10 @@ def group_backfills(defs: Definitions, requests: Sequence[dict[str, Any]], insta
         backfills.append({"asset_selection": list(keys),
                           "asset_check_keys": list(checks) if checks else None,
                           "partition_keys": partition_keys, "single_run": per_run is None,
-                          "max_partitions_per_run": per_run, "tags": members[0]["tags"]})
+                          "max_partitions_per_run": per_run,
+                          # each run of the backfill gets its own partition (or range) tags
+                          "tags": {k: v for k, v in members[0]["tags"].items()
+                                   if k != PARTITION_TAG}})
     return single, backfills
 
 
