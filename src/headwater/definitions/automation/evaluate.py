@@ -310,28 +310,29 @@ class _TargetContext:
         return up_def, infer_partition_mapping(declared, up_def, self.pdef)
 
     def upstream_candidates(self, dep: Any, candidates: S.Subset) -> S.Subset:
+        """The dependency's partitions that the candidate partitions read."""
         up_def, mapping = self._mapping(dep)
         if up_def is None:
             return frozenset({None})
         if self.pdef is None or candidates is S.ALL:
             return S.ALL
-        keys: set[Any] = set()
-        for key in candidates:
-            keys.update(mapping.upstream_partition_keys(key, up_def, self.pdef))
-        return frozenset(keys)
+        result = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            self.pdef.subset_with_partition_keys(candidates), self.pdef, up_def,
+            current_time=self.tick.now, dynamic_partitions_store=self.tick.instance)
+        return frozenset(result.partitions_subset.get_partition_keys())
 
     def downstream_of(self, dep: Any, candidates: S.Subset, true_upstream: S.Subset) -> S.Subset:
+        """The candidate partitions that read a partition of the dependency in `true_upstream`."""
         if S.is_empty(true_upstream):
             return S.EMPTY
         up_def, mapping = self._mapping(dep)
         if up_def is None or self.pdef is None:
             return candidates
-        upstream_true = self.tick.universe(dep) if true_upstream is S.ALL else true_upstream
-        result = set()
-        for key in S.resolve(candidates, self.universe):
-            if any(u in upstream_true for u in mapping.upstream_partition_keys(key, up_def, self.pdef)):
-                result.add(key)
-        return frozenset(result)
+        upstream = S.resolve(true_upstream, lambda: self.tick.universe(dep))
+        down = mapping.get_downstream_partitions_for_partitions(
+            up_def.subset_with_partition_keys(upstream), up_def, self.pdef,
+            current_time=self.tick.now, dynamic_partitions_store=self.tick.instance)
+        return S.intersect(candidates, frozenset(down.get_partition_keys()))
 
     def on_dependency(self, dep: Any, node: DepsAutomationCondition,
                       evaluate: Callable[[_TargetContext], S.Subset]) -> S.Subset:
