@@ -10,7 +10,8 @@ import uuid
 import pytest
 
 import headwater as hw
-from headwater import AssetKey, AutomationCondition as AC, evaluate_automation_conditions
+from headwater import AssetKey, evaluate_automation_conditions
+from headwater import AutomationCondition as AC
 
 T0 = dt.datetime(2024, 3, 10, 9, 30, tzinfo=dt.timezone.utc)
 
