@@ -68,7 +68,10 @@ class AutomationCondition:
         """The condition in one line, as written in Python (labels shown as names)."""
         if self.label:
             return self.label
-        return self._text()
+        found = self.__dict__.get("_text_cache")
+        if found is None:
+            found = self.__dict__["_text_cache"] = self._text()
+        return found
 
     def _text(self) -> str:
         params = ", ".join(repr(p) for p in self._params())
@@ -77,11 +80,17 @@ class AutomationCondition:
     @property
     def unique_id(self) -> str:
         """Changes when the condition changes (a new condition starts a new history)."""
-        return hashlib.sha1(repr(self._key()).encode()).hexdigest()[:16]
+        found = self.__dict__.get("_unique_id")
+        if found is None:
+            found = hashlib.sha1(repr(self._key()).encode()).hexdigest()[:16]
+            self.__dict__["_unique_id"] = found
+        return found
 
     def _copy(self, **changes: Any) -> AutomationCondition:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_unique_id", None)
+        new.__dict__.pop("_text_cache", None)
         new.__dict__.update(changes)
         return new
 

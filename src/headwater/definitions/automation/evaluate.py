@@ -24,13 +24,18 @@ from headwater.definitions.automation.condition import (
 )
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.partitions.cron import previous_tick
-from headwater.definitions.partitions.mapping import infer_partition_mapping
+from headwater.definitions.partitions.mapping import (
+    IdentityPartitionMapping,
+    TimeWindowPartitionMapping,
+    infer_partition_mapping,
+)
 from headwater.definitions.partitions.time_window import TimeWindowPartitionsDefinition
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import AUTOMATION_CONDITION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 
 SAMPLE = 100  # partitions listed per node of a result tree
+_UNPARTITIONED = frozenset({None})
 
 
 # --- cursor ---------------------------------------------------------------------------------
@@ -92,13 +97,21 @@ class AutomationResult:
     """The outcome of one tick: what is requested, the runs to launch, the next cursor."""
 
     def __init__(self, requested: dict[Any, frozenset[Any]], run_requests: list[RunRequest],
-                 cursor: AutomationCursor, results: list[AutomationResultNode],
+                 cursor: AutomationCursor, trees: list[Callable[[], AutomationResultNode]],
                  evaluation_time: _dt.datetime):
         self._requested = requested
         self.run_requests = run_requests
         self.cursor = cursor
-        self.results = results
+        self._trees = trees
+        self._results: list[AutomationResultNode] | None = None
         self.evaluation_time = evaluation_time
+
+    @property
+    def results(self) -> list[AutomationResultNode]:
+        """One result tree per evaluated target (built when first asked for)."""
+        if self._results is None:
+            self._results = [build() for build in self._trees]
+        return self._results
 
     @property
     def total_requested(self) -> int:
@@ -151,28 +164,55 @@ class _Tick:
         self.graph, self.state, self.cursor, self.now = graph, state, cursor, now
         self.instance = instance
         self.requested: dict[Any, frozenset[Any]] = {}
-        self._universes: dict[Any, frozenset[Any]] = {}
+        # per tick, shared by every target: partition lists by partitions definition, latest
+        # windows, cron ticks passed
+        self._universes: dict[int, tuple[Any, frozenset[Any]]] = {}
+        self._latest: dict[tuple[int, Any], tuple[Any, S.Subset]] = {}
+        self._cron: dict[tuple[str, str], bool] = {}
+        self._pdefs: dict[Any, Any] = {}
+        self.mappings: dict[tuple[Any, Any], tuple[Any, Any, bool]] = {}
 
     def partitions_def(self, target: Any) -> Any:
+        if target in self._pdefs:
+            return self._pdefs[target]
         if isinstance(target, AssetCheckKey):
             spec = self.graph.check_specs_by_key.get(target)
-            return getattr(spec, "partitions_def", None)
-        spec = self.graph.spec_by_key.get(target)
-        pdef = getattr(spec, "partitions_def", None)
-        if pdef is None:
-            pdef = getattr(self.graph.assets_def_by_key.get(target), "partitions_def", None)
+            pdef = getattr(spec, "partitions_def", None)
+        else:
+            spec = self.graph.spec_by_key.get(target)
+            pdef = getattr(spec, "partitions_def", None)
+            if pdef is None:
+                pdef = getattr(self.graph.assets_def_by_key.get(target), "partitions_def", None)
+        self._pdefs[target] = pdef
         return pdef
 
     def universe(self, target: Any) -> frozenset[Any]:
-        found = self._universes.get(target)
+        pdef = self.partitions_def(target)
+        if pdef is None:
+            return _UNPARTITIONED
+        found = self._universes.get(id(pdef))
         if found is None:
-            pdef = self.partitions_def(target)
-            if pdef is None:
-                found = frozenset({None})
-            else:
-                found = frozenset(pdef.get_partition_keys(
-                    current_time=self.now, dynamic_partitions_store=self.instance))
-            self._universes[target] = found
+            found = (pdef, frozenset(pdef.get_partition_keys(
+                current_time=self.now, dynamic_partitions_store=self.instance)))
+            self._universes[id(pdef)] = found
+        return found[1]
+
+    def latest_time_window(self, pdef: Any, lookback: _dt.timedelta | None) -> S.Subset:
+        if pdef is None:
+            return S.ALL
+        found = self._latest.get((id(pdef), lookback))
+        if found is None:
+            found = (pdef, latest_time_window_keys(pdef, self.now, lookback, self.instance))
+            self._latest[(id(pdef), lookback)] = found
+        return found[1]
+
+    def cron_tick_passed(self, cron: str, tz: str) -> bool:
+        found = self._cron.get((cron, tz))
+        if found is None:
+            previous = self.cursor.evaluation_timestamp
+            tick = previous_tick(cron, self.now.timestamp(), tz) if previous is not None else None
+            found = tick is not None and previous is not None and tick.timestamp() > previous
+            self._cron[(cron, tz)] = found
         return found
 
 
@@ -274,14 +314,10 @@ class _TargetContext:
         return entry["code_version"] != _code_version(self.tick.graph, self.target)
 
     def cron_tick_passed(self, cron: str, tz: str) -> bool:
-        previous = self.tick.cursor.evaluation_timestamp
-        if previous is None:
-            return False
-        tick = previous_tick(cron, self.tick.now.timestamp(), tz)
-        return tick is not None and tick.timestamp() > previous
+        return self.tick.cron_tick_passed(cron, tz)
 
     def latest_time_window(self, lookback: _dt.timedelta | None) -> S.Subset:
-        return latest_time_window_keys(self.pdef, self.tick.now, lookback, self.tick.instance)
+        return self.tick.latest_time_window(self.pdef, lookback)
 
     def requested_this_tick(self, target: Any) -> S.Subset:
         return self.tick.requested.get(target, S.EMPTY)
@@ -303,35 +339,48 @@ class _TargetContext:
         return deps
 
     def _mapping(self, dep: Any) -> Any:
-        up_def = self.tick.partitions_def(dep)
-        assets_def = None if isinstance(self.target, AssetCheckKey) else \
-            self.tick.graph.assets_def_by_key.get(self.target)
-        declared = assets_def.get_partition_mapping(dep) if assets_def is not None else None
-        return up_def, infer_partition_mapping(declared, up_def, self.pdef)
+        """(upstream partitions def, mapping, whether the mapping is one-to-one by key)."""
+        found = self.tick.mappings.get((self.target, dep))
+        if found is None:
+            up_def = self.tick.partitions_def(dep)
+            assets_def = None if isinstance(self.target, AssetCheckKey) else \
+                self.tick.graph.assets_def_by_key.get(self.target)
+            declared = assets_def.get_partition_mapping(dep) if assets_def is not None else None
+            mapping = infer_partition_mapping(declared, up_def, self.pdef)
+            identity = up_def is not None and up_def == self.pdef and (
+                isinstance(mapping, IdentityPartitionMapping) or (
+                    isinstance(mapping, TimeWindowPartitionMapping)
+                    and mapping.start_offset == mapping.end_offset == 0))
+            found = (up_def, mapping, identity)
+            self.tick.mappings[(self.target, dep)] = found
+        return found
 
     def upstream_candidates(self, dep: Any, candidates: S.Subset) -> S.Subset:
-        up_def, mapping = self._mapping(dep)
+        """The dependency's partitions that the candidate partitions read."""
+        up_def, mapping, identity = self._mapping(dep)
         if up_def is None:
             return frozenset({None})
-        if self.pdef is None or candidates is S.ALL:
-            return S.ALL
-        keys: set[Any] = set()
-        for key in candidates:
-            keys.update(mapping.upstream_partition_keys(key, up_def, self.pdef))
-        return frozenset(keys)
+        if self.pdef is None or candidates is S.ALL or identity:
+            return S.ALL if self.pdef is None else candidates
+        result = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            self.pdef.subset_with_partition_keys(candidates), self.pdef, up_def,
+            current_time=self.tick.now, dynamic_partitions_store=self.tick.instance)
+        return frozenset(result.partitions_subset.get_partition_keys())
 
     def downstream_of(self, dep: Any, candidates: S.Subset, true_upstream: S.Subset) -> S.Subset:
+        """The candidate partitions that read a partition of the dependency in `true_upstream`."""
         if S.is_empty(true_upstream):
             return S.EMPTY
-        up_def, mapping = self._mapping(dep)
+        up_def, mapping, identity = self._mapping(dep)
         if up_def is None or self.pdef is None:
             return candidates
-        upstream_true = self.tick.universe(dep) if true_upstream is S.ALL else true_upstream
-        result = set()
-        for key in S.resolve(candidates, self.universe):
-            if any(u in upstream_true for u in mapping.upstream_partition_keys(key, up_def, self.pdef)):
-                result.add(key)
-        return frozenset(result)
+        if identity:
+            return S.intersect(candidates, true_upstream)
+        upstream = S.resolve(true_upstream, lambda: self.tick.universe(dep))
+        down = mapping.get_downstream_partitions_for_partitions(
+            up_def.subset_with_partition_keys(upstream), up_def, self.pdef,
+            current_time=self.tick.now, dynamic_partitions_store=self.tick.instance)
+        return S.intersect(candidates, frozenset(down.get_partition_keys()))
 
     def on_dependency(self, dep: Any, node: DepsAutomationCondition,
                       evaluate: Callable[[_TargetContext], S.Subset]) -> S.Subset:
@@ -452,7 +501,7 @@ def evaluate_automation_conditions(
         [k for k in graph.all_keys], [k for k in targets if isinstance(k, AssetCheckKey)])
     tick = _Tick(graph, state, cursor, now, instance)
     next_cursor = AutomationCursor(now.timestamp(), state.max_storage_id, {})
-    results: list[AutomationResultNode] = []
+    trees: list[Callable[[], AutomationResultNode]] = []
     for target in _order(graph, targets):
         condition = targets[target]
         memory: dict[str, Any] = {"id": condition.unique_id,
@@ -466,11 +515,18 @@ def evaluate_automation_conditions(
         tick.requested[target] = requested_now
         memory["requested"] = S.to_json(requested_now)
         next_cursor.targets[_target_str(target)] = memory
+        trees.append(_tree_builder(ctx, condition, target))
+    requested = {k: v for k, v in tick.requested.items() if v}
+    return AutomationResult(requested, _run_requests(tick, requested), next_cursor, trees, now)
+
+
+def _tree_builder(ctx: _TargetContext, condition: AutomationCondition,
+                  target: Any) -> Callable[[], AutomationResultNode]:
+    def build() -> AutomationResultNode:
         tree = _result_tree(ctx.records, condition, ("0",), len(ctx.universe()))
         tree.key = _target_str(target)
-        results.append(tree)
-    requested = {k: v for k, v in tick.requested.items() if v}
-    return AutomationResult(requested, _run_requests(tick, requested), next_cursor, results, now)
+        return tree
+    return build
 
 
 def _graph_of(defs: Any) -> Any:
