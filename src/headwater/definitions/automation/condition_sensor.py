@@ -136,9 +136,12 @@ def targeted_keys(graph: Any, selection: AssetSelection) -> set[AssetKey | Asset
 
 def targeted_conditions(graph: Any, selection: AssetSelection
                         ) -> list[tuple[AssetKey | AssetCheckKey, Any]]:
-    """(key, condition) of the targets that carry a condition, sorted by key."""
+    """(key, condition) of the targets that carry a condition: assets, then checks, each
+    sorted by key."""
     keys = targeted_keys(graph, selection)
-    return [(k, c) for k, c in conditions_of(graph).items() if k in keys]
+    found = [(k, c) for k, c in conditions_of(graph).items() if k in keys]
+    return sorted(found, key=lambda kc: (isinstance(kc[0], AssetCheckKey),
+                                         kc[0].to_user_string()))
 
 
 def default_automation_sensor(graph: Any, sensors: Iterable[Any]
