@@ -123,7 +123,6 @@ def test_user_written_conditions_need_use_user_code_server():
 
     strict = AutomationConditionSensorDefinition("strict", target=[custom])
     defs = hw.Definitions(assets=[custom], sensors=[strict])
-    with hw.instance_for_test() as instance:
-        with pytest.raises(HeadwaterInvalidDefinitionError,
-                           match="asset 'custom' uses CustomCondition .*use_user_code_server=True"):
-            strict.evaluate(defs, instance)
+    with hw.instance_for_test() as instance, pytest.raises(HeadwaterInvalidDefinitionError,
+                       match="asset 'custom' uses CustomCondition .*use_user_code_server=True"):
+        strict.evaluate(defs, instance)
