@@ -458,8 +458,17 @@ class StepRunner:
         self.emit_user_event(step, ctx.step_key, obs)
         for check in result.check_results:
             self.run.handle_check_result(step, ctx, check)
+        self.observed(step, ctx, key)
+
+    def observed(self, step: Step, ctx: OpExecutionContext, key: Any) -> None:
+        """The step's output for an observed asset counts as produced (ordering for the
+        assets that depend on it)."""
         name = next((n for n, k in step.asset_keys_by_output.items() if k == key), "result")
         ctx.outputs_seen.add((name, None))
+        ref = (step.key, name, None)
+        if name in step.op_def.output_dict and ref not in self.run.produced:
+            self.run.output_contexts[ref] = self.run.output_context_for(ref, self.run.run_id)
+            self.run.produced.add(ref)
 
     def handle_versions_by_partition(self, step: Step, ctx: OpExecutionContext,
                                      result: DataVersionsByPartition) -> None:
@@ -474,8 +483,7 @@ class StepRunner:
         for partition, version in result.data_versions_by_partition.items():
             self.emit_user_event(step, ctx.step_key, AssetObservation(
                 key, partition=partition, tags=_observed_version_tags(version, step)))
-        name = next((n for n, k in step.asset_keys_by_output.items() if k == key), "result")
-        ctx.outputs_seen.add((name, None))
+        self.observed(step, ctx, key)
 
     def version_tags(self, step: Step, asset_key: Any, partition: str | None, output: Output,
                      out_ctx: OutputContext) -> dict[str, str]:
