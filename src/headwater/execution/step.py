@@ -14,7 +14,7 @@ from typing import Any
 
 from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import AssetCheckResult
-from headwater.definitions.config.io_manager import hash_value
+from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
 from headwater.definitions.metadata.value import normalize_metadata
@@ -606,7 +606,7 @@ class StepRunner:
                     f"'{manager_key}', which is not provided. Add resources={{'{manager_key}': ...}}."
                 )
             out_ctx.wants_content_hash = asset_key is not None and (
-                getattr(manager, "content_hash_data_versions", False) is True or _opted_in(out_ctx, CONTENT_HASH_METADATA))
+                (isinstance(manager, IOManager) and manager.hashes_content()) or _opted_in(out_ctx, CONTENT_HASH_METADATA))
             self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
             metadata.update(out_ctx.added_metadata)
             run.keep_output(step, ref, output.value, manager)

@@ -37,7 +37,11 @@ from headwater.definitions.ops.data_version import (
     data_version_from_tags,
 )
 from headwater.definitions.partitions.base import partition_loading_context
-from headwater.definitions.partitions.mapping import infer_partition_mapping
+from headwater.definitions.partitions.mapping import (
+    IdentityPartitionMapping,
+    TimeWindowPartitionMapping,
+    infer_partition_mapping,
+)
 
 #: A parent read through more partitions than this is not checked for its own staleness
 #: (DEPENDENCIES); its data version is still compared, as one version over all of them.
@@ -158,6 +162,11 @@ class StalenessResolver:
         self._causes: dict[tuple[AssetKey, str | None], list[StaleCause]] = {}
 
     # --- what was recorded ----------------------------------------------------------------
+    def prime(self, key: AssetKey, partition: str | None, record: Any) -> None:
+        """Give the latest materialization of an asset partition read in bulk elsewhere."""
+        if not self.graph.is_source(key):
+            self._records.setdefault((key, partition), record)
+
     def latest_record(self, key: AssetKey, partition: str | None = None) -> Any:
         """The latest materialization (observation, for a source) of the asset partition."""
         cache_key = (key, partition)
@@ -268,7 +277,7 @@ class StalenessResolver:
         """{key: causes} for the stale unpartitioned assets among `keys` (parents first, so
         that each asset's staleness is computed once)."""
         out = {}
-        for key in _parents_first(self.graph, keys):
+        for key in parents_first(self.graph, keys):
             if self.graph.is_partitioned(key):
                 continue
             causes = self.causes(key)
@@ -314,7 +323,7 @@ def _version_of(record: Any, is_source: bool) -> tuple[DataVersion, int | None]:
     return version, storage_id
 
 
-def _parents_first(graph: StalenessGraph, keys: Iterable[AssetKey]) -> list[AssetKey]:
+def parents_first(graph: StalenessGraph, keys: Iterable[AssetKey]) -> list[AssetKey]:
     wanted = set(keys)
     order: list[AssetKey] = []
     seen: set[AssetKey] = set()
@@ -355,6 +364,18 @@ class AssetGraphStaleness:
 
     def is_partitioned(self, key: AssetKey) -> bool:
         return self.partitions_def(key) is not None
+
+    def maps_one_to_one(self, key: AssetKey, parent: AssetKey) -> bool:
+        """Whether each partition of `key` reads the same partition of `parent` (the same
+        partitions, through an identity or a zero-offset time-window mapping)."""
+        up_def, down_def = self.partitions_def(parent), self.partitions_def(key)
+        if up_def is None or down_def is None or up_def != down_def:
+            return False
+        explicit = self.asset_graph.assets_def_by_key[key].get_partition_mapping(parent)
+        mapping = infer_partition_mapping(explicit, up_def, down_def)
+        if isinstance(mapping, TimeWindowPartitionMapping):
+            return mapping.start_offset == 0 and mapping.end_offset == 0
+        return isinstance(mapping, IdentityPartitionMapping)
 
     def upstream_partitions(self, key: AssetKey, partition: str | None,
                             parent: AssetKey) -> Sequence[str | None]:

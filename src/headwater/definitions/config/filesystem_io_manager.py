@@ -22,8 +22,7 @@ class FilesystemIOManager(ConfigurableIOManager):
     #: True: each asset's data version is a hash of the pickled bytes written for it.
     content_hash: bool = False
 
-    @property
-    def content_hash_data_versions(self) -> bool:
+    def hashes_content(self) -> bool:
         return self.content_hash
 
     def _manager(self) -> PickledObjectFilesystemIOManager:

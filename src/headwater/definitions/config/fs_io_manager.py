@@ -64,7 +64,10 @@ class PickledObjectFilesystemIOManager(IOManager):
 
     def __init__(self, base_dir: str | None = None, content_hash: bool = False):
         self.base_dir = base_dir
-        self.content_hash_data_versions = content_hash
+        self.content_hash = content_hash
+
+    def hashes_content(self) -> bool:
+        return self.content_hash
 
     def _base(self, context: Any) -> str:
         if self.base_dir:

@@ -33,13 +33,15 @@ class OutputManager(ABC):
 class IOManager(InputManager, OutputManager):
     """Stores outputs and loads them as the inputs of downstream steps.
 
-    `content_hash_data_versions = True` (an IO manager's opt-in) makes the data version of
+    `hashes_content()` returning True (an IO manager's opt-in) makes the data version of
     every asset it stores a hash of the stored content: the engine sets
     `context.wants_content_hash`, and an IO manager that writes bytes may hash them as it
     writes and set `context.content_hash` (else the engine hashes the value's pickle).
     """
 
-    content_hash_data_versions: bool = False
+    def hashes_content(self) -> bool:
+        """Whether the assets this IO manager stores get content-hash data versions."""
+        return False
 
 
 class IOManagerDefinition(ResourceDefinition):
