@@ -102,13 +102,15 @@ def asset_list(locations: Locations, select: str | None, stale: bool, as_json: b
 @click.option("--partition", default=None, help="The partition to explain.")
 @click.option("--json", "as_json", is_flag=True)
 def asset_explain(locations: Locations, key: str, partition: str | None, as_json: bool) -> None:
-    """Why KEY is (not) stale, and what would run (or be skipped as unchanged) if it were
-    materialized now, with the recorded evidence."""
+    """Why KEY is (not) stale, what would run (or be skipped as unchanged) if it were
+    materialized now, and why its automation condition will (or won't) request it on the next
+    tick, with the recorded evidence."""
+    from headwater.code.automation import explain_automation
     from headwater.code.explain import explain, render
     from headwater.definitions.assets.staleness import AssetGraphStaleness
     from headwater.definitions.key import AssetKey
 
-    _, defs = locations.load_one()
+    origin, defs = locations.load_one()
     graph = defs.resolve_asset_graph()
     asset_key = AssetKey.from_user_string(key)
     if asset_key not in graph.all_keys:
@@ -116,6 +118,8 @@ def asset_explain(locations: Locations, key: str, partition: str | None, as_json
             f"No asset {key!r} in these definitions; `headwater asset list` lists them.")
     instance = HeadwaterInstance.get()
     sections = explain(asset_key, partition, AssetGraphStaleness(graph, instance), instance)
+    sections += explain_automation(defs, instance, asset_key, partition,
+                                   location=origin.resolved().name)
     if as_json:
         click.echo(json.dumps([s.to_json() for s in sections]))
     else:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from headwater.code.explain import Section
 from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.automation.condition_sensor import (
     AutomationConditionSensorDefinition,
@@ -137,25 +138,27 @@ def _stored_state(instance: Any, sensor_name: str, location: str | None) -> Any:
 
 def explain_automation(defs: Definitions, instance: Any, key: Any,
                        partition: str | None = None, location: str | None = None,
-                       evaluation_time: datetime | None = None) -> list[dict[str, Any]]:
-    """The automation part of `headwater asset explain`: sections of {"title", "verdict",
-    "lines", "evidence"} saying whether the next tick of the key's automation sensor requests
-    it (or `partition` of it), and which sub-conditions are false when it does not."""
+                       evaluation_time: datetime | None = None) -> list[Section]:
+    """The automation part of `headwater asset explain` (code/explain.py sections): whether the
+    next tick of the key's automation sensor requests it (or `partition` of it), and which
+    sub-conditions are false when it does not; the data holds the verdict and the result tree.
+    `location`: the code location whose sensor cursor to read (needed only when several
+    locations have a sensor of that name)."""
     parsed = key if isinstance(key, (AssetKey, AssetCheckKey)) else (
         AssetCheckKey.from_user_string(key) if ":" in str(key) else AssetKey.from_user_string(key))
     name = parsed.to_user_string()
     title = "Automation"
     condition = _condition_of(defs, parsed)
     if condition is None:
-        return [{"title": title, "verdict": "no_condition", "evidence": {},
-                 "lines": [f"{name} has no automation condition, so no automation sensor "
-                           "requests it. Give it one with automation_condition="
-                           "AutomationCondition.eager() (or on_cron, on_missing, ...)."]}]
+        return [Section(title, [f"{name} has no automation condition, so no automation sensor "
+                                "requests it. Give it one with automation_condition="
+                                "AutomationCondition.eager() (or on_cron, on_missing, ...)."],
+                        {"verdict": "no_condition"})]
     sensor = sensor_for_key(defs, parsed)
     if sensor is None:  # only when the user named their own sensor default_...: say so
-        return [{"title": title, "verdict": "no_sensor", "evidence": {},
-                 "lines": [f"{name} has an automation condition, but no automation condition "
-                           "sensor targets it: add it to the target= of one."]}]
+        return [Section(title, [f"{name} has an automation condition, but no automation "
+                                "condition sensor targets it: add it to the target= of one."],
+                        {"verdict": "no_sensor"})]
     state = _stored_state(instance, sensor.name, location)
     running = (state.status == "RUNNING") if state is not None else \
         "RUNNING" in str(sensor.default_status)
@@ -167,7 +170,7 @@ def explain_automation(defs: Definitions, instance: Any, key: Any,
     node = next((n.to_json() for n in result.results if n.to_json()["key"] == name), None)
     if node is None:
         lines.append(f"Sensor '{sensor.name}' did not evaluate {name} on this evaluation.")
-        return [{"title": title, "verdict": "not_evaluated", "lines": lines, "evidence": {}}]
+        return [Section(title, lines, {"verdict": "not_evaluated", "sensor": sensor.name})]
     requested = is_true(node, partition)
     what = f"{name}" + (f" partition {partition}" if partition else "")
     verb = "will" if running else "would"
@@ -183,13 +186,17 @@ def explain_automation(defs: Definitions, instance: Any, key: Any,
         causes = false_causes(node, partition)
         if causes:
             lines.append("Because:")
-            lines.extend(f"  - {_show(c)} is {_truth_words(c, partition)}" for c in causes)
+            lines.extend(f"  - {_show(c)} is {_truth_words(c, partition)}{_hint(c)}"
+                         for c in causes)
+        skipped = [_show(c) for c in node.get("children") or () if not _reached(c)]
+        if skipped:
+            lines.append("Not evaluated, since an earlier part was already false: "
+                         + ", ".join(skipped) + ".")
     cursor_note = "from the cursor its last tick stored" if state and state.cursor else \
         "as a first evaluation (the sensor has no stored cursor yet)"
     lines.append(f"Evaluated now against this instance {cursor_note}.")
-    return [{"title": title, "verdict": "requested" if requested else "not_requested",
-             "lines": lines, "evidence": {"sensor": sensor.name, "running": running,
-                                          "result": node}}]
+    return [Section(title, lines, {"verdict": "requested" if requested else "not_requested",
+                                   "sensor": sensor.name, "running": running, "result": node})]
 
 
 def is_true(node: Mapping[str, Any], partition: str | None) -> bool:
@@ -200,20 +207,45 @@ def is_true(node: Mapping[str, Any], partition: str | None) -> bool:
     return partition in partitions
 
 
+def _reached(node: Mapping[str, Any]) -> bool:
+    """Whether a node was evaluated at all: an `&` evaluates its later children only on what
+    its earlier ones left true, so a node with no candidates was skipped."""
+    return int(node.get("candidate_count") or 0) > 0
+
+
 def false_causes(node: Mapping[str, Any], partition: str | None) -> list[Mapping[str, Any]]:
-    """The deepest false nodes under a false node: where a false child explains its parent, the
-    child (recursively); a false node whose children are all true (a negation of something
-    true) or which has none is its own cause."""
-    false_children = [c for c in node.get("children") or () if not is_true(c, partition)]
+    """The deepest false nodes under a false node: where an evaluated false child explains its
+    parent, the child (recursively); a false node whose evaluated children are all true (a
+    negation of something true, a `since` whose trigger did not come back) or which has none
+    is its own cause. Children that were not evaluated explain nothing."""
+    false_children = [c for c in node.get("children") or ()
+                      if _reached(c) and not is_true(c, partition)]
     if not false_children:
         return [node]
     return [cause for child in false_children for cause in false_causes(child, partition)]
 
 
+_HINTS = {
+    "since": " (what triggers it has not been true since it was last reset)",
+    "newly_true": " (it did not just become true)",
+    "not": " (what it negates is true)",
+    "missing": " (it has been materialized)",
+    "in_progress": " (no run of it is in progress)",
+    "newly_updated": " (it was not updated since the previous tick)",
+    "cron_tick_passed": " (no cron tick passed since the previous tick)",
+}
+
+
+def _hint(node: Mapping[str, Any]) -> str:
+    return _HINTS.get(str(node.get("description")), "")
+
+
 def _show(node: Mapping[str, Any]) -> str:
-    label = node.get("label")
-    text = node.get("condition") or node.get("description") or "condition"
-    return f"'{label}' ({text})" if label else f"'{text}'"
+    label, description = node.get("label"), node.get("description")
+    text = node.get("condition") or description or "condition"
+    if label and description and description != label:
+        return f"'{label}' ({description})"
+    return f"'{label or text}'"
 
 
 def _truth_words(node: Mapping[str, Any], partition: str | None) -> str:

@@ -123,6 +123,21 @@ def evaluate_automation_sensor(location: CodeLocation, name: str, cursor: str | 
         raise RequestError("bad_request", str(exc)) from exc
 
 
+def explain_automation(location: CodeLocation, key: str, partition: str | None = None,
+                       instance: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The automation sections of `asset explain` for one asset ("a/b") or check ("a/b:c")."""
+    opened = _instance(instance)
+    if opened is None:
+        raise RequestError("bad_request", "explain_automation: say which instance to read "
+                                          "(instance=asdict(InstanceRef)).")
+    try:
+        sections = automation.explain_automation(definitions(location), opened, key, partition,
+                                                 location=location.name)
+    except KeyError as exc:
+        raise RequestError("bad_request", str(exc.args[0])) from exc
+    return [s.to_json() for s in sections]
+
+
 def plan_backfill(location: CodeLocation, job_name: str | None = None,
                   asset_selection: list[str] | None = None,
                   partition_keys: list[str] | None = None, start: str | None = None,
@@ -187,7 +202,8 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
 
 CALLS: Mapping[str, Callable[..., Any]] = {fn.__name__: fn for fn in (
     snapshot, list_jobs, run_config_schema, validate_run_config,
-    evaluate_schedule, evaluate_sensor, evaluate_automation_sensor, plan_backfill,
+    evaluate_schedule, evaluate_sensor, evaluate_automation_sensor, explain_automation,
+    plan_backfill,
     partition_keys, partition_counts, upstream_partitions,
     create_run,
 )}

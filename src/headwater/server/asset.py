@@ -229,10 +229,26 @@ def asset_partitions(request: Request, key: str) -> dict[str, Any]:
 @router.get("/assets/{key:path}/explain", summary="Why an asset is (not) stale; what would run")
 def explain_asset(request: Request, key: str, partition: str | None = None) -> dict[str, Any]:
     state = state_of(request)
-    _find(state, key)
+    location, _ = _find(state, key)
     resolver = resolver_for(state)
     sections = explain(parse_asset_key(key), partition, resolver.graph, state.instance)
-    return {"key": key, "partition": partition, "sections": [s.to_json() for s in sections]}
+    return {"key": key, "partition": partition,
+            "sections": [s.to_json() for s in sections] + _explain_automation(
+                state, location, key, partition)}
+
+
+def _explain_automation(state: ServerState, location: str, key: str,
+                        partition: str | None) -> list[dict[str, Any]]:
+    """The automation sections: the condition is evaluated where the user code is, on the code
+    server; when it cannot be, the section says why and the other sections still show."""
+    try:
+        ref = dataclasses.asdict(state.instance.get_ref())
+        return list(state.workspace.query(location, "explain_automation", {
+            "key": key, "partition": partition, "instance": ref}))
+    except (CodeServerError, HeadwaterError) as exc:
+        return [{"title": "Automation", "lines": [
+            f"Could not evaluate the automation condition of {key}: {exc}"],
+            "data": {"verdict": "error"}}]
 
 
 @router.get("/assets/{key:path}", summary="One asset: definition, latest materialization, lineage")
