@@ -12,6 +12,8 @@ function isResult(node: ConditionNode | ResultNode): node is ResultNode {
 }
 
 function Truth({ node }: { node: ResultNode }) {
+  // an `&` evaluates later parts only where earlier ones held: a node with no candidates was skipped
+  if (node.candidate_count === 0) return <span className="truth skipped" data-truth="skipped" title="Not evaluated: an earlier part was already false">skipped</span>;
   const on = node.true_count > 0;
   const partitioned = node.true_partitions !== null;
   return (
@@ -26,7 +28,8 @@ function Tree({ node, depth = 0 }: { node: ConditionNode | ResultNode; depth?: n
   const result = isResult(node) ? node : null;
   return (
     <li role="treeitem" aria-level={depth + 1} aria-expanded={node.children.length ? true : undefined}
-      data-condition={node.label ?? node.description} data-truth={result ? (result.true_count > 0 ? "true" : "false") : undefined}>
+      data-condition={node.label ?? node.description}
+      data-truth={result ? (result.candidate_count === 0 ? "skipped" : result.true_count > 0 ? "true" : "false") : undefined}>
       <div className="cond-node">
         {result && <Truth node={result} />}
         <span className="strong">{node.label ?? node.description}</span>
