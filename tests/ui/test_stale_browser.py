@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from test_browser import ROOT, Server, browser, page, serve, shot  # noqa: F401
-
 import httpx  # noqa: E402
+import pytest
+from test_browser import ROOT, Server, browser, page, serve, shot  # noqa: F401
 
 PROJECT = ROOT / "tests" / "fixtures" / "versions_project.py"
 
