@@ -329,6 +329,67 @@ def w_checked_chain(lib: ModuleType, repeats: int, n: int = 300) -> dict[str, An
             "total_s": total, "per_asset_s": total["median"] / n}
 
 
+AUTOMATION_NOW = (2024, 6, 1, 12, 30)  # evaluation time of the automation workload (UTC)
+
+
+def build_automated_assets(lib: ModuleType, n: int) -> list[Any]:
+    """n assets in chains of 10 (each depends on the previous one of its chain), conditions
+    rotating eager / on_cron (hourly) / on_missing, every third chain daily partitioned over
+    the two years before the evaluation time."""
+    import datetime as dt
+
+    condition_of = [lambda: lib.AutomationCondition.eager(),
+                    lambda: lib.AutomationCondition.on_cron("0 * * * *"),
+                    lambda: lib.AutomationCondition.on_missing()]
+    start = dt.datetime(*AUTOMATION_NOW[:3]) - dt.timedelta(days=730)
+    daily = lib.DailyPartitionsDefinition(start_date=start.strftime("%Y-%m-%d"))
+    assets = []
+    for i in range(n):
+        chain, pos = divmod(i, 10)
+
+        def compute():
+            return 1
+
+        assets.append(lib.asset(
+            name=f"a{i}", deps=[f"a{i - 1}"] if pos else [],
+            partitions_def=daily if chain % 3 == 0 else None,
+            automation_condition=condition_of[i % 3](),
+        )(compute))
+    return assets
+
+
+def w_automation(lib: ModuleType, repeats: int, n: int = 10_000) -> dict[str, Any]:
+    """One tick of `evaluate_automation_conditions` over n assets (build_automated_assets) on an
+    ephemeral instance. Untimed: the definitions, a first tick (its cursor), then one
+    runless materialization of the root of every chain (unpartitioned roots only) so that the
+    timed tick has updates to react to. Timed: the second tick, given the first tick's cursor
+    and an evaluation time one hour later (so on_cron's hourly tick has passed)."""
+    import datetime as dt
+
+    assets = build_automated_assets(lib, n)
+    defs = lib.Definitions(assets=assets)
+    instance = sym(lib, "DagsterInstance").ephemeral()
+    first_time = dt.datetime(*AUTOMATION_NOW, tzinfo=dt.timezone.utc)
+    first = lib.evaluate_automation_conditions(defs=defs, instance=instance,
+                                               evaluation_time=first_time)
+    roots = [f"a{i}" for i in range(0, n, 10) if (i // 10) % 3 != 0]
+    for key in roots:
+        instance.report_runless_asset_event(lib.AssetMaterialization(asset_key=key))
+    times = []
+    requested = None
+    for i in range(repeats):
+        start = time.perf_counter()
+        result = lib.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=first.cursor,
+            evaluation_time=first_time + dt.timedelta(hours=1, minutes=i))
+        times.append(time.perf_counter() - start)
+        requested = result.total_requested
+    check(requested is not None and requested > 0, "the timed tick requested nothing")
+    total = summary(times)
+    return {"assets": n, "partitioned_assets": sum(1 for i in range(n) if (i // 10) % 3 == 0),
+            "total_requested": requested, "tick_s": total}
+
+
 def home_files(home: str) -> dict[str, int]:
     """Files under an instance home, by top-level entry (``storage``, ``history``, ...)."""
     counts: dict[str, int] = {}
@@ -548,6 +609,7 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "materialize_chain": w_materialize_chain,
     "materialize_chain_sqlite": w_materialize_chain_sqlite,
     "checked_chain": w_checked_chain,
+    "automation": w_automation,
 }
 
 

@@ -108,18 +108,19 @@ def test_check_keywords_lists_what_is_valid():
         check_keywords("f", {"colour": 1}, ["size", "color"])
 
 
-def test_arguments_not_implemented_yet_are_refused_not_dropped():
-    """automation_condition= says it is not supported yet, on assets and on checks."""
+def test_automation_condition_takes_only_a_condition():
+    """automation_condition= is refused unless it is an AutomationCondition (or a policy)."""
     with pytest.raises(headwater.HeadwaterInvalidDefinitionError,
-                       match="asset 'a': automation_condition= is not supported by headwater yet"):
+                       match="asset 'a': automation_condition= got object"):
         @headwater.asset(automation_condition=object())
         def a():
             return 1
     with pytest.raises(headwater.HeadwaterInvalidDefinitionError,
-                       match="asset check 'a:c': automation_condition= is not supported"):
-        headwater.AssetCheckSpec("c", asset="a", automation_condition=object())
+                       match="asset check 'a:c': automation_condition= got int"):
+        headwater.AssetCheckSpec("c", asset="a", automation_condition=3)
     with pytest.raises(headwater.HeadwaterInvalidDefinitionError, match="AssetOut: automation"):
         headwater.AssetOut(automation_condition=object())
+
 
 
 def test_load_assets_from_modules_applies_its_backfill_policy():

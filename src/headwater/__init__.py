@@ -38,6 +38,19 @@ if TYPE_CHECKING:
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
     from headwater.definitions.assets.staleness import StaleCause, StaleCauseCategory, StaleStatus
+    from headwater.definitions.automation.condition import (
+        AutoMaterializePolicy,
+        AutoMaterializeRule,
+        AutomationCondition,
+    )
+    from headwater.definitions.automation.evaluate import (
+        AutomationResult,
+        AutomationResultNode,
+        evaluate_automation_conditions,
+    )
+    from headwater.definitions.automation.evaluate import (
+        AutomationResult as EvaluateAutomationConditionsResult,
+    )
     from headwater.definitions.automation.multi_asset_sensor import (
         MultiAssetSensorDefinition,
         MultiAssetSensorEvaluationContext,
@@ -404,6 +417,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "AssetIn": ("headwater.definitions.assets.inout", "AssetIn"),
     "AssetKey": ("headwater.definitions.key", "AssetKey"),
     "AssetCheckKey": ("headwater.definitions.key", "AssetCheckKey"),
+    "AutomationCondition": ("headwater.definitions.automation.condition", "AutomationCondition"),
+    "AutoMaterializePolicy": ("headwater.definitions.automation.condition", "AutoMaterializePolicy"),
+    "AutoMaterializeRule": ("headwater.definitions.automation.condition", "AutoMaterializeRule"),
+    "AutomationResult": ("headwater.definitions.automation.evaluate", "AutomationResult"),
+    "AutomationResultNode": ("headwater.definitions.automation.evaluate", "AutomationResultNode"),
+    "EvaluateAutomationConditionsResult": ("headwater.definitions.automation.evaluate", "AutomationResult"),
+    "evaluate_automation_conditions": ("headwater.definitions.automation.evaluate", "evaluate_automation_conditions"),
     "AssetCheckSpec": ("headwater.definitions.checks.spec", "AssetCheckSpec"),
     "AssetCheckSeverity": ("headwater.definitions.checks.spec", "AssetCheckSeverity"),
     "AssetCheckResult": ("headwater.definitions.checks.result", "AssetCheckResult"),

@@ -13,9 +13,6 @@ without a word. Both cases end here:
   frame inside the callee, so an error raised by the body is never touched) is the error
   re-raised with the closest valid keyword.
 
-Also `refuse_unsupported`: an argument Dagster takes that headwater does not implement yet is
-refused with a plain statement of that, instead of being accepted and ignored.
-
 Imports only `headwater.errors`.
 """
 
@@ -27,15 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from headwater.errors import HeadwaterInvalidDefinitionError
-
 T = TypeVar("T")
-
-#: argument -> what to do until headwater implements it
-UNSUPPORTED_FOR_NOW = {
-    "automation_condition": "declarative automation is not built yet; start runs with a "
-                            "schedule or a sensor meanwhile",
-}
 
 _UNEXPECTED = re.compile(r"got an unexpected keyword argument '([^']+)'")
 
@@ -151,10 +140,3 @@ def guard_keywords(obj: T) -> T:
     return obj
 
 
-def refuse_unsupported(owner: str, argument: str, value: Any) -> None:
-    """Raise if `value` is given for an argument headwater accepts in name only so far."""
-    if value is None or value == () or value == []:
-        return
-    raise HeadwaterInvalidDefinitionError(
-        f"{owner}: {argument}= is not supported by headwater yet ({UNSUPPORTED_FOR_NOW[argument]})."
-        f" It would have no effect, so it is refused: remove {argument}=.")

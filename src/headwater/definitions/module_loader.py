@@ -31,7 +31,7 @@ from headwater.definitions.automation.schedule import ScheduleDefinition
 from headwater.definitions.automation.sensor import SensorDefinition
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey, prefix_path
-from headwater.definitions.keywords import check_keywords, refuse_unsupported
+from headwater.definitions.keywords import check_keywords
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import DefinitionsData, RepositoryData, RepositoryDefinition
@@ -165,8 +165,8 @@ def load_assets_from_modules(
 ) -> list[Any]:
     """The assets and source assets (and, with include_specs, AssetSpecs) the modules define.
 
-    `backfill_policy` is set on every loaded asset that has none of its own."""
-    refuse_unsupported("load_assets_from_modules", "automation_condition", automation_condition)
+    `backfill_policy` is set on every loaded asset that has none of its own;
+    `automation_condition` on every loaded asset headwater computes."""
     found = _collect(modules)
     if not include_specs:
         found["specs"] = []
@@ -180,6 +180,10 @@ def load_assets_from_modules(
     if backfill_policy is not None:
         found["assets"] = [a.with_attributes(backfill_policy=backfill_policy)
                            if not isinstance(a, SourceAsset) and a.backfill_policy is None else a
+                           for a in found["assets"]]
+    if automation_condition is not None:
+        found["assets"] = [a.with_attributes(automation_condition=automation_condition)
+                           if a.is_executable and not isinstance(a, SourceAsset) else a
                            for a in found["assets"]]
     return _prefixed(found, key_prefix, source_key_prefix, group_name)
 

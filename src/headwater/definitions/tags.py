@@ -50,6 +50,8 @@ SKIP_UNCHANGED_TAG = "headwater/skip_unchanged"
 SKIP_UNCHANGED_METADATA = "headwater/skip_unchanged"
 #: Asset metadata: True makes the asset's data version a hash of its stored content.
 CONTENT_HASH_METADATA = "headwater/content_hash"
+# a run requested by declarative automation (the automation sensor)
+AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.

@@ -417,6 +417,13 @@ class HeadwaterInstance:
         """A page of an asset's materializations, newest first unless `ascending`."""
         return self._fetch_asset_events(_MATERIALIZATION, records_filter, limit, cursor, ascending)
 
+    def get_automation_state(self, asset_keys: Sequence[AssetKey],
+                             check_keys: Sequence[Any] = ()) -> Any:
+        """A snapshot of what automation conditions read (storage/automation_state.py)."""
+        from headwater.storage.automation_state import AutomationState
+
+        return AutomationState(self, asset_keys, check_keys)
+
     def latest_materialization_target(self, asset_key: Any, partition: str | None = None
                                       ) -> AssetCheckEvaluationTargetMaterializationData | None:
         """The latest materialization of the asset (partition) that a check evaluates."""

@@ -151,6 +151,7 @@ def asset(
     pool: str | None = None,
     non_argument_deps: Iterable[Any] | None = None,
     freshness_policy: Any = None,
+    auto_materialize_policy: Any = None,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
 
@@ -215,6 +216,7 @@ def asset(
             group_name=group_name,
             code_version=code_version,
             automation_condition=automation_condition,
+            auto_materialize_policy=auto_materialize_policy,
             owners=owners,
             tags=tags,
             kinds=_kinds(kinds, compute_kind),

@@ -21,7 +21,6 @@ from headwater.definitions.key import (
     check_key_parts,
     to_asset_key,
 )
-from headwater.definitions.keywords import refuse_unsupported
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
@@ -126,13 +125,16 @@ class AssetSpec:
         partitions_def: Any = None,
         legacy_freshness_policy: Any = None,
         freshness_policy: Any = None,
+        auto_materialize_policy: Any = None,
     ):
         key = to_asset_key(key)
         problem = check_key_parts(key)
         if problem:
             raise HeadwaterInvalidDefinitionError(f"AssetSpec: {problem}.")
-        refuse_unsupported(f"asset '{key.to_user_string()}'", "automation_condition",
-                           automation_condition)
+        automation_condition = as_automation_condition(
+            _condition_or_policy(automation_condition, auto_materialize_policy,
+                                 f"AssetSpec '{key.to_user_string()}'"),
+            f"asset '{key.to_user_string()}'")
         unique: list[AssetDep] = []
         seen: set[AssetKey] = set()
         for dep in (to_asset_dep(d) for d in (deps or ())):
@@ -160,6 +162,12 @@ class AssetSpec:
 
     def __hash__(self) -> int:
         return hash(self.key)
+
+    @property
+    def auto_materialize_policy(self) -> Any:
+        """The automation condition under its older name (an AutoMaterializePolicy)."""
+        condition = self.automation_condition
+        return condition.as_auto_materialize_policy() if condition is not None else None
 
     def replace_attributes(self, **changes: Any) -> AssetSpec:
         values = {f: getattr(self, f) for f in _SPEC_FIELDS}
@@ -234,6 +242,32 @@ def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
                 "is at most 63 letters, digits, '_', '-' or '.'. Put longer or freer text in "
                 "metadata= instead."
             )
+
+
+def as_automation_condition(value: Any, owner: str) -> Any:
+    """An AutomationCondition as given, or the one an AutoMaterializePolicy stands for; anything
+    else is refused (the automation room, above this one, defines the class)."""
+    if value is None:
+        return None
+    convert = getattr(value, "to_automation_condition", None)
+    if convert is not None:
+        value = convert()
+    if not (hasattr(value, "unique_id") and callable(getattr(value, "evaluate", None))):
+        raise HeadwaterInvalidDefinitionError(
+            f"{owner}: automation_condition= got {type(value).__name__} ({value!r}); pass an "
+            "AutomationCondition, e.g. AutomationCondition.eager() or "
+            "AutomationCondition.on_cron('0 * * * *').")
+    return value
+
+
+def _condition_or_policy(condition: Any, policy: Any, owner: str) -> Any:
+    """automation_condition=, or the one auto_materialize_policy= stands for; not both."""
+    if condition is not None and policy is not None:
+        raise HeadwaterInvariantViolationError(
+            f"{owner}: pass only one of `automation_condition` and `auto_materialize_policy`, not "
+            "both `automation_condition` and `auto_materialize_policy` (a policy is the older "
+            "name of a condition).")
+    return condition if condition is not None else policy
 
 
 def _check_group_name(name: str) -> None:
@@ -478,9 +512,10 @@ class AssetsDefinition:
         backfill_policy: Any = None,
         automation_condition: Any = None,
     ) -> AssetsDefinition:
-        """A copy with keys renamed, groups set, resources added or a backfill policy set."""
-        refuse_unsupported("AssetsDefinition.with_attributes", "automation_condition",
-                           automation_condition)
+        """A copy with keys renamed, groups set, resources added, a backfill policy or an
+        automation condition set (on every asset it computes)."""
+        automation_condition = as_automation_condition(
+            automation_condition, "AssetsDefinition.with_attributes")
         repl = dict(asset_key_replacements or {})
         groups = dict(group_names_by_key or {})
 
@@ -494,6 +529,8 @@ class AssetsDefinition:
                                for d in spec.deps]
             if spec.key in groups:
                 changes["group_name"] = groups[spec.key]
+            if automation_condition is not None:
+                changes["automation_condition"] = automation_condition
             specs.append(spec.replace_attributes(**changes))
         checks = {}
         for spec in self.check_specs_by_key.values():

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetSpec
+from headwater.definitions.assets.definition import AssetSpec, as_automation_condition
 from headwater.definitions.key import (
     prefix_path,
     to_asset_key,
 )
-from headwater.definitions.keywords import refuse_unsupported
 from headwater.definitions.ops.output import NO_VALUE
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
@@ -79,7 +78,7 @@ class AssetOut:
     ):
         if key is not None and key_prefix is not None:
             raise HeadwaterInvalidDefinitionError("AssetOut takes key= or key_prefix=, not both.")
-        refuse_unsupported("AssetOut", "automation_condition", automation_condition)
+        automation_condition = as_automation_condition(automation_condition, "AssetOut")
         self.key = to_asset_key(key) if key is not None else None
         self.key_prefix = prefix_path(key_prefix) if key_prefix is not None else None
         self.headwater_type = headwater_type

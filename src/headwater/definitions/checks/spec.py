@@ -10,9 +10,8 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetDep, to_asset_dep
+from headwater.definitions.assets.definition import AssetDep, as_automation_condition, to_asset_dep
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
-from headwater.definitions.keywords import refuse_unsupported
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 
@@ -61,8 +60,8 @@ class AssetCheckSpec:
                 "'_', e.g. 'no_nulls'."
             )
         asset_key = to_asset_key(asset)
-        refuse_unsupported(f"asset check '{asset_key.to_user_string()}:{name}'",
-                           "automation_condition", automation_condition)
+        automation_condition = as_automation_condition(
+            automation_condition, f"asset check '{asset_key.to_user_string()}:{name}'")
         deps: list[AssetDep] = []
         for dep in additional_deps or ():
             dep = to_asset_dep(dep)

@@ -1,0 +1,17 @@
+"""Every Python example of docs/automation.md runs as written."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+
+DOC = pathlib.Path(__file__).resolve().parents[3] / "docs" / "automation.md"
+EXAMPLES = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+
+
+@pytest.mark.parametrize("source", EXAMPLES, ids=[f"example{i}" for i in range(len(EXAMPLES))])
+def test_doc_example_runs(source):
+    """The example executes without error (its asserts included)."""
+    exec(compile(source, DOC.name, "exec"), {"__name__": "doc_example"})
