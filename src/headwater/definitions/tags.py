@@ -38,8 +38,6 @@ COMPUTE_KIND_TAG = "headwater/compute_kind"
 KIND_PREFIX = "headwater/kind/"
 CODE_VERSION_TAG = "headwater/code_version"
 DATA_VERSION_TAG = "headwater/data_version"
-# a run requested by declarative automation (the automation sensor)
-AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 #: "true" when the data version was given by user code (Output/MaterializeResult/ObserveResult).
 DATA_VERSION_IS_USER_PROVIDED_TAG = "headwater/data_version_is_user_provided"
 #: `headwater/input_data_version/<asset key>`: a parent's data version when this was computed.
@@ -52,6 +50,8 @@ SKIP_UNCHANGED_TAG = "headwater/skip_unchanged"
 SKIP_UNCHANGED_METADATA = "headwater/skip_unchanged"
 #: Asset metadata: True makes the asset's data version a hash of its stored content.
 CONTENT_HASH_METADATA = "headwater/content_hash"
+# a run requested by declarative automation (the automation sensor)
+AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.

@@ -230,13 +230,15 @@ class Run:
     def versions(self) -> StalenessResolver | None:
         """What the instance records now about the assets' versions (None for a job that is
         not built from an asset graph). A new resolver per question: the run keeps writing."""
-        graph = self._staleness_graph
+        graph, instance = self._staleness_graph, self.instance
+        if instance is None:
+            return None
         if graph is None:
             asset_graph = self.job.asset_layer.asset_graph
-            if asset_graph is None or self.instance is None:
+            if asset_graph is None:
                 return None
-            graph = self._staleness_graph = AssetGraphStaleness(asset_graph, self.instance)
-        return StalenessResolver(graph, self.instance)
+            graph = self._staleness_graph = AssetGraphStaleness(asset_graph, instance)
+        return StalenessResolver(graph, instance)
 
     def unchanged(self, step: Step) -> ev.StepUnchangedData | None:
         """The evidence that `step` need not run (skip-unchanged), or None to run it.
