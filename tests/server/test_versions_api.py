@@ -67,6 +67,8 @@ def test_stale_status_causes_and_explain(setup: Any) -> None:
     items = {a["key"]: a for a in client.get("/api/assets").json()["items"]}
     assert items["report"]["stale_causes"][0]["kind"] == "stale_dependency"
     explained = client.get("/api/assets/clean/explain").json()
-    assert [s["title"] for s in explained["sections"]] == ["Staleness", "What would run"]
+    assert [s["title"] for s in explained["sections"]] == [
+        "Staleness", "What would run", "Automation"]
+    assert explained["sections"][2]["data"]["verdict"] == "no_condition"  # from the code server
     assert explained["sections"][0]["data"]["status"] == "STALE"
     assert client.get("/api/assets/nope/explain").status_code == 404
