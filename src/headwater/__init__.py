@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
+    from headwater.definitions.assets.staleness import StaleCause, StaleCauseCategory, StaleStatus
     from headwater.definitions.automation.condition import (
         AutoMaterializePolicy,
         AutoMaterializeRule,
@@ -239,6 +240,11 @@ if TYPE_CHECKING:
         repository,
     )
     from headwater.definitions.ops.composition import OutputHandle as InvokedNodeOutputHandle
+    from headwater.definitions.ops.data_version import (
+        DataProvenance,
+        DataVersion,
+        DataVersionsByPartition,
+    )
     from headwater.definitions.ops.graph import (
         DependencyDefinition,
         GraphDefinition,
@@ -271,7 +277,6 @@ if TYPE_CHECKING:
     from headwater.definitions.ops.output import (
         AssetMaterialization,
         AssetObservation,
-        DataVersion,
         DynamicOutput,
         ExpectationResult,
         MaterializeResult,
@@ -358,6 +363,7 @@ if TYPE_CHECKING:
         execute_job,
         materialize,
         materialize_to_memory,
+        observe,
     )
     from headwater.execution.context import (
         AssetCheckExecutionContext,
@@ -461,7 +467,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ConfigurableResource": ("headwater.definitions.config.configurable", "ConfigurableResource"),
     "ConfigurableResourceFactory": ("headwater.definitions.config.configurable", "ConfigurableResourceFactory"),
     "DailyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "DailyPartitionsDefinition"),
-    "DataVersion": ("headwater.definitions.ops.output", "DataVersion"),
+    "DataVersion": ("headwater.definitions.ops.data_version", "DataVersion"),
+    "DataVersionsByPartition": ("headwater.definitions.ops.data_version", "DataVersionsByPartition"),
+    "DataProvenance": ("headwater.definitions.ops.data_version", "DataProvenance"),
+    "StaleStatus": ("headwater.definitions.assets.staleness", "StaleStatus"),
+    "StaleCause": ("headwater.definitions.assets.staleness", "StaleCause"),
+    "StaleCauseCategory": ("headwater.definitions.assets.staleness", "StaleCauseCategory"),
     "DefaultScheduleStatus": ("headwater.definitions.automation.schedule", "DefaultScheduleStatus"),
     "DefaultSensorStatus": ("headwater.definitions.automation.sensor", "DefaultSensorStatus"),
     "DefinitionError": ("headwater.errors", "DefinitionError"),
@@ -701,6 +712,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "make_python_type_usable_as_headwater_type": ("headwater.definitions.metadata.types", "make_python_type_usable_as_headwater_type"),
     "materialize": ("headwater.execution.api", "materialize"),
     "materialize_to_memory": ("headwater.execution.api", "materialize_to_memory"),
+    "observe": ("headwater.execution.api", "observe"),
     "mem_io_manager": ("headwater.definitions.config.io_manager", "mem_io_manager"),
     "monthly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "monthly_partitioned_config"),
     "multi_asset": ("headwater.definitions.assets.decorators", "multi_asset"),

@@ -184,7 +184,9 @@ def test_asset_list_describes_every_asset(client: TestClient) -> None:
 
 
 def test_materialize_moves_statuses(client: TestClient) -> None:
-    """never -> materialized, and a downstream asset goes stale when upstream re-runs."""
+    """never -> materialized, and a downstream asset goes stale when upstream gets a new data
+    version (customers has no code_version, so each run of it is a new version; orders has
+    code_version "1" and no inputs, so re-running it gives the same version)."""
     assert assets_by_key(client)["report"]["status"] == "never"
     run = materialize(client, ["orders", "customers", "report"])
     assert run["status"] == "SUCCESS"
@@ -192,7 +194,11 @@ def test_materialize_moves_statuses(client: TestClient) -> None:
     assert assets["report"]["status"] == "materialized"
     assert assets["report"]["latest"]["run_id"] == run["run_id"]
     materialize(client, ["orders"])
-    assert assets_by_key(client)["report"]["status"] == "stale"
+    assert assets_by_key(client)["report"]["status"] == "materialized"
+    materialize(client, ["customers"])
+    report = assets_by_key(client)["report"]
+    assert report["status"] == "stale"
+    assert [c["kind"] for c in report["stale_causes"]] == ["new_data_version"]
 
 
 def test_failed_asset_status(client: TestClient, project: Any) -> None:

@@ -88,6 +88,29 @@ export interface AssetSummary {
   location: string | null;
   /** Counts of the asset's checks by their latest result; null when it has no checks. */
   check_summary?: CheckSummary | null;
+  /** MISSING, STALE or FRESH (definitions/assets/staleness.py), with the causes in words. */
+  stale_status?: "MISSING" | "STALE" | "FRESH";
+  stale_causes?: StaleCause[];
+}
+
+/** One reason an asset is stale. */
+export interface StaleCause {
+  key: string;
+  partition: string | null;
+  category: "CODE" | "DATA" | "DEPENDENCIES";
+  kind: string;
+  reason: string;
+  dependency: string | null;
+  dependency_partition: string | null;
+  evidence: Record<string, string | null>;
+  text: string;
+}
+
+/** `GET /api/assets/{key}/explain`: the sections of `headwater asset explain`. */
+export interface Explanation {
+  key: string;
+  partition: string | null;
+  sections: { title: string; lines: string[]; data: Record<string, unknown> }[];
 }
 
 /** Where a check's latest execution puts it (server/check.py). */

@@ -55,8 +55,10 @@ def asset() -> None:
 @asset.command("list")
 @location_options
 @click.option("--select", default=None, help="Selection, e.g. '*report' or 'group:sales'.")
+@click.option("--stale", is_flag=True,
+              help="Only stale assets, with their causes (read from $HEADWATER_HOME).")
 @click.option("--json", "as_json", is_flag=True)
-def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
+def asset_list(locations: Locations, select: str | None, stale: bool, as_json: bool) -> None:
     """List the assets of a code location, with their checks' latest results."""
     from headwater.definitions.assets.selection import AssetSelection
 
@@ -64,9 +66,23 @@ def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
     graph = defs.resolve_asset_graph()
     keys = AssetSelection.from_string(select).resolve(graph) if select else graph.all_keys
     counts = check_counts(graph, keys)
+    causes: dict[Any, list[Any]] = {}
+    if stale:
+        resolver = defs.get_staleness(HeadwaterInstance.get())
+        for key in keys:
+            if graph.spec_by_key[key].partitions_def is None and \
+                    graph.assets_def_by_key[key].partitions_def is None:
+                causes[key] = resolver.causes(key)
+            else:  # its latest materialized partition
+                record = resolver.latest_record(key)
+                causes[key] = resolver.causes(key, record.partition_key) if record else []
+        keys = {k for k in keys if causes[k]}
     rows: list[dict[str, Any]] = [{"key": k.to_user_string(), "group": graph.group_name(k),
              "deps": sorted(p.to_user_string() for p in graph.parents(k)),
              "checks": counts.get(k.to_user_string())} for k in sorted(keys)]
+    if stale:
+        for row, key in zip(rows, sorted(keys)):
+            row["stale_causes"] = [c.to_json() for c in causes[key]]
     if as_json:
         click.echo(json.dumps(rows))
         return
@@ -74,6 +90,36 @@ def asset_list(locations: Locations, select: str | None, as_json: bool) -> None:
         deps = f"  <- {', '.join(row['deps'])}" if row["deps"] else ""
         checks = f"  ({describe_counts(row['checks'])})" if row["checks"] else ""
         click.echo(f"{row['key']}  [{row['group']}]{deps}{checks}")
+        for cause in row.get("stale_causes", ()):
+            click.echo(f"    stale: {cause['text']}")
+    if stale and not rows:
+        click.echo("No stale assets.")
+
+
+@asset.command("explain")
+@location_options
+@click.argument("key")
+@click.option("--partition", default=None, help="The partition to explain.")
+@click.option("--json", "as_json", is_flag=True)
+def asset_explain(locations: Locations, key: str, partition: str | None, as_json: bool) -> None:
+    """Why KEY is (not) stale, and what would run (or be skipped as unchanged) if it were
+    materialized now, with the recorded evidence."""
+    from headwater.code.explain import explain, render
+    from headwater.definitions.assets.staleness import AssetGraphStaleness
+    from headwater.definitions.key import AssetKey
+
+    _, defs = locations.load_one()
+    graph = defs.resolve_asset_graph()
+    asset_key = AssetKey.from_user_string(key)
+    if asset_key not in graph.all_keys:
+        raise HeadwaterInvalidInvocationError(
+            f"No asset {key!r} in these definitions; `headwater asset list` lists them.")
+    instance = HeadwaterInstance.get()
+    sections = explain(asset_key, partition, AssetGraphStaleness(graph, instance), instance)
+    if as_json:
+        click.echo(json.dumps([s.to_json() for s in sections]))
+    else:
+        click.echo(render(sections))
 
 
 @asset.command("materialize")

@@ -129,6 +129,12 @@ def partition_counts(location: CodeLocation,
     return query.partition_counts(definitions(location), dynamic=dynamic)
 
 
+def upstream_partitions(location: CodeLocation, asset: str, partition: str | None = None,
+                        dynamic: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    return query.upstream_partitions(definitions(location), asset=asset, partition=partition,
+                                     dynamic=dynamic)
+
+
 def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name: str,
                run_config: Mapping[str, Any] | None = None,
                tags: Mapping[str, str] | None = None,
@@ -167,6 +173,6 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
 CALLS: Mapping[str, Callable[..., Any]] = {fn.__name__: fn for fn in (
     snapshot, list_jobs, run_config_schema, validate_run_config,
     evaluate_schedule, evaluate_sensor, plan_backfill,
-    partition_keys, partition_counts,
+    partition_keys, partition_counts, upstream_partitions,
     create_run,
 )}

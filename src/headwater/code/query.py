@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from headwater.definitions.assets.staleness import AssetGraphStaleness
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 
@@ -72,3 +73,20 @@ def partition_counts(defs: Definitions,
                 dynamic_partitions_store=store))
         counts[key.to_user_string()] = by_def[id(partitions_def)]
     return {"counts": counts, "missing_dynamic": store.missing}
+
+
+def upstream_partitions(defs: Definitions, asset: str, partition: str | None = None,
+                        dynamic: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """{"parents": {parent: [partition keys] | null (unpartitioned)}, "missing_dynamic"}: the
+    partitions of each parent that `partition` of `asset` reads, through its mappings."""
+    graph = defs.resolve_asset_graph()
+    key = AssetKey.from_user_string(asset)
+    if key not in graph.all_keys:
+        raise KeyError(f"No asset {asset!r} in these definitions.")
+    store = _DynamicKeys(dynamic)
+    view = AssetGraphStaleness(graph, store)
+    parents: dict[str, list[str] | None] = {}
+    for parent in view.parents(key):
+        keys = view.upstream_partitions(key, partition, parent)
+        parents[parent.to_user_string()] = None if list(keys) == [None] else [str(k) for k in keys]
+    return {"parents": parents, "missing_dynamic": store.missing}

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from enum import Enum as PyEnum
 from typing import Any
 
+from headwater.definitions.assets.staleness import AssetGraphStaleness
 from headwater.definitions.config import json_schema
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.definitions import Definitions
@@ -65,6 +66,10 @@ def _asset(defs: Definitions, graph: Any, key: AssetKey) -> dict[str, Any]:
         "key": list(key.path),
         "key_string": key.to_user_string(),
         "deps": sorted(p.to_user_string() for p in graph.parents(key)),
+        # Parents whose partitions this asset's partitions read one to one (staleness per
+        # partition needs no code server call for them).
+        "identity_deps": sorted(p.to_user_string() for p in graph.parents(key)
+                                if AssetGraphStaleness(graph).maps_one_to_one(key, p)),
         "group": graph.group_name(key),
         "kinds": sorted(spec.kinds),
         "owners": list(spec.owners),

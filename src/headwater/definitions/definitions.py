@@ -20,6 +20,12 @@ from headwater.definitions.assets.job import (
     build_asset_job,
     flatten_assets,
 )
+from headwater.definitions.assets.staleness import (
+    AssetGraphStaleness,
+    StaleCause,
+    StalenessResolver,
+    StaleStatus,
+)
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
@@ -414,6 +420,21 @@ class Definitions:
         return Definitions(self.assets, self.schedules, self.sensors, self.jobs,
                            {**self.resources, **resources}, self.executor, self.loggers,
                            self.asset_checks, self.metadata)
+
+    def get_staleness(self, instance: Any) -> StalenessResolver:
+        """Staleness of these assets against what `instance` recorded, now:
+        `defs.get_staleness(instance).status(AssetKey("b"))` (and `.causes(key, partition)`)."""
+        return StalenessResolver(AssetGraphStaleness(self.resolve_asset_graph(), instance), instance)
+
+    def get_stale_status(self, asset_key: Any, instance: Any,
+                         partition_key: str | None = None) -> StaleStatus:
+        """MISSING, STALE or FRESH for one asset (partition)."""
+        return self.get_staleness(instance).status(to_asset_key(asset_key), partition_key)
+
+    def get_stale_causes(self, asset_key: Any, instance: Any,
+                         partition_key: str | None = None) -> list[StaleCause]:
+        """Why one asset (partition) is stale; empty when it is not."""
+        return self.get_staleness(instance).causes(to_asset_key(asset_key), partition_key)
 
     def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
                          instance: Any = None, partition_key: str | None = None,

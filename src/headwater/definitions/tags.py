@@ -38,6 +38,18 @@ COMPUTE_KIND_TAG = "headwater/compute_kind"
 KIND_PREFIX = "headwater/kind/"
 CODE_VERSION_TAG = "headwater/code_version"
 DATA_VERSION_TAG = "headwater/data_version"
+#: "true" when the data version was given by user code (Output/MaterializeResult/ObserveResult).
+DATA_VERSION_IS_USER_PROVIDED_TAG = "headwater/data_version_is_user_provided"
+#: `headwater/input_data_version/<asset key>`: a parent's data version when this was computed.
+INPUT_DATA_VERSION_PREFIX = "headwater/input_data_version/"
+#: `headwater/input_event_pointer/<asset key>`: the storage id of that parent's event.
+INPUT_EVENT_POINTER_PREFIX = "headwater/input_event_pointer/"
+#: Run tag: "true" skips each step whose inputs and code version did not change.
+SKIP_UNCHANGED_TAG = "headwater/skip_unchanged"
+#: Asset metadata: True skips the asset's step when unchanged, in every run.
+SKIP_UNCHANGED_METADATA = "headwater/skip_unchanged"
+#: Asset metadata: True makes the asset's data version a hash of its stored content.
+CONTENT_HASH_METADATA = "headwater/content_hash"
 # a run requested by declarative automation (the automation sensor)
 AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.

@@ -223,6 +223,31 @@ def materialize_to_memory(
                        raise_on_error=raise_on_error, tags=tags, selection=selection)
 
 
+def observe(
+    assets: Sequence[Any],
+    run_config: Any = None,
+    instance: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+) -> ExecuteInProcessResult:
+    """Run the observation functions of the observable source assets among `assets` in this
+    process, recording an AssetObservation (with its data version) for each."""
+    assets_defs = flatten_assets(list(assets))
+    graph = AssetGraph(assets_defs)
+    keys = {k for a in assets_defs if getattr(a, "is_observable", False) for k in a.keys}
+    if not keys:
+        names = ", ".join(sorted(k.to_user_string() for a in assets_defs for k in a.keys))
+        raise HeadwaterInvariantViolationError(
+            f"observe() got no observable source asset (got: {names or 'nothing'}). Declare "
+            "one with @observable_source_asset, or call materialize() for computed assets.")
+    job = build_asset_job(EPHEMERAL_JOB, graph, keys, dict(resources or {}), selected_checks=set())
+    return execute_job_in_process(job, run_config=run_config, instance=instance,
+                                  partition_key=partition_key, raise_on_error=raise_on_error,
+                                  tags=tags, keep_values_in_memory=False)
+
+
 def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, selection: Any) -> Any:
     assets_defs = flatten_assets(list(assets))
     graph = AssetGraph(assets_defs)

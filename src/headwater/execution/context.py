@@ -614,6 +614,11 @@ class OutputContext(_IOContext):
         self._assets_def = assets_def
         self.instance = instance
         self.added_metadata: dict[str, Any] = {}
+        # Content-hash data versions: the engine sets `wants_content_hash` when the asset or
+        # its IO manager opts in; an IO manager that hashes the bytes it writes (see
+        # ContentHasher) sets `content_hash`, else the engine hashes the value's pickle.
+        self.wants_content_hash = False
+        self.content_hash: str | None = None
         # None: the run's partition key alone; a list: the keys this output covers.
         self._asset_partition_keys = (list(asset_partition_keys)
                                       if asset_partition_keys is not None else None)

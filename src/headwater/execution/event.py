@@ -15,6 +15,7 @@ import importlib
 import json
 import time
 import traceback
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -184,6 +185,19 @@ class StepRetryData:
 @dataclass(frozen=True, slots=True)
 class StepSuccessData:
     duration_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class StepUnchangedData:
+    """Why a step was skipped as unchanged (skip-unchanged): for each asset it would have
+    materialized, the materialization it keeps (storage id, run), its code version, and the
+    input data versions that are the same as when that materialization was computed."""
+
+    asset_keys: tuple[AssetKey, ...]
+    storage_ids: tuple[int | None, ...]
+    run_ids: tuple[str, ...]
+    code_versions: tuple[str, ...]
+    input_data_versions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +437,7 @@ _PAYLOADS: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         StepOutputData, StepInputData, TypeCheckData, StepFailureData, StepRetryData, StepSuccessData,
-        MaterializationData, ObservationData, ExpectationData, HandledOutputData,
+        MaterializationData, ObservationData, ExpectationData, StepUnchangedData, HandledOutputData,
         LoadedInputData, RunFailureData, EngineData, LogData, HookData, PlannedData,
         SerializableError, AssetMaterialization, AssetObservation, ExpectationResult,
         AssetCheckEvaluation, AssetCheckEvaluationPlanned,
@@ -554,6 +568,14 @@ class RunInstance(Protocol):
     def latest_materialization_target(self, asset_key: AssetKey, partition: str | None
                                       ) -> AssetCheckEvaluationTargetMaterializationData | None:
         """The latest materialization of an asset (partition) a check evaluates, if any."""
+
+    def get_latest_data_version_record(self, key: Any, is_source: bool | None = None,
+                                       partition_key: str | None = None) -> Any:
+        """The event holding an asset's current data version (provenance, skip-unchanged)."""
+
+    def get_latest_data_version_records(self, key: AssetKey, partition_keys: Sequence[str],
+                                        is_source: bool = False) -> Mapping[str, Any]:
+        """{partition: the event holding its data version} for several partitions at once."""
 
     def get_ref(self) -> Any:
         """How another process opens this instance (persistent instances only)."""

@@ -79,6 +79,14 @@ class LazyInstance:
     def latest_materialization_target(self, asset_key: Any, partition: str | None) -> Any:
         return self._open().latest_materialization_target(asset_key, partition)
 
+    def get_latest_data_version_record(self, key: Any, is_source: bool | None = None,
+                                       partition_key: str | None = None) -> Any:
+        return self._open().get_latest_data_version_record(key, is_source, partition_key)
+
+    def get_latest_data_version_records(self, key: Any, partition_keys: Any,
+                                        is_source: bool = False) -> Any:
+        return self._open().get_latest_data_version_records(key, partition_keys, is_source)
+
     def _open(self) -> Any:
         if self._opened is None:
             self._opened = self._ref.open()

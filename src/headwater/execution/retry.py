@@ -32,6 +32,10 @@ from headwater.execution.step import (
 def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: str | None) -> str:
     """Run the step (retrying as its policy says); SUCCESS, FAILURE or SKIPPED."""
     key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
+    if mapping_key is None and step.assets_def is not None:
+        evidence = run.unchanged(step)
+        if evidence is not None:
+            return _skip_unchanged(run, step, key, evidence)
     policy = step.retry_policy
     attempt = 0
     while True:
@@ -78,6 +82,22 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
         if step.hook_defs:
             run_hooks(run, step, key, ctx, False)
         return "SUCCESS"
+
+
+def _skip_unchanged(run: Any, step: Any, key: str, evidence: ev.StepUnchangedData) -> str:
+    """Record why the step did not run, and let its downstream read what it stored."""
+    run.reuse_stored_outputs(step, evidence)
+    run.skipped.add(key)
+    run.step_status[key] = "SKIPPED"
+    kept = ", ".join(f"{k.to_user_string()} (event {sid}, run {rid[:8]})" for k, sid, rid
+                     in zip(evidence.asset_keys, evidence.storage_ids, evidence.run_ids))
+    versions = ", ".join(f"{k} at {v[:12]}" for k, v in sorted(evidence.input_data_versions.items()))
+    code = ", ".join(sorted(set(evidence.code_versions)))
+    run.emit(ev.HeadwaterEventType.STEP_SKIPPED, key,
+             f'Skipped step "{key}" as unchanged: its code version ({code}) and the data versions '
+             f"of its inputs ({versions}) are those its latest materialization was computed "
+             f"from, so it keeps {kept}; downstream steps load that stored value.", evidence)
+    return "SKIPPED"
 
 
 def _retry_plan(policy: Any, request: Any, exc: BaseException, attempt: int) -> tuple[int, float | None]:

@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from headwater.definitions.assets.staleness import AssetGraphStaleness, StalenessResolver
+from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import (
     AssetCheckEvaluation,
     AssetCheckEvaluationPlanned,
@@ -26,10 +28,16 @@ from headwater.definitions.config.fs_io_manager import (
     PickledObjectFilesystemIOManager,
     fs_io_manager,
 )
+from headwater.definitions.config.io_manager import InMemoryIOManager
 from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.graph import GraphDefinition
-from headwater.definitions.tags import PARTITION_TAG
+from headwater.definitions.tags import (
+    PARTITION_TAG,
+    RANGE_START_TAG,
+    SKIP_UNCHANGED_METADATA,
+    SKIP_UNCHANGED_TAG,
+)
 from headwater.errors import (
     HeadwaterAssetCheckFailedError,
     HeadwaterError,
@@ -95,6 +103,7 @@ class Run:
         self.canceled = False
         self.reconstructable: Any = None  # where a worker process loads the job from
         self.output_run_ids: dict[tuple[str, str, str | None], str] = {}  # from parent runs
+        self._staleness_graph: AssetGraphStaleness | None = None
 
     # --- events -------------------------------------------------------------------------
     def emit(self, event_type: ev.HeadwaterEventType, step_key: str | None, message: str,
@@ -216,6 +225,76 @@ class Run:
             view = Resources(self.resources, owner=f"op '{step.op_def.name}'")
             self._resource_views[step.op_def.name] = view
         return view
+
+    # --- versions and skip-unchanged ------------------------------------------------------
+    def versions(self) -> StalenessResolver | None:
+        """What the instance records now about the assets' versions (None for a job that is
+        not built from an asset graph). A new resolver per question: the run keeps writing."""
+        graph, instance = self._staleness_graph, self.instance
+        if instance is None:
+            return None
+        if graph is None:
+            asset_graph = self.job.asset_layer.asset_graph
+            if asset_graph is None:
+                return None
+            graph = self._staleness_graph = AssetGraphStaleness(asset_graph, instance)
+        return StalenessResolver(graph, instance)
+
+    def unchanged(self, step: Step) -> ev.StepUnchangedData | None:
+        """The evidence that `step` need not run (skip-unchanged), or None to run it.
+
+        Opt-in: the run's tag `headwater/skip_unchanged: "true"`, or every asset of the step
+        with metadata `headwater/skip_unchanged: True`. A step is skipped when each asset
+        it materializes was materialized before, declares a code_version equal to the one
+        recorded, reads at least one parent, and every parent's data version is the one it
+        was computed from. Steps evaluating checks, graph-backed assets, observations and
+        runs over a partition range always run.
+        """
+        assets_def = step.assets_def
+        if assets_def is None or not step.asset_keys_by_output or assets_def.is_observable \
+                or assets_def.check_specs or isinstance(assets_def.node_def, GraphDefinition) \
+                or isinstance(assets_def, AssetChecksDefinition):
+            return None
+        keys = [k for k in step.asset_keys_by_output.values() if k in assets_def.keys]
+        metadata = [assets_def.specs_by_key[k].metadata for k in keys]
+        if self.tags.get(SKIP_UNCHANGED_TAG, "").lower() != "true" and not all(
+                getattr(m.get(SKIP_UNCHANGED_METADATA), "value", m.get(SKIP_UNCHANGED_METADATA))
+                is True for m in metadata):
+            return None
+        if self.partition_key is None and self.tags.get(RANGE_START_TAG) is not None:
+            return None
+        if any(isinstance(self.resources.get(o.io_manager_key), InMemoryIOManager)
+               for o in step.op_def.output_dict.values()):
+            return None  # values kept in memory do not outlive a run: nothing to reuse
+        resolver = self.versions()
+        if resolver is None:
+            return None
+        storage_ids, run_ids, code_versions, inputs = [], [], [], {}
+        for key in keys:
+            code_version = resolver.graph.code_version(key)
+            record = resolver.latest_record(key, self.partition_key)
+            parents = list(resolver.graph.parents(key))
+            if code_version is None or record is None or not parents \
+                    or resolver.own_causes(key, self.partition_key):
+                return None
+            storage_ids.append(record.storage_id)
+            run_ids.append(record.run_id)
+            code_versions.append(code_version)
+            for parent, version in resolver.input_versions(key, self.partition_key).items():
+                inputs[parent.to_user_string()] = version.data_version.value
+        return ev.StepUnchangedData(tuple(keys), tuple(storage_ids), tuple(run_ids),
+                                    tuple(code_versions), inputs)
+
+    def reuse_stored_outputs(self, step: Step, evidence: ev.StepUnchangedData) -> None:
+        """Record the step's outputs as produced by the runs that materialized them, so that
+        downstream steps load the stored values through the IO manager."""
+        run_by_key = dict(zip(evidence.asset_keys, evidence.run_ids))
+        for name, key in step.asset_keys_by_output.items():
+            if key not in run_by_key:
+                continue
+            ref = (step.key, name, None)
+            self.output_contexts[ref] = self.output_context_for(ref, run_by_key[key])
+            self.produced.add(ref)
 
     # --- dynamic outputs ----------------------------------------------------------------
     def is_mapped(self, step_key: str) -> bool:

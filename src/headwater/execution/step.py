@@ -14,9 +14,17 @@ from typing import Any
 
 from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import AssetCheckResult
+from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
 from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.data_version import (
+    DataProvenance,
+    DataVersion,
+    DataVersionsByPartition,
+    compute_logical_data_version,
+    data_version_of,
+)
 from headwater.definitions.ops.output import (
     AssetMaterialization,
     AssetObservation,
@@ -26,7 +34,11 @@ from headwater.definitions.ops.output import (
     ObserveResult,
     Output,
 )
-from headwater.definitions.tags import DATA_VERSION_TAG
+from headwater.definitions.tags import (
+    CONTENT_HASH_METADATA,
+    DATA_VERSION_IS_USER_PROVIDED_TAG,
+    DATA_VERSION_TAG,
+)
 from headwater.errors import (
     Failure,
     HeadwaterError,
@@ -335,8 +347,12 @@ class StepRunner:
         if isinstance(result, AssetCheckResult):
             yield result
             return
-        if isinstance(result, (Output, MaterializeResult, ObserveResult)):
+        if isinstance(result, (Output, MaterializeResult, ObserveResult, DataVersionsByPartition)):
             yield result
+            return
+        if isinstance(result, DataVersion) and step.assets_def is not None \
+                and step.assets_def.is_observable:
+            yield ObserveResult(data_version=result)
             return
         if len(outputs) == 0:
             if result is not None:
@@ -397,6 +413,8 @@ class StepRunner:
             self.handle_materialize_result(step, ctx, mapping_key, item)
         elif isinstance(item, ObserveResult):
             self.handle_observe_result(step, ctx, item)
+        elif isinstance(item, DataVersionsByPartition):
+            self.handle_versions_by_partition(step, ctx, item)
         elif isinstance(item, Output):
             self.handle_output(step, ctx, mapping_key, item)
         elif isinstance(item, (AssetMaterialization, AssetObservation, ExpectationResult)):
@@ -434,17 +452,61 @@ class StepRunner:
 
     def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
         key = result.asset_key or next(iter(step.asset_keys_by_output.values()))
-        metadata = dict(result.metadata)
-        if result.data_version is not None:
-            version = getattr(result.data_version, "value", result.data_version)
-            metadata.setdefault(DATA_VERSION_TAG, version)
-        obs = AssetObservation(key, metadata=metadata, partition=self.run.partition_key,
-                               tags=result.tags)
+        tags = {**result.tags, **_observed_version_tags(result.data_version, step)}
+        obs = AssetObservation(key, metadata=result.metadata, partition=self.run.partition_key,
+                               tags=tags)
         self.emit_user_event(step, ctx.step_key, obs)
         for check in result.check_results:
             self.run.handle_check_result(step, ctx, check)
+        self.observed(step, ctx, key)
+
+    def observed(self, step: Step, ctx: OpExecutionContext, key: Any) -> None:
+        """The step's output for an observed asset counts as produced (ordering for the
+        assets that depend on it)."""
         name = next((n for n, k in step.asset_keys_by_output.items() if k == key), "result")
         ctx.outputs_seen.add((name, None))
+        ref = (step.key, name, None)
+        if name in step.op_def.output_dict and ref not in self.run.produced:
+            self.run.output_contexts[ref] = self.run.output_context_for(ref, self.run.run_id)
+            self.run.produced.add(ref)
+
+    def handle_versions_by_partition(self, step: Step, ctx: OpExecutionContext,
+                                     result: DataVersionsByPartition) -> None:
+        """One observation per partition of a partitioned observable source asset."""
+        key = next(iter(step.asset_keys_by_output.values()))
+        pdef = getattr(step.assets_def, "partitions_def", None)
+        if pdef is None:
+            raise HeadwaterInvariantViolationError(
+                f"observable source asset '{key.to_user_string()}' returned "
+                "DataVersionsByPartition, but it is not partitioned: return a DataVersion, or "
+                "declare partitions_def= on it.")
+        for partition, version in result.data_versions_by_partition.items():
+            self.emit_user_event(step, ctx.step_key, AssetObservation(
+                key, partition=partition, tags=_observed_version_tags(version, step)))
+        self.observed(step, ctx, key)
+
+    def version_tags(self, step: Step, asset_key: Any, partition: str | None, output: Output,
+                     out_ctx: OutputContext) -> dict[str, str]:
+        """The code version, data version and input provenance of a materialization."""
+        run = self.run
+        spec = step.assets_def.specs_by_key.get(asset_key) if step.assets_def is not None else None
+        code_version = (spec.code_version if spec is not None else None) or run.run_id
+        resolver = run.versions()
+        inputs = resolver.input_versions(asset_key, partition) if resolver is not None else {}
+        provenance = DataProvenance(code_version,
+                                    {k: v.data_version for k, v in inputs.items()},
+                                    {k: v.storage_id for k, v in inputs.items()})
+        tags = provenance.to_tags()
+        if output.data_version is not None:
+            version = data_version_of(output.data_version, f"output '{output.output_name}' of "
+                                                           f"op '{step.key}'")
+            tags[DATA_VERSION_IS_USER_PROVIDED_TAG] = "true"
+        elif out_ctx.wants_content_hash:
+            version = DataVersion(out_ctx.content_hash or hash_value(output.value))
+        else:
+            version = compute_logical_data_version(code_version, provenance.input_data_versions)
+        tags[DATA_VERSION_TAG] = version.value
+        return tags
 
     def handle_output(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None,
                       output: Output, store: bool = True) -> None:
@@ -543,6 +605,8 @@ class StepRunner:
                     f'Output "{output.output_name}" of op "{step.key}" uses IO manager '
                     f"'{manager_key}', which is not provided. Add resources={{'{manager_key}': ...}}."
                 )
+            out_ctx.wants_content_hash = asset_key is not None and (
+                (isinstance(manager, IOManager) and manager.hashes_content()) or _opted_in(out_ctx, CONTENT_HASH_METADATA))
             self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
             metadata.update(out_ctx.added_metadata)
             run.keep_output(step, ref, output.value, manager)
@@ -551,11 +615,14 @@ class StepRunner:
         if asset_key is not None:
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
-                    asset_key, metadata=metadata, partition=run.partition_key, tags=output.tags))
+                    asset_key, metadata=metadata, partition=run.partition_key,
+                    tags={**output.tags, **_observed_version_tags(output.data_version, step)}))
             else:
                 for partition in (out_ctx._asset_partition_keys or [run.partition_key]):
+                    tags = {**output.tags,
+                            **self.version_tags(step, asset_key, partition, output, out_ctx)}
                     mat = AssetMaterialization(asset_key, metadata=metadata,
-                                               partition=partition, tags=output.tags)
+                                               partition=partition, tags=tags)
                     run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
                              f"Materialized value {asset_key.to_user_string()}.",
                              ev.MaterializationData(mat), asset_key=asset_key, partition=partition)
@@ -619,6 +686,22 @@ class StepRunner:
                 "Return or yield it, or declare it with Out(is_required=False).",
                 step_key=step.key, output_name=name,
             )
+
+
+def _observed_version_tags(version: Any, step: Step) -> dict[str, str]:
+    """The data version tags of an observation (none when it reported no version)."""
+    if version is None:
+        return {}
+    value = data_version_of(version, f"observation of op '{step.key}'").value
+    return {DATA_VERSION_TAG: value, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"}
+
+
+def _opted_in(out_ctx: OutputContext, metadata_key: str) -> bool:
+    """Whether the output's asset carries `metadata_key: True` in its definition metadata."""
+    assets_def = out_ctx._assets_def
+    spec = assets_def.specs_by_key.get(out_ctx._asset_key) if assets_def is not None else None
+    value = spec.metadata.get(metadata_key) if spec is not None else None
+    return getattr(value, "value", value) is True
 
 
 def _check_results(step: Step, result: Any) -> Iterator[Any]:

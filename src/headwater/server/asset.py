@@ -4,8 +4,11 @@ checks), its history, its partitions, materializing and backfilling.
 An asset's status comes from storage, for all assets at once (one query for the latest
 materializations, one for the runs in progress, one for recent failed runs):
 in_progress (a queued or running run targets it) > failed (the latest run that targeted it
-failed after its latest materialization, without materializing it) > stale (its code version
-changed, or an upstream asset was materialized after it) > materialized > never.
+failed after its latest materialization, without materializing it) > stale (see
+definitions/assets/staleness.py: its code version changed, a parent has a new data version or
+is missing, or a parent is stale) > materialized > never. `stale_status` and `stale_causes`
+say it precisely (for a partitioned asset: of its latest materialized partition, or of the
+`?partition=` asked for).
 Imports `code`, `definitions`, `storage` and this package.
 """
 
@@ -20,12 +23,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from headwater.code.client import CodeServerError
+from headwater.code.explain import explain
 from headwater.code.run import origin_tag
 from headwater.daemon import backfill
-from headwater.definitions.tags import CODE_VERSION_TAG
+from headwater.definitions.assets.staleness import parents_first
+from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterError
 from headwater.server import launch
 from headwater.server.check import asset_checks, check_summaries, parse_buckets
+from headwater.server.staleness import resolver_for
 from headwater.server.state import (
     ApiError,
     ServerState,
@@ -71,12 +77,15 @@ def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     latest_records = {k.to_user_string(): r for k, r in
                       instance.storage.get_latest_materialization_records().items()}
     latest: dict[str, dict[str, Any]] = {}
+    resolver = resolver_for(state)
     for key, record in latest_records.items():
-        materialization = record.asset_materialization
         latest[key] = {"run_id": record.run_id, "timestamp": record.timestamp,
-                       "partition": record.partition_key,
-                       "code_version": (getattr(materialization, "tags", None) or {}).get(
-                           CODE_VERSION_TAG)}
+                       "partition": record.partition_key}
+        # Primed from the one query above, so that staleness asks storage only for sources
+        # and partitions.
+        resolver.prime(record.asset_key, record.partition_key, record)
+        if record.partition_key is not None:
+            resolver.prime(record.asset_key, None, record)
     active: set[str] = set()
     for record in instance.get_run_records(RunsFilter(statuses=_ACTIVE)):
         active.update(k.to_user_string() for k in record.headwater_run.asset_selection or ())
@@ -92,29 +101,33 @@ def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
                                                         and mat["run_id"] != run.run_id))):
                 failed[text] = ended
     out: dict[str, dict[str, Any]] = {}
-    for key, (_, asset) in index.assets.items():
+    for key in resolver_order(resolver, index.assets):
         mat = latest.get(key)
+        asset_key = AssetKey.from_user_string(key)
+        causes = resolver.causes(asset_key, mat["partition"]) if mat is not None else []
+        stale = resolver.status(asset_key, mat["partition"] if mat else None)
         if key in active:
             status = "in_progress"
         elif key in failed:
             status = "failed"
         elif mat is None:
             status = "never"
-        elif _is_stale(asset, mat, latest):
+        elif causes:
             status = "stale"
         else:
             status = "materialized"
-        out[key] = {"status": status, "latest": None if mat is None else {
-            "run_id": mat["run_id"], "timestamp": mat["timestamp"], "partition": mat["partition"]}}
+        out[key] = {"status": status, "stale_status": stale.value,
+                    "stale_causes": [c.to_json() for c in causes],
+                    "latest": None if mat is None else {
+                        "run_id": mat["run_id"], "timestamp": mat["timestamp"],
+                        "partition": mat["partition"]}}
     return out
 
 
-def _is_stale(asset: dict[str, Any], mat: dict[str, Any], latest: dict[str, Any]) -> bool:
-    version = asset.get("code_version")
-    if version is not None and mat["code_version"] is not None and version != mat["code_version"]:
-        return True
-    return any(dep in latest and latest[dep]["timestamp"] > mat["timestamp"]
-               for dep in asset["deps"])
+def resolver_order(resolver: Any, assets: dict[str, Any]) -> list[str]:
+    """Asset keys with parents first, so that each staleness is computed once."""
+    return [k.to_user_string() for k in parents_first(
+        resolver.graph, [AssetKey.from_user_string(k) for k in assets])]
 
 
 def _dynamic_keys(state: ServerState, names: list[str]) -> dict[str, list[str]]:
@@ -213,12 +226,27 @@ def asset_partitions(request: Request, key: str) -> dict[str, Any]:
         k: names[s.value] if s is not None else "missing" for k, s in stored.items()}}
 
 
+@router.get("/assets/{key:path}/explain", summary="Why an asset is (not) stale; what would run")
+def explain_asset(request: Request, key: str, partition: str | None = None) -> dict[str, Any]:
+    state = state_of(request)
+    _find(state, key)
+    resolver = resolver_for(state)
+    sections = explain(parse_asset_key(key), partition, resolver.graph, state.instance)
+    return {"key": key, "partition": partition, "sections": [s.to_json() for s in sections]}
+
+
 @router.get("/assets/{key:path}", summary="One asset: definition, latest materialization, lineage")
-def get_asset(request: Request, key: str) -> dict[str, Any]:
+def get_asset(request: Request, key: str, partition: str | None = None) -> dict[str, Any]:
     state = state_of(request)
     location, asset = _find(state, key)
     latest = state.instance.fetch_materializations(parse_asset_key(key), limit=1).records
     status = asset_statuses(state)[key]
+    if partition is not None:
+        resolver = resolver_for(state)
+        asset_key = parse_asset_key(key)
+        causes = resolver.causes(asset_key, partition)
+        status = {**status, "stale_status": resolver.status(asset_key, partition).value,
+                  "stale_causes": [c.to_json() for c in causes]}
     return {
         "key": key,
         "location": location,
@@ -236,6 +264,8 @@ def get_asset(request: Request, key: str) -> dict[str, Any]:
         "op_name": asset.get("op_name"),
         "source": asset.get("source"),
         "status": status["status"],
+        "stale_status": status["stale_status"],
+        "stale_causes": status["stale_causes"],
         "latest_materialization": materialization_json(latest[0]) if latest else None,
         "upstream": asset["deps"],
         "downstream": sorted(state.workspace.index.children.get(key, [])),

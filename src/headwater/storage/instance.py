@@ -379,6 +379,39 @@ class HeadwaterInstance:
         return {key: entry.asset_materialization.tags.get(CODE_VERSION_TAG) if entry else None
                 for key, entry in latest.items()}
 
+    def get_latest_data_version_record(self, key: Any, is_source: bool | None = None,
+                                       partition_key: str | None = None) -> EventLogRecord | None:
+        """The event that holds the asset's current data version: its latest materialization
+        (`is_source=False`), its latest observation (`is_source=True`, a source asset), or
+        the newer of the two (None); of one partition when `partition_key` is given."""
+        asset_key = to_asset_key(key)
+        found: list[EventLogRecord] = []
+        if is_source is not True:
+            if partition_key is None:
+                record = self._storage.get_latest_materialization_records([asset_key]).get(asset_key)
+                found += [record] if record is not None else []
+            else:
+                found += self.fetch_materializations(
+                    AssetRecordsFilter(asset_key, asset_partitions=[partition_key]), limit=1).records
+        if is_source is not False:
+            found += self.fetch_observations(
+                AssetRecordsFilter(asset_key, asset_partitions=None if partition_key is None
+                                   else [partition_key]), limit=1).records
+        return max(found, key=lambda r: r.storage_id) if found else None
+
+    def get_latest_data_version_records(self, key: Any, partition_keys: Sequence[str],
+                                        is_source: bool = False) -> dict[str, EventLogRecord]:
+        """{partition: its latest materialization (observation when `is_source`)} for the
+        partitions of one asset that have one, in one query."""
+        query = EventQuery(event_types=_OBSERVATION if is_source else _MATERIALIZATION,
+                           asset_key=to_asset_key(key), partitions=frozenset(partition_keys))
+        latest: dict[str, EventLogRecord] = {}
+        for record in self._storage.get_event_records(query, ascending=False):
+            partition = record.partition_key
+            if partition is not None and partition not in latest:
+                latest[partition] = record
+        return latest
+
     def fetch_materializations(self, records_filter: Any, limit: int, cursor: str | None = None,
                                ascending: bool = False) -> EventRecordsResult:
         """A page of an asset's materializations, newest first unless `ascending`."""

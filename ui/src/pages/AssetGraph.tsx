@@ -3,7 +3,7 @@
 // draws only what is in view, so 10,000 assets stay interactive.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, type AssetSummary, type Page } from "../api";
+import { api, type AssetSummary, type Page, type StaleCause } from "../api";
 import { CheckBadge, CheckNodeBadge, summarize } from "../components/Checks";
 import { GraphView, type Detail, type GraphEdge } from "../components/GraphView";
 import { MaterializeButton } from "../components/Materialize";
@@ -397,6 +397,17 @@ function AssetNode({ asset, width, height, detail, selected, match }: {
       </text>
       {asset.partitions && <text x={width - 12} y={22} textAnchor="end" className="asset-sub">▦ {asset.partitions.count ?? ""}</text>}
       {asset.check_summary && asset.check_summary.total > 0 && <CheckNodeBadge summary={asset.check_summary} x={width - 10} y={-8} />}
+      {asset.stale_status === "STALE" && <StaleNodeBadge causes={asset.stale_causes ?? []} x={width - 58} y={height - 20} />}
+    </g>
+  );
+}
+
+function StaleNodeBadge({ causes, x, y }: { causes: StaleCause[]; x: number; y: number }) {
+  return (
+    <g className="stale-badge" transform={`translate(${x},${y})`} data-stale-badge="true">
+      <title>{`Stale:\n${causes.map((c) => c.text).join("\n")}`}</title>
+      <rect width={48} height={16} rx={8} />
+      <text x={24} y={12} textAnchor="middle">Stale</text>
     </g>
   );
 }
@@ -436,6 +447,7 @@ function AssetSidePanel({ asset }: { asset: AssetSummary }) {
         {asset.kinds.length > 0 && <><dt>Kinds</dt><dd>{asset.kinds.map((k) => <span key={k} className="chip">{k}</span>)}</dd></>}
         {asset.owners.length > 0 && <><dt>Owners</dt><dd>{asset.owners.join(", ")}</dd></>}
         {asset.partitions && <><dt>Partitions</dt><dd>{asset.partitions.kind ?? asset.partitions.type} {asset.partitions.count != null ? `(${asset.partitions.count})` : ""}</dd></>}
+        {asset.stale_status === "STALE" && <><dt>Stale</dt><dd><ul className="plain stale-causes">{(asset.stale_causes ?? []).map((c, i) => <li key={i}>{c.text}</li>)}</ul></dd></>}
         <dt>Latest</dt>
         <dd>{asset.latest ? <><Link to={`/runs/${asset.latest.run_id}`}>{ago(asset.latest.timestamp)}</Link>{asset.latest.partition ? ` · ${asset.latest.partition}` : ""}</> : "never"}</dd>
         {asset.check_summary && asset.check_summary.total > 0 && <><dt>Checks</dt><dd><CheckBadge result={summarize(asset.check_summary).result} /> <span className="small muted">{summarize(asset.check_summary).text}</span></dd></>}

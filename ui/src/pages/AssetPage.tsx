@@ -2,7 +2,7 @@
 // history, lineage, and for partitioned assets a partition grid with a backfill launcher.
 import { useMemo, useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
-import { enc, post, type AssetDetail, type CheckSummary, type Materialization, type Page } from "../api";
+import { enc, post, type AssetDetail, type CheckSummary, type Explanation, type Materialization, type Page } from "../api";
 import { CheckBadge, ChecksTab, summarize } from "../components/Checks";
 import { MaterializeButton } from "../components/Materialize";
 import { isNumeric, MetadataTable } from "../components/Metadata";
@@ -55,7 +55,10 @@ export function AssetPage() {
       </nav>
       <PageHeader
         title={<span className="mono">{key}</span>}
-        sub={<><Badge status={a.status} /> {latest && <span className="muted">materialized {ago(latest.timestamp)} by run <RunLink id={latest.run_id} /></span>}</>}
+        sub={<><Badge status={a.status} /> {a.stale_status === "STALE" && (
+          <span className="badge tone-warn stale-badge" data-stale-badge="true"
+            title={`Stale:\n${(a.stale_causes ?? []).map((c) => c.text).join("\n")}`}>Stale</span>
+        )} {latest && <span className="muted">materialized {ago(latest.timestamp)} by run <RunLink id={latest.run_id} /></span>}</>}
         actions={<>
           <Link className="button ghost" to={`/assets?select=${encodeURIComponent(`+key:"${key}"+`)}`}>View in graph</Link>
           <MaterializeButton keys={[key]} assets={[a]} />
@@ -79,6 +82,15 @@ export function AssetPage() {
         </div>
       ) : (
       <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview">
+      {a.stale_status === "STALE" && (
+        <section className="card stale-panel" aria-label="Why stale">
+          <h2>Why stale</h2>
+          <ul className="plain stale-causes">
+            {(a.stale_causes ?? []).map((c, i) => <li key={i} data-kind={c.kind}>{c.text}</li>)}
+          </ul>
+        </section>
+      )}
+      <ExplainPanel assetKey={key} />
       <div className="grid-2">
         <section className="card">
           <h2>Definition</h2>
@@ -263,6 +275,29 @@ function PartitionGrid({ assetKey }: { assetKey: string }) {
         {keys.length > 0 && <>From <span className="mono">{keys[0]}</span> to <span className="mono">{keys[keys.length - 1]}</span>. </>}
         Click a partition to select it, shift-click to select a range, ctrl-click to add one.
       </p>
+    </section>
+  );
+}
+
+
+/** The sections of `headwater asset explain`: staleness with its evidence, what would run. */
+function ExplainPanel({ assetKey }: { assetKey: string }) {
+  const [open, setOpen] = useState(false);
+  const explained = useApi<Explanation>(open ? `${apiPath(assetKey)}/explain` : null);
+  return (
+    <section className="card explain-panel">
+      <h2>
+        <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? "▾" : "▸"} Explain: why stale or not, what would run
+        </button>
+      </h2>
+      {open && explained.error && <ErrorBox error={explained.error} title="Could not explain this asset" />}
+      {open && explained.data && explained.data.sections.map((s) => (
+        <div key={s.title} className="explain-section">
+          <h3>{s.title}</h3>
+          <pre className="explain-lines">{s.lines.join("\n")}</pre>
+        </div>
+      ))}
     </section>
   );
 }

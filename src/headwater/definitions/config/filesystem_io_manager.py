@@ -19,9 +19,14 @@ class FilesystemIOManager(ConfigurableIOManager):
     """
 
     base_dir: str | None = None
+    #: True: each asset's data version is a hash of the pickled bytes written for it.
+    content_hash: bool = False
+
+    def hashes_content(self) -> bool:
+        return self.content_hash
 
     def _manager(self) -> PickledObjectFilesystemIOManager:
-        return PickledObjectFilesystemIOManager(base_dir=self.base_dir)
+        return PickledObjectFilesystemIOManager(base_dir=self.base_dir, content_hash=self.content_hash)
 
     def handle_output(self, context: Any, obj: Any) -> None:
         self._manager().handle_output(context, obj)

@@ -17,7 +17,12 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from headwater.definitions.config.io_manager import IOManager, io_manager, partition_keys_of
+from headwater.definitions.config.io_manager import (
+    ContentHasher,
+    IOManager,
+    io_manager,
+    partition_keys_of,
+)
 from headwater.definitions.config.schema import Field, StringSource
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
@@ -57,8 +62,12 @@ def check_path_parts(parts: Sequence[Any], what: str) -> list[str]:
 class PickledObjectFilesystemIOManager(IOManager):
     """Pickles outputs to files under `base_dir`; loads inputs from the same paths."""
 
-    def __init__(self, base_dir: str | None = None):
+    def __init__(self, base_dir: str | None = None, content_hash: bool = False):
         self.base_dir = base_dir
+        self.content_hash = content_hash
+
+    def hashes_content(self) -> bool:
+        return self.content_hash
 
     def _base(self, context: Any) -> str:
         if self.base_dir:
@@ -105,13 +114,22 @@ class PickledObjectFilesystemIOManager(IOManager):
                 self._partition_path(context, keys[0]))})
             return
         path = self.get_path(context)
-        size = self._write(path, obj, self._durable(context))
+        hashed = getattr(context, "wants_content_hash", False)
+        size = self._write(path, obj, self._durable(context), context if hashed else None)
         context.add_output_metadata({"path": path, "size_bytes": size})
 
-    def _write(self, path: str, obj: Any, durable: bool = True) -> int:
+    def _write(self, path: str, obj: Any, durable: bool = True, hash_for: Any = None) -> int:
+        """Pickle `obj` to `path`; with `hash_for` (an output context), hash the bytes as they
+        are written and report the hash as its content_hash (one pass, no second pickle)."""
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL),
-                         durable)
+
+        def write(handle: Any) -> None:
+            target = handle if hash_for is None else ContentHasher(handle)
+            pickle.dump(obj, target, pickle.HIGHEST_PROTOCOL)
+            if hash_for is not None:
+                hash_for.content_hash = target.hexdigest()
+
+        write_atomically(path, write, durable)
         return os.path.getsize(path)
 
     def _durable(self, context: Any) -> bool:
@@ -189,8 +207,11 @@ def write_atomically(path: str, write: Any, durable: bool = True) -> None:
         os.close(dir_fd)
 
 
-@io_manager(config_schema={"base_dir": Field(StringSource, is_required=False)})
+@io_manager(config_schema={"base_dir": Field(StringSource, is_required=False),
+                           "content_hash": Field(bool, is_required=False, default_value=False)})
 def fs_io_manager(init_context: Any) -> PickledObjectFilesystemIOManager:
-    """Pickles each output to a file under base_dir (default: the instance's storage dir)."""
-    base_dir = (init_context.resource_config or {}).get("base_dir")
-    return PickledObjectFilesystemIOManager(base_dir=base_dir)
+    """Pickles each output to a file under base_dir (default: the instance's storage dir);
+    with content_hash: true, each asset's data version is a hash of the bytes written."""
+    config = init_context.resource_config or {}
+    return PickledObjectFilesystemIOManager(base_dir=config.get("base_dir"),
+                                            content_hash=bool(config.get("content_hash")))

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -29,7 +31,17 @@ class OutputManager(ABC):
 
 
 class IOManager(InputManager, OutputManager):
-    """Stores outputs and loads them as the inputs of downstream steps."""
+    """Stores outputs and loads them as the inputs of downstream steps.
+
+    `hashes_content()` returning True (an IO manager's opt-in) makes the data version of
+    every asset it stores a hash of the stored content: the engine sets
+    `context.wants_content_hash`, and an IO manager that writes bytes may hash them as it
+    writes and set `context.content_hash` (else the engine hashes the value's pickle).
+    """
+
+    def hashes_content(self) -> bool:
+        """Whether the assets this IO manager stores get content-hash data versions."""
+        return False
 
 
 class IOManagerDefinition(ResourceDefinition):
@@ -160,3 +172,32 @@ def _identifier(context: Any) -> tuple[Any, ...]:
 def mem_io_manager(_init_context: Any) -> InMemoryIOManager:
     """An IO manager that keeps values in memory."""
     return InMemoryIOManager()
+
+
+class ContentHasher:
+    """Hashes bytes as they are written: `write(data)` forwards to `target` and hashes.
+
+    An IO manager that writes pickled bytes wraps its file in one and reports
+    its hash to the engine (`context.content_hash = hasher.hexdigest()`), so
+    that the content hash costs one pass of blake2b over bytes already in hand.
+    """
+
+    __slots__ = ("_digest", "_target")
+
+    def __init__(self, target: Any = None):
+        self._digest = hashlib.blake2b(digest_size=16)
+        self._target = target
+
+    def write(self, data: Any) -> int:
+        self._digest.update(data)
+        return self._target.write(data) if self._target is not None else len(data)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def hash_value(value: Any) -> str:
+    """A content hash of a value an IO manager stored without hashing it: its pickle."""
+    hasher = ContentHasher()
+    pickle.dump(value, hasher, pickle.HIGHEST_PROTOCOL)
+    return hasher.hexdigest()

@@ -1,6 +1,6 @@
 """What user code returns or yields: Output, DynamicOutput, MaterializeResult, events.
 
-Imports `headwater.errors`, `key` and `metadata` only.
+Imports `headwater.errors`, `key`, `metadata` and this room's `data_version` only.
 """
 
 from __future__ import annotations
@@ -12,6 +12,13 @@ from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.value import MetadataValue, normalize_metadata
+from headwater.definitions.ops.data_version import (
+    DataProvenance,
+    data_version_from_tags,
+)
+from headwater.definitions.ops.data_version import (
+    DataVersion as DataVersion,
+)
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 DEFAULT_OUTPUT = "result"
@@ -123,6 +130,17 @@ class AssetMaterialization:
     def label(self) -> str:
         return self.asset_key.to_user_string()
 
+    @property
+    def data_version(self) -> str | None:
+        """The data version recorded with this materialization (its `headwater/data_version`)."""
+        version = data_version_from_tags(self.tags)
+        return None if version is None else version.value
+
+    @property
+    def data_provenance(self) -> DataProvenance | None:
+        """The code version and input data versions it was computed with, if recorded."""
+        return DataProvenance.from_tags(self.tags)
+
     @staticmethod
     def file(path: str, description: str | None = None, asset_key: Any = None) -> AssetMaterialization:
         return AssetMaterialization(
@@ -160,6 +178,12 @@ class AssetObservation:
 
     def __hash__(self) -> int:
         return hash((self.asset_key, self.partition, self.description))
+
+    @property
+    def data_version(self) -> str | None:
+        """The data version this observation reported (its `headwater/data_version` tag)."""
+        version = data_version_from_tags(self.tags)
+        return None if version is None else version.value
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -243,13 +267,6 @@ class ObserveResult:
 
     def __hash__(self) -> int:
         return hash((self.asset_key, self.data_version))
-
-
-@dataclass(frozen=True, slots=True)
-class DataVersion:
-    """An opaque version string of an asset's data."""
-
-    value: str
 
 
 @dataclass(frozen=True, slots=True)
