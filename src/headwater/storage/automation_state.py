@@ -94,6 +94,13 @@ class AutomationState:
             self._observed[key] = found
         return found
 
+    def check_passed(self, check: AssetCheckKey) -> bool | None:
+        """Whether the check's latest evaluation passed; None if it has none."""
+        record = self._checks.get(check)
+        if record is None or record.status.value not in ("SUCCEEDED", "FAILED"):
+            return None
+        return record.status.value == "SUCCEEDED"
+
     def in_progress(self, target: Any) -> frozenset[Any]:
         if isinstance(target, AssetCheckKey):
             record = self._checks.get(target)

@@ -330,3 +330,20 @@ def test_result_tree_and_run_requests():
     assert again.total_requested == 1  # p is still missing; down was handled
     with pytest.raises(hw.HeadwaterInvalidInvocationError, match="not an automation cursor"):
         hw.evaluate_automation_conditions(s.defs, s.instance, cursor="nonsense")
+
+
+def test_check_conditions_and_blocking_checks_of_dependencies():
+    @hw.asset_check(asset="up", blocking=True)
+    def up_ok():
+        return hw.AssetCheckResult(passed=True)
+
+    gate = AC.all_deps_blocking_checks_passed()
+    s = Scenario(plain("up"), asset_with(gate, "down", deps=["up"]),
+                 asset_with(AC.any_checks_match(AC.check_failed()), "up2"), checks=[up_ok])
+    assert s.requested() == set()     # up's blocking check never ran
+    s.instance.report_runless_asset_event(hw.AssetCheckEvaluation(
+        asset_key="up", check_name="up_ok", passed=True))
+    assert s.requested() == {"down"}
+    s.instance.report_runless_asset_event(hw.AssetCheckEvaluation(
+        asset_key="up", check_name="up_ok", passed=False))
+    assert s.requested() == set()

@@ -354,6 +354,11 @@ class AssetsDefinition:
     def check_specs_by_output_name(self) -> dict[str, Any]:
         return {s.get_python_identifier(): s for s in self.check_specs}
 
+    @property
+    def node_check_specs_by_output_name(self) -> dict[str, Any]:
+        """Every check spec of the node, selected or not."""
+        return {s.get_python_identifier(): s for s in self.check_specs_by_key.values()}
+
     def get_spec_for_check_key(self, check_key: Any) -> Any:
         spec = self.check_specs_by_key.get(check_key)
         if spec is None:
@@ -492,15 +497,15 @@ class AssetsDefinition:
         return self.node_def.name if self.node_def is not None else ""
 
     # --- variants ---------------------------------------------------------------------
-    def subset_for(self, selected: Iterable[AssetKey],
-                   selected_checks: Iterable[Any] | None = None) -> AssetsDefinition:
+    def subset_for(self, selected_asset_keys: Iterable[AssetKey],
+                   selected_asset_check_keys: Iterable[Any] | None = None) -> AssetsDefinition:
         """This definition narrowed to some of its assets and checks (by default the checks of
         the assets kept)."""
-        selected = frozenset(selected) & frozenset(self.specs_by_key)
-        if selected_checks is None:
+        selected = frozenset(selected_asset_keys) & frozenset(self.specs_by_key)
+        if selected_asset_check_keys is None:
             checks = frozenset(k for k in self.check_specs_by_key if k.asset_key in selected)
         else:
-            checks = frozenset(selected_checks) & frozenset(self.check_specs_by_key)
+            checks = frozenset(selected_asset_check_keys) & frozenset(self.check_specs_by_key)
         return self._copy(_selected=selected, _selected_checks=checks)
 
     def with_attributes(

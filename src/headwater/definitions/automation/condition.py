@@ -212,6 +212,35 @@ class AutomationCondition:
     def initial_evaluation() -> AutomationCondition:
         return InitialEvaluationCondition()
 
+    @staticmethod
+    def check_passed() -> AutomationCondition:
+        """(On a check) its latest evaluation passed."""
+        return CheckResultCondition(True)
+
+    @staticmethod
+    def check_failed() -> AutomationCondition:
+        """(On a check) its latest evaluation failed."""
+        return CheckResultCondition(False)
+
+    @staticmethod
+    def any_checks_match(condition: AutomationCondition,
+                         blocking_only: bool = False) -> AutomationCondition:
+        """(On an asset) the condition is true for some check of the asset."""
+        return ChecksAutomationCondition("any", condition, blocking_only)
+
+    @staticmethod
+    def all_checks_match(condition: AutomationCondition,
+                         blocking_only: bool = False) -> AutomationCondition:
+        """(On an asset) the condition is true for every check of the asset (or it has none)."""
+        return ChecksAutomationCondition("all", condition, blocking_only)
+
+    @staticmethod
+    def all_deps_blocking_checks_passed() -> AutomationCondition:
+        """Every blocking check of every dependency passed its latest evaluation."""
+        return AutomationCondition.all_deps_match(AutomationCondition.all_checks_match(
+            AutomationCondition.check_passed(), blocking_only=True)
+        ).with_label("all_deps_blocking_checks_passed")
+
     # --- constructors: dependencies ---------------------------------------------------
     @staticmethod
     def any_deps_match(condition: AutomationCondition) -> AutomationCondition:
@@ -517,6 +546,65 @@ class InitialEvaluationCondition(AutomationCondition):
 
     def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
         return candidates if ctx.is_initial_evaluation else S.EMPTY
+
+
+class CheckResultCondition(AutomationCondition):
+    """The latest evaluation of the target check passed (or failed)."""
+
+    def __init__(self, passed: bool):
+        self.passed = passed
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "check_passed" if self.passed else "check_failed"
+
+    def _params(self) -> tuple[Any, ...]:
+        return (self.passed,)
+
+    def _text(self) -> str:
+        return f"{self.description}()"
+
+    def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
+        return candidates if ctx.check_outcome() is self.passed else S.EMPTY
+
+
+class ChecksAutomationCondition(AutomationCondition):
+    """`any_checks_match` / `all_checks_match`: the operand evaluated on each check of the
+    target asset (a check is evaluated as a whole, for every partition of its asset)."""
+
+    def __init__(self, mode: str, operand: AutomationCondition, blocking_only: bool = False):
+        _check_operand(operand, f"{mode}_checks_match")
+        self.mode, self.operand, self.blocking_only = mode, operand, blocking_only
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"{self.mode}_checks_match"
+
+    @property
+    def children(self) -> tuple[AutomationCondition, ...]:
+        return (self.operand,)
+
+    def _params(self) -> tuple[Any, ...]:
+        return (self.mode, self.blocking_only)
+
+    def _rebuild(self, children: Sequence[AutomationCondition]) -> AutomationCondition:
+        return self._copy(operand=children[0])
+
+    def _text(self) -> str:
+        extra = ", blocking_only=True" if self.blocking_only else ""
+        return f"AutomationCondition.{self.mode}_checks_match({self.operand.to_text()}{extra})"
+
+    def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
+        checks = ctx.checks_of_target(self.blocking_only)
+        if not checks:
+            return S.EMPTY if self.mode == "any" else candidates
+        for check in checks:
+            true = ctx.on_dependency(check, self, lambda c: self.operand.evaluate(c, S.ALL))
+            if self.mode == "any" and not S.is_empty(true):
+                return candidates
+            if self.mode == "all" and S.is_empty(true):
+                return S.EMPTY
+        return S.EMPTY if self.mode == "any" else candidates
 
 
 # --- dependencies ----------------------------------------------------------------------

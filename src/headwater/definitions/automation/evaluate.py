@@ -290,6 +290,20 @@ class _TargetContext:
     def updated_since(self, storage_id: int) -> S.Subset:
         return self._normalize(self.state.updated_since(self.target, storage_id))
 
+    def check_outcome(self) -> bool | None:
+        """Whether the target check's latest evaluation passed (None: not a check, or never
+        evaluated)."""
+        if not isinstance(self.target, AssetCheckKey):
+            return None
+        return self.state.check_passed(self.target)
+
+    def checks_of_target(self, blocking_only: bool) -> list[AssetCheckKey]:
+        if isinstance(self.target, AssetCheckKey):
+            return []
+        graph = self.tick.graph
+        return [k for k in graph.check_keys_for_asset(self.target)
+                if not blocking_only or graph.check_specs_by_key[k].blocking]
+
     @property
     def previous_storage_id(self) -> int | None:
         """The newest event the previous evaluation saw (0: there was none yet); None on
@@ -497,8 +511,7 @@ def evaluate_automation_conditions(
         keys = selection.resolve(graph, allow_missing=True)
         checks = selection.resolve_checks(graph, allow_missing=True)
         targets = {k: c for k, c in targets.items() if k in keys or k in checks}
-    state = instance.get_automation_state(
-        [k for k in graph.all_keys], [k for k in targets if isinstance(k, AssetCheckKey)])
+    state = instance.get_automation_state(list(graph.all_keys), sorted(graph.check_keys()))
     tick = _Tick(graph, state, cursor, now, instance)
     next_cursor = AutomationCursor(now.timestamp(), state.max_storage_id, {})
     trees: list[Callable[[], AutomationResultNode]] = []

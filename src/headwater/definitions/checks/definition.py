@@ -79,9 +79,10 @@ class AssetChecksDefinition(AssetsDefinition):
     def is_materializable(self) -> bool:
         return False
 
-    def subset_for(self, selected: Iterable[AssetKey],
-                   selected_checks: Iterable[Any] | None = None) -> AssetsDefinition:
-        checks = frozenset(self.check_specs_by_key if selected_checks is None else selected_checks)
+    def subset_for(self, selected_asset_keys: Iterable[AssetKey],
+                   selected_asset_check_keys: Iterable[Any] | None = None) -> AssetsDefinition:
+        checks = frozenset(self.check_specs_by_key if selected_asset_check_keys is None
+                           else selected_asset_check_keys)
         return self._copy(_selected_checks=checks & frozenset(self.check_specs_by_key))
 
     def __repr__(self) -> str:
