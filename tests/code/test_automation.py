@@ -1,4 +1,5 @@
-"""The automation part of `headwater asset explain`: whether the next tick requests the asset
+"""code/automation.py: a tick's launches (backfills or one run per partition) and the
+automation part of `headwater asset explain`: whether the next tick requests the asset
 (or a partition), in words, naming the false sub-conditions; evaluated from the sensor's stored
 cursor without storing anything; the CLI and the API show it after the staleness sections."""
 
@@ -13,7 +14,11 @@ from click.testing import CliRunner
 
 import headwater as hw
 from headwater.cli.main import main
-from headwater.code.automation import explain_automation, false_causes
+from headwater.code.automation import (
+    evaluate_automation_sensor,
+    explain_automation,
+    false_causes,
+)
 from headwater.code.location import CodeLocationOrigin
 from headwater.daemon.daemon import Daemon
 from headwater.daemon.instigation import RUNNING, origin_id, set_status
@@ -110,3 +115,28 @@ def test_cli_prints_the_automation_section(instance):
     sections = json.loads(as_json.output)
     assert sections[-1]["title"] == "Automation"
     assert sections[-1]["data"]["verdict"] == "not_requested"
+
+
+@pytest.mark.parametrize("emit_backfills", [True, False])
+def test_partitions_become_backfills_unless_the_sensor_says_not(emit_backfills):
+    """Three partitions of each daily asset: a backfill per asset carrying its policy, or with
+    emit_backfills=False three single-partition runs per asset."""
+    sensor = hw.AutomationConditionSensorDefinition(
+        "daily", target=[automation_defs.daily_single, automation_defs.daily_each],
+        emit_backfills=emit_backfills, run_tags={"team": "x"})
+    defs = hw.Definitions(assets=[automation_defs.daily_single, automation_defs.daily_each],
+                          sensors=[sensor])
+    reply = evaluate_automation_sensor(defs, "daily", instance=hw.HeadwaterInstance.ephemeral())
+    assert reply["total_requested"] == 6
+    if emit_backfills:
+        assert reply["run_requests"] == []
+        by_asset = {tuple(b["asset_selection"]): b for b in reply["backfills"]}
+        single, each = by_asset[("daily_single",)], by_asset[("daily_each",)]
+        assert (single["single_run"], single["max_partitions_per_run"]) == (True, None)
+        assert (each["single_run"], each["max_partitions_per_run"]) == (False, 1)
+        assert each["partition_keys"] == ["2024-01-01", "2024-01-02", "2024-01-03"]
+        assert "headwater/partition" not in each["tags"] and each["tags"]["team"] == "x"
+    else:
+        assert reply["backfills"] == []
+        assert len(reply["run_requests"]) == 6
+        assert all(r["tags"]["headwater/sensor_name"] == "daily" for r in reply["run_requests"])
