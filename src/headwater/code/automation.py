@@ -58,7 +58,8 @@ def evaluate_automation_sensor(defs: Definitions, name: str, cursor: str | None 
     if sensor.emit_backfills:
         requests, backfills = group_backfills(defs, requests, instance)
     return {"cursor": result.cursor.to_json(), "total_requested": result.total_requested,
-            "results": [node.to_json() for node in result.results],
+            "results": [node.to_json() for node in result.changed_results],
+            "evaluated": len(result.results),
             "run_requests": requests, "backfills": backfills}
 
 

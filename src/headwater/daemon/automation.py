@@ -104,7 +104,7 @@ def _evaluate(instance: Any, client: Any, tick: TickRecord, state: Any, item: di
     tick = instance.storage.update_tick(replace(tick, body={
         **dict(tick.body), "run_requests": requests, "backfills": backfills,
         "cursor": reply["cursor"], "total_requested": reply["total_requested"],
-        "evaluated": len(reply["results"])}))
+        "evaluated": reply.get("evaluated", len(reply["results"]))}))
     crash_point("after_tick_recorded")
     return _finish(instance, tick, item, origin_tag)
 

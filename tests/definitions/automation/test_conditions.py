@@ -347,3 +347,13 @@ def test_check_conditions_and_blocking_checks_of_dependencies():
     s.instance.report_runless_asset_event(hw.AssetCheckEvaluation(
         asset_key="up", check_name="up_ok", passed=False))
     assert s.requested() == set()
+
+
+def test_only_changed_evaluations_are_worth_keeping():
+    s = Scenario(plain("up"), asset_with(AC.eager(), "down", deps=["up"]))
+    first = s.tick()
+    assert [r.key for r in first.changed_results] == ["down"]     # nothing to compare with
+    assert [r.key for r in s.tick().changed_results] == ["down"]  # no longer the first
+    assert s.tick().changed_results == []                        # same as before
+    s.materialize("up")
+    assert [r.key for r in s.tick().changed_results] == ["down"]  # requested

@@ -81,6 +81,8 @@ class AutomationResultNode:
     true_partitions: list[Any] | None
     children: list[AutomationResultNode] = field(default_factory=list)
     key: str | None = None  # set on the root (the target) and on dependency branches
+    #: (root only) whether this evaluation differs from the previous one, or requests something
+    changed: bool = True
 
     @property
     def true(self) -> bool:
@@ -112,6 +114,12 @@ class AutomationResult:
         if self._results is None:
             self._results = [build() for build in self._trees]
         return self._results
+
+    @property
+    def changed_results(self) -> list[AutomationResultNode]:
+        """The result trees that differ from the previous evaluation (or request something):
+        what is worth keeping as history."""
+        return [r for r in self.results if r.changed]
 
     @property
     def total_requested(self) -> int:
@@ -528,16 +536,23 @@ def evaluate_automation_conditions(
         tick.requested[target] = requested_now
         memory["requested"] = S.to_json(requested_now)
         next_cursor.targets[_target_str(target)] = memory
-        trees.append(_tree_builder(ctx, condition, target))
+        # what each node was evaluated on and true for, in short: an evaluation whose digest
+        # equals the previous one (and requests nothing) changed nothing worth keeping
+        digest = str(hash(tuple(sorted((path, size, len(true_set))
+                                       for path, (_node, size, true_set) in ctx.records.items()))))
+        memory["digest"] = digest
+        changed = bool(requested_now) or previous.get("digest") != digest
+        trees.append(_tree_builder(ctx, condition, target, changed))
     requested = {k: v for k, v in tick.requested.items() if v}
     return AutomationResult(requested, _run_requests(tick, requested), next_cursor, trees, now)
 
 
 def _tree_builder(ctx: _TargetContext, condition: AutomationCondition,
-                  target: Any) -> Callable[[], AutomationResultNode]:
+                  target: Any, changed: bool) -> Callable[[], AutomationResultNode]:
     def build() -> AutomationResultNode:
         tree = _result_tree(ctx.records, condition, ("0",), len(ctx.universe()))
         tree.key = _target_str(target)
+        tree.changed = changed
         return tree
     return build
 
