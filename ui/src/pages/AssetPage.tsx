@@ -56,7 +56,9 @@ export function AssetPage() {
       </nav>
       <PageHeader
         title={<span className="mono">{key}</span>}
-        sub={<><Badge status={a.status} /> {a.stale_status === "STALE" && (
+        sub={<>{/* a stale asset shows one badge, the one that carries its causes */}
+          {!(a.status === "stale" && a.stale_status === "STALE") && <Badge status={a.status} />}
+          {" "}{a.stale_status === "STALE" && (
           <span className="badge tone-warn stale-badge" data-stale-badge="true"
             title={`Stale:\n${(a.stale_causes ?? []).map((c) => c.text).join("\n")}`}>Stale</span>
         )} {latest && <span className="muted">materialized {ago(latest.timestamp)} by run <RunLink id={latest.run_id} /></span>}</>}
