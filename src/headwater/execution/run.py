@@ -103,6 +103,9 @@ class Run:
         self.canceled = False
         self.reconstructable: Any = None  # where a worker process loads the job from
         self.output_run_ids: dict[tuple[str, str, str | None], str] = {}  # from parent runs
+        # the latest materialization event of each asset partition this run wrote: a step's
+        # provenance reads its parents' records from here instead of querying the storage
+        self.materialized_here: dict[AssetKey, dict[str | None, ev.HeadwaterEvent]] = {}
         self._staleness_graph: AssetGraphStaleness | None = None
 
     # --- events -------------------------------------------------------------------------
@@ -117,6 +120,8 @@ class Run:
             message=message, payload=payload,
         )
         self.events.append(event)
+        if event_type is ev.HeadwaterEventType.ASSET_MATERIALIZATION and asset_key is not None:
+            self.materialized_here.setdefault(asset_key, {})[event.partition] = event
         if event_type in _RUN_END_STATUS:
             self.info.status = _RUN_END_STATUS[event_type]
         if self.on_event is not None:
@@ -227,7 +232,7 @@ class Run:
         return view
 
     # --- versions and skip-unchanged ------------------------------------------------------
-    def versions(self) -> StalenessResolver | None:
+    def versions(self, for_key: AssetKey | None = None) -> StalenessResolver | None:
         """What the instance records now about the assets' versions (None for a job that is
         not built from an asset graph). A new resolver per question: the run keeps writing."""
         graph, instance = self._staleness_graph, self.instance
@@ -238,7 +243,16 @@ class Run:
             if asset_graph is None:
                 return None
             graph = self._staleness_graph = AssetGraphStaleness(asset_graph, instance)
-        return StalenessResolver(graph, instance)
+        resolver = StalenessResolver(graph, instance)
+        record_of = getattr(instance, "record_of", None)
+        if record_of is not None and for_key is not None and self.materialized_here:
+            # the parents of `for_key` this run materialized: their records are known here
+            for parent in graph.parents(for_key):
+                for partition, event in self.materialized_here.get(parent, {}).items():
+                    record = record_of(event)
+                    if record is not None:
+                        resolver.prime(parent, partition, record)
+        return resolver
 
     def unchanged(self, step: Step) -> ev.StepUnchangedData | None:
         """The evidence that `step` need not run (skip-unchanged), or None to run it.

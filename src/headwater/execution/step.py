@@ -491,7 +491,7 @@ class StepRunner:
         run = self.run
         spec = step.assets_def.specs_by_key.get(asset_key) if step.assets_def is not None else None
         code_version = (spec.code_version if spec is not None else None) or run.run_id
-        resolver = run.versions()
+        resolver = run.versions(asset_key)
         inputs = resolver.input_versions(asset_key, partition) if resolver is not None else {}
         provenance = DataProvenance(code_version,
                                     {k: v.data_version for k, v in inputs.items()},

@@ -65,6 +65,7 @@ from headwater.storage.record import (
     RunsFilter,
     RunStatusChangeRecordsFilter,
     event_for_entry,
+    record_for,
 )
 
 _ET = HeadwaterEventType
@@ -399,6 +400,13 @@ class HeadwaterInstance:
                 AssetRecordsFilter(asset_key, asset_partitions=None if partition_key is None
                                    else [partition_key]), limit=1).records
         return max(found, key=lambda r: r.storage_id) if found else None
+
+    def record_of(self, event: HeadwaterEvent) -> EventLogRecord | None:
+        """The stored record of a materialization this process wrote (a run's own output), or
+        None when the storage cannot tell without a query."""
+        find = getattr(self._storage, "storage_id_of", None)
+        storage_id = find(event) if find is not None else None
+        return record_for(storage_id, event) if storage_id is not None else None
 
     def get_latest_data_version_records(self, key: Any, partition_keys: Sequence[str],
                                         is_source: bool = False) -> dict[str, EventLogRecord]:

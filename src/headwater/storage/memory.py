@@ -54,6 +54,9 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
         self._event_ids = itertools.count(1)
         self._runs: dict[str, RunRecord] = {}
         self._events: dict[int, HeadwaterEvent] = {}
+        # id(event) -> storage id of the materializations and observations stored (the event
+        # itself stays in _events, so the id is not reused while the entry lives)
+        self._ids_by_event: dict[int, int] = {}
         self._by_run: dict[str, list[int]] = {}
         self._by_type: dict[HeadwaterEventType, list[int]] = {}
         self._by_asset: dict[AssetKey, list[int]] = {}
@@ -144,6 +147,7 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
             self._by_asset.setdefault(key, []).append(storage_id)
             if event.event_type in _ASSET_EVENTS:
                 self._known_assets.add(key)
+                self._ids_by_event[id(event)] = storage_id
         if event.event_type in CHECK_EVENT_TYPES:
             self._checks.apply(storage_id, event)
         return storage_id
@@ -337,10 +341,17 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
             self._dynamic_partitions.get(partitions_def_name, {}).pop(partition_key, None)
 
     # --- everything ---------------------------------------------------------------------
+    def storage_id_of(self, event: HeadwaterEvent) -> int | None:
+        """The storage id given to a materialization or observation stored here."""
+        storage_id = self._ids_by_event.get(id(event))
+        return storage_id if storage_id is not None and self._events.get(storage_id) is event \
+            else None
+
     def wipe(self) -> None:
         with self._lock:
             self._runs.clear()
             self._events.clear()
+            self._ids_by_event.clear()
             self._by_run.clear()
             self._by_type.clear()
             self._by_asset.clear()

@@ -16,7 +16,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -76,6 +76,9 @@ _HELD = frozenset({
     _ET.ASSET_CHECK_EVALUATION_PLANNED, _ET.RESOURCE_INIT_STARTED, _ET.RESOURCE_INIT_SUCCESS,
 })
 _MAX_HELD = 500
+# events that move the asset index (a read of latest materializations must see them)
+_ASSET_INDEXED = frozenset({_ET.ASSET_MATERIALIZATION, _ET.ASSET_OBSERVATION})
+_WRITTEN_KEPT = 10_000  # materializations whose storage ids this process remembers
 _EVENT_LOCK = 726345002  # PostgreSQL advisory lock serializing event inserts
 _KEYS_PER_QUERY = 500  # asset keys per IN (...) of a many-key lookup
 _INSERT = s.event_logs.insert().returning(s.event_logs.c.id)
@@ -110,6 +113,8 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         ensure_schema(self._engine, url)
         self._lock = threading.Lock()
         self._held: list[HeadwaterEvent] = []
+        # id(event) -> (event, storage id) of the materializations this process wrote
+        self._written: dict[int, tuple[HeadwaterEvent, int]] = {}
 
     def __repr__(self) -> str:
         return f"SqlStorage({redact(self.url)!r})"
@@ -126,6 +131,7 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._held = []
+        self._written = {}
 
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
@@ -133,8 +139,13 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
             yield connection
 
     @contextmanager
-    def _read(self) -> Iterator[sa.Connection]:
-        self.flush()
+    def _read(self, needs: Callable[[HeadwaterEvent], bool] | None = None
+              ) -> Iterator[sa.Connection]:
+        """A connection that sees every event appended so far; with `needs`, held events are
+        written first only if one of them matters to the read (a step's provenance lookup
+        then costs a query, not a write transaction)."""
+        if needs is None or any(needs(e) for e in self._held):
+            self.flush()
         with self.engine.connect() as connection:
             yield connection
 
@@ -294,7 +305,20 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
                             connection, event.run_id, event.timestamp, status,
                             event.timestamp if status is HeadwaterRunStatus.STARTED else None,
                             event.timestamp if status in FINISHED_STATUSES else None, None)
+        if len(self._written) > _WRITTEN_KEPT:
+            self._written.clear()
+        for event, storage_id in zip(events, ids):
+            if event.event_type in _ASSET_INDEXED:
+                self._written[id(event)] = (event, storage_id)
         return ids
+
+    def storage_id_of(self, event: HeadwaterEvent) -> int | None:
+        """The storage id this process gave a materialization or observation it wrote
+        (written first if it is still held); None if it does not know the event."""
+        if any(e is event for e in self._held):
+            self.flush()
+        found = self._written.get(id(event))
+        return found[1] if found is not None and found[0] is event else None
 
     def get_event_records(self, query: EventQuery, limit: int | None = None,
                           ascending: bool = True) -> list[EventLogRecord]:
@@ -320,7 +344,14 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         e, a = s.event_logs.c, s.asset_keys.c
         statement = sa.select(e.id, e.body).join_from(
             s.event_logs, s.asset_keys, e.id == a.last_materialization_id)
-        with self._read() as connection:
+        wanted = None if asset_keys is None else set(asset_keys)
+        asset_keys = None if wanted is None else list(wanted)
+
+        def needs(event: HeadwaterEvent) -> bool:
+            return event.event_type in _ASSET_INDEXED and (
+                wanted is None or event.asset_key in wanted)
+
+        with self._read(needs) as connection:
             if asset_keys is None:
                 rows = connection.execute(statement).all()
             else:
@@ -457,6 +488,7 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
     def wipe(self) -> None:
         with self._lock:
             self._held = []
+            self._written.clear()
         with self._write() as connection:
             for table in reversed(s.metadata.sorted_tables):
                 connection.execute(table.delete())
