@@ -35,6 +35,7 @@ from headwater.definitions.ops.composition import (
 )
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
+from headwater.definitions.tags import KIND_PREFIX
 
 
 def build_snapshot(defs: Definitions, location_name: str | None = None) -> dict[str, Any]:
@@ -77,7 +78,8 @@ def _asset(defs: Definitions, graph: Any, key: AssetKey) -> dict[str, Any]:
         "group": graph.group_name(key),
         "kinds": sorted(spec.kinds),
         "owners": list(spec.owners),
-        "tags": dict(spec.tags),
+        # kinds are listed on their own; their tags (headwater/kind/...) are not repeated here
+        "tags": {k: v for k, v in spec.tags.items() if not k.startswith(KIND_PREFIX)},
         "description": spec.description,
         "code_version": spec.code_version,
         "metadata": metadata_to_jsonable(normalize_metadata(spec.metadata, allow_invalid=True)),

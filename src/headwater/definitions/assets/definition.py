@@ -25,8 +25,10 @@ from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.op import (
+    In,
     OpDefinition,
     OutputDefinition,
+    build_input_defs,
     inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
@@ -55,6 +57,8 @@ class AssetDep:
                 f"Cannot create an AssetDep from a multi_asset AssetsDefinition (keys {keys}): "
                 "pass the key of the one asset you depend on, e.g. AssetDep(AssetKey(...))."
             )
+        # AssetDep("a"), AssetDep(AssetKey("a")) and AssetDep(asset_a) are one dependency
+        object.__setattr__(self, "asset", to_asset_key(self.asset))
 
     @property
     def asset_key(self) -> AssetKey:
@@ -94,14 +98,14 @@ class AssetSpec:
     """The description of one asset, without how it is computed."""
 
     key: AssetKey
-    deps: tuple[AssetDep, ...] = ()
+    deps: list[AssetDep] = field(default_factory=list)
     description: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     skippable: bool = False
     group_name: str | None = None
     code_version: str | None = None
     automation_condition: Any = None
-    owners: tuple[str, ...] = ()
+    owners: list[str] = field(default_factory=list)
     tags: Mapping[str, str] = field(default_factory=dict)
     kinds: frozenset[str] = frozenset()
     partitions_def: Any = None
@@ -139,12 +143,21 @@ class AssetSpec:
         seen: set[AssetKey] = set()
         for dep in (to_asset_dep(d) for d in (deps or ())):
             add_unique_dep(unique, seen, dep, f"AssetSpec '{key.to_user_string()}'")
-        dep_list = tuple(unique)
+        dep_list = unique
         if group_name is not None:
             _check_group_name(group_name)
+        owner_list = list(owners or ())
+        for owner in owner_list:
+            _check_owner(owner, key)
+        tags = dict(tags or {})
+        if kinds is None:  # the kinds are the kind tags
+            kinds = {k[len(KIND_PREFIX):] for k in tags if k.startswith(KIND_PREFIX)}
+        else:  # the kinds given replace any kind tags
+            tags = {k: v for k, v in tags.items() if not k.startswith(KIND_PREFIX)}
         if tags:
             check_asset_tags(tags, f"asset '{key.to_user_string()}'")
-        kinds = frozenset(kinds or ())
+        kinds = frozenset(kinds)
+        tags.update({f"{KIND_PREFIX}{kind}": "" for kind in sorted(kinds)})
         if len(kinds) > 3:
             raise HeadwaterInvalidDefinitionError(
                 f"asset '{key.to_user_string()}' has {len(kinds)} kinds; at most 3 are allowed."
@@ -153,8 +166,8 @@ class AssetSpec:
             ("key", key), ("deps", dep_list), ("description", description),
             ("metadata", dict(metadata or {})), ("skippable", skippable),
             ("group_name", group_name), ("code_version", code_version),
-            ("automation_condition", automation_condition), ("owners", tuple(owners or ())),
-            ("tags", dict(tags or {})), ("kinds", kinds), ("partitions_def", partitions_def),
+            ("automation_condition", automation_condition), ("owners", owner_list),
+            ("tags", tags), ("kinds", kinds), ("partitions_def", partitions_def),
             ("legacy_freshness_policy", legacy_freshness_policy),
             ("freshness_policy", _check_freshness_policy(freshness_policy, key)),
         ):
@@ -271,10 +284,27 @@ def _condition_or_policy(condition: Any, policy: Any, owner: str) -> Any:
 
 
 def _check_group_name(name: str) -> None:
-    if not name or not all(c.isalnum() or c in "_-" for c in name):
+    """A group name is one or more '/'-separated parts of letters, digits, '_' and '-'."""
+    if name == "":
         raise HeadwaterInvalidDefinitionError(
-            f"group_name {name!r} is invalid: use letters, digits, '_' and '-'."
-        )
+            "Empty asset group name was provided, which is not permitted: give group_name a "
+            "name such as 'sales', or leave it out for the default group.")
+    parts = name.split("/")
+    if not all(p and all(c.isalnum() or c in "_-" for c in p) for p in parts):
+        raise HeadwaterInvalidDefinitionError(
+            f"{name!r} is not a valid asset group name: use letters, digits, '_' and '-', "
+            "optionally in '/'-separated levels such as 'marketing/emails'.")
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
+_TEAM = re.compile(r"^team:[A-Za-z0-9_\- .]+$")
+
+
+def _check_owner(owner: Any, key: AssetKey) -> None:
+    if not isinstance(owner, str) or not (_EMAIL.match(owner) or _TEAM.match(owner)):
+        raise HeadwaterInvalidDefinitionError(
+            f"Invalid owner {owner!r} on asset '{key.to_user_string()}': an owner is an email "
+            "address (data@example.com) or a team, written 'team:name'.")
 
 
 
@@ -307,7 +337,14 @@ class AssetsDefinition:
         self.node_def = node_def
         self.keys_by_input_name = dict(keys_by_input_name or {})
         self.keys_by_output_name = dict(keys_by_output_name or {})
-        self.specs_by_key = {s.key: s for s in (specs or ())}
+        self.specs_by_key: dict[AssetKey, AssetSpec] = {}
+        for spec in specs or ():
+            known = self.specs_by_key.get(spec.key)
+            if known is not None and known != spec:
+                raise HeadwaterInvalidDefinitionError(
+                    f"Received conflicting AssetSpecs for asset '{spec.key.to_user_string()}': "
+                    f"{known!r} and {spec!r}. Give one asset one spec.")
+            self.specs_by_key[spec.key] = spec
         for key in self.keys_by_output_name.values():
             if key not in self.specs_by_key:
                 self.specs_by_key[key] = AssetSpec(key)
@@ -560,6 +597,8 @@ class AssetsDefinition:
         )
 
     def map_asset_specs(self, fn: Callable[[AssetSpec], AssetSpec]) -> AssetsDefinition:
+        """A copy whose specs are fn(spec); deps added or removed become (or stop being)
+        ordering inputs of the node, and their partition mappings apply."""
         specs = {k: fn(s) for k, s in self.specs_by_key.items()}
         for old, new in specs.items():
             if new.key != old:
@@ -567,7 +606,35 @@ class AssetsDefinition:
                     f"map_asset_specs may not change an asset's key ({old.to_user_string()} -> "
                     f"{new.key.to_user_string()}); use key_prefix or with_attributes."
                 )
-        return self._copy(specs_by_key=specs)
+        mappings = {**self.partition_mappings}
+        for spec in specs.values():
+            for dep in spec.deps:
+                if dep.partition_mapping is not None:
+                    mappings[dep.asset_key] = dep.partition_mapping
+        changes: dict[str, Any] = {"specs_by_key": specs, "partition_mappings": mappings}
+        if isinstance(self.node_def, OpDefinition):
+            changes.update(self._inputs_for_deps(specs))
+        return self._copy(**changes)
+
+    def _inputs_for_deps(self, specs: Mapping[AssetKey, AssetSpec]) -> dict[str, Any]:
+        """The node's inputs after its specs' deps changed: parameters stay, ordering-only
+        inputs follow the deps."""
+        op = self.op
+        wanted = {d.asset_key for s in specs.values() for d in s.deps}
+        params = set(op.signature.input_args)
+        keys = {n: k for n, k in self.keys_by_input_name.items() if n in params or k in wanted}
+        for key in sorted(wanted - set(keys.values())):
+            keys[key.to_python_identifier()] = key
+        if keys == self.keys_by_input_name:
+            return {}
+        ins = {n: i for n, i in op.ins.items() if n in keys}
+        for name, key in keys.items():
+            if name not in ins:
+                ins[name] = In(headwater_type=resolve_headwater_type(None), asset_key=key)
+        new_op = object.__new__(type(op))
+        new_op.__dict__.update(op.__dict__)
+        new_op.input_dict = build_input_defs(op.name, op.signature, ins, "@multi_asset")
+        return {"keys_by_input_name": keys, "node_def": new_op}
 
     def _copy(self, **changes: Any) -> AssetsDefinition:
         new = object.__new__(type(self))  # a SourceAsset stays a SourceAsset

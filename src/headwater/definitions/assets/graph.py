@@ -55,6 +55,12 @@ class AssetGraph:
                             f"{_describe(previous)} and by {_describe(assets_def)}. Give one "
                             "of them another name or key_prefix."
                         )
+                    elif previous.specs_by_key[key] != assets_def.specs_by_key[key] and not (
+                            hasattr(previous, "io_manager_key") or hasattr(assets_def, "io_manager_key")):
+                        self.problems.append(
+                            f"Received conflicting AssetSpecs for asset {key.to_user_string()!r}: "
+                            f"{previous.specs_by_key[key]!r} and {assets_def.specs_by_key[key]!r}. "
+                            "Declare each external asset once (or twice identically).")
                     continue
                 self.assets_def_by_key[key] = assets_def
                 self.spec_by_key[key] = assets_def.specs_by_key[key]
