@@ -113,6 +113,17 @@ def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
     return result
 
 
+def _hooks(hooks: Iterable[Any] | None) -> frozenset[Any]:
+    """hooks= of an asset decorator: hook definitions run after the asset's steps."""
+    found = frozenset(hooks or ())
+    for hook in found:
+        if not callable(getattr(hook, "hook_fn", None)) and type(hook).__name__ != "HookDefinition":
+            raise HeadwaterInvalidDefinitionError(
+                f"hooks={{...}} got {type(hook).__name__} ({hook!r}); pass hooks made with "
+                "@success_hook, @failure_hook or HookDefinition.")
+    return found
+
+
 def _kinds(kinds: Iterable[str] | None, compute_kind: str | None) -> frozenset[str]:
     if kinds is not None and compute_kind is not None:
         raise HeadwaterInvalidDefinitionError("Use kinds= or compute_kind=, not both.")
@@ -152,6 +163,7 @@ def asset(
     non_argument_deps: Iterable[Any] | None = None,
     freshness_policy: Any = None,
     auto_materialize_policy: Any = None,
+    hooks: Iterable[Any] | None = None,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
 
@@ -227,6 +239,7 @@ def asset(
         if io_manager_def is not None:
             res[io_manager_key or "io_manager"] = io_manager_def
         return AssetsDefinition(
+            hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name={DEFAULT_OUTPUT: asset_key},
             node_def=op_def,
@@ -272,6 +285,7 @@ def multi_asset(
     check_specs: Sequence[Any] | None = None,
     pool: str | None = None,
     compute_kind: str | None = None,
+    hooks: Iterable[Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare several assets computed by one function, one output per asset."""
 
@@ -351,6 +365,7 @@ def multi_asset(
             spec_deps = [d for d in spec_deps if d.asset_key != spec.key]
             final_specs.append(spec.replace_attributes(deps=_dedupe(spec_deps)))
         return AssetsDefinition(
+            hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name=keys_by_output,
             node_def=op_def,
@@ -429,6 +444,7 @@ def graph_asset(
     check_specs: Sequence[Any] | None = None,
     code_version: str | None = None,
     key: Any = None,
+    hooks: Iterable[Any] | None = None,
 ) -> Any:
     """Declare an asset computed by a graph of ops."""
 
@@ -448,6 +464,7 @@ def graph_asset(
         )
         out_name = next(iter(graph_def.output_dict), DEFAULT_OUTPUT)
         return AssetsDefinition(
+            hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name={out_name: asset_key},
             node_def=graph_def,
@@ -475,6 +492,7 @@ def graph_multi_asset(
     resource_defs: Mapping[str, Any] | None = None,
     backfill_policy: Any = None,
     check_specs: Sequence[Any] | None = None,
+    hooks: Iterable[Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]:
     """Declare several assets computed by a graph, one graph output per asset."""
 
@@ -495,6 +513,7 @@ def graph_multi_asset(
                 skippable=not out.is_required,
             ))
         return AssetsDefinition(
+            hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name=keys_by_output,
             node_def=graph_def,

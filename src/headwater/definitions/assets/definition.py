@@ -158,10 +158,10 @@ class AssetSpec:
             check_asset_tags(tags, f"asset '{key.to_user_string()}'")
         kinds = frozenset(kinds)
         tags.update({f"{KIND_PREFIX}{kind}": "" for kind in sorted(kinds)})
-        if len(kinds) > 3:
+        if len(kinds) > 10:
             raise HeadwaterInvalidDefinitionError(
-                f"asset '{key.to_user_string()}' has {len(kinds)} kinds; at most 3 are allowed."
-            )
+                f"Assets can have at most ten kinds currently. Asset '{key.to_user_string()}' "
+                f"has {len(kinds)} ({sorted(kinds)}); keep the ten that matter most.")
         for attr, value in (
             ("key", key), ("deps", dep_list), ("description", description),
             ("metadata", dict(metadata or {})), ("skippable", skippable),
@@ -333,6 +333,7 @@ class AssetsDefinition:
         io_manager_keys: Mapping[AssetKey, str] | None = None,
         partition_mappings: Mapping[AssetKey, Any] | None = None,
         source_asset: Any = None,
+        hook_defs: Iterable[Any] | None = None,
     ):
         self.node_def = node_def
         self.keys_by_input_name = dict(keys_by_input_name or {})
@@ -362,6 +363,7 @@ class AssetsDefinition:
         self.io_manager_keys = dict(io_manager_keys or {})
         self.partition_mappings = dict(partition_mappings or {})
         self.source_asset = source_asset
+        self.hook_defs = frozenset(hook_defs or ())  # run after the node's steps, as op hooks
         self.output_name_by_key = {k: n for n, k in self.keys_by_output_name.items()}
 
     # --- identity -------------------------------------------------------------------
@@ -509,7 +511,8 @@ class AssetsDefinition:
     def required_resource_keys(self) -> frozenset[str]:
         if self.node_def is None:
             return frozenset()
-        return frozenset(self.node_def.required_resource_keys)
+        hook_keys = {k for h in self.hook_defs for k in getattr(h, "required_resource_keys", ())}
+        return frozenset(self.node_def.required_resource_keys) | frozenset(hook_keys)
 
     @property
     def resource_keys(self) -> frozenset[str]:

@@ -177,7 +177,8 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
                 bindings[input_name] = OutputHandle(up_node, up_out)
         # like a node in a job, it shows its op's tags (op_tags=)
         invocations[node_name] = Invocation(node_def, node_name, bindings,
-                                            tags=dict(getattr(node_def, "tags", None) or {}))
+                                            tags=dict(getattr(node_def, "tags", None) or {}),
+                                            hook_defs=assets_def.hook_defs)
         layer.assets_defs_by_node[node_name] = assets_def
         for out_name, key in assets_def.keys_by_output_name.items():
             layer.key_by_output[(node_name, out_name)] = key
