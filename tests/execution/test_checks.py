@@ -245,3 +245,29 @@ def test_an_observation_with_an_undeclared_check_result_is_an_error():
 
     with pytest.raises(hw.HeadwaterInvariantViolationError, match="evaluates no asset checks"):
         materialize([source_table])
+
+
+def test_a_check_returning_none_records_no_evaluation_and_context_annotations():
+    @asset
+    def base():
+        return 1
+
+    @asset_check(asset=base)
+    def silent(context):
+        assert isinstance(context, hw.AssetCheckExecutionContext)
+
+    @asset_check(asset=base)
+    def plain_context(context: hw.OpExecutionContext):
+        assert not isinstance(context, hw.AssetExecutionContext)
+        return AssetCheckResult(passed=True)
+
+    result = materialize([base, silent, plain_context])
+    assert [e.check_name for e in result.get_asset_check_evaluations()] == ["plain_context"]
+
+    @asset_check(asset=base)
+    def wrong(context: hw.AssetExecutionContext):
+        return AssetCheckResult(passed=True)
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="Cannot annotate @asset_check `context` parameter"):
+        materialize([base, wrong])

@@ -18,6 +18,7 @@ from typing import Any
 
 from headwater.definitions.assets.staleness import AssetGraphStaleness, StalenessResolver
 from headwater.definitions.checks.definition import AssetChecksDefinition
+from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import (
     AssetCheckEvaluation,
     AssetCheckEvaluationPlanned,
@@ -392,7 +393,9 @@ class Run:
         failed with ERROR severity (else the step fails, so its downstream does not run)."""
         if step.assets_def is None or not step.assets_def.check_keys:
             return
-        if step.key == step.top_node and not isinstance(step.assets_def.node_def, GraphDefinition):
+        standalone = isinstance(step.assets_def, AssetChecksDefinition)
+        if step.key == step.top_node and not standalone and \
+                not isinstance(step.assets_def.node_def, GraphDefinition):
             missing = sorted(k for k in step.assets_def.check_keys if k not in ctx.check_evaluations)
             if missing:
                 names = ", ".join(f"'{k.to_user_string()}'" for k in missing)

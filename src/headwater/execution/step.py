@@ -43,6 +43,7 @@ from headwater.errors import (
     Failure,
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
+    HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
     HeadwaterStepOutputNotFoundError,
     HeadwaterTypeCheckDidNotPass,
@@ -270,9 +271,7 @@ class StepRunner:
 
     def make_context(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
         run = self.run
-        cls = (OpExecutionContext if step.assets_def is None else
-               AssetCheckExecutionContext if isinstance(step.assets_def, AssetChecksDefinition)
-               else AssetExecutionContext)
+        cls = _context_class(step)
         selected_outputs = None
         if step.assets_def is not None and step.assets_def.is_subset:
             selected_outputs = {n for n, k in step.asset_keys_by_output.items()
@@ -704,8 +703,45 @@ def _opted_in(out_ctx: OutputContext, metadata_key: str) -> bool:
     return getattr(value, "value", value) is True
 
 
+def _context_class(step: Step) -> type:
+    """The context a step's function gets: by what the step computes, unless the function's
+    `context` annotation asks for the plain OpExecutionContext; an asset context annotated on
+    an op or a check is a definition error."""
+    kind = ("asset_check" if isinstance(step.assets_def, AssetChecksDefinition)
+            else "op" if step.assets_def is None else "asset")
+    default = {"op": OpExecutionContext, "asset": AssetExecutionContext,
+               "asset_check": AssetCheckExecutionContext}[kind]
+    sig = step.op_def.signature
+    if sig.context_arg is None:
+        return default
+    annotation = _context_annotation(step.op_def.compute_fn, sig.context_arg)
+    if annotation is OpExecutionContext:
+        return OpExecutionContext
+    if annotation is AssetExecutionContext and kind != "asset":
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot annotate @{kind} `context` parameter with type AssetExecutionContext "
+            f"('{step.op_def.name}'): annotate it with "
+            f"{'AssetCheckExecutionContext' if kind == 'asset_check' else 'OpExecutionContext'}"
+            ", or leave it unannotated.")
+    return default
+
+
+def _context_annotation(fn: Any, name: str) -> Any:
+    try:
+        annotation = inspect.signature(fn).parameters[name].annotation
+    except (KeyError, TypeError, ValueError):
+        return None
+    if isinstance(annotation, str):  # from __future__ import annotations
+        return {"OpExecutionContext": OpExecutionContext,
+                "AssetExecutionContext": AssetExecutionContext}.get(annotation.rsplit(".", 1)[-1])
+    return annotation
+
+
 def _check_results(step: Step, result: Any) -> Iterator[Any]:
-    """What a check function returned, as AssetCheckResults (one, or a list of them)."""
+    """What a check function returned, as AssetCheckResults (one, or a list of them); None
+    is no result (the check stays planned, and is recorded as skipped when the run ends)."""
+    if result is None:
+        return
     if isinstance(result, AssetCheckResult):
         yield result
         return
