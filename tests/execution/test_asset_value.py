@@ -73,3 +73,20 @@ def test_load_asset_value_hands_python_type_to_the_io_manager():
     assert defs.load_asset_value("seven") == 7
     assert seen[0] is not None and seen[0].display_name == "Int"
     assert seen[1] is None
+
+
+def test_context_load_asset_value_reads_through_the_io_manager(tmp_path):
+    @hw.asset(io_manager_key="files")
+    def numbers():
+        return [1, 2, 3]
+
+    @hw.asset(io_manager_key="files", deps=[numbers])
+    def total(context):
+        with pytest.raises(KeyError, match="'nowhere' is not in the asset graph"):
+            context.load_asset_value(hw.AssetKey("nowhere"))
+        return sum(context.load_asset_value(numbers.key))
+
+    defs = hw.Definitions(assets=[numbers, total],
+                          resources={"files": hw.FilesystemIOManager(base_dir=str(tmp_path))})
+    result = defs.get_implicit_global_asset_job_def().execute_in_process()
+    assert result.output_for_node("total") == 6

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.partitions.base import PartitionKeyRange
 from headwater.errors import (
@@ -293,6 +294,44 @@ class OpExecutionContext:
                 f"Input '{input_name}' of '{self._node_name}' is not an asset."
             )
         return self._asset_keys_by_input[input_name]
+
+    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
+                         partition_key: str | None = None) -> Any:
+        """The stored value of an asset of this job's asset graph, read through its IO manager
+        (as an input would be): for loading a dependency the function decides on at run time."""
+        key = to_asset_key(asset_key)
+        layer = getattr(self._job_def, "asset_layer", None)
+        assets_def = layer.assets_def_for_key(key) if layer is not None else None
+        if assets_def is None:
+            raise KeyError(
+                f"Asset {key.to_user_string()!r} is not in the asset graph of job "
+                f"'{getattr(self._job_def, 'name', '?')}', so no IO manager is known for it. "
+                "Load an asset these definitions declare (add it to Definitions(assets=...)).")
+        io_key = getattr(assets_def, "io_manager_key", None) or \
+            assets_def.get_io_manager_key_for_asset_key(key)
+        if io_key not in self._resources:
+            raise HeadwaterInvariantViolationError(
+                f"Cannot load {key.to_user_string()!r}: its IO manager '{io_key}' is not a "
+                f"resource of this run. Add resources={{'{io_key}': ...}}.")
+        spec = assets_def.specs_by_key[key]
+        node = assets_def.node_def
+        pdef = getattr(assets_def, "partitions_def", None)
+        upstream = OutputContext(
+            step_key=node.name if node is not None else None,
+            name=assets_def.output_name_by_key.get(key, "result"),
+            definition_metadata=spec.metadata, asset_key=key, partition_key=partition_key,
+            assets_def=assets_def, resources=self._resources, instance=self.instance,
+        )
+        context = InputContext(
+            name=key.to_python_identifier(), definition_metadata=spec.metadata,
+            upstream_output=upstream, asset_key=key, partition_key=partition_key,
+            resources=self._resources, instance=self.instance,
+            headwater_type=resolve_headwater_type(python_type) if python_type is not None else None,
+        )
+        if pdef is not None:
+            upstream.asset_partitions_def = pdef
+            context.asset_partitions_def = pdef
+        return self._resources[io_key].load_input(context)
 
     def output_for_asset_key(self, asset_key: Any) -> str:
         key = to_asset_key(asset_key)
