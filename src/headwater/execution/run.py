@@ -18,7 +18,6 @@ from typing import Any
 
 from headwater.definitions.assets.staleness import AssetGraphStaleness, StalenessResolver
 from headwater.definitions.checks.definition import AssetChecksDefinition
-from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import (
     AssetCheckEvaluation,
     AssetCheckEvaluationPlanned,
