@@ -156,6 +156,7 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
     context_arg = None
     if params and allow_context and _is_context_param(params[0], hints.get(params[0].name)):
         context_arg = params[0].name
+        _check_context_annotation(fn, decorator, params[0], hints.get(context_arg))
         params = params[1:]
     inputs: list[str] = []
     resources: dict[str, str] = {}
@@ -197,6 +198,19 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         return_annotation=hints.get("return", inspect.Parameter.empty),
         var_kwargs=var_kwargs,
     )
+
+
+def _check_context_annotation(fn: Callable[..., Any], decorator: str,
+                              param: inspect.Parameter, hint: Any) -> None:
+    """A `context` parameter is annotated with a context class, or not at all."""
+    if hint is None or hint is Any or getattr(hint, "__headwater_context__", False):
+        return
+    if param.annotation is inspect.Parameter.empty:
+        return
+    raise HeadwaterInvalidDefinitionError(
+        f"{decorator} '{getattr(fn, '__name__', fn)}': the `{param.name}` parameter must be "
+        "annotated with AssetExecutionContext, AssetCheckExecutionContext, OpExecutionContext, "
+        f"or left blank, not {getattr(hint, '__name__', hint)!s}.")
 
 
 def _is_context_param(param: inspect.Parameter, hint: Any) -> bool:
