@@ -1,0 +1,184 @@
+"""Components projects: the defs folder, @definitions in it, and defs.yaml components."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from headwater import AssetKey, load_defs, load_from_defs_folder
+from headwater.definitions.components.declaration import ComponentDeclarationError
+
+COMPONENT = textwrap.dedent(
+    """
+    from dataclasses import dataclass
+
+    from headwater import Component, Definitions, Model, Resolvable, asset
+
+
+    @dataclass
+    class Constants(Component, Resolvable):
+        names: list[str]
+        value: int = 1
+
+        def build_defs(self, context):
+            def make(name):
+                @asset(name=name, group_name=context.relative_path.name)
+                def _constant():
+                    return self.value
+                return _constant
+            return Definitions(assets=[make(n) for n in self.names])
+
+
+    class Single(Component, Model):
+        name: str
+
+        def build_defs(self, context):
+            @asset(name=self.name)
+            def _single():
+                return 0
+            return Definitions(assets=[_single])
+    """
+)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A components project whose package name is unique to the test (imports are cached)."""
+    name = f"proj_{tmp_path.name.replace('-', '_').lower()}"
+    _write(tmp_path, {
+        "pyproject.toml": f'[project]\nname = "{name}"\n[tool.dg.project]\nroot_module = "{name}"\n',
+        f"src/{name}/__init__.py": "",
+        f"src/{name}/components.py": COMPONENT,
+        f"src/{name}/defs/__init__.py": "",
+        f"src/{name}/defs/raw.py": """
+            from headwater import asset
+
+            @asset
+            def raw():
+                return 1
+        """,
+        f"src/{name}/defs/clean/model.py": f"""
+            from headwater import Definitions, ResourceParam, asset, definitions
+            from {name}.defs.raw import raw  # imported, not defined again
+
+            @asset
+            def clean(raw, factor: ResourceParam[int]):
+                return raw * factor
+
+            @definitions
+            def resources():
+                return Definitions(resources={{"factor": 3}})
+        """,
+        f"src/{name}/defs/constants/defs.yaml": f"""
+            type: {name}.components.Constants
+            attributes:
+              names: [one, two]
+              value: 5
+            ---
+            type: {name}.components.Single
+            attributes:
+              name: single
+        """,
+    })
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield tmp_path, name
+    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[module]
+
+
+def test_defs_folder_merges_modules_definitions_functions_and_yaml_components(project):
+    root, _ = project
+    defs = load_from_defs_folder(project_root=root)
+    graph = defs.resolve_asset_graph()
+    assert {k.to_user_string() for k in graph.all_keys} == {"raw", "clean", "one", "two", "single"}
+    assert defs.resources == {"factor": 3}
+    assert graph.group_name(AssetKey("one")) == "constants"
+    result = defs.get_implicit_global_asset_job_def().execute_in_process()
+    assert result.output_for_node("clean") == 3
+    assert result.output_for_node("one") == 5
+
+
+def test_load_defs_takes_the_defs_package(project):
+    root, name = project
+    sys.path.insert(0, str(root / "src"))
+    import importlib
+
+    defs = load_defs(importlib.import_module(f"{name}.defs"))
+    assert AssetKey("clean") in defs.resolve_asset_graph().all_keys
+
+
+def test_defs_module_from_pyproject(project):
+    root, name = project
+    (root / f"src/{name}/defs").rename(root / f"src/{name}/my_defs")
+    (root / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\n[tool.dg.project]\nroot_module = "{name}"\n'
+        f'defs_module = "{name}.my_defs"\n')
+    text = (root / f"src/{name}/my_defs/clean/model.py").read_text()
+    (root / f"src/{name}/my_defs/clean/model.py").write_text(text.replace(".defs.", ".my_defs."))
+    (root / f"src/{name}/my_defs/constants/defs.yaml").unlink()
+    defs = load_from_defs_folder(project_root=root)
+    assert {k.to_user_string() for k in defs.resolve_asset_graph().all_keys} == {"raw", "clean"}
+
+
+@pytest.mark.parametrize("attributes, line, key, words", [
+    ("  names: [a]\n  value: lots\n", 4, "attributes.value", "integer"),
+    ("  names: [a]\n  valeu: 2\n", 4, "attributes.valeu", "no attribute 'valeu'"),
+    ("  value: 2\n", 2, "attributes.names", "required"),
+    ("  names: [a, {x: 1}]\n", 3, "attributes.names.1", "string"),
+])
+def test_yaml_errors_name_file_line_and_key(project, attributes, line, key, words):
+    root, name = project
+    path = root / f"src/{name}/defs/constants/defs.yaml"
+    path.write_text(f"type: {name}.components.Constants\nattributes:\n{attributes}")
+    with pytest.raises(ComponentDeclarationError) as info:
+        load_from_defs_folder(project_root=root)
+    assert (info.value.file, info.value.line, info.value.key) == (path, line, key)
+    assert str(info.value).startswith(f"{path}:{line}: {key}: ")
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("text, line, key, words", [
+    ("type: {name}.components.Nope\n", 1, "type", "not a Component subclass"),
+    ("type: no_such_module_xyz.Thing\n", 1, "type", "cannot import"),
+    ("attributes: {{}}\n", 1, "type", "missing"),
+    ("type: {name}.components.Single\npost_processing: {{}}\n", 2, "post_processing", "unknown key"),
+    ("type: [unclosed\n", 2, None, "invalid YAML"),
+])
+def test_yaml_declaration_errors(project, text, line, key, words):
+    root, name = project
+    path = root / f"src/{name}/defs/constants/defs.yaml"
+    path.write_text(text.format(name=name))
+    with pytest.raises(ComponentDeclarationError) as info:
+        load_from_defs_folder(project_root=root)
+    assert (info.value.line, info.value.key) == (line, key)
+    assert words in str(info.value)
+
+
+def test_a_component_without_resolvable_refuses_attributes(project):
+    root, name = project
+    (root / f"src/{name}/components.py").write_text(textwrap.dedent("""
+        from headwater import Component, Definitions
+
+        class Plain(Component):
+            def build_defs(self, context):
+                return Definitions()
+    """))
+    path = root / f"src/{name}/defs/constants/defs.yaml"
+    path.write_text(f"type: {name}.components.Plain\nattributes:\n  x: 1\n")
+    with pytest.raises(ComponentDeclarationError, match="Plain takes no attributes"):
+        load_from_defs_folder(project_root=root)
+
+
+def test_load_from_defs_folder_needs_a_project(tmp_path):
+    with pytest.raises(Exception, match="No pyproject.toml"):
+        load_from_defs_folder(project_root=tmp_path)
