@@ -127,3 +127,36 @@ def test_dev_serves_a_scaffolded_project(scaffolded, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_scaffold_defs_adds_an_asset_a_schedule_and_a_component(scaffolded, tmp_path,
+                                                                   monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    runner = CliRunner()
+    defs_dir = scaffolded / "src" / "shop_data" / "defs"
+    for kind, path in (("headwater.asset", "more/extra.py"), ("headwater.schedule", "daily.py"),
+                       ("shop_data.components.static_tables.StaticTables", "stock")):
+        made = runner.invoke(main, ["scaffold", "defs", kind, path, "-d", str(scaffolded)])
+        assert made.exit_code == 0, made.output
+    for name in [m for m in sys.modules if m == "shop_data" or m.startswith("shop_data.")]:
+        monkeypatch.delitem(sys.modules, name)
+    declared = (defs_dir / "stock" / "defs.yaml").read_text()
+    assert declared == ("type: shop_data.components.static_tables.StaticTables\n"
+                        "attributes:\n  # table_names: (required)\n  rows: 3\n")
+    home = tmp_path / "home"
+    missing = _headwater(["check", "defs"], scaffolded, home)
+    assert missing.returncode == 1
+    assert "stock/defs.yaml:2: attributes.table_names: required by StaticTables" in missing.stderr
+    (defs_dir / "stock" / "defs.yaml").write_text(
+        declared.replace("# table_names: (required)", "table_names: [shelves]"))
+    listed = _headwater(["list", "defs", "--json"], scaffolded, home)
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert {"extra", "shelves"} <= {a["key"] for a in data["assets"]}
+    assert data["schedules"] == ["daily"]
+    again = runner.invoke(main, ["scaffold", "defs", "headwater.asset", "daily.py", "-d",
+                                 str(scaffolded)])
+    assert again.exit_code == 1 and "already exists" in again.output
+    unknown = runner.invoke(main, ["scaffold", "defs", "headwater.nothing", "x", "-d",
+                                   str(scaffolded)])
+    assert unknown.exit_code == 1 and "nor a Component class" in unknown.output

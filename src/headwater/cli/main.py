@@ -17,7 +17,7 @@ import click
 from headwater.cli.check import asset_check, check_counts, describe_counts
 from headwater.cli.instance import instance
 from headwater.cli.options import Locations, location_options
-from headwater.cli.project import check_group, list_group, project
+from headwater.cli.project import check_group, list_group, project, scaffold_group
 from headwater.cli.run import job_launch, run, run_worker_command
 from headwater.cli.schedule import backfill, daemon, schedule, sensor
 from headwater.cli.webserver import dev, webserver
@@ -300,7 +300,7 @@ def definitions_snapshot(locations: Locations, via_server: bool, timeout: float)
 
 
 for _command in (instance, schedule, sensor, daemon, backfill, webserver, dev, run,
-                 run_worker_command, project, list_group, check_group):
+                 run_worker_command, project, scaffold_group, list_group, check_group):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,91 @@ def project_scaffold(name: str, root: str) -> None:
     click.echo(f"Created {target}. Next:\n"
                + textwrap.indent(f"cd {target}\nheadwater dev\nheadwater launch --assets '*'",
                                  "  "))
+
+
+_PYTHON_DEFS = {
+    "headwater.asset": ("from headwater import asset\n\n\n@asset\n"
+                        "def {name}() -> None:\n    \"\"\"Compute {name} here.\"\"\"\n"),
+    "headwater.schedule": ("from headwater import AssetSelection, ScheduleDefinition\n\n"
+                           "{name} = ScheduleDefinition(name=\"{name}\", cron_schedule=\"@daily\", "
+                           "target=AssetSelection.all())\n"),
+}
+
+
+@click.group("scaffold")
+def scaffold_group() -> None:
+    """Add definitions to a components project."""
+
+
+@scaffold_group.command("defs")
+@click.argument("kind")
+@click.argument("path")
+@click.option("-d", "--working-directory", default=None,
+              help="A directory of the project (default: the current one).")
+def scaffold_defs(kind: str, path: str, working_directory: str | None) -> None:
+    """Add KIND at PATH inside the project's defs folder: headwater.asset or
+    headwater.schedule write a Python module (PATH ends in .py); a Component class
+    (package.module.Class) writes PATH/defs.yaml declaring it."""
+    from headwater.code.location import find_pyproject
+    from headwater.definitions.components.defs_folder import project_settings
+
+    pyproject = find_pyproject(working_directory)
+    if pyproject is None:
+        raise HeadwaterInvalidInvocationError(
+            "No pyproject.toml here or above; run inside a project made by "
+            "`headwater project scaffold NAME`.")
+    root = Path(pyproject).parent
+    defs_parts = project_settings(root)["defs_module"].split(".")
+    defs_dir = next((base.joinpath(*defs_parts) for base in (root / "src", root)
+                     if base.joinpath(*defs_parts).is_dir()), None)
+    if defs_dir is None:
+        raise HeadwaterInvalidInvocationError(
+            f"The defs package {'.'.join(defs_parts)} of {pyproject} is not a folder under "
+            f"{root / 'src'} or {root}; create it, or set [tool.dg.project] defs_module.")
+    target = defs_dir / path
+    if target.exists() and (kind in _PYTHON_DEFS or (target / "defs.yaml").exists()):
+        raise HeadwaterInvalidInvocationError(f"{target} already exists; pick another PATH.")
+    if kind in _PYTHON_DEFS:
+        if target.suffix != ".py" or not target.stem.isidentifier():
+            raise HeadwaterInvalidInvocationError(
+                f"PATH {path!r} for {kind} must be a Python file name, e.g. assets/orders.py.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_PYTHON_DEFS[kind].format(name=target.stem))
+    else:
+        import_root = defs_dir.parents[len(defs_parts) - 1]  # where the root package lives
+        if str(import_root) not in sys.path:
+            sys.path.insert(0, str(import_root))
+        text = _component_yaml(kind)
+        target.mkdir(parents=True, exist_ok=True)
+        target = target / "defs.yaml"
+        target.write_text(text)
+    click.echo(f"Created {target}.")
+
+
+def _component_yaml(kind: str) -> str:
+    """A defs.yaml declaring the Component class `kind`, its attributes listed (defaults
+    written out, required ones as comments to fill in)."""
+    import importlib
+
+    from headwater.definitions.components.component import Component, attribute_fields
+
+    module_name, _, attr = kind.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr, None) if module_name else None
+    except ImportError as exc:
+        raise HeadwaterInvalidInvocationError(f"Cannot import {module_name!r}: {exc}.") from exc
+    if not (isinstance(cls, type) and issubclass(cls, Component)):
+        known = ", ".join(_PYTHON_DEFS)
+        raise HeadwaterInvalidInvocationError(
+            f"{kind!r} is neither {known} nor a Component class (package.module.Class).")
+    lines = [f"type: {kind}"]
+    fields = attribute_fields(cls)
+    if fields:
+        lines.append("attributes:")
+        for name, (required, default) in fields.items():
+            lines.append(f"  # {name}: (required)" if required else
+                         f"  {name}: {json.dumps(default)}")
+    return "\n".join(lines) + "\n"
 
 
 @click.group("list")

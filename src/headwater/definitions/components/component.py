@@ -90,6 +90,18 @@ def build_component(cls: type[Component], attributes: Mapping[str, Any] | None) 
     return cls(**values)
 
 
+def attribute_fields(cls: type) -> dict[str, tuple[bool, Any]]:
+    """name -> (required?, default) of the attributes a component class takes."""
+    if issubclass(cls, pydantic.BaseModel):
+        model: type[pydantic.BaseModel] = cls
+    elif issubclass(cls, Resolvable):
+        model = attributes_model(cls)
+    else:
+        return {}
+    return {name: (f.is_required(), None if f.is_required() else f.get_default(
+        call_default_factory=True)) for name, f in model.model_fields.items()}
+
+
 def attributes_model(cls: type) -> type[pydantic.BaseModel]:
     """A pydantic model of the constructor arguments of a Resolvable class."""
     fields: dict[str, Any] = {}
