@@ -182,3 +182,20 @@ def test_a_component_without_resolvable_refuses_attributes(project):
 def test_load_from_defs_folder_needs_a_project(tmp_path):
     with pytest.raises(Exception, match="No pyproject.toml"):
         load_from_defs_folder(project_root=tmp_path)
+
+
+def test_a_defs_yaml_may_declare_the_folder_itself(project):
+    """`type: headwater.DefsFolderComponent` loads the folder's modules as if it had no
+    defs.yaml; attributes are refused."""
+    root, name = project
+    folder = root / f"src/{name}/defs/constants"
+    (folder / "defs.yaml").write_text("type: headwater.DefsFolderComponent\nattributes: {}\n")
+    (folder / "inner.py").write_text("from headwater import asset\n\n@asset\ndef inner():\n"
+                                     "    return 2\n")
+    defs = load_from_defs_folder(project_root=root)
+    assert {k.to_user_string() for k in defs.resolve_asset_graph().all_keys} == {
+        "raw", "clean", "inner"}
+    (folder / "defs.yaml").write_text("type: headwater.DefsFolderComponent\nattributes:\n"
+                                      "  path: x\n")
+    with pytest.raises(ComponentDeclarationError, match="DefsFolderComponent takes no attributes"):
+        load_from_defs_folder(project_root=root)

@@ -63,6 +63,17 @@ class DefsFolderComponent(Component):
                 children[entry] = PythonModuleComponent(module)
         return cls(path, children)
 
+    @classmethod
+    def load(cls, attributes: Mapping[str, object] | None,
+             context: ComponentLoadContext) -> DefsFolderComponent:
+        """`type: headwater.DefsFolderComponent` in a defs.yaml: the folder's modules and
+        subfolders (its own defs.yaml aside), as if it had none."""
+        if attributes:
+            raise TypeError(f"DefsFolderComponent takes no attributes (got "
+                            f"{', '.join(sorted(attributes))}); write `attributes: {{}}` or "
+                            "leave it out.")
+        return cls.from_path(context.path, context)
+
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
         built = [child.build_defs(context.for_path(path if path.is_dir() else self.path))
                  for path, child in self.children.items()]
