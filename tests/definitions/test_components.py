@@ -151,8 +151,10 @@ def test_yaml_errors_name_file_line_and_key(project, attributes, line, key, word
     ("type: {name}.components.Nope\n", 1, "type", "not a Component subclass"),
     ("type: no_such_module_xyz.Thing\n", 1, "type", "cannot import"),
     ("attributes: {{}}\n", 1, "type", "missing"),
-    ("type: {name}.components.Single\npost_processing: {{}}\n", 2, "post_processing", "unknown key"),
+    ("type: {name}.components.Single\nattribute: {{}}\n", 2, "attribute", "unknown key"),
     ("type: [unclosed\n", 2, None, "invalid YAML"),
+    ("type: {name}.components.Single\nattributes:\n  name: \"{{{{ env.X }}}}\"\n", 3, None,
+     "does not render yet"),
 ])
 def test_yaml_declaration_errors(project, text, line, key, words):
     root, name = project
@@ -199,3 +201,44 @@ def test_a_defs_yaml_may_declare_the_folder_itself(project):
                                       "  path: x\n")
     with pytest.raises(ComponentDeclarationError, match="DefsFolderComponent takes no attributes"):
         load_from_defs_folder(project_root=root)
+
+
+def test_post_processing_updates_asset_attributes_by_selection(project):
+    root, name = project
+    (root / f"src/{name}/defs/constants/defs.yaml").write_text(textwrap.dedent(f"""
+        type: {name}.components.Constants
+        attributes:
+          names: [one, two]
+        post_processing:
+          assets:
+            - target: "*"
+              attributes:
+                tags: {{team: data}}
+                metadata: {{source: yaml}}
+            - target: one
+              attributes:
+                group_name: special
+            - target: two
+              operation: replace
+              attributes:
+                tags: {{only: this}}
+    """))
+    defs = load_from_defs_folder(project_root=root)
+    graph = defs.resolve_asset_graph()
+    one, two = graph.spec_by_key[AssetKey("one")], graph.spec_by_key[AssetKey("two")]
+    assert (one.group_name, two.group_name) == ("special", "constants")
+    assert one.tags == {"team": "data"} and one.metadata == {"source": "yaml"}
+    assert two.tags == {"only": "this"} and two.metadata == {"source": "yaml"}
+    assert graph.spec_by_key[AssetKey("raw")].tags == {}  # other folders untouched
+
+
+def test_post_processing_errors_name_line_and_key(project):
+    root, name = project
+    path = root / f"src/{name}/defs/constants/defs.yaml"
+    path.write_text(f"type: {name}.components.Constants\nattributes:\n  names: [a]\n"
+                    "post_processing:\n  assets:\n    - target: a\n      attributes:\n"
+                    "        colour: red\n")
+    with pytest.raises(ComponentDeclarationError) as info:
+        load_from_defs_folder(project_root=root)
+    assert (info.value.line, info.value.key) == (8, "post_processing.assets.0.attributes.colour")
+    assert "unknown key" in str(info.value)

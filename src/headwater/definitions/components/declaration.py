@@ -17,9 +17,10 @@ import pydantic
 import yaml
 
 from headwater.definitions.components.component import Component, ComponentLoadContext
+from headwater.definitions.components.post_processing import PostProcessing
 from headwater.errors import HeadwaterInvalidDefinitionError
 
-_TOP_KEYS = ("type", "attributes")
+_TOP_KEYS = ("type", "attributes", "post_processing")
 
 
 class ComponentDeclarationError(HeadwaterInvalidDefinitionError):
@@ -40,12 +41,13 @@ class ComponentDeclaration:
     attributes: dict[str, Any]
     node: yaml.MappingNode
     line: int
+    post_processing: Any = None
 
-    def key_line(self, loc: Sequence[Any]) -> int:
-        """The line of `attributes.<loc...>`, or of the deepest part of it that exists."""
+    def key_line(self, loc: Sequence[Any], root: str = "attributes") -> int:
+        """The line of `<root>.<loc...>`, or of the deepest part of it that exists."""
         node: yaml.Node = self.node
         line = self.line
-        for part in ("attributes", *loc):
+        for part in (root, *loc):
             found = _entry(node, part)
             if found is None:
                 break
@@ -73,6 +75,23 @@ class ComponentDeclaration:
         except TypeError as exc:
             raise ComponentDeclarationError(self.file, self.key_line([]), "attributes",
                                             str(exc)) from exc
+
+    def rules(self) -> PostProcessing | None:
+        """The `post_processing:` of this declaration, checked."""
+        if self.post_processing is None:
+            return None
+        try:
+            return PostProcessing.model_validate(self.post_processing)
+        except pydantic.ValidationError as exc:
+            error = exc.errors()[0]
+            loc = list(error["loc"])
+            key = ".".join(["post_processing", *(str(p) for p in loc)])
+            text = ("unknown key" if error["type"] == "extra_forbidden" else error["msg"])
+            raise ComponentDeclarationError(
+                self.file, self.key_line(loc, "post_processing"), key,
+                f"{text}; post_processing takes assets: [{{target, operation, attributes}}] "
+                "with attributes among group_name, description, code_version, metadata, tags, "
+                "owners, kinds.") from exc
 
     def _component_class(self, context: ComponentLoadContext) -> type[Component]:
         name = self.type_name
@@ -106,6 +125,16 @@ def _entry(node: yaml.Node, key: Any) -> tuple[yaml.Node, yaml.Node] | None:
     return None
 
 
+def _first_template(node: yaml.Node) -> yaml.ScalarNode | None:
+    """The first scalar holding `{{`, which Dagster's YAML would render as a template."""
+    if isinstance(node, yaml.ScalarNode):
+        return node if "{{" in str(node.value) else None
+    children: list[yaml.Node] = (
+        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+        else list(node.value) if isinstance(node, yaml.SequenceNode) else [])
+    return next((t for c in children if (t := _first_template(c)) is not None), None)
+
+
 def _child(node: yaml.Node, key: Any) -> yaml.Node | None:
     found = _entry(node, key)
     return found[1] if found else None
@@ -130,6 +159,12 @@ def read_declarations(file: Path) -> list[ComponentDeclaration]:
                 raise ComponentDeclarationError(
                     file, key_node.start_mark.line + 1, str(key_node.value),
                     f"unknown key; a component declaration has only {' and '.join(_TOP_KEYS)}.")
+        template = _first_template(node)
+        if template is not None:
+            raise ComponentDeclarationError(
+                file, template.start_mark.line + 1, None,
+                f"{template.value!r} uses a {{{{ ... }}}} template, which headwater does not "
+                "render yet; write the value itself (or build it in the component's Python).")
         data = yaml.SafeLoader(text).construct_document(node)
         type_name = data.get("type")
         if not isinstance(type_name, str) or not type_name:
@@ -140,5 +175,6 @@ def read_declarations(file: Path) -> list[ComponentDeclaration]:
             raise ComponentDeclarationError(file, (_child(node, "attributes") or node).start_mark.line + 1,
                                             "attributes", "must be a mapping of attribute names "
                                             "to values.")
-        declarations.append(ComponentDeclaration(file, type_name, attributes, node, line))
+        declarations.append(ComponentDeclaration(file, type_name, attributes, node, line,
+                                                 data.get("post_processing")))
     return declarations

@@ -20,6 +20,7 @@ from types import ModuleType
 
 from headwater.definitions.components.component import Component, ComponentLoadContext
 from headwater.definitions.components.declaration import read_declarations
+from headwater.definitions.components.post_processing import PostProcessing, post_process
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.module_loader import load_definitions_from_modules
 from headwater.errors import HeadwaterInvalidDefinitionError
@@ -84,18 +85,18 @@ class DefsFolderComponent(Component):
 class _DeclaredComponents(Component):
     """The components a defs.yaml declares (one per YAML document)."""
 
-    components: Sequence[Component]
+    components: Sequence[tuple[Component, PostProcessing | None]]
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
         built = []
-        for component in self.components:
+        for component, rules in self.components:
             defs = component.build_defs(context)
             if not isinstance(defs, Definitions):
                 raise HeadwaterInvalidDefinitionError(
                     f"{type(component).__name__}.build_defs (declared in "
                     f"{context.path / DECLARATION_FILE}) returned {type(defs).__name__}; it "
                     "must return a Definitions.")
-            built.append(defs)
+            built.append(post_process(defs, rules) if rules else defs)
         return merge_unique(built)
 
 
@@ -103,7 +104,8 @@ def component_at(path: Path, context: ComponentLoadContext) -> Component:
     """The component a folder of the defs tree stands for."""
     declaration = path / DECLARATION_FILE
     if declaration.is_file():
-        return _DeclaredComponents([d.load(context) for d in read_declarations(declaration)])
+        return _DeclaredComponents([(d.load(context), d.rules())
+                                    for d in read_declarations(declaration)])
     return DefsFolderComponent.from_path(path, context)
 
 
