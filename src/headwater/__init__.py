@@ -113,6 +113,7 @@ if TYPE_CHECKING:
         load_defs,
         load_from_defs_folder,
     )
+    from headwater.definitions.components.templates import template_var
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig
     from headwater.definitions.config.configurable import (
         ConfigurableIOManager,
@@ -499,6 +500,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "DefsFolderComponent": ("headwater.definitions.components.defs_folder", "DefsFolderComponent"),
     "load_defs": ("headwater.definitions.components.defs_folder", "load_defs"),
     "load_from_defs_folder": ("headwater.definitions.components.defs_folder", "load_from_defs_folder"),
+    "template_var": ("headwater.definitions.components.templates", "template_var"),
     "DeleteDynamicPartitionsRequest": ("headwater.definitions.partitions.base", "DeleteDynamicPartitionsRequest"),
     "DependencyDefinition": ("headwater.definitions.ops.graph", "DependencyDefinition"),
     "Dict": ("headwater.definitions.metadata.annotation", "Dict"),

@@ -153,8 +153,12 @@ def test_yaml_errors_name_file_line_and_key(project, attributes, line, key, word
     ("attributes: {{}}\n", 1, "type", "missing"),
     ("type: {name}.components.Single\nattribute: {{}}\n", 2, "attribute", "unknown key"),
     ("type: [unclosed\n", 2, None, "invalid YAML"),
-    ("type: {name}.components.Single\nattributes:\n  name: \"{{{{ env.X }}}}\"\n", 3, None,
-     "does not render yet"),
+    ("type: {name}.components.Single\nattributes:\n  name: \"{{{{ nope }}}}\"\n", 3,
+     "attributes.name", "'nope' is undefined"),
+    ("type: {name}.components.Single\nattributes:\n  name: \"{{{{ env.HW_UNSET_XYZ }}}}\"\n",
+     3, "attributes.name", "HW_UNSET_XYZ is not set"),
+    ("type: {name}.components.Single\ntemplate_vars_module: .missing_vars\n", 2,
+     "template_vars_module", "cannot import"),
 ])
 def test_yaml_declaration_errors(project, text, line, key, words):
     root, name = project
@@ -242,3 +246,48 @@ def test_post_processing_errors_name_line_and_key(project):
         load_from_defs_folder(project_root=root)
     assert (info.value.line, info.value.key) == (8, "post_processing.assets.0.attributes.colour")
     assert "unknown key" in str(info.value)
+
+
+def test_templates_render_env_context_and_template_vars(project, monkeypatch):
+    """{{ }} values are rendered: env, context, a template_vars_module (relative, with and
+    without the context) and a @template_var static method; a whole expression keeps its
+    type."""
+    root, name = project
+    monkeypatch.setenv("HW_TABLE_PREFIX", "stg")
+    folder = root / f"src/{name}/defs/constants"
+    (folder / "vars.py").write_text(textwrap.dedent("""
+        from headwater import template_var
+
+        @template_var
+        def names():
+            return ["alpha", "beta"]
+
+        @template_var
+        def folder(context):
+            return context.relative_path.name
+
+        def not_marked():
+            return "hidden"
+    """))
+    (folder / "defs.yaml").write_text(textwrap.dedent(f"""
+        type: {name}.components.Constants
+        template_vars_module: .vars
+        attributes:
+          names: "{{{{ names + [env.HW_TABLE_PREFIX ~ '_' ~ folder] }}}}"
+          value: "{{{{ 2 * 3 }}}}"
+        post_processing:
+          assets:
+            - attributes:
+                tags: {{root: "{{{{ context.project_root.name }}}}"}}
+    """))
+    defs = load_from_defs_folder(project_root=root)
+    graph = defs.resolve_asset_graph()
+    assert {"alpha", "beta", "stg_constants"} <= {k.to_user_string() for k in graph.all_keys}
+    assert graph.spec_by_key[AssetKey("alpha")].tags == {"root": root.name}
+    result = defs.get_implicit_global_asset_job_def().execute_in_process()
+    assert result.output_for_node("alpha") == 6
+    (folder / "defs.yaml").write_text(
+        f"type: {name}.components.Constants\ntemplate_vars_module: .vars\nattributes:\n"
+        "  names: [\"{{ not_marked() }}\"]\n")
+    with pytest.raises(ComponentDeclarationError, match="'not_marked' is undefined"):
+        load_from_defs_folder(project_root=root)

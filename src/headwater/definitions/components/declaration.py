@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pydantic
@@ -18,9 +19,10 @@ import yaml
 
 from headwater.definitions.components.component import Component, ComponentLoadContext
 from headwater.definitions.components.post_processing import PostProcessing
+from headwater.definitions.components.templates import render, template_scope
 from headwater.errors import HeadwaterInvalidDefinitionError
 
-_TOP_KEYS = ("type", "attributes", "post_processing")
+_TOP_KEYS = ("type", "attributes", "post_processing", "template_vars_module")
 
 
 class ComponentDeclarationError(HeadwaterInvalidDefinitionError):
@@ -42,6 +44,7 @@ class ComponentDeclaration:
     node: yaml.MappingNode
     line: int
     post_processing: Any = None
+    template_vars_module: str | None = None
 
     def key_line(self, loc: Sequence[Any], root: str = "attributes") -> int:
         """The line of `<root>.<loc...>`, or of the deepest part of it that exists."""
@@ -54,10 +57,37 @@ class ComponentDeclaration:
             line, node = found[0].start_mark.line + 1, found[1]
         return line
 
-    def load(self, context: ComponentLoadContext) -> Component:
+    def load(self, context: ComponentLoadContext) -> tuple[Component, PostProcessing | None]:
+        """The component, built from its rendered attributes, and its post-processing."""
         cls = self._component_class(context)
+        scope = template_scope(context, self._template_module(context), cls)
+        attributes = render(self.attributes, scope, [], self._template_error("attributes"))
+        rules = render(self.post_processing, scope, [], self._template_error("post_processing"))
+        return self._build(cls, attributes, context), self._rules(rules)
+
+    def _template_error(self, root: str) -> Any:
+        def make(path: list[Any], message: str) -> ComponentDeclarationError:
+            key = ".".join([root, *(str(p) for p in path)])
+            return ComponentDeclarationError(self.file, self.key_line(path, root), key, message)
+        return make
+
+    def _template_module(self, context: ComponentLoadContext) -> ModuleType | None:
+        name = self.template_vars_module
+        if name is None:
+            return None
+        if name.startswith("."):
+            name = context.module_name_for(self.file.parent) + name
         try:
-            return cls.load(self.attributes, context)
+            return importlib.import_module(name)
+        except ImportError as exc:
+            line = self.key_line([], "template_vars_module")
+            raise ComponentDeclarationError(self.file, line, "template_vars_module",
+                                            f"cannot import {name!r}: {exc}.") from exc
+
+    def _build(self, cls: type[Component], attributes: dict[str, Any],
+               context: ComponentLoadContext) -> Component:
+        try:
+            return cls.load(attributes, context)
         except pydantic.ValidationError as exc:
             error = exc.errors()[0]
             loc = [p for p in error["loc"] if p != "__root__"]
@@ -76,12 +106,12 @@ class ComponentDeclaration:
             raise ComponentDeclarationError(self.file, self.key_line([]), "attributes",
                                             str(exc)) from exc
 
-    def rules(self) -> PostProcessing | None:
+    def _rules(self, post_processing: Any) -> PostProcessing | None:
         """The `post_processing:` of this declaration, checked."""
-        if self.post_processing is None:
+        if post_processing is None:
             return None
         try:
-            return PostProcessing.model_validate(self.post_processing)
+            return PostProcessing.model_validate(post_processing)
         except pydantic.ValidationError as exc:
             error = exc.errors()[0]
             loc = list(error["loc"])
@@ -125,16 +155,6 @@ def _entry(node: yaml.Node, key: Any) -> tuple[yaml.Node, yaml.Node] | None:
     return None
 
 
-def _first_template(node: yaml.Node) -> yaml.ScalarNode | None:
-    """The first scalar holding `{{`, which Dagster's YAML would render as a template."""
-    if isinstance(node, yaml.ScalarNode):
-        return node if "{{" in str(node.value) else None
-    children: list[yaml.Node] = (
-        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
-        else list(node.value) if isinstance(node, yaml.SequenceNode) else [])
-    return next((t for c in children if (t := _first_template(c)) is not None), None)
-
-
 def _child(node: yaml.Node, key: Any) -> yaml.Node | None:
     found = _entry(node, key)
     return found[1] if found else None
@@ -159,12 +179,6 @@ def read_declarations(file: Path) -> list[ComponentDeclaration]:
                 raise ComponentDeclarationError(
                     file, key_node.start_mark.line + 1, str(key_node.value),
                     f"unknown key; a component declaration has only {' and '.join(_TOP_KEYS)}.")
-        template = _first_template(node)
-        if template is not None:
-            raise ComponentDeclarationError(
-                file, template.start_mark.line + 1, None,
-                f"{template.value!r} uses a {{{{ ... }}}} template, which headwater does not "
-                "render yet; write the value itself (or build it in the component's Python).")
         data = yaml.SafeLoader(text).construct_document(node)
         type_name = data.get("type")
         if not isinstance(type_name, str) or not type_name:
@@ -175,6 +189,10 @@ def read_declarations(file: Path) -> list[ComponentDeclaration]:
             raise ComponentDeclarationError(file, (_child(node, "attributes") or node).start_mark.line + 1,
                                             "attributes", "must be a mapping of attribute names "
                                             "to values.")
+        module = data.get("template_vars_module")
+        if module is not None and not isinstance(module, str):
+            raise ComponentDeclarationError(file, line, "template_vars_module", "must be a "
+                                            "module name, e.g. `.template_vars`.")
         declarations.append(ComponentDeclaration(file, type_name, attributes, node, line,
-                                                 data.get("post_processing")))
+                                                 data.get("post_processing"), module))
     return declarations

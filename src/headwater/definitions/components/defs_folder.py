@@ -104,8 +104,7 @@ def component_at(path: Path, context: ComponentLoadContext) -> Component:
     """The component a folder of the defs tree stands for."""
     declaration = path / DECLARATION_FILE
     if declaration.is_file():
-        return _DeclaredComponents([(d.load(context), d.rules())
-                                    for d in read_declarations(declaration)])
+        return _DeclaredComponents([d.load(context) for d in read_declarations(declaration)])
     return DefsFolderComponent.from_path(path, context)
 
 
