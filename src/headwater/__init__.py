@@ -109,6 +109,7 @@ if TYPE_CHECKING:
         Resolvable,
     )
     from headwater.definitions.components.defs_folder import (
+        ComponentTree,
         DefsFolderComponent,
         load_defs,
         load_from_defs_folder,
@@ -499,6 +500,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Resolvable": ("headwater.definitions.components.component", "Resolvable"),
     "DefsFolderComponent": ("headwater.definitions.components.defs_folder", "DefsFolderComponent"),
     "load_defs": ("headwater.definitions.components.defs_folder", "load_defs"),
+    "ComponentTree": ("headwater.definitions.components.defs_folder", "ComponentTree"),
     "load_from_defs_folder": ("headwater.definitions.components.defs_folder", "load_from_defs_folder"),
     "template_var": ("headwater.definitions.components.templates", "template_var"),
     "DeleteDynamicPartitionsRequest": ("headwater.definitions.partitions.base", "DeleteDynamicPartitionsRequest"),

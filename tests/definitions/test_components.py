@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from headwater import AssetKey, load_defs, load_from_defs_folder
+from headwater import AssetKey, ComponentTree, load_defs, load_from_defs_folder
 from headwater.definitions.components.declaration import ComponentDeclarationError
 
 COMPONENT = textwrap.dedent(
@@ -291,3 +291,21 @@ def test_templates_render_env_context_and_template_vars(project, monkeypatch):
         "  names: [\"{{ not_marked() }}\"]\n")
     with pytest.raises(ComponentDeclarationError, match="'not_marked' is undefined"):
         load_from_defs_folder(project_root=root)
+
+
+def test_component_tree_loads_and_builds_one_path(project):
+    root, name = project
+    (root / f"src/{name}/defs/constants/defs.yaml").write_text(
+        f"type: {name}.components.Constants\nattributes:\n  names: [one]\n  value: 4\n")
+    tree = ComponentTree.for_project(root)
+    component = tree.load_component_at_path("constants")
+    assert type(component).__name__ == "Constants" and component.value == 4
+    defs = tree.build_defs_at_path("constants")
+    assert {k.to_user_string() for k in defs.resolve_asset_graph().all_keys} == {"one"}
+    assert defs.resolve_asset_graph().group_name(AssetKey("one")) == "constants"
+    module_defs = tree.build_defs_at_path("raw.py")
+    assert [a.key.to_user_string() for a in module_defs.assets] == ["raw"]
+    assert type(tree.load_component_at_path("clean")).__name__ == "DefsFolderComponent"
+    assert [a.key.to_user_string() for a in tree.build_defs().assets] == ["raw", "clean", "one"]
+    with pytest.raises(Exception, match="nothing at 'nope'"):
+        tree.load_component_at_path("nope")

@@ -175,6 +175,76 @@ def project_settings(project_root: Path) -> dict[str, str]:
             f"{root_module}.defs", "code_location_name": location}
 
 
+class ComponentTree:
+    """The components of a project's defs folder, for tests: load or build one of them by
+    its path relative to the defs folder."""
+
+    def __init__(self, defs_root: ModuleType, project_root: Path | str):
+        files = getattr(defs_root, "__path__", None)
+        if not files:
+            raise HeadwaterInvalidDefinitionError(
+                f"ComponentTree: {defs_root.__name__} is not a package; pass the defs package.")
+        defs_path = Path(list(files)[0]).resolve()
+        self.context = ComponentLoadContext(defs_path, Path(project_root).resolve(), defs_path,
+                                            defs_root.__name__)
+
+    @classmethod
+    def for_project(cls, project_root: Path | str) -> ComponentTree:
+        """The tree of the project whose pyproject.toml is in `project_root`."""
+        root = Path(project_root).resolve()
+        return cls(_import_defs_module(root), root)
+
+    def _path(self, path: Path | str) -> Path:
+        full = (self.context.defs_module_path / path).resolve()
+        if not full.exists():
+            raise HeadwaterInvalidDefinitionError(
+                f"ComponentTree: nothing at {path!r} in {self.context.defs_module_path}; give a "
+                "folder or a .py file relative to the defs folder.")
+        return full
+
+    def load_component_at_path(self, path: Path | str) -> Component:
+        """The component at `path`: a defs.yaml's component (a folder declaring several
+        gives them all, as one), a folder's DefsFolderComponent, or a Python module's."""
+        full = self._path(path)
+        if full.is_file():
+            return PythonModuleComponent(self.context.module_name_for(full))
+        component = component_at(full, self.context.for_path(full))
+        if isinstance(component, _DeclaredComponents) and len(component.components) == 1:
+            return component.components[0][0]
+        return component
+
+    def build_defs_at_path(self, path: Path | str) -> Definitions:
+        """The Definitions of the component at `path`, post-processing applied."""
+        full = self._path(path)
+        folder = full.parent if full.is_file() else full
+        if full.is_file():
+            component: Component = PythonModuleComponent(self.context.module_name_for(full))
+        else:
+            component = component_at(full, self.context.for_path(full))
+        return component.build_defs(self.context.for_path(folder))
+
+    def build_defs(self) -> Definitions:
+        """The Definitions of the whole defs folder."""
+        return self.build_defs_at_path(".")
+
+
+def _import_defs_module(root: Path) -> ModuleType:
+    settings = project_settings(root)
+    for folder in (root / "src", root):
+        top = settings["root_module"].split(".")[0]
+        if (folder / top).is_dir() and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+            break
+    try:
+        return importlib.import_module(settings["defs_module"])
+    except ModuleNotFoundError as exc:
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot import the defs module {settings['defs_module']!r} of the project in "
+            f"{root} ({exc}); set [tool.dg.project] defs_module in {root / 'pyproject.toml'} "
+            f"or create {os.path.join('src', *settings['defs_module'].split('.'))}/__init__.py."
+        ) from exc
+
+
 def load_from_defs_folder(*, project_root: Path | str | None = None,
                           path_within_project: Path | str | None = None) -> Definitions:
     """The Definitions of a components project: every module and defs.yaml under its defs
@@ -186,20 +256,4 @@ def load_from_defs_folder(*, project_root: Path | str | None = None,
                 "holding pyproject.toml), or path_within_project=Path(__file__).")
         project_root = _project_root_above(Path(path_within_project).resolve())
     root = Path(project_root).resolve()
-    settings = project_settings(root)
-    for folder in (root / "src", root):
-        top = settings["root_module"].split(".")[0]
-        if (folder / top).is_dir() and str(folder) not in sys.path:
-            sys.path.insert(0, str(folder))
-            break
-    try:
-        module = importlib.import_module(settings["defs_module"])
-    except ModuleNotFoundError as exc:
-        raise HeadwaterInvalidDefinitionError(
-            f"Cannot import the defs module {settings['defs_module']!r} of the project in "
-            f"{root} ({exc}); set [tool.dg.project] defs_module in {root / 'pyproject.toml'} "
-            f"or create {os.path.join('src', *settings['defs_module'].split('.'))}/__init__.py."
-        ) from exc
-    return load_defs(module, project_root=root)
-
-
+    return load_defs(_import_defs_module(root), project_root=root)
