@@ -1,8 +1,10 @@
-"""A `defs.yaml` file: one or more YAML documents, each `type:` plus optional `attributes:`.
+"""A `defs.yaml` file: one or more YAML documents, each `type:` plus optional `attributes:`,
+`post_processing:` and `template_vars_module:`.
 
 The file is composed with PyYAML's node API so every key keeps its line; a bad key, a bad
-value or an unknown type raises `ComponentDeclarationError` naming the file, the line and
-the key. Imports `component` of this room and `errors`.
+value, a failing template or an unknown type raises `ComponentDeclarationError` naming the
+file, the line and the key. Imports `component`, `post_processing` and `templates` of this
+room, and `errors`.
 """
 
 from __future__ import annotations
