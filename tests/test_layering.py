@@ -40,6 +40,9 @@ DEFINITION_ROOMS: dict[str, set[str]] = {
     "checks": {"assets", "ops", "config", "metadata", "partitions", "automation"} | VOCABULARY,
     **{name: {"assets", "ops", "config", "metadata", "partitions", "automation", "checks"}
        | VOCABULARY | BUNDLE for name in BUNDLE},
+    # components: a project's defs folder and defs.yaml files, loaded through the bundle
+    "components": {"assets", "ops", "config", "metadata", "partitions", "automation", "checks"}
+    | VOCABULARY | BUNDLE,
 }
 # The one inversion: `definitions/_runtime.py` loads the engine by name. No other module of
 # `definitions` may even spell the name of a layer above it.

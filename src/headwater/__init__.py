@@ -102,6 +102,19 @@ if TYPE_CHECKING:
     from headwater.definitions.checks.result import AssetCheckEvaluation, AssetCheckResult
     from headwater.definitions.checks.schema_change import build_column_schema_change_checks
     from headwater.definitions.checks.spec import AssetCheckSeverity, AssetCheckSpec
+    from headwater.definitions.components.component import (
+        Component,
+        ComponentLoadContext,
+        Model,
+        Resolvable,
+    )
+    from headwater.definitions.components.defs_folder import (
+        ComponentTree,
+        DefsFolderComponent,
+        load_defs,
+        load_from_defs_folder,
+    )
+    from headwater.definitions.components.templates import template_var
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig
     from headwater.definitions.config.configurable import (
         ConfigurableIOManager,
@@ -481,6 +494,15 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "DefaultSensorStatus": ("headwater.definitions.automation.sensor", "DefaultSensorStatus"),
     "DefinitionError": ("headwater.errors", "DefinitionError"),
     "Definitions": ("headwater.definitions.definitions", "Definitions"),
+    "Component": ("headwater.definitions.components.component", "Component"),
+    "ComponentLoadContext": ("headwater.definitions.components.component", "ComponentLoadContext"),
+    "Model": ("headwater.definitions.components.component", "Model"),
+    "Resolvable": ("headwater.definitions.components.component", "Resolvable"),
+    "DefsFolderComponent": ("headwater.definitions.components.defs_folder", "DefsFolderComponent"),
+    "load_defs": ("headwater.definitions.components.defs_folder", "load_defs"),
+    "ComponentTree": ("headwater.definitions.components.defs_folder", "ComponentTree"),
+    "load_from_defs_folder": ("headwater.definitions.components.defs_folder", "load_from_defs_folder"),
+    "template_var": ("headwater.definitions.components.templates", "template_var"),
     "DeleteDynamicPartitionsRequest": ("headwater.definitions.partitions.base", "DeleteDynamicPartitionsRequest"),
     "DependencyDefinition": ("headwater.definitions.ops.graph", "DependencyDefinition"),
     "Dict": ("headwater.definitions.metadata.annotation", "Dict"),

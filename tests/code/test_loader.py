@@ -197,3 +197,65 @@ def test_a_repository_decorated_function_is_a_code_location(tmp_path):
     )
     defs = load_definitions(python_file=str(path))
     assert [k.to_user_string() for k in defs.resolve_asset_graph().all_keys] == ["a"]
+
+
+_DG_DEFINITIONS = (
+    "from pathlib import Path\n\nfrom headwater import definitions, load_from_defs_folder\n\n\n"
+    "@definitions\ndef defs():\n"
+    "    return load_from_defs_folder(project_root=Path(__file__).parent.parent.parent)\n"
+)
+
+
+def test_dg_project_table_names_a_components_location(tmp_path):
+    """[tool.dg.project] makes one origin: <root_module>.definitions imported from src/, named
+    by code_location_name; its @definitions function loads the defs folder."""
+    root = _project(tmp_path / "p", """
+        [project]
+        name = "dg-loader-proj"
+        [tool.dg]
+        directory_type = "project"
+        [tool.dg.project]
+        root_module = "dg_loader_proj"
+        code_location_name = "analytics"
+    """, {
+        "src/dg_loader_proj/__init__.py": "",
+        "src/dg_loader_proj/definitions.py": _DG_DEFINITIONS,
+        "src/dg_loader_proj/defs/__init__.py": "",
+        "src/dg_loader_proj/defs/things.py": "from headwater import asset\n\n@asset\n"
+                                             "def thing():\n    return 1\n",
+    })
+    [origin] = origins_from_pyproject(str(root / "pyproject.toml"))
+    assert origin.module_name == "dg_loader_proj.definitions"
+    assert origin.working_directory == str(root / "src")
+    assert origin.name == "analytics"
+    defs = origin.load()
+    assert {k.to_user_string() for k in defs.resolve_asset_graph().all_keys} == {"thing"}
+
+
+def test_dg_project_name_defaults_and_headwater_name_wins(tmp_path):
+    """Without code_location_name the project name names the location; [tool.headwater]
+    location_name overrides both; code_location_target_module moves the module."""
+    root = _project(tmp_path / "q", """
+        [project]
+        name = "dg-named"
+        [tool.dg.project]
+        root_module = "dg_named"
+        code_location_target_module = "dg_named.entry"
+    """, {})
+    [origin] = origins_from_pyproject(str(root / "pyproject.toml"))
+    assert (origin.name, origin.module_name, origin.working_directory) == (
+        "dg-named", "dg_named.entry", str(root))
+    with open(root / "pyproject.toml", "a") as f:
+        f.write('[tool.headwater]\nlocation_name = "mine"\n')
+    [origin] = origins_from_pyproject(str(root / "pyproject.toml"))
+    assert origin.name == "mine"
+
+
+@pytest.mark.parametrize("table, words", [
+    ("", "set root_module"),
+    ('root_module = "x"\nautoload_defs = true\n', "autoload_defs is not supported"),
+])
+def test_dg_project_table_errors(tmp_path, table, words):
+    root = _project(tmp_path / "r", f"[tool.dg.project]\n{table}", {})
+    with pytest.raises(CodeLoadError, match=words):
+        origins_from_pyproject(str(root / "pyproject.toml"))

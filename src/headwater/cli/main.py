@@ -1,6 +1,6 @@
 """The `headwater` command: this module builds the group and registers every command.
 
-The `asset`, `job` and `definitions` commands are here; the others live in their own modules
+The `asset`, `job`, `definitions` and `launch` commands are here; the others live in their own modules
 (instance, run, schedule, webserver), which share their options through `cli/options.py` and
 never import this one. Sits on top of every other layer. Errors exit non-zero with the
 message and no Python traceback unless --verbose.
@@ -17,6 +17,7 @@ import click
 from headwater.cli.check import asset_check, check_counts, describe_counts
 from headwater.cli.instance import instance
 from headwater.cli.options import Locations, location_options
+from headwater.cli.project import check_group, list_group, project, scaffold_group
 from headwater.cli.run import job_launch, run, run_worker_command
 from headwater.cli.schedule import backfill, daemon, schedule, sensor
 from headwater.cli.webserver import dev, webserver
@@ -135,6 +136,23 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
                       as_json: bool) -> None:
     """Materialize the selected assets now, as the Definitions' asset job (its executor and
     loggers), recorded in the instance of $HEADWATER_HOME."""
+    _materialize(locations, select, partition, as_json, "--select")
+
+
+@main.command("launch")
+@location_options
+@click.option("--assets", "select", required=True,
+              help="Selection of assets to materialize, e.g. '*' or 'group:sales'.")
+@click.option("--partition", default=None, help="Partition key to materialize.")
+@click.option("--json", "as_json", is_flag=True)
+def launch(locations: Locations, select: str, partition: str | None, as_json: bool) -> None:
+    """Materialize assets of the project (dg's `launch --assets`): the same run as
+    `asset materialize --select`, recorded in the instance of $HEADWATER_HOME."""
+    _materialize(locations, select, partition, as_json, "--assets")
+
+
+def _materialize(locations: Locations, select: str, partition: str | None, as_json: bool,
+                 flag: str) -> None:
     from headwater.code.run import reconstructable_job
     from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys
 
@@ -142,7 +160,7 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
     keys = selected_asset_keys(defs.resolve_asset_graph(), select)
     if not keys:
         raise HeadwaterInvalidInvocationError(
-            f"--select {select!r} picks no asset that can be materialized; see "
+            f"{flag} {select!r} picks no asset that can be materialized; see "
             "`headwater asset list`.")
     result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), None, partition)
     materialized = sorted(e.asset_key.to_user_string()
@@ -282,7 +300,7 @@ def definitions_snapshot(locations: Locations, via_server: bool, timeout: float)
 
 
 for _command in (instance, schedule, sensor, daemon, backfill, webserver, dev, run,
-                 run_worker_command):
+                 run_worker_command, project, scaffold_group, list_group, check_group):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Code locations: where user code lives (file, module, directory) and whether it loaded.
 
 A `CodeLocationOrigin` says how to import one location; `origins_from_options` turns the
-CLI's -f/-m/-d/-a into origins, falling back to `[tool.headwater]` in pyproject.toml.
+CLI's -f/-m/-d/-a into origins, falling back to `[tool.headwater]` in pyproject.toml, then
+to `[tool.dg.project]` (a components project: `<root_module>.definitions`).
 `CodeLocation` records a location's load status and error. Imports `code.loader` and
 `definitions`.
 """
@@ -145,14 +146,18 @@ def origins_from_pyproject(path: str) -> list[CodeLocationOrigin]:
             data = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CodeLoadError(f"Cannot read {path}: {exc}", path) from exc
-    table = data.get("tool", {}).get("headwater")
-    if not isinstance(table, Mapping):
-        return []
     root = os.path.dirname(path)
+    table = data.get("tool", {}).get("headwater")
+    dg_project = data.get("tool", {}).get("dg", {}).get("project")
+    if not isinstance(table, Mapping):
+        table = {}
     where = f"{path} [tool.headwater]"
     listed = table.get("code_locations")
     if listed is None:
         single = {k: v for k, v in table.items() if k in _ORIGIN_KEYS or k in _NAME_KEYS}
+        if isinstance(dg_project, Mapping) and not set(single) & {"python_file", "module_name"}:
+            name = next((single[k] for k in _NAME_KEYS if single.get(k)), None)
+            return [_origin_from_dg_project(dg_project, data, root, path, name)]
         return [_origin_from_table(single, root, where)] if single else []
     if not isinstance(listed, list):
         raise CodeLoadError(f"{where}: code_locations must be a list of tables, e.g. "
@@ -165,6 +170,31 @@ def origins_from_pyproject(path: str) -> list[CodeLocationOrigin]:
         raise CodeLoadError(f"{where}: two code locations are named {duplicates[0]!r}; give "
                             "each a distinct location_name.", path)
     return origins
+
+
+def _origin_from_dg_project(table: Mapping[str, Any], data: Mapping[str, Any], root: str,
+                            path: str, name: str | None) -> CodeLocationOrigin:
+    """The location of a components project (`[tool.dg.project]`): the module
+    `<root_module>.definitions` (or code_location_target_module), imported from `src/` when
+    the package lives there."""
+    where = f"{path} [tool.dg.project]"
+    root_module = table.get("root_module")
+    if not isinstance(root_module, str) or not root_module:
+        raise CodeLoadError(f"{where}: set root_module = \"my_project\" (the project's "
+                            "top-level package).", path)
+    if table.get("autoload_defs"):
+        raise CodeLoadError(
+            f"{where}: autoload_defs is not supported by headwater; remove it and add "
+            f"{root_module.replace('.', '/')}/definitions.py returning "
+            "load_from_defs_folder(project_root=...) from a @definitions function.", path)
+    top = root_module.split(".")[0]
+    src = os.path.join(root, "src")
+    wd = src if os.path.isdir(os.path.join(src, top)) else root
+    target = table.get("code_location_target_module") or f"{root_module}.definitions"
+    project_name = data.get("project", {}).get("name")
+    location_name = name or table.get("code_location_name") or project_name or root_module
+    return CodeLocationOrigin(module_name=target, working_directory=wd,
+                              location_name=location_name)
 
 
 def load_locations_from_pyproject(path: str) -> list[CodeLocation]:

@@ -1,0 +1,1 @@
+"""Components: a project's `defs/` folder loaded into one Definitions (see defs_folder.py)."""

@@ -1,0 +1,259 @@
+"""The defs folder of a components project, loaded into one Definitions.
+
+Rules: a folder holding a `defs.yaml` is the component(s) that file declares; any other
+folder is a `DefsFolderComponent` whose children are its Python modules and its subfolders.
+A Python module contributes its Definitions objects, the results of its `@definitions`
+functions, and its loose assets, checks, jobs, schedules and sensors (each object once).
+`load_from_defs_folder` reads `[tool.dg.project]` of the project's pyproject.toml to find the
+defs module. Imports `component` and `declaration` of this room, and the bundle.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from headwater.definitions.components.component import Component, ComponentLoadContext
+from headwater.definitions.components.declaration import read_declarations
+from headwater.definitions.components.post_processing import PostProcessing, post_process
+from headwater.definitions.definitions import Definitions, LazyDefinitions
+from headwater.definitions.module_loader import load_definitions_from_modules
+from headwater.errors import HeadwaterInvalidDefinitionError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DECLARATION_FILE = "defs.yaml"
+_LOOSE_KINDS = ("assets", "asset_checks", "jobs", "schedules", "sensors")
+
+
+@dataclass
+class PythonModuleComponent(Component):
+    """One Python module of the defs folder and what it defines."""
+
+    module_name: str
+
+    def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        return definitions_of_module(importlib.import_module(self.module_name), context)
+
+
+@dataclass
+class DefsFolderComponent(Component):
+    """A folder of the defs tree: its children's Definitions, merged."""
+
+    path: Path
+    children: Mapping[Path, Component]
+
+    @classmethod
+    def from_path(cls, path: Path, context: ComponentLoadContext) -> DefsFolderComponent:
+        children: dict[Path, Component] = {}
+        for entry in sorted(path.iterdir()):
+            if entry.name.startswith((".", "_")) and entry.name != "__init__.py":
+                continue
+            if entry.is_dir():
+                children[entry] = component_at(entry, context.for_path(entry))
+            elif entry.suffix == ".py":
+                module = context.module_name_for(path if entry.name == "__init__.py" else entry)
+                children[entry] = PythonModuleComponent(module)
+        return cls(path, children)
+
+    @classmethod
+    def load(cls, attributes: Mapping[str, object] | None,
+             context: ComponentLoadContext) -> DefsFolderComponent:
+        """`type: headwater.DefsFolderComponent` in a defs.yaml: the folder's modules and
+        subfolders (its own defs.yaml aside), as if it had none."""
+        if attributes:
+            raise TypeError(f"DefsFolderComponent takes no attributes (got "
+                            f"{', '.join(sorted(attributes))}); write `attributes: {{}}` or "
+                            "leave it out.")
+        return cls.from_path(context.path, context)
+
+    def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        built = [child.build_defs(context.for_path(path if path.is_dir() else self.path))
+                 for path, child in self.children.items()]
+        return merge_unique(built)
+
+
+@dataclass
+class _DeclaredComponents(Component):
+    """The components a defs.yaml declares (one per YAML document)."""
+
+    components: Sequence[tuple[Component, PostProcessing | None]]
+
+    def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        built = []
+        for component, rules in self.components:
+            defs = component.build_defs(context)
+            if not isinstance(defs, Definitions):
+                raise HeadwaterInvalidDefinitionError(
+                    f"{type(component).__name__}.build_defs (declared in "
+                    f"{context.path / DECLARATION_FILE}) returned {type(defs).__name__}; it "
+                    "must return a Definitions.")
+            built.append(post_process(defs, rules) if rules else defs)
+        return merge_unique(built)
+
+
+def component_at(path: Path, context: ComponentLoadContext) -> Component:
+    """The component a folder of the defs tree stands for."""
+    declaration = path / DECLARATION_FILE
+    if declaration.is_file():
+        return _DeclaredComponents([d.load(context) for d in read_declarations(declaration)])
+    return DefsFolderComponent.from_path(path, context)
+
+
+def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> Definitions:
+    """What one module defines: Definitions objects, @definitions results, loose definitions."""
+    bundles = []
+    for value in list(vars(module).values()):
+        if isinstance(value, LazyDefinitions):
+            value = value(context) if value.takes_context else value()
+        if isinstance(value, Definitions):
+            bundles.append(value)
+    loose = load_definitions_from_modules([module])
+    held = {id(x) for d in bundles for kind in _LOOSE_KINDS for x in getattr(d, kind)}
+    for kind in _LOOSE_KINDS:
+        setattr(loose, kind, [x for x in getattr(loose, kind) if id(x) not in held])
+    return merge_unique([*bundles, loose])
+
+
+def merge_unique(defs: Sequence[Definitions]) -> Definitions:
+    """Definitions.merge, keeping each definition object once (a module importing another's
+    asset does not define it twice)."""
+    merged = Definitions.merge(*defs)
+    for kind in _LOOSE_KINDS:
+        seen: set[int] = set()
+        setattr(merged, kind, [x for x in getattr(merged, kind)
+                               if id(x) not in seen and not seen.add(id(x))])  # type: ignore[func-returns-value]
+    return merged
+
+
+def load_defs(defs_root: ModuleType, project_root: Path | str | None = None) -> Definitions:
+    """Every definition under the package `defs_root`, merged into one Definitions."""
+    files = getattr(defs_root, "__path__", None)
+    if not files:
+        raise HeadwaterInvalidDefinitionError(
+            f"load_defs(defs_root={defs_root.__name__}): not a package; pass the defs package "
+            "(a folder with __init__.py), e.g. `import my_project.defs`.")
+    defs_path = Path(list(files)[0]).resolve()
+    root = Path(project_root).resolve() if project_root else _project_root_above(defs_path)
+    context = ComponentLoadContext(defs_path, root, defs_path, defs_root.__name__)
+    return component_at(defs_path, context).build_defs(context)
+
+
+def _project_root_above(path: Path) -> Path:
+    for parent in path.parents:
+        if (parent / "pyproject.toml").is_file():
+            return parent
+    return path.parent
+
+
+def project_settings(project_root: Path) -> dict[str, str]:
+    """root_module, defs_module and code_location_name of a project's pyproject.toml
+    (`[tool.dg.project]`, with `[tool.headwater]` code_location_name/location_name too)."""
+    pyproject = project_root / "pyproject.toml"
+    if not pyproject.is_file():
+        raise HeadwaterInvalidDefinitionError(
+            f"No pyproject.toml in {project_root}; pass the folder holding the project's "
+            "pyproject.toml as project_root.")
+    with open(pyproject, "rb") as f:
+        data = tomllib.load(f)
+    tool = data.get("tool", {})
+    table = tool.get("dg", {}).get("project", {})
+    name = str(data.get("project", {}).get("name", project_root.name))
+    root_module = table.get("root_module") or name.replace("-", "_")
+    own = tool.get("headwater", {})
+    location = (table.get("code_location_name") or own.get("code_location_name")
+                or own.get("location_name") or name)
+    return {"root_module": root_module, "defs_module": table.get("defs_module") or
+            f"{root_module}.defs", "code_location_name": location}
+
+
+class ComponentTree:
+    """The components of a project's defs folder, for tests: load or build one of them by
+    its path relative to the defs folder."""
+
+    def __init__(self, defs_root: ModuleType, project_root: Path | str):
+        files = getattr(defs_root, "__path__", None)
+        if not files:
+            raise HeadwaterInvalidDefinitionError(
+                f"ComponentTree: {defs_root.__name__} is not a package; pass the defs package.")
+        defs_path = Path(list(files)[0]).resolve()
+        self.context = ComponentLoadContext(defs_path, Path(project_root).resolve(), defs_path,
+                                            defs_root.__name__)
+
+    @classmethod
+    def for_project(cls, project_root: Path | str) -> ComponentTree:
+        """The tree of the project whose pyproject.toml is in `project_root`."""
+        root = Path(project_root).resolve()
+        return cls(_import_defs_module(root), root)
+
+    def _path(self, path: Path | str) -> Path:
+        full = (self.context.defs_module_path / path).resolve()
+        if not full.exists():
+            raise HeadwaterInvalidDefinitionError(
+                f"ComponentTree: nothing at {path!r} in {self.context.defs_module_path}; give a "
+                "folder or a .py file relative to the defs folder.")
+        return full
+
+    def load_component_at_path(self, path: Path | str) -> Component:
+        """The component at `path`: a defs.yaml's component (a folder declaring several
+        gives them all, as one), a folder's DefsFolderComponent, or a Python module's."""
+        full = self._path(path)
+        if full.is_file():
+            return PythonModuleComponent(self.context.module_name_for(full))
+        component = component_at(full, self.context.for_path(full))
+        if isinstance(component, _DeclaredComponents) and len(component.components) == 1:
+            return component.components[0][0]
+        return component
+
+    def build_defs_at_path(self, path: Path | str) -> Definitions:
+        """The Definitions of the component at `path`, post-processing applied."""
+        full = self._path(path)
+        folder = full.parent if full.is_file() else full
+        if full.is_file():
+            component: Component = PythonModuleComponent(self.context.module_name_for(full))
+        else:
+            component = component_at(full, self.context.for_path(full))
+        return component.build_defs(self.context.for_path(folder))
+
+    def build_defs(self) -> Definitions:
+        """The Definitions of the whole defs folder."""
+        return self.build_defs_at_path(".")
+
+
+def _import_defs_module(root: Path) -> ModuleType:
+    settings = project_settings(root)
+    for folder in (root / "src", root):
+        top = settings["root_module"].split(".")[0]
+        if (folder / top).is_dir() and str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+            break
+    try:
+        return importlib.import_module(settings["defs_module"])
+    except ModuleNotFoundError as exc:
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot import the defs module {settings['defs_module']!r} of the project in "
+            f"{root} ({exc}); set [tool.dg.project] defs_module in {root / 'pyproject.toml'} "
+            f"or create {os.path.join('src', *settings['defs_module'].split('.'))}/__init__.py."
+        ) from exc
+
+
+def load_from_defs_folder(*, project_root: Path | str | None = None,
+                          path_within_project: Path | str | None = None) -> Definitions:
+    """The Definitions of a components project: every module and defs.yaml under its defs
+    module (`[tool.dg.project] defs_module`, default `<root_module>.defs`)."""
+    if project_root is None:
+        if path_within_project is None:
+            raise HeadwaterInvalidDefinitionError(
+                "load_from_defs_folder: pass project_root=Path(__file__).parent... (the folder "
+                "holding pyproject.toml), or path_within_project=Path(__file__).")
+        project_root = _project_root_above(Path(path_within_project).resolve())
+    root = Path(project_root).resolve()
+    return load_defs(_import_defs_module(root), project_root=root)
