@@ -225,3 +225,77 @@ def test_logger_direct_invocation_applies_config_defaults():
     assert named(hw.build_init_logger_context(logger_config="x")).name == "x"
     with pytest.raises(hw.HeadwaterInvalidInvocationError, match="no context argument"):
         named()
+
+
+class _PathConfig(hw.Config):
+    path: str
+
+
+class _Database(hw.ConfigurableResource):
+    url: str = "real"
+
+    def query(self) -> str:
+        return f"rows from {self.url}"
+
+
+def test_config_instance_binds_positionally_or_by_name():
+    """A Config instance fills the config parameter by position or name, and the context
+    reports it as op_config."""
+
+    @hw.asset
+    def report(config: _PathConfig):
+        return config.path
+
+    @hw.op
+    def load(context, config: _PathConfig):
+        return (config.path, context.op_config)
+
+    assert report(_PathConfig(path="x")) == "x"
+    assert report(config=_PathConfig(path="y")) == "y"
+    assert load(hw.build_op_context(), _PathConfig(path="z")) == ("z", {"path": "z"})
+    with pytest.raises(hw.HeadwaterInvalidInvocationError, match="got config twice"):
+        load(hw.build_op_context(op_config={"path": "a"}), _PathConfig(path="b"))
+
+
+def test_resource_instance_binds_positionally_or_by_name():
+    """A resource object fills its parameter by position or name, between inputs in order."""
+
+    @hw.asset
+    def rows(context, database: _Database):
+        return database.query()
+
+    @hw.op
+    def mixed(first: int, database: _Database, second: int):
+        return (first, database.query(), second)
+
+    fake = _Database(url="fake")
+    assert rows(hw.build_asset_context(), database=fake) == "rows from fake"
+    assert rows(hw.build_asset_context(), fake) == "rows from fake"
+    assert mixed(1, fake, 2) == (1, "rows from fake", 2)
+    with pytest.raises(hw.HeadwaterInvalidInvocationError, match="both positionally and by name"):
+        mixed(1, fake, 2, database=fake)
+
+
+def test_mocks_are_resource_values_in_tests_and_runs():
+    """A Mock or MagicMock given as a resource is the value the body sees, in a test context
+    and in materialize()."""
+    from unittest import mock
+
+    @hw.asset(required_resource_keys={"db"})
+    def by_key(context):
+        return context.resources.db.query()
+
+    @hw.asset
+    def by_param(database: _Database):
+        return database.query()
+
+    magic = mock.MagicMock()
+    magic.query.return_value = "magic"
+    plain = mock.Mock()
+    plain.query.return_value = "plain"
+    assert by_key(hw.build_asset_context(resources={"db": magic})) == "magic"
+    assert by_key(hw.build_asset_context(resources={"db": plain})) == "plain"
+    result = hw.materialize([by_key, by_param], resources={"db": magic, "database": plain})
+    assert result.output_for_node("by_key") == "magic"
+    assert result.output_for_node("by_param") == "plain"
+    assert plain.query.call_count == 2  # once directly, once in the run

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
@@ -112,6 +113,14 @@ def resource(
     return decorate
 
 
+def is_mock(value: Any) -> bool:
+    """A `unittest.mock` Mock/MagicMock: it answers every attribute probe, so it is taken as the
+    resource value itself, never asked whether it is a resource definition. (Looked up in
+    sys.modules: a process that never imported unittest.mock holds no mock.)"""
+    mock = sys.modules.get("unittest.mock")
+    return mock is not None and isinstance(value, mock.NonCallableMock)
+
+
 def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = None) -> ResourceDefinition:
     """A resource definition for `value`; a plain object becomes a hardcoded resource.
 
@@ -120,6 +129,8 @@ def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = No
     """
     if isinstance(value, ResourceDefinition):
         return value
+    if is_mock(value):
+        return ResourceDefinition.hardcoded_resource(value)
     bind = getattr(value, "_resource_definition", None)
     if callable(bind):
         return bind(keys_by_id)
