@@ -92,7 +92,11 @@ def _with_in_memory_io_manager(job: Any) -> Any:
     return variant
 
 
-class ExecuteJobResult(ExecuteInProcessResult):
+class JobExecutionResult(ExecuteInProcessResult):
+    """The result of a run started by `execute_job`: its success, events and outputs."""
+
+
+class ExecuteJobResult(JobExecutionResult):
     """What `execute_job` returns; also a context manager, as in Dagster."""
 
     def __enter__(self) -> ExecuteJobResult:

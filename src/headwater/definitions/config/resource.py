@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
+from headwater.definitions.config.schema import Field
 from headwater.errors import HeadwaterInvalidInvocationError
 
 
@@ -153,3 +154,22 @@ class ResourceParam:
 
     def __class_getitem__(cls, item: Any) -> Any:
         return Annotated[item, cls]
+
+
+def make_values_resource(**fields: Any) -> ResourceDefinition:
+    """A resource whose value is its own config: `make_values_resource(dir=str)` takes
+    `resources: {values: {config: {dir: ...}}}` and gives ops that dict. With no fields,
+    any config value is accepted and handed over as it is."""
+    for name, kind in fields.items():
+        # A field's value is its config type; anything else is most likely a value meant
+        # for run config (make_values_resource(dir="/tmp") instead of dir=str).
+        if kind is None or not (isinstance(kind, (type, Field, Mapping, list))
+                                or type(kind).__module__.startswith("headwater.")):
+            raise TypeError(
+                f"make_values_resource() got field '{name}' = {kind!r}, which is not a config "
+                f"type. Give its type ({name}=str, int, [str], Field(...)); the value itself "
+                "goes in run config: resources: {values: {config: {...}}}."
+            )
+    schema: Any = fields if fields else Field(Any, is_required=False)
+    return ResourceDefinition(lambda context: context.resource_config, config_schema=schema,
+                              description="Values shared by ops, from run config.")
