@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from headwater.definitions.assets.code_reference import (
+        AnchorBasedFilePathMapping,
+        FilePathMapping,
+        link_code_references_to_git,
+        with_source_code_references,
+    )
     from headwater.definitions.assets.decorators import (
         asset,
         graph_asset,
@@ -189,6 +195,11 @@ if TYPE_CHECKING:
         Set,
         Tuple,
         check_headwater_type,
+    )
+    from headwater.definitions.metadata.code_reference import (
+        CodeReferencesMetadataValue,
+        LocalFileCodeReference,
+        UrlCodeReference,
     )
     from headwater.definitions.metadata.table import (
         TableColumn,
@@ -765,6 +776,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "TypeCheckContext": ("headwater.definitions.metadata.types", "TypeCheckContext"),
     "file_relative_path": ("headwater.definitions.module_loader", "file_relative_path"),
     "JobExecutionResult": ("headwater.execution.api", "JobExecutionResult"),
+    "AnchorBasedFilePathMapping": ("headwater.definitions.assets.code_reference", "AnchorBasedFilePathMapping"),
+    "FilePathMapping": ("headwater.definitions.assets.code_reference", "FilePathMapping"),
+    "link_code_references_to_git": ("headwater.definitions.assets.code_reference", "link_code_references_to_git"),
+    "with_source_code_references": ("headwater.definitions.assets.code_reference", "with_source_code_references"),
+    "CodeReferencesMetadataValue": ("headwater.definitions.metadata.code_reference", "CodeReferencesMetadataValue"),
+    "LocalFileCodeReference": ("headwater.definitions.metadata.code_reference", "LocalFileCodeReference"),
+    "UrlCodeReference": ("headwater.definitions.metadata.code_reference", "UrlCodeReference"),
 }
 __all__ = sorted(_EXPORTS)
 
