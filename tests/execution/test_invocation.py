@@ -299,3 +299,20 @@ def test_mocks_are_resource_values_in_tests_and_runs():
     assert result.output_for_node("by_key") == "magic"
     assert result.output_for_node("by_param") == "plain"
     assert plain.query.call_count == 2  # once directly, once in the run
+
+
+def test_configured_op_invoked_directly_uses_its_config():
+    """A copy made by op.configured applies its fixed or mapped config when called directly."""
+
+    @hw.op(config_schema={"foo": str})
+    def needs_foo(context):
+        return context.op_config["foo"]
+
+    fixed = needs_foo.configured({"foo": "bar"}, name="fixed")
+    mapped = needs_foo.configured(lambda outer: {"foo": outer["x"] * 2}, name="mapped",
+                                  config_schema={"x": str})
+    assert fixed(None) == "bar"
+    assert fixed(hw.build_op_context()) == "bar"
+    assert mapped(hw.build_op_context(op_config={"x": "ab"})) == "abab"
+    with pytest.raises(hw.HeadwaterInvalidConfigError, match="Error in config for op 'needs_foo'"):
+        needs_foo(hw.build_op_context())

@@ -233,6 +233,11 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
         # The context reports the config the body was given (context.op_config).
         given_config = (config_given._to_run_config_value()
                         if hasattr(config_given, "_to_run_config_value") else config_given)
+    # A copy made by `op.configured(...)` maps the config it is given (none, usually) onto
+    # the original op's config, as a run does.
+    mapping = getattr(op_def, "config_mapping", None)
+    if mapping is not None:
+        given_config = mapping.resolve_from_unvalidated_config(given_config)
     config = given_config
     if op_def.config_schema is not None:
         try:
