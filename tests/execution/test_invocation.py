@@ -316,3 +316,28 @@ def test_configured_op_invoked_directly_uses_its_config():
     assert mapped(hw.build_op_context(op_config={"x": "ab"})) == "abab"
     with pytest.raises(hw.HeadwaterInvalidConfigError, match="Error in config for op 'needs_foo'"):
         needs_foo(hw.build_op_context())
+
+
+def test_resources_an_asset_binds_itself_serve_runs_and_direct_calls():
+    """@asset(resource_defs=...) requires those resources: a run provides them, a direct call
+    builds them for the call only, and giving one in the context too is refused."""
+
+    class _Bare:
+        pass
+
+    @hw.asset(resource_defs={"bare": _Bare()})
+    def uses_bare(context):
+        return type(context.resources.bare).__name__
+
+    @hw.asset(resource_defs={"used": hw.ResourceDefinition.hardcoded_resource("foo")})
+    def uses_own(context):
+        return context.resources.used
+
+    job = hw.Definitions(assets=[uses_bare]).resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process().output_for_node("uses_bare") == "_Bare"
+    context = hw.build_asset_context()
+    assert uses_own(context) == "foo"
+    assert "used" not in context.resources._asdict()  # only for that call
+    with pytest.raises(hw.HeadwaterInvalidInvocationError,
+                       match="resource 'used' provided on both the definition and invocation"):
+        uses_own(hw.build_asset_context(resources={"used": "mine"}))

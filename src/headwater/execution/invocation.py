@@ -249,6 +249,7 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
                 "build_op_context(op_config=...)):", exc.errors, given_config,
             ) from None
     if op_def.signature.context_arg is not None:
+        _add_definition_resources(ctx, op_def, assets_def)
         missing = sorted(op_def.required_resource_keys - set(ctx.resources._asdict())
                          - given_resources)
         if missing:
@@ -277,8 +278,34 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
     return ctx
 
 
+def _add_definition_resources(ctx: Any, op_def: Any, assets_def: Any) -> None:
+    """The resources an asset binds itself (`@asset(resource_defs=...)`) join the context
+    for this call, as a run gives them; one also given by the context is ambiguous."""
+    own = dict(getattr(assets_def, "resource_defs", None) or {})
+    own = {k: v for k, v in own.items() if k in op_def.required_resource_keys}
+    if not own:
+        return
+    given = ctx.resources._asdict()
+    both = sorted(set(own) & set(given))
+    if both:
+        raise HeadwaterInvalidInvocationError(
+            f"resource '{both[0]}' provided on both the definition and invocation context of "
+            f"'{op_def.name}'. Drop it from build_asset_context(resources=...) to use the "
+            "asset's own, or from the asset's resource_defs to override it in tests."
+        )
+    values, teardown = build_resource_values(own, {}, set(own), instance=ctx._instance)
+    ctx._resources_before_call = ctx._resources
+    ctx._definition_teardown = teardown
+    ctx._resources = Resources({**given, **values})
+
+
 def _unbind(ctx: Any) -> None:
     ctx._bound_to = None
+    before = getattr(ctx, "_resources_before_call", None)
+    if before is not None:
+        teardown = ctx._definition_teardown
+        ctx._resources, ctx._resources_before_call, ctx._definition_teardown = before, None, None
+        teardown()
 
 
 def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: Any) -> None:
