@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from headwater.definitions.assets.code_reference import (
+        AnchorBasedFilePathMapping,
+        FilePathMapping,
+        link_code_references_to_git,
+        with_source_code_references,
+    )
     from headwater.definitions.assets.decorators import (
         asset,
         graph_asset,
@@ -137,7 +143,9 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.config.filesystem_io_manager import FilesystemIOManager
     from headwater.definitions.config.fs_io_manager import (
+        CustomPathPickledObjectFilesystemIOManager,
         PickledObjectFilesystemIOManager,
+        custom_path_fs_io_manager,
         fs_io_manager,
     )
     from headwater.definitions.config.io_manager import (
@@ -155,9 +163,17 @@ if TYPE_CHECKING:
         InitLoggerContext,
         LoggerDefinition,
         build_init_logger_context,
+        colored_console_logger,
+        default_loggers,
+        json_console_logger,
         logger,
     )
-    from headwater.definitions.config.resource import ResourceDefinition, ResourceParam, resource
+    from headwater.definitions.config.resource import (
+        ResourceDefinition,
+        ResourceParam,
+        make_values_resource,
+        resource,
+    )
     from headwater.definitions.config.run_config import (
         ConfigMapping,
         RunConfig,
@@ -193,6 +209,11 @@ if TYPE_CHECKING:
         Tuple,
         check_headwater_type,
     )
+    from headwater.definitions.metadata.code_reference import (
+        CodeReferencesMetadataValue,
+        LocalFileCodeReference,
+        UrlCodeReference,
+    )
     from headwater.definitions.metadata.table import (
         TableColumn,
         TableColumnConstraints,
@@ -213,6 +234,7 @@ if TYPE_CHECKING:
         PythonObjectHeadwaterType,
         String,
         TypeCheck,
+        TypeCheckContext,
         headwater_type_loader,
         make_python_type_usable_as_headwater_type,
         usable_as_headwater_type,
@@ -240,6 +262,7 @@ if TYPE_CHECKING:
         UrlMetadataValue,
     )
     from headwater.definitions.module_loader import (
+        file_relative_path,
         load_asset_checks_from_current_module,
         load_asset_checks_from_modules,
         load_asset_checks_from_package_module,
@@ -376,6 +399,7 @@ if TYPE_CHECKING:
     )
     from headwater.execution.api import (
         ExecuteJobResult,
+        JobExecutionResult,
         execute_job,
         materialize,
         materialize_to_memory,
@@ -765,6 +789,22 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "validate_run_config": ("headwater.definitions.config.run_config", "validate_run_config"),
     "weekly_partitioned_config": ("headwater.definitions.partitions.partitioned_config", "weekly_partitioned_config"),
     "with_resources": ("headwater.definitions.assets.resources", "with_resources"),
+    "CustomPathPickledObjectFilesystemIOManager": ("headwater.definitions.config.fs_io_manager", "CustomPathPickledObjectFilesystemIOManager"),
+    "custom_path_fs_io_manager": ("headwater.definitions.config.fs_io_manager", "custom_path_fs_io_manager"),
+    "colored_console_logger": ("headwater.definitions.config.logger", "colored_console_logger"),
+    "default_loggers": ("headwater.definitions.config.logger", "default_loggers"),
+    "json_console_logger": ("headwater.definitions.config.logger", "json_console_logger"),
+    "make_values_resource": ("headwater.definitions.config.resource", "make_values_resource"),
+    "TypeCheckContext": ("headwater.definitions.metadata.types", "TypeCheckContext"),
+    "file_relative_path": ("headwater.definitions.module_loader", "file_relative_path"),
+    "JobExecutionResult": ("headwater.execution.api", "JobExecutionResult"),
+    "AnchorBasedFilePathMapping": ("headwater.definitions.assets.code_reference", "AnchorBasedFilePathMapping"),
+    "FilePathMapping": ("headwater.definitions.assets.code_reference", "FilePathMapping"),
+    "link_code_references_to_git": ("headwater.definitions.assets.code_reference", "link_code_references_to_git"),
+    "with_source_code_references": ("headwater.definitions.assets.code_reference", "with_source_code_references"),
+    "CodeReferencesMetadataValue": ("headwater.definitions.metadata.code_reference", "CodeReferencesMetadataValue"),
+    "LocalFileCodeReference": ("headwater.definitions.metadata.code_reference", "LocalFileCodeReference"),
+    "UrlCodeReference": ("headwater.definitions.metadata.code_reference", "UrlCodeReference"),
 }
 __all__ = sorted(_EXPORTS)
 

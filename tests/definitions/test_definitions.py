@@ -40,3 +40,37 @@ def test_with_reconstruction_metadata_requires_strings():
     assert defs.metadata["state"] == "abc"
     with pytest.raises(hw.HeadwaterInvariantViolationError, match="must be strings"):
         hw.Definitions().with_reconstruction_metadata({"state": {"a": 1}})
+
+
+def test_resolved_asset_graph_answers_dagsters_accessors():
+    """resolve_asset_graph() lists keys and gives each asset's node with its neighbours,
+    spec fields and kind (materializable or external)."""
+    daily = hw.DailyPartitionsDefinition(start_date="2024-01-01")
+    raw = hw.AssetSpec("raw", group_name="ingest", owners=["team:data"], kinds={"s3"})
+
+    @hw.asset(deps=[raw], partitions_def=daily, code_version="2", tags={"tier": "gold"},
+              metadata={"k": 1}, automation_condition=hw.AutomationCondition.eager())
+    def clean():
+        return 1
+
+    @hw.asset
+    def report(clean):
+        return clean
+
+    graph = hw.Definitions(assets=[raw, clean, report]).resolve_asset_graph()
+    assert graph.get_all_asset_keys() == {hw.AssetKey(k) for k in ("raw", "clean", "report")}
+    node = graph.get(hw.AssetKey("clean"))
+    assert node.key == hw.AssetKey("clean")
+    assert node.parent_keys == {hw.AssetKey("raw")}
+    assert node.child_keys == {hw.AssetKey("report")}
+    assert node.group_name == "default"
+    assert node.partitions_def == daily
+    assert node.is_materializable and not node.is_external
+    assert node.automation_condition is not None
+    assert (node.code_version, node.tags, node.metadata) == ("2", {"tier": "gold"}, {"k": 1})
+    source = graph.get("raw")
+    assert source.is_external and not source.is_materializable
+    assert (source.group_name, source.owners, source.kinds) == ("ingest", ("team:data",), {"s3"})
+    assert graph.has("report") and not graph.has("nope")
+    with pytest.raises(KeyError, match="no asset 'reprt'. Did you mean 'report'"):
+        graph.get("reprt")

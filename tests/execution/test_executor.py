@@ -141,3 +141,30 @@ def test_dask_executor_runs_a_job_on_a_local_cluster(tmp_path):
         assert [e.step_key for e in result.get_step_success_events()] == \
             ["extract", "transform", "load"]
         assert (tmp_path / "load.count").read_text() == "1"
+
+
+def test_execute_job_runs_an_op_selection_in_worker_processes(tmp_path):
+    """op_selection narrows the job before its multiprocess workers load it again; the run
+    records the selection."""
+    config = _dir_config(tmp_path, "extract", "transform")
+    with hw.instance_for_test() as instance:
+        result = execute_job(reconstructable(run_jobs.etl_job), instance, run_config=config,
+                             op_selection=["extract", "transform"])
+        assert result.success
+        assert (tmp_path / "extract.count").read_text() == "1"
+        assert (tmp_path / "transform.count").read_text() == "1"
+        assert not (tmp_path / "load.count").exists()
+        assert instance.get_run_by_id(result.run_id).op_selection == ("extract", "transform")
+        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="pass one of them"):
+            execute_job(reconstructable(run_jobs.etl_job), instance, op_selection=["extract"],
+                        asset_selection=["a"])
+
+
+def test_execute_in_process_runs_an_op_selection(tmp_path):
+    """job.execute_in_process(op_selection=...) runs only the selected ops and records them."""
+    config = _dir_config(tmp_path, "extract")
+    result = run_jobs.etl_inprocess.execute_in_process(run_config=config, op_selection=["extract"])
+    assert result.success
+    assert [e.step_key for e in result.all_events
+            if e.event_type is HeadwaterEventType.STEP_SUCCESS] == ["extract"]
+    assert result.instance.get_run_by_id(result.run_id).op_selection == ("extract",)

@@ -225,3 +225,119 @@ def test_logger_direct_invocation_applies_config_defaults():
     assert named(hw.build_init_logger_context(logger_config="x")).name == "x"
     with pytest.raises(hw.HeadwaterInvalidInvocationError, match="no context argument"):
         named()
+
+
+class _PathConfig(hw.Config):
+    path: str
+
+
+class _Database(hw.ConfigurableResource):
+    url: str = "real"
+
+    def query(self) -> str:
+        return f"rows from {self.url}"
+
+
+def test_config_instance_binds_positionally_or_by_name():
+    """A Config instance fills the config parameter by position or name, and the context
+    reports it as op_config."""
+
+    @hw.asset
+    def report(config: _PathConfig):
+        return config.path
+
+    @hw.op
+    def load(context, config: _PathConfig):
+        return (config.path, context.op_config)
+
+    assert report(_PathConfig(path="x")) == "x"
+    assert report(config=_PathConfig(path="y")) == "y"
+    assert load(hw.build_op_context(), _PathConfig(path="z")) == ("z", {"path": "z"})
+    with pytest.raises(hw.HeadwaterInvalidInvocationError, match="got config twice"):
+        load(hw.build_op_context(op_config={"path": "a"}), _PathConfig(path="b"))
+
+
+def test_resource_instance_binds_positionally_or_by_name():
+    """A resource object fills its parameter by position or name, between inputs in order."""
+
+    @hw.asset
+    def rows(context, database: _Database):
+        return database.query()
+
+    @hw.op
+    def mixed(first: int, database: _Database, second: int):
+        return (first, database.query(), second)
+
+    fake = _Database(url="fake")
+    assert rows(hw.build_asset_context(), database=fake) == "rows from fake"
+    assert rows(hw.build_asset_context(), fake) == "rows from fake"
+    assert mixed(1, fake, 2) == (1, "rows from fake", 2)
+    with pytest.raises(hw.HeadwaterInvalidInvocationError, match="both positionally and by name"):
+        mixed(1, fake, 2, database=fake)
+
+
+def test_mocks_are_resource_values_in_tests_and_runs():
+    """A Mock or MagicMock given as a resource is the value the body sees, in a test context
+    and in materialize()."""
+    from unittest import mock
+
+    @hw.asset(required_resource_keys={"db"})
+    def by_key(context):
+        return context.resources.db.query()
+
+    @hw.asset
+    def by_param(database: _Database):
+        return database.query()
+
+    magic = mock.MagicMock()
+    magic.query.return_value = "magic"
+    plain = mock.Mock()
+    plain.query.return_value = "plain"
+    assert by_key(hw.build_asset_context(resources={"db": magic})) == "magic"
+    assert by_key(hw.build_asset_context(resources={"db": plain})) == "plain"
+    result = hw.materialize([by_key, by_param], resources={"db": magic, "database": plain})
+    assert result.output_for_node("by_key") == "magic"
+    assert result.output_for_node("by_param") == "plain"
+    assert plain.query.call_count == 2  # once directly, once in the run
+
+
+def test_configured_op_invoked_directly_uses_its_config():
+    """A copy made by op.configured applies its fixed or mapped config when called directly."""
+
+    @hw.op(config_schema={"foo": str})
+    def needs_foo(context):
+        return context.op_config["foo"]
+
+    fixed = needs_foo.configured({"foo": "bar"}, name="fixed")
+    mapped = needs_foo.configured(lambda outer: {"foo": outer["x"] * 2}, name="mapped",
+                                  config_schema={"x": str})
+    assert fixed(None) == "bar"
+    assert fixed(hw.build_op_context()) == "bar"
+    assert mapped(hw.build_op_context(op_config={"x": "ab"})) == "abab"
+    with pytest.raises(hw.HeadwaterInvalidConfigError, match="Error in config for op 'needs_foo'"):
+        needs_foo(hw.build_op_context())
+
+
+def test_resources_an_asset_binds_itself_serve_runs_and_direct_calls():
+    """@asset(resource_defs=...) requires those resources: a run provides them, a direct call
+    builds them for the call only, and giving one in the context too is refused."""
+
+    class _Bare:
+        pass
+
+    @hw.asset(resource_defs={"bare": _Bare()})
+    def uses_bare(context):
+        return type(context.resources.bare).__name__
+
+    @hw.asset(resource_defs={"used": hw.ResourceDefinition.hardcoded_resource("foo")})
+    def uses_own(context):
+        return context.resources.used
+
+    job = hw.Definitions(assets=[uses_bare]).resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process().output_for_node("uses_bare") == "_Bare"
+    context = hw.build_asset_context()
+    assert uses_own(context) == "foo"
+    assert "used" not in context.resources._asdict()  # only for that call
+    with pytest.raises(hw.HeadwaterInvalidInvocationError,
+                       match="resource 'used' provided on both the definition and invocation"):
+        uses_own(hw.build_asset_context(resources={"used": "mine"}))

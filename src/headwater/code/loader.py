@@ -15,6 +15,7 @@ import traceback
 from typing import Any
 
 from headwater.definitions.assets.definition import AssetsDefinition
+from headwater.definitions.config.dotenv import apply_dotenv
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition
@@ -56,7 +57,14 @@ def error_from_exception(exc: BaseException, kind: str = "user_code_error") -> d
 
 def load_definitions(python_file: str | None = None, module_name: str | None = None,
                      working_directory: str | None = None, attribute: str | None = None) -> Definitions:
-    """Import the code and return its Definitions (or one built from its assets and jobs)."""
+    """Import the code and return its Definitions (or one built from its assets and jobs).
+
+    The `.env` files of the working directory (and of the process's own directory) fill in
+    environment variables the environment lacks before the code is imported, as in Dagster.
+    """
+    if working_directory:
+        apply_dotenv(working_directory)
+    apply_dotenv()
     if working_directory:
         working_directory = os.path.abspath(working_directory)
         if working_directory not in sys.path:

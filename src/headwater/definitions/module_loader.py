@@ -14,6 +14,7 @@ builds one of each. Imports `assets.definition`, `assets.job`, `automation`, `de
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -462,3 +463,10 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
         return RepositoryDefinition(repo_name, repository_data=DefinitionsData(defs, lazy),
                                     description=description, metadata=metadata)
     return decorate(fn) if fn is not None else decorate
+
+
+def file_relative_path(dunderfile: str, relative_path: str) -> str:
+    """`relative_path` resolved against the directory of a module's `__file__`:
+    `file_relative_path(__file__, "data/raw.csv")` finds files beside the code whatever the
+    working directory."""
+    return os.path.join(os.path.dirname(dunderfile), relative_path)

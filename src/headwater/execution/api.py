@@ -92,7 +92,11 @@ def _with_in_memory_io_manager(job: Any) -> Any:
     return variant
 
 
-class ExecuteJobResult(ExecuteInProcessResult):
+class JobExecutionResult(ExecuteInProcessResult):
+    """The result of a run started by `execute_job`: its success, events and outputs."""
+
+
+class ExecuteJobResult(JobExecutionResult):
     """What `execute_job` returns; also a context manager, as in Dagster."""
 
     def __enter__(self) -> ExecuteJobResult:
@@ -120,17 +124,20 @@ def execute_job(
             "execute_job(job, instance) needs an instance: pass HeadwaterInstance.get() or "
             "instance_for_test()."
         )
-    if op_selection:
+    if op_selection and asset_selection:
         raise HeadwaterInvalidInvocationError(
-            "execute_job(op_selection=...) is not supported yet: select assets with "
-            "asset_selection=[...] or re-execute steps with ReexecutionOptions."
+            "execute_job got both op_selection= and asset_selection=; pass one of them."
         )
     recon = job if isinstance(job, ReconstructableJob) else _maybe_reconstructable(job)
     if recon is not None and asset_selection:
         recon = recon.with_asset_selection(asset_selection)
+    if recon is not None and op_selection:
+        recon = recon.with_op_selection(op_selection)
     job_def = recon.get() if recon is not None else job
     if recon is None and asset_selection:
         job_def = subset_asset_job(job_def, asset_selection)
+    if recon is None and op_selection:
+        job_def = job_def.get_subset(op_selection=op_selection)
     run_config = None if run_config is None else as_run_config_dict(run_config)
     all_tags = {k: str(v) for k, v in (tags or {}).items()}
     prepare = None

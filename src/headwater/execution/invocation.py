@@ -66,9 +66,11 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
             "provided when invoking. Pass one: "
             f"{op_def.name}(build_{_context_kind(assets_def)}_context(), ...)."
         )
+    arg_list = _take_config_and_resources(op_def, arg_list, kwargs)
     values, extra = _bind_inputs(op_def, arg_list, kwargs)
     given_resources = {sig.resource_args[p] for p in extra if p in sig.resource_args}
-    ctx = _bind_context(ctx, op_def, assets_def, given_resources)
+    config_given = extra.get(sig.config_arg) if sig.config_arg is not None else None
+    ctx = _bind_context(ctx, op_def, assets_def, given_resources, config_given)
     try:
         for name, value in values.items():
             _type_check(op_def, ctx, "input", name, op_def.input_dict[name].headwater_type, value)
@@ -125,6 +127,29 @@ def _take_context(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple
     return None, False
 
 
+def _take_config_and_resources(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+    """Move positional values that fill the config or a resource parameter into `kwargs`, so
+    `my_asset(MyConfig(...))` and `my_op(context, fake_db)` bind as the signature reads; the
+    input values left keep their order."""
+    sig = op_def.signature
+    special = set(sig.resource_args) | ({sig.config_arg} if sig.config_arg else set())
+    if not special or not args:
+        return args
+    order = sig.positional or sig.input_args
+    rest: list[Any] = []
+    for index, value in enumerate(args):
+        name = order[index] if index < len(order) else ""
+        if name not in special:
+            rest.append(value)
+            continue
+        if name in kwargs:
+            raise HeadwaterInvalidInvocationError(
+                f"op '{op_def.name}' got '{name}' both positionally and by name. Pass it once."
+            )
+        kwargs[name] = value
+    return rest
+
+
 def _bind_inputs(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Match arguments to inputs; return input values and extra keyword arguments."""
     sig = op_def.signature
@@ -177,7 +202,8 @@ def _bind_inputs(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[
 
 
 def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
-                  given_resources: frozenset[str] | set[str] = frozenset()) -> OpExecutionContext:
+                  given_resources: frozenset[str] | set[str] = frozenset(),
+                  config_given: Any = None) -> OpExecutionContext:
     if ctx is None:
         ctx = (OpExecutionContext if assets_def is None else
                AssetCheckExecutionContext if isinstance(assets_def, AssetChecksDefinition)
@@ -196,7 +222,22 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
             "(generator or context-manager resources). Build it in a with block: "
             "`with build_op_context(resources=...) as context:`."
         )
-    given_config = getattr(ctx, "_given_op_config", ctx._op_config)
+    context_config = getattr(ctx, "_given_op_config", ctx._op_config)
+    given_config = context_config
+    if config_given is not None:
+        if context_config is not None:
+            raise HeadwaterInvalidInvocationError(
+                f"op '{op_def.name}' got config twice: in its context (op_config=...) and as "
+                f"the '{op_def.signature.config_arg}' argument. Pass it one way."
+            )
+        # The context reports the config the body was given (context.op_config).
+        given_config = (config_given._to_run_config_value()
+                        if hasattr(config_given, "_to_run_config_value") else config_given)
+    # A copy made by `op.configured(...)` maps the config it is given (none, usually) onto
+    # the original op's config, as a run does.
+    mapping = getattr(op_def, "config_mapping", None)
+    if mapping is not None:
+        given_config = mapping.resolve_from_unvalidated_config(given_config)
     config = given_config
     if op_def.config_schema is not None:
         try:
@@ -208,6 +249,7 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
                 "build_op_context(op_config=...)):", exc.errors, given_config,
             ) from None
     if op_def.signature.context_arg is not None:
+        _add_definition_resources(ctx, op_def, assets_def)
         missing = sorted(op_def.required_resource_keys - set(ctx.resources._asdict())
                          - given_resources)
         if missing:
@@ -215,7 +257,7 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
                 f"resource with key '{missing[0]}' required by op '{op_def.name}' was not "
                 f"provided. Pass it with build_op_context(resources={{'{missing[0]}': ...}})."
             )
-    ctx._given_op_config = given_config  # type: ignore[attr-defined]
+    ctx._given_op_config = context_config  # type: ignore[attr-defined]
     ctx._bound_to = op_def.name  # type: ignore[attr-defined]
     ctx._op_def = op_def
     ctx._node_name = op_def.name
@@ -236,8 +278,34 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
     return ctx
 
 
+def _add_definition_resources(ctx: Any, op_def: Any, assets_def: Any) -> None:
+    """The resources an asset binds itself (`@asset(resource_defs=...)`) join the context
+    for this call, as a run gives them; one also given by the context is ambiguous."""
+    own = dict(getattr(assets_def, "resource_defs", None) or {})
+    own = {k: v for k, v in own.items() if k in op_def.required_resource_keys}
+    if not own:
+        return
+    given = ctx.resources._asdict()
+    both = sorted(set(own) & set(given))
+    if both:
+        raise HeadwaterInvalidInvocationError(
+            f"resource '{both[0]}' provided on both the definition and invocation context of "
+            f"'{op_def.name}'. Drop it from build_asset_context(resources=...) to use the "
+            "asset's own, or from the asset's resource_defs to override it in tests."
+        )
+    values, teardown = build_resource_values(own, {}, set(own), instance=ctx._instance)
+    ctx._resources_before_call = ctx._resources
+    ctx._definition_teardown = teardown
+    ctx._resources = Resources({**given, **values})
+
+
 def _unbind(ctx: Any) -> None:
     ctx._bound_to = None
+    before = getattr(ctx, "_resources_before_call", None)
+    if before is not None:
+        teardown = ctx._definition_teardown
+        ctx._resources, ctx._resources_before_call, ctx._definition_teardown = before, None, None
+        teardown()
 
 
 def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: Any) -> None:

@@ -14,7 +14,7 @@ import inspect
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from headwater.definitions.assets.job import subset_asset_job
@@ -40,6 +40,8 @@ class ReconstructableJob:
     call: bool = False  # the attribute is a function that returns the job
     #: AssetCheckKey db strings: the job evaluates these checks (and only the selected assets)
     asset_check_selection: tuple[str, ...] | None = None
+    #: op names or selection queries ("op_a*"): the job narrowed to those ops
+    op_selection: tuple[str, ...] | None = None
 
     def get(self) -> Any:
         """The JobDefinition, importing its code on first use in this process."""
@@ -62,9 +64,11 @@ class ReconstructableJob:
         names = tuple(sorted(k if isinstance(k, str) else k.to_user_string() for k in keys or ()))
         checks = tuple(sorted(k.to_db_string() for k in check_keys)) \
             if check_keys is not None else None
-        return ReconstructableJob(self.job_name, self.python_file, self.module_name,
-                                  self.working_directory, self.attribute, names or None,
-                                  self.call, checks)
+        return replace(self, asset_selection=names or None, asset_check_selection=checks)
+
+    def with_op_selection(self, op_selection: Sequence[str] | None) -> ReconstructableJob:
+        """The same job narrowed to the selected ops (as `job.get_subset(op_selection=...)`)."""
+        return replace(self, op_selection=tuple(op_selection) if op_selection else None)
 
     def _load(self) -> Any:
         module = _import(self.python_file, self.module_name, self.working_directory)
@@ -80,6 +84,8 @@ class ReconstructableJob:
             job = subset_asset_job(job, selection)
         elif self.asset_selection:
             job = subset_asset_job(job, list(self.asset_selection))
+        if self.op_selection:
+            job = job.get_subset(op_selection=list(self.op_selection))
         return job
 
     def describe(self) -> str:

@@ -170,6 +170,7 @@ class HeadwaterInstance:
         self.add_run(HeadwaterRun(
             job_name=run.job.name, run_id=run.run_id, run_config=dict(run.run_config),
             asset_selection=assets or None,
+            op_selection=tuple(run.job.op_selection) if run.job.op_selection else None,
             step_keys_to_execute=tuple(s.key for s in run.plan.steps
                                        if run.steps_to_execute is None
                                        or s.key in run.steps_to_execute),

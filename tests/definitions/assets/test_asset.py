@@ -143,3 +143,40 @@ def test_with_resources_binds_resources_to_assets():
     bound = hw.with_resources([hello], {"greeting": "hi"})
     result = hw.materialize_to_memory(bound)
     assert result.output_for_node("hello") == "hi"
+
+
+def test_assets_from_an_existing_graph_or_op():
+    """from_graph/from_op make assets of a plain graph or op: inputs read the assets named
+    like them, outputs become assets (a lone result takes the node's name), with per-output
+    attributes; a mapping naming an unknown output is refused."""
+
+    @hw.op
+    def double(upstream):
+        return upstream * 2
+
+    @hw.op(out={"low": hw.Out(), "high": hw.Out()})
+    def split(source):
+        return source, source + 1
+
+    @hw.graph
+    def doubled(upstream):
+        return double(upstream)
+
+    @hw.asset
+    def upstream():
+        return 2
+
+    from_graph = hw.AssetsDefinition.from_graph(doubled, group_name="math", key_prefix="pre")
+    from_op = hw.AssetsDefinition.from_op(
+        split, keys_by_input_name={"source": "upstream"},
+        tags_by_output_name={"low": {"tier": "1"}})
+    assert from_graph.keys == {hw.AssetKey(["pre", "doubled"])}
+    assert from_graph.group_names_by_key == {hw.AssetKey(["pre", "doubled"]): "math"}
+    assert from_op.keys == {hw.AssetKey("low"), hw.AssetKey("high")}
+    assert from_op.tags_by_key[hw.AssetKey("low")] == {"tier": "1"}
+    result = hw.materialize([upstream, from_graph, from_op])
+    assert result.output_for_node("doubled") == 4
+    assert (result.output_for_node("split", "low"), result.output_for_node("split", "high")) == (2, 3)
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match=r"from_op\('split', tags_by_output_name=...\) names \['mid'\]"):
+        hw.AssetsDefinition.from_op(split, tags_by_output_name={"mid": {}})

@@ -181,3 +181,33 @@ def test_bad_scalar_default_and_nothing_parameter():
         @hw.op(ins={"done": hw.In(hw.Nothing)})
         def f(done):
             pass
+
+
+def test_configured_method_on_ops_and_graphs():
+    """op.configured / graph.configured copy the node under a new name with fixed or mapped
+    config; the original keeps its config schema and the same name is refused."""
+
+    @hw.op(config_schema={"n": int})
+    def number(context):
+        return context.op_config["n"]
+
+    @hw.graph
+    def wrapped():
+        return number()
+
+    three = number.configured({"n": 3}, name="three", description="always 3")
+    doubled = number.configured(lambda outer: {"n": outer["m"] * 2}, name="doubled",
+                                config_schema={"m": int})
+    five = wrapped.configured({"number": {"config": {"n": 5}}}, name="five")
+
+    @hw.job
+    def numbers():
+        three()
+        doubled()
+        five()
+
+    result = numbers.execute_in_process(run_config={"ops": {"doubled": {"config": {"m": 4}}}})
+    assert [result.output_for_node(n) for n in ("three", "doubled", "five")] == [3, 8, 5]
+    assert (three.description, number.name) == ("always 3", "number")
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="needs a name for the copy"):
+        number.configured({"n": 1}, name="number")

@@ -209,7 +209,8 @@ def asset(
             name=asset_key.to_python_identifier(),
             description=description,
             config_schema=config_schema,
-            required_resource_keys=required_resource_keys,
+            # Resources the asset binds itself are resources it requires, as in Dagster.
+            required_resource_keys=sorted({*(required_resource_keys or ()), *(resource_defs or {})}),
             tags=all_tags,
             retry_policy=retry_policy,
             code_version=code_version,

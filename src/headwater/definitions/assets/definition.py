@@ -16,11 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.definitions.config.resource import as_resource_definition
-from headwater.definitions.key import (
-    AssetKey,
-    check_key_parts,
-    to_asset_key,
-)
+from headwater.definitions.key import AssetKey, check_key_parts, prefix_path, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
@@ -535,6 +531,70 @@ class AssetsDefinition:
     @property
     def op_name(self) -> str:
         return self.node_def.name if self.node_def is not None else ""
+
+    # --- from an existing op or graph ------------------------------------------------
+    @classmethod
+    def from_graph(
+        cls, node_def: OpDefinition | GraphDefinition, *,
+        keys_by_input_name: Mapping[str, Any] | None = None,
+        keys_by_output_name: Mapping[str, Any] | None = None,
+        key_prefix: Any = None, group_name: str | None = None,
+        group_names_by_output_name: Mapping[str, str] | None = None,
+        descriptions_by_output_name: Mapping[str, str] | None = None,
+        metadata_by_output_name: Mapping[str, Mapping[str, Any]] | None = None,
+        tags_by_output_name: Mapping[str, Mapping[str, str]] | None = None,
+        owners_by_output_name: Mapping[str, Sequence[str]] | None = None,
+        code_versions_by_output_name: Mapping[str, str] | None = None,
+        automation_conditions_by_output_name: Mapping[str, Any] | None = None,
+        partitions_def: Any = None, partition_mappings: Mapping[str, Any] | None = None,
+        resource_defs: Mapping[str, Any] | None = None, backfill_policy: Any = None,
+        can_subset: bool = False, check_specs: Sequence[Any] | None = None,
+    ) -> AssetsDefinition:
+        """Assets computed by an op or graph defined without an asset decorator: each input
+        reads the asset named like it (or `keys_by_input_name`), each output is an asset named
+        like it (a single `result` output takes the node's name), `key_prefix` prefixing
+        output keys. Per-output attributes come from the `*_by_output_name` mappings."""
+        per_output = {"keys_by_output_name": keys_by_output_name,
+                      "group_names_by_output_name": group_names_by_output_name,
+                      "descriptions_by_output_name": descriptions_by_output_name,
+                      "metadata_by_output_name": metadata_by_output_name,
+                      "tags_by_output_name": tags_by_output_name,
+                      "owners_by_output_name": owners_by_output_name,
+                      "code_versions_by_output_name": code_versions_by_output_name,
+                      "automation_conditions_by_output_name": automation_conditions_by_output_name}
+        given = {"keys_by_input_name": (keys_by_input_name, node_def.input_dict),
+                 "partition_mappings": (partition_mappings, node_def.input_dict),
+                 **{arg: (value, node_def.output_dict) for arg, value in per_output.items()}}
+        for arg, (mapping, names) in given.items():
+            unknown = sorted(set(mapping or ()) - set(names))
+            if unknown:
+                raise HeadwaterInvalidDefinitionError(
+                    f"AssetsDefinition.from_{'op' if isinstance(node_def, OpDefinition) else 'graph'}"
+                    f"({node_def.name!r}, {arg}=...) names {unknown}, "
+                    f"which '{node_def.name}' does not have; its names are {sorted(names)}.")
+        inputs = {n: to_asset_key((keys_by_input_name or {}).get(n, n)) for n in node_def.input_dict}
+        single = list(node_def.output_dict) == [DEFAULT_OUTPUT]
+        outputs = {n: AssetKey([*prefix_path(key_prefix), *to_asset_key(
+            (keys_by_output_name or {}).get(n, node_def.name if single else n)).path])
+            for n in node_def.output_dict}
+        specs = [AssetSpec(
+            key, deps=[AssetDep(k) for k in inputs.values()],
+            description=(descriptions_by_output_name or {}).get(
+                name, node_def.description if single else None),
+            metadata=(metadata_by_output_name or {}).get(name),
+            group_name=(group_names_by_output_name or {}).get(name, group_name),
+            code_version=(code_versions_by_output_name or {}).get(name),
+            owners=(owners_by_output_name or {}).get(name), tags=(tags_by_output_name or {}).get(name),
+            automation_condition=(automation_conditions_by_output_name or {}).get(name),
+            partitions_def=partitions_def) for name, key in outputs.items()]
+        return cls(keys_by_input_name=inputs, keys_by_output_name=outputs, node_def=node_def,
+                   specs=specs, can_subset=can_subset, resource_defs=resource_defs,
+                   partitions_def=partitions_def, backfill_policy=backfill_policy,
+                   check_specs=check_specs, partition_mappings={
+                       inputs[n]: m for n, m in (partition_mappings or {}).items()})
+
+    #: An op is a one-node graph here: the same rules build its assets.
+    from_op = from_graph
 
     # --- variants ---------------------------------------------------------------------
     def subset_for(self, selected_asset_keys: Iterable[AssetKey],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.assets.definition import (
@@ -18,8 +19,74 @@ from headwater.definitions.assets.definition import (
     AssetSpec,
     external_asset_from_spec,
 )
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.partitions.mapping import mapping_problem
+
+
+@dataclass(frozen=True, slots=True)
+class AssetNode:
+    """One asset as the graph sees it: its spec, its definition and its neighbours."""
+
+    key: AssetKey
+    spec: AssetSpec
+    assets_def: AssetsDefinition
+    parent_keys: frozenset[AssetKey]
+    child_keys: frozenset[AssetKey]
+
+    @property
+    def group_name(self) -> str:
+        return self.spec.group_name or "default"
+
+    @property
+    def partitions_def(self) -> Any:
+        return self.spec.partitions_def or getattr(self.assets_def, "partitions_def", None)
+
+    @property
+    def is_materializable(self) -> bool:
+        return bool(self.assets_def.is_materializable)
+
+    @property
+    def is_executable(self) -> bool:
+        return bool(self.assets_def.is_executable)
+
+    @property
+    def is_observable(self) -> bool:
+        return bool(getattr(self.assets_def, "is_observable", False))
+
+    @property
+    def is_external(self) -> bool:
+        return not self.is_executable
+
+    @property
+    def automation_condition(self) -> Any:
+        return self.spec.automation_condition
+
+    @property
+    def code_version(self) -> str | None:
+        return self.spec.code_version
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return tuple(self.spec.owners)
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return self.spec.tags
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return self.spec.metadata
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return self.spec.kinds
+
+    @property
+    def description(self) -> str | None:
+        return self.spec.description
+
+    def __repr__(self) -> str:
+        return f"AssetNode(key={self.key!r})"
 
 
 def where(assets_def: AssetsDefinition) -> str:
@@ -159,11 +226,28 @@ class AssetGraph:
     def check_keys(self) -> frozenset[Any]:
         return frozenset(self.check_specs_by_key)
 
-    def has(self, key: AssetKey) -> bool:
-        return key in self.spec_by_key
+    # --- Dagster's public accessors (`defs.resolve_asset_graph()` in users' tests) ------------
+    def get_all_asset_keys(self) -> frozenset[AssetKey]:
+        return self.all_keys
 
-    def get(self, key: AssetKey) -> AssetSpec:
-        return self.spec_by_key[key]
+    def has(self, key: Any) -> bool:
+        return to_asset_key(key) in self.spec_by_key
+
+    def get(self, key: Any) -> AssetNode:
+        """The node of asset `key` (an AssetKey, or its string or path)."""
+        asset_key = to_asset_key(key)
+        if asset_key not in self.spec_by_key:
+            near = similar_keys(asset_key, sorted(self.all_keys))
+            hint = f" Did you mean {near[0].to_user_string()!r}?" if near else ""
+            raise KeyError(
+                f"The asset graph has no asset {asset_key.to_user_string()!r}.{hint} Check "
+                "graph.has(key) first, or list graph.get_all_asset_keys()."
+            )
+        return AssetNode(
+            key=asset_key, spec=self.spec_by_key[asset_key],
+            assets_def=self.assets_def_by_key[asset_key],
+            parent_keys=self.parents(asset_key), child_keys=self.children(asset_key),
+        )
 
     # --- validation ---------------------------------------------------------------------
     def find_problems(self) -> list[str]:

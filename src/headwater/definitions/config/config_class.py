@@ -17,14 +17,14 @@ Contract with run-config validation (`headwater.definitions.config.schema` and f
 
 Run config is checked the way Dagster checks it (an int field refuses "5", enums are given
 by member name, unknown keys are refused); then pydantic builds the instance, so field
-validators and constraints (`Field(gt=0)`) apply too. Imports `errors` only.
+validators and constraints (`Field(gt=0)`) apply too. Imports `errors` and `dotenv`
+(environment variables, with the working directory's `.env` behind them).
 """
 
 from __future__ import annotations
 
 import difflib
 import enum
-import os
 import sys
 import types
 import typing
@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from headwater.definitions.config.dotenv import get_env
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 
 
@@ -52,7 +53,7 @@ class EnvVar(str):
         return str(self)
 
     def get_value(self, default: str | None = None) -> str | None:
-        return os.getenv(self.env_var_name, default)
+        return get_env(self.env_var_name, default)
 
     def __repr__(self) -> str:
         return f"EnvVar({str(self)!r})"
@@ -74,7 +75,7 @@ class IntEnvVar(int):
         return self.name
 
     def get_value(self, default: int | None = None) -> int | None:
-        value = os.getenv(self.name)
+        value = get_env(self.name)
         return default if value is None else int(value)
 
     def __repr__(self) -> str:
@@ -85,11 +86,11 @@ class IntEnvVar(int):
 
 
 def read_env_var(name: str, path: str, errors: list[str], as_type: type = str) -> Any:
-    """The value of environment variable `name`, or a problem appended to `errors`."""
-    value = os.environ.get(name)
+    """The value of environment variable `name` (or of `.env`), or a problem appended."""
+    value = get_env(name)
     if value is None:
         errors.append(f"{path}: environment variable '{name}' is not set; export it before "
-                      "launching the run.")
+                      "launching the run, or set it in a .env file in the working directory.")
         return None
     if as_type is str:
         return value

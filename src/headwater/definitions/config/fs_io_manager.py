@@ -215,3 +215,49 @@ def fs_io_manager(init_context: Any) -> PickledObjectFilesystemIOManager:
     config = init_context.resource_config or {}
     return PickledObjectFilesystemIOManager(base_dir=config.get("base_dir"),
                                             content_hash=bool(config.get("content_hash")))
+
+
+class CustomPathPickledObjectFilesystemIOManager(IOManager):
+    """Pickles each output to `base_dir/<path>`, the path taken from the output's
+    `metadata={"path": ...}`; an input loads from its upstream output's path."""
+
+    def __init__(self, base_dir: str):
+        self.base_dir = base_dir
+
+    def _path(self, context: Any, what: str) -> str:
+        metadata = getattr(context, "definition_metadata", None) or {}
+        relative = metadata.get("path")
+        if not isinstance(relative, str) or not relative:
+            raise HeadwaterInvalidDefinitionError(
+                f"custom_path_fs_io_manager cannot store {what}: its output has no 'path' "
+                "metadata. Declare one: Out(metadata={'path': 'dir/file.pkl'}) (or "
+                "@asset(metadata={'path': ...}))."
+            )
+        parts = check_path_parts(relative.replace("\\", "/").split("/"), what)
+        return os.path.join(self.base_dir, *parts)
+
+    def handle_output(self, context: Any, obj: Any) -> None:
+        path = self._path(context, _what(context))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL))
+        context.add_output_metadata({"path": path})
+
+    def load_input(self, context: Any) -> Any:
+        upstream = context.upstream_output
+        if upstream is None:
+            raise HeadwaterInvariantViolationError(
+                f"Input '{context.name}' has no upstream output to load from; "
+                "custom_path_fs_io_manager loads from the upstream output's 'path' metadata."
+            )
+        path = self._path(upstream, _what(upstream))
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"No stored value for {_what(upstream)} at {path}. Run the upstream step first.")
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+
+
+@io_manager(config_schema={"base_dir": Field(StringSource)})
+def custom_path_fs_io_manager(init_context: Any) -> CustomPathPickledObjectFilesystemIOManager:
+    """Pickles each output to base_dir joined with the `path` in the output's metadata."""
+    return CustomPathPickledObjectFilesystemIOManager(init_context.resource_config["base_dir"])

@@ -7,10 +7,13 @@ A LoggerDefinition can be called directly in tests with a context from
 from __future__ import annotations
 
 import inspect
+import json
+import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
-from headwater.definitions.config.schema import process_config
+from headwater.definitions.config.schema import Field, process_config
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 
 
@@ -93,3 +96,74 @@ def logger(config_schema: Any = None, description: str | None = None) -> Any:
         return LoggerDefinition(fn, config_schema=config_schema, description=description)
 
     return decorate
+
+
+# --- the built-in console loggers ----------------------------------------------------------
+_CONSOLE_CONFIG = {
+    "log_level": Field(str, default_value="INFO", is_required=False,
+                       description="The lowest level written: DEBUG, INFO, WARNING, ERROR."),
+    "name": Field(str, default_value="headwater", is_required=False,
+                  description="The logger's name, shown on every line."),
+}
+_COLORS = {logging.DEBUG: "\033[34m", logging.INFO: "\033[32m", logging.WARNING: "\033[33m",
+           logging.ERROR: "\033[31m", logging.CRITICAL: "\033[1;31m"}
+
+
+class _ColoredFormatter(logging.Formatter):
+    """Plain lines, with the level name colored when the stream is a terminal."""
+
+    def __init__(self, color: bool):
+        super().__init__("%(asctime)s - %(name)s - %(levelname)s - %(message)s")
+        self.color = color
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        color = _COLORS.get(record.levelno) if self.color else None
+        if color is None:
+            return line
+        return line.replace(record.levelname, f"{color}{record.levelname}\033[0m", 1)
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, logger, level and message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"timestamp": record.created, "name": record.name,
+                           "level": record.levelname, "message": record.getMessage()})
+
+
+def _console_logger(context: InitLoggerContext, formatter: logging.Formatter) -> logging.Logger:
+    config = context.logger_config or {}
+    level_name = str(config.get("log_level", "INFO")).upper()
+    level = logging.getLevelName(level_name)
+    if not isinstance(level, int):
+        raise HeadwaterInvalidConfigError(
+            f"Error in config for logger: log_level {config.get('log_level')!r} is not a "
+            "logging level; use DEBUG, INFO, WARNING, ERROR or CRITICAL.", [], config)
+    # A Logger of its own (not logging.getLogger): every run gets one handler, never two.
+    log = logging.Logger(str(config.get("name", "headwater")), level)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    log.addHandler(handler)
+    return log
+
+
+def _colored(context: InitLoggerContext) -> logging.Logger:
+    """Writes a run's log messages to stderr, the level colored in a terminal."""
+    return _console_logger(context, _ColoredFormatter(color=sys.stderr.isatty()))
+
+
+def _json(context: InitLoggerContext) -> logging.Logger:
+    """Writes a run's log messages to stderr as JSON lines."""
+    return _console_logger(context, _JsonFormatter())
+
+
+colored_console_logger = LoggerDefinition(_colored, config_schema=_CONSOLE_CONFIG,
+                                          description=_colored.__doc__)
+json_console_logger = LoggerDefinition(_json, config_schema=_CONSOLE_CONFIG,
+                                       description=_json.__doc__)
+
+
+def default_loggers() -> dict[str, LoggerDefinition]:
+    """The loggers a job uses when it names none: `{"console": colored_console_logger}`."""
+    return {"console": colored_console_logger}

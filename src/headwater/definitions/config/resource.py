@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
+from headwater.definitions.config.schema import Field
 from headwater.errors import HeadwaterInvalidInvocationError
 
 
@@ -112,6 +114,14 @@ def resource(
     return decorate
 
 
+def is_mock(value: Any) -> bool:
+    """A `unittest.mock` Mock/MagicMock: it answers every attribute probe, so it is taken as the
+    resource value itself, never asked whether it is a resource definition. (Looked up in
+    sys.modules: a process that never imported unittest.mock holds no mock.)"""
+    mock = sys.modules.get("unittest.mock")
+    return mock is not None and isinstance(value, mock.NonCallableMock)
+
+
 def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = None) -> ResourceDefinition:
     """A resource definition for `value`; a plain object becomes a hardcoded resource.
 
@@ -120,6 +130,8 @@ def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = No
     """
     if isinstance(value, ResourceDefinition):
         return value
+    if is_mock(value):
+        return ResourceDefinition.hardcoded_resource(value)
     bind = getattr(value, "_resource_definition", None)
     if callable(bind):
         return bind(keys_by_id)
@@ -142,3 +154,22 @@ class ResourceParam:
 
     def __class_getitem__(cls, item: Any) -> Any:
         return Annotated[item, cls]
+
+
+def make_values_resource(**fields: Any) -> ResourceDefinition:
+    """A resource whose value is its own config: `make_values_resource(dir=str)` takes
+    `resources: {values: {config: {dir: ...}}}` and gives ops that dict. With no fields,
+    any config value is accepted and handed over as it is."""
+    for name, kind in fields.items():
+        # A field's value is its config type; anything else is most likely a value meant
+        # for run config (make_values_resource(dir="/tmp") instead of dir=str).
+        if kind is None or not (isinstance(kind, (type, Field, Mapping, list))
+                                or type(kind).__module__.startswith("headwater.")):
+            raise TypeError(
+                f"make_values_resource() got field '{name}' = {kind!r}, which is not a config "
+                f"type. Give its type ({name}=str, int, [str], Field(...)); the value itself "
+                "goes in run config: resources: {values: {config: {...}}}."
+            )
+    schema: Any = fields if fields else Field(Any, is_required=False)
+    return ResourceDefinition(lambda context: context.resource_config, config_schema=schema,
+                              description="Values shared by ops, from run config.")

@@ -4,18 +4,19 @@
 defaults, reads `{"env": VAR}` sources and reports every problem with its path, in
 Dagster's wording (`Invalid scalar at path root:ops:load:config:limit. ...`), with a
 "did you mean" and an example of what is missing. Shapes are interned: two equal
-schemas are the same object with the same `.key`. Imports only `errors`.
+schemas are the same object with the same `.key`. Imports `errors` and `dotenv` (an `env`
+source reads the environment, then the working directory's `.env`).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from enum import Enum as PyEnum
 from typing import Any
 
+from headwater.definitions.config.dotenv import get_env
 from headwater.errors import (
     HeadwaterInvalidConfigDefinitionError,
     HeadwaterInvalidConfigError,
@@ -480,12 +481,12 @@ def _process_source(base: type, value: Any, path: tuple[str, ...], errors: list[
     name = value["env"]
     if not env:
         return value
-    raw = os.environ.get(str(name))
+    raw = get_env(str(name))
     if raw is None:
         errors.append(EvaluationError(
             f'You have attempted to fetch the environment variable "{name}" which is not set '
-            f"(config at {where(path)}). Export it where the run executes, or put the value "
-            "in the config instead of EnvVar.", path, "POST_PROCESSING_ERROR"))
+            f"(config at {where(path)}). Export it where the run executes (or set it in a .env "
+            "file in the working directory), or put the value in the config instead of EnvVar.", path, "POST_PROCESSING_ERROR"))
         return value
     if base is str:
         return raw

@@ -13,6 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.code_reference import (
+    CodeReferencesMetadataValue,
+    LocalFileCodeReference,
+    UrlCodeReference,
+)
 from headwater.definitions.metadata.table import (
     TableColumn,
     TableColumnConstraints,
@@ -164,6 +169,11 @@ def value_to_json(v: MetadataValue) -> dict[str, Any]:
         return {"type": "pool", "pool": v.pool}
     if isinstance(v, NullMetadataValue):
         return {"type": "null"}
+    if isinstance(v, CodeReferencesMetadataValue):
+        return {"type": "code_references", "code_references": [
+            {"kind": "local", "file_path": r.file_path, "line_number": r.line_number,
+             "label": r.label} if isinstance(r, LocalFileCodeReference) else
+            {"kind": "url", "url": r.url, "label": r.label} for r in v.code_references]}
     raise HeadwaterInvalidMetadata(
         f"Cannot encode {v!r} ({type_name(v)}): it is not a known MetadataValue kind. "
         "Pass metadata through normalize_metadata first."
@@ -216,6 +226,11 @@ def value_from_json(d: Mapping[str, Any]) -> MetadataValue:
         return PoolMetadataValue(d["pool"])
     if kind == "null":
         return NullMetadataValue()
+    if kind == "code_references":
+        return CodeReferencesMetadataValue([
+            LocalFileCodeReference(r["file_path"], r.get("line_number"), r.get("label"))
+            if r.get("kind") == "local" else UrlCodeReference(r["url"], r.get("label"))
+            for r in d["code_references"]])
     raise HeadwaterInvalidMetadata(
         f"Cannot decode metadata {dict(d)!r}: unknown type tag {kind!r}. It was probably "
         "written by a newer headwater; upgrade to read it."

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from headwater.definitions.config.run_config import configured
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 
@@ -233,6 +234,20 @@ class NodeDefinition:
 
     def with_retry_policy(self, retry_policy: Any) -> PendingInvocation:
         return PendingInvocation(self).with_retry_policy(retry_policy)
+
+    def configured(self, config_or_config_fn: Any, name: str, config_schema: Any = None,
+                   description: str | None = None) -> Any:
+        """A copy named `name` whose config is fixed (a value) or mapped from `config_schema`
+        (a function of the outer config), as `headwater.configured(node, ...)` makes it."""
+        if not isinstance(name, str) or not name or name == self.name:
+            raise HeadwaterInvalidDefinitionError(
+                f"{self.node_kind} '{self.name}'.configured(...) needs a name for the copy, "
+                f"which must differ from '{self.name}': .configured(config, name='...')."
+            )
+        new = configured(self, config_schema=config_schema, name=name)(config_or_config_fn)
+        if description is not None:
+            new.description = description
+        return new
 
     @property
     def input_names(self) -> list[str]:

@@ -142,6 +142,9 @@ class Signature:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     return_annotation: Any = inspect.Parameter.empty
     var_kwargs: bool = False
+    # Every parameter after the context that a positional argument can fill, in order: direct
+    # invocation binds positional values to inputs, config and resources alike by position.
+    positional: tuple[str, ...] = ()
 
 
 def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: bool = True) -> Signature:
@@ -164,6 +167,8 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
     config_class = None
     defaults: dict[str, Any] = {}
     var_kwargs = False
+    positional = tuple(p.name for p in params if p.kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
     for param in params:
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             var_kwargs = True
@@ -197,6 +202,7 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         defaults=defaults,
         return_annotation=hints.get("return", inspect.Parameter.empty),
         var_kwargs=var_kwargs,
+        positional=positional,
     )
 
 
