@@ -36,13 +36,13 @@ if TYPE_CHECKING:
         AssetDep,
         AssetsDefinition,
         AssetSpec,
-        SourceAsset,
         map_asset_specs,
     )
     from headwater.definitions.assets.inout import AssetIn, AssetOut
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
+    from headwater.definitions.assets.source_asset import SourceAsset
     from headwater.definitions.assets.staleness import StaleCause, StaleCauseCategory, StaleStatus
     from headwater.definitions.automation.condition import (
         AutoMaterializePolicy,
@@ -680,7 +680,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Set": ("headwater.definitions.metadata.annotation", "Set"),
     "Shape": ("headwater.definitions.config.schema", "Shape"),
     "SkipReason": ("headwater.definitions.automation.tick_result", "SkipReason"),
-    "SourceAsset": ("headwater.definitions.assets.definition", "SourceAsset"),
+    "SourceAsset": ("headwater.definitions.assets.source_asset", "SourceAsset"),
     "SpecificPartitionsPartitionMapping": ("headwater.definitions.partitions.mapping", "SpecificPartitionsPartitionMapping"),
     "StaticPartitionMapping": ("headwater.definitions.partitions.mapping", "StaticPartitionMapping"),
     "StaticPartitionsDefinition": ("headwater.definitions.partitions.base", "StaticPartitionsDefinition"),

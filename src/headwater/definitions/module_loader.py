@@ -25,9 +25,9 @@ from headwater.definitions.assets.definition import (
     DEFAULT_GROUP,
     AssetsDefinition,
     AssetSpec,
-    SourceAsset,
 )
 from headwater.definitions.assets.job import UnresolvedAssetJobDefinition
+from headwater.definitions.assets.source_asset import SourceAsset
 from headwater.definitions.automation.schedule import ScheduleDefinition
 from headwater.definitions.automation.sensor import SensorDefinition
 from headwater.definitions.definitions import Definitions

@@ -16,11 +16,11 @@ from headwater.definitions.assets.definition import (
     AssetDep,
     AssetsDefinition,
     AssetSpec,
-    SourceAsset,
     add_unique_dep,
     to_asset_dep,
 )
 from headwater.definitions.assets.inout import AssetIn, AssetOut
+from headwater.definitions.assets.source_asset import SourceAsset
 from headwater.definitions.key import (
     AssetKey,
     check_key_parts,

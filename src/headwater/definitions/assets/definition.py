@@ -18,14 +18,11 @@ from typing import Any
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.key import AssetKey, check_key_parts, prefix_path, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
-from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.op import (
     In,
     OpDefinition,
-    OutputDefinition,
     build_input_defs,
-    inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
 from headwater.definitions.tags import IO_MANAGER_KEY_METADATA, KIND_PREFIX
@@ -791,91 +788,6 @@ def map_asset_specs(fn: Callable[[AssetSpec], AssetSpec], iterable: Iterable[Any
                 "asset specs to map).")
     return out
 
-
-
-
-class SourceAsset(AssetsDefinition):
-    """An asset produced outside headwater, loadable by downstream assets through an IO manager."""
-
-    def __init__(
-        self,
-        key: Any,
-        metadata: Mapping[str, Any] | None = None,
-        io_manager_key: str | None = None,
-        io_manager_def: Any = None,
-        description: str | None = None,
-        partitions_def: Any = None,
-        group_name: str | None = None,
-        resource_defs: Mapping[str, Any] | None = None,
-        observe_fn: Callable[..., Any] | None = None,
-        op_tags: Mapping[str, Any] | None = None,
-        tags: Mapping[str, str] | None = None,
-        owners: Sequence[str] | None = None,
-        kinds: Iterable[str] | None = None,
-        required_resource_keys: Iterable[str] | None = None,
-    ):
-        spec = AssetSpec(key, metadata=metadata, description=description, group_name=group_name,
-                         partitions_def=partitions_def, tags=tags, owners=owners, kinds=kinds)
-        res = dict(resource_defs or {})
-        if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
-        node_def = None
-        if observe_fn is not None:
-            sig = inspect_signature(observe_fn, "@observable_source_asset")
-            node_def = OpDefinition(
-                observe_fn, name=spec.key.to_python_identifier(), tags=op_tags,
-                required_resource_keys=sorted(required_resource_keys or ()),
-                input_defs={}, output_defs={DEFAULT_OUTPUT: OutputDefinition(
-                    DEFAULT_OUTPUT, resolve_headwater_type(None))}, signature=sig,
-            )
-        super().__init__(
-            specs=[spec],
-            keys_by_output_name={DEFAULT_OUTPUT: spec.key} if node_def else {},
-            node_def=node_def,
-            resource_defs=res,
-            partitions_def=partitions_def,
-            execution_type="OBSERVATION" if observe_fn else "UNEXECUTABLE",
-            io_manager_keys={spec.key: io_manager_key or "io_manager"},
-        )
-        self.io_manager_key = io_manager_key or "io_manager"
-        self.observe_fn = observe_fn
-
-    @property
-    def io_manager_def(self) -> Any:
-        return self.resource_defs.get(self.io_manager_key)
-
-    @property
-    def tags(self) -> Mapping[str, str]:
-        return self.specs_by_key[self.key].tags
-
-    @property
-    def owners(self) -> Sequence[str]:
-        return self.specs_by_key[self.key].owners
-
-    @property
-    def kinds(self) -> frozenset[str]:
-        return self.specs_by_key[self.key].kinds
-
-    @property
-    def metadata(self) -> Mapping[str, Any]:
-        # MetadataValues, never failing; IO managers still see the raw values
-        return normalize_metadata(self.specs_by_key[self.key].metadata, allow_invalid=True)
-
-    @property
-    def group_name(self) -> str:
-        return self.specs_by_key[self.key].group_name or DEFAULT_GROUP
-
-    @property
-    def description(self) -> str | None:
-        return self.specs_by_key[self.key].description
-
-    @property
-    def is_observable(self) -> bool:
-        return self.observe_fn is not None
-
-    def _as_graph_input(self) -> AssetsDefinition:
-        """Passed to an op inside a graph body: loaded with this asset's IO manager."""
-        return self
 
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetsDefinition, SourceAsset
+from headwater.definitions.assets.definition import AssetsDefinition
+from headwater.definitions.assets.source_asset import SourceAsset
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.config.schema import process_config
 from headwater.errors import (
