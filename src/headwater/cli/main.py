@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from headwater.cli.check import asset_check, check_counts, describe_counts
+from headwater.cli.failure import echo_failures
 from headwater.cli.instance import instance
 from headwater.cli.options import Locations, location_options
 from headwater.cli.run import job_launch, run, run_worker_command
@@ -147,19 +148,19 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
     result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), None, partition)
     materialized = sorted(e.asset_key.to_user_string()
                           for e in result.get_asset_materialization_events() if e.asset_key)
+    if not as_json:
+        for event in result.all_records:
+            if event.step_key and event.event_type.value in ("STEP_SUCCESS", "STEP_FAILURE", "LOG"):
+                click.echo(f"{event.step_key}: {event.message}")
+    if not result.success:  # before the summary, which stays the last line for scripts
+        echo_failures(result.all_events)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "materialized": materialized}))
     else:
-        for event in result.all_records:
-            if event.step_key and event.event_type.value in ("STEP_SUCCESS", "STEP_FAILURE", "LOG"):
-                click.echo(f"{event.step_key}: {event.message}")
         status = "succeeded" if result.success else "failed"
         click.echo(f"Run {result.run_id} {status}; materialized {len(materialized)} asset(s).")
     if not result.success:
-        for event in result.get_step_failure_events():
-            error = event.payload.error
-            click.echo(f"{event.step_key} failed: {error.message if error else ''}", err=True)
         sys.exit(1)
 
 
@@ -199,6 +200,8 @@ def job_execute(locations: Locations, job_name: str, config_json: str | None,
     defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
     run_config = json.loads(config_json) if config_json else None
     result = _execute(reconstructable_job(origin, job_name), run_config, None)
+    if not result.success:
+        echo_failures(result.all_events)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "failed_steps": sorted(result.get_failed_step_keys())}))

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from headwater.cli.check import check_line, run_checks_json
+from headwater.cli.failure import echo_failures, error_json, event_error, is_verbose, render_error
 from headwater.cli.options import Locations, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
@@ -102,13 +103,18 @@ def follow(instance: Any, run_id: str, as_json: bool) -> Any:
 
 def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) -> None:
     run = instance.get_run_by_id(run_id)
+    failed = False
     if wait:
         run = follow(instance, run_id, as_json)
+        failed = run.status.value != "SUCCESS"
+        if failed:  # before the summary, which stays the last line for scripts
+            echo_failures(e.headwater_event for e in instance.all_logs(run_id)
+                          if e.headwater_event)
     if as_json:
         click.echo(json.dumps(run_summary(run)))
     else:
         click.echo(f"{verb} run {run_id} ({run.status.value}).")
-    if wait and run.status.value != "SUCCESS":
+    if failed:
         sys.exit(1)
 
 
@@ -192,6 +198,9 @@ def run_show(run_id: str, as_json: bool) -> None:
             steps[entry.step_key] = kind.removeprefix("STEP_")
     data["steps"] = steps
     data["checks"] = run_checks_json(entries, record.headwater_run)
+    data["errors"] = [{"step_key": e.step_key, "error": error_json(event_error(e))}
+                      for e in (entry.headwater_event for entry in entries)
+                      if event_error(e) is not None]
     if as_json:
         click.echo(json.dumps(data))
         return
@@ -204,6 +213,7 @@ def run_show(run_id: str, as_json: bool) -> None:
         click.echo(f"  step {key}: {outcome}")
     for check in data["checks"]:
         click.echo(f"  check {check_line(check)}")
+    echo_failures(entry.headwater_event for entry in entries if entry.headwater_event)
 
 
 @run.command("logs")
@@ -220,11 +230,17 @@ def run_logs(run_id: str, as_json: bool) -> None:
         click.echo(json.dumps([{
             "timestamp": e.timestamp, "type": e.headwater_event_type.value
             if e.headwater_event_type else "LOG", "step_key": e.step_key, "message": e.message,
+            "error": error_json(event_error(e.headwater_event)),
         } for e in entries]))
         return
+    verbose = is_verbose()
     for e in entries:
         kind = e.headwater_event_type.value if e.headwater_event_type else "LOG"
         click.echo(f"{e.timestamp:.3f} {kind:<20} {e.step_key or '-':<20} {e.message}")
+        error = event_error(e.headwater_event)
+        if error is not None:
+            for line in render_error(error, verbose, indent=" " * 4):
+                click.echo(line)
     path = log_path(instance, run_id)
     click.echo(f"(worker output: {path})", err=True)
 
