@@ -17,7 +17,8 @@ import click
 from headwater.cli.check import asset_check, check_counts, describe_counts
 from headwater.cli.failure import echo_failures
 from headwater.cli.instance import instance
-from headwater.cli.options import Locations, location_options
+from headwater.cli.options import Locations, config_options, location_options
+from headwater.cli.partition import partition_tags
 from headwater.cli.run import job_launch, run, run_worker_command
 from headwater.cli.schedule import backfill, daemon, schedule, sensor
 from headwater.cli.webserver import dev, webserver
@@ -131,23 +132,32 @@ def asset_explain(locations: Locations, key: str, partition: str | None, as_json
 @location_options
 @click.option("--select", required=True, help="Selection, e.g. '*' or 'a+'.")
 @click.option("--partition", default=None, help="Partition key to materialize.")
+@click.option("--partition-range", default=None, metavar="START...END",
+              help="One run over a range of partitions (assets with "
+                   "BackfillPolicy.single_run()).")
+@config_options
 @click.option("--json", "as_json", is_flag=True)
 def asset_materialize(locations: Locations, select: str, partition: str | None,
+                      partition_range: str | None, run_config: dict[str, Any] | None,
                       as_json: bool) -> None:
     """Materialize the selected assets now, as the Definitions' asset job (its executor and
-    loggers), recorded in the instance of $HEADWATER_HOME."""
+    loggers), recorded in the instance of $HEADWATER_HOME. A partitioned selection needs
+    --partition or --partition-range, and one partitions definition."""
     from headwater.code.run import reconstructable_job
     from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys
 
     origin, defs = locations.load_one()
-    keys = selected_asset_keys(defs.resolve_asset_graph(), select)
+    graph = defs.resolve_asset_graph()
+    keys = selected_asset_keys(graph, select)
     if not keys:
         raise HeadwaterInvalidInvocationError(
             f"--select {select!r} picks no asset that can be materialized; see "
             "`headwater asset list`.")
-    result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), None, partition)
-    materialized = sorted(e.asset_key.to_user_string()
-                          for e in result.get_asset_materialization_events() if e.asset_key)
+    tags = partition_tags(graph, keys, partition, partition_range, HeadwaterInstance.get())
+    result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), run_config, partition,
+                      tags)
+    materialized = sorted({e.asset_key.to_user_string()
+                          for e in result.get_asset_materialization_events() if e.asset_key})
     if not as_json:
         for event in result.all_records:
             if event.step_key and event.event_type.value in ("STEP_SUCCESS", "STEP_FAILURE", "LOG"):
@@ -187,19 +197,19 @@ def job_list(locations: Locations, as_json: bool) -> None:
 
 @job.command("execute")
 @location_options
-@click.option("-j", "--job", "job_name", required=True)
-@click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
+@click.option("-j", "--job", "job_name", required=True, help="Name of the job to execute.")
+@click.option("--partition", default=None, help="Partition key, for a partitioned job.")
+@config_options
 @click.option("--json", "as_json", is_flag=True)
-def job_execute(locations: Locations, job_name: str, config_json: str | None,
-                as_json: bool) -> None:
+def job_execute(locations: Locations, job_name: str, partition: str | None,
+                run_config: dict[str, Any] | None, as_json: bool) -> None:
     """Execute a job now, with its executor, recorded in the instance of $HEADWATER_HOME
     (`job launch` runs it in a run-worker process instead)."""
     origin, defs = locations.load_one()
     from headwater.code.run import reconstructable_job
 
     defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
-    run_config = json.loads(config_json) if config_json else None
-    result = _execute(reconstructable_job(origin, job_name), run_config, None)
+    result = _execute(reconstructable_job(origin, job_name), run_config, partition, {})
     if not result.success:
         echo_failures(result.all_events)
     if as_json:
@@ -215,7 +225,8 @@ job.add_command(job_launch)
 asset.add_command(asset_check)
 
 
-def _execute(job: ReconstructableJob, run_config: Any, partition: str | None) -> Any:
+def _execute(job: ReconstructableJob, run_config: Any, partition: str | None,
+             tags: dict[str, str]) -> Any:
     """Run a job of the location here, with the job's own executor, in the instance of
     $HEADWATER_HOME (./.headwater by default, as `dev` shows it)."""
     from headwater.execution.api import execute_job
@@ -223,7 +234,7 @@ def _execute(job: ReconstructableJob, run_config: Any, partition: str | None) ->
 
     instance = HeadwaterInstance.get()
     run_config, partition_key, tags = resolve_partitioned_run(job.get(), run_config, partition,
-                                                              None, instance)
+                                                              tags, instance)
     if partition_key is not None:
         tags[PARTITION_TAG] = str(partition_key)
     return execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=False)

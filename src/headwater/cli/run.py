@@ -15,7 +15,7 @@ import click
 
 from headwater.cli.check import check_line, run_checks_json
 from headwater.cli.failure import echo_failures, error_json, event_error, is_verbose, render_error
-from headwater.cli.options import Locations, location_options
+from headwater.cli.options import Locations, config_options, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
@@ -38,22 +38,6 @@ def _parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
             raise HeadwaterInvalidInvocationError(f"--tag {pair!r}: write KEY=VALUE, e.g. --tag team=data.")
         tags[key] = value
     return tags
-
-
-def _run_config(config_json: str | None, config_files: tuple[str, ...]) -> dict[str, Any] | None:
-    if not config_json and not config_files:
-        return None
-    config: dict[str, Any] = {}
-    if config_files:
-        from headwater.definitions.config.run_config import config_from_files
-
-        config = dict(config_from_files(list(config_files)))
-    if config_json:
-        try:
-            config.update(json.loads(config_json))
-        except json.JSONDecodeError as exc:
-            raise HeadwaterInvalidInvocationError(f"--config is not valid JSON: {exc}.") from None
-    return config
 
 
 def run_summary(run: Any, record: Any = None) -> dict[str, Any]:
@@ -121,14 +105,12 @@ def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) ->
 @click.command("launch")
 @location_options
 @click.option("-j", "--job", "job_name", required=True, help="Name of the job to launch.")
-@click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
-@click.option("--config-file", "config_files", multiple=True, help="Run config YAML file(s).")
+@config_options
 @click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
 @click.option("--json", "as_json", is_flag=True)
-def job_launch(locations: Locations, job_name: str, config_json: str | None,
-               config_files: tuple[str, ...], tag_pairs: tuple[str, ...], wait: bool,
-               as_json: bool) -> None:
+def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] | None,
+               tag_pairs: tuple[str, ...], wait: bool, as_json: bool) -> None:
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
@@ -136,7 +118,7 @@ def job_launch(locations: Locations, job_name: str, config_json: str | None,
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)
     instance = _instance()
-    run = create_run(instance, origin, job_def, _run_config(config_json, config_files),
+    run = create_run(instance, origin, job_def, run_config,
                      _parse_tags(tag_pairs))
     submit_run(instance, run.run_id)
     _finish(instance, run.run_id, wait, as_json, "Launched")
