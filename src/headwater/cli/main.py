@@ -51,7 +51,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 @main.group()
 def asset() -> None:
-    """List, materialize and check assets."""
+    """List, explain, materialize, check and wipe assets."""
 
 
 @asset.command("list")
@@ -172,6 +172,31 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
         click.echo(f"Run {result.run_id} {status}; materialized {len(materialized)} asset(s).")
     if not result.success:
         sys.exit(1)
+
+
+@asset.command("wipe")
+@location_options
+@click.argument("selection")
+@click.option("--yes", "--noprompt", "yes", is_flag=True, help="Do not ask for confirmation.")
+def asset_wipe(locations: Locations, selection: str, yes: bool) -> None:
+    """Forget the recorded materializations, observations and check results of the assets
+    SELECTION picks (e.g. 'orders', 'group:sales', '*'); the runs and their logs stay."""
+    from headwater.definitions.assets.selection import AssetSelection
+
+    _, defs = locations.load_one()
+    picked = AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph())
+    instance = HeadwaterInstance.get()
+    recorded = set(instance.get_asset_keys())
+    keys = sorted(k for k in picked if k in recorded)
+    if not keys:
+        click.echo(f"Nothing to wipe: no asset that {selection!r} picks has recorded events.")
+        return
+    names = ", ".join(k.to_user_string() for k in keys)
+    if not yes:
+        click.confirm(f"Wipe the recorded history of {len(keys)} asset(s) ({names})? This "
+                      "cannot be undone", abort=True)
+    instance.wipe_assets(keys)
+    click.echo(f"Wiped {len(keys)} asset(s): {names}.")
 
 
 @main.group()

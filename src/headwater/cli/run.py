@@ -126,7 +126,7 @@ def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] |
 
 @click.group("run")
 def run() -> None:
-    """Inspect, cancel, re-execute and delete runs."""
+    """Inspect, cancel, re-execute, delete and wipe runs."""
 
 
 @run.command("list")
@@ -254,6 +254,28 @@ def run_delete(run_id: str, force: bool) -> None:
             f"{run_id}`) or pass --force.")
     instance.delete_run(run_id)
     click.echo(f"Deleted run {run_id}.")
+
+
+@run.command("wipe")
+@click.option("--yes", "--noprompt", "yes", is_flag=True, help="Do not ask for confirmation.")
+def run_wipe(yes: bool) -> None:
+    """Delete every run and its events from the instance (asset history included)."""
+    from headwater.daemon.monitor import monitor_runs
+
+    instance = _instance()
+    monitor_runs(instance)  # a run whose worker died is marked failed, not in progress
+    runs = instance.get_runs()
+    active = [r.run_id for r in runs if not r.is_finished]
+    if active:
+        raise HeadwaterInvalidInvocationError(
+            f"{len(active)} run(s) are still in progress ({', '.join(active[:3])}): cancel "
+            "them first (`headwater run cancel RUN_ID`), or delete one that is stuck with "
+            "`headwater run delete RUN_ID --force`.")
+    if not yes:
+        click.confirm(f"Delete all {len(runs)} run(s) and their event logs? This cannot be "
+                      "undone", abort=True)
+    instance.wipe()
+    click.echo(f"Deleted {len(runs)} run(s) and their event logs.")
 
 
 @run.command("reexecute")
