@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from headwater.cli.check import check_line, run_checks_json
+from headwater.cli.clock import format_duration, format_time, run_duration
 from headwater.cli.failure import echo_failures, error_json, event_error, is_verbose, render_error
 from headwater.cli.options import Locations, config_options, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
@@ -46,7 +47,9 @@ def run_summary(run: Any, record: Any = None) -> dict[str, Any]:
             "tags": {k: v for k, v in run.tags.items() if not k.startswith(".headwater/")}}
     if record is not None:
         data.update(created=record.create_timestamp.timestamp(), start_time=record.start_time,
-                    end_time=record.end_time)
+                    end_time=record.end_time,
+                    duration=(record.end_time - record.start_time)
+                    if record.start_time is not None and record.end_time is not None else None)
     return data
 
 
@@ -153,7 +156,10 @@ def run_list(limit: int, job_name: str | None, statuses: tuple[str, ...], as_jso
         click.echo(json.dumps(rows))
         return
     for row in rows:
-        click.echo(f"{row['run_id']}  {row['status']:<10} {row['job_name']}")
+        started = format_time(row["start_time"] or row["created"])
+        took = run_duration(row["start_time"], row["end_time"])
+        click.echo(f"{row['run_id']}  {row['status']:<10} {started}  {took:>12}  "
+                   f"{row['job_name']}")
 
 
 def _get(instance: Any, run_id: str) -> Any:
@@ -187,6 +193,9 @@ def run_show(run_id: str, as_json: bool) -> None:
         click.echo(json.dumps(data))
         return
     click.echo(f"run {data['run_id']}\n  job: {data['job_name']}\n  status: {data['status']}")
+    click.echo(f"  created: {format_time(data['created'])}  started: "
+               f"{format_time(data['start_time'])}  ended: {format_time(data['end_time'])}  "
+               f"duration: {run_duration(data['start_time'], data['end_time'])}")
     if data["parent_run_id"]:
         click.echo(f"  parent: {data['parent_run_id']}  root: {data['root_run_id']}")
     for key, value in data["tags"].items():
@@ -216,9 +225,12 @@ def run_logs(run_id: str, as_json: bool) -> None:
         } for e in entries]))
         return
     verbose = is_verbose()
+    first = entries[0].timestamp if entries else 0.0
     for e in entries:
         kind = e.headwater_event_type.value if e.headwater_event_type else "LOG"
-        click.echo(f"{e.timestamp:.3f} {kind:<20} {e.step_key or '-':<20} {e.message}")
+        since = f"+{format_duration(e.timestamp - first)}"
+        click.echo(f"{format_time(e.timestamp, millis=True)} {since:>9} {kind:<22} "
+                   f"{e.step_key or '-':<20} {e.message}")
         error = event_error(e.headwater_event)
         if error is not None:
             for line in render_error(error, verbose, indent=" " * 4):
