@@ -77,7 +77,9 @@ def test_launch_wait_run_show_and_run_logs_print_the_user_exception(tmp_path, mo
     _assert_user_error(launched.stderr)
     run_id = json.loads(launched.stdout.strip().splitlines()[-1])["run_id"]
     shown = runner.invoke(main, ["run", "show", run_id])
-    _assert_user_error(shown.output)
+    assert shown.exit_code == 0
+    _assert_user_error(shown.stdout)
+    assert "  step bad failed:\n    ValueError: boom" in shown.stdout
     shown_json = json.loads(runner.invoke(main, ["run", "show", run_id, "--json"]).stdout)
     assert shown_json["errors"][0]["step_key"] == "bad"
     assert [link["message"] for link in shown_json["errors"][0]["error"]] == [

@@ -15,7 +15,14 @@ import click
 
 from headwater.cli.check import check_line, run_checks_json
 from headwater.cli.clock import format_duration, format_time, run_duration
-from headwater.cli.failure import echo_failures, error_json, event_error, is_verbose, render_error
+from headwater.cli.failure import (
+    echo_failures,
+    error_json,
+    event_error,
+    failure_lines,
+    is_verbose,
+    render_error,
+)
 from headwater.cli.options import Locations, config_options, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
@@ -204,7 +211,9 @@ def run_show(run_id: str, as_json: bool) -> None:
         click.echo(f"  step {key}: {outcome}")
     for check in data["checks"]:
         click.echo(f"  check {check_line(check)}")
-    echo_failures(entry.headwater_event for entry in entries if entry.headwater_event)
+    for line in failure_lines((e.headwater_event for e in entries if e.headwater_event),
+                              is_verbose()):
+        click.echo(f"  {line}")
 
 
 @run.command("logs")
