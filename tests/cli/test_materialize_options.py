@@ -158,3 +158,19 @@ def test_bad_partition_ranges_are_refused(tmp_path, monkeypatch):
                         "--partition-range", "2024-01-02...2024-01-04")
     assert both.exit_code == 1 and "not both" in both.output
     assert _runs() == []
+
+
+def test_a_partition_key_is_checked_against_the_selected_assets_own_definition(tmp_path,
+                                                                                monkeypatch):
+    """Static-partitioned assets run under their own key though a daily asset comes first in
+    the definitions; an unknown key names the assets and the valid keys; no run."""
+    path = _setup(tmp_path, monkeypatch)
+    unknown = _materialize(path, "--select", "colored", "--partition", "purple")
+    assert unknown.exit_code == 1
+    assert "`purple` of assets colored" in unknown.output and "'red', 'blue'" in unknown.output
+    assert _runs() == []
+    done = _materialize(path, "--select", "colored,sized", "--partition", "red",
+                        "--config-json", '{"ops": {"sized": {"config": {"n": 1}}}}')
+    assert done.exit_code == 0, done.output
+    partitions = HeadwaterInstance.get().get_materialized_partitions(AssetKey("colored"))
+    assert partitions == {"red"}

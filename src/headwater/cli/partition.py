@@ -75,9 +75,11 @@ def partition_tags(graph: Any, keys: set[AssetKey], partition: str | None,
             f"The selected assets {_names(partitioned)} are partitioned ({groups[0][0]}): pass "
             "--partition KEY or --partition-range START...END (`headwater backfill launch` "
             "runs many partitions, one run each).")
-    if partition_range is None:
+    pdef, owner = groups[0][0], f"assets {_names(partitioned)}"
+    if partition is not None:
+        pdef.validate_partition_key(partition, dynamic_partitions_store=store, owner=owner)
         return {}
-    start, end = parse_range(partition_range)
+    start, end = parse_range(partition_range or "")
     policies = [graph.assets_def_by_key[k].backfill_policy for k in partitioned]
     if runs_per_range(policies) is not None:
         multi = sorted(k.to_user_string() for k in partitioned
@@ -88,7 +90,6 @@ def partition_tags(graph: Any, keys: set[AssetKey], partition: str | None,
             "do not allow: give them backfill_policy=BackfillPolicy.single_run(), or run "
             f"`headwater backfill launch --assets {','.join(multi)} --from {start} --to {end}` "
             "(one run per partition or batch).")
-    pdef, owner = groups[0][0], f"assets {_names(partitioned)}"
     for endpoint in (start, end):
         pdef.validate_partition_key(endpoint, dynamic_partitions_store=store, owner=owner)
     if not pdef.get_partition_keys_in_range(PartitionKeyRange(start, end),
