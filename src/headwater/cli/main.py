@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from headwater.cli.failure import echo_failures
 from headwater.cli.instance import instance
 from headwater.cli.options import Locations, config_options, location_options
 from headwater.cli.partition import partition_tags
+from headwater.cli.progress import RunProgress
 from headwater.cli.run import job_launch, run, run_worker_command
 from headwater.cli.schedule import backfill, daemon, schedule, sensor
 from headwater.cli.webserver import dev, webserver
@@ -155,13 +157,9 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
             "`headwater asset list`.")
     tags = partition_tags(graph, keys, partition, partition_range, HeadwaterInstance.get())
     result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), run_config, partition,
-                      tags)
+                      tags, show_progress=not as_json)
     materialized = sorted({e.asset_key.to_user_string()
                           for e in result.get_asset_materialization_events() if e.asset_key})
-    if not as_json:
-        for event in result.all_records:
-            if event.step_key and event.event_type.value in ("STEP_SUCCESS", "STEP_FAILURE", "LOG"):
-                click.echo(f"{event.step_key}: {event.message}")
     if not result.success:  # before the summary, which stays the last line for scripts
         echo_failures(result.all_events)
     if as_json:
@@ -234,7 +232,8 @@ def job_execute(locations: Locations, job_name: str, partition: str | None,
     from headwater.code.run import reconstructable_job
 
     defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
-    result = _execute(reconstructable_job(origin, job_name), run_config, partition, {})
+    result = _execute(reconstructable_job(origin, job_name), run_config, partition, {},
+                      show_progress=not as_json)
     if not result.success:
         echo_failures(result.all_events)
     if as_json:
@@ -251,9 +250,10 @@ asset.add_command(asset_check)
 
 
 def _execute(job: ReconstructableJob, run_config: Any, partition: str | None,
-             tags: dict[str, str]) -> Any:
+             tags: dict[str, str], show_progress: bool) -> Any:
     """Run a job of the location here, with the job's own executor, in the instance of
-    $HEADWATER_HOME (./.headwater by default, as `dev` shows it)."""
+    $HEADWATER_HOME (./.headwater by default, as `dev` shows it), printing each step as it
+    starts and ends when `show_progress`."""
     from headwater.execution.api import execute_job
     from headwater.execution.partition import resolve_partitioned_run
 
@@ -262,7 +262,10 @@ def _execute(job: ReconstructableJob, run_config: Any, partition: str | None,
                                                               tags, instance)
     if partition_key is not None:
         tags[PARTITION_TAG] = str(partition_key)
-    return execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=False)
+    run_id = str(uuid.uuid4())
+    with RunProgress(run_id, enabled=show_progress):
+        return execute_job(job, instance, run_config=run_config, tags=tags,
+                           raise_on_error=False, run_id=run_id)
 
 
 @main.group()
