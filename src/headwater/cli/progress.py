@@ -57,19 +57,24 @@ class RunProgress:
             console = Console()
             with console.status(f"run {self.run_id}") as status:
                 while True:
+                    ended = self._stop.is_set()
                     cursor, lines = self._read(instance, cursor)
                     for line, style in lines:
                         console.print(line, style=style, highlight=False)
                     status.update(f"run {self.run_id}: {self._finished} step(s) finished")
-                    if self._stop.wait(_POLL_SECONDS) and not lines:
+                    if ended:
                         return
+                    self._stop.wait(_POLL_SECONDS)
         while True:
+            # The stop is set once the run has ended and its events are flushed, so a read
+            # begun after it sees the last ones.
+            ended = self._stop.is_set()
             cursor, lines = self._read(instance, cursor)
             for line, _ in lines:
                 click.echo(line)
-            # Stop only after a read that found nothing new once the run has ended.
-            if self._stop.wait(_POLL_SECONDS) and not lines:
+            if ended:
                 return
+            self._stop.wait(_POLL_SECONDS)
 
     def _read(self, instance: Any, cursor: str | None) -> tuple[str | None, list[tuple[str, Any]]]:
         page = instance.get_records_for_run(self.run_id, cursor=cursor)
