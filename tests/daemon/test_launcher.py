@@ -101,7 +101,7 @@ def test_cli_launch_wait_show_and_reexecute(tmp_path, monkeypatch):
     config = json.dumps({"ops": {n: {"config": {"dir": str(tmp_path)}}
                                  for n in ("extract", "transform", "load")}})
     runner = CliRunner()
-    launched = runner.invoke(main, ["job", "launch", "-f", JOBS, "-j", "etl_job", "-c", config,
+    launched = runner.invoke(main, ["job", "launch", "-f", JOBS, "-j", "etl_job", "--config-json", config,
                                     "--wait", "--json"])
     assert launched.exit_code == 1, launched.output
     run_id = json.loads(launched.output.strip().splitlines()[-1])["run_id"]

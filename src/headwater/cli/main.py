@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from typing import Any
 
 import click
 
 from headwater.cli.check import asset_check, check_counts, describe_counts
+from headwater.cli.failure import echo_failures
 from headwater.cli.instance import instance
-from headwater.cli.options import Locations, location_options
+from headwater.cli.options import Locations, config_options, location_options
+from headwater.cli.partition import partition_tags
+from headwater.cli.progress import RunProgress
 from headwater.cli.project import check_group, list_group, project, scaffold_group
 from headwater.cli.run import job_launch, run, run_worker_command
 from headwater.cli.schedule import backfill, daemon, schedule, sensor
@@ -50,7 +54,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 @main.group()
 def asset() -> None:
-    """List, materialize and check assets."""
+    """List, explain, materialize, check and wipe assets."""
 
 
 @asset.command("list")
@@ -131,12 +135,18 @@ def asset_explain(locations: Locations, key: str, partition: str | None, as_json
 @location_options
 @click.option("--select", required=True, help="Selection, e.g. '*' or 'a+'.")
 @click.option("--partition", default=None, help="Partition key to materialize.")
+@click.option("--partition-range", default=None, metavar="START...END",
+              help="One run over a range of partitions (assets with "
+                   "BackfillPolicy.single_run()).")
+@config_options
 @click.option("--json", "as_json", is_flag=True)
 def asset_materialize(locations: Locations, select: str, partition: str | None,
+                      partition_range: str | None, run_config: dict[str, Any] | None,
                       as_json: bool) -> None:
     """Materialize the selected assets now, as the Definitions' asset job (its executor and
-    loggers), recorded in the instance of $HEADWATER_HOME."""
-    _materialize(locations, select, partition, as_json, "--select")
+    loggers), recorded in the instance of $HEADWATER_HOME. A partitioned selection needs
+    --partition or --partition-range, and one partitions definition."""
+    _materialize(locations, select, partition, partition_range, run_config, as_json, "--select")
 
 
 @main.command("launch")
@@ -144,41 +154,72 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
 @click.option("--assets", "select", required=True,
               help="Selection of assets to materialize, e.g. '*' or 'group:sales'.")
 @click.option("--partition", default=None, help="Partition key to materialize.")
+@click.option("--partition-range", default=None, metavar="START...END",
+              help="One run over a range of partitions (assets with "
+                   "BackfillPolicy.single_run()).")
+@config_options
 @click.option("--json", "as_json", is_flag=True)
-def launch(locations: Locations, select: str, partition: str | None, as_json: bool) -> None:
+def launch(locations: Locations, select: str, partition: str | None,
+           partition_range: str | None, run_config: dict[str, Any] | None,
+           as_json: bool) -> None:
     """Materialize assets of the project (dg's `launch --assets`): the same run as
     `asset materialize --select`, recorded in the instance of $HEADWATER_HOME."""
-    _materialize(locations, select, partition, as_json, "--assets")
+    _materialize(locations, select, partition, partition_range, run_config, as_json, "--assets")
 
 
-def _materialize(locations: Locations, select: str, partition: str | None, as_json: bool,
-                 flag: str) -> None:
+def _materialize(locations: Locations, select: str, partition: str | None,
+                 partition_range: str | None, run_config: dict[str, Any] | None,
+                 as_json: bool, flag: str) -> None:
     from headwater.code.run import reconstructable_job
     from headwater.definitions.assets.job import IMPLICIT_JOB, selected_asset_keys
 
     origin, defs = locations.load_one()
-    keys = selected_asset_keys(defs.resolve_asset_graph(), select)
+    graph = defs.resolve_asset_graph()
+    keys = selected_asset_keys(graph, select)
     if not keys:
         raise HeadwaterInvalidInvocationError(
             f"{flag} {select!r} picks no asset that can be materialized; see "
             "`headwater asset list`.")
-    result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), None, partition)
-    materialized = sorted(e.asset_key.to_user_string()
-                          for e in result.get_asset_materialization_events() if e.asset_key)
+    tags = partition_tags(graph, keys, partition, partition_range, HeadwaterInstance.get())
+    result = _execute(reconstructable_job(origin, IMPLICIT_JOB, keys), run_config, partition,
+                      tags, show_progress=not as_json)
+    materialized = sorted({e.asset_key.to_user_string()
+                          for e in result.get_asset_materialization_events() if e.asset_key})
+    if not result.success:  # before the summary, which stays the last line for scripts
+        echo_failures(result.all_events)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "materialized": materialized}))
     else:
-        for event in result.all_records:
-            if event.step_key and event.event_type.value in ("STEP_SUCCESS", "STEP_FAILURE", "LOG"):
-                click.echo(f"{event.step_key}: {event.message}")
         status = "succeeded" if result.success else "failed"
         click.echo(f"Run {result.run_id} {status}; materialized {len(materialized)} asset(s).")
     if not result.success:
-        for event in result.get_step_failure_events():
-            error = event.payload.error
-            click.echo(f"{event.step_key} failed: {error.message if error else ''}", err=True)
         sys.exit(1)
+
+
+@asset.command("wipe")
+@location_options
+@click.argument("selection")
+@click.option("--yes", "--noprompt", "yes", is_flag=True, help="Do not ask for confirmation.")
+def asset_wipe(locations: Locations, selection: str, yes: bool) -> None:
+    """Forget the recorded materializations, observations and check results of the assets
+    SELECTION picks (e.g. 'orders', 'group:sales', '*'); the runs and their logs stay."""
+    from headwater.definitions.assets.selection import AssetSelection
+
+    _, defs = locations.load_one()
+    picked = AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph())
+    instance = HeadwaterInstance.get()
+    recorded = set(instance.get_asset_keys())
+    keys = sorted(k for k in picked if k in recorded)
+    if not keys:
+        click.echo(f"Nothing to wipe: no asset that {selection!r} picks has recorded events.")
+        return
+    names = ", ".join(k.to_user_string() for k in keys)
+    if not yes:
+        click.confirm(f"Wipe the recorded history of {len(keys)} asset(s) ({names})? This "
+                      "cannot be undone", abort=True)
+    instance.wipe_assets(keys)
+    click.echo(f"Wiped {len(keys)} asset(s): {names}.")
 
 
 @main.group()
@@ -204,19 +245,22 @@ def job_list(locations: Locations, as_json: bool) -> None:
 
 @job.command("execute")
 @location_options
-@click.option("-j", "--job", "job_name", required=True)
-@click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
+@click.option("-j", "--job", "job_name", required=True, help="Name of the job to execute.")
+@click.option("--partition", default=None, help="Partition key, for a partitioned job.")
+@config_options
 @click.option("--json", "as_json", is_flag=True)
-def job_execute(locations: Locations, job_name: str, config_json: str | None,
-                as_json: bool) -> None:
+def job_execute(locations: Locations, job_name: str, partition: str | None,
+                run_config: dict[str, Any] | None, as_json: bool) -> None:
     """Execute a job now, with its executor, recorded in the instance of $HEADWATER_HOME
     (`job launch` runs it in a run-worker process instead)."""
     origin, defs = locations.load_one()
     from headwater.code.run import reconstructable_job
 
     defs.resolve_job_def(job_name)  # an unknown name is an error that lists the jobs
-    run_config = json.loads(config_json) if config_json else None
-    result = _execute(reconstructable_job(origin, job_name), run_config, None)
+    result = _execute(reconstructable_job(origin, job_name), run_config, partition, {},
+                      show_progress=not as_json)
+    if not result.success:
+        echo_failures(result.all_events)
     if as_json:
         click.echo(json.dumps({"run_id": result.run_id, "success": result.success,
                                "failed_steps": sorted(result.get_failed_step_keys())}))
@@ -230,18 +274,23 @@ job.add_command(job_launch)
 asset.add_command(asset_check)
 
 
-def _execute(job: ReconstructableJob, run_config: Any, partition: str | None) -> Any:
+def _execute(job: ReconstructableJob, run_config: Any, partition: str | None,
+             tags: dict[str, str], show_progress: bool) -> Any:
     """Run a job of the location here, with the job's own executor, in the instance of
-    $HEADWATER_HOME (./.headwater by default, as `dev` shows it)."""
+    $HEADWATER_HOME (./.headwater by default, as `dev` shows it), printing each step as it
+    starts and ends when `show_progress`."""
     from headwater.execution.api import execute_job
     from headwater.execution.partition import resolve_partitioned_run
 
     instance = HeadwaterInstance.get()
     run_config, partition_key, tags = resolve_partitioned_run(job.get(), run_config, partition,
-                                                              None, instance)
+                                                              tags, instance)
     if partition_key is not None:
         tags[PARTITION_TAG] = str(partition_key)
-    return execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=False)
+    run_id = str(uuid.uuid4())
+    with RunProgress(run_id, enabled=show_progress):
+        return execute_job(job, instance, run_config=run_config, tags=tags,
+                           raise_on_error=False, run_id=run_id)
 
 
 @main.group()

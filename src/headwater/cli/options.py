@@ -5,7 +5,8 @@
     def command(locations: Locations, ...) -> None:
         origin, defs = locations.load_one()
 
-`location_options` adds -f/--python-file, -m/--module-name, -d/--working-directory,
+`config_options` adds -c/--config FILE and --config-json, handing `run_config`, as Dagster's
+commands take them. `location_options` adds -f/--python-file, -m/--module-name, -d/--working-directory,
 -a/--attribute and -l/--location, and hands the command one `Locations` value instead of
 five loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
 pyproject.toml (code/location.py); -l picks one of several. Imported by the command modules
@@ -15,6 +16,7 @@ of this package, never the other way round. Imports `code`.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ import click
 from headwater.code.loader import CodeLoadError
 from headwater.code.location import CodeLocationOrigin, origins_from_options
 from headwater.definitions.definitions import Definitions
+from headwater.errors import HeadwaterInvalidInvocationError
 
 
 @dataclass(frozen=True)
@@ -93,3 +96,43 @@ def location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )):
         command = option(command)
     return command
+
+
+def run_config_from_options(config_files: tuple[str, ...],
+                            config_json: str | None) -> dict[str, Any] | None:
+    """The run config that -c FILE (YAML, repeatable, globs) and --config-json give, the JSON
+    merged over the files; None when neither is given."""
+    from headwater.definitions.config.run_config import config_from_files, deep_merge
+
+    if not config_files and not config_json:
+        return None
+    config: dict[str, Any] = dict(config_from_files(list(config_files))) if config_files else {}
+    if config_json:
+        try:
+            loaded = json.loads(config_json)
+        except json.JSONDecodeError as exc:
+            raise HeadwaterInvalidInvocationError(
+                f"--config-json is not valid JSON ({exc}); write an object, e.g. "
+                """'{"ops": {"load": {"config": {"limit": 10}}}}'.""") from None
+        if not isinstance(loaded, dict):
+            raise HeadwaterInvalidInvocationError(
+                f"--config-json holds a {type(loaded).__name__}; run config is a JSON object, "
+                """e.g. '{"ops": {"load": {"config": {"limit": 10}}}}'.""")
+        config = deep_merge(config, loaded)
+    return config
+
+
+def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add -c/--config FILE and --config-json; the command receives `run_config`."""
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        run_config = run_config_from_options(kwargs.pop("config_files"),
+                                             kwargs.pop("config_json"))
+        return fn(*args, run_config=run_config, **kwargs)
+
+    command = click.option(
+        "--config-json", "config_json", default=None,
+        help="Run config as a JSON object, merged over the -c files.")(command)
+    return click.option(
+        "-c", "--config", "config_files", multiple=True, metavar="FILE",
+        help="Run config YAML file (repeatable; globs allowed; later files win).")(command)

@@ -14,7 +14,16 @@ from typing import Any
 import click
 
 from headwater.cli.check import check_line, run_checks_json
-from headwater.cli.options import Locations, location_options
+from headwater.cli.clock import format_duration, format_time, run_duration
+from headwater.cli.failure import (
+    echo_failures,
+    error_json,
+    event_error,
+    failure_lines,
+    is_verbose,
+    render_error,
+)
+from headwater.cli.options import Locations, config_options, location_options
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
@@ -39,29 +48,15 @@ def _parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
     return tags
 
 
-def _run_config(config_json: str | None, config_files: tuple[str, ...]) -> dict[str, Any] | None:
-    if not config_json and not config_files:
-        return None
-    config: dict[str, Any] = {}
-    if config_files:
-        from headwater.definitions.config.run_config import config_from_files
-
-        config = dict(config_from_files(list(config_files)))
-    if config_json:
-        try:
-            config.update(json.loads(config_json))
-        except json.JSONDecodeError as exc:
-            raise HeadwaterInvalidInvocationError(f"--config is not valid JSON: {exc}.") from None
-    return config
-
-
 def run_summary(run: Any, record: Any = None) -> dict[str, Any]:
     data = {"run_id": run.run_id, "job_name": run.job_name, "status": run.status.value,
             "parent_run_id": run.parent_run_id, "root_run_id": run.root_run_id,
             "tags": {k: v for k, v in run.tags.items() if not k.startswith(".headwater/")}}
     if record is not None:
         data.update(created=record.create_timestamp.timestamp(), start_time=record.start_time,
-                    end_time=record.end_time)
+                    end_time=record.end_time,
+                    duration=(record.end_time - record.start_time)
+                    if record.start_time is not None and record.end_time is not None else None)
     return data
 
 
@@ -102,27 +97,30 @@ def follow(instance: Any, run_id: str, as_json: bool) -> Any:
 
 def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) -> None:
     run = instance.get_run_by_id(run_id)
+    failed = False
     if wait:
         run = follow(instance, run_id, as_json)
+        failed = run.status.value != "SUCCESS"
+        if failed:  # before the summary, which stays the last line for scripts
+            echo_failures(e.headwater_event for e in instance.all_logs(run_id)
+                          if e.headwater_event)
     if as_json:
         click.echo(json.dumps(run_summary(run)))
     else:
         click.echo(f"{verb} run {run_id} ({run.status.value}).")
-    if wait and run.status.value != "SUCCESS":
+    if failed:
         sys.exit(1)
 
 
 @click.command("launch")
 @location_options
 @click.option("-j", "--job", "job_name", required=True, help="Name of the job to launch.")
-@click.option("-c", "--config", "config_json", default=None, help="Run config as JSON.")
-@click.option("--config-file", "config_files", multiple=True, help="Run config YAML file(s).")
+@config_options
 @click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
 @click.option("--json", "as_json", is_flag=True)
-def job_launch(locations: Locations, job_name: str, config_json: str | None,
-               config_files: tuple[str, ...], tag_pairs: tuple[str, ...], wait: bool,
-               as_json: bool) -> None:
+def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] | None,
+               tag_pairs: tuple[str, ...], wait: bool, as_json: bool) -> None:
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
@@ -130,7 +128,7 @@ def job_launch(locations: Locations, job_name: str, config_json: str | None,
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)
     instance = _instance()
-    run = create_run(instance, origin, job_def, _run_config(config_json, config_files),
+    run = create_run(instance, origin, job_def, run_config,
                      _parse_tags(tag_pairs))
     submit_run(instance, run.run_id)
     _finish(instance, run.run_id, wait, as_json, "Launched")
@@ -138,7 +136,7 @@ def job_launch(locations: Locations, job_name: str, config_json: str | None,
 
 @click.group("run")
 def run() -> None:
-    """Inspect, cancel, re-execute and delete runs."""
+    """Inspect, cancel, re-execute, delete and wipe runs."""
 
 
 @run.command("list")
@@ -165,7 +163,10 @@ def run_list(limit: int, job_name: str | None, statuses: tuple[str, ...], as_jso
         click.echo(json.dumps(rows))
         return
     for row in rows:
-        click.echo(f"{row['run_id']}  {row['status']:<10} {row['job_name']}")
+        started = format_time(row["start_time"] or row["created"])
+        took = run_duration(row["start_time"], row["end_time"])
+        click.echo(f"{row['run_id']}  {row['status']:<10} {started}  {took:>12}  "
+                   f"{row['job_name']}")
 
 
 def _get(instance: Any, run_id: str) -> Any:
@@ -192,10 +193,16 @@ def run_show(run_id: str, as_json: bool) -> None:
             steps[entry.step_key] = kind.removeprefix("STEP_")
     data["steps"] = steps
     data["checks"] = run_checks_json(entries, record.headwater_run)
+    data["errors"] = [{"step_key": e.step_key, "error": error_json(event_error(e))}
+                      for e in (entry.headwater_event for entry in entries)
+                      if event_error(e) is not None]
     if as_json:
         click.echo(json.dumps(data))
         return
     click.echo(f"run {data['run_id']}\n  job: {data['job_name']}\n  status: {data['status']}")
+    click.echo(f"  created: {format_time(data['created'])}  started: "
+               f"{format_time(data['start_time'])}  ended: {format_time(data['end_time'])}  "
+               f"duration: {run_duration(data['start_time'], data['end_time'])}")
     if data["parent_run_id"]:
         click.echo(f"  parent: {data['parent_run_id']}  root: {data['root_run_id']}")
     for key, value in data["tags"].items():
@@ -204,6 +211,9 @@ def run_show(run_id: str, as_json: bool) -> None:
         click.echo(f"  step {key}: {outcome}")
     for check in data["checks"]:
         click.echo(f"  check {check_line(check)}")
+    for line in failure_lines((e.headwater_event for e in entries if e.headwater_event),
+                              is_verbose()):
+        click.echo(f"  {line}")
 
 
 @run.command("logs")
@@ -220,11 +230,20 @@ def run_logs(run_id: str, as_json: bool) -> None:
         click.echo(json.dumps([{
             "timestamp": e.timestamp, "type": e.headwater_event_type.value
             if e.headwater_event_type else "LOG", "step_key": e.step_key, "message": e.message,
+            "error": error_json(event_error(e.headwater_event)),
         } for e in entries]))
         return
+    verbose = is_verbose()
+    first = entries[0].timestamp if entries else 0.0
     for e in entries:
         kind = e.headwater_event_type.value if e.headwater_event_type else "LOG"
-        click.echo(f"{e.timestamp:.3f} {kind:<20} {e.step_key or '-':<20} {e.message}")
+        since = f"+{format_duration(e.timestamp - first)}"
+        click.echo(f"{format_time(e.timestamp, millis=True)} {since:>9} {kind:<22} "
+                   f"{e.step_key or '-':<20} {e.message}")
+        error = event_error(e.headwater_event)
+        if error is not None:
+            for line in render_error(error, verbose, indent=" " * 4):
+                click.echo(line)
     path = log_path(instance, run_id)
     click.echo(f"(worker output: {path})", err=True)
 
@@ -256,6 +275,28 @@ def run_delete(run_id: str, force: bool) -> None:
             f"{run_id}`) or pass --force.")
     instance.delete_run(run_id)
     click.echo(f"Deleted run {run_id}.")
+
+
+@run.command("wipe")
+@click.option("--yes", "--noprompt", "yes", is_flag=True, help="Do not ask for confirmation.")
+def run_wipe(yes: bool) -> None:
+    """Delete every run and its events from the instance (asset history included)."""
+    from headwater.daemon.monitor import monitor_runs
+
+    instance = _instance()
+    monitor_runs(instance)  # a run whose worker died is marked failed, not in progress
+    runs = instance.get_runs()
+    active = [r.run_id for r in runs if not r.is_finished]
+    if active:
+        raise HeadwaterInvalidInvocationError(
+            f"{len(active)} run(s) are still in progress ({', '.join(active[:3])}): cancel "
+            "them first (`headwater run cancel RUN_ID`), or delete one that is stuck with "
+            "`headwater run delete RUN_ID --force`.")
+    if not yes:
+        click.confirm(f"Delete all {len(runs)} run(s) and their event logs? This cannot be "
+                      "undone", abort=True)
+    instance.wipe()
+    click.echo(f"Deleted {len(runs)} run(s) and their event logs.")
 
 
 @run.command("reexecute")

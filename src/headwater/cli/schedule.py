@@ -1,5 +1,6 @@
-"""`headwater schedule|sensor list|start|stop|preview`, `headwater backfill
-launch|list|show|cancel` and `headwater daemon run [--once]`.
+"""`headwater schedule|sensor list|start [--start-all]|stop|preview`, `headwater sensor
+cursor NAME --set VALUE|--delete`, `headwater backfill launch|list|show|cancel` and
+`headwater daemon run [--once]`.
 
 Definitions are read through a code server subprocess (as the daemon does); state goes to the
 instance of $HEADWATER_HOME. Imports every lower layer.
@@ -47,7 +48,8 @@ def _instigator_group(kind: str) -> click.Group:
     plural = f"{kind}s"
     type_name = kind.upper()
 
-    @click.group(name=kind, help=f"List, start, stop and preview {plural}.")
+    extra = " and set their cursor" if kind == "sensor" else ""
+    @click.group(name=kind, help=f"List, start, stop and preview {plural}{extra}.")
     def group() -> None:
         pass
 
@@ -55,6 +57,7 @@ def _instigator_group(kind: str) -> click.Group:
     @location_options
     @click.option("--json", "as_json", is_flag=True)
     def list_command(locations: Locations, as_json: bool) -> None:
+        """List them with their status (running or stopped) and cursor."""
         from headwater.daemon.instigation import instigator_state
 
         origin = locations.one()
@@ -72,23 +75,41 @@ def _instigator_group(kind: str) -> click.Group:
             what = row.get("cron_schedule") or f"every {row.get('minimum_interval_seconds') or 30}s"
             click.echo(f"{row['name']}  [{row['status']}]  {what}  job={row.get('job_name')}")
 
-    def set_running(name: str, status: str, locations: Locations) -> None:
+    def set_running(names: list[str] | None, status: str, locations: Locations) -> list[str]:
         origin = locations.one()
         client, snapshot = _snapshot(origin)
         client.shutdown()
-        _find(snapshot, plural, name)
-        set_status(_instance(), origin.name, name, type_name, status)
+        if names is None:
+            names = [item["name"] for item in snapshot.get(plural, [])]
+        for name in names:
+            _find(snapshot, plural, name)
+        instance = _instance()
+        for name in names:
+            set_status(instance, origin.name, name, type_name, status)
+        return names
 
-    def add_status_command(verb: str, status: str, done: str) -> None:
-        @group.command(verb, help=f"Mark the {kind} {status.lower()} in the instance.")
-        @click.argument("name")
-        @location_options
-        def command(name: str, locations: Locations) -> None:
-            set_running(name, status, locations)
-            click.echo(f"{done} {kind} {name}.")
+    @group.command("start", help=f"Mark the {kind} NAME (or every {kind}, with --start-all) "
+                                 "running in the instance; the daemon then runs it.")
+    @click.argument("name", required=False)
+    @location_options
+    @click.option("--start-all", is_flag=True, help=f"Start every {kind} of the location.")
+    def start(name: str | None, locations: Locations, start_all: bool) -> None:
+        if bool(name) == start_all:
+            raise HeadwaterInvalidInvocationError(
+                f"Pass a {kind} NAME or --start-all, not {'both' if name else 'neither'}; "
+                f"`headwater {kind} list` lists them.")
+        started = set_running(None if start_all else [name or ""], RUNNING, locations)
+        for each in started:
+            click.echo(f"Started {kind} {each}.")
+        if not started:
+            click.echo(f"No {plural} in this location.")
 
-    add_status_command("start", RUNNING, "Started")
-    add_status_command("stop", STOPPED, "Stopped")
+    @group.command("stop", help=f"Mark the {kind} stopped in the instance.")
+    @click.argument("name")
+    @location_options
+    def stop(name: str, locations: Locations) -> None:
+        set_running([name], STOPPED, locations)
+        click.echo(f"Stopped {kind} {name}.")
 
     @group.command("preview")
     @click.argument("name")
@@ -125,6 +146,33 @@ schedule = _instigator_group("schedule")
 sensor = _instigator_group("sensor")
 
 
+@sensor.command("cursor")
+@click.argument("name")
+@location_options
+@click.option("--set", "value", default=None, help="The cursor to store for the sensor.")
+@click.option("--delete", is_flag=True, help="Clear the stored cursor.")
+def sensor_cursor(name: str, locations: Locations, value: str | None, delete: bool) -> None:
+    """Set (--set VALUE) or clear (--delete) the cursor the sensor's next tick starts from."""
+    from headwater.daemon.instigation import instigator_state
+    from headwater.storage.state import InstigatorState
+
+    if (value is None) == (not delete):
+        raise HeadwaterInvalidInvocationError(
+            f"Pass --set VALUE or --delete, not {'both' if delete else 'neither'}; e.g. "
+            f"`headwater sensor cursor {name} --set 2024-01-01`.")
+    origin = locations.one()
+    client, snapshot = _snapshot(origin)
+    client.shutdown()
+    item = _find(snapshot, "sensors", name)
+    instance = _instance()
+    state = instigator_state(instance, origin.name, item, "SENSOR")
+    instance.storage.set_instigator_state(InstigatorState(
+        state.origin_id, state.name, state.instigator_type, state.status,
+        None if delete else value, state.body))
+    click.echo(f"Cleared the cursor of sensor {name}." if delete
+               else f"Set the cursor of sensor {name} to {value!r}.")
+
+
 @click.group(help="Run the daemon: schedules, sensors, the run queue and backfills.")
 def daemon() -> None:
     pass
@@ -135,6 +183,7 @@ def daemon() -> None:
 @click.option("--once", is_flag=True, help="Run one iteration and exit.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between iterations.")
 def daemon_run(locations: Locations, once: bool, interval: float) -> None:
+    """Run the daemon in the foreground (Ctrl-C to stop), or one iteration with --once."""
     from headwater.daemon.daemon import Daemon
 
     origins = locations.origins()
@@ -190,6 +239,7 @@ def backfill_launch(locations: Locations, job_name: str | None, assets: str | No
 @backfill.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def backfill_list(as_json: bool) -> None:
+    """List the backfills of the instance with their status and size."""
     from headwater.daemon.backfill import backfill_status
 
     instance = _instance()
@@ -206,6 +256,7 @@ def backfill_list(as_json: bool) -> None:
 @backfill.command("show")
 @click.argument("backfill_id")
 def backfill_show(backfill_id: str) -> None:
+    """Print a backfill as JSON: its partitions and its runs by status."""
     from headwater.daemon.backfill import backfill_status
 
     instance = _instance()
@@ -219,6 +270,7 @@ def backfill_show(backfill_id: str) -> None:
 @backfill.command("cancel")
 @click.argument("backfill_id")
 def backfill_cancel(backfill_id: str) -> None:
+    """Cancel a requested backfill: the daemon launches no more of its runs."""
     from headwater.daemon.backfill import cancel_backfill
 
     try:

@@ -90,7 +90,17 @@ def subset_asset_job(job: JobDefinition, selection: Any) -> JobDefinition:
     checks = AssetSelection.from_coercible(selection).resolve_checks(asset_graph)
     nodes, producer = _select_nodes(asset_graph, keys, allow_partial=False, checks=checks)
     graph_def, layer, _ = _wire(job.graph.name, asset_graph, nodes, producer, keys)
-    return job._copy(graph=graph_def, asset_layer=layer)
+    changes: dict[str, Any] = {"graph": graph_def, "asset_layer": layer}
+    if job.name == IMPLICIT_JOB:
+        # The implicit job of assets with several partitions definitions took the first one's;
+        # narrowed to assets of one definition, it runs over that one.
+        pdefs: list[Any] = []
+        for node in nodes.values():
+            if node.partitions_def is not None and node.partitions_def not in pdefs:
+                pdefs.append(node.partitions_def)
+        if len(pdefs) == 1:
+            changes["partitions_def"] = pdefs[0]
+    return job._copy(**changes)
 
 
 def _select_nodes(asset_graph: AssetGraph, selected_keys: set[AssetKey], allow_partial: bool,
