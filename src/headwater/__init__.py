@@ -810,6 +810,10 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> object:
+    if name == "definitions":
+        # `@headwater.definitions` is the package itself, callable as the decorator; before the
+        # package is first imported, Python asks here
+        return importlib.import_module("headwater.definitions")
     try:
         module, attribute = _EXPORTS[name]
     except KeyError:

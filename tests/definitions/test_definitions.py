@@ -74,3 +74,12 @@ def test_resolved_asset_graph_answers_dagsters_accessors():
     assert graph.has("report") and not graph.has("nope")
     with pytest.raises(KeyError, match="no asset 'reprt'. Did you mean 'report'"):
         graph.get("reprt")
+
+
+def test_component_tree_is_kept_and_merged():
+    import headwater as hw
+
+    tree = object()
+    defs = hw.Definitions(component_tree=tree)
+    assert defs.component_tree is tree
+    assert hw.Definitions.merge(hw.Definitions(), defs).component_tree is tree

@@ -63,6 +63,9 @@ class Definitions:
         self.loggers = dict(loggers or {})
         self.asset_checks = list(asset_checks or [])
         self.metadata = dict(metadata or {})
+        # the component tree these definitions were loaded from (load_from_defs_folder), kept
+        # for tools that show where each definition came from
+        self.component_tree = component_tree
         self._asset_graph: AssetGraph | None = None
         self._jobs: dict[str, JobDefinition] | None = None
         self._implicit_job: JobDefinition | None = None
@@ -413,6 +416,8 @@ class Definitions:
             loggers={k: v for d in defs for k, v in d.loggers.items()},
             asset_checks=[c for d in defs for c in d.asset_checks],
             metadata={k: v for d in defs for k, v in d.metadata.items()},
+            component_tree=next((d.component_tree for d in defs
+                                 if d.component_tree is not None), None),
         )
 
     def with_reconstruction_metadata(self, reconstruction_metadata: Mapping[str, str]) -> Definitions:
