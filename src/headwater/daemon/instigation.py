@@ -85,6 +85,24 @@ def unfinished_ticks(instance: Any, oid: str) -> list[TickRecord]:
     return sorted(instance.storage.get_ticks(oid, statuses=[STARTED]), key=lambda t: t.tick_id)
 
 
+def start_sensor_tick(instance: Any, state: Any, item: Mapping[str, Any], now: float | None,
+                      force: bool, default_interval: float, **body: Any) -> tuple[Any, TickRecord] | None:
+    """A STARTED tick for a running sensor whose interval has passed (or `force`), with the
+    sensor's state marked; None when it is not due."""
+    current = time.time() if now is None else now
+    interval = item.get("minimum_interval_seconds")
+    interval = default_interval if interval is None else interval
+    last = state.body.get("last_tick_start")
+    if not force and last is not None and current - float(last) < interval:
+        return None
+    state = instance.storage.set_instigator_state(replace(
+        state, body={**dict(state.body), "last_tick_start": current}))
+    tick = instance.storage.create_tick(TickRecord(
+        state.origin_id, item["name"], "SENSOR", STARTED, current, None,
+        {"cursor_before": state.cursor, **body}))
+    return state, tick
+
+
 def finish_tick(instance: Any, tick: TickRecord, status: str, **body: Any) -> TickRecord:
     return instance.storage.update_tick(replace(tick, status=status, end_timestamp=time.time(),
                                                 body={**dict(tick.body), **body}))

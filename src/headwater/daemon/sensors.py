@@ -10,7 +10,6 @@ what it stored (daemon/instigation.py). Imports `code`, `definitions`, `storage`
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -18,13 +17,13 @@ from headwater.daemon.instigation import (
     FAILURE,
     RUNNING,
     SKIPPED,
-    STARTED,
     SUCCESS,
     crash_point,
     finish_tick,
     instigator_state,
     keyed_requests,
     launch_requests,
+    start_sensor_tick,
     unfinished_ticks,
 )
 from headwater.definitions.automation.sensor import DEFAULT_SENSOR_INTERVAL
@@ -46,17 +45,11 @@ def run_sensors(instance: Any, client: Any, location: str, origin_tag: str,
             finished.append(_finish(instance, tick, item, origin_tag))
         if state.status != RUNNING:
             continue
-        current = time.time() if now is None else now
-        interval = item.get("minimum_interval_seconds")
-        interval = DEFAULT_SENSOR_INTERVAL if interval is None else interval
-        last = state.body.get("last_tick_start")
-        if not force and last is not None and current - float(last) < interval:
+        started = start_sensor_tick(instance, state, item, now, force,
+                                    DEFAULT_SENSOR_INTERVAL)
+        if started is None:
             continue
-        state = instance.storage.set_instigator_state(replace(
-            state, body={**dict(state.body), "last_tick_start": current}))
-        tick = instance.storage.create_tick(TickRecord(
-            state.origin_id, item["name"], "SENSOR", STARTED, current, None,
-            {"cursor_before": state.cursor}))
+        state, tick = started
         finished.append(_evaluate(instance, client, tick, state, item, origin_tag,
                                   instance_spec))
     return finished
