@@ -386,6 +386,7 @@ if TYPE_CHECKING:
         HeadwaterInvalidPropertyError,
         HeadwaterInvalidSubsetError,
         HeadwaterInvariantViolationError,
+        HeadwaterPipesExecutionError,
         HeadwaterResourceFunctionError,
         HeadwaterRunNotFoundError,
         HeadwaterStepOutputNotFoundError,
@@ -428,6 +429,31 @@ if TYPE_CHECKING:
         build_input_context,
         build_op_context,
         build_output_context,
+    )
+    from headwater.pipes.channels import (
+        PipesContextInjector,
+        PipesEnvContextInjector,
+        PipesFileContextInjector,
+        PipesFileMessageReader,
+        PipesMessageReader,
+        PipesTempFileContextInjector,
+        PipesTempFileMessageReader,
+    )
+    from headwater.pipes.components import (
+        FunctionComponent,
+        PythonScriptComponent,
+        UvRunComponent,
+    )
+    from headwater.pipes.session import (
+        PipesExecutionResult,
+        PipesMessageHandler,
+        PipesSession,
+        open_pipes_session,
+    )
+    from headwater.pipes.subprocess import (
+        PipesClient,
+        PipesClientCompletedInvocation,
+        PipesSubprocessClient,
     )
     from headwater.storage.instance import HeadwaterInstance, instance_for_test
     from headwater.storage.record import (

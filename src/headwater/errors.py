@@ -161,6 +161,11 @@ class HeadwaterAssetCheckFailedError(HeadwaterError):
     downstream of the checked asset are not materialized."""
 
 
+class HeadwaterPipesExecutionError(HeadwaterError):
+    """A process launched through Pipes failed: it exited non-zero, closed on an exception,
+    or wrote something that is not a Pipes message to its message channel."""
+
+
 class HeadwaterInvalidPropertyError(HeadwaterError):
     """A context property was read where it does not exist."""
 
