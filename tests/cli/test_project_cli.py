@@ -160,3 +160,22 @@ def test_scaffold_defs_adds_an_asset_a_schedule_and_a_component(scaffolded, tmp_
     unknown = runner.invoke(main, ["scaffold", "defs", "headwater.nothing", "x", "-d",
                                    str(scaffolded)])
     assert unknown.exit_code == 1 and "nor a Component class" in unknown.output
+
+
+def test_scaffolded_script_and_function_components_launch(scaffolded, tmp_path):
+    """`scaffold defs` writes a PythonScriptComponent (defs.yaml and the script it runs through
+    Pipes) and a FunctionComponent (defs.yaml and its module); `launch` materializes both."""
+    runner = CliRunner()
+    for kind, path in (("headwater.PythonScriptComponent", "nightly_report"),
+                       ("headwater.FunctionComponent", "refresh")):
+        made = runner.invoke(main, ["scaffold", "defs", kind, path, "-d", str(scaffolded)])
+        assert made.exit_code == 0, made.output
+    defs_dir = scaffolded / "src" / "shop_data" / "defs"
+    assert (defs_dir / "nightly_report" / "nightly_report.py").is_file()
+    assert "fn: .logic.refresh" in (defs_dir / "refresh" / "defs.yaml").read_text()
+    home = tmp_path / "home"
+    launched = _headwater(["launch", "--assets", "nightly_report refresh", "--json"],
+                          scaffolded, home)
+    assert launched.returncode == 0, launched.stderr
+    done = json.loads(launched.stdout)
+    assert done["success"] and done["materialized"] == ["nightly_report", "refresh"]

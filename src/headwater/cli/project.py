@@ -187,11 +187,24 @@ def scaffold_defs(kind: str, path: str, working_directory: str | None) -> None:
         import_root = defs_dir.parents[len(defs_parts) - 1]  # where the root package lives
         if str(import_root) not in sys.path:
             sys.path.insert(0, str(import_root))
-        text = _component_yaml(kind)
+        files = _component_files(kind, target)
         target.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            if not (target / name).exists():
+                (target / name).write_text(text)
         target = target / "defs.yaml"
-        target.write_text(text)
     click.echo(f"Created {target}.")
+
+
+def _component_files(kind: str, folder: Path) -> dict[str, str]:
+    """The files to write for a component: what the class offers (`scaffold_files(folder,
+    type_name)`, e.g. a defs.yaml and the script it runs), else a listing defs.yaml."""
+    text = _component_yaml(kind)
+    import importlib
+
+    cls = getattr(importlib.import_module(kind.rpartition(".")[0]), kind.rpartition(".")[2])
+    offered = getattr(cls, "scaffold_files", None)
+    return dict(offered(folder, kind)) if callable(offered) else {"defs.yaml": text}
 
 
 def _component_yaml(kind: str) -> str:

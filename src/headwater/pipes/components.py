@@ -208,6 +208,20 @@ class FunctionComponent(ExecutableComponent):
 
     execution: FunctionSpec | Any
 
+    @classmethod
+    def scaffold_files(cls, folder: Path, type_name: str) -> dict[str, str]:
+        """`headwater scaffold defs headwater.FunctionComponent PATH`: a defs.yaml and the
+        module holding the function it names."""
+        name = folder.name
+        return {
+            "defs.yaml": f"type: {type_name}\nattributes:\n  execution:\n"
+                         f"    fn: .logic.{name}\n  assets:\n    - key: {name}\n",
+            "logic.py": "from headwater import AssetExecutionContext, MaterializeResult\n\n\n"
+                        f"def {name}(context: AssetExecutionContext) -> MaterializeResult:\n"
+                        f"    context.log.info(\"computing {name}\")\n"
+                        "    return MaterializeResult(metadata={\"rows\": 0})\n",
+        }
+
     def _spec(self) -> FunctionSpec:
         if isinstance(self.execution, FunctionSpec):
             return self.execution
@@ -260,6 +274,20 @@ class FunctionComponent(ExecutableComponent):
 
 class _ScriptComponent(ExecutableComponent):
     execution: ScriptSpec
+
+    @classmethod
+    def scaffold_files(cls, folder: Path, type_name: str) -> dict[str, str]:
+        """`headwater scaffold defs headwater.PythonScriptComponent PATH`: a defs.yaml and
+        the script it runs, which reports through headwater_pipes."""
+        name = folder.name
+        return {
+            "defs.yaml": f"type: {type_name}\nattributes:\n  execution:\n"
+                         f"    path: {name}.py\n  assets:\n    - key: {name}\n",
+            f"{name}.py": "from headwater_pipes import open_headwater_pipes\n\n"
+                          "with open_headwater_pipes() as pipes:\n"
+                          "    pipes.log.info(f\"computing {pipes.asset_key}\")\n"
+                          "    pipes.report_asset_materialization(metadata={\"rows\": 0})\n",
+        }
 
     def op_spec(self, context: ComponentLoadContext) -> OpSpec:
         spec = self.execution
