@@ -199,6 +199,7 @@ if TYPE_CHECKING:
         Shape,
         StringSource,
     )
+    from headwater.definitions.config.upath_io_manager import UPathIOManager
     from headwater.definitions.definitions import Definitions
     from headwater.definitions.key import AssetCheckKey, AssetKey
     from headwater.definitions.metadata.annotation import (

@@ -386,4 +386,5 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "FunctionComponent": ("headwater.pipes.components", "FunctionComponent"),
     "PythonScriptComponent": ("headwater.pipes.components", "PythonScriptComponent"),
     "UvRunComponent": ("headwater.pipes.components", "UvRunComponent"),
+    "UPathIOManager": ("headwater.definitions.config.upath_io_manager", "UPathIOManager"),
 }
