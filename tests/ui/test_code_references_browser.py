@@ -18,7 +18,7 @@ def refs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield found[0]
 
 
-def test_code_references_are_links(refs_server: Server, page: Any) -> None:
+def test_code_references_are_links(refs_server: Server, page: Any) -> None:  # noqa: F811
     page.goto(f"{refs_server.url}/assets/local_ref")
     local = page.locator(".code-references a").first
     where = f"{PROJECT}:14"  # the line of the decorated function (its decorator)
