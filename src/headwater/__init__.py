@@ -108,17 +108,21 @@ if TYPE_CHECKING:
     from headwater.definitions.checks.result import AssetCheckEvaluation, AssetCheckResult
     from headwater.definitions.checks.schema_change import build_column_schema_change_checks
     from headwater.definitions.checks.spec import AssetCheckSeverity, AssetCheckSpec
-    from headwater.definitions.components.component import (
-        Component,
-        ComponentLoadContext,
-        Model,
-        Resolvable,
-    )
+    from headwater.definitions.components.component import Component, ComponentLoadContext
     from headwater.definitions.components.defs_folder import (
         ComponentTree,
         DefsFolderComponent,
         load_defs,
         load_from_defs_folder,
+    )
+    from headwater.definitions.components.resolved import (
+        Model,
+        ResolutionContext,
+        Resolvable,
+        ResolvedAssetCheckSpec,
+        ResolvedAssetKey,
+        ResolvedAssetSpec,
+        Resolver,
     )
     from headwater.definitions.components.templates import template_var
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig

@@ -33,54 +33,15 @@ from typing import Any
 import pydantic
 
 from headwater.definitions.assets.decorators import multi_asset
-from headwater.definitions.assets.definition import AssetDep, AssetSpec
+from headwater.definitions.assets.definition import AssetSpec
 from headwater.definitions.checks.decorators import multi_asset_check
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.checks.spec import AssetCheckSpec
 from headwater.definitions.components.component import Component, ComponentLoadContext, Model
+from headwater.definitions.components.resolved import AssetSpecModel, CheckSpecModel
 from headwater.definitions.definitions import Definitions
-from headwater.definitions.key import AssetKey
 from headwater.definitions.ops.output import MaterializeResult
 from headwater.errors import HeadwaterInvalidDefinitionError
-
-
-class AssetSpecModel(Model):
-    """An asset of the component, as YAML writes it (`key: a/b`, `deps: [c]`, ...)."""
-
-    key: str
-    deps: list[str] = []
-    description: str | None = None
-    metadata: dict[str, Any] = {}
-    group_name: str | None = None
-    skippable: bool = False
-    code_version: str | None = None
-    owners: list[str] = []
-    tags: dict[str, str] = {}
-    kinds: list[str] = []
-
-    def to_spec(self) -> AssetSpec:
-        return AssetSpec(
-            key=AssetKey.from_user_string(self.key),
-            deps=[AssetDep(AssetKey.from_user_string(d)) for d in self.deps],
-            description=self.description, metadata=self.metadata or None,
-            group_name=self.group_name, skippable=self.skippable,
-            code_version=self.code_version, owners=self.owners or None,
-            tags=self.tags or None, kinds=set(self.kinds) or None)
-
-
-class CheckSpecModel(Model):
-    """A check of the component: `name`, the `asset` it checks, and how."""
-
-    name: str
-    asset: str
-    description: str | None = None
-    blocking: bool = False
-    metadata: dict[str, Any] = {}
-
-    def to_spec(self) -> AssetCheckSpec:
-        return AssetCheckSpec(name=self.name, asset=AssetKey.from_user_string(self.asset),
-                              description=self.description, blocking=self.blocking,
-                              metadata=self.metadata or None)
 
 
 class OpSpec(Model):
