@@ -378,12 +378,16 @@ if TYPE_CHECKING:
     from headwater.definitions.run_request import RunRequest
     from headwater.definitions.serdes import deserialize_value, serialize_value
     from headwater.errors import (
+        BetaWarning,
+        ConfigArgumentWarning,
         DefinitionError,
         Failure,
         HeadwaterAssetCheckFailedError,
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
+        HeadwaterExecutionInterruptedError,
         HeadwaterExecutionStepExecutionError,
+        HeadwaterExecutionStepNotFoundError,
         HeadwaterInvalidConfigDefinitionError,
         HeadwaterInvalidConfigError,
         HeadwaterInvalidDefinitionError,
@@ -395,13 +399,16 @@ if TYPE_CHECKING:
         HeadwaterResourceFunctionError,
         HeadwaterRunNotFoundError,
         HeadwaterStepOutputNotFoundError,
+        HeadwaterSubprocessError,
         HeadwaterTypeCheckDidNotPass,
         HeadwaterTypeCheckError,
         HeadwaterUnknownPartitionError,
         HeadwaterUnknownResourceError,
         HeadwaterUnmetExecutorRequirementsError,
         HeadwaterUserCodeExecutionError,
+        PreviewWarning,
         RetryRequested,
+        SupersessionWarning,
     )
     from headwater.execution.api import (
         ExecuteJobResult,

@@ -392,4 +392,11 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "PythonScriptComponent": ("headwater.pipes.components", "PythonScriptComponent"),
     "UvRunComponent": ("headwater.pipes.components", "UvRunComponent"),
     "UPathIOManager": ("headwater.definitions.config.upath_io_manager", "UPathIOManager"),
+    "BetaWarning": ("headwater.errors", "BetaWarning"),
+    "PreviewWarning": ("headwater.errors", "PreviewWarning"),
+    "SupersessionWarning": ("headwater.errors", "SupersessionWarning"),
+    "ConfigArgumentWarning": ("headwater.errors", "ConfigArgumentWarning"),
+    "HeadwaterSubprocessError": ("headwater.errors", "HeadwaterSubprocessError"),
+    "HeadwaterExecutionStepNotFoundError": ("headwater.errors", "HeadwaterExecutionStepNotFoundError"),
+    "HeadwaterExecutionInterruptedError": ("headwater.errors", "HeadwaterExecutionInterruptedError"),
 }

@@ -166,6 +166,23 @@ class HeadwaterPipesExecutionError(HeadwaterError):
     or wrote something that is not a Pipes message to its message channel."""
 
 
+class HeadwaterSubprocessError(HeadwaterError):
+    """A subprocess headwater started (a run worker, a code server) failed; `subprocess_error_infos`
+    holds what each reported."""
+
+    def __init__(self, *args: object, subprocess_error_infos: list | None = None):
+        super().__init__(*args)
+        self.subprocess_error_infos = list(subprocess_error_infos or [])
+
+
+class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
+    """A step selection names a step the plan does not have (`step_keys` lists them)."""
+
+    def __init__(self, *args: object, step_keys: list[str] | None = None):
+        super().__init__(*args)
+        self.step_keys = list(step_keys or [])
+
+
 class HeadwaterInvalidPropertyError(HeadwaterError):
     """A context property was read where it does not exist."""
 
@@ -213,8 +230,24 @@ class HeadwaterDeprecationWarning(DeprecationWarning):
     """Emitted for an argument that still works but has a newer spelling."""
 
 
-class HeadwaterBetaWarning(Warning):
-    """Emitted for an API that may still change."""
+class BetaWarning(Warning):
+    """Emitted for an API that may still change (filter it with
+    `warnings.filterwarnings("ignore", category=BetaWarning)`)."""
+
+
+HeadwaterBetaWarning = BetaWarning
+
+
+class PreviewWarning(Warning):
+    """Emitted for an API in preview: it may change or go away in a minor release."""
+
+
+class SupersessionWarning(FutureWarning):
+    """Emitted for an API that still works but has a preferred replacement."""
+
+
+class ConfigArgumentWarning(Warning):
+    """Emitted for a config argument given where it has no effect."""
 
 
 # Dagster's public names for the same errors, after the rename.
