@@ -112,6 +112,10 @@ if TYPE_CHECKING:
     from headwater.definitions.components.defs_folder import (
         ComponentTree,
         DefsFolderComponent,
+        build_defs_for_component,
+        component_instance,
+        get_all_components_defs_within_project,
+        get_component_defs_within_project,
         load_defs,
         load_from_defs_folder,
     )

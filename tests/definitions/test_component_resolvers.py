@@ -98,3 +98,35 @@ def test_a_bad_nested_value_names_the_line_and_the_key(project):
     yaml_file.write_text(yaml_file.read_text().replace("group_name: shop", "group: shop"))
     with pytest.raises(ComponentDeclarationError, match=r"defs.yaml:\d+: attributes.assets.0.group"):
         load_from_defs_folder(project_root=root)
+
+
+def test_component_instance_and_the_project_helpers(project):
+    root, name = project
+    (root / "src" / name / "defs" / "more.py").write_text(textwrap.dedent(f"""
+        from headwater import component_instance
+        from {name}.components import Tables
+        from headwater import AssetSpec
+
+        @component_instance
+        def extra(context):
+            return Tables(assets=[AssetSpec("extra_table")])
+    """))
+    from headwater import (
+        build_defs_for_component,
+        get_all_components_defs_within_project,
+        get_component_defs_within_project,
+    )
+
+    defs = load_from_defs_folder(project_root=root)
+    assert AssetKey("extra_table") in defs.resolve_asset_graph().all_keys
+    component, built = get_component_defs_within_project(project_root=root,
+                                                         component_path="tables")
+    assert type(component).__name__ == "Tables"
+    assert AssetKey(["shop", "orders"]) in built.resolve_asset_graph().all_keys
+    assert len(get_all_components_defs_within_project(project_root=root,
+                                                      component_path="tables")) == 1
+    with pytest.raises(Exception, match="instance_key 3 is out of range"):
+        get_component_defs_within_project(project_root=root, component_path="tables",
+                                          instance_key=3)
+    alone = build_defs_for_component(type(component)(assets=[]))
+    assert alone.resolve_asset_graph().all_keys == set()
