@@ -82,6 +82,11 @@ if TYPE_CHECKING:
         build_schedule_from_partitioned_job,
         schedule,
     )
+    from headwater.definitions.automation.selectors import (
+        CodeLocationSelector,
+        JobSelector,
+        RepositorySelector,
+    )
     from headwater.definitions.automation.sensor import (
         AssetSensorDefinition,
         DefaultSensorStatus,
@@ -169,6 +174,7 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.config.logger import (
         InitLoggerContext,
+        JsonLogFormatter,
         LoggerDefinition,
         build_init_logger_context,
         colored_console_logger,
@@ -209,7 +215,7 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.config.upath_io_manager import UPathIOManager
     from headwater.definitions.definitions import Definitions
-    from headwater.definitions.key import AssetCheckKey, AssetKey
+    from headwater.definitions.key import AssetCheckKey, AssetKey, AssetOrCheckKey
     from headwater.definitions.metadata.annotation import (
         Dict,
         List,
@@ -431,7 +437,7 @@ if TYPE_CHECKING:
     )
     from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
     from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
-    from headwater.execution.log import get_headwater_logger
+    from headwater.execution.log import HeadwaterLogManager, get_headwater_logger
     from headwater.execution.reconstruct import ReconstructableJob, reconstructable
     from headwater.execution.reexecution import ReexecutionOptions
     from headwater.execution.resources import InitResourceContext, build_resources

@@ -403,4 +403,10 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "HeadwaterSubprocessError": ("headwater.errors", "HeadwaterSubprocessError"),
     "HeadwaterExecutionStepNotFoundError": ("headwater.errors", "HeadwaterExecutionStepNotFoundError"),
     "HeadwaterExecutionInterruptedError": ("headwater.errors", "HeadwaterExecutionInterruptedError"),
+    "JsonLogFormatter": ("headwater.definitions.config.logger", "JsonLogFormatter"),
+    "HeadwaterLogManager": ("headwater.execution.log", "HeadwaterLogManager"),
+    "AssetOrCheckKey": ("headwater.definitions.key", "AssetOrCheckKey"),
+    "JobSelector": ("headwater.definitions.automation.selectors", "JobSelector"),
+    "RepositorySelector": ("headwater.definitions.automation.selectors", "RepositorySelector"),
+    "CodeLocationSelector": ("headwater.definitions.automation.selectors", "CodeLocationSelector"),
 }

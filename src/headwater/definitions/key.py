@@ -213,3 +213,7 @@ def to_check_key(value: Any) -> AssetCheckKey:
         f"Cannot turn {value!r} into an AssetCheckKey: pass AssetCheckKey(asset_key, name), a "
         "string 'asset/path:check_name' or an AssetCheckSpec."
     )
+
+
+# Either kind of key, as APIs that take assets and checks alike spell it.
+AssetOrCheckKey = AssetKey | AssetCheckKey

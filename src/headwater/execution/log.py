@@ -121,3 +121,7 @@ def with_job_loggers(job: Any, run_config: Mapping[str, Any], run_id: str,
             on_event(event)
 
     return deliver
+
+
+# Dagster's public name for the type of `context.log`, after the rename.
+HeadwaterLogManager = LogManager
