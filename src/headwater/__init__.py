@@ -133,6 +133,12 @@ if TYPE_CHECKING:
         ResolvedAssetSpec,
         Resolver,
     )
+    from headwater.definitions.components.scaffold import (
+        Scaffolder,
+        ScaffoldRequest,
+        scaffold_component,
+        scaffold_with,
+    )
     from headwater.definitions.components.templates import template_var
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig
     from headwater.definitions.config.configurable import (

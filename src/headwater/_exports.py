@@ -409,4 +409,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "JobSelector": ("headwater.definitions.automation.selectors", "JobSelector"),
     "RepositorySelector": ("headwater.definitions.automation.selectors", "RepositorySelector"),
     "CodeLocationSelector": ("headwater.definitions.automation.selectors", "CodeLocationSelector"),
+    "Scaffolder": ("headwater.definitions.components.scaffold", "Scaffolder"),
+    "ScaffoldRequest": ("headwater.definitions.components.scaffold", "ScaffoldRequest"),
+    "scaffold_with": ("headwater.definitions.components.scaffold", "scaffold_with"),
+    "scaffold_component": ("headwater.definitions.components.scaffold", "scaffold_component"),
 }
