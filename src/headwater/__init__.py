@@ -393,6 +393,7 @@ if TYPE_CHECKING:
     from headwater.definitions.repository import RepositoryData, RepositoryDefinition
     from headwater.definitions.run_request import RunRequest
     from headwater.definitions.serdes import deserialize_value, serialize_value
+    from headwater.definitions.tags import MAX_RUNTIME_SECONDS_TAG
     from headwater.errors import (
         BetaWarning,
         ConfigArgumentWarning,

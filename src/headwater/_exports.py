@@ -413,4 +413,5 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "ScaffoldRequest": ("headwater.definitions.components.scaffold", "ScaffoldRequest"),
     "scaffold_with": ("headwater.definitions.components.scaffold", "scaffold_with"),
     "scaffold_component": ("headwater.definitions.components.scaffold", "scaffold_component"),
+    "MAX_RUNTIME_SECONDS_TAG": ("headwater.definitions.tags", "MAX_RUNTIME_SECONDS_TAG"),
 }
