@@ -116,6 +116,7 @@ if TYPE_CHECKING:
     from headwater.definitions.components.component import Component, ComponentLoadContext
     from headwater.definitions.components.defs_folder import (
         ComponentTree,
+        DefinitionsComponent,
         DefsFolderComponent,
         build_defs_for_component,
         component_instance,

@@ -86,6 +86,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "Resolvable": ("headwater.definitions.components.resolved", "Resolvable"),
     "DefsFolderComponent": ("headwater.definitions.components.defs_folder", "DefsFolderComponent"),
     "load_defs": ("headwater.definitions.components.defs_folder", "load_defs"),
+    "DefinitionsComponent": ("headwater.definitions.components.defs_folder", "DefinitionsComponent"),
     "component_instance": ("headwater.definitions.components.defs_folder", "component_instance"),
     "build_defs_for_component": ("headwater.definitions.components.defs_folder", "build_defs_for_component"),
     "get_component_defs_within_project": ("headwater.definitions.components.defs_folder", "get_component_defs_within_project"),

@@ -130,3 +130,26 @@ def test_component_instance_and_the_project_helpers(project):
                                           instance_key=3)
     alone = build_defs_for_component(type(component)(assets=[]))
     assert alone.resolve_asset_graph().all_keys == set()
+
+
+def test_definitions_component_loads_a_file_beside_its_yaml(project):
+    root, name = project
+    folder = root / "src" / name / "defs" / "legacy"
+    folder.mkdir()
+    (folder / "old_defs.py").write_text(textwrap.dedent("""
+        from headwater import Definitions, asset
+
+        @asset
+        def legacy_table():
+            return 1
+
+        defs = Definitions(assets=[legacy_table])
+    """))
+    (folder / "defs.yaml").write_text("type: headwater.DefinitionsComponent\n"
+                                      "attributes:\n  path: old_defs.py\n")
+    defs = load_from_defs_folder(project_root=root)
+    assert AssetKey("legacy_table") in defs.resolve_asset_graph().all_keys
+    (folder / "defs.yaml").write_text("type: headwater.DefinitionsComponent\n"
+                                      "attributes:\n  path: missing.py\n")
+    with pytest.raises(Exception, match="'missing.py' is not a Python file"):
+        load_from_defs_folder(project_root=root)

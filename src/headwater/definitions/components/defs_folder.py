@@ -24,6 +24,7 @@ from typing import Any
 from headwater.definitions.components.component import Component, ComponentLoadContext
 from headwater.definitions.components.declaration import read_declarations
 from headwater.definitions.components.post_processing import PostProcessing, post_process
+from headwater.definitions.components.resolved import Model
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.module_loader import load_definitions_from_modules
 from headwater.errors import HeadwaterInvalidDefinitionError
@@ -82,6 +83,23 @@ class DefsFolderComponent(Component):
         built = [child.build_defs(context.for_path(path if path.is_dir() else self.path))
                  for path, child in self.children.items()]
         return merge_unique(built)
+
+
+class DefinitionsComponent(Component, Model):
+    """`type: headwater.DefinitionsComponent` with `attributes: {path: defs.py}`: what a
+    Python file beside the defs.yaml defines (Definitions objects, @definitions functions and
+    loose definitions), loaded as a module of the defs package."""
+
+    path: str
+
+    def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        file = (context.path / self.path).resolve()
+        if file.suffix != ".py" or not file.is_file():
+            raise HeadwaterInvalidDefinitionError(
+                f"DefinitionsComponent in {context.path / DECLARATION_FILE}: path {self.path!r} "
+                f"is not a Python file in {context.path}.")
+        module = importlib.import_module(context.module_name_for(file))
+        return definitions_of_module(module, context)
 
 
 @dataclass
