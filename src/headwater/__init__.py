@@ -161,6 +161,11 @@ if TYPE_CHECKING:
         multiple_process_executor_requirements,
         multiprocess_executor,
     )
+    from headwater.definitions.config.file_manager import (
+        FileHandle,
+        LocalFileHandle,
+        local_file_manager,
+    )
     from headwater.definitions.config.filesystem_io_manager import FilesystemIOManager
     from headwater.definitions.config.fs_io_manager import (
         CustomPathPickledObjectFilesystemIOManager,

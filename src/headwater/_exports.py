@@ -415,4 +415,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "scaffold_with": ("headwater.definitions.components.scaffold", "scaffold_with"),
     "scaffold_component": ("headwater.definitions.components.scaffold", "scaffold_component"),
     "MAX_RUNTIME_SECONDS_TAG": ("headwater.definitions.tags", "MAX_RUNTIME_SECONDS_TAG"),
+    "FileHandle": ("headwater.definitions.config.file_manager", "FileHandle"),
+    "LocalFileHandle": ("headwater.definitions.config.file_manager", "LocalFileHandle"),
+    "local_file_manager": ("headwater.definitions.config.file_manager", "local_file_manager"),
 }
