@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from headwater.definitions.automation.condition_sensor import (
         AutomationConditionSensorDefinition,
     )
+    from headwater.definitions.automation.email_sensor import make_email_on_run_failure_sensor
     from headwater.definitions.automation.evaluate import (
         AutomationResult,
         AutomationResultNode,

@@ -418,4 +418,5 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "FileHandle": ("headwater.definitions.config.file_manager", "FileHandle"),
     "LocalFileHandle": ("headwater.definitions.config.file_manager", "LocalFileHandle"),
     "local_file_manager": ("headwater.definitions.config.file_manager", "local_file_manager"),
+    "make_email_on_run_failure_sensor": ("headwater.definitions.automation.email_sensor", "make_email_on_run_failure_sensor"),
 }
