@@ -511,6 +511,11 @@ from headwater._exports import EXPORTS as _EXPORTS  # noqa: E402  (name -> (modu
 
 __all__ = sorted(_EXPORTS)
 
+# Dagster's private module paths (headwater._core.errors, ...) answer with public names
+from headwater._compat import install as _install_private_paths  # noqa: E402
+
+_install_private_paths()
+
 
 def __getattr__(name: str) -> object:
     if name == "definitions":

@@ -45,7 +45,7 @@ def _error_text(event: Any) -> str:
     """The error of a step failure and its causes, one message a line."""
     error = getattr(event, "error_info", None) or getattr(
         getattr(event, "event_specific_data", None), "error", None)
-    messages = []
+    messages: list[str] = []
     while error is not None and len(messages) < 10:
         messages.append(str(getattr(error, "message", error)).strip())
         error = getattr(error, "cause", None)
