@@ -379,6 +379,7 @@ if TYPE_CHECKING:
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
         HeadwaterExecutionStepExecutionError,
+        HeadwaterExecutionStepNotFoundError,
         HeadwaterInvalidConfigDefinitionError,
         HeadwaterInvalidConfigError,
         HeadwaterInvalidDefinitionError,

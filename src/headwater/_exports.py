@@ -123,6 +123,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "HeadwaterEvent": ("headwater.execution.event", "HeadwaterEvent"),
     "HeadwaterEventType": ("headwater.execution.event", "HeadwaterEventType"),
     "HeadwaterExecutionStepExecutionError": ("headwater.errors", "HeadwaterExecutionStepExecutionError"),
+    "HeadwaterExecutionStepNotFoundError": ("headwater.errors", "HeadwaterExecutionStepNotFoundError"),
     "HeadwaterInstance": ("headwater.storage.instance", "HeadwaterInstance"),
     "HeadwaterInvalidConfigDefinitionError": ("headwater.errors", "HeadwaterInvalidConfigDefinitionError"),
     "HeadwaterInvalidConfigError": ("headwater.errors", "HeadwaterInvalidConfigError"),

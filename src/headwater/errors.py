@@ -135,6 +135,14 @@ class HeadwaterConfigMappingFunctionError(HeadwaterUserCodeExecutionError):
     """A ConfigMapping's (or configured's) config function raised."""
 
 
+class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
+    """A step selection (of a re-execution) names steps the job's plan does not have."""
+
+    def __init__(self, message: str, step_keys: list[str] | None = None):
+        super().__init__(message)
+        self.step_keys = list(step_keys or [])
+
+
 class HeadwaterExecutionInterruptedError(HeadwaterError):
     """The run was interrupted (cancelled) while a step ran."""
 

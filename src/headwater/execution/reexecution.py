@@ -23,7 +23,11 @@ from headwater.definitions.tags import (
     STEP_SELECTION_TAG,
     SYSTEM_TAG_PREFIX,
 )
-from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
+from headwater.errors import (
+    HeadwaterExecutionStepNotFoundError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterRunNotFoundError,
+)
 from headwater.execution import event as ev
 
 _ET = ev.HeadwaterEventType
@@ -109,9 +113,9 @@ def select_steps(plan: Any, selection: Sequence[str]) -> set[str]:
         chosen |= _walk(name, lambda k: plan.by_key[k].upstream, up)
         chosen |= _walk(name, lambda k: children.get(k, ()), down)
     if unknown:
-        raise HeadwaterInvalidInvocationError(
+        raise HeadwaterExecutionStepNotFoundError(
             f"Step selection {unknown} names no step of this job; its steps are "
-            f"{', '.join(plan.step_keys())}."
+            f"{', '.join(plan.step_keys())}.", step_keys=unknown,
         )
     return chosen
 

@@ -134,7 +134,8 @@ class StepRunner:
                 value = self.load_source(step, name, inner, ctx, mapping_key)
                 if value is not _SKIP:
                     items.append(value)
-            return items
+            # A fan-in whose every source skipped its output skips the step, as one input would.
+            return _SKIP if source.sources and not items else items
         if isinstance(source, FromValue):
             return source.value
         if isinstance(source, FromDefault):
