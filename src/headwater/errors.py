@@ -7,7 +7,26 @@ fix; user-code failures chain the original exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+
+# The metadata of a Failure or a failed type check reads as MetadataValues, as everywhere
+# else. This module imports nothing of headwater, so the arrow is inverted once:
+# `definitions/metadata/value.py` registers its normalizer here when it is imported (it
+# is, by anything that declares an op or asset).
+_metadata_normalizer: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+
+
+def register_metadata_normalizer(fn: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+    global _metadata_normalizer
+    _metadata_normalizer = fn
+
+
+def _as_metadata_values(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if _metadata_normalizer is None:
+        return dict(metadata)
+    return _metadata_normalizer(metadata)
 
 
 class HeadwaterError(Exception):
@@ -92,8 +111,12 @@ class HeadwaterTypeCheckDidNotPass(HeadwaterError):
     def __init__(self, description: str, metadata: dict | None = None, headwater_type: Any = None):
         super().__init__(description)
         self.description = description
-        self.metadata = metadata or {}
+        self._metadata = metadata or {}
         self.headwater_type = headwater_type
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _as_metadata_values(self._metadata)
 
 
 class HeadwaterTypeCheckError(HeadwaterTypeCheckDidNotPass):
@@ -199,8 +222,12 @@ class Failure(HeadwaterError):
     ):
         super().__init__(description)
         self.description = description
-        self.metadata = metadata or {}
+        self._metadata = metadata or {}
         self.allow_retries = allow_retries
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _as_metadata_values(self._metadata)
 
 
 class RetryRequested(HeadwaterError):
