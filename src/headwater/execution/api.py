@@ -28,6 +28,7 @@ from headwater.errors import (
     DefinitionError,
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
+    HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
     HeadwaterInvariantViolationError,
     HeadwaterUserCodeExecutionError,
@@ -284,6 +285,16 @@ def observe(
 
 def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, selection: Any) -> Any:
     assets_defs = flatten_assets(list(assets))
+    computed = {k for a in assets_defs if a.is_executable for k in a.keys}
+    for assets_def in assets_defs:
+        # Definitions let an external declaration stand beside the asset that computes it;
+        # the list given to one materialize() call names each asset once.
+        both = sorted(k for k in assets_def.keys if k in computed) if not assets_def.is_executable else []
+        if both:
+            raise HeadwaterInvalidDefinitionError(
+                f"Duplicate asset key: {both[0]!r} is passed to materialize() both as an asset "
+                "that computes it and as an external asset (AssetSpec or SourceAsset); pass "
+                "only the computed one.")
     graph = AssetGraph(assets_defs)
     problems = graph.find_problems()
     if problems:

@@ -29,9 +29,11 @@ from headwater.execution.resources import Resources
 class OpNode:
     """An op placed in a graph under a name (its alias); other attributes are the op's."""
 
-    __slots__ = ("name", "handle", "definition", "tags")
+    __slots__ = ("name", "handle", "definition", "tags", "graph_definition")
 
-    def __init__(self, handle: str | None, definition: Any, tags: Mapping[str, Any] | None = None):
+    def __init__(self, handle: str | None, definition: Any, tags: Mapping[str, Any] | None = None,
+                 graph_definition: Any = None):
+        self.graph_definition = graph_definition  # the graph the node is placed in
         self.handle = handle
         self.name = handle.rsplit(".", 1)[-1] if handle else getattr(definition, "name", None)
         self.definition = definition
