@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-
 # The metadata of a Failure or a failed type check reads as MetadataValues, as everywhere
 # else. This module imports nothing of headwater, so the arrow is inverted once:
 # `definitions/metadata/value.py` registers its normalizer here when it is imported (it

@@ -4,7 +4,8 @@ State is a few dicts over step keys: how many upstream steps each still waits fo
 heap ordered by plan position (so with one step at a time the order is exactly the plan's,
 priorities included), and how many parts of each step are still out (a mapped step is
 expanded into one task per mapping key once its dynamic source finished). A step whose
-upstream failed is not run; its downstream neither. Limits: the executor's
+upstream failed is not run; its downstream neither (unless the executor was configured with
+`require_upstream_step_success: false` and every output the step reads was produced). Limits: the executor's
 `max_concurrent` and its `tag_concurrency_limits` over op tags. Between steps the
 scheduler asks `should_cancel()`; on cancel the executor stops its in-flight tasks.
 Imports this layer's `event`, `executor`, `plan`.
@@ -137,10 +138,11 @@ def _reads_only_produced(run: Any, step: Any, upstream: str) -> bool:
         source = sources.pop()
         if isinstance(source, FromFanIn):
             sources.extend(source.sources)
-        elif isinstance(source, FromCollect) and source.step_key == upstream:
-            return False
-        elif isinstance(source, FromStep) and source.step_key == upstream and (
-                source.mapped or (upstream, source.output_name, None) not in run.produced):
+            continue
+        if getattr(source, "step_key", None) != upstream:
+            continue
+        if isinstance(source, FromCollect) or (isinstance(source, FromStep) and (
+                source.mapped or (upstream, source.output_name, None) not in run.produced)):
             return False
     return True
 
