@@ -7,7 +7,25 @@ fix; user-code failures chain the original exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+# The metadata of a Failure or a failed type check reads as MetadataValues, as everywhere
+# else. This module imports nothing of headwater, so the arrow is inverted once:
+# `definitions/metadata/value.py` registers its normalizer here when it is imported (it
+# is, by anything that declares an op or asset).
+_metadata_normalizer: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+
+
+def register_metadata_normalizer(fn: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+    global _metadata_normalizer
+    _metadata_normalizer = fn
+
+
+def _as_metadata_values(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if _metadata_normalizer is None:
+        return dict(metadata)
+    return _metadata_normalizer(metadata)
 
 
 class HeadwaterError(Exception):
@@ -92,8 +110,12 @@ class HeadwaterTypeCheckDidNotPass(HeadwaterError):
     def __init__(self, description: str, metadata: dict | None = None, headwater_type: Any = None):
         super().__init__(description)
         self.description = description
-        self.metadata = metadata or {}
+        self._metadata = metadata or {}
         self.headwater_type = headwater_type
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _as_metadata_values(self._metadata)
 
 
 class HeadwaterTypeCheckError(HeadwaterTypeCheckDidNotPass):
@@ -133,6 +155,14 @@ class HeadwaterResourceFunctionError(HeadwaterUserCodeExecutionError):
 
 class HeadwaterConfigMappingFunctionError(HeadwaterUserCodeExecutionError):
     """A ConfigMapping's (or configured's) config function raised."""
+
+
+class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
+    """A step selection (of a re-execution) names steps the job's plan does not have."""
+
+    def __init__(self, message: str, step_keys: list[str] | None = None):
+        super().__init__(message)
+        self.step_keys = list(step_keys or [])
 
 
 class HeadwaterExecutionInterruptedError(HeadwaterError):
@@ -175,14 +205,6 @@ class HeadwaterSubprocessError(HeadwaterError):
         self.subprocess_error_infos = list(subprocess_error_infos or [])
 
 
-class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
-    """A step selection names a step the plan does not have (`step_keys` lists them)."""
-
-    def __init__(self, *args: object, step_keys: list[str] | None = None):
-        super().__init__(*args)
-        self.step_keys = list(step_keys or [])
-
-
 class HeadwaterInvalidPropertyError(HeadwaterError):
     """A context property was read where it does not exist."""
 
@@ -213,8 +235,12 @@ class Failure(HeadwaterError):
     ):
         super().__init__(description)
         self.description = description
-        self.metadata = metadata or {}
+        self._metadata = metadata or {}
         self.allow_retries = allow_retries
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _as_metadata_values(self._metadata)
 
 
 class RetryRequested(HeadwaterError):
