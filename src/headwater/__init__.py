@@ -135,6 +135,10 @@ if TYPE_CHECKING:
         ResolvedAssetSpec,
         Resolver,
     )
+    from headwater.definitions.components.sandbox import (
+        DefsFolderSandbox,
+        create_defs_folder_sandbox,
+    )
     from headwater.definitions.components.scaffold import (
         Scaffolder,
         ScaffoldRequest,

@@ -87,6 +87,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "DefsFolderComponent": ("headwater.definitions.components.defs_folder", "DefsFolderComponent"),
     "load_defs": ("headwater.definitions.components.defs_folder", "load_defs"),
     "DefinitionsComponent": ("headwater.definitions.components.defs_folder", "DefinitionsComponent"),
+    "create_defs_folder_sandbox": ("headwater.definitions.components.sandbox", "create_defs_folder_sandbox"),
+    "DefsFolderSandbox": ("headwater.definitions.components.sandbox", "DefsFolderSandbox"),
     "component_instance": ("headwater.definitions.components.defs_folder", "component_instance"),
     "build_defs_for_component": ("headwater.definitions.components.defs_folder", "build_defs_for_component"),
     "get_component_defs_within_project": ("headwater.definitions.components.defs_folder", "get_component_defs_within_project"),
