@@ -49,14 +49,10 @@ class Tables(Component, Resolvable):
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    name = f"res_{tmp_path.name.replace('-', '_').lower()}"
-    files = {
-        "pyproject.toml": f'[project]\nname = "{name}"\n[tool.dg.project]\nroot_module = "{name}"\n',
-        f"src/{name}/__init__.py": "",
-        f"src/{name}/components.py": COMPONENTS,
-        f"src/{name}/defs/__init__.py": "",
-        f"src/{name}/defs/tables/defs.yaml": f"""
+def project(components_project):
+    return components_project("res", {
+        "src/{name}/components.py": COMPONENTS,
+        "src/{name}/defs/tables/defs.yaml": """
             type: {name}.components.Tables
             attributes:
               assets:
@@ -66,17 +62,9 @@ def project(tmp_path, monkeypatch):
                   deps: [shop/orders]
               owner_of: shop/orders
               factor: 21
-              limits: {{high: 99}}
+              limits: {high: 99}
         """,
-    }
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield tmp_path, name
-    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-        del sys.modules[module]
+    })
 
 
 def test_resolved_fields_become_specs_keys_and_custom_values(project):
