@@ -255,6 +255,8 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
 def _call_mapping(mapping: ConfigMapping, outer: Any, what: str, stack: str) -> Any:
     try:
         return mapping.resolve_from_validated_config(outer)
+    except HeadwaterInvalidConfigError:
+        raise  # a configured() layer produced config its inner mapping rejects
     except Exception as exc:
         raise HeadwaterConfigMappingFunctionError(
             f"The config mapping function on {what} has thrown an unexpected error during its "
@@ -432,6 +434,16 @@ def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> d
     return config_from_yaml_strings(texts)
 
 
+def _chain(fn: Callable[[Any], Any], inner: ConfigMapping) -> Callable[[Any], Any]:
+    """`fn` then `inner`: configuring an already configured node (or a graph with a config
+    mapping) feeds what `fn` returns, checked against `inner`'s schema, to `inner`."""
+
+    def chained(outer: Any) -> Any:
+        return inner.resolve_from_unvalidated_config(fn(outer))
+
+    return chained
+
+
 def required_config(schema: Any) -> bool:
     return config_is_required(schema)
 
@@ -452,11 +464,22 @@ def configured(configurable: Any, config_schema: Any = None, name: str | None = 
             if config_schema is not None:
                 new.config_schema = config_schema
             return new
+        is_graph = hasattr(configurable, "invocations")
+        existing = configurable.config if is_graph else getattr(configurable, "config_mapping",
+                                                                   None)
+        if is_graph and existing is None:
+            raise HeadwaterInvalidDefinitionError(
+                f'graph "{configurable.name}" has no config mapping, so configured() has no '
+                "config to fix: its ops take their own config. Give the graph "
+                "config=ConfigMapping(...), or configure its ops instead."
+            )
+        if isinstance(existing, ConfigMapping):
+            fn = _chain(fn, existing)
         mapping = ConfigMapping(fn, config_schema)
         new = copy.copy(configurable)
         if new_name:
             new.name = new_name
-        if hasattr(configurable, "invocations"):
+        if is_graph:
             new.config = mapping
         else:
             new.config_mapping = mapping

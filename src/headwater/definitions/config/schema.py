@@ -390,12 +390,23 @@ def where(path: Sequence[str]) -> str:
 
 def process_config(schema: Any, value: Any, path: str | Sequence[str] = ()) -> Any:
     """Validate `value` against `schema`, fill defaults; raise with every problem found."""
+    if value is None and _absent_is_none(schema):
+        return None
     errors: list[EvaluationError] = []
     parts = _as_path(path)
     result = _process(schema, value, parts, errors)
     if errors:
         raise HeadwaterInvalidConfigError(f"Error in config at {where(parts)}:", errors, value)
     return result
+
+
+def _absent_is_none(schema: Any) -> bool:
+    """An optional field without a default, of a type that has no empty form to fill in
+    (a scalar, list, enum...): left out, its value is None rather than an error."""
+    if not isinstance(schema, Field) or schema.is_required or schema.default_provided:
+        return False
+    inner = schema.config_type
+    return _fields_of(inner) is None and not _is_config_class(inner)
 
 
 def validate(schema: Any, value: Any, path: str | Sequence[str], errors: list[Any]) -> Any:
