@@ -88,9 +88,9 @@ def config_mapping(
     return decorate(config_fn) if config_fn is not None else decorate
 
 
-def _check(schema: Any, value: Any, preamble: str) -> Any:
+def _check(schema: Any, value: Any, preamble: str, env: bool = True) -> Any:
     errors: list[Any] = []
-    result = _process(schema, value, (), errors)
+    result = _process(schema, value, (), errors, env)
     if errors:
         raise HeadwaterInvalidConfigError(preamble, errors, value)
     return result
@@ -240,7 +240,9 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
     raw = as_run_config_dict(run_config)
     mapping = job.config if isinstance(job.config, ConfigMapping) else None
     if mapping is not None:
-        outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}")
+        # Unprocessed values keep enum names and env sources as written (defaults filled).
+        outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}",
+                       mapping.receive_processed_config_values)
         raw = as_run_config_dict(mapping.resolve_from_validated_config(outer))
     errors: list[Any] = []
     result = _process(run_config_schema_type(job), raw, (), errors, resolve_values)
@@ -274,7 +276,8 @@ def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
             continue
         op_mapping = getattr(node, "config_mapping", None)
         if op_mapping is not None and not hasattr(node, "invocations"):
-            outer = _process(op_mapping.config_schema, entry.get("config"), (), [])
+            outer = _process(op_mapping.config_schema, entry.get("config"), (), [],
+                             op_mapping.receive_processed_config_values)
             inner_raw = _call_mapping(op_mapping, outer, f"op '{name}' in job '{job_name}'",
                                       prefix + name)
             entry["config"] = _process(_node_config_schema(node, inner=True), inner_raw,
@@ -283,10 +286,11 @@ def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
         if not hasattr(node, "invocations"):
             continue
         if isinstance(node.config, ConfigMapping):
-            # The mapping function sees processed values (env read, enums converted).
-            outer = entry.get("config")
-            if node.config.receive_processed_config_values:
-                outer = _process(node.config.config_schema, outer, (), [])
+            # `entry` holds values as written (validate_run_config keeps them so); the
+            # mapping function sees them processed (env read, enums converted) unless it
+            # asked for them unprocessed.
+            outer = _process(node.config.config_schema, entry.get("config"), (), [],
+                             node.config.receive_processed_config_values)
             inner_raw = _call_mapping(node.config, outer, f"graph '{name}' in job '{job_name}'",
                                       prefix + name)
             found: list[Any] = []
