@@ -20,6 +20,7 @@ from headwater.definitions.config.schema import (
     EvaluationError,
     Field,
     Permissive,
+    ScalarUnion,
     Shape,
     _process,
     config_is_required,
@@ -119,14 +120,37 @@ def _io_schema(resource_defs: Mapping[str, Any], key: str | None, kind: str) -> 
     return schema() if inspect.ismethod(schema) else schema
 
 
-def _io_fields(node: Any, resource_defs: Mapping[str, Any]) -> tuple[Field, Field]:
+_LOADABLE_SCALARS = (str, int, float, bool)
+
+
+def _input_schema(input_def: Any, resource_defs: Mapping[str, Any]) -> Any:
+    """What `ops.<op>.inputs.<name>` may hold: the input manager's input_config_schema,
+    else the input type's loader schema; a builtin scalar type (String, Int, Float, Bool)
+    takes the value itself or `{"value": ...}`."""
+    schema = _io_schema(resource_defs, input_def.input_manager_key, "input_config_schema")
+    if schema is not None:
+        return schema
+    htype = input_def.headwater_type
+    loader = getattr(htype, "loader", None)
+    if loader is not None:
+        return getattr(loader, "schema_type", None)
+    py_type = getattr(htype, "typing_type", None)
+    if getattr(htype, "is_builtin", False) and py_type in _LOADABLE_SCALARS:
+        return ScalarUnion(py_type, Shape({"value": py_type}))
+    return None
+
+
+def _inputs_field(node: Any, resource_defs: Mapping[str, Any]) -> Field:
     inputs = {name: Field(schema, is_required=False) for name, d in node.input_dict.items()
-              if (schema := _io_schema(resource_defs, d.input_manager_key,
-                                       "input_config_schema")) is not None}
+              if (schema := _input_schema(d, resource_defs)) is not None}
+    return Field(Permissive(inputs), is_required=False) if inputs else _INPUTS
+
+
+def _io_fields(node: Any, resource_defs: Mapping[str, Any]) -> tuple[Field, Field]:
     outputs = {name: Field(schema, is_required=False) for name, d in node.output_dict.items()
                if (schema := _io_schema(resource_defs, getattr(d, "io_manager_key", None),
                                         "output_config_schema")) is not None}
-    return (Field(Permissive(inputs), is_required=False) if inputs else _INPUTS,
+    return (_inputs_field(node, resource_defs),
             Field(Permissive(outputs), is_required=False) if outputs else _OPTIONAL_ANY)
 
 
@@ -138,16 +162,16 @@ def _ops_shape(graph: Any, resource_defs: Mapping[str, Any] | None = None) -> Sh
         if hasattr(node, "invocations"):
             mapping = node.config if isinstance(node.config, ConfigMapping) else None
             if mapping is not None:
-                entry = Shape({"config": mapping.config_schema, "inputs": _INPUTS})
+                entry = Shape({"config": mapping.config_schema,
+                               "inputs": _inputs_field(node, resource_defs)})
             else:
                 inner = _ops_shape(node, resource_defs)
                 if isinstance(node.config, Mapping):
                     inner = with_defaults(inner, node.config)
-                entry = Shape({"ops": Field(inner), "inputs": _INPUTS})
+                entry = Shape({"ops": Field(inner), "inputs": _inputs_field(node, resource_defs)})
         else:
             # Inputs may be given for unbound inputs and for inputs loaded by input managers.
-            inputs, outputs = _io_fields(node, resource_defs) if resource_defs else (
-                _INPUTS, _OPTIONAL_ANY)
+            inputs, outputs = _io_fields(node, resource_defs)
             entry = Shape({"config": _node_config_schema(node), "inputs": inputs,
                            "outputs": outputs})
         fields[name] = Field(entry)
