@@ -119,3 +119,16 @@ def test_calling_dict_is_a_type_error_naming_its_class():
     """`Dict({...})` (a pre-0.7 spelling) is not callable; the error names HeadwaterDictApi."""
     with pytest.raises(TypeError, match="'HeadwaterDictApi' object is not callable"):
         hw.Dict({"a": int})  # type: ignore[operator]
+
+
+def test_resource_param_of_a_resource_definition_class_is_a_resource():
+    """ResourceParam[SomeResourceDefinition] says the value's type: it stays a resource."""
+
+    class Client(hw.ResourceDefinition):
+        pass
+
+    @hw.op
+    def uses(client: hw.ResourceParam[Client]):
+        pass
+
+    assert uses.required_resource_keys == {"client"}

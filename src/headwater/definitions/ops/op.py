@@ -201,14 +201,14 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
                 inferred := _config_param_field(hint, param.default)) is not None:
             config_arg, config_field = param.name, inferred
             continue
-        if isinstance(hint, type) and issubclass(hint, ResourceDefinition):
+        resource_key = _resource_key(param.name, extras.get(param.name, hint))
+        if resource_key is None and isinstance(hint, type) and issubclass(hint, ResourceDefinition):
             raise HeadwaterInvalidDefinitionError(
                 f"Parameter '{param.name}' of {decorator} '{fn.__name__}' is annotated with the "
                 f"resource definition class {hint.__name__}, which does not say what value the "
                 "function receives. Annotate it with ResourceParam[<the value's type>] (or "
                 "ResourceParam[Any]), or with a ConfigurableResource subclass."
             )
-        resource_key = _resource_key(param.name, extras.get(param.name, hint))
         if resource_key is not None:
             resources[param.name] = resource_key
             continue
