@@ -21,6 +21,7 @@ from headwater.definitions.config.schema import (
     Field,
     Permissive,
     ScalarUnion,
+    Selector,
     Shape,
     _process,
     config_is_required,
@@ -136,7 +137,7 @@ def _input_schema(input_def: Any, resource_defs: Mapping[str, Any]) -> Any:
         return getattr(loader, "schema_type", None)
     py_type = getattr(htype, "typing_type", None)
     if getattr(htype, "is_builtin", False) and py_type in _LOADABLE_SCALARS:
-        return ScalarUnion(py_type, Shape({"value": py_type}))
+        return ScalarUnion(py_type, Selector({"value": py_type}))
     return None
 
 
