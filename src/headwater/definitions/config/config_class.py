@@ -17,8 +17,9 @@ Contract with run-config validation (`headwater.definitions.config.schema` and f
 
 Run config is checked the way Dagster checks it (an int field refuses "5", enums are given
 by member name, unknown keys are refused); then pydantic builds the instance, so field
-validators and constraints (`Field(gt=0)`) apply too. Imports `errors` and `dotenv`
-(environment variables, with the working directory's `.env` behind them).
+validators and constraints (`Field(gt=0)`) apply too. Imports `errors`, `dotenv`
+(environment variables, with the working directory's `.env` behind them) and `schema` (to
+refuse a legacy `headwater.Field` declared on a class).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 An op is a function with named inputs and outputs. The decorator inspects the
 signature once and builds one frozen OpDefinition. Imports `errors`, `types`,
-`metadata`, `policy`, `output` and `composition` of this layer only.
+`metadata`, `policy`, `output` and `composition` of this layer, and `config`'s schema and
+resource (a `config: str` parameter's schema; bare resource-definition annotations).
 """
 
 from __future__ import annotations
