@@ -147,27 +147,35 @@ class WorkerRun:
                 self.teardown = init_resources(self.run, job, self.instance)
             except HeadwaterError as exc:
                 self.error = exc
+        self.error_unreported = self.error is not None
         self.run.add_known_outputs(init.output_run_ids.items())
 
     def execute(self, task: StepTask, known: Iterable[tuple[Any, str]] = ()) -> StepReport:
         run = self.run
         run.add_known_outputs(known)
-        if self.error is not None:
-            run.emit(_ET.STEP_START, task.key, f'Step "{task.key}" started.')
-            run.emit(_ET.STEP_FAILURE, task.key,
-                     f'Step "{task.key}" failed: its resources could not be built. '
-                     f"{self.error}",
-                     ev.StepFailureData(ev.SerializableError.from_exception(self.error),
-                                        error_source="FRAMEWORK_ERROR"))
-            return StepReport(task, "FAILURE", [])
         step = run.plan.by_key[task.step_key]
-        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key)
+        setup = self._build_resources if self.error is not None else None
+        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key, setup)
         report = StepReport(task, outcome, produced_by(run, task))
         # Values reach other steps through the IO manager; keep nothing per step here.
         run.events.clear()
         run.captured.clear()
         run.errors.clear()
         return report
+
+    def _build_resources(self) -> None:
+        """Build the resources that failed before (raising again if they still fail): as
+        in Dagster's per-step processes, a resource error fails the step's attempt. The
+        failure met while the worker started is the first attempt's."""
+        if self.error_unreported:
+            self.error_unreported = False
+            raise self.error  # type: ignore[misc]
+        try:
+            self.teardown = init_resources(self.run, self.run.job, self.instance)
+        except HeadwaterError as exc:
+            self.error = exc
+            raise
+        self.error = None
 
     def close(self) -> None:
         try:

@@ -113,11 +113,7 @@ class StepRunner:
                     mapping_key: str | None) -> Any:
         run = self.run
         if isinstance(source, FromStep):
-            upstream_mk = mapping_key if source.mapped and run.is_mapped(source.step_key) else None
-            if source.mapped and run.plan.by_key[source.step_key].op_def.output_dict[
-                    source.output_name].is_dynamic:
-                upstream_mk = mapping_key
-            ref = (source.step_key, source.output_name, upstream_mk)
+            ref = self.upstream_ref(source, mapping_key)
             if ref not in run.produced:
                 return _SKIP
             if step.op_def.input_dict[name].headwater_type.is_nothing:
@@ -148,6 +144,27 @@ class StepRunner:
         if isinstance(source, FromInputManager):
             return self.load_with_input_manager(step, name, ctx, None)
         raise HeadwaterInvariantViolationError(f"Unknown input source {source!r}.")
+
+    def upstream_ref(self, source: FromStep, mapping_key: str | None) -> tuple[str, str, str | None]:
+        """The output an input reads: the same mapping key's copy when both are mapped."""
+        run = self.run
+        upstream_mk = mapping_key if source.mapped and run.is_mapped(source.step_key) else None
+        if source.mapped and run.plan.by_key[source.step_key].op_def.output_dict[
+                source.output_name].is_dynamic:
+            upstream_mk = mapping_key
+        return (source.step_key, source.output_name, upstream_mk)
+
+    def unproduced_input(self, step: Step, mapping_key: str | None) -> str | None:
+        """The first input whose upstream output was not produced (the step is skipped
+        before it starts, as Dagster does), or None when every input has its value."""
+        for name, source in step.inputs.items():
+            if isinstance(source, FromStep) and \
+                    self.upstream_ref(source, mapping_key) not in self.run.produced:
+                return name
+            if isinstance(source, FromCollect) and self.mapped_copies_ran(source) and \
+                    not self.run.collect_refs(source.step_key, source.output_name):
+                return name
+        return None
 
     def mapped_copies_ran(self, source: FromCollect) -> bool:
         """Whether the collected output comes from a mapped step that ran at least once."""
