@@ -147,6 +147,14 @@ class HeadwaterRunNotFoundError(HeadwaterError):
     """No run with that id in the instance."""
 
 
+class HeadwaterExecutionStepNotFoundError(HeadwaterError):
+    """A step selection names a step the run's plan does not have."""
+
+    def __init__(self, message: str, step_keys: list[str] | None = None):
+        super().__init__(message)
+        self.step_keys = step_keys or []
+
+
 class HeadwaterStepOutputNotFoundError(HeadwaterError):
     """A step finished without yielding a required output."""
 

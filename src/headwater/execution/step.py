@@ -382,7 +382,14 @@ class StepRunner:
             if out.is_dynamic:
                 if result is None:
                     return
-                yield from result
+                items = list(result) if isinstance(result, (list, tuple, Iterator)) else None
+                if items is None or not all(isinstance(i, DynamicOutput) for i in items):
+                    raise HeadwaterInvariantViolationError(
+                        f'op "{step.key}" returned a {type(result).__name__}, but its dynamic '
+                        f"output '{name}' expected a list of DynamicOutput objects: return "
+                        "[DynamicOutput(value, mapping_key=...), ...] or yield each one."
+                    )
+                yield from items
                 return
             if out.is_nothing and result is None:
                 yield Output(None, name)
