@@ -147,7 +147,7 @@ class HeadwaterRunNotFoundError(HeadwaterError):
     """No run with that id in the instance."""
 
 
-class HeadwaterExecutionStepNotFoundError(HeadwaterError):
+class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
     """A step selection names a step the run's plan does not have."""
 
     def __init__(self, message: str, step_keys: list[str] | None = None):

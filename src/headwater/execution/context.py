@@ -16,6 +16,7 @@ from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.partitions.base import PartitionKeyRange
+from headwater.definitions.tags import PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
 from headwater.errors import (
     HeadwaterInvalidPropertyError,
     HeadwaterInvariantViolationError,
@@ -57,8 +58,9 @@ class RunInfo:
         self.job_name = job_name
         self.tags = dict(tags)
         self.run_config = dict(run_config)
-        self.parent_run_id = None
-        self.root_run_id = None
+        # a re-execution's tags name the run it re-executes and the first of its chain
+        self.parent_run_id = self.tags.get(PARENT_RUN_ID_TAG)
+        self.root_run_id = self.tags.get(ROOT_RUN_ID_TAG)
         self.asset_selection = asset_selection
         self.status = "STARTED"
 

@@ -39,6 +39,9 @@ class RunInit:
     partition_key: str | None
     instance_ref: Any = None  # has .open() and .root_directory; None: no instance
     output_run_ids: dict[Any, str] = field(default_factory=dict)
+    # re-execution of selected steps: (steps, mapping keys of mapped steps run in part,
+    # whether an input no run produced fails its step); None: every step
+    selection: tuple[set[str], dict[str, set[str]], bool] | None = None
 
 
 class LazyInstance:
@@ -111,7 +114,10 @@ def instance_ref_of(instance: ev.RunInstance | None) -> Any:
 
 def run_init_for(run: Run) -> RunInit:
     return RunInit(run.reconstructable, run.run_id, dict(run.run_config), dict(run.tags),
-                   run.partition_key, instance_ref_of(run.instance), dict(run.output_run_ids))
+                   run.partition_key, instance_ref_of(run.instance), dict(run.output_run_ids),
+                   None if run.steps_to_execute is None else (
+                       run.steps_to_execute, run.mapping_keys_to_execute,
+                       run.loads_missing_inputs_strictly))
 
 
 def produced_by(run: Run, task: StepTask) -> list[tuple[str, str, str | None]]:
@@ -141,6 +147,9 @@ class WorkerRun:
         self.run = Run(job, plan, init.run_id, init.run_config, init.tags, self.instance,
                        init.partition_key, on_event)
         self.run.resolved_config = resolved
+        if init.selection is not None:
+            (self.run.steps_to_execute, self.run.mapping_keys_to_execute,
+             self.run.loads_missing_inputs_strictly) = init.selection
         self.runner = StepRunner(self.run)
         if build_resources:
             try:

@@ -3,7 +3,7 @@
 `run_step_with_retries(run, runner, step, mapping_key)` is what every executor calls where
 the step executes (in the run's process or in a worker). Once the step is done, its hooks
 run here too (`run_hooks`, with the `HookContext` they receive): the last thing a step does.
-Imports `headwater.definitions` and this layer's `event`, `context`, `resources`, `log`, `step`.
+Imports `headwater.definitions` and this layer's `event`, `context`, `resources`, `log`, `plan`, `step`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from headwater.errors import (
     HeadwaterExecutionStepExecutionError,
     HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
+    HeadwaterStepOutputNotFoundError,
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OpNode
 from headwater.execution.log import LogManager
+from headwater.execution.plan import FromCollect, FromStep
 from headwater.execution.resources import Resources
 from headwater.execution.step import (
     StepRunner,
@@ -45,7 +47,8 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
         if evidence is not None:
             return _skip_unchanged(run, step, key, evidence)
     missing = runner.unproduced_input(step, mapping_key)
-    if missing is not None:
+    unloadable = _from_unexecuted_step(run, runner, step, missing, mapping_key)
+    if missing is not None and unloadable is None:
         return _skip(run, key, missing)
     policy = step.retry_policy
     attempt = 0
@@ -54,6 +57,12 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
             run.emit(ev.HeadwaterEventType.STEP_START, key, f'Step "{key}" started.')
         started = monotonic_ms()
         try:
+            if unloadable is not None:
+                raise HeadwaterStepOutputNotFoundError(
+                    f'Step "{key}" cannot run: its input "{missing}" reads an output of step '
+                    f'"{unloadable}", which this re-execution does not run and no earlier run '
+                    "of its chain produced. Select that step too, or re-execute from failure.",
+                    step_key=unloadable, output_name=missing)
             if setup is not None:
                 setup()
             ctx = runner.attempt(step, mapping_key, attempt)
@@ -91,6 +100,24 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
         if step.hook_defs:
             run_hooks(run, step, key, ctx, False)
         return "SUCCESS"
+
+
+def _from_unexecuted_step(run: Any, runner: StepRunner, step: Any, name: str | None,
+                          mapping_key: str | None) -> str | None:
+    """When input `name` has no value and comes from a step this re-execution of selected
+    steps does not run, that step's key: the step fails, as its input cannot be loaded."""
+    if name is None or not run.loads_missing_inputs_strictly:
+        return None
+    source = step.inputs[name]
+    if isinstance(source, FromStep):
+        up_key, _, up_mk = runner.upstream_ref(source, mapping_key)
+    elif isinstance(source, FromCollect):
+        up_key, up_mk = source.step_key, None
+    else:
+        return None
+    if run.executes(up_key, up_mk):
+        return None
+    return f"{up_key}[{up_mk}]" if up_mk else up_key
 
 
 def _skip(run: Any, key: str, input_name: str) -> str:

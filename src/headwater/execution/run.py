@@ -100,6 +100,10 @@ class Run:
         self.errors: dict[str, BaseException] = {}
         self.fatal_error: HeadwaterError | None = None  # the run could not start its steps
         self.steps_to_execute: set[str] | None = None  # None: every step (re-execution narrows)
+        # mapped steps of which re-execution runs only some copies: those mapping keys
+        self.mapping_keys_to_execute: dict[str, set[str]] = {}
+        # re-execution of selected steps: a step whose input no run produced fails (not skips)
+        self.loads_missing_inputs_strictly = False
         self.canceled = False
         self.reconstructable: Any = None  # where a worker process loads the job from
         self.output_run_ids: dict[tuple[str, str, str | None], str] = {}  # from parent runs
@@ -159,11 +163,30 @@ class Run:
         for event in report.events or ():
             self.forward(event)
 
+    def executes(self, step_key: str, mapping_key: str | None = None) -> bool:
+        """Whether this run executes the step (the copy of `mapping_key`, for a mapped one)."""
+        if self.steps_to_execute is None:
+            return True
+        if step_key not in self.steps_to_execute:
+            return False
+        keys = self.mapping_keys_to_execute.get(step_key)
+        return keys is None or mapping_key in keys
+
+    def selected_step_keys(self) -> list[str]:
+        """The keys of the steps this run executes, `name[key]` for copies chosen one by one."""
+        selected = []
+        for step in self.plan.steps:
+            if self.steps_to_execute is not None and step.key not in self.steps_to_execute:
+                continue
+            keys = self.mapping_keys_to_execute.get(step.key)
+            selected.extend([f"{step.key}[{k}]" for k in sorted(keys)] if keys else [step.key])
+        return selected
+
     def add_known_outputs(self, known: Any) -> None:
         """Record outputs produced outside this process: (ref, id of the run that wrote it)."""
         for ref, run_id in known:
-            if ref in self.output_contexts:
-                continue
+            if ref in self.output_contexts and run_id != self.run_id:
+                continue  # what this run wrote wins over what an earlier run did
             self.produced.add(ref)
             self.record_mapping_key(ref[0], ref[1], ref[2])
             self.output_contexts[ref] = self.output_context_for(ref, run_id)

@@ -92,7 +92,8 @@ def execute_plan(run: Any, executor: Executor,
                         complete(key)
                         continue
                     if step.dynamic_source is not None:
-                        keys = run.keys_for_source(step.dynamic_source)
+                        keys = [k for k in run.keys_for_source(step.dynamic_source)
+                                if run.executes(key, k)]
                         if not keys:
                             complete(key)
                             continue

@@ -171,9 +171,7 @@ class HeadwaterInstance:
             job_name=run.job.name, run_id=run.run_id, run_config=dict(run.run_config),
             asset_selection=assets or None,
             op_selection=tuple(run.job.op_selection) if run.job.op_selection else None,
-            step_keys_to_execute=tuple(s.key for s in run.plan.steps
-                                       if run.steps_to_execute is None
-                                       or s.key in run.steps_to_execute),
+            step_keys_to_execute=tuple(run.selected_step_keys()),
             tags=dict(run.tags), parent_run_id=run.tags.get(PARENT_RUN_ID_TAG),
             root_run_id=run.tags.get(ROOT_RUN_ID_TAG),
         ))
