@@ -81,6 +81,23 @@ class RunInfo:
         return self.status in ("SUCCESS", "FAILURE", "CANCELED")
 
 
+class NodeHandle(str):
+    """Where a node sits in the job: its dotted path ("outer_graph.op"), which it equals as a
+    string, with the node's own `name` and the enclosing graph's handle as `parent`."""
+
+    @property
+    def name(self) -> str:
+        return self.rsplit(".", 1)[-1]
+
+    @property
+    def parent(self) -> NodeHandle | None:
+        return NodeHandle(self.rsplit(".", 1)[0]) if "." in self else None
+
+    @property
+    def path(self) -> list[str]:
+        return self.split(".")
+
+
 class OpExecutionContext:
     """What an op's body gets as `context`: config, resources, log, run, assets, partition."""
 
@@ -204,12 +221,12 @@ class OpExecutionContext:
         return OpNode(self._node_name, self._op_def, self._node_tags)
 
     @property
-    def op_handle(self) -> str | None:
-        return self._node_name
+    def op_handle(self) -> NodeHandle | None:
+        return None if self._node_name is None else NodeHandle(self._node_name)
 
     @property
-    def node_handle(self) -> str | None:
-        return self._node_name
+    def node_handle(self) -> NodeHandle | None:
+        return self.op_handle
 
     @property
     def step_key(self) -> str | None:

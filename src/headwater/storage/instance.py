@@ -133,6 +133,12 @@ class HeadwaterInstance:
         return self._storage
 
     @property
+    def run_storage(self) -> Storage:
+        """The storage, by the name Dagster code reaches runs and the key-value store with
+        (`instance.run_storage.get_cursor_values({"key"})`)."""
+        return self._storage
+
+    @property
     def is_ephemeral(self) -> bool:
         return isinstance(self._storage, InMemoryStorage)
 
