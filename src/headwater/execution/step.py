@@ -120,9 +120,9 @@ class StepRunner:
                 return None  # ordering-only: no value to load
             return self.load_from_output(step, name, ref, ctx)
         if isinstance(source, FromCollect):
+            if self.collect_skipped(source):
+                return _SKIP
             refs = run.collect_refs(source.step_key, source.output_name)
-            if not refs and self.mapped_copies_ran(source):
-                return _SKIP  # every copy of the mapped step skipped this output
             return [self.load_from_output(step, name, ref, ctx) for ref in refs]
         if isinstance(source, FromFanIn):
             items = []
@@ -161,17 +161,23 @@ class StepRunner:
             if isinstance(source, FromStep) and \
                     self.upstream_ref(source, mapping_key) not in self.run.produced:
                 return name
-            if isinstance(source, FromCollect) and self.mapped_copies_ran(source) and \
-                    not self.run.collect_refs(source.step_key, source.output_name):
+            if isinstance(source, FromCollect) and self.collect_skipped(source):
                 return name
         return None
 
-    def mapped_copies_ran(self, source: FromCollect) -> bool:
-        """Whether the collected output comes from a mapped step that ran at least once."""
+    def collect_skipped(self, source: FromCollect) -> bool:
+        """Whether a collected input is absent: the step with the dynamic output was skipped
+        (one that yielded no element gives an empty list), or every copy of the mapped step
+        ran without yielding the output."""
         upstream = self.run.plan.by_key[source.step_key]
-        if upstream.op_def.output_dict[source.output_name].is_dynamic or not upstream.dynamic_source:
+        if upstream.op_def.output_dict[source.output_name].is_dynamic:
+            return source.step_key in self.run.skipped
+        if not upstream.dynamic_source:
             return False
-        return bool(self.run.keys_for_source(upstream.dynamic_source))
+        if upstream.dynamic_source[0] in self.run.skipped:
+            return True
+        return bool(self.run.keys_for_source(upstream.dynamic_source)) and \
+            not self.run.collect_refs(source.step_key, source.output_name)
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
                          ctx: OpExecutionContext) -> Any:
