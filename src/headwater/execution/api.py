@@ -128,6 +128,10 @@ def execute_job(
         raise HeadwaterInvalidInvocationError(
             "execute_job got both op_selection= and asset_selection=; pass one of them."
         )
+    if reexecution_options is not None and not op_selection and not asset_selection:
+        # a re-execution runs the job as its parent did, narrowed to the same ops
+        parent_run = instance.get_run_by_id(reexecution_options.parent_run_id)
+        op_selection = getattr(parent_run, "op_selection", None) or None
     recon = job if isinstance(job, ReconstructableJob) else _maybe_reconstructable(job)
     if recon is not None and asset_selection:
         recon = recon.with_asset_selection(asset_selection)

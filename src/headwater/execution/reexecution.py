@@ -148,7 +148,7 @@ def select_steps(plan: Any, selection: Sequence[str]) -> set[str]:
             chosen.add(f"{key}[{mapping_key}]" if same_copy else key)
     if unknown:
         raise HeadwaterExecutionStepNotFoundError(
-            f"Step selection {unknown} names no step of this job; its steps are "
+            f"Step selection names unknown steps {unknown}; the steps of this job are "
             f"{', '.join(plan.step_keys())} (a copy of a mapped step is name[mapping_key], "
             "all its copies name[?]).", unknown,
         )
@@ -229,8 +229,15 @@ def _check_mapping_keys(run: Any, copies: dict[str, set[str]]) -> None:
     be among the mapping keys that output had."""
     for template, keys in copies.items():
         source = run.plan.by_key[template].dynamic_source
-        if source is None or source[0] in run.steps_to_execute:
+        if source is None:
             continue
+        if source[0] in run.steps_to_execute:
+            named = sorted(f"{template}[{k}]" for k in keys)
+            raise HeadwaterExecutionStepNotFoundError(
+                f"Step selection names {', '.join(named)} by mapping key, but also re-executes "
+                f"step '{source[0]}', whose dynamic output decides the mapping keys anew: "
+                f"select {template}[?] for every copy.", named,
+            )
         known = {ref[2] for ref in run.output_run_ids if (ref[0], ref[1]) == source}
         missing = sorted(f"{template}[{k}]" for k in keys - known)
         if missing:
