@@ -105,3 +105,22 @@ def test_collect_of_a_skipped_dynamic_step_is_skipped():
     result = branches.execute_in_process()
     assert result.output_for_node("gather_full") == []
     assert result.is_node_skipped("gather_none")
+
+
+def test_collect_of_an_optional_dynamic_output_that_yielded_nothing_is_skipped():
+    """An optional DynamicOut with no element is not produced: its collect is skipped."""
+
+    @hw.op(out=hw.DynamicOut(is_required=False))
+    def maybe():
+        yield from ()
+
+    @hw.op
+    def gather(items):
+        return items
+
+    @hw.job
+    def optional_fan():
+        gather(maybe().collect())
+
+    result = optional_fan.execute_in_process()
+    assert result.is_node_skipped("gather")

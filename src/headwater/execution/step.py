@@ -166,17 +166,20 @@ class StepRunner:
         return None
 
     def collect_skipped(self, source: FromCollect) -> bool:
-        """Whether a collected input is absent: the step with the dynamic output was skipped
-        (one that yielded no element gives an empty list), or every copy of the mapped step
-        ran without yielding the output."""
-        upstream = self.run.plan.by_key[source.step_key]
-        if upstream.op_def.output_dict[source.output_name].is_dynamic:
-            return source.step_key in self.run.skipped
-        if not upstream.dynamic_source:
+        """Whether a collected input is absent: the step with the dynamic output was skipped,
+        an optional dynamic output yielded nothing (a required one collects to []), or every
+        copy of the mapped step ran without yielding the output."""
+        plan = self.run.plan
+        out = plan.by_key[source.step_key].op_def.output_dict[source.output_name]
+        origin = (source.step_key, source.output_name) if out.is_dynamic \
+            else plan.by_key[source.step_key].dynamic_source
+        if origin is None:
             return False
-        if upstream.dynamic_source[0] in self.run.skipped:
+        if origin[0] in self.run.skipped:
             return True
-        return bool(self.run.keys_for_source(upstream.dynamic_source)) and \
+        if not self.run.keys_for_source(origin):
+            return not plan.by_key[origin[0]].op_def.output_dict[origin[1]].is_required
+        return not out.is_dynamic and \
             not self.run.collect_refs(source.step_key, source.output_name)
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
