@@ -124,3 +124,36 @@ def test_collect_of_an_optional_dynamic_output_that_yielded_nothing_is_skipped()
 
     result = optional_fan.execute_in_process()
     assert result.is_node_skipped("gather")
+
+
+@hw.op(out={"full": hw.Out(is_required=False), "none": hw.Out(is_required=False)})
+def _pick():
+    yield hw.Output("ab", "full")
+
+
+@hw.op(out=hw.DynamicOut())
+def _letters(word):
+    for ch in word:
+        yield hw.DynamicOutput(ch, mapping_key=ch)
+
+
+@hw.op
+def _gather(items):
+    return items
+
+
+@hw.job
+def pooled_branches():
+    full, none = _pick()
+    _gather.alias("gather_full")(_letters.alias("letters_full")(full).map(_gather).collect())
+    _gather.alias("gather_none")(_letters.alias("letters_none")(none).map(_gather).collect())
+
+
+def test_worker_processes_skip_the_collect_of_a_skipped_dynamic_step():
+    """With the multiprocess executor too, a collect whose dynamic step was skipped (in
+    another worker) is skipped."""
+    with hw.instance_for_test() as instance:
+        result = hw.execute_job(hw.reconstructable(pooled_branches), instance)
+        assert result.success
+        assert result.is_node_skipped("gather_none")
+        assert result.output_for_node("gather_full") == ["a", "b"]

@@ -162,6 +162,7 @@ class WorkerRun:
     def execute(self, task: StepTask, known: Iterable[tuple[Any, str]] = ()) -> StepReport:
         run = self.run
         run.add_known_outputs(known)
+        run.skipped |= task.skipped
         step = run.plan.by_key[task.step_key]
         setup = self._build_resources if self.error is not None else None
         outcome = run_step_with_retries(run, self.runner, step, task.mapping_key, setup)

@@ -103,7 +103,7 @@ def execute_plan(run: Any, executor: Executor,
                         continue
                     outstanding[key] = 1
                 task = StepTask(key, mapping_key, f"{key}[{mapping_key}]" if mapping_key else key,
-                                step.tags)
+                                step.tags, frozenset(run.skipped))
                 if limits:
                     hit = limits_allow(limits, running, step.tags)
                     if hit is None:
