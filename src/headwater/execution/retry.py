@@ -110,7 +110,7 @@ def _from_unexecuted_step(run: Any, runner: StepRunner, step: Any, name: str | N
         return None
     source = step.inputs[name]
     if isinstance(source, FromStep):
-        up_key, _, up_mk = runner.upstream_ref(source, mapping_key)
+        up_key, _, up_mk = run.upstream_ref(source, mapping_key)
     elif isinstance(source, FromCollect):
         up_key, up_mk = source.step_key, None
     else:

@@ -49,7 +49,7 @@ from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager, with_job_loggers
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan
+from headwater.execution.plan import FromAsset, FromCollect, FromStep, Plan, Step, build_plan
 from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
 
@@ -352,6 +352,31 @@ class Run:
         else:
             keys = self.keys_for_source(step.dynamic_source) if step.dynamic_source else []
         return [(step_key, output_name, k) for k in keys if (step_key, output_name, k) in self.produced]
+
+    def upstream_ref(self, source: FromStep, mapping_key: str | None) -> tuple[str, str, str | None]:
+        """The output an input reads: the same mapping key's copy when both are mapped."""
+        upstream_mk = mapping_key if source.mapped and self.is_mapped(source.step_key) else None
+        if source.mapped and self.plan.by_key[source.step_key].op_def.output_dict[
+                source.output_name].is_dynamic:
+            upstream_mk = mapping_key
+        return (source.step_key, source.output_name, upstream_mk)
+
+    def collect_skipped(self, source: FromCollect) -> bool:
+        """Whether a collected input is absent: the step with the dynamic output was skipped,
+        an optional dynamic output yielded nothing (a required one collects to []), or every
+        copy of the mapped step ran without yielding the output."""
+        plan = self.plan
+        out = plan.by_key[source.step_key].op_def.output_dict[source.output_name]
+        origin = (source.step_key, source.output_name) if out.is_dynamic \
+            else plan.by_key[source.step_key].dynamic_source
+        if origin is None:
+            return False
+        if origin[0] in self.skipped:
+            return True
+        if not self.keys_for_source(origin):
+            return not plan.by_key[origin[0]].op_def.output_dict[origin[1]].is_required
+        return not out.is_dynamic and \
+            not self.collect_refs(source.step_key, source.output_name)
 
     # --- asset checks ---------------------------------------------------------------------
     def check_partition(self, step: Step, spec: Any) -> str | None:

@@ -113,14 +113,14 @@ class StepRunner:
                     mapping_key: str | None) -> Any:
         run = self.run
         if isinstance(source, FromStep):
-            ref = self.upstream_ref(source, mapping_key)
+            ref = self.run.upstream_ref(source, mapping_key)
             if ref not in run.produced:
                 return _SKIP
             if step.op_def.input_dict[name].headwater_type.is_nothing:
                 return None  # ordering-only: no value to load
             return self.load_from_output(step, name, ref, ctx)
         if isinstance(source, FromCollect):
-            if self.collect_skipped(source):
+            if self.run.collect_skipped(source):
                 return _SKIP
             refs = run.collect_refs(source.step_key, source.output_name)
             return [self.load_from_output(step, name, ref, ctx) for ref in refs]
@@ -145,42 +145,16 @@ class StepRunner:
             return self.load_with_input_manager(step, name, ctx, None)
         raise HeadwaterInvariantViolationError(f"Unknown input source {source!r}.")
 
-    def upstream_ref(self, source: FromStep, mapping_key: str | None) -> tuple[str, str, str | None]:
-        """The output an input reads: the same mapping key's copy when both are mapped."""
-        run = self.run
-        upstream_mk = mapping_key if source.mapped and run.is_mapped(source.step_key) else None
-        if source.mapped and run.plan.by_key[source.step_key].op_def.output_dict[
-                source.output_name].is_dynamic:
-            upstream_mk = mapping_key
-        return (source.step_key, source.output_name, upstream_mk)
-
     def unproduced_input(self, step: Step, mapping_key: str | None) -> str | None:
         """The first input whose upstream output was not produced (the step is skipped
         before it starts, as Dagster does), or None when every input has its value."""
         for name, source in step.inputs.items():
             if isinstance(source, FromStep) and \
-                    self.upstream_ref(source, mapping_key) not in self.run.produced:
+                    self.run.upstream_ref(source, mapping_key) not in self.run.produced:
                 return name
-            if isinstance(source, FromCollect) and self.collect_skipped(source):
+            if isinstance(source, FromCollect) and self.run.collect_skipped(source):
                 return name
         return None
-
-    def collect_skipped(self, source: FromCollect) -> bool:
-        """Whether a collected input is absent: the step with the dynamic output was skipped,
-        an optional dynamic output yielded nothing (a required one collects to []), or every
-        copy of the mapped step ran without yielding the output."""
-        plan = self.run.plan
-        out = plan.by_key[source.step_key].op_def.output_dict[source.output_name]
-        origin = (source.step_key, source.output_name) if out.is_dynamic \
-            else plan.by_key[source.step_key].dynamic_source
-        if origin is None:
-            return False
-        if origin[0] in self.run.skipped:
-            return True
-        if not self.run.keys_for_source(origin):
-            return not plan.by_key[origin[0]].op_def.output_dict[origin[1]].is_required
-        return not out.is_dynamic and \
-            not self.run.collect_refs(source.step_key, source.output_name)
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
                          ctx: OpExecutionContext) -> Any:
