@@ -152,3 +152,33 @@ def test_context_run_knows_its_parent():
         second = execute_job(reconstructable(parent_id_job), instance,
                              reexecution_options=ReexecutionOptions(first.run_id))
         assert second.output_for_node("_parent_of") == first.run_id
+
+
+_CANCEL = {"now": False}
+
+
+@hw.op
+def _cancels_after_first(context, x):
+    _CANCEL["now"] = True
+    return x
+
+
+@hw.job(executor_def=in_process_executor)
+def canceled_fan_job():
+    _total(_fan().map(_cancels_after_first).collect())
+
+
+def test_from_failure_runs_the_copies_a_canceled_run_never_started():
+    """Copies of a mapped step that never started (the run was canceled) run on resume."""
+    with hw.instance_for_test() as instance:
+        _CANCEL["now"] = False
+        parent = execute_job(reconstructable(canceled_fan_job), instance,
+                             should_cancel=lambda: _CANCEL["now"])
+        assert _successes(parent) == {"_fan", "_cancels_after_first[0]"}
+        child = execute_job(reconstructable(canceled_fan_job), instance,
+                            reexecution_options=ReexecutionOptions.from_failure(
+                                parent.run_id, instance))
+        assert child.success
+        assert _successes(child) == {"_cancels_after_first[1]", "_cancels_after_first[2]",
+                                     "_total"}
+        assert child.output_for_node("_total") == 3

@@ -219,9 +219,29 @@ def preparer(options: ReexecutionOptions, instance: Any) -> Any:
         run.loads_missing_inputs_strictly = not options.from_failure_of
         run.output_run_ids = outputs_from_ancestors(
             instance, parent, lambda ref: run.executes(ref[0], ref[2]))
+        if options.from_failure_of:
+            _add_unstarted_copies(run, instance, parent, copies)
         _check_mapping_keys(run, copies)
 
     return prepare
+
+
+def _add_unstarted_copies(run: Any, instance: Any, parent: Any,
+                          copies: dict[str, set[str]]) -> None:
+    """From failure: the copies of a mapped step that the parent meant to run whole but never
+    started (it was canceled or its process died) run too, beside those that failed."""
+    done = {e.step_key for e in instance.all_logs(parent.run_id, of_type=list(_DONE))}
+    for template in parent.step_keys_to_execute or ():
+        step = run.plan.by_key.get(template)
+        if step is None or step.dynamic_source is None or template in run.steps_to_execute \
+                and template not in copies or step.dynamic_source[0] in run.steps_to_execute:
+            continue
+        source = step.dynamic_source
+        unstarted = {ref[2] for ref in run.output_run_ids if (ref[0], ref[1]) == source
+                     and ref[2] is not None and f"{template}[{ref[2]}]" not in done}
+        if unstarted:
+            copies.setdefault(template, set()).update(unstarted)
+            run.steps_to_execute.add(template)
 
 
 def _check_mapping_keys(run: Any, copies: dict[str, set[str]]) -> None:

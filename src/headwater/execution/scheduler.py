@@ -75,6 +75,8 @@ def execute_plan(run: Any, executor: Executor,
                 return
             deferred = []
             while heap and inflight < max_concurrent:
+                if should_cancel is not None and inflight == 0 and should_cancel():
+                    break  # an executor that runs steps inline finishes them in this loop
                 entry = heapq.heappop(heap)
                 idx, part, key, mapping_key = entry
                 step = steps[idx]
