@@ -351,6 +351,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "partition_loading_context": ("headwater.definitions.partitions.base", "partition_loading_context"),
     "partitioned_config": ("headwater.definitions.partitions.partitioned_config", "partitioned_config"),
     "reconstructable": ("headwater.execution.reconstruct", "reconstructable"),
+    "build_reconstructable_job": ("headwater.execution.reconstruct", "build_reconstructable_job"),
     "repository": ("headwater.definitions.module_loader", "repository"),
     "resource": ("headwater.definitions.config.resource", "resource"),
     "run_failure_sensor": ("headwater.definitions.automation.run_status_sensor", "run_failure_sensor"),

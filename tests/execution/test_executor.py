@@ -119,7 +119,7 @@ def test_unknown_step_selection_is_named():
     with hw.instance_for_test() as instance:
         first = execute_job(reconstructable(run_jobs.etl_inprocess), instance,
                             run_config=_dir_config("/nonexistent", "extract", "transform", "load"))
-        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="names no step"):
+        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="unknown steps"):
             execute_job(reconstructable(run_jobs.etl_inprocess), instance,
                         reexecution_options=ReexecutionOptions(first.run_id, ["nope"]))
 
