@@ -23,7 +23,12 @@ from headwater.definitions.ops.composition import (
 )
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.tags import PRIORITY_TAG
-from headwater.errors import HeadwaterInvalidDefinitionError
+from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidDefinitionError
+
+
+class UnconnectedInputError(HeadwaterInvalidConfigError, HeadwaterInvalidDefinitionError):
+    """An input fed by nothing whose value run config could give: the graph leaves it open
+    and the run config lacks it, so it is both kinds of error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,11 +273,15 @@ class _Builder:
             return FromDefault()
         if input_def.input_manager_key:
             return FromAsset(AssetKey(step_key.split(".") + [name])) if False else _FromInputManager()
-        raise HeadwaterInvalidDefinitionError(
+        message = (
             f"Input '{name}' of op '{step_key}' is not connected to the output of another op and "
             f"has no default value. Connect it in the job body, give it a default, or pass it with "
             f"run_config={{'ops': {{'{step_key}': {{'inputs': {{'{name}': ...}}}}}}}}."
         )
+        htype = input_def.headwater_type
+        if getattr(htype, "loader", None) is not None or getattr(htype, "is_builtin", False):
+            raise UnconnectedInputError(message)
+        raise HeadwaterInvalidDefinitionError(message)
 
     def dynamic_source_of(self, sources: Any) -> tuple[str, str] | None:
         for source in sources:

@@ -270,6 +270,8 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
         outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}",
                        mapping.receive_processed_config_values)
         raw = as_run_config_dict(mapping.resolve_from_validated_config(outer))
+    if isinstance(raw.get("ops"), Mapping):
+        raw = {**raw, "ops": _drop_unselected(job.graph, raw["ops"])}
     errors: list[Any] = []
     result = _process(run_config_schema_type(job), raw, (), errors, resolve_values)
     if not errors and isinstance(result, Mapping):
@@ -277,6 +279,22 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
                               job.name)
     if errors:
         raise HeadwaterInvalidConfigError(f"Error in config for job {job.name}", errors, raw)
+    return result
+
+
+def _drop_unselected(graph: Any, ops: Mapping[str, Any]) -> dict[str, Any]:
+    """`ops` run config without the entries of nodes an op selection left out of `graph`
+    (config written for the whole job stays valid for any of its subsets)."""
+    left_out = getattr(graph, "unselected_node_names", frozenset())
+    result: dict[str, Any] = {}
+    for name, entry in ops.items():
+        if name in left_out:
+            continue
+        node = graph.invocations[name].node_def if name in graph.invocations else None
+        if (node is not None and hasattr(node, "invocations") and isinstance(entry, Mapping)
+                and isinstance(entry.get("ops"), Mapping)):
+            entry = {**entry, "ops": _drop_unselected(node, entry["ops"])}
+        result[name] = entry
     return result
 
 
@@ -320,6 +338,8 @@ def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
             inner_raw = _call_mapping(node.config, outer, f"graph '{name}' in job '{job_name}'",
                                       prefix + name)
             found: list[Any] = []
+            if isinstance(inner_raw, Mapping):
+                inner_raw = _drop_unselected(node, inner_raw)
             inner = _process(_ops_shape(node), inner_raw, (), found, resolve_values)
             if found:
                 errors.append(EvaluationError(

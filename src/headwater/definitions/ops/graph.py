@@ -36,7 +36,11 @@ from headwater.definitions.ops.op import (
     inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
-from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidSubsetError,
+    HeadwaterInvariantViolationError,
+)
 
 
 class GraphIn:
@@ -174,6 +178,10 @@ class GraphDefinition(NodeDefinition):
             self._bind_explicit_mappings(input_mappings, output_mappings)
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
+        # Set on a graph cut by an op selection: the names of the nodes it left out, and the
+        # whole graph it was cut from (the same definition, as far as names go).
+        self.unselected_node_names: frozenset[str] = frozenset()
+        self.subset_of: GraphDefinition | None = None
 
     def _bind_explicit_mappings(self, input_mappings: Any, output_mappings: Any) -> None:
         """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
@@ -270,26 +278,47 @@ class GraphDefinition(NodeDefinition):
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
 
-    def subset(self, names: set[str]) -> GraphDefinition:
-        """This graph cut down to the top-level nodes `names` (a job's op selection)."""
+    def subset(self, selection: Mapping[str, Any]) -> GraphDefinition:
+        """This graph cut down to the nodes of `selection` (a job's op selection): a node name
+        maps to None to keep the whole node, or to the selection inside a nested graph."""
+        node_defs = {name: inv.node_def if selection[name] is None
+                     else inv.node_def.subset(selection[name])
+                     for name, inv in self.invocations.items() if name in selection}
         invocations = {}
-        for name in self.invocations:
-            if name in names:
-                inv = self.invocations[name]
-                bindings = {k: v for k, v in inv.bindings.items() if _bound_within(v, names)}
-                invocations[name] = Invocation(inv.node_def, inv.name, bindings, inv.tags,
-                                               inv.hook_defs, inv.retry_policy)
-        return GraphDefinition(
+        for name, inv in self.invocations.items():
+            if name not in node_defs:
+                continue
+            node_def = node_defs[name]
+            bindings = {}
+            for input_name, binding in inv.bindings.items():
+                kept = _bound_within(binding, node_defs, name, input_name)
+                if kept is not None:
+                    bindings[input_name] = kept
+                elif input_name in node_def.input_dict:
+                    _check_loadable(node_def, name, input_name)
+            invocations[name] = Invocation(node_def, inv.name, bindings, inv.tags,
+                                           inv.hook_defs, inv.retry_policy)
+        output_mappings = {k: v for k, v in self.output_mappings.items()
+                           if v[0] in invocations
+                           and v[1] in invocations[v[0]].node_def.output_dict}
+        sub = GraphDefinition(
             name=self.name,
             description=self.description,
             invocations=invocations,
-            input_mappings=[m for m in self.input_mappings if m.mapped_node_name in names],
-            output_mappings={k: v for k, v in self.output_mappings.items() if v[0] in names},
+            input_mappings=[m for m in self.input_mappings if m.mapped_node_name in invocations
+                            and m.mapped_node_input_name in invocations[
+                                m.mapped_node_name].node_def.input_dict],
+            output_mappings=output_mappings,
             input_defs=self.input_dict,
-            output_defs={k: v for k, v in self.output_dict.items()
-                         if self.output_mappings.get(k, ("",))[0] in names},
+            output_defs={k: v for k, v in self.output_dict.items() if k in output_mappings},
+            config=self.config,
             tags=self.tags,
         )
+        # Run config may still name the nodes left out; they are ignored, not rejected.
+        sub.unselected_node_names = (frozenset(self.invocations) - frozenset(invocations)) | (
+            self.unselected_node_names)
+        sub.subset_of = self.subset_of or self
+        return sub
 
     def with_node_hooks(self, hook_defs: Any) -> GraphDefinition:
         """A copy of this graph whose every node (nested graphs included) runs `hook_defs`."""
@@ -304,7 +333,8 @@ class GraphDefinition(NodeDefinition):
 
     def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
         resources = kwargs.pop("resources", None)
-        job = self.to_job(name=self.name, resource_defs=resources)
+        job = self.to_job(name=self.name, resource_defs=resources,
+                          op_selection=kwargs.pop("op_selection", None))
         execute = _runtime.engine().execute_job_in_process
         return execute(job, run_config=run_config, **kwargs)
 
@@ -319,13 +349,25 @@ class GraphDefinition(NodeDefinition):
         return f"GraphDefinition(name={self.name!r}, nodes={list(self.invocations)!r})"
 
 
-def _bound_within(binding: Any, names: set[str]) -> bool:
+def _bound_within(binding: Any, kept_defs: Mapping[str, Any], node: str, input_name: str) -> Any:
+    """What is left of an input's binding once only the nodes of `kept_defs` run (None:
+    nothing)."""
     if isinstance(binding, list):
-        return all(_bound_within(b, names) for b in binding)
+        kept = [b for b in binding
+                if _bound_within(b, kept_defs, node, input_name) is not None]
+        return kept or None
     if isinstance(binding, (GraphInputHandle, AssetInputHandle)):
-        return True
+        return binding
     handle = getattr(binding, "handle", binding)
-    return isinstance(handle, OutputHandle) and handle.node_name in names
+    if not isinstance(handle, OutputHandle) or handle.node_name not in kept_defs:
+        return None
+    if handle.output_name not in kept_defs[handle.node_name].output_dict:
+        raise HeadwaterInvalidSubsetError(
+                f"input '{input_name}' of '{node}' reads output '{handle.output_name}' of graph "
+                f"'{handle.node_name}', whose selected ops do not produce it. Select the op "
+                "that produces it too, or leave out the downstream op.")
+    return binding
+
 
 
 def _invocations_from_dependencies(
@@ -568,3 +610,20 @@ def job(
     if callable(compose_fn):
         return decorate(compose_fn)
     return decorate
+
+
+def _check_loadable(node_def: Any, node: str, input_name: str) -> None:
+    """An input whose upstream an op selection left out must be loadable some other way:
+    a default, an input manager, an asset, config (a type with a loader or a builtin type),
+    or a nested graph's own mapping (checked inside it)."""
+    input_def = node_def.input_dict[input_name]
+    htype = input_def.headwater_type
+    if (hasattr(node_def, "invocations") or input_def.has_default_value
+            or input_def.input_manager_key or input_def.asset_key is not None
+            or htype.is_nothing or getattr(htype, "loader", None) is not None
+            or getattr(htype, "is_builtin", False)):
+        return
+    raise HeadwaterInvalidSubsetError(
+        f"input '{input_name}' of op '{node}' would have no value: the op selection leaves out "
+        f"the op it reads from, and type {htype.display_name} cannot be loaded from config. "
+        "Select the upstream op too, or give the input a default_value or an input manager.")

@@ -301,7 +301,12 @@ class JobDefinition:
         if not op_selection:
             return self
         names = select_nodes(self.graph, op_selection, self.name)
-        sub = self.graph.subset(names)
+        try:
+            sub = self.graph.subset(names)
+        except HeadwaterInvalidDefinitionError as exc:
+            raise HeadwaterInvalidSubsetError(
+                f"job '{self.name}' cannot be cut to op_selection={list(op_selection)!r}: "
+                f"{exc}") from exc
         return self._copy(graph=sub, op_selection=list(op_selection))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -318,8 +323,14 @@ class JobDefinition:
 _CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
 
 
-def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str) -> set[str]:
-    """Resolve op-selection clauses ("*a", "a+", "a.b") against a graph's top-level nodes."""
+def select_nodes(graph: GraphDefinition, selection: Sequence[str],
+                 job_name: str) -> dict[str, Any]:
+    """Resolve op-selection clauses ("*a", "a+", "g.b") against a graph's nodes.
+
+    The answer maps each kept top-level node to None (the whole node) or, for a graph node
+    selected only through dotted clauses ("g.b", "g.h.c"), to the same kind of answer for the
+    part of that graph kept.
+    """
     parents: dict[str, set[str]] = {n: set() for n in graph.invocations}
     children: dict[str, set[str]] = {n: set() for n in graph.invocations}
     for inv in graph.invocations.values():
@@ -330,6 +341,7 @@ def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str
                     parents[inv.name].add(handle.node_name)
                     children[handle.node_name].add(inv.name)
     selected: set[str] = set()
+    inner: dict[str, list[str]] = {}
     if isinstance(selection, str):
         selection = [selection]
     for clause in selection:
@@ -344,16 +356,24 @@ def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str
                     f"job '{job_name}': op selection clause {part!r} is not valid; write "
                     "'name', '*name', 'name*', '+name' or 'name++'."
                 )
-            name = match["name"].split(".")[0]
+            name, _, rest = match["name"].partition(".")
             if name not in graph.invocations:
                 raise HeadwaterInvalidSubsetError(
                     f"op_selection={list(selection)!r} names op '{name}', which job "
                     f"'{job_name}' does not have. Check the spelling against the job's ops."
                 )
+            if rest and hasattr(graph.invocations[name].node_def, "invocations"):
+                # "g.b*": the marks apply among the nodes of the nested graph.
+                inner.setdefault(name, []).append(f"{match['up']}{rest}{match['down']}")
+                continue
             selected.add(name)
             selected |= _walk(name, parents, _depth(match["up"]))
             selected |= _walk(name, children, _depth(match["down"]))
-    return selected
+    result: dict[str, Any] = dict.fromkeys(selected)
+    for name, clauses in inner.items():
+        if name not in selected:
+            result[name] = select_nodes(graph.invocations[name].node_def, clauses, job_name)
+    return result
 
 
 def _depth(marks: str) -> int | None:
