@@ -28,6 +28,7 @@ from headwater.definitions.ops.composition import (
     check_unique_definitions,
     compose,
 )
+from headwater.definitions.ops.dynamic import check_dynamic_fan_out
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.ops.op import (
     InputDefinition,
@@ -178,6 +179,7 @@ class GraphDefinition(NodeDefinition):
             self._bind_explicit_mappings(input_mappings, output_mappings)
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
+        check_dynamic_fan_out(self)
         # Set on a graph cut by an op selection: the names of the nodes it left out, and the
         # whole graph it was cut from (the same definition, as far as names go).
         self.unselected_node_names: frozenset[str] = frozenset()
