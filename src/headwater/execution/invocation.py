@@ -184,7 +184,8 @@ def _bind_inputs(op_def: Any, args: list[Any], kwargs: dict[str, Any]) -> tuple[
         if name in op_def.input_dict:
             if name in values:
                 raise HeadwaterInvalidInvocationError(
-                    f"op '{op_def.name}' got input '{name}' both positionally and by name."
+                    f"op {op_def.name} got multiple values for argument '{name}': input '{name}' "
+                    "was passed both positionally and by name."
                 )
             values[name] = kwargs.pop(name)
     for name in names:
@@ -326,14 +327,41 @@ def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: 
 
 
 def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
+    """A returned value checked as a run checks it: one value per output, each of its
+    output's type; a dynamic output's list holds DynamicOutputs."""
     outputs = op_def.output_dict
-    if len(outputs) != 1:
+    if len(outputs) == 1:
+        (name, out), = outputs.items()
+        _check_output_value(op_def, ctx, name, out, result)
         return
-    (name, out), = outputs.items()
+    if len(outputs) < 2 or not isinstance(result, tuple) or getattr(ctx, "_assets_def", None):
+        return
+    if len(result) != len(outputs):
+        raise HeadwaterInvariantViolationError(
+            f"Length mismatch: op '{op_def.name}' has {len(outputs)} outputs "
+            f"({', '.join(outputs)}) but returned a tuple of {len(result)} values. Return one "
+            "value per output, in order.")
+    for (name, out), value in zip(outputs.items(), result):
+        _check_output_value(op_def, ctx, name, out, value)
+
+
+def _check_output_value(op_def: Any, ctx: Any, name: str, out: Any, value: Any) -> None:
     if out.is_dynamic:
+        if value is None:
+            raise HeadwaterInvariantViolationError(
+                f"op '{op_def.name}' returned None, but its dynamic output '{name}' needs a list "
+                "of DynamicOutput objects: return [DynamicOutput(value, mapping_key=...), ...] "
+                "(an empty list for none), or yield each one.")
+        for index, item in enumerate(value if isinstance(value, (list, tuple)) else ()):
+            if not isinstance(item, DynamicOutput):
+                raise HeadwaterInvariantViolationError(
+                    f"op '{op_def.name}': item {index} returned for dynamic output '{name}' is "
+                    f"a {type(item)}, not a DynamicOutput. Wrap each element: "
+                    "DynamicOutput(value, mapping_key=...).")
+            _type_check(op_def, ctx, "output", name, out.headwater_type, item.value)
         return
-    value = result.value if isinstance(result, Output) else result
-    _type_check(op_def, ctx, "output", name, out.headwater_type, value)
+    checked = value.value if isinstance(value, Output) else value
+    _type_check(op_def, ctx, "output", name, out.headwater_type, checked)
 
 
 def _see(op_def: Any, ctx: Any, item: Any) -> None:

@@ -170,8 +170,9 @@ class ExecuteInProcessResult:
                     f"{', '.join(steps[step_key].op_def.output_dict)}."
                 )
             raise HeadwaterInvariantViolationError(
-                f"No output '{output_name}' was produced by node '{node_name}' in run "
-                f"{self.run_id} (it failed, was skipped, or did not yield it)."
+                f"No outputs found for output '{output_name}' from node '{node_name}'. In run "
+                f"{self.run_id} it failed, was skipped, or was not yielded (a dynamic output "
+                "may yield no element)."
             )
         if list(values) == [None]:
             return values[None]

@@ -34,6 +34,7 @@ from headwater.definitions.ops.output import (
     MaterializeResult,
     ObserveResult,
     Output,
+    dynamic_outputs_of,
 )
 from headwater.definitions.tags import (
     CONTENT_HASH_METADATA,
@@ -373,16 +374,7 @@ class StepRunner:
         if len(outputs) == 1:
             (name, out), = outputs.items()
             if out.is_dynamic:
-                if result is None:
-                    return
-                items = list(result) if isinstance(result, (list, tuple, Iterator)) else None
-                if items is None or not all(isinstance(i, DynamicOutput) for i in items):
-                    raise HeadwaterInvariantViolationError(
-                        f'op "{step.key}" returned a {type(result).__name__}, but its dynamic '
-                        f"output '{name}' expected a list of DynamicOutput objects: return "
-                        "[DynamicOutput(value, mapping_key=...), ...] or yield each one."
-                    )
-                yield from items
+                yield from dynamic_outputs_of(step.key, name, result)
                 return
             if out.is_nothing and result is None:
                 yield Output(None, name)
@@ -392,8 +384,9 @@ class StepRunner:
         if isinstance(result, tuple) and not isinstance(result, (Output,)):
             if len(result) != len(outputs):
                 raise HeadwaterInvariantViolationError(
-                    f'op "{step.key}" has {len(outputs)} outputs ({", ".join(outputs)}) but '
-                    f"returned a tuple of {len(result)} values. Return one value per output, in order."
+                        f'Length mismatch: op "{step.key}" has {len(outputs)} outputs '
+                    f'({", ".join(outputs)}) but returned a tuple of {len(result)} values. Return '
+                    "one value per output, in order."
                 )
             for (name, out), value in zip(outputs.items(), result):
                 if isinstance(value, (Output, MaterializeResult)):
@@ -408,7 +401,7 @@ class StepRunner:
                             )
                     yield value
                 elif out.is_dynamic:
-                    yield from value
+                    yield from dynamic_outputs_of(step.key, name, value)
                 else:
                     yield Output(value, name)
             return
@@ -419,8 +412,9 @@ class StepRunner:
                 yield Output(None, name)
             return
         raise HeadwaterInvariantViolationError(
-            f'op "{step.key}" has multiple outputs ({", ".join(outputs)}), but only one value was '
-            f"returned: return a tuple with one value per output, or yield Output(value, name)."
+            f'op "{step.key}" has multiple outputs, but only one output was returned (a '
+            f'{type(result).__name__}); its outputs are {", ".join(outputs)}. Return a tuple with '
+            "one value per output, or yield Output(value, name)."
         )
 
     # --- outputs ------------------------------------------------------------------------
@@ -439,8 +433,9 @@ class StepRunner:
             self.run.handle_check_result(step, ctx, item)
         else:
             raise HeadwaterInvariantViolationError(
-                f'op "{step.key}" yielded a {type(item).__name__}: an op yields Output, '
-                "DynamicOutput, AssetMaterialization, AssetObservation or ExpectationResult."
+                f'op "{step.key}" yielded a value of type {type(item)}: an op yields Output, '
+                "DynamicOutput, AssetMaterialization, AssetObservation or ExpectationResult "
+                "(return a plain value instead of yielding it)."
             )
 
     def handle_materialize_result(self, step: Step, ctx: OpExecutionContext,
@@ -843,3 +838,4 @@ def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:
     if up_def is None:
         return None, None
     return _partition.upstream_keys(ctx, name), up_def
+

@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions.config.run_config import configured
-from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
+)
 
 
 @dataclass(slots=True)
@@ -373,9 +377,10 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
                 f"{', '.join(node.input_dict) or 'none'}."
             )
         if input_name in bindings:
-            raise HeadwaterInvalidDefinitionError(
-                f"In graph '{frame.graph_name}', input '{input_name}' of '{node.name}' was "
-                "passed both positionally and by name."
+            raise HeadwaterInvalidInvocationError(
+                f"In graph '{frame.graph_name}', {node.node_kind} {node.name} got multiple "
+                f"values for argument '{input_name}': it was passed both positionally and by "
+                "name."
             )
         bindings[input_name] = value
     mapped = False
@@ -437,6 +442,14 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
         return outputs[0]
     cls = namedtuple(f"{node.name}_outputs", [o.output_name for o in outputs])  # type: ignore[misc]
     return cls(*outputs)
+
+
+def named_after(definition: Any, fn: Callable[..., Any]) -> Any:
+    """A decorated definition keeps its function's `__name__` and `__doc__` (as
+    functools.wraps would), so help() and tools that read them see the function."""
+    definition.__name__ = getattr(fn, "__name__", None)
+    definition.__doc__ = getattr(fn, "__doc__", None)
+    return definition
 
 
 def check_unique_definitions(graph_name: str, node_defs: Sequence[Any],

@@ -27,6 +27,7 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
     check_unique_definitions,
     compose,
+    named_after,
 )
 from headwater.definitions.ops.dynamic import check_dynamic_fan_out
 from headwater.definitions.ops.job import JobDefinition
@@ -165,6 +166,12 @@ class GraphDefinition(NodeDefinition):
         positional_inputs: Sequence[str] | None = None,
     ):
         super().__init__(name=name, description=description, tags=dict(tags or {}))
+        for node_def in node_defs or ():
+            if not isinstance(node_def, NodeDefinition):
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{name}': node_defs holds {getattr(node_def, '__name__', node_def)!s}, "
+                    "a lambda or function rather than an op or graph. Decorate it with @op "
+                    "(or @graph) and pass the result.")
         if invocations is None:
             invocations = _invocations_from_dependencies(name, node_defs or (), dependencies or {})
         self.invocations: dict[str, Invocation] = dict(invocations)
@@ -560,7 +567,7 @@ def graph(
     """Declare a graph by composing ops in a function body."""
 
     def decorate(fn: Callable[..., Any]) -> GraphDefinition:
-        return build_graph(fn, name, description, ins, out, config, tags)
+        return named_after(build_graph(fn, name, description, ins, out, config, tags), fn)
 
     if compose_fn is not None:
         return decorate(compose_fn)
@@ -591,7 +598,7 @@ def job(
 
     def decorate(fn: Callable[..., Any]) -> JobDefinition:
         graph_def = build_graph(fn, name=name or fn.__name__, description=description)
-        return JobDefinition(
+        return named_after(JobDefinition(
             graph_def=graph_def,
             name=name or fn.__name__,
             description=description,
@@ -607,7 +614,7 @@ def job(
             partitions_def=partitions_def,
             input_values=input_values,
             owners=owners,
-        )
+        ), fn)
 
     if callable(compose_fn):
         return decorate(compose_fn)

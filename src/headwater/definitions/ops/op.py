@@ -28,10 +28,10 @@ from headwater.definitions.config.schema import (
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
-from headwater.definitions.ops.composition import NodeDefinition
+from headwater.definitions.ops.composition import NodeDefinition, named_after
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
-from headwater.errors import HeadwaterInvalidDefinitionError
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 CONTEXT_NAMES = ("context", "_context", "context_", "_", "ctx")
 
@@ -65,6 +65,12 @@ class In:
     def __repr__(self) -> str:
         return f"In(headwater_type={self.headwater_type!r})"
 
+    def __eq__(self, other: object) -> bool:
+        # Types compare as resolved: In(int) and In(Int) declare the same input.
+        return type(other) is type(self) and _declared(self) == _declared(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 class Out:
     """How an op produces an output: type, description, requiredness, IO manager."""
@@ -91,6 +97,19 @@ class Out:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(headwater_type={self.headwater_type!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and _declared(self) == _declared(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _declared(spec: In | Out) -> tuple[Any, ...]:
+    """What an In or Out declares, its type resolved, for comparison."""
+    values = [getattr(spec, name) for name in (In if isinstance(spec, In) else Out).__slots__]
+    if spec.headwater_type is not NO_VALUE:
+        values[0] = resolve_headwater_type(spec.headwater_type)
+    return tuple(values)
 
 
 class DynamicOut(Out):
@@ -187,6 +206,12 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
             var_kwargs = True
             continue
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            if decorator == "@op":
+                raise HeadwaterInvalidDefinitionError(
+                    f"{decorator} '{getattr(fn, '__name__', fn)}' has positional vararg parameter "
+                    f"'*{param.name}': an op's parameters are its context (first) and its inputs "
+                    f"by name. Remove '*{param.name}', or take inputs declared in ins= with "
+                    "**kwargs.")
             continue
         hint = hints.get(param.name, inspect.Parameter.empty)
         if param.name == "context" or getattr(hint, "__headwater_context__", False):
@@ -307,6 +332,7 @@ def _input_type(spec: In | None, hint: Any) -> HeadwaterType:
 
 
 _DOC_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Yields|Raises|Examples?):\s*$")
+_DOC_RETURN_TYPE = re.compile(r"^[\w.]+(?:\[[\w., \[\]|]*\])?:\s+(.+)$")
 _DOC_ARG = re.compile(r"^(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
 
 
@@ -339,7 +365,9 @@ def parse_docstring(fn: Callable[..., Any]) -> tuple[dict[str, str], str | None]
             elif current:
                 args[current] = f"{args[current]} {line}".strip()
         elif section == "Returns" and line:
-            returns.append(line)
+            typed = _DOC_RETURN_TYPE.match(line) if not returns else None
+            # "int: some int" names the type first; the description is the rest.
+            returns.append(typed.group(1) if typed else line)
     return args, " ".join(returns) or None
 
 
@@ -373,10 +401,11 @@ def build_input_defs(
         result[name] = _input_def(name, spec, sig.annotations.get(name, inspect.Parameter.empty), default)
         if decorator == "@op" and result[name].headwater_type.is_nothing:
             raise HeadwaterInvalidDefinitionError(
-                f"{decorator} '{fn_name}' has parameter '{name}' for an input of type Nothing, "
-                "which should not be included since no data will be passed for it. Nothing "
-                "inputs must be used via In() and no parameter should be included in the @op "
-                f"decorated function: keep ins={{'{name}': In(Nothing)}} and remove the parameter."
+                f"{decorator} '{fn_name}': parameter '{name}' is annotated with Nothing (or "
+                "typed Nothing), which should not be included since no data will be passed for "
+                "it. Nothing inputs must be used via In() and no parameter should be included in "
+                f"the @op decorated function: keep ins={{'{name}': In(Nothing)}} and remove the "
+                "parameter."
             )
     for name, spec in ins.items():
         htype = _input_type(spec, inspect.Parameter.empty)
@@ -428,22 +457,84 @@ def build_output_defs(
     out: Out | Mapping[str, Out] | None,
     return_annotation: Any,
     fn_name: str = "",
+    code_version: str | None = None,
 ) -> dict[str, OutputDefinition]:
+    """Outputs from `out`, typed by it or else by the return annotation (one entry of a
+    tuple annotation per output when there are several); `code_version` is the op's, which
+    outputs without their own take."""
     if out is None:
         out = Out()
     if isinstance(out, Out):
-        return {DEFAULT_OUTPUT: output_def(DEFAULT_OUTPUT, out, return_annotation)}
-    defs = {}
+        return {DEFAULT_OUTPUT: output_def(DEFAULT_OUTPUT, out, return_annotation, code_version,
+                                           fn_name)}
     for name, spec in out.items():
         if not isinstance(spec, Out):
             raise HeadwaterInvalidDefinitionError(
                 f"op '{fn_name}': out['{name}'] must be an Out(...), got {type(spec).__name__}."
             )
-        defs[name] = output_def(name, spec, inspect.Parameter.empty)
-    return defs
+    annotations = _annotations_per_output(fn_name, list(out), return_annotation)
+    return {name: output_def(name, spec, annotations.get(name, inspect.Parameter.empty),
+                             code_version, fn_name)
+            for name, spec in out.items()}
 
 
-def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
+def _annotations_per_output(fn_name: str, names: list[str], annotation: Any) -> dict[str, Any]:
+    """Each output's part of the return annotation: all of it for one output, the matching
+    entry of a tuple annotation for several."""
+    if annotation is inspect.Parameter.empty or annotation is Any or annotation is None \
+            or annotation is type(None):
+        return {}
+    if len(names) == 1:
+        return {names[0]: annotation}
+    if _annotation_name(annotation) in _STREAM_ANNOTATIONS:
+        return {}  # a generator's annotation says how it yields, not what each output is
+    args = get_args(annotation)
+    if get_origin(annotation) is not tuple:
+        raise HeadwaterInvariantViolationError(
+            f"op '{fn_name}' has {len(names)} outputs ({', '.join(names)}), so its return "
+            f"annotation must be a tuple with one entry per output; got {annotation!r}. Annotate "
+            f"it as tuple[...] with {len(names)} entries, or drop the annotation.")
+    if not args or Ellipsis in args:
+        return {}
+    if len(args) != len(names):
+        raise HeadwaterInvariantViolationError(
+            f"op '{fn_name}': its return annotation is a tuple of {len(args)} entries, but it "
+            f"has {len(names)} outputs ({', '.join(names)}). Give the tuple one entry per output.")
+    return dict(zip(names, args))
+
+
+_STREAM_ANNOTATIONS = {"Iterator", "Generator", "Iterable", "AsyncIterator", "AsyncGenerator",
+                       "AsyncIterable"}
+
+
+def _annotation_name(annotation: Any) -> str:
+    origin = get_origin(annotation)
+    target = origin if origin is not None else annotation
+    return getattr(target, "__name__", "") or getattr(target, "_name", "") or ""
+
+
+def _value_annotation(annotation: Any, fn_name: str, name: str) -> tuple[Any, bool]:
+    """The type an output annotation gives the value, and whether it makes the output
+    dynamic: `Output[T]` is T; `list[DynamicOutput[T]]` is a dynamic output of T."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if _annotation_name(annotation) == "DynamicOutput":
+        raise HeadwaterInvariantViolationError(
+            f"op '{fn_name}': output '{name}' is annotated with DynamicOutput, but an op returns "
+            "its dynamic outputs as a list: annotate it list[DynamicOutput[...]] (or, for a "
+            "single value, use Output).")
+    if origin is list and len(args) == 1 and _annotation_name(args[0]) == "DynamicOutput":
+        inner = get_args(args[0])
+        return (inner[0] if inner else inspect.Parameter.empty), True
+    if _annotation_name(annotation) == "Output" and not isinstance(annotation, HeadwaterType):
+        return (args[0] if args else inspect.Parameter.empty), False
+    return annotation, False
+
+
+def output_def(name: str, spec: Out, annotation: Any, code_version: str | None = None,
+               fn_name: str = "") -> OutputDefinition:
+    dynamic = False
+    if annotation is not inspect.Parameter.empty and fn_name:
+        annotation, dynamic = _value_annotation(annotation, fn_name, name)
     if spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
     elif annotation is inspect.Parameter.empty or _is_result_annotation(annotation):
@@ -457,8 +548,8 @@ def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
         is_required=spec.is_required,
         io_manager_key=spec.io_manager_key or "io_manager",
         metadata=spec.metadata,
-        is_dynamic=spec.is_dynamic,
-        code_version=spec.code_version,
+        is_dynamic=spec.is_dynamic or dynamic,
+        code_version=spec.code_version or code_version,
     )
 
 
@@ -605,8 +696,8 @@ def op(
 
     def decorate(fn: Callable[..., Any]) -> OpDefinition:
         sig = inspect_signature(fn, "@op")
-        outs = build_output_defs(out, sig.return_annotation, name or fn.__name__)
-        return OpDefinition(
+        outs = build_output_defs(out, sig.return_annotation, name or fn.__name__, code_version)
+        return named_after(OpDefinition(
             fn,
             name=name,
             ins=ins,
@@ -619,7 +710,7 @@ def op(
             pool=pool,
             output_defs=outs,
             signature=sig,
-        )
+        ), fn)
 
     if callable(compute_fn):
         return decorate(compute_fn)

@@ -6,7 +6,7 @@ Imports `headwater.errors`, `key`, `metadata` and this room's `data_version` onl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from headwater.definitions.ops.data_version import (
 from headwater.definitions.ops.data_version import (
     DataVersion as DataVersion,
 )
-from headwater.errors import HeadwaterInvalidDefinitionError
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 DEFAULT_OUTPUT = "result"
 _MAPPING_KEY = re.compile(r"^[A-Za-z0-9_]+$")
@@ -267,6 +267,28 @@ class ObserveResult:
 
     def __hash__(self) -> int:
         return hash((self.asset_key, self.data_version))
+
+
+def dynamic_outputs_of(op: str, name: str, value: Any) -> list[DynamicOutput]:
+    """The DynamicOutputs an op returned for its dynamic output `name` (those left with the
+    default output name are taken to be for it)."""
+    if not isinstance(value, (list, tuple, Iterator)):
+        raise HeadwaterInvariantViolationError(
+            f'op "{op}" returned an object of type {type(value)} for its dynamic output '
+            f"'{name}', which needs a list of DynamicOutput objects: return "
+            "[DynamicOutput(value, mapping_key=...), ...] (an empty list for none), or yield "
+            "each one.")
+    items = list(value)
+    for index, item in enumerate(items):
+        if not isinstance(item, DynamicOutput):
+            raise HeadwaterInvariantViolationError(
+                f'op "{op}": item {index} returned for dynamic output \'{name}\' is a '
+                f"{type(item)}, not a DynamicOutput. Wrap each element: "
+                "DynamicOutput(value, mapping_key=...).")
+        if item.output_name == DEFAULT_OUTPUT and name != DEFAULT_OUTPUT:
+            items[index] = DynamicOutput(item.value, item.mapping_key, name, item.metadata)
+    return items
+
 
 
 @dataclass(frozen=True, slots=True)
