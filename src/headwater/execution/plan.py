@@ -234,7 +234,12 @@ class _Builder:
         if isinstance(binding, OutputHandle):
             step_key, out = _resolve_output_path(graph, binding.node_name, binding.output_name,
                                                  prefix)  # type: ignore[misc]
-            return FromStep(step_key, out, mapped=binding.mapped)
+            # Inside a graph invoked by .map(), the body was composed unmapped: a step is
+            # mapped when what it reads runs once per element.
+            upstream = self.steps.get(step_key)
+            mapped = binding.mapped or (upstream is not None and upstream.dynamic_source
+                                        is not None)
+            return FromStep(step_key, out, mapped=mapped)
         if isinstance(binding, GraphInputHandle):
             if scope_inputs is None:
                 return self.job_input(binding.input_name, graph)

@@ -32,7 +32,7 @@ from headwater.definitions.tags import (
 )
 from headwater.errors import (
     HeadwaterExecutionStepNotFoundError,
-    HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
     HeadwaterRunNotFoundError,
 )
 from headwater.execution import event as ev
@@ -55,9 +55,9 @@ class ReexecutionOptions:
         """The steps of run `run_id` that failed or did not run (the run must have failed)."""
         parent = _get_run(instance, run_id)
         if parent.status.value not in ("FAILURE", "CANCELED"):
-            raise HeadwaterInvalidInvocationError(
-                f"Cannot re-execute run {run_id} from failure: it did not fail (status "
-                f"{parent.status.value}). Re-execute all of it, or select steps."
+            raise HeadwaterInvariantViolationError(
+                f"Cannot re-execute from failure a run that is not failed: run {run_id} has "
+                f"status {parent.status.value}. Re-execute all of it, or select steps."
             )
         return ReexecutionOptions(run_id, tuple(steps_not_done(instance, parent)), True)
 
