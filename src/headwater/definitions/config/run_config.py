@@ -285,7 +285,7 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
 def _drop_unselected(graph: Any, ops: Mapping[str, Any]) -> dict[str, Any]:
     """`ops` run config without the entries of nodes an op selection left out of `graph`
     (config written for the whole job stays valid for any of its subsets)."""
-    left_out = getattr(graph, "unselected_node_names", frozenset())
+    left_out: frozenset[str] = getattr(graph, "unselected_node_names", frozenset())
     result: dict[str, Any] = {}
     for name, entry in ops.items():
         if name in left_out:

@@ -109,6 +109,8 @@ def _declared(spec: In | Out) -> tuple[Any, ...]:
     values = [getattr(spec, name) for name in (In if isinstance(spec, In) else Out).__slots__]
     if spec.headwater_type is not NO_VALUE:
         values[0] = resolve_headwater_type(spec.headwater_type)
+    if isinstance(spec, Out):
+        values[3] = spec.io_manager_key or "io_manager"  # what no key means
     return tuple(values)
 
 
