@@ -186,3 +186,17 @@ def test_reexecuting_a_successful_run_from_failure_is_refused():
         assert result.success
         with pytest.raises(hw.HeadwaterInvariantViolationError, match="not failed"):
             hw.ReexecutionOptions.from_failure(result.run_id, instance)
+
+
+def test_run_whose_executor_cannot_start_has_only_a_failure_event():
+    """A multiprocess run on an in-memory instance never starts: one RUN_FAILURE event."""
+    instance = hw.HeadwaterInstance.ephemeral()
+    result = hw.execute_job(hw.reconstructable(outer_multiprocess), instance)
+    assert [e.event_type_value for e in result.all_events] == ["PIPELINE_FAILURE"]
+    assert "non-ephemeral instance" in str(result.all_events[0].job_failure_data.error.message)
+    assert instance.get_run_by_id(result.run_id).status.value == "FAILURE"
+
+
+@hw.job(executor_def=hw.multiprocess_executor)
+def outer_multiprocess():
+    inc(inner())

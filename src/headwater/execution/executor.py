@@ -143,7 +143,8 @@ def create_executor(executor_def: ExecutorDefinition, job: Any, run_config: Mapp
     if NON_EPHEMERAL_INSTANCE in requirements and (instance is None or instance.is_ephemeral):
         raise HeadwaterUnmetExecutorRequirementsError(
             f"executor '{executor_def.name}' runs steps in other processes, which must share "
-            "the run's instance, but the instance is ephemeral (in memory). Pass a persistent "
+            "the run's instance: it needs a non-ephemeral instance, but this one is in memory. "
+            "Pass a persistent "
             "instance (HeadwaterInstance.get() with $HEADWATER_HOME set, or instance_for_test()), "
             "or run with the in_process executor."
         )

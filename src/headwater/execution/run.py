@@ -541,23 +541,24 @@ def execute_job(
     if prepare is not None:
         prepare(run)
     instance.register_run(run)
+    try:
+        # An executor the run cannot have (e.g. processes without a shared instance) means
+        # the run never starts: its one event is the failure.
+        step_executor = executor(run) if executor is not None else InProcessExecutor()
+    except HeadwaterError as exc:
+        return _failed_to_start(run, job, exc)
     run.emit(ev.HeadwaterEventType.RUN_START, None, f'Run of job "{job.name}" started.')
     if job.asset_layer.selected_check_keys:
         run.emit_checks_planned()
     teardown: Callable[[], None] = _noop
     try:
         try:
-            step_executor = executor(run) if executor is not None else InProcessExecutor()
             # Steps executed elsewhere build their resources there.
             teardown = init_resources(run, job, instance, build=step_executor.executes_in_process)
             if run.output_run_ids:
                 run.add_known_outputs(run.output_run_ids.items())
         except HeadwaterError as exc:
-            run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
-                     f'Run of job "{job.name}" failed: {exc}',
-                     ev.RunFailureData(ev.SerializableError.from_exception(exc)))
-            run.fatal_error = exc
-            return run
+            return _failed_to_start(run, job, exc)
         execute_plan(run, step_executor, should_cancel)
     finally:
         teardown()
@@ -571,6 +572,13 @@ def execute_job(
                  ev.RunFailureData(failed_steps=tuple(run.failed)))
     else:
         run.emit(ev.HeadwaterEventType.RUN_SUCCESS, None, f'Run of job "{job.name}" succeeded.')
+    return run
+
+
+def _failed_to_start(run: Run, job: Any, exc: HeadwaterError) -> Run:
+    run.emit(ev.HeadwaterEventType.RUN_FAILURE, None, f'Run of job "{job.name}" failed: {exc}',
+             ev.RunFailureData(ev.SerializableError.from_exception(exc)))
+    run.fatal_error = exc
     return run
 
 
