@@ -88,41 +88,17 @@ def io_manager(
     return decorate
 
 
-class _LoadFunctionInputManager(InputManager):
-    """The InputManager of `@input_manager`: its function loads the input from the
-    InputContext. A function written as a factory (returning an InputManager) still works:
-    the manager it returns does the loading."""
-
-    def __init__(self, fn: Callable[..., Any]):
-        self.fn = fn
-        self.made: InputManager | None = None
-
-    def load_input(self, context: Any) -> Any:
-        if self.made is not None:
-            return self.made.load_input(context)
-        value = self.fn(context)
-        if isinstance(value, InputManager):
-            self.made = value
-            return value.load_input(context)
-        return value
-
-
 def input_manager(config_schema: Any = None, description: str | None = None,
-                  input_config_schema: Any = None,
-                  required_resource_keys: Iterable[str] | None = None,
-                  version: str | None = None) -> Any:
-    """Declare an input manager by its load function `fn(input_context) -> value`."""
+                  required_resource_keys: Iterable[str] | None = None) -> Any:
+    """Declare an input manager by a function `fn(init_context) -> InputManager`."""
+    if callable(config_schema) and not isinstance(config_schema, (type, dict)):
+        fn = config_schema
+        return InputManagerDefinition(fn, description=fn.__doc__)
 
     def decorate(fn: Callable[..., Any]) -> InputManagerDefinition:
-        return InputManagerDefinition(lambda _init: _LoadFunctionInputManager(fn),
-                                      config_schema=config_schema,
-                                      description=description or fn.__doc__,
-                                      required_resource_keys=required_resource_keys,
-                                      version=version, input_config_schema=input_config_schema)
+        return InputManagerDefinition(fn, config_schema=config_schema, description=description,
+                                      required_resource_keys=required_resource_keys)
 
-    if callable(config_schema) and not isinstance(config_schema, (type, dict)):
-        fn, config_schema = config_schema, None
-        return decorate(fn)
     return decorate
 
 
