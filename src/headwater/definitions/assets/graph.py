@@ -226,6 +226,12 @@ class AssetGraph:
     def check_keys(self) -> frozenset[Any]:
         return frozenset(self.check_specs_by_key)
 
+    def required_neighbors(self, key: AssetKey) -> frozenset[AssetKey]:
+        assets_def = self.assets_def_by_key.get(key)
+        if assets_def is None or assets_def.can_subset or not assets_def.is_executable:
+            return frozenset((key,))
+        return frozenset(assets_def.keys)
+
     # --- Dagster's public accessors (`defs.resolve_asset_graph()` in users' tests) ------------
     def get_all_asset_keys(self) -> frozenset[AssetKey]:
         return self.all_keys

@@ -129,7 +129,7 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
 
 
 def _coerce_job(value: Any) -> Any:
-    if value is not None and hasattr(value, "to_job") and not hasattr(value, "execute_in_process"):
+    if isinstance(value, GraphDefinition):
         warnings.warn(
             f"Passing GraphDefinition '{value.name}' as a sensor target is deprecated; pass "
             "graph.to_job() instead.", HeadwaterDeprecationWarning, stacklevel=4)
@@ -251,7 +251,8 @@ class SensorDefinition:
     # --- evaluation -------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                         self._signature, args, kwargs, self._default_context)
+                                         self._signature, args, kwargs, self._default_context,
+                                         self.required_resource_keys)
         return result
 
     def _default_context(self) -> Any:
@@ -259,7 +260,8 @@ class SensorDefinition:
 
     def _call_for_tick(self, context: Any) -> Any:
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                         self._signature, (context,), {}, lambda: context)
+                                         self._signature, (context,), {}, lambda: context,
+                                         self.required_resource_keys)
         return result
 
     def evaluate_tick(self, context: Any = None) -> TickEvaluation:
