@@ -283,7 +283,9 @@ class SensorDefinition:
             evaluation.cursor = getattr(context, "cursor", None)
         for request in evaluation.run_requests:
             self._check_target(request)
-        evaluation.run_requests = [self._finish_request(r) for r in evaluation.run_requests]
+        graph = _asset_graph_of(context) if self.asset_selection is not None else None
+        evaluation.run_requests = [self._finish_request(r, graph)
+                                   for r in evaluation.run_requests]
         return evaluation
 
     def _check_target(self, request: RunRequest) -> None:
@@ -307,11 +309,31 @@ class SensorDefinition:
                 f"sensor '{self.name}' targets several jobs, so each RunRequest must name one "
                 f"with job_name= (one of {', '.join(self.job_names)}).")
 
-    def _finish_request(self, request: RunRequest) -> RunRequest:
-        if request.job_name is None and request.asset_selection is None and \
-                len(self.job_names) == 1:
-            request = request.with_replaced_attrs(job_name=self.job_names[0])
+    def _finish_request(self, request: RunRequest, graph: Any = None) -> RunRequest:
+        """Give a request that names no target the sensor's own: its job, or the assets of
+        its asset selection (resolved when the tick knows the definitions)."""
+        if request.job_name is None and request.asset_selection is None:
+            if len(self.job_names) == 1:
+                request = request.with_replaced_attrs(job_name=self.job_names[0])
+            elif self.asset_selection is not None and graph is not None:
+                request = request.with_replaced_attrs(
+                    asset_selection=sorted(self.asset_selection.resolve(graph)))
+        if request.asset_check_keys and self.asset_selection is not None and graph is not None:
+            targeted = self.asset_selection.resolve_checks(graph)
+            outside = [k for k in request.asset_check_keys if k not in targeted]
+            if outside:
+                warnings.warn(
+                    f"sensor '{self.name}' requested a run with asset check keys "
+                    f"{[k.to_user_string() for k in outside]} that its asset_selection does not "
+                    "target. This is deprecated and will become an error: add the checks (or "
+                    "their assets) to the sensor's asset_selection.",
+                    DeprecationWarning, stacklevel=3)
         return request
+
+
+def _asset_graph_of(context: Any) -> Any:
+    definitions = getattr(context, "definitions", None)
+    return definitions.resolve_asset_graph() if definitions is not None else None
 
 
 def sensor(job_name: str | None = None, *, name: str | None = None,
