@@ -180,3 +180,37 @@ def test_assets_from_an_existing_graph_or_op():
     with pytest.raises(hw.HeadwaterInvalidDefinitionError,
                        match=r"from_op\('split', tags_by_output_name=...\) names \['mid'\]"):
         hw.AssetsDefinition.from_op(split, tags_by_output_name={"mid": {}})
+
+
+def test_asset_in_deps_and_ins_may_only_be_keyed_by_ins():
+    """An asset listed in deps may also be in ins only to give its key; anything more in the
+    AssetIn is refused, for @asset and @multi_asset specs alike."""
+    @hw.asset
+    def upstream():
+        return 1
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="partition_mapping"):
+        @hw.asset(deps=[upstream],
+                  ins={"upstream": hw.AssetIn(partition_mapping=hw.IdentityPartitionMapping())})
+        def mapped(upstream):
+            return upstream
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="metadata"):
+        @hw.multi_asset(specs=[hw.AssetSpec("out", deps=[upstream])],
+                        ins={"upstream": hw.AssetIn(metadata={"a": 1})})
+        def multi(upstream):
+            return None
+
+    @hw.asset(deps=[upstream], ins={"renamed": hw.AssetIn(key=upstream.key)})
+    def keyed(renamed):
+        return renamed
+
+    assert keyed.keys_by_input_name["renamed"] == upstream.key
+
+
+def test_multi_asset_specs_declare_every_parameter():
+    """With specs=, a parameter that reads no asset of the specs' deps is refused."""
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="no AssetSpec lists"):
+        @hw.multi_asset(specs=[hw.AssetSpec("out")])
+        def undeclared(upstream):
+            return None

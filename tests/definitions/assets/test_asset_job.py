@@ -73,3 +73,23 @@ def test_execute_in_process_with_asset_selection_keeps_the_job_hooks():
     assert [e.asset_key for e in result.get_asset_materialization_events()] == [
         hw.AssetKey("raw")]
     assert any(e.event_type_value == "HOOK_COMPLETED" for e in result.all_events)
+
+
+def test_asset_job_owners_metadata_and_snapshot():
+    """define_asset_job takes owners (validated at once) and with_metadata; both carry over
+    to the resolved job and its snapshot."""
+    import pytest
+
+    job = hw.define_asset_job("owned", selection=[raw], owners=["a@b.com", "team:data"],
+                              metadata={"k": "v"})
+    assert job.owners == ["a@b.com", "team:data"]
+    assert job.with_metadata({}).metadata == {}
+    resolved = hw.Definitions(assets=[raw], jobs=[job.with_metadata({"k": "w"})]).resolve_job_def(
+        "owned")
+    assert resolved.owners == ["a@b.com", "team:data"]
+    assert resolved.metadata["k"] == hw.TextMetadataValue("w")
+    snapshot = resolved.get_job_snapshot()
+    assert snapshot.owners == ["a@b.com", "team:data"]
+    assert snapshot.snapshot_id == resolved.get_job_snapshot().snapshot_id
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Team name cannot be empty"):
+        hw.define_asset_job("bad", owners=["team:"])

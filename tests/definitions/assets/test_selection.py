@@ -230,8 +230,9 @@ def test_roots_and_sinks_are_transitive_within_the_selection():
 
 
 def test_sources_is_roots():
-    """sources() is the older name of roots()."""
-    assert AssetSelection.all().sources() == AssetSelection.all().roots()
+    """sources() is the older, deprecated name of roots()."""
+    with pytest.warns(DeprecationWarning, match="roots"):
+        assert AssetSelection.all().sources() == AssetSelection.all().roots()
 
 
 def test_upstream_depth_and_include_self():

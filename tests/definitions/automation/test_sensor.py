@@ -103,3 +103,98 @@ def test_run_failure_sensor_sees_the_failed_run():
         headwater_event=result.get_run_failure_event()).for_run_failure()
     assert alert(context).run_key == result.run_id
     assert context.failure_event.event_type_value == "PIPELINE_FAILURE"
+
+
+def test_run_failure_event_carries_the_step_error():
+    """The run failure event of a run whose step raised carries that step's error, whose
+    cause is the user's exception."""
+    @hw.op
+    def divide():
+        return 1 / 0
+
+    @hw.job
+    def fragile():
+        divide()
+
+    result = fragile.execute_in_process(raise_on_error=False)
+    error = result.get_run_failure_event().event_specific_data.error
+    assert error is not None and error.cause is not None
+    assert error.cause.cls_name == "ZeroDivisionError"
+
+
+def test_required_resources_are_built_when_invoked():
+    """A resource named only in required_resource_keys is built when the sensor is invoked,
+    so one that cannot be built fails the invocation."""
+    built = []
+
+    @hw.resource
+    def tracked(_):
+        built.append(1)
+        return "ok"
+
+    @hw.sensor(job=target_job, required_resource_keys={"tracked"})
+    def needs_tracked():
+        return hw.SkipReason("nothing")
+
+    context = hw.build_sensor_context(resources={"tracked": tracked})
+    assert not built
+    needs_tracked(context)
+    assert built == [1]
+
+    @hw.resource
+    def broken(_):
+        raise RuntimeError("cannot connect")
+
+    @hw.sensor(job=target_job, required_resource_keys={"broken"})
+    def needs_broken():
+        return hw.SkipReason("nothing")
+
+    with pytest.raises(Exception, match="cannot connect"):
+        needs_broken(hw.build_sensor_context(resources={"broken": broken}))
+
+
+def test_graph_target_becomes_a_job_with_a_warning():
+    """A graph passed as a sensor's job is turned into a job, with a deprecation warning."""
+    @hw.op
+    def step():
+        pass
+
+    @hw.graph
+    def pipeline():
+        step()
+
+    with pytest.warns(DeprecationWarning, match="GraphDefinition"):
+        sensor_def = hw.SensorDefinition(job=pipeline, evaluation_fn=lambda _: None)
+    assert isinstance(sensor_def.job, hw.JobDefinition)
+    assert sensor_def.job.name == "pipeline"
+
+
+def test_asset_selection_sensor_fills_requests_and_warns_on_foreign_checks():
+    """A bare RunRequest of a sensor targeting assets gets those assets; check keys outside
+    the sensor's selection are accepted with a deprecation warning."""
+    @hw.asset
+    def left():
+        pass
+
+    @hw.asset
+    def right():
+        pass
+
+    @hw.asset_check(asset=left)
+    def left_ok():
+        return hw.AssetCheckResult(passed=True)
+
+    @hw.sensor(asset_selection=[left])
+    def on_left(context):
+        return hw.RunRequest(asset_check_keys=[left_ok.check_key])
+
+    @hw.sensor(asset_selection=[right])
+    def on_right(context):
+        return hw.RunRequest(asset_check_keys=[left_ok.check_key])
+
+    defs = hw.Definitions(assets=[left, right], asset_checks=[left_ok], sensors=[on_left, on_right])
+    context = hw.build_sensor_context(definitions=defs)
+    request = on_left.evaluate_tick(context).run_requests[0]
+    assert request.asset_selection == [left.key]
+    with pytest.warns(DeprecationWarning, match="asset check keys"):
+        on_right.evaluate_tick(context)
