@@ -198,3 +198,57 @@ def test_asset_selection_sensor_fills_requests_and_warns_on_foreign_checks():
     assert request.asset_selection == [left.key]
     with pytest.warns(DeprecationWarning, match="asset check keys"):
         on_right.evaluate_tick(context)
+
+
+def test_generator_sensor_return_value_counts():
+    """What a generator sensor returns after yielding is part of its result."""
+    @hw.sensor(job=target_job)
+    def yields_then_returns(context):
+        if context.cursor == "skip":
+            return hw.SkipReason("skipping")
+        yield hw.RunRequest(run_key="a")
+        return hw.RunRequest(run_key="b")
+
+    skipped = yields_then_returns.evaluate_tick(hw.build_sensor_context(cursor="skip"))
+    assert skipped.skip_message == "skipping" and skipped.run_requests == []
+    both = yields_then_returns.evaluate_tick(hw.build_sensor_context())
+    assert [r.run_key for r in both.run_requests] == ["a", "b"]
+
+
+def test_asset_sensor_owns_its_cursor():
+    """An asset sensor may not return a cursor of its own."""
+    @hw.asset
+    def table():
+        return 1
+
+    @hw.asset_sensor(asset_key=table.key, job=target_job)
+    def sets_cursor(context, event):
+        return hw.SensorResult([hw.RunRequest("x")], cursor="mine")
+
+    with hw.instance_for_test() as instance:
+        hw.materialize([table], instance=instance)
+        with pytest.raises(hw.HeadwaterInvariantViolationError, match="managed by the asset"):
+            sets_cursor.evaluate_tick(hw.build_sensor_context(instance=instance))
+
+
+def test_run_status_sensor_reports_the_runs_it_reacted_to():
+    """A run-status sensor's evaluation lists the runs it reacted to."""
+    @hw.op
+    def fine():
+        pass
+
+    @hw.job
+    def watched():
+        fine()
+
+    @hw.run_status_sensor(run_status=hw.HeadwaterRunStatus.SUCCESS)
+    def on_success(context):
+        return hw.SkipReason("seen")
+
+    with hw.instance_for_test() as instance:
+        first = on_success.evaluate_tick(hw.build_sensor_context(instance=instance))
+        assert first.headwater_run_reactions == []
+        result = watched.execute_in_process(instance=instance)
+        later = on_success.evaluate_tick(
+            hw.build_sensor_context(instance=instance, cursor=first.cursor))
+        assert [r.headwater_run.run_id for r in later.headwater_run_reactions] == [result.run_id]

@@ -332,7 +332,8 @@ class MultiAssetSensorDefinition(SensorDefinition):
                 cursor=context.cursor, definitions=context.definitions,
                 resources=context._resource_defs)
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                         self._signature, (context,), {}, lambda: context)
+                                         self._signature, (context,), {}, lambda: context,
+                                         self.required_resource_keys)
         return result
 
 

@@ -74,6 +74,7 @@ class SensorEvaluationContext(TickContext):
         self._repository_name = repository_name
         self._sensor_name = sensor_name
         self._last_sensor_start_time = last_sensor_start_time
+        self._run_reactions: list[Any] = []  # run-status sensors: runs reacted to this tick
 
     @property
     def cursor(self) -> str | None:
@@ -276,11 +277,12 @@ class SensorDefinition:
         updated = getattr(context, "_cursor_updated", False)
         if returned_cursor and updated:
             raise HeadwaterInvariantViolationError(
-                f"{owner} both called context.update_cursor() and returned "
-                "SensorResult(cursor=...). Move the cursor one way only: either update it on the "
-                "context or return it in the result.")
+                f"{owner}: SensorResult.cursor cannot be set if context.update_cursor() was "
+                "called in the same evaluation. Move the cursor one way only: either update it "
+                "on the context or return it in the result.")
         if not returned_cursor:
             evaluation.cursor = getattr(context, "cursor", None)
+        evaluation.headwater_run_reactions = list(getattr(context, "_run_reactions", ()))
         for request in evaluation.run_requests:
             self._check_target(request)
         graph = _asset_graph_of(context) if self.asset_selection is not None else None
@@ -388,7 +390,13 @@ class AssetSensorDefinition(SensorDefinition):
             return None
         extra = {self._event_param: record.event_log_entry} if self._event_param else {}
         result, _ = invoke_evaluation_fn("sensor", self.name, _bind(self._user_fn, extra),
-                                         self._signature, (context,), {}, lambda: context)
+                                         self._signature, (context,), {}, lambda: context,
+                                         self.required_resource_keys)
+        if isinstance(result, SensorResult) and result.cursor is not None:
+            raise HeadwaterInvariantViolationError(
+                f"asset sensor '{self.name}' returned SensorResult(cursor=...). The cursor is "
+                "managed by the asset sensor (it records the last materialization seen); drop "
+                "cursor=, or use a @multi_asset_sensor or @sensor to manage a cursor yourself.")
         context.update_cursor(str(record.storage_id))
         context._cursor_updated = False
         return result
