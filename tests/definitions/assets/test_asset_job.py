@@ -93,3 +93,38 @@ def test_asset_job_owners_metadata_and_snapshot():
     assert snapshot.snapshot_id == resolved.get_job_snapshot().snapshot_id
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Team name cannot be empty"):
         hw.define_asset_job("bad", owners=["team:"])
+
+
+def test_unknown_selection_names_the_asset_job():
+    """An asset job selecting unknown assets fails to resolve with an error naming the job
+    (a definition error and a subset error alike)."""
+    import pytest
+
+    defs = hw.Definitions(assets=[raw], jobs=[hw.define_asset_job("broken", selection=["nope"])])
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="asset job broken") as info:
+        defs.resolve_job_def("broken")
+    assert isinstance(info.value, hw.HeadwaterInvalidSubsetError)
+
+
+def test_assets_definition_asset_deps_and_is_subset():
+    """AssetsDefinition(asset_deps=...) sets each output's upstream assets (every input when
+    not given), and context.is_subset tells a step it computes only some outputs."""
+    @hw.op(ins={"up": hw.In()}, out={"x": hw.Out(is_required=False), "y": hw.Out(is_required=False)})
+    def two(context, up):
+        seen.append((context.is_subset, context.selected_output_names))
+        for name in sorted(context.selected_output_names):
+            yield hw.Output(up, name)
+
+    seen: list = []
+    keys = {"keys_by_input_name": {"up": hw.AssetKey("raw")},
+            "keys_by_output_name": {"x": hw.AssetKey("x"), "y": hw.AssetKey("y")}, "node_def": two}
+    shaped = hw.AssetsDefinition(**keys, can_subset=True,
+                                 asset_deps={hw.AssetKey("x"): {hw.AssetKey("raw")}})
+    assert shaped.asset_deps == {hw.AssetKey("x"): {hw.AssetKey("raw")}, hw.AssetKey("y"): set()}
+    assert hw.AssetsDefinition(**keys).asset_deps[hw.AssetKey("y")] == {hw.AssetKey("raw")}
+    defs = hw.Definitions(assets=[raw, shaped])
+    assert defs.resolve_implicit_global_asset_job_def().execute_in_process().success
+    subset = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        asset_selection=[hw.AssetKey("x"), hw.AssetKey("raw")])
+    assert subset.success
+    assert seen == [(False, {"x", "y"}), (True, {"x"})]

@@ -327,6 +327,7 @@ class AssetsDefinition:
         partition_mappings: Mapping[AssetKey, Any] | None = None,
         source_asset: Any = None,
         hook_defs: Iterable[Any] | None = None,
+        asset_deps: Mapping[AssetKey, Iterable[AssetKey]] | None = None,
     ):
         self.node_def = node_def
         self.keys_by_input_name = dict(keys_by_input_name or {})
@@ -339,9 +340,11 @@ class AssetsDefinition:
                     f"Received conflicting AssetSpecs for asset '{spec.key.to_user_string()}': "
                     f"{known!r} and {spec!r}. Give one asset one spec.")
             self.specs_by_key[spec.key] = spec
-        for key in self.keys_by_output_name.values():
-            if key not in self.specs_by_key:
-                self.specs_by_key[key] = AssetSpec(key)
+        inputs = sorted(set(self.keys_by_input_name.values()))
+        for key in self.keys_by_output_name.values():  # outputs without a spec: built from
+            if key not in self.specs_by_key:            # asset_deps, else every input
+                upstream = sorted(asset_deps.get(key, ())) if asset_deps is not None else inputs
+                self.specs_by_key[key] = AssetSpec(key, deps=[AssetDep(k) for k in upstream])
         self.can_subset = can_subset
         all_keys = frozenset(self.specs_by_key)
         self._selected = frozenset(selected_asset_keys) if selected_asset_keys is not None else all_keys

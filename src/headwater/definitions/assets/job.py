@@ -221,6 +221,11 @@ def _blocking_edges(nodes: Mapping[str, AssetsDefinition]) -> dict[str, set[str]
     return edges
 
 
+class AssetJobResolutionError(HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError):
+    """An asset job whose selection names assets or checks the definitions do not have: a
+    broken definition (the job), caused by a bad selection."""
+
+
 class UnresolvedAssetJobDefinition:
     """A job over an asset selection, resolved when Definitions knows every asset."""
 
@@ -251,8 +256,12 @@ class UnresolvedAssetJobDefinition:
         resource_defs: Mapping[str, Any] | None = None,
         executor_def: Any = None,
     ) -> JobDefinition:
-        keys = self.selection.resolve(asset_graph)
-        checks = self.selection.resolve_checks(asset_graph)
+        try:
+            keys = self.selection.resolve(asset_graph)
+            checks = self.selection.resolve_checks(asset_graph)
+        except HeadwaterInvalidSubsetError as exc:
+            raise AssetJobResolutionError(
+                f"Failed to resolve asset job {self.name}: {exc}") from exc
         executable = {k for k in keys if k in asset_graph.executable_keys}
         if keys and not executable and not checks:
             raise HeadwaterInvalidDefinitionError(
