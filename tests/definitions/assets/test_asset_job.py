@@ -128,3 +128,18 @@ def test_assets_definition_asset_deps_and_is_subset():
         asset_selection=[hw.AssetKey("x"), hw.AssetKey("raw")])
     assert subset.success
     assert seen == [(False, {"x", "y"}), (True, {"x"})]
+
+
+def test_independent_assets_run_in_key_order():
+    """Assets with no dependency between them run in key order."""
+    @hw.asset
+    def zeta():
+        return 1
+
+    @hw.asset
+    def alpha():
+        return 1
+
+    result = hw.materialize([zeta, alpha, raw])
+    assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == [
+        "alpha", "raw", "zeta"]
