@@ -214,3 +214,17 @@ def test_multi_asset_specs_declare_every_parameter():
         @hw.multi_asset(specs=[hw.AssetSpec("out")])
         def undeclared(upstream):
             return None
+
+
+def test_from_graph_and_from_op_take_their_definitions_by_keyword():
+    """AssetsDefinition.from_graph(graph_def=...) and .from_op(op_def=...) as in Dagster."""
+    @hw.op
+    def produce():
+        return 1
+
+    @hw.graph
+    def produced():
+        return produce()
+
+    assert hw.AssetsDefinition.from_op(op_def=produce).keys == {hw.AssetKey("produce")}
+    assert hw.AssetsDefinition.from_graph(graph_def=produced).keys == {hw.AssetKey("produced")}

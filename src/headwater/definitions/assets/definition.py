@@ -535,7 +535,7 @@ class AssetsDefinition:
     # --- from an existing op or graph ------------------------------------------------
     @classmethod
     def from_graph(
-        cls, node_def: OpDefinition | GraphDefinition, *,
+        cls, graph_def: OpDefinition | GraphDefinition, *,
         keys_by_input_name: Mapping[str, Any] | None = None,
         keys_by_output_name: Mapping[str, Any] | None = None,
         key_prefix: Any = None, group_name: str | None = None,
@@ -554,6 +554,7 @@ class AssetsDefinition:
         reads the asset named like it (or `keys_by_input_name`), each output is an asset named
         like it (a single `result` output takes the node's name), `key_prefix` prefixing
         output keys. Per-output attributes come from the `*_by_output_name` mappings."""
+        node_def = graph_def
         per_output = {"keys_by_output_name": keys_by_output_name,
                       "group_names_by_output_name": group_names_by_output_name,
                       "descriptions_by_output_name": descriptions_by_output_name,
@@ -593,8 +594,10 @@ class AssetsDefinition:
                    check_specs=check_specs, partition_mappings={
                        inputs[n]: m for n, m in (partition_mappings or {}).items()})
 
-    #: An op is a one-node graph here: the same rules build its assets.
-    from_op = from_graph
+    @classmethod
+    def from_op(cls, op_def: OpDefinition, **kwargs: Any) -> AssetsDefinition:
+        """An op is a one-node graph here: the same rules (and arguments) build its assets."""
+        return cls.from_graph(op_def, **kwargs)
 
     # --- variants ---------------------------------------------------------------------
     def subset_for(self, selected_asset_keys: Iterable[AssetKey],
