@@ -228,3 +228,21 @@ def test_from_graph_and_from_op_take_their_definitions_by_keyword():
 
     assert hw.AssetsDefinition.from_op(op_def=produce).keys == {hw.AssetKey("produce")}
     assert hw.AssetsDefinition.from_graph(graph_def=produced).keys == {hw.AssetKey("produced")}
+
+
+def test_nothing_typed_asset_in_needs_no_parameter():
+    """An AssetIn typed Nothing orders the asset after its upstream without a parameter."""
+    @hw.asset
+    def first():
+        return 1
+
+    @hw.asset(ins={"first": hw.AssetIn(headwater_type=hw.Nothing)})
+    def after():
+        return 2
+
+    assert after.asset_deps == {after.key: {first.key}}
+    assert hw.materialize([first, after]).success
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="no parameter 'first'"):
+        @hw.asset(ins={"first": hw.AssetIn()})
+        def missing():
+            return 2

@@ -71,9 +71,13 @@ def _input_keys(
 def _asset_ins(
     fn_name: str, sig: Any, ins: Mapping[str, AssetIn], deps: Sequence[AssetDep], decorator: str
 ) -> tuple[dict[str, AssetKey], dict[str, In]]:
-    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep."""
+    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep (and
+    per Nothing-typed AssetIn, which needs no parameter since it carries no value)."""
+    ordering_only = [n for n, spec in ins.items() if n not in sig.input_args
+                     and spec.headwater_type is not NO_VALUE
+                     and resolve_headwater_type(spec.headwater_type).is_nothing]
     for name in ins:
-        if name not in sig.input_args:
+        if name not in sig.input_args and name not in ordering_only:
             raise HeadwaterInvalidDefinitionError(
                 f"{decorator} '{fn_name}' declares ins['{name}'], but the function has no "
                 f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
@@ -90,6 +94,9 @@ def _asset_ins(
             asset_key=keys[name],
             input_manager_key=spec.input_manager_key if spec else None,
         )
+    for name in ordering_only:
+        op_ins[name] = In(headwater_type=resolve_headwater_type(None),
+                          metadata=ins[name].metadata, asset_key=keys[name])
     data_keys = set(keys.values())
     for dep in deps:
         if dep.asset_key in data_keys:
