@@ -112,3 +112,23 @@ def test_build_context_from_latest_materializations_needs_an_instance_and_no_cur
         hw.build_multi_asset_sensor_context(
             monitored_assets=[plain.key], definitions=DEFS, cursor="{}",
             cursor_from_latest_materializations=True)
+
+
+def test_tick_on_a_plain_sensor_context_keeps_the_moved_cursor():
+    """Evaluated with a plain sensor context (as a daemon tick is), a multi-asset sensor's
+    advanced cursor is the tick's cursor."""
+    @hw.multi_asset_sensor(monitored_assets=[plain.key], job_name="some_job")
+    def watch(context):
+        records = context.latest_materialization_records_by_key()
+        if records[plain.key] is None:
+            return hw.SkipReason("nothing new")
+        context.advance_all_cursors()
+        return hw.RunRequest(run_key=str(records[plain.key].storage_id))
+
+    with hw.instance_for_test() as instance:
+        hw.materialize([plain], instance=instance)
+        first = watch.evaluate_tick(hw.build_sensor_context(instance=instance, definitions=DEFS))
+        assert len(first.run_requests) == 1 and first.cursor
+        again = watch.evaluate_tick(hw.build_sensor_context(
+            instance=instance, definitions=DEFS, cursor=first.cursor))
+        assert again.run_requests == [] and again.skip_message == "nothing new"

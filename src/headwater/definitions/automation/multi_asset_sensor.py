@@ -326,11 +326,24 @@ class MultiAssetSensorDefinition(SensorDefinition):
         return "MULTI_ASSET"
 
     def _call_for_tick(self, context: Any) -> Any:
-        if not isinstance(context, MultiAssetSensorEvaluationContext):
-            context = MultiAssetSensorEvaluationContext(
-                monitored_assets=self.monitored_assets, instance=context._instance,
-                cursor=context.cursor, definitions=context.definitions,
-                resources=context._resource_defs)
+        if isinstance(context, MultiAssetSensorEvaluationContext):
+            return self._invoke(context)
+        # a plain sensor context (a daemon tick): evaluate on a multi-asset context over the
+        # same instance, cursor and resources, and hand the moved cursor back
+        inner = MultiAssetSensorEvaluationContext(
+            monitored_assets=self.monitored_assets, instance=context._instance,
+            cursor=context.cursor, definitions=context.definitions,
+            resources=context._resource_defs)
+        inner._entered = context._entered
+        try:
+            result = self._invoke(inner)
+        finally:
+            inner._close()
+        if inner._cursor_updated:
+            context.update_cursor(inner.cursor)
+        return result
+
+    def _invoke(self, context: MultiAssetSensorEvaluationContext) -> Any:
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
                                          self._signature, (context,), {}, lambda: context,
                                          self.required_resource_keys)
