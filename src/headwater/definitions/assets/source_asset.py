@@ -9,10 +9,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from headwater.definitions.assets.definition import DEFAULT_GROUP, AssetsDefinition, AssetSpec
+from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.op import OpDefinition, OutputDefinition, inspect_signature
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
+
+
+def own_io_manager_key(key: AssetKey) -> str:
+    """The resource key of an IO manager passed to an asset as a definition (io_manager_def=)
+    rather than by key: the asset's own, `<asset>__io_manager`."""
+    return f"{key.to_python_identifier()}__io_manager"
 
 
 class SourceAsset(AssetsDefinition):
@@ -39,7 +46,8 @@ class SourceAsset(AssetsDefinition):
                          partitions_def=partitions_def, tags=tags, owners=owners, kinds=kinds)
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
+            io_manager_key = io_manager_key or own_io_manager_key(spec.key)
+            res[io_manager_key] = io_manager_def
         node_def = None
         if observe_fn is not None:
             sig = inspect_signature(observe_fn, "@observable_source_asset")
@@ -64,6 +72,10 @@ class SourceAsset(AssetsDefinition):
     @property
     def io_manager_def(self) -> Any:
         return self.resource_defs.get(self.io_manager_key)
+
+    def get_io_manager_key(self) -> str:
+        """The resource key of the IO manager that loads this asset."""
+        return self.io_manager_key
 
     @property
     def tags(self) -> Mapping[str, str]:
