@@ -63,9 +63,13 @@ class FromAsset:
 
 @dataclass(frozen=True, slots=True)
 class FromValue:
-    """A value given directly: a job input value or run config `inputs`."""
+    """A value given directly: a job input value or run config `inputs`.
+
+    A value from run config is the config of the input's type loader, when its type has one.
+    """
 
     value: Any
+    from_config: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +250,8 @@ class _Builder:
         configured = self.run_config.get("inputs", {}) if isinstance(self.run_config, Mapping) else {}
         if name in configured:
             value = configured[name]
-            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value
+                             else value, from_config=True)
         raise HeadwaterInvalidDefinitionError(
             f"Input '{name}' of job '{self.job.name}' has no value: pass "
             f"input_values={{'{name}': ...}} or give the graph input a default."
@@ -261,7 +266,7 @@ class _Builder:
             value = config.inputs[name]
             if isinstance(value, Mapping) and set(value) == {"value"}:
                 value = value["value"]
-            return FromValue(value)
+            return FromValue(value, from_config=True)
         if input_def.headwater_type.is_nothing:
             return FromNothing()
         if asset_key is not None:
@@ -373,7 +378,8 @@ class _ScopeInputs:
         node_config = _nested_node_config(self.builder.ops_config, key)
         if isinstance(node_config, Mapping) and input_name in (node_config.get("inputs") or {}):
             value = node_config["inputs"][input_name]
-            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value
+                             else value, from_config=True)
         raise HeadwaterInvalidDefinitionError(
             f"Input '{input_name}' of graph '{key}' is not connected and has no default value."
         )

@@ -11,7 +11,7 @@ Imports `headwater.definitions` and this layer's `log`.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -29,11 +29,26 @@ from headwater.execution.log import LogManager
 
 
 class Resources:
-    """`context.resources`: resources by attribute, unknown names fail with a clear error."""
+    """`context.resources`: resources by attribute, unknown names fail with a clear error.
 
-    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None):
-        object.__setattr__(self, "_values", dict(values or {}))
+    An op, a type check or a type loader sees only the resources it declares (`keys`): code
+    that uses a resource it did not ask for fails in every run, not only in the runs where
+    something else happened to initialise that resource. The engine reads the whole set
+    through `_unscoped()` (an IO manager an asset value is loaded with, for instance).
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None,
+                 keys: Iterable[str] | None = None):
+        everything = dict(values or {})
+        visible = everything if keys is None else {
+            k: v for k, v in everything.items() if k in set(keys)}
+        object.__setattr__(self, "_values", visible)
+        object.__setattr__(self, "_all", everything)
         object.__setattr__(self, "_owner", owner)
+
+    def _unscoped(self) -> Resources:
+        return Resources(object.__getattribute__(self, "_all"),
+                         object.__getattribute__(self, "_owner"))
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from headwater.definitions.assets.staleness import AssetGraphStaleness, StalenessResolver
@@ -49,7 +49,7 @@ from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager, with_job_loggers
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan
+from headwater.execution.plan import FromAsset, FromValue, Plan, Step, build_plan
 from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
 
@@ -224,10 +224,16 @@ class Run:
     def log_for(self, step_key: str | None) -> LogManager:
         return LogManager(self.log_sink(step_key))
 
+    def scoped_resources(self, keys: Iterable[str], owner: str) -> Resources:
+        """The run's resources as seen by user code that declares `keys` (a type check, a
+        type loader)."""
+        return Resources(self.resources, owner=owner, keys=keys)
+
     def resources_for(self, step: Step) -> Resources:
         view = self._resource_views.get(step.op_def.name)
         if view is None:
-            view = Resources(self.resources, owner=f"op '{step.op_def.name}'")
+            view = Resources(self.resources, owner=f"op '{step.op_def.name}'",
+                             keys=step.op_def.required_resource_keys)
             self._resource_views[step.op_def.name] = view
         return view
 
@@ -564,10 +570,14 @@ def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]
         for out in step.op_def.output_dict.values():
             needed.add(out.io_manager_key)
             needed |= out.headwater_type.required_resource_keys
-        for input_def in step.op_def.input_dict.values():
+        for name, input_def in step.op_def.input_dict.items():
             if input_def.input_manager_key:
                 needed.add(input_def.input_manager_key)
             needed |= input_def.headwater_type.required_resource_keys
+            loader = input_def.headwater_type.loader
+            source = step.inputs.get(name)
+            if loader is not None and isinstance(source, FromValue) and source.from_config:
+                needed |= loader.required_resource_keys
         for asset_key in step.asset_keys_by_input.values():
             assets_def = job.asset_layer.assets_def_for_key(asset_key)
             if assets_def is not None:

@@ -16,7 +16,11 @@ from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
-from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
+from headwater.definitions.metadata.types import (
+    HeadwaterTypeLoaderContext,
+    TypeCheck,
+    TypeCheckContext,
+)
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.data_version import (
     DataProvenance,
@@ -136,7 +140,14 @@ class StepRunner:
                     items.append(value)
             return items
         if isinstance(source, FromValue):
-            return source.value
+            loader = step.op_def.input_dict[name].headwater_type.loader
+            if not source.from_config or loader is None:
+                return source.value
+            loader_ctx = HeadwaterTypeLoaderContext(ctx.log, self.run.scoped_resources(
+                loader.required_resource_keys, f"the loader of input '{name}'"), step.op_def,
+                self.run.run_id)
+            return self.user_call(step, "input loader", lambda: loader.construct_from_config_value(
+                loader_ctx, source.value))
         if isinstance(source, FromDefault):
             return step.op_def.input_dict[name].default_value
         if isinstance(source, FromNothing):
@@ -244,7 +255,9 @@ class StepRunner:
             )
 
     def type_check(self, step: Step, htype: Any, value: Any, ctx: OpExecutionContext) -> TypeCheck:
-        type_ctx = TypeCheckContext(log=ctx.log, resources=ctx.resources, run_id=self.run.run_id)
+        resources = self.run.scoped_resources(htype.required_resource_keys,
+                                              f"type '{htype.display_name}'")
+        type_ctx = TypeCheckContext(log=ctx.log, resources=resources, run_id=self.run.run_id)
         try:
             return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
         except Failure as exc:
