@@ -28,6 +28,7 @@ from headwater.definitions.assets.staleness import (
 )
 from headwater.definitions.automation.condition_sensor import default_automation_sensor
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.config.requirement import resource_requirements
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition
@@ -502,13 +503,15 @@ def _op_resource_problems(job_def: JobDefinition) -> list[str]:
         return []  # assets are checked against the asset graph
     available = set(job_def.resource_defs) | {"io_manager"}
     problems = []
-    for op_def in job_def.graph.iterate_op_defs():
-        for key in sorted(set(op_def.required_resource_keys) - available):
-            problems.append(
-                f"op '{op_def.name}' in job '{job_def.name}' needs resource '{key}' (resource "
-                f"with key '{key}' required by op '{op_def.name}' was not provided). Add it to "
-                f"the job's resource_defs or to Definitions(resources={{'{key}': ...}})."
-            )
+    for requirement in resource_requirements(job_def):
+        key = requirement.key
+        if key in available:
+            continue
+        problem = (f"{requirement.owner} in job '{job_def.name}' needs {requirement.kind} "
+                   f"'{key}' ({requirement.describe_missing()}). Add it to the job's "
+                   f"resource_defs or to Definitions(resources={{'{key}': ...}}).")
+        if problem not in problems:
+            problems.append(problem)
     return problems
 
 
