@@ -27,8 +27,8 @@ from headwater.definitions.assets.staleness import (
     StaleStatus,
 )
 from headwater.definitions.automation.condition_sensor import default_automation_sensor
-from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.config.requirement import resource_requirements
+from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition
