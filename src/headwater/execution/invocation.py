@@ -21,6 +21,7 @@ from typing import Any
 from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.config.fs_io_manager import fs_io_manager
+from headwater.definitions.config.resource import ResourceDefinition
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
@@ -40,7 +41,7 @@ from headwater.execution.context import (
     OpExecutionContext,
     OutputContext,
 )
-from headwater.execution.resources import Resources, build_resource_values
+from headwater.execution.resources import Resources, build_resource_values, invoke_resource
 
 _NOTHING_HINT = (
     "This may be because you attempted to provide a value for a nothing dependency. Nothing "
@@ -53,7 +54,10 @@ _CONTEXT_HINT = (
 
 
 def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Call an op's or asset's function as a plain function, with type checks on inputs."""
+    """Call an op's or asset's function as a plain function, with type checks on inputs
+    (a resource's init function: see `resources.invoke_resource`)."""
+    if isinstance(definition, ResourceDefinition):
+        return invoke_resource(definition, args, kwargs)
     assets_def = definition if isinstance(definition, AssetsDefinition) else None
     op_def = definition.node_def if assets_def is not None else definition
     sig = op_def.signature

@@ -21,6 +21,7 @@ from headwater.errors import (
     HeadwaterError,
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
     HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
     HeadwaterUnknownResourceError,
@@ -108,6 +109,66 @@ class InitResourceContext:
 
     def __exit__(self, *exc: Any) -> None:
         return None
+
+
+def invoke_resource(definition: ResourceDefinition, args: tuple[Any, ...],
+                    kwargs: Mapping[str, Any]) -> Any:
+    """`my_resource(context)`: a resource's init function called directly, as tests do.
+
+    The context may be None for a resource that needs neither resources nor config without
+    a default; its config is checked and defaults filled as in a run."""
+    fn_name = getattr(definition.resource_fn, "__name__", "resource")
+    if not definition.takes_context:
+        if args or kwargs:
+            raise HeadwaterInvalidInvocationError(
+                f"Resource function '{fn_name}' takes no context argument, but one was passed. "
+                "Call it with no argument, or give the function a context parameter."
+            )
+        return definition.resource_fn()
+    param = next(iter(inspect.signature(definition.resource_fn).parameters))
+    unknown = sorted(set(kwargs) - {param})
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"Resource initialization expected argument '{param}' (its context), got "
+            f"{unknown}. Call {fn_name}({param}=build_init_resource_context(...))."
+        )
+    if len(args) + len(kwargs) != 1:
+        raise HeadwaterInvalidInvocationError(
+            "Resource initialization function has context argument, but no context argument "
+            "was provided when invoking: pass build_init_resource_context(...)."
+        )
+    context = args[0] if args else kwargs[param]
+    needs = sorted(definition.required_resource_keys)
+    schema = definition.config_schema
+    if context is None:
+        if needs:
+            raise HeadwaterInvalidInvocationError(
+                f"Resource '{fn_name}' needs resources {needs}, but it was called with None "
+                f"for its context. Pass build_init_resource_context(resources={{...}})."
+            )
+        if schema is not None and config_is_required(schema):
+            raise HeadwaterInvalidInvocationError(
+                f"Resource '{fn_name}' has config without defaults, but it was called with None "
+                "for its context. Pass build_init_resource_context(config=...)."
+            )
+        context = InitResourceContext(resource_def=definition)
+    elif isinstance(context, InitResourceContext):
+        for key in needs:
+            if key not in context.resources:
+                raise HeadwaterInvalidDefinitionError(
+                    f"resource with key '{key}' required was not provided to the context of "
+                    f"resource '{fn_name}'. Pass build_init_resource_context(resources="
+                    f"{{'{key}': ...}})."
+                )
+    if schema is not None and isinstance(context, InitResourceContext):
+        try:
+            config = process_config(schema, context.resource_config, "config")
+        except HeadwaterInvalidConfigError as exc:
+            raise HeadwaterInvalidConfigError(
+                f"Error in config for resource '{fn_name}':", exc.errors, context.resource_config,
+            ) from None
+        context = context.with_config(config)
+    return definition.resource_fn(context)
 
 
 def build_resource_values(
