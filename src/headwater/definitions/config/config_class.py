@@ -366,6 +366,16 @@ class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metacla
     def _json_schema(cls) -> dict[str, Any]:
         return model_json_schema(cls)
 
+    @classmethod
+    def to_config_schema(cls) -> Any:
+        """This class as the config schema of a function-style definition, e.g.
+        `@resource(config_schema=Warehouse.to_config_schema())`; the config arrives as a dict
+        checked against the fields (build the instance with `from_resource_context`)."""
+        from headwater.definitions.config.schema import Field
+
+        required = any(info.is_required() for info in cls.model_fields.values())
+        return Field(cls, is_required=required)
+
 
 def _to_config_value(value: Any) -> Any:
     if isinstance(value, _HeadwaterModel):

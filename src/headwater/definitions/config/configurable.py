@@ -219,7 +219,7 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
         return self
 
 
-class ConfigurableResource(ConfigurableResourceFactory[Any]):  # type: ignore[metaclass]
+class ConfigurableResource(ConfigurableResourceFactory[T]):  # type: ignore[metaclass]
     """A resource whose value is the (set up) instance itself.
 
     ```python
