@@ -128,6 +128,7 @@ if TYPE_CHECKING:
         ConfigurableLegacyIOManagerAdapter,
         ConfigurableResource,
         ConfigurableResourceFactory,
+        IAttachDifferentObjectToOpContext,
         PartialResource,
         ResourceDependency,
     )

@@ -68,6 +68,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "ConfigurableIOManagerFactory": ("headwater.definitions.config.configurable", "ConfigurableIOManagerFactory"),
     "ConfigurableLegacyIOManagerAdapter": ("headwater.definitions.config.configurable", "ConfigurableLegacyIOManagerAdapter"),
     "ConfigurableResource": ("headwater.definitions.config.configurable", "ConfigurableResource"),
+    "IAttachDifferentObjectToOpContext": ("headwater.definitions.config.configurable", "IAttachDifferentObjectToOpContext"),
     "ConfigurableResourceFactory": ("headwater.definitions.config.configurable", "ConfigurableResourceFactory"),
     "DailyPartitionsDefinition": ("headwater.definitions.partitions.time_window", "DailyPartitionsDefinition"),
     "DataVersion": ("headwater.definitions.ops.data_version", "DataVersion"),

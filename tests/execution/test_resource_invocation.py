@@ -60,3 +60,20 @@ def test_configured_resource_checks_the_config_it_produces():
     assert db.configured({"url": "sqlite://"})(None) == "sqlite://"
     with pytest.raises(hw.HeadwaterInvalidConfigError, match="config mapping for resource 'db'"):
         db.configured({"uri": "x"})(None)
+
+
+def test_a_config_class_serves_as_a_function_resources_schema():
+    """Config.to_config_schema() checks a function resource's config against the fields."""
+
+    class Target(hw.ConfigurableResource):
+        url: str
+        retries: int = 1
+
+    @hw.resource(config_schema=Target.to_config_schema())
+    def target(context):
+        return Target.from_resource_context(context)
+
+    built = target(hw.build_init_resource_context({"url": "u"}))
+    assert (built.url, built.retries) == ("u", 1)
+    with pytest.raises(hw.HeadwaterInvalidConfigError):
+        target(hw.build_init_resource_context({"retries": 3}))

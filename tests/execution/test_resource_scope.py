@@ -80,3 +80,58 @@ def test_a_type_loader_without_the_resource_declared_fails():
     """A loader that uses a resource it did not declare gets HeadwaterUnknownResourceError."""
     with pytest.raises(hw.HeadwaterUnknownResourceError):
         _loader_job(set()).execute_in_process({"ops": {"say": {"inputs": {"word": "hey"}}}})
+
+
+def test_a_resource_can_attach_another_object_to_context_resources():
+    """IAttachDifferentObjectToOpContext: context.resources holds the attached object, a
+    parameter typed with the resource class the resource itself."""
+
+    class Client:
+        pass
+
+    client = Client()
+
+    class ClientResource(hw.ConfigurableResource, hw.IAttachDifferentObjectToOpContext):
+        def get_object_to_set_on_execution_context(self):
+            return client
+
+    seen = {}
+
+    @hw.asset(required_resource_keys={"api"})
+    def legacy(context):
+        seen["legacy"] = context.resources.api
+
+    @hw.asset
+    def typed(api: ClientResource):
+        seen["typed"] = api
+
+    assert hw.materialize([legacy, typed], resources={"api": ClientResource()}).success
+    assert seen["legacy"] is client
+    assert isinstance(seen["typed"], ClientResource)
+
+
+def test_a_pythonic_resource_sees_its_config_in_the_init_context():
+    """setup_for_execution gets the config the resource was built from (enums as values)."""
+    import enum
+
+    class Mode(enum.Enum):
+        FAST = "fast"
+        SAFE = "safe"
+
+    seen = {}
+
+    class Engine(hw.ConfigurableResource):
+        mode: Mode
+        workers: int = 2
+
+        def setup_for_execution(self, context):
+            seen.update(context.resource_config)
+
+    @hw.asset
+    def run_it(engine: Engine):
+        return engine.mode.value
+
+    result = hw.materialize([run_it], resources={"engine": Engine(mode=Mode.FAST)},
+                            run_config={"resources": {"engine": {"config": {"mode": "SAFE"}}}})
+    assert result.output_for_node("run_it") == "safe"
+    assert seen == {"mode": "safe", "workers": 2}

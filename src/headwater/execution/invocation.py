@@ -41,7 +41,12 @@ from headwater.execution.context import (
     OpExecutionContext,
     OutputContext,
 )
-from headwater.execution.resources import Resources, build_resource_values, invoke_resource
+from headwater.execution.resources import (
+    Resources,
+    build_resource_values,
+    invoke_resource,
+    resource_argument,
+)
 
 _NOTHING_HINT = (
     "This may be because you attempted to provide a value for a nothing dependency. Nothing "
@@ -84,7 +89,7 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
                 ctx.op_config, path=f"ops.{op_def.name}.config")
         for param, resource_key in sig.resource_args.items():
             if param not in call_kwargs:
-                call_kwargs[param] = getattr(ctx.resources, resource_key)
+                call_kwargs[param] = resource_argument(ctx.resources, resource_key)
         call_args = (ctx,) if sig.context_arg is not None else ()
         result = op_def.compute_fn(*call_args, **call_kwargs)
     except BaseException:

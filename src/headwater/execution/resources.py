@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from headwater.definitions.config.configurable import IAttachDifferentObjectToOpContext
 from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.definitions.config.schema import config_is_required, process_config
 from headwater.errors import (
@@ -47,6 +48,12 @@ class Resources:
         object.__setattr__(self, "_all", everything)
         object.__setattr__(self, "_owner", owner)
 
+    def _resource(self, name: str) -> Any:
+        """The resource itself, for a parameter typed with its class (never the object it
+        attaches to `context.resources`)."""
+        values = object.__getattribute__(self, "_values")
+        return values[name] if name in values else self.__getattr__(name)
+
     def _unscoped(self) -> Resources:
         return Resources(object.__getattribute__(self, "_all"),
                          object.__getattribute__(self, "_owner"))
@@ -54,7 +61,10 @@ class Resources:
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
         if name in values:
-            return values[name]
+            value = values[name]
+            if isinstance(value, IAttachDifferentObjectToOpContext):
+                return value.get_object_to_set_on_execution_context()
+            return value
         if name.startswith("__"):
             raise AttributeError(name)
         raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
@@ -169,6 +179,13 @@ def invoke_resource(definition: ResourceDefinition, args: tuple[Any, ...],
             ) from None
         context = context.with_config(config)
     return definition.resource_fn(context)
+
+
+def resource_argument(resources: Any, key: str) -> Any:
+    """The value of a parameter that takes the resource `key` (typed with its class)."""
+    if isinstance(resources, Resources):
+        return resources._resource(key)
+    return getattr(resources, key)
 
 
 def build_resource_values(

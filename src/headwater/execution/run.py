@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from headwater.definitions.assets.staleness import AssetGraphStaleness, StalenessResolver
@@ -31,6 +31,7 @@ from headwater.definitions.config.fs_io_manager import (
 from headwater.definitions.config.io_manager import InMemoryIOManager
 from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetCheckKey, AssetKey
+from headwater.definitions.metadata.types import HeadwaterTypeLoaderContext, TypeCheckContext
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.tags import (
     PARTITION_TAG,
@@ -224,10 +225,18 @@ class Run:
     def log_for(self, step_key: str | None) -> LogManager:
         return LogManager(self.log_sink(step_key))
 
-    def scoped_resources(self, keys: Iterable[str], owner: str) -> Resources:
-        """The run's resources as seen by user code that declares `keys` (a type check, a
-        type loader)."""
-        return Resources(self.resources, owner=owner, keys=keys)
+    def type_check_context(self, htype: Any, log: LogManager) -> TypeCheckContext:
+        """A type check's context: it sees the resources its type declares."""
+        resources = Resources(self.resources, owner=f"type '{htype.display_name}'",
+                              keys=htype.required_resource_keys)
+        return TypeCheckContext(log=log, resources=resources, run_id=self.run_id)
+
+    def type_loader_context(self, loader: Any, input_name: str, op_def: Any,
+                            log: LogManager) -> HeadwaterTypeLoaderContext:
+        """A type loader's context: it sees the resources the loader declares."""
+        resources = Resources(self.resources, owner=f"the loader of input '{input_name}'",
+                              keys=loader.required_resource_keys)
+        return HeadwaterTypeLoaderContext(log, resources, op_def, self.run_id)
 
     def resources_for(self, step: Step) -> Resources:
         view = self._resource_views.get(step.key)

@@ -16,11 +16,7 @@ from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
-from headwater.definitions.metadata.types import (
-    HeadwaterTypeLoaderContext,
-    TypeCheck,
-    TypeCheckContext,
-)
+from headwater.definitions.metadata.types import TypeCheck
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.data_version import (
     DataProvenance,
@@ -74,6 +70,7 @@ from headwater.execution.plan import (
     FromValue,
     Step,
 )
+from headwater.execution.resources import resource_argument
 
 _SKIP = object()
 
@@ -143,9 +140,7 @@ class StepRunner:
             loader = step.op_def.input_dict[name].headwater_type.loader
             if not source.from_config or loader is None:
                 return source.value
-            loader_ctx = HeadwaterTypeLoaderContext(ctx.log, self.run.scoped_resources(
-                loader.required_resource_keys, f"the loader of input '{name}'"), step.op_def,
-                self.run.run_id)
+            loader_ctx = self.run.type_loader_context(loader, name, step.op_def, ctx.log)
             return self.user_call(step, "input loader", lambda: loader.construct_from_config_value(
                 loader_ctx, source.value))
         if isinstance(source, FromDefault):
@@ -255,9 +250,7 @@ class StepRunner:
             )
 
     def type_check(self, step: Step, htype: Any, value: Any, ctx: OpExecutionContext) -> TypeCheck:
-        resources = self.run.scoped_resources(htype.required_resource_keys,
-                                              f"type '{htype.display_name}'")
-        type_ctx = TypeCheckContext(log=ctx.log, resources=resources, run_id=self.run.run_id)
+        type_ctx = self.run.type_check_context(htype, ctx.log)
         try:
             return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
         except Failure as exc:
@@ -338,7 +331,7 @@ class StepRunner:
         if sig.config_arg is not None:
             kwargs[sig.config_arg] = ctx.op_config
         for param, resource_key in sig.resource_args.items():
-            kwargs[param] = getattr(ctx.resources, resource_key)
+            kwargs[param] = resource_argument(ctx.resources, resource_key)
         fn = op_def.compute_fn
         args = (ctx,) if sig.context_arg is not None else ()
         result = fn(*args, **kwargs)
