@@ -11,11 +11,11 @@ Imports `headwater.definitions` and this layer's `log`.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from headwater.definitions.config.configurable import IAttachDifferentObjectToOpContext
 from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.definitions.config.schema import config_is_required, process_config
 from headwater.errors import (
@@ -61,10 +61,7 @@ class Resources:
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
         if name in values:
-            value = values[name]
-            if isinstance(value, IAttachDifferentObjectToOpContext):
-                return value.get_object_to_set_on_execution_context()
-            return value
+            return _attached(values[name])
         if name.startswith("__"):
             raise AttributeError(name)
         raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
@@ -87,6 +84,16 @@ class Resources:
     def __repr__(self) -> str:
         return f"Resources({sorted(object.__getattribute__(self, '_values'))})"
 
+
+
+def _attached(value: Any) -> Any:
+    """What `context.resources.<key>` holds for a resource: itself, or the object an
+    IAttachDifferentObjectToOpContext resource attaches. (Looked up in sys.modules: only a
+    process that defined pythonic resources has loaded pydantic and that class.)"""
+    module = sys.modules.get("headwater.definitions.config.configurable")
+    if module is not None and isinstance(value, module.IAttachDifferentObjectToOpContext):
+        return value.get_object_to_set_on_execution_context()
+    return value
 
 
 class InitResourceContext:
