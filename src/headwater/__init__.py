@@ -200,7 +200,7 @@ if TYPE_CHECKING:
         Shape,
         StringSource,
     )
-    from headwater.definitions.definitions import Definitions
+    from headwater.definitions.definitions import BindResourcesToJobs, Definitions
     from headwater.definitions.key import AssetCheckKey, AssetKey
     from headwater.definitions.metadata.annotation import (
         Dict,

@@ -81,6 +81,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "DefaultSensorStatus": ("headwater.definitions.automation.sensor", "DefaultSensorStatus"),
     "DefinitionError": ("headwater.errors", "DefinitionError"),
     "Definitions": ("headwater.definitions.definitions", "Definitions"),
+    "BindResourcesToJobs": ("headwater.definitions.definitions", "BindResourcesToJobs"),
     "Component": ("headwater.definitions.components.component", "Component"),
     "ComponentLoadContext": ("headwater.definitions.components.component", "ComponentLoadContext"),
     "Model": ("headwater.definitions.components.component", "Model"),

@@ -330,7 +330,18 @@ class Definitions:
         item = self._find("schedule", self.schedules, name, HeadwaterInvalidDefinitionError)
         self.resolve_asset_graph()
         resolve = getattr(item, "_with_definitions", None)  # binds an asset job
-        return resolve(self) if resolve is not None else item
+        item = resolve(self) if resolve is not None else item
+        job = getattr(item, "job", None)
+        bound = self._bound_job(job)
+        return item.with_updated_job(bound) if bound is not job else item
+
+    def _bound_job(self, job: Any) -> Any:
+        """A job a schedule or sensor targets, as these definitions run it (with their
+        resources, executor and loggers); anything else as it is."""
+        if not isinstance(job, JobDefinition):
+            return job
+        resolved = self._all_jobs().get(job.name)
+        return resolved if resolved is not None and resolved.graph is job.graph else job
 
     def get_schedule_def(self, name: str) -> Any:
         warnings.warn(
@@ -341,8 +352,14 @@ class Definitions:
 
     def resolve_sensor_def(self, name: str) -> Any:
         self.resolve_asset_graph()
-        return self._find("sensor", self.resolve_all_sensor_defs(), name,
+        item = self._find("sensor", self.resolve_all_sensor_defs(), name,
                           HeadwaterInvalidDefinitionError)
+        if not item.has_jobs:
+            return item
+        jobs = item.jobs
+        bound = [self._bound_job(job) for job in jobs]
+        changed = any(new is not old for new, old in zip(bound, jobs, strict=True))
+        return item.with_updated_jobs(bound) if changed else item
 
     def resolve_all_sensor_defs(self) -> list[Any]:
         """The sensors passed in, plus `default_automation_condition_sensor` when an asset or
@@ -462,6 +479,12 @@ class Definitions:
         loader = _runtime.engine().load_asset_value
         return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
                       partition_key=partition_key)
+
+
+class BindResourcesToJobs(list):  # type: ignore[type-arg]
+    """`Definitions(jobs=BindResourcesToJobs([...]))`, kept for code written against older
+    Dagster releases: every job given to Definitions runs with its resources anyway, so
+    this is the list of jobs itself."""
 
 
 class LazyDefinitions:
