@@ -389,9 +389,9 @@ def _enum_by_name(cls: type[BaseModel], field_name: str, value: str) -> Any:
     ann = _strip_annotated(info.annotation)
     args = _union_args(ann)
     for kind in (args if args is not None else (ann,)):
-        if isinstance(kind, type) and issubclass(kind, enum.Enum):
-            if value in kind.__members__ and value not in {m.value for m in kind}:
-                return kind.__members__[value]
+        if (isinstance(kind, type) and issubclass(kind, enum.Enum)
+                and value in kind.__members__ and value not in {m.value for m in kind}):
+            return kind.__members__[value]
     return value
 
 
