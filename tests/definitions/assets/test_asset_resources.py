@@ -83,3 +83,23 @@ def test_with_resources_checks_what_an_io_manager_needs_transitively():
     with pytest.raises(hw.HeadwaterInvalidDefinitionError,
                        match="'credentials' required by resource with key 'store'"):
         hw.with_resources([stored], {"store": store})
+
+
+def test_an_asset_called_in_a_job_body_is_its_op():
+    """In a job body an asset stands for its op, with the resources it takes."""
+
+    class Store(hw.ConfigurableResource):
+        name: str
+
+    seen = []
+
+    @hw.asset
+    def tracked(store: Store):
+        seen.append(store.name)
+
+    @hw.job(resource_defs={"store": Store(name="s")})
+    def op_job():
+        tracked()
+
+    assert op_job.execute_in_process().success
+    assert seen == ["s"]
