@@ -103,3 +103,19 @@ def test_an_asset_called_in_a_job_body_is_its_op():
 
     assert op_job.execute_in_process().success
     assert seen == ["s"]
+
+
+def test_an_observable_source_asset_is_loaded_by_its_own_io_manager():
+    """Downstream of an observable source asset, the input comes from its io_manager_def."""
+
+    @hw.observable_source_asset(io_manager_def=fixed_manager)
+    def observed():
+        return hw.DataVersion("v1")
+
+    @hw.asset
+    def downstream(observed):
+        return observed + 1
+
+    result = hw.Definitions(assets=[observed, downstream]) \
+        .resolve_implicit_global_asset_job_def().execute_in_process()
+    assert result.output_for_node("downstream") == 6

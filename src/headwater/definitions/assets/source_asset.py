@@ -48,14 +48,17 @@ class SourceAsset(AssetsDefinition):
         if io_manager_def is not None:
             io_manager_key = io_manager_key or own_io_manager_key(spec.key)
             res[io_manager_key] = io_manager_def
+        io_manager_key = io_manager_key or "io_manager"
         node_def = None
         if observe_fn is not None:
             sig = inspect_signature(observe_fn, "@observable_source_asset")
             node_def = OpDefinition(
                 observe_fn, name=spec.key.to_python_identifier(), tags=op_tags,
                 required_resource_keys=sorted(required_resource_keys or ()),
+                # downstream assets load this asset through its IO manager
                 input_defs={}, output_defs={DEFAULT_OUTPUT: OutputDefinition(
-                    DEFAULT_OUTPUT, resolve_headwater_type(None))}, signature=sig,
+                    DEFAULT_OUTPUT, resolve_headwater_type(None), io_manager_key=io_manager_key)},
+                signature=sig,
             )
         super().__init__(
             specs=[spec],
@@ -64,9 +67,9 @@ class SourceAsset(AssetsDefinition):
             resource_defs=res,
             partitions_def=partitions_def,
             execution_type="OBSERVATION" if observe_fn else "UNEXECUTABLE",
-            io_manager_keys={spec.key: io_manager_key or "io_manager"},
+            io_manager_keys={spec.key: io_manager_key},
         )
-        self.io_manager_key = io_manager_key or "io_manager"
+        self.io_manager_key = io_manager_key
         self.observe_fn = observe_fn
 
     @property
