@@ -77,3 +77,16 @@ def test_a_config_class_serves_as_a_function_resources_schema():
     assert (built.url, built.retries) == ("u", 1)
     with pytest.raises(hw.HeadwaterInvalidConfigError):
         target(hw.build_init_resource_context({"retries": 3}))
+
+
+def test_process_config_and_initialize_builds_a_pythonic_resource(monkeypatch):
+    """A template is built as a run would: env vars read, missing ones reported."""
+
+    class Api(hw.ConfigurableResource):
+        token: str
+
+    monkeypatch.setenv("HW_TEST_TOKEN", "t0k")
+    assert Api(token=hw.EnvVar("HW_TEST_TOKEN")).process_config_and_initialize().token == "t0k"
+    monkeypatch.delenv("HW_TEST_TOKEN")
+    with pytest.raises(hw.HeadwaterInvalidConfigError, match="HW_TEST_TOKEN"):
+        Api(token=hw.EnvVar("HW_TEST_TOKEN")).process_config_and_initialize()

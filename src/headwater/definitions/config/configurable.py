@@ -32,6 +32,7 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import PrivateAttr, ValidationError
 
+from headwater.definitions import _runtime
 from headwater.definitions.config.config_class import (
     EnvVar,
     IntEnvVar,
@@ -197,6 +198,14 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
         instance._resource_context = context
         with instance.yield_for_execution(context) as value:
             yield value
+
+    def process_config_and_initialize(self) -> Any:
+        """The value this resource gives in a run (the instance itself for a
+        ConfigurableResource), built outside one: env vars read, config checked, set up.
+        Nothing tears it down; use `build_resources` for a block with teardown."""
+        key = type(self).__name__
+        values, _teardown = _runtime.engine().build_resource_values({key: self}, {})
+        return values[key]
 
     @classmethod
     def configure_at_launch(cls, **kwargs: Any) -> PartialResource:
