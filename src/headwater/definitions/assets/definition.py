@@ -18,6 +18,7 @@ from typing import Any
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.key import AssetKey, check_key_parts, prefix_path, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.ops.composition import current_frame
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.op import (
     In,
@@ -725,7 +726,8 @@ class AssetsDefinition:
             )
         from headwater.definitions import _runtime
 
-        if isinstance(self.node_def, GraphDefinition):
+        if isinstance(self.node_def, GraphDefinition) or current_frame() is not None:
+            # in a graph or job body, the asset stands for its op (or graph) as a node
             return self.node_def(*args, **kwargs)
         return _runtime.engine().invoke_directly(
             self, args, kwargs
