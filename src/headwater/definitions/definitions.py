@@ -453,14 +453,25 @@ class Definitions:
         """Why one asset (partition) is stale; empty when it is not."""
         return self.get_staleness(instance).causes(to_asset_key(asset_key), partition_key)
 
-    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
-                         instance: Any = None, partition_key: str | None = None,
-                         metadata: Mapping[str, Any] | None = None) -> Any:
+    def get_asset_value_loader(self, instance: Any = None) -> Any:
+        """An `AssetValueLoader` for these assets; use it as a context manager, so that the
+        resources its loads initialise are torn down when the block ends."""
         from headwater.definitions import _runtime
 
-        loader = _runtime.engine().load_asset_value
-        return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
-                      partition_key=partition_key)
+        graph = self.resolve_asset_graph()
+        return _runtime.engine().asset_value_loader(graph.assets_def_by_key, self.resources,
+                                                    instance)
+
+    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
+                         instance: Any = None, partition_key: str | None = None,
+                         metadata: Mapping[str, Any] | None = None,
+                         resource_config: Mapping[str, Any] | None = None) -> Any:
+        """The stored value of one asset, through its IO manager (resources built and torn
+        down for this one load; use `get_asset_value_loader` to load several)."""
+        with self.get_asset_value_loader(instance) as loader:
+            return loader.load_asset_value(asset_key, python_type=python_type,
+                                           partition_key=partition_key, metadata=metadata,
+                                           resource_config=resource_config)
 
 
 class LazyDefinitions:
