@@ -123,6 +123,8 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "HeadwaterEvent": ("headwater.execution.event", "HeadwaterEvent"),
     "HeadwaterEventType": ("headwater.execution.event", "HeadwaterEventType"),
     "HeadwaterExecutionStepExecutionError": ("headwater.errors", "HeadwaterExecutionStepExecutionError"),
+    "HeadwaterExecutionHandleOutputError": ("headwater.errors", "HeadwaterExecutionHandleOutputError"),
+    "HeadwaterExecutionLoadInputError": ("headwater.errors", "HeadwaterExecutionLoadInputError"),
     "HeadwaterInstance": ("headwater.storage.instance", "HeadwaterInstance"),
     "HeadwaterInvalidConfigDefinitionError": ("headwater.errors", "HeadwaterInvalidConfigDefinitionError"),
     "HeadwaterInvalidConfigError": ("headwater.errors", "HeadwaterInvalidConfigError"),

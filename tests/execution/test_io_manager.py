@@ -206,3 +206,99 @@ def test_input_manager_loads_from_elsewhere():
         consume()
 
     assert loading.execute_in_process().output_for_node("consume") == "loaded data"
+
+
+def test_generator_handle_output_events_carry_the_metadata_it_logged():
+    """handle_output may yield metadata and materializations; these get the logged metadata."""
+
+    class Yielding(hw.IOManager):
+        def handle_output(self, context, obj):
+            context.add_output_metadata({"rows": 3})
+            yield {"path": "/x"}
+            yield hw.AssetMaterialization("side_table")
+
+        def load_input(self, context):
+            return None
+
+    @hw.asset
+    def main():
+        return [1, 2, 3]
+
+    result = hw.materialize([main], resources={"io_manager": Yielding()})
+    mats = _materializations(result)
+    assert [m.asset_key for m in mats] == [hw.AssetKey("side_table"), hw.AssetKey("main")]
+    side = mats[0].event_specific_data.materialization.metadata
+    assert set(side) == {"rows", "path"}
+    handled = [e for e in result.all_events
+               if e.event_type == hw.HeadwaterEventType.HANDLED_OUTPUT][0]
+    assert set(handled.event_specific_data.metadata) == {"rows", "path"}
+
+
+def test_io_manager_errors_name_the_failing_part():
+    """A raising handle_output or load_input fails the step with a dedicated error class."""
+
+    class Broken(hw.IOManager):
+        def __init__(self, part):
+            self.part = part
+
+        def handle_output(self, context, obj):
+            if self.part == "out":
+                raise ValueError("cannot store")
+
+        def load_input(self, context):
+            raise ValueError("cannot load")
+
+    @hw.op
+    def make():
+        return 1
+
+    @hw.op
+    def use(x):
+        return x
+
+    for part, error in [("out", hw.HeadwaterExecutionHandleOutputError),
+                        ("in", hw.HeadwaterExecutionLoadInputError)]:
+        @hw.job(resource_defs={"io_manager": Broken(part)})
+        def pipeline():
+            use(make())
+
+        failure = next(e for e in pipeline.execute_in_process(raise_on_error=False).all_events
+                       if e.event_type == hw.HeadwaterEventType.STEP_FAILURE)
+        assert failure.event_specific_data.error.cls_name == error.__name__
+
+
+def test_output_context_metadata_for_assets():
+    """handle_output sees the asset's metadata as definition metadata and the step's own as
+    output_metadata; a downstream input's upstream context has the definition metadata only."""
+    seen = []
+
+    class Recording(hw.IOManager):
+        def handle_output(self, context, obj):
+            seen.append((dict(context.definition_metadata), set(context.output_metadata)))
+
+        def load_input(self, context):
+            up = context.upstream_output
+            seen.append((dict(up.definition_metadata), set(up.output_metadata)))
+            return 1
+
+    @hw.asset(metadata={"owner": "me"})
+    def upstream():
+        return hw.Output(1, metadata={"rows": 1})
+
+    @hw.asset
+    def downstream(upstream):
+        return upstream
+
+    hw.materialize([upstream, downstream], resources={"io_manager": Recording()})
+    assert seen[0] == ({"owner": "me"}, {"rows"})
+    assert seen[1] == ({"owner": "me"}, set())
+
+
+def test_configured_io_manager_drops_the_version():
+    """configured() makes another resource: the version declared for the original is not kept."""
+
+    @hw.io_manager(config_schema={"base": str}, version="1")
+    def versioned():
+        return None
+
+    assert versioned.configured({"base": "/tmp"}).version is None

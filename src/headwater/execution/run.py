@@ -173,13 +173,16 @@ class Run:
         step_key, name, mapping_key = ref
         step = self.plan.by_key[step_key]
         out_def = step.op_def.output_dict[name]
+        asset_key = step.asset_keys_by_output.get(name)
+        spec = step.assets_def.specs_by_key.get(asset_key) if asset_key is not None else None
         ctx = OutputContext(
             step_key=step_key, name=name, job_name=self.job.name, run_id=run_id,
-            definition_metadata=out_def.metadata, mapping_key=mapping_key,
+            definition_metadata={**(spec.metadata if spec else {}), **out_def.metadata},
+            mapping_key=mapping_key,
             headwater_type=out_def.headwater_type,
             config=step.config.outputs.get(name),
             log=self.log_for(None), resources=self.resource_view, op_def=step.op_def,
-            asset_key=step.asset_keys_by_output.get(name), partition_key=self.partition_key,
+            asset_key=asset_key, partition_key=self.partition_key,
             assets_def=step.assets_def, instance=self.instance,
         )
         ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from headwater.definitions.checks.definition import AssetChecksDefinition
@@ -42,6 +42,8 @@ from headwater.definitions.tags import (
 from headwater.errors import (
     Failure,
     HeadwaterError,
+    HeadwaterExecutionHandleOutputError,
+    HeadwaterExecutionLoadInputError,
     HeadwaterExecutionStepExecutionError,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
@@ -72,6 +74,11 @@ from headwater.execution.plan import (
 )
 
 _SKIP = object()
+# user code an IO manager runs for a step fails with an error that says which part it was
+_IO_ERRORS: dict[str, type[HeadwaterExecutionStepExecutionError]] = {
+    "handle_output": HeadwaterExecutionHandleOutputError,
+    "load_input": HeadwaterExecutionLoadInputError,
+}
 
 
 _PASSED = TypeCheck(True)
@@ -264,7 +271,8 @@ class StepRunner:
             raise
         except Exception as exc:
             kind = "op" if what == "compute" else what
-            raise HeadwaterExecutionStepExecutionError(
+            error_cls = _IO_ERRORS.get(what, HeadwaterExecutionStepExecutionError)
+            raise error_cls(
                 user_code_error_message(kind, step.key), user_exception=exc,
                 step_key=step.key, op_name=step.key, op_def_name=step.op_def.name,
             ) from exc
@@ -578,9 +586,11 @@ class StepRunner:
                                    _type_check_data(output.output_name, check)))
         asset_key = step.asset_keys_by_output.get(output.output_name)
         manager_key = out_def.io_manager_key
+        spec = step.assets_def.specs_by_key.get(asset_key) if asset_key is not None else None
         out_ctx = OutputContext(
             step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
-            definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
+            definition_metadata={**(spec.metadata if spec else {}), **out_def.metadata},
+            output_metadata=metadata, mapping_key=out_mk, headwater_type=htype,
             config=step.config.outputs.get(output.output_name),
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
@@ -606,7 +616,8 @@ class StepRunner:
                 )
             out_ctx.wants_content_hash = asset_key is not None and (
                 (isinstance(manager, IOManager) and manager.hashes_content()) or _opted_in(out_ctx, CONTENT_HASH_METADATA))
-            self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
+            self.store_output(step, manager, out_ctx, output.value)
+            out_ctx.output_metadata = {}  # downstream inputs see the output as it is defined
             metadata.update(out_ctx.added_metadata)
             run.keep_output(step, ref, output.value, manager)
         else:
@@ -629,6 +640,34 @@ class StepRunner:
             run.emit(ev.HeadwaterEventType.HANDLED_OUTPUT, step_key,
                      f'Output "{output.output_name}" stored by "{manager_key}".',
                      ev.HandledOutputData(output.output_name, manager_key, dict(out_ctx.added_metadata)))
+
+    def store_output(self, step: Step, manager: Any, out_ctx: OutputContext, value: Any) -> None:
+        """Call handle_output; a generator one may yield metadata and events as it stores.
+
+        Yielded events are emitted once it has finished, materializations carrying the
+        metadata it logged (which describes what it stored) under their own."""
+        result = self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, value))
+        events = []
+        while inspect.isgenerator(result):
+            item = self.user_call(step, "handle_output", lambda: next(result, _SKIP))
+            if item is _SKIP:
+                break
+            if isinstance(item, Mapping):
+                out_ctx.add_output_metadata(item)
+            else:
+                events.append(item)
+        for item in events:
+            if isinstance(item, AssetMaterialization) and out_ctx.added_metadata:
+                if item.metadata:
+                    raise HeadwaterInvariantViolationError(
+                        f"The IO manager handling output '{out_ctx.name}' of op '{step.key}' "
+                        "yielded a materialization with metadata and also logged metadata "
+                        "(context.add_output_metadata or a yielded dict) in the same "
+                        "handle_output call; give the metadata in one of the two places.")
+                item = AssetMaterialization(item.asset_key, item.description,
+                                            {**out_ctx.added_metadata, **item.metadata},
+                                            item.partition, item.tags)
+            self.emit_user_event(step, out_ctx.step_key, item)
 
     def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
         run = self.run
