@@ -378,6 +378,8 @@ if TYPE_CHECKING:
         HeadwaterAssetCheckFailedError,
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
+        HeadwaterExecutionHandleOutputError,
+        HeadwaterExecutionLoadInputError,
         HeadwaterExecutionStepExecutionError,
         HeadwaterInvalidConfigDefinitionError,
         HeadwaterInvalidConfigError,

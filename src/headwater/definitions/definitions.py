@@ -27,6 +27,7 @@ from headwater.definitions.assets.staleness import (
     StaleStatus,
 )
 from headwater.definitions.automation.condition_sensor import default_automation_sensor
+from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
@@ -186,7 +187,7 @@ class Definitions:
             self._defer_asset_resource_checks = False
 
     def _resource_problems(self, graph: AssetGraph) -> list[str]:
-        problems = []
+        problems = _bound_resource_problems(graph, self.resources)
         for assets_def in graph.assets_defs:
             io_key = getattr(assets_def, "io_manager_key", None)
             if (assets_def.node_def is None and io_key and io_key != "io_manager"
@@ -505,6 +506,41 @@ def definitions(fn: Callable[..., Any]) -> LazyDefinitions:
 
 def assets_from(values: Sequence[Any]) -> list[AssetsDefinition]:
     return flatten_assets(values)
+
+
+def _bound_resource_problems(graph: AssetGraph, top_level: Mapping[str, Any]) -> list[str]:
+    """Resources that assets bind themselves (resource_defs=, io_manager_def=, with_resources):
+    two assets binding different definitions to one key, and a bound resource needing a
+    resource that neither the asset nor the top level provides."""
+    problems = []
+    bound: dict[str, tuple[Any, AssetsDefinition]] = {}
+    for assets_def in graph.assets_defs:
+        names = ", ".join(sorted(repr(k.to_user_string()) for k in assets_def.keys))
+        available = set(top_level) | set(assets_def.resource_defs)
+        for key, value in sorted(assets_def.resource_defs.items()):
+            first = bound.setdefault(key, (value, assets_def))
+            if first[0] is not value and not _same_resource(first[0], value):
+                other = ", ".join(sorted(repr(k.to_user_string()) for k in first[1].keys))
+                problems.append(
+                    f"Conflicting versions of resource with key '{key}' were provided to "
+                    f"different assets: {other} and {names} each bind their own. Bind one "
+                    "definition for the key (e.g. one with_resources call over both), or use "
+                    "two keys.")
+            needs = getattr(as_resource_definition(value), "required_resource_keys", ())
+            for dep in sorted(set(needs) - available):
+                problems.append(
+                    f"asset {names}{where(assets_def)}: resource with key '{dep}' required by "
+                    f"resource with key '{key}' was not provided. Bind '{dep}' with the asset's "
+                    f"resources or add it to Definitions(resources={{'{dep}': ...}}).")
+    return problems
+
+
+def _same_resource(a: Any, b: Any) -> bool:
+    """Two bindings of one key that are the same resource (equal pythonic resources count)."""
+    try:
+        return bool(a == b) and type(a) is type(b) and not isinstance(a, ResourceDefinition)
+    except Exception:  # a user's __eq__ may raise on foreign types
+        return False
 
 
 def _op_resource_problems(job_def: JobDefinition) -> list[str]:

@@ -181,6 +181,10 @@ def asset(
         if problem:
             raise HeadwaterInvalidDefinitionError(f"@asset '{fn_name}': {problem}.")
         sig = inspect_signature(fn, "@asset")
+        manager_key = io_manager_key
+        if io_manager_def is not None and manager_key is None:
+            # a manager of its own, under a key no other asset's manager can take
+            manager_key = f"{asset_key.to_python_identifier()}__io_manager"
         dep_list = _collect_deps([*(deps or ()), *(non_argument_deps or ())],
                                  asset_key.to_user_string())
         input_keys, op_ins = _asset_ins(fn_name, sig, dict(ins or {}), dep_list, "@asset")
@@ -193,13 +197,13 @@ def asset(
                 "mapping or load it through an IO manager explicitly."
             )
         out = Out(headwater_type=headwater_type, is_required=output_required,
-                  io_manager_key=io_manager_key, code_version=code_version)
+                  io_manager_key=manager_key, code_version=code_version)
         annotation = sig.return_annotation
         if annotation is None or annotation is type(None):
             annotation = inspect.Parameter.empty
             if headwater_type is NO_VALUE:
                 out = Out(headwater_type=None, is_required=output_required,
-                          io_manager_key=io_manager_key, code_version=code_version)
+                          io_manager_key=manager_key, code_version=code_version)
         output = output_def(DEFAULT_OUTPUT, out, annotation)
         all_tags = dict(op_tags or {})
         if compute_kind:
@@ -238,7 +242,7 @@ def asset(
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
+            res[manager_key] = io_manager_def
         return AssetsDefinition(
             hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
