@@ -273,3 +273,16 @@ def test_io_manager_defs_of_assets_and_source_assets_each_serve_their_own_asset(
     assert cooked.get_io_manager_key_for_asset_key(cooked.key) == "cooked__io_manager"
     assert hw.materialize([raw, cooked]).success
     assert calls == [("source", "in", "raw"), ("own", "out", "cooked")]
+
+
+def test_an_asset_is_targeted_by_one_automation_sensor_only():
+    """Two automation condition sensors whose targets share an asset are refused."""
+
+    @hw.asset
+    def shared():
+        return 1
+
+    sensors = [hw.AutomationConditionSensorDefinition("a", target=[shared]),
+               hw.AutomationConditionSensorDefinition("b", target=[shared])]
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="'a' and 'b' both target 'shared'"):
+        hw.Definitions(assets=[shared], sensors=sensors).resolve_asset_graph()

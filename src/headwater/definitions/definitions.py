@@ -26,7 +26,11 @@ from headwater.definitions.assets.staleness import (
     StalenessResolver,
     StaleStatus,
 )
-from headwater.definitions.automation.condition_sensor import default_automation_sensor
+from headwater.definitions.automation.condition_sensor import (
+    AutomationConditionSensorDefinition,
+    default_automation_sensor,
+    targeted_keys,
+)
 from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
@@ -102,6 +106,7 @@ class Definitions:
                 assets_defs.append(check)
         graph = AssetGraph(assets_defs)
         problems.extend(graph.find_problems())
+        problems.extend(_automation_overlap_problems(graph, self.sensors))
         if not self._defer_asset_resource_checks:
             problems.extend(self._resource_problems(graph))
         jobs: dict[str, JobDefinition] = {}
@@ -532,6 +537,27 @@ def _bound_resource_problems(graph: AssetGraph, top_level: Mapping[str, Any]) ->
                     f"asset {names}{where(assets_def)}: resource with key '{dep}' required by "
                     f"resource with key '{key}' was not provided. Bind '{dep}' with the asset's "
                     f"resources or add it to Definitions(resources={{'{dep}': ...}}).")
+    return problems
+
+
+def _automation_overlap_problems(graph: AssetGraph, sensors: Iterable[Any]) -> list[str]:
+    """An asset (or check) is evaluated by one automation condition sensor only."""
+    owner: dict[Any, str] = {}
+    problems = []
+    for sensor in sensors:
+        if not isinstance(sensor, AutomationConditionSensorDefinition):
+            continue
+        shared = set()
+        for key in targeted_keys(graph, sensor.target):
+            first = owner.setdefault(key, sensor.name)
+            if first != sensor.name:
+                shared.add((first, key))
+        for first in sorted({name for name, _ in shared}):
+            keys = sorted(k.to_user_string() for name, k in shared if name == first)
+            problems.append(
+                f"automation condition sensors '{first}' and '{sensor.name}' both target "
+                f"{', '.join(repr(k) for k in keys)}; each asset and check is evaluated by one "
+                "automation sensor only. Narrow the target of one of them.")
     return problems
 
 
