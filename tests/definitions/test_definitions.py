@@ -83,3 +83,11 @@ def test_component_tree_is_kept_and_merged():
     defs = hw.Definitions(component_tree=tree)
     assert defs.component_tree is tree
     assert hw.Definitions.merge(hw.Definitions(), defs).component_tree is tree
+
+
+def test_resolved_asset_specs_put_ungrouped_assets_in_the_default_group():
+    """resolve_all_asset_specs shows the group an asset resolves to: "default" when unset."""
+    specs = hw.Definitions(assets=[hw.AssetSpec("a"), hw.AssetSpec("b", group_name="g")]
+                           ).resolve_all_asset_specs()
+    assert [(s.key.to_user_string(), s.group_name) for s in specs] == [("a", "default"),
+                                                                        ("b", "g")]

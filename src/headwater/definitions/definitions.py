@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec
+from headwater.definitions.assets.definition import DEFAULT_GROUP, AssetsDefinition, AssetSpec
 from headwater.definitions.assets.graph import AssetGraph, where
 from headwater.definitions.assets.job import (
     IMPLICIT_JOB,
@@ -326,8 +326,11 @@ class Definitions:
         return graph.assets_def_by_key[key]
 
     def get_all_asset_specs(self) -> list[AssetSpec]:
+        """The spec of every asset, as resolved: an asset without a group is in "default"."""
         graph = self.resolve_asset_graph()
-        return [graph.spec_by_key[k] for k in sorted(graph.all_keys)]
+        specs = [graph.spec_by_key[k] for k in sorted(graph.all_keys)]
+        return [s if s.group_name else s.replace_attributes(group_name=DEFAULT_GROUP)
+                for s in specs]
 
     resolve_all_asset_specs = get_all_asset_specs
 
