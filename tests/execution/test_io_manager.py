@@ -302,3 +302,61 @@ def test_configured_io_manager_drops_the_version():
         return None
 
     assert versioned.configured({"base": "/tmp"}).version is None
+
+
+def test_input_manager_function_loads_each_input_with_its_context_and_config():
+    """@input_manager decorates a load function: it gets the InputContext, with the input's
+    config (ops.<op>.inputs.<name>) and the manager's resource config."""
+
+    @hw.input_manager(config_schema={"scale": int}, input_config_schema={"base": int})
+    def scaled(context):
+        return context.config["base"] * context.resource_config["scale"]
+
+    @hw.op(ins={"x": hw.In(input_manager_key="scaled")})
+    def take(x):
+        return x
+
+    @hw.job(resource_defs={"scaled": scaled.configured({"scale": 10})})
+    def pipeline():
+        take()
+
+    result = pipeline.execute_in_process(
+        run_config={"ops": {"take": {"inputs": {"x": {"base": 4}}}}})
+    assert result.output_for_node("take") == 40
+
+
+def test_io_manager_contexts_in_a_run_carry_the_managers_resource_config():
+    """handle_output and load_input see the config their IO manager was built with."""
+    seen = []
+
+    class Recording(hw.IOManager):
+        def __init__(self):
+            self.values = {}
+
+        def handle_output(self, context, obj):
+            seen.append(context.resource_config)
+            self.values[tuple(context.get_identifier())] = obj
+
+        def load_input(self, context):
+            seen.append(context.resource_config)
+            return self.values[tuple(context.upstream_output.get_identifier())]
+
+    @hw.io_manager(config_schema={"where": str})
+    def recording():
+        return Recording()
+
+    @hw.op
+    def make():
+        return 1
+
+    @hw.op
+    def use(x):
+        return x
+
+    @hw.job(resource_defs={"io_manager": recording})
+    def pipeline():
+        use(make())
+
+    pipeline.execute_in_process(
+        run_config={"resources": {"io_manager": {"config": {"where": "here"}}}})
+    assert seen == [{"where": "here"}] * 3

@@ -259,7 +259,8 @@ class _Builder:
         asset_key = self.layer.key_by_input.get((top, name)) if step_key == top else None
         if asset_key is None and input_def.asset_key is not None and not self.layer.assets_defs_by_node:
             asset_key = input_def.asset_key if isinstance(input_def.asset_key, AssetKey) else None
-        if name in config.inputs:
+        # an input manager's inputs config is its per-input config (context.config), not a value
+        if name in config.inputs and not input_def.input_manager_key:
             return FromValue(input_value_from_config(
                 input_def.headwater_type, config.inputs[name], f"ops.{step_key}.inputs.{name}"))
         if input_def.headwater_type.is_nothing:

@@ -81,6 +81,8 @@ class Run:
         self.on_event = on_event
         self.resources: dict[str, Any] = {}
         self.resource_view = Resources()
+        # key -> the config each resource was built with (IO manager contexts show theirs)
+        self.resource_configs: dict[str, Any] = {}
         self.produced: set[tuple[str, str, str | None]] = set()
         self.output_contexts: dict[tuple[str, str, str | None], Any] = {}
         # Output values the result reports (see keep_output); values the filesystem IO
@@ -186,6 +188,7 @@ class Run:
             assets_def=step.assets_def, instance=self.instance,
         )
         ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]
+        ctx.resource_config = self.resource_configs.get(out_def.io_manager_key)
         return ctx
 
     def keep_output(self, step: Step, ref: tuple[str, str, str | None], value: Any,
@@ -554,6 +557,7 @@ def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
     values, teardown = build_resource_values(
         resource_defs, run.resolved_config.get("resources", {}) or {}, needed,
         log=run.log_for(None), run_id=run.run_id, instance=instance,
+        configs=run.resource_configs,
     )
     run.resources = values
     run.resource_view = Resources(values)

@@ -220,6 +220,7 @@ class StepRunner:
                 upstream._asset_key if upstream is not None else None),
             partition_key=run.partition_key, instance=run.instance,
             asset_partition_keys=up_keys, asset_partitions_def=up_def,
+            resource_config=run.resource_configs.get(manager_key),
         )
         value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
         run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
@@ -595,6 +596,7 @@ class StepRunner:
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
             assets_def=step.assets_def, instance=run.instance,
+            resource_config=run.resource_configs.get(manager_key),
         )
         out_ctx._manager_key = manager_key  # type: ignore[attr-defined]
         out_pdef = getattr(step.assets_def, "partitions_def", None) if asset_key is not None else None
@@ -658,15 +660,8 @@ class StepRunner:
                 events.append(item)
         for item in events:
             if isinstance(item, AssetMaterialization) and out_ctx.added_metadata:
-                if item.metadata:
-                    raise HeadwaterInvariantViolationError(
-                        f"The IO manager handling output '{out_ctx.name}' of op '{step.key}' "
-                        "yielded a materialization with metadata and also logged metadata "
-                        "(context.add_output_metadata or a yielded dict) in the same "
-                        "handle_output call; give the metadata in one of the two places.")
-                item = AssetMaterialization(item.asset_key, item.description,
-                                            {**out_ctx.added_metadata, **item.metadata},
-                                            item.partition, item.tags)
+                item = ev.with_logged_metadata(item, out_ctx.added_metadata,
+                                               f"output '{out_ctx.name}' of op '{step.key}'")
             self.emit_user_event(step, out_ctx.step_key, item)
 
     def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
