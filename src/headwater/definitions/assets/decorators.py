@@ -241,7 +241,7 @@ def asset(
             freshness_policy=freshness_policy,
         )
         res = dict(resource_defs or {})
-        if io_manager_def is not None:
+        if io_manager_def is not None and manager_key is not None:
             res[manager_key] = io_manager_def
         return AssetsDefinition(
             hook_defs=_hooks(hooks),

@@ -38,9 +38,9 @@ class SourceAsset(AssetsDefinition):
         spec = AssetSpec(key, metadata=metadata, description=description, group_name=group_name,
                          partitions_def=partitions_def, tags=tags, owners=owners, kinds=kinds)
         res = dict(resource_defs or {})
-        if io_manager_def is not None and io_manager_key is None:
-            io_manager_key = f"{spec.key.to_python_identifier()}__io_manager"
         if io_manager_def is not None:
+            # a manager of its own, under a key no other asset's manager can take
+            io_manager_key = io_manager_key or f"{spec.key.to_python_identifier()}__io_manager"
             res[io_manager_key] = io_manager_def
         node_def = None
         if observe_fn is not None:
