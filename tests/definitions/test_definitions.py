@@ -91,3 +91,15 @@ def test_resolved_asset_specs_put_ungrouped_assets_in_the_default_group():
                            ).resolve_all_asset_specs()
     assert [(s.key.to_user_string(), s.group_name) for s in specs] == [("a", "default"),
                                                                         ("b", "g")]
+
+
+def test_implicit_job_for_assets():
+    """resolve_implicit_job_def_def_for_assets gives the implicit job, or None for unknown keys."""
+
+    @hw.asset
+    def a():
+        return 1
+
+    defs = hw.Definitions(assets=[a])
+    assert defs.resolve_implicit_job_def_def_for_assets([a.key]).name == "__ASSET_JOB"
+    assert defs.resolve_implicit_job_def_def_for_assets([hw.AssetKey("missing")]) is None

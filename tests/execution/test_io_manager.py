@@ -94,16 +94,18 @@ def test_a_crash_mid_write_leaves_the_previous_value_and_no_partial_file(tmp_pat
 
 @pytest.mark.parametrize("bad_part", ["..", "a/b", "/etc", "nul\x00", ""])
 def test_path_components_cannot_escape_base_dir(tmp_path, bad_part):
-    """Asset key parts and partition keys that could leave base_dir are rejected by name."""
+    """Asset key parts that could leave base_dir are rejected by name; partition keys are
+    escaped."""
     manager = PickledObjectFilesystemIOManager(str(tmp_path / "base"))
     context = hw.build_output_context(asset_key=hw.AssetKey(["ok", bad_part]))
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="path component") as info:
         manager.handle_output(context, 1)
     assert "asset 'ok/" in str(info.value)
     assert not os.path.exists(tmp_path / "etc")
+    # a partition key's path operators are escaped instead: it stays under the asset's dir
     partitioned = hw.build_output_context(asset_key=hw.AssetKey("t"), partition_key="../x")
-    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="'../x'"):
-        manager.handle_output(partitioned, 1)
+    manager.handle_output(partitioned, 1)
+    assert (tmp_path / "base" / "t" / "%2E%2E" / "x").exists()
 
 
 def test_partitioned_output_path_and_load(tmp_path):
@@ -360,3 +362,39 @@ def test_io_manager_contexts_in_a_run_carry_the_managers_resource_config():
     pipeline.execute_in_process(
         run_config={"resources": {"io_manager": {"config": {"where": "here"}}}})
     assert seen == [{"where": "here"}] * 3
+
+
+def test_filesystem_manager_describes_outputs_with_path_metadata(tmp_path):
+    """The stored file is reported as path metadata; a None output is stored, undescribed."""
+    manager = PickledObjectFilesystemIOManager(str(tmp_path))
+    out = hw.build_output_context(asset_key=hw.AssetKey("a"))
+    manager.handle_output(out, [1])
+    assert out.get_logged_metadata()["path"] == hw.MetadataValue.path(str(tmp_path / "a"))
+    empty = hw.build_output_context(asset_key=hw.AssetKey("b"))
+    manager.handle_output(empty, None)
+    assert (tmp_path / "b").exists() and "path" not in empty.get_logged_metadata()
+
+
+def test_filesystem_manager_nests_partition_keys_with_slashes(tmp_path):
+    """A '/' in a partition key nests directories; a leading '/' is escaped."""
+    manager = PickledObjectFilesystemIOManager(str(tmp_path))
+    for key, parts in [("2024/01", ("2024", "01")), ("/etc/x", ("%2Fetc", "x"))]:
+        manager.handle_output(hw.build_output_context(asset_key=hw.AssetKey("t"),
+                                                      partition_key=key), key)
+        assert (tmp_path.joinpath("t", *parts)).exists()
+
+
+def test_previous_partition_of_the_first_partition_loads_as_none(tmp_path):
+    """An input mapped to no upstream partition (the day before the first) loads None."""
+    days = hw.DailyPartitionsDefinition(start_date="2024-01-01")
+
+    @hw.asset(partitions_def=days, ins={"running": hw.AssetIn(
+        "running", partition_mapping=hw.TimeWindowPartitionMapping(start_offset=-1,
+                                                                   end_offset=-1))})
+    def running(running):
+        return (running or 0) + 1
+
+    resources = {"io_manager": hw.fs_io_manager.configured({"base_dir": str(tmp_path)})}
+    assert hw.materialize([running], partition_key="2024-01-01", resources=resources).success
+    result = hw.materialize([running], partition_key="2024-01-02", resources=resources)
+    assert result.output_for_node("running") == 2

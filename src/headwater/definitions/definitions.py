@@ -304,6 +304,15 @@ class Definitions:
 
     resolve_implicit_global_asset_job_def = get_implicit_global_asset_job_def
 
+    def resolve_implicit_job_def_def_for_assets(self, asset_keys: Iterable[Any]
+                                                ) -> JobDefinition | None:
+        """The implicit asset job that can materialize these assets (the name is Dagster's),
+        or None when one of them is not an asset these definitions can materialize."""
+        graph = self.resolve_asset_graph()
+        if not all(to_asset_key(k) in graph.executable_keys for k in asset_keys):
+            return None
+        return self.get_implicit_global_asset_job_def()
+
     def get_assets_def(self, key: Any) -> AssetsDefinition:
         """The AssetsDefinition passed in for `key`, else (with a warning) the resolved one."""
         key = to_asset_key(key)
