@@ -180,3 +180,22 @@ def test_assets_from_an_existing_graph_or_op():
     with pytest.raises(hw.HeadwaterInvalidDefinitionError,
                        match=r"from_op\('split', tags_by_output_name=...\) names \['mid'\]"):
         hw.AssetsDefinition.from_op(split, tags_by_output_name={"mid": {}})
+
+
+def test_asset_taking_kwargs_receives_ins_it_does_not_name():
+    """ins= of an asset whose function takes **kwargs arrive as keyword arguments."""
+
+    @hw.asset
+    def left():
+        return 1
+
+    @hw.asset
+    def right():
+        return 2
+
+    @hw.asset(ins={"l": hw.AssetIn("left"), "r": hw.AssetIn("right")})
+    def total(**kwargs):
+        return kwargs["l"] + kwargs["r"]
+
+    result = hw.materialize([left, right, total])
+    assert result.output_for_node("total") == 3

@@ -73,7 +73,7 @@ def _asset_ins(
 ) -> tuple[dict[str, AssetKey], dict[str, In]]:
     """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep."""
     for name in ins:
-        if name not in sig.input_args:
+        if name not in sig.input_args and not sig.var_kwargs:
             raise HeadwaterInvalidDefinitionError(
                 f"{decorator} '{fn_name}' declares ins['{name}'], but the function has no "
                 f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
@@ -81,7 +81,8 @@ def _asset_ins(
             )
     keys = _input_keys(fn_name, sig.input_args, ins, ())
     op_ins: dict[str, In] = {}
-    for name in sig.input_args:
+    # a function taking **kwargs receives the ins it does not name as keyword arguments
+    for name in [*sig.input_args, *(n for n in ins if n not in sig.input_args)]:
         spec = ins.get(name)
         op_ins[name] = In(
             headwater_type=spec.headwater_type if spec else NO_VALUE,
