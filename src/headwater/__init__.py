@@ -351,6 +351,7 @@ if TYPE_CHECKING:
         MultiPartitionsDefinition,
         PartitionDimensionDefinition,
     )
+    from headwater.definitions.partitions.pagination import PaginatedResults
     from headwater.definitions.partitions.partitioned_config import (
         PartitionedConfig,
         daily_partitioned_config,

@@ -248,6 +248,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "SpecificPartitionsPartitionMapping": ("headwater.definitions.partitions.mapping", "SpecificPartitionsPartitionMapping"),
     "StaticPartitionMapping": ("headwater.definitions.partitions.mapping", "StaticPartitionMapping"),
     "StaticPartitionsDefinition": ("headwater.definitions.partitions.base", "StaticPartitionsDefinition"),
+    "PaginatedResults": ("headwater.definitions.partitions.pagination", "PaginatedResults"),
     "StepReport": ("headwater.execution.executor", "StepReport"),
     "StepTask": ("headwater.execution.executor", "StepTask"),
     "String": ("headwater.definitions.metadata.types", "String"),
