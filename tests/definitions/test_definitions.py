@@ -103,3 +103,17 @@ def test_implicit_job_for_assets():
     defs = hw.Definitions(assets=[a])
     assert defs.resolve_implicit_job_def_def_for_assets([a.key]).name == "__ASSET_JOB"
     assert defs.resolve_implicit_job_def_def_for_assets([hw.AssetKey("missing")]) is None
+
+
+def test_definitions_metadata_is_normalized_and_implicit_job_is_known():
+    """Definitions(metadata=) holds MetadataValues; has_implicit_global_asset_job_def says
+    whether any asset can be materialized."""
+
+    @hw.asset
+    def a():
+        return 1
+
+    assert hw.Definitions(metadata={"team": "data"}).metadata == {
+        "team": hw.MetadataValue.text("data")}
+    assert hw.Definitions(assets=[a]).has_implicit_global_asset_job_def()
+    assert not hw.Definitions(assets=[hw.AssetSpec("external")]).has_implicit_global_asset_job_def()

@@ -33,6 +33,7 @@ from headwater.definitions.automation.condition_sensor import (
 )
 from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition
@@ -67,7 +68,7 @@ class Definitions:
         self.executor = executor
         self.loggers = dict(loggers or {})
         self.asset_checks = list(asset_checks or [])
-        self.metadata = dict(metadata or {})
+        self.metadata = normalize_metadata(metadata, owner="Definitions(metadata=...)")
         # the component tree these definitions were loaded from (load_from_defs_folder), kept
         # for tools that show where each definition came from
         self.component_tree = component_tree
@@ -291,6 +292,10 @@ class Definitions:
 
     def has_job(self, name: str) -> bool:
         return name in self._all_jobs()
+
+    def has_implicit_global_asset_job_def(self) -> bool:
+        """Whether there is an implicit asset job: whether any asset can be materialized."""
+        return bool(self.resolve_asset_graph().executable_keys)
 
     def get_implicit_global_asset_job_def(self) -> JobDefinition:
         if self._implicit_job is None:
