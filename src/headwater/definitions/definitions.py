@@ -68,7 +68,7 @@ class Definitions:
         self.executor = executor
         self.loggers = dict(loggers or {})
         self.asset_checks = list(asset_checks or [])
-        self.metadata = normalize_metadata(metadata, owner="Definitions(metadata=...)")
+        self.metadata: dict[str, Any] = normalize_metadata(metadata, owner="Definitions(metadata=...)")
         # the component tree these definitions were loaded from (load_from_defs_folder), kept
         # for tools that show where each definition came from
         self.component_tree = component_tree
