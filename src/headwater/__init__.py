@@ -384,6 +384,7 @@ if TYPE_CHECKING:
         MultiPartitionsDefinition,
         PartitionDimensionDefinition,
     )
+    from headwater.definitions.partitions.pagination import PaginatedResults
     from headwater.definitions.partitions.partitioned_config import (
         PartitionedConfig,
         daily_partitioned_config,
@@ -414,7 +415,9 @@ if TYPE_CHECKING:
         HeadwaterAssetCheckFailedError,
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
+        HeadwaterExecutionHandleOutputError,
         HeadwaterExecutionInterruptedError,
+        HeadwaterExecutionLoadInputError,
         HeadwaterExecutionStepExecutionError,
         HeadwaterExecutionStepNotFoundError,
         HeadwaterInvalidConfigDefinitionError,

@@ -18,7 +18,8 @@ from headwater.execution.event import SerializableError
 
 # The engine's boundary wraps user exceptions in this; its own message names the op, which
 # the line printed already does, so the chain starts at its cause.
-_WRAPPERS = frozenset({"HeadwaterExecutionStepExecutionError", "HeadwaterUserCodeExecutionError"})
+_WRAPPERS = frozenset({"HeadwaterExecutionStepExecutionError", "HeadwaterUserCodeExecutionError",
+                       "HeadwaterExecutionHandleOutputError", "HeadwaterExecutionLoadInputError"})
 _FAILURES = frozenset({"STEP_FAILURE", "PIPELINE_FAILURE", "ENGINE_EVENT"})
 
 

@@ -703,8 +703,11 @@ class OutputContext(_IOContext):
         assets_def: Any = None,
         instance: Any = None,
         asset_partition_keys: Any = None,
+        output_metadata: Mapping[str, Any] | None = None,
     ):
         self.step_key = step_key
+        # what the step attached to this output (Output(metadata=...), add_output_metadata)
+        self.output_metadata = dict(output_metadata or {})
         self.name = name
         self.job_name = job_name
         self.run_id = run_id

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -110,10 +111,21 @@ class InitResourceContext:
         self.log = log or LogManager()
         self.log_manager = self.log
         self.all_resource_defs = all_resource_defs
+        # shared with the contexts `with_config` derives, so that the outermost one learns the
+        # config the resource function finally saw (a `configured` resource replaces its own)
+        self._final_config: list[Any] = [resource_config]
+
+    @property
+    def final_config(self) -> Any:
+        """The config the resource's own function was called with."""
+        return self._final_config[0]
 
     def with_config(self, config: Any) -> InitResourceContext:
-        return InitResourceContext(config, self.resources, self.instance, self.resource_def,
-                                   self.run_id, self.log)
+        derived = InitResourceContext(config, self.resources, self.instance, self.resource_def,
+                                      self.run_id, self.log)
+        derived._final_config = self._final_config
+        self._final_config[0] = config
+        return derived
 
     replace_config = with_config
 
@@ -202,30 +214,46 @@ def build_resource_values(
     log: LogManager | None = None,
     run_id: str | None = None,
     instance: Any = None,
+    reuse: Mapping[str, Any] | None = None,
+    configs: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Callable[[], None]]:
-    """Initialise the resources named by `keys` (all by default); return values and teardown."""
+    """Initialise the resources named by `keys` (all by default); return values and teardown.
+
+    Values in `reuse` are taken as they are instead of being initialised again (and are not
+    torn down here); `configs`, when given, receives the config each initialised resource's
+    function saw (after `configured`), which IO manager contexts show as `resource_config`.
+    """
     by_id = {id(v): k for k, v in resource_defs.items()}
     defs = {k: as_resource_definition(v, by_id) for k, v in resource_defs.items()}
     wanted = set(defs) if keys is None else set(keys)
-    order = _dependency_order(defs, wanted)
+    reuse = reuse or {}
+    order = _dependency_order(defs, wanted, set(reuse))
     stack = ExitStack()
     values: dict[str, Any] = {}
     try:
         for key in order:
+            if key in reuse:
+                values[key] = reuse[key]
+                continue
             values[key] = _init_one(key, defs[key], resources_config.get(key, {}) or {}, values,
-                                    stack, log, run_id, instance)
+                                    stack, log, run_id, instance, configs)
     except BaseException:
         stack.close()
         raise
     return values, stack.close
 
 
-def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str]) -> list[str]:
+def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str],
+                      done: AbstractSet[str] = frozenset()) -> list[str]:
     order: list[str] = []
     state: dict[str, int] = {}
 
     def visit(key: str, path: list[str]) -> None:
         if state.get(key) == 2:
+            return
+        if key in done:  # already built: its own dependencies are too
+            state[key] = 2
+            order.append(key)
             return
         if state.get(key) == 1:
             cycle = " -> ".join([*path[path.index(key):], key])
@@ -249,7 +277,8 @@ def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str]) 
 
 
 def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, values: Mapping[str, Any],
-              stack: ExitStack, log: LogManager | None, run_id: str | None, instance: Any) -> Any:
+              stack: ExitStack, log: LogManager | None, run_id: str | None, instance: Any,
+              configs: dict[str, Any] | None = None) -> Any:
     raw = config_entry.get("config") if isinstance(config_entry, Mapping) else None
     schema = definition.config_schema
     if schema is not None:
@@ -269,6 +298,8 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
     ctx._resource_key = key  # type: ignore[attr-defined]
     try:
         value = definition.resource_fn(ctx) if definition.takes_context else definition.resource_fn()
+        if configs is not None:
+            configs[key] = ctx.final_config
         if inspect.isgenerator(value):
             gen = value
             value = next(gen)

@@ -90,6 +90,8 @@ class Run:
         self.on_event = on_event
         self.resources: dict[str, Any] = {}
         self.resource_view = Resources()
+        # key -> the config each resource was built with (IO manager contexts show theirs)
+        self.resource_configs: dict[str, Any] = {}
         self.produced: set[tuple[str, str, str | None]] = set()
         self.output_contexts: dict[tuple[str, str, str | None], Any] = {}
         # Output values the result reports (see keep_output); values the filesystem IO
@@ -205,16 +207,20 @@ class Run:
         step_key, name, mapping_key = ref
         step = self.plan.by_key[step_key]
         out_def = step.op_def.output_dict[name]
+        asset_key = step.asset_keys_by_output.get(name)
+        spec = step.assets_def.specs_by_key.get(asset_key) if asset_key is not None else None
         ctx = OutputContext(
             step_key=step_key, name=name, job_name=self.job.name, run_id=run_id,
-            definition_metadata=out_def.metadata, mapping_key=mapping_key,
+            definition_metadata={**(spec.metadata if spec else {}), **out_def.metadata},
+            mapping_key=mapping_key,
             headwater_type=out_def.headwater_type,
             config=step.config.outputs.get(name),
             log=self.log_for(None), resources=self.resource_view, op_def=step.op_def,
-            asset_key=step.asset_keys_by_output.get(name), partition_key=self.partition_key,
+            asset_key=asset_key, partition_key=self.partition_key,
             assets_def=step.assets_def, instance=self.instance,
         )
         ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]
+        ctx.resource_config = self.resource_configs.get(out_def.io_manager_key)
         return ctx
 
     def keep_output(self, step: Step, ref: tuple[str, str, str | None], value: Any,
@@ -633,6 +639,7 @@ def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
     values, teardown = build_resource_values(
         resource_defs, run.resolved_config.get("resources", {}) or {}, needed,
         log=run.log_for(None), run_id=run.run_id, instance=instance,
+        configs=run.resource_configs,
     )
     run.resources = values
     run.resource_view = Resources(values)

@@ -8,7 +8,7 @@ Imports `headwater.definitions` and `context`, `event`, `plan`, `log` of this la
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from headwater.definitions.checks.definition import AssetChecksDefinition
@@ -42,6 +42,8 @@ from headwater.definitions.tags import (
 from headwater.errors import (
     Failure,
     HeadwaterError,
+    HeadwaterExecutionHandleOutputError,
+    HeadwaterExecutionLoadInputError,
     HeadwaterExecutionStepExecutionError,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
@@ -74,6 +76,11 @@ from headwater.execution.plan import (
 from headwater.execution.resources import resource_argument
 
 _SKIP = object()
+# user code an IO manager runs for a step fails with an error that says which part it was
+_IO_ERRORS: dict[str, type[HeadwaterExecutionStepExecutionError]] = {
+    "handle_output": HeadwaterExecutionHandleOutputError,
+    "load_input": HeadwaterExecutionLoadInputError,
+}
 
 
 _PASSED = TypeCheck(True)
@@ -221,6 +228,7 @@ class StepRunner:
                 upstream._asset_key if upstream is not None else None),
             partition_key=run.partition_key, instance=run.instance,
             asset_partition_keys=up_keys, asset_partitions_def=up_def,
+            resource_config=run.resource_configs.get(manager_key),
         )
         value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
         run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
@@ -272,7 +280,8 @@ class StepRunner:
             raise
         except Exception as exc:
             kind = "op" if what == "compute" else what
-            raise HeadwaterExecutionStepExecutionError(
+            error_cls = _IO_ERRORS.get(what, HeadwaterExecutionStepExecutionError)
+            raise error_cls(
                 user_code_error_message(kind, step.key), user_exception=exc,
                 step_key=step.key, op_name=step.key, op_def_name=step.op_def.name,
             ) from exc
@@ -599,13 +608,16 @@ class StepRunner:
                                    _type_check_data(output.output_name, check)))
         asset_key = step.asset_keys_by_output.get(output.output_name)
         manager_key = out_def.io_manager_key
+        spec = step.assets_def.specs_by_key.get(asset_key) if asset_key is not None else None
         out_ctx = OutputContext(
             step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
-            definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
+            definition_metadata={**(spec.metadata if spec else {}), **out_def.metadata},
+            output_metadata=metadata, mapping_key=out_mk, headwater_type=htype,
             config=step.config.outputs.get(output.output_name),
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
             assets_def=step.assets_def, instance=run.instance,
+            resource_config=run.resource_configs.get(manager_key),
         )
         out_ctx._manager_key = manager_key  # type: ignore[attr-defined]
         out_pdef = getattr(step.assets_def, "partitions_def", None) if asset_key is not None else None
@@ -627,7 +639,8 @@ class StepRunner:
                 )
             out_ctx.wants_content_hash = asset_key is not None and (
                 (isinstance(manager, IOManager) and manager.hashes_content()) or _opted_in(out_ctx, CONTENT_HASH_METADATA))
-            self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
+            self.store_output(step, manager, out_ctx, output.value)
+            out_ctx.output_metadata = {}  # downstream inputs see the output as it is defined
             metadata.update(out_ctx.added_metadata)
             run.keep_output(step, ref, output.value, manager)
         else:
@@ -650,6 +663,27 @@ class StepRunner:
             run.emit(ev.HeadwaterEventType.HANDLED_OUTPUT, step_key,
                      f'Output "{output.output_name}" stored by "{manager_key}".',
                      ev.HandledOutputData(output.output_name, manager_key, dict(out_ctx.added_metadata)))
+
+    def store_output(self, step: Step, manager: Any, out_ctx: OutputContext, value: Any) -> None:
+        """Call handle_output; a generator one may yield metadata and events as it stores.
+
+        Yielded events are emitted once it has finished, materializations carrying the
+        metadata it logged (which describes what it stored) under their own."""
+        result = self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, value))
+        events = []
+        while inspect.isgenerator(result):
+            item = self.user_call(step, "handle_output", lambda: next(result, _SKIP))
+            if item is _SKIP:
+                break
+            if isinstance(item, Mapping):
+                out_ctx.add_output_metadata(item)
+            else:
+                events.append(item)
+        for item in events:
+            if isinstance(item, AssetMaterialization) and out_ctx.added_metadata:
+                item = ev.with_logged_metadata(item, out_ctx.added_metadata,
+                                               f"output '{out_ctx.name}' of op '{step.key}'")
+            self.emit_user_event(step, out_ctx.step_key, item)
 
     def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
         run = self.run

@@ -246,3 +246,22 @@ def test_nothing_typed_asset_in_needs_no_parameter():
         @hw.asset(ins={"first": hw.AssetIn()})
         def missing():
             return 2
+
+
+def test_asset_taking_kwargs_receives_ins_it_does_not_name():
+    """ins= of an asset whose function takes **kwargs arrive as keyword arguments."""
+
+    @hw.asset
+    def left():
+        return 1
+
+    @hw.asset
+    def right():
+        return 2
+
+    @hw.asset(ins={"l": hw.AssetIn("left"), "r": hw.AssetIn("right")})
+    def total(**kwargs):
+        return kwargs["l"] + kwargs["r"]
+
+    result = hw.materialize([left, right, total])
+    assert result.output_for_node("total") == 3

@@ -77,7 +77,7 @@ def _asset_ins(
                      and spec.headwater_type is not NO_VALUE
                      and resolve_headwater_type(spec.headwater_type).is_nothing]
     for name in ins:
-        if name not in sig.input_args and name not in ordering_only:
+        if name not in sig.input_args and name not in ordering_only and not sig.var_kwargs:
             raise HeadwaterInvalidDefinitionError(
                 f"{decorator} '{fn_name}' declares ins['{name}'], but the function has no "
                 f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
@@ -86,7 +86,8 @@ def _asset_ins(
     keys = _input_keys(fn_name, sig.input_args, ins, ())
     _check_ins_against_deps(decorator, fn_name, ins, keys, [d.asset_key for d in deps])
     op_ins: dict[str, In] = {}
-    for name in sig.input_args:
+    # a function taking **kwargs receives the ins it does not name as keyword arguments
+    for name in [*sig.input_args, *(n for n in ins if n not in sig.input_args)]:
         spec = ins.get(name)
         op_ins[name] = In(
             headwater_type=spec.headwater_type if spec else NO_VALUE,

@@ -181,7 +181,10 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
         bindings: dict[str, Any] = {}
         for input_name, key in assets_def.keys_by_input_name.items():
             layer.key_by_input[(node_name, input_name)] = key
-            if key in producer and producer[key][0] != node_name:
+            upstream = asset_graph.assets_def_by_key.get(key)
+            # an observation yields no value: its downstream reads the asset from storage
+            observed = upstream is not None and upstream.is_observable
+            if key in producer and producer[key][0] != node_name and not observed:
                 up_node, up_out = producer[key]
                 bindings[input_name] = OutputHandle(up_node, up_out)
         # like a node in a job, it shows its op's tags (op_tags=)

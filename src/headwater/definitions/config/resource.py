@@ -79,13 +79,19 @@ class ResourceDefinition:
                         "(configured): the config it produces does not fit the resource.",
                         exc.errors, value,
                     ) from None
-            return outer_fn(ctx.with_config(value)) if takes_context else outer_fn()
+            # derived even for a function without context: the init context records the
+            # config the function was built with (IO manager contexts show it)
+            inner = ctx.with_config(value) if hasattr(ctx, "with_config") else ctx
+            return outer_fn(inner) if takes_context else outer_fn()
 
         new = copy.copy(self)
         new.resource_fn = configured_fn
         new.config_schema = None
         new.config_class = None
         new.takes_context = True
+        # the version named the resource as configured by run config; fixed config is another
+        # resource, whose version nobody declared
+        new.version = None
         return new
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
