@@ -270,8 +270,8 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
         ctx._run.run_config = run_config
     if assets_def is not None:
         ctx._assets_def = assets_def
-        ctx._asset_keys_by_output = dict(assets_def.keys_by_output_name)
-        ctx._asset_keys_by_input = dict(assets_def.keys_by_input_name)
+        ctx._asset_keys_by_output = dict(assets_def.node_keys_by_output_name)
+        ctx._asset_keys_by_input = dict(assets_def.node_keys_by_input_name)
     ctx.outputs_seen = set()
     ctx.output_metadata = {}
     ctx.user_events = []

@@ -336,6 +336,14 @@ def multi_asset(
                 inspect.Parameter.empty,
             )
         keys_by_output = {n: s.key for n, (_o, s) in out_specs.items()}
+        if can_subset:
+            # An asset that depends on a sibling gets an ordering input for it: a subset that
+            # leaves the sibling out still waits for (and records lineage from) it.
+            siblings = {k for deps_ in (internal_asset_deps or {}).values() for k in deps_
+                        if k in keys_by_output.values() and k not in input_keys.values()}
+            for sibling in sorted(siblings):
+                input_keys[sibling.to_python_identifier()] = sibling
+                op_ins[sibling.to_python_identifier()] = In(headwater_type=None, asset_key=sibling)
         all_tags = dict(op_tags or {})
         if compute_kind:
             all_tags[COMPUTE_KIND_TAG] = compute_kind
@@ -353,7 +361,8 @@ def multi_asset(
             output_defs=output_defs,
             signature=sig,
         )
-        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()]
+        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()
+                    if k not in keys_by_output.values()]
         final_specs = []
         for out_name, (_out, spec) in out_specs.items():
             if specs:

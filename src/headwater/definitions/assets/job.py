@@ -180,7 +180,7 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
     for node_name, assets_def in nodes.items():
         node_def = assets_def.node_def
         bindings: dict[str, Any] = {}
-        for input_name, key in assets_def.keys_by_input_name.items():
+        for input_name, key in assets_def.node_keys_by_input_name.items():
             layer.key_by_input[(node_name, input_name)] = key
             if key in producer and producer[key][0] != node_name:
                 up_node, up_out = producer[key]
@@ -190,7 +190,9 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
                                             tags=dict(getattr(node_def, "tags", None) or {}),
                                             hook_defs=assets_def.hook_defs)
         layer.assets_defs_by_node[node_name] = assets_def
-        for out_name, key in assets_def.keys_by_output_name.items():
+        # every output keeps its key (an unselected one too: an op downstream in the graph
+        # reads it as its input's asset); only the selected ones materialize
+        for out_name, key in assets_def.node_keys_by_output_name.items():
             layer.key_by_output[(node_name, out_name)] = key
         for res_key, res in assets_def.resource_defs.items():
             resources.setdefault(res_key, res)
