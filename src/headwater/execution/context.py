@@ -230,6 +230,11 @@ class OpExecutionContext:
             return set(self._selected_output_names)
         return set(self._op_def.output_dict) if self._op_def is not None else set()
 
+    @property
+    def is_subset(self) -> bool:
+        """Whether this step computes only some of the assets (or checks) of its node."""
+        return self._assets_def is not None and self._assets_def.is_subset
+
     def describe_op(self) -> str:
         return f'op "{self._node_name}"'
 
@@ -268,7 +273,8 @@ class OpExecutionContext:
         selected = self._selected_output_names
         if selected is None:
             return set(self._assets_def.keys)
-        return {k for n, k in self._asset_keys_by_output.items() if n in selected}
+        return {k for n, k in self._asset_keys_by_output.items()
+                if n in selected and k in self._assets_def.keys}
 
     @property
     def selected_asset_check_keys(self) -> set[Any]:

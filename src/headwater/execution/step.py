@@ -274,8 +274,10 @@ class StepRunner:
         cls = _context_class(step)
         selected_outputs = None
         if step.assets_def is not None and step.assets_def.is_subset:
-            selected_outputs = {n for n, k in step.asset_keys_by_output.items()
-                                if k in step.assets_def.keys}
+            selected_outputs = run.job.asset_layer.selected_outputs.get(step.key)
+            if selected_outputs is None:
+                selected_outputs = {n for n, k in step.asset_keys_by_output.items()
+                                    if k in step.assets_def.keys}
         key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
         return cls(
             op_def=step.op_def,
@@ -611,7 +613,7 @@ class StepRunner:
             run.keep_output(step, ref, output.value, manager)
         else:
             run.captured[ref] = output.value
-        if asset_key is not None:
+        if asset_key is not None and (step.assets_def is None or asset_key in step.assets_def.keys):
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
                     asset_key, metadata=metadata, partition=run.partition_key,

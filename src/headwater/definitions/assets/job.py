@@ -22,6 +22,7 @@ from headwater.definitions.assets.definition import (
     external_asset_from_spec,
 )
 from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.graph_subset import subset_graph
 from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.composition import Invocation, OutputHandle
@@ -185,6 +186,12 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
             if key in producer and producer[key][0] != node_name:
                 up_node, up_out = producer[key]
                 bindings[input_name] = OutputHandle(up_node, up_out)
+        if isinstance(node_def, GraphDefinition) and assets_def.is_subset:
+            keys = assets_def.node_keys_by_output_name
+            node_def, selected_outputs = subset_graph(node_def, [
+                n for n in node_def.output_dict if n not in keys or keys[n] in assets_def.keys])
+            layer.selected_outputs.update(
+                {f"{node_name}.{h}": outs for h, outs in selected_outputs.items()})
         # like a node in a job, it shows its op's tags (op_tags=)
         invocations[node_name] = Invocation(node_def, node_name, bindings,
                                             tags=dict(getattr(node_def, "tags", None) or {}),
