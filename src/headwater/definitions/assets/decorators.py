@@ -164,6 +164,7 @@ def asset(
     freshness_policy: Any = None,
     auto_materialize_policy: Any = None,
     hooks: Iterable[Any] | None = None,
+    legacy_freshness_policy: Any = None,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
 
@@ -177,6 +178,10 @@ def asset(
         asset_key = to_asset_key(key) if key is not None else AssetKey(
             [*prefix_path(key_prefix), name or fn_name]
         )
+        manager_key = io_manager_key
+        if io_manager_def is not None and manager_key is None:
+            # a key of its own: an asset's IO manager never stands in for the default one
+            manager_key = f"{asset_key.to_python_identifier()}__io_manager"
         problem = check_key_parts(asset_key)
         if problem:
             raise HeadwaterInvalidDefinitionError(f"@asset '{fn_name}': {problem}.")
@@ -193,13 +198,13 @@ def asset(
                 "mapping or load it through an IO manager explicitly."
             )
         out = Out(headwater_type=headwater_type, is_required=output_required,
-                  io_manager_key=io_manager_key, code_version=code_version)
+                  io_manager_key=manager_key, code_version=code_version)
         annotation = sig.return_annotation
         if annotation is None or annotation is type(None):
             annotation = inspect.Parameter.empty
             if headwater_type is NO_VALUE:
                 out = Out(headwater_type=None, is_required=output_required,
-                          io_manager_key=io_manager_key, code_version=code_version)
+                          io_manager_key=manager_key, code_version=code_version)
         output = output_def(DEFAULT_OUTPUT, out, annotation)
         all_tags = dict(op_tags or {})
         if compute_kind:
@@ -235,10 +240,11 @@ def asset(
             kinds=_kinds(kinds, compute_kind),
             partitions_def=partitions_def,
             freshness_policy=freshness_policy,
+            legacy_freshness_policy=legacy_freshness_policy,
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
+            res[manager_key] = io_manager_def
         return AssetsDefinition(
             hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
@@ -307,7 +313,7 @@ def multi_asset(
                 group_name=out.group_name or group_name, code_version=out.code_version or code_version,
                 owners=out.owners, tags=out.tags, kinds=out.kinds,
                 automation_condition=out.automation_condition, partitions_def=partitions_def,
-                skippable=not out.is_required,
+                skippable=not out.is_required, legacy_freshness_policy=out.legacy_freshness_policy,
             )
             out_specs[out_name] = (out, spec)
         for spec in specs or ():
