@@ -260,7 +260,7 @@ class OpExecutionContext:
                 raise HeadwaterInvalidPropertyError(
                     "Cannot call `context.asset_key` in an op that is not an asset."
                 )
-            raise HeadwaterInvalidPropertyError(
+            raise HeadwaterInvariantViolationError(
                 "Cannot call `context.asset_key` in a multi_asset with more than one asset. "
                 "Use `context.asset_key_for_output(name)` or `context.selected_asset_keys`."
             )

@@ -25,7 +25,7 @@ from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import TypeCheckContext
-from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output
+from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output, multiple_outputs_error
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
@@ -322,6 +322,9 @@ def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: 
 
 def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
     outputs = op_def.output_dict
+    if len(outputs) > 1 and result is None and not all(
+            o.is_nothing and o.is_required for o in outputs.values()):
+        raise multiple_outputs_error(op_def.name, outputs, result)
     if len(outputs) != 1:
         return
     (name, out), = outputs.items()

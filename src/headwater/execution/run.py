@@ -363,6 +363,11 @@ class Run:
                 "AssetCheckResult was expected. Return AssetCheckResult(passed=...)."
             )
         specs = {s.key: s for s in step.assets_def.check_specs} if step.assets_def else {}
+        named = AssetCheckKey(result.asset_key, result.check_name) \
+            if result.asset_key is not None and result.check_name else None
+        if step.assets_def is not None and named in step.assets_def.check_specs_by_key:
+            # a check of the node left out of this run, named in full: recorded all the same
+            specs[named] = step.assets_def.check_specs_by_key[named]
         key = _check_key_for(step, specs, result)
         if key in ctx.check_evaluations:
             raise HeadwaterInvariantViolationError(

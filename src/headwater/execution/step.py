@@ -33,6 +33,7 @@ from headwater.definitions.ops.output import (
     MaterializeResult,
     ObserveResult,
     Output,
+    multiple_outputs_error,
 )
 from headwater.definitions.tags import (
     CONTENT_HASH_METADATA,
@@ -397,16 +398,11 @@ class StepRunner:
                 else:
                     yield Output(value, name)
             return
-        if result is None and all(not o.is_required for o in outputs.values()):
-            return
-        if result is None and all(o.is_nothing for o in outputs.values()):
-            for name in outputs:
+        if result is None and all(o.is_nothing and o.is_required for o in outputs.values()):
+            for name in outputs:  # returning nothing produces every (required) Nothing output
                 yield Output(None, name)
             return
-        raise HeadwaterInvariantViolationError(
-            f'op "{step.key}" has multiple outputs ({", ".join(outputs)}), but only one value was '
-            f"returned: return a tuple with one value per output, or yield Output(value, name)."
-        )
+        raise multiple_outputs_error(step.key, outputs, result)
 
     # --- outputs ------------------------------------------------------------------------
     def handle_item(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None, item: Any) -> None:
@@ -682,7 +678,9 @@ class StepRunner:
                 continue
             if (name, None) in ctx.outputs_seen or any(n == name for n, _ in ctx.outputs_seen):
                 continue
-            if out.is_nothing and step.assets_def is None:
+            if out.is_nothing:  # nothing to hand over: an asset's is produced all the same
+                if step.assets_def is not None:
+                    self.handle_item(step, ctx, mapping_key, Output(None, name))
                 continue
             raise HeadwaterStepOutputNotFoundError(
                 f'op "{step.key}" did not return an output for non-optional output "{name}". '

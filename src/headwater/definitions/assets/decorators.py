@@ -302,9 +302,26 @@ def multi_asset(
             raise HeadwaterInvalidDefinitionError(
                 f"@multi_asset '{op_name}': pass outs= or specs=, not both."
             )
+        if specs and (deps or internal_asset_deps):
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': with specs=, each AssetSpec lists what its asset "
+                "depends on; drop deps= / internal_asset_deps= and set AssetSpec(..., deps=[...]).")
+        if compute_kind and any(o.kinds for o in [*(outs or {}).values(), *(specs or ())]):
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': compute_kind= and the kinds of its AssetSpecs or "
+                "AssetOuts say the same thing twice; keep the kinds and drop compute_kind=.")
         sig = inspect_signature(fn, "@multi_asset")
         dep_list = _collect_deps(deps, op_name)
         input_keys, op_ins = _asset_ins(op_name, sig, dict(ins or {}), dep_list, "@multi_asset")
+        if specs:  # a value read by the function is an upstream asset of one of the specs
+            upstream = {d.asset_key for spec in specs for d in spec.deps}
+            stray = sorted(k.to_user_string() for n, k in input_keys.items()
+                           if n in sig.input_args and k not in upstream)
+            if stray:
+                raise HeadwaterInvalidDefinitionError(
+                    f"@multi_asset '{op_name}' reads {stray} as inputs, but none of its "
+                    "AssetSpecs depends on them: add them to the deps of the AssetSpecs that "
+                    "use them, e.g. AssetSpec('x', deps=[...]).")
         out_specs: dict[str, tuple[AssetOut, AssetSpec]] = {}
         for out_name, out in (outs or {}).items():
             asset_key = out.key or AssetKey([*(out.key_prefix or ()), out_name])
@@ -463,6 +480,10 @@ def graph_asset(
     hooks: Iterable[Any] | None = None,
 ) -> Any:
     """Declare an asset computed by a graph of ops."""
+    if key is not None and (name is not None or key_prefix is not None):
+        raise HeadwaterInvalidDefinitionError(
+            "Cannot specify a name or key prefix for @graph_asset when the key argument is "
+            "provided: pass key=[*prefix, name] alone.")
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = to_asset_key(key) if key is not None else AssetKey(

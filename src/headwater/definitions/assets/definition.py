@@ -155,6 +155,8 @@ class AssetSpec:
             check_asset_tags(tags, f"asset '{key.to_user_string()}'")
         kinds = frozenset(kinds)
         tags.update({f"{KIND_PREFIX}{kind}": "" for kind in sorted(kinds)})
+        if kinds:  # a kind is a tag: its name follows the rules of a tag key's part
+            check_asset_tags({f"{KIND_PREFIX}{k}": "" for k in kinds}, f"asset '{key.to_user_string()}'")
         if len(kinds) > 10:
             raise HeadwaterInvalidDefinitionError(
                 f"Assets can have at most ten kinds currently. Asset '{key.to_user_string()}' "

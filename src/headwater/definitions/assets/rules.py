@@ -21,7 +21,7 @@ def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
     """Asset tags are short identifiers (they become filters in the UI and selections)."""
     bad_keys = [k for k in tags if not (
         all(_TAG_PART.match(p) for p in k.split("/", 1))
-        or k.startswith(KIND_PREFIX))]
+        or (k.startswith(KIND_PREFIX) and _TAG_PART.match(k[len(KIND_PREFIX):])))]
     if bad_keys:
         raise HeadwaterInvalidDefinitionError(
             f"Found invalid tag keys: {bad_keys} on {owner}. A tag key is one part, or two "
