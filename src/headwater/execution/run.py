@@ -398,8 +398,9 @@ class Run:
         if step.assets_def is None or not step.assets_def.check_keys:
             return
         standalone = isinstance(step.assets_def, AssetChecksDefinition)
-        if step.key == step.top_node and not standalone and \
-                not isinstance(step.assets_def.node_def, GraphDefinition):
+        # a node that can be subset decides what it evaluates: its checks are optional
+        if step.key == step.top_node and not standalone and not step.assets_def.can_subset \
+                and not isinstance(step.assets_def.node_def, GraphDefinition):
             missing = sorted(k for k in step.assets_def.check_keys if k not in ctx.check_evaluations)
             if missing:
                 names = ", ".join(f"'{k.to_user_string()}'" for k in missing)
