@@ -15,13 +15,14 @@ from headwater.definitions.tags import KIND_PREFIX
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 _TAG_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,63}$")
+_KIND = re.compile(r"^[A-Za-z0-9_.\-]{0,63}$")  # the name part of a kind tag may be empty
 
 
 def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
     """Asset tags are short identifiers (they become filters in the UI and selections)."""
     bad_keys = [k for k in tags if not (
         all(_TAG_PART.match(p) for p in k.split("/", 1))
-        or (k.startswith(KIND_PREFIX) and _TAG_PART.match(k[len(KIND_PREFIX):])))]
+        or (k.startswith(KIND_PREFIX) and _KIND.match(k[len(KIND_PREFIX):])))]
     if bad_keys:
         raise HeadwaterInvalidDefinitionError(
             f"Found invalid tag keys: {bad_keys} on {owner}. A tag key is one part, or two "
