@@ -88,7 +88,7 @@ def test_asset_key_is_one_name():
     with pytest.raises(TypeError, match="Index access is not allowed"):
         key[0]  # noqa: B018
     assert pickle.loads(pickle.dumps(key)) == key
-    assert {key: 1}[hw.AssetKey("a/b".split("/"))] == 1
+    assert {key: 1}[hw.AssetKey.from_user_string("a/b")] == 1
 
 
 def test_kinds_follow_tag_rules_and_graph_asset_refuses_key_with_name():

@@ -244,7 +244,7 @@ def asset(
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[manager_key] = io_manager_def
+            res[manager_key or "io_manager"] = io_manager_def
         return AssetsDefinition(
             hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
@@ -306,7 +306,8 @@ def multi_asset(
             raise HeadwaterInvalidDefinitionError(
                 f"@multi_asset '{op_name}': with specs=, each AssetSpec lists what its asset "
                 "depends on; drop deps= / internal_asset_deps= and set AssetSpec(..., deps=[...]).")
-        if compute_kind and any(o.kinds for o in [*(outs or {}).values(), *(specs or ())]):
+        if compute_kind and (any(o.kinds for o in (outs or {}).values())
+                             or any(spec.kinds for spec in specs or ())):
             raise HeadwaterInvalidDefinitionError(
                 f"@multi_asset '{op_name}': compute_kind= and the kinds of its AssetSpecs or "
                 "AssetOuts say the same thing twice; keep the kinds and drop compute_kind=.")
@@ -314,9 +315,9 @@ def multi_asset(
         dep_list = _collect_deps(deps, op_name)
         input_keys, op_ins = _asset_ins(op_name, sig, dict(ins or {}), dep_list, "@multi_asset")
         if specs:  # a value read by the function is an upstream asset of one of the specs
-            upstream = {d.asset_key for spec in specs for d in spec.deps}
+            spec_upstream = {d.asset_key for spec in specs for d in spec.deps}
             stray = sorted(k.to_user_string() for n, k in input_keys.items()
-                           if n in sig.input_args and k not in upstream)
+                           if n in sig.input_args and k not in spec_upstream)
             if stray:
                 raise HeadwaterInvalidDefinitionError(
                     f"@multi_asset '{op_name}' reads {stray} as inputs, but none of its "

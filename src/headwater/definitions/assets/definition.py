@@ -569,7 +569,7 @@ class AssetsDefinition:
         outputs = {n: AssetKey([*prefix_path(key_prefix), *to_asset_key(
             (keys_by_output_name or {}).get(n, node_def.name if single else n)).path])
             for n in node_def.output_dict}
-        by_key = {_BY_OUTPUT_NAME[arg]: {outputs[n]: v for n, v in (mapping or {}).items()}
+        by_key: dict[str, Any] = {_BY_OUTPUT_NAME[arg]: {outputs[n]: v for n, v in (mapping or {}).items()}
                   for arg, mapping in by_output_name.items()}
         if single and node_def.description:
             by_key.setdefault("descriptions_by_key", {}).setdefault(
