@@ -97,3 +97,28 @@ def test_kinds_follow_tag_rules_and_graph_asset_refuses_key_with_name():
         hw.AssetSpec("x", kinds={"a%"})
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="name or key prefix"):
         hw.graph_asset(key="k", name="n")
+
+
+def test_asset_metadata_is_on_its_output_and_graph_asset_keeps_partition_mappings():
+    """The op output of an asset carries the asset's metadata; a graph asset's ins= partition
+    mappings are its own."""
+
+    @hw.asset(metadata={"owner": "data"})
+    def single():
+        return 1
+
+    @hw.multi_asset(outs={"a": hw.AssetOut(metadata={"m": 1})})
+    def multi():
+        return 1
+
+    @hw.op
+    def passthrough(x):
+        return x
+
+    @hw.graph_asset(ins={"up": hw.AssetIn(partition_mapping=hw.AllPartitionMapping())})
+    def graph_one(up):
+        return passthrough(up)
+
+    assert single.op.output_def_named("result").metadata == {"owner": "data"}
+    assert multi.op.output_def_named("a").metadata == {"m": 1}
+    assert graph_one.get_partition_mapping(hw.AssetKey("up")) == hw.AllPartitionMapping()

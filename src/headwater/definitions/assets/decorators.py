@@ -198,13 +198,14 @@ def asset(
                 "mapping or load it through an IO manager explicitly."
             )
         out = Out(headwater_type=headwater_type, is_required=output_required,
-                  io_manager_key=manager_key, code_version=code_version)
+                  io_manager_key=manager_key, code_version=code_version, metadata=metadata)
         annotation = sig.return_annotation
         if annotation is None or annotation is type(None):
             annotation = inspect.Parameter.empty
             if headwater_type is NO_VALUE:
                 out = Out(headwater_type=None, is_required=output_required,
-                          io_manager_key=manager_key, code_version=code_version)
+                          io_manager_key=manager_key, code_version=code_version,
+                          metadata=metadata)
         output = output_def(DEFAULT_OUTPUT, out, annotation)
         all_tags = dict(op_tags or {})
         if compute_kind:
@@ -352,11 +353,11 @@ def multi_asset(
                     input_keys[ident] = dep.asset_key
                     op_ins[ident] = In(headwater_type=None, asset_key=dep.asset_key)
         output_defs: dict[str, OutputDefinition] = {}
-        for out_name, (out, _spec) in out_specs.items():
+        for out_name, (out, out_spec) in out_specs.items():
             output_defs[out_name] = output_def(
                 out_name,
                 Out(out.headwater_type, out.description, out.is_required, out.io_manager_key,
-                    code_version=out.code_version),
+                    metadata=out_spec.metadata, code_version=out.code_version),
                 inspect.Parameter.empty,
             )
         keys_by_output = {n: s.key for n, (_o, s) in out_specs.items()}
@@ -507,6 +508,7 @@ def graph_asset(
             keys_by_output_name={out_name: asset_key},
             node_def=graph_def,
             specs=[spec],
+            partition_mappings=_graph_partition_mappings(ins, input_keys),
             resource_defs=resource_defs,
             partitions_def=partitions_def,
             backfill_policy=backfill_policy,
@@ -563,9 +565,17 @@ def graph_multi_asset(
             partitions_def=partitions_def,
             backfill_policy=backfill_policy,
             check_specs=check_specs,
+            partition_mappings=_graph_partition_mappings(ins, input_keys),
         )
 
     return decorate
+
+
+def _graph_partition_mappings(ins: Mapping[str, AssetIn] | None,
+                              input_keys: Mapping[str, AssetKey]) -> dict[AssetKey, Any]:
+    """The partition mappings that a graph asset's ins= declare, by upstream key."""
+    return {input_keys[n]: i.partition_mapping for n, i in (ins or {}).items()
+            if i.partition_mapping is not None and n in input_keys}
 
 
 def observable_source_asset(
