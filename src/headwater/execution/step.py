@@ -544,7 +544,7 @@ class StepRunner:
                 f'op "{step.key}" yielded output "{output.output_name}", whose asset was not '
                 "selected. Check context.selected_output_names before yielding."
             )
-        if step.assets_def is not None and output.output_name in step.asset_keys_by_output:
+        if len(step.asset_keys_by_output) > 1 and output.output_name in step.asset_keys_by_output:
             _check_yield_order(step, ctx, output.output_name)
         ctx.outputs_seen.add(seen_key)
         check = _PASSED
