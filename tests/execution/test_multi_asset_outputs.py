@@ -107,3 +107,31 @@ def test_graph_requires_the_resources_of_hooks_on_its_nodes():
         return inner.with_hooks({audited})()
 
     assert "audit" in wrapped.required_resource_keys
+
+
+def test_op_in_a_graph_asset_returning_a_check_result_evaluates_the_check():
+    """A check result returned by an op inside a graph asset is the check's evaluation, and
+    the op's output still flows to the ops after it."""
+
+    @hw.op
+    def stage():
+        return 1
+
+    @hw.op
+    def validate(value):
+        return hw.AssetCheckResult(check_name="positive", passed=value > 0)
+
+    @hw.op(ins={"value": hw.In(), "checked": hw.In(hw.Nothing)})
+    def promote(value):
+        return value
+
+    @hw.graph_asset(check_specs=[hw.AssetCheckSpec("positive", asset="guarded")])
+    def guarded():
+        staged = stage()
+        checked = validate(staged)
+        return {"result": promote(staged, checked), "guarded_positive": checked}
+
+    result = hw.materialize([guarded])
+    assert result.success
+    assert [e.check_name for e in result.get_asset_check_evaluations()] == ["positive"]
+    assert len(result.get_asset_materialization_events()) == 1

@@ -348,6 +348,9 @@ class StepRunner:
             return
         if isinstance(result, AssetCheckResult):
             yield result
+            if step.key != step.top_node and len(outputs) == 1:
+                # an op inside a graph asset: its output (a check's graph output) flows on
+                yield Output(result, next(iter(outputs)))
             return
         if isinstance(result, (Output, MaterializeResult, ObserveResult, DataVersionsByPartition)):
             yield result
