@@ -235,6 +235,18 @@ class OpExecutionContext:
         """Whether this step computes only some of the assets (or checks) of its node."""
         return self._assets_def is not None and self._assets_def.is_subset
 
+    def _check_yield_order(self, output_name: str) -> None:
+        """A multi-asset yields an asset after those of its required outputs it depends on."""
+        key, yielded = self._asset_keys_by_output[output_name], {n for n, _ in self.outputs_seen}
+        for dep in getattr(self._assets_def.specs_by_key.get(key), "deps", ()):
+            name = next((n for n, k in self._asset_keys_by_output.items() if k == dep.asset_key), "")
+            if name in self.selected_output_names and name not in yielded and name != output_name \
+                    and self._op_def.output_dict[name].is_required:
+                raise HeadwaterInvariantViolationError(
+                    f'Asset "{key.to_user_string()}" was yielded before its dependency '
+                    f'"{dep.asset_key.to_user_string()}" by op "{self._node_name}": yield the '
+                    "assets of a multi-asset in dependency order.")
+
     def describe_op(self) -> str:
         return f'op "{self._node_name}"'
 

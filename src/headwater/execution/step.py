@@ -548,7 +548,7 @@ class StepRunner:
                 "selected. Check context.selected_output_names before yielding."
             )
         if len(step.asset_keys_by_output) > 1 and output.output_name in step.asset_keys_by_output:
-            _check_yield_order(step, ctx, output.output_name)
+            ctx._check_yield_order(output.output_name)
         ctx.outputs_seen.add(seen_key)
         check = _PASSED
         htype = out_def.headwater_type
@@ -690,19 +690,6 @@ class StepRunner:
                 "Return or yield it, or declare it with Out(is_required=False).",
                 step_key=step.key, output_name=name,
             )
-
-
-def _check_yield_order(step: Step, ctx: OpExecutionContext, output_name: str) -> None:
-    """A multi-asset yields an asset after those of its required outputs it depends on."""
-    key, yielded = step.asset_keys_by_output[output_name], {n for n, _ in ctx.outputs_seen}
-    for dep in getattr(step.assets_def.specs_by_key.get(key), "deps", ()):
-        name = next((n for n, k in step.asset_keys_by_output.items() if k == dep.asset_key), "")
-        if name in ctx.selected_output_names and name not in yielded and name != output_name \
-                and step.op_def.output_dict[name].is_required:
-            raise HeadwaterInvariantViolationError(
-                f'Asset "{key.to_user_string()}" was yielded before its dependency '
-                f'"{dep.asset_key.to_user_string()}" by op "{step.key}": yield the assets of a '
-                "multi-asset in dependency order.")
 
 
 def _observed_version_tags(version: Any, step: Step) -> dict[str, str]:
