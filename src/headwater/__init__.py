@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         AssetSpec,
         map_asset_specs,
     )
-    from headwater.definitions.assets.inout import AssetIn, AssetOut
+    from headwater.definitions.assets.inout import AssetIn, AssetOut, LegacyFreshnessPolicy
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection

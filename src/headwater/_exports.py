@@ -39,6 +39,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "build_time_partition_freshness_checks": ("headwater.definitions.checks.freshness", "build_time_partition_freshness_checks"),
     "build_sensor_for_freshness_checks": ("headwater.definitions.checks.freshness_sensor", "build_sensor_for_freshness_checks"),
     "FreshnessPolicy": ("headwater.definitions.checks.freshness_policy", "FreshnessPolicy"),
+    "LegacyFreshnessPolicy": ("headwater.definitions.assets.inout", "LegacyFreshnessPolicy"),
     "apply_freshness_policy": ("headwater.definitions.checks.freshness_policy", "apply_freshness_policy"),
     "build_freshness_policy_checks": ("headwater.definitions.checks.freshness_policy", "build_freshness_policy_checks"),
     "map_asset_specs": ("headwater.definitions.assets.definition", "map_asset_specs"),

@@ -34,6 +34,7 @@ from headwater.definitions.ops.output import (
     MaterializeResult,
     ObserveResult,
     Output,
+    multiple_outputs_error,
 )
 from headwater.errors import (
     HeadwaterInvalidConfigError,
@@ -292,8 +293,8 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
         ctx._run.run_config = run_config
     if assets_def is not None:
         ctx._assets_def = assets_def
-        ctx._asset_keys_by_output = dict(assets_def.keys_by_output_name)
-        ctx._asset_keys_by_input = dict(assets_def.keys_by_input_name)
+        ctx._asset_keys_by_output = dict(assets_def.node_keys_by_output_name)
+        ctx._asset_keys_by_input = dict(assets_def.node_keys_by_input_name)
     ctx.outputs_seen = set()
     ctx.output_metadata = {}
     ctx.user_events = []
@@ -344,6 +345,9 @@ def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: 
 
 def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
     outputs = op_def.output_dict
+    if len(outputs) > 1 and result is None and not all(
+            o.is_nothing and o.is_required for o in outputs.values()):
+        raise multiple_outputs_error(op_def.name, outputs, result)
     if len(outputs) != 1:
         return
     (name, out), = outputs.items()

@@ -223,6 +223,16 @@ class _Builder:
                 step.asset_keys_by_output[inner[1]] = key
         if step.key == top:
             step.asset_keys_by_input.update(self.layer.inputs_of_node(top))
+            return
+        # an op inside a graph-backed asset reads the asset of the output (or graph input)
+        # its input comes from
+        for name, source in step.inputs.items():
+            if isinstance(source, FromStep) and source.step_key in self.steps:
+                key = self.steps[source.step_key].asset_keys_by_output.get(source.output_name)
+            else:
+                key = source.asset_key if isinstance(source, FromAsset) else None
+            if key is not None:
+                step.asset_keys_by_input[name] = key
 
     def resolve(self, graph: GraphDefinition, binding: Any, prefix: str, scope_inputs: Any) -> Any:
         if isinstance(binding, list):
@@ -453,6 +463,8 @@ def _resolve_output_path(graph: GraphDefinition, node_name: str, output_name: st
     if inv is None:
         return None
     if isinstance(inv.node_def, GraphDefinition):
+        if output_name not in inv.node_def.output_mappings:
+            return None  # cut from a graph-backed asset run in part
         inner_node, inner_out = inv.node_def.output_mappings[output_name]
         return _resolve_output_path(inv.node_def, inner_node, inner_out, f"{prefix}{node_name}.")
     return (f"{prefix}{node_name}", output_name)

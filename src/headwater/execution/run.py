@@ -48,7 +48,7 @@ from headwater.errors import (
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
-from headwater.execution.executor import Executor, InProcessExecutor, StepReport
+from headwater.execution.executor import Executor, InProcessExecutor, StepReport, execute_plan
 from headwater.execution.log import LogManager, with_job_loggers
 from headwater.execution.plan import (
     FromAsset,
@@ -60,7 +60,6 @@ from headwater.execution.plan import (
     build_plan,
 )
 from headwater.execution.resources import Resources, build_resource_values
-from headwater.execution.scheduler import execute_plan
 
 _RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",
                    ev.HeadwaterEventType.RUN_FAILURE: "FAILURE",
@@ -440,6 +439,11 @@ class Run:
                 "AssetCheckResult was expected. Return AssetCheckResult(passed=...)."
             )
         specs = {s.key: s for s in step.assets_def.check_specs} if step.assets_def else {}
+        named = AssetCheckKey(result.asset_key, result.check_name) \
+            if result.asset_key is not None and result.check_name else None
+        if step.assets_def is not None and named in step.assets_def.check_specs_by_key:
+            # a check of the node left out of this run, named in full: recorded all the same
+            specs[named] = step.assets_def.check_specs_by_key[named]
         key = _check_key_for(step, specs, result)
         if key in ctx.check_evaluations:
             raise HeadwaterInvariantViolationError(
@@ -470,8 +474,9 @@ class Run:
         if step.assets_def is None or not step.assets_def.check_keys:
             return
         standalone = isinstance(step.assets_def, AssetChecksDefinition)
-        if step.key == step.top_node and not standalone and \
-                not isinstance(step.assets_def.node_def, GraphDefinition):
+        # a node that can be subset decides what it evaluates: its checks are optional
+        if step.key == step.top_node and not standalone and not step.assets_def.can_subset \
+                and not isinstance(step.assets_def.node_def, GraphDefinition):
             missing = sorted(k for k in step.assets_def.check_keys if k not in ctx.check_evaluations)
             if missing:
                 names = ", ".join(f"'{k.to_user_string()}'" for k in missing)

@@ -24,7 +24,6 @@ from headwater.definitions.ops.data_version import (
     compute_logical_data_version,
     data_version_of,
 )
-from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.output import (
     AssetMaterialization,
     AssetObservation,
@@ -33,6 +32,7 @@ from headwater.definitions.ops.output import (
     MaterializeResult,
     ObserveResult,
     Output,
+    multiple_outputs_error,
 )
 from headwater.definitions.tags import (
     CONTENT_HASH_METADATA,
@@ -45,7 +45,6 @@ from headwater.errors import (
     HeadwaterExecutionHandleOutputError,
     HeadwaterExecutionLoadInputError,
     HeadwaterExecutionStepExecutionError,
-    HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
     HeadwaterStepOutputNotFoundError,
     HeadwaterTypeCheckDidNotPass,
@@ -53,11 +52,10 @@ from headwater.errors import (
 from headwater.execution import event as ev
 from headwater.execution import partition as _partition
 from headwater.execution.context import (
-    AssetCheckExecutionContext,
-    AssetExecutionContext,
     InputContext,
     OpExecutionContext,
     OutputContext,
+    context_class_for,
     enter_step_context,
     exit_step_context,
 )
@@ -288,11 +286,13 @@ class StepRunner:
 
     def make_context(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
         run = self.run
-        cls = _context_class(step)
+        cls = context_class_for(step)
         selected_outputs = None
         if step.assets_def is not None and step.assets_def.is_subset:
-            selected_outputs = {n for n, k in step.asset_keys_by_output.items()
-                                if k in step.assets_def.keys}
+            selected_outputs = run.job.asset_layer.selected_outputs.get(step.key)
+            if selected_outputs is None:
+                selected_outputs = {n for n, k in step.asset_keys_by_output.items()
+                                    if k in step.assets_def.keys}
         key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
         return cls(
             op_def=step.op_def,
@@ -364,6 +364,9 @@ class StepRunner:
             return
         if isinstance(result, AssetCheckResult):
             yield result
+            if step.key != step.top_node and len(outputs) == 1:
+                # an op inside a graph asset: its output (a check's graph output) flows on
+                yield Output(result, next(iter(outputs)))
             return
         if isinstance(result, (Output, MaterializeResult, ObserveResult, DataVersionsByPartition)):
             yield result
@@ -425,16 +428,11 @@ class StepRunner:
                 else:
                     yield Output(value, name)
             return
-        if result is None and all(not o.is_required for o in outputs.values()):
-            return
-        if result is None and all(o.is_nothing for o in outputs.values()):
-            for name in outputs:
+        if result is None and all(o.is_nothing and o.is_required for o in outputs.values()):
+            for name in outputs:  # returning nothing produces every (required) Nothing output
                 yield Output(None, name)
             return
-        raise HeadwaterInvariantViolationError(
-            f'op "{step.key}" has multiple outputs ({", ".join(outputs)}), but only one value was '
-            f"returned: return a tuple with one value per output, or yield Output(value, name)."
-        )
+        raise multiple_outputs_error(step.key, outputs, result)
 
     # --- outputs ------------------------------------------------------------------------
     def handle_item(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None, item: Any) -> None:
@@ -576,6 +574,8 @@ class StepRunner:
                 f'op "{step.key}" yielded output "{output.output_name}", whose asset was not '
                 "selected. Check context.selected_output_names before yielding."
             )
+        if len(step.asset_keys_by_output) > 1 and output.output_name in step.asset_keys_by_output:
+            ctx._check_yield_order(output.output_name)
         ctx.outputs_seen.add(seen_key)
         check = _PASSED
         htype = out_def.headwater_type
@@ -645,7 +645,7 @@ class StepRunner:
             run.keep_output(step, ref, output.value, manager)
         else:
             run.captured[ref] = output.value
-        if asset_key is not None:
+        if asset_key is not None and (step.assets_def is None or asset_key in step.assets_def.keys):
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
                     asset_key, metadata=metadata, partition=run.partition_key,
@@ -758,7 +758,9 @@ class StepRunner:
                 continue
             if (name, None) in ctx.outputs_seen or any(n == name for n, _ in ctx.outputs_seen):
                 continue
-            if out.is_nothing and step.assets_def is None:
+            if out.is_nothing:  # nothing to hand over: an asset's is produced all the same
+                if step.assets_def is not None:
+                    self.handle_item(step, ctx, mapping_key, Output(None, name))
                 continue
             raise HeadwaterStepOutputNotFoundError(
                 f'op "{step.key}" did not return an output for non-optional output "{name}". '
@@ -781,46 +783,6 @@ def _opted_in(out_ctx: OutputContext, metadata_key: str) -> bool:
     spec = assets_def.specs_by_key.get(out_ctx._asset_key) if assets_def is not None else None
     value = spec.metadata.get(metadata_key) if spec is not None else None
     return getattr(value, "value", value) is True
-
-
-def _context_class(step: Step) -> type:
-    """The context a step's function gets: by what the step computes, unless the function's
-    `context` annotation asks for the plain OpExecutionContext; an asset context annotated on
-    an op or a check is a definition error."""
-    kind = ("asset_check" if isinstance(step.assets_def, AssetChecksDefinition)
-            else "op" if step.assets_def is None else "asset")
-    default = {"op": OpExecutionContext, "asset": AssetExecutionContext,
-               "asset_check": AssetCheckExecutionContext}[kind]
-    if kind == "asset" and isinstance(step.assets_def.node_def, GraphDefinition):
-        # An op inside a graph-backed asset is an op: it gets an asset context only if it
-        # asks for one with its annotation.
-        default = OpExecutionContext
-    sig = step.op_def.signature
-    if sig.context_arg is None:
-        return default
-    annotation = _context_annotation(step.op_def.compute_fn, sig.context_arg)
-    if annotation is OpExecutionContext:
-        return OpExecutionContext
-    if annotation is AssetExecutionContext and kind == "asset":
-        return AssetExecutionContext
-    if annotation is AssetExecutionContext and kind != "asset":
-        raise HeadwaterInvalidDefinitionError(
-            f"Cannot annotate @{kind} `context` parameter with type AssetExecutionContext "
-            f"('{step.op_def.name}'): annotate it with "
-            f"{'AssetCheckExecutionContext' if kind == 'asset_check' else 'OpExecutionContext'}"
-            ", or leave it unannotated.")
-    return default
-
-
-def _context_annotation(fn: Any, name: str) -> Any:
-    try:
-        annotation = inspect.signature(fn).parameters[name].annotation
-    except (KeyError, TypeError, ValueError):
-        return None
-    if isinstance(annotation, str):  # from __future__ import annotations
-        return {"OpExecutionContext": OpExecutionContext,
-                "AssetExecutionContext": AssetExecutionContext}.get(annotation.rsplit(".", 1)[-1])
-    return annotation
 
 
 def _check_results(step: Step, result: Any) -> Iterator[Any]:

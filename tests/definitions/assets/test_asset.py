@@ -210,7 +210,7 @@ def test_asset_in_deps_and_ins_may_only_be_keyed_by_ins():
 
 def test_multi_asset_specs_declare_every_parameter():
     """With specs=, a parameter that reads no asset of the specs' deps is refused."""
-    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="no AssetSpec lists"):
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="none of its AssetSpecs depends"):
         @hw.multi_asset(specs=[hw.AssetSpec("out")])
         def undeclared(upstream):
             return None

@@ -209,6 +209,7 @@ def asset(
     freshness_policy: Any = None,
     auto_materialize_policy: Any = None,
     hooks: Iterable[Any] | None = None,
+    legacy_freshness_policy: Any = None,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
 
@@ -242,13 +243,14 @@ def asset(
         io_key = io_manager_key or (own_io_manager_key(asset_key)
                                     if io_manager_def is not None else None)
         out = Out(headwater_type=headwater_type, is_required=output_required,
-                  io_manager_key=io_key, code_version=code_version)
+                  io_manager_key=io_key, code_version=code_version, metadata=metadata)
         annotation = sig.return_annotation
         if annotation is None or annotation is type(None):
             annotation = inspect.Parameter.empty
             if headwater_type is NO_VALUE:
                 out = Out(headwater_type=None, is_required=output_required,
-                          io_manager_key=io_key, code_version=code_version)
+                          io_manager_key=io_key, code_version=code_version,
+                          metadata=metadata)
         output = output_def(DEFAULT_OUTPUT, out, annotation)
         all_tags = dict(op_tags or {})
         if compute_kind:
@@ -284,6 +286,7 @@ def asset(
             kinds=_kinds(kinds, compute_kind),
             partitions_def=partitions_def,
             freshness_policy=freshness_policy,
+            legacy_freshness_policy=legacy_freshness_policy,
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:
@@ -345,9 +348,27 @@ def multi_asset(
             raise HeadwaterInvalidDefinitionError(
                 f"@multi_asset '{op_name}': pass outs= or specs=, not both."
             )
+        if specs and (deps or internal_asset_deps):
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': with specs=, each AssetSpec lists what its asset "
+                "depends on; drop deps= / internal_asset_deps= and set AssetSpec(..., deps=[...]).")
+        if compute_kind and (any(o.kinds for o in (outs or {}).values())
+                             or any(spec.kinds for spec in specs or ())):
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': compute_kind= and the kinds of its AssetSpecs or "
+                "AssetOuts say the same thing twice; keep the kinds and drop compute_kind=.")
         sig = inspect_signature(fn, "@multi_asset")
         dep_list = _collect_deps(deps, op_name)
         input_keys, op_ins = _asset_ins(op_name, sig, dict(ins or {}), dep_list, "@multi_asset")
+        if specs:  # a value read by the function is an upstream asset of one of the specs
+            spec_upstream = {d.asset_key for spec in specs for d in spec.deps}
+            stray = sorted(k.to_user_string() for n, k in input_keys.items()
+                           if n in sig.input_args and k not in spec_upstream)
+            if stray:
+                raise HeadwaterInvalidDefinitionError(
+                    f"@multi_asset '{op_name}' reads {stray} as inputs, but none of its "
+                    "AssetSpecs depends on them: add them to the deps of the AssetSpecs that "
+                    "use them, e.g. AssetSpec('x', deps=[...]).")
         out_specs: dict[str, tuple[AssetOut, AssetSpec]] = {}
         for out_name, out in (outs or {}).items():
             asset_key = out.key or AssetKey([*(out.key_prefix or ()), out_name])
@@ -356,7 +377,7 @@ def multi_asset(
                 group_name=out.group_name or group_name, code_version=out.code_version or code_version,
                 owners=out.owners, tags=out.tags, kinds=out.kinds,
                 automation_condition=out.automation_condition, partitions_def=partitions_def,
-                skippable=not out.is_required,
+                skippable=not out.is_required, legacy_freshness_policy=out.legacy_freshness_policy,
             )
             out_specs[out_name] = (out, spec)
         for spec in specs or ():
@@ -382,14 +403,22 @@ def multi_asset(
             _check_params_declared(op_name, sig.input_args, input_keys,
                                    [*(d for sp in specs for d in sp.deps), *dep_list])
         output_defs: dict[str, OutputDefinition] = {}
-        for out_name, (out, _spec) in out_specs.items():
+        for out_name, (out, out_spec) in out_specs.items():
             output_defs[out_name] = output_def(
                 out_name,
                 Out(out.headwater_type, out.description, out.is_required, out.io_manager_key,
-                    code_version=out.code_version),
+                    metadata=out_spec.metadata, code_version=out.code_version),
                 inspect.Parameter.empty,
             )
         keys_by_output = {n: s.key for n, (_o, s) in out_specs.items()}
+        if can_subset:
+            # An asset that depends on a sibling gets an ordering input for it: a subset that
+            # leaves the sibling out still waits for (and records lineage from) it.
+            siblings = {k for deps_ in (internal_asset_deps or {}).values() for k in deps_
+                        if k in keys_by_output.values() and k not in input_keys.values()}
+            for sibling in sorted(siblings):
+                input_keys[sibling.to_python_identifier()] = sibling
+                op_ins[sibling.to_python_identifier()] = In(headwater_type=None, asset_key=sibling)
         all_tags = dict(op_tags or {})
         if compute_kind:
             all_tags[COMPUTE_KIND_TAG] = compute_kind
@@ -407,7 +436,8 @@ def multi_asset(
             output_defs=output_defs,
             signature=sig,
         )
-        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()]
+        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()
+                    if k not in keys_by_output.values()]
         final_specs = []
         for out_name, (_out, spec) in out_specs.items():
             if specs:
@@ -502,6 +532,10 @@ def graph_asset(
     hooks: Iterable[Any] | None = None,
 ) -> Any:
     """Declare an asset computed by a graph of ops."""
+    if key is not None and (name is not None or key_prefix is not None):
+        raise HeadwaterInvalidDefinitionError(
+            "Cannot specify a name or key prefix for @graph_asset when the key argument is "
+            "provided: pass key=[*prefix, name] alone.")
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = to_asset_key(key) if key is not None else AssetKey(
@@ -524,6 +558,7 @@ def graph_asset(
             keys_by_output_name={out_name: asset_key},
             node_def=graph_def,
             specs=[spec],
+            partition_mappings=_graph_partition_mappings(ins, input_keys),
             resource_defs=resource_defs,
             partitions_def=partitions_def,
             backfill_policy=backfill_policy,
@@ -552,9 +587,9 @@ def graph_multi_asset(
     """Declare several assets computed by a graph, one graph output per asset."""
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
-        # One graph output per asset, in the order of outs=, so the body may return a tuple.
-        graph_def = build_graph(fn, name=name or fn.__name__, config=config,
-                                out={n: GraphOut() for n in outs})
+        # the body may return a tuple: its items are the outputs, in the order of outs
+        graph_def = build_graph(fn, name=name or fn.__name__, config=config, out={
+            n: GraphOut(description=o.description) for n, o in outs.items()})
         sig = inspect_signature(fn, "@graph_multi_asset", allow_context=False)
         input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
         specs = []
@@ -580,9 +615,17 @@ def graph_multi_asset(
             partitions_def=partitions_def,
             backfill_policy=backfill_policy,
             check_specs=check_specs,
+            partition_mappings=_graph_partition_mappings(ins, input_keys),
         )
 
     return decorate
+
+
+def _graph_partition_mappings(ins: Mapping[str, AssetIn] | None,
+                              input_keys: Mapping[str, AssetKey]) -> dict[AssetKey, Any]:
+    """The partition mappings that a graph asset's ins= declare, by upstream key."""
+    return {input_keys[n]: i.partition_mapping for n, i in (ins or {}).items()
+            if i.partition_mapping is not None and n in input_keys}
 
 
 def observable_source_asset(

@@ -22,6 +22,7 @@ from headwater.definitions.assets.definition import (
     external_asset_from_spec,
 )
 from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.graph_subset import subset_graph
 from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.composition import Invocation, OutputHandle
@@ -179,7 +180,7 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
     for node_name, assets_def in nodes.items():
         node_def = assets_def.node_def
         bindings: dict[str, Any] = {}
-        for input_name, key in assets_def.keys_by_input_name.items():
+        for input_name, key in assets_def.node_keys_by_input_name.items():
             layer.key_by_input[(node_name, input_name)] = key
             upstream = asset_graph.assets_def_by_key.get(key)
             # an observation yields no value: its downstream reads the asset from storage
@@ -187,12 +188,20 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
             if key in producer and producer[key][0] != node_name and not observed:
                 up_node, up_out = producer[key]
                 bindings[input_name] = OutputHandle(up_node, up_out)
+        if isinstance(node_def, GraphDefinition) and assets_def.is_subset:
+            keys = assets_def.node_keys_by_output_name
+            node_def, selected_outputs = subset_graph(node_def, [
+                n for n in node_def.output_dict if n not in keys or keys[n] in assets_def.keys])
+            layer.selected_outputs.update(
+                {f"{node_name}.{h}": outs for h, outs in selected_outputs.items()})
         # like a node in a job, it shows its op's tags (op_tags=)
         invocations[node_name] = Invocation(node_def, node_name, bindings,
                                             tags=dict(getattr(node_def, "tags", None) or {}),
                                             hook_defs=assets_def.hook_defs)
         layer.assets_defs_by_node[node_name] = assets_def
-        for out_name, key in assets_def.keys_by_output_name.items():
+        # every output keeps its key (an unselected one too: an op downstream in the graph
+        # reads it as its input's asset); only the selected ones materialize
+        for out_name, key in assets_def.node_keys_by_output_name.items():
             layer.key_by_output[(node_name, out_name)] = key
     resources = _asset_resources(asset_graph.assets_defs)
     layer.assets_defs = list(asset_graph.assets_defs)

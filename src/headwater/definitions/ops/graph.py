@@ -233,6 +233,11 @@ class GraphDefinition(NodeDefinition):
         keys: set[str] = set()
         for op_def in self.iterate_op_defs():
             keys |= getattr(op_def, "required_resource_keys", frozenset())
+        for inv in self.invocations.values():  # hooks placed on nodes (op.with_hooks(...))
+            for hook in inv.hook_defs:
+                keys |= set(getattr(hook, "required_resource_keys", ()))
+            if isinstance(inv.node_def, GraphDefinition):
+                keys |= inv.node_def.required_resource_keys
         return frozenset(keys)
 
     def to_job(

@@ -56,6 +56,8 @@ class AssetLayer:
     selected_check_keys: frozenset[Any] = frozenset()  # the asset checks the job evaluates
     # node -> check nodes it waits for (blocking checks on the assets it reads)
     blocking_upstream: dict[str, set[str]] = field(default_factory=dict)
+    # step key -> the outputs it yields, for the ops of a graph-backed asset run in part
+    selected_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def assets_def_for_key(self, key: AssetKey) -> Any:
         return self._index()[0].get(key)

@@ -6,7 +6,7 @@ Imports `headwater.errors`, `key`, `metadata` and this room's `data_version` onl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from headwater.definitions.ops.data_version import (
 from headwater.definitions.ops.data_version import (
     DataVersion as DataVersion,
 )
-from headwater.errors import HeadwaterInvalidDefinitionError
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 DEFAULT_OUTPUT = "result"
 _MAPPING_KEY = re.compile(r"^[A-Za-z0-9_]+$")
@@ -282,3 +282,13 @@ class _Nothing:
 
 
 NO_VALUE: Any = _Nothing()
+
+
+def multiple_outputs_error(op_name: str, outputs: Iterable[str], result: Any
+                           ) -> HeadwaterInvariantViolationError:
+    """The body of an op with several outputs returned one value (or nothing) for them all."""
+    return HeadwaterInvariantViolationError(
+        f'op "{op_name}" has multiple outputs, but only one output was returned (a '
+        f"{type(result).__name__}); its outputs are {', '.join(outputs)}. Return a tuple with one "
+        "value per output, or yield Output(value, name) for each; returning nothing fits only "
+        "outputs that are all required and of type Nothing.")
