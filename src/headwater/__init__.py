@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         AssetSpec,
         map_asset_specs,
     )
-    from headwater.definitions.assets.inout import AssetIn, AssetOut
+    from headwater.definitions.assets.inout import AssetIn, AssetOut, LegacyFreshnessPolicy
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
@@ -153,6 +153,7 @@ if TYPE_CHECKING:
         ConfigurableLegacyIOManagerAdapter,
         ConfigurableResource,
         ConfigurableResourceFactory,
+        IAttachDifferentObjectToOpContext,
         PartialResource,
         ResourceDependency,
     )
@@ -231,7 +232,7 @@ if TYPE_CHECKING:
         StringSource,
     )
     from headwater.definitions.config.upath_io_manager import UPathIOManager
-    from headwater.definitions.definitions import Definitions
+    from headwater.definitions.definitions import BindResourcesToJobs, Definitions
     from headwater.definitions.key import AssetCheckKey, AssetKey, AssetOrCheckKey
     from headwater.definitions.metadata.annotation import (
         Dict,
@@ -383,6 +384,7 @@ if TYPE_CHECKING:
         MultiPartitionsDefinition,
         PartitionDimensionDefinition,
     )
+    from headwater.definitions.partitions.pagination import PaginatedResults
     from headwater.definitions.partitions.partitioned_config import (
         PartitionedConfig,
         daily_partitioned_config,
@@ -413,7 +415,9 @@ if TYPE_CHECKING:
         HeadwaterAssetCheckFailedError,
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
+        HeadwaterExecutionHandleOutputError,
         HeadwaterExecutionInterruptedError,
+        HeadwaterExecutionLoadInputError,
         HeadwaterExecutionStepExecutionError,
         HeadwaterExecutionStepNotFoundError,
         HeadwaterInvalidConfigDefinitionError,

@@ -149,6 +149,17 @@ class HeadwaterExecutionStepExecutionError(HeadwaterUserCodeExecutionError):
     """The body of an op or asset raised."""
 
 
+class HeadwaterExecutionHandleOutputError(HeadwaterExecutionStepExecutionError):
+    """An IO manager's handle_output raised while storing an output of a step.
+
+    A step execution error too, so that retry policies and failure reports treat it as the
+    step's own failure."""
+
+
+class HeadwaterExecutionLoadInputError(HeadwaterExecutionStepExecutionError):
+    """An IO manager's (or input manager's) load_input raised while loading a step input."""
+
+
 class HeadwaterResourceFunctionError(HeadwaterUserCodeExecutionError):
     """A resource's initialisation raised."""
 

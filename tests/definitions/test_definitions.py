@@ -83,3 +83,37 @@ def test_component_tree_is_kept_and_merged():
     defs = hw.Definitions(component_tree=tree)
     assert defs.component_tree is tree
     assert hw.Definitions.merge(hw.Definitions(), defs).component_tree is tree
+
+
+def test_resolved_asset_specs_put_ungrouped_assets_in_the_default_group():
+    """resolve_all_asset_specs shows the group an asset resolves to: "default" when unset."""
+    specs = hw.Definitions(assets=[hw.AssetSpec("a"), hw.AssetSpec("b", group_name="g")]
+                           ).resolve_all_asset_specs()
+    assert [(s.key.to_user_string(), s.group_name) for s in specs] == [("a", "default"),
+                                                                        ("b", "g")]
+
+
+def test_implicit_job_for_assets():
+    """resolve_implicit_job_def_def_for_assets gives the implicit job, or None for unknown keys."""
+
+    @hw.asset
+    def a():
+        return 1
+
+    defs = hw.Definitions(assets=[a])
+    assert defs.resolve_implicit_job_def_def_for_assets([a.key]).name == "__ASSET_JOB"
+    assert defs.resolve_implicit_job_def_def_for_assets([hw.AssetKey("missing")]) is None
+
+
+def test_definitions_metadata_is_normalized_and_implicit_job_is_known():
+    """Definitions(metadata=) holds MetadataValues; has_implicit_global_asset_job_def says
+    whether any asset can be materialized."""
+
+    @hw.asset
+    def a():
+        return 1
+
+    assert hw.Definitions(metadata={"team": "data"}).metadata == {
+        "team": hw.MetadataValue.text("data")}
+    assert hw.Definitions(assets=[a]).has_implicit_global_asset_job_def()
+    assert not hw.Definitions(assets=[hw.AssetSpec("external")]).has_implicit_global_asset_job_def()

@@ -211,3 +211,88 @@ def test_repository_exposes_its_asset_graph():
 
     graph = repo.resolve_asset_graph()
     assert graph.parents(hw.AssetKey("downstream")) == {hw.AssetKey("upstream")}
+
+
+def test_repository_stays_callable():
+    """Calling a @repository (as the function it decorated) returns the repository."""
+    @hw.repository
+    def my_repo():
+        return [_job("callable_job")]
+
+    assert my_repo() is my_repo
+    assert my_repo().get_job("callable_job").name == "callable_job"
+
+
+def test_assets_binding_different_resources_to_one_key_conflict():
+    """Two assets that bind different definitions to one key are refused on the first job lookup."""
+
+    @hw.asset(resource_defs={"db": hw.ResourceDefinition.hardcoded_resource("a")})
+    def first():
+        return 1
+
+    @hw.asset(resource_defs={"db": hw.ResourceDefinition.hardcoded_resource("b")})
+    def second():
+        return 2
+
+    @hw.repository
+    def repo():
+        return [first, second]
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="resource with key 'db'"):
+        repo.get_all_jobs()
+
+
+def test_resource_bound_to_an_asset_needs_its_own_dependencies():
+    """A resource an asset binds (its IO manager too) must find the resources it requires."""
+
+    @hw.io_manager(required_resource_keys={"bucket"})
+    def manager():
+        return None
+
+    @hw.repository
+    def repo():
+        return [hw.SourceAsset("raw", io_manager_def=manager)]
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="'bucket' required by resource with key 'raw__io_manager'"):
+        repo.get_all_jobs()
+
+
+def test_io_manager_defs_of_assets_and_source_assets_each_serve_their_own_asset():
+    """io_manager_def binds under '<asset>__io_manager'; a downstream asset reads a source
+    asset through the source's own manager, and writes through its own."""
+    calls = []
+
+    class Tagged(hw.IOManager):
+        def __init__(self, tag):
+            self.tag = tag
+
+        def handle_output(self, context, obj):
+            calls.append((self.tag, "out", context.asset_key.path[-1]))
+
+        def load_input(self, context):
+            calls.append((self.tag, "in", context.asset_key.path[-1]))
+            return 1
+
+    raw = hw.SourceAsset("raw", io_manager_def=Tagged("source"))
+
+    @hw.asset(io_manager_def=Tagged("own"))
+    def cooked(raw):
+        return raw + 1
+
+    assert cooked.get_io_manager_key_for_asset_key(cooked.key) == "cooked__io_manager"
+    assert hw.materialize([raw, cooked]).success
+    assert calls == [("source", "in", "raw"), ("own", "out", "cooked")]
+
+
+def test_an_asset_is_targeted_by_one_automation_sensor_only():
+    """Two automation condition sensors whose targets share an asset are refused."""
+
+    @hw.asset
+    def shared():
+        return 1
+
+    sensors = [hw.AutomationConditionSensorDefinition("a", target=[shared]),
+               hw.AutomationConditionSensorDefinition("b", target=[shared])]
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="'a' and 'b' both target 'shared'"):
+        hw.Definitions(assets=[shared], sensors=sensors).resolve_asset_graph()

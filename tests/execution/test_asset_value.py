@@ -72,7 +72,7 @@ def test_load_asset_value_hands_python_type_to_the_io_manager():
     assert defs.load_asset_value("seven", python_type=int) == 7
     assert defs.load_asset_value("seven") == 7
     assert seen[0] is not None and seen[0].display_name == "Int"
-    assert seen[1] is None
+    assert seen[1].is_any  # like an input without annotation
 
 
 def test_context_load_asset_value_reads_through_the_io_manager(tmp_path):
@@ -90,3 +90,103 @@ def test_context_load_asset_value_reads_through_the_io_manager(tmp_path):
                           resources={"files": hw.FilesystemIOManager(base_dir=str(tmp_path))})
     result = defs.get_implicit_global_asset_job_def().execute_in_process()
     assert result.output_for_node("total") == 6
+
+
+def test_asset_value_loader_builds_resources_once_and_tears_them_down_on_exit():
+    """Resources a loader needs are built on the first load, shared, and closed with the block."""
+    events: list[str] = []
+
+    @hw.resource
+    def shared():
+        events.append("shared up")
+        yield "s"
+        events.append("shared down")
+
+    class Echo(hw.IOManager):
+        def handle_output(self, context, obj):
+            pass
+
+        def load_input(self, context):
+            return f"{context.asset_key.path[-1]}:{context.resources.shared}"
+
+    @hw.io_manager(required_resource_keys={"shared"})
+    def echo():
+        return Echo()
+
+    @hw.asset(io_manager_key="one")
+    def a():
+        return 1
+
+    @hw.asset(io_manager_key="two")
+    def b():
+        return 2
+
+    defs = hw.Definitions(assets=[a, b], resources={"one": echo, "two": echo, "shared": shared})
+    with defs.get_asset_value_loader() as loader:
+        assert events == []
+        assert loader.load_asset_value("a") == "a:s"
+        assert loader.load_asset_value(hw.AssetKey("b")) == "b:s"
+        assert events == ["shared up"]
+    assert events == ["shared up", "shared down"]
+
+
+def test_asset_value_loader_passes_partition_resource_config_and_metadata():
+    """partition_key, resource_config and input metadata reach the IO manager's load_input."""
+    seen = {}
+
+    class Recording(hw.IOManager):
+        def __init__(self, prefix):
+            self.prefix = prefix
+
+        def handle_output(self, context, obj):
+            pass
+
+        def load_input(self, context):
+            seen.update(keys=context.asset_partition_keys, meta=context.definition_metadata,
+                        config=context.resource_config,
+                        upstream_meta=context.upstream_output.definition_metadata)
+            return self.prefix + context.partition_key
+
+    @hw.io_manager(config_schema={"prefix": str})
+    def recording(init_context):
+        return Recording(init_context.resource_config["prefix"])
+
+    @hw.asset(partitions_def=hw.StaticPartitionsDefinition(["x", "y"]), metadata={"owner": "me"})
+    def parted():
+        return 1
+
+    defs = hw.Definitions(assets=[parted], resources={"io_manager": recording})
+    with defs.get_asset_value_loader() as loader:
+        value = loader.load_asset_value(
+            "parted", partition_key="y", input_definition_metadata={"why": "test"},
+            resource_config={"io_manager": {"config": {"prefix": "p-"}}})
+    assert value == "p-y"
+    assert seen == {"keys": ["y"], "meta": {"why": "test"}, "config": {"prefix": "p-"},
+                    "upstream_meta": {"owner": "me"}}
+
+
+def test_repository_loads_asset_values_and_configured_io_manager_shows_its_config():
+    """A @repository loads values too; a configured IO manager's context has its fixed config."""
+
+    class FromConfig(hw.IOManager):
+        def handle_output(self, context, obj):
+            pass
+
+        def load_input(self, context):
+            return context.resource_config["value"]
+
+    @hw.io_manager(config_schema={"value": int})
+    def from_config():
+        return FromConfig()
+
+    @hw.asset(io_manager_key="cfg")
+    def thing():
+        return 0
+
+    @hw.repository
+    def repo():
+        return hw.with_resources([thing], {"cfg": from_config.configured({"value": 9})})
+
+    assert repo.load_asset_value("thing") == 9
+    with repo.get_asset_value_loader() as loader:
+        assert loader.load_asset_value("thing") == 9

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import gc
+import json
 import weakref
+from typing import Any
+
+import pytest
 
 import headwater as hw
 
@@ -110,3 +114,26 @@ def test_values_no_later_step_needs_are_released():
     assert result.asset_value("later") == 1_000_000
     assert alive == {"produced": False, "loaded": False}
     assert isinstance(result.asset_value("big"), Big)  # read back from its file
+
+
+def test_typed_dict_input_from_config_reads_any_members_from_sources(tmp_path):
+    """A dict[str, Any] input takes each member as {'value': ...} or {'json': {'path': ...}};
+    a bare member is refused, while a dict[str, str] takes bare strings."""
+    seen = []
+
+    @hw.op
+    def take(x: dict[str, Any], y: dict[str, str]):
+        seen.append((x, y))
+
+    @hw.job
+    def pipeline():
+        take()
+
+    path = tmp_path / "v.json"
+    path.write_text(json.dumps([1, 2]))
+    inputs = {"x": {"a": {"value": 1}, "b": {"json": {"path": str(path)}}}, "y": {"c": "d"}}
+    assert pipeline.execute_in_process(run_config={"ops": {"take": {"inputs": inputs}}}).success
+    assert seen == [({"a": 1, "b": [1, 2]}, {"c": "d"})]
+    bad = {"x": {"a": "bare"}, "y": {}}
+    with pytest.raises(hw.HeadwaterInvalidConfigError, match=r"ops.take.inputs.x.a"):
+        pipeline.execute_in_process(run_config={"ops": {"take": {"inputs": bad}}})

@@ -94,16 +94,18 @@ def test_a_crash_mid_write_leaves_the_previous_value_and_no_partial_file(tmp_pat
 
 @pytest.mark.parametrize("bad_part", ["..", "a/b", "/etc", "nul\x00", ""])
 def test_path_components_cannot_escape_base_dir(tmp_path, bad_part):
-    """Asset key parts and partition keys that could leave base_dir are rejected by name."""
+    """Asset key parts that could leave base_dir are rejected by name; partition keys are
+    escaped."""
     manager = PickledObjectFilesystemIOManager(str(tmp_path / "base"))
     context = hw.build_output_context(asset_key=hw.AssetKey(["ok", bad_part]))
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="path component") as info:
         manager.handle_output(context, 1)
     assert "asset 'ok/" in str(info.value)
     assert not os.path.exists(tmp_path / "etc")
+    # a partition key's path operators are escaped instead: it stays under the asset's dir
     partitioned = hw.build_output_context(asset_key=hw.AssetKey("t"), partition_key="../x")
-    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="'../x'"):
-        manager.handle_output(partitioned, 1)
+    manager.handle_output(partitioned, 1)
+    assert (tmp_path / "base" / "t" / "%2E%2E" / "x").exists()
 
 
 def test_partitioned_output_path_and_load(tmp_path):
@@ -206,3 +208,193 @@ def test_input_manager_loads_from_elsewhere():
         consume()
 
     assert loading.execute_in_process().output_for_node("consume") == "loaded data"
+
+
+def test_generator_handle_output_events_carry_the_metadata_it_logged():
+    """handle_output may yield metadata and materializations; these get the logged metadata."""
+
+    class Yielding(hw.IOManager):
+        def handle_output(self, context, obj):
+            context.add_output_metadata({"rows": 3})
+            yield {"path": "/x"}
+            yield hw.AssetMaterialization("side_table")
+
+        def load_input(self, context):
+            return None
+
+    @hw.asset
+    def main():
+        return [1, 2, 3]
+
+    result = hw.materialize([main], resources={"io_manager": Yielding()})
+    mats = _materializations(result)
+    assert [m.asset_key for m in mats] == [hw.AssetKey("side_table"), hw.AssetKey("main")]
+    side = mats[0].event_specific_data.materialization.metadata
+    assert set(side) == {"rows", "path"}
+    handled = [e for e in result.all_events
+               if e.event_type == hw.HeadwaterEventType.HANDLED_OUTPUT][0]
+    assert set(handled.event_specific_data.metadata) == {"rows", "path"}
+
+
+def test_io_manager_errors_name_the_failing_part():
+    """A raising handle_output or load_input fails the step with a dedicated error class."""
+
+    class Broken(hw.IOManager):
+        def __init__(self, part):
+            self.part = part
+
+        def handle_output(self, context, obj):
+            if self.part == "out":
+                raise ValueError("cannot store")
+
+        def load_input(self, context):
+            raise ValueError("cannot load")
+
+    @hw.op
+    def make():
+        return 1
+
+    @hw.op
+    def use(x):
+        return x
+
+    for part, error in [("out", hw.HeadwaterExecutionHandleOutputError),
+                        ("in", hw.HeadwaterExecutionLoadInputError)]:
+        @hw.job(resource_defs={"io_manager": Broken(part)})
+        def pipeline():
+            use(make())
+
+        failure = next(e for e in pipeline.execute_in_process(raise_on_error=False).all_events
+                       if e.event_type == hw.HeadwaterEventType.STEP_FAILURE)
+        assert failure.event_specific_data.error.cls_name == error.__name__
+
+
+def test_output_context_metadata_for_assets():
+    """handle_output sees the asset's metadata as definition metadata and the step's own as
+    output_metadata; a downstream input's upstream context has the definition metadata only."""
+    seen = []
+
+    class Recording(hw.IOManager):
+        def handle_output(self, context, obj):
+            seen.append((dict(context.definition_metadata), set(context.output_metadata)))
+
+        def load_input(self, context):
+            up = context.upstream_output
+            seen.append((dict(up.definition_metadata), set(up.output_metadata)))
+            return 1
+
+    @hw.asset(metadata={"owner": "me"})
+    def upstream():
+        return hw.Output(1, metadata={"rows": 1})
+
+    @hw.asset
+    def downstream(upstream):
+        return upstream
+
+    hw.materialize([upstream, downstream], resources={"io_manager": Recording()})
+    assert seen[0] == ({"owner": "me"}, {"rows"})
+    assert seen[1] == ({"owner": "me"}, set())
+
+
+def test_configured_io_manager_drops_the_version():
+    """configured() makes another resource: the version declared for the original is not kept."""
+
+    @hw.io_manager(config_schema={"base": str}, version="1")
+    def versioned():
+        return None
+
+    assert versioned.configured({"base": "/tmp"}).version is None
+
+
+def test_input_manager_function_loads_each_input_with_its_context_and_config():
+    """@input_manager decorates a load function: it gets the InputContext, with the input's
+    config (ops.<op>.inputs.<name>) and the manager's resource config."""
+
+    @hw.input_manager(config_schema={"scale": int}, input_config_schema={"base": int})
+    def scaled(context):
+        return context.config["base"] * context.resource_config["scale"]
+
+    @hw.op(ins={"x": hw.In(input_manager_key="scaled")})
+    def take(x):
+        return x
+
+    @hw.job(resource_defs={"scaled": scaled.configured({"scale": 10})})
+    def pipeline():
+        take()
+
+    result = pipeline.execute_in_process(
+        run_config={"ops": {"take": {"inputs": {"x": {"base": 4}}}}})
+    assert result.output_for_node("take") == 40
+
+
+def test_io_manager_contexts_in_a_run_carry_the_managers_resource_config():
+    """handle_output and load_input see the config their IO manager was built with."""
+    seen = []
+
+    class Recording(hw.IOManager):
+        def __init__(self):
+            self.values = {}
+
+        def handle_output(self, context, obj):
+            seen.append(context.resource_config)
+            self.values[tuple(context.get_identifier())] = obj
+
+        def load_input(self, context):
+            seen.append(context.resource_config)
+            return self.values[tuple(context.upstream_output.get_identifier())]
+
+    @hw.io_manager(config_schema={"where": str})
+    def recording():
+        return Recording()
+
+    @hw.op
+    def make():
+        return 1
+
+    @hw.op
+    def use(x):
+        return x
+
+    @hw.job(resource_defs={"io_manager": recording})
+    def pipeline():
+        use(make())
+
+    pipeline.execute_in_process(
+        run_config={"resources": {"io_manager": {"config": {"where": "here"}}}})
+    assert seen == [{"where": "here"}] * 3
+
+
+def test_filesystem_manager_describes_outputs_with_path_metadata(tmp_path):
+    """The stored file is reported as path metadata; a None output is stored, undescribed."""
+    manager = PickledObjectFilesystemIOManager(str(tmp_path))
+    out = hw.build_output_context(asset_key=hw.AssetKey("a"))
+    manager.handle_output(out, [1])
+    assert out.get_logged_metadata()["path"] == hw.MetadataValue.path(str(tmp_path / "a"))
+    empty = hw.build_output_context(asset_key=hw.AssetKey("b"))
+    manager.handle_output(empty, None)
+    assert (tmp_path / "b").exists() and "path" not in empty.get_logged_metadata()
+
+
+def test_filesystem_manager_nests_partition_keys_with_slashes(tmp_path):
+    """A '/' in a partition key nests directories; a leading '/' is escaped."""
+    manager = PickledObjectFilesystemIOManager(str(tmp_path))
+    for key, parts in [("2024/01", ("2024", "01")), ("/etc/x", ("%2Fetc", "x"))]:
+        manager.handle_output(hw.build_output_context(asset_key=hw.AssetKey("t"),
+                                                      partition_key=key), key)
+        assert (tmp_path.joinpath("t", *parts)).exists()
+
+
+def test_previous_partition_of_the_first_partition_loads_as_none(tmp_path):
+    """An input mapped to no upstream partition (the day before the first) loads None."""
+    days = hw.DailyPartitionsDefinition(start_date="2024-01-01")
+
+    @hw.asset(partitions_def=days, ins={"running": hw.AssetIn(
+        "running", partition_mapping=hw.TimeWindowPartitionMapping(start_offset=-1,
+                                                                   end_offset=-1))})
+    def running(running):
+        return (running or 0) + 1
+
+    resources = {"io_manager": hw.fs_io_manager.configured({"base_dir": str(tmp_path)})}
+    assert hw.materialize([running], partition_key="2024-01-01", resources=resources).success
+    result = hw.materialize([running], partition_key="2024-01-02", resources=resources)
+    assert result.output_for_node("running") == 2

@@ -1,6 +1,6 @@
 """The one seam through which a declaration runs itself, without importing the engine.
 
-A user expects `job.execute_in_process()`, `my_asset(1)`, `defs.load_asset_value(...)` and a
+A user expects `job.execute_in_process()`, `my_asset(1)`, `defs.get_asset_value_loader()` and a
 sensor context's resources to work, yet `headwater.definitions` sits below
 `headwater.execution` and must not import it. So the arrow is inverted here, once: this
 module declares, as the `Engine` protocol, exactly which five things a definition may ask of
@@ -26,14 +26,15 @@ class Engine(Protocol):
 
     def invoke_directly(self, definition: Any, args: tuple[Any, ...],
                         kwargs: dict[str, Any]) -> Any:
-        """Call an op's or asset's body as a function, as `my_asset(...)` does."""
+        """Call an op's or asset's body (or a resource's init function) as a function, as
+        `my_asset(...)` does."""
 
     def create_executor(self, kind: str, init_context: Any) -> Any:
         """An `execution.executor.Executor` for one of the built-in executor kinds."""
 
-    def load_asset_value(self, defs: Any, key: Any, *, python_type: Any = None,
-                         instance: Any = None, partition_key: str | None = None) -> Any:
-        """The stored value of an asset, through its IO manager."""
+    def asset_value_loader(self, assets_defs_by_key: Mapping[Any, Any],
+                           resources: Mapping[str, Any], instance: Any = None) -> Any:
+        """An `AssetValueLoader`: stored values of these assets, through their IO managers."""
 
     def build_resource_values(self, resource_defs: Mapping[str, Any],
                               resources_config: Mapping[str, Any], /,

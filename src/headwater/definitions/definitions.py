@@ -12,10 +12,11 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec
+from headwater.definitions.assets.definition import DEFAULT_GROUP, AssetsDefinition, AssetSpec
 from headwater.definitions.assets.graph import AssetGraph, where
 from headwater.definitions.assets.job import (
     IMPLICIT_JOB,
+    AssetJobResolutionError,
     UnresolvedAssetJobDefinition,
     build_asset_job,
     flatten_assets,
@@ -26,8 +27,15 @@ from headwater.definitions.assets.staleness import (
     StalenessResolver,
     StaleStatus,
 )
-from headwater.definitions.automation.condition_sensor import default_automation_sensor
+from headwater.definitions.automation.condition_sensor import (
+    AutomationConditionSensorDefinition,
+    default_automation_sensor,
+    targeted_keys,
+)
+from headwater.definitions.config.requirement import resource_requirements
+from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.repository import RepositoryDefinition
@@ -62,7 +70,7 @@ class Definitions:
         self.executor = executor
         self.loggers = dict(loggers or {})
         self.asset_checks = list(asset_checks or [])
-        self.metadata = dict(metadata or {})
+        self.metadata: dict[str, Any] = normalize_metadata(metadata, owner="Definitions(metadata=...)")
         # the component tree these definitions were loaded from (load_from_defs_folder), kept
         # for tools that show where each definition came from
         self.component_tree = component_tree
@@ -101,6 +109,7 @@ class Definitions:
                 assets_defs.append(check)
         graph = AssetGraph(assets_defs)
         problems.extend(graph.find_problems())
+        problems.extend(_automation_overlap_problems(graph, self.sensors))
         if not self._defer_asset_resource_checks:
             problems.extend(self._resource_problems(graph))
         jobs: dict[str, JobDefinition] = {}
@@ -114,6 +123,8 @@ class Definitions:
                 given[value.name] = value
                 try:
                     job_def = self._resolve_job(value, graph)
+                except AssetJobResolutionError:
+                    raise  # a selection naming unknown assets: raised alone, as a subset error
                 except HeadwaterInvalidDefinitionError as exc:
                     problems.append(str(exc))
                     continue
@@ -133,6 +144,8 @@ class Definitions:
                     given[target.name] = target
                     try:
                         jobs[target.name] = self._resolve_job(target, graph)
+                    except AssetJobResolutionError:
+                        raise
                     except HeadwaterInvalidDefinitionError as exc:
                         problems.append(str(exc))
         if not problems:
@@ -186,7 +199,7 @@ class Definitions:
             self._defer_asset_resource_checks = False
 
     def _resource_problems(self, graph: AssetGraph) -> list[str]:
-        problems = []
+        problems = _bound_resource_problems(graph, self.resources)
         for assets_def in graph.assets_defs:
             io_key = getattr(assets_def, "io_manager_key", None)
             if (assets_def.node_def is None and io_key and io_key != "io_manager"
@@ -286,6 +299,10 @@ class Definitions:
     def has_job(self, name: str) -> bool:
         return name in self._all_jobs()
 
+    def has_implicit_global_asset_job_def(self) -> bool:
+        """Whether there is an implicit asset job: whether any asset can be materialized."""
+        return bool(self.resolve_asset_graph().executable_keys)
+
     def get_implicit_global_asset_job_def(self) -> JobDefinition:
         if self._implicit_job is None:
             graph = self.resolve_asset_graph()
@@ -297,6 +314,15 @@ class Definitions:
         return self._implicit_job
 
     resolve_implicit_global_asset_job_def = get_implicit_global_asset_job_def
+
+    def resolve_implicit_job_def_def_for_assets(self, asset_keys: Iterable[Any]
+                                                ) -> JobDefinition | None:
+        """The implicit asset job that can materialize these assets (the name is Dagster's),
+        or None when one of them is not an asset these definitions can materialize."""
+        graph = self.resolve_asset_graph()
+        if not all(to_asset_key(k) in graph.executable_keys for k in asset_keys):
+            return None
+        return self.get_implicit_global_asset_job_def()
 
     def get_assets_def(self, key: Any) -> AssetsDefinition:
         """The AssetsDefinition passed in for `key`, else (with a warning) the resolved one."""
@@ -320,8 +346,11 @@ class Definitions:
         return graph.assets_def_by_key[key]
 
     def get_all_asset_specs(self) -> list[AssetSpec]:
+        """The spec of every asset, as resolved: an asset without a group is in "default"."""
         graph = self.resolve_asset_graph()
-        return [graph.spec_by_key[k] for k in sorted(graph.all_keys)]
+        specs = [graph.spec_by_key[k] for k in sorted(graph.all_keys)]
+        return [s if s.group_name else s.replace_attributes(group_name=DEFAULT_GROUP)
+                for s in specs]
 
     resolve_all_asset_specs = get_all_asset_specs
 
@@ -329,7 +358,18 @@ class Definitions:
         item = self._find("schedule", self.schedules, name, HeadwaterInvalidDefinitionError)
         self.resolve_asset_graph()
         resolve = getattr(item, "_with_definitions", None)  # binds an asset job
-        return resolve(self) if resolve is not None else item
+        item = resolve(self) if resolve is not None else item
+        job = getattr(item, "job", None)
+        bound = self._bound_job(job)
+        return item.with_updated_job(bound) if bound is not job else item
+
+    def _bound_job(self, job: Any) -> Any:
+        """A job a schedule or sensor targets, as these definitions run it (with their
+        resources, executor and loggers); anything else as it is."""
+        if not isinstance(job, JobDefinition):
+            return job
+        resolved = self._all_jobs().get(job.name)
+        return resolved if resolved is not None and resolved.graph is job.graph else job
 
     def get_schedule_def(self, name: str) -> Any:
         warnings.warn(
@@ -340,8 +380,14 @@ class Definitions:
 
     def resolve_sensor_def(self, name: str) -> Any:
         self.resolve_asset_graph()
-        return self._find("sensor", self.resolve_all_sensor_defs(), name,
+        item = self._find("sensor", self.resolve_all_sensor_defs(), name,
                           HeadwaterInvalidDefinitionError)
+        if not item.has_jobs:
+            return item
+        jobs = item.jobs
+        bound = [self._bound_job(job) for job in jobs]
+        changed = any(new is not old for new, old in zip(bound, jobs, strict=True))
+        return item.with_updated_jobs(bound) if changed else item
 
     def resolve_all_sensor_defs(self) -> list[Any]:
         """The sensors passed in, plus `default_automation_condition_sensor` when an asset or
@@ -453,14 +499,31 @@ class Definitions:
         """Why one asset (partition) is stale; empty when it is not."""
         return self.get_staleness(instance).causes(to_asset_key(asset_key), partition_key)
 
-    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
-                         instance: Any = None, partition_key: str | None = None,
-                         metadata: Mapping[str, Any] | None = None) -> Any:
+    def get_asset_value_loader(self, instance: Any = None) -> Any:
+        """An `AssetValueLoader` for these assets; use it as a context manager, so that the
+        resources its loads initialise are torn down when the block ends."""
         from headwater.definitions import _runtime
 
-        loader = _runtime.engine().load_asset_value
-        return loader(self, to_asset_key(asset_key), python_type=python_type, instance=instance,
-                      partition_key=partition_key)
+        graph = self.resolve_asset_graph()
+        return _runtime.engine().asset_value_loader(graph.assets_def_by_key, self.resources,
+                                                    instance)
+
+    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
+                         instance: Any = None, partition_key: str | None = None,
+                         metadata: Mapping[str, Any] | None = None,
+                         resource_config: Mapping[str, Any] | None = None) -> Any:
+        """The stored value of one asset, through its IO manager (resources built and torn
+        down for this one load; use `get_asset_value_loader` to load several)."""
+        with self.get_asset_value_loader(instance) as loader:
+            return loader.load_asset_value(asset_key, python_type=python_type,
+                                           partition_key=partition_key, metadata=metadata,
+                                           resource_config=resource_config)
+
+
+class BindResourcesToJobs(list):  # type: ignore[type-arg]
+    """`Definitions(jobs=BindResourcesToJobs([...]))`, kept for code written against older
+    Dagster releases: every job given to Definitions runs with its resources anyway, so
+    this is the list of jobs itself."""
 
 
 class LazyDefinitions:
@@ -496,19 +559,77 @@ def assets_from(values: Sequence[Any]) -> list[AssetsDefinition]:
     return flatten_assets(values)
 
 
+def _bound_resource_problems(graph: AssetGraph, top_level: Mapping[str, Any]) -> list[str]:
+    """Resources that assets bind themselves (resource_defs=, io_manager_def=, with_resources):
+    two assets binding different definitions to one key, and a bound resource needing a
+    resource that neither the asset nor the top level provides."""
+    problems = []
+    bound: dict[str, tuple[Any, AssetsDefinition]] = {}
+    for assets_def in graph.assets_defs:
+        names = ", ".join(sorted(repr(k.to_user_string()) for k in assets_def.keys))
+        available = set(top_level) | set(assets_def.resource_defs)
+        for key, value in sorted(assets_def.resource_defs.items()):
+            first = bound.setdefault(key, (value, assets_def))
+            if first[0] is not value and not _same_resource(first[0], value):
+                other = ", ".join(sorted(repr(k.to_user_string()) for k in first[1].keys))
+                problems.append(
+                    f"Conflicting versions of resource with key '{key}' were provided to "
+                    f"different assets: {other} and {names} each bind their own. Bind one "
+                    "definition for the key (e.g. one with_resources call over both), or use "
+                    "two keys.")
+            needs = getattr(as_resource_definition(value), "required_resource_keys", ())
+            for dep in sorted(set(needs) - available):
+                problems.append(
+                    f"asset {names}{where(assets_def)}: resource with key '{dep}' required by "
+                    f"resource with key '{key}' was not provided. Bind '{dep}' with the asset's "
+                    f"resources or add it to Definitions(resources={{'{dep}': ...}}).")
+    return problems
+
+
+def _automation_overlap_problems(graph: AssetGraph, sensors: Iterable[Any]) -> list[str]:
+    """An asset (or check) is evaluated by one automation condition sensor only."""
+    owner: dict[Any, str] = {}
+    problems = []
+    for sensor in sensors:
+        if not isinstance(sensor, AutomationConditionSensorDefinition):
+            continue
+        shared = set()
+        for key in targeted_keys(graph, sensor.target):
+            first = owner.setdefault(key, sensor.name)
+            if first != sensor.name:
+                shared.add((first, key))
+        for first in sorted({name for name, _ in shared}):
+            keys = sorted(k.to_user_string() for name, k in shared if name == first)
+            problems.append(
+                f"automation condition sensors '{first}' and '{sensor.name}' both target "
+                f"{', '.join(repr(k) for k in keys)}; each asset and check is evaluated by one "
+                "automation sensor only. Narrow the target of one of them.")
+    return problems
+
+
+def _same_resource(a: Any, b: Any) -> bool:
+    """Two bindings of one key that are the same resource (equal pythonic resources count)."""
+    try:
+        return bool(a == b) and type(a) is type(b) and not isinstance(a, ResourceDefinition)
+    except Exception:  # a user's __eq__ may raise on foreign types
+        return False
+
+
 def _op_resource_problems(job_def: JobDefinition) -> list[str]:
     """Ops of an op job whose resources neither the job nor Definitions(resources=) bind."""
     if job_def.is_asset_job:
         return []  # assets are checked against the asset graph
     available = set(job_def.resource_defs) | {"io_manager"}
     problems = []
-    for op_def in job_def.graph.iterate_op_defs():
-        for key in sorted(set(op_def.required_resource_keys) - available):
-            problems.append(
-                f"op '{op_def.name}' in job '{job_def.name}' needs resource '{key}' (resource "
-                f"with key '{key}' required by op '{op_def.name}' was not provided). Add it to "
-                f"the job's resource_defs or to Definitions(resources={{'{key}': ...}})."
-            )
+    for requirement in resource_requirements(job_def):
+        key = requirement.key
+        if key in available:
+            continue
+        problem = (f"{requirement.owner} in job '{job_def.name}' needs {requirement.kind} "
+                   f"'{key}' ({requirement.describe_missing()}). Add it to the job's "
+                   f"resource_defs or to Definitions(resources={{'{key}': ...}}).")
+        if problem not in problems:
+            problems.append(problem)
     return problems
 
 

@@ -14,17 +14,36 @@ _VALID_PART = re.compile(r"^[A-Za-z0-9_\-.@ ]*$")
 
 
 class _KeyFields(NamedTuple):
-    path: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
 class AssetKey(_KeyFields):
-    """The key of an asset: a tuple of path parts, written "a/b" as a string.
+    """The key of an asset: a path of parts, written "a/b" as a string.
 
     ``AssetKey("a")``, ``AssetKey(["a", "b"])`` and ``AssetKey.from_user_string("a/b")``.
-    Equality and hashing are the tuple's own (fast, in C).
+    Equality and hashing are those of the tuple of parts (fast, in C); `.path` is the parts
+    as a list, as users know it. A key is one name, not a sequence: iterating or indexing it
+    is refused (iterate or index its `.path`).
     """
 
     __slots__ = ()
+
+    @property
+    def path(self) -> list[str]:
+        return list(self.parts)
+
+    def __iter__(self) -> Any:
+        raise TypeError(
+            f"Iteration is not allowed on an AssetKey ({self.to_user_string()!r}): it is one "
+            "name; iterate over its parts with key.path.")
+
+    def __getitem__(self, index: Any) -> Any:
+        raise TypeError(
+            f"Index access is not allowed on an AssetKey ({self.to_user_string()!r}): index its "
+            "parts with key.path[...] instead.")
+
+    def __getnewargs__(self) -> tuple[tuple[str, ...]]:  # pickling and copying (not iteration)
+        return (self.parts,)
 
     def __new__(cls, path: str | Sequence[str]) -> AssetKey:  # type: ignore[misc]
         if isinstance(path, str):
@@ -34,26 +53,26 @@ class AssetKey(_KeyFields):
         return super().__new__(cls, parts)
 
     def __repr__(self) -> str:
-        return f"AssetKey({list(self.path)!r})"
+        return f"AssetKey({list(self.parts)!r})"
 
     def __str__(self) -> str:
-        return f"AssetKey({list(self.path)!r})"
+        return f"AssetKey({list(self.parts)!r})"
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, AssetKey):
             return NotImplemented
-        return self.path < other.path
+        return self.parts < other.parts
 
     def to_user_string(self) -> str:
-        return "/".join(self.path)
+        return "/".join(self.parts)
 
     def to_string(self) -> str:
         import json
 
-        return json.dumps(list(self.path))
+        return json.dumps(list(self.parts))
 
     def to_python_identifier(self, suffix: str | None = None) -> str:
-        name = "__".join(self.path).replace("-", "_").replace(".", "_").replace(" ", "_")
+        name = "__".join(self.parts).replace("-", "_").replace(".", "_").replace(" ", "_")
         return f"{name}_{suffix}" if suffix else name
 
     @staticmethod
@@ -85,17 +104,17 @@ class AssetKey(_KeyFields):
         return AssetKey(value["path"])
 
     def with_prefix(self, prefix: CoercibleToAssetKeyPrefix) -> AssetKey:
-        return AssetKey([*prefix_path(prefix), *self.path])
+        return AssetKey([*prefix_path(prefix), *self.parts])
 
     @property
     def parent(self) -> AssetKey:
-        return AssetKey(self.path[:-1])
+        return AssetKey(self.parts[:-1])
 
     def has_prefix(self, prefix: Sequence[str]) -> bool:
-        return len(self.path) >= len(prefix) and self.path[: len(prefix)] == tuple(prefix)
+        return len(self.parts) >= len(prefix) and self.parts[: len(prefix)] == tuple(prefix)
 
     def with_suffix(self, suffix: str) -> AssetKey:
-        return AssetKey([*self.path, suffix])
+        return AssetKey([*self.parts, suffix])
 
 
 CoercibleToAssetKey = Union[AssetKey, str, Sequence[str]]
@@ -135,9 +154,9 @@ def to_asset_keys(values: Iterable[Any]) -> tuple[AssetKey, ...]:
 
 def check_key_parts(key: AssetKey) -> str | None:
     """Return a problem with the key's parts, or None."""
-    if not key.path:
+    if not key.parts:
         return "an asset key must have at least one part"
-    for part in key.path:
+    for part in key.parts:
         if not part:
             return f"asset key {key.to_user_string()!r} has an empty part"
     return None

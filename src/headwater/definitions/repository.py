@@ -5,7 +5,7 @@ user wrote, or `DefinitionsData`, a `Definitions` plus jobs built on first use. 
 `Definitions.get_repository_def()` returns, so `definitions.py` imports this module and this
 module names `Definitions` for annotations only. The `@repository` decorator, which builds a
 `Definitions` from what a function returns, sits above both, in `module_loader.py`.
-Imports `assets`, `automation`, `ops`, `key` and `errors`.
+Imports `assets`, `automation`, `ops`, `key`, `_runtime` (to load asset values) and `errors`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from headwater.definitions import _runtime
 from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.assets.graph import AssetGraph
 from headwater.definitions.assets.job import IMPLICIT_JOB, UnresolvedAssetJobDefinition
@@ -276,6 +277,21 @@ class RepositoryDefinition:
     def get_top_level_resources(self) -> Mapping[str, Any]:
         return self._data.get_top_level_resources()
 
+    def get_asset_value_loader(self, instance: Any = None) -> Any:
+        """An `AssetValueLoader` for this repository's assets (use it with `with`)."""
+        return _runtime.engine().asset_value_loader(self.assets_defs_by_key,
+                                                    self.get_top_level_resources(), instance)
+
+    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
+                         instance: Any = None, partition_key: str | None = None,
+                         metadata: Mapping[str, Any] | None = None,
+                         resource_config: Mapping[str, Any] | None = None) -> Any:
+        """The stored value of one asset, through its IO manager."""
+        with self.get_asset_value_loader(instance) as loader:
+            return loader.load_asset_value(asset_key, python_type=python_type,
+                                           partition_key=partition_key, metadata=metadata,
+                                           resource_config=resource_config)
+
     def get_env_vars_by_top_level_resource(self) -> Mapping[str, Any]:
         return self._data.get_env_vars_by_top_level_resource()
 
@@ -284,6 +300,11 @@ class RepositoryDefinition:
 
     def __repr__(self) -> str:
         return f"RepositoryDefinition(name={self.name!r})"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RepositoryDefinition:
+        # `@repository` replaces the user's function by this object; code written against the
+        # function (`my_repo()`) still gets the repository.
+        return self
 
 
 def _named(kind: str, items: Sequence[Any], name: str) -> Any:

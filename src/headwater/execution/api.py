@@ -35,7 +35,7 @@ from headwater.errors import (
 )
 from headwater.execution.event import RunInstance, ephemeral_instance
 from headwater.execution.executor import create_executor
-from headwater.execution.invocation import invoke_directly, load_asset_value
+from headwater.execution.invocation import asset_value_loader, invoke_directly
 from headwater.execution.partition import resolve_partitioned_run
 from headwater.execution.reconstruct import ReconstructableJob, reconstructable
 from headwater.execution.reexecution import ReexecutionOptions, preparer, reexecution_tags
@@ -323,7 +323,7 @@ class _Engine:
     invoke_directly = staticmethod(invoke_directly)  # from execution/invocation.py
     create_executor = staticmethod(create_builtin_executor)  # execution/multiprocess.py
     build_resource_values = staticmethod(build_resource_values)  # from execution/resources.py
-    load_asset_value = staticmethod(load_asset_value)  # from execution/invocation.py
+    asset_value_loader = staticmethod(asset_value_loader)  # from execution/invocation.py
 
 
 def install() -> None:

@@ -3,26 +3,32 @@
 Each context is a thin view over the step or run that is executing, or over values
 given to a `build_*_context` helper in tests (`testing.py`). The resources they hand
 out come from `resources.py`, which sits below this module. Imports
-`headwater.definitions` and this layer's `log`, `partition`, `resources`.
+`headwater.definitions` and this layer's `io_context` (the IO manager contexts, re-exported
+here), `log`, `partition`, `resources`.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from typing import Any
 
+from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
-from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.partitions.base import PartitionKeyRange
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
 from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
     HeadwaterInvalidPropertyError,
     HeadwaterInvariantViolationError,
 )
 from headwater.execution import partition as _partition
+from headwater.execution.io_context import InputContext as InputContext
+from headwater.execution.io_context import OutputContext as OutputContext
 from headwater.execution.log import LogManager
 from headwater.execution.resources import Resources
 
@@ -293,6 +299,18 @@ class OpExecutionContext:
             return set(self._selected_output_names)
         return set(self._op_def.output_dict) if self._op_def is not None else set()
 
+    def _check_yield_order(self, output_name: str) -> None:
+        """A multi-asset yields an asset after those of its required outputs it depends on."""
+        key, yielded = self._asset_keys_by_output[output_name], {n for n, _ in self.outputs_seen}
+        for dep in getattr(self._assets_def.specs_by_key.get(key), "deps", ()):
+            name = next((n for n, k in self._asset_keys_by_output.items() if k == dep.asset_key), "")
+            if name in self.selected_output_names and name not in yielded and name != output_name \
+                    and self._op_def.output_dict[name].is_required:
+                raise HeadwaterInvariantViolationError(
+                    f'Asset "{key.to_user_string()}" was yielded before its dependency '
+                    f'"{dep.asset_key.to_user_string()}" by op "{self._node_name}": yield the '
+                    "assets of a multi-asset in dependency order.")
+
     def describe_op(self) -> str:
         return f'op "{self._node_name}"'
 
@@ -318,7 +336,7 @@ class OpExecutionContext:
                 raise HeadwaterInvalidPropertyError(
                     "Cannot call `context.asset_key` in an op that is not an asset."
                 )
-            raise HeadwaterInvalidPropertyError(
+            raise HeadwaterInvariantViolationError(
                 "Cannot call `context.asset_key` in a multi_asset with more than one asset. "
                 "Use `context.asset_key_for_output(name)` or `context.selected_asset_keys`."
             )
@@ -331,7 +349,17 @@ class OpExecutionContext:
         selected = self._selected_output_names
         if selected is None:
             return set(self._assets_def.keys)
-        return {k for n, k in self._asset_keys_by_output.items() if n in selected}
+        return {k for n, k in self._asset_keys_by_output.items()
+                if n in selected and k in self._assets_def.keys}
+
+    @property
+    def is_subset(self) -> bool:
+        """Whether this step computes only some of its asset definition's assets or checks
+        (for an op inside a graph asset: whether the asset itself runs in part)."""
+        if self._assets_def is None or self._op_def is None:
+            return False
+        return bool(getattr(self._assets_def, "is_subset", False)) or \
+            self.selected_output_names != set(self._op_def.output_dict)
 
     @property
     def selected_asset_check_keys(self) -> set[Any]:
@@ -372,7 +400,8 @@ class OpExecutionContext:
                 "Load an asset these definitions declare (add it to Definitions(assets=...)).")
         io_key = getattr(assets_def, "io_manager_key", None) or \
             assets_def.get_io_manager_key_for_asset_key(key)
-        if io_key not in self._resources:
+        resources = self._resources._unscoped()  # the IO manager is the run's, not the op's
+        if io_key not in resources:
             raise HeadwaterInvariantViolationError(
                 f"Cannot load {key.to_user_string()!r}: its IO manager '{io_key}' is not a "
                 f"resource of this run. Add resources={{'{io_key}': ...}}.")
@@ -383,18 +412,18 @@ class OpExecutionContext:
             step_key=node.name if node is not None else None,
             name=assets_def.output_name_by_key.get(key, "result"),
             definition_metadata=spec.metadata, asset_key=key, partition_key=partition_key,
-            assets_def=assets_def, resources=self._resources, instance=self.instance,
+            assets_def=assets_def, resources=resources, instance=self.instance,
         )
         context = InputContext(
             name=key.to_python_identifier(), definition_metadata=spec.metadata,
             upstream_output=upstream, asset_key=key, partition_key=partition_key,
-            resources=self._resources, instance=self.instance,
+            resources=resources, instance=self.instance,
             headwater_type=resolve_headwater_type(python_type) if python_type is not None else None,
         )
         if pdef is not None:
             upstream.asset_partitions_def = pdef
             context.asset_partitions_def = pdef
-        return self._resources[io_key].load_input(context)
+        return resources[io_key].load_input(context)
 
     def output_for_asset_key(self, asset_key: Any) -> str:
         key = to_asset_key(asset_key)
@@ -592,236 +621,41 @@ class AssetCheckExecutionContext(AssetExecutionContext):
         return next(iter(keys))
 
 
-class _IOContext:
-    """What InputContext and OutputContext share: the definition metadata, whether the value
-    is an asset, and its partitions: the run's partition key, or the keys the step resolved
-    (the upstream keys an input reads, the keys an output covers)."""
-
-    _kind = ""  # "Input" or "Output", in messages
-    _no_keys = ""  # why there is no key range, in messages
-    name: str | None
-    definition_metadata: dict[str, Any]
-    asset_partitions_def: Any
-    _asset_key: AssetKey | None
-    _partition_key: str | None
-    _asset_partition_keys: list[str] | None
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self.definition_metadata
-
-    @property
-    def has_asset_key(self) -> bool:
-        return self._asset_key is not None
-
-    @property
-    def asset_key(self) -> AssetKey:
-        raise NotImplementedError
-
-    @property
-    def has_partition_key(self) -> bool:
-        return self._partition_key is not None
-
-    @property
-    def partition_key(self) -> str:
-        if self._partition_key is None:
-            raise HeadwaterInvariantViolationError(
-                f"{self._kind} '{self.name}' has no partition key; check context.has_partition_key."
-            )
-        return self._partition_key
-
-    @property
-    def has_asset_partitions(self) -> bool:
-        if self._asset_partition_keys is not None:
-            return self._asset_key is not None
-        return self._partition_key is not None and self._asset_key is not None
-
-    @property
-    def asset_partition_key(self) -> str:
-        if self._asset_partition_keys is not None:
-            return _partition.single_key(self._asset_partition_keys, f"{self._kind} '{self.name}'")
-        return self.partition_key
-
-    @property
-    def asset_partition_keys(self) -> list[str]:
-        if self._asset_partition_keys is not None:
-            return list(self._asset_partition_keys)
-        return [self.partition_key]
-
-    @property
-    def asset_partition_key_range(self) -> PartitionKeyRange:
-        keys = self.asset_partition_keys
-        if not keys:
-            raise HeadwaterInvariantViolationError(
-                f"{self._kind} '{self.name}' {self._no_keys}, so it has no key range.")
-        return PartitionKeyRange(keys[0], keys[-1])
-
-    @property
-    def asset_partitions_time_window(self) -> Any:
-        return _partition.time_window(self.asset_partitions_def, self.asset_partition_keys,
-                                      "asset_partitions_time_window")
-
-    def get_asset_identifier(self) -> list[str]:
-        path = list(self.asset_key.path)
-        return path + [self.asset_partition_key] if self.has_asset_partitions else path
+def context_class_for(step: Any) -> type:
+    """The context a step's function gets: by what the step computes, unless the function's
+    `context` annotation asks for the plain OpExecutionContext; an asset context annotated on
+    an op or a check is a definition error."""
+    kind = ("asset_check" if isinstance(step.assets_def, AssetChecksDefinition)
+            else "op" if step.assets_def is None else "asset")
+    default = {"op": OpExecutionContext, "asset": AssetExecutionContext,
+               "asset_check": AssetCheckExecutionContext}[kind]
+    if kind == "asset" and isinstance(step.assets_def.node_def, GraphDefinition):
+        # An op inside a graph-backed asset is an op: it gets an asset context only if it
+        # asks for one with its annotation.
+        default = OpExecutionContext
+    sig = step.op_def.signature
+    if sig.context_arg is None:
+        return default
+    annotation = _context_annotation(step.op_def.compute_fn, sig.context_arg)
+    if annotation is OpExecutionContext:
+        return OpExecutionContext
+    if annotation is AssetExecutionContext and kind == "asset":
+        return AssetExecutionContext
+    if annotation is AssetExecutionContext and kind != "asset":
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot annotate @{kind} `context` parameter with type AssetExecutionContext "
+            f"('{step.op_def.name}'): annotate it with "
+            f"{'AssetCheckExecutionContext' if kind == 'asset_check' else 'OpExecutionContext'}"
+            ", or leave it unannotated.")
+    return default
 
 
-class OutputContext(_IOContext):
-    """What `IOManager.handle_output` gets: where the value comes from and where it goes."""
-
-    _kind = "Output"
-    _no_keys = "covers no partitions"
-
-    def __init__(
-        self,
-        *,
-        step_key: str | None = None,
-        name: str | None = None,
-        job_name: str | None = None,
-        run_id: str | None = None,
-        definition_metadata: Mapping[str, Any] | None = None,
-        mapping_key: str | None = None,
-        config: Any = None,
-        headwater_type: Any = None,
-        log: LogManager | None = None,
-        version: str | None = None,
-        resource_config: Any = None,
-        resources: Any = None,
-        step_context: Any = None,
-        op_def: Any = None,
-        asset_key: AssetKey | None = None,
-        partition_key: str | None = None,
-        asset_partitions_def: Any = None,
-        assets_def: Any = None,
-        instance: Any = None,
-        asset_partition_keys: Any = None,
-    ):
-        self.step_key = step_key
-        self.name = name
-        self.job_name = job_name
-        self.run_id = run_id
-        self.definition_metadata = dict(definition_metadata or {})
-        self.mapping_key = mapping_key
-        self.config = config
-        self.headwater_type = headwater_type
-        self.log = log or LogManager()
-        self.version = version
-        self.resource_config = resource_config
-        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
-        self.step_context = step_context
-        self.op_def = op_def
-        self._asset_key = asset_key
-        self._partition_key = partition_key
-        self.asset_partitions_def = asset_partitions_def
-        self._assets_def = assets_def
-        self.instance = instance
-        self.added_metadata: dict[str, Any] = {}
-        # Content-hash data versions: the engine sets `wants_content_hash` when the asset or
-        # its IO manager opts in; an IO manager that hashes the bytes it writes (see
-        # ContentHasher) sets `content_hash`, else the engine hashes the value's pickle.
-        self.wants_content_hash = False
-        self.content_hash: str | None = None
-        # None: the run's partition key alone; a list: the keys this output covers.
-        self._asset_partition_keys = (list(asset_partition_keys)
-                                      if asset_partition_keys is not None else None)
-
-    @property
-    def asset_key(self) -> AssetKey:
-        if self._asset_key is None:
-            raise HeadwaterInvariantViolationError(
-                f"Output '{self.name}' of step '{self.step_key}' is not an asset; check "
-                "context.has_asset_key first."
-            )
-        return self._asset_key
-
-    @property
-    def assets_def(self) -> Any:
-        return self._assets_def
-
-    @property
-    def asset_spec(self) -> Any:
-        return self._assets_def.specs_by_key[self.asset_key] if self._assets_def else None
-
-    def get_identifier(self) -> list[str]:
-        if self._asset_key is not None:
-            return self.get_asset_identifier()
-        parts = [self.run_id or "", self.step_key or "", self.name or ""]
-        if self.mapping_key:
-            parts.append(self.mapping_key)
-        return parts
-
-    def get_run_scoped_output_identifier(self) -> list[str]:
-        """[run_id, step_key, output name(, mapping key)]: unique to this output in this run."""
-        parts = [self.run_id or "", self.step_key or "", self.name or ""]
-        return parts + [self.mapping_key] if self.mapping_key else parts
-
-    def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
-        self.added_metadata.update(normalize_metadata(metadata, allow_invalid=True))
-
-    def get_logged_metadata(self) -> dict[str, Any]:
-        return dict(self.added_metadata)
-
-    def log_event(self, event: Any) -> None:
-        if self.step_context is not None:
-            self.step_context.log_event(event)
-
-
-class InputContext(_IOContext):
-    """What `InputManager.load_input` gets: the input, and the output it comes from."""
-
-    _kind = "Input"
-    _no_keys = "reads no upstream partitions"
-
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        job_name: str | None = None,
-        op_def: Any = None,
-        config: Any = None,
-        definition_metadata: Mapping[str, Any] | None = None,
-        upstream_output: OutputContext | None = None,
-        headwater_type: Any = None,
-        log: LogManager | None = None,
-        resource_config: Any = None,
-        resources: Any = None,
-        step_context: Any = None,
-        asset_key: AssetKey | None = None,
-        partition_key: str | None = None,
-        asset_partitions_def: Any = None,
-        instance: Any = None,
-        asset_partition_keys: Any = None,
-    ):
-        self.name = name
-        self.job_name = job_name
-        self.op_def = op_def
-        self.config = config
-        self.definition_metadata = dict(definition_metadata or {})
-        self.upstream_output = upstream_output
-        self.headwater_type = headwater_type
-        self.log = log or LogManager()
-        self.resource_config = resource_config
-        self.resources = resources if isinstance(resources, Resources) else Resources(resources)
-        self.step_context = step_context
-        self._asset_key = asset_key
-        self._partition_key = partition_key
-        self.asset_partitions_def = asset_partitions_def
-        self.instance = instance
-        # None: the run's partition key alone; a list: the upstream keys this input reads.
-        self._asset_partition_keys = (list(asset_partition_keys)
-                                      if asset_partition_keys is not None else None)
-
-    @property
-    def asset_key(self) -> AssetKey:
-        if self._asset_key is None:
-            raise HeadwaterInvariantViolationError(
-                f"Input '{self.name}' is not an asset; check context.has_asset_key first."
-            )
-        return self._asset_key
-
-    def get_identifier(self) -> list[str]:
-        if self.upstream_output is None:
-            raise HeadwaterInvariantViolationError(
-                f"Input '{self.name}' has no upstream output to identify."
-            )
-        return self.upstream_output.get_identifier()
+def _context_annotation(fn: Any, name: str) -> Any:
+    try:
+        annotation = inspect.signature(fn).parameters[name].annotation
+    except (KeyError, TypeError, ValueError):
+        return None
+    if isinstance(annotation, str):  # from __future__ import annotations
+        return {"OpExecutionContext": OpExecutionContext,
+                "AssetExecutionContext": AssetExecutionContext}.get(annotation.rsplit(".", 1)[-1])
+    return annotation

@@ -32,6 +32,20 @@ from headwater.definitions.ops.output import (
     AssetObservation,
     ExpectationResult,
 )
+from headwater.errors import HeadwaterInvariantViolationError
+
+
+def with_logged_metadata(item: AssetMaterialization, logged: Mapping[str, Any],
+                         where: str) -> AssetMaterialization:
+    """A materialization an IO manager yielded, carrying the metadata it logged as it stored
+    the output (`where`); one that brings its own metadata must be the only source of it."""
+    if item.metadata:
+        raise HeadwaterInvariantViolationError(
+            f"The IO manager handling {where} yielded a materialization with metadata and also "
+            "logged metadata (context.add_output_metadata or a yielded dict) in the same "
+            "handle_output call; give the metadata in one of the two places.")
+    return AssetMaterialization(item.asset_key, item.description, dict(logged), item.partition,
+                                item.tags)
 
 
 class HeadwaterEventType(str, Enum):

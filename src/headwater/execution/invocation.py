@@ -6,8 +6,9 @@ until a generator is exhausted or a coroutine finishes -- so one context cannot 
 bodies at once. Inputs and outputs are type-checked like in a run; generator bodies yield
 their outputs and events to the caller.
 
-Loading a stored value builds only the asset's IO manager (and the resources it needs), asks it
-to load the value as if a downstream step read it, and tears the resources down. Both are
+Loading a stored value (`AssetValueLoader`) builds only the asset's IO manager (and the
+resources it needs), asks it to load the value as if a downstream step read it, and tears the
+resources down when the loader closes. Both are
 served to the declarations layer through `definitions/_runtime.py`. Imports
 `headwater.definitions` and this layer's `context` and `resources`.
 """
@@ -15,17 +16,26 @@ served to the declarations layer through `definitions/_runtime.py`. Imports
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import ExitStack
 from typing import Any
 
 from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.config.fs_io_manager import fs_io_manager
+from headwater.definitions.config.resource import ResourceDefinition
 from headwater.definitions.config.schema import process_config
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import TypeCheckContext
-from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output
+from headwater.definitions.ops.output import (
+    NO_VALUE,
+    DynamicOutput,
+    MaterializeResult,
+    ObserveResult,
+    Output,
+    multiple_outputs_error,
+)
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
@@ -40,7 +50,12 @@ from headwater.execution.context import (
     OpExecutionContext,
     OutputContext,
 )
-from headwater.execution.resources import Resources, build_resource_values
+from headwater.execution.resources import (
+    Resources,
+    build_resource_values,
+    invoke_resource,
+    resource_argument,
+)
 
 _NOTHING_HINT = (
     "This may be because you attempted to provide a value for a nothing dependency. Nothing "
@@ -53,7 +68,10 @@ _CONTEXT_HINT = (
 
 
 def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Call an op's or asset's function as a plain function, with type checks on inputs."""
+    """Call an op's or asset's function as a plain function, with type checks on inputs
+    (a resource's init function: see `resources.invoke_resource`)."""
+    if isinstance(definition, ResourceDefinition):
+        return invoke_resource(definition, args, kwargs)
     assets_def = definition if isinstance(definition, AssetsDefinition) else None
     op_def = definition.node_def if assets_def is not None else definition
     sig = op_def.signature
@@ -85,7 +103,7 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
                 ctx.op_config, path=f"ops.{op_def.name}.config")
         for param, resource_key in sig.resource_args.items():
             if param not in call_kwargs:
-                call_kwargs[param] = getattr(ctx.resources, resource_key)
+                call_kwargs[param] = resource_argument(ctx.resources, resource_key)
         call_args = (ctx,) if sig.context_arg is not None else ()
         result = op_def.compute_fn(*call_args, **call_kwargs)
     except BaseException:
@@ -276,8 +294,8 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
         ctx._run.run_config = run_config
     if assets_def is not None:
         ctx._assets_def = assets_def
-        ctx._asset_keys_by_output = dict(assets_def.keys_by_output_name)
-        ctx._asset_keys_by_input = dict(assets_def.keys_by_input_name)
+        ctx._asset_keys_by_output = dict(assets_def.node_keys_by_output_name)
+        ctx._asset_keys_by_input = dict(assets_def.node_keys_by_input_name)
     ctx.outputs_seen = set()
     ctx.output_metadata = {}
     ctx.user_events = []
@@ -330,6 +348,9 @@ def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
     """A returned value checked as a run checks it: one value per output, each of its
     output's type; a dynamic output's list holds DynamicOutputs."""
     outputs = op_def.output_dict
+    if len(outputs) > 1 and result is None and not all(
+            o.is_nothing and o.is_required for o in outputs.values()):
+        raise multiple_outputs_error(op_def.name, outputs, result)
     if len(outputs) == 1:
         (name, out), = outputs.items()
         _check_output_value(op_def, ctx, name, out, result)
@@ -360,8 +381,13 @@ def _check_output_value(op_def: Any, ctx: Any, name: str, out: Any, value: Any) 
                     "DynamicOutput(value, mapping_key=...).")
             _type_check(op_def, ctx, "output", name, out.headwater_type, item.value)
         return
-    checked = value.value if isinstance(value, Output) else value
-    _type_check(op_def, ctx, "output", name, out.headwater_type, checked)
+    # a result object reports the asset's materialization or observation: what it carries
+    # as the output's value is its `value` (an ObserveResult carries none)
+    if isinstance(value, ObserveResult):
+        value = None
+    elif isinstance(value, (Output, MaterializeResult)):
+        value = value.value
+    _type_check(op_def, ctx, "output", name, out.headwater_type, value)
 
 
 def _see(op_def: Any, ctx: Any, item: Any) -> None:
@@ -402,49 +428,114 @@ async def _awaited(op_def: Any, ctx: Any, coro: Any) -> Any:
         _unbind(ctx)
 
 
-def load_asset_value(defs: Any, key: AssetKey, *, python_type: Any = None, instance: Any = None,
-                     partition_key: str | None = None) -> Any:
-    """The value the asset's IO manager has stored for `key` (and `partition_key`).
+class AssetValueLoader:
+    """Loads stored asset values through their IO managers, outside any run.
 
-    `python_type` reaches the IO manager as the input's type (`context.headwater_type`), as
-    the type of a downstream input would; the built-in pickling managers need no hint.
+    ```python
+    with defs.get_asset_value_loader(instance) as loader:
+        first = loader.load_asset_value("orders", partition_key="2024-01-01")
+        second = loader.load_asset_value("customers")
+    ```
+    A resource is initialised on the first load that needs it and kept for the later ones (two
+    IO managers that need the same resource share one), until the `with` block ends, which
+    tears them all down. Loads that pass their own `resource_config` get resources built with
+    that config, kept apart from those of the other loads.
     """
-    graph = defs.resolve_asset_graph()
-    assets_def = graph.assets_def_by_key.get(key)
-    if assets_def is None:
-        raise HeadwaterInvalidInvocationError(
-            f"Definitions has no asset {key.to_user_string()!r} to load a value for."
-        )
-    io_key = getattr(assets_def, "io_manager_key", None) or \
-        assets_def.get_io_manager_key_for_asset_key(key)
-    resource_defs = {**defs.resources, **assets_def.resource_defs}
-    if io_key not in resource_defs:
-        # An ephemeral instance (e.g. `result.instance` of materialize()) has a storage
-        # directory too, for as long as it lives.
-        if io_key != "io_manager" or instance is None:
+
+    def __init__(self, assets_defs_by_key: Mapping[AssetKey, Any], resources: Mapping[str, Any],
+                 instance: Any = None):
+        self._assets_defs_by_key = assets_defs_by_key
+        self._resources = dict(resources)
+        self._instance = instance
+        self._stack = ExitStack()
+        # resource config (as a stable string) -> {key: (definition, value)} built with it,
+        # and the config each resource function saw
+        self._built: dict[str, tuple[dict[str, tuple[Any, Any]], dict[str, Any]]] = {}
+
+    def __enter__(self) -> AssetValueLoader:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Tear down every resource the loads initialised."""
+        self._built.clear()
+        self._stack.close()
+
+    def load_asset_value(self, asset_key: Any, *, python_type: Any = None,
+                         partition_key: str | None = None,
+                         input_definition_metadata: Mapping[str, Any] | None = None,
+                         resource_config: Mapping[str, Any] | None = None,
+                         metadata: Mapping[str, Any] | None = None) -> Any:
+        """The value the asset's IO manager has stored for `asset_key` (and `partition_key`).
+
+        The IO manager's `load_input` gets a context as a downstream input reading the asset
+        would: `python_type` becomes its `headwater_type`, `input_definition_metadata` (or its
+        older name `metadata`) its `definition_metadata`, and `resource_config` configures the
+        resources like the `resources` section of run config.
+        """
+        key = to_asset_key(asset_key)
+        assets_def = self._assets_defs_by_key.get(key)
+        if assets_def is None:
             raise HeadwaterInvalidInvocationError(
-                f"Cannot load {key.to_user_string()!r}: its IO manager '{io_key}' is not among "
-                "the resources, and values of the default IO manager live only in a persistent "
-                "instance. Pass instance=HeadwaterInstance.get(), or bind "
-                f"resources={{'{io_key}': ...}}."
-            )
-        resource_defs[io_key] = fs_io_manager
-    values, teardown = build_resource_values(resource_defs, {}, {io_key}, instance=instance)
-    try:
+                f"There is no asset {key.to_user_string()!r} to load a value for; the assets "
+                "are those of Definitions(assets=[...]) (or of the repository).")
+        io_key = getattr(assets_def, "io_manager_key", None) or \
+            assets_def.get_io_manager_key_for_asset_key(key)
+        values, configs = self._resources_for(key, assets_def, io_key, resource_config or {})
         spec = assets_def.specs_by_key[key]
-        node = assets_def.node_def
+        node = getattr(assets_def, "node_def", None)
+        partitions_def = getattr(assets_def, "partitions_def", None)
+        keys = [partition_key] if partition_key is not None else None
         upstream = OutputContext(
             step_key=node.name if node is not None else None,
             name=assets_def.output_name_by_key.get(key, "result"),
-            definition_metadata=spec.metadata, asset_key=key, partition_key=partition_key,
-            assets_def=assets_def, resources=Resources(values), instance=instance,
+            definition_metadata=spec.metadata, op_def=node, asset_key=key,
+            partition_key=partition_key, asset_partitions_def=partitions_def,
+            asset_partition_keys=keys, assets_def=assets_def, resources=Resources(values),
+            resource_config=configs.get(io_key), instance=self._instance,
         )
         context = InputContext(
-            name=key.to_python_identifier(), definition_metadata=spec.metadata,
-            upstream_output=upstream, asset_key=key, partition_key=partition_key,
-            resources=Resources(values), instance=instance,
-            headwater_type=resolve_headwater_type(python_type) if python_type is not None else None,
+            name=key.to_python_identifier(),
+            definition_metadata=input_definition_metadata if input_definition_metadata is not None
+            else metadata, upstream_output=upstream, asset_key=key,
+            partition_key=partition_key, asset_partitions_def=partitions_def,
+            asset_partition_keys=keys, resources=Resources(values),
+            resource_config=configs.get(io_key), instance=self._instance,
+            headwater_type=resolve_headwater_type(Any if python_type is None else python_type),
         )
         return values[io_key].load_input(context)
-    finally:
-        teardown()
+
+    def _resources_for(self, key: AssetKey, assets_def: Any, io_key: str,
+                       resource_config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The IO manager `io_key` and what it needs, initialised (or reused) for this load."""
+        resource_defs = {**self._resources, **getattr(assets_def, "resource_defs", {})}
+        if io_key not in resource_defs:
+            # An ephemeral instance (e.g. `result.instance` of materialize()) has a storage
+            # directory too, for as long as it lives.
+            if io_key != "io_manager" or self._instance is None:
+                raise HeadwaterInvalidInvocationError(
+                    f"Cannot load {key.to_user_string()!r}: its IO manager '{io_key}' is not "
+                    "among the resources, and values of the default IO manager live only in a "
+                    "persistent instance. Pass instance=HeadwaterInstance.get(), or bind "
+                    f"resources={{'{io_key}': ...}}."
+                )
+            resource_defs[io_key] = fs_io_manager
+        built, configs = self._built.setdefault(repr(sorted(resource_config.items())), ({}, {}))
+        # An asset's own resource_defs may bind a key differently than the top level does:
+        # reuse only what was built from the same definition.
+        reuse = {k: value for k, (definition, value) in built.items()
+                 if resource_defs.get(k) is definition}
+        values, teardown = build_resource_values(resource_defs, resource_config, {io_key},
+                                                 instance=self._instance, reuse=reuse,
+                                                 configs=configs)
+        self._stack.callback(teardown)
+        built.update({k: (resource_defs[k], v) for k, v in values.items()})
+        return values, configs
+
+
+def asset_value_loader(assets_defs_by_key: Mapping[AssetKey, Any], resources: Mapping[str, Any],
+                       instance: Any = None) -> AssetValueLoader:
+    """The engine's answer to `Definitions.get_asset_value_loader` (see `_runtime`)."""
+    return AssetValueLoader(assets_defs_by_key, resources, instance)

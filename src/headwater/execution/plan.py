@@ -9,12 +9,13 @@ dynamic output are templates that run once per mapping key. Imports
 from __future__ import annotations
 
 import heapq
+import json
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions.key import AssetKey
-from headwater.definitions.metadata.annotation import input_value_from_config
 from headwater.definitions.ops.composition import (
     AssetInputHandle,
     CollectHandle,
@@ -69,9 +70,13 @@ class FromAsset:
 
 @dataclass(frozen=True, slots=True)
 class FromValue:
-    """A value given directly: a job input value or run config `inputs`."""
+    """A value given directly: a job input value or run config `inputs`.
+
+    A value from run config is the config of the input's type loader, when its type has one.
+    """
 
     value: Any
+    from_config: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +228,16 @@ class _Builder:
                 step.asset_keys_by_output[inner[1]] = key
         if step.key == top:
             step.asset_keys_by_input.update(self.layer.inputs_of_node(top))
+            return
+        # an op inside a graph-backed asset reads the asset of the output (or graph input)
+        # its input comes from
+        for name, source in step.inputs.items():
+            if isinstance(source, FromStep) and source.step_key in self.steps:
+                key = self.steps[source.step_key].asset_keys_by_output.get(source.output_name)
+            else:
+                key = source.asset_key if isinstance(source, FromAsset) else None
+            if key is not None:
+                step.asset_keys_by_input[name] = key
 
     def resolve(self, graph: GraphDefinition, binding: Any, prefix: str, scope_inputs: Any) -> Any:
         if isinstance(binding, list):
@@ -256,8 +271,11 @@ class _Builder:
             return FromValue(input_def.default_value)
         configured = self.run_config.get("inputs", {}) if isinstance(self.run_config, Mapping) else {}
         if name in configured:
+            htype = input_def.headwater_type if input_def is not None else None
             value = configured[name]
-            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+            if getattr(htype, "loader", None) is None:  # a type loader reads the raw config
+                value = input_value_from_config(htype, value, f"inputs.{name}")
+            return FromValue(value, from_config=True)
         raise HeadwaterInvalidDefinitionError(
             f"Input '{name}' of job '{self.job.name}' has no value: pass "
             f"input_values={{'{name}': ...}} or give the graph input a default."
@@ -268,8 +286,13 @@ class _Builder:
         asset_key = self.layer.key_by_input.get((top, name)) if step_key == top else None
         if asset_key is None and input_def.asset_key is not None and not self.layer.assets_defs_by_node:
             asset_key = input_def.asset_key if isinstance(input_def.asset_key, AssetKey) else None
-        if name in config.inputs:
-            return FromValue(input_value_from_config(input_def.headwater_type, config.inputs[name]))
+        # an input manager's inputs config is its per-input config (context.config), not a value
+        if name in config.inputs and not input_def.input_manager_key:
+            value = config.inputs[name]
+            htype = input_def.headwater_type
+            if getattr(htype, "loader", None) is None:  # a type loader reads the raw config
+                value = input_value_from_config(htype, value, f"ops.{step_key}.inputs.{name}")
+            return FromValue(value, from_config=True)
         if input_def.headwater_type.is_nothing:
             return FromNothing()
         if asset_key is not None:
@@ -384,11 +407,67 @@ class _ScopeInputs:
             return FromNothing()
         node_config = _nested_node_config(self.builder.ops_config, key)
         if isinstance(node_config, Mapping) and input_name in (node_config.get("inputs") or {}):
+            htype = input_def.headwater_type if input_def is not None else None
             value = node_config["inputs"][input_name]
-            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+            if getattr(htype, "loader", None) is None:  # a type loader reads the raw config
+                value = input_value_from_config(htype, value, f"ops.{key}.inputs.{input_name}")
+            return FromValue(value, from_config=True)
         raise HeadwaterInvalidDefinitionError(
             f"Input '{input_name}' of graph '{key}' is not connected and has no default value."
         )
+
+
+_SOURCES = ("value", "json", "pickle")
+
+
+def input_value_from_config(htype: Any, config: Any, path: str, nested: bool = False) -> Any:
+    """The value of an input given in run config, read according to the input's type.
+
+    A value may always be given as a one-key source: `{"value": v}`, `{"json": {"path": p}}`
+    or `{"pickle": {"path": p}}`. Scalars (and, at the top level, values of any type) may also
+    be given bare. Typed dicts and lists are read member by member; a member whose type is
+    `Any` must use a source form, since a bare mapping there would be ambiguous.
+    """
+    if _is_source(config):
+        return _read_source(config, path)
+    if htype is None:
+        return config
+    if getattr(htype, "kind", None) is not None and htype.kind.name == "NULLABLE":
+        return None if config is None else input_value_from_config(
+            htype.inner_type, config, path, nested)
+    if htype.key.startswith("TypedPythonDict.") and isinstance(config, Mapping):
+        value_type = htype.params[1]
+        return {k: input_value_from_config(value_type, v, f"{path}.{k}", True)
+                for k, v in config.items()}
+    if htype.key.startswith("List.") and isinstance(config, list):
+        return [input_value_from_config(htype.inner_type, v, f"{path}[{i}]", True)
+                for i, v in enumerate(config)]
+    if nested and htype.is_any:
+        raise HeadwaterInvalidConfigError(
+            f"Invalid input config at {path}:",
+            [f"{path}: a value of type Any is given as {{'value': ...}}, {{'json': {{'path': "
+             f"...}}}} or {{'pickle': {{'path': ...}}}}; got {config!r}."], config)
+    return config
+
+
+def _is_source(config: Any) -> bool:
+    return isinstance(config, Mapping) and len(config) == 1 and next(iter(config)) in _SOURCES
+
+
+def _read_source(config: Mapping[str, Any], path: str) -> Any:
+    (kind, spec), = config.items()
+    if kind == "value":
+        return spec
+    file_path = spec.get("path") if isinstance(spec, Mapping) else None
+    if not isinstance(file_path, str):
+        raise HeadwaterInvalidConfigError(
+            f"Invalid input config at {path}:",
+            [f"{path}.{kind}: expected {{'path': '<file>'}}, got {spec!r}."], config)
+    if kind == "json":
+        with open(file_path) as f:
+            return json.load(f)
+    with open(file_path, "rb") as f:
+        return pickle.load(f)
 
 
 def _resolve_output_path(graph: GraphDefinition, node_name: str, output_name: str,
@@ -398,6 +477,8 @@ def _resolve_output_path(graph: GraphDefinition, node_name: str, output_name: st
     if inv is None:
         return None
     if isinstance(inv.node_def, GraphDefinition):
+        if output_name not in inv.node_def.output_mappings:
+            return None  # cut from a graph-backed asset run in part
         inner_node, inner_out = inv.node_def.output_mappings[output_name]
         return _resolve_output_path(inv.node_def, inner_node, inner_out, f"{prefix}{node_name}.")
     return (f"{prefix}{node_name}", output_name)

@@ -11,7 +11,9 @@ Imports `headwater.definitions` and this layer's `log`.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -21,6 +23,7 @@ from headwater.errors import (
     HeadwaterError,
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
     HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
     HeadwaterUnknownResourceError,
@@ -29,16 +32,37 @@ from headwater.execution.log import LogManager
 
 
 class Resources:
-    """`context.resources`: resources by attribute, unknown names fail with a clear error."""
+    """`context.resources`: resources by attribute, unknown names fail with a clear error.
 
-    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None):
-        object.__setattr__(self, "_values", dict(values or {}))
+    An op, a type check or a type loader sees only the resources it declares (`keys`): code
+    that uses a resource it did not ask for fails in every run, not only in the runs where
+    something else happened to initialise that resource. The engine reads the whole set
+    through `_unscoped()` (an IO manager an asset value is loaded with, for instance).
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None,
+                 keys: Iterable[str] | None = None):
+        everything = dict(values or {})
+        visible = everything if keys is None else {
+            k: v for k, v in everything.items() if k in set(keys)}
+        object.__setattr__(self, "_values", visible)
+        object.__setattr__(self, "_all", everything)
         object.__setattr__(self, "_owner", owner)
+
+    def _resource(self, name: str) -> Any:
+        """The resource itself, for a parameter typed with its class (never the object it
+        attaches to `context.resources`)."""
+        values = object.__getattribute__(self, "_values")
+        return values[name] if name in values else self.__getattr__(name)
+
+    def _unscoped(self) -> Resources:
+        return Resources(object.__getattribute__(self, "_all"),
+                         object.__getattribute__(self, "_owner"))
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
         if name in values:
-            return values[name]
+            return _attached(values[name])
         if name.startswith("__"):
             raise AttributeError(name)
         raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
@@ -63,6 +87,16 @@ class Resources:
 
 
 
+def _attached(value: Any) -> Any:
+    """What `context.resources.<key>` holds for a resource: itself, or the object an
+    IAttachDifferentObjectToOpContext resource attaches. (Looked up in sys.modules: only a
+    process that defined pythonic resources has loaded pydantic and that class.)"""
+    module = sys.modules.get("headwater.definitions.config.configurable")
+    if module is not None and isinstance(value, module.IAttachDifferentObjectToOpContext):
+        return value.get_object_to_set_on_execution_context()
+    return value
+
+
 class InitResourceContext:
     """What a resource's init function gets: its config, other resources, the log."""
 
@@ -77,10 +111,21 @@ class InitResourceContext:
         self.log = log or LogManager()
         self.log_manager = self.log
         self.all_resource_defs = all_resource_defs
+        # shared with the contexts `with_config` derives, so that the outermost one learns the
+        # config the resource function finally saw (a `configured` resource replaces its own)
+        self._final_config: list[Any] = [resource_config]
+
+    @property
+    def final_config(self) -> Any:
+        """The config the resource's own function was called with."""
+        return self._final_config[0]
 
     def with_config(self, config: Any) -> InitResourceContext:
-        return InitResourceContext(config, self.resources, self.instance, self.resource_def,
-                                   self.run_id, self.log)
+        derived = InitResourceContext(config, self.resources, self.instance, self.resource_def,
+                                      self.run_id, self.log)
+        derived._final_config = self._final_config
+        self._final_config[0] = config
+        return derived
 
     replace_config = with_config
 
@@ -95,6 +140,73 @@ class InitResourceContext:
         return None
 
 
+def invoke_resource(definition: ResourceDefinition, args: tuple[Any, ...],
+                    kwargs: Mapping[str, Any]) -> Any:
+    """`my_resource(context)`: a resource's init function called directly, as tests do.
+
+    The context may be None for a resource that needs neither resources nor config without
+    a default; its config is checked and defaults filled as in a run."""
+    fn_name = getattr(definition.resource_fn, "__name__", "resource")
+    if not definition.takes_context:
+        if args or kwargs:
+            raise HeadwaterInvalidInvocationError(
+                f"Resource function '{fn_name}' takes no context argument, but one was passed. "
+                "Call it with no argument, or give the function a context parameter."
+            )
+        return definition.resource_fn()
+    param = next(iter(inspect.signature(definition.resource_fn).parameters))
+    unknown = sorted(set(kwargs) - {param})
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"Resource initialization expected argument '{param}' (its context), got "
+            f"{unknown}. Call {fn_name}({param}=build_init_resource_context(...))."
+        )
+    if len(args) + len(kwargs) != 1:
+        raise HeadwaterInvalidInvocationError(
+            "Resource initialization function has context argument, but no context argument "
+            "was provided when invoking: pass build_init_resource_context(...)."
+        )
+    context = args[0] if args else kwargs[param]
+    needs = sorted(definition.required_resource_keys)
+    schema = definition.config_schema
+    if context is None:
+        if needs:
+            raise HeadwaterInvalidInvocationError(
+                f"Resource '{fn_name}' needs resources {needs}, but it was called with None "
+                f"for its context. Pass build_init_resource_context(resources={{...}})."
+            )
+        if schema is not None and config_is_required(schema):
+            raise HeadwaterInvalidInvocationError(
+                f"Resource '{fn_name}' has config without defaults, but it was called with None "
+                "for its context. Pass build_init_resource_context(config=...)."
+            )
+        context = InitResourceContext(resource_def=definition)
+    elif isinstance(context, InitResourceContext):
+        for key in needs:
+            if key not in context.resources:
+                raise HeadwaterInvalidDefinitionError(
+                    f"resource with key '{key}' required was not provided to the context of "
+                    f"resource '{fn_name}'. Pass build_init_resource_context(resources="
+                    f"{{'{key}': ...}})."
+                )
+    if schema is not None and isinstance(context, InitResourceContext):
+        try:
+            config = process_config(schema, context.resource_config, "config")
+        except HeadwaterInvalidConfigError as exc:
+            raise HeadwaterInvalidConfigError(
+                f"Error in config for resource '{fn_name}':", exc.errors, context.resource_config,
+            ) from None
+        context = context.with_config(config)
+    return definition.resource_fn(context)
+
+
+def resource_argument(resources: Any, key: str) -> Any:
+    """The value of a parameter that takes the resource `key` (typed with its class)."""
+    if isinstance(resources, Resources):
+        return resources._resource(key)
+    return getattr(resources, key)
+
+
 def build_resource_values(
     resource_defs: Mapping[str, Any],
     resources_config: Mapping[str, Any],
@@ -102,30 +214,46 @@ def build_resource_values(
     log: LogManager | None = None,
     run_id: str | None = None,
     instance: Any = None,
+    reuse: Mapping[str, Any] | None = None,
+    configs: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Callable[[], None]]:
-    """Initialise the resources named by `keys` (all by default); return values and teardown."""
+    """Initialise the resources named by `keys` (all by default); return values and teardown.
+
+    Values in `reuse` are taken as they are instead of being initialised again (and are not
+    torn down here); `configs`, when given, receives the config each initialised resource's
+    function saw (after `configured`), which IO manager contexts show as `resource_config`.
+    """
     by_id = {id(v): k for k, v in resource_defs.items()}
     defs = {k: as_resource_definition(v, by_id) for k, v in resource_defs.items()}
     wanted = set(defs) if keys is None else set(keys)
-    order = _dependency_order(defs, wanted)
+    reuse = reuse or {}
+    order = _dependency_order(defs, wanted, set(reuse))
     stack = ExitStack()
     values: dict[str, Any] = {}
     try:
         for key in order:
+            if key in reuse:
+                values[key] = reuse[key]
+                continue
             values[key] = _init_one(key, defs[key], resources_config.get(key, {}) or {}, values,
-                                    stack, log, run_id, instance)
+                                    stack, log, run_id, instance, configs)
     except BaseException:
         stack.close()
         raise
     return values, stack.close
 
 
-def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str]) -> list[str]:
+def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str],
+                      done: AbstractSet[str] = frozenset()) -> list[str]:
     order: list[str] = []
     state: dict[str, int] = {}
 
     def visit(key: str, path: list[str]) -> None:
         if state.get(key) == 2:
+            return
+        if key in done:  # already built: its own dependencies are too
+            state[key] = 2
+            order.append(key)
             return
         if state.get(key) == 1:
             cycle = " -> ".join([*path[path.index(key):], key])
@@ -149,7 +277,8 @@ def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str]) 
 
 
 def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, values: Mapping[str, Any],
-              stack: ExitStack, log: LogManager | None, run_id: str | None, instance: Any) -> Any:
+              stack: ExitStack, log: LogManager | None, run_id: str | None, instance: Any,
+              configs: dict[str, Any] | None = None) -> Any:
     raw = config_entry.get("config") if isinstance(config_entry, Mapping) else None
     schema = definition.config_schema
     if schema is not None:
@@ -169,6 +298,8 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
     ctx._resource_key = key  # type: ignore[attr-defined]
     try:
         value = definition.resource_fn(ctx) if definition.takes_context else definition.resource_fn()
+        if configs is not None:
+            configs[key] = ctx.final_config
         if inspect.isgenerator(value):
             gen = value
             value = next(gen)

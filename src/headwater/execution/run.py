@@ -31,6 +31,7 @@ from headwater.definitions.config.fs_io_manager import (
 from headwater.definitions.config.io_manager import InMemoryIOManager
 from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetCheckKey, AssetKey
+from headwater.definitions.metadata.types import HeadwaterTypeLoaderContext, TypeCheckContext
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.tags import (
     PARTITION_TAG,
@@ -47,11 +48,18 @@ from headwater.errors import (
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
-from headwater.execution.executor import Executor, InProcessExecutor, StepReport
+from headwater.execution.executor import Executor, InProcessExecutor, StepReport, execute_plan
 from headwater.execution.log import LogManager, with_job_loggers
-from headwater.execution.plan import FromAsset, FromCollect, FromStep, Plan, Step, build_plan
+from headwater.execution.plan import (
+    FromAsset,
+    FromCollect,
+    FromStep,
+    FromValue,
+    Plan,
+    Step,
+    build_plan,
+)
 from headwater.execution.resources import Resources, build_resource_values
-from headwater.execution.scheduler import execute_plan
 
 _RUN_END_STATUS = {ev.HeadwaterEventType.RUN_SUCCESS: "SUCCESS",
                    ev.HeadwaterEventType.RUN_FAILURE: "FAILURE",
@@ -81,6 +89,8 @@ class Run:
         self.on_event = on_event
         self.resources: dict[str, Any] = {}
         self.resource_view = Resources()
+        # key -> the config each resource was built with (IO manager contexts show theirs)
+        self.resource_configs: dict[str, Any] = {}
         self.produced: set[tuple[str, str, str | None]] = set()
         self.output_contexts: dict[tuple[str, str, str | None], Any] = {}
         # Output values the result reports (see keep_output); values the filesystem IO
@@ -196,16 +206,20 @@ class Run:
         step_key, name, mapping_key = ref
         step = self.plan.by_key[step_key]
         out_def = step.op_def.output_dict[name]
+        asset_key = step.asset_keys_by_output.get(name)
+        spec = step.assets_def.specs_by_key.get(asset_key) if asset_key is not None else None
         ctx = OutputContext(
             step_key=step_key, name=name, job_name=self.job.name, run_id=run_id,
-            definition_metadata=out_def.metadata, mapping_key=mapping_key,
+            definition_metadata={**(spec.metadata if spec else {}), **out_def.metadata},
+            mapping_key=mapping_key,
             headwater_type=out_def.headwater_type,
             config=step.config.outputs.get(name),
             log=self.log_for(None), resources=self.resource_view, op_def=step.op_def,
-            asset_key=step.asset_keys_by_output.get(name), partition_key=self.partition_key,
+            asset_key=asset_key, partition_key=self.partition_key,
             assets_def=step.assets_def, instance=self.instance,
         )
         ctx._manager_key = out_def.io_manager_key  # type: ignore[attr-defined]
+        ctx.resource_config = self.resource_configs.get(out_def.io_manager_key)
         return ctx
 
     def keep_output(self, step: Step, ref: tuple[str, str, str | None], value: Any,
@@ -247,11 +261,25 @@ class Run:
     def log_for(self, step_key: str | None) -> LogManager:
         return LogManager(self.log_sink(step_key))
 
+    def type_check_context(self, htype: Any, log: LogManager) -> TypeCheckContext:
+        """A type check's context: it sees the resources its type declares."""
+        resources = Resources(self.resources, owner=f"type '{htype.display_name}'",
+                              keys=htype.required_resource_keys)
+        return TypeCheckContext(log=log, resources=resources, run_id=self.run_id)
+
+    def type_loader_context(self, loader: Any, input_name: str, op_def: Any,
+                            log: LogManager) -> HeadwaterTypeLoaderContext:
+        """A type loader's context: it sees the resources the loader declares."""
+        resources = Resources(self.resources, owner=f"the loader of input '{input_name}'",
+                              keys=loader.required_resource_keys)
+        return HeadwaterTypeLoaderContext(log, resources, op_def, self.run_id)
+
     def resources_for(self, step: Step) -> Resources:
-        view = self._resource_views.get(step.op_def.name)
+        view = self._resource_views.get(step.key)
         if view is None:
-            view = Resources(self.resources, owner=f"op '{step.op_def.name}'")
-            self._resource_views[step.op_def.name] = view
+            view = Resources(self.resources, owner=f"op '{step.op_def.name}'",
+                             keys=step_resource_keys(self.job, step))
+            self._resource_views[step.key] = view
         return view
 
     # --- versions and skip-unchanged ------------------------------------------------------
@@ -411,6 +439,11 @@ class Run:
                 "AssetCheckResult was expected. Return AssetCheckResult(passed=...)."
             )
         specs = {s.key: s for s in step.assets_def.check_specs} if step.assets_def else {}
+        named = AssetCheckKey(result.asset_key, result.check_name) \
+            if result.asset_key is not None and result.check_name else None
+        if step.assets_def is not None and named in step.assets_def.check_specs_by_key:
+            # a check of the node left out of this run, named in full: recorded all the same
+            specs[named] = step.assets_def.check_specs_by_key[named]
         key = _check_key_for(step, specs, result)
         if key in ctx.check_evaluations:
             raise HeadwaterInvariantViolationError(
@@ -441,8 +474,9 @@ class Run:
         if step.assets_def is None or not step.assets_def.check_keys:
             return
         standalone = isinstance(step.assets_def, AssetChecksDefinition)
-        if step.key == step.top_node and not standalone and \
-                not isinstance(step.assets_def.node_def, GraphDefinition):
+        # a node that can be subset decides what it evaluates: its checks are optional
+        if step.key == step.top_node and not standalone and not step.assets_def.can_subset \
+                and not isinstance(step.assets_def.node_def, GraphDefinition):
             missing = sorted(k for k in step.assets_def.check_keys if k not in ctx.check_evaluations)
             if missing:
                 names = ", ".join(f"'{k.to_user_string()}'" for k in missing)
@@ -569,7 +603,7 @@ def execute_job(
     if run.failed:
         run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
                  f'Run of job "{job.name}" failed: step(s) {", ".join(run.failed)} failed.',
-                 ev.RunFailureData(failed_steps=tuple(run.failed)))
+                 ev.RunFailureData(_first_step_error(run), failed_steps=tuple(run.failed)))
     else:
         run.emit(ev.HeadwaterEventType.RUN_SUCCESS, None, f'Run of job "{job.name}" succeeded.')
     return run
@@ -583,6 +617,17 @@ def _failed_to_start(run: Run, job: Any, exc: HeadwaterError) -> Run:
 
 
 def _noop() -> None:
+    return None
+
+
+def _first_step_error(run: Run) -> ev.SerializableError | None:
+    """The error of the run's first failed step: a run failure sensor reads what went wrong
+    (the user's exception is its cause) from the run failure event."""
+    for event in run.events:
+        if event.event_type is ev.HeadwaterEventType.STEP_FAILURE:
+            error = getattr(event.payload, "error", None)
+            if error is not None:
+                return error
     return None
 
 
@@ -607,37 +652,47 @@ def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
     values, teardown = build_resource_values(
         resource_defs, run.resolved_config.get("resources", {}) or {}, needed,
         log=run.log_for(None), run_id=run.run_id, instance=instance,
+        configs=run.resource_configs,
     )
     run.resources = values
     run.resource_view = Resources(values)
     return teardown
 
 
+def step_resource_keys(job: Any, step: Step) -> set[str]:
+    """The resources a step uses: its op's, its IO and input managers (its inputs' upstream
+    ones too), its types' and loaders', its hooks'. Its context sees these."""
+    keys = set(step.op_def.required_resource_keys)
+    for out in step.op_def.output_dict.values():
+        keys.add(out.io_manager_key)
+        keys |= out.headwater_type.required_resource_keys
+    for name, input_def in step.op_def.input_dict.items():
+        if input_def.input_manager_key:
+            keys.add(input_def.input_manager_key)
+        keys |= input_def.headwater_type.required_resource_keys
+        loader = input_def.headwater_type.loader
+        source = step.inputs.get(name)
+        if loader is not None and isinstance(source, FromValue) and source.from_config:
+            keys |= loader.required_resource_keys
+    for asset_key in step.asset_keys_by_input.values():
+        assets_def = job.asset_layer.assets_def_for_key(asset_key)
+        if assets_def is not None:
+            keys.add(getattr(assets_def, "io_manager_key", None)
+                     or assets_def.get_io_manager_key_for_asset_key(asset_key))
+    for source in step.inputs.values():
+        assets_def = getattr(source, "assets_def", None)  # a SourceAsset passed in a graph
+        if isinstance(source, FromAsset) and assets_def is not None:
+            keys.add(getattr(assets_def, "io_manager_key", None)
+                     or assets_def.get_io_manager_key_for_asset_key(source.asset_key))
+    for hook in [*step.hook_defs, *job.hook_defs]:
+        keys |= set(getattr(hook, "required_resource_keys", ()))
+    return keys
+
+
 def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]:
     needed: set[str] = set()
     for step in plan.steps:
-        needed |= set(step.op_def.required_resource_keys)
-        for out in step.op_def.output_dict.values():
-            needed.add(out.io_manager_key)
-            needed |= out.headwater_type.required_resource_keys
-        for input_def in step.op_def.input_dict.values():
-            if input_def.input_manager_key:
-                needed.add(input_def.input_manager_key)
-            needed |= input_def.headwater_type.required_resource_keys
-        for asset_key in step.asset_keys_by_input.values():
-            assets_def = job.asset_layer.assets_def_for_key(asset_key)
-            if assets_def is not None:
-                needed.add(getattr(assets_def, "io_manager_key", None)
-                           or assets_def.get_io_manager_key_for_asset_key(asset_key))
-        for source in step.inputs.values():
-            assets_def = getattr(source, "assets_def", None)  # a SourceAsset passed in a graph
-            if isinstance(source, FromAsset) and assets_def is not None:
-                needed.add(getattr(assets_def, "io_manager_key", None)
-                           or assets_def.get_io_manager_key_for_asset_key(source.asset_key))
-        for hook in step.hook_defs:
-            needed |= set(getattr(hook, "required_resource_keys", ()))
-    for hook in job.hook_defs:
-        needed |= set(getattr(hook, "required_resource_keys", ()))
+        needed |= step_resource_keys(job, step)
     needed.add("io_manager")
     missing = sorted(k for k in needed if k not in defs)
     if missing:

@@ -8,15 +8,14 @@ Imports `headwater.definitions` and `context`, `event`, `plan`, `log` of this la
 from __future__ import annotations
 
 import inspect
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
-from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
+from headwater.definitions.metadata.types import TypeCheck
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.data_version import (
     DataProvenance,
@@ -25,7 +24,6 @@ from headwater.definitions.ops.data_version import (
     compute_logical_data_version,
     data_version_of,
 )
-from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.output import (
     AssetMaterialization,
     AssetObservation,
@@ -35,6 +33,7 @@ from headwater.definitions.ops.output import (
     ObserveResult,
     Output,
     dynamic_outputs_of,
+    multiple_outputs_error,
 )
 from headwater.definitions.tags import (
     CONTENT_HASH_METADATA,
@@ -44,21 +43,20 @@ from headwater.definitions.tags import (
 from headwater.errors import (
     Failure,
     HeadwaterError,
+    HeadwaterExecutionHandleOutputError,
+    HeadwaterExecutionLoadInputError,
     HeadwaterExecutionStepExecutionError,
-    HeadwaterInvalidDefinitionError,
     HeadwaterInvariantViolationError,
     HeadwaterStepOutputNotFoundError,
     HeadwaterTypeCheckDidNotPass,
-    RetryRequested,
 )
 from headwater.execution import event as ev
 from headwater.execution import partition as _partition
 from headwater.execution.context import (
-    AssetCheckExecutionContext,
-    AssetExecutionContext,
     InputContext,
     OpExecutionContext,
     OutputContext,
+    context_class_for,
     enter_step_context,
     exit_step_context,
 )
@@ -74,8 +72,14 @@ from headwater.execution.plan import (
     FromValue,
     Step,
 )
+from headwater.execution.resources import resource_argument
 
 _SKIP = object()
+# user code an IO manager runs for a step fails with an error that says which part it was
+_IO_ERRORS: dict[str, type[HeadwaterExecutionStepExecutionError]] = {
+    "handle_output": HeadwaterExecutionHandleOutputError,
+    "load_input": HeadwaterExecutionLoadInputError,
+}
 
 
 _PASSED = TypeCheck(True)
@@ -137,7 +141,12 @@ class StepRunner:
             # A fan-in whose every source skipped its output skips the step, as one input would.
             return _SKIP if source.sources and not items else items
         if isinstance(source, FromValue):
-            return source.value
+            loader = step.op_def.input_dict[name].headwater_type.loader
+            if not source.from_config or loader is None:
+                return source.value
+            loader_ctx = self.run.type_loader_context(loader, name, step.op_def, ctx.log)
+            return self.user_call(step, "input loader", lambda: loader.construct_from_config_value(
+                loader_ctx, source.value))
         if isinstance(source, FromDefault):
             return step.op_def.input_dict[name].default_value
         if isinstance(source, FromNothing):
@@ -218,6 +227,7 @@ class StepRunner:
                 upstream._asset_key if upstream is not None else None),
             partition_key=run.partition_key, instance=run.instance,
             asset_partition_keys=up_keys, asset_partitions_def=up_def,
+            resource_config=run.resource_configs.get(manager_key),
         )
         value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
         run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
@@ -249,7 +259,7 @@ class StepRunner:
             )
 
     def type_check(self, step: Step, htype: Any, value: Any, ctx: OpExecutionContext) -> TypeCheck:
-        type_ctx = TypeCheckContext(log=ctx.log, resources=ctx.resources, run_id=self.run.run_id)
+        type_ctx = self.run.type_check_context(htype, ctx.log)
         try:
             return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
         except Failure as exc:
@@ -269,18 +279,21 @@ class StepRunner:
             raise
         except Exception as exc:
             kind = "op" if what == "compute" else what
-            raise HeadwaterExecutionStepExecutionError(
+            error_cls = _IO_ERRORS.get(what, HeadwaterExecutionStepExecutionError)
+            raise error_cls(
                 user_code_error_message(kind, step.key), user_exception=exc,
                 step_key=step.key, op_name=step.key, op_def_name=step.op_def.name,
             ) from exc
 
     def make_context(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
         run = self.run
-        cls = _context_class(step)
+        cls = context_class_for(step)
         selected_outputs = None
         if step.assets_def is not None and step.assets_def.is_subset:
-            selected_outputs = {n for n, k in step.asset_keys_by_output.items()
-                                if k in step.assets_def.keys}
+            selected_outputs = run.job.asset_layer.selected_outputs.get(step.key)
+            if selected_outputs is None:
+                selected_outputs = {n for n, k in step.asset_keys_by_output.items()
+                                    if k in step.assets_def.keys}
         key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
         return cls(
             op_def=step.op_def,
@@ -330,7 +343,7 @@ class StepRunner:
         if sig.config_arg is not None:
             kwargs[sig.config_arg] = ctx.op_config
         for param, resource_key in sig.resource_args.items():
-            kwargs[param] = getattr(ctx.resources, resource_key)
+            kwargs[param] = resource_argument(ctx.resources, resource_key)
         fn = op_def.compute_fn
         args = (ctx,) if sig.context_arg is not None else ()
         result = fn(*args, **kwargs)
@@ -352,6 +365,9 @@ class StepRunner:
             return
         if isinstance(result, AssetCheckResult):
             yield result
+            if step.key != step.top_node and len(outputs) == 1:
+                # an op inside a graph asset: its output (a check's graph output) flows on
+                yield Output(result, next(iter(outputs)))
             return
         if isinstance(result, (Output, MaterializeResult, ObserveResult, DataVersionsByPartition)):
             yield result
@@ -405,17 +421,11 @@ class StepRunner:
                 else:
                     yield Output(value, name)
             return
-        if result is None and all(not o.is_required for o in outputs.values()):
-            return
-        if result is None and all(o.is_nothing for o in outputs.values()):
-            for name in outputs:
+        if result is None and all(o.is_nothing and o.is_required for o in outputs.values()):
+            for name in outputs:  # returning nothing produces every (required) Nothing output
                 yield Output(None, name)
             return
-        raise HeadwaterInvariantViolationError(
-            f'op "{step.key}" has multiple outputs, but only one output was returned (a '
-            f'{type(result).__name__}); its outputs are {", ".join(outputs)}. Return a tuple with '
-            "one value per output, or yield Output(value, name)."
-        )
+        raise multiple_outputs_error(step.key, outputs, result)
 
     # --- outputs ------------------------------------------------------------------------
     def handle_item(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None, item: Any) -> None:
@@ -558,6 +568,8 @@ class StepRunner:
                 f'op "{step.key}" yielded output "{output.output_name}", whose asset was not '
                 "selected. Check context.selected_output_names before yielding."
             )
+        if len(step.asset_keys_by_output) > 1 and output.output_name in step.asset_keys_by_output:
+            ctx._check_yield_order(output.output_name)
         ctx.outputs_seen.add(seen_key)
         check = _PASSED
         htype = out_def.headwater_type
@@ -590,13 +602,16 @@ class StepRunner:
                                    _type_check_data(output.output_name, check)))
         asset_key = step.asset_keys_by_output.get(output.output_name)
         manager_key = out_def.io_manager_key
+        spec = step.assets_def.specs_by_key.get(asset_key) if asset_key is not None else None
         out_ctx = OutputContext(
             step_key=step.key, name=output.output_name, job_name=run.job.name, run_id=run.run_id,
-            definition_metadata=out_def.metadata, mapping_key=out_mk, headwater_type=htype,
+            definition_metadata={**(spec.metadata if spec else {}), **out_def.metadata},
+            output_metadata=metadata, mapping_key=out_mk, headwater_type=htype,
             config=step.config.outputs.get(output.output_name),
             log=ctx.log, resources=run.resource_view, step_context=ctx, op_def=step.op_def,
             asset_key=asset_key, partition_key=run.partition_key,
             assets_def=step.assets_def, instance=run.instance,
+            resource_config=run.resource_configs.get(manager_key),
         )
         out_ctx._manager_key = manager_key  # type: ignore[attr-defined]
         out_pdef = getattr(step.assets_def, "partitions_def", None) if asset_key is not None else None
@@ -618,12 +633,13 @@ class StepRunner:
                 )
             out_ctx.wants_content_hash = asset_key is not None and (
                 (isinstance(manager, IOManager) and manager.hashes_content()) or _opted_in(out_ctx, CONTENT_HASH_METADATA))
-            self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, output.value))
+            self.store_output(step, manager, out_ctx, output.value)
+            out_ctx.output_metadata = {}  # downstream inputs see the output as it is defined
             metadata.update(out_ctx.added_metadata)
             run.keep_output(step, ref, output.value, manager)
         else:
             run.captured[ref] = output.value
-        if asset_key is not None:
+        if asset_key is not None and (step.assets_def is None or asset_key in step.assets_def.keys):
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
                     asset_key, metadata=metadata, partition=run.partition_key,
@@ -641,6 +657,27 @@ class StepRunner:
             run.emit(ev.HeadwaterEventType.HANDLED_OUTPUT, step_key,
                      f'Output "{output.output_name}" stored by "{manager_key}".',
                      ev.HandledOutputData(output.output_name, manager_key, dict(out_ctx.added_metadata)))
+
+    def store_output(self, step: Step, manager: Any, out_ctx: OutputContext, value: Any) -> None:
+        """Call handle_output; a generator one may yield metadata and events as it stores.
+
+        Yielded events are emitted once it has finished, materializations carrying the
+        metadata it logged (which describes what it stored) under their own."""
+        result = self.user_call(step, "handle_output", lambda: manager.handle_output(out_ctx, value))
+        events = []
+        while inspect.isgenerator(result):
+            item = self.user_call(step, "handle_output", lambda: next(result, _SKIP))
+            if item is _SKIP:
+                break
+            if isinstance(item, Mapping):
+                out_ctx.add_output_metadata(item)
+            else:
+                events.append(item)
+        for item in events:
+            if isinstance(item, AssetMaterialization) and out_ctx.added_metadata:
+                item = ev.with_logged_metadata(item, out_ctx.added_metadata,
+                                               f"output '{out_ctx.name}' of op '{step.key}'")
+            self.emit_user_event(step, out_ctx.step_key, item)
 
     def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
         run = self.run
@@ -715,7 +752,9 @@ class StepRunner:
                 continue
             if (name, None) in ctx.outputs_seen or any(n == name for n, _ in ctx.outputs_seen):
                 continue
-            if out.is_nothing and step.assets_def is None:
+            if out.is_nothing:  # nothing to hand over: an asset's is produced all the same
+                if step.assets_def is not None:
+                    self.handle_item(step, ctx, mapping_key, Output(None, name))
                 continue
             raise HeadwaterStepOutputNotFoundError(
                 f'op "{step.key}" did not return an output for non-optional output "{name}". '
@@ -738,46 +777,6 @@ def _opted_in(out_ctx: OutputContext, metadata_key: str) -> bool:
     spec = assets_def.specs_by_key.get(out_ctx._asset_key) if assets_def is not None else None
     value = spec.metadata.get(metadata_key) if spec is not None else None
     return getattr(value, "value", value) is True
-
-
-def _context_class(step: Step) -> type:
-    """The context a step's function gets: by what the step computes, unless the function's
-    `context` annotation asks for the plain OpExecutionContext; an asset context annotated on
-    an op or a check is a definition error."""
-    kind = ("asset_check" if isinstance(step.assets_def, AssetChecksDefinition)
-            else "op" if step.assets_def is None else "asset")
-    default = {"op": OpExecutionContext, "asset": AssetExecutionContext,
-               "asset_check": AssetCheckExecutionContext}[kind]
-    if kind == "asset" and isinstance(step.assets_def.node_def, GraphDefinition):
-        # An op inside a graph-backed asset is an op: it gets an asset context only if it
-        # asks for one with its annotation.
-        default = OpExecutionContext
-    sig = step.op_def.signature
-    if sig.context_arg is None:
-        return default
-    annotation = _context_annotation(step.op_def.compute_fn, sig.context_arg)
-    if annotation is OpExecutionContext:
-        return OpExecutionContext
-    if annotation is AssetExecutionContext and kind == "asset":
-        return AssetExecutionContext
-    if annotation is AssetExecutionContext and kind != "asset":
-        raise HeadwaterInvalidDefinitionError(
-            f"Cannot annotate @{kind} `context` parameter with type AssetExecutionContext "
-            f"('{step.op_def.name}'): annotate it with "
-            f"{'AssetCheckExecutionContext' if kind == 'asset_check' else 'OpExecutionContext'}"
-            ", or leave it unannotated.")
-    return default
-
-
-def _context_annotation(fn: Any, name: str) -> Any:
-    try:
-        annotation = inspect.signature(fn).parameters[name].annotation
-    except (KeyError, TypeError, ValueError):
-        return None
-    if isinstance(annotation, str):  # from __future__ import annotations
-        return {"OpExecutionContext": OpExecutionContext,
-                "AssetExecutionContext": AssetExecutionContext}.get(annotation.rsplit(".", 1)[-1])
-    return annotation
 
 
 def _check_results(step: Step, result: Any) -> Iterator[Any]:
@@ -810,24 +809,6 @@ def _drain_async(agen: Any) -> list[Any]:
         return [item async for item in agen]
 
     return _run_coroutine(collect())
-
-
-def failure_payload(exc: BaseException) -> ev.StepFailureData:
-    user = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
-    if isinstance(user, Failure):
-        return ev.StepFailureData(ev.SerializableError.from_exception(exc), user.description,
-                                  normalize_metadata(user.metadata))
-    source = "USER_CODE_ERROR" if isinstance(exc, HeadwaterExecutionStepExecutionError) else "FRAMEWORK_ERROR"
-    return ev.StepFailureData(ev.SerializableError.from_exception(exc), error_source=source)
-
-
-def retry_request(exc: BaseException) -> RetryRequested | None:
-    inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
-    return inner if isinstance(inner, RetryRequested) else None
-
-
-def monotonic_ms() -> float:
-    return time.perf_counter() * 1000.0
 
 
 def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:

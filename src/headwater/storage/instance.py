@@ -508,7 +508,7 @@ class HeadwaterInstance:
         keys = self._storage.get_asset_keys()
         if prefix:
             parts = tuple(prefix)
-            keys = [k for k in keys if k.path[:len(parts)] == parts]
+            keys = [k for k in keys if k.parts[:len(parts)] == parts]
         if cursor is not None:
             after = AssetKey.from_db_string(cursor)
             keys = [k for k in keys if after is None or k > after]

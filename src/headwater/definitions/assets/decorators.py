@@ -20,7 +20,7 @@ from headwater.definitions.assets.definition import (
     to_asset_dep,
 )
 from headwater.definitions.assets.inout import AssetIn, AssetOut
-from headwater.definitions.assets.source_asset import SourceAsset
+from headwater.definitions.assets.source_asset import SourceAsset, own_io_manager_key
 from headwater.definitions.key import (
     AssetKey,
     check_key_parts,
@@ -71,17 +71,23 @@ def _input_keys(
 def _asset_ins(
     fn_name: str, sig: Any, ins: Mapping[str, AssetIn], deps: Sequence[AssetDep], decorator: str
 ) -> tuple[dict[str, AssetKey], dict[str, In]]:
-    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep."""
+    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep (and
+    per Nothing-typed AssetIn, which needs no parameter since it carries no value)."""
+    ordering_only = [n for n, spec in ins.items() if n not in sig.input_args
+                     and spec.headwater_type is not NO_VALUE
+                     and resolve_headwater_type(spec.headwater_type).is_nothing]
     for name in ins:
-        if name not in sig.input_args:
+        if name not in sig.input_args and name not in ordering_only and not sig.var_kwargs:
             raise HeadwaterInvalidDefinitionError(
                 f"{decorator} '{fn_name}' declares ins['{name}'], but the function has no "
                 f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
                 "value is not needed."
             )
     keys = _input_keys(fn_name, sig.input_args, ins, ())
+    _check_ins_against_deps(decorator, fn_name, ins, keys, [d.asset_key for d in deps])
     op_ins: dict[str, In] = {}
-    for name in sig.input_args:
+    # a function taking **kwargs receives the ins it does not name as keyword arguments
+    for name in [*sig.input_args, *(n for n in ins if n not in sig.input_args)]:
         spec = ins.get(name)
         op_ins[name] = In(
             headwater_type=spec.headwater_type if spec else NO_VALUE,
@@ -89,6 +95,9 @@ def _asset_ins(
             asset_key=keys[name],
             input_manager_key=spec.input_manager_key if spec else None,
         )
+    for name in ordering_only:
+        op_ins[name] = In(headwater_type=resolve_headwater_type(None),
+                          metadata=ins[name].metadata, asset_key=keys[name])
     data_keys = set(keys.values())
     for dep in deps:
         if dep.asset_key in data_keys:
@@ -97,6 +106,42 @@ def _asset_ins(
         keys[name] = dep.asset_key
         op_ins[name] = In(headwater_type=resolve_headwater_type(None), asset_key=dep.asset_key)
     return keys, op_ins
+
+
+def _check_ins_against_deps(decorator: str, fn_name: str, ins: Mapping[str, AssetIn],
+                            keys: Mapping[str, AssetKey], dep_keys: Iterable[AssetKey]) -> None:
+    """An asset named in deps and in ins: deps says how it is depended on, so the AssetIn
+    may only pick the parameter (by key); anything more would be a second, competing word."""
+    for dep_key in dep_keys:
+        for name, asset_in in ins.items():
+            if keys.get(name) != dep_key and dep_key.to_python_identifier() != name:
+                continue
+            extra = [label for label, is_set in (
+                ("partition_mapping", asset_in.partition_mapping is not None),
+                ("metadata", bool(asset_in.metadata)),
+                ("key_prefix", asset_in.key_prefix is not None),
+                ("headwater_type", asset_in.headwater_type is not NO_VALUE)) if is_set]
+            if extra:
+                raise HeadwaterInvalidDefinitionError(
+                    f"{decorator} '{fn_name}': asset '{dep_key.to_user_string()}' is in deps and "
+                    f"ins['{name}'] sets {', '.join(extra)}. When an asset is in both, ins may "
+                    "only give the key its parameter reads; put partition_mapping on the "
+                    "AssetDep in deps, and drop the rest (or drop the dep from deps).")
+
+
+def _check_params_declared(op_name: str, params: Sequence[str], keys: Mapping[str, AssetKey],
+                           declared: Iterable[AssetDep]) -> None:
+    """With specs=, the specs' deps are the whole list of upstream assets: a parameter must
+    read one of them."""
+    declared_keys = {d.asset_key for d in declared}
+    names = {k.to_python_identifier() for k in declared_keys}
+    for param in params:
+        if keys[param] not in declared_keys and param not in names:
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': parameter '{param}' reads asset "
+                f"'{keys[param].to_user_string()}', which no AssetSpec lists in its deps. With "
+                "specs=, declare every upstream asset in the deps of the specs that use it "
+                "(AssetSpec(..., deps=[...])).")
 
 
 def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
@@ -164,6 +209,7 @@ def asset(
     freshness_policy: Any = None,
     auto_materialize_policy: Any = None,
     hooks: Iterable[Any] | None = None,
+    legacy_freshness_policy: Any = None,
 ) -> Any:
     """Declare an asset computed by the decorated function."""
 
@@ -192,14 +238,19 @@ def asset(
                 "an input of its own computation; to read its previous value, use a partition "
                 "mapping or load it through an IO manager explicitly."
             )
+        # An IO manager given as a definition is bound under a key of the asset's own, so
+        # that it never collides with the default `io_manager` of other assets.
+        io_key = io_manager_key or (own_io_manager_key(asset_key)
+                                    if io_manager_def is not None else None)
         out = Out(headwater_type=headwater_type, is_required=output_required,
-                  io_manager_key=io_manager_key, code_version=code_version)
+                  io_manager_key=io_key, code_version=code_version, metadata=metadata)
         annotation = sig.return_annotation
         if annotation is None or annotation is type(None):
             annotation = inspect.Parameter.empty
             if headwater_type is NO_VALUE:
                 out = Out(headwater_type=None, is_required=output_required,
-                          io_manager_key=io_manager_key, code_version=code_version)
+                          io_manager_key=io_key, code_version=code_version,
+                          metadata=metadata)
         output = output_def(DEFAULT_OUTPUT, out, annotation)
         all_tags = dict(op_tags or {})
         if compute_kind:
@@ -235,10 +286,11 @@ def asset(
             kinds=_kinds(kinds, compute_kind),
             partitions_def=partitions_def,
             freshness_policy=freshness_policy,
+            legacy_freshness_policy=legacy_freshness_policy,
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
+            res[io_key or "io_manager"] = io_manager_def
         return AssetsDefinition(
             hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,
@@ -296,9 +348,27 @@ def multi_asset(
             raise HeadwaterInvalidDefinitionError(
                 f"@multi_asset '{op_name}': pass outs= or specs=, not both."
             )
+        if specs and (deps or internal_asset_deps):
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': with specs=, each AssetSpec lists what its asset "
+                "depends on; drop deps= / internal_asset_deps= and set AssetSpec(..., deps=[...]).")
+        if compute_kind and (any(o.kinds for o in (outs or {}).values())
+                             or any(spec.kinds for spec in specs or ())):
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': compute_kind= and the kinds of its AssetSpecs or "
+                "AssetOuts say the same thing twice; keep the kinds and drop compute_kind=.")
         sig = inspect_signature(fn, "@multi_asset")
         dep_list = _collect_deps(deps, op_name)
         input_keys, op_ins = _asset_ins(op_name, sig, dict(ins or {}), dep_list, "@multi_asset")
+        if specs:  # a value read by the function is an upstream asset of one of the specs
+            spec_upstream = {d.asset_key for spec in specs for d in spec.deps}
+            stray = sorted(k.to_user_string() for n, k in input_keys.items()
+                           if n in sig.input_args and k not in spec_upstream)
+            if stray:
+                raise HeadwaterInvalidDefinitionError(
+                    f"@multi_asset '{op_name}' reads {stray} as inputs, but none of its "
+                    "AssetSpecs depends on them: add them to the deps of the AssetSpecs that "
+                    "use them, e.g. AssetSpec('x', deps=[...]).")
         out_specs: dict[str, tuple[AssetOut, AssetSpec]] = {}
         for out_name, out in (outs or {}).items():
             asset_key = out.key or AssetKey([*(out.key_prefix or ()), out_name])
@@ -307,7 +377,7 @@ def multi_asset(
                 group_name=out.group_name or group_name, code_version=out.code_version or code_version,
                 owners=out.owners, tags=out.tags, kinds=out.kinds,
                 automation_condition=out.automation_condition, partitions_def=partitions_def,
-                skippable=not out.is_required,
+                skippable=not out.is_required, legacy_freshness_policy=out.legacy_freshness_policy,
             )
             out_specs[out_name] = (out, spec)
         for spec in specs or ():
@@ -322,20 +392,33 @@ def multi_asset(
                          io_manager_key=spec.metadata.get(IO_MANAGER_KEY_METADATA)),
                 spec,
             )
+            _check_ins_against_deps("@multi_asset", op_name, dict(ins or {}), input_keys,
+                                    [d.asset_key for d in spec.deps])
             for dep in spec.deps:
                 if dep.asset_key not in input_keys.values():
                     ident = dep.asset_key.to_python_identifier()
                     input_keys[ident] = dep.asset_key
                     op_ins[ident] = In(headwater_type=None, asset_key=dep.asset_key)
+        if specs:
+            _check_params_declared(op_name, sig.input_args, input_keys,
+                                   [*(d for sp in specs for d in sp.deps), *dep_list])
         output_defs: dict[str, OutputDefinition] = {}
-        for out_name, (out, _spec) in out_specs.items():
+        for out_name, (out, out_spec) in out_specs.items():
             output_defs[out_name] = output_def(
                 out_name,
                 Out(out.headwater_type, out.description, out.is_required, out.io_manager_key,
-                    code_version=out.code_version),
+                    metadata=out_spec.metadata, code_version=out.code_version),
                 inspect.Parameter.empty,
             )
         keys_by_output = {n: s.key for n, (_o, s) in out_specs.items()}
+        if can_subset:
+            # An asset that depends on a sibling gets an ordering input for it: a subset that
+            # leaves the sibling out still waits for (and records lineage from) it.
+            siblings = {k for deps_ in (internal_asset_deps or {}).values() for k in deps_
+                        if k in keys_by_output.values() and k not in input_keys.values()}
+            for sibling in sorted(siblings):
+                input_keys[sibling.to_python_identifier()] = sibling
+                op_ins[sibling.to_python_identifier()] = In(headwater_type=None, asset_key=sibling)
         all_tags = dict(op_tags or {})
         if compute_kind:
             all_tags[COMPUTE_KIND_TAG] = compute_kind
@@ -353,7 +436,8 @@ def multi_asset(
             output_defs=output_defs,
             signature=sig,
         )
-        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()]
+        upstream = [AssetDep(k, _mapping_for(ins, n)) for n, k in input_keys.items()
+                    if k not in keys_by_output.values()]
         final_specs = []
         for out_name, (_out, spec) in out_specs.items():
             if specs:
@@ -448,6 +532,10 @@ def graph_asset(
     hooks: Iterable[Any] | None = None,
 ) -> Any:
     """Declare an asset computed by a graph of ops."""
+    if key is not None and (name is not None or key_prefix is not None):
+        raise HeadwaterInvalidDefinitionError(
+            "Cannot specify a name or key prefix for @graph_asset when the key argument is "
+            "provided: pass key=[*prefix, name] alone.")
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         asset_key = to_asset_key(key) if key is not None else AssetKey(
@@ -470,6 +558,7 @@ def graph_asset(
             keys_by_output_name={out_name: asset_key},
             node_def=graph_def,
             specs=[spec],
+            partition_mappings=_graph_partition_mappings(ins, input_keys),
             resource_defs=resource_defs,
             partitions_def=partitions_def,
             backfill_policy=backfill_policy,
@@ -498,9 +587,9 @@ def graph_multi_asset(
     """Declare several assets computed by a graph, one graph output per asset."""
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
-        # One graph output per asset, in the order of outs=, so the body may return a tuple.
-        graph_def = build_graph(fn, name=name or fn.__name__, config=config,
-                                out={n: GraphOut() for n in outs})
+        # the body may return a tuple: its items are the outputs, in the order of outs
+        graph_def = build_graph(fn, name=name or fn.__name__, config=config, out={
+            n: GraphOut(description=o.description) for n, o in outs.items()})
         sig = inspect_signature(fn, "@graph_multi_asset", allow_context=False)
         input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
         specs = []
@@ -526,9 +615,17 @@ def graph_multi_asset(
             partitions_def=partitions_def,
             backfill_policy=backfill_policy,
             check_specs=check_specs,
+            partition_mappings=_graph_partition_mappings(ins, input_keys),
         )
 
     return decorate
+
+
+def _graph_partition_mappings(ins: Mapping[str, AssetIn] | None,
+                              input_keys: Mapping[str, AssetKey]) -> dict[AssetKey, Any]:
+    """The partition mappings that a graph asset's ins= declare, by upstream key."""
+    return {input_keys[n]: i.partition_mapping for n, i in (ins or {}).items()
+            if i.partition_mapping is not None and n in input_keys}
 
 
 def observable_source_asset(

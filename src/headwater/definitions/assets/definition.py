@@ -4,20 +4,25 @@ An asset is a key plus the node (op or graph) that computes it; an external asse
 a spec with no node. The spec and the definition are one pair: a spec's deps may name an
 AssetsDefinition, and an external AssetsDefinition is built from a spec, so both live
 here. The decorators that build definitions are in `decorators.py`; AssetIn/AssetOut in
-`inout.py`; with_resources in `resources.py`. Imports `key`, `tags`, the `ops`, `config`
-and `metadata` rooms and `errors`; never the modules of this room that build on it.
+`inout.py`; with_resources in `resources.py`; the naming rules of tags, groups and owners
+in `rules.py`; what with_attributes changes in `attributes.py`. Imports `key`, `tags`, the
+`ops`, `config` and `metadata` rooms and `errors`; never the modules of this room that
+build on it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from headwater.definitions.assets.attributes import renamed_attributes
+from headwater.definitions.assets.rules import check_asset_tags, check_group_name, check_owner
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.key import AssetKey, check_key_parts, prefix_path, to_asset_key
+from headwater.definitions.keywords import check_keywords
 from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.ops.composition import current_frame
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.op import (
     In,
@@ -138,10 +143,10 @@ class AssetSpec:
             add_unique_dep(unique, seen, dep, f"AssetSpec '{key.to_user_string()}'")
         dep_list = unique
         if group_name is not None:
-            _check_group_name(group_name)
+            check_group_name(group_name)
         owner_list = list(owners or ())
         for owner in owner_list:
-            _check_owner(owner, key)
+            check_owner(owner, key)
         tags = dict(tags or {})
         if kinds is None:  # the kinds are the kind tags
             kinds = {k[len(KIND_PREFIX):] for k in tags if k.startswith(KIND_PREFIX)}
@@ -151,6 +156,8 @@ class AssetSpec:
             check_asset_tags(tags, f"asset '{key.to_user_string()}'")
         kinds = frozenset(kinds)
         tags.update({f"{KIND_PREFIX}{kind}": "" for kind in sorted(kinds)})
+        if kinds:  # a kind is a tag: its name follows the rules of a tag key's part
+            check_asset_tags({f"{KIND_PREFIX}{k}": "" for k in kinds}, f"asset '{key.to_user_string()}'")
         if len(kinds) > 10:
             raise HeadwaterInvalidDefinitionError(
                 f"Assets can have at most ten kinds currently. Asset '{key.to_user_string()}' "
@@ -212,6 +219,27 @@ _SPEC_FIELDS = (
 )
 
 
+#: The per-key keywords of AssetsDefinition(...) and the spec field each one sets.
+_SPEC_FIELD_BY_KEYWORD = {
+    "group_names_by_key": "group_name", "metadata_by_key": "metadata", "tags_by_key": "tags",
+    "descriptions_by_key": "description", "owners_by_key": "owners",
+    "code_versions_by_key": "code_version", "automation_conditions_by_key": "automation_condition",
+    "legacy_freshness_policies_by_key": "legacy_freshness_policy",
+}
+
+#: The per-output keywords of from_graph / from_op and the per-key keyword each becomes.
+_BY_OUTPUT_NAME = {
+    "group_names_by_output_name": "group_names_by_key",
+    "descriptions_by_output_name": "descriptions_by_key",
+    "metadata_by_output_name": "metadata_by_key", "tags_by_output_name": "tags_by_key",
+    "owners_by_output_name": "owners_by_key",
+    "code_versions_by_output_name": "code_versions_by_key",
+    "automation_conditions_by_output_name": "automation_conditions_by_key",
+    "auto_materialize_policies_by_output_name": "automation_conditions_by_key",
+    "legacy_freshness_policies_by_output_name": "legacy_freshness_policies_by_key",
+}
+
+
 def _check_freshness_policy(policy: Any, key: AssetKey) -> Any:
     # FreshnessPolicy lives in the checks room, above this one: recognise it by what it does.
     if policy is None or callable(getattr(policy, "evaluate_freshness", None)):
@@ -220,34 +248,6 @@ def _check_freshness_policy(policy: Any, key: AssetKey) -> Any:
         f"asset '{key.to_user_string()}': freshness_policy must be a FreshnessPolicy, built with "
         "FreshnessPolicy.time_window(fail_window=...) or FreshnessPolicy.cron(deadline_cron=..., "
         f"lower_bound_delta=...); got {type(policy).__name__} {policy!r}.")
-
-
-_TAG_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,63}$")
-
-
-def check_asset_tags(tags: Mapping[str, Any], owner: str) -> None:
-    """Asset tags are short identifiers (they become filters in the UI and selections)."""
-    bad_keys = [k for k in tags if not (
-        all(_TAG_PART.match(p) for p in k.split("/", 1))
-        or k.startswith(KIND_PREFIX))]
-    if bad_keys:
-        raise HeadwaterInvalidDefinitionError(
-            f"Found invalid tag keys: {bad_keys} on {owner}. A tag key is one part, or two "
-            "joined by '/' (a namespace and a name); each part is 1-63 letters, digits, '_', '-' "
-            "or '.', e.g. 'team' or 'headwater/priority'."
-        )
-    for key, value in tags.items():
-        if not isinstance(value, str):
-            raise HeadwaterInvalidDefinitionError(
-                f"Tag {key!r} on {owner} has a {type(value).__name__} value, but tag values are "
-                "strings. Use str(...), or put the value in metadata= instead."
-            )
-        if value and not _TAG_PART.match(value):
-            raise HeadwaterInvalidDefinitionError(
-                f"Tag {key!r} on {owner} has value {value!r}, which a tag cannot hold: a tag value "
-                "is at most 63 letters, digits, '_', '-' or '.'. Put longer or freer text in "
-                "metadata= instead."
-            )
 
 
 def as_automation_condition(value: Any, owner: str) -> Any:
@@ -276,32 +276,6 @@ def _condition_or_policy(condition: Any, policy: Any, owner: str) -> Any:
     return condition if condition is not None else policy
 
 
-def _check_group_name(name: str) -> None:
-    """A group name is one or more '/'-separated parts of letters, digits, '_' and '-'."""
-    if name == "":
-        raise HeadwaterInvalidDefinitionError(
-            "Empty asset group name was provided, which is not permitted: give group_name a "
-            "name such as 'sales', or leave it out for the default group.")
-    parts = name.split("/")
-    if not all(p and all(c.isalnum() or c in "_-" for c in p) for p in parts):
-        raise HeadwaterInvalidDefinitionError(
-            f"{name!r} is not a valid asset group name: use letters, digits, '_' and '-', "
-            "optionally in '/'-separated levels such as 'marketing/emails'.")
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
-_TEAM = re.compile(r"^team:[A-Za-z0-9_\- .]+$")
-
-
-def _check_owner(owner: Any, key: AssetKey) -> None:
-    if not isinstance(owner, str) or not (_EMAIL.match(owner) or _TEAM.match(owner)):
-        raise HeadwaterInvalidDefinitionError(
-            f"Invalid owner {owner!r} on asset '{key.to_user_string()}': an owner is an email "
-            "address (data@example.com) or a team, written 'team:name'.")
-
-
-
-
 class AssetsDefinition:
     """One or more assets and the op or graph that computes them.
 
@@ -327,11 +301,14 @@ class AssetsDefinition:
         partition_mappings: Mapping[AssetKey, Any] | None = None,
         source_asset: Any = None,
         hook_defs: Iterable[Any] | None = None,
+        selected_asset_check_keys: Iterable[Any] | None = None,
         asset_deps: Mapping[AssetKey, Iterable[AssetKey]] | None = None,
+        **attributes_by_key: Mapping[AssetKey, Any],
     ):
+        check_keywords("AssetsDefinition", attributes_by_key, _SPEC_FIELD_BY_KEYWORD)
         self.node_def = node_def
-        self.keys_by_input_name = dict(keys_by_input_name or {})
-        self.keys_by_output_name = dict(keys_by_output_name or {})
+        self.node_keys_by_input_name = dict(keys_by_input_name or {})
+        self.node_keys_by_output_name = dict(keys_by_output_name or {})
         self.specs_by_key: dict[AssetKey, AssetSpec] = {}
         for spec in specs or ():
             known = self.specs_by_key.get(spec.key)
@@ -340,10 +317,16 @@ class AssetsDefinition:
                     f"Received conflicting AssetSpecs for asset '{spec.key.to_user_string()}': "
                     f"{known!r} and {spec!r}. Give one asset one spec.")
             self.specs_by_key[spec.key] = spec
-        for key in self.keys_by_output_name.values():
-            if key not in self.specs_by_key:  # no spec: it reads its asset_deps, else every input
-                deps = (asset_deps or {}).get(key, self.keys_by_input_name.values())
-                self.specs_by_key[key] = AssetSpec(key, deps=[AssetDep(k) for k in deps])
+        for name, key in self.node_keys_by_output_name.items():
+            if key not in self.specs_by_key:  # a spec from the node's output and the per-key maps
+                out = node_def.output_dict.get(name) if node_def is not None else None
+                given = {_SPEC_FIELD_BY_KEYWORD[kw]: by_key[key]
+                         for kw, by_key in attributes_by_key.items() if key in by_key}
+                deps = [AssetDep(k) for k in (asset_deps or {}).get(key, ())] if asset_deps else [
+                    AssetDep(k) for k in self.node_keys_by_input_name.values()]
+                self.specs_by_key[key] = AssetSpec(
+                    key, deps=deps, skippable=out is not None and not out.is_required,
+                    partitions_def=partitions_def, **given)
         self.can_subset = can_subset
         all_keys = frozenset(self.specs_by_key)
         self._selected = frozenset(selected_asset_keys) if selected_asset_keys is not None else all_keys
@@ -354,12 +337,13 @@ class AssetsDefinition:
         self.backfill_policy = backfill_policy
         self.execution_type = execution_type
         self.check_specs_by_key = _check_specs_by_key(check_specs, self.specs_by_key, node_def)
-        self._selected_checks = frozenset(self.check_specs_by_key)
+        self._selected_checks = frozenset(self.check_specs_by_key) if selected_asset_check_keys \
+            is None else frozenset(selected_asset_check_keys) & frozenset(self.check_specs_by_key)
         self.io_manager_keys = dict(io_manager_keys or {})
         self.partition_mappings = dict(partition_mappings or {})
         self.source_asset = source_asset
         self.hook_defs = frozenset(hook_defs or ())  # run after the node's steps, as op hooks
-        self.output_name_by_key = {k: n for n, k in self.keys_by_output_name.items()}
+        self.output_name_by_key = {k: n for n, k in self.node_keys_by_output_name.items()}
 
     # --- identity -------------------------------------------------------------------
     @property
@@ -448,13 +432,29 @@ class AssetsDefinition:
                 or self._selected_checks != frozenset(self.check_specs_by_key))
 
     @property
-    def node_keys_by_output_name(self) -> dict[str, AssetKey]:
-        return self.keys_by_output_name
+    def keys_by_input_name(self) -> dict[str, AssetKey]:
+        """The node's inputs that the selected assets and checks read (of a subset: the
+        upstream assets of what it keeps, outputs of the same node included)."""
+        if not self.is_subset:
+            return self.node_keys_by_input_name
+        upstream = {d.asset_key for k in self.keys for d in self.specs_by_key[k].deps}
+        for spec in self.check_specs:
+            upstream |= {d.asset_key for d in spec.additional_deps}
+            if spec.asset_key not in self.keys:
+                upstream.add(spec.asset_key)
+        return {n: k for n, k in self.node_keys_by_input_name.items() if k in upstream}
+
+    @property
+    def keys_by_output_name(self) -> dict[str, AssetKey]:
+        """The node's outputs that compute the selected assets."""
+        if not self.is_subset:
+            return self.node_keys_by_output_name
+        return {n: k for n, k in self.node_keys_by_output_name.items() if k in self._selected}
 
     @property
     def input_names(self) -> list[str]:
         """Names of the node's inputs: one per upstream asset, value or ordering-only."""
-        return list(self.keys_by_input_name)
+        return list(self.node_keys_by_input_name)
 
     # --- per-key attributes -----------------------------------------------------------
     @property
@@ -487,7 +487,8 @@ class AssetsDefinition:
 
     @property
     def asset_deps(self) -> dict[AssetKey, set[AssetKey]]:
-        return {k: {d.asset_key for d in self.specs_by_key[k].deps} for k in self.keys}
+        """Every asset of the node and what it depends on (a subset keeps the whole map)."""
+        return {k: {d.asset_key for d in s.deps} for k, s in self.specs_by_key.items()}
 
     @property
     def dependency_keys(self) -> set[AssetKey]:
@@ -534,77 +535,72 @@ class AssetsDefinition:
     # --- from an existing op or graph ------------------------------------------------
     @classmethod
     def from_graph(
-        cls, node_def: OpDefinition | GraphDefinition, *,
+        cls, graph_def: OpDefinition | GraphDefinition, *,
         keys_by_input_name: Mapping[str, Any] | None = None,
         keys_by_output_name: Mapping[str, Any] | None = None,
-        key_prefix: Any = None, group_name: str | None = None,
-        group_names_by_output_name: Mapping[str, str] | None = None,
-        descriptions_by_output_name: Mapping[str, str] | None = None,
-        metadata_by_output_name: Mapping[str, Mapping[str, Any]] | None = None,
-        tags_by_output_name: Mapping[str, Mapping[str, str]] | None = None,
-        owners_by_output_name: Mapping[str, Sequence[str]] | None = None,
-        code_versions_by_output_name: Mapping[str, str] | None = None,
-        automation_conditions_by_output_name: Mapping[str, Any] | None = None,
+        key_prefix: Any = None, internal_asset_deps: Mapping[str, Iterable[Any]] | None = None,
+        group_name: str | None = None,
         partitions_def: Any = None, partition_mappings: Mapping[str, Any] | None = None,
         resource_defs: Mapping[str, Any] | None = None, backfill_policy: Any = None,
         can_subset: bool = False, check_specs: Sequence[Any] | None = None,
+        hook_defs: Iterable[Any] | None = None,
+        **by_output_name: Mapping[str, Any] | None,
     ) -> AssetsDefinition:
         """Assets computed by an op or graph defined without an asset decorator: each input
         reads the asset named like it (or `keys_by_input_name`), each output is an asset named
         like it (a single `result` output takes the node's name), `key_prefix` prefixing
-        output keys. Per-output attributes come from the `*_by_output_name` mappings."""
-        per_output = {"keys_by_output_name": keys_by_output_name,
-                      "group_names_by_output_name": group_names_by_output_name,
-                      "descriptions_by_output_name": descriptions_by_output_name,
-                      "metadata_by_output_name": metadata_by_output_name,
-                      "tags_by_output_name": tags_by_output_name,
-                      "owners_by_output_name": owners_by_output_name,
-                      "code_versions_by_output_name": code_versions_by_output_name,
-                      "automation_conditions_by_output_name": automation_conditions_by_output_name}
+        output keys. Per-output attributes come from the `*_by_output_name` mappings, and
+        `internal_asset_deps` (output name -> keys) narrows what each output depends on."""
+        node_def = graph_def
+        what = f"AssetsDefinition.from_{'op' if isinstance(node_def, OpDefinition) else 'graph'}"
+        check_keywords(what, by_output_name, _BY_OUTPUT_NAME)
         given = {"keys_by_input_name": (keys_by_input_name, node_def.input_dict),
                  "partition_mappings": (partition_mappings, node_def.input_dict),
-                 **{arg: (value, node_def.output_dict) for arg, value in per_output.items()}}
+                 **{arg: (value, node_def.output_dict) for arg, value in [
+                     *by_output_name.items(), ("keys_by_output_name", keys_by_output_name),
+                     ("internal_asset_deps", internal_asset_deps)]}}
         for arg, (mapping, names) in given.items():
             unknown = sorted(set(mapping or ()) - set(names))
             if unknown:
                 raise HeadwaterInvalidDefinitionError(
-                    f"AssetsDefinition.from_{'op' if isinstance(node_def, OpDefinition) else 'graph'}"
-                    f"({node_def.name!r}, {arg}=...) names {unknown}, "
+                    f"{what}({node_def.name!r}, {arg}=...) names {unknown}, "
                     f"which '{node_def.name}' does not have; its names are {sorted(names)}.")
         inputs = {n: to_asset_key((keys_by_input_name or {}).get(n, n)) for n in node_def.input_dict}
         single = list(node_def.output_dict) == [DEFAULT_OUTPUT]
         outputs = {n: AssetKey([*prefix_path(key_prefix), *to_asset_key(
             (keys_by_output_name or {}).get(n, node_def.name if single else n)).path])
             for n in node_def.output_dict}
-        specs = [AssetSpec(
-            key, deps=[AssetDep(k) for k in inputs.values()],
-            description=(descriptions_by_output_name or {}).get(
-                name, node_def.description if single else None),
-            metadata=(metadata_by_output_name or {}).get(name),
-            group_name=(group_names_by_output_name or {}).get(name, group_name),
-            code_version=(code_versions_by_output_name or {}).get(name),
-            owners=(owners_by_output_name or {}).get(name), tags=(tags_by_output_name or {}).get(name),
-            automation_condition=(automation_conditions_by_output_name or {}).get(name),
-            partitions_def=partitions_def) for name, key in outputs.items()]
+        by_key: dict[str, Any] = {_BY_OUTPUT_NAME[arg]: {outputs[n]: v for n, v in (mapping or {}).items()}
+                  for arg, mapping in by_output_name.items()}
+        if single and node_def.description:
+            by_key.setdefault("descriptions_by_key", {}).setdefault(
+                outputs[DEFAULT_OUTPUT], node_def.description)
+        if group_name is not None:
+            groups = by_key.setdefault("group_names_by_key", {})
+            by_key["group_names_by_key"] = {k: groups.get(k, group_name) for k in outputs.values()}
+        deps = None if internal_asset_deps is None else {
+            outputs[n]: {to_asset_key(k) for k in keys} for n, keys in internal_asset_deps.items()}
         return cls(keys_by_input_name=inputs, keys_by_output_name=outputs, node_def=node_def,
-                   specs=specs, can_subset=can_subset, resource_defs=resource_defs,
+                   can_subset=can_subset, resource_defs=resource_defs, asset_deps=deps,
                    partitions_def=partitions_def, backfill_policy=backfill_policy,
-                   check_specs=check_specs, partition_mappings={
-                       inputs[n]: m for n, m in (partition_mappings or {}).items()})
+                   check_specs=check_specs, hook_defs=hook_defs, partition_mappings={
+                       inputs[n]: m for n, m in (partition_mappings or {}).items()}, **by_key)
 
-    #: An op is a one-node graph here: the same rules build its assets.
-    from_op = from_graph
+    @classmethod
+    def from_op(cls, op_def: OpDefinition, **kwargs: Any) -> AssetsDefinition:
+        """An op is a one-node graph here: the same rules build its assets."""
+        return cls.from_graph(op_def, **kwargs)
 
     # --- variants ---------------------------------------------------------------------
     def subset_for(self, selected_asset_keys: Iterable[AssetKey],
                    selected_asset_check_keys: Iterable[Any] | None = None) -> AssetsDefinition:
         """This definition narrowed to some of its assets and checks (by default the checks of
         the assets kept)."""
-        selected = frozenset(selected_asset_keys) & frozenset(self.specs_by_key)
+        selected = frozenset(selected_asset_keys) & self._selected  # a subset never grows
         if selected_asset_check_keys is None:
-            checks = frozenset(k for k in self.check_specs_by_key if k.asset_key in selected)
+            checks = frozenset(k for k in self._selected_checks if k.asset_key in selected)
         else:
-            checks = frozenset(selected_asset_check_keys) & frozenset(self.check_specs_by_key)
+            checks = frozenset(selected_asset_check_keys) & self._selected_checks
         return self._copy(_selected=selected, _selected_checks=checks)
 
     def with_attributes(
@@ -612,50 +608,34 @@ class AssetsDefinition:
         *,
         asset_key_replacements: Mapping[AssetKey, AssetKey] | None = None,
         group_names_by_key: Mapping[AssetKey, str] | None = None,
+        tags_by_key: Mapping[AssetKey, Mapping[str, str]] | None = None,
+        metadata_by_key: Mapping[Any, Mapping[str, Any]] | None = None,
         resource_defs: Mapping[str, Any] | None = None,
         backfill_policy: Any = None,
         automation_condition: Any = None,
+        legacy_freshness_policy: Any = None,
+        hook_defs: Iterable[Any] | None = None,
     ) -> AssetsDefinition:
-        """A copy with keys renamed, groups set, resources added, a backfill policy or an
-        automation condition set (on every asset it computes)."""
-        automation_condition = as_automation_condition(
-            automation_condition, "AssetsDefinition.with_attributes")
-        repl = dict(asset_key_replacements or {})
-        groups = dict(group_names_by_key or {})
-
-        def swap(k: AssetKey) -> AssetKey:
-            return repl.get(k, k)
-
-        specs = []
-        for spec in self.specs_by_key.values():
-            changes: dict[str, Any] = {"key": swap(spec.key)}
-            changes["deps"] = [AssetDep(swap(d.asset_key), d.partition_mapping, d.metadata)
-                               for d in spec.deps]
-            if spec.key in groups:
-                changes["group_name"] = groups[spec.key]
-            if automation_condition is not None:
-                changes["automation_condition"] = automation_condition
-            specs.append(spec.replace_attributes(**changes))
-        checks = {}
-        for spec in self.check_specs_by_key.values():
-            if spec.asset_key in repl or any(d.asset_key in repl for d in spec.additional_deps):
-                spec = spec.replace_attributes(
-                    asset=swap(spec.asset_key),
-                    additional_deps=[AssetDep(swap(d.asset_key), d.partition_mapping, d.metadata)
-                                     for d in spec.additional_deps])
-            checks[spec.key] = spec
-        renamed_checks = {old: new.key for old, new in zip(self.check_specs_by_key, checks.values())}
+        """A copy with keys renamed, per-asset groups, tags or metadata (of assets or checks)
+        set, resources or hooks added, a backfill policy set, an automation condition or a
+        legacy freshness policy set (one for every asset, or a mapping by key); see
+        `attributes.py`."""
+        if isinstance(automation_condition, Mapping):
+            automation_condition = {k: as_automation_condition(
+                v, "AssetsDefinition.with_attributes") for k, v in automation_condition.items()}
+        else:
+            automation_condition = as_automation_condition(
+                automation_condition, "AssetsDefinition.with_attributes")
+        spec_changes = {"group_name": group_names_by_key or None, "tags": tags_by_key or None,
+                        "automation_condition": automation_condition,
+                        "legacy_freshness_policy": legacy_freshness_policy}
+        changes = renamed_attributes(self, dict(asset_key_replacements or {}), spec_changes,
+                                     metadata_by_key)
         return self._copy(
-            check_specs_by_key=checks,
-            _selected_checks=frozenset(renamed_checks[k] for k in self._selected_checks),
-            keys_by_input_name={n: swap(k) for n, k in self.keys_by_input_name.items()},
-            keys_by_output_name={n: swap(k) for n, k in self.keys_by_output_name.items()},
-            specs_by_key={s.key: s for s in specs},
-            _selected=frozenset(swap(k) for k in self._selected),
+            **changes,
             resource_defs={**self.resource_defs, **(resource_defs or {})},
-            io_manager_keys={swap(k): v for k, v in self.io_manager_keys.items()},
-            output_name_by_key={swap(k): v for k, v in self.output_name_by_key.items()},
             backfill_policy=backfill_policy if backfill_policy is not None else self.backfill_policy,
+            hook_defs=self.hook_defs | frozenset(hook_defs or ()),
         )
 
     def map_asset_specs(self, fn: Callable[[AssetSpec], AssetSpec]) -> AssetsDefinition:
@@ -684,10 +664,10 @@ class AssetsDefinition:
         op = self.op
         wanted = {d.asset_key for s in specs.values() for d in s.deps}
         params = set(op.signature.input_args)
-        keys = {n: k for n, k in self.keys_by_input_name.items() if n in params or k in wanted}
+        keys = {n: k for n, k in self.node_keys_by_input_name.items() if n in params or k in wanted}
         for key in sorted(wanted - set(keys.values())):
             keys[key.to_python_identifier()] = key
-        if keys == self.keys_by_input_name:
+        if keys == self.node_keys_by_input_name:
             return {}
         ins = {n: i for n, i in op.ins.items() if n in keys}
         for name, key in keys.items():
@@ -696,7 +676,7 @@ class AssetsDefinition:
         new_op = object.__new__(type(op))
         new_op.__dict__.update(op.__dict__)
         new_op.input_dict = build_input_defs(op.name, op.signature, ins, "@multi_asset")
-        return {"keys_by_input_name": keys, "node_def": new_op}
+        return {"node_keys_by_input_name": keys, "node_def": new_op}
 
     def _copy(self, **changes: Any) -> AssetsDefinition:
         new = object.__new__(type(self))  # a SourceAsset stays a SourceAsset
@@ -721,7 +701,8 @@ class AssetsDefinition:
             )
         from headwater.definitions import _runtime
 
-        if isinstance(self.node_def, GraphDefinition):
+        if isinstance(self.node_def, GraphDefinition) or current_frame() is not None:
+            # in a graph or job body, the asset stands for its op (or graph) as a node
             return self.node_def(*args, **kwargs)
         return _runtime.engine().invoke_directly(
             self, args, kwargs

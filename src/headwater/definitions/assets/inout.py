@@ -1,4 +1,4 @@
-"""AssetIn and AssetOut: how an asset names its inputs and its outputs.
+"""AssetIn and AssetOut: how an asset names its inputs and its outputs; LegacyFreshnessPolicy.
 
 Plain option holders that the decorators read once; they know nothing of how an asset
 is built. `AssetOut.from_spec` reads an AssetSpec but needs no import of it at run
@@ -8,6 +8,7 @@ time. Imports only `key`, `ops.output` and `errors`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.assets.definition import AssetSpec, as_automation_condition
@@ -19,6 +20,33 @@ from headwater.definitions.ops.output import NO_VALUE
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyFreshnessPolicy:
+    """The older freshness declaration of an asset: its data may lag at most
+    `maximum_lag_minutes` (as of each tick of `cron_schedule`, when given). Kept on the asset
+    as declared (`legacy_freshness_policy=`); `FreshnessPolicy` is the one headwater checks."""
+
+    maximum_lag_minutes: float
+    cron_schedule: str | None = None
+    cron_schedule_timezone: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.maximum_lag_minutes < 0:
+            raise HeadwaterInvalidDefinitionError(
+                f"LegacyFreshnessPolicy: maximum_lag_minutes must be zero or more, got "
+                f"{self.maximum_lag_minutes}.")
+        if self.cron_schedule_timezone is not None and self.cron_schedule is None:
+            raise HeadwaterInvalidDefinitionError(
+                "LegacyFreshnessPolicy: cron_schedule_timezone is only meaningful with a "
+                "cron_schedule; pass both or neither.")
+
+    @property
+    def maximum_lag_delta(self) -> Any:
+        import datetime
+
+        return datetime.timedelta(minutes=self.maximum_lag_minutes)
 
 
 class AssetIn:
@@ -57,7 +85,7 @@ class AssetOut:
 
     __slots__ = ("key", "key_prefix", "headwater_type", "description", "is_required",
                  "io_manager_key", "metadata", "group_name", "code_version", "owners", "tags",
-                 "kinds", "automation_condition", "backfill_policy")
+                 "kinds", "automation_condition", "backfill_policy", "legacy_freshness_policy")
 
     def __init__(
         self,
@@ -75,6 +103,7 @@ class AssetOut:
         owners: Sequence[str] | None = None,
         tags: Mapping[str, str] | None = None,
         kinds: Iterable[str] | None = None,
+        legacy_freshness_policy: LegacyFreshnessPolicy | None = None,
     ):
         if key is not None and key_prefix is not None:
             raise HeadwaterInvalidDefinitionError("AssetOut takes key= or key_prefix=, not both.")
@@ -93,6 +122,7 @@ class AssetOut:
         self.kinds = frozenset(kinds or ())
         self.automation_condition = automation_condition
         self.backfill_policy = backfill_policy
+        self.legacy_freshness_policy = legacy_freshness_policy
 
     @staticmethod
     def from_spec(spec: AssetSpec, headwater_type: Any = NO_VALUE, is_required: bool = True,

@@ -22,11 +22,12 @@ from headwater.definitions.assets.definition import (
     external_asset_from_spec,
 )
 from headwater.definitions.assets.graph import AssetGraph
+from headwater.definitions.assets.graph_subset import subset_graph
 from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.composition import Invocation, OutputHandle
 from headwater.definitions.ops.graph import GraphDefinition
-from headwater.definitions.ops.job import AssetLayer, JobDefinition, JobOptions
+from headwater.definitions.ops.job import AssetLayer, JobDefinition, JobOptions, validated_owners
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
@@ -176,28 +177,66 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
     """The op graph of the nodes, their asset layer, and the resources the assets bind."""
     invocations: dict[str, Invocation] = {}
     layer = AssetLayer(selected_keys=frozenset(selected_keys), asset_graph=asset_graph)
-    resources: dict[str, Any] = {}
     for node_name, assets_def in nodes.items():
         node_def = assets_def.node_def
         bindings: dict[str, Any] = {}
-        for input_name, key in assets_def.keys_by_input_name.items():
+        for input_name, key in assets_def.node_keys_by_input_name.items():
             layer.key_by_input[(node_name, input_name)] = key
-            if key in producer and producer[key][0] != node_name:
+            upstream = asset_graph.assets_def_by_key.get(key)
+            # an observation yields no value: its downstream reads the asset from storage
+            observed = upstream is not None and upstream.is_observable
+            if key in producer and producer[key][0] != node_name and not observed:
                 up_node, up_out = producer[key]
                 bindings[input_name] = OutputHandle(up_node, up_out)
+        if isinstance(node_def, GraphDefinition) and assets_def.is_subset:
+            keys = assets_def.node_keys_by_output_name
+            node_def, selected_outputs = subset_graph(node_def, [
+                n for n in node_def.output_dict if n not in keys or keys[n] in assets_def.keys])
+            layer.selected_outputs.update(
+                {f"{node_name}.{h}": outs for h, outs in selected_outputs.items()})
         # like a node in a job, it shows its op's tags (op_tags=)
         invocations[node_name] = Invocation(node_def, node_name, bindings,
                                             tags=dict(getattr(node_def, "tags", None) or {}),
                                             hook_defs=assets_def.hook_defs)
         layer.assets_defs_by_node[node_name] = assets_def
-        for out_name, key in assets_def.keys_by_output_name.items():
+        # every output keeps its key (an unselected one too: an op downstream in the graph
+        # reads it as its input's asset); only the selected ones materialize
+        for out_name, key in assets_def.node_keys_by_output_name.items():
             layer.key_by_output[(node_name, out_name)] = key
-        for res_key, res in assets_def.resource_defs.items():
-            resources.setdefault(res_key, res)
+    resources = _asset_resources(asset_graph.assets_defs)
     layer.assets_defs = list(asset_graph.assets_defs)
     layer.selected_check_keys = frozenset(k for a in nodes.values() for k in a.check_keys)
     layer.blocking_upstream = _blocking_edges(nodes)
     return GraphDefinition(name=name, invocations=invocations), layer, resources
+
+
+def _asset_resources(assets_defs: Iterable[AssetsDefinition]) -> dict[str, Any]:
+    """The resources the assets bind themselves, the unselected ones too (a selected asset
+    may load an upstream one through its IO manager). Two assets may bind one key only to
+    the same resource."""
+    resources: dict[str, Any] = {}
+    owners: dict[str, AssetsDefinition] = {}
+    for assets_def in assets_defs:
+        for res_key, res in assets_def.resource_defs.items():
+            known = resources.setdefault(res_key, res)
+            owners.setdefault(res_key, assets_def)
+            if known is not res and not _same_resource(known, res):
+                first = sorted(k.to_user_string() for k in owners[res_key].keys)
+                second = sorted(k.to_user_string() for k in assets_def.keys)
+                raise HeadwaterInvalidDefinitionError(
+                    f"Conflicting versions of resource with key '{res_key}' were provided to "
+                    f"different assets ({first} and {second}). A key names one resource in a "
+                    "job: give both assets the same resource object, or bind it once in "
+                    "Definitions(resources=...)."
+                )
+    return resources
+
+
+def _same_resource(one: Any, other: Any) -> bool:
+    try:
+        return bool(one == other)
+    except Exception:  # an object whose __eq__ fails is not the same resource
+        return False
 
 
 def _blocking_edges(nodes: Mapping[str, AssetsDefinition]) -> dict[str, set[str]]:
@@ -221,6 +260,11 @@ def _blocking_edges(nodes: Mapping[str, AssetsDefinition]) -> dict[str, set[str]
     return edges
 
 
+class AssetJobResolutionError(HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError):
+    """An asset job whose selection names assets or checks the definitions do not have: a
+    broken definition (the job), caused by a bad selection."""
+
+
 class UnresolvedAssetJobDefinition:
     """A job over an asset selection, resolved when Definitions knows every asset."""
 
@@ -240,14 +284,23 @@ class UnresolvedAssetJobDefinition:
             raise AttributeError(
                 f"'UnresolvedAssetJobDefinition' object has no attribute {name!r}") from None
 
+    def with_metadata(self, metadata: Mapping[str, Any]) -> UnresolvedAssetJobDefinition:
+        """A copy of this job with `metadata` replacing its metadata."""
+        return UnresolvedAssetJobDefinition(self.name, self.selection,
+                                            replace(self.options, metadata=metadata))
+
     def resolve(
         self,
         asset_graph: AssetGraph,
         resource_defs: Mapping[str, Any] | None = None,
         executor_def: Any = None,
     ) -> JobDefinition:
-        keys = self.selection.resolve(asset_graph)
-        checks = self.selection.resolve_checks(asset_graph)
+        try:
+            keys = self.selection.resolve(asset_graph)
+            checks = self.selection.resolve_checks(asset_graph)
+        except HeadwaterInvalidSubsetError as exc:
+            raise AssetJobResolutionError(
+                f"Failed to resolve asset job {self.name}: {exc}") from exc
         executable = {k for k in keys if k in asset_graph.executable_keys}
         if keys and not executable and not checks:
             raise HeadwaterInvalidDefinitionError(
@@ -280,12 +333,14 @@ def define_asset_job(
     executor_def: Any = None,
     hooks: Any = None,
     op_retry_policy: Any = None,
+    owners: Sequence[str] | None = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes the assets a selection picks (all assets by default)."""
     options = JobOptions(
         description=description, config=config, tags=tags or {}, run_tags=run_tags,
         metadata=metadata or {}, partitions_def=partitions_def, executor_def=executor_def,
         hooks=hooks, op_retry_policy=op_retry_policy,
+        owners=validated_owners(name, owners) if owners is not None else None,
     )
     return UnresolvedAssetJobDefinition(name, selection, options)
 

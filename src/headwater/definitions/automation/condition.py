@@ -91,6 +91,7 @@ class AutomationCondition:
         new.__dict__.update(self.__dict__)
         new.__dict__.pop("_unique_id", None)
         new.__dict__.pop("_text_cache", None)
+        new.__dict__.pop("_policy", None)  # changed: no longer the policy it came from
         new.__dict__.update(changes)
         return new
 
@@ -139,8 +140,9 @@ class AutomationCondition:
         return self._rebuild([c.replace(old, new) for c in self.children])
 
     def as_auto_materialize_policy(self) -> AutoMaterializePolicy:
-        """This condition as an AutoMaterializePolicy (for code that reads the older name)."""
-        return AutoMaterializePolicy.from_automation_condition(self)
+        """This condition as an AutoMaterializePolicy (for code that reads the older name):
+        the policy it was made from, if it was made from one."""
+        return self.__dict__.get("_policy") or AutoMaterializePolicy.from_automation_condition(self)
 
     def without(self, condition: AutomationCondition) -> AutomationCondition:
         """An `&` or `|` with one of its operands removed."""
@@ -815,7 +817,9 @@ class AutoMaterializePolicy:
             condition = AutomationCondition.in_latest_time_window() & trigger.since_last_handled()
         for rule in skip:
             condition = condition & ~rule.to_automation_condition()
-        return condition.with_label("auto_materialize_policy")
+        condition = condition.with_label("auto_materialize_policy")
+        condition.__dict__["_policy"] = self  # what as_auto_materialize_policy gives back
+        return condition
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, AutoMaterializePolicy) and self.rules == other.rules and \

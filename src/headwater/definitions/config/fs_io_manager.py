@@ -4,7 +4,8 @@ Assets go to `base_dir/<asset key path>[/<partition>]`, op outputs to
 `base_dir/<run_id>/<step_key>/<output_name>[/<mapping_key>]`. A write goes to a temporary
 file in the target directory, is fsynced and then renamed over the target, so a crash
 never leaves a half-written value and the previous value stays intact until the new one
-is complete. Every path component is checked so that nothing lands outside `base_dir`.
+is complete. Every path component is checked so that nothing lands outside `base_dir`
+(a partition key's "/" nests directories; its path operators are escaped).
 The I/O happens only when a run calls the manager. Imports `errors` and this layer's
 `io_manager`, `config`.
 """
@@ -60,6 +61,14 @@ def check_path_parts(parts: Sequence[Any], what: str) -> list[str]:
     return checked
 
 
+def partition_path_parts(partition_key: str) -> list[str]:
+    """The directories a partition key is stored under: a "/" in the key nests directories,
+    as in Dagster, while a leading "/" and whole ".." segments are escaped (`%2F`, `%2E%2E`)
+    so that the key stays a name under the asset's directory."""
+    text = "%2F" + partition_key[1:] if partition_key.startswith("/") else partition_key
+    return ["%2E%2E" if part == ".." else part for part in text.split("/")]
+
+
 class PickledObjectFilesystemIOManager(IOManager):
     """Pickles outputs to files under `base_dir`; loads inputs from the same paths."""
 
@@ -83,7 +92,7 @@ class PickledObjectFilesystemIOManager(IOManager):
         if context.has_asset_key:
             parts = list(context.asset_key.path)
             if context.has_asset_partitions:
-                parts.append(context.asset_partition_key)
+                parts.extend(partition_path_parts(context.asset_partition_key))
         else:
             parts = [context.run_id, context.step_key, context.name]
             if getattr(context, "mapping_key", None):
@@ -111,13 +120,14 @@ class PickledObjectFilesystemIOManager(IOManager):
             for key in keys:
                 self._write(self._partition_path(context, key), obj[key] if split else obj,
                             self._durable(context))
-            context.add_output_metadata({"path": MetadataValue.path(os.path.dirname(
-                self._partition_path(context, keys[0])))})
+            context.add_output_metadata({"path": MetadataValue.path(os.path.join(
+                self._base(context), *check_path_parts(context.asset_key.path, _what(context))))})
             return
         path = self.get_path(context)
         hashed = getattr(context, "wants_content_hash", False)
         size = self._write(path, obj, self._durable(context), context if hashed else None)
-        context.add_output_metadata({"path": MetadataValue.path(path), "size_bytes": size})
+        if obj is not None:  # as in Dagster, a None output is stored but not described
+            context.add_output_metadata({"path": MetadataValue.path(path), "size_bytes": size})
 
     def _write(self, path: str, obj: Any, durable: bool = True, hash_for: Any = None) -> int:
         """Pickle `obj` to `path`; with `hash_for` (an output context), hash the bytes as they
@@ -148,6 +158,10 @@ class PickledObjectFilesystemIOManager(IOManager):
             )
         source = context if context.has_asset_key else upstream
         keys = partition_keys_of(context)
+        if keys is not None and not keys:
+            # no upstream partition to read (e.g. the first partition reading the previous
+            # one of its own asset): the input is None, as in Dagster
+            return None
         if keys is not None and len(keys) != 1:
             # Several upstream partitions load as a dict {partition key: value}.
             return {key: self._load_file(self._partition_path(context, key), source)
@@ -158,7 +172,8 @@ class PickledObjectFilesystemIOManager(IOManager):
 
     def _partition_path(self, context: Any, partition_key: str) -> str:
         base = self._base(context)
-        parts = check_path_parts([*context.asset_key.path, partition_key], _what(context))
+        parts = check_path_parts([*context.asset_key.path, *partition_path_parts(partition_key)],
+                                 _what(context))
         return os.path.join(base, *parts)
 
     def _load_file(self, path: str, source: Any) -> Any:

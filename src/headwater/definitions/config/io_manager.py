@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -89,17 +91,44 @@ def io_manager(
 
 
 def input_manager(config_schema: Any = None, description: str | None = None,
-                  required_resource_keys: Iterable[str] | None = None) -> Any:
-    """Declare an input manager by a function `fn(init_context) -> InputManager`."""
+                  input_config_schema: Any = None,
+                  required_resource_keys: Iterable[str] | None = None,
+                  version: str | None = None) -> Any:
+    """Declare an input manager by its load function, `fn(context) -> value` (or `fn()`).
+
+    The function runs for every input the manager loads, with that input's InputContext;
+    a function that returns an InputManager has that manager load the input instead.
+    """
     if callable(config_schema) and not isinstance(config_schema, (type, dict)):
         fn = config_schema
-        return InputManagerDefinition(fn, description=fn.__doc__)
+        return _load_function_manager(fn, description=fn.__doc__)
 
     def decorate(fn: Callable[..., Any]) -> InputManagerDefinition:
-        return InputManagerDefinition(fn, config_schema=config_schema, description=description,
-                                      required_resource_keys=required_resource_keys)
+        return _load_function_manager(
+            fn, config_schema=config_schema, description=description or fn.__doc__,
+            input_config_schema=input_config_schema,
+            required_resource_keys=required_resource_keys, version=version)
 
     return decorate
+
+
+class _LoadFunction(InputManager):
+    """An InputManager whose loading is a user function (what @input_manager decorates)."""
+
+    def __init__(self, load_fn: Callable[..., Any]):
+        self._load_fn = load_fn
+        self._takes_context = bool(inspect.signature(load_fn).parameters)
+
+    def load_input(self, context: Any) -> Any:
+        value = self._load_fn(context) if self._takes_context else self._load_fn()
+        return value.load_input(context) if isinstance(value, InputManager) else value
+
+
+def _load_function_manager(fn: Callable[..., Any], **options: Any) -> InputManagerDefinition:
+    manager = _LoadFunction(fn)
+    definition = InputManagerDefinition(lambda _init_context: manager, **options)
+    functools.update_wrapper(definition, fn)  # type: ignore[arg-type]
+    return definition
 
 
 class InMemoryIOManager(IOManager):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,6 +250,11 @@ class GraphDefinition(NodeDefinition):
         keys: set[str] = set()
         for op_def in self.iterate_op_defs():
             keys |= getattr(op_def, "required_resource_keys", frozenset())
+        for inv in self.invocations.values():  # hooks placed on nodes (op.with_hooks(...))
+            for hook in inv.hook_defs:
+                keys |= set(getattr(hook, "required_resource_keys", ()))
+            if isinstance(inv.node_def, GraphDefinition):
+                keys |= inv.node_def.required_resource_keys
         return frozenset(keys)
 
     def to_job(
@@ -287,9 +292,12 @@ class GraphDefinition(NodeDefinition):
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
 
-    def subset(self, selection: Mapping[str, Any]) -> GraphDefinition:
+    def subset(self, selection: Mapping[str, Any] | Iterable[str]) -> GraphDefinition:
         """This graph cut down to the nodes of `selection` (a job's op selection): a node name
-        maps to None to keep the whole node, or to the selection inside a nested graph."""
+        maps to None to keep the whole node, or to the selection inside a nested graph (a
+        plain collection of names keeps those nodes whole)."""
+        if not isinstance(selection, Mapping):
+            selection = dict.fromkeys(selection)
         node_defs = {name: inv.node_def if selection[name] is None
                      else inv.node_def.subset(selection[name])
                      for name, inv in self.invocations.items() if name in selection}

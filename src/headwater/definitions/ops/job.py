@@ -56,6 +56,8 @@ class AssetLayer:
     selected_check_keys: frozenset[Any] = frozenset()  # the asset checks the job evaluates
     # node -> check nodes it waits for (blocking checks on the assets it reads)
     blocking_upstream: dict[str, set[str]] = field(default_factory=dict)
+    # step key -> the outputs it yields, for the ops of a graph-backed asset run in part
+    selected_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def assets_def_for_key(self, key: AssetKey) -> Any:
         return self._index()[0].get(key)
@@ -112,9 +114,12 @@ class JobOptions:
     executor_def: Any = None
     hooks: Any = None
     op_retry_policy: Any = None
+    owners: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", dict(self.tags or {}))
+        if self.owners is not None:
+            object.__setattr__(self, "owners", list(self.owners))
         object.__setattr__(self, "metadata", dict(self.metadata or {}))
         if self.run_tags is not None:
             object.__setattr__(self, "run_tags", dict(self.run_tags))
@@ -149,7 +154,7 @@ class JobDefinition:
     ):
         check_unique_definitions(name or graph_def.name, [
             inv.node_def for inv in graph_def.invocations.values()], recursive=True)
-        self.owners = _validated_owners(name or graph_def.name, owners)
+        self.owners = validated_owners(name or graph_def.name, owners)
         _check_job_name(name or graph_def.name)
         self.graph = graph_def
         self.name = name or graph_def.name
@@ -289,6 +294,13 @@ class JobDefinition:
         """A copy of this job with `metadata` replacing its metadata."""
         return self._copy(metadata=normalize_metadata(metadata))
 
+    def get_job_snapshot(self) -> JobSnap:
+        """What this job looks like, as recorded beside its runs."""
+        return JobSnap(
+            name=self.name, description=self.description, tags=dict(self.tags),
+            metadata=dict(self.metadata), owners=list(self.owners),
+            node_names=tuple(sorted(inv.name for inv in self.graph.invocations.values())))
+
     def _copy(self, **changes: Any) -> JobDefinition:
         new = object.__new__(JobDefinition)
         new.__dict__.update(self.__dict__)
@@ -318,6 +330,27 @@ class JobDefinition:
 
     def __repr__(self) -> str:
         return f"JobDefinition(name={self.name!r})"
+
+
+@dataclass(frozen=True)
+class JobSnap:
+    """A job's identity and descriptive fields; `snapshot_id` changes when any of them does."""
+
+    name: str
+    description: str | None
+    tags: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    owners: list[str]
+    node_names: tuple[str, ...]
+
+    @property
+    def snapshot_id(self) -> str:
+        import hashlib
+
+        text = json.dumps([self.name, self.description, sorted(self.tags.items()),
+                           sorted((k, repr(v)) for k, v in self.metadata.items()),
+                           self.owners, self.node_names], default=repr)
+        return hashlib.sha1(text.encode()).hexdigest()
 
 
 _CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
@@ -419,7 +452,7 @@ def _string_tags(job_name: str, tags: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
-def _validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:
+def validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:
     """Owners are user emails or team names prefixed with 'team:'."""
     for owner in owners or ():
         if owner.startswith("team:"):

@@ -3,9 +3,9 @@
 `base.py` holds the abstract definition and static/dynamic partitions, `time_window.py` the
 calendar ones (hourly to monthly, cron-based, with timezones), `multi.py` their products,
 `mapping.py` the mappings between a child's and a parent's partitions, `partitioned_config.py`
-run config per partition, `backfill_policy.py` how many partitions a run takes, and `cron.py`
-the cron arithmetic shared with schedules. All of it is pure computation over keys and
-datetimes; storage of which partitions exist lives in the storage layer.
+run config per partition, `backfill_policy.py` how many partitions a run takes,
+`pagination.py` pages of keys, and `cron.py` the cron arithmetic shared with schedules. All
+of it is pure computation over keys and datetimes; storage of which partitions exist lives in the storage layer.
 
 May import: `headwater.errors` only (and `croniter`, lazily, on first cron use).
 """
