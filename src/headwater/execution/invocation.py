@@ -370,9 +370,9 @@ def _check_output_value(op_def: Any, ctx: Any, name: str, out: Any, value: Any) 
     if out.is_dynamic:
         if value is None:
             raise HeadwaterInvariantViolationError(
-                f"op '{op_def.name}' returned None, but its dynamic output '{name}' needs a list "
-                "of DynamicOutput objects: return [DynamicOutput(value, mapping_key=...), ...] "
-                "(an empty list for none), or yield each one.")
+                f"op '{op_def.name}': dynamic output '{name}' expected a list of DynamicOutput "
+                "objects, but the op returned None. Return [DynamicOutput(value, "
+                "mapping_key=...), ...] (an empty list for none), or yield each one.")
         for index, item in enumerate(value if isinstance(value, (list, tuple)) else ()):
             if not isinstance(item, DynamicOutput):
                 raise HeadwaterInvariantViolationError(

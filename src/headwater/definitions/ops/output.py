@@ -281,8 +281,8 @@ def dynamic_outputs_of(op: str, name: str, value: Any) -> list[DynamicOutput]:
     default output name are taken to be for it)."""
     if not isinstance(value, (list, tuple, Iterator)):
         raise HeadwaterInvariantViolationError(
-            f'op "{op}" returned an object of type {type(value)} for its dynamic output '
-            f"'{name}', which needs a list of DynamicOutput objects: return "
+            f'op "{op}": dynamic output \'{name}\' expected a list of DynamicOutput objects, '
+            f"but the op returned an object of type {type(value)}. Return "
             "[DynamicOutput(value, mapping_key=...), ...] (an empty list for none), or yield "
             "each one.")
     items = list(value)
