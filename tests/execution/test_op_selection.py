@@ -200,3 +200,14 @@ def test_run_whose_executor_cannot_start_has_only_a_failure_event():
 @hw.job(executor_def=hw.multiprocess_executor)
 def outer_multiprocess():
     inc(inner())
+
+
+def test_execute_job_outputs_need_an_open_result():
+    """Outputs of execute_job are read inside `with result:`; events are readable anywhere."""
+    with hw.instance_for_test() as instance:
+        result = hw.execute_job(hw.reconstructable(outer), instance)
+        assert result.success
+        with pytest.raises(hw.HeadwaterInvariantViolationError, match="context manager"):
+            result.output_for_node("inc")
+        with result:
+            assert result.output_for_node("inc") == 5

@@ -101,15 +101,23 @@ class ExecuteJobResult(JobExecutionResult):
     """What `execute_job` returns; also a context manager, as in Dagster: once its `with`
     block has exited, its events stay readable but its output values are released."""
 
+    _opened = False
     _closed = False
 
     def __enter__(self) -> ExecuteJobResult:
+        self._opened = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._closed = True
 
     def _check_open(self) -> None:
+        if not self._opened:
+            raise HeadwaterInvariantViolationError(
+                f"The outputs of run {self.run_id} are read from an open result: it must be "
+                "opened as a context manager first (`with execute_job(...) as result:`); its "
+                "events and status are readable without."
+            )
         if self._closed:
             raise HeadwaterInvariantViolationError(
                 f"The outputs of run {self.run_id} were released when its `with execute_job(...) "
