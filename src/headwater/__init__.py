@@ -200,7 +200,7 @@ if TYPE_CHECKING:
         StringSource,
     )
     from headwater.definitions.definitions import Definitions
-    from headwater.definitions.key import AssetCheckKey, AssetKey
+    from headwater.definitions.key import AssetCheckKey, AssetJobKey, AssetKey
     from headwater.definitions.metadata.annotation import (
         Dict,
         List,
@@ -414,7 +414,7 @@ if TYPE_CHECKING:
     )
     from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
     from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
-    from headwater.execution.log import get_headwater_logger
+    from headwater.execution.log import HeadwaterLogManager, get_headwater_logger
     from headwater.execution.reconstruct import ReconstructableJob, reconstructable
     from headwater.execution.reexecution import ReexecutionOptions
     from headwater.execution.resources import InitResourceContext, build_resources

@@ -41,7 +41,7 @@ if _ROOT.level == logging.NOTSET:
 _ROOT.propagate = True
 
 
-class LogManager:
+class HeadwaterLogManager:
     """`context.log`: debug/info/warning/error/critical, each recorded as a LOG event."""
 
     __slots__ = ("_sink", "name")
@@ -83,6 +83,10 @@ class LogManager:
 
     def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging.Logger's spelling
         return True
+
+
+# The engine's modules import the short name; users know the class by its public one.
+LogManager = HeadwaterLogManager
 
 
 def capture_logs(sink: Callable[[int, str], None]) -> contextvars.Token[Any]:
