@@ -18,6 +18,7 @@ from typing import Any
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.key import AssetKey, check_key_parts, prefix_path, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.ops.composition import current_frame
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.op import (
     In,
@@ -719,8 +720,8 @@ class AssetsDefinition:
             )
         from headwater.definitions import _runtime
 
-        if isinstance(self.node_def, GraphDefinition):
-            return self.node_def(*args, **kwargs)
+        if isinstance(self.node_def, GraphDefinition) or current_frame() is not None:
+            return self.node_def(*args, **kwargs)  # composed: a graph body places its node
         return _runtime.engine().invoke_directly(
             self, args, kwargs
         )

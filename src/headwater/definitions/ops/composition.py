@@ -249,6 +249,16 @@ class NodeDefinition:
             new.description = description
         return new
 
+    def all_headwater_types(self) -> list[Any]:
+        """Every runtime type this node's inputs and outputs use, with the types they are
+        built from (List[Foo] brings Foo), each once."""
+        found: dict[str, Any] = {}
+        for definition in (*self.input_dict.values(), *self.output_dict.values()):
+            htype = definition.headwater_type
+            for each in (htype, *htype.inner_types):
+                found.setdefault(each.key, each)
+        return list(found.values())
+
     @property
     def input_names(self) -> list[str]:
         return list(self.input_dict)

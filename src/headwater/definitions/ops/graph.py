@@ -228,6 +228,14 @@ class GraphDefinition(NodeDefinition):
                 ops.setdefault(id(inv.node_def), inv.node_def)
         return list(ops.values())
 
+    def all_headwater_types(self) -> list[Any]:
+        """The runtime types of this graph's inputs and outputs and of every node inside."""
+        found = {t.key: t for t in super().all_headwater_types()}
+        for node_def in self.node_defs:
+            for each in node_def.all_headwater_types():
+                found.setdefault(each.key, each)
+        return list(found.values())
+
     @property
     def required_resource_keys(self) -> frozenset[str]:
         keys: set[str] = set()
@@ -407,11 +415,15 @@ def build_graph(
     input_names = list(sig.input_args)
     frame, returned = compose(name, fn, input_names)
     input_mappings: dict[str, list[tuple[str, str]]] = {n: [] for n in input_names}
+    inner_types: dict[str, list[Any]] = {n: [] for n in input_names}
     for inv in frame.invocations.values():
         for input_name, binding in inv.bindings.items():
-            for b in binding if isinstance(binding, list) else [binding]:
+            fan_in = isinstance(binding, list)
+            for b in binding if fan_in else [binding]:
                 if isinstance(b, GraphInputHandle):
                     input_mappings[b.input_name].append((inv.name, input_name))
+                    inner_types[b.input_name].append(
+                        _destination_type(inv.node_def.input_dict[input_name], fan_in))
     for input_name, targets in input_mappings.items():
         if not targets:
             raise HeadwaterInvalidDefinitionError(
@@ -421,7 +433,8 @@ def build_graph(
     input_defs = {}
     for input_name in input_names:
         spec = (ins or {}).get(input_name)
-        input_defs[input_name] = _graph_input_def(name, input_name, frame, input_mappings, spec, sig)
+        input_defs[input_name] = _graph_input_def(input_name, frame, input_mappings, spec, sig,
+                                                  inner_types[input_name])
     output_mappings, output_defs = _graph_outputs(name, frame, returned, out)
     return GraphDefinition(
         name=name,
@@ -437,19 +450,33 @@ def build_graph(
     )
 
 
+def _destination_type(input_def: InputDefinition, fan_in: bool) -> Any:
+    """The type a graph input must carry to feed `input_def` (an element of it when fanned in)."""
+    htype = input_def.headwater_type
+    if fan_in and htype.supports_fan_in:
+        return htype.get_inner_type_for_fan_in()
+    return htype
+
+
 def _graph_input_def(
-    graph_name: str, input_name: str, frame: Any, mappings: Mapping[str, list[tuple[str, str]]],
-    spec: GraphIn | None, sig: Any,
+    input_name: str, frame: Any, mappings: Mapping[str, list[tuple[str, str]]],
+    spec: GraphIn | None, sig: Any, destination_types: Sequence[Any],
 ) -> InputDefinition:
+    """A graph input's definition. Its type is, in order: `GraphIn(headwater_type=...)`, the
+    parameter's annotation (unless Any), else the type every inner input it feeds agrees on
+    (Any when they differ)."""
     targets = mappings.get(input_name) or []
     inner = None
     if targets:
         node_name, inner_input = targets[0]
         inner = frame.invocations[node_name].node_def.input_dict[inner_input]
+    annotation = sig.annotations.get(input_name, Any)
     if spec is not None and spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
-    elif inner is not None:
-        htype = inner.headwater_type
+    elif annotation is not Any:
+        htype = resolve_headwater_type(annotation)
+    elif destination_types and all(t == destination_types[0] for t in destination_types):
+        htype = destination_types[0]
     else:
         htype = resolve_headwater_type(Any)
     default = sig.defaults.get(input_name, NO_VALUE)

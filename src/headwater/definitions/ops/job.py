@@ -23,6 +23,7 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
     check_unique_definitions,
 )
+from headwater.definitions.ops.input_source import check_job_inputs
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
@@ -150,7 +151,7 @@ class JobDefinition:
         self.config = config
         self.tags = _string_tags(self.name, {**graph_def.tags, **dict(tags or {})})
         # None: runs take the job's tags; a mapping (even empty) replaces them.
-        self.run_tags = dict(run_tags) if run_tags is not None else None
+        self._run_tags = dict(run_tags) if run_tags is not None else None
         self.metadata = normalize_metadata(metadata)
         self.logger_defs = dict(logger_defs or {})
         self.executor_def = executor_def
@@ -161,6 +162,8 @@ class JobDefinition:
             config, "partitions_def", None)
         self.input_values = dict(input_values or {})
         self.asset_layer = asset_layer or AssetLayer()
+        if not self.asset_layer.assets_defs:  # an asset job's inputs come from its assets
+            check_job_inputs(self.name, graph_def, self.input_values)
         self.op_selection = list(op_selection) if op_selection else None
         self._run_config_shape: Any = None  # built on first use by run_config_schema_type
         self._in_memory_variant: JobDefinition | None = None  # made by execute_in_process
@@ -216,6 +219,25 @@ class JobDefinition:
         return self.graph.required_resource_keys
 
     @property
+    def run_tags(self) -> dict[str, Any]:
+        """The tags every run of this job gets: `run_tags=` if given, else the job's tags."""
+        return dict(self.tags) if self._run_tags is None else dict(self._run_tags)
+
+    @property
+    def partitioned_config(self) -> Any:
+        """The job's run config by partition key: its PartitionedConfig, or for a job
+        partitioned by `partitions_def=` alone, the same config for every partition."""
+        from headwater.definitions.partitions.partitioned_config import PartitionedConfig
+
+        if isinstance(self.config, PartitionedConfig):
+            return self.config
+        if self.partitions_def is None:
+            return None
+        static = dict(self.config) if isinstance(self.config, Mapping) else {}
+        return PartitionedConfig(self.partitions_def,
+                                 run_config_for_partition_key_fn=lambda _key: dict(static))
+
+    @property
     def is_asset_job(self) -> bool:
         return bool(self.asset_layer.assets_defs)
 
@@ -265,6 +287,14 @@ class JobDefinition:
     def run_request_for_partition(self, partition_key: str, **kwargs: Any) -> Any:
         """A RunRequest for one partition of this job (see run_request.py)."""
         return run_request_for_partition(self, partition_key, **kwargs)
+
+    def with_executor_def(self, executor_def: Any) -> JobDefinition:
+        """A copy of this job that runs with `executor_def`."""
+        return self._copy(executor_def=executor_def)
+
+    def with_logger_defs(self, logger_defs: Mapping[str, Any]) -> JobDefinition:
+        """A copy of this job whose loggers are `logger_defs`."""
+        return self._copy(logger_defs=dict(logger_defs))
 
     def with_metadata(self, metadata: Mapping[str, Any]) -> JobDefinition:
         """A copy of this job with `metadata` replacing its metadata."""
