@@ -206,3 +206,18 @@ def test_input_manager_loads_from_elsewhere():
         consume()
 
     assert loading.execute_in_process().output_for_node("consume") == "loaded data"
+
+
+def test_in_memory_missing_value_is_a_key_error():
+    """Reading a value the in-memory IO manager never stored raises a KeyError (as a mapping would)."""
+
+    @hw.asset(headwater_type=hw.Nothing)
+    def marker():
+        pass
+
+    @hw.asset
+    def reader(marker):
+        return marker
+
+    with pytest.raises(KeyError, match="No value stored in memory for 'marker'"):
+        hw.materialize_to_memory([marker, reader])
