@@ -217,3 +217,60 @@ def test_asset_called_in_a_graph_body_is_a_node():
     result = g.execute_in_process()
     assert result.output_value() == 3
     assert result.events_for_node("thing")
+
+
+@hw.op(config_schema=str)
+def says(context):
+    return context.op_config
+
+
+def test_job_graph_config_mapping_takes_ops_config():
+    """A job's graph with a config mapping reads `ops: {config: ...}` and maps it to its ops,
+    through nested graph mappings too."""
+
+    @hw.graph(config=hw.ConfigMapping(lambda word: {"says": {"config": word}}, config_schema=str))
+    def inner():
+        says()
+
+    @hw.graph(config=hw.ConfigMapping(lambda word: {"inner": {"config": word.upper()}},
+                                      config_schema=str))
+    def outer():
+        inner()
+
+    result = outer.execute_in_process(run_config={"ops": {"config": "hi"}})
+    assert result.output_for_node("inner.says") == "HI"
+    assert outer.to_job(config={"ops": {"config": "yo"}}).execute_in_process().output_for_node(
+        "inner.says") == "YO"
+    with pytest.raises(hw.HeadwaterInvalidConfigError):
+        outer.execute_in_process(run_config={"ops": {"config": {"not": "a string"}}})
+
+
+def test_job_graph_config_dict_gives_defaults_and_a_bad_mapping_is_a_config_error():
+    """A dict as the graph's config is its ops' default config; a mapping returning config
+    that does not fit the ops is reported as a config error."""
+
+    @hw.graph(config={"says": {"config": "default"}})
+    def fixed():
+        return says()
+
+    @hw.graph(config=hw.ConfigMapping(lambda _: "not a dict"))
+    def broken():
+        says()
+
+    assert fixed.execute_in_process().output_value() == "default"
+    overridden = fixed.execute_in_process(run_config={"ops": {"says": {"config": "mine"}}})
+    assert overridden.output_value() == "mine"
+    with pytest.raises(hw.HeadwaterInvalidConfigError, match="config mapping of its graph"):
+        broken.execute_in_process()
+
+
+def test_graph_configured_copy_may_keep_the_graph_name():
+    """A graph's configured copy may keep its name (an op's may not: it would clash)."""
+
+    @hw.graph(config=hw.ConfigMapping(lambda word: {"says": {"config": word}}, config_schema=str))
+    def speaker():
+        says()
+
+    assert speaker.configured("hello", name="speaker").name == "speaker"
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="must differ"):
+        says.configured("x", name="says")

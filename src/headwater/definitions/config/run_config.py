@@ -190,7 +190,7 @@ def _build_schema_type(job: Any) -> Shape:
             Shape({"config": Field(schema) if schema is not None else _OPTIONAL_ANY}),
             is_required=False)
     shape = Shape({
-        "ops": Field(_ops_shape(job.graph, job.resource_defs)),
+        "ops": _root_ops_field(job),
         "resources": Field(Shape(resources)),
         "loggers": Field(Shape(loggers), is_required=False),
         "execution": _OPTIONAL_ANY,
@@ -198,6 +198,18 @@ def _build_schema_type(job: Any) -> Shape:
     })
     defaults = _job_defaults(job)
     return with_defaults(shape, defaults) if defaults else shape
+
+
+def _root_ops_field(job: Any) -> Field:
+    """`ops`: an entry per node of the job's graph, with the graph's own `config` dict as
+    their defaults; or, when the graph maps its config (`@graph(config=ConfigMapping(...))`),
+    just that mapping's `config`, as a nested graph's entry is."""
+    graph = job.graph
+    if isinstance(graph.config, ConfigMapping):
+        return Field(Shape({"config": graph.config.config_schema}))
+    shape = _ops_shape(graph, job.resource_defs)
+    return Field(with_defaults(shape, graph.config) if isinstance(graph.config, Mapping)
+                 else shape)
 
 
 def _job_defaults(job: Any) -> dict[str, Any] | None:
@@ -244,6 +256,8 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
         raw = as_run_config_dict(mapping.resolve_from_validated_config(outer))
     errors: list[Any] = []
     result = _process(run_config_schema_type(job), raw, (), errors, resolve_values)
+    if not errors and isinstance(result, dict):
+        _apply_root_mapping(job, result, errors, resolve_values)
     if not errors and isinstance(result, Mapping):
         _apply_graph_mappings(job.graph, result.get("ops") or {}, errors, resolve_values,
                               job.name)
@@ -261,6 +275,30 @@ def _call_mapping(mapping: ConfigMapping, outer: Any, what: str, stack: str) -> 
             f'execution. The definition is instantiated at stack "{stack}". Fix the function '
             f"or the config it receives: {type(exc).__name__}: {exc}", user_exception=exc,
         ) from exc
+
+
+def _apply_root_mapping(job: Any, result: dict[str, Any], errors: list[Any],
+                        resolve_values: bool) -> None:
+    """Replace `ops: {config: ...}` with the node entries the job's graph's mapping makes."""
+    graph = job.graph
+    mapping = graph.config
+    if not isinstance(mapping, ConfigMapping):
+        return
+    outer = (result.get("ops") or {}).get("config")
+    if mapping.receive_processed_config_values:
+        outer = _process(mapping.config_schema, outer, (), [])
+    inner_raw = _call_mapping(mapping, outer, f"graph '{graph.name}' of job '{job.name}'",
+                              graph.name)
+    found: list[Any] = []
+    inner = _process(_ops_shape(graph, job.resource_defs), inner_raw, (), found, resolve_values)
+    if found:
+        errors.append(EvaluationError(
+            f"job '{job.name}': the config mapping of its graph '{graph.name}' returned ops "
+            "config that does not fit the graph's ops:\n"
+            + "\n".join(f"        Error {i}: {e}" for i, e in enumerate(found, 1)),
+            ("ops",), "RUNTIME_TYPE_MISMATCH"))
+        return
+    result["ops"] = inner
 
 
 def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],

@@ -239,10 +239,14 @@ class NodeDefinition:
                    description: str | None = None) -> Any:
         """A copy named `name` whose config is fixed (a value) or mapped from `config_schema`
         (a function of the outer config), as `headwater.configured(node, ...)` makes it."""
-        if not isinstance(name, str) or not name or name == self.name:
+        # An op's copy under the original's name would clash with it in any graph using
+        # both; a graph's copy is usually a job's whole body, so it may keep the name.
+        if not isinstance(name, str) or not name or (name == self.name
+                                                     and self.node_kind == "op"):
             raise HeadwaterInvalidDefinitionError(
                 f"{self.node_kind} '{self.name}'.configured(...) needs a name for the copy, "
-                f"which must differ from '{self.name}': .configured(config, name='...')."
+                f"which for an op must differ from '{self.name}': "
+                ".configured(config, name='...')."
             )
         new = configured(self, config_schema=config_schema, name=name)(config_or_config_fn)
         if description is not None:
