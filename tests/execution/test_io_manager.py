@@ -221,3 +221,28 @@ def test_in_memory_missing_value_is_a_key_error():
 
     with pytest.raises(KeyError, match="No value stored in memory for 'marker'"):
         hw.materialize_to_memory([marker, reader])
+
+
+def test_input_manager_function_returns_the_value():
+    """@input_manager decorates a load function: its return value is the input (with or
+    without the input context), and it sees its own resource config."""
+
+    @hw.input_manager
+    def constant():
+        return 5
+
+    @hw.input_manager(config_schema={"suffix": str})
+    def named(context):
+        return f"{context.name}-{context.resource_config['suffix']}"
+
+    @hw.op(ins={"a": hw.In(input_manager_key="constant"), "b": hw.In(input_manager_key="named")})
+    def both(a, b):
+        return (a, b)
+
+    @hw.job(resource_defs={"constant": constant, "named": named})
+    def loading():
+        both()
+
+    result = loading.execute_in_process(
+        run_config={"resources": {"named": {"config": {"suffix": "x"}}}})
+    assert result.output_for_node("both") == (5, "b-x")
