@@ -284,9 +284,9 @@ def _apply_root_mapping(job: Any, result: dict[str, Any], errors: list[Any],
     mapping = graph.config
     if not isinstance(mapping, ConfigMapping):
         return
-    outer = (result.get("ops") or {}).get("config")
-    if mapping.receive_processed_config_values:
-        outer = _process(mapping.config_schema, outer, (), [])
+    # Values as written unless the mapping asks for them processed (env read, enums made).
+    outer = _process(mapping.config_schema, (result.get("ops") or {}).get("config"), (), [],
+                     mapping.receive_processed_config_values)
     inner_raw = _call_mapping(mapping, outer, f"graph '{graph.name}' of job '{job.name}'",
                               graph.name)
     found: list[Any] = []
