@@ -172,37 +172,6 @@ def test_all_headwater_types_lists_each_type_once():
     assert len(names) == len(set(names))
 
 
-def test_job_partitioned_config_and_run_tags():
-    """partitioned_config answers per partition; run_tags default to the job's tags."""
-    parts = hw.StaticPartitionsDefinition(["a", "b"])
-
-    @hw.graph
-    def g():
-        wait()
-
-    by_key = g.to_job(config=hw.PartitionedConfig(
-        partitions_def=parts, run_config_for_partition_key_fn=lambda key: {"k": key}))
-    assert by_key.partitioned_config.get_run_config_for_partition_key("b") == {"k": "b"}
-    assert g.to_job(partitions_def=parts).partitioned_config.get_run_config_for_partition_key(
-        "a") == {}
-    assert g.to_job().partitioned_config is None
-
-    assert g.to_job(tags={"t": "1"}).run_tags == {"t": "1"}
-    assert g.to_job(tags={"t": "1"}, run_tags={"r": "2"}).run_tags == {"r": "2"}
-
-
-def test_with_executor_def_and_logger_defs_copy_the_job():
-    """with_executor_def / with_logger_defs return changed copies."""
-
-    @hw.job
-    def j():
-        wait()
-
-    copy = j.with_executor_def(hw.in_process_executor)
-    assert copy.executor_def is hw.in_process_executor and j.executor_def is None
-    assert set(j.with_logger_defs({"mine": hw.colored_console_logger}).loggers) == {"mine"}
-
-
 def test_asset_called_in_a_graph_body_is_a_node():
     """Calling an asset inside a graph body places its op, which then runs."""
 

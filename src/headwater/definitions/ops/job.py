@@ -10,7 +10,10 @@ never by importing `headwater.execution`.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -26,6 +29,7 @@ from headwater.definitions.ops.composition import (
 from headwater.definitions.ops.input_source import check_job_inputs
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import (
+    HeadwaterDeprecationWarning,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidSubsetError,
     HeadwaterInvariantViolationError,
@@ -393,8 +397,29 @@ def _check_job_name(name: str) -> None:
         )
 
 
+_TAG_KEY_PART = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
+
+
+def _warn_of_odd_tag_keys(job_name: str, keys: Sequence[str]) -> None:
+    """Job tag keys outside the tag key format still work, with a deprecation warning
+    pointing at the user's code (the first frame outside headwater)."""
+    odd = [k for k in keys if not all(_TAG_KEY_PART.fullmatch(p) for p in k.split("/", 1))]
+    if not odd:
+        return
+    package = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(
+        f"job '{job_name}': tag keys {odd} do not follow the tag key format: an optional "
+        "'prefix/' and a name, each 1-63 letters, digits, '_', '-' or '.'. They still work, "
+        "but such keys are deprecated; rename them, e.g. 'team' or 'my_org/team'.",
+        HeadwaterDeprecationWarning, stacklevel=level)
+
+
 def _string_tags(job_name: str, tags: Mapping[str, Any]) -> dict[str, str]:
     """Tag values are strings; other JSON-serializable values are stored as JSON."""
+    _warn_of_odd_tag_keys(job_name, list(tags))
     result = {}
     for key, value in tags.items():
         if isinstance(value, str):

@@ -1,0 +1,58 @@
+"""JobDefinition: its derived properties, its copies, and the checks on its tags."""
+
+import pytest
+
+import headwater as hw
+from headwater.errors import HeadwaterDeprecationWarning
+
+
+@hw.op(ins={"after": hw.In(hw.Nothing)})
+def wait():
+    return "done"
+
+
+def test_job_partitioned_config_and_run_tags():
+    """partitioned_config answers per partition; run_tags default to the job's tags."""
+    parts = hw.StaticPartitionsDefinition(["a", "b"])
+
+    @hw.graph
+    def g():
+        wait()
+
+    by_key = g.to_job(config=hw.PartitionedConfig(
+        partitions_def=parts, run_config_for_partition_key_fn=lambda key: {"k": key}))
+    assert by_key.partitioned_config.get_run_config_for_partition_key("b") == {"k": "b"}
+    assert g.to_job(partitions_def=parts).partitioned_config.get_run_config_for_partition_key(
+        "a") == {}
+    assert g.to_job().partitioned_config is None
+
+    assert g.to_job(tags={"t": "1"}).run_tags == {"t": "1"}
+    assert g.to_job(tags={"t": "1"}, run_tags={"r": "2"}).run_tags == {"r": "2"}
+
+
+def test_with_executor_def_and_logger_defs_copy_the_job():
+    """with_executor_def / with_logger_defs return changed copies."""
+
+    @hw.job
+    def j():
+        wait()
+
+    copy = j.with_executor_def(hw.in_process_executor)
+    assert copy.executor_def is hw.in_process_executor and j.executor_def is None
+    assert set(j.with_logger_defs({"mine": hw.colored_console_logger}).loggers) == {"mine"}
+
+
+def test_odd_job_tag_keys_warn_but_still_tag_runs():
+    """A job tag key outside the tag key format is deprecated: a warning that points at the
+    user's code, and the runs still carry the tag."""
+    with pytest.warns(HeadwaterDeprecationWarning, match=r"tag keys \['a&b'\]") as caught:
+        @hw.job(tags={"a&b": "yes", "fine/key": "ok"})
+        def tagged():
+            wait()
+
+    assert caught[0].filename == __file__
+    with pytest.warns(HeadwaterDeprecationWarning):
+        odd_by_graph = hw.GraphDefinition("g", node_defs=[wait]).to_job(tags={"x y": "1"})
+    assert odd_by_graph.tags == {"x y": "1"}
+    result = tagged.execute_in_process()
+    assert result.instance.get_run_by_id(result.run_id).tags["a&b"] == "yes"
