@@ -56,3 +56,23 @@ def test_odd_job_tag_keys_warn_but_still_tag_runs():
     assert odd_by_graph.tags == {"x y": "1"}
     result = tagged.execute_in_process()
     assert result.instance.get_run_by_id(result.run_id).tags["a&b"] == "yes"
+
+
+def test_graph_execute_in_process_takes_op_selection_and_to_job_takes_owners():
+    """graph.execute_in_process(op_selection=...) runs the selected ops only; to_job passes owners."""
+
+    @hw.op
+    def first():
+        return 1
+
+    @hw.op
+    def second(x):
+        return x + 1
+
+    @hw.graph
+    def pair():
+        second(first())
+
+    result = pair.execute_in_process(op_selection=["first"])
+    assert [e.step_key for e in result.get_step_success_events()] == ["first"]
+    assert pair.to_job(owners=["team:data"]).owners == ["team:data"]

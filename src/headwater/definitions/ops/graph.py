@@ -5,7 +5,7 @@ and which inner inputs/outputs its own inputs/outputs map to. Both ways of turni
 composition into a job live here, on top of `job.py`: `GraphDefinition.to_job` and the
 `@job` decorator (a graph built from the body, then bound). `job.py` never imports this
 module at run time; a job's op selection cuts its graph with `GraphDefinition.subset`.
-Imports `composition`, `job`, `op`, `output`, `metadata.annotation`, `_runtime` and `errors`.
+Imports `composition`, `job`, `op`, `output`, `metadata.annotation` and `errors`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions import _runtime
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.composition import (
     AssetInputHandle,
@@ -259,6 +258,7 @@ class GraphDefinition(NodeDefinition):
         partitions_def: Any = None,
         input_values: Mapping[str, Any] | None = None,
         run_tags: Mapping[str, Any] | None = None,
+        owners: Sequence[str] | None = None,
     ) -> Any:
         job = JobDefinition(
             graph_def=self,
@@ -275,6 +275,7 @@ class GraphDefinition(NodeDefinition):
             partitions_def=partitions_def,
             input_values=input_values,
             run_tags=run_tags,
+            owners=owners,
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
 
@@ -310,11 +311,16 @@ class GraphDefinition(NodeDefinition):
         }
         return copied
 
-    def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
-        resources = kwargs.pop("resources", None)
+    def execute_in_process(self, run_config: Any = None, instance: Any = None,
+                           resources: Mapping[str, Any] | None = None,
+                           raise_on_error: bool = True, op_selection: Sequence[str] | None = None,
+                           run_id: str | None = None, input_values: Mapping[str, Any] | None = None,
+                           **kwargs: Any) -> Any:
+        """Run this graph as a job of its own name, in this process."""
         job = self.to_job(name=self.name, resource_defs=resources)
-        execute = _runtime.engine().execute_job_in_process
-        return execute(job, run_config=run_config, **kwargs)
+        return job.execute_in_process(run_config=run_config, instance=instance,
+                                      raise_on_error=raise_on_error, op_selection=op_selection,
+                                      run_id=run_id, input_values=input_values, **kwargs)
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         raise HeadwaterInvariantViolationError(
