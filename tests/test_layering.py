@@ -19,6 +19,8 @@ ALLOWED: dict[str, set[str]] = {
     "server": {"errors", "definitions", "execution", "storage", "code", "daemon"},
     "cli": {"errors", "definitions", "execution", "storage", "code", "daemon", "server"},
     "integrations": {"errors", "definitions", "execution"},
+    "pipes": {"errors", "definitions", "execution"},
+    "_compat": {"_exports"},
 }
 # Inside `definitions`: room -> the rooms it may import (besides itself). The vocabulary at the
 # top (`key`, `tags`, `run_request`, `_runtime`) is shared; the bundle (`definitions`,

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from headwater.definitions.automation.condition_sensor import (
         AutomationConditionSensorDefinition,
     )
+    from headwater.definitions.automation.email_sensor import make_email_on_run_failure_sensor
     from headwater.definitions.automation.evaluate import (
         AutomationResult,
         AutomationResultNode,
@@ -82,6 +83,11 @@ if TYPE_CHECKING:
         build_schedule_from_partitioned_job,
         schedule,
     )
+    from headwater.definitions.automation.selectors import (
+        CodeLocationSelector,
+        JobSelector,
+        RepositorySelector,
+    )
     from headwater.definitions.automation.sensor import (
         AssetSensorDefinition,
         DefaultSensorStatus,
@@ -108,17 +114,32 @@ if TYPE_CHECKING:
     from headwater.definitions.checks.result import AssetCheckEvaluation, AssetCheckResult
     from headwater.definitions.checks.schema_change import build_column_schema_change_checks
     from headwater.definitions.checks.spec import AssetCheckSeverity, AssetCheckSpec
-    from headwater.definitions.components.component import (
-        Component,
-        ComponentLoadContext,
-        Model,
-        Resolvable,
-    )
+    from headwater.definitions.components.component import Component, ComponentLoadContext
     from headwater.definitions.components.defs_folder import (
         ComponentTree,
+        DefinitionsComponent,
         DefsFolderComponent,
+        build_defs_for_component,
+        component_instance,
+        get_all_components_defs_within_project,
+        get_component_defs_within_project,
         load_defs,
         load_from_defs_folder,
+    )
+    from headwater.definitions.components.resolved import (
+        Model,
+        ResolutionContext,
+        Resolvable,
+        ResolvedAssetCheckSpec,
+        ResolvedAssetKey,
+        ResolvedAssetSpec,
+        Resolver,
+    )
+    from headwater.definitions.components.scaffold import (
+        Scaffolder,
+        ScaffoldRequest,
+        scaffold_component,
+        scaffold_with,
     )
     from headwater.definitions.components.templates import template_var
     from headwater.definitions.config.config_class import Config, EnvVar, PermissiveConfig
@@ -141,6 +162,11 @@ if TYPE_CHECKING:
         multiple_process_executor_requirements,
         multiprocess_executor,
     )
+    from headwater.definitions.config.file_manager import (
+        FileHandle,
+        LocalFileHandle,
+        local_file_manager,
+    )
     from headwater.definitions.config.filesystem_io_manager import FilesystemIOManager
     from headwater.definitions.config.fs_io_manager import (
         CustomPathPickledObjectFilesystemIOManager,
@@ -161,6 +187,7 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.config.logger import (
         InitLoggerContext,
+        JsonLogFormatter,
         LoggerDefinition,
         build_init_logger_context,
         colored_console_logger,
@@ -199,8 +226,9 @@ if TYPE_CHECKING:
         Shape,
         StringSource,
     )
+    from headwater.definitions.config.upath_io_manager import UPathIOManager
     from headwater.definitions.definitions import Definitions
-    from headwater.definitions.key import AssetCheckKey, AssetJobKey, AssetKey
+    from headwater.definitions.key import AssetCheckKey, AssetJobKey, AssetKey, AssetOrCheckKey
     from headwater.definitions.metadata.annotation import (
         Dict,
         List,
@@ -372,13 +400,18 @@ if TYPE_CHECKING:
     from headwater.definitions.repository import RepositoryData, RepositoryDefinition
     from headwater.definitions.run_request import RunRequest
     from headwater.definitions.serdes import deserialize_value, serialize_value
+    from headwater.definitions.tags import MAX_RUNTIME_SECONDS_TAG
     from headwater.errors import (
+        BetaWarning,
+        ConfigArgumentWarning,
         DefinitionError,
         Failure,
         HeadwaterAssetCheckFailedError,
         HeadwaterConfigMappingFunctionError,
         HeadwaterError,
+        HeadwaterExecutionInterruptedError,
         HeadwaterExecutionStepExecutionError,
+        HeadwaterExecutionStepNotFoundError,
         HeadwaterInvalidConfigDefinitionError,
         HeadwaterInvalidConfigError,
         HeadwaterInvalidDefinitionError,
@@ -386,16 +419,20 @@ if TYPE_CHECKING:
         HeadwaterInvalidPropertyError,
         HeadwaterInvalidSubsetError,
         HeadwaterInvariantViolationError,
+        HeadwaterPipesExecutionError,
         HeadwaterResourceFunctionError,
         HeadwaterRunNotFoundError,
         HeadwaterStepOutputNotFoundError,
+        HeadwaterSubprocessError,
         HeadwaterTypeCheckDidNotPass,
         HeadwaterTypeCheckError,
         HeadwaterUnknownPartitionError,
         HeadwaterUnknownResourceError,
         HeadwaterUnmetExecutorRequirementsError,
         HeadwaterUserCodeExecutionError,
+        PreviewWarning,
         RetryRequested,
+        SupersessionWarning,
     )
     from headwater.execution.api import (
         ExecuteJobResult,
@@ -429,6 +466,31 @@ if TYPE_CHECKING:
         build_op_context,
         build_output_context,
     )
+    from headwater.pipes.channels import (
+        PipesContextInjector,
+        PipesEnvContextInjector,
+        PipesFileContextInjector,
+        PipesFileMessageReader,
+        PipesMessageReader,
+        PipesTempFileContextInjector,
+        PipesTempFileMessageReader,
+    )
+    from headwater.pipes.components import (
+        FunctionComponent,
+        PythonScriptComponent,
+        UvRunComponent,
+    )
+    from headwater.pipes.session import (
+        PipesExecutionResult,
+        PipesMessageHandler,
+        PipesSession,
+        open_pipes_session,
+    )
+    from headwater.pipes.subprocess import (
+        PipesClient,
+        PipesClientCompletedInvocation,
+        PipesSubprocessClient,
+    )
     from headwater.storage.instance import HeadwaterInstance, instance_for_test
     from headwater.storage.record import (
         AssetPartitionStatus,
@@ -448,6 +510,11 @@ if TYPE_CHECKING:
 from headwater._exports import EXPORTS as _EXPORTS  # noqa: E402  (name -> (module, attribute))
 
 __all__ = sorted(_EXPORTS)
+
+# Dagster's private module paths (headwater._core.errors, ...) answer with public names
+from headwater._compat import install as _install_private_paths  # noqa: E402
+
+_install_private_paths()
 
 
 def __getattr__(name: str) -> object:

@@ -7,7 +7,25 @@ fix; user-code failures chain the original exception.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+# The metadata of a Failure or a failed type check reads as MetadataValues, as everywhere
+# else. This module imports nothing of headwater, so the arrow is inverted once:
+# `definitions/metadata/value.py` registers its normalizer here when it is imported (it
+# is, by anything that declares an op or asset).
+_metadata_normalizer: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+
+
+def register_metadata_normalizer(fn: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+    global _metadata_normalizer
+    _metadata_normalizer = fn
+
+
+def _as_metadata_values(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    if _metadata_normalizer is None:
+        return dict(metadata)
+    return _metadata_normalizer(metadata)
 
 
 class HeadwaterError(Exception):
@@ -92,8 +110,12 @@ class HeadwaterTypeCheckDidNotPass(HeadwaterError):
     def __init__(self, description: str, metadata: dict | None = None, headwater_type: Any = None):
         super().__init__(description)
         self.description = description
-        self.metadata = metadata or {}
+        self._metadata = metadata or {}
         self.headwater_type = headwater_type
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _as_metadata_values(self._metadata)
 
 
 class HeadwaterTypeCheckError(HeadwaterTypeCheckDidNotPass):
@@ -135,6 +157,14 @@ class HeadwaterConfigMappingFunctionError(HeadwaterUserCodeExecutionError):
     """A ConfigMapping's (or configured's) config function raised."""
 
 
+class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
+    """A step selection (of a re-execution) names steps the job's plan does not have."""
+
+    def __init__(self, message: str, step_keys: list[str] | None = None):
+        super().__init__(message)
+        self.step_keys = list(step_keys or [])
+
+
 class HeadwaterExecutionInterruptedError(HeadwaterError):
     """The run was interrupted (cancelled) while a step ran."""
 
@@ -159,6 +189,20 @@ class HeadwaterStepOutputNotFoundError(HeadwaterError):
 class HeadwaterAssetCheckFailedError(HeadwaterError):
     """A blocking asset check failed with ERROR severity: its step fails, so the assets
     downstream of the checked asset are not materialized."""
+
+
+class HeadwaterPipesExecutionError(HeadwaterError):
+    """A process launched through Pipes failed: it exited non-zero, closed on an exception,
+    or wrote something that is not a Pipes message to its message channel."""
+
+
+class HeadwaterSubprocessError(HeadwaterError):
+    """A subprocess headwater started (a run worker, a code server) failed; `subprocess_error_infos`
+    holds what each reported."""
+
+    def __init__(self, *args: object, subprocess_error_infos: list | None = None):
+        super().__init__(*args)
+        self.subprocess_error_infos = list(subprocess_error_infos or [])
 
 
 class HeadwaterInvalidPropertyError(HeadwaterError):
@@ -191,8 +235,12 @@ class Failure(HeadwaterError):
     ):
         super().__init__(description)
         self.description = description
-        self.metadata = metadata or {}
+        self._metadata = metadata or {}
         self.allow_retries = allow_retries
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return _as_metadata_values(self._metadata)
 
 
 class RetryRequested(HeadwaterError):
@@ -208,8 +256,24 @@ class HeadwaterDeprecationWarning(DeprecationWarning):
     """Emitted for an argument that still works but has a newer spelling."""
 
 
-class HeadwaterBetaWarning(Warning):
-    """Emitted for an API that may still change."""
+class BetaWarning(Warning):
+    """Emitted for an API that may still change (filter it with
+    `warnings.filterwarnings("ignore", category=BetaWarning)`)."""
+
+
+HeadwaterBetaWarning = BetaWarning
+
+
+class PreviewWarning(Warning):
+    """Emitted for an API in preview: it may change or go away in a minor release."""
+
+
+class SupersessionWarning(FutureWarning):
+    """Emitted for an API that still works but has a preferred replacement."""
+
+
+class ConfigArgumentWarning(Warning):
+    """Emitted for a config argument given where it has no effect."""
 
 
 # Dagster's public names for the same errors, after the rename.

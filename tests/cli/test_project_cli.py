@@ -160,3 +160,83 @@ def test_scaffold_defs_adds_an_asset_a_schedule_and_a_component(scaffolded, tmp_
     unknown = runner.invoke(main, ["scaffold", "defs", "headwater.nothing", "x", "-d",
                                    str(scaffolded)])
     assert unknown.exit_code == 1 and "nor a Component class" in unknown.output
+
+
+def test_scaffolded_script_and_function_components_launch(scaffolded, tmp_path):
+    """`scaffold defs` writes a PythonScriptComponent (defs.yaml and the script it runs through
+    Pipes) and a FunctionComponent (defs.yaml and its module); `launch` materializes both."""
+    runner = CliRunner()
+    for kind, path in (("headwater.PythonScriptComponent", "nightly_report"),
+                       ("headwater.FunctionComponent", "refresh")):
+        made = runner.invoke(main, ["scaffold", "defs", kind, path, "-d", str(scaffolded)])
+        assert made.exit_code == 0, made.output
+    defs_dir = scaffolded / "src" / "shop_data" / "defs"
+    assert (defs_dir / "nightly_report" / "nightly_report.py").is_file()
+    assert "fn: .logic.refresh" in (defs_dir / "refresh" / "defs.yaml").read_text()
+    home = tmp_path / "home"
+    launched = _headwater(["launch", "--assets", "nightly_report refresh", "--json"],
+                          scaffolded, home)
+    assert launched.returncode == 0, launched.stderr
+    done = json.loads(launched.stdout)
+    assert done["success"] and done["materialized"] == ["nightly_report", "refresh"]
+
+
+SCAFFOLDED_COMPONENT = '''
+from dataclasses import dataclass
+
+import pydantic
+
+from headwater import (Component, Definitions, Resolvable, Scaffolder, ScaffoldRequest, asset,
+                       scaffold_component, scaffold_with)
+
+
+class Params(pydantic.BaseModel):
+    table: str
+
+
+class TableScaffolder(Scaffolder[Params]):
+    @classmethod
+    def get_scaffold_params(cls):
+        return Params
+
+    def scaffold(self, request: ScaffoldRequest[Params]) -> None:
+        scaffold_component(request, {"table": request.params.table})
+        (request.target_path / "README.md").write_text(f"table {request.params.table}")
+
+
+@scaffold_with(TableScaffolder)
+@dataclass
+class Table(Component, Resolvable):
+    table: str
+
+    def build_defs(self, context):
+        @asset(name=self.table)
+        def _table():
+            return 1
+        return Definitions(assets=[_table])
+'''
+
+
+def test_scaffold_with_a_scaffolder_and_json_params(scaffolded, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (scaffolded / "src" / "shop_data" / "table_component.py").write_text(SCAFFOLDED_COMPONENT)
+    runner = CliRunner()
+    kind = "shop_data.table_component.Table"
+    made = runner.invoke(main, ["scaffold", "defs", kind, "stock", "-d", str(scaffolded),
+                                "--json-params", '{"table": "stock_levels"}'])
+    assert made.exit_code == 0, made.output
+    folder = scaffolded / "src" / "shop_data" / "defs" / "stock"
+    assert (folder / "README.md").read_text() == "table stock_levels"
+    assert "table: stock_levels" in (folder / "defs.yaml").read_text()
+    python = runner.invoke(main, ["scaffold", "defs", kind, "stock_py", "-d", str(scaffolded),
+                                  "--format", "python", "--json-params", '{"table": "shelf"}'])
+    assert python.exit_code == 0, python.output
+    bad = runner.invoke(main, ["scaffold", "defs", kind, "other", "-d", str(scaffolded),
+                               "--json-params", '{"tabel": "x"}'])
+    assert bad.exit_code == 1 and "table" in bad.output
+    for name in [m for m in sys.modules if m == "shop_data" or m.startswith("shop_data.")]:
+        monkeypatch.delitem(sys.modules, name)
+    listed = _headwater(["list", "defs", "--json"], scaffolded, tmp_path / "home")
+    assert listed.returncode == 0, listed.stderr
+    keys = {a["key"] for a in json.loads(listed.stdout)["assets"]}
+    assert {"stock_levels", "shelf"} <= keys

@@ -63,6 +63,19 @@ def test_cancel_stops_a_running_step_and_ends_canceled(tmp_path):
         assert not any(e.step_key == "after" for e in instance.all_logs(run_id))
 
 
+def test_a_run_past_its_max_runtime_is_canceled_by_monitoring(tmp_path):
+    """A run tagged headwater/max_runtime is canceled once it runs longer, and says why."""
+    with hw.instance_for_test() as instance:
+        run_id = _launch(instance, "stuck_job", tmp_path, ["wait_forever"],
+                         tags={hw.MAX_RUNTIME_SECONDS_TAG: "1"})
+        _until(lambda: (tmp_path / "started").exists())
+        _until(lambda: run_id in monitor_runs(instance))
+        run = wait_for_run(instance, run_id, timeout=60)
+        assert run.status is S.CANCELED
+        canceling = instance.all_logs(run_id, of_type=hw.HeadwaterEventType.RUN_CANCELING)
+        assert "Exceeded the maximum runtime of 1 seconds" in canceling[0].message
+
+
 def test_killed_worker_is_detected_and_run_marked_failed(tmp_path):
     """A run worker killed with SIGKILL leaves a run that monitor_runs marks FAILURE."""
     with hw.instance_for_test() as instance:

@@ -154,7 +154,13 @@ def scaffold_group() -> None:
 @click.argument("path")
 @click.option("-d", "--working-directory", default=None,
               help="A directory of the project (default: the current one).")
-def scaffold_defs(kind: str, path: str, working_directory: str | None) -> None:
+@click.option("--json-params", default=None,
+              help="Parameters for the component's scaffolder, as a JSON object.")
+@click.option("--format", "scaffold_format", type=click.Choice(["yaml", "python"]),
+              default="yaml", show_default=True,
+              help="Declare the component in defs.yaml, or in a component.py module.")
+def scaffold_defs(kind: str, path: str, working_directory: str | None, json_params: str | None,
+                  scaffold_format: str) -> None:
     """Add KIND at PATH inside the project's defs folder: headwater.asset or
     headwater.schedule write a Python module (PATH ends in .py); a Component class
     (package.module.Class) writes PATH/defs.yaml declaring it."""
@@ -178,6 +184,10 @@ def scaffold_defs(kind: str, path: str, working_directory: str | None) -> None:
     if target.exists() and (kind in _PYTHON_DEFS or (target / "defs.yaml").exists()):
         raise HeadwaterInvalidInvocationError(f"{target} already exists; pick another PATH.")
     if kind in _PYTHON_DEFS:
+        if json_params is not None or scaffold_format != "yaml":
+            raise HeadwaterInvalidInvocationError(
+                f"{kind} writes a Python module: --json-params and --format apply to "
+                "components only.")
         if target.suffix != ".py" or not target.stem.isidentifier():
             raise HeadwaterInvalidInvocationError(
                 f"PATH {path!r} for {kind} must be a Python file name, e.g. assets/orders.py.")
@@ -187,11 +197,49 @@ def scaffold_defs(kind: str, path: str, working_directory: str | None) -> None:
         import_root = defs_dir.parents[len(defs_parts) - 1]  # where the root package lives
         if str(import_root) not in sys.path:
             sys.path.insert(0, str(import_root))
-        text = _component_yaml(kind)
+        files = _component_files(kind, target, root, json_params, scaffold_format)
         target.mkdir(parents=True, exist_ok=True)
-        target = target / "defs.yaml"
-        target.write_text(text)
+        for name, text in files.items():
+            if not (target / name).exists():
+                (target / name).write_text(text)
+        target = target / ("component.py" if scaffold_format == "python" else "defs.yaml")
     click.echo(f"Created {target}.")
+
+
+def _component_files(kind: str, folder: Path, root: Path, json_params: str | None,
+                     scaffold_format: str) -> dict[str, str]:
+    """The files to write for a component: its `@scaffold_with` scaffolder writes them
+    itself (nothing returned); else what the class offers (`scaffold_files(folder,
+    type_name)`, e.g. a defs.yaml and the script it runs), else a listing defs.yaml."""
+    text = _component_yaml(kind)
+    import importlib
+
+    from headwater.definitions.components.scaffold import (
+        ScaffoldRequest,
+        parse_params,
+        scaffolder_of,
+    )
+
+    cls = getattr(importlib.import_module(kind.rpartition(".")[0]), kind.rpartition(".")[2])
+    scaffolder = scaffolder_of(cls)
+    if scaffolder is not None:
+        try:
+            params = parse_params(scaffolder, json_params, kind)
+        except ValueError as exc:  # also pydantic's ValidationError
+            raise HeadwaterInvalidInvocationError(f"{kind}: {exc}") from exc
+        scaffolder().scaffold(ScaffoldRequest(kind, folder, scaffold_format,  # type: ignore[arg-type]
+                                              root, params))
+        return {}
+    if json_params is not None:
+        raise HeadwaterInvalidInvocationError(
+            f"{kind} has no scaffolder (@scaffold_with), so --json-params has no use; drop it.")
+    if scaffold_format == "python":
+        from headwater.definitions.components.scaffold import scaffold_component
+
+        scaffold_component(ScaffoldRequest(kind, folder, "python", root))
+        return {}
+    offered = getattr(cls, "scaffold_files", None)
+    return dict(offered(folder, kind)) if callable(offered) else {"defs.yaml": text}
 
 
 def _component_yaml(kind: str) -> str:

@@ -102,8 +102,9 @@ def start_run(instance: Any, run_id: str) -> int:
     return proc.pid
 
 
-def cancel_run(instance: Any, run_id: str) -> HeadwaterRunStatus:
-    """Cancel a run: at once if it has not started, else ask its worker to stop."""
+def cancel_run(instance: Any, run_id: str, message: str | None = None) -> HeadwaterRunStatus:
+    """Cancel a run: at once if it has not started, else ask its worker to stop. `message`
+    says why (in the CANCELING event)."""
     run = _get(instance, run_id)
     if run.is_finished:
         raise HeadwaterInvalidInvocationError(
@@ -112,7 +113,7 @@ def cancel_run(instance: Any, run_id: str) -> HeadwaterRunStatus:
         instance.report_run_canceled(run, "Run canceled before it started.")
         return _S.CANCELED
     if run.status is not _S.CANCELING:
-        _event(instance, run, _ET.RUN_CANCELING, "Sending run cancellation request.")
+        _event(instance, run, _ET.RUN_CANCELING, message or "Sending run cancellation request.")
     return _S.CANCELING
 
 

@@ -3,7 +3,8 @@
 `monitor_runs(instance)` looks at every run in progress. A run whose worker process (pid
 recorded by the launcher, on this host) is gone, or whose heartbeat is older than
 `heartbeat_timeout` seconds, or that stayed STARTING longer than `start_timeout`, is marked
-FAILURE (CANCELED if it was being canceled) with the reason. The daemon calls it every few
+FAILURE (CANCELED if it was being canceled) with the reason. A STARTED run running longer
+than its `headwater/max_runtime` tag (seconds) is canceled, its CANCELING event saying so. The daemon calls it every few
 seconds; `headwater run list` calls it too. Imports `storage`, `daemon.launcher`,
 `daemon.worker`.
 """
@@ -15,9 +16,13 @@ import socket
 import time
 from typing import Any
 
-from headwater.daemon.launcher import IN_PROGRESS, reap_children
+from headwater.daemon.launcher import IN_PROGRESS, cancel_run, reap_children
 from headwater.daemon.worker import heartbeat_key
-from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
+from headwater.definitions.tags import (
+    MAX_RUNTIME_SECONDS_TAG,
+    RUN_WORKER_HOST_TAG,
+    RUN_WORKER_PID_TAG,
+)
 from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 
 
@@ -61,6 +66,11 @@ def monitor_runs(instance: Any, heartbeat_timeout: float = 30.0,
                 now - record.update_timestamp.timestamp() > start_timeout:
             reason = f"its run worker did not start within {start_timeout:.0f}s"
         if reason is None:
+            if _past_max_runtime(record, now):
+                limit = run.tags[MAX_RUNTIME_SECONDS_TAG]
+                cancel_run(instance, run.run_id, f"Exceeded the maximum runtime of {limit} "
+                                                 f"seconds ({MAX_RUNTIME_SECONDS_TAG} tag).")
+                ended.append(run.run_id)
             continue
         current = instance.get_run_by_id(run.run_id)  # it may have just finished
         if current is None or current.is_finished:
@@ -72,3 +82,14 @@ def monitor_runs(instance: Any, heartbeat_timeout: float = 30.0,
                                                 f"logs {run.run_id}` for its output.")
         ended.append(run.run_id)
     return ended
+
+
+def _past_max_runtime(record: Any, now: float) -> bool:
+    run = record.headwater_run
+    limit = run.tags.get(MAX_RUNTIME_SECONDS_TAG)
+    if limit is None or run.status is not HeadwaterRunStatus.STARTED or not record.start_time:
+        return False
+    try:
+        return now - float(record.start_time) > float(limit)
+    except ValueError:
+        return False

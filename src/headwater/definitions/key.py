@@ -216,6 +216,10 @@ def to_check_key(value: Any) -> AssetCheckKey:
     )
 
 
+# Either kind of key, as APIs that take assets and checks alike spell it.
+AssetOrCheckKey = AssetKey | AssetCheckKey
+
+
 class _JobKeyFields(NamedTuple):
     job_name: str
 

@@ -69,6 +69,8 @@ FRESHNESS_STATE_METADATA = "headwater/freshness_state"
 
 # Runs: the launcher's own bookkeeping. The leading dot hides them from users (the CLI drops
 # them when it prints a run); the run monitor reads the worker's pid and host back.
+#: A run tag: the most seconds the run may take; run monitoring cancels it past that.
+MAX_RUNTIME_SECONDS_TAG = "headwater/max_runtime"
 HIDDEN_TAG_PREFIX = ".headwater/"
 RUN_ORIGIN_TAG = ".headwater/origin"
 RUN_WORKER_PID_TAG = ".headwater/run_worker_pid"

@@ -28,6 +28,7 @@ from headwater.errors import (
     DefinitionError,
     HeadwaterError,
     HeadwaterExecutionStepExecutionError,
+    HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
     HeadwaterInvariantViolationError,
     HeadwaterUserCodeExecutionError,
@@ -97,13 +98,35 @@ class JobExecutionResult(ExecuteInProcessResult):
 
 
 class ExecuteJobResult(JobExecutionResult):
-    """What `execute_job` returns; also a context manager, as in Dagster."""
+    """What `execute_job` returns; also a context manager, as in Dagster: once its `with`
+    block has exited, its events stay readable but its output values are released."""
+
+    _closed = False
 
     def __enter__(self) -> ExecuteJobResult:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise HeadwaterInvariantViolationError(
+                f"The outputs of run {self.run_id} were released when its `with execute_job(...) "
+                "as result:` block exited; read them inside that block."
+            )
+
+    def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
+        self._check_open()
+        return super().output_for_node(node_name, output_name)
+
+    def output_value(self, output_name: str = "result") -> Any:
+        self._check_open()
+        return super().output_value(output_name)
+
+    def asset_value(self, asset_key: Any) -> Any:
+        self._check_open()
+        return super().asset_value(asset_key)
 
 
 def execute_job(
@@ -128,6 +151,11 @@ def execute_job(
         raise HeadwaterInvalidInvocationError(
             "execute_job got both op_selection= and asset_selection=; pass one of them."
         )
+    if reexecution_options is not None and not op_selection and not asset_selection:
+        # A re-execution runs within the op selection its parent ran with.
+        parent_run = instance.get_run_by_id(reexecution_options.parent_run_id)
+        if parent_run is not None and parent_run.op_selection:
+            op_selection = list(parent_run.op_selection)
     recon = job if isinstance(job, ReconstructableJob) else _maybe_reconstructable(job)
     if recon is not None and asset_selection:
         recon = recon.with_asset_selection(asset_selection)
@@ -257,6 +285,16 @@ def observe(
 
 def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, selection: Any) -> Any:
     assets_defs = flatten_assets(list(assets))
+    computed = {k for a in assets_defs if a.is_executable for k in a.keys}
+    for assets_def in assets_defs:
+        # Definitions let an external declaration stand beside the asset that computes it;
+        # the list given to one materialize() call names each asset once.
+        both = sorted(k for k in assets_def.keys if k in computed) if not assets_def.is_executable else []
+        if both:
+            raise HeadwaterInvalidDefinitionError(
+                f"Duplicate asset key: {both[0]!r} is passed to materialize() both as an asset "
+                "that computes it and as an external asset (AssetSpec or SourceAsset); pass "
+                "only the computed one.")
     graph = AssetGraph(assets_defs)
     problems = graph.find_problems()
     if problems:

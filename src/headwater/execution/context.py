@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from typing import Any
 
 from headwater.definitions.key import AssetKey, to_asset_key
@@ -28,9 +29,11 @@ from headwater.execution.resources import Resources
 class OpNode:
     """An op placed in a graph under a name (its alias); other attributes are the op's."""
 
-    __slots__ = ("name", "handle", "definition", "tags")
+    __slots__ = ("name", "handle", "definition", "tags", "graph_definition")
 
-    def __init__(self, handle: str | None, definition: Any, tags: Mapping[str, Any] | None = None):
+    def __init__(self, handle: str | None, definition: Any, tags: Mapping[str, Any] | None = None,
+                 graph_definition: Any = None):
+        self.graph_definition = graph_definition  # the graph the node is placed in
         self.handle = handle
         self.name = handle.rsplit(".", 1)[-1] if handle else getattr(definition, "name", None)
         self.definition = definition
@@ -77,6 +80,19 @@ class RunInfo:
     @property
     def is_finished(self) -> bool:
         return self.status in ("SUCCESS", "FAILURE", "CANCELED")
+
+
+_CURRENT: ContextVar[OpExecutionContext | None] = ContextVar("headwater_step_context",
+                                                              default=None)
+
+
+def enter_step_context(ctx: OpExecutionContext) -> Token[OpExecutionContext | None]:
+    """Make `ctx` what `OpExecutionContext.get()` returns until `exit_step_context`."""
+    return _CURRENT.set(ctx)
+
+
+def exit_step_context(token: Token[OpExecutionContext | None]) -> None:
+    _CURRENT.reset(token)
 
 
 class OpExecutionContext:
@@ -139,6 +155,34 @@ class OpExecutionContext:
         self.output_metadata: dict[tuple[str, str | None], dict[str, Any]] = {}
         self.user_events: list[Any] = []
         self.outputs_seen: set[tuple[str, str | None]] = set()
+
+    # --- the step executing now, and what it must yield -------------------------------
+    _typed_stream_error: str | None = None
+
+    @classmethod
+    def get(cls) -> OpExecutionContext:
+        """The context of the op or asset whose body is executing now."""
+        ctx = _CURRENT.get()
+        if not isinstance(ctx, cls):
+            raise HeadwaterInvariantViolationError(
+                f"{cls.__name__}.get() was called outside the body of an op or asset"
+                + ("" if ctx is None else f" (the body executing gets a {type(ctx).__name__})")
+                + ": call it from code that an executing step runs.")
+        return ctx
+
+    def set_requires_typed_event_stream(self, *, error_message: str | None = None) -> None:
+        """Require the body to yield or return every output (and asset check result) it
+        is expected to produce, as Output / MaterializeResult / AssetCheckResult; a step
+        that does not fails, its error ending with `error_message`."""
+        self._typed_stream_error = error_message or ""
+
+    @property
+    def requires_typed_event_stream(self) -> bool:
+        return self._typed_stream_error is not None
+
+    @property
+    def typed_event_stream_error_message(self) -> str | None:
+        return self._typed_stream_error
 
     # --- the run ------------------------------------------------------------------------
     @property

@@ -407,6 +407,11 @@ class HeadwaterEvent:
         return self.payload
 
     @property
+    def job_failure_data(self) -> RunFailureData | None:
+        """Why the run failed, on its RUN_FAILURE event (None on any other event)."""
+        return self.payload if isinstance(self.payload, RunFailureData) else None
+
+    @property
     def materialization(self) -> AssetMaterialization:
         return self.payload.materialization
 

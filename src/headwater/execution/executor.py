@@ -57,6 +57,8 @@ class Executor:
     max_concurrent: int = 1
     tag_concurrency_limits: Sequence[Mapping[str, Any]] = ()
     executes_in_process = True  # False: steps build their own resources where they run
+    # False: a step whose upstream failed still runs if the outputs it reads were produced.
+    require_upstream_step_success = True
 
     def start(self, run: Any) -> None:
         """Called once before the first submit."""

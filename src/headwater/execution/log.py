@@ -41,7 +41,7 @@ if _ROOT.level == logging.NOTSET:
 _ROOT.propagate = True
 
 
-class HeadwaterLogManager:
+class LogManager:
     """`context.log`: debug/info/warning/error/critical, each recorded as a LOG event."""
 
     __slots__ = ("_sink", "name")
@@ -85,10 +85,6 @@ class HeadwaterLogManager:
         return True
 
 
-# The engine's modules import the short name; users know the class by its public one.
-LogManager = HeadwaterLogManager
-
-
 def capture_logs(sink: Callable[[int, str], None]) -> contextvars.Token[Any]:
     return _CURRENT.set(sink)
 
@@ -125,3 +121,7 @@ def with_job_loggers(job: Any, run_config: Mapping[str, Any], run_id: str,
             on_event(event)
 
     return deliver
+
+
+# Dagster's public name for the type of `context.log`, after the rename.
+HeadwaterLogManager = LogManager

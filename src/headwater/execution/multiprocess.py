@@ -174,11 +174,17 @@ def create_builtin_executor(kind: str, context: InitExecutorContext) -> Executor
     if kind == "multi_or_in_process":
         (kind, config), = (config or {"multiprocess": {}}).items()
         config = dict(config or {})
+    executor: Executor
     if kind == "in_process":
-        return InProcessExecutor()
-    max_concurrent = config.get("max_concurrent") or os.cpu_count() or 1
-    return MultiprocessExecutor(max_concurrent=int(max_concurrent),
-                                tag_concurrency_limits=config.get("tag_concurrency_limits") or ())
+        executor = InProcessExecutor()
+    else:
+        max_concurrent = config.get("max_concurrent") or os.cpu_count() or 1
+        executor = MultiprocessExecutor(
+            max_concurrent=int(max_concurrent),
+            tag_concurrency_limits=config.get("tag_concurrency_limits") or ())
+    dependency = config.get("step_dependency_config") or {}
+    executor.require_upstream_step_success = dependency.get("require_upstream_step_success", True)
+    return executor
 
 
 def _send_event(conn: Connection, event: ev.HeadwaterEvent) -> None:

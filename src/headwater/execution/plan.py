@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.annotation import input_value_from_config
 from headwater.definitions.ops.composition import (
     AssetInputHandle,
     CollectHandle,
@@ -268,10 +269,7 @@ class _Builder:
         if asset_key is None and input_def.asset_key is not None and not self.layer.assets_defs_by_node:
             asset_key = input_def.asset_key if isinstance(input_def.asset_key, AssetKey) else None
         if name in config.inputs:
-            value = config.inputs[name]
-            if isinstance(value, Mapping) and set(value) == {"value"}:
-                value = value["value"]
-            return FromValue(value)
+            return FromValue(input_value_from_config(input_def.headwater_type, config.inputs[name]))
         if input_def.headwater_type.is_nothing:
             return FromNothing()
         if asset_key is not None:

@@ -23,7 +23,11 @@ from headwater.definitions.tags import (
     STEP_SELECTION_TAG,
     SYSTEM_TAG_PREFIX,
 )
-from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
+from headwater.errors import (
+    HeadwaterExecutionStepNotFoundError,
+    HeadwaterInvalidInvocationError,
+    HeadwaterRunNotFoundError,
+)
 from headwater.execution import event as ev
 
 _ET = ev.HeadwaterEventType
@@ -109,10 +113,9 @@ def select_steps(plan: Any, selection: Sequence[str]) -> set[str]:
         chosen |= _walk(name, lambda k: plan.by_key[k].upstream, up)
         chosen |= _walk(name, lambda k: children.get(k, ()), down)
     if unknown:
-        raise HeadwaterInvalidInvocationError(
+        raise HeadwaterExecutionStepNotFoundError(
             f"Step selection {unknown} names no step of this job; its steps are "
-            f"{', '.join(plan.step_keys())}."
-        )
+            f"{', '.join(plan.step_keys())}.", step_keys=list(unknown))
     return chosen
 
 
@@ -155,6 +158,12 @@ def preparer(options: ReexecutionOptions, instance: Any) -> Any:
         if options.step_selection is None:
             return
         selected = select_steps(run.plan, options.step_selection)
+        if options.from_failure_of:
+            # Whatever ran downstream of a failed step (it may have, with
+            # require_upstream_step_success=False) runs again, within the parent's steps.
+            allowed = {_template(k) for k in parent.step_keys_to_execute or ()}
+            selected |= {k for k in select_steps(run.plan, [f"{k}*" for k in selected])
+                         if not allowed or k in allowed}
         run.steps_to_execute = selected
         upstream = {u for k in selected for u in run.plan.by_key[k].upstream} - selected
         run.output_run_ids = outputs_from_ancestors(instance, parent, upstream)

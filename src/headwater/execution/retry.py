@@ -151,6 +151,13 @@ class HookContext:
         return self.hook_def.required_resource_keys if self.hook_def else frozenset()
 
 
+def _graph_holding(graph: Any, handle: str) -> Any:
+    """The graph in which the node at `handle` ("outer.inner.op") is placed."""
+    for name in handle.split(".")[:-1]:
+        graph = graph.invocations[name].node_def
+    return graph
+
+
 def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
     """Call the step's hooks whose trigger matches; a hook's error is an event, not a failure."""
     step_events = [e for e in run.events if e.step_key == key]
@@ -163,7 +170,8 @@ def run_hooks(run: Any, step: Any, key: str, ctx: Any, failed: bool) -> None:
             run.emit(ev.HeadwaterEventType.HOOK_SKIPPED, key,
                      f'Hook "{hook.name}" skipped.', ev.HookData(hook.name))
             continue
-        hook_ctx = HookContext(step_key=key, op=OpNode(step.node_name, step.op_def, step.tags),
+        node = OpNode(step.node_name, step.op_def, step.tags, _graph_holding(run.job.graph, step.node_name))
+        hook_ctx = HookContext(step_key=key, op=node,
                                job_name=run.job.name, op_output_metadata=metadata,
                                run_id=run.run_id, resources=run.resource_view, hook_def=hook,
                                op_output_values=outputs, op_exception=user_exc,

@@ -4,10 +4,11 @@ State is a few dicts over step keys: how many upstream steps each still waits fo
 heap ordered by plan position (so with one step at a time the order is exactly the plan's,
 priorities included), and how many parts of each step are still out (a mapped step is
 expanded into one task per mapping key once its dynamic source finished). A step whose
-upstream failed is not run; its downstream neither. Limits: the executor's
+upstream failed is not run; its downstream neither (unless the executor was configured with
+`require_upstream_step_success: false` and every output the step reads was produced). Limits: the executor's
 `max_concurrent` and its `tag_concurrency_limits` over op tags. Between steps the
 scheduler asks `should_cancel()`; on cancel the executor stops its in-flight tasks.
-Imports this layer's `event`, `executor`.
+Imports this layer's `event`, `executor`, `plan`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from headwater.errors import HeadwaterInvalidConfigError
 from headwater.execution import event as ev
 from headwater.execution.executor import Executor, StepReport, StepTask, limits_allow
+from headwater.execution.plan import FromCollect, FromFanIn, FromStep
 
 _ET = ev.HeadwaterEventType
 
@@ -63,7 +65,7 @@ def execute_plan(run: Any, executor: Executor,
             failed_steps.add(task.step_key)
         outstanding[task.step_key] -= 1
         if outstanding[task.step_key] == 0:
-            if task.step_key in failed_steps:
+            if task.step_key in failed_steps and executor.require_upstream_step_success:
                 blocked.add(task.step_key)
             complete(task.step_key)
 
@@ -82,7 +84,8 @@ def execute_plan(run: Any, executor: Executor,
                     if selected is not None and key not in selected:
                         complete(key)  # its outputs come from the parent run
                         continue
-                    failed_up = [u for u in step.upstream if u in blocked]
+                    failed_up = [u for u in step.upstream if u in blocked or (
+                        u in failed_steps and not _reads_only_produced(run, step, u))]
                     if failed_up:
                         blocked.add(key)
                         run.step_status[key] = "NOT_RUN"
@@ -125,6 +128,23 @@ def execute_plan(run: Any, executor: Executor,
                 )
     finally:
         executor.shutdown()
+
+
+def _reads_only_produced(run: Any, step: Any, upstream: str) -> bool:
+    """Whether every output `step` reads from the (failed) step `upstream` was produced
+    before it failed; what is read from a mapped or dynamic output counts as missing."""
+    sources = list(step.inputs.values())
+    while sources:
+        source = sources.pop()
+        if isinstance(source, FromFanIn):
+            sources.extend(source.sources)
+            continue
+        if getattr(source, "step_key", None) != upstream:
+            continue
+        if isinstance(source, FromCollect) or (isinstance(source, FromStep) and (
+                source.mapped or (upstream, source.output_name, None) not in run.produced)):
+            return False
+    return True
 
 
 def _cancel(run: Any, executor: Executor) -> None:

@@ -25,6 +25,7 @@ from headwater.definitions.ops.data_version import (
     compute_logical_data_version,
     data_version_of,
 )
+from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.output import (
     AssetMaterialization,
     AssetObservation,
@@ -57,6 +58,8 @@ from headwater.execution.context import (
     InputContext,
     OpExecutionContext,
     OutputContext,
+    enter_step_context,
+    exit_step_context,
 )
 from headwater.execution.log import capture_logs, release_logs
 from headwater.execution.plan import (
@@ -134,7 +137,8 @@ class StepRunner:
                 value = self.load_source(step, name, inner, ctx, mapping_key)
                 if value is not _SKIP:
                     items.append(value)
-            return items
+            # A fan-in whose every source skipped its output skips the step, as one input would.
+            return _SKIP if source.sources and not items else items
         if isinstance(source, FromValue):
             return source.value
         if isinstance(source, FromDefault):
@@ -340,6 +344,8 @@ class StepRunner:
         if op_def.is_generator or inspect.isgenerator(result) or isinstance(result, list) and op_def.is_async:
             yield from result
             return
+        if result is None and ctx.requires_typed_event_stream:
+            return  # a typed event stream has no implicit output: None yields nothing
         yield from self.coerce_return(step, result)
 
     def coerce_return(self, step: Step, result: Any) -> Iterator[Any]:
@@ -352,6 +358,10 @@ class StepRunner:
             return
         if isinstance(result, (Output, MaterializeResult, ObserveResult, DataVersionsByPartition)):
             yield result
+            return
+        if isinstance(result, tuple) and result and all(
+                isinstance(r, (MaterializeResult, AssetCheckResult, ObserveResult)) for r in result):
+            yield from result  # e.g. `return MaterializeResult(), AssetCheckResult(passed=True)`
             return
         if isinstance(result, DataVersion) and step.assets_def is not None \
                 and step.assets_def.is_observable:
@@ -659,6 +669,7 @@ class StepRunner:
         ctx = self.make_context(step, mapping_key, retry_number)
         key = ctx.step_key
         token = capture_logs(run.log_sink(key))
+        current = enter_step_context(ctx)
         try:
             inputs = self.load_inputs(step, ctx, mapping_key)
             body = self.call_body(step, ctx, inputs)
@@ -667,11 +678,35 @@ class StepRunner:
                 if item is _SKIP:
                     break
                 self.handle_item(step, ctx, mapping_key, item)
+            self.check_typed_event_stream(step, ctx)
             self.check_required_outputs(step, ctx, mapping_key)
             run.finish_checks(step, ctx)
         finally:
+            exit_step_context(current)
             release_logs(token)
         return ctx
+
+    def check_typed_event_stream(self, step: Step, ctx: OpExecutionContext) -> None:
+        """With `context.set_requires_typed_event_stream()`, every selected output and
+        asset check must have been yielded or returned (optional ones included)."""
+        if ctx._typed_stream_error is None:
+            return
+        selected = ctx._selected_output_names
+        seen = {name for name, _ in ctx.outputs_seen}
+        missing = [name for name, out in step.op_def.output_dict.items()
+                   if not out.is_dynamic and name not in seen
+                   and (selected is None or name in selected)]
+        assets_def = step.assets_def
+        if assets_def is not None and not isinstance(assets_def, AssetChecksDefinition):
+            missing += [key.to_user_string() for key in assets_def.check_keys
+                        if key not in ctx.check_evaluations]
+        if missing:
+            raise HeadwaterInvariantViolationError(
+                f"op '{step.key}' did not yield or return expected outputs {missing}: its body "
+                "asked for a typed event stream (set_requires_typed_event_stream), so each "
+                "must be an Output, MaterializeResult or AssetCheckResult."
+                + (f" {ctx._typed_stream_error}" if ctx._typed_stream_error else "")
+            )
 
     def check_required_outputs(self, step: Step, ctx: OpExecutionContext, mapping_key: str | None) -> None:
         selected = ctx._selected_output_names
@@ -715,12 +750,18 @@ def _context_class(step: Step) -> type:
             else "op" if step.assets_def is None else "asset")
     default = {"op": OpExecutionContext, "asset": AssetExecutionContext,
                "asset_check": AssetCheckExecutionContext}[kind]
+    if kind == "asset" and isinstance(step.assets_def.node_def, GraphDefinition):
+        # An op inside a graph-backed asset is an op: it gets an asset context only if it
+        # asks for one with its annotation.
+        default = OpExecutionContext
     sig = step.op_def.signature
     if sig.context_arg is None:
         return default
     annotation = _context_annotation(step.op_def.compute_fn, sig.context_arg)
     if annotation is OpExecutionContext:
         return OpExecutionContext
+    if annotation is AssetExecutionContext and kind == "asset":
+        return AssetExecutionContext
     if annotation is AssetExecutionContext and kind != "asset":
         raise HeadwaterInvalidDefinitionError(
             f"Cannot annotate @{kind} `context` parameter with type AssetExecutionContext "

@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.definitions.key import to_asset_key
+from headwater.definitions.ops.graph import GraphDefinition, NodeInvocation
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 from headwater.execution.context import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
     InputContext,
     OpExecutionContext,
+    OpNode,
     OutputContext,
     RunInfo,
 )
@@ -190,7 +192,14 @@ def build_input_context(
 def build_hook_context(resources: Any = None, op: Any = None, run_id: str | None = None,
                        job_name: str | None = None, op_exception: BaseException | None = None,
                        instance: Any = None) -> HookContext:
-    """A HookContext for calling a hook function directly in a test."""
+    """A HookContext for calling a hook function directly in a test; `op` (an op, or an
+    aliased op) is placed alone in a graph, as `context.op.graph_definition`."""
+    if op is not None and not isinstance(op, OpNode):
+        op_def = getattr(op, "node_def", op)
+        name = getattr(op, "given_alias", None) or op_def.name
+        graph = GraphDefinition(name=f"{name}_graph", node_defs=[op_def],
+                                dependencies={NodeInvocation(op_def.name, alias=name): {}})
+        op = OpNode(name, op_def, getattr(op, "tags", None) or None, graph)
     ctx = HookContext(resources=resources, op=op, run_id=run_id, job_name=job_name,
                       op_exception=op_exception, instance=instance)
     ctx._built_for_test = True

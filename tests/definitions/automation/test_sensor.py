@@ -103,3 +103,41 @@ def test_run_failure_sensor_sees_the_failed_run():
         headwater_event=result.get_run_failure_event()).for_run_failure()
     assert alert(context).run_key == result.run_id
     assert context.failure_event.event_type_value == "PIPELINE_FAILURE"
+
+
+def test_run_failure_sensor_watches_the_jobs_its_selectors_name():
+    """monitored_jobs takes job definitions, names and JobSelector/CodeLocationSelector."""
+    @hw.op
+    def boom():
+        raise ValueError("no")
+
+    @hw.job
+    def watched():
+        boom()
+
+    @hw.job
+    def ignored():
+        boom()
+
+    seen = []
+
+    @hw.run_failure_sensor(monitored_jobs=[hw.JobSelector(job_name="watched",
+                                                          location_name="here")])
+    def alert(context):
+        seen.append(context.headwater_run.job_name)
+
+    @hw.run_failure_sensor(monitored_jobs=[hw.CodeLocationSelector(location_name="here")])
+    def everything(context):
+        seen.append("all:" + context.headwater_run.job_name)
+
+    instance = hw.HeadwaterInstance.ephemeral()
+    first = hw.build_sensor_context(instance=instance)
+    alert.evaluate_tick(first)  # the first tick starts watching from now
+    second = hw.build_sensor_context(instance=instance)
+    everything.evaluate_tick(second)
+    for job_def in (watched, ignored):
+        job_def.execute_in_process(instance=instance, raise_on_error=False)
+    alert.evaluate_tick(hw.build_sensor_context(instance=instance, cursor=first.cursor))
+    assert seen == ["watched"]
+    everything.evaluate_tick(hw.build_sensor_context(instance=instance, cursor=second.cursor))
+    assert seen == ["watched", "all:watched", "all:ignored"]

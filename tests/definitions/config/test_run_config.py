@@ -183,7 +183,7 @@ def test_run_config_object_and_loaders(tmp_path):
     (tmp_path / "a.yaml").write_text("resources: {warehouse: {config: {url: x}}}\n")
     assert hw.config_from_files([str(tmp_path / "*.yaml")]) == {
         "resources": {"warehouse": {"config": {"url": "x"}}}}
-    with pytest.raises(hw.HeadwaterInvalidConfigError, match="matches no file"):
+    with pytest.raises(hw.HeadwaterInvariantViolationError, match="matches no file"):
         hw.config_from_files([str(tmp_path / "missing.yaml")])
 
 

@@ -45,11 +45,38 @@ function RecordsTable({ value }: { value: { records?: Record<string, unknown>[];
   );
 }
 
+interface CodeRef { kind: "local" | "url"; file_path?: string; line_number?: number | null;
+  url?: string; label?: string | null }
+
+// An asset's code references (LocalFileCodeReference, UrlCodeReference) as links: a URL opens
+// in a new tab, a local file opens in the editor (vscode://file/PATH:LINE) and shows PATH:LINE.
+export function CodeReferences({ value }: { value: { code_references?: CodeRef[] } }) {
+  const refs = value?.code_references ?? [];
+  if (!refs.length) return <span className="muted">none</span>;
+  return (
+    <ul className="plain code-references">
+      {refs.map((r, i) => {
+        if (r.kind === "url" && r.url) {
+          return <li key={i}><a href={r.url} target="_blank" rel="noreferrer">{r.label || r.url}</a></li>;
+        }
+        const where = `${r.file_path ?? ""}${r.line_number ? `:${r.line_number}` : ""}`;
+        return (
+          <li key={i}>
+            <a className="mono" href={`vscode://file/${where.replace(/^\//, "")}`} title="Open in the editor">{r.label || where}</a>
+            {r.label && <span className="muted small mono"> {where}</span>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function MetadataValue({ item }: { item: Typed }) {
   const v = item.value as never;
   switch (item.type) {
     case "table_schema": return <SchemaTable schema={v} />;
     case "table": return <RecordsTable value={v} />;
+    case "code_references": return <CodeReferences value={v} />;
     case "json": return <pre className="code">{JSON.stringify(v, null, 2)}</pre>;
     case "md": return <pre className="md">{String(v)}</pre>;
     case "url": return <a href={String(v)} target="_blank" rel="noreferrer">{String(v)}</a>;

@@ -2,11 +2,11 @@
 // history, lineage, and for partitioned assets a partition grid with a backfill launcher.
 import { useMemo, useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
-import { enc, post, type AssetDetail, type CheckSummary, type Explanation, type Materialization, type Page } from "../api";
+import { enc, post, type AssetDetail, type CheckSummary, type Explanation, type Materialization, type Page, type Typed } from "../api";
 import { AutomationTab } from "../components/Automation";
 import { CheckBadge, ChecksTab, summarize } from "../components/Checks";
 import { MaterializeButton } from "../components/Materialize";
-import { isNumeric, MetadataTable } from "../components/Metadata";
+import { CodeReferences, isNumeric, MetadataTable } from "../components/Metadata";
 import { LinePlot, type Point } from "../components/Plot";
 import { useRunChanges } from "../live";
 import { useToast } from "../toast";
@@ -113,6 +113,7 @@ export function AssetPage() {
             <dt>Resources</dt><dd>{a.resources?.length ? a.resources.map((r) => <span key={r} className="chip mono">{r}</span>) : <span className="muted">none</span>}</dd>
             {a.op_name && <><dt>Op</dt><dd className="mono">{a.op_name}</dd></>}
             {a.source && <><dt>Defined in</dt><dd className="mono">{a.source.file}:{a.source.line}</dd></>}
+            {a.metadata?.["headwater/code_references"] !== undefined && <><dt>Code</dt><dd><CodeReferences value={(a.metadata["headwater/code_references"] as Typed).value as never} /></dd></>}
             {a.location && <><dt>Code location</dt><dd><Link to="/deployment">{a.location}</Link></dd></>}
             {a.tags && Object.keys(a.tags).length > 0 && <><dt>Tags</dt><dd>{Object.entries(a.tags).map(([k, v]) => <span key={k} className="chip mono">{k}={v}</span>)}</dd></>}
           </dl>

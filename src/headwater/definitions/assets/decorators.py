@@ -28,7 +28,7 @@ from headwater.definitions.key import (
     to_asset_key,
 )
 from headwater.definitions.metadata.annotation import resolve_headwater_type
-from headwater.definitions.ops.graph import build_graph
+from headwater.definitions.ops.graph import GraphOut, build_graph
 from headwater.definitions.ops.op import (
     In,
     OpDefinition,
@@ -498,7 +498,9 @@ def graph_multi_asset(
     """Declare several assets computed by a graph, one graph output per asset."""
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
-        graph_def = build_graph(fn, name=name or fn.__name__, config=config)
+        # One graph output per asset, in the order of outs=, so the body may return a tuple.
+        graph_def = build_graph(fn, name=name or fn.__name__, config=config,
+                                out={n: GraphOut() for n in outs})
         sig = inspect_signature(fn, "@graph_multi_asset", allow_context=False)
         input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
         specs = []

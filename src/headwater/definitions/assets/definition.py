@@ -328,6 +328,7 @@ class AssetsDefinition:
         partition_mappings: Mapping[AssetKey, Any] | None = None,
         source_asset: Any = None,
         hook_defs: Iterable[Any] | None = None,
+        asset_deps: Mapping[AssetKey, Iterable[AssetKey]] | None = None,
     ):
         self.node_def = node_def
         self.keys_by_input_name = dict(keys_by_input_name or {})
@@ -341,8 +342,9 @@ class AssetsDefinition:
                     f"{known!r} and {spec!r}. Give one asset one spec.")
             self.specs_by_key[spec.key] = spec
         for key in self.keys_by_output_name.values():
-            if key not in self.specs_by_key:
-                self.specs_by_key[key] = AssetSpec(key)
+            if key not in self.specs_by_key:  # no spec: it reads its asset_deps, else every input
+                deps = (asset_deps or {}).get(key, self.keys_by_input_name.values())
+                self.specs_by_key[key] = AssetSpec(key, deps=[AssetDep(k) for k in deps])
         self.can_subset = can_subset
         all_keys = frozenset(self.specs_by_key)
         self._selected = frozenset(selected_asset_keys) if selected_asset_keys is not None else all_keys

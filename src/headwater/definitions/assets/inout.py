@@ -97,6 +97,12 @@ class AssetOut:
     @staticmethod
     def from_spec(spec: AssetSpec, headwater_type: Any = NO_VALUE, is_required: bool = True,
                   io_manager_key: str | None = None) -> AssetOut:
+        if spec.deps:
+            # An AssetOut is one output; what the asset reads is declared on the decorator.
+            raise HeadwaterInvalidDefinitionError(
+                f"AssetOut.from_spec: the spec of '{spec.key.to_user_string()}' has deps "
+                f"{sorted(d.asset_key.to_user_string() for d in spec.deps)}, which an AssetOut "
+                "cannot carry. Declare them with ins= (or deps=) on the decorator instead.")
         return AssetOut(key=spec.key, headwater_type=headwater_type, description=spec.description,
                         is_required=is_required, io_manager_key=io_manager_key,
                         metadata=spec.metadata, group_name=spec.group_name,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from headwater.definitions.automation.evaluation import invoke_evaluation_fn
+from headwater.definitions.automation.selectors import watches
 from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorDefinition
 from headwater.definitions.automation.tick_context import TickContext
 from headwater.definitions.automation.tick_result import SkipReason
@@ -118,7 +119,8 @@ class RunStatusSensorDefinition(SensorDefinition):
                  **kwargs: Any):
         self.run_status = run_status
         self._status = _status_value(run_status)
-        self._monitored = [getattr(j, "name", j) for j in (monitored_jobs or [])]
+        self._monitored = [j if hasattr(j, "matches") else getattr(j, "name", j)
+                           for j in (monitored_jobs or [])]
         self.monitor_all_code_locations = monitor_all_code_locations
         jobs = list(request_jobs or ([request_job] if request_job is not None else []))
         super().__init__(name=name, evaluation_fn=run_status_sensor_fn,
@@ -150,7 +152,7 @@ class RunStatusSensorDefinition(SensorDefinition):
             last = str(record.storage_id)
             entry = record.event_log_entry
             run = instance.get_run_by_id(entry.run_id)
-            if run is None or (self._monitored and run.job_name not in self._monitored):
+            if run is None or not watches(self._monitored, run.job_name):
                 continue
             if run.job_name in self.job_names:  # never react to the runs it launched itself
                 continue

@@ -10,17 +10,21 @@ defs module. Imports `component` and `declaration` of this room, and the bundle.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from headwater.definitions.components.component import Component, ComponentLoadContext
 from headwater.definitions.components.declaration import read_declarations
 from headwater.definitions.components.post_processing import PostProcessing, post_process
+from headwater.definitions.components.resolved import Model
 from headwater.definitions.definitions import Definitions, LazyDefinitions
 from headwater.definitions.module_loader import load_definitions_from_modules
 from headwater.errors import HeadwaterInvalidDefinitionError
@@ -81,6 +85,23 @@ class DefsFolderComponent(Component):
         return merge_unique(built)
 
 
+class DefinitionsComponent(Component, Model):
+    """`type: headwater.DefinitionsComponent` with `attributes: {path: defs.py}`: what a
+    Python file beside the defs.yaml defines (Definitions objects, @definitions functions and
+    loose definitions), loaded as a module of the defs package."""
+
+    path: str
+
+    def build_defs(self, context: ComponentLoadContext) -> Definitions:
+        file = (context.path / self.path).resolve()
+        if file.suffix != ".py" or not file.is_file():
+            raise HeadwaterInvalidDefinitionError(
+                f"DefinitionsComponent in {context.path / DECLARATION_FILE}: path {self.path!r} "
+                f"is not a Python file in {context.path}.")
+        module = importlib.import_module(context.module_name_for(file))
+        return definitions_of_module(module, context)
+
+
 @dataclass
 class _DeclaredComponents(Component):
     """The components a defs.yaml declares (one per YAML document)."""
@@ -108,12 +129,45 @@ def component_at(path: Path, context: ComponentLoadContext) -> Component:
     return DefsFolderComponent.from_path(path, context)
 
 
+class ComponentInstance:
+    """A function `(context) -> Component` marked with `@component_instance`: the defs folder
+    loader calls it and builds the component it returns."""
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+        self.takes_context = bool(inspect.signature(fn).parameters)
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, context: ComponentLoadContext | None = None) -> Component:
+        component = self.fn(context) if self.takes_context else self.fn()
+        if not isinstance(component, Component):
+            raise HeadwaterInvalidDefinitionError(
+                f"@component_instance function '{self.fn.__name__}' returned "
+                f"{type(component).__name__}; it must return a Component instance.")
+        return component
+
+
+def component_instance(fn: Any) -> ComponentInstance:
+    """Declare a component in Python inside the defs folder:
+
+    ```python
+    @component_instance
+    def orders(context: ComponentLoadContext) -> Tables:
+        return Tables(names=["orders"])
+    ```
+    """
+    return ComponentInstance(fn)
+
+
 def definitions_of_module(module: ModuleType, context: ComponentLoadContext) -> Definitions:
-    """What one module defines: Definitions objects, @definitions results, loose definitions."""
+    """What one module defines: Definitions objects, @definitions results, components from
+    @component_instance functions, loose definitions."""
     bundles = []
     for value in list(vars(module).values()):
         if isinstance(value, LazyDefinitions):
             value = value(context) if value.takes_context else value()
+        elif isinstance(value, ComponentInstance):
+            value = build_defs_for_component(value(context), context)
         if isinstance(value, Definitions):
             bundles.append(value)
     loose = load_definitions_from_modules([module])
@@ -243,6 +297,53 @@ def _import_defs_module(root: Path) -> ModuleType:
             f"{root} ({exc}); set [tool.dg.project] defs_module in {root / 'pyproject.toml'} "
             f"or create {os.path.join('src', *settings['defs_module'].split('.'))}/__init__.py."
         ) from exc
+
+
+def build_defs_for_component(component: Component,
+                             context: ComponentLoadContext | None = None) -> Definitions:
+    """The Definitions of one component, e.g. in a test (`context` defaults to the current
+    folder as the project, defs folder and component folder)."""
+    if context is None:
+        here = Path.cwd()
+        context = ComponentLoadContext(here, here, here, "defs")
+    defs = component.build_defs(context)
+    if not isinstance(defs, Definitions):
+        raise HeadwaterInvalidDefinitionError(
+            f"{type(component).__name__}.build_defs returned {type(defs).__name__}; it must "
+            "return a Definitions.")
+    return defs
+
+
+def get_all_components_defs_within_project(
+        *, project_root: Path | str,
+        component_path: Path | str) -> list[tuple[Component, Definitions]]:
+    """Every component declared at `component_path` (relative to the project's defs folder)
+    with the Definitions it builds, post-processing applied."""
+    tree = ComponentTree.for_project(project_root)
+    full = tree._path(component_path)
+    context = tree.context.for_path(full if full.is_dir() else full.parent)
+    if full.is_file():
+        module = PythonModuleComponent(tree.context.module_name_for(full))
+        return [(module, module.build_defs(context))]
+    found = component_at(full, context)
+    if isinstance(found, _DeclaredComponents):
+        return [(c, post_process(c.build_defs(context), rules) if rules else c.build_defs(context))
+                for c, rules in found.components]
+    return [(found, found.build_defs(context))]
+
+
+def get_component_defs_within_project(
+        *, project_root: Path | str, component_path: Path | str,
+        instance_key: int = 0) -> tuple[Component, Definitions]:
+    """One component at `component_path` and its Definitions (`instance_key` picks among the
+    documents of a defs.yaml declaring several)."""
+    found = get_all_components_defs_within_project(project_root=project_root,
+                                                   component_path=component_path)
+    if not 0 <= instance_key < len(found):
+        raise HeadwaterInvalidDefinitionError(
+            f"{component_path} declares {len(found)} component(s); instance_key {instance_key} "
+            f"is out of range (0 to {len(found) - 1}).")
+    return found[instance_key]
 
 
 def load_from_defs_folder(*, project_root: Path | str | None = None,

@@ -105,16 +105,24 @@ TAG_CONCURRENCY_LIMITS = Field(Noneable(Array(Shape({
     "limit": int,
 }))), is_required=False)
 
+# Whether a step waits for its upstream steps to succeed (the default), or runs once the
+# outputs it reads were produced, even by an upstream step that failed after producing them.
+STEP_DEPENDENCY_CONFIG = Field(Shape({
+    "require_upstream_step_success": Field(bool, is_required=False, default_value=True),
+}), is_required=False)
+
 _MULTIPROCESS_CONFIG = Shape({
     "max_concurrent": Field(Noneable(int), is_required=False,
                             description="Steps at once; 0 or unset: the number of CPUs."),
     "tag_concurrency_limits": TAG_CONCURRENCY_LIMITS,
     "start_method": Field(Permissive(), is_required=False),
     "retries": Field(Permissive(), is_required=False),
+    "step_dependency_config": STEP_DEPENDENCY_CONFIG,
 })
 _IN_PROCESS_CONFIG = Shape({
     "retries": Field(Permissive(), is_required=False),
     "marker_to_close": Field(str, is_required=False),
+    "step_dependency_config": STEP_DEPENDENCY_CONFIG,
 })
 
 in_process_executor = ExecutorDefinition(

@@ -24,6 +24,7 @@ from headwater.definitions.config.io_manager import (
     partition_keys_of,
 )
 from headwater.definitions.config.schema import Field, StringSource
+from headwater.definitions.metadata.value import MetadataValue
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 DEFAULT_DIR_NAME = "storage"
@@ -110,13 +111,13 @@ class PickledObjectFilesystemIOManager(IOManager):
             for key in keys:
                 self._write(self._partition_path(context, key), obj[key] if split else obj,
                             self._durable(context))
-            context.add_output_metadata({"path": os.path.dirname(
-                self._partition_path(context, keys[0]))})
+            context.add_output_metadata({"path": MetadataValue.path(os.path.dirname(
+                self._partition_path(context, keys[0])))})
             return
         path = self.get_path(context)
         hashed = getattr(context, "wants_content_hash", False)
         size = self._write(path, obj, self._durable(context), context if hashed else None)
-        context.add_output_metadata({"path": path, "size_bytes": size})
+        context.add_output_metadata({"path": MetadataValue.path(path), "size_bytes": size})
 
     def _write(self, path: str, obj: Any, durable: bool = True, hash_for: Any = None) -> int:
         """Pickle `obj` to `path`; with `hash_for` (an output context), hash the bytes as they
@@ -240,7 +241,7 @@ class CustomPathPickledObjectFilesystemIOManager(IOManager):
         path = self._path(context, _what(context))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_atomically(path, lambda handle: pickle.dump(obj, handle, pickle.HIGHEST_PROTOCOL))
-        context.add_output_metadata({"path": path})
+        context.add_output_metadata({"path": MetadataValue.path(path)})
 
     def load_input(self, context: Any) -> Any:
         upstream = context.upstream_output

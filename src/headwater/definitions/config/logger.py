@@ -124,7 +124,7 @@ class _ColoredFormatter(logging.Formatter):
         return line.replace(record.levelname, f"{color}{record.levelname}\033[0m", 1)
 
 
-class _JsonFormatter(logging.Formatter):
+class JsonLogFormatter(logging.Formatter):
     """One JSON object a line: time, logger, level and message."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -155,7 +155,7 @@ def _colored(context: InitLoggerContext) -> logging.Logger:
 
 def _json(context: InitLoggerContext) -> logging.Logger:
     """Writes a run's log messages to stderr as JSON lines."""
-    return _console_logger(context, _JsonFormatter())
+    return _console_logger(context, JsonLogFormatter())
 
 
 colored_console_logger = LoggerDefinition(_colored, config_schema=_CONSOLE_CONFIG,

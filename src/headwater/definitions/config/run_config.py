@@ -30,6 +30,7 @@ from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
+    HeadwaterInvariantViolationError,
 )
 
 _OPTIONAL_ANY = Field(Any, is_required=False)
@@ -426,7 +427,7 @@ def config_from_yaml_strings(yaml_strings: Sequence[str]) -> dict[str, Any]:
         try:
             loaded = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise HeadwaterInvalidConfigError(
+            raise HeadwaterInvariantViolationError(
                 f"YAML string #{i + 1} given to config_from_yaml_strings is not valid YAML: {exc}"
             ) from exc
         if not isinstance(loaded, Mapping):
@@ -445,7 +446,7 @@ def config_from_files(config_files: Sequence[str]) -> dict[str, Any]:
     for pattern in config_files:
         paths = sorted(glob.glob(pattern))
         if not paths:
-            raise HeadwaterInvalidConfigError(
+            raise HeadwaterInvariantViolationError(
                 f'Config file pattern "{pattern}" matches no file; check the path (relative to '
                 "the current directory) or the glob."
             )
@@ -463,8 +464,8 @@ def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> d
     for package, name in pkg_resource_defs:
         try:
             texts.append(importlib_resources.files(package).joinpath(name).read_text("utf-8"))
-        except (FileNotFoundError, ModuleNotFoundError) as exc:
-            raise HeadwaterInvalidConfigError(
+        except (OSError, ModuleNotFoundError, UnicodeDecodeError) as exc:
+            raise HeadwaterInvariantViolationError(
                 f"Could not read config resource '{name}' of package '{package}': {exc}"
             ) from exc
     return config_from_yaml_strings(texts)

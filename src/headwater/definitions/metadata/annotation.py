@@ -438,3 +438,37 @@ def check_headwater_type(headwater_type: typing.Any, value: typing.Any) -> TypeC
         run_id=str(uuid.uuid4()),
     )
     return htype.type_check(context, value)
+
+
+_SCALAR_SOURCES = frozenset({"value", "json", "pickle"})
+
+
+def input_value_from_config(htype: HeadwaterType, value: typing.Any) -> typing.Any:
+    """The value of an op input given in run config (`ops.<op>.inputs.<name>`), read by the
+    input's type: a scalar (or Any) is written as itself or as a one-key selector
+    `{"value": v}`, `{"json": {"path": p}}`, `{"pickle": {"path": p}}`; a list converts each
+    element by its inner type, an Optional converts what is not None."""
+    if htype.kind is HeadwaterTypeKind.NULLABLE:
+        return None if value is None else input_value_from_config(htype.inner_type, value)  # type: ignore[attr-defined]
+    if htype.kind is HeadwaterTypeKind.LIST and isinstance(value, list):
+        return [input_value_from_config(htype.inner_type, v) for v in value]  # type: ignore[attr-defined]
+    if htype.kind not in (HeadwaterTypeKind.SCALAR, HeadwaterTypeKind.ANY):
+        return value
+    if not (isinstance(value, collections.abc.Mapping) and len(value) == 1
+            and set(value) <= _SCALAR_SOURCES):
+        return value
+    (source, inner), = value.items()
+    if source == "value":
+        return inner
+    path = inner.get("path") if isinstance(inner, collections.abc.Mapping) else None
+    if not isinstance(path, str):
+        return value  # not a file selector: the mapping is the value itself
+    if source == "json":
+        import json
+
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    import pickle
+
+    with open(path, "rb") as handle:
+        return pickle.load(handle)

@@ -29,7 +29,7 @@ from headwater.definitions.metadata.table import (
     infer_column_type,
     type_name,
 )
-from headwater.errors import HeadwaterInvalidMetadata
+from headwater.errors import HeadwaterInvalidMetadata, register_metadata_normalizer
 
 __all__ = [
     "AssetMetadataValue",
@@ -543,3 +543,9 @@ def normalize_metadata(
                 )
         out[key] = coerced
     return out
+
+
+# Failure(metadata=...) and HeadwaterTypeCheckDidNotPass(metadata=...) read their metadata
+# through this (errors.py imports nothing of headwater); never raising, as an error's
+# metadata is read while another error is being reported.
+register_metadata_normalizer(lambda metadata: normalize_metadata(metadata, allow_invalid=True))

@@ -39,6 +39,14 @@ if TYPE_CHECKING:
     from headwater.definitions.ops.graph import GraphDefinition  # graph.py imports this module
 
 
+@dataclass(frozen=True)
+class OpSelectionData:
+    """How a job was narrowed: the `op_selection` clauses and the node names they resolved to."""
+
+    op_selection: tuple[str, ...]
+    resolved_op_selection: frozenset[str]
+
+
 @dataclass
 class AssetLayer:
     """Which node outputs and inputs of a job are assets, and the asset graph they come from."""
@@ -186,6 +194,13 @@ class JobDefinition:
     @property
     def graph_def(self) -> GraphDefinition:
         return self.graph
+
+    @property
+    def op_selection_data(self) -> OpSelectionData | None:
+        """For a job cut by `op_selection`, the clauses given and the top-level nodes kept."""
+        if self.op_selection is None:
+            return None
+        return OpSelectionData(tuple(self.op_selection), frozenset(self.graph.invocations))
 
     @property
     def nodes(self) -> list[Invocation]:

@@ -1,0 +1,65 @@
+"""Dagster's private module paths, answered with headwater's public names.
+
+Ported projects often import public names from where Dagster happens to define them:
+`from dagster._core.errors import DagsterTypeCheckDidNotPass` becomes, after the rename,
+`from headwater._core.errors import HeadwaterTypeCheckDidNotPass`. headwater has no such
+modules; this finder makes any module under `headwater._core`, `headwater._utils`,
+`headwater._config` or `headwater._serdes` importable, and every public name of `headwater`
+importable from it. A name that is not public fails with an ImportError that says so and
+points at docs/migrating-from-dagster.md. Installed by `headwater/__init__.py`; imports
+`_exports` only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import sys
+import types
+from collections.abc import Sequence
+from typing import Any
+
+from headwater._exports import EXPORTS
+
+PRIVATE_ROOTS = ("headwater._core", "headwater._utils", "headwater._config", "headwater._serdes")
+
+
+class _PrivatePath(types.ModuleType):
+    """A stand-in for one of Dagster's private modules: public names only."""
+
+    __path__: list[str] = []  # a package, so that deeper paths import too
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in EXPORTS:
+            return getattr(importlib.import_module("headwater"), name)
+        # ImportError, not AttributeError: `from ... import name` shows this message as is
+        raise ImportError(
+            f"{self.__name__} stands in for a private Dagster module and offers headwater's "
+            f"public names only; {name!r} is not one. Import the public name from `headwater` "
+            "(docs/migrating-from-dagster.md maps common private imports).")
+
+
+class _Loader:
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return _PrivatePath(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__path__ = []  # type: ignore[attr-defined]
+
+
+class PrivatePathFinder:
+    """Finds `headwater._core...` and friends (see the module docstring)."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if not any(fullname == root or fullname.startswith(root + ".") for root in PRIVATE_ROOTS):
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)  # type: ignore[arg-type]
+
+
+def install() -> None:
+    """Put the finder on `sys.meta_path` once."""
+    if not any(isinstance(f, PrivatePathFinder) for f in sys.meta_path):
+        sys.meta_path.append(PrivatePathFinder())

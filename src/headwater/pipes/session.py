@@ -1,0 +1,247 @@
+"""A Pipes session: the context sent to the external process and the reports it sends back.
+
+`open_pipes_session(context, context_injector, message_reader, extras=)` writes the step's
+context where the injector says, starts the reader, and yields a `PipesSession` whose
+bootstrap parameters the launcher passes on (as environment variables, CLI arguments or a
+mapping). Messages are handled as they arrive: log lines go to the run's log at once;
+materializations and check results are kept and returned by `get_results()`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from headwater.definitions.checks.result import AssetCheckResult
+from headwater.definitions.checks.spec import AssetCheckSeverity
+from headwater.definitions.key import AssetKey
+from headwater.definitions.metadata.value import MetadataValue
+from headwater.definitions.ops.data_version import DataVersion
+from headwater.definitions.ops.output import MaterializeResult
+from headwater.errors import HeadwaterPipesExecutionError
+from headwater_pipes import (
+    CONTEXT_CLI_ARG,
+    CONTEXT_ENV_VAR,
+    MESSAGES_CLI_ARG,
+    MESSAGES_ENV_VAR,
+    PIPES_PROTOCOL_VERSION_FIELD,
+    encode_param,
+)
+
+if TYPE_CHECKING:
+    from headwater.pipes.channels import PipesContextInjector, PipesMessageReader
+
+PipesExecutionResult = MaterializeResult | AssetCheckResult
+
+_LOG_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warning", "WARN": "warning",
+               "ERROR": "error", "CRITICAL": "critical"}
+
+
+def build_context_data(context: Any, extras: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the external process learns of the step: its assets, partition, run and extras."""
+    keys: list[AssetKey] = []
+    code_versions: dict[str, str | None] = {}
+    if getattr(context, "has_assets_def", False):
+        assets_def = context.assets_def
+        keys = sorted(context.selected_asset_keys, key=lambda k: k.path)
+        versions = assets_def.code_versions_by_key
+        code_versions = {k.to_user_string(): versions.get(k) for k in keys}
+        if not keys:  # a check step: the assets its checks target
+            keys = sorted({c.asset_key for c in context.selected_asset_check_keys},
+                          key=lambda k: k.path)
+    data: dict[str, Any] = {
+        "asset_keys": [k.to_user_string() for k in keys] or None,
+        "code_version_by_asset_key": code_versions or None,
+        "provenance_by_asset_key": None,
+        "partition_key": None, "partition_key_range": None, "partition_time_window": None,
+        "run_id": context.run_id, "job_name": context.job_name,
+        "retry_number": context.retry_number, "extras": dict(extras or {}),
+    }
+    if context.has_partition_key_range or context.has_partition_key:
+        span = context.partition_key_range
+        data["partition_key_range"] = {"start": span.start, "end": span.end}
+        if context.has_partition_key:
+            data["partition_key"] = context.partition_key
+        try:
+            window = context.partition_time_window
+        except Exception:  # noqa: BLE001 - not time-partitioned
+            window = None
+        if window is not None:
+            data["partition_time_window"] = {"start": window.start.isoformat(),
+                                             "end": window.end.isoformat()}
+    return data
+
+
+def _metadata(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, entry in (raw or {}).items():
+        value, kind = entry.get("raw_value"), entry.get("type", "__infer__")
+        if kind == "__infer__":
+            out[name] = value
+        elif kind == "null":
+            out[name] = MetadataValue.null()
+        elif kind == "asset":
+            out[name] = MetadataValue.asset(AssetKey.from_user_string(value))
+        else:
+            make = getattr(MetadataValue, kind, None)
+            if make is None:
+                raise ValueError(f"unknown metadata type {kind!r} for {name!r}")
+            out[name] = make(value)
+    return out
+
+
+class PipesMessageHandler:
+    """Turns the external process's messages into log records and results, as they arrive."""
+
+    def __init__(self, context: Any, message_reader: PipesMessageReader | None = None):
+        self._context = context
+        self._reader = message_reader
+        self._asset_keys = {k.to_user_string(): k for k in _step_asset_keys(context)}
+        self.results: list[PipesExecutionResult] = []
+        self.custom_messages: list[Any] = []
+        self.problems: list[str] = []
+        self.opened = False
+        self.closed = False
+        self.closing_exception: dict[str, Any] | None = None
+
+    def handle_line(self, line: str) -> None:
+        """One line of the message channel; a line that is not a message is a problem."""
+        text = line.strip()
+        if not text:
+            return
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError:
+            self.problems.append(f"not a Pipes message (not JSON): {text[:200]!r}")
+            return
+        self.handle_message(message)
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict) or PIPES_PROTOCOL_VERSION_FIELD not in message:
+            self.problems.append(f"not a Pipes message (no {PIPES_PROTOCOL_VERSION_FIELD}): "
+                                 f"{str(message)[:200]!r}")
+            return
+        method, params = message.get("method"), message.get("params") or {}
+        try:
+            self._dispatch(method, params)
+        except Exception as exc:  # noqa: BLE001 - reported at the end of the session
+            self.problems.append(f"bad {method!r} message: {exc}")
+
+    def _dispatch(self, method: Any, params: dict[str, Any]) -> None:
+        if method == "opened":
+            self.opened = True
+        elif method == "closed":
+            self.closed = True
+            self.closing_exception = params.get("exception")
+        elif method == "log":
+            level = _LOG_LEVELS.get(str(params.get("level", "INFO")).upper(), "info")
+            getattr(self._context.log, level)(str(params.get("message", "")))
+        elif method == "report_asset_materialization":
+            key = self._key(params.get("asset_key"))
+            version = params.get("data_version")
+            self.results.append(MaterializeResult(
+                asset_key=key, metadata=_metadata(params.get("metadata")),
+                data_version=DataVersion(version) if version is not None else None))
+        elif method == "report_asset_check":
+            key = self._key(params.get("asset_key"))
+            self.results.append(AssetCheckResult(
+                asset_key=key, check_name=params["check_name"], passed=bool(params["passed"]),
+                severity=AssetCheckSeverity(params.get("severity", "ERROR")),
+                metadata=_metadata(params.get("metadata"))))
+        elif method == "report_custom_message":
+            self.custom_messages.append(params.get("payload"))
+        else:
+            raise ValueError(f"unknown method {method!r}")
+
+    def _key(self, name: Any) -> AssetKey:
+        if name is None and len(self._asset_keys) == 1:
+            return next(iter(self._asset_keys.values()))
+        if name not in self._asset_keys:
+            raise ValueError(f"asset {name!r} is not one of this step's assets "
+                             f"({', '.join(self._asset_keys) or 'none'})")
+        return self._asset_keys[name]
+
+
+def _step_asset_keys(context: Any) -> list[AssetKey]:
+    if not getattr(context, "has_assets_def", False):
+        return []
+    keys = list(context.selected_asset_keys)
+    return keys or [c.asset_key for c in context.selected_asset_check_keys]
+
+
+@dataclass
+class PipesSession:
+    """The parameters to hand to the external process, and what it reported."""
+
+    context_data: dict[str, Any]
+    message_handler: PipesMessageHandler
+    context_injector_params: dict[str, Any]
+    message_reader_params: dict[str, Any]
+    context: Any
+    _extras: dict[str, Any] = field(default_factory=dict)
+
+    def get_bootstrap_params(self) -> dict[str, Any]:
+        """The two parameters, unencoded (for `PipesMappingParamsLoader`)."""
+        return {CONTEXT_ENV_VAR: self.context_injector_params,
+                MESSAGES_ENV_VAR: self.message_reader_params}
+
+    def get_bootstrap_env_vars(self) -> dict[str, str]:
+        return {CONTEXT_ENV_VAR: encode_param(self.context_injector_params),
+                MESSAGES_ENV_VAR: encode_param(self.message_reader_params)}
+
+    def get_bootstrap_cli_arguments(self) -> dict[str, str]:
+        return {CONTEXT_CLI_ARG: encode_param(self.context_injector_params),
+                MESSAGES_CLI_ARG: encode_param(self.message_reader_params)}
+
+    def get_reported_results(self) -> list[PipesExecutionResult]:
+        """What the external process reported, in order."""
+        return list(self.message_handler.results)
+
+    def get_results(self, *, implicit_materializations: bool = True) -> list[PipesExecutionResult]:
+        """The reported results, plus (by default) a bare materialization of each asset of the
+        step the process did not report, so that the asset is recorded as materialized."""
+        results = self.get_reported_results()
+        if implicit_materializations:
+            reported = {r.asset_key for r in results if isinstance(r, MaterializeResult)}
+            for key in sorted(getattr(self.context, "selected_asset_keys", set()) or set(),
+                              key=lambda k: k.path):
+                if key not in reported:
+                    results.append(MaterializeResult(asset_key=key))
+        return results
+
+    def get_custom_messages(self) -> list[Any]:
+        return list(self.message_handler.custom_messages)
+
+    def check(self, launched: str) -> None:
+        """Raise if the channel carried garbage or the process closed on an exception."""
+        handler = self.message_handler
+        if handler.closing_exception is not None:
+            exc = handler.closing_exception
+            stack = "".join(exc.get("stack") or [])
+            raise HeadwaterPipesExecutionError(
+                f"{launched} raised {exc.get('name')}: {exc.get('message')}\n{stack}".rstrip())
+        if handler.problems:
+            listed = "\n  ".join(handler.problems[:5])
+            raise HeadwaterPipesExecutionError(
+                f"{launched} wrote {len(handler.problems)} line(s) that are not Pipes messages "
+                f"to its message channel:\n  {listed}\nWrite reports only through "
+                "headwater_pipes (open_headwater_pipes()), and print other output to stdout.")
+
+
+@contextmanager
+def open_pipes_session(context: Any, context_injector: PipesContextInjector,
+                       message_reader: PipesMessageReader,
+                       extras: Mapping[str, Any] | None = None) -> Iterator[PipesSession]:
+    """Send `context` (with `extras`) through the injector, listen through the reader, and
+    yield the session; leaving the block stops the reader after a last read."""
+    data = build_context_data(context, extras)
+    handler = PipesMessageHandler(context, message_reader)
+    with ExitStack() as stack:
+        context_params = stack.enter_context(context_injector.inject_context(data))
+        reader_params = stack.enter_context(message_reader.read_messages(handler))
+        yield PipesSession(data, handler, dict(context_params), dict(reader_params), context,
+                           dict(extras or {}))
+

@@ -1,0 +1,155 @@
+"""Resolvers in components: YAML values turned into AssetSpecs, AssetKeys and custom types."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from headwater import AssetKey, load_from_defs_folder
+from headwater.definitions.components.declaration import ComponentDeclarationError
+
+COMPONENTS = """
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Optional
+
+from headwater import (
+    AssetSpec, Component, Definitions, MaterializeResult, Resolvable, ResolvedAssetKey,
+    ResolvedAssetSpec, Resolver, multi_asset,
+)
+
+
+@dataclass
+class Limits(Resolvable):
+    low: int = 0
+    high: int = 10
+
+
+@dataclass
+class Tables(Component, Resolvable):
+    assets: Sequence[ResolvedAssetSpec]
+    owner_of: Optional[ResolvedAssetKey] = None
+    factor: Annotated[int, Resolver(lambda context, value: value * 2, model_field_type=int)] = 1
+    limits: Limits = field(default_factory=Limits)
+
+    def build_defs(self, context):
+        specs = [s.replace_attributes(metadata={"factor": self.factor, "high": self.limits.high})
+                 for s in self.assets]
+
+        @multi_asset(specs=specs, name="tables")
+        def _tables():
+            for spec in specs:
+                yield MaterializeResult(asset_key=spec.key)
+        self.__class__.last = self
+        return Definitions(assets=[_tables])
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    name = f"res_{tmp_path.name.replace('-', '_').lower()}"
+    files = {
+        "pyproject.toml": f'[project]\nname = "{name}"\n[tool.dg.project]\nroot_module = "{name}"\n',
+        f"src/{name}/__init__.py": "",
+        f"src/{name}/components.py": COMPONENTS,
+        f"src/{name}/defs/__init__.py": "",
+        f"src/{name}/defs/tables/defs.yaml": f"""
+            type: {name}.components.Tables
+            attributes:
+              assets:
+                - key: shop/orders
+                  group_name: shop
+                - key: shop/customers
+                  deps: [shop/orders]
+              owner_of: shop/orders
+              factor: 21
+              limits: {{high: 99}}
+        """,
+    }
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield tmp_path, name
+    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[module]
+
+
+def test_resolved_fields_become_specs_keys_and_custom_values(project):
+    root, name = project
+    defs = load_from_defs_folder(project_root=root)
+    graph = defs.resolve_asset_graph()
+    customers = graph.get(AssetKey(["shop", "customers"]))
+    assert customers.parent_keys == {AssetKey(["shop", "orders"])}
+    assert graph.get(AssetKey(["shop", "orders"])).group_name == "shop"
+    component = sys.modules[f"{name}.components"].Tables.last
+    assert component.owner_of == AssetKey(["shop", "orders"])
+    assert component.factor == 42
+    assert component.limits.high == 99 and component.limits.low == 0
+
+
+def test_a_bad_nested_value_names_the_line_and_the_key(project):
+    root, name = project
+    yaml_file = Path(root / "src" / name / "defs" / "tables" / "defs.yaml")
+    yaml_file.write_text(yaml_file.read_text().replace("group_name: shop", "group: shop"))
+    with pytest.raises(ComponentDeclarationError, match=r"defs.yaml:\d+: attributes.assets.0.group"):
+        load_from_defs_folder(project_root=root)
+
+
+def test_component_instance_and_the_project_helpers(project):
+    root, name = project
+    (root / "src" / name / "defs" / "more.py").write_text(textwrap.dedent(f"""
+        from headwater import component_instance
+        from {name}.components import Tables
+        from headwater import AssetSpec
+
+        @component_instance
+        def extra(context):
+            return Tables(assets=[AssetSpec("extra_table")])
+    """))
+    from headwater import (
+        build_defs_for_component,
+        get_all_components_defs_within_project,
+        get_component_defs_within_project,
+    )
+
+    defs = load_from_defs_folder(project_root=root)
+    assert AssetKey("extra_table") in defs.resolve_asset_graph().all_keys
+    component, built = get_component_defs_within_project(project_root=root,
+                                                         component_path="tables")
+    assert type(component).__name__ == "Tables"
+    assert AssetKey(["shop", "orders"]) in built.resolve_asset_graph().all_keys
+    assert len(get_all_components_defs_within_project(project_root=root,
+                                                      component_path="tables")) == 1
+    with pytest.raises(Exception, match="instance_key 3 is out of range"):
+        get_component_defs_within_project(project_root=root, component_path="tables",
+                                          instance_key=3)
+    alone = build_defs_for_component(type(component)(assets=[]))
+    assert alone.resolve_asset_graph().all_keys == set()
+
+
+def test_definitions_component_loads_a_file_beside_its_yaml(project):
+    root, name = project
+    folder = root / "src" / name / "defs" / "legacy"
+    folder.mkdir()
+    (folder / "old_defs.py").write_text(textwrap.dedent("""
+        from headwater import Definitions, asset
+
+        @asset
+        def legacy_table():
+            return 1
+
+        defs = Definitions(assets=[legacy_table])
+    """))
+    (folder / "defs.yaml").write_text("type: headwater.DefinitionsComponent\n"
+                                      "attributes:\n  path: old_defs.py\n")
+    defs = load_from_defs_folder(project_root=root)
+    assert AssetKey("legacy_table") in defs.resolve_asset_graph().all_keys
+    (folder / "defs.yaml").write_text("type: headwater.DefinitionsComponent\n"
+                                      "attributes:\n  path: missing.py\n")
+    with pytest.raises(Exception, match="'missing.py' is not a Python file"):
+        load_from_defs_folder(project_root=root)
