@@ -152,6 +152,8 @@ def _ops_shape(graph: Any, resource_defs: Mapping[str, Any] | None = None) -> Sh
             entry = Shape({"config": _node_config_schema(node), "inputs": inputs,
                            "outputs": outputs})
         fields[name] = Field(entry)
+    for name in graph.ignored_node_names:  # left out by an op selection: config ignored
+        fields[name] = _OPTIONAL_ANY
     return Shape(fields)
 
 

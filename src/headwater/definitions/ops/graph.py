@@ -35,7 +35,11 @@ from headwater.definitions.ops.op import (
     inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
-from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
+from headwater.errors import (
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidSubsetError,
+    HeadwaterInvariantViolationError,
+)
 
 
 class GraphIn:
@@ -173,6 +177,10 @@ class GraphDefinition(NodeDefinition):
             self._bind_explicit_mappings(input_mappings, output_mappings)
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
+        # Set on a graph cut by an op selection: the graph it was cut from, and the names of
+        # the nodes it left out (run config may still name them; it is ignored).
+        self.parent_graph_def: GraphDefinition | None = None
+        self.ignored_node_names: tuple[str, ...] = ()
 
     def _bind_explicit_mappings(self, input_mappings: Any, output_mappings: Any) -> None:
         """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
@@ -279,26 +287,46 @@ class GraphDefinition(NodeDefinition):
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
 
-    def subset(self, names: set[str]) -> GraphDefinition:
-        """This graph cut down to the top-level nodes `names` (a job's op selection)."""
+    def subset(self, selection: set[str] | Mapping[str, Any]) -> GraphDefinition:
+        """This graph cut down to the selected nodes (a job's op selection): a set of node
+        names, or names mapped to None (whole) or to a selection inside a nested graph."""
+        chosen: Mapping[str, Any] = (selection if isinstance(selection, Mapping)
+                                     else dict.fromkeys(selection))
+        names = set(chosen)
         invocations = {}
-        for name in self.invocations:
+        for name, inv in self.invocations.items():
             if name in names:
-                inv = self.invocations[name]
-                bindings = {k: v for k, v in inv.bindings.items() if _bound_within(v, names)}
-                invocations[name] = Invocation(inv.node_def, inv.name, bindings, inv.tags,
+                node_def = inv.node_def
+                if chosen[name] is not None:
+                    node_def = node_def.subset(chosen[name])
+                bindings = {}
+                for input_name, binding in inv.bindings.items():
+                    if isinstance(binding, list):  # a fan-in keeps its selected sources
+                        kept = [b for b in binding if _bound_within(b, names)]
+                        if kept:
+                            bindings[input_name] = kept
+                    elif _bound_within(binding, names):
+                        bindings[input_name] = binding
+                invocations[name] = Invocation(node_def, inv.name, bindings, inv.tags,
                                                inv.hook_defs, inv.retry_policy)
-        return GraphDefinition(
+        _check_bound_outputs_kept(self.name, invocations)
+        sub = GraphDefinition(
             name=self.name,
             description=self.description,
             invocations=invocations,
             input_mappings=[m for m in self.input_mappings if m.mapped_node_name in names],
-            output_mappings={k: v for k, v in self.output_mappings.items() if v[0] in names},
+            output_mappings={k: v for k, v in self.output_mappings.items()
+                             if v[0] in names and v[1] in invocations[v[0]].node_def.output_dict},
             input_defs=self.input_dict,
             output_defs={k: v for k, v in self.output_dict.items()
                          if self.output_mappings.get(k, ("",))[0] in names},
+            config=self.config,
             tags=self.tags,
         )
+        sub.output_dict = {k: v for k, v in sub.output_dict.items() if k in sub.output_mappings}
+        sub.parent_graph_def = self.parent_graph_def or self
+        sub.ignored_node_names = tuple(n for n in self.invocations if n not in names)
+        return sub
 
     def with_node_hooks(self, hook_defs: Any) -> GraphDefinition:
         """A copy of this graph whose every node (nested graphs included) runs `hook_defs`."""
@@ -331,6 +359,23 @@ class GraphDefinition(NodeDefinition):
 
     def __repr__(self) -> str:
         return f"GraphDefinition(name={self.name!r}, nodes={list(self.invocations)!r})"
+
+
+def _check_bound_outputs_kept(graph_name: str, invocations: Mapping[str, Invocation]) -> None:
+    """A selected node bound to an output that the selection cut out of a nested graph."""
+    for inv in invocations.values():
+        for input_name, binding in inv.bindings.items():
+            for b in binding if isinstance(binding, list) else [binding]:
+                handle = getattr(b, "handle", b)
+                if (isinstance(handle, OutputHandle)
+                        and handle.output_name not in invocations[handle.node_name]
+                        .node_def.output_dict):
+                    raise HeadwaterInvalidSubsetError(
+                        f"In graph '{graph_name}', the op selection keeps '{inv.name}', whose "
+                        f"input '{input_name}' reads output '{handle.output_name}' of "
+                        f"'{handle.node_name}', but the ops producing that output are not "
+                        "selected. Select them too, or leave out "
+                        f"'{inv.name}'.")
 
 
 def _bound_within(binding: Any, names: set[str]) -> bool:

@@ -66,8 +66,10 @@ def _has_a_source(node_def: Any, input_name: str) -> bool:
     return False
 
 
-def check_job_inputs(job_name: str, graph: Any, input_values: Mapping[str, Any]) -> None:
-    """Raise if `input_values` names no input of the job, or an inner input can get no value."""
+def check_job_inputs(job_name: str, graph: Any, input_values: Mapping[str, Any],
+                     error: type[Exception] = HeadwaterInvalidDefinitionError) -> None:
+    """Raise if `input_values` names no input of the job, or an inner input can get no value
+    (as `error`: an op selection that leaves one so raises HeadwaterInvalidSubsetError)."""
     unknown = sorted(set(input_values) - set(graph.input_dict))
     if unknown:
         raise HeadwaterInvalidDefinitionError(
@@ -91,7 +93,7 @@ def check_job_inputs(job_name: str, graph: Any, input_values: Mapping[str, Any])
             if kind == "graph":
                 stack.append((node, f"{prefix}{inv.name}."))
     if problems:
-        raise HeadwaterInvalidDefinitionError(
+        raise error(
             f"job '{job_name}': " + "; ".join(problems) + ". Connect each to an upstream "
             "output, give it a default_value, or load it with In(input_manager_key=...)."
         )

@@ -332,6 +332,8 @@ class JobDefinition:
             return self
         names = select_nodes(self.graph, op_selection, self.name)
         sub = self.graph.subset(names)
+        if not self.asset_layer.assets_defs:
+            check_job_inputs(self.name, sub, self.input_values, HeadwaterInvalidSubsetError)
         return self._copy(graph=sub, op_selection=list(op_selection))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -348,8 +350,12 @@ class JobDefinition:
 _CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
 
 
-def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str) -> set[str]:
-    """Resolve op-selection clauses ("*a", "a+", "a.b") against a graph's top-level nodes."""
+def select_nodes(graph: GraphDefinition, selection: Sequence[str] | str,
+                 job_name: str) -> dict[str, Any]:
+    """Resolve op-selection clauses ("*a", "a+", "g.inner*") against a graph.
+
+    Returns the selected top-level nodes, each mapped to None (the whole node) or, for a
+    graph of which only some nodes are selected ("g.inner"), to its own selection."""
     parents: dict[str, set[str]] = {n: set() for n in graph.invocations}
     children: dict[str, set[str]] = {n: set() for n in graph.invocations}
     for inv in graph.invocations.values():
@@ -359,31 +365,59 @@ def select_nodes(graph: GraphDefinition, selection: Sequence[str], job_name: str
                 if isinstance(handle, OutputHandle):
                     parents[inv.name].add(handle.node_name)
                     children[handle.node_name].add(inv.name)
-    selected: set[str] = set()
+    whole: set[str] = set()
+    partial: dict[str, list[dict[str, Any]]] = {}
     if isinstance(selection, str):
         selection = [selection]
     for clause in selection:
         for part in clause.split(","):
             part = part.strip()
             if part == "*":
-                selected |= set(graph.invocations)
+                whole |= set(graph.invocations)
                 continue
             match = _CLAUSE.match(part)
             if not match:
                 raise HeadwaterInvalidSubsetError(
                     f"job '{job_name}': op selection clause {part!r} is not valid; write "
-                    "'name', '*name', 'name*', '+name' or 'name++'."
+                    "'name', '*name', 'name*', '+name', 'name++' or 'graph.inner'."
                 )
-            name = match["name"].split(".")[0]
+            name, _, inner = match["name"].partition(".")
             if name not in graph.invocations:
                 raise HeadwaterInvalidSubsetError(
                     f"op_selection={list(selection)!r} names op '{name}', which job "
                     f"'{job_name}' does not have. Check the spelling against the job's ops."
                 )
-            selected.add(name)
-            selected |= _walk(name, parents, _depth(match["up"]))
-            selected |= _walk(name, children, _depth(match["down"]))
+            if inner:
+                node_def = graph.invocations[name].node_def
+                if not hasattr(node_def, "invocations"):
+                    raise HeadwaterInvalidSubsetError(
+                        f"op_selection clause {part!r} of job '{job_name}' selects inside "
+                        f"'{name}', which is an op, not a graph.")
+                partial.setdefault(name, []).append(select_nodes(
+                    node_def, [f"{match['up']}{inner}{match['down']}"], job_name))
+                continue
+            whole.add(name)
+            whole |= _walk(name, parents, _depth(match["up"]))
+            whole |= _walk(name, children, _depth(match["down"]))
+    selected: dict[str, Any] = dict.fromkeys(whole)
+    for name, inner_selections in partial.items():
+        if name not in selected:
+            selected[name] = _merge_selections(inner_selections)
     return selected
+
+
+def _merge_selections(selections: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One selection from several: a node selected whole anywhere is selected whole."""
+    merged: dict[str, Any] = {}
+    for selection in selections:
+        for name, inner in selection.items():
+            if name in merged and (merged[name] is None or inner is None):
+                merged[name] = None
+            elif name in merged:
+                merged[name] = _merge_selections([merged[name], inner])
+            else:
+                merged[name] = inner
+    return merged
 
 
 def _depth(marks: str) -> int | None:
