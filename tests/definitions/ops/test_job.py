@@ -76,3 +76,26 @@ def test_graph_execute_in_process_takes_op_selection_and_to_job_takes_owners():
     result = pair.execute_in_process(op_selection=["first"])
     assert [e.step_key for e in result.get_step_success_events()] == ["first"]
     assert pair.to_job(owners=["team:data"]).owners == ["team:data"]
+
+
+def test_decorated_definitions_keep_their_function_name_and_docstring():
+    """@op, @graph and @job keep the function's __name__ and __doc__ (name= may differ)."""
+
+    @hw.op(name="renamed")
+    def step():
+        """Does a step."""
+
+    @hw.graph
+    def flow():
+        """Runs the step."""
+        step()
+
+    @hw.job
+    def nightly():
+        """Every night."""
+        step()
+
+    assert (step.__name__, step.__doc__, step.name) == ("step", "Does a step.", "renamed")
+    assert (flow.__name__, flow.__doc__) == ("flow", "Runs the step.")
+    assert (nightly.__name__, nightly.__doc__, nightly.description) == (
+        "nightly", "Every night.", "Every night.")

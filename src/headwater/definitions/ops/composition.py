@@ -453,6 +453,14 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
     return cls(*outputs)
 
 
+def take_function_identity(definition: Any, fn: Callable[..., Any]) -> Any:
+    """A decorated definition keeps its function's `__name__` and `__doc__`, as a wrapper
+    does (help() and docs tools read them); its own `name` may differ."""
+    definition.__name__ = fn.__name__
+    definition.__doc__ = fn.__doc__
+    return definition
+
+
 def check_unique_definitions(graph_name: str, node_defs: Sequence[Any],
                               recursive: bool = False) -> None:
     """Two different definitions under one name would make node lookups ambiguous.

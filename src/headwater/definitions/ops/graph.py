@@ -26,6 +26,7 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
     check_unique_definitions,
     compose,
+    take_function_identity,
 )
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.ops.op import (
@@ -594,7 +595,8 @@ def graph(
     """Declare a graph by composing ops in a function body."""
 
     def decorate(fn: Callable[..., Any]) -> GraphDefinition:
-        return build_graph(fn, name, description, ins, out, config, tags)
+        return take_function_identity(build_graph(fn, name, description, ins, out, config, tags),
+                                      fn)
 
     if compose_fn is not None:
         return decorate(compose_fn)
@@ -625,7 +627,7 @@ def job(
 
     def decorate(fn: Callable[..., Any]) -> JobDefinition:
         graph_def = build_graph(fn, name=name or fn.__name__, description=description)
-        return JobDefinition(
+        return take_function_identity(JobDefinition(
             graph_def=graph_def,
             name=name or fn.__name__,
             description=description,
@@ -641,7 +643,7 @@ def job(
             partitions_def=partitions_def,
             input_values=input_values,
             owners=owners,
-        )
+        ), fn)
 
     if callable(compose_fn):
         return decorate(compose_fn)

@@ -18,7 +18,7 @@ from headwater.definitions.config.schema import resolve_config_schema
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
-from headwater.definitions.ops.composition import NodeDefinition
+from headwater.definitions.ops.composition import NodeDefinition, take_function_identity
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
 from headwater.errors import HeadwaterInvalidDefinitionError
@@ -544,7 +544,7 @@ def op(
     def decorate(fn: Callable[..., Any]) -> OpDefinition:
         sig = inspect_signature(fn, "@op")
         outs = build_output_defs(out, sig.return_annotation, name or fn.__name__)
-        return OpDefinition(
+        return take_function_identity(OpDefinition(
             fn,
             name=name,
             ins=ins,
@@ -557,7 +557,7 @@ def op(
             pool=pool,
             output_defs=outs,
             signature=sig,
-        )
+        ), fn)
 
     if callable(compute_fn):
         return decorate(compute_fn)
