@@ -99,3 +99,22 @@ def test_decorated_definitions_keep_their_function_name_and_docstring():
     assert (flow.__name__, flow.__doc__) == ("flow", "Runs the step.")
     assert (nightly.__name__, nightly.__doc__, nightly.description) == (
         "nightly", "Every night.", "Every night.")
+
+
+def test_in_and_out_compare_by_value_with_types_resolved():
+    """In/Out are equal field by field, a Python type equal to the type it resolves to; a
+    Google-style 'Returns: type: text' gives the output the text."""
+
+    @hw.op(ins={"a": hw.In(metadata={"m": 1})}, out=hw.Out(metadata={"n": 2}))
+    def f(a: int) -> str:
+        """Formats.
+
+        Returns:
+            str: the formatted text
+        """
+        return str(a)
+
+    assert f.ins == {"a": hw.In(int, metadata={"m": 1})}
+    assert f.outs == {"result": hw.Out(str, description="the formatted text",
+                                       io_manager_key="io_manager", metadata={"n": 2})}
+    assert hw.In(int) != hw.In(str) and hw.Out(int) != hw.DynamicOut(int)

@@ -55,6 +55,12 @@ class In:
     def __repr__(self) -> str:
         return f"In(headwater_type={self.headwater_type!r})"
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is; `int` and the Int type it resolves to are equal."""
+        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
 
 class Out:
     """How an op produces an output: type, description, requiredness, IO manager."""
@@ -81,6 +87,19 @@ class Out:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(headwater_type={self.headwater_type!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+
+def _spec_fields(spec: Any) -> tuple[Any, ...]:
+    """An In's or Out's fields for comparison, its type resolved."""
+    htype = spec.headwater_type
+    return (htype if htype is NO_VALUE else resolve_headwater_type(htype),
+            *(getattr(spec, name) for name in type(spec).__slots__ or Out.__slots__
+              if name != "headwater_type"))
 
 
 class DynamicOut(Out):
@@ -244,6 +263,7 @@ def _input_type(spec: In | None, hint: Any) -> HeadwaterType:
     return resolve_headwater_type(hint)
 
 
+_DOC_RETURN_TYPE = re.compile(r"^[A-Za-z_][\w.\[\], |]*:\s+")
 _DOC_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Yields|Raises|Examples?):\s*$")
 _DOC_ARG = re.compile(r"^(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
 
@@ -277,7 +297,9 @@ def parse_docstring(fn: Callable[..., Any]) -> tuple[dict[str, str], str | None]
             elif current:
                 args[current] = f"{args[current]} {line}".strip()
         elif section == "Returns" and line:
-            returns.append(line)
+            # Google style may lead with the type ("int: the count"); the type is the
+            # annotation's business, the description is the rest.
+            returns.append(_DOC_RETURN_TYPE.sub("", line, count=1) if not returns else line)
     return args, " ".join(returns) or None
 
 
