@@ -118,3 +118,14 @@ def test_in_and_out_compare_by_value_with_types_resolved():
     assert f.outs == {"result": hw.Out(str, description="the formatted text",
                                        io_manager_key="io_manager", metadata={"n": 2})}
     assert hw.In(int) != hw.In(str) and hw.Out(int) != hw.DynamicOut(int)
+
+
+def test_outputs_take_the_op_code_version_unless_they_have_their_own():
+    """An op's code_version is the default code version of its outputs."""
+
+    @hw.op(code_version="v1", out={"a": hw.Out(), "b": hw.Out(code_version="v2")})
+    def both():
+        return 1, 2
+
+    assert both.output_def_named("a").code_version == "v1"
+    assert both.output_def_named("b").code_version == "v2"

@@ -468,7 +468,10 @@ class OpDefinition(NodeDefinition):
                          tags=dict(tags or {}))
         self.compute_fn = compute_fn
         self.input_dict = dict(input_defs)
-        self.output_dict = dict(output_defs)
+        # An output without a code version of its own has the op's.
+        self.output_dict = {n: replace(d, code_version=code_version)
+                            if d.code_version is None and code_version else d
+                            for n, d in output_defs.items()}
         self.signature = sig
         if config_schema is not None:
             resolve_config_schema(config_schema)  # malformed schemas fail where they are declared
