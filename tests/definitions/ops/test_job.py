@@ -129,3 +129,19 @@ def test_outputs_take_the_op_code_version_unless_they_have_their_own():
 
     assert both.output_def_named("a").code_version == "v1"
     assert both.output_def_named("b").code_version == "v2"
+
+
+def test_output_generic_return_annotation_types_the_value():
+    """`-> Output[str]` makes the output a String, checked when the op runs."""
+
+    @hw.op
+    def word() -> hw.Output[str]:
+        return hw.Output("hi")
+
+    @hw.op
+    def wrong() -> hw.Output[int]:
+        return hw.Output("hi")
+
+    assert word.output_def_named("result").headwater_type.key == "String"
+    with pytest.raises(hw.HeadwaterTypeCheckDidNotPass):
+        hw.GraphDefinition("g", node_defs=[wrong]).execute_in_process()

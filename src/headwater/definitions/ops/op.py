@@ -19,7 +19,7 @@ from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.composition import NodeDefinition, take_function_identity
-from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE, Output
 from headwater.definitions.ops.policy import RetryPolicy
 from headwater.errors import HeadwaterInvalidDefinitionError
 
@@ -404,8 +404,12 @@ def build_output_defs(
 
 
 def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
+    origin = getattr(annotation, "__origin__", None)
+    args: tuple[Any, ...] = tuple(getattr(annotation, "__args__", ()))
     if spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
+    elif origin is Output and len(args) == 1:
+        htype = resolve_headwater_type(args[0])  # `-> Output[int]` types the value
     elif annotation is inspect.Parameter.empty or _is_result_annotation(annotation):
         htype = resolve_headwater_type(Any)
     else:
