@@ -27,8 +27,11 @@ def test_public_names_import_from_private_paths():
 
 def test_a_private_only_name_says_what_to_do():
     with pytest.raises(ImportError, match="offers headwater's public names only; "
-                                          "'check_invariant' is not one"):
-        from headwater._core.errors import check_invariant  # noqa: F401
+                                          "'DagsterInternalThing' is not one"):
+        from headwater._core.errors import DagsterInternalThing  # noqa: F401
+    from headwater._core import errors  # a lowercase name is a deeper module path
+
+    assert errors.HeadwaterError is headwater.HeadwaterError
 
 
 def test_other_private_paths_are_not_answered():

@@ -135,6 +135,10 @@ if TYPE_CHECKING:
         ResolvedAssetSpec,
         Resolver,
     )
+    from headwater.definitions.components.sandbox import (
+        DefsFolderSandbox,
+        create_defs_folder_sandbox,
+    )
     from headwater.definitions.components.scaffold import (
         Scaffolder,
         ScaffoldRequest,
@@ -452,7 +456,11 @@ if TYPE_CHECKING:
     from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
     from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
     from headwater.execution.log import HeadwaterLogManager, get_headwater_logger
-    from headwater.execution.reconstruct import ReconstructableJob, reconstructable
+    from headwater.execution.reconstruct import (
+        ReconstructableJob,
+        build_reconstructable_job,
+        reconstructable,
+    )
     from headwater.execution.reexecution import ReexecutionOptions
     from headwater.execution.resources import InitResourceContext, build_resources
     from headwater.execution.result import ExecuteInProcessResult

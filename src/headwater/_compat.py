@@ -5,7 +5,8 @@ Ported projects often import public names from where Dagster happens to define t
 `from headwater._core.errors import HeadwaterTypeCheckDidNotPass`. headwater has no such
 modules; this finder makes any module under `headwater._core`, `headwater._utils`,
 `headwater._config` or `headwater._serdes` importable, and every public name of `headwater`
-importable from it. A name that is not public fails with an ImportError that says so and
+importable from it. The same holds for `headwater.components` and its submodules, where
+Dagster's components API lives (`from dagster.components import Resolvable`). A name that is not public fails with an ImportError that says so and
 points at docs/migrating-from-dagster.md. Installed by `headwater/__init__.py`; imports
 `_exports` only.
 """
@@ -21,7 +22,10 @@ from typing import Any
 
 from headwater._exports import EXPORTS
 
-PRIVATE_ROOTS = ("headwater._core", "headwater._utils", "headwater._config", "headwater._serdes")
+# `headwater.components` is public in Dagster (`from dagster.components import Component`,
+# `dagster.components.testing`); its names are public names of headwater too.
+PRIVATE_ROOTS = ("headwater._core", "headwater._utils", "headwater._config", "headwater._serdes",
+                 "headwater.components")
 
 
 class _PrivatePath(types.ModuleType):
@@ -34,6 +38,8 @@ class _PrivatePath(types.ModuleType):
             raise AttributeError(name)
         if name in EXPORTS:
             return getattr(importlib.import_module("headwater"), name)
+        if name.islower():  # `from headwater._core import errors`: a deeper path
+            return importlib.import_module(f"{self.__name__}.{name}")
         # ImportError, not AttributeError: `from ... import name` shows this message as is
         raise ImportError(
             f"{self.__name__} stands in for a private Dagster module and offers headwater's "

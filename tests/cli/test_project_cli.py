@@ -219,6 +219,8 @@ class Table(Component, Resolvable):
 
 def test_scaffold_with_a_scaffolder_and_json_params(scaffolded, tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))
+    for name in [m for m in sys.modules if m == "shop_data" or m.startswith("shop_data.")]:
+        monkeypatch.delitem(sys.modules, name)  # another test's project of the same name
     (scaffolded / "src" / "shop_data" / "table_component.py").write_text(SCAFFOLDED_COMPONENT)
     runner = CliRunner()
     kind = "shop_data.table_component.Table"

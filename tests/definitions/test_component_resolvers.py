@@ -49,14 +49,10 @@ class Tables(Component, Resolvable):
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    name = f"res_{tmp_path.name.replace('-', '_').lower()}"
-    files = {
-        "pyproject.toml": f'[project]\nname = "{name}"\n[tool.dg.project]\nroot_module = "{name}"\n',
-        f"src/{name}/__init__.py": "",
-        f"src/{name}/components.py": COMPONENTS,
-        f"src/{name}/defs/__init__.py": "",
-        f"src/{name}/defs/tables/defs.yaml": f"""
+def project(components_project):
+    return components_project("res", {
+        "src/{name}/components.py": COMPONENTS,
+        "src/{name}/defs/tables/defs.yaml": """
             type: {name}.components.Tables
             attributes:
               assets:
@@ -66,17 +62,9 @@ def project(tmp_path, monkeypatch):
                   deps: [shop/orders]
               owner_of: shop/orders
               factor: 21
-              limits: {{high: 99}}
+              limits: {high: 99}
         """,
-    }
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield tmp_path, name
-    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-        del sys.modules[module]
+    })
 
 
 def test_resolved_fields_become_specs_keys_and_custom_values(project):
@@ -153,3 +141,38 @@ def test_definitions_component_loads_a_file_beside_its_yaml(project):
                                       "attributes:\n  path: missing.py\n")
     with pytest.raises(Exception, match="'missing.py' is not a Python file"):
         load_from_defs_folder(project_root=root)
+
+
+def test_a_defs_folder_sandbox_scaffolds_and_loads_a_component():
+    from headwater.components import Component, Resolvable  # Dagster's components module path
+    from headwater.components.testing import create_defs_folder_sandbox
+
+    assert Component is __import__("headwater").Component and Resolvable is not None
+    from headwater._core import errors  # noqa: F401  (a private path answers too)
+
+    with create_defs_folder_sandbox(project_name="sandboxed") as sandbox:
+        module = sandbox.defs_folder_path.parent / "things.py"
+        module.write_text(textwrap.dedent("""
+            from dataclasses import dataclass
+            from headwater import Component, Definitions, Resolvable, asset
+
+            @dataclass
+            class Thing(Component, Resolvable):
+                name: str = "thing"
+
+                def build_defs(self, context):
+                    @asset(name=self.name)
+                    def _thing():
+                        return 1
+                    return Definitions(assets=[_thing])
+        """))
+        import importlib
+
+        thing_cls = importlib.import_module("sandboxed.things").Thing
+        path = sandbox.scaffold_component(component_cls=thing_cls, defs_path="one",
+                                          defs_yaml_contents={"type": "sandboxed.things.Thing",
+                                                              "attributes": {"name": "first"}})
+        with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
+            assert component.name == "first"
+            assert defs.resolve_asset_graph().get_all_asset_keys() == {AssetKey("first")}
+    assert "sandboxed" not in sys.modules

@@ -119,7 +119,7 @@ def test_unknown_step_selection_is_named():
     with hw.instance_for_test() as instance:
         first = execute_job(reconstructable(run_jobs.etl_inprocess), instance,
                             run_config=_dir_config("/nonexistent", "extract", "transform", "load"))
-        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="names no step"):
+        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="unknown steps"):
             execute_job(reconstructable(run_jobs.etl_inprocess), instance,
                         reexecution_options=ReexecutionOptions(first.run_id, ["nope"]))
 
@@ -136,6 +136,9 @@ def test_dask_executor_runs_a_job_on_a_local_cluster(tmp_path):
         config["execution"] = {"config": {"cluster": {"existing": {"address": cluster.scheduler_address}}}}
         recon = reconstructable(run_jobs.dask_etl)
         assert run_jobs.dask_etl.executor_def is dask_executor
+        import headwater_dask  # what `from dagster_dask import dask_executor` ports to
+
+        assert headwater_dask.dask_executor is dask_executor
         result = execute_job(recon, instance, run_config=config)
         assert result.success
         assert [e.step_key for e in result.get_step_success_events()] == \

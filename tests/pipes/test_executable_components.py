@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,21 +12,10 @@ from headwater.definitions.components.declaration import ComponentDeclarationErr
 from headwater.pipes.components import find_uv
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
 @pytest.fixture
-def project(tmp_path, monkeypatch):
-    name = f"exe_{tmp_path.name.replace('-', '_').lower()}"
-    _write(tmp_path, {
-        "pyproject.toml": f'[project]\nname = "{name}"\n[tool.dg.project]\nroot_module = "{name}"\n',
-        f"src/{name}/__init__.py": "",
-        f"src/{name}/defs/__init__.py": "",
-        f"src/{name}/defs/report/defs.yaml": """
+def project(components_project):
+    return components_project("exe", {
+        "src/{name}/defs/report/defs.yaml": """
             type: headwater.PythonScriptComponent
             attributes:
               execution:
@@ -41,7 +29,7 @@ def project(tmp_path, monkeypatch):
                 - name: not_empty
                   asset: reports/daily
         """,
-        f"src/{name}/defs/report/make_report.py": """
+        "src/{name}/defs/report/make_report.py": """
             import sys
             from pathlib import Path
             from headwater_pipes import open_headwater_pipes
@@ -52,7 +40,7 @@ def project(tmp_path, monkeypatch):
                 pipes.report_asset_materialization(metadata={"size": scale})
                 pipes.report_asset_check(check_name="not_empty", passed=scale > 0)
         """,
-        f"src/{name}/defs/orders/defs.yaml": """
+        "src/{name}/defs/orders/defs.yaml": """
             type: headwater.FunctionComponent
             attributes:
               execution:
@@ -60,7 +48,7 @@ def project(tmp_path, monkeypatch):
               assets:
                 - key: orders
         """,
-        f"src/{name}/defs/orders/logic.py": """
+        "src/{name}/defs/orders/logic.py": """
             from headwater import Config, MaterializeResult
 
             class OrdersConfig(Config):
@@ -71,10 +59,6 @@ def project(tmp_path, monkeypatch):
                 return MaterializeResult(metadata={"count": config.count})
         """,
     })
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    yield tmp_path, name
-    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
-        del sys.modules[module]
 
 
 def test_script_and_function_components_materialize(project):

@@ -108,7 +108,9 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
     steps = [s.key for s in plan.steps]
     if reexecution_options is not None and reexecution_options.step_selection is not None:
         chosen = select_steps(plan, reexecution_options.step_selection)
-        steps = [k for k in steps if k in chosen]
+        # a mapped step re-executed copy by copy is recorded as its copies, name[key]
+        steps = [c for k in steps for c in
+                 ([k] if k in chosen else sorted(x for x in chosen if x.startswith(f"{k}[")))]
     job_tags = {k: str(v) for k, v in (job_def.tags if job_def.run_tags is None
                                        else job_def.run_tags).items()}
     return instance.add_run(HeadwaterRun(

@@ -152,10 +152,9 @@ def execute_job(
             "execute_job got both op_selection= and asset_selection=; pass one of them."
         )
     if reexecution_options is not None and not op_selection and not asset_selection:
-        # A re-execution runs within the op selection its parent ran with.
+        # a re-execution runs the job as its parent did, narrowed to the same ops
         parent_run = instance.get_run_by_id(reexecution_options.parent_run_id)
-        if parent_run is not None and parent_run.op_selection:
-            op_selection = list(parent_run.op_selection)
+        op_selection = getattr(parent_run, "op_selection", None) or None
     recon = job if isinstance(job, ReconstructableJob) else _maybe_reconstructable(job)
     if recon is not None and asset_selection:
         recon = recon.with_asset_selection(asset_selection)

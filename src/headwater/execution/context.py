@@ -17,6 +17,7 @@ from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.partitions.base import PartitionKeyRange
+from headwater.definitions.tags import PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
 from headwater.errors import (
     HeadwaterInvalidPropertyError,
     HeadwaterInvariantViolationError,
@@ -60,8 +61,9 @@ class RunInfo:
         self.job_name = job_name
         self.tags = dict(tags)
         self.run_config = dict(run_config)
-        self.parent_run_id = None
-        self.root_run_id = None
+        # a re-execution's tags name the run it re-executes and the first of its chain
+        self.parent_run_id = self.tags.get(PARENT_RUN_ID_TAG)
+        self.root_run_id = self.tags.get(ROOT_RUN_ID_TAG)
         self.asset_selection = asset_selection
         self.status = "STARTED"
 
@@ -93,6 +95,23 @@ def enter_step_context(ctx: OpExecutionContext) -> Token[OpExecutionContext | No
 
 def exit_step_context(token: Token[OpExecutionContext | None]) -> None:
     _CURRENT.reset(token)
+
+
+class NodeHandle(str):
+    """Where a node sits in the job: its dotted path ("outer_graph.op"), which it equals as a
+    string, with the node's own `name` and the enclosing graph's handle as `parent`."""
+
+    @property
+    def name(self) -> str:
+        return self.rsplit(".", 1)[-1]
+
+    @property
+    def parent(self) -> NodeHandle | None:
+        return NodeHandle(self.rsplit(".", 1)[0]) if "." in self else None
+
+    @property
+    def path(self) -> list[str]:
+        return self.split(".")
 
 
 class OpExecutionContext:
@@ -246,12 +265,12 @@ class OpExecutionContext:
         return OpNode(self._node_name, self._op_def, self._node_tags)
 
     @property
-    def op_handle(self) -> str | None:
-        return self._node_name
+    def op_handle(self) -> NodeHandle | None:
+        return None if self._node_name is None else NodeHandle(self._node_name)
 
     @property
-    def node_handle(self) -> str | None:
-        return self._node_name
+    def node_handle(self) -> NodeHandle | None:
+        return self.op_handle
 
     @property
     def step_key(self) -> str | None:

@@ -38,6 +38,9 @@ class StepTask:
     mapping_key: str | None
     key: str
     tags: Mapping[str, Any] = field(default_factory=dict)
+    # steps the run skipped so far: a worker elsewhere needs them to skip a collect whose
+    # dynamic step was skipped
+    skipped: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

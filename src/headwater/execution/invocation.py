@@ -75,7 +75,12 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
         for name, value in values.items():
             _type_check(op_def, ctx, "input", name, op_def.input_dict[name].headwater_type, value)
         call_kwargs = {**values, **extra}
-        if sig.config_arg is not None and sig.config_arg not in call_kwargs:
+        if sig.config_arg is not None and sig.config_class is None:
+            call_kwargs[sig.config_arg] = ctx.op_config  # `config: str`: the value itself
+        elif sig.config_arg is not None and (
+                sig.config_arg not in call_kwargs
+                or not isinstance(call_kwargs[sig.config_arg], sig.config_class)):
+            # Config given as a plain dict (or through the context) is built into the class.
             call_kwargs[sig.config_arg] = sig.config_class._from_run_config(
                 ctx.op_config, path=f"ops.{op_def.name}.config")
         for param, resource_key in sig.resource_args.items():

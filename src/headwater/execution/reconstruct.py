@@ -13,7 +13,7 @@ import importlib.util
 import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,6 +42,9 @@ class ReconstructableJob:
     asset_check_selection: tuple[str, ...] | None = None
     #: op names or selection queries ("op_a*"): the job narrowed to those ops
     op_selection: tuple[str, ...] | None = None
+    #: what the function is called with when `call` is set (build_reconstructable_job)
+    call_args: tuple[Any, ...] = ()
+    call_kwargs: tuple[tuple[str, Any], ...] = ()
 
     def get(self) -> Any:
         """The JobDefinition, importing its code on first use in this process."""
@@ -73,7 +76,7 @@ class ReconstructableJob:
     def _load(self) -> Any:
         module = _import(self.python_file, self.module_name, self.working_directory)
         if self.call:
-            job = getattr(module, self.attribute or "")()
+            job = getattr(module, self.attribute or "")(*self.call_args, **dict(self.call_kwargs))
         else:
             job = _find_job(module, self.attribute, self.job_name, self.describe())
         if self.asset_check_selection is not None:
@@ -129,6 +132,35 @@ def reconstructable(target: Any) -> ReconstructableJob:
         "of any imported module, so another process cannot import it. Define it at module "
         "level (`my_job = define_my_job()`), not inside a function."
     )
+
+
+def build_reconstructable_job(
+    reconstructor_module_name: str,
+    reconstructor_function_name: str,
+    reconstructable_args: Sequence[Any] | None = None,
+    reconstructable_kwargs: Mapping[str, Any] | None = None,
+    reconstructor_working_directory: str | None = None,
+) -> ReconstructableJob:
+    """A job that another process rebuilds by importing `reconstructor_module_name` and
+    calling its `reconstructor_function_name(*args, **kwargs)`: for jobs made by a factory
+    at run time, which `reconstructable` cannot find at module level. The arguments travel
+    to worker processes pickled."""
+    directory = reconstructor_working_directory or os.getcwd()
+    origin = ReconstructableJob(
+        "", module_name=reconstructor_module_name, working_directory=directory,
+        attribute=reconstructor_function_name, call=True,
+        call_args=tuple(reconstructable_args or ()),
+        call_kwargs=tuple(sorted((reconstructable_kwargs or {}).items())),
+    )
+    job = origin._load()
+    if not isinstance(job, JobDefinition):
+        raise HeadwaterInvariantViolationError(
+            f"build_reconstructable_job: {reconstructor_module_name}.{reconstructor_function_name}"
+            f"(...) returned {type(job).__name__}; it must return a JobDefinition."
+        )
+    recon = replace(origin, job_name=job.name)
+    _LOADED[recon] = job
+    return recon
 
 
 class _Namespace:

@@ -2,16 +2,23 @@
 
 `ReexecutionOptions(parent_run_id, step_selection)` names the steps to run (Dagster's
 selection syntax: `name`, `*name` with everything upstream, `name*` with everything
-downstream, `+name`/`name+` one level). `ReexecutionOptions.from_failure(run_id, instance)`
-selects the steps that failed or never ran. The child run loads what the steps it skips
-produced through the IO manager, from the run that wrote each output (the parent, or an
-ancestor when the parent was itself a re-execution). The instance is used duck-typed
-(`get_run_by_id`, `all_logs`). Imports `headwater.definitions` and this layer's `event`.
+downstream, `+name`/`name+` one level). A copy of a mapped step is `name[mapping_key]`;
+`name[?]` is every copy. `ReexecutionOptions.from_failure(run_id, instance)` selects the
+steps, and the copies of mapped steps, that failed or never ran.
+
+The child run loads what the steps it does not execute produced through the IO manager,
+from the run that last finished each step (the parent, or an ancestor when the parent was
+itself a re-execution); the mapping keys of a dynamic output it does not execute are the
+ones that run produced. A step the selection names whose input no earlier run produced
+fails (the user asked for a step that cannot run); a step picked by `from_failure` is
+skipped instead, as it would have been had the parent run gone on. The instance is used
+duck-typed (`get_run_by_id`, `all_logs`). Imports `headwater.definitions` and this layer's
+`event`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +39,7 @@ from headwater.execution import event as ev
 
 _ET = ev.HeadwaterEventType
 _DONE = (_ET.STEP_SUCCESS, _ET.STEP_SKIPPED)
+Ref = tuple[str, str, "str | None"]  # (step, output, mapping key)
 
 
 @dataclass(frozen=True)
@@ -67,16 +75,36 @@ def _template(step_key: str) -> str:
     return step_key.split("[", 1)[0]
 
 
+def _split_key(text: str) -> tuple[str, str | None]:
+    """"a[k]" -> ("a", "k"); "a[?]" and "a" -> ("a", None)."""
+    if not text.endswith("]") or "[" not in text:
+        return text, None
+    template, mapping_key = text[:-1].split("[", 1)
+    return template, None if mapping_key == "?" else mapping_key
+
+
 def steps_not_done(instance: Any, parent: Any) -> list[str]:
-    """Steps of `parent` that failed, were not run, or never started."""
+    """Steps of `parent` that failed, were not run, or never started; for a mapped step whose
+    copies ran, the copies that did not finish (`name[key]`)."""
     done: set[str] = set()
-    failed: set[str] = set()
-    for entry in instance.all_logs(parent.run_id, of_type=[*_DONE, _ET.STEP_FAILURE]):
-        template = _template(entry.step_key or "")
-        event_type = entry.headwater_event_type
-        (failed if event_type is _ET.STEP_FAILURE else done).add(template)
-    keys = parent.step_keys_to_execute or ()
-    return [k for k in keys if k in failed or k not in done]
+    copies: dict[str, list[str]] = {}
+    for entry in instance.all_logs(parent.run_id, of_type=[*_DONE, _ET.STEP_FAILURE,
+                                                           _ET.STEP_START]):
+        key = entry.step_key or ""
+        if entry.headwater_event_type in _DONE:
+            done.add(key)
+        if "[" in key:
+            copies.setdefault(_template(key), []).append(key)
+    not_done: list[str] = []
+    for key in parent.step_keys_to_execute or ():
+        if key in done:
+            continue
+        ran = copies.get(key)
+        if ran:  # a mapped step: its copies that did not finish
+            not_done.extend(k for k in dict.fromkeys(ran) if k not in done)
+        else:
+            not_done.append(key)
+    return not_done
 
 
 def reexecution_tags(parent: Any, options: ReexecutionOptions) -> dict[str, str]:
@@ -92,7 +120,8 @@ def reexecution_tags(parent: Any, options: ReexecutionOptions) -> dict[str, str]
 
 
 def select_steps(plan: Any, selection: Sequence[str]) -> set[str]:
-    """Step keys named by `selection` (Dagster's `*a`, `a*`, `+a`, `a+` syntax)."""
+    """Step keys named by `selection` (Dagster's `*a`, `a*`, `+a`, `a+` syntax): a step's
+    key for all of it, `name[key]` for one copy of a mapped step."""
     children: dict[str, set[str]] = {}
     for step in plan.steps:
         for up in step.upstream:
@@ -103,20 +132,37 @@ def select_steps(plan: Any, selection: Sequence[str]) -> set[str]:
         text = raw.strip()
         up_depth = len(text) - len(text.lstrip("+*"))
         down_depth = len(text) - len(text.rstrip("+*"))
-        name = _template(text.strip("+*"))
-        if name not in plan.by_key:
+        name, mapping_key = _split_key(text.strip("+*"))
+        step = plan.by_key.get(name)
+        if step is None or (mapping_key is not None and not step.is_mapped):
             unknown.append(raw)
             continue
-        chosen.add(name)
         up = None if text.startswith("*") else up_depth
         down = None if text.endswith("*") else down_depth
-        chosen |= _walk(name, lambda k: plan.by_key[k].upstream, up)
-        chosen |= _walk(name, lambda k: children.get(k, ()), down)
+        reached = {name} | _walk(name, lambda k: plan.by_key[k].upstream, up) \
+            | _walk(name, lambda k: children.get(k, ()), down)
+        for key in reached:
+            # the copies up- and downstream of one copy are those of its mapping key
+            same_copy = mapping_key is not None and \
+                plan.by_key[key].dynamic_source == step.dynamic_source
+            chosen.add(f"{key}[{mapping_key}]" if same_copy else key)
     if unknown:
         raise HeadwaterExecutionStepNotFoundError(
-            f"Step selection {unknown} names no step of this job; its steps are "
-            f"{', '.join(plan.step_keys())}.", step_keys=list(unknown))
-    return chosen
+            f"Step selection names unknown steps {unknown}; the steps of this job are "
+            f"{', '.join(plan.step_keys())} (a copy of a mapped step is name[mapping_key], "
+            "all its copies name[?]).", unknown,
+        )
+    return {k for k in chosen if "[" not in k or _template(k) not in chosen}
+
+
+def split_selection(chosen: set[str]) -> tuple[set[str], dict[str, set[str]]]:
+    """The steps that execute, and for mapped ones executed in part, their mapping keys."""
+    whole = {k for k in chosen if "[" not in k}
+    copies: dict[str, set[str]] = {}
+    for key in chosen - whole:
+        template, mapping_key = _split_key(key)
+        copies.setdefault(template, set()).add(mapping_key or "")
+    return whole | set(copies), copies
 
 
 def _walk(start: str, neighbours: Any, depth: int | None) -> set[str]:
@@ -130,21 +176,31 @@ def _walk(start: str, neighbours: Any, depth: int | None) -> set[str]:
     return seen
 
 
-def outputs_from_ancestors(instance: Any, parent: Any, wanted: set[str]) -> dict[Any, str]:
-    """For steps in `wanted` (not re-executed), the run that wrote each of their outputs."""
-    found: dict[Any, str] = {}
-    missing = set(wanted)
+def outputs_from_ancestors(instance: Any, parent: Any,
+                           executes: Callable[[Ref], bool]) -> dict[Ref, str]:
+    """The outputs of earlier runs this run may load, and the run that wrote each: for each
+    step (each copy of a mapped step), those of the most recent run that finished it, so
+    that an optional output a later run did not yield is not taken from an older run.
+    Outputs of the steps this run executes (`executes(ref)`) are left out."""
+    found: dict[Ref, str] = {}
+    settled: set[str] = set()
     run = parent
-    while run is not None and missing:
-        here: set[str] = set()
-        for entry in instance.all_logs(run.run_id, of_type=_ET.STEP_OUTPUT):
-            template = _template(entry.step_key or "")
-            if template not in missing:
+    while run is not None:
+        finished: set[str] = set()
+        outputs: list[tuple[str, Ref]] = []
+        for entry in instance.all_logs(run.run_id, of_type=[*_DONE, _ET.STEP_OUTPUT]):
+            key = entry.step_key or ""
+            if key in settled:
                 continue
-            data = entry.get_headwater_event().payload
-            found[(template, data.output_name, data.mapping_key)] = run.run_id
-            here.add(template)
-        missing -= here
+            if entry.headwater_event_type is _ET.STEP_OUTPUT:
+                data = entry.get_headwater_event().payload
+                outputs.append((key, (_template(key), data.output_name, data.mapping_key)))
+            else:
+                finished.add(key)
+        for key, ref in outputs:
+            if key in finished and not executes(ref):
+                found.setdefault(ref, run.run_id)
+        settled |= finished
         parent_id = run.parent_run_id or run.tags.get(PARENT_RUN_ID_TAG)
         run = instance.get_run_by_id(parent_id) if parent_id else None
     return found
@@ -163,9 +219,57 @@ def preparer(options: ReexecutionOptions, instance: Any) -> Any:
             # require_upstream_step_success=False) runs again, within the parent's steps.
             allowed = {_template(k) for k in parent.step_keys_to_execute or ()}
             selected |= {k for k in select_steps(run.plan, [f"{k}*" for k in selected])
-                         if not allowed or k in allowed}
-        run.steps_to_execute = selected
-        upstream = {u for k in selected for u in run.plan.by_key[k].upstream} - selected
-        run.output_run_ids = outputs_from_ancestors(instance, parent, upstream)
+                         if not allowed or _template(k) in allowed}
+        whole, copies = split_selection(selected)
+        run.steps_to_execute = whole
+        run.mapping_keys_to_execute = copies
+        run.loads_missing_inputs_strictly = not options.from_failure_of
+        run.output_run_ids = outputs_from_ancestors(
+            instance, parent, lambda ref: run.executes(ref[0], ref[2]))
+        if options.from_failure_of:
+            _add_unstarted_copies(run, instance, parent, copies)
+        _check_mapping_keys(run, copies)
 
     return prepare
+
+
+def _add_unstarted_copies(run: Any, instance: Any, parent: Any,
+                          copies: dict[str, set[str]]) -> None:
+    """From failure: the copies of a mapped step that the parent meant to run whole but never
+    started (it was canceled or its process died) run too, beside those that failed."""
+    done = {e.step_key for e in instance.all_logs(parent.run_id, of_type=list(_DONE))}
+    for template in parent.step_keys_to_execute or ():
+        step = run.plan.by_key.get(template)
+        if step is None or step.dynamic_source is None or template in run.steps_to_execute \
+                and template not in copies or step.dynamic_source[0] in run.steps_to_execute:
+            continue
+        source = step.dynamic_source
+        unstarted = {ref[2] for ref in run.output_run_ids if (ref[0], ref[1]) == source
+                     and ref[2] is not None and f"{template}[{ref[2]}]" not in done}
+        if unstarted:
+            copies.setdefault(template, set()).update(unstarted)
+            run.steps_to_execute.add(template)
+
+
+def _check_mapping_keys(run: Any, copies: dict[str, set[str]]) -> None:
+    """Copies selected of a mapped step whose dynamic output this run does not execute must
+    be among the mapping keys that output had."""
+    for template, keys in copies.items():
+        source = run.plan.by_key[template].dynamic_source
+        if source is None:
+            continue
+        if source[0] in run.steps_to_execute:
+            named = sorted(f"{template}[{k}]" for k in keys)
+            raise HeadwaterExecutionStepNotFoundError(
+                f"Step selection names {', '.join(named)} by mapping key, but also re-executes "
+                f"step '{source[0]}', whose dynamic output decides the mapping keys anew: "
+                f"select {template}[?] for every copy.", named,
+            )
+        known = {ref[2] for ref in run.output_run_ids if (ref[0], ref[1]) == source}
+        missing = sorted(f"{template}[{k}]" for k in keys - known)
+        if missing:
+            raise HeadwaterExecutionStepNotFoundError(
+                f"Step selection names {', '.join(missing)}, but the run being re-executed has "
+                f"no such copy: output '{source[1]}' of step '{source[0]}' produced mapping keys "
+                f"{sorted(k for k in known if k is not None)}.", missing,
+            )

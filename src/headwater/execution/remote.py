@@ -39,6 +39,9 @@ class RunInit:
     partition_key: str | None
     instance_ref: Any = None  # has .open() and .root_directory; None: no instance
     output_run_ids: dict[Any, str] = field(default_factory=dict)
+    # re-execution of selected steps: (steps, mapping keys of mapped steps run in part,
+    # whether an input no run produced fails its step); None: every step
+    selection: tuple[set[str], dict[str, set[str]], bool] | None = None
 
 
 class LazyInstance:
@@ -111,7 +114,10 @@ def instance_ref_of(instance: ev.RunInstance | None) -> Any:
 
 def run_init_for(run: Run) -> RunInit:
     return RunInit(run.reconstructable, run.run_id, dict(run.run_config), dict(run.tags),
-                   run.partition_key, instance_ref_of(run.instance), dict(run.output_run_ids))
+                   run.partition_key, instance_ref_of(run.instance), dict(run.output_run_ids),
+                   None if run.steps_to_execute is None else (
+                       run.steps_to_execute, run.mapping_keys_to_execute,
+                       run.loads_missing_inputs_strictly))
 
 
 def produced_by(run: Run, task: StepTask) -> list[tuple[str, str, str | None]]:
@@ -141,33 +147,45 @@ class WorkerRun:
         self.run = Run(job, plan, init.run_id, init.run_config, init.tags, self.instance,
                        init.partition_key, on_event)
         self.run.resolved_config = resolved
+        if init.selection is not None:
+            (self.run.steps_to_execute, self.run.mapping_keys_to_execute,
+             self.run.loads_missing_inputs_strictly) = init.selection
         self.runner = StepRunner(self.run)
         if build_resources:
             try:
                 self.teardown = init_resources(self.run, job, self.instance)
             except HeadwaterError as exc:
                 self.error = exc
+        self.error_unreported = self.error is not None
         self.run.add_known_outputs(init.output_run_ids.items())
 
     def execute(self, task: StepTask, known: Iterable[tuple[Any, str]] = ()) -> StepReport:
         run = self.run
         run.add_known_outputs(known)
-        if self.error is not None:
-            run.emit(_ET.STEP_START, task.key, f'Step "{task.key}" started.')
-            run.emit(_ET.STEP_FAILURE, task.key,
-                     f'Step "{task.key}" failed: its resources could not be built. '
-                     f"{self.error}",
-                     ev.StepFailureData(ev.SerializableError.from_exception(self.error),
-                                        error_source="FRAMEWORK_ERROR"))
-            return StepReport(task, "FAILURE", [])
+        run.skipped |= task.skipped
         step = run.plan.by_key[task.step_key]
-        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key)
+        setup = self._build_resources if self.error is not None else None
+        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key, setup)
         report = StepReport(task, outcome, produced_by(run, task))
         # Values reach other steps through the IO manager; keep nothing per step here.
         run.events.clear()
         run.captured.clear()
         run.errors.clear()
         return report
+
+    def _build_resources(self) -> None:
+        """Build the resources that failed before (raising again if they still fail): as
+        in Dagster's per-step processes, a resource error fails the step's attempt. The
+        failure met while the worker started is the first attempt's."""
+        if self.error_unreported:
+            self.error_unreported = False
+            raise self.error  # type: ignore[misc]
+        try:
+            self.teardown = init_resources(self.run, self.run.job, self.instance)
+        except HeadwaterError as exc:
+            self.error = exc
+            raise
+        self.error = None
 
     def close(self) -> None:
         try:

@@ -151,8 +151,10 @@ class ExecuteInProcessResult:
         values = {mk: v for (k, n, mk), v in run.captured.items() if k == step_key and n == out}
         if not values:
             # Values the filesystem IO manager stored were released during the run.
+            # (outputs a re-execution loads from earlier runs are not this run's)
             stored = sorted((r for r in run.produced if r[0] == step_key and r[1] == out
-                             and r not in run.captured), key=lambda r: r[2] or "")
+                             and r not in run.captured and r not in run.output_run_ids),
+                            key=lambda r: r[2] or "")
             values = {ref[2]: run.load_stored_output(ref) for ref in stored}
         if not values:
             steps = self._run.plan.by_key

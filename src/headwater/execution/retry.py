@@ -3,22 +3,26 @@
 `run_step_with_retries(run, runner, step, mapping_key)` is what every executor calls where
 the step executes (in the run's process or in a worker). Once the step is done, its hooks
 run here too (`run_hooks`, with the `HookContext` they receive): the last thing a step does.
-Imports `headwater.definitions` and this layer's `event`, `context`, `resources`, `log`, `step`.
+Imports `headwater.definitions` and this layer's `event`, `context`, `resources`, `log`, `plan`, `step`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from headwater.errors import (
     Failure,
     HeadwaterExecutionStepExecutionError,
     HeadwaterInvariantViolationError,
+    HeadwaterResourceFunctionError,
+    HeadwaterStepOutputNotFoundError,
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OpNode
 from headwater.execution.log import LogManager
+from headwater.execution.plan import FromCollect, FromStep
 from headwater.execution.resources import Resources
 from headwater.execution.step import (
     StepRunner,
@@ -29,27 +33,41 @@ from headwater.execution.step import (
 )
 
 
-def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: str | None) -> str:
-    """Run the step (retrying as its policy says); SUCCESS, FAILURE or SKIPPED."""
+def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: str | None,
+                          setup: Callable[[], None] | None = None) -> str:
+    """Run the step (retrying as its policy says); SUCCESS, FAILURE or SKIPPED.
+
+    `setup()` runs first in every attempt: a worker whose resources could not be built
+    builds them again there, so that a failing resource counts as a failed attempt that
+    the step's RetryPolicy may retry.
+    """
     key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
     if mapping_key is None and step.assets_def is not None:
         evidence = run.unchanged(step)
         if evidence is not None:
             return _skip_unchanged(run, step, key, evidence)
+    missing = runner.unproduced_input(step, mapping_key)
+    unloadable = _from_unexecuted_step(run, runner, step, missing, mapping_key)
+    if missing is not None and unloadable is None:
+        return _skip(run, key, missing)
     policy = step.retry_policy
     attempt = 0
     while True:
-        run.emit(ev.HeadwaterEventType.STEP_START, key, f'Step "{key}" started.')
+        if attempt == 0:  # a retry announces itself with STEP_RESTARTED instead
+            run.emit(ev.HeadwaterEventType.STEP_START, key, f'Step "{key}" started.')
         started = monotonic_ms()
         try:
+            if unloadable is not None:
+                raise HeadwaterStepOutputNotFoundError(
+                    f'Step "{key}" cannot run: its input "{missing}" reads an output of step '
+                    f'"{unloadable}", which this re-execution does not run and no earlier run '
+                    "of its chain produced. Select that step too, or re-execute from failure.",
+                    step_key=unloadable, output_name=missing)
+            if setup is not None:
+                setup()
             ctx = runner.attempt(step, mapping_key, attempt)
         except StepSkipped as skipped:
-            run.skipped.add(key)
-            run.step_status[key] = "SKIPPED"
-            run.emit(ev.HeadwaterEventType.STEP_SKIPPED, key,
-                     f'Skipped execution of step "{key}": its input "{skipped.args[0]}" was not '
-                     "produced upstream.")
-            return "SKIPPED"
+            return _skip(run, key, skipped.args[0])
         except Exception as exc:
             request = retry_request(exc)
             max_retries, wait = _retry_plan(policy, request, exc, attempt)
@@ -84,6 +102,33 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
         return "SUCCESS"
 
 
+def _from_unexecuted_step(run: Any, runner: StepRunner, step: Any, name: str | None,
+                          mapping_key: str | None) -> str | None:
+    """When input `name` has no value and comes from a step this re-execution of selected
+    steps does not run, that step's key: the step fails, as its input cannot be loaded."""
+    if name is None or not run.loads_missing_inputs_strictly:
+        return None
+    source = step.inputs[name]
+    if isinstance(source, FromStep):
+        up_key, _, up_mk = run.upstream_ref(source, mapping_key)
+    elif isinstance(source, FromCollect):
+        up_key, up_mk = source.step_key, None
+    else:
+        return None
+    if run.executes(up_key, up_mk):
+        return None
+    return f"{up_key}[{up_mk}]" if up_mk else up_key
+
+
+def _skip(run: Any, key: str, input_name: str) -> str:
+    run.skipped.add(key)
+    run.step_status[key] = "SKIPPED"
+    run.emit(ev.HeadwaterEventType.STEP_SKIPPED, key,
+             f'Skipped execution of step "{key}": its input "{input_name}" was not '
+             "produced upstream.")
+    return "SKIPPED"
+
+
 def _skip_unchanged(run: Any, step: Any, key: str, evidence: ev.StepUnchangedData) -> str:
     """Record why the step did not run, and let its downstream read what it stored."""
     run.reuse_stored_outputs(step, evidence)
@@ -106,7 +151,8 @@ def _retry_plan(policy: Any, request: Any, exc: BaseException, attempt: int) -> 
     inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
     if isinstance(inner, Failure) and not inner.allow_retries:
         return 0, None
-    if policy is None or not isinstance(exc, (HeadwaterExecutionStepExecutionError, Failure)):
+    if policy is None or not isinstance(exc, (HeadwaterExecutionStepExecutionError, Failure,
+                                              HeadwaterResourceFunctionError)):
         return 0, None
     return policy.max_retries, policy.calculate_delay(attempt + 1) or None
 

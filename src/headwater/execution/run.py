@@ -49,7 +49,7 @@ from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager, with_job_loggers
-from headwater.execution.plan import FromAsset, Plan, Step, build_plan
+from headwater.execution.plan import FromAsset, FromCollect, FromStep, Plan, Step, build_plan
 from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
 
@@ -100,6 +100,10 @@ class Run:
         self.errors: dict[str, BaseException] = {}
         self.fatal_error: HeadwaterError | None = None  # the run could not start its steps
         self.steps_to_execute: set[str] | None = None  # None: every step (re-execution narrows)
+        # mapped steps of which re-execution runs only some copies: those mapping keys
+        self.mapping_keys_to_execute: dict[str, set[str]] = {}
+        # re-execution of selected steps: a step whose input no run produced fails (not skips)
+        self.loads_missing_inputs_strictly = False
         self.canceled = False
         self.reconstructable: Any = None  # where a worker process loads the job from
         self.output_run_ids: dict[tuple[str, str, str | None], str] = {}  # from parent runs
@@ -159,11 +163,30 @@ class Run:
         for event in report.events or ():
             self.forward(event)
 
+    def executes(self, step_key: str, mapping_key: str | None = None) -> bool:
+        """Whether this run executes the step (the copy of `mapping_key`, for a mapped one)."""
+        if self.steps_to_execute is None:
+            return True
+        if step_key not in self.steps_to_execute:
+            return False
+        keys = self.mapping_keys_to_execute.get(step_key)
+        return keys is None or mapping_key in keys
+
+    def selected_step_keys(self) -> list[str]:
+        """The keys of the steps this run executes, `name[key]` for copies chosen one by one."""
+        selected = []
+        for step in self.plan.steps:
+            if self.steps_to_execute is not None and step.key not in self.steps_to_execute:
+                continue
+            keys = self.mapping_keys_to_execute.get(step.key)
+            selected.extend([f"{step.key}[{k}]" for k in sorted(keys)] if keys else [step.key])
+        return selected
+
     def add_known_outputs(self, known: Any) -> None:
         """Record outputs produced outside this process: (ref, id of the run that wrote it)."""
         for ref, run_id in known:
-            if ref in self.output_contexts:
-                continue
+            if ref in self.output_contexts and run_id != self.run_id:
+                continue  # what this run wrote wins over what an earlier run did
             self.produced.add(ref)
             self.record_mapping_key(ref[0], ref[1], ref[2])
             self.output_contexts[ref] = self.output_context_for(ref, run_id)
@@ -329,6 +352,31 @@ class Run:
         else:
             keys = self.keys_for_source(step.dynamic_source) if step.dynamic_source else []
         return [(step_key, output_name, k) for k in keys if (step_key, output_name, k) in self.produced]
+
+    def upstream_ref(self, source: FromStep, mapping_key: str | None) -> tuple[str, str, str | None]:
+        """The output an input reads: the same mapping key's copy when both are mapped."""
+        upstream_mk = mapping_key if source.mapped and self.is_mapped(source.step_key) else None
+        if source.mapped and self.plan.by_key[source.step_key].op_def.output_dict[
+                source.output_name].is_dynamic:
+            upstream_mk = mapping_key
+        return (source.step_key, source.output_name, upstream_mk)
+
+    def collect_skipped(self, source: FromCollect) -> bool:
+        """Whether a collected input is absent: the step with the dynamic output was skipped,
+        an optional dynamic output yielded nothing (a required one collects to []), or every
+        copy of the mapped step ran without yielding the output."""
+        plan = self.plan
+        out = plan.by_key[source.step_key].op_def.output_dict[source.output_name]
+        origin = (source.step_key, source.output_name) if out.is_dynamic \
+            else plan.by_key[source.step_key].dynamic_source
+        if origin is None:
+            return False
+        if origin[0] in self.skipped:
+            return True
+        if not self.keys_for_source(origin):
+            return not plan.by_key[origin[0]].op_def.output_dict[origin[1]].is_required
+        return not out.is_dynamic and \
+            not self.collect_refs(source.step_key, source.output_name)
 
     # --- asset checks ---------------------------------------------------------------------
     def check_partition(self, step: Step, spec: Any) -> str | None:

@@ -77,6 +77,8 @@ def execute_plan(run: Any, executor: Executor,
                 return
             deferred = []
             while heap and inflight < max_concurrent:
+                if should_cancel is not None and inflight == 0 and should_cancel():
+                    break  # an executor that runs steps inline finishes them in this loop
                 entry = heapq.heappop(heap)
                 idx, part, key, mapping_key = entry
                 step = steps[idx]
@@ -95,7 +97,8 @@ def execute_plan(run: Any, executor: Executor,
                         complete(key)
                         continue
                     if step.dynamic_source is not None:
-                        keys = run.keys_for_source(step.dynamic_source)
+                        keys = [k for k in run.keys_for_source(step.dynamic_source)
+                                if run.executes(key, k)]
                         if not keys:
                             complete(key)
                             continue
@@ -105,7 +108,7 @@ def execute_plan(run: Any, executor: Executor,
                         continue
                     outstanding[key] = 1
                 task = StepTask(key, mapping_key, f"{key}[{mapping_key}]" if mapping_key else key,
-                                step.tags)
+                                step.tags, frozenset(run.skipped))
                 if limits:
                     hit = limits_allow(limits, running, step.tags)
                     if hit is None:

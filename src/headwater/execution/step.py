@@ -116,20 +116,16 @@ class StepRunner:
                     mapping_key: str | None) -> Any:
         run = self.run
         if isinstance(source, FromStep):
-            upstream_mk = mapping_key if source.mapped and run.is_mapped(source.step_key) else None
-            if source.mapped and run.plan.by_key[source.step_key].op_def.output_dict[
-                    source.output_name].is_dynamic:
-                upstream_mk = mapping_key
-            ref = (source.step_key, source.output_name, upstream_mk)
+            ref = self.run.upstream_ref(source, mapping_key)
             if ref not in run.produced:
                 return _SKIP
             if step.op_def.input_dict[name].headwater_type.is_nothing:
                 return None  # ordering-only: no value to load
             return self.load_from_output(step, name, ref, ctx)
         if isinstance(source, FromCollect):
+            if self.run.collect_skipped(source):
+                return _SKIP
             refs = run.collect_refs(source.step_key, source.output_name)
-            if not refs and self.mapped_copies_ran(source):
-                return _SKIP  # every copy of the mapped step skipped this output
             return [self.load_from_output(step, name, ref, ctx) for ref in refs]
         if isinstance(source, FromFanIn):
             items = []
@@ -153,12 +149,16 @@ class StepRunner:
             return self.load_with_input_manager(step, name, ctx, None)
         raise HeadwaterInvariantViolationError(f"Unknown input source {source!r}.")
 
-    def mapped_copies_ran(self, source: FromCollect) -> bool:
-        """Whether the collected output comes from a mapped step that ran at least once."""
-        upstream = self.run.plan.by_key[source.step_key]
-        if upstream.op_def.output_dict[source.output_name].is_dynamic or not upstream.dynamic_source:
-            return False
-        return bool(self.run.keys_for_source(upstream.dynamic_source))
+    def unproduced_input(self, step: Step, mapping_key: str | None) -> str | None:
+        """The first input whose upstream output was not produced (the step is skipped
+        before it starts, as Dagster does), or None when every input has its value."""
+        for name, source in step.inputs.items():
+            if isinstance(source, FromStep) and \
+                    self.run.upstream_ref(source, mapping_key) not in self.run.produced:
+                return name
+            if isinstance(source, FromCollect) and self.run.collect_skipped(source):
+                return name
+        return None
 
     def load_from_output(self, step: Step, name: str, ref: tuple[str, str, str | None],
                          ctx: OpExecutionContext) -> Any:
@@ -379,7 +379,14 @@ class StepRunner:
             if out.is_dynamic:
                 if result is None:
                     return
-                yield from result
+                items = list(result) if isinstance(result, (list, tuple, Iterator)) else None
+                if items is None or not all(isinstance(i, DynamicOutput) for i in items):
+                    raise HeadwaterInvariantViolationError(
+                        f'op "{step.key}" returned a {type(result).__name__}, but its dynamic '
+                        f"output '{name}' expected a list of DynamicOutput objects: return "
+                        "[DynamicOutput(value, mapping_key=...), ...] or yield each one."
+                    )
+                yield from items
                 return
             if out.is_nothing and result is None:
                 yield Output(None, name)

@@ -276,6 +276,13 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def set_kvs(self, pairs: Mapping[str, str]) -> None: ...
 
+    def get_cursor_values(self, keys: Iterable[str]) -> dict[str, str]:
+        """The key-value store by the names Dagster's run storage gives it."""
+        return self.get_kvs(keys)
+
+    def set_cursor_values(self, pairs: Mapping[str, str]) -> None:
+        self.set_kvs(pairs)
+
     # --- automation condition evaluations (storage/automation.py) ------------------------
     @abc.abstractmethod
     def add_automation_evaluations(

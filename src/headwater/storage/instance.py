@@ -133,6 +133,12 @@ class HeadwaterInstance:
         return self._storage
 
     @property
+    def run_storage(self) -> Storage:
+        """The storage, by the name Dagster code reaches runs and the key-value store with
+        (`instance.run_storage.get_cursor_values({"key"})`)."""
+        return self._storage
+
+    @property
     def is_ephemeral(self) -> bool:
         return isinstance(self._storage, InMemoryStorage)
 
@@ -171,9 +177,7 @@ class HeadwaterInstance:
             job_name=run.job.name, run_id=run.run_id, run_config=dict(run.run_config),
             asset_selection=assets or None,
             op_selection=tuple(run.job.op_selection) if run.job.op_selection else None,
-            step_keys_to_execute=tuple(s.key for s in run.plan.steps
-                                       if run.steps_to_execute is None
-                                       or s.key in run.steps_to_execute),
+            step_keys_to_execute=tuple(run.selected_step_keys()),
             tags=dict(run.tags), parent_run_id=run.tags.get(PARENT_RUN_ID_TAG),
             root_run_id=run.tags.get(ROOT_RUN_ID_TAG),
         ))

@@ -191,14 +191,15 @@ def test_configured_method_on_ops_and_graphs():
     def number(context):
         return context.op_config["n"]
 
-    @hw.graph
+    @hw.graph(config=hw.ConfigMapping(lambda c: {"number": {"config": {"n": c["k"]}}},
+                                      config_schema={"k": int}))
     def wrapped():
         return number()
 
     three = number.configured({"n": 3}, name="three", description="always 3")
     doubled = number.configured(lambda outer: {"n": outer["m"] * 2}, name="doubled",
                                 config_schema={"m": int})
-    five = wrapped.configured({"number": {"config": {"n": 5}}}, name="five")
+    five = wrapped.configured({"k": 5}, name="five")  # fixes the graph's mapping's config
 
     @hw.job
     def numbers():

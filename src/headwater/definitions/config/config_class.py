@@ -17,8 +17,9 @@ Contract with run-config validation (`headwater.definitions.config.schema` and f
 
 Run config is checked the way Dagster checks it (an int field refuses "5", enums are given
 by member name, unknown keys are refused); then pydantic builds the instance, so field
-validators and constraints (`Field(gt=0)`) apply too. Imports `errors` and `dotenv`
-(environment variables, with the working directory's `.env` behind them).
+validators and constraints (`Field(gt=0)`) apply too. Imports `errors`, `dotenv`
+(environment variables, with the working directory's `.env` behind them) and `schema` (to
+refuse a legacy `headwater.Field` declared on a class).
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from headwater.definitions.config.dotenv import get_env
-from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
+from headwater.definitions.config.schema import Field as LegacyField
+from headwater.errors import (
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
+)
 
 
 class EnvVar(str):
@@ -260,6 +266,14 @@ class _ConfigMeta(type(BaseModel)):  # type: ignore[misc]
     """Gives `Optional[...]` fields without a default the default None, as Dagster does."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kw: Any):
+        legacy = [k for k, v in namespace.items() if isinstance(v, LegacyField)]
+        if legacy:
+            raise HeadwaterInvalidDefinitionError(
+                f"Field '{legacy[0]}' of '{name}' is declared with headwater.Field, which belongs "
+                "to config_schema= dicts. A Config or ConfigurableResource class declares its "
+                f"fields with Python annotations; for a description or default use "
+                f"pydantic.Field, e.g. {legacy[0]}: str = pydantic.Field(description='...')."
+            )
         annotations = namespace.get("__annotations__") or {}
         if annotations:
             module = sys.modules.get(namespace.get("__module__", ""))

@@ -20,6 +20,8 @@ from headwater.definitions.config.schema import (
     EvaluationError,
     Field,
     Permissive,
+    ScalarUnion,
+    Selector,
     Shape,
     _process,
     config_is_required,
@@ -89,9 +91,9 @@ def config_mapping(
     return decorate(config_fn) if config_fn is not None else decorate
 
 
-def _check(schema: Any, value: Any, preamble: str) -> Any:
+def _check(schema: Any, value: Any, preamble: str, env: bool = True) -> Any:
     errors: list[Any] = []
-    result = _process(schema, value, (), errors)
+    result = _process(schema, value, (), errors, env)
     if errors:
         raise HeadwaterInvalidConfigError(preamble, errors, value)
     return result
@@ -120,14 +122,37 @@ def _io_schema(resource_defs: Mapping[str, Any], key: str | None, kind: str) -> 
     return schema() if inspect.ismethod(schema) else schema
 
 
-def _io_fields(node: Any, resource_defs: Mapping[str, Any]) -> tuple[Field, Field]:
+_LOADABLE_SCALARS = (str, int, float, bool)
+
+
+def _input_schema(input_def: Any, resource_defs: Mapping[str, Any]) -> Any:
+    """What `ops.<op>.inputs.<name>` may hold: the input manager's input_config_schema,
+    else the input type's loader schema; a builtin scalar type (String, Int, Float, Bool)
+    takes the value itself or `{"value": ...}`."""
+    schema = _io_schema(resource_defs, input_def.input_manager_key, "input_config_schema")
+    if schema is not None:
+        return schema
+    htype = input_def.headwater_type
+    loader = getattr(htype, "loader", None)
+    if loader is not None:
+        return getattr(loader, "schema_type", None)
+    py_type = getattr(htype, "typing_type", None)
+    if getattr(htype, "is_builtin", False) and py_type in _LOADABLE_SCALARS:
+        return ScalarUnion(py_type, Selector({"value": py_type}))
+    return None
+
+
+def _inputs_field(node: Any, resource_defs: Mapping[str, Any]) -> Field:
     inputs = {name: Field(schema, is_required=False) for name, d in node.input_dict.items()
-              if (schema := _io_schema(resource_defs, d.input_manager_key,
-                                       "input_config_schema")) is not None}
+              if (schema := _input_schema(d, resource_defs)) is not None}
+    return Field(Permissive(inputs), is_required=False) if inputs else _INPUTS
+
+
+def _io_fields(node: Any, resource_defs: Mapping[str, Any]) -> tuple[Field, Field]:
     outputs = {name: Field(schema, is_required=False) for name, d in node.output_dict.items()
                if (schema := _io_schema(resource_defs, getattr(d, "io_manager_key", None),
                                         "output_config_schema")) is not None}
-    return (Field(Permissive(inputs), is_required=False) if inputs else _INPUTS,
+    return (_inputs_field(node, resource_defs),
             Field(Permissive(outputs), is_required=False) if outputs else _OPTIONAL_ANY)
 
 
@@ -139,16 +164,16 @@ def _ops_shape(graph: Any, resource_defs: Mapping[str, Any] | None = None) -> Sh
         if hasattr(node, "invocations"):
             mapping = node.config if isinstance(node.config, ConfigMapping) else None
             if mapping is not None:
-                entry = Shape({"config": mapping.config_schema, "inputs": _INPUTS})
+                entry = Shape({"config": mapping.config_schema,
+                               "inputs": _inputs_field(node, resource_defs)})
             else:
                 inner = _ops_shape(node, resource_defs)
                 if isinstance(node.config, Mapping):
                     inner = with_defaults(inner, node.config)
-                entry = Shape({"ops": Field(inner), "inputs": _INPUTS})
+                entry = Shape({"ops": Field(inner), "inputs": _inputs_field(node, resource_defs)})
         else:
             # Inputs may be given for unbound inputs and for inputs loaded by input managers.
-            inputs, outputs = _io_fields(node, resource_defs) if resource_defs else (
-                _INPUTS, _OPTIONAL_ANY)
+            inputs, outputs = _io_fields(node, resource_defs)
             entry = Shape({"config": _node_config_schema(node), "inputs": inputs,
                            "outputs": outputs})
         fields[name] = Field(entry)
@@ -255,7 +280,9 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
     raw = as_run_config_dict(run_config)
     mapping = job.config if isinstance(job.config, ConfigMapping) else None
     if mapping is not None:
-        outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}")
+        # Unprocessed values keep enum names and env sources as written (defaults filled).
+        outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}",
+                       mapping.receive_processed_config_values)
         raw = as_run_config_dict(mapping.resolve_from_validated_config(outer))
     errors: list[Any] = []
     result = _process(run_config_schema_type(job), raw, (), errors, resolve_values)
@@ -272,6 +299,8 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
 def _call_mapping(mapping: ConfigMapping, outer: Any, what: str, stack: str) -> Any:
     try:
         return mapping.resolve_from_validated_config(outer)
+    except HeadwaterInvalidConfigError:
+        raise  # a configured() layer produced config its inner mapping rejects
     except Exception as exc:
         raise HeadwaterConfigMappingFunctionError(
             f"The config mapping function on {what} has thrown an unexpected error during its "
@@ -313,7 +342,8 @@ def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
             continue
         op_mapping = getattr(node, "config_mapping", None)
         if op_mapping is not None and not hasattr(node, "invocations"):
-            outer = _process(op_mapping.config_schema, entry.get("config"), (), [])
+            outer = _process(op_mapping.config_schema, entry.get("config"), (), [],
+                             op_mapping.receive_processed_config_values)
             inner_raw = _call_mapping(op_mapping, outer, f"op '{name}' in job '{job_name}'",
                                       prefix + name)
             entry["config"] = _process(_node_config_schema(node, inner=True), inner_raw,
@@ -322,10 +352,11 @@ def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
         if not hasattr(node, "invocations"):
             continue
         if isinstance(node.config, ConfigMapping):
-            # The mapping function sees processed values (env read, enums converted).
-            outer = entry.get("config")
-            if node.config.receive_processed_config_values:
-                outer = _process(node.config.config_schema, outer, (), [])
+            # `entry` holds values as written (validate_run_config keeps them so); the
+            # mapping function sees them processed (env read, enums converted) unless it
+            # asked for them unprocessed.
+            outer = _process(node.config.config_schema, entry.get("config"), (), [],
+                             node.config.receive_processed_config_values)
             inner_raw = _call_mapping(node.config, outer, f"graph '{name}' in job '{job_name}'",
                                       prefix + name)
             found: list[Any] = []
@@ -473,6 +504,16 @@ def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> d
     return config_from_yaml_strings(texts)
 
 
+def _chain(fn: Callable[[Any], Any], inner: ConfigMapping) -> Callable[[Any], Any]:
+    """`fn` then `inner`: configuring an already configured node (or a graph with a config
+    mapping) feeds what `fn` returns, checked against `inner`'s schema, to `inner`."""
+
+    def chained(outer: Any) -> Any:
+        return inner.resolve_from_unvalidated_config(fn(outer))
+
+    return chained
+
+
 def required_config(schema: Any) -> bool:
     return config_is_required(schema)
 
@@ -493,11 +534,22 @@ def configured(configurable: Any, config_schema: Any = None, name: str | None = 
             if config_schema is not None:
                 new.config_schema = config_schema
             return new
+        is_graph = hasattr(configurable, "invocations")
+        existing = configurable.config if is_graph else getattr(configurable, "config_mapping",
+                                                                   None)
+        if is_graph and existing is None:
+            raise HeadwaterInvalidDefinitionError(
+                f'graph "{configurable.name}" has no config mapping, so configured() has no '
+                "config to fix: its ops take their own config. Give the graph "
+                "config=ConfigMapping(...), or configure its ops instead."
+            )
+        if isinstance(existing, ConfigMapping):
+            fn = _chain(fn, existing)
         mapping = ConfigMapping(fn, config_schema)
         new = copy.copy(configurable)
         if new_name:
             new.name = new_name
-        if hasattr(configurable, "invocations"):
+        if is_graph:
             new.config = mapping
         else:
             new.config_mapping = mapping

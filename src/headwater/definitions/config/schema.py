@@ -151,6 +151,15 @@ class Enum:
     def from_python_enum(cls, enum: Any) -> Enum:
         return cls(enum.__name__, [EnumValue(m.name, m) for m in enum])
 
+    def post_process(self, value: str) -> Any:
+        """The Python value that the config name `value` stands for."""
+        for ev in self.enum_values:
+            if ev.config_value == value:
+                return ev.python_value
+        names = [ev.config_value for ev in self.enum_values]
+        raise HeadwaterInvalidConfigError(
+            f"{value!r} is not a value of config enum {self.name}; it takes one of {names}.")
+
 
 class ScalarUnion:
     """Either a scalar or a non-scalar (e.g. a string or a dict)."""
@@ -226,6 +235,8 @@ def _check_default(schema: Any, default: Any) -> None:
     errors: list[EvaluationError] = []
     _process(schema, default, (), errors, env=False)
     if errors:
+        # Paths inside a default value are not run config paths: keep them in the text only.
+        errors = [EvaluationError(str(e), (), e.reason) for e in errors]
         raise HeadwaterInvalidConfigError(
             "Invalid default_value for Field. Ensure all required config entries are provided and "
             "all values match the expected types.", errors, default)
@@ -390,12 +401,23 @@ def where(path: Sequence[str]) -> str:
 
 def process_config(schema: Any, value: Any, path: str | Sequence[str] = ()) -> Any:
     """Validate `value` against `schema`, fill defaults; raise with every problem found."""
+    if value is None and _absent_is_none(schema):
+        return None
     errors: list[EvaluationError] = []
     parts = _as_path(path)
     result = _process(schema, value, parts, errors)
     if errors:
         raise HeadwaterInvalidConfigError(f"Error in config at {where(parts)}:", errors, value)
     return result
+
+
+def _absent_is_none(schema: Any) -> bool:
+    """An optional field without a default, of a type that has no empty form to fill in
+    (a scalar, list, enum...): left out, its value is None rather than an error."""
+    if not isinstance(schema, Field) or schema.is_required or schema.default_provided:
+        return False
+    inner = schema.config_type
+    return _fields_of(inner) is None and not _is_config_class(inner)
 
 
 def validate(schema: Any, value: Any, path: str | Sequence[str], errors: list[Any]) -> Any:
@@ -509,6 +531,11 @@ def _process_enum(schema: Enum, value: Any, path: tuple[str, ...], errors: list[
         if ev.config_value == value:
             return ev.python_value if env else value
     names = [ev.config_value for ev in schema.enum_values]
+    if not isinstance(value, str):
+        _mismatch(errors, path, f"Value at {where(path)} for enum type {schema.name} must be a "
+                                f"string, one of the names {names}; got {value!r}. Config "
+                                "names an enum member, it does not hold the member itself.")
+        return value
     close = difflib.get_close_matches(str(value), names, n=1)
     hint = f' Did you mean "{close[0]}"?' if close else ""
     _mismatch(errors, path, f"Value at {where(path)} not in enum type {schema.name} got {value}. "

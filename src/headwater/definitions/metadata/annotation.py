@@ -265,8 +265,11 @@ class _OptionalApi:
         return "Optional"
 
 
-class _DictApi:
-    """``Dict`` bare is any dict; ``Dict[str, int]`` checks keys and values."""
+class HeadwaterDictApi:
+    """``Dict`` bare is any dict; ``Dict[str, int]`` checks keys and values.
+
+    Named as users see it in errors (calling ``Dict({...})``, the pre-0.7 form, is a
+    ``TypeError`` naming this class)."""
 
     def __getitem__(self, params: typing.Any) -> HeadwaterType:
         if not isinstance(params, tuple) or len(params) != 2:
@@ -304,7 +307,7 @@ class _TupleApi:
 
 List = _ListApi()
 Optional = _OptionalApi()
-Dict = _DictApi()
+Dict = HeadwaterDictApi()
 Set = _SetApi()
 Tuple = _TupleApi()
 

@@ -233,6 +233,10 @@ class JobDefinition:
     def get_node(self, name: str) -> Invocation:
         return self.graph.node_named(name)
 
+    def get_node_named(self, name: str) -> Invocation:
+        """The top-level node (op or graph invocation) called `name`."""
+        return self.graph.node_named(name)
+
     @property
     def required_resource_keys(self) -> frozenset[str]:
         return self.graph.required_resource_keys

@@ -2,7 +2,8 @@
 
 An op is a function with named inputs and outputs. The decorator inspects the
 signature once and builds one frozen OpDefinition. Imports `errors`, `types`,
-`metadata`, `policy`, `output` and `composition` of this layer only.
+`metadata`, `policy`, `output` and `composition` of this layer, and `config`'s schema and
+resource (a `config: str` parameter's schema; bare resource-definition annotations).
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from headwater.definitions import _runtime
-from headwater.definitions.config.schema import resolve_config_schema
+from headwater.definitions.config.resource import ResourceDefinition
+from headwater.definitions.config.schema import (
+    BoolSource,
+    Field,
+    IntSource,
+    Map,
+    Noneable,
+    StringSource,
+    resolve_config_schema,
+)
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
@@ -156,6 +166,8 @@ class Signature:
     input_args: tuple[str, ...]
     config_arg: str | None = None
     config_class: Any = None
+    # The config schema of a `config` parameter annotated with a plain type (`config: str`).
+    config_field: Any = None
     resource_args: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, Any] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -184,6 +196,7 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
     resources: dict[str, str] = {}
     config_arg = None
     config_class = None
+    config_field = None
     defaults: dict[str, Any] = {}
     var_kwargs = False
     positional = tuple(p.name for p in params if p.kind in (
@@ -204,7 +217,18 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         if getattr(hint, "__headwater_config__", False):
             config_arg, config_class = param.name, hint
             continue
+        if param.name == "config" and (
+                inferred := _config_param_field(hint, param.default)) is not None:
+            config_arg, config_field = param.name, inferred
+            continue
         resource_key = _resource_key(param.name, extras.get(param.name, hint))
+        if resource_key is None and isinstance(hint, type) and issubclass(hint, ResourceDefinition):
+            raise HeadwaterInvalidDefinitionError(
+                f"Parameter '{param.name}' of {decorator} '{fn.__name__}' is annotated with the "
+                f"resource definition class {hint.__name__}, which does not say what value the "
+                "function receives. Annotate it with ResourceParam[<the value's type>] (or "
+                "ResourceParam[Any]), or with a ConfigurableResource subclass."
+            )
         if resource_key is not None:
             resources[param.name] = resource_key
             continue
@@ -216,6 +240,7 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         input_args=tuple(inputs),
         config_arg=config_arg,
         config_class=config_class,
+        config_field=config_field,
         resource_args=resources,
         annotations=hints,
         defaults=defaults,
@@ -223,6 +248,43 @@ def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: boo
         var_kwargs=var_kwargs,
         positional=positional,
     )
+
+
+_CONFIG_SCALARS: dict[Any, Any] = {str: StringSource, int: IntSource, bool: BoolSource,
+                                   float: float}
+
+
+def _config_schema_of(hint: Any) -> Any:
+    """The config schema a plain annotation stands for (str -> StringSource, list[int] ->
+    [IntSource], dict[str, X] -> Map, Optional[X] -> Noneable), or None if it has none."""
+    if hint is Any:
+        return Any
+    if hint in _CONFIG_SCALARS:
+        return _CONFIG_SCALARS[hint]
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is list and len(args) == 1:
+        inner = _config_schema_of(args[0])
+        return None if inner is None else [inner]
+    if origin in (dict, Mapping) and len(args) == 2 and args[0] is str:
+        inner = _config_schema_of(args[1])
+        return None if inner is None else Map(str, inner)
+    if origin is Union or type(hint).__name__ == "UnionType":
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and len(args) == 2:
+            inner = _config_schema_of(rest[0])
+            return None if inner is None else Noneable(inner)
+    return None
+
+
+def _config_param_field(hint: Any, default: Any) -> Field | None:
+    """A `config` parameter with a plain annotation is the op's config, as a Config class
+    parameter is; its Python default becomes the config default."""
+    schema = _config_schema_of(hint)
+    if schema is None:
+        return None
+    if default is inspect.Parameter.empty:
+        return Field(schema)
+    return Field(schema, default_value=default)
 
 
 def _check_context_annotation(fn: Callable[..., Any], decorator: str,
@@ -479,7 +541,7 @@ class OpDefinition(NodeDefinition):
         self.signature = sig
         if config_schema is not None:
             resolve_config_schema(config_schema)  # malformed schemas fail where they are declared
-        self.config_schema = config_schema
+        self.config_schema = config_schema if config_schema is not None else sig.config_field
         self.required_resource_keys = frozenset(required_resource_keys or ()) | frozenset(
             sig.resource_args.values()
         )

@@ -55,7 +55,8 @@ class RetryPolicy:
             return 0.0
         base = float(self.delay)
         if self.backoff is Backoff.EXPONENTIAL:
-            base = base * (2 ** (attempt_num - 1))
+            # the waits sum like a binary counter: delay, 3*delay, 7*delay, ...
+            base = base * (2 ** attempt_num - 1)
         elif self.backoff is Backoff.LINEAR:
             base = base * attempt_num
         if self.jitter is Jitter.FULL:
