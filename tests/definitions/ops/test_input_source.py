@@ -243,3 +243,15 @@ def test_graph_configured_copy_may_keep_the_graph_name():
     assert speaker.configured("hello", name="speaker").name == "speaker"
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="must differ"):
         says.configured("x", name="says")
+
+
+def test_configured_graph_names_itself_when_its_function_returns_bad_config():
+    """A configured graph whose function returns config its mapping refuses names the copy."""
+
+    @hw.graph(config=hw.ConfigMapping(lambda word: {"says": {"config": word}}, config_schema=str))
+    def speaker():
+        says()
+
+    loud = speaker.configured(lambda _outer: 2, name="loud")
+    with pytest.raises(hw.HeadwaterInvalidConfigError, match="Error in config for graph loud"):
+        loud.execute_in_process()

@@ -62,9 +62,10 @@ class ConfigMapping:
         self.receive_processed_config_values = receive_processed_config_values is not False
         self.description = description
 
-    def resolve_from_unvalidated_config(self, config: Any) -> Any:
+    def resolve_from_unvalidated_config(self, config: Any,
+                                        preamble: str = "Error in config mapping") -> Any:
         """Validate `config` against the outer schema, then map it."""
-        processed = _check(self.config_schema, config, "Error in config mapping")
+        processed = _check(self.config_schema, config, preamble)
         return self.config_fn(processed if self.receive_processed_config_values else config)
 
     def resolve_from_validated_config(self, config: Any) -> Any:
@@ -504,12 +505,14 @@ def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> d
     return config_from_yaml_strings(texts)
 
 
-def _chain(fn: Callable[[Any], Any], inner: ConfigMapping) -> Callable[[Any], Any]:
+def _chain(fn: Callable[[Any], Any], inner: ConfigMapping, owner: str) -> Callable[[Any], Any]:
     """`fn` then `inner`: configuring an already configured node (or a graph with a config
-    mapping) feeds what `fn` returns, checked against `inner`'s schema, to `inner`."""
+    mapping) feeds what `fn` returns, checked against `inner`'s schema, to `inner`; a
+    mismatch is reported as config of `owner` (e.g. "graph nightly")."""
 
     def chained(outer: Any) -> Any:
-        return inner.resolve_from_unvalidated_config(fn(outer))
+        return inner.resolve_from_unvalidated_config(fn(outer),
+                                                     f"Error in config for {owner}")
 
     return chained
 
@@ -544,7 +547,8 @@ def configured(configurable: Any, config_schema: Any = None, name: str | None = 
                 "config=ConfigMapping(...), or configure its ops instead."
             )
         if isinstance(existing, ConfigMapping):
-            fn = _chain(fn, existing)
+            owner = f"{'graph' if is_graph else 'op'} {new_name or configurable.name}"
+            fn = _chain(fn, existing, owner)
         mapping = ConfigMapping(fn, config_schema)
         new = copy.copy(configurable)
         if new_name:
