@@ -341,8 +341,3 @@ def test_resources_an_asset_binds_itself_serve_runs_and_direct_calls():
     with pytest.raises(hw.HeadwaterInvalidInvocationError,
                        match="resource 'used' provided on both the definition and invocation"):
         uses_own(hw.build_asset_context(resources={"used": "mine"}))
-
-
-def test_context_log_is_the_public_log_manager():
-    """`context.log` is a HeadwaterLogManager, the class users can name in annotations."""
-    assert isinstance(hw.build_op_context().log, hw.HeadwaterLogManager)

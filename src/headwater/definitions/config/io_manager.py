@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -89,50 +88,18 @@ def io_manager(
     return decorate
 
 
-class _LoadFunctionInputManager(InputManager):
-    """What `@input_manager` makes of its function: called for each input it loads, with the
-    input context if it takes a parameter. A value it returns is the input; an InputManager
-    it returns loads the input in its turn."""
-
-    def __init__(self, load_fn: Callable[..., Any], resource_config: Any):
-        self.load_fn = load_fn
-        self.takes_context = bool(inspect.signature(load_fn).parameters)
-        self.resource_config = resource_config
-
-    def load_input(self, context: Any) -> Any:
-        if getattr(context, "resource_config", None) is None:
-            context.resource_config = self.resource_config  # the manager's own config
-        loaded = self.load_fn(context) if self.takes_context else self.load_fn()
-        return loaded.load_input(context) if isinstance(loaded, InputManager) else loaded
-
-
 def input_manager(config_schema: Any = None, description: str | None = None,
-                  input_config_schema: Any = None,
-                  required_resource_keys: Iterable[str] | None = None,
-                  version: str | None = None) -> Any:
-    """Declare an input manager by its load function: `fn(input_context) -> value` (or
-    `fn()`); returning an InputManager instead hands the loading to it."""
+                  required_resource_keys: Iterable[str] | None = None) -> Any:
+    """Declare an input manager by a function `fn(init_context) -> InputManager`."""
+    if callable(config_schema) and not isinstance(config_schema, (type, dict)):
+        fn = config_schema
+        return InputManagerDefinition(fn, description=fn.__doc__)
 
     def decorate(fn: Callable[..., Any]) -> InputManagerDefinition:
-        def make(init_context: Any) -> InputManager:
-            return _LoadFunctionInputManager(fn, getattr(init_context, "resource_config", None))
+        return InputManagerDefinition(fn, config_schema=config_schema, description=description,
+                                      required_resource_keys=required_resource_keys)
 
-        return InputManagerDefinition(make, config_schema=config_schema,
-                                      description=description or fn.__doc__,
-                                      required_resource_keys=required_resource_keys,
-                                      version=version, input_config_schema=input_config_schema)
-
-    if callable(config_schema) and not isinstance(config_schema, (type, dict)):
-        fn, config_schema = config_schema, None
-        return decorate(fn)
     return decorate
-
-
-class NoStoredValueError(HeadwaterInvariantViolationError, KeyError):
-    """The in-memory store has no value under the key asked for: a KeyError, as a missing
-    key of any mapping is, that also reads like headwater's other errors."""
-
-    __str__ = Exception.__str__
 
 
 class InMemoryIOManager(IOManager):
@@ -185,6 +152,13 @@ class InMemoryIOManager(IOManager):
                 "this process. Materialize that partition first, or use a persistent IO manager."
             )
         return self.values[identifier]
+
+
+class NoStoredValueError(HeadwaterInvariantViolationError, KeyError):
+    """The in-memory store has no value under the key asked for: a KeyError, as a missing
+    key of any mapping is, that also reads like headwater's other errors."""
+
+    __str__ = Exception.__str__
 
 
 def partition_keys_of(context: Any) -> list[str] | None:
