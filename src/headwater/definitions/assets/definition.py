@@ -723,7 +723,8 @@ class AssetsDefinition:
         from headwater.definitions import _runtime
 
         if isinstance(self.node_def, GraphDefinition) or current_frame() is not None:
-            return self.node_def(*args, **kwargs)  # composed: a graph body places its node
+            # in a graph or job body, the asset stands for its op (or graph) as a node
+            return self.node_def(*args, **kwargs)
         return _runtime.engine().invoke_directly(
             self, args, kwargs
         )
