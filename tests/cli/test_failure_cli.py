@@ -89,3 +89,11 @@ def test_launch_wait_run_show_and_run_logs_print_the_user_exception(tmp_path, mo
     logs_json = json.loads(runner.invoke(main, ["run", "logs", run_id, "--json"]).stdout)
     failures = [e for e in logs_json if e["type"] == "STEP_FAILURE"]
     assert failures[0]["error"][0] == {"class": "ValueError", "message": "ValueError: boom"}
+
+
+def test_a_step_error_carried_by_the_run_failure_is_printed_once(tmp_path, monkeypatch):
+    """The run failure event repeats its failed step's error; the CLI prints it once."""
+    result = CliRunner().invoke(main, ["asset", "materialize", "-f", _defs(tmp_path, monkeypatch),
+                                       "--select", "bad"])
+    assert result.exit_code != 0
+    assert result.output.count("ValueError: boom") == 1, result.output

@@ -211,3 +211,13 @@ def test_repository_exposes_its_asset_graph():
 
     graph = repo.resolve_asset_graph()
     assert graph.parents(hw.AssetKey("downstream")) == {hw.AssetKey("upstream")}
+
+
+def test_repository_stays_callable():
+    """Calling a @repository (as the function it decorated) returns the repository."""
+    @hw.repository
+    def my_repo():
+        return [_job("callable_job")]
+
+    assert my_repo() is my_repo
+    assert my_repo().get_job("callable_job").name == "callable_job"

@@ -341,3 +341,19 @@ def test_resources_an_asset_binds_itself_serve_runs_and_direct_calls():
     with pytest.raises(hw.HeadwaterInvalidInvocationError,
                        match="resource 'used' provided on both the definition and invocation"):
         uses_own(hw.build_asset_context(resources={"used": "mine"}))
+
+
+def test_result_objects_returned_by_direct_invocation():
+    """A multi-asset of specs (outputs typed Nothing) invoked directly may return a
+    MaterializeResult or an ObserveResult; their metadata reads as written."""
+    @hw.multi_observable_source_asset(specs=[hw.AssetSpec("seen")],
+                                      partitions_def=hw.StaticPartitionsDefinition(["a", "b"]))
+    def seen(context):
+        return hw.ObserveResult(metadata={"key": context.partition_key})
+
+    @hw.multi_asset(specs=[hw.AssetSpec("made")])
+    def made():
+        return hw.MaterializeResult(metadata={"rows": 3})
+
+    assert seen(hw.build_op_context(partition_key="a")).metadata == {"key": "a"}
+    assert made().metadata == {"rows": 3}

@@ -64,10 +64,13 @@ def event_error(event: Any) -> SerializableError | None:
 def failure_lines(events: Iterable[Any], verbose: bool) -> list[str]:
     """For each failure event with an error: who failed, then the error chain."""
     lines: list[str] = []
+    shown: list[SerializableError] = []
     for event in events:
         error = event_error(event)
-        if error is None:
+        # a run that failed because a step did carries that step's error: shown once
+        if error is None or error in shown:
             continue
+        shown.append(error)
         who = f"step {event.step_key}" if event.step_key else f"run of {event.job_name}"
         lines.append(f"{who} failed:")
         lines.extend(render_error(error, verbose))

@@ -16,6 +16,7 @@ from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec
 from headwater.definitions.assets.graph import AssetGraph, where
 from headwater.definitions.assets.job import (
     IMPLICIT_JOB,
+    AssetJobResolutionError,
     UnresolvedAssetJobDefinition,
     build_asset_job,
     flatten_assets,
@@ -114,6 +115,8 @@ class Definitions:
                 given[value.name] = value
                 try:
                     job_def = self._resolve_job(value, graph)
+                except AssetJobResolutionError:
+                    raise  # a selection naming unknown assets: raised alone, as a subset error
                 except HeadwaterInvalidDefinitionError as exc:
                     problems.append(str(exc))
                     continue
@@ -133,6 +136,8 @@ class Definitions:
                     given[target.name] = target
                     try:
                         jobs[target.name] = self._resolve_job(target, graph)
+                    except AssetJobResolutionError:
+                        raise
                     except HeadwaterInvalidDefinitionError as exc:
                         problems.append(str(exc))
         if not problems:

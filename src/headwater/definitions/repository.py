@@ -285,6 +285,11 @@ class RepositoryDefinition:
     def __repr__(self) -> str:
         return f"RepositoryDefinition(name={self.name!r})"
 
+    def __call__(self, *args: Any, **kwargs: Any) -> RepositoryDefinition:
+        # `@repository` replaces the user's function by this object; code written against the
+        # function (`my_repo()`) still gets the repository.
+        return self
+
 
 def _named(kind: str, items: Sequence[Any], name: str) -> Any:
     for item in items:

@@ -334,6 +334,13 @@ class OpExecutionContext:
         return {k for n, k in self._asset_keys_by_output.items() if n in selected}
 
     @property
+    def is_subset(self) -> bool:
+        """Whether this step computes only some of its asset definition's outputs."""
+        if self._assets_def is None or self._op_def is None:
+            return False
+        return self.selected_output_names != set(self._op_def.output_dict)
+
+    @property
     def selected_asset_check_keys(self) -> set[Any]:
         """The asset checks this step evaluates."""
         if self._assets_def is None:

@@ -25,7 +25,13 @@ from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import TypeCheckContext
-from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output
+from headwater.definitions.ops.output import (
+    NO_VALUE,
+    DynamicOutput,
+    MaterializeResult,
+    ObserveResult,
+    Output,
+)
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
@@ -332,7 +338,12 @@ def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
     (name, out), = outputs.items()
     if out.is_dynamic:
         return
-    value = result.value if isinstance(result, Output) else result
+    # a result object reports the asset's materialization or observation: what it carries
+    # as the output's value is its `value` (an ObserveResult carries none)
+    if isinstance(result, ObserveResult):
+        value = None
+    else:
+        value = result.value if isinstance(result, (Output, MaterializeResult)) else result
     _type_check(op_def, ctx, "output", name, out.headwater_type, value)
 
 

@@ -568,13 +568,24 @@ def execute_job(
     if run.failed:
         run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
                  f'Run of job "{job.name}" failed: step(s) {", ".join(run.failed)} failed.',
-                 ev.RunFailureData(failed_steps=tuple(run.failed)))
+                 ev.RunFailureData(_first_step_error(run), failed_steps=tuple(run.failed)))
     else:
         run.emit(ev.HeadwaterEventType.RUN_SUCCESS, None, f'Run of job "{job.name}" succeeded.')
     return run
 
 
 def _noop() -> None:
+    return None
+
+
+def _first_step_error(run: Run) -> ev.SerializableError | None:
+    """The error of the run's first failed step: a run failure sensor reads what went wrong
+    (the user's exception is its cause) from the run failure event."""
+    for event in run.events:
+        if event.event_type is ev.HeadwaterEventType.STEP_FAILURE:
+            error = getattr(event.payload, "error", None)
+            if error is not None:
+                return error
     return None
 
 

@@ -180,3 +180,69 @@ def test_assets_from_an_existing_graph_or_op():
     with pytest.raises(hw.HeadwaterInvalidDefinitionError,
                        match=r"from_op\('split', tags_by_output_name=...\) names \['mid'\]"):
         hw.AssetsDefinition.from_op(split, tags_by_output_name={"mid": {}})
+
+
+def test_asset_in_deps_and_ins_may_only_be_keyed_by_ins():
+    """An asset listed in deps may also be in ins only to give its key; anything more in the
+    AssetIn is refused, for @asset and @multi_asset specs alike."""
+    @hw.asset
+    def upstream():
+        return 1
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="partition_mapping"):
+        @hw.asset(deps=[upstream],
+                  ins={"upstream": hw.AssetIn(partition_mapping=hw.IdentityPartitionMapping())})
+        def mapped(upstream):
+            return upstream
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="metadata"):
+        @hw.multi_asset(specs=[hw.AssetSpec("out", deps=[upstream])],
+                        ins={"upstream": hw.AssetIn(metadata={"a": 1})})
+        def multi(upstream):
+            return None
+
+    @hw.asset(deps=[upstream], ins={"renamed": hw.AssetIn(key=upstream.key)})
+    def keyed(renamed):
+        return renamed
+
+    assert keyed.keys_by_input_name["renamed"] == upstream.key
+
+
+def test_multi_asset_specs_declare_every_parameter():
+    """With specs=, a parameter that reads no asset of the specs' deps is refused."""
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="no AssetSpec lists"):
+        @hw.multi_asset(specs=[hw.AssetSpec("out")])
+        def undeclared(upstream):
+            return None
+
+
+def test_from_graph_and_from_op_take_their_definitions_by_keyword():
+    """AssetsDefinition.from_graph(graph_def=...) and .from_op(op_def=...) as in Dagster."""
+    @hw.op
+    def produce():
+        return 1
+
+    @hw.graph
+    def produced():
+        return produce()
+
+    assert hw.AssetsDefinition.from_op(op_def=produce).keys == {hw.AssetKey("produce")}
+    assert hw.AssetsDefinition.from_graph(graph_def=produced).keys == {hw.AssetKey("produced")}
+
+
+def test_nothing_typed_asset_in_needs_no_parameter():
+    """An AssetIn typed Nothing orders the asset after its upstream without a parameter."""
+    @hw.asset
+    def first():
+        return 1
+
+    @hw.asset(ins={"first": hw.AssetIn(headwater_type=hw.Nothing)})
+    def after():
+        return 2
+
+    assert after.asset_deps == {after.key: {first.key}}
+    assert hw.materialize([first, after]).success
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="no parameter 'first'"):
+        @hw.asset(ins={"first": hw.AssetIn()})
+        def missing():
+            return 2

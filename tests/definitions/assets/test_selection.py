@@ -66,6 +66,9 @@ class Graph:
     def check_keys(self) -> frozenset:
         return frozenset()
 
+    def required_neighbors(self, key: AssetKey) -> frozenset[AssetKey]:
+        return frozenset((key,))
+
 
 # src (source) -> a -> b -> p/c -> d ;  a -> e
 GRAPH = Graph(
@@ -227,8 +230,9 @@ def test_roots_and_sinks_are_transitive_within_the_selection():
 
 
 def test_sources_is_roots():
-    """sources() is the older name of roots()."""
-    assert AssetSelection.all().sources() == AssetSelection.all().roots()
+    """sources() is the older, deprecated name of roots()."""
+    with pytest.warns(DeprecationWarning, match="roots"):
+        assert AssetSelection.all().sources() == AssetSelection.all().roots()
 
 
 def test_upstream_depth_and_include_self():
@@ -267,16 +271,17 @@ def test_negative_depth_is_rejected():
 
 
 def test_upstream_source_assets():
-    """upstream_source_assets gives the source parents of the selection."""
+    """upstream_source_assets gives the source assets upstream of the selection, however far."""
     assert names(AssetSelection.all().upstream_source_assets()) == ["src"]
-    assert names(AssetSelection.keys("b").upstream_source_assets()) == []
+    assert names(AssetSelection.keys("b").upstream_source_assets()) == ["src"]
+    assert names(AssetSelection.keys("src").upstream_source_assets()) == []
 
 
 def test_neighbors_and_without_checks_keep_the_assets():
-    """required_multi_asset_neighbors returns the same selection; without_checks keeps the
-    assets (the checks it drops are tested in tests/definitions/checks)."""
+    """Single assets have no required neighbors; without_checks keeps the assets (the checks
+    it drops are tested in tests/definitions/checks)."""
     selection = AssetSelection.groups("g1")
-    assert selection.required_multi_asset_neighbors() == selection
+    assert names(selection.required_multi_asset_neighbors()) == names(selection)
     assert names(selection.without_checks()) == names(selection)
     assert str(selection.without_checks()) == str(selection)
 

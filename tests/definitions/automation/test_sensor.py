@@ -141,3 +141,152 @@ def test_run_failure_sensor_watches_the_jobs_its_selectors_name():
     assert seen == ["watched"]
     everything.evaluate_tick(hw.build_sensor_context(instance=instance, cursor=second.cursor))
     assert seen == ["watched", "all:watched", "all:ignored"]
+
+
+def test_run_failure_event_carries_the_step_error():
+    """The run failure event of a run whose step raised carries that step's error, whose
+    cause is the user's exception."""
+    @hw.op
+    def divide():
+        return 1 / 0
+
+    @hw.job
+    def fragile():
+        divide()
+
+    result = fragile.execute_in_process(raise_on_error=False)
+    error = result.get_run_failure_event().event_specific_data.error
+    assert error is not None and error.cause is not None
+    assert error.cause.cls_name == "ZeroDivisionError"
+
+
+def test_required_resources_are_built_when_invoked():
+    """A resource named only in required_resource_keys is built when the sensor is invoked,
+    so one that cannot be built fails the invocation."""
+    built = []
+
+    @hw.resource
+    def tracked(_):
+        built.append(1)
+        return "ok"
+
+    @hw.sensor(job=target_job, required_resource_keys={"tracked"})
+    def needs_tracked():
+        return hw.SkipReason("nothing")
+
+    context = hw.build_sensor_context(resources={"tracked": tracked})
+    assert not built
+    needs_tracked(context)
+    assert built == [1]
+
+    @hw.resource
+    def broken(_):
+        raise RuntimeError("cannot connect")
+
+    @hw.sensor(job=target_job, required_resource_keys={"broken"})
+    def needs_broken():
+        return hw.SkipReason("nothing")
+
+    with pytest.raises(Exception, match="cannot connect"):
+        needs_broken(hw.build_sensor_context(resources={"broken": broken}))
+
+
+def test_graph_target_becomes_a_job_with_a_warning():
+    """A graph passed as a sensor's job is turned into a job, with a deprecation warning."""
+    @hw.op
+    def step():
+        pass
+
+    @hw.graph
+    def pipeline():
+        step()
+
+    with pytest.warns(DeprecationWarning, match="GraphDefinition"):
+        sensor_def = hw.SensorDefinition(job=pipeline, evaluation_fn=lambda _: None)
+    assert isinstance(sensor_def.job, hw.JobDefinition)
+    assert sensor_def.job.name == "pipeline"
+
+
+def test_asset_selection_sensor_fills_requests_and_warns_on_foreign_checks():
+    """A bare RunRequest of a sensor targeting assets gets those assets; check keys outside
+    the sensor's selection are accepted with a deprecation warning."""
+    @hw.asset
+    def left():
+        pass
+
+    @hw.asset
+    def right():
+        pass
+
+    @hw.asset_check(asset=left)
+    def left_ok():
+        return hw.AssetCheckResult(passed=True)
+
+    @hw.sensor(asset_selection=[left])
+    def on_left(context):
+        return hw.RunRequest(asset_check_keys=[left_ok.check_key])
+
+    @hw.sensor(asset_selection=[right])
+    def on_right(context):
+        return hw.RunRequest(asset_check_keys=[left_ok.check_key])
+
+    defs = hw.Definitions(assets=[left, right], asset_checks=[left_ok], sensors=[on_left, on_right])
+    context = hw.build_sensor_context(definitions=defs)
+    request = on_left.evaluate_tick(context).run_requests[0]
+    assert request.asset_selection == [left.key]
+    with pytest.warns(DeprecationWarning, match="asset check keys"):
+        on_right.evaluate_tick(context)
+
+
+def test_generator_sensor_return_value_counts():
+    """What a generator sensor returns after yielding is part of its result."""
+    @hw.sensor(job=target_job)
+    def yields_then_returns(context):
+        if context.cursor == "skip":
+            return hw.SkipReason("skipping")
+        yield hw.RunRequest(run_key="a")
+        return hw.RunRequest(run_key="b")
+
+    skipped = yields_then_returns.evaluate_tick(hw.build_sensor_context(cursor="skip"))
+    assert skipped.skip_message == "skipping" and skipped.run_requests == []
+    both = yields_then_returns.evaluate_tick(hw.build_sensor_context())
+    assert [r.run_key for r in both.run_requests] == ["a", "b"]
+
+
+def test_asset_sensor_owns_its_cursor():
+    """An asset sensor may not return a cursor of its own."""
+    @hw.asset
+    def table():
+        return 1
+
+    @hw.asset_sensor(asset_key=table.key, job=target_job)
+    def sets_cursor(context, event):
+        return hw.SensorResult([hw.RunRequest("x")], cursor="mine")
+
+    with hw.instance_for_test() as instance:
+        hw.materialize([table], instance=instance)
+        with pytest.raises(hw.HeadwaterInvariantViolationError, match="managed by the asset"):
+            sets_cursor.evaluate_tick(hw.build_sensor_context(instance=instance))
+
+
+def test_run_status_sensor_reports_the_runs_it_reacted_to():
+    """A run-status sensor's evaluation lists the runs it reacted to."""
+    @hw.op
+    def fine():
+        pass
+
+    @hw.job
+    def watched():
+        fine()
+
+    @hw.run_status_sensor(run_status=hw.HeadwaterRunStatus.SUCCESS)
+    def on_success(context):
+        return hw.SkipReason("seen")
+
+    with hw.instance_for_test() as instance:
+        first = on_success.evaluate_tick(hw.build_sensor_context(instance=instance))
+        assert first.headwater_run_reactions == []
+        result = watched.execute_in_process(instance=instance)
+        later = on_success.evaluate_tick(
+            hw.build_sensor_context(instance=instance, cursor=first.cursor))
+        assert [r.headwater_run.run_id for r in later.headwater_run_reactions] == [result.run_id]

@@ -71,15 +71,20 @@ def _input_keys(
 def _asset_ins(
     fn_name: str, sig: Any, ins: Mapping[str, AssetIn], deps: Sequence[AssetDep], decorator: str
 ) -> tuple[dict[str, AssetKey], dict[str, In]]:
-    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep."""
+    """Data inputs from parameters and `ins`, plus one Nothing input per non-data dep (and
+    per Nothing-typed AssetIn, which needs no parameter since it carries no value)."""
+    ordering_only = [n for n, spec in ins.items() if n not in sig.input_args
+                     and spec.headwater_type is not NO_VALUE
+                     and resolve_headwater_type(spec.headwater_type).is_nothing]
     for name in ins:
-        if name not in sig.input_args:
+        if name not in sig.input_args and name not in ordering_only:
             raise HeadwaterInvalidDefinitionError(
                 f"{decorator} '{fn_name}' declares ins['{name}'], but the function has no "
                 f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
                 "value is not needed."
             )
     keys = _input_keys(fn_name, sig.input_args, ins, ())
+    _check_ins_against_deps(decorator, fn_name, ins, keys, [d.asset_key for d in deps])
     op_ins: dict[str, In] = {}
     for name in sig.input_args:
         spec = ins.get(name)
@@ -89,6 +94,9 @@ def _asset_ins(
             asset_key=keys[name],
             input_manager_key=spec.input_manager_key if spec else None,
         )
+    for name in ordering_only:
+        op_ins[name] = In(headwater_type=resolve_headwater_type(None),
+                          metadata=ins[name].metadata, asset_key=keys[name])
     data_keys = set(keys.values())
     for dep in deps:
         if dep.asset_key in data_keys:
@@ -97,6 +105,42 @@ def _asset_ins(
         keys[name] = dep.asset_key
         op_ins[name] = In(headwater_type=resolve_headwater_type(None), asset_key=dep.asset_key)
     return keys, op_ins
+
+
+def _check_ins_against_deps(decorator: str, fn_name: str, ins: Mapping[str, AssetIn],
+                            keys: Mapping[str, AssetKey], dep_keys: Iterable[AssetKey]) -> None:
+    """An asset named in deps and in ins: deps says how it is depended on, so the AssetIn
+    may only pick the parameter (by key); anything more would be a second, competing word."""
+    for dep_key in dep_keys:
+        for name, asset_in in ins.items():
+            if keys.get(name) != dep_key and dep_key.to_python_identifier() != name:
+                continue
+            extra = [label for label, is_set in (
+                ("partition_mapping", asset_in.partition_mapping is not None),
+                ("metadata", bool(asset_in.metadata)),
+                ("key_prefix", asset_in.key_prefix is not None),
+                ("headwater_type", asset_in.headwater_type is not NO_VALUE)) if is_set]
+            if extra:
+                raise HeadwaterInvalidDefinitionError(
+                    f"{decorator} '{fn_name}': asset '{dep_key.to_user_string()}' is in deps and "
+                    f"ins['{name}'] sets {', '.join(extra)}. When an asset is in both, ins may "
+                    "only give the key its parameter reads; put partition_mapping on the "
+                    "AssetDep in deps, and drop the rest (or drop the dep from deps).")
+
+
+def _check_params_declared(op_name: str, params: Sequence[str], keys: Mapping[str, AssetKey],
+                           declared: Iterable[AssetDep]) -> None:
+    """With specs=, the specs' deps are the whole list of upstream assets: a parameter must
+    read one of them."""
+    declared_keys = {d.asset_key for d in declared}
+    names = {k.to_python_identifier() for k in declared_keys}
+    for param in params:
+        if keys[param] not in declared_keys and param not in names:
+            raise HeadwaterInvalidDefinitionError(
+                f"@multi_asset '{op_name}': parameter '{param}' reads asset "
+                f"'{keys[param].to_user_string()}', which no AssetSpec lists in its deps. With "
+                "specs=, declare every upstream asset in the deps of the specs that use it "
+                "(AssetSpec(..., deps=[...])).")
 
 
 def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
@@ -322,11 +366,16 @@ def multi_asset(
                          io_manager_key=spec.metadata.get(IO_MANAGER_KEY_METADATA)),
                 spec,
             )
+            _check_ins_against_deps("@multi_asset", op_name, dict(ins or {}), input_keys,
+                                    [d.asset_key for d in spec.deps])
             for dep in spec.deps:
                 if dep.asset_key not in input_keys.values():
                     ident = dep.asset_key.to_python_identifier()
                     input_keys[ident] = dep.asset_key
                     op_ins[ident] = In(headwater_type=None, asset_key=dep.asset_key)
+        if specs:
+            _check_params_declared(op_name, sig.input_args, input_keys,
+                                   [*(d for sp in specs for d in sp.deps), *dep_list])
         output_defs: dict[str, OutputDefinition] = {}
         for out_name, (out, _spec) in out_specs.items():
             output_defs[out_name] = output_def(

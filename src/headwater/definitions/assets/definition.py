@@ -341,10 +341,11 @@ class AssetsDefinition:
                     f"Received conflicting AssetSpecs for asset '{spec.key.to_user_string()}': "
                     f"{known!r} and {spec!r}. Give one asset one spec.")
             self.specs_by_key[spec.key] = spec
-        for key in self.keys_by_output_name.values():
-            if key not in self.specs_by_key:  # no spec: it reads its asset_deps, else every input
-                deps = (asset_deps or {}).get(key, self.keys_by_input_name.values())
-                self.specs_by_key[key] = AssetSpec(key, deps=[AssetDep(k) for k in deps])
+        inputs = sorted(set(self.keys_by_input_name.values()))
+        for key in self.keys_by_output_name.values():  # outputs without a spec: built from
+            if key not in self.specs_by_key:            # asset_deps, else every input
+                upstream = sorted(asset_deps.get(key, ())) if asset_deps is not None else inputs
+                self.specs_by_key[key] = AssetSpec(key, deps=[AssetDep(k) for k in upstream])
         self.can_subset = can_subset
         all_keys = frozenset(self.specs_by_key)
         self._selected = frozenset(selected_asset_keys) if selected_asset_keys is not None else all_keys
@@ -535,7 +536,7 @@ class AssetsDefinition:
     # --- from an existing op or graph ------------------------------------------------
     @classmethod
     def from_graph(
-        cls, node_def: OpDefinition | GraphDefinition, *,
+        cls, graph_def: OpDefinition | GraphDefinition, *,
         keys_by_input_name: Mapping[str, Any] | None = None,
         keys_by_output_name: Mapping[str, Any] | None = None,
         key_prefix: Any = None, group_name: str | None = None,
@@ -554,6 +555,7 @@ class AssetsDefinition:
         reads the asset named like it (or `keys_by_input_name`), each output is an asset named
         like it (a single `result` output takes the node's name), `key_prefix` prefixing
         output keys. Per-output attributes come from the `*_by_output_name` mappings."""
+        node_def = graph_def
         per_output = {"keys_by_output_name": keys_by_output_name,
                       "group_names_by_output_name": group_names_by_output_name,
                       "descriptions_by_output_name": descriptions_by_output_name,
@@ -593,8 +595,10 @@ class AssetsDefinition:
                    check_specs=check_specs, partition_mappings={
                        inputs[n]: m for n, m in (partition_mappings or {}).items()})
 
-    #: An op is a one-node graph here: the same rules build its assets.
-    from_op = from_graph
+    @classmethod
+    def from_op(cls, op_def: OpDefinition, **kwargs: Any) -> AssetsDefinition:
+        """An op is a one-node graph here: the same rules (and arguments) build its assets."""
+        return cls.from_graph(op_def, **kwargs)
 
     # --- variants ---------------------------------------------------------------------
     def subset_for(self, selected_asset_keys: Iterable[AssetKey],

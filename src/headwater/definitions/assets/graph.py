@@ -9,6 +9,7 @@ inputs that match no asset, cycles) are found here and reported all together by
 from __future__ import annotations
 
 import difflib
+import heapq
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -226,6 +227,12 @@ class AssetGraph:
     def check_keys(self) -> frozenset[Any]:
         return frozenset(self.check_specs_by_key)
 
+    def required_neighbors(self, key: AssetKey) -> frozenset[AssetKey]:
+        assets_def = self.assets_def_by_key.get(key)
+        if assets_def is None or assets_def.can_subset or not assets_def.is_executable:
+            return frozenset((key,))
+        return frozenset(assets_def.keys)
+
     # --- Dagster's public accessors (`defs.resolve_asset_graph()` in users' tests) ------------
     def get_all_asset_keys(self) -> frozenset[AssetKey]:
         return self.all_keys
@@ -378,18 +385,21 @@ class AssetGraph:
         return None
 
     def toposort(self, keys: Iterable[AssetKey] | None = None) -> list[AssetKey]:
+        # Of the keys whose parents are all placed, the smallest goes next: independent
+        # assets run in key order, as users reading a run's events expect.
         wanted = set(self.spec_by_key if keys is None else keys)
         indegree = {k: len(self._parents.get(k, set()) & wanted) for k in wanted}
-        ready = sorted(k for k, d in indegree.items() if d == 0)
+        ready = [k for k, d in indegree.items() if d == 0]
+        heapq.heapify(ready)
         order: list[AssetKey] = []
         while ready:
-            key = ready.pop()
+            key = heapq.heappop(ready)
             order.append(key)
             for child in self._children.get(key, ()):
                 if child in indegree:
                     indegree[child] -= 1
                     if indegree[child] == 0:
-                        ready.append(child)
+                        heapq.heappush(ready, child)
         return order
 
 

@@ -33,6 +33,8 @@ class AssetGraphView(Protocol):
     def owners(self, key: AssetKey) -> tuple[str, ...]: ...
     def code_version(self, key: AssetKey) -> str | None: ...
     def check_keys(self) -> frozenset: ...
+    # the keys that can only be materialized together with `key` (itself included)
+    def required_neighbors(self, key: AssetKey) -> frozenset[AssetKey]: ...
 
 
 def _per_key(obj: Any, key: AssetKey, by_key: str, single: str, default: Any) -> Any:
@@ -51,7 +53,7 @@ def _dep_key(dep: Any) -> AssetKey:
 class AssetDefinitionsView:
     """An AssetGraphView read off asset definitions by duck typing.
 
-    Reads `keys` (or `key`), `is_materializable` (default True), and per key
+    Reads `keys` (or `key`), `is_materializable` (default True), `can_subset`, and per key
     `asset_deps`/`deps`, `group_names_by_key`/`group_name`, `tags_by_key`/`tags`,
     `kinds_by_key`/`kinds`, `owners_by_key`/`owners`, `code_versions_by_key`/`code_version`.
     """
@@ -62,6 +64,7 @@ class AssetDefinitionsView:
         self._info: dict[
             AssetKey, tuple[str, Mapping[str, str], frozenset[str], tuple[str, ...], str | None]
         ] = {}
+        self._together: dict[AssetKey, frozenset[AssetKey]] = {}
         materializable: set[AssetKey] = set()
         checks: set[Any] = set()
         for obj in assets:
@@ -72,6 +75,9 @@ class AssetDefinitionsView:
                 if many is not None and not callable(many)
                 else [to_asset_key(obj)]
             )
+            if (len(keys) > 1 and not getattr(obj, "can_subset", True)
+                    and getattr(obj, "is_executable", True)):
+                self._together.update(dict.fromkeys(keys, frozenset(keys)))
             for key in keys:
                 if getattr(obj, "is_materializable", True):
                     materializable.add(key)
@@ -80,7 +86,8 @@ class AssetDefinitionsView:
                     deps: Iterable[Any] = asset_deps[key]
                 else:
                     deps = getattr(obj, "deps", None) or ()
-                self._parents[key] = frozenset(_dep_key(d) for d in deps)
+                # a self-dependency reads the asset's own earlier partitions: not an edge
+                self._parents[key] = frozenset(_dep_key(d) for d in deps) - {key}
                 self._info[key] = (
                     _per_key(obj, key, "group_names_by_key", "group_name", "default"),
                     _per_key(obj, key, "tags_by_key", "tags", {}),
@@ -118,3 +125,6 @@ class AssetDefinitionsView:
 
     def check_keys(self) -> frozenset:
         return self._check_keys
+
+    def required_neighbors(self, key: AssetKey) -> frozenset[AssetKey]:
+        return self._together.get(key, frozenset((key,)))

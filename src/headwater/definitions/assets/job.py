@@ -26,7 +26,7 @@ from headwater.definitions.assets.selection import AssetSelection
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.definitions.ops.composition import Invocation, OutputHandle
 from headwater.definitions.ops.graph import GraphDefinition
-from headwater.definitions.ops.job import AssetLayer, JobDefinition, JobOptions
+from headwater.definitions.ops.job import AssetLayer, JobDefinition, JobOptions, validated_owners
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError
 
@@ -221,6 +221,11 @@ def _blocking_edges(nodes: Mapping[str, AssetsDefinition]) -> dict[str, set[str]
     return edges
 
 
+class AssetJobResolutionError(HeadwaterInvalidDefinitionError, HeadwaterInvalidSubsetError):
+    """An asset job whose selection names assets or checks the definitions do not have: a
+    broken definition (the job), caused by a bad selection."""
+
+
 class UnresolvedAssetJobDefinition:
     """A job over an asset selection, resolved when Definitions knows every asset."""
 
@@ -240,14 +245,23 @@ class UnresolvedAssetJobDefinition:
             raise AttributeError(
                 f"'UnresolvedAssetJobDefinition' object has no attribute {name!r}") from None
 
+    def with_metadata(self, metadata: Mapping[str, Any]) -> UnresolvedAssetJobDefinition:
+        """A copy of this job with `metadata` replacing its metadata."""
+        return UnresolvedAssetJobDefinition(self.name, self.selection,
+                                            replace(self.options, metadata=metadata))
+
     def resolve(
         self,
         asset_graph: AssetGraph,
         resource_defs: Mapping[str, Any] | None = None,
         executor_def: Any = None,
     ) -> JobDefinition:
-        keys = self.selection.resolve(asset_graph)
-        checks = self.selection.resolve_checks(asset_graph)
+        try:
+            keys = self.selection.resolve(asset_graph)
+            checks = self.selection.resolve_checks(asset_graph)
+        except HeadwaterInvalidSubsetError as exc:
+            raise AssetJobResolutionError(
+                f"Failed to resolve asset job {self.name}: {exc}") from exc
         executable = {k for k in keys if k in asset_graph.executable_keys}
         if keys and not executable and not checks:
             raise HeadwaterInvalidDefinitionError(
@@ -280,12 +294,14 @@ def define_asset_job(
     executor_def: Any = None,
     hooks: Any = None,
     op_retry_policy: Any = None,
+    owners: Sequence[str] | None = None,
 ) -> UnresolvedAssetJobDefinition:
     """A job that materializes the assets a selection picks (all assets by default)."""
     options = JobOptions(
         description=description, config=config, tags=tags or {}, run_tags=run_tags,
         metadata=metadata or {}, partitions_def=partitions_def, executor_def=executor_def,
         hooks=hooks, op_retry_policy=op_retry_policy,
+        owners=validated_owners(name, owners) if owners is not None else None,
     )
     return UnresolvedAssetJobDefinition(name, selection, options)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -213,7 +214,13 @@ class AssetSelection:
         return RootsAssetSelection(self)
 
     def sources(self) -> RootsAssetSelection:
-        """Same as `roots()` (an older name)."""
+        """Same as `roots()`, under its older, deprecated name."""
+        warnings.warn(
+            "AssetSelection.sources() is deprecated and will be removed; call .roots() instead "
+            "(it selects the same assets).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return RootsAssetSelection(self)
 
     def sinks(self) -> SinksAssetSelection:
@@ -235,12 +242,13 @@ class AssetSelection:
         return DownstreamAssetSelection(self, depth, include_self)
 
     def upstream_source_assets(self) -> ParentSourcesAssetSelection:
-        """The external/source assets that selected assets depend on directly."""
+        """The external/source assets that selected assets depend on, at any distance."""
         return ParentSourcesAssetSelection(self)
 
-    def required_multi_asset_neighbors(self) -> AssetSelection:
-        """Add the assets a multi-asset must materialize together (none known yet: self)."""
-        return self
+    def required_multi_asset_neighbors(self) -> RequiredNeighborsAssetSelection:
+        """Add the assets that a selected asset's multi-asset cannot materialize without
+        (every output of a multi-asset that is not `can_subset`)."""
+        return RequiredNeighborsAssetSelection(self)
 
     def without_checks(self) -> AssetSelection:
         """The same assets, and none of their checks."""
@@ -646,8 +654,16 @@ class ParentSourcesAssetSelection(AssetSelection):
 
     def _select(self, ctx: _Context) -> set[AssetKey]:
         materializable = ctx.graph.materializable_keys
-        parents = {p for k in self.child._select(ctx) for p in ctx.graph.parents(k)}
-        return {p for p in parents if p not in materializable and p in ctx.graph.all_keys}
+        ancestors = _strict_reach(set(self.child._select(ctx)), ctx.graph.parents)
+        return {p for p in ancestors if p not in materializable and p in ctx.graph.all_keys}
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredNeighborsAssetSelection(AssetSelection):
+    child: AssetSelection
+
+    def _select(self, ctx: _Context) -> set[AssetKey]:
+        return {n for k in self.child._select(ctx) for n in ctx.graph.required_neighbors(k)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -667,12 +683,9 @@ class OrAssetSelection(AssetSelection):
         return result
 
     def _to_str(self) -> str:
-        return " or ".join(
-            f"({o._to_str()})"
-            if isinstance(o, (AndAssetSelection, SubtractAssetSelection))
-            else o._to_str()
-            for o in self.operands
-        )
+        # nested unions are flattened when built, so an operand needing parentheses is an
+        # intersection, a difference, or a leaf that names several keys or groups
+        return " or ".join(o._operand_str() for o in self.operands)
 
     def _needs_parens(self) -> bool:
         return True

@@ -71,9 +71,12 @@ def inspect_evaluation_fn(fn: Callable[..., Any]) -> EvaluationSignature:
 
 def invoke_evaluation_fn(kind: str, name: str, fn: Callable[..., Any], sig: EvaluationSignature,
                          args: tuple[Any, ...], kwargs: Mapping[str, Any],
-                         build_context: Callable[[], Any]) -> tuple[Any, Any]:
+                         build_context: Callable[[], Any],
+                         required_resource_keys: Iterable[str] = ()) -> tuple[Any, Any]:
     """Direct invocation: work out the context and resources from args/kwargs, call `fn`,
-    return (result, context). `kind` is 'sensor' or 'schedule'."""
+    return (result, context). `kind` is 'sensor' or 'schedule'. Resources named only in
+    `required_resource_keys` (read through `context.resources`) are built before the call,
+    so that one that fails to build fails the evaluation, as it would in a tick."""
     title = kind.capitalize()
     kwargs = dict(kwargs)
     resource_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in sig.resource_params}
@@ -126,6 +129,9 @@ def invoke_evaluation_fn(kind: str, name: str, fn: Callable[..., Any], sig: Eval
                     f"Pass it with build_{kind}_context(resources={{'{key}': ...}}) or as "
                     f"{key}=... when invoking.")
             call_kwargs[key] = available[key]
+    if not sig.resource_params and any(True for _ in required_resource_keys) and hasattr(
+            context, "_required_resources"):
+        context._required_resources(list(required_resource_keys))
     if sig.context_param is not None:
         call_kwargs[sig.context_param] = context
     return fn(**call_kwargs), context

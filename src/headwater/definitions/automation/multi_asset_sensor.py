@@ -1,16 +1,29 @@
-"""Multi-asset sensors (basic): watch materializations of several assets at once, with one
-cursor per asset.
+"""Multi-asset sensors: watch materializations of several assets at once, with one cursor
+per asset.
 
-The cursor is JSON: {str(AssetKey): [last partition, last storage id, {}]}. The function reads
-new materializations (`latest_materialization_records_by_key`, `..._by_partition`) and marks
-them consumed with `advance_cursor` / `advance_all_cursors`. Imports `errors` and
-`definitions` only.
+The function reads the materializations it has not consumed yet
+(`latest_materialization_records_by_key`, `..._by_partition`, `..._by_partition_and_asset`,
+`materialization_records_for_key`) and marks them consumed with `advance_cursor` /
+`advance_all_cursors`; the cursor moves as soon as they are called.
+
+Consuming a partitioned materialization consumes the earlier ones of the same partition only:
+earlier materializations of other partitions stay unconsumed ("trailing") until they are
+consumed in turn. Consuming an unpartitioned one consumes everything before it. The cursor is
+JSON, one entry per asset::
+
+    {str(AssetKey): [partition of the last consumed record, its storage id,
+                     {partition: storage id of its latest trailing unconsumed record}]}
+
+A plain integer cursor (an `@asset_sensor`'s, when one is turned into a multi-asset sensor of
+the same name) is read as the storage id every monitored asset was consumed up to.
+Imports `errors` and `definitions` only.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions.assets.selection import AssetSelection
@@ -21,11 +34,44 @@ from headwater.definitions.automation.sensor import (
     SensorEvaluationContext,
 )
 from headwater.definitions.key import AssetKey, to_asset_key
+from headwater.definitions.partitions.mapping import infer_partition_mapping
 from headwater.errors import HeadwaterInvalidInvocationError
+
+_PAGE = 1000
+_as_key = to_asset_key  # get_downstream_partition_keys has a parameter named to_asset_key
+
+
+@dataclass(slots=True)
+class _Position:
+    """How far the sensor consumed one asset's materializations."""
+
+    partition: str | None = None
+    storage_id: int = 0
+    trailing: dict[str, int] = field(default_factory=dict)  # partition -> unconsumed storage id
+
+    def to_json(self) -> list[Any]:
+        return [self.partition, self.storage_id, dict(self.trailing)]
+
+
+def _read_cursor(cursor: str | None, keys: Sequence[AssetKey]) -> dict[AssetKey, _Position]:
+    state: Any = json.loads(cursor) if cursor else {}
+    if isinstance(state, int):  # an @asset_sensor's cursor: one storage id
+        return {k: _Position(None, state) for k in keys}
+    if not isinstance(state, dict):
+        raise HeadwaterInvalidInvocationError(
+            f"Multi-asset sensor cursor {cursor!r} is not a JSON object of positions by asset "
+            "key. Leave the cursor unset, or set one the sensor wrote.")
+    positions = {}
+    for key in keys:
+        entry = state.get(str(key)) or [None, 0, {}]
+        trailing = entry[2] if len(entry) > 2 and isinstance(entry[2], dict) else {}
+        positions[key] = _Position(entry[0], int(entry[1] or 0),
+                                   {str(p): int(i) for p, i in trailing.items()})
+    return positions
 
 
 class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
-    """A sensor context that tracks a cursor per monitored asset."""
+    """A sensor context that tracks, per monitored asset, which materializations were consumed."""
 
     _kind = "multi_asset_sensor"
 
@@ -35,19 +81,16 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
         super().__init__(instance=instance, cursor=cursor, repository_def=repository_def,
                          definitions=definitions, **kwargs)
         defs = definitions if definitions is not None else repository_def
-        self._assets_defs_by_key: dict[AssetKey, Any] = {}
-        if defs is not None:
-            graph = defs.resolve_asset_graph()
-            self._assets_defs_by_key = dict(graph.assets_def_by_key)
+        self._graph = defs.resolve_asset_graph() if defs is not None else None
+        self._assets_defs_by_key: dict[AssetKey, Any] = (
+            dict(self._graph.assets_def_by_key) if self._graph is not None else {})
         if isinstance(monitored_assets, AssetSelection):
-            keys = sorted(monitored_assets.resolve(list(self._assets_defs_by_key.values())))
+            universe = self._graph if self._graph is not None else []
+            keys = sorted(monitored_assets.resolve(universe))
         else:
             keys = [to_asset_key(k) for k in (monitored_assets or [])]
         self.asset_keys = keys
-        state = json.loads(cursor) if cursor else {}
-        self._positions: dict[AssetKey, tuple[str | None, int]] = {
-            k: (state.get(str(k), [None, 0])[0], state.get(str(k), [None, 0])[1]) for k in keys}
-        self._consumed: dict[AssetKey, Any] = {}
+        self._positions = _read_cursor(cursor, keys)
 
     @property
     def assets_defs_by_key(self) -> dict[AssetKey, Any]:
@@ -65,11 +108,36 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
                 f"{', '.join(k.to_user_string() for k in self.asset_keys)}.")
         return key
 
-    def _records_after(self, key: AssetKey, limit: int = 1000) -> list[Any]:
-        after = self._positions[key][1]
-        page = self.instance.fetch_materializations(key, limit=limit, cursor=str(after) if after
-                                                    else None, ascending=True)
-        return list(page.records)
+    def _partitions_def(self, key: AssetKey) -> Any:
+        if self._graph is None or not self._graph.has(key):
+            return None
+        return self._graph.get(key).partitions_def
+
+    # --- reading materializations -------------------------------------------------------
+    def _records_after(self, key: AssetKey, after: int) -> list[Any]:
+        """Every materialization of `key` with a storage id above `after`, oldest first."""
+        records: list[Any] = []
+        cursor = str(after) if after else None
+        while True:
+            page = self.instance.fetch_materializations(key, limit=_PAGE, cursor=cursor,
+                                                        ascending=True)
+            records.extend(page.records)
+            if not page.has_more or not page.records:
+                return records
+            cursor = str(page.records[-1].storage_id)
+
+    def _new_records(self, key: AssetKey) -> list[Any]:
+        """Materializations after the asset's cursor (trailing unconsumed ones left out)."""
+        return self._records_after(key, self._positions[key].storage_id)
+
+    def _unconsumed(self, key: AssetKey) -> list[Any]:
+        """Materializations after the cursor, and the trailing unconsumed ones before it."""
+        position = self._positions[key]
+        if not position.trailing:
+            return self._new_records(key)
+        trailing = set(position.trailing.values())
+        return [r for r in self._records_after(key, min(trailing) - 1)
+                if r.storage_id > position.storage_id or r.storage_id in trailing]
 
     def latest_materialization_records_by_key(self, asset_keys: Sequence[Any] | None = None
                                               ) -> dict[AssetKey, Any]:
@@ -77,50 +145,145 @@ class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
         keys = [self._check(k) for k in asset_keys] if asset_keys else self.asset_keys
         out: dict[AssetKey, Any] = {}
         for key in keys:
-            records = self._records_after(key)
+            records = self._new_records(key)
             out[key] = records[-1] if records else None
         return out
 
     def materialization_records_for_key(self, asset_key: Any, limit: int | None = None) -> list[Any]:
-        records = self._records_after(self._check(asset_key))
+        """The asset's materializations after its cursor, oldest first (at most `limit`)."""
+        records = self._new_records(self._check(asset_key))
         return records[:limit] if limit is not None else records
 
     def latest_materialization_records_by_partition(self, asset_key: Any,
                                                     after_cursor_partition: bool = False
                                                     ) -> dict[str, Any]:
-        """The newest materialization after the cursor of each partition of the asset."""
+        """The newest unconsumed materialization of each partition of the asset, ordered by
+        when it happened. Partitions the asset's partitions definition no longer has are left
+        out; with `after_cursor_partition`, so are partitions not after the cursor's one."""
+        key = self._check(asset_key)
+        pdef = self._partitions_def(key)
+        order: dict[str, int] | None = None
+        if pdef is not None:
+            keys = pdef.get_partition_keys(dynamic_partitions_store=self._instance)
+            order = {k: i for i, k in enumerate(keys)}
+        floor = -1
+        cursor_partition = self._positions[key].partition
+        if after_cursor_partition and cursor_partition is not None and order is not None:
+            floor = order.get(cursor_partition, -1)
         out: dict[str, Any] = {}
-        for record in self._records_after(self._check(asset_key)):
-            partition = getattr(record.event_log_entry, "partition", None)
-            if partition is None:
-                materialization = getattr(record.event_log_entry, "asset_materialization", None)
-                partition = getattr(materialization, "partition", None)
-            if partition is not None:
-                out.pop(partition, None)
-                out[partition] = record
+        for record in self._unconsumed(key):
+            partition = record.partition_key
+            if partition is None or (order is not None and partition not in order):
+                continue
+            if order is not None and order[partition] <= floor:
+                continue
+            out.pop(partition, None)
+            out[partition] = record
         return out
 
+    def latest_materialization_records_by_partition_and_asset(self) -> dict[str, dict[AssetKey, Any]]:
+        """For each partition with an unconsumed materialization, the newest unconsumed
+        materialization of it of each monitored asset that has one."""
+        out: dict[str, dict[AssetKey, Any]] = {}
+        for key in self.asset_keys:
+            if self._graph is not None and self._partitions_def(key) is None:
+                raise HeadwaterInvalidInvocationError(
+                    f"Asset {key.to_user_string()} is not partitioned, so its materializations "
+                    "cannot be grouped by partition. Monitor partitioned assets only, or use "
+                    "latest_materialization_records_by_key().")
+            for partition, record in self.latest_materialization_records_by_partition(key).items():
+                out.setdefault(partition, {})[key] = record
+        return out
+
+    def get_cursor_partition(self, asset_key: Any) -> str | None:
+        """The partition of the last materialization of the asset that the sensor consumed."""
+        return self._positions[self._check(asset_key)].partition
+
+    def all_partitions_materialized(self, asset_key: Any,
+                                    partitions: Sequence[str] | None = None) -> bool:
+        """Whether every one of `partitions` (all the asset's partitions when None) has been
+        materialized at least once, consumed or not."""
+        key = to_asset_key(asset_key)
+        if partitions is None:
+            pdef = self._partitions_def(key)
+            if pdef is None:
+                raise HeadwaterInvalidInvocationError(
+                    f"Asset {key.to_user_string()} has no partitions definition here, so its "
+                    "partitions are unknown. Pass partitions=[...], or build the context with "
+                    "the definitions that hold the asset.")
+            partitions = list(pdef.get_partition_keys(dynamic_partitions_store=self._instance))
+        done = self.instance.get_materialized_partitions(key)
+        return all(p in done for p in partitions)
+
+    def get_downstream_partition_keys(self, partition_key: str, from_asset_key: Any,
+                                      to_asset_key: Any) -> list[str]:
+        """The partitions of `to_asset_key` that read partition `partition_key` of its upstream
+        `from_asset_key`, through the partition mapping between them (declared or default)."""
+        upstream, downstream = _as_key(from_asset_key), _as_key(to_asset_key)
+        if self._graph is None:
+            raise HeadwaterInvalidInvocationError(
+                "get_downstream_partition_keys needs the asset graph: build the context with "
+                "repository_def=... or definitions=....")
+        if upstream not in self._graph.parents(downstream):
+            raise HeadwaterInvalidInvocationError(
+                f"Asset {downstream.to_user_string()} does not depend on "
+                f"{upstream.to_user_string()}, so no partitions of it map from "
+                f"{partition_key!r}. Pass an asset and one of its direct upstream assets.")
+        up_def, down_def = self._partitions_def(upstream), self._partitions_def(downstream)
+        if up_def is None or down_def is None:
+            raise HeadwaterInvalidInvocationError(
+                f"Assets {upstream.to_user_string()} and {downstream.to_user_string()} must "
+                "both be partitioned to map a partition key from one to the other.")
+        mapping = infer_partition_mapping(
+            self._assets_defs_by_key[downstream].get_partition_mapping(upstream), up_def, down_def)
+        subset = mapping.get_downstream_partitions_for_partitions(
+            up_def.subset_with_partition_keys([partition_key]), up_def, down_def,
+            dynamic_partitions_store=self._instance)
+        return list(subset.get_partition_keys())
+
+    # --- consuming ----------------------------------------------------------------------
     def advance_cursor(self, materialization_records_by_key: Mapping[Any, Any]) -> None:
-        """Mark these records (and everything before them) of each asset consumed."""
+        """Mark these records consumed, with the earlier ones of the same partition (of any
+        partition, for an unpartitioned record)."""
         for key, record in materialization_records_by_key.items():
             key = self._check(key)
-            if record is None:
-                continue
-            entry = record.event_log_entry
-            partition = getattr(entry, "partition", None)
-            if partition is None:
-                partition = getattr(getattr(entry, "asset_materialization", None), "partition", None)
-            self._positions[key] = (partition, record.storage_id)
+            if record is not None:
+                self._consume(key, [record])
         self._write_cursor()
 
+    def _consume(self, key: AssetKey, records: Iterable[Any]) -> None:
+        position = self._positions[key]
+        pending = {r.storage_id: r for r in self._unconsumed(key)}
+        top, partition = position.storage_id, position.partition
+        for record in records:
+            consumed_partition = record.partition_key
+            for storage_id in [i for i, r in pending.items() if i <= record.storage_id and (
+                    consumed_partition is None or r.partition_key == consumed_partition)]:
+                del pending[storage_id]
+            if record.storage_id >= top:
+                top, partition = record.storage_id, consumed_partition
+        trailing: dict[str, int] = {}
+        for storage_id in sorted(pending):
+            left = pending[storage_id].partition_key
+            if storage_id <= top and left is not None:
+                trailing[left] = storage_id
+        self._positions[key] = _Position(partition, top, trailing)
+
     def advance_all_cursors(self) -> None:
-        """Mark every materialization seen so far of every monitored asset consumed."""
-        self.advance_cursor({k: v for k, v in self.latest_materialization_records_by_key().items()
-                             if v is not None})
+        """Mark every materialization so far of every monitored asset consumed, trailing
+        unconsumed ones included."""
+        for key in self.asset_keys:
+            page = self.instance.fetch_materializations(key, limit=1)
+            latest = page.records[0] if page.records else None
+            position = self._positions[key]
+            if latest is not None and latest.storage_id > position.storage_id:
+                self._positions[key] = _Position(latest.partition_key, latest.storage_id)
+            else:
+                position.trailing.clear()
+        self._write_cursor()
 
     def _write_cursor(self) -> None:
-        state: dict[str, list[Any]] = {
-            str(k): [p, i, {}] for k, (p, i) in self._positions.items() if i}
+        state = {str(k): p.to_json() for k, p in self._positions.items() if p.storage_id}
         self.update_cursor(json.dumps(state))
 
 
@@ -130,7 +293,17 @@ def build_multi_asset_sensor_context(*, monitored_assets: Any, repository_def: A
                                      cursor_from_latest_materializations: bool = False,
                                      resources: Mapping[str, Any] | None = None,
                                      definitions: Any = None) -> MultiAssetSensorEvaluationContext:
-    """A context for evaluating or invoking a multi-asset sensor in a test."""
+    """A context for evaluating or invoking a multi-asset sensor in a test; with
+    `cursor_from_latest_materializations`, every materialization so far counts as consumed."""
+    if cursor_from_latest_materializations:
+        if cursor is not None:
+            raise HeadwaterInvalidInvocationError(
+                "Cannot provide both cursor and cursor_from_latest_materializations to "
+                "build_multi_asset_sensor_context: the second computes the first. Pass one.")
+        if instance is None:
+            raise HeadwaterInvalidInvocationError(
+                "cursor_from_latest_materializations=True reads the latest materializations "
+                "from a Headwater instance, and none was given. Pass instance=....")
     context = MultiAssetSensorEvaluationContext(
         monitored_assets=monitored_assets, instance=instance, cursor=cursor,
         repository_def=repository_def, definitions=definitions, resources=resources,
@@ -153,13 +326,27 @@ class MultiAssetSensorDefinition(SensorDefinition):
         return "MULTI_ASSET"
 
     def _call_for_tick(self, context: Any) -> Any:
-        if not isinstance(context, MultiAssetSensorEvaluationContext):
-            context = MultiAssetSensorEvaluationContext(
-                monitored_assets=self.monitored_assets, instance=context._instance,
-                cursor=context.cursor, definitions=context.definitions,
-                resources=context._resource_defs)
+        if isinstance(context, MultiAssetSensorEvaluationContext):
+            return self._invoke(context)
+        # a plain sensor context (a daemon tick): evaluate on a multi-asset context over the
+        # same instance, cursor and resources, and hand the moved cursor back
+        inner = MultiAssetSensorEvaluationContext(
+            monitored_assets=self.monitored_assets, instance=context._instance,
+            cursor=context.cursor, definitions=context.definitions,
+            resources=context._resource_defs)
+        inner._entered = context._entered
+        try:
+            result = self._invoke(inner)
+        finally:
+            inner._close()
+        if inner._cursor_updated:
+            context.update_cursor(inner.cursor)
+        return result
+
+    def _invoke(self, context: MultiAssetSensorEvaluationContext) -> Any:
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                         self._signature, (context,), {}, lambda: context)
+                                         self._signature, (context,), {}, lambda: context,
+                                         self.required_resource_keys)
         return result
 
 

@@ -9,6 +9,7 @@ per event of a monitored job. Imports `errors` and `definitions` only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.automation.evaluation import invoke_evaluation_fn
@@ -109,6 +110,15 @@ def _status_value(status: Any) -> str:
     return str(getattr(status, "value", status))
 
 
+@dataclass(frozen=True)
+class RunReaction:
+    """A run a run-status sensor evaluated its function for, and the status it watched."""
+
+    headwater_run: Any
+    run_status: str
+    error: Any = None
+
+
 class RunStatusSensorDefinition(SensorDefinition):
     """A sensor called once for each run that reached `run_status`."""
 
@@ -162,6 +172,7 @@ class RunStatusSensorDefinition(SensorDefinition):
             if self._status == "FAILURE":
                 status_context = status_context.for_run_failure()
             result = self(status_context)
+            context._run_reactions.append(RunReaction(run, self._status))
             found = result if isinstance(result, (list, tuple)) else [result]
             requests.extend(r for r in found if isinstance(r, RunRequest))
         context.update_cursor(last)

@@ -74,6 +74,7 @@ class SensorEvaluationContext(TickContext):
         self._repository_name = repository_name
         self._sensor_name = sensor_name
         self._last_sensor_start_time = last_sensor_start_time
+        self._run_reactions: list[Any] = []  # run-status sensors: runs reacted to this tick
 
     @property
     def cursor(self) -> str | None:
@@ -129,7 +130,7 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
 
 
 def _coerce_job(value: Any) -> Any:
-    if value is not None and hasattr(value, "to_job") and not hasattr(value, "execute_in_process"):
+    if isinstance(value, GraphDefinition):
         warnings.warn(
             f"Passing GraphDefinition '{value.name}' as a sensor target is deprecated; pass "
             "graph.to_job() instead.", HeadwaterDeprecationWarning, stacklevel=4)
@@ -251,7 +252,8 @@ class SensorDefinition:
     # --- evaluation -------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                         self._signature, args, kwargs, self._default_context)
+                                         self._signature, args, kwargs, self._default_context,
+                                         self.required_resource_keys)
         return result
 
     def _default_context(self) -> Any:
@@ -259,7 +261,8 @@ class SensorDefinition:
 
     def _call_for_tick(self, context: Any) -> Any:
         result, _ = invoke_evaluation_fn("sensor", self.name, self._evaluation_fn,
-                                         self._signature, (context,), {}, lambda: context)
+                                         self._signature, (context,), {}, lambda: context,
+                                         self.required_resource_keys)
         return result
 
     def evaluate_tick(self, context: Any = None) -> TickEvaluation:
@@ -274,14 +277,17 @@ class SensorDefinition:
         updated = getattr(context, "_cursor_updated", False)
         if returned_cursor and updated:
             raise HeadwaterInvariantViolationError(
-                f"{owner} both called context.update_cursor() and returned "
-                "SensorResult(cursor=...). Move the cursor one way only: either update it on the "
-                "context or return it in the result.")
+                f"{owner}: SensorResult.cursor cannot be set if context.update_cursor() was "
+                "called in the same evaluation. Move the cursor one way only: either update it "
+                "on the context or return it in the result.")
         if not returned_cursor:
             evaluation.cursor = getattr(context, "cursor", None)
+        evaluation.headwater_run_reactions = list(getattr(context, "_run_reactions", ()))
         for request in evaluation.run_requests:
             self._check_target(request)
-        evaluation.run_requests = [self._finish_request(r) for r in evaluation.run_requests]
+        graph = _asset_graph_of(context) if self.asset_selection is not None else None
+        evaluation.run_requests = [self._finish_request(r, graph)
+                                   for r in evaluation.run_requests]
         return evaluation
 
     def _check_target(self, request: RunRequest) -> None:
@@ -305,11 +311,31 @@ class SensorDefinition:
                 f"sensor '{self.name}' targets several jobs, so each RunRequest must name one "
                 f"with job_name= (one of {', '.join(self.job_names)}).")
 
-    def _finish_request(self, request: RunRequest) -> RunRequest:
-        if request.job_name is None and request.asset_selection is None and \
-                len(self.job_names) == 1:
-            request = request.with_replaced_attrs(job_name=self.job_names[0])
+    def _finish_request(self, request: RunRequest, graph: Any = None) -> RunRequest:
+        """Give a request that names no target the sensor's own: its job, or the assets of
+        its asset selection (resolved when the tick knows the definitions)."""
+        if request.job_name is None and request.asset_selection is None:
+            if len(self.job_names) == 1:
+                request = request.with_replaced_attrs(job_name=self.job_names[0])
+            elif self.asset_selection is not None and graph is not None:
+                request = request.with_replaced_attrs(
+                    asset_selection=sorted(self.asset_selection.resolve(graph)))
+        if request.asset_check_keys and self.asset_selection is not None and graph is not None:
+            targeted = self.asset_selection.resolve_checks(graph)
+            outside = [k for k in request.asset_check_keys if k not in targeted]
+            if outside:
+                warnings.warn(
+                    f"sensor '{self.name}' requested a run with asset check keys "
+                    f"{[k.to_user_string() for k in outside]} that its asset_selection does not "
+                    "target. This is deprecated and will become an error: add the checks (or "
+                    "their assets) to the sensor's asset_selection.",
+                    DeprecationWarning, stacklevel=3)
         return request
+
+
+def _asset_graph_of(context: Any) -> Any:
+    definitions = getattr(context, "definitions", None)
+    return definitions.resolve_asset_graph() if definitions is not None else None
 
 
 def sensor(job_name: str | None = None, *, name: str | None = None,
@@ -364,7 +390,13 @@ class AssetSensorDefinition(SensorDefinition):
             return None
         extra = {self._event_param: record.event_log_entry} if self._event_param else {}
         result, _ = invoke_evaluation_fn("sensor", self.name, _bind(self._user_fn, extra),
-                                         self._signature, (context,), {}, lambda: context)
+                                         self._signature, (context,), {}, lambda: context,
+                                         self.required_resource_keys)
+        if isinstance(result, SensorResult) and result.cursor is not None:
+            raise HeadwaterInvariantViolationError(
+                f"asset sensor '{self.name}' returned SensorResult(cursor=...). The cursor is "
+                "managed by the asset sensor (it records the last materialization seen); drop "
+                "cursor=, or use a @multi_asset_sensor or @sensor to manage a cursor yourself.")
         context.update_cursor(str(record.storage_id))
         context._cursor_updated = False
         return result

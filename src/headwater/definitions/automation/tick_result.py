@@ -76,6 +76,8 @@ class TickEvaluation:
     dynamic_partitions_requests: list[Any] = field(default_factory=list)
     asset_events: list[Any] = field(default_factory=list)
     log_key: Any = None
+    # run-status sensors: the runs this evaluation reacted to (RunReaction)
+    headwater_run_reactions: list[Any] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"run_requests": [r.to_json() for r in self.run_requests],
@@ -84,9 +86,26 @@ class TickEvaluation:
                                                 for r in self.dynamic_partitions_requests]}
 
 
+def _drain(generator: Any) -> list[Any]:
+    """What a generator yielded, then what it returned (a function may yield run requests
+    and return a SkipReason, or one more request)."""
+    items: list[Any] = []
+    while True:
+        try:
+            items.append(next(generator))
+        except StopIteration as stop:
+            if isinstance(stop.value, (list, tuple)):
+                items.extend(stop.value)
+            elif stop.value is not None:
+                items.append(stop.value)
+            return items
+
+
 def normalize_result(result: Any, owner: str, cursor: str | None) -> TickEvaluation:
     """Turn whatever an evaluation function returned or yielded into a TickEvaluation."""
-    if inspect.isgenerator(result) or isinstance(result, (list, tuple)):
+    if inspect.isgenerator(result):
+        items = _drain(result)
+    elif isinstance(result, (list, tuple)):
         items = list(result)
     elif result is None:
         items = []

@@ -117,9 +117,12 @@ class JobOptions:
     executor_def: Any = None
     hooks: Any = None
     op_retry_policy: Any = None
+    owners: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", dict(self.tags or {}))
+        if self.owners is not None:
+            object.__setattr__(self, "owners", list(self.owners))
         object.__setattr__(self, "metadata", dict(self.metadata or {}))
         if self.run_tags is not None:
             object.__setattr__(self, "run_tags", dict(self.run_tags))
@@ -154,7 +157,7 @@ class JobDefinition:
     ):
         check_unique_definitions(name or graph_def.name, [
             inv.node_def for inv in graph_def.invocations.values()], recursive=True)
-        self.owners = _validated_owners(name or graph_def.name, owners)
+        self.owners = validated_owners(name or graph_def.name, owners)
         _check_job_name(name or graph_def.name)
         self.graph = graph_def
         self.name = name or graph_def.name
@@ -323,6 +326,13 @@ class JobDefinition:
         """A copy of this job with `metadata` replacing its metadata."""
         return self._copy(metadata=normalize_metadata(metadata))
 
+    def get_job_snapshot(self) -> JobSnap:
+        """What this job looks like, as recorded beside its runs."""
+        return JobSnap(
+            name=self.name, description=self.description, tags=dict(self.tags),
+            metadata=dict(self.metadata), owners=list(self.owners),
+            node_names=tuple(sorted(inv.name for inv in self.graph.invocations.values())))
+
     def _copy(self, **changes: Any) -> JobDefinition:
         new = object.__new__(JobDefinition)
         new.__dict__.update(self.__dict__)
@@ -349,6 +359,27 @@ class JobDefinition:
 
     def __repr__(self) -> str:
         return f"JobDefinition(name={self.name!r})"
+
+
+@dataclass(frozen=True)
+class JobSnap:
+    """A job's identity and descriptive fields; `snapshot_id` changes when any of them does."""
+
+    name: str
+    description: str | None
+    tags: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    owners: list[str]
+    node_names: tuple[str, ...]
+
+    @property
+    def snapshot_id(self) -> str:
+        import hashlib
+
+        text = json.dumps([self.name, self.description, sorted(self.tags.items()),
+                           sorted((k, repr(v)) for k, v in self.metadata.items()),
+                           self.owners, self.node_names], default=repr)
+        return hashlib.sha1(text.encode()).hexdigest()
 
 
 _CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
@@ -488,7 +519,7 @@ def _string_tags(job_name: str, tags: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
-def _validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:
+def validated_owners(job_name: str, owners: Sequence[str] | None) -> list[str]:
     """Owners are user emails or team names prefixed with 'team:'."""
     for owner in owners or ():
         if owner.startswith("team:"):

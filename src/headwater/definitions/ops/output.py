@@ -29,6 +29,13 @@ def _metadata(value: Mapping[str, Any] | None) -> dict[str, MetadataValue]:
     return normalize_metadata(value) if value else {}
 
 
+def _raw_metadata(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Metadata kept as the user wrote it (checked now, so a bad value fails at once)."""
+    if value:
+        normalize_metadata(value)
+    return dict(value or {})
+
+
 class Output:
     """A value an op or asset produces, under an output name, with metadata."""
 
@@ -213,7 +220,7 @@ class MaterializeResult:
     """What an asset returns to report its materialization (value optional)."""
 
     asset_key: AssetKey | None
-    metadata: dict[str, MetadataValue]
+    metadata: dict[str, Any]  # as given; the event recording it holds MetadataValues
     check_results: tuple[Any, ...]
     data_version: Any
     tags: dict[str, str]
@@ -230,7 +237,7 @@ class MaterializeResult:
         value: Any = None,
     ):
         object.__setattr__(self, "asset_key", to_asset_key(asset_key) if asset_key else None)
-        object.__setattr__(self, "metadata", _metadata(metadata))
+        object.__setattr__(self, "metadata", _raw_metadata(metadata))
         object.__setattr__(self, "check_results", tuple(check_results or ()))
         object.__setattr__(self, "data_version", data_version)
         object.__setattr__(self, "tags", dict(tags or {}))
@@ -245,7 +252,7 @@ class ObserveResult:
     """What an observable source asset returns: metadata and a data version."""
 
     asset_key: AssetKey | None
-    metadata: dict[str, MetadataValue]
+    metadata: dict[str, Any]  # as given; the event recording it holds MetadataValues
     check_results: tuple[Any, ...]
     data_version: Any
     tags: dict[str, str]
@@ -260,7 +267,7 @@ class ObserveResult:
         tags: Mapping[str, str] | None = None,
     ):
         object.__setattr__(self, "asset_key", to_asset_key(asset_key) if asset_key else None)
-        object.__setattr__(self, "metadata", _metadata(metadata))
+        object.__setattr__(self, "metadata", _raw_metadata(metadata))
         object.__setattr__(self, "check_results", tuple(check_results or ()))
         object.__setattr__(self, "data_version", data_version)
         object.__setattr__(self, "tags", dict(tags or {}))
