@@ -153,6 +153,7 @@ if TYPE_CHECKING:
         ConfigurableLegacyIOManagerAdapter,
         ConfigurableResource,
         ConfigurableResourceFactory,
+        IAttachDifferentObjectToOpContext,
         PartialResource,
         ResourceDependency,
     )
@@ -231,7 +232,7 @@ if TYPE_CHECKING:
         StringSource,
     )
     from headwater.definitions.config.upath_io_manager import UPathIOManager
-    from headwater.definitions.definitions import Definitions
+    from headwater.definitions.definitions import BindResourcesToJobs, Definitions
     from headwater.definitions.key import AssetCheckKey, AssetJobKey, AssetKey, AssetOrCheckKey
     from headwater.definitions.metadata.annotation import (
         Dict,

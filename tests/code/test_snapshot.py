@@ -141,8 +141,10 @@ def test_validate_run_config_lists_every_problem():
     """Op and resource config problems come back together; a good config is valid."""
     defs = _defs()
     job_def = defs.get_job_def("numbers")
+    # the job's ops use no resource, so warehouse config may be left out; when given, it
+    # is still checked
     bad = validate_run_config(job_def, {"ops": {"make": {"config": {"n": "ten"}}},
-                                        "resources": {"nope": {}}})
+                                        "resources": {"nope": {}, "warehouse": {"config": {}}}})
     assert bad["valid"] is False
     text = "\n".join(bad["errors"])
     assert "make" in text and "ten" in text and "warehouse" in text

@@ -26,7 +26,8 @@ class Engine(Protocol):
 
     def invoke_directly(self, definition: Any, args: tuple[Any, ...],
                         kwargs: dict[str, Any]) -> Any:
-        """Call an op's or asset's body as a function, as `my_asset(...)` does."""
+        """Call an op's or asset's body (or a resource's init function) as a function, as
+        `my_asset(...)` does."""
 
     def create_executor(self, kind: str, init_context: Any) -> Any:
         """An `execution.executor.Executor` for one of the built-in executor kinds."""

@@ -28,6 +28,7 @@ from headwater.definitions.assets.staleness import (
     StaleStatus,
 )
 from headwater.definitions.automation.condition_sensor import default_automation_sensor
+from headwater.definitions.config.requirement import resource_requirements
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
@@ -334,7 +335,18 @@ class Definitions:
         item = self._find("schedule", self.schedules, name, HeadwaterInvalidDefinitionError)
         self.resolve_asset_graph()
         resolve = getattr(item, "_with_definitions", None)  # binds an asset job
-        return resolve(self) if resolve is not None else item
+        item = resolve(self) if resolve is not None else item
+        job = getattr(item, "job", None)
+        bound = self._bound_job(job)
+        return item.with_updated_job(bound) if bound is not job else item
+
+    def _bound_job(self, job: Any) -> Any:
+        """A job a schedule or sensor targets, as these definitions run it (with their
+        resources, executor and loggers); anything else as it is."""
+        if not isinstance(job, JobDefinition):
+            return job
+        resolved = self._all_jobs().get(job.name)
+        return resolved if resolved is not None and resolved.graph is job.graph else job
 
     def get_schedule_def(self, name: str) -> Any:
         warnings.warn(
@@ -345,8 +357,14 @@ class Definitions:
 
     def resolve_sensor_def(self, name: str) -> Any:
         self.resolve_asset_graph()
-        return self._find("sensor", self.resolve_all_sensor_defs(), name,
+        item = self._find("sensor", self.resolve_all_sensor_defs(), name,
                           HeadwaterInvalidDefinitionError)
+        if not item.has_jobs:
+            return item
+        jobs = item.jobs
+        bound = [self._bound_job(job) for job in jobs]
+        changed = any(new is not old for new, old in zip(bound, jobs, strict=True))
+        return item.with_updated_jobs(bound) if changed else item
 
     def resolve_all_sensor_defs(self) -> list[Any]:
         """The sensors passed in, plus `default_automation_condition_sensor` when an asset or
@@ -468,6 +486,12 @@ class Definitions:
                       partition_key=partition_key)
 
 
+class BindResourcesToJobs(list):  # type: ignore[type-arg]
+    """`Definitions(jobs=BindResourcesToJobs([...]))`, kept for code written against older
+    Dagster releases: every job given to Definitions runs with its resources anyway, so
+    this is the list of jobs itself."""
+
+
 class LazyDefinitions:
     """A function that builds Definitions when the code location loads (see `definitions`)."""
 
@@ -507,13 +531,15 @@ def _op_resource_problems(job_def: JobDefinition) -> list[str]:
         return []  # assets are checked against the asset graph
     available = set(job_def.resource_defs) | {"io_manager"}
     problems = []
-    for op_def in job_def.graph.iterate_op_defs():
-        for key in sorted(set(op_def.required_resource_keys) - available):
-            problems.append(
-                f"op '{op_def.name}' in job '{job_def.name}' needs resource '{key}' (resource "
-                f"with key '{key}' required by op '{op_def.name}' was not provided). Add it to "
-                f"the job's resource_defs or to Definitions(resources={{'{key}': ...}})."
-            )
+    for requirement in resource_requirements(job_def):
+        key = requirement.key
+        if key in available:
+            continue
+        problem = (f"{requirement.owner} in job '{job_def.name}' needs {requirement.kind} "
+                   f"'{key}' ({requirement.describe_missing()}). Add it to the job's "
+                   f"resource_defs or to Definitions(resources={{'{key}': ...}}).")
+        if problem not in problems:
+            problems.append(problem)
     return problems
 
 

@@ -379,7 +379,8 @@ class OpExecutionContext:
                 "Load an asset these definitions declare (add it to Definitions(assets=...)).")
         io_key = getattr(assets_def, "io_manager_key", None) or \
             assets_def.get_io_manager_key_for_asset_key(key)
-        if io_key not in self._resources:
+        resources = self._resources._unscoped()  # the IO manager is the run's, not the op's
+        if io_key not in resources:
             raise HeadwaterInvariantViolationError(
                 f"Cannot load {key.to_user_string()!r}: its IO manager '{io_key}' is not a "
                 f"resource of this run. Add resources={{'{io_key}': ...}}.")
@@ -390,18 +391,18 @@ class OpExecutionContext:
             step_key=node.name if node is not None else None,
             name=assets_def.output_name_by_key.get(key, "result"),
             definition_metadata=spec.metadata, asset_key=key, partition_key=partition_key,
-            assets_def=assets_def, resources=self._resources, instance=self.instance,
+            assets_def=assets_def, resources=resources, instance=self.instance,
         )
         context = InputContext(
             name=key.to_python_identifier(), definition_metadata=spec.metadata,
             upstream_output=upstream, asset_key=key, partition_key=partition_key,
-            resources=self._resources, instance=self.instance,
+            resources=resources, instance=self.instance,
             headwater_type=resolve_headwater_type(python_type) if python_type is not None else None,
         )
         if pdef is not None:
             upstream.asset_partitions_def = pdef
             context.asset_partitions_def = pdef
-        return self._resources[io_key].load_input(context)
+        return resources[io_key].load_input(context)
 
     def output_for_asset_key(self, asset_key: Any) -> str:
         key = to_asset_key(asset_key)

@@ -21,6 +21,7 @@ from typing import Any
 from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.config.fs_io_manager import fs_io_manager
+from headwater.definitions.config.resource import ResourceDefinition
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
@@ -46,7 +47,12 @@ from headwater.execution.context import (
     OpExecutionContext,
     OutputContext,
 )
-from headwater.execution.resources import Resources, build_resource_values
+from headwater.execution.resources import (
+    Resources,
+    build_resource_values,
+    invoke_resource,
+    resource_argument,
+)
 
 _NOTHING_HINT = (
     "This may be because you attempted to provide a value for a nothing dependency. Nothing "
@@ -59,7 +65,10 @@ _CONTEXT_HINT = (
 
 
 def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Call an op's or asset's function as a plain function, with type checks on inputs."""
+    """Call an op's or asset's function as a plain function, with type checks on inputs
+    (a resource's init function: see `resources.invoke_resource`)."""
+    if isinstance(definition, ResourceDefinition):
+        return invoke_resource(definition, args, kwargs)
     assets_def = definition if isinstance(definition, AssetsDefinition) else None
     op_def = definition.node_def if assets_def is not None else definition
     sig = op_def.signature
@@ -91,7 +100,7 @@ def invoke_directly(definition: Any, args: tuple[Any, ...], kwargs: dict[str, An
                 ctx.op_config, path=f"ops.{op_def.name}.config")
         for param, resource_key in sig.resource_args.items():
             if param not in call_kwargs:
-                call_kwargs[param] = getattr(ctx.resources, resource_key)
+                call_kwargs[param] = resource_argument(ctx.resources, resource_key)
         call_args = (ctx,) if sig.context_arg is not None else ()
         result = op_def.compute_fn(*call_args, **call_kwargs)
     except BaseException:

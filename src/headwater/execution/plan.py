@@ -69,9 +69,13 @@ class FromAsset:
 
 @dataclass(frozen=True, slots=True)
 class FromValue:
-    """A value given directly: a job input value or run config `inputs`."""
+    """A value given directly: a job input value or run config `inputs`.
+
+    A value from run config is the config of the input's type loader, when its type has one.
+    """
 
     value: Any
+    from_config: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +264,8 @@ class _Builder:
         configured = self.run_config.get("inputs", {}) if isinstance(self.run_config, Mapping) else {}
         if name in configured:
             value = configured[name]
-            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value
+                             else value, from_config=True)
         raise _NoGraphInputValue(name, None, graph)
 
     def unbound(self, step_key: str, top: str, op_def: Any, name: str, input_def: Any,
@@ -269,7 +274,11 @@ class _Builder:
         if asset_key is None and input_def.asset_key is not None and not self.layer.assets_defs_by_node:
             asset_key = input_def.asset_key if isinstance(input_def.asset_key, AssetKey) else None
         if name in config.inputs:
-            return FromValue(input_value_from_config(input_def.headwater_type, config.inputs[name]))
+            value = config.inputs[name]
+            htype = input_def.headwater_type
+            if getattr(htype, "loader", None) is None:  # a type loader reads the raw config
+                value = input_value_from_config(htype, value)
+            return FromValue(value, from_config=True)
         if input_def.headwater_type.is_nothing:
             return FromNothing()
         if asset_key is not None:
@@ -415,7 +424,8 @@ class _ScopeInputs:
         node_config = _nested_node_config(self.builder.ops_config, key)
         if isinstance(node_config, Mapping) and input_name in (node_config.get("inputs") or {}):
             value = node_config["inputs"][input_name]
-            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value else value)
+            return FromValue(value.get("value") if isinstance(value, Mapping) and "value" in value
+                             else value, from_config=True)
         raise _NoGraphInputValue(input_name, key, self.inv.node_def)
 
 

@@ -11,7 +11,8 @@ Imports `headwater.definitions` and this layer's `log`.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -21,6 +22,7 @@ from headwater.errors import (
     HeadwaterError,
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
+    HeadwaterInvalidInvocationError,
     HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
     HeadwaterUnknownResourceError,
@@ -29,16 +31,37 @@ from headwater.execution.log import LogManager
 
 
 class Resources:
-    """`context.resources`: resources by attribute, unknown names fail with a clear error."""
+    """`context.resources`: resources by attribute, unknown names fail with a clear error.
 
-    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None):
-        object.__setattr__(self, "_values", dict(values or {}))
+    An op, a type check or a type loader sees only the resources it declares (`keys`): code
+    that uses a resource it did not ask for fails in every run, not only in the runs where
+    something else happened to initialise that resource. The engine reads the whole set
+    through `_unscoped()` (an IO manager an asset value is loaded with, for instance).
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None = None, owner: str | None = None,
+                 keys: Iterable[str] | None = None):
+        everything = dict(values or {})
+        visible = everything if keys is None else {
+            k: v for k, v in everything.items() if k in set(keys)}
+        object.__setattr__(self, "_values", visible)
+        object.__setattr__(self, "_all", everything)
         object.__setattr__(self, "_owner", owner)
+
+    def _resource(self, name: str) -> Any:
+        """The resource itself, for a parameter typed with its class (never the object it
+        attaches to `context.resources`)."""
+        values = object.__getattribute__(self, "_values")
+        return values[name] if name in values else self.__getattr__(name)
+
+    def _unscoped(self) -> Resources:
+        return Resources(object.__getattribute__(self, "_all"),
+                         object.__getattribute__(self, "_owner"))
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
         if name in values:
-            return values[name]
+            return _attached(values[name])
         if name.startswith("__"):
             raise AttributeError(name)
         raise HeadwaterUnknownResourceError(name, object.__getattribute__(self, "_owner"))
@@ -61,6 +84,16 @@ class Resources:
     def __repr__(self) -> str:
         return f"Resources({sorted(object.__getattribute__(self, '_values'))})"
 
+
+
+def _attached(value: Any) -> Any:
+    """What `context.resources.<key>` holds for a resource: itself, or the object an
+    IAttachDifferentObjectToOpContext resource attaches. (Looked up in sys.modules: only a
+    process that defined pythonic resources has loaded pydantic and that class.)"""
+    module = sys.modules.get("headwater.definitions.config.configurable")
+    if module is not None and isinstance(value, module.IAttachDifferentObjectToOpContext):
+        return value.get_object_to_set_on_execution_context()
+    return value
 
 
 class InitResourceContext:
@@ -93,6 +126,73 @@ class InitResourceContext:
 
     def __exit__(self, *exc: Any) -> None:
         return None
+
+
+def invoke_resource(definition: ResourceDefinition, args: tuple[Any, ...],
+                    kwargs: Mapping[str, Any]) -> Any:
+    """`my_resource(context)`: a resource's init function called directly, as tests do.
+
+    The context may be None for a resource that needs neither resources nor config without
+    a default; its config is checked and defaults filled as in a run."""
+    fn_name = getattr(definition.resource_fn, "__name__", "resource")
+    if not definition.takes_context:
+        if args or kwargs:
+            raise HeadwaterInvalidInvocationError(
+                f"Resource function '{fn_name}' takes no context argument, but one was passed. "
+                "Call it with no argument, or give the function a context parameter."
+            )
+        return definition.resource_fn()
+    param = next(iter(inspect.signature(definition.resource_fn).parameters))
+    unknown = sorted(set(kwargs) - {param})
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"Resource initialization expected argument '{param}' (its context), got "
+            f"{unknown}. Call {fn_name}({param}=build_init_resource_context(...))."
+        )
+    if len(args) + len(kwargs) != 1:
+        raise HeadwaterInvalidInvocationError(
+            "Resource initialization function has context argument, but no context argument "
+            "was provided when invoking: pass build_init_resource_context(...)."
+        )
+    context = args[0] if args else kwargs[param]
+    needs = sorted(definition.required_resource_keys)
+    schema = definition.config_schema
+    if context is None:
+        if needs:
+            raise HeadwaterInvalidInvocationError(
+                f"Resource '{fn_name}' needs resources {needs}, but it was called with None "
+                f"for its context. Pass build_init_resource_context(resources={{...}})."
+            )
+        if schema is not None and config_is_required(schema):
+            raise HeadwaterInvalidInvocationError(
+                f"Resource '{fn_name}' has config without defaults, but it was called with None "
+                "for its context. Pass build_init_resource_context(config=...)."
+            )
+        context = InitResourceContext(resource_def=definition)
+    elif isinstance(context, InitResourceContext):
+        for key in needs:
+            if key not in context.resources:
+                raise HeadwaterInvalidDefinitionError(
+                    f"resource with key '{key}' required was not provided to the context of "
+                    f"resource '{fn_name}'. Pass build_init_resource_context(resources="
+                    f"{{'{key}': ...}})."
+                )
+    if schema is not None and isinstance(context, InitResourceContext):
+        try:
+            config = process_config(schema, context.resource_config, "config")
+        except HeadwaterInvalidConfigError as exc:
+            raise HeadwaterInvalidConfigError(
+                f"Error in config for resource '{fn_name}':", exc.errors, context.resource_config,
+            ) from None
+        context = context.with_config(config)
+    return definition.resource_fn(context)
+
+
+def resource_argument(resources: Any, key: str) -> Any:
+    """The value of a parameter that takes the resource `key` (typed with its class)."""
+    if isinstance(resources, Resources):
+        return resources._resource(key)
+    return getattr(resources, key)
 
 
 def build_resource_values(

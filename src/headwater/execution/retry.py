@@ -12,25 +12,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from headwater.definitions.metadata.value import normalize_metadata
 from headwater.errors import (
     Failure,
     HeadwaterExecutionStepExecutionError,
     HeadwaterInvariantViolationError,
     HeadwaterResourceFunctionError,
     HeadwaterStepOutputNotFoundError,
+    RetryRequested,
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OpNode
 from headwater.execution.log import LogManager
 from headwater.execution.plan import FromCollect, FromStep
 from headwater.execution.resources import Resources
-from headwater.execution.step import (
-    StepRunner,
-    StepSkipped,
-    failure_payload,
-    monotonic_ms,
-    retry_request,
-)
+from headwater.execution.step import StepRunner, StepSkipped
 
 
 def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: str | None,
@@ -265,3 +261,21 @@ def _outputs_of(run: Any, step: Any, key: str, step_events: list[Any]) -> tuple[
         else:
             metadata[data.output_name] = dict(data.metadata)
     return values, metadata
+
+
+def failure_payload(exc: BaseException) -> ev.StepFailureData:
+    user = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
+    if isinstance(user, Failure):
+        return ev.StepFailureData(ev.SerializableError.from_exception(exc), user.description,
+                                  normalize_metadata(user.metadata))
+    source = "USER_CODE_ERROR" if isinstance(exc, HeadwaterExecutionStepExecutionError) else "FRAMEWORK_ERROR"
+    return ev.StepFailureData(ev.SerializableError.from_exception(exc), error_source=source)
+
+
+def retry_request(exc: BaseException) -> RetryRequested | None:
+    inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
+    return inner if isinstance(inner, RetryRequested) else None
+
+
+def monotonic_ms() -> float:
+    return time.perf_counter() * 1000.0

@@ -31,6 +31,7 @@ from headwater.definitions.config.fs_io_manager import (
 from headwater.definitions.config.io_manager import InMemoryIOManager
 from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetCheckKey, AssetKey
+from headwater.definitions.metadata.types import HeadwaterTypeLoaderContext, TypeCheckContext
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.tags import (
     PARTITION_TAG,
@@ -49,7 +50,15 @@ from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
 from headwater.execution.executor import Executor, InProcessExecutor, StepReport
 from headwater.execution.log import LogManager, with_job_loggers
-from headwater.execution.plan import FromAsset, FromCollect, FromStep, Plan, Step, build_plan
+from headwater.execution.plan import (
+    FromAsset,
+    FromCollect,
+    FromStep,
+    FromValue,
+    Plan,
+    Step,
+    build_plan,
+)
 from headwater.execution.resources import Resources, build_resource_values
 from headwater.execution.scheduler import execute_plan
 
@@ -247,11 +256,25 @@ class Run:
     def log_for(self, step_key: str | None) -> LogManager:
         return LogManager(self.log_sink(step_key))
 
+    def type_check_context(self, htype: Any, log: LogManager) -> TypeCheckContext:
+        """A type check's context: it sees the resources its type declares."""
+        resources = Resources(self.resources, owner=f"type '{htype.display_name}'",
+                              keys=htype.required_resource_keys)
+        return TypeCheckContext(log=log, resources=resources, run_id=self.run_id)
+
+    def type_loader_context(self, loader: Any, input_name: str, op_def: Any,
+                            log: LogManager) -> HeadwaterTypeLoaderContext:
+        """A type loader's context: it sees the resources the loader declares."""
+        resources = Resources(self.resources, owner=f"the loader of input '{input_name}'",
+                              keys=loader.required_resource_keys)
+        return HeadwaterTypeLoaderContext(log, resources, op_def, self.run_id)
+
     def resources_for(self, step: Step) -> Resources:
-        view = self._resource_views.get(step.op_def.name)
+        view = self._resource_views.get(step.key)
         if view is None:
-            view = Resources(self.resources, owner=f"op '{step.op_def.name}'")
-            self._resource_views[step.op_def.name] = view
+            view = Resources(self.resources, owner=f"op '{step.op_def.name}'",
+                             keys=step_resource_keys(self.job, step))
+            self._resource_views[step.key] = view
         return view
 
     # --- versions and skip-unchanged ------------------------------------------------------
@@ -616,31 +639,40 @@ def init_resources(run: Run, job: Any, instance: ev.RunInstance | None,
     return teardown
 
 
+def step_resource_keys(job: Any, step: Step) -> set[str]:
+    """The resources a step uses: its op's, its IO and input managers (its inputs' upstream
+    ones too), its types' and loaders', its hooks'. Its context sees these."""
+    keys = set(step.op_def.required_resource_keys)
+    for out in step.op_def.output_dict.values():
+        keys.add(out.io_manager_key)
+        keys |= out.headwater_type.required_resource_keys
+    for name, input_def in step.op_def.input_dict.items():
+        if input_def.input_manager_key:
+            keys.add(input_def.input_manager_key)
+        keys |= input_def.headwater_type.required_resource_keys
+        loader = input_def.headwater_type.loader
+        source = step.inputs.get(name)
+        if loader is not None and isinstance(source, FromValue) and source.from_config:
+            keys |= loader.required_resource_keys
+    for asset_key in step.asset_keys_by_input.values():
+        assets_def = job.asset_layer.assets_def_for_key(asset_key)
+        if assets_def is not None:
+            keys.add(getattr(assets_def, "io_manager_key", None)
+                     or assets_def.get_io_manager_key_for_asset_key(asset_key))
+    for source in step.inputs.values():
+        assets_def = getattr(source, "assets_def", None)  # a SourceAsset passed in a graph
+        if isinstance(source, FromAsset) and assets_def is not None:
+            keys.add(getattr(assets_def, "io_manager_key", None)
+                     or assets_def.get_io_manager_key_for_asset_key(source.asset_key))
+    for hook in [*step.hook_defs, *job.hook_defs]:
+        keys |= set(getattr(hook, "required_resource_keys", ()))
+    return keys
+
+
 def _needed_resources(job: Any, plan: Plan, defs: Mapping[str, Any]) -> set[str]:
     needed: set[str] = set()
     for step in plan.steps:
-        needed |= set(step.op_def.required_resource_keys)
-        for out in step.op_def.output_dict.values():
-            needed.add(out.io_manager_key)
-            needed |= out.headwater_type.required_resource_keys
-        for input_def in step.op_def.input_dict.values():
-            if input_def.input_manager_key:
-                needed.add(input_def.input_manager_key)
-            needed |= input_def.headwater_type.required_resource_keys
-        for asset_key in step.asset_keys_by_input.values():
-            assets_def = job.asset_layer.assets_def_for_key(asset_key)
-            if assets_def is not None:
-                needed.add(getattr(assets_def, "io_manager_key", None)
-                           or assets_def.get_io_manager_key_for_asset_key(asset_key))
-        for source in step.inputs.values():
-            assets_def = getattr(source, "assets_def", None)  # a SourceAsset passed in a graph
-            if isinstance(source, FromAsset) and assets_def is not None:
-                needed.add(getattr(assets_def, "io_manager_key", None)
-                           or assets_def.get_io_manager_key_for_asset_key(source.asset_key))
-        for hook in step.hook_defs:
-            needed |= set(getattr(hook, "required_resource_keys", ()))
-    for hook in job.hook_defs:
-        needed |= set(getattr(hook, "required_resource_keys", ()))
+        needed |= step_resource_keys(job, step)
     needed.add("io_manager")
     missing = sorted(k for k in needed if k not in defs)
     if missing:

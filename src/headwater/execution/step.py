@@ -8,7 +8,6 @@ Imports `headwater.definitions` and `context`, `event`, `plan`, `log` of this la
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
-from headwater.definitions.metadata.types import TypeCheck, TypeCheckContext
+from headwater.definitions.metadata.types import TypeCheck
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.data_version import (
     DataProvenance,
@@ -48,7 +47,6 @@ from headwater.errors import (
     HeadwaterInvariantViolationError,
     HeadwaterStepOutputNotFoundError,
     HeadwaterTypeCheckDidNotPass,
-    RetryRequested,
 )
 from headwater.execution import event as ev
 from headwater.execution import partition as _partition
@@ -73,6 +71,7 @@ from headwater.execution.plan import (
     FromValue,
     Step,
 )
+from headwater.execution.resources import resource_argument
 
 _SKIP = object()
 
@@ -136,7 +135,12 @@ class StepRunner:
             # A fan-in whose every source skipped its output skips the step, as one input would.
             return _SKIP if source.sources and not items else items
         if isinstance(source, FromValue):
-            return source.value
+            loader = step.op_def.input_dict[name].headwater_type.loader
+            if not source.from_config or loader is None:
+                return source.value
+            loader_ctx = self.run.type_loader_context(loader, name, step.op_def, ctx.log)
+            return self.user_call(step, "input loader", lambda: loader.construct_from_config_value(
+                loader_ctx, source.value))
         if isinstance(source, FromDefault):
             return step.op_def.input_dict[name].default_value
         if isinstance(source, FromNothing):
@@ -252,7 +256,7 @@ class StepRunner:
             )
 
     def type_check(self, step: Step, htype: Any, value: Any, ctx: OpExecutionContext) -> TypeCheck:
-        type_ctx = TypeCheckContext(log=ctx.log, resources=ctx.resources, run_id=self.run.run_id)
+        type_ctx = self.run.type_check_context(htype, ctx.log)
         try:
             return self.user_call(step, "type_check", lambda: htype.type_check(type_ctx, value))
         except Failure as exc:
@@ -333,7 +337,7 @@ class StepRunner:
         if sig.config_arg is not None:
             kwargs[sig.config_arg] = ctx.op_config
         for param, resource_key in sig.resource_args.items():
-            kwargs[param] = getattr(ctx.resources, resource_key)
+            kwargs[param] = resource_argument(ctx.resources, resource_key)
         fn = op_def.compute_fn
         args = (ctx,) if sig.context_arg is not None else ()
         result = fn(*args, **kwargs)
@@ -819,24 +823,6 @@ def _drain_async(agen: Any) -> list[Any]:
         return [item async for item in agen]
 
     return _run_coroutine(collect())
-
-
-def failure_payload(exc: BaseException) -> ev.StepFailureData:
-    user = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
-    if isinstance(user, Failure):
-        return ev.StepFailureData(ev.SerializableError.from_exception(exc), user.description,
-                                  normalize_metadata(user.metadata))
-    source = "USER_CODE_ERROR" if isinstance(exc, HeadwaterExecutionStepExecutionError) else "FRAMEWORK_ERROR"
-    return ev.StepFailureData(ev.SerializableError.from_exception(exc), error_source=source)
-
-
-def retry_request(exc: BaseException) -> RetryRequested | None:
-    inner = exc.__cause__ if isinstance(exc, HeadwaterExecutionStepExecutionError) else exc
-    return inner if isinstance(inner, RetryRequested) else None
-
-
-def monotonic_ms() -> float:
-    return time.perf_counter() * 1000.0
 
 
 def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:

@@ -156,3 +156,19 @@ def test_direct_invocation_with_config_instance():
         return config.limit * 2
 
     assert rows(config=LoadConfig(limit=4)) == 8
+
+
+
+class _Speed(str, enum.Enum):
+    FAST = "f"
+    SLOW = "s"
+
+
+class _Engine(hw.ConfigurableResource):
+    speed: _Speed = _Speed.FAST
+
+
+def test_an_enum_field_accepts_a_members_name():
+    """Built in Python, an enum field takes a member's name too, as run config does."""
+    assert _Engine(speed="SLOW").speed is _Speed.SLOW
+    assert _Engine(speed="s").speed is _Speed.SLOW

@@ -20,10 +20,16 @@ def warehouse(init_context):
     return init_context.resource_config["url"]
 
 
+@hw.op(required_resource_keys={"warehouse"})
+def publish(context):
+    return context.resources.warehouse
+
+
 @hw.job(resource_defs={"warehouse": warehouse})
 def etl():
     load()
     plain()
+    publish()
 
 
 def _errors(job, run_config):

@@ -20,7 +20,7 @@ from headwater.definitions.assets.definition import (
     to_asset_dep,
 )
 from headwater.definitions.assets.inout import AssetIn, AssetOut
-from headwater.definitions.assets.source_asset import SourceAsset
+from headwater.definitions.assets.source_asset import SourceAsset, own_io_manager_key
 from headwater.definitions.key import (
     AssetKey,
     check_key_parts,
@@ -236,14 +236,18 @@ def asset(
                 "an input of its own computation; to read its previous value, use a partition "
                 "mapping or load it through an IO manager explicitly."
             )
+        # An IO manager given as a definition is bound under a key of the asset's own, so
+        # that it never collides with the default `io_manager` of other assets.
+        io_key = io_manager_key or (own_io_manager_key(asset_key)
+                                    if io_manager_def is not None else None)
         out = Out(headwater_type=headwater_type, is_required=output_required,
-                  io_manager_key=io_manager_key, code_version=code_version)
+                  io_manager_key=io_key, code_version=code_version)
         annotation = sig.return_annotation
         if annotation is None or annotation is type(None):
             annotation = inspect.Parameter.empty
             if headwater_type is NO_VALUE:
                 out = Out(headwater_type=None, is_required=output_required,
-                          io_manager_key=io_manager_key, code_version=code_version)
+                          io_manager_key=io_key, code_version=code_version)
         output = output_def(DEFAULT_OUTPUT, out, annotation)
         all_tags = dict(op_tags or {})
         if compute_kind:
@@ -282,7 +286,7 @@ def asset(
         )
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
+            res[io_key or "io_manager"] = io_manager_def
         return AssetsDefinition(
             hook_defs=_hooks(hooks),
             keys_by_input_name=input_keys,

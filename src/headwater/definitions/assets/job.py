@@ -176,7 +176,6 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
     """The op graph of the nodes, their asset layer, and the resources the assets bind."""
     invocations: dict[str, Invocation] = {}
     layer = AssetLayer(selected_keys=frozenset(selected_keys), asset_graph=asset_graph)
-    resources: dict[str, Any] = {}
     for node_name, assets_def in nodes.items():
         node_def = assets_def.node_def
         bindings: dict[str, Any] = {}
@@ -192,12 +191,40 @@ def _wire(name: str, asset_graph: AssetGraph, nodes: Mapping[str, AssetsDefiniti
         layer.assets_defs_by_node[node_name] = assets_def
         for out_name, key in assets_def.keys_by_output_name.items():
             layer.key_by_output[(node_name, out_name)] = key
-        for res_key, res in assets_def.resource_defs.items():
-            resources.setdefault(res_key, res)
+    resources = _asset_resources(asset_graph.assets_defs)
     layer.assets_defs = list(asset_graph.assets_defs)
     layer.selected_check_keys = frozenset(k for a in nodes.values() for k in a.check_keys)
     layer.blocking_upstream = _blocking_edges(nodes)
     return GraphDefinition(name=name, invocations=invocations), layer, resources
+
+
+def _asset_resources(assets_defs: Iterable[AssetsDefinition]) -> dict[str, Any]:
+    """The resources the assets bind themselves, the unselected ones too (a selected asset
+    may load an upstream one through its IO manager). Two assets may bind one key only to
+    the same resource."""
+    resources: dict[str, Any] = {}
+    owners: dict[str, AssetsDefinition] = {}
+    for assets_def in assets_defs:
+        for res_key, res in assets_def.resource_defs.items():
+            known = resources.setdefault(res_key, res)
+            owners.setdefault(res_key, assets_def)
+            if known is not res and not _same_resource(known, res):
+                first = sorted(k.to_user_string() for k in owners[res_key].keys)
+                second = sorted(k.to_user_string() for k in assets_def.keys)
+                raise HeadwaterInvalidDefinitionError(
+                    f"Conflicting versions of resource with key '{res_key}' were provided to "
+                    f"different assets ({first} and {second}). A key names one resource in a "
+                    "job: give both assets the same resource object, or bind it once in "
+                    "Definitions(resources=...)."
+                )
+    return resources
+
+
+def _same_resource(one: Any, other: Any) -> bool:
+    try:
+        return bool(one == other)
+    except Exception:  # an object whose __eq__ fails is not the same resource
+        return False
 
 
 def _blocking_edges(nodes: Mapping[str, AssetsDefinition]) -> dict[str, set[str]]:

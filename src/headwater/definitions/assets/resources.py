@@ -121,13 +121,19 @@ def _check_bound_resources(assets_def: AssetsDefinition, merged: Mapping[str, An
                 f"{_key_list(assets_def)} was not provided. Add it to with_resources(..., "
                 f"{{'{io_key}': <an IO manager>}})."
             )
-    for owner, definition in merged.items():
-        if owner in (assets_def.required_resource_keys | {"io_manager"}) or owner in (
-            assets_def.resource_defs
-        ):
-            for key in sorted(getattr(definition, "required_resource_keys", ())):
-                if key not in merged:
-                    raise HeadwaterInvalidDefinitionError(
-                        f"resource with key '{key}' required by resource with key '{owner}' was "
-                        f"not provided. Add it to with_resources(..., {{'{key}': ...}})."
-                    )
+    # The resources the asset uses, and the ones those use in turn, in the order found.
+    used = [*sorted(assets_def.required_resource_keys | {"io_manager"}),
+            *sorted(set(assets_def.io_manager_keys.values()) | set(assets_def.resource_defs))]
+    seen: set[str] = set()
+    while used:
+        owner = used.pop(0)
+        if owner in seen or owner not in merged:
+            continue
+        seen.add(owner)
+        for key in sorted(getattr(merged[owner], "required_resource_keys", ())):
+            if key not in merged:
+                raise HeadwaterInvalidDefinitionError(
+                    f"resource with key '{key}' required by resource with key '{owner}' was "
+                    f"not provided. Add it to with_resources(..., {{'{key}': ...}})."
+                )
+            used.append(key)

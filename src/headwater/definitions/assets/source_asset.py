@@ -9,10 +9,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from headwater.definitions.assets.definition import DEFAULT_GROUP, AssetsDefinition, AssetSpec
+from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.op import OpDefinition, OutputDefinition, inspect_signature
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
+
+
+def own_io_manager_key(key: AssetKey) -> str:
+    """The resource key of an IO manager passed to an asset as a definition (io_manager_def=)
+    rather than by key: the asset's own, `<asset>__io_manager`."""
+    return f"{key.to_python_identifier()}__io_manager"
 
 
 class SourceAsset(AssetsDefinition):
@@ -39,15 +46,19 @@ class SourceAsset(AssetsDefinition):
                          partitions_def=partitions_def, tags=tags, owners=owners, kinds=kinds)
         res = dict(resource_defs or {})
         if io_manager_def is not None:
-            res[io_manager_key or "io_manager"] = io_manager_def
+            io_manager_key = io_manager_key or own_io_manager_key(spec.key)
+            res[io_manager_key] = io_manager_def
+        io_manager_key = io_manager_key or "io_manager"
         node_def = None
         if observe_fn is not None:
             sig = inspect_signature(observe_fn, "@observable_source_asset")
             node_def = OpDefinition(
                 observe_fn, name=spec.key.to_python_identifier(), tags=op_tags,
                 required_resource_keys=sorted(required_resource_keys or ()),
+                # downstream assets load this asset through its IO manager
                 input_defs={}, output_defs={DEFAULT_OUTPUT: OutputDefinition(
-                    DEFAULT_OUTPUT, resolve_headwater_type(None))}, signature=sig,
+                    DEFAULT_OUTPUT, resolve_headwater_type(None), io_manager_key=io_manager_key)},
+                signature=sig,
             )
         super().__init__(
             specs=[spec],
@@ -56,14 +67,18 @@ class SourceAsset(AssetsDefinition):
             resource_defs=res,
             partitions_def=partitions_def,
             execution_type="OBSERVATION" if observe_fn else "UNEXECUTABLE",
-            io_manager_keys={spec.key: io_manager_key or "io_manager"},
+            io_manager_keys={spec.key: io_manager_key},
         )
-        self.io_manager_key = io_manager_key or "io_manager"
+        self.io_manager_key = io_manager_key
         self.observe_fn = observe_fn
 
     @property
     def io_manager_def(self) -> Any:
         return self.resource_defs.get(self.io_manager_key)
+
+    def get_io_manager_key(self) -> str:
+        """The resource key of the IO manager that loads this asset."""
+        return self.io_manager_key
 
     @property
     def tags(self) -> Mapping[str, str]:

@@ -314,6 +314,9 @@ class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metacla
         env = {k: v for k, v in data.items() if isinstance(v, (EnvVar, IntEnvVar))}
         for key, var in env.items():
             data[key] = int(var) if isinstance(var, IntEnvVar) else str(var)
+        for key, value in data.items():
+            if isinstance(value, str) and not isinstance(value, enum.Enum):
+                data[key] = _enum_by_name(type(self), key, value)
         super().__init__(**data)
         if env:
             self._headwater_env_vars = env
@@ -379,6 +382,31 @@ class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metacla
     @classmethod
     def _json_schema(cls) -> dict[str, Any]:
         return model_json_schema(cls)
+
+    @classmethod
+    def to_config_schema(cls) -> Any:
+        """This class as the config schema of a function-style definition, e.g.
+        `@resource(config_schema=Warehouse.to_config_schema())`; the config arrives as a dict
+        checked against the fields (build the instance with `from_resource_context`)."""
+        from headwater.definitions.config.schema import Field
+
+        required = any(info.is_required() for info in cls.model_fields.values())
+        return Field(cls, is_required=required)
+
+
+def _enum_by_name(cls: type[BaseModel], field_name: str, value: str) -> Any:
+    """An enum field given a member's name (as run config names members) gets that member;
+    any other value is left to pydantic."""
+    info = cls.model_fields.get(field_name)
+    if info is None:
+        return value
+    ann = _strip_annotated(info.annotation)
+    args = _union_args(ann)
+    for kind in (args if args is not None else (ann,)):
+        if (isinstance(kind, type) and issubclass(kind, enum.Enum)
+                and value in kind.__members__ and value not in {m.value for m in kind}):
+            return kind.__members__[value]
+    return value
 
 
 def _to_config_value(value: Any) -> Any:

@@ -22,14 +22,17 @@ template's values as defaults. Imports `errors` and `config_class`, `resource`,
 
 from __future__ import annotations
 
+import enum
 import inspect
 import typing
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import PrivateAttr, ValidationError
 
+from headwater.definitions import _runtime
 from headwater.definitions.config.config_class import (
     EnvVar,
     IntEnvVar,
@@ -50,6 +53,16 @@ from headwater.errors import (
 )
 
 T = TypeVar("T")
+
+
+class IAttachDifferentObjectToOpContext(ABC):
+    """Mixed into a resource whose typed-parameter users get the resource itself, while code
+    that reads `context.resources.<key>` gets another object: during a migration from
+    function-style resources, the client the old ops used."""
+
+    @abstractmethod
+    def get_object_to_set_on_execution_context(self) -> Any:
+        """The object `context.resources.<key>` holds for this resource."""
 
 
 class _ResourceDependencyMarker:
@@ -186,6 +199,14 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
         with instance.yield_for_execution(context) as value:
             yield value
 
+    def process_config_and_initialize(self) -> Any:
+        """The value this resource gives in a run (the instance itself for a
+        ConfigurableResource), built outside one: env vars read, config checked, set up.
+        Nothing tears it down; use `build_resources` for a block with teardown."""
+        key = type(self).__name__
+        values, _teardown = _runtime.engine().build_resource_values({key: self}, {})
+        return values[key]
+
     @classmethod
     def configure_at_launch(cls, **kwargs: Any) -> PartialResource:
         """A resource whose remaining fields come from run config (`resources.<key>.config`)."""
@@ -219,7 +240,7 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
         return self
 
 
-class ConfigurableResource(ConfigurableResourceFactory[Any]):  # type: ignore[metaclass]
+class ConfigurableResource(ConfigurableResourceFactory[T]):  # type: ignore[metaclass]
     """A resource whose value is the (set up) instance itself.
 
     ```python
@@ -362,6 +383,8 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
                     f"Error in config for resource '{key}':", pydantic_problems(exc, path),
                     context.resource_config,
                 ) from None
+            # the init context shows the config the instance was built from, as a dict
+            context = context.with_config(_config_of(instance, nested))
             instance._resource_context = context
             with instance.yield_for_execution(context) as value:
                 yield value
@@ -371,6 +394,26 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
                                 required_resource_keys=_nested_keys(nested, keys_by_id))
     definition.config_class = _ResourceConfig(cls, given, frozenset(nested))
     return definition
+
+
+def _config_of(instance: ConfigurableResourceFactory, nested: Mapping[str, Any]) -> dict[str, Any]:
+    """The config fields of a built resource as plain values (an enum as its value)."""
+    return {name: _plain(getattr(instance, name)) for name in type(instance).model_fields
+            if name not in nested}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, ConfigurableResourceFactory):
+        return value
+    if hasattr(value, "model_dump"):
+        return {k: _plain(v) for k, v in dict(value).items()}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _nested_value(owner: str, name: str, value: Any, bound: str | None,

@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
-from headwater.definitions.config.schema import Field
-from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.definitions import _runtime
+from headwater.definitions.config.schema import Field, process_config
+from headwater.errors import HeadwaterInvalidConfigError
 
 
 class ResourceDefinition:
@@ -62,9 +63,22 @@ class ResourceDefinition:
         """The same resource with its config fixed (a function maps the new config to it)."""
         outer_fn = self.resource_fn
         takes_context = self.takes_context
+        inner_schema = self.config_schema
+        name = getattr(outer_fn, "__name__", "resource")
 
         def configured_fn(ctx: Any) -> Any:
             value = config(ctx.resource_config) if callable(config) else config
+            if inner_schema is not None:
+                # the mapped config is the original resource's config: check it (and fill
+                # its defaults) as run config would be
+                try:
+                    value = process_config(inner_schema, value, "config")
+                except HeadwaterInvalidConfigError as exc:
+                    raise HeadwaterInvalidConfigError(
+                        f"Error when applying config mapping for resource '{name}' "
+                        "(configured): the config it produces does not fit the resource.",
+                        exc.errors, value,
+                    ) from None
             return outer_fn(ctx.with_config(value)) if takes_context else outer_fn()
 
         new = copy.copy(self)
@@ -75,20 +89,9 @@ class ResourceDefinition:
         return new
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Build the resource directly, for tests: `my_resource(build_init_resource_context())`."""
-        if not self.takes_context:
-            if args or kwargs:
-                raise HeadwaterInvalidInvocationError(
-                    "This resource takes no context, but one was passed."
-                )
-            return self.resource_fn()
-        if len(args) + len(kwargs) != 1:
-            raise HeadwaterInvalidInvocationError(
-                "Resource initialization function has context argument, but no context argument "
-                "was provided when invoking: pass build_init_resource_context(...)."
-            )
-        ctx = args[0] if args else next(iter(kwargs.values()))
-        return self.resource_fn(ctx)
+        """Build the resource directly, for tests: `my_resource(build_init_resource_context())`
+        (None as the context for a resource that needs no resources and no config)."""
+        return _runtime.engine().invoke_directly(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"ResourceDefinition(resource_fn={getattr(self.resource_fn, '__name__', '?')})"

@@ -15,6 +15,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from headwater.definitions.config.requirement import required_resource_keys
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.config.schema import (
     EvaluationError,
@@ -212,6 +213,13 @@ def _build_schema_type(job: Any) -> Shape:
     resources = {key: _resource_entry(as_resource_definition(d)) if d is not None
                  else Field(Shape({"config": _OPTIONAL_ANY}))
                  for key, d in resource_defs.items()}
+    # A resource no op, IO manager, type or hook of the job uses is never initialised: its
+    # config may be left out (and is still checked when given).
+    needed = required_resource_keys(job)
+    for key, entry in resources.items():
+        if key not in needed:
+            resources[key] = Field(entry.config_type, is_required=False,
+                                   description=entry.description)
     loggers: dict[str, Field] = {"console": Field(_CONSOLE_LOGGER, is_required=False)}
     for name, logger_def in getattr(job, "logger_defs", {}).items():
         schema = getattr(logger_def, "config_schema", None)

@@ -590,7 +590,10 @@ def _process_shape(shape: Shape, value: Any, path: tuple[str, ...], errors: list
             result[name] = _process(field.config_type, field.default_value, (*path, name), [], env)
         elif field.is_required:
             missing.append(name)
-        elif isinstance(field.config_type, Shape) and not isinstance(field.config_type, Selector):
+        elif (isinstance(field.config_type, Shape) and not isinstance(field.config_type, Selector)
+              and _all_optional(field.config_type)):
+            # an optional shape left out is filled with its defaults, unless it has required
+            # entries: then it stays out (an unused resource's config, say)
             result[name] = _process_shape(field.config_type, {}, (*path, name), errors, env)
     if missing:
         example = {n: example_config(shape.fields[n]) for n in missing}

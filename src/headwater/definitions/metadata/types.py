@@ -431,6 +431,17 @@ def usable_as_headwater_type(
     return register
 
 
+@dataclass(frozen=True, slots=True)
+class HeadwaterTypeLoaderContext:
+    """What a type loader receives as `context`: the resources it declares, the op whose
+    input it loads, the log; the execution layer fills it in."""
+
+    log: typing.Any = None
+    resources: typing.Any = None
+    op_def: typing.Any = None
+    run_id: str | None = None
+
+
 class HeadwaterTypeLoader:
     """Builds an input's value from its run config (`ops.<op>.inputs.<name>`), for a type."""
 
