@@ -233,7 +233,7 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.config.upath_io_manager import UPathIOManager
     from headwater.definitions.definitions import BindResourcesToJobs, Definitions
-    from headwater.definitions.key import AssetCheckKey, AssetKey, AssetOrCheckKey
+    from headwater.definitions.key import AssetCheckKey, AssetJobKey, AssetKey, AssetOrCheckKey
     from headwater.definitions.metadata.annotation import (
         Dict,
         List,

@@ -28,8 +28,8 @@ from headwater.definitions.config.schema import (
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
-from headwater.definitions.ops.composition import NodeDefinition
-from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.ops.composition import NodeDefinition, take_function_identity
+from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE, Output
 from headwater.definitions.ops.policy import RetryPolicy
 from headwater.errors import HeadwaterInvalidDefinitionError
 
@@ -65,6 +65,12 @@ class In:
     def __repr__(self) -> str:
         return f"In(headwater_type={self.headwater_type!r})"
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is; `int` and the Int type it resolves to are equal."""
+        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
 
 class Out:
     """How an op produces an output: type, description, requiredness, IO manager."""
@@ -91,6 +97,19 @@ class Out:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(headwater_type={self.headwater_type!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+
+def _spec_fields(spec: Any) -> tuple[Any, ...]:
+    """An In's or Out's fields for comparison, its type resolved."""
+    htype = spec.headwater_type
+    return (htype if htype is NO_VALUE else resolve_headwater_type(htype),
+            *(getattr(spec, name) for name in type(spec).__slots__ or Out.__slots__
+              if name != "headwater_type"))
 
 
 class DynamicOut(Out):
@@ -306,6 +325,7 @@ def _input_type(spec: In | None, hint: Any) -> HeadwaterType:
     return resolve_headwater_type(hint)
 
 
+_DOC_RETURN_TYPE = re.compile(r"^[A-Za-z_][\w.\[\], |]*:\s+")
 _DOC_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Yields|Raises|Examples?):\s*$")
 _DOC_ARG = re.compile(r"^(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
 
@@ -339,7 +359,9 @@ def parse_docstring(fn: Callable[..., Any]) -> tuple[dict[str, str], str | None]
             elif current:
                 args[current] = f"{args[current]} {line}".strip()
         elif section == "Returns" and line:
-            returns.append(line)
+            # Google style may lead with the type ("int: the count"); the type is the
+            # annotation's business, the description is the rest.
+            returns.append(_DOC_RETURN_TYPE.sub("", line, count=1) if not returns else line)
     return args, " ".join(returns) or None
 
 
@@ -444,8 +466,12 @@ def build_output_defs(
 
 
 def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
+    origin = getattr(annotation, "__origin__", None)
+    args: tuple[Any, ...] = tuple(getattr(annotation, "__args__", ()))
     if spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
+    elif origin is Output and len(args) == 1:
+        htype = resolve_headwater_type(args[0])  # `-> Output[int]` types the value
     elif annotation is inspect.Parameter.empty or _is_result_annotation(annotation):
         htype = resolve_headwater_type(Any)
     else:
@@ -508,7 +534,10 @@ class OpDefinition(NodeDefinition):
                          tags=dict(tags or {}))
         self.compute_fn = compute_fn
         self.input_dict = dict(input_defs)
-        self.output_dict = dict(output_defs)
+        # An output without a code version of its own has the op's.
+        self.output_dict = {n: replace(d, code_version=code_version)
+                            if d.code_version is None and code_version else d
+                            for n, d in output_defs.items()}
         self.signature = sig
         if config_schema is not None:
             resolve_config_schema(config_schema)  # malformed schemas fail where they are declared
@@ -606,7 +635,7 @@ def op(
     def decorate(fn: Callable[..., Any]) -> OpDefinition:
         sig = inspect_signature(fn, "@op")
         outs = build_output_defs(out, sig.return_annotation, name or fn.__name__)
-        return OpDefinition(
+        return take_function_identity(OpDefinition(
             fn,
             name=name,
             ins=ins,
@@ -619,7 +648,7 @@ def op(
             pool=pool,
             output_defs=outs,
             signature=sig,
-        )
+        ), fn)
 
     if callable(compute_fn):
         return decorate(compute_fn)
