@@ -45,3 +45,29 @@ def test_the_finder_is_installed_once_by_importing_headwater():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "1"
+
+
+def test_dagster_tag_constants_import_from_private_paths():
+    """Dagster's tag-key constants answer from the private paths, as the renamed keys."""
+    from headwater._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+        MULTIDIMENSIONAL_PARTITION_PREFIX,
+        PARTITION_NAME_TAG,
+        RUN_KEY_TAG,
+    )
+
+    assert PARTITION_NAME_TAG == "headwater/partition"
+    assert MULTIDIMENSIONAL_PARTITION_PREFIX == "headwater/partition/"
+    assert (ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG) == (
+        "headwater/asset_partition_range_start", "headwater/asset_partition_range_end")
+    assert RUN_KEY_TAG == "headwater/run_key"
+
+
+def test_the_components_module_is_an_attribute_too():
+    """`import headwater as dg; dg.components.load_defs` as Dagster projects write it."""
+    code = ("import headwater as dg; print(dg.components.load_defs is dg.load_defs, "
+            "dg.components.Component is dg.Component)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -233,7 +233,7 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.config.upath_io_manager import UPathIOManager
     from headwater.definitions.definitions import BindResourcesToJobs, Definitions
-    from headwater.definitions.key import AssetCheckKey, AssetKey, AssetOrCheckKey
+    from headwater.definitions.key import AssetCheckKey, AssetJobKey, AssetKey, AssetOrCheckKey
     from headwater.definitions.metadata.annotation import (
         Dict,
         List,
@@ -530,6 +530,9 @@ _install_private_paths()
 
 
 def __getattr__(name: str) -> object:
+    if name == "components":
+        # `dg.components.load_defs(...)`: Dagster's components module, answered by _compat
+        return importlib.import_module("headwater.components")
     if name == "definitions":
         # `@headwater.definitions` is the package itself, callable as the decorator; before the
         # package is first imported, Python asks here

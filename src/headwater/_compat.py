@@ -5,10 +5,12 @@ Ported projects often import public names from where Dagster happens to define t
 `from headwater._core.errors import HeadwaterTypeCheckDidNotPass`. headwater has no such
 modules; this finder makes any module under `headwater._core`, `headwater._utils`,
 `headwater._config` or `headwater._serdes` importable, and every public name of `headwater`
-importable from it. The same holds for `headwater.components` and its submodules, where
-Dagster's components API lives (`from dagster.components import Resolvable`). A name that is not public fails with an ImportError that says so and
-points at docs/migrating-from-dagster.md. Installed by `headwater/__init__.py`; imports
-`_exports` only.
+importable from it, as are Dagster's tag-key constants (`PARTITION_NAME_TAG` and friends).
+The same holds for `headwater.components` and its submodules, where Dagster's components API
+lives (`from dagster.components import Resolvable`). A name that is not public fails with an
+ImportError that says so and points at docs/migrating-from-dagster.md. Installed by
+`headwater/__init__.py`; imports `_exports` only (the package and `definitions/tags.py` are
+looked up by name when a name is asked for).
 """
 
 from __future__ import annotations
@@ -28,6 +30,22 @@ PRIVATE_ROOTS = ("headwater._core", "headwater._utils", "headwater._config", "he
                  "headwater.components")
 
 
+# Dagster's tag-key constants (`from dagster._core.storage.tags import PARTITION_NAME_TAG`),
+# by their Dagster name -> the name of the same key in headwater/definitions/tags.py, which
+# holds every `headwater/...` key once.
+TAG_CONSTANTS = {
+    "PARTITION_NAME_TAG": "PARTITION_TAG",
+    "ASSET_PARTITION_RANGE_START_TAG": "RANGE_START_TAG",
+    "ASSET_PARTITION_RANGE_END_TAG": "RANGE_END_TAG",
+    **{name: name for name in (
+        "MULTIDIMENSIONAL_PARTITION_PREFIX", "RUN_KEY_TAG", "SENSOR_NAME_TAG",
+        "SCHEDULE_NAME_TAG", "TICK_ID_TAG", "BACKFILL_ID_TAG", "PRIORITY_TAG",
+        "PARENT_RUN_ID_TAG", "ROOT_RUN_ID_TAG", "RESUME_RETRY_TAG", "STEP_SELECTION_TAG",
+        "COMPUTE_KIND_TAG", "KIND_PREFIX", "MAX_RUNTIME_SECONDS_TAG", "SYSTEM_TAG_PREFIX",
+        "HIDDEN_TAG_PREFIX", "CODE_VERSION_TAG", "DATA_VERSION_TAG")},
+}
+
+
 class _PrivatePath(types.ModuleType):
     """A stand-in for one of Dagster's private modules: public names only."""
 
@@ -38,6 +56,8 @@ class _PrivatePath(types.ModuleType):
             raise AttributeError(name)
         if name in EXPORTS:
             return getattr(importlib.import_module("headwater"), name)
+        if name in TAG_CONSTANTS:
+            return getattr(importlib.import_module("headwater.definitions.tags"), TAG_CONSTANTS[name])
         if name.islower():  # `from headwater._core import errors`: a deeper path
             return importlib.import_module(f"{self.__name__}.{name}")
         # ImportError, not AttributeError: `from ... import name` shows this message as is

@@ -19,6 +19,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "AssetIn": ("headwater.definitions.assets.inout", "AssetIn"),
     "AssetKey": ("headwater.definitions.key", "AssetKey"),
     "AssetCheckKey": ("headwater.definitions.key", "AssetCheckKey"),
+    "AssetJobKey": ("headwater.definitions.key", "AssetJobKey"),
     "AutomationCondition": ("headwater.definitions.automation.condition", "AutomationCondition"),
     "AutoMaterializePolicy": ("headwater.definitions.automation.condition", "AutoMaterializePolicy"),
     "AutoMaterializeRule": ("headwater.definitions.automation.condition", "AutoMaterializeRule"),

@@ -98,15 +98,15 @@ def test_check_defs_reports_a_bad_defs_yaml(scaffolded, tmp_path):
     assert f"{yaml_path}:4: attributes.rows:" in checked.stderr
 
 
-def test_dev_serves_a_scaffolded_project(scaffolded, tmp_path):
+def _served_asset_keys(project, home) -> list[str]:
+    """The asset keys `headwater dev` serves for the project (its webserver's API)."""
     pytest.importorskip("uvicorn")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = _env(tmp_path / "home")
     process = subprocess.Popen(
         [sys.executable, "-m", "headwater.cli.main", "dev", "--no-daemon", "-p", str(port),
-         "-h", "127.0.0.1"], cwd=scaffolded, env=env, stderr=subprocess.DEVNULL)
+         "-h", "127.0.0.1"], cwd=project, env=_env(home), stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -119,7 +119,7 @@ def test_dev_serves_a_scaffolded_project(scaffolded, tmp_path):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        assert sorted(a["key"] for a in assets["items"]) == ["customers", "hello", "orders"]
+        return sorted(a["key"] for a in assets["items"])
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -127,6 +127,10 @@ def test_dev_serves_a_scaffolded_project(scaffolded, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def test_dev_serves_a_scaffolded_project(scaffolded, tmp_path):
+    assert _served_asset_keys(scaffolded, tmp_path / "home") == ["customers", "hello", "orders"]
 
 
 def test_scaffold_defs_adds_an_asset_a_schedule_and_a_component(scaffolded, tmp_path,
@@ -174,6 +178,7 @@ def test_scaffolded_script_and_function_components_launch(scaffolded, tmp_path):
     assert (defs_dir / "nightly_report" / "nightly_report.py").is_file()
     assert "fn: .logic.refresh" in (defs_dir / "refresh" / "defs.yaml").read_text()
     home = tmp_path / "home"
+    assert {"nightly_report", "refresh"} <= set(_served_asset_keys(scaffolded, home))
     launched = _headwater(["launch", "--assets", "nightly_report refresh", "--json"],
                           scaffolded, home)
     assert launched.returncode == 0, launched.stderr

@@ -28,3 +28,14 @@ def test_wrong_type_is_refused():
     """as_type guards what was read."""
     with pytest.raises(HeadwaterInvariantViolationError, match="expected TextMetadataValue"):
         hw.deserialize_value(hw.serialize_value(hw.AssetKey("a")), hw.TextMetadataValue)
+
+
+def test_asset_job_key_round_trips_and_keeps_to_its_own_strings():
+    """An AssetJobKey survives serdes and its strings; other entity strings are not job keys."""
+    key = hw.AssetJobKey("nightly")
+    assert hw.deserialize_value(hw.serialize_value(key), hw.AssetJobKey) == key
+    assert hw.AssetJobKey.from_user_string(key.to_user_string()) == key
+    assert hw.AssetJobKey.from_db_string(key.to_db_string()) == key
+    assert hw.AssetJobKey.from_graphql_input({"jobName": "nightly"}) == key
+    for other in ('["a"]', hw.AssetCheckKey("a", "c").to_db_string(), "plain", ""):
+        assert hw.AssetJobKey.from_db_string(other) is None

@@ -301,6 +301,36 @@ def test_mocks_are_resource_values_in_tests_and_runs():
     assert plain.query.call_count == 2  # once directly, once in the run
 
 
+class _Service(hw.ConfigurableResource):
+    pass
+
+
+class _Wrapper(hw.ConfigurableResource):
+    inner: hw.ResourceDependency[_Service]
+
+
+def test_mocks_of_the_mock_backport_are_resource_values_too():
+    """A MagicMock of the `mock` package (the backport many suites import) is a resource value,
+    for a ConfigurableResource parameter and in a nested resource, not probed as a definition."""
+    backport = pytest.importorskip("mock")
+
+    @hw.asset
+    def uses_service(service: _Service):
+        return service.ping()
+
+    @hw.asset
+    def uses_wrapper(wrapper: _Wrapper):
+        return wrapper.inner.ping()
+
+    magic = backport.MagicMock()
+    magic.ping.return_value = "pong"
+    result = hw.materialize_to_memory([uses_service, uses_wrapper],
+                                      resources={"service": magic, "wrapper": _Wrapper(inner=magic)})
+    assert result.success
+    assert result.output_for_node("uses_service") == "pong"
+    assert result.output_for_node("uses_wrapper") == "pong"
+
+
 def test_configured_op_invoked_directly_uses_its_config():
     """A copy made by op.configured applies its fixed or mapped config when called directly."""
 

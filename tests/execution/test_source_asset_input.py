@@ -69,3 +69,29 @@ def test_list_of_source_assets_is_rejected():
         @hw.graph
         def broken():
             take([hw.SourceAsset("a"), hw.SourceAsset("b")])
+
+
+def test_unpartitioned_run_reads_every_partition_of_a_passed_source_asset():
+    """A partitioned SourceAsset passed in a job body, read by a run without a partition,
+    is loaded for all of its partitions."""
+    source = hw.SourceAsset("raw", partitions_def=hw.StaticPartitionsDefinition(["x", "y"]))
+    seen = {}
+
+    class Recorder(hw.IOManager):
+        def handle_output(self, context, obj):
+            pass
+
+        def load_input(self, context):
+            seen["keys"] = sorted(context.asset_partition_keys)
+            return 1
+
+    @hw.op
+    def use(raw):
+        return raw
+
+    @hw.job(resource_defs={"io_manager": hw.IOManagerDefinition.hardcoded_io_manager(Recorder())})
+    def reads():
+        use(source)
+
+    assert reads.execute_in_process().success
+    assert seen["keys"] == ["x", "y"]

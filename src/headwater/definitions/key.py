@@ -1,5 +1,6 @@
-"""AssetKey, the name of an asset (a path of strings), and AssetCheckKey, the name of a
-check on an asset (its asset's key and the check's name).
+"""AssetKey, the name of an asset (a path of strings), AssetCheckKey, the name of a
+check on an asset (its asset's key and the check's name), and AssetJobKey, the name of a job
+that targets assets.
 
 Imports only `headwater.errors`.
 """
@@ -236,3 +237,52 @@ def to_check_key(value: Any) -> AssetCheckKey:
 
 # Either kind of key, as APIs that take assets and checks alike spell it.
 AssetOrCheckKey = AssetKey | AssetCheckKey
+
+
+class _JobKeyFields(NamedTuple):
+    job_name: str
+
+
+class AssetJobKey(_JobKeyFields):
+    """The key of a job as an entity beside assets and checks: the job's name.
+
+    Its user string is the bare name; its storage string is a JSON object holding the name,
+    so it cannot be mistaken for an asset key (a JSON list) or a check key.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"AssetJobKey(job_name={self.job_name!r})"
+
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"job_name": self.job_name}
+
+    def to_user_string(self) -> str:
+        return self.job_name
+
+    @staticmethod
+    def from_user_string(value: str) -> AssetJobKey:
+        return AssetJobKey(value)
+
+    def to_db_string(self) -> str:
+        import json
+
+        return json.dumps({"job_name": self.job_name})
+
+    @staticmethod
+    def from_db_string(value: str | None) -> AssetJobKey | None:
+        """The inverse of `to_db_string`; None for anything else (asset or check keys too)."""
+        import json
+
+        try:
+            loaded = json.loads(value) if value else None
+        except ValueError:
+            return None
+        if isinstance(loaded, dict) and set(loaded) == {"job_name"}:
+            return AssetJobKey(str(loaded["job_name"]))
+        return None
+
+    @staticmethod
+    def from_graphql_input(value: dict[str, Any]) -> AssetJobKey:
+        return AssetJobKey(value["jobName"])

@@ -168,10 +168,10 @@ def _check_unique_node_names(jobs: Sequence[JobDefinition]) -> None:
         pending: list[Any] = [job_def.graph]
         while pending:
             node_def = pending.pop()
-            # A graph cut by an op selection is the graph it was cut from.
-            identity = getattr(node_def, "subset_of", None) or node_def
-            previous = seen.setdefault(node_def.name, identity)
-            if previous is not identity:
+            # A graph cut by an op selection stands for the graph it was cut from.
+            origin = getattr(node_def, "parent_graph_def", None) or node_def
+            previous = seen.setdefault(node_def.name, origin)
+            if previous is not origin:
                 raise HeadwaterInvalidDefinitionError(
                     f"Conflicting definitions found in repository with name '{node_def.name}'. "
                     "Op/Graph definition names must be unique within a repository: rename one "

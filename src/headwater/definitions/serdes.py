@@ -13,14 +13,14 @@ import enum
 import json
 from typing import Any
 
-from headwater.definitions.key import AssetKey
+from headwater.definitions.key import AssetJobKey, AssetKey
 from headwater.definitions.metadata import codec, table
 from headwater.definitions.metadata import value as md
 from headwater.errors import HeadwaterInvariantViolationError
 
 _RECORDS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (AssetKey, table.TableColumnConstraints, table.TableConstraints, table.TableColumn,
+    for cls in (AssetKey, AssetJobKey, table.TableColumnConstraints, table.TableConstraints, table.TableColumn,
                 table.TableSchema, table.TableRecord, table.TableColumnDep,
                 table.TableColumnLineage)
 }

@@ -199,6 +199,15 @@ def _upstream_partitions_def(ctx: Any, up_key: Any) -> Any:
     return getattr(assets_def, "partitions_def", None) or getattr(spec, "partitions_def", None)
 
 
+def whole_asset_partitions(assets_def: Any, instance: Any) -> tuple[list[str], Any] | None:
+    """(every partition key, partitions_def) of a partitioned asset, for a run that reads it
+    without a partition of its own (an asset passed to a graph body); None if unpartitioned."""
+    up_def = getattr(assets_def, "partitions_def", None)
+    if up_def is None:
+        return None
+    return list(up_def.get_partition_keys(dynamic_partitions_store=_store(instance))), up_def
+
+
 def upstream_partitions_def(ctx: Any, input_name: str) -> Any:
     up_key = ctx._asset_keys_by_input.get(input_name)
     return _upstream_partitions_def(ctx, up_key) if up_key is not None else None

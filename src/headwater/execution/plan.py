@@ -23,8 +23,13 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
 )
 from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.input_source import graph_input_destinations
 from headwater.definitions.tags import PRIORITY_TAG
-from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidDefinitionError
+from headwater.errors import (
+    HeadwaterInvalidConfigError,
+    HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
+)
 
 
 class UnconnectedInputError(HeadwaterInvalidConfigError, HeadwaterInvalidDefinitionError):
@@ -188,12 +193,20 @@ class _Builder:
         inputs: dict[str, Any] = {}
         for name, input_def in op_def.input_dict.items():
             binding = inv.bindings.get(name)
-            if isinstance(binding, GraphInputHandle) and input_def.has_default_value:
-                # An unconnected graph input falls back to the inner input's default.
+            if isinstance(binding, GraphInputHandle):
                 try:
                     inputs[name] = self.resolve(graph, binding, prefix, scope_inputs)
-                except HeadwaterInvalidDefinitionError:
-                    inputs[name] = FromDefault()
+                except _NoGraphInputValue as missing:
+                    # A graph input given no value leaves each input it feeds to its own
+                    # default; an ordering-only input needs no value at all.
+                    if input_def.has_default_value:
+                        inputs[name] = FromDefault()
+                    elif input_def.headwater_type.is_nothing:
+                        inputs[name] = FromNothing()
+                    elif input_def.input_manager_key:
+                        inputs[name] = _FromInputManager()
+                    else:
+                        raise missing.error(self.job, key, name) from None
             elif binding is not None:
                 inputs[name] = self.resolve(graph, binding, prefix, scope_inputs)
             else:
@@ -276,10 +289,7 @@ class _Builder:
             if getattr(htype, "loader", None) is None:  # a type loader reads the raw config
                 value = input_value_from_config(htype, value, f"inputs.{name}")
             return FromValue(value, from_config=True)
-        raise HeadwaterInvalidDefinitionError(
-            f"Input '{name}' of job '{self.job.name}' has no value: pass "
-            f"input_values={{'{name}': ...}} or give the graph input a default."
-        )
+        raise _NoGraphInputValue(name, None, graph)
 
     def unbound(self, step_key: str, top: str, op_def: Any, name: str, input_def: Any,
                 config: StepConfig) -> Any:
@@ -372,6 +382,40 @@ def _priority(step: Step) -> int:
         ) from None
 
 
+class _NoGraphInputValue(Exception):
+    """A graph input got no value (`graph_key` None: the job's own input).
+
+    Raised while resolving; the step whose input it feeds falls back to that input's
+    default or, having none, turns it into the user's error (`error`)."""
+
+    def __init__(self, input_name: str, graph_key: str | None, graph: GraphDefinition):
+        super().__init__(input_name)
+        self.input_name = input_name
+        self.graph_key = graph_key
+        self.graph = graph
+
+    def error(self, job: Any, step_key: str, step_input: str) -> Exception:
+        name = self.input_name
+        if self.graph_key is not None:
+            return HeadwaterInvalidDefinitionError(
+                f"Input '{name}' of graph '{self.graph_key}' is not connected and has no "
+                f"default value, and op '{step_key}' needs a value for its input "
+                f"'{step_input}'. Pass it an output in the outer graph's body."
+            )
+        if any(d.has_default_value for d in graph_input_destinations(self.graph, name)):
+            # Other inputs it feeds make do with their defaults: the job is valid without
+            # a value, this step is not.
+            return HeadwaterInvariantViolationError(
+                f"Input '{step_input}' of op '{step_key}' takes job input '{name}', which was "
+                f"given no value, and has no default of its own. Pass "
+                f"input_values={{'{name}': ...}} or run config inputs: {{'{name}': ...}}."
+            )
+        return HeadwaterInvalidConfigError(f"Error in config for job {job.name}", [
+            f"inputs.{name}: job input '{name}' needs a value and was given none. Pass it in "
+            f"run config ({{'inputs': {{'{name}': {{'value': ...}}}}}}) or with "
+            f"input_values={{'{name}': ...}}."])
+
+
 @dataclass(frozen=True, slots=True)
 class _FromInputManager:
     """Loaded by the input's input manager, with no upstream output."""
@@ -412,9 +456,7 @@ class _ScopeInputs:
             if getattr(htype, "loader", None) is None:  # a type loader reads the raw config
                 value = input_value_from_config(htype, value, f"ops.{key}.inputs.{input_name}")
             return FromValue(value, from_config=True)
-        raise HeadwaterInvalidDefinitionError(
-            f"Input '{input_name}' of graph '{key}' is not connected and has no default value."
-        )
+        raise _NoGraphInputValue(input_name, key, self.inv.node_def)
 
 
 _SOURCES = ("value", "json", "pickle")

@@ -201,10 +201,14 @@ class StepRunner:
                                  if assets_def is not None and source.asset_key in assets_def.specs_by_key else {}),
             assets_def=assets_def, resources=run.resource_view, instance=run.instance,
         )
-        return self.load_with_manager(step, name, manager_key, upstream, ctx, asset_key=source.asset_key)
+        partitions = (_partition.whole_asset_partitions(assets_def, run.instance)
+                      if source.assets_def is not None and run.partition_key is None else None)
+        return self.load_with_manager(step, name, manager_key, upstream, ctx,
+                                      asset_key=source.asset_key, partitions=partitions)
 
     def load_with_manager(self, step: Step, name: str, manager_key: str, upstream: OutputContext,
-                          ctx: OpExecutionContext, asset_key: Any = None) -> Any:
+                          ctx: OpExecutionContext, asset_key: Any = None,
+                          partitions: tuple[Any, Any] | None = None) -> Any:
         run = self.run
         manager = run.resources.get(manager_key)
         if manager is None:
@@ -213,7 +217,7 @@ class StepRunner:
                 f"is not among the run's resources. Add resources={{'{manager_key}': ...}}."
             )
         input_def = step.op_def.input_dict[name]
-        up_keys, up_def = _upstream_partitions(ctx, name)
+        up_keys, up_def = partitions or _upstream_partitions(ctx, name)
         if up_keys is not None and upstream is not None:
             upstream._asset_partition_keys = up_keys
             upstream.asset_partitions_def = up_def

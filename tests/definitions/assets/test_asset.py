@@ -265,3 +265,41 @@ def test_asset_taking_kwargs_receives_ins_it_does_not_name():
 
     result = hw.materialize([left, right, total])
     assert result.output_for_node("total") == 3
+
+
+def test_get_asset_spec_returns_the_spec_of_one_asset():
+    """get_asset_spec() gives the only asset's spec, or the named one of a multi-asset; a spec
+    passed to an op in a job body loads that asset as the op's input."""
+
+    @hw.asset(description="to send")
+    def emails(): ...
+
+    @hw.multi_asset(specs=[hw.AssetSpec("left"), hw.AssetSpec("right", group_name="g")])
+    def pair(): ...
+
+    assert emails.get_asset_spec().description == "to send"
+    assert pair.get_asset_spec("right").group_name == "g"
+    assert pair.get_asset_spec(hw.AssetKey("left")).key == hw.AssetKey("left")
+    with pytest.raises(hw.HeadwaterInvalidInvocationError, match="middle"):
+        pair.get_asset_spec("middle")
+
+    loaded = []
+
+    class Store(hw.IOManager):
+        def handle_output(self, context, obj): ...
+
+        def load_input(self, context):
+            loaded.append(context.asset_key)
+            return ["a@example.com"]
+
+    @hw.op
+    def send(to) -> int:
+        return len(to)
+
+    @hw.job
+    def send_job():
+        send(emails.get_asset_spec())
+
+    result = send_job.execute_in_process(resources={"io_manager": Store()})
+    assert result.output_for_node("send") == 1
+    assert loaded == [hw.AssetKey("emails")]

@@ -401,6 +401,15 @@ class AssetsDefinition:
     def specs(self) -> list[AssetSpec]:
         return [s for k, s in self.specs_by_key.items() if k in self.keys]
 
+    def get_asset_spec(self, key: Any = None) -> AssetSpec:
+        """The spec of the asset `key` (of the only asset, when omitted)."""
+        asset_key = self.key if key is None else to_asset_key(key)
+        if asset_key not in self.specs_by_key:
+            raise HeadwaterInvalidInvocationError(
+                f"{self!r} has no asset {asset_key.to_user_string()!r}; its assets are "
+                f"{sorted(k.to_user_string() for k in self.keys)}.")
+        return self.specs_by_key[asset_key]
+
     @property
     def op(self) -> OpDefinition:
         if not isinstance(self.node_def, OpDefinition):

@@ -45,7 +45,11 @@ from headwater.definitions.config.config_class import (
     read_env_var,
 )
 from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition
-from headwater.definitions.config.resource import ResourceDefinition, as_resource_definition
+from headwater.definitions.config.resource import (
+    ResourceDefinition,
+    as_resource_definition,
+    is_mock,
+)
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
@@ -340,7 +344,7 @@ def _nested_keys(nested: Mapping[str, Any], keys_by_id: Mapping[int, str] | None
         bound = (keys_by_id or {}).get(id(value))
         if bound is not None:
             keys.add(bound)
-        elif hasattr(value, "_resource_definition"):
+        elif not is_mock(value) and hasattr(value, "_resource_definition"):
             keys |= value._resource_definition(keys_by_id).required_resource_keys
         elif isinstance(value, ResourceDefinition):
             keys |= value.required_resource_keys

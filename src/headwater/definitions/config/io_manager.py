@@ -165,7 +165,7 @@ class InMemoryIOManager(IOManager):
         if identifier not in self.values:
             what = (upstream.asset_key.to_user_string() if upstream.has_asset_key
                     else f"{upstream.step_key}.{upstream.name}")
-            raise HeadwaterInvariantViolationError(
+            raise NoStoredValueError(
                 f"No value stored in memory for '{what}': in-memory storage only holds values "
                 "written in this process. Materialize the upstream asset in the same run, or use "
                 "a persistent IO manager."
@@ -175,12 +175,19 @@ class InMemoryIOManager(IOManager):
 
     def _stored(self, identifier: tuple[Any, ...], asset_key: Any) -> Any:
         if identifier not in self.values:
-            raise HeadwaterInvariantViolationError(
+            raise NoStoredValueError(
                 f"No value stored in memory for partition '{identifier[2]}' of "
                 f"'{asset_key.to_user_string()}': in-memory storage only holds values written in "
                 "this process. Materialize that partition first, or use a persistent IO manager."
             )
         return self.values[identifier]
+
+
+class NoStoredValueError(HeadwaterInvariantViolationError, KeyError):
+    """The in-memory store has no value under the key asked for: a KeyError, as a missing
+    key of any mapping is, that also reads like headwater's other errors."""
+
+    __str__ = Exception.__str__
 
 
 def partition_keys_of(context: Any) -> list[str] | None:

@@ -124,11 +124,19 @@ def resource(
 
 
 def is_mock(value: Any) -> bool:
-    """A `unittest.mock` Mock/MagicMock: it answers every attribute probe, so it is taken as the
-    resource value itself, never asked whether it is a resource definition. (Looked up in
-    sys.modules: a process that never imported unittest.mock holds no mock.)"""
-    mock = sys.modules.get("unittest.mock")
-    return mock is not None and isinstance(value, mock.NonCallableMock)
+    """A mock object (`unittest.mock`, or the `mock` backport that many test suites import
+    instead): it answers every attribute probe, so it is taken as the resource value itself,
+    never asked whether it is a resource definition. (Looked up in sys.modules: a process that
+    imported neither holds no mock.)"""
+    for module_name in _MOCK_MODULES:
+        module = sys.modules.get(module_name)
+        base = getattr(module, "NonCallableMock", None) if module is not None else None
+        if isinstance(base, type) and isinstance(value, base):
+            return True
+    return False
+
+
+_MOCK_MODULES = ("unittest.mock", "mock")
 
 
 def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = None) -> ResourceDefinition:

@@ -63,9 +63,10 @@ class ConfigMapping:
         self.receive_processed_config_values = receive_processed_config_values is not False
         self.description = description
 
-    def resolve_from_unvalidated_config(self, config: Any) -> Any:
+    def resolve_from_unvalidated_config(self, config: Any,
+                                        preamble: str = "Error in config mapping") -> Any:
         """Validate `config` against the outer schema, then map it."""
-        processed = _check(self.config_schema, config, "Error in config mapping")
+        processed = _check(self.config_schema, config, preamble)
         return self.config_fn(processed if self.receive_processed_config_values else config)
 
     def resolve_from_validated_config(self, config: Any) -> Any:
@@ -178,6 +179,8 @@ def _ops_shape(graph: Any, resource_defs: Mapping[str, Any] | None = None) -> Sh
             entry = Shape({"config": _node_config_schema(node), "inputs": inputs,
                            "outputs": outputs})
         fields[name] = Field(entry)
+    for name in graph.ignored_node_names:  # left out by an op selection: config ignored
+        fields[name] = _OPTIONAL_ANY
     return Shape(fields)
 
 
@@ -224,7 +227,7 @@ def _build_schema_type(job: Any) -> Shape:
             Shape({"config": Field(schema) if schema is not None else _OPTIONAL_ANY}),
             is_required=False)
     shape = Shape({
-        "ops": Field(_ops_shape(job.graph, job.resource_defs)),
+        "ops": _root_ops_field(job),
         "resources": Field(Shape(resources)),
         "loggers": Field(Shape(loggers), is_required=False),
         "execution": _OPTIONAL_ANY,
@@ -232,6 +235,18 @@ def _build_schema_type(job: Any) -> Shape:
     })
     defaults = _job_defaults(job)
     return with_defaults(shape, defaults) if defaults else shape
+
+
+def _root_ops_field(job: Any) -> Field:
+    """`ops`: an entry per node of the job's graph, with the graph's own `config` dict as
+    their defaults; or, when the graph maps its config (`@graph(config=ConfigMapping(...))`),
+    just that mapping's `config`, as a nested graph's entry is."""
+    graph = job.graph
+    if isinstance(graph.config, ConfigMapping):
+        return Field(Shape({"config": graph.config.config_schema}))
+    shape = _ops_shape(graph, job.resource_defs)
+    return Field(with_defaults(shape, graph.config) if isinstance(graph.config, Mapping)
+                 else shape)
 
 
 def _job_defaults(job: Any) -> dict[str, Any] | None:
@@ -278,31 +293,15 @@ def resolve_run_config(job: Any, run_config: Any, resolve_values: bool = True) -
         outer = _check(mapping.config_schema, raw, f"Error in config mapping for job {job.name}",
                        mapping.receive_processed_config_values)
         raw = as_run_config_dict(mapping.resolve_from_validated_config(outer))
-    if isinstance(raw.get("ops"), Mapping):
-        raw = {**raw, "ops": _drop_unselected(job.graph, raw["ops"])}
     errors: list[Any] = []
     result = _process(run_config_schema_type(job), raw, (), errors, resolve_values)
+    if not errors and isinstance(result, dict):
+        _apply_root_mapping(job, result, errors, resolve_values)
     if not errors and isinstance(result, Mapping):
         _apply_graph_mappings(job.graph, result.get("ops") or {}, errors, resolve_values,
                               job.name)
     if errors:
         raise HeadwaterInvalidConfigError(f"Error in config for job {job.name}", errors, raw)
-    return result
-
-
-def _drop_unselected(graph: Any, ops: Mapping[str, Any]) -> dict[str, Any]:
-    """`ops` run config without the entries of nodes an op selection left out of `graph`
-    (config written for the whole job stays valid for any of its subsets)."""
-    left_out: frozenset[str] = getattr(graph, "unselected_node_names", frozenset())
-    result: dict[str, Any] = {}
-    for name, entry in ops.items():
-        if name in left_out:
-            continue
-        node = graph.invocations[name].node_def if name in graph.invocations else None
-        if (node is not None and hasattr(node, "invocations") and isinstance(entry, Mapping)
-                and isinstance(entry.get("ops"), Mapping)):
-            entry = {**entry, "ops": _drop_unselected(node, entry["ops"])}
-        result[name] = entry
     return result
 
 
@@ -317,6 +316,30 @@ def _call_mapping(mapping: ConfigMapping, outer: Any, what: str, stack: str) -> 
             f'execution. The definition is instantiated at stack "{stack}". Fix the function '
             f"or the config it receives: {type(exc).__name__}: {exc}", user_exception=exc,
         ) from exc
+
+
+def _apply_root_mapping(job: Any, result: dict[str, Any], errors: list[Any],
+                        resolve_values: bool) -> None:
+    """Replace `ops: {config: ...}` with the node entries the job's graph's mapping makes."""
+    graph = job.graph
+    mapping = graph.config
+    if not isinstance(mapping, ConfigMapping):
+        return
+    # Values as written unless the mapping asks for them processed (env read, enums made).
+    outer = _process(mapping.config_schema, (result.get("ops") or {}).get("config"), (), [],
+                     mapping.receive_processed_config_values)
+    inner_raw = _call_mapping(mapping, outer, f"graph '{graph.name}' of job '{job.name}'",
+                              graph.name)
+    found: list[Any] = []
+    inner = _process(_ops_shape(graph, job.resource_defs), inner_raw, (), found, resolve_values)
+    if found:
+        errors.append(EvaluationError(
+            f"job '{job.name}': the config mapping of its graph '{graph.name}' returned ops "
+            "config that does not fit the graph's ops:\n"
+            + "\n".join(f"        Error {i}: {e}" for i, e in enumerate(found, 1)),
+            ("ops",), "RUNTIME_TYPE_MISMATCH"))
+        return
+    result["ops"] = inner
 
 
 def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
@@ -346,8 +369,6 @@ def _apply_graph_mappings(graph: Any, ops: dict[str, Any], errors: list[Any],
             inner_raw = _call_mapping(node.config, outer, f"graph '{name}' in job '{job_name}'",
                                       prefix + name)
             found: list[Any] = []
-            if isinstance(inner_raw, Mapping):
-                inner_raw = _drop_unselected(node, inner_raw)
             inner = _process(_ops_shape(node), inner_raw, (), found, resolve_values)
             if found:
                 errors.append(EvaluationError(
@@ -492,12 +513,14 @@ def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> d
     return config_from_yaml_strings(texts)
 
 
-def _chain(fn: Callable[[Any], Any], inner: ConfigMapping) -> Callable[[Any], Any]:
+def _chain(fn: Callable[[Any], Any], inner: ConfigMapping, owner: str) -> Callable[[Any], Any]:
     """`fn` then `inner`: configuring an already configured node (or a graph with a config
-    mapping) feeds what `fn` returns, checked against `inner`'s schema, to `inner`."""
+    mapping) feeds what `fn` returns, checked against `inner`'s schema, to `inner`; a
+    mismatch is reported as config of `owner` (e.g. "graph nightly")."""
 
     def chained(outer: Any) -> Any:
-        return inner.resolve_from_unvalidated_config(fn(outer))
+        return inner.resolve_from_unvalidated_config(fn(outer),
+                                                     f"Error in config for {owner}")
 
     return chained
 
@@ -532,7 +555,8 @@ def configured(configurable: Any, config_schema: Any = None, name: str | None = 
                 "config=ConfigMapping(...), or configure its ops instead."
             )
         if isinstance(existing, ConfigMapping):
-            fn = _chain(fn, existing)
+            owner = f"{'graph' if is_graph else 'op'} {new_name or configurable.name}"
+            fn = _chain(fn, existing, owner)
         mapping = ConfigMapping(fn, config_schema)
         new = copy.copy(configurable)
         if new_name:

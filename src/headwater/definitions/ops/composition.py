@@ -243,15 +243,29 @@ class NodeDefinition:
                    description: str | None = None) -> Any:
         """A copy named `name` whose config is fixed (a value) or mapped from `config_schema`
         (a function of the outer config), as `headwater.configured(node, ...)` makes it."""
-        if not isinstance(name, str) or not name or name == self.name:
+        # An op's copy under the original's name would clash with it in any graph using
+        # both; a graph's copy is usually a job's whole body, so it may keep the name.
+        if not isinstance(name, str) or not name or (name == self.name
+                                                     and self.node_kind == "op"):
             raise HeadwaterInvalidDefinitionError(
                 f"{self.node_kind} '{self.name}'.configured(...) needs a name for the copy, "
-                f"which must differ from '{self.name}': .configured(config, name='...')."
+                f"which for an op must differ from '{self.name}': "
+                ".configured(config, name='...')."
             )
         new = configured(self, config_schema=config_schema, name=name)(config_or_config_fn)
         if description is not None:
             new.description = description
         return new
+
+    def all_headwater_types(self) -> list[Any]:
+        """Every runtime type this node's inputs and outputs use, with the types they are
+        built from (List[Foo] brings Foo), each once."""
+        found: dict[str, Any] = {}
+        for definition in (*self.input_dict.values(), *self.output_dict.values()):
+            htype = definition.headwater_type
+            for each in (htype, *htype.inner_types):
+                found.setdefault(each.key, each)
+        return list(found.values())
 
     @property
     def input_names(self) -> list[str]:
@@ -444,11 +458,11 @@ def _record(frame: Frame, pending: PendingInvocation, args: tuple[Any, ...], kwa
     return cls(*outputs)
 
 
-def named_after(definition: Any, fn: Callable[..., Any]) -> Any:
-    """A decorated definition keeps its function's `__name__` and `__doc__` (as
-    functools.wraps would), so help() and tools that read them see the function."""
-    definition.__name__ = getattr(fn, "__name__", None)
-    definition.__doc__ = getattr(fn, "__doc__", None)
+def take_function_identity(definition: Any, fn: Callable[..., Any]) -> Any:
+    """A decorated definition keeps its function's `__name__` and `__doc__`, as a wrapper
+    does (help() and docs tools read them); its own `name` may differ."""
+    definition.__name__ = fn.__name__
+    definition.__doc__ = fn.__doc__
     return definition
 
 

@@ -5,18 +5,17 @@ and which inner inputs/outputs its own inputs/outputs map to. Both ways of turni
 composition into a job live here, on top of `job.py`: `GraphDefinition.to_job` and the
 `@job` decorator (a graph built from the body, then bound). `job.py` never imports this
 module at run time; a job's op selection cuts its graph with `GraphDefinition.subset`.
-Imports `composition`, `job`, `op`, `output`, `metadata.annotation`, `_runtime` and `errors`.
+Imports `composition`, `job`, `op`, `output`, `metadata.annotation` and `errors`.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions import _runtime
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.composition import (
     AssetInputHandle,
@@ -27,7 +26,7 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
     check_unique_definitions,
     compose,
-    named_after,
+    take_function_identity,
 )
 from headwater.definitions.ops.dynamic import check_dynamic_fan_out
 from headwater.definitions.ops.job import JobDefinition
@@ -187,10 +186,10 @@ class GraphDefinition(NodeDefinition):
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
         check_dynamic_fan_out(self)
-        # Set on a graph cut by an op selection: the names of the nodes it left out, and the
-        # whole graph it was cut from (the same definition, as far as names go).
-        self.unselected_node_names: frozenset[str] = frozenset()
-        self.subset_of: GraphDefinition | None = None
+        # Set on a graph cut by an op selection: the graph it was cut from, and the names of
+        # the nodes it left out (run config may still name them; it is ignored).
+        self.parent_graph_def: GraphDefinition | None = None
+        self.ignored_node_names: tuple[str, ...] = ()
 
     def _bind_explicit_mappings(self, input_mappings: Any, output_mappings: Any) -> None:
         """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
@@ -245,6 +244,14 @@ class GraphDefinition(NodeDefinition):
                 ops.setdefault(id(inv.node_def), inv.node_def)
         return list(ops.values())
 
+    def all_headwater_types(self) -> list[Any]:
+        """The runtime types of this graph's inputs and outputs and of every node inside."""
+        found = {t.key: t for t in super().all_headwater_types()}
+        for node_def in self.node_defs:
+            for each in node_def.all_headwater_types():
+                found.setdefault(each.key, each)
+        return list(found.values())
+
     @property
     def required_resource_keys(self) -> frozenset[str]:
         keys: set[str] = set()
@@ -273,6 +280,7 @@ class GraphDefinition(NodeDefinition):
         partitions_def: Any = None,
         input_values: Mapping[str, Any] | None = None,
         run_tags: Mapping[str, Any] | None = None,
+        owners: Sequence[str] | None = None,
     ) -> Any:
         job = JobDefinition(
             graph_def=self,
@@ -289,52 +297,49 @@ class GraphDefinition(NodeDefinition):
             partitions_def=partitions_def,
             input_values=input_values,
             run_tags=run_tags,
+            owners=owners,
         )
         return job.get_subset(op_selection=op_selection) if op_selection else job
 
-    def subset(self, selection: Mapping[str, Any] | Iterable[str]) -> GraphDefinition:
-        """This graph cut down to the nodes of `selection` (a job's op selection): a node name
-        maps to None to keep the whole node, or to the selection inside a nested graph (a
-        plain collection of names keeps those nodes whole)."""
-        if not isinstance(selection, Mapping):
-            selection = dict.fromkeys(selection)
-        node_defs = {name: inv.node_def if selection[name] is None
-                     else inv.node_def.subset(selection[name])
-                     for name, inv in self.invocations.items() if name in selection}
+    def subset(self, selection: set[str] | Mapping[str, Any]) -> GraphDefinition:
+        """This graph cut down to the selected nodes (a job's op selection): a set of node
+        names, or names mapped to None (whole) or to a selection inside a nested graph."""
+        chosen: Mapping[str, Any] = (selection if isinstance(selection, Mapping)
+                                     else dict.fromkeys(selection))
+        names = set(chosen)
         invocations = {}
         for name, inv in self.invocations.items():
-            if name not in node_defs:
-                continue
-            node_def = node_defs[name]
-            bindings = {}
-            for input_name, binding in inv.bindings.items():
-                kept = _bound_within(binding, node_defs, name, input_name)
-                if kept is not None:
-                    bindings[input_name] = kept
-                elif input_name in node_def.input_dict:
-                    _check_loadable(node_def, name, input_name)
-            invocations[name] = Invocation(node_def, inv.name, bindings, inv.tags,
-                                           inv.hook_defs, inv.retry_policy)
-        output_mappings = {k: v for k, v in self.output_mappings.items()
-                           if v[0] in invocations
-                           and v[1] in invocations[v[0]].node_def.output_dict}
+            if name in names:
+                node_def = inv.node_def
+                if chosen[name] is not None:
+                    node_def = node_def.subset(chosen[name])
+                bindings = {}
+                for input_name, binding in inv.bindings.items():
+                    if isinstance(binding, list):  # a fan-in keeps its selected sources
+                        kept = [b for b in binding if _bound_within(b, names)]
+                        if kept:
+                            bindings[input_name] = kept
+                    elif _bound_within(binding, names):
+                        bindings[input_name] = binding
+                invocations[name] = Invocation(node_def, inv.name, bindings, inv.tags,
+                                               inv.hook_defs, inv.retry_policy)
+        _check_bound_outputs_kept(self.name, invocations)
         sub = GraphDefinition(
             name=self.name,
             description=self.description,
             invocations=invocations,
-            input_mappings=[m for m in self.input_mappings if m.mapped_node_name in invocations
-                            and m.mapped_node_input_name in invocations[
-                                m.mapped_node_name].node_def.input_dict],
-            output_mappings=output_mappings,
+            input_mappings=[m for m in self.input_mappings if m.mapped_node_name in names],
+            output_mappings={k: v for k, v in self.output_mappings.items()
+                             if v[0] in names and v[1] in invocations[v[0]].node_def.output_dict},
             input_defs=self.input_dict,
-            output_defs={k: v for k, v in self.output_dict.items() if k in output_mappings},
+            output_defs={k: v for k, v in self.output_dict.items()
+                         if self.output_mappings.get(k, ("",))[0] in names},
             config=self.config,
             tags=self.tags,
         )
-        # Run config may still name the nodes left out; they are ignored, not rejected.
-        sub.unselected_node_names = (frozenset(self.invocations) - frozenset(invocations)) | (
-            self.unselected_node_names)
-        sub.subset_of = self.subset_of or self
+        sub.output_dict = {k: v for k, v in sub.output_dict.items() if k in sub.output_mappings}
+        sub.parent_graph_def = self.parent_graph_def or self
+        sub.ignored_node_names = tuple(n for n in self.invocations if n not in names)
         return sub
 
     def with_node_hooks(self, hook_defs: Any) -> GraphDefinition:
@@ -348,12 +353,16 @@ class GraphDefinition(NodeDefinition):
         }
         return copied
 
-    def execute_in_process(self, run_config: Any = None, **kwargs: Any) -> Any:
-        resources = kwargs.pop("resources", None)
-        job = self.to_job(name=self.name, resource_defs=resources,
-                          op_selection=kwargs.pop("op_selection", None))
-        execute = _runtime.engine().execute_job_in_process
-        return execute(job, run_config=run_config, **kwargs)
+    def execute_in_process(self, run_config: Any = None, instance: Any = None,
+                           resources: Mapping[str, Any] | None = None,
+                           raise_on_error: bool = True, op_selection: Sequence[str] | None = None,
+                           run_id: str | None = None, input_values: Mapping[str, Any] | None = None,
+                           **kwargs: Any) -> Any:
+        """Run this graph as a job of its own name, in this process."""
+        job = self.to_job(name=self.name, resource_defs=resources)
+        return job.execute_in_process(run_config=run_config, instance=instance,
+                                      raise_on_error=raise_on_error, op_selection=op_selection,
+                                      run_id=run_id, input_values=input_values, **kwargs)
 
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         raise HeadwaterInvariantViolationError(
@@ -366,25 +375,30 @@ class GraphDefinition(NodeDefinition):
         return f"GraphDefinition(name={self.name!r}, nodes={list(self.invocations)!r})"
 
 
-def _bound_within(binding: Any, kept_defs: Mapping[str, Any], node: str, input_name: str) -> Any:
-    """What is left of an input's binding once only the nodes of `kept_defs` run (None:
-    nothing)."""
-    if isinstance(binding, list):
-        kept = [b for b in binding
-                if _bound_within(b, kept_defs, node, input_name) is not None]
-        return kept or None
-    if isinstance(binding, (GraphInputHandle, AssetInputHandle)):
-        return binding
-    handle = getattr(binding, "handle", binding)
-    if not isinstance(handle, OutputHandle) or handle.node_name not in kept_defs:
-        return None
-    if handle.output_name not in kept_defs[handle.node_name].output_dict:
-        raise HeadwaterInvalidSubsetError(
-                f"input '{input_name}' of '{node}' reads output '{handle.output_name}' of graph "
-                f"'{handle.node_name}', whose selected ops do not produce it. Select the op "
-                "that produces it too, or leave out the downstream op.")
-    return binding
+def _check_bound_outputs_kept(graph_name: str, invocations: Mapping[str, Invocation]) -> None:
+    """A selected node bound to an output that the selection cut out of a nested graph."""
+    for inv in invocations.values():
+        for input_name, binding in inv.bindings.items():
+            for b in binding if isinstance(binding, list) else [binding]:
+                handle = getattr(b, "handle", b)
+                if (isinstance(handle, OutputHandle)
+                        and handle.output_name not in invocations[handle.node_name]
+                        .node_def.output_dict):
+                    raise HeadwaterInvalidSubsetError(
+                        f"In graph '{graph_name}', the op selection keeps '{inv.name}', whose "
+                        f"input '{input_name}' reads output '{handle.output_name}' of "
+                        f"'{handle.node_name}', but the ops producing that output are not "
+                        "selected. Select them too, or leave out "
+                        f"'{inv.name}'.")
 
+
+def _bound_within(binding: Any, names: set[str]) -> bool:
+    if isinstance(binding, list):
+        return all(_bound_within(b, names) for b in binding)
+    if isinstance(binding, (GraphInputHandle, AssetInputHandle)):
+        return True
+    handle = getattr(binding, "handle", binding)
+    return isinstance(handle, OutputHandle) and handle.node_name in names
 
 
 def _invocations_from_dependencies(
@@ -466,11 +480,15 @@ def build_graph(
     input_names = list(sig.input_args)
     frame, returned = compose(name, fn, input_names)
     input_mappings: dict[str, list[tuple[str, str]]] = {n: [] for n in input_names}
+    inner_types: dict[str, list[Any]] = {n: [] for n in input_names}
     for inv in frame.invocations.values():
         for input_name, binding in inv.bindings.items():
-            for b in binding if isinstance(binding, list) else [binding]:
+            fan_in = isinstance(binding, list)
+            for b in binding if fan_in else [binding]:
                 if isinstance(b, GraphInputHandle):
                     input_mappings[b.input_name].append((inv.name, input_name))
+                    inner_types[b.input_name].append(
+                        _destination_type(inv.node_def.input_dict[input_name], fan_in))
     for input_name, targets in input_mappings.items():
         if not targets:
             raise HeadwaterInvalidDefinitionError(
@@ -480,7 +498,8 @@ def build_graph(
     input_defs = {}
     for input_name in input_names:
         spec = (ins or {}).get(input_name)
-        input_defs[input_name] = _graph_input_def(name, input_name, frame, input_mappings, spec, sig)
+        input_defs[input_name] = _graph_input_def(input_name, frame, input_mappings, spec, sig,
+                                                  inner_types[input_name])
     output_mappings, output_defs = _graph_outputs(name, frame, returned, out)
     return GraphDefinition(
         name=name,
@@ -496,19 +515,33 @@ def build_graph(
     )
 
 
+def _destination_type(input_def: InputDefinition, fan_in: bool) -> Any:
+    """The type a graph input must carry to feed `input_def` (an element of it when fanned in)."""
+    htype = input_def.headwater_type
+    if fan_in and htype.supports_fan_in:
+        return htype.get_inner_type_for_fan_in()
+    return htype
+
+
 def _graph_input_def(
-    graph_name: str, input_name: str, frame: Any, mappings: Mapping[str, list[tuple[str, str]]],
-    spec: GraphIn | None, sig: Any,
+    input_name: str, frame: Any, mappings: Mapping[str, list[tuple[str, str]]],
+    spec: GraphIn | None, sig: Any, destination_types: Sequence[Any],
 ) -> InputDefinition:
+    """A graph input's definition. Its type is, in order: `GraphIn(headwater_type=...)`, the
+    parameter's annotation (unless Any), else the type every inner input it feeds agrees on
+    (Any when they differ)."""
     targets = mappings.get(input_name) or []
     inner = None
     if targets:
         node_name, inner_input = targets[0]
         inner = frame.invocations[node_name].node_def.input_dict[inner_input]
+    annotation = sig.annotations.get(input_name, Any)
     if spec is not None and spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
-    elif inner is not None:
-        htype = inner.headwater_type
+    elif annotation is not Any:
+        htype = resolve_headwater_type(annotation)
+    elif destination_types and all(t == destination_types[0] for t in destination_types):
+        htype = destination_types[0]
     else:
         htype = resolve_headwater_type(Any)
     default = sig.defaults.get(input_name, NO_VALUE)
@@ -575,7 +608,8 @@ def graph(
     """Declare a graph by composing ops in a function body."""
 
     def decorate(fn: Callable[..., Any]) -> GraphDefinition:
-        return named_after(build_graph(fn, name, description, ins, out, config, tags), fn)
+        return take_function_identity(build_graph(fn, name, description, ins, out, config, tags),
+                                      fn)
 
     if compose_fn is not None:
         return decorate(compose_fn)
@@ -606,7 +640,7 @@ def job(
 
     def decorate(fn: Callable[..., Any]) -> JobDefinition:
         graph_def = build_graph(fn, name=name or fn.__name__, description=description)
-        return named_after(JobDefinition(
+        return take_function_identity(JobDefinition(
             graph_def=graph_def,
             name=name or fn.__name__,
             description=description,
@@ -627,20 +661,3 @@ def job(
     if callable(compose_fn):
         return decorate(compose_fn)
     return decorate
-
-
-def _check_loadable(node_def: Any, node: str, input_name: str) -> None:
-    """An input whose upstream an op selection left out must be loadable some other way:
-    a default, an input manager, an asset, config (a type with a loader or a builtin type),
-    or a nested graph's own mapping (checked inside it)."""
-    input_def = node_def.input_dict[input_name]
-    htype = input_def.headwater_type
-    if (hasattr(node_def, "invocations") or input_def.has_default_value
-            or input_def.input_manager_key or input_def.asset_key is not None
-            or htype.is_nothing or getattr(htype, "loader", None) is not None
-            or getattr(htype, "is_builtin", False)):
-        return
-    raise HeadwaterInvalidSubsetError(
-        f"input '{input_name}' of op '{node}' would have no value: the op selection leaves out "
-        f"the op it reads from, and type {htype.display_name} cannot be loaded from config. "
-        "Select the upstream op too, or give the input a default_value or an input manager.")

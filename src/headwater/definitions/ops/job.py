@@ -10,7 +10,10 @@ never by importing `headwater.execution`.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -23,8 +26,10 @@ from headwater.definitions.ops.composition import (
     OutputHandle,
     check_unique_definitions,
 )
+from headwater.definitions.ops.input_source import check_job_inputs
 from headwater.definitions.run_request import run_request_for_partition
 from headwater.errors import (
+    HeadwaterDeprecationWarning,
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidSubsetError,
     HeadwaterInvariantViolationError,
@@ -163,7 +168,7 @@ class JobDefinition:
         self.config = config
         self.tags = _string_tags(self.name, {**graph_def.tags, **dict(tags or {})})
         # None: runs take the job's tags; a mapping (even empty) replaces them.
-        self.run_tags = dict(run_tags) if run_tags is not None else None
+        self._run_tags = dict(run_tags) if run_tags is not None else None
         self.metadata = normalize_metadata(metadata)
         self.logger_defs = dict(logger_defs or {})
         self.executor_def = executor_def
@@ -174,6 +179,8 @@ class JobDefinition:
             config, "partitions_def", None)
         self.input_values = dict(input_values or {})
         self.asset_layer = asset_layer or AssetLayer()
+        if not self.asset_layer.assets_defs:  # an asset job's inputs come from its assets
+            check_job_inputs(self.name, graph_def, self.input_values)
         self.op_selection = list(op_selection) if op_selection else None
         self._run_config_shape: Any = None  # built on first use by run_config_schema_type
         self._in_memory_variant: JobDefinition | None = None  # made by execute_in_process
@@ -240,6 +247,25 @@ class JobDefinition:
         return self.graph.required_resource_keys
 
     @property
+    def run_tags(self) -> dict[str, Any]:
+        """The tags every run of this job gets: `run_tags=` if given, else the job's tags."""
+        return dict(self.tags) if self._run_tags is None else dict(self._run_tags)
+
+    @property
+    def partitioned_config(self) -> Any:
+        """The job's run config by partition key: its PartitionedConfig, or for a job
+        partitioned by `partitions_def=` alone, the same config for every partition."""
+        from headwater.definitions.partitions.partitioned_config import PartitionedConfig
+
+        if isinstance(self.config, PartitionedConfig):
+            return self.config
+        if self.partitions_def is None:
+            return None
+        static = dict(self.config) if isinstance(self.config, Mapping) else {}
+        return PartitionedConfig(self.partitions_def,
+                                 run_config_for_partition_key_fn=lambda _key: dict(static))
+
+    @property
     def is_asset_job(self) -> bool:
         return bool(self.asset_layer.assets_defs)
 
@@ -290,6 +316,14 @@ class JobDefinition:
         """A RunRequest for one partition of this job (see run_request.py)."""
         return run_request_for_partition(self, partition_key, **kwargs)
 
+    def with_executor_def(self, executor_def: Any) -> JobDefinition:
+        """A copy of this job that runs with `executor_def`."""
+        return self._copy(executor_def=executor_def)
+
+    def with_logger_defs(self, logger_defs: Mapping[str, Any]) -> JobDefinition:
+        """A copy of this job whose loggers are `logger_defs`."""
+        return self._copy(logger_defs=dict(logger_defs))
+
     def with_metadata(self, metadata: Mapping[str, Any]) -> JobDefinition:
         """A copy of this job with `metadata` replacing its metadata."""
         return self._copy(metadata=normalize_metadata(metadata))
@@ -313,12 +347,9 @@ class JobDefinition:
         if not op_selection:
             return self
         names = select_nodes(self.graph, op_selection, self.name)
-        try:
-            sub = self.graph.subset(names)
-        except HeadwaterInvalidDefinitionError as exc:
-            raise HeadwaterInvalidSubsetError(
-                f"job '{self.name}' cannot be cut to op_selection={list(op_selection)!r}: "
-                f"{exc}") from exc
+        sub = self.graph.subset(names)
+        if not self.asset_layer.assets_defs:
+            check_job_inputs(self.name, sub, self.input_values, HeadwaterInvalidSubsetError)
         return self._copy(graph=sub, op_selection=list(op_selection))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -356,14 +387,12 @@ class JobSnap:
 _CLAUSE = re.compile(r"^(?P<up>\*|\+*)(?P<name>[A-Za-z0-9_.\-]+)(?P<down>\*|\+*)$")
 
 
-def select_nodes(graph: GraphDefinition, selection: Sequence[str],
+def select_nodes(graph: GraphDefinition, selection: Sequence[str] | str,
                  job_name: str) -> dict[str, Any]:
-    """Resolve op-selection clauses ("*a", "a+", "g.b") against a graph's nodes.
+    """Resolve op-selection clauses ("*a", "a+", "g.inner*") against a graph.
 
-    The answer maps each kept top-level node to None (the whole node) or, for a graph node
-    selected only through dotted clauses ("g.b", "g.h.c"), to the same kind of answer for the
-    part of that graph kept.
-    """
+    Returns the selected top-level nodes, each mapped to None (the whole node) or, for a
+    graph of which only some nodes are selected ("g.inner"), to its own selection."""
     parents: dict[str, set[str]] = {n: set() for n in graph.invocations}
     children: dict[str, set[str]] = {n: set() for n in graph.invocations}
     for inv in graph.invocations.values():
@@ -373,40 +402,59 @@ def select_nodes(graph: GraphDefinition, selection: Sequence[str],
                 if isinstance(handle, OutputHandle):
                     parents[inv.name].add(handle.node_name)
                     children[handle.node_name].add(inv.name)
-    selected: set[str] = set()
-    inner: dict[str, list[str]] = {}
+    whole: set[str] = set()
+    partial: dict[str, list[dict[str, Any]]] = {}
     if isinstance(selection, str):
         selection = [selection]
     for clause in selection:
         for part in clause.split(","):
             part = part.strip()
             if part == "*":
-                selected |= set(graph.invocations)
+                whole |= set(graph.invocations)
                 continue
             match = _CLAUSE.match(part)
             if not match:
                 raise HeadwaterInvalidSubsetError(
                     f"job '{job_name}': op selection clause {part!r} is not valid; write "
-                    "'name', '*name', 'name*', '+name' or 'name++'."
+                    "'name', '*name', 'name*', '+name', 'name++' or 'graph.inner'."
                 )
-            name, _, rest = match["name"].partition(".")
+            name, _, inner = match["name"].partition(".")
             if name not in graph.invocations:
                 raise HeadwaterInvalidSubsetError(
                     f"op_selection={list(selection)!r} names op '{name}', which job "
                     f"'{job_name}' does not have. Check the spelling against the job's ops."
                 )
-            if rest and hasattr(graph.invocations[name].node_def, "invocations"):
-                # "g.b*": the marks apply among the nodes of the nested graph.
-                inner.setdefault(name, []).append(f"{match['up']}{rest}{match['down']}")
+            if inner:
+                node_def = graph.invocations[name].node_def
+                if not hasattr(node_def, "invocations"):
+                    raise HeadwaterInvalidSubsetError(
+                        f"op_selection clause {part!r} of job '{job_name}' selects inside "
+                        f"'{name}', which is an op, not a graph.")
+                partial.setdefault(name, []).append(select_nodes(
+                    node_def, [f"{match['up']}{inner}{match['down']}"], job_name))
                 continue
-            selected.add(name)
-            selected |= _walk(name, parents, _depth(match["up"]))
-            selected |= _walk(name, children, _depth(match["down"]))
-    result: dict[str, Any] = dict.fromkeys(selected)
-    for name, clauses in inner.items():
+            whole.add(name)
+            whole |= _walk(name, parents, _depth(match["up"]))
+            whole |= _walk(name, children, _depth(match["down"]))
+    selected: dict[str, Any] = dict.fromkeys(whole)
+    for name, inner_selections in partial.items():
         if name not in selected:
-            result[name] = select_nodes(graph.invocations[name].node_def, clauses, job_name)
-    return result
+            selected[name] = _merge_selections(inner_selections)
+    return selected
+
+
+def _merge_selections(selections: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One selection from several: a node selected whole anywhere is selected whole."""
+    merged: dict[str, Any] = {}
+    for selection in selections:
+        for name, inner in selection.items():
+            if name in merged and (merged[name] is None or inner is None):
+                merged[name] = None
+            elif name in merged:
+                merged[name] = _merge_selections([merged[name], inner])
+            else:
+                merged[name] = inner
+    return merged
 
 
 def _depth(marks: str) -> int | None:
@@ -435,8 +483,29 @@ def _check_job_name(name: str) -> None:
         )
 
 
+_TAG_KEY_PART = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
+
+
+def _warn_of_odd_tag_keys(job_name: str, keys: Sequence[str]) -> None:
+    """Job tag keys outside the tag key format still work, with a deprecation warning
+    pointing at the user's code (the first frame outside headwater)."""
+    odd = [k for k in keys if not all(_TAG_KEY_PART.fullmatch(p) for p in k.split("/", 1))]
+    if not odd:
+        return
+    package = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(
+        f"job '{job_name}': tag keys {odd} do not follow the tag key format: an optional "
+        "'prefix/' and a name, each 1-63 letters, digits, '_', '-' or '.'. They still work, "
+        "but such keys are deprecated; rename them, e.g. 'team' or 'my_org/team'.",
+        HeadwaterDeprecationWarning, stacklevel=level)
+
+
 def _string_tags(job_name: str, tags: Mapping[str, Any]) -> dict[str, str]:
     """Tag values are strings; other JSON-serializable values are stored as JSON."""
+    _warn_of_odd_tag_keys(job_name, list(tags))
     result = {}
     for key, value in tags.items():
         if isinstance(value, str):

@@ -28,7 +28,7 @@ from headwater.definitions.config.schema import (
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
-from headwater.definitions.ops.composition import NodeDefinition, named_after
+from headwater.definitions.ops.composition import NodeDefinition, take_function_identity
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
@@ -66,10 +66,10 @@ class In:
         return f"In(headwater_type={self.headwater_type!r})"
 
     def __eq__(self, other: object) -> bool:
-        # Types compare as resolved: In(int) and In(Int) declare the same input.
-        return type(other) is type(self) and _declared(self) == _declared(other)
+        """Equal when every field is; `int` and the Int type it resolves to are equal."""
+        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
 
 class Out:
@@ -99,19 +99,18 @@ class Out:
         return f"{type(self).__name__}(headwater_type={self.headwater_type!r})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and _declared(self) == _declared(other)
+        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
 
-def _declared(spec: In | Out) -> tuple[Any, ...]:
-    """What an In or Out declares, its type resolved, for comparison."""
-    values = [getattr(spec, name) for name in (In if isinstance(spec, In) else Out).__slots__]
-    if spec.headwater_type is not NO_VALUE:
-        values[0] = resolve_headwater_type(spec.headwater_type)
-    if isinstance(spec, Out):
-        values[3] = spec.io_manager_key or "io_manager"  # what no key means
-    return tuple(values)
+def _spec_fields(spec: Any) -> tuple[Any, ...]:
+    """An In's or Out's fields for comparison, its type resolved."""
+    htype = spec.headwater_type
+    return (htype if htype is NO_VALUE else resolve_headwater_type(htype),
+            *(getattr(spec, name) or "io_manager" if name == "io_manager_key"  # no key: default
+              else getattr(spec, name)
+              for name in type(spec).__slots__ or Out.__slots__ if name != "headwater_type"))
 
 
 class DynamicOut(Out):
@@ -333,8 +332,8 @@ def _input_type(spec: In | None, hint: Any) -> HeadwaterType:
     return resolve_headwater_type(hint)
 
 
+_DOC_RETURN_TYPE = re.compile(r"^[A-Za-z_][\w.\[\], |]*:\s+")
 _DOC_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Yields|Raises|Examples?):\s*$")
-_DOC_RETURN_TYPE = re.compile(r"^[\w.]+(?:\[[\w., \[\]|]*\])?:\s+(.+)$")
 _DOC_ARG = re.compile(r"^(\*{0,2}\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
 
 
@@ -367,9 +366,9 @@ def parse_docstring(fn: Callable[..., Any]) -> tuple[dict[str, str], str | None]
             elif current:
                 args[current] = f"{args[current]} {line}".strip()
         elif section == "Returns" and line:
-            typed = _DOC_RETURN_TYPE.match(line) if not returns else None
-            # "int: some int" names the type first; the description is the rest.
-            returns.append(typed.group(1) if typed else line)
+            # Google style may lead with the type ("int: the count"); the type is the
+            # annotation's business, the description is the rest.
+            returns.append(_DOC_RETURN_TYPE.sub("", line, count=1) if not returns else line)
     return args, " ".join(returns) or None
 
 
@@ -601,7 +600,10 @@ class OpDefinition(NodeDefinition):
                          tags=dict(tags or {}))
         self.compute_fn = compute_fn
         self.input_dict = dict(input_defs)
-        self.output_dict = dict(output_defs)
+        # An output without a code version of its own has the op's.
+        self.output_dict = {n: replace(d, code_version=code_version)
+                            if d.code_version is None and code_version else d
+                            for n, d in output_defs.items()}
         self.signature = sig
         if config_schema is not None:
             resolve_config_schema(config_schema)  # malformed schemas fail where they are declared
@@ -699,7 +701,7 @@ def op(
     def decorate(fn: Callable[..., Any]) -> OpDefinition:
         sig = inspect_signature(fn, "@op")
         outs = build_output_defs(out, sig.return_annotation, name or fn.__name__, code_version)
-        return named_after(OpDefinition(
+        return take_function_identity(OpDefinition(
             fn,
             name=name,
             ins=ins,
