@@ -331,8 +331,13 @@ class StepRunner:
         for param, resource_key in sig.resource_args.items():
             kwargs[param] = getattr(ctx.resources, resource_key)
         fn = op_def.compute_fn
-        args = (ctx,) if sig.context_arg is not None else ()
-        result = fn(*args, **kwargs)
+        if sig.inputs_as_dict:
+            result = fn(ctx, dict(inputs))
+            if isinstance(result, (list, tuple)):  # a classic op returns its events
+                yield from result
+                return
+        else:
+            result = fn(*((ctx,) if sig.context_arg is not None else ()), **kwargs)
         if inspect.iscoroutine(result):
             result = _run_coroutine(result)
         elif inspect.isasyncgen(result):

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
-from headwater.definitions.config.schema import Field
+from headwater.definitions.config.schema import Field, resolve_config_schema
 from headwater.errors import HeadwaterInvalidInvocationError
 
 
@@ -31,6 +31,8 @@ class ResourceDefinition:
         version: str | None = None,
     ):
         self.resource_fn = resource_fn
+        if config_schema is not None:
+            resolve_config_schema(config_schema)  # a malformed schema fails where it is declared
         self.config_schema = config_schema
         self.description = description
         self.required_resource_keys = frozenset(required_resource_keys or ())

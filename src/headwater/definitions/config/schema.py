@@ -208,6 +208,12 @@ def resolve_config_schema(config: Any) -> Any:
                 f"A list in a config schema holds exactly one item type, e.g. [int]; got {config!r}."
             )
         return Array(config[0])
+    if isinstance(config, (str, bytes, int, float, complex)):
+        raise HeadwaterInvalidConfigDefinitionError(
+            f"Invalid config schema {config!r}: a {type(config).__name__} value cannot be resolved "
+            "to a config type. Use a type (str, int, float, bool), a dict of fields, a list of one "
+            "type such as [int], or Field(...)."
+        )
     if hasattr(config, "type_check") and hasattr(config, "display_name"):
         if type(config).__name__ == "_ListType":
             raise HeadwaterInvalidDefinitionError(

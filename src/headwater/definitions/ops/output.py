@@ -128,7 +128,7 @@ class AssetMaterialization:
 
     @property
     def label(self) -> str:
-        return self.asset_key.to_user_string()
+        return " ".join(self.asset_key.path)
 
     @property
     def data_version(self) -> str | None:
