@@ -25,7 +25,7 @@ from headwater.definitions.config.schema import process_config
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.types import TypeCheckContext
-from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, Output
+from headwater.definitions.ops.output import NO_VALUE, DynamicOutput, MaterializeResult, Output
 from headwater.errors import (
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
@@ -325,7 +325,22 @@ def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: 
         )
 
 
+def _check_result_key(ctx: Any, item: Any) -> None:
+    """A MaterializeResult that names an asset names one of the definition's, as in a run."""
+    assets_def = getattr(ctx, "_assets_def", None)
+    if not isinstance(item, MaterializeResult) or item.asset_key is None or assets_def is None:
+        return
+    if item.asset_key not in assets_def.keys:
+        raise HeadwaterInvariantViolationError(
+            f"Asset key {item.asset_key.to_user_string()} not found in AssetsDefinition "
+            f"'{assets_def.node_def.name}' (it computes "
+            f"{', '.join(k.to_user_string() for k in assets_def.keys)})."
+        )
+
+
 def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
+    for item in result if isinstance(result, tuple) else (result,):
+        _check_result_key(ctx, item)
     outputs = op_def.output_dict
     if len(outputs) != 1:
         return
@@ -338,6 +353,7 @@ def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
 
 def _see(op_def: Any, ctx: Any, item: Any) -> None:
     """Record a yielded output (so late metadata is refused) and type-check it."""
+    _check_result_key(ctx, item)
     if not isinstance(item, Output):
         return
     mapping_key = item.mapping_key if isinstance(item, DynamicOutput) else None

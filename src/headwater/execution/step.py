@@ -466,10 +466,11 @@ class StepRunner:
                     "its asset_key."
                 )
             output_name = names[0] if names else next(iter(step.op_def.output_dict))
-        for check in result.check_results:
-            self.run.handle_check_result(step, ctx, check)
         output = Output(result.value, output_name, result.metadata, result.data_version, result.tags)
         self.handle_output(step, ctx, mapping_key, output, store=result.value is not None)
+        # After the materialization: the checks it carries evaluate the one just recorded.
+        for check in result.check_results:
+            self.run.handle_check_result(step, ctx, check)
 
     def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
         key = result.asset_key or next(iter(step.asset_keys_by_output.values()))

@@ -479,6 +479,8 @@ def build_output_defs(
 def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
     if spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
+    elif (value_type := _result_value_type(annotation)) is not None:
+        htype = resolve_headwater_type(value_type)
     elif annotation is inspect.Parameter.empty or _is_result_annotation(annotation):
         htype = resolve_headwater_type(Any)
     else:
@@ -493,6 +495,14 @@ def output_def(name: str, spec: Out, annotation: Any) -> OutputDefinition:
         is_dynamic=spec.is_dynamic,
         code_version=spec.code_version,
     )
+
+
+def _result_value_type(annotation: Any) -> Any:
+    """T of `-> MaterializeResult[T]`: the type of the value the result carries."""
+    origin = get_origin(annotation)
+    if getattr(origin, "__name__", "") == "MaterializeResult" and len(get_args(annotation)) == 1:
+        return get_args(annotation)[0]
+    return None
 
 
 def _is_result_annotation(annotation: Any) -> bool:

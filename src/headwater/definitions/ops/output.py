@@ -213,11 +213,17 @@ class MaterializeResult:
     """What an asset returns to report its materialization (value optional)."""
 
     asset_key: AssetKey | None
-    metadata: dict[str, MetadataValue]
+    metadata: dict[str, Any]  # as given; normalized when recorded
     check_results: tuple[Any, ...]
     data_version: Any
     tags: dict[str, str]
     value: Any
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        # `-> MaterializeResult[int]` types the value the result carries.
+        import types
+
+        return types.GenericAlias(cls, item)
 
     def __init__(
         self,
@@ -230,7 +236,8 @@ class MaterializeResult:
         value: Any = None,
     ):
         object.__setattr__(self, "asset_key", to_asset_key(asset_key) if asset_key else None)
-        object.__setattr__(self, "metadata", _metadata(metadata))
+        _metadata(metadata)  # invalid metadata fails here; the result keeps what it was given
+        object.__setattr__(self, "metadata", dict(metadata or {}))
         object.__setattr__(self, "check_results", tuple(check_results or ()))
         object.__setattr__(self, "data_version", data_version)
         object.__setattr__(self, "tags", dict(tags or {}))
