@@ -15,7 +15,7 @@ from headwater.definitions.automation.evaluation import invoke_evaluation_fn
 from headwater.definitions.automation.selectors import watches
 from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorDefinition
 from headwater.definitions.automation.tick_context import TickContext
-from headwater.definitions.automation.tick_result import SkipReason
+from headwater.definitions.automation.tick_result import RunReaction, SkipReason
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import PARTITION_TAG
 
@@ -147,6 +147,7 @@ class RunStatusSensorDefinition(SensorDefinition):
         page = instance.fetch_run_status_changes(event_type, limit=100, cursor=cursor,
                                                  ascending=True)
         requests: list[Any] = []
+        reactions: list[RunReaction] = []
         last = cursor
         for record in page.records:
             last = str(record.storage_id)
@@ -164,6 +165,8 @@ class RunStatusSensorDefinition(SensorDefinition):
             result = self(status_context)
             found = result if isinstance(result, (list, tuple)) else [result]
             requests.extend(r for r in found if isinstance(r, RunRequest))
+            reactions.append(RunReaction(run, run.status))
+        context._run_reactions = reactions
         context.update_cursor(last)
         context._cursor_updated = False
         return requests or SkipReason(f"No new {self._status} runs.")

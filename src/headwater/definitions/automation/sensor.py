@@ -274,14 +274,15 @@ class SensorDefinition:
         updated = getattr(context, "_cursor_updated", False)
         if returned_cursor and updated:
             raise HeadwaterInvariantViolationError(
-                f"{owner} both called context.update_cursor() and returned "
-                "SensorResult(cursor=...). Move the cursor one way only: either update it on the "
-                "context or return it in the result.")
+                f"{owner}: SensorResult.cursor cannot be set if context.update_cursor() was also "
+                "called. Move the cursor one way only: either update it on the context or "
+                "return it in the result.")
         if not returned_cursor:
             evaluation.cursor = getattr(context, "cursor", None)
         for request in evaluation.run_requests:
             self._check_target(request)
         evaluation.run_requests = [self._finish_request(r) for r in evaluation.run_requests]
+        evaluation.headwater_run_reactions = list(getattr(context, "_run_reactions", ()))
         return evaluation
 
     def _check_target(self, request: RunRequest) -> None:
@@ -365,6 +366,13 @@ class AssetSensorDefinition(SensorDefinition):
         extra = {self._event_param: record.event_log_entry} if self._event_param else {}
         result, _ = invoke_evaluation_fn("sensor", self.name, _bind(self._user_fn, extra),
                                          self._signature, (context,), {}, lambda: context)
+        for item in result if isinstance(result, (list, tuple)) else (result,):
+            if isinstance(item, SensorResult) and item.cursor is not None:
+                raise HeadwaterInvariantViolationError(
+                    f"The cursor is managed by the asset sensor '{self.name}' (it moves past "
+                    "each materialization it reports), so it cannot return "
+                    "SensorResult(cursor=...). Drop cursor=, or use a @sensor that manages its "
+                    "own cursor.")
         context.update_cursor(str(record.storage_id))
         context._cursor_updated = False
         return result

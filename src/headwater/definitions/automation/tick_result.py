@@ -61,6 +61,15 @@ class SensorResult:
                 f"{self.skip_reason!r}, cursor={self.cursor!r})")
 
 
+@dataclass(frozen=True)
+class RunReaction:
+    """A run a run status sensor evaluated its function for, and how that went."""
+
+    headwater_run: Any
+    run_status: Any = None
+    error: Any = None
+
+
 # what a sensor may report as having happened outside any run (by class name: the check
 # evaluation lives in a room above this one)
 _ASSET_EVENT_TYPES = frozenset({"AssetMaterialization", "AssetObservation", "AssetCheckEvaluation"})
@@ -76,6 +85,8 @@ class TickEvaluation:
     dynamic_partitions_requests: list[Any] = field(default_factory=list)
     asset_events: list[Any] = field(default_factory=list)
     log_key: Any = None
+    # run status sensors: one RunReaction per run the evaluation reacted to
+    headwater_run_reactions: list[RunReaction] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"run_requests": [r.to_json() for r in self.run_requests],
@@ -84,9 +95,27 @@ class TickEvaluation:
                                                 for r in self.dynamic_partitions_requests]}
 
 
+def _drain(generator: Any) -> list[Any]:
+    """What a generator yielded, then what it returned (a function may do both)."""
+    items: list[Any] = []
+    while True:
+        try:
+            items.append(next(generator))
+        except StopIteration as stop:
+            returned = stop.value
+            break
+    if isinstance(returned, (list, tuple)):
+        items.extend(returned)
+    elif returned is not None:
+        items.append(returned)
+    return items
+
+
 def normalize_result(result: Any, owner: str, cursor: str | None) -> TickEvaluation:
     """Turn whatever an evaluation function returned or yielded into a TickEvaluation."""
-    if inspect.isgenerator(result) or isinstance(result, (list, tuple)):
+    if inspect.isgenerator(result):
+        items = _drain(result)
+    elif isinstance(result, (list, tuple)):
         items = list(result)
     elif result is None:
         items = []
