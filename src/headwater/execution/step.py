@@ -331,11 +331,9 @@ class StepRunner:
         for param, resource_key in sig.resource_args.items():
             kwargs[param] = getattr(ctx.resources, resource_key)
         fn = op_def.compute_fn
-        if sig.inputs_as_dict:
+        if sig.inputs_as_dict:  # a classic op: fn(context, inputs) returns or yields its events
             result = fn(ctx, dict(inputs))
-            if isinstance(result, (list, tuple)):  # a classic op returns its events
-                yield from result
-                return
+            result = (e for e in result) if isinstance(result, (list, tuple)) else result
         else:
             result = fn(*((ctx,) if sig.context_arg is not None else ()), **kwargs)
         if inspect.iscoroutine(result):
