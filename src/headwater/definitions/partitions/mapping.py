@@ -302,6 +302,12 @@ class TimeWindowPartitionMapping(PartitionMapping):
                 raise HeadwaterInvalidDefinitionError(
                     f"TimeWindowPartitionMapping relates time-window partitions, but the {side} "
                     f"asset is partitioned by {pdef or 'nothing'}. Use another partition mapping.")
+        if upstream_partitions_def.timezone != downstream_partitions_def.timezone:
+            raise HeadwaterInvalidDefinitionError(
+                f"Timezones {upstream_partitions_def.timezone} and "
+                f"{downstream_partitions_def.timezone} don't match: a TimeWindowPartitionMapping "
+                "relates windows of the same timezone. Give both assets' partitions the same "
+                "timezone=.")
 
     @staticmethod
     def _windows(pdef: TimeWindowPartitionsDefinition, subset: PartitionsSubset) -> list[Any]:
@@ -585,6 +591,12 @@ def mapping_problem(mapping: PartitionMapping | None, upstream_partitions_def: A
                     downstream_partitions_def: Any) -> str | None:
     """Why these two partitioned assets cannot be related (None if they can)."""
     if upstream_partitions_def is None or downstream_partitions_def is None:
+        if mapping is None or upstream_partitions_def is downstream_partitions_def:
+            return None
+        try:  # an explicit mapping to or from an unpartitioned asset must accept that
+            mapping.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        except (ValueError, HeadwaterInvalidDefinitionError) as exc:
+            return str(exc)
         return None
     chosen = infer_partition_mapping(mapping, upstream_partitions_def, downstream_partitions_def)
     try:
