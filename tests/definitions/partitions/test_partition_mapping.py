@@ -172,3 +172,18 @@ def test_definitions_name_the_invalid_mapping():
 
     hw.Definitions.validate_loadable(hw.Definitions(assets=[hw.AssetSpec("up", partitions_def=daily),
                                                             pacific]))
+
+
+def test_offsets_count_downstream_partitions():
+    """Across granularities, an offset moves the downstream window by whole downstream
+    partitions: a daily partition with start_offset=-1 reads 48 hourly partitions."""
+    hourly = hw.HourlyPartitionsDefinition(start_date="2021-05-05-00:00")
+    daily = hw.DailyPartitionsDefinition(start_date="2021-05-06")
+    mapping = hw.TimeWindowPartitionMapping(start_offset=-1)
+    up = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        daily.empty_subset().with_partition_keys(["2022-07-04"]), daily, hourly
+    ).partitions_subset.get_partition_keys()
+    assert up[0] == "2022-07-03-00:00" and up[-1] == "2022-07-04-23:00" and len(up) == 48
+    down = mapping.get_downstream_partitions_for_partitions(
+        hourly.empty_subset().with_partition_keys(["2022-07-03-23:00"]), hourly, daily)
+    assert down.get_partition_keys() == ["2022-07-03", "2022-07-04"]
