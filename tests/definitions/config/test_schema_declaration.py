@@ -12,7 +12,7 @@ from headwater import HeadwaterInvalidDefinitionError
 @pytest.mark.parametrize("schema, message", [
     ("nope", "'nope'"),
     ({"a": {"b": 3}}, "3"),
-    (typing.List[int], "typing"),
+    (typing.List[int], "typing"),  # noqa: UP006 (the typing form is the point)
     (int | None, "typing"),
     (hw.Set, "Cannot use Set"),
     (hw.Tuple[int], "Cannot use Tuple"),
