@@ -331,11 +331,10 @@ class StepRunner:
         for param, resource_key in sig.resource_args.items():
             kwargs[param] = getattr(ctx.resources, resource_key)
         fn = op_def.compute_fn
-        if sig.inputs_as_dict:  # a classic op: fn(context, inputs) returns or yields its events
-            result = fn(ctx, dict(inputs))
-            result = (e for e in result) if isinstance(result, (list, tuple)) else result
-        else:
-            result = fn(*((ctx,) if sig.context_arg is not None else ()), **kwargs)
+        args = (ctx,) if sig.context_arg is not None or sig.inputs_as_dict else ()
+        result = fn(*args, dict(inputs)) if sig.inputs_as_dict else fn(*args, **kwargs)
+        if sig.inputs_as_dict and isinstance(result, (list, tuple)):  # a classic op's events
+            result = (e for e in result)
         if inspect.iscoroutine(result):
             result = _run_coroutine(result)
         elif inspect.isasyncgen(result):
@@ -466,8 +465,7 @@ class StepRunner:
             output_name = names[0] if names else next(iter(step.op_def.output_dict))
         output = Output(result.value, output_name, result.metadata, result.data_version, result.tags)
         self.handle_output(step, ctx, mapping_key, output, store=result.value is not None)
-        # After the materialization: the checks it carries evaluate the one just recorded.
-        for check in result.check_results:
+        for check in result.check_results:  # after the output: checks see this materialization
             self.run.handle_check_result(step, ctx, check)
 
     def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
