@@ -131,7 +131,9 @@ def test_config_json_schema_covers_the_config_language():
     schema = config_json_schema({"tags": [str], "limit": Noneable(int),
                                  "extra": Permissive({"a": bool})})
     assert schema["properties"]["tags"] == {"type": "array", "items": {"type": "string"}}
-    assert schema["properties"]["limit"] == {"anyOf": [{"type": "integer"}, {"type": "null"}]}
+    # a Noneable field defaults to None
+    assert schema["properties"]["limit"] == {"anyOf": [{"type": "integer"}, {"type": "null"}],
+                                             "default": None}
     assert schema["properties"]["extra"]["additionalProperties"] is True
     assert schema["required"] == ["tags", "extra"]
     assert config_json_schema(None) is None

@@ -18,6 +18,7 @@ from headwater.definitions.tags import (
 )
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
+    HeadwaterUnknownPartitionError,
 )
 
 
@@ -73,6 +74,17 @@ class RunRequest:
     def with_resolved_tags_and_config(self, target_definition: Any, current_time: Any = None,
                                       dynamic_partitions_store: Any = None,
                                       dynamic_partitions_requests: Any = None) -> RunRequest:
+        """This request with its partition's run config and tags; its partition key must exist,
+        counting the partitions the same tick adds or deletes (`dynamic_partitions_requests`)."""
+        partitions_def = getattr(target_definition, "partitions_def", None)
+        if self.partition_key is not None and partitions_def is not None:
+            store = _PendingPartitions(dynamic_partitions_store, dynamic_partitions_requests or ())
+            if not partitions_def.has_partition_key(self.partition_key, current_time, store):
+                raise HeadwaterUnknownPartitionError(
+                    f"Could not find a partition with key `{self.partition_key}`. Run request of "
+                    f"'{getattr(target_definition, 'name', target_definition)}': add the "
+                    "partition first (e.g. SensorResult(dynamic_partitions_requests=[...])) or "
+                    "fix the key.")
         return resolve_partition_request(self, target_definition)
 
     def __eq__(self, other: object) -> bool:
@@ -106,6 +118,30 @@ class RunRequest:
                           if keys is not None else None,
                           asset_check_keys=[AssetCheckKey.from_db_string(k) for k in checks]
                           if checks is not None else None)
+
+
+class _PendingPartitions:
+    """The dynamic partitions of a store as they will be once `requests` (add / delete
+    requests of the same tick) are applied."""
+
+    def __init__(self, store: Any, requests: Sequence[Any]):
+        self._store = store
+        self._requests = list(requests)
+
+    def get_dynamic_partitions(self, name: str) -> list[str]:
+        keys = list(self._store.get_dynamic_partitions(name)) if self._store is not None else []
+        for request in self._requests:
+            if request.partitions_def_name != name:
+                continue
+            # by class name: the request classes live in `partitions`, which this room is below
+            if type(request).__name__ == "AddDynamicPartitionsRequest":
+                keys += [k for k in request.partition_keys if k not in keys]
+            else:
+                keys = [k for k in keys if k not in set(request.partition_keys)]
+        return keys
+
+    def has_dynamic_partition(self, name: str, partition_key: str) -> bool:
+        return partition_key in self.get_dynamic_partitions(name)
 
 
 def run_request_for_partition(job: Any, partition_key: str, run_key: str | None = None,

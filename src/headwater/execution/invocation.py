@@ -344,9 +344,24 @@ def _type_check(op_def: Any, ctx: Any, kind: str, name: str, htype: Any, value: 
         )
 
 
+def _check_result_key(ctx: Any, item: Any) -> None:
+    """A MaterializeResult that names an asset names one of the definition's, as in a run."""
+    assets_def = getattr(ctx, "_assets_def", None)
+    if not isinstance(item, MaterializeResult) or item.asset_key is None or assets_def is None:
+        return
+    if item.asset_key not in assets_def.keys:
+        raise HeadwaterInvariantViolationError(
+            f"Asset key {item.asset_key.to_user_string()} not found in AssetsDefinition "
+            f"'{assets_def.node_def.name}' (it computes "
+            f"{', '.join(k.to_user_string() for k in assets_def.keys)})."
+        )
+
+
 def _check_returned(op_def: Any, ctx: Any, result: Any) -> None:
     """A returned value checked as a run checks it: one value per output, each of its
     output's type; a dynamic output's list holds DynamicOutputs."""
+    for item in result if isinstance(result, tuple) else (result,):
+        _check_result_key(ctx, item)
     outputs = op_def.output_dict
     if len(outputs) > 1 and result is None and not all(
             o.is_nothing and o.is_required for o in outputs.values()):
@@ -392,6 +407,7 @@ def _check_output_value(op_def: Any, ctx: Any, name: str, out: Any, value: Any) 
 
 def _see(op_def: Any, ctx: Any, item: Any) -> None:
     """Record a yielded output (so late metadata is refused) and type-check it."""
+    _check_result_key(ctx, item)
     if not isinstance(item, Output):
         return
     mapping_key = item.mapping_key if isinstance(item, DynamicOutput) else None

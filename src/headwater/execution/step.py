@@ -349,8 +349,10 @@ class StepRunner:
         for param, resource_key in sig.resource_args.items():
             kwargs[param] = resource_argument(ctx.resources, resource_key)
         fn = op_def.compute_fn
-        args = (ctx,) if sig.context_arg is not None else ()
-        result = fn(*args, **kwargs)
+        args = (ctx,) if sig.context_arg is not None or sig.inputs_as_dict else ()
+        result = fn(*args, dict(inputs)) if sig.inputs_as_dict else fn(*args, **kwargs)
+        if sig.inputs_as_dict and isinstance(result, (list, tuple)):  # a classic op's events
+            result = (e for e in result)
         if inspect.iscoroutine(result):
             result = _run_coroutine(result)
         elif inspect.isasyncgen(result):
@@ -470,10 +472,10 @@ class StepRunner:
                     "its asset_key."
                 )
             output_name = names[0] if names else next(iter(step.op_def.output_dict))
-        for check in result.check_results:
-            self.run.handle_check_result(step, ctx, check)
         output = Output(result.value, output_name, result.metadata, result.data_version, result.tags)
         self.handle_output(step, ctx, mapping_key, output, store=result.value is not None)
+        for check in result.check_results:  # after the output: checks see this materialization
+            self.run.handle_check_result(step, ctx, check)
 
     def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
         key = result.asset_key or next(iter(step.asset_keys_by_output.values()))

@@ -136,3 +136,54 @@ def test_definitions_report_mismatched_partitions_without_mapping():
         return 1
 
     hw.Definitions.validate_loadable(hw.Definitions(assets=[regions, sales_all]))
+
+
+def test_time_window_mapping_needs_one_timezone():
+    """Windows in two timezones cannot be related by a TimeWindowPartitionMapping."""
+    utc = hw.DailyPartitionsDefinition(start_date="2020-01-01")
+    pacific = hw.DailyPartitionsDefinition(start_date="2020-01-01", timezone="US/Pacific")
+    mapping = hw.TimeWindowPartitionMapping(start_offset=-1, end_offset=0)
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="Timezones UTC and US/Pacific"):
+        mapping.validate_partition_mapping(utc, pacific)
+    mapping.validate_partition_mapping(utc, utc)
+
+
+def test_definitions_name_the_invalid_mapping():
+    """Validation names both ends of a mapping that cannot hold, explicit mappings to an
+    unpartitioned asset included; a spec upstream is not checked."""
+    daily = hw.DailyPartitionsDefinition(start_date="2023-01-01")
+
+    @hw.asset(partitions_def=daily)
+    def up():
+        pass
+
+    @hw.asset(ins={"up": hw.AssetIn(partition_mapping=hw.TimeWindowPartitionMapping(-1, -1))})
+    def flat(up):
+        pass
+
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="Invalid partition mapping from flat to up"):
+        hw.Definitions.validate_loadable(hw.Definitions(assets=[up, flat]))
+
+    @hw.asset(deps=["up"], partitions_def=hw.DailyPartitionsDefinition(
+        start_date="2023-01-01", timezone="US/Pacific"))
+    def pacific():
+        pass
+
+    hw.Definitions.validate_loadable(hw.Definitions(assets=[hw.AssetSpec("up", partitions_def=daily),
+                                                            pacific]))
+
+
+def test_offsets_count_downstream_partitions():
+    """Across granularities, an offset moves the downstream window by whole downstream
+    partitions: a daily partition with start_offset=-1 reads 48 hourly partitions."""
+    hourly = hw.HourlyPartitionsDefinition(start_date="2021-05-05-00:00")
+    daily = hw.DailyPartitionsDefinition(start_date="2021-05-06")
+    mapping = hw.TimeWindowPartitionMapping(start_offset=-1)
+    up = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        daily.empty_subset().with_partition_keys(["2022-07-04"]), daily, hourly
+    ).partitions_subset.get_partition_keys()
+    assert up[0] == "2022-07-03-00:00" and up[-1] == "2022-07-04-23:00" and len(up) == 48
+    down = mapping.get_downstream_partitions_for_partitions(
+        hourly.empty_subset().with_partition_keys(["2022-07-03-23:00"]), hourly, daily)
+    assert down.get_partition_keys() == ["2022-07-03", "2022-07-04"]

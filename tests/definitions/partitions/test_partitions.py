@@ -1,5 +1,6 @@
 """Partitions definitions: keys, windows, DST days, ranges, subsets, errors."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -182,3 +183,20 @@ def test_fifty_thousand_hourly_keys_are_cheap():
     keys = pdef.get_partition_keys()
     assert len(keys) == 50_000 and keys[-1] == "2020-09-14-07:00"
     assert pdef.get_num_partitions() == 50_000
+
+
+def test_static_partition_keys_refuse_separators_and_control_characters():
+    """'...' (the key-range separator) and control characters cannot appear in a key."""
+    for bad in ["a...b", "a\nb", "a\bb", "a\tb"]:
+        with pytest.raises(hw.HeadwaterInvalidDefinitionError, match=re.escape(repr(bad))):
+            hw.StaticPartitionsDefinition(["ok", bad])
+
+
+def test_key_subsets_serialize_the_same_whatever_the_order():
+    """Equal subsets of keys encode to the same string, and decode back to an equal subset."""
+    partitions = hw.StaticPartitionsDefinition([str(i) for i in range(50)])
+    keys = [str(i) for i in range(20)]
+    forward = partitions.subset_with_partition_keys(keys)
+    backward = partitions.subset_with_partition_keys(reversed(keys))
+    assert hw.serialize_value(forward) == hw.serialize_value(backward)
+    assert hw.deserialize_value(hw.serialize_value(forward)) == forward

@@ -294,17 +294,20 @@ class AssetGraph:
         problems = []
         for key, assets_def in self.assets_def_by_key.items():
             down_def = getattr(assets_def, "partitions_def", None)
-            if down_def is None or assets_def.node_def is None:
+            if assets_def.node_def is None:
                 continue
             for parent in self._parents.get(key, ()):
                 up_assets = self.assets_def_by_key.get(parent)
-                up_def = getattr(up_assets, "partitions_def", None) or getattr(
-                    self.spec_by_key.get(parent), "partitions_def", None)
+                if up_assets is None or up_assets.node_def is None:
+                    continue  # a spec may not say all there is about its partitions
+                up_def = getattr(up_assets, "partitions_def", None)
                 problem = mapping_problem(assets_def.get_partition_mapping(parent), up_def, down_def)
                 if problem:
                     problems.append(
-                        f"asset '{key.to_user_string()}'{where(assets_def)} depends on "
-                        f"'{parent.to_user_string()}', but {problem}")
+                        f"Invalid partition mapping from {key.to_user_string()} to "
+                        f"{parent.to_user_string()}: asset '{key.to_user_string()}'"
+                        f"{where(assets_def)} depends on '{parent.to_user_string()}', but "
+                        f"{problem}")
         return problems
 
     def _check_problems(self, known: Sequence[AssetKey]) -> list[str]:

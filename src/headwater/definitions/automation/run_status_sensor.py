@@ -9,14 +9,13 @@ per event of a monitored job. Imports `errors` and `definitions` only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.automation.evaluation import invoke_evaluation_fn
 from headwater.definitions.automation.selectors import watches
 from headwater.definitions.automation.sensor import DefaultSensorStatus, SensorDefinition
 from headwater.definitions.automation.tick_context import TickContext
-from headwater.definitions.automation.tick_result import SkipReason
+from headwater.definitions.automation.tick_result import RunReaction, SkipReason
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import PARTITION_TAG
 
@@ -110,15 +109,6 @@ def _status_value(status: Any) -> str:
     return str(getattr(status, "value", status))
 
 
-@dataclass(frozen=True)
-class RunReaction:
-    """A run a run-status sensor evaluated its function for, and the status it watched."""
-
-    headwater_run: Any
-    run_status: str
-    error: Any = None
-
-
 class RunStatusSensorDefinition(SensorDefinition):
     """A sensor called once for each run that reached `run_status`."""
 
@@ -157,6 +147,7 @@ class RunStatusSensorDefinition(SensorDefinition):
         page = instance.fetch_run_status_changes(event_type, limit=100, cursor=cursor,
                                                  ascending=True)
         requests: list[Any] = []
+        reactions: list[RunReaction] = []
         last = cursor
         for record in page.records:
             last = str(record.storage_id)
@@ -172,9 +163,10 @@ class RunStatusSensorDefinition(SensorDefinition):
             if self._status == "FAILURE":
                 status_context = status_context.for_run_failure()
             result = self(status_context)
-            context._run_reactions.append(RunReaction(run, self._status))
             found = result if isinstance(result, (list, tuple)) else [result]
             requests.extend(r for r in found if isinstance(r, RunRequest))
+            reactions.append(RunReaction(run, run.status))
+        context._run_reactions = reactions
         context.update_cursor(last)
         context._cursor_updated = False
         return requests or SkipReason(f"No new {self._status} runs.")

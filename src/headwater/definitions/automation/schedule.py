@@ -11,6 +11,7 @@ that requests the latest partition of a partitioned job at each tick. Tick times
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from enum import Enum
@@ -28,6 +29,7 @@ from headwater.definitions.automation.tick_result import (
     normalize_result,
 )
 from headwater.definitions.metadata.value import normalize_metadata
+from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.partitions.cron import (
     cron_ticks,
     previous_tick,
@@ -105,7 +107,11 @@ class ScheduleDefinition:
                  owners: Sequence[str] | None = None, metadata: Mapping[str, Any] | None = None,
                  run_tags: Mapping[str, Any] | None = None):
         job = job if job is not None else target
-        if job is not None and hasattr(job, "to_job") and not hasattr(job, "execute_in_process"):
+        if isinstance(job, GraphDefinition):
+            warnings.warn(
+                f"Passing GraphDefinition '{job.name}' as the job of a ScheduleDefinition is "
+                f"deprecated: pass a JobDefinition, e.g. {job.name}.to_job().",
+                DeprecationWarning, stacklevel=2)
             job = job.to_job()  # a graph
         self.job = job
         self._job_name = job_name or _job_name(job)
@@ -211,11 +217,16 @@ class ScheduleDefinition:
         owner = f"schedule '{self.name}'"
         if self._should_execute is not None and not self._should_execute(context):
             return TickEvaluation(skip_message="should_execute returned False for this tick.")
+        with_schedule_tags = True
         if self._execution_fn is not None:
             assert self._signature is not None
             result, _ = invoke_evaluation_fn("schedule", self.name, self._execution_fn,
                                              self._signature, (context,), {}, lambda: context)
             evaluation = normalize_result(result, owner, None)
+            # The schedule's own tags go to the runs it builds itself (from a returned run
+            # config), not onto the RunRequests its function built.
+            found = result if isinstance(result, (list, tuple)) else [result]
+            with_schedule_tags = any(isinstance(r, Mapping) for r in found)
         elif self._run_config_fn is not None:
             evaluation = TickEvaluation(run_requests=[RunRequest(
                 run_key=None, run_config=self._run_config_fn(context))])
@@ -224,8 +235,8 @@ class ScheduleDefinition:
                                                                  run_config=self._run_config)])
         if not evaluation.run_requests and evaluation.skip_message is None:
             evaluation.skip_message = f"{owner} requested no runs at this tick."
-        tags = {**self.tags, **self.run_tags}
-        if self._tags_fn is not None:
+        tags = {**(self.tags if with_schedule_tags else {}), **self.run_tags}
+        if self._tags_fn is not None and with_schedule_tags:
             tags.update(self._tags_fn(context) or {})
         evaluation.run_requests = [self._finish_request(r, tags) for r in evaluation.run_requests]
         return evaluation

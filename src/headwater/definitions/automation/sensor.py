@@ -392,11 +392,13 @@ class AssetSensorDefinition(SensorDefinition):
         result, _ = invoke_evaluation_fn("sensor", self.name, _bind(self._user_fn, extra),
                                          self._signature, (context,), {}, lambda: context,
                                          self.required_resource_keys)
-        if isinstance(result, SensorResult) and result.cursor is not None:
-            raise HeadwaterInvariantViolationError(
-                f"asset sensor '{self.name}' returned SensorResult(cursor=...). The cursor is "
-                "managed by the asset sensor (it records the last materialization seen); drop "
-                "cursor=, or use a @multi_asset_sensor or @sensor to manage a cursor yourself.")
+        for item in result if isinstance(result, (list, tuple)) else (result,):
+            if isinstance(item, SensorResult) and item.cursor is not None:
+                raise HeadwaterInvariantViolationError(
+                    f"asset sensor '{self.name}' returned SensorResult(cursor=...). The cursor "
+                    "is managed by the asset sensor (it records the last materialization seen); "
+                    "drop cursor=, or use a @multi_asset_sensor or @sensor to manage a cursor "
+                    "yourself.")
         context.update_cursor(str(record.storage_id))
         context._cursor_updated = False
         return result

@@ -61,6 +61,15 @@ class SensorResult:
                 f"{self.skip_reason!r}, cursor={self.cursor!r})")
 
 
+@dataclass(frozen=True)
+class RunReaction:
+    """A run a run status sensor evaluated its function for, and how that went."""
+
+    headwater_run: Any
+    run_status: Any = None
+    error: Any = None
+
+
 # what a sensor may report as having happened outside any run (by class name: the check
 # evaluation lives in a room above this one)
 _ASSET_EVENT_TYPES = frozenset({"AssetMaterialization", "AssetObservation", "AssetCheckEvaluation"})

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
 from headwater.definitions import _runtime
-from headwater.definitions.config.schema import Field, process_config
+from headwater.definitions.config.schema import Field, process_config, resolve_config_schema
 from headwater.errors import HeadwaterInvalidConfigError
 
 
@@ -32,6 +32,8 @@ class ResourceDefinition:
         version: str | None = None,
     ):
         self.resource_fn = resource_fn
+        if config_schema is not None:
+            resolve_config_schema(config_schema)  # a malformed schema fails where it is declared
         self.config_schema = config_schema
         self.description = description
         self.required_resource_keys = frozenset(required_resource_keys or ())

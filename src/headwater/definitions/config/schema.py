@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import types
 from collections.abc import Mapping, Sequence
 from enum import Enum as PyEnum
 from typing import Any
@@ -30,10 +31,15 @@ class Field:
     """A config field: its type, default, whether it is required, and a description."""
 
     def __init__(self, config: Any, default_value: Any = _NO_DEFAULT, is_required: bool | None = None,
-                 description: str | None = None):
+                 description: str | None = None, is_secret: bool = False):
         self.config_type = resolve_config_schema(config)
+        if default_value is _NO_DEFAULT and is_required is not True and \
+                isinstance(self.config_type, Noneable):
+            default_value = None  # a value that may be None defaults to None
         self.default_value = default_value
         self.description = description
+        # a secret field's value is a credential: tools showing config should mask it
+        self.is_secret = is_secret
         if is_required is True and default_value is not _NO_DEFAULT:
             raise HeadwaterInvalidDefinitionError(
                 "A Field cannot be required and have a default_value; drop one of them."
@@ -52,7 +58,8 @@ class Field:
     def key(self) -> str:
         default = repr(self.default_value) if self.default_provided else "-"
         return (f"Field({type_key(self.config_type)},default={default},"
-                f"required={self.is_required},description={self.description!r})")
+                f"required={self.is_required},description={self.description!r}"
+                f"{',secret' if self.is_secret else ''})")
 
     def __repr__(self) -> str:
         return f"Field({type_str(self.config_type)}, is_required={self.is_required})"
@@ -71,6 +78,12 @@ class Shape:
 
     def __new__(cls, fields: Mapping[str, Any] | None = None, description: str | None = None,
                 field_aliases: Mapping[str, str] | None = None) -> Any:
+        for name, value in (fields or {}).items():
+            if value is None:
+                raise HeadwaterInvalidConfigDefinitionError(
+                    f"Config field '{name}' is None. Fields cannot be None: give it a type, e.g. "
+                    f"{{'{name}': str}}, or Field(Noneable(str)) for an optional value."
+                )
         resolved = {k: as_field(v) for k, v in (fields or {}).items()}
         aliases = dict(field_aliases or {})
         body = ",".join(f"{k}:{resolved[k].key}" for k in sorted(resolved))
@@ -189,6 +202,11 @@ _SOURCES: dict[Any, type] = {StringSource: str, IntSource: int, BoolSource: bool
 _SCALAR_NAMES = {int: "Int", float: "Float", str: "String", bool: "Bool"}
 
 
+# the runtime containers a user may reach for in config by mistake (by class: they live in a
+# room this one does not import)
+_CONTAINER_APIS = {"_ListApi": "List", "_ListType": "List", "_SetApi": "Set", "_TupleApi": "Tuple"}
+
+
 def resolve_config_schema(config: Any) -> Any:
     """Check a config schema where it is declared; dict shorthand `{str: int}` becomes a Map."""
     if isinstance(config, Mapping) and not isinstance(config, Shape):
@@ -208,12 +226,33 @@ def resolve_config_schema(config: Any) -> Any:
                 f"A list in a config schema holds exactly one item type, e.g. [int]; got {config!r}."
             )
         return Array(config[0])
+    if isinstance(config, (str, bytes, int, float, complex)):
+        raise HeadwaterInvalidConfigDefinitionError(
+            f"Invalid config schema {config!r}: a {type(config).__name__} value cannot be resolved "
+            "to a config type. Use a type (str, int, float, bool), a dict of fields, a list of one "
+            "type such as [int], or Field(...)."
+        )
+    container = _CONTAINER_APIS.get(type(config).__name__)
+    if container is None and type(config).__name__ == "_ContainerType":
+        container = config.display_name.split("[")[0]
+    if container == "List":
+        raise HeadwaterInvalidDefinitionError(
+            "Cannot use List in the context of config. Please use a python list (e.g. [int]) "
+            "or headwater.Array (e.g. Array(int)) instead."
+        )
+    if container is not None:
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot use {container} in the context of a config field. Config values are plain "
+            "data: use a python list (e.g. [int]) or headwater.Array (e.g. Array(int)) instead."
+        )
+    if config is not Any and (type(config).__module__ == "typing"
+                              or isinstance(config, types.UnionType)):
+        raise HeadwaterInvalidDefinitionError(
+            f"You have passed in {config!r} to the config system, which does not take types from "
+            "the typing module: use [int] or Array(int) for List[int], Noneable(int) for "
+            "Optional[int] or int | None, and Map(str, int) for Dict[str, int]."
+        )
     if hasattr(config, "type_check") and hasattr(config, "display_name"):
-        if type(config).__name__ == "_ListType":
-            raise HeadwaterInvalidDefinitionError(
-                "Cannot use List in the context of config. Please use a python list (e.g. [int]) "
-                "or headwater.Array (e.g. Array(int)) instead."
-            )
         raise HeadwaterInvalidDefinitionError(
             f"You have passed an instance of HeadwaterType {config.display_name} to the config "
             "system. HeadwaterTypes describe the values flowing between ops; in config use python "

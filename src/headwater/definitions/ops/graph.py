@@ -166,13 +166,14 @@ class GraphDefinition(NodeDefinition):
     ):
         super().__init__(name=name, description=description, tags=dict(tags or {}))
         for node_def in node_defs or ():
-            if not isinstance(node_def, NodeDefinition):
+            if not isinstance(node_def, NodeDefinition) and callable(node_def):
                 raise HeadwaterInvalidDefinitionError(
                     f"graph '{name}': node_defs holds {getattr(node_def, '__name__', node_def)!s}, "
                     "a lambda or function rather than an op or graph. Decorate it with @op "
                     "(or @graph) and pass the result.")
         if invocations is None:
-            invocations = _invocations_from_dependencies(name, node_defs or (), dependencies or {})
+            invocations = _invocations_from_dependencies(
+                name, node_defs or (), {} if dependencies is None else dependencies)
         self.invocations: dict[str, Invocation] = dict(invocations)
         check_unique_definitions(name, [*(node_defs or ()), *(
             inv.node_def for inv in self.invocations.values())])
@@ -407,6 +408,8 @@ def _invocations_from_dependencies(
     dependencies: Mapping[Any, Mapping[str, Any]],
 ) -> dict[str, Invocation]:
     """Build invocations from the explicit `dependencies={node: {input: Dependency}}` form."""
+    _check_node_list(graph_name, node_defs)
+    _check_dependencies_shape(graph_name, dependencies)
     by_name = {n.name: n for n in node_defs}
     invocations: dict[str, Invocation] = {}
     for key in dependencies:
@@ -414,8 +417,9 @@ def _invocations_from_dependencies(
             node = by_name.get(key.name)
             if node is None:
                 raise HeadwaterInvalidDefinitionError(
-                    f"graph '{graph_name}': dependencies name node '{key.name}', which is not in "
-                    "node_defs."
+                    f"graph '{graph_name}': dependencies name node \"{key.name}\" (aliased as "
+                    f"\"{key.alias or key.name}\"), which is not in node_defs "
+                    f"({', '.join(by_name)})."
                 )
             alias = key.alias or key.name
             invocations[alias] = Invocation(node, alias, tags=dict(key.tags or {}),
@@ -439,28 +443,118 @@ def _invocations_from_dependencies(
         for input_name, dep in deps.items():
             if input_name not in inv.node_def.input_dict:
                 raise HeadwaterInvalidDefinitionError(
-                    f"graph '{graph_name}': node '{alias}' has no input '{input_name}'."
+                    f'graph \'{graph_name}\': {inv.node_def.node_kind} "{alias}" does not have '
+                    f'input "{input_name}"; its inputs are '
+                    f"({', '.join(inv.node_def.input_dict)})."
                 )
-            inv.bindings[input_name] = _binding(graph_name, invocations, dep)
+            inv.bindings[input_name] = _binding(graph_name, invocations, alias, dep)
+    _check_acyclic(graph_name, invocations)
     return invocations
 
 
-def _binding(graph_name: str, invocations: Mapping[str, Invocation], dep: Any) -> Any:
-    if isinstance(dep, MultiDependencyDefinition):
-        return [_binding(graph_name, invocations, d) for d in dep.dependencies]
-    if not isinstance(dep, DependencyDefinition):
+def _check_node_list(graph_name: str, node_defs: Sequence[Any]) -> None:
+    for item in node_defs:
+        if not isinstance(item, NodeDefinition):
+            raise HeadwaterInvalidDefinitionError(
+                f"Invalid item in node list: {item!r} (a {type(item).__name__}) of graph "
+                f"'{graph_name}' is not an op or graph definition. Pass OpDefinition or "
+                "GraphDefinition objects, e.g. the result of @op."
+            )
+
+
+_DEPENDENCY_SHAPE = (
+    "{node name or NodeInvocation: {input name: DependencyDefinition or "
+    "MultiDependencyDefinition}}"
+)
+
+
+def _check_dependencies_shape(graph_name: str, dependencies: Any) -> None:
+    """The explicit wiring is a dict of dicts; say where it is not."""
+    if not isinstance(dependencies, Mapping):
         raise HeadwaterInvalidDefinitionError(
-            f"graph '{graph_name}': expected DependencyDefinition, got {type(dep).__name__}."
+            f"graph '{graph_name}': dependencies must be a dict shaped {_DEPENDENCY_SHAPE}, "
+            f"got a {type(dependencies).__name__}."
+        )
+    for key, deps in dependencies.items():
+        if not isinstance(key, (str, NodeInvocation)):
+            raise HeadwaterInvalidDefinitionError(
+                f"graph '{graph_name}': dependencies key {key!r} must be a node name or a "
+                "NodeInvocation."
+            )
+        name = key if isinstance(key, str) else key.alias or key.name
+        if isinstance(deps, (DependencyDefinition, MultiDependencyDefinition)):
+            raise HeadwaterInvalidDefinitionError(
+                f"graph '{graph_name}': dependencies['{name}'] is a {type(deps).__name__}, one "
+                f"level too high: put it under the input it feeds, "
+                f"{{'{name}': {{'<input name>': {type(deps).__name__}(...)}}}}."
+            )
+        if not isinstance(deps, Mapping):
+            raise HeadwaterInvalidDefinitionError(
+                f"graph '{graph_name}': dependencies['{name}'] must be a dict from input name to "
+                f"DependencyDefinition, got a {type(deps).__name__}."
+            )
+        for input_name, dep in deps.items():
+            if not isinstance(dep, (DependencyDefinition, MultiDependencyDefinition)):
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{graph_name}': the dependency of node \"{name}\" input "
+                    f"\"{input_name}\" must be a DependencyDefinition or "
+                    f"MultiDependencyDefinition, got a {type(dep).__name__}."
+                )
+
+
+def _check_acyclic(graph_name: str, invocations: Mapping[str, Invocation]) -> None:
+    """Explicit wiring can close a loop, which composition cannot: find one and print it."""
+    upstream: dict[str, list[str]] = {}
+    for name, inv in invocations.items():
+        nodes: list[str] = []
+        for binding in inv.bindings.values():
+            for b in binding if isinstance(binding, list) else [binding]:
+                if isinstance(b, OutputHandle):
+                    nodes.append(b.node_name)
+        upstream[name] = nodes
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        path.append(name)
+        for up in upstream.get(name, ()):
+            if state.get(up) == 1:
+                loop = path[path.index(up):] + [up]
+                raise HeadwaterInvalidDefinitionError(
+                    f"Circular dependencies exist in graph '{graph_name}': "
+                    f"{' -> '.join(reversed(loop))}. Break the loop by removing one of these "
+                    "dependencies."
+                )
+            if state.get(up) is None:
+                visit(up, path)
+        path.pop()
+        state[name] = 2
+
+    for name in upstream:
+        if state.get(name) is None:
+            visit(name, [])
+
+
+def _binding(graph_name: str, invocations: Mapping[str, Invocation], downstream: str,
+             dep: Any) -> Any:
+    if isinstance(dep, MultiDependencyDefinition):
+        return [_binding(graph_name, invocations, downstream, d) for d in dep.dependencies]
+    if dep.node == downstream:
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}': node '{downstream}' depends on its own output "
+            f"'{dep.output}', a circular reference. Feed it from another node."
         )
     upstream = invocations.get(dep.node)
     if upstream is None:
         raise HeadwaterInvalidDefinitionError(
-            f"graph '{graph_name}': a dependency names node '{dep.node}', which is not defined."
+            f"graph '{graph_name}': a dependency names node '{dep.node}', which is not defined "
+            f"among its nodes ({', '.join(invocations)})."
         )
     out = upstream.node_def.output_dict.get(dep.output)
     if out is None:
         raise HeadwaterInvalidDefinitionError(
-            f"graph '{graph_name}': node '{dep.node}' has no output '{dep.output}'."
+            f'graph \'{graph_name}\': node "{dep.node}" does not have output "{dep.output}"; '
+            f"its outputs are ({', '.join(upstream.node_def.output_dict)})."
         )
     return OutputHandle(dep.node, dep.output, is_dynamic=bool(getattr(out, "is_dynamic", False)))
 

@@ -9,7 +9,9 @@ resource (a `config: str` parameter's schema; bare resource-definition annotatio
 from __future__ import annotations
 
 import inspect
+import json
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -36,6 +38,12 @@ from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariant
 CONTEXT_NAMES = ("context", "_context", "context_", "_", "ctx")
 
 
+def _check_type_argument(headwater_type: Any) -> None:
+    """A value passed where a type belongs (`Out("foo")`, `Out({...})`) fails where it is written."""
+    if headwater_type is not NO_VALUE:
+        resolve_headwater_type(headwater_type)
+
+
 class In:
     """How an op takes an input: type, description, default, metadata, asset key."""
 
@@ -54,6 +62,7 @@ class In:
         asset_partitions: Any = None,
         input_manager_key: str | None = None,
     ):
+        _check_type_argument(headwater_type)
         self.headwater_type = headwater_type
         self.description = description
         self.default_value = default_value
@@ -88,6 +97,7 @@ class Out:
         metadata: Mapping[str, Any] | None = None,
         code_version: str | None = None,
     ):
+        _check_type_argument(headwater_type)
         self.headwater_type = headwater_type
         self.description = description
         self.is_required = is_required
@@ -177,6 +187,9 @@ class Signature:
     # Every parameter after the context that a positional argument can fill, in order: direct
     # invocation binds positional values to inputs, config and resources alike by position.
     positional: tuple[str, ...] = ()
+    # An OpDefinition built directly from a plain function (no decorator) calls it the
+    # classic way, `fn(context, inputs)`, with the input values in one dict by name.
+    inputs_as_dict: bool = False
 
 
 def inspect_signature(fn: Callable[..., Any], decorator: str, allow_context: bool = True) -> Signature:
@@ -409,6 +422,7 @@ def build_input_defs(
                 "parameter."
             )
     for name, spec in ins.items():
+        _check_input_name(fn_name, name, decorator)
         htype = _input_type(spec, inspect.Parameter.empty)
         if not htype.is_nothing and not sig.var_kwargs:
             raise HeadwaterInvalidDefinitionError(
@@ -418,6 +432,25 @@ def build_input_defs(
             )
         result[name] = _input_def(name, spec, inspect.Parameter.empty, spec.default_value)
     return result
+
+
+def _check_input_name(fn_name: str, name: str, decorator: str) -> None:
+    if name == "context":
+        raise HeadwaterInvalidDefinitionError(
+            f'"context" is not a valid name for an input of {decorator} \'{fn_name}\': the '
+            "context is passed to the function by position, not as an input. Rename the input."
+        )
+
+
+def _classic_signature(fn: Callable[..., Any], ins: Mapping[str, In] | None) -> Signature:
+    """The signature of a function handed to OpDefinition directly: `fn(context, inputs)`."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    first = params[0].name if params and params[0].kind in (
+        inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD) else "context"
+    return Signature(context_arg=first, input_args=tuple(ins or ()), inputs_as_dict=True)
 
 
 _SCALAR_DEFAULTS = {"Int": int, "String": str, "Float": (int, float), "Bool": bool}
@@ -538,6 +571,8 @@ def output_def(name: str, spec: Out, annotation: Any, code_version: str | None =
         annotation, dynamic = _value_annotation(annotation, fn_name, name)
     if spec.headwater_type is not NO_VALUE:
         htype = resolve_headwater_type(spec.headwater_type)
+    elif (value_type := _result_value_type(annotation)) is not None:
+        htype = resolve_headwater_type(value_type)
     elif annotation is inspect.Parameter.empty or _is_result_annotation(annotation):
         htype = resolve_headwater_type(Any)
     else:
@@ -552,6 +587,14 @@ def output_def(name: str, spec: Out, annotation: Any, code_version: str | None =
         is_dynamic=spec.is_dynamic or dynamic,
         code_version=spec.code_version or code_version,
     )
+
+
+def _result_value_type(annotation: Any) -> Any:
+    """T of `-> MaterializeResult[T]`: the type of the value the result carries."""
+    origin = get_origin(annotation)
+    if getattr(origin, "__name__", "") == "MaterializeResult" and len(get_args(annotation)) == 1:
+        return get_args(annotation)[0]
+    return None
 
 
 def _is_result_annotation(annotation: Any) -> bool:
@@ -586,6 +629,12 @@ class OpDefinition(NodeDefinition):
     ):
         name = name or compute_fn.__name__
         _check_name(name, "op")
+        if signature is None and input_defs is None:
+            signature = _classic_signature(compute_fn, ins)
+            for input_name in ins or ():
+                _check_input_name(name, input_name, "OpDefinition")
+            input_defs = {n: _input_def(n, spec, inspect.Parameter.empty, spec.default_value)
+                          for n, spec in (ins or {}).items()}
         sig = signature or inspect_signature(compute_fn, "@op")
         if input_defs is None:
             input_defs = build_input_defs(name, sig, ins, "@op")
@@ -613,7 +662,9 @@ class OpDefinition(NodeDefinition):
         )
         self.retry_policy = retry_policy
         self.code_version = code_version
+        _check_pool(name, pool)
         self.pool = pool
+        _check_tags(name, self.tags)
         self.is_generator = inspect.isgeneratorfunction(compute_fn) or inspect.isasyncgenfunction(compute_fn)
         self.is_async = inspect.iscoroutinefunction(compute_fn) or inspect.isasyncgenfunction(compute_fn)
         if config_schema is not None and sig.config_arg is not None:
@@ -665,11 +716,44 @@ class OpDefinition(NodeDefinition):
             setattr(new, key, value)
         return new
 
+    @property
+    def version(self) -> str | None:
+        """The older name of `code_version`."""
+        return self.code_version
+
     def direct_invoke(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         return _runtime.engine().invoke_directly(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"OpDefinition(name={self.name!r})"
+
+
+def _check_pool(op_name: str, pool: str | None) -> None:
+    if pool is not None and (not pool or any(c.isspace() for c in pool)):
+        raise HeadwaterInvalidDefinitionError(
+            f"op '{op_name}' has pool {pool!r}, which is not a valid pool name: pool names "
+            "cannot be empty or contain whitespace. Use e.g. 'foo_bar' or 'foo/bar'."
+        )
+
+
+def _check_tags(op_name: str, tags: Mapping[str, Any]) -> None:
+    """Tag values that are not strings are stored as JSON, so they must survive the trip."""
+    for key, value in tags.items():
+        if isinstance(value, str):
+            continue
+        try:
+            encoded = json.dumps(value)
+        except (TypeError, ValueError):
+            raise HeadwaterInvalidDefinitionError(
+                f"Could not JSON encode value {value!r} of tag '{key}' on op '{op_name}': tag "
+                "values are strings, or JSON-serializable values stored as JSON."
+            ) from None
+        if json.loads(encoded) != value:
+            raise HeadwaterInvalidDefinitionError(
+                f'Tag \'{key}\' on op \'{op_name}\': JSON encoding "{encoded}" of value '
+                f'"{value!r}" is not equivalent to original value, so the tag would change when '
+                "stored. Use a list instead of a tuple, string keys in dicts, and so on."
+            )
 
 
 def _check_name(name: str, what: str) -> None:
@@ -693,10 +777,15 @@ def op(
     retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
     pool: str | None = None,
+    version: str | None = None,
 ) -> Any:
     """Declare an op. Usable bare (`@op`) or with arguments (`@op(out=Out(int))`)."""
     if isinstance(compute_fn, str):
         name, compute_fn = compute_fn, None
+    if version is not None:
+        warnings.warn("@op(version=...) is deprecated: use code_version=... instead.",
+                      DeprecationWarning, stacklevel=2)
+        code_version = code_version or version
 
     def decorate(fn: Callable[..., Any]) -> OpDefinition:
         sig = inspect_signature(fn, "@op")

@@ -135,7 +135,7 @@ class AssetMaterialization:
 
     @property
     def label(self) -> str:
-        return self.asset_key.to_user_string()
+        return " ".join(self.asset_key.path)
 
     @property
     def data_version(self) -> str | None:
@@ -225,6 +225,12 @@ class MaterializeResult:
     data_version: Any
     tags: dict[str, str]
     value: Any
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        # `-> MaterializeResult[int]` types the value the result carries.
+        import types
+
+        return types.GenericAlias(cls, item)
 
     def __init__(
         self,

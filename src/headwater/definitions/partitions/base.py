@@ -271,6 +271,9 @@ class DefaultPartitionsSubset(PartitionsSubset):
     def serialize(self) -> str:
         return json.dumps({"version": 1, "subset": sorted(self.subset)})
 
+    def __serdes_state__(self) -> dict[str, Any]:
+        return {"subset": sorted(self.subset)}  # sorted: equal subsets encode equally
+
     @staticmethod
     def from_serialized(serialized: str) -> DefaultPartitionsSubset:
         data = json.loads(serialized)
@@ -288,6 +291,21 @@ class DefaultPartitionsSubset(PartitionsSubset):
         return f"DefaultPartitionsSubset(subset={set(self.subset)!r})"
 
 
+# '...' separates the two ends of a key range in run tags and the UI; control characters
+# break tags, file names and log lines
+_FORBIDDEN_IN_KEYS = ("...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0")
+
+
+def check_partition_key_chars(key: str, owner: str) -> None:
+    for forbidden in _FORBIDDEN_IN_KEYS:
+        if forbidden in key:
+            raise HeadwaterInvalidDefinitionError(
+                f"{owner}: partition key {key!r} contains {forbidden!r}, which partition keys "
+                f"may not contain (none of {', '.join(repr(f) for f in _FORBIDDEN_IN_KEYS)}). "
+                "Rename the partition."
+            )
+
+
 class StaticPartitionsDefinition(PartitionsDefinition):
     """A fixed list of partition keys, e.g. regions or customers."""
 
@@ -299,6 +317,8 @@ class StaticPartitionsDefinition(PartitionsDefinition):
         if bad:
             raise HeadwaterInvalidDefinitionError(
                 f"StaticPartitionsDefinition: partition keys must be strings; got {bad!r}.")
+        for key in keys:
+            check_partition_key_chars(key, "StaticPartitionsDefinition")
         seen: set[str] = set()
         dupes = sorted({k for k in keys if k in seen or seen.add(k)})  # type: ignore[func-returns-value]
         if dupes:

@@ -14,6 +14,7 @@ Imports `errors` only.
 from __future__ import annotations
 
 import heapq
+import warnings
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,27 @@ def validate_cron_string(cron_string: str | Sequence[str], owner: str) -> None:
                 "fields 'minute hour day-of-month month day-of-week' (e.g. '0 9 * * 1-5' for 9am on "
                 "weekdays) or an alias such as '@daily'."
             )
+        _warn_on_wide_steps(value, owner)
+
+
+# the number of values each field of a five-field cron string ranges over
+_FIELD_RANGES = (("minute", 60), ("hour", 24), ("day-of-month", 31), ("month", 12),
+                 ("day-of-week", 7))
+
+
+def _warn_on_wide_steps(cron_string: str, owner: str) -> None:
+    """`*/90` in the minute field is valid cron, but fires only at minute 0: say so."""
+    fields = _ALIASES.get(cron_string.strip(), cron_string.strip()).split()
+    for (field_name, size), field in zip(_FIELD_RANGES, fields):
+        for part in field.split(","):
+            _, _, step = part.partition("/")
+            if step.isdigit() and int(step) > size:
+                warnings.warn(
+                    f"{owner} uses cron schedule '{cron_string}', a cron schedule with an interval "
+                    f"greater than the expected range: the step /{step} of its {field_name} field "
+                    f"exceeds the {size} values that field ranges over, so it fires once per "
+                    f"range, at its start. Use a step of at most {size}.",
+                    UserWarning, stacklevel=4)
 
 
 def resolve_timezone(name: str | None, owner: str) -> ZoneInfo | timezone:

@@ -276,10 +276,10 @@ class StaticPartitionMapping(PartitionMapping):
 
 
 class TimeWindowPartitionMapping(PartitionMapping):
-    """Downstream window [s, e) reads the upstream partitions overlapping it, with the first
-    moved by `start_offset` and the last by `end_offset` upstream partitions (-1, -1: the
-    previous partition). Works across granularities (daily downstream of hourly, weekly of
-    daily, ...)."""
+    """Downstream window [s, e), its start moved by `start_offset` and its end by `end_offset`
+    downstream partitions (-1, -1: the previous partition), reads the upstream partitions
+    overlapping it. Works across granularities: with start_offset=-1, a daily partition of an
+    hourly upstream reads the 48 hours of that day and the day before."""
 
     def __init__(self, start_offset: int = 0, end_offset: int = 0,
                  allow_nonexistent_upstream_partitions: bool = False):
@@ -302,6 +302,12 @@ class TimeWindowPartitionMapping(PartitionMapping):
                 raise HeadwaterInvalidDefinitionError(
                     f"TimeWindowPartitionMapping relates time-window partitions, but the {side} "
                     f"asset is partitioned by {pdef or 'nothing'}. Use another partition mapping.")
+        if upstream_partitions_def.timezone != downstream_partitions_def.timezone:
+            raise HeadwaterInvalidDefinitionError(
+                f"Timezones {upstream_partitions_def.timezone} and "
+                f"{downstream_partitions_def.timezone} don't match: a TimeWindowPartitionMapping "
+                "relates windows of the same timezone. Give both assets' partitions the same "
+                "timezone=.")
 
     @staticmethod
     def _windows(pdef: TimeWindowPartitionsDefinition, subset: PartitionsSubset) -> list[Any]:
@@ -317,10 +323,14 @@ class TimeWindowPartitionMapping(PartitionMapping):
         with partition_loading_context(current_time, dynamic_partitions_store):
             first, last = up.get_first_partition_window(), up.get_last_partition_window()
             found, missing = up.empty_subset(), set()
-            for start, end in self._windows(downstream_partitions_def, downstream_partitions_subset):
+            down: TimeWindowPartitionsDefinition = downstream_partitions_def
+            for start, end in self._windows(down, downstream_partitions_subset):
+                # offsets count downstream partitions: the window moves, then maps upstream
+                start = down._next_tick(start, self.start_offset) if self.start_offset else start
+                end = down._next_tick(end, self.end_offset) if self.end_offset else end
+                if end <= start:
+                    continue
                 lo, hi = _overlapping(up, start, end)
-                lo = up._next_tick(lo, self.start_offset) if self.start_offset else lo
-                hi = up._next_tick(hi, self.end_offset) if self.end_offset else hi
                 if hi <= lo:
                     continue
                 wanted = up.keys_in_window(lo, hi)
@@ -349,9 +359,9 @@ class TimeWindowPartitionMapping(PartitionMapping):
             if first is None or last is None:
                 return result
             for start, end in self._windows(up, upstream_partitions_subset):
-                lo = up._next_tick(start, -self.end_offset) if self.end_offset else start
-                hi = up._next_tick(end, -self.start_offset) if self.start_offset else end
-                d_lo, d_hi = _overlapping(down, lo, hi)
+                d_lo, d_hi = _overlapping(down, start, end)
+                d_lo = down._next_tick(d_lo, -self.end_offset) if self.end_offset else d_lo
+                d_hi = down._next_tick(d_hi, -self.start_offset) if self.start_offset else d_hi
                 d_lo, d_hi = max(d_lo, first.start), min(d_hi, last.end)
                 if d_hi > d_lo:
                     result = result.with_time_windows([_window(d_lo, d_hi)])
@@ -585,6 +595,12 @@ def mapping_problem(mapping: PartitionMapping | None, upstream_partitions_def: A
                     downstream_partitions_def: Any) -> str | None:
     """Why these two partitioned assets cannot be related (None if they can)."""
     if upstream_partitions_def is None or downstream_partitions_def is None:
+        if mapping is None or upstream_partitions_def is downstream_partitions_def:
+            return None
+        try:  # an explicit mapping to or from an unpartitioned asset must accept that
+            mapping.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
+        except (ValueError, HeadwaterInvalidDefinitionError) as exc:
+            return str(exc)
         return None
     chosen = infer_partition_mapping(mapping, upstream_partitions_def, downstream_partitions_def)
     try:
