@@ -223,3 +223,13 @@ def single_key(keys: list[str] | None, what: str) -> str:
 
 def is_multi(key: Any) -> bool:
     return isinstance(key, MultiPartitionKey)
+
+
+def upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:
+    """(keys, partitions_def) of the upstream asset partitions input `name` reads, or Nones."""
+    if name not in ctx._asset_keys_by_input:
+        return None, None
+    up_def = upstream_partitions_def(ctx, name)
+    if up_def is None:
+        return None, None
+    return upstream_keys(ctx, name), up_def

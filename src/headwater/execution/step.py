@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from headwater.definitions.checks.definition import AssetChecksDefinition
-from headwater.definitions.checks.result import AssetCheckResult
+from headwater.definitions.checks.result import AssetCheckResult, check_results_of
 from headwater.definitions.config.io_manager import IOManager, hash_value
 from headwater.definitions.config.schema import process_config
 from headwater.definitions.metadata.types import TypeCheck
@@ -23,6 +23,7 @@ from headwater.definitions.ops.data_version import (
     DataVersionsByPartition,
     compute_logical_data_version,
     data_version_of,
+    observed_version_tags,
 )
 from headwater.definitions.ops.output import (
     AssetMaterialization,
@@ -217,7 +218,7 @@ class StepRunner:
                 f"is not among the run's resources. Add resources={{'{manager_key}': ...}}."
             )
         input_def = step.op_def.input_dict[name]
-        up_keys, up_def = partitions or _upstream_partitions(ctx, name)
+        up_keys, up_def = partitions or _partition.upstream_partitions(ctx, name)
         if up_keys is not None and upstream is not None:
             upstream._asset_partition_keys = up_keys
             upstream.asset_partitions_def = up_def
@@ -367,7 +368,7 @@ class StepRunner:
     def coerce_return(self, step: Step, result: Any) -> Iterator[Any]:
         outputs = step.op_def.output_dict
         if isinstance(step.assets_def, AssetChecksDefinition):
-            yield from _check_results(step, result)
+            yield from check_results_of(result, f"asset check op '{step.key}'")
             return
         if isinstance(result, AssetCheckResult):
             yield result
@@ -479,7 +480,7 @@ class StepRunner:
 
     def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
         key = result.asset_key or next(iter(step.asset_keys_by_output.values()))
-        tags = {**result.tags, **_observed_version_tags(result.data_version, step)}
+        tags = {**result.tags, **observed_version_tags(result.data_version, f"observation of op '{step.key}'")}
         obs = AssetObservation(key, metadata=result.metadata, partition=self.run.partition_key,
                                tags=tags)
         self.emit_user_event(step, ctx.step_key, obs)
@@ -509,7 +510,7 @@ class StepRunner:
                 "declare partitions_def= on it.")
         for partition, version in result.data_versions_by_partition.items():
             self.emit_user_event(step, ctx.step_key, AssetObservation(
-                key, partition=partition, tags=_observed_version_tags(version, step)))
+                key, partition=partition, tags=observed_version_tags(version, f"observation of op '{step.key}'")))
         self.observed(step, ctx, key)
 
     def version_tags(self, step: Step, asset_key: Any, partition: str | None, output: Output,
@@ -649,7 +650,7 @@ class StepRunner:
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
                     asset_key, metadata=metadata, partition=run.partition_key,
-                    tags={**output.tags, **_observed_version_tags(output.data_version, step)}))
+                    tags={**output.tags, **observed_version_tags(output.data_version, f"observation of op '{step.key}'")}))
             else:
                 for partition in (out_ctx._asset_partition_keys or [run.partition_key]):
                     tags = {**output.tags,
@@ -769,38 +770,12 @@ class StepRunner:
             )
 
 
-def _observed_version_tags(version: Any, step: Step) -> dict[str, str]:
-    """The data version tags of an observation (none when it reported no version)."""
-    if version is None:
-        return {}
-    value = data_version_of(version, f"observation of op '{step.key}'").value
-    return {DATA_VERSION_TAG: value, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"}
-
-
 def _opted_in(out_ctx: OutputContext, metadata_key: str) -> bool:
     """Whether the output's asset carries `metadata_key: True` in its definition metadata."""
     assets_def = out_ctx._assets_def
     spec = assets_def.specs_by_key.get(out_ctx._asset_key) if assets_def is not None else None
     value = spec.metadata.get(metadata_key) if spec is not None else None
     return getattr(value, "value", value) is True
-
-
-def _check_results(step: Step, result: Any) -> Iterator[Any]:
-    """What a check function returned, as AssetCheckResults (one, or a list of them); None
-    is no result (the check stays planned, and is recorded as skipped when the run ends)."""
-    if result is None:
-        return
-    if isinstance(result, AssetCheckResult):
-        yield result
-        return
-    if isinstance(result, (list, tuple)) and all(isinstance(r, AssetCheckResult) for r in result):
-        yield from result
-        return
-    raise HeadwaterInvariantViolationError(
-        f"asset check op '{step.key}' returned {'None' if result is None else type(result).__name__}"
-        f"{'' if result is None else f' ({result!r})'}; a check returns AssetCheckResult(passed=...)"
-        " (or yields one per check it evaluates)."
-    )
 
 
 def _run_coroutine(coroutine: Any) -> Any:
@@ -815,14 +790,3 @@ def _drain_async(agen: Any) -> list[Any]:
         return [item async for item in agen]
 
     return _run_coroutine(collect())
-
-
-def _upstream_partitions(ctx: Any, name: str) -> tuple[Any, Any]:
-    """(keys, partitions_def) of the upstream asset partitions input `name` reads, or Nones."""
-    if name not in ctx._asset_keys_by_input:
-        return None, None
-    up_def = _partition.upstream_partitions_def(ctx, name)
-    if up_def is None:
-        return None, None
-    return _partition.upstream_keys(ctx, name), up_def
-

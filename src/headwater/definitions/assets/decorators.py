@@ -28,6 +28,7 @@ from headwater.definitions.key import (
     to_asset_key,
 )
 from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.ops.docstrings import docstring
 from headwater.definitions.ops.graph import GraphOut, build_graph
 from headwater.definitions.ops.op import (
     In,
@@ -35,7 +36,6 @@ from headwater.definitions.ops.op import (
     Out,
     OutputDefinition,
     build_input_defs,
-    docstring,
     inspect_signature,
     output_def,
 )

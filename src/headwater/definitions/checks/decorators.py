@@ -16,11 +16,11 @@ from headwater.definitions.checks.definition import AssetChecksDefinition
 from headwater.definitions.checks.spec import AssetCheckSpec
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
+from headwater.definitions.ops.docstrings import docstring
 from headwater.definitions.ops.op import (
     In,
     OpDefinition,
     build_input_defs,
-    docstring,
     inspect_signature,
 )
 from headwater.definitions.ops.output import NO_VALUE

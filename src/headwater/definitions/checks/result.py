@@ -9,14 +9,14 @@ Imports `key`, `metadata`, this room's `spec` and `errors`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions.checks.spec import AssetCheckSeverity, to_severity
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.definitions.metadata.value import MetadataValue, normalize_metadata
-from headwater.errors import HeadwaterInvalidDefinitionError
+from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 
 class AssetCheckResult:
@@ -125,3 +125,20 @@ class AssetCheckEvaluationPlanned:
     @property
     def asset_check_key(self) -> AssetCheckKey:
         return AssetCheckKey(self.asset_key, self.check_name)
+
+
+def check_results_of(result: Any, what: str) -> Iterator[AssetCheckResult]:
+    """What a check function (`what` names it) returned, as AssetCheckResults (one, or a
+    list of them); None is no result (the check stays planned, and is recorded as skipped
+    when the run ends)."""
+    if result is None:
+        return
+    if isinstance(result, AssetCheckResult):
+        yield result
+        return
+    if isinstance(result, (list, tuple)) and all(isinstance(r, AssetCheckResult) for r in result):
+        yield from result
+        return
+    raise HeadwaterInvariantViolationError(
+        f"{what} returned {type(result).__name__} ({result!r}); a check returns "
+        "AssetCheckResult(passed=...) (or yields one per check it evaluates).")

@@ -153,3 +153,12 @@ def combine_data_versions(versions: Mapping[str, DataVersion]) -> DataVersion:
     for partition in sorted(versions):
         digest.update(partition.encode() + b"\x00" + versions[partition].value.encode() + b"\x01")
     return DataVersion(digest.hexdigest())
+
+
+def observed_version_tags(version: Any, what: str) -> dict[str, str]:
+    """The data version tags of an observation or output that reported a version `what`
+    names (none when it reported no version)."""
+    if version is None:
+        return {}
+    value = data_version_of(version, what).value
+    return {DATA_VERSION_TAG: value, DATA_VERSION_IS_USER_PROVIDED_TAG: "true"}

@@ -28,12 +28,12 @@ from headwater.definitions.ops.composition import (
     compose,
     take_function_identity,
 )
+from headwater.definitions.ops.docstrings import docstring
 from headwater.definitions.ops.dynamic import check_dynamic_fan_out
 from headwater.definitions.ops.job import JobDefinition
 from headwater.definitions.ops.op import (
     InputDefinition,
     OutputDefinition,
-    docstring,
     inspect_signature,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
