@@ -131,15 +131,25 @@ def asset_explain(locations: Locations, key: str, partition: str | None, as_json
         click.echo(render(sections))
 
 
+def _materialize_options(fn: Any) -> Any:
+    """The options `asset materialize` and `launch` share: partition, range, config, --json."""
+    options: list[Any] = [
+        click.option("--partition", default=None, help="Partition key to materialize."),
+        click.option("--partition-range", default=None, metavar="START...END",
+                     help="One run over a range of partitions (assets with "
+                          "BackfillPolicy.single_run())."),
+        config_options,
+        click.option("--json", "as_json", is_flag=True),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @asset.command("materialize")
 @location_options
 @click.option("--select", required=True, help="Selection, e.g. '*' or 'a+'.")
-@click.option("--partition", default=None, help="Partition key to materialize.")
-@click.option("--partition-range", default=None, metavar="START...END",
-              help="One run over a range of partitions (assets with "
-                   "BackfillPolicy.single_run()).")
-@config_options
-@click.option("--json", "as_json", is_flag=True)
+@_materialize_options
 def asset_materialize(locations: Locations, select: str, partition: str | None,
                       partition_range: str | None, run_config: dict[str, Any] | None,
                       as_json: bool) -> None:
@@ -153,12 +163,7 @@ def asset_materialize(locations: Locations, select: str, partition: str | None,
 @location_options
 @click.option("--assets", "select", required=True,
               help="Selection of assets to materialize, e.g. '*' or 'group:sales'.")
-@click.option("--partition", default=None, help="Partition key to materialize.")
-@click.option("--partition-range", default=None, metavar="START...END",
-              help="One run over a range of partitions (assets with "
-                   "BackfillPolicy.single_run()).")
-@config_options
-@click.option("--json", "as_json", is_flag=True)
+@_materialize_options
 def launch(locations: Locations, select: str, partition: str | None,
            partition_range: str | None, run_config: dict[str, Any] | None,
            as_json: bool) -> None:
