@@ -355,7 +355,8 @@ class CategoricalColumnConstraint(ColumnConstraint):
                 f"CategoricalColumnConstraint(categories=...) takes a set of values, got the "
                 f"string {categories!r}; write {{{categories!r}}}."
             )
-        self.categories = list(dict.fromkeys(categories))
+        # sorted, so that messages do not change with a set's iteration order
+        self.categories = sorted(set(categories), key=str)
         self.ignore_missing_vals = bool(ignore_missing_vals)
         super().__init__(
             error_description=f"values must be one of {self.categories}.",
