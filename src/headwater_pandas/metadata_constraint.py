@@ -241,7 +241,7 @@ class ColumnAggregateConstraintWithMetadata(ConstraintWithMetadata):
     """A check of whole columns: `validation_fn(series) -> (passed, details)`, run on each of
     the columns passed to `validate(data, *columns)` (all columns when none are given)."""
 
-    def validate(self, data: Any, *columns: Any, **kwargs: Any) -> TypeCheck:
+    def validate(self, data: Any, *columns: Any) -> TypeCheck:  # type: ignore[override]
         offending: list[Any] = []
         actual: dict[str, Any] = {}
         for column in _columns_to_check(data, columns):
@@ -261,7 +261,7 @@ class ColumnConstraintWithMetadata(ConstraintWithMetadata):
     value of the columns passed to `validate(data, *columns)` (all columns when none are
     given). The function's docstring is reported as the expectation."""
 
-    def validate(self, data: Any, *columns: Any, **kwargs: Any) -> TypeCheck:
+    def validate(self, data: Any, *columns: Any) -> TypeCheck:  # type: ignore[override]
         offending: dict[str, list[str]] = {}
         actual: dict[str, list[Any]] = {}
         for column in _columns_to_check(data, columns):
@@ -286,9 +286,10 @@ class ColumnRangeConstraintWithMetadata(ColumnConstraintWithMetadata):
                          column_range_validation_factory(minim=minim, maxim=maxim),
                          ColumnWithMetadataException, raise_or_typecheck)
 
-    def validate(self, data: Any, *args: Any, **kwargs: Any) -> TypeCheck:
-        columns = [*(self.columns if self.columns is not None else data.columns), *args]
-        return super().validate(data, *columns, **kwargs)
+    def validate(self, data: Any, *columns: Any) -> TypeCheck:  # type: ignore[override]
+        """Check `columns` (added to those given at construction) of `data`."""
+        chosen = [*(self.columns if self.columns is not None else data.columns), *columns]
+        return super().validate(data, *chosen)
 
 
 class MultiColumnConstraintWithMetadata(ColumnConstraintWithMetadata):
@@ -311,7 +312,7 @@ class MultiColumnConstraintWithMetadata(ColumnConstraintWithMetadata):
         self.column_to_fn_dict = {column: list(fns) for column, fns in fn_and_columns_dict.items()}
         self.type_for_internal = type_for_internal
 
-        def run_per_column(data: pd.DataFrame, *args: Any, **kwargs: Any) -> ValidationResult:
+        def run_per_column(data: pd.DataFrame) -> ValidationResult:
             grouped: dict[str, dict[str, dict[str, Any]]] = {}
             for column, fns in self.column_to_fn_dict.items():
                 if column not in data.columns:
@@ -343,8 +344,9 @@ class MultiColumnConstraintWithMetadata(ColumnConstraintWithMetadata):
             for key, value in per_fn.items():
                 grouped.setdefault(key, {}).setdefault(column, {})[fn.__name__] = value
 
-    def validate(self, data: Any, *args: Any, **kwargs: Any) -> TypeCheck:
-        return ConstraintWithMetadata.validate(self, data, *args, **kwargs)
+    def validate(self, data: Any) -> TypeCheck:  # type: ignore[override]
+        """Run every column's functions over `data`; the columns come from the dict."""
+        return ConstraintWithMetadata.validate(self, data)
 
 
 class MultiAggregateConstraintWithMetadata(MultiColumnConstraintWithMetadata):
