@@ -27,6 +27,7 @@ from headwater import (
     Field,
     HeadwaterInvalidConfigError,
     HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
     HeadwaterType,
     HeadwaterTypeLoader,
     MetadataValue,
@@ -189,7 +190,7 @@ def _summary_check(type_name: str, metadata_fn: Callable[[pd.DataFrame], Any],
     """A passed check carrying what `metadata_fn` says about the dataframe."""
     produced = metadata_fn(value)
     if not isinstance(produced, Mapping):
-        raise HeadwaterInvalidDefinitionError(
+        raise HeadwaterInvariantViolationError(
             f'metadata_fn of pandas dataframe type "{type_name}" returned {produced!r} '
             f"({type(produced).__name__}); it must return a dict from labels to metadata values, "
             "e.g. {'row_count': len(df)}."
@@ -197,7 +198,7 @@ def _summary_check(type_name: str, metadata_fn: Callable[[pd.DataFrame], Any],
     try:
         return TypeCheck(True, metadata=dict(produced))
     except HeadwaterInvalidMetadata as error:
-        raise HeadwaterInvalidDefinitionError(
+        raise HeadwaterInvariantViolationError(
             f'metadata_fn of pandas dataframe type "{type_name}": {error}'
         ) from error
 

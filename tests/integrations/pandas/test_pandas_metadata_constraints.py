@@ -225,3 +225,37 @@ def test_structured_type_refuses_raising_validators():
         create_structured_dataframe_type("S", dataframe_validator=raising)
     with pytest.raises(HeadwaterInvalidDefinitionError, match="must be a ConstraintWithMetadata"):
         create_structured_dataframe_type("S", columns_validator=len)  # type: ignore[arg-type]
+
+
+def test_failed_structured_check_is_recorded_on_the_output_event():
+    """The STEP_OUTPUT event of a failed check carries the findings of each failing part."""
+    from headwater import HeadwaterEventType
+
+    numeric = nonnull(dtype_in_set_validation_factory((int, float)))
+    in_range = column_range_validation_factory(1, 3, ignore_missing_vals=True)
+    structured = create_structured_dataframe_type(
+        "Numbers",
+        columns_validator=MultiColumnConstraintWithMetadata(
+            "numbers in range", {"foo": [numeric, in_range]}, ColumnWithMetadataException,
+            raise_or_typecheck=False),
+        dataframe_validator=StrictColumnsWithMetadata(["foo"], raise_or_typecheck=False))
+
+    @op(out=Out(structured))
+    def make():
+        return pd.DataFrame({"foo": [1, "x", 9]})
+
+    @job
+    def j():
+        make()
+
+    result = j.execute_in_process(raise_on_error=False)
+    event = next(e for e in result.all_events if e.event_type is HeadwaterEventType.STEP_OUTPUT)
+    check = event.payload.type_check_data
+    assert not check.success and list(check.metadata) == ["columns-constraint-metadata"]
+    found = check.metadata["columns-constraint-metadata"].data
+    assert found["expected"] == {"foo": {"dtype_in_set_validation_fn": numeric.__doc__,
+                                         "in_range_validation_fn": in_range.__doc__}}
+    assert found["offending"] == {"foo": {"dtype_in_set_validation_fn": ["row 1"],
+                                          "in_range_validation_fn": ["row 1", "row 2"]}}
+    assert found["actual"] == {"foo": {"dtype_in_set_validation_fn": ["x"],
+                                       "in_range_validation_fn": ["x", 9]}}

@@ -11,6 +11,7 @@ from headwater import (
     AssetIn,
     HeadwaterEventType,
     HeadwaterInvalidDefinitionError,
+    HeadwaterInvariantViolationError,
     HeadwaterTypeCheckDidNotPass,
     In,
     MetadataValue,
@@ -208,11 +209,11 @@ def test_metadata_fn_and_event_metadata_fn():
     with pytest.raises(HeadwaterInvalidDefinitionError, match="not both"):
         create_headwater_pandas_dataframe_type("Both", metadata_fn=len, event_metadata_fn=len)
     bad = create_headwater_pandas_dataframe_type("Bad", metadata_fn=lambda df: [1])
-    with pytest.raises(HeadwaterInvalidDefinitionError, match='type "Bad" returned \\[1\\]'):
+    with pytest.raises(HeadwaterInvariantViolationError, match='type "Bad" returned \\[1\\]'):
         check_headwater_type(bad, pd.DataFrame())
     unserializable = create_headwater_pandas_dataframe_type(
         "Odd", metadata_fn=lambda df: {"frame": df})
-    with pytest.raises(HeadwaterInvalidDefinitionError, match='metadata_fn of pandas dataframe '
+    with pytest.raises(HeadwaterInvariantViolationError, match='metadata_fn of pandas dataframe '
                        'type "Odd"'):
         check_headwater_type(unserializable, pd.DataFrame())
 
@@ -261,3 +262,20 @@ def test_table_schema_metadata_from_dataframe(tmp_path: Path):
         TableSchema(columns=[TableColumn("col1", "int64"), TableColumn("col2", "float64")]))
     with pytest.raises(HeadwaterInvalidDefinitionError, match="takes a pandas.DataFrame"):
         create_table_schema_metadata_from_dataframe([1])  # type: ignore[arg-type]
+
+
+def test_metadata_fn_error_fails_the_step():
+    """A metadata_fn that returns no dict fails the step in a run, naming the type."""
+    listed = create_headwater_pandas_dataframe_type("Listed", metadata_fn=lambda df: ["rows"])
+
+    @op(out=Out(listed))
+    def make():
+        return pd.DataFrame({"a": [1]})
+
+    @job
+    def j():
+        make()
+
+    result = j.execute_in_process(raise_on_error=False)
+    message = result.get_step_failure_events()[0].payload.error.message
+    assert 'metadata_fn of pandas dataframe type "Listed" returned' in message
