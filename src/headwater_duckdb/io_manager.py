@@ -1,8 +1,8 @@
 """The DuckDB IO manager: `DuckDbClient` (the SQL DuckDB needs), `DuckDBIOManager` (the base
 class the pandas, polars and PySpark IO managers fill with type handlers) and
 `build_duckdb_io_manager` (the same as an `@io_manager` definition). `write_slice` and
-`slice_metadata` are what every type handler shares: insert a registered relation into the
-slice's table, and describe the result.
+`slice_metadata` are what every type handler shares: insert a value DuckDB can read (a
+pandas frame, an Arrow table) into the slice's table, and describe the result.
 
 Each read or write is one transaction: the delete of the slice and the insert of the new
 rows commit together, so a write that fails leaves the table as it was. A table written
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import PurePath
 from typing import Any
 
@@ -45,6 +45,7 @@ from headwater.definitions.tags import (
 from headwater_duckdb.connection import open_connection
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_VALUE = "__headwater_value"  # the name a value being written is registered under
 
 
 class DuckDbClient(DbClient):
@@ -132,25 +133,28 @@ def _where(dimensions: Sequence[TablePartitionDimension]) -> str:
     return " AND ".join(f"({c})" for c in clauses)
 
 
-def write_slice(context: Any, table_slice: TableSlice, relation: str, connection: Any) -> None:
-    """Insert the rows of `relation` (a name registered on `connection`) into the slice's table,
-    creating the table from them if it does not exist."""
+def write_slice(context: Any, table_slice: TableSlice, value: Any, connection: Any) -> None:
+    """Insert `value` (anything DuckDB can register: a pandas frame, an Arrow table...) into
+    the slice's table, creating the table from it if it does not exist."""
     name = qualified_name(table_slice)
-    if not table_exists(connection, table_slice):
-        run(connection, f"CREATE TABLE {name} AS SELECT * FROM {relation}")
-        return
+    connection.register(_VALUE, value)
     try:
-        run(connection, f"INSERT INTO {name} BY NAME SELECT * FROM {relation}")
-    except duckdb.Error as exc:
-        connection.rollback()  # the failed statement aborted the transaction
-        connection.begin()
+        if not table_exists(connection, table_slice):
+            run(connection, f"CREATE TABLE {name} AS SELECT * FROM {_VALUE}")
+            return
+        given = [row[0] for row in run(connection, f"DESCRIBE {_VALUE}")]
         columns = [row[0] for row in run(connection, f"DESCRIBE {name}")]
-        given = [row[0] for row in run(connection, f"DESCRIBE {relation}")]
-        raise type(exc)(
-            f"Writing {_owner(context)} into DuckDB table {name} failed: {exc}\nThe table has "
-            f"columns {columns}; the value has {given}. Give each partition the table's "
-            f"columns, or drop {name} to let the next write create it anew (every stored "
-            "partition must then be written again).") from exc
+        try:
+            run(connection, f"INSERT INTO {name} BY NAME SELECT * FROM {_VALUE}")
+        except duckdb.Error as exc:
+            raise type(exc)(
+                f"Writing {_owner(context)} into DuckDB table {name} failed: {exc}\nThe table "
+                f"has columns {columns}; the value has {given}. Give each partition the "
+                f"table's columns, or drop {name} to let the next write create it anew (every "
+                "stored partition must then be written again).") from exc
+    finally:
+        with suppress(duckdb.Error):  # a failed transaction has dropped it already
+            connection.unregister(_VALUE)
 
 
 def slice_metadata(context: Any, table_slice: TableSlice, rows: int,

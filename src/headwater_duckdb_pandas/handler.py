@@ -11,19 +11,13 @@ from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
 from headwater_duckdb import DuckDBIOManager, DuckDbClient, build_duckdb_io_manager
 from headwater_duckdb.io_manager import slice_metadata, write_slice
 
-_RELATION = "__headwater_pandas_value"
-
 
 class DuckDBPandasTypeHandler(DbTypeHandler[pd.DataFrame]):
     """Writes a pandas DataFrame into a DuckDB table and reads a table slice as one."""
 
     def handle_output(self, context: Any, table_slice: TableSlice, obj: pd.DataFrame,
                       connection: Any) -> dict[str, Any]:
-        connection.register(_RELATION, obj)
-        try:
-            write_slice(context, table_slice, _RELATION, connection)
-        finally:
-            connection.unregister(_RELATION)
+        write_slice(context, table_slice, obj, connection)
         return slice_metadata(context, table_slice, len(obj), connection)
 
     def load_input(self, context: Any, table_slice: TableSlice, connection: Any) -> pd.DataFrame:
