@@ -13,7 +13,7 @@ and the core's db_io_manager module; `import headwater` never imports this packa
 
 from headwater.definitions.config.db_io_manager import DbTypeHandler
 from headwater_duckdb.connection import DuckDBLockError
-from headwater_duckdb.io_manager import DuckDBIOManager, DuckDbClient, build_duckdb_io_manager
+from headwater_duckdb.io_manager import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
 from headwater_duckdb.resource import DuckDBResource
 
 __all__ = ["DbTypeHandler", "DuckDBIOManager", "DuckDBLockError", "DuckDBResource",

@@ -27,7 +27,10 @@ class DuckDBLockError(duckdb.IOException):
 
 
 def is_lock_conflict(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+    # matched on DuckDB's wording, not on "lock" alone: a path may contain that word
+    message = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and (
+        "conflicting lock" in message or "could not set lock" in message)
 
 
 def open_connection(database: str, connection_config: Mapping[str, Any] | None = None,
@@ -45,7 +48,7 @@ def open_connection(database: str, connection_config: Mapping[str, Any] | None =
             if not delays:
                 raise DuckDBLockError(
                     f"DuckDB database {database!r} is locked by another process, still after "
-                    f"{len(LOCK_RETRY_DELAYS)} retries over {waited:.1f}s. DuckDB said: {exc} "
+                    f"{len(LOCK_RETRY_DELAYS)} retries over {waited:.2f}s. DuckDB said: {exc} "
                     "DuckDB lets one process at a time write a file: stop or wait for that "
                     "process (a notebook, a DuckDB shell, another run), or close its "
                     "connection, then re-run.") from exc

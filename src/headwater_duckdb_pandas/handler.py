@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
-from headwater_duckdb import DuckDBIOManager, DuckDbClient, build_duckdb_io_manager
+from headwater_duckdb import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
 from headwater_duckdb.io_manager import slice_metadata, write_slice
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
-from headwater_duckdb import DuckDBIOManager, DuckDbClient, build_duckdb_io_manager
+from headwater_duckdb import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
 from headwater_duckdb.io_manager import slice_metadata, write_slice
 
 
@@ -32,10 +32,10 @@ class DuckDBPySparkTypeHandler(DbTypeHandler[DataFrame]):
         return slice_metadata(context, table_slice, table.num_rows, connection)
 
     def load_input(self, context: Any, table_slice: TableSlice, connection: Any) -> DataFrame:
-        result = connection.execute(DuckDbClient.get_select_statement(table_slice))
-        # duckdb 2 names it to_arrow_table; duckdb 1 fetch_arrow_table
-        fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
-        table = fetch()
+        relation = connection.sql(DuckDbClient.get_select_statement(table_slice))
+        # duckdb 2 names it to_arrow_table (and deprecates fetch_arrow_table); duckdb 1 arrow
+        table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") \
+            else relation.arrow()
         spark = SparkSession.builder.getOrCreate()
         try:
             return spark.createDataFrame(table)
