@@ -86,6 +86,9 @@ class DuckDbClient(DbClient):
     def connect(context: Any, table_slice: TableSlice) -> Iterator[duckdb.DuckDBPyConnection]:
         config = context.resource_config if isinstance(context.resource_config, Mapping) else {}
         database = config.get("database") or table_slice.database
+        if not database:
+            raise ValueError("DuckDbClient.connect: no database to connect to; configure the "
+                             "IO manager with database='path/to/file.duckdb'.")
         connection = open_connection(database, config.get("connection_config") or {})
         try:
             connection.begin()

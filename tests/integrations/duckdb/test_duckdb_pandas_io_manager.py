@@ -313,3 +313,14 @@ def test_build_duckdb_io_manager_definition_with_definitions_and_a_job(db: Path)
             {"database": str(db), "schema": "built"})})
     assert defs.resolve_job_def("all").execute_in_process().success
     assert rows(db, "select n from built.total") == [(3,)]
+
+
+def test_connection_config_reaches_the_io_managers_connections(db: Path):
+    """An option DuckDB does not know fails the write with DuckDB's message naming it."""
+    @asset
+    def anything() -> pd.DataFrame:
+        return pd.DataFrame({"x": [1]})
+
+    io = DuckDBPandasIOManager(database=str(db), connection_config={"no_such_option": 1})
+    with pytest.raises(duckdb.Error, match="no_such_option"):
+        materialize([anything], resources={"io_manager": io})

@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, get_origin
 
 from headwater.definitions.config.io_manager import IOManager
 from headwater.definitions.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
@@ -162,6 +162,7 @@ class DbIOManager(IOManager):
 
     # --- which handler ---------------------------------------------------------------------
     def _handler_for(self, wanted: Any, context: Any, verb: str) -> DbTypeHandler:
+        wanted = get_origin(wanted) or wanted  # an input annotated `list` has type List[Any]
         if wanted in self._handlers_by_type:
             return self._handlers_by_type[wanted]
         for base in getattr(wanted, "__mro__", ())[1:]:
