@@ -35,6 +35,7 @@ PRIVATE_ROOTS = ("headwater._core", "headwater._utils", "headwater._config", "he
 # Dagster's private module -> the headwater module that is imported in its place, whole.
 MODULE_ALIASES = {
     "headwater._core.storage.db_io_manager": "headwater.definitions.config.db_io_manager",
+    "headwater._utils.backoff": "headwater._backoff",
 }
 
 

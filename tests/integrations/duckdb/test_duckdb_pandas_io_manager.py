@@ -324,3 +324,37 @@ def test_connection_config_reaches_the_io_managers_connections(db: Path):
     io = DuckDBPandasIOManager(database=str(db), connection_config={"no_such_option": 1})
     with pytest.raises(duckdb.Error, match="no_such_option"):
         materialize([anything], resources={"io_manager": io})
+
+
+def test_a_partitioned_asset_reads_an_unpartitioned_upstream_whole(db: Path):
+    """In a partitioned run, an unpartitioned upstream table is read whole (no WHERE)."""
+    @asset
+    def zones() -> pd.DataFrame:
+        return pd.DataFrame({"zone": ["a", "b"]})
+
+    @asset(partitions_def=daily, metadata={"partition_expr": "day"})
+    def zone_days(context, zones: pd.DataFrame) -> pd.DataFrame:
+        return zones.assign(day=pd.Timestamp(context.partition_key))
+
+    io = DuckDBPandasIOManager(database=str(db))
+    assert materialize([zones], resources={"io_manager": io}).success
+    assert materialize([zones, zone_days], selection=[zone_days], partition_key="2024-01-02",
+                       resources={"io_manager": io}).success
+    assert rows(db, "select zone from public.zone_days order by zone") == [("a",), ("b",)]
+
+
+def test_none_from_an_asset_typed_none_writes_nothing_and_untyped_none_is_an_error(db: Path):
+    """`-> None` assets write their own tables; an untyped None asks for a value or `-> None`."""
+    @asset
+    def writes_itself() -> None:
+        return None
+
+    @asset
+    def forgot_return():
+        pass
+
+    io = DuckDBPandasIOManager(database=str(db))
+    assert materialize([writes_itself], resources={"io_manager": io}).success
+    with pytest.raises(Exception, match=r"got None for asset 'forgot_return'.*Return the "
+                                        r"table's value, or annotate the output `-> None`"):
+        materialize([forgot_return], resources={"io_manager": io})
