@@ -1,8 +1,9 @@
 """The DuckDB IO manager: `DuckDbClient` (the SQL DuckDB needs), `DuckDBIOManager` (the base
 class the pandas, polars and PySpark IO managers fill with type handlers) and
-`build_duckdb_io_manager` (the same as an `@io_manager` definition). `write_slice` and
-`slice_metadata` are what every type handler shares: insert a value DuckDB can read (a
-pandas frame, an Arrow table) into the slice's table, and describe the result.
+`build_duckdb_io_manager` (the same as an `@io_manager` definition). `write_slice`,
+`slice_metadata` and `read_slice` are what every type handler shares: insert a value DuckDB
+can read (a pandas frame, an Arrow table) into the slice's table, describe the result, and
+select a slice back.
 
 Each read or write is one transaction: the delete of the slice and the insert of the new
 rows commit together, so a write that fails leaves the table as it was. A table written
@@ -158,6 +159,20 @@ def write_slice(context: Any, table_slice: TableSlice, value: Any, connection: A
     finally:
         with suppress(duckdb.Error):  # a failed transaction has dropped it already
             connection.unregister(_VALUE)
+
+
+def read_slice(context: Any, table_slice: TableSlice, connection: Any) -> Any:
+    """The slice as a DuckDB relation (`.df()`, `.pl()`, `.to_arrow_table()`), or an error
+    saying which table is missing and how to make it."""
+    if not table_exists(connection, table_slice):
+        what = (f"asset '{context.asset_key.to_user_string()}'" if context.has_asset_key
+                else f"input '{context.name}'")
+        raise duckdb.CatalogException(
+            f"Loading {what}: DuckDB table {qualified_name(table_slice)} does not exist in "
+            f"{table_slice.database}. Materialize the upstream asset first, or check that it "
+            "was stored with the same database and schema (IO manager `schema`, asset "
+            "`schema` metadata, key prefix).")
+    return connection.sql(DuckDbClient.get_select_statement(table_slice))
 
 
 def slice_metadata(context: Any, table_slice: TableSlice, rows: int,

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
-from headwater_duckdb import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
-from headwater_duckdb.io_manager import slice_metadata, write_slice
+from headwater_duckdb import DuckDBIOManager, build_duckdb_io_manager
+from headwater_duckdb.io_manager import read_slice, slice_metadata, write_slice
 
 
 class DuckDBPandasTypeHandler(DbTypeHandler[pd.DataFrame]):
@@ -21,7 +21,7 @@ class DuckDBPandasTypeHandler(DbTypeHandler[pd.DataFrame]):
         return slice_metadata(context, table_slice, len(obj), connection)
 
     def load_input(self, context: Any, table_slice: TableSlice, connection: Any) -> pd.DataFrame:
-        return connection.execute(DuckDbClient.get_select_statement(table_slice)).df()
+        return read_slice(context, table_slice, connection).df()
 
     @property
     def supported_types(self) -> Sequence[type]:

@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 
 from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
-from headwater_duckdb import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
-from headwater_duckdb.io_manager import slice_metadata, write_slice
+from headwater_duckdb import DuckDBIOManager, build_duckdb_io_manager
+from headwater_duckdb.io_manager import read_slice, slice_metadata, write_slice
 
 
 class DuckDBPolarsTypeHandler(DbTypeHandler[Any]):
@@ -23,7 +23,7 @@ class DuckDBPolarsTypeHandler(DbTypeHandler[Any]):
         return slice_metadata(context, table_slice, frame.height, connection)
 
     def load_input(self, context: Any, table_slice: TableSlice, connection: Any) -> Any:
-        frame = connection.sql(DuckDbClient.get_select_statement(table_slice)).pl()
+        frame = read_slice(context, table_slice, connection).pl()
         wanted = getattr(context.headwater_type, "typing_type", None)
         return frame.lazy() if wanted is pl.LazyFrame else frame
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
-from headwater_duckdb import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
-from headwater_duckdb.io_manager import slice_metadata, write_slice
+from headwater_duckdb import DuckDBIOManager, build_duckdb_io_manager
+from headwater_duckdb.io_manager import read_slice, slice_metadata, write_slice
 
 
 def _to_arrow(frame: DataFrame) -> pa.Table:
@@ -32,7 +32,7 @@ class DuckDBPySparkTypeHandler(DbTypeHandler[DataFrame]):
         return slice_metadata(context, table_slice, table.num_rows, connection)
 
     def load_input(self, context: Any, table_slice: TableSlice, connection: Any) -> DataFrame:
-        relation = connection.sql(DuckDbClient.get_select_statement(table_slice))
+        relation = read_slice(context, table_slice, connection)
         # duckdb 2 names it to_arrow_table (and deprecates fetch_arrow_table); duckdb 1 arrow
         table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") \
             else relation.arrow()

@@ -358,3 +358,20 @@ def test_none_from_an_asset_typed_none_writes_nothing_and_untyped_none_is_an_err
     with pytest.raises(Exception, match=r"got None for asset 'forgot_return'.*Return the "
                                         r"table's value, or annotate the output `-> None`"):
         materialize([forgot_return], resources={"io_manager": io})
+
+
+def test_loading_a_table_never_stored_says_which_table_and_what_to_do(db: Path):
+    """An upstream asset that was never materialized: the error names the table and the fix."""
+    @asset
+    def never() -> pd.DataFrame:
+        return pd.DataFrame({"x": [1]})
+
+    @asset
+    def reader(never: pd.DataFrame) -> pd.DataFrame:
+        return never
+
+    with pytest.raises(duckdb.CatalogException, match=r"Loading asset 'never': DuckDB table "
+                                                      r"public.never does not exist in .*"
+                                                      r"Materialize the upstream asset first"):
+        materialize([never, reader], selection=[reader],
+                    resources={"io_manager": DuckDBPandasIOManager(database=str(db))})
