@@ -375,3 +375,20 @@ def test_loading_a_table_never_stored_says_which_table_and_what_to_do(db: Path):
                                                       r"Materialize the upstream asset first"):
         materialize([never, reader], selection=[reader],
                     resources={"io_manager": DuckDBPandasIOManager(database=str(db))})
+
+
+def test_an_existing_table_is_read_through_a_source_asset(db: Path):
+    """A table made outside headwater, declared as SourceAsset(["raw", "iris"]), is an input."""
+    from headwater import SourceAsset
+
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("create schema raw; create table raw.iris as select 1 as x union all select 2")
+    iris = SourceAsset(key=AssetKey(["raw", "iris"]))
+
+    @asset(ins={"iris": AssetIn(key=["raw", "iris"])})
+    def doubled(iris: pd.DataFrame) -> pd.DataFrame:
+        return iris * 2
+
+    assert materialize([iris, doubled],
+                       resources={"io_manager": DuckDBPandasIOManager(database=str(db))}).success
+    assert rows(db, "select x from public.doubled order by x") == [(2,), (4,)]
