@@ -184,3 +184,10 @@ def test_an_aliased_field_of_a_pythonic_resource_is_set_by_its_alias():
     assert materialize([uses], resources={
         "warehouse": Warehouse(database="db", schema="sales")}).success
     assert seen["schema"] == "sales"
+
+
+def test_an_aliased_fields_given_value_is_its_default_in_the_config_schema():
+    """The JSON schema of a built resource shows the value given for an aliased field."""
+    schema = Warehouse(database="db", schema="sales").get_resource_definition() \
+        .config_class._json_schema()
+    assert schema["properties"]["schema"]["default"] == "sales"

@@ -392,3 +392,11 @@ def test_an_existing_table_is_read_through_a_source_asset(db: Path):
     assert materialize([iris, doubled],
                        resources={"io_manager": DuckDBPandasIOManager(database=str(db))}).success
     assert rows(db, "select x from public.doubled order by x") == [(2,), (4,)]
+
+
+def test_the_base_class_alone_cannot_be_built(db: Path):
+    """DuckDBIOManager is abstract: building it names the missing type_handlers."""
+    from headwater_duckdb import DuckDBIOManager
+
+    with pytest.raises(TypeError, match="abstract method type_handlers"):
+        DuckDBIOManager(database=str(db))

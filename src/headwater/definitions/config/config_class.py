@@ -460,8 +460,8 @@ def model_json_schema(model: type[BaseModel], defaults: Mapping[str, Any] | None
         schema = annotation_json_schema(info.annotation)
         if info.description:
             schema["description"] = info.description
-        if defaults is not None and name in defaults:
-            schema["default"] = _to_config_value(defaults[name])
+        if defaults is not None and (key in defaults or name in defaults):
+            schema["default"] = _to_config_value(defaults[key if key in defaults else name])
         elif info.default is not PydanticUndefined:
             schema["default"] = _to_config_value(info.default)
         elif info.default_factory is None:
