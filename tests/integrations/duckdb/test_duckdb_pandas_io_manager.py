@@ -400,3 +400,32 @@ def test_the_base_class_alone_cannot_be_built(db: Path):
 
     with pytest.raises(TypeError, match="abstract method type_handlers"):
         DuckDBIOManager(database=str(db))
+
+
+def test_a_write_failing_after_the_drop_keeps_the_previous_table(db: Path):
+    """The drop of an unpartitioned table and the new rows commit together: a handler that
+    fails after writing leaves the table of the previous run."""
+    from headwater_duckdb import DuckDBIOManager
+    from headwater_duckdb_pandas import DuckDBPandasTypeHandler
+
+    class FailsAfterWriting(DuckDBPandasTypeHandler):
+        def handle_output(self, context, table_slice, obj, connection):
+            super().handle_output(context, table_slice, obj, connection)
+            raise RuntimeError("lost the network after writing")
+
+    class Flaky(DuckDBIOManager):
+        @staticmethod
+        def type_handlers():
+            return [FailsAfterWriting()]
+
+    values = iter([[1, 2], [3]])
+
+    @asset
+    def stable() -> pd.DataFrame:
+        return pd.DataFrame({"n": next(values)})
+
+    assert materialize([stable],
+                       resources={"io_manager": DuckDBPandasIOManager(database=str(db))}).success
+    with pytest.raises(RuntimeError, match="lost the network"):
+        materialize([stable], resources={"io_manager": Flaky(database=str(db))})
+    assert rows(db, "select n from public.stable order by n") == [(1,), (2,)]
