@@ -55,6 +55,19 @@ def test_near_miss_dep_is_an_error_but_a_distant_one_is_external():
     assert hw.AssetKey(["raw", "s3_dump"]) in defs.resolve_asset_graph().external_keys
 
 
+def test_a_dep_spelled_like_the_asset_itself_is_external_not_a_typo():
+    """'dlt_weblog_users' reading the external 'weblog_users' is no misspelling of itself (the
+    naming rule of integrations such as dlt); the dep stays an external asset."""
+
+    @hw.asset(key="dlt_weblog_users", deps=["weblog_users"])
+    def loaded():
+        return 1
+
+    defs = hw.Definitions(assets=[loaded])
+    hw.Definitions.validate_loadable(defs)
+    assert hw.AssetKey("weblog_users") in defs.resolve_asset_graph().external_keys
+
+
 def test_every_problem_is_reported_together():
     """A cycle and a duplicate key in one set of definitions are both listed, counted."""
 

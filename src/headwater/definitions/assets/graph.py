@@ -270,7 +270,9 @@ class AssetGraph:
                     parent = dep.asset_key
                     if parent not in self.implicit_keys:
                         continue
-                    similar = similar_keys(parent, known)
+                    # An asset is never a misspelling of its own upstream: integrations name
+                    # an asset after its source (dlt's `dlt_s_users` reads `s_users`).
+                    similar = [k for k in similar_keys(parent, known) if k != key]
                     if parent in data_inputs:
                         problems.append(unknown_input_message(assets_def, key, parent, similar))
                     elif similar:
