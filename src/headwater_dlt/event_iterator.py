@@ -19,7 +19,7 @@ from dlt.pipeline.pipeline import Pipeline
 from headwater import AssetMaterialization, MaterializeResult
 
 DltEventType = Union[AssetMaterialization, MaterializeResult]
-T = TypeVar("T", AssetMaterialization, MaterializeResult)
+T = TypeVar("T", bound=DltEventType)
 
 ROW_COUNT = "headwater/row_count"
 PARTITION_ROW_COUNT = "headwater/partition_row_count"
@@ -29,7 +29,7 @@ class DltEventIterator(Iterator[T], Generic[T]):
     """An iterator of materializations from one dlt load, with post-processing steps."""
 
     def __init__(self, events: Iterator[T], context: Any, dlt_pipeline: Pipeline) -> None:
-        self._events = events
+        self._events: Iterator[T] = events
         self._context = context
         self._dlt_pipeline = dlt_pipeline
 

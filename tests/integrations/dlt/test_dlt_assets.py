@@ -201,9 +201,8 @@ def test_run_from_an_op_yields_asset_materializations(api, tmp_path):
 
     @op(out={})
     def load(context, dlt: HeadwaterDltResource):
-        for event in dlt.run(context=context, dlt_source=weblog_source(api),
-                             dlt_pipeline=weblog_pipeline(tmp_path)):
-            yield event
+        yield from dlt.run(context=context, dlt_source=weblog_source(api),
+                           dlt_pipeline=weblog_pipeline(tmp_path))
 
     @job(resource_defs={"dlt": HeadwaterDltResource()})
     def load_job():
