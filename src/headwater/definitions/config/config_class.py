@@ -244,7 +244,8 @@ def _check_fields(model: type[BaseModel], value: Mapping[str, Any], path: str,
         info = fields[name]
         result[key] = check_value(info.annotation, item, f"{path}.{key}", errors)
     for key, name in by_alias.items():
-        if key not in value and _field_required(fields[name]) and name not in optional:
+        if key not in value and _field_required(fields[name]) and name not in optional \
+                and key not in optional:
             ann = fields[name].annotation
             errors.append(f"{path}.{key}: missing required field of type {type_name(ann)}.")
     return result
