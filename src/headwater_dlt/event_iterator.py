@@ -2,9 +2,9 @@
 add the destination table's row count to each.
 
 `dlt.run(context=context).fetch_row_count()` queries `select count(*)` on each loaded table
-through the pipeline's SQL client and records it as `headwater/row_count`; in a partitioned
-run it records the rows this run loaded as `headwater/partition_row_count` instead (the table
-holds every partition). A destination without a SQL client (a filesystem bucket) logs why
+through the pipeline's SQL client and records it as `headwater/row_count`; when the assets are
+partitioned it records the rows this run loaded as `headwater/partition_row_count` instead
+(the table holds every partition). A destination without a SQL client (a filesystem bucket) logs why
 and records no count; the materialization is kept.
 """
 
@@ -52,15 +52,13 @@ class DltEventIterator(Iterator[T], Generic[T]):
 
 
 def _row_count_metadata(event: DltEventType, context: Any, pipeline: Pipeline) -> dict[str, Any]:
-    if context.has_partition_key:
+    if _is_partitioned(context):
         rows = event.metadata.get("rows_loaded")
         return {PARTITION_ROW_COUNT: _plain(rows) if rows is not None else 0}
-    jobs = _plain(event.metadata.get("jobs"))
-    if not jobs:
-        context.log.warning(
-            f"No row count for {_label(event)}: dlt wrote no load job for its table in this run.")
+    table = _table_name(event)
+    if table is None:
+        context.log.warning(f"No row count for {_label(event)}: its metadata names no table.")
         return {}
-    table = jobs[0].get("table_name")
     try:
         with pipeline.sql_client() as client, client.execute_query(
                 f"select count(*) from {client.make_qualified_table_name(table)}") as cursor:
@@ -72,6 +70,24 @@ def _row_count_metadata(event: DltEventType, context: Any, pipeline: Pipeline) -
         return {}
     count = row[0] if row else None
     return {ROW_COUNT: int(count)} if isinstance(count, int) else {}
+
+
+def _table_name(event: DltEventType) -> str | None:
+    """The destination table of the event: from its load jobs, else from its table name (a
+    run that loaded nothing new has no job for the table, which exists all the same)."""
+    jobs = _plain(event.metadata.get("jobs"))
+    if jobs:
+        return jobs[0].get("table_name")
+    qualified = _plain(event.metadata.get("headwater/table_name"))
+    return qualified.rsplit(".", 1)[-1] if qualified else None
+
+
+def _is_partitioned(context: Any) -> bool:
+    """Whether the step writes one partition of its assets (an unpartitioned asset in a
+    partitioned run counts its whole table)."""
+    if not context.has_partition_key:
+        return False
+    return not context.has_assets_def or context.assets_def.partitions_def is not None
 
 
 def _plain(value: Any) -> Any:

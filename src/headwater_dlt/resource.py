@@ -5,7 +5,8 @@ yields one materialization per resource with the load's metadata:
 
 - `dataset_name`, `destination_name`, `destination_type`, `first_run`, `started_at`,
   `finished_at`: the load as dlt reports it;
-- `rows_loaded`: rows dlt normalized into the resource's table in this run;
+- `rows_loaded`: rows dlt normalized into the resource's table in this run (0 when the
+  resource yielded nothing new);
 - `jobs`: the load jobs that wrote the table (file, format, state, timings);
 - `headwater/column_schema` (the table's columns) and `headwater/table_name`
   (`<destination>.<dataset>.<table>`);
@@ -156,20 +157,21 @@ class HeadwaterDltResource(ConfigurableResource):
         schema = dlt_pipeline.default_schema
         table = schema.naming.normalize_table_identifier(str(resource.table_name))
         metadata: dict[str, Any] = {k: info[k] for k in LOAD_INFO_KEYS if k in info}
+        # a run that loaded nothing new reports no dataset; the pipeline still knows it
+        metadata["dataset_name"] = info.get("dataset_name") or dlt_pipeline.dataset_name
         metadata["jobs"] = [job for package in info.get("load_packages", [])
                             for job in package.get("jobs", []) if job.get("table_name") == table]
         trace = dlt_pipeline.last_trace
         normalize_info = trace.last_normalize_info if trace is not None else None
-        rows = normalize_info.row_counts.get(table) if normalize_info is not None else None
-        if rows is not None:
-            metadata["rows_loaded"] = MetadataValue.int(rows)
+        if normalize_info is not None:  # a resource that yielded nothing loaded 0 rows
+            metadata["rows_loaded"] = MetadataValue.int(normalize_info.row_counts.get(table, 0))
         for nested in get_nested_tables(schema.tables, table):
             name = nested.get("name")
             if name and name != table:
                 metadata[name] = _table_schema(schema, name)
         metadata.update(_dlt_table_settings(schema, table))
         metadata["headwater/column_schema"] = _table_schema(schema, table)
-        destination, dataset = info.get("destination_name"), info.get("dataset_name")
+        destination, dataset = info.get("destination_name"), metadata["dataset_name"]
         if destination and dataset:
             metadata["headwater/table_name"] = f"{destination}.{dataset}.{table}"
         return metadata
