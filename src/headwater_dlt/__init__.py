@@ -18,12 +18,14 @@ never imports this package. Needs the `headwater[dlt]` extra.
 """
 
 from .asset_decorator import build_dlt_asset_specs, dlt_assets
+from .component import DltLoadCollectionComponent
 from .event_iterator import DltEventIterator
 from .resource import HeadwaterDltResource
 from .translator import DltResourceTranslatorData, HeadwaterDltTranslator
 
 __all__ = [
     "DltEventIterator",
+    "DltLoadCollectionComponent",
     "DltResourceTranslatorData",
     "HeadwaterDltResource",
     "HeadwaterDltTranslator",
