@@ -91,11 +91,14 @@ class HeadwaterDltResource(ConfigurableResource):
         partition, say). `kwargs` go to `dlt_pipeline.run` (`write_disposition=`, ...).
         """
         if context.has_assets_def:
+            # explicit arguments win: a run may load a source built for its partition
             declared = _declared_by_dlt_assets(context)
-            dlt_source = dlt_source or declared.get(META_KEY_SOURCE)
-            dlt_pipeline = dlt_pipeline or declared.get(META_KEY_PIPELINE)
-            headwater_dlt_translator = headwater_dlt_translator or declared.get(
-                META_KEY_TRANSLATOR)
+            if dlt_source is None:
+                dlt_source = declared.get(META_KEY_SOURCE)
+            if dlt_pipeline is None:
+                dlt_pipeline = declared.get(META_KEY_PIPELINE)
+            if headwater_dlt_translator is None:
+                headwater_dlt_translator = declared.get(META_KEY_TRANSLATOR)
         missing = [n for n, v in (("dlt_source", dlt_source), ("dlt_pipeline", dlt_pipeline))
                    if v is None]
         if missing:
@@ -122,6 +125,8 @@ class HeadwaterDltResource(ConfigurableResource):
             translator.get_asset_spec(DltResourceTranslatorData(resource=r, pipeline=dlt_pipeline)).key: r
             for r in dlt_source.selected_resources.values()
         }
+        if context.has_assets_def:
+            _check_keys_are_computed(context, resources)
         if context.has_assets_def and context.is_subset:
             selected = context.selected_asset_keys
             resources = {key: r for key, r in resources.items() if key in selected}
@@ -183,6 +188,20 @@ def _declared_by_dlt_assets(context: Any) -> Mapping[str, Any]:
         if META_KEY_SOURCE in spec.metadata:
             return spec.metadata
     return {}
+
+
+def _check_keys_are_computed(context: Any, resources: Mapping[Any, DltResource]) -> None:
+    """Refuse, before loading anything, resources whose asset this step does not compute."""
+    declared = context.assets_def.specs_by_key  # all of the definition's assets, subset or not
+    strays = [(key, r) for key, r in resources.items() if key not in declared]
+    if strays:
+        key, resource = strays[0]
+        raise HeadwaterInvalidInvocationError(
+            f"HeadwaterDltResource.run() in {_where(context)}: dlt resource '{resource.name}' "
+            f"is the asset '{key.to_user_string()}' by the translator, which this step does not "
+            "compute. Declare the assets with @dlt_assets(dlt_source=..., dlt_pipeline=...) "
+            "(one asset per resource), or pass a headwater_dlt_translator whose keys are this "
+            "step's assets.")
 
 
 def _where(context: Any) -> str:

@@ -229,3 +229,47 @@ def test_run_from_an_op_without_a_source_names_the_missing_arguments(tmp_path):
 
     with pytest.raises(Exception, match=r"in op 'load' needs dlt_source= and dlt_pipeline="):
         load_job.execute_in_process()
+
+
+def test_a_locked_duckdb_file_fails_the_step_naming_the_lock(api, tmp_path):
+    """Another process holding the DuckDB file: the step fails with DuckDB's lock message and
+    the fix; once the lock is gone, the earlier rows are there and the next run loads."""
+    import subprocess
+    import sys
+
+    weblog, resources = build_assets(api, tmp_path), {"dlt": HeadwaterDltResource()}
+    assert materialize([weblog], resources=resources, selection=[USERS_KEY]).success
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         f"c = duckdb.connect({str(tmp_path / 'warehouse.duckdb')!r})\n"
+         "print('held', flush=True)\nsys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = materialize([weblog], resources=resources, raise_on_error=False)
+    finally:
+        holder.communicate("")  # closing stdin ends the holder
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = str(failure.event_specific_data.error)
+    assert "Could not set lock on file" in message and "failed in its sync step" in message
+    assert "not locked by another process" in message
+    assert rows(tmp_path, "select count(*) from raw.users") == [(3,)]
+    assert materialize([weblog], resources=resources).success
+
+
+def test_run_in_a_plain_asset_refuses_resources_it_does_not_compute(api, tmp_path):
+    """A plain @asset cannot report dlt's per-resource assets: the error says so before any
+    request is made."""
+    from headwater import asset
+
+    @asset
+    def everything(context: AssetExecutionContext, dlt: HeadwaterDltResource):
+        yield from dlt.run(context=context, dlt_source=weblog_source(api),
+                           dlt_pipeline=weblog_pipeline(tmp_path))
+
+    with pytest.raises(Exception, match=r"in asset 'everything': dlt resource 'events' is the "
+                                        r"asset 'dlt_weblog_events' by the translator, which "
+                                        r"this step does not compute"):
+        materialize([everything], resources={"dlt": HeadwaterDltResource()})
+    assert api.requests == []
