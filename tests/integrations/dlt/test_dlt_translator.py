@@ -148,7 +148,8 @@ def test_older_per_field_overrides_are_honoured(tmp_path):
 
 
 def test_dlt_assets_take_a_group_and_load_in_definitions(tmp_path):
-    """group_name= puts every asset in the group; the external deps resolve in Definitions."""
+    """name=, op_tags= and pool= are the op's; group_name= puts every asset in the group; the
+    external deps resolve in Definitions."""
 
     @dlt_assets(dlt_source=shop(), dlt_pipeline=shop_pipeline(tmp_path), group_name="shop",
                 name="shop_load", op_tags={"team": "data"}, pool="dlt")
@@ -156,6 +157,7 @@ def test_dlt_assets_take_a_group_and_load_in_definitions(tmp_path):
         yield from dlt.run(context=context)
 
     assert shop_assets.node_def.name == "shop_load"
+    assert shop_assets.node_def.tags["team"] == "data" and shop_assets.node_def.pool == "dlt"
     assert {s.group_name for s in shop_assets.specs} == {"shop"}
     defs = Definitions(assets=[shop_assets], resources={"dlt": HeadwaterDltResource()})
     graph = defs.resolve_asset_graph()
@@ -216,3 +218,21 @@ def test_two_resources_mapped_to_one_key_are_refused(tmp_path):
                        match=r"'customers' and 'customer_orders' of source 'shop' both map to "
                              r"asset key 'everything'"):
         build_dlt_asset_specs(shop(), shop_pipeline(tmp_path), OneKey())
+
+
+def test_hooks_run_after_the_load(tmp_path):
+    """hooks= are the op's: a success hook sees the step that loaded the source."""
+    from headwater import success_hook
+
+    seen = []
+
+    @success_hook
+    def note(context):
+        seen.append(context.op.name)
+
+    @dlt_assets(dlt_source=shop(), dlt_pipeline=shop_pipeline(tmp_path), hooks={note})
+    def shop_assets(context: AssetExecutionContext, dlt: HeadwaterDltResource):
+        yield from dlt.run(context=context)
+
+    assert materialize([shop_assets], resources={"dlt": HeadwaterDltResource()}).success
+    assert seen == ["shop_assets"]
