@@ -62,6 +62,23 @@ def test_near_miss_dep_is_an_error_but_a_distant_one_is_external():
     hw.Definitions.validate_loadable(hw.Definitions(assets=[stg_orders]))
 
 
+def test_a_dep_named_like_an_asset_with_a_prefix_is_external_not_a_typo():
+    """'dlt_weblog_users' reading the external 'weblog_users' is no misspelling of it (the naming
+    rule of integrations such as dlt), for that asset or another; the dep stays external."""
+
+    @hw.asset(key="dlt_weblog_users", deps=["weblog_users"])
+    def loaded():
+        return 1
+
+    @hw.asset(key="dlt_weblog_user_visits", deps=["weblog_users"])
+    def visits():  # a dlt transformer of users: it reads what the users resource reads
+        return 1
+
+    defs = hw.Definitions(assets=[loaded, visits])
+    hw.Definitions.validate_loadable(defs)
+    assert hw.AssetKey("weblog_users") in defs.resolve_asset_graph().external_keys
+
+
 def test_every_problem_is_reported_together():
     """A cycle and a duplicate key in one set of definitions are both listed, counted."""
 

@@ -270,7 +270,8 @@ class AssetGraph:
                     parent = dep.asset_key
                     if parent not in self.implicit_keys:
                         continue
-                    similar = similar_keys(parent, known)
+                    similar = [k for k in similar_keys(parent, known)
+                               if k != key and not _named_after(k, parent)]
                     if parent in data_inputs:
                         problems.append(unknown_input_message(assets_def, key, parent, similar))
                     elif similar:
@@ -431,6 +432,12 @@ def _looks_like_typo(wanted: AssetKey, defined: AssetKey) -> bool:
         return True
     strip = str.maketrans("", "", "0123456789")
     return wanted.to_user_string().translate(strip) != defined.to_user_string().translate(strip)
+
+
+def _named_after(defined: AssetKey, wanted: AssetKey) -> bool:
+    """Whether `defined` is `wanted`'s name with a prefix (`dlt_shop_users` for `shop_users`):
+    integrations name an asset after the external data it reads, which is no misspelling."""
+    return defined.path[-1].endswith("_" + wanted.path[-1])
 
 
 def similar_keys(key: AssetKey, known: Sequence[AssetKey]) -> list[AssetKey]:
