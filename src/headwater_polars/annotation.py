@@ -97,11 +97,14 @@ def describe(context: Any) -> str:
     """'input 'x' of asset 'y'' / 'output 'result' of asset 'y'' for messages."""
     kind = "input" if hasattr(context, "upstream_output") else "output"
     name = getattr(context, "name", None) or "result"
+    if kind == "input":
+        consumer = getattr(getattr(context, "op_def", None), "name", None)
+        where = f" of '{consumer}'" if consumer else ""
+        if getattr(context, "has_asset_key", False):
+            return f"input '{name}'{where} (asset '{context.asset_key.to_user_string()}')"
+        return f"input '{name}'{where}"
     if getattr(context, "has_asset_key", False):
-        owner = context.asset_key.to_user_string()
-        if kind == "input":
-            return f"input '{name}' (asset '{owner}')"
-        return f"asset '{owner}'"
+        return f"asset '{context.asset_key.to_user_string()}'"
     step = getattr(context, "step_key", None)
     return f"{kind} '{name}'" + (f" of step '{step}'" if step else "")
 
@@ -109,4 +112,4 @@ def describe(context: Any) -> str:
 def _show(annotation: Any) -> str:
     if isinstance(annotation, type):
         return f"{annotation.__module__}.{annotation.__qualname__}".removeprefix("builtins.")
-    return repr(annotation)
+    return str(annotation).replace("typing.", "")

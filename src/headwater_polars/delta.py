@@ -178,7 +178,7 @@ class PolarsDeltaIOManager(BasePolarsUPathIOManager):  # type: ignore[misc]
             write_mode = "error" if mode is DeltaWriteMode.merge else mode.value
             df.write_delta(uri, mode=write_mode, storage_options=storage,  # type: ignore[arg-type]
                            delta_write_options=options or None)
-        version = DeltaTable(uri, storage_options=storage, without_files=True).version()
+        version = DeltaTable(uri, storage_options=storage).version()
         context.add_output_metadata({"version": MetadataValue.int(version)})
 
     def _add_partitioning(self, context: Any, df: pl.DataFrame, mode: DeltaWriteMode,
