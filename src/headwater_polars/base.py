@@ -71,6 +71,9 @@ class BasePolarsUPathIOManager(ConfigurableIOManager, UPathIOManager):  # type: 
 
         options = resolve_env(self.cloud_storage_options or {}, type(self).__name__)
         if self.base_dir is not None:
+            if options and "://" not in self.base_dir:
+                # a plain local path drops its storage options unless it is a file:// path
+                return UPath(self.base_dir, protocol="file", **options)
             return UPath(self.base_dir, **options)
         if instance is None:
             raise ValueError(

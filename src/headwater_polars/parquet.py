@@ -129,4 +129,10 @@ class PolarsParquetIOManager(BasePolarsUPathIOManager):  # type: ignore[misc]
                 f"{type(self).__name__}: {path} is a folder on the {protocol_of(path)}:// "
                 "filesystem, which polars cannot scan as a dataset; store one file per asset "
                 "(or partition) there, or keep the dataset on a local or cloud path.")
+        if (context.definition_metadata or {}).get("hive_partitioning"):
+            raise ValueError(
+                f"{type(self).__name__}: {describe(context)} sets hive_partitioning, but "
+                f"{path} is read from the {protocol_of(path)}:// filesystem as one file, "
+                "which has no partition folders; remove the option.")
+        options["hive_partitioning"] = False  # the bytes of one file carry no folder names
         return pl.scan_parquet(path.read_bytes(), **options)

@@ -5,8 +5,8 @@ options in the two dialects the tools speak.
 `secret`, `client_kwargs`, ...). polars' native cloud readers and writers and deltalake speak
 the Rust `object_store` dialect instead (`aws_access_key_id`, `aws_region`, ...):
 `object_store_options` translates the common S3 keys and passes the rest through. A value
-`{"env": "NAME"}` is read from the environment when the run starts. Imports headwater's `.env`
-reader only.
+`{"env": "NAME"}` is read from the environment when the run starts. Imports headwater's public names
+and its `.env` reader.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from headwater import HeadwaterInvalidConfigError
 from headwater.definitions.config.dotenv import get_env
 
 # universal_pathlib protocols polars reads and writes itself (through object_store); any
@@ -39,10 +40,10 @@ def resolve_env(options: Mapping[str, Any], owner: str) -> dict[str, Any]:
             name = value["env"]
             resolved = get_env(name)
             if resolved is None:
-                raise ValueError(
-                    f"{owner}: storage_options.{key} reads environment variable '{name}', "
-                    "which is not set; export it before launching the run (or set it in a "
-                    ".env file in the working directory).")
+                raise HeadwaterInvalidConfigError(f"Error in config for {owner}:", [
+                    f"storage_options.{key} reads environment variable '{name}', which is "
+                    "not set; export it before launching the run (or set it in a .env file "
+                    "in the working directory)."])
             out[key] = resolved
         else:
             out[key] = value
