@@ -30,7 +30,7 @@ from headwater_polars.metadata import polars_metadata
 from headwater_polars.storage import object_store_options, resolve_env
 
 
-class BasePolarsUPathIOManager(ConfigurableIOManager, UPathIOManager):  # type: ignore[misc]
+class BasePolarsUPathIOManager(ConfigurableIOManager, UPathIOManager):  # type: ignore[misc,metaclass]
     """Base class of IO managers that store polars frames as files (or tables) under
     `base_dir`, on any filesystem universal_pathlib reaches. Subclass it for a new format:
     set `extension` and implement `write_df_to_path`, `sink_df_to_path` and

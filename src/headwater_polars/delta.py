@@ -237,9 +237,9 @@ class PolarsDeltaIOManager(BasePolarsUPathIOManager):  # type: ignore[misc]
 
     def _stored_rows(self, context: Any, partition_by: Any) -> int:
         """Rows now in the table (in this output's partitions when they share one)."""
-        paths = (self._paths_for_partitions(context) if self._partitioned(context)
-                 else {None: self._get_path(context)})
-        uri = self.table_uri(next(iter(paths.values())))
+        path = (next(iter(self._paths_for_partitions(context).values()))
+                if self._partitioned(context) else self._get_path(context))
+        uri = self.table_uri(path)
         frame = pl.scan_delta(uri, storage_options=self.object_store_options)
         if partition_by is not None and context.has_asset_partitions:
             columns = partition_columns(context, partition_by, type(self).__name__)

@@ -5,7 +5,6 @@ dicts of partitions (static and daily), the metadata recorded, `columns`, and th
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Optional
 
 import polars as pl
 import pytest
@@ -141,7 +140,7 @@ def test_optional_input_is_none_when_missing_and_optional_none_output_is_skipped
         return FRAME
 
     @asset
-    def eager(never: Optional[pl.DataFrame]) -> Optional[pl.DataFrame]:
+    def eager(never: pl.DataFrame | None) -> pl.DataFrame | None:
         seen["eager"] = never
         return never
 
@@ -256,7 +255,7 @@ def test_optional_partitions_in_a_dict_are_left_out_when_missing(manager):
     seen = {}
 
     @asset
-    def some(letters: dict[str, Optional[pl.DataFrame]]) -> None:
+    def some(letters: dict[str, pl.DataFrame | None]) -> None:
         seen["some"] = letters
 
     @asset

@@ -14,8 +14,8 @@ from polars.testing import assert_frame_equal
 from upath import UPath
 
 from headwater import (
-    HeadwaterInvalidConfigError,
     AssetIn,
+    HeadwaterInvalidConfigError,
     SourceAsset,
     StaticPartitionsDefinition,
     asset,
