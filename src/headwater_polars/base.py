@@ -115,9 +115,9 @@ class BasePolarsUPathIOManager(ConfigurableIOManager, UPathIOManager):  # type: 
             self.write_df_to_path(context, obj, path)
         else:
             raise TypeError(
-                f"{describe(context)} returned a {type(obj).__name__}, which "
-                f"{type(self).__name__} cannot store: return a pl.DataFrame or pl.LazyFrame "
-                "(or use another io_manager_key for this asset).")
+                f"{describe(context)} returned a value of type {type(obj).__name__}, which "
+                f"{type(self).__name__} cannot store: return a pl.DataFrame or pl.LazyFrame, "
+                "or store this output with another IO manager (io_manager_key=...).")
 
     def get_metadata(self, context: Any, obj: Any) -> dict[str, Any]:
         if obj is None:

@@ -201,7 +201,8 @@ def test_returning_something_else_than_a_frame_is_named(manager):
     def nothing():
         return None
 
-    with pytest.raises(TypeError, match=r"asset 'numbers' returned a list.*pl.DataFrame"):
+    with pytest.raises(TypeError, match=r"asset 'numbers' returned a value of type list.*"
+                                        r"pl.DataFrame"):
         run([numbers], manager)
     with pytest.raises(TypeError, match=r"asset 'nothing' returned None.*Optional"):
         run([nothing], manager)
