@@ -127,6 +127,15 @@ class BasePolarsUPathIOManager(ConfigurableIOManager, UPathIOManager):  # type: 
     # --- reading ----------------------------------------------------------------------------
     def load_input(self, context: Any) -> Any:
         request = frame_request(context, type(self).__name__)
+        if not request.partitions and self._partitioned(context):
+            keys = context.asset_partition_keys
+            if len(keys) > 1:
+                shown = ", ".join(map(str, keys[:3])) + (", ..." if len(keys) > 3 else "")
+                raise TypeError(
+                    f"{describe(context)} reads {len(keys)} partitions ({shown}), but its "
+                    "annotation asks for one "
+                    "frame: annotate it DataFramePartitions or LazyFramePartitions to get "
+                    "{partition key: frame}.")
         value = super().load_input(context)
         if request.partitions and isinstance(value, dict):
             # a partition annotated Optional that is missing is left out of the dict

@@ -295,8 +295,16 @@ def test_daily_partitions_read_a_range_of_upstream_partitions(manager):
         seen["same_day"] = daily
         return daily
 
+    @asset(partitions_def=DAYS, ins={"daily": AssetIn(
+        partition_mapping=TimeWindowPartitionMapping(start_offset=-1))})
+    def one_frame(daily: pl.DataFrame) -> None:
+        pass
+
     for day in days[:3]:
         run([daily], manager, partition_key=day)
+    with pytest.raises(TypeError, match=r"input 'daily' of 'one_frame' \(asset 'daily'\) "
+                                        r"reads 2 partitions.*DataFramePartitions"):
+        run([daily, one_frame], manager, selection=[one_frame], partition_key=days[2])
     result = run([daily, two_days, same_day], manager, selection=[two_days, same_day],
                  partition_key=days[2])
     assert sorted(seen["two_days"]) == [days[1], days[2]]
