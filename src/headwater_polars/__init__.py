@@ -14,7 +14,7 @@ schema, row count, a sample and statistics (metadata.py).
 
 Needs the `headwater[polars]` extra (polars, deltalake, pyarrow). This package imports
 polars and deltalake at module level; `import headwater` never imports it. It uses
-headwater's public names, plus the `.env` reader for `{"env": NAME}` storage options.
+headwater's public names only.
 """
 
 from headwater import __version__

@@ -6,7 +6,7 @@ options in the two dialects the tools speak.
 the Rust `object_store` dialect instead (`aws_access_key_id`, `aws_region`, ...):
 `object_store_options` translates the common S3 keys and passes the rest through. A value
 `{"env": "NAME"}` is read from the environment when the run starts. Imports headwater's public names
-and its `.env` reader.
+only.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from headwater import HeadwaterInvalidConfigError
-from headwater.definitions.config.dotenv import get_env
+from headwater import EnvVar, HeadwaterInvalidConfigError
 
 # universal_pathlib protocols polars reads and writes itself (through object_store); any
 # other filesystem (memory://, ftp://, ...) is reached through an fsspec file handle.
@@ -38,7 +37,7 @@ def resolve_env(options: Mapping[str, Any], owner: str) -> dict[str, Any]:
     for key, value in options.items():
         if isinstance(value, Mapping) and list(value) == ["env"]:
             name = value["env"]
-            resolved = get_env(name)
+            resolved = EnvVar(name).get_value()
             if resolved is None:
                 raise HeadwaterInvalidConfigError(f"Error in config for {owner}:", [
                     f"storage_options.{key} reads environment variable '{name}', which is "
