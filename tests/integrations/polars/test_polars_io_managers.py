@@ -14,6 +14,11 @@ from polars.testing import assert_frame_equal
 from headwater import (
     AssetIn,
     DailyPartitionsDefinition,
+    DimensionPartitionMapping,
+    IdentityPartitionMapping,
+    MultiPartitionKey,
+    MultiPartitionMapping,
+    MultiPartitionsDefinition,
     StaticPartitionsDefinition,
     TimeWindowPartitionMapping,
     asset,
@@ -325,3 +330,32 @@ def test_a_delta_table_written_by_the_manager_is_a_real_delta_table(tmp_path):
     [mat] = result.asset_materializations_for_node("table")
     assert mat.metadata["version"].value == 0
     assert DeltaTable(str(tmp_path / "table.delta")).version() == 0
+
+
+def test_multi_partitions_lay_out_one_folder_per_dimension(manager, tmp_path):
+    """A multi-partitioned asset stores each key under one folder per dimension; a source
+    made with to_source_asset() reads two time partitions through a MultiPartitionMapping."""
+    days = DAYS.get_partition_keys()
+    grid = MultiPartitionsDefinition({"time": DAYS, "shop": StaticPartitionsDefinition(["s1"])})
+    seen = {}
+
+    @asset(partitions_def=grid, io_manager_def=manager)
+    def visits(context) -> pl.DataFrame:
+        return pl.DataFrame({"key": [str(context.partition_key)]})
+
+    @asset(partitions_def=grid, io_manager_def=manager, ins={"visits": AssetIn(
+        partition_mapping=MultiPartitionMapping({
+            "time": DimensionPartitionMapping("time", TimeWindowPartitionMapping(start_offset=-1)),
+            "shop": DimensionPartitionMapping("shop", IdentityPartitionMapping())}))})
+    def weekly(visits: DataFramePartitions) -> None:
+        seen["visits"] = visits
+
+    for day in days[:2]:
+        materialize([visits], partition_key=MultiPartitionKey({"time": day, "shop": "s1"}))
+    suffix = ".parquet" if isinstance(manager, PolarsParquetIOManager) else ".delta"
+    assert (tmp_path / "visits" / "s1" / f"{days[0]}{suffix}").exists()
+    materialize([visits.to_source_asset(), weekly],
+                partition_key=MultiPartitionKey({"time": days[1], "shop": "s1"}))
+    assert len(seen["visits"]) == 2
+    assert sorted(f["key"][0] for f in seen["visits"].values()) == [
+        f"s1|{days[0]}", f"s1|{days[1]}"]
