@@ -14,12 +14,17 @@ Writing options come from the asset's metadata: `compression` (default "zstd"),
 
 Local files and the clouds polars reaches itself (s3, gs, az, http) are read and sunk by
 polars directly; any other fsspec filesystem (memory://, ftp://, ...) through a file
-handle. Imports polars, this package's base and storage modules.
+handle. A file is replaced only once the new one is complete, so a write that fails keeps
+the value stored before. Imports polars, this package's base and storage modules.
 """
 
 from __future__ import annotations
 
 import inspect
+import io
+import os
+import uuid
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import polars as pl
@@ -78,6 +83,27 @@ def write_options(context: Any) -> dict[str, Any]:
     return {name: metadata.get(name, default) for name, default in _WRITE_DEFAULTS.items()}
 
 
+def _replace_local(path: Any, write: Callable[[str], Any]) -> None:
+    """Write beside the file, then rename over it: a write that fails half way (a query
+    error while sinking) leaves the value stored before in place."""
+    target = local_path(path)
+    folder, name = os.path.split(target)
+    partial = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.partial")
+    try:
+        write(partial)
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+
+
+def _replace_remote(path: Any, write: Callable[[io.BytesIO], Any]) -> None:
+    """Write to memory, then store the bytes in one go (same reason as _replace_local)."""
+    buffer = io.BytesIO()
+    write(buffer)
+    path.write_bytes(buffer.getvalue())
+
+
 class PolarsParquetIOManager(BasePolarsUPathIOManager):  # type: ignore[misc]
     """Stores polars frames as Parquet files under `base_dir`; inputs load as `pl.DataFrame`
     or `pl.LazyFrame` by their annotation.
@@ -100,22 +126,20 @@ class PolarsParquetIOManager(BasePolarsUPathIOManager):  # type: ignore[misc]
         if pyarrow_options is not None:
             options.update(use_pyarrow=True, pyarrow_options=dict(pyarrow_options))
         if is_local(path):
-            df.write_parquet(local_path(path), **options)
+            _replace_local(path, lambda target: df.write_parquet(target, **options))
         elif protocol_of(path) in NATIVE_PROTOCOLS and pyarrow_options is None:
             df.write_parquet(str(path), storage_options=self.object_store_options, **options)
         else:
-            with path.open("wb") as handle:
-                df.write_parquet(handle, **options)
+            _replace_remote(path, lambda buffer: df.write_parquet(buffer, **options))
 
     def sink_df_to_path(self, context: Any, df: pl.LazyFrame, path: Any) -> None:
         options = write_options(context)
         if is_local(path):
-            df.sink_parquet(local_path(path), **options)
+            _replace_local(path, lambda target: df.sink_parquet(target, **options))
         elif protocol_of(path) in NATIVE_PROTOCOLS:
             df.sink_parquet(str(path), storage_options=self.object_store_options, **options)
         else:
-            with path.open("wb") as handle:
-                df.sink_parquet(handle, **options)
+            _replace_remote(path, lambda buffer: df.sink_parquet(buffer, **options))
 
     def scan_df_from_path(self, path: Any, context: Any) -> pl.LazyFrame:
         options = scan_options(context, type(self).__name__)

@@ -359,3 +359,33 @@ def test_multi_partitions_lay_out_one_folder_per_dimension(manager, tmp_path):
     assert len(seen["visits"]) == 2
     assert sorted(f["key"][0] for f in seen["visits"].values()) == [
         f"s1|{days[0]}", f"s1|{days[1]}"]
+
+
+@pytest.mark.parametrize("where", ["local", "memory"])
+def test_a_query_failing_while_stored_keeps_the_value_stored_before(manager, tmp_path, where):
+    """A lazy output whose query fails as it is written fails the step with polars' own
+    message, and the value stored before is still there, whole."""
+    if where == "memory":
+        if isinstance(manager, PolarsDeltaIOManager):
+            pytest.skip("deltalake does not reach fsspec's memory://")
+        manager = PolarsParquetIOManager(base_dir=f"memory://hw-keep-{tmp_path.name}")
+    outputs = iter([pl.LazyFrame({"a": ["1", "2"]}),
+                    pl.LazyFrame({"a": ["3", "x"]}).select(pl.col("a").cast(pl.Int64))])
+
+    @asset
+    def numbers() -> pl.LazyFrame:
+        return next(outputs)
+
+    @asset
+    def reader(numbers: pl.DataFrame) -> None:
+        seen.append(numbers)
+
+    seen: list[pl.DataFrame] = []
+    run([numbers], manager)
+    with pytest.raises(pl.exceptions.PolarsError, match=r"(?i)conversion.*failed"):
+        run([numbers], manager)
+    run([numbers, reader], manager, selection=[reader])
+    assert seen[0]["a"].to_list() == ["1", "2"]
+    if where == "local":
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "numbers.parquet" if isinstance(manager, PolarsParquetIOManager) else "numbers.delta"]
