@@ -79,17 +79,11 @@ def typing_type_of(context: Any) -> Any:
 
 
 def frame_request(context: Any, manager: str) -> FrameRequest:
-    """The FrameRequest of an input or output context; a clear error for any other annotation."""
+    """The FrameRequest of an input context; a clear error for any other annotation."""
     annotation = typing_type_of(context)
     request = read_annotation(annotation)
     if request is not None:
         return request
-    if not hasattr(context, "upstream_output"):
-        raise TypeError(
-            f"{manager} cannot store {describe(context)}, annotated as {_show(annotation)}: it "
-            "stores polars frames. Return a pl.DataFrame or pl.LazyFrame (annotated so, or "
-            "Optional[...] to skip storing None), or store this output with another IO "
-            "manager (io_manager_key=...).")
     raise TypeError(
         f"{manager} cannot serve {describe(context)} annotated as {_show(annotation)}: it "
         "reads and writes polars frames. Annotate it as pl.DataFrame or pl.LazyFrame, "

@@ -25,7 +25,13 @@ import polars as pl
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from headwater import ConfigurableIOManager, MetadataValue, UPathIOManager
-from headwater_polars.annotation import FrameRequest, describe, frame_request
+from headwater_polars.annotation import (
+    FrameRequest,
+    describe,
+    frame_request,
+    read_annotation,
+    typing_type_of,
+)
 from headwater_polars.metadata import polars_metadata
 from headwater_polars.storage import object_store_options, resolve_env
 
@@ -99,7 +105,9 @@ class BasePolarsUPathIOManager(ConfigurableIOManager, UPathIOManager):  # type: 
 
     # --- writing ----------------------------------------------------------------------------
     def dump_to_path(self, context: Any, obj: Any, path: Any) -> None:
-        request = frame_request(context, type(self).__name__)
+        # the object decides what is written; the annotation only whether None is allowed
+        # (a custom HeadwaterType whose value passed its check is stored as it is)
+        request = read_annotation(typing_type_of(context)) or FrameRequest()
         if obj is None:
             if request.optional:
                 context.log.warning(f"{describe(context)} is None: nothing is written to {path} "

@@ -10,6 +10,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from headwater import (
+    AssetIn,
+    HeadwaterType,
     asset,
     build_input_context,
     build_output_context,
@@ -91,8 +93,8 @@ def test_op_outputs_are_stored_per_run_and_step(tmp_path):
     def counting():
         count(make())
 
-    with pytest.raises(TypeError, match=r"cannot store output 'result' of step 'count', "
-                                        r"annotated as int.*io_manager_key"):
+    with pytest.raises(TypeError, match=r"output 'result' of step 'count' returned a value "
+                                        r"of type int.*io_manager_key"):
         counting.execute_in_process()
     stored = next(tmp_path.glob("*/make/result.parquet"))
     assert_frame_equal(pl.read_parquet(stored), FRAME)
@@ -117,3 +119,23 @@ def _type_of(annotation):
     from headwater.definitions.metadata.annotation import resolve_headwater_type
 
     return resolve_headwater_type(annotation)
+
+
+def test_a_headwater_type_checking_frames_works_on_outputs_and_inputs(tmp_path):
+    """An output typed with a HeadwaterType (a check on the frame) is stored, and loaded
+    eagerly by an input of that type."""
+    non_empty = HeadwaterType(type_check_fn=lambda _ctx, v: isinstance(v, pl.DataFrame)
+                              and v.height > 0, name="NonEmptyFrame", typing_type=pl.DataFrame)
+    seen = {}
+
+    @asset(headwater_type=non_empty)
+    def checked():
+        return FRAME
+
+    @asset(ins={"checked": AssetIn(headwater_type=non_empty)})
+    def after(checked) -> None:
+        seen["checked"] = checked
+
+    materialize([checked, after],
+                resources={"io_manager": PolarsParquetIOManager(base_dir=str(tmp_path))})
+    assert_frame_equal(seen["checked"], FRAME)
