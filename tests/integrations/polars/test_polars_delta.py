@@ -92,6 +92,58 @@ def test_merge_upserts_by_predicate_and_creates_the_table_first(tmp_path):
     assert mat.metadata["merge_row_count"].value == 2
 
 
+def test_merge_clauses_are_switched_by_metadata(tmp_path):
+    """when_not_matched_by_source_delete makes the merge a full sync; turning
+    when_not_matched_insert_all off updates without inserting."""
+    batches = iter([batch([1, 2, 3]), batch([2, 3, 4], "v2")])
+    merge = {"predicate": "s.id = t.id", "source_alias": "s", "target_alias": "t"}
+
+    @asset(metadata={"mode": "merge", "delta_merge_options": merge,
+                     "when_not_matched_by_source_delete": True})
+    def synced() -> pl.DataFrame:
+        return next(batches)
+
+    updates = iter([batch([1, 2]), batch([2, 9], "v2")])
+
+    @asset(metadata={"mode": "merge", "delta_merge_options": merge,
+                     "when_not_matched_insert_all": False})
+    def updated() -> pl.DataFrame:
+        return next(updates)
+
+    manager = PolarsDeltaIOManager(base_dir=str(tmp_path))
+    run([synced, updated], manager)
+    run([synced, updated], manager)
+    assert rows(tmp_path, "synced").to_dicts() == [
+        {"id": 2, "tag": "v2"}, {"id": 3, "tag": "v2"}, {"id": 4, "tag": "v2"}]
+    assert rows(tmp_path, "updated").to_dicts() == [{"id": 1, "tag": "v1"}, {"id": 2, "tag": "v2"}]
+
+
+def test_read_options_reach_deltalake_and_pyarrow(tmp_path):
+    """An input's pyarrow_options read through pyarrow (here: large string types);
+    delta_table_options go to the table."""
+    seen = {}
+
+    @asset(metadata={"delta_write_options": {"partition_by": ["tag"]}})
+    def tagged() -> pl.DataFrame:
+        return pl.concat([batch([1, 2], "a"), batch([3], "b")])
+
+    @asset(ins={"tagged": AssetIn(metadata={
+        "pyarrow_options": {"as_large_types": True},
+        "delta_table_options": {"log_buffer_size": 8}})})
+    def read(tagged: pl.DataFrame) -> None:
+        seen["read"] = tagged
+
+    @asset(ins={"tagged": AssetIn(metadata={"delta_table_options": {"bogus": 1}})})
+    def bad(tagged: pl.DataFrame) -> None:
+        pass
+
+    manager = PolarsDeltaIOManager(base_dir=str(tmp_path))
+    run([tagged, read], manager)
+    assert sorted(seen["read"]["id"].to_list()) == [1, 2, 3]
+    with pytest.raises(TypeError, match="bogus"):
+        run([tagged, bad], manager, selection=[bad])
+
+
 def test_merge_without_options_and_error_mode_fail_keeping_the_table(tmp_path):
     """A merge without delta_merge_options is named with the fix; mode 'error' on an existing
     table fails with deltalake's message; either way the stored table is untouched; mode

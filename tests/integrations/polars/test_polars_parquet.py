@@ -23,6 +23,7 @@ from headwater import (
     materialize,
 )
 from headwater_polars import DataFramePartitions, PolarsParquetIOManager
+from headwater_polars.storage import object_store_options
 
 FRAME = pl.DataFrame({"id": [1, 2, 3], "name": ["a", "b", "c"]})
 
@@ -139,6 +140,41 @@ def test_read_options_come_from_input_metadata(tmp_path):
         with pytest.raises(ValueError, match=r"input 'source' of 'old'.*sets metadata 'rechunk'"
                                              r", which pl.scan_parquet"):
             run([source, old], manager, selection=[old])
+
+
+def test_scan_parquet_options_pass_other_keywords_and_refuse_unknown_ones(tmp_path):
+    """scan_parquet_options hands any pl.scan_parquet keyword over; one it does not take is
+    named."""
+    seen = {}
+
+    @asset(ins={"source": AssetIn(metadata={"scan_parquet_options": {
+        "include_file_paths": "file"}})})
+    def traced(source: pl.DataFrame) -> None:
+        seen["traced"] = source
+
+    @asset(ins={"source": AssetIn(metadata={"scan_parquet_options": {"speed": "max"}})})
+    def wrong(source: pl.DataFrame) -> None:
+        pass
+
+    manager = PolarsParquetIOManager(base_dir=str(tmp_path))
+    run([source, traced], manager)
+    assert seen["traced"]["file"][0].endswith("source.parquet")
+    with pytest.raises(ValueError, match=r"scan_parquet_options \['speed'\] that "
+                                         r"pl.scan_parquet does not take"):
+        run([source, wrong], manager, selection=[wrong])
+
+
+def test_storage_options_are_translated_for_polars_own_cloud_io():
+    """fsspec's S3 keys become object_store's; fsspec-only settings are dropped; values are
+    text."""
+    assert object_store_options({
+        "key": "AK", "secret": "SK", "token": "T", "anon": True, "auto_mkdir": True,
+        "client_kwargs": {"region_name": "eu-west-1", "endpoint_url": "http://127.0.0.1:9000"},
+        "aws_allow_http": True, "timeout": 30}) == {
+        "aws_access_key_id": "AK", "aws_secret_access_key": "SK", "aws_session_token": "T",
+        "aws_skip_signature": "true", "aws_region": "eu-west-1",
+        "aws_endpoint_url": "http://127.0.0.1:9000", "aws_allow_http": "true", "timeout": "30"}
+    assert object_store_options({}) is None
 
 
 def test_a_hive_partitioned_dataset_is_read_as_a_source_asset(tmp_path):
