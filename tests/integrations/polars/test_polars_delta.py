@@ -120,7 +120,7 @@ def test_merge_clauses_are_switched_by_metadata(tmp_path):
 
 def test_read_options_reach_deltalake_and_pyarrow(tmp_path):
     """An input's pyarrow_options read through pyarrow (here: large string types);
-    delta_table_options go to the table."""
+    delta_table_options go to deltalake's DeltaTable (which names one it does not take)."""
     seen = {}
 
     @asset(metadata={"delta_write_options": {"partition_by": ["tag"]}})
@@ -128,8 +128,7 @@ def test_read_options_reach_deltalake_and_pyarrow(tmp_path):
         return pl.concat([batch([1, 2], "a"), batch([3], "b")])
 
     @asset(ins={"tagged": AssetIn(metadata={
-        "pyarrow_options": {"as_large_types": True},
-        "delta_table_options": {"log_buffer_size": 8}})})
+        "pyarrow_options": {"as_large_types": True}})})
     def read(tagged: pl.DataFrame) -> None:
         seen["read"] = tagged
 
