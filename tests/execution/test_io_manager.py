@@ -398,3 +398,37 @@ def test_previous_partition_of_the_first_partition_loads_as_none(tmp_path):
     assert hw.materialize([running], partition_key="2024-01-01", resources=resources).success
     result = hw.materialize([running], partition_key="2024-01-02", resources=resources)
     assert result.output_for_node("running") == 2
+
+
+def test_to_source_asset_keeps_the_io_manager_that_stored_the_asset(tmp_path):
+    """A source made with to_source_asset() loads through the asset's own io_manager_key
+    and the IO manager resource it carries (io_manager_def=)."""
+
+    class Box(hw.IOManager):
+        def __init__(self):
+            self.stored = {}
+
+        def handle_output(self, context, obj):
+            self.stored[context.asset_key] = obj
+
+        def load_input(self, context):
+            return self.stored[context.asset_key]
+
+    box, keyed = Box(), Box()
+
+    @hw.asset(io_manager_def=box)
+    def carried():
+        return 1
+
+    @hw.asset(io_manager_key="keyed")
+    def by_key():
+        return 2
+
+    @hw.asset
+    def total(carried, by_key):
+        return carried + by_key
+
+    hw.materialize([carried, by_key], resources={"keyed": keyed})
+    result = hw.materialize([carried.to_source_asset(), by_key.to_source_asset(), total],
+                            resources={"keyed": keyed})
+    assert result.output_for_node("total") == 3

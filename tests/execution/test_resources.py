@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+import pydantic
 import pytest
 
 import headwater as hw
@@ -91,6 +92,29 @@ def test_run_config_overrides_template_values():
     defs.get_job_def("pipeline").execute_in_process(
         run_config={"resources": {"client": {"config": {"retries": 5}}}})
     assert ("op", "c", 5) in REC.events
+
+
+class Aliased(ConfigurableResource):
+    secret_options: dict = pydantic.Field(default_factory=dict, alias="options")
+    name: str = "x"
+
+
+def test_run_config_overrides_a_field_named_by_its_alias():
+    """A field with an alias is set by that alias in run config, over a template value."""
+    seen = []
+
+    @hw.op
+    def use(aliased: Aliased):
+        seen.append((aliased.secret_options, aliased.name))
+
+    @hw.job(resource_defs={"aliased": Aliased(options={"a": 1})})
+    def pipeline():
+        use()
+
+    pipeline.execute_in_process()
+    pipeline.execute_in_process(
+        run_config={"resources": {"aliased": {"config": {"options": {"b": 2}}}}})
+    assert seen == [({"a": 1}, "x"), ({"b": 2}, "x")]
 
 
 def test_configure_at_launch_needs_run_config():

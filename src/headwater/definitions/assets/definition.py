@@ -694,9 +694,12 @@ class AssetsDefinition:
         return new
 
     def to_source_asset(self, key: AssetKey | None = None) -> AssetsDefinition:
+        """The asset as one headwater reads but does not compute: its values are loaded by
+        the same IO manager (key, and resource when the asset carries it) that stored them."""
         key = key or self.key
-        spec = self.specs_by_key[key]
-        return external_asset_from_spec(spec)
+        source = external_asset_from_spec(self.specs_by_key[key])
+        return source._copy(io_manager_keys={key: self.get_io_manager_key_for_asset_key(key)},
+                            resource_defs=dict(self.resource_defs))
 
     def to_source_assets(self) -> list[AssetsDefinition]:
         return [self.to_source_asset(k) for k in self.keys]

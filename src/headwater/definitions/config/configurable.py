@@ -362,8 +362,11 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
         key = getattr(context, "_resource_key", None) or cls.__name__
         path = f"resources.{key}.config"
         errors: list[str] = []
-        overrides = cls._check_run_config(context.resource_config, path, errors,
-                                          frozenset(given) | frozenset(nested))
+        # run config names a field by its alias when it has one; the values are by field name
+        names = {(info.alias or name): name for name, info in cls.model_fields.items()}
+        aliases = {name: alias for alias, name in names.items()}
+        overrides = {names.get(k, k): v for k, v in cls._check_run_config(
+            context.resource_config, path, errors, frozenset(given) | frozenset(nested)).items()}
         values: dict[str, Any] = {}
         for name, value in given.items():
             if name in overrides:
@@ -382,7 +385,7 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
                 values[name] = _nested_value(key, name, value, nested_keys[name], keys_by_id,
                                              context, stack)
             try:
-                instance = cls(**values)
+                instance = cls(**{aliases.get(k, k): v for k, v in values.items()})
             except ValidationError as exc:
                 raise HeadwaterInvalidConfigError(
                     f"Error in config for resource '{key}':", pydantic_problems(exc, path),
