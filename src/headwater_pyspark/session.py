@@ -85,7 +85,13 @@ def _explain(exc: BaseException, tail: collections.deque[str], settings: list[tu
              owner: str) -> PySparkSessionError:
     said = [line.rstrip() for line in tail if line.strip()]
     spark_said = [line for line in said if _CAUSE.search(line)] or said
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = [line.strip().lstrip(": ") for line in str(exc).splitlines() if line.strip()]
+    message = text[0] if text else type(exc).__name__
+    # A JVM error puts the Java exception on the line after py4j's "An error occurred ...".
+    java_cause = next((line for line in text[1:6] if _CAUSE.search(line)
+                       and not line.startswith("at ")), None)
+    if java_cause:
+        message = f"{message} {java_cause}"
     lines = [f"{owner} could not start a SparkSession: {message}"]
     if spark_said:
         lines.append("Spark said:\n  " + "\n  ".join(spark_said[-8:]))
