@@ -20,7 +20,8 @@ from headwater.definitions.checks.spec import AssetCheckSeverity
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.value import MetadataValue
 from headwater.definitions.ops.data_version import DataVersion
-from headwater.definitions.ops.output import MaterializeResult
+from headwater.definitions.ops.output import AssetMaterialization, MaterializeResult
+from headwater.definitions.tags import DATA_VERSION_TAG
 from headwater.errors import HeadwaterPipesExecutionError
 from headwater_pipes import (
     CONTEXT_CLI_ARG,
@@ -102,33 +103,38 @@ class PipesMessageHandler:
         self._asset_keys = {k.to_user_string(): k for k in _step_asset_keys(context)}
         self.results: list[PipesExecutionResult] = []
         self.custom_messages: list[Any] = []
-        self.problems: list[str] = []
+        # (line number in the channel or None, what is wrong); the session raises them at the
+        # end, so that every message before and after a bad one is still handled.
+        self.problems: list[tuple[int | None, str]] = []
+        self.lines_read = 0
         self.opened = False
         self.closed = False
         self.closing_exception: dict[str, Any] | None = None
 
     def handle_line(self, line: str) -> None:
         """One line of the message channel; a line that is not a message is a problem."""
+        self.lines_read += 1
         text = line.strip()
         if not text:
             return
         try:
             message = json.loads(text)
-        except json.JSONDecodeError:
-            self.problems.append(f"not a Pipes message (not JSON): {text[:200]!r}")
+        except json.JSONDecodeError as exc:
+            self.problems.append((self.lines_read, f"not JSON ({exc.msg} at column "
+                                                   f"{exc.colno}): {text[:200]!r}"))
             return
-        self.handle_message(message)
+        self.handle_message(message, self.lines_read)
 
-    def handle_message(self, message: Any) -> None:
+    def handle_message(self, message: Any, line: int | None = None) -> None:
         if not isinstance(message, dict) or PIPES_PROTOCOL_VERSION_FIELD not in message:
-            self.problems.append(f"not a Pipes message (no {PIPES_PROTOCOL_VERSION_FIELD}): "
-                                 f"{str(message)[:200]!r}")
+            self.problems.append((line, f"JSON without {PIPES_PROTOCOL_VERSION_FIELD}, so not "
+                                        f"a Pipes message: {str(message)[:200]!r}"))
             return
         method, params = message.get("method"), message.get("params") or {}
         try:
             self._dispatch(method, params)
         except Exception as exc:  # noqa: BLE001 - reported at the end of the session
-            self.problems.append(f"bad {method!r} message: {exc}")
+            self.problems.append((line, f"{method!r} message refused: {exc}"))
 
     def _dispatch(self, method: Any, params: dict[str, Any]) -> None:
         if method == "opened":
@@ -215,20 +221,67 @@ class PipesSession:
     def get_custom_messages(self) -> list[Any]:
         return list(self.message_handler.custom_messages)
 
+    def channel(self) -> str:
+        """Where the external process wrote its messages, in words."""
+        params = self.message_reader_params
+        if "path" in params:
+            return f"the message file {params['path']}"
+        if "stdio" in params:
+            return f"its {params['stdio']}"
+        return f"the message channel {params}"
+
+    def keep_reported_materializations(self) -> list[AssetKey]:
+        """Record, as materialization events of the step, what the process reported before
+        it failed; the step fails next, and these assets were written all the same."""
+        kept = []
+        for result in self.get_reported_results():
+            if isinstance(result, MaterializeResult) and result.asset_key is not None:
+                tags = ({DATA_VERSION_TAG: result.data_version.value}
+                        if result.data_version is not None else None)
+                self.context.log_event(AssetMaterialization(
+                    asset_key=result.asset_key, metadata=result.metadata, tags=tags,
+                    description="reported through Pipes before the process failed"))
+                kept.append(result.asset_key)
+        return kept
+
+    def failure(self, launched: str, exit_code: int | None = None,
+                stderr: str = "") -> HeadwaterPipesExecutionError | None:
+        """The error to fail the step with, if the process failed (`exit_code` non-zero),
+        closed on an exception, or sent what is not a Pipes message; None if it did not."""
+        handler = self.message_handler
+        failed = exit_code not in (None, 0)
+        exc = handler.closing_exception
+        if not failed and exc is None and not handler.problems:
+            return None
+        parts = [f"{launched} exited with code {exit_code}." if failed else f"{launched} failed."]
+        if exc is not None:
+            stack = "".join(exc.get("stack") or []).rstrip()
+            parts.append(f"It raised {exc.get('name')}: {exc.get('message')}\n{stack}")
+        elif failed and stderr:
+            parts.append(f"The end of its stderr:\n{stderr}")
+        if failed and not handler.opened:
+            parts.append("It failed before opening its Pipes session (open_headwater_pipes()).")
+        if handler.problems:
+            listed = "\n".join(f"  line {n}: {what}" if n is not None else f"  {what}"
+                                for n, what in handler.problems[:5])
+            more = len(handler.problems) - 5
+            parts.append(
+                f"It sent {len(handler.problems)} message(s) headwater cannot use on "
+                f"{self.channel()}:\n{listed}" + (f"\n  ... and {more} more" if more > 0 else "")
+                + "\nOnly headwater_pipes should write to that channel (print other output "
+                "to stdout); a refused report names what to change in it.")
+        if failed or exc is not None:
+            kept = self.keep_reported_materializations()
+            if kept:
+                parts.append("Kept the materializations it reported before failing: "
+                             + ", ".join(k.to_user_string() for k in kept) + ".")
+        return HeadwaterPipesExecutionError("\n".join(parts))
+
     def check(self, launched: str) -> None:
         """Raise if the channel carried garbage or the process closed on an exception."""
-        handler = self.message_handler
-        if handler.closing_exception is not None:
-            exc = handler.closing_exception
-            stack = "".join(exc.get("stack") or [])
-            raise HeadwaterPipesExecutionError(
-                f"{launched} raised {exc.get('name')}: {exc.get('message')}\n{stack}".rstrip())
-        if handler.problems:
-            listed = "\n  ".join(handler.problems[:5])
-            raise HeadwaterPipesExecutionError(
-                f"{launched} wrote {len(handler.problems)} line(s) that are not Pipes messages "
-                f"to its message channel:\n  {listed}\nWrite reports only through "
-                "headwater_pipes (open_headwater_pipes()), and print other output to stdout.")
+        error = self.failure(launched)
+        if error is not None:
+            raise error
 
 
 @contextmanager

@@ -155,16 +155,14 @@ class PipesSubprocessClient(PipesClient):
             finally:
                 pump.join()
         launched = f"the Pipes subprocess `{shown}`"
-        if code != 0:
-            stderr = "".join(tail).rstrip()
-            raise HeadwaterPipesExecutionError(
-                f"{launched} exited with code {code}."
-                + (f" The end of its stderr:\n{stderr}" if stderr else ""))
-        session.check(launched)
+        error = session.failure(launched, exit_code=code, stderr="".join(tail).rstrip())
+        if error is not None:
+            raise error
         if not session.message_handler.opened:
             context.log.warning(
-                f"{launched} sent no Pipes messages; call open_headwater_pipes() in it to "
-                "report materializations and logs.")
+                f"{launched} exited 0 without opening a Pipes session, so it reported nothing "
+                "(its assets are recorded as materialized without metadata); call "
+                "open_headwater_pipes() in it to report materializations, checks and logs.")
         return PipesClientCompletedInvocation(session, {"exit code": code})
 
     def _pump(self, process: subprocess.Popen[str], tail: collections.deque[str]) -> None:
