@@ -101,7 +101,7 @@ def create_spark_op(name: str, main_class: str, description: str | None = None,
     @op(name=name, description=description or "Submits a Spark application.",
         config_schema=define_spark_config(), ins={"start": In(Nothing)}, out=Out(Nothing),
         tags={"kind": "spark", "main_class": main_class},
-        required_resource_keys=set(required_resource_keys))
+        required_resource_keys=sorted(required_resource_keys))
     def spark_op(context: Any) -> None:
         context.resources.spark.run_spark_job(context.op_config, main_class)
 

@@ -73,6 +73,7 @@ def test_a_crash_keeps_the_logs_and_the_materializations_reported_before_it(tmp_
 
     instance = HeadwaterInstance.ephemeral()
     result, error = _run([both], instance)
+    assert f"{HeadwaterPipesExecutionError.__name__}: the Pipes subprocess" in error
     assert "exited with code 3" in error
     assert "java.lang.OutOfMemoryError: heap space" in error
     assert "Kept the materializations it reported before failing: a." in error

@@ -128,8 +128,11 @@ def test_a_bad_master_url_fails_the_run_with_sparks_message_and_the_fix():
                          raise_on_error=False)
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_failure]
-    text = str(failure.event_specific_data.error)
-    assert "PySparkResource could not start a SparkSession" in text
+    error, text = failure.event_specific_data.error, ""
+    while error is not None:  # the resource's error, then what it chains
+        text, error = text + error.message, error.cause
+    assert f"{PySparkSessionError.__name__}: PySparkResource could not start a SparkSession" \
+        in text
     assert "Could not parse Master URL: 'bogus://nowhere'" in text or \
         "Master must either be yarn or start with spark, k8s, or local" in text
     assert "spark.master is 'bogus://nowhere'" in text
@@ -150,7 +153,7 @@ def test_missing_java_fails_with_the_reason_and_the_fix(tmp_path):
         result = materialize([needs_spark], raise_on_error=False, resources={
             "spark": LazyPySparkResource(spark_config={"spark.master": "local[1]"})})
         [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        print(failure.event_specific_data.error)
+        print(failure.event_specific_data.error.message)
     """))
     env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
     done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
