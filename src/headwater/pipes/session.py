@@ -10,6 +10,7 @@ materializations and check results are kept and returned by `get_results()`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from headwater_pipes import (
     CONTEXT_ENV_VAR,
     MESSAGES_CLI_ARG,
     MESSAGES_ENV_VAR,
+    PIPES_COMPOSITE_WRITERS_KEY,
     PIPES_PROTOCOL_VERSION_FIELD,
     encode_param,
 )
@@ -103,13 +105,37 @@ class PipesMessageHandler:
         self._asset_keys = {k.to_user_string(): k for k in _step_asset_keys(context)}
         self.results: list[PipesExecutionResult] = []
         self.custom_messages: list[Any] = []
-        # (line number in the channel or None, what is wrong); the session raises them at the
-        # end, so that every message before and after a bad one is still handled.
-        self.problems: list[tuple[int | None, str]] = []
+        # (where in the channel, what is wrong); the session raises them at the end, so that
+        # every message before and after a bad one is still handled.
+        self.problems: list[tuple[str | None, str]] = []
         self.lines_read = 0
-        self.opened = False
-        self.closed = False
+        self.channel_label: str | None = None  # set on the handler of one of several writers
+        self._root = self
+        self._lock = threading.Lock()
+        self.writers = 1
+        self.opened_count = 0
+        self.closed_count = 0
         self.closing_exception: dict[str, Any] | None = None
+
+    @property
+    def opened(self) -> bool:
+        """Whether a writer opened its Pipes session."""
+        return self._root.opened_count > 0
+
+    @property
+    def closed(self) -> bool:
+        """Whether every writer closed its Pipes session."""
+        root = self._root
+        return root.closed_count >= root.writers
+
+    def for_writer(self, label: str) -> PipesMessageHandler:
+        """A handler for one of several writers (`PipesCompositeMessageReader`): its own line
+        count and label, everything it hears gathered here."""
+        child = PipesMessageHandler(self._context, self._reader)
+        child.results, child.custom_messages, child.problems = (
+            self.results, self.custom_messages, self.problems)
+        child.channel_label, child._root = label, self
+        return child
 
     def handle_line(self, line: str) -> None:
         """One line of the message channel; a line that is not a message is a problem."""
@@ -117,15 +143,19 @@ class PipesMessageHandler:
         text = line.strip()
         if not text:
             return
+        where = self._where(self.lines_read)
         try:
             message = json.loads(text)
         except json.JSONDecodeError as exc:
-            self.problems.append((self.lines_read, f"not JSON ({exc.msg} at column "
-                                                   f"{exc.colno}): {text[:200]!r}"))
+            self.problems.append((where, f"not JSON ({exc.msg} at column {exc.colno}): "
+                                         f"{text[:200]!r}"))
             return
-        self.handle_message(message, self.lines_read)
+        self.handle_message(message, where)
 
-    def handle_message(self, message: Any, line: int | None = None) -> None:
+    def _where(self, line: int) -> str:
+        return f"{self.channel_label} line {line}" if self.channel_label else f"line {line}"
+
+    def handle_message(self, message: Any, line: str | None = None) -> None:
         if not isinstance(message, dict) or PIPES_PROTOCOL_VERSION_FIELD not in message:
             self.problems.append((line, f"JSON without {PIPES_PROTOCOL_VERSION_FIELD}, so not "
                                         f"a Pipes message: {str(message)[:200]!r}"))
@@ -137,11 +167,15 @@ class PipesMessageHandler:
             self.problems.append((line, f"{method!r} message refused: {exc}"))
 
     def _dispatch(self, method: Any, params: dict[str, Any]) -> None:
+        root = self._root
         if method == "opened":
-            self.opened = True
+            with root._lock:
+                root.opened_count += 1
         elif method == "closed":
-            self.closed = True
-            self.closing_exception = params.get("exception")
+            with root._lock:
+                root.closed_count += 1
+                if params.get("exception") is not None:
+                    root.closing_exception = params["exception"]
         elif method == "log":
             level = _LOG_LEVELS.get(str(params.get("level", "INFO")).upper(), "info")
             getattr(self._context.log, level)(str(params.get("message", "")))
@@ -178,6 +212,14 @@ def _step_asset_keys(context: Any) -> list[AssetKey]:
     return keys or [c.asset_key for c in context.selected_asset_check_keys]
 
 
+def _channel(params: Mapping[str, Any]) -> str:
+    if "path" in params:
+        return f"the message file {params['path']}"
+    if "stdio" in params:
+        return f"its {params['stdio']}"
+    return f"the message channel {dict(params)}"
+
+
 @dataclass
 class PipesSession:
     """The parameters to hand to the external process, and what it reported."""
@@ -202,6 +244,15 @@ class PipesSession:
         return {CONTEXT_CLI_ARG: encode_param(self.context_injector_params),
                 MESSAGES_CLI_ARG: encode_param(self.message_reader_params)}
 
+    def get_per_writer_bootstrap_env_vars(self) -> list[dict[str, str]]:
+        """The environment of each writer of a `PipesCompositeMessageReader` session (the
+        context shared, a message channel each); one entry for a single-writer session."""
+        writers = self.message_reader_params.get(PIPES_COMPOSITE_WRITERS_KEY)
+        if writers is None:
+            return [self.get_bootstrap_env_vars()]
+        return [{CONTEXT_ENV_VAR: encode_param(self.context_injector_params),
+                 MESSAGES_ENV_VAR: encode_param(writer)} for writer in writers]
+
     def get_reported_results(self) -> list[PipesExecutionResult]:
         """What the external process reported, in order."""
         return list(self.message_handler.results)
@@ -224,11 +275,11 @@ class PipesSession:
     def channel(self) -> str:
         """Where the external process wrote its messages, in words."""
         params = self.message_reader_params
-        if "path" in params:
-            return f"the message file {params['path']}"
-        if "stdio" in params:
-            return f"its {params['stdio']}"
-        return f"the message channel {params}"
+        writers = params.get(PIPES_COMPOSITE_WRITERS_KEY)
+        if writers is not None:
+            return f"its {len(writers)} message channels (" + ", ".join(
+                f"writer {n}: {_channel(w)}" for n, w in enumerate(writers, start=1)) + ")"
+        return _channel(params)
 
     def keep_reported_materializations(self) -> list[AssetKey]:
         """Record, as materialization events of the step, what the process reported before
@@ -262,8 +313,8 @@ class PipesSession:
         if failed and not handler.opened:
             parts.append("It failed before opening its Pipes session (open_headwater_pipes()).")
         if handler.problems:
-            listed = "\n".join(f"  line {n}: {what}" if n is not None else f"  {what}"
-                                for n, what in handler.problems[:5])
+            listed = "\n".join(f"  {where}: {what}" if where else f"  {what}"
+                                for where, what in handler.problems[:5])
             more = len(handler.problems) - 5
             parts.append(
                 f"It sent {len(handler.problems)} message(s) headwater cannot use on "

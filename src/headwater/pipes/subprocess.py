@@ -31,8 +31,9 @@ from typing import Any
 
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.ops.output import MaterializeResult
-from headwater.errors import HeadwaterPipesExecutionError
+from headwater.errors import HeadwaterInvariantViolationError, HeadwaterPipesExecutionError
 from headwater.pipes.channels import (
+    PipesCompositeMessageReader,
     PipesContextInjector,
     PipesMessageReader,
     PipesTempFileContextInjector,
@@ -104,6 +105,13 @@ class PipesSubprocessClient(PipesClient):
                  message_reader: PipesMessageReader | None = None,
                  forward_termination: bool = True, forward_stdio: bool = True,
                  termination_timeout_seconds: float = 20):
+        if isinstance(message_reader, PipesCompositeMessageReader) and \
+                len(message_reader.readers) > 1:
+            raise HeadwaterInvariantViolationError(
+                "PipesSubprocessClient runs one process, which writes to one message channel; "
+                f"it cannot take a PipesCompositeMessageReader of {len(message_reader.readers)} "
+                "readers. Launch the writers yourself inside open_pipes_session(...) with "
+                "session.get_per_writer_bootstrap_env_vars().")
         self.env = dict(env or {})
         self.cwd = cwd
         self.context_injector = context_injector or PipesTempFileContextInjector()
