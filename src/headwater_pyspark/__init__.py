@@ -2,7 +2,7 @@
 
 `resources.py` holds `PySparkResource` (the session starts when the run sets the resource
 up), `LazyPySparkResource` (it starts on first use) and their function-style forms
-`pyspark_resource` / `lazy_pyspark_resource`; `session.py` starts and stops sessions and
+`pyspark_resource` / `lazy_pyspark_resource`; `session.py` starts sessions and
 turns a Spark that cannot start into a `PySparkSessionError` quoting Spark and the fix;
 `types.py` holds `DataFrame`, the `PySparkDataFrame` headwater type with its run-config
 loader. Spark properties are flattened as `headwater_spark` does for `spark-submit`.

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from headwater import ConfigurableResource, Field, InitResourceContext, Permissive, resource
-from headwater_pyspark.session import start_spark_session, stop_spark_session
+from headwater_pyspark.session import start_spark_session
 
 
 class _SparkSessionHolder(ConfigurableResource):
@@ -42,7 +42,7 @@ class _SparkSessionHolder(ConfigurableResource):
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         session, self._spark_session = self._spark_session, None
         if session is not None and self._started_here:
-            stop_spark_session(session)
+            session.stop()  # and with it the SparkContext
 
 
 def _is_stopped(session: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Starting and stopping the SparkSession a resource holds.
+"""Starting the SparkSession a resource holds, and explaining why it cannot start.
 
 `start_spark_session(spark_config)` applies the (nested or dotted) Spark properties and
 returns the session, and whether it started it: a session already running in this process
@@ -133,8 +133,3 @@ def start_spark_session(spark_config: Mapping[str, Any] | None,
         raise _explain(failed.cause, failed.tail, settings, owner) from failed.cause
     except Exception as exc:  # noqa: BLE001 - Spark raises Py4J and JVM errors of many kinds
         raise _explain(exc, tail, settings, owner) from exc
-
-
-def stop_spark_session(session: Any) -> None:
-    """Stop a session this package started (and with it the SparkContext)."""
-    session.stop()

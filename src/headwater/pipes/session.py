@@ -295,15 +295,15 @@ class PipesSession:
                 kept.append(result.asset_key)
         return kept
 
-    def failure(self, launched: str, exit_code: int | None = None,
-                stderr: str = "") -> HeadwaterPipesExecutionError | None:
-        """The error to fail the step with, if the process failed (`exit_code` non-zero),
-        closed on an exception, or sent what is not a Pipes message; None if it did not."""
+    def check(self, launched: str, exit_code: int | None = None, stderr: str = "") -> None:
+        """Raise `HeadwaterPipesExecutionError` if the process failed (`exit_code` non-zero),
+        closed on an exception, or sent what is not a Pipes message, after recording the
+        materializations it reported (`launched` names the process in the message)."""
         handler = self.message_handler
         failed = exit_code not in (None, 0)
         exc = handler.closing_exception
         if not failed and exc is None and not handler.problems:
-            return None
+            return
         parts = [f"{launched} exited with code {exit_code}." if failed else f"{launched} failed."]
         if exc is not None:
             stack = "".join(exc.get("stack") or []).rstrip()
@@ -321,18 +321,11 @@ class PipesSession:
                 f"{self.channel()}:\n{listed}" + (f"\n  ... and {more} more" if more > 0 else "")
                 + "\nOnly headwater_pipes should write to that channel (print other output "
                 "to stdout); a refused report names what to change in it.")
-        if failed or exc is not None:
-            kept = self.keep_reported_materializations()
-            if kept:
-                parts.append("Kept the materializations it reported before failing: "
-                             + ", ".join(k.to_user_string() for k in kept) + ".")
-        return HeadwaterPipesExecutionError("\n".join(parts))
-
-    def check(self, launched: str) -> None:
-        """Raise if the channel carried garbage or the process closed on an exception."""
-        error = self.failure(launched)
-        if error is not None:
-            raise error
+        kept = self.keep_reported_materializations()
+        if kept:
+            parts.append("Kept the materializations it reported before failing: "
+                         + ", ".join(k.to_user_string() for k in kept) + ".")
+        raise HeadwaterPipesExecutionError("\n".join(parts))
 
 
 @contextmanager

@@ -163,9 +163,7 @@ class PipesSubprocessClient(PipesClient):
             finally:
                 pump.join()
         launched = f"the Pipes subprocess `{shown}`"
-        error = session.failure(launched, exit_code=code, stderr="".join(tail).rstrip())
-        if error is not None:
-            raise error
+        session.check(launched, exit_code=code, stderr="".join(tail).rstrip())
         if not session.message_handler.opened:
             context.log.warning(
                 f"{launched} exited 0 without opening a Pipes session, so it reported nothing "
