@@ -105,7 +105,7 @@ def test_an_exception_in_the_script_is_the_message(tmp_path):
 
 def test_garbage_on_the_channel_names_each_line_and_the_channel(tmp_path):
     """Lines that are not Pipes messages are quoted with their line numbers and the file
-    they were written to; the good messages around them are still handled."""
+    they were written to; the good messages around them are still handled and kept."""
     script = _script(tmp_path, """
         import base64, json, os, zlib
         from headwater_pipes import open_headwater_pipes
@@ -118,7 +118,8 @@ def test_garbage_on_the_channel_names_each_line_and_the_channel(tmp_path):
                 channel.write('{"rows": 3}\\n')         # line 4
                 channel.flush()
             pipes.log.info("after the garbage")        # line 5
-        # line 6: closed; line 7: a message cut short, as when a process dies mid-write
+            pipes.report_asset_materialization(metadata={"rows": 1})  # line 6
+        # line 7: closed; line 8: a message cut short, as when a process dies mid-write
         with open(params["path"], "a") as channel:
             channel.write('{"__headwater_pipes_version": "0.1", "method": "log", "par')
     """)
@@ -128,7 +129,9 @@ def test_garbage_on_the_channel_names_each_line_and_the_channel(tmp_path):
     assert "/messages:" in error
     assert "line 3: not JSON (Expecting value at column 1): 'progress: 50%'" in error
     assert "line 4: JSON without __headwater_pipes_version" in error
-    assert "line 7: not JSON (Unterminated string" in error
+    assert "line 8: not JSON (Unterminated string" in error
+    assert "Kept the materializations it reported before failing: fragile." in error
+    assert instance.get_latest_materialization_event(AssetKey("fragile")) is not None
     logs = _logs(instance, result.run_id)
     assert any("before the garbage" in m for m in logs)
     assert any("after the garbage" in m for m in logs)
