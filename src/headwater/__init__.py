@@ -479,6 +479,7 @@ if TYPE_CHECKING:
         build_output_context,
     )
     from headwater.pipes.channels import (
+        PipesCompositeMessageReader,
         PipesContextInjector,
         PipesEnvContextInjector,
         PipesFileContextInjector,

@@ -404,6 +404,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "PipesMessageReader": ("headwater.pipes.channels", "PipesMessageReader"),
     "PipesFileMessageReader": ("headwater.pipes.channels", "PipesFileMessageReader"),
     "PipesTempFileMessageReader": ("headwater.pipes.channels", "PipesTempFileMessageReader"),
+    "PipesCompositeMessageReader": ("headwater.pipes.channels", "PipesCompositeMessageReader"),
     "FunctionComponent": ("headwater.pipes.components", "FunctionComponent"),
     "PythonScriptComponent": ("headwater.pipes.components", "PythonScriptComponent"),
     "UvRunComponent": ("headwater.pipes.components", "UvRunComponent"),

@@ -46,6 +46,9 @@ CONTEXT_ENV_VAR = "HEADWATER_PIPES_CONTEXT"
 MESSAGES_ENV_VAR = "HEADWATER_PIPES_MESSAGES"
 CONTEXT_CLI_ARG = "--headwater-pipes-context"
 MESSAGES_CLI_ARG = "--headwater-pipes-messages"
+# In the message parameters of a session with several writers (`PipesCompositeMessageReader`
+# on the orchestrating side): the list of each writer's own parameters.
+PIPES_COMPOSITE_WRITERS_KEY = "writers"
 
 # The metadata types a reported value may name; "__infer__" lets the orchestrator choose.
 METADATA_TYPES = frozenset({
@@ -201,6 +204,11 @@ class PipesDefaultMessageWriter(PipesMessageWriter):
                 yield stream
         elif params.get("stdio") in ("stdout", "stderr"):
             yield sys.stdout if params["stdio"] == "stdout" else sys.stderr
+        elif PIPES_COMPOSITE_WRITERS_KEY in params:
+            raise HeadwaterPipesError(
+                "these message parameters are those of a session with several writers: give "
+                "each process its own entry of the launching side's "
+                "session.get_per_writer_bootstrap_env_vars().")
         else:
             raise HeadwaterPipesError(f"the message parameters {dict(params)!r} name neither "
                                       "'path' nor 'stdio' (stdout or stderr).")

@@ -111,7 +111,7 @@ def test_unreported_assets_are_materialized_implicitly(tmp_path):
         import os, base64, zlib, json
         params = json.loads(zlib.decompress(base64.b64decode(os.environ["HEADWATER_PIPES_MESSAGES"])))
         open(params["path"], "a").write("garbage that is not json\\n")
-     """, "not Pipes messages"),
+     """, "headwater cannot use on the message file"),
 ])
 def test_failures_fail_the_step_with_the_cause(tmp_path, body, expected):
     script = _script(tmp_path, body)

@@ -6,7 +6,8 @@ folder, the default), `PipesFileContextInjector(path)` and `PipesEnvContextInjec
 context inside the parameter itself). Readers (`read_messages(handler)`, likewise yielding
 parameters): `PipesTempFileMessageReader` (the default) and `PipesFileMessageReader(path)`,
 which tail a JSON-lines file on a thread and hand each line to the session's handler as it
-is written, with a last full read when the block ends.
+is written, with a last full read when the block ends. `PipesCompositeMessageReader` gathers
+several readers, one per writer, into one session.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import os
 import tempfile
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
+
+from headwater.errors import HeadwaterInvariantViolationError
+from headwater_pipes import PIPES_COMPOSITE_WRITERS_KEY
 
 if TYPE_CHECKING:
     from headwater.pipes.session import PipesMessageHandler
@@ -142,3 +146,45 @@ class PipesTempFileMessageReader(PipesMessageReader):
 
     def no_messages_debug_text(self) -> str:
         return "messages were expected in a temporary file"
+
+
+class PipesCompositeMessageReader(PipesMessageReader):
+    """One session, several writers: each of `readers` gives one writer (one process or
+    thread) its own channel, and everything they send is gathered in the session.
+
+    Launch each writer with its entry of `session.get_per_writer_bootstrap_env_vars()`; the
+    session counts as closed when every writer closed. With one reader it is that reader.
+    """
+
+    readers: list[PipesMessageReader]
+
+    def __init__(self, readers: Sequence[PipesMessageReader]):
+        readers = list(readers)
+        if not readers:
+            raise HeadwaterInvariantViolationError(
+                "PipesCompositeMessageReader needs at least one message reader, one per "
+                "writer, e.g. [PipesTempFileMessageReader() for _ in range(3)].")
+        for reader in readers:
+            if isinstance(reader, PipesCompositeMessageReader) and len(reader.readers) > 1:
+                raise HeadwaterInvariantViolationError(
+                    "PipesCompositeMessageReader takes single-writer readers; a composite "
+                    f"reader of {len(reader.readers)} readers cannot be nested in another. "
+                    "List all the readers in one PipesCompositeMessageReader instead.")
+        self.readers = readers
+
+    @contextmanager
+    def read_messages(self, handler: PipesMessageHandler) -> Iterator[dict[str, Any]]:
+        if len(self.readers) == 1:
+            with self.readers[0].read_messages(handler) as params:
+                yield params
+            return
+        handler.writers = len(self.readers)
+        with ExitStack() as stack:
+            writers = [stack.enter_context(reader.read_messages(
+                handler.for_writer(f"writer {number}")))
+                for number, reader in enumerate(self.readers, start=1)]
+            yield {PIPES_COMPOSITE_WRITERS_KEY: writers}
+
+    def no_messages_debug_text(self) -> str:
+        return "; ".join(f"writer {n}: {r.no_messages_debug_text()}"
+                         for n, r in enumerate(self.readers, start=1))

@@ -10,6 +10,7 @@ materializations and check results are kept and returned by `get_results()`.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,13 +21,15 @@ from headwater.definitions.checks.spec import AssetCheckSeverity
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.value import MetadataValue
 from headwater.definitions.ops.data_version import DataVersion
-from headwater.definitions.ops.output import MaterializeResult
+from headwater.definitions.ops.output import AssetMaterialization, MaterializeResult
+from headwater.definitions.tags import DATA_VERSION_TAG
 from headwater.errors import HeadwaterPipesExecutionError
 from headwater_pipes import (
     CONTEXT_CLI_ARG,
     CONTEXT_ENV_VAR,
     MESSAGES_CLI_ARG,
     MESSAGES_ENV_VAR,
+    PIPES_COMPOSITE_WRITERS_KEY,
     PIPES_PROTOCOL_VERSION_FIELD,
     encode_param,
 )
@@ -102,40 +105,77 @@ class PipesMessageHandler:
         self._asset_keys = {k.to_user_string(): k for k in _step_asset_keys(context)}
         self.results: list[PipesExecutionResult] = []
         self.custom_messages: list[Any] = []
-        self.problems: list[str] = []
-        self.opened = False
-        self.closed = False
+        # (where in the channel, what is wrong); the session raises them at the end, so that
+        # every message before and after a bad one is still handled.
+        self.problems: list[tuple[str | None, str]] = []
+        self.lines_read = 0
+        self.channel_label: str | None = None  # set on the handler of one of several writers
+        self._root = self
+        self._lock = threading.Lock()
+        self.writers = 1
+        self.opened_count = 0
+        self.closed_count = 0
         self.closing_exception: dict[str, Any] | None = None
+
+    @property
+    def opened(self) -> bool:
+        """Whether a writer opened its Pipes session."""
+        return self._root.opened_count > 0
+
+    @property
+    def closed(self) -> bool:
+        """Whether every writer closed its Pipes session."""
+        root = self._root
+        return root.closed_count >= root.writers
+
+    def for_writer(self, label: str) -> PipesMessageHandler:
+        """A handler for one of several writers (`PipesCompositeMessageReader`): its own line
+        count and label, everything it hears gathered here."""
+        child = PipesMessageHandler(self._context, self._reader)
+        child.results, child.custom_messages, child.problems = (
+            self.results, self.custom_messages, self.problems)
+        child.channel_label, child._root = label, self
+        return child
 
     def handle_line(self, line: str) -> None:
         """One line of the message channel; a line that is not a message is a problem."""
+        self.lines_read += 1
         text = line.strip()
         if not text:
             return
+        where = self._where(self.lines_read)
         try:
             message = json.loads(text)
-        except json.JSONDecodeError:
-            self.problems.append(f"not a Pipes message (not JSON): {text[:200]!r}")
+        except json.JSONDecodeError as exc:
+            self.problems.append((where, f"not JSON ({exc.msg} at column {exc.colno}): "
+                                         f"{text[:200]!r}"))
             return
-        self.handle_message(message)
+        self.handle_message(message, where)
 
-    def handle_message(self, message: Any) -> None:
+    def _where(self, line: int) -> str:
+        return f"{self.channel_label} line {line}" if self.channel_label else f"line {line}"
+
+    def handle_message(self, message: Any, line: str | None = None) -> None:
         if not isinstance(message, dict) or PIPES_PROTOCOL_VERSION_FIELD not in message:
-            self.problems.append(f"not a Pipes message (no {PIPES_PROTOCOL_VERSION_FIELD}): "
-                                 f"{str(message)[:200]!r}")
+            self.problems.append((line, f"JSON without {PIPES_PROTOCOL_VERSION_FIELD}, so not "
+                                        f"a Pipes message: {str(message)[:200]!r}"))
             return
         method, params = message.get("method"), message.get("params") or {}
         try:
             self._dispatch(method, params)
         except Exception as exc:  # noqa: BLE001 - reported at the end of the session
-            self.problems.append(f"bad {method!r} message: {exc}")
+            self.problems.append((line, f"{method!r} message refused: {exc}"))
 
     def _dispatch(self, method: Any, params: dict[str, Any]) -> None:
+        root = self._root
         if method == "opened":
-            self.opened = True
+            with root._lock:
+                root.opened_count += 1
         elif method == "closed":
-            self.closed = True
-            self.closing_exception = params.get("exception")
+            with root._lock:
+                root.closed_count += 1
+                if params.get("exception") is not None:
+                    root.closing_exception = params["exception"]
         elif method == "log":
             level = _LOG_LEVELS.get(str(params.get("level", "INFO")).upper(), "info")
             getattr(self._context.log, level)(str(params.get("message", "")))
@@ -172,6 +212,14 @@ def _step_asset_keys(context: Any) -> list[AssetKey]:
     return keys or [c.asset_key for c in context.selected_asset_check_keys]
 
 
+def _channel(params: Mapping[str, Any]) -> str:
+    if "path" in params:
+        return f"the message file {params['path']}"
+    if "stdio" in params:
+        return f"its {params['stdio']}"
+    return f"the message channel {dict(params)}"
+
+
 @dataclass
 class PipesSession:
     """The parameters to hand to the external process, and what it reported."""
@@ -196,6 +244,15 @@ class PipesSession:
         return {CONTEXT_CLI_ARG: encode_param(self.context_injector_params),
                 MESSAGES_CLI_ARG: encode_param(self.message_reader_params)}
 
+    def get_per_writer_bootstrap_env_vars(self) -> list[dict[str, str]]:
+        """The environment of each writer of a `PipesCompositeMessageReader` session (the
+        context shared, a message channel each); one entry for a single-writer session."""
+        writers = self.message_reader_params.get(PIPES_COMPOSITE_WRITERS_KEY)
+        if writers is None:
+            return [self.get_bootstrap_env_vars()]
+        return [{CONTEXT_ENV_VAR: encode_param(self.context_injector_params),
+                 MESSAGES_ENV_VAR: encode_param(writer)} for writer in writers]
+
     def get_reported_results(self) -> list[PipesExecutionResult]:
         """What the external process reported, in order."""
         return list(self.message_handler.results)
@@ -215,20 +272,60 @@ class PipesSession:
     def get_custom_messages(self) -> list[Any]:
         return list(self.message_handler.custom_messages)
 
-    def check(self, launched: str) -> None:
-        """Raise if the channel carried garbage or the process closed on an exception."""
+    def channel(self) -> str:
+        """Where the external process wrote its messages, in words."""
+        params = self.message_reader_params
+        writers = params.get(PIPES_COMPOSITE_WRITERS_KEY)
+        if writers is not None:
+            return f"its {len(writers)} message channels (" + ", ".join(
+                f"writer {n}: {_channel(w)}" for n, w in enumerate(writers, start=1)) + ")"
+        return _channel(params)
+
+    def keep_reported_materializations(self) -> list[AssetKey]:
+        """Record, as materialization events of the step, what the process reported before
+        it failed; the step fails next, and these assets were written all the same."""
+        kept = []
+        for result in self.get_reported_results():
+            if isinstance(result, MaterializeResult) and result.asset_key is not None:
+                tags = ({DATA_VERSION_TAG: result.data_version.value}
+                        if result.data_version is not None else None)
+                self.context.log_event(AssetMaterialization(
+                    asset_key=result.asset_key, metadata=result.metadata, tags=tags,
+                    description="reported through Pipes before the process failed"))
+                kept.append(result.asset_key)
+        return kept
+
+    def check(self, launched: str, exit_code: int | None = None, stderr: str = "") -> None:
+        """Raise `HeadwaterPipesExecutionError` if the process failed (`exit_code` non-zero),
+        closed on an exception, or sent what is not a Pipes message, after recording the
+        materializations it reported (`launched` names the process in the message)."""
         handler = self.message_handler
-        if handler.closing_exception is not None:
-            exc = handler.closing_exception
-            stack = "".join(exc.get("stack") or [])
-            raise HeadwaterPipesExecutionError(
-                f"{launched} raised {exc.get('name')}: {exc.get('message')}\n{stack}".rstrip())
+        failed = exit_code not in (None, 0)
+        exc = handler.closing_exception
+        if not failed and exc is None and not handler.problems:
+            return
+        parts = [f"{launched} exited with code {exit_code}." if failed else f"{launched} failed."]
+        if exc is not None:
+            stack = "".join(exc.get("stack") or []).rstrip()
+            parts.append(f"It raised {exc.get('name')}: {exc.get('message')}\n{stack}")
+        elif failed and stderr:
+            parts.append(f"The end of its stderr:\n{stderr}")
+        if failed and not handler.opened:
+            parts.append("It failed before opening its Pipes session (open_headwater_pipes()).")
         if handler.problems:
-            listed = "\n  ".join(handler.problems[:5])
-            raise HeadwaterPipesExecutionError(
-                f"{launched} wrote {len(handler.problems)} line(s) that are not Pipes messages "
-                f"to its message channel:\n  {listed}\nWrite reports only through "
-                "headwater_pipes (open_headwater_pipes()), and print other output to stdout.")
+            listed = "\n".join(f"  {where}: {what}" if where else f"  {what}"
+                                for where, what in handler.problems[:5])
+            more = len(handler.problems) - 5
+            parts.append(
+                f"It sent {len(handler.problems)} message(s) headwater cannot use on "
+                f"{self.channel()}:\n{listed}" + (f"\n  ... and {more} more" if more > 0 else "")
+                + "\nOnly headwater_pipes should write to that channel (print other output "
+                "to stdout); a refused report names what to change in it.")
+        kept = self.keep_reported_materializations()
+        if kept:
+            parts.append("Kept the materializations it reported before failing: "
+                         + ", ".join(k.to_user_string() for k in kept) + ".")
+        raise HeadwaterPipesExecutionError("\n".join(parts))
 
 
 @contextmanager

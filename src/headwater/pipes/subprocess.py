@@ -31,8 +31,9 @@ from typing import Any
 
 from headwater.definitions.checks.result import AssetCheckResult
 from headwater.definitions.ops.output import MaterializeResult
-from headwater.errors import HeadwaterPipesExecutionError
+from headwater.errors import HeadwaterInvariantViolationError, HeadwaterPipesExecutionError
 from headwater.pipes.channels import (
+    PipesCompositeMessageReader,
     PipesContextInjector,
     PipesMessageReader,
     PipesTempFileContextInjector,
@@ -104,6 +105,13 @@ class PipesSubprocessClient(PipesClient):
                  message_reader: PipesMessageReader | None = None,
                  forward_termination: bool = True, forward_stdio: bool = True,
                  termination_timeout_seconds: float = 20):
+        if isinstance(message_reader, PipesCompositeMessageReader) and \
+                len(message_reader.readers) > 1:
+            raise HeadwaterInvariantViolationError(
+                "PipesSubprocessClient runs one process, which writes to one message channel; "
+                f"it cannot take a PipesCompositeMessageReader of {len(message_reader.readers)} "
+                "readers. Launch the writers yourself inside open_pipes_session(...) with "
+                "session.get_per_writer_bootstrap_env_vars().")
         self.env = dict(env or {})
         self.cwd = cwd
         self.context_injector = context_injector or PipesTempFileContextInjector()
@@ -155,16 +163,12 @@ class PipesSubprocessClient(PipesClient):
             finally:
                 pump.join()
         launched = f"the Pipes subprocess `{shown}`"
-        if code != 0:
-            stderr = "".join(tail).rstrip()
-            raise HeadwaterPipesExecutionError(
-                f"{launched} exited with code {code}."
-                + (f" The end of its stderr:\n{stderr}" if stderr else ""))
-        session.check(launched)
+        session.check(launched, exit_code=code, stderr="".join(tail).rstrip())
         if not session.message_handler.opened:
             context.log.warning(
-                f"{launched} sent no Pipes messages; call open_headwater_pipes() in it to "
-                "report materializations and logs.")
+                f"{launched} exited 0 without opening a Pipes session, so it reported nothing "
+                "(its assets are recorded as materialized without metadata); call "
+                "open_headwater_pipes() in it to report materializations, checks and logs.")
         return PipesClientCompletedInvocation(session, {"exit code": code})
 
     def _pump(self, process: subprocess.Popen[str], tail: collections.deque[str]) -> None:
