@@ -6,8 +6,9 @@ the headwater run's id -- or resumes the MLflow run already carrying that tag, s
 executed by several worker processes of one headwater run log into the same MLflow run. Steps
 then call MLflow through the resource (`context.resources.mlflow.log_metric(...)`): every
 name of the `mlflow` module is available on it. When the resource is torn down, at the end of
-the run, the MLflow run it started is ended if nothing else ended it before (the
-`end_mlflow_on_run_finished` hook ends it as FAILED when a step fails).
+the run, the MLflow run it started is ended if nothing else ended it before: FAILED when the
+instance recorded a failed step of the run, FINISHED otherwise. (The
+`end_mlflow_on_run_finished` hook ends it as FAILED at the moment a step fails.)
 
 Imports `mlflow` and headwater's public API only.
 """
@@ -24,7 +25,15 @@ import mlflow
 from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
 
-from headwater import Field, InitResourceContext, Noneable, Permissive, StringSource, resource
+from headwater import (
+    Field,
+    HeadwaterEventType,
+    InitResourceContext,
+    Noneable,
+    Permissive,
+    StringSource,
+    resource,
+)
 
 #: The MLflow tag that holds the id of the headwater run an MLflow run belongs to.
 RUN_ID_TAG = "headwater_run_id"
@@ -63,6 +72,7 @@ class MlFlow:
         config = context.resource_config or {}
         self.log = context.log
         self.headwater_run_id: str | None = context.run_id
+        self._instance = context.instance
         run = context.headwater_run
         self.run_name: str | None = run.job_name if run is not None else None
         self.tracking_uri: str | None = config.get("mlflow_tracking_uri")
@@ -158,12 +168,22 @@ class MlFlow:
         status = RunStatus.KILLED if isinstance(error, KeyboardInterrupt) else RunStatus.FAILED
         self.end_run(status=RunStatus.to_string(status))
 
+    def _step_failed(self) -> bool:
+        """Whether the instance recorded a failed step for this headwater run."""
+        if self._instance is None or self.headwater_run_id is None:
+            return False
+        return bool(self._instance.all_logs(self.headwater_run_id,
+                                            of_type=HeadwaterEventType.STEP_FAILURE))
+
     def _teardown(self) -> None:
-        """At the end of the headwater run: end the MLflow run if it is still active here, and
-        put back the environment variables that `env` changed."""
+        """At the end of the headwater run: end the MLflow run if it is still active here --
+        FAILED when a step of the run failed, FINISHED otherwise -- and put back the
+        environment variables that `env` changed."""
         try:
             if self.is_active():
-                mlflow.end_run()
+                failed = self._step_failed()
+                mlflow.end_run(status=RunStatus.to_string(
+                    RunStatus.FAILED if failed else RunStatus.FINISHED))
         finally:
             for name, value in self._saved_env.items():
                 if value is None:
