@@ -23,6 +23,7 @@ from typing import Any
 
 import mlflow
 from mlflow.entities import RunStatus
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from headwater import (
@@ -85,7 +86,15 @@ class MlFlow:
         os.environ.update(self.env_vars)
         if self.tracking_uri:
             mlflow.set_tracking_uri(self.tracking_uri)
-        self.experiment = mlflow.set_experiment(self.experiment_name)
+        try:
+            self.experiment = mlflow.set_experiment(self.experiment_name)
+        except (MlflowException, OSError) as error:
+            raise RuntimeError(
+                f"resource 'mlflow_tracking': the MLflow tracking store at "
+                f"{mlflow.get_tracking_uri()} could not select experiment "
+                f"'{self.experiment_name}': {error} -- Check mlflow_tracking_uri (a "
+                "reachable server, or sqlite:///<path> in a writable directory)."
+            ) from error
         self.tracking_client = MlflowClient()
         self.run_id: str = self._start_or_resume()
         mlflow.set_tags(self._tags())

@@ -226,3 +226,16 @@ def test_mlflow_names_pass_through_and_params_are_sent_in_batches():
     batches = list(MlFlow.chunks(params))
     assert [len(b) for b in batches] == [100, 100, 50]
     assert {k: v for b in batches for k, v in b.items()} == params
+
+
+def test_a_tracking_store_that_cannot_open_fails_the_run_before_any_step(tmp_path, experiment):
+    """A SQLite path under a file: the run fails building resources, naming URI and fix."""
+    (tmp_path / "a_file").write_text("not a directory")
+    uri = f"sqlite:///{tmp_path / 'a_file' / 'mlflow.db'}"
+    result = training.execute_in_process(run_config=_config(uri, experiment),
+                                         raise_on_error=False)
+    assert not result.success
+    assert not any(e.event_type_value == "STEP_START" for e in result.all_events)
+    (failure,) = [e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE"]
+    assert f"tracking store at {uri} could not select experiment '{experiment}'" in failure.message
+    assert "Check mlflow_tracking_uri" in failure.message
