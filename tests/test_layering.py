@@ -35,7 +35,7 @@ DEFINITION_ROOMS: dict[str, set[str]] = {
     "run_request": {"key", "tags"},
     "metadata": {"key", "tags", "keywords"},
     "partitions": {"key", "tags", "keywords"},
-    "config": {"metadata"} | VOCABULARY,
+    "config": {"metadata", "partitions"} | VOCABULARY,
     "ops": {"config", "metadata", "partitions"} | VOCABULARY,
     "assets": {"ops", "config", "metadata", "partitions"} | VOCABULARY,
     "automation": {"assets", "ops", "config", "metadata", "partitions"} | VOCABULARY,

@@ -71,3 +71,23 @@ def test_the_components_module_is_an_attribute_too():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_backoff_retries_then_gives_up_with_the_last_error():
+    """`headwater._utils.backoff.backoff` (Dagster's test-fixture helper) retries, then raises."""
+    from headwater._utils.backoff import backoff
+
+    calls = []
+
+    def flaky(n: int) -> str:
+        calls.append(n)
+        if len(calls) < 3:
+            raise OSError(f"busy {len(calls)}")
+        return "done"
+
+    assert backoff(flaky, retry_on=(OSError,), args=[7], delay_generator=iter([0, 0, 0])) == "done"
+    assert calls == [7, 7, 7]
+    calls.clear()
+    with pytest.raises(OSError, match="busy 2"):
+        backoff(flaky, retry_on=(OSError,), kwargs={"n": 1}, max_retries=1,
+                delay_generator=iter([0, 0]))

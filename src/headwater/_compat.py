@@ -8,7 +8,10 @@ modules; this finder makes any module under `headwater._core`, `headwater._utils
 importable from it, as are Dagster's tag-key constants (`PARTITION_NAME_TAG` and friends).
 The same holds for `headwater.components` and its submodules, where Dagster's components API
 lives (`from dagster.components import Resolvable`). A name that is not public fails with an
-ImportError that says so and points at docs/migrating-from-dagster.md. Installed by
+ImportError that says so and points at docs/migrating-from-dagster.md. A few private modules
+that ported code imports whole, for names headwater keeps out of its top level (the database
+IO manager's `DbTypeHandler`, `TableSlice`...), are the real headwater module instead
+(`MODULE_ALIASES`). Installed by
 `headwater/__init__.py`; imports `_exports` only (the package and `definitions/tags.py` are
 looked up by name when a name is asked for).
 """
@@ -28,6 +31,12 @@ from headwater._exports import EXPORTS
 # `dagster.components.testing`); its names are public names of headwater too.
 PRIVATE_ROOTS = ("headwater._core", "headwater._utils", "headwater._config", "headwater._serdes",
                  "headwater.components")
+
+# Dagster's private module -> the headwater module that is imported in its place, whole.
+MODULE_ALIASES = {
+    "headwater._core.storage.db_io_manager": "headwater.definitions.config.db_io_manager",
+    "headwater._utils.backoff": "headwater._backoff",
+}
 
 
 # Dagster's tag-key constants (`from dagster._core.storage.tags import PARTITION_NAME_TAG`),
@@ -75,11 +84,26 @@ class _Loader:
         module.__path__ = []  # type: ignore[attr-defined]
 
 
+class _AliasLoader:
+    """Loads the real module a private path is an alias of (see MODULE_ALIASES)."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = importlib.import_module(MODULE_ALIASES[spec.name])
+        self._own_spec = module.__spec__
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # the import system stamped the alias's spec on the module: give it its own back
+        module.__spec__ = self._own_spec
+
+
 class PrivatePathFinder:
     """Finds `headwater._core...` and friends (see the module docstring)."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname in MODULE_ALIASES:
+            return importlib.machinery.ModuleSpec(fullname, _AliasLoader())  # type: ignore[arg-type]
         if not any(fullname == root or fullname.startswith(root + ".") for root in PRIVATE_ROOTS):
             return None
         return importlib.machinery.ModuleSpec(fullname, _Loader(), is_package=True)  # type: ignore[arg-type]

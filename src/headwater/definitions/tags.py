@@ -56,6 +56,12 @@ AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.
 COLUMN_SCHEMA_METADATA = "headwater/column_schema"
+#: Table metadata, as Dagster's TableMetadataSet records it: rows of the whole table, rows of
+#: the partition just written, and the table's fully qualified name (under both keys).
+ROW_COUNT_METADATA = "headwater/row_count"
+PARTITION_ROW_COUNT_METADATA = "headwater/partition_row_count"
+RELATION_IDENTIFIER_METADATA = "headwater/relation_identifier"
+TABLE_NAME_METADATA = "headwater/table_name"
 
 # Freshness: the metadata of freshness check evaluations (and of their specs, for the params)
 FRESHNESS_PARAMS_METADATA = "headwater/freshness_params"

@@ -302,8 +302,6 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
     ctx._resource_key = key  # type: ignore[attr-defined]
     try:
         value = definition.resource_fn(ctx) if definition.takes_context else definition.resource_fn()
-        if configs is not None:
-            configs[key] = ctx.final_config
         if inspect.isgenerator(value):
             gen = value
             value = next(gen)
@@ -312,6 +310,10 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
             definition, "enter_context", True
         ) and _is_context_manager_result(definition, value):
             value = stack.enter_context(value)
+        # read once the resource is set up: a generator (a Pythonic resource) sets its final
+        # config only when it runs to its yield
+        if configs is not None:
+            configs[key] = ctx.final_config
     except HeadwaterError:
         raise
     except Exception as exc:

@@ -244,7 +244,8 @@ def _check_fields(model: type[BaseModel], value: Mapping[str, Any], path: str,
         info = fields[name]
         result[key] = check_value(info.annotation, item, f"{path}.{key}", errors)
     for key, name in by_alias.items():
-        if key not in value and _field_required(fields[name]) and name not in optional:
+        if key not in value and _field_required(fields[name]) and name not in optional \
+                and key not in optional:
             ann = fields[name].annotation
             errors.append(f"{path}.{key}: missing required field of type {type_name(ann)}.")
     return result
@@ -459,8 +460,8 @@ def model_json_schema(model: type[BaseModel], defaults: Mapping[str, Any] | None
         schema = annotation_json_schema(info.annotation)
         if info.description:
             schema["description"] = info.description
-        if defaults is not None and name in defaults:
-            schema["default"] = _to_config_value(defaults[name])
+        if defaults is not None and (key in defaults or name in defaults):
+            schema["default"] = _to_config_value(defaults[key if key in defaults else name])
         elif info.default is not PydanticUndefined:
             schema["default"] = _to_config_value(info.default)
         elif info.default_factory is None:

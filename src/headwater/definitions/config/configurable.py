@@ -224,8 +224,9 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
 
     def _given(self) -> dict[str, Any]:
         nested = self._nested()
-        values = {name: getattr(self, name) for name in type(self).model_fields
-                  if name not in nested}
+        # keyed as run config keys them: by alias (`schema_ = Field(alias="schema")`)
+        values = {(info.alias or name): getattr(self, name)
+                  for name, info in type(self).model_fields.items() if name not in nested}
         values.update(self._env_vars())
         return values
 
@@ -402,8 +403,8 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
 
 def _config_of(instance: ConfigurableResourceFactory, nested: Mapping[str, Any]) -> dict[str, Any]:
     """The config fields of a built resource as plain values (an enum as its value)."""
-    return {name: _plain(getattr(instance, name)) for name in type(instance).model_fields
-            if name not in nested}
+    return {(info.alias or name): _plain(getattr(instance, name))
+            for name, info in type(instance).model_fields.items() if name not in nested}
 
 
 def _plain(value: Any) -> Any:
