@@ -9,8 +9,8 @@ download). The assets:
                                                                                   v
                                                                            deployed_model
 
-- `raw_tumors` and `tumor_features` are DuckDB tables (a `DuckDBResource`); the features
-  are computed in SQL.
+- `raw_tumors` and `tumor_features` are DuckDB tables (`headwater_duckdb.DuckDBResource`);
+  the features are computed in SQL.
 - `train_set` / `test_set` come from one stratified split (`SplitConfig`).
 - `trained_model` is a random forest (`ModelConfig` holds the hyper-parameters); the default
   IO manager pickles it. Its parameters and training accuracy are materialization metadata,
@@ -32,12 +32,9 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 from ml_plots import confusion_matrix_png, feature_importance_png, roc_curve_png
@@ -74,6 +71,7 @@ from headwater import (
     define_asset_job,
     multi_asset,
 )
+from headwater_duckdb import DuckDBResource
 from headwater_mlflow import end_mlflow_on_run_finished, mlflow_tracking
 
 LABEL = "is_malignant"
@@ -86,21 +84,6 @@ def data_dir() -> Path:
 
 
 # --- resources and config ------------------------------------------------------------------
-
-
-class DuckDBResource(ConfigurableResource):
-    """A DuckDB database file; `get_connection()` opens it for one block of work."""
-
-    database: str = Field(description="Path of the DuckDB file (created when missing).")
-
-    @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(self.database)
-        try:
-            yield connection
-        finally:
-            connection.close()
 
 
 class ArtifactStore(ConfigurableResource):
@@ -149,6 +132,7 @@ def raw_tumors(duckdb: DuckDBResource) -> MaterializeResult:
     # scikit-learn codes benign as 1; the label here says what is being detected.
     frame[LABEL] = 1 - frame.pop("target")
     frame.insert(0, "tumor_id", np.arange(len(frame)))
+    Path(duckdb.database).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.get_connection() as connection:
         connection.execute("CREATE OR REPLACE TABLE raw_tumors AS SELECT * FROM frame")
     return MaterializeResult(metadata={

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import headwater as hw
@@ -61,6 +62,10 @@ def test_the_whole_project_materializes_with_metrics_plots_and_a_deployed_model(
         "raw_tumors", "tumor_features", "train_set", "test_set", "trained_model",
         "model_evaluation", "deployed_model"}
     assert _metadata(result, "raw_tumors")["row_count"] == 569
+    with duckdb.connect(str(tmp_path / "ml" / "warehouse.duckdb"), read_only=True) as connection:
+        rows, malignant = connection.execute(
+            "SELECT count(*), sum(is_malignant) FROM tumor_features").fetchone()
+    assert (rows, malignant) == (569, 212)
     assert "roundness" in _metadata(result, "tumor_features")["features"]
     split = _metadata(result, "train_set")["row_count"], _metadata(result, "test_set")["row_count"]
     assert split == (426, 143)
