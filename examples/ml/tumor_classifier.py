@@ -53,7 +53,6 @@ from sklearn.metrics import (
 from sklearn.model_selection import train_test_split
 
 from headwater import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetExecutionContext,
     AssetOut,
@@ -251,8 +250,8 @@ def model_evaluation(context: AssetExecutionContext, trained_model: RandomForest
 
 @asset_check(asset=model_evaluation, blocking=True,
              description="The model scores at least the threshold on the held-out rows.")
-def model_quality_gate(context: AssetCheckExecutionContext, config: GateConfig,
-                       model_evaluation: dict[str, Any]) -> AssetCheckResult:
+def model_quality_gate(config: GateConfig, model_evaluation: dict[str, Any]) -> AssetCheckResult:
+    """Passes when model_evaluation[config.metric] >= config.threshold."""
     value = model_evaluation[config.metric]
     return AssetCheckResult(passed=value >= config.threshold, metadata={
         "metric": config.metric, "value": value, "threshold": config.threshold,
