@@ -84,6 +84,16 @@ class MlFlow:
         self.env_vars: dict[str, str] = {k: str(v) for k, v in (config.get("env") or {}).items()}
         self._saved_env = {name: os.environ.get(name) for name in self.env_vars}
         os.environ.update(self.env_vars)
+        try:
+            self._connect()
+            self.tracking_client = MlflowClient()
+            self.run_id: str = self._start_or_resume()
+            mlflow.set_tags(self._tags())
+        except BaseException:
+            self._restore_env()
+            raise
+
+    def _connect(self) -> None:
         if self.tracking_uri:
             mlflow.set_tracking_uri(self.tracking_uri)
         try:
@@ -95,9 +105,6 @@ class MlFlow:
                 f"'{self.experiment_name}': {error} -- Check mlflow_tracking_uri (a "
                 "reachable server, or sqlite:///<path> in a writable directory)."
             ) from error
-        self.tracking_client = MlflowClient()
-        self.run_id: str = self._start_or_resume()
-        mlflow.set_tags(self._tags())
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names this class lacks: the whole mlflow module passes through.
@@ -124,7 +131,7 @@ class MlFlow:
     def _start_or_resume(self) -> str:
         existing = self._existing_run_id()
         active = mlflow.active_run()
-        if active is not None:
+        if active is not None and active.info.run_id != self.parent_run_id:
             if active.info.run_id == existing:
                 self.log.info(f"MLflow run {existing} of this run is already active.")
                 return existing
@@ -135,7 +142,7 @@ class MlFlow:
                 f"parent_run_id: {active.info.run_id} in the resource config."
             )
         if existing is not None:
-            run = mlflow.start_run(run_id=existing)
+            run = mlflow.start_run(run_id=existing, nested=active is not None)
             self.log.info(f"Resumed MLflow run {existing} in experiment '{self.experiment_name}'.")
         else:
             run = mlflow.start_run(run_name=self.run_name, parent_run_id=self.parent_run_id,
@@ -194,11 +201,14 @@ class MlFlow:
                 mlflow.end_run(status=RunStatus.to_string(
                     RunStatus.FAILED if failed else RunStatus.FINISHED))
         finally:
-            for name, value in self._saved_env.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+            self._restore_env()
+
+    def _restore_env(self) -> None:
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     # --- MLflow calls that need more than passing through ---------------------------
 

@@ -180,6 +180,35 @@ def test_an_mlflow_run_already_active_in_the_process_is_a_clear_error(tracking_u
     assert "mlflow.end_run()" in message and f"parent_run_id: {mine.info.run_id}" in message
 
 
+def test_nesting_under_the_run_active_in_the_process_leaves_it_active(tracking_uri, experiment,
+                                                                      client):
+    """The fix the error above suggests works: parent_run_id set to the active run nests the
+    headwater run's MLflow run under it, and the user's run stays active and RUNNING."""
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run() as mine:
+        result = training.execute_in_process(run_config=_config(
+            tracking_uri, experiment, parent_run_id=mine.info.run_id))
+        assert mlflow.active_run().info.run_id == mine.info.run_id
+        assert client.get_run(mine.info.run_id).info.status == "RUNNING"
+    (child,) = [r for r in _runs(client, experiment) if r.info.run_id != mine.info.run_id]
+    assert child.data.tags["mlflow.parentRunId"] == mine.info.run_id
+    assert child.data.tags["headwater_run_id"] == result.run_id
+    assert child.info.status == "FINISHED"
+
+
+def test_a_failing_resource_start_puts_the_environment_back(tracking_uri, experiment,
+                                                            monkeypatch):
+    """`env` is undone even when the resource cannot start its MLflow run."""
+    monkeypatch.delenv("HW_MLFLOW_TEST_SECRET", raising=False)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(), pytest.raises(hw.HeadwaterResourceFunctionError):
+        training.execute_in_process(run_config=_config(
+            tracking_uri, experiment, env={"HW_MLFLOW_TEST_SECRET": "s3cret"}))
+    assert "HW_MLFLOW_TEST_SECRET" not in os.environ
+
+
 def test_a_second_process_of_the_same_run_resumes_its_mlflow_run(tracking_uri, experiment,
                                                                  client):
     """Built twice for one headwater run id (as each worker process of a run does), the
