@@ -15,10 +15,14 @@ Imports `mlflow` and headwater's public API only.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from itertools import islice
+from types import ModuleType
 from typing import Any
 
 import mlflow
@@ -35,6 +39,12 @@ from headwater import (
     StringSource,
     resource,
 )
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 #: The MLflow tag that holds the id of the headwater run an MLflow run belongs to.
 RUN_ID_TAG = "headwater_run_id"
@@ -58,6 +68,23 @@ CONFIG_SCHEMA = {
                                     "of the MLflow run."),
     "extra_tags": Field(Permissive(), description="More tags for the MLflow run, name: value."),
 }
+
+
+@contextmanager
+def _machine_lock(key: str) -> Iterator[None]:
+    """Held by one process of this machine at a time for `key` (a file lock in the temporary
+    directory; no lock where `fcntl` is missing, on Windows)."""
+    if fcntl is None:
+        yield
+        return
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"headwater-mlflow-{digest}.lock")
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class MlFlow:
@@ -85,17 +112,20 @@ class MlFlow:
         self._saved_env = {name: os.environ.get(name) for name in self.env_vars}
         os.environ.update(self.env_vars)
         try:
-            self._connect()
-            self.tracking_client = MlflowClient()
-            self.run_id: str = self._start_or_resume()
-            mlflow.set_tags(self._tags())
+            if self.tracking_uri:
+                mlflow.set_tracking_uri(self.tracking_uri)
+            # Worker processes of one run start together: one at a time, each finds the run
+            # the first one created (and only one of them creates a fresh SQLite store).
+            with _machine_lock(mlflow.get_tracking_uri()):
+                self._connect()
+                self.tracking_client = MlflowClient()
+                self.run_id: str = self._start_or_resume()
+                mlflow.set_tags(self._tags())
         except BaseException:
             self._restore_env()
             raise
 
     def _connect(self) -> None:
-        if self.tracking_uri:
-            mlflow.set_tracking_uri(self.tracking_uri)
         try:
             self.experiment = mlflow.set_experiment(self.experiment_name)
         except (MlflowException, OSError) as error:
@@ -145,8 +175,9 @@ class MlFlow:
             run = mlflow.start_run(run_id=existing, nested=active is not None)
             self.log.info(f"Resumed MLflow run {existing} in experiment '{self.experiment_name}'.")
         else:
+            tags = {RUN_ID_TAG: self.headwater_run_id} if self.headwater_run_id else None
             run = mlflow.start_run(run_name=self.run_name, parent_run_id=self.parent_run_id,
-                                   nested=self.parent_run_id is not None)
+                                   nested=self.parent_run_id is not None, tags=tags)
             self.log.info(f"Started MLflow run {run.info.run_id} in experiment "
                           f"'{self.experiment_name}'.")
         return run.info.run_id

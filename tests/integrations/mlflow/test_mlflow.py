@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import mlflow
@@ -16,6 +18,12 @@ from headwater_mlflow import (
     end_mlflow_run_on_pipeline_finished,
     mlflow_tracking,
 )
+
+FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures")
+if FIXTURES not in sys.path:
+    sys.path.insert(0, FIXTURES)
+
+import mlflow_jobs  # noqa: E402  (worker processes import the job from tests/fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +230,18 @@ def test_a_second_process_of_the_same_run_resumes_its_mlflow_run(tracking_uri, e
     (run,) = _runs(client, experiment)
     assert run.data.metrics == {"worker_1": 1, "worker_2": 2}
     assert run.data.tags["headwater_run_id"] == same_run.run_id
+
+
+def test_worker_processes_of_one_run_share_its_mlflow_run(tracking_uri, experiment, client):
+    """Multiprocess executor, two ops in parallel then a join: each worker builds the resource,
+    and all of them log into the one MLflow run of the headwater run."""
+    with hw.instance_for_test() as instance:
+        result = hw.execute_job(hw.reconstructable(mlflow_jobs.fan_in), instance,
+                                run_config=_config(tracking_uri, experiment))
+    assert result.success
+    (run,) = _runs(client, experiment)
+    assert run.data.metrics == {"left": 1, "right": 2, "total": 3}
+    assert run.info.status == "FINISHED" and run.data.tags["headwater_run_id"] == result.run_id
 
 
 def test_assets_log_through_the_resource_and_the_asset_job_hook(tracking_uri, experiment, client):
