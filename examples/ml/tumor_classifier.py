@@ -29,6 +29,7 @@ Run it:  headwater dev -f examples/ml/tumor_classifier.py
 
 from __future__ import annotations
 
+import base64
 import os
 import pickle
 import tempfile
@@ -187,6 +188,11 @@ def split_tumors(config: SplitConfig, duckdb: DuckDBResource):
             "row_count": len(part), "malignant_share": float(part[LABEL].mean())})
 
 
+def _data_uri(png: Path) -> str:
+    """The picture inlined, so markdown metadata shows it wherever the metadata is read."""
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+
+
 def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return frame.drop(columns=["tumor_id", LABEL]), frame[LABEL]
 
@@ -243,8 +249,8 @@ def model_evaluation(context: AssetExecutionContext, trained_model: RandomForest
         "test_rows": len(test_set),
         "confusion_matrix_plot": MetadataValue.path(str(matrix_png)),
         "roc_curve_plot": MetadataValue.path(str(roc_png)),
-        "plots": MetadataValue.md(f"![confusion matrix]({matrix_png.as_uri()})\n\n"
-                                  f"![ROC curve]({roc_png.as_uri()})"),
+        "plots": MetadataValue.md(f"![confusion matrix]({_data_uri(matrix_png)})\n\n"
+                                  f"![ROC curve]({_data_uri(roc_png)})"),
     })
 
 

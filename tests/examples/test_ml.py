@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def test_the_whole_project_materializes_with_metrics_plots_and_a_deployed_model(
                  evaluation["roc_curve_plot"]):
         assert Path(plot).read_bytes().startswith(PNG_MAGIC)
         assert Path(plot).is_relative_to(tmp_path)
-    assert Path(evaluation["roc_curve_plot"]).as_uri() in evaluation["plots"]
+    roc_png = base64.b64encode(Path(evaluation["roc_curve_plot"]).read_bytes()).decode()
+    assert f"![ROC curve](data:image/png;base64,{roc_png})" in evaluation["plots"]
 
     (gate,) = result.get_asset_check_evaluations()
     assert gate.passed and gate.metadata["threshold"].value == 0.95
