@@ -13,11 +13,11 @@ from mlflow.tracking import MlflowClient
 
 import headwater as hw
 from headwater_mlflow import (
-    MlFlow,
     end_mlflow_on_run_finished,
     end_mlflow_run_on_pipeline_finished,
     mlflow_tracking,
 )
+from headwater_mlflow.resources import MlFlow
 
 FIXTURES = str(Path(__file__).resolve().parents[2] / "fixtures")
 if FIXTURES not in sys.path:
