@@ -402,3 +402,28 @@ def test_missing_resource_of_op_in_job_names_op_job_and_key():
                                                  "'warehouse'"):
         hw.Definitions(jobs=[nightly]).get_job_def("nightly")
     assert hw.Definitions(jobs=[nightly], resources={"warehouse": 1}).get_job_def("nightly")
+
+
+def test_init_context_shows_the_run_it_builds_the_resource_for():
+    """context.headwater_run is the instance's record of the run (job name, run id); None
+    when the resource is built outside a run."""
+    seen = []
+
+    @hw.resource
+    def tracker(context):
+        seen.append(context.headwater_run)
+        return object()
+
+    @hw.op(required_resource_keys={"tracker"})
+    def step():
+        pass
+
+    @hw.job(resource_defs={"tracker": tracker})
+    def nightly():
+        step()
+
+    result = nightly.execute_in_process()
+    assert (seen[0].job_name, seen[0].run_id) == ("nightly", result.run_id)
+    with hw.build_resources({"tracker": tracker}):
+        pass
+    assert seen[1] is None

@@ -131,7 +131,11 @@ class InitResourceContext:
 
     @property
     def headwater_run(self) -> Any:
-        return None
+        """The run the resource is built for, as the instance records it; None outside a run
+        (or when the instance does not know the run)."""
+        if self.instance is None or self.run_id is None:
+            return None
+        return self.instance.get_run_by_id(self.run_id)
 
     def __enter__(self) -> InitResourceContext:
         return self
