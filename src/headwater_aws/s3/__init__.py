@@ -6,6 +6,7 @@
   `ConfigurablePickledObjectS3IOManager`, `PickledObjectS3IOManager`).
 - file_manager.py: `S3FileHandle`, `S3FileManager`.
 - ops.py: `S3Coordinate` (a bucket + key input loaded from config), `file_handle_to_s3`.
+- sensor.py: `get_s3_keys`, the keys a sensor has not seen yet.
 - utils.py: `construct_s3_client`.
 
 Imports boto3 and headwater's public names.
@@ -25,9 +26,10 @@ from headwater_aws.s3.resources import (
     s3_file_manager,
     s3_resource,
 )
+from headwater_aws.s3.sensor import get_s3_keys
 from headwater_aws.s3.utils import construct_s3_client
 
 __all__ = ["ConfigurablePickledObjectS3IOManager", "PickledObjectS3IOManager", "S3Coordinate",
            "S3FileHandle", "S3FileManager", "S3FileManagerResource", "S3PickleIOManager",
-           "S3Resource", "construct_s3_client", "file_handle_to_s3", "s3_file_manager",
+           "S3Resource", "construct_s3_client", "file_handle_to_s3", "get_s3_keys", "s3_file_manager",
            "s3_pickle_io_manager", "s3_resource"]

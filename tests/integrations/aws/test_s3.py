@@ -248,3 +248,39 @@ def test_a_failed_write_keeps_the_stored_value(s3):
     assert not result.success
     body = resource.get_client().get_object(Bucket=bucket, Key="keep/thing")["Body"].read()
     assert pickle.loads(body) == "v1"
+
+
+def test_get_s3_keys_lists_what_a_sensor_has_not_seen(s3):
+    """Keys come oldest first; since_key gives the ones after it; a sensor posts each once."""
+    from headwater_aws.s3 import get_s3_keys
+
+    resource, bucket = s3
+    client = resource.get_client()
+    for name in ("in/a.csv", "in/b.csv"):
+        client.put_object(Bucket=bucket, Key=name, Body=b"x")
+    client.put_object(Bucket=bucket, Key="other/c.csv", Body=b"x")
+    assert get_s3_keys(bucket, prefix="in/", s3_session=client) == ["in/a.csv", "in/b.csv"]
+    assert get_s3_keys(bucket, "in/", since_key="in/a.csv", s3_session=client) == ["in/b.csv"]
+    assert get_s3_keys(bucket, "in/", since_key="in/b.csv", s3_session=client) == []
+
+    @hw.op
+    def ingest():
+        pass
+
+    @hw.job
+    def load():
+        ingest()
+
+    @hw.sensor(job=load)
+    def new_files(context):
+        keys = get_s3_keys(bucket, prefix="in/", since_key=context.cursor, s3_session=client)
+        for key in keys:
+            yield hw.RunRequest(run_key=key)
+        if keys:
+            context.update_cursor(keys[-1])
+
+    first = hw.build_sensor_context()
+    assert [r.run_key for r in new_files(first)] == ["in/a.csv", "in/b.csv"]
+    client.put_object(Bucket=bucket, Key="in/d.csv", Body=b"x")
+    second = hw.build_sensor_context(cursor=first.cursor)
+    assert [r.run_key for r in new_files(second)] == ["in/d.csv"]
