@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import base64
 import datetime
+import io
 import json
 import logging
 import os
 import sys
+import threading
 import traceback
 import warnings
 import zlib
@@ -61,7 +63,7 @@ __all__ = [
     "PipesCliArgsParamsLoader", "PipesMappingParamsLoader", "PipesContextLoader",
     "PipesDefaultContextLoader", "PipesMessageWriter", "PipesDefaultMessageWriter",
     "open_headwater_pipes", "is_headwater_pipes_process", "encode_param", "decode_param",
-    "encode_env_var", "decode_env_var",
+    "encode_env_var", "decode_env_var", "PipesS3ContextLoader", "PipesS3MessageWriter",
 ]
 
 
@@ -212,6 +214,74 @@ class PipesDefaultMessageWriter(PipesMessageWriter):
         else:
             raise HeadwaterPipesError(f"the message parameters {dict(params)!r} name neither "
                                       "'path' nor 'stdio' (stdout or stderr).")
+
+
+class PipesS3ContextLoader(PipesContextLoader):
+    """Reads the context from the S3 object `{"bucket", "key"}` names, through `client` (a
+    boto3 S3 client the script builds: this package does not import boto3)."""
+
+    def __init__(self, client: Any):
+        self._client = client
+
+    def load_context(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        if "bucket" not in params or "key" not in params:
+            raise HeadwaterPipesError(f"the context parameters {dict(params)!r} do not name an "
+                                      "S3 object ('bucket' and 'key'): launch with "
+                                      "PipesS3ContextInjector, or use the default loader.")
+        body = self._client.get_object(Bucket=params["bucket"], Key=params["key"])["Body"]
+        return dict(json.loads(body.read()))
+
+
+class PipesS3MessageWriter(PipesMessageWriter):
+    """Uploads messages as numbered chunks `<key_prefix>/<n>.json` (n = 1, 2, ...) to the
+    bucket the parameters name, every `interval` seconds and when the context closes, through
+    `client` (a boto3 S3 client)."""
+
+    def __init__(self, client: Any, *, interval: float = 10):
+        self._client = client
+        self._interval = interval
+
+    @contextmanager
+    def open(self, params: Mapping[str, Any]) -> Iterator[IO[str]]:
+        if "bucket" not in params or "key_prefix" not in params:
+            raise HeadwaterPipesError(f"the message parameters {dict(params)!r} do not name an "
+                                      "S3 location ('bucket' and 'key_prefix'): launch with "
+                                      "PipesS3MessageReader, or use the default writer.")
+        bucket, prefix = params["bucket"], params["key_prefix"]
+        buffer = io.StringIO()
+        lock = threading.Lock()
+        done = threading.Event()
+        counter = [0]
+
+        def upload() -> None:
+            with lock:
+                text = buffer.getvalue()
+                if not text:
+                    return
+                buffer.seek(0)
+                buffer.truncate()
+                counter[0] += 1
+                key = f"{prefix}/{counter[0]}.json"
+            self._client.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+
+        def every_interval() -> None:
+            while not done.wait(self._interval):
+                upload()
+
+        class _Stream(io.StringIO):
+            def write(self, text: str) -> int:
+                with lock:
+                    return buffer.write(text)
+
+        uploader = threading.Thread(target=every_interval, daemon=True,
+                                    name="headwater-pipes-s3-writer")
+        uploader.start()
+        try:
+            yield _Stream()
+        finally:
+            done.set()
+            uploader.join()
+            upload()
 
 
 class _PipesLogHandler(logging.Handler):

@@ -5,15 +5,23 @@ The URL comes from `HEADWATER_DATABASE_URL` if set, else from `headwater.yaml`'s
 section, else it is `sqlite:///$HEADWATER_HOME/headwater.db`. `storage:` takes `url:` (a
 string or `{env: VAR}`), or Dagster's spellings `postgres: {postgres_url: ...}` /
 `postgres: {postgres_db: {username, password, hostname, db_name, port}}` and
-`sqlite: {base_dir: ...}`. Every other top-level section is returned as instance settings.
-PyYAML and SQLAlchemy load only when an instance is opened. Imports `errors` only.
+`sqlite: {base_dir: ...}`. Instead of `storage:`, Dagster's older per-part sections
+`run_storage:` / `event_log_storage:` / `schedule_storage:` may each name a class by
+`{module, class, config}` (e.g. `headwater_postgres.run_storage.PostgresRunStorage`); the
+class is imported and its `storage_url_from_config(config, where)` gives the URL. headwater
+keeps runs, events and schedules in one database, so the sections must name the same one.
+Every other top-level section is returned as instance settings.
+PyYAML and SQLAlchemy load only when an instance is opened. Imports `errors` only (and the
+modules headwater.yaml names, when it names some).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from headwater.errors import HeadwaterInvalidInvocationError
 
@@ -59,6 +67,13 @@ def storage_url(home: str, settings: dict[str, Any]) -> str:
         return from_env
     where = f"{os.path.join(home, CONFIG_FILE)}: storage"
     storage = settings.get("storage")
+    parts = [name for name in STORAGE_SECTIONS if settings.get(name) is not None]
+    if parts:
+        if storage is not None:
+            raise HeadwaterInvalidInvocationError(
+                f"{os.path.join(home, CONFIG_FILE)} has both `storage:` and `{parts[0]}:`: keep "
+                "one (`storage:` alone configures everything).")
+        return _sections_url(settings, parts, os.path.join(home, CONFIG_FILE))
     if storage is None:
         return "sqlite:///" + os.path.join(home, DB_FILE)
     if not isinstance(storage, dict):
@@ -67,26 +82,116 @@ def storage_url(home: str, settings: dict[str, Any]) -> str:
     if "url" in storage:
         return _value(storage["url"], f"{where}.url")
     if "postgres" in storage:
-        pg = storage["postgres"] or {}
-        if "postgres_url" in pg:
-            return _value(pg["postgres_url"], f"{where}.postgres.postgres_url")
-        db = pg.get("postgres_db")
-        if not isinstance(db, dict):
-            raise HeadwaterInvalidInvocationError(
-                f"{where}.postgres needs postgres_url or postgres_db "
-                "{username, password, hostname, db_name, port}.")
-        user = quote(_value(db.get("username", "postgres"), f"{where}.postgres.postgres_db.username"))
-        password = db.get("password")
-        auth = user + (":" + quote(_value(password, "password"), safe="") if password else "")
-        host = _value(db.get("hostname", "localhost"), f"{where}.postgres.postgres_db.hostname")
-        port = db.get("port", 5432)
-        name = _value(db.get("db_name", "postgres"), f"{where}.postgres.postgres_db.db_name")
-        return f"postgresql://{auth}@{host}:{port}/{name}"
+        return postgres_url_from_config(storage["postgres"] or {}, f"{where}.postgres")
     if "sqlite" in storage:
         base = _value((storage["sqlite"] or {}).get("base_dir", home), f"{where}.sqlite.base_dir")
         return "sqlite:///" + os.path.join(os.path.abspath(base), DB_FILE)
     raise HeadwaterInvalidInvocationError(
         f"{where} has none of url, postgres, sqlite: set e.g. `url: sqlite:///{home}/{DB_FILE}`.")
+
+
+STORAGE_SECTIONS = ("run_storage", "event_log_storage", "schedule_storage")
+_PG_KEYS = {"postgres_url", "postgres_db", "should_autocreate_tables"}
+_PG_DB_KEYS = {"username", "password", "hostname", "db_name", "port", "params", "scheme"}
+_PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def postgres_url_from_config(config: Mapping[str, Any], where: str) -> str:
+    """The URL of Dagster's PostgreSQL storage config: `postgres_url`, or `postgres_db:
+    {username, password, hostname, db_name, port, params, scheme}` (each value a string or
+    `{env: VAR}`)."""
+    if not isinstance(config, Mapping):
+        raise HeadwaterInvalidInvocationError(
+            f"{where} must be a mapping with postgres_url or postgres_db, got {config!r}.")
+    unknown = sorted(set(config) - _PG_KEYS)
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"{where} has unknown field(s) {', '.join(unknown)}: it takes "
+            f"{', '.join(sorted(_PG_KEYS))}.")
+    if config.get("should_autocreate_tables", True) is not True:
+        raise HeadwaterInvalidInvocationError(
+            f"{where}.should_autocreate_tables: headwater always creates its tables in a new "
+            "database (and upgrades them with `headwater instance migrate`); remove the field.")
+    if ("postgres_url" in config) == ("postgres_db" in config):
+        raise HeadwaterInvalidInvocationError(
+            f"{where} needs exactly one of postgres_url or postgres_db "
+            "{username, password, hostname, db_name, port}.")
+    if "postgres_url" in config:
+        return _value(config["postgres_url"], f"{where}.postgres_url")
+    db, at = config["postgres_db"], f"{where}.postgres_db"
+    if not isinstance(db, Mapping):
+        raise HeadwaterInvalidInvocationError(
+            f"{at} must be a mapping {{username, password, hostname, db_name, port}}.")
+    unknown = sorted(set(db) - _PG_DB_KEYS)
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"{at} has unknown field(s) {', '.join(unknown)}: it takes "
+            f"{', '.join(sorted(_PG_DB_KEYS))}.")
+    scheme = _value(db.get("scheme", "postgresql"), f"{at}.scheme")
+    if scheme not in _PG_SCHEMES:
+        raise HeadwaterInvalidInvocationError(
+            f"{at}.scheme is {scheme!r}: headwater connects with psycopg 3, so use "
+            "'postgresql' (or remove the field).")
+    user = quote(_value(db.get("username", "postgres"), f"{at}.username"), safe="")
+    password = db.get("password")
+    auth = user + (":" + quote(_value(password, f"{at}.password"), safe="") if password else "")
+    host = _value(db.get("hostname", "localhost"), f"{at}.hostname")
+    port = _value(db.get("port", 5432), f"{at}.port")
+    name = _value(db.get("db_name", "postgres"), f"{at}.db_name")
+    url = f"postgresql://{auth}@{host}:{port}/{name}"
+    params = db.get("params") or {}
+    if not isinstance(params, Mapping):
+        raise HeadwaterInvalidInvocationError(
+            f"{at}.params must be a mapping of connection parameters, e.g. {{sslmode: require}}.")
+    if params:
+        url += "?" + urlencode({k: _value(v, f"{at}.params.{k}") for k, v in params.items()})
+    return url
+
+
+def _sections_url(settings: dict[str, Any], parts: list[str], path: str) -> str:
+    """The one database that the per-part storage sections name."""
+    urls = {name: _section_url(settings[name], f"{path}: {name}") for name in parts}
+    if len(set(urls.values())) > 1:
+        listed = "; ".join(f"{name} -> {_redact(url)}" for name, url in urls.items())
+        raise HeadwaterInvalidInvocationError(
+            f"{path}: headwater keeps runs, events and schedules in one database, but the "
+            f"storage sections name different ones ({listed}): point them at one database, or "
+            "replace them with a single `storage:` section.")
+    return next(iter(urls.values()))
+
+
+def _section_url(spec: Any, where: str) -> str:
+    """The URL of one `{module, class, config}` storage section."""
+    if not isinstance(spec, Mapping) or not {"module", "class"} <= set(spec):
+        raise HeadwaterInvalidInvocationError(
+            f"{where} must be a mapping with module, class and config, e.g. "
+            "{module: headwater_postgres.run_storage, class: PostgresRunStorage, config: "
+            "{postgres_url: ...}}.")
+    module_name, class_name = str(spec["module"]), str(spec["class"])
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        hint = (f" (rename it to {module_name.replace('dagster', 'headwater', 1)})"
+                if module_name.startswith("dagster") else "")
+        raise HeadwaterInvalidInvocationError(
+            f"{where}.module: cannot import {module_name!r}{hint}: {exc}.") from None
+    cls = getattr(module, class_name, None)
+    url_for = getattr(cls, "storage_url_from_config", None)
+    if cls is None or not callable(url_for):
+        what = "has no class" if cls is None else "has a class that is not a headwater storage,"
+        raise HeadwaterInvalidInvocationError(
+            f"{where}.class: {module_name} {what} {class_name!r}. headwater's storage classes "
+            "are headwater_postgres.PostgresRunStorage, PostgresEventLogStorage, "
+            "PostgresScheduleStorage and HeadwaterPostgresStorage.")
+    return str(url_for(spec.get("config") or {}, f"{where}.config"))
+
+
+def _redact(url: str) -> str:
+    head, at, tail = url.rpartition("@")
+    if not at or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, auth = head.partition("//")
+    return f"{scheme}//{auth.split(':', 1)[0]}:***@{tail}"
 
 
 def _value(value: Any, where: str) -> str:
