@@ -18,9 +18,12 @@ from headwater import (
     AssetKey,
     DailyPartitionsDefinition,
     MultiPartitionsDefinition,
+    Out,
     StaticPartitionsDefinition,
     asset,
+    job,
     materialize,
+    op,
 )
 from headwater_deltalake import (
     DeltaLakePyarrowIOManager,
@@ -339,3 +342,24 @@ def test_cloud_configs_build_storage_options():
                              "region": "eu-west-1", "imdsv1_fallback": "false",
                              "allow_unsafe_rename": "true"}
     assert GcsConfig(service_account="/sa.json").str_dict() == {"service_account": "/sa.json"}
+
+
+def test_op_outputs_are_tables_named_by_output_in_their_schema(tmp_path: Path):
+    """An op output is a table named after the output, in its `schema` metadata's directory."""
+    seen = []
+
+    @op(out=Out(metadata={"schema": "ops"}))
+    def make() -> pd.DataFrame:
+        return pd.DataFrame({"a": [1, 2]})
+
+    @op
+    def use(make: pd.DataFrame) -> None:
+        seen.append(make["a"].tolist())
+
+    @job(resource_defs={"io_manager": pandas_io(tmp_path)})
+    def tables():
+        use(make())
+
+    assert tables.execute_in_process().success
+    assert seen == [[1, 2]]
+    assert table(tmp_path / "ops" / "result")["a"].tolist() == [1, 2]
