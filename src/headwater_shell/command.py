@@ -11,6 +11,7 @@ library; a logger is anything with `.info()`.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -44,8 +45,9 @@ def execute_shell_script(shell_script_path: str, output_logging: str, log: Any,
     if log_shell_command:
         with open(shell_script_path, encoding="utf-8") as script:
             log.info(f"Running command:\n{script.read()}")
+    # bash is looked up here, so that an `env` without PATH still finds it
     process = subprocess.Popen(
-        ["bash", shell_script_path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [shutil.which("bash") or "/bin/bash", shell_script_path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         cwd=cwd, env=dict(env) if env is not None else None, text=True, encoding="utf-8",
         errors="replace", start_new_session=True)
     log.info(f"Command pid: {process.pid}")
