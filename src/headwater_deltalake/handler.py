@@ -15,11 +15,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, QueryBuilder, WriterProperties, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from headwater import MetadataValue, TableColumn, TableSchema
-from headwater.definitions.config.db_io_manager import DbTypeHandler, TableSlice
+from headwater.definitions.config.db_io_manager import (
+    DbTypeHandler,
+    TablePartitionDimension,
+    TableSlice,
+)
+from headwater.definitions.partitions.time_window import TimeWindow
 from headwater.definitions.tags import (
     COLUMN_SCHEMA_METADATA,
     PARTITION_ROW_COUNT_METADATA,
@@ -35,7 +41,7 @@ from headwater_deltalake.io_manager import (
 )
 
 T = TypeVar("T")
-ArrowTypes: TypeAlias = pa.Table | pa.RecordBatchReader
+ArrowTypes: TypeAlias = pa.Table | pa.RecordBatchReader | ds.Dataset
 _QUERY_NAME = "headwater_slice"
 
 
@@ -64,6 +70,7 @@ class DeltalakeBaseArrowTypeHandler(DbTypeHandler[T], Generic[T]):
                 f"'partition_expr' metadata names (it has {list(types)}). Delta tables are "
                 "partitioned by a column: add it to the value (e.g. the partition key), or "
                 "point partition_expr at an existing column.")
+        _check_time_columns(context, dimensions, types)
         predicate = partition_predicate(dimensions, types) \
             if dimensions and mode is WriteMode.overwrite else None
         custom = metadata.get("custom_metadata") or connection.custom_metadata
@@ -92,17 +99,29 @@ class DeltalakeBaseArrowTypeHandler(DbTypeHandler[T], Generic[T]):
 
 
 class DeltaLakePyArrowTypeHandler(DeltalakeBaseArrowTypeHandler[ArrowTypes]):
-    """PyArrow `Table`s and `RecordBatchReader`s as Delta tables."""
+    """PyArrow `Table`s, `RecordBatchReader`s and `Dataset`s as Delta tables. An input
+    annotated `pyarrow.dataset.Dataset` gets the table's files, filtered to the slice's
+    partitions and read only when scanned."""
 
     def from_arrow(self, obj: pa.RecordBatchReader, target_type: type) -> ArrowTypes:
         return obj if target_type is pa.RecordBatchReader else obj.read_all()
 
     def to_arrow(self, obj: ArrowTypes) -> tuple[pa.RecordBatchReader, dict[str, Any]]:
-        return (obj.to_reader() if isinstance(obj, pa.Table) else obj), {}
+        if isinstance(obj, pa.Table):
+            return obj.to_reader(), {}
+        if isinstance(obj, ds.Dataset):
+            return obj.scanner().to_reader(), {}
+        return obj, {}
+
+    def load_input(self, context: Any, table_slice: TableSlice,
+                   connection: TableConnection) -> ArrowTypes:
+        if getattr(context.headwater_type, "typing_type", None) is ds.Dataset:
+            return dataset_slice(context, table_slice, connection)
+        return super().load_input(context, table_slice, connection)
 
     @property
     def supported_types(self) -> Sequence[type]:
-        return [pa.Table, pa.RecordBatchReader]
+        return [pa.Table, pa.RecordBatchReader, ds.Dataset]
 
 
 class DeltaLakePyarrowIOManager(DeltaLakeIOManager):
@@ -141,12 +160,60 @@ def read_slice(context: Any, table_slice: TableSlice,
             f"Loading {_owner(context)}: the Delta table at {connection.table_uri} has no "
             f"column(s) {unknown}, which the input's 'columns' metadata asks for. Its columns "
             f"are {list(types)}.")
+    _check_time_columns(context, table_slice.partition_dimensions or [], types)
     columns = ", ".join(quote(c) for c in table_slice.columns) if table_slice.columns else "*"
     query = f"SELECT {columns} FROM {_QUERY_NAME}"
     if table_slice.partition_dimensions:
         query += f" WHERE {partition_predicate(table_slice.partition_dimensions, types)}"
     result = QueryBuilder().register(_QUERY_NAME, table).execute(query)
     return pa.RecordBatchReader.from_stream(result)
+
+
+def dataset_slice(context: Any, table_slice: TableSlice,
+                  connection: TableConnection) -> ds.Dataset:
+    """The table's files as a PyArrow dataset, filtered to the slice's partitions."""
+    if table_slice.columns:
+        raise ValueError(
+            f"Loading {_owner(context)} as a pyarrow Dataset: a Dataset keeps every column, "
+            "so the input's 'columns' metadata cannot apply. Remove it, or annotate the "
+            "input as pa.Table.")
+    dataset = open_table(context, connection).to_pyarrow_dataset()
+    dimensions = list(table_slice.partition_dimensions or [])
+    _check_time_columns(context, dimensions, _column_types(dataset.schema))
+    condition = None
+    for dim in dimensions:
+        clause = _arrow_condition(dim, dataset.schema.field(dim.partition_expr).type)
+        condition = clause if condition is None else condition & clause
+    return dataset if condition is None else dataset.filter(condition)
+
+
+def _arrow_condition(dim: TablePartitionDimension, column_type: pa.DataType) -> Any:
+    column = ds.field(dim.partition_expr)
+    if isinstance(dim.partitions, TimeWindow):
+        start, end = dim.partitions.start, dim.partitions.end
+        if pa.types.is_date(column_type):
+            bounds = (start.date(), end.date())
+        elif getattr(column_type, "tz", None) is None:  # naive timestamps: the window's wall time
+            bounds = (start.replace(tzinfo=None), end.replace(tzinfo=None))
+        else:
+            bounds = (start, end)
+        return (column >= pa.scalar(bounds[0], type=column_type)) & \
+            (column < pa.scalar(bounds[1], type=column_type))
+    if not dim.partitions:
+        return ds.scalar(False)
+    return column.isin(pa.array(list(dim.partitions)).cast(column_type))
+
+
+def _check_time_columns(context: Any, dimensions: Sequence[TablePartitionDimension],
+                        types: Mapping[str, str]) -> None:
+    """A time window is compared with a date or a timestamp, never with text."""
+    for dim in dimensions:
+        if isinstance(dim.partitions, TimeWindow) and types.get(dim.partition_expr) == "other":
+            raise ValueError(
+                f"{_owner(context)}: column {dim.partition_expr!r}, which 'partition_expr' "
+                "names, is not a date or timestamp, so a time partition cannot select its "
+                "rows. Store it as a date or datetime (e.g. dt.date.fromisoformat("
+                "context.partition_key), pd.to_datetime(...)).")
 
 
 def _column_types(schema: pa.Schema) -> dict[str, str]:

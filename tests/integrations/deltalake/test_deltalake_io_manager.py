@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pytest
 from deltalake import DeltaTable
 
@@ -363,3 +364,40 @@ def test_op_outputs_are_tables_named_by_output_in_their_schema(tmp_path: Path):
     assert tables.execute_in_process().success
     assert seen == [[1, 2]]
     assert table(tmp_path / "ops" / "result")["a"].tolist() == [1, 2]
+
+
+def test_pyarrow_dataset_input_is_filtered_to_its_partitions(tmp_path: Path):
+    """An input annotated pyarrow Dataset gets the partition's rows; a Dataset can be stored."""
+    daily = DailyPartitionsDefinition(start_date="2024-01-01")
+
+    @asset(partitions_def=daily, metadata={"partition_expr": "ts"})
+    def events(context) -> pa.Table:
+        start = dt.datetime.fromisoformat(context.partition_key)
+        return pa.table({"ts": [start, start + dt.timedelta(hours=23)], "n": [1, 2]})
+
+    seen = {}
+
+    @asset(partitions_def=daily, metadata={"partition_expr": "ts"})
+    def copied(events: ds.Dataset) -> ds.Dataset:
+        seen["rows"] = events.to_table().num_rows
+        return events
+
+    io = DeltaLakePyarrowIOManager(root_uri=str(tmp_path), storage_options=LocalConfig())
+    for key in ("2024-01-01", "2024-01-02"):
+        assert materialize([events, copied], partition_key=key,
+                           resources={"io_manager": io}).success
+    assert seen["rows"] == 2
+    assert len(table(tmp_path / "public" / "copied")) == 4
+
+
+def test_time_partition_on_a_text_column_is_refused_with_the_fix(tmp_path: Path):
+    """A daily asset whose partition column holds strings fails saying to store dates."""
+    daily = DailyPartitionsDefinition(start_date="2024-01-01")
+
+    @asset(partitions_def=daily, metadata={"partition_expr": "day"})
+    def texty(context) -> pd.DataFrame:
+        return pd.DataFrame({"day": [context.partition_key], "v": [1]})
+
+    failed = materialize([texty], partition_key="2024-01-01",
+                         resources={"io_manager": pandas_io(tmp_path)}, raise_on_error=False)
+    assert "is not a date or timestamp" in failure(failed, "texty")
