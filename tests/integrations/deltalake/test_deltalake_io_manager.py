@@ -167,9 +167,19 @@ def test_timestamp_partition_column_and_static_and_multi_partitions(tmp_path: Pa
         return pl.DataFrame({"day": [dt.date.fromisoformat(keys["date"])],
                              "color": [keys["color"]], "x": [1]})
 
+    counted = []
+
+    @asset(partitions_def=daily, metadata={"partition_expr": "ts"})
+    def hourly(readings: pl.LazyFrame) -> pl.DataFrame:  # scans only its day's rows
+        frame = readings.collect()
+        counted.append(frame.height)
+        return frame
+
     io = DeltaLakePolarsIOManager(root_uri=str(tmp_path), storage_options=LocalConfig())
     for key in ("2024-01-01", "2024-01-02", "2024-01-01"):
-        assert materialize([readings], partition_key=key, resources={"io_manager": io}).success
+        assert materialize([readings, hourly], partition_key=key,
+                           resources={"io_manager": io}).success
+    assert counted == [2, 2, 2]
     for key in ("red", "blue", "red"):
         assert materialize([paint], partition_key=key, resources={"io_manager": io}).success
     for key in ("red|2024-01-01", "blue|2024-01-01", "red|2024-01-01"):
