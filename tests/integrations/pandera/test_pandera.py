@@ -144,3 +144,17 @@ def test_not_a_schema_is_refused_with_the_fix():
     """Anything but a pandera schema or model raises a TypeError saying what to pass."""
     with pytest.raises(TypeError, match="DataFrameSchema or a DataFrameModel subclass"):
         pandera_schema_to_headwater_type({"a": int})
+
+
+def test_top_level_pandera_names_work_as_in_dagster_examples():
+    """`import pandera as pa` (the spelling of Dagster's examples) gives accepted schemas."""
+    import pandera
+
+    class Rows(pandera.DataFrameModel):
+        n: Series[int] = pandera.Field(gt=0)
+
+    htype = pandera_schema_to_headwater_type(Rows)
+    assert htype.type_check(None, pd.DataFrame({"n": [1]})).success
+    assert not htype.type_check(None, pd.DataFrame({"n": [0]})).success
+    schema = pandera.DataFrameSchema({"n": pandera.Column(int)}, name="Plain")
+    assert pandera_schema_to_headwater_type(schema).name == "Plain"
