@@ -233,9 +233,11 @@ def _source(props: Mapping[str, Any], value: str, _method: str) -> bool:
     if props.get("resource_type") != "source":
         return False
     parts = value.split(".")
+    if len(parts) > 3:
+        return False
     names = [props.get("package_name"), props.get("source_name"), props.get("name")]
-    names = names[3 - len(parts):] if len(parts) <= 3 else names
-    return all(_glob(p, n) for p, n in zip(parts, names, strict=False))
+    names = names if len(parts) == 3 else names[1:1 + len(parts)]  # source[.table]
+    return all(_glob(p, n) for p, n in zip(parts, names, strict=True))
 
 
 def _config(props: Mapping[str, Any], value: str, method: str) -> bool:
