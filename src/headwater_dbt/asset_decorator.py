@@ -120,7 +120,8 @@ def dbt_assets(
 
 def _specs(info: DbtAssetsInfo, io_manager_key: str | None) -> tuple[list[Any], list[Any]]:
     chosen = select_unique_ids(info.manifest, info.select, info.exclude, info.selector)
-    specs, seen = [], {}
+    specs: list[Any] = []
+    seen: dict[AssetKey, str] = {}
     for uid, props in info.manifest.get("nodes", {}).items():
         if uid not in chosen or props.get("resource_type") not in ASSET_RESOURCE_TYPES:
             continue
