@@ -11,7 +11,8 @@ together. Subclass and override one method to change one thing. The defaults rea
     tags: {k: v}          extra asset tags (dbt's own tags become keys with empty values)
     code_version: str     the code version (default: dbt's checksum of the node's code)
 
-Imports headwater's public names and this package's `manifest`.
+Imports headwater's public names, one metadata key of `headwater.definitions.tags`, and this
+package's `manifest` and `errors`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from headwater import (
     TableColumn,
     TableSchema,
 )
+from headwater.definitions.tags import EXTERNAL_DEP_METADATA
 from headwater_dbt.errors import HeadwaterDbtError
 from headwater_dbt.manifest import attached_node, headwater_meta, node, parents
 
@@ -154,7 +156,9 @@ class HeadwaterDbtTranslator:
             if parent_id.split(".")[0] not in ("model", "seed", "snapshot", "source"):
                 continue
             parent = node(manifest, parent_id)
-            deps.append(AssetDep(self.get_asset_key(parent),
+            # a source is defined outside headwater on purpose, not a misspelt asset
+            external = {EXTERNAL_DEP_METADATA: True} if parent_id.startswith("source.") else {}
+            deps.append(AssetDep(self.get_asset_key(parent), metadata=external,
                                  partition_mapping=self.get_partition_mapping(props, parent)))
         adapter = (manifest.get("metadata") or {}).get("adapter_type")
         metadata = dict(self.get_metadata(props))

@@ -56,6 +56,9 @@ AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.
 COLUMN_SCHEMA_METADATA = "headwater/column_schema"
+#: AssetDep metadata: True says the dep is an asset defined outside headwater on purpose (a
+#: dbt source, say), so a key that resembles a defined one is not reported as a typo.
+EXTERNAL_DEP_METADATA = "headwater/external_dep"
 
 # Freshness: the metadata of freshness check evaluations (and of their specs, for the params)
 FRESHNESS_PARAMS_METADATA = "headwater/freshness_params"

@@ -148,6 +148,21 @@ def test_translator_overrides_reach_keys_groups_metadata_and_checks(parsed_jaffl
         "payments": AssetKey("taxi_payments")}
 
 
+def test_a_source_key_resembling_a_model_loads_alone(parsed_jaffle: Path) -> None:
+    """Sources are external on purpose: 'taxi_payments' next to 'stg_payments' is no typo."""
+    assets = _all(DbtProject(parsed_jaffle).manifest_path, headwater_dbt_translator=_Taxi())
+    dbt = DbtCliResource(project_dir=str(parsed_jaffle))
+    graph = Definitions(assets=[assets], resources={"dbt": dbt}).resolve_asset_graph()
+    assert AssetKey("taxi_payments") in graph.parents(AssetKey("stg_payments"))
+
+
+class _Taxi(HeadwaterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props):
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(f"taxi_{dbt_resource_props['name']}")
+        return super().get_asset_key(dbt_resource_props)
+
+
 def test_asset_key_helpers_and_their_errors(parsed_jaffle: Path) -> None:
     """get_asset_key_for_model finds a model; an unknown one names what exists."""
     assets = _all(DbtProject(parsed_jaffle).manifest_path)
