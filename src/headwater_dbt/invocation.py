@@ -153,34 +153,67 @@ def _selected_check_keys(context: Any) -> set[Any]:
 
 
 class DbtEventIterator(Iterator[Any]):
-    """The events of `DbtCliInvocation.stream()`; iterate it (or `yield from` it)."""
+    """The events of `DbtCliInvocation.stream()`; iterate it (or `yield from` it).
 
-    def __init__(self, events: Iterator[Any], invocation: DbtCliInvocation):
-        self._events = events
+    `fetch_row_counts()` and `fetch_column_metadata()` return an iterator whose
+    materializations also carry row counts, column schemas and column lineage, asked of the
+    warehouse once the command has finished (see `fetch`)."""
+
+    def __init__(self, events: Iterator[Any], invocation: DbtCliInvocation, *,
+                 row_counts: bool = False, columns: bool = False, lineage: bool = False):
+        self._source = events
         self._invocation = invocation
+        self._flags = (row_counts, columns, lineage)
+        self._events: Iterator[Any] | None = None
 
     def __iter__(self) -> DbtEventIterator:
         return self
 
     def __next__(self) -> Any:
+        if self._events is None:
+            self._events = self._enriched() if any(self._flags) else self._source
         return next(self._events)
 
+    def _enriched(self) -> Iterator[Any]:
+        from headwater_dbt.fetch import enrich
+
+        collected, failure = [], None
+        try:
+            for event in self._source:
+                collected.append(event)
+        except HeadwaterDbtCliRuntimeError as exc:
+            failure = exc  # what finished is still enriched and recorded, then the error
+        row_counts, columns, lineage = self._flags
+        yield from enrich(collected, self._invocation, row_counts=row_counts, columns=columns,
+                          lineage=lineage)
+        if failure is not None:
+            raise failure
+
+    def _with(self, **flags: bool) -> DbtEventIterator:
+        if self._events is not None:
+            raise HeadwaterDbtError(
+                "fetch_row_counts()/fetch_column_metadata() must be called on the stream "
+                "before iterating it: dbt.cli([...], context=context).stream()"
+                ".fetch_row_counts().")
+        row_counts, columns, lineage = self._flags
+        return DbtEventIterator(self._source, self._invocation,
+                                row_counts=flags.get("row_counts", row_counts),
+                                columns=flags.get("columns", columns),
+                                lineage=flags.get("lineage", lineage))
+
     def fetch_row_counts(self) -> DbtEventIterator:
-        raise HeadwaterDbtError(
-            "DbtEventIterator.fetch_row_counts() is not supported by headwater_dbt yet: seeds "
-            "already record headwater/row_count from dbt's result. Drop the call, or count "
-            "rows in a downstream asset.")
+        """Add headwater/row_count (rows in each built table or view) to materializations."""
+        return self._with(row_counts=True)
 
     def fetch_column_metadata(self, with_column_lineage: bool = True) -> DbtEventIterator:
-        raise HeadwaterDbtError(
-            "DbtEventIterator.fetch_column_metadata() is not supported by headwater_dbt yet: "
-            "the columns documented in dbt YAML are on each asset as headwater/column_schema. "
-            "Drop the call.")
+        """Add headwater/column_schema (from the warehouse) and, with sqlglot installed,
+        headwater/column_lineage to materializations."""
+        return self._with(columns=True, lineage=with_column_lineage)
 
     def with_insights(self, *args: Any, **kwargs: Any) -> DbtEventIterator:
         raise HeadwaterDbtError(
-            "DbtEventIterator.with_insights() is a Dagster+ feature; headwater has no "
-            "insights service. Drop the call.")
+            "DbtEventIterator.with_insights() reports to Dagster+ Insights, a hosted service "
+            "headwater has no counterpart of. Drop the call.")
 
 
 class DbtCliInvocation:
@@ -189,8 +222,12 @@ class DbtCliInvocation:
     def __init__(self, *, process: subprocess.Popen[str], args: Sequence[str], env: dict[str, str],
                  project_dir: Path, target_path: Path, manifest: Mapping[str, Any] | None,
                  translator: HeadwaterDbtTranslator, context: Any, raise_on_error: bool,
-                 check_by_test_id: Mapping[str, Any] | None = None):
+                 check_by_test_id: Mapping[str, Any] | None = None,
+                 command_prefix: Sequence[str] = ("dbt",)):
         self.process = process
+        self.command_prefix = list(command_prefix)
+        #: unique_id -> the relation dbt built for it, as dbt named it in this command
+        self.relation_names: dict[str, str] = {}
         self.args = list(args)
         self.env = env
         self.project_dir = project_dir
@@ -239,6 +276,9 @@ class DbtCliInvocation:
             print(text, file=sys.stdout, flush=True)
             return None
         event = DbtCliEventMessage(raw)
+        relation = (event.node_info.get("node_relation") or {}).get("relation_name")
+        if relation and event.is_result_event():
+            self.relation_names[str(event.node_info.get("unique_id"))] = str(relation)
         msg = str(event)
         if msg.strip():
             print(msg, file=sys.stdout, flush=True)

@@ -131,7 +131,8 @@ class DbtCliResource(ConfigurableResource):
             process=process, args=full_args, env=env, project_dir=project_dir,
             target_path=target, manifest=manifest_data, translator=translator,
             context=context, raise_on_error=raise_on_error,
-            check_by_test_id=info.check_by_test_id if info else None)
+            check_by_test_id=info.check_by_test_id if info else None,
+            command_prefix=command[:len(command) - len(full_args)])
 
     def _env(self, target: Path) -> dict[str, str]:
         env = dict(os.environ)

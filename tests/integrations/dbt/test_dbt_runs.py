@@ -27,11 +27,14 @@ from headwater_dbt import (
 )
 
 
-def _assets(project: DbtProject, **kwargs: Any) -> Any:
+def _assets(project: DbtProject, fetch: bool = False, **kwargs: Any) -> Any:
     @dbt_assets(manifest=project.manifest_path, **kwargs)
     def jaffle_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+        if fetch:
+            yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+        else:
+            yield from invocation.stream()
         context.log.info(f"{len(invocation.get_artifact('run_results.json')['results'])} results")
 
     return jaffle_dbt
@@ -68,10 +71,11 @@ def test_materialize_all_records_assets_checks_and_metadata(jaffle: Path) -> Non
         assert con.execute("select count(*) from customers").fetchone() == (3,)
 
 
-def test_a_subset_runs_only_the_selected_models(jaffle: Path) -> None:
-    """Selecting two assets runs dbt on just those nodes and their tests."""
+def test_a_subset_runs_only_the_selected_models_and_fetches_metadata(jaffle: Path) -> None:
+    """Selecting two assets runs dbt on just those nodes and their tests; fetch_row_counts()
+    and fetch_column_metadata() add counts, the warehouse's columns and column lineage."""
     project = DbtProject(jaffle)
-    assets = _assets(project)
+    assets = _assets(project, fetch=True)
     result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
                          selection=["raw_customers", "stg_customers"])
     assert result.success
@@ -82,6 +86,14 @@ def test_a_subset_runs_only_the_selected_models(jaffle: Path) -> None:
     assert ran == {"seed.jaffle.raw_customers", "model.jaffle.stg_customers",
                    "test.jaffle.unique_stg_customers_customer_id.c7614daada",
                    "test.jaffle.not_null_stg_customers_customer_id.e2cfb1f9aa"}
+    staged = next(e.materialization.metadata for e in result.get_asset_materialization_events()
+                  if e.asset_key == AssetKey("stg_customers"))
+    assert staged["headwater/row_count"].value == 3
+    schema = staged["headwater/column_schema"].value
+    assert [c.name for c in schema.columns] == ["customer_id", "first_name", "last_name"]
+    lineage = staged["headwater/column_lineage"].value
+    [dep] = lineage.deps_by_column["customer_id"]
+    assert (dep.asset_key, dep.column_name) == (AssetKey("raw_customers"), "id")
 
 
 def _last_run_results(project_dir: Path) -> list[dict[str, Any]]:
