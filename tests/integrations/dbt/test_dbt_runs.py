@@ -15,6 +15,7 @@ from headwater import (
     AssetExecutionContext,
     AssetKey,
     AssetMaterialization,
+    AssetSelection,
     DailyPartitionsDefinition,
     materialize,
 )
@@ -67,8 +68,16 @@ def test_materialize_all_records_assets_checks_and_metadata(jaffle: Path) -> Non
     metadata = seed.materialization.metadata
     assert metadata["unique_id"].value == "seed.jaffle.raw_orders"
     assert metadata["headwater/row_count"].value == 5
+    observed = {e.asset_key for e in result.get_asset_observation_events()}
+    assert observed == {AssetKey(["shop", "raw_payments"])}  # the test on the source
     with duckdb.connect(str(jaffle / "jaffle.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from customers").fetchone() == (3,)
+
+    only_check = AssetCheckKey(AssetKey("customers"), "unique_customers_customer_id")
+    checks_run = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
+                             selection=AssetSelection.checks(only_check))
+    assert checks_run.success and _keys(checks_run) == set()
+    assert set(_checks(checks_run)) == {"unique_customers_customer_id"}
 
 
 def test_a_subset_runs_only_the_selected_models_and_fetches_metadata(jaffle: Path) -> None:
@@ -186,4 +195,3 @@ def test_cli_without_raise_on_error_reports_failure(jaffle: Path) -> None:
     assert not invocation.is_successful()  # its seed was never loaded
     error = invocation.get_error()
     assert isinstance(error, HeadwaterDbtCliRuntimeError) and "raw_customers" in str(error)
-    assert AssetCheckKey  # imported for the public surface
