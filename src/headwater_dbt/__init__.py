@@ -24,6 +24,8 @@ Modules:
   resource         DbtCliResource: runs dbt for the assets of the current step
   invocation       DbtCliInvocation: dbt's JSON events streamed as headwater events
   selection        DbtManifestAssetSelection, schedules and asset-key helpers
+  fetch            row counts, column schemas and column lineage asked of the warehouse
+  component        DbtProjectComponent: a dbt project declared in a defs.yaml
   errors           HeadwaterDbtError and its subclasses
 
 This package imports headwater's public API (and, where it must, AssetSelection's resolution
@@ -32,6 +34,7 @@ it does not import dbt. headwater's core never imports this package.
 """
 
 from headwater_dbt.asset_decorator import dbt_assets
+from headwater_dbt.component import DbtProjectComponent
 from headwater_dbt.errors import (
     HeadwaterDbtCliRuntimeError,
     HeadwaterDbtError,
@@ -58,6 +61,7 @@ __all__ = [
     "DbtEventIterator",
     "DbtManifestAssetSelection",
     "DbtProject",
+    "DbtProjectComponent",
     "HeadwaterDbtCliRuntimeError",
     "HeadwaterDbtError",
     "HeadwaterDbtManifestNotFoundError",
