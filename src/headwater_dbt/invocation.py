@@ -254,14 +254,31 @@ class DbtCliInvocation:
             self._finish()
             return
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            event = self._parse(line)
-            if event is not None:
-                self._events.append(event)
-                yield event
+        read_to_end = False
+        try:
+            for line in self.process.stdout:
+                event = self._parse(line)
+                if event is not None:
+                    self._events.append(event)
+                    yield event
+            read_to_end = True
+        finally:
+            if not read_to_end:
+                self.terminate()  # the reader went away (step canceled or failed): stop dbt
         self.process.wait()
         self._done = True
         self._finish()
+
+    def terminate(self, grace_seconds: float = 10.0) -> None:
+        """Stop dbt: SIGTERM, then SIGKILL if it has not exited after `grace_seconds`."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def _parse(self, line: str) -> DbtCliEventMessage | None:
         text = line.rstrip("\n")

@@ -108,6 +108,14 @@ def test_select_and_exclude_use_dbt_syntax(parsed_jaffle: Path) -> None:
     assert "source.jaffle.shop.payments" in select_unique_ids(data, "source:shop")
 
 
+def test_a_yaml_selector_selects(parsed_jaffle: Path) -> None:
+    """selector= reads the project's selectors.yml, with union and exclude."""
+    assets = _all(DbtProject(parsed_jaffle).manifest_path, selector="staging_without_payments")
+    assert {k.to_user_string() for k in assets.keys} == {"stg_customers", "stg_orders"}
+    with pytest.raises(HeadwaterDbtError, match="staging_without_payments"):
+        _all(DbtProject(parsed_jaffle).manifest_path, selector="nope")
+
+
 def test_selection_errors_are_clear(parsed_jaffle: Path) -> None:
     """An empty selection, a stateful method and a missing manifest each say what to do."""
     manifest = DbtProject(parsed_jaffle).manifest_path

@@ -195,3 +195,13 @@ def test_cli_without_raise_on_error_reports_failure(jaffle: Path) -> None:
     assert not invocation.is_successful()  # its seed was never loaded
     error = invocation.get_error()
     assert isinstance(error, HeadwaterDbtCliRuntimeError) and "raw_customers" in str(error)
+
+
+def test_closing_the_stream_early_stops_dbt(jaffle: Path) -> None:
+    """A reader that stops (a canceled step) terminates the dbt process."""
+    dbt = DbtCliResource(project_dir=str(jaffle))
+    invocation = dbt.cli(["build"], manifest=DbtProject(jaffle).manifest_path)
+    events = invocation.stream_raw_events()
+    next(events)
+    events.close()
+    assert invocation.process.poll() is not None
