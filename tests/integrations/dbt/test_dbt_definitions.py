@@ -80,11 +80,16 @@ def test_dbt_tests_become_checks_blocking_by_severity(parsed_jaffle: Path) -> No
     assert checks[unique].blocking and checks[singular].blocking
 
 
-def test_checks_can_be_turned_off(parsed_jaffle: Path) -> None:
-    """enable_asset_checks=False loads no checks."""
-    translator = HeadwaterDbtTranslator(HeadwaterDbtTranslatorSettings(enable_asset_checks=False))
-    assets = _all(DbtProject(parsed_jaffle).manifest_path, headwater_dbt_translator=translator)
+def test_checks_can_be_turned_off_and_code_references_on(parsed_jaffle: Path) -> None:
+    """enable_asset_checks=False loads no checks; enable_code_references points at the file."""
+    translator = HeadwaterDbtTranslator(HeadwaterDbtTranslatorSettings(
+        enable_asset_checks=False, enable_code_references=True))
+    project = DbtProject(parsed_jaffle)
+    assets = _all(project, headwater_dbt_translator=translator)
     assert list(assets.check_specs) == []
+    spec = next(s for s in assets.specs if s.key == AssetKey("customers"))
+    [reference] = spec.metadata["headwater/code_references"].code_references
+    assert reference.file_path == str(parsed_jaffle / "models" / "marts" / "customers.sql")
 
 
 def test_select_and_exclude_use_dbt_syntax(parsed_jaffle: Path) -> None:
