@@ -20,7 +20,7 @@ from typing import Any
 
 from headwater import AssetCheckKey, AssetKey, AssetsDefinition, multi_asset
 from headwater_dbt.errors import HeadwaterDbtError
-from headwater_dbt.manifest import ASSET_RESOURCE_TYPES, attached_node, load_manifest, node
+from headwater_dbt.manifest import ASSET_RESOURCE_TYPES, attached_node, load_manifest
 from headwater_dbt.node_selection import select_unique_ids
 from headwater_dbt.translator import HeadwaterDbtTranslator
 
@@ -42,9 +42,6 @@ class DbtAssetsInfo:
     project: Any
     unique_id_by_key: dict[AssetKey, str] = field(default_factory=dict)
     check_by_test_id: dict[str, AssetCheckKey] = field(default_factory=dict)
-
-    def key_for(self, unique_id: str) -> AssetKey:
-        return self.translator.get_asset_key(node(self.manifest, unique_id))
 
 
 _INFO: weakref.WeakKeyDictionary[Any, DbtAssetsInfo] = weakref.WeakKeyDictionary()
@@ -135,16 +132,17 @@ def _specs(info: DbtAssetsInfo, io_manager_key: str | None) -> tuple[list[Any], 
         info.unique_id_by_key[spec.key] = uid
         specs.append(spec.with_io_manager_key(io_manager_key) if io_manager_key else spec)
     _check_sources(info)
-    by_key = {s.key: s for s in specs}
+    spec_by_uid = {uid: s for s, uid in zip(specs, info.unique_id_by_key.values(), strict=True)}
     check_specs = []
     for uid, props in info.manifest.get("nodes", {}).items():
         if uid not in chosen or props.get("resource_type") != "test":
             continue
         tested = attached_node(info.manifest, props)
-        if tested is None or tested not in info.unique_id_by_key.values():
+        tested_spec = spec_by_uid.get(tested) if tested is not None else None
+        if tested_spec is None:
             continue
-        spec = by_key[info.key_for(tested)]
-        check = info.translator.get_asset_check_spec(spec, info.manifest, uid, info.project)
+        check = info.translator.get_asset_check_spec(tested_spec, info.manifest, uid,
+                                                     info.project)
         if check is not None:
             check_specs.append(check)
             info.check_by_test_id[uid] = check.key
