@@ -341,7 +341,7 @@ class AssetGraph:
                 problems.append(
                     f"{name} is partitioned but its asset '{target.to_user_string()}' is not. "
                     "Remove partitions_def from the check.")
-            if spec.blocking:
+            if spec.blocking and spec.additional_deps_keys:  # a walk only where a cycle can be
                 below = self._descendants(target)
                 looping = sorted(k for k in spec.additional_deps_keys if k in below)
                 if looping:
