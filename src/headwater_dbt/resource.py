@@ -77,6 +77,23 @@ class DbtCliResource(ConfigurableResource):
                 "Pass the folder of your dbt project, or a DbtProject.")
         return self
 
+    # --- state ----------------------------------------------------------------------------------
+    def _state_dir(self) -> Path | None:
+        if not self.state_path:
+            return None
+        state = (Path(self.project_dir) / self.state_path).resolve()
+        return state if state.joinpath("manifest.json").exists() else None
+
+    def get_defer_args(self) -> list[str]:
+        """`--defer --defer-state <state_path>` when state_path holds a manifest, else []."""
+        state = self._state_dir()
+        return ["--defer", "--defer-state", str(state)] if state else []
+
+    def get_state_args(self) -> list[str]:
+        """`--state <state_path>` when state_path holds a manifest, else []."""
+        state = self._state_dir()
+        return ["--state", str(state)] if state else []
+
     # --- running dbt --------------------------------------------------------------------------
     def cli(
         self,
@@ -148,10 +165,9 @@ class DbtCliResource(ConfigurableResource):
             env["DBT_PROFILE"] = self.profile
         if self.target:
             env["DBT_TARGET"] = self.target
-        if self.state_path:
-            state = Path(self.project_dir) / self.state_path
-            if state.exists():
-                env["DBT_STATE"] = str(state.resolve())
+        state = self._state_dir()
+        if state is not None:  # for state: selection in args
+            env["DBT_STATE"] = str(state)
         return env
 
 

@@ -37,6 +37,19 @@ from headwater_dbt.manifest import attached_node, headwater_meta, node, parents
 _TAG_KEY = re.compile(r"^[A-Za-z0-9_.\-/]{1,63}$")
 
 
+class _either:
+    """A method that works called on an instance or on the class: translators written for
+    older dagster-dbt override `get_*` as classmethods and call `super().get_*(props)`."""
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self.fn.__get__(obj if obj is not None else owner, owner)
+
+
 @dataclass(frozen=True)
 class HeadwaterDbtTranslatorSettings:
     """Switches for what a dbt project brings into headwater.
@@ -74,6 +87,7 @@ class HeadwaterDbtTranslator:
         return f"{type(self).__name__}(settings={self.settings!r})"
 
     # --- one attribute each -------------------------------------------------------------------
+    @_either
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         configured = headwater_meta(dbt_resource_props).get("asset_key")
         if configured:
@@ -84,6 +98,7 @@ class HeadwaterDbtTranslator:
         version = dbt_resource_props.get("version")
         return AssetKey([f"{name}_v{version}" if version is not None else name])
 
+    @_either
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         group = headwater_meta(dbt_resource_props).get("group")
         if group:
@@ -92,6 +107,7 @@ class HeadwaterDbtTranslator:
             (dbt_resource_props.get("config") or {}).get("group")
         return str(dbt_group) if dbt_group else None
 
+    @_either
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = (dbt_resource_props.get("description") or "").strip()
         if description:
@@ -104,6 +120,7 @@ class HeadwaterDbtTranslator:
         language = dbt_resource_props.get("language") or "sql"
         return f"{header}\n\n```{language}\n{code.strip()}\n```"
 
+    @_either
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata: dict[str, Any] = {}
         columns = column_schema(dbt_resource_props)
@@ -117,16 +134,19 @@ class HeadwaterDbtTranslator:
             metadata["headwater/materialization_type"] = str(materialized)
         return metadata
 
+    @_either
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         tags = {str(t): "" for t in dbt_resource_props.get("tags") or () if _TAG_KEY.match(str(t))}
         tags.update({str(k): str(v) for k, v in
                      (headwater_meta(dbt_resource_props).get("tags") or {}).items()})
         return tags
 
+    @_either
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         owners = headwater_meta(dbt_resource_props).get("owners")
         return [str(o) for o in owners] if owners else None
 
+    @_either
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         configured = headwater_meta(dbt_resource_props).get("code_version")
         if configured:
@@ -134,13 +154,16 @@ class HeadwaterDbtTranslator:
         checksum = (dbt_resource_props.get("checksum") or {}).get("checksum")
         return str(checksum) if checksum else None
 
+    @_either
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> Any:
         return None
 
+    @_either
     def get_partition_mapping(self, dbt_resource_props: Mapping[str, Any],
                               dbt_parent_resource_props: Mapping[str, Any]) -> Any:
         return None
 
+    @_either
     def get_kinds(self, dbt_resource_props: Mapping[str, Any], adapter_type: str | None
                   ) -> set[str]:
         return {"dbt", adapter_type} if adapter_type else {"dbt"}

@@ -208,6 +208,16 @@ def test_asset_selection_and_schedule_from_dbt_selection(parsed_jaffle: Path) ->
     assert direct.resolve([assets]) == {AssetKey("daily_orders")}
 
 
+def test_defer_and_state_args_need_a_manifest_in_state_path(parsed_jaffle: Path) -> None:
+    """get_defer_args/get_state_args name state_path only when it holds a manifest."""
+    empty = DbtCliResource(project_dir=str(parsed_jaffle), state_path="no_state_here")
+    assert empty.get_defer_args() == [] and empty.get_state_args() == []
+    with_state = DbtCliResource(project_dir=DbtProject(parsed_jaffle, state_path="target"))
+    target = str(parsed_jaffle / "target")
+    assert with_state.get_defer_args() == ["--defer", "--defer-state", target]
+    assert with_state.get_state_args() == ["--state", target]
+
+
 def test_resource_and_project_refuse_a_folder_without_dbt_project(tmp_path: Path) -> None:
     """DbtProject and DbtCliResource name the folder and the fix."""
     with pytest.raises(HeadwaterDbtError, match="no dbt_project.yml"):
@@ -234,3 +244,21 @@ def test_the_docs_example_loads(jaffle: Path, monkeypatch: pytest.MonkeyPatch) -
     assert defs.resolve_schedule_def("marts_job_schedule").cron_schedule == "0 6 * * *"
     report = defs.resolve_assets_def("customer_report")
     assert AssetKey("customers") in {d.asset_key for d in next(iter(report.specs)).deps}
+
+
+class _OldStyle(HeadwaterDbtTranslator):
+    @classmethod
+    def get_asset_key(cls, dbt_resource_props):
+        return super().get_asset_key(dbt_resource_props).with_prefix("old")
+
+    @classmethod
+    def get_group_name(cls, dbt_resource_props):
+        return "legacy"
+
+
+def test_classmethod_overrides_of_older_dagster_dbt_still_work(parsed_jaffle: Path) -> None:
+    """Translators written with @classmethod and super() (older dagster-dbt docs) work."""
+    assets = _all(DbtProject(parsed_jaffle).manifest_path, headwater_dbt_translator=_OldStyle())
+    spec = next(s for s in assets.specs if s.key == AssetKey(["old", "customers"]))
+    assert spec.group_name == "legacy"
+    assert _OldStyle.get_asset_key({"resource_type": "model", "name": "x"}) == AssetKey(["old", "x"])
