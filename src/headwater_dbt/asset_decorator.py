@@ -18,7 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater import AssetCheckKey, AssetKey, AssetsDefinition, multi_asset
+from headwater import (
+    AssetCheckKey,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    TimeWindowPartitionsDefinition,
+    multi_asset,
+)
 from headwater_dbt.errors import HeadwaterDbtError
 from headwater_dbt.manifest import ASSET_RESOURCE_TYPES, attached_node, load_manifest
 from headwater_dbt.node_selection import select_unique_ids
@@ -96,6 +103,9 @@ def dbt_assets(
             f"@dbt_assets(select={select!r}, exclude={exclude!r}, selector={selector!r}) "
             "selects no model, seed or snapshot of the dbt project. Check the selection "
             "(e.g. with `dbt ls --select ...`) or parse the project again.")
+    if backfill_policy is None and isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        # one dbt command over the whole range (--vars from context.partition_time_window)
+        backfill_policy = BackfillPolicy.single_run()
     tags = {**(op_tags or {}), SELECT_TAG: select}
     if exclude:
         tags[EXCLUDE_TAG] = exclude

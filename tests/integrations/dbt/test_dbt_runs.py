@@ -165,6 +165,7 @@ def test_partitioned_assets_pass_the_time_window_as_vars_and_events_stream_live(
                     "max_date": window.end.strftime("%Y-%m-%d")}
         yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
 
+    assert daily.backfill_policy is not None  # single run over a range, by default
     result = materialize([daily], resources={"dbt": dbt}, partition_key="2024-01-02")
     assert result.success
     [event] = result.get_asset_materialization_events()
