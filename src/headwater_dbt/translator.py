@@ -32,7 +32,7 @@ from headwater import (
 )
 from headwater.definitions.tags import EXTERNAL_DEP_METADATA
 from headwater_dbt.errors import HeadwaterDbtError
-from headwater_dbt.manifest import attached_node, headwater_meta, node, parents
+from headwater_dbt.manifest import attached_node, children_map, headwater_meta, node, parents
 
 _TAG_KEY = re.compile(r"^[A-Za-z0-9_.\-/]{1,63}$")
 
@@ -214,8 +214,25 @@ class HeadwaterDbtTranslator:
         severity = str((test.get("config") or {}).get("severity") or "ERROR").upper()
         return AssetCheckSpec(
             name=test["name"], asset=asset_spec.key, additional_deps=others,
-            description=(test.get("description") or None), blocking=severity == "ERROR",
+            description=(test.get("description") or None),
+            blocking=severity == "ERROR" and not _reads_downstream(manifest, tested, unique_id),
         )
+
+
+def _reads_downstream(manifest: Mapping[str, Any], tested: str, test_id: str) -> bool:
+    """Whether a test also reads a node built after the one it tests (a `relationships` test
+    from orders to customers, say): such a check cannot block, or it would wait on itself."""
+    others = {p for p in parents(manifest, test_id) if p != tested}
+    if not others:
+        return False
+    below, frontier = set(), [tested]
+    child_map = manifest.get("child_map") or children_map(manifest)
+    while frontier:
+        for child in child_map.get(frontier.pop(), ()):
+            if child not in below and not child.startswith("test."):
+                below.add(child)
+                frontier.append(child)
+    return bool(others & below)
 
 
 def column_schema(props: Mapping[str, Any]) -> TableSchema | None:

@@ -75,9 +75,14 @@ def test_dbt_tests_become_checks_blocking_by_severity(parsed_jaffle: Path) -> No
     singular = AssetCheckKey(AssetKey("customers"), "assert_positive_lifetime_value")
     unique = AssetCheckKey(AssetKey("stg_customers"), "unique_stg_customers_customer_id")
     assert {warn, singular, unique} <= set(checks)
-    assert len(checks) == 8  # the test on the source is not a check
+    assert len(checks) == 9  # the test on the source is not a check
     assert not checks[warn].blocking
     assert checks[unique].blocking and checks[singular].blocking
+    # stg_orders -> customers: reads a model built after stg_orders, so it cannot block
+    relationship = AssetCheckKey(
+        AssetKey("stg_orders"), "relationships_stg_orders_customer_id__customer_id__ref_customers_")
+    assert not checks[relationship].blocking
+    assert AssetKey("customers") in checks[relationship].additional_deps_keys
 
 
 def test_checks_can_be_turned_off_and_code_references_on(parsed_jaffle: Path) -> None:

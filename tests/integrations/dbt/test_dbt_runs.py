@@ -58,7 +58,7 @@ def test_materialize_all_records_assets_checks_and_metadata(jaffle: Path) -> Non
     assert _keys(result) == {"raw_customers", "raw_orders", "stg_customers", "stg_orders",
                              "stg_payments", "customers", "customers_snapshot"}
     checks = _checks(result)
-    assert len(checks) == 8
+    assert len(checks) == 9
     warn = checks["accepted_values_stg_orders_status__completed__returned"]
     assert not warn.passed and warn.severity is AssetCheckSeverity.WARN
     assert checks["assert_positive_lifetime_value"].passed
