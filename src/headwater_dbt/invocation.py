@@ -36,8 +36,9 @@ from headwater import (
     AssetObservation,
     Output,
 )
+from headwater_dbt.asset_decorator import dbt_info
 from headwater_dbt.errors import HeadwaterDbtCliRuntimeError, HeadwaterDbtError
-from headwater_dbt.manifest import attached_node, node
+from headwater_dbt.manifest import attached_node, load_manifest, node
 from headwater_dbt.translator import HeadwaterDbtTranslator, relation_identifier
 
 logger = logging.getLogger("headwater_dbt")
@@ -72,7 +73,7 @@ class DbtCliEventMessage:
 
     def to_default_asset_events(
         self,
-        manifest: Mapping[str, Any],
+        manifest: Any,
         headwater_dbt_translator: HeadwaterDbtTranslator | None = None,
         context: Any = None,
         target_path: Path | None = None,
@@ -81,6 +82,13 @@ class DbtCliEventMessage:
         """The headwater events this dbt event stands for (none for most events)."""
         if not self.is_result_event():
             return
+        if context is not None and (headwater_dbt_translator is None or check_by_test_id is None):
+            assets_info = dbt_info(context.assets_def) if _is_asset_step(context) else None
+            if assets_info is not None:
+                headwater_dbt_translator = headwater_dbt_translator or assets_info.translator
+                if check_by_test_id is None:
+                    check_by_test_id = assets_info.check_by_test_id
+        manifest = load_manifest(manifest)  # a path or a DbtProject, as users pass it
         info = self.node_info
         unique_id = str(info.get("unique_id") or "")
         status = str(info.get("node_status") or "")
@@ -136,6 +144,13 @@ class DbtCliEventMessage:
         if tested is not None:
             key = translator.get_asset_key(node(manifest, tested))
             yield AssetObservation(asset_key=key, metadata=metadata)
+
+
+def _is_asset_step(context: Any) -> bool:
+    try:
+        return bool(context.has_assets_def)
+    except AttributeError:
+        return False
 
 
 def _selected_keys(context: Any) -> set[Any]:

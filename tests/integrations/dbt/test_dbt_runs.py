@@ -28,11 +28,15 @@ from headwater_dbt import (
 )
 
 
-def _assets(project: DbtProject, fetch: bool = False, **kwargs: Any) -> Any:
+def _assets(project: DbtProject, fetch: bool = False, raw: bool = False, **kwargs: Any) -> Any:
     @dbt_assets(manifest=project.manifest_path, **kwargs)
     def jaffle_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         invocation = dbt.cli(["build"], context=context)
-        if fetch:
+        if raw:  # the documented pattern for customising events
+            for dbt_event in invocation.stream_raw_events():
+                yield from dbt_event.to_default_asset_events(manifest=project.manifest_path,
+                                                             context=context)
+        elif fetch:
             yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
         else:
             yield from invocation.stream()
@@ -134,7 +138,7 @@ def test_a_failed_blocking_check_stops_its_downstream(jaffle: Path) -> None:
     (jaffle / "seeds" / "raw_customers.csv").write_text(
         "id,first_name,last_name\n1,Ada,Lovelace\n1,Alan,Turing\n")
     project = DbtProject(jaffle)
-    assets = _assets(project, select="+customers")
+    assets = _assets(project, raw=True, select="+customers")
     result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
                          raise_on_error=False)
     assert not result.success
