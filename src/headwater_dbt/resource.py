@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from headwater import ConfigurableResource, EnvVar
-from headwater_dbt.asset_decorator import EXCLUDE_TAG, dbt_info
+from headwater_dbt.asset_decorator import dbt_info
 from headwater_dbt.errors import HeadwaterDbtError
 from headwater_dbt.invocation import DbtCliInvocation
 from headwater_dbt.manifest import load_manifest, node
@@ -193,9 +193,8 @@ def _selection_args(info: Any, context: Any) -> tuple[list[str], bool]:
         if info.selector:
             return ["--selector", info.selector], False
         args = ["--select", info.select]
-        exclude = context.op_def.tags.get(EXCLUDE_TAG) if context.op_def is not None else None
-        if exclude or info.exclude:
-            args += ["--exclude", exclude or info.exclude]
+        if info.exclude:
+            args += ["--exclude", info.exclude]
         return args, False
     by_name = info.translator.settings.enable_dbt_selection_by_name
     chosen = []

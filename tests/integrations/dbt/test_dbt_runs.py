@@ -210,3 +210,22 @@ def test_closing_the_stream_early_stops_dbt(jaffle: Path) -> None:
     next(events)
     events.close()
     assert invocation.process.poll() is not None
+
+
+def test_prepare_and_package_from_the_command_line(jaffle: Path, tmp_path: Path) -> None:
+    """`python -m headwater_dbt.project prepare-and-package --file f.py` parses the project
+    and copies it to its packaged_project_dir, which DbtProject then prefers."""
+    manifest = jaffle / "target" / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    packaged = tmp_path / "packaged"
+    defs_file = tmp_path / "project.py"
+    defs_file.write_text(
+        "from headwater_dbt import DbtProject\n"
+        f"project = DbtProject({str(jaffle)!r}, packaged_project_dir={str(packaged)!r})\n")
+    from headwater_dbt.project import main
+
+    assert main(["prepare-and-package", "--file", str(defs_file)]) == 0
+    assert manifest.stat().st_mtime_ns > before  # parsed again
+    assert (packaged / "target" / "manifest.json").exists()
+    assert DbtProject(jaffle, packaged_project_dir=packaged).project_dir == packaged
+    assert main(["prepare"]) == 2  # usage
