@@ -76,7 +76,6 @@ class DbtCliEventMessage:
         manifest: Any,
         headwater_dbt_translator: HeadwaterDbtTranslator | None = None,
         context: Any = None,
-        target_path: Path | None = None,
         check_by_test_id: Mapping[str, Any] | None = None,
     ) -> Iterator[Any]:
         """The headwater events this dbt event stands for (none for most events)."""
@@ -115,7 +114,9 @@ class DbtCliEventMessage:
         props = node(manifest, unique_id)
         key = translator.get_asset_key(props)
         metadata = self._metadata()
-        relation = relation_identifier(props)
+        built = self.node_info.get("node_relation") or {}  # as named in this run
+        relation = ".".join(str(built[k]) for k in ("database", "schema", "alias")
+                            if built.get(k)) or relation_identifier(props)
         if relation:
             metadata["headwater/relation_identifier"] = relation
         rows = _ROWS.search(str(self.raw_event.get("data", {}).get("result_message") or ""))
@@ -350,7 +351,7 @@ class DbtCliInvocation:
                     "to assets. Call dbt.cli(..., context=context) inside @dbt_assets, or pass "
                     "manifest=project.manifest_path.")
             yield from event.to_default_asset_events(
-                self.manifest, self.headwater_dbt_translator, self.context, self.target_path,
+                self.manifest, self.headwater_dbt_translator, self.context,
                 self._check_by_test_id)
 
     # --- the end ------------------------------------------------------------------------------
