@@ -26,6 +26,7 @@ Modules:
   selection        DbtManifestAssetSelection, schedules and asset-key helpers
   fetch            row counts, column schemas and column lineage asked of the warehouse
   component        DbtProjectComponent: a dbt project declared in a defs.yaml
+  freshness        build_freshness_checks_from_dbt_assets: freshness declared in dbt meta
   errors           HeadwaterDbtError and its subclasses
 
 This package imports headwater's public API (and, where it must, AssetSelection's resolution
@@ -33,7 +34,7 @@ hooks); dbt itself is only ever run as a subprocess (`dbt` of this environment),
 it does not import dbt. headwater's core never imports this package.
 """
 
-from headwater_dbt.asset_decorator import dbt_assets
+from headwater_dbt.asset_decorator import build_dbt_asset_specs, dbt_assets
 from headwater_dbt.component import DbtProjectComponent
 from headwater_dbt.errors import (
     HeadwaterDbtCliRuntimeError,
@@ -41,6 +42,7 @@ from headwater_dbt.errors import (
     HeadwaterDbtManifestNotFoundError,
     HeadwaterDbtProjectNotFoundError,
 )
+from headwater_dbt.freshness import build_freshness_checks_from_dbt_assets
 from headwater_dbt.invocation import DbtCliEventMessage, DbtCliInvocation, DbtEventIterator
 from headwater_dbt.project import DbtProject, prepare_and_package
 from headwater_dbt.resource import DbtCliResource
@@ -52,7 +54,15 @@ from headwater_dbt.selection import (
     get_asset_key_for_source,
     get_asset_keys_by_output_name_for_source,
 )
-from headwater_dbt.translator import HeadwaterDbtTranslator, HeadwaterDbtTranslatorSettings
+from headwater_dbt.translator import (
+    HeadwaterDbtTranslator,
+    HeadwaterDbtTranslatorSettings,
+    default_group_from_dbt_resource_props,
+    default_metadata_from_dbt_resource_props,
+    group_from_dbt_resource_props_fallback_to_directory,
+)
+
+__version__ = "0.1.0"
 
 __all__ = [
     "DbtCliEventMessage",
@@ -69,10 +79,15 @@ __all__ = [
     "HeadwaterDbtTranslator",
     "HeadwaterDbtTranslatorSettings",
     "build_dbt_asset_selection",
+    "build_dbt_asset_specs",
+    "build_freshness_checks_from_dbt_assets",
     "build_schedule_from_dbt_selection",
     "dbt_assets",
+    "default_group_from_dbt_resource_props",
+    "default_metadata_from_dbt_resource_props",
     "get_asset_key_for_model",
     "get_asset_key_for_source",
     "get_asset_keys_by_output_name_for_source",
+    "group_from_dbt_resource_props_fallback_to_directory",
     "prepare_and_package",
 ]

@@ -125,6 +125,23 @@ def dbt_assets(
     return decorate
 
 
+def build_dbt_asset_specs(
+    *,
+    manifest: Any,
+    headwater_dbt_translator: HeadwaterDbtTranslator | None = None,
+    select: str = "fqn:*",
+    exclude: str | None = None,
+    selector: str | None = None,
+    project: Any = None,
+) -> list[Any]:
+    """The AssetSpecs of the selected dbt nodes, without anything that runs them: for dbt
+    projects run elsewhere, whose tables headwater assets depend on."""
+    translator = headwater_dbt_translator or HeadwaterDbtTranslator()
+    info = DbtAssetsInfo(load_manifest(manifest), translator, select, exclude, selector, project)
+    specs, _checks = _specs(info, None)
+    return specs
+
+
 def _specs(info: DbtAssetsInfo, io_manager_key: str | None) -> tuple[list[Any], list[Any]]:
     chosen = select_unique_ids(info.manifest, info.select, info.exclude, info.selector)
     specs: list[Any] = []

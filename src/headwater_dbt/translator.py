@@ -254,3 +254,24 @@ def relation_identifier(props: Mapping[str, Any]) -> str | None:
         name = props.get("alias") or props.get("name")
     parts = [props.get("database"), props.get("schema"), name]
     return ".".join(str(p) for p in parts if p) or None
+
+
+def default_metadata_from_dbt_resource_props(dbt_resource_props: Mapping[str, Any]
+                                             ) -> Mapping[str, Any]:
+    """The metadata HeadwaterDbtTranslator gives a node by default."""
+    return HeadwaterDbtTranslator().get_metadata(dbt_resource_props)
+
+
+def default_group_from_dbt_resource_props(dbt_resource_props: Mapping[str, Any]) -> str | None:
+    """The group HeadwaterDbtTranslator gives a node by default."""
+    return HeadwaterDbtTranslator().get_group_name(dbt_resource_props)
+
+
+def group_from_dbt_resource_props_fallback_to_directory(dbt_resource_props: Mapping[str, Any]
+                                                        ) -> str | None:
+    """The node's group, or else the folder its file is in (None at the top of the project)."""
+    group = default_group_from_dbt_resource_props(dbt_resource_props)
+    if group:
+        return group
+    fqn = dbt_resource_props.get("fqn") or []
+    return str(fqn[-2]) if len(fqn) > 2 else None

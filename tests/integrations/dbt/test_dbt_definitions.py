@@ -267,3 +267,26 @@ def test_classmethod_overrides_of_older_dagster_dbt_still_work(parsed_jaffle: Pa
     spec = next(s for s in assets.specs if s.key == AssetKey(["old", "customers"]))
     assert spec.group_name == "legacy"
     assert _OldStyle.get_asset_key({"resource_type": "model", "name": "x"}) == AssetKey(["old", "x"])
+
+
+def test_specs_freshness_checks_and_default_helpers(parsed_jaffle: Path) -> None:
+    """build_dbt_asset_specs, build_freshness_checks_from_dbt_assets and the default_* helpers
+    read the same manifest the same way."""
+    from headwater_dbt import (
+        build_dbt_asset_specs,
+        build_freshness_checks_from_dbt_assets,
+        default_group_from_dbt_resource_props,
+        group_from_dbt_resource_props_fallback_to_directory,
+    )
+
+    manifest = DbtProject(parsed_jaffle).manifest_path
+    specs = build_dbt_asset_specs(manifest=manifest, select="path:models/marts")
+    assert {s.key for s in specs} == {AssetKey("customers"), AssetKey("daily_orders")}
+    [check_def] = build_freshness_checks_from_dbt_assets([_all(manifest)])
+    [spec] = list(check_def.check_specs)
+    assert spec.asset_key == AssetKey("customers")
+    data = json.loads(Path(manifest).read_text())
+    customers, orders = data["nodes"]["model.jaffle.customers"], data["nodes"]["model.jaffle.stg_orders"]
+    assert default_group_from_dbt_resource_props(customers) == "marts"
+    assert default_group_from_dbt_resource_props(orders) is None
+    assert group_from_dbt_resource_props_fallback_to_directory(orders) == "staging"
