@@ -115,37 +115,26 @@ def _last_run_results(project_dir: Path) -> list[dict[str, Any]]:
     return list(json.loads(newest.read_text())["results"])
 
 
-def test_a_failing_model_fails_the_step_with_dbts_message_and_keeps_earlier_ones(jaffle: Path
-                                                                                  ) -> None:
-    """A model that errors fails the step with dbt's own error; what finished is recorded."""
-    (jaffle / "models" / "marts" / "customers.sql").write_text(
-        "select no_such_column from {{ ref('stg_customers') }}\n")
-    project = DbtProject(jaffle)
-    assets = _assets(project, select="+customers")
-    result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
-                         raise_on_error=False)
-    assert not result.success
-    assert {"raw_customers", "stg_customers"} <= _keys(result)
-    assert "customers" not in _keys(result)
-    failure = result.get_step_failure_events()[0]
-    text = str(failure.payload) if hasattr(failure, "payload") else str(failure)
-    assert "no_such_column" in text and "customers" in text
-
-
-def test_a_failed_blocking_check_stops_its_downstream(jaffle: Path) -> None:
-    """A unique test with severity error that fails keeps dbt from building what reads the
-    model, and fails the step; the failed check is recorded as an ERROR."""
+def test_a_failing_model_and_a_failed_blocking_check(jaffle: Path) -> None:
+    """In one build: a model that errors fails the step with dbt's own message; a unique test
+    (severity error) that fails is recorded as an ERROR and keeps dbt from building what
+    reads its model; everything that finished before stays recorded."""
+    (jaffle / "models" / "marts" / "daily_orders.sql").write_text(
+        "select no_such_column from {{ ref('stg_orders') }}\n")
     (jaffle / "seeds" / "raw_customers.csv").write_text(
         "id,first_name,last_name\n1,Ada,Lovelace\n1,Alan,Turing\n")
     project = DbtProject(jaffle)
-    assets = _assets(project, raw=True, select="+customers")
+    assets = _assets(project, raw=True, select="+customers +daily_orders")
     result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
                          raise_on_error=False)
     assert not result.success
-    checks = _checks(result)
-    unique = checks["unique_stg_customers_customer_id"]
+    assert {"raw_customers", "raw_orders", "stg_customers", "stg_orders"} <= _keys(result)
+    assert "daily_orders" not in _keys(result) and "customers" not in _keys(result)
+    failure = result.get_step_failure_events()[0]
+    text = str(failure.payload) if hasattr(failure, "payload") else str(failure)
+    assert "no_such_column" in text and "daily_orders" in text
+    unique = _checks(result)["unique_stg_customers_customer_id"]
     assert not unique.passed and unique.severity is AssetCheckSeverity.ERROR
-    assert "stg_customers" in _keys(result) and "customers" not in _keys(result)
 
 
 def test_partitioned_assets_pass_the_time_window_as_vars_and_events_stream_live(
