@@ -29,8 +29,9 @@ Modules:
   freshness        build_freshness_checks_from_dbt_assets: freshness declared in dbt meta
   errors           HeadwaterDbtError and its subclasses
 
-This package imports headwater's public API (and, where it must, AssetSelection's resolution
-hooks); dbt itself is only ever run as a subprocess (`dbt` of this environment), so importing
+This package imports headwater's public API, plus one metadata key of
+`headwater.definitions.tags` (marking dbt sources as deliberate external deps) and the
+`_select`/`_select_checks` hooks that an `AssetSelection` resolves through; dbt itself is only ever run as a subprocess (`dbt` of this environment), so importing
 it does not import dbt. headwater's core never imports this package.
 """
 
