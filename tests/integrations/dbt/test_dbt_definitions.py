@@ -43,6 +43,9 @@ def test_one_asset_per_model_seed_and_snapshot_with_sources_as_deps(parsed_jaffl
         "raw_customers", "raw_orders", "stg_customers", "stg_orders", "stg_payments",
         "customers", "daily_orders", "customers_snapshot"}
     assert assets.can_subset
+    assert assets.get_io_manager_key_for_asset_key(AssetKey("customers")) == "io_manager"
+    stored = _all(DbtProject(parsed_jaffle).manifest_path, io_manager_key="warehouse_io")
+    assert stored.get_io_manager_key_for_asset_key(AssetKey("customers")) == "warehouse_io"
     specs = {s.key: s for s in assets.specs}
     assert {d.asset_key for d in specs[AssetKey("customers")].deps} == {
         AssetKey("stg_customers"), AssetKey("stg_orders")}
