@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from headwater import AssetDep, AssetSpec, Definitions, multi_asset
+from headwater import AssetDep, AssetKey, AssetSpec, Definitions, multi_asset
 from headwater.definitions.tags import EXTERNAL_DEP_METADATA
 from headwater.errors import HeadwaterError
 
 
 def _defs(metadata: dict) -> Definitions:
-    @multi_asset(specs=[AssetSpec("stg_payments", deps=[AssetDep("taxi_payments", metadata=metadata)])])
+    @multi_asset(specs=[
+        AssetSpec("orders_clean"),
+        AssetSpec("report", deps=[AssetDep("orders_cleen", metadata=metadata)]),
+    ])
     def build():
         return None
 
@@ -20,7 +23,8 @@ def _defs(metadata: dict) -> Definitions:
 
 
 def test_a_near_miss_dep_is_a_typo_unless_marked_external() -> None:
-    """'taxi_payments' resembles 'stg_payments': an error, until the dep says it is external."""
-    with pytest.raises(HeadwaterError, match="Did you mean 'stg_payments'"):
+    """'orders_cleen' next to 'orders_clean' is an error, until the dep says it is external."""
+    with pytest.raises(HeadwaterError, match="Did you mean 'orders_clean'"):
         _defs({})
-    _defs({EXTERNAL_DEP_METADATA: True})
+    graph = _defs({EXTERNAL_DEP_METADATA: True}).resolve_asset_graph()
+    assert AssetKey("orders_cleen") in graph.parents(AssetKey("report"))
