@@ -317,3 +317,62 @@ def test_the_ephemeral_instance_seam_is_the_only_string_import_of_storage():
               if '"headwater.storage' in p.read_text() or "'headwater.storage" in p.read_text()]
     assert naming == ["execution/event.py"]
     assert "register_ephemeral_instance(" in (SRC / "storage" / "instance.py").read_text()
+
+
+# --- integrations ----------------------------------------------------------------------------
+# `src/headwater_<tool>/` packages sit on top of the core: they may import headwater, the core
+# never imports them (headwater_pipes, the dependency-free external side, is the one exception:
+# the host side of Pipes shares its message vocabulary).
+INTEGRATIONS = sorted(p for p in SRC.parent.glob("headwater_*") if p.is_dir())
+CORE_MAY_IMPORT = {"headwater_pipes"}
+
+
+def test_the_core_never_imports_an_integration():
+    problems = []
+    for path in SRC.rglob("*.py"):
+        for name, _ in _imports(path):
+            top = name.split(".")[0]
+            if top.startswith("headwater_") and top not in CORE_MAY_IMPORT:
+                problems.append(f"{path.relative_to(SRC)} imports {name}")
+    assert problems == []
+
+
+def test_integration_packages_are_rooms_too():
+    """Each integration package: a docstring in __init__, ~20 modules at most, none over ~800 lines."""
+    problems = []
+    for package in INTEGRATIONS:
+        init = package / "__init__.py"
+        if not init.exists() or ast.get_docstring(ast.parse(init.read_text())) is None:
+            problems.append(f"{package.name}/__init__.py has no docstring")
+        for folder in [package, *package.rglob("*")]:
+            if folder.is_dir() and len(list(folder.glob("*.py"))) > 20:
+                problems.append(f"{folder.relative_to(SRC.parent)} holds over 20 modules")
+        for path in package.rglob("*.py"):
+            if (n := len(path.read_text().splitlines())) > 850:
+                problems.append(f"{path.relative_to(SRC.parent)} ({n} lines)")
+    assert problems == []
+
+
+def test_import_headwater_imports_no_integration_tool():
+    """`import headwater` (and its public names) loads none of the integrations' tools."""
+    import subprocess
+    import sys
+
+    tools = ["duckdb", "dbt", "polars", "deltalake", "pyspark", "dlt", "mlflow", "sklearn",
+             "pandas", "pyarrow", "matplotlib"]
+    code = ("import sys, headwater\n"
+            "from headwater import asset, Definitions, materialize, ConfigurableResource\n"
+            f"loaded = [t for t in {tools!r} if t in sys.modules]\n"
+            "assert loaded == [], loaded\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_integration_ships_in_the_wheel_and_is_type_checked():
+    import tomllib
+
+    project = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text())
+    shipped = set(project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
+    checked = set(project["tool"]["mypy"]["files"])
+    for package in INTEGRATIONS:
+        assert f"src/{package.name}" in shipped, f"add src/{package.name} to the wheel packages"
+        assert f"src/{package.name}" in checked, f"add src/{package.name} to mypy's files"

@@ -309,3 +309,40 @@ def test_component_tree_loads_and_builds_one_path(project):
     assert [a.key.to_user_string() for a in tree.build_defs().assets] == ["raw", "clean", "one"]
     with pytest.raises(Exception, match="nothing at 'nope'"):
         tree.load_component_at_path("nope")
+
+
+def test_a_component_renders_its_deferred_templates_per_item(project, monkeypatch):
+    """Templates naming one of the class's `deferred_template_vars` are kept as written and
+    rendered by the component, per item, with `render_deferred`; the rest render at load."""
+    root, name = project
+    monkeypatch.setenv("HW_GROUP", "marts")
+    (root / f"src/{name}/peritem.py").write_text(textwrap.dedent("""
+        from dataclasses import dataclass
+
+        from headwater import Component, Definitions, Resolvable, asset
+        from headwater.definitions.components.templates import render_deferred
+
+
+        @dataclass
+        class PerItem(Component, Resolvable):
+            items: list[str]
+            key: str
+            group: str
+            deferred_template_vars = frozenset({"node"})
+
+            def build_defs(self, context):
+                def make(item):
+                    key = render_deferred(self.key, context, node={"name": item})
+                    @asset(name=key, group_name=self.group)
+                    def _a():
+                        return 1
+                    return _a
+                return Definitions(assets=[make(i) for i in self.items])
+    """))
+    folder = root / f"src/{name}/defs/constants"
+    (folder / "defs.yaml").write_text(
+        f"type: {name}.peritem.PerItem\nattributes:\n  items: [a, b]\n"
+        "  key: \"stg_{{ node.name }}\"\n  group: \"{{ env.HW_GROUP }}\"\n")
+    graph = load_from_defs_folder(project_root=root).resolve_asset_graph()
+    assert graph.spec_by_key[AssetKey("stg_a")].group_name == "marts"
+    assert AssetKey("stg_b") in graph.all_keys

@@ -159,7 +159,7 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         values = _run_values(record)
         try:
             with self._write() as connection:
-                storage_id = connection.execute(
+                storage_id: int = connection.execute(
                     s.runs.insert().values(values).returning(s.runs.c.id)).scalar_one()
                 if run.tags:
                     connection.execute(s.run_tags.insert(), [
@@ -282,6 +282,7 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         } for e in events]
         with self._write() as connection:
             postgres = connection.dialect.name == "postgresql"
+            ids: list[int]
             if postgres and len(rows) == 1:
                 ids = [connection.execute(_LOCKED_INSERT, rows[0]).scalar_one()]
             elif len(rows) == 1:

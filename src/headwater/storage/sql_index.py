@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -128,7 +128,8 @@ def _is_wiped(wiped: Marks | None, key: str, partition: str, storage_id: int) ->
 def mark_wiped(connection: sa.Connection, key: str, partitions: Sequence[str] | None) -> None:
     """Remember that the asset (or these partitions of it) was wiped at the current last event."""
     last = connection.execute(sa.select(sa.func.max(s.event_logs.c.id))).scalar() or 0
-    names = [_WIPED + json.dumps([key, p]) for p in (partitions if partitions is not None else [None])]
+    targets: list[str | None] = list(partitions) if partitions is not None else [None]
+    names = [_WIPED + json.dumps([key, p]) for p in targets]
     connection.execute(s.kvs.delete().where(s.kvs.c.key.in_(names)))
     connection.execute(s.kvs.insert(), [{"key": n, "value": str(last)} for n in names])
 
@@ -137,7 +138,7 @@ def _wipe_marks(connection: sa.Connection) -> Marks:
     rows = connection.execute(sa.select(s.kvs.c.key, s.kvs.c.value)
                               .where(s.kvs.c.key.startswith(_WIPED)))
     marks: Marks = {}
-    for name, value in rows:
+    for name, value in cast("Iterable[tuple[str, str]]", rows):
         key, partition = json.loads(name[len(_WIPED):])
         marks[(key, partition)] = int(value)
     return marks

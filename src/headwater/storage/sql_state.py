@@ -67,7 +67,7 @@ class SqlState:
     # --- ticks and run keys -------------------------------------------------------------
     def create_tick(self, tick: TickRecord) -> TickRecord:
         with self._write() as connection:
-            tick_id = connection.execute(s.instigator_ticks.insert().values(_tick_values(tick))
+            tick_id: int = connection.execute(s.instigator_ticks.insert().values(_tick_values(tick))
                                          .returning(s.instigator_ticks.c.id)).scalar_one()
         return TickRecord(tick.origin_id, tick.name, tick.instigator_type, tick.status,
                           tick.timestamp, tick.end_timestamp, dict(tick.body), tick_id)

@@ -21,7 +21,7 @@ import yaml
 
 from headwater.definitions.components.component import Component, ComponentLoadContext
 from headwater.definitions.components.post_processing import PostProcessing
-from headwater.definitions.components.templates import render, template_scope
+from headwater.definitions.components.templates import deferred_vars, render, template_scope
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 _TOP_KEYS = ("type", "attributes", "post_processing", "template_vars_module")
@@ -63,7 +63,8 @@ class ComponentDeclaration:
         """The component, built from its rendered attributes, and its post-processing."""
         cls = self._component_class(context)
         scope = template_scope(context, self._template_module(context), cls)
-        attributes = render(self.attributes, scope, [], self._template_error("attributes"))
+        attributes = render(self.attributes, scope, [], self._template_error("attributes"),
+                            deferred_vars(cls))
         rules = render(self.post_processing, scope, [], self._template_error("post_processing"))
         return self._build(cls, attributes, context), self._rules(rules)
 

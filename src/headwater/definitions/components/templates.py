@@ -5,7 +5,10 @@ ComponentLoadContext), `project_root`, the `@template_var` functions of the decl
 `template_vars_module:` and the `@template_var` static methods of the component class. A
 function taking one parameter receives the context; its result is the variable's value. A
 value that is one whole `{{ expr }}` keeps the expression's type (a list stays a list); a
-value mixing text and templates becomes a string. Imports `component` of this room.
+value mixing text and templates becomes a string. A component class may name variables that
+exist only later, per item it builds (`deferred_template_vars = frozenset({"node"})` for
+`{{ node.name }}` in a dbt component's translation): a string using one of them is kept as
+written and rendered by the component with `render_deferred`. Imports `component` of this room.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import jinja2
+import jinja2.meta
 
 from headwater.definitions.components.component import ComponentLoadContext
 
@@ -65,16 +69,19 @@ def template_scope(context: ComponentLoadContext, module: ModuleType | None,
 
 
 def render(value: Any, scope: Mapping[str, Any], path: list[Any],
-           on_error: Callable[[list[Any], str], Exception]) -> Any:
+           on_error: Callable[[list[Any], str], Exception],
+           deferred: frozenset[str] = frozenset()) -> Any:
     """`value` with every template string rendered; `on_error(path, message)` makes the
-    exception raised for a template that fails."""
+    exception raised for a template that fails. Strings using a `deferred` name stay as is."""
     if isinstance(value, dict):
-        return {k: render(v, scope, [*path, k], on_error) for k, v in value.items()}
+        return {k: render(v, scope, [*path, k], on_error, deferred) for k, v in value.items()}
     if isinstance(value, list):
-        return [render(v, scope, [*path, i], on_error) for i, v in enumerate(value)]
+        return [render(v, scope, [*path, i], on_error, deferred) for i, v in enumerate(value)]
     if not isinstance(value, str) or "{{" not in value:
         return value
     try:
+        if deferred and jinja2.meta.find_undeclared_variables(_ENVIRONMENT.parse(value)) & deferred:
+            return value
         stripped = value.strip()
         inner = stripped[2:-2]
         if stripped.startswith("{{") and stripped.endswith("}}") and "{{" not in inner:
@@ -86,3 +93,22 @@ def render(value: Any, scope: Mapping[str, Any], path: list[Any],
         return _ENVIRONMENT.from_string(value).render(**scope)
     except jinja2.TemplateError as exc:
         raise on_error(path, f"template {value!r} failed: {exc.message or exc}") from exc
+
+
+def deferred_vars(component_class: type) -> frozenset[str]:
+    """The template variables a component class renders itself, later (see the docstring)."""
+    return frozenset(getattr(component_class, "deferred_template_vars", frozenset()))
+
+
+def render_deferred(value: Any, context: ComponentLoadContext | None, **names: Any) -> Any:
+    """Render the templates a component kept for later, with `names` (e.g. `node=...`) in
+    scope beside `env`, `context` and `project_root`. A failing template raises ValueError
+    naming the template."""
+    scope: dict[str, Any] = {"env": _Env(), **names}
+    if context is not None:
+        scope.update(context=context, project_root=str(context.project_root))
+
+    def error(path: list[Any], message: str) -> Exception:
+        where = ".".join(str(p) for p in path)
+        return ValueError(f"{where + ': ' if where else ''}{message}")
+    return render(value, scope, [], error)

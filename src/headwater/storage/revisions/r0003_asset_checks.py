@@ -11,6 +11,7 @@ EXECUTION_FAILED (failure). Events of wiped assets (NULL asset_key) are skipped.
 """
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -60,7 +61,8 @@ def _backfill(connection: sa.Connection, table: sa.Table) -> None:
     query = sa.select(c.id, c.run_id, c.timestamp, c.event_type, c.partition, c.body).where(
         sa.or_(sa.and_(c.event_type.in_([_PLANNED, _EVALUATION]), c.asset_key.is_not(None)),
                c.event_type.in_(list(_RUN_END)))).order_by(c.id)
-    for storage_id, run_id, timestamp, event_type, partition, body in connection.execute(query):
+    found: Any = connection.execute(query)
+    for storage_id, run_id, timestamp, event_type, partition, body in found:
         if event_type in _RUN_END:
             for slot in [s for s in open_rows if s[0] == run_id]:
                 row = rows[open_rows.pop(slot)]
