@@ -25,6 +25,7 @@ Modules:
   invocation       DbtCliInvocation: dbt's JSON events streamed as headwater events
   selection        DbtManifestAssetSelection, schedules and asset-key helpers
   errors           HeadwaterDbtError and its subclasses
+  component        DbtProjectComponent: a dbt project declared in a defs.yaml
 
 This package imports headwater's public API (and, where it must, AssetSelection's resolution
 hooks); dbt itself is only ever run as a subprocess (`dbt` of this environment), so importing
@@ -32,6 +33,7 @@ it does not import dbt. headwater's core never imports this package.
 """
 
 from headwater_dbt.asset_decorator import dbt_assets
+from headwater_dbt.component import DbtProjectComponent
 from headwater_dbt.errors import (
     HeadwaterDbtCliRuntimeError,
     HeadwaterDbtError,
@@ -52,6 +54,7 @@ from headwater_dbt.selection import (
 from headwater_dbt.translator import HeadwaterDbtTranslator, HeadwaterDbtTranslatorSettings
 
 __all__ = [
+    "DbtProjectComponent",
     "DbtCliEventMessage",
     "DbtCliInvocation",
     "DbtCliResource",
