@@ -54,6 +54,13 @@ def test_near_miss_dep_is_an_error_but_a_distant_one_is_external():
     hw.Definitions.validate_loadable(defs)
     assert hw.AssetKey(["raw", "s3_dump"]) in defs.resolve_asset_graph().external_keys
 
+    # a long shared prefix does not make two names close: only the last parts are compared
+    @hw.asset(key=["warehouse", "stg_orders"], deps=[["warehouse", "raw_orders"]])
+    def stg_orders():
+        return 4
+
+    hw.Definitions.validate_loadable(hw.Definitions(assets=[stg_orders]))
+
 
 def test_every_problem_is_reported_together():
     """A cycle and a duplicate key in one set of definitions are both listed, counted."""

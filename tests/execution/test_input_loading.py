@@ -137,3 +137,33 @@ def test_typed_dict_input_from_config_reads_any_members_from_sources(tmp_path):
     bad = {"x": {"a": "bare"}, "y": {}}
     with pytest.raises(hw.HeadwaterInvalidConfigError, match=r"ops.take.inputs.x.a"):
         pipeline.execute_in_process(run_config={"ops": {"take": {"inputs": bad}}})
+
+
+def test_type_loader_config_reads_env_sources_and_defaults(monkeypatch):
+    """A type loader receives its config processed: {env: VAR} read, defaults filled."""
+    seen: list[Any] = []
+
+    @hw.headwater_type_loader({"path": hw.StringSource,
+                               "sep": hw.Field(str, is_required=False, default_value=",")})
+    def from_path(_context, config):
+        seen.append(config)
+        return config["path"]
+
+    path_type = hw.HeadwaterType(lambda _c, v: isinstance(v, str), name="PathValue",
+                                 loader=from_path)
+
+    @hw.op(ins={"where": hw.In(path_type)})
+    def echo(where):
+        return where
+
+    @hw.job
+    def echo_job():
+        echo()
+
+    monkeypatch.setenv("HW_LOADER_PATH", "/data/users.csv")
+    result = echo_job.execute_in_process(
+        run_config={"ops": {"echo": {"inputs": {"where": {"path": {"env": "HW_LOADER_PATH"}}}}}})
+    assert result.output_for_node("echo") == "/data/users.csv"
+    assert seen == [{"path": "/data/users.csv", "sep": ","}]
+    # the run records the config as written, so the variable's value is not stored
+    assert result.run_config["ops"]["echo"]["inputs"]["where"] == {"path": {"env": "HW_LOADER_PATH"}}

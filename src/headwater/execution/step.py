@@ -146,8 +146,12 @@ class StepRunner:
             if not source.from_config or loader is None:
                 return source.value
             loader_ctx = self.run.type_loader_context(loader, name, step.op_def, ctx.log)
+            # The validated run config keeps env sources as written; read them now, as for
+            # op config, so the loader sees values.
+            value = process_config(loader.schema_type, source.value,
+                                   f"ops.{step.key}.inputs.{name}")
             return self.user_call(step, "input loader", lambda: loader.construct_from_config_value(
-                loader_ctx, source.value))
+                loader_ctx, value))
         if isinstance(source, FromDefault):
             return step.op_def.input_dict[name].default_value
         if isinstance(source, FromNothing):

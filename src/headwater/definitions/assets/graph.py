@@ -437,8 +437,13 @@ def similar_keys(key: AssetKey, known: Sequence[AssetKey]) -> list[AssetKey]:
     """Defined keys close to `key`: same last part, or a close spelling of the whole path."""
     text = key.to_user_string()
     by_text = {k.to_user_string(): k for k in known}
-    close = difflib.get_close_matches(text, list(by_text), n=3, cutoff=0.8)
-    result = [by_text[c] for c in close]
+    # keys sharing the prefix are compared on their last part only: a long shared prefix
+    # ("warehouse/raw_orders", "warehouse/stg_orders") does not make two names close
+    siblings = {k.path[-1]: k for k in known if k.path[:-1] == key.path[:-1]}
+    others = [t for t, k in by_text.items() if k.path[:-1] != key.path[:-1]]
+    result = [siblings[c] for c in difflib.get_close_matches(key.path[-1], list(siblings), n=3,
+                                                             cutoff=0.8)]
+    result += [by_text[c] for c in difflib.get_close_matches(text, others, n=3, cutoff=0.8)]
     for k in known:
         if k not in result and (k.path[-1] == key.path[-1] or "/".join(k.path) == text.replace(".", "/")):
             result.append(k)
