@@ -59,7 +59,7 @@ def test_translation_templates_run_per_node_and_select_limits_the_assets(project
 
 def test_a_relative_project_runs_dbt_build_for_the_selected_models(project) -> None:
     root, defs_yaml, jaffle = project
-    relative = Path("..") / ".." / ".." / ".." / jaffle.relative_to(root.parent)
+    relative = Path("..") / ".." / ".." / ".." / jaffle.relative_to(root)
     defs_yaml.write_text(textwrap.dedent(f"""
         type: headwater_dbt.DbtProjectComponent
         attributes:
