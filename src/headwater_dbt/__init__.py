@@ -30,9 +30,10 @@ Modules:
   errors           HeadwaterDbtError and its subclasses
 
 This package imports headwater's public API, plus one metadata key of
-`headwater.definitions.tags` (marking dbt sources as deliberate external deps) and the
-`_select`/`_select_checks` hooks that an `AssetSelection` resolves through; dbt itself is only ever run as a subprocess (`dbt` of this environment), so importing
-it does not import dbt. headwater's core never imports this package.
+`headwater.definitions.tags` (marking dbt sources as deliberate external deps), the
+`_select`/`_select_checks` hooks that an `AssetSelection` resolves through and the deferred
+templates of `headwater.definitions.components.templates`; dbt itself is only ever run as a
+subprocess (`dbt` of this environment), so importing it does not import dbt. headwater's core never imports this package.
 """
 
 from headwater_dbt.asset_decorator import build_dbt_asset_specs, dbt_assets

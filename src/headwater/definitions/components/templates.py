@@ -1,7 +1,8 @@
 """`{{ ... }}` in a defs.yaml: Jinja expressions rendered before the attributes are checked.
 
 In scope: `env` (`{{ env.WAREHOUSE }}` or `{{ env("WAREHOUSE", "dev") }}`), `context` (the
-ComponentLoadContext), `project_root`, the `@template_var` functions of the declaration's
+ComponentLoadContext), `project_root`, `automation_condition`
+(`{{ automation_condition.eager() }}`), the `@template_var` functions of the declaration's
 `template_vars_module:` and the `@template_var` static methods of the component class. A
 function taking one parameter receives the context; its result is the variable's value. A
 value that is one whole `{{ expr }}` keeps the expression's type (a list stays a list); a
@@ -22,6 +23,7 @@ from typing import Any
 import jinja2
 import jinja2.meta
 
+from headwater.definitions.automation.condition import AutomationCondition
 from headwater.definitions.components.component import ComponentLoadContext
 
 _MARK = "__headwater_template_var__"
@@ -62,7 +64,8 @@ def template_scope(context: ComponentLoadContext, module: ModuleType | None,
         functions.update({name: value for name, value in vars(module).items()
                           if callable(value) and getattr(value, _MARK, False)})
     scope: dict[str, Any] = {"env": _Env(), "context": context,
-                             "project_root": str(context.project_root)}
+                             "project_root": str(context.project_root),
+                             "automation_condition": AutomationCondition}
     for name, fn in functions.items():
         scope[name] = fn(context) if inspect.signature(fn).parameters else fn()
     return scope
@@ -104,7 +107,7 @@ def render_deferred(value: Any, context: ComponentLoadContext | None, **names: A
     """Render the templates a component kept for later, with `names` (e.g. `node=...`) in
     scope beside `env`, `context` and `project_root`. A failing template raises ValueError
     naming the template."""
-    scope: dict[str, Any] = {"env": _Env(), **names}
+    scope: dict[str, Any] = {"env": _Env(), "automation_condition": AutomationCondition, **names}
     if context is not None:
         scope.update(context=context, project_root=str(context.project_root))
 
