@@ -91,7 +91,7 @@ def test_launchpad_range_of_a_partitioned_job_requests_a_backfill(
     picker.get_by_label("From").select_option("2024-01-02")
     picker.get_by_label("To").select_option("2024-01-04")
     page.get_by_role("button", name="Launch backfill (3 partitions)").click()
-    expect(page.get_by_text("Backfill")).to_be_visible()
+    expect(page.locator(".toast")).to_contain_text("requested for 3 partitions")
     backfills = httpx.get(f"{server.url}/api/backfills", timeout=30).json()["items"]
     assert backfills[0]["job_name"] == "daily_job"
     assert backfills[0]["partition_keys"] == ["2024-01-02", "2024-01-03", "2024-01-04"]
@@ -115,7 +115,7 @@ def test_materialize_dialog_offers_range_and_missing(launch_server: tuple[Server
     dialog.get_by_label("To").select_option("2024-01-02")
     shot(page, "materialize-partitions")
     dialog.get_by_role("button", name="Launch backfill (2 partitions)").click()
-    expect(page.get_by_text("Backfill")).to_be_visible()
+    expect(page.locator(".toast")).to_contain_text("requested for 2 partitions")
     backfills = httpx.get(f"{server.url}/api/backfills", timeout=30).json()["items"]
     assert backfills[0]["asset_selection"] == ["daily"]
     assert backfills[0]["partition_keys"] == ["2024-01-01", "2024-01-02"]
