@@ -2,8 +2,7 @@
 
 `StepRunner.run(step, mapping_key)` loads the inputs, calls the op's function inside
 the error boundary, checks and stores each output, and emits the step's events.
-Imports `headwater.definitions` and `context`, `event`, `plan`, `log`, `compute_log` of this
-layer.
+Imports `headwater.definitions` and `context`, `event`, `plan`, `log` of this layer.
 """
 
 from __future__ import annotations
@@ -54,7 +53,6 @@ from headwater.errors import (
 )
 from headwater.execution import event as ev
 from headwater.execution import partition as _partition
-from headwater.execution.compute_log import capture_compute_logs, release_compute_logs
 from headwater.execution.context import (
     InputContext,
     OpExecutionContext,
@@ -63,7 +61,12 @@ from headwater.execution.context import (
     enter_step_context,
     exit_step_context,
 )
-from headwater.execution.log import capture_logs, release_logs
+from headwater.execution.log import (
+    capture_compute_logs,
+    capture_logs,
+    release_compute_logs,
+    release_logs,
+)
 from headwater.execution.plan import (
     FromAsset,
     FromCollect,
@@ -717,7 +720,7 @@ class StepRunner:
         ctx = self.make_context(step, mapping_key, retry_number)
         key = ctx.step_key
         token = capture_logs(run.log_sink(key))
-        output = capture_compute_logs(run.instance, run.run_id, key)
+        output = capture_compute_logs(run.instance, run.run_id, key or step.key)
         current = enter_step_context(ctx)
         try:
             inputs = self.load_inputs(step, ctx, mapping_key)

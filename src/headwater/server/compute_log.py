@@ -1,9 +1,9 @@
 """The compute-log routes: what a run's steps wrote to stdout and stderr.
 
 The run worker (or its executor's workers) writes the files while the steps run
-(`execution/compute_log.py`); these routes only read them, from a byte offset, so that a
+(`execution/log.py`); these routes only read them, from a byte offset, so that a
 page can poll for what is new and show a step's output live. The whole run's output is the
-same routes without `step`. Imports `execution.compute_log` and this package.
+same routes without `step`. Imports `execution.log` and this package.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from headwater.execution.compute_log import (
+from headwater.execution.log import (
     IO_EXTENSIONS,
     compute_log_directory,
     run_log_path,

@@ -24,8 +24,8 @@ from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from headwater.execution.compute_log import compute_log_directory
 from headwater.execution.event import HeadwaterEventType
+from headwater.execution.log import compute_log_directory
 from headwater.server import launch
 from headwater.server.check import label_steps, run_checks
 from headwater.server.state import (
