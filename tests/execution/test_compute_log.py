@@ -35,11 +35,11 @@ def test_each_step_writes_its_own_files(tmp_path: Path, capsys) -> None:
         result = materialize([loud, quiet], instance=instance)
         storage = instance.storage_directory()
         run_id = result.run_id
-        assert open(step_log_path(storage, run_id, "loud", "stdout")).read() == "loud says hi\n"
-        assert open(step_log_path(storage, run_id, "loud", "stderr")).read() == "loud complains\n"
-        assert open(step_log_path(storage, run_id, "quiet", "stdout")).read() == "quiet whispers\n"
+        assert Path(step_log_path(storage, run_id, "loud", "stdout")).read_text() == "loud says hi\n"
+        assert Path(step_log_path(storage, run_id, "loud", "stderr")).read_text() == "loud complains\n"
+        assert Path(step_log_path(storage, run_id, "quiet", "stdout")).read_text() == "quiet whispers\n"
         assert not os.path.exists(step_log_path(storage, run_id, "quiet", "stderr"))
-        assert open(run_log_path(storage, run_id, "stdout")).read() == (
+        assert Path(run_log_path(storage, run_id, "stdout")).read_text() == (
             "loud says hi\nquiet whispers\n")
         messages = [e.message for e in instance.all_logs(run_id, HeadwaterEventType.LOG)]
         assert "a log message, not output" in messages
