@@ -83,12 +83,13 @@ def test_job_partitions_and_job_backfill(client: TestClient) -> None:
     assert reply["keys"][:2] == ["2024-01-01", "2024-01-02"]
     assert set(reply["status"].values()) <= {"materialized", "missing", "failed", "in_progress"}
     assert client.get("/api/jobs/report_job/partitions").status_code == 404
-    created = client.post("/api/backfills", json={"job_name": "daily_job",
+    created = client.post("/api/backfills", json={"job_name": "daily_job", "tags": {"who": "me"},
                                                   "partition_keys": ["2024-01-03", "2024-01-04"]})
     assert created.status_code == 200, created.text
     backfill = client.get("/api/backfills").json()["items"][0]
     assert backfill["job_name"] == "daily_job"
     assert backfill["partition_keys"] == ["2024-01-03", "2024-01-04"]
+    assert backfill["tags"] == {"who": "me"}
     neither = client.post("/api/backfills", json={"partition_keys": ["2024-01-03"]})
     assert neither.status_code == 400
 

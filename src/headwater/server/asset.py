@@ -61,6 +61,7 @@ class BackfillRequest(BaseModel):
     keys: list[str] | None = Field(None, description='Asset keys as "a/b" strings.')
     job_name: str | None = Field(None, description="A partitioned job, instead of keys.")
     partition_keys: list[str] = Field(min_length=1)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags of every run it launches.")
 
 
 def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
@@ -312,7 +313,7 @@ def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
             raise ApiError(404, f"No job {body.job_name!r} in any loaded code location; GET "
                                 "/api/jobs lists the jobs.")
         backfill_id = launch.request_backfill(state, found[0], body.partition_keys,
-                                              job_name=body.job_name)
+                                              job_name=body.job_name, tags=body.tags)
         return {"backfill_id": backfill_id}
     locations = set()
     for key in body.keys or ():
@@ -325,7 +326,7 @@ def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
         raise ApiError(400, f"The assets are in several code locations ({sorted(locations)}): "
                             "backfill each location's assets in its own request.")
     return {"backfill_id": launch.request_backfill(state, locations.pop(), body.partition_keys,
-                                                   asset_keys=body.keys)}
+                                                   asset_keys=body.keys, tags=body.tags)}
 
 
 @router.get("/backfills", summary="Backfills, newest first")

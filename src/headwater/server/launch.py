@@ -166,10 +166,10 @@ def job_partition_tags(state: ServerState, location: str, job: Mapping[str, Any]
 
 
 def request_backfill(state: ServerState, location: str, partition_keys: Sequence[str], *,
-                     asset_keys: Sequence[str] | None = None,
-                     job_name: str | None = None) -> str:
+                     asset_keys: Sequence[str] | None = None, job_name: str | None = None,
+                     tags: Mapping[str, str] | None = None) -> str:
     """Store a backfill of the assets (or of the job) over `partition_keys` for the daemon
-    to launch; its id. Unknown partitions are a 400."""
+    to launch, its runs tagged with `tags`; its id. Unknown partitions are a 400."""
     what = job_name if job_name is not None else list(asset_keys or ())
     try:
         spec: dict[str, Any] | None = dataclasses.asdict(state.instance.get_ref())
@@ -184,7 +184,8 @@ def request_backfill(state: ServerState, location: str, partition_keys: Sequence
                             f"{exc.error.get('message') or exc}") from exc
     record = backfill.create_backfill(
         state.instance, origin_tag(state.workspace.origin(location)), plan,
-        job_name=job_name, asset_selection=list(asset_keys) if asset_keys else None)
+        job_name=job_name, asset_selection=list(asset_keys) if asset_keys else None,
+        tags=dict(tags or {}))
     return str(record.backfill_id)
 
 

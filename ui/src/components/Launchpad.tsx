@@ -83,7 +83,7 @@ export function Launchpad({ job }: { job: JobDetail }) {
     setLaunching(true);
     if (backfill) {
       try {
-        const { backfill_id } = await post<{ backfill_id: string }>("/api/backfills", { job_name: job.name, partition_keys: chosen });
+        const { backfill_id } = await post<{ backfill_id: string }>("/api/backfills", { job_name: job.name, partition_keys: chosen, tags: t });
         toast("ok", <span>Backfill <Link className="mono" to="/deployment#backfills">{backfill_id}</Link> of {job.name} requested for {chosen.length} partition{chosen.length === 1 ? "" : "s"}; the daemon launches its runs.</span>);
       } catch (e) {
         toast("bad", <span>Backfill refused: {(e as Error).message}</span>);
@@ -156,6 +156,7 @@ export function Launchpad({ job }: { job: JobDetail }) {
       </div>
       {partitioned && partitionsError && <div className="callout bad slim">Could not list the partitions: {partitionsError}</div>}
       {partitioned && partitions && <PartitionPicker list={partitions} choice={choice} onChange={setChoice} subject={job.name} />}
+      {backfill && <p className="muted small">The backfill runs each partition with the job's own config (the editor's is not used) and the tags below.</p>}
       <label htmlFor="run-tags" className="small muted">Tags (key=value, one per line)</label>
       <textarea id="run-tags" className={`code-editor tags${tagError ? " invalid" : ""}`} rows={2} value={tags} onChange={(e) => setTags(e.target.value)} spellCheck={false} />
       {tagError && <div className="callout bad slim">{tagError}</div>}

@@ -68,9 +68,9 @@ export function PartitionPicker({ list, choice, onChange, subject }: {
           <label className="small">To <select value={choice.end} onChange={(e) => onChange({ ...choice, end: e.target.value })}>
             {keys.map((k) => <option key={k} value={k}>{k}</option>)}
           </select></label>
-          <span className="muted small">{count} partition{count === 1 ? "" : "s"}, launched as a backfill</span>
         </div>
       )}
+      {choice.mode === "range" && <p className="muted small">{count} partition{count === 1 ? "" : "s"}, launched as a backfill.</p>}
       {choice.mode === "missing" && <p className="muted small">{missing ? `${missing} partition${missing === 1 ? "" : "s"} not materialized yet, launched as a backfill.` : "Every partition is materialized."}</p>}
     </fieldset>
   );
