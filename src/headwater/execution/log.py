@@ -232,6 +232,8 @@ class _Tee:
 
 
 def _install() -> None:
+    if isinstance(sys.stdout, _Tee) and isinstance(sys.stderr, _Tee):
+        return
     with _INSTALL_LOCK:
         if not isinstance(sys.stdout, _Tee) and sys.stdout is not None:
             sys.stdout = _Tee(sys.stdout, "stdout")
