@@ -285,7 +285,7 @@ def test_jobs_list_and_graph(client: TestClient) -> None:
     assert nodes["double"]["inputs"][0]["from"] == ["make.result"]
     assert nodes["make"]["outputs"][0]["name"] == "result"
     assert detail["run_config_schema"]["type"] == "object"
-    assert detail["default_run_config"] == {"ops": {"make": {"config": {"n": 0, "label": ""}}}}
+    assert detail["default_run_config"] == {"ops": {"make": {"config": {"n": None, "label": None}}}}
     assert client.get("/api/jobs/nope").status_code == 404
 
 

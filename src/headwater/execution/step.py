@@ -61,7 +61,12 @@ from headwater.execution.context import (
     enter_step_context,
     exit_step_context,
 )
-from headwater.execution.log import capture_logs, release_logs
+from headwater.execution.log import (
+    capture_compute_logs,
+    capture_logs,
+    release_compute_logs,
+    release_logs,
+)
 from headwater.execution.plan import (
     FromAsset,
     FromCollect,
@@ -715,6 +720,7 @@ class StepRunner:
         ctx = self.make_context(step, mapping_key, retry_number)
         key = ctx.step_key
         token = capture_logs(run.log_sink(key))
+        output = capture_compute_logs(run.instance, run.run_id, key or step.key)
         current = enter_step_context(ctx)
         try:
             inputs = self.load_inputs(step, ctx, mapping_key)
@@ -729,6 +735,7 @@ class StepRunner:
             run.finish_checks(step, ctx)
         finally:
             exit_step_context(current)
+            release_compute_logs(output)
             release_logs(token)
         return ctx
 

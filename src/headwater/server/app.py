@@ -26,7 +26,16 @@ import headwater
 from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
 from headwater.errors import HeadwaterError
-from headwater.server import asset, asset_automation, automation, check, job, launch, run
+from headwater.server import (
+    asset,
+    asset_automation,
+    automation,
+    check,
+    compute_log,
+    job,
+    launch,
+    run,
+)
 from headwater.server.state import ApiError, ServerState, state_of
 from headwater.server.workspace import Workspace
 
@@ -65,7 +74,7 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     app.include_router(_meta_router())
     # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
     # are inside the asset routes' /assets/KEY.
-    for module in (check, asset_automation, asset, run, job, automation):
+    for module in (check, asset_automation, asset, run, compute_log, job, automation):
         app.include_router(module.router)
     _install_static(app)
     return app

@@ -24,8 +24,6 @@ from pydantic import BaseModel, Field
 
 from headwater.code.client import CodeServerError
 from headwater.code.explain import explain
-from headwater.code.run import origin_tag
-from headwater.daemon import backfill
 from headwater.definitions.assets.staleness import parents_first
 from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterError
@@ -39,6 +37,7 @@ from headwater.server.state import (
     int_cursor,
     page,
     parse_asset_key,
+    query_with_dynamic,
     state_of,
 )
 from headwater.server.wire import materialization_json, typed_value
@@ -53,12 +52,16 @@ _COUNTS_TTL = 30.0
 
 class MaterializeRequest(BaseModel):
     keys: list[str] = Field(min_length=1, description='Asset keys as "a/b" strings.')
-    partition_key: str | None = None
+    partition_key: str | None = Field(None, description="One partition: one run.")
+    partition_keys: list[str] | None = Field(
+        None, description="Several partitions: a backfill of the partitioned assets.")
 
 
 class BackfillRequest(BaseModel):
-    keys: list[str] = Field(min_length=1, description='Asset keys as "a/b" strings.')
+    keys: list[str] | None = Field(None, description='Asset keys as "a/b" strings.')
+    job_name: str | None = Field(None, description="A partitioned job, instead of keys.")
     partition_keys: list[str] = Field(min_length=1)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags of every run it launches.")
 
 
 def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
@@ -130,20 +133,6 @@ def resolver_order(resolver: Any, assets: dict[str, Any]) -> list[str]:
         resolver.graph, [AssetKey.from_user_string(k) for k in assets])]
 
 
-def _dynamic_keys(state: ServerState, names: list[str]) -> dict[str, list[str]]:
-    return {name: state.instance.get_dynamic_partitions(name) for name in names}
-
-
-def _query_with_dynamic(state: ServerState, location: str, name: str,
-                        params: dict[str, Any]) -> dict[str, Any]:
-    """Ask a code server, passing the dynamic partition keys it says it needs."""
-    reply = state.workspace.query(location, name, params)
-    if reply.get("missing_dynamic"):
-        params = {**params, "dynamic": _dynamic_keys(state, reply["missing_dynamic"])}
-        reply = state.workspace.query(location, name, params)
-    return reply
-
-
 _counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
 
 
@@ -156,7 +145,7 @@ def _partition_counts(state: ServerState) -> dict[str, int]:
         cache_key = (id(state), location, snapshot["snapshot_id"])
         cached = _counts_cache.get(cache_key)
         if cached is None or time.monotonic() - cached[0] > _COUNTS_TTL:
-            reply = _query_with_dynamic(state, location, "partition_counts", {})
+            reply = query_with_dynamic(state, location, "partition_counts", {})
             cached = (time.monotonic(), dict(reply["counts"]))
             _counts_cache[cache_key] = cached
         counts.update(cached[1])
@@ -218,7 +207,7 @@ def asset_partitions(request: Request, key: str) -> dict[str, Any]:
     location, asset = _find(state, key)
     if asset.get("partitions") is None:
         raise ApiError(404, f"Asset {key!r} is not partitioned.")
-    reply = _query_with_dynamic(state, location, "partition_keys", {"asset": key})
+    reply = query_with_dynamic(state, location, "partition_keys", {"asset": key})
     keys = reply["keys"] or []
     stored = state.instance.get_status_by_partition(parse_asset_key(key), keys)
     names = {"MATERIALIZED": "materialized", "FAILED": "failed", "IN_PROGRESS": "in_progress"}
@@ -293,28 +282,41 @@ def _typed(value: Any) -> dict[str, Any]:
     return typed_value(value) if isinstance(value, dict) else {"type": "text", "value": value}
 
 
-@router.post("/assets/materialize", summary="Launch a run materializing assets")
+@router.post("/assets/materialize", summary="Launch the runs materializing assets")
 def materialize(request: Request, body: MaterializeRequest) -> dict[str, Any]:
     state = state_of(request)
     locations = set()
+    assets: dict[str, dict[str, Any]] = {}
     for key in body.keys:
         location, asset = _find(state, key)
         if not asset["is_executable"]:
             raise ApiError(400, f"Asset {key!r} cannot be materialized: it is a source asset "
                                 "(observe it instead) or has no function.")
         locations.add(location)
+        assets[key] = asset
     if len(locations) > 1:
         raise ApiError(400, f"The assets are in several code locations ({sorted(locations)}): "
                             "materialize each location's assets in its own request.")
-    run_id = launch.launch_assets(state, locations.pop(), body.keys, body.partition_key)
-    return {"run_id": run_id}
+    return launch.materialize(state, locations.pop(), assets, body.partition_key,
+                              body.partition_keys)
 
 
-@router.post("/backfills", summary="Request a backfill of asset partitions")
+@router.post("/backfills", summary="Request a backfill of asset (or job) partitions")
 def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
     state = state_of(request)
+    if (body.job_name is None) == (not body.keys):
+        raise ApiError(400, "Say what to backfill: asset keys (keys) or a partitioned job "
+                            "(job_name), one of the two.")
+    if body.job_name is not None:
+        found = state.workspace.index.jobs.get(body.job_name)
+        if found is None:
+            raise ApiError(404, f"No job {body.job_name!r} in any loaded code location; GET "
+                                "/api/jobs lists the jobs.")
+        backfill_id = launch.request_backfill(state, found[0], body.partition_keys,
+                                              job_name=body.job_name, tags=body.tags)
+        return {"backfill_id": backfill_id}
     locations = set()
-    for key in body.keys:
+    for key in body.keys or ():
         location, asset = _find(state, key)
         if asset.get("partitions") is None:
             raise ApiError(400, f"Asset {key!r} is not partitioned: materialize it instead of "
@@ -323,22 +325,8 @@ def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
     if len(locations) > 1:
         raise ApiError(400, f"The assets are in several code locations ({sorted(locations)}): "
                             "backfill each location's assets in its own request.")
-    location = locations.pop()
-    try:
-        spec: dict[str, Any] | None = dataclasses.asdict(state.instance.get_ref())
-    except HeadwaterError:
-        spec = None
-    try:
-        plan = state.workspace.client(location).call("plan_backfill", {
-            "asset_selection": list(body.keys), "partition_keys": list(body.partition_keys),
-            "instance": spec})
-    except CodeServerError as exc:
-        raise ApiError(400, f"Cannot backfill {list(body.keys)}: "
-                            f"{exc.error.get('message') or exc}") from exc
-    record = backfill.create_backfill(
-        state.instance, origin_tag(state.workspace.origin(location)), plan,
-        job_name=None, asset_selection=list(body.keys))
-    return {"backfill_id": record.backfill_id}
+    return {"backfill_id": launch.request_backfill(state, locations.pop(), body.partition_keys,
+                                                   asset_keys=body.keys, tags=body.tags)}
 
 
 @router.get("/backfills", summary="Backfills, newest first")

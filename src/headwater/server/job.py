@@ -3,8 +3,10 @@ config, launch a run.
 
 Everything comes from the code servers: the snapshot has each job's nodes and its run-config
 JSON Schema; validation is a request to the code server of the job's location. The default
-run config is scaffolded from the schema: every default, and a typed placeholder for each
-required field without one. Imports `code` and this package.
+run config is scaffolded from the schema: every default, and each required field without one
+named with no value (null), so that validation says it is missing rather than accepting a
+placeholder such as "" or 0. A partitioned job launches only with a partition (a run) or a
+range of partitions (a backfill). Imports `code`, `definitions` and this package.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from headwater.code.client import CodeServerError
+from headwater.definitions.key import AssetKey
 from headwater.server import launch
-from headwater.server.state import ApiError, ServerState, state_of
+from headwater.server.state import ApiError, ServerState, query_with_dynamic, state_of
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 _PATH_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w.\[\]-]*): (?P<message>.+)$", re.S)
 _AT_PATH = re.compile(r"at path (?P<path>root(?::[^\s:.]+)*)")
-_PLACEHOLDER = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "array": [],
-                "null": None}
+_NONE_GIVEN = re.compile(r"is None, but a value of type|got None\b")
 
 
 class RunConfigRequest(BaseModel):
@@ -33,6 +35,7 @@ class RunConfigRequest(BaseModel):
 class LaunchRequest(BaseModel):
     run_config: dict[str, Any] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
+    partition_key: str | None = Field(None, description="The partition of a partitioned job.")
 
 
 def _find(state: ServerState, name: str) -> tuple[str, dict[str, Any]]:
@@ -79,7 +82,8 @@ def graph_json(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def scaffold(schema: Any) -> Any:
-    """A config value for a JSON Schema: defaults, and placeholders for required fields."""
+    """A config value for a JSON Schema: its defaults, and null for each required value that
+    has none (objects are opened so that their required fields show)."""
     if not isinstance(schema, dict):
         return None
     if "default" in schema:
@@ -94,9 +98,7 @@ def scaffold(schema: Any) -> Any:
     for key in ("anyOf", "oneOf"):
         if schema.get(key):
             return scaffold(schema[key][0])
-    if "enum" in schema and schema["enum"]:
-        return schema["enum"][0]
-    return _PLACEHOLDER.get(str(schema.get("type")))
+    return None
 
 
 def _has_default(schema: dict[str, Any]) -> bool:
@@ -145,6 +147,9 @@ def error_items(errors: list[Any]) -> list[dict[str, str]]:
         at = _AT_PATH.search(text)
         path = ".".join(at["path"].split(":")[1:]) if at else ""
         items.append({"path": path, "message": text})
+    for item in items:
+        if _NONE_GIVEN.search(item["message"]):
+            item["message"] = f"Missing value: {item['message']}"
     return items
 
 
@@ -165,13 +170,52 @@ def validate_job_config(request: Request, name: str, body: RunConfigRequest) -> 
     return validate(state, location, name, body.run_config)
 
 
+@router.get("/jobs/{name}/partitions", summary="A partitioned job's partitions")
+def job_partitions(request: Request, name: str) -> dict[str, Any]:
+    """Its partition keys, and for an asset job each partition's status over its
+    partitioned assets (null for an op job)."""
+    state = state_of(request)
+    location, job = _find(state, name)
+    if not job.get("partitions"):
+        raise ApiError(404, f"Job {name!r} is not partitioned.")
+    keys = query_with_dynamic(state, location, "partition_keys", {"job": name}).get("keys") or []
+    status: dict[str, str] | None = None
+    if job.get("is_asset_job"):
+        status = _asset_job_status(state, job, keys)
+    return {"keys": keys, "status": status}
+
+
+_STATUS_ORDER = ("in_progress", "failed", "missing", "materialized")
+
+
+def _asset_job_status(state: ServerState, job: dict[str, Any], keys: list[str]) -> dict[str, str]:
+    """A partition is as far along as the least materialized of the job's partitioned assets."""
+    names = {"MATERIALIZED": "materialized", "FAILED": "failed", "IN_PROGRESS": "in_progress"}
+    index = state.workspace.index.assets
+    status = dict.fromkeys(keys, "materialized")
+    partitioned = [k for k in job.get("asset_keys", [])
+                   if (index.get(k) or ("", {}))[1].get("partitions")]
+    if not partitioned:
+        return dict.fromkeys(keys, "missing")
+    for key in partitioned:
+        stored = state.instance.get_status_by_partition(AssetKey.from_user_string(key), keys)
+        for partition in keys:
+            found = stored.get(partition)
+            value = names.get(getattr(found, "value", str(found)), "missing")
+            if _STATUS_ORDER.index(value) < _STATUS_ORDER.index(status[partition]):
+                status[partition] = value
+    return status
+
+
 @router.post("/jobs/{name}/launch", summary="Launch a run of a job")
 def launch_job(request: Request, name: str, body: LaunchRequest) -> Any:
     state = state_of(request)
-    location, _ = _find(state, name)
+    location, job = _find(state, name)
+    tags = launch.job_partition_tags(state, location, {**job, "name": name},
+                                     body.partition_key, body.tags)
     result = validate(state, location, name, body.run_config)
     if not result["valid"]:
         raise ApiError(422, f"The run config of job {name!r} is invalid: "
                             f"{len(result['errors'])} problem(s); fix them and launch again.",
                        **result)
-    return {"run_id": launch.launch_job(state, location, name, body.run_config, body.tags)}
+    return {"run_id": launch.launch_job(state, location, name, body.run_config, tags)}

@@ -5,21 +5,30 @@ the run (its `create_run` call: `code.run.create_run` needs the job to check the
 plan the steps), then submits it here (`daemon.launcher.submit_run`: queued, or started
 at once in a run-worker subprocess). `RunLauncher` is that adapter; `create_app(launcher=None)`
 makes a webserver that refuses to launch (503, and says so).
+
+Partitions are settled here, before anything is stored: a partitioned job or asset launches
+only with a partition (one run) or several (a backfill, which the daemon turns into runs as
+the assets' backfill policy says); a selection that mixes partitioned and unpartitioned
+assets becomes one run of the unpartitioned ones beside the partitioned run or backfill,
+since a partition applied to an unpartitioned asset fails its run.
 Imports `code`, `daemon`, `storage` and this package.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.code.client import CodeServerError
+from headwater.code.run import origin_tag
+from headwater.daemon import backfill
 from headwater.daemon import launcher as run_launcher
 from headwater.definitions.assets.job import IMPLICIT_JOB
-from headwater.definitions.tags import PARTITION_TAG
+from headwater.definitions.tags import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from headwater.errors import HeadwaterError
-from headwater.server.state import ApiError, ServerState
+from headwater.server.state import ApiError, ServerState, query_with_dynamic
 from headwater.storage.record import HeadwaterRunStatus
 
 
@@ -66,6 +75,118 @@ def launch_assets(state: ServerState, location: str, keys: Sequence[str],
                                tags=tags, asset_selection=list(keys))
     except (HeadwaterError, ValueError, KeyError, LookupError) as exc:
         raise _error(exc, "materialize assets") from exc
+
+
+def materialize(state: ServerState, location: str, assets: Mapping[str, Mapping[str, Any]],
+                partition_key: str | None, partition_keys: Sequence[str] | None
+                ) -> dict[str, Any]:
+    """Launch what materializing `assets` ({key: snapshot entry}) takes: a run of the
+    partitioned ones for `partition_key`, or a backfill of them over `partition_keys`, and a
+    run of the unpartitioned ones. {"run_id", "run_ids", "backfill_id"}."""
+    partitioned = [k for k, a in assets.items() if a.get("partitions")]
+    plain = [k for k in assets if k not in partitioned]
+    if partition_key is not None and partition_keys:
+        raise ApiError(400, "Give partition_key (one partition, one run) or partition_keys "
+                            "(several, a backfill), not both.")
+    if not partitioned:
+        if partition_key is not None or partition_keys:
+            raise ApiError(400, f"{_names(plain)} not partitioned: materialize without "
+                                "partition_key or partition_keys.")
+        run_id = launch_assets(state, location, plain, None)
+        return {"run_id": run_id, "run_ids": [run_id], "backfill_id": None}
+    kinds = {json.dumps(assets[k]["partitions"], sort_keys=True) for k in partitioned}
+    if len(kinds) > 1:
+        described = "; ".join(f"{k}: {_describe(assets[k])}" for k in partitioned)
+        raise ApiError(400, f"The selected assets have different partitions ({described}): "
+                            "materialize the assets that share partitions in their own request.")
+    if partition_key is None and not partition_keys:
+        raise ApiError(422, f"{_names(partitioned)} partitioned ({_describe(assets[partitioned[0]])}"
+                            "): say which partition to materialize (partition_key), or request "
+                            "several as a backfill (partition_keys).")
+    run_ids: list[str] = []
+    backfill_id = None
+    if partition_key is not None:
+        check_partition(state, location, partition_key, {"asset": partitioned[0]},
+                        f"Asset {partitioned[0]!r}")
+        run_ids.append(launch_assets(state, location, partitioned, partition_key))
+    else:
+        backfill_id = request_backfill(state, location, list(partition_keys or ()),
+                                       asset_keys=partitioned)
+    if plain:
+        run_ids.append(launch_assets(state, location, plain, None))
+    return {"run_id": run_ids[0] if run_ids else None, "run_ids": run_ids,
+            "backfill_id": backfill_id}
+
+
+def _names(keys: Sequence[str]) -> str:
+    quoted = ", ".join(repr(k) for k in keys)
+    return f"Asset {quoted} is" if len(keys) == 1 else f"Assets {quoted} are"
+
+
+def _describe(entry: Mapping[str, Any]) -> str:
+    partitions = entry.get("partitions") or {}
+    return f"{partitions.get('type')}: {partitions.get('description')}"
+
+
+def check_partition(state: ServerState, location: str, key: str, owner: dict[str, str],
+                    what: str) -> None:
+    """Refuse (422) a partition key that `owner` ({"asset": k} or {"job": name}) lacks."""
+    try:
+        keys = query_with_dynamic(state, location, "partition_keys", owner).get("keys") or []
+    except CodeServerError as exc:
+        raise ApiError(400, f"Cannot list the partitions of {what}: "
+                            f"{exc.error.get('message') or exc}") from exc
+    if key not in set(keys):
+        span = f"its {len(keys)} partitions run from {keys[0]!r} to {keys[-1]!r}" if keys \
+            else "it has no partitions yet"
+        raise ApiError(422, f"{what} has no partition {key!r}; {span}.")
+
+
+def job_partition_tags(state: ServerState, location: str, job: Mapping[str, Any],
+                       partition_key: str | None, tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags a run of `job` launches with: its partition (from `partition_key` or the
+    partition tag) is required when the job is partitioned, and refused when it is not."""
+    name = job["name"]
+    chosen = partition_key if partition_key is not None else tags.get(PARTITION_TAG)
+    ranged = RANGE_START_TAG in tags and RANGE_END_TAG in tags
+    if not job.get("partitions"):
+        if partition_key is not None:
+            raise ApiError(400, f"Job {name!r} is not partitioned: launch it without "
+                                "partition_key.")
+        return dict(tags)
+    if chosen is None and not ranged:
+        raise ApiError(422, f"Job {name!r} is partitioned ({_describe(job)}): say which "
+                            "partition to run (partition_key, or the tag "
+                            f"{PARTITION_TAG}); to run several, request a backfill "
+                            "(POST /api/backfills with job_name and partition_keys).")
+    if chosen is None:
+        return dict(tags)
+    check_partition(state, location, chosen, {"job": name}, f"Job {name!r}")
+    return {**tags, PARTITION_TAG: chosen}
+
+
+def request_backfill(state: ServerState, location: str, partition_keys: Sequence[str], *,
+                     asset_keys: Sequence[str] | None = None, job_name: str | None = None,
+                     tags: Mapping[str, str] | None = None) -> str:
+    """Store a backfill of the assets (or of the job) over `partition_keys` for the daemon
+    to launch, its runs tagged with `tags`; its id. Unknown partitions are a 400."""
+    what = job_name if job_name is not None else list(asset_keys or ())
+    try:
+        spec: dict[str, Any] | None = dataclasses.asdict(state.instance.get_ref())
+    except HeadwaterError:
+        spec = None
+    try:
+        plan = state.workspace.client(location).call("plan_backfill", {
+            "job_name": job_name, "asset_selection": list(asset_keys) if asset_keys else None,
+            "partition_keys": list(partition_keys), "instance": spec})
+    except CodeServerError as exc:
+        raise ApiError(400, f"Cannot backfill {what}: "
+                            f"{exc.error.get('message') or exc}") from exc
+    record = backfill.create_backfill(
+        state.instance, origin_tag(state.workspace.origin(location)), plan,
+        job_name=job_name, asset_selection=list(asset_keys) if asset_keys else None,
+        tags=dict(tags or {}))
+    return str(record.backfill_id)
 
 
 def launch_checks(state: ServerState, location: str, check_keys: Sequence[str],

@@ -1,5 +1,5 @@
 """The run routes: list and filter runs, one run with its step stats, its event log (paged
-and live over Server-Sent Events), cancel, re-execute, delete; and the stream of run status
+and live over Server-Sent Events), cancel, re-execute, delete (with its compute logs); and the stream of run status
 changes.
 
 The SSE streams poll storage (it is the only thing every process shares): a run's stream
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from headwater.execution.event import HeadwaterEventType
+from headwater.execution.log import compute_log_directory
 from headwater.server import launch
 from headwater.server.check import label_steps, run_checks
 from headwater.server.state import (
@@ -55,7 +57,7 @@ class ReexecuteRequest(BaseModel):
     step_keys: list[str] | None = None
 
 
-def _run_record(state: ServerState, run_id: str) -> Any:
+def run_record(state: ServerState, run_id: str) -> Any:
     if not _RUN_ID.match(run_id):
         raise ApiError(400, f"{run_id!r} is not a run id (letters, digits, '-', '_', '.', ':').")
     record = state.instance.get_run_record_by_id(run_id)
@@ -138,7 +140,7 @@ def step_stats(state: ServerState, run_id: str) -> list[dict[str, Any]]:
 @router.get("/runs/{run_id}", summary="One run with its step stats and check evaluations")
 def get_run(request: Request, run_id: str) -> dict[str, Any]:
     state = state_of(request)
-    record = _run_record(state, run_id)
+    record = run_record(state, run_id)
     steps = step_stats(state, run_id)
     checks = run_checks(state, record.headwater_run)
     label_steps(state, steps, checks)
@@ -177,7 +179,7 @@ def run_events(request: Request, run_id: str, cursor: str | None = None,
                level: str | None = None, step: str | None = None, type: str | None = None,
                limit: int | None = None) -> dict[str, Any]:
     state = state_of(request)
-    _run_record(state, run_id)
+    run_record(state, run_id)
     limit = check_limit(limit)
     after = int_cursor(cursor)
     levels, steps, types = _levels(level), set(split_list(step)) or None, _event_types(type)
@@ -204,7 +206,7 @@ def run_events(request: Request, run_id: str, cursor: str | None = None,
 @router.get("/runs/{run_id}/stream", summary="A run's events live (Server-Sent Events)")
 async def run_stream(request: Request, run_id: str, cursor: str | None = None) -> Any:
     state = state_of(request)
-    await run_in_threadpool(_run_record, state, run_id)
+    await run_in_threadpool(run_record, state, run_id)
     after = int_cursor(request.headers.get("last-event-id") or cursor)
     return EventSourceResponse(_run_events(request, state, run_id, after), ping=15)
 
@@ -235,26 +237,28 @@ async def _run_events(request: Request, state: ServerState, run_id: str,
 @router.post("/runs/{run_id}/cancel", summary="Cancel a queued or running run")
 def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
     state = state_of(request)
-    _run_record(state, run_id)
+    run_record(state, run_id)
     return launch.cancel(state, run_id)
 
 
 @router.post("/runs/{run_id}/reexecute", summary="Re-execute a finished run")
 def reexecute_run(request: Request, run_id: str, body: ReexecuteRequest) -> dict[str, Any]:
     state = state_of(request)
-    _run_record(state, run_id)
+    run_record(state, run_id)
     return {"run_id": launch.reexecute(state, run_id, body.strategy, body.step_keys)}
 
 
 @router.delete("/runs/{run_id}", summary="Delete a finished run and its events")
 def delete_run(request: Request, run_id: str) -> dict[str, Any]:
     state = state_of(request)
-    record = _run_record(state, run_id)
+    record = run_record(state, run_id)
     if not record.headwater_run.is_finished and record.headwater_run.status not in (
             HeadwaterRunStatus.NOT_STARTED,):
         raise ApiError(409, f"Run {run_id} is {record.headwater_run.status.value}: cancel it "
                             "before deleting it.")
     state.instance.delete_run(run_id)
+    shutil.rmtree(compute_log_directory(state.instance.storage_directory(), run_id),
+                  ignore_errors=True)
     return {"run_id": run_id, "deleted": True}
 
 

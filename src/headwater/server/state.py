@@ -48,6 +48,17 @@ def state_of(request: Any) -> ServerState:
     return request.app.state.headwater
 
 
+def query_with_dynamic(state: ServerState, location: str, name: str,
+                       params: dict[str, Any]) -> dict[str, Any]:
+    """Ask a code server (`partition_keys`, `partition_counts`, ...), passing the dynamic
+    partition keys it says it needs from the instance."""
+    reply: dict[str, Any] = state.workspace.query(location, name, params)
+    if reply.get("missing_dynamic"):
+        dynamic = {n: state.instance.get_dynamic_partitions(n) for n in reply["missing_dynamic"]}
+        reply = state.workspace.query(location, name, {**params, "dynamic": dynamic})
+    return reply
+
+
 def page(items: list[Any], has_more: bool, cursor: str | None) -> dict[str, Any]:
     """The list envelope every paginated endpoint returns."""
     return {"items": items, "cursor": cursor, "has_more": has_more}

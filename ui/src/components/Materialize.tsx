@@ -1,28 +1,42 @@
-// "Materialize": launches a run for the given assets; asks for a partition when one is partitioned.
-import { useState } from "react";
+// "Materialize": launches the runs for the given assets. When one is partitioned it asks for
+// one partition (a run), a range or every missing one (a backfill); the server splits a
+// selection mixing partitioned and unpartitioned assets into the runs it needs.
+import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
-import { api, enc, post, type AssetSummary } from "../api";
+import { enc, post, type AssetSummary } from "../api";
 import { useToast } from "../toast";
+import { chosenKeys, PartitionPicker, usePartitions, type PartitionChoice } from "./PartitionPicker";
+
+interface Launched { run_id: string | null; run_ids?: string[]; backfill_id?: string | null }
+
+const runLink = (id: string) => <Link key={id} className="mono" to={`/runs/${id}`}>{id.slice(0, 8)}</Link>;
+
+/** What a launch started, as a toast's text: its runs as links, and its backfill. */
+export function launchedSummary(reply: Launched, partitions: number): ReactNode {
+  const runs = reply.run_ids ?? (reply.run_id ? [reply.run_id] : []);
+  const parts: ReactNode[] = [];
+  if (runs.length === 1) parts.push(<span key="r">Launched run {runLink(runs[0])}. <Link to={`/runs/${runs[0]}`}>View run →</Link></span>);
+  else if (runs.length > 1) parts.push(<span key="r">Launched {runs.length} runs: {runs.map((id, i) => <span key={id}>{i ? ", " : ""}{runLink(id)}</span>)}.</span>);
+  if (reply.backfill_id) parts.push(<span key="b"> Backfill <Link className="mono" to="/deployment#backfills">{reply.backfill_id}</Link> requested for {partitions} partition{partitions === 1 ? "" : "s"}.</span>);
+  return <span>{parts}</span>;
+}
 
 export function MaterializeButton({ keys, assets, label, className }: {
   keys: string[]; assets: Map<string, AssetSummary> | AssetSummary[]; label?: string; className?: string;
 }) {
   const toast = useToast();
   const [busy, setBusy] = useState(false);
-  const [partitionKeys, setPartitionKeys] = useState<string[] | null>(null);
-  const [partition, setPartition] = useState("");
+  const [open, setOpen] = useState(false);
   const lookup = Array.isArray(assets) ? new Map(assets.map((a) => [a.key, a])) : assets;
   const partitioned = keys.map((k) => lookup.get(k)).find((a) => a?.partitions);
   const blocked = keys.map((k) => lookup.get(k)).find((a) => a && !a.is_executable);
 
-  const launch = async (partitionKey?: string) => {
+  const launch = async (body: { partition_key?: string; partition_keys?: string[] }, partitions: number) => {
     setBusy(true);
     try {
-      const body: { keys: string[]; partition_key?: string } = { keys };
-      if (partitionKey) body.partition_key = partitionKey;
-      const { run_id } = await post<{ run_id: string }>("/api/assets/materialize", body);
-      toast("ok", <span>Launched run <Link className="mono" to={`/runs/${run_id}`}>{run_id.slice(0, 8)}</Link> for {keys.length} asset{keys.length > 1 ? "s" : ""}. <Link to={`/runs/${run_id}`}>View run →</Link></span>);
-      setPartitionKeys(null);
+      const reply = await post<Launched>("/api/assets/materialize", { keys, ...body });
+      toast("ok", launchedSummary(reply, partitions));
+      setOpen(false);
     } catch (e) {
       toast("bad", <span>Could not materialize: {(e as Error).message}</span>);
     } finally {
@@ -30,40 +44,46 @@ export function MaterializeButton({ keys, assets, label, className }: {
     }
   };
 
-  const onClick = async () => {
-    if (!partitioned) return launch();
-    try {
-      const reply = await api<{ keys: string[] }>(`/api/assets/${partitioned.key.split("/").map(enc).join("/")}/partitions`);
-      setPartitionKeys(reply.keys);
-      setPartition(reply.keys[reply.keys.length - 1] ?? "");
-    } catch (e) {
-      toast("bad", <span>Could not list partitions: {(e as Error).message}</span>);
-    }
-  };
-
   return (
     <>
       <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked}
         title={blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)"}
-        onClick={onClick}>
+        onClick={() => (partitioned ? setOpen(true) : launch({}, 0))}>
         {busy ? "Launching…" : label ?? "Materialize"}
       </button>
-      {partitionKeys && (
-        <div className="modal-backdrop" role="presentation" onClick={() => setPartitionKeys(null)}>
-          <div className="modal" role="dialog" aria-modal="true" aria-label="Choose a partition" onClick={(e) => e.stopPropagation()}
-            onKeyDown={(e) => e.key === "Escape" && setPartitionKeys(null)}>
-            <h2>Materialize a partition</h2>
-            <p className="muted">{partitioned?.key} is partitioned: pick the partition to materialize, or launch a backfill from its asset page.</p>
-            <select autoFocus value={partition} onChange={(e) => setPartition(e.target.value)} aria-label="Partition">
-              {partitionKeys.map((k) => <option key={k} value={k}>{k}</option>)}
-            </select>
-            <div className="row end">
-              <button type="button" className="ghost" onClick={() => setPartitionKeys(null)}>Cancel</button>
-              <button type="button" className="primary" disabled={!partition || busy} onClick={() => launch(partition)}>Launch run</button>
-            </div>
-          </div>
-        </div>
+      {open && partitioned && (
+        <PartitionDialog asset={partitioned.key} others={keys.filter((k) => !lookup.get(k)?.partitions)} busy={busy}
+          onClose={() => setOpen(false)} onLaunch={launch} />
       )}
     </>
+  );
+}
+
+function PartitionDialog({ asset, others, busy, onClose, onLaunch }: {
+  asset: string; others: string[]; busy: boolean; onClose: () => void;
+  onLaunch: (body: { partition_key?: string; partition_keys?: string[] }, partitions: number) => void;
+}) {
+  const { list, error } = usePartitions(`/api/assets/${asset.split("/").map(enc).join("/")}/partitions`);
+  const [choice, setChoice] = useState<PartitionChoice>({ mode: "single", key: "" });
+  const chosen = list ? chosenKeys(choice, list) : [];
+  const single = choice.mode === "single";
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label="Choose partitions" onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === "Escape" && onClose()}>
+        <h2>Materialize partitions</h2>
+        <p className="muted">{asset} is partitioned: pick one partition (one run), a range or every missing partition (a backfill).
+          {others.length > 0 && <> The unpartitioned asset{others.length > 1 ? "s" : ""} {others.join(", ")} run{others.length > 1 ? "" : "s"} once, in a run of {others.length > 1 ? "their" : "its"} own.</>}</p>
+        {error && <div className="callout bad slim">Could not list the partitions: {error}</div>}
+        {list ? <PartitionPicker list={list} choice={choice} onChange={setChoice} subject={asset} /> : !error && <p className="muted">Loading partitions…</p>}
+        <div className="row end">
+          <button type="button" className="ghost" onClick={onClose}>Cancel</button>
+          <button type="button" className="primary" disabled={!chosen.length || busy}
+            onClick={() => onLaunch(single ? { partition_key: chosen[0] } : { partition_keys: chosen }, chosen.length)}>
+            {single ? "Launch run" : `Launch backfill (${chosen.length} partition${chosen.length === 1 ? "" : "s"})`}
+          </button>
+        </div>
+      </div>
+    </div>
   );
 }

@@ -1,12 +1,10 @@
-// Jobs: the list, and one job's op graph with its launchpad (run-config editor validated live
-// against the job's schema on the code server, scaffold from defaults, launch).
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
-import YAML from "yaml";
-import { ApiError, post, type JobDetail, type JobNode, type JobSummary, type Page, type Run } from "../api";
+// Jobs: the list, and one job's op graph with its launchpad (components/Launchpad.tsx).
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router";
+import { type JobDetail, type JobNode, type JobSummary, type Page, type Run } from "../api";
 import { GraphView, type Detail } from "../components/GraphView";
+import { Launchpad } from "../components/Launchpad";
 import { layoutGraph, type LayoutResult, type Placed } from "../layout";
-import { useToast } from "../toast";
 import { Empty, ErrorBox, Loading, PageHeader, useApi, useTitle } from "../util";
 import { RunsTable } from "./Runs";
 
@@ -118,136 +116,5 @@ function JobGraph({ nodes }: { nodes: JobNode[] }) {
         </div>
       )}
     </>
-  );
-}
-
-interface Validation { valid: boolean; errors: { path: string; message: string }[] }
-
-function parseConfig(text: string): { value?: Record<string, unknown>; error?: string } {
-  if (!text.trim()) return { value: {} };
-  try {
-    const value = YAML.parse(text);
-    if (value === null || value === undefined) return { value: {} };
-    if (typeof value !== "object" || Array.isArray(value)) return { error: "The run config must be a mapping (JSON object or YAML mapping) at the top level." };
-    return { value: value as Record<string, unknown> };
-  } catch (e) {
-    return { error: `Not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}` };
-  }
-}
-
-function Launchpad({ job }: { job: JobDetail }) {
-  const navigate = useNavigate();
-  const toast = useToast();
-  const initial = useMemo(() => YAML.stringify(job.default_run_config ?? {}) === "{}\n" ? "" : YAML.stringify(job.default_run_config), [job]);
-  const [text, setText] = useState(initial);
-  const [tags, setTags] = useState("");
-  const [result, setResult] = useState<Validation | null>(null);
-  const [checking, setChecking] = useState(false);
-  const [launching, setLaunching] = useState(false);
-  const [showSchema, setShowSchema] = useState(false);
-  const parsed = useMemo(() => parseConfig(text), [text]);
-  const seq = useRef(0);
-
-  useEffect(() => {
-    if (parsed.error) {
-      setResult(null);
-      return;
-    }
-    const id = ++seq.current;
-    setChecking(true);
-    const timer = window.setTimeout(() => {
-      post<Validation>(`/api/jobs/${encodeURIComponent(job.name)}/validate`, { run_config: parsed.value })
-        .then((r) => id === seq.current && setResult(r))
-        .catch((e: Error) => id === seq.current && setResult({ valid: false, errors: [{ path: "", message: e.message }] }))
-        .finally(() => id === seq.current && setChecking(false));
-    }, 350);
-    return () => window.clearTimeout(timer);
-  }, [parsed, job.name]);
-
-  const tagMap = (): Record<string, string> | string => {
-    const out: Record<string, string> = {};
-    for (const line of tags.split(/[\n,]/).map((l) => l.trim()).filter(Boolean)) {
-      const i = line.indexOf("=");
-      if (i <= 0) return `Tag '${line}' is not key=value.`;
-      out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
-    }
-    return out;
-  };
-
-  const launch = async () => {
-    const t = tagMap();
-    if (typeof t === "string") {
-      toast("bad", t);
-      return;
-    }
-    setLaunching(true);
-    try {
-      const { run_id } = await post<{ run_id: string }>(`/api/jobs/${encodeURIComponent(job.name)}/launch`, { run_config: parsed.value ?? {}, tags: t });
-      toast("ok", <span>Launched run <Link className="mono" to={`/runs/${run_id}`}>{run_id.slice(0, 8)}</Link></span>);
-      navigate(`/runs/${run_id}`);
-    } catch (e) {
-      const body = e instanceof ApiError ? e.body as { errors?: Validation["errors"] } : undefined;
-      if (body?.errors) setResult({ valid: false, errors: body.errors });
-      toast("bad", <span>Launch refused: {(e as Error).message}</span>);
-    } finally {
-      setLaunching(false);
-    }
-  };
-
-  const tagError = typeof tagMap() === "string" ? tagMap() as string : null;
-  const valid = !parsed.error && result?.valid === true && !tagError;
-  return (
-    <section className="card launchpad" aria-label="Launchpad">
-      <div className="row">
-        <h2>Launchpad</h2>
-        <span className="spacer" />
-        <button type="button" className="ghost small" onClick={() => setText(YAML.stringify(job.default_run_config ?? {}))} title="Replace the editor's content with every default and a placeholder for each required field">Scaffold default config</button>
-        <button type="button" className="ghost small" onClick={() => setShowSchema((s) => !s)}>{showSchema ? "Hide" : "Show"} schema</button>
-      </div>
-      <label htmlFor="run-config" className="small muted">Run config (YAML or JSON)</label>
-      <textarea
-        id="run-config"
-        className={`code-editor${parsed.error || (result && !result.valid) ? " invalid" : ""}`}
-        spellCheck={false}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Tab" && !e.shiftKey) {
-            e.preventDefault();
-            const el = e.currentTarget;
-            const { selectionStart: s, selectionEnd: en } = el;
-            const next = `${text.slice(0, s)}  ${text.slice(en)}`;
-            setText(next);
-            window.requestAnimationFrame(() => { el.selectionStart = el.selectionEnd = s + 2; });
-          } else if (e.key === "Enter" && (e.metaKey || e.ctrlKey) && valid) {
-            e.preventDefault();
-            launch();
-          }
-        }}
-        rows={14}
-        aria-describedby="config-status"
-      />
-      <div id="config-status" className="validation" aria-live="polite">
-        {parsed.error ? <div className="callout bad slim">{parsed.error}</div>
-          : checking && !result ? <div className="muted small">Checking…</div>
-          : result?.valid ? <div className="callout ok slim">Config is valid{checking ? " (re-checking…)" : ""}.</div>
-          : result ? (
-            <div className="callout bad slim" role="alert">
-              <b>{result.errors.length} problem{result.errors.length === 1 ? "" : "s"} in the run config</b>
-              <ul className="errors">
-                {result.errors.map((err, i) => <li key={i}>{err.path && <code>{err.path}</code>} {err.message}</li>)}
-              </ul>
-            </div>
-          ) : null}
-      </div>
-      <label htmlFor="run-tags" className="small muted">Tags (key=value, one per line)</label>
-      <textarea id="run-tags" className={`code-editor tags${tagError ? " invalid" : ""}`} rows={2} value={tags} onChange={(e) => setTags(e.target.value)} spellCheck={false} />
-      {tagError && <div className="callout bad slim">{tagError}</div>}
-      <div className="row end">
-        <span className="muted small">Ctrl+Enter launches</span>
-        <button type="button" className="primary" disabled={!valid || launching} onClick={launch}>{launching ? "Launching…" : "Launch run"}</button>
-      </div>
-      {showSchema && <pre className="code schema">{JSON.stringify(job.run_config_schema, null, 2)}</pre>}
-    </section>
   );
 }

@@ -1,9 +1,11 @@
 // One run: its status and target, the step timeline, the live event log (Server-Sent
-// Events), cancel, re-execute (all, from failure, selected steps) and delete.
+// Events), each step's stdout/stderr (compute logs), cancel, re-execute (all, from failure,
+// selected steps) and delete.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
 import { CheckBadge } from "../components/Checks";
+import { ComputeLogs } from "../components/ComputeLogs";
 import { Gantt } from "../components/Gantt";
 import { isChecksOnly, JobName } from "./Runs";
 import { MetadataTable } from "../components/Metadata";
@@ -219,6 +221,8 @@ export function RunPage() {
           {!shown.length && <div className="muted log-note">{events.length ? "No event matches the filters." : streaming ? "Waiting for events…" : "No events."}</div>}
         </div>
       </section>
+
+      <ComputeLogs runId={runId} steps={run.steps.map((s) => s.step_key)} focused={stepFilter} live={!finished} />
     </div>
   );
 }
