@@ -2,12 +2,14 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, enc, post, type AssetSummary } from "../api";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 
 export function MaterializeButton({ keys, assets, label, className }: {
   keys: string[]; assets: Map<string, AssetSummary> | AssetSummary[]; label?: string; className?: string;
 }) {
   const toast = useToast();
+  const { launchReason } = usePermissions();
   const [busy, setBusy] = useState(false);
   const [partitionKeys, setPartitionKeys] = useState<string[] | null>(null);
   const [partition, setPartition] = useState("");
@@ -43,8 +45,8 @@ export function MaterializeButton({ keys, assets, label, className }: {
 
   return (
     <>
-      <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked}
-        title={blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)"}
+      <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked || !!launchReason}
+        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)")}
         onClick={onClick}>
         {busy ? "Launching…" : label ?? "Materialize"}
       </button>

@@ -6,6 +6,7 @@ import YAML from "yaml";
 import { ApiError, post, type JobDetail, type JobNode, type JobSummary, type Page, type Run } from "../api";
 import { GraphView, type Detail } from "../components/GraphView";
 import { layoutGraph, type LayoutResult, type Placed } from "../layout";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { Empty, ErrorBox, Loading, PageHeader, useApi, useTitle } from "../util";
 import { RunsTable } from "./Runs";
@@ -138,6 +139,7 @@ function parseConfig(text: string): { value?: Record<string, unknown>; error?: s
 function Launchpad({ job }: { job: JobDetail }) {
   const navigate = useNavigate();
   const toast = useToast();
+  const { launchReason } = usePermissions();
   const initial = useMemo(() => YAML.stringify(job.default_run_config ?? {}) === "{}\n" ? "" : YAML.stringify(job.default_run_config), [job]);
   const [text, setText] = useState(initial);
   const [tags, setTags] = useState("");
@@ -195,7 +197,7 @@ function Launchpad({ job }: { job: JobDetail }) {
   };
 
   const tagError = typeof tagMap() === "string" ? tagMap() as string : null;
-  const valid = !parsed.error && result?.valid === true && !tagError;
+  const valid = !parsed.error && result?.valid === true && !tagError && !launchReason;
   return (
     <section className="card launchpad" aria-label="Launchpad">
       <div className="row">
@@ -245,7 +247,7 @@ function Launchpad({ job }: { job: JobDetail }) {
       {tagError && <div className="callout bad slim">{tagError}</div>}
       <div className="row end">
         <span className="muted small">Ctrl+Enter launches</span>
-        <button type="button" className="primary" disabled={!valid || launching} onClick={launch}>{launching ? "Launching…" : "Launch run"}</button>
+        <button type="button" className="primary" disabled={!valid || launching} title={launchReason} onClick={launch}>{launching ? "Launching…" : "Launch run"}</button>
       </div>
       {showSchema && <pre className="code schema">{JSON.stringify(job.run_config_schema, null, 2)}</pre>}
     </section>
