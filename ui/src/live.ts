@@ -1,7 +1,7 @@
 // Live updates over Server-Sent Events, surviving the webserver going away and coming back.
 import { useEffect, useRef } from "react";
 import { streamUrl, type Run } from "./api";
-import { connectionLost, whenReachable } from "./connection";
+import { connectionLost, useConnection, whenReachable } from "./connection";
 
 export type StreamState = "live" | "down";
 
@@ -70,4 +70,15 @@ export function useRunChanges(onRun: (run: Run) => void, delayMs = 400) {
       stop();
     };
   }, [delayMs]);
+}
+
+/** Calls `onBack` each time the webserver answers again after being unreachable. */
+export function useOnReconnect(onBack: () => void) {
+  const cb = useRef(onBack);
+  cb.current = onBack;
+  const { epoch } = useConnection();
+  const first = useRef(epoch);
+  useEffect(() => {
+    if (epoch !== first.current) cb.current();
+  }, [epoch]);
 }

@@ -4,6 +4,12 @@ import { Link } from "react-router";
 import { api, isUnreachable, type ErrorInfo } from "./api";
 import { isOnline, useConnection } from "./connection";
 
+/** A `.catch` for a request: keeps the error unless the server was unreachable (the
+ * connection banner covers that, and the data reloads when it is back). */
+export const unlessUnreachable = (setError: (e: Error) => void) => (e: Error) => {
+  if (!isUnreachable(e)) setError(e);
+};
+
 export interface Loaded<T> {
   data: T | undefined;
   error: Error | undefined;

@@ -2,7 +2,7 @@
 // Events), cancel, re-execute (all, from failure, selected steps) and delete.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, isUnreachable, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
+import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
 import { CheckBadge } from "../components/Checks";
 import { Gantt } from "../components/Gantt";
 import { isChecksOnly, JobName } from "./Runs";
@@ -10,7 +10,7 @@ import { MetadataTable } from "../components/Metadata";
 import { keepOpen } from "../live";
 import { usePermissions } from "../server";
 import { useToast } from "../toast";
-import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, RunLink, StackTrace, Time, useTitle } from "../util";
+import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, RunLink, StackTrace, Time, unlessUnreachable, useTitle } from "../util";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const FINISHED = new Set(["SUCCESS", "FAILURE", "CANCELED"]);
@@ -42,7 +42,7 @@ export function RunPage() {
   const logRef = useRef<HTMLDivElement>(null);
 
   const loadRun = () => api<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`).then((r) => { setRun(r); setError(undefined); })
-    .catch((e: Error) => { if (!isUnreachable(e)) setError(e); });
+    .catch(unlessUnreachable(setError));
 
   useEffect(() => {
     setEvents([]);
