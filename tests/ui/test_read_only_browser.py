@@ -54,7 +54,7 @@ def disabled_with_reason(button: Any) -> None:
 
 
 def test_read_only_disables_what_the_server_refuses(read_only: tuple[Server, str],
-                                                    page: Any) -> None:
+                                                    page: Any) -> None:  # noqa: F811
     """Every action button of a read-only webserver is disabled and says why."""
     server, run_id = read_only
     page.goto(f"{server.url}/assets")

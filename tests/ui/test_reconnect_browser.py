@@ -76,7 +76,7 @@ def restartable(tmp_path: Path) -> Iterator[Restartable]:
         server.close()
 
 
-def test_the_ui_survives_a_webserver_restart(restartable: Restartable, page: Any) -> None:
+def test_the_ui_survives_a_webserver_restart(restartable: Restartable, page: Any) -> None:  # noqa: F811
     """Stop the server under a live run page, then start it again on the same port: one
     banner while it is away, then the stream resumes and lists load again."""
     run_id = launch(restartable.url, "ticking")

@@ -23,7 +23,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-def test_skipped_steps_are_in_the_timeline(states: Server, page: Any) -> None:
+def test_skipped_steps_are_in_the_timeline(states: Server, page: Any) -> None:  # noqa: F811
     """A step that never ran because its upstream failed, and a step skipped for want of an
     optional output, are listed in the timeline as skipped, with the reason on hover."""
     run_id = launch(states.url, "failing")
@@ -51,7 +51,7 @@ def test_skipped_steps_are_in_the_timeline(states: Server, page: Any) -> None:
     shot(page, "run-skipped-steps")
 
 
-def test_a_canceled_run_says_so(states: Server, page: Any) -> None:
+def test_a_canceled_run_says_so(states: Server, page: Any) -> None:  # noqa: F811
     """Canceling a running run from its page shows it canceled from the webserver, with the
     step it stopped, and no failed-step banner; From failure re-executes it."""
     run_id = launch(states.url, "sleepy")
@@ -80,7 +80,7 @@ def test_a_canceled_run_says_so(states: Server, page: Any) -> None:
     assert wait_run(states.url, child)["status"] == "CANCELED"
 
 
-def test_finished_run_workers_are_reaped(states: Server, page: Any) -> None:
+def test_finished_run_workers_are_reaped(states: Server, page: Any) -> None:  # noqa: F811
     """Runs launched from the UI and through the API leave no defunct run worker behind."""
     page.goto(f"{states.url}/assets/quick")
     page.get_by_role("button", name="Materialize", exact=True).click()

@@ -46,6 +46,11 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,255}$")
 _STEP_TYPES = frozenset({_ET.STEP_START, _ET.STEP_SUCCESS, _ET.STEP_FAILURE, _ET.STEP_SKIPPED,
                          _ET.STEP_UP_FOR_RETRY, _ET.STEP_RESTARTED})
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_NOT_EXECUTED = {
+    "FAILURE": "Not executed: the run failed before this step could start.",
+    "CANCELED": "Not executed: the run was canceled before this step could start.",
+    "SUCCESS": "Not executed: no upstream output gave it anything to run on.",
+}
 POLL_SECONDS = 0.25
 _EVENT_CHUNK = 1000
 
@@ -126,8 +131,7 @@ def step_stats(state: ServerState, run: Any) -> list[dict[str, Any]]:
         steps[key] = step = _step(key)
         if run.is_finished:
             step["status"] = "skipped"
-            step["reason"] = (f"Not executed: the run was {run.status.value.lower()} before "
-                              "this step could start.")
+            step["reason"] = _NOT_EXECUTED.get(run.status.value, "Not executed in this run.")
     return list(steps.values())
 
 

@@ -1,5 +1,7 @@
 // The step timeline of a run: one bar per step from its start to its end (or now). A step
-// that only evaluates checks is labelled "check"; each step shows its checks' results.
+// that only evaluates checks is labelled "check"; each step shows its checks' results. A step
+// that never started (pending, or skipped once the run ended) shows its status and, on hover,
+// why.
 import type { RunCheck, StepInfo } from "../api";
 import { fmtDuration, fmtTime, statusLabel, tone } from "../util";
 import { CheckBadge } from "./Checks";

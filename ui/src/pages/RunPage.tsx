@@ -247,7 +247,8 @@ export function RunPage() {
 /** Instead of a "failed step" banner: the run was canceled, by what, and what it stopped. */
 function CanceledNote({ run, onStep }: { run: RunDetail; onStep: (s: string) => void }) {
   const how = run.cancellation;
-  const stopped = run.steps.filter((s) => s.status === "canceled" || s.status === "failure");
+  const stopped = run.steps.filter((s) => s.status === "canceled");
+  const failed = run.steps.filter((s) => s.status === "failure");
   const notRun = run.steps.filter((s) => s.status === "skipped" && s.start === null && !s.end);
   return (
     <div className="callout warn slim" data-canceled>
@@ -255,6 +256,7 @@ function CanceledNote({ run, onStep }: { run: RunDetail; onStep: (s: string) => 
       {how?.message && <>: {how.message}</>}
       {how?.requested && <> <span className="muted small">(requested <Time value={how.requested} />)</span></>}
       {stopped.length > 0 && <div>Stopped: {stopped.map((s) => <button key={s.step_key} type="button" className="link mono" onClick={() => onStep(s.step_key)}>{s.step_key}</button>)}</div>}
+      {failed.length > 0 && <div>Failed before the cancel: {failed.map((s) => <button key={s.step_key} type="button" className="link mono" onClick={() => onStep(s.step_key)}>{s.step_key}</button>)}</div>}
       {notRun.length > 0 && <div className="small">Not executed: {notRun.map((s) => <span key={s.step_key} className="mono"> {s.step_key}</span>)}</div>}
     </div>
   );
