@@ -9,6 +9,7 @@ import { DeploymentPage } from "./pages/Deployment";
 import { JobPage, JobsPage } from "./pages/Jobs";
 import { RunPage } from "./pages/RunPage";
 import { RunsPage } from "./pages/Runs";
+import { ConnectionBanner, ReadOnlyChip, ServerProvider } from "./server";
 import { ToastProvider } from "./toast";
 import { useApi, userZone } from "./util";
 
@@ -56,39 +57,43 @@ function LocationHealth() {
 export function App() {
   useGoShortcuts();
   return (
-    <ToastProvider>
-      <a className="skip-link" href="#main">Skip to content</a>
-      <nav className="topnav" aria-label="Main">
-        <NavLink to="/assets" className="brand" aria-label="headwater home">
-          <svg viewBox="0 0 32 32" width="22" height="22" aria-hidden>
-            <rect width="32" height="32" rx="7" fill="#1f4e79" />
-            <path d="M6 20c4-6 8-6 10-2s6 4 10-2" fill="none" stroke="#7fd1ff" strokeWidth="3" strokeLinecap="round" />
-          </svg>
-          headwater
-        </NavLink>
-        {NAV.map(([to, label, key]) => (
-          <NavLink key={to} to={to} className="navlink" title={`${label} (g then ${key})`}>{label}</NavLink>
-        ))}
-        <span className="spacer" />
-        <LocationHealth />
-        <span className="muted small" title="Times are shown in this time zone">{userZone()}</span>
-      </nav>
-      <main id="main">
-        <Routes>
-          <Route path="/" element={<Navigate to="/assets" replace />} />
-          <Route path="/assets" element={<AssetGraphPage />} />
-          <Route path="/assets/*" element={<AssetPage />} />
-          <Route path="/runs" element={<RunsPage />} />
-          <Route path="/runs/:runId" element={<RunPage />} />
-          <Route path="/jobs" element={<JobsPage />} />
-          <Route path="/jobs/:name" element={<JobPage />} />
-          <Route path="/automation" element={<AutomationPage />} />
-          <Route path="/schedules/:name" element={<InstigatorPage kind="schedules" />} />
-          <Route path="/sensors/:name" element={<InstigatorPage kind="sensors" />} />
-          <Route path="/deployment" element={<DeploymentPage />} />
-          <Route path="*" element={<div className="page"><h1>Not found</h1><p>No page lives at this address. <NavLink to="/assets">Go to the asset graph</NavLink>.</p></div>} />
-        </Routes>
-      </main>
-    </ToastProvider>
+    <ServerProvider>
+      <ToastProvider>
+        <a className="skip-link" href="#main">Skip to content</a>
+        <nav className="topnav" aria-label="Main">
+          <NavLink to="/assets" className="brand" aria-label="headwater home">
+            <svg viewBox="0 0 32 32" width="22" height="22" aria-hidden>
+              <rect width="32" height="32" rx="7" fill="#1f4e79" />
+              <path d="M6 20c4-6 8-6 10-2s6 4 10-2" fill="none" stroke="#7fd1ff" strokeWidth="3" strokeLinecap="round" />
+            </svg>
+            headwater
+          </NavLink>
+          {NAV.map(([to, label, key]) => (
+            <NavLink key={to} to={to} className="navlink" title={`${label} (g then ${key})`}>{label}</NavLink>
+          ))}
+          <span className="spacer" />
+          <ReadOnlyChip />
+          <LocationHealth />
+          <span className="muted small" title="Times are shown in this time zone">{userZone()}</span>
+        </nav>
+        <ConnectionBanner />
+        <main id="main">
+          <Routes>
+            <Route path="/" element={<Navigate to="/assets" replace />} />
+            <Route path="/assets" element={<AssetGraphPage />} />
+            <Route path="/assets/*" element={<AssetPage />} />
+            <Route path="/runs" element={<RunsPage />} />
+            <Route path="/runs/:runId" element={<RunPage />} />
+            <Route path="/jobs" element={<JobsPage />} />
+            <Route path="/jobs/:name" element={<JobPage />} />
+            <Route path="/automation" element={<AutomationPage />} />
+            <Route path="/schedules/:name" element={<InstigatorPage kind="schedules" />} />
+            <Route path="/sensors/:name" element={<InstigatorPage kind="sensors" />} />
+            <Route path="/deployment" element={<DeploymentPage />} />
+            <Route path="*" element={<div className="page"><h1>Not found</h1><p>No page lives at this address. <NavLink to="/assets">Go to the asset graph</NavLink>.</p></div>} />
+          </Routes>
+        </main>
+      </ToastProvider>
+    </ServerProvider>
   );
 }

@@ -1,4 +1,5 @@
 // The webserver's JSON API: fetch helpers, the access token, and the shapes the pages read.
+import { connectionLost } from "./connection";
 
 const TOKEN_KEY = "headwater.token";
 
@@ -14,6 +15,9 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** The request got no answer at all (status 0): the connection banner speaks for it. */
+export const isUnreachable = (e: unknown) => e instanceof ApiError && e.status === 0;
 
 function messageOf(body: unknown, fallback: string): string {
   if (body && typeof body === "object") {
@@ -41,8 +45,15 @@ export async function api<T>(path: string, init?: RequestInit & { json?: unknown
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(init.json);
   }
-  const res = await fetch(path, { ...init, headers: { ...headers, ...(init?.headers ?? {}) }, body });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(path, { ...init, headers: { ...headers, ...(init?.headers ?? {}) }, body });
+    text = await res.text();
+  } catch {
+    connectionLost();
+    throw new ApiError(0, "The webserver cannot be reached; retrying until it answers.", null);
+  }
   let data: unknown = null;
   try {
     data = text ? JSON.parse(text) : null;
@@ -220,10 +231,14 @@ export interface StepInfo {
   /** asset: materializes assets; check: only evaluates checks; op: anything else. */
   kind?: "asset" | "check" | "op";
   checks?: string[];
+  /** Why a step was skipped (or stopped by a cancel), when known. */
+  reason?: string | null;
 }
 
 export interface RunDetail extends Run {
   steps: StepInfo[];
+  /** Who or what canceled the run (its first cancel request), null when nobody did. */
+  cancellation?: { requested: number; message: string; canceled: number | null } | null;
   checks?: RunCheck[];
   location?: string | null;
 }

@@ -1,7 +1,14 @@
 // Small shared pieces: data loading hooks, time formatting in the user's zone, status badges.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { Link } from "react-router";
-import { api, type ErrorInfo } from "./api";
+import { api, isUnreachable, type ErrorInfo } from "./api";
+import { isOnline, useConnection } from "./connection";
+
+/** A `.catch` for a request: keeps the error unless the server was unreachable (the
+ * connection banner covers that, and the data reloads when it is back). */
+export const unlessUnreachable = (setError: (e: Error) => void) => (e: Error) => {
+  if (!isUnreachable(e)) setError(e);
+};
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -10,8 +17,11 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** GET `path` (null: don't), re-fetched every `pollMs` when given. */
+/** GET `path` (null: don't), re-fetched every `pollMs` when given and whenever the server
+ * comes back after being unreachable. While it is unreachable the last data stays and no
+ * error is set: the connection banner says what is wrong. */
 export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
+  const { epoch } = useConnection();
   const [data, setData] = useState<T>();
   const [error, setError] = useState<Error>();
   const [loading, setLoading] = useState(path !== null);
@@ -31,17 +41,17 @@ export function useApi<T>(path: string | null, pollMs?: number): Loaded<T> {
           setError(undefined);
         }
       })
-      .catch((e: Error) => !cancelled && setError(e))
+      .catch((e: Error) => !cancelled && !isUnreachable(e) && setError(e))
       .finally(() => !cancelled && setLoading(false));
     return () => {
       cancelled = true;
     };
-  }, [path, tick]);
+  }, [path, tick, epoch]);
 
   useEffect(() => {
     if (!pollMs || path === null) return;
     const id = window.setInterval(() => {
-      if (document.visibilityState === "visible") reload();
+      if (document.visibilityState === "visible" && isOnline()) reload();
     }, pollMs);
     return () => window.clearInterval(id);
   }, [pollMs, path, reload]);

@@ -256,7 +256,7 @@ def run_cancel(run_id: str, wait: bool) -> None:
     from headwater.daemon.launcher import cancel_run, wait_for_run
 
     instance = _instance()
-    status = cancel_run(instance, run_id)
+    status = cancel_run(instance, run_id, "Cancel requested with `headwater run cancel`.")
     if wait:
         status = wait_for_run(instance, run_id).status
     click.echo(f"Run {run_id}: {status.value}.")

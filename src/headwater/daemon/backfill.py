@@ -119,7 +119,8 @@ def _advance(instance: Any, record: BackfillRecord) -> None:
 def _cancel(instance: Any, record: BackfillRecord) -> None:
     for run in backfill_runs(instance, record.backfill_id):
         if not run.is_finished and run.status is not HeadwaterRunStatus.CANCELING:
-            cancel_run(instance, run.run_id)
+            cancel_run(instance, run.run_id,
+                       f"Cancel requested by canceling backfill {record.backfill_id}.")
     if all(r.is_finished for r in backfill_runs(instance, record.backfill_id)):
         instance.storage.update_backfill(replace(
             record, status=CANCELED, body={**dict(record.body), "end_timestamp": time.time()}))

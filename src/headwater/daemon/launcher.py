@@ -7,7 +7,8 @@ global and per-tag limits allow (the daemon calls it; so does `job launch --wait
 otherwise it starts at once. `start_run` marks the
 run STARTING and spawns `headwater run-worker RUN_ID`, which loads the code itself; the
 caller returns with the run id. `cancel_run` cancels a queued run at once and asks a
-running one to stop (CANCELING; its worker ends it CANCELED). Imports `code`, `storage`,
+running one to stop (CANCELING; its worker ends it CANCELED). A thread per spawned worker
+waits on it, so no finished worker is left a zombie. Imports `code`, `storage`,
 `execution`, `errors`.
 """
 
@@ -17,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -98,6 +100,10 @@ def start_run(instance: Any, run_id: str) -> int:
             cwd=origin.working_directory or os.getcwd(), start_new_session=True,
         )
     _CHILDREN[proc.pid] = proc
+    # A long-lived launcher (the webserver, the daemon) must wait on every worker it spawned,
+    # or each finished run leaves a zombie behind; a thread per worker waits without blocking.
+    threading.Thread(target=_reap, args=(proc,), name=f"reap-run-worker-{proc.pid}",
+                     daemon=True).start()
     instance.add_run_tags(run_id, {RUN_WORKER_PID_TAG: str(proc.pid), RUN_WORKER_HOST_TAG: socket.gethostname()})
     return proc.pid
 
@@ -110,7 +116,7 @@ def cancel_run(instance: Any, run_id: str, message: str | None = None) -> Headwa
         raise HeadwaterInvalidInvocationError(
             f"Run {run_id} already finished ({run.status.value}); there is nothing to cancel.")
     if run.status in (_S.QUEUED, _S.NOT_STARTED):
-        instance.report_run_canceled(run, "Run canceled before it started.")
+        instance.report_run_canceled(run, message or "Run canceled before it started.")
         return _S.CANCELED
     if run.status is not _S.CANCELING:
         _event(instance, run, _ET.RUN_CANCELING, message or "Sending run cancellation request.")
@@ -145,6 +151,11 @@ def reap_children() -> None:
     for pid, proc in list(_CHILDREN.items()):
         if proc.poll() is not None:
             del _CHILDREN[pid]
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    proc.wait()
+    _CHILDREN.pop(proc.pid, None)
 
 
 def _get(instance: Any, run_id: str) -> HeadwaterRun:

@@ -86,8 +86,12 @@ def _meta_router() -> APIRouter:
     @router.get("/health", summary="Whether the webserver is up, and how it is configured")
     def health(request: Request) -> dict[str, Any]:
         state = state_of(request)
+        # What the UI may offer: in read-only mode the server refuses every change, so
+        # neither launching nor any other write is possible whatever the launcher.
+        can_write = not state.read_only
         return {"status": "ok", "version": headwater.__version__, "read_only": state.read_only,
-                "auth": state.token is not None, "can_launch": state.launcher is not None}
+                "auth": state.token is not None, "can_write": can_write,
+                "can_launch": can_write and state.launcher is not None}
 
     @router.get("/locations", summary="Code locations and their load status")
     def list_locations(request: Request) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ class RunLauncher:
         return str(run_id)
 
     def cancel(self, state: ServerState, run_id: str) -> None:
-        run_launcher.cancel_run(state.instance, run_id)
+        run_launcher.cancel_run(state.instance, run_id, "Cancel requested from the webserver.")
 
 
 def _launcher(state: ServerState, doing: str) -> Any:

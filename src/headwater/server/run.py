@@ -48,6 +48,11 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,255}$")
 _STEP_TYPES = frozenset({_ET.STEP_START, _ET.STEP_SUCCESS, _ET.STEP_FAILURE, _ET.STEP_SKIPPED,
                          _ET.STEP_UP_FOR_RETRY, _ET.STEP_RESTARTED})
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_NOT_EXECUTED = {
+    "FAILURE": "Not executed: the run failed before this step could start.",
+    "CANCELED": "Not executed: the run was canceled before this step could start.",
+    "SUCCESS": "Not executed: no upstream output gave it anything to run on.",
+}
 POLL_SECONDS = 0.25
 _EVENT_CHUNK = 1000
 
@@ -109,42 +114,80 @@ def list_runs(request: Request, status: str | None = None, job: str | None = Non
     return page(items, len(records) > limit, items[-1]["run_id"] if items else None)
 
 
-def step_stats(state: ServerState, run_id: str) -> list[dict[str, Any]]:
-    """Per step: first start, end, status, and how many attempts it took."""
+def step_stats(state: ServerState, run: Any) -> list[dict[str, Any]]:
+    """Per step: first start, end, status, and how many attempts it took. Every planned step
+    is listed: one without events is `pending` while the run goes on and `skipped` once it
+    has finished (it never ran: an upstream step failed, or the run was canceled first)."""
     steps: dict[str, dict[str, Any]] = {}
-    query = EventQuery(run_id=run_id, event_types=_STEP_TYPES)
+    query = EventQuery(run_id=run.run_id, event_types=_STEP_TYPES)
     for record in state.instance.storage.get_event_records(query):
         event = record.event_log_entry.headwater_event
         if event is None or event.step_key is None:
             continue
-        step = steps.setdefault(event.step_key, {"step_key": event.step_key, "start": None,
-                                                 "end": None, "status": "pending",
-                                                 "attempts": 0})
-        kind = event.event_type
-        if kind in (_ET.STEP_START, _ET.STEP_RESTARTED):
-            if step["start"] is None:
-                step["start"] = event.timestamp
-            step["attempts"] += 1 if kind is _ET.STEP_START else 0
-            step["status"], step["end"] = "in_progress", None
-        elif kind is _ET.STEP_UP_FOR_RETRY:
-            step["status"] = "up_for_retry"
-        elif kind is _ET.STEP_SUCCESS:
-            step["status"], step["end"] = "success", event.timestamp
-        elif kind is _ET.STEP_FAILURE:
-            step["status"], step["end"] = "failure", event.timestamp
-        elif kind is _ET.STEP_SKIPPED:
-            step["status"], step["end"] = "skipped", event.timestamp
+        step = steps.setdefault(event.step_key, _step(event.step_key))
+        _apply(step, event)
+    for key in run.step_keys_to_execute or ():
+        # a mapped step runs as its copies, key[mapping_key]
+        if key in steps or any(k.startswith(f"{key}[") for k in steps):
+            continue
+        steps[key] = step = _step(key)
+        if run.is_finished:
+            step["status"] = "skipped"
+            step["reason"] = _NOT_EXECUTED.get(run.status.value, "Not executed in this run.")
     return list(steps.values())
+
+
+def _step(key: str) -> dict[str, Any]:
+    return {"step_key": key, "start": None, "end": None, "status": "pending", "attempts": 0,
+            "reason": None}
+
+
+def _apply(step: dict[str, Any], event: Any) -> None:
+    kind = event.event_type
+    if kind in (_ET.STEP_START, _ET.STEP_RESTARTED):
+        if step["start"] is None:
+            step["start"] = event.timestamp
+        step["attempts"] += 1 if kind is _ET.STEP_START else 0
+        step["status"], step["end"] = "in_progress", None
+    elif kind is _ET.STEP_UP_FOR_RETRY:
+        step["status"] = "up_for_retry"
+    elif kind is _ET.STEP_SUCCESS:
+        step["status"], step["end"] = "success", event.timestamp
+    elif kind is _ET.STEP_FAILURE:
+        stopped = getattr(event.event_specific_data, "error_source", None) == "INTERRUPT"
+        step["status"], step["end"] = ("canceled" if stopped else "failure"), event.timestamp
+        step["reason"] = event.message if stopped else None
+    elif kind is _ET.STEP_SKIPPED:
+        step["status"], step["end"] = "skipped", event.timestamp
+        step["reason"] = event.message
+
+
+def cancellation(state: ServerState, run: Any) -> dict[str, Any] | None:
+    """Who or what canceled the run, and when: its first cancel request (or, for a run
+    canceled before it started, its end), null for a run nobody canceled."""
+    types = frozenset({_ET.RUN_CANCELING, _ET.RUN_CANCELED})
+    records = state.instance.storage.get_event_records(
+        EventQuery(run_id=run.run_id, event_types=types))
+    events = [r.event_log_entry.headwater_event for r in records]
+    events = [e for e in events if e is not None]
+    if not events:
+        return None
+    first = next((e for e in events if e.event_type is _ET.RUN_CANCELING), events[0])
+    ended = next((e for e in events if e.event_type is _ET.RUN_CANCELED), None)
+    return {"requested": first.timestamp, "message": first.message,
+            "canceled": ended.timestamp if ended is not None else None}
 
 
 @router.get("/runs/{run_id}", summary="One run with its step stats and check evaluations")
 def get_run(request: Request, run_id: str) -> dict[str, Any]:
     state = state_of(request)
     record = run_record(state, run_id)
-    steps = step_stats(state, run_id)
-    checks = run_checks(state, record.headwater_run)
+    run = record.headwater_run
+    steps = step_stats(state, run)
+    checks = run_checks(state, run)
     label_steps(state, steps, checks)
-    return {**run_json(record), "steps": steps, "checks": checks}
+    return {**run_json(record), "steps": steps, "checks": checks,
+            "cancellation": cancellation(state, run)}
 
 
 def _event_types(value: str | None) -> frozenset[HeadwaterEventType] | None:

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router";
 import { enc, post, type AssetCheck, type CheckExecution, type CheckResult, type CheckSummary, type Page } from "../api";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { Empty, ErrorBox, Loading, RunLink, Time, useApi } from "../util";
 import { MetadataTable } from "./Metadata";
@@ -61,6 +62,8 @@ export function RunChecksButton({ keys, label, className, disabledReason }: {
   keys: string[]; label?: string; className?: string; disabledReason?: string;
 }) {
   const toast = useToast();
+  const { launchReason } = usePermissions();
+  const refused = disabledReason ?? launchReason;
   const [busy, setBusy] = useState(false);
   const run = async () => {
     setBusy(true);
@@ -74,8 +77,8 @@ export function RunChecksButton({ keys, label, className, disabledReason }: {
     }
   };
   return (
-    <button type="button" className={className ?? ""} disabled={busy || !keys.length || !!disabledReason} onClick={run}
-      title={disabledReason ?? `Launch a run that evaluates ${keys.join(", ")} without materializing the asset`}>
+    <button type="button" className={className ?? ""} disabled={busy || !keys.length || !!refused} onClick={run}
+      title={refused ?? `Launch a run that evaluates ${keys.join(", ")} without materializing the asset`}>
       {busy ? "Launching…" : label ?? "Run check"}
     </button>
   );

@@ -1,7 +1,9 @@
 // The step timeline of a run: one bar per step from its start to its end (or now). A step
-// that only evaluates checks is labelled "check"; each step shows its checks' results.
+// that only evaluates checks is labelled "check"; each step shows its checks' results. A step
+// that never started (pending, or skipped once the run ended) shows its status and, on hover,
+// why.
 import type { RunCheck, StepInfo } from "../api";
-import { fmtDuration, fmtTime, tone } from "../util";
+import { fmtDuration, fmtTime, statusLabel, tone } from "../util";
 import { CheckBadge } from "./Checks";
 
 export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, focused, assetsByStep, checksByStep }: {
@@ -38,7 +40,7 @@ export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, fo
         const checks = checksByStep?.get(s.step_key) ?? [];
         return (
           <div key={s.step_key} className={`gantt-row${focused === s.step_key ? " focused" : ""}`} role="row"
-            data-step={s.step_key} data-kind={s.kind ?? "op"}>
+            data-step={s.step_key} data-kind={s.kind ?? "op"} data-status={s.status}>
             <div className="gantt-label" role="cell">
               <input type="checkbox" aria-label={`Select step ${s.step_key} for re-execution`}
                 checked={selected.has(s.step_key)} onChange={() => onToggle(s.step_key)} />
@@ -57,11 +59,11 @@ export function Gantt({ steps, runStart, runEnd, selected, onToggle, onFocus, fo
               {start !== null && (
                 <div className={`gantt-bar tone-${tone(s.status)}${s.end === null ? " live" : ""}`}
                   style={{ left: `${left}%`, width: `${width}%` }}
-                  title={`${s.step_key}: ${s.status}, ${fmtDuration(end !== null ? end - start : null)}${s.attempts > 1 ? `, ${s.attempts} attempts` : ""}`}>
+                  title={`${s.step_key}: ${s.status}, ${fmtDuration(end !== null ? end - start : null)}${s.attempts > 1 ? `, ${s.attempts} attempts` : ""}${s.reason ? `. ${s.reason}` : ""}`}>
                   <span>{fmtDuration(end !== null ? end - start : null)}{s.attempts > 1 ? ` ×${s.attempts}` : ""}</span>
                 </div>
               )}
-              {start === null && <span className="muted small">{s.status}</span>}
+              {start === null && <span className={`gantt-note tone-${tone(s.status)}`} title={s.reason ?? undefined}>{statusLabel(s.status)}</span>}
             </div>
           </div>
         );

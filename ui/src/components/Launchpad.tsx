@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import YAML from "yaml";
 import { ApiError, enc, post, type JobDetail } from "../api";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { chosenKeys, PartitionPicker, usePartitions, type PartitionChoice } from "./PartitionPicker";
 
@@ -33,6 +34,7 @@ function scaffoldText(config: unknown): string {
 export function Launchpad({ job }: { job: JobDetail }) {
   const navigate = useNavigate();
   const toast = useToast();
+  const { launchReason } = usePermissions();
   const initial = useMemo(() => scaffoldText(job.default_run_config), [job]);
   const [text, setText] = useState(initial);
   const partitioned = !!job.partitions;
@@ -109,7 +111,7 @@ export function Launchpad({ job }: { job: JobDetail }) {
 
   const tagError = typeof tagMap() === "string" ? tagMap() as string : null;
   const configValid = !parsed.error && result?.valid === true && !tagError;
-  const valid = backfill ? chosen.length > 0 : configValid && (!partitioned || chosen.length === 1);
+  const valid = !launchReason && (backfill ? chosen.length > 0 : configValid && (!partitioned || chosen.length === 1));
   return (
     <section className="card launchpad" aria-label="Launchpad">
       <div className="row">
@@ -162,7 +164,7 @@ export function Launchpad({ job }: { job: JobDetail }) {
       {tagError && <div className="callout bad slim">{tagError}</div>}
       <div className="row end">
         <span className="muted small">Ctrl+Enter launches</span>
-        <button type="button" className="primary" disabled={!valid || launching} onClick={launch}>
+        <button type="button" className="primary" disabled={!valid || launching} title={launchReason} onClick={launch}>
           {launching ? "Launching…" : backfill ? `Launch backfill (${chosen.length} partition${chosen.length === 1 ? "" : "s"})` : "Launch run"}
         </button>
       </div>

@@ -4,6 +4,7 @@
 import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { enc, post, type AssetSummary } from "../api";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { chosenKeys, PartitionPicker, usePartitions, type PartitionChoice } from "./PartitionPicker";
 
@@ -25,6 +26,7 @@ export function MaterializeButton({ keys, assets, label, className }: {
   keys: string[]; assets: Map<string, AssetSummary> | AssetSummary[]; label?: string; className?: string;
 }) {
   const toast = useToast();
+  const { launchReason } = usePermissions();
   const [busy, setBusy] = useState(false);
   const [open, setOpen] = useState(false);
   const lookup = Array.isArray(assets) ? new Map(assets.map((a) => [a.key, a])) : assets;
@@ -46,8 +48,8 @@ export function MaterializeButton({ keys, assets, label, className }: {
 
   return (
     <>
-      <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked}
-        title={blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)"}
+      <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked || !!launchReason}
+        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)")}
         onClick={() => (partitioned ? setOpen(true) : launch({}, 0))}>
         {busy ? "Launching…" : label ?? "Materialize"}
       </button>

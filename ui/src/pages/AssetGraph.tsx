@@ -8,9 +8,9 @@ import { CheckBadge, CheckNodeBadge, summarize } from "../components/Checks";
 import { GraphView, type Detail, type GraphEdge } from "../components/GraphView";
 import { MaterializeButton } from "../components/Materialize";
 import { layoutGraph, type LayoutResult, type Placed } from "../layout";
-import { useRunChanges } from "../live";
+import { useOnReconnect, useRunChanges } from "../live";
 import { Selector } from "../selection";
-import { ago, assetPath, Badge, ErrorBox, Loading, statusLabel, useTitle } from "../util";
+import { ago, assetPath, Badge, ErrorBox, Loading, statusLabel, unlessUnreachable, useTitle } from "../util";
 
 export const COLLAPSE_AT = 300;
 const ASSET_W = 220;
@@ -66,7 +66,7 @@ export function AssetGraphPage() {
   const [selectionDraft, setSelectionDraft] = useState(selection);
 
   const refresh = useCallback(() => {
-    loadAssets().then((a) => { setAssets(a); setError(undefined); }).catch(setError);
+    loadAssets().then((a) => { setAssets(a); setError(undefined); }).catch(unlessUnreachable(setError));
   }, []);
   useEffect(() => {
     refresh();
@@ -74,6 +74,7 @@ export function AssetGraphPage() {
     return () => window.clearInterval(id);
   }, [refresh]);
   useRunChanges(refresh);
+  useOnReconnect(refresh);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

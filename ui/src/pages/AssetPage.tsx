@@ -9,6 +9,7 @@ import { MaterializeButton } from "../components/Materialize";
 import { CodeReferences, isNumeric, MetadataTable } from "../components/Metadata";
 import { LinePlot, type Point } from "../components/Plot";
 import { useRunChanges } from "../live";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { ago, assetPath, Badge, Empty, ErrorBox, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
 
@@ -217,6 +218,7 @@ const PART_ORDER = ["materialized", "failed", "in_progress", "missing"];
 
 function PartitionGrid({ assetKey }: { assetKey: string }) {
   const toast = useToast();
+  const { writeReason } = usePermissions();
   const parts = useApi<{ keys: string[]; status: Record<string, string> }>(`${apiPath(assetKey)}/partitions`, 10000);
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
@@ -267,7 +269,7 @@ function PartitionGrid({ assetKey }: { assetKey: string }) {
         <button type="button" className="ghost small" onClick={() => setPicked(new Set(keys))}>Select all</button>
         {picked.size > 0 && <button type="button" className="ghost small" onClick={() => setPicked(new Set())}>Clear</button>}
         <span className="spacer" />
-        <button type="button" className="primary" disabled={!picked.size || busy} onClick={backfill}>
+        <button type="button" className="primary" disabled={!picked.size || busy || !!writeReason} title={writeReason} onClick={backfill}>
           {picked.size ? `Launch backfill (${picked.size} partition${picked.size > 1 ? "s" : ""})` : "Launch backfill"}
         </button>
       </div>

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { post, type Instigator, type Page, type Tick } from "../api";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { ago, assetPath, Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
 
@@ -10,6 +11,7 @@ type Kind = "schedules" | "sensors";
 
 function Toggle({ kind, item, onDone }: { kind: Kind; item: Instigator; onDone: () => void }) {
   const toast = useToast();
+  const { writeReason } = usePermissions();
   const [busy, setBusy] = useState(false);
   const on = item.status === "running";
   const flip = async () => {
@@ -26,7 +28,7 @@ function Toggle({ kind, item, onDone }: { kind: Kind; item: Instigator; onDone: 
   };
   return (
     <button type="button" role="switch" aria-checked={on} aria-label={`${on ? "Stop" : "Start"} ${item.name}`}
-      className={`switch${on ? " on" : ""}`} disabled={busy} onClick={flip} data-instigator={item.name}>
+      className={`switch${on ? " on" : ""}`} disabled={busy || !!writeReason} title={writeReason} onClick={flip} data-instigator={item.name}>
       <span className="knob" />
     </button>
   );

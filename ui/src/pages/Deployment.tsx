@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { post, type Location, type Page } from "../api";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { ago, assetPath, Badge, Empty, ErrorBox, Loading, PageHeader, Time, useApi, useTitle } from "../util";
 
@@ -15,6 +16,7 @@ interface Backfill {
 
 function LocationCard({ loc, reload }: { loc: Location; reload: () => void }) {
   const toast = useToast();
+  const { writeReason } = usePermissions();
   const [busy, setBusy] = useState(false);
   const doReload = async () => {
     setBusy(true);
@@ -36,7 +38,7 @@ function LocationCard({ loc, reload }: { loc: Location; reload: () => void }) {
         <Badge status={loc.status} />
         <span className="spacer" />
         {loc.snapshot_id && <span className="muted small mono" title="Snapshot id: changes when the definitions change">{String(loc.snapshot_id).slice(0, 12)}</span>}
-        <button type="button" onClick={doReload} disabled={busy}>{busy ? "Reloading…" : "Reload"}</button>
+        <button type="button" onClick={doReload} disabled={busy || !!writeReason} title={writeReason ?? "Load the location's code again"}>{busy ? "Reloading…" : "Reload"}</button>
       </div>
       {loc.error && (
         <div className="callout bad">

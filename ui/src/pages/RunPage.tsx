@@ -9,23 +9,32 @@ import { ComputeLogs } from "../components/ComputeLogs";
 import { Gantt } from "../components/Gantt";
 import { isChecksOnly, JobName } from "./Runs";
 import { MetadataTable } from "../components/Metadata";
+import { keepOpen } from "../live";
+import { usePermissions } from "../server";
 import { useToast } from "../toast";
-import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, RunLink, StackTrace, Time, useTitle } from "../util";
+import { AssetLink, Badge, ErrorBox, fmtDuration, fmtTime, Loading, PageHeader, RunLink, StackTrace, Time, unlessUnreachable, useTitle } from "../util";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const FINISHED = new Set(["SUCCESS", "FAILURE", "CANCELED"]);
+// The API re-executes failed and canceled runs from their failure.
+const FROM_FAILURE = new Set(["FAILURE", "CANCELED"]);
 const STEP_EVENTS = new Set(["ASSET_CHECK_EVALUATION", "STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "STEP_UP_FOR_RETRY", "STEP_RESTARTED", "RUN_START", "RUN_SUCCESS", "RUN_FAILURE", "RUN_CANCELED"]);
 const MAX_ROWS = 1500;
+const STREAM_NOTES = {
+  connecting: " · connecting…", live: " · streaming live", ended: "",
+  down: " · connection lost, reconnecting…", reconnected: " · streaming live (reconnected)",
+};
 
 export function RunPage() {
   const { runId = "" } = useParams();
   useTitle(`Run ${runId.slice(0, 8)}`);
   const navigate = useNavigate();
   const toast = useToast();
+  const { writeReason, launchReason } = usePermissions();
   const [run, setRun] = useState<RunDetail>();
   const [error, setError] = useState<Error>();
   const [events, setEvents] = useState<LogEvent[]>([]);
-  const [streaming, setStreaming] = useState(false);
+  const [stream, setStream] = useState<"connecting" | "live" | "down" | "reconnected" | "ended">("connecting");
   const [levels, setLevels] = useState<Set<string>>(new Set(LEVELS));
   const [typeFilter, setTypeFilter] = useState("");
   const [stepFilter, setStepFilter] = useState<string | null>(null);
@@ -34,17 +43,19 @@ export function RunPage() {
   const [follow, setFollow] = useState(true);
   const logRef = useRef<HTMLDivElement>(null);
 
-  const loadRun = () => api<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`).then((r) => { setRun(r); setError(undefined); }).catch(setError);
+  const loadRun = () => api<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`).then((r) => { setRun(r); setError(undefined); })
+    .catch(unlessUnreachable(setError));
 
   useEffect(() => {
     setEvents([]);
     setRun(undefined);
+    setStream("connecting");
     loadRun();
-    const source = new EventSource(streamUrl(`/api/runs/${encodeURIComponent(runId)}/stream`));
-    setStreaming(true);
     let buffer: LogEvent[] = [];
     let flush = 0;
     let stepTouched = false;
+    let lastId = -1;
+    let dropped = false;
     const drain = () => {
       flush = 0;
       const batch = buffer;
@@ -58,23 +69,30 @@ export function RunPage() {
         loadRun();
       }
     };
-    source.addEventListener("event", (e) => {
-      const ev = JSON.parse((e as MessageEvent).data) as LogEvent;
-      buffer.push(ev);
-      if (STEP_EVENTS.has(ev.type)) stepTouched = true;
-      if (!flush) flush = window.setTimeout(drain, 100);
+    // A reopened stream resumes after the last event received (the server's `cursor`).
+    const stop = keepOpen(() => {
+      const path = `/api/runs/${encodeURIComponent(runId)}/stream${lastId >= 0 ? `?cursor=${lastId}` : ""}`;
+      const source = new EventSource(streamUrl(path));
+      source.addEventListener("event", (e) => {
+        const ev = JSON.parse((e as MessageEvent).data) as LogEvent;
+        lastId = Math.max(lastId, ev.id);
+        buffer.push(ev);
+        if (STEP_EVENTS.has(ev.type)) stepTouched = true;
+        if (!flush) flush = window.setTimeout(drain, 100);
+      });
+      source.addEventListener("status", () => {
+        stop();
+        setStream("ended");
+        window.setTimeout(() => { drain(); loadRun(); }, 120);
+      });
+      return source;
+    }, (state) => {
+      if (state === "down") dropped = true;
+      else if (dropped) loadRun();
+      setStream(state === "down" ? "down" : dropped ? "reconnected" : "live");
     });
-    source.addEventListener("status", () => {
-      source.close();
-      setStreaming(false);
-      window.setTimeout(() => { drain(); loadRun(); }, 120);
-    });
-    source.onerror = () => {
-      // EventSource reconnects by itself (resuming from Last-Event-ID) unless the run is gone.
-      if (source.readyState === EventSource.CLOSED) setStreaming(false);
-    };
     return () => {
-      source.close();
+      stop();
       window.clearTimeout(flush);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -118,6 +136,7 @@ export function RunPage() {
   const finished = FINISHED.has(run.status);
   const end = run.end_time ?? (run.start_time ? Date.now() / 1000 : null);
   const failedSteps = run.steps.filter((s) => s.status === "failure");
+  const canceled = run.status === "CANCELED" || run.status === "CANCELING";
 
   const act = async (label: string, fn: () => Promise<unknown>) => {
     try {
@@ -150,14 +169,15 @@ export function RunPage() {
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/runs">Runs</Link> / <span className="mono">{runId}</span></nav>
       <PageHeader
         title={<>Run <span className="mono">{runId.slice(0, 8)}</span></>}
-        sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} checksOnly={isChecksOnly(run)} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{streaming && !finished ? " · streaming live" : ""}</span></>}
+        sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} checksOnly={isChecksOnly(run)} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{finished ? "" : <span data-stream={stream}>{STREAM_NOTES[stream]}</span>}</span></>}
         actions={<>
-          {!finished && <button type="button" className="danger" onClick={cancel}>Cancel run</button>}
+          {!finished && <button type="button" className="danger" onClick={cancel} disabled={!!writeReason} title={writeReason}>Cancel run</button>}
           {finished && <>
-            <button type="button" onClick={() => reexecute("all")} title="Run every step again">Re-execute all</button>
-            <button type="button" onClick={() => reexecute("from_failure")} disabled={run.status !== "FAILURE"} title="Re-run the failed steps and what depends on them, reusing stored outputs">From failure</button>
-            <button type="button" onClick={() => reexecute("selected")} disabled={!picked.size} title="Tick steps in the timeline first">Selected ({picked.size})</button>
-            <button type="button" className="ghost danger" onClick={remove}>Delete</button>
+            <button type="button" onClick={() => reexecute("all")} disabled={!!launchReason} title={launchReason ?? "Run every step again"}>Re-execute all</button>
+            <button type="button" onClick={() => reexecute("from_failure")} disabled={!!launchReason || !FROM_FAILURE.has(run.status)}
+              title={launchReason ?? "Re-run the failed, canceled and unfinished steps and what depends on them, reusing stored outputs"}>From failure</button>
+            <button type="button" onClick={() => reexecute("selected")} disabled={!!launchReason || !picked.size} title={launchReason ?? "Tick steps in the timeline first"}>Selected ({picked.size})</button>
+            <button type="button" className="ghost danger" onClick={remove} disabled={!!writeReason} title={writeReason}>Delete</button>
           </>}
         </>}
       />
@@ -178,7 +198,8 @@ export function RunPage() {
         {Object.keys(run.run_config ?? {}).length > 0 && (
           <details><summary>Run config</summary><pre className="code">{JSON.stringify(run.run_config, null, 2)}</pre></details>
         )}
-        {failedSteps.length > 0 && <p className="callout bad slim">Failed step{failedSteps.length > 1 ? "s" : ""}: {failedSteps.map((s) => <button key={s.step_key} type="button" className="link mono" onClick={() => setStepFilter(s.step_key)}>{s.step_key}</button>)}</p>}
+        {canceled && <CanceledNote run={run} onStep={setStepFilter} />}
+        {!canceled && failedSteps.length > 0 && <p className="callout bad slim">Failed step{failedSteps.length > 1 ? "s" : ""}: {failedSteps.map((s) => <button key={s.step_key} type="button" className="link mono" onClick={() => setStepFilter(s.step_key)}>{s.step_key}</button>)}</p>}
       </section>
 
       <section className="card">
@@ -218,11 +239,29 @@ export function RunPage() {
         <div className="log" ref={logRef} role="log" aria-live="polite" aria-label="Run events">
           {shown.length > MAX_ROWS && <div className="muted small log-note">Showing the latest {MAX_ROWS} of {shown.length} matching events; narrow the filters to see older ones.</div>}
           {shown.slice(-MAX_ROWS).map((e) => <EventRow key={e.id} e={e} onStep={setStepFilter} />)}
-          {!shown.length && <div className="muted log-note">{events.length ? "No event matches the filters." : streaming ? "Waiting for events…" : "No events."}</div>}
+          {!shown.length && <div className="muted log-note">{events.length ? "No event matches the filters." : stream !== "ended" ? "Waiting for events…" : "No events."}</div>}
         </div>
       </section>
 
       <ComputeLogs runId={runId} steps={run.steps.map((s) => s.step_key)} focused={stepFilter} live={!finished} />
+    </div>
+  );
+}
+
+/** Instead of a "failed step" banner: the run was canceled, by what, and what it stopped. */
+function CanceledNote({ run, onStep }: { run: RunDetail; onStep: (s: string) => void }) {
+  const how = run.cancellation;
+  const stopped = run.steps.filter((s) => s.status === "canceled");
+  const failed = run.steps.filter((s) => s.status === "failure");
+  const notRun = run.steps.filter((s) => s.status === "skipped" && s.start === null && !s.end);
+  return (
+    <div className="callout warn slim" data-canceled>
+      <strong>{run.status === "CANCELING" ? "Canceling" : "Canceled"}</strong>
+      {how?.message && <>: {how.message}</>}
+      {how?.requested && <> <span className="muted small">(requested <Time value={how.requested} />)</span></>}
+      {stopped.length > 0 && <div>Stopped: {stopped.map((s) => <button key={s.step_key} type="button" className="link mono" onClick={() => onStep(s.step_key)}>{s.step_key}</button>)}</div>}
+      {failed.length > 0 && <div>Failed before the cancel: {failed.map((s) => <button key={s.step_key} type="button" className="link mono" onClick={() => onStep(s.step_key)}>{s.step_key}</button>)}</div>}
+      {notRun.length > 0 && <div className="small">Not executed: {notRun.map((s) => <span key={s.step_key} className="mono"> {s.step_key}</span>)}</div>}
     </div>
   );
 }

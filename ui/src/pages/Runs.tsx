@@ -2,8 +2,8 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, type JobSummary, type Page, type Run } from "../api";
-import { useRunChanges } from "../live";
-import { Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
+import { useOnReconnect, useRunChanges } from "../live";
+import { Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, unlessUnreachable, useApi, useTitle } from "../util";
 
 const STATUSES = ["QUEUED", "STARTING", "STARTED", "SUCCESS", "FAILURE", "CANCELING", "CANCELED"];
 
@@ -39,11 +39,12 @@ export function RunsPage() {
         setHasMore(p.has_more);
         setError(undefined);
       })
-      .catch(setError);
+      .catch(unlessUnreachable(setError));
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => load(), [query]);
   useRunChanges(() => load());
+  useOnReconnect(() => load());
 
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(params);
