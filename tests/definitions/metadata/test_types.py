@@ -591,3 +591,27 @@ def test_headwater_type_loader_takes_context_and_config():
     assert loader.construct_from_config_value(None, "a") == "A"
     with pytest.raises(HeadwaterInvalidDefinitionError, match="two parameters"):
         headwater_type_loader(str)(lambda value: value)
+
+
+def test_an_asset_annotated_output_of_a_headwater_type_checks_its_value():
+    """`-> Output[T]` on an asset types its value with T, a HeadwaterType instance included."""
+    from headwater import asset, materialize
+
+    @asset
+    def good() -> Output[POSITIVE]:
+        return Output(1)
+
+    @asset
+    def bad() -> Output[POSITIVE]:
+        return Output(-1)
+
+    assert bad.op.outs["result"].headwater_type is POSITIVE
+    assert materialize([good]).success
+    assert not materialize([bad], raise_on_error=False).success
+
+
+# module level: annotations are strings here (`from __future__ import annotations`), resolved
+# against the module's globals
+from headwater import Output  # noqa: E402
+
+POSITIVE = HeadwaterType(type_check_fn=lambda _, value: value > 0, name="Positive")

@@ -251,7 +251,8 @@ def asset(
                 out = Out(headwater_type=None, is_required=output_required,
                           io_manager_key=io_key, code_version=code_version,
                           metadata=metadata)
-        output = output_def(DEFAULT_OUTPUT, out, annotation)
+        # `-> Output[T]` types the value with T (a Python type or a HeadwaterType instance)
+        output = output_def(DEFAULT_OUTPUT, out, annotation, fn_name=fn_name)
         all_tags = dict(op_tags or {})
         if compute_kind:
             all_tags[COMPUTE_KIND_TAG] = compute_kind
