@@ -1,0 +1,2 @@
+select order_id, amount as paid
+from {{ source('shop', 'payments') }}
