@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 @pytest.fixture(scope="module")
 def parsed_example(tmp_path_factory):
     """The example copied out of the repo, its manifest written by one `dbt parse`."""
-    pytest.importorskip("headwater_dbt")
     root = tmp_path_factory.mktemp("example") / "warehouse"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(
         "target", "logs", "*.duckdb", "*.duckdb.wal", "__pycache__"))
