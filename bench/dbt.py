@@ -43,6 +43,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,6 +65,12 @@ DBT_NODES = 83  # 5 seeds + 1 snapshot + 27 models + 50 tests
 ASSETS = 33  # seeds, snapshot and models
 ORDERS = 2400
 TARGET_RATIO = 1.2  # headwater / dbt build
+
+
+def cpu_seconds(who: int) -> float:
+    """User + system CPU time of this process (RUSAGE_SELF) or its reaped children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def check(condition: bool, message: str) -> None:
@@ -165,11 +172,13 @@ def worker(lib_name: str, example_dir: Path) -> dict[str, Any]:
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     instance_cls = getattr(lib, "DagsterInstance" if lib_name == "dagster" else "HeadwaterInstance")
     instance = instance_cls.get()
+    dbt = lib_dbt.DbtCliResource(project_dir=module.warehouse_project)
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
     loaded = time.perf_counter()
-    resource = lib_dbt.DbtCliResource(project_dir=module.warehouse_project)
     result = lib.materialize([module.warehouse_dbt_assets], instance=instance,
-                             resources={"dbt": resource})
+                             resources={"dbt": dbt})
     elapsed = time.perf_counter() - loaded
+    cpu = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
     check(result.success, f"{lib_name}: the run failed")
     materialized = len(result.get_asset_materialization_events())
     check(materialized == ASSETS, f"{lib_name}: {materialized} materializations, expected {ASSETS}")
@@ -181,6 +190,7 @@ def worker(lib_name: str, example_dir: Path) -> dict[str, Any]:
     return {
         "load_s": loaded - start,
         "materialize_s": elapsed,
+        "cpu_s": cpu,
         "materializations": materialized,
         "stored_materializations": stored,
         "check_evaluations": len(evaluations),
@@ -245,13 +255,15 @@ class Bench:
         cmd = [self.dbt("dbt"), "build"]
         if fresh_target:
             cmd += ["--target-path", str(project / "target" / f"fresh-{repeat}")]
+        cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         run(cmd, project, self.env("dbt", db), self.timeout)
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
         results_dir = project / "target" / (f"fresh-{repeat}" if fresh_target else "")
         work = dbt_work(json.loads((results_dir / "run_results.json").read_text()))
         check(count_orders(db) == ORDERS, f"{db}: marts.fct_orders is incomplete")
-        return {"s": elapsed, "work": work}
+        return {"s": elapsed, "cpu_s": cpu, "work": work}
 
     def orchestrator(self, side: str, repeat: int) -> dict[str, Any]:
         project = self.projects[side]
@@ -268,8 +280,9 @@ class Bench:
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     times = [r["s"] for r in runs]
+    cpus = [r["cpu_s"] for r in runs]
     out = {"best_s": min(times), "median_s": statistics.median(times), "times_s": times,
-           "work": runs[-1]["work"]}
+           "best_cpu_s": min(cpus), "cpu_s": cpus, "work": runs[-1]["work"]}
     if "load_s" in runs[-1]:
         out["load_s"] = min(r["load_s"] for r in runs)
         for key in ("check_evaluations", "failed_checks", "stored_materializations",
@@ -327,54 +340,56 @@ print(", ".join(version(p) for p in {packages!r}))
 """
 
 
-def ratio(res: dict[str, Any], a: str, b: str) -> float | None:
+def ratio(res: dict[str, Any], a: str, b: str, key: str) -> float | None:
     if a in res and b in res:
-        return float(res[a]["best_s"] / res[b]["best_s"])
+        return float(res[a][key] / res[b][key])
     return None
+
+
+LABELS = {
+    "dbt_warm": "dbt build (CLI, project target/, partial parse)",
+    "dbt_cold": "dbt build (CLI, fresh --target-path, full parse)",
+    "headwater": "headwater materialize (in-process, SQLite home)",
+    "dagster": "Dagster materialize (in-process, SQLite home)",
+}
+SHORT = {"dbt_warm": "dbt build (warm)", "dbt_cold": "dbt build (cold)",
+         "headwater": "headwater", "dagster": "Dagster"}
 
 
 def report(data: dict[str, Any]) -> str:
     res = data["results"]
+    machine = data["machine"]
     lines = [f"examples/warehouse: {DBT_NODES} dbt nodes ({ASSETS} assets, 50 tests), "
-             f"best of {data['repeats']}; {data['machine']['cpus']} CPUs, load average "
-             f"{data['machine']['loadavg_at_start'][0]:.2f} at the start, "
-             f"{data['machine']['loadavg'][0]:.2f} at the end"]
-    lines += [f"  {v}" for v in data["versions"].values()]
-    labels = {
-        "dbt_warm": "dbt build (CLI, project target/, partial parse)",
-        "dbt_cold": "dbt build (CLI, fresh --target-path, full parse)",
-        "headwater": "headwater materialize (in-process, SQLite home)",
-        "dagster": "Dagster materialize (in-process, SQLite home)",
-    }
-    width = max(len(v) for v in labels.values())
-    lines.append("")
-    lines.append(f"{'side'.ljust(width)}  {'best':>8}  {'median':>8}  {'load':>7}  dbt nodes / "
-                 "command")
-    for key, label in labels.items():
+             f"best of {data['repeats']}; {machine['cpus']} CPUs, load average "
+             f"{machine['loadavg_at_start'][0]:.2f} at the start, "
+             f"{machine['loadavg'][0]:.2f} at the end", *data["versions"].values(), ""]
+    width = max(len(v) for v in LABELS.values())
+    lines.append(f"{'side'.ljust(width)}  {'best':>7}  {'median':>7}  {'CPU':>7}  {'load':>6}"
+                 "  dbt nodes, command")
+    for key, label in LABELS.items():
         if key not in res:
             continue
-        r = res[key]
-        load = f"{r['load_s']:.2f} s" if "load_s" in r else "-"
-        work = r["work"]
-        lines.append(f"{label.ljust(width)}  {r['best_s']:>6.2f} s  {r['median_s']:>6.2f} s  "
-                     f"{load:>7}  {work['nodes']} {work['statuses']} "
+        r, work = res[key], res[key]["work"]
+        load = f"{r['load_s']:.1f} s" if "load_s" in r else "-"
+        lines.append(f"{label.ljust(width)}  {r['best_s']:>5.1f} s  {r['median_s']:>5.1f} s  "
+                     f"{r['best_cpu_s']:>5.1f} s  {load:>6}  {work['nodes']} {work['statuses']}, "
                      f"dbt {work['command']} --select {work['select'] or '(all)'}")
     lines.append("")
     for a, b in (("headwater", "dbt_warm"), ("headwater", "dbt_cold"), ("dagster", "dbt_warm"),
                  ("dagster", "dbt_cold"), ("headwater", "dagster")):
-        value = ratio(res, a, b)
-        if value is None:
+        wall, cpu = ratio(res, a, b, "best_s"), ratio(res, a, b, "best_cpu_s")
+        if wall is None or cpu is None:
             continue
         note = ""
         if (a, b) == ("headwater", "dbt_warm"):
-            note = f"  (target <= {TARGET_RATIO}x: {'met' if value <= TARGET_RATIO else 'NOT met'})"
-        lines.append(f"{a} / {labels[b].split(' (')[0]} ({b.split('_')[1]}): {value:.2f}x{note}")
+            note = f"  (target <= {TARGET_RATIO}x: {'met' if wall <= TARGET_RATIO else 'NOT met'})"
+        lines.append(f"{SHORT[a]} / {SHORT[b]}: {wall:.2f}x wall, {cpu:.2f}x CPU{note}")
     for side in ("headwater", "dagster"):
         if side in res:
             r = res[side]
-            lines.append(f"{side}: {r['stored_materializations']} materializations stored, "
-                         f"{r['check_evaluations']} asset check evaluations, failed (warn): "
-                         f"{', '.join(r['failed_checks']) or 'none'}")
+            lines.append(f"{SHORT[side]}: {r['stored_materializations']} materializations "
+                         f"stored, {r['check_evaluations']} asset check evaluations, failed "
+                         f"(warn): {', '.join(r['failed_checks']) or 'none'}")
     return "\n".join(lines)
 
 
@@ -392,13 +407,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="put first on headwater's PYTHONPATH ('' for the installed one)")
     parser.add_argument("--dagster-python", default=os.environ.get(
         "HEADWATER_BENCH_DAGSTER_PYTHON", DEFAULT_DAGSTER_PYTHON))
+    parser.add_argument("--save", metavar="FILE", help="also write the JSON to FILE")
+    parser.add_argument("--from-json", metavar="FILE",
+                        help="print the table of a saved --json/--save run, running nothing")
     parser.add_argument("--worker", choices=("headwater", "dagster"), help=argparse.SUPPRESS)
     parser.add_argument("--example", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, Path(args.example))))
         return 0
+    if args.from_json:
+        print(report(json.loads(Path(args.from_json).read_text())))
+        return 0
     data = measure(args)
+    if args.save:
+        Path(args.save).write_text(json.dumps(data, indent=2))
     print(json.dumps(data, indent=2) if args.json else report(data))
     return 0
 
