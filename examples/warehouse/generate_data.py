@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 PROJECT = Path(__file__).resolve().parent / "dbt_project"
 START = dt.date(2024, 1, 1)
@@ -49,7 +50,7 @@ def main() -> None:
           [[d.isoformat(), int((d.month, d.day) in {(1, 1), (5, 1), (12, 25), (12, 26)})]
            for d in dates])
 
-    customers = []
+    customers: list[list[Any]] = []
     for i in range(1, 301):
         signup = START + dt.timedelta(days=rng.randrange(DAYS // 2))
         phone = "" if rng.random() < 0.08 else f"+49 30 {rng.randrange(10**6, 10**7)}"
@@ -58,7 +59,7 @@ def main() -> None:
     write(seeds / "raw_customers.csv",
           ["customer_id", "full_name", "email", "phone", "country_code", "signed_up_on"], customers)
 
-    products = []
+    products: list[list[Any]] = []
     for category, names in CATEGORIES.items():
         for name in names:
             for grade in ("basic", "pro"):
@@ -68,7 +69,9 @@ def main() -> None:
     write(seeds / "raw_products.csv",
           ["product_id", "product_name", "category", "list_price", "unit_cost"], products)
 
-    orders, items, payments = [], [], []
+    orders: list[list[Any]] = []
+    items: list[list[Any]] = []
+    payments: list[list[Any]] = []
     for order_id in range(1, 2401):
         customer = rng.choice(customers)
         signup = dt.date.fromisoformat(str(customer[5]))
@@ -92,7 +95,7 @@ def main() -> None:
     write(data / "payments.csv",
           ["payment_id", "order_id", "payment_method", "amount", "paid_on"], payments)
 
-    sessions = []
+    sessions: list[list[Any]] = []
     for session_id in range(1, 4001):
         customer = rng.choice(customers)
         day = rng.choice(dates)
