@@ -6,7 +6,7 @@ on one of them an asset check, the two file sources are upstream assets, and a
 Python asset reads a mart with ``duckdb`` to report monthly revenue.
 
     cd examples/warehouse
-    dbt parse --project-dir dbt_project --profiles-dir dbt_project   # writes the manifest
+    (cd dbt_project && dbt parse)   # writes the manifest, from inside the project
     headwater dev -f definitions.py
 
 The DuckDB file is ``$WAREHOUSE_DUCKDB_PATH`` (use an absolute path), by default
