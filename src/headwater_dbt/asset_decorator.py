@@ -18,9 +18,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater import AssetCheckKey, AssetKey, AssetsDefinition, multi_asset
+from headwater import (
+    AssetCheckKey,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    TimeWindowPartitionsDefinition,
+    multi_asset,
+)
 from headwater_dbt.errors import HeadwaterDbtError
-from headwater_dbt.manifest import ASSET_RESOURCE_TYPES, attached_node, load_manifest, node
+from headwater_dbt.manifest import ASSET_RESOURCE_TYPES, attached_node, load_manifest
 from headwater_dbt.node_selection import select_unique_ids
 from headwater_dbt.translator import HeadwaterDbtTranslator
 
@@ -42,9 +49,6 @@ class DbtAssetsInfo:
     project: Any
     unique_id_by_key: dict[AssetKey, str] = field(default_factory=dict)
     check_by_test_id: dict[str, AssetCheckKey] = field(default_factory=dict)
-
-    def key_for(self, unique_id: str) -> AssetKey:
-        return self.translator.get_asset_key(node(self.manifest, unique_id))
 
 
 _INFO: weakref.WeakKeyDictionary[Any, DbtAssetsInfo] = weakref.WeakKeyDictionary()
@@ -99,6 +103,9 @@ def dbt_assets(
             f"@dbt_assets(select={select!r}, exclude={exclude!r}, selector={selector!r}) "
             "selects no model, seed or snapshot of the dbt project. Check the selection "
             "(e.g. with `dbt ls --select ...`) or parse the project again.")
+    if backfill_policy is None and isinstance(partitions_def, TimeWindowPartitionsDefinition):
+        # one dbt command over the whole range (--vars from context.partition_time_window)
+        backfill_policy = BackfillPolicy.single_run()
     tags = {**(op_tags or {}), SELECT_TAG: select}
     if exclude:
         tags[EXCLUDE_TAG] = exclude
@@ -118,9 +125,27 @@ def dbt_assets(
     return decorate
 
 
+def build_dbt_asset_specs(
+    *,
+    manifest: Any,
+    headwater_dbt_translator: HeadwaterDbtTranslator | None = None,
+    select: str = "fqn:*",
+    exclude: str | None = None,
+    selector: str | None = None,
+    project: Any = None,
+) -> list[Any]:
+    """The AssetSpecs of the selected dbt nodes, without anything that runs them: for dbt
+    projects run elsewhere, whose tables headwater assets depend on."""
+    translator = headwater_dbt_translator or HeadwaterDbtTranslator()
+    info = DbtAssetsInfo(load_manifest(manifest), translator, select, exclude, selector, project)
+    specs, _checks = _specs(info, None)
+    return specs
+
+
 def _specs(info: DbtAssetsInfo, io_manager_key: str | None) -> tuple[list[Any], list[Any]]:
     chosen = select_unique_ids(info.manifest, info.select, info.exclude, info.selector)
-    specs, seen = [], {}
+    specs: list[Any] = []
+    seen: dict[AssetKey, str] = {}
     for uid, props in info.manifest.get("nodes", {}).items():
         if uid not in chosen or props.get("resource_type") not in ASSET_RESOURCE_TYPES:
             continue
@@ -134,16 +159,17 @@ def _specs(info: DbtAssetsInfo, io_manager_key: str | None) -> tuple[list[Any], 
         info.unique_id_by_key[spec.key] = uid
         specs.append(spec.with_io_manager_key(io_manager_key) if io_manager_key else spec)
     _check_sources(info)
-    by_key = {s.key: s for s in specs}
+    spec_by_uid = {uid: s for s, uid in zip(specs, info.unique_id_by_key.values(), strict=True)}
     check_specs = []
     for uid, props in info.manifest.get("nodes", {}).items():
         if uid not in chosen or props.get("resource_type") != "test":
             continue
         tested = attached_node(info.manifest, props)
-        if tested is None or tested not in info.unique_id_by_key.values():
+        tested_spec = spec_by_uid.get(tested) if tested is not None else None
+        if tested_spec is None:
             continue
-        spec = by_key[info.key_for(tested)]
-        check = info.translator.get_asset_check_spec(spec, info.manifest, uid, info.project)
+        check = info.translator.get_asset_check_spec(tested_spec, info.manifest, uid,
+                                                     info.project)
         if check is not None:
             check_specs.append(check)
             info.check_by_test_id[uid] = check.key

@@ -36,8 +36,9 @@ from headwater import (
     AssetObservation,
     Output,
 )
+from headwater_dbt.asset_decorator import dbt_info
 from headwater_dbt.errors import HeadwaterDbtCliRuntimeError, HeadwaterDbtError
-from headwater_dbt.manifest import attached_node, node
+from headwater_dbt.manifest import attached_node, load_manifest, node
 from headwater_dbt.translator import HeadwaterDbtTranslator, relation_identifier
 
 logger = logging.getLogger("headwater_dbt")
@@ -72,15 +73,21 @@ class DbtCliEventMessage:
 
     def to_default_asset_events(
         self,
-        manifest: Mapping[str, Any],
+        manifest: Any,
         headwater_dbt_translator: HeadwaterDbtTranslator | None = None,
         context: Any = None,
-        target_path: Path | None = None,
         check_by_test_id: Mapping[str, Any] | None = None,
     ) -> Iterator[Any]:
         """The headwater events this dbt event stands for (none for most events)."""
         if not self.is_result_event():
             return
+        if context is not None and (headwater_dbt_translator is None or check_by_test_id is None):
+            assets_info = dbt_info(context.assets_def) if _is_asset_step(context) else None
+            if assets_info is not None:
+                headwater_dbt_translator = headwater_dbt_translator or assets_info.translator
+                if check_by_test_id is None:
+                    check_by_test_id = assets_info.check_by_test_id
+        manifest = load_manifest(manifest)  # a path or a DbtProject, as users pass it
         info = self.node_info
         unique_id = str(info.get("unique_id") or "")
         status = str(info.get("node_status") or "")
@@ -107,7 +114,9 @@ class DbtCliEventMessage:
         props = node(manifest, unique_id)
         key = translator.get_asset_key(props)
         metadata = self._metadata()
-        relation = relation_identifier(props)
+        built = self.node_info.get("node_relation") or {}  # as named in this run
+        relation = ".".join(str(built[k]) for k in ("database", "schema", "alias")
+                            if built.get(k)) or relation_identifier(props)
         if relation:
             metadata["headwater/relation_identifier"] = relation
         rows = _ROWS.search(str(self.raw_event.get("data", {}).get("result_message") or ""))
@@ -138,6 +147,13 @@ class DbtCliEventMessage:
             yield AssetObservation(asset_key=key, metadata=metadata)
 
 
+def _is_asset_step(context: Any) -> bool:
+    try:
+        return bool(context.has_assets_def)
+    except AttributeError:
+        return False
+
+
 def _selected_keys(context: Any) -> set[Any]:
     try:
         return set(context.selected_asset_keys)
@@ -153,34 +169,67 @@ def _selected_check_keys(context: Any) -> set[Any]:
 
 
 class DbtEventIterator(Iterator[Any]):
-    """The events of `DbtCliInvocation.stream()`; iterate it (or `yield from` it)."""
+    """The events of `DbtCliInvocation.stream()`; iterate it (or `yield from` it).
 
-    def __init__(self, events: Iterator[Any], invocation: DbtCliInvocation):
-        self._events = events
+    `fetch_row_counts()` and `fetch_column_metadata()` return an iterator whose
+    materializations also carry row counts, column schemas and column lineage, asked of the
+    warehouse once the command has finished (see `fetch`)."""
+
+    def __init__(self, events: Iterator[Any], invocation: DbtCliInvocation, *,
+                 row_counts: bool = False, columns: bool = False, lineage: bool = False):
+        self._source = events
         self._invocation = invocation
+        self._flags = (row_counts, columns, lineage)
+        self._events: Iterator[Any] | None = None
 
     def __iter__(self) -> DbtEventIterator:
         return self
 
     def __next__(self) -> Any:
+        if self._events is None:
+            self._events = self._enriched() if any(self._flags) else self._source
         return next(self._events)
 
+    def _enriched(self) -> Iterator[Any]:
+        from headwater_dbt.fetch import enrich
+
+        collected, failure = [], None
+        try:
+            for event in self._source:
+                collected.append(event)
+        except HeadwaterDbtCliRuntimeError as exc:
+            failure = exc  # what finished is still enriched and recorded, then the error
+        row_counts, columns, lineage = self._flags
+        yield from enrich(collected, self._invocation, row_counts=row_counts, columns=columns,
+                          lineage=lineage)
+        if failure is not None:
+            raise failure
+
+    def _with(self, **flags: bool) -> DbtEventIterator:
+        if self._events is not None:
+            raise HeadwaterDbtError(
+                "fetch_row_counts()/fetch_column_metadata() must be called on the stream "
+                "before iterating it: dbt.cli([...], context=context).stream()"
+                ".fetch_row_counts().")
+        row_counts, columns, lineage = self._flags
+        return DbtEventIterator(self._source, self._invocation,
+                                row_counts=flags.get("row_counts", row_counts),
+                                columns=flags.get("columns", columns),
+                                lineage=flags.get("lineage", lineage))
+
     def fetch_row_counts(self) -> DbtEventIterator:
-        raise HeadwaterDbtError(
-            "DbtEventIterator.fetch_row_counts() is not supported by headwater_dbt yet: seeds "
-            "already record headwater/row_count from dbt's result. Drop the call, or count "
-            "rows in a downstream asset.")
+        """Add headwater/row_count (rows in each built table or view) to materializations."""
+        return self._with(row_counts=True)
 
     def fetch_column_metadata(self, with_column_lineage: bool = True) -> DbtEventIterator:
-        raise HeadwaterDbtError(
-            "DbtEventIterator.fetch_column_metadata() is not supported by headwater_dbt yet: "
-            "the columns documented in dbt YAML are on each asset as headwater/column_schema. "
-            "Drop the call.")
+        """Add headwater/column_schema (from the warehouse) and, with sqlglot installed,
+        headwater/column_lineage to materializations."""
+        return self._with(columns=True, lineage=with_column_lineage)
 
     def with_insights(self, *args: Any, **kwargs: Any) -> DbtEventIterator:
         raise HeadwaterDbtError(
-            "DbtEventIterator.with_insights() is a Dagster+ feature; headwater has no "
-            "insights service. Drop the call.")
+            "DbtEventIterator.with_insights() reports to Dagster+ Insights, a hosted service "
+            "headwater has no counterpart of. Drop the call.")
 
 
 class DbtCliInvocation:
@@ -189,8 +238,12 @@ class DbtCliInvocation:
     def __init__(self, *, process: subprocess.Popen[str], args: Sequence[str], env: dict[str, str],
                  project_dir: Path, target_path: Path, manifest: Mapping[str, Any] | None,
                  translator: HeadwaterDbtTranslator, context: Any, raise_on_error: bool,
-                 check_by_test_id: Mapping[str, Any] | None = None):
+                 check_by_test_id: Mapping[str, Any] | None = None,
+                 command_prefix: Sequence[str] = ("dbt",)):
         self.process = process
+        self.command_prefix = list(command_prefix)
+        #: unique_id -> the relation dbt built for it, as dbt named it in this command
+        self.relation_names: dict[str, str] = {}
         self.args = list(args)
         self.env = env
         self.project_dir = project_dir
@@ -217,14 +270,31 @@ class DbtCliInvocation:
             self._finish()
             return
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            event = self._parse(line)
-            if event is not None:
-                self._events.append(event)
-                yield event
+        read_to_end = False
+        try:
+            for line in self.process.stdout:
+                event = self._parse(line)
+                if event is not None:
+                    self._events.append(event)
+                    yield event
+            read_to_end = True
+        finally:
+            if not read_to_end:
+                self.terminate()  # the reader went away (step canceled or failed): stop dbt
         self.process.wait()
         self._done = True
         self._finish()
+
+    def terminate(self, grace_seconds: float = 10.0) -> None:
+        """Stop dbt: SIGTERM, then SIGKILL if it has not exited after `grace_seconds`."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def _parse(self, line: str) -> DbtCliEventMessage | None:
         text = line.rstrip("\n")
@@ -239,6 +309,9 @@ class DbtCliInvocation:
             print(text, file=sys.stdout, flush=True)
             return None
         event = DbtCliEventMessage(raw)
+        relation = (event.node_info.get("node_relation") or {}).get("relation_name")
+        if relation and event.is_result_event():
+            self.relation_names[str(event.node_info.get("unique_id"))] = str(relation)
         msg = str(event)
         if msg.strip():
             print(msg, file=sys.stdout, flush=True)
@@ -278,7 +351,7 @@ class DbtCliInvocation:
                     "to assets. Call dbt.cli(..., context=context) inside @dbt_assets, or pass "
                     "manifest=project.manifest_path.")
             yield from event.to_default_asset_events(
-                self.manifest, self.headwater_dbt_translator, self.context, self.target_path,
+                self.manifest, self.headwater_dbt_translator, self.context,
                 self._check_by_test_id)
 
     # --- the end ------------------------------------------------------------------------------

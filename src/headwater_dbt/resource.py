@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from headwater import ConfigurableResource, EnvVar
-from headwater_dbt.asset_decorator import EXCLUDE_TAG, dbt_info
+from headwater_dbt.asset_decorator import dbt_info
 from headwater_dbt.errors import HeadwaterDbtError
 from headwater_dbt.invocation import DbtCliInvocation
 from headwater_dbt.manifest import load_manifest, node
@@ -76,6 +76,23 @@ class DbtCliResource(ConfigurableResource):
                 f"DbtCliResource(project_dir='{self.project_dir}'): no dbt_project.yml there. "
                 "Pass the folder of your dbt project, or a DbtProject.")
         return self
+
+    # --- state ----------------------------------------------------------------------------------
+    def _state_dir(self) -> Path | None:
+        if not self.state_path:
+            return None
+        state = (Path(self.project_dir) / self.state_path).resolve()
+        return state if state.joinpath("manifest.json").exists() else None
+
+    def get_defer_args(self) -> list[str]:
+        """`--defer --defer-state <state_path>` when state_path holds a manifest, else []."""
+        state = self._state_dir()
+        return ["--defer", "--defer-state", str(state)] if state else []
+
+    def get_state_args(self) -> list[str]:
+        """`--state <state_path>` when state_path holds a manifest, else []."""
+        state = self._state_dir()
+        return ["--state", str(state)] if state else []
 
     # --- running dbt --------------------------------------------------------------------------
     def cli(
@@ -131,7 +148,8 @@ class DbtCliResource(ConfigurableResource):
             process=process, args=full_args, env=env, project_dir=project_dir,
             target_path=target, manifest=manifest_data, translator=translator,
             context=context, raise_on_error=raise_on_error,
-            check_by_test_id=info.check_by_test_id if info else None)
+            check_by_test_id=info.check_by_test_id if info else None,
+            command_prefix=command[:len(command) - len(full_args)])
 
     def _env(self, target: Path) -> dict[str, str]:
         env = dict(os.environ)
@@ -147,10 +165,9 @@ class DbtCliResource(ConfigurableResource):
             env["DBT_PROFILE"] = self.profile
         if self.target:
             env["DBT_TARGET"] = self.target
-        if self.state_path:
-            state = Path(self.project_dir) / self.state_path
-            if state.exists():
-                env["DBT_STATE"] = str(state.resolve())
+        state = self._state_dir()
+        if state is not None:  # for state: selection in args
+            env["DBT_STATE"] = str(state)
         return env
 
 
@@ -176,9 +193,8 @@ def _selection_args(info: Any, context: Any) -> tuple[list[str], bool]:
         if info.selector:
             return ["--selector", info.selector], False
         args = ["--select", info.select]
-        exclude = context.op_def.tags.get(EXCLUDE_TAG) if context.op_def is not None else None
-        if exclude or info.exclude:
-            args += ["--exclude", exclude or info.exclude]
+        if info.exclude:
+            args += ["--exclude", info.exclude]
         return args, False
     by_name = info.translator.settings.enable_dbt_selection_by_name
     chosen = []

@@ -20,8 +20,8 @@ from typing import Any
 from headwater import (
     AssetCheckKey,
     AssetKey,
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     DefaultScheduleStatus,
     ScheduleDefinition,
     define_asset_job,

@@ -11,7 +11,8 @@ together. Subclass and override one method to change one thing. The defaults rea
     tags: {k: v}          extra asset tags (dbt's own tags become keys with empty values)
     code_version: str     the code version (default: dbt's checksum of the node's code)
 
-Imports headwater's public names and this package's `manifest`.
+Imports headwater's public names, one metadata key of `headwater.definitions.tags`, and this
+package's `manifest` and `errors`.
 """
 
 from __future__ import annotations
@@ -29,10 +30,24 @@ from headwater import (
     TableColumn,
     TableSchema,
 )
+from headwater.definitions.tags import EXTERNAL_DEP_METADATA
 from headwater_dbt.errors import HeadwaterDbtError
-from headwater_dbt.manifest import attached_node, headwater_meta, node, parents
+from headwater_dbt.manifest import attached_node, children_map, headwater_meta, node, parents
 
 _TAG_KEY = re.compile(r"^[A-Za-z0-9_.\-/]{1,63}$")
+
+
+class _either:
+    """A method that works called on an instance or on the class: translators written for
+    older dagster-dbt override `get_*` as classmethods and call `super().get_*(props)`."""
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self.fn.__get__(obj if obj is not None else owner, owner)
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,7 @@ class HeadwaterDbtTranslator:
         return f"{type(self).__name__}(settings={self.settings!r})"
 
     # --- one attribute each -------------------------------------------------------------------
+    @_either
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         configured = headwater_meta(dbt_resource_props).get("asset_key")
         if configured:
@@ -82,6 +98,7 @@ class HeadwaterDbtTranslator:
         version = dbt_resource_props.get("version")
         return AssetKey([f"{name}_v{version}" if version is not None else name])
 
+    @_either
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         group = headwater_meta(dbt_resource_props).get("group")
         if group:
@@ -90,6 +107,7 @@ class HeadwaterDbtTranslator:
             (dbt_resource_props.get("config") or {}).get("group")
         return str(dbt_group) if dbt_group else None
 
+    @_either
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = (dbt_resource_props.get("description") or "").strip()
         if description:
@@ -102,6 +120,7 @@ class HeadwaterDbtTranslator:
         language = dbt_resource_props.get("language") or "sql"
         return f"{header}\n\n```{language}\n{code.strip()}\n```"
 
+    @_either
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata: dict[str, Any] = {}
         columns = column_schema(dbt_resource_props)
@@ -115,16 +134,19 @@ class HeadwaterDbtTranslator:
             metadata["headwater/materialization_type"] = str(materialized)
         return metadata
 
+    @_either
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         tags = {str(t): "" for t in dbt_resource_props.get("tags") or () if _TAG_KEY.match(str(t))}
         tags.update({str(k): str(v) for k, v in
                      (headwater_meta(dbt_resource_props).get("tags") or {}).items()})
         return tags
 
+    @_either
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         owners = headwater_meta(dbt_resource_props).get("owners")
         return [str(o) for o in owners] if owners else None
 
+    @_either
     def get_code_version(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         configured = headwater_meta(dbt_resource_props).get("code_version")
         if configured:
@@ -132,13 +154,16 @@ class HeadwaterDbtTranslator:
         checksum = (dbt_resource_props.get("checksum") or {}).get("checksum")
         return str(checksum) if checksum else None
 
+    @_either
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> Any:
         return None
 
+    @_either
     def get_partition_mapping(self, dbt_resource_props: Mapping[str, Any],
                               dbt_parent_resource_props: Mapping[str, Any]) -> Any:
         return None
 
+    @_either
     def get_kinds(self, dbt_resource_props: Mapping[str, Any], adapter_type: str | None
                   ) -> set[str]:
         return {"dbt", adapter_type} if adapter_type else {"dbt"}
@@ -154,7 +179,9 @@ class HeadwaterDbtTranslator:
             if parent_id.split(".")[0] not in ("model", "seed", "snapshot", "source"):
                 continue
             parent = node(manifest, parent_id)
-            deps.append(AssetDep(self.get_asset_key(parent),
+            # a source is defined outside headwater on purpose, not a misspelt asset
+            external = {EXTERNAL_DEP_METADATA: True} if parent_id.startswith("source.") else {}
+            deps.append(AssetDep(self.get_asset_key(parent), metadata=external,
                                  partition_mapping=self.get_partition_mapping(props, parent)))
         adapter = (manifest.get("metadata") or {}).get("adapter_type")
         metadata = dict(self.get_metadata(props))
@@ -187,8 +214,25 @@ class HeadwaterDbtTranslator:
         severity = str((test.get("config") or {}).get("severity") or "ERROR").upper()
         return AssetCheckSpec(
             name=test["name"], asset=asset_spec.key, additional_deps=others,
-            description=(test.get("description") or None), blocking=severity == "ERROR",
+            description=(test.get("description") or None),
+            blocking=severity == "ERROR" and not _reads_downstream(manifest, tested, unique_id),
         )
+
+
+def _reads_downstream(manifest: Mapping[str, Any], tested: str, test_id: str) -> bool:
+    """Whether a test also reads a node built after the one it tests (a `relationships` test
+    from orders to customers, say): such a check cannot block, or it would wait on itself."""
+    others = {p for p in parents(manifest, test_id) if p != tested}
+    if not others:
+        return False
+    below, frontier = set(), [tested]
+    child_map = manifest.get("child_map") or children_map(manifest)
+    while frontier:
+        for child in child_map.get(frontier.pop(), ()):
+            if child not in below and not child.startswith("test."):
+                below.add(child)
+                frontier.append(child)
+    return bool(others & below)
 
 
 def column_schema(props: Mapping[str, Any]) -> TableSchema | None:
@@ -210,3 +254,24 @@ def relation_identifier(props: Mapping[str, Any]) -> str | None:
         name = props.get("alias") or props.get("name")
     parts = [props.get("database"), props.get("schema"), name]
     return ".".join(str(p) for p in parts if p) or None
+
+
+def default_metadata_from_dbt_resource_props(dbt_resource_props: Mapping[str, Any]
+                                             ) -> Mapping[str, Any]:
+    """The metadata HeadwaterDbtTranslator gives a node by default."""
+    return HeadwaterDbtTranslator().get_metadata(dbt_resource_props)
+
+
+def default_group_from_dbt_resource_props(dbt_resource_props: Mapping[str, Any]) -> str | None:
+    """The group HeadwaterDbtTranslator gives a node by default."""
+    return HeadwaterDbtTranslator().get_group_name(dbt_resource_props)
+
+
+def group_from_dbt_resource_props_fallback_to_directory(dbt_resource_props: Mapping[str, Any]
+                                                        ) -> str | None:
+    """The node's group, or else the folder its file is in (None at the top of the project)."""
+    group = default_group_from_dbt_resource_props(dbt_resource_props)
+    if group:
+        return group
+    fqn = dbt_resource_props.get("fqn") or []
+    return str(fqn[-2]) if len(fqn) > 2 else None

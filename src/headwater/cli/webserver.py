@@ -73,6 +73,10 @@ def webserver(locations: Locations, port: int, host: str, token: str | None,
         instance.dispose()
 
 
+#: set by `headwater dev` for the processes it starts (Dagster's DAGSTER_IS_DEV_CLI, renamed)
+DEV_CLI_ENV = "HEADWATER_IS_DEV_CLI"
+
+
 @click.command("dev")
 @_server_options
 @click.option("--no-daemon", is_flag=True, help="Do not start the daemon.")
@@ -82,6 +86,8 @@ def dev(locations: Locations, port: int, host: str, token: str | None, no_daemon
     origins = locations.origins()
     home = resolve_home()
     os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
+    # user code may act differently in development, e.g. headwater_dbt parses dbt projects
+    os.environ[DEV_CLI_ENV] = "1"
     click.echo(f"headwater dev: instance in {home}", err=True)
     daemon = None if no_daemon else _start_daemon(locations)
     previous = signal.getsignal(signal.SIGTERM)

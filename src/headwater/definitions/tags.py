@@ -52,6 +52,9 @@ SKIP_UNCHANGED_METADATA = "headwater/skip_unchanged"
 CONTENT_HASH_METADATA = "headwater/content_hash"
 # a run requested by declarative automation (the automation sensor)
 AUTOMATION_CONDITION_TAG = "headwater/automation_condition"
+#: AssetDep metadata: True says the dep is an asset defined outside headwater on purpose (a
+#: dbt source, say), so a key that resembles a defined one is not reported as a typo.
+EXTERNAL_DEP_METADATA = "headwater/external_dep"
 #: Metadata key set by `AssetSpec.with_io_manager_key`.
 IO_MANAGER_KEY_METADATA = "headwater/io_manager_key"
 #: The columns of a table asset: a TableSchema, compared by the column schema change checks.

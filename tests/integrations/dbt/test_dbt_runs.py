@@ -15,6 +15,7 @@ from headwater import (
     AssetExecutionContext,
     AssetKey,
     AssetMaterialization,
+    AssetSelection,
     DailyPartitionsDefinition,
     materialize,
 )
@@ -27,11 +28,18 @@ from headwater_dbt import (
 )
 
 
-def _assets(project: DbtProject, **kwargs: Any) -> Any:
+def _assets(project: DbtProject, fetch: bool = False, raw: bool = False, **kwargs: Any) -> Any:
     @dbt_assets(manifest=project.manifest_path, **kwargs)
     def jaffle_dbt(context: AssetExecutionContext, dbt: DbtCliResource):
         invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+        if raw:  # the documented pattern for customising events
+            for dbt_event in invocation.stream_raw_events():
+                yield from dbt_event.to_default_asset_events(manifest=project.manifest_path,
+                                                             context=context)
+        elif fetch:
+            yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+        else:
+            yield from invocation.stream()
         context.log.info(f"{len(invocation.get_artifact('run_results.json')['results'])} results")
 
     return jaffle_dbt
@@ -54,7 +62,7 @@ def test_materialize_all_records_assets_checks_and_metadata(jaffle: Path) -> Non
     assert _keys(result) == {"raw_customers", "raw_orders", "stg_customers", "stg_orders",
                              "stg_payments", "customers", "customers_snapshot"}
     checks = _checks(result)
-    assert len(checks) == 8
+    assert len(checks) == 9
     warn = checks["accepted_values_stg_orders_status__completed__returned"]
     assert not warn.passed and warn.severity is AssetCheckSeverity.WARN
     assert checks["assert_positive_lifetime_value"].passed
@@ -64,14 +72,23 @@ def test_materialize_all_records_assets_checks_and_metadata(jaffle: Path) -> Non
     metadata = seed.materialization.metadata
     assert metadata["unique_id"].value == "seed.jaffle.raw_orders"
     assert metadata["headwater/row_count"].value == 5
+    observed = {e.asset_key for e in result.get_asset_observation_events()}
+    assert observed == {AssetKey(["shop", "raw_payments"])}  # the test on the source
     with duckdb.connect(str(jaffle / "jaffle.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from customers").fetchone() == (3,)
 
+    only_check = AssetCheckKey(AssetKey("customers"), "unique_customers_customer_id")
+    checks_run = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
+                             selection=AssetSelection.checks(only_check))
+    assert checks_run.success and _keys(checks_run) == set()
+    assert set(_checks(checks_run)) == {"unique_customers_customer_id"}
 
-def test_a_subset_runs_only_the_selected_models(jaffle: Path) -> None:
-    """Selecting two assets runs dbt on just those nodes and their tests."""
+
+def test_a_subset_runs_only_the_selected_models_and_fetches_metadata(jaffle: Path) -> None:
+    """Selecting two assets runs dbt on just those nodes and their tests; fetch_row_counts()
+    and fetch_column_metadata() add counts, the warehouse's columns and column lineage."""
     project = DbtProject(jaffle)
-    assets = _assets(project)
+    assets = _assets(project, fetch=True)
     result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
                          selection=["raw_customers", "stg_customers"])
     assert result.success
@@ -82,6 +99,14 @@ def test_a_subset_runs_only_the_selected_models(jaffle: Path) -> None:
     assert ran == {"seed.jaffle.raw_customers", "model.jaffle.stg_customers",
                    "test.jaffle.unique_stg_customers_customer_id.c7614daada",
                    "test.jaffle.not_null_stg_customers_customer_id.e2cfb1f9aa"}
+    staged = next(e.materialization.metadata for e in result.get_asset_materialization_events()
+                  if e.asset_key == AssetKey("stg_customers"))
+    assert staged["headwater/row_count"].value == 3
+    schema = staged["headwater/column_schema"].value
+    assert [c.name for c in schema.columns] == ["customer_id", "first_name", "last_name"]
+    lineage = staged["headwater/column_lineage"].value
+    [dep] = lineage.deps_by_column["customer_id"]
+    assert (dep.asset_key, dep.column_name) == (AssetKey("raw_customers"), "id")
 
 
 def _last_run_results(project_dir: Path) -> list[dict[str, Any]]:
@@ -90,37 +115,26 @@ def _last_run_results(project_dir: Path) -> list[dict[str, Any]]:
     return list(json.loads(newest.read_text())["results"])
 
 
-def test_a_failing_model_fails_the_step_with_dbts_message_and_keeps_earlier_ones(jaffle: Path
-                                                                                  ) -> None:
-    """A model that errors fails the step with dbt's own error; what finished is recorded."""
-    (jaffle / "models" / "marts" / "customers.sql").write_text(
-        "select no_such_column from {{ ref('stg_customers') }}\n")
-    project = DbtProject(jaffle)
-    assets = _assets(project, select="+customers")
-    result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
-                         raise_on_error=False)
-    assert not result.success
-    assert {"raw_customers", "stg_customers"} <= _keys(result)
-    assert "customers" not in _keys(result)
-    failure = result.get_step_failure_events()[0]
-    text = str(failure.payload) if hasattr(failure, "payload") else str(failure)
-    assert "no_such_column" in text and "customers" in text
-
-
-def test_a_failed_blocking_check_stops_its_downstream(jaffle: Path) -> None:
-    """A unique test with severity error that fails keeps dbt from building what reads the
-    model, and fails the step; the failed check is recorded as an ERROR."""
+def test_a_failing_model_and_a_failed_blocking_check(jaffle: Path) -> None:
+    """In one build: a model that errors fails the step with dbt's own message; a unique test
+    (severity error) that fails is recorded as an ERROR and keeps dbt from building what
+    reads its model; everything that finished before stays recorded."""
+    (jaffle / "models" / "marts" / "daily_orders.sql").write_text(
+        "select no_such_column from {{ ref('stg_orders') }}\n")
     (jaffle / "seeds" / "raw_customers.csv").write_text(
         "id,first_name,last_name\n1,Ada,Lovelace\n1,Alan,Turing\n")
     project = DbtProject(jaffle)
-    assets = _assets(project, select="+customers")
+    assets = _assets(project, raw=True, select="+customers +daily_orders")
     result = materialize([assets], resources={"dbt": DbtCliResource(project_dir=project)},
                          raise_on_error=False)
     assert not result.success
-    checks = _checks(result)
-    unique = checks["unique_stg_customers_customer_id"]
+    assert {"raw_customers", "raw_orders", "stg_customers", "stg_orders"} <= _keys(result)
+    assert "daily_orders" not in _keys(result) and "customers" not in _keys(result)
+    failure = result.get_step_failure_events()[0]
+    text = str(failure.payload) if hasattr(failure, "payload") else str(failure)
+    assert "no_such_column" in text and "daily_orders" in text
+    unique = _checks(result)["unique_stg_customers_customer_id"]
     assert not unique.passed and unique.severity is AssetCheckSeverity.ERROR
-    assert "stg_customers" in _keys(result) and "customers" not in _keys(result)
 
 
 def test_partitioned_assets_pass_the_time_window_as_vars_and_events_stream_live(
@@ -144,6 +158,7 @@ def test_partitioned_assets_pass_the_time_window_as_vars_and_events_stream_live(
                     "max_date": window.end.strftime("%Y-%m-%d")}
         yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
 
+    assert daily.backfill_policy is not None  # single run over a range, by default
     result = materialize([daily], resources={"dbt": dbt}, partition_key="2024-01-02")
     assert result.success
     [event] = result.get_asset_materialization_events()
@@ -174,4 +189,32 @@ def test_cli_without_raise_on_error_reports_failure(jaffle: Path) -> None:
     assert not invocation.is_successful()  # its seed was never loaded
     error = invocation.get_error()
     assert isinstance(error, HeadwaterDbtCliRuntimeError) and "raw_customers" in str(error)
-    assert AssetCheckKey  # imported for the public surface
+
+
+def test_closing_the_stream_early_stops_dbt(jaffle: Path) -> None:
+    """A reader that stops (a canceled step) terminates the dbt process."""
+    dbt = DbtCliResource(project_dir=str(jaffle))
+    invocation = dbt.cli(["build"], manifest=DbtProject(jaffle).manifest_path)
+    events = invocation.stream_raw_events()
+    next(events)
+    events.close()
+    assert invocation.process.poll() is not None
+
+
+def test_prepare_and_package_from_the_command_line(jaffle: Path, tmp_path: Path) -> None:
+    """`python -m headwater_dbt.project prepare-and-package --file f.py` parses the project
+    and copies it to its packaged_project_dir, which DbtProject then prefers."""
+    manifest = jaffle / "target" / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    packaged = tmp_path / "packaged"
+    defs_file = tmp_path / "project.py"
+    defs_file.write_text(
+        "from headwater_dbt import DbtProject\n"
+        f"project = DbtProject({str(jaffle)!r}, packaged_project_dir={str(packaged)!r})\n")
+    from headwater_dbt.project import main
+
+    assert main(["prepare-and-package", "--file", str(defs_file)]) == 0
+    assert manifest.stat().st_mtime_ns > before  # parsed again
+    assert (packaged / "target" / "manifest.json").exists()
+    assert DbtProject(jaffle, packaged_project_dir=packaged).project_dir == packaged
+    assert main(["prepare"]) == 2  # usage

@@ -22,6 +22,7 @@ from headwater.definitions.assets.definition import (
 )
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.partitions.mapping import mapping_problem
+from headwater.definitions.tags import EXTERNAL_DEP_METADATA
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +274,7 @@ class AssetGraph:
                     similar = similar_keys(parent, known)
                     if parent in data_inputs:
                         problems.append(unknown_input_message(assets_def, key, parent, similar))
-                    elif similar:
+                    elif similar and not dep.metadata.get(EXTERNAL_DEP_METADATA):
                         problems.append(
                             f"asset '{key.to_user_string()}'{where(assets_def)} depends on "
                             f"'{parent.to_user_string()}', which is not defined. Did you mean "
@@ -340,7 +341,7 @@ class AssetGraph:
                 problems.append(
                     f"{name} is partitioned but its asset '{target.to_user_string()}' is not. "
                     "Remove partitions_def from the check.")
-            if spec.blocking:
+            if spec.blocking and spec.additional_deps_keys:  # a walk only where a cycle can be
                 below = self._descendants(target)
                 looping = sorted(k for k in spec.additional_deps_keys if k in below)
                 if looping:
