@@ -13,6 +13,8 @@ The DuckDB file is ``$WAREHOUSE_DUCKDB_PATH`` (use an absolute path), by default
 ``dbt_project/warehouse.duckdb``.
 """
 
+# No `from __future__ import annotations`: bench/dbt.py runs this file on Dagster too,
+# whose decorators reject a `context` annotation that is a string.
 import os
 from collections.abc import Mapping
 from pathlib import Path
