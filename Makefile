@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck bench clean ui
+.PHONY: dev test lint typecheck bench bench-dbt clean ui
 
 # The web UI (ui/, React + Vite) is built into the package; rebuilt when its sources change.
 UI_OUT := src/headwater/server/static/index.html
@@ -34,6 +34,10 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# dbt build alone vs headwater_dbt vs dagster-dbt on examples/warehouse (bench/README.md).
+bench-dbt: $(STAMP)
+	$(BIN)/python bench/dbt.py
 
 ui: $(UI_OUT)
 
