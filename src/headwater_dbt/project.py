@@ -133,9 +133,19 @@ def prepare_and_package(project: DbtProject) -> None:
 
 
 def _projects_in(file: str) -> list[DbtProject]:
+    """The DbtProjects `file` defines. It runs as a development load would (prepare_if_dev
+    parses), so a file whose @dbt_assets read the manifest it is about to make still loads."""
     import runpy
 
-    namespace: dict[str, Any] = runpy.run_path(file)
+    before = os.environ.get(PARSE_ON_LOAD_ENV)
+    os.environ[PARSE_ON_LOAD_ENV] = "1"
+    try:
+        namespace: dict[str, Any] = runpy.run_path(file)
+    finally:
+        if before is None:
+            os.environ.pop(PARSE_ON_LOAD_ENV, None)
+        else:
+            os.environ[PARSE_ON_LOAD_ENV] = before
     return [v for v in namespace.values() if isinstance(v, DbtProject)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,25 @@ def test_prepare_and_package_from_the_command_line(jaffle: Path, tmp_path: Path)
     assert (packaged / "target" / "manifest.json").exists()
     assert DbtProject(jaffle, packaged_project_dir=packaged).project_dir == packaged
     assert main(["prepare"]) == 2  # usage
+
+
+def test_prepare_and_package_a_definitions_file_without_a_manifest(jaffle: Path,
+                                                                   tmp_path: Path) -> None:
+    """A file whose @dbt_assets read the manifest (after prepare_if_dev) is prepared on a fresh
+    checkout: it runs as a development load, so the manifest exists before it is read."""
+    import shutil
+
+    shutil.rmtree(jaffle / "target")
+    defs_file = tmp_path / "definitions.py"
+    defs_file.write_text(
+        "from headwater_dbt import DbtCliResource, DbtProject, dbt_assets\n"
+        f"project = DbtProject({str(jaffle)!r})\n"
+        "project.prepare_if_dev()\n"
+        "@dbt_assets(manifest=project.manifest_path)\n"
+        "def jaffle_dbt(context, dbt: DbtCliResource):\n"
+        "    yield from dbt.cli(['build'], context=context).stream()\n")
+    from headwater_dbt.project import PARSE_ON_LOAD_ENV, main
+
+    assert main(["prepare-and-package", "--file", str(defs_file)]) == 0
+    assert (jaffle / "target" / "manifest.json").exists()
+    assert PARSE_ON_LOAD_ENV not in os.environ
