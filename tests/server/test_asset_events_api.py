@@ -23,9 +23,12 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROJECT = FIXTURES / "asset_tabs_project.py"
 
 
-def populate(instance: Any) -> None:
-    """Runs in this process on the server's instance: one failed partition, one good one,
-    three runs of scores with 10, 20 and 15 rows."""
+SCORE_ROWS = (10, 20, 15)
+
+
+def populate(instance: Any, score_rows: tuple[int, ...] = SCORE_ROWS) -> None:
+    """Runs in this process on the server's instance: one failed partition, one good one, a
+    static and a multi partition, and a run of scores for each of `score_rows`."""
     sys.path.insert(0, str(FIXTURES))
     try:
         import asset_tabs_project as p
@@ -36,7 +39,7 @@ def populate(instance: Any) -> None:
     materialize([p.daily_events], instance=instance, partition_key="2024-01-02")
     materialize([p.paint], instance=instance, partition_key="red")
     materialize([p.swatches], instance=instance, partition_key="green|m")
-    for rows in (10, 20, 15):
+    for rows in score_rows:
         materialize([p.src_a, p.src_b, p.middle, p.scores], instance=instance,
                     tags={"rows": str(rows)})
 
