@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +29,8 @@ def tabs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-def tab(page: Any, name: str) -> Any:
-    return page.get_by_role("tab", name=re.compile(f"^{name}"))
+def tab(pg: Any, name: str) -> Any:
+    return pg.get_by_role("tab", name=re.compile(f"^{name}"))
 
 
 def test_the_tab_is_in_the_url(tabs_server: Server, page: Any) -> None:  # noqa: F811
