@@ -7,9 +7,9 @@ import type { AssetSummary, Page } from "../../api";
 import { ErrorBox, Loading, statusLabel, tone, useApi } from "../../util";
 import { tabPath } from "./common";
 
-const NODE_W = 190;
+const NODE_W = 160;
 const NODE_H = 40;
-const COL_GAP = 70;
+const COL_GAP = 50;
 const ROW_GAP = 14;
 
 /** Distance of each asset reached from `start` through `next`, up to `depth` steps. */
@@ -124,7 +124,7 @@ export function LineageTab({ assetKey }: { assetKey: string }) {
                 <g transform={`translate(${p.x},${p.y})`} className={`lineage-node${focus ? " focus" : ""}`} data-lineage-node={k}>
                   <rect width={NODE_W} height={NODE_H} rx={6} />
                   <circle cx={14} cy={NODE_H / 2} r={5} className={`dot tone-${tone(status)}`}><title>{statusLabel(status)}</title></circle>
-                  <text x={26} y={NODE_H / 2 + 4} className="mono">{k.length > 24 ? `${k.slice(0, 23)}…` : k}</text>
+                  <text x={26} y={NODE_H / 2 + 4} className="mono">{k.length > 19 ? `${k.slice(0, 18)}…` : k}<title>{k}</title></text>
                 </g>
               );
               return focus ? <g key={k}>{node}</g> : <Link key={k} to={tabPath(k, "lineage", { up: String(up), down: String(down) })} aria-label={k}>{node}</Link>;
