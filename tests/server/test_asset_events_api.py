@@ -95,3 +95,21 @@ def test_events_page_by_cursor_and_filter_by_type(client: TestClient) -> None:
     bad = client.get("/api/assets/scores/events?types=explosion")
     assert bad.status_code == 400 and "explosion" in bad.json()["detail"]
     assert client.get("/api/assets/nope/events").status_code == 404
+
+
+def test_events_walked_one_at_a_time_are_all_there_once(client: TestClient) -> None:
+    """Pages of one item each, cursor to cursor, give every event once, in order."""
+    everything = client.get("/api/assets/daily_events/events").json()["items"] + \
+        client.get("/api/assets/scores/events").json()["items"]
+    walked: list[dict[str, Any]] = []
+    for key in ("daily_events", "scores"):
+        cursor = ""
+        while True:
+            body = client.get(f"/api/assets/{key}/events?limit=1&cursor={cursor}").json()
+            walked.extend(body["items"])
+            if not body["has_more"]:
+                break
+            cursor = body["cursor"]
+    assert [(e["type"], e["id"], e["run_id"]) for e in walked] == \
+        [(e["type"], e["id"], e["run_id"]) for e in everything]
+    assert client.get("/api/assets/scores/events?cursor=yesterday").status_code == 400

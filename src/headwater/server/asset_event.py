@@ -3,15 +3,16 @@ failures, newest first, each with the status and job of its run, one page at a t
 
 A failure is a run that targeted the asset and ended FAILURE or CANCELED without materializing
 it (for a partitioned run: that partition); its time is the run's end and its error the first
-failed step's. Materializations and observations are event rows. The cursor is the timestamp
-of the last item of the page (the next page holds what is strictly older), because failures are
-runs, not rows of the event log. Failures are looked for among the asset's latest
+failed step's. Materializations and observations are event rows. The cursor is
+`timestamp:id` of the last item of the page (the next page holds what sorts before it, by time
+then storage id; a failure's id is -1), because failures are runs, not rows of the event log. Failures are looked for among the asset's latest
 `_FAILED_RUNS` failed or canceled runs.
 Imports `execution` (event types), `storage` and this package.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +29,7 @@ _TYPES = ("materialization", "observation", "failure")
 _EVENT_TYPES = {"materialization": _ET.ASSET_MATERIALIZATION,
                 "observation": _ET.ASSET_OBSERVATION}
 _FAILED_RUNS = 1000
+_TIES = 8
 
 
 def _kinds(types: str | None) -> set[str]:
@@ -41,11 +43,13 @@ def _kinds(types: str | None) -> set[str]:
     return wanted
 
 
-def _time_cursor(cursor: str | None) -> float | None:
+def _position(cursor: str | None) -> tuple[float, int] | None:
+    """The (timestamp, id) a page's cursor stands for: the next page sorts before it."""
     if not cursor:
         return None
     try:
-        return float(cursor)
+        stamp, _, storage_id = cursor.partition(":")
+        return float(stamp), int(storage_id) if storage_id else -1
     except ValueError:
         raise ApiError(400, f"cursor={cursor!r} is not a cursor of this list: pass the "
                             "`cursor` of the previous page.") from None
@@ -65,18 +69,23 @@ def asset_events(request: Request, key: str, limit: int | None = None,
                             "lists the asset keys.")
     limit = check_limit(limit)
     kinds = _kinds(types)
-    before = _time_cursor(cursor)
+    position = _position(cursor)
+    # Events at the cursor's very timestamp are read too, then those not before it dropped.
+    before = math.nextafter(position[0], math.inf) if position is not None else None
     candidates: list[tuple[float, int, Any]] = []
     event_types = frozenset(_EVENT_TYPES[k] for k in kinds if k in _EVENT_TYPES)
     if event_types:
         query = EventQuery(event_types=event_types, asset_key=asset_key, before_timestamp=before,
                            partitions=frozenset([partition]) if partition is not None else None)
-        for record in state.instance.storage.get_event_records(query, limit + 1,
-                                                               ascending=False):
+        # One more than a page, plus room for the events at the cursor's own timestamp.
+        wanted = limit + 1 + (_TIES if position is not None else 0)
+        for record in state.instance.storage.get_event_records(query, wanted, ascending=False):
             candidates.append((record.timestamp, record.storage_id, record))
     if "failure" in kinds:
         for run in _failed_runs(state, asset_key, partition, before):
             candidates.append((_ended(run), -1, run))
+    if position is not None:
+        candidates = [c for c in candidates if (c[0], c[1]) < position]
     candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
     has_more = len(candidates) > limit
     candidates = candidates[:limit]
@@ -88,7 +97,7 @@ def asset_events(request: Request, key: str, limit: int | None = None,
         elif not _materialized_in_run(state, asset_key, found):
             items.append(_failure_item(state, found))
     return {"items": items, "has_more": has_more,
-            "cursor": repr(candidates[-1][0]) if candidates else None}
+            "cursor": f"{candidates[-1][0]!r}:{candidates[-1][1]}" if candidates else None}
 
 
 def _ended(run: RunRecord) -> float:
