@@ -214,7 +214,7 @@ def test_deployment_and_partitions(server: Server, page: Any) -> None:
     location.get_by_role("button", name="Reload").click()
     expect(page.get_by_text("Location ui_project reloaded.")).to_be_visible()
 
-    page.goto(f"{server.url}/assets/monthly_report")
+    page.goto(f"{server.url}/assets/monthly_report?tab=partitions")
     cells = page.get_by_role("gridcell")
     expect(cells).to_have_count(12)
     cells.nth(0).click()

@@ -65,7 +65,7 @@ def test_read_only_disables_what_the_server_refuses(read_only: tuple[Server, str
 
     page.goto(f"{server.url}/assets/orders")
     disabled_with_reason(page.get_by_role("button", name="Materialize", exact=True))
-    page.goto(f"{server.url}/assets/monthly_report")
+    page.goto(f"{server.url}/assets/monthly_report?tab=partitions")
     page.get_by_role("gridcell").nth(0).click()
     disabled_with_reason(page.get_by_role("button", name="Launch backfill (1 partition)"))
 

@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 import { NavLink, Navigate, Route, Routes, useNavigate } from "react-router";
 import type { Location } from "./api";
 import { AssetGraphPage } from "./pages/AssetGraph";
-import { AssetPage } from "./pages/AssetPage";
+import { AssetPage } from "./pages/asset/AssetPage";
 import { AutomationPage, InstigatorPage } from "./pages/Automation";
 import { DeploymentPage } from "./pages/Deployment";
 import { JobPage, JobsPage } from "./pages/Jobs";

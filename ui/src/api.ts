@@ -196,7 +196,7 @@ export interface AssetDetail extends AssetSummary {
   latest_materialization: Materialization | null;
   upstream: string[];
   downstream: string[];
-  source?: { file: string; line: number } | null;
+  source?: { file: string; line: number; path?: string } | null;
   op_name?: string | null;
   jobs?: string[];
   tags?: Record<string, string>;

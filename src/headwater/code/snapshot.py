@@ -138,7 +138,8 @@ def _source(fn: Any) -> dict[str, Any] | None:
     code = getattr(fn, "__code__", None)
     if code is None:
         return None
-    return {"file": os.path.basename(code.co_filename), "line": code.co_firstlineno}
+    return {"file": os.path.basename(code.co_filename), "line": code.co_firstlineno,
+            "path": code.co_filename}
 
 
 # --- jobs --------------------------------------------------------------------------------

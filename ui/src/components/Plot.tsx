@@ -24,7 +24,7 @@ export function LinePlot({ title, points, width = 360, height = 140 }: { title: 
   return (
     <figure className="plot">
       <figcaption><span>{title}</span> <b className="num">{last ? fmt(last.v) : ""}</b></figcaption>
-      <svg width={width} height={height} role="img" aria-label={`${title} over ${points.length} materializations`}>
+      <svg width={width} height={height} role="img" aria-label={`${title} over ${points.length} events`}>
         <line x1={pad.l} x2={pad.l + w} y1={pad.t + h} y2={pad.t + h} className="axis" />
         <text x={pad.l - 6} y={pad.t + 8} textAnchor="end" className="tick">{fmt(v1)}</text>
         <text x={pad.l - 6} y={pad.t + h} textAnchor="end" className="tick">{fmt(v0)}</text>
