@@ -105,7 +105,7 @@ export function RunsPage() {
           setTagDraft(""); setAssetDraft(""); setBackfillDraft("");
           setParams(new URLSearchParams(), { replace: true });
         }}>Clear filters</button>}
-        <button type="submit" hidden>Apply</button>
+        <button type="submit">Apply</button>
         <span className="spacer" />
         <SystemTagsToggle />
       </form>
