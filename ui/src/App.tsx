@@ -9,6 +9,7 @@ import { DeploymentPage } from "./pages/Deployment";
 import { JobPage, JobsPage } from "./pages/Jobs";
 import { RunPage } from "./pages/RunPage";
 import { RunsPage } from "./pages/Runs";
+import { ThemeToggle } from "./components/ThemeToggle";
 import { ConnectionBanner, ReadOnlyChip, ServerProvider } from "./server";
 import { ToastProvider } from "./toast";
 import { useApi, userZone } from "./util";
@@ -74,6 +75,7 @@ export function App() {
           <span className="spacer" />
           <ReadOnlyChip />
           <LocationHealth />
+          <ThemeToggle />
           <span className="muted small" title="Times are shown in this time zone">{userZone()}</span>
         </nav>
         <ConnectionBanner />

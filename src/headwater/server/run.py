@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
+from headwater.definitions.tags import BACKFILL_ID_TAG
 from headwater.execution.event import HeadwaterEventType
 from headwater.execution.log import compute_log_directory
 from headwater.server import launch
@@ -34,6 +35,7 @@ from headwater.server.state import (
     check_limit,
     int_cursor,
     page,
+    parse_asset_key,
     parse_time,
     split_list,
     state_of,
@@ -97,7 +99,11 @@ def _tags(values: list[str]) -> dict[str, str] | None:
 def list_runs(request: Request, status: str | None = None, job: str | None = None,
               tag: list[str] = Query(default=[]), since: str | None = None,
               until: str | None = None, limit: int | None = None,
-              cursor: str | None = None) -> dict[str, Any]:
+              cursor: str | None = None,
+              asset: list[str] = Query(default=[], description="Runs targeting any of these "
+                                       "asset keys ('a/b')."),
+              backfill: str | None = Query(default=None, description="Runs of this backfill "
+                                           "id.")) -> dict[str, Any]:
     state = state_of(request)
     limit = check_limit(limit)
     if cursor is not None and not _RUN_ID.match(cursor):
@@ -106,7 +112,11 @@ def list_runs(request: Request, status: str | None = None, job: str | None = Non
     if cursor is not None and state.instance.get_run_record_by_id(cursor) is None:
         raise ApiError(400, f"cursor={cursor!r} names no run: pass the `cursor` of the "
                             "previous page, or none for the first page.")
-    filters = RunsFilter(job_name=job or None, statuses=_statuses(status), tags=_tags(tag),
+    tags = _tags(tag)
+    if backfill:
+        tags = {**(tags or {}), BACKFILL_ID_TAG: backfill}
+    filters = RunsFilter(job_name=job or None, statuses=_statuses(status), tags=tags,
+                         asset_keys=[parse_asset_key(a) for a in asset] or None,
                          created_after=parse_time(since, "since"),
                          created_before=parse_time(until, "until"))
     records = state.instance.get_run_records(filters, limit=limit + 1, cursor=cursor)

@@ -5,6 +5,7 @@
 // Zoomed far out, nodes are plain colored boxes drawn on a canvas instead of SVG elements.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { LayoutResult, Placed } from "../layout";
+import { Minimap, type MinimapHandle } from "./Minimap";
 
 export interface GraphEdge { from: string; to: string; dim?: boolean; hot?: boolean }
 
@@ -30,6 +31,8 @@ interface Props {
 const MIN_K = 0.02;
 const MAX_K = 2.5;
 const DETAIL_K = 0.3;
+// The first view never opens below this zoom: 13px labels stay about 10px on screen.
+export const READABLE_K = 0.8;
 // Graphs this small keep full SVG nodes at any zoom.
 const FEW_NODES = 200;
 
@@ -39,6 +42,22 @@ function viewWindow(v: View, w: number, h: number): Window {
   const mw = w / v.k / 2;
   const mh = h / v.k / 2;
   return { x0: x0 - mw, y0: y0 - mh, x1: x0 + w / v.k + mw, y1: y0 + h / v.k + mh, k: v.k };
+}
+
+const PAD = 40;
+
+/** The node a first view starts from: a root (no incoming edge), leftmost then topmost in LR. */
+function firstRoot(layout: LayoutResult, edges: GraphEdge[], direction: "LR" | "TB"): Placed | undefined {
+  const targets = new Set(edges.map((e) => e.to));
+  let best: Placed | undefined;
+  for (const id in layout.nodes) {
+    if (targets.has(id)) continue;
+    const n = layout.nodes[id];
+    const [a, b] = direction === "LR" ? [n.x, n.y] : [n.y, n.x];
+    const [ba, bb] = best ? (direction === "LR" ? [best.x, best.y] : [best.y, best.x]) : [Infinity, Infinity];
+    if (a < ba || (a === ba && b < bb)) best = n;
+  }
+  return best;
 }
 
 function edgePath(a: Placed, b: Placed, direction: "LR" | "TB"): string {
@@ -72,11 +91,13 @@ function GraphViewImpl({ layout, edges, renderNode, boxStyle, onNodeClick, onNod
   few.current = Object.keys(layout.nodes).length <= FEW_NODES;
   const isBox = (k: number) => k < DETAIL_K && !few.current;
 
+  const minimap = useRef<MinimapHandle>(null);
   const apply = useCallback((force = false) => {
     const v = view.current;
     gRef.current?.setAttribute("transform", `translate(${v.x},${v.y}) scale(${v.k})`);
     drawRef.current();
     const { w, h } = size.current;
+    minimap.current?.show(v.x, v.y, v.k, w, h);
     const x0 = -v.x / v.k;
     const y0 = -v.y / v.k;
     const x1 = x0 + w / v.k;
@@ -91,14 +112,51 @@ function GraphViewImpl({ layout, edges, renderNode, boxStyle, onNodeClick, onNod
     });
   }, []);
 
+  const fitK = useCallback(() => {
+    const { w, h } = size.current;
+    return Math.min(MAX_K, 1, Math.max(MIN_K, Math.min((w - PAD * 2) / Math.max(layout.width, 1),
+      (h - PAD * 2) / Math.max(layout.height, 1))));
+  }, [layout]);
+
   const fit = useCallback(() => {
     const { w, h } = size.current;
-    const pad = 40;
-    const k = Math.min(MAX_K, 1, Math.max(MIN_K, Math.min((w - pad * 2) / Math.max(layout.width, 1),
-      (h - pad * 2) / Math.max(layout.height, 1))));
+    const k = fitK();
     view.current = { k, x: (w - layout.width * k) / 2, y: (h - layout.height * k) / 2 };
     apply(true);
-  }, [layout, apply]);
+  }, [layout, apply, fitK]);
+
+  // The first view: the whole graph if it fits at a readable zoom; otherwise a readable zoom
+  // starting from the first root (leftmost, then topmost), the minimap showing the rest.
+  const open = useCallback(() => {
+    const k = fitK();
+    if (k >= READABLE_K) return fit();
+    const { w, h } = size.current;
+    const anchor = firstRoot(layout, edges, direction);
+    const rk = READABLE_K;
+    const along = (size: number, extent: number, anchorAt: number, anchorMid: number, lead: boolean) => {
+      if (extent * rk <= size - PAD * 2) return (size - extent * rk) / 2;
+      // Put the anchor at the leading edge (the graph's flow starts there) or in the middle,
+      // without showing empty space before the graph's start or after its end.
+      const want = lead ? PAD - anchorAt * rk : size / 2 - anchorMid * rk;
+      return Math.min(PAD, Math.max(size - PAD - extent * rk, want));
+    };
+    const ax = anchor?.x ?? 0;
+    const ay = anchor?.y ?? 0;
+    const mx = anchor ? anchor.x + anchor.width / 2 : 0;
+    const my = anchor ? anchor.y + anchor.height / 2 : 0;
+    view.current = {
+      k: rk,
+      x: along(w, layout.width, ax, mx, direction === "LR"),
+      y: along(h, layout.height, ay, my, direction === "TB" || !anchor),
+    };
+    apply(true);
+  }, [layout, edges, direction, apply, fit, fitK]);
+  const panTo = useCallback((x: number, y: number) => {
+    const { w, h } = size.current;
+    const k = view.current.k;
+    view.current = { k, x: w / 2 - x * k, y: h / 2 - y * k };
+    apply();
+  }, [apply]);
 
   useLayoutEffect(() => {
     const svg = svgRef.current;
@@ -116,7 +174,10 @@ function GraphViewImpl({ layout, edges, renderNode, boxStyle, onNodeClick, onNod
     return () => ro.disconnect();
   }, [apply]);
 
-  useLayoutEffect(() => fit(), [fit]);
+  // Re-open only when the layout changes, not when edges merely restyle (selection).
+  const openRef = useRef(open);
+  openRef.current = open;
+  useLayoutEffect(() => openRef.current(), [layout]);
 
   useEffect(() => {
     if (!focus) return;
@@ -212,6 +273,13 @@ function GraphViewImpl({ layout, edges, renderNode, boxStyle, onNodeClick, onNod
   };
 
   const detail: Detail = isBox(win.k) ? "box" : "full";
+  // Only a graph that does not fit at a readable zoom needs a map of itself.
+  const showMinimap = Object.keys(layout.nodes).length > 1 && fitK() < READABLE_K;
+  const minimapFill = useCallback((id: string) => boxStyle?.(id).fill ?? "#8a94a6", [boxStyle]);
+  useEffect(() => {
+    const v = view.current;
+    minimap.current?.show(v.x, v.y, v.k, size.current.w, size.current.h);
+  }, [showMinimap, layout]);
 
   // Far out: every node is a colored box on a canvas, redrawn on each move (cheap for 10k).
   drawRef.current = () => {
@@ -338,6 +406,7 @@ function GraphViewImpl({ layout, edges, renderNode, boxStyle, onNodeClick, onNod
         </g>
       </svg>
       <canvas ref={canvasRef} className="graph-boxes" aria-hidden />
+      {showMinimap && <Minimap ref={minimap} layout={layout} fill={minimapFill} onPan={panTo} />}
       <div className="zoom-controls" aria-label="Zoom">
         <button type="button" onClick={() => zoomAt(1.25, size.current.w / 2, size.current.h / 2)} title="Zoom in (+)">+</button>
         <button type="button" onClick={() => zoomAt(0.8, size.current.w / 2, size.current.h / 2)} title="Zoom out (-)">−</button>

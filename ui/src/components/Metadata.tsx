@@ -1,8 +1,9 @@
-// Metadata values by type: table schemas and tables as tables, markdown and JSON as text,
+// Metadata values by type: table schemas and tables as tables, markdown formatted (sanitised), JSON as text,
 // URLs, paths, runs and assets as links.
 import { Link } from "react-router";
 import type { Typed } from "../api";
 import { assetPath, fmtTime } from "../util";
+import { Markdown } from "./Markdown";
 
 interface Column { name: string; type: string; description?: string | null;
   constraints?: { nullable?: boolean; unique?: boolean; other?: string[] } }
@@ -78,7 +79,7 @@ export function MetadataValue({ item }: { item: Typed }) {
     case "table": return <RecordsTable value={v} />;
     case "code_references": return <CodeReferences value={v} />;
     case "json": return <pre className="code">{JSON.stringify(v, null, 2)}</pre>;
-    case "md": return <pre className="md">{String(v)}</pre>;
+    case "md": return <Markdown text={String(v)} />;
     case "url": return <a href={String(v)} target="_blank" rel="noreferrer">{String(v)}</a>;
     case "path": case "notebook": return <span className="mono">{String(v)}</span>;
     case "headwater_run": return <Link className="mono" to={`/runs/${v}`}>{String(v)}</Link>;

@@ -236,7 +236,18 @@ export function AssetGraphPage() {
   const matches = useMemo(() => {
     const q = search.trim().toLowerCase();
     if (!q) return [];
-    return visible.filter((a) => a.key.toLowerCase().includes(q)).slice(0, 8);
+    // An exact name first, then names that start with the query, then the rest; shorter first.
+    const rank = (a: AssetSummary) => {
+      const key = a.key.toLowerCase();
+      const name = shortName(key);
+      if (key === q || name === q) return 0;
+      if (key.startsWith(q) || name.startsWith(q)) return 1;
+      return 2;
+    };
+    return visible.filter((a) => a.key.toLowerCase().includes(q))
+      .map((a) => ({ a, r: rank(a) }))
+      .sort((x, y) => x.r - y.r || x.a.key.length - y.a.key.length || x.a.key.localeCompare(y.a.key))
+      .slice(0, 8).map((x) => x.a);
   }, [search, visible]);
 
   const goTo = (a: AssetSummary) => {

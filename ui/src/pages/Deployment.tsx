@@ -104,7 +104,7 @@ export function DeploymentPage() {
                   <td>{(b.asset_selection ?? []).map((k) => <Link key={k} className="chip mono" to={assetPath(k)}>{k}</Link>)}
                     {b.job_name && <Link className="chip" to={`/jobs/${encodeURIComponent(b.job_name)}`}>{b.job_name}</Link>}</td>
                   <td className="small">{parts.length} {parts.length ? <span className="muted">({parts[0]}{parts.length > 1 ? ` … ${parts[parts.length - 1]}` : ""})</span> : null}</td>
-                  <td><Link to={`/runs?tag=${encodeURIComponent(`headwater/backfill=${b.backfill_id}`)}`}>{runs ? `${runs} run${runs > 1 ? "s" : ""} →` : "Runs →"}</Link></td>
+                  <td><Link to={`/runs?backfill=${encodeURIComponent(b.backfill_id)}`}>{runs ? `${runs} run${runs > 1 ? "s" : ""} →` : "Runs →"}</Link></td>
                 </tr>
                 );
               })}

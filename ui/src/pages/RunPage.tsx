@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
+import { RunTags, SystemTagsToggle } from "../components/RunTags";
 import { CheckBadge } from "../components/Checks";
 import { ComputeLogs } from "../components/ComputeLogs";
 import { Gantt } from "../components/Gantt";
@@ -193,7 +194,7 @@ export function RunPage() {
           {run.asset_check_selection && run.asset_check_selection.length > 0 && <><dt>Checks</dt><dd>{run.asset_check_selection.map((k) => <span key={k} className="chip mono">{k}</span>)}</dd></>}
           {run.parent_run_id && <><dt>Parent run</dt><dd><RunLink id={run.parent_run_id} /></dd></>}
           {run.root_run_id && run.root_run_id !== run.parent_run_id && <><dt>Root run</dt><dd><RunLink id={run.root_run_id} /></dd></>}
-          {userTags(run.tags).length > 0 && <><dt>Tags</dt><dd>{userTags(run.tags).map(([k, v]) => <Link key={k} className="chip mono" to={`/runs?tag=${encodeURIComponent(`${k}=${v}`)}`}>{k}={v}</Link>)}</dd></>}
+          {userTags(run.tags).length > 0 && <><dt>Tags</dt><dd className="run-tags"><RunTags tags={run.tags} /> <SystemTagsToggle /></dd></>}
         </dl>
         {Object.keys(run.run_config ?? {}).length > 0 && (
           <details><summary>Run config</summary><pre className="code">{JSON.stringify(run.run_config, null, 2)}</pre></details>
@@ -292,7 +293,8 @@ function RunChecks({ checks, onStep }: { checks: RunCheck[]; onStep: (s: string)
   );
 }
 
-/** Tags a person set; the engine's own (".headwater/...") stay in the API. */
+/** Tags worth listing (headwater/... included; RunTags folds those); the engine's hidden
+ * ".headwater/..." ones stay in the API. */
 const userTags = (tags: Record<string, string>) => Object.entries(tags).filter(([k]) => !k.startsWith("."));
 
 function EventRow({ e, onStep }: { e: LogEvent; onStep: (s: string) => void }) {

@@ -1,7 +1,9 @@
-// Runs, newest first, filtered by status, job, tag and creation time; updated live.
+// Runs, newest first, filtered by status, job, tag, asset, backfill and creation time;
+// updated live.
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, type JobSummary, type Page, type Run } from "../api";
+import { api, type AssetSummary, type JobSummary, type Page, type Run } from "../api";
+import { RunTags, SystemTagsToggle } from "../components/RunTags";
 import { useOnReconnect, useRunChanges } from "../live";
 import { Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, unlessUnreachable, useApi, useTitle } from "../util";
 
@@ -21,11 +23,14 @@ export function RunsPage() {
   useTitle("Runs");
   const [params, setParams] = useSearchParams();
   const jobs = useApi<JobSummary[]>("/api/jobs");
+  const assets = useApi<Page<AssetSummary>>("/api/assets");
   const [runs, setRuns] = useState<Run[]>();
   const [cursor, setCursor] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(false);
   const [error, setError] = useState<Error>();
   const [tagDraft, setTagDraft] = useState(params.get("tag") ?? "");
+  const [assetDraft, setAssetDraft] = useState(params.get("asset") ?? "");
+  const [backfillDraft, setBackfillDraft] = useState(params.get("backfill") ?? "");
   const query = params.toString();
 
   const load = (more = false) => {
@@ -46,17 +51,23 @@ export function RunsPage() {
   useRunChanges(() => load());
   useOnReconnect(() => load());
 
-  const set = (name: string, value: string) => {
+  const setMany = (values: Record<string, string>) => {
     const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
+    for (const [name, value] of Object.entries(values)) {
+      if (value) next.set(name, value);
+      else next.delete(name);
+    }
+    if (next.toString() !== params.toString()) setParams(next, { replace: true });
   };
+  const set = (name: string, value: string) => setMany({ [name]: value });
 
   return (
     <div className="page">
       <PageHeader title="Runs" sub="Every run of every job, newest first. Updates live." />
-      <form className="filters" onSubmit={(e) => { e.preventDefault(); set("tag", tagDraft.trim()); }}>
+      <form className="filters" onSubmit={(e) => {
+        e.preventDefault();
+        setMany({ tag: tagDraft.trim(), asset: assetDraft.trim(), backfill: backfillDraft.trim() });
+      }}>
         <label>Status
           <select value={params.get("status") ?? ""} onChange={(e) => set("status", e.target.value)}>
             <option value="">Any</option>
@@ -73,13 +84,30 @@ export function RunsPage() {
           <input placeholder="key=value" value={tagDraft} onChange={(e) => setTagDraft(e.target.value)}
             onBlur={() => set("tag", tagDraft.trim())} className="mono" />
         </label>
+        <label>Asset
+          <input placeholder="asset key, e.g. raw/orders" value={assetDraft} onChange={(e) => setAssetDraft(e.target.value)}
+            onBlur={() => set("asset", assetDraft.trim())} className="mono" list="run-filter-assets" />
+          <datalist id="run-filter-assets">
+            {(assets.data?.items ?? []).map((a) => <option key={a.key} value={a.key} />)}
+          </datalist>
+        </label>
+        <label>Backfill
+          <input placeholder="backfill id" value={backfillDraft} onChange={(e) => setBackfillDraft(e.target.value)}
+            onBlur={() => set("backfill", backfillDraft.trim())} className="mono" />
+        </label>
         <label>Created after
           <input type="datetime-local" value={toLocal(params.get("since"))} onChange={(e) => set("since", toIso(e.target.value))} />
         </label>
         <label>Created before
           <input type="datetime-local" value={toLocal(params.get("until"))} onChange={(e) => set("until", toIso(e.target.value))} />
         </label>
-        {query && <button type="button" className="ghost" onClick={() => { setTagDraft(""); setParams(new URLSearchParams(), { replace: true }); }}>Clear filters</button>}
+        {query && <button type="button" className="ghost" onClick={() => {
+          setTagDraft(""); setAssetDraft(""); setBackfillDraft("");
+          setParams(new URLSearchParams(), { replace: true });
+        }}>Clear filters</button>}
+        <button type="submit">Apply</button>
+        <span className="spacer" />
+        <SystemTagsToggle />
       </form>
       <ErrorBox error={error} title="Could not load runs" />
       {!runs ? <Loading what="runs" /> : runs.length === 0 ? <Empty>No runs match these filters. Materialize an asset or launch a job to start one.</Empty> : (
@@ -123,9 +151,7 @@ export function RunsTable({ runs, compact }: { runs: Run[]; compact?: boolean })
               <td><Time value={r.create_timestamp} /></td>
               <td>{r.start_time && end ? fmtDuration(end - r.start_time) : "—"}</td>
               {!compact && (
-                <td>{Object.entries(r.tags).filter(([k]) => !k.startsWith(".")).slice(0, 4).map(([k, v]) => (
-                  <Link key={k} className="chip mono" to={`/runs?tag=${encodeURIComponent(`${k}=${v}`)}`} title="Show runs with this tag">{k}={v}</Link>
-                ))}</td>
+                <td><RunTags tags={r.tags} limit={4} /></td>
               )}
             </tr>
           );
