@@ -136,7 +136,7 @@ def resolver_order(resolver: Any, assets: dict[str, Any]) -> list[str]:
 _counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
 
 
-def _partition_counts(state: ServerState) -> dict[str, int]:
+def partition_counts(state: ServerState) -> dict[str, int]:
     counts: dict[str, int] = {}
     for location in state.workspace.names:
         snapshot = state.workspace.snapshot(location)
@@ -160,7 +160,7 @@ def list_assets(request: Request, checks: str | None = Query(
     state = state_of(request)
     wanted = parse_buckets(checks)
     statuses = asset_statuses(state)
-    counts = _partition_counts(state)
+    counts = partition_counts(state)
     summaries = check_summaries(state)
     items = []
     for key, (location, asset) in state.workspace.index.assets.items():
