@@ -22,8 +22,11 @@ export function launchedSummary(reply: Launched, partitions: number): ReactNode 
   return <span>{parts}</span>;
 }
 
+/** What the button needs to know of an asset (an asset list entry or a catalog row). */
+export type Launchable = Pick<AssetSummary, "key" | "is_executable" | "partitions">;
+
 export function MaterializeButton({ keys, assets, label, className }: {
-  keys: string[]; assets: Map<string, AssetSummary> | AssetSummary[]; label?: string; className?: string;
+  keys: string[]; assets: Map<string, Launchable> | Launchable[]; label?: string; className?: string;
 }) {
   const toast = useToast();
   const { launchReason } = usePermissions();
