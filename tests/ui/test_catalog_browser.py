@@ -23,16 +23,16 @@ def catalog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         yield server
 
 
-def row_keys(page: Any) -> list[str]:
-    return [str(k) for k in page.locator("[data-asset-row]").evaluate_all(
+def row_keys(pg: Any) -> list[str]:
+    return [str(k) for k in pg.locator("[data-asset-row]").evaluate_all(
         "rows => rows.map(r => r.dataset.assetRow)")]
 
 
-def expect_rows(page: Any, keys: list[str], first: int | None = None) -> None:
+def expect_rows(pg: Any, keys: list[str], first: int | None = None) -> None:
     """The table shows exactly these rows in this order, or these `first` rows in any order
     (waiting for it)."""
     def shown() -> Any:
-        found = row_keys(page)
+        found = row_keys(pg)
         return found if first is None else set(found[:first])
 
     wanted = keys if first is None else set(keys)
@@ -55,7 +55,7 @@ def runs_of(server: Server, wanted: set[str], timeout: float = 60.0) -> list[dic
     raise AssertionError(f"no finished runs of {sorted(wanted)}")
 
 
-def test_browse_filter_and_sort(catalog_server: Server, page: Any) -> None:
+def test_browse_filter_and_sort(catalog_server: Server, page: Any) -> None:  # noqa: F811
     """The catalog tab lists every asset; search and the filters narrow it (kept in the URL);
     clicking a column header sorts by it, again reverses."""
     page.goto(f"{catalog_server.url}/assets")
@@ -95,7 +95,7 @@ def test_browse_filter_and_sort(catalog_server: Server, page: Any) -> None:
     expect_rows(page, ["raw/customers", "raw/events", "raw/orders", "report", "revenue"])
 
 
-def test_bulk_select_and_materialize(catalog_server: Server, page: Any) -> None:
+def test_bulk_select_and_materialize(catalog_server: Server, page: Any) -> None:  # noqa: F811
     """Tick two rows, "Materialize selected (2)": one run of both appears, their rows turn
     materialized, and sorting by last materialized puts them first."""
     page.goto(f"{catalog_server.url}/assets?view=catalog")
@@ -121,7 +121,7 @@ def test_bulk_select_and_materialize(catalog_server: Server, page: Any) -> None:
     expect(page.locator('.page-header [data-status="SUCCESS"]')).to_be_visible()
 
 
-def test_materialize_all_shown_in_the_catalog(catalog_server: Server, page: Any) -> None:
+def test_materialize_all_shown_in_the_catalog(catalog_server: Server, page: Any) -> None:  # noqa: F811
     """Filtered to a group, "Materialize all shown" launches every row on screen."""
     page.goto(f"{catalog_server.url}/assets?view=catalog&group=analytics")
     expect_rows(page, ["report", "revenue"])
@@ -135,7 +135,7 @@ def test_materialize_all_shown_in_the_catalog(catalog_server: Server, page: Any)
     expect_rows(page, ["revenue"])
 
 
-def test_materialize_all_shown_in_the_graph(catalog_server: Server, page: Any) -> None:
+def test_materialize_all_shown_in_the_graph(catalog_server: Server, page: Any) -> None:  # noqa: F811
     """The graph's "Materialize all shown" launches every asset its filters keep."""
     page.goto(f"{catalog_server.url}/assets?select=raw/orders%2B")
     expect(page.locator('[data-asset="revenue"]')).to_be_visible()
