@@ -104,9 +104,8 @@ def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
                                                         and mat["run_id"] != run.run_id))):
                 failed[text] = ended
     out: dict[str, dict[str, Any]] = {}
-    for key in resolver_order(resolver, index.assets):
+    for key, asset_key in resolver_order(resolver, state):
         mat = latest.get(key)
-        asset_key = AssetKey.from_user_string(key)
         causes = resolver.causes(asset_key, mat["partition"]) if mat is not None else []
         stale = resolver.status(asset_key, mat["partition"] if mat else None)
         if key in active:
@@ -127,10 +126,15 @@ def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     return out
 
 
-def resolver_order(resolver: Any, assets: dict[str, Any]) -> list[str]:
-    """Asset keys with parents first, so that each staleness is computed once."""
-    return [k.to_user_string() for k in parents_first(
-        resolver.graph, [AssetKey.from_user_string(k) for k in assets])]
+def resolver_order(resolver: Any, state: ServerState) -> list[tuple[str, AssetKey]]:
+    """Asset keys (as text and as keys) with parents first, so that each staleness is computed
+    once; the order depends on the definitions only, so it is kept with the workspace index."""
+    index = state.workspace.index
+    if "parents_first" not in index.memo:
+        index.memo["parents_first"] = [(k.to_user_string(), k) for k in parents_first(
+            resolver.graph, [AssetKey.from_user_string(k) for k in index.assets])]
+    order: list[tuple[str, AssetKey]] = index.memo["parents_first"]
+    return order
 
 
 _counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
