@@ -52,7 +52,7 @@ export function MaterializeButton({ keys, assets, label, className }: {
   return (
     <>
       <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked || !!launchReason}
-        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)")}
+        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ` and ${keys.length - 5} more` : ""}` : "Select assets first (click, shift-click to add)")}
         onClick={() => (partitioned ? setOpen(true) : launch({}, 0))}>
         {busy ? "Launching…" : label ?? "Materialize"}
       </button>
