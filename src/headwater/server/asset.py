@@ -75,7 +75,6 @@ def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
 
 def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     """{key: {"status", "latest"}} for every asset of the workspace."""
-    index = state.workspace.index
     instance = state.instance
     latest_records = {k.to_user_string(): r for k, r in
                       instance.storage.get_latest_materialization_records().items()}
