@@ -5,9 +5,9 @@ A row is what the asset list says of an asset (group, kinds, owners, tags, locat
 staleness, latest materialization, check summary) plus the health of its partitions
 (materialized, failed, in progress, missing). Building the rows costs the status queries of
 `asset.asset_statuses` and one partition-status query per partitioned asset, so the rows are
-kept and rebuilt only when something they depend on changed: the workspace's index (a code
-location loaded or reloaded), the newest event (materializations, check evaluations, run status
-changes all write one) or the newest run (a run created, not yet started). Filtering, sorting
+kept with the workspace's index (a code location loaded or reloaded starts afresh) and rebuilt
+only when the newest event (materializations, check evaluations, run status changes all write
+one), the newest run (a run created, not yet started) or the number of runs changed. Filtering, sorting
 and paging then work on plain dicts.
 Imports `definitions`, `storage` and this package.
 """
@@ -62,7 +62,8 @@ SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 class _Rows:
-    """The catalog rows of one server, with what they were built from."""
+    """The catalog rows of one workspace index (kept in its memo), with what they were built
+    from."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -71,23 +72,22 @@ class _Rows:
         self.facets: dict[str, dict[str, int]] = {}
 
 
-_ROWS: dict[int, _Rows] = {}
-_ROWS_LOCK = threading.Lock()
-
-
 def _stamp(state: ServerState) -> tuple[Any, ...]:
-    """What the rows depend on, in two indexed queries."""
+    """What the rows depend on besides the definitions, in three indexed queries: the newest
+    event, the newest run and the number of runs (a deleted run can change a status)."""
     newest_event = state.instance.storage.get_event_records(EventQuery(), limit=1,
                                                              ascending=False)
     newest_run = state.instance.get_run_records(limit=1)
-    return (id(state.workspace.index), newest_event[0].storage_id if newest_event else None,
-            newest_run[0].headwater_run.run_id if newest_run else None)
+    return (newest_event[0].storage_id if newest_event else None,
+            newest_run[0].headwater_run.run_id if newest_run else None,
+            state.instance.get_runs_count())
 
 
 def catalog_rows(state: ServerState) -> _Rows:
-    """The current rows (rebuilt when stale; one builder at a time)."""
-    with _ROWS_LOCK:
-        cache = _ROWS.setdefault(id(state), _Rows())
+    """The current rows (rebuilt when stale; one builder at a time). They are kept with the
+    workspace index, so a reloaded code location starts afresh."""
+    memo = state.workspace.index.memo
+    cache: _Rows = memo.get("catalog") or memo.setdefault("catalog", _Rows())
     with cache.lock:
         stamp = _stamp(state)
         if stamp != cache.stamp:
