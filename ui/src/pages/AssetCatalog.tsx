@@ -88,10 +88,23 @@ export function AssetCatalogPage() {
 
   // The search box updates the URL (and so the query) once typing pauses.
   useEffect(() => {
-    if (search === (params.get("q") ?? "")) return;
+    if (search.trim() === (params.get("q") ?? "")) return;
     const t = window.setTimeout(() => set("q", search.trim()), 200);
     return () => window.clearTimeout(t);
   }, [search, params, set]);
+
+  // "/" focuses the search, as on the graph.
+  const searchRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "/" && !(e.target as HTMLElement).closest("input, textarea, select")) {
+        e.preventDefault();
+        searchRef.current?.focus();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   const sort = { sort: (params.get("sort") ?? "key") as SortColumn, desc: params.get("order") === "desc" };
   const onSort = (col: SortColumn) => {
@@ -135,7 +148,7 @@ export function AssetCatalogPage() {
     <div className="graph-page catalog-page">
       <div className="toolbar" role="toolbar" aria-label="Asset catalog controls">
         <AssetViewSwitch view="catalog" />
-        <input type="search" placeholder="Search assets" aria-label="Search assets" value={search}
+        <input ref={searchRef} type="search" placeholder="Search assets  ( / )" aria-label="Search assets" value={search}
           onChange={(e) => setSearch(e.target.value)} onKeyDown={(e) => e.key === "Escape" && setSearch("")} />
         {FACET_FILTERS.map(([name, label]) => (
           <select key={name} aria-label={`Filter by ${label.toLowerCase()}`} value={params.get(name) ?? ""} onChange={(e) => set(name, e.target.value)}>
