@@ -2,7 +2,7 @@
 import { useEffect, useRef } from "react";
 import { NavLink, Navigate, Route, Routes, useNavigate } from "react-router";
 import type { Location } from "./api";
-import { AssetGraphPage } from "./pages/AssetGraph";
+import { AssetsPage } from "./pages/Assets";
 import { AssetPage } from "./pages/asset/AssetPage";
 import { AutomationPage, InstigatorPage } from "./pages/Automation";
 import { DeploymentPage } from "./pages/Deployment";
@@ -82,7 +82,7 @@ export function App() {
         <main id="main">
           <Routes>
             <Route path="/" element={<Navigate to="/assets" replace />} />
-            <Route path="/assets" element={<AssetGraphPage />} />
+            <Route path="/assets" element={<AssetsPage />} />
             <Route path="/assets/*" element={<AssetPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:runId" element={<RunPage />} />

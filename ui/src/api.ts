@@ -104,6 +104,31 @@ export interface AssetSummary {
   stale_causes?: StaleCause[];
 }
 
+/** One row of the asset catalog (GET /api/catalog). */
+export interface CatalogRow {
+  key: string;
+  group: string | null;
+  kinds: string[];
+  owners: string[];
+  tags: Record<string, string>;
+  description: string | null;
+  is_executable: boolean;
+  location: string;
+  status: AssetStatus;
+  stale_status: "MISSING" | "STALE" | "FRESH";
+  latest: { run_id: string; timestamp: number; partition: string | null } | null;
+  partitions: { kind: string; count: number | null; materialized: number; failed: number;
+    in_progress: number; missing: number | null } | null;
+  check_summary: CheckSummary | null;
+}
+
+/** A page of the catalog: the filtered total, every asset's count and the filters' choices. */
+export interface CatalogPage extends Page<CatalogRow> {
+  total: number;
+  all: number;
+  facets: Record<"group" | "kind" | "owner" | "tag" | "location" | "status", Record<string, number>>;
+}
+
 /** One reason an asset is stale. */
 export interface StaleCause {
   key: string;

@@ -75,7 +75,6 @@ def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
 
 def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     """{key: {"status", "latest"}} for every asset of the workspace."""
-    index = state.workspace.index
     instance = state.instance
     latest_records = {k.to_user_string(): r for k, r in
                       instance.storage.get_latest_materialization_records().items()}
@@ -104,9 +103,8 @@ def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
                                                         and mat["run_id"] != run.run_id))):
                 failed[text] = ended
     out: dict[str, dict[str, Any]] = {}
-    for key in resolver_order(resolver, index.assets):
+    for key, asset_key in resolver_order(resolver, state):
         mat = latest.get(key)
-        asset_key = AssetKey.from_user_string(key)
         causes = resolver.causes(asset_key, mat["partition"]) if mat is not None else []
         stale = resolver.status(asset_key, mat["partition"] if mat else None)
         if key in active:
@@ -127,16 +125,21 @@ def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     return out
 
 
-def resolver_order(resolver: Any, assets: dict[str, Any]) -> list[str]:
-    """Asset keys with parents first, so that each staleness is computed once."""
-    return [k.to_user_string() for k in parents_first(
-        resolver.graph, [AssetKey.from_user_string(k) for k in assets])]
+def resolver_order(resolver: Any, state: ServerState) -> list[tuple[str, AssetKey]]:
+    """Asset keys (as text and as keys) with parents first, so that each staleness is computed
+    once; the order depends on the definitions only, so it is kept with the workspace index."""
+    index = state.workspace.index
+    if "parents_first" not in index.memo:
+        index.memo["parents_first"] = [(k.to_user_string(), k) for k in parents_first(
+            resolver.graph, [AssetKey.from_user_string(k) for k in index.assets])]
+    order: list[tuple[str, AssetKey]] = index.memo["parents_first"]
+    return order
 
 
 _counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
 
 
-def _partition_counts(state: ServerState) -> dict[str, int]:
+def partition_counts(state: ServerState) -> dict[str, int]:
     counts: dict[str, int] = {}
     for location in state.workspace.names:
         snapshot = state.workspace.snapshot(location)
@@ -160,7 +163,7 @@ def list_assets(request: Request, checks: str | None = Query(
     state = state_of(request)
     wanted = parse_buckets(checks)
     statuses = asset_statuses(state)
-    counts = _partition_counts(state)
+    counts = partition_counts(state)
     summaries = check_summaries(state)
     items = []
     for key, (location, asset) in state.workspace.index.assets.items():

@@ -21,16 +21,24 @@ class SnapshotStaleness:
 
     def __init__(self, state: ServerState):
         self.state = state
-        self.assets = state.workspace.index.assets
+        index = state.workspace.index
+        self.assets = index.assets
+        # Keyed by AssetKey once per index: the asset list asks for every asset's parents.
+        if "staleness_assets" not in index.memo:
+            by_key = {AssetKey.from_user_string(k): a for k, (_, a) in self.assets.items()}
+            index.memo["staleness_parents"] = {
+                key: [AssetKey.from_user_string(d) for d in asset["deps"]]
+                for key, asset in by_key.items()}
+            index.memo["staleness_assets"] = by_key
+        self._by_key: dict[AssetKey, dict[str, Any]] = index.memo["staleness_assets"]
+        self._parents: dict[AssetKey, list[AssetKey]] = index.memo["staleness_parents"]
         self._mapped: dict[tuple[str, str | None], dict[str, Any]] = {}
 
     def _asset(self, key: AssetKey) -> dict[str, Any] | None:
-        found = self.assets.get(key.to_user_string())
-        return found[1] if found is not None else None
+        return self._by_key.get(key)
 
     def parents(self, key: AssetKey) -> Iterable[AssetKey]:
-        asset = self._asset(key)
-        return [AssetKey.from_user_string(d) for d in asset["deps"]] if asset else []
+        return self._parents.get(key, [])
 
     def code_version(self, key: AssetKey) -> str | None:
         asset = self._asset(key)

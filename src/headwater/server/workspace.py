@@ -42,6 +42,9 @@ class Index:
     jobs: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     schedules: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     sensors: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # Values derived from the lookups above by the routes (the staleness graph's keys, a
+    # parents-first order), computed on first use: they live exactly as long as this index.
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 class Workspace:

@@ -22,8 +22,11 @@ export function launchedSummary(reply: Launched, partitions: number): ReactNode 
   return <span>{parts}</span>;
 }
 
+/** What the button needs to know of an asset (an asset list entry or a catalog row). */
+export type Launchable = Pick<AssetSummary, "key" | "is_executable" | "partitions">;
+
 export function MaterializeButton({ keys, assets, label, className }: {
-  keys: string[]; assets: Map<string, AssetSummary> | AssetSummary[]; label?: string; className?: string;
+  keys: string[]; assets: Map<string, Launchable> | Launchable[]; label?: string; className?: string;
 }) {
   const toast = useToast();
   const { launchReason } = usePermissions();
@@ -49,7 +52,7 @@ export function MaterializeButton({ keys, assets, label, className }: {
   return (
     <>
       <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked || !!launchReason}
-        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.join(", ")}` : "Select assets first (click, shift-click to add)")}
+        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ` and ${keys.length - 5} more` : ""}` : "Select assets first (click, shift-click to add)")}
         onClick={() => (partitioned ? setOpen(true) : launch({}, 0))}>
         {busy ? "Launching…" : label ?? "Materialize"}
       </button>

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, type AssetSummary, type Page, type StaleCause } from "../api";
+import { AssetViewSwitch } from "../components/AssetViewSwitch";
 import { CheckBadge, CheckNodeBadge, summarize } from "../components/Checks";
 import { GraphView, type Detail, type GraphEdge } from "../components/GraphView";
 import { MaterializeButton } from "../components/Materialize";
@@ -279,6 +280,9 @@ export function AssetGraphPage() {
     setParams(next, { replace: true });
   };
 
+  // Every executable asset the filters keep, drawn or inside a collapsed group.
+  const shownKeys = useMemo(() => visible.filter((a) => a.is_executable).map((a) => a.key), [visible]);
+
   const counts = useMemo(() => {
     const c: Record<string, number> = {};
     for (const a of visible) c[a.status] = (c[a.status] ?? 0) + 1;
@@ -290,6 +294,7 @@ export function AssetGraphPage() {
   return (
     <div className="graph-page">
       <div className="toolbar" role="toolbar" aria-label="Asset graph controls">
+        <AssetViewSwitch view="graph" />
         <div className="search-box">
           <input
             ref={searchRef}
@@ -345,6 +350,7 @@ export function AssetGraphPage() {
           </>
         )}
         <MaterializeButton keys={[...selected]} assets={byKey} label={selected.size ? `Materialize selected (${selected.size})` : "Materialize selected"} />
+        <MaterializeButton keys={shownKeys} assets={byKey} className="" label={`Materialize all shown (${shownKeys.length})`} />
       </div>
       {selectionError && <div className="callout bad slim">Selection: {selectionError}</div>}
       <div className="graph-body">
