@@ -5,6 +5,7 @@ import { Link, useLocation, useSearchParams } from "react-router";
 import { enc, post, type AssetDetail, type CheckSummary, type Explanation, type Materialization, type Page, type Typed } from "../api";
 import { AutomationTab } from "../components/Automation";
 import { CheckBadge, ChecksTab, summarize } from "../components/Checks";
+import { StaleLocationNotice, UndefinedAssetNotice } from "../components/LocationNotice";
 import { MaterializeButton } from "../components/Materialize";
 import { CodeReferences, isNumeric, MetadataTable } from "../components/Metadata";
 import { LinePlot, type Point } from "../components/Plot";
@@ -65,9 +66,11 @@ export function AssetPage() {
         )} {latest && <span className="muted">materialized {ago(latest.timestamp)} by run <RunLink id={latest.run_id} /></span>}</>}
         actions={<>
           <Link className="button ghost" to={`/assets?select=${encodeURIComponent(`+key:"${key}"+`)}`}>View in graph</Link>
-          <MaterializeButton keys={[key]} assets={[a]} />
+          {a.defined !== false && <MaterializeButton keys={[key]} assets={[a]} />}
         </>}
       />
+      {a.location_stale && a.location && <StaleLocationNotice location={a.location} what={key} />}
+      {a.defined === false && <UndefinedAssetNotice assetKey={key} />}
       {a.description && <p className="desc lead">{a.description}</p>}
 
       <div className="tabs" role="tablist" aria-label="Asset sections">
@@ -104,6 +107,7 @@ export function AssetPage() {
       <div className="grid-2">
         <section className="card">
           <h2>Definition</h2>
+          {a.defined === false ? <Empty>Not defined by any loaded code location.</Empty> : (
           <dl className="facts">
             <dt>Group</dt><dd><Link to={`/assets?group=${encodeURIComponent(a.group ?? "default")}`}>{a.group ?? "default"}</Link></dd>
             <dt>Kinds</dt><dd>{a.kinds.length ? a.kinds.map((k) => <span key={k} className="chip">{k}</span>) : <span className="muted">—</span>}</dd>
@@ -117,7 +121,7 @@ export function AssetPage() {
             {a.metadata?.["headwater/code_references"] !== undefined && <><dt>Code</dt><dd><CodeReferences value={(a.metadata["headwater/code_references"] as Typed).value as never} /></dd></>}
             {a.location && <><dt>Code location</dt><dd><Link to="/deployment">{a.location}</Link></dd></>}
             {a.tags && Object.keys(a.tags).length > 0 && <><dt>Tags</dt><dd>{Object.entries(a.tags).map(([k, v]) => <span key={k} className="chip mono">{k}={v}</span>)}</dd></>}
-          </dl>
+          </dl>)}
           {a.metadata && Object.keys(a.metadata).length > 0 && (
             <>
               <h3>Definition metadata</h3>
