@@ -155,3 +155,26 @@ def test_running_schedule_without_a_definition_can_be_stopped(setup: Any) -> Non
     assert client.post("/api/schedules/nightly/stop").json()["status"] == "stopped"
     assert client.get("/api/schedules").json() == []
     assert client.get("/api/schedules/nightly/ticks").status_code == 200
+
+
+def test_reload_reaches_the_daemon_when_only_a_sensor_body_changed(setup: Any) -> None:
+    """A change the snapshot does not show (a sensor's body) still reaches the daemon: it
+    reloads on an explicit reload whatever the snapshot id."""
+    client, instance, defs, origin = setup
+    defs.write_text(V2.replace("return None", "return SkipReason('first body')")
+                    .replace("import Definitions,", "import Definitions, SkipReason,"))
+    client.post("/api/locations/defs/reload")
+    assert client.post("/api/sensors/fresh_sensor/start").status_code == 200
+    daemon = Daemon(instance, [origin])
+    try:
+        daemon.iterate(force_sensors=True)
+        defs.write_text(defs.read_text().replace("first body", "second body"))
+        reloaded = client.post("/api/locations/defs/reload").json()
+        daemon.iterate(force_sensors=True)
+    finally:
+        for loc in daemon.locations:
+            loc.client.shutdown()
+    ticks = client.get("/api/sensors/fresh_sensor/ticks").json()["items"]
+    assert [t["skip_reason"] for t in ticks] == ["second body", "first body"]
+    assert reloaded["snapshot_id"] == location(client)["processes"][1]["snapshot_id"]
+    assert location(client)["in_sync"] is True

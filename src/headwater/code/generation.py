@@ -8,8 +8,9 @@ must reach the others, so a reload is a request recorded in the instance, not a 
 - the webserver's reload (or its start on code that differs from what was requested last)
   bumps the location's *generation* and records the snapshot id it loaded;
 - the daemon reads the requested generation on every iteration; when it differs from the
-  one it serves, it reloads its own code server (unless its snapshot is already the same),
-  then reports the generation it serves, with its snapshot id and load error, back into
+  one it serves, it reloads its own code server (unless it imported the code after the
+  request, or the request only says a process started on the same definitions), then
+  reports the generation it serves, with its snapshot id and load error, back into
   the instance;
 - the webserver shows both ("webserver v3, daemon v3") so a user knows when every process
   runs the new code.
@@ -54,13 +55,17 @@ def requested(instance: Any, location: str) -> dict[str, Any] | None:
     return _read(instance, _requested_key(location))
 
 
-def request(instance: Any, location: str, snapshot_id: str | None) -> int:
+def request(instance: Any, location: str, snapshot_id: str | None,
+            reason: str = "reload") -> int:
     """Ask every process to serve new code of `location` (which loaded as `snapshot_id`, or
-    None when it failed to load); the new generation."""
+    None when it failed to load); the new generation. `reason` is "reload" (a user asked:
+    every process reloads) or "start" (a process started on other definitions than those
+    recorded: a process that has the same snapshot keeps its code)."""
     current = requested(instance, location)
     generation = int(current["generation"]) + 1 if current else 1
     instance.storage.set_kvs({_requested_key(location): json.dumps({
-        "generation": generation, "snapshot_id": snapshot_id, "requested_at": time.time()})})
+        "generation": generation, "snapshot_id": snapshot_id, "requested_at": time.time(),
+        "reason": reason})})
     return generation
 
 
@@ -73,7 +78,7 @@ def adopt(instance: Any, location: str, snapshot_id: str | None) -> int:
         return int(current["generation"])
     if current is None and snapshot_id is None:
         return 0
-    return request(instance, location, snapshot_id)
+    return request(instance, location, snapshot_id, reason="start")
 
 
 def report(instance: Any, location: str, process: str, generation: int,

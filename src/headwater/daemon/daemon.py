@@ -48,17 +48,23 @@ class Location:
         self.snapshot_at = 0.0
         self.error: str | None = None
         self.generation = 0  # of the code it serves (code/generation.py)
+        self.loaded_at = 0.0  # when its code server last imported the code
 
     def sync(self, instance: Any) -> None:
         """Reload the code server when another process asked for a new generation of the
         code, then report the generation served."""
         wanted = generation.requested(instance, self.name)
         if wanted is not None and int(wanted["generation"]) != self.generation:
+            # Code loaded after the request is at least as new. A webserver that merely
+            # started on the same definitions needs no reload; an explicit reload always
+            # does, since a changed sensor body leaves the snapshot as it was.
+            fresh = self.loaded_at >= float(wanted.get("requested_at") or 0.0)
             same = (self.snapshot is not None and self.error is None
                     and wanted.get("snapshot_id") == self.snapshot.get("snapshot_id"))
-            if not same:
+            if not (fresh or (same and wanted.get("reason") == "start")):
                 log.info("code location %s: reloading (generation %s)", self.name,
                          wanted["generation"])
+                self.loaded_at = time.time()
                 try:
                     self.client.reload()
                 except Exception as exc:
@@ -71,6 +77,8 @@ class Location:
 
     def refresh(self, every: float) -> dict[str, Any] | None:
         if self.snapshot is None or time.monotonic() - self.snapshot_at >= every:
+            if not self.client.is_alive():  # the snapshot call (re)starts it: fresh code
+                self.loaded_at = time.time()
             try:
                 self.snapshot = self.client.snapshot()
                 self.error = None
