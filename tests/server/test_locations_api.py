@@ -111,7 +111,10 @@ def test_a_broken_reload_keeps_the_last_good_definitions(setup: Any) -> None:
     assert assets["orders"]["location_stale"] is True
     detail = client.get("/api/assets/orders").json()
     assert detail["location_stale"] is True and detail["defined"] is True
-    assert client.get("/api/jobs/orders_job").status_code in (200, 409)
+    job = client.get("/api/jobs/orders_job")
+    assert job.status_code == 200 and job.json()["location_stale"] is True
+    validated = client.post("/api/jobs/orders_job/validate", json={"run_config": {}})
+    assert validated.status_code == 409 and "broken on purpose" in validated.text
     assert [s["name"] for s in client.get("/api/schedules").json()] == ["nightly"]
     launched = client.post("/api/assets/materialize", json={"keys": ["orders"]})
     assert launched.status_code in (400, 409) and "broken on purpose" in launched.text

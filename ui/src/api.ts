@@ -327,6 +327,8 @@ export interface JobSummary {
 
 export interface JobDetail extends JobSummary {
   graph: { nodes: JobNode[] };
+  /** Its code location failed to load: this is its last good definition. */
+  location_stale?: boolean;
   run_config_schema: unknown;
   default_run_config: unknown;
 }
