@@ -49,7 +49,7 @@ export function LocationCard({ loc, reload }: { loc: Location; reload: () => voi
     setBusy(true);
     try {
       const r = await post<Location>(`/api/locations/${encodeURIComponent(loc.name)}/reload`);
-      toast(r?.status === "error" ? "bad" : "ok", `Location ${loc.name} reloaded${r?.status === "error" ? " with an error" : ` (v${r?.generation ?? "?"})`}.`);
+      toast(r?.status === "error" ? "bad" : "ok", `Location ${loc.name} reloaded${r?.status === "error" ? " with an error" : ""}.`);
       reload();
     } catch (e) {
       toast("bad", <span>Reload failed: {(e as Error).message}</span>);
