@@ -27,6 +27,8 @@ REPORT_TOLERANCE = 60.0
 def processes(state: ServerState, item: dict[str, Any]) -> dict[str, Any]:
     """The generation each process serves, beside what was requested last."""
     name = item["name"]
+    if state.instance is None:
+        return {"requested_generation": item["generation"], "processes": [], "in_sync": True}
     wanted = generation.requested(state.instance, name)
     requested = int(wanted["generation"]) if wanted else item["generation"]
     error = item["error"]["message"] if item["error"] else None
