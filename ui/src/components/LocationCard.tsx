@@ -32,11 +32,11 @@ function Versions({ loc }: { loc: Location }) {
   return (
     <div className="row small location-versions" aria-label={`Code versions of ${loc.name}`} data-in-sync={loc.in_sync ? "true" : "false"}>
       <span className="muted">Code version:</span>
-      {processes.map((p, i) => <span key={p.process}>{i > 0 && ", "}<ProcessVersion p={p} requested={requested} /></span>)}
+      {processes.map((p) => <ProcessVersion key={p.process} p={p} requested={requested} />)}
       {loc.in_sync ? <span className="muted">— every process serves v{requested}</span>
         : <span className="warn-text">— not every process serves v{requested} yet</span>}
       {!daemon && <span className="muted">(no daemon has reported: schedules and sensors need <code>headwater dev</code> or <code>headwater daemon run</code>)</span>}
-      <span className="muted" title="Each run imports the code afresh when it starts">run workers load the code afresh for each run</span>
+      <span className="muted" title="Each run imports the code afresh when it starts">· run workers load the code afresh for each run</span>
     </div>
   );
 }
