@@ -49,7 +49,8 @@ function LocationHealth() {
   const broken = (data ?? []).filter((l) => l.status !== "loaded");
   if (!broken.length) return null;
   return (
-    <NavLink to="/deployment" className="nav-alert" title="A code location failed to load">
+    <NavLink to="/deployment" className="nav-alert"
+      title={`${broken.map((l) => l.name).join(", ")} failed to load${broken.some((l) => l.stale) ? ": their last good definitions are shown, marked stale, and nothing can be launched from them" : ""}`}>
       {broken.length} location{broken.length > 1 ? "s" : ""} failed to load
     </NavLink>
   );

@@ -99,6 +99,8 @@ export interface AssetSummary {
   location: string | null;
   /** Counts of the asset's checks by their latest result; null when it has no checks. */
   check_summary?: CheckSummary | null;
+  /** Its code location failed to load: this is its last good definition. */
+  location_stale?: boolean;
   /** MISSING, STALE or FRESH (definitions/assets/staleness.py), with the causes in words. */
   stale_status?: "MISSING" | "STALE" | "FRESH";
   stale_causes?: StaleCause[];
@@ -226,6 +228,8 @@ export interface AssetDetail extends AssetSummary {
   jobs?: string[];
   tags?: Record<string, string>;
   checks: AssetCheck[];
+  /** False for a key that no loaded code location defines but whose events are stored. */
+  defined?: boolean;
 }
 
 export interface Run {
@@ -290,11 +294,31 @@ export interface LogEvent {
   data: Record<string, unknown>;
 }
 
+/** Which generation of a location's code one process serves (code/generation.py). */
+export interface LocationProcess {
+  process: "webserver" | "daemon" | string;
+  generation: number;
+  snapshot_id: string | null;
+  error: string | null;
+  last: number | null;
+  running: boolean;
+  current: boolean;
+}
+
 export interface Location {
   name: string;
   status: "loaded" | "error" | string;
   error: { message: string; file?: string | null; line?: number | null; traceback?: string | string[] | null } | null;
   snapshot_id: string | null;
+  /** The code failed to load: the definitions shown are the last good ones. */
+  stale?: boolean;
+  loaded_at?: number | null;
+  failed_at?: number | null;
+  generation?: number;
+  requested_generation?: number;
+  processes?: LocationProcess[];
+  /** Every running process serves the requested generation. */
+  in_sync?: boolean;
   [extra: string]: unknown;
 }
 
@@ -328,6 +352,8 @@ export interface JobSummary {
 
 export interface JobDetail extends JobSummary {
   graph: { nodes: JobNode[] };
+  /** Its code location failed to load: this is its last good definition. */
+  location_stale?: boolean;
   run_config_schema: unknown;
   default_run_config: unknown;
 }
@@ -353,6 +379,8 @@ export interface Instigator {
   last_tick?: Tick | null;
   description?: string | null;
   location?: string | null;
+  /** Running, but defined by no loaded code location: it can only be stopped. */
+  unloadable?: boolean;
   [extra: string]: unknown;
 }
 

@@ -3,8 +3,10 @@
 One code server subprocess per code location holds the user's definitions; the daemon only
 reads its JSON snapshot and asks it to evaluate ticks, so broken or slow user code cannot take
 the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
-seconds), schedules, sensors, automation condition sensors, backfills, run queue. Every part is guarded: an error in one
-location or one part is recorded and the loop goes on. Imports `code`, `storage`, `daemon`.
+seconds, or at once when a reload was requested: see code/generation.py), schedules,
+sensors, automation condition sensors, backfills, run queue. Every part is guarded: an error
+in one location or one part is recorded and the loop goes on. Imports `code`, `storage`,
+`daemon`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from headwater.code import generation
 from headwater.code.client import CodeServerClient
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.run import origin_tag
@@ -44,9 +47,38 @@ class Location:
         self.snapshot: dict[str, Any] | None = None
         self.snapshot_at = 0.0
         self.error: str | None = None
+        self.generation = 0  # of the code it serves (code/generation.py)
+        self.loaded_at = 0.0  # when its code server last imported the code
+
+    def sync(self, instance: Any) -> None:
+        """Reload the code server when another process asked for a new generation of the
+        code, then report the generation served."""
+        wanted = generation.requested(instance, self.name)
+        if wanted is not None and int(wanted["generation"]) != self.generation:
+            # Code loaded after the request is at least as new. A webserver that merely
+            # started on the same definitions needs no reload; an explicit reload always
+            # does, since a changed sensor body leaves the snapshot as it was.
+            fresh = self.loaded_at >= float(wanted.get("requested_at") or 0.0)
+            same = (self.snapshot is not None and self.error is None
+                    and wanted.get("snapshot_id") == self.snapshot.get("snapshot_id"))
+            if not (fresh or (same and wanted.get("reason") == "start")):
+                log.info("code location %s: reloading (generation %s)", self.name,
+                         wanted["generation"])
+                self.loaded_at = time.time()
+                try:
+                    self.client.reload()
+                except Exception as exc:
+                    self.error = f"{type(exc).__name__}: {exc}"
+                self.refresh(0.0)  # the new snapshot, now
+            self.generation = int(wanted["generation"])
+        generation.report(instance, self.name, "daemon", self.generation,
+                          self.snapshot.get("snapshot_id") if self.snapshot else None,
+                          self.error)
 
     def refresh(self, every: float) -> dict[str, Any] | None:
         if self.snapshot is None or time.monotonic() - self.snapshot_at >= every:
+            if not self.client.is_alive():  # the snapshot call (re)starts it: fresh code
+                self.loaded_at = time.time()
             try:
                 self.snapshot = self.client.snapshot()
                 self.error = None
@@ -90,7 +122,9 @@ class Daemon:
         """One pass over every part of the daemon."""
         self.heartbeat()
         for location in self.locations:
-            snapshot = location.refresh(self.snapshot_interval)
+            location.refresh(self.snapshot_interval)
+            self._guard(f"reload of {location.name}", partial(location.sync, self.instance))
+            snapshot = location.snapshot
             if snapshot is None:
                 continue
             args = (self.instance, location.client, location.name, location.origin_tag,

@@ -36,10 +36,11 @@ from headwater.server import (
     compute_log,
     job,
     launch,
+    location,
     run,
 )
 from headwater.server.state import ApiError, ServerState, state_of
-from headwater.server.workspace import Workspace
+from headwater.server.workspace import LocationUnavailable, Workspace
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 TOKEN_COOKIE = "headwater_token"
@@ -69,6 +70,8 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
                               "schedules, sensors, code locations. See docs/webserver-api.md.")
     app.state.headwater = ServerState(instance=instance, workspace=workspace, launcher=launcher,
                                       read_only=read_only, token=token or None)
+    if instance is not None:
+        workspace.attach(instance)
     if start:
         workspace.start()
     _install_security(app)
@@ -76,7 +79,8 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     app.include_router(_meta_router())
     # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
     # are inside the asset routes' /assets/KEY.
-    for module in (check, asset_automation, asset_event, asset, catalog, run, compute_log, job,
+    for module in (location, check, asset_automation, asset_event, asset, catalog, run,
+                   compute_log, job,
                    automation):
         app.include_router(module.router)
     _install_static(app)
@@ -95,19 +99,6 @@ def _meta_router() -> APIRouter:
         return {"status": "ok", "version": headwater.__version__, "read_only": state.read_only,
                 "auth": state.token is not None, "can_write": can_write,
                 "can_launch": can_write and state.launcher is not None}
-
-    @router.get("/locations", summary="Code locations and their load status")
-    def list_locations(request: Request) -> list[dict[str, Any]]:
-        return state_of(request).workspace.locations()
-
-    @router.post("/locations/{name}/reload", summary="Reload a code location")
-    def reload_location(request: Request, name: str) -> dict[str, Any]:
-        workspace = state_of(request).workspace
-        if workspace.entry(name) is None:
-            raise ApiError(404, f"No code location {name!r}; locations: "
-                                f"{', '.join(workspace.names) or 'none'}.")
-        workspace.reload(name)
-        return next(item for item in workspace.locations() if item["name"] == name)
 
     return router
 
@@ -166,6 +157,10 @@ def _install_errors(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(LocationUnavailable)
+    async def location_unavailable(_request: Request, exc: LocationUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "error": exc.error}, status_code=409)
 
     @app.exception_handler(CodeServerError)
     async def code_server_error(_request: Request, exc: CodeServerError) -> JSONResponse:

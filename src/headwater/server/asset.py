@@ -73,6 +73,17 @@ def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
     return found
 
 
+def _find_or_stored(state: ServerState, key: str) -> tuple[str, dict[str, Any]] | None:
+    """The asset's definition; None for a key no location defines (any more) but whose
+    events are stored: its history stays reachable by key. 404 when neither."""
+    asset_key = parse_asset_key(key)
+    found = state.workspace.index.assets.get(key)
+    if found is None and not state.instance.has_asset_key(asset_key):
+        raise ApiError(404, f"No asset {key!r} in any loaded code location, and nothing "
+                            "stored for it; GET /api/assets lists the asset keys.")
+    return found
+
+
 def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     """{key: {"status", "latest"}} for every asset of the workspace."""
     instance = state.instance
@@ -145,6 +156,8 @@ def partition_counts(state: ServerState) -> dict[str, int]:
         snapshot = state.workspace.snapshot(location)
         if snapshot is None or not any(a.get("partitions") for a in snapshot["assets"]):
             continue
+        if _stale(state, location):  # its code does not load: counts are unknown
+            continue
         cache_key = (id(state), location, snapshot["snapshot_id"])
         cached = _counts_cache.get(cache_key)
         if cached is None or time.monotonic() - cached[0] > _COUNTS_TTL:
@@ -165,6 +178,7 @@ def list_assets(request: Request, checks: str | None = Query(
     statuses = asset_statuses(state)
     counts = partition_counts(state)
     summaries = check_summaries(state)
+    stale = {name for name in state.workspace.names if _stale(state, name)}
     items = []
     for key, (location, asset) in state.workspace.index.assets.items():
         summary = summaries.get(key)
@@ -184,6 +198,7 @@ def list_assets(request: Request, checks: str | None = Query(
             **statuses[key],
             "check_summary": summary,
             "location": location,
+            "location_stale": location in stale,
         })
     # Encoded directly: FastAPI's generic encoder costs more than the queries at 10,000 assets.
     return JSONResponse({"items": items, "cursor": None, "has_more": False})
@@ -194,7 +209,7 @@ def asset_materializations(request: Request, key: str, limit: int | None = None,
                            cursor: str | None = None,
                            partition: str | None = None) -> dict[str, Any]:
     state = state_of(request)
-    _find(state, key)
+    _find_or_stored(state, key)
     result = state.instance.fetch_materializations(
         AssetRecordsFilter(parse_asset_key(key),
                            asset_partitions=[partition] if partition is not None else None,
@@ -246,8 +261,11 @@ def _explain_automation(state: ServerState, location: str, key: str,
 @router.get("/assets/{key:path}", summary="One asset: definition, latest materialization, lineage")
 def get_asset(request: Request, key: str, partition: str | None = None) -> dict[str, Any]:
     state = state_of(request)
-    location, asset = _find(state, key)
+    found = _find_or_stored(state, key)
     latest = state.instance.fetch_materializations(parse_asset_key(key), limit=1).records
+    if found is None:
+        return _undefined_asset(state, key, latest[0] if latest else None)
+    location, asset = found
     status = asset_statuses(state)[key]
     if partition is not None:
         resolver = resolver_for(state)
@@ -278,6 +296,28 @@ def get_asset(request: Request, key: str, partition: str | None = None) -> dict[
         "upstream": asset["deps"],
         "downstream": sorted(state.workspace.index.children.get(key, [])),
         "checks": asset_checks(state, key, asset),
+        "defined": True,
+        "location_stale": _stale(state, location),
+    }
+
+
+def _stale(state: ServerState, location: str) -> bool:
+    entry = state.workspace.entry(location)
+    return bool(entry is not None and entry.stale)
+
+
+def _undefined_asset(state: ServerState, key: str, latest: Any) -> dict[str, Any]:
+    """An asset no loaded location defines, as far as its stored events tell."""
+    return {
+        "key": key, "location": None, "group": None, "description": None, "kinds": [],
+        "owners": [], "tags": {}, "code_version": None, "partitions": None,
+        "io_manager_key": None, "resources": [], "metadata": {}, "is_executable": False,
+        "op_name": None, "source": None,
+        "status": "materialized" if latest is not None else "never",
+        "stale_status": None, "stale_causes": [],
+        "latest_materialization": materialization_json(latest) if latest else None,
+        "upstream": [], "downstream": sorted(state.workspace.index.children.get(key, [])),
+        "checks": [], "defined": False, "location_stale": False,
     }
 
 

@@ -37,11 +37,28 @@ def _kind(kind: str) -> tuple[str, str]:
 
 
 def _find(state: ServerState, kind: str, name: str) -> tuple[str, dict[str, Any]]:
+    """(location, definition) of a schedule or sensor; for one that no location defines any
+    more but that has stored state (e.g. still running), its location and a bare
+    definition, so that it can always be stopped and its ticks read by name."""
     found = getattr(state.workspace.index, kind).get(name)
-    if found is None:
+    if found is not None:
+        return found
+    stored = _stored(state, kind).get(name)
+    if stored is None:
         raise ApiError(404, f"No {kind[:-1]} {name!r} in any loaded code location; GET "
                             f"/api/{kind} lists them.")
-    return found
+    return _location_of(stored), {"name": name, "unloadable": True}
+
+
+def _stored(state: ServerState, kind: str) -> dict[str, Any]:
+    """{name: stored state} of the schedules (or sensors) the instance knows."""
+    states = state.instance.storage.all_instigator_state(_kind(kind)[1])
+    return {s.name: s for s in sorted(states, key=lambda s: s.update_timestamp)}
+
+
+def _location_of(stored: Any) -> str:
+    location = (stored.body or {}).get("location")
+    return str(location) if location else stored.origin_id.rsplit(":", 1)[0]
 
 
 def _status(state: ServerState, location: str, definition: dict[str, Any],
@@ -91,6 +108,7 @@ def _list(state: ServerState, kind: str) -> list[dict[str, Any]]:
             "description": definition.get("description"), "status": status,
             "next_ticks": _next_ticks(definition, status == "running"),
             "last_tick": _last_tick(state, instigator_origin_id(location, name)),
+            "unloadable": False,
         }
         if kind == "schedules":
             item["cron"] = definition.get("cron_schedule")
@@ -103,6 +121,17 @@ def _list(state: ServerState, kind: str) -> list[dict[str, Any]]:
                 item["target"] = definition.get("target")
                 item["evaluated_keys"] = list(definition.get("evaluated_keys") or [])
         items.append(item)
+    defined = getattr(state.workspace.index, kind)
+    for name, stored in sorted(_stored(state, kind).items()):
+        # Running, but defined by no loaded location: listed so that it can be stopped.
+        if name in defined or stored.status != instigation.RUNNING:
+            continue
+        location = _location_of(stored)
+        items.append({"name": name, "location": location, "job": None, "description": None,
+                      "status": "running", "next_ticks": [], "unloadable": True,
+                      "last_tick": _last_tick(state, stored.origin_id),
+                      **({"cron": None, "timezone": None} if kind == "schedules"
+                         else {"interval": None, "type": None, "kind": "standard"})})
     return items
 
 

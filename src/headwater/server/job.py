@@ -21,6 +21,7 @@ from headwater.code.client import CodeServerError
 from headwater.definitions.key import AssetKey
 from headwater.server import launch
 from headwater.server.state import ApiError, ServerState, query_with_dynamic, state_of
+from headwater.server.workspace import LocationUnavailable
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 _PATH_PREFIX = re.compile(r"^(?P<path>[A-Za-z_][\w.\[\]-]*): (?P<message>.+)$", re.S)
@@ -128,7 +129,13 @@ def get_job(request: Request, name: str) -> dict[str, Any]:
             "is_asset_job": job.get("is_asset_job", False), "tags": job.get("tags", {}),
             "asset_keys": job.get("asset_keys", []), "partitions": job.get("partitions"),
             "graph": {"nodes": graph_json(job.get("nodes", []))},
-            "run_config_schema": schema, "default_run_config": scaffold(schema) or {}}
+            "run_config_schema": schema, "default_run_config": scaffold(schema) or {},
+            "location_stale": _stale(state, location)}
+
+
+def _stale(state: ServerState, location: str) -> bool:
+    entry = state.workspace.entry(location)
+    return bool(entry is not None and entry.stale)
 
 
 def error_items(errors: list[Any]) -> list[dict[str, str]]:
@@ -157,6 +164,8 @@ def validate(state: ServerState, location: str, name: str,
              run_config: dict[str, Any]) -> dict[str, Any]:
     try:
         reply = state.workspace.client(location).validate_run_config(name, run_config)
+    except LocationUnavailable:
+        raise  # a 409 that says the code does not load
     except CodeServerError as exc:
         raise ApiError(502, f"Code location {location!r} could not validate the config of "
                             f"job {name!r}: {exc}") from exc

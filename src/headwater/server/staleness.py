@@ -63,6 +63,9 @@ class SnapshotStaleness:
         cache_key = (text, partition)
         if cache_key not in self._mapped:
             location = self.assets[text][0]
+            entry = self.state.workspace.entry(location)
+            if entry is not None and entry.stale:  # no code to map partitions with
+                return []
             params: dict[str, Any] = {"asset": text, "partition": partition}
             reply = self.state.workspace.query(location, "upstream_partitions", params)
             if reply.get("missing_dynamic"):

@@ -3,33 +3,59 @@ over their snapshots (assets and asset checks by key, jobs, schedules, sensors b
 
 The webserver never imports user code: everything it knows about definitions comes from
 `CodeServerClient` snapshots and calls. A location whose code does not load is kept with its
-error (file, line, traceback) so the UI can show it, and `reload` tries again. Snapshots are
-cached until a reload; the indexes are rebuilt only when a snapshot id changes.
-Imports `code` (client, location) only.
+error (file, line, traceback) so the UI can show it, and `reload` tries again. Its last good
+snapshot stays in the indexes, marked stale (`LocationEntry.stale`): its assets, jobs,
+schedules and sensors remain visible, and only what needs the code itself (launching,
+config validation, partition keys) is refused with the load error (`LocationUnavailable`).
+The last good snapshot is kept in the instance too, so that a webserver started on a broken
+file still shows what the location defined. Snapshots are cached until a reload; the
+indexes are rebuilt only when a snapshot id changes.
+
+With an instance attached (`attach`), loading takes part in the location's generation
+(code/generation.py): a reload asks every other process (the daemon) to reload too.
+Imports `code` (client, location, generation) only.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from headwater.code import generation
 from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
 
 
+class LocationUnavailable(CodeServerError):
+    """A call needs the location's code, which failed to load (its last good snapshot is
+    shown, but nothing can run from it)."""
+
+
 @dataclass
 class LocationEntry:
-    """One location: its client, its latest snapshot or load error."""
+    """One location: its client, its latest good snapshot, and its load error (when the
+    latest load failed, the snapshot is the last good one: stale)."""
 
     client: CodeServerClient
     snapshot: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    generation: int = 0
+    loaded_at: float | None = None  # when `snapshot` was loaded
+    failed_at: float | None = None  # when the load that gave `error` failed
+    attempted: bool = False
 
     @property
     def name(self) -> str:
         return self.client.name
+
+    @property
+    def stale(self) -> bool:
+        """The snapshot is the last good one: the code failed to load since."""
+        return self.error is not None and self.snapshot is not None
 
 
 @dataclass
@@ -59,6 +85,11 @@ class Workspace:
             self._entries[client.name] = LocationEntry(client)
         self._lock = threading.RLock()
         self._index: Index | None = None
+        self.instance: Any = None
+
+    def attach(self, instance: Any) -> None:
+        """Keep last good snapshots in `instance`, and take part in location generations."""
+        self.instance = instance
 
     def __repr__(self) -> str:
         return f"Workspace({list(self._entries)!r})"
@@ -90,19 +121,45 @@ class Workspace:
 
     def _refresh(self, entry: LocationEntry, reload: bool) -> None:
         with self._lock:
+            entry.attempted = True
             try:
                 status = entry.client.reload() if reload else entry.client.start()
                 if status.get("error"):
-                    entry.snapshot, entry.error = None, dict(status["error"])
+                    self._failed(entry, dict(status["error"]))
                 else:
-                    entry.snapshot, entry.error = entry.client.snapshot(), None
+                    self._loaded(entry, entry.client.snapshot())
             except CodeServerError as exc:
-                entry.snapshot, entry.error = None, _error_dict(exc)
+                self._failed(entry, _error_dict(exc))
             self._index = None
+            if self.instance is not None:
+                snapshot_id = None if entry.error else (entry.snapshot or {}).get("snapshot_id")
+                entry.generation = (generation.request if reload else generation.adopt)(
+                    self.instance, entry.name, snapshot_id)
+
+    def _loaded(self, entry: LocationEntry, snapshot: dict[str, Any]) -> None:
+        changed = (entry.snapshot or {}).get("snapshot_id") != snapshot.get("snapshot_id")
+        entry.snapshot, entry.error = snapshot, None
+        entry.loaded_at, entry.failed_at = time.time(), None
+        if self.instance is not None and changed:
+            self.instance.storage.set_kvs({_snapshot_key(entry.name): json.dumps(
+                {"loaded_at": entry.loaded_at, "snapshot": snapshot})})
+
+    def _failed(self, entry: LocationEntry, error: dict[str, Any]) -> None:
+        """Keep the last good snapshot (this process's, or the instance's) beside the error."""
+        entry.error, entry.failed_at = error, time.time()
+        if entry.snapshot is None and self.instance is not None:
+            key = _snapshot_key(entry.name)
+            try:
+                kept = json.loads(self.instance.storage.get_kvs([key]).get(key) or "null")
+            except ValueError:
+                kept = None
+            if isinstance(kept, dict) and isinstance(kept.get("snapshot"), dict):
+                entry.snapshot, entry.loaded_at = kept["snapshot"], kept.get("loaded_at")
 
     def snapshot(self, name: str) -> dict[str, Any] | None:
+        """The location's snapshot: the latest, or the last good one when it is stale."""
         entry = self._entries[name]
-        if entry.snapshot is None and entry.error is None:
+        if not entry.attempted:
             self._refresh(entry, reload=False)
         return entry.snapshot
 
@@ -113,11 +170,15 @@ class Workspace:
             error = entry.error
             out.append({
                 "name": entry.name,
-                "status": "loaded" if snapshot is not None else "error",
+                "status": "loaded" if error is None and snapshot is not None else "error",
                 "error": None if error is None else {
                     "message": error.get("message"), "file": error.get("file"),
                     "line": error.get("line"), "traceback": error.get("traceback")},
                 "snapshot_id": snapshot.get("snapshot_id") if snapshot else None,
+                "stale": entry.stale,
+                "loaded_at": entry.loaded_at,
+                "failed_at": entry.failed_at,
+                "generation": entry.generation,
             })
         return out
 
@@ -151,11 +212,22 @@ class Workspace:
         return index
 
     def client(self, name: str) -> CodeServerClient:
-        return self._entries[name].client
+        """The location's code server; LocationUnavailable while its code fails to load."""
+        entry = self._entries[name]
+        if entry.error is not None:
+            raise LocationUnavailable(
+                f"Code location {name!r} failed to load ({entry.error.get('message')}); what "
+                "it defined is shown from its last good load, but nothing can run from it. "
+                "Fix the error and reload the location (Deployment page).", entry.error)
+        return entry.client
 
     def query(self, location: str, name: str, params: Mapping[str, Any]) -> Any:
         """Ask a location's code server one of its calls (code/calls.py)."""
         return self.client(location).call(name, params)
+
+
+def _snapshot_key(location: str) -> str:
+    return f"location_snapshot/{location}"
 
 
 def _error_dict(exc: CodeServerError) -> dict[str, Any]:

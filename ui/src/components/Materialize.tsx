@@ -23,7 +23,7 @@ export function launchedSummary(reply: Launched, partitions: number): ReactNode 
 }
 
 /** What the button needs to know of an asset (an asset list entry or a catalog row). */
-export type Launchable = Pick<AssetSummary, "key" | "is_executable" | "partitions">;
+export type Launchable = Pick<AssetSummary, "key" | "is_executable" | "partitions"> & Partial<Pick<AssetSummary, "location" | "location_stale">>;
 
 export function MaterializeButton({ keys, assets, label, className }: {
   keys: string[]; assets: Map<string, Launchable> | Launchable[]; label?: string; className?: string;
@@ -35,6 +35,7 @@ export function MaterializeButton({ keys, assets, label, className }: {
   const lookup = Array.isArray(assets) ? new Map(assets.map((a) => [a.key, a])) : assets;
   const partitioned = keys.map((k) => lookup.get(k)).find((a) => a?.partitions);
   const blocked = keys.map((k) => lookup.get(k)).find((a) => a && !a.is_executable);
+  const stale = keys.map((k) => lookup.get(k)).find((a) => a?.location_stale);
 
   const launch = async (body: { partition_key?: string; partition_keys?: string[] }, partitions: number) => {
     setBusy(true);
@@ -51,8 +52,8 @@ export function MaterializeButton({ keys, assets, label, className }: {
 
   return (
     <>
-      <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked || !!launchReason}
-        title={launchReason ?? (blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ` and ${keys.length - 5} more` : ""}` : "Select assets first (click, shift-click to add)")}
+      <button type="button" className={className ?? "primary"} disabled={!keys.length || busy || !!blocked || !!stale || !!launchReason}
+        title={launchReason ?? (stale ? `The code location ${stale.location} of ${stale.key} failed to load: fix it and reload it (Deployment) to materialize` : blocked ? `${blocked.key} is a source asset and cannot be materialized` : keys.length ? `Materialize ${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ` and ${keys.length - 5} more` : ""}` : "Select assets first (click, shift-click to add)")}
         onClick={() => (partitioned ? setOpen(true) : launch({}, 0))}>
         {busy ? "Launching…" : label ?? "Materialize"}
       </button>

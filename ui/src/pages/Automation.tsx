@@ -28,7 +28,8 @@ function Toggle({ kind, item, onDone }: { kind: Kind; item: Instigator; onDone: 
   };
   return (
     <button type="button" role="switch" aria-checked={on} aria-label={`${on ? "Stop" : "Start"} ${item.name}`}
-      className={`switch${on ? " on" : ""}`} disabled={busy || !!writeReason} title={writeReason} onClick={flip} data-instigator={item.name}>
+      className={`switch${on ? " on" : ""}`} disabled={busy || !!writeReason || (!on && !!item.unloadable)}
+      title={writeReason ?? (item.unloadable ? (on ? `No loaded code location defines ${item.name}: stop it` : `No loaded code location defines ${item.name}`) : undefined)} onClick={flip} data-instigator={item.name}>
       <span className="knob" />
     </button>
   );
@@ -61,7 +62,8 @@ function Table({ kind, items, reload }: { kind: Kind; items: Instigator[]; reloa
         {items.map((s) => (
           <tr key={s.name} data-name={s.name}>
             <td><Toggle kind={kind} item={s} onDone={reload} /></td>
-            <td><Link className="strong" to={`/${kind}/${encodeURIComponent(s.name)}`}>{s.name}</Link>{s.description && <div className="muted small">{s.description}</div>}</td>
+            <td><Link className="strong" to={`/${kind}/${encodeURIComponent(s.name)}`}>{s.name}</Link>{s.description && <div className="muted small">{s.description}</div>}
+              {s.unloadable && <div className="small warn-text" data-unloadable="true">Running, but no loaded code location defines it (location {s.location}): the daemon cannot tick it; stop it.</div>}</td>
             <td>{s.job ? <Link to={`/jobs/${encodeURIComponent(s.job)}`}>{s.job}</Link> : <span className="muted">—</span>}</td>
             <td className="mono">{kind === "schedules" ? <>{s.cron}{s.timezone ? <div className="muted small">{String(s.timezone)}</div> : null}</> : s.interval ? `every ${fmtDuration(s.interval)}` : "—"}</td>
             <td className="small">{kind === "schedules" ? (s.status !== "running" ? <span className="muted">stopped</span> : (s.next_ticks ?? []).slice(0, 2).map((t) => <div key={String(t)}><Time value={t} /></div>)) : null}</td>

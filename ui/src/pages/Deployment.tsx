@@ -1,10 +1,9 @@
-// Deployment: code locations (with their full load errors and a reload button), daemon
-// heartbeats, and backfills.
-import { useState } from "react";
+// Deployment: code locations (load errors, last good definitions, the code version each
+// process serves, a reload button), daemon heartbeats, and backfills.
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
-import { post, type Location, type Page } from "../api";
-import { usePermissions } from "../server";
-import { useToast } from "../toast";
+import { type Location, type Page } from "../api";
+import { LocationCard } from "../components/LocationCard";
 import { ago, assetPath, Badge, Empty, ErrorBox, Loading, PageHeader, Time, useApi, useTitle } from "../util";
 
 interface Heartbeat { daemon: string; daemon_id: string; last: number; healthy: boolean; errors: unknown[] }
@@ -14,46 +13,13 @@ interface Backfill {
   run_ids?: Record<string, string>;
 }
 
-function LocationCard({ loc, reload }: { loc: Location; reload: () => void }) {
-  const toast = useToast();
-  const { writeReason } = usePermissions();
-  const [busy, setBusy] = useState(false);
-  const doReload = async () => {
-    setBusy(true);
-    try {
-      const r = await post<Location>(`/api/locations/${encodeURIComponent(loc.name)}/reload`);
-      toast(r?.status === "error" ? "bad" : "ok", `Location ${loc.name} reloaded${r?.status === "error" ? " with an error" : ""}.`);
-      reload();
-    } catch (e) {
-      toast("bad", <span>Reload failed: {(e as Error).message}</span>);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const tb = loc.error?.traceback;
-  return (
-    <div className={`location${loc.status === "loaded" ? "" : " broken"}`} data-location={loc.name}>
-      <div className="row">
-        <h3 className="mono">{loc.name}</h3>
-        <Badge status={loc.status} />
-        <span className="spacer" />
-        {loc.snapshot_id && <span className="muted small mono" title="Snapshot id: changes when the definitions change">{String(loc.snapshot_id).slice(0, 12)}</span>}
-        <button type="button" onClick={doReload} disabled={busy || !!writeReason} title={writeReason ?? "Load the location's code again"}>{busy ? "Reloading…" : "Reload"}</button>
-      </div>
-      {loc.error && (
-        <div className="callout bad">
-          <div className="stack-msg">{loc.error.message}</div>
-          {loc.error.file && <div className="mono small">{loc.error.file}{loc.error.line ? `:${loc.error.line}` : ""}</div>}
-          {tb && <pre className="code">{Array.isArray(tb) ? tb.join("") : tb}</pre>}
-        </div>
-      )}
-    </div>
-  );
-}
-
 export function DeploymentPage() {
   useTitle("Deployment");
-  const locations = useApi<Location[]>("/api/locations", 10000);
+  const [fast, setFast] = useState(false);
+  // While a reload has not reached every process yet, ask every second and a half.
+  const locations = useApi<Location[]>("/api/locations", fast ? 1500 : 10000);
+  const behind = !!locations.data?.some((l) => l.in_sync === false);
+  useEffect(() => setFast(behind), [behind]);
   const daemon = useApi<{ heartbeats: Heartbeat[] }>("/api/daemon", 10000);
   const backfills = useApi<Page<Backfill>>("/api/backfills?limit=50", 10000);
   return (

@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { type JobDetail, type JobNode, type JobSummary, type Page, type Run } from "../api";
 import { GraphView, type Detail } from "../components/GraphView";
 import { Launchpad } from "../components/Launchpad";
+import { StaleLocationNotice } from "../components/LocationNotice";
 import { layoutGraph, type LayoutResult, type Placed } from "../layout";
 import { Empty, ErrorBox, Loading, PageHeader, useApi, useTitle } from "../util";
 import { RunsTable } from "./Runs";
@@ -46,6 +47,7 @@ export function JobPage() {
     <div className="page">
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/jobs">Jobs</Link> / <b>{name}</b></nav>
       <PageHeader title={name} sub={<>{j.description ?? ""} {j.location && <span className="muted">· location {j.location}</span>}</>} />
+      {j.location_stale && j.location && <StaleLocationNotice location={j.location} what={`job ${name}`} />}
       {j.is_asset_job && j.asset_keys && j.asset_keys.length > 0 && (
         <p className="muted">Materializes {j.asset_keys.length} asset{j.asset_keys.length > 1 ? "s" : ""}: {j.asset_keys.slice(0, 12).map((k) => <Link key={k} className="chip mono" to={`/assets/${k}`}>{k}</Link>)}</p>
       )}

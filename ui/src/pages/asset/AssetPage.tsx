@@ -4,6 +4,7 @@ import { Link, useSearchParams } from "react-router";
 import type { AssetDetail, CheckSummary } from "../../api";
 import { AutomationTab } from "../../components/Automation";
 import { CheckBadge, ChecksTab, summarize } from "../../components/Checks";
+import { StaleLocationNotice, UndefinedAssetNotice } from "../../components/LocationNotice";
 import { MaterializeButton } from "../../components/Materialize";
 import { useRunChanges } from "../../live";
 import { ago, Badge, ErrorBox, Loading, PageHeader, RunLink, useApi, useTitle } from "../../util";
@@ -68,9 +69,11 @@ export function AssetPage() {
         )} {latest && <span className="muted">materialized {ago(latest.timestamp)} by run <RunLink id={latest.run_id} /></span>}</>}
         actions={<>
           <Link className="button ghost" to={`/assets?select=${encodeURIComponent(`+key:"${key}"+`)}`}>View in graph</Link>
-          <MaterializeButton keys={[key]} assets={[a]} />
+          {a.defined !== false && <MaterializeButton keys={[key]} assets={[a]} />}
         </>}
       />
+      {a.location_stale && a.location && <StaleLocationNotice location={a.location} what={key} />}
+      {a.defined === false && <UndefinedAssetNotice assetKey={key} />}
       {a.description && <p className="desc lead">{a.description}</p>}
 
       <div className="tabs" role="tablist" aria-label="Asset sections">

@@ -3,6 +3,7 @@
 import { Link } from "react-router";
 import type { AssetDetail, Typed } from "../../api";
 import { CodeReferences, MetadataTable } from "../../components/Metadata";
+import { Empty } from "../../util";
 
 export function DefinitionTab({ asset: a }: { asset: AssetDetail }) {
   const refs = a.metadata?.["headwater/code_references"] as Typed | undefined;
@@ -10,6 +11,7 @@ export function DefinitionTab({ asset: a }: { asset: AssetDetail }) {
   return (
     <section className="card" aria-label="Definition">
       <h2>Definition</h2>
+      {a.defined === false ? <Empty>Not defined by any loaded code location.</Empty> : (
       <dl className="facts">
         <dt>Group</dt><dd><Link to={`/assets?group=${encodeURIComponent(a.group ?? "default")}`}>{a.group ?? "default"}</Link></dd>
         <dt>Kinds</dt><dd>{a.kinds.length ? a.kinds.map((k) => <span key={k} className="chip">{k}</span>) : <span className="muted">—</span>}</dd>
@@ -25,7 +27,7 @@ export function DefinitionTab({ asset: a }: { asset: AssetDetail }) {
         {refs !== undefined && <><dt>Source</dt><dd><CodeReferences value={refs.value as never} /></dd></>}
         {a.location && <><dt>Code location</dt><dd><Link to="/deployment">{a.location}</Link></dd></>}
         {a.tags && Object.keys(a.tags).length > 0 && <><dt>Tags</dt><dd>{Object.entries(a.tags).map(([k, v]) => <span key={k} className="chip mono">{k}={v}</span>)}</dd></>}
-      </dl>
+      </dl>)}
       {Object.keys(metadata).length > 0 && (
         <>
           <h3>Definition metadata</h3>
