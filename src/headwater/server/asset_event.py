@@ -64,9 +64,12 @@ def asset_events(request: Request, key: str, limit: int | None = None,
                  ) -> dict[str, Any]:
     state = state_of(request)
     asset_key = parse_asset_key(key)
-    if state.workspace.index.assets.get(key) is None:
-        raise ApiError(404, f"No asset {key!r} in any loaded code location; GET /api/assets "
-                            "lists the asset keys.")
+    if (state.workspace.index.assets.get(key) is None
+            and not state.instance.fetch_materializations(asset_key, limit=1).records
+            and not state.instance.fetch_observations(asset_key, limit=1).records):
+        # history stays reachable by key when no loaded location defines the asset any more
+        raise ApiError(404, f"No asset {key!r} in any loaded code location and no stored "
+                            "events for it; GET /api/assets lists the asset keys.")
     limit = check_limit(limit)
     kinds = _kinds(types)
     position = _position(cursor)
