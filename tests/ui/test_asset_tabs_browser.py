@@ -112,7 +112,10 @@ def test_events_with_runs_filter_and_pages(tabs_server: Server, page: Any) -> No
     page.get_by_role("button", name="Load older events").click()
     expect(rows).to_have_count(28)
     expect(page.get_by_role("button", name="Load older events")).to_have_count(0)
-    page.get_by_role("checkbox", name="materializations").uncheck()
+    # click, then wait: the list reloads for the new filter and re-renders the checkboxes, so
+    # Playwright's uncheck() may read the state of the element it clicked before the re-render
+    page.get_by_role("checkbox", name="materializations").click()
+    expect(page.get_by_role("checkbox", name="materializations")).not_to_be_checked()
     expect(page).to_have_url(re.compile(r"types=observation%2Cfailure|types=observation,failure"))
     expect(rows).to_have_count(14)
     expect(page.locator('tr[data-event-type="materialization"]')).to_have_count(0)
