@@ -50,19 +50,23 @@ def _base_url(webserver_base_url: str | None, dagit_base_url: str | None) -> str
     return webserver_base_url or dagit_base_url
 
 
-def slack_on_failure(channel: str, message_fn: Callable[[HookContext], str] = _failed,
-                     dagit_base_url: str | None = None,
-                     webserver_base_url: str | None = None) -> Any:
-    """A failure hook posting `message_fn(context)` to `channel` when the op's step fails;
-    with `webserver_base_url`, the message links the run in the web UI."""
-    base_url = _base_url(webserver_base_url, dagit_base_url)
-
-    @failure_hook(name="slack_on_failure", required_resource_keys={"slack"})
+def _posting_hook(decorator: Callable[..., Any], name: str, channel: str,
+                  message_fn: Callable[[HookContext], str], base_url: str | None) -> Any:
+    @decorator(name=name, required_resource_keys={"slack"})
     def _hook(context: HookContext) -> None:
         post(context.resources.slack, channel,
              _link(message_fn(context), base_url, context.run_id))
 
     return _hook
+
+
+def slack_on_failure(channel: str, message_fn: Callable[[HookContext], str] = _failed,
+                     dagit_base_url: str | None = None,
+                     webserver_base_url: str | None = None) -> Any:
+    """A failure hook posting `message_fn(context)` to `channel` when the op's step fails;
+    with `webserver_base_url`, the message links the run in the web UI."""
+    return _posting_hook(failure_hook, "slack_on_failure", channel, message_fn,
+                         _base_url(webserver_base_url, dagit_base_url))
 
 
 def slack_on_success(channel: str, message_fn: Callable[[HookContext], str] = _succeeded,
@@ -70,11 +74,5 @@ def slack_on_success(channel: str, message_fn: Callable[[HookContext], str] = _s
                      webserver_base_url: str | None = None) -> Any:
     """A success hook posting `message_fn(context)` to `channel` when the op's step succeeds;
     with `webserver_base_url`, the message links the run in the web UI."""
-    base_url = _base_url(webserver_base_url, dagit_base_url)
-
-    @success_hook(name="slack_on_success", required_resource_keys={"slack"})
-    def _hook(context: HookContext) -> None:
-        post(context.resources.slack, channel,
-             _link(message_fn(context), base_url, context.run_id))
-
-    return _hook
+    return _posting_hook(success_hook, "slack_on_success", channel, message_fn,
+                         _base_url(webserver_base_url, dagit_base_url))

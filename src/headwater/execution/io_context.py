@@ -192,6 +192,13 @@ class OutputContext(_IOContext):
     def get_logged_metadata(self) -> dict[str, Any]:
         return dict(self.added_metadata)
 
+    def _asset_opts_in(self, metadata_key: str) -> bool:
+        """Whether the output's asset carries `metadata_key: True` in its definition metadata."""
+        assets_def = self._assets_def
+        spec = assets_def.specs_by_key.get(self._asset_key) if assets_def is not None else None
+        value = spec.metadata.get(metadata_key) if spec is not None else None
+        return getattr(value, "value", value) is True
+
     def log_event(self, event: Any) -> None:
         if self.step_context is not None:
             self.step_context.log_event(event)

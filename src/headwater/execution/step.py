@@ -648,7 +648,7 @@ class StepRunner:
                     f"'{manager_key}', which is not provided. Add resources={{'{manager_key}': ...}}."
                 )
             out_ctx.wants_content_hash = asset_key is not None and (
-                (isinstance(manager, IOManager) and manager.hashes_content()) or _opted_in(out_ctx, CONTENT_HASH_METADATA))
+                (isinstance(manager, IOManager) and manager.hashes_content()) or out_ctx._asset_opts_in(CONTENT_HASH_METADATA))
             self.store_output(step, manager, out_ctx, output.value)
             out_ctx.output_metadata = {}  # downstream inputs see the output as it is defined
             metadata.update(out_ctx.added_metadata)
@@ -779,14 +779,6 @@ class StepRunner:
                 "Return or yield it, or declare it with Out(is_required=False).",
                 step_key=step.key, output_name=name,
             )
-
-
-def _opted_in(out_ctx: OutputContext, metadata_key: str) -> bool:
-    """Whether the output's asset carries `metadata_key: True` in its definition metadata."""
-    assets_def = out_ctx._assets_def
-    spec = assets_def.specs_by_key.get(out_ctx._asset_key) if assets_def is not None else None
-    value = spec.metadata.get(metadata_key) if spec is not None else None
-    return getattr(value, "value", value) is True
 
 
 def _run_coroutine(coroutine: Any) -> Any:
