@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck bench bench-dbt clean ui
+.PHONY: dev test lint typecheck bench bench-dbt clean ui screenshots
 
 # The web UI (ui/, React + Vite) is built into the package; rebuilt when its sources change.
 UI_OUT := src/headwater/server/static/index.html
@@ -40,6 +40,10 @@ bench-dbt: $(STAMP)
 	$(BIN)/python bench/dbt.py
 
 ui: $(UI_OUT)
+
+# docs/ui.md's pictures: the browser suite run with its screenshots written into docs/img.
+screenshots: $(STAMP) ui
+	HEADWATER_UI_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest tests/ui -q
 
 $(UI_OUT): $(UI_SRC)
 	cd ui && npm ci --no-audit --no-fund && npm run build

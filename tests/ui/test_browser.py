@@ -1,6 +1,8 @@
 """The web UI in a real Chromium (Debian's, headless) against the real webserver, instance,
 code server and run workers: the asset graph, materializing with a live log, a schedule
-switch, the launchpad's validation, running a failing asset check, and a large graph. Screenshots go to build/ui-screenshots/."""
+switch, the launchpad's validation, running a failing asset check, and a large graph.
+Screenshots go to build/ui-screenshots/, or to $HEADWATER_UI_SCREENSHOTS (`make screenshots`
+writes docs/img, the pictures of docs/ui.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PROJECT = ROOT / "tests" / "fixtures" / "ui_project.py"
 CHECK_PROJECT = ROOT / "tests" / "fixtures" / "check_project.py"
-SHOTS = ROOT / "build" / "ui-screenshots"
+# Every browser test may take pictures of what it shows; `make screenshots` points this at
+# docs/img, where docs/ui.md finds them (by default they go to build/, out of the way).
+SHOTS = Path(os.environ.get("HEADWATER_UI_SCREENSHOTS") or ROOT / "build" / "ui-screenshots")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
