@@ -1,12 +1,14 @@
 """The run page in a real Chromium reports how a run really ended: skipped and never-executed
 steps are in the timeline as skipped, a canceled run says it was canceled (and by what)
-instead of showing a failed step, and it can be re-executed from its failure. Finished run
-workers are reaped: the webserver leaves no defunct process behind."""
+instead of showing a failed step, and it can be re-executed from its failure. A run that
+failed re-executes from its failure once fixed, without running again what had succeeded.
+Finished run workers are reaped: the webserver leaves no defunct process behind."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -89,3 +91,38 @@ def test_finished_run_workers_are_reaped(states: Server, page: Any) -> None:  # 
     for run_id in [launch(states.url, "branching") for _ in range(2)]:
         wait_run(states.url, run_id)
     assert wait_no_defunct() == []
+
+
+def test_fail_fix_and_reexecute_from_failure(states: Server, page: Any, tmp_path: Path,  # noqa: F811
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scenario: a run fails in its middle step; once the cause is fixed, "From failure" on its
+    page starts a child run of the failed step and what follows it, reusing the output of the
+    step that had succeeded (it does not run again), and the child succeeds."""
+    fixed = tmp_path / "fixed"
+    monkeypatch.setenv("HEADWATER_FLAKY_FIXED", str(fixed))  # the run workers inherit it
+    run_id = launch(states.url, "flaky")
+    assert wait_run(states.url, run_id)["status"] == "FAILURE"
+    page.goto(f"{states.url}/runs/{run_id}")
+    expect(page.locator('.page-header [data-status="FAILURE"]')).to_be_visible()
+    expect(page.get_by_text("Failed step:")).to_be_visible()
+    timeline = page.get_by_role("table", name="Step timeline")
+    expect(timeline.locator('[data-step="extract"]')).to_have_attribute("data-status", "success")
+    expect(timeline.locator('[data-step="transform"]')).to_have_attribute("data-status", "failure")
+    expect(page.get_by_text("the upstream file is not there yet").first).to_be_visible()
+    shot(page, "run-failed")
+
+    fixed.write_text("ok")
+    page.get_by_role("button", name="From failure").click()
+    expect(page).not_to_have_url(re.compile(f"{run_id}$"))
+    expect(page.locator("dl.facts")).to_contain_text("Parent run")
+    expect(page.locator('.page-header [data-status="SUCCESS"]')).to_be_visible(timeout=60_000)
+    child = page.url.rsplit("/", 1)[1]
+    timeline = page.get_by_role("table", name="Step timeline")
+    expect(timeline.locator('[data-step="transform"]')).to_have_attribute("data-status", "success")
+    expect(timeline.locator('[data-step="load"]')).to_have_attribute("data-status", "success")
+    expect(timeline.locator('[data-step="extract"]')).to_have_count(0)
+    events = httpx.get(f"{states.url}/api/runs/{child}/events", params={"limit": 500},
+                       timeout=30).json()["items"]
+    started = {e["step_key"] for e in events if e["type"] == "STEP_START"}
+    assert started == {"transform", "load"}, started
+    assert any("loaded 60" in (e.get("message") or "") for e in events)
