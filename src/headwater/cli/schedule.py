@@ -231,7 +231,7 @@ def backfill_launch(locations: Locations, job_name: str | None, assets: str | No
     finally:
         client.shutdown()
     record = create_backfill(instance, origin_tag(origin), plan, job_name=job_name,
-                             asset_selection=selection)
+                             asset_selection=selection, requested_by="cli")
     how = "one run over the range" if plan["single_run"] else "one run per partition"
     click.echo(f"Backfill {record.backfill_id}: {len(plan['partition_keys'])} partitions, {how}.")
 
