@@ -10,7 +10,7 @@ Imports `code`, `daemon`, `definitions`, `storage` and this package.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -159,7 +159,7 @@ def _location(origin: str | None) -> str | None:
         return None
 
 
-def _requested_by(body: dict[str, Any], tags: dict[str, str]) -> str | None:
+def _requested_by(body: Mapping[str, Any], tags: Mapping[str, str]) -> str | None:
     if tags.get(SENSOR_NAME_TAG):
         return f"sensor {tags[SENSOR_NAME_TAG]}"
     by = body.get("requested_by")
