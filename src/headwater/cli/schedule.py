@@ -270,7 +270,8 @@ def backfill_show(backfill_id: str) -> None:
 @backfill.command("cancel")
 @click.argument("backfill_id")
 def backfill_cancel(backfill_id: str) -> None:
-    """Cancel a requested backfill: the daemon launches no more of its runs."""
+    """Cancel a requested backfill: its queued runs are canceled at once, its running ones
+    asked to stop, and the daemon launches no more of its runs."""
     from headwater.daemon.backfill import cancel_backfill
 
     try:
