@@ -211,7 +211,7 @@ def test_launchpad_validates_and_launches(server: Server, page: Any) -> None:
 
 def test_deployment_and_partitions(server: Server, page: Any) -> None:
     """The deployment page lists the location and reloads it; a partitioned asset shows its
-    partition grid and requests a backfill."""
+    partition grid and requests a backfill, whose page opens."""
     page.goto(f"{server.url}/deployment")
     location = page.locator('[data-location="ui_project"]')
     expect(location).to_contain_text("Loaded")
@@ -225,8 +225,9 @@ def test_deployment_and_partitions(server: Server, page: Any) -> None:
     cells.nth(2).click(modifiers=["Shift"])
     page.get_by_role("button", name="Launch backfill (3 partitions)").click()
     expect(page.get_by_text("requested for 3 partitions")).to_be_visible()
-    page.goto(f"{server.url}/deployment")
-    expect(page.locator("#backfills")).to_contain_text("monthly_report")
+    expect(page).to_have_url(re.compile(r"/backfills/[0-9a-f]+$"))
+    expect(page.locator(".page-header")).to_contain_text("3 partitions")
+    expect(page.locator("dl.facts")).to_contain_text("monthly_report")
 
 
 @pytest.fixture(scope="module")

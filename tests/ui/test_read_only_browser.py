@@ -1,6 +1,6 @@
 """Read-only mode in a real Chromium: the UI reads /api/health and disables every action the
 server would refuse (materialize, backfill, checks, launch, cancel, re-execute, delete,
-schedule switches, reloads), says why on hover, and shows a Read-only chip; nothing it
+schedule switches, reloads, canceling a backfill), says why on hover, and shows a Read-only chip; nothing it
 offers ends in a 403."""
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ def read_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server
                                   json={"keys": ["customers"]}, timeout=30)
             run_id = response.json()["run_id"]
             wait_run(server.url, run_id)
+            # No daemon runs here: the backfill stays requested, so it could be canceled.
+            assert httpx.post(f"{server.url}/api/backfills", json={
+                "keys": ["monthly_report"], "partition_keys": ["2024-01", "2024-02"]},
+                timeout=30).status_code == 200
         app = create_app(instance, origins, read_only=True)
         apps.append(app)
         with Server(app) as server:
@@ -80,6 +84,12 @@ def test_read_only_disables_what_the_server_refuses(read_only: tuple[Server, str
     editor.fill('{"ops": {"make": {"config": {"n": 1, "label": "x"}}}}')
     expect(page.locator("#config-status")).to_contain_text("Config is valid", timeout=15_000)
     disabled_with_reason(page.get_by_role("button", name="Launch run"))
+
+    backfill_id = httpx.get(f"{server.url}/api/backfills", timeout=30).json()["items"][0][
+        "backfill_id"]
+    page.goto(f"{server.url}/backfills/{backfill_id}")
+    expect(page.locator('.page-header [data-status="REQUESTED"]')).to_be_visible()
+    disabled_with_reason(page.get_by_role("button", name="Cancel backfill"))
 
     page.goto(f"{server.url}/automation")
     disabled_with_reason(page.get_by_role("switch", name="Start nightly"))

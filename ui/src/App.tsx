@@ -5,6 +5,7 @@ import type { Location } from "./api";
 import { AssetsPage } from "./pages/Assets";
 import { AssetPage } from "./pages/asset/AssetPage";
 import { AutomationPage, InstigatorPage } from "./pages/Automation";
+import { BackfillPage, BackfillsPage } from "./pages/Backfills";
 import { DeploymentPage } from "./pages/Deployment";
 import { JobPage, JobsPage } from "./pages/Jobs";
 import { RunPage } from "./pages/RunPage";
@@ -17,6 +18,7 @@ import { useApi, userZone } from "./util";
 const NAV: [string, string, string][] = [
   ["/assets", "Assets", "a"],
   ["/runs", "Runs", "r"],
+  ["/backfills", "Backfills", "b"],
   ["/jobs", "Jobs", "j"],
   ["/automation", "Automation", "s"],
   ["/deployment", "Deployment", "d"],
@@ -87,6 +89,8 @@ export function App() {
             <Route path="/assets/*" element={<AssetPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:runId" element={<RunPage />} />
+            <Route path="/backfills" element={<BackfillsPage />} />
+            <Route path="/backfills/:backfillId" element={<BackfillPage />} />
             <Route path="/jobs" element={<JobsPage />} />
             <Route path="/jobs/:name" element={<JobPage />} />
             <Route path="/automation" element={<AutomationPage />} />

@@ -422,3 +422,30 @@ export interface AssetAutomation {
   checks: { name: string; key: string; has_condition: boolean }[];
   evaluations: Page<AutomationEvaluationSummary>;
 }
+
+/** Where one partition of a backfill is, from its newest run (server/backfill.py). */
+export type BackfillPartitionStatus = "not_launched" | "queued" | "in_progress" | "succeeded" | "failed" | "canceled";
+
+/** A backfill with its progress (GET /api/backfills). */
+export interface BackfillSummary {
+  backfill_id: string;
+  /** REQUESTED, CANCELING, CANCELED, COMPLETED_SUCCESS or COMPLETED_FAILED. */
+  status: string;
+  timestamp: number;
+  end_timestamp: number | null;
+  job_name: string | null;
+  asset_selection: string[];
+  location: string | null;
+  requested_by: string | null;
+  single_run: boolean;
+  num_partitions: number;
+  counts: Record<BackfillPartitionStatus, number>;
+  tags: Record<string, string>;
+}
+
+/** One backfill: each partition's status and runs (GET /api/backfills/{id}). */
+export interface BackfillDetail extends BackfillSummary {
+  partitions_type: string | null;
+  partitions: { key: string; status: BackfillPartitionStatus; run_ids: string[] }[];
+  runs: { run_id: string; status: string; partition_key: string | null }[];
+}

@@ -231,7 +231,7 @@ def backfill_launch(locations: Locations, job_name: str | None, assets: str | No
     finally:
         client.shutdown()
     record = create_backfill(instance, origin_tag(origin), plan, job_name=job_name,
-                             asset_selection=selection)
+                             asset_selection=selection, requested_by="cli")
     how = "one run over the range" if plan["single_run"] else "one run per partition"
     click.echo(f"Backfill {record.backfill_id}: {len(plan['partition_keys'])} partitions, {how}.")
 
@@ -270,7 +270,8 @@ def backfill_show(backfill_id: str) -> None:
 @backfill.command("cancel")
 @click.argument("backfill_id")
 def backfill_cancel(backfill_id: str) -> None:
-    """Cancel a requested backfill: the daemon launches no more of its runs."""
+    """Cancel a requested backfill: its queued runs are canceled at once, its running ones
+    asked to stop, and the daemon launches no more of its runs."""
     from headwater.daemon.backfill import cancel_backfill
 
     try:

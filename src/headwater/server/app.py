@@ -31,6 +31,7 @@ from headwater.server import (
     asset_automation,
     asset_event,
     automation,
+    backfill,
     catalog,
     check,
     compute_log,
@@ -79,9 +80,8 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     app.include_router(_meta_router())
     # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
     # are inside the asset routes' /assets/KEY.
-    for module in (location, check, asset_automation, asset_event, asset, catalog, run,
-                   compute_log, job,
-                   automation):
+    for module in (location, check, asset_automation, asset_event, asset, backfill, catalog,
+                   run, compute_log, job, automation):
         app.include_router(module.router)
     _install_static(app)
     return app

@@ -1,5 +1,5 @@
 """The asset routes: the graph with statuses and check summaries, one asset (with its
-checks), its history, its partitions, materializing and backfilling.
+checks), its history, its partitions, materializing (backfills: server/backfill.py).
 
 An asset's status comes from storage, for all assets at once (one query for the latest
 materializations, one for the runs in progress, one for recent failed runs):
@@ -57,14 +57,8 @@ class MaterializeRequest(BaseModel):
         None, description="Several partitions: a backfill of the partitioned assets.")
 
 
-class BackfillRequest(BaseModel):
-    keys: list[str] | None = Field(None, description='Asset keys as "a/b" strings.')
-    job_name: str | None = Field(None, description="A partitioned job, instead of keys.")
-    partition_keys: list[str] = Field(min_length=1)
-    tags: dict[str, str] = Field(default_factory=dict, description="Tags of every run it launches.")
-
-
-def _find(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
+def find_asset(state: ServerState, key: str) -> tuple[str, dict[str, Any]]:
+    """The asset's (location, snapshot entry); 404 when no loaded location defines it."""
     parse_asset_key(key)
     found = state.workspace.index.assets.get(key)
     if found is None:
@@ -222,7 +216,7 @@ def asset_materializations(request: Request, key: str, limit: int | None = None,
 @router.get("/assets/{key:path}/partitions", summary="An asset's partitions and their status")
 def asset_partitions(request: Request, key: str) -> dict[str, Any]:
     state = state_of(request)
-    location, asset = _find(state, key)
+    location, asset = find_asset(state, key)
     if asset.get("partitions") is None:
         raise ApiError(404, f"Asset {key!r} is not partitioned.")
     reply = query_with_dynamic(state, location, "partition_keys", {"asset": key})
@@ -236,7 +230,7 @@ def asset_partitions(request: Request, key: str) -> dict[str, Any]:
 @router.get("/assets/{key:path}/explain", summary="Why an asset is (not) stale; what would run")
 def explain_asset(request: Request, key: str, partition: str | None = None) -> dict[str, Any]:
     state = state_of(request)
-    location, _ = _find(state, key)
+    location, _ = find_asset(state, key)
     resolver = resolver_for(state)
     sections = explain(parse_asset_key(key), partition, resolver.graph, state.instance)
     return {"key": key, "partition": partition,
@@ -331,7 +325,7 @@ def materialize(request: Request, body: MaterializeRequest) -> dict[str, Any]:
     locations = set()
     assets: dict[str, dict[str, Any]] = {}
     for key in body.keys:
-        location, asset = _find(state, key)
+        location, asset = find_asset(state, key)
         if not asset["is_executable"]:
             raise ApiError(400, f"Asset {key!r} cannot be materialized: it is a source asset "
                                 "(observe it instead) or has no function.")
@@ -342,46 +336,3 @@ def materialize(request: Request, body: MaterializeRequest) -> dict[str, Any]:
                             "materialize each location's assets in its own request.")
     return launch.materialize(state, locations.pop(), assets, body.partition_key,
                               body.partition_keys)
-
-
-@router.post("/backfills", summary="Request a backfill of asset (or job) partitions")
-def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
-    state = state_of(request)
-    if (body.job_name is None) == (not body.keys):
-        raise ApiError(400, "Say what to backfill: asset keys (keys) or a partitioned job "
-                            "(job_name), one of the two.")
-    if body.job_name is not None:
-        found = state.workspace.index.jobs.get(body.job_name)
-        if found is None:
-            raise ApiError(404, f"No job {body.job_name!r} in any loaded code location; GET "
-                                "/api/jobs lists the jobs.")
-        backfill_id = launch.request_backfill(state, found[0], body.partition_keys,
-                                              job_name=body.job_name, tags=body.tags)
-        return {"backfill_id": backfill_id}
-    locations = set()
-    for key in body.keys or ():
-        location, asset = _find(state, key)
-        if asset.get("partitions") is None:
-            raise ApiError(400, f"Asset {key!r} is not partitioned: materialize it instead of "
-                                "backfilling it.")
-        locations.add(location)
-    if len(locations) > 1:
-        raise ApiError(400, f"The assets are in several code locations ({sorted(locations)}): "
-                            "backfill each location's assets in its own request.")
-    return {"backfill_id": launch.request_backfill(state, locations.pop(), body.partition_keys,
-                                                   asset_keys=body.keys, tags=body.tags)}
-
-
-@router.get("/backfills", summary="Backfills, newest first")
-def list_backfills(request: Request, limit: int | None = None, cursor: str | None = None,
-                   status: str | None = Query(None)) -> dict[str, Any]:
-    state = state_of(request)
-    limit = check_limit(limit)
-    found = state.instance.storage.get_backfills(status=status, limit=limit + 1, cursor=cursor)
-    items = [{"backfill_id": b.backfill_id, "status": b.status, "timestamp": b.timestamp,
-              "job_name": b.body.get("job_name"),
-              "asset_selection": list(b.body.get("asset_selection") or []),
-              "partition_keys": list(b.body.get("partition_keys") or []),
-              "run_ids": dict(b.body.get("run_ids") or {}),
-              "tags": dict(b.body.get("tags") or {})} for b in found[:limit]]
-    return page(items, len(found) > limit, items[-1]["backfill_id"] if items else None)

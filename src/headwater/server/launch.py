@@ -185,7 +185,7 @@ def request_backfill(state: ServerState, location: str, partition_keys: Sequence
     record = backfill.create_backfill(
         state.instance, origin_tag(state.workspace.origin(location)), plan,
         job_name=job_name, asset_selection=list(asset_keys) if asset_keys else None,
-        tags=dict(tags or {}))
+        tags=dict(tags or {}), requested_by="webserver")
     return str(record.backfill_id)
 
 

@@ -1,7 +1,7 @@
 // The launchpad of a job: a run-config editor validated live against the job's schema on the
 // code server, scaffolded from its defaults (required values left empty), tags, and for a
 // partitioned job the partitions to launch: one (a run) or a range or the missing ones (a
-// backfill of the job).
+// backfill of the job, whose page it then opens).
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import YAML from "yaml";
@@ -86,7 +86,8 @@ export function Launchpad({ job }: { job: JobDetail }) {
     if (backfill) {
       try {
         const { backfill_id } = await post<{ backfill_id: string }>("/api/backfills", { job_name: job.name, partition_keys: chosen, tags: t });
-        toast("ok", <span>Backfill <Link className="mono" to="/deployment#backfills">{backfill_id}</Link> of {job.name} requested for {chosen.length} partition{chosen.length === 1 ? "" : "s"}; the daemon launches its runs.</span>);
+        toast("ok", <span>Backfill <Link className="mono" to={`/backfills/${enc(backfill_id)}`}>{backfill_id}</Link> of {job.name} requested for {chosen.length} partition{chosen.length === 1 ? "" : "s"}; the daemon launches its runs.</span>);
+        navigate(`/backfills/${enc(backfill_id)}`);
       } catch (e) {
         toast("bad", <span>Backfill refused: {(e as Error).message}</span>);
       } finally {

@@ -1,8 +1,9 @@
 // "Materialize": launches the runs for the given assets. When one is partitioned it asks for
 // one partition (a run), a range or every missing one (a backfill); the server splits a
-// selection mixing partitioned and unpartitioned assets into the runs it needs.
+// selection mixing partitioned and unpartitioned assets into the runs it needs. After a
+// backfill is requested, its page opens.
 import { useState, type ReactNode } from "react";
-import { Link } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { enc, post, type AssetSummary } from "../api";
 import { usePermissions } from "../server";
 import { useToast } from "../toast";
@@ -18,7 +19,7 @@ export function launchedSummary(reply: Launched, partitions: number): ReactNode 
   const parts: ReactNode[] = [];
   if (runs.length === 1) parts.push(<span key="r">Launched run {runLink(runs[0])}. <Link to={`/runs/${runs[0]}`}>View run →</Link></span>);
   else if (runs.length > 1) parts.push(<span key="r">Launched {runs.length} runs: {runs.map((id, i) => <span key={id}>{i ? ", " : ""}{runLink(id)}</span>)}.</span>);
-  if (reply.backfill_id) parts.push(<span key="b"> Backfill <Link className="mono" to="/deployment#backfills">{reply.backfill_id}</Link> requested for {partitions} partition{partitions === 1 ? "" : "s"}.</span>);
+  if (reply.backfill_id) parts.push(<span key="b"> Backfill <Link className="mono" to={`/backfills/${enc(reply.backfill_id)}`}>{reply.backfill_id}</Link> requested for {partitions} partition{partitions === 1 ? "" : "s"}.</span>);
   return <span>{parts}</span>;
 }
 
@@ -29,6 +30,7 @@ export function MaterializeButton({ keys, assets, label, className }: {
   keys: string[]; assets: Map<string, Launchable> | Launchable[]; label?: string; className?: string;
 }) {
   const toast = useToast();
+  const navigate = useNavigate();
   const { launchReason } = usePermissions();
   const [busy, setBusy] = useState(false);
   const [open, setOpen] = useState(false);
@@ -43,6 +45,7 @@ export function MaterializeButton({ keys, assets, label, className }: {
       const reply = await post<Launched>("/api/assets/materialize", { keys, ...body });
       toast("ok", launchedSummary(reply, partitions));
       setOpen(false);
+      if (reply.backfill_id) navigate(`/backfills/${enc(reply.backfill_id)}`);
     } catch (e) {
       toast("bad", <span>Could not materialize: {(e as Error).message}</span>);
     } finally {

@@ -1,17 +1,13 @@
 // Deployment: code locations (load errors, last good definitions, the code version each
-// process serves, a reload button), daemon heartbeats, and backfills.
+// process serves, a reload button), daemon heartbeats, and how many backfills are in progress
+// (their own page is /backfills).
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
-import { type Location, type Page } from "../api";
+import { type BackfillSummary, type Location, type Page } from "../api";
 import { LocationCard } from "../components/LocationCard";
-import { ago, assetPath, Badge, Empty, ErrorBox, Loading, PageHeader, Time, useApi, useTitle } from "../util";
+import { ago, Badge, Empty, ErrorBox, Loading, PageHeader, Time, useApi, useTitle } from "../util";
 
 interface Heartbeat { daemon: string; daemon_id: string; last: number; healthy: boolean; errors: unknown[] }
-interface Backfill {
-  backfill_id: string; status: string; timestamp: number; job_name?: string | null;
-  asset_selection?: string[]; partition_keys?: string[]; partition_names?: string[];
-  run_ids?: Record<string, string>;
-}
 
 export function DeploymentPage() {
   useTitle("Deployment");
@@ -21,7 +17,7 @@ export function DeploymentPage() {
   const behind = !!locations.data?.some((l) => l.in_sync === false);
   useEffect(() => setFast(behind), [behind]);
   const daemon = useApi<{ heartbeats: Heartbeat[] }>("/api/daemon", 10000);
-  const backfills = useApi<Page<Backfill>>("/api/backfills?limit=50", 10000);
+  const backfills = useApi<Page<BackfillSummary>>("/api/backfills?status=REQUESTED&limit=50", 10000);
   return (
     <div className="page">
       <PageHeader title="Deployment" sub="Code locations, the daemon, and backfills." />
@@ -55,28 +51,8 @@ export function DeploymentPage() {
       <section className="card" id="backfills">
         <h2>Backfills</h2>
         <ErrorBox error={backfills.error} />
-        {!backfills.data ? <Loading /> : backfills.data.items.length === 0 ? <Empty>No backfills. Launch one from a partitioned asset's page.</Empty> : (
-          <table className="data">
-            <thead><tr><th>Backfill</th><th>Status</th><th>Requested</th><th>Assets</th><th>Partitions</th><th /></tr></thead>
-            <tbody>
-              {backfills.data.items.map((b) => {
-                const parts = b.partition_keys ?? b.partition_names ?? [];
-                const runs = Object.keys(b.run_ids ?? {}).length;
-                return (
-                <tr key={b.backfill_id}>
-                  <td className="mono">{b.backfill_id}</td>
-                  <td><Badge status={b.status} /></td>
-                  <td><Time value={b.timestamp} /></td>
-                  <td>{(b.asset_selection ?? []).map((k) => <Link key={k} className="chip mono" to={assetPath(k)}>{k}</Link>)}
-                    {b.job_name && <Link className="chip" to={`/jobs/${encodeURIComponent(b.job_name)}`}>{b.job_name}</Link>}</td>
-                  <td className="small">{parts.length} {parts.length ? <span className="muted">({parts[0]}{parts.length > 1 ? ` … ${parts[parts.length - 1]}` : ""})</span> : null}</td>
-                  <td><Link to={`/runs?backfill=${encodeURIComponent(b.backfill_id)}`}>{runs ? `${runs} run${runs > 1 ? "s" : ""} →` : "Runs →"}</Link></td>
-                </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        <p>{!backfills.data ? "…" : backfills.data.items.length === 0 ? "No backfill in progress." : `${backfills.data.items.length}${backfills.data.has_more ? "+" : ""} backfill${backfills.data.items.length === 1 ? "" : "s"} in progress.`}{" "}
+          <Link to="/backfills">See every backfill, its progress and its partitions →</Link></p>
       </section>
     </div>
   );

@@ -63,7 +63,8 @@ export function RunsPage() {
 
   return (
     <div className="page">
-      <PageHeader title="Runs" sub="Every run of every job, newest first. Updates live." />
+      <PageHeader title="Runs" sub="Every run of every job, newest first. Updates live."
+        actions={<Link to="/backfills">Backfills →</Link>} />
       <form className="filters" onSubmit={(e) => {
         e.preventDefault();
         setMany({ tag: tagDraft.trim(), asset: assetDraft.trim(), backfill: backfillDraft.trim() });

@@ -1,10 +1,11 @@
 // A partitioned asset's partitions as a grid of status cells: time partitions in rows along a
 // date axis (a row per month of days, per day of hours, per year of weeks or months), static
 // partitions as one block, two-dimensional partitions as a table of one dimension by the other.
-// Cells select (click, shift-click for a range, ctrl-click to add) for a backfill.
+// Cells select (click, shift-click for a range, ctrl-click to add) for a backfill, whose page
+// opens once it is requested. `arrange` also lays out the backfill page's grid.
 import { useMemo, useState } from "react";
-import { Link } from "react-router";
-import { post } from "../../api";
+import { Link, useNavigate } from "react-router";
+import { enc, post } from "../../api";
 import { usePermissions } from "../../server";
 import { useToast } from "../../toast";
 import { ErrorBox, Loading, useApi } from "../../util";
@@ -22,7 +23,7 @@ export function timeRow(key: string): string {
 }
 
 /** How the keys are laid out: rows of [label, key indexes] (time), a table (multi), or one block. */
-function arrange(keys: string[], kind: string): { rows: [string, number[]][]; columns?: string[] } {
+export function arrange(keys: string[], kind: string): { rows: [string, number[]][]; columns?: string[] } {
   if (kind.startsWith("MultiPartitions")) {
     const rowNames: string[] = [];
     const columns: string[] = [];
@@ -55,6 +56,7 @@ function arrange(keys: string[], kind: string): { rows: [string, number[]][]; co
 
 export function PartitionsTab({ assetKey, kind }: { assetKey: string; kind: string }) {
   const toast = useToast();
+  const navigate = useNavigate();
   const { writeReason } = usePermissions();
   const parts = useApi<Partitions>(`${apiPath(assetKey)}/partitions`, 10000);
   const [picked, setPicked] = useState<Set<string>>(new Set());
@@ -88,8 +90,9 @@ export function PartitionsTab({ assetKey, kind }: { assetKey: string; kind: stri
     setBusy(true);
     try {
       const { backfill_id } = await post<{ backfill_id: string }>("/api/backfills", { keys: [assetKey], partition_keys: [...picked] });
-      toast("ok", <span>Backfill <b className="mono">{backfill_id}</b> requested for {picked.size} partitions. <Link to="/deployment#backfills">See backfills →</Link></span>);
+      toast("ok", <span>Backfill <Link className="mono" to={`/backfills/${enc(backfill_id)}`}>{backfill_id}</Link> requested for {picked.size} partitions.</span>);
       setPicked(new Set());
+      navigate(`/backfills/${enc(backfill_id)}`);
     } catch (e) {
       toast("bad", <span>Backfill refused: {(e as Error).message}</span>);
     } finally {
