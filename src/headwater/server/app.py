@@ -38,6 +38,7 @@ from headwater.server import (
     launch,
     location,
     run,
+    timeline,
 )
 from headwater.server.state import ApiError, ServerState, state_of
 from headwater.server.workspace import LocationUnavailable, Workspace
@@ -80,8 +81,7 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
     # are inside the asset routes' /assets/KEY.
     for module in (location, check, asset_automation, asset_event, asset, catalog, run,
-                   compute_log, job,
-                   automation):
+                   compute_log, job, automation, timeline):
         app.include_router(module.router)
     _install_static(app)
     return app
