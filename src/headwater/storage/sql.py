@@ -578,11 +578,11 @@ def _run_conditions(filters: RunsFilter | None) -> list[Any]:
     if filters.active_after is not None:
         # A finished run ends at or before its last update, so the update bound (indexed)
         # comes first; the end time (or that update, when none was stamped) decides.
-        bound = filters.active_after.timestamp()
+        after = filters.active_after.timestamp()
         finished = sorted(x.value for x in FINISHED_STATUSES)
         where.append(sa.or_(r.status.not_in(finished), sa.and_(
-            r.update_timestamp >= bound,
-            sa.func.coalesce(r.end_time, r.update_timestamp) >= bound)))
+            r.update_timestamp >= after,
+            sa.func.coalesce(r.end_time, r.update_timestamp) >= after)))
     return where
 
 
