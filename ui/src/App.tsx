@@ -7,6 +7,7 @@ import { AssetPage } from "./pages/asset/AssetPage";
 import { AutomationPage, InstigatorPage } from "./pages/Automation";
 import { DeploymentPage } from "./pages/Deployment";
 import { JobPage, JobsPage } from "./pages/Jobs";
+import { OverviewPage } from "./pages/Overview";
 import { RunPage } from "./pages/RunPage";
 import { RunsPage } from "./pages/Runs";
 import { ThemeToggle } from "./components/ThemeToggle";
@@ -15,6 +16,7 @@ import { ToastProvider } from "./toast";
 import { useApi, userZone } from "./util";
 
 const NAV: [string, string, string][] = [
+  ["/overview", "Overview", "o"],
   ["/assets", "Assets", "a"],
   ["/runs", "Runs", "r"],
   ["/jobs", "Jobs", "j"],
@@ -85,6 +87,7 @@ export function App() {
             <Route path="/" element={<Navigate to="/assets" replace />} />
             <Route path="/assets" element={<AssetsPage />} />
             <Route path="/assets/*" element={<AssetPage />} />
+            <Route path="/overview" element={<OverviewPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:runId" element={<RunPage />} />
             <Route path="/jobs" element={<JobsPage />} />
