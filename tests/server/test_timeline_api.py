@@ -140,3 +140,9 @@ def test_many_runs_are_capped_at_the_newest(client: tuple[TestClient, Any],
     body = get(c, at(990), at(1010))
     assert body["truncated"] is True and body["run_count"] == 3
     assert [b["run_id"] for b in body["rows"][0]["runs"]] == ["burst-2", "burst-3", "burst-4"]
+
+
+def test_an_end_at_the_first_representable_time_is_a_400(client: tuple[TestClient, Any]) -> None:
+    c, _ = client
+    response = c.get("/api/timeline", params={"end": "0001-01-01T00:00:00Z"})
+    assert response.status_code == 400 and "pass a later end" in response.json()["detail"]

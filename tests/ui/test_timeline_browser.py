@@ -106,38 +106,39 @@ def test_range_window_and_filter(states: Server, page: Any) -> None:  # noqa: F8
     expect(page.locator(".empty")).to_contain_text("No job matching")
 
 
+def add_run(instance: Any, job: str, status: HeadwaterRunStatus, start_ago: float,
+            minutes: float | None, tags: dict[str, str] | None = None) -> None:
+    """Store a run of the project's location that started `start_ago` minutes ago and took
+    `minutes` (None: it has not ended)."""
+    origin = origin_tag(CodeLocationOrigin(python_file=str(PROJECT)))
+    start = time.time() - start_ago * 60
+    end = start + minutes * 60 if minutes is not None else None
+    instance.storage.add_run(RunRecord(
+        storage_id=0, headwater_run=HeadwaterRun(
+            job_name=job, run_id=str(uuid.uuid4()), status=status,
+            tags={RUN_ORIGIN_TAG: origin, **(tags or {})}),
+        create_timestamp=datetime.fromtimestamp(start - 5, timezone.utc),
+        update_timestamp=datetime.fromtimestamp(end or start, timezone.utc),
+        start_time=start if status is not HeadwaterRunStatus.QUEUED else None, end_time=end))
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A day of runs stored directly: hourly scheduled runs (one failing, one queued), a burst
     of short runs, long runs and one still going."""
+    S = HeadwaterRunStatus
     for server, instance in serve(tmp_path_factory.mktemp("timeline_day"), PROJECT):
-        origin = {RUN_ORIGIN_TAG: origin_tag(CodeLocationOrigin(python_file=str(PROJECT)))}
-        now = time.time()
-        S = HeadwaterRunStatus
-
-        def add(job: str, status: Any, start_ago: float, minutes: float | None,
-                tags: dict[str, str] | None = None) -> None:
-            start = now - start_ago * 60
-            end = start + minutes * 60 if minutes is not None else None
-            instance.storage.add_run(RunRecord(
-                storage_id=0, headwater_run=HeadwaterRun(
-                    job_name=job, run_id=str(uuid.uuid4()), status=status,
-                    tags={**origin, **(tags or {})}),
-                create_timestamp=datetime.fromtimestamp(start - 5, timezone.utc),
-                update_timestamp=datetime.fromtimestamp(end or start, timezone.utc),
-                start_time=start if status is not S.QUEUED else None, end_time=end))
-
         for hour in range(1, 24):
-            add("branching", S.FAILURE if hour == 7 else S.SUCCESS, hour * 60 - 2, 4 + hour % 3,
-                {SCHEDULE_NAME_TAG: "hourly_branching"})
+            add_run(instance, "branching", S.FAILURE if hour == 7 else S.SUCCESS,
+                    hour * 60 - 2, 4 + hour % 3, {SCHEDULE_NAME_TAG: "hourly_branching"})
         for i in range(6):
-            add("failing", S.FAILURE if i % 2 else S.SUCCESS, 300 + i * 0.5, 0.2,
-                {SENSOR_NAME_TAG: "new_files"})
-        add("failing", S.FAILURE, 900, 12)
-        add("sleepy", S.SUCCESS, 1200, 140)
-        add("sleepy", S.CANCELED, 600, 95)
-        add("sleepy", S.STARTED, 40, None)
-        add("branching", S.QUEUED, 3, None)
+            add_run(instance, "failing", S.FAILURE if i % 2 else S.SUCCESS, 300 + i * 0.5, 0.2,
+                    {SENSOR_NAME_TAG: "new_files"})
+        add_run(instance, "failing", S.FAILURE, 900, 12)
+        add_run(instance, "sleepy", S.SUCCESS, 1200, 140)
+        add_run(instance, "sleepy", S.CANCELED, 600, 95)
+        add_run(instance, "sleepy", S.STARTED, 40, None)
+        add_run(instance, "branching", S.QUEUED, 3, None)
         yield server
 
 

@@ -32,7 +32,11 @@ _QUEUED = frozenset({HeadwaterRunStatus.QUEUED, HeadwaterRunStatus.NOT_STARTED})
 def window(start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
     """The window [start, end): by default the day before `end` (itself now by default)."""
     until = parse_time(end, "end") or now
-    since = parse_time(start, "start") or until - DEFAULT_WINDOW
+    try:
+        since = parse_time(start, "start") or until - DEFAULT_WINDOW
+    except OverflowError:  # the day before the first representable time
+        raise ApiError(400, f"end={end!r} leaves no room for the default day before it: pass "
+                            "a later end, or a start too.") from None
     if since >= until:
         raise ApiError(400, f"start={since.isoformat()} is not before end={until.isoformat()}: "
                             "pass a start earlier than the end (or omit start for the day "
