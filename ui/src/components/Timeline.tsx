@@ -99,7 +99,8 @@ function runLabel(job: string, run: TimelineRun, now: number): string {
 }
 
 interface Tip { x: number; y: number; job: string; runs: TimelineRun[] }
-interface Menu { x: number; y: number; job: string; runs: TimelineRun[] }
+/** A bubble's list: its runs by id, looked up in the latest data so that it stays live. */
+interface Menu { x: number; y: number; job: string; row: TimelineRow; ids: string[] }
 
 function Tooltip({ tip, now }: { tip: Tip; now: number }) {
   const style: CSSProperties = { left: Math.min(tip.x + 14, window.innerWidth - 330), top: tip.y + 16 };
@@ -127,7 +128,7 @@ function Tooltip({ tip, now }: { tip: Tip; now: number }) {
   );
 }
 
-function RunMenu({ menu, now, onClose }: { menu: Menu; now: number; onClose: () => void }) {
+function RunMenu({ menu, runs, now, onClose }: { menu: Menu; runs: TimelineRun[]; now: number; onClose: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     ref.current?.querySelector("a")?.focus();
@@ -142,13 +143,13 @@ function RunMenu({ menu, now, onClose }: { menu: Menu; now: number; onClose: () 
   }, [onClose]);
   const style: CSSProperties = { left: Math.min(menu.x, window.innerWidth - 380), top: menu.y + 12 };
   return (
-    <div className="tl-menu" role="dialog" aria-label={`${menu.runs.length} runs of ${menu.job}`} style={style} ref={ref}>
+    <div className="tl-menu" role="dialog" aria-label={`${runs.length} runs of ${menu.job}`} style={style} ref={ref}>
       <div className="tl-menu-head">
-        <strong>{menu.runs.length} runs of {menu.job}</strong>
+        <strong>{runs.length} runs of {menu.job}</strong>
         <button type="button" className="ghost small" aria-label="Close" onClick={onClose}>×</button>
       </div>
       <ul>
-        {[...menu.runs].reverse().map((r) => (
+        {[...runs].reverse().map((r) => (
           <li key={r.run_id}>
             <Link className="mono" to={`/runs/${r.run_id}`}>{r.run_id.slice(0, 8)}</Link>
             <Badge status={r.queued ? "QUEUED" : r.status} />
@@ -215,7 +216,7 @@ function Track({ row, t0, t1, width, now, onTip, onMenu }: {
             onClick={(e) => {
               onTip(null);
               const box = e.currentTarget.getBoundingClientRect();
-              onMenu({ x: box.left, y: box.bottom, job, runs: g.runs });
+              onMenu({ x: box.left, y: box.bottom, job, row, ids: g.runs.map((r) => r.run_id) });
             }}>
             <span>{g.runs.length}</span>
           </button>
@@ -242,6 +243,13 @@ function Automations({ items }: { items: LaunchedBy[] }) {
       ))}
     </span>
   );
+}
+
+/** The runs a bubble's list names, as the latest data has them. */
+function menuRuns(rows: TimelineRow[], menu: Menu): TimelineRun[] {
+  const row = rows.find((r) => r.location === menu.row.location && r.job_name === menu.row.job_name) ?? menu.row;
+  const ids = new Set(menu.ids);
+  return row.runs.filter((r) => ids.has(r.run_id));
 }
 
 /** Rows of runs on a shared time axis [t0, t1]. */
@@ -313,7 +321,7 @@ export function Timeline({ rows, t0, t1, now }: { rows: TimelineRow[]; t0: numbe
         <span><i className="tl-swatch tl-bubble-swatch">3</i>runs merged (click to list)</span>
       </div>
       {tip && <Tooltip tip={tip} now={now} />}
-      {menu && <RunMenu menu={menu} now={now} onClose={() => setMenu(null)} />}
+      {menu && <RunMenu menu={menu} runs={menuRuns(rows, menu)} now={now} onClose={() => setMenu(null)} />}
     </div>
   );
 }
