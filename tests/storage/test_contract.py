@@ -449,3 +449,40 @@ def test_wipe_forgets_everything(instance):
     assert instance.get_runs() == [] and instance.get_asset_keys() == []
     assert instance.get_dynamic_partitions("files") == []
     assert instance.storage.get_kvs(["a"]) == {}
+
+
+def test_run_filter_by_window_overlap(instance):
+    """created_before + active_after keep the runs whose span overlaps a window: finished in
+    it, started before and still going, or queued; not those over before it or created after."""
+    from datetime import timedelta
+
+    from headwater.storage.record import HeadwaterRun, RunRecord
+
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    at = lambda minutes: t0 + timedelta(minutes=minutes)  # noqa: E731
+
+    def add(run_id, status, created, start=None, end=None, updated=None):
+        instance.storage.add_run(RunRecord(
+            storage_id=0, headwater_run=HeadwaterRun(job_name="j", run_id=run_id, status=status),
+            create_timestamp=at(created), update_timestamp=at(updated if updated is not None
+                                                              else end if end is not None
+                                                              else created),
+            start_time=at(start).timestamp() if start is not None else None,
+            end_time=at(end).timestamp() if end is not None else None))
+
+    S = HeadwaterRunStatus
+    add("ended-before", S.SUCCESS, 0, 1, 5)
+    add("ends-inside", S.FAILURE, 5, 6, 15)
+    add("inside", S.SUCCESS, 12, 12, 14)
+    add("spans", S.CANCELED, 1, 2, 40)
+    add("still-going", S.STARTED, 2, 3)
+    add("queued", S.QUEUED, 8)
+    add("no-end-stamped-late", S.SUCCESS, 9, updated=11)
+    add("no-end-stamped-early", S.SUCCESS, 1, updated=2)
+    add("tagged-after-it-ended", S.SUCCESS, 0, 1, 4, updated=30)
+    add("created-after", S.SUCCESS, 25, 25, 26)
+    window = RunsFilter(created_before=at(20), active_after=at(10))
+    found = {r.headwater_run.run_id for r in instance.get_run_records(window)}
+    assert found == {"ends-inside", "inside", "spans", "still-going", "queued",
+                     "no-end-stamped-late"}
+    assert instance.get_runs_count(window) == 6

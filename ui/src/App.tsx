@@ -8,6 +8,7 @@ import { AutomationPage, InstigatorPage } from "./pages/Automation";
 import { BackfillPage, BackfillsPage } from "./pages/Backfills";
 import { DeploymentPage } from "./pages/Deployment";
 import { JobPage, JobsPage } from "./pages/Jobs";
+import { OverviewPage } from "./pages/Overview";
 import { RunPage } from "./pages/RunPage";
 import { RunsPage } from "./pages/Runs";
 import { ThemeToggle } from "./components/ThemeToggle";
@@ -16,6 +17,7 @@ import { ToastProvider } from "./toast";
 import { useApi, userZone } from "./util";
 
 const NAV: [string, string, string][] = [
+  ["/overview", "Overview", "o"],
   ["/assets", "Assets", "a"],
   ["/runs", "Runs", "r"],
   ["/backfills", "Backfills", "b"],
@@ -87,6 +89,7 @@ export function App() {
             <Route path="/" element={<Navigate to="/assets" replace />} />
             <Route path="/assets" element={<AssetsPage />} />
             <Route path="/assets/*" element={<AssetPage />} />
+            <Route path="/overview" element={<OverviewPage />} />
             <Route path="/runs" element={<RunsPage />} />
             <Route path="/runs/:runId" element={<RunPage />} />
             <Route path="/backfills" element={<BackfillsPage />} />

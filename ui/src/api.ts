@@ -449,3 +449,38 @@ export interface BackfillDetail extends BackfillSummary {
   partitions: { key: string; status: BackfillPartitionStatus; run_ids: string[] }[];
   runs: { run_id: string; status: string; partition_key: string | null }[];
 }
+
+/** What requested a run: one of its schedule or sensor (none: launched by hand). */
+export interface LaunchedBy {
+  kind: "schedule" | "sensor";
+  name: string;
+}
+
+/** One run on the overview timeline, from its start (its creation while queued) to its end
+ * (for a run still going: the time of the answer, "now"). */
+export interface TimelineRun {
+  run_id: string;
+  status: string;
+  start: number;
+  end: number;
+  ongoing: boolean;
+  queued: boolean;
+  launched_by: LaunchedBy | null;
+}
+
+export interface TimelineRow {
+  /** The code location the job's runs were launched from; null for runs executed in process. */
+  location: string | null;
+  job_name: string;
+  automations: LaunchedBy[];
+  runs: TimelineRun[];
+}
+
+export interface Timeline {
+  start: number;
+  end: number;
+  now: number;
+  rows: TimelineRow[];
+  run_count: number;
+  truncated: boolean;
+}

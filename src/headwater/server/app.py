@@ -39,6 +39,7 @@ from headwater.server import (
     launch,
     location,
     run,
+    timeline,
 )
 from headwater.server.state import ApiError, ServerState, state_of
 from headwater.server.workspace import LocationUnavailable, Workspace
@@ -81,7 +82,7 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
     # are inside the asset routes' /assets/KEY.
     for module in (location, check, asset_automation, asset_event, asset, backfill, catalog,
-                   run, compute_log, job, automation):
+                   run, compute_log, job, automation, timeline):
         app.include_router(module.router)
     _install_static(app)
     return app

@@ -160,6 +160,10 @@ class RunsFilter:
     created_before: datetime | None = None
     exclude_subruns: bool | None = None
     asset_keys: Sequence[AssetKey] | None = None  # headwater's: runs targeting any of these
+    #: headwater's: runs not over by this time, i.e. still going (not finished), or finished at
+    #: or after it (their end time, or their last update when no end time was stamped). With
+    #: `created_before`, the runs whose span overlaps a time window.
+    active_after: datetime | None = None
 
     def matches(self, record: RunRecord) -> bool:
         """Whether `record` passes this filter (the in-memory storage's implementation)."""
@@ -189,6 +193,11 @@ class RunsFilter:
             return False
         if self.created_after is not None and record.create_timestamp <= self.created_after:
             return False
+        if self.active_after is not None and run.status in FINISHED_STATUSES:
+            ended = record.end_time if record.end_time is not None else (
+                record.update_timestamp.timestamp())
+            if ended < self.active_after.timestamp():
+                return False
         return self.created_before is None or record.create_timestamp < self.created_before
 
 

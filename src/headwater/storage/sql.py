@@ -575,6 +575,14 @@ def _run_conditions(filters: RunsFilter | None) -> list[Any]:
         if bound is not None:
             value = bound.timestamp() if isinstance(bound, datetime) else float(bound)
             where.append(column > value if op == "gt" else column < value)
+    if filters.active_after is not None:
+        # A finished run ends at or before its last update, so the update bound (indexed)
+        # comes first; the end time (or that update, when none was stamped) decides.
+        after = filters.active_after.timestamp()
+        finished = sorted(x.value for x in FINISHED_STATUSES)
+        where.append(sa.or_(r.status.not_in(finished), sa.and_(
+            r.update_timestamp >= after,
+            sa.func.coalesce(r.end_time, r.update_timestamp) >= after)))
     return where
 
 
