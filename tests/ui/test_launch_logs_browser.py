@@ -47,9 +47,9 @@ def test_launchpad_leaves_required_config_empty(launch_server: tuple[Server, Pat
     is invalid (missing values) until they are filled in."""
     server, _ = launch_server
     page.goto(f"{server.url}/jobs/report_job")
-    editor = page.get_by_label("Run config (YAML or JSON)")
-    expect(editor).to_have_value(re.compile(r"date:"))
-    assert '""' not in editor.input_value() and "n: 0" not in editor.input_value()
+    editor = page.get_by_role("textbox", name="Run config (YAML or JSON)")
+    expect(editor).to_contain_text("date:")
+    assert '""' not in editor.inner_text() and "n: 0" not in editor.inner_text()
     status = page.locator("#config-status")
     expect(status).to_contain_text("problem", timeout=15_000)
     expect(status).to_contain_text("date")
