@@ -25,22 +25,22 @@ def launchpad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server
     yield from serve(tmp_path_factory.mktemp("launchpad"), PROJECT)
 
 
-def editor(page: Any) -> Any:
-    box = page.get_by_role("textbox", name=EDITOR)
+def editor(pg: Any) -> Any:
+    box = pg.get_by_role("textbox", name=EDITOR)
     expect(box).to_be_visible()
     return box
 
 
-def put(page: Any, text: str) -> Any:
+def put(pg: Any, text: str) -> Any:
     """Replace the editor's text, the cursor left at its end."""
-    box = editor(page)
+    box = editor(pg)
     box.fill(text)
     expect(box).to_contain_text(text.strip().splitlines()[-1].strip() if text.strip() else "")
     return box
 
 
-def completions(page: Any) -> Any:
-    return page.locator(".cm-tooltip-autocomplete")
+def completions(pg: Any) -> Any:
+    return pg.locator(".cm-tooltip-autocomplete")
 
 
 def wait_run(server: Server, run_id: str) -> dict[str, Any]:
