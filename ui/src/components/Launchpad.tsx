@@ -200,9 +200,11 @@ function PrefillNote({ job, runId, run, error }: { job: JobDetail; runId: string
   if (run.job_name !== job.name) {
     return <div className="callout warn slim">Run <Link className="mono" to={`/runs/${run.run_id}`}>{run.run_id.slice(0, 8)}</Link> is a run of {run.job_name}, not of {job.name}: the launchpad keeps this job's default config.</div>;
   }
+  const subset = (run.asset_selection?.length ?? 0) > 0 && run.asset_selection!.length < (job.asset_keys?.length ?? 0);
   return (
     <div className="callout info slim" data-prefill={run.run_id}>
       Prefilled from run <Link className="mono" to={`/runs/${run.run_id}`}>{run.run_id.slice(0, 8)}</Link>: its config, its tags{run.partition_key ? <> and partition <span className="mono">{run.partition_key}</span></> : ""}. Edit, then launch a new run.
+      {subset && <> That run materialized {run.asset_selection!.length} of the job's {job.asset_keys!.length} assets; a launch from here runs the whole job.</>}
     </div>
   );
 }

@@ -14,7 +14,7 @@ import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutt
 import { tags } from "@lezer/highlight";
 import YAML from "yaml";
 import { onThemeChange, resolvedTheme } from "../theme";
-import { childSchema, errorRange, hasFields, isRequired, keyAt, placeAt, schemaAt, typeLabel, valueChoices, yamlScalar, type Schema } from "./configSchema";
+import { childSchema, errorRange, hasFields, isRequired, listOfFields, objectBranch, keyAt, placeAt, schemaAt, typeLabel, valueChoices, yamlScalar, type Schema } from "./configSchema";
 
 export interface ConfigError { path: string; message: string }
 
@@ -71,12 +71,12 @@ function completeConfig(root: () => Schema | undefined) {
       for (const o of options) if (schema && "default" in schema && o.label === yamlScalar(schema.default)) o.detail = "default";
       return options.length ? { from: place.from, options, validFor: /^[^\s]*$/ } : null;
     }
-    const fields = schema?.properties ?? {};
+    const fields = objectBranch(schema)?.properties ?? {};
     const indent = " ".repeat(place.col + 2);
     const options: Completion[] = Object.entries(fields).filter(([k]) => !place.siblings.has(k)).map(([key, sub]) => {
       const required = isRequired(schema, key);
-      const nested = hasFields(sub);
-      const insert = nested ? `${key}:\n${indent}` : `${key}: `;
+      const nested = hasFields(sub) || listOfFields(sub);
+      const insert = hasFields(sub) ? `${key}:\n${indent}` : nested ? `${key}:\n${indent}- ` : `${key}: `;
       return {
         label: key,
         type: "property",

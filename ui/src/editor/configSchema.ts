@@ -93,6 +93,9 @@ export const yamlScalar = (v: unknown) => (v === null ? "null" : typeof v === "s
 /** A mapping with named fields (completing its key opens a nested block, not a value). */
 export const hasFields = (s: Schema | undefined) => !!s?.properties && Object.keys(s.properties).length > 0;
 
+/** A list whose items are mappings with named fields (completing its key opens the first item). */
+export const listOfFields = (s: Schema | undefined) => !s?.anyOf && hasFields(listBranch(s)?.items);
+
 // ---- reading block YAML by its indentation ----
 
 interface Line { text: string; start: number }
@@ -131,23 +134,28 @@ const blank = (t: string) => /^\s*(#.*)?$/.test(t);
 function ancestors(lines: Line[], index: number, col: number, ownDashes: number[]): string[] {
   const path: string[] = [];
   let limit = col;
-  for (const d of [...ownDashes].reverse()) if (d < limit) {
-    path.unshift(ITEM);
-    limit = d;
-  }
-  for (let i = index - 1; i >= 0 && limit > 0; i--) {
+  // A list may sit at its key's own column (`key:` then `- item` below it, not indented).
+  let inList = false;
+  const dashes = (ds: number[]) => {
+    for (const d of [...ds].reverse()) if (d < limit) {
+      path.unshift(ITEM);
+      limit = d;
+      inList = true;
+    }
+  };
+  dashes(ownDashes);
+  for (let i = index - 1; i >= 0 && (limit > 0 || inList); i--) {
     if (blank(lines[i].text)) continue;
     const s = shape(lines[i].text);
-    if (s.key !== null && s.col < limit) {
+    const opens = s.key !== null && blank(s.rest);
+    if (s.key !== null && (s.col < limit || (inList && opens && s.col === limit && !s.dashes.length))) {
       path.unshift(s.key);
       limit = s.col;
+      inList = false;
     } else if (s.key === null && s.col < limit && !s.dashes.length) {
       break; // text YAML cannot nest under (a flow value or a stray scalar): give up
     }
-    for (const d of [...s.dashes].reverse()) if (d < limit) {
-      path.unshift(ITEM);
-      limit = d;
-    }
+    dashes(s.dashes);
   }
   return path;
 }
