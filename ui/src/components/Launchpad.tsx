@@ -1,18 +1,18 @@
-// The launchpad of a job: a run-config editor (editor/ConfigEditor.tsx, loaded on demand)
-// validated live against the job's schema on the code server, scaffolded from its defaults
+// The launchpad of a job (pages/Jobs.tsx loads it on demand): a run-config editor
+// (editor/ConfigEditor.tsx) validated live against the job's schema on the code server, scaffolded from its defaults
 // (required values left empty) or prefilled from an earlier run (`?from_run=<id>`), tags, and
 // for a partitioned job the partitions to launch: one (a run) or a range or the missing ones
 // (a backfill of the job).
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import YAML from "yaml";
 import { api, ApiError, enc, post, type JobDetail, type RunDetail } from "../api";
 import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { chosenKeys, PartitionPicker, usePartitions, type PartitionChoice } from "./PartitionPicker";
+import ConfigEditor from "../editor/ConfigEditor";
 import { isSystemTag } from "./RunTags";
 
-const ConfigEditor = lazy(() => import("../editor/ConfigEditor"));
 const NO_ERRORS: Validation["errors"] = [];
 
 interface Validation { valid: boolean; errors: { path: string; message: string }[] }
@@ -159,10 +159,8 @@ export function Launchpad({ job }: { job: JobDetail }) {
         <span title="Tab accepts a suggestion or indents; Esc then Tab leaves the editor">Ctrl+Space suggests fields · hover a key for its type</span>
       </div>
       <div className={`config-editor-box${parsed.error || (result && !result.valid) ? " invalid" : ""}`}>
-        <Suspense fallback={<pre className="code config-editor-loading" aria-busy="true">{text || " "}</pre>}>
-          <ConfigEditor id="run-config" label="Run config (YAML or JSON)" describedBy="config-status" value={text} onChange={setText}
-            schema={job.run_config_schema} errors={editorErrors} onSubmit={() => { if (valid && !launching) launch(); }} />
-        </Suspense>
+        <ConfigEditor id="run-config" label="Run config (YAML or JSON)" describedBy="config-status" value={text} onChange={setText}
+          schema={job.run_config_schema} errors={editorErrors} onSubmit={() => { if (valid && !launching) launch(); }} />
       </div>
       <div id="config-status" className="validation" aria-live="polite">
         {parsed.error ? <div className="callout bad slim">{parsed.error}</div>

@@ -1,8 +1,8 @@
 // The launchpad's run-config editor: CodeMirror 6 with YAML highlighting, completion of the
 // job's config fields and enum values from its JSON schema (Ctrl-Space, or as you type), a
 // hover card with a key's type, description, default and whether it is required, and the
-// validation errors drawn on the lines they concern. Loaded on demand (Launchpad.tsx imports
-// it lazily) so that pages without a launchpad do not carry CodeMirror.
+// validation errors drawn on the lines they concern. Loaded on demand with the launchpad
+// (pages/Jobs.tsx imports it lazily) so that the other pages do not carry CodeMirror.
 import { useEffect, useRef } from "react";
 import { acceptCompletion, autocompletion, closeCompletion, completionKeymap, startCompletion, type Completion, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
