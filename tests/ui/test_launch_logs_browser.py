@@ -47,9 +47,9 @@ def test_launchpad_leaves_required_config_empty(launch_server: tuple[Server, Pat
     is invalid (missing values) until they are filled in."""
     server, _ = launch_server
     page.goto(f"{server.url}/jobs/report_job")
-    editor = page.get_by_label("Run config (YAML or JSON)")
-    expect(editor).to_have_value(re.compile(r"date:"))
-    assert '""' not in editor.input_value() and "n: 0" not in editor.input_value()
+    editor = page.get_by_role("textbox", name="Run config (YAML or JSON)")
+    expect(editor).to_contain_text("date:")
+    assert '""' not in editor.inner_text() and "n: 0" not in editor.inner_text()
     status = page.locator("#config-status")
     expect(status).to_contain_text("problem", timeout=15_000)
     expect(status).to_contain_text("date")
@@ -79,6 +79,30 @@ def test_launchpad_of_a_partitioned_job_needs_a_partition(launch_server: tuple[S
     status = httpx.get(f"{server.url}/api/assets/daily/partitions", timeout=30).json()["status"]
     assert status["2024-01-03"] == "materialized"
     assert status["2024-01-02"] == "missing"
+
+
+def test_open_a_partitioned_run_in_the_launchpad(launch_server: tuple[Server, Path],
+                                                page: Any) -> None:  # noqa: F811
+    """A run of a partitioned job opens in the launchpad with its partition picked and its
+    own tags, not the engine's partition tag; launching it runs that partition again."""
+    server, _ = launch_server
+    reply = httpx.post(f"{server.url}/api/jobs/daily_job/launch", timeout=60,
+                       json={"partition_key": "2024-01-05", "tags": {"owner": "ana"}})
+    reply.raise_for_status()
+    run_id = reply.json()["run_id"]
+    assert wait_run(server, run_id)["tags"]["headwater/partition"] == "2024-01-05"
+    page.goto(f"{server.url}/runs/{run_id}")
+    page.get_by_role("button", name="Open in launchpad").click()
+    expect(page.locator(f'[data-prefill="{run_id}"]')).to_contain_text("2024-01-05")
+    picker = page.get_by_role("group", name="Partitions")
+    expect(picker.get_by_label("Partition", exact=True)).to_have_value("2024-01-05")
+    expect(page.get_by_label("Tags (key=value, one per line)")).to_have_value("owner=ana")
+    expect(page.locator("#config-status")).to_contain_text("Config is valid", timeout=15_000)
+    page.get_by_role("button", name="Launch run").click()
+    expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]+$"))
+    expect(page).not_to_have_url(re.compile(run_id))
+    expect(page.locator("dl.facts")).to_contain_text("2024-01-05")
+    expect(page.locator("dl.facts")).to_contain_text("owner=ana")
 
 
 def test_launchpad_range_of_a_partitioned_job_requests_a_backfill(

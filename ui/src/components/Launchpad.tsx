@@ -1,14 +1,19 @@
-// The launchpad of a job: a run-config editor validated live against the job's schema on the
-// code server, scaffolded from its defaults (required values left empty), tags, and for a
-// partitioned job the partitions to launch: one (a run) or a range or the missing ones (a
-// backfill of the job, whose page it then opens).
+// The launchpad of a job (pages/Jobs.tsx loads it on demand): a run-config editor
+// (editor/ConfigEditor.tsx) validated live against the job's schema on the code server,
+// scaffolded from its defaults (required values left empty) or prefilled from an earlier run
+// (`?from_run=<id>`), tags, and for a partitioned job the partitions to launch: one (a run) or
+// a range or the missing ones (a backfill of the job, whose page it then opens).
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import YAML from "yaml";
-import { ApiError, enc, post, type JobDetail } from "../api";
+import { api, ApiError, enc, post, type JobDetail, type RunDetail } from "../api";
 import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { chosenKeys, PartitionPicker, usePartitions, type PartitionChoice } from "./PartitionPicker";
+import ConfigEditor from "../editor/ConfigEditor";
+import { isSystemTag } from "./RunTags";
+
+const NO_ERRORS: Validation["errors"] = [];
 
 interface Validation { valid: boolean; errors: { path: string; message: string }[] }
 
@@ -31,6 +36,27 @@ function scaffoldText(config: unknown): string {
   return text === "{}\n" ? "" : text.replace(/: null$/gm, ":");
 }
 
+/** The tags a person gave a run (not the engine's `headwater/...` nor its hidden `.` ones). */
+const ownTags = (tags: Record<string, string>) => Object.entries(tags).filter(([k]) => !isSystemTag(k) && !k.startsWith("."));
+
+/** Prefill from `?from_run=<id>`: that run's config, own tags and partition. */
+function usePrefill(job: JobDetail, apply: (run: RunDetail) => void): { runId: string | null; run?: RunDetail; error?: string } {
+  const [params] = useSearchParams();
+  const runId = params.get("from_run");
+  const [state, setState] = useState<{ run?: RunDetail; error?: string }>({});
+  const applied = useRef<string | null>(null);
+  useEffect(() => {
+    if (!runId || applied.current === runId) return;
+    applied.current = runId;
+    api<RunDetail>(`/api/runs/${enc(runId)}`).then((run) => {
+      setState({ run });
+      if (run.job_name === job.name) apply(run);
+    }).catch((e: Error) => setState({ error: e.message }));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [runId, job.name]);
+  return { runId, ...state };
+}
+
 export function Launchpad({ job }: { job: JobDetail }) {
   const navigate = useNavigate();
   const toast = useToast();
@@ -49,6 +75,12 @@ export function Launchpad({ job }: { job: JobDetail }) {
   const [showSchema, setShowSchema] = useState(false);
   const parsed = useMemo(() => parseConfig(text), [text]);
   const seq = useRef(0);
+  const prefill = usePrefill(job, (run) => {
+    setText(Object.keys(run.run_config ?? {}).length ? YAML.stringify(run.run_config) : "");
+    setTags(ownTags(run.tags).map(([k, v]) => `${k}=${v}`).join("\n"));
+    if (run.partition_key) setChoice({ mode: "single", key: run.partition_key });
+  });
+  const editorErrors = useMemo(() => (result && !result.valid ? result.errors : NO_ERRORS), [result]);
 
   useEffect(() => {
     if (parsed.error) {
@@ -121,29 +153,16 @@ export function Launchpad({ job }: { job: JobDetail }) {
         <button type="button" className="ghost small" onClick={() => setText(scaffoldText(job.default_run_config))} title="Replace the editor's content with every default, and each required field left empty">Scaffold default config</button>
         <button type="button" className="ghost small" onClick={() => setShowSchema((s) => !s)}>{showSchema ? "Hide" : "Show"} schema</button>
       </div>
-      <label htmlFor="run-config" className="small muted">Run config (YAML or JSON)</label>
-      <textarea
-        id="run-config"
-        className={`code-editor${parsed.error || (result && !result.valid) ? " invalid" : ""}`}
-        spellCheck={false}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Tab" && !e.shiftKey) {
-            e.preventDefault();
-            const el = e.currentTarget;
-            const { selectionStart: s, selectionEnd: en } = el;
-            const next = `${text.slice(0, s)}  ${text.slice(en)}`;
-            setText(next);
-            window.requestAnimationFrame(() => { el.selectionStart = el.selectionEnd = s + 2; });
-          } else if (e.key === "Enter" && (e.metaKey || e.ctrlKey) && valid) {
-            e.preventDefault();
-            launch();
-          }
-        }}
-        rows={14}
-        aria-describedby="config-status"
-      />
+      {prefill.runId && <PrefillNote job={job} runId={prefill.runId} run={prefill.run} error={prefill.error} />}
+      <div className="row small muted">
+        <span id="run-config-label">Run config (YAML or JSON)</span>
+        <span className="spacer" />
+        <span title="Tab accepts a suggestion or indents; Esc then Tab leaves the editor">Ctrl+Space suggests fields · hover a key for its type</span>
+      </div>
+      <div className={`config-editor-box${parsed.error || (result && !result.valid) ? " invalid" : ""}`}>
+        <ConfigEditor id="run-config" label="Run config (YAML or JSON)" describedBy="config-status" value={text} onChange={setText}
+          schema={job.run_config_schema} errors={editorErrors} onSubmit={() => { if (valid && !launching) launch(); }} />
+      </div>
       <div id="config-status" className="validation" aria-live="polite">
         {parsed.error ? <div className="callout bad slim">{parsed.error}</div>
           : checking && !result ? <div className="muted small">Checking…</div>
@@ -171,5 +190,20 @@ export function Launchpad({ job }: { job: JobDetail }) {
       </div>
       {showSchema && <pre className="code schema">{JSON.stringify(job.run_config_schema, null, 2)}</pre>}
     </section>
+  );
+}
+
+function PrefillNote({ job, runId, run, error }: { job: JobDetail; runId: string; run?: RunDetail; error?: string }) {
+  if (error) return <div className="callout bad slim">Could not read run <span className="mono">{runId}</span> to prefill the launchpad: {error}</div>;
+  if (!run) return <div className="muted small">Reading run <span className="mono">{runId.slice(0, 8)}</span>…</div>;
+  if (run.job_name !== job.name) {
+    return <div className="callout warn slim">Run <Link className="mono" to={`/runs/${run.run_id}`}>{run.run_id.slice(0, 8)}</Link> is a run of {run.job_name}, not of {job.name}: the launchpad keeps this job's default config.</div>;
+  }
+  const subset = (run.asset_selection?.length ?? 0) > 0 && run.asset_selection!.length < (job.asset_keys?.length ?? 0);
+  return (
+    <div className="callout info slim" data-prefill={run.run_id}>
+      Prefilled from run <Link className="mono" to={`/runs/${run.run_id}`}>{run.run_id.slice(0, 8)}</Link>: its config, its tags{run.partition_key ? <> and partition <span className="mono">{run.partition_key}</span></> : ""}. Edit, then launch a new run.
+      {subset && <> That run materialized {run.asset_selection!.length} of the job's {job.asset_keys!.length} assets; a launch from here runs the whole job.</>}
+    </div>
   );
 }

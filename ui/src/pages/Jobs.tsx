@@ -1,13 +1,15 @@
-// Jobs: the list, and one job's op graph with its launchpad (components/Launchpad.tsx).
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { Link, useParams } from "react-router";
+// Jobs: the list, and one job's op graph with its launchpad (components/Launchpad.tsx, loaded
+// on demand with its editor, so the other pages do not carry CodeMirror and yaml).
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
 import { type JobDetail, type JobNode, type JobSummary, type Page, type Run } from "../api";
 import { GraphView, type Detail } from "../components/GraphView";
-import { Launchpad } from "../components/Launchpad";
 import { StaleLocationNotice } from "../components/LocationNotice";
 import { layoutGraph, type LayoutResult, type Placed } from "../layout";
 import { Empty, ErrorBox, Loading, PageHeader, useApi, useTitle } from "../util";
 import { RunsTable } from "./Runs";
+
+const Launchpad = lazy(() => import("../components/Launchpad").then((m) => ({ default: m.Launchpad })));
 
 export function JobsPage() {
   useTitle("Jobs");
@@ -40,7 +42,16 @@ export function JobPage() {
   useTitle(name);
   const job = useApi<JobDetail>(`/api/jobs/${encodeURIComponent(name)}`);
   const runs = useApi<Page<Run>>(`/api/runs?job=${encodeURIComponent(name)}&limit=10`, 5000);
-  if (job.error) return <div className="page"><PageHeader title={name} /><ErrorBox error={job.error} title="Could not load this job" /></div>;
+  const fromRun = useSearchParams()[0].get("from_run");
+  if (job.error) {
+    return (
+      <div className="page">
+        <PageHeader title={name} />
+        <ErrorBox error={job.error} title="Could not load this job" />
+        {fromRun && <p className="callout warn slim" data-missing-job>The launchpad cannot open run <Link className="mono" to={`/runs/${encodeURIComponent(fromRun)}`}>{fromRun.slice(0, 8)}</Link> here: its job {name} is not defined by any loaded code location. The run page keeps its config.</p>}
+      </div>
+    );
+  }
   if (!job.data) return <div className="page"><Loading what="the job" /></div>;
   const j = job.data;
   return (
@@ -56,7 +67,9 @@ export function JobPage() {
           <h2>Graph</h2>
           <JobGraph nodes={j.graph.nodes} />
         </section>
-        <Launchpad job={j} />
+        <Suspense fallback={<section className="card launchpad" aria-label="Launchpad"><h2>Launchpad</h2><Loading what="the launchpad" /></section>}>
+          <Launchpad job={j} />
+        </Suspense>
       </div>
       <section className="card">
         <h2>Recent runs</h2>

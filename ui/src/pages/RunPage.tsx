@@ -1,9 +1,10 @@
 // One run: its status and target, the step timeline, the live event log (Server-Sent
 // Events), each step's stdout/stderr (compute logs), cancel, re-execute (all, from failure,
-// selected steps) and delete.
+// selected steps), open in the job's launchpad (prefilled with its config, tags, partition)
+// and delete.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
+import { api, ApiError, post, streamUrl, type LogEvent, type RunCheck, type RunDetail } from "../api";
 import { RunTags, SystemTagsToggle } from "../components/RunTags";
 import { CheckBadge } from "../components/Checks";
 import { ComputeLogs } from "../components/ComputeLogs";
@@ -158,6 +159,20 @@ export function RunPage() {
     toast("info", "Cancel requested.");
     loadRun();
   });
+  // The job's launchpad, prefilled from this run; a job no longer loaded gets a clear answer.
+  const implicitJob = run.job_name.startsWith("__");
+  const openInLaunchpad = () => act("Open in launchpad", async () => {
+    try {
+      await api(`/api/jobs/${encodeURIComponent(run.job_name)}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        toast("bad", <span>Job <b>{run.job_name}</b> of this run is not defined by any loaded code location any more, so it has no launchpad. Its run config is under "Run config" on this page; reload the location that defines it, or launch the config from another job.</span>);
+        return;
+      }
+      throw e;
+    }
+    navigate(`/jobs/${encodeURIComponent(run.job_name)}?from_run=${encodeURIComponent(runId)}`);
+  });
   const remove = () => act("Delete", async () => {
     if (!window.confirm(`Delete run ${runId} and all its events? This cannot be undone.`)) return;
     await api(`/api/runs/${encodeURIComponent(runId)}`, { method: "DELETE" });
@@ -172,6 +187,8 @@ export function RunPage() {
         title={<>Run <span className="mono">{runId.slice(0, 8)}</span></>}
         sub={<><Badge status={run.status} /> <span className="muted"><JobName name={run.job_name} checksOnly={isChecksOnly(run)} /> · {fmtDuration(run.start_time && end ? end - run.start_time : null)}{finished ? "" : <span data-stream={stream}>{STREAM_NOTES[stream]}</span>}</span></>}
         actions={<>
+          <button type="button" onClick={openInLaunchpad} disabled={implicitJob}
+            title={implicitJob ? "An asset materialization has no launchpad: materialize its assets again from the asset graph" : `Open job ${run.job_name}'s launchpad with this run's config, tags and partition`}>Open in launchpad</button>
           {!finished && <button type="button" className="danger" onClick={cancel} disabled={!!writeReason} title={writeReason}>Cancel run</button>}
           {finished && <>
             <button type="button" onClick={() => reexecute("all")} disabled={!!launchReason} title={launchReason ?? "Run every step again"}>Re-execute all</button>
