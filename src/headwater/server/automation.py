@@ -109,7 +109,8 @@ def tick_json(tick: Any) -> dict[str, Any]:
             "skip_reason": body.get("skip_reason"), "error": body.get("error"),
             "cursor": body.get("cursor"),
             "backfill_ids": list(body.get("backfill_ids") or []),
-            "evaluated": body.get("evaluated")}
+            "evaluated": body.get("evaluated"), "manual": bool(body.get("manual")),
+            "scheduled_time": body.get("scheduled_time")}
 
 
 def _list(state: ServerState, kind: str) -> list[dict[str, Any]]:
