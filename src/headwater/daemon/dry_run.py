@@ -215,11 +215,9 @@ def launch_sensor_tick(instance: Any, client: Any, location: str, origin_tag: st
     tick = instance.storage.create_tick(TickRecord(
         state.origin_id, item["name"], "SENSOR", STARTED, current, None,
         {"cursor_before": before, "manual": True, **({"automation": True} if auto else {})}))
-    module: Any = automation if auto else sensors
-    finished: TickRecord = module.evaluate_tick(instance, client, tick,
-                                                replace(state, cursor=before), item,
-                                                origin_tag, instance_spec)
-    return finished
+    evaluate = automation.evaluate_tick if auto else sensors.evaluate_tick
+    return evaluate(instance, client, tick, replace(state, cursor=before), item, origin_tag,
+                    instance_spec)
 
 
 def _stored_state(instance: Any, location: str, item: Mapping[str, Any], kind: str) -> Any:

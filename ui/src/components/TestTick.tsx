@@ -201,7 +201,7 @@ function SchedulePick({ item, busy, onEvaluate, onClose }: { item: Instigator; b
 }
 
 function SensorPick({ item, busy, onEvaluate, onClose }: { item: Instigator; busy: boolean; onEvaluate: (b: Record<string, unknown>) => void; onClose: () => void }) {
-  const [cursor, setCursor] = useState<string>((item.cursor as string | null | undefined) ?? "");
+  const [cursor, setCursor] = useState<string>(item.cursor ?? "");
   return (
     <>
       <p className="muted">The sensor is evaluated in the code server from this cursor, as the daemon would; nothing is launched and the stored cursor does not move. It is prefilled with the stored cursor; leave it empty to evaluate without one.</p>
@@ -286,7 +286,7 @@ export function CursorControl({ item, onDone, compact }: { item: Instigator; onD
   const toast = useToast();
   const { writeReason } = usePermissions();
   const [mode, setMode] = useState<"edit" | "clear" | null>(null);
-  const current = (item.cursor as string | null | undefined) ?? null;
+  const current = item.cursor ?? null;
   const [value, setValue] = useState(current ?? "");
   const [busy, setBusy] = useState(false);
   const save = async (cursor: string | null) => {
