@@ -122,3 +122,20 @@ def test_test_tick_of_an_automation_sensor_stores_nothing(client: TestClient,
     bad = client.post(f"/api/sensors/{name}/cursor", json={"cursor": "nope"})
     assert bad.status_code == 400 and "not an automation cursor" in bad.json()["detail"]
     assert {s["name"]: s for s in client.get("/api/sensors").json()}[name]["cursor"] == cursor
+
+
+def test_launch_a_test_tick_of_an_automation_sensor(client: TestClient, instance: Any) -> None:
+    """Launching an automation sensor's test tick records a manual tick with its evaluations
+    and stores the tick's cursor, as the daemon's tick would."""
+    name = "default_automation_condition_sensor"
+    launched = client.post(f"/api/sensors/{name}/test_tick", json={"launch": True}).json()
+    assert launched["launched"] is True and launched["error"] is None
+    assert launched["tick"]["manual"] is True and launched["tick"]["evaluated"] == 2
+    for run_id in launched["run_ids"]:
+        wait_for_run(instance, run_id, timeout=60)
+    newest = client.get(f"/api/sensors/{name}/ticks").json()["items"][0]
+    assert newest["tick_id"] == launched["tick"]["tick_id"]
+    stored = {s["name"]: s for s in client.get("/api/sensors").json()}[name]["cursor"]
+    assert stored == launched["cursor"] == newest["cursor"]
+    evaluations = client.get("/api/assets/raw_orders/automation/evaluations").json()["items"]
+    assert evaluations[0]["evaluation_id"] == launched["tick"]["tick_id"]
