@@ -106,3 +106,36 @@ def test_paging_and_errors(client: TestClient, instance: Any) -> None:
     assert client.get("/api/assets/raw_orders/automation/evaluations/999999").status_code == 404
     bad = client.get("/api/assets/raw_orders/automation/evaluations?cursor=abc")
     assert bad.status_code == 400
+
+
+def test_test_tick_of_an_automation_sensor_stores_nothing(client: TestClient,
+                                                          instance: Any) -> None:
+    """A test tick of an automation sensor evaluates its conditions from the stored cursor and
+    stores no tick, evaluation or cursor; a cursor that is not an automation cursor is a 400."""
+    name = "default_automation_condition_sensor"
+    before = client.get(f"/api/sensors/{name}/ticks").json()["items"]
+    cursor = {s["name"]: s for s in client.get("/api/sensors").json()}[name]["cursor"]
+    result = client.post(f"/api/sensors/{name}/test_tick", json={}).json()
+    assert result["status"] in ("SUCCESS", "SKIPPED") and result["error"] is None
+    assert result["evaluated"] == 2 and result["cursor_before"] == cursor
+    assert client.get(f"/api/sensors/{name}/ticks").json()["items"] == before
+    bad = client.post(f"/api/sensors/{name}/cursor", json={"cursor": "nope"})
+    assert bad.status_code == 400 and "not an automation cursor" in bad.json()["detail"]
+    assert {s["name"]: s for s in client.get("/api/sensors").json()}[name]["cursor"] == cursor
+
+
+def test_launch_a_test_tick_of_an_automation_sensor(client: TestClient, instance: Any) -> None:
+    """Launching an automation sensor's test tick records a manual tick with its evaluations
+    and stores the tick's cursor, as the daemon's tick would."""
+    name = "default_automation_condition_sensor"
+    launched = client.post(f"/api/sensors/{name}/test_tick", json={"launch": True}).json()
+    assert launched["launched"] is True and launched["error"] is None
+    assert launched["tick"]["manual"] is True and launched["tick"]["evaluated"] == 2
+    for run_id in launched["run_ids"]:
+        wait_for_run(instance, run_id, timeout=60)
+    newest = client.get(f"/api/sensors/{name}/ticks").json()["items"][0]
+    assert newest["tick_id"] == launched["tick"]["tick_id"]
+    stored = {s["name"]: s for s in client.get("/api/sensors").json()}[name]["cursor"]
+    assert stored == launched["cursor"] == newest["cursor"]
+    evaluations = client.get("/api/assets/raw_orders/automation/evaluations").json()["items"]
+    assert evaluations[0]["evaluation_id"] == launched["tick"]["tick_id"]

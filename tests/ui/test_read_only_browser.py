@@ -1,7 +1,7 @@
 """Read-only mode in a real Chromium: the UI reads /api/health and disables every action the
 server would refuse (materialize, backfill, checks, launch, cancel, re-execute, delete,
-schedule switches, reloads, canceling a backfill), says why on hover, and shows a Read-only chip; nothing it
-offers ends in a 403."""
+schedule switches, test ticks, sensor cursors, reloads, canceling a backfill), says why on
+hover, and shows a Read-only chip; nothing it offers ends in a 403."""
 
 from __future__ import annotations
 
@@ -93,6 +93,9 @@ def test_read_only_disables_what_the_server_refuses(read_only: tuple[Server, str
 
     page.goto(f"{server.url}/automation")
     disabled_with_reason(page.get_by_role("switch", name="Start nightly"))
+    disabled_with_reason(page.get_by_role("button", name="Test nightly"))
+    disabled_with_reason(page.get_by_role("button", name="Test new_orders"))
+    disabled_with_reason(page.get_by_role("button", name="Edit cursor of new_orders"))
     page.goto(f"{server.url}/deployment")
     disabled_with_reason(page.locator('[data-location="ui_project"]').get_by_role(
         "button", name="Reload"))

@@ -381,6 +381,8 @@ export interface Instigator {
   location?: string | null;
   /** Running, but defined by no loaded code location: it can only be stopped. */
   unloadable?: boolean;
+  /** Sensors: the stored cursor the next tick starts from. */
+  cursor?: string | null;
   [extra: string]: unknown;
 }
 

@@ -111,39 +111,124 @@ def _instigator_group(kind: str) -> click.Group:
         set_running([name], STOPPED, locations)
         click.echo(f"Stopped {kind} {name}.")
 
-    @group.command("preview")
-    @click.argument("name")
-    @location_options
-    @click.option("--cursor", default=None, help="Sensors: the cursor to evaluate from.")
-    @click.option("--ticks", default=5, show_default=True, help="Schedules: next tick times.")
-    def preview(name: str, locations: Locations, cursor: str | None, ticks: int) -> None:
-        """Evaluate once (nothing is launched or stored) and print the result."""
-        from headwater.definitions.partitions.cron import cron_ticks
-
-        origin = locations.one()
-        client, snapshot = _snapshot(origin)
-        try:
-            item = _find(snapshot, plural, name)
-            spec = dataclasses.asdict(_instance().get_ref())
-            if kind == "schedule":
-                times = cron_ticks(item["cron_schedule"], time.time(),
-                                   item.get("execution_timezone"))
-                upcoming = [next(times) for _ in range(ticks)]
-                click.echo("Next ticks: " + ", ".join(t.isoformat() for t in upcoming))
-                reply = client.call("evaluate_schedule", {
-                    "name": name, "scheduled_time": upcoming[0].timestamp(), "instance": spec})
-            else:
-                reply = client.call("evaluate_sensor", {"name": name, "cursor": cursor,
-                                                        "instance": spec})
-        finally:
-            client.shutdown()
-        click.echo(json.dumps(reply, indent=2, default=str))
-
     return group
 
 
 schedule = _instigator_group("schedule")
 sensor = _instigator_group("sensor")
+
+
+@schedule.command("preview")
+@click.argument("name")
+@location_options
+@click.option("--tick-time", default=None,
+              help="The tick to evaluate: ISO 8601 (read in the schedule's timezone unless it "
+                   "has an offset) or a Unix timestamp. Default: the next tick.")
+@click.option("--ticks", default=5, show_default=True,
+              help="How many tick times to list before and after now.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def schedule_preview(name: str, locations: Locations, tick_time: str | None, ticks: int,
+                     as_json: bool) -> None:
+    """Evaluate one tick of the schedule NAME as the daemon would and print what it would
+    launch. Nothing is launched or stored."""
+    from headwater.daemon import dry_run
+
+    origin = locations.one()
+    client, snapshot = _snapshot(origin)
+    try:
+        item = _find(snapshot, "schedules", name)
+        try:
+            when = dry_run.parse_tick_time(item, tick_time)
+        except ValueError as exc:
+            raise HeadwaterInvalidInvocationError(f"--tick-time: {exc}") from None
+        times = dry_run.tick_times(item, time.time(), max(ticks, 1))
+        result = dry_run.dry_run_schedule(client, origin.name, item, when,
+                                          dataclasses.asdict(_instance().get_ref()))
+    finally:
+        client.shutdown()
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+    else:
+        click.echo("Previous ticks: " + ", ".join(t.isoformat() for t in times["previous"]))
+        click.echo("Next ticks: " + ", ".join(t.isoformat() for t in times["next"]))
+        click.echo(f"Tick {result['tick_time']}:")
+        _echo_result(result)
+    if result["error"]:
+        raise click.exceptions.Exit(1)
+
+
+@sensor.command("preview")
+@click.argument("name")
+@location_options
+@click.option("--cursor", default=None, help="The cursor to evaluate from (default: the "
+                                             "cursor stored for the sensor).")
+@click.option("--no-cursor", is_flag=True, help="Evaluate as if no cursor were stored.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def sensor_preview(name: str, locations: Locations, cursor: str | None, no_cursor: bool,
+                   as_json: bool) -> None:
+    """Evaluate the sensor NAME once as the daemon would and print what it would launch and
+    the cursor it would store. Nothing is launched or stored."""
+    from headwater.daemon import dry_run
+
+    if cursor is not None and no_cursor:
+        raise HeadwaterInvalidInvocationError(
+            "Pass --cursor VALUE or --no-cursor, not both; with neither, the sensor is "
+            "evaluated from its stored cursor.")
+    origin = locations.one()
+    client, snapshot = _snapshot(origin)
+    try:
+        item = _find(snapshot, "sensors", name)
+        instance = _instance()
+        result = dry_run.dry_run_sensor(instance, client, origin.name, item, cursor,
+                                        dataclasses.asdict(instance.get_ref()),
+                                        use_stored_cursor=cursor is None and not no_cursor)
+    finally:
+        client.shutdown()
+    if as_json:
+        click.echo(json.dumps(result, indent=2, default=str))
+    else:
+        click.echo(f"Evaluated from cursor {result['cursor_before']!r}.")
+        _echo_result(result)
+        if not result["error"]:
+            moved = "new cursor" if result["cursor_changed"] else "cursor unchanged"
+            click.echo(f"{moved.capitalize()}: {result['cursor']!r}")
+    if result["error"]:
+        raise click.exceptions.Exit(1)
+
+
+def _echo_result(result: dict[str, Any]) -> None:
+    """A dry run's result as a person reads it."""
+    if result["error"]:
+        error = result["error"]
+        click.echo(f"Error: {error['message']}")
+        if error.get("traceback"):
+            click.echo(error["traceback"].rstrip())
+        return
+    if result["skip_reason"]:
+        click.echo(f"Skipped: {result['skip_reason']}")
+    requests = result["run_requests"]
+    if requests:
+        click.echo(f"{len(requests)} run request{'s' if len(requests) != 1 else ''}:")
+    for request in requests:
+        what = request["job_name"] or "assets"
+        if request["asset_selection"]:
+            what += f" [{', '.join(request['asset_selection'])}]"
+        extras = [f"run_key={request['run_key']!r}"] if request["run_key"] else []
+        if request["partition_key"]:
+            extras.append(f"partition={request['partition_key']!r}")
+        click.echo(f"  - {what} {' '.join(extras)}".rstrip())
+        if request["run_config"]:
+            click.echo(f"    run_config: {json.dumps(request['run_config'])}")
+        if request["tags"]:
+            click.echo(f"    tags: {json.dumps(request['tags'])}")
+    for backfill in result.get("backfills") or ():
+        click.echo(f"  - backfill of {', '.join(backfill['asset_selection'])} over "
+                   f"{len(backfill['partition_keys'])} partitions")
+    for request in result["dynamic_partitions_requests"]:
+        click.echo(f"Dynamic partitions: {request['kind']} {request['partition_keys']} "
+                   f"in '{request['partitions_def_name']}'")
+    for event in result["asset_events"]:
+        click.echo(f"Asset event: {event['type']} of {event['asset_key']}")
 
 
 @sensor.command("cursor")
@@ -153,8 +238,7 @@ sensor = _instigator_group("sensor")
 @click.option("--delete", is_flag=True, help="Clear the stored cursor.")
 def sensor_cursor(name: str, locations: Locations, value: str | None, delete: bool) -> None:
     """Set (--set VALUE) or clear (--delete) the cursor the sensor's next tick starts from."""
-    from headwater.daemon.instigation import instigator_state
-    from headwater.storage.state import InstigatorState
+    from headwater.daemon.instigation import set_cursor
 
     if (value is None) == (not delete):
         raise HeadwaterInvalidInvocationError(
@@ -164,11 +248,7 @@ def sensor_cursor(name: str, locations: Locations, value: str | None, delete: bo
     client, snapshot = _snapshot(origin)
     client.shutdown()
     item = _find(snapshot, "sensors", name)
-    instance = _instance()
-    state = instigator_state(instance, origin.name, item, "SENSOR")
-    instance.storage.set_instigator_state(InstigatorState(
-        state.origin_id, state.name, state.instigator_type, state.status,
-        None if delete else value, state.body))
+    set_cursor(_instance(), origin.name, item, None if delete else value)
     click.echo(f"Cleared the cursor of sensor {name}." if delete
                else f"Set the cursor of sensor {name} to {value!r}.")
 

@@ -1,1 +1,8 @@
-"""headwater.daemon."""
+"""headwater.daemon: what runs schedules, sensors, automation, backfills and the run queue.
+
+daemon.py is the loop; scheduler.py, sensors.py and automation.py tick schedules, sensors and
+automation condition sensors (through the code server), instigation.py launches a tick's runs
+exactly once, backfill.py and queue.py/launcher.py create and start runs, monitor.py watches
+run workers, worker.py is a run worker, and dry_run.py evaluates test ticks without storing
+anything (or launches one by hand through the same path).
+"""

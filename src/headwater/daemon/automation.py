@@ -69,20 +69,33 @@ def run_automation_sensors(instance: Any, client: Any, location: str, origin_tag
         if started is None:
             continue
         state, tick = started
-        finished.append(_evaluate(instance, client, tick, state, item, origin_tag,
+        finished.append(evaluate_tick(instance, client, tick, state, item, origin_tag,
                                   instance_spec))
     return finished
 
 
-def _evaluate(instance: Any, client: Any, tick: TickRecord, state: Any, item: dict[str, Any],
-              origin_tag: str, instance_spec: dict[str, Any]) -> TickRecord:
+def evaluate_automation_tick(client: Any, name: str, cursor: str | None,
+                             evaluation_time: float, instance_spec: dict[str, Any] | None
+                             ) -> dict[str, Any]:
+    """The code server's evaluation of the sensor's conditions from `cursor`
+    (code/automation.py's JSON); a code server that failed answers as an error too. Changes
+    nothing."""
     try:
-        reply = client.call("evaluate_automation_sensor", {
-            "name": item["name"], "cursor": state.cursor, "evaluation_time": tick.timestamp,
+        reply: dict[str, Any] = client.call("evaluate_automation_sensor", {
+            "name": name, "cursor": cursor, "evaluation_time": evaluation_time,
             "instance": instance_spec})
     except Exception as exc:
-        return finish_tick(instance, tick, FAILURE, error={"kind": type(exc).__name__,
-                                                            "message": str(exc)})
+        return {"error": {"kind": type(exc).__name__, "message": str(exc)}}
+    return reply
+
+
+def evaluate_tick(instance: Any, client: Any, tick: TickRecord, state: Any,
+                  item: dict[str, Any], origin_tag: str, instance_spec: dict[str, Any]
+                  ) -> TickRecord:
+    """Evaluate a STARTED tick from `state.cursor`, store its evaluations and what it asks
+    for, then launch it."""
+    reply = evaluate_automation_tick(client, item["name"], state.cursor, tick.timestamp,
+                                     instance_spec)
     if reply.get("error"):
         return finish_tick(instance, tick, FAILURE, error=reply["error"])
     instance.storage.add_automation_evaluations([

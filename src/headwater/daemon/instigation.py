@@ -81,6 +81,14 @@ def set_status(instance: Any, location: str, name: str, kind: str, status: str,
         oid, name, kind, status, state.cursor if state else None, new_body))
 
 
+def set_cursor(instance: Any, location: str, item: Mapping[str, Any],
+               cursor: str | None) -> InstigatorState:
+    """Store the cursor the sensor's next tick starts from (None clears it); its status and
+    the rest of its state stay as they were."""
+    state = instigator_state(instance, location, item, "SENSOR")
+    return instance.storage.set_instigator_state(replace(state, cursor=cursor))
+
+
 def unfinished_ticks(instance: Any, oid: str) -> list[TickRecord]:
     return sorted(instance.storage.get_ticks(oid, statuses=[STARTED]), key=lambda t: t.tick_id)
 

@@ -71,7 +71,7 @@ def run_schedules(instance: Any, client: Any, location: str, origin_tag: str,
     for item in snapshot.get("schedules", []):
         state = instigator_state(instance, location, item, "SCHEDULE")
         for tick in unfinished_ticks(instance, state.origin_id):  # resume after a crash
-            finished.append(_run_tick(instance, client, tick, item, origin_tag, instance_spec))
+            finished.append(run_tick(instance, client, tick, item, origin_tag, instance_spec))
         if state.status != RUNNING:
             continue
         current = time.time() if now is None else now
@@ -90,7 +90,7 @@ def run_schedules(instance: Any, client: Any, location: str, origin_tag: str,
             tick = instance.storage.create_tick(TickRecord(
                 state.origin_id, item["name"], "SCHEDULE", STARTED, ts, None,
                 {"scheduled_time": ts}))
-            finished.append(_run_tick(instance, client, tick, item, origin_tag, instance_spec))
+            finished.append(run_tick(instance, client, tick, item, origin_tag, instance_spec))
         if evaluate or missed:
             last = max(evaluate + missed)
             fresh = instance.storage.get_instigator_state(state.origin_id) or state
@@ -100,23 +100,33 @@ def run_schedules(instance: Any, client: Any, location: str, origin_tag: str,
     return finished
 
 
-def _run_tick(instance: Any, client: Any, tick: TickRecord, item: dict[str, Any],
-              origin_tag: str, instance_spec: dict[str, Any]) -> TickRecord:
+def evaluate_schedule_tick(client: Any, name: str, scheduled_time: float,
+                           instance_spec: dict[str, Any] | None) -> dict[str, Any]:
+    """The code server's evaluation of one tick (code/evaluation.py's JSON); a code server
+    that failed itself (load error, timeout) answers as an error too. Changes nothing."""
+    try:
+        reply: dict[str, Any] = client.call("evaluate_schedule", {
+            "name": name, "scheduled_time": scheduled_time, "instance": instance_spec})
+    except Exception as exc:
+        return {"error": {"kind": type(exc).__name__, "message": str(exc)}}
+    return reply
+
+
+def run_tick(instance: Any, client: Any, tick: TickRecord, item: dict[str, Any],
+             origin_tag: str, instance_spec: dict[str, Any]) -> TickRecord:
     """Evaluate (unless the requests are already stored) and launch one schedule tick."""
     requests = tick.body.get("run_requests")
     if requests is None:
-        try:
-            reply = client.call("evaluate_schedule", {
-                "name": item["name"], "scheduled_time": tick.body["scheduled_time"],
-                "instance": instance_spec})
-        except Exception as exc:  # the code server itself failed (load error, timeout)
-            return finish_tick(instance, tick, FAILURE, error={
-                "kind": type(exc).__name__, "message": str(exc)})
+        reply = evaluate_schedule_tick(client, item["name"], tick.body["scheduled_time"],
+                                       instance_spec)
         if reply.get("error"):
             return finish_tick(instance, tick, FAILURE, error=reply["error"])
         if not reply["run_requests"]:
             return finish_tick(instance, tick, SKIPPED, skip_reason=reply.get("skip_message"))
-        requests = keyed_requests(reply["run_requests"], f"schedule:{tick.timestamp}")
+        # A tick launched by hand (daemon/dry_run.py) names its own implicit keys, so that it
+        # never takes the key of the daemon's tick at the same scheduled time.
+        tick_key = tick.body.get("tick_key") or f"schedule:{tick.timestamp}"
+        requests = keyed_requests(reply["run_requests"], tick_key)
         tick = instance.storage.update_tick(type(tick)(
             tick.origin_id, tick.name, tick.instigator_type, STARTED, tick.timestamp, None,
             {**dict(tick.body), "run_requests": requests}, tick.tick_id))

@@ -50,22 +50,34 @@ def run_sensors(instance: Any, client: Any, location: str, origin_tag: str,
         if started is None:
             continue
         state, tick = started
-        finished.append(_evaluate(instance, client, tick, state, item, origin_tag,
+        finished.append(evaluate_tick(instance, client, tick, state, item, origin_tag,
                                   instance_spec))
     return finished
 
 
-def _evaluate(instance: Any, client: Any, tick: TickRecord, state: Any, item: dict[str, Any],
-              origin_tag: str, instance_spec: dict[str, Any]) -> TickRecord:
-    last_ticks = instance.storage.get_ticks(state.origin_id, statuses=[SUCCESS, SKIPPED], limit=1)
+def evaluate_sensor_tick(instance: Any, client: Any, origin_id: str, name: str,
+                         cursor: str | None, instance_spec: dict[str, Any] | None
+                         ) -> dict[str, Any]:
+    """The code server's evaluation of the sensor from `cursor` (code/evaluation.py's JSON),
+    given when its last tick ended; a code server that failed itself answers as an error
+    too. Changes nothing."""
+    last_ticks = instance.storage.get_ticks(origin_id, statuses=[SUCCESS, SKIPPED], limit=1)
     try:
-        reply = client.call("evaluate_sensor", {
-            "name": item["name"], "cursor": state.cursor,
+        reply: dict[str, Any] = client.call("evaluate_sensor", {
+            "name": name, "cursor": cursor,
             "last_tick_time": last_ticks[0].end_timestamp if last_ticks else None,
             "instance": instance_spec})
     except Exception as exc:
-        return finish_tick(instance, tick, FAILURE, error={"kind": type(exc).__name__,
-                                                            "message": str(exc)})
+        return {"error": {"kind": type(exc).__name__, "message": str(exc)}}
+    return reply
+
+
+def evaluate_tick(instance: Any, client: Any, tick: TickRecord, state: Any,
+                  item: dict[str, Any], origin_tag: str, instance_spec: dict[str, Any]
+                  ) -> TickRecord:
+    """Evaluate a STARTED tick from `state.cursor`, store what it asks for, then apply it."""
+    reply = evaluate_sensor_tick(instance, client, state.origin_id, item["name"], state.cursor,
+                                 instance_spec)
     if reply.get("error"):
         return finish_tick(instance, tick, FAILURE, error=reply["error"])
     requests = keyed_requests(reply["run_requests"], f"sensor-tick:{tick.tick_id}")

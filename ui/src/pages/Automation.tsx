@@ -1,8 +1,9 @@
-// Schedules, sensors and automation condition sensors: list with on/off switches and next
-// ticks; one instigator's ticks.
+// Schedules, sensors and automation condition sensors: list with on/off switches, next ticks,
+// test ticks and sensor cursors; one instigator's ticks.
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { post, type Instigator, type Page, type Tick } from "../api";
+import { CursorControl, TestTickButton } from "../components/TestTick";
 import { usePermissions } from "../server";
 import { useToast } from "../toast";
 import { ago, assetPath, Badge, Empty, ErrorBox, fmtDuration, Loading, PageHeader, RunLink, Time, useApi, useTitle } from "../util";
@@ -56,7 +57,7 @@ function Table({ kind, items, reload }: { kind: Kind; items: Instigator[]; reloa
   return (
     <table className="data">
       <thead>
-        <tr><th>On</th><th>Name</th><th>Job</th><th>{kind === "schedules" ? "Cron" : "Interval"}</th><th>{kind === "schedules" ? "Next ticks" : ""}</th><th>Last tick</th></tr>
+        <tr><th>On</th><th>Name</th><th>Job</th><th>{kind === "schedules" ? "Cron" : "Interval"}</th><th>{kind === "schedules" ? "Next ticks" : "Cursor"}</th><th>Last tick</th><th><span className="sr-only">Actions</span></th></tr>
       </thead>
       <tbody>
         {items.map((s) => (
@@ -66,8 +67,9 @@ function Table({ kind, items, reload }: { kind: Kind; items: Instigator[]; reloa
               {s.unloadable && <div className="small warn-text" data-unloadable="true">Running, but no loaded code location defines it (location {s.location}): the daemon cannot tick it; stop it.</div>}</td>
             <td>{s.job ? <Link to={`/jobs/${encodeURIComponent(s.job)}`}>{s.job}</Link> : <span className="muted">—</span>}</td>
             <td className="mono">{kind === "schedules" ? <>{s.cron}{s.timezone ? <div className="muted small">{String(s.timezone)}</div> : null}</> : s.interval ? `every ${fmtDuration(s.interval)}` : "—"}</td>
-            <td className="small">{kind === "schedules" ? (s.status !== "running" ? <span className="muted">stopped</span> : (s.next_ticks ?? []).slice(0, 2).map((t) => <div key={String(t)}><Time value={t} /></div>)) : null}</td>
+            <td className="small">{kind === "schedules" ? (s.status !== "running" ? <span className="muted">stopped</span> : (s.next_ticks ?? []).slice(0, 2).map((t) => <div key={String(t)}><Time value={t} /></div>)) : <CursorControl item={s} onDone={reload} compact />}</td>
             <td><LastTick tick={s.last_tick} /></td>
+            <td><TestTickButton kind={kind} item={s} onDone={reload} /></td>
           </tr>
         ))}
       </tbody>
@@ -78,7 +80,7 @@ function Table({ kind, items, reload }: { kind: Kind; items: Instigator[]; reloa
 function AutomationSensors({ items, reload }: { items: Instigator[]; reload: () => void }) {
   return (
     <table className="data" aria-label="Automation condition sensors">
-      <thead><tr><th>On</th><th>Name</th><th>Evaluates</th><th>Interval</th><th>Last tick</th></tr></thead>
+      <thead><tr><th>On</th><th>Name</th><th>Evaluates</th><th>Interval</th><th>Last tick</th><th><span className="sr-only">Actions</span></th></tr></thead>
       <tbody>
         {items.map((s) => {
           const keys = (s.evaluated_keys as string[] | undefined) ?? [];
@@ -89,6 +91,7 @@ function AutomationSensors({ items, reload }: { items: Instigator[]; reload: () 
               <td className="small">{keys.slice(0, 5).map((k) => <Link key={k} className="chip mono" to={assetPath(k.split(":")[0]) + "?tab=automation"}>{k}</Link>)}{keys.length > 5 && <span className="muted"> and {keys.length - 5} more</span>}</td>
               <td className="mono">{s.interval ? `every ${fmtDuration(s.interval)}` : "—"}</td>
               <td><LastTick tick={s.last_tick} /></td>
+              <td><TestTickButton kind="sensors" item={s} onDone={reload} /></td>
             </tr>
           );
         })}
@@ -135,7 +138,7 @@ export function InstigatorPage({ kind }: { kind: Kind }) {
     <div className="page">
       <nav className="crumbs" aria-label="Breadcrumb"><Link to="/automation">Automation</Link> / <b>{name}</b></nav>
       <PageHeader title={name} sub={kind === "schedules" ? "Schedule" : "Sensor"}
-        actions={item && <><span className="muted">{item.status === "running" ? "Running" : "Stopped"}</span> <Toggle kind={kind} item={item} onDone={list.reload} /></>} />
+        actions={item && <><TestTickButton kind={kind} item={item} onDone={() => { list.reload(); ticks.reload(); }} className="ghost" /> <span className="muted">{item.status === "running" ? "Running" : "Stopped"}</span> <Toggle kind={kind} item={item} onDone={list.reload} /></>} />
       <ErrorBox error={list.error} />
       {item && (
         <section className="card">
@@ -144,6 +147,7 @@ export function InstigatorPage({ kind }: { kind: Kind }) {
             {kind === "schedules" ? <><dt>Cron</dt><dd className="mono">{item.cron}</dd></> : <><dt>Minimum interval</dt><dd>{item.interval ? fmtDuration(item.interval) : "—"}</dd></>}
             {item.description && <><dt>Description</dt><dd>{item.description}</dd></>}
             {item.location && <><dt>Location</dt><dd>{item.location}</dd></>}
+            {kind === "sensors" && <><dt>Cursor</dt><dd><CursorControl item={item} onDone={list.reload} /></dd></>}
           </dl>
           {kind === "schedules" && (
             <>
@@ -162,7 +166,7 @@ export function InstigatorPage({ kind }: { kind: Kind }) {
             <tbody>
               {ticks.data.items.map((t, i) => (
                 <tr key={String(t.tick_id ?? i)}>
-                  <td><Time value={t.timestamp} /></td>
+                  <td><Time value={t.timestamp} />{t.manual ? <span className="chip small" title="Launched by hand from a test tick">manual</span> : null}</td>
                   <td><Badge status={t.status} /></td>
                   <td>{(t.run_ids ?? []).map((r) => <div key={r}><RunLink id={r} /></div>)}</td>
                   <td className="small">{t.skip_reason ?? ""}{tickError(t) && <pre className="code bad-text">{tickError(t)}</pre>}</td>
