@@ -406,18 +406,25 @@ def test_run_stream_sends_events_then_status(client: TestClient) -> None:
 def test_status_stream_reports_run_changes(client: TestClient) -> None:
     """/api/stream sends each run status change after it opens."""
     seen: list[dict[str, Any]] = []
+    launched: list[str] = []
 
     def listen() -> None:
-        with client.stream("GET", "/api/stream?max_seconds=8") as stream:
+        # Up to a minute (a run worker starts slowly on a loaded machine), but no longer than
+        # until the launched run's last change has come.
+        with client.stream("GET", "/api/stream?max_seconds=60") as stream:
             for line in stream.iter_lines():
                 if line.startswith("data:"):
                     seen.append(json.loads(line.split(":", 1)[1]))
+                    if launched and seen[-1]["run_id"] == launched[0] and seen[-1]["status"] in (
+                            "SUCCESS", "FAILURE", "CANCELED"):
+                        return
 
     listener = threading.Thread(target=listen)
     listener.start()
     time.sleep(0.5)
     run = _launch_numbers(client, 6)
-    listener.join(20)
+    launched.append(run["run_id"])
+    listener.join(70)
     mine = [s["status"] for s in seen if s["run_id"] == run["run_id"]]
     assert mine and mine[-1] == "SUCCESS"
 
