@@ -173,6 +173,47 @@ def test_responses_forbid_framing_and_open_no_cors(site: tuple[Server, Any]) -> 
     assert "access-control-allow-origin" not in preflight.headers
 
 
+def test_cors_opens_only_to_configured_origins(tmp_path: Path) -> None:
+    """With `cors_origins`, exactly those origins get a CORS grant (and may send the custom
+    header); any other origin still gets none."""
+    from headwater.server import create_app
+    from headwater.storage.instance import HeadwaterInstance
+
+    app = create_app(HeadwaterInstance.ephemeral(str(tmp_path)), [], start=False,
+                     cors_origins=["https://tools.example.com"])
+    with Server(app) as server:
+        asked = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": f"content-type,{REQUEST_HEADER.lower()}"}
+        granted = httpx.options(f"{server.url}/api/health", timeout=30,
+                                headers={"Origin": "https://tools.example.com", **asked})
+        assert granted.headers["access-control-allow-origin"] == "https://tools.example.com"
+        assert REQUEST_HEADER.lower() in granted.headers["access-control-allow-headers"].lower()
+        other = httpx.options(f"{server.url}/api/health", timeout=30,
+                              headers={"Origin": "http://evil.example", **asked})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_webserver_settings_are_checked(tmp_path: Path) -> None:
+    """headwater.yaml's `webserver:` section: the cap and lists are used, and a mistake names
+    the setting."""
+    from headwater.server.serve import webserver_settings
+    from headwater.storage.instance import HeadwaterInstance
+
+    def settings(section: dict[str, Any]) -> dict[str, Any]:
+        instance = HeadwaterInstance.ephemeral(str(tmp_path), settings={"webserver": section})
+        return webserver_settings(instance)
+
+    assert settings({})["max_request_bytes"] == 4 * 1024 * 1024
+    assert settings({"max_request_bytes": 10_000})["max_request_bytes"] == 10_000
+    assert settings({"allowed_hosts": ["hw.lan"]})["allowed_hosts"] == ["hw.lan"]
+    with pytest.raises(HeadwaterInvalidInvocationError, match="allowed_host'"):
+        settings({"allowed_host": ["hw.lan"]})
+    with pytest.raises(HeadwaterInvalidInvocationError, match="max_request_bytes"):
+        settings({"max_request_bytes": "10MB"})
+    with pytest.raises(HeadwaterInvalidInvocationError, match="allowed_hosts"):
+        settings({"allowed_hosts": "hw.lan"})
+
+
 # --- bad input -------------------------------------------------------------------------
 def _raw_post(port: int, path: str, length: int | None, chunk: bytes, chunks: int) -> bytes:
     """POST `chunks` chunks of `chunk` over a raw socket (Content-Length `length`, or chunked
@@ -200,7 +241,7 @@ def _raw_post(port: int, path: str, length: int | None, chunk: bytes, chunks: in
                 break
         sock.setblocking(True)
         deadline = time.monotonic() + 30
-        while b"\r\n\r\n" not in answer and time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # until the server closes the connection
             try:
                 more = sock.recv(65536)
             except OSError:
@@ -271,6 +312,36 @@ def test_api_docs_load_nothing_from_other_sites(site: tuple[Server, Any]) -> Non
     assert "/api/openapi.json" in docs.text
 
 
+def test_api_docs_serve_swagger_from_the_package(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With swagger-ui-bundle installed, /api/docs loads Swagger UI from the webserver's own
+    /api/docs/assets/ (and nothing outside the package's folder)."""
+    import types
+
+    from headwater.server import create_app
+    from headwater.storage.instance import HeadwaterInstance
+
+    files = tmp_path / "swagger"
+    files.mkdir()
+    (files / "swagger-ui-bundle.js").write_text("window.SwaggerUIBundle = 1;")
+    (files / "swagger-ui.css").write_text("body {}")
+    (tmp_path / "secret.txt").write_text("secret")
+    fake = types.ModuleType("swagger_ui_bundle")
+    fake.swagger_ui_path = str(files)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "swagger_ui_bundle", fake)
+    app = create_app(HeadwaterInstance.ephemeral(str(tmp_path)), [], start=False)
+    with Server(app) as server:
+        page = httpx.get(f"{server.url}/api/docs", timeout=30).text
+        assert "/api/docs/assets/swagger-ui-bundle.js" in page and "https://" not in page
+        bundle = httpx.get(f"{server.url}/api/docs/assets/swagger-ui-bundle.js", timeout=30)
+        assert bundle.text == "window.SwaggerUIBundle = 1;"
+        init = httpx.get(f"{server.url}/api/docs/init.js", timeout=30).text
+        assert "/api/openapi.json" in init and REQUEST_HEADER in init
+        for name in ("..%2fsecret.txt", "%00", "nope.js"):
+            assert httpx.get(f"{server.url}/api/docs/assets/{name}",
+                             timeout=30).status_code == 404
+
+
 # --- the access token ------------------------------------------------------------------
 def _webserver(tmp_path: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     home = tmp_path / "home"
@@ -290,7 +361,7 @@ def _wait_up(url: str, process: subprocess.Popen[str]) -> httpx.Response:
         except httpx.TransportError:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the webserver did not start: "
-                                     f"{process.stderr.read() if process.stderr else ''}")
+                                     f"{process.stderr.read() if process.stderr else ''}") from None
             time.sleep(0.2)
 
 
