@@ -110,6 +110,16 @@ def test_allowed_hosts_follow_the_bound_address() -> None:
         allowed_hosts_for("127.0.0.1", ["http://hw.example.com/"])
 
 
+def test_cors_origins_must_be_origins() -> None:
+    """`--cors-origin` takes scheme://host[:port]; `*` (any page) is refused."""
+    from headwater.server.serve import checked_cors_origins
+
+    assert checked_cors_origins(["https://a.example:8443"]) == ["https://a.example:8443"]
+    for bad in ("*", "a.example", "https://a.example/path", "ftp://a.example"):
+        with pytest.raises(HeadwaterInvalidInvocationError, match="--cors-origin"):
+            checked_cors_origins([bad])
+
+
 # --- cross-origin writes ---------------------------------------------------------------
 def test_form_posts_from_other_pages_change_nothing(site: tuple[Server, Any]) -> None:
     """A POST a web form could send (form-encoded, text/plain, or no body at all) is refused

@@ -6,9 +6,9 @@ Host allow-list, JSON-or-`X-Headwater-Request` on every mutation, body cap, secu
 then the token and read-only checks here: with a token, every request must carry
 `Authorization: Bearer <token>`, or `?token=` (for EventSource and the first page load; it is
 then kept in an HttpOnly cookie so the page's own requests carry it); in read-only mode every
-mutation answers 403. CORS is closed unless `cors_origins` names the origins to open it to. Errors are `{"detail": message}` with a 4xx status: malformed input
-never reaches a 500. Imports `code`, `storage` and this package; FastAPI only here and in
-the route modules.
+mutation answers 403. CORS is closed unless `cors_origins` names the origins to open it to.
+Errors are `{"detail": message}` with a 4xx status: malformed input never reaches a 500.
+Imports `code`, `storage` and this package; FastAPI only here and in the route modules.
 """
 
 from __future__ import annotations

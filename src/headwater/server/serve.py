@@ -57,6 +57,20 @@ def allowed_hosts_for(bind_host: str, given: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(hosts))
 
 
+def checked_cors_origins(origins: Sequence[str]) -> list[str]:
+    """The CORS origins, each a scheme and host (and port) with no path; `*` is refused."""
+    for origin in origins:
+        scheme, sep, rest = origin.partition("://")
+        if origin == "*" or not sep or scheme not in ("http", "https") or not rest or \
+                "/" in rest:
+            raise HeadwaterInvalidInvocationError(
+                f"--cors-origin {origin!r} is not an origin: give the scheme and host (and port) "
+                "of the site whose pages may call the API, e.g. --cors-origin "
+                "https://tools.example.com; '*' is refused, since any page could then drive "
+                "the webserver.")
+    return list(origins)
+
+
 def webserver_settings(instance: Any) -> dict[str, Any]:
     """headwater.yaml's `webserver:` section, checked."""
     get = getattr(instance, "get_settings", None)
@@ -105,7 +119,8 @@ def serve(instance: Any, origins: Sequence[CodeLocationOrigin], host: str = DEFA
               "hw.example.com.", file=sys.stderr)
     app = create_app(instance, origins, read_only=read_only, token=token, allowed_hosts=hosts,
                      max_request_bytes=settings["max_request_bytes"],
-                     cors_origins=[*cors_origins, *settings["cors_origins"]])
+                     cors_origins=checked_cors_origins([*cors_origins,
+                                                        *settings["cors_origins"]]))
     shown = f"[{host}]" if ":" in host else host
     for location in app.state.headwater.workspace.locations():
         if location["status"] == "error":
