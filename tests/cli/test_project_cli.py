@@ -28,6 +28,7 @@ def _env(home) -> dict[str, str]:
     path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "HEADWATER_HOME": str(home), "PYTHONPATH": path}
     env.pop("HEADWATER_TOKEN", None)
+    env.pop("HEADWATER_WEBSERVER_TOKEN", None)
     return env
 
 

@@ -106,7 +106,7 @@ def client(project: Any, instance: Any) -> Any:
     mp.setattr(app_module, "STATIC_DIR", str(project / "static"))
     app = create_app(instance, [CodeLocationOrigin(python_file=str(project / "defs.py")),
                                 CodeLocationOrigin(python_file=str(project / "broken.py"))])
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c
     mp.undo()
 
@@ -521,7 +521,7 @@ def test_openapi_lists_the_api(client: TestClient) -> None:
 def guarded(project: Any, instance: Any) -> Any:
     app = create_app(instance, [CodeLocationOrigin(python_file=str(project / "defs.py"))],
                      read_only=True, token="s3cret")
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c
 
 
@@ -554,7 +554,7 @@ def test_without_a_launcher_launching_is_503(project: Any, instance: Any) -> Non
     """A webserver created without a launcher says it cannot launch."""
     app = create_app(instance, [CodeLocationOrigin(python_file=str(project / "defs.py"))],
                      launcher=None)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         response = c.post("/api/assets/materialize", json={"keys": ["orders"]})
     assert response.status_code == 503 and "no run launcher" in response.json()["detail"]
 
@@ -563,6 +563,6 @@ def test_ephemeral_instance_cannot_launch() -> None:
     """Launching against an in-memory instance is a clear 400, not a 500."""
     origin = CodeLocationOrigin(python_file=os.path.join(os.path.dirname(__file__), "nope.py"))
     app = create_app(HeadwaterInstance.ephemeral(), [origin])
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         assert c.get("/api/locations").json()[0]["status"] == "error"
         assert c.get("/api/assets").json()["items"] == []

@@ -39,7 +39,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def client(instance: Any) -> Any:
     app = create_app(instance, [CodeLocationOrigin(python_file=str(PROJECT))])
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c
 
 

@@ -73,6 +73,7 @@ def test_serves_then_stops_everything_on_sigint(tmp_path, command: str) -> None:
     port = _free_port()
     env = {**os.environ, "HEADWATER_HOME": str(tmp_path / "home")}
     env.pop("HEADWATER_TOKEN", None)
+    env.pop("HEADWATER_WEBSERVER_TOKEN", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "headwater.cli.main", command, "-f", "defs.py", "-p", str(port),
          "-h", "127.0.0.1"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)

@@ -31,7 +31,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     monkey.setenv("HEADWATER_TEST_GATE", str(gate))
     instance = HeadwaterInstance.from_url(f"sqlite:///{home}/headwater.db", str(home))
     app = create_app(instance, [CodeLocationOrigin(python_file=str(PROJECT))])
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c
     instance.dispose()
     monkey.undo()

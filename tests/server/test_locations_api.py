@@ -52,7 +52,7 @@ def setup(tmp_path: Path) -> Any:
     instance = HeadwaterInstance.from_url(f"sqlite:///{home}/headwater.db", str(home))
     origin = CodeLocationOrigin(python_file=str(defs))
     app = create_app(instance, [origin])
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as client:
         yield client, instance, defs, origin
     instance.dispose()
 
@@ -122,7 +122,7 @@ def test_a_broken_reload_keeps_the_last_good_definitions(setup: Any) -> None:
     assert stopped.status_code == 200 and stopped.json()["status"] == "stopped"
 
     again = create_app(instance, [origin])
-    with TestClient(again) as fresh:
+    with TestClient(again, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as fresh:
         loc = fresh.get("/api/locations").json()[0]
         assert loc["status"] == "error" and loc["stale"] is True
         assert [a["key"] for a in fresh.get("/api/assets").json()["items"]] == ["orders"]

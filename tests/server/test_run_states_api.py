@@ -39,7 +39,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def client(instance: Any) -> Iterator[TestClient]:
-    with TestClient(create_app(instance, [CodeLocationOrigin(python_file=PROJECT)])) as c:
+    with TestClient(create_app(instance, [CodeLocationOrigin(python_file=PROJECT)]), base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c
 
 
@@ -113,7 +113,7 @@ def test_health_flags_in_read_only_mode(instance: Any) -> None:
     """A read-only webserver can neither write nor launch, whatever its launcher."""
     origins = [CodeLocationOrigin(python_file=PROJECT)]
     for read_only, can in ((True, False), (False, True)):
-        with TestClient(create_app(instance, origins, read_only=read_only, start=False)) as c:
+        with TestClient(create_app(instance, origins, read_only=read_only, start=False), base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
             body = c.get("/api/health").json()
         assert body["read_only"] is read_only
         assert body["can_write"] is can and body["can_launch"] is can

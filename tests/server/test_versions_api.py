@@ -30,7 +30,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Any:
     (tmp / "home").mkdir()
     instance = HeadwaterInstance.from_url(f"sqlite:///{tmp}/home/headwater.db", str(tmp / "home"))
     app = create_app(instance, [CodeLocationOrigin(python_file=str(PROJECT))])
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as client:
         yield client, version_file
     instance.dispose()
     monkey.undo()

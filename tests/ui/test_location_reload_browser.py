@@ -110,7 +110,7 @@ def test_broken_location_keeps_its_last_good_definitions(project: tuple[Server, 
                                                              metadata={"rows": 41}))
     instance.report_runless_asset_event(AssetMaterialization(asset_key="gone/table",
                                                              metadata={"rows": 7}))
-    assert httpx.post(f"{server.url}/api/schedules/nightly/start", timeout=30).status_code == 200
+    assert httpx.post(f"{server.url}/api/schedules/nightly/start", json={}, timeout=30).status_code == 200
     defs.write_text(BROKEN)
 
     page.goto(f"{server.url}/deployment")

@@ -78,7 +78,7 @@ def test_a_canceled_run_says_so(states: Server, page: Any) -> None:  # noqa: F81
     expect(page.locator("dl.facts")).to_contain_text("Parent run")
     child = page.url.rsplit("/", 1)[1]
     wait_run(states.url, child, step_started("slow"))
-    httpx.post(f"{states.url}/api/runs/{child}/cancel", timeout=30)
+    httpx.post(f"{states.url}/api/runs/{child}/cancel", json={}, timeout=30)
     assert wait_run(states.url, child)["status"] == "CANCELED"
 
 

@@ -36,8 +36,14 @@ function messageOf(body: unknown, fallback: string): string {
   return fallback;
 }
 
+/**
+ * Sent on every request: the webserver refuses a change (POST, DELETE, ...) that carries
+ * neither this header nor a JSON body, which is what keeps other sites' forms out.
+ */
+export const REQUEST_HEADER = "X-Headwater-Request";
+
 export async function api<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json", [REQUEST_HEADER]: "1" };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   let body = init?.body;

@@ -1,7 +1,11 @@
 """`headwater webserver` and `headwater dev`: the web UI and its API, alone or with the daemon.
 
-    headwater webserver -f defs.py [-p 3000] [-h 127.0.0.1] [--read-only] [--token T]
+    headwater webserver -f defs.py [-p 3000] [-h 127.0.0.1] [--read-only] [--token-file F]
+                        [--allowed-host NAME ...] [--cors-origin URL ...]
     headwater dev -f defs.py [-p 3000] [-h 127.0.0.1]
+
+The access token comes from $HEADWATER_WEBSERVER_TOKEN (or $HEADWATER_TOKEN), `--token-file`,
+or `--token` (which other users can read in `ps`, so it warns).
 
 `dev` is the zero-config local setup: storage under $HEADWATER_HOME (default ./.headwater),
 the daemon as a `headwater daemon run` subprocess, and the webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
@@ -18,19 +22,35 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from headwater.cli.options import Locations, location_options
 from headwater.storage.home import HOME_ENV, resolve_home
 
-TOKEN_ENV = "HEADWATER_TOKEN"
+TOKEN_ENV = "HEADWATER_WEBSERVER_TOKEN"
+#: the token's earlier variable, still read
+OLD_TOKEN_ENV = "HEADWATER_TOKEN"
+ALLOWED_HOSTS_ENV = "HEADWATER_WEBSERVER_ALLOWED_HOSTS"
 # The third-party packages of the `ui` extra, which the webserver needs.
 _UI_EXTRA = frozenset({"fastapi", "starlette", "uvicorn", "sse_starlette"})
 
 
 def _server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The location options, the address to listen on and the access token."""
-    fn = click.option("--token", envvar=TOKEN_ENV, default=None,
-                      help=f"Require this access token on every request (or set {TOKEN_ENV}).")(fn)
+    """The location options, the address to listen on, the Host names to answer to and the
+    access token."""
+    fn = click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+                      help="Let pages of this origin (e.g. https://tools.example.com) call "
+                           "the API from the browser; repeatable. Closed by default.")(fn)
+    fn = click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+                      envvar=ALLOWED_HOSTS_ENV,
+                      help="Also answer requests for this Host name (besides 127.0.0.1, "
+                           "localhost, ::1 and the bound host); repeatable; '*' for any. "
+                           f"Or set {ALLOWED_HOSTS_ENV} (space-separated).")(fn)
+    fn = click.option("--token-file", type=click.Path(dir_okay=False), default=None,
+                      help="Read the access token from this file.")(fn)
+    fn = click.option("--token", envvar=[TOKEN_ENV, OLD_TOKEN_ENV], default=None,
+                      help=f"Require this access token on every request. Prefer {TOKEN_ENV} "
+                           "or --token-file: a command line is visible to other users.")(fn)
     fn = click.option("-h", "--host", default="127.0.0.1", show_default=True,
                       help="Address to bind (0.0.0.0 for every interface).")(fn)
     fn = click.option("-p", "--port", type=click.IntRange(0, 65535), default=3000,
@@ -51,6 +71,31 @@ def _serve() -> Callable[..., None]:
     return serve
 
 
+def _resolve_token(token: str | None, token_file: str | None) -> str | None:
+    """The access token from --token, its variables or --token-file (warning when it was
+    typed on the command line)."""
+    if token_file is not None:
+        if token is not None:
+            raise click.UsageError(f"Give the access token once: --token-file {token_file} or "
+                                   f"--token / {TOKEN_ENV}, not both.")
+        try:
+            with open(token_file) as f:
+                token = f.read().strip()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {token_file}: {exc.strerror}.",
+                                     param_hint="--token-file") from None
+        if not token:
+            raise click.BadParameter(f"{token_file} is empty: write the token in it.",
+                                     param_hint="--token-file")
+        return token
+    source = click.get_current_context().get_parameter_source("token")
+    if token and source == ParameterSource.COMMANDLINE:
+        click.echo(f"Warning: --token on the command line is visible to other users of this "
+                   f"machine (ps, /proc); set {TOKEN_ENV} or use --token-file instead.",
+                   err=True)
+    return token or None
+
+
 def _open_instance() -> Any:
     from headwater.storage.instance import HeadwaterInstance
 
@@ -62,13 +107,16 @@ def _open_instance() -> Any:
 @_server_options
 @click.option("--read-only", is_flag=True, help="Refuse every change (launch, cancel, ...).")
 def webserver(locations: Locations, port: int, host: str, token: str | None,
-              read_only: bool) -> None:
+              token_file: str | None, allowed_hosts: tuple[str, ...],
+              cors_origins: tuple[str, ...], read_only: bool) -> None:
     """Serve the web UI and its API for the given code locations."""
+    token = _resolve_token(token, token_file)
     serve = _serve()
     origins = locations.origins()
     instance = _open_instance()
     try:
-        serve(instance, origins, host=host, port=port, read_only=read_only, token=token)
+        serve(instance, origins, host=host, port=port, read_only=read_only, token=token,
+              allowed_hosts=allowed_hosts, cors_origins=cors_origins)
     finally:
         instance.dispose()
 
@@ -80,8 +128,10 @@ DEV_CLI_ENV = "HEADWATER_IS_DEV_CLI"
 @click.command("dev")
 @_server_options
 @click.option("--no-daemon", is_flag=True, help="Do not start the daemon.")
-def dev(locations: Locations, port: int, host: str, token: str | None, no_daemon: bool) -> None:
+def dev(locations: Locations, port: int, host: str, token: str | None, token_file: str | None,
+        allowed_hosts: tuple[str, ...], cors_origins: tuple[str, ...], no_daemon: bool) -> None:
     """Start the webserver, the daemon and the code servers, for local development."""
+    token = _resolve_token(token, token_file)
     serve = _serve()
     origins = locations.origins()
     home = resolve_home()
@@ -95,7 +145,8 @@ def dev(locations: Locations, port: int, host: str, token: str | None, no_daemon
     signal.signal(signal.SIGTERM, _interrupt)
     instance = _open_instance()
     try:
-        serve(instance, origins, host=host, port=port, token=token)
+        serve(instance, origins, host=host, port=port, token=token,
+              allowed_hosts=allowed_hosts, cors_origins=cors_origins)
     except KeyboardInterrupt:
         pass
     finally:

@@ -11,6 +11,24 @@ Imports nothing.
 #: Prefix of every tag headwater itself writes; user tags must not start with it.
 SYSTEM_TAG_PREFIX = "headwater/"
 
+#: The largest tag key or value, in bytes of UTF-8: tags travel with every run and every run
+#: list, so one huge value would make every page of runs huge.
+MAX_TAG_BYTES = 4096
+
+
+def oversized_tag(tags: dict[str, str]) -> str | None:
+    """What is wrong with the first tag whose key or value is over MAX_TAG_BYTES, naming it
+    (None when every tag fits)."""
+    for key, value in tags.items():
+        for part, text in (("key", key), ("value", value)):
+            size = len(str(text).encode("utf-8", "surrogatepass"))
+            if size > MAX_TAG_BYTES:
+                shown = key if len(key) <= 60 else key[:60] + "..."
+                return (f"Tag {shown!r} has a {part} of {size} bytes, over the limit of "
+                        f"{MAX_TAG_BYTES}: keep tags short (labels, ids) and put large "
+                        "values in run config or asset metadata.")
+    return None
+
 # Runs: partitions and ranges
 PARTITION_TAG = "headwater/partition"
 #: `headwater/partition/<dimension>`: one tag per dimension of a multi-partition key.

@@ -1,19 +1,21 @@
 """The web application: `create_app(instance, locations)` builds the FastAPI app serving the
 JSON API under /api, Server-Sent Events, and the built UI (server/static) at every other path.
 
-Security is one middleware in front of everything: with a token, every request must carry
+Security is two middlewares in front of everything: server/guard.py's `Guard` (outermost:
+Host allow-list, JSON-or-`X-Headwater-Request` on every mutation, body cap, security headers),
+then the token and read-only checks here: with a token, every request must carry
 `Authorization: Bearer <token>`, or `?token=` (for EventSource and the first page load; it is
 then kept in an HttpOnly cookie so the page's own requests carry it); in read-only mode every
-mutation answers 403. Errors are `{"detail": message}` with a 4xx status: malformed input
-never reaches a 500. Imports `code`, `storage` and this package; FastAPI only here and in
-the route modules.
+mutation answers 403. CORS is closed unless `cors_origins` names the origins to open it to.
+Errors are `{"detail": message}` with a 4xx status: malformed input never reaches a 500.
+Imports `code`, `storage` and this package; FastAPI only here and in the route modules.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +23,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 import headwater
 from headwater.code.client import CodeServerClient, CodeServerError
@@ -41,12 +44,19 @@ from headwater.server import (
     run,
     timeline,
 )
+from headwater.server.api_docs import install_api_docs
+from headwater.server.guard import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    LOOPBACK_HOSTS,
+    MUTATING,
+    REQUEST_HEADER,
+    Guard,
+)
 from headwater.server.state import ApiError, ServerState, state_of
 from headwater.server.workspace import LocationUnavailable, Workspace
 
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 TOKEN_COOKIE = "headwater_token"
-_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # POSTs that change nothing (they only check input) stay open in read-only mode.
 _READ_ONLY_POSTS = ("/validate",)
 
@@ -54,9 +64,14 @@ _READ_ONLY_POSTS = ("/validate",)
 def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
                                                                  | CodeServerClient],
                read_only: bool = False, token: str | None = None,
-               launcher: Any = "auto", start: bool = True) -> FastAPI:
+               launcher: Any = "auto", start: bool = True,
+               allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
+               max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+               cors_origins: Sequence[str] = ()) -> FastAPI:
     """The webserver's app over `instance` and the code `locations` (origins, clients, or a
-    Workspace). `launcher="auto"` launches runs in run-worker subprocesses (launch.RunLauncher)."""
+    Workspace). `launcher="auto"` launches runs in run-worker subprocesses (launch.RunLauncher).
+    It answers only to the `allowed_hosts` names ("*": any), refuses bodies over
+    `max_request_bytes`, and grants CORS only to `cors_origins`."""
     workspace = locations if isinstance(locations, Workspace) else Workspace(locations)
     if launcher == "auto":
         launcher = launch.RunLauncher()
@@ -67,7 +82,7 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
         workspace.shutdown()
 
     app = FastAPI(title="headwater", version=headwater.__version__, lifespan=lifespan,
-                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   description="The API of headwater's webserver: assets, runs, jobs, "
                               "schedules, sensors, code locations. See docs/webserver-api.md.")
     app.state.headwater = ServerState(instance=instance, workspace=workspace, launcher=launcher,
@@ -77,8 +92,15 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     if start:
         workspace.start()
     _install_security(app)
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins),
+                           allow_methods=sorted(MUTATING | {"GET"}),
+                           allow_headers=["Authorization", "Content-Type", REQUEST_HEADER])
+    # added last, so outermost: a refused request reaches nothing else
+    app.add_middleware(Guard, allowed_hosts=allowed_hosts, max_request_bytes=max_request_bytes)
     _install_errors(app)
     app.include_router(_meta_router())
+    install_api_docs(app)
     # Checks and automation first: their paths (/assets/KEY/checks, /assets/KEY/automation)
     # are inside the asset routes' /assets/KEY.
     for module in (location, check, asset_automation, asset_event, asset, backfill, catalog,
@@ -118,7 +140,7 @@ def _install_security(app: FastAPI) -> None:
                                      "EventSource and the first page load)."},
                                     status_code=401,
                                     headers={"WWW-Authenticate": 'Bearer realm="headwater"'})
-        if (state.read_only and request.method in _MUTATING
+        if (state.read_only and request.method in MUTATING
                 and not request.url.path.endswith(_READ_ONLY_POSTS)):
             return JSONResponse({"detail": f"This webserver is read-only (started with "
                                  f"--read-only): {request.method} {request.url.path} would "
@@ -186,6 +208,8 @@ def _install_static(app: FastAPI) -> None:
     @app.get("/{path:path}", include_in_schema=False)
     def static(path: str) -> Response:
         index = os.path.join(root, "index.html")
+        if "\x00" in path:
+            raise ApiError(404, "No page has a NUL character in its path.")
         candidate = os.path.realpath(os.path.join(root, path))
         if path and candidate.startswith(root + os.sep) and os.path.isfile(candidate):
             return FileResponse(candidate)

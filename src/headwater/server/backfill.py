@@ -39,6 +39,7 @@ class BackfillRequest(BaseModel):
 @router.post("/backfills", summary="Request a backfill of asset (or job) partitions")
 def create_backfill(request: Request, body: BackfillRequest) -> dict[str, Any]:
     state = state_of(request)
+    launch.check_tags(body.tags)
     if (body.job_name is None) == (not body.keys):
         raise ApiError(400, "Say what to backfill: asset keys (keys) or a partitioned job "
                             "(job_name), one of the two.")

@@ -219,6 +219,7 @@ def _asset_job_status(state: ServerState, job: dict[str, Any], keys: list[str]) 
 @router.post("/jobs/{name}/launch", summary="Launch a run of a job")
 def launch_job(request: Request, name: str, body: LaunchRequest) -> Any:
     state = state_of(request)
+    launch.check_tags(body.tags)
     location, job = _find(state, name)
     tags = launch.job_partition_tags(state, location, {**job, "name": name},
                                      body.partition_key, body.tags)

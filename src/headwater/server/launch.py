@@ -26,7 +26,12 @@ from headwater.code.run import origin_tag
 from headwater.daemon import backfill
 from headwater.daemon import launcher as run_launcher
 from headwater.definitions.assets.job import IMPLICIT_JOB
-from headwater.definitions.tags import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from headwater.definitions.tags import (
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    oversized_tag,
+)
 from headwater.errors import HeadwaterError
 from headwater.server.state import ApiError, ServerState, query_with_dynamic
 from headwater.storage.record import HeadwaterRunStatus
@@ -60,6 +65,13 @@ def _launcher(state: ServerState, doing: str) -> Any:
         raise ApiError(503, f"Cannot {doing}: this webserver has no run launcher (it was "
                             "created with launcher=None).")
     return state.launcher
+
+
+def check_tags(tags: Mapping[str, str]) -> None:
+    """Refuse (400, naming the tag) a tag key or value over the size limit."""
+    problem = oversized_tag(dict(tags))
+    if problem is not None:
+        raise ApiError(400, problem)
 
 
 def _error(exc: Exception, doing: str) -> ApiError:

@@ -33,7 +33,13 @@ from headwater.definitions.checks.result import (
 )
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
-from headwater.definitions.tags import CODE_VERSION_TAG, PARENT_RUN_ID_TAG, ROOT_RUN_ID_TAG
+from headwater.definitions.tags import (
+    CODE_VERSION_TAG,
+    PARENT_RUN_ID_TAG,
+    ROOT_RUN_ID_TAG,
+    SYSTEM_TAG_PREFIX,
+    oversized_tag,
+)
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import (
     HeadwaterEvent,
@@ -201,6 +207,11 @@ class HeadwaterInstance:
 
     # --- runs ---------------------------------------------------------------------------
     def add_run(self, headwater_run: HeadwaterRun) -> HeadwaterRun:
+        # the user's tags are capped (headwater's own, like a long step selection, are not)
+        problem = oversized_tag({k: v for k, v in headwater_run.tags.items()
+                                 if not k.startswith(SYSTEM_TAG_PREFIX)})
+        if problem is not None:
+            raise HeadwaterInvalidInvocationError(f"Run of {headwater_run.job_name!r}: {problem}")
         now = datetime.now(timezone.utc)
         self._storage.add_run(RunRecord(storage_id=0, headwater_run=headwater_run,
                                         create_timestamp=now, update_timestamp=now))
