@@ -7,7 +7,10 @@ move (storage/sql_index.py) and the run status they change commit together, so a
 killed mid-write leaves either all of them or none (the check executions,
 storage/sql_checks.py, move in the same transaction). Event inserts are serialized (SQLite's
 write lock; a PostgreSQL advisory lock) so that storage ids grow in commit order and a reader
-paging "after id N" never skips a row. Imports SQLAlchemy; loaded on first use by the instance.
+paging "after id N" never skips a row. Launch claims (`claim_queued_runs`, `transition_run`,
+storage/claim.py) are conditional run updates written with their run event in one
+transaction, claimers one at a time (SQLite's write lock; a PostgreSQL advisory lock).
+Imports SQLAlchemy; loaded on first use by the instance.
 """
 
 from __future__ import annotations
@@ -252,6 +255,7 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
             # under READ COMMITTED its reads then see what this one claimed.
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCK})"))
+                _lock_events(connection)
             wanted = [x.value for x in (*IN_PROGRESS, HeadwaterRunStatus.QUEUED)]
             runs = [_run_record(row).headwater_run for row in connection.execute(
                 sa.select(s.runs).where(r.status.in_(wanted)).order_by(r.id)).mappings()]
@@ -274,6 +278,8 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
                        status: HeadwaterRunStatus | None = None) -> bool:
         self.flush()
         with self._write() as connection:
+            if connection.dialect.name == "postgresql":
+                _lock_events(connection)
             if not _move_status_if(connection, event, expected, status):
                 return False
             _insert_events(connection, [event], [_event_row(event)])
@@ -548,6 +554,13 @@ def _insert_events(connection: sa.Connection, events: Sequence[HeadwaterEvent],
     if checks:
         index_check_events(connection, checks)
     return ids
+
+
+def _lock_events(connection: sa.Connection) -> None:
+    """Take the event lock before a conditional run update: event writers take it before they
+    move a run's status, so taking it in the same order here rules out a deadlock between a
+    claim and, say, a cancel of the same run."""
+    connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
 
 
 def _count_claimable(connection: sa.Connection) -> int | None:
