@@ -153,7 +153,8 @@ def test_concurrent_launchers_start_each_queued_run_once(database_url, tmp_path)
         run_ids = _queue_runs(instance, [{}] * 150)
         _drain(database_url, str(tmp_path), settings)
         _assert_each_ran_once(instance, run_ids)
-        assert _limited(_executions(instance), lambda _: True) <= 2
+        # == rather than <=: the launchers did overlap, so the limit was really put to the test
+        assert _limited(_executions(instance), lambda _: True) == 2
 
 
 @pytest.mark.timeout(240)
