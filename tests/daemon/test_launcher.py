@@ -14,8 +14,15 @@ import headwater as hw
 from headwater.cli.main import main
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.run import create_run
-from headwater.daemon.launcher import cancel_run, dequeue_runs, submit_run, wait_for_run
+from headwater.daemon.launcher import (
+    cancel_run,
+    dequeue_runs,
+    start_run,
+    submit_run,
+    wait_for_run,
+)
 from headwater.daemon.monitor import monitor_runs
+from headwater.daemon.worker import run_worker
 from headwater.definitions.tags import RUN_WORKER_PID_TAG
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures")
@@ -158,3 +165,29 @@ def _no_leftover_workers():
     from headwater.daemon.launcher import reap_children
 
     reap_children()
+
+
+def test_start_run_refuses_a_run_already_launched(tmp_path):
+    """start_run claims NOT_STARTED -> STARTING: a second start of the same run is refused
+    and spawns no second worker."""
+    with hw.instance_for_test() as instance:
+        run_id = _launch(instance, "parallel_job", tmp_path, ["left", "right"])
+        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="launched once"):
+            start_run(instance, run_id)
+        assert wait_for_run(instance, run_id, timeout=60).status is S.SUCCESS
+        starting = instance.all_logs(run_id, of_type=hw.HeadwaterEventType.RUN_STARTING)
+        assert len(starting) == 1
+
+
+def test_run_worker_refuses_a_run_another_worker_has(tmp_path):
+    """A run worker given a STARTED run (another worker's) exits without executing it."""
+    with hw.instance_for_test() as instance:
+        origin = CodeLocationOrigin(python_file=JOBS)
+        config = {"ops": {n: {"config": {"dir": str(tmp_path)}} for n in ("left", "right")}}
+        run = create_run(instance, origin, origin.load().get_job_def("parallel_job"), config)
+        instance.store_event(hw.HeadwaterEvent(hw.HeadwaterEventType.RUN_START, run.run_id,
+                                               run.job_name, time.time()))
+        with pytest.raises(hw.HeadwaterInvalidInvocationError, match="another run worker has it"):
+            run_worker(instance, run.run_id)
+        assert not any(e.step_key for e in instance.all_logs(run.run_id))
+        assert instance.get_run_by_id(run.run_id).status is S.STARTED

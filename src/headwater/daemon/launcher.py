@@ -3,10 +3,17 @@
 A run is stored first (NOT_STARTED, with its code origin) by `code.run.create_run`, which
 needs the user's job; `submit_run` hands it to the run coordinator: with a `run_queue:`
 section in headwater.yaml the run is QUEUED and `dequeue_runs` starts queued runs while the
-global and per-tag limits allow (the daemon calls it; so does `job launch --wait`),
-otherwise it starts at once. `start_run` marks the
-run STARTING and spawns `headwater run-worker RUN_ID`, which loads the code itself; the
-caller returns with the run id. `cancel_run` cancels a queued run at once and asks a
+global and per-tag limits allow (the daemon calls it; so do the webserver, `job launch
+--wait` and sensors, through `submit_run`), otherwise it starts at once.
+
+Every start is a claim in the database, so that no run is launched twice however many
+processes dequeue at once: `dequeue_runs` gets from the storage the queued runs it alone
+moved QUEUED -> STARTING within the limits (`Storage.claim_queued_runs`, storage/claim.py),
+and `start_run` moves a NOT_STARTED run to STARTING only if it still is NOT_STARTED
+(`Storage.transition_run`); a process spawns the worker of a run only when its own claim
+changed the row. The worker `headwater run-worker RUN_ID` claims the run once more
+(STARTING -> STARTED, daemon/worker.py), loads the code itself and executes it; the caller
+returns with the run id. `cancel_run` cancels a queued run at once and asks a
 running one to stop (CANCELING; its worker ends it CANCELED). A thread per spawned worker
 waits on it, so no finished worker is left a zombie. Imports `code`, `storage`,
 `execution`, `errors`.
@@ -23,15 +30,15 @@ import time
 from typing import Any
 
 from headwater.code.run import origin_of
-from headwater.definitions.tags import PRIORITY_TAG, RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
+from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
-from headwater.execution.executor import limits_allow
-from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunsFilter
+from headwater.storage.claim import IN_PROGRESS as IN_PROGRESS  # the monitor's, from here
+from headwater.storage.claim import QueueLimits
+from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
 _ET = HeadwaterEventType
 _S = HeadwaterRunStatus
-IN_PROGRESS = (_S.STARTING, _S.STARTED, _S.CANCELING)
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
@@ -53,48 +60,62 @@ def submit_run(instance: Any, run_id: str) -> HeadwaterRunStatus:
     if queue_settings(instance) is None:
         start_run(instance, run_id)
         return _S.STARTING
-    _event(instance, run, _ET.RUN_ENQUEUED, "Run enqueued.")
+    enqueued = HeadwaterEvent(_ET.RUN_ENQUEUED, run.run_id, run.job_name, time.time(),
+                              message="Run enqueued.")
+    if not instance.storage.transition_run(enqueued, (_S.NOT_STARTED,)):
+        raise _not_startable(_get(instance, run_id), "submitted")
     dequeue_runs(instance)
     return _get(instance, run_id).status
 
 
 def dequeue_runs(instance: Any) -> list[str]:
-    """Start queued runs, oldest (and highest headwater/priority) first, within the limits."""
-    settings = queue_settings(instance) or {}
-    max_runs = settings.get("max_concurrent_runs", 10)
-    limits = list(settings.get("tag_concurrency_limits") or ())
-    active = instance.get_runs(RunsFilter(statuses=list(IN_PROGRESS)))
-    queued = instance.get_runs(RunsFilter(statuses=[_S.QUEUED]), ascending=True)
-    queued.sort(key=lambda r: -int(r.tags.get(PRIORITY_TAG, 0) or 0))  # stable: oldest first
-    running: dict[int, int] = {}
-    for run in active:
-        for i in limits_allow(limits, {}, run.tags) or ():
-            running[i] = running.get(i, 0) + 1
-    started: list[str] = []
-    for run in queued:
-        if max_runs is not None and max_runs >= 0 and len(active) + len(started) >= max_runs:
-            break
-        hit = limits_allow(limits, running, run.tags)
-        if hit is None:
-            continue
-        for i in hit:
-            running[i] = running.get(i, 0) + 1
-        start_run(instance, run.run_id)
-        started.append(run.run_id)
-    return started
+    """Start queued runs, highest headwater/priority then oldest first, within the limits;
+    the ids of the runs this call claimed and launched (no other caller launches them)."""
+    limits = QueueLimits.from_settings(queue_settings(instance) or {})
+    claimed = instance.storage.claim_queued_runs(limits, "Launching run worker.")
+    for run in claimed:
+        _launch(instance, run)
+    return [run.run_id for run in claimed]
 
 
 def start_run(instance: Any, run_id: str) -> int:
-    """Mark the run STARTING and spawn its run worker; the worker's pid."""
+    """Claim the NOT_STARTED run (mark it STARTING) and spawn its run worker; the worker's
+    pid. A run past NOT_STARTED (queued, or launched by anyone) is refused."""
     run = _get(instance, run_id)
+    starting = HeadwaterEvent(_ET.RUN_STARTING, run.run_id, run.job_name, time.time(),
+                              message="Launching run worker.")
+    if not instance.storage.transition_run(starting, (_S.NOT_STARTED,)):
+        raise _not_startable(_get(instance, run_id), "started")
+    pid = _launch(instance, run)
+    if pid is None:
+        raise HeadwaterInvalidInvocationError(
+            f"Could not start a run worker for run {run_id}: see its RUN_FAILURE event "
+            f"(`headwater run logs {run_id}`).")
+    return pid
+
+
+def _launch(instance: Any, run: HeadwaterRun) -> int | None:
+    """Spawn the run worker of a run this process claimed (STARTING); its pid. A worker that
+    cannot be spawned fails the run (it would hold a queue slot otherwise), and gives None."""
+    try:
+        proc = _spawn_worker(instance, run)
+    except Exception as exc:  # a bad working directory, no free process slot, a full disk
+        instance.report_run_failed(
+            run, f"Could not start a run worker: {type(exc).__name__}: {exc}")
+        return None
+    instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(proc.pid),
+                                       RUN_WORKER_HOST_TAG: socket.gethostname()})
+    return proc.pid
+
+
+def _spawn_worker(instance: Any, run: HeadwaterRun) -> subprocess.Popen[bytes]:
     ref = instance.get_ref()
     origin = origin_of(run)
-    _event(instance, run, _ET.RUN_STARTING, "Launching run worker.")
     logs = os.path.join(ref.root_directory, "logs")
     os.makedirs(logs, exist_ok=True)
-    with open(os.path.join(logs, f"{run_id}.log"), "ab") as log:
+    with open(os.path.join(logs, f"{run.run_id}.log"), "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "headwater.cli.main", "run-worker", run_id,
+            [sys.executable, "-m", "headwater.cli.main", "run-worker", run.run_id,
              "--instance-url", ref.url, "--instance-home", ref.root_directory],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             cwd=origin.working_directory or os.getcwd(), start_new_session=True,
@@ -104,8 +125,14 @@ def start_run(instance: Any, run_id: str) -> int:
     # or each finished run leaves a zombie behind; a thread per worker waits without blocking.
     threading.Thread(target=_reap, args=(proc,), name=f"reap-run-worker-{proc.pid}",
                      daemon=True).start()
-    instance.add_run_tags(run_id, {RUN_WORKER_PID_TAG: str(proc.pid), RUN_WORKER_HOST_TAG: socket.gethostname()})
-    return proc.pid
+    return proc
+
+
+def _not_startable(run: HeadwaterRun, doing: str) -> HeadwaterInvalidInvocationError:
+    return HeadwaterInvalidInvocationError(
+        f"Run {run.run_id} is {run.status.value}, so it cannot be {doing}: only a NOT_STARTED "
+        "run is, and a run is launched once. Launch a new run (or `headwater run reexecute "
+        f"{run.run_id}`) to run its job again.")
 
 
 def cancel_run(instance: Any, run_id: str, message: str | None = None) -> HeadwaterRunStatus:

@@ -1,13 +1,17 @@
 """The run worker: the process that executes one launched run (`headwater run-worker ID`).
 
-It opens the instance, starts a heartbeat thread (writes `run_heartbeat/<id>` every
-second so `monitor_runs` can tell it is alive, and watches for CANCELING), loads the job
-from the run's code origin itself, and executes it with the job's executor. A load error
-ends the run FAILURE with the error as its reason. Imports `code`, `storage`, `execution`.
+It first takes the run (STARTING -> STARTED, a conditional update: a run another worker
+has is refused, never executed twice; a run canceled meanwhile ends CANCELED), then starts
+a heartbeat thread (writes `run_heartbeat/<id>` every second so `monitor_runs` can tell it
+is alive, and watches for CANCELING), loads the job from the run's code origin itself, and
+executes it with the job's executor. A load error ends the run FAILURE with the error as its
+reason. Imports `code`, `storage`, `execution`.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 from headwater.code.loader import CodeLoadError
 from headwater.code.run import origin_of, reconstructable_job, run_check_selection
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
 from headwater.execution.event import SerializableError as _Error
@@ -68,9 +73,16 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
     run = instance.get_run_by_id(run_id)
     if run is None:
         raise CodeLoadError(f"No run with id {run_id} in the instance.")
-    if run.status is HeadwaterRunStatus.CANCELING or run.is_finished:
-        if not run.is_finished:
+    if not _claim(instance, run):
+        run = instance.get_run_by_id(run_id)
+        if run.status is HeadwaterRunStatus.CANCELING:
             instance.report_run_canceled(run, "Run canceled before its worker started.")
+        elif not run.is_finished:
+            raise HeadwaterInvalidInvocationError(
+                f"Run {run_id} is {run.status.value}: "
+                + ("another run worker has it" if run.status is HeadwaterRunStatus.STARTED
+                   else "it was not launched (a run worker runs a STARTING run)")
+                + "; this worker leaves it alone. Launch runs with `headwater job launch`.")
         return instance.get_run_by_id(run_id).status
     heartbeat = Heartbeat(instance, run_id).start()
     try:
@@ -96,6 +108,17 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
         heartbeat.stop()
         instance.storage.flush()
     return instance.get_run_by_id(run_id).status
+
+
+def _claim(instance: Any, run: Any) -> bool:
+    """Take the launched run for this process: STARTING -> STARTED in one conditional update,
+    so that of two workers given one run (which the launcher's own claim already prevents)
+    only one ever executes it."""
+    taken = HeadwaterEvent(HeadwaterEventType.ENGINE_EVENT, run.run_id, run.job_name,
+                           time.time(), message=f"Run worker (pid {os.getpid()} on "
+                                                f"{socket.gethostname()}) took the run.")
+    return bool(instance.storage.transition_run(taken, (HeadwaterRunStatus.STARTING,),
+                                                HeadwaterRunStatus.STARTED))
 
 
 def _fail(instance: Any, run: Any, message: str, exc: BaseException) -> None:

@@ -7,13 +7,13 @@ asset keys, partitions, check executions) is derived from the event rows, so a S
 may keep index tables but need not. The check execution reads are spelled as Dagster's event
 log storage spells them, because `instance.event_log_storage` is this object. Imports
 `headwater.definitions`, `headwater.execution.event` and this package's `record`, `checks`,
-`state` and `automation`.
+`claim`, `state` and `automation`.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +29,13 @@ from headwater.storage.checks import (
     to_limit_argument,
     to_statuses_argument,
 )
+from headwater.storage.claim import QueueLimits
 from headwater.storage.record import (
     FINISHED_STATUSES,
     STATUS_BY_EVENT,
     AssetPartitionStatus,
     EventLogRecord,
+    HeadwaterRun,
     HeadwaterRunStatus,
     RunRecord,
     RunsFilter,
@@ -87,6 +89,22 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def delete_run(self, run_id: str) -> None:
         """Forget a run, every event of it and its check executions."""
+
+    @abc.abstractmethod
+    def claim_queued_runs(self, limits: QueueLimits, message: str) -> list[HeadwaterRun]:
+        """Atomically take the queued runs that may start now within `limits` (storage/claim.py)
+        and mark each STARTING, with a RUN_STARTING event saying `message`; the runs taken.
+
+        Claimers are serialized and a run is taken only if it is still QUEUED, so concurrent
+        callers (in any process) never take one run twice: the caller launches exactly what it
+        got back."""
+
+    @abc.abstractmethod
+    def transition_run(self, event: HeadwaterEvent, expected: Collection[HeadwaterRunStatus],
+                       status: HeadwaterRunStatus | None = None) -> bool:
+        """Store `event` and move its run to `status` (default: the status of the run event
+        `event`), together, only if the run's status is one of `expected` (a conditional
+        update); whether it did. The claims of launchers and run workers."""
 
     # --- events -------------------------------------------------------------------------
     @abc.abstractmethod

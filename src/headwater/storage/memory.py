@@ -6,14 +6,15 @@ rows or index entries, and readers skip ids that no longer resolve. Appending an
 few dict and list operations, because the engine calls it for every event of a run.
 Check executions live in a `CheckExecutions` index (storage/checks.py) moved as events are
 stored. Imports `headwater.definitions`, `headwater.execution.event` and this package's
-`base`, `checks` and `record`.
+`base`, `checks`, `claim` and `record`.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -29,9 +30,13 @@ from headwater.storage.checks import (
     CheckExecutions,
     check_key_of,
 )
+from headwater.storage.claim import IN_PROGRESS, QueueLimits, pick_runs
 from headwater.storage.record import (
+    FINISHED_STATUSES,
+    STATUS_BY_EVENT,
     AssetPartitionStatus,
     EventLogRecord,
+    HeadwaterRun,
     HeadwaterRunStatus,
     RunRecord,
     RunsFilter,
@@ -122,6 +127,41 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
                 start_time=start_time if start_time is not None else record.start_time,
                 end_time=end_time if end_time is not None else record.end_time,
             )
+
+    def claim_queued_runs(self, limits: QueueLimits, message: str) -> list[HeadwaterRun]:
+        with self._lock:
+            runs = [r.headwater_run for r in self._runs.values()]  # oldest first
+            queued = [r for r in runs if r.status is HeadwaterRunStatus.QUEUED]
+            if not queued:
+                return []
+            active = [r for r in runs if r.status in IN_PROGRESS]
+            picked = pick_runs(queued, active, limits)
+            for run in picked:
+                self._move_status(HeadwaterEvent(_ET.RUN_STARTING, run.run_id, run.job_name,
+                                                 time.time(), message=message))
+        return [replace(run, status=HeadwaterRunStatus.STARTING) for run in picked]
+
+    def transition_run(self, event: HeadwaterEvent, expected: Collection[HeadwaterRunStatus],
+                       status: HeadwaterRunStatus | None = None) -> bool:
+        with self._lock:
+            record = self._runs.get(event.run_id)
+            if record is None or record.headwater_run.status not in expected:
+                return False
+            self._move_status(event, status)
+        return True
+
+    def _move_status(self, event: HeadwaterEvent, status: HeadwaterRunStatus | None = None
+                     ) -> None:
+        """Store `event` and move its run to `status` (default: the event's), holding the
+        lock."""
+        status = status or STATUS_BY_EVENT[event.event_type]
+        record = self._runs[event.run_id]
+        self._runs[event.run_id] = replace(
+            record, headwater_run=replace(record.headwater_run, status=status),
+            update_timestamp=datetime.fromtimestamp(event.timestamp, timezone.utc),
+            start_time=event.timestamp if status is HeadwaterRunStatus.STARTED else record.start_time,
+            end_time=event.timestamp if status in FINISHED_STATUSES else record.end_time)
+        self.store_event(event)
 
     def delete_run(self, run_id: str) -> None:
         with self._lock:

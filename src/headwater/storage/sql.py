@@ -7,7 +7,10 @@ move (storage/sql_index.py) and the run status they change commit together, so a
 killed mid-write leaves either all of them or none (the check executions,
 storage/sql_checks.py, move in the same transaction). Event inserts are serialized (SQLite's
 write lock; a PostgreSQL advisory lock) so that storage ids grow in commit order and a reader
-paging "after id N" never skips a row. Imports SQLAlchemy; loaded on first use by the instance.
+paging "after id N" never skips a row. Launch claims (`claim_queued_runs`, `transition_run`,
+storage/claim.py) are conditional run updates written with their run event in one
+transaction, claimers one at a time (SQLite's write lock; a PostgreSQL advisory lock).
+Imports SQLAlchemy; loaded on first use by the instance.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -39,6 +43,7 @@ from headwater.storage.checks import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
+from headwater.storage.claim import IN_PROGRESS, QueueLimits, pick_runs
 from headwater.storage.database import create_engine, ensure_schema, redact, write_transaction
 from headwater.storage.record import (
     FINISHED_STATUSES,
@@ -80,6 +85,7 @@ _MAX_HELD = 500
 _ASSET_INDEXED = frozenset({_ET.ASSET_MATERIALIZATION, _ET.ASSET_OBSERVATION})
 _WRITTEN_KEPT = 10_000  # materializations whose storage ids this process remembers
 _EVENT_LOCK = 726345002  # PostgreSQL advisory lock serializing event inserts
+_CLAIM_LOCK = 726345003  # PostgreSQL advisory lock serializing run-queue claims
 _KEYS_PER_QUERY = 500  # asset keys per IN (...) of a many-key lookup
 _INSERT = s.event_logs.insert().returning(s.event_logs.c.id)
 
@@ -236,6 +242,49 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
             if keys:
                 rebuild_assets(connection, sorted(keys))
 
+    def claim_queued_runs(self, limits: QueueLimits, message: str) -> list[HeadwaterRun]:
+        self.flush()
+        with self._read() as connection:  # most calls find nothing to do: no write lock then
+            counts = _count_claimable(connection)
+        if counts is None or limits.full(counts):
+            return []
+        r = s.runs.c
+        with self._write() as connection:
+            # One claimer at a time: SQLite's BEGIN IMMEDIATE already holds the write lock; on
+            # PostgreSQL the advisory lock makes the next claimer wait for this commit, and
+            # under READ COMMITTED its reads then see what this one claimed.
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCK})"))
+                _lock_events(connection)
+            wanted = [x.value for x in (*IN_PROGRESS, HeadwaterRunStatus.QUEUED)]
+            runs = [_run_record(row).headwater_run for row in connection.execute(
+                sa.select(s.runs).where(r.status.in_(wanted)).order_by(r.id)).mappings()]
+            queued = [x for x in runs if x.status is HeadwaterRunStatus.QUEUED]
+            active = [x for x in runs if x.status is not HeadwaterRunStatus.QUEUED]
+            claimed: list[HeadwaterRun] = []
+            events: list[HeadwaterEvent] = []
+            for run in pick_runs(queued, active, limits):
+                event = HeadwaterEvent(HeadwaterEventType.RUN_STARTING, run.run_id, run.job_name,
+                                       time.time(), message=message)
+                # a writer outside the claim lock (a cancel) may have moved the run meanwhile
+                if _move_status_if(connection, event, (HeadwaterRunStatus.QUEUED,)):
+                    claimed.append(replace(run, status=HeadwaterRunStatus.STARTING))
+                    events.append(event)
+            if events:
+                _insert_events(connection, events, [_event_row(e) for e in events])
+        return claimed
+
+    def transition_run(self, event: HeadwaterEvent, expected: Collection[HeadwaterRunStatus],
+                       status: HeadwaterRunStatus | None = None) -> bool:
+        self.flush()
+        with self._write() as connection:
+            if connection.dialect.name == "postgresql":
+                _lock_events(connection)
+            if not _move_status_if(connection, event, expected, status):
+                return False
+            _insert_events(connection, [event], [_event_row(event)])
+        return True
+
     # --- events -------------------------------------------------------------------------
     def append_event(self, event: HeadwaterEvent) -> None:
         if os.getpid() != self._pid:
@@ -274,30 +323,9 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
             self._write_events(events, move_status=True)
 
     def _write_events(self, events: Sequence[HeadwaterEvent], move_status: bool) -> list[int]:
-        rows = [{
-            "run_id": e.run_id, "timestamp": e.timestamp, "event_type": e.event_type.value,
-            "step_key": e.step_key,
-            "asset_key": key_string(e.asset_key) if e.asset_key is not None else None,
-            "partition": asset_partition_of(e), "body": event_to_json(e),
-        } for e in events]
+        rows = [_event_row(e) for e in events]
         with self._write() as connection:
-            postgres = connection.dialect.name == "postgresql"
-            ids: list[int]
-            if postgres and len(rows) == 1:
-                ids = [connection.execute(_LOCKED_INSERT, rows[0]).scalar_one()]
-            elif len(rows) == 1:
-                ids = [connection.execute(_INSERT, rows[0]).scalar_one()]
-            else:
-                if postgres:
-                    connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
-                result = connection.execute(
-                    s.event_logs.insert().returning(s.event_logs.c.id, sort_by_parameter_order=True),
-                    rows)
-                ids = [row[0] for row in result]
-            index_events(connection, [(i, r) for i, r in zip(ids, rows)])
-            checks = [(i, e) for i, e in zip(ids, events) if e.event_type in CHECK_EVENT_TYPES]
-            if checks:
-                index_check_events(connection, checks)
+            ids = _insert_events(connection, events, rows)
             if move_status:
                 for event in events:
                     status = STATUS_BY_EVENT.get(event.event_type)
@@ -493,6 +521,76 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         with self._write() as connection:
             for table in reversed(s.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+def _event_row(event: HeadwaterEvent) -> dict[str, Any]:
+    return {
+        "run_id": event.run_id, "timestamp": event.timestamp,
+        "event_type": event.event_type.value, "step_key": event.step_key,
+        "asset_key": key_string(event.asset_key) if event.asset_key is not None else None,
+        "partition": asset_partition_of(event), "body": event_to_json(event),
+    }
+
+
+def _insert_events(connection: sa.Connection, events: Sequence[HeadwaterEvent],
+                   rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert the event rows (under the event lock on PostgreSQL) and move the asset and
+    check indexes; their storage ids."""
+    postgres = connection.dialect.name == "postgresql"
+    ids: list[int]
+    if postgres and len(rows) == 1:
+        ids = [connection.execute(_LOCKED_INSERT, rows[0]).scalar_one()]
+    elif len(rows) == 1:
+        ids = [connection.execute(_INSERT, rows[0]).scalar_one()]
+    else:
+        if postgres:
+            connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
+        result = connection.execute(
+            s.event_logs.insert().returning(s.event_logs.c.id, sort_by_parameter_order=True),
+            list(rows))
+        ids = [row[0] for row in result]
+    index_events(connection, [(i, r) for i, r in zip(ids, rows)])
+    checks = [(i, e) for i, e in zip(ids, events) if e.event_type in CHECK_EVENT_TYPES]
+    if checks:
+        index_check_events(connection, checks)
+    return ids
+
+
+def _lock_events(connection: sa.Connection) -> None:
+    """Take the event lock before a conditional run update: event writers take it before they
+    move a run's status, so taking it in the same order here rules out a deadlock between a
+    claim and, say, a cancel of the same run."""
+    connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_EVENT_LOCK})"))
+
+
+def _count_claimable(connection: sa.Connection) -> int | None:
+    """How many runs are in progress; None when no run is queued (nothing to claim)."""
+    r = s.runs.c
+    queued = HeadwaterRunStatus.QUEUED.value
+    rows = connection.execute(sa.select(r.status, sa.func.count()).where(
+        r.status.in_([x.value for x in IN_PROGRESS] + [queued])).group_by(r.status))
+    counts: dict[str, int] = {row[0]: int(row[1]) for row in rows}
+    if not counts.pop(queued, 0):
+        return None
+    return sum(counts.values())
+
+
+def _move_status_if(connection: sa.Connection, event: HeadwaterEvent,
+                    expected: Collection[HeadwaterRunStatus],
+                    status: HeadwaterRunStatus | None = None) -> bool:
+    """Move the event's run to `status` (default: the event's) if the run is in one of
+    `expected`, in one conditional UPDATE; whether it moved (a concurrent writer may have
+    moved it first)."""
+    status = status or STATUS_BY_EVENT[event.event_type]
+    r = s.runs.c
+    values: dict[str, Any] = {"status": status.value, "update_timestamp": event.timestamp}
+    if status is HeadwaterRunStatus.STARTED:
+        values["start_time"] = event.timestamp
+    if status in FINISHED_STATUSES:
+        values["end_time"] = event.timestamp
+    moved = connection.execute(s.runs.update().where(
+        r.run_id == event.run_id, r.status.in_([x.value for x in expected])).values(values))
+    return moved.rowcount == 1
 
 
 def _run_values(record: RunRecord) -> dict[str, Any]:
