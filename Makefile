@@ -41,9 +41,13 @@ bench-dbt: $(STAMP)
 
 ui: $(UI_OUT)
 
-# docs/ui.md's pictures: the browser suite run with its screenshots written into docs/img.
+# docs/ui.md's pictures are taken by the browser suite: run it (each test saves what it shows
+# to build/ui-screenshots/), then copy the pictures docs/ui.md names into docs/img/.
 screenshots: $(STAMP) ui
-	HEADWATER_UI_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest tests/ui -q
+	rm -rf build/ui-screenshots
+	$(BIN)/python -m pytest tests/ui -q -p no:cacheprovider
+	for f in $$(grep -o 'img/[a-z0-9-]*\.png' docs/ui.md | sort -u); do \
+		cp build/ui-screenshots/$${f#img/} docs/$$f || exit 1; done
 
 $(UI_OUT): $(UI_SRC)
 	cd ui && npm ci --no-audit --no-fund && npm run build

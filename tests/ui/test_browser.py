@@ -1,8 +1,8 @@
 """The web UI in a real Chromium (Debian's, headless) against the real webserver, instance,
 code server and run workers: the asset graph, materializing with a live log, a schedule
 switch, the launchpad's validation, running a failing asset check, and a large graph.
-Screenshots go to build/ui-screenshots/, or to $HEADWATER_UI_SCREENSHOTS (`make screenshots`
-writes docs/img, the pictures of docs/ui.md)."""
+Screenshots go to build/ui-screenshots/ (or $HEADWATER_UI_SCREENSHOTS); `make screenshots`
+copies the ones docs/ui.md shows into docs/img."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 PROJECT = ROOT / "tests" / "fixtures" / "ui_project.py"
 CHECK_PROJECT = ROOT / "tests" / "fixtures" / "check_project.py"
-# Every browser test may take pictures of what it shows; `make screenshots` points this at
-# docs/img, where docs/ui.md finds them (by default they go to build/, out of the way).
+# Every browser test may take pictures of what it shows (`shot`); `make screenshots` runs the
+# suite and copies the ones docs/ui.md names into docs/img.
 SHOTS = Path(os.environ.get("HEADWATER_UI_SCREENSHOTS") or ROOT / "build" / "ui-screenshots")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
