@@ -21,6 +21,7 @@ from typing import Any
 from headwater.daemon.instigation import launch_requests
 from headwater.daemon.launcher import cancel_run
 from headwater.definitions.tags import BACKFILL_ID_TAG, RANGE_END_TAG, RANGE_START_TAG
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 from headwater.storage.state import BackfillRecord, TickRecord
 
@@ -119,8 +120,11 @@ def _advance(instance: Any, record: BackfillRecord) -> None:
 def _cancel(instance: Any, record: BackfillRecord) -> None:
     for run in backfill_runs(instance, record.backfill_id):
         if not run.is_finished and run.status is not HeadwaterRunStatus.CANCELING:
-            cancel_run(instance, run.run_id,
-                       f"Cancel requested by canceling backfill {record.backfill_id}.")
+            try:
+                cancel_run(instance, run.run_id,
+                           f"Cancel requested by canceling backfill {record.backfill_id}.")
+            except HeadwaterInvalidInvocationError:
+                pass  # it finished meanwhile
     if all(r.is_finished for r in backfill_runs(instance, record.backfill_id)):
         instance.storage.update_backfill(replace(
             record, status=CANCELED, body={**dict(record.body), "end_timestamp": time.time()}))
