@@ -256,3 +256,41 @@ def test_cancel_of_a_finished_run_is_refused(database_url: str, tmp_path: Path) 
         assert instance.get_run_by_id(racing).status is _S.SUCCESS  # type: ignore[union-attr]
     finally:
         instance.dispose()
+
+
+def test_ctrl_c_ends_the_run_failed(project: Project) -> None:
+    """Ctrl-C (SIGINT with no cancel pending) stops `job execute` as before, and its run is
+    recorded FAILURE instead of staying STARTED."""
+    proc = project.start("job", "execute", "-j", "chain")
+    _wait_for("step two to start", lambda: project.ran("two"))
+    run = project.only_run()
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=20) != 0
+    assert project.run(run.run_id).status is _S.FAILURE
+    assert not project.ran("three")
+
+
+def test_run_monitoring_settings(tmp_path: Path) -> None:
+    """headwater.yaml `run_monitoring:` sets the timeouts; a mistyped name or a bad value is
+    refused naming it; `enabled: false` ends nothing."""
+    url = f"sqlite:///{tmp_path}/headwater.db"
+
+    def monitor(settings: dict[str, Any]) -> list[str]:
+        instance = HeadwaterInstance.from_url(url, str(tmp_path), {"run_monitoring": settings})
+        try:
+            return monitor_runs(instance)
+        finally:
+            instance.dispose()
+
+    instance = HeadwaterInstance.from_url(url, str(tmp_path))
+    run_id = _stored_run(instance, _ET.RUN_START)
+    instance.storage.set_kvs({f"run_heartbeat/{run_id}": str(time.time() - 60)})
+    instance.dispose()
+    with pytest.raises(HeadwaterInvalidInvocationError, match="heartbeat_timeout_seconds"):
+        monitor({"heartbeat_timeout": 5})
+    with pytest.raises(HeadwaterInvalidInvocationError,
+                       match="run_monitoring.cancel_timeout_seconds: expected a positive"):
+        monitor({"cancel_timeout_seconds": -1})
+    assert monitor({"enabled": False}) == []
+    assert monitor({"heartbeat_timeout_seconds": 120}) == []
+    assert monitor({"heartbeat_timeout_seconds": 30}) == [run_id]

@@ -12,7 +12,7 @@ ended CANCELED the same way. A run on another host that is declared dead sees it
 change and stops itself. A STARTED run running longer than its `headwater/max_runtime` tag
 (seconds) is canceled, its CANCELING event saying so. The timeouts come from headwater.yaml
 (`run_monitoring:` `heartbeat_timeout_seconds`, `start_timeout_seconds`,
-`cancel_timeout_seconds`), or the arguments. The daemon calls it every few seconds;
+`cancel_timeout_seconds`; `enabled: false` turns monitoring off), or the arguments. The daemon calls it every few seconds;
 `headwater run list` calls it too. Imports `storage`, `execution`, `daemon.launcher`.
 """
 
@@ -40,8 +40,9 @@ DEFAULTS = {"heartbeat_timeout_seconds": 30.0, "start_timeout_seconds": 120.0,
             "cancel_timeout_seconds": 180.0}
 
 
-def monitoring_settings(instance: Any) -> dict[str, float]:
-    """The run monitoring timeouts: headwater.yaml `run_monitoring:` over the defaults."""
+def monitoring_settings(instance: Any) -> dict[str, Any]:
+    """The run monitoring settings: headwater.yaml `run_monitoring:` over the defaults
+    (`enabled: false` turns monitoring off)."""
     get = getattr(instance, "get_settings", None)
     given = dict(get("run_monitoring") if callable(get) else {})
     unknown = sorted(set(given) - set(DEFAULTS) - {"enabled"})
@@ -49,7 +50,11 @@ def monitoring_settings(instance: Any) -> dict[str, float]:
         raise HeadwaterInvalidInvocationError(
             f"headwater.yaml run_monitoring: unknown setting(s) {', '.join(unknown)}; the "
             f"settings are {', '.join(sorted(DEFAULTS))} (seconds).")
-    settings = dict(DEFAULTS)
+    enabled = given.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise HeadwaterInvalidInvocationError(
+            f"headwater.yaml run_monitoring.enabled: expected true or false, got {enabled!r}.")
+    settings: dict[str, Any] = {**DEFAULTS, "enabled": enabled}
     for name in DEFAULTS:
         if name in given:
             value = given[name]
@@ -70,6 +75,8 @@ def monitor_runs(instance: Any, heartbeat_timeout: float | None = None,
     if not records:
         return []
     settings = monitoring_settings(instance)
+    if not settings["enabled"]:
+        return []
     heartbeat_timeout = settings["heartbeat_timeout_seconds"] if heartbeat_timeout is None \
         else heartbeat_timeout
     start_timeout = settings["start_timeout_seconds"] if start_timeout is None else start_timeout
