@@ -176,8 +176,11 @@ class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
         self.step_keys = list(step_keys or [])
 
 
-class HeadwaterExecutionInterruptedError(HeadwaterError):
-    """The run was interrupted (cancelled) while a step ran."""
+class HeadwaterExecutionInterruptedError(BaseException):
+    """Raised inside a running step when its run is canceled (or declared dead), to stop it.
+
+    A BaseException, like KeyboardInterrupt, so that user code's `except Exception` does not
+    swallow it; `finally` blocks and context managers still run."""
 
 
 class HeadwaterUnmetExecutorRequirementsError(HeadwaterError):

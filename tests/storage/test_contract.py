@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import datetime, timezone
 
@@ -18,6 +19,7 @@ from headwater import (
     HeadwaterRunStatus,
     RunsFilter,
 )
+from headwater.definitions.tags import HIDDEN_TAG_PREFIX, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterInvariantViolationError
 from headwater.storage.record import AssetPartitionStatus
 from headwater.storage.state import BackfillRecord, DaemonHeartbeat, InstigatorState, TickRecord
@@ -47,13 +49,17 @@ def failing_job():
 
 
 def test_materialize_records_a_successful_run(instance):
-    """materialize(instance=) stores the run with its tags, step keys and SUCCESS status."""
+    """materialize(instance=) stores the run with its tags, step keys and SUCCESS status; a
+    persistent instance also records the run's process in hidden tags (run monitoring)."""
     result = hw.materialize([upstream, downstream], instance=instance, tags={"team": "data"})
     run = instance.get_run_by_id(result.run_id)
     assert run is not None
     assert run.status is HeadwaterRunStatus.SUCCESS
     assert run.is_success and run.is_finished
-    assert run.tags == {"team": "data"}
+    assert {k: v for k, v in run.tags.items() if not k.startswith(HIDDEN_TAG_PREFIX)} == \
+        {"team": "data"}
+    if not instance.is_ephemeral:
+        assert run.tags[RUN_WORKER_PID_TAG] == str(os.getpid())
     assert run.step_keys_to_execute == ("upstream", "downstream")
     assert run.asset_selection == {AssetKey("upstream"), AssetKey("downstream")}
     record = instance.get_run_record_by_id(result.run_id)

@@ -252,7 +252,8 @@ def run_logs(run_id: str, as_json: bool) -> None:
 @click.argument("run_id")
 @click.option("--wait", is_flag=True, help="Wait until the run has ended.")
 def run_cancel(run_id: str, wait: bool) -> None:
-    """Cancel a run: queued runs at once, running ones between steps."""
+    """Cancel a run: a queued one at once; a running one stops its running step and ends
+    CANCELED; a finished one is refused."""
     from headwater.daemon.launcher import cancel_run, wait_for_run
 
     instance = _instance()

@@ -13,9 +13,10 @@ and `start_run` moves a NOT_STARTED run to STARTING only if it still is NOT_STAR
 (`Storage.transition_run`); a process spawns the worker of a run only when its own claim
 changed the row. The worker `headwater run-worker RUN_ID` claims the run once more
 (STARTING -> STARTED, daemon/worker.py), loads the code itself and executes it; the caller
-returns with the run id. `cancel_run` cancels a queued run at once and asks a
-running one to stop (CANCELING; its worker ends it CANCELED). A thread per spawned worker
-waits on it, so no finished worker is left a zombie. Imports `code`, `storage`,
+returns with the run id. `cancel_run` cancels a queued run, or one whose process is gone,
+at once and asks a running one to stop (CANCELING; its process ends it CANCELED); a finished
+run is refused. A thread per spawned worker waits on it, so no finished worker is left a
+zombie. Imports `code`, `storage`,
 `execution`, `errors`.
 """
 
@@ -136,18 +137,51 @@ def _not_startable(run: HeadwaterRun, doing: str) -> HeadwaterInvalidInvocationE
 
 
 def cancel_run(instance: Any, run_id: str, message: str | None = None) -> HeadwaterRunStatus:
-    """Cancel a run: at once if it has not started, else ask its worker to stop. `message`
-    says why (in the CANCELING event)."""
+    """Cancel a run: at once if it has not started or its process on this host is gone,
+    else ask its process to stop (it notices within a second, interrupts its step and ends
+    CANCELED). `message` says why (in the CANCELING event). A finished run is refused."""
     run = _get(instance, run_id)
     if run.is_finished:
         raise HeadwaterInvalidInvocationError(
             f"Run {run_id} already finished ({run.status.value}); there is nothing to cancel.")
     if run.status in (_S.QUEUED, _S.NOT_STARTED):
         instance.report_run_canceled(run, message or "Run canceled before it started.")
-        return _S.CANCELED
-    if run.status is not _S.CANCELING:
+    elif _process_gone(run):
+        instance.report_run_canceled(
+            run, f"Run canceled: its process (pid {run.tags[RUN_WORKER_PID_TAG]}) had already "
+                 "exited without finishing the run.")
+    elif run.status is not _S.CANCELING:
         _event(instance, run, _ET.RUN_CANCELING, message or "Sending run cancellation request.")
-    return _S.CANCELING
+    status = _get(instance, run_id).status
+    if status in (_S.SUCCESS, _S.FAILURE):  # it finished while the request was on its way
+        raise HeadwaterInvalidInvocationError(
+            f"Run {run_id} finished ({status.value}) before the cancel request reached it; "
+            "it was not canceled.")
+    return status
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _process_gone(run: HeadwaterRun) -> bool:
+    """Whether the run's process ran on this host and has exited."""
+    pid = run.tags.get(RUN_WORKER_PID_TAG)
+    if not pid or not pid.isdigit() or run.tags.get(RUN_WORKER_HOST_TAG) != socket.gethostname():
+        return False
+    reap_children()
+    return not pid_alive(int(pid))
 
 
 def log_path(instance: Any, run_id: str) -> str:

@@ -1,87 +1,175 @@
-"""Run monitoring: find runs whose worker died and end them.
+"""Run monitoring: find runs whose process died or hangs, end them, and kill what is left.
 
-`monitor_runs(instance)` looks at every run in progress. A run whose worker process (pid
-recorded by the launcher, on this host) is gone, or whose heartbeat is older than
-`heartbeat_timeout` seconds, or that stayed STARTING longer than `start_timeout`, is marked
-FAILURE (CANCELED if it was being canceled) with the reason. A STARTED run running longer
-than its `headwater/max_runtime` tag (seconds) is canceled, its CANCELING event saying so. The daemon calls it every few
-seconds; `headwater run list` calls it too. Imports `storage`, `daemon.launcher`,
-`daemon.worker`.
+Every run recorded in a persistent instance tags itself with its process (pid and host) and
+writes a heartbeat every second while it executes (`execution.executor.RunWatch`), whether
+a run worker launched it or `asset materialize`, `job execute` or `materialize(instance=)`
+executes it in the calling process. `monitor_runs(instance)` looks at every run in progress.
+A run whose process on this host is gone, whose heartbeat is older than the heartbeat
+timeout, or that stayed STARTING longer than the start timeout is declared dead: ended
+FAILURE (CANCELED if it was being canceled) with the reason, after its process, if it is
+still alive on this host, is killed. A run CANCELING for longer than the cancel timeout is
+ended CANCELED the same way. A run on another host that is declared dead sees its status
+change and stops itself. A STARTED run running longer than its `headwater/max_runtime` tag
+(seconds) is canceled, its CANCELING event saying so. The timeouts come from headwater.yaml
+(`run_monitoring:` `heartbeat_timeout_seconds`, `start_timeout_seconds`,
+`cancel_timeout_seconds`; `enabled: false` turns monitoring off), or the arguments. The daemon calls it every few seconds;
+`headwater run list` calls it too. Imports `storage`, `execution`, `daemon.launcher`.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 from typing import Any
 
-from headwater.daemon.launcher import IN_PROGRESS, cancel_run, reap_children
-from headwater.daemon.worker import heartbeat_key
+from headwater.daemon.launcher import IN_PROGRESS, cancel_run, pid_alive, reap_children
 from headwater.definitions.tags import (
     MAX_RUNTIME_SECONDS_TAG,
     RUN_WORKER_HOST_TAG,
     RUN_WORKER_PID_TAG,
 )
+from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.execution.executor import heartbeat_key
 from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 
+__all__ = ["monitor_runs", "pid_alive", "monitoring_settings"]
 
-def pid_alive(pid: int) -> bool:
-    """Whether process `pid` runs (a zombie, killed but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
+DEFAULTS = {"heartbeat_timeout_seconds": 30.0, "start_timeout_seconds": 120.0,
+            "cancel_timeout_seconds": 180.0}
 
 
-def monitor_runs(instance: Any, heartbeat_timeout: float = 30.0,
-                 start_timeout: float = 120.0) -> list[str]:
-    """Mark runs whose worker died; the ids of the runs ended."""
+def monitoring_settings(instance: Any) -> dict[str, Any]:
+    """The run monitoring settings: headwater.yaml `run_monitoring:` over the defaults
+    (`enabled: false` turns monitoring off)."""
+    get = getattr(instance, "get_settings", None)
+    given = dict(get("run_monitoring") if callable(get) else {})
+    unknown = sorted(set(given) - set(DEFAULTS) - {"enabled"})
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"headwater.yaml run_monitoring: unknown setting(s) {', '.join(unknown)}; the "
+            f"settings are {', '.join(sorted(DEFAULTS))} (seconds).")
+    enabled = given.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise HeadwaterInvalidInvocationError(
+            f"headwater.yaml run_monitoring.enabled: expected true or false, got {enabled!r}.")
+    settings: dict[str, Any] = {**DEFAULTS, "enabled": enabled}
+    for name in DEFAULTS:
+        if name in given:
+            value = given[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise HeadwaterInvalidInvocationError(
+                    f"headwater.yaml run_monitoring.{name}: expected a positive number of "
+                    f"seconds, got {value!r}.")
+            settings[name] = float(value)
+    return settings
+
+
+def monitor_runs(instance: Any, heartbeat_timeout: float | None = None,
+                 start_timeout: float | None = None,
+                 cancel_timeout: float | None = None) -> list[str]:
+    """End the runs whose process died or hangs; the ids of the runs ended or canceled."""
     reap_children()
     records = instance.get_run_records(RunsFilter(statuses=list(IN_PROGRESS)))
     if not records:
         return []
+    settings = monitoring_settings(instance)
+    if not settings["enabled"]:
+        return []
+    heartbeat_timeout = settings["heartbeat_timeout_seconds"] if heartbeat_timeout is None \
+        else heartbeat_timeout
+    start_timeout = settings["start_timeout_seconds"] if start_timeout is None else start_timeout
+    cancel_timeout = settings["cancel_timeout_seconds"] if cancel_timeout is None \
+        else cancel_timeout
     host = socket.gethostname()
     beats = instance.storage.get_kvs([heartbeat_key(r.headwater_run.run_id) for r in records])
     now = time.time()
     ended = []
     for record in records:
         run = record.headwater_run
-        reason = None
-        pid = run.tags.get(RUN_WORKER_PID_TAG)
+        pid = _local_pid(run, host)
         beat = beats.get(heartbeat_key(run.run_id))
-        if pid and run.tags.get(RUN_WORKER_HOST_TAG) == host and not pid_alive(int(pid)):
-            reason = f"its run worker (pid {pid}) exited without finishing the run"
-        elif beat is not None and now - float(beat) > heartbeat_timeout:
-            reason = (f"its run worker sent no heartbeat for {now - float(beat):.0f}s "
-                      f"(limit {heartbeat_timeout:.0f}s)")
-        elif beat is None and run.status is HeadwaterRunStatus.STARTING and \
-                now - record.update_timestamp.timestamp() > start_timeout:
-            reason = f"its run worker did not start within {start_timeout:.0f}s"
+        reason = _why_dead(record, pid, beat, now, heartbeat_timeout, start_timeout,
+                           cancel_timeout)
         if reason is None:
             if _past_max_runtime(record, now):
                 limit = run.tags[MAX_RUNTIME_SECONDS_TAG]
-                cancel_run(instance, run.run_id, f"Exceeded the maximum runtime of {limit} "
-                                                 f"seconds ({MAX_RUNTIME_SECONDS_TAG} tag).")
+                try:
+                    cancel_run(instance, run.run_id, f"Exceeded the maximum runtime of {limit} "
+                                                     f"seconds ({MAX_RUNTIME_SECONDS_TAG} tag).")
+                except HeadwaterInvalidInvocationError:
+                    continue  # it finished meanwhile
                 ended.append(run.run_id)
             continue
         current = instance.get_run_by_id(run.run_id)  # it may have just finished
         if current is None or current.is_finished:
             continue
+        killed = _kill(pid, record) if pid is not None else ""
         if current.status is HeadwaterRunStatus.CANCELING:
-            instance.report_run_canceled(current, f"Run canceled: {reason}.")
+            instance.report_run_canceled(current, f"Run canceled: {reason}{killed}.")
         else:
-            instance.report_run_failed(current, f"Run failed: {reason}. See `headwater run "
-                                                f"logs {run.run_id}` for its output.")
+            instance.report_run_failed(current, f"Run failed: {reason}{killed}. See `headwater "
+                                                f"run logs {run.run_id}` for its output.")
         ended.append(run.run_id)
     return ended
+
+
+def _why_dead(record: Any, pid: int | None, beat: str | None, now: float,
+              heartbeat_timeout: float, start_timeout: float,
+              cancel_timeout: float) -> str | None:
+    """Why the run is declared dead, or None while it looks alive."""
+    run = record.headwater_run
+    if pid is not None and not pid_alive(pid):
+        return f"its process (pid {pid}) exited without finishing the run"
+    if beat is not None and now - float(beat) > heartbeat_timeout:
+        return (f"its process sent no heartbeat for {now - float(beat):.0f}s "
+                f"(limit {heartbeat_timeout:g}s)")
+    waited = now - record.update_timestamp.timestamp()
+    if beat is None and run.status is HeadwaterRunStatus.STARTING and waited > start_timeout:
+        return f"its run worker did not start within {start_timeout:g}s"
+    if run.status is HeadwaterRunStatus.CANCELING and waited > cancel_timeout:
+        return f"it did not stop within {cancel_timeout:g}s of the cancel request"
+    return None
+
+
+def _local_pid(run: Any, host: str) -> int | None:
+    """The pid of the run's process when it runs on this host (None otherwise)."""
+    pid = run.tags.get(RUN_WORKER_PID_TAG)
+    if not pid or run.tags.get(RUN_WORKER_HOST_TAG) != host:
+        return None
+    try:
+        return int(pid)
+    except ValueError:
+        return None
+
+
+def _kill(pid: int, record: Any) -> str:
+    """Kill the run's process if it still runs (and is not this one, nor a newer process that
+    reused its pid); what to add to the reason."""
+    if pid == os.getpid() or not pid_alive(pid) or not _started_by(pid, record):
+        return ""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        return ""
+    reap_children()
+    return f"; its process (pid {pid}) was killed"
+
+
+def _started_by(pid: int, record: Any) -> bool:
+    """Whether process `pid` started before the run's last update (its pid tag is written
+    once the process runs), so it is the run's and not a later process given the same pid;
+    True where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    except (OSError, IndexError, ValueError, StopIteration):
+        return True
+    started = boot + ticks / os.sysconf("SC_CLK_TCK")
+    return started <= record.update_timestamp.timestamp() + 1.0
 
 
 def _past_max_runtime(record: Any, now: float) -> bool:

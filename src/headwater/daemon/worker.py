@@ -1,11 +1,12 @@
 """The run worker: the process that executes one launched run (`headwater run-worker ID`).
 
 It first takes the run (STARTING -> STARTED, a conditional update: a run another worker
-has is refused, never executed twice; a run canceled meanwhile ends CANCELED), then starts
-a heartbeat thread (writes `run_heartbeat/<id>` every second so `monitor_runs` can tell it
-is alive, and watches for CANCELING), loads the job from the run's code origin itself, and
-executes it with the job's executor. A load error ends the run FAILURE with the error as its
-reason. Imports `code`, `storage`, `execution`.
+has is refused, never executed twice; a run canceled meanwhile ends CANCELED), then starts a
+heartbeat thread (writes `run_heartbeat/<id>` every second so `monitor_runs` can tell it is
+alive, and watches for CANCELING) while it loads the job from the run's code origin itself,
+and executes it with the job's executor; from then on the run's own watch
+(`execution.executor.RunWatch`) heartbeats and notices a cancel. A load error ends the run
+FAILURE with the error as its reason. Imports `code`, `storage`, `execution`.
 """
 
 from __future__ import annotations
@@ -23,14 +24,9 @@ from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
 from headwater.execution.event import SerializableError as _Error
+from headwater.execution.executor import HEARTBEAT_INTERVAL, heartbeat_key
 from headwater.execution.reexecution import ReexecutionOptions
 from headwater.storage.record import HeadwaterRunStatus
-
-HEARTBEAT_INTERVAL = 1.0
-
-
-def heartbeat_key(run_id: str) -> str:
-    return f"run_heartbeat/{run_id}"
 
 
 class Heartbeat:
@@ -63,6 +59,8 @@ class Heartbeat:
                 pass
 
     def stop(self) -> None:
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._thread.join(timeout=5)
         self.instance.dispose()
@@ -99,8 +97,9 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
         if parent_id:
             picked = run.tags.get(STEP_SELECTION_TAG)
             reexecution = ReexecutionOptions(parent_id, picked.split(",") if picked else None)
+        heartbeat.stop()  # the run's watch takes over, and sees a cancel sent meanwhile
         execute_job(recon, instance, run_config=run.run_config, tags=run.tags, run_id=run_id,
-                    reexecution_options=reexecution, should_cancel=heartbeat.canceled.is_set)
+                    reexecution_options=reexecution)
     except Exception as exc:  # the engine itself failed: never leave the run STARTED
         _fail(instance, run, f"The run worker failed: {type(exc).__name__}: {exc}", exc)
         raise

@@ -16,13 +16,22 @@ expanded into one task per mapping key once its dynamic source finished). A step
 upstream failed is not run; its downstream neither (unless the executor was configured with
 `require_upstream_step_success: false` and every output the step reads was produced).
 Limits: the executor's `max_concurrent` and its `tag_concurrency_limits` over op tags.
-Between steps the scheduler asks `should_cancel()`; on cancel the executor stops its
+Before every step the scheduler asks `should_cancel()`; on cancel the executor stops its
 in-flight tasks.
+
+A run recorded in a persistent instance is watched while it executes (`RunWatch`, at the
+end): its process and a heartbeat are recorded for run monitoring, and a cancel request
+interrupts the step running in this process.
 """
 
 from __future__ import annotations
 
 import heapq
+import os
+import signal
+import socket
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +44,12 @@ from headwater.definitions.config.executor import (
     multi_or_in_process_executor,
 )
 from headwater.definitions.config.schema import process_config
-from headwater.errors import HeadwaterInvalidConfigError, HeadwaterUnmetExecutorRequirementsError
+from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
+from headwater.errors import (
+    HeadwaterExecutionInterruptedError,
+    HeadwaterInvalidConfigError,
+    HeadwaterUnmetExecutorRequirementsError,
+)
 from headwater.execution import event as ev
 from headwater.execution.plan import FromCollect, FromFanIn, FromStep
 from headwater.execution.retry import run_step_with_retries
@@ -108,7 +122,16 @@ class InProcessExecutor(Executor):
 
     def submit(self, task: StepTask, on_done: Callable[[StepReport], None]) -> None:
         step = self.run.plan.by_key[task.step_key]
-        outcome = run_step_with_retries(self.run, self.runner, step, task.mapping_key)
+        try:
+            outcome = run_step_with_retries(self.run, self.runner, step, task.mapping_key)
+        except HeadwaterExecutionInterruptedError as exc:
+            outcome = "FAILURE"
+            self.run.failed.append(task.key)
+            self.run.step_status[task.key] = "FAILURE"
+            self.run.errors[task.key] = exc
+            self.run.emit(_ET.STEP_FAILURE, task.key, f'Step "{task.key}" was interrupted: {exc}',
+                          ev.StepFailureData(ev.SerializableError.from_exception(exc),
+                                             error_source="INTERRUPT"))
         on_done(StepReport(task, outcome))
 
     def __repr__(self) -> str:
@@ -328,3 +351,159 @@ def _cancel(run: Any, executor: Executor) -> None:
                  f'Step "{task.key}" was stopped: the run was canceled.',
                  ev.StepFailureData(None, error_source="INTERRUPT"))
     run.canceled = True
+
+
+# --- watching a run recorded in a persistent instance ------------------------------------
+
+HEARTBEAT_INTERVAL = 1.0
+# The run's status, read by its watch, that ends its execution: a cancel request, or the run
+# ended from outside (run monitoring declared it dead, `report_run_failed`).
+_STOPPING = {"CANCELING": "the run was canceled", "CANCELED": "the run was canceled",
+             "FAILURE": "the run was ended from outside while it executed (run monitoring "
+                        "declared it dead, or it was reported failed)"}
+
+
+def heartbeat_key(run_id: str) -> str:
+    """The key-value entry in which a run's process writes when it was last alive."""
+    return f"run_heartbeat/{run_id}"
+
+
+class NoWatch:
+    """The watch of a run no other process can see (an ephemeral instance, a step in a worker
+    process): nothing to record, nothing interrupts it."""
+
+    def enter_user_code(self) -> None:
+        return None
+
+    def leave_user_code(self) -> None:
+        return None
+
+    def hold(self) -> None:
+        return None
+
+    def release(self) -> None:
+        return None
+
+
+NO_WATCH = NoWatch()
+
+
+class RunWatch:
+    """Keeps a run recorded in a persistent instance visible and stoppable while it executes.
+
+    `start` tags the run with this process (pid and host) and writes a heartbeat; a thread
+    then writes one every `interval` seconds and reads the run's status, so run monitoring
+    can tell a live run from a killed one. Once the run is asked to stop (CANCELING) or was
+    ended from outside, `canceled` is set: the scheduler runs no further step, and when the
+    run executes in the main thread the step running here is interrupted. The interrupt is
+    a SIGINT aimed at the main thread, which wakes it from a sleep or a blocking call; the
+    handler the watch installs raises `HeadwaterExecutionInterruptedError` only while user
+    code runs (`enter_user_code`), and holds it while the engine writes an event (`hold`) so
+    no event is half written. A Ctrl-C with no stop pending goes to the handler that was
+    installed before (KeyboardInterrupt by default).
+    """
+
+    def __init__(self, instance: Any, run_id: str, interval: float = HEARTBEAT_INTERVAL):
+        self.instance = instance
+        self.run_id = run_id
+        self.interval = interval
+        self.canceled = threading.Event()
+        self.reason = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"headwater-watch-{run_id[:8]}",
+                                        daemon=True)
+        self._own: Any = None  # the thread's own instance (its own connections)
+        self._main = threading.current_thread() is threading.main_thread()
+        self._previous: Any = None
+        self._user_code = 0
+        self._held = 0
+        self._pending = False
+
+    def __repr__(self) -> str:
+        return f"RunWatch({self.run_id!r}, interval={self.interval})"
+
+    @classmethod
+    def start_for(cls, instance: Any, run_id: str) -> RunWatch | None:
+        """A started watch for a run recorded in a persistent instance, else None."""
+        if instance is None or instance.is_ephemeral or not hasattr(instance, "add_run_tags"):
+            return None
+        return cls(instance, run_id).start()
+
+    def start(self) -> RunWatch:
+        self.instance.add_run_tags(self.run_id, {RUN_WORKER_PID_TAG: str(os.getpid()),
+                                                 RUN_WORKER_HOST_TAG: socket.gethostname()})
+        self._beat(self.instance)
+        if self._main:
+            self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        if self._main:
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None
+                          else signal.default_int_handler)
+        if self._own is not None:
+            self._own.dispose()
+
+    def should_cancel(self, also: Callable[[], bool] | None) -> Callable[[], bool]:
+        """The scheduler's question: this watch's answer, or `also`'s."""
+        if also is None:
+            return self.canceled.is_set
+        return lambda: self.canceled.is_set() or also()
+
+    # --- the main thread ----------------------------------------------------------------
+    def enter_user_code(self) -> None:
+        """Before user code runs (each call pairs with `leave_user_code`, even a raising one)."""
+        self._user_code += 1  # before the check: the watch thread reads it after setting
+        if self.canceled.is_set():
+            raise HeadwaterExecutionInterruptedError(self.reason)
+
+    def leave_user_code(self) -> None:
+        self._user_code -= 1
+        if not self._user_code:
+            self._pending = False  # the scheduler sees `canceled` before the next step
+
+    def hold(self) -> None:
+        self._held += 1
+
+    def release(self) -> None:
+        self._held -= 1
+        if self._pending and not self._held and self._user_code:
+            self._pending = False
+            raise HeadwaterExecutionInterruptedError(self.reason)
+
+    def _on_interrupt(self, signum: int, frame: Any) -> None:
+        if not self.canceled.is_set():
+            previous = self._previous
+            if callable(previous):
+                previous(signum, frame)
+            elif previous != signal.SIG_IGN:
+                raise KeyboardInterrupt
+            return
+        if self._user_code and not self._held:
+            raise HeadwaterExecutionInterruptedError(self.reason)
+        if self._user_code:
+            self._pending = True
+
+    # --- the watch thread ---------------------------------------------------------------
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if self._own is None:
+                    self._own = self.instance.get_ref().open()
+                self._beat(self._own)
+            except Exception:  # a busy database must not end the run  # noqa: S110
+                pass
+
+    def _beat(self, instance: Any) -> None:
+        instance.storage.set_kvs({heartbeat_key(self.run_id): f"{time.time():.3f}"})
+        run = instance.get_run_by_id(self.run_id)
+        reason = _STOPPING.get(run.status.value) if run is not None else None
+        if reason is None or self.canceled.is_set():
+            return
+        self.reason = reason
+        self.canceled.set()
+        if self._main and self._user_code and not self._stop.is_set():
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)

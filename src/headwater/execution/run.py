@@ -48,7 +48,15 @@ from headwater.errors import (
 )
 from headwater.execution import event as ev
 from headwater.execution.context import OutputContext, RunInfo
-from headwater.execution.executor import Executor, InProcessExecutor, StepReport, execute_plan
+from headwater.execution.executor import (
+    NO_WATCH,
+    Executor,
+    InProcessExecutor,
+    NoWatch,
+    RunWatch,
+    StepReport,
+    execute_plan,
+)
 from headwater.execution.log import LogManager, with_job_loggers
 from headwater.execution.plan import (
     FromAsset,
@@ -115,6 +123,8 @@ class Run:
         # re-execution of selected steps: a step whose input no run produced fails (not skips)
         self.loads_missing_inputs_strictly = False
         self.canceled = False
+        # heartbeats, notices a cancel and interrupts user code (a persistent instance's run)
+        self.watch: RunWatch | NoWatch = NO_WATCH
         self.reconstructable: Any = None  # where a worker process loads the job from
         self.output_run_ids: dict[tuple[str, str, str | None], str] = {}  # from parent runs
         # the latest materialization event of each asset partition this run wrote: a step's
@@ -133,13 +143,17 @@ class Run:
             asset_key=asset_key, partition=self._event_partition(event_type, partition),
             message=message, payload=payload,
         )
-        self.events.append(event)
-        if event_type is ev.HeadwaterEventType.ASSET_MATERIALIZATION and asset_key is not None:
-            self.materialized_here.setdefault(asset_key, {})[event.partition] = event
-        if event_type in _RUN_END_STATUS:
-            self.info.status = _RUN_END_STATUS[event_type]
-        if self.on_event is not None:
-            self.on_event(event)
+        self.watch.hold()  # an interrupt waits until the event is recorded
+        try:
+            self.events.append(event)
+            if event_type is ev.HeadwaterEventType.ASSET_MATERIALIZATION and asset_key is not None:
+                self.materialized_here.setdefault(asset_key, {})[event.partition] = event
+            if event_type in _RUN_END_STATUS:
+                self.info.status = _RUN_END_STATUS[event_type]
+            if self.on_event is not None:
+                self.on_event(event)
+        finally:
+            self.watch.release()
         return event
 
     def _event_partition(self, event_type: ev.HeadwaterEventType, partition: Any) -> str | None:
@@ -553,7 +567,9 @@ def execute_job(
     The run is recorded in `instance` (a fresh ephemeral one when None), so that
     `context.instance` always answers and every event lands in one store. `executor(run)` builds the executor once the run config is resolved (default: in this
     process); `prepare(run)` adjusts the run before it starts (re-execution narrows its
-    steps and loads its parent's outputs); `should_cancel()` is asked between steps.
+    steps and loads its parent's outputs); `should_cancel()` is asked before every step.
+    A run recorded in a persistent instance is watched while it executes (`RunWatch`):
+    its process and heartbeat are recorded, and a cancel request interrupts its step.
     """
     if instance is None:
         instance = ev.ephemeral_instance()
@@ -575,6 +591,25 @@ def execute_job(
     if prepare is not None:
         prepare(run)
     instance.register_run(run)
+    watch = RunWatch.start_for(instance, run_id)
+    if watch is None:
+        return _execute(run, job, instance, executor, should_cancel)
+    run.watch = watch
+    try:
+        return _execute(run, job, instance, executor, watch.should_cancel(should_cancel))
+    except KeyboardInterrupt:
+        if run.info.status not in _RUN_END_STATUS.values():
+            run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,
+                     f'Run of job "{job.name}" was interrupted (KeyboardInterrupt).')
+        raise
+    finally:
+        watch.stop()
+
+
+def _execute(run: Run, job: Any, instance: ev.RunInstance,
+             executor: Callable[[Run], Executor] | None,
+             should_cancel: Callable[[], bool] | None) -> Run:
+    """The registered run's steps, from its RUN_START to its end event."""
     try:
         # An executor the run cannot have (e.g. processes without a shared instance) means
         # the run never starts: its one event is the failure.
@@ -597,8 +632,10 @@ def execute_job(
     finally:
         teardown()
     if run.canceled:
+        ended = getattr(run.watch, "reason", "").startswith("the run was ended")
         run.emit(ev.HeadwaterEventType.RUN_CANCELED, None,
-                 f'Run of job "{job.name}" was canceled.')
+                 f'Run of job "{job.name}" ' + (f"stopped: {run.watch.reason}." if ended  # type: ignore[union-attr]
+                                                else "was canceled."))
         return run
     if run.failed:
         run.emit(ev.HeadwaterEventType.RUN_FAILURE, None,

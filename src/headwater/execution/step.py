@@ -287,7 +287,9 @@ class StepRunner:
 
     # --- the body -----------------------------------------------------------------------
     def user_call(self, step: Step, what: str, fn: Any) -> Any:
+        watch = self.run.watch  # a canceled run interrupts user code (executor.RunWatch)
         try:
+            watch.enter_user_code()
             return fn()
         except (HeadwaterError, StepSkipped):
             raise
@@ -298,6 +300,8 @@ class StepRunner:
                 user_code_error_message(kind, step.key), user_exception=exc,
                 step_key=step.key, op_name=step.key, op_def_name=step.op_def.name,
             ) from exc
+        finally:
+            watch.leave_user_code()
 
     def make_context(self, step: Step, mapping_key: str | None, retry_number: int) -> OpExecutionContext:
         run = self.run

@@ -84,7 +84,10 @@ class Storage(abc.ABC):
     def update_run(self, run_id: str, timestamp: float, *, status: HeadwaterRunStatus | None = None,
                    start_time: float | None = None, end_time: float | None = None,
                    tags: Mapping[str, str] | None = None) -> None:
-        """Change a stored run's status, start/end time or (merged) tags; unknown ids are ignored."""
+        """Change a stored run's status, start/end time or (merged) tags; unknown ids are ignored.
+
+        A finished run (SUCCESS, FAILURE, CANCELED) keeps its status and times: the change
+        of status is conditional on the stored status, checked in the same atomic step."""
 
     @abc.abstractmethod
     def delete_run(self, run_id: str) -> None:

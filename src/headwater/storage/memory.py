@@ -117,6 +117,8 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
             if record is None:
                 return
             run = record.headwater_run
+            if run.status in FINISHED_STATUSES:  # a finished run's status is final
+                status = start_time = end_time = None
             if status is not None:
                 run = replace(run, status=status)
             if tags:

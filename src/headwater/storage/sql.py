@@ -622,16 +622,27 @@ def _kept_ids() -> sa.CompoundSelect:
     )
 
 
+_FINISHED = sorted(status.value for status in FINISHED_STATUSES)
+
+
 def _update_run(connection: sa.Connection, run_id: str, timestamp: float,
                 status: HeadwaterRunStatus | None, start_time: float | None,
                 end_time: float | None, tags: Mapping[str, str] | None) -> None:
     values: dict[str, Any] = {"update_timestamp": timestamp}
+    moved: dict[str, Any] = {}
     if status is not None:
-        values["status"] = status.value
+        moved["status"] = status.value
     if start_time is not None:
-        values["start_time"] = start_time
+        moved["start_time"] = start_time
     if end_time is not None:
-        values["end_time"] = end_time
+        moved["end_time"] = end_time
+    if moved:
+        # A finished run's status is final: a late event (a run declared dead that finishes
+        # after all, a cancel racing the run's end) is stored but moves nothing. The
+        # condition sits in the UPDATE itself, so the check and the change are one step
+        # under SQLite's write lock and PostgreSQL's row lock.
+        connection.execute(s.runs.update().where(
+            s.runs.c.run_id == run_id, s.runs.c.status.not_in(_FINISHED)).values(moved))
     if tags:
         current = connection.execute(
             sa.select(s.runs.c.tags).where(s.runs.c.run_id == run_id)).scalar()
