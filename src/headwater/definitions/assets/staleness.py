@@ -22,7 +22,7 @@ room's `graph`, `partitions` and `ops.data_version`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -166,6 +166,16 @@ class StalenessResolver:
         """Give the latest materialization of an asset partition read in bulk elsewhere."""
         if not self.graph.is_source(key):
             self._records.setdefault((key, partition), record)
+
+    def forget(self, keys: Collection[AssetKey], records_of: Collection[AssetKey] = ()) -> None:
+        """Drop the answers cached for `keys` (any partition) and the records read for
+        `records_of`: what a new event of `records_of` may change, when `keys` holds them and
+        their descendants. The rest stays cached."""
+        for found in [k for k in self._causes if k[0] in keys]:
+            del self._causes[found]
+        if records_of:
+            for found in [k for k in self._records if k[0] in records_of]:
+                del self._records[found]
 
     def latest_record(self, key: AssetKey, partition: str | None = None) -> Any:
         """The latest materialization (observation, for a source) of the asset partition."""
