@@ -126,6 +126,7 @@ class AssetStatuses:
         self._counts: dict[str, int] = {}  # partitioned asset -> number of partitions
         self._health: dict[str, dict[str, Any]] = {}  # partitioned asset -> its health
         self._resolver: StalenessResolver | None = None
+        self._status_counts: Counter[str] = Counter()
 
     # --- reading ---------------------------------------------------------------------------
     def current(self, state: ServerState) -> View:
@@ -184,8 +185,9 @@ class AssetStatuses:
         memo = index.memo
         if "catalog_static_facets" not in memo:
             memo["catalog_static_facets"] = _static_facets(ordered)
-        self.view = View(statuses, ordered, _with_status_facet(memo["catalog_static_facets"],
-                                                               ordered), summaries, items)
+            memo["catalog_row_position"] = {row["key"]: i for i, row in enumerate(ordered)}
+        self._status_counts = Counter(row["status"] for row in ordered)
+        self.view = View(statuses, ordered, self._facets(memo), summaries, items)
         self.stamp = stamp
         return self.view
 
@@ -359,24 +361,32 @@ class AssetStatuses:
         """A new view where the rows of `keys` are recomputed (parents first)."""
         assert self.view is not None
         index = state.workspace.index
-        position: dict[str, int] = index.memo.setdefault(
-            "parents_first_position", {k: i for i, (k, _) in enumerate(order(state))})
+        if "parents_first_position" not in index.memo:
+            index.memo["parents_first_position"] = {k: i for i, (k, _) in
+                                                    enumerate(order(state))}
+        position: dict[str, int] = index.memo["parents_first_position"]
         statuses = dict(self.view.statuses)
         for key in sorted(keys, key=position.__getitem__):
             statuses[key] = self._status(key, AssetKey.from_user_string(key))
         summaries = self._summaries(state, index.checks)
         stale_locations = {n for n in state.workspace.names if location_stale(state, n)}
         items = dict(self.view.items)
-        changed_rows = {}
+        rows = list(self.view.rows)
+        where: dict[str, int] = index.memo["catalog_row_position"]
         for key in keys:
             location, asset = index.assets[key]
-            changed_rows[key] = _row(location, asset, statuses[key], self._health.get(key),
-                                     summaries.get(key))
+            row = _row(location, asset, statuses[key], self._health.get(key), summaries.get(key))
+            self._status_counts[rows[where[key]]["status"]] -= 1
+            self._status_counts[row["status"]] += 1
+            rows[where[key]] = row
             items[key] = _dumps(_item(key, location, asset, statuses[key], self._counts,
                                       summaries.get(key), location in stale_locations))
-        rows = [changed_rows.get(r["key"], r) for r in self.view.rows]
-        self.view = View(statuses, rows, _with_status_facet(
-            index.memo["catalog_static_facets"], rows), summaries, items)
+        self.view = View(statuses, rows, self._facets(index.memo), summaries, items)
+
+    def _facets(self, memo: dict[str, Any]) -> dict[str, dict[str, int]]:
+        """The catalog's facets: those of the definitions, and the statuses' counts."""
+        counts = sorted((s, n) for s, n in self._status_counts.items() if n > 0)
+        return {**memo["catalog_static_facets"], "status": dict(counts)}
 
 
 def statuses_of(state: ServerState) -> View:
@@ -422,6 +432,15 @@ def location_stale(state: ServerState, location: str) -> bool:
 
 
 _counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
+_partitioned: dict[str, bool] = {}  # snapshot id -> whether any of its assets is partitioned
+
+
+def _has_partitions(snapshot: dict[str, Any]) -> bool:
+    found = _partitioned.get(snapshot["snapshot_id"])
+    if found is None:
+        found = _partitioned[snapshot["snapshot_id"]] = any(
+            a.get("partitions") for a in snapshot["assets"])
+    return found
 
 
 def partition_counts(state: ServerState) -> dict[str, int]:
@@ -430,7 +449,7 @@ def partition_counts(state: ServerState) -> dict[str, int]:
     counts: dict[str, int] = {}
     for location in state.workspace.names:
         snapshot = state.workspace.snapshot(location)
-        if snapshot is None or not any(a.get("partitions") for a in snapshot["assets"]):
+        if snapshot is None or not _has_partitions(snapshot):
             continue
         if location_stale(state, location):  # its code does not load: counts are unknown
             continue
@@ -497,11 +516,6 @@ def _static_facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         facets["tag"].update(f"{k}={v}" for k, v in row["tags"].items())
         facets["location"][row["location"]] += 1
     return {name: dict(sorted(c.items())) for name, c in facets.items()}
-
-
-def _with_status_facet(static: dict[str, dict[str, int]],
-                       rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    return {**static, "status": dict(sorted(Counter(r["status"] for r in rows).items()))}
 
 
 def warm(state: ServerState) -> threading.Thread:
