@@ -202,5 +202,10 @@ def test_routes_show_updates(tmp_path: Path) -> None:
             assert client.get("/api/assets/raw").json()["status"] == "stale"
             failed = client.get("/api/assets?checks=not_run").json()["items"]
             assert [i["key"] for i in failed] == ["clean"]
+            zipped = client.get("/api/assets")
+            plain = client.get("/api/assets", headers={"Accept-Encoding": "identity"})
+            assert zipped.headers["content-encoding"] == "gzip"
+            assert "content-encoding" not in plain.headers
+            assert zipped.json() == plain.json() and len(plain.json()["items"]) == 7
     finally:
         instance.dispose()

@@ -82,6 +82,9 @@ def list_assets(request: Request, checks: str | None = Query(
     state = state_of(request)
     wanted = parse_buckets(checks)
     view = statuses_of(state)
+    if wanted is None and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(view.assets_body_gzip(), media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
     if wanted is None:
         body = view.assets_body()
     else:

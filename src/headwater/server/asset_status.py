@@ -29,6 +29,7 @@ import json
 import logging
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,15 +75,25 @@ class View:
     facets: dict[str, dict[str, int]]  # the catalog's filter counts
     summaries: dict[str, dict[str, int]]  # key -> check summary (assets with checks)
     items: dict[str, bytes]  # key -> its /api/assets item, serialized, in index order
-    _body: list[bytes] = field(default_factory=list)
+    _bodies: dict[str, bytes] = field(default_factory=dict)
 
     def assets_body(self, keys: Iterable[str] | None = None) -> bytes:
         """The `/api/assets` response body: every asset, or these."""
         if keys is not None:
             return _envelope(self.items[k] for k in keys)
-        if not self._body:  # joined on first use: one view may serve many graph loads
-            self._body.append(_envelope(self.items.values()))
-        return self._body[0]
+        if "plain" not in self._bodies:  # joined on first use: a view serves many loads
+            self._bodies["plain"] = _envelope(self.items.values())
+        return self._bodies["plain"]
+
+    def assets_body_gzip(self) -> bytes:
+        """The body of every asset, gzipped once per view: 10,000 assets are ~3 MB of JSON
+        and ~120 kB compressed, which the browser receives and inflates much faster."""
+        if "gzip" not in self._bodies:
+            # Level 1: nearly the size of level 6 on this repetitive JSON, in a fraction of
+            # the time.
+            packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+            self._bodies["gzip"] = packer.compress(self.assets_body()) + packer.flush()
+        return self._bodies["gzip"]
 
 
 def _envelope(items: Iterable[bytes]) -> bytes:
@@ -118,6 +129,7 @@ class AssetStatuses:
         self.view: View | None = None
         self.stamp: tuple[Any, ...] | None = None
         self.full_builds = 0  # how often `current` had to rebuild everything
+        self.build_seconds = 0.0  # how long the latest full build took
         self._latest: dict[str, Any] = {}  # key -> latest materialization record
         self._active: dict[str, frozenset[str]] = {}  # run id -> keys, runs in progress
         self._failures: list[_Failure] = []  # newest first, at most RECENT_FAILURES
@@ -149,6 +161,7 @@ class AssetStatuses:
     def build(self, state: ServerState, stamp: tuple[Any, ...] | None = None) -> View:
         """Compute every asset's status from scratch (what the incremental updates must
         equal)."""
+        started = time.perf_counter()
         stamp = stamp or _stamp(state)
         instance, index = state.instance, state.workspace.index
         self.full_builds += 1
@@ -189,6 +202,7 @@ class AssetStatuses:
         self._status_counts = Counter(row["status"] for row in ordered)
         self.view = View(statuses, ordered, self._facets(memo), summaries, items)
         self.stamp = stamp
+        self.build_seconds = time.perf_counter() - started
         return self.view
 
     def _prime(self, key: str, record: Any) -> None:
