@@ -100,10 +100,12 @@ def _envelope(items: Iterable[bytes]) -> bytes:
     return b'{"items":[' + b",".join(items) + b'],"cursor":null,"has_more":false}'
 
 
+# As Starlette's JSONResponse encodes; one encoder for all (json.dumps makes one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _dumps(value: Any) -> bytes:
-    # As Starlette's JSONResponse encodes.
-    return json.dumps(value, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,9 @@ class AssetStatuses:
         self._resolver = resolver = resolver_for(state)
         for key, record in self._latest.items():
             self._prime(key, record)
-        for key in index.assets:
+        for key, asset_key in order(state):
             if key not in self._latest:  # never materialized: nothing to ask storage
-                resolver.prime(AssetKey.from_user_string(key), None, None)
+                resolver.prime(asset_key, None, None)
         self._active = {r.headwater_run.run_id: _keys(r) for r in instance.get_run_records(
             RunsFilter(statuses=list(ACTIVE)))}
         self._set_failures([_failure(r) for r in instance.get_run_records(
