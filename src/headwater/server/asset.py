@@ -74,6 +74,12 @@ def _find_or_stored(state: ServerState, key: str) -> tuple[str, dict[str, Any]] 
     return found
 
 
+def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
+    """{key: {"status", "stale_status", "stale_causes", "latest"}} for every asset of the
+    workspace, as kept up to date by asset_status.py."""
+    return statuses_of(state).statuses
+
+
 @router.get("/assets", summary="Every asset with its status and check summary")
 def list_assets(request: Request, checks: str | None = Query(
         None, description="Only assets with a check in one of these results, e.g. "
@@ -157,7 +163,7 @@ def get_asset(request: Request, key: str, partition: str | None = None) -> dict[
     if found is None:
         return _undefined_asset(state, key, latest[0] if latest else None)
     location, asset = found
-    status = statuses_of(state).statuses[key]
+    status = asset_statuses(state)[key]
     if partition is not None:
         resolver = resolver_for(state)
         asset_key = parse_asset_key(key)
