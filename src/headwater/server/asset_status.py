@@ -272,10 +272,32 @@ class AssetStatuses:
                 return False
         records = [] if new_event == old_event else instance.storage.get_event_records(
             EventQuery(event_types=WATCHED, after_id=old_event, before_id=new_event + 1))
+        data, touched, checks, changed_runs = self._scan(instance, records)
+        changed_runs |= {r.headwater_run.run_id for r in new_runs}
+        touched |= self._apply_runs(instance, changed_runs, new_runs)
+        touched |= self._apply_checks(state, checks)
+        counts = partition_counts(state)
+        touched |= {k for k in set(counts) | set(self._counts)
+                    if counts.get(k) != self._counts.get(k)}
+        self._counts = counts
+        affected = self._forget(state, data)
+        for key in touched | data:
+            defined = index.assets.get(key)
+            if defined is not None and defined[1].get("partitions") is not None:
+                self._health[key] = _partition_health(
+                    state, key, defined[1]["partitions"]["type"], counts.get(key))
+        self._publish(state, (affected | touched) & index.assets.keys())
+        return True
+
+    def _scan(self, instance: Any, records: list[Any]
+              ) -> tuple[set[str], set[str], set[str], set[str]]:
+        """What new events move: (assets with new data, assets whose status or partitions
+        may have moved, checks with new executions, runs whose status changed). Moves the
+        latest materializations."""
         data: set[str] = set()
-        touched: set[str] = set()  # status only: runs started or ended, partitions, checks
+        touched: set[str] = set()
         checks: set[str] = set()
-        changed_runs = {r.headwater_run.run_id for r in new_runs}
+        changed_runs: set[str] = set()
         ended: set[str] = set()
         for record in records:
             kind, event = record.event_type, record.event_log_entry.headwater_event
@@ -292,7 +314,9 @@ class AssetStatuses:
                 changed_runs.add(record.run_id)
                 if kind in _ENDED:
                     ended.add(record.run_id)
-        for run_id in sorted(ended):  # its planned executions and partitions just closed
+        # A run's end closes its planned check executions and its partitions in progress,
+        # planned perhaps in events read by an earlier update.
+        for run_id in sorted(ended):
             for planned in instance.storage.get_event_records(
                     EventQuery(run_id=run_id, event_types=_PLANNED)):
                 event = planned.event_log_entry.headwater_event
@@ -300,20 +324,7 @@ class AssetStatuses:
                     checks.add(check_key_of(event).to_user_string())
                 elif planned.asset_key is not None:
                     touched.add(planned.asset_key.to_user_string())
-        touched |= self._apply_runs(instance, changed_runs, new_runs)
-        touched |= self._apply_checks(state, checks)
-        counts = partition_counts(state)
-        touched |= {k for k in set(counts) | set(self._counts)
-                    if counts.get(k) != self._counts.get(k)}
-        self._counts = counts
-        affected = self._forget(state, data)
-        for key in touched | data:
-            found = index.assets.get(key)
-            if found is not None and found[1].get("partitions") is not None:
-                self._health[key] = _partition_health(
-                    state, key, found[1]["partitions"]["type"], counts.get(key))
-        self._publish(state, (affected | touched) & index.assets.keys())
-        return True
+        return data, touched, checks, changed_runs
 
     def _apply_runs(self, instance: Any, changed: set[str],
                     new_runs: list[RunRecord]) -> set[str]:
