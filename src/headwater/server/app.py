@@ -33,6 +33,7 @@ from headwater.server import (
     asset,
     asset_automation,
     asset_event,
+    asset_status,
     automation,
     backfill,
     catalog,
@@ -78,7 +79,12 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
+        # Every asset's status is built while the server starts taking requests: the first
+        # request waits for this build instead of paying for its own.
+        warming = asset_status.warm(app.state.headwater) if start and instance is not None else None
         yield
+        if warming is not None:
+            warming.join(30)
         workspace.shutdown()
 
     app = FastAPI(title="headwater", version=headwater.__version__, lifespan=lifespan,

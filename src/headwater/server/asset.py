@@ -1,34 +1,28 @@
 """The asset routes: the graph with statuses and check summaries, one asset (with its
 checks), its history, its partitions, materializing (backfills: server/backfill.py).
 
-An asset's status comes from storage, for all assets at once (one query for the latest
-materializations, one for the runs in progress, one for recent failed runs):
-in_progress (a queued or running run targets it) > failed (the latest run that targeted it
-failed after its latest materialization, without materializing it) > stale (see
-definitions/assets/staleness.py: its code version changed, a parent has a new data version or
-is missing, or a parent is stale) > materialized > never. `stale_status` and `stale_causes`
-say it precisely (for a partitioned asset: of its latest materialized partition, or of the
-`?partition=` asked for).
+Every asset's status (in_progress > failed > stale > materialized > never), staleness, latest
+materialization and check summary are kept by server/asset_status.py, which says how each is
+decided; `stale_status` and `stale_causes` say it precisely (for a partitioned asset: of its
+latest materialized partition, or of the `?partition=` asked for).
 Imports `code`, `definitions`, `storage` and this package.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from headwater.code.client import CodeServerError
 from headwater.code.explain import explain
-from headwater.definitions.assets.staleness import parents_first
-from headwater.definitions.key import AssetKey
 from headwater.errors import HeadwaterError
 from headwater.server import launch
-from headwater.server.check import asset_checks, check_summaries, parse_buckets
+from headwater.server.asset_status import location_stale, statuses_of
+from headwater.server.check import asset_checks, parse_buckets
 from headwater.server.staleness import resolver_for
 from headwater.server.state import (
     ApiError,
@@ -41,13 +35,9 @@ from headwater.server.state import (
     state_of,
 )
 from headwater.server.wire import materialization_json, typed_value
-from headwater.storage.record import AssetRecordsFilter, HeadwaterRunStatus, RunsFilter
+from headwater.storage.record import AssetRecordsFilter
 
 router = APIRouter(prefix="/api", tags=["assets"])
-_ACTIVE = [HeadwaterRunStatus.QUEUED, HeadwaterRunStatus.STARTING, HeadwaterRunStatus.STARTED,
-           HeadwaterRunStatus.CANCELING]
-_RECENT_FAILURES = 500
-_COUNTS_TTL = 30.0
 
 
 class MaterializeRequest(BaseModel):
@@ -79,87 +69,9 @@ def _find_or_stored(state: ServerState, key: str) -> tuple[str, dict[str, Any]] 
 
 
 def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
-    """{key: {"status", "latest"}} for every asset of the workspace."""
-    instance = state.instance
-    latest_records = {k.to_user_string(): r for k, r in
-                      instance.storage.get_latest_materialization_records().items()}
-    latest: dict[str, dict[str, Any]] = {}
-    resolver = resolver_for(state)
-    for key, record in latest_records.items():
-        latest[key] = {"run_id": record.run_id, "timestamp": record.timestamp,
-                       "partition": record.partition_key}
-        # Primed from the one query above, so that staleness asks storage only for sources
-        # and partitions.
-        resolver.prime(record.asset_key, record.partition_key, record)
-        if record.partition_key is not None:
-            resolver.prime(record.asset_key, None, record)
-    active: set[str] = set()
-    for record in instance.get_run_records(RunsFilter(statuses=_ACTIVE)):
-        active.update(k.to_user_string() for k in record.headwater_run.asset_selection or ())
-    failed: dict[str, float] = {}
-    for record in instance.get_run_records(RunsFilter(statuses=[HeadwaterRunStatus.FAILURE]),
-                                           limit=_RECENT_FAILURES):
-        run = record.headwater_run
-        ended = record.end_time or record.update_timestamp.timestamp()
-        for asset_key in run.asset_selection or ():
-            text = asset_key.to_user_string()
-            mat = latest.get(text)
-            if (text not in failed and (mat is None or (mat["timestamp"] < ended
-                                                        and mat["run_id"] != run.run_id))):
-                failed[text] = ended
-    out: dict[str, dict[str, Any]] = {}
-    for key, asset_key in resolver_order(resolver, state):
-        mat = latest.get(key)
-        causes = resolver.causes(asset_key, mat["partition"]) if mat is not None else []
-        stale = resolver.status(asset_key, mat["partition"] if mat else None)
-        if key in active:
-            status = "in_progress"
-        elif key in failed:
-            status = "failed"
-        elif mat is None:
-            status = "never"
-        elif causes:
-            status = "stale"
-        else:
-            status = "materialized"
-        out[key] = {"status": status, "stale_status": stale.value,
-                    "stale_causes": [c.to_json() for c in causes],
-                    "latest": None if mat is None else {
-                        "run_id": mat["run_id"], "timestamp": mat["timestamp"],
-                        "partition": mat["partition"]}}
-    return out
-
-
-def resolver_order(resolver: Any, state: ServerState) -> list[tuple[str, AssetKey]]:
-    """Asset keys (as text and as keys) with parents first, so that each staleness is computed
-    once; the order depends on the definitions only, so it is kept with the workspace index."""
-    index = state.workspace.index
-    if "parents_first" not in index.memo:
-        index.memo["parents_first"] = [(k.to_user_string(), k) for k in parents_first(
-            resolver.graph, [AssetKey.from_user_string(k) for k in index.assets])]
-    order: list[tuple[str, AssetKey]] = index.memo["parents_first"]
-    return order
-
-
-_counts_cache: dict[tuple[int, str, str], tuple[float, dict[str, int]]] = {}
-
-
-def partition_counts(state: ServerState) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for location in state.workspace.names:
-        snapshot = state.workspace.snapshot(location)
-        if snapshot is None or not any(a.get("partitions") for a in snapshot["assets"]):
-            continue
-        if _stale(state, location):  # its code does not load: counts are unknown
-            continue
-        cache_key = (id(state), location, snapshot["snapshot_id"])
-        cached = _counts_cache.get(cache_key)
-        if cached is None or time.monotonic() - cached[0] > _COUNTS_TTL:
-            reply = query_with_dynamic(state, location, "partition_counts", {})
-            cached = (time.monotonic(), dict(reply["counts"]))
-            _counts_cache[cache_key] = cached
-        counts.update(cached[1])
-    return counts
+    """{key: {"status", "stale_status", "stale_causes", "latest"}} for every asset of the
+    workspace, as kept up to date by asset_status.py."""
+    return statuses_of(state).statuses
 
 
 @router.get("/assets", summary="Every asset with its status and check summary")
@@ -169,33 +81,18 @@ def list_assets(request: Request, checks: str | None = Query(
                 ) -> Any:
     state = state_of(request)
     wanted = parse_buckets(checks)
-    statuses = asset_statuses(state)
-    counts = partition_counts(state)
-    summaries = check_summaries(state)
-    stale = {name for name in state.workspace.names if _stale(state, name)}
-    items = []
-    for key, (location, asset) in state.workspace.index.assets.items():
-        summary = summaries.get(key)
-        if wanted is not None and (summary is None or not any(summary[b] for b in wanted)):
-            continue
-        partitions = asset.get("partitions")
-        items.append({
-            "key": key,
-            "group": asset["group"],
-            "kinds": asset["kinds"],
-            "owners": asset["owners"],
-            "deps": asset["deps"],
-            "description": asset["description"],
-            "is_executable": asset["is_executable"],
-            "partitions": None if partitions is None else {
-                "kind": partitions["type"], "count": counts.get(key)},
-            **statuses[key],
-            "check_summary": summary,
-            "location": location,
-            "location_stale": location in stale,
-        })
-    # Encoded directly: FastAPI's generic encoder costs more than the queries at 10,000 assets.
-    return JSONResponse({"items": items, "cursor": None, "has_more": False})
+    view = statuses_of(state)
+    if wanted is None and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(view.assets_body_gzip(), media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    if wanted is None:
+        body = view.assets_body()
+    else:
+        summaries = view.summaries
+        body = view.assets_body(key for key in view.items if (
+            (summary := summaries.get(key)) is not None and any(summary[b] for b in wanted)))
+    # Kept serialized (asset_status.View): encoding 10,000 items costs more than the queries.
+    return Response(body, media_type="application/json")
 
 
 @router.get("/assets/{key:path}/materializations", summary="An asset's materializations")
@@ -291,13 +188,8 @@ def get_asset(request: Request, key: str, partition: str | None = None) -> dict[
         "downstream": sorted(state.workspace.index.children.get(key, [])),
         "checks": asset_checks(state, key, asset),
         "defined": True,
-        "location_stale": _stale(state, location),
+        "location_stale": location_stale(state, location),
     }
-
-
-def _stale(state: ServerState, location: str) -> bool:
-    entry = state.workspace.entry(location)
-    return bool(entry is not None and entry.stale)
 
 
 def _undefined_asset(state: ServerState, key: str, latest: Any) -> dict[str, Any]:

@@ -3,35 +3,27 @@ server so that the UI's catalog shows its first rows at once even with 10,000 as
 
 A row is what the asset list says of an asset (group, kinds, owners, tags, location, status,
 staleness, latest materialization, check summary) plus the health of its partitions
-(materialized, failed, in progress, missing). Building the rows costs the status queries of
-`asset.asset_statuses` and one partition-status query per partitioned asset, so the rows are
-kept with the workspace's index (a code location loaded or reloaded starts afresh) and rebuilt
-only when the newest event (materializations, check evaluations, run status changes all write
-one), the newest run (a run created, not yet started) or the number of runs changed. Filtering, sorting
-and paging then work on plain dicts.
-Imports `definitions`, `storage` and this package.
+(materialized, failed, in progress, missing). The rows are kept up to date with every asset's
+status by server/asset_status.py (incrementally, from the events added since); filtering,
+sorting and paging work on those plain dicts.
+Imports this package.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from headwater.definitions.key import AssetKey
-from headwater.server.asset import asset_statuses, partition_counts
-from headwater.server.check import check_summaries, parse_buckets
-from headwater.server.state import ApiError, ServerState, check_limit, split_list, state_of
-from headwater.storage.base import EventQuery
+from headwater.server.asset_status import statuses_of
+from headwater.server.check import parse_buckets
+from headwater.server.state import ApiError, check_limit, split_list, state_of
 
 router = APIRouter(prefix="/api", tags=["assets"])
 
 STATUSES = ("materialized", "stale", "failed", "in_progress", "never")
-FACETS = ("group", "kind", "owner", "tag", "location", "status")
 
 
 def _latest_time(row: dict[str, Any]) -> float | None:
@@ -59,95 +51,6 @@ SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "partitions_missing": _partitions("missing"),
     "checks": _checks,
 }
-
-
-class _Rows:
-    """The catalog rows of one workspace index (kept in its memo), with what they were built
-    from."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.stamp: tuple[Any, ...] | None = None
-        self.rows: list[dict[str, Any]] = []
-        self.facets: dict[str, dict[str, int]] = {}
-
-
-def _stamp(state: ServerState) -> tuple[Any, ...]:
-    """What the rows depend on besides the definitions, in three indexed queries: the newest
-    event, the newest run and the number of runs (a deleted run can change a status)."""
-    newest_event = state.instance.storage.get_event_records(EventQuery(), limit=1,
-                                                             ascending=False)
-    newest_run = state.instance.get_run_records(limit=1)
-    return (newest_event[0].storage_id if newest_event else None,
-            newest_run[0].headwater_run.run_id if newest_run else None,
-            state.instance.get_runs_count())
-
-
-def catalog_rows(state: ServerState) -> _Rows:
-    """The current rows (rebuilt when stale; one builder at a time). They are kept with the
-    workspace index, so a reloaded code location starts afresh."""
-    memo = state.workspace.index.memo
-    cache: _Rows = memo.get("catalog") or memo.setdefault("catalog", _Rows())
-    with cache.lock:
-        stamp = _stamp(state)
-        if stamp != cache.stamp:
-            cache.rows = _build_rows(state)
-            cache.facets = _facets(cache.rows)
-            cache.stamp = stamp
-        return cache
-
-
-def _build_rows(state: ServerState) -> list[dict[str, Any]]:
-    statuses = asset_statuses(state)
-    counts = partition_counts(state)
-    summaries = check_summaries(state)
-    rows = []
-    for key, (location, asset) in state.workspace.index.assets.items():
-        partitions = None
-        if asset.get("partitions") is not None:
-            partitions = _partition_health(state, key, asset["partitions"]["type"],
-                                           counts.get(key))
-        status = statuses[key]
-        rows.append({
-            "key": key,
-            "group": asset["group"],
-            "kinds": asset["kinds"],
-            "owners": asset["owners"],
-            "tags": asset.get("tags") or {},
-            "description": asset["description"],
-            "is_executable": asset["is_executable"],
-            "location": location,
-            "status": status["status"],
-            "stale_status": status["stale_status"],
-            "latest": status["latest"],
-            "partitions": partitions,
-            "check_summary": summaries.get(key),
-        })
-    rows.sort(key=lambda row: row["key"])
-    return rows
-
-
-def _partition_health(state: ServerState, key: str, kind: str,
-                      count: int | None) -> dict[str, Any]:
-    found = Counter(s.value for s in state.instance.storage.get_partition_statuses(
-        AssetKey.from_user_string(key)).values())
-    materialized, failed = found["MATERIALIZED"], found["FAILED"]
-    in_progress = found["IN_PROGRESS"]
-    missing = None if count is None else max(count - materialized - failed - in_progress, 0)
-    return {"kind": kind, "count": count, "materialized": materialized, "failed": failed,
-            "in_progress": in_progress, "missing": missing}
-
-
-def _facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    facets: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    for row in rows:
-        facets["group"][row["group"] or "default"] += 1
-        facets["kind"].update(row["kinds"])
-        facets["owner"].update(row["owners"])
-        facets["tag"].update(f"{k}={v}" for k, v in row["tags"].items())
-        facets["location"][row["location"]] += 1
-        facets["status"][row["status"]] += 1
-    return {name: dict(sorted(c.items())) for name, c in facets.items()}
 
 
 def _tag_filter(text: str) -> tuple[str, str | None]:
@@ -240,13 +143,13 @@ def catalog(
     keep = _matcher(q, split_list(group), split_list(kind), split_list(owner),
                     [_tag_filter(t) for t in tag], split_list(location), statuses, stale,
                     parse_buckets(checks))
-    cache = catalog_rows(state)
-    rows = [r for r in cache.rows if keep(r)]
+    view = statuses_of(state)
+    rows = [r for r in view.rows if keep(r)]
     if sort != "key" or order == "desc":
         rows = _sorted(rows, sort, order == "desc")
     items = rows[start:start + limit]
     has_more = start + limit < len(rows)
     # Encoded directly: FastAPI's generic encoder is slow on large lists of dicts.
-    return JSONResponse({"items": items, "total": len(rows), "all": len(cache.rows),
-                         "facets": cache.facets, "has_more": has_more,
+    return JSONResponse({"items": items, "total": len(rows), "all": len(view.rows),
+                         "facets": view.facets, "has_more": has_more,
                          "cursor": str(start + limit) if has_more else None})

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from headwater.code import generation
+from headwater.server import asset_status
 from headwater.server.state import ApiError, ServerState, state_of
 
 router = APIRouter(prefix="/api", tags=["deployment"])
@@ -64,4 +65,5 @@ def reload_location(request: Request, name: str) -> dict[str, Any]:
         raise ApiError(404, f"No code location {name!r}; locations: "
                             f"{', '.join(workspace.names) or 'none'}.")
     workspace.reload(name)
+    asset_status.warm(state)  # the new index's statuses, built before they are asked for
     return next(item for item in locations(state) if item["name"] == name)

@@ -77,6 +77,8 @@ from headwater.storage.record import (
 _ET = HeadwaterEventType
 _MATERIALIZATION = frozenset({_ET.ASSET_MATERIALIZATION})
 _OBSERVATION = frozenset({_ET.ASSET_OBSERVATION})
+# Changed by every asset wipe (`_bump_wipe_generation`).
+WIPE_GENERATION_KEY = "asset_wipe_generation"
 
 
 class HeadwaterInstance:
@@ -530,9 +532,16 @@ class HeadwaterInstance:
 
     def wipe_assets(self, asset_keys: Sequence[Any]) -> None:
         self._storage.wipe_assets([to_asset_key(k) for k in asset_keys])
+        self._bump_wipe_generation()
 
     def wipe_asset_partitions(self, asset_key: Any, partition_keys: Sequence[str]) -> None:
         self._storage.wipe_asset_partitions(to_asset_key(asset_key), list(partition_keys))
+        self._bump_wipe_generation()
+
+    def _bump_wipe_generation(self) -> None:
+        """A wipe removes events, which readers following the event log by storage id (the
+        webserver's kept asset statuses) cannot see: they watch this key instead."""
+        self._storage.set_kvs({WIPE_GENERATION_KEY: uuid.uuid4().hex})
 
     def get_status_by_partition(self, asset_key: Any, partition_keys: Sequence[str],
                                 partitions_def: Any = None) -> dict[str, AssetPartitionStatus | None]:

@@ -22,7 +22,7 @@ room's `graph`, `partitions` and `ops.data_version`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -160,12 +160,27 @@ class StalenessResolver:
         self.instance = instance
         self._records: dict[tuple[AssetKey, str | None], Any] = {}
         self._causes: dict[tuple[AssetKey, str | None], list[StaleCause]] = {}
+        # The partitions each key has entries for in the two caches, so that `forget` costs
+        # what it drops, not the size of the caches.
+        self._partitions: dict[AssetKey, set[str | None]] = {}
 
     # --- what was recorded ----------------------------------------------------------------
     def prime(self, key: AssetKey, partition: str | None, record: Any) -> None:
         """Give the latest materialization of an asset partition read in bulk elsewhere."""
         if not self.graph.is_source(key):
             self._records.setdefault((key, partition), record)
+            self._partitions.setdefault(key, set()).add(partition)
+
+    def forget(self, keys: Collection[AssetKey], records_of: Collection[AssetKey] = ()) -> None:
+        """Drop the answers cached for `keys` (any partition) and the records read for
+        `records_of`: what a new event of `records_of` may change, when `keys` holds them and
+        their descendants. The rest stays cached."""
+        for key in keys:
+            for partition in self._partitions.get(key, ()):
+                self._causes.pop((key, partition), None)
+        for key in records_of:
+            for partition in self._partitions.get(key, ()):
+                self._records.pop((key, partition), None)
 
     def latest_record(self, key: AssetKey, partition: str | None = None) -> Any:
         """The latest materialization (observation, for a source) of the asset partition."""
@@ -173,6 +188,7 @@ class StalenessResolver:
         if cache_key not in self._records:
             self._records[cache_key] = self.instance.get_latest_data_version_record(
                 key, is_source=self.graph.is_source(key), partition_key=partition)
+            self._partitions.setdefault(key, set()).add(partition)
         return self._records[cache_key]
 
     def current_data_version(self, key: AssetKey, partition: str | None = None
@@ -223,6 +239,7 @@ class StalenessResolver:
         if found is None:
             found = self._compute_causes(key, partition)
             self._causes[cache_key] = found
+            self._partitions.setdefault(key, set()).add(partition)
         return found
 
     def own_causes(self, key: AssetKey, partition: str | None = None) -> list[StaleCause]:
