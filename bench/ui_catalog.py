@@ -9,7 +9,7 @@ assets), starts the real webserver with its code server on uvicorn in a thread o
 instance where a tenth of the assets have a materialization, then measures:
 
 - how long the webserver's background build of every asset's status takes once it starts
-  (server/asset_status.py), and `GET /api/health` then `GET /api/catalog?limit=100` sent the
+  (server/assets/status.py), and `GET /api/health` then `GET /api/catalog?limit=100` sent the
   moment the server accepts requests (the catalog waits for that build if it still runs);
 - `GET /api/catalog?limit=100` warm (median of `--repeats`), warm with a search, a filter and a
   sort by last materialization, and just after a new materialization (the statuses updated);

@@ -1,4 +1,4 @@
-"""The webserver's kept asset statuses (server/asset_status.py): updated from the events and
+"""The webserver's kept asset statuses (server/assets/status.py): updated from the events and
 runs added since, they must equal a full rebuild after any mix of materializations, failures,
 check results, observations, queued and canceled runs, deleted runs and wipes."""
 
@@ -30,7 +30,7 @@ from headwater.definitions.checks.result import AssetCheckEvaluationPlanned  # n
 from headwater.definitions.tags import PARTITION_TAG  # noqa: E402
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType  # noqa: E402
 from headwater.server import create_app  # noqa: E402
-from headwater.server.asset_status import AssetStatuses, View  # noqa: E402
+from headwater.server.assets.status import AssetStatuses, View  # noqa: E402
 from headwater.storage.instance import HeadwaterInstance  # noqa: E402
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus  # noqa: E402
 
@@ -189,7 +189,7 @@ def test_routes_show_updates(tmp_path: Path) -> None:
     instance = HeadwaterInstance.from_url(f"sqlite:///{home}/headwater.db", str(home))
     app = create_app(instance, [CodeLocationOrigin(python_file=str(PROJECT))])
     try:
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as client:
             before = json.loads(client.get("/api/assets").content)["items"]
             assert {i["key"]: i["status"] for i in before}["raw"] == "never"
             instance.report_runless_asset_event(AssetMaterialization("raw"))

@@ -45,7 +45,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
     instance = HeadwaterInstance.from_url(f"sqlite:///{home}/headwater.db", str(home))
     app = create_app(instance, [CodeLocationOrigin(python_file=str(root / "defs.py"))],
                      launcher=None)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as client:
         yield client, instance, root
     instance.dispose()
 
@@ -147,7 +147,7 @@ def test_cancel_refused_in_read_only_mode(setup: tuple[TestClient, Any, Path]) -
     backfill_id = stored_backfill(instance, root, DAYS[:2])
     app = create_app(instance, [CodeLocationOrigin(python_file=str(root / "defs.py"))],
                      launcher=None, read_only=True, start=False)
-    with TestClient(app) as guarded:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as guarded:
         refused = guarded.post(f"/api/backfills/{backfill_id}/cancel")
         assert refused.status_code == 403 and "read-only" in refused.json()["detail"]
         assert guarded.get(f"/api/backfills/{backfill_id}").json()["status"] == "REQUESTED"

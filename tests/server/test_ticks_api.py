@@ -38,7 +38,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def client(instance: Any) -> Any:
-    with TestClient(create_app(instance, [ORIGIN])) as c:
+    with TestClient(create_app(instance, [ORIGIN]), base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c
 
 
@@ -152,7 +152,7 @@ def test_errors(client: TestClient) -> None:
 def test_read_only_refuses_test_ticks_and_cursors(instance: Any) -> None:
     """A read-only webserver refuses to evaluate (user code may have side effects), to launch
     and to set cursors; tick times stay readable."""
-    with TestClient(create_app(instance, [ORIGIN], read_only=True)) as ro:
+    with TestClient(create_app(instance, [ORIGIN], read_only=True), base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as ro:
         assert ro.post("/api/sensors/file_sensor/cursor", json={"cursor": "1"}).status_code == 403
         assert ro.post("/api/sensors/file_sensor/test_tick", json={}).status_code == 403
         assert ro.post("/api/schedules/morning_report/test_tick", json={}).status_code == 403

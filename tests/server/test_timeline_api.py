@@ -62,7 +62,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     home.mkdir()
     instance = HeadwaterInstance.from_url(f"sqlite:///{home}/headwater.db", str(home))
     app = create_app(instance, [CodeLocationOrigin(python_file=PROJECT)], start=False)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"X-Headwater-Request": "1"}) as c:
         yield c, instance
     instance.dispose()
 

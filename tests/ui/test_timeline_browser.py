@@ -75,7 +75,7 @@ def test_runs_appear_live_on_the_timeline_and_open_their_page(states: Server, pa
     expect(tip).to_contain_text("sleepy")
     expect(tip).to_contain_text("so far")
     shot(page, "overview-timeline-live")
-    httpx.post(f"{states.url}/api/runs/{slow}/cancel", timeout=30)
+    httpx.post(f"{states.url}/api/runs/{slow}/cancel", json={}, timeout=30)
     wait_run(states.url, slow)
     expect(running).to_have_attribute("data-status", "CANCELED")
 

@@ -157,7 +157,7 @@ export interface Explanation {
   sections: { title: string; lines: string[]; data: Record<string, unknown> }[];
 }
 
-/** Where a check's latest execution puts it (server/check.py). */
+/** Where a check's latest execution puts it (server/assets/checks.py). */
 export type CheckResult = "passed" | "warn" | "failed" | "in_progress" | "not_run";
 
 export type CheckSummary = Record<CheckResult, number> & { total: number };

@@ -5,9 +5,11 @@ server/app.py builds the app; `serve(...)` in server/serve.py runs it on uvicorn
 refuses before any route runs (foreign Host, writes a web form could send, huge bodies) and
 the headers it always sends live in server/guard.py; /api/docs in server/api_docs.py. Needs the `ui` extra
 (fastapi, uvicorn, sse-starlette); nothing here is imported by `import headwater`.
-The routes live in one module per subject (asset.py, catalog.py, run.py, ...); what they
-share is in state.py (server state, errors, parsing), workspace.py (the code locations) and
-asset_status.py (every asset's status, kept up to date from the event log).
+The routes live in one module per subject (run.py, job.py, automation.py, backfill.py, ...;
+the asset routes in the `assets` subpackage: the asset pages, catalog, checks, events,
+automation, and every asset's status kept up to date from the event log); what they share is
+in state.py (server state, errors, parsing), wire.py (JSON shapes) and workspace.py (the code
+locations).
 """
 
 from headwater.server.app import create_app

@@ -30,14 +30,8 @@ from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
 from headwater.errors import HeadwaterError
 from headwater.server import (
-    asset,
-    asset_automation,
-    asset_event,
-    asset_status,
     automation,
     backfill,
-    catalog,
-    check,
     compute_log,
     job,
     launch,
@@ -46,6 +40,12 @@ from headwater.server import (
     timeline,
 )
 from headwater.server.api_docs import install_api_docs
+from headwater.server.assets import automation as asset_automation
+from headwater.server.assets import catalog
+from headwater.server.assets import checks as check
+from headwater.server.assets import events as asset_event
+from headwater.server.assets import routes as asset
+from headwater.server.assets import status as asset_status
 from headwater.server.guard import (
     DEFAULT_MAX_REQUEST_BYTES,
     LOOPBACK_HOSTS,

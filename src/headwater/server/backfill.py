@@ -21,7 +21,7 @@ from headwater.code.location import CodeLocationOrigin
 from headwater.daemon import backfill as daemon_backfill
 from headwater.definitions.tags import BACKFILL_ID_TAG, PARTITION_TAG, SENSOR_NAME_TAG
 from headwater.server import launch
-from headwater.server.asset import find_asset
+from headwater.server.assets.routes import find_asset
 from headwater.server.state import ApiError, ServerState, check_limit, page, state_of
 from headwater.storage.record import RunsFilter
 from headwater.storage.state import BackfillRecord

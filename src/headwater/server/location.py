@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from headwater.code import generation
-from headwater.server import asset_status
+from headwater.server.assets import status as asset_status
 from headwater.server.state import ApiError, ServerState, state_of
 
 router = APIRouter(prefix="/api", tags=["deployment"])

@@ -28,7 +28,7 @@ from headwater.definitions.tags import BACKFILL_ID_TAG
 from headwater.execution.event import HeadwaterEventType
 from headwater.execution.log import compute_log_directory
 from headwater.server import launch
-from headwater.server.check import label_steps, run_checks
+from headwater.server.assets.checks import label_steps, run_checks
 from headwater.server.state import (
     ApiError,
     ServerState,

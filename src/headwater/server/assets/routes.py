@@ -2,7 +2,7 @@
 checks), its history, its partitions, materializing (backfills: server/backfill.py).
 
 Every asset's status (in_progress > failed > stale > materialized > never), staleness, latest
-materialization and check summary are kept by server/asset_status.py, which says how each is
+materialization and check summary are kept by server/assets/status.py, which says how each is
 decided; `stale_status` and `stale_causes` say it precisely (for a partitioned asset: of its
 latest materialized partition, or of the `?partition=` asked for).
 Imports `code`, `definitions`, `storage` and this package.
@@ -21,9 +21,9 @@ from headwater.code.client import CodeServerError
 from headwater.code.explain import explain
 from headwater.errors import HeadwaterError
 from headwater.server import launch
-from headwater.server.asset_status import location_stale, statuses_of
-from headwater.server.check import asset_checks, parse_buckets
-from headwater.server.staleness import resolver_for
+from headwater.server.assets.checks import asset_checks, parse_buckets
+from headwater.server.assets.staleness import resolver_for
+from headwater.server.assets.status import location_stale, statuses_of
 from headwater.server.state import (
     ApiError,
     ServerState,
@@ -70,7 +70,7 @@ def _find_or_stored(state: ServerState, key: str) -> tuple[str, dict[str, Any]] 
 
 def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
     """{key: {"status", "stale_status", "stale_causes", "latest"}} for every asset of the
-    workspace, as kept up to date by asset_status.py."""
+    workspace, as kept up to date by assets/status.py."""
     return statuses_of(state).statuses
 
 
@@ -91,7 +91,7 @@ def list_assets(request: Request, checks: str | None = Query(
         summaries = view.summaries
         body = view.assets_body(key for key in view.items if (
             (summary := summaries.get(key)) is not None and any(summary[b] for b in wanted)))
-    # Kept serialized (asset_status.View): encoding 10,000 items costs more than the queries.
+    # Kept serialized (status.View): encoding 10,000 items costs more than the queries.
     return Response(body, media_type="application/json")
 
 

@@ -4,7 +4,7 @@ server so that the UI's catalog shows its first rows at once even with 10,000 as
 A row is what the asset list says of an asset (group, kinds, owners, tags, location, status,
 staleness, latest materialization, check summary) plus the health of its partitions
 (materialized, failed, in progress, missing). The rows are kept up to date with every asset's
-status by server/asset_status.py (incrementally, from the events added since); filtering,
+status by server/assets/status.py (incrementally, from the events added since); filtering,
 sorting and paging work on those plain dicts.
 Imports this package.
 """
@@ -17,8 +17,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from headwater.server.asset_status import statuses_of
-from headwater.server.check import parse_buckets
+from headwater.server.assets.checks import parse_buckets
+from headwater.server.assets.status import statuses_of
 from headwater.server.state import ApiError, check_limit, split_list, state_of
 
 router = APIRouter(prefix="/api", tags=["assets"])

@@ -39,7 +39,7 @@ from headwater.code.check_result import bucket, count
 from headwater.definitions.assets.staleness import StalenessResolver, parents_first
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.execution.event import HeadwaterEventType
-from headwater.server.staleness import resolver_for
+from headwater.server.assets.staleness import resolver_for
 from headwater.server.state import ServerState, query_with_dynamic
 from headwater.storage.base import EventQuery
 from headwater.storage.checks import check_key_of
