@@ -271,7 +271,7 @@ def daemon_run(locations: Locations, once: bool, interval: float) -> None:
     if not once:
         click.echo(f"headwater daemon: {len(origins)} code location(s); Ctrl-C to stop.")
     try:
-        runner.run(once=once, interval=interval)
+        runner.run(once=once, interval=interval, say=lambda line: click.echo(line, err=True))
     except KeyboardInterrupt:
         pass
 
