@@ -492,3 +492,33 @@ def test_run_filter_by_window_overlap(instance):
     assert found == {"ends-inside", "inside", "spans", "still-going", "queued",
                      "no-end-stamped-late"}
     assert instance.get_runs_count(window) == 6
+
+
+def test_retention_primitives_swap_kv_purge_ticks_and_purge_runs(instance):
+    """swap_kv is a compare-and-swap; purge_ticks honours statuses and its limit (oldest
+    first); purge_runs deletes old finished runs, oldest first, within its limit, but keeps
+    the run holding an asset's latest materialization."""
+    storage = instance.storage
+    assert storage.swap_kv("lease", None, "a")
+    assert not storage.swap_kv("lease", None, "b")  # present: an insert loses
+    assert not storage.swap_kv("lease", "x", "b")
+    assert storage.swap_kv("lease", "a", "b") and storage.get_kvs(["lease"]) == {"lease": "b"}
+    assert storage.swap_kv("lease", "b", None) and storage.get_kvs(["lease"]) == {}
+
+    for i, status in enumerate(["SKIPPED", "SKIPPED", "SKIPPED", "SUCCESS", "STARTED"]):
+        storage.create_tick(TickRecord("o", "s", "SENSOR", status, 100.0 + i))
+    assert storage.purge_ticks("o", 200.0, statuses=["SKIPPED"], limit=2) == 2
+    assert [t.timestamp for t in storage.get_ticks("o")] == [104.0, 103.0, 102.0]
+    assert storage.purge_ticks("o", 103.5) == 2
+    assert [t.status for t in storage.get_ticks("o")] == ["STARTED"]
+
+    first = hw.materialize([upstream], instance=instance).run_id
+    second = hw.materialize([upstream], instance=instance).run_id
+    failed = failing_job.execute_in_process(instance=instance, raise_on_error=False).run_id
+    later = time.time() + 10
+    assert storage.purge_runs(later, limit=1) == [first]
+    assert storage.purge_runs(later, limit=5) == [failed]
+    assert storage.purge_runs(later, limit=5) == []
+    assert not instance.has_run(first) and instance.all_logs(first) == []
+    assert instance.has_run(second)
+    assert instance.get_latest_materialization_event(upstream.key).run_id == second

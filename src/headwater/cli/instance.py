@@ -3,8 +3,9 @@
 `info` prints where the database is, its schema revision and row counts; `migrate` upgrades
 it to this headwater's schema; `reindex` rebuilds the asset index from the event log; `prune
 --older-than 30d` deletes the events of runs that ended before then, keeping the latest
-materialization of every asset and partition. The database is the one `HeadwaterInstance.get()`
-opens ($HEADWATER_DATABASE_URL, headwater.yaml, or SQLite in the home).
+materialization of every asset and partition; `prune` alone applies headwater.yaml's
+`retention:` settings at once (daemon/retention.py, what the daemon does in bounded passes).
+The database is the one `HeadwaterInstance.get()` opens ($HEADWATER_DATABASE_URL, headwater.yaml, or SQLite in the home).
 """
 
 from __future__ import annotations
@@ -91,10 +92,20 @@ def instance_reindex() -> None:
 
 
 @instance.command("prune")
-@click.option("--older-than", "older_than", required=True,
-              help="Age of the runs whose events to delete, e.g. 30d, 12h.")
-def instance_prune(older_than: str) -> None:
-    """Delete the events of runs that ended before then (latest materializations are kept)."""
+@click.option("--older-than", "older_than", default=None,
+              help="Age of the runs whose events to delete, e.g. 30d, 12h. Without it, apply "
+                   "the retention settings of headwater.yaml.")
+def instance_prune(older_than: str | None) -> None:
+    """Delete the events of runs that ended before --older-than (latest materializations are
+    kept), or without it the ticks and runs headwater.yaml's `retention:` lets go."""
+    if older_than is None:
+        from headwater.daemon.retention import apply_all
+
+        with HeadwaterInstance.get() as opened:
+            result = apply_all(opened)
+        click.echo(f"Deleted {result.ticks} ticks and {len(result.runs)} runs past their "
+                   "retention.")
+        return
     cutoff = time.time() - parse_age(older_than)
     with HeadwaterInstance.get() as opened:
         deleted = opened.storage.prune(cutoff)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -270,10 +272,19 @@ def daemon_run(locations: Locations, once: bool, interval: float) -> None:
     runner = Daemon(_instance(), origins)
     if not once:
         click.echo(f"headwater daemon: {len(origins)} code location(s); Ctrl-C to stop.")
+
+    def _interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops it like Ctrl-C: the lease is released
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
-        runner.run(once=once, interval=interval)
+        runner.run(once=once, interval=interval, say=lambda line: click.echo(line, err=True))
     except KeyboardInterrupt:
         pass
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(help="Launch and follow backfills of partitioned jobs and assets.")

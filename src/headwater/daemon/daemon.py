@@ -4,9 +4,11 @@ One code server subprocess per code location holds the user's definitions; the d
 reads its JSON snapshot and asks it to evaluate ticks, so broken or slow user code cannot take
 the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
 seconds, or at once when a reload was requested: see code/generation.py), schedules,
-sensors, automation condition sensors, backfills, run queue. Every part is guarded: an error
-in one location or one part is recorded and the loop goes on. Imports `code`, `storage`,
-`daemon`.
+sensors, automation condition sensors, backfills, run queue, and a bounded retention pass
+when one is due (daemon/retention.py). Every part is guarded: an error in one location or one
+part is recorded and the loop goes on. Only the daemon holding the instance's lease
+(daemon/lease.py) runs the loops; another one waits for it to stop (or `--once` refuses).
+Imports `code`, `storage`, `daemon`.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from headwater.code.location import CodeLocationOrigin
 from headwater.code.run import origin_tag
 from headwater.daemon.automation import run_automation_sensors
 from headwater.daemon.backfill import run_backfills
+from headwater.daemon.lease import DaemonLease, LeaseLost, describe, lease_seconds
 from headwater.daemon.queue import run_queue
+from headwater.daemon.retention import RetentionPass
 from headwater.daemon.scheduler import run_schedules
 from headwater.daemon.sensors import run_sensors
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.state import DaemonHeartbeat
 
 DAEMON_TYPES = ("SCHEDULER", "SENSOR", "AUTOMATION", "BACKFILL", "QUEUED_RUN_COORDINATOR")
@@ -102,6 +107,8 @@ class Daemon:
         self.daemon_id = f"{socket.gethostname()}:{os.getpid()}"
         self.instance_spec = dataclasses.asdict(instance.get_ref())
         self.errors: list[str] = []
+        self.retention = RetentionPass(instance)  # validates `retention:` at start
+        self.lease = DaemonLease(instance.storage, lease_seconds(instance))
 
     def heartbeat(self) -> None:
         now = time.time()
@@ -110,6 +117,8 @@ class Daemon:
                 kind, self.daemon_id, now, {"errors": self.errors[-5:]}))
 
     def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
+        if self.lease.held:  # a long iteration keeps its lease between parts
+            self.lease.renew(force=False)
         try:
             return fn()
         except Exception:
@@ -136,16 +145,53 @@ class Daemon:
                         partial(run_automation_sensors, *args, force=force_sensors))
         self._guard("backfills", lambda: run_backfills(self.instance))
         self._guard("run queue", lambda: run_queue(self.instance))
+        self._guard("retention", self.retention.maybe_run)
 
     def run(self, once: bool = False, interval: float = 1.0,
-            should_stop: Callable[[], bool] = lambda: False) -> None:
+            should_stop: Callable[[], bool] = lambda: False,
+            say: Callable[[str], None] = log.warning) -> None:
+        """Iterate while holding the instance's lease: wait for it (saying who holds it),
+        or with `once` refuse when another daemon holds it."""
         try:
             while True:
-                started = time.monotonic()
-                self.iterate(force_sensors=once)
-                if once or should_stop():
+                if not self._wait_for_lease(once, interval, should_stop, say):
                     return
-                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                try:
+                    while True:
+                        started = time.monotonic()
+                        self.lease.renew()
+                        self.iterate(force_sensors=once)
+                        if once or should_stop():
+                            return
+                        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                except LeaseLost as exc:
+                    say(f"headwater daemon: {exc}; this daemon stopped running the loops and "
+                        "waits for the lease again.")
         finally:
+            self.lease.release()
             for location in self.locations:
                 location.client.shutdown()
+
+    def _wait_for_lease(self, once: bool, interval: float, should_stop: Callable[[], bool],
+                        say: Callable[[str], None]) -> bool:
+        """True once this daemon holds the lease; False when told to stop first."""
+        told = None
+        while not self.lease.try_acquire():
+            holder = self.lease.holder()
+            if once:
+                raise HeadwaterInvalidInvocationError(
+                    f"Another daemon runs on this instance ({describe(holder)}): it already "
+                    "drives schedules, sensors and the run queue. Stop it first (e.g. `kill "
+                    f"{(holder or {}).get('pid')}` on {(holder or {}).get('host')}) to run one "
+                    "iteration here.")
+            owner = (holder or {}).get("owner")
+            if owner != told:
+                told = owner
+                say(f"headwater daemon: another daemon runs on this instance "
+                    f"({describe(holder)}); waiting to take over when it stops. Stop it with "
+                    f"`kill {(holder or {}).get('pid')}` on {(holder or {}).get('host')}, or "
+                    "this one with Ctrl-C.")
+            if should_stop():
+                return False
+            time.sleep(max(0.2, min(interval, self.lease.seconds / 3)))
+        return True

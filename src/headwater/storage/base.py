@@ -257,7 +257,11 @@ class Storage(abc.ABC):
         """Ticks of one schedule or sensor, newest first, in the (after, before) time window."""
 
     @abc.abstractmethod
-    def purge_ticks(self, origin_id: str, before: float) -> int: ...
+    def purge_ticks(self, origin_id: str, before: float, statuses: Sequence[str] | None = None,
+                    limit: int | None = None) -> int:
+        """Delete one schedule's or sensor's ticks older than `before` (only those with one of
+        `statuses`, when given; at most `limit`, the oldest first) and the automation
+        evaluations they stored; returns how many ticks went."""
 
     @abc.abstractmethod
     def claim_run_keys(self, origin_id: str, run_keys: Iterable[str]) -> list[str]:
@@ -296,6 +300,11 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def set_kvs(self, pairs: Mapping[str, str]) -> None: ...
+
+    @abc.abstractmethod
+    def swap_kv(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Atomically set `key` to `value` (None deletes it) if it now holds `expected` (None:
+        absent); False, changing nothing, when another writer got there first."""
 
     def get_cursor_values(self, keys: Iterable[str]) -> dict[str, str]:
         """The key-value store by the names Dagster's run storage gives it."""
@@ -337,6 +346,13 @@ class Storage(abc.ABC):
         events), except each asset's and partition's latest materialization and each check's
         and partition's latest evaluation; returns the count. Older check executions keep
         their status but lose their `event`."""
+
+    @abc.abstractmethod
+    def purge_runs(self, before_timestamp: float, limit: int) -> list[str]:
+        """Delete up to `limit` finished runs that ended before `before_timestamp`, oldest
+        first, with their tags, events and check executions; a run holding an asset's or
+        partition's latest materialization or observation, or a check's latest evaluation, is
+        kept whole until a newer one replaces it. Returns the ids of the deleted runs."""
 
     @abc.abstractmethod
     def reindex(self) -> None:

@@ -290,7 +290,9 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
                 statuses[partition] = AssetPartitionStatus.MATERIALIZED
         return statuses
 
-    def prune(self, before_timestamp: float) -> int:
+    def _kept_event_ids(self) -> set[int]:
+        """The latest materialization and observation per asset (and partition) and the
+        latest check evaluations: what prune and run retention never delete."""
         keep: dict[tuple[AssetKey, str | None, HeadwaterEventType], int] = {}
         for key, ids in self._by_asset.items():
             for storage_id in ids:
@@ -300,7 +302,10 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
                     partition = asset_partition_of(event)
                     if partition is not None and event.event_type is _ET.ASSET_MATERIALIZATION:
                         keep[(key, partition, event.event_type)] = storage_id
-        kept = set(keep.values()) | self._checks.latest_event_ids()
+        return set(keep.values()) | self._checks.latest_event_ids()
+
+    def prune(self, before_timestamp: float) -> int:
+        kept = self._kept_event_ids()
         old_runs = {run_id for run_id, r in self._runs.items()
                     if r.end_time is not None and r.end_time < before_timestamp}
         doomed = [i for i, e in self._events.items() if i not in kept and (
@@ -309,6 +314,20 @@ class InMemoryStorage(InMemoryState, InMemoryAutomationEvaluations, Storage):
             for storage_id in doomed:
                 del self._events[storage_id]
         return len(doomed)
+
+    def purge_runs(self, before_timestamp: float, limit: int) -> list[str]:
+        holders = {self._events[i].run_id for i in self._kept_event_ids() if i in self._events}
+        old = sorted((r.end_time, run_id) for run_id, r in self._runs.items()
+                     if r.headwater_run.status in FINISHED_STATUSES and r.end_time is not None
+                     and r.end_time < before_timestamp and run_id not in holders)
+        doomed = [run_id for _, run_id in old[:limit]]
+        for run_id in doomed:
+            self.delete_run(run_id)
+        return doomed
+
+    def _ticks_purged(self, tick_ids: Sequence[int]) -> None:
+        for tick_id in tick_ids:
+            self.delete_automation_evaluations(tick_id)
 
     def wipe_assets(self, asset_keys: Sequence[AssetKey]) -> None:
         with self._lock:

@@ -499,6 +499,23 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
                     s.event_logs.delete().where(owner, e.id.not_in(_kept_ids()))).rowcount
         return deleted
 
+    def purge_runs(self, before_timestamp: float, limit: int) -> list[str]:
+        self.flush()
+        r, e, x = s.runs.c, s.event_logs.c, s.asset_check_executions.c
+        holders = sa.select(e.run_id).where(e.id.in_(_kept_ids()))
+        # A finished run ends at or before its last update: the indexed bound narrows the scan.
+        query = (sa.select(r.run_id).where(
+            r.update_timestamp < before_timestamp + 1.0, r.end_time < before_timestamp,
+            r.status.in_(sorted(x.value for x in FINISHED_STATUSES)), r.run_id.not_in(holders))
+            .order_by(r.update_timestamp).limit(limit))
+        with self._write() as connection:
+            doomed = [row[0] for row in connection.execute(query)]
+            for chunk in [doomed[i:i + 200] for i in range(0, len(doomed), 200)]:
+                for table in (s.runs, s.run_tags, s.event_logs):
+                    connection.execute(table.delete().where(table.c.run_id.in_(chunk)))
+                connection.execute(s.asset_check_executions.delete().where(x.run_id.in_(chunk)))
+        return doomed
+
     def reindex(self) -> None:
         self.flush()
         with self._write() as connection:

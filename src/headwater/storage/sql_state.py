@@ -99,11 +99,23 @@ class SqlState:
                                r.end_timestamp, json.loads(r.body), r.id)
                     for r in connection.execute(query)]
 
-    def purge_ticks(self, origin_id: str, before: float) -> int:
+    def purge_ticks(self, origin_id: str, before: float, statuses: Sequence[str] | None = None,
+                    limit: int | None = None) -> int:
         t = s.instigator_ticks.c
+        query = sa.select(t.id).where(t.origin_id == origin_id, t.timestamp < before)
+        if statuses is not None:
+            query = query.where(t.status.in_(list(statuses)))
+        if limit is not None:  # the oldest first, through the (origin_id, timestamp) index
+            query = query.order_by(t.timestamp).limit(limit)
+        a = s.automation_condition_evaluations.c
         with self._write() as connection:
-            return int(connection.execute(s.instigator_ticks.delete().where(
-                t.origin_id == origin_id, t.timestamp < before)).rowcount)
+            ids = [row[0] for row in connection.execute(query)]
+            for chunk in [ids[i:i + 500] for i in range(0, len(ids), 500)]:
+                connection.execute(s.instigator_ticks.delete().where(t.id.in_(chunk)))
+                # an automation sensor's tick is the evaluation id of what it decided
+                connection.execute(s.automation_condition_evaluations.delete()
+                                   .where(a.evaluation_id.in_(chunk)))
+        return len(ids)
 
     def claim_run_keys(self, origin_id: str, run_keys: Iterable[str]) -> list[str]:
         keys = list(dict.fromkeys(run_keys))
@@ -189,6 +201,23 @@ class SqlState:
                 if updated.rowcount == 0:
                     connection.execute(s.kvs.insert().values(key=key, value=value))
 
+
+    def swap_kv(self, key: str, expected: str | None, value: str | None) -> bool:
+        k = s.kvs.c
+        try:
+            with self._write() as connection:
+                if expected is None:
+                    if value is None:
+                        return connection.execute(
+                            sa.select(k.key).where(k.key == key)).first() is None
+                    connection.execute(s.kvs.insert().values(key=key, value=value))
+                    return True
+                match = s.kvs.c.key == key, s.kvs.c.value == expected
+                statement = (s.kvs.delete().where(*match) if value is None
+                             else s.kvs.update().where(*match).values(value=value))
+                return int(connection.execute(statement).rowcount) == 1
+        except sa.exc.IntegrityError:  # another writer inserted the key first
+            return False
 
 def _tick_values(tick: TickRecord) -> dict[str, Any]:
     return {"origin_id": tick.origin_id, "name": tick.name,

@@ -112,11 +112,20 @@ class InMemoryState:
         ticks.sort(key=lambda t: (t.timestamp, t.tick_id), reverse=True)
         return ticks[:limit] if limit is not None else ticks
 
-    def purge_ticks(self, origin_id: str, before: float) -> int:
-        doomed = [i for i, t in self._ticks.items() if t.origin_id == origin_id and t.timestamp < before]
-        for tick_id in doomed:
-            del self._ticks[tick_id]
-        return len(doomed)
+    def purge_ticks(self, origin_id: str, before: float, statuses: Sequence[str] | None = None,
+                    limit: int | None = None) -> int:
+        with self._state_lock:
+            doomed = sorted((t.timestamp, i) for i, t in self._ticks.items()
+                            if t.origin_id == origin_id and t.timestamp < before
+                            and (statuses is None or t.status in statuses))
+            ids = [i for _, i in doomed[:limit]]
+            for tick_id in ids:
+                del self._ticks[tick_id]
+        self._ticks_purged(ids)
+        return len(ids)
+
+    def _ticks_purged(self, tick_ids: Sequence[int]) -> None:
+        """What else goes with purged ticks (the memory storage drops their evaluations)."""
 
     def claim_run_keys(self, origin_id: str, run_keys: Iterable[str]) -> list[str]:
         claimed = []
@@ -160,6 +169,16 @@ class InMemoryState:
 
     def set_kvs(self, pairs: Mapping[str, str]) -> None:
         self._kvs.update(pairs)
+
+    def swap_kv(self, key: str, expected: str | None, value: str | None) -> bool:
+        with self._state_lock:
+            if self._kvs.get(key) != expected:
+                return False
+            if value is None:
+                self._kvs.pop(key, None)
+            else:
+                self._kvs[key] = value
+            return True
 
     def _wipe_state(self) -> None:
         self._init_state()
