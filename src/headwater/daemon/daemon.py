@@ -5,7 +5,9 @@ reads its JSON snapshot and asks it to evaluate ticks, so broken or slow user co
 the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
 seconds, or at once when a reload was requested: see code/generation.py), schedules,
 sensors, automation condition sensors, backfills, run queue. Every part is guarded: an error
-in one location or one part is recorded and the loop goes on. Imports `code`, `storage`,
+in one location or one part is recorded and the loop goes on. When the storage itself fails
+(PostgreSQL unreachable, a full disk) the daemon logs one line, retries each interval, and
+logs one more line when the storage is back. Imports `code`, `storage`,
 `daemon`.
 """
 
@@ -30,6 +32,7 @@ from headwater.daemon.backfill import run_backfills
 from headwater.daemon.queue import run_queue
 from headwater.daemon.scheduler import run_schedules
 from headwater.daemon.sensors import run_sensors
+from headwater.errors import HeadwaterStorageError
 from headwater.storage.state import DaemonHeartbeat
 
 DAEMON_TYPES = ("SCHEDULER", "SENSOR", "AUTOMATION", "BACKFILL", "QUEUED_RUN_COORDINATOR")
@@ -112,6 +115,8 @@ class Daemon:
     def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
+        except HeadwaterStorageError:  # the whole iteration waits for the storage (`run`)
+            raise
         except Exception:
             message = f"{what}: {traceback.format_exc(limit=5)}"
             self.errors.append(message)
@@ -139,10 +144,24 @@ class Daemon:
 
     def run(self, once: bool = False, interval: float = 1.0,
             should_stop: Callable[[], bool] = lambda: False) -> None:
+        outage: float | None = None  # since when the storage fails
         try:
             while True:
                 started = time.monotonic()
-                self.iterate(force_sensors=once)
+                try:
+                    self.iterate(force_sensors=once)
+                except HeadwaterStorageError as exc:
+                    if once:
+                        raise
+                    if outage is None:  # one line per outage, not one per iteration
+                        outage = started
+                        log.warning("storage unavailable, retrying every %.0fs: %s",
+                                    max(interval, 1.0), exc)
+                else:
+                    if outage is not None:
+                        log.warning("storage is back after %.0fs; resuming.",
+                                    time.monotonic() - outage)
+                        outage = None
                 if once or should_stop():
                     return
                 time.sleep(max(0.0, interval - (time.monotonic() - started)))
