@@ -310,17 +310,19 @@ def test_daemon_and_webserver_survive_postgres_down_and_back(postgres_url, tmp_p
     home = str(tmp_path / "home")
     assert hw(url, home, "instance", "migrate", cwd=str(code)).returncode == 0
     port = free_port()
-    logs = {name: open(tmp_path / f"{name}.err", "w+") for name in ("daemon", "web")}
-    procs = {
-        "daemon": subprocess.Popen(
-            [sys.executable, "-m", "headwater.cli.main", "daemon", "run", "-f", "defs.py",
-             "--interval", "0.5"], cwd=code, env=_env(url, home), stdout=subprocess.DEVNULL,
-            stderr=logs["daemon"]),
-        "web": subprocess.Popen(
-            [sys.executable, "-m", "headwater.cli.main", "webserver", "-f", "defs.py",
-             "--port", str(port)], cwd=code, env=_env(url, home), stdout=subprocess.DEVNULL,
-            stderr=logs["web"]),
-    }
+    # each process keeps its own copy of its stderr file: ours can close at once
+    with open(tmp_path / "daemon.err", "w") as daemon_err, \
+            open(tmp_path / "web.err", "w") as web_err:
+        procs = {
+            "daemon": subprocess.Popen(
+                [sys.executable, "-m", "headwater.cli.main", "daemon", "run", "-f", "defs.py",
+                 "--interval", "0.5"], cwd=code, env=_env(url, home), stdout=subprocess.DEVNULL,
+                stderr=daemon_err),
+            "web": subprocess.Popen(
+                [sys.executable, "-m", "headwater.cli.main", "webserver", "-f", "defs.py",
+                 "--port", str(port)], cwd=code, env=_env(url, home), stdout=subprocess.DEVNULL,
+                stderr=web_err),
+        }
 
     def get_runs() -> tuple[int, str]:
         try:
@@ -354,14 +356,10 @@ def test_daemon_and_webserver_survive_postgres_down_and_back(postgres_url, tmp_p
                 proc.kill()
                 proc.wait()
         proxy.stop()
-    daemon_log = logs["daemon"]
-    daemon_log.seek(0)
-    text = daemon_log.read()
+    text = (tmp_path / "daemon.err").read_text()
     assert "Traceback" not in text, text[-3000:]
     assert text.count("storage unavailable") == 1, text[-3000:]
     assert "storage is back" in text, text[-3000:]
-    web_log = logs["web"]
-    web_log.seek(0)
-    web = web_log.read()
+    web = (tmp_path / "web.err").read_text()
     assert "Traceback" not in web, web[-3000:]
     assert web.count("storage unavailable") == 1, web[-3000:]

@@ -204,8 +204,8 @@ def inspect_database(connection: sa.Connection, our_tables: set[str], version_ta
     if dagster:
         return Found("dagster", version, tuple(dagster))
     ours = version is not None and re.fullmatch(r"\d{4}", str(version)) is not None
-    shaped = (_HEADWATER_RUNS <= columns.get("runs", set())
-              and ("event_logs" not in columns or _HEADWATER_EVENTS <= columns["event_logs"]))
+    shaped = (columns.get("runs", set()) >= _HEADWATER_RUNS
+              and ("event_logs" not in columns or columns["event_logs"] >= _HEADWATER_EVENTS))
     if ours and (shaped or "runs" not in names):
         return Found("headwater", version)
     if version is None and "runs" in names and shaped:
