@@ -227,6 +227,22 @@ class HeadwaterInstanceMigrationRequired(HeadwaterError):
     """The instance database was written by an older headwater: run `headwater instance migrate`."""
 
 
+class HeadwaterStorageError(HeadwaterError):
+    """The instance database cannot be used as it is; the message says why and the fix.
+
+    `kind` names the fault: unreachable, auth, unknown_database, unknown_role, corrupt,
+    read_only, disk_full, io, foreign, dagster."""
+
+    def __init__(self, message: str, *, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class HeadwaterStorageUnavailableError(HeadwaterStorageError):
+    """The database server does not answer (down, restarting, network): it may come back, so
+    long-lived processes (the daemon, the webserver) wait and retry instead of exiting."""
+
+
 class HeadwaterInvalidMetadata(HeadwaterError):
     """Metadata could not be normalised into MetadataValue objects."""
 

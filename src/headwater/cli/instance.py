@@ -46,19 +46,30 @@ def instance() -> None:
 @instance.command("info")
 def instance_info() -> None:
     """Print the storage URL, schema revision and row counts."""
-    from headwater.storage import database, schema
+    from headwater.storage import database, faults, schema
 
     home, url = _url()
     click.echo(f"home: {home}")
     click.echo(f"storage: {database.redact(url)}")
     engine = database.create_engine(url)
     try:
-        version = database.current_version(engine)
+        found = database.inspect(engine)
     finally:
         engine.dispose()
-    state = "up to date" if version == schema.SCHEMA_VERSION else (
-        "not created yet" if version is None else "run `headwater instance migrate`")
+    version = found.version
+    refused = faults.refusal(found, database.redact(url), schema.SCHEMA_VERSION)
+    if refused is not None:
+        state = "newer than this headwater: upgrade headwater" if found.kind == "headwater" else (
+            "a Dagster instance database" if found.kind == "dagster"
+            else "another application's database")
+    elif found.kind == "empty":
+        state = "not created yet"
+    else:
+        state = "up to date" if version == schema.SCHEMA_VERSION else (
+            "run `headwater instance migrate`")
     click.echo(f"schema: {version or '-'} (this headwater: {schema.SCHEMA_VERSION}; {state})")
+    if refused is not None:
+        raise refused
     if version == schema.SCHEMA_VERSION:
         with HeadwaterInstance.get() as opened:
             for table, count in opened.storage.counts().items():  # type: ignore[attr-defined]

@@ -136,3 +136,19 @@ def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "-c", "--config", "config_files", multiple=True, metavar="FILE",
         help="Run config YAML file (repeatable; globs allowed; later files win).")(command)
+
+
+def log_to_stderr(logger_name: str) -> None:
+    """Show the warnings of a long-running process's logger (`headwater.daemon`,
+    `headwater.webserver`) on stderr, one timestamped line each."""
+    import logging
+    import sys
+
+    logger = logging.getLogger(logger_name)
+    if any(getattr(h, "_headwater_stderr", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter(f"%(asctime)s {logger_name}: %(message)s"))
+    handler._headwater_stderr = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)

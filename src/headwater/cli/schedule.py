@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from headwater.cli.options import Locations, location_options
+from headwater.cli.options import Locations, location_options, log_to_stderr
 from headwater.daemon.instigation import RUNNING, STOPPED, set_status
 from headwater.errors import HeadwaterInvalidInvocationError
 
@@ -268,6 +268,7 @@ def daemon_run(locations: Locations, once: bool, interval: float) -> None:
     """Run the daemon in the foreground (Ctrl-C to stop), or one iteration with --once."""
     from headwater.daemon.daemon import Daemon
 
+    log_to_stderr("headwater.daemon")
     origins = locations.origins()
     runner = Daemon(_instance(), origins)
     if not once:

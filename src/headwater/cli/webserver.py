@@ -24,7 +24,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from headwater.cli.options import Locations, location_options
+from headwater.cli.options import Locations, location_options, log_to_stderr
 from headwater.storage.home import HOME_ENV, resolve_home
 
 TOKEN_ENV = "HEADWATER_WEBSERVER_TOKEN"
@@ -110,6 +110,7 @@ def webserver(locations: Locations, port: int, host: str, token: str | None,
               token_file: str | None, allowed_hosts: tuple[str, ...],
               cors_origins: tuple[str, ...], read_only: bool) -> None:
     """Serve the web UI and its API for the given code locations."""
+    log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
     serve = _serve()
     origins = locations.origins()
@@ -131,6 +132,7 @@ DEV_CLI_ENV = "HEADWATER_IS_DEV_CLI"
 def dev(locations: Locations, port: int, host: str, token: str | None, token_file: str | None,
         allowed_hosts: tuple[str, ...], cors_origins: tuple[str, ...], no_daemon: bool) -> None:
     """Start the webserver, the daemon and the code servers, for local development."""
+    log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
     serve = _serve()
     origins = locations.origins()

@@ -6,9 +6,11 @@ the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapsho
 seconds, or at once when a reload was requested: see code/generation.py), schedules,
 sensors, automation condition sensors, backfills, run queue, and a bounded retention pass
 when one is due (daemon/retention.py). Every part is guarded: an error in one location or one
-part is recorded and the loop goes on. Only the daemon holding the instance's lease
-(daemon/lease.py) runs the loops; another one waits for it to stop (or `--once` refuses).
-Imports `code`, `storage`, `daemon`.
+part is recorded and the loop goes on. When the storage itself fails (PostgreSQL unreachable,
+a full disk) the daemon logs one line, retries each interval, and logs one more line when the
+storage is back. Only the daemon holding the instance's lease (daemon/lease.py) runs the
+loops; another one waits for it to stop (or `--once` refuses). Imports `code`, `storage`,
+`daemon`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from headwater.daemon.queue import run_queue
 from headwater.daemon.retention import RetentionPass
 from headwater.daemon.scheduler import run_schedules
 from headwater.daemon.sensors import run_sensors
-from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterStorageError
 from headwater.storage.state import DaemonHeartbeat
 
 DAEMON_TYPES = ("SCHEDULER", "SENSOR", "AUTOMATION", "BACKFILL", "QUEUED_RUN_COORDINATOR")
@@ -121,6 +123,8 @@ class Daemon:
             self.lease.renew(force=False)
         try:
             return fn()
+        except HeadwaterStorageError:  # the whole iteration waits for the storage (`run`)
+            raise
         except Exception:
             message = f"{what}: {traceback.format_exc(limit=5)}"
             self.errors.append(message)
@@ -151,24 +155,43 @@ class Daemon:
             should_stop: Callable[[], bool] = lambda: False,
             say: Callable[[str], None] = log.warning) -> None:
         """Iterate while holding the instance's lease: wait for it (saying who holds it),
-        or with `once` refuse when another daemon holds it."""
+        or with `once` refuse when another daemon holds it. While the storage fails, log one
+        line, retry each interval, and log one more when it is back."""
+        outage: float | None = None  # since when the storage fails
         try:
             while True:
-                if not self._wait_for_lease(once, interval, should_stop, say):
-                    return
                 try:
+                    if not self._wait_for_lease(once, interval, should_stop, say):
+                        return
                     while True:
                         started = time.monotonic()
                         self.lease.renew()
                         self.iterate(force_sensors=once)
+                        if outage is not None:
+                            log.warning("storage is back after %.0fs; resuming.",
+                                        time.monotonic() - outage)
+                            outage = None
                         if once or should_stop():
                             return
                         time.sleep(max(0.0, interval - (time.monotonic() - started)))
                 except LeaseLost as exc:
                     say(f"headwater daemon: {exc}; this daemon stopped running the loops and "
                         "waits for the lease again.")
+                except HeadwaterStorageError as exc:
+                    if once:
+                        raise
+                    if outage is None:  # one line per outage, not one per iteration
+                        outage = time.monotonic()
+                        log.warning("storage unavailable, retrying every %.0fs: %s",
+                                    max(interval, 1.0), exc)
+                    if should_stop():
+                        return
+                    time.sleep(max(interval, 1.0))
         finally:
-            self.lease.release()
+            try:
+                self.lease.release()
+            except HeadwaterStorageError:  # the lease expires by itself
+                pass
             for location in self.locations:
                 location.client.shutdown()
 

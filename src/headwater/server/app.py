@@ -7,14 +7,18 @@ then the token and read-only checks here: with a token, every request must carry
 `Authorization: Bearer <token>`, or `?token=` (for EventSource and the first page load; it is
 then kept in an HttpOnly cookie so the page's own requests carry it); in read-only mode every
 mutation answers 403. CORS is closed unless `cors_origins` names the origins to open it to.
-Errors are `{"detail": message}` with a 4xx status: malformed input never reaches a 500.
+Errors are `{"detail": message}` with a 4xx status: malformed input never reaches a 500; a
+storage fault (PostgreSQL unreachable, a full disk) answers 503 with its one-line message and
+logs one line per outage.
 Imports `code`, `storage` and this package; FastAPI only here and in the route modules.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
+import time
 from collections.abc import Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,7 +32,7 @@ from starlette.middleware.cors import CORSMiddleware
 import headwater
 from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, HeadwaterStorageError
 from headwater.server import (
     automation,
     backfill,
@@ -60,6 +64,8 @@ STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 TOKEN_COOKIE = "headwater_token"
 # POSTs that change nothing (they only check input) stay open in read-only mode.
 _READ_ONLY_POSTS = ("/validate",)
+STORAGE_LOG_EVERY = 60.0  # seconds without a storage fault that end an outage (for the log)
+log = logging.getLogger("headwater.webserver")
 
 
 def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
@@ -195,6 +201,17 @@ def _install_errors(app: FastAPI) -> None:
     async def code_server_error(_request: Request, exc: CodeServerError) -> JSONResponse:
         return JSONResponse({"detail": f"The code server failed: {exc}",
                              "error": exc.error}, status_code=502)
+
+    last_logged = [0.0]  # one log line per storage outage, not one per request
+
+    @app.exception_handler(HeadwaterStorageError)
+    async def storage_error(_request: Request, exc: HeadwaterStorageError) -> JSONResponse:
+        now = time.monotonic()
+        if now - last_logged[0] > STORAGE_LOG_EVERY:
+            log.warning("storage unavailable (answering 503 until it is back): %s", exc)
+        last_logged[0] = now
+        return JSONResponse({"detail": str(exc), "storage_fault": exc.kind}, status_code=503,
+                            headers={"Retry-After": "5"})
 
     @app.exception_handler(HeadwaterError)
     async def headwater_error(_request: Request, exc: HeadwaterError) -> JSONResponse:

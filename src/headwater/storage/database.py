@@ -12,6 +12,7 @@ that upgrades it. Migrations are alembic's, from `storage/migrations/` (env.py) 
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from headwater.errors import HeadwaterInstanceMigrationRequired, HeadwaterInvalidInvocationError
-from headwater.storage import schema
+from headwater.storage import faults, schema
 
 BUSY_TIMEOUT_MS = 60_000
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,10 +41,17 @@ def create_engine(url: str) -> sa.Engine:
     """An engine for a `sqlite:///...` or `postgresql://...` URL, tuned for the instance."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    if url.startswith("postgresql"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    raise HeadwaterInvalidInvocationError(
+        engine = _sqlite_engine(url)
+    elif url.startswith("postgresql"):
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    else:
+        raise _unsupported(url)
+    faults.install(engine, url)
+    return engine
+
+
+def _unsupported(url: str) -> HeadwaterInvalidInvocationError:
+    return HeadwaterInvalidInvocationError(
         f"storage URL {url!r} is not supported: use sqlite:///path/to/headwater.db or "
         "postgresql://user@host:5432/dbname."
     )
@@ -52,7 +60,12 @@ def create_engine(url: str) -> sa.Engine:
 def _sqlite_engine(url: str) -> sa.Engine:
     path = sa.engine.make_url(url).database
     if path and path != ":memory:":
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        except OSError as exc:
+            reason = f"cannot create its directory: {exc.strerror}"
+            raise (faults.disk_full(path, reason) if exc.errno == errno.ENOSPC
+                   else faults.read_only(path, reason)) from exc
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @sa.event.listens_for(engine, "connect")
@@ -95,29 +108,37 @@ def _version(connection: sa.Connection) -> str | None:
     return row[0] if row else None
 
 
+def inspect(engine: sa.Engine) -> faults.Found:
+    """What the database is: empty, headwater's (and its revision), Dagster's or foreign."""
+    with engine.connect() as connection:
+        return _inspect(connection)
+
+
+def _inspect(connection: sa.Connection) -> faults.Found:
+    return faults.inspect_database(connection, set(schema.metadata.tables), schema.VERSION_TABLE)
+
+
 def ensure_schema(engine: sa.Engine, url: str) -> None:
-    """Create a new database at head; refuse one at another revision with the fix."""
+    """Create a new database at head; refuse one at another revision, or one that is not
+    headwater's, with the fix."""
     version = current_version(engine)
-    if version is None:
-        with write_transaction(engine) as connection:
-            _lock_for_ddl(connection)
-            version = _version(connection)
-            if version is None:
-                if sa.inspect(connection).has_table("runs"):
-                    raise HeadwaterInstanceMigrationRequired(_message(url, "(unversioned)"))
-                schema.metadata.create_all(connection)
-                _version_table().create(connection, checkfirst=True)
-                connection.execute(sa.text(
-                    f"INSERT INTO {schema.VERSION_TABLE} (version_num) VALUES (:v)"
-                ), {"v": schema.SCHEMA_VERSION})
-                version = schema.SCHEMA_VERSION
-    if version != schema.SCHEMA_VERSION:
-        if version > schema.SCHEMA_VERSION:
-            raise HeadwaterInstanceMigrationRequired(
-                f"The instance database {redact(url)} is at schema revision {version}, newer than "
-                f"this headwater's {schema.SCHEMA_VERSION}: upgrade headwater to use it."
-            )
-        raise HeadwaterInstanceMigrationRequired(_message(url, version))
+    if version == schema.SCHEMA_VERSION:
+        return
+    with write_transaction(engine) as connection:
+        _lock_for_ddl(connection)
+        found = _inspect(connection)
+        refused = faults.refusal(found, redact(url), schema.SCHEMA_VERSION)
+        if refused is not None:
+            raise refused
+        if found.kind == "empty":
+            schema.metadata.create_all(connection)
+            _version_table().create(connection, checkfirst=True)
+            connection.execute(sa.text(
+                f"INSERT INTO {schema.VERSION_TABLE} (version_num) VALUES (:v)"
+            ), {"v": schema.SCHEMA_VERSION})
+            return
+        if found.version != schema.SCHEMA_VERSION:
+            raise HeadwaterInstanceMigrationRequired(_message(url, found.version or "(unversioned)"))
 
 
 def _message(url: str, version: str) -> str:
@@ -154,10 +175,15 @@ def migrate(engine: sa.Engine, revision: str = "head") -> tuple[str | None, str 
     """Upgrade (or, with an older `revision`, downgrade) the database; returns (before, after)."""
     from alembic import command
 
+    url = engine.url.render_as_string(hide_password=True)
     with engine.begin() as connection:
         _lock_for_ddl(connection)
-        before = _version(connection)
-        if before is None and sa.inspect(connection).has_table("runs"):
+        found = _inspect(connection)
+        refused = faults.refusal(found, url, schema.SCHEMA_VERSION)
+        if refused is not None:
+            raise refused
+        before = found.version
+        if before is None and found.kind == "headwater":  # from before headwater stamped
             command.stamp(alembic_config(connection), "0001")
             before = "0001"
         config = alembic_config(connection)
