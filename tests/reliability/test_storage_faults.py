@@ -199,9 +199,18 @@ def test_full_disk_is_one_line_and_fails_the_run_once_space_is_back(tmpfs, tmp_p
                 return False
         return True
 
-    wait_for("the disk to fill", lambda: os.path.exists(os.path.join(tmpfs, "filler"))
-             and os.statvfs(tmpfs).f_bavail == 0)
+    filler = os.path.join(tmpfs, "filler")
+    wait_for("the disk to fill", lambda: os.path.exists(filler))
     wait_for("the run worker to exit", worker_gone)
+    # The worker's exit frees what SQLite held (its WAL): fill that too, so that the disk is
+    # still full for what follows.
+    with open(filler, "ab", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    assert os.statvfs(tmpfs).f_bavail == 0
     # A new instance cannot be created on the full disk: one line naming it and its free space.
     line = one_line(hw(None, os.path.join(tmpfs, "other"), "run", "list", cwd=str(code)),
                     "is full", "MB free", "free space")
