@@ -55,7 +55,7 @@ function describe(schema: Schema | undefined, required: boolean): HTMLElement {
 
 function completeConfig(root: () => Schema | undefined) {
   return (ctx: CompletionContext): CompletionResult | null => {
-    const text = ctx.state.doc.toString();
+    const text = plain(ctx.state.doc.toString());
     const place = placeAt(text, ctx.pos);
     if (!place) return null;
     const word = text.slice(place.from, ctx.pos);
@@ -95,7 +95,7 @@ function completeConfig(root: () => Schema | undefined) {
 
 function hoverConfig(root: () => Schema | undefined) {
   return hoverTooltip((view, pos) => {
-    const key = keyAt(view.state.doc.toString(), pos);
+    const key = keyAt(plain(view.state.doc.toString()), pos);
     if (!key) return null;
     const parent = schemaAt(root(), key.path.slice(0, -1));
     const schema = childSchema(parent, key.path[key.path.length - 1]);
@@ -184,11 +184,28 @@ const look = EditorView.theme({
   ".cm-placeholder": { color: "var(--muted)" },
 });
 
+/** No-break spaces (in text pasted from web pages and chats, and put in by some input methods
+ * for runs of spaces) are not indentation to YAML: read them as plain spaces. Same length, so
+ * positions in the document stay valid. */
+function plain(text: string): string {
+  return text.replace(/\u00a0/g, " ");
+}
+
+/** Turn the editor's no-break spaces into plain ones in place (same length: the selection
+ * stays where it is). */
+function plainSpaces(view: EditorView): void {
+  const text = view.state.doc.toString();
+  const changes = [];
+  for (let i = text.indexOf("\u00a0"); i >= 0; i = text.indexOf("\u00a0", i + 1)) changes.push({ from: i, to: i + 1, insert: " " });
+  if (changes.length) view.dispatch({ changes, selection: view.state.selection });
+}
+
 export default function ConfigEditor({ value, onChange, schema, errors, onSubmit, id, label, describedBy }: ConfigEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const latest = useRef({ onChange, onSubmit, schema });
   latest.current = { onChange, onSubmit, schema };
+  const emitted = useRef<string | null>(null);
 
   useEffect(() => {
     const dark = new Compartment();
@@ -211,7 +228,13 @@ export default function ConfigEditor({ value, onChange, schema, errors, onSubmit
           ])),
           keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
           EditorView.contentAttributes.of({ id, "aria-label": label, ...(describedBy ? { "aria-describedby": describedBy } : {}) }),
-          EditorView.updateListener.of((u) => { if (u.docChanged) latest.current.onChange(u.state.doc.toString()); }),
+          EditorView.updateListener.of((u) => {
+            if (!u.docChanged) return;
+            const text = u.state.doc.toString();
+            emitted.current = plain(text);
+            latest.current.onChange(emitted.current);
+            if (text !== emitted.current) window.setTimeout(() => plainSpaces(u.view), 0);
+          }),
         ],
       }),
     });
@@ -226,15 +249,17 @@ export default function ConfigEditor({ value, onChange, schema, errors, onSubmit
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  // A value set from outside (scaffold, prefill) replaces the text.
+  // A value set from outside (scaffold, prefill) replaces the text; the editor's own text
+  // coming back (`emitted`) is left alone, or a keystroke made since would be undone.
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+    if (!v || value === emitted.current || v.state.doc.toString() === value) return;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
   }, [value]);
 
   useEffect(() => {
     const v = view.current;
-    if (v) v.dispatch(setDiagnostics(v.state, diagnose(v.state.doc.toString(), errors)));
+    if (v) v.dispatch(setDiagnostics(v.state, diagnose(plain(v.state.doc.toString()), errors)));
   }, [errors, value]);
 
   return <div ref={host} className="config-editor" data-testid="config-editor" />;
