@@ -248,3 +248,28 @@ def test_sensor_ticks_refuse_partitions_their_target_lacks(instance: Any) -> Non
     deadline = time.monotonic() + 90
     run = wait_for_run(instance, runs[0].run_id, timeout=max(1.0, deadline - time.monotonic()))
     assert run.status is hw.HeadwaterRunStatus.SUCCESS
+
+
+def test_a_dynamic_partition_deleted_before_the_worker_starts_fails_the_run(
+        tmp_path: Path) -> None:
+    """The run worker checks the partition again: a run whose dynamic key was deleted after
+    it was stored ends FAILURE naming the key, and materializes nothing."""
+    from headwater.code.run import create_run
+    from headwater.daemon.launcher import submit_run
+    from headwater.definitions.assets.job import IMPLICIT_JOB
+
+    instance = HeadwaterInstance.from_url(f"sqlite:///{tmp_path}/headwater.db", str(tmp_path))
+    try:
+        origin = CodeLocationOrigin(python_file=str(DEFS))
+        instance.add_dynamic_partitions("files", ["f1"])
+        run = create_run(instance, origin, origin.load().resolve_job_def(IMPLICIT_JOB),
+                         tags={PARTITION_TAG: "f1"}, asset_selection=["files"])
+        instance.delete_dynamic_partition("files", "f1")
+        submit_run(instance, run.run_id)
+        finished = wait_for_run(instance, run.run_id, timeout=90)
+        assert finished.status is hw.HeadwaterRunStatus.FAILURE
+        last = instance.all_logs(run.run_id)[-1]
+        assert "`f1`" in last.message and "add_dynamic_partitions" in last.message
+        assert instance.get_materialized_partitions(hw.AssetKey("files")) == set()
+    finally:
+        instance.dispose()
