@@ -94,18 +94,19 @@ def test_a_crash_mid_write_leaves_the_previous_value_and_no_partial_file(tmp_pat
 
 @pytest.mark.parametrize("bad_part", ["..", "a/b", "/etc", "nul\x00", ""])
 def test_path_components_cannot_escape_base_dir(tmp_path, bad_part):
-    """Asset key parts that could leave base_dir are rejected by name; partition keys are
-    escaped."""
+    """Asset key parts and partition keys that are not one plain name are rejected by name,
+    before anything is written."""
     manager = PickledObjectFilesystemIOManager(str(tmp_path / "base"))
     context = hw.build_output_context(asset_key=hw.AssetKey(["ok", bad_part]))
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="path component") as info:
         manager.handle_output(context, 1)
     assert "asset 'ok/" in str(info.value)
     assert not os.path.exists(tmp_path / "etc")
-    # a partition key's path operators are escaped instead: it stays under the asset's dir
-    partitioned = hw.build_output_context(asset_key=hw.AssetKey("t"), partition_key="../x")
-    manager.handle_output(partitioned, 1)
-    assert (tmp_path / "base" / "t" / "%2E%2E" / "x").exists()
+    partitioned = hw.build_output_context(asset_key=hw.AssetKey("t"), partition_key=bad_part)
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="of asset 't'") as info:
+        manager.handle_output(partitioned, 1)
+    assert f"partition {bad_part!r}" in str(info.value)
+    assert not os.path.exists(tmp_path / "base")
 
 
 def test_partitioned_output_path_and_load(tmp_path):
@@ -375,13 +376,15 @@ def test_filesystem_manager_describes_outputs_with_path_metadata(tmp_path):
     assert (tmp_path / "b").exists() and "path" not in empty.get_logged_metadata()
 
 
-def test_filesystem_manager_nests_partition_keys_with_slashes(tmp_path):
-    """A '/' in a partition key nests directories; a leading '/' is escaped."""
+def test_filesystem_manager_refuses_partition_keys_with_slashes(tmp_path):
+    """A '/' in a partition key is refused rather than nested: keys '2024' and '2024/01' would
+    need '2024' to be a file and a directory at once."""
     manager = PickledObjectFilesystemIOManager(str(tmp_path))
-    for key, parts in [("2024/01", ("2024", "01")), ("/etc/x", ("%2Fetc", "x"))]:
-        manager.handle_output(hw.build_output_context(asset_key=hw.AssetKey("t"),
-                                                      partition_key=key), key)
-        assert (tmp_path.joinpath("t", *parts)).exists()
+    for key in ("2024/01", "/etc/x", "a\\b"):
+        with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="path separator"):
+            manager.handle_output(hw.build_output_context(asset_key=hw.AssetKey("t"),
+                                                          partition_key=key), key)
+    assert os.listdir(tmp_path) == []
 
 
 def test_previous_partition_of_the_first_partition_loads_as_none(tmp_path):

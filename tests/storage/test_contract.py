@@ -274,7 +274,7 @@ def test_fetch_run_status_changes_pages_run_events(instance):
     with pytest.raises(HeadwaterInvalidInvocationError, match="run status event"):
         hw.RunStatusChangeRecordsFilter(ET.STEP_START)
 
-@hw.asset
+@hw.asset(partitions_def=hw.StaticPartitionsDefinition(["a", "b", "bad", "c", "d"]))
 def daily(context):
     if context.partition_key == "bad":
         raise ValueError("bad partition")

@@ -49,13 +49,14 @@ def partition_tags(graph: Any, keys: set[AssetKey], partition: str | None,
             "Pass --partition KEY or --partition-range START...END, not both.")
     partitioned = {k: _partitions_def(graph, k) for k in keys
                    if _partitions_def(graph, k) is not None}
-    given = "--partition" if partition is not None else "--partition-range"
+    given = f"--partition {partition!r}" if partition is not None \
+        else f"--partition-range {partition_range!r}"
     if not partitioned:
         if partition is None and partition_range is None:
             return {}
         raise HeadwaterInvalidInvocationError(
             f"{given} was given, but no selected asset is partitioned ({_names(keys)}); "
-            f"drop {given} or select partitioned assets.")
+            f"drop {given.split()[0]} or select partitioned assets.")
     groups: list[tuple[Any, list[AssetKey]]] = []
     for key, pdef in partitioned.items():
         for known, members in groups:

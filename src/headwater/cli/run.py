@@ -24,6 +24,7 @@ from headwater.cli.failure import (
     render_error,
 )
 from headwater.cli.options import Locations, config_options, location_options
+from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
@@ -115,12 +116,15 @@ def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) ->
 @click.command("launch")
 @location_options
 @click.option("-j", "--job", "job_name", required=True, help="Name of the job to launch.")
+@click.option("--partition", default=None,
+              help="Partition key, for a partitioned job (the headwater/partition tag).")
 @config_options
 @click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
 @click.option("--json", "as_json", is_flag=True)
-def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] | None,
-               tag_pairs: tuple[str, ...], wait: bool, as_json: bool) -> None:
+def job_launch(locations: Locations, job_name: str, partition: str | None,
+               run_config: dict[str, Any] | None, tag_pairs: tuple[str, ...], wait: bool,
+               as_json: bool) -> None:
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
@@ -128,8 +132,11 @@ def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] |
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)
     instance = _instance()
-    run = create_run(instance, origin, job_def, run_config,
-                     _parse_tags(tag_pairs))
+    tags = _parse_tags(tag_pairs)
+    if partition is not None:
+        tags[PARTITION_TAG] = partition
+    # create_run refuses a partition the job does not have, before the run is stored
+    run = create_run(instance, origin, job_def, run_config, tags)
     submit_run(instance, run.run_id)
     _finish(instance, run.run_id, wait, as_json, "Launched")
 

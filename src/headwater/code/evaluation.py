@@ -6,7 +6,8 @@ partition_key, asset_selection}], "skip_message", "cursor", "dynamic_partitions_
 "asset_events" (sensors: runless materializations, observations, check evaluations)} or,
 when user code raised, {"error": {"kind": "user_code_error", "message", "traceback"}}.
 `instance` is the caller's instance, opened in this process (sensors read it; dynamic
-partitions live in it), or None. Imports `definitions`.
+partitions live in it), or None. A run request for a partition its target lacks fails the
+tick (`_check_partitions`). Imports `definitions` and `execution.partition`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ import traceback
 from datetime import datetime, timezone
 from typing import Any
 
-from headwater.definitions.assets.job import IMPLICIT_JOB
+from headwater.definitions.assets.job import IMPLICIT_JOB, subset_asset_job
 from headwater.definitions.automation.schedule import ScheduleDefinition, build_schedule_context
 from headwater.definitions.automation.sensor import SensorEvaluationContext
 from headwater.definitions.definitions import Definitions
 from headwater.definitions.key import AssetKey
 from headwater.definitions.partitions.backfill_policy import runs_per_range
 from headwater.definitions.partitions.base import PartitionKeyRange
+from headwater.definitions.run_request import PendingPartitions
+from headwater.definitions.tags import PARTITION_TAG
+from headwater.errors import HeadwaterError
 from headwater.execution.event import payload_to_jsonable
+from headwater.execution.partition import check_run_partition
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
@@ -40,6 +45,39 @@ def _requests_json(evaluation: Any, default_job: str | None) -> list[dict[str, A
     return out
 
 
+def _check_partitions(defs: Definitions, kind: str, name: str, evaluation: Any,
+                      requests: list[dict[str, Any]], instance: Any) -> dict[str, Any] | None:
+    """An error reply naming the schedule or sensor, the run key and the partition, when a
+    run request asks for a partition its target does not have (counting the dynamic
+    partitions the same tick adds); None when every request is fine. Checked here, where
+    the jobs are, so that a bad request fails the tick and creates no run."""
+    store = PendingPartitions(instance, getattr(evaluation, "dynamic_partitions_requests", ()))
+    for data in requests:
+        tags = data.get("tags") or {}
+        key = data.get("partition_key")
+        if key is None and PARTITION_TAG not in tags:
+            continue
+        try:
+            job = defs.resolve_job_def(data["job_name"]) if data.get("job_name") else None
+            if job is not None and data.get("asset_selection") is not None:
+                job = subset_asset_job(job, data["asset_selection"])
+        except HeadwaterError:
+            continue  # an unknown target fails the run request where it is launched
+        if job is None:
+            continue
+        try:
+            check_run_partition(job, key, tags, store)
+        except HeadwaterError as exc:
+            run_key = f" (run key {data['run_key']!r})" if data.get("run_key") else ""
+            shown = key if key is not None else tags.get(PARTITION_TAG)
+            return {"error": {
+                "kind": "partition_error",
+                "message": f"{kind} '{name}' requested a run of partition {shown!r}{run_key}, "
+                           f"which cannot run: {exc} No run was created for this tick.",
+                "traceback": ""}}
+    return None
+
+
 def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
                       instance: Any = None) -> dict[str, Any]:
     schedule: ScheduleDefinition = defs.resolve_schedule_def(name)
@@ -55,7 +93,11 @@ def evaluate_schedule(defs: Definitions, name: str, scheduled_time: float,
             evaluation = schedule.evaluate_tick(context)
     except Exception as exc:
         return _error(exc)
-    return {**evaluation.to_json(), "run_requests": _requests_json(evaluation, schedule.job_name)}
+    requests = _requests_json(evaluation, schedule.job_name)
+    problem = _check_partitions(defs, "Schedule", name, evaluation, requests, instance)
+    if problem is not None:
+        return problem
+    return {**evaluation.to_json(), "run_requests": requests}
 
 
 def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
@@ -71,8 +113,11 @@ def evaluate_sensor(defs: Definitions, name: str, cursor: str | None = None,
         names = sensor.job_names
     except Exception as exc:
         return _error(exc)
-    return {**evaluation.to_json(),
-            "run_requests": _requests_json(evaluation, names[0] if len(names) == 1 else None),
+    requests = _requests_json(evaluation, names[0] if len(names) == 1 else None)
+    problem = _check_partitions(defs, "Sensor", name, evaluation, requests, instance)
+    if problem is not None:
+        return problem
+    return {**evaluation.to_json(), "run_requests": requests,
             "asset_events": [payload_to_jsonable(e) for e in evaluation.asset_events]}
 
 

@@ -24,6 +24,7 @@ from headwater.definitions.config.run_config import validate_run_config
 from headwater.definitions.key import AssetCheckKey, to_asset_key, to_check_key
 from headwater.definitions.tags import RUN_CHECK_SELECTION_TAG, RUN_ORIGIN_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
+from headwater.execution.partition import check_run_partition
 from headwater.execution.plan import build_plan
 from headwater.execution.reconstruct import ReconstructableJob
 from headwater.execution.reexecution import ReexecutionOptions, reexecution_tags, select_steps
@@ -104,6 +105,9 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
             *(to_asset_key(k) for k in asset_selection or ())) | AssetSelection.checks(*checks))
     else:
         planned = subset_asset_job(job_def, list(asset_selection)) if asset_selection else job_def
+    # a partition the run cannot have is refused before the run exists (as every other
+    # entry point refuses it: execution/partition.py)
+    check_run_partition(planned, None, all_tags, instance)
     plan = build_plan(planned, None, validate_run_config(planned, dict(run_config or {})))
     steps = [s.key for s in plan.steps]
     if reexecution_options is not None and reexecution_options.step_selection is not None:

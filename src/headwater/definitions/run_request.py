@@ -78,7 +78,7 @@ class RunRequest:
         counting the partitions the same tick adds or deletes (`dynamic_partitions_requests`)."""
         partitions_def = getattr(target_definition, "partitions_def", None)
         if self.partition_key is not None and partitions_def is not None:
-            store = _PendingPartitions(dynamic_partitions_store, dynamic_partitions_requests or ())
+            store = PendingPartitions(dynamic_partitions_store, dynamic_partitions_requests or ())
             if not partitions_def.has_partition_key(self.partition_key, current_time, store):
                 raise HeadwaterUnknownPartitionError(
                     f"Could not find a partition with key `{self.partition_key}`. Run request of "
@@ -120,7 +120,7 @@ class RunRequest:
                           if checks is not None else None)
 
 
-class _PendingPartitions:
+class PendingPartitions:
     """The dynamic partitions of a store as they will be once `requests` (add / delete
     requests of the same tick) are applied."""
 

@@ -22,7 +22,7 @@ from headwater.definitions.partitions.mapping import infer_partition_mapping
 from headwater.definitions.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
 from headwater.definitions.partitions.partitioned_config import PartitionedConfig
 from headwater.definitions.partitions.time_window import TimeWindow, TimeWindowPartitionsDefinition
-from headwater.definitions.tags import RANGE_END_TAG, RANGE_START_TAG
+from headwater.definitions.tags import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from headwater.errors import (
     HeadwaterInvalidInvocationError,
     HeadwaterInvalidPropertyError,
@@ -47,37 +47,93 @@ def _can_check(pdef: Any, store: Any) -> bool:
     return True
 
 
+def _owner(job: Any) -> str:
+    """How messages name what a run covers: the assets of an asset job, else the job."""
+    layer = getattr(job, "asset_layer", None)
+    keys = sorted(k.to_user_string() for k in layer.executable_asset_keys) \
+        if layer is not None and layer.asset_graph is not None else []
+    if not keys:
+        return f"job '{job.name}'"
+    shown = ", ".join(repr(k) for k in keys[:5]) + (" ..." if len(keys) > 5 else "")
+    assets = f"asset {shown}" if len(keys) == 1 else f"assets {shown}"
+    # jobs named with leading underscores are the ones materialize() and the UI build
+    return assets if job.name.startswith("__") else f"job '{job.name}' ({assets})"
+
+
+def _run_partitions_def(job: Any) -> Any:
+    """The partitions a run of `job` covers: None when nothing it materializes is partitioned
+    (an implicit asset job narrowed to unpartitioned assets keeps the partitions of the
+    whole job, which a run of these assets does not have)."""
+    layer: Any = getattr(job, "asset_layer", None)
+    keys = layer.executable_asset_keys if layer is not None and layer.asset_graph is not None \
+        else frozenset()
+    if keys and all(getattr(layer.assets_def_for_key(k), "partitions_def", None) is None
+                    for k in keys):
+        return None
+    return job_partitions_def(job)
+
+
+def check_run_partition(job: Any, partition_key: Any, tags: Mapping[str, Any] | None,
+                        instance: Any) -> Any:
+    """Refuse a run of `job` over a partition (or range) it does not have; the key to run.
+
+    The one check every way of creating or executing a run goes through (materialize,
+    execute_in_process, execute_job and the run worker, the CLI, the webserver's launches,
+    sensors, schedules and backfills): a partition given to a run that materializes nothing
+    partitioned, an unknown key, or a dynamic key not added yet is an error naming the
+    assets (or job), the key and the fix, raised before anything is recorded. Returns the
+    key as the definition reads it (a MultiPartitionKey for several dimensions)."""
+    tags = tags or {}
+    if partition_key is None:
+        partition_key = tags.get(PARTITION_TAG)
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
+    if partition_key is None and start is None and end is None:
+        return None
+    pdef = _run_partitions_def(job)
+    owner = _owner(job)
+    if pdef is None:
+        what = (f"partition {partition_key!r}" if partition_key is not None
+                else f"partition range {start!r}...{end!r}")
+        raise HeadwaterInvalidInvocationError(
+            f"Cannot run {what} of {owner}: it is not partitioned. Run it without a partition "
+            f"(no partition_key=, --partition or {PARTITION_TAG!r} tag), or give it a "
+            "partitions_def.")
+    if partition_key is None and (start is None or end is None):
+        raise HeadwaterInvalidInvocationError(
+            f"A partition range run of {owner} needs both tags {RANGE_START_TAG!r} and "
+            f"{RANGE_END_TAG!r}.")
+    store = _store(instance)
+    with partition_loading_context(dynamic_partitions_store=store):
+        if not _can_check(pdef, store):
+            return partition_key
+        if partition_key is None:
+            pdef.get_partition_keys_in_range(PartitionKeyRange(str(start), str(end)))
+            return None
+        if not isinstance(partition_key, str):
+            raise HeadwaterInvalidInvocationError(
+                f"Partition key {partition_key!r} of {owner} is a "
+                f"{type(partition_key).__name__}; partition keys are strings.")
+        if isinstance(pdef, MultiPartitionsDefinition):
+            partition_key = pdef.get_partition_key_from_str(partition_key)
+        pdef.validate_partition_key(partition_key, owner=owner)
+    return partition_key
+
+
 def resolve_partitioned_run(job: Any, run_config: Any, partition_key: Any,
                             tags: Mapping[str, Any] | None, instance: Any
                             ) -> tuple[Any, Any, dict[str, Any]]:
-    """(run_config, partition_key, tags) for a run of `job` over `partition_key` or a range."""
+    """(run_config, partition_key, tags) for a run of `job` over `partition_key` or a range,
+    checked by `check_run_partition`; a `PartitionedConfig` gives the config and tags."""
     tags = dict(tags or {})
-    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
-    if partition_key is None and start is None and end is None:
+    partition_key = check_run_partition(job, partition_key, {
+        k: v for k, v in tags.items() if k != PARTITION_TAG}, instance)
+    if partition_key is None:
         return run_config, None, tags
     pdef = job_partitions_def(job)
-    if pdef is None:
-        # An unpartitioned job run with a partition key only records the key (as its tag and on
-        # its events); nothing checks it, as there is no definition to check it against.
-        return run_config, partition_key, tags
-    if partition_key is None and (start is None or end is None):
-        raise HeadwaterInvalidInvocationError(
-            f"A partition range run of job '{job.name}' needs both tags {RANGE_START_TAG!r} and "
-            f"{RANGE_END_TAG!r}.")
-    store = _store(instance)
-    owner = f"job '{job.name}'"
-    with partition_loading_context(dynamic_partitions_store=store):
-        if partition_key is None:
-            if _can_check(pdef, store):
-                pdef.get_partition_keys_in_range(PartitionKeyRange(str(start), str(end)))
-            return run_config, None, tags
-        if isinstance(pdef, MultiPartitionsDefinition):
-            partition_key = pdef.get_partition_key_from_str(partition_key)
-        if _can_check(pdef, store):
-            pdef.validate_partition_key(partition_key, owner=owner)
-        tags.update(pdef.get_tags_for_partition_key(partition_key))
-        config = getattr(job, "config", None)
-        if isinstance(config, PartitionedConfig):
+    tags.update(pdef.get_tags_for_partition_key(partition_key))
+    config = getattr(job, "config", None)
+    if isinstance(config, PartitionedConfig):
+        with partition_loading_context(dynamic_partitions_store=_store(instance)):
             if run_config is None:
                 run_config = config.get_run_config_for_partition_key(partition_key)
             tags.update(config.get_tags_for_partition_key(partition_key))

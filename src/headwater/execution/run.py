@@ -58,6 +58,7 @@ from headwater.execution.executor import (
     execute_plan,
 )
 from headwater.execution.log import LogManager, with_job_loggers
+from headwater.execution.partition import check_run_partition
 from headwater.execution.plan import (
     FromAsset,
     FromCollect,
@@ -578,6 +579,7 @@ def execute_job(
     # The config as given is what the run records; the job's own config (defaults, a
     # mapping) applies in the one validation below, which the plan and the steps read.
     run_config = dict(run_config or {})
+    partition_key = check_run_partition(job, partition_key, tags, instance)
     resolved = validate_run_config(job, run_config)
     plan = build_plan(job, input_values, resolved)
     base_tags = job.tags if job.run_tags is None else job.run_tags

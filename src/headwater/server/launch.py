@@ -102,8 +102,11 @@ def materialize(state: ServerState, location: str, assets: Mapping[str, Mapping[
                             "(several, a backfill), not both.")
     if not partitioned:
         if partition_key is not None or partition_keys:
-            raise ApiError(400, f"{_names(plain)} not partitioned: materialize without "
-                                "partition_key or partition_keys.")
+            asked = repr(partition_key) if partition_key is not None else \
+                ", ".join(repr(k) for k in partition_keys or ())
+            raise ApiError(400, f"{_names(plain)} not partitioned, so it has no partition "
+                                f"{asked}: materialize without partition_key or "
+                                "partition_keys.")
         run_id = launch_assets(state, location, plain, None)
         return {"run_id": run_id, "run_ids": [run_id], "backfill_id": None}
     kinds = {json.dumps(assets[k]["partitions"], sort_keys=True) for k in partitioned}

@@ -33,6 +33,7 @@ from headwater.definitions.checks.result import (
 )
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.definitions.ops.output import AssetMaterialization, AssetObservation
+from headwater.definitions.partitions.base import check_partition_key_chars
 from headwater.definitions.tags import (
     CODE_VERSION_TAG,
     PARENT_RUN_ID_TAG,
@@ -601,6 +602,12 @@ class HeadwaterInstance:
                 f"add_dynamic_partitions({partitions_def_name!r}, {partition_keys!r}): "
                 f"partition_keys must be a list of strings, e.g. [{partition_keys!r}]."
             )
+        for key in partition_keys:
+            if not isinstance(key, str):
+                raise HeadwaterInvalidInvocationError(
+                    f"add_dynamic_partitions({partitions_def_name!r}, ...): partition key "
+                    f"{key!r} is a {type(key).__name__}; partition keys are strings.")
+            check_partition_key_chars(key, f"add_dynamic_partitions({partitions_def_name!r})")
         self._storage.add_dynamic_partitions(partitions_def_name, list(partition_keys))
 
     def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:

@@ -5,7 +5,9 @@ Assets go to `base_dir/<asset key path>[/<partition>]`, op outputs to
 file in the target directory, is fsynced and then renamed over the target, so a crash
 never leaves a half-written value and the previous value stays intact until the new one
 is complete. Every path component is checked so that nothing lands outside `base_dir`
-(a partition key's "/" nests directories; its path operators are escaped).
+(a partition key must be one plain file name: '', '.', '..', '/', '\\' and NUL are refused
+before anything is written). A stale file or directory where the other kind belongs (an
+asset that changed between partitioned and not) is an error naming the path to remove.
 The I/O happens only when a run calls the manager. Imports `errors` and this layer's
 `io_manager`, `config`.
 """
@@ -61,12 +63,29 @@ def check_path_parts(parts: Sequence[Any], what: str) -> list[str]:
     return checked
 
 
-def partition_path_parts(partition_key: str) -> list[str]:
-    """The directories a partition key is stored under: a "/" in the key nests directories,
-    as in Dagster, while a leading "/" and whole ".." segments are escaped (`%2F`, `%2E%2E`)
-    so that the key stays a name under the asset's directory."""
-    text = "%2F" + partition_key[1:] if partition_key.startswith("/") else partition_key
-    return ["%2E%2E" if part == ".." else part for part in text.split("/")]
+def partition_path_part(partition_key: Any, what: str) -> str:
+    """The file or directory name a partition key is stored under: the key itself, refused
+    (naming the key, the asset and the fix) when it cannot be one plain name: empty, '.' or
+    '..', or holding '/', '\\' or NUL. A '/' is not nested into directories (Dagster does):
+    keys 'a' and 'a/b' would then need 'a' to be a file and a directory at once."""
+    text = str(partition_key)
+    problem = None
+    if text in ("", ".", ".."):
+        problem = "is empty" if not text else f"is {text!r}"
+    elif "\x00" in text:
+        problem = "contains a NUL character"
+    elif "/" in text or "\\" in text or (os.altsep and os.altsep in text):
+        problem = "contains a path separator ('/' or '\\')"
+    elif os.name == "nt" and len(text) > 1 and text[1] == ":":
+        problem = "looks like a drive letter"
+    if problem:
+        raise HeadwaterInvalidDefinitionError(
+            f"Cannot store partition {text!r} of {what} on the filesystem: the key {problem}, "
+            "and a partition key is one file name under the asset's directory. Nothing was "
+            "written. Rename the partition (e.g. '2024-01' for '2024/01'; for dynamic "
+            "partitions delete the key and add the new one), or store this asset with an IO "
+            "manager that does not build paths from keys.")
+    return text
 
 
 class PickledObjectFilesystemIOManager(IOManager):
@@ -92,7 +111,7 @@ class PickledObjectFilesystemIOManager(IOManager):
         if context.has_asset_key:
             parts = list(context.asset_key.path)
             if context.has_asset_partitions:
-                parts.extend(partition_path_parts(context.asset_partition_key))
+                parts.append(partition_path_part(context.asset_partition_key, _what(context)))
         else:
             parts = [context.run_id, context.step_key, context.name]
             if getattr(context, "mapping_key", None):
@@ -117,21 +136,25 @@ class PickledObjectFilesystemIOManager(IOManager):
             # in-memory IO manager keeps one value per partition: a dict by partition key
             # is split, anything else is stored for every partition of the range.
             split = isinstance(obj, dict) and set(obj) == set(keys)
-            for key in keys:
-                self._write(self._partition_path(context, key), obj[key] if split else obj,
-                            self._durable(context))
+            paths = {key: self._partition_path(context, key) for key in keys}  # all checked first
+            for key, path in paths.items():
+                self._write(path, obj[key] if split else obj, self._durable(context),
+                            what=_what(context))
             context.add_output_metadata({"path": MetadataValue.path(os.path.join(
                 self._base(context), *check_path_parts(context.asset_key.path, _what(context))))})
             return
         path = self.get_path(context)
         hashed = getattr(context, "wants_content_hash", False)
-        size = self._write(path, obj, self._durable(context), context if hashed else None)
+        size = self._write(path, obj, self._durable(context), context if hashed else None,
+                           what=_what(context))
         if obj is not None:  # as in Dagster, a None output is stored but not described
             context.add_output_metadata({"path": MetadataValue.path(path), "size_bytes": size})
 
-    def _write(self, path: str, obj: Any, durable: bool = True, hash_for: Any = None) -> int:
+    def _write(self, path: str, obj: Any, durable: bool = True, hash_for: Any = None,
+               what: str = "the output") -> int:
         """Pickle `obj` to `path`; with `hash_for` (an output context), hash the bytes as they
         are written and report the hash as its content_hash (one pass, no second pickle)."""
+        check_no_stale_path(path, what)
         os.makedirs(os.path.dirname(path), exist_ok=True)
 
         def write(handle: Any) -> None:
@@ -172,11 +195,13 @@ class PickledObjectFilesystemIOManager(IOManager):
 
     def _partition_path(self, context: Any, partition_key: str) -> str:
         base = self._base(context)
-        parts = check_path_parts([*context.asset_key.path, *partition_path_parts(partition_key)],
+        parts = check_path_parts([*context.asset_key.path,
+                                  partition_path_part(partition_key, _what(context))],
                                  _what(context))
         return os.path.join(base, *parts)
 
     def _load_file(self, path: str, source: Any) -> Any:
+        check_no_stale_path(path, _what(source))
         if not os.path.exists(path):
             raise FileNotFoundError(
                 f"No stored value for {_what(source)} at {path}. Materialize it first (or run "
@@ -184,6 +209,30 @@ class PickledObjectFilesystemIOManager(IOManager):
             )
         with open(path, "rb") as handle:
             return pickle.load(handle)
+
+
+def check_no_stale_path(path: str, what: str) -> None:
+    """Refuse, naming the path to remove, a directory where the value's file belongs or a
+    file where one of its directories belongs. Either is left by an asset that changed
+    between partitioned (a directory of partition files) and unpartitioned (one file), or
+    by an older headwater that stored a partition of an unpartitioned asset; writing over
+    it would fail with a bare IsADirectoryError (or NotADirectoryError) on every run."""
+    if os.path.isdir(path):
+        raise HeadwaterInvariantViolationError(
+            f"Cannot store or load {what} at {path}: a directory is there, where the value's "
+            "file belongs (left by partitioned runs of this asset, or by a partition given "
+            "to it while it was unpartitioned). Move or remove that directory (its files are "
+            f"values of partitions, e.g. `rm -r '{path}'`), then materialize the asset again.")
+    parent = os.path.dirname(path)
+    while parent and parent != os.path.dirname(parent):
+        if os.path.isfile(parent):
+            raise HeadwaterInvariantViolationError(
+                f"Cannot store or load {what} at {path}: {parent} is a file, where a directory "
+                "of partitions belongs (the asset was unpartitioned before). Move or remove "
+                f"that file (e.g. `rm '{parent}'`), then materialize the asset again.")
+        if os.path.isdir(parent):
+            return
+        parent = os.path.dirname(parent)
 
 
 def _is_nothing(context: Any) -> bool:

@@ -16,17 +16,19 @@ class JsonIOManager(UPathIOManager):
 
 Paths: an asset at `base_path/<key parts><extension>`, a partition of it at
 `base_path/<key parts>/<partition><extension>` (a multi-partition key is one folder per
-dimension, in dimension-name order), an op output at
+dimension, in dimension-name order; a key that is not one plain name, such as '' or one
+holding '/', is refused before anything is written), an op output at
 `base_path/<run_id>/<step_key>/<output name><extension>`. An input that reads several
 partitions gets `{partition_key: value}`; missing partitions are an error unless the input
 has `allow_missing_partitions: True` in its metadata. universal_pathlib is imported only
-when a path is built. Imports `metadata` and this layer's `io_manager`.
+when a path is built. Imports `metadata` and this layer's `io_manager`, `fs_io_manager`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from headwater.definitions.config.fs_io_manager import partition_path_part
 from headwater.definitions.config.io_manager import IOManager
 from headwater.definitions.metadata.value import MetadataValue
 
@@ -98,7 +100,9 @@ class UPathIOManager(IOManager):
         """`path` (without extension) for one partition key; override to lay out otherwise."""
         keys = getattr(partition, "keys_by_dimension", None)
         parts = ([keys[d] for d in sorted(keys)] if isinstance(keys, dict) else [partition])
-        return self._with_extension(path.joinpath(*[str(p) for p in parts]))
+        what = (f"asset '{context.asset_key.to_user_string()}'"
+                if getattr(context, "has_asset_key", False) else "the output")
+        return self._with_extension(path.joinpath(*[partition_path_part(p, what) for p in parts]))
 
     def _paths_for_partitions(self, context: Any) -> dict[str, Any]:
         base = self._path_without_extension(context)

@@ -399,6 +399,19 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
             return bool(store.has_dynamic_partition(self.name, partition_key))
         return partition_key in self.get_partition_keys(current_time, store)
 
+    def validate_partition_key(self, partition_key: str, dynamic_partitions_store: Any = None,
+                               owner: str = "") -> None:
+        """As for every definition, with the fix for a key not added yet."""
+        try:
+            super().validate_partition_key(partition_key, dynamic_partitions_store, owner)
+        except HeadwaterUnknownPartitionError as exc:
+            if self.name is None:
+                raise
+            raise HeadwaterUnknownPartitionError(
+                f"{exc} Add it first: instance.add_dynamic_partitions({self.name!r}, "
+                f"[{partition_key!r}]) or a sensor's "
+                "dynamic_partitions_requests.") from None
+
     def build_add_request(self, partition_keys: Sequence[str]) -> Any:
         return AddDynamicPartitionsRequest(self._require_name(), list(partition_keys))
 
