@@ -38,12 +38,13 @@ def _instance() -> Any:
     return HeadwaterInstance.get()
 
 
-def _parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
+def _parse_tags(ctx: click.Context, param: click.Parameter,
+                pairs: tuple[str, ...]) -> dict[str, str]:
     tags = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise HeadwaterInvalidInvocationError(f"--tag {pair!r}: write KEY=VALUE, e.g. --tag team=data.")
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE; write e.g. --tag team=data.")
         tags[key] = value
     return tags
 
@@ -116,11 +117,12 @@ def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) ->
 @location_options
 @click.option("-j", "--job", "job_name", required=True, help="Name of the job to launch.")
 @config_options
-@click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
+@click.option("--tag", "tags", multiple=True, callback=_parse_tags,
+              help="A run tag, KEY=VALUE (repeatable).")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
 @click.option("--json", "as_json", is_flag=True)
 def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] | None,
-               tag_pairs: tuple[str, ...], wait: bool, as_json: bool) -> None:
+               tags: dict[str, str], wait: bool, as_json: bool) -> None:
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
@@ -128,8 +130,7 @@ def job_launch(locations: Locations, job_name: str, run_config: dict[str, Any] |
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)
     instance = _instance()
-    run = create_run(instance, origin, job_def, run_config,
-                     _parse_tags(tag_pairs))
+    run = create_run(instance, origin, job_def, run_config, tags)
     submit_run(instance, run.run_id)
     _finish(instance, run.run_id, wait, as_json, "Launched")
 
@@ -140,7 +141,8 @@ def run() -> None:
 
 
 @run.command("list")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="At most this many runs (newest first).")
 @click.option("--job", "job_name", default=None, help="Only runs of this job.")
 @click.option("--status", "statuses", multiple=True, help="Only runs with this status.")
 @click.option("--json", "as_json", is_flag=True)
