@@ -6,8 +6,11 @@
         origin, defs = locations.load_one()
 
 `config_options` adds -c/--config FILE and --config-json, handing `run_config`, as Dagster's
-commands take them. `location_options` adds -f/--python-file, -m/--module-name, -d/--working-directory,
--a/--attribute and -l/--location, and hands the command one `Locations` value instead of
+commands take them; both are parsed and checked as click parses the options, so a bad value
+is a usage error (exit code 2) naming the option, before any code is loaded
+(`parse_json_object` does the same for other JSON options). `location_options` adds
+-f/--python-file, -m/--module-name, -d/--working-directory, -a/--attribute and
+-l/--location, and hands the command one `Locations` value instead of
 five loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
 pyproject.toml (code/location.py); -l picks one of several. Imported by the command modules
 of this package, never the other way round. Imports `code`.
@@ -144,8 +147,11 @@ def parse_json_object(text: str, what: str) -> dict[str, Any]:
     return loaded
 
 
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
 def _a(value: Any) -> str:
-    return "null" if value is None else f"a JSON {type(value).__name__}"
+    return "null" if value is None else f"a JSON {_JSON_TYPES.get(type(value), 'value')}"
 
 
 def _too_deep(what: str) -> str:
@@ -204,10 +210,10 @@ def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add -c/--config FILE and --config-json; the command receives `run_config` (None when
     neither is given). Values are checked as the options are parsed: a bad one is a usage
     error (exit 2) naming the option."""
-    from headwater.definitions.config.run_config import deep_merge
-
     @functools.wraps(fn)
     def command(*args: Any, **kwargs: Any) -> Any:
+        from headwater.definitions.config.run_config import deep_merge
+
         files, given = kwargs.pop("config_files"), kwargs.pop("config_json")
         run_config = None if files is None and given is None else \
             deep_merge(files or {}, given or {})
