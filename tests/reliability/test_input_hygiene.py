@@ -314,3 +314,15 @@ def test_webserver_shows_the_exit_as_the_location_error(exiting: Path, tmp_path:
     finally:
         app.state.headwater.workspace.shutdown()
         instance.dispose()
+
+
+def test_a_real_interrupt_during_import_still_interrupts(tmp_path: Path) -> None:
+    """Ctrl-C (a SIGINT delivered while the file is imported) is the user's, not a load
+    error: it still raises KeyboardInterrupt."""
+    from headwater.code.loader import load_definitions
+
+    path = tmp_path / "interrupted.py"
+    path.write_text("import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\n"
+                    "time.sleep(5)\n")
+    with pytest.raises(KeyboardInterrupt):
+        load_definitions(python_file=str(path))
