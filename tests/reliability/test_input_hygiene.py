@@ -326,3 +326,13 @@ def test_a_real_interrupt_during_import_still_interrupts(tmp_path: Path) -> None
                     "time.sleep(5)\n")
     with pytest.raises(KeyboardInterrupt):
         load_definitions(python_file=str(path))
+
+
+def test_python_config_loaders_refuse_deep_yaml() -> None:
+    """config_from_yaml_strings (and so config_from_files) refuse YAML nested past the
+    parser's recursion with a config error, not a RecursionError."""
+    from headwater import config_from_yaml_strings
+    from headwater.errors import HeadwaterInvalidConfigError
+
+    with pytest.raises(HeadwaterInvalidConfigError, match="nested too deeply"):
+        config_from_yaml_strings(["a: " + "[" * 5000 + "]" * 5000])
