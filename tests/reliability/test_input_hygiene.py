@@ -336,3 +336,18 @@ def test_python_config_loaders_refuse_deep_yaml() -> None:
 
     with pytest.raises(HeadwaterInvalidConfigError, match="nested too deeply"):
         config_from_yaml_strings(["a: " + "[" * 5000 + "]" * 5000])
+
+
+def test_a_run_worker_whose_code_exits_fails_the_run_at_once(tmp_path: Path) -> None:
+    """Code that exits only when imported by the run worker: the run ends FAILURE with the
+    exit named, at once (not when run monitoring notices a dead worker)."""
+    (tmp_path / "worker_exit.py").write_text(
+        "import sys\nfrom headwater import Definitions, job, op\n"
+        "if 'run-worker' in sys.argv:\n    sys.exit(3)\n"
+        "@op\ndef hello():\n    return 1\n@job\ndef hi():\n    hello()\n"
+        "defs = Definitions(jobs=[hi])\n")
+    result = headwater_cli(["job", "launch", "-f", "worker_exit.py", "-j", "hi", "--wait"],
+                           tmp_path, tmp_path / "home")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "called sys.exit(3) while being imported" in result.stdout + result.stderr
+    assert "(FAILURE)" in result.stdout
