@@ -84,11 +84,12 @@ def test_run_config_from_a_yaml_file_and_from_json(tmp_path, monkeypatch):
 
 
 def test_bad_config_json_is_refused_with_an_example(tmp_path, monkeypatch):
-    """--config-json that is not a JSON object exits 1 naming the option and showing one."""
+    """--config-json that is not a JSON object is a usage error (exit 2) naming the option
+    and showing one."""
     path = _setup(tmp_path, monkeypatch)
     for text in ("{n: 1", "[1]"):
         result = _materialize(path, "--select", "sized", "--config-json", text)
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert "--config-json" in result.output and '"ops"' in result.output
     assert _runs() == []
 

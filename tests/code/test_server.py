@@ -116,7 +116,7 @@ def test_sys_exit_in_user_code_is_an_error_not_a_crash(tmp_path):
     path.write_text("import sys\nsys.exit(3)\n")
     with _client(path) as client:
         assert client.ready is not None and client.ready["error"]["kind"] == "load_error"
-        assert "SystemExit" in client.ready["error"]["message"]
+        assert "called sys.exit(3) while being imported" in client.ready["error"]["message"]
         assert client.ping()["loaded"] is False
 
 

@@ -334,6 +334,7 @@ def definitions_validate(locations: Locations) -> None:
 @click.option("--server", "via_server", is_flag=True,
               help="Load the code in a code server subprocess instead of this process.")
 @click.option("--timeout", default=60.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
               help="Seconds to wait for the code server (with --server).")
 def definitions_snapshot(locations: Locations, via_server: bool, timeout: float) -> None:
     """Print the definitions as JSON: assets, jobs, resources, schedules, sensors.

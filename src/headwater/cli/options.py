@@ -6,8 +6,11 @@
         origin, defs = locations.load_one()
 
 `config_options` adds -c/--config FILE and --config-json, handing `run_config`, as Dagster's
-commands take them. `location_options` adds -f/--python-file, -m/--module-name, -d/--working-directory,
--a/--attribute and -l/--location, and hands the command one `Locations` value instead of
+commands take them; both are parsed and checked as click parses the options, so a bad value
+is a usage error (exit code 2) naming the option, before any code is loaded
+(`parse_json_object` does the same for other JSON options). `location_options` adds
+-f/--python-file, -m/--module-name, -d/--working-directory, -a/--attribute and
+-l/--location, and hands the command one `Locations` value instead of
 five loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
 pyproject.toml (code/location.py); -l picks one of several. Imported by the command modules
 of this package, never the other way round. Imports `code`.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +29,6 @@ import click
 from headwater.code.loader import CodeLoadError
 from headwater.code.location import CodeLocationOrigin, origins_from_options
 from headwater.definitions.definitions import Definitions
-from headwater.errors import HeadwaterInvalidInvocationError
 
 
 @dataclass(frozen=True)
@@ -98,43 +100,130 @@ def location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def run_config_from_options(config_files: tuple[str, ...],
-                            config_json: str | None) -> dict[str, Any] | None:
-    """The run config that -c FILE (YAML, repeatable, globs) and --config-json give, the JSON
-    merged over the files; None when neither is given."""
-    from headwater.definitions.config.run_config import config_from_files, deep_merge
+#: How deeply run config (and other JSON/YAML option values) may nest. Real config is a few
+#: levels deep; a cap keeps every recursive step after parsing (merging, validation, storage)
+#: far from Python's recursion limit.
+MAX_NESTING = 100
 
-    if not config_files and not config_json:
+_EXAMPLE = """'{"ops": {"load": {"config": {"limit": 10}}}}'"""
+
+
+def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deeply `value` nests lists and mappings, counted without recursion; stops counting
+    once past `limit`."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json_object(text: str, what: str) -> dict[str, Any]:
+    """`text` as a JSON object of bounded depth; anything else is a `click.BadParameter`
+    saying what was wrong and how a good value looks (`what` names the value)."""
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(
+            f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            f"write a JSON object, e.g. {_EXAMPLE}.") from None
+    except RecursionError:
+        raise click.BadParameter(_too_deep(what)) from None
+    if not isinstance(loaded, dict):
+        raise click.BadParameter(
+            f"{what} holds {_a(loaded)}; it must be a JSON object, e.g. {_EXAMPLE}.")
+    if nesting_depth(loaded) > MAX_NESTING:
+        raise click.BadParameter(_too_deep(what))
+    return loaded
+
+
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _a(value: Any) -> str:
+    return "null" if value is None else f"a JSON {_JSON_TYPES.get(type(value), 'value')}"
+
+
+def _too_deep(what: str) -> str:
+    return (f"{what} is nested more than {MAX_NESTING} levels deep; run config is a few levels "
+            "of mappings: flatten it.")
+
+
+def _config_json(ctx: click.Context, param: click.Parameter,
+                 value: str | None) -> dict[str, Any] | None:
+    return None if value is None else parse_json_object(value, "the value")
+
+
+def _config_files(ctx: click.Context, param: click.Parameter,
+                  patterns: tuple[str, ...]) -> dict[str, Any] | None:
+    """The -c files (YAML, globs allowed) merged in order, later files winning."""
+    import glob
+
+    import yaml
+
+    from headwater.definitions.config.run_config import deep_merge
+
+    if not patterns:
         return None
-    config: dict[str, Any] = dict(config_from_files(list(config_files))) if config_files else {}
-    if config_json:
-        try:
-            loaded = json.loads(config_json)
-        except json.JSONDecodeError as exc:
-            raise HeadwaterInvalidInvocationError(
-                f"--config-json is not valid JSON ({exc}); write an object, e.g. "
-                """'{"ops": {"load": {"config": {"limit": 10}}}}'.""") from None
-        if not isinstance(loaded, dict):
-            raise HeadwaterInvalidInvocationError(
-                f"--config-json holds a {type(loaded).__name__}; run config is a JSON object, "
-                """e.g. '{"ops": {"load": {"config": {"limit": 10}}}}'.""")
-        config = deep_merge(config, loaded)
-    return config
+    merged: dict[str, Any] = {}
+    for pattern in patterns:
+        paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+        if not paths:
+            raise click.BadParameter(f"{pattern!r} matches no file; check the glob (relative "
+                                     "to the current directory).")
+        for path in paths:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    loaded = yaml.safe_load(handle)
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+                raise click.BadParameter(f"cannot read {path}: {reason}; give a YAML file of "
+                                         "run config.") from None
+            except yaml.YAMLError as exc:
+                raise click.BadParameter(f"{path} is not valid YAML: "
+                                         f"{' '.join(str(exc).split())}") from None
+            except RecursionError:
+                raise click.BadParameter(_too_deep(path)) from None
+            if loaded is None:
+                continue
+            if not isinstance(loaded, dict):
+                raise click.BadParameter(f"{path} holds a YAML {type(loaded).__name__}; run "
+                                         "config is a mapping, e.g. `ops: {load: {config: "
+                                         "{limit: 10}}}`.")
+            if nesting_depth(loaded) > MAX_NESTING:
+                raise click.BadParameter(_too_deep(path))
+            merged = deep_merge(merged, loaded)
+    return merged
 
 
 def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add -c/--config FILE and --config-json; the command receives `run_config`."""
+    """Add -c/--config FILE and --config-json; the command receives `run_config` (None when
+    neither is given). Values are checked as the options are parsed: a bad one is a usage
+    error (exit 2) naming the option."""
     @functools.wraps(fn)
     def command(*args: Any, **kwargs: Any) -> Any:
-        run_config = run_config_from_options(kwargs.pop("config_files"),
-                                             kwargs.pop("config_json"))
+        from headwater.definitions.config.run_config import deep_merge
+
+        files, given = kwargs.pop("config_files"), kwargs.pop("config_json")
+        run_config = None if files is None and given is None else \
+            deep_merge(files or {}, given or {})
         return fn(*args, run_config=run_config, **kwargs)
 
     command = click.option(
-        "--config-json", "config_json", default=None,
+        "--config-json", "config_json", default=None, callback=_config_json,
         help="Run config as a JSON object, merged over the -c files.")(command)
     return click.option(
-        "-c", "--config", "config_files", multiple=True, metavar="FILE",
+        "-c", "--config", "config_files", multiple=True, metavar="FILE", callback=_config_files,
         help="Run config YAML file (repeatable; globs allowed; later files win).")(command)
 
 

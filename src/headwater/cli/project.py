@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from headwater.cli.options import Locations, location_options
+from headwater.cli.options import Locations, location_options, parse_json_object
 from headwater.errors import HeadwaterInvalidInvocationError
 
 _PYPROJECT = """\
@@ -149,12 +149,19 @@ def scaffold_group() -> None:
     """Add definitions to a components project."""
 
 
+def _checked_json(text: str | None) -> str | None:
+    """--json-params as given, once it is known to be a JSON object of sane depth."""
+    if text is not None:
+        parse_json_object(text, "the value")
+    return text
+
+
 @scaffold_group.command("defs")
 @click.argument("kind")
 @click.argument("path")
 @click.option("-d", "--working-directory", default=None,
               help="A directory of the project (default: the current one).")
-@click.option("--json-params", default=None,
+@click.option("--json-params", default=None, callback=lambda _c, _p, v: _checked_json(v),
               help="Parameters for the component's scaffolder, as a JSON object.")
 @click.option("--format", "scaffold_format", type=click.Choice(["yaml", "python"]),
               default="yaml", show_default=True,

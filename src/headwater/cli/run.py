@@ -39,12 +39,13 @@ def _instance() -> Any:
     return HeadwaterInstance.get()
 
 
-def _parse_tags(pairs: tuple[str, ...]) -> dict[str, str]:
+def _parse_tags(ctx: click.Context, param: click.Parameter,
+                pairs: tuple[str, ...]) -> dict[str, str]:
     tags = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise HeadwaterInvalidInvocationError(f"--tag {pair!r}: write KEY=VALUE, e.g. --tag team=data.")
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE; write e.g. --tag team=data.")
         tags[key] = value
     return tags
 
@@ -119,11 +120,12 @@ def _finish(instance: Any, run_id: str, wait: bool, as_json: bool, verb: str) ->
 @click.option("--partition", default=None,
               help="Partition key, for a partitioned job (the headwater/partition tag).")
 @config_options
-@click.option("--tag", "tag_pairs", multiple=True, help="A run tag, KEY=VALUE (repeatable).")
+@click.option("--tag", "tags", multiple=True, callback=_parse_tags,
+              help="A run tag, KEY=VALUE (repeatable).")
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit 1 unless it succeeded.")
 @click.option("--json", "as_json", is_flag=True)
 def job_launch(locations: Locations, job_name: str, partition: str | None,
-               run_config: dict[str, Any] | None, tag_pairs: tuple[str, ...], wait: bool,
+               run_config: dict[str, Any] | None, tags: dict[str, str], wait: bool,
                as_json: bool) -> None:
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
@@ -132,7 +134,7 @@ def job_launch(locations: Locations, job_name: str, partition: str | None,
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)
     instance = _instance()
-    tags = _parse_tags(tag_pairs)
+    tags = dict(tags)
     if partition is not None:
         tags[PARTITION_TAG] = partition
     # create_run refuses a partition the job does not have, before the run is stored
@@ -147,7 +149,8 @@ def run() -> None:
 
 
 @run.command("list")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="At most this many runs (newest first).")
 @click.option("--job", "job_name", default=None, help="Only runs of this job.")
 @click.option("--status", "statuses", multiple=True, help="Only runs with this status.")
 @click.option("--json", "as_json", is_flag=True)

@@ -126,7 +126,7 @@ sensor = _instigator_group("sensor")
 @click.option("--tick-time", default=None,
               help="The tick to evaluate: ISO 8601 (read in the schedule's timezone unless it "
                    "has an offset) or a Unix timestamp. Default: the next tick.")
-@click.option("--ticks", default=5, show_default=True,
+@click.option("--ticks", default=5, show_default=True, type=click.IntRange(1, 1000),
               help="How many tick times to list before and after now.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def schedule_preview(name: str, locations: Locations, tick_time: str | None, ticks: int,
@@ -143,7 +143,7 @@ def schedule_preview(name: str, locations: Locations, tick_time: str | None, tic
             when = dry_run.parse_tick_time(item, tick_time)
         except ValueError as exc:
             raise HeadwaterInvalidInvocationError(f"--tick-time: {exc}") from None
-        times = dry_run.tick_times(item, time.time(), max(ticks, 1))
+        times = dry_run.tick_times(item, time.time(), ticks)
         result = dry_run.dry_run_schedule(client, origin.name, item, when,
                                           dataclasses.asdict(_instance().get_ref()))
     finally:
@@ -263,7 +263,8 @@ def daemon() -> None:
 @daemon.command("run")
 @location_options
 @click.option("--once", is_flag=True, help="Run one iteration and exit.")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between iterations.")
+@click.option("--interval", default=1.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), help="Seconds between iterations.")
 def daemon_run(locations: Locations, once: bool, interval: float) -> None:
     """Run the daemon in the foreground (Ctrl-C to stop), or one iteration with --once."""
     from headwater.daemon.daemon import Daemon

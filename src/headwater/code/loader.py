@@ -1,7 +1,10 @@
 """Find the Definitions in a Python file or module.
 
 A broken file raises `CodeLoadError` carrying the file, line and message, so that
-callers (CLI, code server) report it instead of crashing. Imports `headwater.definitions`.
+callers (CLI, code server) report it instead of crashing. That includes code that ends the
+process while it is imported (`sys.exit`, `exit()`, `os._exit`) or raises KeyboardInterrupt
+itself: the importing process (a CLI command, a code server) lives on and says which location
+did it. Imports `headwater.definitions`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,13 @@ import gc
 import importlib
 import importlib.util
 import os
+import signal
 import sys
+import threading
 import traceback
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 from headwater.definitions.assets.definition import AssetsDefinition
 from headwater.definitions.config.dotenv import apply_dotenv
@@ -55,8 +62,76 @@ def error_from_exception(exc: BaseException, kind: str = "user_code_error") -> d
             "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
 
 
+class _ExitCalled(BaseException):
+    """Raised in place of `os._exit(code)` called by the code being loaded."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def exits_as_load_errors(location: str, doing: str) -> Iterator[None]:
+    """Run user code (an import, a @definitions function) so that ending the process or
+    raising KeyboardInterrupt becomes a `CodeLoadError` naming `location`. A real Ctrl-C
+    (SIGINT while inside) still interrupts."""
+    pid, thread = os.getpid(), threading.get_ident()
+    real_exit = os._exit
+
+    def exit_called(code: int) -> NoReturn:
+        # only the importing thread of this process; a forked child must really exit
+        if os.getpid() == pid and threading.get_ident() == thread:
+            raise _ExitCalled(code)
+        real_exit(code)
+
+    signalled: list[int] = []
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+        if callable(previous):
+            handler = previous
+
+            def on_interrupt(signum: int, frame: Any) -> Any:
+                signalled.append(signum)
+                return handler(signum, frame)
+
+            signal.signal(signal.SIGINT, on_interrupt)
+        else:
+            previous = None
+    setattr(os, "_exit", exit_called)  # noqa: B010 - mypy refuses assigning to a function
+    try:
+        yield
+    except SystemExit as exc:
+        call = "sys.exit()" if exc.code is None else f"sys.exit({exc.code!r})"
+        raise _exit_error(location, f"called {call} {doing}", exc) from None
+    except _ExitCalled as exc:
+        raise _exit_error(location, f"called os._exit({exc.code!r}) {doing}", exc) from None
+    except KeyboardInterrupt as exc:
+        if signalled:
+            raise
+        raise _exit_error(location, f"raised KeyboardInterrupt {doing}", exc) from None
+    finally:
+        setattr(os, "_exit", real_exit)  # noqa: B010
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _exit_error(location: str, what: str, exc: BaseException) -> CodeLoadError:
+    frames = traceback.extract_tb(exc.__traceback__)
+    user = [f for f in frames if "importlib" not in f.filename and "/headwater/" not in f.filename
+            and not f.filename.startswith("<")]  # <frozen _sitebuiltins>: the exit() builtin
+    last = user[-1] if user else None
+    fix = "raise it" if isinstance(exc, KeyboardInterrupt) else "end the process"
+    return CodeLoadError(
+        f"The code location {location!r} {what}. Code that defines assets and jobs must not "
+        f"{fix}: remove that line, or put it under `if __name__ == \"__main__\":`.",
+        last.filename if last else None, last.lineno if last else None,
+        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+
+
 def load_definitions(python_file: str | None = None, module_name: str | None = None,
-                     working_directory: str | None = None, attribute: str | None = None) -> Definitions:
+                     working_directory: str | None = None, attribute: str | None = None,
+                     location: str | None = None) -> Definitions:
     """Import the code and return its Definitions (or one built from its assets and jobs).
 
     The `.env` files of the working directory (and of the process's own directory) fill in
@@ -77,9 +152,13 @@ def load_definitions(python_file: str | None = None, module_name: str | None = N
     # They are long-lived anyway, so collect once afterwards instead.
     was_enabled = gc.isenabled()
     gc.disable()
+    origin = python_file or module_name or ""
+    name = location or os.path.splitext(os.path.basename(origin))[0] or origin
     try:
-        module = _import(python_file, module_name)
-        return _find_definitions(module, attribute, python_file or module_name or "")
+        with exits_as_load_errors(name, "while being imported"):
+            module = _import(python_file, module_name)
+        with exits_as_load_errors(name, "while building its Definitions"):
+            return _find_definitions(module, attribute, origin)
     finally:
         if was_enabled:
             gc.enable()

@@ -74,7 +74,7 @@ class CodeLocationOrigin:
     def load(self) -> Definitions:
         """Import the code in this process and return its Definitions."""
         return load_definitions(self.python_file, self.module_name, self.working_directory,
-                                self.attribute)
+                                self.attribute, location=self.name)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in (*_ORIGIN_KEYS, "location_name")

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from headwater.code.loader import CodeLoadError
+from headwater.code.loader import CodeLoadError, exits_as_load_errors
 from headwater.code.run import origin_of, reconstructable_job, run_check_selection
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
@@ -84,10 +84,13 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
         return instance.get_run_by_id(run_id).status
     heartbeat = Heartbeat(instance, run_id).start()
     try:
-        recon = reconstructable_job(origin_of(run), run.job_name, run.asset_selection,
+        origin = origin_of(run)
+        recon = reconstructable_job(origin, run.job_name, run.asset_selection,
                                     run_check_selection(run))
         try:
-            recon.get()
+            # code that exits while imported fails the run now, instead of ending the worker
+            with exits_as_load_errors(origin.name, "while being imported"):
+                recon.get()
         except Exception as exc:
             _fail(instance, run, f"Could not load job '{run.job_name}' from {recon.describe()}: "
                                  f"{type(exc).__name__}: {exc}", exc)

@@ -8,6 +8,9 @@ refuses what a browser can be made to send without the user's intent:
 - a mutating request (POST, PUT, PATCH, DELETE) that is neither JSON nor carries
   `X-Headwater-Request`: 403. Forms and no-cors fetches can send neither; the UI sends both.
 - a body over `max_request_bytes` (announced or streamed): 413, before the app reads it.
+- a NUL character in an API path, a query string or a request body (raw, or JSON's
+  `\\u0000`): 400. PostgreSQL cannot store or even compare text holding one, and no name,
+  key, tag or cursor headwater keeps has one.
 
 Every answer carries headers that forbid framing, sniffing and referrers, and a
 Content-Security-Policy the built UI satisfies. CORS stays closed unless origins are
@@ -88,7 +91,7 @@ class Guard:
             await send(message)
 
         headers = Headers(scope=scope)
-        refusal = self._refusal(scope, headers)
+        refusal = self._refusal(scope, headers) or _nul_in_address(scope)
         if refusal is None and scope["method"] in MUTATING:
             refusal, receive = await self._read_body(headers, receive)
         if refusal is not None:
@@ -139,6 +142,8 @@ class Guard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if b"\x00" in body or b"\\u0000" in body:
+            return (400, _NUL + " (the request body holds one)."), receive
         replayed = False
 
         async def replay() -> dict[str, Any]:
@@ -149,6 +154,22 @@ class Guard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         return None, replay
+
+
+_NUL = ("Text with a NUL character (\\u0000) is not accepted: no name, key, tag or cursor "
+        "can hold one")
+
+
+def _nul_in_address(scope: Any) -> tuple[int, str] | None:
+    """A NUL in the query string, or in the path of an API route (the UI's and the API
+    docs' file routes answer 404 for those themselves)."""
+    path = scope.get("path", "")
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        return 400, _NUL + " (the query string holds one)."
+    if "\x00" in path and path.startswith("/api/") and not path.startswith("/api/docs"):
+        return 400, _NUL + " (the path holds one)."
+    return None
 
 
 def _sent_by_a_client(headers: Headers) -> bool:

@@ -29,7 +29,7 @@ import enum
 import sys
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
@@ -82,7 +82,13 @@ class IntEnvVar(int):
 
     def get_value(self, default: int | None = None) -> int | None:
         value = get_env(self.name)
-        return default if value is None else int(value)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:  # int()'s own message would repeat the value, maybe a secret
+            raise ValueError(f"Environment variable '{self.name}' does not hold a valid int; "
+                             "set it to an integer.") from None
 
     def __repr__(self) -> str:
         return f"EnvVar.int({self.name!r})"
@@ -107,8 +113,9 @@ def read_env_var(name: str, path: str, errors: list[str], as_type: type = str) -
             return value.lower() in ("true", "1")
         return as_type(value)
     except ValueError:
-        errors.append(f"{path}: environment variable '{name}' is {value!r}, which is not "
-                      f"a valid {as_type.__name__}.")
+        # never the value itself in the message: it may be a secret
+        errors.append(f"{path}: environment variable '{name}' does not hold a valid "
+                      f"{as_type.__name__}; set it to one.")
         return None
 
 
@@ -251,13 +258,42 @@ def _check_fields(model: type[BaseModel], value: Mapping[str, Any], path: str,
     return result
 
 
-def pydantic_problems(exc: ValidationError, path: str) -> list[str]:
-    """pydantic's errors as `path.field: message` lines."""
+def pydantic_problems(exc: ValidationError, path: str,
+                      env_names: Iterable[str] = ()) -> list[str]:
+    """pydantic's errors as `path.field: message` lines. A value read from one of the
+    environment variables `env_names` is named by its variable, never shown: it may be a
+    secret (pydantic's own messages can quote the input too, so those are replaced)."""
+    secrets = {value: name for name in env_names if (value := get_env(name))}
     problems = []
     for err in exc.errors():
         loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-        problems.append(f"{path}{loc}: {err['msg']} (got {err.get('input')!r}).")
+        shown = repr(err.get("input"))
+        hidden = sorted({name for value, name in secrets.items()
+                         if value in shown or value in str(err["msg"])})
+        if hidden:
+            problems.append(f"{path}{loc}: the value of environment variable "
+                            f"{', '.join(repr(n) for n in hidden)} is not valid here "
+                            f"({err['type']}); fix the variable.")
+        else:
+            problems.append(f"{path}{loc}: {err['msg']} (got {shown}).")
     return problems
+
+
+def env_var_names(value: Any) -> set[str]:
+    """The environment variables run config names with {"env": NAME}, at any depth."""
+    names: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if _is_env_dict(item):
+            names.add(item["env"])
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (EnvVar, IntEnvVar)):
+            names.add(item.env_var_name)
+    return names
 
 
 # --- the model base ------------------------------------------------------------------
@@ -377,8 +413,8 @@ class _HeadwaterModel(BaseModel, metaclass=_ConfigMeta):  # type: ignore[metacla
             return cls(**values)
         except ValidationError as exc:
             raise HeadwaterInvalidConfigError(
-                f"Error in config at {path}:", pydantic_problems(exc, path), raw
-            ) from None
+                f"Error in config at {path}:", pydantic_problems(exc, path, env_var_names(raw)),
+                raw) from None
 
     @classmethod
     def _json_schema(cls) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from headwater.definitions.config.config_class import (
     _HeadwaterModel,
     _strip_annotated,
     _union_args,
+    env_var_names,
     model_json_schema,
     pydantic_problems,
     read_env_var,
@@ -387,9 +388,10 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
             try:
                 instance = cls(**{aliases.get(k, k): v for k, v in values.items()})
             except ValidationError as exc:
+                env_names = env_var_names([context.resource_config, list(given.values())])
                 raise HeadwaterInvalidConfigError(
-                    f"Error in config for resource '{key}':", pydantic_problems(exc, path),
-                    context.resource_config,
+                    f"Error in config for resource '{key}':",
+                    pydantic_problems(exc, path, env_names), context.resource_config,
                 ) from None
             # the init context shows the config the instance was built from, as a dict
             context = context.with_config(_config_of(instance, nested))

@@ -472,6 +472,10 @@ def config_from_yaml_strings(yaml_strings: Sequence[str]) -> dict[str, Any]:
             raise HeadwaterInvariantViolationError(
                 f"YAML string #{i + 1} given to config_from_yaml_strings is not valid YAML: {exc}"
             ) from exc
+        except RecursionError:  # the parser recurses once per level of nesting
+            raise HeadwaterInvalidConfigError(
+                f"YAML string #{i + 1} is nested too deeply to be run config; flatten it."
+            ) from None
         if not isinstance(loaded, Mapping):
             raise HeadwaterInvalidConfigError(
                 f"YAML string #{i + 1} holds a {type(loaded).__name__}; run config is a mapping."

@@ -558,9 +558,10 @@ def _process_source(base: type, value: Any, path: tuple[str, ...], errors: list[
             return raw.lower() in ("true", "1")
         return int(raw)
     except ValueError:
+        # the value stays out of the message: it may be a secret
         errors.append(EvaluationError(
-            f'Environment variable "{name}" (config at {where(path)}) is "{raw}", which is not a '
-            f"valid {_SCALAR_NAMES[base]}.", path, "POST_PROCESSING_ERROR"))
+            f'Environment variable "{name}" (config at {where(path)}) does not hold a valid '
+            f"{_SCALAR_NAMES[base]}; set it to one.", path, "POST_PROCESSING_ERROR"))
         return value
 
 
