@@ -107,6 +107,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc), 0 where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def loadavg() -> list[float]:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -351,7 +360,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(SRC))
     from headwater.storage.instance import HeadwaterInstance
 
-    out: dict[str, Any] = {"clients": args.clients, "sse_clients": args.sse,
+    out: dict[str, Any] = {"storage": (args.database_url or "sqlite").split(":")[0],
+                           "clients": args.clients, "sse_clients": args.sse,
                            "seconds": args.seconds, "think_ms": args.think_ms,
                            "loadavg_before": loadavg(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -361,6 +371,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         stream_seconds = args.seconds + 60  # setup and a margin: the run streams throughout
         defs.write_text(PROJECT.format(groups=args.groups, chain=args.chain,
                                        stream_seconds=stream_seconds))
+        if args.database_url:
+            (home / "headwater.yaml").write_text(
+                "storage:\n  url: " + json.dumps(args.database_url) + "\n")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         os.environ["HEADWATER_HOME"] = str(home)
@@ -381,10 +394,13 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 ctx = prepare(client, instance, args.groups, args.chain, args.quick_runs)
                 status = client.get(f"/api/runs/{ctx['stream_run']}").json()["status"]
                 out["stream_status_before"] = status
+                server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
                 start = time.monotonic()
                 stats = asyncio.run(drive(base, ctx, args.clients, args.sse, args.seconds,
                                           args.think_ms, args.seed))
                 out["elapsed_s"] = round(time.monotonic() - start, 1)
+                out["server_cpu_s"] = round(cpu_seconds(server.pid) - server_cpu, 1)
+                out["client_cpu_s"] = round(time.process_time() - client_cpu, 1)
                 out["stream_status_after"] = client.get(
                     f"/api/runs/{ctx['stream_run']}").json()["status"]
                 client.post(f"/api/runs/{ctx['stream_run']}/cancel")
@@ -409,6 +425,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         out["overall"] = summary(plain, plain_errors)
         out["overall"]["requests_per_s"] = round(len(plain) / out["elapsed_s"], 1)
         out["errors_total"] = sum(len(v) for v in stats.errors.values())
+        out["errors_5xx"] = sum(1 for v in stats.errors.values() for e in v if e[:1] == "5")
         out["error_samples"] = {k: v[:3] for k, v in stats.errors.items()}
         out["sse_events"] = stats.sse_events
         out["sse_connects"] = stats.sse_connects
@@ -427,17 +444,16 @@ def print_table(out: dict[str, Any]) -> None:
     for label, row in [*out["routes"].items(), ("overall (not SSE)", out["overall"])]:
         print(f"{label:26} {row['requests']:8} {row['errors']:6} {row['p50_ms']:8.1f} "
               f"{row['p95_ms']:8.1f} {row['p99_ms']:8.1f} {row['max_ms']:8.1f}")
-    print(f"requests/s {out['overall']['requests_per_s']}; errors total {out['errors_total']}")
+    print(f"requests/s {out['overall']['requests_per_s']}; errors total {out['errors_total']}; "
+          f"CPU in the window: webserver {out['server_cpu_s']} s, clients {out['client_cpu_s']} s "
+          f"of {out['elapsed_s']} s")
     for label, samples in out["error_samples"].items():
         print(f"  {label}: {samples}")
     if out["server_log_tail"]:
         print("webserver log (tail):\n" + out["server_log_tail"])
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
-        serve_main(sys.argv[2:])
-        return
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--sse", type=int, default=4, help="clients holding the SSE stream")
@@ -449,10 +465,20 @@ def main() -> None:
     parser.add_argument("--quick-runs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--profile", help="write the server's merged cProfile stats here")
+    parser.add_argument("--database-url", help="the instance's storage (default: SQLite in "
+                                               "the temporary home), e.g. postgresql://...")
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
+        serve_main(sys.argv[2:])
+        return
+    options = parser()
+    args = options.parse_args()
     if args.sse >= args.clients:
-        parser.error("--sse must be fewer than --clients")
+        options.error("--sse must be fewer than --clients")
     out = run_bench(args)
     if args.json:
         print(json.dumps(out, indent=2))

@@ -15,7 +15,9 @@ Imports `code`, `definitions`, `storage` and this package.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -76,6 +78,46 @@ def _find_or_stored(state: ServerState, key: str) -> tuple[str, dict[str, Any]] 
         raise ApiError(404, f"No asset {key!r} in any loaded code location, and nothing "
                             "stored for it; GET /api/assets lists the asset keys.")
     return found
+
+
+class Memo:
+    """A value derived from storage, kept in the workspace index's memo with the stamp of
+    the stored state it was computed from (one builder at a time)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stamp: Hashable | None = None
+        self.value: Any = None
+
+
+def storage_stamp(state: ServerState) -> Hashable | None:
+    """The storage's asset change stamp (see Storage.asset_change_stamp); None when it
+    cannot tell."""
+    stamp: Hashable | None = state.instance.storage.asset_change_stamp()
+    return stamp
+
+
+def memoized(state: ServerState, name: str, build: Callable[[ServerState], Any],
+             stamp: Hashable | None) -> Any:
+    """`build(state)`, reused while `stamp` (taken before building, so a value is never
+    older than its stamp) stays the same; rebuilt every time when `stamp` is None."""
+    if stamp is None:
+        return build(state)
+    memo = state.workspace.index.memo
+    entry: Memo = memo.get(name) or memo.setdefault(name, Memo())
+    with entry.lock:  # concurrent requests wait for one build instead of each building
+        if entry.stamp != stamp:
+            entry.value = build(state)
+            entry.stamp = stamp
+        return entry.value
+
+
+def current_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
+    """`asset_statuses`, kept until storage changes (log lines do not count): every client
+    of the asset list, an asset page and the catalog shares one computation."""
+    statuses: dict[str, dict[str, Any]] = memoized(state, "asset_statuses", asset_statuses,
+                                                   storage_stamp(state))
+    return statuses
 
 
 def asset_statuses(state: ServerState) -> dict[str, dict[str, Any]]:
@@ -169,7 +211,7 @@ def list_assets(request: Request, checks: str | None = Query(
                 ) -> Any:
     state = state_of(request)
     wanted = parse_buckets(checks)
-    statuses = asset_statuses(state)
+    statuses = current_statuses(state)
     counts = partition_counts(state)
     summaries = check_summaries(state)
     stale = {name for name in state.workspace.names if _stale(state, name)}
@@ -260,7 +302,7 @@ def get_asset(request: Request, key: str, partition: str | None = None) -> dict[
     if found is None:
         return _undefined_asset(state, key, latest[0] if latest else None)
     location, asset = found
-    status = asset_statuses(state)[key]
+    status = current_statuses(state)[key]
     if partition is not None:
         resolver = resolver_for(state)
         asset_key = parse_asset_key(key)

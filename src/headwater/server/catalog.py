@@ -6,24 +6,23 @@ staleness, latest materialization, check summary) plus the health of its partiti
 (materialized, failed, in progress, missing). Building the rows costs the status queries of
 `asset.asset_statuses` and one partition-status query per partitioned asset, so the rows are
 kept with the workspace's index (a code location loaded or reloaded starts afresh) and rebuilt
-only when the newest event (materializations, check evaluations, run status changes all write
-one), the newest run (a run created, not yet started) or the number of runs changed. Filtering, sorting
-and paging then work on plain dicts.
+only when the storage's asset change stamp moves (any event but a log line, a run added,
+deleted or moved, a wipe: `Storage.asset_change_stamp`), so a run streaming log lines does
+not rebuild them for every request. Filtering, sorting and paging then work on plain dicts.
 Imports `definitions`, `storage` and this package.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from headwater.definitions.key import AssetKey
-from headwater.server.asset import asset_statuses, partition_counts
+from headwater.server.asset import current_statuses, memoized, partition_counts, storage_stamp
 from headwater.server.check import check_summaries, parse_buckets
 from headwater.server.state import ApiError, ServerState, check_limit, split_list, state_of
 from headwater.storage.base import EventQuery
@@ -62,19 +61,20 @@ SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
 
 
 class _Rows:
-    """The catalog rows of one workspace index (kept in its memo), with what they were built
-    from."""
+    """The catalog rows of one workspace index, with their facet counts."""
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.stamp: tuple[Any, ...] | None = None
-        self.rows: list[dict[str, Any]] = []
-        self.facets: dict[str, dict[str, int]] = {}
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.facets = _facets(rows)
 
 
-def _stamp(state: ServerState) -> tuple[Any, ...]:
-    """What the rows depend on besides the definitions, in three indexed queries: the newest
-    event, the newest run and the number of runs (a deleted run can change a status)."""
+def _stamp(state: ServerState) -> Hashable:
+    """What the rows depend on besides the definitions: the storage's asset change stamp
+    (log lines do not change it); for a storage that cannot tell, the newest event, the
+    newest run and the number of runs (a deleted run can change a status)."""
+    stamp = storage_stamp(state)
+    if stamp is not None:
+        return stamp
     newest_event = state.instance.storage.get_event_records(EventQuery(), limit=1,
                                                              ascending=False)
     newest_run = state.instance.get_run_records(limit=1)
@@ -86,19 +86,12 @@ def _stamp(state: ServerState) -> tuple[Any, ...]:
 def catalog_rows(state: ServerState) -> _Rows:
     """The current rows (rebuilt when stale; one builder at a time). They are kept with the
     workspace index, so a reloaded code location starts afresh."""
-    memo = state.workspace.index.memo
-    cache: _Rows = memo.get("catalog") or memo.setdefault("catalog", _Rows())
-    with cache.lock:
-        stamp = _stamp(state)
-        if stamp != cache.stamp:
-            cache.rows = _build_rows(state)
-            cache.facets = _facets(cache.rows)
-            cache.stamp = stamp
-        return cache
+    rows: _Rows = memoized(state, "catalog", lambda s: _Rows(_build_rows(s)), _stamp(state))
+    return rows
 
 
 def _build_rows(state: ServerState) -> list[dict[str, Any]]:
-    statuses = asset_statuses(state)
+    statuses = current_statuses(state)
     counts = partition_counts(state)
     summaries = check_summaries(state)
     rows = []
