@@ -143,12 +143,12 @@ def serve_main(argv: list[str]) -> None:
         import threading
 
         def start_thread_profile(*_args: Any) -> None:
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.thread_time)  # CPU time, not time waiting
             profiles.append(prof)
             prof.enable()  # replaces this hook for the thread's remaining life
 
         threading.setprofile(start_thread_profile)
-        main_prof = cProfile.Profile()
+        main_prof = cProfile.Profile(time.thread_time)
         profiles.append(main_prof)
         main_prof.enable()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
