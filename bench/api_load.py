@@ -363,6 +363,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"storage": (args.database_url or "sqlite").split(":")[0],
                            "clients": args.clients, "sse_clients": args.sse,
                            "seconds": args.seconds, "think_ms": args.think_ms,
+                           "server_nice": args.nice,
                            "loadavg_before": loadavg(), "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -424,6 +425,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         out["routes"] = routes
         out["overall"] = summary(plain, plain_errors)
         out["overall"]["requests_per_s"] = round(len(plain) / out["elapsed_s"], 1)
+        # what does not depend on the machine's load: the webserver's CPU per request
+        out["server_cpu_ms_per_request"] = round(out["server_cpu_s"] * 1000 / max(len(plain), 1),
+                                                 2)
         out["errors_total"] = sum(len(v) for v in stats.errors.values())
         out["errors_5xx"] = sum(1 for v in stats.errors.values() for e in v if e[:1] == "5")
         out["error_samples"] = {k: v[:3] for k, v in stats.errors.items()}
@@ -434,7 +438,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_table(out: dict[str, Any]) -> None:
-    print(f"{out['clients']} clients ({out['sse_clients']} on the run's SSE stream), "
+    print(f"{out['storage']}: {out['clients']} clients ({out['sse_clients']} on the run's SSE stream), "
           f"{out['seconds']} s, think {out['think_ms']} ms; load average "
           f"{out['loadavg_before']} -> {out['loadavg_after']} on {out['cpus']} CPUs")
     print(f"streaming run: {out['stream_status_before']} -> {out['stream_status_after']}; "
@@ -446,7 +450,8 @@ def print_table(out: dict[str, Any]) -> None:
               f"{row['p95_ms']:8.1f} {row['p99_ms']:8.1f} {row['max_ms']:8.1f}")
     print(f"requests/s {out['overall']['requests_per_s']}; errors total {out['errors_total']}; "
           f"CPU in the window: webserver {out['server_cpu_s']} s, clients {out['client_cpu_s']} s "
-          f"of {out['elapsed_s']} s")
+          f"of {out['elapsed_s']} s ({out['server_cpu_ms_per_request']} ms per request); "
+          f"webserver nice {out['server_nice']:+d}")
     for label, samples in out["error_samples"].items():
         print(f"  {label}: {samples}")
     if out["server_log_tail"]:
@@ -465,6 +470,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick-runs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--profile", help="write the server's merged cProfile stats here")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="niceness added to the bench: clients, webserver, code server, run "
+                             "worker (negative needs root)")
     parser.add_argument("--database-url", help="the instance's storage (default: SQLite in "
                                                "the temporary home), e.g. postgresql://...")
     parser.add_argument("--json", action="store_true")
@@ -479,6 +487,8 @@ def main() -> None:
     args = options.parse_args()
     if args.sse >= args.clients:
         options.error("--sse must be fewer than --clients")
+    if args.nice:
+        os.nice(args.nice)  # inherited by the webserver, its code server and run workers
     out = run_bench(args)
     if args.json:
         print(json.dumps(out, indent=2))

@@ -42,3 +42,45 @@ def test_concurrent_clients_get_no_error_while_a_run_streams(database_url: str) 
     assert len(plain) >= 5 and sum(row["requests"] for row in plain.values()) >= 20, plain
     assert out["sse_connects"] >= 2 and out["sse_events"] > 0
     assert out["stream_status_before"] == "STARTED"
+
+
+def test_asset_change_stamp_ignores_log_lines_and_nothing_else(database_url: str) -> None:
+    """Invariant behind the webserver's kept asset statuses and catalog rows: the storage's
+    asset change stamp stays the same across log lines, and moves with a materialization, a
+    new run, a run's status change, a run's deletion and a wipe."""
+    import time
+
+    from headwater import AssetKey, AssetMaterialization
+    from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+    from headwater.storage.instance import HeadwaterInstance
+    from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
+
+    instance = HeadwaterInstance.from_url(database_url)
+    try:
+        storage = instance.storage
+        seen = [storage.asset_change_stamp()]
+
+        def moved() -> bool:
+            seen.append(storage.asset_change_stamp())
+            return seen[-1] != seen[-2]
+
+        run = instance.add_run(HeadwaterRun(job_name="j", run_id="r1"))
+        assert moved()
+        for i in range(20):
+            storage.store_event(HeadwaterEvent(HeadwaterEventType.LOG, "r1", "j", time.time(),
+                                               message=f"line {i}"))
+        assert not moved()
+        instance.report_runless_asset_event(AssetMaterialization(asset_key="a"))
+        assert moved()
+        storage.update_run(run.run_id, time.time() + 1, status=HeadwaterRunStatus.STARTED)
+        assert moved()
+        instance.wipe_assets([AssetKey("a")])
+        assert moved()
+        instance.report_runless_asset_event(AssetMaterialization(asset_key="a"))
+        assert moved()
+        instance.wipe_assets([AssetKey("a")])  # wiped again: a new mark on the same asset
+        assert moved()
+        instance.delete_run(run.run_id)
+        assert moved()
+    finally:
+        instance.dispose()
