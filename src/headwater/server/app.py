@@ -19,7 +19,7 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -126,7 +126,7 @@ def _meta_router() -> APIRouter:
     router = APIRouter(prefix="/api", tags=["deployment"])
 
     @router.get("/health", summary="Whether the webserver is up, and how it is configured")
-    def health(request: Request) -> dict[str, Any]:
+    async def health(request: Request) -> dict[str, Any]:
         state = state_of(request)
         # What the UI may offer: in read-only mode the server refuses every change, so
         # neither launching nor any other write is possible whatever the launcher.
@@ -140,28 +140,56 @@ def _meta_router() -> APIRouter:
 
 # --- security -------------------------------------------------------------------------
 def _install_security(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Response:
-        state: ServerState = app.state.headwater
+    app.add_middleware(_Access, state_of_app=lambda: app.state.headwater)
+
+
+class _Access:
+    """The token and read-only checks, as a plain ASGI middleware (Starlette's
+    `BaseHTTPMiddleware` runs every request, SSE streams included, through an extra task and
+    memory stream: a cost each request pays under load)."""
+
+    def __init__(self, app: Any, state_of_app: Callable[[], ServerState]) -> None:
+        self.app = app
+        self.state_of_app = state_of_app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = self.state_of_app()
+        request = Request(scope)
         from_query = False
         if state.token is not None:
             given, from_query = _given_token(request)
             if given is None or not hmac.compare_digest(given.encode(), state.token.encode()):
-                return JSONResponse({"detail": "This webserver needs its access token: send "
-                                     "'Authorization: Bearer <token>' (or ?token=<token> for "
-                                     "EventSource and the first page load)."},
-                                    status_code=401,
-                                    headers={"WWW-Authenticate": 'Bearer realm="headwater"'})
+                refusal = JSONResponse(
+                    {"detail": "This webserver needs its access token: send "
+                     "'Authorization: Bearer <token>' (or ?token=<token> for "
+                     "EventSource and the first page load)."},
+                    status_code=401, headers={"WWW-Authenticate": 'Bearer realm="headwater"'})
+                await refusal(scope, receive, send)
+                return
         if (state.read_only and request.method in MUTATING
                 and not request.url.path.endswith(_READ_ONLY_POSTS)):
-            return JSONResponse({"detail": f"This webserver is read-only (started with "
-                                 f"--read-only): {request.method} {request.url.path} would "
-                                 "change something. Restart it without --read-only to do "
-                                 "this."}, status_code=403)
-        response: Response = await call_next(request)
-        if from_query and state.token is not None:
-            response.set_cookie(TOKEN_COOKIE, state.token, httponly=True, samesite="strict")
-        return response
+            refusal = JSONResponse({"detail": f"This webserver is read-only (started with "
+                                    f"--read-only): {request.method} {request.url.path} would "
+                                    "change something. Restart it without --read-only to do "
+                                    "this."}, status_code=403)
+            await refusal(scope, receive, send)
+            return
+        if not from_query or state.token is None:
+            await self.app(scope, receive, send)
+            return
+        cookie = Response()
+        cookie.set_cookie(TOKEN_COOKIE, state.token, httponly=True, samesite="strict")
+        set_cookie = [(k, v) for k, v in cookie.raw_headers if k == b"set-cookie"]
+
+        async def send_with_cookie(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *set_cookie]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def _given_token(request: Request) -> tuple[str | None, bool]:

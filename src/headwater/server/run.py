@@ -238,9 +238,12 @@ def run_events(request: Request, run_id: str, cursor: str | None = None,
     levels, steps, types = _levels(level), set(split_list(step)) or None, _event_types(type)
     found: list[dict[str, Any]] = []
     has_more = False
+    # Without a level or step filter every row read is kept: read one page (and one row to
+    # tell whether there is more), not a whole chunk of decoded events.
+    chunk_size = _EVENT_CHUNK if levels or steps else min(_EVENT_CHUNK, limit + 1)
     while True:
         query = EventQuery(run_id=run_id, event_types=types, after_id=after)
-        chunk = state.instance.storage.get_event_records(query, limit=_EVENT_CHUNK)
+        chunk = state.instance.storage.get_event_records(query, limit=chunk_size)
         for record in chunk:
             item = event_json(record)
             after = record.storage_id
@@ -250,7 +253,7 @@ def run_events(request: Request, run_id: str, cursor: str | None = None,
                     has_more = True
                     break
                 found.append(item)
-        if has_more or len(chunk) < _EVENT_CHUNK:
+        if has_more or len(chunk) < chunk_size:
             break
     next_cursor = str(found[-1]["id"]) if found else cursor
     return page(found, has_more, next_cursor)

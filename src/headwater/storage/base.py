@@ -13,7 +13,7 @@ log storage spells them, because `instance.event_log_storage` is this object. Im
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +145,14 @@ class Storage(abc.ABC):
     def get_event_records(self, query: EventQuery, limit: int | None = None,
                           ascending: bool = True) -> list[EventLogRecord]:
         """Event rows matching `query`, ordered by storage id."""
+
+    def asset_change_stamp(self) -> Hashable | None:
+        """A value that changes whenever anything an asset's status is computed from changes:
+        an event other than a log line, a run added, deleted or moved, a wipe. Readers keep
+        what they derived from storage until it changes (the webserver's asset statuses,
+        rebuilt while a run streams log lines otherwise). None: this storage cannot tell, so
+        nothing may be kept."""
+        return None
 
     @abc.abstractmethod
     def get_asset_keys(self) -> list[AssetKey]:

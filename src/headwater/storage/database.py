@@ -24,6 +24,8 @@ from headwater.errors import HeadwaterInstanceMigrationRequired, HeadwaterInvali
 from headwater.storage import faults, schema
 
 BUSY_TIMEOUT_MS = 60_000
+SQLITE_POOL_SIZE = 20  # connections kept open per engine (a file database)
+SQLITE_POOL_OVERFLOW = 40  # more opened when that many threads read at once, closed after
 _HERE = os.path.dirname(os.path.abspath(__file__))
 MIGRATIONS_DIR = os.path.join(_HERE, "migrations")
 REVISIONS_DIR = os.path.join(_HERE, "revisions")
@@ -66,7 +68,14 @@ def _sqlite_engine(url: str) -> sa.Engine:
             reason = f"cannot create its directory: {exc.strerror}"
             raise (faults.disk_full(path, reason) if exc.errno == errno.ENOSPC
                    else faults.read_only(path, reason)) from exc
-    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    # A connection per thread that reads at once, kept open: the webserver's threadpool runs
+    # up to 40 requests at a time, and SQLAlchemy's default (5 kept, 10 more opened and closed
+    # again per use) made most requests under load wait for a connection or open a new one
+    # (connect, WAL and busy-timeout pragmas).
+    pooling = ({"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
+               if path and path != ":memory:" else {})
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                              **pooling)
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:

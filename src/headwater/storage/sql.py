@@ -67,7 +67,13 @@ from headwater.storage.sql_checks import (
     latest_check_executions,
     reindex_checks,
 )
-from headwater.storage.sql_index import index_events, mark_wiped, rebuild_assets, reindex_all
+from headwater.storage.sql_index import (
+    change_stamp,
+    index_events,
+    mark_wiped,
+    rebuild_assets,
+    reindex_all,
+)
 from headwater.storage.sql_state import SqlState
 
 _ET = HeadwaterEventType
@@ -361,6 +367,10 @@ class SqlStorage(SqlState, SqlAutomationEvaluations, Storage):
         with self._read() as connection:
             rows = connection.execute(statement).all()
         return [record_for(row[0], event_from_json(row[1])) for row in rows]
+
+    def asset_change_stamp(self) -> tuple[Any, ...]:
+        with self._read() as connection:
+            return change_stamp(connection)
 
     def get_asset_keys(self) -> list[AssetKey]:
         with self._read() as connection:

@@ -125,6 +125,39 @@ def _is_wiped(wiped: Marks | None, key: str, partition: str, storage_id: int) ->
     return storage_id <= max(wiped.get((key, None), 0), wiped.get((key, partition), 0))
 
 
+_STAMP_TYPES = [kind.value for kind in _ET if kind is not _ET.LOG]
+
+
+def _build_change_stamp_query() -> sa.Select[Any]:
+    e, r = s.event_logs.c, s.runs.c
+    newest = [sa.select(sa.func.max(e.id)).where(e.event_type == kind).scalar_subquery()
+              for kind in _STAMP_TYPES]
+    marks = sa.select(s.kvs.c.value).where(s.kvs.c.key.startswith(_WIPED)).subquery()
+    return sa.select(
+        *newest,
+        sa.select(sa.func.max(r.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(s.runs).scalar_subquery(),
+        sa.select(sa.func.max(r.update_timestamp)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(s.asset_keys).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(marks).scalar_subquery(),
+        sa.select(sa.func.sum(sa.cast(marks.c.value, sa.BigInteger))).scalar_subquery(),
+    )
+
+
+_CHANGE_STAMP = _build_change_stamp_query()
+
+
+def change_stamp(connection: sa.Connection) -> tuple[Any, ...]:
+    """What `Storage.asset_change_stamp` compares, in one statement of indexed lookups: the
+    newest event id of each type but LOG (one index probe per type, so a run streaming log
+    lines changes nothing), the newest run id, the number of runs and their latest update,
+    the number of indexed assets, and the wipe marks (each new mark is the last event id, so
+    their count and sum move with every wipe)."""
+    row = connection.execute(_CHANGE_STAMP).one()
+    count = len(_STAMP_TYPES)
+    return (max((v for v in row[:count] if v is not None), default=None), *row[count:])
+
+
 def mark_wiped(connection: sa.Connection, key: str, partitions: Sequence[str] | None) -> None:
     """Remember that the asset (or these partitions of it) was wiped at the current last event."""
     last = connection.execute(sa.select(sa.func.max(s.event_logs.c.id))).scalar() or 0
