@@ -469,6 +469,10 @@ def test_the_ui_works_under_the_new_rules(site: tuple[Server, Any], chromium: An
         expect(page.locator('.page-header [data-status="SUCCESS"]')).to_be_visible(
             timeout=60_000)
         shot(page, "websec-run-under-csp")
+        # The launchpad's editor (CodeMirror) writes its own styles: allowed, and it works.
+        page.goto(f"{server.url}/jobs/numbers")
+        expect(page.locator(".cm-editor .cm-content")).to_be_visible()
+        expect(page.locator(".cm-content")).to_have_css("white-space", "pre")
         page.goto(f"{server.url}/api/docs")
         expect(page.locator("body")).to_contain_text("openapi.json")
         assert not problems, problems

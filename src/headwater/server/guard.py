@@ -32,9 +32,11 @@ DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self'",
-    # style attributes but no <style> elements; images also from https (markdown may link them)
-    "style-src-attr 'unsafe-inline'", "img-src 'self' data: https:", "font-src 'self' data:",
+    "default-src 'self'", "script-src 'self'",
+    # Styles also inline: the launchpad's editor (CodeMirror) writes its own <style> element,
+    # and without its styles its cursor and lines misbehave. Scripts stay 'self' only. Images
+    # also from https (markdown may link them).
+    "style-src 'self' 'unsafe-inline'", "img-src 'self' data: https:", "font-src 'self' data:",
     "connect-src 'self'", "worker-src 'self'", "object-src 'none'", "base-uri 'none'",
     "form-action 'self'", "frame-ancestors 'none'",
 ])
