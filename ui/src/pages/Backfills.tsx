@@ -3,6 +3,7 @@
 // status of each one's newest run, and its runs), both updated live while runs change.
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
+import { PartitionGrid } from "../components/PartitionGrid";
 import { enc, post, type BackfillDetail, type BackfillPartitionStatus, type BackfillSummary, type Page, type Run } from "../api";
 import { useOnReconnect, useRunChanges } from "../live";
 import { usePermissions } from "../server";
@@ -178,7 +179,7 @@ export function BackfillPage() {
         <ProgressBar counts={data.counts} total={data.num_partitions} finished={done} wide />
         {data.status === "CANCELING" && <p className="callout warn slim">Canceling: no new run starts; the daemon marks the backfill canceled once its runs in progress have stopped.</p>}
       </section>
-      <PartitionGrid detail={data} />
+      <BackfillPartitions detail={data} />
       <section className="card">
         <div className="row"><h2>Runs</h2><span className="spacer" /><Link to={`/runs?backfill=${enc(backfillId)}`}>All runs of this backfill →</Link></div>
         <ErrorBox error={runs.error} />
@@ -189,7 +190,7 @@ export function BackfillPage() {
 }
 
 /** One cell per partition, coloured by its status, on a date axis for time partitions. */
-function PartitionGrid({ detail }: { detail: BackfillDetail }) {
+function BackfillPartitions({ detail }: { detail: BackfillDetail }) {
   const keys = useMemo(() => detail.partitions.map((p) => p.key), [detail.partitions]);
   const kind = detail.partitions_type ?? (keys.every((k) => /^\d{4}-\d{2}/.test(k)) ? "TimeWindow" : "");
   const layout = useMemo(() => arrange(keys, kind), [keys, kind]);
@@ -207,21 +208,7 @@ function PartitionGrid({ detail }: { detail: BackfillDetail }) {
       <div className="row wrap small legend-row">
         {PARTS.map(([s, label]) => <span key={s} data-count={s}><span className={`swatch p-${s}`} /> {label} <b>{detail.counts[s]}</b></span>)}
       </div>
-      <div className={`partition-rows ${layout.columns ? "table" : "rows"}`} role="grid" aria-label="Partition status; a partition with a run opens it"
-        style={layout.columns ? { gridTemplateColumns: `max-content repeat(${layout.columns.length}, minmax(14px, max-content))` } : undefined}>
-        {layout.columns && (
-          <div role="row" className="partition-row axis">
-            <span className="row-label" />
-            {layout.columns.map((c) => <span key={c} role="columnheader" className="col-label mono">{c}</span>)}
-          </div>
-        )}
-        {layout.rows.map(([label, indexes]) => (
-          <div key={label || "all"} role="row" className={`partition-row${label ? "" : " flow"}`}>
-            {label && <span role="rowheader" className="row-label mono">{label}</span>}
-            {indexes.map((i, j) => cell(i, j))}
-          </div>
-        ))}
-      </div>
+      <PartitionGrid layout={layout} label="Partition status; a partition with a run opens it" cell={cell} />
       {keys.length > 0 && <p className="muted small">From <span className="mono">{keys[0]}</span> to <span className="mono">{keys[keys.length - 1]}</span>. A partition shows the status of its newest run.</p>}
     </section>
   );

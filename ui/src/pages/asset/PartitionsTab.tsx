@@ -5,6 +5,7 @@
 // opens once it is requested. `arrange` also lays out the backfill page's grid.
 import { useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router";
+import { PartitionGrid } from "../../components/PartitionGrid";
 import { enc, post } from "../../api";
 import { usePermissions } from "../../server";
 import { useToast } from "../../toast";
@@ -127,21 +128,7 @@ export function PartitionsTab({ assetKey, kind }: { assetKey: string; kind: stri
           {picked.size ? `Launch backfill (${picked.size} partition${picked.size > 1 ? "s" : ""})` : "Launch backfill"}
         </button>
       </div>
-      <div className={`partition-rows ${layout.columns ? "table" : "rows"}`} role="grid" aria-label="Partition status; click to select, shift-click for a range"
-        style={layout.columns ? { gridTemplateColumns: `max-content repeat(${layout.columns.length}, minmax(14px, max-content))` } : undefined}>
-        {layout.columns && (
-          <div role="row" className="partition-row axis">
-            <span className="row-label" />
-            {layout.columns.map((c) => <span key={c} role="columnheader" className="col-label mono">{c}</span>)}
-          </div>
-        )}
-        {layout.rows.map(([label, indexes]) => (
-          <div key={label || "all"} role="row" className={`partition-row${label ? "" : " flow"}`}>
-            {label && <span role="rowheader" className="row-label mono">{label}</span>}
-            {indexes.map((i, j) => cell(i, j))}
-          </div>
-        ))}
-      </div>
+      <PartitionGrid layout={layout} label="Partition status; click to select, shift-click for a range" cell={cell} />
       <p className="muted small">
         {keys.length > 0 && <>From <span className="mono">{keys[0]}</span> to <span className="mono">{keys[keys.length - 1]}</span>. </>}
         Click a partition to select it, shift-click to select a range, ctrl-click to add one.
