@@ -24,6 +24,11 @@ import httpx
 import psutil
 import pytest
 
+import headwater as hw
+from headwater.code.client import code_server_timeouts
+from headwater.code.location import CodeLocationOrigin
+from headwater.daemon.daemon import Daemon
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.instance import HeadwaterInstance
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunsFilter
 
@@ -292,3 +297,73 @@ def test_a_run_launched_by_a_killed_webserver_completes(project: Project) -> Non
     _, again = project.webserver("webserver")
     shown = again.get(f"/api/runs/{run_id}")
     assert shown.status_code == 200 and shown.json()["status"] == "SUCCESS"
+
+
+def test_a_stopped_code_server_times_out_clearly_and_a_continued_one_answers(
+        database_url: str, tmp_path: Path) -> None:
+    """Invariant: a code server that hangs (SIGSTOP) holds neither the webserver nor the
+    daemon longer than `code_servers.request_timeout_seconds`: a call to it fails with an
+    error naming the location, the call and the timeout, the hung server is killed and the
+    next call starts a new one; the daemon's sensor ticks go on. A server continued (SIGCONT)
+    within the timeout answers as if nothing happened."""
+    project = Project(database_url, tmp_path / "home",
+                      "code_servers:\n  request_timeout_seconds: 3\n")
+    try:
+        dev, client = project.webserver("dev")
+        _wait_for("the sensor's first tick", lambda: project.evaluations() >= 1, timeout=60)
+        servers = _wait_for("both code servers", lambda: len(_code_servers(dev)) >= 2 and
+                            _code_servers(dev))
+        validate = {"run_config": {}}
+        for pid in servers:
+            os.kill(pid, signal.SIGSTOP)
+        time.sleep(1.0)
+        for pid in servers:
+            os.kill(pid, signal.SIGCONT)
+        assert client.post("/api/jobs/chain/validate", json=validate).status_code == 200
+        assert set(_code_servers(dev)) == set(servers)  # resumed, not replaced
+
+        for pid in servers:
+            os.kill(pid, signal.SIGSTOP)
+        seen = project.evaluations()
+        began = time.monotonic()
+        hung = client.post("/api/jobs/chain/validate", json=validate)
+        assert time.monotonic() - began < 10
+        assert hung.status_code == 502
+        assert "did not answer 'validate_run_config' within 3.0s" in hung.json()["detail"]
+        assert "Code server for 'defs'" in hung.json()["detail"]
+        assert client.post("/api/jobs/chain/validate", json=validate).status_code == 200
+        _wait_for("two more sensor ticks", lambda: project.evaluations() >= seen + 2, timeout=40)
+        restarted = _code_servers(dev)
+        assert not set(restarted) & set(servers)
+        assert set(restarted.values()) == set(servers.values())
+        for pid in servers:  # killed by their clients, not left stopped
+            assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+        (state,) = [s for s in project.instance.storage.all_instigator_state()
+                    if s.name == "keyed"]
+        failed = project.instance.storage.get_ticks(state.origin_id, statuses=["FAILURE"])
+        assert [t for t in failed if "did not answer 'evaluate_sensor' within 3.0s"
+                in t.body["error"]["message"]]
+    finally:
+        project.close()
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"request_timeout_seconds": 0}, "code_servers.request_timeout_seconds: expected a positive"),
+    ({"startup_timeout_seconds": "long"}, "code_servers.startup_timeout_seconds: expected a"),
+    ({"timeout": 3}, "unknown setting(s) timeout; the settings are request_timeout_seconds")])
+def test_bad_code_server_timeouts_are_refused_by_name(section: dict[str, Any],
+                                                      message: str) -> None:
+    """Invariant: a mistyped or non-positive `code_servers:` timeout stops the webserver and
+    the daemon at start, naming the setting; good ones reach their code server clients."""
+    with hw.instance_for_test() as base:
+        bad = HeadwaterInstance(base.storage, settings={"code_servers": section})
+        with pytest.raises(HeadwaterInvalidInvocationError) as caught:
+            code_server_timeouts(bad, request=30.0, startup=60.0)
+        assert message in str(caught.value)
+        with pytest.raises(HeadwaterInvalidInvocationError):
+            Daemon(bad, [])
+        good = HeadwaterInstance(base.storage,
+                                 settings={"code_servers": {"request_timeout_seconds": 4}})
+        daemon = Daemon(good, [CodeLocationOrigin(python_file="defs.py")])
+        assert (daemon.locations[0].client.timeout,
+                daemon.locations[0].client.startup_timeout) == (4.0, 60.0)
