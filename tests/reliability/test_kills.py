@@ -320,7 +320,10 @@ def test_a_stopped_code_server_times_out_clearly_and_a_continued_one_answers(
         for pid in servers:
             os.kill(pid, signal.SIGCONT)
         assert client.post("/api/jobs/chain/validate", json=validate).status_code == 200
-        assert set(_code_servers(dev)) == set(servers)  # resumed, not replaced
+        # the webserver's code server resumed, not replaced (the daemon's may have been, if
+        # a tick was waiting on it for the whole timeout on a loaded machine)
+        (webserver_server,) = [pid for pid, parent in servers.items() if parent == dev.pid]
+        assert webserver_server in _code_servers(dev)
 
         for pid in servers:
             os.kill(pid, signal.SIGSTOP)
