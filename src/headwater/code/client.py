@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from headwater.code.location import CodeLocationOrigin
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, HeadwaterInvalidInvocationError
 
 # Requests that may be sent again after the server died mid-way (they change nothing).
 _RETRYABLE = frozenset({"ping", "snapshot", "list_jobs", "run_config_schema",
@@ -48,6 +48,30 @@ class CodeServerError(HeadwaterError):
 
 class CodeServerTimeoutError(CodeServerError):
     """The code server took longer than the timeout to start or to answer."""
+
+
+#: headwater.yaml `code_servers:` settings (seconds); unset ones keep the caller's default
+TIMEOUT_SETTINGS = ("request_timeout_seconds", "startup_timeout_seconds")
+
+
+def code_server_timeouts(instance: Any, request: float, startup: float) -> dict[str, float]:
+    """The `timeout` and `startup_timeout` for the code servers of a long-lived process:
+    headwater.yaml `code_servers:` over the given defaults. A mistyped name or a value that
+    is not a positive number is refused, naming it."""
+    get = getattr(instance, "get_settings", None)
+    given = dict(get("code_servers") if callable(get) else {})
+    unknown = sorted(set(given) - set(TIMEOUT_SETTINGS))
+    if unknown:
+        raise HeadwaterInvalidInvocationError(
+            f"headwater.yaml code_servers: unknown setting(s) {', '.join(unknown)}; the "
+            f"settings are {', '.join(TIMEOUT_SETTINGS)} (seconds).")
+    for name, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise HeadwaterInvalidInvocationError(
+                f"headwater.yaml code_servers.{name}: expected a positive number of seconds, "
+                f"got {value!r}.")
+    return {"timeout": float(given.get("request_timeout_seconds", request)),
+            "startup_timeout": float(given.get("startup_timeout_seconds", startup))}
 
 
 class CodeServerClient:

@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from headwater.code import generation
-from headwater.code.client import CodeServerClient
+from headwater.code.client import CodeServerClient, code_server_timeouts
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.run import origin_tag
 from headwater.daemon.automation import run_automation_sensors
@@ -46,10 +46,12 @@ log = logging.getLogger("headwater.daemon")
 class Location:
     """A code location as the daemon sees it: its code server and latest snapshot."""
 
-    def __init__(self, origin: CodeLocationOrigin, client: CodeServerClient | None = None):
+    def __init__(self, origin: CodeLocationOrigin, client: CodeServerClient | None = None,
+                 timeout: float = 30.0, startup_timeout: float = 60.0):
         self.origin = origin.resolved()
         self.name = self.origin.name
-        self.client = client or CodeServerClient(self.origin)
+        self.client = client or CodeServerClient(self.origin, timeout=timeout,
+                                                  startup_timeout=startup_timeout)
         self.origin_tag = origin_tag(self.origin)
         self.snapshot: dict[str, Any] | None = None
         self.snapshot_at = 0.0
@@ -103,7 +105,8 @@ class Daemon:
                  snapshot_interval: float = 10.0,
                  clients: Sequence[CodeServerClient] | None = None):
         self.instance = instance
-        self.locations = [Location(o, c) for o, c in
+        timeouts = code_server_timeouts(instance, request=30.0, startup=60.0)
+        self.locations = [Location(o, c, **timeouts) for o, c in
                           zip(origins, clients or [None] * len(origins))]  # type: ignore[list-item]
         self.snapshot_interval = snapshot_interval
         self.daemon_id = f"{socket.gethostname()}:{os.getpid()}"

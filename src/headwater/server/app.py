@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 import headwater
-from headwater.code.client import CodeServerClient, CodeServerError
+from headwater.code.client import CodeServerClient, CodeServerError, code_server_timeouts
 from headwater.code.location import CodeLocationOrigin
 from headwater.errors import HeadwaterError, HeadwaterStorageError
 from headwater.server import (
@@ -79,7 +79,8 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
     Workspace). `launcher="auto"` launches runs in run-worker subprocesses (launch.RunLauncher).
     It answers only to the `allowed_hosts` names ("*": any), refuses bodies over
     `max_request_bytes`, and grants CORS only to `cors_origins`."""
-    workspace = locations if isinstance(locations, Workspace) else Workspace(locations)
+    workspace = locations if isinstance(locations, Workspace) else Workspace(
+        locations, **code_server_timeouts(instance, request=60.0, startup=60.0))
     if launcher == "auto":
         launcher = launch.RunLauncher()
 

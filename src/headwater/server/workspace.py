@@ -77,11 +77,12 @@ class Workspace:
     """The code locations a webserver serves, each behind a code server subprocess."""
 
     def __init__(self, locations: Iterable[CodeLocationOrigin | CodeServerClient],
-                 timeout: float = 60.0):
+                 timeout: float = 60.0, startup_timeout: float | None = None):
         self._entries: dict[str, LocationEntry] = {}
+        startup = timeout if startup_timeout is None else startup_timeout
         for item in locations:
             client = (item if isinstance(item, CodeServerClient)
-                      else CodeServerClient(item, timeout=timeout, startup_timeout=timeout))
+                      else CodeServerClient(item, timeout=timeout, startup_timeout=startup))
             self._entries[client.name] = LocationEntry(client)
         self._lock = threading.RLock()
         self._index: Index | None = None
