@@ -22,17 +22,19 @@ WRITER = textwrap.dedent("""
     import headwater as hw
     from headwater import HeadwaterInstance
 
-    @hw.asset
+    url, runs = sys.argv[1], int(sys.argv[2])
+    parts = hw.StaticPartitionsDefinition([f"p{i}" for i in range(runs)])
+
+    @hw.asset(partitions_def=parts)
     def source(context):
         context.log.info("reading")
         return 1
 
-    @hw.asset
+    @hw.asset(partitions_def=parts)
     def table(context, source):
         context.log.info("writing")
         return source + 1
 
-    url, runs = sys.argv[1], int(sys.argv[2])
     with HeadwaterInstance.from_url(url) as instance:
         for i in range(runs):
             result = hw.materialize([source, table], instance=instance,
