@@ -145,12 +145,12 @@ def _limited(executions: Mapping[str, list[tuple[float, float]]],
 
 @pytest.mark.timeout(240)
 def test_concurrent_launchers_start_each_queued_run_once(database_url, tmp_path):
-    """Invariant: with 4 launchers dequeuing 150 queued runs at once, every run executes
+    """Invariant: with 4 launchers dequeuing 80 queued runs at once, every run executes
     exactly once (one RUN_STARTING, one RUN_SUCCESS), none is lost, and never more than
     max_concurrent_runs (2) execute at the same time."""
     settings = {"run_queue": {"max_concurrent_runs": 2}}
     with HeadwaterInstance.from_url(database_url, str(tmp_path), settings) as instance:
-        run_ids = _queue_runs(instance, [{}] * 150)
+        run_ids = _queue_runs(instance, [{}] * 80)
         _drain(database_url, str(tmp_path), settings)
         _assert_each_ran_once(instance, run_ids)
         # == rather than <=: the launchers did overlap, so the limit was really put to the test
@@ -159,14 +159,14 @@ def test_concurrent_launchers_start_each_queued_run_once(database_url, tmp_path)
 
 @pytest.mark.timeout(240)
 def test_concurrent_launchers_hold_tag_limits(database_url, tmp_path):
-    """Invariant: with 4 launchers dequeuing 120 queued runs at once, every run executes
+    """Invariant: with 4 launchers dequeuing 60 queued runs at once, every run executes
     exactly once, never more than 3 at a time, never more than one tagged db=main at a time,
     and never more than one per value of the team tag (applyLimitPerUniqueValue)."""
     settings = {"run_queue": {"max_concurrent_runs": 3, "tag_concurrency_limits": [
         {"key": "db", "value": "main", "limit": 1},
         {"key": "team", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]}}
     tags = [{"db": "main"} if i % 3 == 0 else {"team": "ab"[i % 2]} if i % 3 == 1 else {}
-            for i in range(120)]
+            for i in range(60)]
     with HeadwaterInstance.from_url(database_url, str(tmp_path), settings) as instance:
         run_ids = _queue_runs(instance, tags)
         tags_of = dict(zip(run_ids, tags))
