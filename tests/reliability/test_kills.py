@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
 import pytest
+from waiting import free_port, wait_for
 
 import headwater as hw
 from headwater.code.client import code_server_timeouts
@@ -72,22 +72,6 @@ def keyed(context):
 
 defs = hw.Definitions(jobs=[chain], sensors=[keyed])
 '''
-
-
-def _wait_for(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Project:
@@ -143,7 +127,7 @@ class Project:
         return run.status
 
     def webserver(self, *args: str) -> tuple[subprocess.Popen[bytes], httpx.Client]:
-        port = _free_port()
+        port = free_port()
         proc = self.start(*args, "--port", str(port))
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=HEADERS, timeout=30)
 
@@ -154,7 +138,7 @@ class Project:
             except httpx.TransportError:
                 return False
 
-        _wait_for("the webserver to answer", answers, timeout=60)
+        wait_for("the webserver to answer", answers, timeout=60)
         return proc, client
 
     def close(self) -> None:
@@ -207,8 +191,8 @@ def test_a_killed_code_server_is_restarted_for_the_webserver_and_the_daemon(
     and answers, a launch through it completes, and the daemon starts its own again and goes
     on ticking."""
     dev, client = project.webserver("dev")
-    _wait_for("the sensor's first tick", lambda: project.evaluations() >= 1, timeout=60)
-    servers = _wait_for("both code servers", lambda: len(_code_servers(dev)) >= 2 and
+    wait_for("the sensor's first tick", lambda: project.evaluations() >= 1, timeout=60)
+    servers = wait_for("both code servers", lambda: len(_code_servers(dev)) >= 2 and
                         _code_servers(dev))
     for pid in servers:
         os.kill(pid, signal.SIGKILL)
@@ -219,8 +203,8 @@ def test_a_killed_code_server_is_restarted_for_the_webserver_and_the_daemon(
     launched = client.post("/api/jobs/chain/launch", json={"run_config": {}})
     assert launched.status_code == 200, launched.text
     run_id = launched.json()["run_id"]
-    _wait_for("the launched run to succeed", lambda: project.status(run_id) is _S.SUCCESS)
-    _wait_for("two more sensor ticks", lambda: project.evaluations() >= seen + 2, timeout=60)
+    wait_for("the launched run to succeed", lambda: project.status(run_id) is _S.SUCCESS)
+    wait_for("two more sensor ticks", lambda: project.evaluations() >= seen + 2, timeout=60)
     restarted = _code_servers(dev)
     assert not set(restarted) & set(servers)
     assert set(restarted.values()) == set(servers.values())  # the webserver and the daemon
@@ -236,7 +220,7 @@ def test_a_stopped_run_worker_is_ended_failure_and_killed(quick_project: Project
     project = quick_project
     project.mark("hold")
     proc = project.start("job", "execute", "-j", "chain")
-    _wait_for("the op to start", lambda: project.marked("work"))
+    wait_for("the op to start", lambda: project.marked("work"))
     (run,) = project.runs()
     proc.send_signal(signal.SIGSTOP)
     stopped_at = time.monotonic()
@@ -246,7 +230,7 @@ def test_a_stopped_run_worker_is_ended_failure_and_killed(quick_project: Project
         assert listed.returncode == 0, listed.stdout + listed.stderr
         return project.status(run.run_id) is _S.FAILURE
 
-    _wait_for("run monitoring to end the run", ended)
+    wait_for("run monitoring to end the run", ended)
     assert time.monotonic() - stopped_at >= 2.0
     assert proc.wait(timeout=10) == -signal.SIGKILL
     assert project.status(run.run_id) is _S.FAILURE
@@ -257,10 +241,10 @@ def test_a_daemon_killed_mid_tick_neither_loses_nor_doubles_the_tick(project: Pr
     next daemon ends that tick and the sensor's run key holds: exactly one run for it."""
     project.mark("slow_sensor")
     first = project.start("daemon", "run", "--interval", "0.2")
-    _wait_for("the sensor to evaluate", lambda: project.evaluations() >= 1, timeout=60)
+    wait_for("the sensor to evaluate", lambda: project.evaluations() >= 1, timeout=60)
     os.killpg(first.pid, signal.SIGKILL)  # the daemon and its code server
     first.wait()
-    state = _wait_for("the sensor's state", lambda: [
+    state = wait_for("the sensor's state", lambda: [
         s for s in project.instance.storage.all_instigator_state() if s.name == "keyed"])
     started = project.instance.storage.get_ticks(state[0].origin_id, statuses=["STARTED"])
     assert len(started) == 1
@@ -272,9 +256,9 @@ def test_a_daemon_killed_mid_tick_neither_loses_nor_doubles_the_tick(project: Pr
         runs = project.runs()
         return bool(runs) and runs[0].status is _S.SUCCESS
 
-    _wait_for("the sensor's run to succeed", run_done, timeout=60)
+    wait_for("the sensor's run to succeed", run_done, timeout=60)
     seen = project.evaluations()
-    _wait_for("two more ticks", lambda: project.evaluations() >= seen + 2)
+    wait_for("two more ticks", lambda: project.evaluations() >= seen + 2)
     ticks = project.instance.storage.get_ticks(state[0].origin_id)
     assert started[0].tick_id in [t.tick_id for t in ticks]
     assert [t for t in ticks if t.status == "STARTED" and t.tick_id == started[0].tick_id] == []
@@ -289,11 +273,11 @@ def test_a_run_launched_by_a_killed_webserver_completes(project: Project) -> Non
     launched = client.post("/api/jobs/chain/launch", json={"run_config": {}})
     assert launched.status_code == 200, launched.text
     run_id = launched.json()["run_id"]
-    _wait_for("the op to start", lambda: project.marked("work"))
+    wait_for("the op to start", lambda: project.marked("work"))
     web.send_signal(signal.SIGKILL)
     web.wait()
     project.unmark("hold")
-    _wait_for("the run to succeed", lambda: project.status(run_id) is _S.SUCCESS)
+    wait_for("the run to succeed", lambda: project.status(run_id) is _S.SUCCESS)
     _, again = project.webserver("webserver")
     shown = again.get(f"/api/runs/{run_id}")
     assert shown.status_code == 200 and shown.json()["status"] == "SUCCESS"
@@ -310,8 +294,8 @@ def test_a_stopped_code_server_times_out_clearly_and_a_continued_one_answers(
                       "code_servers:\n  request_timeout_seconds: 3\n")
     try:
         dev, client = project.webserver("dev")
-        _wait_for("the sensor's first tick", lambda: project.evaluations() >= 1, timeout=60)
-        servers = _wait_for("both code servers", lambda: len(_code_servers(dev)) >= 2 and
+        wait_for("the sensor's first tick", lambda: project.evaluations() >= 1, timeout=60)
+        servers = wait_for("both code servers", lambda: len(_code_servers(dev)) >= 2 and
                             _code_servers(dev))
         validate = {"run_config": {}}
         for pid in servers:
@@ -335,7 +319,7 @@ def test_a_stopped_code_server_times_out_clearly_and_a_continued_one_answers(
         assert "did not answer 'validate_run_config' within 3.0s" in hung.json()["detail"]
         assert "Code server for 'defs'" in hung.json()["detail"]
         assert client.post("/api/jobs/chain/validate", json=validate).status_code == 200
-        _wait_for("two more sensor ticks", lambda: project.evaluations() >= seen + 2, timeout=40)
+        wait_for("two more sensor ticks", lambda: project.evaluations() >= seen + 2, timeout=40)
         restarted = _code_servers(dev)
         assert not set(restarted) & set(servers)
         assert set(restarted.values()) == set(servers.values())

@@ -14,11 +14,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from waiting import wait_for
 
 from headwater import HeadwaterInstance
 from headwater.daemon.launcher import cancel_run
@@ -40,16 +41,6 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 _ET = HeadwaterEventType
 _S = HeadwaterRunStatus
 IN_PROGRESS = [_S.STARTING, _S.STARTED, _S.CANCELING]
-
-
-def _wait_for(what: str, check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 class Project:
@@ -82,7 +73,7 @@ class Project:
         return (self.marks / step).exists()
 
     def only_run(self) -> HeadwaterRun:
-        runs = _wait_for("the run to be stored", self.instance.get_runs)
+        runs = wait_for("the run to be stored", self.instance.get_runs)
         assert len(runs) == 1
         return runs[0]
 
@@ -114,7 +105,7 @@ def test_cancel_interrupts_the_running_in_process_step(project: Project) -> None
     """A cancel from another process stops an in-process run inside its sleeping step: the
     step fails as interrupted, the steps after it never run, and the run ends CANCELED."""
     proc = project.start("job", "execute", "-j", "chain")
-    _wait_for("step two to start", lambda: project.ran("two"))
+    wait_for("step two to start", lambda: project.ran("two"))
     run = project.only_run()
     result = project.cli("run", "cancel", run.run_id)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -132,7 +123,7 @@ def test_killed_materialize_is_ended_by_run_monitoring(project: Project) -> None
     one monitoring pass ends it FAILURE, naming the process, and its asset partition is no
     longer in progress."""
     proc = project.start("asset", "materialize", "--select", "*", "--partition", "p1")
-    _wait_for("asset slow to start", lambda: project.ran("slow"))
+    wait_for("asset slow to start", lambda: project.ran("slow"))
     run = project.only_run()
     assert run.tags[RUN_WORKER_PID_TAG] == str(proc.pid)
     proc.send_signal(signal.SIGKILL)
@@ -152,7 +143,7 @@ def test_cancel_of_a_killed_run_ends_it_canceled(project: Project) -> None:
     """Canceling a run whose process was killed ends it CANCELED at once, not CANCELING
     forever."""
     proc = project.start("job", "execute", "-j", "chain")
-    _wait_for("step two to start", lambda: project.ran("two"))
+    wait_for("step two to start", lambda: project.ran("two"))
     run = project.only_run()
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -165,7 +156,7 @@ def test_a_run_declared_dead_is_killed_and_stays_failed(project: Project) -> Non
     """A run whose heartbeat is declared too old is ended FAILURE and its process on this
     host is killed, so it cannot go on to finish its steps and flip to SUCCESS."""
     proc = project.start("job", "execute", "-j", "chain")
-    _wait_for("step two to start", lambda: project.ran("two"))
+    wait_for("step two to start", lambda: project.ran("two"))
     run = project.only_run()
     assert monitor_runs(project.instance, heartbeat_timeout=0.0) == [run.run_id]
     assert proc.wait(timeout=10) == -signal.SIGKILL
@@ -177,7 +168,7 @@ def test_a_run_failed_from_another_host_stops_itself(project: Project) -> None:
     """A run the monitor on another host declared dead (it cannot kill the process) notices
     within seconds, stops its running step and runs nothing more; its status stays FAILURE."""
     proc = project.start("job", "execute", "-j", "chain")
-    _wait_for("step two to start", lambda: project.ran("two"))
+    wait_for("step two to start", lambda: project.ran("two"))
     run = project.only_run()
     project.instance.add_run_tags(run.run_id, {RUN_WORKER_HOST_TAG: "another-host"})
     assert monitor_runs(project.instance, heartbeat_timeout=0.0) == [run.run_id]
@@ -262,7 +253,7 @@ def test_ctrl_c_ends_the_run_failed(project: Project) -> None:
     """Ctrl-C (SIGINT with no cancel pending) stops `job execute` as before, and its run is
     recorded FAILURE instead of staying STARTED."""
     proc = project.start("job", "execute", "-j", "chain")
-    _wait_for("step two to start", lambda: project.ran("two"))
+    wait_for("step two to start", lambda: project.ran("two"))
     run = project.only_run()
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=20) != 0
