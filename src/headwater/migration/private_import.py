@@ -8,7 +8,7 @@ reads the renamed Python source and sorts each private import into three verdict
 - "public": the name is public in headwater; the import works as is, and
   `from headwater import Name` is the better spelling;
 - "answered": `_compat` answers it without a public name (a whole aliased module, a tag
-  constant, a deeper private path whose public names resolve);
+  constant, a private module path imported whole);
 - "unmapped": no headwater counterpart (`headwater._check`, a private helper); the import
   fails and the line needs changing by hand.
 
@@ -57,11 +57,13 @@ def _verdict_for_name(module: str, name: str) -> tuple[str, str]:
     if name in TAG_CONSTANTS:
         return "answered", ("works as is (a tag-key constant, answered with headwater's "
                             f"{TAG_CONSTANTS[name]})")
+    hint = ("; change this line (docs/migrating-from-dagster.md#private-dagster-imports)")
     if name.islower() and not name.startswith("_"):
-        return "answered", (f"works as is as a path ({module}.{name} offers headwater's public "
-                            "names only)")
-    return "unmapped", (f"unmapped: {name} is not a public headwater name; change this line "
-                        "(docs/migrating-from-dagster.md#private-dagster-imports)")
+        # _compat takes a lowercase name for a deeper module path, which imports; a function
+        # of that name does not exist in headwater
+        return "unmapped", (f"unmapped: {name} is not a public headwater name (as a Dagster "
+                            f"module path it imports, offering public names only){hint}")
+    return "unmapped", f"unmapped: {name} is not a public headwater name{hint}"
 
 
 def _verdict_for_module(module: str) -> tuple[str, str]:

@@ -160,7 +160,7 @@ def plan_migration(path: Path, out: Path | None = None) -> Migration:
         file, left_alone = _migrate_file(root, relative, target)
         migration.files.append(file)
         if left_alone:
-            migration.left_alone.append(relative)
+            migration.left_alone.append(target)
     _check_clashes(migration)
     return migration
 
@@ -184,7 +184,7 @@ def _check_clashes(migration: Migration) -> None:
         if file.target in targets:
             raise HeadwaterInvalidInvocationError(
                 f"migrate: {targets[file.target]} and {file.source} would both become "
-                f"{file.target}; merge or rename one of them first.")
+                f"{file.target}; merge the two (or remove one) and run migrate again.")
         targets[file.target] = file.source
     if migration.out is not None:
         return

@@ -120,22 +120,20 @@ def rewrite_requirements(text: str, style: str | None) -> tuple[str, list[Requir
     requirements are written besides install commands: "lines", "quoted" or None."""
     changes: list[RequirementChange] = []
 
-    def line_of(match: re.Match[str]) -> int:
-        return match.string.count("\n", 0, match.start()) + 1
+    def line_of(position: int) -> int:
+        return text.count("\n", 0, position) + 1
 
     def in_place(match: re.Match[str]) -> str:
         requirement = match.group("req")
+        line = line_of(match.start("req"))
         mapped = headwater_requirement(requirement)
         if mapped is None:
             if _unmapped(requirement):
-                changes.append(RequirementChange(line_of(match), requirement.strip(), None))
+                changes.append(RequirementChange(line, requirement.strip(), None))
             return match.group(0)
-        changes.append(RequirementChange(line_of(match), requirement.strip(), mapped[0],
-                                         mapped[1]))
-        start, end = match.span("req")
-        whole = match.group(0)
-        offset = match.start()
-        return whole[:start - offset] + mapped[0] + whole[end - offset:]
+        changes.append(RequirementChange(line, requirement.strip(), *mapped))
+        start, end = (i - match.start() for i in match.span("req"))
+        return match.group(0)[:start] + mapped[0] + match.group(0)[end:]
 
     if style == "lines":
         text = _LINE.sub(in_place, text)
@@ -147,12 +145,13 @@ def rewrite_requirements(text: str, style: str | None) -> tuple[str, list[Requir
             # a shell reads `headwater[dbt]` as a pattern (zsh refuses it): quote it
             needs_quotes = not inner.group("q")
             requirement = inner.group("req")
+            line = line_of(match.start() + inner.start("req"))
             mapped = headwater_requirement(requirement)
             if mapped is None:
                 if _unmapped(requirement):
-                    changes.append(RequirementChange(line_of(match), requirement, None))
+                    changes.append(RequirementChange(line, requirement, None))
                 return inner.group(0)
-            changes.append(RequirementChange(line_of(match), requirement, mapped[0], mapped[1]))
+            changes.append(RequirementChange(line, requirement, *mapped))
             quote = "'" if needs_quotes and "[" in mapped[0] else inner.group("q")
             return quote + mapped[0] + quote
         return _COMMAND_WORD.sub(word, match.group(0))
