@@ -4,6 +4,7 @@ as a dry run; twice is once."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -227,11 +228,13 @@ def test_the_verdicts_match_what_importing_does():
 
 def test_out_writes_a_ported_copy_and_leaves_the_project_alone(tmp_path):
     """--out holds the ported project and a copy of everything else (binary files as they
-    are); .git, virtualenvs, node_modules and __pycache__ are not copied."""
+    are); .git, virtualenvs, node_modules, __pycache__ and dagster dev's scratch instance are
+    not copied."""
     project = _write(tmp_path / "p", {
         "defs.py": "import dagster\n", "data/dagster.csv": "a,dagster\n",
         ".git/HEAD": "ref: dagster\n", "venv/pyvenv.cfg": "home = /usr\n",
         "node_modules/x.js": "dagster\n", "__pycache__/defs.cpython-311.pyc": "x",
+        ".tmp_dagster_home_abc/history/runs.db": "x",
         "uv.lock": 'name = "dagster"\n'})
     (project / "logo.png").write_bytes(b"\x89PNG\0dagster")
     before = _tree(project)
@@ -244,6 +247,27 @@ def test_out_writes_a_ported_copy_and_leaves_the_project_alone(tmp_path):
         "defs.py": b"import headwater\n", "data/headwater.csv": b"a,dagster\n",
         "logo.png": b"\x89PNG\0dagster", "uv.lock": b'name = "dagster"\n'}
     assert result.output.endswith("edit the rest by hand):\n  uv.lock\n  data/headwater.csv\n")
+
+
+def test_notebooks_line_endings_and_links(tmp_path):
+    """A notebook is rewritten as its JSON text, CRLF line endings stay, .envrc is ported, and
+    --out copies a link (to a file or a folder) as a link."""
+    notebook = json.dumps({"cells": [{"cell_type": "code", "source": [
+        "!pip install dagster-duckdb\n", "import dagster as dg\n"]}]}, indent=1)
+    project = _write(tmp_path / "p", {"explore.ipynb": notebook, "shared/x.txt": "dagster\n",
+                                      ".envrc": "export DAGSTER_HOME=$PWD/.dagster\n"})
+    (project / "run.sh").write_bytes(b"dagster dev\r\nexit 0\r\n")
+    (project / "linked").symlink_to(project / "shared", target_is_directory=True)
+
+    result = _migrate(project, "--out", tmp_path / "ported")
+
+    assert result.exit_code == 0, result.output
+    ported = tmp_path / "ported"
+    cells = json.loads((ported / "explore.ipynb").read_text())["cells"]
+    assert cells[0]["source"] == ["!pip install 'headwater[duckdb]'\n", "import headwater as dg\n"]
+    assert (ported / "run.sh").read_bytes() == b"headwater dev\r\nexit 0\r\n"
+    assert (ported / ".envrc").read_text() == "export HEADWATER_HOME=$PWD/.headwater\n"
+    assert os.readlink(ported / "linked") == str(project / "shared")
 
 
 def test_dry_run_changes_nothing(tmp_path):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ _SUFFIXES = frozenset({
     ".yaml", ".yml", ".toml", ".cfg", ".ini", ".env",  # configuration
     ".md", ".rst",  # the project's docs
     ".sh", ".bash", ".sql"})  # scripts, dbt models (their `meta: {dagster: ...}`)
-_NAMES = re.compile(r"(?:\.env(?:\..+)?|Dockerfile(?:\..+)?|Makefile|"
+_NAMES = re.compile(r"(?:\.env(?:\..+)?|\.envrc|Dockerfile(?:\..+)?|Makefile|"
                     r"(?:requirements|constraints)[\w.-]*\.txt)", re.IGNORECASE)
 
 
@@ -165,16 +166,18 @@ def plan_migration(path: Path, out: Path | None = None) -> Migration:
     return migration
 
 
-def _walk(root: Path):
-    """(relative path, is a folder) of everything the migration reads, folders first."""
+def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
+    """(relative path, is a folder) of everything the migration reads, folders first. A
+    symbolic link to a folder counts as a file: it is copied as a link, never followed."""
     for folder, names, files in os.walk(root):
         here = Path(folder)
-        names[:] = sorted(n for n in names if n not in SKIPPED_FOLDERS
-                          and not (here / n / "pyvenv.cfg").exists()
-                          and not (here / n).is_symlink())
+        links = sorted(n for n in names if (here / n).is_symlink())
+        names[:] = sorted(n for n in names if n not in SKIPPED_FOLDERS and n not in links
+                          and not n.startswith(".tmp_dagster_home")  # `dagster dev`'s scratch
+                          and not (here / n / "pyvenv.cfg").exists())
         for name in names:
             yield (here / name).relative_to(root), True
-        for name in sorted(files):
+        for name in sorted([*files, *links]):
             yield (here / name).relative_to(root), False
 
 
