@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 import headwater
 from headwater.cli.main import main
 from headwater.migration.private_import import private_imports
-from headwater.migration.requirement import headwater_requirement
+from headwater.migration.requirement import headwater_requirement, rewrite_requirements
 
 ARTICLE = Path(__file__).resolve().parents[2] / "examples" / "article"
 _BACK = {"headwater": "dagster", "Headwater": "Dagster", "HEADWATER": "DAGSTER"}
@@ -352,3 +352,17 @@ def test_requirements_become_headwater_with_extras():
         "headwater[aws]; os_name == 'posix'", "the extras [s3] and the pin ==0.25")
     assert headwater_requirement("dagster-snowflake") is None
     assert headwater_requirement("dagster_project") is None
+
+
+def test_poetry_dependency_keys_are_reported_with_the_line_to_write():
+    """A Dagster distribution as a key of a Poetry dependency table is reported with the
+    headwater key to write; a [tool.dagster] key is not a dependency."""
+    text = ('[tool.poetry.dependencies]\npython = "^3.11"\ndagster-dbt = "^0.25"\n\n'
+            '[tool.dagster]\ndagster_option = 1\n')
+
+    _, changes = rewrite_requirements(text, "quoted")
+
+    assert [(c.line, c.describe()) for c in changes] == [
+        (3, "dagster-dbt: a Poetry dependency key, which the rename only renames; write one "
+            'headwater key for all of them, with their extras (headwater = {version = "*", '
+            'extras = ["dbt"]})')]

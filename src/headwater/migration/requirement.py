@@ -61,6 +61,9 @@ _LINE = re.compile(r"^(?P<lead>[ \t]*(?:[\w.-]+[ \t]*=[ \t]*)?)(?P<req>dagster[^
 # a quoted item of a list: ["dagster", "dagster-dbt>=0.24; python_version < '3.13'"]
 _QUOTED = re.compile(r"(?P<lead>[\[,]\s*)(?P<q>[\"'])(?P<req>dagster(?:(?!(?P=q))[^\n])*)(?P=q)",
                      re.IGNORECASE)
+# a key of a Poetry dependency table: dagster-dbt = "^0.25"
+_TABLE = re.compile(r"^\s*\[(?P<header>[^\]\n]*)\]", re.MULTILINE)
+_KEY = re.compile(r"^[ \t]*[\"']?(?P<req>dagster[\w.-]*)[\"']?[ \t]*=", re.MULTILINE | re.IGNORECASE)
 _COMMAND = re.compile(r"\b(?:pip3?\s+install|uv\s+pip\s+install|uv\s+add|poetry\s+add|"
                       r"pipx\s+install)\b[^\n&|;#]*")
 _COMMAND_WORD = re.compile(r"(?<![\w./-])(?P<q>[\"']?)(?P<req>dagster[\w.-]*(?:\[[^\]]*\])?"
@@ -76,8 +79,11 @@ class RequirementChange:
     before: str
     after: str | None
     dropped: str = ""
+    by_hand: str = ""  # set when the change is left to the user, saying what to write
 
     def describe(self) -> str:
+        if self.by_hand:
+            return f"{self.before}: {self.by_hand}"
         if self.after is None:
             name = _REQUIREMENT.fullmatch(self.before)
             renamed = rename_name(name.group("name") if name else self.before)
@@ -88,13 +94,18 @@ class RequirementChange:
         return f"{self.before} -> {self.after}{dropped}"
 
 
+def _normalized(name: str) -> str:
+    """A distribution name as the package index compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name.lower())
+
+
 def headwater_requirement(requirement: str) -> tuple[str, str] | None:
     """The headwater requirement for a Dagster one and what was dropped from it, or None
     when `requirement` is not a Dagster distribution headwater stands in for."""
     match = _REQUIREMENT.fullmatch(requirement.strip())
     if match is None:
         return None
-    name = re.sub(r"[-_.]+", "-", match.group("name").lower())
+    name = _normalized(match.group("name"))
     if name not in DISTRIBUTIONS:
         return None
     extras = DISTRIBUTIONS[name]
@@ -157,4 +168,26 @@ def rewrite_requirements(text: str, style: str | None) -> tuple[str, list[Requir
         return _COMMAND_WORD.sub(word, match.group(0))
 
     text = _COMMAND.sub(command, text)
+    if style == "quoted":
+        changes += _poetry_keys(text)
     return text, sorted(changes, key=lambda c: c.line)
+
+
+def _poetry_keys(text: str) -> list[RequirementChange]:
+    """Dagster distributions named as keys of a `...dependencies` table (Poetry's style),
+    which one headwater key with extras replaces: reported for the user to write."""
+    found = []
+    tables = [(m.start(), m.group("header")) for m in _TABLE.finditer(text)]
+    for match in _KEY.finditer(text):
+        header = next((h for start, h in reversed(tables) if start < match.start()), "")
+        mapped = headwater_requirement(match.group("req"))
+        if not header.strip().endswith("dependencies") or mapped is None:
+            continue
+        extras = ", ".join(f'"{e}"' for e in DISTRIBUTIONS[_normalized(match.group("req"))])
+        line = f'headwater = {{version = "*", extras = [{extras}]}}' if extras else \
+            'headwater = "*"'
+        found.append(RequirementChange(
+            text.count("\n", 0, match.start()) + 1, match.group("req"), None,
+            by_hand="a Poetry dependency key, which the rename only renames; write one "
+                    f"headwater key for all of them, with their extras ({line})"))
+    return found
