@@ -11,7 +11,7 @@ import click
 
 @click.command("migrate")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="Write the ported project into this new folder (outside PATH) instead of "
                    "in place; everything else is copied unchanged.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")

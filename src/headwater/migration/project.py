@@ -38,6 +38,8 @@ _SUFFIXES = frozenset({
     ".yaml", ".yml", ".toml", ".cfg", ".ini", ".env",  # configuration
     ".md", ".rst",  # the project's docs
     ".sh", ".bash", ".sql"})  # scripts, dbt models (their `meta: {dagster: ...}`)
+# Files of other kinds up to this size are read, to list those that mention Dagster.
+_LARGEST_READ = 4 * 1024 * 1024
 _NAMES = re.compile(r"(?:\.env(?:\..+)?|\.envrc|Dockerfile(?:\..+)?|Makefile|"
                     r"(?:requirements|constraints)[\w.-]*\.txt)", re.IGNORECASE)
 
@@ -66,6 +68,7 @@ class FileMigration:
     replacements: int = 0
     requirements: tuple[RequirementChange, ...] = ()
     private_imports: tuple[PrivateImport, ...] = ()
+    left_alone: bool = False  # mentions Dagster, but is not a kind the migration rewrites
 
 
 @dataclass(slots=True)
@@ -77,11 +80,14 @@ class Migration:
     files: list[FileMigration] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)  # relative; recreated under `out`
     renamed: list[tuple[Path, Path]] = field(default_factory=list)  # relative, own name only
-    left_alone: list[Path] = field(default_factory=list)  # mention Dagster, not rewritten
 
     @property
     def rewritten(self) -> list[FileMigration]:
         return [f for f in self.files if f.text is not None]
+
+    @property
+    def left_alone(self) -> list[Path]:
+        return [f.target for f in self.files if f.left_alone]
 
     @property
     def replacements(self) -> int:
@@ -99,22 +105,25 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _migrate_file(root: Path, source: Path, target: Path) -> tuple[FileMigration, bool]:
-    """The file's migration, and whether it mentions Dagster without being rewritten."""
+def _migrate_file(root: Path, source: Path, target: Path) -> FileMigration:
     path = root / source
     if path.is_symlink():  # its target is elsewhere, maybe outside the project
-        return FileMigration(source, target), False
+        return FileMigration(source, target)
+    if not rewritten_kind(path):
+        if path.stat().st_size > _LARGEST_READ:  # data, not worth reading for a mention
+            return FileMigration(source, target)
+        text = _read_text(path)
+        return FileMigration(source, target, left_alone=text is not None
+                             and mentions_dagster(text))
     text = _read_text(path)
     if text is None:
-        return FileMigration(source, target), False
-    if not rewritten_kind(path):
-        return FileMigration(source, target), mentions_dagster(text)
+        return FileMigration(source, target)
     new, changes = rewrite_requirements(text, _requirement_style(path))
     new, count = rename_text(new)
     found = tuple(private_imports(new)) if path.suffix in (".py", ".pyi") else ()
-    changed = new if new != text else None
     mapped = sum(1 for change in changes if change.after is not None)
-    return FileMigration(source, target, changed, count + mapped, tuple(changes), found), False
+    return FileMigration(source, target, new if new != text else None, count + mapped,
+                         tuple(changes), found)
 
 
 def _check_paths(root: Path, out: Path | None) -> None:
@@ -128,7 +137,7 @@ def _check_paths(root: Path, out: Path | None) -> None:
     there = out.resolve()
     if root.is_dir() and (there == here or here in there.parents):
         raise HeadwaterInvalidInvocationError(
-            f"migrate: --out {out} is inside {root}, which would be copied into itself; "
+            f"migrate: --out {out} is inside {here}, which would be copied into itself; "
             "pick a folder outside the project.")
     if there.exists() and (not there.is_dir() or any(there.iterdir())):
         raise HeadwaterInvalidInvocationError(
@@ -158,10 +167,7 @@ def plan_migration(path: Path, out: Path | None = None) -> Migration:
         if is_folder:
             migration.folders.append(target)
             continue
-        file, left_alone = _migrate_file(root, relative, target)
-        migration.files.append(file)
-        if left_alone:
-            migration.left_alone.append(target)
+        migration.files.append(_migrate_file(root, relative, target))
     _check_clashes(migration)
     return migration
 
