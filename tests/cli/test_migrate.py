@@ -92,6 +92,7 @@ dependencies = [
 module_name = "dagster_shop.definitions"
 """,
     "dagster_shop/__init__.py": "",
+    "dagster_shop/dagster_jobs.py": "",
     "dagster_shop/assets.py": """\
 import dagster as dg
 
@@ -132,7 +133,8 @@ def test_a_project_of_every_kind_is_ported(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(_tree(project)) == [
         ".env", "README.md", "headwater.yaml", "headwater_shop/__init__.py",
-        "headwater_shop/assets.py", "headwater_shop/definitions.py", "pyproject.toml",
+        "headwater_shop/assets.py", "headwater_shop/definitions.py",
+        "headwater_shop/headwater_jobs.py", "pyproject.toml",
         "requirements-dev.txt"]
     assert (project / "pyproject.toml").read_text() == """\
 [project]
@@ -161,6 +163,7 @@ module_name = "headwater_shop.definitions"
     assert "https://docs.dagster.io/guides for Headwater's docs" in assets
     lines = result.output.splitlines()
     for line in ("  dagster_shop -> headwater_shop", "  dagster.yaml -> headwater.yaml",
+                 "  dagster_shop/dagster_jobs.py -> headwater_shop/headwater_jobs.py",
                  "  pyproject.toml:4: dagster==1.9.3 -> headwater (dropped the pin ==1.9.3: "
                  "Dagster's, not headwater's)",
                  "  README.md:3: dagster-dbt -> headwater[dbt]",

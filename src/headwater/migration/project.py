@@ -161,7 +161,7 @@ def plan_migration(path: Path, out: Path | None = None) -> Migration:
         entries = list(_walk(root))
     migration = Migration(root=root, out=out)
     for relative, is_folder in entries:
-        target = Path(*(rename_name(part) for part in relative.parts))
+        target = _renamed(relative)
         if relative.name != rename_name(relative.name):
             migration.renamed.append((relative, relative.with_name(rename_name(relative.name))))
         if is_folder:
@@ -170,6 +170,11 @@ def plan_migration(path: Path, out: Path | None = None) -> Migration:
         migration.files.append(_migrate_file(root, relative, target))
     _check_clashes(migration)
     return migration
+
+
+def _renamed(path: Path) -> Path:
+    """A relative path with every part renamed: where it ends up."""
+    return Path(*(rename_name(part) for part in path.parts))
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
@@ -248,7 +253,7 @@ def render(migration: Migration, dry_run: bool = False) -> str:
         lines += [f"  {f.target}: {f.replacements}" for f in rewritten]
     if migration.renamed:
         lines.append("Renamed:")
-        lines += [f"  {before} -> {after}" for before, after in migration.renamed]
+        lines += [f"  {before} -> {_renamed(before)}" for before, _ in migration.renamed]
     requirements = [(f.target, c) for f in migration.files for c in f.requirements]
     if requirements:
         lines.append("Requirements:")
