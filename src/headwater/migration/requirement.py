@@ -63,7 +63,8 @@ _QUOTED = re.compile(r"(?P<lead>[\[,]\s*)(?P<q>[\"'])(?P<req>dagster(?:(?!(?P=q)
                      re.IGNORECASE)
 # a key of a Poetry dependency table: dagster-dbt = "^0.25"
 _TABLE = re.compile(r"^\s*\[(?P<header>[^\]\n]*)\]", re.MULTILINE)
-_KEY = re.compile(r"^[ \t]*[\"']?(?P<req>dagster[\w.-]*)[\"']?[ \t]*=", re.MULTILINE | re.IGNORECASE)
+_KEY = re.compile(r"^[ \t]*[\"']?(?P<req>dagster[\w.-]*)[\"']?[ \t]*=",
+                  re.MULTILINE | re.IGNORECASE)
 _COMMAND = re.compile(r"\b(?:pip3?\s+install|uv\s+pip\s+install|uv\s+add|poetry\s+add|"
                       r"pipx\s+install)\b[^\n&|;#]*")
 _COMMAND_WORD = re.compile(r"(?<![\w./-])(?P<q>[\"']?)(?P<req>dagster[\w.-]*(?:\[[^\]]*\])?"
