@@ -172,3 +172,18 @@ def test_an_enum_field_accepts_a_members_name():
     """Built in Python, an enum field takes a member's name too, as run config does."""
     assert _Engine(speed="SLOW").speed is _Speed.SLOW
     assert _Engine(speed="s").speed is _Speed.SLOW
+
+
+def test_string_annotations_resolve_classes_local_to_a_function():
+    # this module has `from __future__ import annotations`: `inner: LocalInner` is a string
+    class LocalInner(Config):
+        depth: int = 1
+
+    class LocalOuter(Config):
+        inner: LocalInner
+
+    class Tagged(hw.ConfigurableResource):
+        tag: hw.ResourceDependency[str]
+
+    assert LocalOuter(inner=LocalInner(depth=2)).inner.depth == 2
+    assert Tagged(tag="x").tag == "x"
