@@ -187,3 +187,24 @@ def test_string_annotations_resolve_classes_local_to_a_function():
 
     assert LocalOuter(inner=LocalInner(depth=2)).inner.depth == 2
     assert Tagged(tag="x").tag == "x"
+
+
+class Days(Config):
+    days: int
+
+
+def test_config_mapping_takes_a_config_class_under_string_annotations():
+    # `config: Days` is a string here (future annotations): the mapping still builds a Days
+    @hw.config_mapping
+    def by_days(config: Days) -> dict:
+        return {"ops": {"hours": {"config": {"n": config.days * 24}}}}
+
+    @hw.op(config_schema={"n": int})
+    def hours(context) -> int:
+        return context.op_config["n"]
+
+    @hw.job(config=by_days)
+    def backfill():
+        hours()
+
+    assert backfill.execute_in_process(run_config={"days": 2}).output_for_node("hours") == 48
