@@ -208,3 +208,17 @@ def test_config_mapping_takes_a_config_class_under_string_annotations():
         hours()
 
     assert backfill.execute_in_process(run_config={"days": 2}).output_for_node("hours") == 48
+
+
+def test_a_resource_without_a_docstring_has_no_description():
+    # not the reference text of ConfigurableResource, which it would inherit
+    class Bare(hw.ConfigurableResource):
+        url: str
+
+    class Documented(hw.ConfigurableResource):
+        """Talks to the warehouse."""
+
+        url: str
+
+    assert Bare(url="x").get_resource_definition().description is None
+    assert Documented(url="x").get_resource_definition().description == "Talks to the warehouse."

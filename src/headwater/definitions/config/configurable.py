@@ -677,7 +677,11 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
                 yield value
 
     definition_cls = IOManagerDefinition if cls._is_io_manager else ResourceDefinition
-    definition = definition_cls(init, description=inspect.getdoc(cls),
+    # the class's own docstring: inspect.getdoc would fall back to a base class's (the
+    # reference text of ConfigurableResource itself) for a resource class without one
+    own_doc = cls.__dict__.get("__doc__")
+    description = inspect.cleandoc(own_doc) if isinstance(own_doc, str) else None
+    definition = definition_cls(init, description=description,
                                 required_resource_keys=_nested_keys(nested, keys_by_id))
     definition.config_class = _ResourceConfig(cls, given, frozenset(nested))
     return definition
