@@ -222,3 +222,16 @@ def test_a_resource_without_a_docstring_has_no_description():
 
     assert Bare(url="x").get_resource_definition().description is None
     assert Documented(url="x").get_resource_definition().description == "Talks to the warehouse."
+
+
+def test_a_resource_description_is_the_prose_of_its_docstring():
+    class Warehouse(hw.ConfigurableResource):
+        """Talks to the warehouse.
+
+        Args:
+            url: where it is.
+        """
+
+        url: str
+
+    assert Warehouse(url="x").get_resource_definition().description == "Talks to the warehouse."

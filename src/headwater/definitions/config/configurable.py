@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import re
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -677,14 +678,25 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
                 yield value
 
     definition_cls = IOManagerDefinition if cls._is_io_manager else ResourceDefinition
-    # the class's own docstring: inspect.getdoc would fall back to a base class's (the
-    # reference text of ConfigurableResource itself) for a resource class without one
-    own_doc = cls.__dict__.get("__doc__")
-    description = inspect.cleandoc(own_doc) if isinstance(own_doc, str) else None
-    definition = definition_cls(init, description=description,
+    definition = definition_cls(init, description=_description(cls),
                                 required_resource_keys=_nested_keys(nested, keys_by_id))
     definition.config_class = _ResourceConfig(cls, given, frozenset(nested))
     return definition
+
+
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Raises|Examples?|Attributes):\s*$")
+
+
+def _description(cls: type) -> str | None:
+    """The class's own docstring up to its first Google-style section (Args:, Example:...):
+    the prose the UI shows. Not inspect.getdoc, which would fall back to a base class's
+    docstring (ConfigurableResource's reference text) for a resource class without one."""
+    doc = cls.__dict__.get("__doc__")
+    if not isinstance(doc, str):
+        return None
+    lines = inspect.cleandoc(doc).splitlines()
+    end = next((i for i, line in enumerate(lines) if _SECTION.match(line)), len(lines))
+    return "\n".join(lines[:end]).strip() or None
 
 
 def _config_of(instance: ConfigurableResourceFactory, nested: Mapping[str, Any]) -> dict[str, Any]:

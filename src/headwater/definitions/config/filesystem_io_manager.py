@@ -15,7 +15,7 @@ from headwater.definitions.config.fs_io_manager import PickledObjectFilesystemIO
 class FilesystemIOManager(ConfigurableIOManager):
     """Pickles each output to `base_dir/<asset key path>[/<partition>]`, atomically.
 
-    The default IO manager (under the key `"io_manager"` unless you bind another). Without
+    It stores as the default IO manager does (`fs_io_manager`), with typed config. Without
     `base_dir`, files go under the instance's storage directory (in HEADWATER_HOME). An op
     output that is not an asset goes to `<run id>/<step key>/<output name>`. A file is
     written to a temporary name and renamed, so a crash never leaves half a pickle. A
