@@ -25,7 +25,8 @@ NON_EPHEMERAL_INSTANCE = "NON_EPHEMERAL_INSTANCE"
 class ExecutorRequirement:
     """What an executor needs from a run, named by these constants.
 
-    An ExecutorDefinition lists them in `requirements`; launching checks them.
+    An ExecutorDefinition lists them in `requirements`; launching checks the first two
+    and fails with HeadwaterUnmetExecutorRequirementsError saying what to change.
     RECONSTRUCTABLE_JOB: the job can be imported again in another process (it is defined
     at module level). NON_EPHEMERAL_INSTANCE: the instance persists (HEADWATER_HOME), so
     other processes see the run's events. PERSISTENT_OUTPUTS: outputs are stored where

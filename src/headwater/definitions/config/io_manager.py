@@ -93,8 +93,8 @@ class IOManager(InputManager, OutputManager):
     Implement `handle_output(context, obj)` (store what an asset or op returned) and
     `load_input(context)` (load it for a downstream step). Bind an instance (or an
     `@io_manager` definition) under `"io_manager"` to make it the default for all assets,
-    or under another key and name it with `io_manager_key`. The default one pickles to the
-    local filesystem (FilesystemIOManager). For typed config, subclass ConfigurableIOManager.
+    or under another key and name it with `io_manager_key`. The default one (`fs_io_manager`)
+    pickles to the local filesystem. For typed config, subclass ConfigurableIOManager.
 
     `hashes_content()` returning True (an IO manager's opt-in) makes the data version of
     every asset it stores a hash of the stored content: the engine sets
@@ -147,7 +147,7 @@ class IOManagerDefinition(ResourceDefinition):
         config_schema: the schema of `resources.<key>.config`.
         description: shown in the UI.
         required_resource_keys: other resources the function reads.
-        version: a version of the IO manager, used when computing code versions.
+        version: a version string of the IO manager, kept on the definition.
         input_config_schema: the schema of the config of each input it loads.
         output_config_schema: the schema of the config of each output it stores.
 
@@ -192,7 +192,7 @@ class InputManagerDefinition(IOManagerDefinition):
         config_schema: the schema of `resources.<key>.config`.
         description: shown in the UI.
         required_resource_keys: other resources the function reads.
-        version: a version of the manager, used when computing code versions.
+        version: a version string of the manager, kept on the definition.
         input_config_schema: the schema of the config of each input it loads.
         output_config_schema: the schema of output config (an input manager stores none).
 
@@ -237,7 +237,7 @@ def io_manager(
         output_config_schema: the schema of each output's config.
         input_config_schema: the schema of each input's config.
         required_resource_keys: other resources the function reads.
-        version: a version of the IO manager, used when computing code versions.
+        version: a version string of the IO manager, kept on the definition.
 
     Example:
         ```python
@@ -296,7 +296,7 @@ def input_manager(config_schema: Any = None, description: str | None = None,
         description: shown in the UI; defaults to the function's docstring.
         input_config_schema: the schema of each input's config (`context.config`).
         required_resource_keys: other resources the function reads.
-        version: a version of the manager, used when computing code versions.
+        version: a version string of the manager, kept on the definition.
 
     Example:
         ```python

@@ -34,7 +34,7 @@ class ResourceDefinition:
             A malformed schema raises where it is declared.
         description: shown in the UI.
         required_resource_keys: other resources this one reads from `context.resources`.
-        version: a version of the resource, used when computing code versions.
+        version: a version string of the resource, kept on the definition.
 
     Example:
         ```python
@@ -167,7 +167,7 @@ def resource(
             Field, ...); None takes no config.
         description: shown in the UI; defaults to the function's docstring.
         required_resource_keys: other resources the function reads from `context.resources`.
-        version: a version of the resource, used when computing code versions.
+        version: a version string of the resource, kept on the definition.
 
     Example:
         ```python
