@@ -216,20 +216,22 @@ if TYPE_CHECKING:
         configured,
         validate_run_config,
     )
-    from headwater.definitions.config.schema import (
-        Array,
+    from headwater.definitions.config.scalars import (
         BoolSource,
         Enum,
         EnumValue,
-        Field,
         IntSource,
+        StringSource,
+    )
+    from headwater.definitions.config.schema import (
+        Array,
+        Field,
         Map,
         Noneable,
         Permissive,
         ScalarUnion,
         Selector,
         Shape,
-        StringSource,
     )
     from headwater.definitions.config.upath_io_manager import UPathIOManager
     from headwater.definitions.definitions import BindResourcesToJobs, Definitions
