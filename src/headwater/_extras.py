@@ -15,8 +15,7 @@ it is. Imports `errors` only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from headwater.errors import HeadwaterError
 
@@ -32,18 +31,28 @@ class MissingExtraError(HeadwaterError, ImportError):
         self.name = module  # ImportError's: the module that was missing
 
 
-@contextmanager
-def needs_extra(extra: str, user: str) -> Iterator[None]:
+class needs_extra:
     """Raise `MissingExtraError` for `user` (what the person ran: a command, a package, a
     storage) when an import inside the block fails for want of a package of `extra`.
 
     A `MissingExtraError` from inside (headwater_duckdb_pandas importing headwater_duckdb)
-    is re-raised for the outer `user` and `extra`, which is the one to install."""
-    try:
-        yield
-    except MissingExtraError as exc:
-        raise MissingExtraError(extra, user, exc.name) from None
-    except ModuleNotFoundError as exc:
-        if exc.name is None or exc.name.split(".")[0].startswith("headwater"):
-            raise
-        raise MissingExtraError(extra, user, exc.name) from None
+    is raised again for the outer `user` and `extra`, which is the one to install. A class
+    (named as a phrase, like `contextlib.suppress`) rather than a generator, so that a
+    traceback ends in this module, not in contextlib."""
+
+    def __init__(self, extra: str, user: str):
+        self.extra = extra
+        self.user = user
+
+    def __repr__(self) -> str:
+        return f"needs_extra({self.extra!r}, {self.user!r})"
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if isinstance(exc, MissingExtraError) or (
+                isinstance(exc, ModuleNotFoundError) and exc.name is not None
+                and not exc.name.split(".")[0].startswith("headwater")):
+            raise MissingExtraError(self.extra, self.user, exc.name) from None
