@@ -28,7 +28,7 @@ SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json",
            "vite.config.ts", "tsconfig.json")
 
 
-class UIBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class UIBuildHook(BuildHookInterface):
     """Builds ui/ when its build is stale, and ships the build in the wheel and the sdist."""
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
