@@ -4,6 +4,7 @@ in a subprocess where the extra's packages cannot be imported (tests/fixtures/wi
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,8 @@ import pytest
 
 from headwater._extras import MissingExtraError, needs_extra
 
-WITHOUT_EXTRA = Path(__file__).resolve().parents[1] / "fixtures" / "without_extra"
+ROOT = Path(__file__).resolve().parents[2]
+WITHOUT_EXTRA = ROOT / "tests" / "fixtures" / "without_extra"
 
 DEFS = textwrap.dedent(
     """
@@ -136,3 +138,29 @@ def test_missing_extra_error_is_an_import_error() -> None:
         import no_such_dask_module  # noqa: F401
     assert isinstance(caught.value, MissingExtraError)
     assert caught.value.extra == "dask" and caught.value.name == "no_such_dask_module"
+
+
+def _extras() -> dict[str, list[str]]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return dict(project["project"]["optional-dependencies"])
+
+
+
+def test_every_extra_an_error_names_exists() -> None:
+    """Each `needs_extra("<extra>", ...)` in the code names an extra of pyproject.toml."""
+    named = {m for path in (ROOT / "src").rglob("*.py")
+             for m in re.findall(r'needs_extra\("([^"]+)"', path.read_text())}
+    assert named, "no needs_extra call found"
+    assert sorted(named - set(_extras())) == []
+
+
+def test_all_is_every_runtime_extra_and_dev_has_all() -> None:
+    """`all` installs every extra but docs and dev; `dev` installs all of it and docs."""
+    extras = _extras()
+    in_all = {name for requirement in extras["all"]
+              for listed in re.findall(r"^headwater\[(.+)\]$", requirement)
+              for name in listed.split(",")}
+    assert in_all == set(extras) - {"all", "dev", "docs"}
+    assert "headwater[all,docs]" in extras["dev"]
