@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# the webserver, and pandas for examples/article/analytics.py
+DEV_EXTRAS := ui,pandas
 
 .PHONY: dev test lint typecheck bench bench-dbt clean ui screenshots
 
@@ -11,14 +14,22 @@ UI_OUT := src/headwater/server/static/index.html
 UI_SRC := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/package.json \
 	ui/package-lock.json ui/vite.config.ts ui/tsconfig.json
 
+# `make test` installs everything (the `dev` extra); `make dev` only the webserver and what the
+# example project imports, so that the UI is up in about a minute. Each has its own stamp.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+$(DEV_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -e '.[$(DEV_EXTRAS)]'
+	touch $(DEV_STAMP)
+
 # The web UI, daemon and code server on http://127.0.0.1:3000 (Ctrl-C stops them all).
-dev: $(STAMP) ui
+dev: $(DEV_STAMP) ui
 	$(BIN)/headwater dev -f examples/article/analytics.py -p 3000 -h 127.0.0.1
 
 test: $(STAMP) ui

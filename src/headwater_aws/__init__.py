@@ -7,4 +7,10 @@ Each needs `boto3` (`pip install 'headwater[aws]'`). Imports boto3 and headwater
 names; `import headwater` never imports this package.
 """
 
+from headwater._extras import needs_extra
+
+# Every service here calls AWS through boto3: without it, importing any of them fails here.
+with needs_extra("aws", "headwater_aws"):
+    import boto3  # noqa: F401
+
 __all__: list[str] = []

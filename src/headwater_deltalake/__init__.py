@@ -17,28 +17,31 @@ pydantic at module level, headwater's public names and the core's db_io_manager 
 `import headwater` never imports this package.
 """
 
-from headwater.definitions.config.db_io_manager import DbTypeHandler
-from headwater_deltalake.config import (
-    AzureConfig,
-    ClientConfig,
-    GcsConfig,
-    LocalConfig,
-    S3Config,
-)
-from headwater_deltalake.handler import (
-    DeltalakeBaseArrowTypeHandler,
-    DeltaLakePyarrowIOManager,
-    DeltaLakePyArrowTypeHandler,
-)
-from headwater_deltalake.io_manager import (
-    DELTA_DATE_FORMAT,
-    DELTA_DATETIME_FORMAT,
-    DeltaLakeIOManager,
-    SchemaMode,
-    WriteMode,
-    WriterEngine,
-)
-from headwater_deltalake.resource import DeltaTableResource
+from headwater._extras import needs_extra
+
+with needs_extra("deltalake", "headwater_deltalake"):
+    from headwater.definitions.config.db_io_manager import DbTypeHandler
+    from headwater_deltalake.config import (
+        AzureConfig,
+        ClientConfig,
+        GcsConfig,
+        LocalConfig,
+        S3Config,
+    )
+    from headwater_deltalake.handler import (
+        DeltalakeBaseArrowTypeHandler,
+        DeltaLakePyarrowIOManager,
+        DeltaLakePyArrowTypeHandler,
+    )
+    from headwater_deltalake.io_manager import (
+        DELTA_DATE_FORMAT,
+        DELTA_DATETIME_FORMAT,
+        DeltaLakeIOManager,
+        SchemaMode,
+        WriteMode,
+        WriterEngine,
+    )
+    from headwater_deltalake.resource import DeltaTableResource
 
 __all__ = [
     "DELTA_DATETIME_FORMAT",

@@ -17,11 +17,14 @@ May import dlt, and headwater's public names (`from headwater import ...`); head
 never imports this package. Needs the `headwater[dlt]` extra.
 """
 
-from .asset_decorator import build_dlt_asset_specs, dlt_assets
-from .component import DltLoadCollectionComponent
-from .event_iterator import DltEventIterator
-from .resource import HeadwaterDltResource
-from .translator import DltResourceTranslatorData, HeadwaterDltTranslator
+from headwater._extras import needs_extra
+
+with needs_extra("dlt", "headwater_dlt"):
+    from .asset_decorator import build_dlt_asset_specs, dlt_assets
+    from .component import DltLoadCollectionComponent
+    from .event_iterator import DltEventIterator
+    from .resource import HeadwaterDltResource
+    from .translator import DltResourceTranslatorData, HeadwaterDltTranslator
 
 __all__ = [
     "DltEventIterator",

@@ -11,10 +11,13 @@ Needs the `headwater[duckdb]` extra. Imports duckdb and pydantic, headwater's pu
 and the core's db_io_manager module; `import headwater` never imports this package.
 """
 
-from headwater.definitions.config.db_io_manager import DbTypeHandler
-from headwater_duckdb.connection import DuckDBLockError
-from headwater_duckdb.io_manager import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
-from headwater_duckdb.resource import DuckDBResource
+from headwater._extras import needs_extra
+
+with needs_extra("duckdb", "headwater_duckdb"):
+    from headwater.definitions.config.db_io_manager import DbTypeHandler
+    from headwater_duckdb.connection import DuckDBLockError
+    from headwater_duckdb.io_manager import DuckDbClient, DuckDBIOManager, build_duckdb_io_manager
+    from headwater_duckdb.resource import DuckDBResource
 
 __all__ = ["DbTypeHandler", "DuckDBIOManager", "DuckDBLockError", "DuckDBResource",
            "DuckDbClient", "build_duckdb_io_manager"]

@@ -10,8 +10,14 @@ Needs the `headwater[mlflow]` extra (MLflow itself; `mlflow-skinny` is enough). 
 `mlflow` and headwater's public API; headwater itself never imports this package.
 """
 
-from headwater_mlflow.hooks import end_mlflow_on_run_finished, end_mlflow_run_on_pipeline_finished
-from headwater_mlflow.resources import mlflow_tracking
+from headwater._extras import needs_extra
+
+with needs_extra("mlflow", "headwater_mlflow"):
+    from headwater_mlflow.hooks import (
+        end_mlflow_on_run_finished,
+        end_mlflow_run_on_pipeline_finished,
+    )
+    from headwater_mlflow.resources import mlflow_tracking
 
 __all__ = [
     "end_mlflow_on_run_finished",

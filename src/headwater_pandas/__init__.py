@@ -15,49 +15,52 @@ Needs the `headwater[pandas]` extra. Imports pandas and headwater's public names
 itself never imports this package.
 """
 
-from headwater_pandas.constraints import (
-    CategoricalColumnConstraint,
-    ColumnAggregateConstraintWithMetadata,
-    ColumnConstraint,
-    ColumnConstraintViolationException,
-    ColumnConstraintWithMetadata,
-    ColumnDTypeFnConstraint,
-    ColumnDTypeInSetConstraint,
-    ColumnRangeConstraintWithMetadata,
-    ColumnWithMetadataException,
-    Constraint,
-    ConstraintViolationException,
-    ConstraintWithMetadata,
-    ConstraintWithMetadataException,
-    DataFrameConstraint,
-    DataFrameConstraintViolationException,
-    DataFrameWithMetadataException,
-    InRangeColumnConstraint,
-    MaxValueColumnConstraint,
-    MinValueColumnConstraint,
-    MultiAggregateConstraintWithMetadata,
-    MultiColumnConstraintWithMetadata,
-    MultiConstraintWithMetadata,
-    NonNullableColumnConstraint,
-    RowCountConstraint,
-    StrictColumnsConstraint,
-    StrictColumnsWithMetadata,
-    UniqueColumnConstraint,
-    all_unique_validator,
-    categorical_column_validator_factory,
-    column_range_validation_factory,
-    dtype_in_set_validation_factory,
-    non_null_validation,
-    nonnull,
-)
-from headwater_pandas.data_frame import (
-    DataFrame,
-    create_headwater_pandas_dataframe_type,
-    create_structured_dataframe_type,
-    create_table_schema_metadata_from_dataframe,
-    dataframe_loader,
-)
-from headwater_pandas.validation import PandasColumn, validate_constraints
+from headwater._extras import needs_extra
+
+with needs_extra("pandas", "headwater_pandas"):
+    from headwater_pandas.constraints import (
+        CategoricalColumnConstraint,
+        ColumnAggregateConstraintWithMetadata,
+        ColumnConstraint,
+        ColumnConstraintViolationException,
+        ColumnConstraintWithMetadata,
+        ColumnDTypeFnConstraint,
+        ColumnDTypeInSetConstraint,
+        ColumnRangeConstraintWithMetadata,
+        ColumnWithMetadataException,
+        Constraint,
+        ConstraintViolationException,
+        ConstraintWithMetadata,
+        ConstraintWithMetadataException,
+        DataFrameConstraint,
+        DataFrameConstraintViolationException,
+        DataFrameWithMetadataException,
+        InRangeColumnConstraint,
+        MaxValueColumnConstraint,
+        MinValueColumnConstraint,
+        MultiAggregateConstraintWithMetadata,
+        MultiColumnConstraintWithMetadata,
+        MultiConstraintWithMetadata,
+        NonNullableColumnConstraint,
+        RowCountConstraint,
+        StrictColumnsConstraint,
+        StrictColumnsWithMetadata,
+        UniqueColumnConstraint,
+        all_unique_validator,
+        categorical_column_validator_factory,
+        column_range_validation_factory,
+        dtype_in_set_validation_factory,
+        non_null_validation,
+        nonnull,
+    )
+    from headwater_pandas.data_frame import (
+        DataFrame,
+        create_headwater_pandas_dataframe_type,
+        create_structured_dataframe_type,
+        create_table_schema_metadata_from_dataframe,
+        dataframe_loader,
+    )
+    from headwater_pandas.validation import PandasColumn, validate_constraints
 
 __all__ = [
     "CategoricalColumnConstraint",

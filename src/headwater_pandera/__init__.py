@@ -9,9 +9,12 @@ pandera and pandas at module level, headwater's public names only; `import headw
 imports this package.
 """
 
-from headwater_pandera.headwater_type import (
-    PANDERA_FAILURE_CASES_SCHEMA,
-    pandera_schema_to_headwater_type,
-)
+from headwater._extras import needs_extra
+
+with needs_extra("pandera", "headwater_pandera"):
+    from headwater_pandera.headwater_type import (
+        PANDERA_FAILURE_CASES_SCHEMA,
+        pandera_schema_to_headwater_type,
+    )
 
 __all__ = ["PANDERA_FAILURE_CASES_SCHEMA", "pandera_schema_to_headwater_type"]

@@ -17,11 +17,14 @@ polars and deltalake at module level; `import headwater` never imports it. It us
 headwater's public names only.
 """
 
-from headwater import __version__
-from headwater_polars.base import BasePolarsUPathIOManager
-from headwater_polars.delta import DeltaWriteMode, PolarsDeltaIOManager
-from headwater_polars.parquet import PolarsParquetIOManager
-from headwater_polars.types import DataFramePartitions, LazyFramePartitions
+from headwater._extras import needs_extra
+
+with needs_extra("polars", "headwater_polars"):
+    from headwater import __version__
+    from headwater_polars.base import BasePolarsUPathIOManager
+    from headwater_polars.delta import DeltaWriteMode, PolarsDeltaIOManager
+    from headwater_polars.parquet import PolarsParquetIOManager
+    from headwater_polars.types import DataFramePartitions, LazyFramePartitions
 
 __all__ = [
     "BasePolarsUPathIOManager",

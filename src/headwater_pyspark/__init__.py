@@ -12,14 +12,17 @@ pyspark (the `headwater[pyspark]` extra) and headwater's public API; nothing of 
 imports this package.
 """
 
-from headwater_pyspark.resources import (
-    LazyPySparkResource,
-    PySparkResource,
-    lazy_pyspark_resource,
-    pyspark_resource,
-)
-from headwater_pyspark.session import PySparkSessionError
-from headwater_pyspark.types import DataFrame
+from headwater._extras import needs_extra
+
+with needs_extra("pyspark", "headwater_pyspark"):
+    from headwater_pyspark.resources import (
+        LazyPySparkResource,
+        PySparkResource,
+        lazy_pyspark_resource,
+        pyspark_resource,
+    )
+    from headwater_pyspark.session import PySparkSessionError
+    from headwater_pyspark.types import DataFrame
 
 __all__ = [
     "DataFrame",

@@ -11,9 +11,12 @@ Needs `slack_sdk` (`pip install 'headwater[slack]'`). Imports slack_sdk and head
 names; `import headwater` never imports this package.
 """
 
-from headwater_slack.hooks import slack_on_failure, slack_on_success
-from headwater_slack.resource import SlackResource, slack_resource
-from headwater_slack.sensor import make_slack_on_run_failure_sensor
+from headwater._extras import needs_extra
+
+with needs_extra("slack", "headwater_slack"):
+    from headwater_slack.hooks import slack_on_failure, slack_on_success
+    from headwater_slack.resource import SlackResource, slack_resource
+    from headwater_slack.sensor import make_slack_on_run_failure_sensor
 
 __all__ = ["SlackResource", "make_slack_on_run_failure_sensor", "slack_on_failure",
            "slack_on_success", "slack_resource"]

@@ -20,7 +20,7 @@ def test_dev_sets_headwater_is_dev_cli_for_what_it_starts(tmp_path, monkeypatch)
     def fake_serve(*args: Any, **kwargs: Any) -> None:
         seen["flag"] = os.environ.get(webserver.DEV_CLI_ENV)
 
-    monkeypatch.setattr(webserver, "_serve", lambda: fake_serve)
+    monkeypatch.setattr(webserver, "_serve", lambda command: fake_serve)
     monkeypatch.chdir(tmp_path)
     try:
         result = CliRunner().invoke(webserver.dev, ["-f", "defs.py", "--no-daemon"])

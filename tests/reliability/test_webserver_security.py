@@ -411,7 +411,7 @@ def test_a_token_on_the_command_line_warns_and_a_bad_file_is_an_error(
     from headwater.cli import webserver as cli
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(cli, "_serve", lambda: lambda *a, **kw: seen.update(kw))
+    monkeypatch.setattr(cli, "_serve", lambda command: lambda *a, **kw: seen.update(kw))
     monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
     runner = CliRunner()
     result = runner.invoke(cli.webserver, ["-f", str(PROJECT), "--token", "abc"])

@@ -9,7 +9,8 @@ or `--token` (which other users can read in `ps`, so it warns).
 
 `dev` is the zero-config local setup: storage under $HEADWATER_HOME (default ./.headwater),
 the daemon as a `headwater daemon run` subprocess, and the webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
-is the host, as in Dagster; help is `--help`. Imports `storage`, `server` and `cli.options`.
+is the host, as in Dagster; help is `--help`. Imports `storage`,
+`cli.options`, and `server` when it serves (that needs the `ui` extra, `_extras` says so).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from headwater._extras import needs_extra
 from headwater.cli.options import Locations, location_options, log_to_stderr
 from headwater.storage.home import HOME_ENV, resolve_home
 
@@ -31,8 +33,6 @@ TOKEN_ENV = "HEADWATER_WEBSERVER_TOKEN"
 #: the token's earlier variable, still read
 OLD_TOKEN_ENV = "HEADWATER_TOKEN"
 ALLOWED_HOSTS_ENV = "HEADWATER_WEBSERVER_ALLOWED_HOSTS"
-# The third-party packages of the `ui` extra, which the webserver needs.
-_UI_EXTRA = frozenset({"fastapi", "starlette", "uvicorn", "sse_starlette"})
 
 
 def _server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -58,16 +58,10 @@ def _server_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return location_options(fn)
 
 
-def _serve() -> Callable[..., None]:
-    """The webserver's `serve`; without the `ui` extra, an error that says how to install it."""
-    try:
+def _serve(command: str) -> Callable[..., None]:
+    """The webserver's `serve`; without the `ui` extra, the one-line error naming it."""
+    with needs_extra("ui", f"headwater {command}"):
         from headwater.server.serve import serve
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] not in _UI_EXTRA:
-            raise  # a part of headwater itself is missing: a broken install, shown as it is
-        raise click.ClickException(
-            f"The webserver needs {exc.name}, which is not installed: "
-            "pip install 'headwater[ui]'.") from exc
     return serve
 
 
@@ -112,7 +106,7 @@ def webserver(locations: Locations, port: int, host: str, token: str | None,
     """Serve the web UI and its API for the given code locations."""
     log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
-    serve = _serve()
+    serve = _serve("webserver")
     origins = locations.origins()
     instance = _open_instance()
     try:
@@ -134,7 +128,7 @@ def dev(locations: Locations, port: int, host: str, token: str | None, token_fil
     """Start the webserver, the daemon and the code servers, for local development."""
     log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
-    serve = _serve()
+    serve = _serve("dev")
     origins = locations.origins()
     home = resolve_home()
     os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it

@@ -164,6 +164,15 @@ def load_definitions(python_file: str | None = None, module_name: str | None = N
             gc.enable()
 
 
+# The folder holding headwater/ and the headwater_* packages: their frames are not user code.
+_PACKAGES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "headwater")
+
+
+def _is_ours(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGES)
+
+
 def _import(python_file: str | None, module_name: str | None) -> Any:
     try:
         if python_file:
@@ -189,7 +198,7 @@ def _import(python_file: str | None, module_name: str | None) -> Any:
         raise
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)
-        user = [f for f in frames if "importlib" not in f.filename and "/headwater/" not in f.filename]
+        user = [f for f in frames if "importlib" not in f.filename and not _is_ours(f.filename)]
         last = user[-1] if user else (frames[-1] if frames else None)
         line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else (last.lineno if last else None)
         file = getattr(exc, "filename", None) if isinstance(exc, SyntaxError) else (last.filename if last else None)

@@ -16,6 +16,7 @@ import queue
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from headwater._extras import needs_extra
 from headwater.definitions.config.executor import (
     TAG_CONCURRENCY_LIMITS,
     ExecutorDefinition,
@@ -52,7 +53,8 @@ class DaskExecutor(Executor):
         return f"DaskExecutor(cluster={self.cluster_config!r})"
 
     def start(self, run: Any) -> None:
-        from dask.distributed import Client, LocalCluster
+        with needs_extra("dask", "the dask executor"):
+            from dask.distributed import Client, LocalCluster
 
         self.run = run
         self.init = run_init_for(run)

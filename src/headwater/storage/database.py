@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from headwater._extras import needs_extra
 from headwater.errors import HeadwaterInstanceMigrationRequired, HeadwaterInvalidInvocationError
 from headwater.storage import faults, schema
 
@@ -45,7 +46,8 @@ def create_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = _sqlite_engine(url)
     elif url.startswith("postgresql"):
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        with needs_extra("postgres", "PostgreSQL storage"):  # SQLAlchemy imports psycopg here
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     else:
         raise _unsupported(url)
     faults.install(engine, url)
