@@ -350,11 +350,25 @@ def test_requirements_become_headwater_with_extras():
     extras are dropped, its marker kept; other names are not requirements of Dagster's."""
     assert headwater_requirement("dagster") == ("headwater", "")
     assert headwater_requirement("Dagster_DuckDB_Polars >= 0.24") == (
-        "headwater[duckdb,polars]", "the pin >= 0.24")
+        "headwater[duckdb-polars]", "the pin >= 0.24")
     assert headwater_requirement("dagster-aws[s3]==0.25; os_name == 'posix'") == (
         "headwater[aws]; os_name == 'posix'", "the extras [s3] and the pin ==0.25")
     assert headwater_requirement("dagster-snowflake") is None
     assert headwater_requirement("dagster_project") is None
+
+
+def test_every_extra_a_requirement_becomes_exists():
+    """Each Dagster distribution maps to extras pyproject.toml declares (a typo would make
+    pip warn and install nothing of the integration)."""
+    import tomllib
+    from pathlib import Path
+
+    from headwater.migration.requirement import DISTRIBUTIONS
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    declared = set(tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"])
+    named = {extra for extras in DISTRIBUTIONS.values() for extra in extras}
+    assert sorted(named - declared) == []
 
 
 def test_poetry_dependency_keys_are_reported_with_the_line_to_write():

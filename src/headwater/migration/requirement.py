@@ -31,9 +31,9 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "dagster-dask": ("dask",),
     "dagster-dbt": ("dbt",),
     "dagster-duckdb": ("duckdb",),
-    "dagster-duckdb-pandas": ("duckdb",),
-    "dagster-duckdb-polars": ("duckdb", "polars"),
-    "dagster-duckdb-pyspark": ("duckdb", "pyspark"),
+    "dagster-duckdb-pandas": ("duckdb-pandas",),
+    "dagster-duckdb-polars": ("duckdb-polars",),
+    "dagster-duckdb-pyspark": ("duckdb-pyspark",),
     "dagster-pandas": ("pandas",),
     "dagster-polars": ("polars",),
     "dagster-pyspark": ("pyspark",),
@@ -43,8 +43,8 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "dagster-aws": ("aws",),
     "dagster-slack": ("slack",),
     "dagster-deltalake": ("deltalake",),
-    "dagster-deltalake-pandas": ("deltalake",),
-    "dagster-deltalake-polars": ("deltalake", "polars"),
+    "dagster-deltalake-pandas": ("deltalake-pandas",),
+    "dagster-deltalake-polars": ("deltalake-polars",),
     "dagster-pandera": ("pandera",),
 }
 
