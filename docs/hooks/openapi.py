@@ -94,9 +94,11 @@ def _operation(method: str, path: str, operation: dict[str, Any]) -> list[str]:
             lines += [f"Request body ({media}): {_type(content.get('schema', {}))}.", ""]
     responses = operation.get("responses", {})
     if responses:
-        lines += ["| response | description |", "|---|---|"]
+        lines += ["| response | description | body |", "|---|---|---|"]
         for code, response in responses.items():
-            lines.append(f"| {code} | {_cell(response.get('description', ''))} |")
+            bodies = [_type(c.get("schema", {})) for c in response.get("content", {}).values()]
+            lines.append(f"| {code} | {_cell(response.get('description', ''))} | "
+                         f"{' or '.join(bodies) or 'none'} |")
         lines.append("")
     return lines
 
