@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test docs lint typecheck bench bench-dbt clean ui screenshots
+.PHONY: dev test lint typecheck bench bench-dbt clean ui screenshots
 
 # The web UI (ui/, React + Vite) is built into the package; rebuilt when its sources change.
 UI_OUT := src/headwater/server/static/index.html
@@ -14,7 +14,7 @@ UI_SRC := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/pa
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
-	$(BIN)/python -m pip install -q -e '.[dev,docs]'
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 # The web UI, daemon and code server on http://127.0.0.1:3000 (Ctrl-C stops them all).
@@ -28,6 +28,7 @@ test: $(STAMP) ui
 
 # The docs site into build/site/ (open build/site/index.html); --strict fails on any warning:
 # a broken link or anchor, a page left out of the nav, an API name the reference cannot resolve.
+.PHONY: docs
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
