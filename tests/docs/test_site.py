@@ -34,8 +34,12 @@ def test_site_builds_strict_without_warnings(tmp_path: Path) -> None:
     problems = [line for line in output.splitlines() if line.startswith(("WARNING", "ERROR"))]
     assert build.returncode == 0 and not problems, "\n".join(problems) or output[-3000:]
 
+    from headwater.server.app import create_app
+
+    routes = create_app(None, [], start=False, launcher=None).openapi()["paths"]
     openapi = (site / "reference" / "webserver-openapi.html").read_text()
-    assert "/api/health" in openapi and "/api/runs" in openapi
+    missing = [path for path in routes if path not in openapi]
+    assert routes and not missing, f"routes missing from the OpenAPI page: {missing}"
     cli = (site / "reference" / "cli.html").read_text()
     assert "headwater asset materialize" in cli and "headwater dev" in cli
     assert 'id="headwater.asset"' in (site / "reference" / "api" / "assets.html").read_text()
