@@ -16,6 +16,7 @@ from headwater.definitions.tags import (
     RANGE_END_TAG,
     RANGE_START_TAG,
 )
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
 S = HeadwaterRunStatus
@@ -89,3 +90,12 @@ def test_partition_progress_follows_the_latest_run(instance: Any) -> None:
     assert progress["d4"] == ("queued", [queued])
     assert progress["d5"] == ("not_launched", [])
     assert list(progress) == ["d1", "d2", "d3", "d4", "d5"]
+
+
+def test_backfill_with_an_oversized_tag_is_refused_before_it_is_stored(instance: Any) -> None:
+    """Each run of a backfill carries its tags: an over-long one is refused when the backfill
+    is created, naming the tag, and nothing is stored (issue 16)."""
+    with pytest.raises(HeadwaterInvalidInvocationError, match="'note'.*4096"):
+        backfill.create_backfill(instance, "{}", PLAN, job_name="letters", asset_selection=None,
+                                 tags={"note": "x" * 5000})
+    assert instance.storage.get_backfills() == []

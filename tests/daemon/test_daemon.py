@@ -112,6 +112,17 @@ def test_sensor_error_is_recorded_as_a_failed_tick_and_cursor_kept(instance):
     assert instance.storage.get_instigator_state(oid).cursor is None
 
 
+def test_sensor_requesting_an_oversized_tag_fails_its_tick_and_creates_no_run(instance):
+    """Tags are capped for every way a run is made: a sensor's over-long tag is a FAILURE tick
+    naming the tag and the limit, and no run (issue 16)."""
+    oid = _start(instance, "huge_tag_sensor")
+    _daemon_once(instance)
+    tick = instance.storage.get_ticks(oid)[0]
+    assert tick.status == "FAILURE"
+    assert "'note'" in tick.body["error"]["message"] and "4096" in tick.body["error"]["message"]
+    assert instance.get_runs() == []
+
+
 def test_sensor_interval_holds_between_iterations_unless_forced(instance):
     """Within its minimum interval a sensor is not ticked again, but a forced iteration (as
     `run(once=True)` does) ticks it anyway."""

@@ -27,7 +27,9 @@ import enum
 import importlib
 import inspect
 import re
+import sys
 import textwrap
+import types
 
 import pytest
 
@@ -102,6 +104,10 @@ def test_example_runs(name: str, tmp_path, monkeypatch) -> None:
         pytest.fail(f"{name}: no ```python example block")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
+    # a real module, as a user's script is: dataclasses and typing look their module up
+    module = types.ModuleType("__example__")
+    monkeypatch.setitem(sys.modules, "__example__", module)
     for block in blocks:
         code = textwrap.dedent(block)
-        exec(compile(code, f"<docstring example of {name}>", "exec"), {"__name__": "__example__"})
+        exec(compile(code, f"<docstring example of {name}>", "exec", dont_inherit=True),
+             module.__dict__)

@@ -197,3 +197,56 @@ def test_partition_status_splits_keys_by_latest_attempt():
         status = partition_status(instance, flaky)
     assert status.materialized == {"a"} and status.missing == {"c"}
     assert status.failed == {"b"} and status.in_progress == set()
+
+
+def test_unpartitioned_asset_in_a_partitioned_run_records_no_partition():
+    """A partitioned run that also materializes an unpartitioned asset records that asset's
+    materialization without a partition: the asset has none, and its partition status must not
+    grow a phantom one (issue 16)."""
+    @hw.asset(partitions_def=daily)
+    def sales():
+        return 1
+
+    @hw.asset
+    def summary(context):
+        context.log_event(hw.AssetObservation("summary", metadata={"n": 1}))
+        return 2
+
+    instance = hw.HeadwaterInstance.ephemeral()
+    result = hw.materialize([sales, summary], partition_key="2024-01-05", instance=instance)
+    by_key = {m.asset_key.to_user_string(): m.partition for m in result.asset_materializations_for_node("sales")
+              + result.asset_materializations_for_node("summary")}
+    assert by_key == {"sales": "2024-01-05", "summary": None}
+    record = instance.get_latest_materialization_event(hw.AssetKey("summary"))
+    assert record.asset_materialization.partition is None
+    observations = instance.fetch_observations(hw.AssetKey("summary"), limit=5).records
+    assert [o.asset_observation.partition for o in observations] == [None]
+    assert instance.get_materialized_partitions(hw.AssetKey("summary")) == set()
+
+
+def test_unpartitioned_asset_in_a_partitioned_run_is_stored_whole(tmp_path):
+    """The filesystem IO manager stores an unpartitioned asset of a partitioned run at the
+    asset's own path, where an unpartitioned run later reads it (not under a partition folder)."""
+    @hw.asset(partitions_def=daily)
+    def sales():
+        return 1
+
+    @hw.asset
+    def summary():
+        return 2
+
+    @hw.asset(partitions_def=daily)
+    def per_day(summary, sales):
+        return summary + sales
+
+    @hw.asset
+    def report(summary):
+        return summary * 10
+
+    assets = [sales, summary, per_day, report]
+    with hw.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        hw.materialize(assets, selection=[sales, summary], partition_key="2024-01-05", instance=instance)
+        assert hw.materialize(assets, selection=[report], instance=instance).output_for_node("report") == 20
+        result = hw.materialize(assets, selection=[per_day], partition_key="2024-01-05", instance=instance)
+        assert result.output_for_node("per_day") == 3
+    assert (tmp_path / "storage" / "summary").is_file()

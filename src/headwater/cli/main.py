@@ -18,6 +18,7 @@ import click
 from headwater.cli.check import asset_check, check_counts, describe_counts
 from headwater.cli.failure import echo_failures
 from headwater.cli.instance import instance
+from headwater.cli.migrate import migrate
 from headwater.cli.options import Locations, config_options, location_options
 from headwater.cli.partition import partition_tags
 from headwater.cli.progress import RunProgress
@@ -355,7 +356,7 @@ def definitions_snapshot(locations: Locations, via_server: bool, timeout: float)
 
 
 for _command in (instance, schedule, sensor, daemon, backfill, webserver, dev, run,
-                 run_worker_command, project, scaffold_group, list_group, check_group):
+                 run_worker_command, project, scaffold_group, list_group, check_group, migrate):
     main.add_command(_command)
 
 if __name__ == "__main__":

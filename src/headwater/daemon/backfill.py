@@ -28,8 +28,10 @@ from headwater.definitions.tags import (
     PARTITION_TAG,
     RANGE_END_TAG,
     RANGE_START_TAG,
+    SYSTEM_TAG_PREFIX,
+    oversized_tag,
 )
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, HeadwaterInvalidInvocationError
 from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 from headwater.storage.state import BackfillRecord, TickRecord
 
@@ -58,6 +60,9 @@ def create_backfill(instance: Any, origin_tag: str, plan: dict[str, Any], *,
     a backfill already stored under it is returned, not stored twice. `asset_check_keys`:
     the checks each run evaluates (default: those of the selected assets). `requested_by`
     says where the request came from ("webserver", "cli"), for the UI."""
+    problem = oversized_tag({k: v for k, v in (tags or {}).items() if not k.startswith(SYSTEM_TAG_PREFIX)})
+    if problem is not None:  # each of its runs would carry the tag: refused before any is made
+        raise HeadwaterInvalidInvocationError(f"Backfill of {job_name or 'assets'}: {problem}")
     if backfill_id is not None:
         existing = instance.storage.get_backfill(backfill_id)
         if existing is not None:

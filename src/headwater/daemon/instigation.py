@@ -37,8 +37,11 @@ from headwater.definitions.tags import (
     RUN_CHECK_SELECTION_TAG,
     RUN_KEY_TAG,
     RUN_ORIGIN_TAG,
+    SYSTEM_TAG_PREFIX,
     TICK_ID_TAG,
+    oversized_tag,
 )
+from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunRecord, RunsFilter
 from headwater.storage.state import InstigatorState, TickRecord
 
@@ -138,6 +141,9 @@ def launch_requests(instance: Any, oid: str, tick: TickRecord, origin_tag: str,
         run_key = request["run_key"]
         tags = {**{k: str(v) for k, v in (request.get("tags") or {}).items()},
                 name_tag[0]: name_tag[1], TICK_ID_TAG: str(tick.tick_id), RUN_ORIGIN_TAG: origin_tag}
+        problem = oversized_tag({k: v for k, v in tags.items() if not k.startswith(SYSTEM_TAG_PREFIX)})
+        if problem is not None:  # requests made outside RunRequest (backfills) are checked here
+            raise HeadwaterInvalidInvocationError(f"Run request {run_key!r} of {origin_tag}: {problem}")
         if not request.get("implicit_key"):
             tags[RUN_KEY_TAG] = run_key
         if request.get("partition_key"):

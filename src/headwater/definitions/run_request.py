@@ -13,9 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key, to_check_key
-from headwater.definitions.tags import (
-    PARTITION_TAG,
-)
+from headwater.definitions.tags import PARTITION_TAG, oversized_tag
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterUnknownPartitionError,
@@ -56,6 +54,9 @@ class RunRequest:
         self.run_config = _run_config_dict(run_config)
         self.tags = {str(k): v if isinstance(v, str) else json.dumps(v)
                      for k, v in (tags or {}).items()}
+        problem = oversized_tag(self.tags)
+        if problem is not None:
+            raise HeadwaterInvalidDefinitionError(f"RunRequest(run_key={run_key!r}): {problem}")
         if partition_key is not None:
             self.tags.setdefault(PARTITION_TAG, partition_key)
         self.job_name = job_name

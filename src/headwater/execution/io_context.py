@@ -33,6 +33,9 @@ class _IOContext:
     _asset_key: AssetKey | None
     _partition_key: str | None
     _asset_partition_keys: list[str] | None
+    # an asset without a partitions definition, read or written by a partitioned run: the run
+    # has a partition key, the asset's value does not (it is stored whole)
+    _unpartitioned_asset = False
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -60,6 +63,8 @@ class _IOContext:
 
     @property
     def has_asset_partitions(self) -> bool:
+        if self._unpartitioned_asset:
+            return False
         if self._asset_partition_keys is not None:
             return self._asset_key is not None
         return self._partition_key is not None and self._asset_key is not None

@@ -141,7 +141,8 @@ class Run:
             event_type=event_type, run_id=self.run_id, job_name=self.job.name,
             timestamp=time.time(), step_key=step_key,
             node_name=step_key.split("[", 1)[0] if step_key else None,
-            asset_key=asset_key, partition=self._event_partition(event_type, partition),
+            asset_key=asset_key,
+            partition=self._event_partition(event_type, partition, asset_key),
             message=message, payload=payload,
         )
         self.watch.hold()  # an interrupt waits until the event is recorded
@@ -157,14 +158,24 @@ class Run:
             self.watch.release()
         return event
 
-    def _event_partition(self, event_type: ev.HeadwaterEventType, partition: Any) -> str | None:
+    def _event_partition(self, event_type: ev.HeadwaterEventType, partition: Any,
+                         asset_key: AssetKey | None = None) -> str | None:
         """The run's partition unless the event names one; a check's event names exactly
-        its own (None for an unpartitioned check in a partitioned run)."""
-        if partition is RUN_PARTITION:
-            return self.partition_key
-        if partition is None and event_type not in _CHECK_EVENTS:
-            return self.partition_key
+        its own (None for an unpartitioned check in a partitioned run), and an event of an
+        asset this job knows to be unpartitioned names none."""
+        if partition is RUN_PARTITION or (partition is None and event_type not in _CHECK_EVENTS):
+            return self.asset_partition(asset_key) if asset_key is not None else self.partition_key
         return partition
+
+    def asset_partition(self, asset_key: AssetKey) -> str | None:
+        """The run's partition key as it applies to one asset: None for an asset of this job
+        without a partitions definition (a partitioned run may also materialize those)."""
+        if self.partition_key is None:
+            return None
+        assets_def = self.job.asset_layer.assets_def_for_key(asset_key)
+        if assets_def is not None and getattr(assets_def, "partitions_def", None) is None:
+            return None
+        return self.partition_key
 
     def forward(self, event: ev.HeadwaterEvent) -> None:
         """Record an event emitted by this run's step in another process."""

@@ -211,6 +211,7 @@ class StepRunner:
                                  if assets_def is not None and source.asset_key in assets_def.specs_by_key else {}),
             assets_def=assets_def, resources=run.resource_view, instance=run.instance,
         )
+        upstream._unpartitioned_asset = _is_unpartitioned_asset(assets_def)
         partitions = (_partition.whole_asset_partitions(assets_def, run.instance)
                       if source.assets_def is not None and run.partition_key is None else None)
         return self.load_with_manager(step, name, manager_key, upstream, ctx,
@@ -243,6 +244,8 @@ class StepRunner:
             asset_partition_keys=up_keys, asset_partitions_def=up_def,
             resource_config=run.resource_configs.get(manager_key),
         )
+        if upstream is not None and upstream._unpartitioned_asset and up_keys is None:
+            input_ctx._unpartitioned_asset = True
         value = self.user_call(step, "load_input", lambda: manager.load_input(input_ctx))
         run.emit(ev.HeadwaterEventType.LOADED_INPUT, step.key,
                  f'Input "{name}" loaded by "{manager_key}".',
@@ -494,7 +497,7 @@ class StepRunner:
     def handle_observe_result(self, step: Step, ctx: OpExecutionContext, result: ObserveResult) -> None:
         key = result.asset_key or next(iter(step.asset_keys_by_output.values()))
         tags = {**result.tags, **observed_version_tags(result.data_version, f"observation of op '{step.key}'")}
-        obs = AssetObservation(key, metadata=result.metadata, partition=self.run.partition_key,
+        obs = AssetObservation(key, metadata=result.metadata, partition=self.run.asset_partition(key),
                                tags=tags)
         self.emit_user_event(step, ctx.step_key, obs)
         for check in result.check_results:
@@ -634,6 +637,7 @@ class StepRunner:
             resource_config=run.resource_configs.get(manager_key),
         )
         out_ctx._manager_key = manager_key  # type: ignore[attr-defined]
+        out_ctx._unpartitioned_asset = asset_key is not None and _is_unpartitioned_asset(step.assets_def)
         out_pdef = getattr(step.assets_def, "partitions_def", None) if asset_key is not None else None
         if out_pdef is not None:
             out_ctx.asset_partitions_def = out_pdef
@@ -662,10 +666,10 @@ class StepRunner:
         if asset_key is not None and (step.assets_def is None or asset_key in step.assets_def.keys):
             if is_observation:
                 self.emit_user_event(step, step_key, AssetObservation(
-                    asset_key, metadata=metadata, partition=run.partition_key,
+                    asset_key, metadata=metadata, partition=run.asset_partition(asset_key),
                     tags={**output.tags, **observed_version_tags(output.data_version, f"observation of op '{step.key}'")}))
             else:
-                for partition in (out_ctx._asset_partition_keys or [run.partition_key]):
+                for partition in (out_ctx._asset_partition_keys or [run.asset_partition(asset_key)]):
                     tags = {**output.tags,
                             **self.version_tags(step, asset_key, partition, output, out_ctx)}
                     mat = AssetMaterialization(asset_key, metadata=metadata,
@@ -702,7 +706,7 @@ class StepRunner:
     def emit_user_event(self, step: Step, step_key: str | None, item: Any) -> None:
         run = self.run
         if isinstance(item, AssetMaterialization):
-            if item.partition is None and run.partition_key is not None:
+            if item.partition is None and run.asset_partition(item.asset_key) is not None:
                 item = AssetMaterialization(item.asset_key, item.description, item.metadata,
                                             run.partition_key, item.tags)
             run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
@@ -797,3 +801,8 @@ def _drain_async(agen: Any) -> list[Any]:
         return [item async for item in agen]
 
     return _run_coroutine(collect())
+
+
+def _is_unpartitioned_asset(assets_def: Any) -> bool:
+    """An asset definition known to have no partitions (None: not an asset, nothing known)."""
+    return assets_def is not None and getattr(assets_def, "partitions_def", None) is None

@@ -172,3 +172,66 @@ def test_an_enum_field_accepts_a_members_name():
     """Built in Python, an enum field takes a member's name too, as run config does."""
     assert _Engine(speed="SLOW").speed is _Speed.SLOW
     assert _Engine(speed="s").speed is _Speed.SLOW
+
+
+def test_string_annotations_resolve_classes_local_to_a_function():
+    # this module has `from __future__ import annotations`: `inner: LocalInner` is a string
+    class LocalInner(Config):
+        depth: int = 1
+
+    class LocalOuter(Config):
+        inner: LocalInner
+
+    class Tagged(hw.ConfigurableResource):
+        tag: hw.ResourceDependency[str]
+
+    assert LocalOuter(inner=LocalInner(depth=2)).inner.depth == 2
+    assert Tagged(tag="x").tag == "x"
+
+
+class Days(Config):
+    days: int
+
+
+def test_config_mapping_takes_a_config_class_under_string_annotations():
+    # `config: Days` is a string here (future annotations): the mapping still builds a Days
+    @hw.config_mapping
+    def by_days(config: Days) -> dict:
+        return {"ops": {"hours": {"config": {"n": config.days * 24}}}}
+
+    @hw.op(config_schema={"n": int})
+    def hours(context) -> int:
+        return context.op_config["n"]
+
+    @hw.job(config=by_days)
+    def backfill():
+        hours()
+
+    assert backfill.execute_in_process(run_config={"days": 2}).output_for_node("hours") == 48
+
+
+def test_a_resource_without_a_docstring_has_no_description():
+    # not the reference text of ConfigurableResource, which it would inherit
+    class Bare(hw.ConfigurableResource):
+        url: str
+
+    class Documented(hw.ConfigurableResource):
+        """Talks to the warehouse."""
+
+        url: str
+
+    assert Bare(url="x").get_resource_definition().description is None
+    assert Documented(url="x").get_resource_definition().description == "Talks to the warehouse."
+
+
+def test_a_resource_description_is_the_prose_of_its_docstring():
+    class Warehouse(hw.ConfigurableResource):
+        """Talks to the warehouse.
+
+        Args:
+            url: where it is.
+        """
+
+        url: str
+
+    assert Warehouse(url="x").get_resource_definition().description == "Talks to the warehouse."

@@ -33,7 +33,37 @@ __all__ = ["Component", "ComponentLoadContext", "Model", "Resolvable", "build_co
 
 @dataclass(frozen=True)
 class ComponentLoadContext:
-    """Where a component is being loaded: its folder, the project root and the defs module."""
+    """Where a component is being loaded: its folder, the project root and the defs module.
+
+    `build_defs(context)` receives one; use it to find files beside the component's
+    defs.yaml (`context.path / "queries"`). `relative_path` is the folder relative to
+    the defs folder; `module_name_for(path)` the importable name of a file in it.
+
+    Args:
+        path: the component's folder.
+        project_root: the folder holding the project's pyproject.toml.
+        defs_module_path: the defs folder (the defs package's directory).
+        defs_module_name: the defs package's importable name, e.g. `my_project.defs`.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import AssetSpec, Component, ComponentLoadContext, Definitions
+
+        class FolderNamed(Component):
+            def build_defs(self, context: ComponentLoadContext) -> Definitions:
+                return Definitions(assets=[AssetSpec(context.relative_path.name)])
+
+        root = Path.cwd()
+        context = ComponentLoadContext(path=root / "defs" / "sales", project_root=root,
+                                       defs_module_path=root / "defs", defs_module_name="defs")
+        assert str(context.relative_path) == "sales"
+        assert context.module_name_for(root / "defs" / "sales" / "orders.py") == "defs.sales.orders"
+        defs = FolderNamed().build_defs(context)
+        assert [spec.key.to_user_string() for spec in defs.get_all_asset_specs()] == ["sales"]
+        ```
+    """
 
     path: Path
     project_root: Path
@@ -56,7 +86,34 @@ class ComponentLoadContext:
 
 
 class Component:
-    """Something that builds Definitions; declared in a `defs.yaml` by its `type:`."""
+    """Something that builds Definitions; declared in a `defs.yaml` by its `type:`.
+
+    Subclass it and implement `build_defs(context) -> Definitions`. To take attributes
+    from the defs.yaml, also inherit Resolvable (a dataclass, or a class whose annotated
+    `__init__` lists them) or Model (pydantic). `Component.load(attributes, context)`
+    checks the attributes (a pydantic ValidationError names each bad key; the defs.yaml
+    loader reports it with its file and line) and builds the instance. A component without
+    Resolvable or Model given attributes raises TypeError. `build_defs_for_component`
+    builds one in a test.
+
+    Example:
+        ```python
+        from headwater import (
+            AssetKey, AssetSpec, Component, Definitions, Resolvable, build_defs_for_component,
+        )
+
+        class Tables(Component, Resolvable):
+            def __init__(self, names: list[str], group: str = "raw"):
+                self.names, self.group = names, group
+
+            def build_defs(self, context) -> Definitions:
+                return Definitions(assets=[AssetSpec(n, group_name=self.group) for n in self.names])
+
+        component = Tables.load({"names": ["orders", "users"]}, None)  # as from a defs.yaml
+        defs = build_defs_for_component(component)
+        assert defs.asset_keys == {AssetKey("orders"), AssetKey("users")}
+        ```
+    """
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
         raise NotImplementedError(

@@ -50,7 +50,36 @@ class PythonModuleComponent(Component):
 
 @dataclass
 class DefsFolderComponent(Component):
-    """A folder of the defs tree: its children's Definitions, merged."""
+    """A folder of the defs tree: its children's Definitions, merged.
+
+    Every folder of the defs folder without a defs.yaml is one: its children are its
+    Python modules and its subfolders (names starting with `.` or `_` skipped, except
+    `__init__.py`). A defs.yaml may also declare `type: headwater.DefsFolderComponent` to
+    load its folder this way; it takes no attributes (TypeError if given some).
+
+    Args:
+        path: the folder.
+        children: the component of each child (module or subfolder), by path.
+
+    Example:
+        ```python
+        from headwater import AssetKey, DefsFolderComponent, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox() as sandbox:
+            sales = sandbox.defs_folder_path / "sales"
+            sales.mkdir()
+            (sales / "orders.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+        ''')
+            component = sandbox.tree().load_component_at_path("sales")
+            assert isinstance(component, DefsFolderComponent)
+            assert sandbox.tree().build_defs_at_path("sales").asset_keys == {AssetKey("orders")}
+        ```
+    """
 
     path: Path
     children: Mapping[Path, Component]
@@ -88,7 +117,39 @@ class DefsFolderComponent(Component):
 class DefinitionsComponent(Component, Model):
     """`type: headwater.DefinitionsComponent` with `attributes: {path: defs.py}`: what a
     Python file beside the defs.yaml defines (Definitions objects, @definitions functions and
-    loose definitions), loaded as a module of the defs package."""
+    loose definitions), loaded as a module of the defs package.
+
+    Use it to bring existing Python definitions into a components project, or to pick one
+    file of a folder. A path that is not a Python file in the component's folder raises
+    HeadwaterInvalidDefinitionError naming the defs.yaml.
+
+    Args:
+        path: the Python file, relative to the defs.yaml's folder.
+
+    Example:
+        ```python
+        from headwater import AssetKey, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox() as sandbox:
+            folder = sandbox.defs_folder_path / "legacy"
+            folder.mkdir()
+            (folder / "defs.yaml").write_text('''
+        type: headwater.DefinitionsComponent
+        attributes:
+          path: pipeline.py
+        ''')
+            (folder / "pipeline.py").write_text('''
+        from headwater import Definitions, asset
+
+        @asset
+        def report() -> str:
+            return "ok"
+
+        defs = Definitions(assets=[report])
+        ''')
+            assert sandbox.build_all_defs().asset_keys == {AssetKey("report")}
+        ```
+    """
 
     path: str
 
@@ -148,13 +209,38 @@ class ComponentInstance:
 
 
 def component_instance(fn: Any) -> ComponentInstance:
-    """Declare a component in Python inside the defs folder:
+    """Declare a component in Python inside the defs folder, instead of in a defs.yaml.
 
-    ```python
-    @component_instance
-    def orders(context: ComponentLoadContext) -> Tables:
-        return Tables(names=["orders"])
-    ```
+    The defs folder loader calls the decorated function (with the ComponentLoadContext, if
+    it takes a parameter) and builds the Component it returns; returning anything else
+    raises HeadwaterInvalidDefinitionError. `headwater scaffold defs --format python`
+    writes such a function.
+
+    Args:
+        fn: `fn(context) -> Component` or `fn() -> Component`.
+
+    Example:
+        ```python
+        from headwater import AssetKey, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox() as sandbox:
+            (sandbox.defs_folder_path / "tables.py").write_text('''
+        from headwater import AssetSpec, Component, ComponentLoadContext, Definitions
+        from headwater import component_instance
+
+        class Tables(Component):
+            def __init__(self, names):
+                self.names = names
+
+            def build_defs(self, context):
+                return Definitions(assets=[AssetSpec(name) for name in self.names])
+
+        @component_instance
+        def raw_tables(context: ComponentLoadContext) -> Tables:
+            return Tables(names=["orders", "users"])
+        ''')
+            assert sandbox.build_all_defs().asset_keys == {AssetKey("orders"), AssetKey("users")}
+        ```
     """
     return ComponentInstance(fn)
 
@@ -189,7 +275,37 @@ def merge_unique(defs: Sequence[Definitions]) -> Definitions:
 
 
 def load_defs(defs_root: ModuleType, project_root: Path | str | None = None) -> Definitions:
-    """Every definition under the package `defs_root`, merged into one Definitions."""
+    """Every definition under the package `defs_root`, merged into one Definitions.
+
+    Each folder of the package is a component: the components its defs.yaml declares, or
+    else its Python modules and subfolders. A module contributes its Definitions objects,
+    `@definitions` results, `@component_instance` components and loose assets, checks,
+    jobs, schedules and sensors, each object once. A module that is not a package raises
+    HeadwaterInvalidDefinitionError. `load_from_defs_folder` finds the package for you.
+
+    Args:
+        defs_root: the defs package, imported (`import my_project.defs`).
+        project_root: the folder holding pyproject.toml; default: the first folder above
+            the package that has one.
+
+    Example:
+        ```python
+        import importlib
+
+        from headwater import AssetKey, create_defs_folder_sandbox, load_defs
+
+        with create_defs_folder_sandbox(project_name="shop") as sandbox:
+            (sandbox.defs_folder_path / "assets.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def products() -> list[str]:
+            return ["tea"]
+        ''')
+            defs = load_defs(importlib.import_module("shop.defs"))
+            assert defs.asset_keys == {AssetKey("products")}
+        ```
+    """
     files = getattr(defs_root, "__path__", None)
     if not files:
         raise HeadwaterInvalidDefinitionError(
@@ -231,7 +347,36 @@ def project_settings(project_root: Path) -> dict[str, str]:
 
 class ComponentTree:
     """The components of a project's defs folder, for tests: load or build one of them by
-    its path relative to the defs folder."""
+    its path relative to the defs folder.
+
+    `ComponentTree.for_project(project_root)` finds the defs package from pyproject.toml;
+    `load_component_at_path(path)` gives the component, `build_defs_at_path(path)` its
+    Definitions (post-processing applied), `build_defs()` the whole folder's. A path with
+    nothing at it raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        defs_root: the defs package, imported.
+        project_root: the folder holding the project's pyproject.toml.
+
+    Example:
+        ```python
+        import importlib
+
+        from headwater import AssetKey, ComponentTree, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox(project_name="analytics") as sandbox:
+            (sandbox.defs_folder_path / "daily.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def visits() -> int:
+            return 10
+        ''')
+            tree = ComponentTree(importlib.import_module("analytics.defs"), sandbox.project_root)
+            assert tree.build_defs_at_path("daily.py").asset_keys == {AssetKey("visits")}
+            assert tree.build_defs().asset_keys == {AssetKey("visits")}
+        ```
+    """
 
     def __init__(self, defs_root: ModuleType, project_root: Path | str):
         files = getattr(defs_root, "__path__", None)
@@ -302,7 +447,27 @@ def _import_defs_module(root: Path) -> ModuleType:
 def build_defs_for_component(component: Component,
                              context: ComponentLoadContext | None = None) -> Definitions:
     """The Definitions of one component, e.g. in a test (`context` defaults to the current
-    folder as the project, defs folder and component folder)."""
+    folder as the project, defs folder and component folder).
+
+    A `build_defs` that returns something other than a Definitions raises
+    HeadwaterInvalidDefinitionError naming the component class.
+
+    Args:
+        component: the component instance.
+        context: where it is loaded; default: the current folder.
+
+    Example:
+        ```python
+        from headwater import AssetKey, AssetSpec, Component, Definitions, build_defs_for_component
+
+        class Static(Component):
+            def build_defs(self, context) -> Definitions:
+                return Definitions(assets=[AssetSpec("landing_zone")])
+
+        defs = build_defs_for_component(Static())
+        assert defs.asset_keys == {AssetKey("landing_zone")}
+        ```
+    """
     if context is None:
         here = Path.cwd()
         context = ComponentLoadContext(here, here, here, "defs")
@@ -318,7 +483,41 @@ def get_all_components_defs_within_project(
         *, project_root: Path | str,
         component_path: Path | str) -> list[tuple[Component, Definitions]]:
     """Every component declared at `component_path` (relative to the project's defs folder)
-    with the Definitions it builds, post-processing applied."""
+    with the Definitions it builds, post-processing applied.
+
+    A defs.yaml with several YAML documents gives one pair per document; a folder without
+    one gives its DefsFolderComponent; a .py file its module's component.
+
+    Args:
+        project_root: the folder holding the project's pyproject.toml.
+        component_path: the component's folder (or file), relative to the defs folder.
+
+    Example:
+        ```python
+        from headwater import AssetKey, create_defs_folder_sandbox
+        from headwater import get_all_components_defs_within_project
+
+        with create_defs_folder_sandbox() as sandbox:
+            folder = sandbox.defs_folder_path / "pair"
+            folder.mkdir()
+            (folder / "defs.yaml").write_text('''
+        type: headwater.DefinitionsComponent
+        attributes: {path: first.py}
+        ---
+        type: headwater.DefinitionsComponent
+        attributes: {path: second.py}
+        ''')
+            for name, key in (("first", "a"), ("second", "b")):
+                (folder / f"{name}.py").write_text(f'''
+        from headwater import AssetSpec, Definitions
+
+        defs = Definitions(assets=[AssetSpec("{key}")])
+        ''')
+            found = get_all_components_defs_within_project(
+                project_root=sandbox.project_root, component_path="pair")
+            assert [defs.asset_keys for _, defs in found] == [{AssetKey("a")}, {AssetKey("b")}]
+        ```
+    """
     tree = ComponentTree.for_project(project_root)
     full = tree._path(component_path)
     context = tree.context.for_path(full if full.is_dir() else full.parent)
@@ -336,7 +535,40 @@ def get_component_defs_within_project(
         *, project_root: Path | str, component_path: Path | str,
         instance_key: int = 0) -> tuple[Component, Definitions]:
     """One component at `component_path` and its Definitions (`instance_key` picks among the
-    documents of a defs.yaml declaring several)."""
+    documents of a defs.yaml declaring several).
+
+    An `instance_key` out of range raises HeadwaterInvalidDefinitionError giving the count.
+
+    Args:
+        project_root: the folder holding the project's pyproject.toml.
+        component_path: the component's folder (or file), relative to the defs folder.
+        instance_key: which YAML document of the defs.yaml, from 0.
+
+    Example:
+        ```python
+        from headwater import (
+            AssetKey, DefinitionsComponent, create_defs_folder_sandbox,
+            get_component_defs_within_project,
+        )
+
+        with create_defs_folder_sandbox() as sandbox:
+            folder = sandbox.scaffold_component(
+                DefinitionsComponent, defs_path="billing",
+                defs_yaml_contents={"type": "headwater.DefinitionsComponent",
+                                    "attributes": {"path": "assets.py"}})
+            (folder / "assets.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def invoices() -> int:
+            return 3
+        ''')
+            component, defs = get_component_defs_within_project(
+                project_root=sandbox.project_root, component_path="billing")
+            assert isinstance(component, DefinitionsComponent)
+            assert defs.asset_keys == {AssetKey("invoices")}
+        ```
+    """
     found = get_all_components_defs_within_project(project_root=project_root,
                                                    component_path=component_path)
     if not 0 <= instance_key < len(found):
@@ -349,7 +581,35 @@ def get_component_defs_within_project(
 def load_from_defs_folder(*, project_root: Path | str | None = None,
                           path_within_project: Path | str | None = None) -> Definitions:
     """The Definitions of a components project: every module and defs.yaml under its defs
-    module (`[tool.dg.project] defs_module`, default `<root_module>.defs`)."""
+    module (`[tool.dg.project] defs_module`, default `<root_module>.defs`).
+
+    The usual body of a project's `definitions.py`:
+    `defs = load_from_defs_folder(path_within_project=Path(__file__))`. The project's
+    `src/` folder is put on sys.path if needed. A defs module that cannot be imported
+    raises HeadwaterInvalidDefinitionError saying what to set; giving neither argument
+    raises too.
+
+    Args:
+        project_root: the folder holding the project's pyproject.toml.
+        path_within_project: any path inside the project (e.g. `Path(__file__)`); the
+            project root is the first folder above it with a pyproject.toml.
+
+    Example:
+        ```python
+        from headwater import AssetKey, create_defs_folder_sandbox, load_from_defs_folder
+
+        with create_defs_folder_sandbox() as sandbox:
+            (sandbox.defs_folder_path / "weather.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def forecast() -> str:
+            return "sunny"
+        ''')
+            defs = load_from_defs_folder(project_root=sandbox.project_root)
+            assert defs.asset_keys == {AssetKey("forecast")}
+        ```
+    """
     if project_root is None:
         if path_within_project is None:
             raise HeadwaterInvalidDefinitionError(

@@ -31,18 +31,98 @@ from headwater.definitions.key import AssetKey
 class Resolvable:
     """Mixin: the class's attributes are read from a `defs.yaml` `attributes:` mapping.
 
-    The fields come from the dataclass fields, or else from the `__init__` signature."""
+    The fields come from the dataclass fields, or else from the `__init__` signature.
+    Pydantic checks each value against the field's annotation (unknown keys are refused),
+    then fields annotated with a Resolver are converted; a field typed as another
+    Resolvable class is read from a nested mapping. `ResolvedAssetKey` and
+    `ResolvedAssetSpec` are ready-made resolved field types.
+
+    Example:
+        ```python
+        from headwater import AssetSpec, Component, Definitions, Resolvable
+
+        class Retry(Resolvable):
+            def __init__(self, attempts: int = 3):
+                self.attempts = attempts
+
+        class Export(Component, Resolvable):
+            def __init__(self, table: str, retry: Retry):
+                self.table, self.retry = table, retry
+
+            def build_defs(self, context) -> Definitions:
+                return Definitions(assets=[AssetSpec(f"export_{self.table}")])
+
+        export = Export.load({"table": "orders", "retry": {"attempts": 5}}, None)
+        assert export.retry.attempts == 5
+        ```
+    """
 
 
 class Model(pydantic.BaseModel):
-    """A pydantic model for component attributes; unknown keys are refused."""
+    """A pydantic model for component attributes; unknown keys are refused.
+
+    Inherit it beside Component when you want pydantic's features (validators,
+    `pydantic.Field` descriptions) for the attributes of a defs.yaml.
+
+    Args:
+        **data: the attribute values, by field name.
+
+    Example:
+        ```python
+        import pydantic
+
+        from headwater import AssetKey, AssetSpec, Component, Definitions, Model, build_defs_for_component
+
+        class Feed(Component, Model):
+            url: str
+            asset_name: str = pydantic.Field(description="the asset the feed lands in")
+
+            def build_defs(self, context) -> Definitions:
+                return Definitions(assets=[AssetSpec(self.asset_name, metadata={"url": self.url})])
+
+        feed = Feed.load({"url": "https://example.com/feed.xml", "asset_name": "news"}, None)
+        assert build_defs_for_component(feed).asset_keys == {AssetKey("news")}
+        try:
+            Feed.load({"url": "https://x", "asset_name": "n", "colour": "red"}, None)
+        except pydantic.ValidationError as error:
+            print(error.errors()[0]["loc"])
+        ```
+    """
 
     model_config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
 
 @dataclass(frozen=True)
 class ResolutionContext:
-    """What a resolver function gets beside the value: where in the attributes it is."""
+    """What a resolver function gets beside the value: where in the attributes it is.
+
+    `path` is the location of the value inside the attributes (field name, then list
+    indexes or dict keys), for error messages. Templates are rendered before resolution.
+
+    Args:
+        path: the value's location in the attributes.
+        scope: names available to the resolution.
+
+    Example:
+        ```python
+        from typing import Annotated
+
+        from headwater import Component, Definitions, Resolvable, ResolutionContext, Resolver
+
+        def upper(context: ResolutionContext, value: str) -> str:
+            print("resolving", context.path)  # ('codes', 0), then ('codes', 1)
+            return value.upper()
+
+        class Countries(Component, Resolvable):
+            def __init__(self, codes: list[Annotated[str, Resolver(upper, model_field_type=str)]]):
+                self.codes = codes
+
+            def build_defs(self, context) -> Definitions:
+                return Definitions()
+
+        assert Countries.load({"codes": ["fr", "de"]}, None).codes == ["FR", "DE"]
+        ```
+    """
 
     path: tuple[Any, ...] = ()
     scope: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -56,7 +136,43 @@ class ResolutionContext:
 
 
 class Resolver:
-    """Marks a field: read it from YAML as `model_field_type`, then convert it with `fn`."""
+    """Marks a field: read it from YAML as `model_field_type`, then convert it with `fn`.
+
+    Use it in `Annotated[T, Resolver(fn, model_field_type=M)]` on a Resolvable's field:
+    the YAML value is checked as `M`, then `fn(context, value)` turns it into the `T` the
+    component receives. It works inside `list[...]`, `dict[str, ...]` and `Optional[...]`.
+    `Resolver.default(description=...)` keeps the normal resolution and only documents.
+
+    Args:
+        fn: `fn(ResolutionContext, value) -> T`; None keeps the value as checked.
+        model_field_type: the type the YAML value is checked as; default Any.
+        model_field_name: another name for the field in YAML.
+        description: what the field is, for docs and schemas.
+        examples: example YAML values.
+
+    Example:
+        ```python
+        from datetime import timedelta
+        from typing import Annotated
+
+        from headwater import Component, Definitions, Resolvable, Resolver
+
+        def minutes(context, value: int) -> timedelta:
+            return timedelta(minutes=value)
+
+        LagMinutes = Annotated[timedelta, Resolver(minutes, model_field_type=int,
+                                                   description="lag in minutes")]
+
+        class Freshness(Component, Resolvable):
+            def __init__(self, max_lag: LagMinutes):
+                self.max_lag = max_lag
+
+            def build_defs(self, context) -> Definitions:
+                return Definitions()
+
+        assert Freshness.load({"max_lag": 90}, None).max_lag == timedelta(minutes=90)
+        ```
+    """
 
     def __init__(self, fn: Callable[[ResolutionContext, Any], Any] | None = None, *,
                  model_field_type: Any = None, model_field_name: str | None = None,

@@ -37,7 +37,40 @@ from headwater.definitions.definitions import Definitions
 
 
 class DefsFolderSandbox:
-    """A temporary components project: scaffold components into it, then load them."""
+    """A temporary components project: scaffold components into it, then load them.
+
+    Made by `create_defs_folder_sandbox()`. `defs_folder_path` is its defs folder (write
+    modules and defs.yaml files there); `scaffold_component(cls, ...)` writes a component
+    the way `headwater scaffold defs` does and returns its folder;
+    `load_component_and_build_defs(defs_path=...)` is a context manager giving the
+    component and its Definitions; `build_all_defs()` loads the whole folder; `tree()`
+    gives its ComponentTree.
+
+    Args:
+        project_root: the project's folder (holding pyproject.toml).
+        project_name: its package name.
+
+    Example:
+        ```python
+        from headwater import AssetKey, DefinitionsComponent, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox() as sandbox:
+            path = sandbox.scaffold_component(
+                DefinitionsComponent, defs_path="reports",
+                defs_yaml_contents={"type": "headwater.DefinitionsComponent",
+                                    "attributes": {"path": "reports.py"}})
+            (path / "reports.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def weekly() -> str:
+            return "report"
+        ''')
+            with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
+                assert component.path == "reports.py"
+                assert defs.asset_keys == {AssetKey("weekly")}
+        ```
+    """
 
     def __init__(self, project_root: Path, project_name: str):
         self.project_root = project_root
@@ -92,7 +125,31 @@ class DefsFolderSandbox:
 
 @contextmanager
 def create_defs_folder_sandbox(*, project_name: str | None = None) -> Iterator[DefsFolderSandbox]:
-    """A components project in a temporary folder, importable while the block runs."""
+    """A components project in a temporary folder, importable while the block runs.
+
+    For testing a component type: the project has a pyproject.toml and a
+    `src/<name>/defs/` package; its `src` folder is on sys.path inside the block, and the
+    folder and its imported modules are removed afterwards. Yields a DefsFolderSandbox.
+
+    Args:
+        project_name: the package name; default a unique `sandbox_...`. A name that is
+            not a Python identifier raises ValueError.
+
+    Example:
+        ```python
+        from headwater import AssetKey, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox(project_name="demo") as sandbox:
+            (sandbox.defs_folder_path / "numbers.py").write_text('''
+        from headwater import asset
+
+        @asset
+        def digits() -> list[int]:
+            return list(range(10))
+        ''')
+            assert sandbox.build_all_defs().asset_keys == {AssetKey("digits")}
+        ```
+    """
     name = project_name or f"sandbox_{uuid.uuid4().hex[:10]}"
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"create_defs_folder_sandbox: project_name {name!r} must be a Python "

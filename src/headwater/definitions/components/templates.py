@@ -32,7 +32,49 @@ _ENVIRONMENT = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=F
 
 def template_var(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a function (or a static method of a Component) as a template variable of the
-    defs.yaml files that name its module in `template_vars_module:`."""
+    defs.yaml files that name its module in `template_vars_module:`.
+
+    The variable's value is the function's result, computed when the defs.yaml loads; a
+    function taking one parameter gets the ComponentLoadContext. A static method of the
+    component class is in scope of that class's declarations without
+    `template_vars_module:`; a module path starting with `.` is relative to the folder.
+
+    Args:
+        fn: the function (or staticmethod).
+
+    Example:
+        ```python
+        from headwater import AssetKey, create_defs_folder_sandbox
+
+        with create_defs_folder_sandbox(project_name="regions") as sandbox:
+            (sandbox.defs_folder_path.parent / "components.py").write_text('''
+        from headwater import AssetSpec, Component, Definitions, Resolvable
+
+        class Sales(Component, Resolvable):
+            def __init__(self, region: str):
+                self.region = region
+
+            def build_defs(self, context):
+                return Definitions(assets=[AssetSpec(f"sales_{self.region}")])
+        ''')
+            folder = sandbox.defs_folder_path / "sales"
+            folder.mkdir()
+            (folder / "vars.py").write_text('''
+        from headwater import template_var
+
+        @template_var
+        def region() -> str:
+            return "eu"
+        ''')
+            (folder / "defs.yaml").write_text('''
+        type: regions.components.Sales
+        template_vars_module: .vars
+        attributes:
+          region: "{{ region }}"
+        ''')
+            assert sandbox.build_all_defs().asset_keys == {AssetKey("sales_eu")}
+        ```
+    """
     target = fn.__func__ if isinstance(fn, staticmethod) else fn
     setattr(target, _MARK, True)
     return fn

@@ -46,7 +46,35 @@ from headwater.errors import (
 
 
 class EnvVar(str):
-    """A config value read from the environment variable NAME when a run launches."""
+    """A config value read from the environment variable NAME when a run launches.
+
+    Give `EnvVar("NAME")` as the value of a Config or ConfigurableResource field: the
+    variable is read when the run starts (with a `.env` file in the working directory
+    behind the environment), never when the definition is built, and the UI and run config
+    show `{"env": "NAME"}`, never the secret. A variable that is not set fails the run with
+    a config error naming the field and the variable. `EnvVar.int("NAME")` reads an int.
+    `get_value(default=None)` reads the variable now.
+
+    Example:
+        ```python
+        import os
+        from headwater import ConfigurableResource, EnvVar, asset, materialize
+
+        class Warehouse(ConfigurableResource):
+            url: str
+
+        @asset
+        def url_used(warehouse: Warehouse) -> str:
+            return warehouse.url
+
+        os.environ["WAREHOUSE_URL"] = "postgresql://db/prod"
+        result = materialize(
+            [url_used], resources={"warehouse": Warehouse(url=EnvVar("WAREHOUSE_URL"))}
+        )
+        assert result.output_for_node("url_used") == "postgresql://db/prod"
+        assert EnvVar("WAREHOUSE_URL").get_value() == "postgresql://db/prod"
+        ```
+    """
 
     __slots__ = ()
 
@@ -315,6 +343,11 @@ class _ConfigMeta(type(BaseModel)):  # type: ignore[misc]
         if annotations:
             module = sys.modules.get(namespace.get("__module__", ""))
             scope = dict(vars(module)) if module is not None else {}
+            # string annotations (`from __future__ import annotations`) may name classes
+            # local to the function the class statement runs in: read that frame too
+            frame = sys._getframe(1)
+            if frame.f_globals.get("__name__") == namespace.get("__module__"):
+                scope = {**frame.f_globals, **scope, **frame.f_locals}
             for field_name, ann in list(annotations.items()):
                 if field_name.startswith("_"):
                     continue
@@ -463,23 +496,69 @@ def _to_config_value(value: Any) -> Any:
 
 
 class Config(_HeadwaterModel):  # type: ignore[metaclass]
-    """The config of an op, asset or resource, declared as typed fields.
+    """The config of an op or asset, declared as typed fields of a pydantic model.
 
-    ```python
-    class LoadConfig(Config):
-        limit: int = 10
-        table: str = Field(description="where to read from")
+    Subclass it and annotate fields; an op or asset that takes a parameter annotated with
+    the subclass gets its config schema from the fields, and the built instance at run
+    time. Run config gives the values under `ops.<name>.config` (a dict, or an instance
+    inside `RunConfig`). Values are checked strictly: an int field refuses `"5"`, an enum is
+    given by member name, an unknown key is refused (use PermissiveConfig to allow extra
+    keys); then pydantic validators and `pydantic.Field` constraints apply. A field typed
+    `Optional[...]` without a default defaults to None. Instances are frozen. Bad run config
+    raises HeadwaterInvalidConfigError listing each problem with its path.
 
-    @asset
-    def rows(config: LoadConfig): ...
-    ```
+    Args:
+        **data: the values of the subclass's declared fields, by name.
+
+    Example:
+        ```python
+        from headwater import Config, RunConfig, asset, materialize
+
+        class LoadConfig(Config):
+            table: str
+            limit: int = 10
+
+        @asset
+        def rows(config: LoadConfig) -> list[str]:
+            return [f"{config.table}-{i}" for i in range(config.limit)]
+
+        result = materialize(
+            [rows], run_config=RunConfig(ops={"rows": LoadConfig(table="users", limit=2)})
+        )
+        assert result.output_for_node("rows") == ["users-0", "users-1"]
+        ```
     """
 
     __headwater_config__: ClassVar[bool] = True
 
 
 class PermissiveConfig(Config):
-    """A Config that also accepts keys it does not declare (read them with model_extra)."""
+    """A Config that also accepts keys it does not declare.
+
+    The declared fields are checked as in Config; any other key of the run config is kept
+    as given and read from `config.model_extra` (a dict). Use it when the set of options
+    is open, e.g. options passed through to a client library.
+
+    Args:
+        **data: declared field values, plus any extra keys.
+
+    Example:
+        ```python
+        from headwater import PermissiveConfig, asset, materialize
+
+        class ClientOptions(PermissiveConfig):
+            endpoint: str
+
+        @asset
+        def options(config: ClientOptions) -> dict:
+            return {"endpoint": config.endpoint, **config.model_extra}
+
+        result = materialize([options], run_config={
+            "ops": {"options": {"config": {"endpoint": "https://api", "timeout": 30}}}
+        })
+        assert result.output_for_node("options") == {"endpoint": "https://api", "timeout": 30}
+        ```
+    """
 
     model_config = ConfigDict(extra="allow")
 

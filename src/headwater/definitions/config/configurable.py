@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import re
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -61,9 +62,46 @@ T = TypeVar("T")
 
 
 class IAttachDifferentObjectToOpContext(ABC):
-    """Mixed into a resource whose typed-parameter users get the resource itself, while code
-    that reads `context.resources.<key>` gets another object: during a migration from
-    function-style resources, the client the old ops used."""
+    """A mixin for a resource that puts a different object on `context.resources.<key>`.
+
+    Ops and assets that take the resource as a typed parameter get the resource itself,
+    while code that reads `context.resources.<key>` gets what
+    `get_object_to_set_on_execution_context()` returns. It helps a migration from
+    function-style resources: old ops keep the client they used, new ones get the
+    ConfigurableResource.
+
+    Example:
+        ```python
+        from headwater import ConfigurableResource, IAttachDifferentObjectToOpContext, job, op
+
+        class Connection:
+            def __init__(self, url: str):
+                self.url = url
+
+        class Database(ConfigurableResource, IAttachDifferentObjectToOpContext):
+            url: str
+
+            def get_object_to_set_on_execution_context(self) -> Connection:
+                return Connection(self.url)
+
+        @op(required_resource_keys={"db"})
+        def old_style(context) -> str:
+            return type(context.resources.db).__name__
+
+        @op
+        def new_style(db: Database) -> str:
+            return type(db).__name__
+
+        @job(resource_defs={"db": Database(url="sqlite://")})
+        def both():
+            old_style()
+            new_style()
+
+        result = both.execute_in_process()
+        assert result.output_for_node("old_style") == "Connection"
+        assert result.output_for_node("new_style") == "Database"
+        ```
+    """
 
     @abstractmethod
     def get_object_to_set_on_execution_context(self) -> Any:
@@ -75,7 +113,34 @@ class _ResourceDependencyMarker:
 
 
 class ResourceDependency(Generic[T]):
-    """`ResourceDependency[T]`: a field of a ConfigurableResource holding another resource."""
+    """`ResourceDependency[T]`: a field of a ConfigurableResource holding another resource.
+
+    Annotate a field with it when the nested value is not itself a ConfigurableResource (a
+    function-style ResourceDefinition, or any plain object): the field then accepts a
+    resource, which is initialised before its parent. A field typed with a
+    ConfigurableResource subclass needs no marker. A nested resource that is also bound
+    under a key of its own (the same object) is shared; any other is built for its parent.
+
+    Example:
+        ```python
+        from typing import Any
+
+        from headwater import ConfigurableResource, ResourceDependency, asset, materialize
+
+        class Client(ConfigurableResource):
+            credentials: ResourceDependency[Any]
+
+            def whoami(self) -> str:
+                return f"token {self.credentials}"
+
+        @asset
+        def identity(client: Client) -> str:
+            return client.whoami()
+
+        result = materialize([identity], resources={"client": Client(credentials="abc")})
+        assert result.output_for_node("identity") == "token abc"
+        ```
+    """
 
     def __class_getitem__(cls, item: Any) -> Any:
         return Annotated[item, _ResourceDependencyMarker]
@@ -140,7 +205,40 @@ class _ResourceConfig:
 
 
 class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_ResourceMeta):
-    """A resource configured by typed fields whose value is built by `create_resource`."""
+    """A resource configured by typed fields whose value is built by `create_resource`.
+
+    Use it when ops should get some other object than the resource instance (a client
+    built from the config); ConfigurableResource is the common case where the value is the
+    instance. Per run, headwater builds a fresh instance from the template's values, run
+    config (`resources.<key>.config`) and environment variables, then enters
+    `yield_for_execution`: `setup_for_execution`, `create_resource(context)`,
+    `teardown_after_execution` (also after a failed step).
+
+    Args:
+        **data: the values of the subclass's declared fields (EnvVar allowed).
+
+    Example:
+        ```python
+        from headwater import ConfigurableResourceFactory, ResourceParam, asset, materialize
+
+        class Greeter:
+            def __init__(self, greeting: str):
+                self.greeting = greeting
+
+        class GreeterFactory(ConfigurableResourceFactory):
+            greeting: str = "hello"
+
+            def create_resource(self, context) -> Greeter:
+                return Greeter(self.greeting)
+
+        @asset
+        def message(greeter: ResourceParam[Greeter]) -> str:
+            return f"{greeter.greeting}, world"
+
+        result = materialize([message], resources={"greeter": GreeterFactory(greeting="hi")})
+        assert result.output_for_node("message") == "hi, world"
+        ```
+    """
 
     __headwater_resource__: ClassVar[bool] = True
     _kind: ClassVar[str] = "Pythonic resource"
@@ -247,19 +345,39 @@ class ConfigurableResourceFactory(_HeadwaterModel, Generic[T], metaclass=_Resour
 
 
 class ConfigurableResource(ConfigurableResourceFactory[T]):  # type: ignore[metaclass]
-    """A resource whose value is the (set up) instance itself.
+    """A resource declared as a class with typed config fields; ops get the instance itself.
 
-    ```python
-    class Warehouse(ConfigurableResource):
-        url: str
+    Subclass it, declare fields (its config) and methods (what ops call). The instance you
+    bind in `Definitions(resources=...)` (or `materialize(resources=...)`) is a template:
+    each run builds a fresh, frozen instance from its values, run config under
+    `resources.<key>.config` and `EnvVar` values read at launch, and calls
+    `setup_for_execution(context)` / `teardown_after_execution(context)` around the run.
+    An op or asset asks for it with a parameter annotated with the class, named as the
+    resource key. Fields typed with another resource class nest resources.
+    `configure_at_launch(**fields)` leaves fields to run config. A bad value fails the run
+    with HeadwaterInvalidConfigError naming `resources.<key>.config.<field>`.
 
-        def query(self, sql: str): ...
+    Args:
+        **data: the values of the subclass's declared fields (EnvVar allowed).
 
-    @asset
-    def revenue(warehouse: Warehouse): ...
+    Example:
+        ```python
+        from headwater import ConfigurableResource, asset, materialize
 
-    Definitions(assets=[revenue], resources={"warehouse": Warehouse(url=EnvVar("URL"))})
-    ```
+        class Warehouse(ConfigurableResource):
+            url: str
+            schema_name: str = "public"
+
+            def table(self, name: str) -> str:
+                return f"{self.url}/{self.schema_name}.{name}"
+
+        @asset
+        def revenue(warehouse: Warehouse) -> str:
+            return warehouse.table("revenue")
+
+        result = materialize([revenue], resources={"warehouse": Warehouse(url="db://prod")})
+        assert result.output_for_node("revenue") == "db://prod/public.revenue"
+        ```
     """
 
     def create_resource(self, context: Any) -> Any:
@@ -267,7 +385,51 @@ class ConfigurableResource(ConfigurableResourceFactory[T]):  # type: ignore[meta
 
 
 class ConfigurableIOManagerFactory(ConfigurableResourceFactory[Any]):  # type: ignore[metaclass]
-    """A typed-config factory for an IO manager: implement `create_io_manager(context)`."""
+    """A typed-config factory for an IO manager: implement `create_io_manager(context)`.
+
+    Use it when the IO manager object should not be the config instance itself (it holds a
+    client, or is an existing IOManager class); otherwise subclass ConfigurableIOManager.
+    `create_io_manager` gets the InitResourceContext and returns an IOManager, built once
+    per run.
+
+    Args:
+        **data: the values of the subclass's declared fields (EnvVar allowed).
+
+    Example:
+        ```python
+        from headwater import ConfigurableIOManagerFactory, IOManager, asset, materialize
+
+        STORES: dict[str, dict] = {}
+
+        class DictIOManager(IOManager):
+            def __init__(self, store: dict):
+                self.store = store
+
+            def handle_output(self, context, obj) -> None:
+                self.store[context.asset_key.to_user_string()] = obj
+
+            def load_input(self, context):
+                return self.store[context.asset_key.to_user_string()]
+
+        class DictIOManagerFactory(ConfigurableIOManagerFactory):
+            store_name: str
+
+            def create_io_manager(self, context) -> DictIOManager:
+                return DictIOManager(STORES.setdefault(self.store_name, {}))
+
+        @asset
+        def numbers() -> list[int]:
+            return [1, 2]
+
+        @asset
+        def total(numbers: list[int]) -> int:
+            return sum(numbers)
+
+        materialize([numbers, total],
+                    resources={"io_manager": DictIOManagerFactory(store_name="main")})
+        assert STORES["main"] == {"numbers": [1, 2], "total": 3}
+        ```
+    """
 
     _is_io_manager: ClassVar[bool] = True
 
@@ -281,13 +443,96 @@ class ConfigurableIOManagerFactory(ConfigurableResourceFactory[Any]):  # type: i
 
 
 class ConfigurableIOManager(ConfigurableResource, IOManager):  # type: ignore[metaclass]
-    """An IO manager configured by typed fields: implement handle_output and load_input."""
+    """An IO manager configured by typed fields: implement handle_output and load_input.
+
+    The class is both the config (its fields, as in ConfigurableResource) and the IO
+    manager: `handle_output(context, obj)` stores what an asset or op returns, and
+    `load_input(context)` loads it for a downstream step. Bind it under `"io_manager"` to
+    make it the default, or under another key named by `io_manager_key`.
+
+    Args:
+        **data: the values of the subclass's declared fields (EnvVar allowed).
+
+    Example:
+        ```python
+        from headwater import ConfigurableIOManager, asset, materialize
+
+        STORE: dict[tuple, object] = {}
+
+        class MemoryIOManager(ConfigurableIOManager):
+            prefix: str
+
+            def handle_output(self, context, obj) -> None:
+                STORE[(self.prefix, *context.asset_key.path)] = obj
+
+            def load_input(self, context):
+                return STORE[(self.prefix, *context.asset_key.path)]
+
+        @asset
+        def raw() -> int:
+            return 20
+
+        @asset
+        def doubled(raw: int) -> int:
+            return raw * 2
+
+        materialize([raw, doubled], resources={"io_manager": MemoryIOManager(prefix="dev")})
+        assert STORE == {("dev", "raw"): 20, ("dev", "doubled"): 40}
+        ```
+    """
 
     _is_io_manager: ClassVar[bool] = True
 
 
 class ConfigurableLegacyIOManagerAdapter(ConfigurableIOManagerFactory):
-    """Typed config in front of an `@io_manager` function: implement `wrapped_io_manager`."""
+    """Typed config in front of an `@io_manager` function: implement `wrapped_io_manager`.
+
+    The adapter's fields become the config the wrapped IOManagerDefinition reads from
+    `init_context.resource_config`, so an existing function-style IO manager gets a typed,
+    class-based front without being rewritten. `wrapped_io_manager` is a property that
+    returns the IOManagerDefinition.
+
+    Args:
+        **data: the values of the subclass's declared fields (the wrapped definition's
+            config).
+
+    Example:
+        ```python
+        from headwater import (
+            ConfigurableLegacyIOManagerAdapter, IOManager, asset, io_manager, materialize,
+        )
+
+        STORES: dict[str, dict] = {}
+
+        class DictIOManager(IOManager):
+            def __init__(self, store: dict):
+                self.store = store
+
+            def handle_output(self, context, obj) -> None:
+                self.store[context.asset_key.to_user_string()] = obj
+
+            def load_input(self, context):
+                return self.store[context.asset_key.to_user_string()]
+
+        @io_manager(config_schema={"store_name": str})
+        def dict_io_manager(init_context):
+            return DictIOManager(STORES.setdefault(init_context.resource_config["store_name"], {}))
+
+        class DictIOManagerAdapter(ConfigurableLegacyIOManagerAdapter):
+            store_name: str
+
+            @property
+            def wrapped_io_manager(self):
+                return dict_io_manager
+
+        @asset
+        def answer() -> int:
+            return 42
+
+        materialize([answer], resources={"io_manager": DictIOManagerAdapter(store_name="s")})
+        assert STORES["s"] == {"answer": 42}
+        ```
+    """
 
     @property
     def wrapped_io_manager(self) -> IOManagerDefinition:
@@ -304,7 +549,40 @@ class ConfigurableLegacyIOManagerAdapter(ConfigurableIOManagerFactory):
 
 
 class PartialResource:
-    """`Cls.configure_at_launch(...)`: a resource whose missing fields come from run config."""
+    """A resource whose missing fields come from run config: `Cls.configure_at_launch(...)`.
+
+    Build it with `configure_at_launch(**fields)` on a ConfigurableResource class rather
+    than directly. Fields given there are fixed; the others are read at launch from
+    `resources.<key>.config`, so one Definitions can run against different targets. A
+    required field missing from both fails the run with a config error naming it. A
+    partial resource can be nested in another resource only if it is also bound under a
+    key of its own.
+
+    Args:
+        cls: the ConfigurableResource (or factory) class to build.
+        data: the field values fixed now, by field name.
+
+    Example:
+        ```python
+        from headwater import ConfigurableResource, asset, materialize
+
+        class Warehouse(ConfigurableResource):
+            url: str
+            schema_name: str
+
+        @asset
+        def location(warehouse: Warehouse) -> str:
+            return f"{warehouse.url}/{warehouse.schema_name}"
+
+        warehouse = Warehouse.configure_at_launch(url="db://prod")
+        result = materialize(
+            [location],
+            resources={"warehouse": warehouse},
+            run_config={"resources": {"warehouse": {"config": {"schema_name": "sales"}}}},
+        )
+        assert result.output_for_node("location") == "db://prod/sales"
+        ```
+    """
 
     __headwater_resource__ = True
 
@@ -400,10 +678,25 @@ def definition_for(cls: type[ConfigurableResourceFactory], given: Mapping[str, A
                 yield value
 
     definition_cls = IOManagerDefinition if cls._is_io_manager else ResourceDefinition
-    definition = definition_cls(init, description=inspect.getdoc(cls),
+    definition = definition_cls(init, description=_description(cls),
                                 required_resource_keys=_nested_keys(nested, keys_by_id))
     definition.config_class = _ResourceConfig(cls, given, frozenset(nested))
     return definition
+
+
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Returns|Raises|Examples?|Attributes):\s*$")
+
+
+def _description(cls: type) -> str | None:
+    """The class's own docstring up to its first Google-style section (Args:, Example:...):
+    the prose the UI shows. Not inspect.getdoc, which would fall back to a base class's
+    docstring (ConfigurableResource's reference text) for a resource class without one."""
+    doc = cls.__dict__.get("__doc__")
+    if not isinstance(doc, str):
+        return None
+    lines = inspect.cleandoc(doc).splitlines()
+    end = next((i for i, line in enumerate(lines) if _SECTION.match(line)), len(lines))
+    return "\n".join(lines[:end]).strip() or None
 
 
 def _config_of(instance: ConfigurableResourceFactory, nested: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,22 @@ NON_EPHEMERAL_INSTANCE = "NON_EPHEMERAL_INSTANCE"
 
 
 class ExecutorRequirement:
-    """What an executor needs from a run (Dagster's names)."""
+    """What an executor needs from a run, named by these constants.
+
+    An ExecutorDefinition lists them in `requirements`; launching checks the first two
+    and fails with HeadwaterUnmetExecutorRequirementsError saying what to change.
+    RECONSTRUCTABLE_JOB: the job can be imported again in another process (it is defined
+    at module level). NON_EPHEMERAL_INSTANCE: the instance persists (HEADWATER_HOME), so
+    other processes see the run's events. PERSISTENT_OUTPUTS: outputs are stored where
+    other processes can read them (not in memory).
+
+    Example:
+        ```python
+        from headwater import ExecutorRequirement, multiprocess_executor
+
+        assert ExecutorRequirement.RECONSTRUCTABLE_JOB in multiprocess_executor.requirements
+        ```
+    """
 
     RECONSTRUCTABLE_JOB = RECONSTRUCTABLE_JOB
     NON_EPHEMERAL_INSTANCE = NON_EPHEMERAL_INSTANCE
@@ -31,12 +46,50 @@ class ExecutorRequirement:
 
 
 def multiple_process_executor_requirements() -> list[str]:
+    """The requirements of an executor that runs steps in other processes.
+
+    All three ExecutorRequirement values: a reconstructable job, a persistent instance and
+    persistent outputs. Give it as `@executor(requirements=...)` for such an executor.
+
+    Example:
+        ```python
+        from headwater import ExecutorRequirement, multiple_process_executor_requirements
+
+        needs = multiple_process_executor_requirements()
+        assert ExecutorRequirement.PERSISTENT_OUTPUTS in needs
+        ```
+    """
     return [RECONSTRUCTABLE_JOB, NON_EPHEMERAL_INSTANCE, ExecutorRequirement.PERSISTENT_OUTPUTS]
 
 
 @dataclass(frozen=True)
 class InitExecutorContext:
-    """What an executor's creation function gets: its config, the job and the instance."""
+    """What an executor's creation function gets: its config, the job and the instance.
+
+    Args:
+        job: the job being run.
+        executor_def: the ExecutorDefinition being created.
+        executor_config: the checked `execution.config` of the run config.
+        instance: the HeadwaterInstance the run belongs to (None in tests).
+
+    Example:
+        ```python
+        from headwater import InitExecutorContext, in_process_executor, job, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @job
+        def single():
+            one()
+
+        context = InitExecutorContext(job=single, executor_def=in_process_executor,
+                                      executor_config={})
+        step_executor = in_process_executor.executor_creation_fn(context)
+        print(type(step_executor).__name__)
+        ```
+    """
 
     job: Any
     executor_def: ExecutorDefinition
@@ -46,7 +99,42 @@ class InitExecutorContext:
 
 @dataclass(frozen=True)
 class ExecutorDefinition:
-    """A named way to execute a run's steps, with a config schema."""
+    """A named way to execute a run's steps, with a config schema.
+
+    Give one to `@job(executor_def=...)` or `Definitions(executor=...)`; the default runs
+    steps in worker processes (`multi_or_in_process_executor`), `in_process_executor` runs
+    them one at a time in the run's process. Run config sets its options under
+    `execution: {config: {...}}`; `configured(config)` fixes defaults. `execute_in_process`
+    always runs in process. A definition is not callable; calling it raises saying how to
+    use it. `@executor` declares one from a function.
+
+    Args:
+        name: the executor's name; an empty name raises.
+        config_schema: the schema of `execution.config`.
+        requirements: ExecutorRequirement values it needs from a run.
+        executor_creation_fn: `fn(InitExecutorContext) -> executor`.
+        description: shown in the UI.
+        default_config: config used where run config gives none (set by `configured`).
+
+    Example:
+        ```python
+        from headwater import in_process_executor, job, op
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        quiet = in_process_executor.configured({"retries": {"disabled": {}}}, name="quiet")
+
+        @job(executor_def=quiet)
+        def greet():
+            hello()
+
+        assert greet.executor_def.name == "quiet"
+        assert greet.executor_def.default_config == {"retries": {"disabled": {}}}
+        assert greet.execute_in_process().output_for_node("hello") == "hello"
+        ```
+    """
 
     name: str
     config_schema: Any = None
@@ -77,7 +165,39 @@ class ExecutorDefinition:
 
 def executor(name: Any = None, config_schema: Any = None,
              requirements: Any = None) -> Any:
-    """Declare an executor from a function `(init_context) -> Executor`."""
+    """Declare an executor from a function `(init_context) -> Executor`.
+
+    Used bare or with arguments; returns an ExecutorDefinition named after the function.
+    The function gets an InitExecutorContext whose `executor_config` is the run's checked
+    `execution.config`.
+
+    Args:
+        name: the executor's name; defaults to the function's name.
+        config_schema: the schema of `execution.config`.
+        requirements: ExecutorRequirement values, or a function of the config returning
+            them (e.g. `multiple_process_executor_requirements`).
+
+    Example:
+        ```python
+        from headwater import executor, in_process_executor, job, op, validate_run_config
+
+        @executor(name="labelled", config_schema={"label": str})
+        def labelled_executor(init_context):
+            print("running with label", init_context.executor_config["label"])
+            return in_process_executor.executor_creation_fn(init_context)
+
+        @op
+        def one() -> int:
+            return 1
+
+        @job(executor_def=labelled_executor)
+        def single():
+            one()
+
+        checked = validate_run_config(single, {"execution": {"config": {"label": "nightly"}}})
+        assert checked["execution"] == {"config": {"label": "nightly"}}
+        ```
+    """
 
     def decorate(fn: Callable[[InitExecutorContext], Any]) -> ExecutorDefinition:
         reqs = requirements(None) if callable(requirements) else requirements

@@ -24,7 +24,36 @@ from headwater.definitions.config.schema import Field, StringSource
 
 
 class FileHandle(ABC):
-    """A reference to a file some file manager can read."""
+    """A reference to a file some file manager can read.
+
+    Ops that pass files around hand each other handles rather than contents: one op
+    writes through a file manager resource (`write_data`, `write`) and returns the handle,
+    a later op reads it back through the same manager (`read_data`, `read`). A subclass
+    says where its file is with `path_desc`; LocalFileHandle is the local one.
+
+    Example:
+        ```python
+        from headwater import FileHandle, job, local_file_manager, op
+
+        @op(required_resource_keys={"file_manager"})
+        def write_report(context) -> FileHandle:
+            return context.resources.file_manager.write_data(b"total: 3", ext="txt")
+
+        @op(required_resource_keys={"file_manager"})
+        def read_report(context, handle: FileHandle) -> bytes:
+            return context.resources.file_manager.read_data(handle)
+
+        @job(resource_defs={"file_manager": local_file_manager})
+        def report():
+            read_report(write_report())
+
+        result = report.execute_in_process(
+            run_config={"resources": {"file_manager": {"config": {"base_dir": "files"}}}}
+        )
+        assert result.output_for_node("read_report") == b"total: 3"
+        assert result.output_for_node("write_report").path_desc.endswith(".txt")
+        ```
+    """
 
     @property
     @abstractmethod
@@ -33,7 +62,25 @@ class FileHandle(ABC):
 
 
 class LocalFileHandle(FileHandle):
-    """A file on this machine's filesystem."""
+    """A file on this machine's filesystem, as the local file manager hands them out.
+
+    Handles are equal when their paths are; `path` and `path_desc` give the path.
+
+    Args:
+        path: the file's path (a str or os.PathLike).
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import LocalFileHandle
+
+        Path("data.csv").write_text("a,b\\n1,2\\n")
+        handle = LocalFileHandle(Path("data.csv"))
+        assert handle.path == "data.csv" and handle == LocalFileHandle("data.csv")
+        assert Path(handle.path).read_text().startswith("a,b")
+        ```
+    """
 
     def __init__(self, path: str):
         self._path = os.fspath(path)

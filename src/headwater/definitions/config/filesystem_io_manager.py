@@ -15,7 +15,35 @@ from headwater.definitions.config.fs_io_manager import PickledObjectFilesystemIO
 class FilesystemIOManager(ConfigurableIOManager):
     """Pickles each output to `base_dir/<asset key path>[/<partition>]`, atomically.
 
-    Without `base_dir`, files go under the instance's storage directory.
+    It stores as the default IO manager does (`fs_io_manager`), with typed config. Without
+    `base_dir`, files go under the instance's storage directory (in HEADWATER_HOME). An op
+    output that is not an asset goes to `<run id>/<step key>/<output name>`. A file is
+    written to a temporary name and renamed, so a crash never leaves half a pickle. A
+    partition key that cannot be a file name (empty, or holding '/') is refused before
+    anything is written.
+
+    Args:
+        base_dir: the folder files go under; None: the instance's storage directory.
+        content_hash: True makes each asset's data version a hash of the bytes written.
+
+    Example:
+        ```python
+        import pickle
+        from pathlib import Path
+
+        from headwater import FilesystemIOManager, asset, materialize
+
+        @asset
+        def numbers() -> list[int]:
+            return [1, 2, 3]
+
+        @asset
+        def total(numbers: list[int]) -> int:
+            return sum(numbers)
+
+        materialize([numbers, total], resources={"io_manager": FilesystemIOManager(base_dir="out")})
+        assert pickle.loads(Path("out/total").read_bytes()) == 6
+        ```
     """
 
     base_dir: str | None = None

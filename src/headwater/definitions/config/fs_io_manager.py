@@ -89,7 +89,31 @@ def partition_path_part(partition_key: Any, what: str) -> str:
 
 
 class PickledObjectFilesystemIOManager(IOManager):
-    """Pickles outputs to files under `base_dir`; loads inputs from the same paths."""
+    """Pickles outputs to files under `base_dir`; loads inputs from the same paths.
+
+    The IO manager behind FilesystemIOManager and `fs_io_manager`, as a plain IOManager
+    (no pydantic config): an asset goes to `base_dir/<key path>[/<partition>]`, an op
+    output to `base_dir/<run id>/<step key>/<output name>`. Writes are atomic.
+
+    Args:
+        base_dir: the folder files go under; None: the instance's storage directory.
+        content_hash: True makes each asset's data version a hash of the bytes written.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import PickledObjectFilesystemIOManager, asset, materialize
+
+        @asset
+        def greeting() -> str:
+            return "hello"
+
+        manager = PickledObjectFilesystemIOManager(base_dir="pickles")
+        materialize([greeting], resources={"io_manager": manager})
+        assert Path("pickles/greeting").exists()
+        ```
+    """
 
     def __init__(self, base_dir: str | None = None, content_hash: bool = False):
         self.base_dir = base_dir
@@ -283,8 +307,32 @@ def fs_io_manager(init_context: Any) -> PickledObjectFilesystemIOManager:
 
 
 class CustomPathPickledObjectFilesystemIOManager(IOManager):
-    """Pickles each output to `base_dir/<path>`, the path taken from the output's
-    `metadata={"path": ...}`; an input loads from its upstream output's path."""
+    """Pickles each output to `base_dir/<path>`, the path taken from the output's metadata.
+
+    Each output declares where it goes with `metadata={"path": "dir/file.pkl"}` (on
+    `Out` or `@asset`); an input loads from its upstream output's path. An output without
+    a `path` raises HeadwaterInvalidDefinitionError saying how to declare one. What
+    `custom_path_fs_io_manager` (config `base_dir`) builds.
+
+    Args:
+        base_dir: the folder the metadata paths are relative to.
+
+    Example:
+        ```python
+        import pickle
+        from pathlib import Path
+
+        from headwater import CustomPathPickledObjectFilesystemIOManager, asset, materialize
+
+        @asset(metadata={"path": "exports/cities.pkl"})
+        def cities() -> list[str]:
+            return ["Lyon", "Oslo"]
+
+        manager = CustomPathPickledObjectFilesystemIOManager(base_dir="data")
+        materialize([cities], resources={"io_manager": manager})
+        assert pickle.loads(Path("data/exports/cities.pkl").read_bytes()) == ["Lyon", "Oslo"]
+        ```
+    """
 
     def __init__(self, base_dir: str):
         self.base_dir = base_dir

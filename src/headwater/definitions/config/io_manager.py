@@ -19,14 +19,69 @@ from headwater.errors import HeadwaterInvariantViolationError
 
 
 class InputManager(ABC):
-    """Loads the value of an input."""
+    """Loads the value of an input: implement `load_input(context)`.
+
+    The loading half of an IOManager. An op or asset input with `In(input_manager_key=...)`
+    (or `AssetIn(input_manager_key=...)`) is loaded by the input manager bound under that
+    key instead of the upstream output's IO manager; `context` is an InputContext (the
+    upstream output, asset key, partition, config, ...). `@input_manager` builds one from
+    a function.
+
+    Example:
+        ```python
+        from headwater import In, InputManager, input_manager, job, op
+
+        class ConstantLoader(InputManager):
+            def load_input(self, context):
+                return [3, 4]
+
+        @input_manager
+        def constant_loader():
+            return ConstantLoader()
+
+        @op(ins={"numbers": In(input_manager_key="loader")})
+        def total(numbers: list) -> int:
+            return sum(numbers)
+
+        @job(resource_defs={"loader": constant_loader})
+        def sums():
+            total()
+
+        assert sums.execute_in_process().output_for_node("total") == 7
+        ```
+    """
 
     @abstractmethod
     def load_input(self, context: Any) -> Any: ...
 
 
 class OutputManager(ABC):
-    """Stores the value of an output."""
+    """Stores the value of an output: implement `handle_output(context, obj)`.
+
+    The storing half of an IOManager; `context` is an OutputContext (asset key, partition,
+    step, metadata, ...). Most managers also load, and subclass IOManager instead.
+
+    Example:
+        ```python
+        from headwater import OutputManager, asset, materialize
+
+        WRITTEN: dict[str, object] = {}
+
+        class Recorder(OutputManager):
+            def handle_output(self, context, obj) -> None:
+                WRITTEN[context.asset_key.to_user_string()] = obj
+
+            def load_input(self, context):  # a resource bound as io_manager also loads
+                return WRITTEN[context.asset_key.to_user_string()]
+
+        @asset
+        def greeting() -> str:
+            return "hello"
+
+        materialize([greeting], resources={"io_manager": Recorder()})
+        assert WRITTEN == {"greeting": "hello"}
+        ```
+    """
 
     @abstractmethod
     def handle_output(self, context: Any, obj: Any) -> None: ...
@@ -35,10 +90,43 @@ class OutputManager(ABC):
 class IOManager(InputManager, OutputManager):
     """Stores outputs and loads them as the inputs of downstream steps.
 
+    Implement `handle_output(context, obj)` (store what an asset or op returned) and
+    `load_input(context)` (load it for a downstream step). Bind an instance (or an
+    `@io_manager` definition) under `"io_manager"` to make it the default for all assets,
+    or under another key and name it with `io_manager_key`. The default one (`fs_io_manager`)
+    pickles to the local filesystem. For typed config, subclass ConfigurableIOManager.
+
     `hashes_content()` returning True (an IO manager's opt-in) makes the data version of
     every asset it stores a hash of the stored content: the engine sets
     `context.wants_content_hash`, and an IO manager that writes bytes may hash them as it
     writes and set `context.content_hash` (else the engine hashes the value's pickle).
+
+    Example:
+        ```python
+        from headwater import IOManager, asset, materialize
+
+        class DictIOManager(IOManager):
+            def __init__(self):
+                self.store: dict[str, object] = {}
+
+            def handle_output(self, context, obj) -> None:
+                self.store[context.asset_key.to_user_string()] = obj
+
+            def load_input(self, context):
+                return self.store[context.asset_key.to_user_string()]
+
+        @asset
+        def prices() -> list[float]:
+            return [1.5, 2.5]
+
+        @asset
+        def total_price(prices: list[float]) -> float:
+            return sum(prices)
+
+        manager = DictIOManager()
+        materialize([prices, total_price], resources={"io_manager": manager})
+        assert manager.store == {"prices": [1.5, 2.5], "total_price": 4.0}
+        ```
     """
 
     def hashes_content(self) -> bool:
@@ -47,7 +135,37 @@ class IOManager(InputManager, OutputManager):
 
 
 class IOManagerDefinition(ResourceDefinition):
-    """A resource definition whose value is an IOManager."""
+    """A resource definition whose value is an IOManager.
+
+    What `@io_manager` returns, and what an IOManager instance or a ConfigurableIOManager
+    becomes when bound. It is a ResourceDefinition (config, required resources,
+    `configured`) plus the schemas of per-output and per-input config.
+    `hardcoded_io_manager(manager)` wraps an existing IOManager.
+
+    Args:
+        resource_fn: `fn(init_context) -> IOManager`.
+        config_schema: the schema of `resources.<key>.config`.
+        description: shown in the UI.
+        required_resource_keys: other resources the function reads.
+        version: a version string of the IO manager, kept on the definition.
+        input_config_schema: the schema of the config of each input it loads.
+        output_config_schema: the schema of the config of each output it stores.
+
+    Example:
+        ```python
+        from headwater import IOManagerDefinition, InMemoryIOManager, asset, materialize
+
+        memory = InMemoryIOManager()
+        definition = IOManagerDefinition(lambda init_context: memory)
+
+        @asset
+        def one() -> int:
+            return 1
+
+        materialize([one], resources={"io_manager": definition})
+        assert list(memory.values.values()) == [1]
+        ```
+    """
 
     def __init__(self, resource_fn: Callable[..., Any], config_schema: Any = None,
                  description: str | None = None,
@@ -64,7 +182,39 @@ class IOManagerDefinition(ResourceDefinition):
 
 
 class InputManagerDefinition(IOManagerDefinition):
-    """A resource definition whose value is an InputManager."""
+    """A resource definition whose value is an InputManager.
+
+    What `@input_manager` returns; bound under a key that inputs name with
+    `input_manager_key`. Takes the same arguments as IOManagerDefinition.
+
+    Args:
+        resource_fn: `fn(init_context) -> InputManager`.
+        config_schema: the schema of `resources.<key>.config`.
+        description: shown in the UI.
+        required_resource_keys: other resources the function reads.
+        version: a version string of the manager, kept on the definition.
+        input_config_schema: the schema of the config of each input it loads.
+        output_config_schema: the schema of output config (an input manager stores none).
+
+    Example:
+        ```python
+        from headwater import In, InputManager, InputManagerDefinition, job, op
+
+        class Fixed(InputManager):
+            def load_input(self, context):
+                return "loaded"
+
+        @op(ins={"value": In(input_manager_key="fixed")})
+        def show(value: str) -> str:
+            return value
+
+        @job(resource_defs={"fixed": InputManagerDefinition(lambda init_context: Fixed())})
+        def loads():
+            show()
+
+        assert loads.execute_in_process().output_for_node("show") == "loaded"
+        ```
+    """
 
 
 def io_manager(
@@ -75,7 +225,48 @@ def io_manager(
     required_resource_keys: Iterable[str] | None = None,
     version: str | None = None,
 ) -> Any:
-    """Declare an IO manager by a function `fn(init_context) -> IOManager`."""
+    """Declare an IO manager by a function `fn(init_context) -> IOManager`.
+
+    Used bare (`@io_manager`) or with arguments; returns an IOManagerDefinition. The
+    function gets an InitResourceContext (`resource_config`, `resources`) and returns the
+    IOManager the run uses for every output and input it handles.
+
+    Args:
+        config_schema: the schema of `resources.<key>.config`.
+        description: shown in the UI; defaults to the function's docstring.
+        output_config_schema: the schema of each output's config.
+        input_config_schema: the schema of each input's config.
+        required_resource_keys: other resources the function reads.
+        version: a version string of the IO manager, kept on the definition.
+
+    Example:
+        ```python
+        from headwater import IOManager, asset, io_manager, materialize
+
+        STORE: dict[str, object] = {}
+
+        class PrefixedIOManager(IOManager):
+            def __init__(self, prefix: str):
+                self.prefix = prefix
+
+            def handle_output(self, context, obj) -> None:
+                STORE[self.prefix + context.asset_key.to_user_string()] = obj
+
+            def load_input(self, context):
+                return STORE[self.prefix + context.asset_key.to_user_string()]
+
+        @io_manager(config_schema={"prefix": str})
+        def prefixed(init_context):
+            return PrefixedIOManager(init_context.resource_config["prefix"])
+
+        @asset
+        def city() -> str:
+            return "Lyon"
+
+        materialize([city], resources={"io_manager": prefixed.configured({"prefix": "dev/"})})
+        assert STORE == {"dev/city": "Lyon"}
+        ```
+    """
     if callable(config_schema) and not isinstance(config_schema, (type, dict)):
         fn = config_schema
         return IOManagerDefinition(fn, description=fn.__doc__)
@@ -98,6 +289,33 @@ def input_manager(config_schema: Any = None, description: str | None = None,
 
     The function runs for every input the manager loads, with that input's InputContext;
     a function that returns an InputManager has that manager load the input instead.
+    Inputs choose it with `In(input_manager_key=...)` or `AssetIn(input_manager_key=...)`.
+
+    Args:
+        config_schema: the schema of `resources.<key>.config`.
+        description: shown in the UI; defaults to the function's docstring.
+        input_config_schema: the schema of each input's config (`context.config`).
+        required_resource_keys: other resources the function reads.
+        version: a version string of the manager, kept on the definition.
+
+    Example:
+        ```python
+        from headwater import In, input_manager, job, op
+
+        @input_manager
+        def from_table(context):
+            return f"rows of {context.name}"
+
+        @op(ins={"users": In(input_manager_key="tables")})
+        def count(users: str) -> str:
+            return users
+
+        @job(resource_defs={"tables": from_table})
+        def counts():
+            count()
+
+        assert counts.execute_in_process().output_for_node("count") == "rows of users"
+        ```
     """
     if callable(config_schema) and not isinstance(config_schema, (type, dict)):
         fn = config_schema
@@ -132,7 +350,30 @@ def _load_function_manager(fn: Callable[..., Any], **options: Any) -> InputManag
 
 
 class InMemoryIOManager(IOManager):
-    """Keeps every output in a dict, keyed by asset key and partition or by step output."""
+    """Keeps every output in a dict, keyed by asset key and partition or by step output.
+
+    Values live only in this process (`values` holds them): useful in tests and behind
+    `materialize_to_memory`. Loading a value that was not stored in this process raises a
+    KeyError that says so. A run over a range of partitions stores a dict keyed by
+    partition split per partition, and loads several upstream partitions as such a dict.
+
+    Example:
+        ```python
+        from headwater import InMemoryIOManager, asset, materialize
+
+        @asset
+        def letters() -> str:
+            return "abc"
+
+        @asset
+        def upper(letters: str) -> str:
+            return letters.upper()
+
+        manager = InMemoryIOManager()
+        materialize([letters, upper], resources={"io_manager": manager})
+        assert sorted(manager.values.values()) == ["ABC", "abc"]
+        ```
+    """
 
     def __init__(self) -> None:
         self.values: dict[tuple[Any, ...], Any] = {}

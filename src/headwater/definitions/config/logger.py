@@ -18,7 +18,29 @@ from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvoca
 
 
 class InitLoggerContext:
-    """What a logger function receives: its config, the job and the logger definition."""
+    """What a logger function receives: its config, the job and the logger definition.
+
+    Built by headwater for each run; in tests, `build_init_logger_context()` makes one.
+
+    Args:
+        logger_config: the checked `loggers.<name>.config` of the run config.
+        logger_def: the LoggerDefinition being initialised.
+        job_def: the job being run.
+        run_id: the run's id.
+
+    Example:
+        ```python
+        import logging
+
+        from headwater import InitLoggerContext, logger
+
+        @logger(config_schema={"name": str})
+        def named(init_context: InitLoggerContext) -> logging.Logger:
+            return logging.Logger(init_context.logger_config["name"])
+
+        assert named(InitLoggerContext(logger_config={"name": "etl"})).name == "etl"
+        ```
+    """
 
     def __init__(self, logger_config: Any = None, logger_def: Any = None, job_def: Any = None,
                  run_id: str | None = None):
@@ -29,12 +51,78 @@ class InitLoggerContext:
 
 
 def build_init_logger_context(logger_config: Any = None, job_def: Any = None) -> InitLoggerContext:
-    """A context for calling a logger function directly in a test."""
+    """A context for calling a logger function directly in a test.
+
+    Calling a LoggerDefinition with it checks `logger_config` against the logger's schema
+    (filling defaults) as a run would; bad config raises HeadwaterInvalidConfigError.
+
+    Args:
+        logger_config: the logger's config, as run config would give it.
+        job_def: the job the logger is for, if the function reads it.
+
+    Example:
+        ```python
+        import logging
+
+        from headwater import build_init_logger_context, logger
+
+        @logger(config_schema={"level": str})
+        def leveled(init_context) -> logging.Logger:
+            return logging.Logger("leveled", init_context.logger_config["level"])
+
+        log = leveled(build_init_logger_context(logger_config={"level": "DEBUG"}))
+        assert log.level == logging.DEBUG
+        ```
+    """
     return InitLoggerContext(logger_config=logger_config, job_def=job_def)
 
 
 class LoggerDefinition:
-    """A function from an InitLoggerContext to a `logging.Logger`, with a config schema."""
+    """A function from an InitLoggerContext to a `logging.Logger`, with a config schema.
+
+    Usually made with `@logger`. Give loggers to `@job(logger_defs={name: ...})` or
+    `Definitions(loggers=...)`; every `context.log` message of a run goes to each of them,
+    configured under `loggers.<name>.config`. Call it with a context from
+    `build_init_logger_context()` to build the logger in a test.
+
+    Args:
+        logger_fn: `fn(init_context) -> logging.Logger`.
+        config_schema: the schema of `loggers.<name>.config`.
+        description: shown in the UI.
+
+    Example:
+        ```python
+        import logging
+
+        from headwater import LoggerDefinition, job, op
+
+        class ListHandler(logging.Handler):
+            def __init__(self):
+                super().__init__()
+                self.messages: list[str] = []
+
+            def emit(self, record: logging.LogRecord) -> None:
+                self.messages.append(record.getMessage())
+
+        HANDLER = ListHandler()
+
+        def make_logger(init_context) -> logging.Logger:
+            log = logging.Logger("capture", logging.INFO)
+            log.addHandler(HANDLER)
+            return log
+
+        @op
+        def hello(context) -> None:
+            context.log.info("hello from the op")
+
+        @job(logger_defs={"capture": LoggerDefinition(make_logger)})
+        def greet():
+            hello()
+
+        greet.execute_in_process()
+        assert "hello from the op" in HANDLER.messages
+        ```
+    """
 
     def __init__(self, logger_fn: Callable[..., Any], config_schema: Any = None,
                  description: str | None = None):
@@ -86,7 +174,50 @@ class LoggerDefinition:
 
 
 def logger(config_schema: Any = None, description: str | None = None) -> Any:
-    """Declare a logger: `@logger` or `@logger(config_schema, description)`."""
+    """Declare a logger: `@logger` or `@logger(config_schema, description)`.
+
+    The function gets an InitLoggerContext and returns a `logging.Logger`; the result is
+    a LoggerDefinition, named after the function.
+
+    Args:
+        config_schema: the schema of `loggers.<name>.config`.
+        description: shown in the UI.
+
+    Example:
+        ```python
+        import logging
+
+        from headwater import Field, job, logger, op
+
+        class ListHandler(logging.Handler):
+            def __init__(self):
+                super().__init__()
+                self.messages: list[str] = []
+
+            def emit(self, record: logging.LogRecord) -> None:
+                self.messages.append(record.getMessage())
+
+        HANDLER = ListHandler()
+
+        @logger(config_schema={"level": Field(str, default_value="INFO")})
+        def capture(init_context) -> logging.Logger:
+            log = logging.Logger("capture", init_context.logger_config["level"])
+            log.addHandler(HANDLER)
+            return log
+
+        @op
+        def work(context) -> None:
+            context.log.debug("detail")
+            context.log.warning("careful")
+
+        @job(logger_defs={"capture": capture})
+        def chores():
+            work()
+
+        chores.execute_in_process(run_config={"loggers": {"capture": {"config": {"level": "WARNING"}}}})
+        assert HANDLER.messages == ["careful"]
+        ```
+    """
     if callable(config_schema) and not isinstance(config_schema, type) and \
             not hasattr(config_schema, "config_type") and description is None and \
             inspect.isfunction(config_schema):
@@ -125,7 +256,36 @@ class _ColoredFormatter(logging.Formatter):
 
 
 class JsonLogFormatter(logging.Formatter):
-    """One JSON object a line: time, logger, level and message."""
+    """A `logging.Formatter` writing one JSON object a line: time, logger, level, message.
+
+    The formatter of the built-in `json_console_logger`; use it in a logger of your own
+    when logs go to a collector that parses JSON.
+
+    Args:
+        fmt: ignored by `format`, which always writes JSON (kept for logging.Formatter).
+        datefmt: as for logging.Formatter.
+        style: as for logging.Formatter.
+        validate: as for logging.Formatter.
+        defaults: as for logging.Formatter.
+
+    Example:
+        ```python
+        import io
+        import json
+        import logging
+
+        from headwater import JsonLogFormatter
+
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(JsonLogFormatter())
+        log = logging.Logger("etl")
+        log.addHandler(handler)
+        log.warning("disk %s", "full")
+        line = json.loads(stream.getvalue())
+        assert (line["name"], line["level"], line["message"]) == ("etl", "WARNING", "disk full")
+        ```
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         return json.dumps({"timestamp": record.created, "name": record.name,
@@ -165,5 +325,17 @@ json_console_logger = LoggerDefinition(_json, config_schema=_CONSOLE_CONFIG,
 
 
 def default_loggers() -> dict[str, LoggerDefinition]:
-    """The loggers a job uses when it names none: `{"console": colored_console_logger}`."""
+    """The loggers a job uses when it names none: `{"console": colored_console_logger}`.
+
+    The console logger writes to stderr (the level colored in a terminal); its config is
+    `log_level` (default INFO) and `name`. Add it to your own `logger_defs` to keep it.
+
+    Example:
+        ```python
+        from headwater import default_loggers
+
+        loggers = default_loggers()
+        assert list(loggers) == ["console"]
+        ```
+    """
     return {"console": colored_console_logger}

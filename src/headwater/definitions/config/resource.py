@@ -18,7 +18,47 @@ from headwater.errors import HeadwaterInvalidConfigError
 
 
 class ResourceDefinition:
-    """How to build a resource from its config; a generator function may tear it down."""
+    """How to build a resource from its config; a generator function may tear it down.
+
+    The function-style resource, usually made with `@resource`. Its `resource_fn` gets an
+    InitResourceContext (`resource_config`, `resources`, `log`) and returns the value ops
+    receive; a generator function yields the value and runs its code after the yield when
+    the run's resources close, also after a failure. `configured(config)` fixes the config;
+    `hardcoded_resource(value)`, `mock_resource()`, `none_resource()` and
+    `string_resource()` build common ones. Calling the definition with an init context
+    builds the resource directly, for tests. A ConfigurableResource becomes one at launch.
+
+    Args:
+        resource_fn: `fn(init_context) -> value` (or `fn()`), or a generator yielding it.
+        config_schema: the schema of `resources.<key>.config`; None takes no config.
+            A malformed schema raises where it is declared.
+        description: shown in the UI.
+        required_resource_keys: other resources this one reads from `context.resources`.
+        version: a version string of the resource, kept on the definition.
+
+    Example:
+        ```python
+        from headwater import ResourceDefinition, asset, materialize
+
+        def connect(init_context):
+            url = init_context.resource_config["url"]
+            yield {"url": url, "open": True}  # teardown code would follow the yield
+
+        database = ResourceDefinition(connect, config_schema={"url": str})
+
+        @asset(required_resource_keys={"database"})
+        def users(context) -> str:
+            return context.resources.database["url"]
+
+        result = materialize(
+            [users],
+            resources={"database": database},
+            run_config={"resources": {"database": {"config": {"url": "sqlite://"}}}},
+        )
+        assert result.output_for_node("users") == "sqlite://"
+        assert ResourceDefinition.hardcoded_resource(7)(None) == 7
+        ```
+    """
 
     #: set by pythonic resources (configurable.py): validates `resources.<key>.config`
     config_class: Any = None
@@ -113,7 +153,49 @@ def resource(
     required_resource_keys: Iterable[str] | None = None,
     version: str | None = None,
 ) -> Any:
-    """Declare a resource by its init function: `fn(init_context) -> value`, or a generator."""
+    """Declare a resource by its init function: `fn(init_context) -> value`, or a generator.
+
+    Decorates a function (bare or with arguments) into a ResourceDefinition. The function
+    gets an InitResourceContext with `resource_config` (checked against `config_schema`),
+    `resources` (the `required_resource_keys`) and `log`. A generator yields the value
+    once; the code after the yield is teardown, run when the run's resources close. Ops
+    read it from `context.resources.<key>` once it is bound under that key.
+
+    Args:
+        resource_fn: the function, when used bare as `@resource`.
+        config_schema: the schema of `resources.<key>.config` (a type, a dict of fields, a
+            Field, ...); None takes no config.
+        description: shown in the UI; defaults to the function's docstring.
+        required_resource_keys: other resources the function reads from `context.resources`.
+        version: a version string of the resource, kept on the definition.
+
+    Example:
+        ```python
+        from headwater import asset, build_init_resource_context, materialize, resource
+
+        EVENTS: list[str] = []
+
+        @resource(config_schema={"name": str})
+        def session(init_context):
+            EVENTS.append("open")
+            yield f"session for {init_context.resource_config['name']}"
+            EVENTS.append("close")
+
+        @asset(required_resource_keys={"session"})
+        def report(context) -> str:
+            return context.resources.session
+
+        result = materialize([report], resources={"session": session.configured({"name": "ci"})})
+        assert result.output_for_node("report") == "session for ci"
+        assert EVENTS == ["open", "close"]
+
+        @resource
+        def answer(_init_context) -> int:
+            return 42
+
+        assert answer(build_init_resource_context()) == 42
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> ResourceDefinition:
         return ResourceDefinition(fn, config_schema=config_schema,
@@ -163,10 +245,26 @@ def as_resource_definition(value: Any, keys_by_id: Mapping[int, str] | None = No
 class ResourceParam:
     """`ResourceParam[T]`: a parameter of an op or asset that receives a plain-object resource.
 
-    ```python
-    @asset
-    def report(client: ResourceParam[ApiClient]): ...
-    ```
+    A parameter annotated with a ConfigurableResource class is a resource by its type; any
+    other resource (a plain object bound directly, a `@resource` function's value) is asked
+    for with `ResourceParam[T]`, the parameter name being the resource key. Without it, the
+    parameter would be taken as an input.
+
+    Example:
+        ```python
+        from headwater import ResourceParam, asset, materialize
+
+        class ApiClient:
+            def fetch(self, path: str) -> str:
+                return f"GET {path}"
+
+        @asset
+        def orders(client: ResourceParam[ApiClient]) -> str:
+            return client.fetch("/orders")
+
+        result = materialize([orders], resources={"client": ApiClient()})
+        assert result.output_for_node("orders") == "GET /orders"
+        ```
     """
 
     __headwater_resource_param__ = True
@@ -176,9 +274,34 @@ class ResourceParam:
 
 
 def make_values_resource(**fields: Any) -> ResourceDefinition:
-    """A resource whose value is its own config: `make_values_resource(dir=str)` takes
-    `resources: {values: {config: {dir: ...}}}` and gives ops that dict. With no fields,
-    any config value is accepted and handed over as it is."""
+    """A resource whose value is its own config, to share values between ops.
+
+    `make_values_resource(dir=str)` takes `resources: {values: {config: {dir: ...}}}` and
+    gives ops that dict. With no fields, any config value is accepted and handed over as it
+    is. A field whose value is not a config type (`dir="/tmp"` instead of `dir=str`) raises
+    TypeError naming the field.
+
+    Args:
+        **fields: config types by field name (`str`, `int`, `[str]`, `Field(...)`).
+
+    Example:
+        ```python
+        from headwater import job, make_values_resource, op
+
+        @op(required_resource_keys={"values"})
+        def where(context) -> str:
+            return context.resources.values["target_dir"]
+
+        @job(resource_defs={"values": make_values_resource(target_dir=str)})
+        def export():
+            where()
+
+        result = export.execute_in_process(
+            run_config={"resources": {"values": {"config": {"target_dir": "/data/out"}}}}
+        )
+        assert result.output_for_node("where") == "/data/out"
+        ```
+    """
     for name, kind in fields.items():
         # A field's value is its config type; anything else is most likely a value meant
         # for run config (make_values_resource(dir="/tmp") instead of dir=str).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -44,7 +45,40 @@ _CONSOLE_LOGGER = Shape({"config": Field(
 
 
 class ConfigMapping:
-    """Maps a simpler outer config onto the config of a graph's ops (or a whole job's)."""
+    """Maps a simpler outer config onto the config of a graph's ops (or a whole job's).
+
+    Give it as `@job(config=...)` or `@graph(config=...)`: the run config of that job or
+    graph is then the outer config, checked against `config_schema`, and `config_fn` turns
+    it into the full config of the ops inside (`{"ops": {...}}`). Problems in either
+    config raise HeadwaterInvalidConfigError naming the job or graph; an exception in
+    `config_fn` is reported as a config mapping error. `@config_mapping` builds one.
+
+    Args:
+        config_fn: `fn(outer_config) -> inner config`.
+        config_schema: the schema of the outer config; None accepts any value.
+        receive_processed_config_values: False hands `config_fn` the config as written
+            (no defaults filled, env vars not read); default True.
+        description: shown in the UI.
+
+    Example:
+        ```python
+        from headwater import ConfigMapping, job, op
+
+        @op(config_schema={"minutes": int})
+        def wait_time(context) -> int:
+            return context.op_config["minutes"]
+
+        def hours_to_minutes(outer: dict) -> dict:
+            return {"ops": {"wait_time": {"config": {"minutes": outer["hours"] * 60}}}}
+
+        @job(config=ConfigMapping(config_fn=hours_to_minutes, config_schema={"hours": int}))
+        def nightly():
+            wait_time()
+
+        result = nightly.execute_in_process(run_config={"hours": 2})
+        assert result.output_for_node("wait_time") == 120
+        ```
+    """
 
     def __init__(self, config_fn: Callable[[Any], Any], config_schema: Any = None,
                  receive_processed_config_values: bool | None = None,
@@ -77,13 +111,51 @@ def config_mapping(
     config_fn: Callable[[Any], Any] | None = None, *, config_schema: Any = None,
     receive_processed_config_values: bool | None = None,
 ) -> Any:
-    """Declare a ConfigMapping by its function: `@config_mapping(config_schema=...)`."""
+    """Declare a ConfigMapping by its function: `@config_mapping(config_schema=...)`.
+
+    Used bare or with arguments. When `config_schema` is not given and the function's
+    parameter is annotated with a Config class, that class is the outer schema and the
+    function gets an instance of it.
+
+    Args:
+        config_fn: the function, when used bare.
+        config_schema: the schema of the outer config.
+        receive_processed_config_values: False hands the function the config as written;
+            default True.
+
+    Example:
+        ```python
+        from headwater import Config, config_mapping, job, op
+
+        @op(config_schema={"hours": int})
+        def window(context) -> int:
+            return context.op_config["hours"]
+
+        class Simple(Config):
+            days: int
+
+        @config_mapping
+        def by_days(config: Simple) -> dict:
+            return {"ops": {"window": {"config": {"hours": config.days * 24}}}}
+
+        @job(config=by_days)
+        def backfill():
+            window()
+
+        result = backfill.execute_in_process(run_config={"days": 2})
+        assert result.output_for_node("window") == 48
+        ```
+    """
 
     def decorate(fn: Callable[[Any], Any]) -> ConfigMapping:
         schema = config_schema
         if schema is None:
             params = list(inspect.signature(fn).parameters.values())
-            hint = params[0].annotation if params else None
+            try:  # a string annotation (`from __future__ import annotations`) names the class
+                hints = typing.get_type_hints(fn)
+            except Exception:
+                hints = {}
+            hint = hints.get(params[0].name) if params else None
             if isinstance(hint, type) and hasattr(hint, "_validate_run_config"):
                 schema = hint
                 return ConfigMapping(lambda raw: fn(hint._from_run_config(raw, path="config")),  # type: ignore[attr-defined]
@@ -280,7 +352,37 @@ def with_defaults(shape: Shape, defaults: Mapping[str, Any], depth: int = 0) -> 
 
 
 def validate_run_config(job: Any, run_config: Any = None) -> dict[str, Any]:
-    """Check `run_config` for `job`; return it with defaults filled, or raise with every problem."""
+    """Check `run_config` for `job`; return it with defaults filled, or raise with every problem.
+
+    The check a launch makes, done ahead of time (a CI test of a schedule's config, a
+    config form): unknown keys, missing required fields and wrong types all fail at once
+    in one HeadwaterInvalidConfigError listing each path. Config mappings are applied; the
+    result is the full run config of the job, with env sources left as written.
+
+    Args:
+        job: the job (a JobDefinition) the config is for.
+        run_config: a dict or RunConfig; None is an empty config.
+
+    Example:
+        ```python
+        from headwater import HeadwaterInvalidConfigError, job, op, validate_run_config
+
+        @op(config_schema={"limit": int})
+        def load(context) -> int:
+            return context.op_config["limit"]
+
+        @job
+        def etl():
+            load()
+
+        checked = validate_run_config(etl, {"ops": {"load": {"config": {"limit": 5}}}})
+        assert checked["ops"] == {"load": {"config": {"limit": 5}}}
+        try:
+            validate_run_config(etl, {"ops": {"load": {"config": {"limit": "five"}}}})
+        except HeadwaterInvalidConfigError as error:
+            print(error)
+        ```
+    """
     return resolve_run_config(job, run_config, resolve_values=False)
 
 
@@ -395,7 +497,36 @@ def _config_value(value: Any) -> Any:
 
 
 class RunConfig:
-    """Run config built from objects: `RunConfig(ops={"load": LoadConfig(limit=3)})`."""
+    """Run config built from objects: `RunConfig(ops={"load": LoadConfig(limit=3)})`.
+
+    Accepted wherever a run config dict is (`materialize`, `execute_in_process`,
+    `RunRequest`, schedules and sensors). Config instances stand for `{"config": ...}`
+    entries, an EnvVar field stays `{"env": NAME}`; plain dicts pass through.
+    `to_config_dict()` gives the equivalent dict.
+
+    Args:
+        ops: config by op or asset name: a Config instance, a dict, or for a nested graph
+            a RunConfig of its ops.
+        resources: config by resource key: a ConfigurableResource instance or a dict.
+        loggers: config by logger name, as dicts.
+        execution: the executor's config, as a dict.
+
+    Example:
+        ```python
+        from headwater import Config, RunConfig, asset, materialize
+
+        class SampleConfig(Config):
+            fraction: float = 0.1
+
+        @asset
+        def sample(config: SampleConfig) -> float:
+            return config.fraction
+
+        run_config = RunConfig(ops={"sample": SampleConfig(fraction=0.5)})
+        assert run_config.to_config_dict() == {"ops": {"sample": {"config": {"fraction": 0.5}}}}
+        assert materialize([sample], run_config=run_config).output_for_node("sample") == 0.5
+        ```
+    """
 
     def __init__(self, ops: Mapping[str, Any] | None = None,
                  resources: Mapping[str, Any] | None = None,
@@ -461,7 +592,25 @@ def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, A
 
 
 def config_from_yaml_strings(yaml_strings: Sequence[str]) -> dict[str, Any]:
-    """Parse YAML documents and deep-merge them, later ones winning."""
+    """Parse YAML documents and deep-merge them, later ones winning.
+
+    Nested mappings merge key by key; any other value of a later document replaces the
+    earlier one. Invalid YAML, or a document that is not a mapping, raises an error naming
+    the document's position.
+
+    Args:
+        yaml_strings: the YAML documents, in order.
+
+    Example:
+        ```python
+        from headwater import config_from_yaml_strings
+
+        base = "ops: {load: {config: {limit: 10, table: users}}}"
+        override = "ops: {load: {config: {limit: 3}}}"
+        config = config_from_yaml_strings([base, override])
+        assert config == {"ops": {"load": {"config": {"limit": 3, "table": "users"}}}}
+        ```
+    """
     import yaml
 
     merged: dict[str, Any] = {}
@@ -485,7 +634,26 @@ def config_from_yaml_strings(yaml_strings: Sequence[str]) -> dict[str, Any]:
 
 
 def config_from_files(config_files: Sequence[str]) -> dict[str, Any]:
-    """Load YAML (or JSON) run config files, expanding globs, and deep-merge them in order."""
+    """Load YAML (or JSON) run config files, expanding globs, and deep-merge them in order.
+
+    Paths are relative to the current directory; a glob's matches are read in sorted
+    order. A pattern that matches no file raises an error naming it.
+
+    Args:
+        config_files: file paths or glob patterns, in merge order (later ones win).
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import config_from_files
+
+        Path("base.yaml").write_text("resources: {db: {config: {url: sqlite://}}}")
+        Path("prod.yaml").write_text("resources: {db: {config: {url: postgresql://prod}}}")
+        config = config_from_files(["base.yaml", "prod.yaml"])
+        assert config == {"resources": {"db": {"config": {"url": "postgresql://prod"}}}}
+        ```
+    """
     import glob
 
     texts = []
@@ -503,7 +671,29 @@ def config_from_files(config_files: Sequence[str]) -> dict[str, Any]:
 
 
 def config_from_pkg_resources(pkg_resource_defs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """Load run config from YAML files shipped inside packages: [(package, file name), ...]."""
+    """Load run config from YAML files shipped inside packages: [(package, file name), ...].
+
+    The files are read with importlib.resources (so they work from a wheel or zip) and
+    deep-merged in order. A missing package or file raises an error naming both.
+
+    Args:
+        pkg_resource_defs: (package name, file name) pairs, in merge order.
+
+    Example:
+        ```python
+        import sys
+        from pathlib import Path
+
+        from headwater import config_from_pkg_resources
+
+        Path("my_pipeline").mkdir()
+        Path("my_pipeline/__init__.py").write_text("")
+        Path("my_pipeline/defaults.yaml").write_text("ops: {load: {config: {limit: 10}}}")
+        sys.path.insert(0, ".")
+        config = config_from_pkg_resources([("my_pipeline", "defaults.yaml")])
+        assert config == {"ops": {"load": {"config": {"limit": 10}}}}
+        ```
+    """
     from importlib import resources as importlib_resources
 
     texts = []
@@ -539,6 +729,40 @@ def configured(configurable: Any, config_schema: Any = None, name: str | None = 
 
     `configured(op_def, name="x")({"limit": 3})`, or as a decorator over
     `fn(outer_config) -> inner_config` with `config_schema=` for the new, outer config.
+    A configured op or graph needs no run config of its own (or only the outer config); a
+    graph without a config mapping cannot be configured and raises saying so.
+
+    Args:
+        configurable: the op, graph or resource definition to configure.
+        config_schema: the schema of the new, outer config; None fixes the config.
+        name: the name of the copy (needed for two copies of one op in a job); defaults
+            to the decorated function's name.
+
+    Example:
+        ```python
+        from headwater import configured, job, op
+
+        @op(config_schema={"minutes": int})
+        def wait(context) -> int:
+            return context.op_config["minutes"]
+
+        wait_five = configured(wait, name="wait_five")({"minutes": 5})
+
+        @configured(wait, config_schema={"hours": int})
+        def wait_hours(config: dict) -> dict:
+            return {"minutes": config["hours"] * 60}
+
+        @job
+        def waits():
+            wait_five()
+            wait_hours()
+
+        result = waits.execute_in_process(
+            run_config={"ops": {"wait_hours": {"config": {"hours": 2}}}}
+        )
+        assert result.output_for_node("wait_five") == 5
+        assert result.output_for_node("wait_hours") == 120
+        ```
     """
 
     def decorate(config_or_fn: Any) -> Any:

@@ -28,7 +28,31 @@ _NO_DEFAULT: Any = object()
 
 
 class Field:
-    """A config field: its type, default, whether it is required, and a description."""
+    """A config field: its type, default, whether it is required, and a description.
+
+    Wrap a type in a Field inside a `config_schema` dict when it needs more than its type.
+    A field that is both required and defaulted, or whose default does not fit its type,
+    raises where it is declared. (Config classes use `pydantic.Field` instead.)
+
+    Args:
+        config: the type: a scalar type, a dict of fields, `[type]`, Shape, Array, ...
+        default_value: the value used when run config leaves the field out.
+        is_required: whether run config must give it; by default, unless it has a default
+            or its type accepts an empty value.
+        description: shown in the UI and in config errors.
+        is_secret: the value is a credential; tools that show config mask it.
+
+    Example:
+        ```python
+        from headwater import Field, build_op_context, op
+
+        @op(config_schema={"limit": Field(int, default_value=10, description="rows")})
+        def read(context) -> int:
+            return context.op_config["limit"]
+
+        assert read(build_op_context(config={})) == 10
+        ```
+    """
 
     def __init__(self, config: Any, default_value: Any = _NO_DEFAULT, is_required: bool | None = None,
                  description: str | None = None, is_secret: bool = False):
@@ -69,7 +93,27 @@ _INTERNED: dict[str, Any] = {}
 
 
 class Shape:
-    """A dict with a fixed set of fields; equal shapes are one interned object."""
+    """A dict with a fixed set of fields; equal shapes are one interned object.
+
+    A plain dict in a `config_schema` is a Shape; write one out for a description or
+    aliases. Unknown keys are refused; missing optional fields get their defaults.
+
+    Args:
+        fields: the fields by name: types or Fields (None raises, naming the field).
+        description: shown in the UI.
+        field_aliases: other names run config may use, by field name.
+
+    Example:
+        ```python
+        from headwater import Field, Shape, build_op_context, op
+
+        @op(config_schema=Shape({"table": str, "mode": Field(str, default_value="append")}))
+        def write(context) -> dict:
+            return context.op_config
+
+        assert write(build_op_context(config={"table": "t"}))["mode"] == "append"
+        ```
+    """
 
     fields: dict[str, Field]
     description: str | None
@@ -109,15 +153,60 @@ class Shape:
 
 
 class Permissive(Shape):
-    """A dict with known fields that also accepts any other key."""
+    """A dict with known fields (checked as in a Shape) that also accepts any other key.
+
+    Takes the arguments of Shape: `fields`, `description`, `field_aliases`.
+
+    Example:
+        ```python
+        from headwater import Permissive, build_op_context, op
+
+        @op(config_schema=Permissive({"endpoint": str}))
+        def call(context) -> dict:
+            return context.op_config
+
+        assert call(build_op_context(config={"endpoint": "e", "timeout": 5}))["timeout"] == 5
+        ```
+    """
 
 
 class Selector(Shape):
-    """A dict where exactly one of the fields is given."""
+    """A dict where exactly one of the fields is given (alternatives: a file or a URL).
+
+    None or two of them fail validation. Takes the arguments of Shape.
+
+    Example:
+        ```python
+        from headwater import Selector, build_op_context, op
+
+        @op(config_schema={"source": Selector({"path": str, "url": str})})
+        def fetch(context) -> dict:
+            return context.op_config["source"]
+
+        assert fetch(build_op_context(config={"source": {"url": "u"}})) == {"url": "u"}
+        ```
+    """
 
 
 class Map:
-    """A dict from keys of one type to values of another."""
+    """A dict from keys of one type to values of another (`{str: int}` is shorthand).
+
+    Args:
+        key_type: str, int, float or bool; another type raises.
+        inner_type: the type of the values.
+        key_label_name: a name for the keys, shown in the UI.
+
+    Example:
+        ```python
+        from headwater import Map, build_op_context, op
+
+        @op(config_schema={"weights": Map(str, float, key_label_name="column")})
+        def weigh(context) -> float:
+            return sum(context.op_config["weights"].values())
+
+        assert weigh(build_op_context(config={"weights": {"a": 0.5, "b": 1.5}})) == 2.0
+        ```
+    """
 
     def __init__(self, key_type: Any, inner_type: Any, key_label_name: str | None = None):
         if not (isinstance(key_type, type) and key_type in (str, int, float, bool)):
@@ -131,21 +220,68 @@ class Map:
 
 
 class Array:
-    """A list whose items all have one type."""
+    """A list whose items all have one type (`[str]` is shorthand for `Array(str)`).
+
+    Args:
+        inner_type: the type of every item; a wrong item is reported with its index.
+
+    Example:
+        ```python
+        from headwater import Array, build_op_context, op
+
+        @op(config_schema={"tables": Array(str)})
+        def count(context) -> int:
+            return len(context.op_config["tables"])
+
+        assert count(build_op_context(config={"tables": ["users", "orders"]})) == 2
+        ```
+    """
 
     def __init__(self, inner_type: Any):
         self.inner_type = resolve_config_schema(inner_type)
 
 
 class Noneable:
-    """A value of the inner type, or None."""
+    """A value of the inner type, or None; a field of this type defaults to None.
+
+    Args:
+        inner_type: the type of a value that is not None.
+
+    Example:
+        ```python
+        from headwater import Noneable, build_op_context, op
+
+        @op(config_schema={"limit": Noneable(int)})
+        def read(context):
+            return context.op_config["limit"]
+
+        assert read(build_op_context(config={})) is None
+        ```
+    """
 
     def __init__(self, inner_type: Any):
         self.inner_type = resolve_config_schema(inner_type)
 
 
 class EnumValue:
-    """One value of a config Enum: its config name and the Python value it stands for."""
+    """One value of a config Enum: its config name and the Python value it stands for.
+
+    Args:
+        config_value: the name run config uses.
+        python_value: what the op receives; defaults to `config_value`.
+        description: shown in the UI.
+
+    Example:
+        ```python
+        from headwater import Enum, EnumValue, build_op_context, op
+
+        @op(config_schema={"level": Enum("Level", [EnumValue("LOW", 1), EnumValue("HIGH", 10)])})
+        def level(context) -> int:
+            return context.op_config["level"]
+
+        assert level(build_op_context(config={"level": "HIGH"})) == 10
+        ```
+    """
 
     def __init__(self, config_value: str, python_value: Any = None, description: str | None = None):
         self.config_value = config_value
@@ -154,7 +290,25 @@ class EnumValue:
 
 
 class Enum:
-    """A choice among named values."""
+    """A choice among named values: run config gives a name, the op gets its Python value.
+
+    A Python `enum.Enum` class in a schema works too; a name that is not a member fails.
+
+    Args:
+        name: the enum's name, shown in the UI and errors.
+        enum_values: its EnumValues.
+
+    Example:
+        ```python
+        from headwater import Enum, EnumValue, build_op_context, op
+
+        @op(config_schema={"mode": Enum("Mode", [EnumValue("FULL", "full"), EnumValue("DELTA", "delta")])})
+        def mode(context) -> str:
+            return context.op_config["mode"]
+
+        assert mode(build_op_context(config={"mode": "FULL"})) == "full"
+        ```
+    """
 
     def __init__(self, name: str, enum_values: Sequence[EnumValue]):
         self.name = name
@@ -175,7 +329,23 @@ class Enum:
 
 
 class ScalarUnion:
-    """Either a scalar or a non-scalar (e.g. a string or a dict)."""
+    """Either a scalar or a non-scalar: a short form of a richer value (`"t"` or `{...}`).
+
+    Args:
+        scalar_type: the scalar type (str, int, float, bool).
+        non_scalar_schema: the other form: a dict of fields, a list type, ...
+
+    Example:
+        ```python
+        from headwater import ScalarUnion, build_op_context, op
+
+        @op(config_schema={"table": ScalarUnion(str, {"name": str})})
+        def table(context):
+            return context.op_config["table"]
+
+        assert table(build_op_context(config={"table": {"name": "t"}})) == {"name": "t"}
+        ```
+    """
 
     def __init__(self, scalar_type: Any, non_scalar_schema: Any):
         self.scalar_type = scalar_type
@@ -183,15 +353,63 @@ class ScalarUnion:
 
 
 class StringSource:
-    """A string, or {"env": "VAR"} read from the environment at launch."""
+    """A string, or {"env": "VAR"} read from the environment at launch.
+
+    Run config keeps only the variable's name; an unset variable fails validation.
+
+    Example:
+        ```python
+        import os
+        from headwater import StringSource, build_op_context, op
+
+        @op(config_schema={"value": StringSource})
+        def read(context):
+            return context.op_config["value"]
+
+        os.environ["API_TOKEN"] = "s3cret"
+        assert read(build_op_context(config={"value": {"env": "API_TOKEN"}})) == "s3cret"
+        ```
+    """
 
 
 class IntSource:
-    """An int, or {"env": "VAR"} read from the environment at launch."""
+    """An int, or {"env": "VAR"} read from the environment at launch.
+
+    A variable that does not hold an integer fails validation.
+
+    Example:
+        ```python
+        import os
+        from headwater import IntSource, build_op_context, op
+
+        @op(config_schema={"value": IntSource})
+        def read(context):
+            return context.op_config["value"]
+
+        os.environ["DB_PORT"] = "5432"
+        assert read(build_op_context(config={"value": {"env": "DB_PORT"}})) == 5432
+        ```
+    """
 
 
 class BoolSource:
-    """A bool, or {"env": "VAR"} read from the environment at launch."""
+    """A bool, or {"env": "VAR"} read from the environment at launch.
+
+    The variable holds true/false or 1/0; anything else fails validation.
+
+    Example:
+        ```python
+        import os
+        from headwater import BoolSource, build_op_context, op
+
+        @op(config_schema={"value": BoolSource})
+        def read(context):
+            return context.op_config["value"]
+
+        os.environ["DRY_RUN"] = "true"
+        assert read(build_op_context(config={"value": {"env": "DRY_RUN"}})) == True
+        ```
+    """
 
 
 def as_field(value: Any) -> Field:

@@ -40,8 +40,48 @@ def _upath(*parts: Any) -> Any:
 
 
 class UPathIOManager(IOManager):
-    """Base class: implement `dump_to_path(context, obj, path)` and
-    `load_from_path(context, path)`; set `extension` (with its dot) if the files have one."""
+    """Base class of IO managers that store each value at a path (local, s3://, memory://).
+
+    Implement `dump_to_path(context, obj, path)` and `load_from_path(context, path)`; set
+    the class attribute `extension` (with its dot, else ValueError) if files have one. The
+    layout is the module's: `base_path/<asset key parts><extension>`, one file per
+    partition under the asset's folder. An input over several partitions gets a dict by
+    partition key. A missing file raises FileNotFoundError naming the asset and path.
+    Needs universal_pathlib (`upath`).
+
+    Args:
+        base_path: where values go: a path or URL (str, Path or UPath); None: the
+            current directory.
+
+    Example:
+        ```python
+        import json
+
+        from headwater import UPathIOManager, asset, materialize
+
+        class JsonIOManager(UPathIOManager):
+            extension = ".json"
+
+            def dump_to_path(self, context, obj, path) -> None:
+                path.write_text(json.dumps(obj))
+
+            def load_from_path(self, context, path):
+                return json.loads(path.read_text())
+
+        @asset
+        def scores() -> dict:
+            return {"ana": 3, "bo": 5}
+
+        @asset
+        def best(scores: dict) -> str:
+            return max(scores, key=scores.get)
+
+        manager = JsonIOManager(base_path="warehouse")
+        result = materialize([scores, best], resources={"io_manager": manager})
+        assert result.output_for_node("best") == "bo"
+        assert json.loads(open("warehouse/scores.json").read()) == {"ana": 3, "bo": 5}
+        ```
+    """
 
     extension: str | None = None
 

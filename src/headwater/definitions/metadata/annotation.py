@@ -429,7 +429,29 @@ def resolve_headwater_type(obj: typing.Any) -> HeadwaterType:
 def check_headwater_type(headwater_type: typing.Any, value: typing.Any) -> TypeCheck:
     """Run the type check of ``headwater_type`` (anything resolvable) against ``value``.
 
-    For tests: ``check_headwater_type(Int, 3).success``.
+    For tests: ``check_headwater_type(Int, 3).success``. Builds a TypeCheckContext with a
+    logger and no resources, so a check that needs resources cannot run this way.
+
+    Args:
+        headwater_type: a HeadwaterType, or anything that resolves to one (a Python class,
+            `int`, `list[str]`, `Optional[...]`, ...).
+        value: the value to check.
+
+    Returns:
+        The TypeCheck: `success`, `description`, `metadata`.
+
+    Example:
+        ```python
+        from typing import Optional
+
+        from headwater import check_headwater_type
+
+        assert check_headwater_type(int, 3).success
+        assert check_headwater_type(Optional[str], None).success
+        result = check_headwater_type(list[int], [1, "two"])
+        assert not result.success
+        print(result.description)
+        ```
     """
     import logging
     import uuid

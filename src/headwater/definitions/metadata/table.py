@@ -34,7 +34,24 @@ def type_name(value: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TableColumnConstraints:
-    """Constraints on one column: nullability, uniqueness and free-form others."""
+    """Constraints on one column: nullability, uniqueness and free-form others.
+
+    Part of a TableColumn; shown beside the column in the UI.
+
+    Args:
+        nullable: whether the column may hold nulls (default True).
+        unique: whether its values are unique (default False).
+        other: other constraints as free-form text, e.g. "> 0".
+
+    Example:
+        ```python
+        from headwater import TableColumn, TableColumnConstraints
+
+        amount = TableColumn("amount", "float",
+                             constraints=TableColumnConstraints(nullable=False, other=["> 0"]))
+        assert amount.constraints.other == ["> 0"] and not amount.constraints.unique
+        ```
+    """
 
     nullable: bool = True
     unique: bool = False
@@ -46,7 +63,24 @@ class TableColumnConstraints:
 
 @dataclass(frozen=True, slots=True)
 class TableConstraints:
-    """Table-level constraints, as free-form strings (e.g. "a + b < 10")."""
+    """Table-level constraints, as free-form strings (e.g. "a + b < 10").
+
+    Part of a TableSchema. A single string instead of a list raises HeadwaterInvalidMetadata.
+
+    Args:
+        other: the constraints, one string each.
+
+    Example:
+        ```python
+        from headwater import TableColumn, TableConstraints, TableSchema
+
+        schema = TableSchema(
+            columns=[TableColumn("start", "date"), TableColumn("end", "date")],
+            constraints=TableConstraints(other=["start <= end"]),
+        )
+        assert schema.constraints.other == ["start <= end"]
+        ```
+    """
 
     other: list[str]
 
@@ -60,7 +94,26 @@ class TableConstraints:
 
 @dataclass(frozen=True, slots=True)
 class TableColumn:
-    """One column of a table schema: name, type string, description, constraints, tags."""
+    """One column of a table schema: name, type string, description, constraints, tags.
+
+    The type is free text ("int", "varchar(20)", ...), shown as written. A name or type
+    that is not a string, or tags that are not str to str, raise HeadwaterInvalidMetadata.
+
+    Args:
+        name: the column's name.
+        type: its type, as text; default "string".
+        description: shown in the UI.
+        constraints: a TableColumnConstraints; default: nullable, not unique.
+        tags: str-to-str labels of the column (e.g. {"pii": "true"}).
+
+    Example:
+        ```python
+        from headwater import TableColumn
+
+        email = TableColumn("email", "string", description="contact address", tags={"pii": "true"})
+        assert email.constraints.nullable and email.tags == {"pii": "true"}
+        ```
+    """
 
     name: str
     type: str = "string"
@@ -89,7 +142,29 @@ class TableColumn:
 
 @dataclass(frozen=True, slots=True)
 class TableSchema:
-    """The columns of a table and its table-level constraints."""
+    """The columns of a table and its table-level constraints.
+
+    Give it as an asset's `headwater/column_schema` metadata (or wrapped in
+    `MetadataValue.table_schema`) to document the asset's columns;
+    `TableSchema.from_name_type_dict({"id": "int"})` builds a simple one.
+
+    Args:
+        columns: the TableColumns, in order.
+        constraints: TableConstraints on the whole table; default none.
+
+    Example:
+        ```python
+        from headwater import TableColumn, TableSchema, asset
+
+        schema = TableSchema([TableColumn("id", "int"), TableColumn("name", "string")])
+
+        @asset(metadata={"headwater/column_schema": schema})
+        def users() -> list[dict]:
+            return [{"id": 1, "name": "Ada"}]
+
+        assert TableSchema.from_name_type_dict({"id": "int", "name": "string"}) == schema
+        ```
+    """
 
     columns: list[TableColumn]
     constraints: TableConstraints = field(default_factory=lambda: TableConstraints([]))
@@ -114,7 +189,24 @@ class TableSchema:
 
 @dataclass(frozen=True, slots=True)
 class TableRecord:
-    """One row of a table: column name to a scalar (str, int, float, bool or None)."""
+    """One row of a table: column name to a scalar (str, int, float, bool or None).
+
+    The rows of `MetadataValue.table`, e.g. a preview of an asset's data. A nested value
+    raises HeadwaterInvalidMetadata (store it with MetadataValue.json instead).
+
+    Args:
+        data: the row, column name to value.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, TableRecord
+
+        rows = [TableRecord({"city": "Lyon", "people": 522_000}),
+                TableRecord({"city": "Oslo", "people": 709_000})]
+        preview = MetadataValue.table(rows)
+        assert preview.records[1].data["city"] == "Oslo"
+        ```
+    """
 
     data: dict[str, str | int | float | bool | None]
 
@@ -136,7 +228,20 @@ class TableRecord:
 
 @dataclass(frozen=True, slots=True)
 class TableColumnDep:
-    """A column of another asset that a column depends on."""
+    """A column of another asset that a column depends on; an entry of TableColumnLineage.
+
+    Args:
+        asset_key: the upstream asset: an AssetKey, a string or a list of strings.
+        column_name: the upstream column.
+
+    Example:
+        ```python
+        from headwater import AssetKey, TableColumnDep
+
+        dep = TableColumnDep(asset_key="orders", column_name="amount")
+        assert dep.asset_key == AssetKey("orders")
+        ```
+    """
 
     asset_key: AssetKey
     column_name: str
@@ -159,7 +264,30 @@ class TableColumnDep:
 
 @dataclass(frozen=True, slots=True)
 class TableColumnLineage:
-    """For each column of an asset, the upstream columns it is computed from."""
+    """For each column of an asset, the upstream columns it is computed from.
+
+    Record it in an asset's materialization metadata, by convention under the key
+    `headwater/column_lineage` (it becomes a `MetadataValue.column_lineage`). A dep that
+    is not a TableColumnDep raises HeadwaterInvalidMetadata.
+
+    Args:
+        deps_by_column: column name to the TableColumnDeps it is computed from.
+
+    Example:
+        ```python
+        from headwater import MaterializeResult, TableColumnDep, TableColumnLineage, asset
+
+        @asset(deps=["orders"])
+        def revenue() -> MaterializeResult:
+            lineage = TableColumnLineage({
+                "total": [TableColumnDep("orders", "amount"), TableColumnDep("orders", "tax")],
+            })
+            return MaterializeResult(metadata={"headwater/column_lineage": lineage})
+
+        recorded = revenue().metadata["headwater/column_lineage"]
+        assert [dep.column_name for dep in recorded.deps_by_column["total"]] == ["amount", "tax"]
+        ```
+    """
 
     deps_by_column: dict[str, list[TableColumnDep]]
 

@@ -59,7 +59,29 @@ def must_be(value: object, label: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TypeCheck:
-    """The outcome of a type check: success, a description, and metadata shown in the UI."""
+    """The outcome of a type check: success, a description, and metadata shown in the UI.
+
+    A HeadwaterType's check function returns one (or a plain bool). A failed check on an
+    output fails the step with HeadwaterTypeCheckDidNotPass carrying the description.
+
+    Args:
+        success: whether the value passed; anything but a bool raises.
+        description: what was found, shown with the result.
+        metadata: extra facts about the value (plain values are converted).
+
+    Example:
+        ```python
+        from headwater import HeadwaterType, TypeCheck, check_headwater_type
+
+        def non_empty(context, value) -> TypeCheck:
+            return TypeCheck(success=len(value) > 0, description=f"{len(value)} rows",
+                             metadata={"row_count": len(value)})
+
+        Rows = HeadwaterType(type_check_fn=non_empty, name="NonEmptyRows")
+        result = check_headwater_type(Rows, [])
+        assert not result.success and result.metadata["row_count"].value == 0
+        ```
+    """
 
     success: bool
     description: str | None = None
@@ -75,7 +97,31 @@ class TypeCheck:
 
 @dataclass(frozen=True, slots=True)
 class TypeCheckContext:
-    """What a type_check_fn receives as `context`; the execution layer fills it in."""
+    """What a type_check_fn receives as `context`; the execution layer fills it in.
+
+    Build one directly only to call a check function in a test (`check_headwater_type`
+    builds one for you).
+
+    Args:
+        log: the run's logger.
+        resources: the run's resources (those the type's `required_resource_keys` name).
+        run_id: the run's id.
+
+    Example:
+        ```python
+        import logging
+
+        from headwater import HeadwaterType, TypeCheckContext
+
+        def logged_check(context, value) -> bool:
+            context.log.info("checking %r", value)
+            return value is not None
+
+        NotNone = HeadwaterType(type_check_fn=logged_check, name="NotNone")
+        context = TypeCheckContext(log=logging.getLogger("test"), run_id="test-run")
+        assert NotNone.type_check(context, 1).success
+        ```
+    """
 
     log: typing.Any = None
     resources: typing.Any = None
@@ -120,7 +166,46 @@ class HeadwaterType:
     """A runtime type: a name and a function that checks a value.
 
     ``HeadwaterType(type_check_fn=lambda context, value: value > 0, name="Positive")``.
-    Types compare and hash by ``key`` (which defaults to ``name``, and vice versa).
+    Types compare and hash by ``key`` (which defaults to ``name``, and vice versa). Give one
+    to `Out(...)`, `In(...)` or `@asset(headwater_type=...)`: every value passing through
+    is checked, and a failure stops the step with HeadwaterTypeCheckDidNotPass. Python
+    annotations resolve to types too (`int` to Int, a class to an isinstance check).
+    Missing both key and name, or a check function not taking (context, value), raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        type_check_fn: `fn(context, value) -> bool | TypeCheck`; context is a
+            TypeCheckContext.
+        key: a unique identifier; defaults to `name`.
+        name: the name shown in the UI and errors; defaults to `key`.
+        is_builtin: marks headwater's own types; leave False.
+        description: shown in the UI.
+        loader: a HeadwaterTypeLoader that builds an unconnected input from run config.
+        required_resource_keys: resources the check function reads.
+        kind: the HeadwaterTypeKind; REGULAR for user types.
+        typing_type: the Python type static checkers see.
+        metadata: facts about the type, shown in the UI.
+
+    Example:
+        ```python
+        from headwater import HeadwaterType, Out, TypeCheck, job, op
+
+        def is_positive(context, value) -> TypeCheck:
+            return TypeCheck(success=value > 0, description=f"got {value}")
+
+        Positive = HeadwaterType(type_check_fn=is_positive, name="Positive")
+
+        @op(out=Out(Positive))
+        def balance() -> int:
+            return -5
+
+        @job
+        def accounts():
+            balance()
+
+        result = accounts.execute_in_process(raise_on_error=False)
+        assert not result.success
+        ```
     """
 
     def __init__(
@@ -312,7 +397,29 @@ def qualified_name(t: type) -> str:
 
 
 class PythonObjectHeadwaterType(HeadwaterType):
-    """A type that checks ``isinstance(value, python_type)``; python_type may be a tuple."""
+    """A type that checks ``isinstance(value, python_type)``; python_type may be a tuple.
+
+    What a plain class annotation resolves to; build one yourself to give the type another
+    name, a description or a loader. A failure names the expected and the actual class.
+    Something other than a class or a tuple of classes raises.
+
+    Args:
+        python_type: the class, or a tuple of classes.
+        key: a unique identifier; defaults to `name`.
+        name: the name shown in the UI; defaults to the class name.
+        **kwargs: the other arguments of HeadwaterType (description, loader, metadata, ...).
+
+    Example:
+        ```python
+        from decimal import Decimal
+
+        from headwater import PythonObjectHeadwaterType, check_headwater_type
+
+        Money = PythonObjectHeadwaterType(Decimal, name="Money", description="an exact amount")
+        assert check_headwater_type(Money, Decimal("9.99")).success
+        print(check_headwater_type(Money, 9.99).description)
+        ```
+    """
 
     def __init__(
         self,
@@ -373,7 +480,31 @@ INFERRED_TYPES: dict[type, HeadwaterType] = {}
 def make_python_type_usable_as_headwater_type(
     python_type: type, headwater_type: HeadwaterType
 ) -> None:
-    """Make annotations of ``python_type`` resolve to ``headwater_type``."""
+    """Make annotations of ``python_type`` resolve to ``headwater_type``.
+
+    For a class you do not own (a library's), where `@usable_as_headwater_type` cannot be
+    applied. A class maps to one type: mapping it to a second one raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        python_type: the class annotations name.
+        headwater_type: the HeadwaterType they stand for.
+
+    Example:
+        ```python
+        from fractions import Fraction
+
+        from headwater import (
+            PythonObjectHeadwaterType, check_headwater_type,
+            make_python_type_usable_as_headwater_type,
+        )
+
+        Ratio = PythonObjectHeadwaterType(Fraction, name="Ratio")
+        make_python_type_usable_as_headwater_type(Fraction, Ratio)
+        assert check_headwater_type(Fraction, Fraction(1, 3)).success
+        assert not check_headwater_type(Fraction, 0.33).success
+        ```
+    """
     if not isinstance(python_type, type):
         raise HeadwaterInvalidDefinitionError(
             f"make_python_type_usable_as_headwater_type needs a class, got {python_type!r}."
@@ -412,6 +543,30 @@ def usable_as_headwater_type(
     """Class decorator: annotations of the class resolve to an isinstance-checking type.
 
     Use bare (``@usable_as_headwater_type``) or with ``name=``, ``description=``, ``loader=``.
+    Outputs and inputs annotated with the class then carry that named type (a
+    PythonObjectHeadwaterType) in the UI and in type-check failures.
+
+    Args:
+        name: the type's name (default: the class name); the class itself when used bare.
+        description: shown in the UI.
+        loader: a HeadwaterTypeLoader for inputs given in run config.
+
+    Example:
+        ```python
+        from headwater import check_headwater_type, op, usable_as_headwater_type
+
+        @usable_as_headwater_type(name="Point2D", description="a point in the plane")
+        class Point:
+            def __init__(self, x: float, y: float):
+                self.x, self.y = x, y
+
+        @op
+        def origin() -> Point:
+            return Point(0, 0)
+
+        assert check_headwater_type(Point, Point(1, 2)).success
+        assert not check_headwater_type(Point, (1, 2)).success
+        ```
     """
 
     def register(cls: _T) -> _T:
@@ -443,7 +598,38 @@ class HeadwaterTypeLoaderContext:
 
 
 class HeadwaterTypeLoader:
-    """Builds an input's value from its run config (`ops.<op>.inputs.<name>`), for a type."""
+    """Builds an input's value from its run config (`ops.<op>.inputs.<name>`), for a type.
+
+    Give it to a type as `loader=`; an op input of that type that no upstream output feeds
+    may then be given in run config. Usually made with `@headwater_type_loader`.
+
+    Args:
+        schema: the config schema of the input's run config value.
+        loader_fn: `fn(context, config_value) -> value`.
+        required_resource_keys: resources the function reads from `context.resources`.
+
+    Example:
+        ```python
+        from headwater import HeadwaterTypeLoader, In, PythonObjectHeadwaterType, job, op
+
+        def count_from(context, config: dict) -> list[int]:
+            return list(range(config["start"], 5))
+
+        loader = HeadwaterTypeLoader(schema={"start": int}, loader_fn=count_from)
+        Numbers = PythonObjectHeadwaterType(list, name="Numbers", loader=loader)
+
+        @op(ins={"numbers": In(Numbers)})
+        def total(numbers: list) -> int:
+            return sum(numbers)
+
+        @job
+        def sums():
+            total()
+
+        run_config = {"ops": {"total": {"inputs": {"numbers": {"start": 3}}}}}
+        assert sums.execute_in_process(run_config=run_config).output_for_node("total") == 7
+        ```
+    """
 
     def __init__(self, schema: typing.Any, loader_fn: Callable[..., typing.Any],
                  required_resource_keys: typing.AbstractSet[str] | None = None):
@@ -461,7 +647,37 @@ class HeadwaterTypeLoader:
 def headwater_type_loader(
     config_schema: typing.Any, required_resource_keys: typing.AbstractSet[str] | None = None
 ) -> Callable[[Callable[..., typing.Any]], HeadwaterTypeLoader]:
-    """Declare how a type's input value is loaded from config: fn(context, config_value)."""
+    """Declare how a type's input value is loaded from config: fn(context, config_value).
+
+    Returns a HeadwaterTypeLoader to give a type as `loader=`. A function that does not
+    take exactly (context, config_value) raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        config_schema: the schema of the input's value in run config.
+        required_resource_keys: resources the function reads from `context.resources`.
+
+    Example:
+        ```python
+        from headwater import In, PythonObjectHeadwaterType, headwater_type_loader, job, op
+
+        @headwater_type_loader(config_schema={"path": str})
+        def lines_from_path(context, config_value) -> list[str]:
+            return [f"first line of {config_value['path']}"]
+
+        Lines = PythonObjectHeadwaterType(list, name="Lines", loader=lines_from_path)
+
+        @op(ins={"lines": In(Lines)})
+        def count(lines: list) -> int:
+            return len(lines)
+
+        @job
+        def counting():
+            count()
+
+        run_config = {"ops": {"count": {"inputs": {"lines": {"path": "notes.txt"}}}}}
+        assert counting.execute_in_process(run_config=run_config).output_for_node("count") == 1
+        ```
+    """
 
     def decorate(fn: Callable[..., typing.Any]) -> HeadwaterTypeLoader:
         params = list(inspect.signature(fn).parameters)

@@ -76,7 +76,29 @@ class MetadataValue:
 
     ``MetadataValue.text("hi")``, ``MetadataValue.int(3)``, ``MetadataValue.path("/x")`` ...
     Each kind has a ``.value``: the plain Python value it wraps (or itself, for
-    structured kinds such as tables and jobs).
+    structured kinds such as tables and jobs). Metadata goes on definitions
+    (`@asset(metadata=...)`) and on what a run records (`MaterializeResult(metadata=...)`,
+    `context.add_output_metadata`); plain values there are converted (str to text, int to
+    int, dict to json, ...), anything else raises HeadwaterInvalidMetadata naming the key
+    and the constructor to use. A constructor given the wrong type raises the same way.
+
+    Example:
+        ```python
+        from headwater import MaterializeResult, MetadataValue, asset, materialize
+
+        @asset
+        def orders() -> MaterializeResult:
+            return MaterializeResult(metadata={
+                "row_count": MetadataValue.int(120),
+                "dashboard": MetadataValue.url("https://bi.example.com/orders"),
+                "source": "nightly export",  # plain str: becomes MetadataValue.text
+            })
+
+        result = materialize([orders])
+        recorded = result.asset_materializations_for_node("orders")[0].metadata
+        assert recorded["row_count"].value == 120
+        assert recorded["source"] == MetadataValue.text("nightly export")
+        ```
     """
 
     __slots__ = ()
@@ -237,6 +259,20 @@ def _wrong(ctor: str, arg: str, expected: str, got: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TextMetadataValue(MetadataValue):
+    """Plain text metadata; `MetadataValue.text(s)` or a str in a metadata dict.
+
+    Args:
+        text: the text.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, TextMetadataValue
+
+        value = MetadataValue.text("loaded from the nightly export")
+        assert isinstance(value, TextMetadataValue) and value.value.startswith("loaded")
+        ```
+    """
+
     # field() keeps dataclass from taking the inherited MetadataValue.text as a default
     text: str | None = field()  # type: ignore[assignment]
 
@@ -247,28 +283,98 @@ class TextMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class IntMetadataValue(MetadataValue):
+    """An integer metadata value, such as a row count; `MetadataValue.int(n)` or an int.
+
+    Args:
+        value: the integer.
+
+    Example:
+        ```python
+        from headwater import IntMetadataValue, MetadataValue
+
+        assert MetadataValue.int(120) == IntMetadataValue(120)
+        ```
+    """
+
     value: int | None
 
 
 @dataclass(frozen=True, slots=True)
 class FloatMetadataValue(MetadataValue):
+    """A float metadata value; `MetadataValue.float(x)` (ints are converted) or a float.
+
+    Args:
+        value: the number.
+
+    Example:
+        ```python
+        from headwater import FloatMetadataValue, MetadataValue
+
+        value = MetadataValue.float(3)
+        assert isinstance(value, FloatMetadataValue) and value.value == 3.0
+        ```
+    """
+
     value: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class BoolMetadataValue(MetadataValue):
+    """A True/False metadata value; `MetadataValue.bool(b)` or a bool in a metadata dict.
+
+    Args:
+        value: the boolean.
+
+    Example:
+        ```python
+        from headwater import BoolMetadataValue, MetadataValue
+
+        assert MetadataValue.bool(True) == BoolMetadataValue(True)
+        ```
+    """
+
     value: bool | None
 
 
 @dataclass(frozen=True, slots=True)
 class TimestampMetadataValue(MetadataValue):
-    """Seconds since the Unix epoch."""
+    """A point in time, as seconds since the Unix epoch; shown as a date in the UI.
+
+    `MetadataValue.timestamp(...)` also takes a timezone-aware datetime (a naive one raises).
+
+    Args:
+        value: seconds since the epoch.
+
+    Example:
+        ```python
+        from datetime import datetime, timezone
+
+        from headwater import MetadataValue
+
+        value = MetadataValue.timestamp(datetime(2024, 1, 1, tzinfo=timezone.utc))
+        assert value.value == 1704067200.0
+        ```
+    """
 
     value: float
 
 
 @dataclass(frozen=True, slots=True)
 class JsonMetadataValue(MetadataValue):
+    """JSON data, stored as JSON gives it back (tuples become lists); `MetadataValue.json(d)`.
+
+    Args:
+        data: the JSON-serializable data.
+
+    Example:
+        ```python
+        from headwater import JsonMetadataValue, MetadataValue
+
+        value = MetadataValue.json({"columns": ("id", "name")})
+        assert isinstance(value, JsonMetadataValue) and value.value == {"columns": ["id", "name"]}
+        ```
+    """
+
     data: Any
 
     def __post_init__(self) -> None:
@@ -281,6 +387,20 @@ class JsonMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class MarkdownMetadataValue(MetadataValue):
+    """Markdown text, rendered in the UI (a preview table, a note); `MetadataValue.md(s)`.
+
+    Args:
+        md_str: the Markdown source.
+
+    Example:
+        ```python
+        from headwater import MarkdownMetadataValue, MetadataValue
+
+        preview = MetadataValue.md("| id | name |\\n|---|---|\\n| 1 | Ada |")
+        assert isinstance(preview, MarkdownMetadataValue) and preview.value.startswith("| id")
+        ```
+    """
+
     md_str: str | None
 
     @property
@@ -290,6 +410,20 @@ class MarkdownMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class UrlMetadataValue(MetadataValue):
+    """A link, shown clickable in the UI; `MetadataValue.url(u)`.
+
+    Args:
+        url: the URL.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, UrlMetadataValue
+
+        link = MetadataValue.url("https://dashboards.example.com/orders")
+        assert link == UrlMetadataValue("https://dashboards.example.com/orders")
+        ```
+    """
+
     url: str | None = field()  # type: ignore[assignment]
 
     @property
@@ -299,6 +433,21 @@ class UrlMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class PathMetadataValue(MetadataValue):
+    """A filesystem path; `MetadataValue.path(p)` or an os.PathLike in a metadata dict.
+
+    Args:
+        fspath: the path (a str or os.PathLike; stored as a str).
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import MetadataValue
+
+        assert MetadataValue.path(Path("out/orders.parquet")).value == "out/orders.parquet"
+        ```
+    """
+
     fspath: str
 
     def __post_init__(self) -> None:
@@ -311,6 +460,20 @@ class PathMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class NotebookMetadataValue(MetadataValue):
+    """The path of a Jupyter notebook, e.g. the report an asset renders; `MetadataValue.notebook(p)`.
+
+    Args:
+        fspath: the notebook's path (a str or os.PathLike; stored as a str).
+
+    Example:
+        ```python
+        from headwater import MetadataValue, NotebookMetadataValue
+
+        report = MetadataValue.notebook("reports/weekly.ipynb")
+        assert report == NotebookMetadataValue("reports/weekly.ipynb")
+        ```
+    """
+
     fspath: str
 
     def __post_init__(self) -> None:
@@ -323,6 +486,23 @@ class NotebookMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class PythonArtifactMetadataValue(MetadataValue):
+    """A Python class or function, stored by module and name; `MetadataValue.python_artifact(f)`.
+
+    Args:
+        module: the module that defines it.
+        name: its name in that module.
+
+    Example:
+        ```python
+        from collections import OrderedDict
+
+        from headwater import MetadataValue
+
+        value = MetadataValue.python_artifact(OrderedDict)
+        assert (value.module, value.name) == ("collections", "OrderedDict")
+        ```
+    """
+
     module: str
     name: str
 
@@ -333,6 +513,24 @@ class PythonArtifactMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class TableMetadataValue(MetadataValue):
+    """Rows of a table, shown as a table in the UI; `MetadataValue.table(records, schema)`.
+
+    Records must be TableRecords sharing their columns; an empty table needs a schema.
+
+    Args:
+        records: the rows, as TableRecords.
+        schema: the columns; None infers them from the first record.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, TableRecord
+
+        sample = MetadataValue.table([TableRecord({"id": 1, "name": "Ada"}),
+                                       TableRecord({"id": 2, "name": "Bo"})])
+        assert [c.type for c in sample.schema.columns] == ["int", "string"]
+        ```
+    """
+
     records: list[TableRecord]
     schema: TableSchema | None = None
 
@@ -371,6 +569,22 @@ class TableMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class TableSchemaMetadataValue(MetadataValue):
+    """The column schema of a table asset; `MetadataValue.table_schema(s)` or a TableSchema.
+
+    Stored under the key `headwater/column_schema`, the UI shows it as the asset's columns.
+
+    Args:
+        schema: the TableSchema.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, TableColumn, TableSchema
+
+        schema = TableSchema([TableColumn("id", "int"), TableColumn("email", "string")])
+        assert MetadataValue.table_schema(schema).value.columns[1].name == "email"
+        ```
+    """
+
     schema: TableSchema
 
     @property
@@ -380,6 +594,20 @@ class TableSchemaMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class TableColumnLineageMetadataValue(MetadataValue):
+    """Column lineage of a table asset; `MetadataValue.column_lineage(l)`.
+
+    Args:
+        column_lineage: the TableColumnLineage.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, TableColumnDep, TableColumnLineage
+
+        lineage = TableColumnLineage({"total": [TableColumnDep("orders", "amount")]})
+        assert MetadataValue.column_lineage(lineage).lineage.deps_by_column["total"][0].column_name == "amount"
+        ```
+    """
+
     column_lineage: TableColumnLineage = field()  # type: ignore[assignment]
 
     @property
@@ -393,6 +621,20 @@ class TableColumnLineageMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class HeadwaterAssetMetadataValue(MetadataValue):
+    """A reference to another asset, linked in the UI; `MetadataValue.asset(key)`.
+
+    Args:
+        asset_key: the AssetKey referred to.
+
+    Example:
+        ```python
+        from headwater import AssetKey, MetadataValue
+
+        source = MetadataValue.asset(AssetKey(["raw", "orders"]))
+        assert source.value == AssetKey(["raw", "orders"])
+        ```
+    """
+
     asset_key: AssetKey
 
     @property
@@ -402,6 +644,22 @@ class HeadwaterAssetMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class HeadwaterJobMetadataValue(MetadataValue):
+    """A reference to a job in a code location; `MetadataValue.job(name, location)`.
+
+    Args:
+        job_name: the job's name.
+        location_name: the code location that holds it.
+        repository_name: the repository within the location, if not the default one.
+
+    Example:
+        ```python
+        from headwater import MetadataValue
+
+        refresh = MetadataValue.job("nightly_refresh", "analytics")
+        assert (refresh.job_name, refresh.location_name) == ("nightly_refresh", "analytics")
+        ```
+    """
+
     job_name: str
     location_name: str
     repository_name: str | None = None
@@ -413,6 +671,19 @@ class HeadwaterJobMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class HeadwaterRunMetadataValue(MetadataValue):
+    """A reference to a run by its id, linked in the UI; `MetadataValue.headwater_run(id)`.
+
+    Args:
+        run_id: the run's id.
+
+    Example:
+        ```python
+        from headwater import MetadataValue
+
+        assert MetadataValue.headwater_run("0f1e2d3c").value == "0f1e2d3c"
+        ```
+    """
+
     run_id: str
 
     @property
@@ -422,6 +693,19 @@ class HeadwaterRunMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class PoolMetadataValue(MetadataValue):
+    """The name of a concurrency pool; `MetadataValue.pool(name)`.
+
+    Args:
+        pool: the pool's name.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, PoolMetadataValue
+
+        assert MetadataValue.pool("warehouse") == PoolMetadataValue("warehouse")
+        ```
+    """
+
     pool: str = field()  # type: ignore[assignment]
 
     @property
@@ -435,6 +719,16 @@ class PoolMetadataValue(MetadataValue):
 
 @dataclass(frozen=True, slots=True)
 class NullMetadataValue(MetadataValue):
+    """No value: what None becomes in a metadata dict; `MetadataValue.null()`.
+
+    Example:
+        ```python
+        from headwater import MetadataValue, NullMetadataValue
+
+        assert MetadataValue.null() == NullMetadataValue() and NullMetadataValue().value is None
+        ```
+    """
+
     @property
     def value(self) -> None:
         return None
