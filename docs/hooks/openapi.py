@@ -15,6 +15,7 @@ from typing import Any
 
 PAGE = "reference/webserver-openapi.md"
 _METHODS = ("get", "post", "put", "patch", "delete")
+_WEBSERVER_PACKAGES = {"fastapi", "starlette", "sse_starlette", "uvicorn", "pydantic"}
 
 
 def on_files(files: Any, config: Any) -> Any:
@@ -32,10 +33,12 @@ def openapi_document(config: Any) -> dict[str, Any]:
         sys.path.insert(0, src)
     try:
         from headwater.server.app import create_app
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] not in _WEBSERVER_PACKAGES:
+            raise
         raise SystemExit(
-            f"docs/hooks/openapi.py: the webserver API page needs the webserver's dependencies "
-            f"({exc}); install them with pip install 'headwater[ui]'.") from exc
+            f"docs/hooks/openapi.py: the webserver API page needs the webserver's packages "
+            f"({exc.name} is missing); install them with pip install 'headwater[ui]'.") from exc
     app = create_app(None, [], start=False, launcher=None)
     document: dict[str, Any] = app.openapi()
     return document
