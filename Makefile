@@ -37,6 +37,12 @@ test: $(STAMP) ui
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# The docs site into build/site/ (open build/site/index.html); --strict fails on any warning:
+# a broken link or anchor, a page left out of the nav, an API name the reference cannot resolve.
+.PHONY: docs
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples bench
 
