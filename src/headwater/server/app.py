@@ -30,7 +30,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 import headwater
-from headwater.code.client import CodeServerClient, CodeServerError, code_server_timeouts
+from headwater.code.client import (
+    CodeServerClient,
+    CodeServerError,
+    CodeServerTimeoutError,
+    code_server_timeouts,
+)
 from headwater.code.location import CodeLocationOrigin
 from headwater.errors import HeadwaterError, HeadwaterStorageError
 from headwater.server import (
@@ -228,8 +233,10 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(CodeServerError)
     async def code_server_error(_request: Request, exc: CodeServerError) -> JSONResponse:
-        return JSONResponse({"detail": f"The code server failed: {exc}",
-                             "error": exc.error}, status_code=502)
+        # a code server that did not answer in time is a gateway timeout (504; it has been
+        # restarted, so a retry may succeed), one that failed otherwise a bad gateway (502)
+        return JSONResponse({"detail": f"The code server failed: {exc}", "error": exc.error},
+                            status_code=504 if isinstance(exc, CodeServerTimeoutError) else 502)
 
     last_logged = [0.0]  # one log line per storage outage, not one per request
 
