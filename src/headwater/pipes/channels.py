@@ -102,7 +102,9 @@ class PipesFileMessageReader(PipesMessageReader):
 
     @contextmanager
     def read_messages(self, handler: PipesMessageHandler) -> Iterator[dict[str, Any]]:
-        open(self._path, "a", encoding="utf-8").close()  # exists before the process starts
+        # Exists, and empty, before the process starts: a file reused by a rerun or a retry
+        # must not hand the previous session's messages to this one.
+        open(self._path, "w", encoding="utf-8").close()
         done = threading.Event()
         tail = threading.Thread(target=self._tail, args=(handler, done), daemon=True,
                                 name="headwater-pipes-reader")
