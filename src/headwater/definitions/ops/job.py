@@ -149,7 +149,7 @@ class JobDefinition:
         config: run config applied by default (a dict, `RunConfig` or `ConfigMapping`).
         tags: tags of the job; its runs get them too unless `run_tags` is given.
         metadata: metadata shown with the job in the UI.
-        logger_defs: loggers by name; a console logger is used when empty.
+        logger_defs: loggers by name, which also receive the messages of `context.log`.
         executor_def: how steps run; by default multiprocess, or in process when so configured.
         hooks: hooks applied to every op of the job.
         op_retry_policy: the `RetryPolicy` of ops that do not set their own.
