@@ -741,7 +741,8 @@ def op(
 ) -> Any:
     """Declare an op: a function that becomes one step of a graph or job (an `OpDefinition`).
 
-    Parameters annotated with a `Config` class or a resource are those; the rest are inputs.
+    `context` gets the context, a `Config`-annotated parameter the config, a parameter typed
+    as a resource that resource; the other parameters are inputs.
 
     Args:
         compute_fn: the function, when used bare; a string here is taken as `name`.
