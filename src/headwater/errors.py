@@ -29,7 +29,10 @@ def _as_metadata_values(metadata: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class HeadwaterError(Exception):
-    """Base class of every error headwater raises on purpose."""
+    """Base class of every error headwater raises on purpose.
+
+    Catch it to handle any headwater error; `is_user_code_error` tells an error raised by
+    your own code (wrapped by headwater) from one headwater found itself."""
 
     @property
     def is_user_code_error(self) -> bool:
@@ -37,11 +40,19 @@ class HeadwaterError(Exception):
 
 
 class HeadwaterInvalidDefinitionError(HeadwaterError):
-    """A definition (asset, op, graph, job, Definitions) breaks a rule."""
+    """A definition (asset, op, graph, job, Definitions) breaks a rule.
+
+    Raised when the definition is declared or bound (a bad name, an unknown input, config
+    that cannot apply), before anything runs; the message names the definition and the fix.
+    Also available as `HeadwaterInvalidConfigDefinitionError`, Dagster's name for config cases."""
 
 
 class DefinitionError(HeadwaterInvalidDefinitionError):
-    """Several problems found together while validating definitions."""
+    """Every problem found while validating a set of definitions, raised once.
+
+    `Definitions(...)` and `materialize(...)` check cross-definition rules together (unknown
+    deps, cycles, missing resources, mismatched partitions); `problems` lists each message,
+    and the error's text counts them and names the file they were loaded from."""
 
     def __init__(self, problems: list[str], source: str | None = None):
         self.problems = list(problems)
@@ -55,19 +66,31 @@ class DefinitionError(HeadwaterInvalidDefinitionError):
 
 
 class HeadwaterInvalidInvocationError(HeadwaterError):
-    """A definition was called directly with arguments it cannot take."""
+    """A definition or API was called with arguments it cannot take.
+
+    For example an op called directly without the context it needs, an input missing, or
+    two arguments that exclude each other (`op_config=` and `config=`)."""
 
 
 class HeadwaterInvariantViolationError(HeadwaterError):
-    """An API was used in a way its contract forbids."""
+    """An API was used in a way its contract forbids.
+
+    The message says which call and what to do instead; for example reading the outputs of
+    an `execute_job` result outside its `with` block."""
 
 
 class HeadwaterUnknownPartitionError(HeadwaterError):
-    """A partition key that the partitions definition does not have."""
+    """A partition key was asked for that the partitions definition does not have.
+
+    Raised when running, loading or testing with a partition key outside the asset's or
+    job's partitions (or a dynamic partition not yet added)."""
 
 
 class HeadwaterInvalidConfigError(HeadwaterError):
-    """Run config or resource config does not match its schema."""
+    """Run config or resource config does not match its schema.
+
+    Raised before the run starts; `errors` holds each problem, and the message lists them
+    with their path (`ops.load.config.limit: ...`)."""
 
     def __init__(self, preamble: str, errors: list[Any] | None = None, config_value: Any = None):
         self.errors = list(errors or [])
@@ -89,11 +112,17 @@ def _with_path(error: Any) -> str:
 
 
 class HeadwaterInvalidSubsetError(HeadwaterError):
-    """A selection names steps or assets that the job does not have."""
+    """A selection names ops, steps or assets that the job does not have.
+
+    Raised by `op_selection=`, `asset_selection=` and job subsetting; the message names
+    what was not found."""
 
 
 class HeadwaterUnknownResourceError(HeadwaterError, AttributeError):
-    """Code asked for a resource that was not provided."""
+    """Code asked for a resource that was not provided.
+
+    Raised when `context.resources.<key>` names a resource the op did not require or the
+    job does not bind; also an `AttributeError`, as attribute access is how it happens."""
 
     def __init__(self, resource_name: str, owner: str | None = None):
         self.resource_name = resource_name
@@ -105,7 +134,10 @@ class HeadwaterUnknownResourceError(HeadwaterError, AttributeError):
 
 
 class HeadwaterTypeCheckDidNotPass(HeadwaterError):
-    """A value failed the type check of an input or output."""
+    """A value failed the type check of an input or output.
+
+    Raised when an op's input or output value does not pass its `HeadwaterType`'s check;
+    the step fails, and `description` and `metadata` say what was wrong."""
 
     def __init__(self, description: str, metadata: dict | None = None, headwater_type: Any = None):
         super().__init__(description)
@@ -119,11 +151,16 @@ class HeadwaterTypeCheckDidNotPass(HeadwaterError):
 
 
 class HeadwaterTypeCheckError(HeadwaterTypeCheckDidNotPass):
-    """Alias kept for readability in headwater's own code."""
+    """A value failed the type check of an input or output (Dagster's other name).
+
+    The same error as `HeadwaterTypeCheckDidNotPass`, which catches it too."""
 
 
 class HeadwaterUserCodeExecutionError(HeadwaterError):
-    """User code raised; the original exception is chained as __cause__."""
+    """Your code raised an exception while headwater was running it.
+
+    The original exception is chained as `__cause__` and kept as `user_exception`; the
+    step, op and definition it happened in are `step_key`, `op_name` and `op_def_name`."""
 
     def __init__(self, message: str, user_exception: BaseException | None = None, *,
                  step_key: str | None = None, op_name: str | None = None,
@@ -146,7 +183,10 @@ class HeadwaterUserCodeExecutionError(HeadwaterError):
 
 
 class HeadwaterExecutionStepExecutionError(HeadwaterUserCodeExecutionError):
-    """The body of an op or asset raised."""
+    """The function of an op or asset raised while its step ran.
+
+    The step fails (and may be retried by its `RetryPolicy`); `user_exception` is the
+    original error."""
 
 
 class HeadwaterExecutionHandleOutputError(HeadwaterExecutionStepExecutionError):
@@ -157,19 +197,27 @@ class HeadwaterExecutionHandleOutputError(HeadwaterExecutionStepExecutionError):
 
 
 class HeadwaterExecutionLoadInputError(HeadwaterExecutionStepExecutionError):
-    """An IO manager's (or input manager's) load_input raised while loading a step input."""
+    """An IO manager's (or input manager's) `load_input` raised while loading a step input.
+
+    The step fails before its function runs; `user_exception` is the original error."""
 
 
 class HeadwaterResourceFunctionError(HeadwaterUserCodeExecutionError):
-    """A resource's initialisation raised."""
+    """A resource's initialisation raised.
+
+    Raised before the steps needing the resource run; `user_exception` is the original error."""
 
 
 class HeadwaterConfigMappingFunctionError(HeadwaterUserCodeExecutionError):
-    """A ConfigMapping's (or configured's) config function raised."""
+    """A ConfigMapping's (or `configured`'s) config function raised.
+
+    Raised while resolving the run's config, before any step runs."""
 
 
 class HeadwaterExecutionStepNotFoundError(HeadwaterInvalidInvocationError):
-    """A step selection (of a re-execution) names steps the job's plan does not have."""
+    """A step selection (of a re-execution) names steps the job's plan does not have.
+
+    `step_keys` lists the steps that were not found."""
 
     def __init__(self, message: str, step_keys: list[str] | None = None):
         super().__init__(message)
@@ -184,15 +232,23 @@ class HeadwaterExecutionInterruptedError(BaseException):
 
 
 class HeadwaterUnmetExecutorRequirementsError(HeadwaterError):
-    """The executor needs what the run lacks (a persistent instance, a reconstructable job)."""
+    """The executor needs what the run lacks (a persistent instance, a reconstructable job).
+
+    For example the multiprocess executor with an ephemeral instance: use `execute_job`
+    with `reconstructable(job)` and a persistent instance, or the in-process executor."""
 
 
 class HeadwaterRunNotFoundError(HeadwaterError):
-    """No run with that id in the instance."""
+    """No run with that id in the instance.
+
+    Raised when re-executing, or reading the results of, a run the instance does not hold."""
 
 
 class HeadwaterStepOutputNotFoundError(HeadwaterError):
-    """A step finished without yielding a required output."""
+    """A step finished without yielding a required output.
+
+    Raised for an op that returns or yields fewer outputs than its required ones; mark an
+    output `Out(is_required=False)` if it may be skipped."""
 
     def __init__(self, message: str, step_key: str | None = None, output_name: str | None = None):
         super().__init__(message)
@@ -220,7 +276,10 @@ class HeadwaterSubprocessError(HeadwaterError):
 
 
 class HeadwaterInvalidPropertyError(HeadwaterError):
-    """A context property was read where it does not exist."""
+    """A context property was read where it does not exist.
+
+    For example `context.partition_key` in a run that is not partitioned, or
+    `context.check_key` in a step that evaluates several checks."""
 
 
 class HeadwaterInstanceMigrationRequired(HeadwaterError):
@@ -274,7 +333,10 @@ class Failure(HeadwaterError):
 
 
 class RetryRequested(HeadwaterError):
-    """Raised from user code to ask for the step to run again."""
+    """Raise it from an op or asset to ask for the step to run again.
+
+    `max_retries` caps the attempts (1 by default) and `seconds_to_wait` sets the delay
+    before the next one; raise it `from` the error that prompted the retry."""
 
     def __init__(self, max_retries: int | None = 1, seconds_to_wait: float | int | None = None):
         super().__init__()
@@ -295,15 +357,21 @@ HeadwaterBetaWarning = BetaWarning
 
 
 class PreviewWarning(Warning):
-    """Emitted for an API in preview: it may change or go away in a minor release."""
+    """Emitted for an API in preview: it may change or go away in a minor release.
+
+    Filter it with `warnings.filterwarnings("ignore", category=PreviewWarning)`."""
 
 
 class SupersessionWarning(FutureWarning):
-    """Emitted for an API that still works but has a preferred replacement."""
+    """Emitted for an API that still works but has a preferred replacement.
+
+    The message names the replacement; the old API keeps working meanwhile."""
 
 
 class ConfigArgumentWarning(Warning):
-    """Emitted for a config argument given where it has no effect."""
+    """Emitted for a config argument given where it has no effect.
+
+    The message names the argument; drop it, or pass it where it applies."""
 
 
 # Dagster's public names for the same errors, after the rename.

@@ -146,3 +146,27 @@ def test_a_client_is_a_resource_by_annotation(tmp_path):
 
     defs = Definitions(assets=[uses], resources={"client": PipesSubprocessClient()})
     assert defs.get_implicit_global_asset_job_def().execute_in_process().success
+
+
+def test_a_file_message_reader_reused_hears_only_its_own_session(tmp_path):
+    """A fixed messages file is emptied when a session opens: a rerun (or a retry) does not
+    hear the previous session's reports again."""
+    from headwater import PipesFileMessageReader
+
+    script = _script(tmp_path, """
+        from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"run": pipes.get_extra("run")})
+    """)
+    client = PipesSubprocessClient(message_reader=PipesFileMessageReader(tmp_path / "messages"))
+
+    @asset
+    def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+        return pipes_subprocess_client.run(command=[sys.executable, script], context=context,
+                                           extras={"run": context.run_id}).get_materialize_result()
+
+    for _ in range(2):
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [mat] = result.asset_materializations_for_node("table")
+        assert mat.metadata["run"].value == result.run_id

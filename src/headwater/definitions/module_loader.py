@@ -164,10 +164,38 @@ def load_assets_from_modules(
     source_key_prefix: str | Sequence[str] | None = None,
     include_specs: bool = False,
 ) -> list[Any]:
-    """The assets and source assets (and, with include_specs, AssetSpecs) the modules define.
+    """Collect the assets defined at the top level of modules, to pass to `Definitions`.
 
-    `backfill_policy` is set on every loaded asset that has none of its own;
-    `automation_condition` on every loaded asset headwater computes."""
+    Finds assets and source assets (and `AssetSpec`s with `include_specs=True`), also inside
+    top-level lists; each object once. An asset key defined twice raises
+    `HeadwaterInvalidDefinitionError` naming both modules.
+
+    Args:
+        modules: the imported modules to search.
+        group_name: the group to put the loaded assets in (replacing theirs).
+        key_prefix: a prefix (string or list) added to the keys of the loaded assets.
+        automation_condition: set on every loaded asset headwater computes.
+        backfill_policy: set on every loaded asset that has none of its own.
+        source_key_prefix: a prefix added to the keys of loaded source assets (and of deps
+            on them).
+        include_specs: also load `AssetSpec`s (external assets).
+
+    Example:
+        ```python
+        import types
+        from headwater import asset, load_assets_from_modules
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        shop = types.ModuleType("shop")  # stands for a module of yours: `import shop`
+        shop.orders = orders
+
+        assets = load_assets_from_modules([shop], group_name="sales", key_prefix="shop")
+        assert [a.key.to_user_string() for a in assets] == ["shop/orders"]
+        ```
+    """
     found = _collect(modules)
     if not include_specs:
         found["specs"] = []
@@ -217,7 +245,31 @@ def load_assets_from_current_module(
     key_prefix: str | Sequence[str] | None = None,
     **kwargs: Any,
 ) -> list[Any]:
-    """The assets defined in the module that calls this function."""
+    """Collect the assets defined in the module that calls this function.
+
+    Call it at the top level of a module (a `defs.py`); it sees the assets defined above it.
+
+    Args:
+        group_name: the group to put the loaded assets in (replacing theirs).
+        key_prefix: a prefix (string or list) added to the keys of the loaded assets.
+        **kwargs: also `automation_condition`, `backfill_policy`, `source_key_prefix` and
+            `include_specs`, as for `load_assets_from_modules`.
+
+    Example:
+        ```python
+        import importlib, os, pathlib, sys
+
+        os.makedirs("shop_here")  # a package of yours, written here to run on its own
+        pathlib.Path("shop_here/defs.py").write_text('''from headwater import asset, load_assets_from_current_module
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+        assets = load_assets_from_current_module(group_name='sales')''')
+        sys.path.insert(0, os.getcwd())
+        [orders] = importlib.import_module("shop_here.defs").assets
+        assert orders.group_names_by_key[orders.key] == "sales"
+        ```
+    """
     check_keywords("load_assets_from_current_module", kwargs, _LOAD_ASSETS_KEYWORDS)
     return load_assets_from_modules([_caller_module()], group_name, key_prefix, **kwargs)
 
@@ -239,7 +291,33 @@ def load_assets_from_package_module(
     key_prefix: str | Sequence[str] | None = None,
     **kwargs: Any,
 ) -> list[Any]:
-    """The assets defined in a package and all of its submodules."""
+    """Collect the assets defined in an imported package and all of its submodules.
+
+    Every submodule is imported, so import-time errors there surface here.
+
+    Args:
+        package_module: the package (as imported), e.g. `import my_project.assets`.
+        group_name: the group to put the loaded assets in (replacing theirs).
+        key_prefix: a prefix (string or list) added to the keys of the loaded assets.
+        **kwargs: also `automation_condition`, `backfill_policy`, `source_key_prefix` and
+            `include_specs`, as for `load_assets_from_modules`.
+
+    Example:
+        ```python
+        import importlib, os, pathlib, sys
+        from headwater import load_assets_from_package_module
+
+        os.makedirs("shop_pkg")  # a package of yours, written here to run on its own
+        pathlib.Path("shop_pkg/orders.py").write_text('''from headwater import asset
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]''')
+        sys.path.insert(0, os.getcwd())
+        shop_pkg = importlib.import_module("shop_pkg")
+        assets = load_assets_from_package_module(shop_pkg, group_name="sales")
+        assert [a.key.to_user_string() for a in assets] == ["orders"]
+        ```
+    """
     check_keywords("load_assets_from_package_module", kwargs, _LOAD_ASSETS_KEYWORDS)
     return load_assets_from_modules(find_modules_in_package(package_module), group_name,
                                     key_prefix, **kwargs)
@@ -251,7 +329,32 @@ def load_assets_from_package_name(
     key_prefix: str | Sequence[str] | None = None,
     **kwargs: Any,
 ) -> list[Any]:
-    """The assets defined in the package importable as `package_name` and its submodules."""
+    """Collect the assets defined in a package, given by name, and all of its submodules.
+
+    The package and every submodule are imported, so it must be on `sys.path`.
+
+    Args:
+        package_name: the dotted name of the package, e.g. `"my_project.assets"`.
+        group_name: the group to put the loaded assets in (replacing theirs).
+        key_prefix: a prefix (string or list) added to the keys of the loaded assets.
+        **kwargs: also `automation_condition`, `backfill_policy`, `source_key_prefix` and
+            `include_specs`, as for `load_assets_from_modules`.
+
+    Example:
+        ```python
+        import os, pathlib, sys
+        from headwater import load_assets_from_package_name
+
+        os.makedirs("shop_named")  # a package of yours, written here to run on its own
+        pathlib.Path("shop_named/orders.py").write_text('''from headwater import asset
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]''')
+        sys.path.insert(0, os.getcwd())
+        assets = load_assets_from_package_name("shop_named", key_prefix=["shop"])
+        assert [a.key.to_user_string() for a in assets] == ["shop/orders"]
+        ```
+    """
     check_keywords("load_assets_from_package_name", kwargs, _LOAD_ASSETS_KEYWORDS)
     return load_assets_from_package_module(importlib.import_module(package_name), group_name,
                                            key_prefix, **kwargs)
@@ -261,9 +364,34 @@ def load_asset_checks_from_modules(
     modules: Iterable[ModuleType],
     asset_key_prefix: str | Sequence[str] | None = None,
 ) -> list[Any]:
-    """The asset checks (@asset_check, @multi_asset_check) the modules define; with
-    `asset_key_prefix`, the checked assets' keys get the prefix (as key_prefix gives their
-    assets in load_assets_from_modules)."""
+    """Collect the asset checks (`@asset_check`, `@multi_asset_check`) that modules define.
+
+    The checks' counterpart of `load_assets_from_modules`; pass the result to
+    `Definitions(asset_checks=...)`.
+
+    Args:
+        modules: the imported modules to search.
+        asset_key_prefix: a prefix added to the keys of the checked assets, to match
+            assets loaded with the same `key_prefix`.
+
+    Example:
+        ```python
+        import types
+        from headwater import AssetCheckResult, asset_check
+        from headwater import load_asset_checks_from_modules
+
+        @asset_check(asset="orders")
+        def orders_not_empty() -> AssetCheckResult:
+            return AssetCheckResult(passed=True)
+
+        checks_module = types.ModuleType("checks")  # stands for `import checks`
+        checks_module.orders_not_empty = orders_not_empty
+
+        checks = load_asset_checks_from_modules([checks_module], asset_key_prefix="shop")
+        [spec] = checks[0].check_specs
+        assert spec.asset_key.to_user_string() == "shop/orders"
+        ```
+    """
     checks = _collect(modules)["asset_checks"]
     prefix = prefix_path(asset_key_prefix)
     if not prefix:
@@ -280,7 +408,29 @@ def load_asset_checks_from_modules(
 def load_asset_checks_from_current_module(
     asset_key_prefix: str | Sequence[str] | None = None,
 ) -> list[Any]:
-    """The asset checks defined in the module that calls this function."""
+    """Collect the asset checks defined in the module that calls this function.
+
+    Call it at the top level of a module; it sees the checks defined above it.
+
+    Args:
+        asset_key_prefix: a prefix added to the keys of the checked assets, to match
+            assets loaded with the same `key_prefix`.
+
+    Example:
+        ```python
+        import importlib, os, pathlib, sys
+
+        os.makedirs("checks_here")  # a package of yours, written here to run on its own
+        pathlib.Path("checks_here/defs.py").write_text('''from headwater import AssetCheckResult, asset_check, load_asset_checks_from_current_module
+        @asset_check(asset='orders')
+        def orders_not_empty() -> AssetCheckResult:
+            return AssetCheckResult(passed=True)
+        checks = load_asset_checks_from_current_module()''')
+        sys.path.insert(0, os.getcwd())
+        checks = importlib.import_module("checks_here.defs").checks
+        assert [c.check_specs[0].name for c in checks] == ["orders_not_empty"]
+        ```
+    """
     return load_asset_checks_from_modules([_caller_module()], asset_key_prefix)
 
 
@@ -288,7 +438,28 @@ def load_asset_checks_from_package_module(
     package_module: ModuleType,
     asset_key_prefix: str | Sequence[str] | None = None,
 ) -> list[Any]:
-    """The asset checks defined in a package and all of its submodules."""
+    """Collect the asset checks defined in an imported package and all of its submodules.
+
+    Args:
+        package_module: the package (as imported).
+        asset_key_prefix: a prefix added to the keys of the checked assets, to match
+            assets loaded with the same `key_prefix`.
+
+    Example:
+        ```python
+        import importlib, os, pathlib, sys
+        from headwater import load_asset_checks_from_package_module
+
+        os.makedirs("checks_pkg")  # a package of yours, written here to run on its own
+        pathlib.Path("checks_pkg/orders_checks.py").write_text('''from headwater import AssetCheckResult, asset_check
+        @asset_check(asset='orders')
+        def orders_not_empty() -> AssetCheckResult:
+            return AssetCheckResult(passed=True)''')
+        sys.path.insert(0, os.getcwd())
+        checks = load_asset_checks_from_package_module(importlib.import_module("checks_pkg"))
+        assert [c.check_specs[0].name for c in checks] == ["orders_not_empty"]
+        ```
+    """
     return load_asset_checks_from_modules(find_modules_in_package(package_module),
                                           asset_key_prefix)
 
@@ -297,7 +468,28 @@ def load_asset_checks_from_package_name(
     package_name: str,
     asset_key_prefix: str | Sequence[str] | None = None,
 ) -> list[Any]:
-    """The asset checks defined in the package importable as `package_name` and below."""
+    """Collect the asset checks defined in a package, given by name, and its submodules.
+
+    Args:
+        package_name: the dotted name of the package, importable from `sys.path`.
+        asset_key_prefix: a prefix added to the keys of the checked assets, to match
+            assets loaded with the same `key_prefix`.
+
+    Example:
+        ```python
+        import os, pathlib, sys
+        from headwater import load_asset_checks_from_package_name
+
+        os.makedirs("checks_named")  # a package of yours, written here to run on its own
+        pathlib.Path("checks_named/orders_checks.py").write_text('''from headwater import AssetCheckResult, asset_check
+        @asset_check(asset='orders')
+        def orders_not_empty() -> AssetCheckResult:
+            return AssetCheckResult(passed=True)''')
+        sys.path.insert(0, os.getcwd())
+        checks = load_asset_checks_from_package_name("checks_named")
+        assert [c.check_specs[0].name for c in checks] == ["orders_not_empty"]
+        ```
+    """
     return load_asset_checks_from_package_module(importlib.import_module(package_name),
                                                  asset_key_prefix)
 
@@ -308,7 +500,34 @@ def load_definitions_from_modules(
     loggers: Mapping[str, Any] | None = None,
     executor: Any = None,
 ) -> Definitions:
-    """A Definitions of every asset, spec, check, job, schedule and sensor the modules define."""
+    """Build a `Definitions` of every asset, check, job, schedule and sensor modules define.
+
+    A shortcut for collecting each kind and passing them to `Definitions`; the same
+    validation applies (a `DefinitionError` lists every problem).
+
+    Args:
+        modules: the imported modules to search.
+        resources: resources by key, bound to every loaded asset and job.
+        loggers: loggers by name for the loaded jobs.
+        executor: the executor of the loaded jobs that set none.
+
+    Example:
+        ```python
+        import types
+        from headwater import asset, define_asset_job, load_definitions_from_modules
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        shop = types.ModuleType("shop")  # stands for `import shop`
+        shop.orders = orders
+        shop.refresh = define_asset_job("refresh", selection="orders")
+
+        defs = load_definitions_from_modules([shop])
+        assert defs.get_job_def("refresh").execute_in_process().success
+        ```
+    """
     found = _collect(modules)
     return Definitions(
         assets=_prefixed(found, None, None, None),
@@ -328,7 +547,30 @@ def load_definitions_from_module(
     loggers: Mapping[str, Any] | None = None,
     executor: Any = None,
 ) -> Definitions:
-    """A Definitions of everything one module defines."""
+    """Build a `Definitions` of everything one module defines.
+
+    Args:
+        module: the imported module to search.
+        resources: resources by key, bound to every loaded asset and job.
+        loggers: loggers by name for the loaded jobs.
+        executor: the executor of the loaded jobs that set none.
+
+    Example:
+        ```python
+        import types
+        from headwater import asset, load_definitions_from_module
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        shop = types.ModuleType("shop")  # stands for `import shop`
+        shop.orders = orders
+
+        defs = load_definitions_from_module(shop)
+        assert [k.to_user_string() for k in defs.asset_keys] == ["orders"]
+        ```
+    """
     return load_definitions_from_modules([module], resources, loggers, executor)
 
 
@@ -337,7 +579,30 @@ def load_definitions_from_current_module(
     loggers: Mapping[str, Any] | None = None,
     executor: Any = None,
 ) -> Definitions:
-    """A Definitions of everything the calling module defines."""
+    """Build a `Definitions` of everything the module that calls this function defines.
+
+    Call it at the top level of a `defs.py`, below the definitions it should see.
+
+    Args:
+        resources: resources by key, bound to every loaded asset and job.
+        loggers: loggers by name for the loaded jobs.
+        executor: the executor of the loaded jobs that set none.
+
+    Example:
+        ```python
+        import importlib, os, pathlib, sys
+
+        os.makedirs("defs_here")  # a package of yours, written here to run on its own
+        pathlib.Path("defs_here/defs.py").write_text('''from headwater import asset, load_definitions_from_current_module
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+        defs = load_definitions_from_current_module()''')
+        sys.path.insert(0, os.getcwd())
+        defs = importlib.import_module("defs_here.defs").defs
+        assert [k.to_user_string() for k in defs.asset_keys] == ["orders"]
+        ```
+    """
     return load_definitions_from_modules([_caller_module()], resources, loggers, executor)
 
 
@@ -347,7 +612,29 @@ def load_definitions_from_package_module(
     loggers: Mapping[str, Any] | None = None,
     executor: Any = None,
 ) -> Definitions:
-    """A Definitions of everything a package and its submodules define."""
+    """Build a `Definitions` of everything an imported package and its submodules define.
+
+    Args:
+        package_module: the package (as imported).
+        resources: resources by key, bound to every loaded asset and job.
+        loggers: loggers by name for the loaded jobs.
+        executor: the executor of the loaded jobs that set none.
+
+    Example:
+        ```python
+        import importlib, os, pathlib, sys
+        from headwater import load_definitions_from_package_module
+
+        os.makedirs("defs_pkg")  # a package of yours, written here to run on its own
+        pathlib.Path("defs_pkg/orders.py").write_text('''from headwater import asset
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]''')
+        sys.path.insert(0, os.getcwd())
+        defs = load_definitions_from_package_module(importlib.import_module("defs_pkg"))
+        assert [k.to_user_string() for k in defs.asset_keys] == ["orders"]
+        ```
+    """
     return load_definitions_from_modules(find_modules_in_package(package_module), resources,
                                          loggers, executor)
 
@@ -358,7 +645,29 @@ def load_definitions_from_package_name(
     loggers: Mapping[str, Any] | None = None,
     executor: Any = None,
 ) -> Definitions:
-    """A Definitions of everything the package `package_name` and its submodules define."""
+    """Build a `Definitions` of everything a package, given by name, and its submodules define.
+
+    Args:
+        package_name: the dotted name of the package, importable from `sys.path`.
+        resources: resources by key, bound to every loaded asset and job.
+        loggers: loggers by name for the loaded jobs.
+        executor: the executor of the loaded jobs that set none.
+
+    Example:
+        ```python
+        import os, pathlib, sys
+        from headwater import load_definitions_from_package_name
+
+        os.makedirs("defs_named")  # a package of yours, written here to run on its own
+        pathlib.Path("defs_named/orders.py").write_text('''from headwater import asset
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]''')
+        sys.path.insert(0, os.getcwd())
+        defs = load_definitions_from_package_name("defs_named")
+        assert [k.to_user_string() for k in defs.asset_keys] == ["orders"]
+        ```
+    """
     return load_definitions_from_package_module(importlib.import_module(package_name),
                                                 resources, loggers, executor)
 
@@ -439,7 +748,42 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
                default_executor_def: Any = None, default_logger_defs: Any = None,
                top_level_resources: Mapping[str, Any] | None = None,
                resource_key_mapping: Any = None) -> Any:
-    """Group the definitions a function returns (a list, a dict of jobs, or RepositoryData)."""
+    """Group the definitions a function returns into a repository (the older form of `Definitions`).
+
+    The function returns a list of definitions (jobs, assets, schedules, sensors, checks), a
+    dict `{"jobs": {...}, "schedules": {...}, "sensors": {...}}` whose jobs may be functions
+    built on first use, or a `RepositoryData`. Anything else raises
+    `HeadwaterInvalidDefinitionError`. New code should use `Definitions`.
+
+    Args:
+        fn: the function, when used bare.
+        name: the repository's name; defaults to the function's name.
+        description: shown in the UI.
+        metadata: metadata shown with the repository.
+        default_executor_def: the executor of jobs that set none.
+        default_logger_defs: loggers of jobs that set none.
+        top_level_resources: resources by key for the repository's assets.
+        resource_key_mapping: accepted for Dagster's signature; not used.
+
+    Example:
+        ```python
+        from headwater import job, op, repository
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        @job
+        def greet():
+            hello()
+
+        @repository
+        def project():
+            return [greet]
+
+        assert project.get_job("greet").execute_in_process().success
+        ```
+    """
     def decorate(inner: Callable[[], Any]) -> RepositoryDefinition:
         repo_name = name or inner.__name__
         value = inner()
@@ -466,7 +810,21 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
 
 
 def file_relative_path(dunderfile: str, relative_path: str) -> str:
-    """`relative_path` resolved against the directory of a module's `__file__`:
-    `file_relative_path(__file__, "data/raw.csv")` finds files beside the code whatever the
-    working directory."""
+    """Resolve a path relative to the directory of a module, whatever the working directory.
+
+    `file_relative_path(__file__, "data/raw.csv")` finds a file beside the code, for assets
+    and configs that ship data files with the code.
+
+    Args:
+        dunderfile: the `__file__` of the calling module.
+        relative_path: the path, relative to that module's directory.
+
+    Example:
+        ```python
+        from headwater import file_relative_path
+
+        path = file_relative_path("/project/pipelines/defs.py", "data/raw.csv")
+        assert path == "/project/pipelines/data/raw.csv"
+        ```
+    """
     return os.path.join(os.path.dirname(dunderfile), relative_path)

@@ -94,12 +94,61 @@ def _with_in_memory_io_manager(job: Any) -> Any:
 
 
 class JobExecutionResult(ExecuteInProcessResult):
-    """The result of a run started by `execute_job`: its success, events and outputs."""
+    """The result of a run started by `execute_job`: its success, events and outputs.
+
+    Dagster's name for the base of `ExecuteJobResult`; it reads like `ExecuteInProcessResult`.
+
+    Args:
+        run: the finished run the result reads (built by `execute_job`, not by users).
+
+    Example:
+        ```python
+        from headwater import JobExecutionResult, execute_job, in_process_executor
+        from headwater import instance_for_test, job, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @job(executor_def=in_process_executor)
+        def tiny():
+            one()
+
+        with instance_for_test() as instance:
+            result = execute_job(tiny, instance=instance)
+            assert isinstance(result, JobExecutionResult) and result.success
+        ```
+    """
 
 
 class ExecuteJobResult(JobExecutionResult):
-    """What `execute_job` returns; also a context manager, as in Dagster: once its `with`
-    block has exited, its events stay readable but its output values are released."""
+    """What `execute_job` returns: the run's success and events, and its outputs while open.
+
+    Open it as a context manager to read output values (`output_for_node`, `asset_value`);
+    outside the `with` block they raise `HeadwaterInvariantViolationError`, while `success`
+    and the events stay readable.
+
+    Args:
+        run: the finished run the result reads (built by `execute_job`, not by users).
+
+    Example:
+        ```python
+        from headwater import execute_job, in_process_executor, instance_for_test, job, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @job(executor_def=in_process_executor)
+        def tiny():
+            one()
+
+        with instance_for_test() as instance:
+            with execute_job(tiny, instance=instance) as result:
+                assert result.output_for_node("one") == 1
+            assert result.success
+        ```
+    """
 
     _opened = False
     _closed = False
@@ -149,7 +198,42 @@ def execute_job(
     run_id: str | None = None,
     should_cancel: Any = None,
 ) -> ExecuteJobResult:
-    """Run `job` (ideally `reconstructable(job)`) with its executor, recorded in `instance`."""
+    """Run a job with its own executor, recorded in a persistent instance.
+
+    Unlike `execute_in_process`, the job's executor is used, so pass `reconstructable(job)`
+    when steps run in other processes (the multiprocess default). The run is stored in
+    `instance`, where the UI and later re-executions find it.
+
+    Args:
+        job: a `JobDefinition` or, for out-of-process executors, `reconstructable(job)`.
+        instance: where the run is recorded (`HeadwaterInstance.get()`, `instance_for_test()`).
+        run_config: config for the run; the job's own `config=` applies when omitted.
+        tags: tags put on the run.
+        raise_on_error: raise the first step error instead of returning a failed result.
+        op_selection: names of ops to run (a subset of the job, e.g. `["load*"]`).
+        reexecution_options: re-run a previous run, all of it or from its failures.
+        asset_selection: asset keys to materialize, for an asset job.
+        run_id: the run's id; a new one is made when omitted.
+        should_cancel: a callable polled between steps; returning True cancels the run.
+
+    Example:
+        ```python
+        from headwater import execute_job, in_process_executor, instance_for_test, job, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @job(executor_def=in_process_executor)
+        def tiny():
+            one()
+
+        with instance_for_test() as instance:
+            result = execute_job(tiny, instance=instance, tags={"team": "data"})
+            assert result.success
+            assert instance.get_run_by_id(result.run_id).tags["team"] == "data"
+        ```
+    """
     if instance is None:
         raise HeadwaterInvalidInvocationError(
             "execute_job(job, instance) needs an instance: pass HeadwaterInstance.get() or "
@@ -232,7 +316,38 @@ def materialize(
     tags: Mapping[str, str] | None = None,
     selection: Any = None,
 ) -> ExecuteInProcessResult:
-    """Materialize assets in this process; external assets among them feed their inputs."""
+    """Materialize assets in this process and return the result; the way to run assets in tests.
+
+    Every executable asset given is materialized unless `selection` narrows it; external
+    assets (`AssetSpec`, `SourceAsset`) given alongside feed the others' inputs. Values go
+    through the IO managers: the default one stores them as files under the instance.
+
+    Args:
+        assets: assets, asset specs and source assets (and checks) to run together.
+        run_config: config for the run, e.g. `RunConfig(ops={"orders": OrdersConfig()})`.
+        instance: where to record the run; a fresh ephemeral instance when omitted.
+        resources: resources by key, for the assets that need them.
+        partition_key: the partition to materialize, for partitioned assets.
+        raise_on_error: raise the first error (True) or return a failed result (False).
+        tags: tags put on the run.
+        selection: which of `assets` to materialize (an `AssetSelection`, keys or strings).
+
+    Example:
+        ```python
+        from headwater import asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [3, 4]
+
+        @asset
+        def order_total(orders: list[int]) -> int:
+            return sum(orders)
+
+        result = materialize([orders, order_total])
+        assert result.success and result.asset_value("order_total") == 7
+        ```
+    """
     job = _ephemeral_job(assets, resources, selection)
     return execute_job_in_process(job, run_config=run_config, instance=instance,
                                   partition_key=partition_key, raise_on_error=raise_on_error,
@@ -249,7 +364,38 @@ def materialize_to_memory(
     tags: Mapping[str, str] | None = None,
     selection: Any = None,
 ) -> ExecuteInProcessResult:
-    """Like materialize, with every output kept in memory (no IO manager may be given)."""
+    """Materialize assets in this process, keeping every value in memory; for tests.
+
+    Same as `materialize`, except that each IO manager the assets use is replaced by an
+    in-memory one, so nothing is written to disk. Passing an IO manager in `resources`
+    raises `HeadwaterInvariantViolationError`: it would have no effect.
+
+    Args:
+        assets: assets, asset specs and source assets (and checks) to run together.
+        run_config: config for the run.
+        instance: where to record the run; a fresh ephemeral instance when omitted.
+        resources: resources by key (no IO managers).
+        partition_key: the partition to materialize, for partitioned assets.
+        raise_on_error: raise the first error (True) or return a failed result (False).
+        tags: tags put on the run.
+        selection: which of `assets` to materialize (an `AssetSelection`, keys or strings).
+
+    Example:
+        ```python
+        from headwater import asset, materialize_to_memory
+
+        @asset
+        def words() -> list[str]:
+            return ["a", "bb"]
+
+        @asset
+        def longest(words: list[str]) -> str:
+            return max(words, key=len)
+
+        result = materialize_to_memory([words, longest])
+        assert result.asset_value("longest") == "bb"
+        ```
+    """
     for key, value in (resources or {}).items():
         if isinstance(value, (IOManagerDefinition, IOManager)):
             raise HeadwaterInvariantViolationError(
@@ -274,8 +420,34 @@ def observe(
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
 ) -> ExecuteInProcessResult:
-    """Run the observation functions of the observable source assets among `assets` in this
-    process, recording an AssetObservation (with its data version) for each."""
+    """Observe source assets in this process: run their observation functions, record each.
+
+    Each observable source asset among `assets` records an `AssetObservation` carrying the
+    `DataVersion` its function returned. Other assets are ignored; with no observable source
+    asset at all, `HeadwaterInvariantViolationError` is raised.
+
+    Args:
+        assets: the assets to observe (observable source assets, with any others).
+        run_config: config for the run.
+        instance: where to record the observations; a fresh ephemeral instance when omitted.
+        resources: resources by key, for the observation functions that need them.
+        partition_key: the partition to observe, for partitioned source assets.
+        raise_on_error: raise the first error (True) or return a failed result (False).
+        tags: tags put on the run.
+
+    Example:
+        ```python
+        from headwater import DataVersion, observable_source_asset, observe
+
+        @observable_source_asset
+        def raw_orders():
+            return DataVersion("v7")
+
+        result = observe([raw_orders])
+        [event] = result.get_asset_observation_events()
+        assert event.asset_observation_data.asset_observation.data_version == "v7"
+        ```
+    """
     assets_defs = flatten_assets(list(assets))
     graph = AssetGraph(assets_defs)
     keys = {k for a in assets_defs if getattr(a, "is_observable", False) for k in a.keys}

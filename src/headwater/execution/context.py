@@ -121,7 +121,49 @@ class NodeHandle(str):
 
 
 class OpExecutionContext:
-    """What an op's body gets as `context`: config, resources, log, run, assets, partition."""
+    """What an op's function gets as `context`: its config, resources, log, run and partition.
+
+    The engine builds it for each step; in tests, build one with `build_op_context`. Inside a
+    running op, `OpExecutionContext.get()` returns the current one.
+
+    Args:
+        op_def: the op being run (`context.op_def`).
+        node_name: the op's name in its graph (its alias, if any).
+        step_key: the key of the step in the run's plan.
+        run: the run as user code sees it (`context.run`).
+        op_config: the config of this op or asset (`context.op_config`).
+        resources: the resources the op required (`context.resources`).
+        log: the log manager behind `context.log`.
+        instance: the instance the run is recorded in.
+        partition_key: the partition being run, if any.
+        partition_key_range: the range of partitions, for a run over a range.
+        mapping_key: the mapping key, below a `DynamicOut`.
+        asset_keys_by_output: the asset each output materializes.
+        asset_keys_by_input: the asset each input loads.
+        selected_output_names: the outputs this step must produce (a subset run).
+        assets_def: the assets definition being materialized, if any.
+        retry_number: 0 on the first attempt, then 1, 2, ... on retries.
+        job_def: the job being run.
+        emit: where the events logged by user code go.
+        partitions_def: the partitions definition of the step's assets.
+        node_tags: the tags of the op in its graph.
+
+    Example:
+        ```python
+        from headwater import OpExecutionContext, job, op
+
+        @op
+        def report(context: OpExecutionContext) -> str:
+            context.log.info("running in %s", context.job_name)
+            return context.run.tags.get("team", "nobody")
+
+        @job(tags={"team": "data"})
+        def daily():
+            report()
+
+        assert daily.execute_in_process().output_for_node("report") == "data"
+        ```
+    """
 
     __headwater_context__ = True
     # Set by build_op_context/build_asset_context and direct invocation (execution/invocation.py).
@@ -596,7 +638,48 @@ class OpExecutionContext:
 
 
 class AssetExecutionContext(OpExecutionContext):
-    """What an asset's body gets as `context`."""
+    """What an asset's function gets as `context`: an op context plus the asset's own view.
+
+    Besides everything `OpExecutionContext` has, it answers for the asset being materialized
+    (`asset_key`, `asset_partition_keys`, `add_output_metadata`). Build one with
+    `build_asset_context` in tests.
+
+    Args:
+        op_def: the op being run (`context.op_def`).
+        node_name: the op's name in its graph (its alias, if any).
+        step_key: the key of the step in the run's plan.
+        run: the run as user code sees it (`context.run`).
+        op_config: the config of this op or asset (`context.op_config`).
+        resources: the resources the op required (`context.resources`).
+        log: the log manager behind `context.log`.
+        instance: the instance the run is recorded in.
+        partition_key: the partition being run, if any.
+        partition_key_range: the range of partitions, for a run over a range.
+        mapping_key: the mapping key, below a `DynamicOut`.
+        asset_keys_by_output: the asset each output materializes.
+        asset_keys_by_input: the asset each input loads.
+        selected_output_names: the outputs this step must produce (a subset run).
+        assets_def: the assets definition being materialized, if any.
+        retry_number: 0 on the first attempt, then 1, 2, ... on retries.
+        job_def: the job being run.
+        emit: where the events logged by user code go.
+        partitions_def: the partitions definition of the step's assets.
+        node_tags: the tags of the op in its graph.
+
+    Example:
+        ```python
+        from headwater import AssetExecutionContext, asset, materialize
+
+        @asset
+        def orders(context: AssetExecutionContext) -> list[int]:
+            context.add_output_metadata({"rows": 2})
+            return [1, 2]
+
+        result = materialize([orders])
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 2
+        ```
+    """
 
     __headwater_context__ = True
 
@@ -606,7 +689,50 @@ class AssetExecutionContext(OpExecutionContext):
 
 
 class AssetCheckExecutionContext(AssetExecutionContext):
-    """What an asset check's body gets as `context`."""
+    """What an asset check's function gets as `context`: an asset context with its check key.
+
+    `check_key` names the check being evaluated (or raises `HeadwaterInvalidPropertyError`
+    for a multi-check). Build one with `build_asset_check_context` in tests.
+
+    Args:
+        op_def: the op being run (`context.op_def`).
+        node_name: the op's name in its graph (its alias, if any).
+        step_key: the key of the step in the run's plan.
+        run: the run as user code sees it (`context.run`).
+        op_config: the config of this op or asset (`context.op_config`).
+        resources: the resources the op required (`context.resources`).
+        log: the log manager behind `context.log`.
+        instance: the instance the run is recorded in.
+        partition_key: the partition being run, if any.
+        partition_key_range: the range of partitions, for a run over a range.
+        mapping_key: the mapping key, below a `DynamicOut`.
+        asset_keys_by_output: the asset each output materializes.
+        asset_keys_by_input: the asset each input loads.
+        selected_output_names: the outputs this step must produce (a subset run).
+        assets_def: the assets definition being materialized, if any.
+        retry_number: 0 on the first attempt, then 1, 2, ... on retries.
+        job_def: the job being run.
+        emit: where the events logged by user code go.
+        partitions_def: the partitions definition of the step's assets.
+        node_tags: the tags of the op in its graph.
+
+    Example:
+        ```python
+        from headwater import AssetCheckExecutionContext, AssetCheckResult, asset
+        from headwater import asset_check, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        @asset_check(asset=orders)
+        def has_rows(context: AssetCheckExecutionContext, orders: list[int]) -> AssetCheckResult:
+            return AssetCheckResult(passed=bool(orders), metadata={"check": context.check_key.name})
+
+        result = materialize([orders, has_rows])
+        assert result.get_asset_check_evaluations()[0].passed
+        ```
+    """
 
     __headwater_context__ = True
 

@@ -49,7 +49,12 @@ def with_logged_metadata(item: AssetMaterialization, logged: Mapping[str, Any],
 
 
 class HeadwaterEventType(str, Enum):
-    """The kinds of event, with the names Dagster users know."""
+    """The kinds of event a run records, with the names (and stored values) Dagster uses.
+
+    RUN_* events move a run's status; STEP_* events follow each step (start, output,
+    success, failure, retry, skip); ASSET_MATERIALIZATION, ASSET_OBSERVATION and
+    ASSET_CHECK_EVALUATION record what happened to assets. Filter events by these, as in
+    `EventRecordsFilter(event_type=HeadwaterEventType.ASSET_MATERIALIZATION)`."""
 
     RUN_ENQUEUED = "PIPELINE_ENQUEUED"
     RUN_STARTING = "PIPELINE_STARTING"
@@ -290,7 +295,39 @@ _STEP_EVENTS = frozenset({
 
 @dataclass(frozen=True, slots=True)
 class HeadwaterEvent:
-    """One thing that happened in a run: an append-only row of the event log."""
+    """One thing that happened in a run: a row of its append-only event log.
+
+    Run results list them (`result.all_events`, `get_asset_materialization_events()`), and
+    the instance stores them. The engine creates them; `payload` holds the event's own data
+    (a materialization, an error, ...), also read through properties such as
+    `materialization` or `is_failure`.
+
+    Args:
+        event_type: what kind of event it is (`HeadwaterEventType`).
+        run_id: the run it belongs to.
+        job_name: the job of that run.
+        timestamp: when it happened (a Unix timestamp); now by default.
+        step_key: the step it came from, for step events.
+        node_name: the op it came from, for step events.
+        asset_key: the asset it is about, for asset events.
+        partition: the partition it is about, if any.
+        message: a human-readable description.
+        payload: the event's own data, by type.
+
+    Example:
+        ```python
+        from headwater import HeadwaterEventType, asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        result = materialize([orders])
+        [event] = result.get_asset_materialization_events()
+        assert event.event_type is HeadwaterEventType.ASSET_MATERIALIZATION
+        assert event.asset_key.to_user_string() == "orders" and event.step_key == "orders"
+        ```
+    """
 
     event_type: HeadwaterEventType
     run_id: str

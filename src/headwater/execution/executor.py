@@ -60,7 +60,44 @@ Ref = tuple[str, str, "str | None"]
 
 @dataclass(slots=True)
 class StepTask:
-    """One step (one mapping key of a mapped step) to execute."""
+    """One step to execute (one mapping key of a mapped step), as handed to `Executor.submit`.
+
+    Args:
+        step_key: the step's key in the plan (the op's handle, e.g. `"load"`).
+        mapping_key: the mapping key, for a step mapped over a dynamic output.
+        key: the task's own key: the step key, with `[mapping_key]` for a mapped step.
+        tags: the op's tags, which concurrency limits count.
+        skipped: the steps the run skipped so far, for workers elsewhere.
+
+    Example:
+        ```python
+        from headwater import InProcessExecutor, StepTask, execute_job, executor, instance_for_test
+        from headwater import job, op
+
+        seen: list[StepTask] = []
+
+        class Recording(InProcessExecutor):
+            def submit(self, task, on_done):
+                seen.append(task)
+                super().submit(task, on_done)
+
+        @executor
+        def recording(init_context):
+            return Recording()
+
+        @op(tags={"kind": "io"})
+        def load() -> int:
+            return 1
+
+        @job(executor_def=recording)
+        def loading():
+            load()
+
+        with instance_for_test() as instance:
+            execute_job(loading, instance=instance)
+        assert [(t.step_key, t.tags["kind"]) for t in seen] == [("load", "io")]
+        ```
+    """
 
     step_key: str
     mapping_key: str | None
@@ -73,7 +110,49 @@ class StepTask:
 
 @dataclass(slots=True)
 class StepReport:
-    """How a task ended; remote executors add what it produced."""
+    """How a task ended, as an executor reports it to the scheduler through `on_done`.
+
+    An executor that runs steps elsewhere adds what the step produced, so the run in this
+    process knows which outputs exist.
+
+    Args:
+        task: the task that ended.
+        outcome: `"SUCCESS"`, `"FAILURE"` or `"SKIPPED"`.
+        produced: the outputs produced, as `(step_key, output_name, mapping_key)` refs.
+        events: the step's events, for executors that return them in bulk.
+        error: the error the step failed with, if any.
+
+    Example:
+        ```python
+        from headwater import InProcessExecutor, StepReport, execute_job, executor
+        from headwater import instance_for_test, job, op
+
+        outcomes: list[str] = []
+
+        class Reporting(InProcessExecutor):
+            def submit(self, task, on_done):
+                def done(report: StepReport) -> None:
+                    outcomes.append(f"{report.task.key}: {report.outcome}")
+                    on_done(report)
+                super().submit(task, done)
+
+        @executor
+        def reporting(init_context):
+            return Reporting()
+
+        @op
+        def load() -> int:
+            return 1
+
+        @job(executor_def=reporting)
+        def loading():
+            load()
+
+        with instance_for_test() as instance:
+            execute_job(loading, instance=instance)
+        assert outcomes == ["load: SUCCESS"]
+        ```
+    """
 
     task: StepTask
     outcome: str  # SUCCESS | FAILURE | SKIPPED
@@ -83,7 +162,48 @@ class StepReport:
 
 
 class Executor:
-    """Runs submitted steps and reports each through its callback."""
+    """The executor contract: run each submitted step somewhere, report each when it ends.
+
+    The scheduler calls `start(run)`, then `submit(task, on_done)` for each step whose
+    upstream finished, `wait()` while tasks are out, `terminate()` on cancel and
+    `shutdown()` at the end. `submit` may run the step at once (as `InProcessExecutor`
+    does) or hand it off and call `on_done` later from `wait`. `max_concurrent` and
+    `tag_concurrency_limits` bound how many tasks are out at once. Return an instance from
+    an `@executor` function to use it in a job (run by `execute_job` or a launched run;
+    `execute_in_process` always runs in process).
+
+    Example:
+        ```python
+        from headwater import Executor, InProcessExecutor, execute_job, executor
+        from headwater import instance_for_test, job, op
+
+        class Announcing(Executor):
+            def __init__(self):
+                self.inner = InProcessExecutor()
+
+            def start(self, run):
+                self.inner.start(run)
+
+            def submit(self, task, on_done):
+                print("running", task.step_key)
+                self.inner.submit(task, on_done)
+
+        @executor
+        def announcing(init_context):
+            return Announcing()
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        @job(executor_def=announcing)
+        def greet():
+            hello()
+
+        with instance_for_test() as instance:
+            assert execute_job(greet, instance=instance).success
+        ```
+    """
 
     max_concurrent: int = 1
     tag_concurrency_limits: Sequence[Mapping[str, Any]] = ()
@@ -110,7 +230,44 @@ class Executor:
 
 
 class InProcessExecutor(Executor):
-    """Runs each step in the calling process, at once, inside `submit`."""
+    """The executor that runs each step in the calling process, one at a time, inside `submit`.
+
+    What `in_process_executor` creates; `execute_in_process` and `materialize` always run
+    with it, whatever the job's executor. Steps run in plan order, and a failing step's
+    downstream steps are skipped. Subclass it to add behaviour around each step.
+
+    Example:
+        ```python
+        from headwater import InProcessExecutor, execute_job, executor, instance_for_test, job, op
+
+        order = []
+
+        class Ordered(InProcessExecutor):
+            def submit(self, task, on_done):
+                order.append(task.step_key)
+                super().submit(task, on_done)
+
+        @executor
+        def ordered(init_context):
+            return Ordered()
+
+        @op
+        def first() -> int:
+            return 1
+
+        @op
+        def second(n: int) -> int:
+            return n + 1
+
+        @job(executor_def=ordered)
+        def chain():
+            second(first())
+
+        with instance_for_test() as instance:
+            execute_job(chain, instance=instance)
+        assert order == ["first", "second"]
+        ```
+    """
 
     def __init__(self) -> None:
         self.run: Any = None

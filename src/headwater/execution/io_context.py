@@ -100,7 +100,58 @@ class _IOContext:
 
 
 class OutputContext(_IOContext):
-    """What `IOManager.handle_output` gets: where the value comes from and where it goes."""
+    """What `IOManager.handle_output` gets: which output of which step, and where it should go.
+
+    The engine builds it for each output stored; for assets, `asset_key` and the partition
+    properties say what to write. Build one with `build_output_context` in tests. Reading
+    a property the output lacks (`asset_key` of a plain op output, `partition_key` of an
+    unpartitioned run) raises `HeadwaterInvariantViolationError`.
+
+    Args:
+        step_key: the step that produced the output.
+        name: the output's name (`"result"` for a single output).
+        job_name: the job of the run.
+        run_id: the run that produced the output.
+        definition_metadata: the metadata declared on the output or asset.
+        mapping_key: the mapping key, for a dynamic output.
+        config: the output's config.
+        headwater_type: the output's type.
+        log: the run's log, as `context.log`.
+        version: the code version of the output.
+        resource_config: the IO manager's own config.
+        resources: the resources the IO manager requires.
+        step_context: the context of the step that produced the output.
+        op_def: the op that produced the output.
+        asset_key: the asset the output is, if any.
+        partition_key: the partition being stored, if any.
+        asset_partitions_def: the partitions definition of the asset.
+        assets_def: the assets definition the output belongs to.
+        instance: the instance of the run.
+        asset_partition_keys: the partitions the output covers, for a range.
+        output_metadata: the metadata the step attached to this output.
+
+    Example:
+        ```python
+        from headwater import IOManager, asset, materialize
+
+        class PathIOManager(IOManager):
+            stored = {}
+
+            def handle_output(self, context, obj):
+                self.stored["/".join(context.asset_key.path)] = obj
+                context.log.info("stored %s", context.asset_key.to_user_string())
+
+            def load_input(self, context):
+                return self.stored["/".join(context.asset_key.path)]
+
+        @asset(key_prefix="sales")
+        def orders() -> list[int]:
+            return [1, 2]
+
+        materialize([orders], resources={"io_manager": PathIOManager()})
+        assert PathIOManager.stored == {"sales/orders": [1, 2]}
+        ```
+    """
 
     _kind = "Output"
     _no_keys = "covers no partitions"
@@ -210,7 +261,53 @@ class OutputContext(_IOContext):
 
 
 class InputContext(_IOContext):
-    """What `InputManager.load_input` gets: the input, and the output it comes from."""
+    """What `IOManager.load_input` gets: the input to load, and the output it comes from.
+
+    For an asset input, `asset_key` is the upstream asset and the partition properties say
+    which of its partitions to read; `upstream_output` describes the output that stored it.
+    Build one with `build_input_context` in tests.
+
+    Args:
+        name: the input's name.
+        job_name: the job of the run.
+        op_def: the op that takes the input.
+        config: the input's config.
+        definition_metadata: the metadata declared on the input.
+        upstream_output: the context of the output the value comes from.
+        headwater_type: the input's type.
+        log: the run's log, as `context.log`.
+        resource_config: the IO manager's own config.
+        resources: the resources the IO manager requires.
+        step_context: the context of the step taking the input.
+        asset_key: the upstream asset, if the input is one.
+        partition_key: the partition of the run, if any.
+        asset_partitions_def: the partitions definition of the upstream asset.
+        instance: the instance of the run.
+        asset_partition_keys: the upstream partitions the input reads.
+
+    Example:
+        ```python
+        from headwater import IOManager, asset, materialize
+
+        class FixedIOManager(IOManager):
+            def handle_output(self, context, obj):
+                pass
+
+            def load_input(self, context):
+                return {"orders": [5, 6]}[context.asset_key.to_user_string()]
+
+        @asset(io_manager_key="fixed")
+        def orders() -> list[int]:
+            return [1, 2]
+
+        @asset
+        def total(orders: list[int]) -> int:
+            return sum(orders)
+
+        result = materialize([orders, total], resources={"fixed": FixedIOManager()})
+        assert result.asset_value("total") == 11
+        ```
+    """
 
     _kind = "Input"
     _no_keys = "reads no upstream partitions"

@@ -61,7 +61,30 @@ _ROOT.propagate = True
 
 
 class LogManager:
-    """`context.log`: debug/info/warning/error/critical, each recorded as a LOG event."""
+    """The run's log, as `context.log`: each message is recorded in the run's event log.
+
+    Has the `logging.Logger` methods (`debug`, `info`, `warning`, `error`, `critical`,
+    `exception`, `log`); messages show in the UI with the step they came from, and go to
+    the job's loggers. The engine builds it for each step.
+
+    Args:
+        sink: where each `(level, message)` goes; messages are dropped when None.
+        name: the logger's name, shown with each message.
+
+    Example:
+        ```python
+        from headwater import asset, materialize
+
+        @asset
+        def prices(context) -> list[int]:
+            context.log.info("fetched %d prices", 2)
+            return [3, 4]
+
+        result = materialize([prices])
+        messages = [e.message for e in result.instance.all_logs(result.run_id)]
+        assert "fetched 2 prices" in messages
+        ```
+    """
 
     __slots__ = ("_sink", "name")
 
@@ -113,7 +136,30 @@ def release_logs(token: contextvars.Token[Any]) -> None:
 
 
 def get_headwater_logger(name: str | None = None) -> logging.Logger:
-    """A Python logger whose records, made while a step runs, appear in the run's events."""
+    """Get a standard Python logger whose messages, made while a step runs, join the run's log.
+
+    Use it in code that has no `context` (helpers, libraries called by ops); messages made
+    outside a step go to Python logging only.
+
+    Args:
+        name: a name for the logger (under `headwater.`); `headwater.user` when omitted.
+
+    Example:
+        ```python
+        from headwater import asset, get_headwater_logger, materialize
+
+        logger = get_headwater_logger("pricing")
+
+        @asset
+        def prices() -> list[int]:
+            logger.info("fetched %d prices", 2)
+            return [3, 4]
+
+        result = materialize([prices])
+        messages = [e.message for e in result.instance.all_logs(result.run_id)]
+        assert "fetched 2 prices" in messages
+        ```
+    """
     return logging.getLogger(f"headwater.{name}" if name else "headwater.user")
 
 

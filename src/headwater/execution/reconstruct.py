@@ -29,7 +29,46 @@ _LOADED: dict[ReconstructableJob, Any] = {}
 
 @dataclass(frozen=True)
 class ReconstructableJob:
-    """A job by its origin: a file or module, an optional attribute, and its name."""
+    """A job by where its code lives, so that another process can import it and run its steps.
+
+    Executors that run steps in other processes (multiprocess, dask) and `execute_job`
+    need it: pass `reconstructable(job)` rather than building one. `get()` returns the job,
+    importing its code on first use in this process.
+
+    Args:
+        job_name: the job's name.
+        python_file: the file defining it, when loaded from a file.
+        module_name: the module defining it, when loaded from a module.
+        working_directory: the directory to import from.
+        attribute: the module-level name of the job (or of the function returning it).
+        asset_selection: the assets it is narrowed to, as key strings.
+        call: whether `attribute` is a function to call for the job.
+        asset_check_selection: the asset checks it evaluates, as key strings.
+        op_selection: the ops it is narrowed to (names or queries such as `"load*"`).
+        call_args: the positional arguments `attribute` is called with.
+        call_kwargs: the keyword arguments `attribute` is called with, as pairs.
+
+    Example:
+        ```python
+        import os, pathlib, sys
+        from headwater import ReconstructableJob
+
+        pathlib.Path("recon_jobs.py").write_text('''from headwater import job, op
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        @job
+        def nightly():
+            hello()
+        ''')  # a module of yours, written here to run on its own
+        sys.path.insert(0, os.getcwd())
+
+        recon = ReconstructableJob("nightly", module_name="recon_jobs", attribute="nightly")
+        assert recon.get().execute_in_process().output_for_node("hello") == "hello"
+        ```
+    """
 
     job_name: str
     python_file: str | None = None
@@ -100,7 +139,38 @@ class ReconstructableJob:
 
 
 def reconstructable(target: Any) -> ReconstructableJob:
-    """Where `target` (a JobDefinition bound to a module-level name) can be imported from."""
+    """Record where a job is defined, so that other processes can import it and run its steps.
+
+    Needed by `execute_job` with executors that run steps elsewhere (multiprocess, dask).
+    The job must be bound to a module-level name (or be a module-level function returning
+    it); anything else raises `HeadwaterInvariantViolationError`. For jobs built by a
+    factory, use `build_reconstructable_job`.
+
+    Args:
+        target: the job (or a module-level function returning it).
+
+    Example:
+        ```python
+        import os, pathlib, sys
+        from headwater import reconstructable
+
+        pathlib.Path("nightly_jobs.py").write_text('''from headwater import job, op
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        @job
+        def nightly():
+            hello()
+        ''')  # a module of yours, written here to run on its own
+        sys.path.insert(0, os.getcwd())
+        import nightly_jobs
+
+        recon = reconstructable(nightly_jobs.nightly)
+        assert recon.job_name == "nightly" and recon.get() is nightly_jobs.nightly
+        ```
+    """
     if isinstance(target, ReconstructableJob):
         return target
     if inspect.isfunction(target) and target.__qualname__ == target.__name__:
@@ -141,10 +211,49 @@ def build_reconstructable_job(
     reconstructable_kwargs: Mapping[str, Any] | None = None,
     reconstructor_working_directory: str | None = None,
 ) -> ReconstructableJob:
-    """A job that another process rebuilds by importing `reconstructor_module_name` and
-    calling its `reconstructor_function_name(*args, **kwargs)`: for jobs made by a factory
-    at run time, which `reconstructable` cannot find at module level. The arguments travel
-    to worker processes pickled."""
+    """Record how to rebuild a job made by a factory, so that other processes can run its steps.
+
+    Each process imports `reconstructor_module_name` and calls its
+    `reconstructor_function_name(*args, **kwargs)`; the arguments travel pickled. For jobs
+    built at run time, which `reconstructable` cannot find at module level. The function
+    is called once now, and must return a `JobDefinition`.
+
+    Args:
+        reconstructor_module_name: the module holding the factory, importable from the
+            working directory.
+        reconstructor_function_name: the factory's name in that module.
+        reconstructable_args: positional arguments for the factory.
+        reconstructable_kwargs: keyword arguments for the factory.
+        reconstructor_working_directory: the directory to import from; the current one
+            by default.
+
+    Example:
+        ```python
+        import os, pathlib, sys
+        from headwater import build_reconstructable_job
+
+        pathlib.Path("job_factory.py").write_text('''from headwater import job, op
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        @job
+        def nightly():
+            hello()
+
+        def make_job(name):
+            @job(name=name)
+            def built():
+                hello()
+            return built
+        ''')  # a module of yours, written here to run on its own
+        sys.path.insert(0, os.getcwd())
+
+        recon = build_reconstructable_job("job_factory", "make_job", reconstructable_args=["weekly"])
+        assert recon.get().name == "weekly"
+        ```
+    """
     directory = reconstructor_working_directory or os.getcwd()
     origin = ReconstructableJob(
         "", module_name=reconstructor_module_name, working_directory=directory,

@@ -44,7 +44,49 @@ Ref = tuple[str, str, "str | None"]  # (step, output, mapping key)
 
 @dataclass(frozen=True)
 class ReexecutionOptions:
-    """Which run to re-execute and which of its steps (None: all of them)."""
+    """Which run to re-execute, and which of its steps: for `execute_job(reexecution_options=...)`.
+
+    The new run reuses the outputs its parent stored for the steps it does not run.
+    `ReexecutionOptions.from_failure(run_id, instance)` selects the steps of a failed run
+    that failed or did not run; an unknown run raises `HeadwaterRunNotFoundError`.
+
+    Args:
+        parent_run_id: the run to re-execute.
+        step_selection: the steps to run again (keys or queries); all of them when None.
+        from_failure_of: set by `from_failure`: the selection is the failed run's unfinished
+            steps.
+
+    Example:
+        ```python
+        from headwater import ReexecutionOptions, execute_job, in_process_executor
+        from headwater import instance_for_test, job, op
+
+        warehouse = {"up": False}
+
+        @op
+        def extract() -> int:
+            return 2
+
+        @op
+        def load(n: int) -> int:
+            if not warehouse["up"]:
+                raise ConnectionError("warehouse down")
+            return n
+
+        @job(executor_def=in_process_executor)
+        def etl():
+            load(extract())
+
+        with instance_for_test() as instance:
+            first = execute_job(etl, instance=instance)
+            assert not first.success
+            warehouse["up"] = True
+            options = ReexecutionOptions.from_failure(first.run_id, instance)
+            with execute_job(etl, instance=instance, reexecution_options=options) as second:
+                assert second.output_for_node("load") == 2
+                assert [e.step_key for e in second.get_step_success_events()] == ["load"]
+        ```
+    """
 
     parent_run_id: str
     step_selection: Sequence[str] | None = None

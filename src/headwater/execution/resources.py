@@ -98,7 +98,38 @@ def _attached(value: Any) -> Any:
 
 
 class InitResourceContext:
-    """What a resource's init function gets: its config, other resources, the log."""
+    """What a `@resource` function gets as `context`: its config, the other resources, the log.
+
+    `resource_config` is the resource's config; `resources` holds the resources it
+    requires. Build one with `build_init_resource_context` in tests.
+
+    Args:
+        resource_config: the resource's config (`context.resource_config`).
+        resources: the resources it requires, by key.
+        instance: the instance of the run, if any.
+        resource_def: the resource definition being initialised.
+        run_id: the id of the run, if any.
+        log: the run's log, as `context.log`.
+        all_resource_defs: every resource definition of the job, by key.
+
+    Example:
+        ```python
+        from headwater import asset, materialize, resource
+
+        @resource(config_schema={"prefix": str})
+        def labeller(context):
+            context.log.info("labeller ready")
+            return lambda text: context.resource_config["prefix"] + text
+
+        @asset(required_resource_keys={"labeller"})
+        def label(context) -> str:
+            return context.resources.labeller("orders")
+
+        result = materialize([label], resources={"labeller": labeller},
+                             run_config={"resources": {"labeller": {"config": {"prefix": "v1-"}}}})
+        assert result.asset_value("label") == "v1-orders"
+        ```
+    """
 
     def __init__(self, resource_config: Any = None, resources: Any = None,
                  instance: Any = None, resource_def: Any = None, run_id: str | None = None,
@@ -349,13 +380,32 @@ def build_resources(
     headwater_run: Any = None,
     log_manager: LogManager | None = None,
 ) -> Iterator[Resources]:
-    """Initialise `resources` outside a run and tear them down when the block exits.
+    """Initialise resources outside a run, for scripts and notebooks; tear them down after.
 
-    ```python
-    with build_resources({"db": Database(url="sqlite://")}) as resources:
-        resources.db.query(...)
-    ```
-    `resource_config` configures them like run config does: {"db": {"config": {...}}}.
+    A context manager yielding the initialised resources by attribute. Configure them as
+    run config would (`{"db": {"config": {...}}}`); config for a key not in `resources`
+    raises `HeadwaterInvalidConfigError`.
+
+    Args:
+        resources: resources by key (instances or definitions).
+        instance: the instance `context.instance` returns to them.
+        resource_config: config by resource key, as in run config.
+        headwater_run: the run they pretend to belong to (for `context.run_id`).
+        log_manager: where their `context.log` messages go.
+
+    Example:
+        ```python
+        from headwater import ConfigurableResource, build_resources
+
+        class Greeter(ConfigurableResource):
+            greeting: str
+
+            def greet(self, name: str) -> str:
+                return f"{self.greeting}, {name}"
+
+        with build_resources({"greeter": Greeter(greeting="hi")}) as resources:
+            assert resources.greeter.greet("ada") == "hi, ada"
+        ```
     """
     unknown = sorted(set(resource_config or {}) - set(resources))
     if unknown:

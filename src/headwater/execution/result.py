@@ -17,7 +17,33 @@ _ET = HeadwaterEventType
 
 
 class ExecuteInProcessResult:
-    """What `execute_in_process`, `materialize` and `materialize_to_memory` return."""
+    """The result of a run in this process: what `execute_in_process` and `materialize` return.
+
+    `success` says whether every step succeeded; `output_for_node` and `asset_value` give the
+    values produced; `all_events` and the `get_*_events` methods give what was recorded; and
+    `instance` is where the run was stored.
+
+    Args:
+        run: the finished run the result reads (built by the engine, not by users).
+
+    Example:
+        ```python
+        from headwater import asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        @asset
+        def broken(orders: list[int]) -> int:
+            raise ValueError("bad data")
+
+        result = materialize([orders, broken], raise_on_error=False)
+        assert not result.success
+        assert result.asset_value("orders") == [1, 2]
+        assert result.get_failed_step_keys() == {"broken"}
+        ```
+    """
 
     def __init__(self, run: Any):
         self._run = run

@@ -157,7 +157,47 @@ def _retry_plan(policy: Any, request: Any, exc: BaseException, attempt: int) -> 
 
 
 class HookContext:
-    """What a hook receives: the step, the op, its output values, resources and the log."""
+    """What a hook function gets as `context`: the step that ran, its outputs or error, resources.
+
+    The engine builds it after each step the hook is attached to; build one with
+    `build_hook_context` in tests.
+
+    Args:
+        step_key: the step that ran.
+        op: the op that ran (`context.op.name` is its name in the graph).
+        job_name: the job of the run.
+        run_id: the run.
+        resources: the resources the hook requires.
+        hook_def: the hook being run.
+        op_output_values: the values the step produced, by output name.
+        op_exception: the error the step raised, for a failed step.
+        op_config: the op's config.
+        log: the run's log, as `context.log`.
+        instance: the instance of the run.
+        op_output_metadata: the metadata the step attached to its outputs.
+
+    Example:
+        ```python
+        from headwater import job, op, success_hook
+
+        totals = []
+
+        @success_hook
+        def keep_total(context):
+            totals.append((context.op.name, context.op_output_values["result"]))
+
+        @op
+        def count() -> int:
+            return 3
+
+        @job(hooks={keep_total})
+        def counting():
+            count()
+
+        counting.execute_in_process()
+        assert totals == [("count", 3)]
+        ```
+    """
 
     _built_for_test = False
 

@@ -29,6 +29,36 @@ if TYPE_CHECKING:
 
 
 class PipesContextInjector(ABC):
+    """How a Pipes session hands the step's context to the external process (the base class).
+
+    `inject_context(data)` is a context manager: it puts the context somewhere the external
+    process can read it and yields the parameters saying where, which travel in the
+    bootstrap environment variable. Subclass it for another channel (a bucket, a table).
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesContextInjector, PipesEnvContextInjector
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(context_injector=PipesEnvContextInjector())
+        assert isinstance(client.context_injector, PipesContextInjector)
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
     @abstractmethod
     @contextmanager
     def inject_context(self, context_data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -39,7 +69,37 @@ class PipesContextInjector(ABC):
 
 
 class PipesFileContextInjector(PipesContextInjector):
-    """Writes the context as JSON to `path` (removed afterwards)."""
+    """Hand the context to the external process as a JSON file at a path you choose.
+
+    The file is written when the session opens and removed when it ends; use it when the
+    process reads from a shared disk. `PipesTempFileContextInjector` picks the path itself.
+
+    Args:
+        path: where to write the context file.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesFileContextInjector
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(context_injector=PipesFileContextInjector("context.json"))
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self._path = os.fspath(path)
@@ -59,7 +119,34 @@ class PipesFileContextInjector(PipesContextInjector):
 
 
 class PipesTempFileContextInjector(PipesContextInjector):
-    """Writes the context to a JSON file in a fresh temporary folder."""
+    """Hand the context to the external process as a JSON file in a fresh temporary folder.
+
+    The default injector of `PipesSubprocessClient`; the folder is removed when the
+    session ends.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesTempFileContextInjector
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(context_injector=PipesTempFileContextInjector())
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     @contextmanager
     def inject_context(self, context_data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -73,7 +160,34 @@ class PipesTempFileContextInjector(PipesContextInjector):
 
 
 class PipesEnvContextInjector(PipesContextInjector):
-    """Puts the context inside the bootstrap parameter (so in the environment variable)."""
+    """Hand the context to the external process inside its bootstrap environment variable.
+
+    Needs no shared disk, which suits containers and remote launchers; the context must
+    fit in an environment variable.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesEnvContextInjector
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(context_injector=PipesEnvContextInjector())
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     @contextmanager
     def inject_context(self, context_data: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -84,6 +198,36 @@ class PipesEnvContextInjector(PipesContextInjector):
 
 
 class PipesMessageReader(ABC):
+    """How a Pipes session hears back from the external process (the base class).
+
+    `read_messages(handler)` is a context manager: it listens where the process writes
+    (handing each message to `handler`) and yields the parameters saying where. Subclass
+    it for another channel.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesMessageReader, PipesTempFileMessageReader
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(message_reader=PipesTempFileMessageReader())
+        assert isinstance(client.message_reader, PipesMessageReader)
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
     @abstractmethod
     @contextmanager
     def read_messages(self, handler: PipesMessageHandler) -> Iterator[dict[str, Any]]:
@@ -94,7 +238,38 @@ class PipesMessageReader(ABC):
 
 
 class PipesFileMessageReader(PipesMessageReader):
-    """Tails the JSON-lines file at `path` while the block runs."""
+    """Hear the external process through a JSON-lines file at a path you choose.
+
+    The file is emptied when the session opens and read as it grows, so logs show while the
+    process runs. `PipesTempFileMessageReader` picks the path itself.
+
+    Args:
+        path: the file the process writes its messages to.
+        poll_interval: seconds between reads of the file.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesFileMessageReader
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(message_reader=PipesFileMessageReader("messages.jsonl"))
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     def __init__(self, path: str | os.PathLike[str], poll_interval: float = 0.05):
         self._path = os.fspath(path)
@@ -102,7 +277,9 @@ class PipesFileMessageReader(PipesMessageReader):
 
     @contextmanager
     def read_messages(self, handler: PipesMessageHandler) -> Iterator[dict[str, Any]]:
-        open(self._path, "a", encoding="utf-8").close()  # exists before the process starts
+        # Exists, and empty, before the process starts: a file reused by a rerun or a retry
+        # must not hand the previous session's messages to this one.
+        open(self._path, "w", encoding="utf-8").close()
         done = threading.Event()
         tail = threading.Thread(target=self._tail, args=(handler, done), daemon=True,
                                 name="headwater-pipes-reader")
@@ -135,7 +312,34 @@ class PipesFileMessageReader(PipesMessageReader):
 
 
 class PipesTempFileMessageReader(PipesMessageReader):
-    """Like `PipesFileMessageReader`, on a file in a fresh temporary folder."""
+    """Hear the external process through a JSON-lines file in a fresh temporary folder.
+
+    The default reader of `PipesSubprocessClient`; the folder is removed when the session
+    ends.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesTempFileMessageReader
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(message_reader=PipesTempFileMessageReader())
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     @contextmanager
     def read_messages(self, handler: PipesMessageHandler) -> Iterator[dict[str, Any]]:
@@ -149,11 +353,40 @@ class PipesTempFileMessageReader(PipesMessageReader):
 
 
 class PipesCompositeMessageReader(PipesMessageReader):
-    """One session, several writers: each of `readers` gives one writer (one process or
-    thread) its own channel, and everything they send is gathered in the session.
+    """One session heard from several writers (processes or threads), each on its own channel.
 
-    Launch each writer with its entry of `session.get_per_writer_bootstrap_env_vars()`; the
-    session counts as closed when every writer closed. With one reader it is that reader.
+    Launch each writer with its entry of `session.get_per_writer_bootstrap_env_vars()`;
+    everything they report is gathered in the session, which is closed when every writer
+    closed. With one reader it is that reader; none, or a nested composite, raises
+    `HeadwaterInvariantViolationError`.
+
+    Args:
+        readers: one single-writer reader per writer.
+
+    Example:
+        ```python
+        import os, pathlib, subprocess, sys
+        from headwater import AssetExecutionContext, PipesCompositeMessageReader
+        from headwater import PipesTempFileContextInjector, PipesTempFileMessageReader
+        from headwater import asset, materialize, open_pipes_session
+
+        pathlib.Path("count_shard.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.log.info("shard done")
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext):
+            reader = PipesCompositeMessageReader([PipesTempFileMessageReader() for _ in range(2)])
+            with open_pipes_session(context, PipesTempFileContextInjector(), reader) as session:
+                shards = [subprocess.Popen([sys.executable, "count_shard.py"], env={**os.environ, **env})
+                          for env in session.get_per_writer_bootstrap_env_vars()]
+                assert [shard.wait() for shard in shards] == [0, 0]
+            yield from session.get_results()
+
+        assert materialize([table]).success
+        ```
     """
 
     readers: list[PipesMessageReader]

@@ -165,7 +165,28 @@ def _resolve_callable(value: Any, context: ComponentLoadContext) -> Callable[...
 
 
 class FunctionComponent(ExecutableComponent):
-    """Assets computed by a Python function named in YAML (or passed in Python)."""
+    """A component whose assets are computed by a Python function, named in `defs.yaml`.
+
+    `execution.fn` is a dotted path (`.logic.update` for a module beside the `defs.yaml`)
+    or, from Python, the function. It is called with `context`, a `config` parameter typed
+    as a `Config` class, and resources named by its other parameters; it returns what an
+    asset would (`MaterializeResult`s, check results).
+
+    Example:
+        ```python
+        import pathlib
+        from headwater import ComponentLoadContext, FunctionComponent, MaterializeResult, materialize
+
+        def update_table(context) -> MaterializeResult:
+            return MaterializeResult(metadata={"rows": 3})
+
+        component = FunctionComponent(execution=update_table, assets=[{"key": "warehouse/table"}])
+        here = pathlib.Path.cwd()
+        defs = component.build_defs(ComponentLoadContext(here, here, here, "defs"))
+        [event] = materialize(defs.assets).get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 3
+        ```
+    """
 
     execution: FunctionSpec | Any
 
@@ -274,14 +295,55 @@ class _ScriptComponent(ExecutableComponent):
 
 
 class PythonScriptComponent(_ScriptComponent):
-    """Assets computed by a Python script, run with this Python in a subprocess (Pipes)."""
+    """A component whose assets are computed by a Python script, run in a subprocess (Pipes).
+
+    `execution.path` is relative to the component's folder, which is also the script's
+    working directory; the script reports through `headwater_pipes`, and assets it does not
+    report are recorded as materialized when it exits 0.
+
+    Example:
+        ```python
+        import pathlib
+        from headwater import ComponentLoadContext, PythonScriptComponent, materialize
+
+        pathlib.Path("update_table.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 3})
+        ''')  # the script; written here to run on its own
+
+        component = PythonScriptComponent(execution={"path": "update_table.py"},
+                                          assets=[{"key": "warehouse/table"}])
+        here = pathlib.Path.cwd()
+        defs = component.build_defs(ComponentLoadContext(here, here, here, "defs"))
+        [event] = materialize(defs.assets).get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 3
+        ```
+    """
 
     def command(self, script: Path) -> list[str]:
         return [sys.executable, str(script)]
 
 
 class UvRunComponent(_ScriptComponent):
-    """Assets computed by a script run with `uv run` (its inline dependencies honoured)."""
+    """A component whose assets are computed by a script run with `uv run`, in a subprocess.
+
+    Like `PythonScriptComponent`, but the script's inline dependencies (PEP 723) are
+    installed by uv. Needs the `uv` program; without it, running raises
+    `HeadwaterInvalidDefinitionError`.
+
+    Example:
+        ```python
+        import pathlib
+        from headwater import ComponentLoadContext, UvRunComponent
+
+        component = UvRunComponent(execution={"path": "update_table.py"},
+                                   assets=[{"key": "warehouse/table"}])
+        here = pathlib.Path.cwd()
+        defs = component.build_defs(ComponentLoadContext(here, here, here, "defs"))
+        assert [k.to_user_string() for k in defs.asset_keys] == ["warehouse/table"]
+        ```
+    """
 
     def command(self, script: Path) -> list[str]:
         uv = find_uv()

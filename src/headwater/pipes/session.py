@@ -97,7 +97,41 @@ def _metadata(raw: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 class PipesMessageHandler:
-    """Turns the external process's messages into log records and results, as they arrive."""
+    """Turn the external process's messages into log lines and results, as they arrive.
+
+    Each session has one (`session.message_handler`); readers hand it each line they read.
+    Logs go to the step's log at once; materializations and check results are kept for
+    `session.get_results()`; a line that is not a Pipes message is kept as a problem that
+    fails the step.
+
+    Args:
+        context: the step's context.
+        message_reader: the reader feeding it, named in error messages.
+
+    Example:
+        ```python
+        import os, pathlib, subprocess, sys
+        from headwater import AssetExecutionContext, asset, materialize, open_pipes_session
+        from headwater import PipesTempFileContextInjector, PipesTempFileMessageReader
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext):
+            with open_pipes_session(context, PipesTempFileContextInjector(), PipesTempFileMessageReader()) as session:
+                env = {**os.environ, **session.get_bootstrap_env_vars()}
+                subprocess.run([sys.executable, "count_rows.py"], env=env, check=True)
+            assert session.message_handler.opened and session.message_handler.closed
+            yield from session.get_results()
+
+        result = materialize([table])
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     def __init__(self, context: Any, message_reader: PipesMessageReader | None = None):
         self._context = context
@@ -222,7 +256,44 @@ def _channel(params: Mapping[str, Any]) -> str:
 
 @dataclass
 class PipesSession:
-    """The parameters to hand to the external process, and what it reported."""
+    """An open Pipes session: what to hand the external process, and what it reported.
+
+    Yielded by `open_pipes_session`. Pass `get_bootstrap_env_vars()` (or
+    `get_bootstrap_cli_arguments()`) to the process you launch; after it ends,
+    `get_results()` gives the `MaterializeResult`s and `AssetCheckResult`s to return from
+    the step.
+
+    Args:
+        context_data: the context sent to the process (assets, partition, run, extras).
+        message_handler: the handler of the messages heard.
+        context_injector_params: where the injector put the context.
+        message_reader_params: where the reader listens.
+        context: the step's context.
+
+    Example:
+        ```python
+        import os, pathlib, subprocess, sys
+        from headwater import AssetExecutionContext, asset, materialize, open_pipes_session
+        from headwater import PipesEnvContextInjector, PipesTempFileMessageReader
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext):
+            with open_pipes_session(context, PipesEnvContextInjector(), PipesTempFileMessageReader()) as session:
+                env = {**os.environ, **session.get_bootstrap_env_vars()}
+                subprocess.run([sys.executable, "count_rows.py"], env=env, check=True)
+            assert session.context_data["asset_keys"] == ["table"]
+            yield from session.get_results()
+
+        result = materialize([table])
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     context_data: dict[str, Any]
     message_handler: PipesMessageHandler
@@ -332,8 +403,41 @@ class PipesSession:
 def open_pipes_session(context: Any, context_injector: PipesContextInjector,
                        message_reader: PipesMessageReader,
                        extras: Mapping[str, Any] | None = None) -> Iterator[PipesSession]:
-    """Send `context` (with `extras`) through the injector, listen through the reader, and
-    yield the session; leaving the block stops the reader after a last read."""
+    """Open a Pipes session for a step: send its context out, listen for reports, yield the session.
+
+    For launching the external process yourself (a client does it for you): start it
+    inside the block with the session's bootstrap parameters, then return or yield
+    `session.get_results()`. Leaving the block stops the reader after a last read.
+
+    Args:
+        context: the step's context (asset, check or op).
+        context_injector: how the context reaches the process.
+        message_reader: how the process's messages come back.
+        extras: values the process reads with `pipes.get_extra(name)`.
+
+    Example:
+        ```python
+        import os, pathlib, subprocess, sys
+        from headwater import AssetExecutionContext, asset, materialize, open_pipes_session
+        from headwater import PipesEnvContextInjector, PipesFileMessageReader
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext):
+            with open_pipes_session(context, PipesEnvContextInjector(), PipesFileMessageReader("messages.jsonl")) as session:
+                env = {**os.environ, **session.get_bootstrap_env_vars()}
+                subprocess.run([sys.executable, "count_rows.py"], env=env, check=True)
+            yield from session.get_results()
+
+        result = materialize([table])
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
     data = build_context_data(context, extras)
     handler = PipesMessageHandler(context, message_reader)
     with ExitStack() as stack:

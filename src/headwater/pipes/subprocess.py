@@ -45,7 +45,39 @@ _STDERR_TAIL = 40
 
 
 class PipesClientCompletedInvocation:
-    """What a finished external invocation reported."""
+    """What a finished external process reported: what a client's `run(...)` returns.
+
+    Return `get_materialize_result()` from a single asset, `get_asset_check_result()` from a
+    check, or `yield from get_results()` for a multi-asset; `get_custom_messages()` gives
+    what `pipes.report_custom_message(...)` sent.
+
+    Args:
+        session: the session the process reported to.
+        metadata: metadata about the invocation (the exit code, for a subprocess).
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesClientCompletedInvocation
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            done = pipes_subprocess_client.run(command=[sys.executable, "count_rows.py"], context=context)
+            assert isinstance(done, PipesClientCompletedInvocation) and done.metadata["exit code"] == 0
+            return done.get_materialize_result()
+
+        client = PipesSubprocessClient()
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     def __init__(self, session: PipesSession, metadata: Mapping[str, Any] | None = None):
         self._session = session
@@ -83,7 +115,36 @@ class PipesClientCompletedInvocation:
 
 
 class PipesClient(ABC):
-    """Runs code elsewhere with a Pipes session; usable as a resource as it is."""
+    """A way to run code in another process or system with a Pipes session (the base class).
+
+    A client is a resource as it is: pass it in `resources=` and declare a parameter of its
+    type. `run(context=..., extras=..., ...)` launches the code, waits, and returns a
+    `PipesClientCompletedInvocation`; subclasses add their own arguments (`command=`).
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+        from headwater import PipesClient
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient()
+        assert isinstance(client, PipesClient)
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     __headwater_resource__ = True
 
@@ -98,7 +159,44 @@ class PipesClient(ABC):
 
 
 class PipesSubprocessClient(PipesClient):
-    """Runs a command in a subprocess of this one."""
+    """Run a command in a subprocess of this one, with a Pipes session: the usual Pipes client.
+
+    The subprocess inherits this environment plus `env` and the bootstrap variables; its
+    stdout and stderr pass through. A non-zero exit, or a report headwater cannot use,
+    raises `HeadwaterPipesExecutionError` with the end of stderr.
+
+    Args:
+        env: environment variables added for every run.
+        cwd: the working directory of the subprocess; this one by default.
+        context_injector: how the context reaches it; a temporary file by default.
+        message_reader: how its messages come back; a temporary file by default.
+        forward_termination: terminate the subprocess when the step is interrupted.
+        forward_stdio: pass its stdout and stderr through (else stdout is discarded).
+        termination_timeout_seconds: how long to wait after terminating before killing it.
+
+    Example:
+        ```python
+        import pathlib, sys
+        from headwater import AssetExecutionContext, PipesSubprocessClient, asset, materialize
+
+        pathlib.Path("count_rows.py").write_text('''from headwater_pipes import open_headwater_pipes
+
+        with open_headwater_pipes() as pipes:
+            pipes.report_asset_materialization(metadata={"rows": 42})
+        ''')  # the external script; written here to run on its own
+
+        @asset
+        def table(context: AssetExecutionContext, pipes_subprocess_client: PipesSubprocessClient):
+            return pipes_subprocess_client.run(
+                command=[sys.executable, "count_rows.py"], context=context
+            ).get_materialize_result()
+
+        client = PipesSubprocessClient(env={"WAREHOUSE": "test"})
+        result = materialize([table], resources={"pipes_subprocess_client": client})
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["rows"].value == 42
+        ```
+    """
 
     def __init__(self, env: Mapping[str, str] | None = None, cwd: str | None = None,
                  context_injector: PipesContextInjector | None = None,

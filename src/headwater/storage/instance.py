@@ -83,7 +83,32 @@ WIPE_GENERATION_KEY = "asset_wipe_generation"
 
 
 class HeadwaterInstance:
-    """Records runs and events in a storage and answers questions about them."""
+    """The record of a headwater deployment: its runs, their events, and what assets hold.
+
+    Every run, materialization and observation is stored here, and the UI, schedules and
+    sensors read it back. Get the configured one with `HeadwaterInstance.get()` (from
+    `$HEADWATER_HOME`, SQLite by default), an in-memory one with `ephemeral()`, and a
+    throwaway one for a test with `instance_for_test()`.
+
+    Args:
+        storage: where runs and events are kept (SQLite, PostgreSQL or in memory).
+        root_directory: the instance's directory, for stored values and compute logs.
+        settings: the settings read from `headwater.yaml`.
+
+    Example:
+        ```python
+        from headwater import HeadwaterInstance, asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([orders], instance=instance)
+        event = instance.get_latest_materialization_event("orders")
+        assert event.asset_materialization.asset_key.to_user_string() == "orders"
+        ```
+    """
 
     def __init__(self, storage: Storage, root_directory: str | None = None,
                  settings: Mapping[str, Any] | None = None):
@@ -652,7 +677,33 @@ def instance_for_test(
     synchronous_run_coordinator: bool = False,
     synchronous_run_launcher: bool = False,
 ) -> Iterator[HeadwaterInstance]:
-    """A fresh instance in a temporary directory (set as HEADWATER_HOME) for one test."""
+    """Make a fresh, persistent instance in a temporary directory, for one test.
+
+    A context manager: the instance (SQLite in the directory, which is also set as
+    `HEADWATER_HOME`) is disposed and the directory removed when the block exits. Use it
+    for code that needs a real instance, such as `execute_job` or a sensor's cursor.
+
+    Args:
+        overrides: settings, as in `headwater.yaml`, applied to the instance.
+        set_headwater_home: point `HEADWATER_HOME` at the directory while the block runs.
+        temp_dir: a directory to use instead of a new temporary one (it is not removed).
+        synchronous_run_coordinator: accepted for Dagster's signature; no effect (the
+            instance holds no run queue; the daemon and webserver submit runs).
+        synchronous_run_launcher: accepted for Dagster's signature; no effect.
+
+    Example:
+        ```python
+        from headwater import asset, instance_for_test, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        with instance_for_test() as instance:
+            result = materialize([orders], instance=instance)
+            assert instance.get_run_by_id(result.run_id).is_success
+        ```
+    """
     with tempfile.TemporaryDirectory(prefix="headwater-test-") as owned:
         root = temp_dir or owned
         previous = os.environ.get(HOME_ENV)

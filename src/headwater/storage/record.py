@@ -34,7 +34,11 @@ _ET = HeadwaterEventType
 
 
 class HeadwaterRunStatus(Enum):
-    """Where a run is in its life: QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE | CANCELED."""
+    """Where a run is in its life: QUEUED -> STARTING -> STARTED -> SUCCESS | FAILURE | CANCELED.
+
+    NOT_STARTED: created, not yet submitted. QUEUED: waiting for the run queue's limits.
+    STARTING/STARTED: its worker is launching/running it. CANCELING/CANCELED: a cancel was
+    asked/done. SUCCESS/FAILURE: finished. MANAGED and SUSPENDED exist for Dagster's API."""
 
     QUEUED = "QUEUED"
     NOT_STARTED = "NOT_STARTED"
@@ -49,7 +53,10 @@ class HeadwaterRunStatus(Enum):
 
 
 class AssetPartitionStatus(Enum):
-    """The state of one partition of an asset: its latest attempt (missing partitions: None)."""
+    """The state of one partition of an asset, from its latest materialization attempt.
+
+    MATERIALIZED: the latest attempt succeeded. IN_PROGRESS: a run is materializing it.
+    FAILED: the latest attempt failed. A partition never attempted has no status (None)."""
 
     MATERIALIZED = "MATERIALIZED"
     IN_PROGRESS = "IN_PROGRESS"
@@ -74,7 +81,38 @@ STATUS_BY_EVENT: dict[HeadwaterEventType, HeadwaterRunStatus] = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HeadwaterRun:
-    """One run as stored: which job, with what config and tags, and how far it got."""
+    """One run as stored: which job, with what config and tags, and how far it got.
+
+    What `instance.get_run_by_id(...)` returns; `status` is a `HeadwaterRunStatus`, and
+    `is_success`, `is_finished` and `partition_key` answer the usual questions. Runs are
+    created by launching jobs, not by building this directly.
+
+    Args:
+        job_name: the job the run executes.
+        run_id: the run's unique id.
+        run_config: the config the run was launched with.
+        asset_selection: the assets the run materializes, when it targets a subset.
+        op_selection: the ops the run executes, when it targets a subset.
+        step_keys_to_execute: the steps to execute (a re-execution of some steps).
+        status: where the run is in its life.
+        tags: the run's tags (partition, schedule, sensor, backfill, your own).
+        root_run_id: the first run of a chain of re-executions.
+        parent_run_id: the run this one re-executes.
+
+    Example:
+        ```python
+        from headwater import HeadwaterInstance, HeadwaterRunStatus, asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([orders], instance=instance, tags={"team": "sales"})
+        run = instance.get_run_by_id(result.run_id)
+        assert run.status is HeadwaterRunStatus.SUCCESS and run.tags["team"] == "sales"
+        ```
+    """
 
     job_name: str
     run_id: str
@@ -135,7 +173,32 @@ class HeadwaterRun:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunRecord:
-    """A stored run with its bookkeeping: storage id, creation/update times, start/end."""
+    """A stored run with its bookkeeping: storage id, creation and update times, start and end.
+
+    What `instance.get_run_records(...)` returns; the run itself is `headwater_run`.
+
+    Args:
+        storage_id: the run's row id in storage (orders runs by creation).
+        headwater_run: the run.
+        create_timestamp: when the run was created.
+        update_timestamp: when the run was last updated.
+        start_time: when the run started (a Unix timestamp), if it has.
+        end_time: when the run finished (a Unix timestamp), if it has.
+
+    Example:
+        ```python
+        from headwater import HeadwaterInstance, asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([orders], instance=instance)
+        [record] = instance.get_run_records()
+        assert record.end_time >= record.start_time
+        ```
+    """
 
     storage_id: int
     headwater_run: HeadwaterRun
@@ -147,7 +210,40 @@ class RunRecord:
 
 @dataclass(frozen=True, slots=True)
 class RunsFilter:
-    """Which runs to return: every field given must match (tags: any of several values)."""
+    """Which runs to return from `instance.get_runs` / `get_run_records`: all fields given must match.
+
+    A tag may list several values, any of which matches.
+
+    Args:
+        run_ids: runs with one of these ids.
+        job_name: runs of this job.
+        statuses: runs in one of these `HeadwaterRunStatus`es.
+        tags: runs having each of these tags (a value, or a list of accepted values).
+        snapshot_id: runs of this job snapshot.
+        updated_after: runs updated after this time.
+        updated_before: runs updated before this time.
+        created_after: runs created after this time.
+        created_before: runs created before this time.
+        exclude_subruns: leave out re-executions (runs with a parent run).
+        asset_keys: runs that target any of these assets.
+        active_after: runs not finished by this time (still going, or ended after it).
+
+    Example:
+        ```python
+        from headwater import HeadwaterInstance, HeadwaterRunStatus, RunsFilter, asset
+        from headwater import materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([orders], instance=instance, tags={"team": "sales"})
+        runs = instance.get_runs(RunsFilter(statuses=[HeadwaterRunStatus.SUCCESS],
+                                            tags={"team": ["sales", "ops"]}))
+        assert len(runs) == 1
+        ```
+    """
 
     run_ids: Sequence[str] | None = None
     job_name: str | None = None
@@ -212,7 +308,37 @@ RUNLESS_JOB_NAME = ""
 
 @dataclass(frozen=True, slots=True)
 class EventLogEntry:
-    """One line of a run's log: a structured event, or a message from `context.log`."""
+    """One line of a run's log: a structured event, or a message from `context.log`.
+
+    `headwater_event` holds the event (check `is_headwater_event`); `asset_materialization`
+    and `asset_observation` read it for asset events. `instance.all_logs(run_id)` returns a
+    run's entries in order.
+
+    Args:
+        error_info: the error, for a failure.
+        level: the log level (a `logging` number or name).
+        user_message: the message text.
+        run_id: the run it belongs to.
+        timestamp: when it happened (a Unix timestamp).
+        step_key: the step it came from, if any.
+        job_name: the job of the run.
+        headwater_event: the structured event, or None for a plain log message.
+
+    Example:
+        ```python
+        from headwater import HeadwaterEventType, HeadwaterInstance, asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([orders], instance=instance)
+        entries = instance.all_logs(result.run_id)
+        types = [e.headwater_event_type for e in entries if e.is_headwater_event]
+        assert HeadwaterEventType.ASSET_MATERIALIZATION in types
+        ```
+    """
 
     error_info: SerializableError | None
     level: int | str
@@ -308,7 +434,30 @@ def asset_partition_of(event: HeadwaterEvent) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class EventLogRecord:
-    """A stored log entry and its storage id (the cursor to page from)."""
+    """A stored log entry and its storage id, which orders events and serves as a cursor.
+
+    Returned by the instance's `fetch_*` and `get_event_records` queries; `asset_key`,
+    `partition_key` and `asset_materialization` read the entry's event.
+
+    Args:
+        storage_id: the entry's id in storage, increasing with time.
+        event_log_entry: the entry.
+
+    Example:
+        ```python
+        from headwater import AssetKey, HeadwaterInstance, StaticPartitionsDefinition, asset
+        from headwater import materialize
+
+        @asset(partitions_def=StaticPartitionsDefinition(["eu", "us"]))
+        def sales() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([sales], instance=instance, partition_key="eu")
+        [record] = instance.fetch_materializations(AssetKey("sales"), limit=1).records
+        assert record.partition_key == "eu" and record.run_id == result.run_id
+        ```
+    """
 
     storage_id: int
     event_log_entry: EventLogEntry
@@ -363,7 +512,31 @@ class EventLogConnection:
 
 @dataclass(frozen=True, slots=True)
 class EventRecordsResult:
-    """A page of asset events: records, the cursor after the last one, and whether more remain."""
+    """A page of asset events: the records, a cursor after the last one, and whether more remain.
+
+    Returned by `instance.fetch_materializations` and `fetch_observations`; pass `cursor`
+    back to get the next page.
+
+    Args:
+        records: the `EventLogRecord`s of this page.
+        cursor: where the next page starts.
+        has_more: whether more records remain after this page.
+
+    Example:
+        ```python
+        from headwater import AssetKey, HeadwaterInstance, StaticPartitionsDefinition, asset
+        from headwater import materialize
+
+        @asset(partitions_def=StaticPartitionsDefinition(["eu", "us"]))
+        def sales() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([sales], instance=instance, partition_key="eu")
+        page = instance.fetch_materializations(AssetKey("sales"), limit=10)
+        assert len(page.records) == 1 and not page.has_more
+        ```
+    """
 
     records: Sequence[EventLogRecord]
     cursor: str | None
@@ -372,7 +545,37 @@ class EventRecordsResult:
 
 @dataclass(frozen=True, slots=True)
 class AssetRecordsFilter:
-    """Which events of one asset to fetch (partitions, time and storage-id windows)."""
+    """Which events of one asset to fetch: some partitions, a time window, a storage-id window.
+
+    Pass it to `instance.fetch_materializations` or `fetch_observations`.
+
+    Args:
+        asset_key: the asset (an `AssetKey`, a string or a list of strings).
+        asset_partitions: only events of these partitions.
+        after_timestamp: only events after this Unix timestamp.
+        before_timestamp: only events before this Unix timestamp.
+        after_storage_id: only events stored after this storage id.
+        before_storage_id: only events stored before this storage id.
+        storage_ids: only events with these storage ids.
+
+    Example:
+        ```python
+        from headwater import AssetRecordsFilter
+        from headwater import HeadwaterInstance, StaticPartitionsDefinition, asset
+        from headwater import materialize
+
+        @asset(partitions_def=StaticPartitionsDefinition(["eu", "us"]))
+        def sales() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([sales], instance=instance, partition_key="eu")
+        materialize([sales], instance=instance, partition_key="us")
+        records_filter = AssetRecordsFilter(asset_key="sales", asset_partitions=["us"])
+        [record] = instance.fetch_materializations(records_filter, limit=10).records
+        assert record.partition_key == "us"
+        ```
+    """
 
     asset_key: AssetKey
     asset_partitions: Sequence[str] | None = None
@@ -388,7 +591,35 @@ class AssetRecordsFilter:
 
 @dataclass(frozen=True, slots=True)
 class EventRecordsFilter:
-    """Which events to fetch by type, optionally of one asset and within cursor/time windows."""
+    """Which events to fetch from `instance.get_event_records`: of one type, maybe one asset.
+
+    Args:
+        event_type: the `HeadwaterEventType` to fetch.
+        asset_key: only events of this asset.
+        asset_partitions: only events of these partitions.
+        after_cursor: only events stored after this storage id.
+        before_cursor: only events stored before this storage id.
+        after_timestamp: only events after this Unix timestamp.
+        before_timestamp: only events before this Unix timestamp.
+        storage_ids: only events with these storage ids.
+
+    Example:
+        ```python
+        from headwater import EventRecordsFilter, HeadwaterEventType
+        from headwater import AssetKey, HeadwaterInstance, StaticPartitionsDefinition, asset
+        from headwater import materialize
+
+        @asset(partitions_def=StaticPartitionsDefinition(["eu", "us"]))
+        def sales() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([sales], instance=instance, partition_key="eu")
+        records = instance.get_event_records(EventRecordsFilter(
+            event_type=HeadwaterEventType.ASSET_MATERIALIZATION, asset_key=AssetKey("sales")))
+        assert [r.partition_key for r in records] == ["eu"]
+        ```
+    """
 
     event_type: HeadwaterEventType
     asset_key: AssetKey | None = None
@@ -406,7 +637,35 @@ class EventRecordsFilter:
 
 @dataclass(frozen=True, slots=True)
 class RunStatusChangeRecordsFilter:
-    """Which run status events (RUN_START, RUN_SUCCESS, ...) to fetch, optionally of some jobs."""
+    """Which run status events (RUN_START, RUN_SUCCESS, ...) to fetch, maybe of some jobs only.
+
+    Pass it to `instance.fetch_run_status_changes`; run status sensors read these.
+
+    Args:
+        event_type: the run status event to fetch, e.g. `HeadwaterEventType.RUN_SUCCESS`.
+        after_timestamp: only events after this Unix timestamp.
+        before_timestamp: only events before this Unix timestamp.
+        after_storage_id: only events stored after this storage id.
+        before_storage_id: only events stored before this storage id.
+        storage_ids: only events with these storage ids.
+        job_names: only events of runs of these jobs.
+
+    Example:
+        ```python
+        from headwater import HeadwaterEventType, HeadwaterInstance, RunStatusChangeRecordsFilter
+        from headwater import asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [1, 2]
+
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([orders], instance=instance)
+        status_filter = RunStatusChangeRecordsFilter(event_type=HeadwaterEventType.RUN_SUCCESS)
+        [record] = instance.fetch_run_status_changes(status_filter, limit=10).records
+        assert record.run_id == result.run_id
+        ```
+    """
 
     event_type: HeadwaterEventType
     after_timestamp: float | None = None

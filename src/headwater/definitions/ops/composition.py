@@ -38,9 +38,44 @@ class Invocation:
 
 @dataclass(frozen=True, slots=True)
 class OutputHandle:
-    """The output `output_name` of the node invoked as `node_name`.
+    """What calling an op inside a `@graph` or `@job` body returns: a handle on one output.
 
-    `mapped` is true inside a `.map()` body: each downstream node runs once per element.
+    Pass it to another op call to wire that output to an input. For a `DynamicOut` output,
+    `.map(fn)` runs the ops called in `fn` once per element, and `.collect()` gathers the
+    elements into one list input; on any other output they raise
+    `HeadwaterInvalidDefinitionError`. The body gets these; users do not build them.
+
+    Args:
+        node_name: the name the op is invoked under.
+        output_name: the output it stands for.
+        is_dynamic: whether the output is a `DynamicOut`.
+        mapped: whether it stands for each element, inside a `.map()` body.
+
+    Example:
+        ```python
+        from headwater import DynamicOut, DynamicOutput, InvokedNodeOutputHandle, job, op
+
+        @op(out=DynamicOut())
+        def shards():
+            for n in range(3):
+                yield DynamicOutput(n, mapping_key=f"s{n}")
+
+        @op
+        def double(n: int) -> int:
+            return 2 * n
+
+        @op
+        def total(values: list[int]) -> int:
+            return sum(values)
+
+        @job
+        def doubled():
+            handle = shards()
+            assert isinstance(handle, InvokedNodeOutputHandle)
+            total(handle.map(double).collect())
+
+        assert doubled.execute_in_process().output_for_node("total") == 6
+        ```
     """
 
     node_name: str

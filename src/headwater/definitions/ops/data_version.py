@@ -36,7 +36,28 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 @dataclass(frozen=True, slots=True)
 class DataVersion:
-    """An opaque version string of an asset's data."""
+    """The version of an asset's data: an opaque string that changes when the data does.
+
+    Observable source assets return one from their observation function; assets may set one
+    (`Output(data_version=...)`, `MaterializeResult(data_version=...)`), else headwater
+    computes one from the code version and the inputs' versions. A non-string value raises
+    `HeadwaterInvalidDefinitionError`.
+
+    Args:
+        value: the version string (a hash, a timestamp, a row count...).
+
+    Example:
+        ```python
+        from headwater import DataVersion, observable_source_asset, observe
+
+        @observable_source_asset
+        def vendor_file():
+            return DataVersion("2024-05-01T10:00")
+
+        [event] = observe([vendor_file]).get_asset_observation_events()
+        assert event.asset_observation_data.asset_observation.data_version == "2024-05-01T10:00"
+        ```
+    """
 
     value: str
 
@@ -54,8 +75,27 @@ NULL_DATA_VERSION = DataVersion("NULL")
 
 
 class DataVersionsByPartition:
-    """The data versions of several partitions of a partitioned observable source asset,
-    returned by its observation function: `DataVersionsByPartition({"2024-01-01": "v1"})`."""
+    """The data versions of several partitions, returned by a partitioned observable source asset.
+
+    One observation is recorded per partition. Partition keys must be strings; versions may
+    be strings or `DataVersion`s.
+
+    Args:
+        data_versions_by_partition: the version of each partition, by partition key.
+
+    Example:
+        ```python
+        from headwater import DataVersionsByPartition, StaticPartitionsDefinition
+        from headwater import observable_source_asset, observe
+
+        @observable_source_asset(partitions_def=StaticPartitionsDefinition(["eu", "us"]))
+        def regional_files():
+            return DataVersionsByPartition({"eu": "v1", "us": "v2"})
+
+        events = observe([regional_files]).get_asset_observation_events()
+        assert len(events) == 2
+        ```
+    """
 
     __slots__ = ("data_versions_by_partition",)
 
@@ -82,8 +122,36 @@ class DataVersionsByPartition:
 
 @dataclass(frozen=True, slots=True)
 class DataProvenance:
-    """Where a materialization's data came from: the code version that computed it, and each
-    parent's data version and event (storage id) it read."""
+    """Where a materialization's data came from: the code version, and each parent's version.
+
+    Recorded with each materialization of an asset that has a `code_version`; read it back
+    as `AssetMaterialization.data_provenance` to tell whether an asset is stale.
+
+    Args:
+        code_version: the code version of the asset that computed the data.
+        input_data_versions: the data version of each parent asset it read.
+        input_storage_ids: the event (storage id) of each parent's materialization it read.
+        is_user_provided: whether user code gave the data version itself.
+
+    Example:
+        ```python
+        from headwater import asset, materialize
+
+        @asset(code_version="1")
+        def prices() -> list[int]:
+            return [3, 5]
+
+        @asset(code_version="2")
+        def cheapest(prices: list[int]) -> int:
+            return min(prices)
+
+        result = materialize([prices, cheapest])
+        events = {e.asset_key.to_user_string(): e for e in result.get_asset_materialization_events()}
+        provenance = events["cheapest"].materialization.data_provenance
+        assert provenance.code_version == "2"
+        assert [k.to_user_string() for k in provenance.input_data_versions] == ["prices"]
+        ```
+    """
 
     code_version: str
     input_data_versions: Mapping[AssetKey, DataVersion] = field(default_factory=dict)

@@ -699,7 +699,40 @@ def graph(
     config: Any = None,
     tags: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Declare a graph by composing ops in a function body."""
+    """Declare a graph: ops (or graphs) wired by calling them in the body (a `GraphDefinition`).
+
+    The body runs once, at declaration, to record the wiring. A graph is reusable: turn it
+    into a job with `.to_job()`, nest it in another graph, or back assets with it.
+
+    Args:
+        compose_fn: the body, when used bare.
+        name: the graph's name; defaults to the function's name.
+        description: shown in the UI; defaults to the function's docstring.
+        ins: `GraphIn` per parameter name, to describe or type the graph's inputs.
+        out: one `GraphOut`, or a dict of them for a body that returns a dict of outputs.
+        config: config for the inner ops (a dict, or a `ConfigMapping`).
+        tags: tags of the graph, passed on to a job built from it.
+
+    Example:
+        ```python
+        from headwater import graph, op
+
+        @op
+        def numbers() -> list[int]:
+            return [1, 2, 3]
+
+        @op
+        def total(values: list[int]) -> int:
+            return sum(values)
+
+        @graph
+        def summed():
+            return total(numbers())
+
+        result = summed.to_job().execute_in_process()
+        assert result.output_for_node("total") == 6
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> GraphDefinition:
         return take_function_identity(build_graph(fn, name, description, ins, out, config, tags),
@@ -728,7 +761,48 @@ def job(
     input_values: Mapping[str, Any] | None = None,
     owners: Sequence[str] | None = None,
 ) -> Any:
-    """Declare a job by composing ops in a function body."""
+    """Declare a job: a graph of ops, wired in the body, with what it needs to run.
+
+    Resources, config, executor, hooks and partitions bound here apply to every run;
+    `job.execute_in_process()` runs it in the calling process, which suits tests.
+
+    Args:
+        compose_fn: the body, when used bare; a string here is taken as `name`.
+        name: the job's name; defaults to the function's name.
+        description: shown in the UI; defaults to the function's docstring.
+        resource_defs: resources by key, for the ops that require them.
+        config: run config applied by default (a dict, `RunConfig` or `ConfigMapping`).
+        tags: tags of the job; its runs get them too unless `run_tags` is given.
+        run_tags: tags each run gets instead of `tags`.
+        metadata: metadata shown with the job in the UI.
+        logger_defs: loggers by name, which also receive the messages of `context.log`.
+        executor_def: how steps run; by default multiprocess, or in process when so configured.
+        hooks: hooks applied to every op of the job.
+        op_retry_policy: the `RetryPolicy` of ops that do not set their own.
+        partitions_def: partitions the job's runs target, one per run.
+        input_values: values of top-level inputs left unconnected in the body.
+        owners: who owns the job (emails or `team:` names).
+
+    Example:
+        ```python
+        from headwater import job, op
+
+        @op
+        def greeting() -> str:
+            return "hello"
+
+        @op
+        def shout(text: str) -> str:
+            return text.upper()
+
+        @job
+        def greet():
+            shout(greeting())
+
+        result = greet.execute_in_process()
+        assert result.success and result.output_for_node("shout") == "HELLO"
+        ```
+    """
     if isinstance(compose_fn, str):
         name, compose_fn = compose_fn, None
 

@@ -135,7 +135,45 @@ class JobOptions:
 
 
 class JobDefinition:
-    """A graph ready to run: resources, config, executor, tags, hooks."""
+    """A graph made ready to run: the graph plus its resources, config, executor, tags and hooks.
+
+    Built by `@job`, `GraphDefinition.to_job` or `define_asset_job` rather than directly.
+    `execute_in_process()` runs it in the calling process; `Definitions(jobs=[...])` makes
+    it visible to the UI, schedules and sensors.
+
+    Args:
+        graph_def: the graph of ops the job runs.
+        name: the job's name; defaults to the graph's.
+        description: shown in the UI; defaults to the graph's.
+        resource_defs: resources by key, for the ops that require them.
+        config: run config applied by default (a dict, `RunConfig` or `ConfigMapping`).
+        tags: tags of the job; its runs get them too unless `run_tags` is given.
+        metadata: metadata shown with the job in the UI.
+        logger_defs: loggers by name, which also receive the messages of `context.log`.
+        executor_def: how steps run; by default multiprocess, or in process when so configured.
+        hooks: hooks applied to every op of the job.
+        op_retry_policy: the `RetryPolicy` of ops that do not set their own.
+        partitions_def: partitions the job's runs target, one per run.
+        input_values: values of top-level inputs of the graph left unconnected.
+        run_tags: tags each run gets instead of `tags`.
+        asset_layer: which assets the ops materialize (set by asset jobs, not by users).
+        op_selection: the ops this job keeps of its graph (set by `get_subset`).
+        owners: who owns the job (emails or `team:` names).
+
+    Example:
+        ```python
+        from headwater import GraphDefinition, JobDefinition, op
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        graph = GraphDefinition(name="greeting", node_defs=[hello])
+        greet = JobDefinition(graph_def=graph, name="greet", tags={"team": "web"})
+        result = greet.execute_in_process()
+        assert result.output_for_node("hello") == "hello"
+        ```
+    """
 
     def __init__(
         self,

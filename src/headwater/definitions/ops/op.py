@@ -739,7 +739,45 @@ def op(
     pool: str | None = None,
     version: str | None = None,
 ) -> Any:
-    """Declare an op. Usable bare (`@op`) or with arguments (`@op(out=Out(int))`)."""
+    """Declare an op: a function that becomes one step of a graph or job (an `OpDefinition`).
+
+    `context` gets the context, a `Config`-annotated parameter the config, a parameter typed
+    as a resource that resource; the other parameters are inputs.
+
+    Args:
+        compute_fn: the function, when used bare; a string here is taken as `name`.
+        name: the op's name; defaults to the function's name.
+        description: shown in the UI; defaults to the function's docstring.
+        ins: `In` per input name, to add types, descriptions or defaults.
+        out: one `Out`, or a dict of `Out` per output name for several outputs.
+        config_schema: a config schema, for ops that take config without a `Config` class.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: string tags shown with the op; executors may read them.
+        retry_policy: how to retry the op when it fails (`RetryPolicy`).
+        code_version: the version of the op's logic, for data versions.
+        pool: the concurrency pool whose limit this op's steps count against.
+        version: deprecated name of `code_version` (warns).
+
+    Example:
+        ```python
+        from headwater import Out, job, op
+
+        @op(out=Out(int))
+        def forty_one() -> int:
+            return 41
+
+        @op
+        def add_one(n: int) -> int:
+            return n + 1
+
+        @job
+        def answer():
+            add_one(forty_one())
+
+        result = answer.execute_in_process()
+        assert result.output_for_node("add_one") == 42
+        ```
+    """
     if isinstance(compute_fn, str):
         name, compute_fn = compute_fn, None
     if version is not None:

@@ -37,7 +37,34 @@ def _raw_metadata(value: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 class Output:
-    """A value an op or asset produces, under an output name, with metadata."""
+    """A value an op or asset produces, wrapped to name its output or attach metadata.
+
+    Returning a bare value is enough for one output; return or yield `Output` to add
+    metadata, a data version or tags, or to pick one of several outputs by name.
+
+    Args:
+        value: the value the IO manager stores and downstream steps receive.
+        output_name: which output the value is for; `"result"` by default.
+        metadata: metadata recorded with the output (and the asset materialization).
+        data_version: the `DataVersion` of the value, overriding the computed one.
+        tags: tags recorded on the asset materialization.
+
+    Example:
+        ```python
+        from headwater import Out, Output, job, op
+
+        @op(out={"rows": Out(list), "count": Out(int)})
+        def split():
+            yield Output([4, 5], output_name="rows", metadata={"source": "api"})
+            yield Output(2, output_name="count")
+
+        @job
+        def pipeline():
+            split()
+
+        assert pipeline.execute_in_process().output_for_node("split", "count") == 2
+        ```
+    """
 
     __slots__ = ("value", "output_name", "metadata", "data_version", "tags")
 
@@ -80,7 +107,41 @@ class Output:
 
 
 class DynamicOutput(Output):
-    """One element of a dynamic output; `mapping_key` names it in the fan-out."""
+    """One element of a dynamic output (`DynamicOut`), which the downstream fan-out maps over.
+
+    Each element runs its own copy of the mapped steps; `mapping_key` names that copy
+    (letters, digits and `_` only) and must be unique within the output.
+
+    Args:
+        value: the element's value.
+        mapping_key: names the element, and the steps mapped over it.
+        output_name: which dynamic output the element belongs to; `"result"` by default.
+        metadata: metadata recorded with the element.
+
+    Example:
+        ```python
+        from headwater import DynamicOut, DynamicOutput, job, op
+
+        @op(out=DynamicOut())
+        def files():
+            for name in ["a", "b"]:
+                yield DynamicOutput(name, mapping_key=name)
+
+        @op
+        def size(name: str) -> int:
+            return len(name * 3)
+
+        @op
+        def total(sizes: list[int]) -> int:
+            return sum(sizes)
+
+        @job
+        def sizes():
+            total(files().map(size).collect())
+
+        assert sizes.execute_in_process().output_for_node("total") == 6
+        ```
+    """
 
     __slots__ = ("mapping_key",)
 
@@ -111,7 +172,35 @@ class DynamicOutput(Output):
 
 @dataclass(frozen=True, slots=True, init=False)
 class AssetMaterialization:
-    """A record that an asset (or one of its partitions) was written."""
+    """A record that an asset (or one of its partitions) was written, with its metadata.
+
+    Assets record one automatically; an op that writes data headwater does not manage logs
+    one with `context.log_event(...)` (or yields it), and the asset's history shows it.
+
+    Args:
+        asset_key: the asset written (an `AssetKey`, a string or a list of strings).
+        description: a note shown with the record.
+        metadata: metadata about what was written (row counts, paths, ...).
+        partition: the partition written, for a partitioned asset.
+        tags: tags recorded with the materialization.
+
+    Example:
+        ```python
+        from headwater import AssetMaterialization, job, op
+
+        @op
+        def export(context):
+            context.log_event(AssetMaterialization("exports/orders", metadata={"rows": 3}))
+
+        @job
+        def exporting():
+            export()
+
+        result = exporting.execute_in_process()
+        [record] = result.asset_materializations_for_node("export")
+        assert record.asset_key.path == ["exports", "orders"]
+        ```
+    """
 
     asset_key: AssetKey
     description: str | None
@@ -161,7 +250,35 @@ class AssetMaterialization:
 
 @dataclass(frozen=True, slots=True, init=False)
 class AssetObservation:
-    """A record that an asset was looked at (not written): its metadata at that time."""
+    """A record that an asset was looked at, not written: its metadata at that time.
+
+    Observable source assets record one per observation (see `observe`); an op can log
+    one with `context.log_event(...)` to note the state of data it only reads.
+
+    Args:
+        asset_key: the asset observed (an `AssetKey`, a string or a list of strings).
+        description: a note shown with the record.
+        metadata: what was seen (row counts, last-modified times, ...).
+        partition: the partition observed, for a partitioned asset.
+        tags: tags recorded with the observation.
+
+    Example:
+        ```python
+        from headwater import AssetObservation, job, op
+
+        @op
+        def check_source(context):
+            context.log_event(AssetObservation("raw_orders", metadata={"rows": 120}))
+
+        @job
+        def watching():
+            check_source()
+
+        result = watching.execute_in_process()
+        [seen] = result.asset_observations_for_node("check_source")
+        assert seen.metadata["rows"].value == 120
+        ```
+    """
 
     asset_key: AssetKey
     description: str | None
@@ -195,7 +312,34 @@ class AssetObservation:
 
 @dataclass(frozen=True, slots=True, init=False)
 class ExpectationResult:
-    """The outcome of a data-quality expectation checked inside a step."""
+    """The outcome of a data-quality expectation checked inside an op (an older form of checks).
+
+    Log it with `context.log_event(...)`; it is recorded with the step and does not fail
+    it. For checks of assets, prefer `@asset_check`.
+
+    Args:
+        success: whether the expectation held.
+        label: a short name for the expectation.
+        description: what was expected.
+        metadata: details, such as the values that failed.
+
+    Example:
+        ```python
+        from headwater import ExpectationResult, job, op
+
+        @op
+        def validate(context):
+            rows = [1, 2, None]
+            context.log_event(ExpectationResult(success=None not in rows, label="no_nulls"))
+
+        @job
+        def checked():
+            validate()
+
+        [outcome] = checked.execute_in_process().expectation_results_for_node("validate")
+        assert outcome.label == "no_nulls" and outcome.success is False
+        ```
+    """
 
     success: bool
     label: str | None
@@ -217,7 +361,35 @@ class ExpectationResult:
 
 @dataclass(frozen=True, slots=True, init=False)
 class MaterializeResult:
-    """What an asset returns to report its materialization (value optional)."""
+    """What an asset returns to report its materialization: metadata, check results, a value.
+
+    Return it when the asset writes its data itself (no IO manager involved), or to attach
+    metadata, data versions and check results. A multi-asset returns one per asset, each
+    naming its `asset_key`. `value`, when given, is passed to the IO manager.
+
+    Args:
+        asset_key: the asset reported; needed only in a multi-asset.
+        metadata: metadata recorded with the materialization.
+        check_results: `AssetCheckResult`s of checks declared on the asset.
+        data_version: the `DataVersion` of what was written.
+        tags: tags recorded with the materialization.
+        value: a value for the IO manager to store, if any.
+
+    Example:
+        ```python
+        from headwater import MaterializeResult, asset, materialize
+
+        @asset
+        def report_file() -> MaterializeResult:
+            with open("report.txt", "w") as f:
+                f.write("ok")
+            return MaterializeResult(metadata={"path": "report.txt"})
+
+        result = materialize([report_file])
+        [event] = result.get_asset_materialization_events()
+        assert event.materialization.metadata["path"].value == "report.txt"
+        ```
+    """
 
     asset_key: AssetKey | None
     metadata: dict[str, Any]  # as given; the event recording it holds MetadataValues
@@ -255,7 +427,31 @@ class MaterializeResult:
 
 @dataclass(frozen=True, slots=True, init=False)
 class ObserveResult:
-    """What an observable source asset returns: metadata and a data version."""
+    """What an observable source asset returns: the data version it saw, and metadata.
+
+    An alternative to returning a bare `DataVersion`, which also records metadata. A
+    multi-observation returns one per asset, each naming its `asset_key`.
+
+    Args:
+        asset_key: the asset reported; needed only when several are observed at once.
+        metadata: what was seen (row counts, timestamps, ...).
+        check_results: `AssetCheckResult`s of checks declared on the asset.
+        data_version: the `DataVersion` observed.
+        tags: tags recorded with the observation.
+
+    Example:
+        ```python
+        from headwater import DataVersion, ObserveResult, observable_source_asset, observe
+
+        @observable_source_asset
+        def raw_events():
+            return ObserveResult(data_version=DataVersion("42"), metadata={"rows": 42})
+
+        result = observe([raw_events])
+        [event] = result.get_asset_observation_events()
+        assert event.asset_observation_data.asset_observation.metadata["rows"].value == 42
+        ```
+    """
 
     asset_key: AssetKey | None
     metadata: dict[str, Any]  # as given; the event recording it holds MetadataValues

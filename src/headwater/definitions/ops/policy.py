@@ -13,14 +13,20 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 
 class Backoff(Enum):
-    """How the delay between retries grows."""
+    """How the delay between retries grows, for `RetryPolicy(backoff=...)`.
+
+    LINEAR waits `delay`, then 2x, 3x, ...; EXPONENTIAL waits `delay`, then 3x, 7x, ...
+    (doubling the total each time)."""
 
     LINEAR = "LINEAR"
     EXPONENTIAL = "EXPONENTIAL"
 
 
 class Jitter(Enum):
-    """Randomness added to the delay, so retries of many steps spread out."""
+    """Randomness added to the delay, for `RetryPolicy(jitter=...)`, so retries spread out.
+
+    FULL waits a random time between 0 and the computed delay; PLUS_MINUS adds or removes up
+    to `delay` seconds."""
 
     FULL = "FULL"
     PLUS_MINUS = "PLUS_MINUS"
@@ -28,7 +34,38 @@ class Jitter(Enum):
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Retry a failed step up to `max_retries` times, waiting `delay` seconds (grown by backoff)."""
+    """How to retry a failed step: how many times, and how long to wait between attempts.
+
+    Set it on an op or asset (`retry_policy=`), or on a job for all its ops
+    (`op_retry_policy=`). A step is retried when its function raises; `Failure(...,
+    allow_retries=False)` stops it. Bad values raise `HeadwaterInvalidDefinitionError`.
+
+    Args:
+        max_retries: retries after the first attempt (1 by default).
+        delay: seconds to wait before each retry; no wait when None.
+        backoff: how the delay grows with each retry (`Backoff`); needs `delay`.
+        jitter: randomness added to the delay (`Jitter`); needs `delay`.
+
+    Example:
+        ```python
+        from headwater import RetryPolicy, job, op
+
+        attempts = []
+
+        @op(retry_policy=RetryPolicy(max_retries=2))
+        def flaky() -> int:
+            attempts.append(1)
+            if len(attempts) < 3:
+                raise ConnectionError("try again")
+            return len(attempts)
+
+        @job
+        def fetch():
+            flaky()
+
+        assert fetch.execute_in_process().output_for_node("flaky") == 3
+        ```
+    """
 
     max_retries: int = 1
     delay: float | int | None = None
