@@ -15,7 +15,6 @@ import time
 
 import click
 
-from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.home import load_settings, resolve_home, storage_url
 from headwater.storage.instance import HeadwaterInstance
 
@@ -27,15 +26,23 @@ def _url() -> tuple[str, str]:
     return home, storage_url(home, load_settings(home))
 
 
+_AGE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*")
+
+
 def parse_age(text: str) -> float:
-    """Seconds in an age like `30d`, `12h`, `90m`, `45s` or `2w`."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
-    if match is None:
-        raise HeadwaterInvalidInvocationError(
-            f"--older-than {text!r} is not an age: write a number and a unit, e.g. 30d, 12h, "
-            "90m, 45s or 2w."
-        )
+    """Seconds in an age like `30d`, `12h`, `90m`, `45s` or `2w` (checked by `_age_option`)."""
+    match = _AGE.fullmatch(text)
+    assert match is not None, text
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _age_option(_ctx: click.Context, _param: click.Parameter, text: str | None) -> str | None:
+    """A click callback: an --older-than that is not an age is a usage error (exit 2),
+    before the instance is opened."""
+    if text is not None and _AGE.fullmatch(text) is None:
+        raise click.BadParameter(
+            f"{text!r} is not an age: write a number and a unit, e.g. 30d, 12h, 90m, 45s or 2w.")
+    return text
 
 
 @click.group("instance")
@@ -103,7 +110,7 @@ def instance_reindex() -> None:
 
 
 @instance.command("prune")
-@click.option("--older-than", "older_than", default=None,
+@click.option("--older-than", "older_than", default=None, callback=_age_option,
               help="Age of the runs whose events to delete, e.g. 30d, 12h. Without it, apply "
                    "the retention settings of headwater.yaml.")
 def instance_prune(older_than: str | None) -> None:
