@@ -76,7 +76,7 @@ class Definitions:
             return [1, 2, 3]
 
         defs = Definitions(assets=[numbers], jobs=[define_asset_job("refresh")])
-        job = defs.get_job_def("refresh")
+        job = defs.resolve_job_def("refresh")
         assert job.execute_in_process().success
         ```
     """

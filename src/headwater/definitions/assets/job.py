@@ -365,7 +365,7 @@ def define_asset_job(
 
         refresh = define_asset_job("refresh", selection=AssetSelection.groups("daily"))
         defs = Definitions(assets=[report], jobs=[refresh])
-        result = defs.get_job_def("refresh").execute_in_process()
+        result = defs.resolve_job_def("refresh").execute_in_process()
         assert result.success
         ```
     """
