@@ -118,7 +118,7 @@ def with_source_code_references(assets_defs: Iterable[Any]) -> list[Any]:
 
     The UI shows these references beside the asset. Returns the same items, each computed
     asset's metadata listing its function's file and line (after any references it already
-    has); other items (specs, checks, jobs) come back unchanged.
+    has); items without a function (specs, external assets) come back unchanged.
 
     Args:
         assets_defs: asset definitions, and anything else passed to Definitions(assets=...).

@@ -28,7 +28,8 @@ class AutomationCondition:
     Start from the ready-made ones (`eager()`, `on_cron(...)`, `on_missing()`), or build your
     own from the parts (`missing()`, `any_deps_updated()`, `in_progress()`, ...), combined with
     `&`, `|`, `~`, `.since(...)` and `.newly_true()`. The automation sensor evaluates each
-    target's condition at every tick and requests what is true.
+    target's condition at every tick and requests what is true. `eager()` and `on_missing()`
+    react to changes: an asset already missing at the first evaluation is not requested.
 
     Example:
         ```python
