@@ -24,7 +24,6 @@ from headwater.cli.failure import (
     render_error,
 )
 from headwater.cli.options import Locations, config_options, location_options
-from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
@@ -130,6 +129,7 @@ def job_launch(locations: Locations, job_name: str, partition: str | None,
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
+    from headwater.definitions.tags import PARTITION_TAG
 
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)

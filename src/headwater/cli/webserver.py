@@ -25,7 +25,6 @@ import click
 from click.core import ParameterSource
 
 from headwater.cli.options import Locations, location_options, log_to_stderr
-from headwater.storage.home import HOME_ENV, resolve_home
 
 TOKEN_ENV = "HEADWATER_WEBSERVER_TOKEN"
 #: the token's earlier variable, still read
@@ -97,6 +96,7 @@ def _resolve_token(token: str | None, token_file: str | None) -> str | None:
 
 
 def _open_instance() -> Any:
+    from headwater.storage.home import resolve_home
     from headwater.storage.instance import HeadwaterInstance
 
     os.makedirs(resolve_home(), exist_ok=True)
@@ -135,6 +135,8 @@ def dev(locations: Locations, port: int, host: str, token: str | None, token_fil
     log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
     serve = _serve()
+    from headwater.storage.home import HOME_ENV, resolve_home
+
     origins = locations.origins()
     home = resolve_home()
     os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
