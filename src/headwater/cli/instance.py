@@ -28,10 +28,12 @@ def _instance() -> Any:
 
 
 def _url() -> tuple[str, str]:
-    from headwater.storage.home import load_settings, resolve_home, storage_url
+    from headwater.storage.home import check_home, load_settings, resolve_home, storage_url
 
     home = resolve_home()
-    return home, storage_url(home, load_settings(home))
+    url = storage_url(home, load_settings(home))
+    check_home(home, url)
+    return home, url
 
 
 def parse_age(text: str) -> float:

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from headwater.errors import yaml_problem
+
 if TYPE_CHECKING:
     from headwater.code.location import CodeLocationOrigin
     from headwater.definitions.definitions import Definitions
@@ -196,8 +198,8 @@ def _config_files(ctx: click.Context, param: click.Parameter,
                 raise click.BadParameter(f"cannot read {path}: {reason}; give a YAML file of "
                                          "run config.") from None
             except yaml.YAMLError as exc:
-                raise click.BadParameter(f"{path} is not valid YAML: "
-                                         f"{' '.join(str(exc).split())}") from None
+                raise click.BadParameter(f"{path} is not valid YAML: {yaml_problem(exc)}.") \
+                    from None
             except RecursionError:
                 raise click.BadParameter(_too_deep(path)) from None
             if loaded is None:
