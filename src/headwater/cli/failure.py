@@ -4,7 +4,7 @@ A step failure is recorded as the engine's wrapper ("Error occurred while execut
 whose cause is the exception the user's code raised. A user debugging from a terminal wants
 `ValueError: boom` and what caused it, so the wrapper is dropped here and the chain below it
 is printed, one `caused by:` line per link; `--verbose` adds each link's traceback. Imports
-`execution` (the recorded error type) only.
+`execution` (the recorded error type) only, when an error is read.
 """
 
 from __future__ import annotations

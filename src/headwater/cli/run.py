@@ -2,7 +2,8 @@
 
 Runs launched here execute in a run-worker subprocess against the instance of
 $HEADWATER_HOME; `--wait` follows the run's events until it ends (rich shows progress on a
-terminal). Every listing has a `--json` form. Imports every lower layer.
+terminal). Every listing has a `--json` form. Imports every lower layer, inside the commands
+(so that `--help` loads none of it).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ cursor NAME --set VALUE|--delete`, `headwater backfill launch|list|show|cancel` 
 `headwater daemon run [--once]`.
 
 Definitions are read through a code server subprocess (as the daemon does); state goes to the
-instance of $HEADWATER_HOME. Imports every lower layer.
+instance of $HEADWATER_HOME. Imports every lower layer, inside the commands (so that `--help`
+loads none of it).
 """
 
 from __future__ import annotations
