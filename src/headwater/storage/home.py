@@ -83,10 +83,9 @@ def check_home(home: str, url: str) -> None:
         raise HeadwaterInvalidInvocationError(
             f"{where} is a file, not a directory: set {HOME_ENV} to a directory (headwater "
             "creates it when missing), or move the file aside.")
-    database = "sqlite:///" + os.path.join(home, DB_FILE)
-    if url != database:
+    database = os.path.join(home, DB_FILE)
+    if url != "sqlite:///" + database:
         return  # another database: the home holds only headwater.yaml, and may be read-only
-    database = database.removeprefix("sqlite:///")
     if not os.path.isdir(home):
         try:
             os.makedirs(home, exist_ok=True)
@@ -99,10 +98,11 @@ def check_home(home: str, url: str) -> None:
                 f"database {database} has nowhere to go: create it (mkdir -p {home}) as a user "
                 f"who may, or set {HOME_ENV} to a writable directory.") from None
     if not os.access(home, os.W_OK | os.X_OK):
-        why = "is on a read-only mount" if _read_only_mount(home) else \
-            "is not writable by this user"
-        fix = "remount it read-write" if _read_only_mount(home) else \
-            f"make it writable (ls -ld {home} shows its owner and mode)"
+        if _read_only_mount(home):
+            why, fix = "is on a read-only mount", "remount it read-write"
+        else:
+            why = "is not writable by this user"
+            fix = f"make it writable (ls -ld {home} shows its owner and mode)"
         raise HeadwaterInvalidInvocationError(
             f"{where} {why}, so the instance database {database} cannot be written there: "
             f"{fix}, or set {HOME_ENV} to a writable directory.")
