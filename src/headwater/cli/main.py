@@ -41,16 +41,17 @@ COMMANDS = {
 
 
 class _Group(click.Group):
-    """The root group: a command is imported from `COMMANDS` when asked for, and a headwater
-    error ends the command with its one-line message."""
+    """The root group: a command is imported from `COMMANDS` when asked for (one added with
+    `@main.command()` is found too), and a headwater error ends the command with its
+    one-line message."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted({*COMMANDS, *self.commands})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         where = COMMANDS.get(cmd_name)
         if where is None:
-            return None
+            return self.commands.get(cmd_name)
         module, _, attribute = where.partition(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
