@@ -56,6 +56,13 @@ def test_a_command_help_imports_no_engine_storage_or_server(group):
     assert _heavy(_imported_by(group, "--help")) == []
 
 
+@pytest.mark.parametrize("command", [("asset", "materialize"), ("job", "execute"),
+                                     ("instance", "info"), ("run", "list"), ("daemon", "run")])
+def test_a_subcommand_help_imports_no_engine_storage_or_server(command):
+    """`headwater GROUP COMMAND --help` (the options a newcomer looks up) loads nothing heavy."""
+    assert _heavy(_imported_by(*command, "--help")) == []
+
+
 def test_every_registered_command_answers_to_its_name():
     """Each COMMANDS entry names a click command whose own name is the entry's."""
     ctx = main.make_context("headwater", [], resilient_parsing=True)
