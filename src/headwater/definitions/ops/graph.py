@@ -64,7 +64,47 @@ def _output_mapping_dict(mappings: Any) -> dict[str, tuple[str, str]]:
 
 
 class GraphDefinition(NodeDefinition):
-    """Nodes wired together; used as a job's body or as a node in another graph."""
+    """Ops (and graphs) wired together: what `@graph` builds, and the body of every job.
+
+    Turn it into a job with `to_job(...)`, nest it in another graph by calling it in a body, or
+    back assets with it (`AssetsDefinition.from_graph`). Build one directly to wire nodes
+    programmatically: `dependencies` maps each node to its inputs' `DependencyDefinition`s.
+
+    Args:
+        name: the graph's name.
+        node_defs: the ops and graphs it contains.
+        dependencies: per node (a name or a `NodeInvocation`), where each input comes from.
+        description: shown in the UI.
+        input_mappings: which inner inputs the graph's own inputs feed.
+        output_mappings: which inner outputs the graph's own outputs are.
+        config: config for the inner ops (a dict, or a `ConfigMapping`).
+        tags: tags passed on to jobs built from it.
+        invocations: the placed nodes and their bindings; set by `@graph`.
+        input_defs: the graph's inputs as `InputDefinition`s by name; an input of
+            `input_mappings` not named here takes the definition of the inner input it feeds.
+        output_defs: the graph's outputs as `OutputDefinition`s by name; an output of
+            `output_mappings` not named here takes the definition of the inner output it is.
+        positional_inputs: the order in which positional arguments fill the graph's inputs when
+            it is called in a body; the order of its inputs by default.
+
+    Example:
+        ```python
+        from headwater import DependencyDefinition, GraphDefinition, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @op
+        def add_one(n: int) -> int:
+            return n + 1
+
+        graph = GraphDefinition(
+            name="counting", node_defs=[one, add_one],
+            dependencies={"add_one": {"n": DependencyDefinition("one")}})
+        assert graph.to_job().execute_in_process().output_for_node("add_one") == 2
+        ```
+    """
 
     node_kind = "graph"
 

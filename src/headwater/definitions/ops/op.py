@@ -436,7 +436,48 @@ def _is_result_annotation(annotation: Any) -> bool:
 
 
 class OpDefinition(NodeDefinition):
-    """A computation with named, typed inputs and outputs; built by @op."""
+    """A unit of work with named, typed inputs and outputs: what `@op` builds.
+
+    Call it inside a `@graph` or `@job` body to place it, or directly with its inputs (and a
+    context from `build_op_context` if it takes one) to test it. Build one directly to make ops
+    programmatically: given `ins`, the function is called as `fn(context, inputs)` with the input
+    values in one dict by name; given `input_defs`, it takes its inputs as keyword parameters, as
+    under `@op`.
+
+    Args:
+        compute_fn: the function that does the work.
+        name: the op's name; the function's name by default.
+        ins: `In` per input name.
+        outs: `Out` per output name; one `"result"` output by default.
+        description: shown in the UI; the function's docstring by default.
+        config_schema: the op's config schema, read as `context.op_config`.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: tags of the op; executors may read them.
+        retry_policy: how to retry the op when it fails.
+        code_version: the version of the op's logic, for data versions.
+        pool: the concurrency pool whose limit the op's steps count against.
+        input_defs: the inputs as `InputDefinition`s by name, instead of `ins`.
+        output_defs: the outputs as `OutputDefinition`s by name, instead of `outs`.
+        signature: what `@op` learned from the function's parameters; set by the decorator.
+
+    Example:
+        ```python
+        from headwater import In, OpDefinition, Out, job
+
+        def add(context, inputs):
+            return inputs["a"] + inputs["b"]
+
+        adder = OpDefinition(add, name="adder", ins={"a": In(int, default_value=1),
+                                                      "b": In(int, default_value=2)},
+                             outs={"result": Out(int)})
+
+        @job
+        def adding():
+            adder()
+
+        assert adding.execute_in_process().output_for_node("adder") == 3
+        ```
+    """
 
     node_kind = "op"
 

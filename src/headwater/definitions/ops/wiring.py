@@ -20,7 +20,31 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 
 class GraphIn:
-    """Describes an input of a graph (type and description come from the inner inputs)."""
+    """Describes an input of a graph, in `@graph(ins={"name": GraphIn(...)})`.
+
+    The input's type is the one given here, else the parameter's annotation, else the type of
+    the inner inputs it feeds.
+
+    Args:
+        description: shown in the UI.
+        headwater_type: the input's type.
+        metadata: metadata of the input.
+
+    Example:
+        ```python
+        from headwater import GraphIn, graph, op
+
+        @op
+        def double(n: int) -> int:
+            return 2 * n
+
+        @graph(ins={"n": GraphIn(description="the number to double")})
+        def doubling(n):
+            return double(n)
+
+        assert doubling.input_defs[0].description == "the number to double"
+        ```
+    """
 
     def __init__(self, description: str | None = None, headwater_type: Any = NO_VALUE,
                  metadata: Mapping[str, Any] | None = None):
@@ -30,7 +54,27 @@ class GraphIn:
 
 
 class GraphOut:
-    """Describes an output of a graph."""
+    """Describes an output of a graph, in `@graph(out=GraphOut(...))` or a dict of them.
+
+    Args:
+        description: shown in the UI.
+        metadata: metadata of the output.
+
+    Example:
+        ```python
+        from headwater import GraphOut, graph, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @graph(out={"total": GraphOut(description="the sum")})
+        def summing():
+            return {"total": one()}
+
+        assert summing.output_defs[0].description == "the sum"
+        ```
+    """
 
     def __init__(self, description: str | None = None, metadata: Mapping[str, Any] | None = None):
         self.description = description
@@ -47,7 +91,36 @@ class InputPointer:
 
 @dataclass(frozen=True, slots=True)
 class InputMapping:
-    """A graph input fed to an input of one of its nodes."""
+    """Explicit wiring of a graph input to an input of one of its nodes.
+
+    `@graph` builds these from the body; pass them to `GraphDefinition(input_mappings=...)` when
+    wiring a graph without a body.
+
+    Args:
+        graph_input_name: the graph's input.
+        mapped_node_name: the inner node it feeds.
+        mapped_node_input_name: the inner node's input it feeds.
+        fan_in_index: for a fan-in (list) input, the position in the list the graph input's
+            value takes, among the upstream outputs wired to it.
+        graph_input_description: the description of the graph's input.
+        headwater_type: the type of the graph's input.
+
+    Example:
+        ```python
+        from headwater import GraphDefinition, InputMapping, OutputMapping, op
+
+        @op
+        def double(n: int) -> int:
+            return 2 * n
+
+        doubling = GraphDefinition(
+            name="doubling", node_defs=[double],
+            input_mappings=[InputMapping("n", "double", "n")],
+            output_mappings=[OutputMapping("result", "double", "result")])
+        job = doubling.to_job(input_values={"n": 4})
+        assert job.execute_in_process().output_value() == 8
+        ```
+    """
 
     graph_input_name: str
     mapped_node_name: str
@@ -63,7 +136,32 @@ class InputMapping:
 
 @dataclass(frozen=True, slots=True)
 class OutputMapping:
-    """A graph output taken from an output of one of its nodes."""
+    """Explicit wiring of a graph output to an output of one of its nodes.
+
+    `@graph` builds these from what the body returns; pass them to
+    `GraphDefinition(output_mappings=...)` when wiring a graph without a body.
+
+    Args:
+        graph_output_name: the graph's output.
+        mapped_node_name: the inner node it comes from.
+        mapped_node_output_name: the inner node's output it is.
+        graph_output_description: the description of the graph's output.
+        headwater_type: the type of the graph's output.
+        from_dynamic_mapping: whether it comes from a `.map()` (a list of the elements' values).
+
+    Example:
+        ```python
+        from headwater import GraphDefinition, OutputMapping, op
+
+        @op
+        def answer() -> int:
+            return 42
+
+        graph = GraphDefinition(name="answering", node_defs=[answer],
+                                output_mappings=[OutputMapping("result", "answer", "result")])
+        assert graph.to_job().execute_in_process().output_value() == 42
+        ```
+    """
 
     graph_output_name: str
     mapped_node_name: str
@@ -75,7 +173,33 @@ class OutputMapping:
 
 @dataclass(frozen=True, slots=True)
 class DependencyDefinition:
-    """Explicit wiring: the input depends on `output` of `node`."""
+    """Explicit wiring: an input takes the output `output` of the node `node`.
+
+    Used in `GraphDefinition(dependencies={"node": {"input": DependencyDefinition(...)}})` to
+    wire a graph without a body.
+
+    Args:
+        node: the upstream node's name (its alias, if it has one).
+        output: the upstream output; `"result"` by default.
+        description: a note on the dependency.
+
+    Example:
+        ```python
+        from headwater import DependencyDefinition, GraphDefinition, op
+
+        @op
+        def greeting() -> str:
+            return "hi"
+
+        @op
+        def shout(text: str) -> str:
+            return text.upper()
+
+        graph = GraphDefinition(name="greet", node_defs=[greeting, shout],
+                                dependencies={"shout": {"text": DependencyDefinition("greeting")}})
+        assert graph.to_job().execute_in_process().output_for_node("shout") == "HI"
+        ```
+    """
 
     node: str
     output: str = DEFAULT_OUTPUT
@@ -84,14 +208,69 @@ class DependencyDefinition:
 
 @dataclass(frozen=True, slots=True)
 class MultiDependencyDefinition:
-    """Explicit fan-in wiring: the input takes a list of upstream outputs."""
+    """Explicit fan-in wiring: a list input takes several upstream outputs.
+
+    Args:
+        dependencies: the `DependencyDefinition`s whose values make up the list, in order.
+
+    Example:
+        ```python
+        from headwater import DependencyDefinition, GraphDefinition
+        from headwater import MultiDependencyDefinition, NodeInvocation, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @op
+        def total(values: list[int]) -> int:
+            return sum(values)
+
+        graph = GraphDefinition(
+            name="fan_in", node_defs=[one, total],
+            dependencies={
+                NodeInvocation("one", alias="a"): {},
+                NodeInvocation("one", alias="b"): {},
+                "total": {"values": MultiDependencyDefinition(
+                    [DependencyDefinition("a"), DependencyDefinition("b")])},
+            })
+        assert graph.to_job().execute_in_process().output_for_node("total") == 2
+        ```
+    """
 
     dependencies: Sequence[DependencyDefinition]
 
 
 @dataclass(frozen=True, slots=True)
 class NodeInvocation:
-    """Explicit placement of a node under an alias, with tags."""
+    """Explicit placement of a node in a graph, under an alias, with tags, hooks or retries.
+
+    Used as a key of `GraphDefinition(dependencies=...)` to place one op several times or to
+    decorate one use of it.
+
+    Args:
+        name: the op's (or graph's) name.
+        alias: the name of this use of it; `name` by default.
+        tags: tags of this use, over the op's own.
+        hook_defs: hooks run after this use.
+        retry_policy: the retry policy of this use.
+
+    Example:
+        ```python
+        from headwater import GraphDefinition, NodeInvocation, op
+
+        @op
+        def ping() -> str:
+            return "pong"
+
+        graph = GraphDefinition(name="pings", node_defs=[ping], dependencies={
+            NodeInvocation("ping", alias="first"): {},
+            NodeInvocation("ping", alias="second", tags={"retry": "yes"}): {},
+        })
+        result = graph.to_job().execute_in_process()
+        assert result.output_for_node("second") == "pong"
+        ```
+    """
 
     name: str
     alias: str | None = None
