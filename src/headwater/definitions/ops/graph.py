@@ -137,13 +137,13 @@ class GraphDefinition(NodeDefinition):
         self.invocations: dict[str, Invocation] = dict(invocations)
         check_unique_definitions(name, [*(node_defs or ()), *(
             inv.node_def for inv in self.invocations.values())])
-        explicit = input_mappings is not None and not isinstance(input_mappings, Mapping)
         self.input_mappings: list[InputMapping] = _input_mapping_list(input_mappings)
         self.output_mappings = _output_mapping_dict(output_mappings)
         self.input_dict = dict(input_defs or {})
         self.output_dict = dict(output_defs or {})
-        if explicit:
-            self._bind_explicit_mappings(input_mappings, output_mappings)
+        if input_mappings is not None and not isinstance(input_mappings, Mapping):
+            self._bind_input_mappings(input_mappings)
+        self._bind_output_mappings(output_mappings)
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
         check_dynamic_fan_out(self)
@@ -152,7 +152,7 @@ class GraphDefinition(NodeDefinition):
         self.parent_graph_def: GraphDefinition | None = None
         self.ignored_node_names: tuple[str, ...] = ()
 
-    def _bind_explicit_mappings(self, input_mappings: Any, output_mappings: Any) -> None:
+    def _bind_input_mappings(self, input_mappings: Sequence[InputMapping]) -> None:
         """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
         for mapping in input_mappings:
             inv = self.invocations.get(mapping.mapped_node_name)
@@ -162,17 +162,49 @@ class GraphDefinition(NodeDefinition):
                     f"'{mapping.mapped_node_name}.{mapping.mapped_node_input_name}', which is not "
                     "an input of a node in this graph."
                 )
-            inv.bindings[mapping.mapped_node_input_name] = GraphInputHandle(
-                self.name, mapping.graph_input_name)
+            inner = inv.node_def.input_dict[mapping.mapped_node_input_name]
+            handle = GraphInputHandle(self.name, mapping.graph_input_name)
+            if mapping.fan_in_index is None:
+                inv.bindings[mapping.mapped_node_input_name] = handle
+                graph_input = inner
+            else:
+                inv.bindings[mapping.mapped_node_input_name] = _with_fan_in_source(
+                    self.name, mapping, inv.bindings.get(mapping.mapped_node_input_name), handle)
+                # The graph input is one element of the list the inner input takes.
+                graph_input = InputDefinition(name=mapping.graph_input_name,
+                                              headwater_type=_destination_type(inner, True))
             if mapping.graph_input_name not in self.input_dict:
-                inner = inv.node_def.input_dict[mapping.mapped_node_input_name]
                 self.input_dict[mapping.graph_input_name] = dataclasses.replace(
-                    inner, name=mapping.graph_input_name,
-                    description=mapping.graph_input_description or inner.description)
+                    graph_input, name=mapping.graph_input_name,
+                    description=mapping.graph_input_description or inner.description,
+                    headwater_type=graph_input.headwater_type if mapping.headwater_type is None
+                    else resolve_headwater_type(mapping.headwater_type))
+
+    def _bind_output_mappings(self, output_mappings: Any) -> None:
+        """The graph outputs that `output_defs` does not give, each the inner output it maps;
+        an `OutputMapping` may describe, type or mark it dynamic."""
+        records = {} if output_mappings is None or isinstance(output_mappings, Mapping) else {
+            m.graph_output_name: m for m in output_mappings}
         for out_name, (node_name, inner_out) in self.output_mappings.items():
-            if out_name not in self.output_dict and node_name in self.invocations:
-                inner = self.invocations[node_name].node_def.output_dict[inner_out]
+            inv = self.invocations.get(node_name)
+            if inv is None or inner_out not in inv.node_def.output_dict:
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{self.name}': output mapping '{out_name}' points to "
+                    f"'{node_name}.{inner_out}', which is not an output of a node in this graph. "
+                    f"Its nodes are ({', '.join(self.invocations)}).")
+            if out_name in self.output_dict:
+                continue
+            inner = inv.node_def.output_dict[inner_out]
+            record = records.get(out_name)
+            if record is None:
                 self.output_dict[out_name] = dataclasses.replace(inner, name=out_name)
+                continue
+            self.output_dict[out_name] = dataclasses.replace(
+                inner, name=out_name,
+                description=record.graph_output_description or inner.description,
+                headwater_type=inner.headwater_type if record.headwater_type is None
+                else resolve_headwater_type(record.headwater_type),
+                is_dynamic=inner.is_dynamic or record.from_dynamic_mapping)
 
     @property
     def node_defs(self) -> list[NodeDefinition]:
@@ -411,6 +443,21 @@ def build_graph(
         config=config,
         tags=tags,
     )
+
+
+def _with_fan_in_source(graph_name: str, mapping: InputMapping, binding: Any,
+                        handle: GraphInputHandle) -> list[Any]:
+    """A fan-in input's sources with the graph input placed at `mapping.fan_in_index`."""
+    if binding is not None and not isinstance(binding, list):
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}': input mapping '{mapping.graph_input_name}' has fan_in_index="
+            f"{mapping.fan_in_index}, but '{mapping.mapped_node_name}."
+            f"{mapping.mapped_node_input_name}' is wired to one output, not a list of them. "
+            "Wire it with MultiDependencyDefinition, or drop fan_in_index.")
+    sources = list(binding or ())
+    if handle not in sources:  # a subset re-binds the mappings of the graph it was cut from
+        sources.insert(mapping.fan_in_index or 0, handle)
+    return sources
 
 
 def _destination_type(input_def: InputDefinition, fan_in: bool) -> Any:
