@@ -153,7 +153,7 @@ class GraphDefinition(NodeDefinition):
         self.ignored_node_names: tuple[str, ...] = ()
 
     def _bind_input_mappings(self, input_mappings: Sequence[InputMapping]) -> None:
-        """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
+        """GraphDefinition(input_mappings=[InputMapping(...)]): inner inputs fed by graph inputs."""
         for mapping in input_mappings:
             inv = self.invocations.get(mapping.mapped_node_name)
             if inv is None or mapping.mapped_node_input_name not in inv.node_def.input_dict:
