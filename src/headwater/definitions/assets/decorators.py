@@ -29,18 +29,17 @@ from headwater.definitions.key import (
 )
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.docstrings import docstring
-from headwater.definitions.ops.graph import GraphOut, build_graph
+from headwater.definitions.ops.graph import build_graph
+from headwater.definitions.ops.inout import In, Out, OutputDefinition
 from headwater.definitions.ops.op import (
-    In,
     OpDefinition,
-    Out,
-    OutputDefinition,
     build_input_defs,
     inspect_signature,
     output_def,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
+from headwater.definitions.ops.wiring import GraphOut
 from headwater.definitions.tags import COMPUTE_KIND_TAG, IO_MANAGER_KEY_METADATA
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
