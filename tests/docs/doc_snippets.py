@@ -3,7 +3,8 @@
 The conventions (docs/ is written to them; test_snippets.py enforces them):
 
 - every ```python block runs as its own script, in a fresh temporary directory (the cwd) with
-  HEADWATER_HOME inside it;
+  HEADWATER_HOME inside it, and the interpreter's bin folder first on PATH (as in an
+  activated virtualenv);
 - `<!-- continue -->` on the line just before a fence continues the page's previous python
   block: same namespace, same directory;
 - `<!-- skip: reason -->` there means the block is not run; the reason is required;
@@ -209,6 +210,9 @@ class _Chain:
         self.modules = set(sys.modules)
         os.chdir(root)
         os.environ["HEADWATER_HOME"] = str(root / ".headwater")
+        # As in an activated environment: `headwater`, `spark-submit`, `dbt` are on PATH.
+        bin_dir = os.path.dirname(sys.executable)
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
         sys.path.insert(0, str(root))
 
     def run(self, block: Block, path: Path) -> Result:

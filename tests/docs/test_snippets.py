@@ -21,7 +21,7 @@ from doc_snippets import Block, parse_page, same_output
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 RUNNER = Path(__file__).resolve().with_name("doc_snippets.py")
-SLOW_PAGES = {"integrations/spark.md"}
+SLOW_PAGES = {"integrations/spark.md", "pipes.md"}  # their blocks start Spark
 PAGE_TIMEOUT = 600  # seconds; a page that hangs fails instead of stalling the suite
 
 
