@@ -14,13 +14,13 @@ The conventions (docs/ is written to them; test_snippets.py enforces them):
 `parse_page` reads the markers. `run_page` runs the blocks of one page and says, block by
 block, what each printed and how it failed; test_snippets.py runs it in a subprocess per page
 (`python doc_snippets.py PAGE REPORT`) so that pages share no modules, cwd or environment.
-Within a page each chain (a block and the blocks continuing it) gets its own directory, its own
-namespace and a fresh copy of the environment, and the modules a chain wrote and imported are
-forgotten when it ends.
+Within a page each chain (a block and the blocks continuing it) runs in a process forked for
+it, with its own directory, its own `__main__` namespace and its own environment.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -30,6 +30,7 @@ import textwrap
 import traceback
 import types
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -165,29 +166,77 @@ class Result:
 
 
 def run_page(path: Path, page: str | None = None) -> list[Result]:
-    """Run the python blocks of the page at `path`, chain by chain, and say what each did."""
+    """Run the python blocks of the page at `path`, chain by chain, and say what each did.
+
+    Each chain runs in a child process forked from this one (where there is fork), so that
+    what a chain leaves in the interpreter (caches keyed by a relative path, threads,
+    atexit handlers) cannot reach the next one."""
     blocks = parse_page(path.read_text(), page or path.name)
     results: list[Result] = []
-    chain: _Chain | None = None
+    for chain in _chains(blocks):
+        results.extend(_in_child(lambda chain=chain: _run_chain(chain, path), chain)
+                       if hasattr(os, "fork") else _run_chain(chain, path))
+    return results
+
+
+def _chains(blocks: list[Block]) -> list[list[Block]]:
+    """The blocks split where one does not continue the one before."""
+    chains: list[list[Block]] = []
     for block in blocks:
-        if block.skip is not None:
-            results.append(Result(block.number, skipped=block.skip))
-            continue
-        if not block.continues or chain is None:
-            if chain is not None:
-                chain.close()
-            chain = _Chain()
-        if chain.failed is not None:
-            results.append(Result(block.number, error=f"not run: block {chain.failed} it "
-                                                      f"continues failed"))
-            continue
-        result = chain.run(block, path)
-        if result.error is not None:
-            chain.failed = block.number
-        results.append(result)
-    if chain is not None:
+        if block.continues and chains:
+            chains[-1].append(block)
+        else:
+            chains.append([block])
+    return chains
+
+
+def _run_chain(blocks: list[Block], path: Path) -> list[Result]:
+    results: list[Result] = []
+    chain = _Chain()
+    try:
+        for block in blocks:
+            if block.skip is not None:
+                results.append(Result(block.number, skipped=block.skip))
+            elif chain.failed is not None:
+                results.append(Result(block.number, error=f"not run: block {chain.failed}, "
+                                                          f"which it continues, failed"))
+            else:
+                result = chain.run(block, path)
+                if result.error is not None:
+                    chain.failed = block.number
+                results.append(result)
+    finally:
         chain.close()
     return results
+
+
+def _in_child(run: Callable[[], list[Result]], blocks: list[Block]) -> list[Result]:
+    """`run()` in a forked child; its results come back through a pipe."""
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        try:
+            report = json.dumps([asdict(result) for result in run()])
+        except BaseException:
+            report = json.dumps({"crash": traceback.format_exc()})
+        with os.fdopen(write_end, "w") as pipe:
+            pipe.write(report)
+        atexit._run_exitfuncs()  # what the blocks registered (Spark, MLflow) ends cleanly
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        report = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    data = json.loads(report) if report else {"crash": f"the process running the blocks "
+                                                        f"died (wait status {status})"}
+    if isinstance(data, dict):
+        return [Result(block.number, error=data["crash"]) for block in blocks]
+    return [Result(**item) for item in data]
 
 
 class _Chain:
