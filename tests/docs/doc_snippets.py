@@ -250,6 +250,7 @@ class _Chain:
         # The chain's namespace is a real __main__ module, as a script's is, so what looks a
         # class's module up (typing.get_type_hints, pickle) finds the block's names.
         self.main = types.ModuleType("__main__")
+        self.main.__file__ = str(root / "main.py")  # a script's file is in its directory
         self.namespace = self.main.__dict__
         self.saved_main = sys.modules["__main__"]
         sys.modules["__main__"] = self.main

@@ -3,7 +3,7 @@
 One test per block (`partitions.md:3`, `integrations/aws.md:2`), run by the conventions of
 doc_snippets.py: each page runs once, in its own subprocess, the first time one of its blocks
 is asked for; a block marked `<!-- skip: reason -->` is reported skipped with its reason.
-Pages whose blocks start a Spark session are marked slow.
+Pages whose blocks take over ~20 s (Spark, dbt) are marked slow.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from doc_snippets import Block, parse_page, same_output
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 RUNNER = Path(__file__).resolve().with_name("doc_snippets.py")
-SLOW_PAGES = {"integrations/spark.md", "pipes.md"}  # their blocks start Spark
+# Pages whose blocks start Spark sessions or several dbt processes: over ~20 s each.
+SLOW_PAGES = {"integrations/spark.md", "integrations/dbt.md", "pipes.md"}
 PAGE_TIMEOUT = 600  # seconds; a page that hangs fails instead of stalling the suite
 
 
