@@ -7,7 +7,8 @@ The conventions (docs/ is written to them; test_snippets.py enforces them):
   activated virtualenv);
 - `<!-- continue -->` on the line just before a fence continues the page's previous python
   block: same namespace, same directory;
-- `<!-- skip: reason -->` there means the block is not run; the reason is required;
+- `<!-- skip: reason -->` there means the block is not run; the reason is required; the blocks
+  continuing a skipped block are skipped too;
 - `<!-- output -->` before a ```text block means that text is what the python block just
   before it prints (compared line by line, trailing whitespace ignored).
 
@@ -21,6 +22,7 @@ it, with its own directory, its own `__main__` namespace and its own environment
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import re
@@ -34,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-_MARKER = re.compile(r"^\s*<!--\s*(continue|skip|output)\b\s*(:?)(.*?)\s*-->\s*$")
+_MARKER = re.compile(r"^\s*<!--\s*(continue|skip|output)\b\s*(:?)\s*(.*?)\s*-->\s*$")
 _OPEN = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)(.*)$")
 
 
@@ -174,7 +176,7 @@ def run_page(path: Path, page: str | None = None) -> list[Result]:
     blocks = parse_page(path.read_text(), page or path.name)
     results: list[Result] = []
     for chain in _chains(blocks):
-        results.extend(_in_child(lambda chain=chain: _run_chain(chain, path), chain)
+        results.extend(_in_child(functools.partial(_run_chain, chain, path), chain)
                        if hasattr(os, "fork") else _run_chain(chain, path))
     return results
 
@@ -193,10 +195,14 @@ def _chains(blocks: list[Block]) -> list[list[Block]]:
 def _run_chain(blocks: list[Block], path: Path) -> list[Result]:
     results: list[Result] = []
     chain = _Chain()
+    skipped = blocks[0].skip  # only a chain's first block can be skipped: it has no continue
     try:
         for block in blocks:
             if block.skip is not None:
                 results.append(Result(block.number, skipped=block.skip))
+            elif skipped is not None:
+                results.append(Result(block.number, skipped=f"continues skipped block "
+                                                            f"{blocks[0].number}: {skipped}"))
             elif chain.failed is not None:
                 results.append(Result(block.number, error=f"not run: block {chain.failed}, "
                                                           f"which it continues, failed"))
@@ -270,9 +276,12 @@ class _Chain:
         # Markdown line and linecache shows the right source.
         code = "\n" * (block.line - 1) + block.code
         with tempfile.TemporaryFile(mode="w+b") as capture:
+            # Both the file descriptor (child processes, C code) and sys.stdout (which a test
+            # runner may have replaced) write to the capture, line by line, in order.
             sys.stdout.flush()
-            saved = os.dup(1)
+            saved_fd, saved_stdout = os.dup(1), sys.stdout
             os.dup2(capture.fileno(), 1)
+            sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
             error = None
             try:
                 exec(compile(code, str(path), "exec"), self.namespace)  # noqa: S102
@@ -282,8 +291,9 @@ class _Chain:
                     type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None))
             finally:
                 sys.stdout.flush()
-                os.dup2(saved, 1)
-                os.close(saved)
+                sys.stdout = saved_stdout
+                os.dup2(saved_fd, 1)
+                os.close(saved_fd)
             capture.seek(0)
             stdout = capture.read().decode(errors="replace")
         return Result(block.number, stdout=stdout, error=error)

@@ -1,20 +1,22 @@
 """Every ```python block in docs/ runs, and every output a page shows is what its block prints.
 
 One test per block (`partitions.md:3`, `integrations/aws.md:2`), run by the conventions of
-doc_snippets.py: each page runs once, in its own subprocess, the first time one of its blocks
-is asked for; a block marked `<!-- skip: reason -->` is reported skipped with its reason.
+doc_snippets.py: each page of the selected tests runs once, in its own subprocess, one page per
+CPU at a time; a block marked `<!-- skip: reason -->` is reported skipped with its reason.
 Pages whose blocks take over ~20 s (Spark, dbt) are marked slow.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from doc_snippets import Block, parse_page, same_output
@@ -40,7 +42,6 @@ def _param(block: Block) -> object:
     return pytest.param(block, id=block.id, marks=marks)
 
 
-@functools.cache
 def _run(page: str) -> dict[int, dict[str, str | None]]:
     """Run `page` in a fresh interpreter; its results keyed by block number."""
     with tempfile.TemporaryDirectory(prefix="headwater-docs-run-") as directory:
@@ -56,9 +57,25 @@ def _run(page: str) -> dict[int, dict[str, str | None]]:
         return {result["number"]: result for result in json.loads(report.read_text())}
 
 
+@pytest.fixture(scope="session")
+def page_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[dict[int, Any]]]]:
+    """The selected pages, run a few at a time (one per CPU) in the order the tests ask."""
+    pages: dict[str, None] = {}
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        block = callspec.params.get("block") if callspec is not None else None
+        if isinstance(block, Block):
+            pages.setdefault(block.page)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {page: pool.submit(_run, page) for page in pages}
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
 @pytest.mark.parametrize("block", [_param(block) for block in _blocks()])
-def test_block_runs(block: Block) -> None:
-    result = _run(block.page)[block.number]
+def test_block_runs(block: Block, page_runs: dict[str, Future[dict[int, Any]]]) -> None:
+    result = page_runs[block.page].result()[block.number]
     if result["skipped"] is not None:
         pytest.skip(f"{block.id}: {result['skipped']}")
     where = f"{block.id} (docs/{block.page}, line {block.line})"
