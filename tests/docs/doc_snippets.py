@@ -22,6 +22,7 @@ it, with its own directory, its own `__main__` namespace and its own environment
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import json
 import os
@@ -72,19 +73,8 @@ def parse_page(text: str, page: str = "page.md") -> list[Block]:
         line = lines[index]
         marker = _MARKER.match(line)
         if marker:
-            kind, colon, reason = marker.groups()
-            if kind == "skip" and not (colon and reason):
-                raise SnippetSyntaxError(
-                    f"{page}:{index + 1}: '<!-- skip -->' needs a reason: '<!-- skip: why -->'")
-            if kind != "skip" and (colon or reason):
-                raise SnippetSyntaxError(
-                    f"{page}:{index + 1}: '<!-- {kind} -->' takes no argument")
-            pending = (kind, reason)
             following = lines[index + 1] if index + 1 < len(lines) else ""
-            if not _OPEN.match(following):
-                raise SnippetSyntaxError(
-                    f"{page}:{index + 1}: '<!-- {kind} -->' must be on the line just before "
-                    f"a code fence")
+            pending = _read_marker(marker, following, f"{page}:{index + 1}")
             index += 1
             continue
         opening = _OPEN.match(line)
@@ -119,12 +109,25 @@ def parse_page(text: str, page: str = "page.md") -> list[Block]:
             if last.output is not None:
                 raise SnippetSyntaxError(
                     f"{page}:{body.line - 1}: a second '<!-- output -->' for block {last.id}")
-            blocks[-1] = Block(**{**asdict(last), "output": body.text})
+            blocks[-1] = dataclasses.replace(last, output=body.text)
         elif kind:
             raise SnippetSyntaxError(
                 f"{page}:{body.line - 1}: '<!-- {kind} -->' marks a ```python block, not "
                 f"```{language or ' (no language)'}")
     return blocks
+
+
+def _read_marker(marker: re.Match[str], following: str, where: str) -> tuple[str, str]:
+    """(kind, reason) of a marker comment, checked; `following` is the line after it."""
+    kind, colon, reason = marker.groups()
+    if kind == "skip" and not (colon and reason):
+        raise SnippetSyntaxError(f"{where}: '<!-- skip -->' needs a reason: '<!-- skip: why -->'")
+    if kind != "skip" and (colon or reason):
+        raise SnippetSyntaxError(f"{where}: '<!-- {kind} -->' takes no argument")
+    if not _OPEN.match(following):
+        raise SnippetSyntaxError(
+            f"{where}: '<!-- {kind} -->' must be on the line just before a code fence")
+    return kind, reason
 
 
 @dataclass(frozen=True)
