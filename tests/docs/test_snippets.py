@@ -42,7 +42,7 @@ def _param(block: Block) -> object:
     return pytest.param(block, id=block.id, marks=marks)
 
 
-def _run(page: str) -> dict[int, dict[str, str | None]]:
+def _run(page: str) -> dict[int, dict[str, Any]]:
     """Run `page` in a fresh interpreter; its results keyed by block number."""
     with tempfile.TemporaryDirectory(prefix="headwater-docs-run-") as directory:
         report = Path(directory) / "report.json"
@@ -75,6 +75,7 @@ def page_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[dict[
 
 @pytest.mark.parametrize("block", [_param(block) for block in _blocks()])
 def test_block_runs(block: Block, page_runs: dict[str, Future[dict[int, Any]]]) -> None:
+    """The block runs without an error, and prints what the page shows after it."""
     result = page_runs[block.page].result()[block.number]
     if result["skipped"] is not None:
         pytest.skip(f"{block.id}: {result['skipped']}")
