@@ -130,6 +130,8 @@ initContainers:
       {{- include "headwater.env" . | nindent 6 }}
     volumeMounts:
       {{- include "headwater.volumeMounts" . | nindent 6 }}
+    resources:
+      {{- toYaml .Values.migrate.resources | nindent 6 }}
     securityContext:
       {{- toYaml .Values.securityContext | nindent 6 }}
 {{- end }}
