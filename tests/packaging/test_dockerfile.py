@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,52 @@ def test_healthcheck_passes_on_a_healthy_webserver_and_fails_without_its_token(
         assert run_python_check(here, tmp_path, HEADWATER_WEBSERVER_TOKEN="wrong") != 0
         assert run_python_check(here, tmp_path) != 0
     assert run_python_check(here, tmp_path, HEADWATER_WEBSERVER_TOKEN=server.token) != 0
+
+
+def copy_from_context(source: Path, target: Path, patterns: list[str]) -> None:
+    """COPY of a file or folder from the build context, leaving out what .dockerignore does."""
+    if source.is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / source.name)
+        return
+
+    def left_out(folder: str, names: list[str]) -> list[str]:
+        where = Path(folder).relative_to(ROOT)
+        return [n for n in names if ignored(str(where / n), patterns)]
+
+    shutil.copytree(source, target, ignore=left_out, dirs_exist_ok=True)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_wheel_stage_builds_a_wheel_with_the_ui_and_no_npm(instructions, tmp_path):
+    """The wheel stage, replayed in a folder: its COPY instructions from the build context (less
+    .dockerignore), the built UI where the ui stage leaves it, then its RUN with no npm on
+    PATH. The build hook takes the UI as it is, and the wheel carries it."""
+    static = ROOT / "src" / "headwater" / "server" / "static"
+    if not (static / "index.html").is_file():
+        pytest.skip("the UI is not built (run `make ui`): the ui stage's output is needed")
+    _, wheel_stage, _ = stages(instructions)
+    workdir = tmp_path / "src"
+    patterns = dockerignore_patterns()
+    for value in of(wheel_stage, "COPY"):
+        words = value.split()
+        from_ui = words[0] == "--from=ui"
+        *sources, target = words[1:] if from_ui else words
+        for source in sources:
+            if from_ui:  # the ui stage's output, not the build context: nothing is ignored
+                shutil.copytree(static, workdir / target, dirs_exist_ok=True)
+            else:
+                copy_from_context(ROOT / source, workdir / target, patterns)
+    assert not (workdir / "ui").exists() and not (workdir / ".git").exists()
+    dist = tmp_path / "dist"
+    (run,) = of(wheel_stage, "RUN")
+    done = subprocess.run(run.replace("/dist", str(dist)), shell=True, cwd=workdir,
+                          env={"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=540)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (built,) = dist.glob("headwater-*.whl")
+    with zipfile.ZipFile(built) as archive:
+        names = set(archive.namelist())
+    assert "headwater/server/static/index.html" in names
+    assert "headwater/cli/main.py" in names
