@@ -227,13 +227,24 @@ def test_the_webserver_answers_its_service_and_ingress_names(two):
     assert find(two, "RoleBinding", "hw-headwater")["subjects"][0]["name"] == "hw-headwater"
 
 
-def test_each_container_command_line_parses_with_the_real_cli(two):
-    """Every container's arguments (webserver, daemon, migrate, code servers) are a command
-    line `headwater` accepts; one this checkout lacks (code-server, -w) skips, naming it."""
+def command_lines(manifests: list[dict[str, Any]]) -> list[list[str]]:
     lines = []
-    for deployment in (m for m in two if m["kind"] == "Deployment"):
+    for deployment in (m for m in manifests if m["kind"] == "Deployment"):
         pod = deployment["spec"]["template"]["spec"]
         lines.extend(c["args"] for c in pod["containers"] + pod.get("initContainers", []))
+    return lines
+
+
+def test_each_container_command_line_parses_with_the_real_cli(two):
+    """Every container's arguments (webserver, daemon, migrate, code servers) are a command
+    line `headwater` accepts: all of them with the default values; with code servers, one
+    this checkout lacks (code-server, -w) skips, naming it."""
+    plain = command_lines(render({"webserver": {"readOnly": True}}))
+    assert ["webserver", "-h", "0.0.0.0", "-p", "3000", "--read-only"] in plain
+    assert ["daemon", "run"] in plain
+    for args in plain:
+        parse_command_line(args)
+    lines = command_lines(two)
     assert ["instance", "migrate"] in lines
     skipped = []
     for args in sorted(lines, key=lambda a: a[0] == "code-server" or "-w" in a):
