@@ -297,3 +297,18 @@ def test_the_chart_version_matches_the_package():
 
     assert chart["appVersion"] == headwater.__version__
     assert Path(CHART / "values.yaml").is_file()
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"codeServer": [{"name": "shop", "module": "shop.defs"}]},
+     "at '': additional properties 'codeServer' not allowed"),
+    ({"codeServers": [{"name": "shop", "modul": "shop.defs"}]},
+     "at '/codeServers/0': additional properties 'modul' not allowed"),
+    ({"webserver": {"port": "http"}}, "at '/webserver/port': got string, want integer"),
+    ({"instance": {"storage": {"url": "sqlite:///x.db"}}}, "at '/instance/storage'"),
+])
+def test_values_schema_names_a_mistyped_or_misplaced_value(values, message):
+    """values.schema.json refuses a key the chart does not read, naming where it is."""
+    with pytest.raises(helm.HelmValuesError) as caught:
+        render(values)
+    assert message in str(caught.value)
