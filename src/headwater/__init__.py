@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.assets.decorators import (
         asset,
-        graph_asset,
-        graph_multi_asset,
         multi_asset,
         multi_observable_source_asset,
         observable_source_asset,
@@ -38,6 +36,7 @@ if TYPE_CHECKING:
         AssetSpec,
         map_asset_specs,
     )
+    from headwater.definitions.assets.graph_decorators import graph_asset, graph_multi_asset
     from headwater.definitions.assets.inout import AssetIn, AssetOut, LegacyFreshnessPolicy
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
