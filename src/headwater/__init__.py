@@ -396,13 +396,15 @@ if TYPE_CHECKING:
         static_partitioned_config,
         weekly_partitioned_config,
     )
-    from headwater.definitions.partitions.time_window import (
+    from headwater.definitions.partitions.periodic import (
         DailyPartitionsDefinition,
         HourlyPartitionsDefinition,
         MonthlyPartitionsDefinition,
+        WeeklyPartitionsDefinition,
+    )
+    from headwater.definitions.partitions.time_window import (
         TimeWindow,
         TimeWindowPartitionsDefinition,
-        WeeklyPartitionsDefinition,
     )
     from headwater.definitions.repository import RepositoryData, RepositoryDefinition
     from headwater.definitions.run_request import RunRequest
