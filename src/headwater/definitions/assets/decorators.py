@@ -47,7 +47,7 @@ from headwater.errors import (
 )
 
 
-def _input_keys(
+def asset_input_keys(
     fn_name: str,
     input_args: Sequence[str],
     ins: Mapping[str, AssetIn],
@@ -83,7 +83,7 @@ def _asset_ins(
                 f"parameter '{name}'. Add the parameter, or list the asset in deps=[...] if its "
                 "value is not needed."
             )
-    keys = _input_keys(fn_name, sig.input_args, ins, ())
+    keys = asset_input_keys(fn_name, sig.input_args, ins, ())
     _check_ins_against_deps(decorator, fn_name, ins, keys, [d.asset_key for d in deps])
     op_ins: dict[str, In] = {}
     # a function taking **kwargs receives the ins it does not name as keyword arguments
@@ -158,7 +158,7 @@ def _collect_deps(deps: Iterable[Any] | None, owner: str) -> list[AssetDep]:
     return result
 
 
-def _hooks(hooks: Iterable[Any] | None) -> frozenset[Any]:
+def check_hooks(hooks: Iterable[Any] | None) -> frozenset[Any]:
     """hooks= of an asset decorator: hook definitions run after the asset's steps."""
     found = frozenset(hooks or ())
     for hook in found:
@@ -352,7 +352,7 @@ def asset(
         if io_manager_def is not None:
             res[io_key or "io_manager"] = io_manager_def
         return AssetsDefinition(
-            hook_defs=_hooks(hooks),
+            hook_defs=check_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name={DEFAULT_OUTPUT: asset_key},
             node_def=op_def,
@@ -551,7 +551,7 @@ def multi_asset(
             spec_deps = [d for d in spec_deps if d.asset_key != spec.key]
             final_specs.append(spec.replace_attributes(deps=_dedupe(spec_deps)))
         return AssetsDefinition(
-            hook_defs=_hooks(hooks),
+            hook_defs=check_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name=keys_by_output,
             node_def=op_def,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from headwater.definitions.assets.decorators import _hooks, _input_keys
+from headwater.definitions.assets.decorators import asset_input_keys, check_hooks
 from headwater.definitions.assets.definition import AssetDep, AssetsDefinition, AssetSpec
 from headwater.definitions.assets.inout import AssetIn, AssetOut
 from headwater.definitions.key import AssetKey, prefix_path, to_asset_key
@@ -104,7 +104,7 @@ def graph_asset(
         graph_def = build_graph(fn, name=name or asset_key.to_python_identifier(),
                                 description=description, config=config)
         sig = inspect_signature(fn, "@graph_asset", allow_context=False)
-        input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
+        input_keys = asset_input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
         spec = AssetSpec(
             asset_key, deps=[AssetDep(k) for k in input_keys.values()],
             description=description or docstring(fn), metadata=metadata,
@@ -113,7 +113,7 @@ def graph_asset(
         )
         out_name = next(iter(graph_def.output_dict), DEFAULT_OUTPUT)
         return AssetsDefinition(
-            hook_defs=_hooks(hooks),
+            hook_defs=check_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name={out_name: asset_key},
             node_def=graph_def,
@@ -192,7 +192,7 @@ def graph_multi_asset(
         graph_def = build_graph(fn, name=name or fn.__name__, config=config, out={
             n: GraphOut(description=o.description) for n, o in outs.items()})
         sig = inspect_signature(fn, "@graph_multi_asset", allow_context=False)
-        input_keys = _input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
+        input_keys = asset_input_keys(fn.__name__, sig.input_args, dict(ins or {}), ())
         specs = []
         keys_by_output = {}
         for out_name, out in outs.items():
@@ -206,7 +206,7 @@ def graph_multi_asset(
                 skippable=not out.is_required,
             ))
         return AssetsDefinition(
-            hook_defs=_hooks(hooks),
+            hook_defs=check_hooks(hooks),
             keys_by_input_name=input_keys,
             keys_by_output_name=keys_by_output,
             node_def=graph_def,
