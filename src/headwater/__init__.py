@@ -30,18 +30,14 @@ if TYPE_CHECKING:
         multi_observable_source_asset,
         observable_source_asset,
     )
-    from headwater.definitions.assets.definition import (
-        AssetDep,
-        AssetsDefinition,
-        AssetSpec,
-        map_asset_specs,
-    )
+    from headwater.definitions.assets.definition import AssetDep, AssetsDefinition, AssetSpec
     from headwater.definitions.assets.graph_decorators import graph_asset, graph_multi_asset
     from headwater.definitions.assets.inout import AssetIn, AssetOut, LegacyFreshnessPolicy
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
     from headwater.definitions.assets.source_asset import SourceAsset
+    from headwater.definitions.assets.spec_mapping import map_asset_specs
     from headwater.definitions.assets.staleness import StaleCause, StaleCauseCategory, StaleStatus
     from headwater.definitions.automation.condition import (
         AutoMaterializePolicy,

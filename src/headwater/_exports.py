@@ -43,7 +43,7 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "LegacyFreshnessPolicy": ("headwater.definitions.assets.inout", "LegacyFreshnessPolicy"),
     "apply_freshness_policy": ("headwater.definitions.checks.freshness_policy", "apply_freshness_policy"),
     "build_freshness_policy_checks": ("headwater.definitions.checks.freshness_policy", "build_freshness_policy_checks"),
-    "map_asset_specs": ("headwater.definitions.assets.definition", "map_asset_specs"),
+    "map_asset_specs": ("headwater.definitions.assets.spec_mapping", "map_asset_specs"),
     "AssetCheckExecutionContext": ("headwater.execution.context", "AssetCheckExecutionContext"),
     "build_asset_check_context": ("headwater.execution.testing", "build_asset_check_context"),
     "load_asset_checks_from_modules": ("headwater.definitions.module_loader", "load_asset_checks_from_modules"),

@@ -17,10 +17,10 @@ from headwater.definitions.assets.definition import (
     AssetDep,
     AssetsDefinition,
     AssetSpec,
-    add_unique_dep,
     to_asset_dep,
 )
 from headwater.definitions.assets.inout import AssetIn, AssetOut
+from headwater.definitions.assets.rules import add_unique_dep
 from headwater.definitions.assets.source_asset import SourceAsset, own_io_manager_key
 from headwater.definitions.key import (
     AssetKey,
