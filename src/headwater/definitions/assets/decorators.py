@@ -30,11 +30,9 @@ from headwater.definitions.key import (
 )
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.docstrings import docstring
+from headwater.definitions.ops.inout import In, Out, OutputDefinition
 from headwater.definitions.ops.op import (
-    In,
     OpDefinition,
-    Out,
-    OutputDefinition,
     build_input_defs,
     inspect_signature,
     output_def,

@@ -34,11 +34,8 @@ from headwater.definitions.keywords import check_keywords
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.composition import current_frame
 from headwater.definitions.ops.graph import GraphDefinition
-from headwater.definitions.ops.op import (
-    In,
-    OpDefinition,
-    build_input_defs,
-)
+from headwater.definitions.ops.inout import In
+from headwater.definitions.ops.op import OpDefinition, build_input_defs
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
 from headwater.definitions.tags import IO_MANAGER_KEY_METADATA, KIND_PREFIX
 from headwater.errors import (

@@ -3,8 +3,8 @@
 An asset whose value is computed by a graph of ops, each step retried and logged on its own.
 The decorator builds the graph (`ops/graph.py`) and its specs and returns one
 AssetsDefinition. Imports `decorators.py` (for how parameters map to upstream keys),
-`definition.py` and `inout.py` of this room and the `ops` room; nothing imports this module
-but the package's export table.
+`definition.py` and `inout.py` of this room and the `ops` room (`graph.py`, `wiring.py`);
+nothing imports this module but the package's export table.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from headwater.definitions.assets.definition import AssetDep, AssetsDefinition, 
 from headwater.definitions.assets.inout import AssetIn, AssetOut
 from headwater.definitions.key import AssetKey, prefix_path, to_asset_key
 from headwater.definitions.ops.docstrings import docstring
-from headwater.definitions.ops.graph import GraphOut, build_graph
+from headwater.definitions.ops.graph import build_graph
 from headwater.definitions.ops.op import inspect_signature
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
+from headwater.definitions.ops.wiring import GraphOut
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 

@@ -12,7 +12,8 @@ from headwater.definitions.assets.definition import DEFAULT_GROUP, AssetsDefinit
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
-from headwater.definitions.ops.op import OpDefinition, OutputDefinition, inspect_signature
+from headwater.definitions.ops.inout import OutputDefinition
+from headwater.definitions.ops.op import OpDefinition, inspect_signature
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
 
 

@@ -17,12 +17,8 @@ from headwater.definitions.checks.spec import AssetCheckSpec
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.docstrings import docstring
-from headwater.definitions.ops.op import (
-    In,
-    OpDefinition,
-    build_input_defs,
-    inspect_signature,
-)
+from headwater.definitions.ops.inout import In
+from headwater.definitions.ops.op import OpDefinition, build_input_defs, inspect_signature
 from headwater.definitions.ops.output import NO_VALUE
 from headwater.definitions.tags import COMPUTE_KIND_TAG
 from headwater.errors import HeadwaterInvalidDefinitionError
