@@ -362,11 +362,8 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.partitions.mapping import (
         AllPartitionMapping,
-        DimensionPartitionMapping,
         IdentityPartitionMapping,
         LastPartitionMapping,
-        MultiPartitionMapping,
-        MultiToSingleDimensionPartitionMapping,
         PartitionMapping,
         SpecificPartitionsPartitionMapping,
         StaticPartitionMapping,
@@ -377,6 +374,11 @@ if TYPE_CHECKING:
         MultiPartitionKey,
         MultiPartitionsDefinition,
         PartitionDimensionDefinition,
+    )
+    from headwater.definitions.partitions.multi_mapping import (
+        DimensionPartitionMapping,
+        MultiPartitionMapping,
+        MultiToSingleDimensionPartitionMapping,
     )
     from headwater.definitions.partitions.pagination import PaginatedResults
     from headwater.definitions.partitions.partitioned_config import (
