@@ -27,8 +27,8 @@ from headwater.definitions.partitions.cron import previous_tick
 from headwater.definitions.partitions.mapping import (
     IdentityPartitionMapping,
     TimeWindowPartitionMapping,
-    infer_partition_mapping,
 )
+from headwater.definitions.partitions.relation import infer_partition_mapping
 from headwater.definitions.partitions.time_window import TimeWindowPartitionsDefinition
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import AUTOMATION_CONDITION_TAG
