@@ -687,9 +687,12 @@ def instance_for_test(
         overrides: settings, as in `headwater.yaml`, applied to the instance.
         set_headwater_home: point `HEADWATER_HOME` at the directory while the block runs.
         temp_dir: a directory to use instead of a new temporary one (it is not removed).
-        synchronous_run_coordinator: accepted for Dagster's signature; no effect (the
-            instance holds no run queue; the daemon and webserver submit runs).
-        synchronous_run_launcher: accepted for Dagster's signature; no effect.
+        synchronous_run_coordinator: runs submitted to the instance (`submit_run`, as the
+            webserver, sensors and `job launch` do) start at once, even with a `run_queue`
+            in `overrides` (the `run_coordinator: {synchronous: true}` setting).
+        synchronous_run_launcher: a started run executes in the calling process, and
+            `submit_run`/`start_run` return once it finished, instead of spawning a run
+            worker (the `run_launcher: {synchronous: true}` setting).
 
     Example:
         ```python
@@ -709,8 +712,13 @@ def instance_for_test(
         previous = os.environ.get(HOME_ENV)
         if set_headwater_home:
             os.environ[HOME_ENV] = root
+        settings = dict(overrides or {})
+        if synchronous_run_coordinator:
+            settings["run_coordinator"] = {"synchronous": True}
+        if synchronous_run_launcher:
+            settings["run_launcher"] = {"synchronous": True}
         instance = HeadwaterInstance.from_url(
-            "sqlite:///" + os.path.join(root, "headwater.db"), root, overrides)
+            "sqlite:///" + os.path.join(root, "headwater.db"), root, settings)
         try:
             yield instance
         finally:
