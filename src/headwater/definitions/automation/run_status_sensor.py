@@ -40,6 +40,7 @@ class RunStatusSensorContext(TickContext):
         self._run = headwater_run
         self._event = headwater_event
         self._partition_key = partition_key
+        self._logger = logger  # `context.log`; the sensor's own logger when None
         self._cursor: str | None = None
         self._cursor_updated = False
 
@@ -74,7 +75,8 @@ class RunStatusSensorContext(TickContext):
         return RunFailureSensorContext(
             sensor_name=self._sensor_name, headwater_run=self._run, headwater_event=self._event,
             instance=self._instance, resources=self._resource_defs,
-            repository_def=self._definitions, partition_key=self._partition_key)
+            repository_def=self._definitions, partition_key=self._partition_key,
+            logger=self._logger)
 
 
 class RunFailureSensorContext(RunStatusSensorContext):
@@ -98,11 +100,13 @@ def build_run_status_sensor_context(sensor_name: str, headwater_event: Any,
                                     context: Any = None, resources: Mapping[str, Any] | None = None,
                                     partition_key: str | None = None,
                                     repository_def: Any = None) -> RunStatusSensorContext:
-    """A context for invoking a run-status sensor in a test."""
+    """A context for invoking a run-status sensor in a test; given the sensor's `context`,
+    it logs through that context's `log`."""
     return RunStatusSensorContext(sensor_name=sensor_name, headwater_run=headwater_run,
                                   headwater_event=headwater_event, instance=headwater_instance,
                                   resources=resources, repository_def=repository_def,
-                                  partition_key=partition_key)
+                                  partition_key=partition_key,
+                                  logger=context.log if context is not None else None)
 
 
 def _status_value(status: Any) -> str:

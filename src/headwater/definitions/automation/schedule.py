@@ -54,9 +54,10 @@ class ScheduleEvaluationContext(TickContext):
 
     def __init__(self, instance: Any = None, scheduled_execution_time: datetime | None = None,
                  resources: Mapping[str, Any] | None = None, repository_def: Any = None,
-                 schedule_name: str | None = None, definitions: Any = None):
+                 schedule_name: str | None = None, definitions: Any = None,
+                 instance_ref: Any = None):
         super().__init__(instance=instance, resources=resources, definitions=definitions,
-                         repository_def=repository_def)
+                         repository_def=repository_def, instance_ref=instance_ref)
         if scheduled_execution_time is not None and scheduled_execution_time.tzinfo is None:
             scheduled_execution_time = scheduled_execution_time.replace(tzinfo=timezone.utc)
         self._scheduled_execution_time = scheduled_execution_time
@@ -77,8 +78,10 @@ def build_schedule_context(instance: Any = None, scheduled_execution_time: datet
                            resources: Mapping[str, Any] | None = None,
                            repository_def: Any = None, instance_ref: Any = None,
                            definitions: Any = None) -> ScheduleEvaluationContext:
-    """A context for evaluating or invoking a schedule in a test."""
-    return ScheduleEvaluationContext(instance=instance,
+    """A context for evaluating or invoking a schedule in a test; with `instance_ref` (and no
+    `instance`), `context.instance` opens that instance on first use and the context, used
+    in a `with` block, disposes it."""
+    return ScheduleEvaluationContext(instance=instance, instance_ref=instance_ref,
                                      scheduled_execution_time=scheduled_execution_time,
                                      resources=resources, repository_def=repository_def,
                                      definitions=definitions)

@@ -66,7 +66,7 @@ class SensorEvaluationContext(TickContext):
                  resources: Mapping[str, Any] | None = None, definitions: Any = None,
                  last_sensor_start_time: float | None = None):
         super().__init__(instance=instance, resources=resources, definitions=definitions,
-                         repository_def=repository_def)
+                         repository_def=repository_def, instance_ref=instance_ref)
         self._cursor = cursor
         self._cursor_updated = False
         self._last_tick_completion_time = last_tick_completion_time
@@ -121,9 +121,11 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
                          definitions: Any = None, instance_ref: Any = None,
                          last_sensor_start_time: float | None = None,
                          last_tick_completion_time: float | None = None) -> SensorEvaluationContext:
-    """A context for evaluating or invoking a sensor in a test."""
+    """A context for evaluating or invoking a sensor in a test; with `instance_ref` (and no
+    `instance`), `context.instance` opens that instance on first use and the context, used
+    in a `with` block, disposes it."""
     return SensorEvaluationContext(
-        instance=instance, cursor=cursor, repository_name=repository_name,
+        instance=instance, instance_ref=instance_ref, cursor=cursor, repository_name=repository_name,
         repository_def=repository_def, sensor_name=sensor_name, resources=resources,
         definitions=definitions, last_sensor_start_time=last_sensor_start_time,
         last_tick_completion_time=last_tick_completion_time)
