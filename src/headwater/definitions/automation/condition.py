@@ -663,6 +663,16 @@ class DepsAutomationCondition(AutomationCondition):
 
 # --- the older policies, mapped onto conditions ------------------------------------------
 
+_SKIPS_EACH = "leave it False: the rule skips each partition in progress (in_progress())"
+
+
+def _each_partition(rule: str, all_partitions: bool, instead: str) -> None:
+    """The rules act partition by partition; `all_partitions=True` has no counterpart."""
+    if all_partitions:
+        raise HeadwaterInvalidDefinitionError(
+            f"AutoMaterializeRule.{rule}(all_partitions=True) is not supported: {instead}.")
+
+
 @dataclass(frozen=True)
 class AutoMaterializeRule:
     """One rule of a policy: a reason to materialize (`kind="materialize"`) or to skip."""
@@ -694,11 +704,8 @@ class AutoMaterializeRule:
     @staticmethod
     def materialize_on_cron(cron_schedule: str, timezone: str = "UTC",
                             all_partitions: bool = False) -> AutoMaterializeRule:
-        if all_partitions:
-            raise HeadwaterInvalidDefinitionError(
-                "materialize_on_cron(all_partitions=True) is not supported: write "
-                "AutomationCondition.cron_tick_passed(...).since_last_handled() without "
-                "in_latest_time_window().")
+        _each_partition("materialize_on_cron", all_partitions, "write AutomationCondition."
+                        "cron_tick_passed(...).since_last_handled() without in_latest_time_window()")
         return AutoMaterializeRule("materialize_on_cron", "materialize", (cron_schedule, timezone))
 
     @staticmethod
@@ -715,10 +722,12 @@ class AutoMaterializeRule:
 
     @staticmethod
     def skip_on_backfill_in_progress(all_partitions: bool = False) -> AutoMaterializeRule:
+        _each_partition("skip_on_backfill_in_progress", all_partitions, _SKIPS_EACH)
         return AutoMaterializeRule("skip_on_backfill_in_progress", "skip")
 
     @staticmethod
     def skip_on_run_in_progress(all_partitions: bool = False) -> AutoMaterializeRule:
+        _each_partition("skip_on_run_in_progress", all_partitions, _SKIPS_EACH)
         return AutoMaterializeRule("skip_on_run_in_progress", "skip")
 
     @staticmethod
