@@ -82,3 +82,11 @@ def test_bad_headwater_yaml_names_the_file_and_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("HEADWATER_DATABASE_URL", "mysql://x")
     with pytest.raises(HeadwaterInvalidInvocationError, match="postgresql://"):
         HeadwaterInstance.get()
+
+
+def test_ephemeral_refuses_a_preload_it_cannot_load():
+    """HeadwaterInstance.ephemeral(preload=[...]) is refused with what to do instead."""
+    with pytest.raises(hw.HeadwaterInvalidInvocationError,
+                       match=r"ephemeral\(preload=...\).*instance.add_run"):
+        hw.HeadwaterInstance.ephemeral(preload=[object()])
+    assert hw.HeadwaterInstance.ephemeral(preload=[]).get_runs_count() == 0

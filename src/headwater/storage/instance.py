@@ -122,7 +122,14 @@ class HeadwaterInstance:
     @staticmethod
     def ephemeral(tempdir: str | None = None, preload: Any = None,
                   settings: Mapping[str, Any] | None = None) -> HeadwaterInstance:
-        """An instance that keeps runs and events in memory, for tests and notebooks."""
+        """An instance that keeps runs and events in memory, for tests and notebooks.
+        `preload` (Dagster's runs from `dagster debug export`) has no headwater counterpart
+        and is refused."""
+        if preload:
+            raise HeadwaterInvalidInvocationError(
+                "HeadwaterInstance.ephemeral(preload=...): headwater has no exported run "
+                "payloads to preload; add runs with instance.add_run(...) and their events "
+                "with instance.store_event(...) instead.")
         return HeadwaterInstance(InMemoryStorage(), root_directory=tempdir, settings=settings)
 
     @staticmethod
