@@ -90,3 +90,23 @@ def test_ephemeral_refuses_a_preload_it_cannot_load():
                        match=r"ephemeral\(preload=...\).*instance.add_run"):
         hw.HeadwaterInstance.ephemeral(preload=[object()])
     assert hw.HeadwaterInstance.ephemeral(preload=[]).get_runs_count() == 0
+
+
+def test_create_run_for_job_records_the_resolved_op_selection():
+    """create_run_for_job(resolved_op_selection=) is the run's op_selection (the ops it runs)."""
+    @hw.op
+    def first() -> int:
+        return 1
+
+    @hw.op
+    def second(value: int) -> int:
+        return value
+
+    @hw.job
+    def pair():
+        second(first())
+
+    instance = HeadwaterInstance.ephemeral()
+    run = instance.create_run_for_job(pair, op_selection=["*second"],
+                                      resolved_op_selection={"second", "first"})
+    assert instance.get_run_by_id(run.run_id).op_selection == ("first", "second")

@@ -267,7 +267,11 @@ class HeadwaterInstance:
         asset_selection: Iterable[AssetKey] | None = None,
         **_origins: Any,
     ) -> HeadwaterRun:
-        """Store a run of `job_def` that has not started (Dagster's signature)."""
+        """Store a run of `job_def` that has not started (Dagster's signature). The run's
+        `op_selection` is `resolved_op_selection` (the op names a selection query resolved
+        to) when given, else `op_selection`."""
+        if resolved_op_selection is not None:
+            op_selection = sorted(resolved_op_selection)
         all_tags = {**{k: str(v) for k, v in getattr(job_def, "tags", {}).items()},
                     **dict(getattr(job_def, "run_tags", None) or {}), **dict(tags or {})}
         if isinstance(status, str):
