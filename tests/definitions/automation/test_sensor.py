@@ -325,3 +325,46 @@ def test_run_status_sensor_context_logs_through_the_sensor_context_given():
         headwater_event=result.get_run_success_event(), context=sensor_context)
     assert context.log is sensor_context.log
     assert context.for_run_failure().log is sensor_context.log
+
+
+def test_run_status_sensor_watches_its_own_code_location_unless_told_all():
+    """Without monitored_jobs, a tick with definitions sees only runs of their jobs;
+    monitor_all_code_locations=True sees every run; both together are refused."""
+    @hw.op
+    def boom():
+        raise ValueError("no")
+
+    @hw.job
+    def here():
+        boom()
+
+    @hw.job
+    def elsewhere():
+        boom()
+
+    seen = []
+
+    @hw.run_failure_sensor
+    def local(context):
+        seen.append("local:" + context.headwater_run.job_name)
+
+    @hw.run_failure_sensor(monitor_all_code_locations=True)
+    def global_(context):
+        seen.append("all:" + context.headwater_run.job_name)
+
+    defs = hw.Definitions(jobs=[here], sensors=[local, global_])
+    instance = hw.HeadwaterInstance.ephemeral()
+    starts = {}
+    for sensor in (local, global_):
+        starts[sensor.name] = hw.build_sensor_context(instance=instance, definitions=defs)
+        sensor.evaluate_tick(starts[sensor.name])
+    for job_def in (here, elsewhere):
+        job_def.execute_in_process(instance=instance, raise_on_error=False)
+    for sensor in (local, global_):
+        sensor.evaluate_tick(hw.build_sensor_context(
+            instance=instance, definitions=defs, cursor=starts[sensor.name].cursor))
+    assert seen == ["local:here", "all:here", "all:elsewhere"]
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="monitor_all_code_locations=True watches every run"):
+        hw.run_failure_sensor(monitored_jobs=[here], monitor_all_code_locations=True)(
+            lambda context: None)

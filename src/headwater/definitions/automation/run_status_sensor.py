@@ -3,7 +3,9 @@
 
 At each tick the sensor reads the run-status events stored since its cursor (a storage id;
 the first tick starts from "now", so history is not replayed) and calls the function once
-per event of a monitored job. Imports `errors` and `definitions` only.
+per event of a monitored job: those `monitored_jobs` names, else the jobs of the sensor's own
+definitions (its code location), or every job with `monitor_all_code_locations=True` (and
+in a test tick given no definitions). Imports `errors` and `definitions` only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from headwater.definitions.automation.tick_context import TickContext
 from headwater.definitions.automation.tick_result import RunReaction, SkipReason
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import PARTITION_TAG
+from headwater.errors import HeadwaterInvalidDefinitionError
 
 # HeadwaterRunStatus value -> the run event that marks it
 _EVENT_FOR_STATUS = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE",
@@ -125,6 +128,10 @@ class RunStatusSensorDefinition(SensorDefinition):
         self._status = _status_value(run_status)
         self._monitored = [j if hasattr(j, "matches") else getattr(j, "name", j)
                            for j in (monitored_jobs or [])]
+        if monitor_all_code_locations and self._monitored:
+            raise HeadwaterInvalidDefinitionError(
+                f"Run status sensor '{name}': monitor_all_code_locations=True watches every run "
+                "of the instance, so monitored_jobs= cannot narrow it; pass one of the two.")
         self.monitor_all_code_locations = monitor_all_code_locations
         jobs = list(request_jobs or ([request_job] if request_job is not None else []))
         super().__init__(name=name, evaluation_fn=run_status_sensor_fn,
@@ -138,6 +145,16 @@ class RunStatusSensorDefinition(SensorDefinition):
         result, _ = invoke_evaluation_fn("run status sensor", self.name, self._evaluation_fn,
                                          self._signature, args, kwargs, lambda: None)
         return result
+
+    def _own_jobs(self, context: Any) -> set[str] | None:
+        """Without monitored_jobs, the jobs of the sensor's own definitions (its code
+        location), unless it monitors all code locations; None (every job) also when the
+        tick has no definitions, as in a test."""
+        defs = context.repository_def
+        if self._monitored or self.monitor_all_code_locations or defs is None:
+            return None
+        repo = defs.get_repository_def() if hasattr(defs, "get_repository_def") else defs
+        return set(repo.job_names)
 
     def _call_for_tick(self, context: Any) -> Any:
         instance = context.instance
@@ -153,17 +170,19 @@ class RunStatusSensorDefinition(SensorDefinition):
         requests: list[Any] = []
         reactions: list[RunReaction] = []
         last = cursor
+        own = self._own_jobs(context)
         for record in page.records:
             last = str(record.storage_id)
             entry = record.event_log_entry
             run = instance.get_run_by_id(entry.run_id)
-            if run is None or not watches(self._monitored, run.job_name):
+            if run is None or not watches(self._monitored, run.job_name) or (
+                    own is not None and run.job_name not in own):
                 continue
             if run.job_name in self.job_names:  # never react to the runs it launched itself
                 continue
             status_context = RunStatusSensorContext(
                 sensor_name=self.name, headwater_run=run, headwater_event=entry.headwater_event,
-                instance=instance, resources=context._resource_defs)
+                instance=instance, resources=context._resource_defs, logger=context.log)
             if self._status == "FAILURE":
                 status_context = status_context.for_run_failure()
             result = self(status_context)
