@@ -103,8 +103,7 @@ def build_run_status_sensor_context(sensor_name: str, headwater_event: Any,
                                     context: Any = None, resources: Mapping[str, Any] | None = None,
                                     partition_key: str | None = None,
                                     repository_def: Any = None) -> RunStatusSensorContext:
-    """A context for invoking a run-status sensor in a test; given the sensor's `context`,
-    it logs through that context's `log`."""
+    """A context for invoking a run-status sensor in a test."""
     return RunStatusSensorContext(sensor_name=sensor_name, headwater_run=headwater_run,
                                   headwater_event=headwater_event, instance=headwater_instance,
                                   resources=resources, repository_def=repository_def,

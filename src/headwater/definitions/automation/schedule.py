@@ -78,9 +78,7 @@ def build_schedule_context(instance: Any = None, scheduled_execution_time: datet
                            resources: Mapping[str, Any] | None = None,
                            repository_def: Any = None, instance_ref: Any = None,
                            definitions: Any = None) -> ScheduleEvaluationContext:
-    """A context for evaluating or invoking a schedule in a test; with `instance_ref` (and no
-    `instance`), `context.instance` opens that instance on first use and the context, used
-    in a `with` block, disposes it."""
+    """A context for evaluating or invoking a schedule in a test."""
     return ScheduleEvaluationContext(instance=instance, instance_ref=instance_ref,
                                      scheduled_execution_time=scheduled_execution_time,
                                      resources=resources, repository_def=repository_def,

@@ -121,9 +121,7 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
                          definitions: Any = None, instance_ref: Any = None,
                          last_sensor_start_time: float | None = None,
                          last_tick_completion_time: float | None = None) -> SensorEvaluationContext:
-    """A context for evaluating or invoking a sensor in a test; with `instance_ref` (and no
-    `instance`), `context.instance` opens that instance on first use and the context, used
-    in a `with` block, disposes it."""
+    """A context for evaluating or invoking a sensor in a test."""
     return SensorEvaluationContext(
         instance=instance, instance_ref=instance_ref, cursor=cursor, repository_name=repository_name,
         repository_def=repository_def, sensor_name=sensor_name, resources=resources,
