@@ -582,7 +582,9 @@ class HeadwaterInstance:
 
     def get_status_by_partition(self, asset_key: Any, partition_keys: Sequence[str],
                                 partitions_def: Any = None) -> dict[str, AssetPartitionStatus | None]:
-        """The status of each partition's latest attempt; None for a missing partition."""
+        """The status of each partition's latest attempt; None for a missing partition.
+        `partitions_def` is taken for Dagster's signature (Dagster decodes its stored subsets
+        with it); headwater stores a status per key, so the keys given are all it needs."""
         statuses = self._storage.get_partition_statuses(to_asset_key(asset_key))
         return {key: statuses.get(key) for key in partition_keys}
 
