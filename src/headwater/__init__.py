@@ -319,18 +319,7 @@ if TYPE_CHECKING:
         DataVersion,
         DataVersionsByPartition,
     )
-    from headwater.definitions.ops.graph import (
-        DependencyDefinition,
-        GraphDefinition,
-        GraphIn,
-        GraphOut,
-        InputMapping,
-        MultiDependencyDefinition,
-        NodeInvocation,
-        OutputMapping,
-        graph,
-        job,
-    )
+    from headwater.definitions.ops.graph import GraphDefinition, graph, job
     from headwater.definitions.ops.hook import (
         HookDefinition,
         HookExecutionResult,
@@ -338,16 +327,15 @@ if TYPE_CHECKING:
         failure_hook,
         success_hook,
     )
-    from headwater.definitions.ops.job import JobDefinition
-    from headwater.definitions.ops.op import (
+    from headwater.definitions.ops.inout import (
         DynamicOut,
         In,
         InputDefinition,
-        OpDefinition,
         Out,
         OutputDefinition,
-        op,
     )
+    from headwater.definitions.ops.job import JobDefinition
+    from headwater.definitions.ops.op import OpDefinition, op
     from headwater.definitions.ops.output import (
         AssetMaterialization,
         AssetObservation,
@@ -358,6 +346,15 @@ if TYPE_CHECKING:
         Output,
     )
     from headwater.definitions.ops.policy import Backoff, Jitter, RetryPolicy
+    from headwater.definitions.ops.wiring import (
+        DependencyDefinition,
+        GraphIn,
+        GraphOut,
+        InputMapping,
+        MultiDependencyDefinition,
+        NodeInvocation,
+        OutputMapping,
+    )
     from headwater.definitions.partitions.backfill_policy import BackfillPolicy, BackfillPolicyType
     from headwater.definitions.partitions.base import (
         AddDynamicPartitionsRequest,

@@ -111,6 +111,22 @@ def _with_path(error: Any) -> str:
     return text
 
 
+def yaml_problem(error: Exception) -> str:
+    """Where and why PyYAML refused a document, on one line: `line 4, column 9: expected ','
+    or '}', but got ':' (while parsing a flow mapping begun at line 3, column 13)`. Read
+    from the error's marks, so that this module need not import PyYAML."""
+    mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None)
+    if mark is None or not problem:
+        return " ".join(str(error).split())
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    context, begun = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and begun is not None and (begun.line, begun.column) != (mark.line, mark.column):
+        text += f" ({context} begun at line {begun.line + 1}, column {begun.column + 1})"
+    if "'\\t'" in problem:
+        text += "; use spaces instead of the tab"
+    return text
+
+
 class HeadwaterInvalidSubsetError(HeadwaterError):
     """A selection names ops, steps or assets that the job does not have.
 

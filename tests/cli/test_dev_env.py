@@ -23,7 +23,7 @@ def test_dev_sets_headwater_is_dev_cli_for_what_it_starts(tmp_path, monkeypatch)
     monkeypatch.setattr(webserver, "_serve", lambda command: fake_serve)
     monkeypatch.chdir(tmp_path)
     try:
-        result = CliRunner().invoke(webserver.dev, ["-f", "defs.py", "--no-daemon"])
+        result = CliRunner().invoke(webserver.dev, ["-f", "defs.py", "--no-daemon", "-p", "0"])
     finally:
         os.environ.pop(webserver.DEV_CLI_ENV, None)
     assert result.exit_code == 0, result.output

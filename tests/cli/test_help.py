@@ -10,8 +10,11 @@ from headwater.cli.main import main
 
 def _walk(command: click.Command, path: tuple[str, ...]):
     yield path, command
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+    if isinstance(command, click.Group):  # the root group loads its commands on demand
+        ctx = click.Context(command, info_name=path[-1] if path else "headwater")
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None, (path, name)
             yield from _walk(sub, (*path, name))
 
 

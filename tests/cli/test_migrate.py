@@ -360,8 +360,9 @@ def test_requirements_become_headwater_with_extras():
 def test_every_extra_a_requirement_becomes_exists():
     """Each Dagster distribution maps to extras pyproject.toml declares (a typo would make
     pip warn and install nothing of the integration)."""
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     from headwater.migration.requirement import DISTRIBUTIONS
 

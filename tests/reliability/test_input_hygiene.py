@@ -187,6 +187,8 @@ def test_bad_tag_is_a_usage_error(project: Path, tmp_path: Path) -> None:
     (["daemon", "run", "-f", "defs.py", "--once", "--interval", "-1"], "--interval"),
     (["definitions", "snapshot", "-f", "defs.py", "--server", "--timeout", "0"], "--timeout"),
     (["webserver", "-f", "defs.py", "--port", "-1"], "--port"),
+    (["instance", "prune", "--older-than", "soon"], "--older-than"),
+    (["instance", "prune", "--older-than", "-3d"], "--older-than"),
 ])
 def test_counts_and_durations_must_be_positive(args: list[str], option: str, project: Path,
                                                tmp_path: Path) -> None:

@@ -236,6 +236,48 @@ def test_a_stopped_run_worker_is_ended_failure_and_killed(quick_project: Project
     assert project.status(run.run_id) is _S.FAILURE
 
 
+@pytest.mark.parametrize("phase", ["worker_after_claim", "mid_step", "worker_after_run"])
+def test_a_run_worker_killed_at_each_phase_ends_its_run(quick_project: Project, phase: str) -> None:
+    """Invariant: a run worker SIGKILLed at any phase (right after it took the run, before its
+    first heartbeat; in the middle of a step; after the run, before its last flush) leaves no
+    run STARTED: run monitoring ends it, and a run that ends SUCCESS has its step's output
+    recorded (nothing the run reported is lost, nothing it did not finish is claimed)."""
+    project = quick_project
+    project.mark("hold")
+    if phase != "mid_step":
+        project.env["HEADWATER_DAEMON_CRASH_AT"] = phase
+    launched = project.cli("job", "launch", "-j", "chain", "-f", str(project.defs))
+    assert launched.returncode == 0, launched.stdout + launched.stderr
+    (run,) = project.runs()
+    if phase == "mid_step":
+        wait_for("the op to start", lambda: project.marked("work"))
+        workers = [p for p in psutil.process_iter(["cmdline"])
+                   if run.run_id in " ".join(p.info["cmdline"] or ())]
+        assert workers, "the run worker's process (its command line names the run)"
+        for worker in workers:
+            worker.kill()
+    else:
+        project.unmark("hold")
+
+    def ended() -> bool:
+        listed = project.cli("run", "list")  # runs one monitoring pass, with the settings
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        return project.status(run.run_id) in (_S.FAILURE, _S.SUCCESS)
+
+    wait_for("the run to end", ended, timeout=60)
+    status = project.status(run.run_id)
+    outputs = [e for e in project.instance.all_logs(run.run_id)
+               if e.headwater_event is not None and e.headwater_event.event_type_value == "STEP_OUTPUT"]
+    if phase == "worker_after_claim":
+        assert status is _S.FAILURE and outputs == [] and not project.marked("work")
+    elif phase == "mid_step":
+        assert status is _S.FAILURE and outputs == []
+    else:
+        assert status in (_S.SUCCESS, _S.FAILURE)
+        if status is _S.SUCCESS:
+            assert len(outputs) == 1
+
+
 def test_a_daemon_killed_mid_tick_neither_loses_nor_doubles_the_tick(project: Project) -> None:
     """Invariant: a daemon SIGKILLed while its sensor evaluates leaves a STARTED tick; the
     next daemon ends that tick and the sensor's run key holds: exactly one run for it."""

@@ -114,6 +114,28 @@ def test_postgres_faults_are_one_line_naming_the_fix(postgres_url, tmp_path):
              'no role "hw_no_such_role"', "createuser")
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_nul_in_python_api_input_is_an_invocation_error(postgres_url, tmp_path):
+    """PostgreSQL text cannot hold NUL: a NUL searched for or written through the Python API
+    is an invocation error naming the field (not a driver error, not a storage fault that
+    long-lived processes would wait out), and nothing is written."""
+    from headwater.storage.record import RunsFilter
+
+    instance = headwater.HeadwaterInstance.from_url(postgres_url, str(tmp_path))
+    with pytest.raises(headwater.HeadwaterInvalidInvocationError, match=r"NUL.*in job_name"):
+        instance.get_runs(RunsFilter(job_name="daily\x00"))
+    with pytest.raises(headwater.HeadwaterInvalidInvocationError, match=r"NUL.*in run_id"):
+        instance.get_run_by_id("abc\x00")
+
+    @headwater.asset
+    def numbers():
+        return 1
+
+    with pytest.raises(headwater.HeadwaterInvalidInvocationError, match="NUL"):
+        headwater.materialize([numbers], instance=instance, tags={"note": "a\x00b"})
+    assert instance.get_runs() == []
+
+
 # --- SQLite --------------------------------------------------------------------------------
 
 def test_corrupt_sqlite_file_is_one_line_naming_the_path(tmp_path):

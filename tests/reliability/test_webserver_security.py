@@ -414,7 +414,7 @@ def test_a_token_on_the_command_line_warns_and_a_bad_file_is_an_error(
     monkeypatch.setattr(cli, "_serve", lambda command: lambda *a, **kw: seen.update(kw))
     monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
     runner = CliRunner()
-    result = runner.invoke(cli.webserver, ["-f", str(PROJECT), "--token", "abc"])
+    result = runner.invoke(cli.webserver, ["-f", str(PROJECT), "-p", "0", "--token", "abc"])
     assert result.exit_code == 0, result.output
     assert seen["token"] == "abc"
     assert "visible to other users" in result.output and "--token-file" in result.output

@@ -108,4 +108,4 @@ def test_cli_migrate_info_prune_reindex(tmp_path, monkeypatch):
     with HeadwaterInstance.get() as instance:
         assert instance.get_latest_materialization_event("one") is not None
     bad = runner.invoke(main, ["instance", "prune", "--older-than", "soon"])
-    assert bad.exit_code == 1 and "e.g. 30d" in bad.output
+    assert bad.exit_code == 2 and "e.g. 30d" in bad.output  # a usage error

@@ -6,7 +6,8 @@ the check columns of `asset list` and `run show`.
 (`orders:no_nulls`); it materializes nothing, records into the instance of $HEADWATER_HOME
 like `asset materialize`, prints each result, and exits 1 when a check failed with severity
 ERROR (or could not run). Results read as code/check_result.py says. Imports `code`,
-`definitions`, `execution`, `storage`, and `cli.options`.
+`definitions`, `execution`, `storage` (inside the functions that use them), and
+`cli.options`.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from headwater.cli.options import Locations, location_options
-from headwater.code.check_result import count, describe, run_check_results
-from headwater.definitions.key import AssetCheckKey
-from headwater.definitions.tags import PARTITION_TAG, RUN_CHECK_SELECTION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
+
+if TYPE_CHECKING:
+    from headwater.definitions.key import AssetCheckKey
 
 _MARK = {"passed": "PASSED", "warn": "FAILED (WARN)", "failed": "FAILED (ERROR)",
          "in_progress": "RUNNING", "not_run": "NOT RUN"}
@@ -31,7 +32,7 @@ _MARK = {"passed": "PASSED", "warn": "FAILED (WARN)", "failed": "FAILED (ERROR)"
 def check_counts(graph: Any, keys: Iterable[Any]) -> dict[str, dict[str, int]]:
     """{asset key: {result: n, "total": n}} for the assets among `keys` that have checks,
     from the latest executions in the instance of $HEADWATER_HOME."""
-    from headwater.code.check_result import bucket
+    from headwater.code.check_result import bucket, count
     from headwater.storage.instance import HeadwaterInstance
 
     by_asset = {k: graph.check_keys_for_asset(k) for k in keys}
@@ -45,11 +46,15 @@ def check_counts(graph: Any, keys: Iterable[Any]) -> dict[str, dict[str, int]]:
 
 
 def describe_counts(counts: dict[str, int] | None) -> str:
+    from headwater.code.check_result import describe
+
     return describe(counts) if counts else ""
 
 
 def run_checks_json(entries: Iterable[Any], run: Any) -> list[dict[str, Any]]:
     """A run's check results as plain data, for `run show` and `asset check`."""
+    from headwater.code.check_result import run_check_results
+
     out = []
     for item in run_check_results(entries, run):
         evaluation = item.pop("evaluation")
@@ -74,6 +79,7 @@ def selected_check_keys(graph: Any, select: str) -> list[AssetCheckKey]:
     """The checks `--select` names: check keys ("orders:no_nulls", comma-separated) or every
     check of the assets an asset selection string picks."""
     from headwater.definitions.assets.selection import AssetSelection
+    from headwater.definitions.key import AssetCheckKey
 
     parts = [p.strip() for p in select.split(",") if p.strip()]
     if parts and all(":" in p and not p.startswith(("group:", "kind:", "owner:", "tag:", "key:",
@@ -105,8 +111,10 @@ def _failing(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def asset_check(locations: Locations, select: str, partition: str | None, as_json: bool) -> None:
     """Run asset checks only (no materialization), recorded in the instance of
     $HEADWATER_HOME; exit 1 if a check failed with severity ERROR."""
+    from headwater.code.check_result import count, describe
     from headwater.code.run import reconstructable_job
     from headwater.definitions.assets.job import IMPLICIT_JOB
+    from headwater.definitions.tags import PARTITION_TAG, RUN_CHECK_SELECTION_TAG
     from headwater.execution.api import execute_job
     from headwater.execution.partition import resolve_partitioned_run
     from headwater.storage.instance import HeadwaterInstance

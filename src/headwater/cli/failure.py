@@ -4,17 +4,18 @@ A step failure is recorded as the engine's wrapper ("Error occurred while execut
 whose cause is the exception the user's code raised. A user debugging from a terminal wants
 `ValueError: boom` and what caused it, so the wrapper is dropped here and the chain below it
 is printed, one `caused by:` line per link; `--verbose` adds each link's traceback. Imports
-`execution` (the recorded error type) only.
+`execution` (the recorded error type) only, when an error is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from headwater.execution.event import SerializableError
+if TYPE_CHECKING:
+    from headwater.execution.event import SerializableError
 
 # The engine's boundary wraps user exceptions in this; its own message names the op, which
 # the line printed already does, so the chain starts at its cause.
@@ -58,6 +59,8 @@ def event_error(event: Any) -> SerializableError | None:
     """The error a failure event carries (step, run or engine failure), else None."""
     if event is None or event.event_type.value not in _FAILURES:
         return None
+    from headwater.execution.event import SerializableError
+
     error = getattr(event.payload, "error", None)
     return error if isinstance(error, SerializableError) else None
 

@@ -12,30 +12,45 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import click
-
-from headwater.errors import HeadwaterInvalidInvocationError
-from headwater.storage.home import load_settings, resolve_home, storage_url
-from headwater.storage.instance import HeadwaterInstance
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
+def _instance() -> Any:
+    from headwater.storage.instance import HeadwaterInstance
+
+    return HeadwaterInstance.get()
+
+
 def _url() -> tuple[str, str]:
+    from headwater.storage.home import check_home, load_settings, resolve_home, storage_url
+
     home = resolve_home()
-    return home, storage_url(home, load_settings(home))
+    url = storage_url(home, load_settings(home))
+    check_home(home, url)
+    return home, url
+
+
+_AGE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*")
 
 
 def parse_age(text: str) -> float:
-    """Seconds in an age like `30d`, `12h`, `90m`, `45s` or `2w`."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
-    if match is None:
-        raise HeadwaterInvalidInvocationError(
-            f"--older-than {text!r} is not an age: write a number and a unit, e.g. 30d, 12h, "
-            "90m, 45s or 2w."
-        )
+    """Seconds in an age like `30d`, `12h`, `90m`, `45s` or `2w` (checked by `_age_option`)."""
+    match = _AGE.fullmatch(text)
+    assert match is not None, text
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _age_option(_ctx: click.Context, _param: click.Parameter, text: str | None) -> str | None:
+    """A click callback: an --older-than that is not an age is a usage error (exit 2),
+    before the instance is opened."""
+    if text is not None and _AGE.fullmatch(text) is None:
+        raise click.BadParameter(
+            f"{text!r} is not an age: write a number and a unit, e.g. 30d, 12h, 90m, 45s or 2w.")
+    return text
 
 
 @click.group("instance")
@@ -71,7 +86,7 @@ def instance_info() -> None:
     if refused is not None:
         raise refused
     if version == schema.SCHEMA_VERSION:
-        with HeadwaterInstance.get() as opened:
+        with _instance() as opened:
             for table, count in opened.storage.counts().items():  # type: ignore[attr-defined]
                 click.echo(f"{table}: {count}")
 
@@ -97,13 +112,13 @@ def instance_migrate() -> None:
 def instance_reindex() -> None:
     """Rebuild the asset index tables (latest materializations, partitions) from the events."""
     started = time.monotonic()
-    with HeadwaterInstance.get() as opened:
+    with _instance() as opened:
         opened.storage.reindex()
     click.echo(f"Reindexed assets in {time.monotonic() - started:.1f}s.")
 
 
 @instance.command("prune")
-@click.option("--older-than", "older_than", default=None,
+@click.option("--older-than", "older_than", default=None, callback=_age_option,
               help="Age of the runs whose events to delete, e.g. 30d, 12h. Without it, apply "
                    "the retention settings of headwater.yaml.")
 def instance_prune(older_than: str | None) -> None:
@@ -112,12 +127,12 @@ def instance_prune(older_than: str | None) -> None:
     if older_than is None:
         from headwater.daemon.retention import apply_all
 
-        with HeadwaterInstance.get() as opened:
+        with _instance() as opened:
             result = apply_all(opened)
         click.echo(f"Deleted {result.ticks} ticks and {len(result.runs)} runs past their "
                    "retention.")
         return
     cutoff = time.time() - parse_age(older_than)
-    with HeadwaterInstance.get() as opened:
+    with _instance() as opened:
         deleted = opened.storage.prune(cutoff)
     click.echo(f"Deleted {deleted} events of runs that ended more than {older_than} ago.")

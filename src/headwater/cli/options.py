@@ -13,7 +13,8 @@ is a usage error (exit code 2) naming the option, before any code is loaded
 -l/--location, and hands the command one `Locations` value instead of
 five loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
 pyproject.toml (code/location.py); -l picks one of several. Imported by the command modules
-of this package, never the other way round. Imports `code`.
+of this package, never the other way round. Imports `code` and `definitions` inside the
+functions that use them, so that a command's --help loads neither.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from headwater.code.loader import CodeLoadError
-from headwater.code.location import CodeLocationOrigin, origins_from_options
-from headwater.definitions.definitions import Definitions
+from headwater.errors import yaml_problem
+
+if TYPE_CHECKING:
+    from headwater.code.location import CodeLocationOrigin
+    from headwater.definitions.definitions import Definitions
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Locations:
 
     def origins(self) -> list[CodeLocationOrigin]:
         """Every location named (by -f/-m/-d/-a, else by pyproject.toml), narrowed by -l."""
+        from headwater.code.loader import CodeLoadError
+        from headwater.code.location import origins_from_options
+
         origins = [o.resolved() for o in origins_from_options(
             self.python_file, self.module_name, self.working_directory, self.attribute)]
         if self.location:
@@ -55,6 +61,8 @@ class Locations:
 
     def one(self) -> CodeLocationOrigin:
         """The one location named; several are an error that says how to pick."""
+        from headwater.code.loader import CodeLoadError
+
         origins = self.origins()
         if len(origins) > 1:
             names = ", ".join(o.name for o in origins)
@@ -190,8 +198,8 @@ def _config_files(ctx: click.Context, param: click.Parameter,
                 raise click.BadParameter(f"cannot read {path}: {reason}; give a YAML file of "
                                          "run config.") from None
             except yaml.YAMLError as exc:
-                raise click.BadParameter(f"{path} is not valid YAML: "
-                                         f"{' '.join(str(exc).split())}") from None
+                raise click.BadParameter(f"{path} is not valid YAML: {yaml_problem(exc)}.") \
+                    from None
             except RecursionError:
                 raise click.BadParameter(_too_deep(path)) from None
             if loaded is None:

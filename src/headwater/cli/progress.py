@@ -4,19 +4,22 @@ The run executes on the main thread (so Ctrl-C reaches it); a watcher thread rea
 events from its own connection to the instance and prints each step as it starts and ends.
 Step starts and ends are written at once (storage/sql.py holds only a step's inner events
 until its boundary), so the lines appear as they happen. In a terminal, a status line
-counts the finished steps; elsewhere, plain lines. Imports `storage` only.
+counts the finished steps; elsewhere, plain lines. `execute_here` runs a job so. Imports
+`storage` and `execution`, inside the functions that use them (`--help` loads neither).
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import uuid
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from headwater.storage.instance import HeadwaterInstance
+if TYPE_CHECKING:
+    from headwater.execution.reconstruct import ReconstructableJob
 
 SHOWN = frozenset({"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED",
                    "STEP_UP_FOR_RETRY"})
@@ -49,6 +52,8 @@ class RunProgress:
             self._thread.join()
 
     def _watch(self) -> None:
+        from headwater.storage.instance import HeadwaterInstance
+
         instance = HeadwaterInstance.get()
         cursor: str | None = None
         if sys.stdout.isatty():
@@ -90,3 +95,24 @@ class RunProgress:
                 else None
             lines.append((f"{entry.step_key}: {entry.message}", style))
         return page.cursor or cursor, lines
+
+
+def execute_here(job: ReconstructableJob, run_config: Any, partition: str | None,
+                 tags: dict[str, str], show_progress: bool) -> Any:
+    """Run a job of the location in this process, with the job's own executor, in the instance
+    of $HEADWATER_HOME (./.headwater by default, as `dev` shows it), printing each step as it
+    starts and ends when `show_progress`; the run's result."""
+    from headwater.definitions.tags import PARTITION_TAG
+    from headwater.execution.api import execute_job
+    from headwater.execution.partition import resolve_partitioned_run
+    from headwater.storage.instance import HeadwaterInstance
+
+    instance = HeadwaterInstance.get()
+    run_config, partition_key, tags = resolve_partitioned_run(job.get(), run_config, partition,
+                                                              tags, instance)
+    if partition_key is not None:
+        tags[PARTITION_TAG] = str(partition_key)
+    run_id = str(uuid.uuid4())
+    with RunProgress(run_id, enabled=show_progress):
+        return execute_job(job, instance, run_config=run_config, tags=tags,
+                           raise_on_error=False, run_id=run_id)

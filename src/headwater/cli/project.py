@@ -1,7 +1,7 @@
 """The project commands, named as Dagster's `dg` names them (docs/components.md maps them):
 `project scaffold NAME` writes a components project, `list defs` and `check defs` load the
 project's definitions. `launch --assets` lives in main.py beside `asset materialize`, which
-it runs. Imports `cli.options`, `code` and `definitions`.
+it runs. Imports `cli.options`, and `code` and `definitions` inside the commands.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Runs launched here execute in a run-worker subprocess against the instance of
 $HEADWATER_HOME; `--wait` follows the run's events until it ends (rich shows progress on a
-terminal). Every listing has a `--json` form. Imports every lower layer.
+terminal). Every listing has a `--json` form. Imports every lower layer, inside the commands
+(so that `--help` loads none of it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from headwater.cli.failure import (
     render_error,
 )
 from headwater.cli.options import Locations, config_options, location_options
-from headwater.definitions.tags import PARTITION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 
 _END = ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED")
@@ -130,6 +130,7 @@ def job_launch(locations: Locations, job_name: str, partition: str | None,
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
+    from headwater.definitions.tags import PARTITION_TAG
 
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)

@@ -3,7 +3,8 @@ cursor NAME --set VALUE|--delete`, `headwater backfill launch|list|show|cancel` 
 `headwater daemon run [--once]`.
 
 Definitions are read through a code server subprocess (as the daemon does); state goes to the
-instance of $HEADWATER_HOME. Imports every lower layer.
+instance of $HEADWATER_HOME. Imports every lower layer, inside the commands (so that `--help`
+loads none of it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 import click
 
 from headwater.cli.options import Locations, location_options, log_to_stderr
-from headwater.daemon.instigation import RUNNING, STOPPED, set_status
 from headwater.errors import HeadwaterInvalidInvocationError
 
 
@@ -77,7 +77,9 @@ def _instigator_group(kind: str) -> click.Group:
             what = row.get("cron_schedule") or f"every {row.get('minimum_interval_seconds') or 30}s"
             click.echo(f"{row['name']}  [{row['status']}]  {what}  job={row.get('job_name')}")
 
-    def set_running(names: list[str] | None, status: str, locations: Locations) -> list[str]:
+    def set_running(names: list[str] | None, running: bool, locations: Locations) -> list[str]:
+        from headwater.daemon.instigation import RUNNING, STOPPED, set_status
+
         origin = locations.one()
         client, snapshot = _snapshot(origin)
         client.shutdown()
@@ -87,7 +89,7 @@ def _instigator_group(kind: str) -> click.Group:
             _find(snapshot, plural, name)
         instance = _instance()
         for name in names:
-            set_status(instance, origin.name, name, type_name, status)
+            set_status(instance, origin.name, name, type_name, RUNNING if running else STOPPED)
         return names
 
     @group.command("start", help=f"Mark the {kind} NAME (or every {kind}, with --start-all) "
@@ -100,7 +102,7 @@ def _instigator_group(kind: str) -> click.Group:
             raise HeadwaterInvalidInvocationError(
                 f"Pass a {kind} NAME or --start-all, not {'both' if name else 'neither'}; "
                 f"`headwater {kind} list` lists them.")
-        started = set_running(None if start_all else [name or ""], RUNNING, locations)
+        started = set_running(None if start_all else [name or ""], True, locations)
         for each in started:
             click.echo(f"Started {kind} {each}.")
         if not started:
@@ -110,7 +112,7 @@ def _instigator_group(kind: str) -> click.Group:
     @click.argument("name")
     @location_options
     def stop(name: str, locations: Locations) -> None:
-        set_running([name], STOPPED, locations)
+        set_running([name], False, locations)
         click.echo(f"Stopped {kind} {name}.")
 
     return group

@@ -8,13 +8,17 @@ The access token comes from $HEADWATER_WEBSERVER_TOKEN (or $HEADWATER_TOKEN), `-
 or `--token` (which other users can read in `ps`, so it warns).
 
 `dev` is the zero-config local setup: storage under $HEADWATER_HOME (default ./.headwater),
-the daemon as a `headwater daemon run` subprocess, and the webserver (with its code servers) in this process. Ctrl-C or SIGTERM stops all of them. `-h`
-is the host, as in Dagster; help is `--help`. Imports `storage`,
-`cli.options`, and `server` when it serves (that needs the `ui` extra, `_extras` says so).
+the daemon as a `headwater daemon run` subprocess, and the webserver (with its code servers)
+in this process. Ctrl-C or SIGTERM stops all of them. `-h` is the host, as in Dagster; help
+is `--help`. Both bind the port and check the home before starting anything, so a port in
+use or an unusable home is one line and leaves nothing running. Imports `storage`, `server`
+and `cli.options` (the first two inside the commands; `server` needs the `ui` extra, and
+`_extras` says so when it is missing).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -27,7 +31,6 @@ from click.core import ParameterSource
 
 from headwater._extras import needs_extra
 from headwater.cli.options import Locations, location_options, log_to_stderr
-from headwater.storage.home import HOME_ENV, resolve_home
 
 TOKEN_ENV = "HEADWATER_WEBSERVER_TOKEN"
 #: the token's earlier variable, still read
@@ -91,10 +94,18 @@ def _resolve_token(token: str | None, token_file: str | None) -> str | None:
 
 
 def _open_instance() -> Any:
+    """The instance of $HEADWATER_HOME; an unusable home is a one-line error."""
     from headwater.storage.instance import HeadwaterInstance
 
-    os.makedirs(resolve_home(), exist_ok=True)
     return HeadwaterInstance.get()
+
+
+def _listen(host: str, port: int) -> list[Any]:
+    """Sockets bound to host:port, before anything starts: a port in use is a one-line error
+    and leaves nothing running."""
+    from headwater.server.serve import listen
+
+    return listen(host, port)
 
 
 @click.command("webserver")
@@ -108,12 +119,11 @@ def webserver(locations: Locations, port: int, host: str, token: str | None,
     token = _resolve_token(token, token_file)
     serve = _serve("webserver")
     origins = locations.origins()
-    instance = _open_instance()
-    try:
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(sock) for sock in _listen(host, port)]
+        instance = stack.enter_context(_open_instance())
         serve(instance, origins, host=host, port=port, read_only=read_only, token=token,
-              allowed_hosts=allowed_hosts, cors_origins=cors_origins)
-    finally:
-        instance.dispose()
+              allowed_hosts=allowed_hosts, cors_origins=cors_origins, sockets=sockets)
 
 
 #: set by `headwater dev` for the processes it starts (Dagster's DAGSTER_IS_DEV_CLI, renamed)
@@ -126,30 +136,36 @@ DEV_CLI_ENV = "HEADWATER_IS_DEV_CLI"
 def dev(locations: Locations, port: int, host: str, token: str | None, token_file: str | None,
         allowed_hosts: tuple[str, ...], cors_origins: tuple[str, ...], no_daemon: bool) -> None:
     """Start the webserver, the daemon and the code servers, for local development."""
+    from headwater.storage.home import HOME_ENV, resolve_home
+
     log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
     serve = _serve("dev")
     origins = locations.origins()
-    home = resolve_home()
-    os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
-    # user code may act differently in development, e.g. headwater_dbt parses dbt projects
-    os.environ[DEV_CLI_ENV] = "1"
-    click.echo(f"headwater dev: instance in {home}", err=True)
-    daemon = None if no_daemon else _start_daemon(locations)
-    previous = signal.getsignal(signal.SIGTERM)
-    # SIGTERM ends the webserver like Ctrl-C does, so that the cleanup below runs.
-    signal.signal(signal.SIGTERM, _interrupt)
-    instance = _open_instance()
-    try:
-        serve(instance, origins, host=host, port=port, token=token,
-              allowed_hosts=allowed_hosts, cors_origins=cors_origins)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        _stop(daemon)
-        instance.dispose()
-        click.echo("headwater dev: stopped.", err=True)
+    # The port and the home are checked before the daemon starts: a mistake there is one
+    # line, with nothing left running.
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(sock) for sock in _listen(host, port)]
+        instance = stack.enter_context(_open_instance())
+        home = resolve_home()
+        os.environ[HOME_ENV] = home  # the daemon, code servers and run workers share it
+        # user code may act differently in development, e.g. headwater_dbt parses dbt projects
+        os.environ[DEV_CLI_ENV] = "1"
+        click.echo(f"headwater dev: instance in {home}", err=True)
+        previous = signal.getsignal(signal.SIGTERM)
+        # SIGTERM ends the webserver like Ctrl-C does, so that the cleanup below runs.
+        signal.signal(signal.SIGTERM, _interrupt)
+        daemon = None
+        try:
+            daemon = None if no_daemon else _start_daemon(locations)
+            serve(instance, origins, host=host, port=port, token=token,
+                  allowed_hosts=allowed_hosts, cors_origins=cors_origins, sockets=sockets)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            _stop(daemon)
+            click.echo("headwater dev: stopped.", err=True)
 
 
 def _interrupt(_signum: int, _frame: Any) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from headwater.code.loader import CodeLoadError, exits_as_load_errors
 from headwater.code.run import origin_of, reconstructable_job, run_check_selection
+from headwater.daemon.instigation import crash_point
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.api import execute_job
@@ -82,6 +83,7 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
                    else "it was not launched (a run worker runs a STARTING run)")
                 + "; this worker leaves it alone. Launch runs with `headwater job launch`.")
         return instance.get_run_by_id(run_id).status
+    crash_point("worker_after_claim")
     heartbeat = Heartbeat(instance, run_id).start()
     try:
         origin = origin_of(run)
@@ -103,6 +105,7 @@ def run_worker(instance: Any, run_id: str) -> HeadwaterRunStatus:
         heartbeat.stop()  # the run's watch takes over, and sees a cancel sent meanwhile
         execute_job(recon, instance, run_config=run.run_config, tags=run.tags, run_id=run_id,
                     reexecution_options=reexecution)
+        crash_point("worker_after_run")
     except Exception as exc:  # the engine itself failed: never leave the run STARTED
         _fail(instance, run, f"The run worker failed: {type(exc).__name__}: {exc}", exc)
         raise

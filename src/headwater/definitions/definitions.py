@@ -47,7 +47,39 @@ from headwater.errors import (
 
 
 class Definitions:
-    """The assets, jobs, resources, schedules and sensors of one code location."""
+    """The assets, jobs, resources, schedules and sensors of one code location.
+
+    A module (or `definitions.py`) exposes one Definitions object; `headwater dev` and the
+    daemon load it. Construction checks every definition together (unknown deps, missing
+    resources, cycles, two definitions with one name) and raises one
+    HeadwaterInvalidDefinitionError listing all the problems. Resources given here are bound
+    to every asset, job, schedule and sensor.
+
+    Args:
+        assets: assets, source assets, asset specs and multi-assets.
+        schedules: schedule definitions.
+        sensors: sensor definitions.
+        jobs: jobs (`@job`, `define_asset_job(...)`).
+        resources: resource per key, shared by everything above.
+        executor: the executor of every job that does not set its own.
+        loggers: logger per name, for every job.
+        asset_checks: checks (`@asset_check`, `build_*_checks(...)`).
+        metadata: metadata of the code location itself.
+        component_tree: the component tree these definitions were loaded from, if any.
+
+    Example:
+        ```python
+        from headwater import Definitions, asset, define_asset_job
+
+        @asset
+        def numbers() -> list[int]:
+            return [1, 2, 3]
+
+        defs = Definitions(assets=[numbers], jobs=[define_asset_job("refresh")])
+        job = defs.resolve_job_def("refresh")
+        assert job.execute_in_process().success
+        ```
+    """
 
     def __init__(
         self,
@@ -521,9 +553,27 @@ class Definitions:
 
 
 class BindResourcesToJobs(list):  # type: ignore[type-arg]
-    """`Definitions(jobs=BindResourcesToJobs([...]))`, kept for code written against older
-    Dagster releases: every job given to Definitions runs with its resources anyway, so
-    this is the list of jobs itself."""
+    """A list of jobs for `Definitions(jobs=BindResourcesToJobs([...]))`.
+
+    Kept for code written against older Dagster releases: every job given to Definitions runs
+    with the Definitions' resources anyway, so this is simply the list of jobs.
+
+    Example:
+        ```python
+        from headwater import BindResourcesToJobs, Definitions, job, op
+
+        @op
+        def hello() -> str:
+            return "hi"
+
+        @job
+        def greet():
+            hello()
+
+        defs = Definitions(jobs=BindResourcesToJobs([greet]))
+        assert defs.get_job_def("greet").execute_in_process().success
+        ```
+    """
 
 
 class LazyDefinitions:

@@ -21,10 +21,24 @@ class _KeyFields(NamedTuple):
 class AssetKey(_KeyFields):
     """The key of an asset: a path of parts, written "a/b" as a string.
 
-    ``AssetKey("a")``, ``AssetKey(["a", "b"])`` and ``AssetKey.from_user_string("a/b")``.
-    Equality and hashing are those of the tuple of parts (fast, in C); `.path` is the parts
-    as a list, as users know it. A key is one name, not a sequence: iterating or indexing it
-    is refused (iterate or index its `.path`).
+    Every asset, source asset and check target is named by one. Build it from a string
+    (one part), a list of parts, or `AssetKey.from_user_string("a/b")`. Equality and
+    hashing are those of the tuple of parts; `.path` gives the parts as a list. A key is
+    one name, not a sequence: iterating or indexing it raises TypeError (use `.path`).
+
+    Args:
+        path: one part as a string, or the sequence of parts.
+
+    Example:
+        ```python
+        from headwater import AssetKey
+
+        key = AssetKey(["warehouse", "orders"])
+        assert key.path == ["warehouse", "orders"]
+        assert key.to_user_string() == "warehouse/orders"
+        assert AssetKey.from_user_string("warehouse/orders") == key
+        assert AssetKey("orders").with_prefix("warehouse") == key
+        ```
     """
 
     __slots__ = ()
@@ -172,6 +186,20 @@ class AssetCheckKey(_CheckKeyFields):
     """The key of an asset check: the key of the asset it checks and the check's name.
 
     Written "asset/path:check_name" as a string (`to_user_string`, `from_user_string`).
+    An empty name raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        asset_key: the checked asset, as an AssetKey or anything coercible to one.
+        name: the check's name, unique among the checks of that asset.
+
+    Example:
+        ```python
+        from headwater import AssetCheckKey, AssetKey
+
+        key = AssetCheckKey(["sales", "orders"], "no_nulls")
+        assert key.asset_key == AssetKey(["sales", "orders"])
+        assert key.to_user_string() == "sales/orders:no_nulls"
+        ```
     """
 
     __slots__ = ()
@@ -248,6 +276,18 @@ class AssetJobKey(_JobKeyFields):
 
     Its user string is the bare name; its storage string is a JSON object holding the name,
     so it cannot be mistaken for an asset key (a JSON list) or a check key.
+
+    Args:
+        job_name: the name of the job.
+
+    Example:
+        ```python
+        from headwater import AssetJobKey
+
+        key = AssetJobKey("daily_refresh")
+        assert key.to_user_string() == "daily_refresh"
+        assert AssetJobKey.from_db_string(key.to_db_string()) == key
+        ```
     """
 
     __slots__ = ()

@@ -31,7 +31,33 @@ _JOB_TYPES = (JobDefinition, UnresolvedAssetJobDefinition, GraphDefinition)
 
 
 class RepositoryData:
-    """What a repository holds. Subclass it and implement `get_all_jobs`; the rest default."""
+    """What a repository holds: its jobs, schedules, sensors and assets.
+
+    Subclass it and implement `get_all_jobs` to build jobs lazily (for example, one per table
+    found at load time) and return the instance from a `@repository` function; the other
+    methods default to empty. Asking for a job it lacks raises
+    HeadwaterInvariantViolationError naming the jobs it has.
+
+    Example:
+        ```python
+        from headwater import RepositoryData, job, op
+
+        @op
+        def ping() -> int:
+            return 1
+
+        class Jobs(RepositoryData):
+            def get_all_jobs(self):
+                @job(name="ping_job")
+                def ping_job():
+                    ping()
+                return [ping_job]
+
+        data = Jobs()
+        assert data.get_job_names() == ["ping_job"]
+        assert data.get_job("ping_job").execute_in_process().success
+        ```
+    """
 
     def get_all_jobs(self) -> Sequence[JobDefinition]:
         raise NotImplementedError(f"{type(self).__name__} must implement get_all_jobs().")
@@ -201,7 +227,31 @@ def _check_unique_node_names(jobs: Sequence[JobDefinition]) -> None:
 
 
 class RepositoryDefinition:
-    """A named group of jobs, schedules, sensors and assets (what `@repository` builds)."""
+    """A named group of jobs, schedules, sensors and assets (what `@repository` builds).
+
+    The older grouping of definitions, kept beside Definitions (which new code should use);
+    `RepositoryDefinition.from_definitions` wraps a Definitions in one.
+
+    Args:
+        name: the repository's name.
+        repository_data: the RepositoryData holding the definitions.
+        description: shown in the UI.
+        metadata: metadata of the repository.
+        repository_load_data: data cached when the repository was first loaded, if any.
+
+    Example:
+        ```python
+        from headwater import Definitions, RepositoryDefinition, asset
+
+        @asset
+        def numbers() -> list[int]:
+            return [1, 2]
+
+        repo = RepositoryDefinition.from_definitions(Definitions(assets=[numbers]), name="main")
+        assert repo.name == "main"
+        assert repo.get_assets_def("numbers").key.to_user_string() == "numbers"
+        ```
+    """
 
     def __init__(self, name: str, *, repository_data: RepositoryData,
                  description: str | None = None, metadata: Mapping[str, Any] | None = None,

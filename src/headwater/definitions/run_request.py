@@ -36,7 +36,31 @@ def _run_config_dict(run_config: Any) -> dict[str, Any]:
 class RunRequest:
     """A request, from a schedule or sensor, to launch one run.
 
-    `run_key` makes it idempotent: a sensor or schedule launches at most one run per key, ever.
+    `run_key` makes it idempotent: a sensor or schedule launches at most one run per key,
+    ever, so a sensor may request the same file on every tick safely. Without `job_name` the
+    run is of the sensor's or schedule's own target. A run key that is not a string raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        run_key: a key unique per run of this sensor or schedule (e.g. a file name).
+        run_config: the run config of the run.
+        tags: tags of the run (non-string values are stored as JSON).
+        job_name: the job to run, when the sensor targets several.
+        asset_selection: the assets to materialize, narrowing the target.
+        stale_assets_only: whether to materialize only the selected assets that are stale.
+        partition_key: the partition to run.
+        asset_check_keys: the checks to run, narrowing the target.
+
+    Example:
+        ```python
+        from headwater import RunRequest
+
+        request = RunRequest(run_key="orders-2024-05-01.csv",
+                             run_config={"ops": {"load": {"config": {"path": "orders.csv"}}}},
+                             tags={"source": "sftp"}, partition_key="2024-05-01")
+        assert request.tags["source"] == "sftp"
+        assert request.partition_key == "2024-05-01"
+        ```
     """
 
     __slots__ = ("run_key", "run_config", "tags", "job_name", "asset_selection",

@@ -92,12 +92,46 @@ def _unpack(value: Any) -> Any:
 
 
 def serialize_value(value: Any) -> str:
-    """Encode a metadata value, AssetKey or table record as a JSON string."""
+    """Encode a metadata value, AssetKey, partitions definition or table record as a JSON string.
+
+    Use it to store such values outside headwater (a cursor, a file) and read them back with
+    `deserialize_value`. Keys are sorted, so equal values give equal strings.
+
+    Args:
+        value: the value to encode.
+
+    Example:
+        ```python
+        from headwater import AssetKey, deserialize_value, serialize_value
+
+        text = serialize_value(AssetKey(["sales", "orders"]))
+        assert deserialize_value(text, AssetKey) == AssetKey(["sales", "orders"])
+        ```
+    """
     return json.dumps(_pack(value), sort_keys=True)
 
 
 def deserialize_value(text: str, as_type: Any = None) -> Any:
-    """Decode what `serialize_value` produced; check it is an instance of `as_type` if given."""
+    """Decode what `serialize_value` produced; check it is an instance of `as_type` if given.
+
+    A value of another type than `as_type` raises HeadwaterInvariantViolationError naming
+    both types.
+
+    Args:
+        text: the JSON string from `serialize_value`.
+        as_type: a class (or tuple of classes) the value must be an instance of.
+
+    Example:
+        ```python
+        from headwater import (MetadataValue, StaticPartitionsDefinition, deserialize_value,
+                               serialize_value)
+
+        url = deserialize_value(serialize_value(MetadataValue.url("https://example.com")))
+        assert url.value == "https://example.com"
+        regions = deserialize_value(serialize_value(StaticPartitionsDefinition(["eu", "us"])))
+        assert regions.get_partition_keys() == ["eu", "us"]
+        ```
+    """
     value = _unpack(json.loads(text))
     if as_type is not None and not isinstance(value, as_type):
         names = (as_type if isinstance(as_type, tuple) else (as_type,))

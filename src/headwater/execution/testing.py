@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.definitions.key import to_asset_key
-from headwater.definitions.ops.graph import GraphDefinition, NodeInvocation
+from headwater.definitions.ops.graph import GraphDefinition
+from headwater.definitions.ops.wiring import NodeInvocation
 from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 from headwater.execution.context import (
     AssetCheckExecutionContext,

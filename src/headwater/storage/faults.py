@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from headwater.errors import (
     HeadwaterError,
     HeadwaterInstanceMigrationRequired,
+    HeadwaterInvalidInvocationError,
     HeadwaterStorageError,
     HeadwaterStorageUnavailableError,
 )
@@ -163,9 +164,27 @@ def install(engine: sa.Engine, url: str) -> None:
 
     @sa.event.listens_for(engine, "handle_error")
     def _handle(context: Any) -> None:
+        nul = _nul_refusal(context)
+        if nul is not None:
+            raise nul from context.original_exception
         fault = translate(context.original_exception, url)
         if fault is not None:
             raise fault from context.original_exception
+
+
+def _nul_refusal(context: Any) -> HeadwaterError | None:
+    """PostgreSQL text cannot hold a NUL character, in a value written or in one searched for:
+    the caller's input is at fault (not the database), so it is an invocation error naming
+    the column it was meant for, and nothing was written."""
+    if "nul (0x00)" not in str(context.original_exception).lower():
+        return None
+    params = context.parameters if isinstance(context.parameters, dict) else {}
+    fields = sorted({re.sub(r"(_\d+)+$", "", name) for name, value in params.items()
+                     if isinstance(value, str) and "\x00" in value})
+    where = f" (in {', '.join(fields)})" if fields else ""
+    return HeadwaterInvalidInvocationError(
+        f"Text with a NUL character (\\x00){where} cannot be stored in or searched for in "
+        "PostgreSQL: remove the character from the name, key, tag or value you passed.")
 
 
 # --- what is this database? ---------------------------------------------------------------

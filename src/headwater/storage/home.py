@@ -11,8 +11,10 @@ string or `{env: VAR}`), or Dagster's spellings `postgres: {postgres_url: ...}` 
 class is imported and its `storage_url_from_config(config, where)` gives the URL. headwater
 keeps runs, events and schedules in one database, so the sections must name the same one.
 Every other top-level section is returned as instance settings.
-PyYAML and SQLAlchemy load only when an instance is opened. Imports `errors` only (and the
-modules headwater.yaml names, when it names some).
+`check_home` refuses a home that cannot hold the instance (a file; for the SQLite database in
+it, a directory this user cannot write or create) with one line naming HEADWATER_HOME, the
+path and the fix. PyYAML and SQLAlchemy load only when an instance is opened. Imports
+`errors` only (and the modules headwater.yaml names, when it names some).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.errors import HeadwaterInvalidInvocationError, yaml_problem
 
 HOME_ENV = "HEADWATER_HOME"
 URL_ENV = "HEADWATER_DATABASE_URL"
@@ -46,10 +48,23 @@ def load_settings(home: str) -> dict[str, Any]:
     import yaml
 
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)
     except yaml.YAMLError as exc:
-        raise HeadwaterInvalidInvocationError(f"{path} is not valid YAML: {exc}") from None
+        raise HeadwaterInvalidInvocationError(
+            f"{path} is not valid YAML: {yaml_problem(exc)}; fix it there, or move the file "
+            "aside to use the defaults.") from None
+    except UnicodeDecodeError as exc:
+        raise HeadwaterInvalidInvocationError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 YAML.") from None
+    except OSError as exc:
+        raise HeadwaterInvalidInvocationError(
+            f"cannot read {path}: {exc.strerror}; make it a file this user can read, or move "
+            "it aside to use the defaults.") from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise HeadwaterInvalidInvocationError(
+            f"{path} nests its YAML too deeply to be read; its sections are a few levels "
+            "deep: flatten it.") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -58,6 +73,62 @@ def load_settings(home: str) -> dict[str, Any]:
             f"got {type(data).__name__}."
         )
     return data
+
+
+def check_home(home: str, url: str) -> None:
+    """Refuse a `home` that cannot hold the instance whose storage is `url`: a file, or (when
+    the SQLite database lives in it) a directory this user cannot write, or create."""
+    where = _home_named(home)
+    if os.path.exists(home) and not os.path.isdir(home):
+        raise HeadwaterInvalidInvocationError(
+            f"{where} is a file, not a directory: set {HOME_ENV} to a directory (headwater "
+            "creates it when missing), or move the file aside.")
+    database = os.path.join(home, DB_FILE)
+    if url != "sqlite:///" + database:
+        return  # another database: the home holds only headwater.yaml, and may be read-only
+    if not os.path.isdir(home):
+        try:
+            os.makedirs(home, exist_ok=True)
+        except OSError as exc:
+            ancestor = _existing_ancestor(home)
+            why = f"{ancestor} is a file" if not os.path.isdir(ancestor) else \
+                f"{(exc.strerror or str(exc)).lower()} in {ancestor}"
+            raise HeadwaterInvalidInvocationError(
+                f"{where} does not exist and cannot be created ({why}), so the instance "
+                f"database {database} has nowhere to go: create it (mkdir -p {home}) as a user "
+                f"who may, or set {HOME_ENV} to a writable directory.") from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        if _read_only_mount(home):
+            why, fix = "is on a read-only mount", "remount it read-write"
+        else:
+            why = "is not writable by this user"
+            fix = f"make it writable (ls -ld {home} shows its owner and mode)"
+        raise HeadwaterInvalidInvocationError(
+            f"{where} {why}, so the instance database {database} cannot be written there: "
+            f"{fix}, or set {HOME_ENV} to a writable directory.")
+
+
+def _home_named(home: str) -> str:
+    """How an error names the home: by the variable that chose it, or as the default."""
+    given = os.environ.get(HOME_ENV)
+    if not given:
+        return f"The instance home {home} ({HOME_ENV} is not set, so it is ./{DEFAULT_HOME})"
+    return f"{HOME_ENV}={given}" + (f" ({home})" if os.path.abspath(given) != home else "")
+
+
+def _existing_ancestor(path: str) -> str:
+    """The nearest folder above `path` that exists (or the file that stands in its way)."""
+    ancestor = os.path.dirname(path)
+    while not os.path.exists(ancestor) and os.path.dirname(ancestor) != ancestor:
+        ancestor = os.path.dirname(ancestor)
+    return ancestor
+
+
+def _read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def storage_url(home: str, settings: dict[str, Any]) -> str:

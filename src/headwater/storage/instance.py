@@ -54,7 +54,13 @@ from headwater.execution.event import (
 from headwater.storage.automation import AutomationConditionEvaluationRecord, automation_key_string
 from headwater.storage.base import EventQuery, Storage
 from headwater.storage.checks import AssetCheckExecutionRecord, AssetCheckExecutionRecordStatus
-from headwater.storage.home import HOME_ENV, load_settings, resolve_home, storage_url
+from headwater.storage.home import (
+    HOME_ENV,
+    check_home,
+    load_settings,
+    resolve_home,
+    storage_url,
+)
 from headwater.storage.memory import InMemoryStorage
 from headwater.storage.record import (
     RUNLESS_JOB_NAME,
@@ -138,7 +144,9 @@ class HeadwaterInstance:
         its headwater.yaml; SQLite in the home unless a storage URL says otherwise."""
         home = resolve_home()
         settings = load_settings(home)
-        return HeadwaterInstance.from_url(storage_url(home, settings), home, settings)
+        url = storage_url(home, settings)
+        check_home(home, url)
+        return HeadwaterInstance.from_url(url, home, settings)
 
     @staticmethod
     def from_url(url: str, root_directory: str | None = None,

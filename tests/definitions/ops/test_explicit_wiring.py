@@ -104,3 +104,77 @@ def test_context_is_not_an_input_name():
         @hw.op(ins={"context": hw.In(str)})
         def takes(_, _context):
             pass
+
+
+def _numbers():
+    @hw.op
+    def one() -> int:
+        return 1
+
+    @hw.op
+    def total(values: list[int]) -> int:
+        return sum(values)
+
+    return one, total
+
+
+def test_output_mappings_alone_give_the_graph_its_outputs():
+    """OutputMapping without input mappings: the graph output exists, described and typed by it."""
+    one, _ = _numbers()
+    graph = hw.GraphDefinition(name="g", node_defs=[one], output_mappings=[
+        hw.OutputMapping("answer", "one", "result", graph_output_description="the answer",
+                         headwater_type=hw.Any)])
+    [out] = graph.output_defs
+    assert (out.name, out.description, out.headwater_type.display_name) == (
+        "answer", "the answer", "Any")
+    assert graph.to_job().execute_in_process().output_value("answer") == 1
+
+
+def test_output_mapping_from_a_dynamic_mapping_is_a_dynamic_output():
+    """from_dynamic_mapping=True marks the graph output dynamic, as a body returning .map() does."""
+    one, _ = _numbers()
+    graph = hw.GraphDefinition(name="g", node_defs=[one], output_mappings=[
+        hw.OutputMapping("result", "one", "result", from_dynamic_mapping=True)])
+    assert graph.output_defs[0].is_dynamic
+
+
+def test_output_mapping_to_a_missing_output_names_it():
+    """An OutputMapping pointing at no output of the graph's nodes is refused when built."""
+    one, _ = _numbers()
+    with pytest.raises(HeadwaterInvalidDefinitionError,
+                       match=r"output mapping 'answer' points to 'one\.nope'"):
+        hw.GraphDefinition(name="g", node_defs=[one],
+                           output_mappings=[hw.OutputMapping("answer", "one", "nope")])
+
+
+def test_input_mapping_types_and_describes_the_graph_input():
+    """InputMapping(headwater_type=, graph_input_description=) set the graph input's definition."""
+    _, total = _numbers()
+    graph = hw.GraphDefinition(name="g", node_defs=[total], input_mappings=[
+        hw.InputMapping("values", "total", "values", graph_input_description="the numbers",
+                        headwater_type=hw.Any)])
+    [values] = graph.input_defs
+    assert (values.description, values.headwater_type.display_name) == ("the numbers", "Any")
+
+
+def test_fan_in_index_places_the_graph_input_among_the_upstream_outputs():
+    """fan_in_index puts the graph input's value at that position of a fan-in list input."""
+    one, _ = _numbers()
+
+    @hw.op
+    def listed(values: list[int]) -> list[int]:
+        return values
+
+    graph = hw.GraphDefinition(
+        name="g", node_defs=[one, listed],
+        dependencies={
+            hw.NodeInvocation("one", alias="a"): {},
+            hw.NodeInvocation("one", alias="b"): {},
+            "listed": {"values": hw.MultiDependencyDefinition(
+                [hw.DependencyDefinition("a"), hw.DependencyDefinition("b")])},
+        },
+        input_mappings=[hw.InputMapping("extra", "listed", "values", fan_in_index=1)],
+        output_mappings=[hw.OutputMapping("result", "listed", "result")])
+    assert graph.input_defs[0].headwater_type.display_name == "Int"
+    job = graph.to_job(input_values={"extra": 7})
+    assert job.execute_in_process().output_value() == [1, 7, 1]

@@ -29,7 +29,24 @@ _Reference = LocalFileCodeReference | UrlCodeReference
 
 
 class FilePathMapping:
-    """Maps a file of the local checkout to its path in the repository."""
+    """Maps a file of the local checkout to its path in the repository.
+
+    The base of the mappings `link_code_references_to_git` takes; subclass it and define
+    `convert_to_mapped_path` for a layout AnchorBasedFilePathMapping cannot describe.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import FilePathMapping
+
+        class FlatMapping(FilePathMapping):
+            def convert_to_mapped_path(self, local_path: Path) -> str:
+                return "pipelines/" + Path(local_path).name
+
+        assert FlatMapping().convert_to_mapped_path(Path("/home/me/x/assets.py")) == "pipelines/assets.py"
+        ```
+    """
 
     def convert_to_mapped_path(self, local_path: Path) -> str:
         raise NotImplementedError(f"{type(self).__name__} must define convert_to_mapped_path")
@@ -37,9 +54,26 @@ class FilePathMapping:
 
 @dataclass(frozen=True)
 class AnchorBasedFilePathMapping(FilePathMapping):
-    """One local path (`local_file_anchor`, e.g. `Path(__file__).parent`) and where the same
-    path sits in the repository (`file_anchor_path_in_repository`, e.g. "src/project");
-    every file under the anchor maps by its path relative to it."""
+    """A FilePathMapping from one local directory to where it sits in the repository.
+
+    Every file under the local anchor maps by its path relative to it. A file outside the
+    anchor raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        local_file_anchor: a local path, e.g. `Path(__file__).parent`.
+        file_anchor_path_in_repository: where that path sits in the repository, e.g. "src/project".
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import AnchorBasedFilePathMapping
+
+        mapping = AnchorBasedFilePathMapping(
+            local_file_anchor=Path("/home/me/project"), file_anchor_path_in_repository="src")
+        assert mapping.convert_to_mapped_path(Path("/home/me/project/assets.py")) == "src/assets.py"
+        ```
+    """
 
     local_file_anchor: Path
     file_anchor_path_in_repository: str
@@ -80,8 +114,28 @@ def _source_of(assets_def: AssetsDefinition) -> LocalFileCodeReference | None:
 
 
 def with_source_code_references(assets_defs: Iterable[Any]) -> list[Any]:
-    """The same items, each computed asset's metadata listing the file and line of its
-    function (after any references it already has); other items come back unchanged."""
+    """Record in each asset's metadata the file and line of the function that computes it.
+
+    The UI shows these references beside the asset. Returns the same items, each computed
+    asset's metadata listing its function's file and line (after any references it already
+    has); items without a function (specs, external assets) come back unchanged.
+
+    Args:
+        assets_defs: asset definitions, and anything else passed to Definitions(assets=...).
+
+    Example:
+        ```python
+        from headwater import asset, with_source_code_references
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        [referenced] = with_source_code_references([orders])
+        refs = referenced.specs[0].metadata["headwater/code_references"].code_references
+        assert refs[0].line_number > 0
+        ```
+    """
     out: list[Any] = []
     for item in assets_defs:
         source = _source_of(item) if isinstance(item, AssetsDefinition) else None
@@ -109,8 +163,38 @@ def _git_url(git_url: str, git_branch: str, path: str) -> str:
 
 def link_code_references_to_git(assets_defs: Iterable[Any], git_url: str, git_branch: str,
                                 file_path_mapping: FilePathMapping) -> list[Any]:
-    """The same items, every local file reference replaced by a link to that file on
-    `git_branch` of the repository at `git_url` (GitHub or GitLab)."""
+    """Turn the local file references of assets into links to the same files in a git host.
+
+    Use it after `with_source_code_references`, in deployments, so the UI links to GitHub or
+    GitLab instead of a local path. Other items come back unchanged. A URL of another host, or
+    a file the mapping cannot place, raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        assets_defs: assets and specs carrying code references.
+        git_url: the repository's URL on GitHub or GitLab.
+        git_branch: the branch (or commit) to link to.
+        file_path_mapping: maps a local file to its path in the repository.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import (AnchorBasedFilePathMapping, asset,
+                               link_code_references_to_git, with_source_code_references)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        here = Path(orders.op.compute_fn.__code__.co_filename).parent
+        [linked] = link_code_references_to_git(
+            with_source_code_references([orders]),
+            git_url="https://github.com/acme/pipelines", git_branch="main",
+            file_path_mapping=AnchorBasedFilePathMapping(here, "src"))
+        ref = linked.specs[0].metadata["headwater/code_references"].code_references[0]
+        assert ref.url.startswith("https://github.com/acme/pipelines/tree/main/src/")
+        ```
+    """
     def link(spec: AssetSpec) -> AssetSpec:
         references = _references(spec)
         if not any(isinstance(r, LocalFileCodeReference) for r in references):

@@ -29,18 +29,17 @@ from headwater.definitions.key import (
 )
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.docstrings import docstring
-from headwater.definitions.ops.graph import GraphOut, build_graph
+from headwater.definitions.ops.graph import build_graph
+from headwater.definitions.ops.inout import In, Out, OutputDefinition
 from headwater.definitions.ops.op import (
-    In,
     OpDefinition,
-    Out,
-    OutputDefinition,
     build_input_defs,
     inspect_signature,
     output_def,
 )
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
+from headwater.definitions.ops.wiring import GraphOut
 from headwater.definitions.tags import COMPUTE_KIND_TAG, IO_MANAGER_KEY_METADATA
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
@@ -211,7 +210,66 @@ def asset(
     hooks: Iterable[Any] | None = None,
     legacy_freshness_policy: Any = None,
 ) -> Any:
-    """Declare an asset computed by the decorated function."""
+    """Declare an asset computed by the decorated function.
+
+    The function's name becomes the asset key (unless `name`, `key_prefix` or `key` say
+    otherwise); each parameter names an upstream asset whose value is loaded and passed in,
+    except `context` and parameters typed as resources. What the function returns is stored by
+    the asset's IO manager. Usable bare (`@asset`) or called (`@asset(...)`). Conflicting
+    arguments (for example `key` with `name`) raise HeadwaterInvalidDefinitionError.
+
+    Args:
+        compute_fn: the decorated function, when used bare.
+        name: the last part of the key; defaults to the function's name.
+        key_prefix: parts put before `name` in the key.
+        ins: AssetIn per parameter, to map a parameter to another key or set its partition mapping.
+        deps: upstream assets this one depends on without loading their values.
+        metadata: static metadata shown with the asset.
+        tags: tags of the asset, for selection and display.
+        description: shown in the UI; defaults to the function's docstring.
+        config_schema: schema of the run config the function reads from `context.op_config`.
+        required_resource_keys: resources the function reaches through `context.resources`.
+        resource_defs: resources bound to this asset only.
+        io_manager_def: an IO manager bound to this asset only.
+        io_manager_key: the resource key of the IO manager storing the value ("io_manager").
+        headwater_type: the type the output is checked against.
+        partitions_def: how the asset is split into partitions; None for one whole asset.
+        op_tags: tags of the step that computes the asset (e.g. concurrency).
+        group_name: the group shown in the UI ("default" when not given).
+        output_required: False lets the function yield no output without failing the run.
+        automation_condition: when the automation sensor should request the asset.
+        backfill_policy: how many partitions one run of a backfill computes.
+        retry_policy: retries of the step on failure.
+        code_version: a version of the code; a change marks the asset stale.
+        key: the whole key, instead of `name` and `key_prefix`.
+        check_specs: checks the function itself reports with AssetCheckResult.
+        owners: people or teams owning the asset ("team:data", emails).
+        kinds: technologies shown as badges ("python", "snowflake").
+        compute_kind: older spelling of a single kind.
+        pool: the concurrency pool the step takes a slot from.
+        non_argument_deps: older spelling of `deps`.
+        freshness_policy: how fresh the asset is expected to be.
+        auto_materialize_policy: older spelling of `automation_condition`.
+        hooks: hooks run after the asset's step succeeds or fails.
+        legacy_freshness_policy: a LegacyFreshnessPolicy (maximum lag) for the asset.
+
+    Example:
+        ```python
+        from headwater import asset, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [12, 30, 7]
+
+        @asset(group_name="sales")
+        def revenue(orders: list[int]) -> int:
+            return sum(orders)
+
+        result = materialize([orders, revenue])
+        assert result.success
+        assert result.output_for_node("revenue") == 49
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         fn_name = fn.__name__
@@ -341,7 +399,48 @@ def multi_asset(
     compute_kind: str | None = None,
     hooks: Iterable[Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]:
-    """Declare several assets computed by one function, one output per asset."""
+    """Declare several assets computed by one function, one output per asset.
+
+    Use it when one computation produces several tables at once. Declare the assets with
+    `outs` (one AssetOut per output name) or with `specs` (AssetSpecs; the function then
+    returns MaterializeResult per asset), not both. With `can_subset=True` a run may ask for
+    only some of the outputs, and the function reads `context.selected_output_names`.
+
+    Args:
+        outs: AssetOut per output name; the function returns a tuple in this order.
+        name: the name of the underlying op; defaults to the function's name.
+        ins: AssetIn per parameter, to map a parameter to an upstream key.
+        deps: upstream assets depended on without loading their values.
+        description: shown in the UI; defaults to the function's docstring.
+        config_schema: schema of the run config the function reads.
+        required_resource_keys: resources reached through `context.resources`.
+        internal_asset_deps: per output name, the upstream keys that output depends on.
+        partitions_def: the partitions shared by all the assets.
+        backfill_policy: how many partitions one backfill run computes.
+        op_tags: tags of the step.
+        can_subset: whether a run may materialize only some of the assets.
+        resource_defs: resources bound to these assets only.
+        group_name: the group of all the assets.
+        retry_policy: retries of the step on failure.
+        code_version: a version of the code shared by the assets.
+        specs: AssetSpecs declaring the assets, instead of `outs`.
+        check_specs: checks the function reports with AssetCheckResult.
+        pool: the concurrency pool the step takes a slot from.
+        compute_kind: a kind shown as a badge on every asset.
+        hooks: hooks run after the step succeeds or fails.
+
+    Example:
+        ```python
+        from headwater import AssetOut, materialize, multi_asset
+
+        @multi_asset(outs={"users": AssetOut(), "orders": AssetOut()})
+        def load_tables():
+            return ["ada", "grace"], [1, 2, 3]
+
+        result = materialize([load_tables])
+        assert result.output_for_node("load_tables", "users") == ["ada", "grace"]
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         op_name = name or fn.__name__
@@ -484,7 +583,37 @@ def multi_observable_source_asset(
     op_tags: Mapping[str, Any] | None = None,
 ) -> Any:
     """Several source assets observed by one function, which returns or yields one
-    ObserveResult(asset_key=...) per asset."""
+    ObserveResult(asset_key=...) per asset.
+
+    Like `observable_source_asset`, for a function that can check several external tables in
+    one go. Its observations record a data version per asset, which marks downstream assets
+    stale when it changes.
+
+    Args:
+        fn: the decorated function, when used bare.
+        specs: one AssetSpec per observed asset.
+        name: the name of the observing op; defaults to the function's name.
+        description: shown in the UI.
+        partitions_def: the partitions of the observed assets.
+        group_name: the group of the observed assets.
+        can_subset: whether a run may observe only some of the assets.
+        required_resource_keys: resources reached through `context.resources`.
+        resource_defs: resources bound to this definition only.
+        op_tags: tags of the observing step.
+
+    Example:
+        ```python
+        from headwater import (AssetSpec, DataVersion, ObserveResult,
+                               multi_observable_source_asset)
+
+        @multi_observable_source_asset(specs=[AssetSpec("raw_users"), AssetSpec("raw_events")])
+        def raw_tables():
+            yield ObserveResult(asset_key="raw_users", data_version=DataVersion("v1"))
+            yield ObserveResult(asset_key="raw_events", data_version=DataVersion("v7"))
+
+        assert {k.to_user_string() for k in raw_tables.keys} == {"raw_users", "raw_events"}
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         assets_def = multi_asset(
@@ -532,7 +661,53 @@ def graph_asset(
     key: Any = None,
     hooks: Iterable[Any] | None = None,
 ) -> Any:
-    """Declare an asset computed by a graph of ops."""
+    """Declare an asset computed by a graph of ops.
+
+    The decorated function composes ops (calls them, passing outputs along) and returns the
+    output that becomes the asset's value. Use it when one asset needs several steps, each
+    retried and logged on its own. Parameters name upstream assets, as with `@asset`.
+
+    Args:
+        compose_fn: the decorated function, when used bare.
+        name: the last part of the key; defaults to the function's name.
+        description: shown in the UI; defaults to the function's docstring.
+        ins: AssetIn per parameter, to map a parameter to another key.
+        config: config of the graph's ops (a dict, or a ConfigMapping).
+        key_prefix: parts put before `name` in the key.
+        group_name: the group shown in the UI.
+        partitions_def: how the asset is partitioned.
+        metadata: static metadata of the asset.
+        tags: tags of the asset.
+        owners: people or teams owning the asset.
+        kinds: technologies shown as badges.
+        automation_condition: when automation should request the asset.
+        backfill_policy: how many partitions one backfill run computes.
+        resource_defs: resources bound to this asset only.
+        check_specs: checks that the graph's ops report.
+        code_version: a version of the code.
+        key: the whole key, instead of `name` and `key_prefix`.
+        hooks: hooks run after the graph's steps.
+
+    Example:
+        ```python
+        from headwater import graph_asset, materialize, op
+
+        @op
+        def fetch() -> list[int]:
+            return [3, 1, 2]
+
+        @op
+        def sort(values: list[int]) -> list[int]:
+            return sorted(values)
+
+        @graph_asset
+        def sorted_values():
+            return sort(fetch())
+
+        result = materialize([sorted_values])
+        assert result.output_for_node("sorted_values") == [1, 2, 3]
+        ```
+    """
     if key is not None and (name is not None or key_prefix is not None):
         raise HeadwaterInvalidDefinitionError(
             "Cannot specify a name or key prefix for @graph_asset when the key argument is "
@@ -585,7 +760,48 @@ def graph_multi_asset(
     check_specs: Sequence[Any] | None = None,
     hooks: Iterable[Any] | None = None,
 ) -> Callable[[Callable[..., Any]], AssetsDefinition]:
-    """Declare several assets computed by a graph, one graph output per asset."""
+    """Declare several assets computed by a graph, one graph output per asset.
+
+    The decorated function composes ops and returns a dict from output name to op output
+    (or a tuple in the order of `outs`).
+
+    Args:
+        outs: AssetOut per graph output name.
+        name: the graph's name; defaults to the function's name.
+        ins: AssetIn per parameter, to map a parameter to an upstream key.
+        partitions_def: the partitions shared by the assets.
+        group_name: the group of the assets.
+        can_subset: whether a run may materialize only some of the assets.
+        config: config of the graph's ops.
+        resource_defs: resources bound to these assets only.
+        backfill_policy: how many partitions one backfill run computes.
+        check_specs: checks that the graph's ops report.
+        hooks: hooks run after the graph's steps.
+
+    Example:
+        ```python
+        from headwater import AssetOut, graph_multi_asset, materialize, op
+
+        @op
+        def numbers() -> list[int]:
+            return [1, 2, 3, 4]
+
+        @op
+        def evens(values: list[int]) -> list[int]:
+            return [v for v in values if v % 2 == 0]
+
+        @op
+        def odds(values: list[int]) -> list[int]:
+            return [v for v in values if v % 2]
+
+        @graph_multi_asset(outs={"even": AssetOut(), "odd": AssetOut()})
+        def split():
+            values = numbers()
+            return {"even": evens(values), "odd": odds(values)}
+
+        assert materialize([split]).success
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> AssetsDefinition:
         # the body may return a tuple: its items are the outputs, in the order of outs
@@ -648,7 +864,46 @@ def observable_source_asset(
     owners: Sequence[str] | None = None,
     kinds: Iterable[str] | None = None,
 ) -> Any:
-    """Declare a source asset whose function reports its current version (an observation)."""
+    """Declare a source asset whose function reports its current version (an observation).
+
+    A source asset is data that headwater reads but does not compute (a file, an external
+    table). The function returns a DataVersion (or an ObserveResult); recording it is an
+    observation, and a new version marks the assets downstream stale. Returns a SourceAsset.
+
+    Args:
+        observe_fn: the decorated function, when used bare.
+        key: the whole key, instead of `name` and `key_prefix`.
+        name: the last part of the key; defaults to the function's name.
+        key_prefix: parts put before `name` in the key.
+        metadata: static metadata of the source.
+        io_manager_key: the IO manager that loads the source for downstream assets.
+        io_manager_def: an IO manager bound to this source only.
+        description: shown in the UI; defaults to the function's docstring.
+        partitions_def: the partitions of the source.
+        group_name: the group shown in the UI.
+        required_resource_keys: resources reached through `context.resources`.
+        resource_defs: resources bound to this source only.
+        op_tags: tags of the observing step.
+        tags: tags of the source asset.
+        owners: people or teams owning the source.
+        kinds: technologies shown as badges.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import DataVersion, SourceAsset, observable_source_asset
+
+        Path("events.csv").write_text("id,amount")
+
+        @observable_source_asset
+        def events():
+            return DataVersion(str(Path("events.csv").stat().st_size))
+
+        assert isinstance(events, SourceAsset)
+        assert events.key.to_user_string() == "events"
+        ```
+    """
     if key is not None and (name is not None or key_prefix is not None):
         raise HeadwaterInvalidDefinitionError(
             "Cannot specify a name or key prefix for @observable_source_asset when the key "

@@ -24,11 +24,8 @@ from headwater.definitions.keywords import check_keywords
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.composition import current_frame
 from headwater.definitions.ops.graph import GraphDefinition
-from headwater.definitions.ops.op import (
-    In,
-    OpDefinition,
-    build_input_defs,
-)
+from headwater.definitions.ops.inout import In
+from headwater.definitions.ops.op import OpDefinition, build_input_defs
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
 from headwater.definitions.tags import IO_MANAGER_KEY_METADATA, KIND_PREFIX
 from headwater.errors import (
@@ -42,7 +39,28 @@ DEFAULT_GROUP = "default"
 
 @dataclass(frozen=True, slots=True)
 class AssetDep:
-    """A dependency on an asset that is not passed as a value (ordering and lineage)."""
+    """A dependency on an asset that is not passed as a value (ordering and lineage).
+
+    Put it in `deps=` of `@asset` or AssetSpec when the downstream asset reads the upstream
+    data itself (a SQL table, a file): headwater orders the runs and draws the lineage but
+    loads nothing. A bare key or an asset definition in `deps=` means `AssetDep(that)`.
+
+    Args:
+        asset: the upstream asset: an AssetKey, a string, an AssetSpec or an asset definition.
+        partition_mapping: which upstream partitions each downstream partition depends on.
+        metadata: metadata of the dependency, shown on the lineage edge.
+
+    Example:
+        ```python
+        from headwater import AssetDep, AssetKey, LastPartitionMapping, asset
+
+        @asset(deps=[AssetDep("raw_events", partition_mapping=LastPartitionMapping())])
+        def event_counts() -> int:
+            return 0
+
+        assert AssetKey("raw_events") in event_counts.dependency_keys
+        ```
+    """
 
     asset: Any
     partition_mapping: Any = None
@@ -93,7 +111,41 @@ def add_unique_dep(deps: list[AssetDep], seen: set[AssetKey], dep: AssetDep, own
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssetSpec:
-    """The description of one asset, without how it is computed."""
+    """The description of one asset, without how it is computed.
+
+    Pass specs to `Definitions(assets=...)` to declare assets that something else produces
+    (external assets, shown in the lineage), or to `@multi_asset(specs=...)` to declare what a
+    function computes. `replace_attributes` and `merge_attributes` return changed copies. An
+    invalid key part raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        key: the asset key (an AssetKey, a string or a list of parts).
+        deps: upstream assets, as keys, specs, definitions or AssetDep.
+        description: shown in the UI.
+        metadata: static metadata of the asset.
+        skippable: whether the computing function may skip this asset without failing.
+        group_name: the group shown in the UI ("default" when not given).
+        code_version: a version of the code; a change marks the asset stale.
+        automation_condition: when automation should request the asset.
+        owners: people or teams owning the asset.
+        tags: tags of the asset.
+        kinds: technologies shown as badges.
+        partitions_def: how the asset is partitioned.
+        legacy_freshness_policy: a LegacyFreshnessPolicy (maximum lag).
+        freshness_policy: how fresh the asset is expected to be.
+        auto_materialize_policy: older spelling of `automation_condition`.
+
+    Example:
+        ```python
+        from headwater import AssetKey, AssetSpec, Definitions
+
+        raw = AssetSpec("raw_orders", group_name="ingest", kinds={"s3"})
+        clean = AssetSpec(["warehouse", "orders"], deps=[raw], owners=["team:data"])
+        defs = Definitions(assets=[raw, clean])
+        assert AssetKey(["warehouse", "orders"]) in defs.asset_keys
+        assert clean.replace_attributes(group_name="core").group_name == "core"
+        ```
+    """
 
     key: AssetKey
     deps: list[AssetDep] = field(default_factory=list)
@@ -279,8 +331,49 @@ def _condition_or_policy(condition: Any, policy: Any, owner: str) -> Any:
 class AssetsDefinition:
     """One or more assets and the op or graph that computes them.
 
-    External assets (from AssetSpec or SourceAsset) have no node: they are known to the
-    graph but not materialized by headwater.
+    What `@asset`, `@multi_asset` and `@graph_asset` build; build it directly only to wrap an
+    existing op or graph (see `from_op`, `from_graph`). External assets (from AssetSpec or
+    SourceAsset) have no node: they are known to the graph but not materialized by headwater.
+    Calling it runs the function directly, for unit tests.
+
+    Args:
+        keys_by_input_name: the upstream asset key of each node input.
+        keys_by_output_name: the asset key of each node output.
+        node_def: the op or graph that computes the assets; None for external assets.
+        specs: the AssetSpecs of the assets (otherwise built from the outputs).
+        can_subset: whether a run may compute only some of the assets.
+        selected_asset_keys: the subset of the keys this definition computes.
+        resource_defs: resources bound to these assets only.
+        partitions_def: the partitions of the assets.
+        backfill_policy: how many partitions one backfill run computes.
+        execution_type: "MATERIALIZATION", "OBSERVATION" or "UNEXECUTABLE".
+        check_specs: checks the node reports.
+        io_manager_keys: the IO manager key of each asset.
+        partition_mappings: the partition mapping of each upstream key.
+        source_asset: the SourceAsset this definition stands for, if any.
+        hook_defs: hooks run after the node's steps.
+        selected_asset_check_keys: the subset of the checks this definition runs.
+        asset_deps: the upstream keys of each asset, when not every input feeds every asset.
+
+    Example:
+        ```python
+        from headwater import AssetsDefinition, asset, materialize, op
+
+        @asset
+        def numbers() -> list[int]:
+            return [1, 2, 3]
+
+        assert isinstance(numbers, AssetsDefinition)
+        assert numbers() == [1, 2, 3]
+
+        @op
+        def total() -> int:
+            return 6
+
+        wrapped = AssetsDefinition.from_op(total)
+        assert wrapped.key.to_user_string() == "total"
+        assert materialize([numbers, wrapped]).success
+        ```
     """
 
     def __init__(
@@ -768,8 +861,30 @@ def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinit
 
 
 def map_asset_specs(fn: Callable[[AssetSpec], AssetSpec], iterable: Iterable[Any]) -> list[Any]:
-    """`fn` applied to each AssetSpec of `iterable`, and to the specs of each AssetsDefinition
-    (through its `map_asset_specs`); the items come back in order, of the same kinds."""
+    """Apply `fn` to each AssetSpec of `iterable`, and to the specs of each AssetsDefinition.
+
+    Use it to set an attribute on many assets at once (a group, an owner, tags). Items come
+    back in order, of the same kinds; anything else in `iterable` raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        fn: takes an AssetSpec and returns the changed spec.
+        iterable: AssetSpecs and AssetsDefinitions.
+
+    Example:
+        ```python
+        from headwater import AssetSpec, asset, map_asset_specs
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        tagged = map_asset_specs(lambda spec: spec.replace_attributes(group_name="sales"),
+                                 [orders, AssetSpec("customers")])
+        assert tagged[0].group_names_by_key[orders.key] == "sales"
+        assert tagged[1].group_name == "sales"
+        ```
+    """
     out: list[Any] = []
     for item in iterable:
         if isinstance(item, AssetsDefinition):

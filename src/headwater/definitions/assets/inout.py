@@ -24,9 +24,33 @@ from headwater.errors import (
 
 @dataclass(frozen=True, slots=True)
 class LegacyFreshnessPolicy:
-    """The older freshness declaration of an asset: its data may lag at most
-    `maximum_lag_minutes` (as of each tick of `cron_schedule`, when given). Kept on the asset
-    as declared (`legacy_freshness_policy=`); `FreshnessPolicy` is the one headwater checks."""
+    """The older freshness declaration of an asset: how far its data may lag behind.
+
+    Its data may lag at most `maximum_lag_minutes` (as of each tick of `cron_schedule`, when
+    given). Kept on the asset as declared (`legacy_freshness_policy=`); `FreshnessPolicy` is
+    the one headwater checks. A negative lag, or a timezone without a cron schedule, raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        maximum_lag_minutes: how many minutes old the data may be.
+        cron_schedule: when the lag is measured (every moment when not given).
+        cron_schedule_timezone: the timezone of `cron_schedule` (UTC when not given).
+
+    Example:
+        ```python
+        import datetime
+
+        from headwater import LegacyFreshnessPolicy, asset
+
+        policy = LegacyFreshnessPolicy(maximum_lag_minutes=60, cron_schedule="0 9 * * *")
+
+        @asset(legacy_freshness_policy=policy)
+        def report() -> str:
+            return "ok"
+
+        assert policy.maximum_lag_delta == datetime.timedelta(hours=1)
+        ```
+    """
 
     maximum_lag_minutes: float
     cron_schedule: str | None = None
@@ -50,7 +74,35 @@ class LegacyFreshnessPolicy:
 
 
 class AssetIn:
-    """How an asset takes an upstream asset as an input: its key, type, partition mapping."""
+    """How an asset takes an upstream asset as an input: its key, type, partition mapping.
+
+    Give one per parameter in `ins=` of `@asset` / `@multi_asset` when the parameter's name is
+    not the upstream key, or to choose an input manager or a partition mapping. `key` and
+    `key_prefix` together raise HeadwaterInvalidDefinitionError.
+
+    Args:
+        key: the upstream asset's key; defaults to the parameter's name.
+        metadata: metadata handed to the input manager.
+        key_prefix: parts put before the parameter's name to make the key.
+        input_manager_key: the resource key of the manager that loads the input.
+        partition_mapping: which upstream partitions each partition of this asset reads.
+        headwater_type: the type the loaded value is checked against.
+
+    Example:
+        ```python
+        from headwater import AssetIn, asset, materialize
+
+        @asset(key_prefix="raw")
+        def orders() -> list[int]:
+            return [5, 10]
+
+        @asset(ins={"rows": AssetIn(key=["raw", "orders"])})
+        def order_total(rows: list[int]) -> int:
+            return sum(rows)
+
+        assert materialize([orders, order_total]).output_for_node("order_total") == 15
+        ```
+    """
 
     __slots__ = ("key", "metadata", "key_prefix", "input_manager_key", "partition_mapping",
                  "headwater_type")
@@ -81,7 +133,43 @@ class AssetIn:
 
 
 class AssetOut:
-    """One output of a multi-asset, and the asset it materializes."""
+    """One output of a multi-asset, and the asset it materializes.
+
+    Used in `outs=` of `@multi_asset` and `@graph_multi_asset`; the output's name is the key
+    unless `key` or `key_prefix` says otherwise. `AssetOut.from_spec` builds one from an
+    AssetSpec. `key` and `key_prefix` together raise HeadwaterInvalidDefinitionError.
+
+    Args:
+        key_prefix: parts put before the output's name to make the key.
+        key: the whole asset key.
+        headwater_type: the type the output is checked against.
+        description: shown in the UI.
+        is_required: False lets the function skip this output without failing.
+        io_manager_key: the IO manager storing this output ("io_manager").
+        metadata: static metadata of the asset.
+        group_name: the group shown in the UI.
+        code_version: a version of the code computing this asset.
+        automation_condition: when automation should request the asset.
+        backfill_policy: how many partitions one backfill run computes.
+        owners: people or teams owning the asset.
+        tags: tags of the asset.
+        kinds: technologies shown as badges.
+        legacy_freshness_policy: a LegacyFreshnessPolicy (maximum lag).
+
+    Example:
+        ```python
+        from headwater import AssetKey, AssetOut, multi_asset
+
+        @multi_asset(outs={
+            "users": AssetOut(key_prefix="crm", group_name="crm"),
+            "notes": AssetOut(is_required=False),
+        })
+        def crm_export():
+            return ["ada"], ["met on tuesday"]
+
+        assert AssetKey(["crm", "users"]) in crm_export.keys
+        ```
+    """
 
     __slots__ = ("key", "key_prefix", "headwater_type", "description", "is_required",
                  "io_manager_key", "metadata", "group_name", "code_version", "owners", "tags",

@@ -335,7 +335,40 @@ def define_asset_job(
     op_retry_policy: Any = None,
     owners: Sequence[str] | None = None,
 ) -> UnresolvedAssetJobDefinition:
-    """A job that materializes the assets a selection picks (all assets by default)."""
+    """A job that materializes the assets a selection picks (all assets by default).
+
+    The job is resolved when it is passed to Definitions, against all the assets there; a
+    selection naming an asset that is not defined raises AssetJobResolutionError listing it.
+    Give it to a schedule or sensor to run it on a cadence.
+
+    Args:
+        name: the job's name, unique in the code location.
+        selection: the assets: an AssetSelection, a selection string, keys or definitions.
+        config: run config of the job (a dict, or a config mapping).
+        description: shown in the UI.
+        tags: tags of the job, also put on its runs.
+        run_tags: tags put on each run but not shown as the job's own.
+        metadata: metadata of the job.
+        partitions_def: the partitions of the job, when its assets are partitioned alike.
+        executor_def: the executor of its runs.
+        hooks: hooks run after each step.
+        op_retry_policy: retries of every step on failure.
+        owners: people or teams owning the job.
+
+    Example:
+        ```python
+        from headwater import AssetSelection, Definitions, asset, define_asset_job
+
+        @asset(group_name="daily")
+        def report() -> str:
+            return "done"
+
+        refresh = define_asset_job("refresh", selection=AssetSelection.groups("daily"))
+        defs = Definitions(assets=[report], jobs=[refresh])
+        result = defs.resolve_job_def("refresh").execute_in_process()
+        assert result.success
+        ```
+    """
     options = JobOptions(
         description=description, config=config, tags=tags or {}, run_tags=run_tags,
         metadata=metadata or {}, partitions_def=partitions_def, executor_def=executor_def,

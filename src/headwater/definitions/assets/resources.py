@@ -29,10 +29,31 @@ def with_resources(
 ) -> list[Any]:
     """Copies of the assets with `resource_defs` bound.
 
-    `resource_config_by_key` configures resources by key: {"db": {"config": {...}}}. An
-    asset that already binds one of the keys is an error (its own IO manager excepted: it
-    wins over a default `io_manager`); so is a resource the asset (or one of its resources)
-    needs that neither provides.
+    The older way to give assets their resources (Definitions(resources=...) is the usual
+    one). `resource_config_by_key` configures resources by key: {"db": {"config": {...}}}.
+    An asset that already binds one of the keys raises HeadwaterInvalidDefinitionError (its
+    own IO manager excepted: it wins over a default `io_manager`); so does a resource the
+    asset (or one of its resources) needs that neither provides.
+
+    Args:
+        definitions: assets and source assets to copy.
+        resource_defs: resource per key.
+        resource_config_by_key: config per resource key, as {"key": {"config": ...}}.
+
+    Example:
+        ```python
+        from headwater import ConfigurableResource, asset, materialize, with_resources
+
+        class Greeter(ConfigurableResource):
+            greeting: str
+
+        @asset
+        def message(greeter: Greeter) -> str:
+            return greeter.greeting + ", world"
+
+        [bound] = with_resources([message], {"greeter": Greeter(greeting="hello")})
+        assert materialize([bound]).output_for_node("message") == "hello, world"
+        ```
     """
     by_id = {id(v): k for k, v in resource_defs.items()}
     resources = {k: as_resource_definition(v, by_id) for k, v in resource_defs.items()}

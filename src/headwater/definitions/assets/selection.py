@@ -89,8 +89,33 @@ def _quote(value: str) -> str:
 class AssetSelection:
     """A description of a set of assets, resolved against a graph with `resolve`.
 
-    Build one with the static constructors, combine with `|` (union), `&`
-    (intersection) and `-` (difference), or parse one with `from_string`.
+    Jobs, schedules, sensors and automation take one to say which assets they target. Build
+    one with the static constructors (`all`, `assets`, `groups`, `key_prefixes`, `tag`, ...),
+    walk the graph with `upstream`/`downstream`, combine with `|` (union), `&` (intersection)
+    and `-` (difference), or parse the string syntax with `from_string`. Resolving a
+    selection that names unknown keys raises an error listing them.
+
+    Example:
+        ```python
+        from headwater import AssetKey, AssetSelection, Definitions, asset
+
+        @asset(group_name="raw")
+        def orders() -> int:
+            return 1
+
+        @asset
+        def revenue(orders: int) -> int:
+            return orders
+
+        @asset
+        def unrelated() -> int:
+            return 0
+
+        graph = Definitions(assets=[orders, revenue, unrelated]).resolve_asset_graph()
+        selection = AssetSelection.groups("raw").downstream()
+        assert selection.resolve(graph) == {AssetKey("orders"), AssetKey("revenue")}
+        assert AssetSelection.from_string("key:revenue").resolve(graph) == {AssetKey("revenue")}
+        ```
     """
 
     __slots__ = ()

@@ -12,7 +12,8 @@ from headwater.definitions.assets.definition import DEFAULT_GROUP, AssetsDefinit
 from headwater.definitions.key import AssetKey
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.metadata.value import normalize_metadata
-from headwater.definitions.ops.op import OpDefinition, OutputDefinition, inspect_signature
+from headwater.definitions.ops.inout import OutputDefinition
+from headwater.definitions.ops.op import OpDefinition, inspect_signature
 from headwater.definitions.ops.output import DEFAULT_OUTPUT
 
 
@@ -23,7 +24,53 @@ def own_io_manager_key(key: AssetKey) -> str:
 
 
 class SourceAsset(AssetsDefinition):
-    """An asset produced outside headwater, loadable by downstream assets through an IO manager."""
+    """An asset produced outside headwater, loadable by downstream assets through an IO manager.
+
+    A downstream asset that names a source asset as a parameter gets its value from the
+    source's IO manager. Prefer AssetSpec for external data that is not loaded, and
+    `@observable_source_asset` for a source that reports its version.
+
+    Args:
+        key: the asset key.
+        metadata: static metadata, also handed to the IO manager.
+        io_manager_key: the resource key of the IO manager that loads it ("io_manager").
+        io_manager_def: an IO manager bound to this source only.
+        description: shown in the UI.
+        partitions_def: the partitions of the source.
+        group_name: the group shown in the UI.
+        resource_defs: resources bound to this source only.
+        observe_fn: a function returning a DataVersion, making the source observable.
+        op_tags: tags of the observing step.
+        tags: tags of the source.
+        owners: people or teams owning the source.
+        kinds: technologies shown as badges.
+        required_resource_keys: resources `observe_fn` reaches through `context.resources`.
+
+    Example:
+        ```python
+        from headwater import IOManager, SourceAsset, asset, io_manager, materialize
+
+        class Constant(IOManager):
+            def handle_output(self, context, obj):
+                pass
+
+            def load_input(self, context):
+                return [1, 2, 3]
+
+        @io_manager
+        def constant_io(_):
+            return Constant()
+
+        vendor = SourceAsset("vendor_file", io_manager_key="vendor_io")
+
+        @asset
+        def vendor_rows(vendor_file: list[int]) -> int:
+            return len(vendor_file)
+
+        result = materialize([vendor, vendor_rows], resources={"vendor_io": constant_io})
+        assert result.output_for_node("vendor_rows") == 3
+        ```
+    """
 
     def __init__(
         self,

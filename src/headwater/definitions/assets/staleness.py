@@ -49,7 +49,11 @@ MAX_DEPENDENCY_PARTITIONS = 100
 
 
 class StaleStatus(Enum):
-    """Whether an asset (partition) is up to date with its code and its parents."""
+    """Whether an asset (partition) is up to date with its code and its parents.
+
+    MISSING: never materialized. STALE: its code version changed, or a parent has newer data
+    or is itself stale, since it was last materialized. FRESH: none of that.
+    """
 
     MISSING = "MISSING"
     STALE = "STALE"
@@ -57,7 +61,11 @@ class StaleStatus(Enum):
 
 
 class StaleCauseCategory(Enum):
-    """What kind of change makes an asset stale."""
+    """What kind of change makes an asset stale.
+
+    CODE: its code version changed. DATA: a parent has a new data version. DEPENDENCIES: its
+    parents changed (added, removed, missing) or are stale themselves.
+    """
 
     CODE = "CODE"
     DATA = "DATA"
@@ -68,9 +76,41 @@ class StaleCauseCategory(Enum):
 class StaleCause:
     """One reason an asset (partition) is stale, with the evidence.
 
-    `kind` is one of `code_version_changed`, `new_data_version`, `dependency_missing`,
-    `new_dependency`, `removed_dependency`, `stale_dependency`; `reason` is the short phrase
-    Dagster shows; `text` says it all in one sentence.
+    Returned by `Definitions.get_stale_causes`; the UI lists them. `text` says it all in one
+    sentence.
+
+    Args:
+        key: the stale asset.
+        category: the StaleCauseCategory of the change.
+        kind: one of `code_version_changed`, `new_data_version`, `dependency_missing`,
+            `new_dependency`, `removed_dependency`, `stale_dependency`.
+        reason: a short phrase, as the UI shows it.
+        partition_key: the stale partition, for a partitioned asset.
+        dependency: the parent the cause is about, if any.
+        dependency_partition_key: the parent's partition, if any.
+        evidence: "was" and "now" values (e.g. the old and new code version).
+
+    Example:
+        ```python
+        from headwater import (AssetKey, Definitions, HeadwaterInstance, StaleStatus,
+                               asset, materialize)
+
+        @asset(code_version="1")
+        def report() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([report], instance=instance)
+
+        @asset(code_version="2")
+        def report() -> int:
+            return 2
+
+        defs = Definitions(assets=[report])
+        assert defs.get_stale_status(AssetKey("report"), instance) == StaleStatus.STALE
+        [cause] = defs.get_stale_causes(AssetKey("report"), instance)
+        print(cause.text)
+        ```
     """
 
     key: AssetKey

@@ -23,7 +23,30 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 
 class AutomationCondition:
-    """A condition on a target; combine with `&`, `|`, `~` and the methods below."""
+    """When automation should request an asset or check, set with `automation_condition=`.
+
+    Start from the ready-made ones (`eager()`, `on_cron(...)`, `on_missing()`), or build your
+    own from the parts (`missing()`, `any_deps_updated()`, `in_progress()`, ...), combined with
+    `&`, `|`, `~`, `.since(...)` and `.newly_true()`. The automation sensor evaluates each
+    target's condition at every tick and requests what is true. `eager()` and `on_missing()`
+    react to changes: an asset already missing at the first evaluation is not requested.
+
+    Example:
+        ```python
+        from headwater import (AutomationCondition, Definitions, HeadwaterInstance, asset,
+                               evaluate_automation_conditions)
+
+        condition = AutomationCondition.missing() & ~AutomationCondition.in_progress()
+
+        @asset(automation_condition=condition)
+        def daily_summary() -> int:
+            return 1
+
+        result = evaluate_automation_conditions(Definitions(assets=[daily_summary]),
+                                                HeadwaterInstance.ephemeral())
+        assert result.total_requested == 1
+        ```
+    """
 
     label: str | None = None
     #: the short name shown in evaluation trees
@@ -675,7 +698,26 @@ def _each_partition(rule: str, all_partitions: bool, instead: str) -> None:
 
 @dataclass(frozen=True)
 class AutoMaterializeRule:
-    """One rule of a policy: a reason to materialize (`kind="materialize"`) or to skip."""
+    """One rule of an AutoMaterializePolicy: a reason to materialize or to skip.
+
+    The older way to say when to materialize; build rules with the static methods
+    (`materialize_on_missing()`, `skip_on_parent_missing()`, ...). Each rule maps onto an
+    AutomationCondition, which is what headwater evaluates.
+
+    Args:
+        name: the rule's name, e.g. "materialize_on_missing".
+        kind: "materialize" or "skip".
+        params: the rule's parameters, in the order of its static method.
+
+    Example:
+        ```python
+        from headwater import AutoMaterializeRule
+
+        rule = AutoMaterializeRule.materialize_on_cron("0 6 * * *")
+        assert rule.kind == "materialize"
+        print(rule.description)
+        ```
+    """
 
     name: str
     kind: str
@@ -753,7 +795,32 @@ _RULES: dict[str, Any] = {
 
 
 class AutoMaterializePolicy:
-    """A set of rules, converted to an AutomationCondition when assets are defined."""
+    """A set of rules, converted to an AutomationCondition when assets are defined.
+
+    The older spelling of `automation_condition=` (pass it as `auto_materialize_policy=`):
+    `AutoMaterializePolicy.eager()` and `.lazy()`, changed with `with_rules` and
+    `without_rules`. A rate limit other than 1 or None is not enforced, so it raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        rules: the materialize and skip rules.
+        max_materializations_per_minute: 1 or None (no other limit is enforced).
+        asset_condition: the condition the policy stands for, when built from one.
+
+    Example:
+        ```python
+        from headwater import AutoMaterializePolicy, AutoMaterializeRule, asset
+
+        policy = AutoMaterializePolicy.eager().without_rules(
+            AutoMaterializeRule.skip_on_parent_missing())
+
+        @asset(auto_materialize_policy=policy)
+        def report() -> int:
+            return 1
+
+        assert report.specs[0].automation_condition is not None
+        ```
+    """
 
     def __init__(self, rules: Iterable[AutoMaterializeRule],
                  max_materializations_per_minute: int | None = 1,

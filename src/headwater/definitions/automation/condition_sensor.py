@@ -39,7 +39,42 @@ DEFAULT_AUTOMATION_INTERVAL = 30
 
 
 class AutomationConditionSensorDefinition(SensorDefinition):
-    """A sensor that evaluates the automation conditions of its target assets and checks."""
+    """A sensor that evaluates the automation conditions of its target assets and checks.
+
+    At each tick it evaluates the AutomationCondition of every targeted asset and check and
+    requests runs of those whose condition is true. Definitions adds a default one for
+    conditions no such sensor targets; declare your own to split them or change the
+    interval. Each asset may be targeted by one automation sensor only. A missing name or
+    target raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        name: the sensor's name.
+        target: the assets (and their checks) whose conditions it evaluates.
+        tags: the sensor's tags.
+        run_tags: tags put on each run it requests.
+        default_status: whether it runs from its first deployment (RUNNING by default).
+        minimum_interval_seconds: the least time between two ticks.
+        description: shown in the UI.
+        metadata: metadata of the sensor.
+        emit_backfills: whether a request of many partitions is one backfill (else a run each).
+        use_user_code_server: True also allows conditions defined in user code (subclasses).
+
+    Example:
+        ```python
+        from headwater import (AssetSelection, AutomationCondition,
+                               AutomationConditionSensorDefinition, Definitions, asset)
+
+        @asset(automation_condition=AutomationCondition.eager(), group_name="marts")
+        def mart() -> int:
+            return 1
+
+        marts_sensor = AutomationConditionSensorDefinition(
+            "marts_automation", target=AssetSelection.groups("marts"),
+            minimum_interval_seconds=60)
+        defs = Definitions(assets=[mart], sensors=[marts_sensor])
+        assert defs.resolve_sensor_def("marts_automation").minimum_interval_seconds == 60
+        ```
+    """
 
     def __init__(self, name: str, *, target: Any,
                  tags: Mapping[str, str] | None = None,

@@ -84,8 +84,42 @@ def make_email_on_run_failure_sensor(
         monitor_all_code_locations: bool = False,
         default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED,
         monitor_all_repositories: bool = False, smtp_user: str | None = None) -> Any:
-    """A run failure sensor emailing `email_to` about each failed run of the monitored jobs.
-    With `webserver_base_url`, the default body links the run in the UI."""
+    """Build a run-failure sensor that emails `email_to` about each failed run.
+
+    The mail goes through SMTP (SSL on port 465 by default, STARTTLS or plain); its subject
+    and HTML body come from `email_subject_fn` / `email_body_fn` of the failure context. With
+    `webserver_base_url`, the default body links the run in the UI. An unknown `smtp_type`
+    raises ValueError.
+
+    Args:
+        email_from: the sender's address, also the SMTP login unless `smtp_user` is given.
+        email_password: the SMTP password; None for a server without login.
+        email_to: the recipients.
+        email_body_fn: builds the HTML body from the RunFailureSensorContext.
+        email_subject_fn: builds the subject from the RunFailureSensorContext.
+        smtp_host: the SMTP server ("smtp.gmail.com").
+        smtp_type: "SSL", "STARTTLS" or "PLAIN".
+        smtp_port: the port; defaults by `smtp_type`.
+        name: the sensor's name.
+        webserver_base_url: the UI's address, for links to the failed run.
+        monitored_jobs: jobs or selectors to watch; every job when empty.
+        job_selection: older spelling of `monitored_jobs`.
+        monitor_all_code_locations: whether to watch the jobs of every code location.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        monitor_all_repositories: older spelling of `monitor_all_code_locations`.
+        smtp_user: the SMTP login, when it is not `email_from`.
+
+    Example:
+        ```python
+        from headwater import make_email_on_run_failure_sensor
+
+        on_failure = make_email_on_run_failure_sensor(
+            email_from="alerts@example.com", email_password=None, email_to=["data@example.com"],
+            smtp_host="localhost", smtp_type="PLAIN", smtp_port=2525,
+            webserver_base_url="http://localhost:3000")
+        assert on_failure.sensor_type == "RUN_STATUS"
+        ```
+    """
     if smtp_type not in _PORTS:
         raise ValueError(f"make_email_on_run_failure_sensor: smtp_type is one of "
                          f"{', '.join(_PORTS)}, got {smtp_type!r}.")

@@ -71,7 +71,39 @@ class AutomationCursor:
 
 @dataclass
 class AutomationResultNode:
-    """One node of a target's condition with what it was true for at this evaluation."""
+    """One node of a target's condition with what it was true for at this evaluation.
+
+    `AutomationResult.results` holds one tree per evaluated target; the UI shows them to
+    explain why an asset was (not) requested.
+
+    Args:
+        description: the node's short name ("missing", "any_deps_updated").
+        label: the user's label of the node, if any.
+        text: the node's condition written out.
+        true_count: how many candidates (partitions, or 1) it was true for.
+        candidate_count: how many candidates it was evaluated for.
+        true_partitions: the partitions it was true for (None when unpartitioned).
+        children: the nodes of its operands.
+        key: the target's key (on the root and dependency branches).
+        changed: (root only) whether this evaluation differs from the previous one.
+
+    Example:
+        ```python
+        from headwater import (AutomationCondition, Definitions, HeadwaterInstance, asset,
+                               evaluate_automation_conditions)
+
+        @asset(automation_condition=AutomationCondition.missing() & ~AutomationCondition.in_progress())
+        def orders() -> int:
+            return 1
+
+        result = evaluate_automation_conditions(Definitions(assets=[orders]),
+                                                HeadwaterInstance.ephemeral())
+        [root] = result.results
+        assert root.key == "orders" and root.true
+        for child in root.children:
+            print(child.description, child.true_count)
+        ```
+    """
 
     description: str
     label: str | None
@@ -96,7 +128,42 @@ class AutomationResultNode:
 
 
 class AutomationResult:
-    """The outcome of one tick: what is requested, the runs to launch, the next cursor."""
+    """The outcome of one evaluation: what is requested, the runs to launch, the next cursor.
+
+    Returned by `evaluate_automation_conditions`; `results` explains each target's condition.
+    Pass `cursor` to the next evaluation so conditions such as `newly_true` see what changed.
+
+    Args:
+        requested: the requested partitions (or None for unpartitioned) of each target key.
+        run_requests: the runs that would launch.
+        cursor: the state for the next evaluation.
+        trees: builders of the per-target result trees.
+        evaluation_time: the time the conditions were evaluated at.
+
+    Example:
+        ```python
+        from headwater import (AutomationCondition, Definitions, HeadwaterInstance, asset,
+                               evaluate_automation_conditions, materialize)
+
+        @asset
+        def raw() -> int:
+            return 1
+
+        @asset(automation_condition=AutomationCondition.eager())
+        def clean(raw: int) -> int:
+            return raw
+
+        defs = Definitions(assets=[raw, clean])
+        instance = HeadwaterInstance.ephemeral()
+        first = evaluate_automation_conditions(defs, instance)
+        assert first.total_requested == 0  # nothing upstream changed yet
+        materialize([raw], instance=instance)
+        second = evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+        assert second.total_requested == 1 and len(second.run_requests) == 1
+        again = evaluate_automation_conditions(defs, instance, cursor=second.cursor)
+        assert again.total_requested == 0  # already requested once
+        ```
+    """
 
     def __init__(self, requested: dict[Any, frozenset[Any]], run_requests: list[RunRequest],
                  cursor: AutomationCursor, trees: list[Callable[[], AutomationResultNode]],
@@ -503,8 +570,40 @@ def evaluate_automation_conditions(
     evaluation_time: _dt.datetime | None = None,
     asset_selection: Any = None,
 ) -> AutomationResult:
-    """Evaluate every automation condition of `defs` once against `instance`: what would be
-    requested now, the runs that would launch, and the cursor for the next evaluation."""
+    """Evaluate every automation condition of `defs` once against `instance`.
+
+    Returns what would be requested now, the runs that would launch, and the cursor for the
+    next evaluation; nothing is launched. Use it to test conditions: materialize into an
+    instance, evaluate, assert on `total_requested` or `get_requested_partitions`.
+
+    Args:
+        defs: the Definitions (or a list of assets) holding the conditions.
+        instance: the instance the conditions read.
+        cursor: the cursor of the previous evaluation (or its JSON); None for the first.
+        evaluation_time: the time to evaluate at (now by default; naive times are UTC).
+        asset_selection: only the targets this selection picks.
+
+    Example:
+        ```python
+        from headwater import (AutomationCondition, Definitions, HeadwaterInstance, asset,
+                               evaluate_automation_conditions, materialize)
+
+        @asset
+        def raw() -> int:
+            return 1
+
+        @asset(automation_condition=AutomationCondition.eager())
+        def clean(raw: int) -> int:
+            return raw
+
+        instance = HeadwaterInstance.ephemeral()
+        defs = Definitions(assets=[raw, clean])
+        first = evaluate_automation_conditions(defs, instance)
+        materialize([raw], instance=instance)
+        result = evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+        assert result.get_requested_partitions(clean.key) == {None}
+        ```
+    """
     graph = _graph_of(defs)
     if isinstance(cursor, str) or cursor is None:
         cursor = AutomationCursor.from_json(cursor)

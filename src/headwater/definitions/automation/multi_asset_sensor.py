@@ -71,7 +71,37 @@ def _read_cursor(cursor: str | None, keys: Sequence[AssetKey]) -> dict[AssetKey,
 
 
 class MultiAssetSensorEvaluationContext(SensorEvaluationContext):
-    """A sensor context that tracks, per monitored asset, which materializations were consumed."""
+    """A sensor context that tracks, per monitored asset, which materializations were consumed.
+
+    What a `@multi_asset_sensor` function receives. Read the latest materializations with
+    `latest_materialization_records_by_key` (or per partition), then mark them consumed
+    with `advance_cursor` / `advance_all_cursors`; what is not advanced is seen again on the
+    next tick. In tests build one with `build_multi_asset_sensor_context`.
+
+    Args:
+        monitored_assets: the watched assets: keys or an AssetSelection.
+        instance: the instance the materializations are read from.
+        cursor: the cursor stored by the previous tick.
+        repository_def: the repository the sensor belongs to.
+        definitions: the Definitions the sensor belongs to (needed for an AssetSelection).
+
+    Example:
+        ```python
+        from headwater import (AssetKey, HeadwaterInstance, MultiAssetSensorEvaluationContext,
+                               asset, materialize)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([orders], instance=instance)
+        context = MultiAssetSensorEvaluationContext(monitored_assets=["orders"], instance=instance)
+        assert context.latest_materialization_records_by_key()[AssetKey("orders")] is not None
+        context.advance_all_cursors()
+        assert context.latest_materialization_records_by_key()[AssetKey("orders")] is None
+        ```
+    """
 
     _kind = "multi_asset_sensor"
 
@@ -293,8 +323,39 @@ def build_multi_asset_sensor_context(*, monitored_assets: Any, repository_def: A
                                      cursor_from_latest_materializations: bool = False,
                                      resources: Mapping[str, Any] | None = None,
                                      definitions: Any = None) -> MultiAssetSensorEvaluationContext:
-    """A context for evaluating or invoking a multi-asset sensor in a test; with
-    `cursor_from_latest_materializations`, every materialization so far counts as consumed."""
+    """Build a context for evaluating or invoking a multi-asset sensor in a test.
+
+    With `cursor_from_latest_materializations`, every materialization so far counts as
+    consumed (it needs `instance` and excludes `cursor`; otherwise
+    HeadwaterInvalidInvocationError).
+
+    Args:
+        monitored_assets: the watched assets: keys or an AssetSelection.
+        repository_def: the repository the sensor belongs to.
+        instance: the instance the materializations are read from.
+        cursor: the cursor as stored by a previous tick.
+        repository_name: the name of the repository.
+        cursor_from_latest_materializations: start after every materialization so far.
+        resources: resources the sensor function takes as parameters.
+        definitions: the Definitions the sensor belongs to.
+
+    Example:
+        ```python
+        from headwater import (HeadwaterInstance, asset, build_multi_asset_sensor_context,
+                               materialize)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([orders], instance=instance)
+        context = build_multi_asset_sensor_context(
+            monitored_assets=[orders.key], instance=instance,
+            cursor_from_latest_materializations=True)
+        assert context.latest_materialization_records_by_key()[orders.key] is None
+        ```
+    """
     if cursor_from_latest_materializations:
         if cursor is not None:
             raise HeadwaterInvalidInvocationError(
@@ -314,7 +375,27 @@ def build_multi_asset_sensor_context(*, monitored_assets: Any, repository_def: A
 
 
 class MultiAssetSensorDefinition(SensorDefinition):
-    """A sensor over several assets' materializations, with a cursor per asset."""
+    """A sensor over several assets' materializations, with a cursor per asset.
+
+    Built by `@multi_asset_sensor`; its function receives a MultiAssetSensorEvaluationContext.
+
+    Args:
+        name: the sensor's name.
+        monitored_assets: the watched assets: keys or an AssetSelection.
+        evaluation_fn: the function called at each tick with the context.
+
+    Example:
+        ```python
+        from headwater import MultiAssetSensorDefinition, SkipReason
+
+        def evaluate(context):
+            return SkipReason("waiting")
+
+        sensor = MultiAssetSensorDefinition("both_ready", ["orders", "users"], evaluate,
+                                            job_name="report_job")
+        assert sensor.sensor_type == "MULTI_ASSET"
+        ```
+    """
 
     def __init__(self, name: str, monitored_assets: Any, evaluation_fn: Callable[..., Any],
                  **kwargs: Any):
@@ -359,7 +440,59 @@ def multi_asset_sensor(monitored_assets: Any, *, job_name: str | None = None,
                        tags: Mapping[str, str] | None = None,
                        metadata: Mapping[str, Any] | None = None, target: Any = None,
                        ) -> Callable[[Callable[..., Any]], MultiAssetSensorDefinition]:
-    """A sensor watching several assets (keys or an AssetSelection)."""
+    """Make a sensor watching several assets (keys or an AssetSelection).
+
+    Use it to start a run when several upstream assets have all been updated. The function
+    receives a MultiAssetSensorEvaluationContext, returns RunRequests or a SkipReason, and
+    advances the cursors of what it consumed.
+
+    Args:
+        monitored_assets: the watched assets: keys or an AssetSelection.
+        job_name: the name of the job to run, resolved in Definitions.
+        name: the sensor's name; defaults to the function's name.
+        minimum_interval_seconds: the least time between two ticks.
+        description: shown in the UI; defaults to the function's docstring.
+        job: the job to run.
+        jobs: several jobs, when requests name their job.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        request_assets: assets to materialize instead of a job.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: the sensor's tags.
+        metadata: metadata of the sensor.
+        target: a job, assets or an AssetSelection to run.
+
+    Example:
+        ```python
+        from headwater import (HeadwaterInstance, RunRequest, SkipReason, asset,
+                               build_multi_asset_sensor_context, materialize, multi_asset_sensor)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        @asset
+        def users() -> int:
+            return 2
+
+        @asset
+        def summary() -> int:
+            return 3
+
+        @multi_asset_sensor(monitored_assets=[orders.key, users.key], target=[summary])
+        def both_updated(context):
+            records = context.latest_materialization_records_by_key()
+            if not all(records.values()):
+                return SkipReason("waiting for both")
+            context.advance_all_cursors()
+            return RunRequest()
+
+        instance = HeadwaterInstance.ephemeral()
+        materialize([orders, users], instance=instance)
+        context = build_multi_asset_sensor_context(monitored_assets=[orders.key, users.key],
+                                                   instance=instance)
+        assert isinstance(both_updated(context), RunRequest)
+        ```
+    """
     def decorate(fn: Callable[..., Any]) -> MultiAssetSensorDefinition:
         return MultiAssetSensorDefinition(
             name or fn.__name__, monitored_assets, fn, job_name=job_name,

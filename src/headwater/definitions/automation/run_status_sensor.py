@@ -30,7 +30,40 @@ _EVENT_FOR_STATUS = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE",
 
 
 class RunStatusSensorContext(TickContext):
-    """What a run-status sensor's function receives: the run and the event."""
+    """What a run-status sensor's function receives: the run and the event.
+
+    `headwater_run` is the run that reached the status, `headwater_event` the event that
+    recorded it. In tests build one with `build_run_status_sensor_context`.
+
+    Args:
+        sensor_name: the name of the sensor being evaluated.
+        headwater_run: the run that reached the status.
+        headwater_event: the run-status event.
+        instance: the instance the run belongs to.
+        resources: resources the function takes as parameters.
+        repository_def: the repository the sensor belongs to.
+        logger: the logger of `context.log`.
+        partition_key: the run's partition, if any.
+
+    Example:
+        ```python
+        from headwater import HeadwaterInstance, RunStatusSensorContext, job, op
+
+        @op
+        def work() -> None:
+            pass
+
+        @job
+        def nightly():
+            work()
+
+        instance = HeadwaterInstance.ephemeral()
+        result = nightly.execute_in_process(instance=instance)
+        context = RunStatusSensorContext(sensor_name="watch", headwater_run=result.headwater_run,
+                                         instance=instance)
+        assert context.headwater_run.job_name == "nightly"
+        ```
+    """
 
     _kind = "run_status_sensor"
 
@@ -83,7 +116,41 @@ class RunStatusSensorContext(TickContext):
 
 
 class RunFailureSensorContext(RunStatusSensorContext):
-    """A run-status context for a failed run, with `failure_event`."""
+    """A run-status context for a failed run, with `failure_event`.
+
+    What a `@run_failure_sensor` function receives; `get_step_failure_events` lists the
+    failures of the run's steps.
+
+    Args:
+        sensor_name: the name of the sensor being evaluated.
+        headwater_run: the failed run.
+        headwater_event: the run-failure event.
+        instance: the instance the run belongs to.
+        resources: resources the function takes as parameters.
+        repository_def: the repository the sensor belongs to.
+        logger: the logger of `context.log`.
+        partition_key: the run's partition, if any.
+
+    Example:
+        ```python
+        from headwater import HeadwaterInstance, RunFailureSensorContext, job, op
+
+        @op
+        def broken() -> None:
+            raise ValueError("bad input")
+
+        @job
+        def nightly():
+            broken()
+
+        instance = HeadwaterInstance.ephemeral()
+        result = nightly.execute_in_process(instance=instance, raise_on_error=False)
+        context = RunFailureSensorContext(sensor_name="alerts", headwater_run=result.headwater_run,
+                                          instance=instance)
+        [failure] = context.get_step_failure_events()
+        print(failure.headwater_event.step_key)
+        ```
+    """
 
     @property
     def failure_event(self) -> Any:
@@ -103,7 +170,46 @@ def build_run_status_sensor_context(sensor_name: str, headwater_event: Any,
                                     context: Any = None, resources: Mapping[str, Any] | None = None,
                                     partition_key: str | None = None,
                                     repository_def: Any = None) -> RunStatusSensorContext:
-    """A context for invoking a run-status sensor in a test."""
+    """Build a context for invoking a run-status sensor in a test.
+
+    Call the sensor with it to check what it does for one run.
+
+    Args:
+        sensor_name: the sensor's name.
+        headwater_event: the run-status event (e.g. the last event of the run).
+        headwater_instance: the instance the run belongs to.
+        headwater_run: the run that reached the status.
+        context: the sensor context the sensor was called with, if any; the run status
+            context logs through its `log`.
+        resources: resources the sensor function takes as parameters.
+        partition_key: the run's partition, if any.
+        repository_def: the repository the sensor belongs to.
+
+    Example:
+        ```python
+        from headwater import (HeadwaterInstance, HeadwaterRunStatus, build_run_status_sensor_context,
+                               job, op, run_status_sensor)
+
+        @op
+        def work() -> None:
+            pass
+
+        @job
+        def nightly():
+            work()
+
+        @run_status_sensor(run_status=HeadwaterRunStatus.SUCCESS, monitored_jobs=[nightly])
+        def announce(context):
+            print(f"{context.headwater_run.job_name} succeeded")
+
+        instance = HeadwaterInstance.ephemeral()
+        result = nightly.execute_in_process(instance=instance)
+        event = instance.all_logs(result.run_id)[-1].headwater_event
+        announce(build_run_status_sensor_context(
+            sensor_name="announce", headwater_event=event, headwater_instance=instance,
+            headwater_run=result.headwater_run))
+        ```
+    """
     return RunStatusSensorContext(sensor_name=sensor_name, headwater_run=headwater_run,
                                   headwater_event=headwater_event, instance=headwater_instance,
                                   resources=resources, repository_def=repository_def,
@@ -116,7 +222,33 @@ def _status_value(status: Any) -> str:
 
 
 class RunStatusSensorDefinition(SensorDefinition):
-    """A sensor called once for each run that reached `run_status`."""
+    """A sensor called once for each run that reached `run_status`.
+
+    Built by `@run_status_sensor` and `@run_failure_sensor`. Its first tick starts watching
+    from then on (past runs are not replayed); each later tick calls the function once per
+    run of a monitored job that reached the status since, skipping runs of the jobs it
+    requests itself.
+
+    Args:
+        name: the sensor's name.
+        run_status: the HeadwaterRunStatus to react to (SUCCESS, FAILURE, ...).
+        run_status_sensor_fn: the function called with a RunStatusSensorContext per run.
+        monitored_jobs: jobs or selectors to watch; every job when empty.
+        monitor_all_code_locations: whether to watch the jobs of every code location.
+        request_job: a job the function may request runs of.
+        request_jobs: several jobs the function may request runs of.
+
+    Example:
+        ```python
+        from headwater import HeadwaterRunStatus, RunStatusSensorDefinition
+
+        def log_success(context):
+            context.log.info(f"run {context.headwater_run.run_id} succeeded")
+
+        sensor = RunStatusSensorDefinition("log_success", HeadwaterRunStatus.SUCCESS, log_success)
+        assert sensor.sensor_type == "RUN_STATUS"
+        ```
+    """
 
     def __init__(self, name: str, run_status: Any, run_status_sensor_fn: Callable[..., Any],
                  monitored_jobs: Sequence[Any] | None = None,
@@ -207,7 +339,52 @@ def run_status_sensor(run_status: Any, name: str | None = None,
                       metadata: Mapping[str, Any] | None = None,
                       required_resource_keys: set[str] | None = None,
                       ) -> Callable[[Callable[..., Any]], RunStatusSensorDefinition]:
-    """A sensor whose function runs for each run of a monitored job reaching `run_status`."""
+    """Make a sensor whose function runs for each run of a monitored job reaching `run_status`.
+
+    Use it to notify, or to start a downstream job (`request_job`) when another job
+    succeeds. The function receives a RunStatusSensorContext and may return RunRequests of
+    the request jobs.
+
+    Args:
+        run_status: the HeadwaterRunStatus to react to.
+        name: the sensor's name; defaults to the function's name.
+        minimum_interval_seconds: the least time between two ticks.
+        description: shown in the UI.
+        monitored_jobs: jobs or selectors to watch; every job of the location when empty.
+        job_selection: older spelling of `monitored_jobs`.
+        monitor_all_code_locations: whether to watch the jobs of every code location.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        request_job: a job the function may request runs of.
+        request_jobs: several jobs the function may request runs of.
+        monitor_all_repositories: older spelling of `monitor_all_code_locations`.
+        tags: the sensor's tags.
+        metadata: metadata of the sensor.
+        required_resource_keys: resources reached through `context.resources`.
+
+    Example:
+        ```python
+        from headwater import HeadwaterRunStatus, RunRequest, job, op, run_status_sensor
+
+        @op
+        def step() -> None:
+            pass
+
+        @job
+        def extract():
+            step()
+
+        @job
+        def report():
+            step()
+
+        @run_status_sensor(run_status=HeadwaterRunStatus.SUCCESS, monitored_jobs=[extract],
+                           request_job=report)
+        def report_after_extract(context):
+            return RunRequest(run_key=context.headwater_run.run_id)
+
+        assert report_after_extract.job_names == ["report"]
+        ```
+    """
     def decorate(fn: Callable[..., Any]) -> RunStatusSensorDefinition:
         return RunStatusSensorDefinition(
             name or fn.__name__, run_status, fn,
@@ -233,7 +410,40 @@ def run_failure_sensor(fn: Callable[..., Any] | None = None, *, name: str | None
                        tags: Mapping[str, str] | None = None,
                        metadata: Mapping[str, Any] | None = None,
                        required_resource_keys: set[str] | None = None) -> Any:
-    """A sensor whose function runs for each failed run of a monitored job."""
+    """Make a sensor whose function runs for each failed run of a monitored job.
+
+    The usual place for alerts: the function receives a RunFailureSensorContext with the
+    run, its failure event and its step failures. Usable bare or called.
+
+    Args:
+        fn: the decorated function, when used bare.
+        name: the sensor's name; defaults to the function's name.
+        minimum_interval_seconds: the least time between two ticks.
+        description: shown in the UI.
+        monitored_jobs: jobs or selectors to watch; every job of the location when empty.
+        job_selection: older spelling of `monitored_jobs`.
+        monitor_all_code_locations: whether to watch the jobs of every code location.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        request_job: a job the function may request runs of.
+        request_jobs: several jobs the function may request runs of.
+        monitor_all_repositories: older spelling of `monitor_all_code_locations`.
+        tags: the sensor's tags.
+        metadata: metadata of the sensor.
+        required_resource_keys: resources reached through `context.resources`.
+
+    Example:
+        ```python
+        from headwater import run_failure_sensor
+
+        alerts = []
+
+        @run_failure_sensor
+        def record_failures(context):
+            alerts.append(f"{context.headwater_run.job_name} failed")
+
+        assert record_failures.sensor_type == "RUN_STATUS"
+        ```
+    """
     def decorate(inner: Callable[..., Any]) -> RunStatusSensorDefinition:
         return run_status_sensor(
             "FAILURE", name=name or inner.__name__,

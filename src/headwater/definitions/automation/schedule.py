@@ -41,14 +41,41 @@ from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariant
 
 
 class DefaultScheduleStatus(Enum):
-    """Whether a schedule runs as soon as it is deployed, before anyone starts or stops it."""
+    """Whether a schedule runs as soon as it is deployed, before anyone starts or stops it.
+
+    RUNNING: the daemon ticks it from its first deployment. STOPPED (the default): it waits
+    until someone starts it in the UI or with the CLI. A start or stop recorded on the
+    instance overrides either.
+    """
 
     RUNNING = "RUNNING"
     STOPPED = "STOPPED"
 
 
 class ScheduleEvaluationContext(TickContext):
-    """What a schedule's function receives: the tick's time, the instance, resources, a log."""
+    """What a schedule's function receives: the tick's time, the instance, resources, a log.
+
+    The daemon builds one per tick; in tests build one with `build_schedule_context`. A
+    naive `scheduled_execution_time` is taken as UTC.
+
+    Args:
+        instance: the instance, for schedules that read runs or events.
+        scheduled_execution_time: the time of the tick being evaluated.
+        resources: resources the function takes as parameters.
+        repository_def: the repository the schedule belongs to.
+        schedule_name: the name of the schedule being evaluated.
+        definitions: the Definitions the schedule belongs to.
+
+    Example:
+        ```python
+        from datetime import datetime
+
+        from headwater import ScheduleEvaluationContext
+
+        context = ScheduleEvaluationContext(scheduled_execution_time=datetime(2024, 5, 1, 6))
+        assert context.scheduled_execution_time.isoformat() == "2024-05-01T06:00:00+00:00"
+        ```
+    """
 
     _kind = "schedule"
 
@@ -78,7 +105,40 @@ def build_schedule_context(instance: Any = None, scheduled_execution_time: datet
                            resources: Mapping[str, Any] | None = None,
                            repository_def: Any = None, instance_ref: Any = None,
                            definitions: Any = None) -> ScheduleEvaluationContext:
-    """A context for evaluating or invoking a schedule in a test."""
+    """Build a context for evaluating or invoking a schedule in a test.
+
+    Call the schedule with it (`my_schedule(context)`) to get the run requests one tick
+    would make.
+
+    Args:
+        instance: the instance the schedule reads, if it reads one.
+        scheduled_execution_time: the tick's time (naive times are UTC).
+        resources: resources the schedule function takes as parameters.
+        repository_def: the repository the schedule belongs to.
+        instance_ref: an `InstanceRef` (`instance.get_ref()`), when the instance itself is
+            not given: `context.instance` opens it on first use, and the context, used in
+            a `with` block, disposes it; `context.instance_ref` returns it.
+        definitions: the Definitions the schedule belongs to.
+
+    Example:
+        ```python
+        from datetime import datetime
+
+        from headwater import RunRequest, asset, build_schedule_context, schedule
+
+        @asset
+        def report() -> str:
+            return "ok"
+
+        @schedule(cron_schedule="0 6 * * *", target=[report])
+        def morning(context):
+            day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+            return RunRequest(run_key=day, tags={"day": day})
+
+        request = morning(build_schedule_context(scheduled_execution_time=datetime(2024, 5, 1, 6)))
+        assert request.run_key == "2024-05-01"
+        ```
+    """
     return ScheduleEvaluationContext(instance=instance, instance_ref=instance_ref,
                                      scheduled_execution_time=scheduled_execution_time,
                                      resources=resources, repository_def=repository_def,
@@ -91,7 +151,51 @@ def _job_name(job: Any) -> str | None:
 
 
 class ScheduleDefinition:
-    """Run `job` at every tick of `cron_schedule` in `execution_timezone` (default UTC)."""
+    """Run a job (or assets) at every tick of `cron_schedule` in `execution_timezone`.
+
+    The daemon evaluates it at each tick while it is running; by default one run with
+    `run_config` and `tags` is launched per tick. `execution_fn` (what `@schedule` sets)
+    instead returns RunRequests, a SkipReason or run config. An invalid cron string or
+    timezone raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        name: the schedule's name; defaults to "<job>_schedule".
+        cron_schedule: a cron string, or several whose ticks are merged.
+        job_name: the name of the job to run, resolved in Definitions.
+        run_config: the run config of each run.
+        run_config_fn: a function of the context returning the run config.
+        tags: tags of the schedule's runs.
+        tags_fn: a function of the context returning the run tags.
+        should_execute: a function of the context; False skips the tick.
+        environment_vars: environment variables of the schedule's runs.
+        execution_timezone: the timezone of the cron string (UTC by default).
+        execution_fn: a function of the context returning RunRequests or run config.
+        description: shown in the UI.
+        job: the job to run.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        required_resource_keys: resources reached through `context.resources`.
+        target: a job, assets or an AssetSelection to run, instead of `job`.
+        owners: people or teams owning the schedule.
+        metadata: metadata of the schedule.
+        run_tags: tags put on each run the schedule launches.
+
+    Example:
+        ```python
+        from headwater import (DefaultScheduleStatus, Definitions, ScheduleDefinition, asset,
+                               define_asset_job)
+
+        @asset
+        def stock_prices() -> int:
+            return 1
+
+        refresh = define_asset_job("refresh_prices", selection=[stock_prices])
+        hourly = ScheduleDefinition(job=refresh, cron_schedule="0 * * * *",
+                                    execution_timezone="Europe/Paris",
+                                    default_status=DefaultScheduleStatus.RUNNING)
+        defs = Definitions(assets=[stock_prices], jobs=[refresh], schedules=[hourly])
+        assert defs.resolve_schedule_def("refresh_prices_schedule").cron_schedule == "0 * * * *"
+        ```
+    """
 
     def __init__(self, name: str | None = None, *, cron_schedule: str | Sequence[str] | None = None,
                  job_name: str | None = None, run_config: Any = None,
@@ -280,7 +384,49 @@ def schedule(cron_schedule: str | Sequence[str] | None = None, *, job_name: str 
              owners: Sequence[str] | None = None, run_tags: Mapping[str, Any] | None = None,
              ) -> Callable[[Callable[..., Any]], ScheduleDefinition]:
     """Make a schedule from a function of the context that returns RunRequest(s), a
-    SkipReason, or the run config of the run to launch."""
+    SkipReason, or the run config of the run to launch.
+
+    Use it when each tick needs its own config or tags (e.g. the day it covers). Give the job
+    (or assets) it runs with `job` or `target`.
+
+    Args:
+        cron_schedule: a cron string, or several whose ticks are merged.
+        job_name: the name of the job to run, resolved in Definitions.
+        name: the schedule's name; defaults to the function's name.
+        tags: tags of the schedule's runs.
+        tags_fn: a function of the context returning the run tags.
+        metadata: metadata of the schedule.
+        should_execute: a function of the context; False skips the tick.
+        environment_vars: environment variables of the schedule's runs.
+        execution_timezone: the timezone of the cron string (UTC by default).
+        description: shown in the UI; defaults to the function's docstring.
+        job: the job to run.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        required_resource_keys: resources reached through `context.resources`.
+        target: a job, assets or an AssetSelection to run.
+        owners: people or teams owning the schedule.
+        run_tags: tags put on each run the schedule launches.
+
+    Example:
+        ```python
+        from datetime import datetime
+
+        from headwater import SkipReason, asset, build_schedule_context, schedule
+
+        @asset
+        def weekday_report() -> str:
+            return "ok"
+
+        @schedule(cron_schedule="0 8 * * *", target=[weekday_report])
+        def weekdays(context):
+            if context.scheduled_execution_time.weekday() >= 5:
+                return SkipReason("weekend")
+            return {}
+
+        saturday = build_schedule_context(scheduled_execution_time=datetime(2024, 6, 1, 8))
+        assert isinstance(weekdays(saturday), SkipReason)
+        ```
+    """
     def decorate(fn: Callable[..., Any]) -> ScheduleDefinition:
         definition = ScheduleDefinition(
             name=name or fn.__name__, cron_schedule=cron_schedule, job_name=job_name,
@@ -322,7 +468,43 @@ def build_schedule_from_partitioned_job(
         tags: Mapping[str, Any] | None = None, cron_schedule: str | None = None,
         execution_timezone: str | None = None, metadata: Mapping[str, Any] | None = None,
         owners: Sequence[str] | None = None) -> ScheduleDefinition:
-    """A schedule that, at each tick, requests the partition(s) whose window just ended."""
+    """Build a schedule that, at each tick, requests the partition(s) whose window just ended.
+
+    For a job over time-partitioned assets (or with a time-partitioned config): a daily job
+    runs each day just after midnight for the day that ended. The cron comes from the
+    partitions (their cadence and offsets) unless `cron_schedule` or the `*_of_*` arguments
+    say otherwise. A job without time partitions raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        job: the partitioned job.
+        description: shown in the UI.
+        name: the schedule's name; defaults to "<job>_schedule".
+        minute_of_hour: the minute of the tick, overriding the partitions' own.
+        hour_of_day: the hour of the tick (daily and coarser partitions).
+        day_of_week: the weekday of the tick, 0 being Sunday (weekly partitions).
+        day_of_month: the day of the tick (monthly partitions).
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        tags: tags of the schedule's runs.
+        cron_schedule: an explicit cron string, instead of the one the partitions imply.
+        execution_timezone: the timezone of the ticks; defaults to that of the partitions.
+        metadata: metadata of the schedule.
+        owners: people or teams owning the schedule.
+
+    Example:
+        ```python
+        from headwater import (DailyPartitionsDefinition, asset,
+                               build_schedule_from_partitioned_job, define_asset_job)
+
+        @asset(partitions_def=DailyPartitionsDefinition(start_date="2024-01-01"))
+        def daily_events() -> int:
+            return 0
+
+        job = define_asset_job("daily_events_job", selection=[daily_events],
+                               partitions_def=DailyPartitionsDefinition(start_date="2024-01-01"))
+        schedule = build_schedule_from_partitioned_job(job, hour_of_day=2)
+        assert schedule.cron_schedule == "0 2 * * *"
+        ```
+    """
     given_cron, given_tz = cron_schedule, execution_timezone
     partitions_def = _partitions_def(job)
     job_name = _job_name(job)

@@ -12,7 +12,23 @@ from typing import Any
 
 @dataclass(frozen=True)
 class JobSelector:
-    """One job, by name (the location and repository narrow nothing in one instance)."""
+    """Names one job, for `monitored_jobs=` of run-status sensors.
+
+    The location and repository are recorded but narrow nothing within one instance.
+
+    Args:
+        job_name: the job's name.
+        location_name: the code location holding it.
+        repository_name: the repository holding it.
+
+    Example:
+        ```python
+        from headwater import JobSelector
+
+        selector = JobSelector(job_name="nightly", location_name="analytics")
+        assert selector.matches("nightly") and not selector.matches("hourly")
+        ```
+    """
 
     job_name: str
     location_name: str | None = None
@@ -24,7 +40,20 @@ class JobSelector:
 
 @dataclass(frozen=True)
 class RepositorySelector:
-    """Every job of a repository."""
+    """Names every job of a repository, for `monitored_jobs=` of run-status sensors.
+
+    Args:
+        location_name: the code location holding the repository.
+        repository_name: the repository's name.
+
+    Example:
+        ```python
+        from headwater import RepositorySelector
+
+        selector = RepositorySelector(location_name="analytics", repository_name="__repository__")
+        assert selector.matches("any_job")
+        ```
+    """
 
     location_name: str
     repository_name: str
@@ -35,7 +64,20 @@ class RepositorySelector:
 
 @dataclass(frozen=True)
 class CodeLocationSelector:
-    """Every job of a code location."""
+    """Names every job of a code location, for `monitored_jobs=` of run-status sensors.
+
+    Args:
+        location_name: the code location's name.
+        repository_name: the repository, when the location holds several.
+
+    Example:
+        ```python
+        from headwater import CodeLocationSelector
+
+        selector = CodeLocationSelector(location_name="analytics")
+        assert selector.matches("nightly")
+        ```
+    """
 
     location_name: str
     repository_name: str | None = None

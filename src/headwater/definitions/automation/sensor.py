@@ -48,14 +48,48 @@ DEFAULT_SENSOR_INTERVAL = 30
 
 
 class DefaultSensorStatus(Enum):
-    """Whether a sensor runs as soon as it is deployed, before anyone starts or stops it."""
+    """Whether a sensor runs as soon as it is deployed, before anyone starts or stops it.
+
+    RUNNING: the daemon ticks it from its first deployment. STOPPED (the default): it waits
+    until someone starts it in the UI or with the CLI. A start or stop recorded on the
+    instance overrides either.
+    """
 
     RUNNING = "RUNNING"
     STOPPED = "STOPPED"
 
 
 class SensorEvaluationContext(TickContext):
-    """What a sensor's function receives: its cursor, the instance, resources, a log."""
+    """What a sensor's function receives: its cursor, the instance, resources, a log.
+
+    The daemon builds one per tick; in tests build one with `build_sensor_context`. The cursor
+    is a string the function stores with `update_cursor` and reads on the next tick;
+    `update_cursor` with a non-string raises HeadwaterInvalidInvocationError.
+
+    Args:
+        instance_ref: an `InstanceRef` (`instance.get_ref()`), when the instance itself is
+            not given: `context.instance` opens it on first use, and the context, used in
+            a `with` block, disposes it; `context.instance_ref` returns it.
+        last_tick_completion_time: when the previous tick finished (epoch seconds).
+        last_run_key: the run key of the last run the sensor requested.
+        cursor: the cursor stored by the previous tick.
+        repository_name: the name of the code location's repository.
+        repository_def: the repository the sensor belongs to.
+        instance: the instance the sensor reads events and runs from.
+        sensor_name: the name of the sensor being evaluated.
+        resources: resources the function takes as parameters.
+        definitions: the Definitions the sensor belongs to.
+        last_sensor_start_time: when the sensor was last started.
+
+    Example:
+        ```python
+        from headwater import SensorEvaluationContext
+
+        context = SensorEvaluationContext(cursor="41", sensor_name="new_files")
+        context.update_cursor(str(int(context.cursor) + 1))
+        assert context.cursor == "42"
+        ```
+    """
 
     _kind = "sensor"
 
@@ -121,7 +155,47 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
                          definitions: Any = None, instance_ref: Any = None,
                          last_sensor_start_time: float | None = None,
                          last_tick_completion_time: float | None = None) -> SensorEvaluationContext:
-    """A context for evaluating or invoking a sensor in a test."""
+    """Build a context for evaluating or invoking a sensor in a test.
+
+    Call the sensor with it (`my_sensor(context)`) to get what one tick would return; pass an
+    instance to let the sensor read events and runs.
+
+    Args:
+        instance: the instance the sensor reads; None for a sensor that does not read it.
+        cursor: the cursor as stored by a previous tick.
+        repository_name: the name of the code location's repository.
+        repository_def: the repository the sensor belongs to.
+        sensor_name: the name of the sensor.
+        resources: resources the sensor function takes as parameters.
+        definitions: the Definitions the sensor belongs to.
+        instance_ref: an `InstanceRef` (`instance.get_ref()`), when the instance itself is
+            not given: `context.instance` opens it on first use, and the context, used in
+            a `with` block, disposes it; `context.instance_ref` returns it.
+        last_sensor_start_time: when the sensor was last started.
+        last_tick_completion_time: when the previous tick finished (epoch seconds).
+
+    Example:
+        ```python
+        from headwater import RunRequest, build_sensor_context, job, op, sensor
+
+        @op
+        def process() -> None:
+            pass
+
+        @job
+        def process_file():
+            process()
+
+        @sensor(job=process_file)
+        def new_file_sensor(context):
+            seen = int(context.cursor or 0)
+            context.update_cursor(str(seen + 1))
+            return RunRequest(run_key=f"file-{seen + 1}")
+
+        request = new_file_sensor(build_sensor_context(cursor="4"))
+        assert request.run_key == "file-5"
+        ```
+    """
     return SensorEvaluationContext(
         instance=instance, instance_ref=instance_ref, cursor=cursor, repository_name=repository_name,
         repository_def=repository_def, sensor_name=sensor_name, resources=resources,
@@ -139,7 +213,46 @@ def _coerce_job(value: Any) -> Any:
 
 
 class SensorDefinition:
-    """A function evaluated periodically that requests runs of its targets."""
+    """A function evaluated periodically that requests runs of its targets.
+
+    The daemon calls it every `minimum_interval_seconds` (30 by default) while the sensor is
+    running; the function returns or yields RunRequests, a SkipReason, or a SensorResult
+    (runs plus cursor and dynamic partition changes). Usually built by `@sensor`. A missing
+    `evaluation_fn`, or more than one of `job`/`jobs`/`job_name`, raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        name: the sensor's name; defaults to the function's name.
+        evaluation_fn: the function called at each tick with the context.
+        job_name: the name of the job to run, resolved in Definitions.
+        minimum_interval_seconds: the least time between two ticks.
+        description: shown in the UI.
+        job: the job to run.
+        jobs: several jobs, when requests name their job.
+        default_status: whether it runs from its first deployment (STOPPED by default).
+        asset_selection: assets to materialize instead of a job.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: the sensor's tags.
+        metadata: metadata of the sensor.
+        target: a job, assets or an AssetSelection to run, instead of `job`/`asset_selection`.
+        owners: people or teams owning the sensor.
+
+    Example:
+        ```python
+        from headwater import SensorDefinition, SkipReason, asset, build_sensor_context
+
+        @asset
+        def inbox() -> int:
+            return 0
+
+        def check_inbox(context):
+            return SkipReason("no new mail")
+
+        watcher = SensorDefinition("inbox_watcher", evaluation_fn=check_inbox, target=[inbox],
+                                   minimum_interval_seconds=60)
+        assert watcher(build_sensor_context()).skip_message == "no new mail"
+        ```
+    """
 
     def __init__(self, name: str | None = None, *,
                  evaluation_fn: Callable[..., Any] | None = None,
@@ -346,7 +459,50 @@ def sensor(job_name: str | None = None, *, name: str | None = None,
            tags: Mapping[str, str] | None = None, metadata: Mapping[str, Any] | None = None,
            target: Any = None, owners: Sequence[str] | None = None,
            ) -> Callable[[Callable[..., Any]], SensorDefinition]:
-    """Make a sensor from a function of the context (and resources)."""
+    """Make a sensor from a function of the context (and resources).
+
+    The decorated function is called at each tick and returns or yields RunRequests, a
+    SkipReason, or a SensorResult. Give the job (or assets) it runs with `job`, `jobs` or
+    `target`. The sensor starts STOPPED unless `default_status` says RUNNING.
+
+    Args:
+        job_name: the name of the job to run, resolved in Definitions.
+        name: the sensor's name; defaults to the function's name.
+        minimum_interval_seconds: the least time between two ticks (30 by default).
+        description: shown in the UI; defaults to the function's docstring.
+        job: the job to run.
+        jobs: several jobs, when requests name their job.
+        default_status: whether it runs from its first deployment.
+        asset_selection: assets to materialize instead of a job.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: the sensor's tags.
+        metadata: metadata of the sensor.
+        target: a job, assets or an AssetSelection to run.
+        owners: people or teams owning the sensor.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from headwater import RunRequest, SkipReason, asset, build_sensor_context, sensor
+
+        @asset
+        def imported_files() -> int:
+            return len(list(Path("inbox").glob("*.csv")))
+
+        @sensor(target=[imported_files], minimum_interval_seconds=60)
+        def inbox_sensor(context):
+            files = sorted(p.name for p in Path("inbox").glob("*.csv"))
+            if not files:
+                return SkipReason("inbox is empty")
+            return [RunRequest(run_key=name) for name in files]
+
+        Path("inbox").mkdir()
+        Path("inbox/a.csv").write_text("id")
+        [request] = inbox_sensor(build_sensor_context())
+        assert request.run_key == "a.csv"
+        ```
+    """
     def decorate(fn: Callable[..., Any]) -> SensorDefinition:
         return SensorDefinition(
             name=name or fn.__name__, evaluation_fn=fn, job_name=job_name,
@@ -359,7 +515,31 @@ def sensor(job_name: str | None = None, *, name: str | None = None,
 
 
 class AssetSensorDefinition(SensorDefinition):
-    """A sensor called once for each new materialization of one asset."""
+    """A sensor called once for each new materialization of one asset.
+
+    Built by `@asset_sensor`. At each tick it looks at the asset's latest materialization and
+    calls the function when it is newer than the one seen last (the cursor, managed for you).
+
+    Args:
+        name: the sensor's name.
+        asset_key: the watched asset.
+        evaluation_fn: `fn(context, asset_event)`, returning RunRequests or a SkipReason.
+
+    Example:
+        ```python
+        from headwater import AssetSensorDefinition, RunRequest, asset
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        def on_orders(context, asset_event):
+            return RunRequest(run_key=context.cursor)
+
+        watcher = AssetSensorDefinition("orders_sensor", "orders", on_orders, target=[orders])
+        assert watcher.asset_key == orders.key
+        ```
+    """
 
     def __init__(self, name: str, asset_key: Any, evaluation_fn: Callable[..., Any], **kwargs: Any):
         check_keywords("AssetSensorDefinition", kwargs,
@@ -424,8 +604,50 @@ def asset_sensor(asset_key: Any, *, job_name: str | None = None, name: str | Non
                  tags: Mapping[str, str] | None = None, metadata: Mapping[str, Any] | None = None,
                  target: Any = None, owners: Sequence[str] | None = None,
                  ) -> Callable[[Callable[..., Any]], AssetSensorDefinition]:
-    """A sensor whose function `fn(context, asset_event)` runs for each new materialization of
-    `asset_key` (the latest one since the last tick)."""
+    """Make a sensor whose function runs for each new materialization of `asset_key`.
+
+    The function, `fn(context, asset_event)`, gets the latest materialization since the last
+    tick and returns RunRequests or a SkipReason. It must not set the cursor: the sensor keeps
+    it (returning SensorResult(cursor=...) raises HeadwaterInvariantViolationError).
+
+    Args:
+        asset_key: the watched asset.
+        job_name: the name of the job to run, resolved in Definitions.
+        name: the sensor's name; defaults to the function's name.
+        minimum_interval_seconds: the least time between two ticks.
+        description: shown in the UI; defaults to the function's docstring.
+        job: the job to run.
+        jobs: several jobs, when requests name their job.
+        default_status: whether it runs from its first deployment.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: the sensor's tags.
+        metadata: metadata of the sensor.
+        target: a job, assets or an AssetSelection to run.
+        owners: people or teams owning the sensor.
+
+    Example:
+        ```python
+        from headwater import (HeadwaterInstance, RunRequest, asset, asset_sensor,
+                               build_sensor_context, materialize)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        @asset
+        def order_report() -> str:
+            return "report"
+
+        @asset_sensor(asset_key=orders.key, target=[order_report])
+        def orders_updated(context, asset_event):
+            return RunRequest(run_key=asset_event.run_id)
+
+        instance = HeadwaterInstance.ephemeral()
+        run = materialize([orders], instance=instance)
+        request = orders_updated(build_sensor_context(instance=instance))
+        assert request.run_key == run.run_id
+        ```
+    """
     def decorate(fn: Callable[..., Any]) -> AssetSensorDefinition:
         return AssetSensorDefinition(
             name or fn.__name__, asset_key, fn, job_name=job_name,

@@ -22,7 +22,24 @@ from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariant
 
 @dataclass(frozen=True)
 class SkipReason:
-    """A schedule or sensor decided not to request runs this tick, and says why."""
+    """A schedule or sensor decided not to request runs this tick, and says why.
+
+    Return it from the function; the message is shown on the tick in the UI.
+
+    Args:
+        skip_message: why the tick requested nothing.
+
+    Example:
+        ```python
+        from headwater import SkipReason, build_sensor_context, sensor
+
+        @sensor(job_name="ingest")
+        def quiet(context):
+            return SkipReason("nothing new upstream")
+
+        assert quiet(build_sensor_context()).skip_message == "nothing new upstream"
+        ```
+    """
 
     skip_message: str | None = None
 
@@ -34,7 +51,45 @@ def _partition_request_json(request: Any) -> dict[str, Any]:
 
 
 class SensorResult:
-    """Everything a sensor returns from one evaluation."""
+    """Everything a sensor returns from one evaluation.
+
+    Use it when a tick does more than request runs: store a cursor, add or delete dynamic
+    partitions, or report asset events. Run requests and a skip reason together raise
+    HeadwaterInvariantViolationError; a cursor that is not a string raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        run_requests: the runs to launch.
+        skip_reason: why nothing is requested (a SkipReason or a string).
+        cursor: the cursor to store for the next tick.
+        dynamic_partitions_requests: AddDynamicPartitionsRequest / DeleteDynamicPartitionsRequest.
+        asset_events: materializations or observations to record (of external assets).
+        automation_condition_evaluations: evaluations recorded by automation sensors.
+
+    Example:
+        ```python
+        from headwater import (AddDynamicPartitionsRequest, DynamicPartitionsDefinition, RunRequest,
+                               SensorResult, asset, build_sensor_context, sensor)
+
+        files = DynamicPartitionsDefinition(name="files")
+
+        @asset(partitions_def=files)
+        def parsed_file() -> int:
+            return 0
+
+        @sensor(target=[parsed_file])
+        def file_sensor(context):
+            new = ["a.csv", "b.csv"]
+            return SensorResult(
+                run_requests=[RunRequest(partition_key=f) for f in new],
+                dynamic_partitions_requests=[files.build_add_request(new)],
+                cursor="b.csv")
+
+        result = file_sensor(build_sensor_context())
+        assert result.cursor == "b.csv" and len(result.run_requests) == 2
+        assert isinstance(result.dynamic_partitions_requests[0], AddDynamicPartitionsRequest)
+        ```
+    """
 
     def __init__(self, run_requests: Sequence[RunRequest] | None = None,
                  skip_reason: SkipReason | str | None = None, cursor: str | None = None,

@@ -17,12 +17,8 @@ from headwater.definitions.checks.spec import AssetCheckSpec
 from headwater.definitions.key import AssetKey, to_asset_key
 from headwater.definitions.metadata.annotation import resolve_headwater_type
 from headwater.definitions.ops.docstrings import docstring
-from headwater.definitions.ops.op import (
-    In,
-    OpDefinition,
-    build_input_defs,
-    inspect_signature,
-)
+from headwater.definitions.ops.inout import In
+from headwater.definitions.ops.op import OpDefinition, build_input_defs, inspect_signature
 from headwater.definitions.ops.output import NO_VALUE
 from headwater.definitions.tags import COMPUTE_KIND_TAG
 from headwater.errors import HeadwaterInvalidDefinitionError
@@ -75,7 +71,49 @@ def asset_check(
     pool: str | None = None,
     partitions_def: Any = None,
 ) -> Any:
-    """Declare a check on `asset`, evaluated by the decorated function."""
+    """Declare a check on `asset`, evaluated by the decorated function.
+
+    The function returns an AssetCheckResult. It may take the checked asset's value as a
+    parameter (named like the asset) and `context`. Checks run in the same run as their asset
+    when both are selected; a blocking check that fails with ERROR severity stops the assets
+    downstream. Usable bare or called; the check's name defaults to the function's name.
+
+    Args:
+        compute_fn: the decorated function, when used bare.
+        asset: the checked asset: a key, a string or an asset definition.
+        name: the check's name; defaults to the function's name.
+        description: shown in the UI; defaults to the function's docstring.
+        blocking: whether a failure (ERROR severity) stops downstream assets in the run.
+        additional_ins: AssetIn per parameter, for other assets the function loads.
+        additional_deps: other assets the check depends on without loading them.
+        required_resource_keys: resources reached through `context.resources`.
+        resource_defs: resources bound to this check only.
+        config_schema: schema of the run config the function reads.
+        compute_kind: a kind shown as a badge.
+        op_tags: tags of the check's step.
+        retry_policy: retries of the step on failure.
+        metadata: static metadata of the check.
+        automation_condition: when automation should run the check.
+        pool: the concurrency pool the step takes a slot from.
+        partitions_def: the partitions the check runs per (those of its asset).
+
+    Example:
+        ```python
+        from headwater import AssetCheckResult, asset, asset_check, materialize
+
+        @asset
+        def orders() -> list[int]:
+            return [3, 5]
+
+        @asset_check(asset=orders, blocking=True)
+        def no_negative_orders(orders: list[int]) -> AssetCheckResult:
+            return AssetCheckResult(passed=all(o >= 0 for o in orders))
+
+        result = materialize([orders, no_negative_orders])
+        [evaluation] = result.get_asset_check_evaluations()
+        assert evaluation.passed
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> AssetChecksDefinition:
         asset_key = to_asset_key(asset)
@@ -153,7 +191,46 @@ def multi_asset_check(
     partitions_def: Any = None,
 ) -> Callable[[Callable[..., Any]], AssetChecksDefinition]:
     """Declare several checks evaluated by one function, which yields one
-    AssetCheckResult(asset_key=..., check_name=...) per check."""
+    AssetCheckResult(asset_key=..., check_name=...) per check.
+
+    Use it when one query can answer several checks at once. With `can_subset=True` a run may
+    select only some of the checks (read `context.selected_asset_check_keys`).
+
+    Args:
+        specs: one AssetCheckSpec per check.
+        name: the op's name; defaults to the function's name.
+        description: shown in the UI.
+        can_subset: whether a run may evaluate only some of the checks.
+        compute_kind: a kind shown as a badge.
+        op_tags: tags of the step.
+        resource_defs: resources bound to these checks only.
+        required_resource_keys: resources reached through `context.resources`.
+        retry_policy: retries of the step on failure.
+        config_schema: schema of the run config the function reads.
+        ins: AssetIn per parameter, for assets the function loads.
+        pool: the concurrency pool the step takes a slot from.
+        partitions_def: the partitions the checks run per.
+
+    Example:
+        ```python
+        from headwater import (AssetCheckResult, AssetCheckSpec, asset, materialize,
+                               multi_asset_check)
+
+        @asset
+        def users() -> list[str]:
+            return ["ada", "grace"]
+
+        @multi_asset_check(specs=[AssetCheckSpec("not_empty", asset="users"),
+                                  AssetCheckSpec("unique", asset="users")])
+        def user_checks(users: list[str]):
+            yield AssetCheckResult(asset_key="users", check_name="not_empty", passed=bool(users))
+            yield AssetCheckResult(asset_key="users", check_name="unique",
+                                   passed=len(set(users)) == len(users))
+
+        result = materialize([users, user_checks])
+        assert all(e.passed for e in result.get_asset_check_evaluations())
+        ```
+    """
 
     def decorate(fn: Callable[..., Any]) -> AssetChecksDefinition:
         op_name = name or fn.__name__

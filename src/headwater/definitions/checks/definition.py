@@ -18,7 +18,31 @@ from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidIn
 
 
 class AssetChecksDefinition(AssetsDefinition):
-    """Checks evaluated by one op, built by @asset_check or @multi_asset_check."""
+    """Checks evaluated by one op, built by @asset_check or @multi_asset_check.
+
+    Pass it to `Definitions(asset_checks=...)` (or `assets=`). Build it directly only to
+    wrap an existing op. Two specs with one key raise HeadwaterInvalidDefinitionError.
+
+    Args:
+        node_def: the op that evaluates the checks.
+        check_specs: the AssetCheckSpecs it evaluates.
+        keys_by_input_name: the asset key each op input loads.
+        resource_defs: resources bound to these checks only.
+        can_subset: whether a run may evaluate only some of the checks.
+        partitions_def: the partitions the checks run per.
+
+    Example:
+        ```python
+        from headwater import AssetChecksDefinition, AssetCheckResult, asset_check
+
+        @asset_check(asset="orders")
+        def orders_present() -> AssetCheckResult:
+            return AssetCheckResult(passed=True)
+
+        assert isinstance(orders_present, AssetChecksDefinition)
+        assert [k.name for k in orders_present.check_keys] == ["orders_present"]
+        ```
+    """
 
     def __init__(
         self,

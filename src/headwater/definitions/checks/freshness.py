@@ -188,8 +188,39 @@ def build_last_update_freshness_checks(
     severity: AssetCheckSeverity = DEFAULT_FRESHNESS_SEVERITY,
     blocking: bool = False,
 ) -> list[Any]:
-    """Checks that each asset was updated (materialized or observed) within
-    `lower_bound_delta` of now, or of the latest tick of `deadline_cron` in `timezone`."""
+    """Build checks that each asset was updated recently enough.
+
+    Each check passes when the asset was materialized or observed within `lower_bound_delta`
+    of now, or, with `deadline_cron`, within `lower_bound_delta` before the latest tick of the
+    cron. Run them on a cadence with `build_sensor_for_freshness_checks`. A bad cron or
+    timezone, or a non-positive delta, raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        assets: the assets to check (definitions, specs or keys).
+        lower_bound_delta: how old the latest update may be.
+        deadline_cron: a cron of deadlines; when not given the bound is measured from now.
+        timezone: the timezone of `deadline_cron` (UTC by default).
+        severity: the severity of a failure (WARN by default).
+        blocking: whether a failure stops downstream assets in the run.
+
+    Example:
+        ```python
+        from datetime import timedelta
+
+        from headwater import (HeadwaterInstance, asset, build_last_update_freshness_checks,
+                               materialize)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        checks = build_last_update_freshness_checks(assets=[orders],
+                                                    lower_bound_delta=timedelta(hours=2))
+        result = materialize([orders, *checks], instance=HeadwaterInstance.ephemeral())
+        [evaluation] = result.get_asset_check_evaluations()
+        assert evaluation.passed, evaluation.description
+        ```
+    """
     owner = "build_last_update_freshness_checks"
     _check_delta(lower_bound_delta, "lower_bound_delta", owner)
     check_cron_and_timezone(deadline_cron, timezone, owner)
@@ -294,8 +325,32 @@ def build_time_partition_freshness_checks(
     timezone: str = DEFAULT_FRESHNESS_TIMEZONE,
     severity: AssetCheckSeverity = DEFAULT_FRESHNESS_SEVERITY,
 ) -> list[Any]:
-    """Checks that, once a tick of `deadline_cron` has passed, each time-partitioned asset has a
-    materialization or observation of its newest partition that ended by that tick."""
+    """Build checks that each time-partitioned asset has its newest partition on time.
+
+    Once a tick of `deadline_cron` has passed, each check passes when the asset's newest
+    partition that ended by that tick has a materialization or observation. An asset that is
+    not time-partitioned, or a missing cron, raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        assets: the time-partitioned assets to check.
+        deadline_cron: when each partition is due, e.g. "0 9 * * *".
+        timezone: the timezone of `deadline_cron` (UTC by default).
+        severity: the severity of a failure (WARN by default).
+
+    Example:
+        ```python
+        from headwater import (DailyPartitionsDefinition, asset,
+                               build_time_partition_freshness_checks)
+
+        @asset(partitions_def=DailyPartitionsDefinition(start_date="2024-01-01"))
+        def daily_sales() -> int:
+            return 0
+
+        [checks] = build_time_partition_freshness_checks(assets=[daily_sales],
+                                                         deadline_cron="0 9 * * *")
+        assert [k.name for k in checks.check_keys] == ["freshness_check"]
+        ```
+    """
     owner = "build_time_partition_freshness_checks"
     if deadline_cron is None:
         raise HeadwaterInvalidDefinitionError(

@@ -67,8 +67,29 @@ def _window(value: Any, name: str, owner: str) -> timedelta:
 
 
 class FreshnessPolicy(ABC):
-    """How fresh an asset must be. Build one with `FreshnessPolicy.time_window(...)` or
-    `FreshnessPolicy.cron(...)`."""
+    """How fresh an asset must be, set with `freshness_policy=` on an asset or spec.
+
+    Build one with `FreshnessPolicy.time_window(fail_window=..., warn_window=...)` (updated
+    within a sliding window) or `FreshnessPolicy.cron(deadline_cron=..., lower_bound_delta=...)`
+    (updated before each deadline). `build_freshness_policy_checks` turns policies into checks.
+    Inconsistent windows raise HeadwaterInvalidDefinitionError.
+
+    Example:
+        ```python
+        from datetime import timedelta
+
+        from headwater import FreshnessPolicy, asset
+
+        policy = FreshnessPolicy.time_window(fail_window=timedelta(hours=24),
+                                             warn_window=timedelta(hours=12))
+
+        @asset(freshness_policy=policy)
+        def daily_report() -> str:
+            return "ok"
+
+        assert policy.params()["fail_window_seconds"] == 86400
+        ```
+    """
 
     __slots__ = ()
 
@@ -216,8 +237,27 @@ def to_freshness_policy(value: Any, owner: str) -> FreshnessPolicy | None:
 
 def apply_freshness_policy(assets_or_specs: Iterable[Any], policy: FreshnessPolicy,
                            overwrite_existing: bool = True) -> list[Any]:
-    """`assets_or_specs` with `policy` on every asset (AssetSpecs and AssetsDefinitions; an
-    asset that has a policy keeps it unless `overwrite_existing`)."""
+    """Set `policy` as the freshness policy of every asset of `assets_or_specs`.
+
+    Returns the AssetSpecs and AssetsDefinitions with the policy; an asset that already has a
+    policy keeps it unless `overwrite_existing`.
+
+    Args:
+        assets_or_specs: AssetSpecs and AssetsDefinitions.
+        policy: the FreshnessPolicy to set.
+        overwrite_existing: whether to replace a policy an asset already has (True).
+
+    Example:
+        ```python
+        from datetime import timedelta
+
+        from headwater import AssetSpec, FreshnessPolicy, apply_freshness_policy
+
+        policy = FreshnessPolicy.time_window(fail_window=timedelta(hours=6))
+        [spec] = apply_freshness_policy([AssetSpec("vendor_feed")], policy)
+        assert spec.freshness_policy == policy
+        ```
+    """
     to_freshness_policy(policy, "apply_freshness_policy")
     if policy is None:
         raise HeadwaterInvalidDefinitionError(
@@ -232,9 +272,34 @@ def apply_freshness_policy(assets_or_specs: Iterable[Any], policy: FreshnessPoli
 
 
 def build_freshness_policy_checks(*, assets: Iterable[Any]) -> list[Any]:
-    """One check per asset of `assets` that has a freshness policy, named `freshness_policy`:
-    passes while the policy says PASS, fails with severity WARN on WARN and ERROR on FAIL.
-    Assets without a policy are left out; a list with no policy at all is an error."""
+    """Build one check per asset that has a freshness policy, named `freshness_policy`.
+
+    The check passes while the policy says PASS, fails with severity WARN on WARN and ERROR on
+    FAIL. Assets without a policy are left out; a list with no policy at all raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        assets: AssetSpecs and AssetsDefinitions, some with a freshness policy.
+
+    Example:
+        ```python
+        from datetime import timedelta
+
+        from headwater import FreshnessPolicy, asset, build_freshness_policy_checks
+
+        @asset(freshness_policy=FreshnessPolicy.time_window(fail_window=timedelta(hours=1)))
+        def prices() -> int:
+            return 1
+
+        @asset
+        def notes() -> int:
+            return 0
+
+        checks = build_freshness_policy_checks(assets=[prices, notes])
+        keys = [k for c in checks for k in c.check_keys]
+        assert [k.to_user_string() for k in keys] == ["prices:freshness_policy"]
+        ```
+    """
     owner = "build_freshness_policy_checks"
     policies: dict[Any, FreshnessPolicy] = {}
     for item in assets:

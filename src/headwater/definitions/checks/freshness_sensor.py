@@ -131,9 +131,38 @@ def build_sensor_for_freshness_checks(
     name: str = DEFAULT_FRESHNESS_SENSOR_NAME,
     tags: Mapping[str, str] | None = None,
 ) -> SensorDefinition:
-    """A sensor, running by default, that requests a run of the freshness checks of
-    `freshness_checks` that are due (see the module docstring) at each tick. `tags` are the
-    sensor's tags."""
+    """Build a sensor that runs the freshness checks that are due.
+
+    The sensor is running by default; at each tick it requests one run of the checks of
+    `freshness_checks` that are due (never evaluated, or past the time their last result
+    stops holding), and skips otherwise. Anything but freshness checks in `freshness_checks`
+    raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        freshness_checks: checks built by the `build_*_freshness_checks` functions.
+        minimum_interval_seconds: the least time between two ticks.
+        name: the sensor's name.
+        tags: the sensor's tags.
+
+    Example:
+        ```python
+        from datetime import timedelta
+
+        from headwater import (Definitions, asset, build_last_update_freshness_checks,
+                               build_sensor_for_freshness_checks)
+
+        @asset
+        def orders() -> int:
+            return 1
+
+        checks = build_last_update_freshness_checks(assets=[orders],
+                                                    lower_bound_delta=timedelta(hours=1))
+        sensor = build_sensor_for_freshness_checks(freshness_checks=checks,
+                                                   minimum_interval_seconds=300)
+        defs = Definitions(assets=[orders], asset_checks=checks, sensors=[sensor])
+        assert defs.resolve_sensor_def(sensor.name).minimum_interval_seconds == 300
+        ```
+    """
     owner = f"build_sensor_for_freshness_checks (sensor '{name}')"
     params_by_key = freshness_params_by_key(list(freshness_checks), owner)
 

@@ -71,10 +71,41 @@ def build_metadata_bounds_checks(
     severity: AssetCheckSeverity = AssetCheckSeverity.WARN,
     blocking: bool = False,
 ) -> list[Any]:
-    """Checks that the numeric metadata value `metadata_key` of each asset's latest
-    materialization is at least `min_value` and at most `max_value` (strictly, with
-    `exclusive_min` / `exclusive_max`). Returns one AssetChecksDefinition with a check per
-    asset, named `<metadata_key>_bounds_check`."""
+    """Build checks that a numeric metadata value of each asset stays within bounds.
+
+    Each check reads `metadata_key` from the asset's latest materialization and passes when
+    it is at least `min_value` and at most `max_value` (strictly, with `exclusive_min` /
+    `exclusive_max`). Returns one AssetChecksDefinition with a check per asset, named
+    `<metadata_key>_bounds_check`. An empty key or no bound raises
+    HeadwaterInvalidDefinitionError.
+
+    Args:
+        assets: the assets to check (definitions, specs or keys).
+        metadata_key: the metadata entry to read, e.g. "row_count".
+        min_value: the lowest allowed value; no lower bound when not given.
+        max_value: the highest allowed value; no upper bound when not given.
+        exclusive_min: whether `min_value` itself is refused.
+        exclusive_max: whether `max_value` itself is refused.
+        severity: the severity of a failure (WARN by default).
+        blocking: whether a failure stops downstream assets in the run.
+
+    Example:
+        ```python
+        from headwater import (HeadwaterInstance, MaterializeResult, asset,
+                               build_metadata_bounds_checks, materialize)
+
+        @asset
+        def orders():
+            return MaterializeResult(metadata={"row_count": 42})
+
+        checks = build_metadata_bounds_checks(assets=[orders], metadata_key="row_count",
+                                              min_value=1)
+        instance = HeadwaterInstance.ephemeral()
+        result = materialize([orders, *checks], instance=instance)
+        [evaluation] = result.get_asset_check_evaluations()
+        assert evaluation.check_name == "row_count_bounds_check" and evaluation.passed
+        ```
+    """
     if not isinstance(metadata_key, str) or not metadata_key:
         raise HeadwaterInvalidDefinitionError(
             f"{_OWNER}: `metadata_key` must be a non-empty string such as 'row_count', got "

@@ -20,8 +20,38 @@ from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariant
 
 
 class AssetCheckResult:
-    """The outcome of one check, returned or yielded by a check function (or an asset with
-    check_specs)."""
+    """The outcome of one check, returned or yielded by a check function.
+
+    Also yielded by an asset with `check_specs` for the checks it reports. When the function
+    evaluates one check, `asset_key` and `check_name` may be left out; a multi-check gives
+    both. A `passed` that is not a boolean raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        passed: whether the check passed.
+        asset_key: the checked asset, when the function evaluates several checks.
+        check_name: the check's name, when the function evaluates several checks.
+        metadata: values recorded with the result (counts, samples).
+        severity: AssetCheckSeverity of a failure (ERROR by default).
+        description: a sentence shown with the result.
+
+    Example:
+        ```python
+        from headwater import AssetCheckResult, AssetCheckSeverity, asset, asset_check, materialize
+
+        @asset
+        def prices() -> list[float]:
+            return [9.5, 0.0]
+
+        @asset_check(asset=prices)
+        def no_zero_price(prices: list[float]) -> AssetCheckResult:
+            zeros = sum(1 for p in prices if p == 0)
+            return AssetCheckResult(passed=zeros == 0, severity=AssetCheckSeverity.WARN,
+                                    metadata={"zero_prices": zeros})
+
+        [evaluation] = materialize([prices, no_zero_price]).get_asset_check_evaluations()
+        assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN
+        ```
+    """
 
     __slots__ = ("passed", "asset_key", "check_name", "metadata", "severity", "description")
 
@@ -80,7 +110,33 @@ class AssetCheckEvaluationTargetMaterializationData:
 
 @dataclass(frozen=True, slots=True)
 class AssetCheckEvaluation:
-    """A check's recorded outcome, as stored in an ASSET_CHECK_EVALUATION event."""
+    """A check's recorded outcome, as stored in an ASSET_CHECK_EVALUATION event.
+
+    What an AssetCheckResult becomes once a run records it; read it from run results
+    (`get_asset_check_evaluations`) or the instance. Also what an external system reports
+    through `instance.report_runless_asset_event`.
+
+    Args:
+        asset_key: the checked asset.
+        check_name: the check's name.
+        passed: whether the check passed.
+        metadata: values recorded with the result.
+        target_materialization_data: the materialization the check evaluated, if known.
+        severity: AssetCheckSeverity of a failure.
+        description: a sentence shown with the result.
+        blocking: whether the check was blocking.
+        partition: the partition evaluated, for a partitioned check.
+
+    Example:
+        ```python
+        from headwater import AssetCheckEvaluation, AssetCheckKey
+
+        evaluation = AssetCheckEvaluation(asset_key=["sales", "orders"], check_name="fresh",
+                                          passed=True, metadata={"rows": 120})
+        assert evaluation.asset_key.to_user_string() == "sales/orders"
+        assert AssetCheckKey(evaluation.asset_key, evaluation.check_name).name == "fresh"
+        ```
+    """
 
     asset_key: AssetKey
     check_name: str

@@ -103,9 +103,34 @@ def build_column_schema_change_checks(
     assets: Any,
     severity: AssetCheckSeverity = AssetCheckSeverity.WARN,
 ) -> list[Any]:
-    """Checks that each asset's `headwater/column_schema` is the same in its latest and its
-    previous materialization. Returns one AssetChecksDefinition with a check named
-    `column_schema_change` per asset."""
+    """Build checks that each asset's column schema did not change.
+
+    Each check compares the `headwater/column_schema` metadata of the asset's latest and
+    previous materializations and fails (WARN by default) listing added, removed and retyped
+    columns. Returns one AssetChecksDefinition with a check named `column_schema_change` per
+    asset.
+
+    Args:
+        assets: the assets to check (definitions, specs or keys).
+        severity: the severity of a failure.
+
+    Example:
+        ```python
+        from headwater import (HeadwaterInstance, MaterializeResult, TableColumn, TableSchema,
+                               asset, build_column_schema_change_checks, materialize)
+
+        @asset
+        def users():
+            schema = TableSchema(columns=[TableColumn("id", "int")])
+            return MaterializeResult(metadata={"headwater/column_schema": schema})
+
+        checks = build_column_schema_change_checks(assets=[users])
+        instance = HeadwaterInstance.ephemeral()
+        materialize([users], instance=instance)
+        result = materialize([users, *checks], instance=instance)
+        assert result.get_asset_check_evaluations()[0].passed
+        ```
+    """
     severity = to_severity(severity, _OWNER)
     targets = asset_targets(assets, _OWNER)
     specs = [AssetCheckSpec(CHECK_NAME, asset=t.key,

@@ -16,8 +16,11 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 
 class AssetCheckSeverity(str, Enum):
-    """How bad a failed check is: ERROR blocks downstream assets of a blocking check, WARN
-    only reports."""
+    """How bad a failed check is, set on its AssetCheckResult.
+
+    ERROR (the default) fails a blocking check and stops the assets downstream; WARN only
+    reports the failure.
+    """
 
     WARN = "WARN"
     ERROR = "ERROR"
@@ -36,8 +39,36 @@ def to_severity(value: Any, owner: str) -> AssetCheckSeverity:
 
 
 class AssetCheckSpec:
-    """A check named `name` on asset `asset`: its description, metadata, extra dependencies
-    and whether a failure blocks the asset's downstream assets."""
+    """The declaration of one check on an asset, without how it is evaluated.
+
+    Give specs to `@multi_asset_check(specs=...)`, or to `@asset(check_specs=...)` when the
+    asset's own function reports the result. A name that is not letters, digits and '_', or an
+    asset listed among its own additional deps, raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        name: the check's name, unique among the checks of the asset.
+        asset: the checked asset: a key, a string or an asset definition.
+        additional_deps: other assets the check depends on.
+        description: shown in the UI.
+        blocking: whether a failure (ERROR severity) stops downstream assets in the run.
+        metadata: static metadata of the check.
+        automation_condition: when automation should run the check.
+        partitions_def: the partitions the check runs per.
+
+    Example:
+        ```python
+        from headwater import AssetCheckResult, AssetCheckSpec, Output, asset, materialize
+
+        @asset(check_specs=[AssetCheckSpec("has_rows", asset="orders")])
+        def orders():
+            rows = [1, 2]
+            yield Output(rows)
+            yield AssetCheckResult(passed=len(rows) > 0)
+
+        result = materialize([orders])
+        assert result.get_asset_check_evaluations()[0].check_name == "has_rows"
+        ```
+    """
 
     __slots__ = ("name", "asset_key", "description", "additional_deps", "blocking", "metadata",
                  "automation_condition", "partitions_def", "key")

@@ -5,7 +5,9 @@ and which inner inputs/outputs its own inputs/outputs map to. Both ways of turni
 composition into a job live here, on top of `job.py`: `GraphDefinition.to_job` and the
 `@job` decorator (a graph built from the body, then bound). `job.py` never imports this
 module at run time; a job's op selection cuts its graph with `GraphDefinition.subset`.
-Imports `composition`, `job`, `op`, `output`, `metadata.annotation` and `errors`.
+The explicit wiring records (`DependencyDefinition`, `InputMapping`, ...) and `GraphIn`/`GraphOut`
+live in `wiring.py`. Imports `composition`, `inout`, `job`, `op`, `output`, `wiring`,
+`metadata.annotation` and `errors`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.metadata.annotation import resolve_headwater_type
@@ -30,72 +31,22 @@ from headwater.definitions.ops.composition import (
 )
 from headwater.definitions.ops.docstrings import docstring
 from headwater.definitions.ops.dynamic import check_dynamic_fan_out
+from headwater.definitions.ops.inout import InputDefinition, OutputDefinition
 from headwater.definitions.ops.job import JobDefinition
-from headwater.definitions.ops.op import (
-    InputDefinition,
-    OutputDefinition,
-    inspect_signature,
-)
+from headwater.definitions.ops.op import inspect_signature
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
+from headwater.definitions.ops.wiring import (
+    GraphIn,
+    GraphOut,
+    InputMapping,
+    OutputMapping,
+    invocations_from_dependencies,
+)
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidSubsetError,
     HeadwaterInvariantViolationError,
 )
-
-
-class GraphIn:
-    """Describes an input of a graph (type and description come from the inner inputs)."""
-
-    def __init__(self, description: str | None = None, headwater_type: Any = NO_VALUE,
-                 metadata: Mapping[str, Any] | None = None):
-        self.description = description
-        self.headwater_type = headwater_type
-        self.metadata = dict(metadata or {})
-
-
-class GraphOut:
-    """Describes an output of a graph."""
-
-    def __init__(self, description: str | None = None, metadata: Mapping[str, Any] | None = None):
-        self.description = description
-        self.metadata = dict(metadata or {})
-
-
-@dataclass(frozen=True, slots=True)
-class InputPointer:
-    """An input of a node inside a graph."""
-
-    node_name: str
-    input_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class InputMapping:
-    """A graph input fed to an input of one of its nodes."""
-
-    graph_input_name: str
-    mapped_node_name: str
-    mapped_node_input_name: str
-    fan_in_index: int | None = None
-    graph_input_description: str | None = None
-    headwater_type: Any = None
-
-    @property
-    def maps_to(self) -> InputPointer:
-        return InputPointer(self.mapped_node_name, self.mapped_node_input_name)
-
-
-@dataclass(frozen=True, slots=True)
-class OutputMapping:
-    """A graph output taken from an output of one of its nodes."""
-
-    graph_output_name: str
-    mapped_node_name: str
-    mapped_node_output_name: str
-    graph_output_description: str | None = None
-    headwater_type: Any = None
-    from_dynamic_mapping: bool = False
 
 
 def _input_mapping_list(mappings: Any) -> list[InputMapping]:
@@ -112,39 +63,48 @@ def _output_mapping_dict(mappings: Any) -> dict[str, tuple[str, str]]:
             for m in mappings or ()}
 
 
-@dataclass(frozen=True, slots=True)
-class DependencyDefinition:
-    """Explicit wiring: the input depends on `output` of `node`."""
-
-    node: str
-    output: str = DEFAULT_OUTPUT
-    description: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MultiDependencyDefinition:
-    """Explicit fan-in wiring: the input takes a list of upstream outputs."""
-
-    dependencies: Sequence[DependencyDefinition]
-
-
-@dataclass(frozen=True, slots=True)
-class NodeInvocation:
-    """Explicit placement of a node under an alias, with tags."""
-
-    name: str
-    alias: str | None = None
-    tags: Mapping[str, Any] | None = None
-    hook_defs: Any = None
-    retry_policy: Any = None
-
-    def __hash__(self) -> int:
-        # Used as a dependencies-dict key while tags and hook_defs may be a dict and a set.
-        return hash((self.name, self.alias))
-
-
 class GraphDefinition(NodeDefinition):
-    """Nodes wired together; used as a job's body or as a node in another graph."""
+    """Ops (and graphs) wired together: what `@graph` builds, and the body of every job.
+
+    Turn it into a job with `to_job(...)`, nest it in another graph by calling it in a body, or
+    back assets with it (`AssetsDefinition.from_graph`). Build one directly to wire nodes
+    programmatically: `dependencies` maps each node to its inputs' `DependencyDefinition`s.
+
+    Args:
+        name: the graph's name.
+        node_defs: the ops and graphs it contains.
+        dependencies: per node (a name or a `NodeInvocation`), where each input comes from.
+        description: shown in the UI.
+        input_mappings: which inner inputs the graph's own inputs feed.
+        output_mappings: which inner outputs the graph's own outputs are.
+        config: config for the inner ops (a dict, or a `ConfigMapping`).
+        tags: tags passed on to jobs built from it.
+        invocations: the placed nodes and their bindings; set by `@graph`.
+        input_defs: the graph's inputs as `InputDefinition`s by name; an input of
+            `input_mappings` not named here takes the definition of the inner input it feeds.
+        output_defs: the graph's outputs as `OutputDefinition`s by name; an output of
+            `output_mappings` not named here takes the definition of the inner output it is.
+        positional_inputs: the order in which positional arguments fill the graph's inputs when
+            it is called in a body; the order of its inputs by default.
+
+    Example:
+        ```python
+        from headwater import DependencyDefinition, GraphDefinition, op
+
+        @op
+        def one() -> int:
+            return 1
+
+        @op
+        def add_one(n: int) -> int:
+            return n + 1
+
+        graph = GraphDefinition(
+            name="counting", node_defs=[one, add_one],
+            dependencies={"add_one": {"n": DependencyDefinition("one")}})
+        assert graph.to_job().execute_in_process().output_for_node("add_one") == 2
+        ```
+    """
 
     node_kind = "graph"
 
@@ -172,18 +132,18 @@ class GraphDefinition(NodeDefinition):
                     "a lambda or function rather than an op or graph. Decorate it with @op "
                     "(or @graph) and pass the result.")
         if invocations is None:
-            invocations = _invocations_from_dependencies(
+            invocations = invocations_from_dependencies(
                 name, node_defs or (), {} if dependencies is None else dependencies)
         self.invocations: dict[str, Invocation] = dict(invocations)
         check_unique_definitions(name, [*(node_defs or ()), *(
             inv.node_def for inv in self.invocations.values())])
-        explicit = input_mappings is not None and not isinstance(input_mappings, Mapping)
         self.input_mappings: list[InputMapping] = _input_mapping_list(input_mappings)
         self.output_mappings = _output_mapping_dict(output_mappings)
         self.input_dict = dict(input_defs or {})
         self.output_dict = dict(output_defs or {})
-        if explicit:
-            self._bind_explicit_mappings(input_mappings, output_mappings)
+        if input_mappings is not None and not isinstance(input_mappings, Mapping):
+            self._bind_input_mappings(input_mappings)
+        self._bind_output_mappings(output_mappings)
         self.positional_inputs = list(positional_inputs or self.input_dict)
         self.config = config
         check_dynamic_fan_out(self)
@@ -192,8 +152,8 @@ class GraphDefinition(NodeDefinition):
         self.parent_graph_def: GraphDefinition | None = None
         self.ignored_node_names: tuple[str, ...] = ()
 
-    def _bind_explicit_mappings(self, input_mappings: Any, output_mappings: Any) -> None:
-        """GraphDefinition(input_mappings=[InputMapping(...)]): wire inner inputs to graph inputs."""
+    def _bind_input_mappings(self, input_mappings: Sequence[InputMapping]) -> None:
+        """GraphDefinition(input_mappings=[InputMapping(...)]): inner inputs fed by graph inputs."""
         for mapping in input_mappings:
             inv = self.invocations.get(mapping.mapped_node_name)
             if inv is None or mapping.mapped_node_input_name not in inv.node_def.input_dict:
@@ -202,17 +162,49 @@ class GraphDefinition(NodeDefinition):
                     f"'{mapping.mapped_node_name}.{mapping.mapped_node_input_name}', which is not "
                     "an input of a node in this graph."
                 )
-            inv.bindings[mapping.mapped_node_input_name] = GraphInputHandle(
-                self.name, mapping.graph_input_name)
+            inner = inv.node_def.input_dict[mapping.mapped_node_input_name]
+            handle = GraphInputHandle(self.name, mapping.graph_input_name)
+            if mapping.fan_in_index is None:
+                inv.bindings[mapping.mapped_node_input_name] = handle
+                graph_input = inner
+            else:
+                inv.bindings[mapping.mapped_node_input_name] = _with_fan_in_source(
+                    self.name, mapping, inv.bindings.get(mapping.mapped_node_input_name), handle)
+                # The graph input is one element of the list the inner input takes.
+                graph_input = InputDefinition(name=mapping.graph_input_name,
+                                              headwater_type=_destination_type(inner, True))
             if mapping.graph_input_name not in self.input_dict:
-                inner = inv.node_def.input_dict[mapping.mapped_node_input_name]
                 self.input_dict[mapping.graph_input_name] = dataclasses.replace(
-                    inner, name=mapping.graph_input_name,
-                    description=mapping.graph_input_description or inner.description)
+                    graph_input, name=mapping.graph_input_name,
+                    description=mapping.graph_input_description or inner.description,
+                    headwater_type=graph_input.headwater_type if mapping.headwater_type is None
+                    else resolve_headwater_type(mapping.headwater_type))
+
+    def _bind_output_mappings(self, output_mappings: Any) -> None:
+        """The graph outputs that `output_defs` does not give, each the inner output it maps;
+        an `OutputMapping` may describe, type or mark it dynamic."""
+        records = {} if output_mappings is None or isinstance(output_mappings, Mapping) else {
+            m.graph_output_name: m for m in output_mappings}
         for out_name, (node_name, inner_out) in self.output_mappings.items():
-            if out_name not in self.output_dict and node_name in self.invocations:
-                inner = self.invocations[node_name].node_def.output_dict[inner_out]
+            inv = self.invocations.get(node_name)
+            if inv is None or inner_out not in inv.node_def.output_dict:
+                raise HeadwaterInvalidDefinitionError(
+                    f"graph '{self.name}': output mapping '{out_name}' points to "
+                    f"'{node_name}.{inner_out}', which is not an output of a node in this graph. "
+                    f"Its nodes are ({', '.join(self.invocations)}).")
+            if out_name in self.output_dict:
+                continue
+            inner = inv.node_def.output_dict[inner_out]
+            record = records.get(out_name)
+            if record is None:
                 self.output_dict[out_name] = dataclasses.replace(inner, name=out_name)
+                continue
+            self.output_dict[out_name] = dataclasses.replace(
+                inner, name=out_name,
+                description=record.graph_output_description or inner.description,
+                headwater_type=inner.headwater_type if record.headwater_type is None
+                else resolve_headwater_type(record.headwater_type),
+                is_dynamic=inner.is_dynamic or record.from_dynamic_mapping)
 
     @property
     def node_defs(self) -> list[NodeDefinition]:
@@ -402,162 +394,6 @@ def _bound_within(binding: Any, names: set[str]) -> bool:
     return isinstance(handle, OutputHandle) and handle.node_name in names
 
 
-def _invocations_from_dependencies(
-    graph_name: str,
-    node_defs: Sequence[NodeDefinition],
-    dependencies: Mapping[Any, Mapping[str, Any]],
-) -> dict[str, Invocation]:
-    """Build invocations from the explicit `dependencies={node: {input: Dependency}}` form."""
-    _check_node_list(graph_name, node_defs)
-    _check_dependencies_shape(graph_name, dependencies)
-    by_name = {n.name: n for n in node_defs}
-    invocations: dict[str, Invocation] = {}
-    for key in dependencies:
-        if isinstance(key, NodeInvocation):
-            node = by_name.get(key.name)
-            if node is None:
-                raise HeadwaterInvalidDefinitionError(
-                    f"graph '{graph_name}': dependencies name node \"{key.name}\" (aliased as "
-                    f"\"{key.alias or key.name}\"), which is not in node_defs "
-                    f"({', '.join(by_name)})."
-                )
-            alias = key.alias or key.name
-            invocations[alias] = Invocation(node, alias, tags=dict(key.tags or {}),
-                                            hook_defs=frozenset(key.hook_defs or ()),
-                                            retry_policy=key.retry_policy)
-        elif isinstance(key, str) and key in by_name and key not in invocations:
-            invocations[key] = Invocation(by_name[key], key)
-    for node in node_defs:
-        if node.name not in invocations and not any(
-            inv.node_def is node for inv in invocations.values()
-        ):
-            invocations[node.name] = Invocation(node, node.name)
-    for key, deps in dependencies.items():
-        alias = key.alias or key.name if isinstance(key, NodeInvocation) else key
-        if alias not in invocations:
-            raise HeadwaterInvalidDefinitionError(
-                f"graph '{graph_name}': dependencies mention node '{alias}', which is not among "
-                f"the nodes ({', '.join(invocations)})."
-            )
-        inv = invocations[alias]
-        for input_name, dep in deps.items():
-            if input_name not in inv.node_def.input_dict:
-                raise HeadwaterInvalidDefinitionError(
-                    f'graph \'{graph_name}\': {inv.node_def.node_kind} "{alias}" does not have '
-                    f'input "{input_name}"; its inputs are '
-                    f"({', '.join(inv.node_def.input_dict)})."
-                )
-            inv.bindings[input_name] = _binding(graph_name, invocations, alias, dep)
-    _check_acyclic(graph_name, invocations)
-    return invocations
-
-
-def _check_node_list(graph_name: str, node_defs: Sequence[Any]) -> None:
-    for item in node_defs:
-        if not isinstance(item, NodeDefinition):
-            raise HeadwaterInvalidDefinitionError(
-                f"Invalid item in node list: {item!r} (a {type(item).__name__}) of graph "
-                f"'{graph_name}' is not an op or graph definition. Pass OpDefinition or "
-                "GraphDefinition objects, e.g. the result of @op."
-            )
-
-
-_DEPENDENCY_SHAPE = (
-    "{node name or NodeInvocation: {input name: DependencyDefinition or "
-    "MultiDependencyDefinition}}"
-)
-
-
-def _check_dependencies_shape(graph_name: str, dependencies: Any) -> None:
-    """The explicit wiring is a dict of dicts; say where it is not."""
-    if not isinstance(dependencies, Mapping):
-        raise HeadwaterInvalidDefinitionError(
-            f"graph '{graph_name}': dependencies must be a dict shaped {_DEPENDENCY_SHAPE}, "
-            f"got a {type(dependencies).__name__}."
-        )
-    for key, deps in dependencies.items():
-        if not isinstance(key, (str, NodeInvocation)):
-            raise HeadwaterInvalidDefinitionError(
-                f"graph '{graph_name}': dependencies key {key!r} must be a node name or a "
-                "NodeInvocation."
-            )
-        name = key if isinstance(key, str) else key.alias or key.name
-        if isinstance(deps, (DependencyDefinition, MultiDependencyDefinition)):
-            raise HeadwaterInvalidDefinitionError(
-                f"graph '{graph_name}': dependencies['{name}'] is a {type(deps).__name__}, one "
-                f"level too high: put it under the input it feeds, "
-                f"{{'{name}': {{'<input name>': {type(deps).__name__}(...)}}}}."
-            )
-        if not isinstance(deps, Mapping):
-            raise HeadwaterInvalidDefinitionError(
-                f"graph '{graph_name}': dependencies['{name}'] must be a dict from input name to "
-                f"DependencyDefinition, got a {type(deps).__name__}."
-            )
-        for input_name, dep in deps.items():
-            if not isinstance(dep, (DependencyDefinition, MultiDependencyDefinition)):
-                raise HeadwaterInvalidDefinitionError(
-                    f"graph '{graph_name}': the dependency of node \"{name}\" input "
-                    f"\"{input_name}\" must be a DependencyDefinition or "
-                    f"MultiDependencyDefinition, got a {type(dep).__name__}."
-                )
-
-
-def _check_acyclic(graph_name: str, invocations: Mapping[str, Invocation]) -> None:
-    """Explicit wiring can close a loop, which composition cannot: find one and print it."""
-    upstream: dict[str, list[str]] = {}
-    for name, inv in invocations.items():
-        nodes: list[str] = []
-        for binding in inv.bindings.values():
-            for b in binding if isinstance(binding, list) else [binding]:
-                if isinstance(b, OutputHandle):
-                    nodes.append(b.node_name)
-        upstream[name] = nodes
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(name: str, path: list[str]) -> None:
-        state[name] = 1
-        path.append(name)
-        for up in upstream.get(name, ()):
-            if state.get(up) == 1:
-                loop = path[path.index(up):] + [up]
-                raise HeadwaterInvalidDefinitionError(
-                    f"Circular dependencies exist in graph '{graph_name}': "
-                    f"{' -> '.join(reversed(loop))}. Break the loop by removing one of these "
-                    "dependencies."
-                )
-            if state.get(up) is None:
-                visit(up, path)
-        path.pop()
-        state[name] = 2
-
-    for name in upstream:
-        if state.get(name) is None:
-            visit(name, [])
-
-
-def _binding(graph_name: str, invocations: Mapping[str, Invocation], downstream: str,
-             dep: Any) -> Any:
-    if isinstance(dep, MultiDependencyDefinition):
-        return [_binding(graph_name, invocations, downstream, d) for d in dep.dependencies]
-    if dep.node == downstream:
-        raise HeadwaterInvalidDefinitionError(
-            f"graph '{graph_name}': node '{downstream}' depends on its own output "
-            f"'{dep.output}', a circular reference. Feed it from another node."
-        )
-    upstream = invocations.get(dep.node)
-    if upstream is None:
-        raise HeadwaterInvalidDefinitionError(
-            f"graph '{graph_name}': a dependency names node '{dep.node}', which is not defined "
-            f"among its nodes ({', '.join(invocations)})."
-        )
-    out = upstream.node_def.output_dict.get(dep.output)
-    if out is None:
-        raise HeadwaterInvalidDefinitionError(
-            f'graph \'{graph_name}\': node "{dep.node}" does not have output "{dep.output}"; '
-            f"its outputs are ({', '.join(upstream.node_def.output_dict)})."
-        )
-    return OutputHandle(dep.node, dep.output, is_dynamic=bool(getattr(out, "is_dynamic", False)))
-
 
 def build_graph(
     fn: Callable[..., Any],
@@ -607,6 +443,21 @@ def build_graph(
         config=config,
         tags=tags,
     )
+
+
+def _with_fan_in_source(graph_name: str, mapping: InputMapping, binding: Any,
+                        handle: GraphInputHandle) -> list[Any]:
+    """A fan-in input's sources with the graph input placed at `mapping.fan_in_index`."""
+    if binding is not None and not isinstance(binding, list):
+        raise HeadwaterInvalidDefinitionError(
+            f"graph '{graph_name}': input mapping '{mapping.graph_input_name}' has fan_in_index="
+            f"{mapping.fan_in_index}, but '{mapping.mapped_node_name}."
+            f"{mapping.mapped_node_input_name}' is wired to one output, not a list of them. "
+            "Wire it with MultiDependencyDefinition, or drop fan_in_index.")
+    sources = list(binding or ())
+    if handle not in sources:  # a subset re-binds the mappings of the graph it was cut from
+        sources.insert(mapping.fan_in_index or 0, handle)
+    return sources
 
 
 def _destination_type(input_def: InputDefinition, fan_in: bool) -> Any:

@@ -1,8 +1,9 @@
-"""Ops: In, Out, DynamicOut, OpDefinition and the @op decorator.
+"""Ops: OpDefinition and the @op decorator.
 
 An op is a function with named inputs and outputs. The decorator inspects the
-signature once and builds one frozen OpDefinition. Imports `errors`, `types`,
-`metadata`, `policy`, `output` and `composition` of this layer, and `config`'s schema and
+signature once and builds one frozen OpDefinition; `In`/`Out` and the resolved input and
+output definitions it builds from them live in `inout.py`. Imports `errors`, `types`,
+`metadata`, `policy`, `output`, `inout` and `composition` of this layer, and `config`'s schema and
 resource (a `config: str` parameter's schema; bare resource-definition annotations).
 """
 
@@ -31,142 +32,12 @@ from headwater.definitions.metadata.types import HeadwaterType
 from headwater.definitions.metadata.value import normalize_metadata
 from headwater.definitions.ops.composition import NodeDefinition, take_function_identity
 from headwater.definitions.ops.docstrings import docstring, parse_docstring
+from headwater.definitions.ops.inout import DynamicOut, In, InputDefinition, Out, OutputDefinition
 from headwater.definitions.ops.output import DEFAULT_OUTPUT, NO_VALUE
 from headwater.definitions.ops.policy import RetryPolicy
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvariantViolationError
 
 CONTEXT_NAMES = ("context", "_context", "context_", "_", "ctx")
-
-
-def _check_type_argument(headwater_type: Any) -> None:
-    """A value passed where a type belongs (`Out("foo")`, `Out({...})`) fails where it is written."""
-    if headwater_type is not NO_VALUE:
-        resolve_headwater_type(headwater_type)
-
-
-class In:
-    """How an op takes an input: type, description, default, metadata, asset key."""
-
-    __slots__ = (
-        "headwater_type", "description", "default_value", "metadata", "asset_key",
-        "asset_partitions", "input_manager_key",
-    )
-
-    def __init__(
-        self,
-        headwater_type: Any = NO_VALUE,
-        description: str | None = None,
-        default_value: Any = NO_VALUE,
-        metadata: Mapping[str, Any] | None = None,
-        asset_key: Any = None,
-        asset_partitions: Any = None,
-        input_manager_key: str | None = None,
-    ):
-        _check_type_argument(headwater_type)
-        self.headwater_type = headwater_type
-        self.description = description
-        self.default_value = default_value
-        self.metadata = dict(metadata or {})
-        self.asset_key = asset_key
-        self.asset_partitions = asset_partitions
-        self.input_manager_key = input_manager_key
-
-    def __repr__(self) -> str:
-        return f"In(headwater_type={self.headwater_type!r})"
-
-    def __eq__(self, other: object) -> bool:
-        """Equal when every field is; `int` and the Int type it resolves to are equal."""
-        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
-
-
-class Out:
-    """How an op produces an output: type, description, requiredness, IO manager."""
-
-    __slots__ = ("headwater_type", "description", "is_required", "io_manager_key", "metadata",
-                 "code_version")
-    is_dynamic = False
-
-    def __init__(
-        self,
-        headwater_type: Any = NO_VALUE,
-        description: str | None = None,
-        is_required: bool = True,
-        io_manager_key: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        code_version: str | None = None,
-    ):
-        _check_type_argument(headwater_type)
-        self.headwater_type = headwater_type
-        self.description = description
-        self.is_required = is_required
-        self.io_manager_key = io_manager_key
-        self.metadata = dict(metadata or {})
-        self.code_version = code_version
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(headwater_type={self.headwater_type!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and _spec_fields(self) == _spec_fields(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
-
-
-def _spec_fields(spec: Any) -> tuple[Any, ...]:
-    """An In's or Out's fields for comparison, its type resolved."""
-    htype = spec.headwater_type
-    return (htype if htype is NO_VALUE else resolve_headwater_type(htype),
-            *(getattr(spec, name) or "io_manager" if name == "io_manager_key"  # no key: default
-              else getattr(spec, name)
-              for name in type(spec).__slots__ or Out.__slots__ if name != "headwater_type"))
-
-
-class DynamicOut(Out):
-    """An output that yields any number of DynamicOutput values, fanned out with .map()."""
-
-    __slots__ = ()
-    is_dynamic = True
-
-
-@dataclass(frozen=True, slots=True)
-class InputDefinition:
-    """A resolved input of an op: name, type and how a value may arrive."""
-
-    name: str
-    headwater_type: HeadwaterType
-    description: str | None = None
-    default_value: Any = NO_VALUE
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    asset_key: Any = None
-    input_manager_key: str | None = None
-
-    @property
-    def has_default_value(self) -> bool:
-        return self.default_value is not NO_VALUE
-
-    @property
-    def is_nothing(self) -> bool:
-        return self.headwater_type.is_nothing
-
-
-@dataclass(frozen=True, slots=True)
-class OutputDefinition:
-    """A resolved output of an op."""
-
-    name: str = DEFAULT_OUTPUT
-    headwater_type: HeadwaterType = field(default_factory=lambda: resolve_headwater_type(Any))
-    description: str | None = None
-    is_required: bool = True
-    io_manager_key: str = "io_manager"
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    is_dynamic: bool = False
-    code_version: str | None = None
-
-    @property
-    def is_nothing(self) -> bool:
-        return self.headwater_type.is_nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,7 +436,48 @@ def _is_result_annotation(annotation: Any) -> bool:
 
 
 class OpDefinition(NodeDefinition):
-    """A computation with named, typed inputs and outputs; built by @op."""
+    """A unit of work with named, typed inputs and outputs: what `@op` builds.
+
+    Call it inside a `@graph` or `@job` body to place it, or directly with its inputs (and a
+    context from `build_op_context` if it takes one) to test it. Build one directly to make ops
+    programmatically: given `ins`, the function is called as `fn(context, inputs)` with the input
+    values in one dict by name; given `input_defs`, it takes its inputs as keyword parameters, as
+    under `@op`.
+
+    Args:
+        compute_fn: the function that does the work.
+        name: the op's name; the function's name by default.
+        ins: `In` per input name.
+        outs: `Out` per output name; one `"result"` output by default.
+        description: shown in the UI; the function's docstring by default.
+        config_schema: the op's config schema, read as `context.op_config`.
+        required_resource_keys: resources reached through `context.resources`.
+        tags: tags of the op; executors may read them.
+        retry_policy: how to retry the op when it fails.
+        code_version: the version of the op's logic, for data versions.
+        pool: the concurrency pool whose limit the op's steps count against.
+        input_defs: the inputs as `InputDefinition`s by name, instead of `ins`.
+        output_defs: the outputs as `OutputDefinition`s by name, instead of `outs`.
+        signature: what `@op` learned from the function's parameters; set by the decorator.
+
+    Example:
+        ```python
+        from headwater import In, OpDefinition, Out, job
+
+        def add(context, inputs):
+            return inputs["a"] + inputs["b"]
+
+        adder = OpDefinition(add, name="adder", ins={"a": In(int, default_value=1),
+                                                      "b": In(int, default_value=2)},
+                             outs={"result": Out(int)})
+
+        @job
+        def adding():
+            adder()
+
+        assert adding.execute_in_process().output_for_node("adder") == 3
+        ```
+    """
 
     node_kind = "op"
 
@@ -812,5 +724,4 @@ def normalized_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     return normalize_metadata(metadata, allow_invalid=True) if metadata else {}
 
 
-__all__ = ["In", "Out", "DynamicOut", "InputDefinition", "OutputDefinition", "OpDefinition", "op",
-           "replace"]
+__all__ = ["OpDefinition", "op", "replace"]

@@ -12,7 +12,11 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 
 class BackfillPolicyType(Enum):
-    """One run for the whole range, or runs of at most N partitions."""
+    """How a backfill of an asset is split into runs.
+
+    SINGLE_RUN: one run covers the whole range of partitions. MULTI_RUN: runs of at most
+    `max_partitions_per_run` partitions each.
+    """
 
     SINGLE_RUN = "SINGLE_RUN"
     MULTI_RUN = "MULTI_RUN"
@@ -20,8 +24,29 @@ class BackfillPolicyType(Enum):
 
 @dataclass(frozen=True, slots=True)
 class BackfillPolicy:
-    """`single_run()` covers every partition of a backfill in one run (the asset reads the
-    range from `context.partition_key_range`); `multi_run(n)` launches runs of at most n."""
+    """How many partitions of an asset one run of a backfill computes.
+
+    `BackfillPolicy.single_run()` covers every partition of a backfill in one run (the asset
+    reads the range from `context.partition_key_range`); `BackfillPolicy.multi_run(n)`
+    launches runs of at most n. Without a policy each partition is its own run. A limit under
+    1 raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        max_partitions_per_run: at most this many partitions per run; None for one run.
+
+    Example:
+        ```python
+        from headwater import BackfillPolicy, BackfillPolicyType, DailyPartitionsDefinition, asset
+
+        @asset(partitions_def=DailyPartitionsDefinition(start_date="2024-01-01"),
+               backfill_policy=BackfillPolicy.single_run())
+        def events(context) -> None:
+            context.log.info(f"loading {context.partition_key_range}")
+
+        assert BackfillPolicy.single_run().policy_type == BackfillPolicyType.SINGLE_RUN
+        assert BackfillPolicy.multi_run(10).max_partitions_per_run == 10
+        ```
+    """
 
     max_partitions_per_run: int | None = 1
 

@@ -27,7 +27,24 @@ from headwater.errors import (
 
 
 class PartitionKeyRange(NamedTuple):
-    """The partition keys from `start` to `end`, both included, in the definition's order."""
+    """The partition keys from `start` to `end`, both included, in the definition's order.
+
+    Used to run or backfill a range of partitions in one go (see BackfillPolicy) and returned
+    by partition mappings and contexts (`context.partition_key_range`).
+
+    Args:
+        start: the first key of the range.
+        end: the last key of the range.
+
+    Example:
+        ```python
+        from headwater import DailyPartitionsDefinition, PartitionKeyRange
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-10")
+        week = PartitionKeyRange("2024-01-02", "2024-01-04")
+        assert days.get_partition_keys_in_range(week) == ["2024-01-02", "2024-01-03", "2024-01-04"]
+        ```
+    """
 
     start: str
     end: str
@@ -46,8 +63,28 @@ _CONTEXT: contextvars.ContextVar[_LoadingContext] = contextvars.ContextVar(
 def partition_loading_context(effective_dt: datetime | None = None,
                               dynamic_partitions_store: Any = None, *,
                               new_ctx: Any = None) -> Iterator[_LoadingContext]:
-    """Within the block, partition keys are computed as of `effective_dt` (default: now)
-    and dynamic partitions are read from `dynamic_partitions_store` (an instance)."""
+    """Compute partition keys as of a given time, and read dynamic partitions from an instance.
+
+    A context manager: within the block, time-window partitions end at `effective_dt`
+    (default: now) and dynamic partitions are read from `dynamic_partitions_store` (an
+    instance), so calls that take neither argument see them.
+
+    Args:
+        effective_dt: the time partition keys are computed at.
+        dynamic_partitions_store: the instance holding dynamic partitions.
+        new_ctx: a context yielded by an earlier block, to restore as it was.
+
+    Example:
+        ```python
+        from datetime import datetime, timezone
+
+        from headwater import DailyPartitionsDefinition, partition_loading_context
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01")
+        with partition_loading_context(datetime(2024, 1, 4, tzinfo=timezone.utc)):
+            assert days.get_partition_keys() == ["2024-01-01", "2024-01-02", "2024-01-03"]
+        ```
+    """
     outer = _CONTEXT.get()
     ctx = new_ctx or _LoadingContext(effective_dt or outer.effective_dt,
                                      dynamic_partitions_store or outer.dynamic_partitions_store)
@@ -68,7 +105,22 @@ def dynamic_store(given: Any = None) -> Any:
 
 
 class PartitionsDefinition:
-    """The keys an asset or job is split into. Subclasses implement `get_partition_keys`."""
+    """The keys an asset or job is split into; the base of every partitions definition.
+
+    Pass a definition as `partitions_def=` of an asset or job; each run then computes one
+    partition (or a range). Use the concrete classes: StaticPartitionsDefinition,
+    DailyPartitionsDefinition and the other time windows, DynamicPartitionsDefinition,
+    MultiPartitionsDefinition. A subclass implements `get_partition_keys`.
+
+    Example:
+        ```python
+        from headwater import PartitionsDefinition, StaticPartitionsDefinition
+
+        regions = StaticPartitionsDefinition(["eu", "us"])
+        assert isinstance(regions, PartitionsDefinition)
+        assert regions.has_partition_key("eu") and not regions.has_partition_key("apac")
+        ```
+    """
 
     #: a short noun for messages
     kind = "partitions"
@@ -307,7 +359,28 @@ def check_partition_key_chars(key: str, owner: str) -> None:
 
 
 class StaticPartitionsDefinition(PartitionsDefinition):
-    """A fixed list of partition keys, e.g. regions or customers."""
+    """A fixed list of partition keys, e.g. regions or customers.
+
+    Keys keep the order given. A key that is not a string, a duplicate, or a key holding a
+    character reserved for key syntax raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        partition_keys: the keys, in order.
+
+    Example:
+        ```python
+        from headwater import StaticPartitionsDefinition, asset, materialize
+
+        regions = StaticPartitionsDefinition(["eu", "us", "apac"])
+
+        @asset(partitions_def=regions)
+        def sales(context) -> str:
+            return f"sales of {context.partition_key}"
+
+        result = materialize([sales], partition_key="us")
+        assert result.output_for_node("sales") == "sales of us"
+        ```
+    """
 
     kind = "static partitions"
 
@@ -361,8 +434,33 @@ class StaticPartitionsDefinition(PartitionsDefinition):
 
 
 class DynamicPartitionsDefinition(PartitionsDefinition):
-    """Keys added and removed at run time through the instance (`instance.add_dynamic_partitions`
-    or a sensor's `dynamic_partitions_requests`), named by `name`."""
+    """Partitions whose keys are added and removed at run time, kept by the instance.
+
+    Use it when the keys are discovered (files landing, customers signing up): a sensor adds
+    them with `build_add_request` in its SensorResult, or code calls
+    `instance.add_dynamic_partitions(name, keys)`. Give exactly one of `name` and
+    `partition_fn`, else HeadwaterInvalidDefinitionError.
+
+    Args:
+        partition_fn: (deprecated) a function returning the keys.
+        name: the name the instance keeps the keys under.
+
+    Example:
+        ```python
+        from headwater import DynamicPartitionsDefinition, HeadwaterInstance, asset, materialize
+
+        files = DynamicPartitionsDefinition(name="files")
+
+        @asset(partitions_def=files)
+        def parsed(context) -> str:
+            return context.partition_key.upper()
+
+        instance = HeadwaterInstance.ephemeral()
+        instance.add_dynamic_partitions("files", ["a.csv", "b.csv"])
+        result = materialize([parsed], partition_key="b.csv", instance=instance)
+        assert result.output_for_node("parsed") == "B.CSV"
+        ```
+    """
 
     kind = "dynamic partitions"
 
@@ -442,14 +540,50 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
 
 
 class AddDynamicPartitionsRequest(NamedTuple):
-    """A sensor's request to add keys to a dynamic partitions definition."""
+    """A sensor's request to add keys to a dynamic partitions definition.
+
+    Return it in `SensorResult(dynamic_partitions_requests=[...])`; the keys are added before
+    the sensor's run requests launch. `DynamicPartitionsDefinition.build_add_request` builds
+    one.
+
+    Args:
+        partitions_def_name: the name of the dynamic partitions definition.
+        partition_keys: the keys to add.
+
+    Example:
+        ```python
+        from headwater import AddDynamicPartitionsRequest, DynamicPartitionsDefinition
+
+        files = DynamicPartitionsDefinition(name="files")
+        request = files.build_add_request(["a.csv"])
+        assert request == AddDynamicPartitionsRequest("files", ["a.csv"])
+        ```
+    """
 
     partitions_def_name: str
     partition_keys: Sequence[str]
 
 
 class DeleteDynamicPartitionsRequest(NamedTuple):
-    """A sensor's request to delete keys from a dynamic partitions definition."""
+    """A sensor's request to delete keys from a dynamic partitions definition.
+
+    Return it in `SensorResult(dynamic_partitions_requests=[...])`;
+    `DynamicPartitionsDefinition.build_delete_request` builds one.
+
+    Args:
+        partitions_def_name: the name of the dynamic partitions definition.
+        partition_keys: the keys to delete.
+
+    Example:
+        ```python
+        from headwater import DeleteDynamicPartitionsRequest, DynamicPartitionsDefinition
+
+        files = DynamicPartitionsDefinition(name="files")
+        request = files.build_delete_request(["old.csv"])
+        assert isinstance(request, DeleteDynamicPartitionsRequest)
+        assert list(request.partition_keys) == ["old.csv"]
+        ```
+    """
 
     partitions_def_name: str
     partition_keys: Sequence[str]

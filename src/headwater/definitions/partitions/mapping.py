@@ -38,7 +38,27 @@ from headwater.errors import HeadwaterInvalidDefinitionError
 
 
 class UpstreamPartitionsResult(NamedTuple):
-    """The upstream partitions a set of downstream partitions reads, and those that don't exist."""
+    """The upstream partitions a set of downstream partitions reads, and those that don't exist.
+
+    Returned by `PartitionMapping.get_upstream_mapped_partitions_result_for_partitions`.
+
+    Args:
+        partitions_subset: the upstream partitions that are read and exist.
+        required_but_nonexistent_subset: upstream partitions read but not defined (e.g. the
+            day before the first day).
+
+    Example:
+        ```python
+        from headwater import DailyPartitionsDefinition, TimeWindowPartitionMapping
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-10")
+        previous_day = TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+        result = previous_day.get_upstream_mapped_partitions_result_for_partitions(
+            days.subset_with_partition_keys(["2024-01-01"]), days, days)
+        assert list(result.partitions_subset.get_partition_keys()) == []
+        assert result.required_but_nonexistent_partition_keys == ["2023-12-31"]
+        ```
+    """
 
     partitions_subset: PartitionsSubset
     required_but_nonexistent_subset: PartitionsSubset
@@ -59,7 +79,30 @@ def _keys(subset: PartitionsSubset | None) -> list[str]:
 
 
 class PartitionMapping:
-    """How the partitions of a downstream asset depend on those of an upstream asset."""
+    """How the partitions of a downstream asset depend on those of an upstream asset.
+
+    Set one with `AssetIn(partition_mapping=...)` or `AssetDep(partition_mapping=...)`; when
+    none is given, headwater infers one (identity for equal definitions, time-window overlap
+    between time partitions, all partitions otherwise). Subclass it and implement
+    `upstream_partition_keys` (and `downstream_partition_keys`) for a rule of your own.
+
+    Example:
+        ```python
+        from headwater import PartitionMapping, StaticPartitionsDefinition
+
+        class SameInitial(PartitionMapping):
+            def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
+                                        downstream_partitions_def):
+                return [k for k in upstream_partitions_def.get_partition_keys()
+                        if k[0] == downstream_partition_key[0]]
+
+        up = StaticPartitionsDefinition(["alpha", "apex", "beta"])
+        down = StaticPartitionsDefinition(["a", "b"])
+        result = SameInitial().get_upstream_mapped_partitions_result_for_partitions(
+            down.subset_with_partition_keys(["a"]), down, up)
+        assert sorted(result.partitions_subset.get_partition_keys()) == ["alpha", "apex"]
+        ```
+    """
 
     def upstream_partition_keys(self, downstream_partition_key: str,
                                 upstream_partitions_def: PartitionsDefinition,
@@ -129,7 +172,20 @@ class PartitionMapping:
 
 
 class IdentityPartitionMapping(PartitionMapping):
-    """Downstream partition `k` reads upstream partition `k`."""
+    """Downstream partition `k` reads upstream partition `k`.
+
+    The default between two assets with the same partitions.
+
+    Example:
+        ```python
+        from headwater import IdentityPartitionMapping, StaticPartitionsDefinition
+
+        regions = StaticPartitionsDefinition(["eu", "us"])
+        result = IdentityPartitionMapping().get_upstream_mapped_partitions_result_for_partitions(
+            regions.subset_with_partition_keys(["us"]), regions, regions)
+        assert list(result.partitions_subset.get_partition_keys()) == ["us"]
+        ```
+    """
 
     def get_upstream_mapped_partitions_result_for_partitions(
             self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
@@ -158,7 +214,22 @@ class IdentityPartitionMapping(PartitionMapping):
 
 
 class AllPartitionMapping(PartitionMapping):
-    """Every downstream partition reads every upstream partition."""
+    """Every downstream partition reads every upstream partition.
+
+    The default when the two assets' partitions are unrelated, e.g. a report per region
+    reading a whole list of customers partitioned otherwise.
+
+    Example:
+        ```python
+        from headwater import AllPartitionMapping, StaticPartitionsDefinition
+
+        up = StaticPartitionsDefinition(["a", "b"])
+        down = StaticPartitionsDefinition(["x"])
+        result = AllPartitionMapping().get_upstream_mapped_partitions_result_for_partitions(
+            down.subset_with_partition_keys(["x"]), down, up)
+        assert sorted(result.partitions_subset.get_partition_keys()) == ["a", "b"]
+        ```
+    """
 
     def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
                                 downstream_partitions_def):
@@ -181,7 +252,32 @@ class AllPartitionMapping(PartitionMapping):
 
 
 class LastPartitionMapping(PartitionMapping):
-    """Every downstream partition reads the upstream asset's last partition."""
+    """Every downstream partition reads the upstream asset's last partition.
+
+    Use it when an asset needs only the newest snapshot of its upstream asset.
+
+    Example:
+        ```python
+        from headwater import (AssetIn, DailyPartitionsDefinition, LastPartitionMapping,
+                               StaticPartitionsDefinition, asset)
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05")
+
+        @asset(partitions_def=days)
+        def snapshot() -> int:
+            return 1
+
+        @asset(partitions_def=StaticPartitionsDefinition(["eu"]),
+               ins={"snapshot": AssetIn(partition_mapping=LastPartitionMapping())})
+        def regional(snapshot: int) -> int:
+            return snapshot
+
+        result = LastPartitionMapping().get_upstream_mapped_partitions_result_for_partitions(
+            regional.partitions_def.subset_with_partition_keys(["eu"]),
+            regional.partitions_def, days)
+        assert list(result.partitions_subset.get_partition_keys()) == ["2024-01-04"]
+        ```
+    """
 
     def upstream_partition_keys(self, downstream_partition_key, upstream_partitions_def,
                                 downstream_partitions_def):
@@ -199,7 +295,23 @@ class LastPartitionMapping(PartitionMapping):
 
 
 class SpecificPartitionsPartitionMapping(PartitionMapping):
-    """Every downstream partition reads the given upstream partitions."""
+    """Every downstream partition reads the given upstream partitions.
+
+    Args:
+        partition_keys: the upstream keys read by every downstream partition.
+
+    Example:
+        ```python
+        from headwater import SpecificPartitionsPartitionMapping, StaticPartitionsDefinition
+
+        up = StaticPartitionsDefinition(["current", "archive"])
+        down = StaticPartitionsDefinition(["eu", "us"])
+        mapping = SpecificPartitionsPartitionMapping(["current"])
+        result = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            down.subset_with_partition_keys(["eu", "us"]), down, up)
+        assert list(result.partitions_subset.get_partition_keys()) == ["current"]
+        ```
+    """
 
     def __init__(self, partition_keys: Sequence[str]):
         self.partition_keys = list(partition_keys)
@@ -221,7 +333,26 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
 
 
 class StaticPartitionMapping(PartitionMapping):
-    """An explicit map from upstream keys to the downstream key(s) that read them."""
+    """An explicit map from upstream keys to the downstream key(s) that read them.
+
+    For static partitions whose keys differ between the two assets.
+
+    Args:
+        downstream_partition_keys_by_upstream_partition_key: each upstream key and the
+            downstream key (or keys) that read it.
+
+    Example:
+        ```python
+        from headwater import StaticPartitionMapping, StaticPartitionsDefinition
+
+        countries = StaticPartitionsDefinition(["fr", "de", "us"])
+        regions = StaticPartitionsDefinition(["europe", "americas"])
+        mapping = StaticPartitionMapping({"fr": "europe", "de": "europe", "us": "americas"})
+        result = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            regions.subset_with_partition_keys(["europe"]), regions, countries)
+        assert sorted(result.partitions_subset.get_partition_keys()) == ["de", "fr"]
+        ```
+    """
 
     def __init__(self, downstream_partition_keys_by_upstream_partition_key:
                  Mapping[str, str | Collection[str]]):
@@ -276,10 +407,32 @@ class StaticPartitionMapping(PartitionMapping):
 
 
 class TimeWindowPartitionMapping(PartitionMapping):
-    """Downstream window [s, e), its start moved by `start_offset` and its end by `end_offset`
-    downstream partitions (-1, -1: the previous partition), reads the upstream partitions
-    overlapping it. Works across granularities: with start_offset=-1, a daily partition of an
-    hourly upstream reads the 48 hours of that day and the day before."""
+    """Time-window partitions: a downstream window reads the upstream windows overlapping it.
+
+    The downstream window's start is moved by `start_offset` and its end by `end_offset`
+    downstream partitions (-1, -1: the previous partition). Works across granularities: with
+    start_offset=-1, a daily partition of an hourly upstream reads the 48 hours of that day and
+    the day before. The default between two time-partitioned assets. `end_offset` smaller than
+    `start_offset` raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        start_offset: partitions to move the window's start by (negative: earlier).
+        end_offset: partitions to move the window's end by.
+        allow_nonexistent_upstream_partitions: True leaves out upstream partitions outside
+            the upstream definition, instead of reporting them as required but nonexistent.
+
+    Example:
+        ```python
+        from headwater import DailyPartitionsDefinition, TimeWindowPartitionMapping
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-10")
+        last_three = TimeWindowPartitionMapping(start_offset=-2)
+        result = last_three.get_upstream_mapped_partitions_result_for_partitions(
+            days.subset_with_partition_keys(["2024-01-05"]), days, days)
+        assert list(result.partitions_subset.get_partition_keys()) == [
+            "2024-01-03", "2024-01-04", "2024-01-05"]
+        ```
+    """
 
     def __init__(self, start_offset: int = 0, end_offset: int = 0,
                  allow_nonexistent_upstream_partitions: bool = False):
@@ -387,7 +540,20 @@ def _overlapping(pdef: TimeWindowPartitionsDefinition, start: datetime,
 
 
 class DimensionPartitionMapping(NamedTuple):
-    """In a MultiPartitionMapping: the downstream dimension an upstream dimension maps to."""
+    """In a MultiPartitionMapping: the downstream dimension an upstream dimension maps to.
+
+    Args:
+        dimension_name: the downstream dimension.
+        partition_mapping: how the upstream dimension's keys map onto it.
+
+    Example:
+        ```python
+        from headwater import DimensionPartitionMapping, IdentityPartitionMapping
+
+        by_region = DimensionPartitionMapping("region", IdentityPartitionMapping())
+        assert by_region.dimension_name == "region"
+        ```
+    """
 
     dimension_name: str
     partition_mapping: PartitionMapping
@@ -407,7 +573,30 @@ def _single_mapping(dim_def: PartitionsDefinition, single: PartitionsDefinition)
 
 
 class MultiToSingleDimensionPartitionMapping(PartitionMapping):
-    """Between a multi-partitioned and a single-partitioned asset, through one dimension."""
+    """Between a multi-partitioned and a single-partitioned asset, through one dimension.
+
+    A partition of the single-partitioned asset maps to every multi-partition having the same
+    key in that dimension, either way round. `partition_dimension_name` may be left out when
+    exactly one dimension has the single asset's partitions.
+
+    Args:
+        partition_dimension_name: the dimension of the multi-partitions shared with the other asset.
+
+    Example:
+        ```python
+        from headwater import (DailyPartitionsDefinition, MultiPartitionsDefinition,
+                               MultiToSingleDimensionPartitionMapping, StaticPartitionsDefinition)
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-03")
+        multi = MultiPartitionsDefinition(
+            {"date": days, "region": StaticPartitionsDefinition(["eu", "us"])})
+        mapping = MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
+        result = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            days.subset_with_partition_keys(["2024-01-02"]), days, multi)
+        assert sorted(result.partitions_subset.get_partition_keys()) == [
+            "2024-01-02|eu", "2024-01-02|us"]
+        ```
+    """
 
     def __init__(self, partition_dimension_name: str | None = None):
         self.partition_dimension_name = partition_dimension_name
@@ -485,8 +674,34 @@ class MultiToSingleDimensionPartitionMapping(PartitionMapping):
 
 
 class MultiPartitionMapping(PartitionMapping):
-    """Between two multi-partitioned assets: for each upstream dimension, the downstream
-    dimension it follows and how. An upstream dimension not listed is read whole."""
+    """Between two multi-partitioned assets: how each upstream dimension maps downstream.
+
+    For each upstream dimension, the downstream dimension it follows and how (a
+    DimensionPartitionMapping). An upstream dimension not listed is read whole.
+
+    Args:
+        downstream_mappings_by_upstream_dimension: per upstream dimension name, its
+            DimensionPartitionMapping.
+
+    Example:
+        ```python
+        from headwater import (DailyPartitionsDefinition, DimensionPartitionMapping,
+                               IdentityPartitionMapping, MultiPartitionKey, MultiPartitionMapping,
+                               MultiPartitionsDefinition, StaticPartitionsDefinition,
+                               TimeWindowPartitionMapping)
+
+        multi = MultiPartitionsDefinition({
+            "date": DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
+            "region": StaticPartitionsDefinition(["eu", "us"])})
+        previous_day = MultiPartitionMapping({
+            "date": DimensionPartitionMapping("date", TimeWindowPartitionMapping(-1, -1)),
+            "region": DimensionPartitionMapping("region", IdentityPartitionMapping())})
+        key = MultiPartitionKey({"date": "2024-01-03", "region": "eu"})
+        result = previous_day.get_upstream_mapped_partitions_result_for_partitions(
+            multi.subset_with_partition_keys([key]), multi, multi)
+        assert list(result.partitions_subset.get_partition_keys()) == ["2024-01-02|eu"]
+        ```
+    """
 
     def __init__(self, downstream_mappings_by_upstream_dimension:
                  Mapping[str, DimensionPartitionMapping]):

@@ -30,7 +30,24 @@ _RESERVED = ("|", ",", "[", "]")
 
 
 class MultiPartitionKey(str):
-    """A key of a MultiPartitionsDefinition: a str, plus `keys_by_dimension`."""
+    """A key of a MultiPartitionsDefinition: a str, plus `keys_by_dimension`.
+
+    As a string it is the dimension keys joined by "|" in the order of the dimension names
+    ("2024-01-05|eu" for dimensions "date" and "region"); `keys_by_dimension` gives them by
+    name. `context.partition_key` of a multi-partitioned asset is one.
+
+    Args:
+        keys_by_dimension: the key of each dimension, by dimension name.
+
+    Example:
+        ```python
+        from headwater import MultiPartitionKey
+
+        key = MultiPartitionKey({"region": "eu", "date": "2024-01-05"})
+        assert key == "2024-01-05|eu"
+        assert key.keys_by_dimension["region"] == "eu"
+        ```
+    """
 
     keys_by_dimension: dict[str, str]
 
@@ -54,13 +71,60 @@ class PartitionDimensionKey(NamedTuple):
 
 
 class PartitionDimensionDefinition(NamedTuple):
+    """One dimension of a MultiPartitionsDefinition: its name and its partitions.
+
+    `MultiPartitionsDefinition.partitions_defs` lists them, sorted by name.
+
+    Args:
+        name: the dimension's name.
+        partitions_def: the dimension's partitions.
+
+    Example:
+        ```python
+        from headwater import (DailyPartitionsDefinition, MultiPartitionsDefinition,
+                               StaticPartitionsDefinition)
+
+        multi = MultiPartitionsDefinition({
+            "region": StaticPartitionsDefinition(["eu", "us"]),
+            "date": DailyPartitionsDefinition(start_date="2024-01-01")})
+        assert [d.name for d in multi.partitions_defs] == ["date", "region"]
+        ```
+    """
+
     name: str
     partitions_def: PartitionsDefinition
 
 
 class MultiPartitionsDefinition(PartitionsDefinition):
-    """Partitions over two dimensions, e.g. {"date": DailyPartitionsDefinition(...),
-    "region": StaticPartitionsDefinition([...])}."""
+    """Partitions over two dimensions, e.g. a date and a region.
+
+    Each partition is a MultiPartitionKey holding one key of each dimension. Exactly two
+    dimensions are supported; a multi-partitioned dimension or a dynamic one without a name
+    raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        partitions_defs: the two dimensions' partitions, by dimension name.
+
+    Example:
+        ```python
+        from headwater import (DailyPartitionsDefinition, MultiPartitionKey,
+                               MultiPartitionsDefinition, StaticPartitionsDefinition, asset,
+                               materialize)
+
+        by_day_and_region = MultiPartitionsDefinition({
+            "date": DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-03"),
+            "region": StaticPartitionsDefinition(["eu", "us"]),
+        })
+
+        @asset(partitions_def=by_day_and_region)
+        def sales(context) -> str:
+            return context.partition_key.keys_by_dimension["region"]
+
+        assert len(by_day_and_region.get_partition_keys()) == 4
+        key = MultiPartitionKey({"date": "2024-01-02", "region": "us"})
+        assert materialize([sales], partition_key=key).output_for_node("sales") == "us"
+        ```
+    """
 
     kind = "multi-partitions"
 

@@ -18,7 +18,26 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class PaginatedResults(Generic[T]):
-    """A page of results, the cursor to pass for the next page, and whether there is one."""
+    """A page of results, the cursor to pass for the next page, and whether there is one.
+
+    Build one from a sequence with `create_from_sequence`, passing the previous page's
+    `cursor` to get the next page (the cursor is the position after the page's last item).
+
+    Args:
+        results: the items of this page.
+        cursor: the cursor of the next page.
+        has_more: whether another page follows.
+
+    Example:
+        ```python
+        from headwater import PaginatedResults
+
+        first = PaginatedResults.create_from_sequence(["a", "b", "c"], limit=2)
+        assert first.results == ["a", "b"] and first.has_more
+        second = PaginatedResults.create_from_sequence(["a", "b", "c"], limit=2, cursor=first.cursor)
+        assert second.results == ["c"] and not second.has_more
+        ```
+    """
 
     results: Sequence[T]
     cursor: str

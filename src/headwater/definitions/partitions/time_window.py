@@ -49,7 +49,25 @@ HOURLY_FMT = "%Y-%m-%d-%H:%M"
 
 
 class TimeWindow(NamedTuple):
-    """A half-open interval of time `[start, end)`: one partition, or several merged."""
+    """A half-open interval of time `[start, end)`: one partition, or several merged.
+
+    What `context.partition_time_window` and `time_window_for_partition_key` return for
+    time-window partitions; both ends are timezone-aware.
+
+    Args:
+        start: the first instant of the window.
+        end: the first instant after it.
+
+    Example:
+        ```python
+        from headwater import DailyPartitionsDefinition, TimeWindow
+
+        days = DailyPartitionsDefinition(start_date="2024-03-01")
+        window = days.time_window_for_partition_key("2024-03-05")
+        assert isinstance(window, TimeWindow)
+        assert (window.end - window.start).days == 1
+        ```
+    """
 
     start: datetime
     end: datetime
@@ -189,7 +207,34 @@ def _validate_cron(cron: Any, owner: str) -> str:
 
 
 class TimeWindowPartitionsDefinition(PartitionsDefinition):
-    """Partitions that are windows of time between the ticks of `cron_schedule`."""
+    """Partitions that are windows of time between the ticks of `cron_schedule`.
+
+    Partition `i` is `[tick_i, tick_i+1)`; it exists once it has ended (plus `end_offset`).
+    Prefer the Hourly/Daily/Weekly/Monthly subclasses; use this for other cadences. A bad
+    cron, timezone or start raises HeadwaterInvalidDefinitionError.
+
+    Args:
+        start: the first window's start (a datetime, a string in `fmt`, or a timestamp).
+        fmt: the strftime format of the keys.
+        end: no window ends after it; open-ended when not given.
+        schedule_type: HOURLY, DAILY, WEEKLY or MONTHLY, instead of `cron_schedule`.
+        timezone: the IANA timezone of the ticks and keys (UTC by default).
+        end_offset: windows to add (or, negative, remove) after the last ended one.
+        minute_offset: with `schedule_type`, the minute of the ticks.
+        hour_offset: with `schedule_type`, the hour of the ticks.
+        day_offset: with `schedule_type`, the weekday or day of month of the ticks.
+        cron_schedule: the cron whose ticks bound the windows.
+        exclusions: cron strings or datetimes of windows to leave out (e.g. weekends).
+
+    Example:
+        ```python
+        from headwater import TimeWindowPartitionsDefinition
+
+        shifts = TimeWindowPartitionsDefinition(start="2024-01-01-06:00", fmt="%Y-%m-%d-%H:%M",
+                                                end="2024-01-02-06:00", cron_schedule="0 6,18 * * *")
+        assert shifts.get_partition_keys() == ["2024-01-01-06:00", "2024-01-01-18:00"]
+        ```
+    """
 
     kind = "time-window partitions"
     #: daily, hourly, ... definitions serialize as the general definition they equal
@@ -604,7 +649,26 @@ class _Periodic(TimeWindowPartitionsDefinition):
 
 
 class HourlyPartitionsDefinition(_Periodic):
-    """One partition per hour, keys like '2024-01-05-13:00' (`minute_offset` shifts them)."""
+    """One partition per hour, keys like '2024-01-05-13:00' (`minute_offset` shifts them).
+
+    Args:
+        start_date: the first partition's start.
+        end_date: no partition ends after it; open-ended when not given.
+        minute_offset: the minute each partition starts at.
+        timezone: the IANA timezone (UTC by default).
+        fmt: the strftime format of the keys ("%Y-%m-%d-%H:%M").
+        end_offset: partitions to add (or remove) after the last ended one.
+        exclusions: cron strings or datetimes of partitions to leave out.
+
+    Example:
+        ```python
+        from headwater import HourlyPartitionsDefinition
+
+        hours = HourlyPartitionsDefinition(start_date="2024-01-01-00:00", end_date="2024-01-01-03:00")
+        assert hours.get_partition_keys() == ["2024-01-01-00:00", "2024-01-01-01:00",
+                                              "2024-01-01-02:00"]
+        ```
+    """
 
     _schedule = "HOURLY"
     _fmt = HOURLY_FMT
@@ -617,7 +681,36 @@ class HourlyPartitionsDefinition(_Periodic):
 
 
 class DailyPartitionsDefinition(_Periodic):
-    """One partition per day, keys like '2024-01-05'."""
+    """One partition per day, keys like '2024-01-05'.
+
+    The most common partitioning: a day's partition exists once the day has ended (in
+    `timezone`), so a daily schedule built from it runs just after midnight for the day before.
+
+    Args:
+        start_date: the first day.
+        end_date: no partition ends after it; open-ended when not given.
+        minute_offset: the minute each day starts at.
+        hour_offset: the hour each day starts at (e.g. 6 for days from 06:00).
+        timezone: the IANA timezone (UTC by default).
+        fmt: the strftime format of the keys ("%Y-%m-%d").
+        end_offset: partitions to add (1: include today) or remove after the last ended one.
+        exclusions: cron strings or datetimes of days to leave out.
+
+    Example:
+        ```python
+        from headwater import DailyPartitionsDefinition, asset, materialize
+
+        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-08")
+
+        @asset(partitions_def=days)
+        def daily_orders(context) -> str:
+            return context.partition_key
+
+        assert len(days.get_partition_keys()) == 7
+        result = materialize([daily_orders], partition_key="2024-01-03")
+        assert result.output_for_node("daily_orders") == "2024-01-03"
+        ```
+    """
 
     def __init__(self, start_date: datetime | str, end_date: datetime | str | None = None,
                  minute_offset: int = 0, hour_offset: int = 0, timezone: str | None = None,
@@ -628,7 +721,27 @@ class DailyPartitionsDefinition(_Periodic):
 
 
 class WeeklyPartitionsDefinition(_Periodic):
-    """One partition per week, starting on `day_offset` (0 = Sunday)."""
+    """One partition per week, starting on `day_offset` (0 = Sunday).
+
+    Args:
+        start_date: the first week's start.
+        end_date: no partition ends after it; open-ended when not given.
+        minute_offset: the minute each week starts at.
+        hour_offset: the hour each week starts at.
+        day_offset: the weekday each week starts on (0 = Sunday).
+        timezone: the IANA timezone (UTC by default).
+        fmt: the strftime format of the keys ("%Y-%m-%d").
+        end_offset: partitions to add (or remove) after the last ended one.
+        exclusions: cron strings or datetimes of weeks to leave out.
+
+    Example:
+        ```python
+        from headwater import WeeklyPartitionsDefinition
+
+        weeks = WeeklyPartitionsDefinition(start_date="2024-01-07", end_date="2024-01-28")
+        assert weeks.get_partition_keys() == ["2024-01-07", "2024-01-14", "2024-01-21"]
+        ```
+    """
 
     _schedule = "WEEKLY"
 
@@ -641,7 +754,27 @@ class WeeklyPartitionsDefinition(_Periodic):
 
 
 class MonthlyPartitionsDefinition(_Periodic):
-    """One partition per month, starting on day `day_offset` (default 1) of the month."""
+    """One partition per month, starting on day `day_offset` (default 1) of the month.
+
+    Args:
+        start_date: the first month's start.
+        end_date: no partition ends after it; open-ended when not given.
+        minute_offset: the minute each month starts at.
+        hour_offset: the hour each month starts at.
+        day_offset: the day of the month each month starts on.
+        timezone: the IANA timezone (UTC by default).
+        fmt: the strftime format of the keys ("%Y-%m-%d").
+        end_offset: partitions to add (or remove) after the last ended one.
+        exclusions: cron strings or datetimes of months to leave out.
+
+    Example:
+        ```python
+        from headwater import MonthlyPartitionsDefinition
+
+        months = MonthlyPartitionsDefinition(start_date="2024-01-01", end_date="2024-04-01")
+        assert months.get_partition_keys() == ["2024-01-01", "2024-02-01", "2024-03-01"]
+        ```
+    """
 
     _schedule = "MONTHLY"
 
