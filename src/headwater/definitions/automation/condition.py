@@ -476,9 +476,9 @@ class NewlyTrueCondition(AutomationCondition):
         return self._copy(operand=children[0])
 
     def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
-        before = ctx.previous_true(self, of=self.operand)
+        before = ctx.previous_true(self)
         now = self.operand.evaluate(ctx, candidates)
-        ctx.remember(self, candidates, now, of=self.operand)
+        ctx.remember(self, candidates, now)
         return S.minus(now, before, ctx.universe)
 
     def _text(self) -> str:
