@@ -110,3 +110,22 @@ def test_create_run_for_job_records_the_resolved_op_selection():
     run = instance.create_run_for_job(pair, op_selection=["*second"],
                                       resolved_op_selection={"second", "first"})
     assert instance.get_run_by_id(run.run_id).op_selection == ("first", "second")
+
+
+def test_create_run_for_job_refuses_dagster_origin_objects():
+    """create_run_for_job(job_code_origin=...) is refused, naming what records an origin;
+    a misspelled keyword is a TypeError, not silently swallowed."""
+    @hw.op
+    def only() -> int:
+        return 1
+
+    @hw.job
+    def single():
+        only()
+
+    instance = HeadwaterInstance.ephemeral()
+    with pytest.raises(HeadwaterInvalidInvocationError,
+                       match=r"create_run_for_job\(job_code_origin=...\).*code.run.create_run"):
+        instance.create_run_for_job(single, job_code_origin=object())
+    with pytest.raises(TypeError):
+        instance.create_run_for_job(single, tag={"a": "b"})  # type: ignore[call-arg]

@@ -273,11 +273,23 @@ class HeadwaterInstance:
         parent_run_id: str | None = None,
         op_selection: Sequence[str] | None = None,
         asset_selection: Iterable[AssetKey] | None = None,
-        **_origins: Any,
+        remote_job_origin: Any = None,
+        job_code_origin: Any = None,
+        repository_load_data: Any = None,
     ) -> HeadwaterRun:
         """Store a run of `job_def` that has not started (Dagster's signature). The run's
         `op_selection` is `resolved_op_selection` (the op names a selection query resolved
-        to) when given, else `op_selection`."""
+        to) when given, else `op_selection`. `execution_plan` is not needed (a run's plan is
+        built when it executes); Dagster's origin objects are refused."""
+        given = [name for name, value in (("remote_job_origin", remote_job_origin),
+                                          ("job_code_origin", job_code_origin),
+                                          ("repository_load_data", repository_load_data))
+                 if value is not None]
+        if given:
+            raise HeadwaterInvalidInvocationError(
+                f"create_run_for_job({given[0]}=...): headwater takes no Dagster origin objects; "
+                "a run a worker can load records its code location when it is created with "
+                "headwater.code.run.create_run(instance, origin, job_def, ...).")
         if resolved_op_selection is not None:
             op_selection = sorted(resolved_op_selection)
         all_tags = {**{k: str(v) for k, v in getattr(job_def, "tags", {}).items()},
