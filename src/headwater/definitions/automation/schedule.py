@@ -167,7 +167,9 @@ class ScheduleDefinition:
         tags: tags of the schedule's runs.
         tags_fn: a function of the context returning the run tags.
         should_execute: a function of the context; False skips the tick.
-        environment_vars: environment variables of the schedule's runs.
+        environment_vars: kept as `.environment_vars` for code that reads it; headwater
+            sets no environment for a schedule or its runs: set variables where the daemon
+            and the run workers start.
         execution_timezone: the timezone of the cron string (UTC by default).
         execution_fn: a function of the context returning RunRequests or run config.
         description: shown in the UI.
@@ -397,7 +399,9 @@ def schedule(cron_schedule: str | Sequence[str] | None = None, *, job_name: str 
         tags_fn: a function of the context returning the run tags.
         metadata: metadata of the schedule.
         should_execute: a function of the context; False skips the tick.
-        environment_vars: environment variables of the schedule's runs.
+        environment_vars: kept as `.environment_vars` for code that reads it; headwater
+            sets no environment for a schedule or its runs: set variables where the daemon
+            and the run workers start.
         execution_timezone: the timezone of the cron string (UTC by default).
         description: shown in the UI; defaults to the function's docstring.
         job: the job to run.
