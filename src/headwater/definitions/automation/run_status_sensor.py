@@ -233,8 +233,10 @@ class RunStatusSensorDefinition(SensorDefinition):
         name: the sensor's name.
         run_status: the HeadwaterRunStatus to react to (SUCCESS, FAILURE, ...).
         run_status_sensor_fn: the function called with a RunStatusSensorContext per run.
-        monitored_jobs: jobs or selectors to watch; every job when empty.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         request_job: a job the function may request runs of.
         request_jobs: several jobs the function may request runs of.
 
@@ -350,9 +352,11 @@ def run_status_sensor(run_status: Any, name: str | None = None,
         name: the sensor's name; defaults to the function's name.
         minimum_interval_seconds: the least time between two ticks.
         description: shown in the UI.
-        monitored_jobs: jobs or selectors to watch; every job of the location when empty.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
         job_selection: older spelling of `monitored_jobs`.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         default_status: whether it runs from its first deployment (STOPPED by default).
         request_job: a job the function may request runs of.
         request_jobs: several jobs the function may request runs of.
@@ -420,9 +424,11 @@ def run_failure_sensor(fn: Callable[..., Any] | None = None, *, name: str | None
         name: the sensor's name; defaults to the function's name.
         minimum_interval_seconds: the least time between two ticks.
         description: shown in the UI.
-        monitored_jobs: jobs or selectors to watch; every job of the location when empty.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
         job_selection: older spelling of `monitored_jobs`.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         default_status: whether it runs from its first deployment (STOPPED by default).
         request_job: a job the function may request runs of.
         request_jobs: several jobs the function may request runs of.
