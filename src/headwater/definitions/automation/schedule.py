@@ -65,6 +65,8 @@ class ScheduleEvaluationContext(TickContext):
         repository_def: the repository the schedule belongs to.
         schedule_name: the name of the schedule being evaluated.
         definitions: the Definitions the schedule belongs to.
+        instance_ref: an `InstanceRef`, when no instance is given: `context.instance` opens
+            it on first use, and the context, used in a `with` block, disposes it.
 
     Example:
         ```python
