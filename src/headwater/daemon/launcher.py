@@ -16,8 +16,14 @@ changed the row. The worker `headwater run-worker RUN_ID` claims the run once mo
 returns with the run id. `cancel_run` cancels a queued run, or one whose process is gone,
 at once and asks a running one to stop (CANCELING; its process ends it CANCELED); a finished
 run is refused. A thread per spawned worker waits on it, so no finished worker is left a
-zombie. Imports `code`, `storage`,
-`execution`, `errors`.
+zombie.
+
+Two instance settings make this synchronous, for tests (`instance_for_test(
+synchronous_run_coordinator=True, synchronous_run_launcher=True)` sets them):
+`run_coordinator: {synchronous: true}` ignores `run_queue:` (every submitted run starts at
+once), and `run_launcher: {synchronous: true}` executes a started run in the calling process
+(`worker.run_worker`), returning once it finished, instead of spawning a worker.
+Imports `code`, `storage`, `execution`, `errors` and `daemon.worker`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import time
 from typing import Any
 
 from headwater.code.run import origin_of
+from headwater.daemon.worker import run_worker
 from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
@@ -49,10 +56,19 @@ def _event(instance: Any, run: HeadwaterRun, event_type: HeadwaterEventType, mes
 
 
 def queue_settings(instance: Any) -> dict[str, Any] | None:
-    """The run queue's settings (headwater.yaml `run_queue:`), None when runs start at once."""
+    """The run queue's settings (headwater.yaml `run_queue:`), None when runs start at once
+    (no queue, or a synchronous run coordinator)."""
+    if _synchronous(instance, "run_coordinator"):
+        return None
     get = getattr(instance, "get_settings", None)
     settings = get("run_queue") if callable(get) else {}
     return settings or None
+
+
+def _synchronous(instance: Any, section: str) -> bool:
+    """Whether the instance's `run_coordinator` or `run_launcher` section says synchronous."""
+    get = getattr(instance, "get_settings", None)
+    return bool(callable(get) and get(section).get("synchronous"))
 
 
 def submit_run(instance: Any, run_id: str) -> HeadwaterRunStatus:
@@ -97,7 +113,13 @@ def start_run(instance: Any, run_id: str) -> int:
 
 def _launch(instance: Any, run: HeadwaterRun) -> int | None:
     """Spawn the run worker of a run this process claimed (STARTING); its pid. A worker that
-    cannot be spawned fails the run (it would hold a queue slot otherwise), and gives None."""
+    cannot be spawned fails the run (it would hold a queue slot otherwise), and gives None.
+    A synchronous launcher executes the run here instead, and returns once it finished."""
+    if _synchronous(instance, "run_launcher"):
+        instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(os.getpid()),
+                                           RUN_WORKER_HOST_TAG: socket.gethostname()})
+        run_worker(instance, run.run_id)
+        return os.getpid()
     try:
         proc = _spawn_worker(instance, run)
     except Exception as exc:  # a bad working directory, no free process slot, a full disk

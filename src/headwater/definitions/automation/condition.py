@@ -410,9 +410,9 @@ class NewlyTrueCondition(AutomationCondition):
         return self._copy(operand=children[0])
 
     def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
-        before = ctx.previous_true(self, of=self.operand)
+        before = ctx.previous_true(self)
         now = self.operand.evaluate(ctx, candidates)
-        ctx.remember(self, candidates, now, of=self.operand)
+        ctx.remember(self, candidates, now)
         return S.minus(now, before, ctx.universe)
 
     def _text(self) -> str:
@@ -620,6 +620,16 @@ class DepsAutomationCondition(AutomationCondition):
 
 # --- the older policies, mapped onto conditions ------------------------------------------
 
+_SKIPS_EACH = "leave it False: the rule skips each partition in progress (in_progress())"
+
+
+def _each_partition(rule: str, all_partitions: bool, instead: str) -> None:
+    """The rules act partition by partition; `all_partitions=True` has no counterpart."""
+    if all_partitions:
+        raise HeadwaterInvalidDefinitionError(
+            f"AutoMaterializeRule.{rule}(all_partitions=True) is not supported: {instead}.")
+
+
 @dataclass(frozen=True)
 class AutoMaterializeRule:
     """One rule of an AutoMaterializePolicy: a reason to materialize or to skip.
@@ -670,11 +680,8 @@ class AutoMaterializeRule:
     @staticmethod
     def materialize_on_cron(cron_schedule: str, timezone: str = "UTC",
                             all_partitions: bool = False) -> AutoMaterializeRule:
-        if all_partitions:
-            raise HeadwaterInvalidDefinitionError(
-                "materialize_on_cron(all_partitions=True) is not supported: write "
-                "AutomationCondition.cron_tick_passed(...).since_last_handled() without "
-                "in_latest_time_window().")
+        _each_partition("materialize_on_cron", all_partitions, "write AutomationCondition."
+                        "cron_tick_passed(...).since_last_handled() without in_latest_time_window()")
         return AutoMaterializeRule("materialize_on_cron", "materialize", (cron_schedule, timezone))
 
     @staticmethod
@@ -691,10 +698,12 @@ class AutoMaterializeRule:
 
     @staticmethod
     def skip_on_backfill_in_progress(all_partitions: bool = False) -> AutoMaterializeRule:
+        _each_partition("skip_on_backfill_in_progress", all_partitions, _SKIPS_EACH)
         return AutoMaterializeRule("skip_on_backfill_in_progress", "skip")
 
     @staticmethod
     def skip_on_run_in_progress(all_partitions: bool = False) -> AutoMaterializeRule:
+        _each_partition("skip_on_run_in_progress", all_partitions, _SKIPS_EACH)
         return AutoMaterializeRule("skip_on_run_in_progress", "skip")
 
     @staticmethod
