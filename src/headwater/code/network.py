@@ -167,6 +167,7 @@ def serve_forever(server: NetworkCodeServer, say: Callable[[str], None]) -> None
     loaded = "loaded" if status["loaded"] else \
         f"FAILED to load ({(status['error'] or {}).get('message')})"
     host, port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     scheme = "https" if server.tls is not None else "http"
     say(f"headwater code-server: location {status['location_name']!r} {loaded}; serving on "
         f"{scheme}://{host}:{port} (pid {os.getpid()}). Ctrl-C to stop.")

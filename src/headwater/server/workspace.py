@@ -260,7 +260,7 @@ class Workspace:
         its server cannot be reached."""
         entry = self._entries[name]
         self._probe(entry)
-        if _unreachable(entry.error):
+        if entry.error is not None and _unreachable(entry.error):
             raise LocationUnavailable(
                 f"{entry.error.get('message')} What it defined is shown from its last good "
                 "load, but nothing can run from it until the server answers.", entry.error)
