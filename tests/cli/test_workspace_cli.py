@@ -165,3 +165,11 @@ def test_code_server_refuses_open_network_without_token(tmp_path: Path,
     lonely = CliRunner().invoke(main, ["code-server", "start", "-f", "defs.py", "-p", "0",
                                        "--tls-cert", str(tmp_path / "defs.py")])
     assert lonely.exit_code == 2 and "both --tls-cert and --tls-key" in lonely.output
+
+
+def test_dev_hands_the_workspace_file_to_its_daemon() -> None:
+    """`headwater dev -w` starts its daemon with the same -w (and -l) options."""
+    from headwater.cli.options import Locations
+
+    assert Locations(workspace="ws.yaml", location="sales").to_args() == [
+        "-l", "sales", "-w", "ws.yaml"]

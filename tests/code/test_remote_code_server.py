@@ -299,6 +299,22 @@ def test_a_server_that_goes_away_and_comes_back(web: Any, server: Server) -> Non
     assert _wait_run(web, launched.json()["run_id"])["status"] == "SUCCESS"
 
 
+def test_a_server_restarted_with_new_code_is_reloaded(web: Any, server: Server,
+                                                      project: Path) -> None:
+    """A server restarted between two looks (a new server id) is loaded afresh: the job its
+    new code adds is listed without a reload from the UI."""
+    assert "second_job" not in {j["name"] for j in web.get("/api/jobs").json()}
+    server.kill()
+    defs = project / "remote" / "remote_defs.py"
+    defs.write_text(REMOTE_DEFS.replace(
+        "jobs=[remote_job]",
+        'jobs=[remote_job, define_asset_job("second_job", selection="remote_numbers")]'))
+    server.start()
+    assert _location(web, "remote")["status"] == "loaded"
+    jobs = {j["name"]: j["location"] for j in web.get("/api/jobs").json()}
+    assert jobs["second_job"] == "remote"
+
+
 # --- the daemon --------------------------------------------------------------------------------
 def test_daemon_skips_an_unreachable_server_and_resumes(server: Server, instance: Any,
                                                         caplog: Any) -> None:
