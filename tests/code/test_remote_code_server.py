@@ -10,6 +10,7 @@ import datetime
 import json
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -184,6 +185,20 @@ def test_clients_cannot_stop_the_server(server: Server) -> None:
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key: made with `cryptography` (a
+    dependency of the dev tools), else with the `openssl` command."""
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        if shutil.which("openssl") is None:
+            pytest.skip("needs the cryptography package or the openssl command")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key_path), "-out", str(cert_path)],
+                       check=True, capture_output=True)
+        return cert_path, key_path
     import ipaddress
 
     from cryptography import x509
@@ -202,7 +217,6 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
                 [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,
