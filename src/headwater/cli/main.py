@@ -23,6 +23,7 @@ COMMANDS = {
     "asset": "headwater.cli.asset:asset",
     "backfill": "headwater.cli.schedule:backfill",
     "check": "headwater.cli.project:check_group",
+    "code-server": "headwater.cli.code_server:code_server",
     "daemon": "headwater.cli.schedule:daemon",
     "definitions": "headwater.cli.definitions:definitions",
     "dev": "headwater.cli.webserver:dev",
