@@ -177,20 +177,21 @@ _K8S_CONFIG = Shape({name: Field(Permissive(), is_required=False) for name in (
     "job_metadata")})
 
 
-def create_k8s_job_executor(config: Mapping[str, Any],
-                            jobs: KubernetesJobs | None = None) -> K8sJobExecutor:
+def create_k8s_job_executor(config: Mapping[str, Any], jobs: KubernetesJobs | None = None,
+                            poll_interval: float = 1.0) -> K8sJobExecutor:
     """The executor `k8s_job_executor` builds from its (checked) config.
 
     Args:
         config: the executor's config, as `execution: {config: ...}` gives it.
         jobs: how Kubernetes is reached; None: the cluster that `load_incluster_config` and
             `kubeconfig_file` say (the official client).
+        poll_interval: seconds between two reads of the Jobs' status.
     """
     if jobs is None:
         jobs = ClusterJobs(config.get("load_incluster_config", True),
                            config.get("kubeconfig_file"))
     return K8sJobExecutor(settings_from_config(config), jobs, config.get("max_concurrent"),
-                          config.get("tag_concurrency_limits"))
+                          config.get("tag_concurrency_limits"), poll_interval)
 
 
 def _create(init_context: InitExecutorContext) -> K8sJobExecutor:
