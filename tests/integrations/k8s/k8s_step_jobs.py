@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import time
 
+from k8s_local_jobs import LocalJobs
+
 from headwater import ExecutorDefinition, RetryPolicy, job, op
 from headwater_k8s import create_k8s_job_executor, k8s_job_executor
-
-from k8s_local_jobs import LocalJobs
 
 BACKEND: LocalJobs | None = None
 
