@@ -11,7 +11,7 @@ import time
 
 from k8s_local_jobs import LocalJobs
 
-from headwater import ExecutorDefinition, RetryPolicy, job, op
+from headwater import DynamicOut, DynamicOutput, ExecutorDefinition, RetryPolicy, job, op
 from headwater_k8s import create_k8s_job_executor, k8s_job_executor
 
 BACKEND: LocalJobs | None = None
@@ -104,3 +104,24 @@ def wait_forever(context) -> int:
 @job(executor_def=local_k8s_executor)
 def stuck():
     transform(wait_forever())
+
+
+@op(out=DynamicOut(str))
+def files():
+    for name in ("a.csv", "b.csv"):
+        yield DynamicOutput(name, mapping_key=name.replace(".", "_"))
+
+
+@op
+def size(name: str) -> int:
+    return len(name)
+
+
+@op
+def total(sizes: list[int]) -> int:
+    return sum(sizes)
+
+
+@job(executor_def=local_k8s_executor)
+def mapped():
+    total(files().map(size).collect())

@@ -83,6 +83,17 @@ def test_max_concurrent_bounds_the_jobs_out_at_once(tmp_path, backend):
         assert backend.peak == 2
 
 
+def test_each_copy_of_a_mapped_step_runs_in_its_own_job(tmp_path, backend):
+    """A step mapped over a dynamic output: one Job per mapping key, then the collect."""
+    with hw.instance_for_test() as instance, execute_job(
+            reconstructable(k8s_step_jobs.mapped), instance, run_config=_config()) as result:
+        assert result.success
+        assert result.output_for_node("total") == 10
+        keys = sorted(m["metadata"]["labels"]["headwater/step-key"]
+                      for m in backend.manifests.values())
+        assert keys == ["files", "size-a_csv", "size-b_csv", "total"]
+
+
 def test_a_failed_step_reports_the_users_error_and_its_downstream_is_not_run(tmp_path, backend):
     """The step's own failure (raised in its pod) reaches the run; no Job for its downstream."""
     with hw.instance_for_test() as instance:
