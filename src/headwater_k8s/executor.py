@@ -11,7 +11,10 @@ instance's database and storage (PostgreSQL and a shared volume or object storag
 
 A Job that cannot start (its image cannot be pulled, a secret it names is missing) is
 deleted and fails its step, as does one the API refuses, or one whose pod ended without
-reporting (killed, out of memory). Canceling the run deletes every Job still out.
+reporting (killed, out of memory). Canceling the run deletes every Job still out, after
+taking in the events their pods printed so far. The step's command line is part of the Job's
+spec, so the database password is taken out of it: the pod reads it from its own
+environment.
 Kubernetes is reached through `cluster.KubernetesJobs` only; the manifests come from
 `step_job.step_job_manifest`.
 """
@@ -21,8 +24,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from headwater.definitions.config.executor import (
     TAG_CONCURRENCY_LIMITS,
@@ -87,7 +91,8 @@ class K8sJobExecutor(Executor):
 
     def start(self, run: Any) -> None:
         self.run = run
-        self.init = run_init_for(run)
+        init = run_init_for(run)
+        self.init = replace(init, instance_ref=without_password(init.instance_ref))
 
     # --- handing steps out ----------------------------------------------------------------
     def submit(self, task: StepTask, on_done: Callable[[StepReport], None]) -> None:
@@ -162,12 +167,31 @@ class K8sJobExecutor(Executor):
     def terminate(self) -> list[StepTask]:
         stopped = []
         for out in list(self.out.values()):
+            # what the step did before the cancel (its start, its logs) stays in the run's log
+            events, _ = read_step_output(self.jobs.pod_logs(self.settings.namespace, out.name),
+                                         out.task)
+            for event in events:
+                self.run.forward(event)
             self.jobs.delete_job(self.settings.namespace, out.name)
             self.run.emit(_ET.ENGINE_EVENT, out.task.key,
                           f"Deleted Kubernetes Job {out.name}: the run was canceled.")
             stopped.append(out.task)
         self.out.clear()
         return stopped
+
+
+def without_password(ref: Any) -> Any:
+    """The instance's ref with no database password in its URL: the step's command line is
+    part of the Job's spec, which anyone who may list Jobs reads. The pod gets the password
+    from its own environment ($HEADWATER_HOME's headwater.yaml, $HEADWATER_DATABASE_URL)."""
+    if ref is None:
+        return None
+    parts = urlsplit(ref.url)
+    if parts.password is None:
+        return ref
+    host = parts.netloc.rsplit("@", 1)[1]
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    return replace(ref, url=urlunsplit(parts._replace(netloc=netloc)))
 
 
 # --- the executor definition -------------------------------------------------------------

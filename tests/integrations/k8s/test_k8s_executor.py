@@ -191,6 +191,10 @@ def test_canceling_the_run_deletes_the_jobs_still_out(tmp_path, backend):
         assert backend.deleted == [name]
         assert backend.procs[name].poll() is not None
         assert "the run was canceled" in _failure(result, "wait_forever").message
+        kinds = [e.headwater_event_type for e in instance.all_logs(result.run_id)
+                 if e.step_key == "wait_forever"]
+        assert kinds[:1] == [ET.ENGINE_EVENT] and ET.STEP_START in kinds
+        assert not [e for e in result.all_events if e.step_key == "transform"]
 
 
 def test_a_missing_image_fails_the_run_naming_the_field(tmp_path, backend, monkeypatch):

@@ -12,8 +12,9 @@ from kubernetes.client import ApiClient
 import headwater as hw
 from headwater.execution.executor import StepTask
 from headwater.execution.remote import REPORT_LINE, read_step_output
+from headwater.storage.instance import InstanceRef
 from headwater_k8s import K8S_CONFIG_TAG, K8sConfig, StepJobSettings, step_job_manifest
-from headwater_k8s.executor import settings_from_config
+from headwater_k8s.executor import settings_from_config, without_password
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -148,3 +149,11 @@ def test_k8s_config_accepts_snake_or_camel_case():
                                                        "terminationGracePeriodSeconds": 5}}, "x")
     assert config.pod_spec_config == {"serviceAccountName": "a",
                                       "terminationGracePeriodSeconds": 5}
+
+
+def test_no_database_password_goes_into_a_jobs_spec():
+    """The instance URL sent to the step's pod keeps user, host and database, not the password."""
+    ref = InstanceRef("postgresql://etl:s3cret@db.internal:5432/headwater", "/opt/hw", {})
+    assert without_password(ref).url == "postgresql://etl@db.internal:5432/headwater"
+    local = InstanceRef("sqlite:////opt/hw/headwater.db", "/opt/hw", {})
+    assert without_password(local) is local
