@@ -5,8 +5,8 @@ a Job whose one container runs `headwater execute-step CALL` in the job's image,
 the Jobs it has out. The step's process loads the job from where the run's code lives,
 builds the resources, executes the step (with its `RetryPolicy`'s retries, in the same
 container) and prints its events and its report; once the Job has ended, the executor reads
-them from the pod's log into the run, so the run's log is complete and only its process
-writes it. Values pass between steps through the IO manager, so every step's pod needs the
+them from the pod's log into the run while the Job runs and once it has ended, so the run's
+log is complete and only its process writes it. Values pass between steps through the IO manager, so every step's pod needs the
 instance's database and storage (PostgreSQL and a shared volume or object storage).
 
 A Job that cannot start (its image cannot be pulled, a secret it names is missing) is
@@ -56,6 +56,7 @@ class _Out:
     task: StepTask
     on_done: Callable[[StepReport], None]
     name: str
+    forwarded: int = 0  # how many of its events the run has taken in
 
 
 class K8sJobExecutor(Executor):
@@ -127,13 +128,21 @@ class K8sJobExecutor(Executor):
                 self._finished(out, status)
             elif status.cannot_start:
                 self._cannot_start(out, status)
+            elif status.state == "RUNNING":
+                self._take_events(out)
+
+    def _take_events(self, out: _Out) -> tuple[str, StepReport | None]:
+        """Forward the events the pod printed since the last look; its log and its report."""
+        log = self.jobs.pod_logs(self.settings.namespace, out.name)
+        events, report = read_step_output(log, out.task)
+        for event in events[out.forwarded:]:
+            self.run.forward(event)
+        out.forwarded = max(out.forwarded, len(events))
+        return log, report
 
     def _finished(self, out: _Out, status: JobStatus) -> None:
         del self.out[out.name]
-        log = self.jobs.pod_logs(self.settings.namespace, out.name)
-        events, report = read_step_output(log, out.task)
-        for event in events:
-            self.run.forward(event)
+        log, report = self._take_events(out)
         if report is None:
             tail = "\n".join(log.splitlines()[-_LOG_TAIL:])
             message = (f'Step "{out.task.key}" failed: its Kubernetes Job {out.name} ended '
@@ -167,11 +176,7 @@ class K8sJobExecutor(Executor):
     def terminate(self) -> list[StepTask]:
         stopped = []
         for out in list(self.out.values()):
-            # what the step did before the cancel (its start, its logs) stays in the run's log
-            events, _ = read_step_output(self.jobs.pod_logs(self.settings.namespace, out.name),
-                                         out.task)
-            for event in events:
-                self.run.forward(event)
+            self._take_events(out)  # what the step did before the cancel stays in the run's log
             self.jobs.delete_job(self.settings.namespace, out.name)
             self.run.emit(_ET.ENGINE_EVENT, out.task.key,
                           f"Deleted Kubernetes Job {out.name}: the run was canceled.")

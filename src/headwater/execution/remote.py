@@ -277,10 +277,11 @@ def _unloadable(call: StepCall, error: Exception,
 def read_step_output(text: str, task: StepTask) -> tuple[list[ev.HeadwaterEvent], StepReport | None]:
     """The events and the report in the output of `execute_step_call`; None when the process
     ended before it reported (killed, out of memory, never started). A marker may follow text
-    user code printed without a newline, so it is looked for anywhere in a line."""
+    user code printed without a newline, so it is looked for anywhere in a line; a last line
+    with no newline yet (a log read while the step runs) waits for the next read."""
     events: list[ev.HeadwaterEvent] = []
     report = None
-    for line in text.splitlines():
+    for line in text.split("\n")[:-1]:
         at = line.find(EVENT_LINE)
         if at >= 0:
             events.append(ev.event_from_json(line[at + len(EVENT_LINE):]))

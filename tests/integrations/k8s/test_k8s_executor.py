@@ -170,22 +170,29 @@ def _kill_when_started(directory, backend):
 
 
 def test_canceling_the_run_deletes_the_jobs_still_out(tmp_path, backend):
-    """A cancel while a step's Job runs: its Job is deleted (its process ends), the run ends
-    CANCELED, and the step after it never gets a Job."""
+    """A step's events reach the run's log while its Job runs; a cancel then deletes the Job
+    (its process ends), the run ends CANCELED, and the step after it never gets a Job."""
     from headwater.daemon.launcher import cancel_run
 
     with hw.instance_for_test() as instance:
+        seen_live = []
+
         def cancel():
-            _until(lambda: (tmp_path / "started").exists())
             with instance.get_ref().open() as other:
-                (run,) = other.get_runs()
-                cancel_run(other, run.run_id)
+                _until(lambda: len(other.get_runs()) == 1)
+                run_id = other.get_runs()[0].run_id
+                try:
+                    _until(lambda: other.all_logs(run_id, of_type=ET.STEP_START), timeout=30)
+                    seen_live.append(True)
+                finally:
+                    cancel_run(other, run_id)
 
         canceller = threading.Thread(target=cancel)
         canceller.start()
         result = execute_job(reconstructable(k8s_step_jobs.stuck), instance,
                              run_config=_config(tmp_path, ["wait_forever"]))
         canceller.join()
+        assert seen_live == [True]
         assert instance.get_run_by_id(result.run_id).status is hw.HeadwaterRunStatus.CANCELED
         (name,) = backend.manifests
         assert backend.deleted == [name]
