@@ -47,6 +47,9 @@ _ET = ev.HeadwaterEventType
 CURRENT_IMAGE_ENV = "HEADWATER_CURRENT_IMAGE"
 _WAIT = 0.25  # wait() returns at least this often, so cancel requests are seen
 _LOG_TAIL = 20  # lines of a pod's log quoted when its step ended without reporting
+# Reads of a Job's status that may fail in a row (an API server restarting, a dropped
+# connection) before its step is failed.
+MAX_API_ERRORS = 5
 
 
 @dataclass
@@ -57,6 +60,7 @@ class _Out:
     on_done: Callable[[StepReport], None]
     name: str
     forwarded: int = 0  # how many of its events the run has taken in
+    api_errors: int = 0  # reads of its status that failed in a row
 
 
 class K8sJobExecutor(Executor):
@@ -123,7 +127,18 @@ class K8sJobExecutor(Executor):
             return  # let the scheduler look for a cancel request
         self._next_poll = now + self.poll_interval
         for out in list(self.out.values()):
-            status = self.jobs.job_status(self.settings.namespace, out.name)
+            try:
+                status = self.jobs.job_status(self.settings.namespace, out.name)
+            except Exception as exc:  # the API did not answer: look again at the next poll
+                out.api_errors += 1
+                if out.api_errors >= MAX_API_ERRORS:
+                    del self.out[out.name]
+                    self._fail(out.task, out.on_done,
+                               f'Step "{out.task.key}" failed: the status of its Kubernetes Job '
+                               f"{out.name} could not be read {MAX_API_ERRORS} times in a row; "
+                               f"the last error: {type(exc).__name__}: {exc}", exc)
+                continue
+            out.api_errors = 0
             if status.finished:
                 self._finished(out, status)
             elif status.cannot_start:

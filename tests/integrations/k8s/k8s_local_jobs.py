@@ -6,7 +6,8 @@ first checked as the API server would: validated against Kubernetes' OpenAPI sch
 Then the container's command runs here, with the container's env over this process's, its
 stdout and stderr kept as the pod's log. Images in `unpullable` never start (the pod waits
 in ImagePullBackOff), and creating a Job in a namespace of `forbidden` is refused with the
-403 the API server answers when RBAC denies it.
+403 the API server answers when RBAC denies it. The first `status_errors` reads of each
+Job's status fail, as reads do while an API server restarts.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ class LocalJobs:
     """Jobs run as local processes; what was created, deleted and seen is kept for tests."""
 
     def __init__(self, log_dir: str, unpullable: Iterable[str] = (),
-                 forbidden: Iterable[str] = ()):
+                 forbidden: Iterable[str] = (), status_errors: int = 0):
         self.log_dir = log_dir
         self.unpullable = set(unpullable)
         self.forbidden = set(forbidden)
+        self.status_errors = status_errors
+        self.status_reads: dict[str, int] = {}
         self.manifests: dict[str, dict[str, Any]] = {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.deleted: list[str] = []
@@ -69,6 +72,9 @@ class LocalJobs:
                 stderr=subprocess.STDOUT, start_new_session=True)
 
     def job_status(self, namespace: str, name: str) -> JobStatus:
+        self.status_reads[name] = self.status_reads.get(name, 0) + 1
+        if self.status_reads[name] <= self.status_errors:
+            raise ConnectionResetError("the API server closed the connection")
         proc = self.procs.get(name)
         if proc is None:
             image = self.manifests[name]["spec"]["template"]["spec"]["containers"][0]["image"]

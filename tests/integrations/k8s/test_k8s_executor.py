@@ -148,6 +148,25 @@ def test_a_job_the_api_refuses_fails_its_step(tmp_path, backend):
         assert not backend.manifests
 
 
+def test_status_reads_that_fail_for_a_while_do_not_fail_the_step(tmp_path, backend):
+    """A few failed reads of a Job's status are waited out; as many as MAX_API_ERRORS fail
+    the step with the last error."""
+    from headwater_k8s.executor import MAX_API_ERRORS
+
+    with hw.instance_for_test() as instance:
+        backend.status_errors = MAX_API_ERRORS - 1
+        result = execute_job(reconstructable(k8s_step_jobs.retrying), instance,
+                             run_config=_config(tmp_path, ["flaky"]))
+        assert result.success
+        backend.status_errors = MAX_API_ERRORS
+        backend.status_reads.clear()
+        result = execute_job(reconstructable(k8s_step_jobs.failing), instance,
+                             run_config=_config())
+        failure = _failure(result, "boom")
+        assert f"could not be read {MAX_API_ERRORS} times in a row" in failure.message
+        assert "ConnectionResetError: the API server closed the connection" in failure.message
+
+
 def test_a_pod_killed_mid_step_fails_the_step_with_its_log(tmp_path, backend):
     """A container that ends without reporting (killed, out of memory) fails its step, with
     the last lines of its log."""
