@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -24,6 +25,8 @@ import k8s_step_jobs  # noqa: E402
 from k8s_local_jobs import LocalJobs  # noqa: E402
 
 IMAGE = "registry.example.com/pipelines:1.4"
+POSTGRES_URL = os.environ.get("HEADWATER_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -70,6 +73,47 @@ def test_each_step_runs_in_its_own_job_and_values_pass_through_the_io_manager(tm
         created = [e.message for e in result.all_events if e.event_type is ET.ENGINE_EVENT
                    and "in Kubernetes Job headwater-step-" in e.message]
         assert len(created) == 3
+
+
+@pytest.fixture
+def postgres_url():
+    """A new PostgreSQL database, dropped after the test (skipped when no server answers)."""
+    import sqlalchemy as sa
+
+    from headwater.storage.database import normalize_url
+
+    url = sa.engine.make_url(normalize_url(POSTGRES_URL))
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = f"hw_k8s_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}: {exc}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_pods_with_no_instance_of_their_own_use_the_runs_postgres_database(
+        tmp_path, backend, postgres_url, monkeypatch):
+    """Pods whose environment names no instance open the run's one (its PostgreSQL URL and
+    storage directory, sent with the step); every step's events land in that database."""
+    monkeypatch.delenv("HEADWATER_HOME", raising=False)
+    monkeypatch.delenv("HEADWATER_DATABASE_URL", raising=False)
+    storage = tmp_path / "home"
+    with hw.HeadwaterInstance.from_url(postgres_url, str(storage)) as instance:
+        result = execute_job(reconstructable(k8s_step_jobs.etl), instance,
+                             run_config=_config(tmp_path, ["load"]))
+        assert result.success
+        stored = [e.step_key for e in instance.all_logs(result.run_id, of_type=ET.STEP_SUCCESS)]
+        assert stored == ["extract", "transform", "load"]
+        assert (storage / "storage" / result.run_id / "transform" / "result").exists()
+        assert (tmp_path / "loaded.txt").read_text().startswith("60 ")
 
 
 def test_max_concurrent_bounds_the_jobs_out_at_once(tmp_path, backend):
