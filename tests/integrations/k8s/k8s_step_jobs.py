@@ -16,6 +16,9 @@ from headwater_k8s import create_k8s_job_executor, k8s_job_executor
 
 BACKEND: LocalJobs | None = None
 
+if os.environ.get("K8S_TEST_STALE_IMAGE"):  # set in a step's pod: its image's code is older
+    raise ImportError("cannot import name 'etl' (this image's code predates the job)")
+
 
 def _create(init_context):
     return create_k8s_job_executor(dict(init_context.executor_config or {}), BACKEND,

@@ -192,6 +192,17 @@ def test_a_job_the_api_refuses_fails_its_step(tmp_path, backend):
         assert not backend.manifests
 
 
+def test_a_pod_that_cannot_load_the_job_fails_the_step_saying_why(tmp_path, backend):
+    """An image whose code cannot load the job: the step fails with the import error."""
+    with hw.instance_for_test() as instance:
+        result = execute_job(reconstructable(k8s_step_jobs.wide), instance,
+                             run_config=_config(env_vars=["K8S_TEST_STALE_IMAGE=1"]))
+        assert not result.success
+        failure = _failure(result, "first")
+        assert "its process could not load job 'wide'" in failure.message
+        assert "ImportError" in failure.message and "predates the job" in failure.message
+
+
 def test_status_reads_that_fail_for_a_while_do_not_fail_the_step(tmp_path, backend):
     """A few failed reads of a Job's status are waited out; as many as MAX_API_ERRORS fail
     the step with the last error."""
