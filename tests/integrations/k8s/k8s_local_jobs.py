@@ -31,7 +31,7 @@ def check_manifest(manifest: Mapping[str, Any]) -> Any:
     from kubernetes.client import ApiClient
 
     kubernetes_validate.validate(dict(manifest), KUBERNETES_VERSION, strict=True)
-    try:  # kubernetes >= 33 takes the response's text and content type
+    try:  # newer clients (37 here) take the response's text and content type
         return ApiClient().deserialize(json.dumps(manifest), "V1Job", "application/json")
     except TypeError:  # older clients take the response itself
 
