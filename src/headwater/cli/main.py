@@ -27,6 +27,7 @@ COMMANDS = {
     "daemon": "headwater.cli.schedule:daemon",
     "definitions": "headwater.cli.definitions:definitions",
     "dev": "headwater.cli.webserver:dev",
+    "execute-step": "headwater.cli.step:execute_step_command",
     "instance": "headwater.cli.instance:instance",
     "job": "headwater.cli.job:job",
     "launch": "headwater.cli.asset:launch",
