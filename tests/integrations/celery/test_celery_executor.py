@@ -1,0 +1,123 @@
+"""celery_executor against real brokers (RabbitMQ and Redis) and real worker subprocesses.
+
+Each test states the invariant it holds; every one runs on both brokers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from typing import Any
+
+from headwater import HeadwaterEventType, execute_job, reconstructable
+from headwater.daemon.launcher import cancel_run
+
+_ET = HeadwaterEventType
+
+
+def _events(result: Any, kind: HeadwaterEventType) -> list[str]:
+    return [e.step_key for e in result.all_events if e.event_type is kind]
+
+
+def _in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        out["result"] = target()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, out
+
+
+def _wait_until(check: Any, what: str, tries: int = 1200) -> None:
+    import time
+
+    for _ in range(tries):
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def test_a_job_runs_its_steps_on_a_worker(cluster, instance):
+    """Invariant: every step runs once, in a worker process (never the run's), and values pass
+    between steps through the IO manager: total = 2*2 + 2*3."""
+    cluster.start_worker("w1")
+    result = execute_job(reconstructable(cluster.module.fan), instance)
+    assert result.success
+    assert (cluster.marks / "total.out").read_text() == "10"
+    assert sorted(cluster.ran()) == ["double", "extract", "total", "triple"]
+    assert {cluster.where(op) for op in cluster.ran()} == {"w1"}
+    assert sorted(_events(result, _ET.STEP_SUCCESS)) == ["double", "extract", "total", "triple"]
+    assert instance.get_run_by_id(result.run_id).status.value == "SUCCESS"
+
+
+def test_steps_go_to_the_queue_of_their_op_tag(cluster, instance):
+    """Invariant: a worker takes only steps of the queues it consumes: on_a (default queue) runs
+    on worker A, on_b (tagged with queue B) on worker B."""
+    cluster.start_worker("A", cluster.queue)
+    cluster.start_worker("B", cluster.queue_b)
+    result = execute_job(reconstructable(cluster.module.two_queues), instance)
+    assert result.success
+    assert (cluster.where("on_a"), cluster.where("on_b")) == ("A", "B")
+
+
+def test_priority_orders_waiting_steps(cluster, instance):
+    """Invariant: of steps waiting in one queue, a worker takes the highest priority first
+    (op tag headwater-celery/priority: high 9, medium the default 5, low 1)."""
+    thread, out = _in_thread(lambda: execute_job(reconstructable(cluster.module.prioritized),
+                                                 instance))
+    _wait_until(lambda: cluster.queued(cluster.queue) == 3, "the three steps to be queued")
+    cluster.start_worker("w1")
+    thread.join(timeout=300)
+    assert out["result"].success
+    assert cluster.ran() == ["high", "medium", "low"]
+
+
+def test_a_failing_step_is_retried_by_its_retry_policy(cluster, instance):
+    """Invariant: a step that raises is retried under its RetryPolicy on the worker; the run
+    records each retry and succeeds on the third attempt."""
+    cluster.start_worker("w1")
+    result = execute_job(reconstructable(cluster.module.retrying), instance)
+    assert result.success
+    assert cluster.ran() == ["flaky", "flaky", "flaky"]
+    assert _events(result, _ET.STEP_UP_FOR_RETRY) == ["flaky", "flaky"]
+    assert result.output_for_node("flaky") == 2
+
+
+def test_a_worker_killed_mid_step_fails_the_attempt_and_another_worker_retries(
+        cluster, instance):
+    """Invariant: a step whose worker is SIGKILLed mid-step is not lost: the run records the
+    lost attempt (STEP_UP_FOR_RETRY), its RetryPolicy sends it again, another worker runs the
+    retry, and the run goes on to the downstream step."""
+    first = cluster.start_worker("first")
+    thread, out = _in_thread(lambda: execute_job(reconstructable(cluster.module.killed), instance))
+    _wait_until(lambda: cluster.where("victim") is not None, "the step to start")
+    os.killpg(first.pid, signal.SIGKILL)  # the whole machine goes: worker and pool processes
+    first.wait(timeout=30)
+    cluster.start_worker("second")
+    thread.join(timeout=300)
+    result = out["result"]
+    assert result.success
+    assert (cluster.where("victim", 0), cluster.where("victim", 1)) == ("first", "second")
+    assert cluster.where("after") == "second"
+    retries = [e for e in result.all_events if e.event_type is _ET.STEP_UP_FOR_RETRY]
+    assert [e.step_key for e in retries] == ["victim"]
+    assert "stopped answering pings" in retries[0].message or "task failed" in retries[0].message
+    assert cluster.ran().count("victim") == 2  # the broker's redelivered copy ran nothing
+
+
+def test_cancel_revokes_the_steps_still_queued(cluster, instance):
+    """Invariant: canceling a run stops its running step and revokes its queued ones: the run
+    ends CANCELED, and once the worker drained the queue none of the queued steps ran."""
+    cluster.start_worker("w1")
+    thread, out = _in_thread(lambda: execute_job(reconstructable(cluster.module.cancelable),
+                                                 instance, raise_on_error=False))
+    _wait_until(lambda: cluster.where("blocker") is not None, "the blocker step to start")
+    run = instance.get_runs()[0]
+    cancel_run(instance, run.run_id)
+    thread.join(timeout=300)
+    assert instance.get_run_by_id(run.run_id).status.value == "CANCELED"
+    _wait_until(lambda: cluster.queued(cluster.queue) == 0, "the worker to drain the queue")
+    assert cluster.ran() == ["blocker"]
