@@ -12,7 +12,9 @@ Failure semantics, in the order they are checked:
 - the pool process running the step dies (SIGKILL, out of memory): Celery fails the task
   with `WorkerLostError`;
 - the whole worker dies: the task stays STARTED on a host that no longer answers pings; after
-  `MISSED_PINGS` unanswered pings the task is revoked;
+  `MISSED_PINGS` unanswered pings in a row the task is revoked. If the broker first hands
+  the message to another worker (RabbitMQ does at once, as the dead worker's connection
+  closes), that worker finds the task's claim in the instance and runs nothing;
 
 In the two last cases the attempt is lost: the executor records it (STEP_UP_FOR_RETRY) and
 sends the step again, to any worker of the queue, while the op's RetryPolicy allows a retry;
@@ -157,7 +159,8 @@ class CeleryExecutor(Executor):
         except Exception as exc:  # the pool process died, or the task could not run
             self._lost(sent, f"its Celery task failed with {type(exc).__name__}: {exc}", exc)
             return
-        if report is None:  # a copy of a task a dead worker took: already counted
+        if report is None:  # the broker's copy of a task a dead worker took; it ran nothing
+            self._lost(sent, "its worker died, and the broker delivered the task again", None)
             return
         self.outputs.extend((ref, self.run.run_id) for ref in report.produced or ())
         sent.on_done(report)

@@ -79,11 +79,11 @@ def test_a_failing_step_is_retried_by_its_retry_policy(cluster, instance):
     """Invariant: a step that raises is retried under its RetryPolicy on the worker; the run
     records each retry and succeeds on the third attempt."""
     cluster.start_worker("w1")
-    result = execute_job(reconstructable(cluster.module.retrying), instance)
-    assert result.success
-    assert cluster.ran() == ["flaky", "flaky", "flaky"]
-    assert _events(result, _ET.STEP_UP_FOR_RETRY) == ["flaky", "flaky"]
-    assert result.output_for_node("flaky") == 2
+    with execute_job(reconstructable(cluster.module.retrying), instance) as result:
+        assert result.success
+        assert cluster.ran() == ["flaky", "flaky", "flaky"]
+        assert _events(result, _ET.STEP_UP_FOR_RETRY) == ["flaky", "flaky"]
+        assert result.output_for_node("flaky") == 2
 
 
 def test_a_worker_killed_mid_step_fails_the_attempt_and_another_worker_retries(
