@@ -10,9 +10,10 @@ run's IO manager, so every worker needs the instance's storage and database.
 
 Delivery is "at most once per attempt": the message is acknowledged when the task ends
 (`acks_late`) so a worker that dies holding it gives it back to the broker, and the task
-records its claim in the instance before it runs the step. A copy delivered again after its
-worker died finds the claim and runs nothing: the run's executor, which noticed the death,
-has already counted the attempt and resubmitted the step under the op's RetryPolicy.
+records its claim (the worker's name) in the instance before it runs the step. A copy
+delivered again finds the claim and runs nothing: it reports the attempt lost if the
+claiming worker no longer answers, and stays silent if it does (a Redis redelivery after
+`visibility_timeout` of a step still running).
 
 `app` is an app built from the defaults and `HEADWATER_CELERY_BROKER` /
 `HEADWATER_CELERY_BACKEND`, for `celery -A headwater_celery.app worker`.
@@ -22,7 +23,6 @@ Imports `headwater.execution`; celery loads with this module.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,21 +110,36 @@ def claim_key(task_id: str) -> str:
 
 def execute_step(self: Task, init: RunInit, task: StepTask, known: list[tuple[Any, str]],
                  first_attempt: int = 0) -> StepReport | None:
-    """Run one step of a stored run in this worker; None when this delivery is a copy of one
-    a dead worker took (the executor has counted that attempt already)."""
+    """Run one step of a stored run in this worker.
+
+    Returns the step's report, or None when this delivery is a copy of one that a worker
+    which has since died took: that attempt is lost, and the executor retries it under the
+    op's RetryPolicy. A copy of one a live worker still runs (Redis hands a message out
+    again after its `visibility_timeout`) stores no result at all, so the live worker's
+    report is the one the executor reads.
+    """
+    from celery.exceptions import Ignore
+
     events: list[ev.HeadwaterEvent] = []
     worker = WorkerRun(init, events.append)
     try:
         if worker.instance is not None:
-            claimed = worker.instance.storage.swap_kv(
-                claim_key(self.request.id), None, f"{socket.gethostname()}:{os.getpid()}")
-            if not claimed:
+            key = claim_key(self.request.id)
+            if not worker.instance.storage.swap_kv(key, None, self.request.hostname):
+                holder = worker.instance.storage.get_kvs([key]).get(key)
+                if holder and _answers(self.app, holder):
+                    raise Ignore()
                 return None
         report = worker.execute(task, known, first_attempt)
     finally:
         worker.close()
     report.events = events
     return report
+
+
+def _answers(app: Celery, hostname: str, tries: int = 2) -> bool:
+    """Whether the worker `hostname` answers a ping (one second each try)."""
+    return any(app.control.ping(destination=[hostname], timeout=1.0) for _ in range(tries))
 
 
 app = make_app({"broker": os.environ.get("HEADWATER_CELERY_BROKER"),

@@ -49,6 +49,7 @@ EXECUTOR = celery_executor.configured({config!r})
 def mark(context, name):
     path = DIR / f"{{name}}.{{context.retry_number}}"
     path.write_text(os.environ.get("WORKER_LABEL", "?"))
+    (DIR / f"{{name}}.{{context.retry_number}}.pid").write_text(str(os.getpid()))
     with open(DIR / "order", "a") as f:
         f.write(name + "\\n")
 
@@ -270,6 +271,9 @@ class Cluster:
         """The ops that ran, in the order they ran (from the shared order file)."""
         path = self.marks / "order"
         return path.read_text().split() if path.exists() else []
+
+    def pid(self, op: str, attempt: int = 0) -> int:
+        return int((self.marks / f"{op}.{attempt}.pid").read_text())
 
     def where(self, op: str, attempt: int = 0) -> str | None:
         path = self.marks / f"{op}.{attempt}"

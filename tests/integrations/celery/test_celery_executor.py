@@ -108,6 +108,22 @@ def test_a_worker_killed_mid_step_fails_the_attempt_and_another_worker_retries(
     assert cluster.ran().count("victim") == 2  # the broker's redelivered copy ran nothing
 
 
+def test_a_pool_process_killed_mid_step_fails_the_attempt_which_is_retried(cluster, instance):
+    """Invariant: when the process running a step dies (SIGKILL, out of memory) but its worker
+    lives, Celery fails the task; the run records the lost attempt and retries it."""
+    cluster.start_worker("w1")
+    thread, out = _in_thread(lambda: execute_job(reconstructable(cluster.module.killed), instance))
+    _wait_until(lambda: (cluster.marks / "victim.0.pid").exists(), "the step to start")
+    os.kill(cluster.pid("victim"), signal.SIGKILL)
+    thread.join(timeout=300)
+    result = out["result"]
+    assert result.success
+    assert cluster.ran() == ["victim", "victim", "after"]
+    retries = [e for e in result.all_events if e.event_type is _ET.STEP_UP_FOR_RETRY]
+    assert [e.step_key for e in retries] == ["victim"]
+    assert "WorkerLostError" in retries[0].message
+
+
 def test_cancel_revokes_the_steps_still_queued(cluster, instance):
     """Invariant: canceling a run stops its running step and revokes its queued ones: the run
     ends CANCELED, and once the worker drained the queue none of the queued steps ran."""
