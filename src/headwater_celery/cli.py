@@ -65,7 +65,19 @@ def load_app(app_path: str | None, config_path: str | None) -> Any:
     return found
 
 
-@click.group()
+class _Group(click.Group):
+    """Shows a headwater error (a missing extra, a bad config) as one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from headwater.errors import HeadwaterError
+
+        try:
+            return super().invoke(ctx)
+        except HeadwaterError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """Celery workers that run headwater steps."""
 

@@ -25,6 +25,7 @@ Imports `headwater.definitions` and `headwater.execution`; celery loads when a r
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -106,7 +107,7 @@ class CeleryExecutor(Executor):
         self.outputs: list[tuple[Any, str]] = []
         self.sent: dict[str, _Sent] = {}  # by Celery task id
         self.due: list[_Due] = []
-        self.next_ping = 0.0
+        self.pulse = _Pulse(self)
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.config.items() if v}
@@ -120,6 +121,7 @@ class CeleryExecutor(Executor):
         self.init = run_init_for(run)
         self.app = make_app(self.config)
         self.run_priority = _priority(run.tags, RUN_PRIORITY_TAG, "run", 0)
+        self.pulse.start()
 
     def submit(self, task: StepTask, on_done: Callable[[StepReport], None]) -> None:
         self._send(task, on_done, 0, list(self.outputs))
@@ -147,10 +149,9 @@ class CeleryExecutor(Executor):
             self.run.emit(_ET.STEP_RESTARTED, due.task.key,
                           f'Step "{due.task.key}" restarted (attempt {due.attempt + 1}).')
             self._send(due.task, due.on_done, due.attempt, due.known)
-        if now >= self.next_ping and self.sent:
-            self.next_ping = now + PING_EVERY_SECONDS
+        if self.sent:
             self._check_workers()
-        elif not ended:
+        if not ended:
             time.sleep(POLL_SECONDS)
 
     def _collect(self, sent: _Sent) -> None:
@@ -166,20 +167,14 @@ class CeleryExecutor(Executor):
         sent.on_done(report)
 
     def _check_workers(self) -> None:
-        """Ping the workers running tasks; count the silent ones toward their death."""
+        """Hand the workers running tasks to the pinging thread; give up the tasks of those
+        it found silent."""
         for sent in self.sent.values():
             if sent.hostname is None and sent.result.state == "STARTED":
                 sent.hostname = (sent.result.info or {}).get("hostname")
-        hosts = sorted({s.hostname for s in self.sent.values() if s.hostname})
-        if not hosts:
-            return
-        replies = self.app.control.ping(destination=hosts, timeout=PING_TIMEOUT_SECONDS)
-        alive = {name for reply in replies for name in reply}
+        dead = self.pulse.watch({s.hostname for s in self.sent.values() if s.hostname})
         for task_id, sent in list(self.sent.items()):
-            if sent.hostname is None:
-                continue
-            sent.missed = 0 if sent.hostname in alive else sent.missed + 1
-            if sent.missed >= MISSED_PINGS and not sent.result.ready():
+            if sent.hostname in dead and not sent.result.ready():
                 del self.sent[task_id]
                 self.app.control.revoke(task_id)
                 self._lost(sent, f"its worker {sent.hostname} stopped answering pings "
@@ -215,8 +210,55 @@ class CeleryExecutor(Executor):
         return stopped
 
     def shutdown(self) -> None:
+        self.pulse.stop()
         if self.app is not None:
             self.app.close()
+
+
+class _Pulse:
+    """A thread that pings the workers running the run's tasks, so that `wait` never blocks
+    on a ping: it counts each worker's unanswered pings in a row, and `watch` reads who is
+    silent past `MISSED_PINGS`."""
+
+    def __init__(self, executor: CeleryExecutor):
+        self.executor = executor
+        self.lock = threading.Lock()
+        self.hosts: set[str] = set()
+        self.missed: dict[str, int] = {}
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._loop, name="headwater-celery-pulse",
+                                       daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=PING_TIMEOUT_SECONDS + PING_EVERY_SECONDS)
+
+    def watch(self, hosts: set[str]) -> set[str]:
+        """Watch these hosts from now on; return those found dead."""
+        with self.lock:
+            self.hosts = set(hosts)
+            return {h for h in hosts if self.missed.get(h, 0) >= MISSED_PINGS}
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(PING_EVERY_SECONDS):
+            with self.lock:
+                hosts = sorted(self.hosts)
+            if not hosts:
+                continue
+            try:
+                replies = self.executor.app.control.ping(destination=hosts,
+                                                         timeout=PING_TIMEOUT_SECONDS)
+            except Exception:  # a broker hiccup is no proof of a death  # noqa: S112
+                continue
+            alive = {name for reply in replies for name in reply}
+            with self.lock:
+                for host in hosts:
+                    self.missed[host] = 0 if host in alive else self.missed.get(host, 0) + 1
 
 
 def _priority(tags: Mapping[str, Any], key: str, owner: str, default: int) -> int:

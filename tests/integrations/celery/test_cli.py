@@ -14,6 +14,7 @@ import yaml
 from headwater import execute_job, reconstructable
 
 SRC = Path(__file__).resolve().parents[3] / "src"
+WITHOUT_EXTRA = SRC.parent / "tests" / "fixtures" / "without_extra"
 
 
 def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,3 +78,29 @@ def test_config_file_errors_name_the_file_and_the_fix(tmp_path):
     assert done.stderr.splitlines()[-1] == (
         "Error: name one worker (as `headwater-celery worker list` shows it) or pass --all: "
         "one of the two.")
+
+
+def test_without_the_celery_extra_the_executor_and_the_command_name_it(tmp_path):
+    """Invariant: with celery not installed, `import headwater_celery` still works, and both a
+    run on celery_executor and `headwater-celery worker start` fail with one line naming the
+    `celery` extra."""
+    path = tmp_path / "celery_defs.py"
+    path.write_text("from headwater import Definitions, job, op\n"
+                    "from headwater_celery import celery_executor\n\n"
+                    "@op\ndef one() -> int:\n    return 1\n\n"
+                    "@job(executor_def=celery_executor)\ndef everything():\n    one()\n\n"
+                    "defs = Definitions(jobs=[everything])\n")
+    env = {**os.environ, "HEADWATER_TEST_UNIMPORTABLE": "celery,kombu",
+           "HEADWATER_HOME": str(tmp_path / "home"),
+           "PYTHONPATH": os.pathsep.join([str(WITHOUT_EXTRA), str(SRC)])}
+    done = subprocess.run([sys.executable, "-m", "headwater.cli.main", "job", "execute", "-f",
+                           str(path), "-j", "everything"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == ("Error: the celery executor needs the 'celery' "
+                                            "extra: pip install 'headwater[celery]'")
+    done = subprocess.run([sys.executable, "-m", "headwater_celery.cli", "worker", "start"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == ("Error: headwater_celery needs the 'celery' extra: "
+                           "pip install 'headwater[celery]'\n")
