@@ -22,6 +22,7 @@ Imports `headwater.execution`; celery loads with this module.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ from headwater.execution.remote import RunInit, WorkerRun
 with needs_extra("celery", "headwater_celery"):
     from celery import Celery, Task
 
+_log = logging.getLogger(__name__)
 TASK_NAME = "headwater_celery.execute_step"
 DEFAULT_BROKER = "pyamqp://guest@{host}//"
 DEFAULT_BACKEND = "rpc://"
@@ -128,6 +130,9 @@ def execute_step(self: Task, init: RunInit, task: StepTask, known: list[tuple[An
             if not worker.instance.storage.swap_kv(key, None, self.request.hostname):
                 holder = worker.instance.storage.get_kvs([key]).get(key)
                 if holder and _answers(self.app, holder):
+                    _log.warning("step %s of run %s is still running on %s; this copy of its "
+                                 "task, handed out again by the broker, does nothing.",
+                                 task.key, init.run_id, holder)
                     raise Ignore()
                 return None
         report = worker.execute(task, known, first_attempt)

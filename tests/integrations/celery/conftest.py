@@ -164,6 +164,17 @@ def killed():
     after(victim())
 
 
+@op
+def held(context) -> None:
+    mark(context, "held")
+    wait_for("release")
+
+
+@job(executor_def=EXECUTOR)
+def held_job():
+    held()
+
+
 @op(tags={{PRIORITY_TAG: "9"}})
 def blocker(context) -> None:
     mark(context, "blocker")

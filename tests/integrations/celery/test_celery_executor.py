@@ -9,6 +9,8 @@ import signal
 import threading
 from typing import Any
 
+import pytest
+
 from headwater import HeadwaterEventType, execute_job, reconstructable
 from headwater.daemon.launcher import cancel_run
 
@@ -122,6 +124,31 @@ def test_a_pool_process_killed_mid_step_fails_the_attempt_which_is_retried(clust
     retries = [e for e in result.all_events if e.event_type is _ET.STEP_UP_FOR_RETRY]
     assert [e.step_key for e in retries] == ["victim"]
     assert "WorkerLostError" in retries[0].message
+
+
+def test_a_step_redelivered_while_its_worker_runs_it_runs_once(cluster, instance):
+    """Invariant: when Redis hands a running step's message out again (its visibility timeout
+    passed), the second worker does nothing, as the first still answers; the step runs once
+    and the run records no retry."""
+    if not cluster.config["broker"].startswith("redis"):
+        pytest.skip("RabbitMQ hands a message out again only when its worker's connection "
+                    "closes, which the kill tests cover")
+    cluster.config["config_source"]["broker_transport_options"] = {
+        "visibility_timeout": 2, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+    cluster.start_worker("first")
+    run_config = {"execution": {"config": cluster.config}}
+    thread, out = _in_thread(lambda: execute_job(reconstructable(cluster.module.held_job), instance,
+                                                 run_config=run_config))
+    _wait_until(lambda: cluster.where("held") is not None, "the step to start")
+    cluster.start_worker("second")
+    log = cluster.tmp_path / "worker-second.log"
+    _wait_until(lambda: "this copy of its task" in log.read_text(), "the copy to reach 'second'")
+    (cluster.marks / "release").write_text("")
+    thread.join(timeout=300)
+    result = out["result"]
+    assert result.success
+    assert cluster.ran() == ["held"] and cluster.where("held") == "first"
+    assert not [e for e in result.all_events if e.event_type is _ET.STEP_UP_FOR_RETRY]
 
 
 def test_cancel_revokes_the_steps_still_queued(cluster, instance):
