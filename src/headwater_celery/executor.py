@@ -121,6 +121,8 @@ class CeleryExecutor(Executor):
         self.init = run_init_for(run)
         self.app = make_app(self.config)
         self.run_priority = _priority(run.tags, RUN_PRIORITY_TAG, "run", 0)
+        for step in run.plan.steps:  # a bad tag fails the run before any step is sent
+            _priority(step.tags, PRIORITY_TAG, f"op of step '{step.key}'", 0)
         self.pulse.start()
 
     def submit(self, task: StepTask, on_done: Callable[[StepReport], None]) -> None:

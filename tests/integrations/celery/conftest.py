@@ -175,6 +175,17 @@ def held_job():
     held()
 
 
+@op(tags={{PRIORITY_TAG: "high"}})
+def shouting(context) -> None:
+    mark(context, "shouting")
+
+
+@job(executor_def=EXECUTOR)
+def badly_tagged():
+    extract()
+    shouting()
+
+
 @op(tags={{PRIORITY_TAG: "9"}})
 def blocker(context) -> None:
     mark(context, "blocker")

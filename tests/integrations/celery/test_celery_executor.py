@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from headwater import HeadwaterEventType, execute_job, reconstructable
+from headwater import HeadwaterEventType, HeadwaterInvalidConfigError, execute_job, reconstructable
 from headwater.daemon.launcher import cancel_run
 
 _ET = HeadwaterEventType
@@ -75,6 +75,35 @@ def test_priority_orders_waiting_steps(cluster, instance):
     thread.join(timeout=300)
     assert out["result"].success
     assert cluster.ran() == ["high", "medium", "low"]
+
+
+def test_run_priority_adds_to_each_step_priority(cluster, instance):
+    """Invariant: the run's headwater-celery/run_priority adds to every step's priority, so a
+    run of priority -5 puts 'high' (9) (now 4) behind the default 5 of another run's 'medium'."""
+    slow = {"tags": {"headwater-celery/run_priority": "-5"}}
+    thread_low, out_low = _in_thread(lambda: execute_job(
+        reconstructable(cluster.module.prioritized), instance, op_selection=["high"], **slow))
+    _wait_until(lambda: cluster.queued(cluster.queue) == 1, "the first run's step to be queued")
+    thread, out = _in_thread(lambda: execute_job(
+        reconstructable(cluster.module.prioritized), instance, op_selection=["medium"]))
+    _wait_until(lambda: cluster.queued(cluster.queue) == 2, "the second run's step to be queued")
+    cluster.start_worker("w1")
+    thread_low.join(timeout=300)
+    thread.join(timeout=300)
+    assert out_low["result"].success and out["result"].success
+    assert cluster.ran() == ["medium", "high"]
+
+
+def test_a_priority_tag_that_is_no_integer_fails_the_run_before_any_step_is_sent(
+        cluster, instance):
+    """Invariant: a priority tag that is not an integer is one error naming the tag, the step
+    and the fix, raised before any step reaches the broker."""
+    with pytest.raises(HeadwaterInvalidConfigError) as raised:
+        execute_job(reconstructable(cluster.module.badly_tagged), instance)
+    assert str(raised.value).startswith(
+        "tag 'headwater-celery/priority' of the op of step 'shouting' is 'high': give an "
+        "integer priority, 0 (lowest) to 9 (highest).")
+    assert cluster.queued(cluster.queue) == 0
 
 
 def test_a_failing_step_is_retried_by_its_retry_policy(cluster, instance):
