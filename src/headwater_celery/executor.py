@@ -45,8 +45,11 @@ from headwater.execution import event as ev
 from headwater.execution.executor import Executor, StepReport, StepTask
 from headwater.execution.remote import RunInit, run_init_for
 
+#: The op tag naming the queue its steps are sent to (`task_default_queue` when absent).
 QUEUE_TAG = "headwater-celery/queue"
+#: The op tag giving its steps' priority, 0 (lowest) to 9 (highest); 5 when absent.
 PRIORITY_TAG = "headwater-celery/priority"
+#: The run tag added to the priority of each of the run's steps.
 RUN_PRIORITY_TAG = "headwater-celery/run_priority"
 
 POLL_SECONDS = 0.1  # how long `wait` sleeps when no task ended, so cancel requests are seen
@@ -90,6 +93,27 @@ class CeleryExecutor(Executor):
         config_source: further Celery settings (lowercase names).
         max_concurrent: how many steps may be out at once (no limit by default).
         tag_concurrency_limits: limits over op tags, as for the other executors.
+
+    Example:
+        ```python
+        from headwater import executor, job, op
+        from headwater_celery import CeleryExecutor
+
+        @executor
+        def on_redis(init_context):
+            return CeleryExecutor(broker="redis://127.0.0.1:6379/0",
+                                  backend="redis://127.0.0.1:6379/0")
+
+        @op
+        def hello() -> str:
+            return "hello"
+
+        @job(executor_def=on_redis)
+        def greet():
+            hello()
+
+        assert greet.executor_def.name == "on_redis"
+        ```
     """
 
     executes_in_process = False
@@ -303,3 +327,12 @@ celery_executor = ExecutorDefinition(
     executor_creation_fn=_create,
     description="Runs each step as a Celery task on the workers of its queue.",
 )
+"""The executor that runs each step as a Celery task: `@job(executor_def=celery_executor)`.
+
+Config (run config `execution: config:` or `celery_executor.configured({...})`): `broker`,
+`backend`, `include`, `config_source`, `max_concurrent`, `tag_concurrency_limits`. Steps go
+to the queue of their op's `headwater-celery/queue` tag at the priority of its
+`headwater-celery/priority` tag plus the run's `headwater-celery/run_priority`; workers are
+started with `headwater-celery worker start`. A lost attempt (its process or its worker died)
+is retried under the op's RetryPolicy. See docs/integrations/celery.md.
+"""
