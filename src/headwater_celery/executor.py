@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +131,7 @@ class CeleryExecutor(Executor):
         self.sent: dict[str, _Sent] = {}  # by Celery task id
         self.due: list[_Due] = []
         self.pulse = _Pulse(self)
+        self.task_ids: list[str] = []  # every task sent, whose claims go at the end
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.config.items() if v}
@@ -159,11 +159,12 @@ class CeleryExecutor(Executor):
         queue = str(task.tags.get(QUEUE_TAG) or self.app.conf.task_default_queue)
         priority = _priority(task.tags, PRIORITY_TAG, f"op of step '{task.key}'",
                              DEFAULT_PRIORITY) + self.run_priority
-        task_id = f"{self.run.run_id}-{task.key}-{attempt}-{uuid.uuid4().hex[:8]}"
+        task_id = f"{self.run.run_id}-{task.key}-{attempt}"  # one task per attempt, ever
         result = self.app.send_task(TASK_NAME, args=(self.init, task, known, attempt),
                                     task_id=task_id, queue=queue,
                                     priority=wire_priority(self.app, priority))
         self.sent[task_id] = _Sent(task, on_done, attempt, result)
+        self.task_ids.append(task_id)
 
     def wait(self) -> None:
         ended = [task_id for task_id, sent in self.sent.items() if sent.result.ready()]
@@ -237,8 +238,21 @@ class CeleryExecutor(Executor):
 
     def shutdown(self) -> None:
         self.pulse.stop()
+        self._release_claims()
         if self.app is not None:
             self.app.close()
+
+    def _release_claims(self) -> None:
+        """Delete the claims workers recorded for this run's tasks: they guard against a
+        broker's second delivery while the run executes, and are noise after it."""
+        from headwater_celery.app import claim_key
+
+        instance = self.run.instance if self.run is not None else None
+        if instance is None or not self.task_ids:
+            return
+        keys = [claim_key(task_id) for task_id in self.task_ids]
+        for key, holder in instance.storage.get_kvs(keys).items():
+            instance.storage.swap_kv(key, holder, None)
 
 
 class _Pulse:

@@ -302,10 +302,18 @@ class Cluster:
         return path.read_text() if path.exists() else None
 
     def stop(self) -> None:
+        """Kill the workers, and delete the test's queues from the broker."""
         for proc in self.workers:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+        app = self.app()
+        try:
+            with app.connection_for_write() as connection:
+                for queue in (self.queue, self.queue_b):
+                    connection.default_channel.queue_delete(queue)
+        finally:
+            app.close()
 
 
 @pytest.fixture

@@ -53,6 +53,8 @@ def test_a_job_runs_its_steps_on_a_worker(cluster, instance):
     assert {cluster.where(op) for op in cluster.ran()} == {"w1"}
     assert sorted(_events(result, _ET.STEP_SUCCESS)) == ["double", "extract", "total", "triple"]
     assert instance.get_run_by_id(result.run_id).status.value == "SUCCESS"
+    claims = [f"headwater_celery/claim/{result.run_id}-{step}-0" for step in cluster.ran()]
+    assert instance.storage.get_kvs(claims) == {}  # released once the run ended
 
 
 def test_steps_go_to_the_queue_of_their_op_tag(cluster, instance):
