@@ -198,7 +198,8 @@ class CeleryExecutor(Executor):
         it found silent."""
         for sent in self.sent.values():
             if sent.hostname is None and sent.result.state == "STARTED":
-                sent.hostname = (sent.result.info or {}).get("hostname")
+                info = sent.result.info  # the report instead, if the task ended meanwhile
+                sent.hostname = info.get("hostname") if isinstance(info, dict) else None
         dead = self.pulse.watch({s.hostname for s in self.sent.values() if s.hostname})
         for task_id, sent in list(self.sent.items()):
             if sent.hostname in dead and not sent.result.ready():
