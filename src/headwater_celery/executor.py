@@ -212,6 +212,12 @@ class CeleryExecutor(Executor):
         """The attempt ended without a report: retry it if the op's RetryPolicy allows."""
         task = sent.task
         error = ev.SerializableError.from_exception(exc or RuntimeError(why))
+        if sent.attempt == 0:
+            # The attempt's own events, its STEP_START among them, were to come back with its
+            # report; record that the step did start, so that its history reads whole.
+            self.run.emit(_ET.STEP_START, task.key,
+                          f'Step "{task.key}" started (on {sent.hostname or "a worker"}, whose '
+                          "events of this attempt were lost with it).")
         policy = self.run.plan.by_key[task.step_key].retry_policy
         if policy is not None and sent.attempt < policy.max_retries:
             attempt = sent.attempt + 1

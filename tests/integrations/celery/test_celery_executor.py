@@ -139,6 +139,9 @@ def test_a_worker_killed_mid_step_fails_the_attempt_and_another_worker_retries(
     assert [e.step_key for e in retries] == ["victim"]
     assert "stopped answering pings" in retries[0].message or "task failed" in retries[0].message
     assert cluster.ran().count("victim") == 2  # the broker's redelivered copy ran nothing
+    kinds = [e.event_type for e in result.all_events if e.step_key == "victim"]
+    assert kinds[:3] == [_ET.STEP_START, _ET.STEP_UP_FOR_RETRY, _ET.STEP_RESTARTED]
+    assert kinds[-1] is _ET.STEP_SUCCESS and kinds.count(_ET.STEP_START) == 1
 
 
 def test_a_pool_process_killed_mid_step_fails_the_attempt_which_is_retried(cluster, instance):
@@ -155,6 +158,8 @@ def test_a_pool_process_killed_mid_step_fails_the_attempt_which_is_retried(clust
     retries = [e for e in result.all_events if e.event_type is _ET.STEP_UP_FOR_RETRY]
     assert [e.step_key for e in retries] == ["victim"]
     assert "WorkerLostError" in retries[0].message
+    kinds = [e.event_type for e in result.all_events if e.step_key == "victim"]
+    assert kinds[:3] == [_ET.STEP_START, _ET.STEP_UP_FOR_RETRY, _ET.STEP_RESTARTED]
 
 
 def test_a_step_redelivered_while_its_worker_runs_it_runs_once(cluster, instance):
