@@ -36,6 +36,7 @@ with needs_extra("celery", "headwater_celery"):
     from celery import Celery, Task
 
 _log = logging.getLogger(__name__)
+CANCELED = "canceled"  # the claim the executor puts on the tasks of a canceled run
 TASK_NAME = "headwater_celery.execute_step"
 DEFAULT_BROKER = "pyamqp://guest@{host}//"
 DEFAULT_BACKEND = "rpc://"
@@ -122,24 +123,40 @@ def execute_step(self: Task, init: RunInit, task: StepTask, known: list[tuple[An
     """
     from celery.exceptions import Ignore
 
+    if init.instance_ref is not None:
+        holder = _claim(init.instance_ref, self.request.id, self.request.hostname)
+        if holder == CANCELED:
+            _log.warning("step %s of run %s: the run was canceled; its task does nothing.",
+                         task.key, init.run_id)
+            raise Ignore()
+        if holder is not None and _answers(self.app, holder):
+            _log.warning("step %s of run %s is still running on %s; this copy of its task, "
+                         "handed out again by the broker, does nothing.",
+                         task.key, init.run_id, holder)
+            raise Ignore()
+        if holder is not None:
+            return None
     events: list[ev.HeadwaterEvent] = []
     worker = WorkerRun(init, events.append)
     try:
-        if worker.instance is not None:
-            key = claim_key(self.request.id)
-            if not worker.instance.storage.swap_kv(key, None, self.request.hostname):
-                holder = worker.instance.storage.get_kvs([key]).get(key)
-                if holder and _answers(self.app, holder):
-                    _log.warning("step %s of run %s is still running on %s; this copy of its "
-                                 "task, handed out again by the broker, does nothing.",
-                                 task.key, init.run_id, holder)
-                    raise Ignore()
-                return None
         report = worker.execute(task, known, first_attempt)
     finally:
         worker.close()
     report.events = events
     return report
+
+
+def _claim(instance_ref: Any, task_id: str, hostname: str) -> str | None:
+    """Claim the task for this worker; None if it was free, else who holds it (before the
+    job is loaded or a resource built, so that a copy costs nothing)."""
+    instance = instance_ref.open()
+    try:
+        key = claim_key(task_id)
+        if instance.storage.swap_kv(key, None, hostname):
+            return None
+        return instance.storage.get_kvs([key]).get(key) or ""
+    finally:
+        instance.dispose()
 
 
 def _answers(app: Celery, hostname: str, tries: int = 2) -> bool:

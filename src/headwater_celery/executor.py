@@ -236,9 +236,16 @@ class CeleryExecutor(Executor):
         sent.on_done(StepReport(task, "FAILURE", []))
 
     def terminate(self) -> list[StepTask]:
+        """Revoke every task still out (the running ones get SIGTERM). A revoke reaches only
+        the workers alive now, so each task not yet taken is also claimed as canceled: a
+        worker that starts later and receives it runs nothing."""
+        from headwater_celery.app import CANCELED, claim_key
+
         stopped = [sent.task for sent in self.sent.values()] + [d.task for d in self.due]
         if self.sent:
             self.app.control.revoke(list(self.sent), terminate=True, signal="SIGTERM")
+            for task_id in self.sent:
+                self.run.instance.storage.swap_kv(claim_key(task_id), None, CANCELED)
         self.sent.clear()
         self.due.clear()
         return stopped
@@ -252,14 +259,15 @@ class CeleryExecutor(Executor):
     def _release_claims(self) -> None:
         """Delete the claims workers recorded for this run's tasks: they guard against a
         broker's second delivery while the run executes, and are noise after it."""
-        from headwater_celery.app import claim_key
+        from headwater_celery.app import CANCELED, claim_key
 
         instance = self.run.instance if self.run is not None else None
         if instance is None or not self.task_ids:
             return
         keys = [claim_key(task_id) for task_id in self.task_ids]
         for key, holder in instance.storage.get_kvs(keys).items():
-            instance.storage.swap_kv(key, holder, None)
+            if holder != CANCELED:  # a task of a canceled run may still wait in its queue
+                instance.storage.swap_kv(key, holder, None)
 
 
 class _Pulse:

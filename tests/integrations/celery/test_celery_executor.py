@@ -200,3 +200,20 @@ def test_cancel_revokes_the_steps_still_queued(cluster, instance):
     assert instance.get_run_by_id(run.run_id).status.value == "CANCELED"
     _wait_until(lambda: cluster.queued(cluster.queue) == 0, "the worker to drain the queue")
     assert cluster.ran() == ["blocker"]
+
+
+def test_steps_of_a_canceled_run_never_run_on_a_worker_started_later(cluster, instance):
+    """Invariant: a revoke reaches only the workers alive when the run is canceled; a worker
+    started afterwards still runs none of the canceled run's queued steps."""
+    thread, out = _in_thread(lambda: execute_job(reconstructable(cluster.module.cancelable),
+                                                 instance, raise_on_error=False))
+    _wait_until(lambda: cluster.queued(cluster.queue) == 3, "the three steps to be queued")
+    run = instance.get_runs()[0]
+    cancel_run(instance, run.run_id)
+    thread.join(timeout=300)
+    assert instance.get_run_by_id(run.run_id).status.value == "CANCELED"
+    cluster.start_worker("late")
+    log = cluster.tmp_path / "worker-late.log"
+    _wait_until(lambda: log.read_text().count("the run was canceled; its task does nothing") == 3,
+                "the worker to pass over the three tasks")
+    assert cluster.ran() == []
