@@ -18,8 +18,8 @@ Failure semantics, in the order they are checked:
 
 In the two last cases the attempt is lost: the executor records it (STEP_UP_FOR_RETRY) and
 sends the step again, to any worker of the queue, while the op's RetryPolicy allows a retry;
-else the step fails. Canceling the run revokes every task still out, and stops the running
-ones.
+else the step fails. Canceling the run revokes every task still out, stops the running
+ones, and claims the queued ones as canceled for workers that start later.
 Imports `headwater.definitions` and `headwater.execution`; celery loads when a run starts.
 """
 
