@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from headwater._extras import needs_extra
@@ -79,7 +79,6 @@ class _Due:
     task: StepTask
     on_done: Callable[[StepReport], None]
     attempt: int
-    known: list[tuple[Any, str]] = field(default_factory=list)
 
 
 class CeleryExecutor(Executor):
@@ -132,6 +131,7 @@ class CeleryExecutor(Executor):
         self.due: list[_Due] = []
         self.pulse = _Pulse(self)
         self.task_ids: list[str] = []  # every task sent, whose claims go at the end
+        self.run_priority = 0
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.config.items() if v}
@@ -175,7 +175,7 @@ class CeleryExecutor(Executor):
             self.due.remove(due)
             self.run.emit(_ET.STEP_RESTARTED, due.task.key,
                           f'Step "{due.task.key}" restarted (attempt {due.attempt + 1}).')
-            self._send(due.task, due.on_done, due.attempt, due.known)
+            self._send(due.task, due.on_done, due.attempt, list(self.outputs))
         if self.sent:
             self._check_workers()
         if not ended:
@@ -227,8 +227,7 @@ class CeleryExecutor(Executor):
                           + (f" in {wait} seconds on any worker of its queue." if wait
                              else " now on any worker of its queue."),
                           ev.StepRetryData(error, attempt, wait))
-            self.due.append(_Due(time.monotonic() + (wait or 0), task, sent.on_done, attempt,
-                                 list(self.outputs)))
+            self.due.append(_Due(time.monotonic() + (wait or 0), task, sent.on_done, attempt))
             return
         self.run.emit(_ET.STEP_FAILURE, task.key, f'Step "{task.key}" was lost ({why}), and its RetryPolicy allows '
                       "no further attempt.",
