@@ -170,13 +170,16 @@ class WorkerRun:
         self.error_unreported = self.error is not None
         self.run.add_known_outputs(init.output_run_ids.items())
 
-    def execute(self, task: StepTask, known: Iterable[tuple[Any, str]] = ()) -> StepReport:
+    def execute(self, task: StepTask, known: Iterable[tuple[Any, str]] = (),
+                first_attempt: int = 0) -> StepReport:
+        """Run one step; `first_attempt` counts the attempts other workers already made."""
         run = self.run
         run.add_known_outputs(known)
         run.skipped |= task.skipped
         step = run.plan.by_key[task.step_key]
         setup = self._build_resources if self.error is not None else None
-        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key, setup)
+        outcome = run_step_with_retries(run, self.runner, step, task.mapping_key, setup,
+                                        first_attempt)
         report = StepReport(task, outcome, produced_by(run, task))
         # Values reach other steps through the IO manager; keep nothing per step here.
         run.events.clear()

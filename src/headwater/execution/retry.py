@@ -30,12 +30,14 @@ from headwater.execution.step import StepRunner, StepSkipped
 
 
 def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: str | None,
-                          setup: Callable[[], None] | None = None) -> str:
+                          setup: Callable[[], None] | None = None, first_attempt: int = 0) -> str:
     """Run the step (retrying as its policy says); SUCCESS, FAILURE or SKIPPED.
 
     `setup()` runs first in every attempt: a worker whose resources could not be built
     builds them again there, so that a failing resource counts as a failed attempt that
-    the step's RetryPolicy may retry.
+    the step's RetryPolicy may retry. `first_attempt` is the number of the attempt to make
+    when earlier ones were made elsewhere (a worker that died mid-step): the retries they
+    used count, and the executor that resubmitted the step announced the restart.
     """
     key = f"{step.key}[{mapping_key}]" if mapping_key else step.key
     if mapping_key is None and step.assets_def is not None:
@@ -47,7 +49,7 @@ def run_step_with_retries(run: Any, runner: StepRunner, step: Any, mapping_key: 
     if missing is not None and unloadable is None:
         return _skip(run, key, missing)
     policy = step.retry_policy
-    attempt = 0
+    attempt = first_attempt
     while True:
         if attempt == 0:  # a retry announces itself with STEP_RESTARTED instead
             run.emit(ev.HeadwaterEventType.STEP_START, key, f'Step "{key}" started.')
