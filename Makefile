@@ -32,10 +32,12 @@ $(DEV_STAMP): pyproject.toml
 dev: $(DEV_STAMP) ui
 	$(BIN)/headwater dev -f examples/article/analytics.py -p 3000 -h 127.0.0.1
 
+# The suite runs on two pytest-xdist workers (a test file stays on one worker: its module fixtures
+# start servers once); most tests wait on real processes, so two workers fit two cores.
 test: $(STAMP) ui
 	$(BIN)/ruff check src tests examples bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 # The docs site into build/site/ (open build/site/index.html); --strict fails on any warning:
 # a broken link or anchor, a page left out of the nav, an API name the reference cannot resolve.
