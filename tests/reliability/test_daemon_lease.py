@@ -103,6 +103,50 @@ def test_a_second_daemon_waits_and_takes_over_from_a_killed_one(database_url, tm
             instance.dispose()
 
 
+def test_a_stopped_daemon_is_replaced_and_stands_down_when_continued(database_url, tmp_path):
+    """Invariant: a daemon SIGSTOPped (alive, renewing nothing) loses its lease once it
+    expires and a waiting daemon takes over; SIGCONTed, the first finds the lease taken and
+    runs no loop again: from then on only the second writes heartbeats."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "headwater.yaml").write_text("daemon:\n  lease_seconds: 3\n")
+    defs = tmp_path / "defs.py"
+    defs.write_text(DEFS)
+    instance = HeadwaterInstance.from_url(database_url, str(home))
+    with open(tmp_path / "first.log", "w") as first_log, \
+            open(tmp_path / "second.log", "w") as second_log:
+        first = _daemon(home, database_url, defs, first_log)
+        second = None
+        try:
+            def beats() -> dict[str, float]:
+                """the daemons' latest heartbeats"""
+                return {h.daemon_id: h.timestamp
+                        for h in instance.storage.get_daemon_heartbeats().values()}
+
+            _poll(lambda: f"{HOST}:{first.pid}" in beats())
+            second = _daemon(home, database_url, defs, second_log)
+            _poll(lambda: "waiting to take over" in (tmp_path / "second.log").read_text())
+            os.kill(first.pid, signal.SIGSTOP)
+            _poll(lambda: f"{HOST}:{second.pid}" in beats(), timeout=60)
+            lease = json.loads(instance.storage.get_kvs([LEASE_KEY])[LEASE_KEY])
+            assert (lease["host"], lease["pid"]) == (HOST, second.pid)
+            os.kill(first.pid, signal.SIGCONT)
+            continued_at = time.time()
+            time.sleep(3.0)  # many of the first's intervals, had it gone on
+            first_beat = beats().get(f"{HOST}:{first.pid}", 0.0)
+            assert first_beat < continued_at, "the continued daemon ran its loops again"
+            assert beats()[f"{HOST}:{second.pid}"] > continued_at
+            lease = json.loads(instance.storage.get_kvs([LEASE_KEY])[LEASE_KEY])
+            assert (lease["host"], lease["pid"]) == (HOST, second.pid)
+        finally:
+            for process in (first, second):
+                if process is not None:
+                    if process.poll() is None:
+                        os.kill(process.pid, signal.SIGCONT)
+                    _stop(process)
+            instance.dispose()
+
+
 def test_a_lease_held_elsewhere_expires_and_a_stalled_holder_stops(database_url, tmp_path):
     """Invariant: a lease of another host is respected until it expires, then taken over; the
     holder that stalled past its expiry learns it lost the lease on its next renewal."""
