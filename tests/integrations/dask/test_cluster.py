@@ -38,9 +38,11 @@ def _free_port() -> int:
 class Cluster:
     """A scheduler and two workers, each a `dask` CLI subprocess of this test."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, allowed_failures: int = 3):
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         env = dict(os.environ)
+        # how many workers may die running a task before dask gives up on it (3: the default)
+        env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(allowed_failures)
         # the workers import the job from the fixtures and headwater from this tree
         env["PYTHONPATH"] = os.pathsep.join(
             [str(TESTS.parent / "src"), str(TESTS / "fixtures"), env.get("PYTHONPATH", "")])
@@ -123,31 +125,39 @@ def test_every_step_runs_on_a_worker_of_the_existing_cluster(cluster, tmp_path):
         assert _steps(instance, result.run_id, HeadwaterEventType.RUN_SUCCESS) == [None]
 
 
+def _run_killing_part5(cluster: Cluster, instance: hw.HeadwaterInstance,
+                       directory: Path) -> tuple[hw.ExecuteJobResult, int]:
+    """Run the job with `part5` held, SIGKILL the worker process running it, and return the
+    run's result and the killed process id."""
+    (directory / "part5.hold").touch()
+    workers = cluster.worker_pids()
+    outcome: dict[str, hw.ExecuteJobResult] = {}
+
+    def run() -> None:
+        outcome["result"] = execute_job(reconstructable(dask_jobs.twenty_ops), instance,
+                                        run_config=_run_config(cluster, directory))
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    pid_file = directory / "part5.pid"
+    for _ in range(1200):
+        if pid_file.exists() and pid_file.read_text().strip():
+            break
+        time.sleep(0.1)
+    victim = _pids(directory, "part5")[0]
+    assert victim in workers
+    os.kill(victim, signal.SIGKILL)
+    runner.join(timeout=300)
+    assert not runner.is_alive()
+    return outcome["result"], victim
+
+
 def test_a_step_whose_worker_is_killed_runs_again_on_a_surviving_worker(cluster, tmp_path):
     """SIGKILL the worker process running `part5`: dask reschedules the task, the run
     succeeds, and the killed attempt leaves no event (a step's events travel in its task's
     result), so `part5` has one start and one success in the log."""
-    (tmp_path / "part5.hold").touch()
-    workers = cluster.worker_pids()
-    outcome: dict[str, hw.ExecuteJobResult] = {}
     with hw.instance_for_test() as instance:
-        def run() -> None:
-            outcome["result"] = execute_job(reconstructable(dask_jobs.twenty_ops), instance,
-                                            run_config=_run_config(cluster, tmp_path))
-
-        runner = threading.Thread(target=run)
-        runner.start()
-        pid_file = tmp_path / "part5.pid"
-        for _ in range(1200):
-            if pid_file.exists() and pid_file.read_text().strip():
-                break
-            time.sleep(0.1)
-        victim = _pids(tmp_path, "part5")[0]
-        assert victim in workers
-        os.kill(victim, signal.SIGKILL)
-        runner.join(timeout=300)
-        assert not runner.is_alive()
-        result = outcome["result"]
+        result, victim = _run_killing_part5(cluster, instance, tmp_path)
         assert result.success
         first, second = _pids(tmp_path, "part5")
         assert first == victim and second != victim and second != os.getpid()
@@ -157,3 +167,24 @@ def test_a_step_whose_worker_is_killed_runs_again_on_a_surviving_worker(cluster,
         with result:
             assert result.output_for_node("total") == \
                 dask_jobs.PARTS + sum(range(dask_jobs.PARTS))
+
+
+def test_a_step_fails_when_dask_gives_up_on_its_killed_worker(tmp_path):
+    """With `allowed-failures: 0` the scheduler does not rerun a task whose worker died: the
+    step fails with an error naming it and the dask failure, and `total`, downstream, never
+    starts."""
+    cluster = Cluster(tmp_path, allowed_failures=0)
+    try:
+        with hw.instance_for_test() as instance:
+            result, _ = _run_killing_part5(cluster, instance, tmp_path)
+            assert not result.success
+            assert _pids(tmp_path, "part5") == [_pids(tmp_path, "part5")[0]]
+            failures = [e for e in instance.all_logs(result.run_id)
+                        if e.headwater_event_type is HeadwaterEventType.STEP_FAILURE]
+            assert [e.step_key for e in failures] == ["part5"]
+            assert 'Step "part5" failed on the dask cluster' in failures[0].message
+            assert "total" not in _steps(instance, result.run_id, HeadwaterEventType.STEP_START)
+            assert instance.get_run_by_id(result.run_id).status is \
+                hw.HeadwaterRunStatus.FAILURE
+    finally:
+        cluster.stop()
