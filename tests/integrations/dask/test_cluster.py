@@ -99,7 +99,8 @@ def _pids(directory: Path, name: str) -> list[int]:
     return [int(p) for p in (directory / f"{name}.pid").read_text().split()]
 
 
-def _steps(instance: hw.HeadwaterInstance, run_id: str, kind: HeadwaterEventType) -> list[str]:
+def _steps(instance: hw.HeadwaterInstance, run_id: str,
+           kind: HeadwaterEventType) -> list[str | None]:
     return [e.step_key for e in instance.all_logs(run_id) if e.headwater_event_type is kind]
 
 
