@@ -50,7 +50,7 @@ import storage as bench_storage  # noqa: E402  (pg_database: a fresh PostgreSQL 
 
 DAGSTER_PYTHON = os.environ.get("HEADWATER_BENCH_DAGSTER_PYTHON", "/tmp/dagster-venv/bin/python")
 WORKLOADS = ("queue", "code_server", "worker_start", "pg_events")
-SMALL = {"runs": 20, "max_concurrent": 4, "assets": 2000, "launches": 5, "pg_runs": 8,
+SMALL = {"runs": 10, "max_concurrent": 4, "assets": 2000, "launches": 5, "pg_runs": 8,
          "pg_ops": 50}
 FULL = {"runs": 1000, "max_concurrent": 10, "assets": 10_000, "launches": 10, "pg_runs": 8,
         "pg_ops": 200}
