@@ -1,7 +1,7 @@
 """Scale figures (issue 18): the run queue, a code server, run-worker start, PostgreSQL events.
 
     .venv/bin/python bench/scale.py                      # every workload, small sizes, both libs
-    .venv/bin/python bench/scale.py --full               # the issue's sizes (about half an hour)
+    .venv/bin/python bench/scale.py --full               # the issue's sizes (hours: see bench/README.md)
     .venv/bin/python bench/scale.py --only queue --runs 1000 --max-concurrent 10
     .venv/bin/python bench/scale.py --lib headwater --json
 
