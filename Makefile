@@ -37,7 +37,7 @@ dev: $(DEV_STAMP) ui
 test: $(STAMP) ui
 	$(BIN)/ruff check src tests examples bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25 -rs
 
 # The docs site into build/site/ (open build/site/index.html); --strict fails on any warning:
 # a broken link or anchor, a page left out of the nav, an API name the reference cannot resolve.
