@@ -43,6 +43,7 @@ from headwater.code.run import origin_of
 from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.storage.home import HOME_ENV, URL_ENV
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
 SECTION = "run_launcher"
@@ -170,6 +171,42 @@ class RunLauncher:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def worker_command(run_id: str) -> list[str]:
+    """The command a container or Job runs for a launched run (headwater on its PATH)."""
+    return ["headwater", "run-worker", run_id]
+
+
+def worker_environment(instance: Any) -> dict[str, str]:
+    """The environment that points a run worker elsewhere at this instance: its database URL
+    and home (the worker reads them as `HeadwaterInstance.get()` does)."""
+    ref = instance.get_ref()
+    return {URL_ENV: ref.url, HOME_ENV: ref.root_directory}
+
+
+def env_from_entries(entries: Any, where: str) -> dict[str, str]:
+    """`env_vars` entries as a dict: `KEY=VALUE`, or `KEY` to pass this process's value on
+    (an error naming the entry when it is not set here)."""
+    if entries is None:
+        return {}
+    if isinstance(entries, str) or not isinstance(entries, (list, tuple)):
+        raise HeadwaterInvalidInvocationError(
+            f"{where}: expected a list of KEY=VALUE or KEY entries, got {entries!r}.")
+    env: dict[str, str] = {}
+    for entry in entries:
+        if not isinstance(entry, str) or not entry or entry.startswith("="):
+            raise HeadwaterInvalidInvocationError(
+                f"{where}: {entry!r} is not KEY=VALUE or KEY.")
+        key, equals, value = entry.partition("=")
+        if not equals:
+            if key not in os.environ:
+                raise HeadwaterInvalidInvocationError(
+                    f"{where}: {key} is passed on from the environment, but it is not set "
+                    f"here: export it, or write {key}=VALUE.")
+            value = os.environ[key]
+        env[key] = value
+    return env
 
 
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
