@@ -23,8 +23,13 @@ from headwater.code.run import create_run  # noqa: E402
 from headwater.daemon.launcher import cancel_run, submit_run  # noqa: E402
 from headwater.daemon.monitor import monitor_runs  # noqa: E402
 from headwater.daemon.run_launcher import load_run_launcher, run_launcher_of  # noqa: E402
-from headwater_k8s import K8sJobConfig, K8sRunLauncher, job_manifest, job_worker_status  # noqa: E402
-from headwater_k8s import run_job_manifest  # noqa: E402
+from headwater_k8s import (  # noqa: E402
+    K8sJobConfig,
+    K8sRunLauncher,
+    job_manifest,
+    job_worker_status,
+    run_job_manifest,
+)
 
 JOBS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "run_jobs.py")
 K8S_VERSION = "1.30.0"
