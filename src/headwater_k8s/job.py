@@ -126,7 +126,7 @@ def job_manifest(*, name: str, image: str, args: Sequence[str],
     if config.volumes:
         pod["volumes"] = [dict(v) for v in config.volumes]
     spec: dict[str, Any] = {"backoffLimit": 0,
-                            "template": {"metadata": {"labels": all_labels}, "spec": pod}}
+                            "template": {"metadata": {"labels": dict(all_labels)}, "spec": pod}}
     if config.ttl_seconds_after_finished is not None:
         spec["ttlSecondsAfterFinished"] = config.ttl_seconds_after_finished
     return {

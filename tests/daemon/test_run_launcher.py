@@ -208,3 +208,23 @@ def test_the_webserver_launches_and_cancels_through_the_configured_launcher(tmp_
             assert canceled.status_code == 200, canceled.text
         assert ("terminate", run_id, "web") in calls
         assert instance.get_run_by_id(run_id).status is S.CANCELED
+
+
+def test_the_webserver_refuses_to_launch_with_a_bad_launcher(tmp_path, calls):
+    """A misconfigured run_launcher is a 400 naming the key, and no run is stored."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from headwater.server import create_app
+
+    settings = {"run_launcher": {**_section(), "class": "Missing"}}
+    with hw.instance_for_test(overrides=settings) as instance:
+        app = create_app(instance, [CodeLocationOrigin(python_file=JOBS)])
+        with TestClient(app, base_url="http://127.0.0.1",
+                        headers={"X-Headwater-Request": "1"}) as client:
+            response = client.post("/api/jobs/stuck_job/launch", json={
+                "run_config": {"ops": {"wait_forever": {"config": {"dir": str(tmp_path)}}}}})
+        assert response.status_code == 400
+        assert "run_launcher.class: run_launchers has no class 'Missing'" in \
+            response.json()["detail"]
+        assert instance.get_runs() == []

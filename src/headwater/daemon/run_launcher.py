@@ -54,15 +54,30 @@ _IN_PROGRESS = (HeadwaterRunStatus.STARTING, HeadwaterRunStatus.STARTED,
 
 @dataclass(frozen=True, slots=True)
 class LaunchRunContext:
-    """What `RunLauncher.launch_run` is given: the claimed run (STARTING) and, when the
-    launch comes from a server holding one, its workspace."""
+    """What `RunLauncher.launch_run` is given: the run to start.
+
+    The run is already claimed for this launch (STARTING); the launcher starts its worker.
+
+    Args:
+        headwater_run: the run whose worker to start.
+        workspace: the code locations of the process launching, when it holds them.
+
+    Example:
+        ```python
+        from headwater import HeadwaterRun, LaunchRunContext
+
+        context = LaunchRunContext(HeadwaterRun(job_name="nightly", run_id="r1"))
+        assert context.headwater_run.run_id == "r1"
+        ```
+    """
 
     headwater_run: HeadwaterRun
     workspace: Any = None
 
 
 class WorkerStatus(Enum):
-    """What a launcher knows of a run's worker."""
+    """What a launcher knows of a run's worker: RUNNING, or ended (SUCCESS, FAILED, or
+    NOT_FOUND when nothing of it is left), or UNKNOWN when the launcher cannot tell."""
 
     RUNNING = "RUNNING"
     NOT_FOUND = "NOT_FOUND"
@@ -77,7 +92,24 @@ ENDED = frozenset({WorkerStatus.NOT_FOUND, WorkerStatus.FAILED, WorkerStatus.SUC
 
 @dataclass(frozen=True, slots=True)
 class CheckRunHealthResult:
-    """The answer of `check_run_worker_health`: the worker's status and why."""
+    """The answer of `RunLauncher.check_run_worker_health`: the worker's status and why.
+
+    Run monitoring declares a run dead when its worker ended (SUCCESS, FAILED, NOT_FOUND)
+    while the run was still in progress, with `msg` in the run's failure.
+
+    Args:
+        status: what the launcher knows of the worker.
+        msg: why, in words, for the run's failure event.
+        run_worker_id: the launcher's name for the worker (a pid, a container id, a Job).
+
+    Example:
+        ```python
+        from headwater import CheckRunHealthResult, WorkerStatus
+
+        result = CheckRunHealthResult(WorkerStatus.FAILED, "container exited with code 137")
+        assert result.status is WorkerStatus.FAILED
+        ```
+    """
 
     status: WorkerStatus
     msg: str | None = None
@@ -215,9 +247,18 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 class DefaultRunLauncher(RunLauncher):
     """Runs each run's worker as a subprocess of the launching process, on this machine.
 
-    The worker's output goes to `$HEADWATER_HOME/logs/RUN_ID.log`; its pid and host are
-    tagged on the run, so run monitoring can tell when it dies. Canceling needs no signal:
-    the worker watches its run's status and stops itself once the run is CANCELING.
+    The launcher used when headwater.yaml has no `run_launcher:` section. The worker's
+    output goes to `$HEADWATER_HOME/logs/RUN_ID.log`; its pid and host are tagged on the
+    run, so run monitoring can tell when it dies. Canceling needs no signal: the worker
+    watches its run's status and stops itself once the run is CANCELING.
+
+    Example:
+        ```python
+        from headwater import DefaultRunLauncher
+        from headwater.daemon.run_launcher import load_run_launcher
+
+        assert isinstance(load_run_launcher({}), DefaultRunLauncher)
+        ```
     """
 
     def launch_run(self, context: LaunchRunContext) -> None:
