@@ -224,8 +224,3 @@ class DockerRunLauncher(RunLauncher):
         found = self.docker_client().containers.list(
             all=True, filters={"label": f"{RUN_ID_LABEL}={run_id}"})
         return found[0] if found else None
-
-    def dispose(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None

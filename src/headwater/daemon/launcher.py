@@ -18,7 +18,7 @@ executes it; the caller returns with the run id. A launched run is tagged with i
 class, so cancellation and monitoring ask that launcher about it. `cancel_run` cancels a
 queued run, or one whose worker is gone, at once and asks a running one to stop
 (CANCELING, then the launcher's `terminate`; its worker ends it CANCELED); a finished run is
-refused. Imports `code`, `storage`, `execution`, `errors` and this package.
+refused. Imports `storage`, `execution`, `errors` and this package.
 """
 
 from __future__ import annotations

@@ -43,24 +43,23 @@ from headwater.code.run import origin_of
 from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
+from headwater.storage.claim import IN_PROGRESS
 from headwater.storage.home import HOME_ENV, URL_ENV
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
 SECTION = "run_launcher"
 _KEYS = ("module", "class", "config")
-_IN_PROGRESS = (HeadwaterRunStatus.STARTING, HeadwaterRunStatus.STARTED,
-                HeadwaterRunStatus.CANCELING)
 
 
 @dataclass(frozen=True, slots=True)
 class LaunchRunContext:
     """What `RunLauncher.launch_run` is given: the run to start.
 
-    The run is already claimed for this launch (STARTING); the launcher starts its worker.
+    The run is already claimed for this launch (STARTING); the launcher starts its worker,
+    which loads the run's code itself (from the run's code origin).
 
     Args:
         headwater_run: the run whose worker to start.
-        workspace: the code locations of the process launching, when it holds them.
 
     Example:
         ```python
@@ -72,7 +71,6 @@ class LaunchRunContext:
     """
 
     headwater_run: HeadwaterRun
-    workspace: Any = None
 
 
 class WorkerStatus(Enum):
@@ -190,16 +188,13 @@ class RunLauncher:
                          message: str = "Sending run cancellation request.") -> HeadwaterRun | None:
         """Mark the run CANCELING (once); the run, or None when it is not in progress."""
         run = self.instance.get_run_by_id(run_id)
-        if run is None or run.status not in _IN_PROGRESS:
+        if run is None or run.status not in IN_PROGRESS:
             return None
         if run.status is not HeadwaterRunStatus.CANCELING:
             self.instance.store_event(HeadwaterEvent(
                 HeadwaterEventType.RUN_CANCELING, run.run_id, run.job_name, time.time(),
                 message=message))
         return run
-
-    def dispose(self) -> None:
-        """Release what the launcher holds (clients, connections)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
