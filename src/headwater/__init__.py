@@ -33,23 +33,18 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.assets.decorators import (
         asset,
-        graph_asset,
-        graph_multi_asset,
         multi_asset,
         multi_observable_source_asset,
         observable_source_asset,
     )
-    from headwater.definitions.assets.definition import (
-        AssetDep,
-        AssetsDefinition,
-        AssetSpec,
-        map_asset_specs,
-    )
+    from headwater.definitions.assets.definition import AssetDep, AssetsDefinition, AssetSpec
+    from headwater.definitions.assets.graph_decorators import graph_asset, graph_multi_asset
     from headwater.definitions.assets.inout import AssetIn, AssetOut, LegacyFreshnessPolicy
     from headwater.definitions.assets.job import define_asset_job
     from headwater.definitions.assets.resources import with_resources
     from headwater.definitions.assets.selection import AssetSelection
     from headwater.definitions.assets.source_asset import SourceAsset
+    from headwater.definitions.assets.spec_mapping import map_asset_specs
     from headwater.definitions.assets.staleness import StaleCause, StaleCauseCategory, StaleStatus
     from headwater.definitions.automation.condition import (
         AutoMaterializePolicy,
@@ -374,11 +369,8 @@ if TYPE_CHECKING:
     )
     from headwater.definitions.partitions.mapping import (
         AllPartitionMapping,
-        DimensionPartitionMapping,
         IdentityPartitionMapping,
         LastPartitionMapping,
-        MultiPartitionMapping,
-        MultiToSingleDimensionPartitionMapping,
         PartitionMapping,
         SpecificPartitionsPartitionMapping,
         StaticPartitionMapping,
@@ -389,6 +381,11 @@ if TYPE_CHECKING:
         MultiPartitionKey,
         MultiPartitionsDefinition,
         PartitionDimensionDefinition,
+    )
+    from headwater.definitions.partitions.multi_mapping import (
+        DimensionPartitionMapping,
+        MultiPartitionMapping,
+        MultiToSingleDimensionPartitionMapping,
     )
     from headwater.definitions.partitions.pagination import PaginatedResults
     from headwater.definitions.partitions.partitioned_config import (
@@ -401,13 +398,15 @@ if TYPE_CHECKING:
         static_partitioned_config,
         weekly_partitioned_config,
     )
-    from headwater.definitions.partitions.time_window import (
+    from headwater.definitions.partitions.periodic import (
         DailyPartitionsDefinition,
         HourlyPartitionsDefinition,
         MonthlyPartitionsDefinition,
+        WeeklyPartitionsDefinition,
+    )
+    from headwater.definitions.partitions.time_window import (
         TimeWindow,
         TimeWindowPartitionsDefinition,
-        WeeklyPartitionsDefinition,
     )
     from headwater.definitions.repository import RepositoryData, RepositoryDefinition
     from headwater.definitions.run_request import RunRequest

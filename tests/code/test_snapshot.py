@@ -118,6 +118,30 @@ def test_resources_schedules_and_sensors():
     assert snap["sensors"][0]["minimum_interval_seconds"] == 30
 
 
+def test_resources_show_the_version_they_declare():
+    """A resource's, IO manager's or input manager's version= is shown with it (None when
+    not declared)."""
+    from headwater import InMemoryIOManager, input_manager, io_manager
+
+    @resource(version="v2")
+    def client():
+        return "client"
+
+    @io_manager(version="io-3")
+    def store():
+        return InMemoryIOManager()
+
+    @input_manager(version="in-1")
+    def loader(context):
+        return 1
+
+    snap = build_snapshot(_defs(resources={"warehouse": warehouse, "client": client,
+                                           "io_manager": store, "loader": loader}))
+    versions = {res["key"]: res["version"] for res in snap["resources"]}
+    assert versions == {"client": "v2", "io_manager": "io-3", "loader": "in-1", "warehouse": None}
+    assert client.version == "v2" and store.version == "io-3" and loader.version == "in-1"
+
+
 def test_snapshot_id_follows_content():
     """Equal definitions give equal ids; a changed asset changes the id."""
     a, b = build_snapshot(_defs(), "x"), build_snapshot(_defs(), "y")

@@ -191,3 +191,27 @@ def test_run_worker_refuses_a_run_another_worker_has(tmp_path):
             run_worker(instance, run.run_id)
         assert not any(e.step_key for e in instance.all_logs(run.run_id))
         assert instance.get_run_by_id(run.run_id).status is S.STARTED
+
+
+def test_a_synchronous_run_launcher_executes_the_run_in_the_calling_process(tmp_path):
+    """instance_for_test(synchronous_run_launcher=True): submit_run returns once the run
+    finished, executed in this process."""
+    with hw.instance_for_test(synchronous_run_launcher=True) as instance:
+        run_id = _launch(instance, "etl_job", tmp_path, ["extract", "transform", "load"])
+        run = instance.get_run_by_id(run_id)
+        assert run.status is S.SUCCESS
+        assert int(run.tags[RUN_WORKER_PID_TAG]) == os.getpid()
+        assert (tmp_path / "load.count").read_text() == "1"
+
+
+def test_a_synchronous_run_coordinator_starts_runs_past_the_queue(tmp_path):
+    """instance_for_test(synchronous_run_coordinator=True): a submitted run starts at once,
+    even with a run queue that admits nothing."""
+    no_room = {"run_queue": {"max_concurrent_runs": 0}}
+    with hw.instance_for_test(overrides=no_room) as instance:
+        queued = _launch(instance, "etl_job", tmp_path, ["extract", "transform", "load"])
+        assert instance.get_run_by_id(queued).status is S.QUEUED
+    with hw.instance_for_test(overrides=no_room, synchronous_run_coordinator=True,
+                              synchronous_run_launcher=True) as instance:
+        run_id = _launch(instance, "etl_job", tmp_path, ["extract", "transform", "load"])
+        assert instance.get_run_by_id(run_id).status is S.SUCCESS

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
+from typing import Annotated
 
+import pydantic
 import pytest
 
-from headwater import AssetKey, load_from_defs_folder
+from headwater import AssetKey, Resolvable, Resolver, load_from_defs_folder
 from headwater.definitions.components.declaration import ComponentDeclarationError
+from headwater.definitions.components.resolved import attributes_model, resolve_fields
 
 COMPONENTS = """
 from collections.abc import Sequence
@@ -176,3 +179,26 @@ def test_a_defs_folder_sandbox_scaffolds_and_loads_a_component():
             assert component.name == "first"
             assert defs.resolve_asset_graph().get_all_asset_keys() == {AssetKey("first")}
     assert "sandboxed" not in sys.modules
+
+
+
+def _minutes(context, value: int) -> int:
+    return value * 60
+
+
+class _Lag(Resolvable):
+    def __init__(self, lag_seconds: Annotated[int, Resolver(
+            _minutes, model_field_type=int, model_field_name="lag_minutes",
+            description="allowed lag", examples=[5, 90])] = 0):
+        self.lag_seconds = lag_seconds
+
+
+def test_resolver_model_field_name_is_the_yaml_key_and_documents_it():
+    """Resolver(model_field_name=) renames the field in YAML; description and examples reach
+    the attributes' JSON schema."""
+    assert resolve_fields(_Lag, {"lag_minutes": 2}) == {"lag_seconds": 120}
+    assert resolve_fields(_Lag, {}) == {}
+    with pytest.raises(pydantic.ValidationError, match="lag_seconds"):
+        resolve_fields(_Lag, {"lag_seconds": 2})
+    schema = attributes_model(_Lag).model_json_schema()["properties"]["lag_minutes"]
+    assert schema["description"] == "allowed lag" and schema["examples"] == [5, 90]

@@ -296,3 +296,43 @@ def test_an_asset_is_targeted_by_one_automation_sensor_only():
                hw.AutomationConditionSensorDefinition("b", target=[shared])]
     with pytest.raises(hw.HeadwaterInvalidDefinitionError, match="'a' and 'b' both target 'shared'"):
         hw.Definitions(assets=[shared], sensors=sensors).resolve_asset_graph()
+
+
+def test_resource_key_mapping_agrees_with_top_level_resources():
+    """get_resource_key_mapping() maps each top-level resource object's id to its key; a
+    resource_key_mapping= that agrees is accepted, one that does not is refused by entry."""
+
+    class Creds(hw.ConfigurableResource):
+        user: str
+
+    creds = Creds(user="ada")
+
+    @hw.op
+    def ping() -> int:
+        return 1
+
+    @hw.job
+    def pinger():
+        ping()
+
+    @hw.repository(top_level_resources={"creds": creds},
+                   resource_key_mapping={id(creds): "creds"})
+    def project():
+        return [pinger]
+
+    assert project.get_resource_key_mapping() == {id(creds): "creds"}
+
+    other = Creds(user="bob")
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match=r"@repository 'wrong': resource_key_mapping maps object id \d+ to "
+                             r"'creds', but top_level_resources\['creds'\] is another object"):
+        @hw.repository(name="wrong", top_level_resources={"creds": creds},
+                       resource_key_mapping={id(other): "creds"})
+        def wrong():
+            return [pinger]
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="top_level_resources has no resource 'db'"):
+        @hw.repository(top_level_resources={"creds": creds},
+                       resource_key_mapping={id(creds): "db"})
+        def unknown():
+            return [pinger]

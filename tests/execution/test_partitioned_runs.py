@@ -109,6 +109,36 @@ def test_partition_range_run_materializes_every_key():
     assert mats == ["2024-01-02", "2024-01-03", "2024-01-04"]
 
 
+def test_add_asset_metadata_for_one_partition_of_a_range():
+    """add_asset_metadata(partition_key=) goes to that partition's materialization only; a key
+    outside the run's partitions is refused, naming the ones it has."""
+    @hw.asset(partitions_def=daily)
+    def sales(context: hw.AssetExecutionContext) -> int:
+        context.add_asset_metadata({"rows": 1})
+        context.add_asset_metadata({"late": True}, partition_key="2024-01-03")
+        return 0
+
+    result = hw.materialize([sales], tags={
+        "headwater/asset_partition_range_start": "2024-01-02",
+        "headwater/asset_partition_range_end": "2024-01-04"})
+    metadata = {e.partition: e.materialization.metadata for e in result.all_events
+                if e.event_type_value == "ASSET_MATERIALIZATION"}
+    assert {p: ("rows" in m, "late" in m) for p, m in metadata.items()} == {
+        "2024-01-02": (True, False), "2024-01-03": (True, True), "2024-01-04": (True, False)}
+    assert metadata["2024-01-03"]["late"].value is True
+
+    @hw.asset(partitions_def=daily)
+    def wrong(context: hw.AssetExecutionContext) -> int:
+        context.add_asset_metadata({"late": True}, partition_key="2023-12-31")
+        return 0
+
+    failed = hw.materialize([wrong], partition_key="2024-01-02", raise_on_error=False)
+    [failure] = [e for e in failed.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert ("add_asset_metadata(partition_key='2023-12-31') for asset 'wrong': this step "
+            "materializes partitions ['2024-01-02']") in failure.message + str(
+                failure.step_failure_data.error)
+
+
 def test_multi_partition_run():
     """A multi-partitioned asset gets a MultiPartitionKey and per-dimension tags."""
     multi = hw.MultiPartitionsDefinition({

@@ -82,3 +82,50 @@ def test_bad_headwater_yaml_names_the_file_and_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("HEADWATER_DATABASE_URL", "mysql://x")
     with pytest.raises(HeadwaterInvalidInvocationError, match="postgresql://"):
         HeadwaterInstance.get()
+
+
+def test_ephemeral_refuses_a_preload_it_cannot_load():
+    """HeadwaterInstance.ephemeral(preload=[...]) is refused with what to do instead."""
+    with pytest.raises(hw.HeadwaterInvalidInvocationError,
+                       match=r"ephemeral\(preload=...\).*instance.add_run"):
+        hw.HeadwaterInstance.ephemeral(preload=[object()])
+    assert hw.HeadwaterInstance.ephemeral(preload=[]).get_runs_count() == 0
+
+
+def test_create_run_for_job_records_the_resolved_op_selection():
+    """create_run_for_job(resolved_op_selection=) is the run's op_selection (the ops it runs)."""
+    @hw.op
+    def first() -> int:
+        return 1
+
+    @hw.op
+    def second(value: int) -> int:
+        return value
+
+    @hw.job
+    def pair():
+        second(first())
+
+    instance = HeadwaterInstance.ephemeral()
+    run = instance.create_run_for_job(pair, op_selection=["*second"],
+                                      resolved_op_selection={"second", "first"})
+    assert instance.get_run_by_id(run.run_id).op_selection == ("first", "second")
+
+
+def test_create_run_for_job_refuses_dagster_origin_objects():
+    """create_run_for_job(job_code_origin=...) is refused, naming what records an origin;
+    a misspelled keyword is a TypeError, not silently swallowed."""
+    @hw.op
+    def only() -> int:
+        return 1
+
+    @hw.job
+    def single():
+        only()
+
+    instance = HeadwaterInstance.ephemeral()
+    with pytest.raises(HeadwaterInvalidInvocationError,
+                       match=r"create_run_for_job\(job_code_origin=...\).*code.run.create_run"):
+        instance.create_run_for_job(single, job_code_origin=object())
+    with pytest.raises(TypeError):
+        instance.create_run_for_job(single, tag={"a": "b"})  # type: ignore[call-arg]

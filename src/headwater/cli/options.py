@@ -10,8 +10,8 @@ commands take them; both are parsed and checked as click parses the options, so 
 is a usage error (exit code 2) naming the option, before any code is loaded
 (`parse_json_object` does the same for other JSON options). `location_options` adds
 -f/--python-file, -m/--module-name, -d/--working-directory, -a/--attribute and
--l/--location, and hands the command one `Locations` value instead of
-five loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
+-l/--location and -w/--workspace (a workspace.yaml, code/workspace_file.py), and hands the
+command one `Locations` value instead of six loose parameters. Without -f/-m, the locations come from `[tool.headwater]` in
 pyproject.toml (code/location.py); -l picks one of several. Imported by the command modules
 of this package, never the other way round. Imports `code` and `definitions` inside the
 functions that use them, so that a command's --help loads neither.
@@ -31,6 +31,7 @@ from headwater.errors import yaml_problem
 
 if TYPE_CHECKING:
     from headwater.code.location import CodeLocationOrigin
+    from headwater.code.remote import RemoteOrigin
     from headwater.definitions.definitions import Definitions
 
 
@@ -43,14 +44,27 @@ class Locations:
     working_directory: str | None = None
     attribute: str | None = None
     location: str | None = None
+    workspace: str | None = None
 
-    def origins(self) -> list[CodeLocationOrigin]:
-        """Every location named (by -f/-m/-d/-a, else by pyproject.toml), narrowed by -l."""
+    def all_origins(self) -> list[CodeLocationOrigin | RemoteOrigin]:
+        """Every location named (by -w, by -f/-m/-d/-a, else by pyproject.toml), narrowed by
+        -l; a workspace file's `grpc_server` entries are `RemoteOrigin`s."""
         from headwater.code.loader import CodeLoadError
         from headwater.code.location import origins_from_options
+        from headwater.code.workspace_file import origins_from_workspace
 
-        origins = [o.resolved() for o in origins_from_options(
-            self.python_file, self.module_name, self.working_directory, self.attribute)]
+        origins: list[CodeLocationOrigin | RemoteOrigin]
+        if self.workspace:
+            given = [flag for flag, value in (("-f", self.python_file), ("-m", self.module_name),
+                                              ("-d", self.working_directory),
+                                              ("-a", self.attribute)) if value]
+            if given:
+                raise CodeLoadError(f"Give the code locations one way: -w {self.workspace} or "
+                                    f"{'/'.join(given)}, not both.")
+            origins = list(origins_from_workspace(self.workspace))
+        else:
+            origins = [o.resolved() for o in origins_from_options(
+                self.python_file, self.module_name, self.working_directory, self.attribute)]
         if self.location:
             known = ", ".join(o.name for o in origins)
             origins = [o for o in origins if o.name == self.location]
@@ -58,6 +72,21 @@ class Locations:
                 raise CodeLoadError(f"No code location named {self.location!r}; "
                                     f"locations: {known}.")
         return origins
+
+    def origins(self) -> list[CodeLocationOrigin]:
+        """The locations named, for a command that imports their code itself: a remote one
+        (a workspace's `grpc_server`) is an error saying how to leave it out."""
+        from headwater.code.loader import CodeLoadError
+        from headwater.code.location import CodeLocationOrigin
+
+        origins = self.all_origins()
+        for origin in origins:
+            if not isinstance(origin, CodeLocationOrigin):
+                raise CodeLoadError(
+                    f"Code location {origin.name!r} of {self.workspace} is a code server at "
+                    f"{origin.host}:{origin.port}, and this command imports the code itself; "
+                    "pick a python_file or python_module location with -l NAME.")
+        return [o for o in origins if isinstance(o, CodeLocationOrigin)]
 
     def one(self) -> CodeLocationOrigin:
         """The one location named; several are an error that says how to pick."""
@@ -80,13 +109,14 @@ class Locations:
         args: list[str] = []
         for flag, value in (("-f", self.python_file), ("-m", self.module_name),
                             ("-d", self.working_directory), ("-a", self.attribute),
-                            ("-l", self.location)):
+                            ("-l", self.location), ("-w", self.workspace)):
             if value:
                 args += [flag, value]
         return args
 
 
-_FIELDS = ("python_file", "module_name", "working_directory", "attribute", "location")
+_FIELDS = ("python_file", "module_name", "working_directory", "attribute", "location",
+           "workspace")
 
 
 def location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,7 +132,11 @@ def location_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-d", "--working-directory", help="Directory to import from."),
         click.option("-a", "--attribute", help="Name of the Definitions object."),
         click.option("-l", "--location",
-                     help="Which [tool.headwater] code location, when there are several."),
+                     help="Which code location (of pyproject.toml or -w), when there are "
+                          "several."),
+        click.option("-w", "--workspace", type=click.Path(dir_okay=False),
+                     help="workspace.yaml listing the code locations (local files and "
+                          "modules, and code servers over the network)."),
     )):
         command = option(command)
     return command

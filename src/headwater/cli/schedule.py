@@ -272,7 +272,7 @@ def daemon_run(locations: Locations, once: bool, interval: float) -> None:
     from headwater.daemon.daemon import Daemon
 
     log_to_stderr("headwater.daemon")
-    origins = locations.origins()
+    origins = locations.all_origins()
     runner = Daemon(_instance(), origins)
     if not once:
         click.echo(f"headwater daemon: {len(origins)} code location(s); Ctrl-C to stop.")

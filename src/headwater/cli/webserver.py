@@ -118,7 +118,7 @@ def webserver(locations: Locations, port: int, host: str, token: str | None,
     log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
     serve = _serve("webserver")
-    origins = locations.origins()
+    origins = locations.all_origins()
     with contextlib.ExitStack() as stack:
         sockets = [stack.enter_context(sock) for sock in _listen(host, port)]
         instance = stack.enter_context(_open_instance())
@@ -141,7 +141,7 @@ def dev(locations: Locations, port: int, host: str, token: str | None, token_fil
     log_to_stderr("headwater.webserver")
     token = _resolve_token(token, token_file)
     serve = _serve("dev")
-    origins = locations.origins()
+    origins = locations.all_origins()
     # The port and the home are checked before the daemon starts: a mistake there is one
     # line, with nothing left running.
     with contextlib.ExitStack() as stack:

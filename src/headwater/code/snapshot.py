@@ -234,6 +234,7 @@ def _resource(key: str, value: Any) -> dict[str, Any]:
         "description": getattr(value, "description", None)
         or getattr(definition, "description", None),
         "config_schema": schema,
+        "version": getattr(definition, "version", None),
     }
 
 

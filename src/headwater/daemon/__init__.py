@@ -6,5 +6,6 @@ exactly once, backfill.py and queue.py/launcher.py create and start runs (run_la
 the pluggable run launcher that starts each run's worker), monitor.py watches
 run workers, worker.py is a run worker, dry_run.py evaluates test ticks without storing
 anything (or launches one by hand through the same path), retention.py deletes old ticks and
-runs in bounded passes, and lease.py keeps the loops to one daemon per instance.
+runs in bounded passes, lease.py keeps the loops to one daemon per instance, and crash.py
+holds the crash points of the crash-recovery tests.
 """

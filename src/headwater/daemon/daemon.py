@@ -1,8 +1,10 @@
 """`headwater daemon run`: the loop that drives schedules, sensors, the run queue and backfills.
 
-One code server subprocess per code location holds the user's definitions; the daemon only
-reads its JSON snapshot and asks it to evaluate ticks, so broken or slow user code cannot take
-the daemon down. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
+One code server per code location holds the user's definitions (a subprocess, or a server
+over the network: code/remote.py); the daemon only reads its JSON snapshot and asks it to
+evaluate ticks, so broken or slow user code cannot take the daemon down. While a remote code
+server does not answer, its location's ticks are skipped (one log line when it goes, one
+when it is back) and it is asked again at every iteration. Each iteration: heartbeat, refresh the snapshot (every `snapshot_interval`
 seconds, or at once when a reload was requested: see code/generation.py), schedules,
 sensors, automation condition sensors, backfills, run queue, and a bounded retention pass
 when one is due (daemon/retention.py). Every part is guarded: an error in one location or one
@@ -28,6 +30,7 @@ from typing import Any
 from headwater.code import generation
 from headwater.code.client import CodeServerClient, code_server_timeouts
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.remote import RemoteCodeServerClient, RemoteOrigin, client_for
 from headwater.code.run import origin_tag
 from headwater.daemon.automation import run_automation_sensors
 from headwater.daemon.backfill import run_backfills
@@ -46,18 +49,27 @@ log = logging.getLogger("headwater.daemon")
 class Location:
     """A code location as the daemon sees it: its code server and latest snapshot."""
 
-    def __init__(self, origin: CodeLocationOrigin, client: CodeServerClient | None = None,
+    def __init__(self, origin: CodeLocationOrigin | RemoteOrigin,
+                 client: CodeServerClient | RemoteCodeServerClient | None = None,
                  timeout: float = 30.0, startup_timeout: float = 60.0):
-        self.origin = origin.resolved()
-        self.name = self.origin.name
-        self.client = client or CodeServerClient(self.origin, timeout=timeout,
-                                                  startup_timeout=startup_timeout)
-        self.origin_tag = origin_tag(self.origin)
+        self.name = origin.resolved().name
+        self.client = client or client_for(origin.resolved(), timeout=timeout,
+                                           startup_timeout=startup_timeout)
         self.snapshot: dict[str, Any] | None = None
         self.snapshot_at = 0.0
         self.error: str | None = None
         self.generation = 0  # of the code it serves (code/generation.py)
         self.loaded_at = 0.0  # when its code server last imported the code
+        self.unreachable = False  # a remote code server that did not answer the last refresh
+
+    @property
+    def origin(self) -> CodeLocationOrigin:
+        """Where runs of this location load its code (a remote server tells its own)."""
+        return self.client.origin
+
+    @property
+    def origin_tag(self) -> str:
+        return origin_tag(self.origin)
 
     def sync(self, instance: Any) -> None:
         """Reload the code server when another process asked for a new generation of the
@@ -85,25 +97,45 @@ class Location:
                           self.error)
 
     def refresh(self, every: float) -> dict[str, Any] | None:
-        if self.snapshot is None or time.monotonic() - self.snapshot_at >= every:
+        """The latest snapshot, asked for again every `every` seconds (and at every call
+        while a remote code server does not answer, so that it is back as soon as it is)."""
+        due = time.monotonic() - self.snapshot_at >= every
+        if self.snapshot is None or due or self.unreachable:
             if not self.client.is_alive():  # the snapshot call (re)starts it: fresh code
                 self.loaded_at = time.time()
             try:
-                self.snapshot = self.client.snapshot()
+                self.snapshot = self._fetch()
                 self.error = None
             except Exception as exc:  # keep the last good snapshot
                 self.error = f"{type(exc).__name__}: {exc}"
-                log.warning("code location %s: %s", self.name, self.error)
+                gone = getattr(exc, "kind", None) in ("unreachable", "unauthorized", "tls",
+                                                      "bad_reply")
+                if gone and not self.unreachable:  # one line per outage
+                    log.warning("code location %s: %s; skipping its schedules and sensors "
+                                "until it answers.", self.name, exc)
+                elif not gone:
+                    log.warning("code location %s: %s", self.name, self.error)
+                self.unreachable = gone
             self.snapshot_at = time.monotonic()
         return self.snapshot
+
+    def _fetch(self) -> dict[str, Any]:
+        snapshot = self.client.snapshot()
+        if self.unreachable:
+            log.warning("code location %s: its code server answers again; resuming its "
+                        "schedules and sensors.", self.name)
+            self.unreachable = False
+        if isinstance(self.client, RemoteCodeServerClient) and self.client.ready is None:
+            self.client.start()  # learn the origin runs record
+        return snapshot
 
 
 class Daemon:
     """The daemon's state between iterations."""
 
-    def __init__(self, instance: Any, origins: Sequence[CodeLocationOrigin], *,
+    def __init__(self, instance: Any, origins: Sequence[CodeLocationOrigin | RemoteOrigin], *,
                  snapshot_interval: float = 10.0,
-                 clients: Sequence[CodeServerClient] | None = None):
+                 clients: Sequence[CodeServerClient | RemoteCodeServerClient] | None = None):
         self.instance = instance
         timeouts = code_server_timeouts(instance, request=30.0, startup=60.0)
         self.locations = [Location(o, c, **timeouts) for o, c in
@@ -141,8 +173,8 @@ class Daemon:
             location.refresh(self.snapshot_interval)
             self._guard(f"reload of {location.name}", partial(location.sync, self.instance))
             snapshot = location.snapshot
-            if snapshot is None:
-                continue
+            if snapshot is None or location.unreachable:
+                continue  # said once, when it stopped answering (Location.refresh)
             args = (self.instance, location.client, location.name, location.origin_tag,
                     snapshot, self.instance_spec)
             self._guard(f"schedules of {location.name}", partial(run_schedules, *args))

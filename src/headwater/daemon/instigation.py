@@ -20,8 +20,6 @@ itself at a named point, for the tests that prove it. Imports `code`, `storage`,
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -29,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
+from headwater.daemon.crash import crash_point as crash_point  # re-exported to the tickers
 from headwater.daemon.launcher import submit_run
 from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.key import AssetKey
@@ -45,15 +44,8 @@ from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunRecord, RunsFilter
 from headwater.storage.state import InstigatorState, TickRecord
 
-CRASH_ENV = "HEADWATER_DAEMON_CRASH_AT"
 RUNNING, STOPPED = "RUNNING", "STOPPED"
 STARTED, SUCCESS, SKIPPED, FAILURE = "STARTED", "SUCCESS", "SKIPPED", "FAILURE"
-
-
-def crash_point(name: str) -> None:
-    """Die here, uncleanly, if the environment asks for it (crash-recovery tests)."""
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def origin_id(location: str, name: str) -> str:

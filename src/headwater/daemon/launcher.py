@@ -18,7 +18,14 @@ executes it; the caller returns with the run id. A launched run is tagged with i
 class, so cancellation and monitoring ask that launcher about it. `cancel_run` cancels a
 queued run, or one whose worker is gone, at once and asks a running one to stop
 (CANCELING, then the launcher's `terminate`; its worker ends it CANCELED); a finished run is
-refused. Imports `storage`, `execution`, `errors` and this package.
+refused.
+
+Two instance settings make this synchronous, for tests (`instance_for_test(
+synchronous_run_coordinator=True, synchronous_run_launcher=True)` sets them):
+`run_coordinator: {synchronous: true}` ignores `run_queue:` (every submitted run starts at
+once), and `run_launcher: {synchronous: true}` chooses `SyncInMemoryRunLauncher`, which
+executes a started run in the calling process and returns once it finished.
+Imports `storage`, `execution`, `errors` and this package.
 """
 
 from __future__ import annotations
@@ -55,10 +62,12 @@ def _event(instance: Any, run: HeadwaterRun, event_type: HeadwaterEventType, mes
 
 
 def queue_settings(instance: Any) -> dict[str, Any] | None:
-    """The run queue's settings (headwater.yaml `run_queue:`), None when runs start at once."""
+    """The run queue's settings (headwater.yaml `run_queue:`), None when runs start at once
+    (no queue, or a synchronous run coordinator)."""
     get = getattr(instance, "get_settings", None)
-    settings = get("run_queue") if callable(get) else {}
-    return settings or None
+    if not callable(get) or get("run_coordinator").get("synchronous"):
+        return None
+    return get("run_queue") or None
 
 
 def submit_run(instance: Any, run_id: str) -> HeadwaterRunStatus:

@@ -40,6 +40,7 @@ from enum import Enum
 from typing import Any
 
 from headwater.code.run import origin_of
+from headwater.daemon.worker import run_worker
 from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
@@ -284,6 +285,18 @@ class DefaultRunLauncher(RunLauncher):
                                     run_worker_id=str(pid))
 
 
+class SyncInMemoryRunLauncher(DefaultRunLauncher):
+    """Executes each launched run in the launching process, returning once it finished (for
+    tests: `instance_for_test(synchronous_run_launcher=True)`, or headwater.yaml
+    `run_launcher: {synchronous: true}`)."""
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        run = context.headwater_run
+        self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(os.getpid()),
+                                                RUN_WORKER_HOST_TAG: socket.gethostname()})
+        run_worker(self.instance, run.run_id)
+
+
 def spawn_worker(instance: Any, run: HeadwaterRun) -> subprocess.Popen[bytes]:
     """Start `headwater run-worker RUN_ID` as a subprocess in the run's working directory."""
     ref = instance.get_ref()
@@ -370,11 +383,14 @@ def load_run_launcher(section: Mapping[str, Any] | None) -> RunLauncher:
         raise HeadwaterInvalidInvocationError(
             f"headwater.yaml {SECTION}: expected a mapping with module, class and config, got "
             f"{section!r}.")
+    if set(section) == {"synchronous"}:
+        return _synchronous(section["synchronous"])
     unknown = sorted(set(section) - set(_KEYS))
     if unknown:
         raise HeadwaterInvalidInvocationError(
             f"headwater.yaml {SECTION}: unknown key(s) {', '.join(unknown)}; the keys are "
-            "module, class and config (the class's keyword arguments).")
+            "module, class and config (the class's keyword arguments), or `synchronous: true` "
+            "alone.")
     for key in ("module", "class"):
         if not isinstance(section.get(key), str) or not section[key]:
             raise HeadwaterInvalidInvocationError(
@@ -389,6 +405,13 @@ def load_run_launcher(section: Mapping[str, Any] | None) -> RunLauncher:
             f"arguments, got {config!r}.")
     _check_arguments(cls, config)
     return cls(**config)
+
+
+def _synchronous(value: Any) -> RunLauncher:
+    if not isinstance(value, bool):
+        raise HeadwaterInvalidInvocationError(
+            f"headwater.yaml {SECTION}.synchronous: expected true or false, got {value!r}.")
+    return SyncInMemoryRunLauncher() if value else DefaultRunLauncher()
 
 
 def _launcher_class(module_name: str, class_name: str) -> type[RunLauncher]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from headwater.code.loader import CodeLoadError, exits_as_load_errors
 from headwater.code.run import origin_of, reconstructable_job, run_check_selection
-from headwater.daemon.instigation import crash_point
+from headwater.daemon.crash import crash_point
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.execution.api import execute_job

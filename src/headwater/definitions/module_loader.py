@@ -35,7 +35,12 @@ from headwater.definitions.key import AssetKey, prefix_path
 from headwater.definitions.keywords import check_keywords
 from headwater.definitions.ops.graph import GraphDefinition
 from headwater.definitions.ops.job import JobDefinition
-from headwater.definitions.repository import DefinitionsData, RepositoryData, RepositoryDefinition
+from headwater.definitions.repository import (
+    DefinitionsData,
+    RepositoryData,
+    RepositoryDefinition,
+    check_resource_key_mapping,
+)
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 _ASSET_TYPES = (AssetsDefinition, AssetSpec)
@@ -747,7 +752,7 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
                description: str | None = None, metadata: Mapping[str, Any] | None = None,
                default_executor_def: Any = None, default_logger_defs: Any = None,
                top_level_resources: Mapping[str, Any] | None = None,
-               resource_key_mapping: Any = None) -> Any:
+               resource_key_mapping: Mapping[int, str] | None = None) -> Any:
     """Group the definitions a function returns into a repository (the older form of `Definitions`).
 
     The function returns a list of definitions (jobs, assets, schedules, sensors, checks), a
@@ -763,7 +768,10 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
         default_executor_def: the executor of jobs that set none.
         default_logger_defs: loggers of jobs that set none.
         top_level_resources: resources by key for the repository's assets.
-        resource_key_mapping: accepted for Dagster's signature; not used.
+        resource_key_mapping: id(resource object) -> key, how resources nested in others
+            are recognised as top-level keys. headwater derives it from
+            `top_level_resources` (`get_resource_key_mapping()` returns it); a mapping given
+            here must agree with it, or `HeadwaterInvalidDefinitionError` says which entry.
 
     Example:
         ```python
@@ -786,6 +794,8 @@ def repository(fn: Callable[[], Any] | None = None, *, name: str | None = None,
     """
     def decorate(inner: Callable[[], Any]) -> RepositoryDefinition:
         repo_name = name or inner.__name__
+        check_resource_key_mapping(repo_name, resource_key_mapping or {},
+                                   top_level_resources or {})
         value = inner()
         if isinstance(value, RepositoryData):
             return RepositoryDefinition(repo_name, repository_data=value,

@@ -88,6 +88,11 @@ class RepositoryData:
     def get_env_vars_by_top_level_resource(self) -> Mapping[str, Any]:
         return {}
 
+    def get_resource_key_mapping(self) -> Mapping[int, str]:
+        """id(resource object) -> its key among the top-level resources: how a resource
+        nested in another one is recognised as that key (and shared through it)."""
+        return {id(value): key for key, value in self.get_top_level_resources().items()}
+
     def get_assets_defs_by_key(self) -> Mapping[AssetKey, AssetsDefinition]:
         return {}
 
@@ -183,6 +188,22 @@ class DefinitionsData(RepositoryData):
     def get_implicit_global_asset_job_def(self) -> JobDefinition:
         self.defs._check_asset_resources()
         return self.defs.get_implicit_global_asset_job_def()
+
+
+def check_resource_key_mapping(repo_name: str, mapping: Mapping[int, str],
+                               resources: Mapping[str, Any]) -> None:
+    """A `resource_key_mapping` given to @repository must agree with the mapping derived
+    from its top-level resources (the one resources are bound by)."""
+    for object_id, key in mapping.items():
+        if key in resources and id(resources[key]) == object_id:
+            continue
+        why = (f"top_level_resources['{key}'] is another object" if key in resources
+               else f"top_level_resources has no resource '{key}'")
+        raise HeadwaterInvalidDefinitionError(
+            f"@repository '{repo_name}': resource_key_mapping maps object id {object_id} to "
+            f"'{key}', but {why}. headwater derives this mapping from top_level_resources "
+            "(each resource object's id to its key; see get_resource_key_mapping()): drop "
+            "resource_key_mapping= or make it agree with top_level_resources.")
 
 
 def _check_unique_node_names(jobs: Sequence[JobDefinition]) -> None:
@@ -344,6 +365,10 @@ class RepositoryDefinition:
 
     def get_env_vars_by_top_level_resource(self) -> Mapping[str, Any]:
         return self._data.get_env_vars_by_top_level_resource()
+
+    def get_resource_key_mapping(self) -> Mapping[int, str]:
+        """id(resource object) -> key, for the top-level resources (see RepositoryData)."""
+        return self._data.get_resource_key_mapping()
 
     def load_all_definitions(self) -> None:
         self._data.load_all_definitions()

@@ -31,9 +31,12 @@ def _partition_classes() -> dict[str, type]:
     from headwater.definitions.partitions import base as partitions
     from headwater.definitions.partitions import mapping as partition_mapping
     from headwater.definitions.partitions import multi as multi_partitions
+    from headwater.definitions.partitions import multi_mapping as multi_partition_mapping
+    from headwater.definitions.partitions import periodic as periodic_partitions
     from headwater.definitions.partitions import time_window as time_window_partitions
     found: dict[str, type] = {}
-    for module in (partitions, time_window_partitions, multi_partitions, partition_mapping):
+    for module in (partitions, time_window_partitions, periodic_partitions, multi_partitions,
+                   partition_mapping, multi_partition_mapping):
         for value in vars(module).values():
             if isinstance(value, type) and hasattr(value, "__serdes_state__"):
                 found.setdefault(value.__name__, value)

@@ -220,6 +220,8 @@ class OpExecutionContext:
         self._emit = emit
         self._partitions_def = partitions_def
         self.output_metadata: dict[tuple[str, str | None], dict[str, Any]] = {}
+        # add_asset_metadata(partition_key=...): for that partition's materialization only
+        self.partition_metadata: dict[tuple[AssetKey, str], dict[str, Any]] = {}
         self.user_events: list[Any] = []
         self.outputs_seen: set[tuple[str, str | None]] = set()
 
@@ -593,8 +595,23 @@ class OpExecutionContext:
 
     def add_asset_metadata(self, metadata: Mapping[str, Any], asset_key: Any = None,
                            partition_key: str | None = None) -> None:
+        """Attach metadata to an asset's materialization; with `partition_key`, to the
+        materialization of that one partition of the run's range only."""
         key = to_asset_key(asset_key) if asset_key is not None else self.asset_key
-        self.add_output_metadata(metadata, output_name=self.output_for_asset_key(key))
+        output_name = self.output_for_asset_key(key)
+        if partition_key is None:
+            self.add_output_metadata(metadata, output_name=output_name)
+            return
+        keys = self.partition_keys if _partition.key_range(self) is not None else []
+        if partition_key not in keys:
+            raise HeadwaterInvariantViolationError(
+                f"add_asset_metadata(partition_key={partition_key!r}) for asset "
+                f"'{key.to_user_string()}': this step materializes "
+                + (f"partitions {keys}" if keys else "no partitions")
+                + "; pass one of them, or no partition_key to attach the metadata to all.")
+        if (output_name, None) in self.outputs_seen:
+            self.add_output_metadata(metadata, output_name=output_name)  # raises: too late
+        self.partition_metadata.setdefault((key, partition_key), {}).update(metadata)
 
     def get_output_metadata(self, output_name: str = "result",
                             mapping_key: str | None = None) -> dict[str, Any] | None:

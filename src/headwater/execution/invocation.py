@@ -298,6 +298,7 @@ def _bind_context(ctx: Any, op_def: Any, assets_def: Any,
         ctx._asset_keys_by_input = dict(assets_def.node_keys_by_input_name)
     ctx.outputs_seen = set()
     ctx.output_metadata = {}
+    ctx.partition_metadata = {}
     ctx.user_events = []
     return ctx
 

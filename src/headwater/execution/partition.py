@@ -18,9 +18,9 @@ from headwater.definitions.partitions.base import (
     PartitionKeyRange,
     partition_loading_context,
 )
-from headwater.definitions.partitions.mapping import infer_partition_mapping
 from headwater.definitions.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
 from headwater.definitions.partitions.partitioned_config import PartitionedConfig
+from headwater.definitions.partitions.relation import infer_partition_mapping
 from headwater.definitions.partitions.time_window import TimeWindow, TimeWindowPartitionsDefinition
 from headwater.definitions.tags import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from headwater.errors import (

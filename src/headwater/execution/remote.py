@@ -5,13 +5,24 @@ open the instance). `WorkerRun` holds that rebuilt run in the worker: the job is
 once, resources are built once, and `execute(task, known)` runs one step after taking in
 the outputs other processes produced (`known`: refs and the run that wrote each, so that
 the IO manager loads a parent run's values during re-execution). Values themselves never
-travel: they go through the IO manager. Imports `headwater.definitions` and this layer's
-`run`, `retry`, `step`, `executor`, `event`.
+travel: they go through the IO manager.
+
+A step run as its own process (`headwater execute-step CALL`, what a Kubernetes Job's
+container runs) gets a `StepCall` (the run's `RunInit`, the task, the outputs known so far)
+encoded as one command-line argument, and answers on its stdout: one line per event, then a
+line with the report (`step_output_lines` writes them, `read_step_output` parses them out
+of a log that user code may have printed into too). Imports `headwater.definitions` and this
+layer's `run`, `retry`, `step`, `executor`, `event`.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import pickle
+import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,3 +208,86 @@ class WorkerRun:
 
 def _noop() -> None:
     return None
+
+
+# --- one step as its own process ----------------------------------------------------------
+
+EVENT_LINE = "headwater-step-event "
+REPORT_LINE = "headwater-step-report "
+
+
+@dataclass(frozen=True)
+class StepCall:
+    """What a process that executes one step of a run is given (`headwater execute-step`)."""
+
+    init: RunInit
+    task: StepTask
+    known: list[tuple[Any, str]] = field(default_factory=list)
+
+    def encode(self) -> str:
+        """This call as one printable argument (compressed pickle, base64)."""
+        return base64.b64encode(zlib.compress(pickle.dumps(self))).decode("ascii")
+
+    @staticmethod
+    def decode(text: str) -> StepCall:
+        call = pickle.loads(zlib.decompress(base64.b64decode(text)))  # noqa: S301 (our own)
+        if not isinstance(call, StepCall):
+            raise TypeError(f"expected a StepCall, got {type(call).__name__}")
+        return call
+
+
+def execute_step_call(call: StepCall, write: Callable[[str], None]) -> StepReport:
+    """Execute the call's step here, writing each event, then the report, as one line."""
+    def emit(event: ev.HeadwaterEvent) -> None:
+        write(EVENT_LINE + ev.event_to_json(event))
+
+    try:
+        worker = WorkerRun(call.init, emit)
+    except Exception as exc:  # the code no longer imports, the job is gone, ...
+        report = _unloadable(call, exc, emit)
+        write(REPORT_LINE + json.dumps({"outcome": report.outcome, "produced": []}))
+        return report
+    try:
+        report = worker.execute(call.task, call.known)
+    finally:
+        worker.close()
+    write(REPORT_LINE + json.dumps({"outcome": report.outcome,
+                                    "produced": [list(ref) for ref in report.produced or ()]}))
+    return report
+
+
+def _unloadable(call: StepCall, error: Exception,
+                emit: Callable[[ev.HeadwaterEvent], None]) -> StepReport:
+    """The step's start and failure when the job could not be loaded where it was to run."""
+    task, init = call.task, call.init
+    for event_type, message, payload in (
+        (_ET.STEP_START, f'Step "{task.key}" started.', None),
+        (_ET.STEP_FAILURE, f'Step "{task.key}" failed: its process could not load job '
+                           f"'{init.reconstructable.job_name}': {type(error).__name__}: {error}",
+         ev.StepFailureData(ev.SerializableError.from_exception(error),
+                            error_source="FRAMEWORK_ERROR")),
+    ):
+        emit(ev.HeadwaterEvent(event_type=event_type, run_id=init.run_id,
+                               job_name=init.reconstructable.job_name, timestamp=time.time(),
+                               step_key=task.key, node_name=task.step_key,
+                               partition=init.partition_key, message=message, payload=payload))
+    return StepReport(task, "FAILURE", [])
+
+
+def read_step_output(text: str, task: StepTask) -> tuple[list[ev.HeadwaterEvent], StepReport | None]:
+    """The events and the report in the output of `execute_step_call`; None when the process
+    ended before it reported (killed, out of memory, never started). A marker may follow text
+    user code printed without a newline, so it is looked for anywhere in a line; a last line
+    with no newline yet (a log read while the step runs) waits for the next read."""
+    events: list[ev.HeadwaterEvent] = []
+    report = None
+    for line in text.split("\n")[:-1]:
+        at = line.find(EVENT_LINE)
+        if at >= 0:
+            events.append(ev.event_from_json(line[at + len(EVENT_LINE):]))
+            continue
+        at = line.find(REPORT_LINE)
+        if at >= 0:
+            data = json.loads(line[at + len(REPORT_LINE):])
+            report = StepReport(task, data["outcome"], [tuple(ref) for ref in data["produced"]])
+    return events, report

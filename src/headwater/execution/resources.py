@@ -3,7 +3,10 @@ building them for a run (or a test context) and tearing them down.
 
 Resources are initialised once, in dependency order, from their definitions and the
 `resources:` section of run config; generator and context-manager resources are torn
-down in reverse order, also when a step failed. `context.py` hands the built
+down in reverse order, also when a step failed. A resource function decorated with
+`@asynccontextmanager` is entered and exited on the event loop the caller hands in
+(`build_op_context(event_loop=...)`, `build_resources(event_loop=...)`); without one it is
+refused, since a run has no loop that outlives a step. `context.py` hands the built
 `Resources` to ops and IO managers, so this module sits below it and never imports it.
 Imports `headwater.definitions` and this layer's `log`.
 """
@@ -251,12 +254,14 @@ def build_resource_values(
     instance: Any = None,
     reuse: Mapping[str, Any] | None = None,
     configs: dict[str, Any] | None = None,
+    event_loop: Any = None,
 ) -> tuple[dict[str, Any], Callable[[], None]]:
     """Initialise the resources named by `keys` (all by default); return values and teardown.
 
     Values in `reuse` are taken as they are instead of being initialised again (and are not
     torn down here); `configs`, when given, receives the config each initialised resource's
     function saw (after `configured`), which IO manager contexts show as `resource_config`.
+    `event_loop` enters (and at teardown exits) `@asynccontextmanager` resources.
     """
     by_id = {id(v): k for k, v in resource_defs.items()}
     defs = {k: as_resource_definition(v, by_id) for k, v in resource_defs.items()}
@@ -271,7 +276,7 @@ def build_resource_values(
                 values[key] = reuse[key]
                 continue
             values[key] = _init_one(key, defs[key], resources_config.get(key, {}) or {}, values,
-                                    stack, log, run_id, instance, configs)
+                                    stack, log, run_id, instance, configs, event_loop)
     except BaseException:
         stack.close()
         raise
@@ -313,7 +318,7 @@ def _dependency_order(defs: Mapping[str, ResourceDefinition], wanted: set[str],
 
 def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, values: Mapping[str, Any],
               stack: ExitStack, log: LogManager | None, run_id: str | None, instance: Any,
-              configs: dict[str, Any] | None = None) -> Any:
+              configs: dict[str, Any] | None = None, event_loop: Any = None) -> Any:
     raw = config_entry.get("config") if isinstance(config_entry, Mapping) else None
     schema = definition.config_schema
     if schema is not None:
@@ -341,6 +346,8 @@ def _init_one(key: str, definition: ResourceDefinition, config_entry: Any, value
             definition, "enter_context", True
         ) and _is_context_manager_result(definition, value):
             value = stack.enter_context(value)
+        elif type(value).__name__ == "_AsyncGeneratorContextManager":
+            value = _enter_async(key, value, stack, event_loop)
         # read once the resource is set up: a generator (a Pythonic resource) sets its final
         # config only when it runs to its yield
         if configs is not None:
@@ -361,6 +368,19 @@ def _is_context_manager_result(definition: ResourceDefinition, value: Any) -> bo
     return type(value).__name__ == "_GeneratorContextManager"
 
 
+def _enter_async(key: str, manager: Any, stack: ExitStack, event_loop: Any) -> Any:
+    """Enter an @asynccontextmanager resource on the caller's loop; exit it there at teardown."""
+    if event_loop is None:
+        raise HeadwaterInvalidInvocationError(
+            f"Resource '{key}' is an @asynccontextmanager function, which needs an event loop "
+            "to enter and exit it: pass event_loop= to build_op_context, build_asset_context "
+            "or build_resources. In a run, write it as a generator or a @contextmanager "
+            "function instead.")
+    value = event_loop.run_until_complete(manager.__aenter__())
+    stack.callback(lambda: event_loop.run_until_complete(manager.__aexit__(None, None, None)))
+    return value
+
+
 def _finish_generator(gen: Any, key: str) -> None:
     try:
         next(gen)
@@ -379,6 +399,7 @@ def build_resources(
     resource_config: Mapping[str, Any] | None = None,
     headwater_run: Any = None,
     log_manager: LogManager | None = None,
+    event_loop: Any = None,
 ) -> Iterator[Resources]:
     """Initialise resources outside a run, for scripts and notebooks; tear them down after.
 
@@ -392,6 +413,9 @@ def build_resources(
         resource_config: config by resource key, as in run config.
         headwater_run: the run they pretend to belong to (for `context.run_id`).
         log_manager: where their `context.log` messages go.
+        event_loop: an asyncio event loop; resources whose function is an
+            `@asynccontextmanager` are entered on it, and exited on it when the block ends.
+            Without one such resources are refused.
 
     Example:
         ```python
@@ -415,7 +439,8 @@ def build_resources(
         )
     run_id = getattr(headwater_run, "run_id", None)
     values, teardown = build_resource_values(resources, resource_config or {}, log=log_manager,
-                                             run_id=run_id, instance=instance)
+                                             run_id=run_id, instance=instance,
+                                             event_loop=event_loop)
     try:
         yield Resources(values)
     finally:

@@ -672,8 +672,9 @@ class StepRunner:
                 for partition in (out_ctx._asset_partition_keys or [run.asset_partition(asset_key)]):
                     tags = {**output.tags,
                             **self.version_tags(step, asset_key, partition, output, out_ctx)}
-                    mat = AssetMaterialization(asset_key, metadata=metadata,
-                                               partition=partition, tags=tags)
+                    own = ctx.partition_metadata.get((asset_key, partition))
+                    mat = AssetMaterialization(asset_key, partition=partition, tags=tags, metadata={
+                        **metadata, **normalize_metadata(own or {}, allow_invalid=True)})
                     run.emit(ev.HeadwaterEventType.ASSET_MATERIALIZATION, step_key,
                              f"Materialized value {asset_key.to_user_string()}.",
                              ev.MaterializationData(mat), asset_key=asset_key, partition=partition)

@@ -32,7 +32,8 @@ from headwater.execution.resources import InitResourceContext, Resources, build_
 from headwater.execution.retry import HookContext
 
 
-def _resources_from(resources: Mapping[str, Any] | None, resources_config: Any) -> tuple[Resources, Any]:
+def _resources_from(resources: Mapping[str, Any] | None, resources_config: Any,
+                    event_loop: Any = None) -> tuple[Resources, Any]:
     unknown = sorted(set(resources_config or {}) - set(resources or {}))
     if unknown:
         raise HeadwaterInvalidConfigError(
@@ -41,7 +42,8 @@ def _resources_from(resources: Mapping[str, Any] | None, resources_config: Any) 
         )
     if not resources:
         return Resources(), None
-    values, teardown = build_resource_values(dict(resources), resources_config or {})
+    values, teardown = build_resource_values(dict(resources), resources_config or {},
+                                             event_loop=event_loop)
     return Resources(values), teardown
 
 
@@ -55,12 +57,13 @@ def _finish_test_context(ctx: OpExecutionContext, resources: Mapping[str, Any] |
 
 
 def _needs_teardown(resource: Any) -> bool:
-    """Generator and context-manager resources: their context must be used in a with block."""
+    """Generator and (async) context-manager resources: their context must be used in a with
+    block."""
     fn = getattr(resource, "resource_fn", None)
     if fn is None:
         return False
     fn = getattr(fn, "__wrapped__", fn)
-    return inspect.isgeneratorfunction(fn)
+    return inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
 
 
 def build_op_context(
@@ -90,7 +93,9 @@ def build_op_context(
         partition_key_range: a range of partitions, for ops of a backfill run at once.
         mapping_key: the mapping key, for ops downstream of a `DynamicOut`.
         run_tags: tags of the pretend run, as `context.run.tags`.
-        event_loop: accepted for Dagster's signature; async op functions get their own loop.
+        event_loop: an asyncio event loop; resources given whose function is an
+            `@asynccontextmanager` are entered on it now and exited on it when the context
+            closes (use the context in a `with` block). Without one such resources are refused.
 
     Example:
         ```python
@@ -106,7 +111,7 @@ def build_op_context(
     """
     if op_config is not None and config is not None:
         raise HeadwaterInvalidInvocationError("Pass op_config= or config=, not both.")
-    res, teardown = _resources_from(resources, resources_config)
+    res, teardown = _resources_from(resources, resources_config, event_loop)
     ctx = OpExecutionContext(
         op_config=op_config if op_config is not None else config,
         resources=res,
@@ -143,7 +148,9 @@ def build_asset_context(
         partition_key: the partition the asset pretends to materialize.
         partition_key_range: a range of partitions, for a backfill run at once.
         run_tags: tags of the pretend run, as `context.run.tags`.
-        event_loop: accepted for Dagster's signature; async asset functions get their own loop.
+        event_loop: an asyncio event loop; resources given whose function is an
+            `@asynccontextmanager` are entered on it now and exited on it when the context
+            closes (use the context in a `with` block). Without one such resources are refused.
 
     Example:
         ```python
@@ -156,7 +163,7 @@ def build_asset_context(
         assert greeting(build_asset_context(run_tags={"who": "ada"})) == "hello ada"
         ```
     """
-    res, teardown = _resources_from(resources, resources_config)
+    res, teardown = _resources_from(resources, resources_config, event_loop)
     ctx = AssetExecutionContext(
         op_config=asset_config,
         resources=res,

@@ -37,6 +37,7 @@ from headwater.code.client import (
     code_server_timeouts,
 )
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.remote import RemoteOrigin
 from headwater.errors import HeadwaterError, HeadwaterStorageError
 from headwater.server import (
     automation,
@@ -73,7 +74,7 @@ STORAGE_LOG_EVERY = 60.0  # seconds without a storage fault that end an outage (
 log = logging.getLogger("headwater.webserver")
 
 
-def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
+def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin | RemoteOrigin
                                                                  | CodeServerClient],
                read_only: bool = False, token: str | None = None,
                launcher: Any = "auto", start: bool = True,

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from headwater.code.client import CodeServerError
+from headwater.code.client import CodeServerError, CodeServerTimeoutError
 from headwater.definitions.key import AssetKey
 from headwater.server import launch
 from headwater.server.state import ApiError, ServerState, query_with_dynamic, state_of
@@ -166,6 +166,8 @@ def validate(state: ServerState, location: str, name: str,
         reply = state.workspace.client(location).validate_run_config(name, run_config)
     except LocationUnavailable:
         raise  # a 409 that says the code does not load
+    except CodeServerTimeoutError:
+        raise  # no answer in time: a 504 (app.py), not a refusal
     except CodeServerError as exc:
         raise ApiError(502, f"Code location {location!r} could not validate the config of "
                             f"job {name!r}: {exc}") from exc

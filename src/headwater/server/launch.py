@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from headwater.code.client import CodeServerError
+from headwater.code.client import CodeServerError, CodeServerTimeoutError
 from headwater.code.run import origin_tag
 from headwater.daemon import backfill
 from headwater.daemon import launcher as run_launcher
@@ -52,6 +52,8 @@ class RunLauncher:
         try:
             run_id = state.workspace.client(location).call(
                 "create_run", {"instance": ref, **params})
+        except CodeServerTimeoutError:
+            raise  # no answer in time: a 504 (app.py), not a refusal
         except CodeServerError as exc:
             raise ApiError(400, f"Code location {location!r} refused the run: "
                                 f"{exc.error.get('message') or exc}") from exc
@@ -150,6 +152,8 @@ def check_partition(state: ServerState, location: str, key: str, owner: dict[str
     """Refuse (422) a partition key that `owner` ({"asset": k} or {"job": name}) lacks."""
     try:
         keys = query_with_dynamic(state, location, "partition_keys", owner).get("keys") or []
+    except CodeServerTimeoutError:
+        raise  # no answer in time: a 504 (app.py), not a refusal
     except CodeServerError as exc:
         raise ApiError(400, f"Cannot list the partitions of {what}: "
                             f"{exc.error.get('message') or exc}") from exc
@@ -196,6 +200,8 @@ def request_backfill(state: ServerState, location: str, partition_keys: Sequence
         plan = state.workspace.client(location).call("plan_backfill", {
             "job_name": job_name, "asset_selection": list(asset_keys) if asset_keys else None,
             "partition_keys": list(partition_keys), "instance": spec})
+    except CodeServerTimeoutError:
+        raise  # no answer in time: a 504 (app.py), not a refusal
     except CodeServerError as exc:
         raise ApiError(400, f"Cannot backfill {what}: "
                             f"{exc.error.get('message') or exc}") from exc

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.remote import RemoteOrigin
 from headwater.errors import HeadwaterInvalidInvocationError
 from headwater.server.app import create_app
 from headwater.server.guard import DEFAULT_MAX_REQUEST_BYTES, LOOPBACK_HOSTS, normalize_host
@@ -156,7 +157,7 @@ def _listen_error(host: str, port: int, exc: OSError) -> HeadwaterInvalidInvocat
         f"cannot listen on {host} port {port}: {exc.strerror or exc}; pass another -h or -p.")
 
 
-def serve(instance: Any, origins: Sequence[CodeLocationOrigin], host: str = DEFAULT_HOST,
+def serve(instance: Any, origins: Sequence[CodeLocationOrigin | RemoteOrigin], host: str = DEFAULT_HOST,
           port: int = DEFAULT_PORT, read_only: bool = False, token: str | None = None,
           log_level: str = "warning", allowed_hosts: Sequence[str] = (),
           cors_origins: Sequence[str] = (), sockets: list[socket.socket] | None = None) -> None:

@@ -1,5 +1,6 @@
-"""The webserver's view of its code locations: one code server subprocess each, and indexes
-over their snapshots (assets and asset checks by key, jobs, schedules, sensors by name).
+"""The webserver's view of its code locations: one code server each (a subprocess, or a
+server over the network: code/remote.py), and indexes over their snapshots (assets and asset
+checks by key, jobs, schedules, sensors by name).
 
 The webserver never imports user code: everything it knows about definitions comes from
 `CodeServerClient` snapshots and calls. A location whose code does not load is kept with its
@@ -9,7 +10,10 @@ schedules and sensors remain visible, and only what needs the code itself (launc
 config validation, partition keys) is refused with the load error (`LocationUnavailable`).
 The last good snapshot is kept in the instance too, so that a webserver started on a broken
 file still shows what the location defined. Snapshots are cached until a reload; the
-indexes are rebuilt only when a snapshot id changes.
+indexes are rebuilt only when a snapshot id changes. A remote code server that stops
+answering puts its location in the same error state (kind `unreachable`); it is pinged again
+at most every `probe_interval` seconds as the location is looked at, and loaded afresh once
+it answers, without restarting the webserver.
 
 With an instance attached (`attach`), loading takes part in the location's generation
 (code/generation.py): a reload asks every other process (the daemon) to reload too.
@@ -28,6 +32,10 @@ from typing import Any
 from headwater.code import generation
 from headwater.code.client import CodeServerClient, CodeServerError
 from headwater.code.location import CodeLocationOrigin
+from headwater.code.remote import RemoteCodeServerClient, RemoteOrigin, client_for
+
+#: seconds between two probes of a remote code server (see `Workspace._probe`)
+PROBE_INTERVAL = 2.0
 
 
 class LocationUnavailable(CodeServerError):
@@ -40,13 +48,14 @@ class LocationEntry:
     """One location: its client, its latest good snapshot, and its load error (when the
     latest load failed, the snapshot is the last good one: stale)."""
 
-    client: CodeServerClient
+    client: CodeServerClient | RemoteCodeServerClient
     snapshot: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     generation: int = 0
     loaded_at: float | None = None  # when `snapshot` was loaded
     failed_at: float | None = None  # when the load that gave `error` failed
     attempted: bool = False
+    probed_at: float = 0.0  # monotonic time of the last probe of a remote server
 
     @property
     def name(self) -> str:
@@ -76,14 +85,17 @@ class Index:
 class Workspace:
     """The code locations a webserver serves, each behind a code server subprocess."""
 
-    def __init__(self, locations: Iterable[CodeLocationOrigin | CodeServerClient],
-                 timeout: float = 60.0, startup_timeout: float | None = None):
+    def __init__(self, locations: Iterable[CodeLocationOrigin | RemoteOrigin | CodeServerClient
+                                           | RemoteCodeServerClient],
+                 timeout: float = 60.0, startup_timeout: float | None = None,
+                 probe_interval: float = PROBE_INTERVAL):
         self._entries: dict[str, LocationEntry] = {}
         startup = timeout if startup_timeout is None else startup_timeout
         for item in locations:
-            client = (item if isinstance(item, CodeServerClient)
-                      else CodeServerClient(item, timeout=timeout, startup_timeout=startup))
+            client = (item if isinstance(item, (CodeServerClient, RemoteCodeServerClient))
+                      else client_for(item, timeout=timeout, startup_timeout=startup))
             self._entries[client.name] = LocationEntry(client)
+        self.probe_interval = probe_interval
         self._lock = threading.RLock()
         self._index: Index | None = None
         self.instance: Any = None
@@ -103,6 +115,8 @@ class Workspace:
         return self._entries.get(name)
 
     def origin(self, name: str) -> CodeLocationOrigin:
+        """Where runs of the location load its code (for a remote location, the file or
+        module the code server imported, as paths on its machine)."""
         return self._entries[name].client.origin
 
     # --- loading -----------------------------------------------------------------------
@@ -162,7 +176,36 @@ class Workspace:
         entry = self._entries[name]
         if not entry.attempted:
             self._refresh(entry, reload=False)
+        else:
+            self._probe(entry)
         return entry.snapshot
+
+    def _probe(self, entry: LocationEntry) -> None:
+        """Notice that a remote code server went away or came back (the local ones restart
+        by themselves). A failed call marks the location unavailable at once; at most every
+        `probe_interval` seconds a ping asks again, and a server that answers again (or
+        answers as a new process) is loaded afresh."""
+        client = entry.client
+        if not isinstance(client, RemoteCodeServerClient):
+            return
+        with self._lock:
+            if client.unreachable is not None and not _unreachable(entry.error):
+                self._failed(entry, dict(client.unreachable))
+                self._index = None
+            now = time.monotonic()
+            if now - entry.probed_at < self.probe_interval:
+                return
+            entry.probed_at = now
+            known = client.server_id
+            try:
+                status = client.ping(timeout=min(client.timeout, 5.0))
+            except CodeServerError as exc:
+                if entry.error != _error_dict(exc):
+                    self._failed(entry, _error_dict(exc))
+                    self._index = None
+                return
+            if _unreachable(entry.error) or status.get("server_id") != known:
+                self._refresh(entry, reload=False)
 
     def locations(self) -> list[dict[str, Any]]:
         out = []
@@ -212,9 +255,15 @@ class Workspace:
                 index.children.setdefault(dep, []).append(key)
         return index
 
-    def client(self, name: str) -> CodeServerClient:
-        """The location's code server; LocationUnavailable while its code fails to load."""
+    def client(self, name: str) -> CodeServerClient | RemoteCodeServerClient:
+        """The location's code server; LocationUnavailable while its code fails to load or
+        its server cannot be reached."""
         entry = self._entries[name]
+        self._probe(entry)
+        if entry.error is not None and _unreachable(entry.error):
+            raise LocationUnavailable(
+                f"{entry.error.get('message')} What it defined is shown from its last good "
+                "load, but nothing can run from it until the server answers.", entry.error)
         if entry.error is not None:
             raise LocationUnavailable(
                 f"Code location {name!r} failed to load ({entry.error.get('message')}); what "
@@ -232,5 +281,14 @@ def _snapshot_key(location: str) -> str:
 
 
 def _error_dict(exc: CodeServerError) -> dict[str, Any]:
-    return {"message": exc.error.get("message") or str(exc), "file": exc.file,
-            "line": exc.line, "traceback": exc.traceback_text or None}
+    return {"kind": exc.kind, "message": exc.error.get("message") or str(exc),
+            "file": exc.file, "line": exc.line, "traceback": exc.traceback_text or None}
+
+
+_REMOTE_FAILURES = frozenset({"unreachable", "unauthorized", "tls", "bad_reply"})
+
+
+def _unreachable(error: Mapping[str, Any] | None) -> bool:
+    """The error is that a remote code server could not be reached (not that its code
+    failed to load)."""
+    return error is not None and error.get("kind") in _REMOTE_FAILURES

@@ -128,7 +128,14 @@ class HeadwaterInstance:
     @staticmethod
     def ephemeral(tempdir: str | None = None, preload: Any = None,
                   settings: Mapping[str, Any] | None = None) -> HeadwaterInstance:
-        """An instance that keeps runs and events in memory, for tests and notebooks."""
+        """An instance that keeps runs and events in memory, for tests and notebooks.
+        `preload` (Dagster's runs from `dagster debug export`) has no headwater counterpart
+        and is refused."""
+        if preload:
+            raise HeadwaterInvalidInvocationError(
+                "HeadwaterInstance.ephemeral(preload=...): headwater has no exported run "
+                "payloads to preload; add runs with instance.add_run(...) and their events "
+                "with instance.store_event(...) instead.")
         return HeadwaterInstance(InMemoryStorage(), root_directory=tempdir, settings=settings)
 
     @staticmethod
@@ -266,9 +273,25 @@ class HeadwaterInstance:
         parent_run_id: str | None = None,
         op_selection: Sequence[str] | None = None,
         asset_selection: Iterable[AssetKey] | None = None,
-        **_origins: Any,
+        remote_job_origin: Any = None,
+        job_code_origin: Any = None,
+        repository_load_data: Any = None,
     ) -> HeadwaterRun:
-        """Store a run of `job_def` that has not started (Dagster's signature)."""
+        """Store a run of `job_def` that has not started (Dagster's signature). The run's
+        `op_selection` is `resolved_op_selection` (the op names a selection query resolved
+        to) when given, else `op_selection`. `execution_plan` is not needed (a run's plan is
+        built when it executes); Dagster's origin objects are refused."""
+        given = [name for name, value in (("remote_job_origin", remote_job_origin),
+                                          ("job_code_origin", job_code_origin),
+                                          ("repository_load_data", repository_load_data))
+                 if value is not None]
+        if given:
+            raise HeadwaterInvalidInvocationError(
+                f"create_run_for_job({given[0]}=...): headwater takes no Dagster origin objects; "
+                "a run a worker can load records its code location when it is created with "
+                "headwater.code.run.create_run(instance, origin, job_def, ...).")
+        if resolved_op_selection is not None:
+            op_selection = sorted(resolved_op_selection)
         all_tags = {**{k: str(v) for k, v in getattr(job_def, "tags", {}).items()},
                     **dict(getattr(job_def, "run_tags", None) or {}), **dict(tags or {})}
         if isinstance(status, str):
@@ -579,7 +602,9 @@ class HeadwaterInstance:
 
     def get_status_by_partition(self, asset_key: Any, partition_keys: Sequence[str],
                                 partitions_def: Any = None) -> dict[str, AssetPartitionStatus | None]:
-        """The status of each partition's latest attempt; None for a missing partition."""
+        """The status of each partition's latest attempt; None for a missing partition.
+        `partitions_def` is taken for Dagster's signature (Dagster decodes its stored subsets
+        with it); headwater stores a status per key, so the keys given are all it needs."""
         statuses = self._storage.get_partition_statuses(to_asset_key(asset_key))
         return {key: statuses.get(key) for key in partition_keys}
 
@@ -695,9 +720,12 @@ def instance_for_test(
         overrides: settings, as in `headwater.yaml`, applied to the instance.
         set_headwater_home: point `HEADWATER_HOME` at the directory while the block runs.
         temp_dir: a directory to use instead of a new temporary one (it is not removed).
-        synchronous_run_coordinator: accepted for Dagster's signature; no effect (the
-            instance holds no run queue; the daemon and webserver submit runs).
-        synchronous_run_launcher: accepted for Dagster's signature; no effect.
+        synchronous_run_coordinator: runs submitted to the instance (`submit_run`, as the
+            webserver, sensors and `job launch` do) start at once, even with a `run_queue`
+            in `overrides` (the `run_coordinator: {synchronous: true}` setting).
+        synchronous_run_launcher: a started run executes in the calling process, and
+            `submit_run`/`start_run` return once it finished, instead of spawning a run
+            worker (the `run_launcher: {synchronous: true}` setting).
 
     Example:
         ```python
@@ -717,8 +745,13 @@ def instance_for_test(
         previous = os.environ.get(HOME_ENV)
         if set_headwater_home:
             os.environ[HOME_ENV] = root
+        settings = dict(overrides or {})
+        if synchronous_run_coordinator:
+            settings["run_coordinator"] = {"synchronous": True}
+        if synchronous_run_launcher:
+            settings["run_launcher"] = {"synchronous": True}
         instance = HeadwaterInstance.from_url(
-            "sqlite:///" + os.path.join(root, "headwater.db"), root, overrides)
+            "sqlite:///" + os.path.join(root, "headwater.db"), root, settings)
         try:
             yield instance
         finally:

@@ -357,3 +357,16 @@ def test_only_changed_evaluations_are_worth_keeping():
     assert s.tick().changed_results == []                        # same as before
     s.materialize("up")
     assert [r.key for r in s.tick().changed_results] == ["down"]  # requested
+
+
+@pytest.mark.parametrize("rule", ["skip_on_backfill_in_progress", "skip_on_run_in_progress"])
+def test_in_progress_rules_refuse_all_partitions(rule):
+    """AutoMaterializeRule.skip_on_*_in_progress(all_partitions=True) is refused with the fix;
+    the default skips the partitions in progress."""
+    build = getattr(hw.AutoMaterializeRule, rule)
+    assert build().to_automation_condition().to_text() == \
+        hw.AutomationCondition.in_progress().to_text()
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match=rf"AutoMaterializeRule\.{rule}\(all_partitions=True\) is not "
+                             r"supported: leave it False"):
+        build(all_partitions=True)

@@ -290,3 +290,81 @@ def test_run_status_sensor_reports_the_runs_it_reacted_to():
         later = on_success.evaluate_tick(
             hw.build_sensor_context(instance=instance, cursor=first.cursor))
         assert [r.headwater_run.run_id for r in later.headwater_run_reactions] == [result.run_id]
+
+
+def test_tick_contexts_open_the_instance_of_their_instance_ref():
+    """build_sensor_context / build_schedule_context(instance_ref=): context.instance is that
+    instance, opened on first use and disposed when the with block ends."""
+    @hw.asset
+    def numbers() -> int:
+        return 1
+
+    with hw.instance_for_test() as instance:
+        hw.materialize([numbers], instance=instance)
+        ref = instance.get_ref()
+        for build in (hw.build_sensor_context, hw.build_schedule_context):
+            with build(instance_ref=ref) as context:
+                assert context.instance_ref is ref
+                opened = context.instance
+                assert opened.get_runs_count() == 1 and context.instance is opened
+            assert context.instance is not opened  # disposed with the block; opened anew
+            context.instance.dispose()
+
+
+def test_run_status_sensor_context_logs_through_the_sensor_context_given():
+    """build_run_status_sensor_context(context=): `log` is that sensor context's logger."""
+    @hw.job
+    def quick():
+        pass
+
+    instance = hw.HeadwaterInstance.ephemeral()
+    result = quick.execute_in_process(instance=instance)
+    sensor_context = hw.build_sensor_context()
+    context = hw.build_run_status_sensor_context(
+        sensor_name="watch", headwater_instance=instance, headwater_run=result.headwater_run,
+        headwater_event=result.get_run_success_event(), context=sensor_context)
+    assert context.log is sensor_context.log
+    assert context.for_run_failure().log is sensor_context.log
+
+
+def test_run_status_sensor_watches_its_own_code_location_unless_told_all():
+    """Without monitored_jobs, a tick with definitions sees only runs of their jobs;
+    monitor_all_code_locations=True sees every run; both together are refused."""
+    @hw.op
+    def boom():
+        raise ValueError("no")
+
+    @hw.job
+    def here():
+        boom()
+
+    @hw.job
+    def elsewhere():
+        boom()
+
+    seen = []
+
+    @hw.run_failure_sensor
+    def local(context):
+        seen.append("local:" + context.headwater_run.job_name)
+
+    @hw.run_failure_sensor(monitor_all_code_locations=True)
+    def global_(context):
+        seen.append("all:" + context.headwater_run.job_name)
+
+    defs = hw.Definitions(jobs=[here], sensors=[local, global_])
+    instance = hw.HeadwaterInstance.ephemeral()
+    starts = {}
+    for sensor in (local, global_):
+        starts[sensor.name] = hw.build_sensor_context(instance=instance, definitions=defs)
+        sensor.evaluate_tick(starts[sensor.name])
+    for job_def in (here, elsewhere):
+        job_def.execute_in_process(instance=instance, raise_on_error=False)
+    for sensor in (local, global_):
+        sensor.evaluate_tick(hw.build_sensor_context(
+            instance=instance, definitions=defs, cursor=starts[sensor.name].cursor))
+    assert seen == ["local:here", "all:here", "all:elsewhere"]
+    with pytest.raises(hw.HeadwaterInvalidDefinitionError,
+                       match="monitor_all_code_locations=True watches every run"):
+        hw.run_failure_sensor(monitored_jobs=[here], monitor_all_code_locations=True)(
+            lambda context: None)

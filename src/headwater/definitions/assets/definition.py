@@ -3,11 +3,12 @@
 An asset is a key plus the node (op or graph) that computes it; an external asset is
 a spec with no node. The spec and the definition are one pair: a spec's deps may name an
 AssetsDefinition, and an external AssetsDefinition is built from a spec, so both live
-here. The decorators that build definitions are in `decorators.py`; AssetIn/AssetOut in
-`inout.py`; with_resources in `resources.py`; the naming rules of tags, groups and owners
-in `rules.py`; what with_attributes changes in `attributes.py`. Imports `key`, `tags`, the
-`ops`, `config` and `metadata` rooms and `errors`; never the modules of this room that
-build on it.
+here. The decorators that build definitions are in `decorators.py` and
+`graph_decorators.py`; AssetIn/AssetOut in `inout.py`; with_resources in `resources.py`; the
+rules of an asset's attributes (tags, groups, owners, automation, deps, check specs) in
+`rules.py`; what with_attributes changes in `attributes.py`; map_asset_specs in
+`spec_mapping.py`. Imports `key`, `tags`, the `ops`, `config` and `metadata` rooms, `errors`
+and, of this room, `rules.py` and `attributes.py`; never the modules that build on it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.definitions.assets.attributes import renamed_attributes
-from headwater.definitions.assets.rules import check_asset_tags, check_group_name, check_owner
+from headwater.definitions.assets.rules import (
+    add_unique_dep,
+    as_automation_condition,
+    check_asset_tags,
+    check_freshness_policy,
+    check_group_name,
+    check_owner,
+    check_specs_by_key,
+    condition_or_policy,
+)
 from headwater.definitions.config.resource import as_resource_definition
 from headwater.definitions.key import AssetKey, check_key_parts, prefix_path, to_asset_key
 from headwater.definitions.keywords import check_keywords
@@ -31,7 +41,6 @@ from headwater.definitions.tags import IO_MANAGER_KEY_METADATA, KIND_PREFIX
 from headwater.errors import (
     HeadwaterInvalidDefinitionError,
     HeadwaterInvalidInvocationError,
-    HeadwaterInvariantViolationError,
 )
 
 DEFAULT_GROUP = "default"
@@ -93,21 +102,6 @@ def to_asset_dep(value: Any) -> AssetDep:
         return AssetDep(value.key)
     return AssetDep(to_asset_key(value))
 
-
-
-def add_unique_dep(deps: list[AssetDep], seen: set[AssetKey], dep: AssetDep, owner: str) -> None:
-    """Append `dep` unless `seen` holds its asset already: the same dependency listed twice is
-    harmless, the same asset with another partition mapping or metadata is an error."""
-    if dep.asset_key in seen:
-        if dep in deps:
-            return
-        raise HeadwaterInvariantViolationError(
-            f"Cannot set a dependency on asset {dep.asset_key} more than once per asset: "
-            f"{owner} lists it twice in deps with different partition_mapping or metadata. "
-            "Keep one AssetDep for it."
-        )
-    seen.add(dep.asset_key)
-    deps.append(dep)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssetSpec:
@@ -186,7 +180,7 @@ class AssetSpec:
         if problem:
             raise HeadwaterInvalidDefinitionError(f"AssetSpec: {problem}.")
         automation_condition = as_automation_condition(
-            _condition_or_policy(automation_condition, auto_materialize_policy,
+            condition_or_policy(automation_condition, auto_materialize_policy,
                                  f"AssetSpec '{key.to_user_string()}'"),
             f"asset '{key.to_user_string()}'")
         unique: list[AssetDep] = []
@@ -221,7 +215,7 @@ class AssetSpec:
             ("automation_condition", automation_condition), ("owners", owner_list),
             ("tags", tags), ("kinds", kinds), ("partitions_def", partitions_def),
             ("legacy_freshness_policy", legacy_freshness_policy),
-            ("freshness_policy", _check_freshness_policy(freshness_policy, key)),
+            ("freshness_policy", check_freshness_policy(freshness_policy, key)),
         ):
             object.__setattr__(self, attr, value)
 
@@ -290,42 +284,6 @@ _BY_OUTPUT_NAME = {
     "auto_materialize_policies_by_output_name": "automation_conditions_by_key",
     "legacy_freshness_policies_by_output_name": "legacy_freshness_policies_by_key",
 }
-
-
-def _check_freshness_policy(policy: Any, key: AssetKey) -> Any:
-    # FreshnessPolicy lives in the checks room, above this one: recognise it by what it does.
-    if policy is None or callable(getattr(policy, "evaluate_freshness", None)):
-        return policy
-    raise HeadwaterInvalidDefinitionError(
-        f"asset '{key.to_user_string()}': freshness_policy must be a FreshnessPolicy, built with "
-        "FreshnessPolicy.time_window(fail_window=...) or FreshnessPolicy.cron(deadline_cron=..., "
-        f"lower_bound_delta=...); got {type(policy).__name__} {policy!r}.")
-
-
-def as_automation_condition(value: Any, owner: str) -> Any:
-    """An AutomationCondition as given, or the one an AutoMaterializePolicy stands for; anything
-    else is refused (the automation room, above this one, defines the class)."""
-    if value is None:
-        return None
-    convert = getattr(value, "to_automation_condition", None)
-    if convert is not None:
-        value = convert()
-    if not (hasattr(value, "unique_id") and callable(getattr(value, "evaluate", None))):
-        raise HeadwaterInvalidDefinitionError(
-            f"{owner}: automation_condition= got {type(value).__name__} ({value!r}); pass an "
-            "AutomationCondition, e.g. AutomationCondition.eager() or "
-            "AutomationCondition.on_cron('0 * * * *').")
-    return value
-
-
-def _condition_or_policy(condition: Any, policy: Any, owner: str) -> Any:
-    """automation_condition=, or the one auto_materialize_policy= stands for; not both."""
-    if condition is not None and policy is not None:
-        raise HeadwaterInvariantViolationError(
-            f"{owner}: pass only one of `automation_condition` and `auto_materialize_policy`, not "
-            "both `automation_condition` and `auto_materialize_policy` (a policy is the older "
-            "name of a condition).")
-    return condition if condition is not None else policy
 
 
 class AssetsDefinition:
@@ -429,7 +387,7 @@ class AssetsDefinition:
         self.partitions_def = partitions_def
         self.backfill_policy = backfill_policy
         self.execution_type = execution_type
-        self.check_specs_by_key = _check_specs_by_key(check_specs, self.specs_by_key, node_def)
+        self.check_specs_by_key = check_specs_by_key(check_specs, self.specs_by_key, node_def)
         self._selected_checks = frozenset(self.check_specs_by_key) if selected_asset_check_keys \
             is None else frozenset(selected_asset_check_keys) & frozenset(self.check_specs_by_key)
         self.io_manager_keys = dict(io_manager_keys or {})
@@ -818,36 +776,6 @@ class AssetsDefinition:
         return f"AssetsDefinition(keys={keys!r})"
 
 
-
-
-def _check_specs_by_key(check_specs: Sequence[Any] | None, specs_by_key: Mapping[AssetKey, Any],
-                        node_def: Any) -> dict[Any, Any]:
-    """check_specs= of an asset: each must target one of its assets, each key once."""
-    result: dict[Any, Any] = {}
-    for spec in check_specs or ():
-        key = getattr(spec, "key", None)
-        if key is None or not hasattr(spec, "blocking"):
-            raise HeadwaterInvalidDefinitionError(
-                f"check_specs=[...] got {type(spec).__name__} ({spec!r}); pass AssetCheckSpec("
-                "name, asset=...) objects."
-            )
-        owner = getattr(node_def, "name", None) or "asset"
-        if key.asset_key not in specs_by_key:
-            raise HeadwaterInvalidDefinitionError(
-                f"check_specs of '{owner}' has check '{key.to_user_string()}', whose asset "
-                f"'{key.asset_key.to_user_string()}' is not an asset '{owner}' computes "
-                f"({sorted(k.to_user_string() for k in specs_by_key)}). Point it at one of "
-                "them, or declare it with @asset_check instead."
-            )
-        if key in result:
-            raise HeadwaterInvalidDefinitionError(
-                f"Duplicate check specs: '{owner}' declares check '{key.to_user_string()}' "
-                "twice. Give each check a distinct name."
-            )
-        result[key] = spec
-    return result
-
-
 def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
     """An asset that headwater knows about but does not compute."""
     io_key = spec.metadata.get(IO_MANAGER_KEY_METADATA)  # set by with_io_manager_key
@@ -858,47 +786,6 @@ def external_asset_from_spec(spec: AssetSpec) -> AssetsDefinition:
 
 def external_assets_from_specs(specs: Sequence[AssetSpec]) -> list[AssetsDefinition]:
     return [external_asset_from_spec(s) for s in specs]
-
-
-def map_asset_specs(fn: Callable[[AssetSpec], AssetSpec], iterable: Iterable[Any]) -> list[Any]:
-    """Apply `fn` to each AssetSpec of `iterable`, and to the specs of each AssetsDefinition.
-
-    Use it to set an attribute on many assets at once (a group, an owner, tags). Items come
-    back in order, of the same kinds; anything else in `iterable` raises
-    HeadwaterInvalidDefinitionError.
-
-    Args:
-        fn: takes an AssetSpec and returns the changed spec.
-        iterable: AssetSpecs and AssetsDefinitions.
-
-    Example:
-        ```python
-        from headwater import AssetSpec, asset, map_asset_specs
-
-        @asset
-        def orders() -> int:
-            return 1
-
-        tagged = map_asset_specs(lambda spec: spec.replace_attributes(group_name="sales"),
-                                 [orders, AssetSpec("customers")])
-        assert tagged[0].group_names_by_key[orders.key] == "sales"
-        assert tagged[1].group_name == "sales"
-        ```
-    """
-    out: list[Any] = []
-    for item in iterable:
-        if isinstance(item, AssetsDefinition):
-            out.append(item.map_asset_specs(fn))
-        elif isinstance(item, AssetSpec):
-            out.append(fn(item))
-        else:
-            raise HeadwaterInvalidDefinitionError(
-                f"map_asset_specs: {item!r} ({type(item).__name__}) is neither an AssetSpec nor "
-                "an AssetsDefinition; pass only those (asset checks, jobs and sensors have no "
-                "asset specs to map).")
-    return out
-
-
 
 
 __all__ = ["replace"]

@@ -21,7 +21,7 @@ from headwater.definitions.assets.definition import (
     external_asset_from_spec,
 )
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.partitions.mapping import mapping_problem
+from headwater.definitions.partitions.relation import mapping_problem
 from headwater.definitions.tags import EXTERNAL_DEP_METADATA
 
 

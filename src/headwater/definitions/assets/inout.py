@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetSpec, as_automation_condition
+from headwater.definitions.assets.definition import AssetSpec
+from headwater.definitions.assets.rules import as_automation_condition
 from headwater.definitions.key import (
     prefix_path,
     to_asset_key,

@@ -40,8 +40,8 @@ from headwater.definitions.partitions.base import partition_loading_context
 from headwater.definitions.partitions.mapping import (
     IdentityPartitionMapping,
     TimeWindowPartitionMapping,
-    infer_partition_mapping,
 )
+from headwater.definitions.partitions.relation import infer_partition_mapping
 
 #: A parent read through more partitions than this is not checked for its own staleness
 #: (DEPENDENCIES); its data version is still compared, as one version over all of them.

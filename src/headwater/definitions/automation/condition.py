@@ -7,22 +7,24 @@ the composites (`eager()`, `on_cron()`, `on_missing()` ...) are built from those
 carry a label. `AutoMaterializePolicy` (the older API: a set of rules) is kept here too, as
 the condition it stands for. `evaluate(ctx, candidates)` returns the subset of `candidates` for which the
 condition is true; the context (evaluate.py) gives the state and remembers each node's result.
+What every condition is when read (children, identity, text, the evaluate protocol) is its
+base class, ConditionTree, in `condition_tree.py`, which never imports this module.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.automation import subset as S
+from headwater.definitions.automation.condition_tree import ConditionTree
 from headwater.definitions.partitions.cron import validate_cron_string
 from headwater.errors import HeadwaterInvalidDefinitionError
 
 
-class AutomationCondition:
+class AutomationCondition(ConditionTree):
     """When automation should request an asset or check, set with `automation_condition=`.
 
     Start from the ready-made ones (`eager()`, `on_cron(...)`, `on_missing()`), or build your
@@ -48,66 +50,9 @@ class AutomationCondition:
         ```
     """
 
-    label: str | None = None
-    #: the short name shown in evaluation trees
-    description: str = "condition"
-
-    # --- structure ------------------------------------------------------------------------
-    @property
-    def children(self) -> tuple[AutomationCondition, ...]:
-        return ()
-
-    def _params(self) -> tuple[Any, ...]:
-        return ()
-
+    # --- copies (reading a condition: its children, identity and text, is ConditionTree's) --
     def _rebuild(self, children: Sequence[AutomationCondition]) -> AutomationCondition:
         return self
-
-    def _key(self) -> tuple[Any, ...]:
-        return (type(self).__name__, self._params(), self.label,
-                tuple(c._key() for c in self.children))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AutomationCondition) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    @property
-    def name(self) -> str:
-        return self.label or self.description
-
-    def get_label(self) -> str | None:
-        return self.label
-
-    def __repr__(self) -> str:
-        inner = ", ".join(repr(c) for c in self.children)
-        params = ", ".join(repr(p) for p in self._params())
-        body = ", ".join(x for x in (params, inner) if x)
-        text = f"{type(self).__name__}({body})"
-        return f"{text}.with_label({self.label!r})" if self.label else text
-
-    def to_text(self) -> str:
-        """The condition in one line, as written in Python (labels shown as names)."""
-        if self.label:
-            return self.label
-        found = self.__dict__.get("_text_cache")
-        if found is None:
-            found = self.__dict__["_text_cache"] = self._text()
-        return found
-
-    def _text(self) -> str:
-        params = ", ".join(repr(p) for p in self._params())
-        return f"{self.description}({params})"
-
-    @property
-    def unique_id(self) -> str:
-        """Changes when the condition changes (a new condition starts a new history)."""
-        found = self.__dict__.get("_unique_id")
-        if found is None:
-            found = hashlib.sha1(repr(self._key()).encode()).hexdigest()[:16]
-            self.__dict__["_unique_id"] = found
-        return found
 
     def _copy(self, **changes: Any) -> AutomationCondition:
         new = object.__new__(type(self))
@@ -184,17 +129,6 @@ class AutomationCondition:
         mapped = [c._map_deps(fn) for c in self.children]
         node = self._rebuild(mapped) if self.children else self
         return fn(node) if isinstance(node, DepsAutomationCondition) else node
-
-    # --- evaluation -------------------------------------------------------------------
-    def evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
-        """The subset of `candidates` this condition is true for (recorded in ctx)."""
-        ctx.enter()
-        result: S.Subset = S.EMPTY if S.is_empty(candidates) else self._evaluate(ctx, candidates)
-        ctx.record(self, candidates, result)
-        return result
-
-    def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
-        raise NotImplementedError
 
     # --- constructors: operands -------------------------------------------------------
     @staticmethod
@@ -476,9 +410,9 @@ class NewlyTrueCondition(AutomationCondition):
         return self._copy(operand=children[0])
 
     def _evaluate(self, ctx: Any, candidates: S.Subset) -> S.Subset:
-        before = ctx.previous_true(self, of=self.operand)
+        before = ctx.previous_true(self)
         now = self.operand.evaluate(ctx, candidates)
-        ctx.remember(self, candidates, now, of=self.operand)
+        ctx.remember(self, candidates, now)
         return S.minus(now, before, ctx.universe)
 
     def _text(self) -> str:
@@ -686,6 +620,16 @@ class DepsAutomationCondition(AutomationCondition):
 
 # --- the older policies, mapped onto conditions ------------------------------------------
 
+_SKIPS_EACH = "leave it False: the rule skips each partition in progress (in_progress())"
+
+
+def _each_partition(rule: str, all_partitions: bool, instead: str) -> None:
+    """The rules act partition by partition; `all_partitions=True` has no counterpart."""
+    if all_partitions:
+        raise HeadwaterInvalidDefinitionError(
+            f"AutoMaterializeRule.{rule}(all_partitions=True) is not supported: {instead}.")
+
+
 @dataclass(frozen=True)
 class AutoMaterializeRule:
     """One rule of an AutoMaterializePolicy: a reason to materialize or to skip.
@@ -736,11 +680,8 @@ class AutoMaterializeRule:
     @staticmethod
     def materialize_on_cron(cron_schedule: str, timezone: str = "UTC",
                             all_partitions: bool = False) -> AutoMaterializeRule:
-        if all_partitions:
-            raise HeadwaterInvalidDefinitionError(
-                "materialize_on_cron(all_partitions=True) is not supported: write "
-                "AutomationCondition.cron_tick_passed(...).since_last_handled() without "
-                "in_latest_time_window().")
+        _each_partition("materialize_on_cron", all_partitions, "write AutomationCondition."
+                        "cron_tick_passed(...).since_last_handled() without in_latest_time_window()")
         return AutoMaterializeRule("materialize_on_cron", "materialize", (cron_schedule, timezone))
 
     @staticmethod
@@ -757,10 +698,12 @@ class AutoMaterializeRule:
 
     @staticmethod
     def skip_on_backfill_in_progress(all_partitions: bool = False) -> AutoMaterializeRule:
+        _each_partition("skip_on_backfill_in_progress", all_partitions, _SKIPS_EACH)
         return AutoMaterializeRule("skip_on_backfill_in_progress", "skip")
 
     @staticmethod
     def skip_on_run_in_progress(all_partitions: bool = False) -> AutoMaterializeRule:
+        _each_partition("skip_on_run_in_progress", all_partitions, _SKIPS_EACH)
         return AutoMaterializeRule("skip_on_run_in_progress", "skip")
 
     @staticmethod
@@ -897,10 +840,3 @@ class AutoMaterializePolicy:
 
     def __repr__(self) -> str:
         return f"AutoMaterializePolicy(rules={sorted(r.name for r in self.rules)})"
-
-
-def conditions_in(condition: AutomationCondition) -> Iterable[AutomationCondition]:
-    """Every node of the tree, depth first."""
-    yield condition
-    for child in condition.children:
-        yield from conditions_in(child)

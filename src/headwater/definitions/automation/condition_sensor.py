@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from headwater.definitions.assets.selection import AssetSelection
-from headwater.definitions.automation.condition import conditions_in
+from headwater.definitions.automation.condition_tree import conditions_in
 from headwater.definitions.automation.evaluate import (
     AutomationCursor,
     AutomationResult,

@@ -102,9 +102,11 @@ def make_email_on_run_failure_sensor(
         smtp_port: the port; defaults by `smtp_type`.
         name: the sensor's name.
         webserver_base_url: the UI's address, for links to the failed run.
-        monitored_jobs: jobs or selectors to watch; every job when empty.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
         job_selection: older spelling of `monitored_jobs`.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         default_status: whether it runs from its first deployment (STOPPED by default).
         monitor_all_repositories: older spelling of `monitor_all_code_locations`.
         smtp_user: the SMTP login, when it is not `email_from`.

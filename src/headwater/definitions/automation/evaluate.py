@@ -27,8 +27,8 @@ from headwater.definitions.partitions.cron import previous_tick
 from headwater.definitions.partitions.mapping import (
     IdentityPartitionMapping,
     TimeWindowPartitionMapping,
-    infer_partition_mapping,
 )
+from headwater.definitions.partitions.relation import infer_partition_mapping
 from headwater.definitions.partitions.time_window import TimeWindowPartitionsDefinition
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import AUTOMATION_CONDITION_TAG
@@ -327,13 +327,12 @@ class _TargetContext:
     def _node_key(self) -> str:
         return "/".join(self._stack[-1][0])
 
-    def previous_true(self, node: AutomationCondition, of: Any = None) -> S.Subset:
+    def previous_true(self, node: AutomationCondition) -> S.Subset:
         if self.previous.get("id") != self.memory["id"]:
             return S.EMPTY
         return self._normalize(S.from_json((self.previous.get("nodes") or {}).get(self._node_key())))
 
-    def remember(self, node: AutomationCondition, candidates: S.Subset, value: S.Subset,
-                 of: Any = None) -> None:
+    def remember(self, node: AutomationCondition, candidates: S.Subset, value: S.Subset) -> None:
         key = self._node_key()
         before = self.previous_true(node)
         kept = S.minus(before, candidates, self.universe) if not S.is_empty(before) else S.EMPTY

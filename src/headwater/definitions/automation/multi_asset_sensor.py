@@ -34,7 +34,7 @@ from headwater.definitions.automation.sensor import (
     SensorEvaluationContext,
 )
 from headwater.definitions.key import AssetKey, to_asset_key
-from headwater.definitions.partitions.mapping import infer_partition_mapping
+from headwater.definitions.partitions.relation import infer_partition_mapping
 from headwater.errors import HeadwaterInvalidInvocationError
 
 _PAGE = 1000

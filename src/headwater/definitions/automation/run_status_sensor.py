@@ -3,7 +3,9 @@
 
 At each tick the sensor reads the run-status events stored since its cursor (a storage id;
 the first tick starts from "now", so history is not replayed) and calls the function once
-per event of a monitored job. Imports `errors` and `definitions` only.
+per event of a monitored job: those `monitored_jobs` names, else the jobs of the sensor's own
+definitions (its code location), or every job with `monitor_all_code_locations=True` (and
+in a test tick given no definitions). Imports `errors` and `definitions` only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from headwater.definitions.automation.tick_context import TickContext
 from headwater.definitions.automation.tick_result import RunReaction, SkipReason
 from headwater.definitions.run_request import RunRequest
 from headwater.definitions.tags import PARTITION_TAG
+from headwater.errors import HeadwaterInvalidDefinitionError
 
 # HeadwaterRunStatus value -> the run event that marks it
 _EVENT_FOR_STATUS = {"SUCCESS": "RUN_SUCCESS", "FAILURE": "RUN_FAILURE",
@@ -73,6 +76,7 @@ class RunStatusSensorContext(TickContext):
         self._run = headwater_run
         self._event = headwater_event
         self._partition_key = partition_key
+        self._logger = logger  # `context.log`; the sensor's own logger when None
         self._cursor: str | None = None
         self._cursor_updated = False
 
@@ -107,7 +111,8 @@ class RunStatusSensorContext(TickContext):
         return RunFailureSensorContext(
             sensor_name=self._sensor_name, headwater_run=self._run, headwater_event=self._event,
             instance=self._instance, resources=self._resource_defs,
-            repository_def=self._definitions, partition_key=self._partition_key)
+            repository_def=self._definitions, partition_key=self._partition_key,
+            logger=self._logger)
 
 
 class RunFailureSensorContext(RunStatusSensorContext):
@@ -174,7 +179,8 @@ def build_run_status_sensor_context(sensor_name: str, headwater_event: Any,
         headwater_event: the run-status event (e.g. the last event of the run).
         headwater_instance: the instance the run belongs to.
         headwater_run: the run that reached the status.
-        context: an enclosing sensor context, if any.
+        context: the sensor context the sensor was called with, if any; the run status
+            context logs through its `log`.
         resources: resources the sensor function takes as parameters.
         partition_key: the run's partition, if any.
         repository_def: the repository the sensor belongs to.
@@ -207,7 +213,8 @@ def build_run_status_sensor_context(sensor_name: str, headwater_event: Any,
     return RunStatusSensorContext(sensor_name=sensor_name, headwater_run=headwater_run,
                                   headwater_event=headwater_event, instance=headwater_instance,
                                   resources=resources, repository_def=repository_def,
-                                  partition_key=partition_key)
+                                  partition_key=partition_key,
+                                  logger=context.log if context is not None else None)
 
 
 def _status_value(status: Any) -> str:
@@ -226,8 +233,10 @@ class RunStatusSensorDefinition(SensorDefinition):
         name: the sensor's name.
         run_status: the HeadwaterRunStatus to react to (SUCCESS, FAILURE, ...).
         run_status_sensor_fn: the function called with a RunStatusSensorContext per run.
-        monitored_jobs: jobs or selectors to watch; every job when empty.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         request_job: a job the function may request runs of.
         request_jobs: several jobs the function may request runs of.
 
@@ -252,6 +261,10 @@ class RunStatusSensorDefinition(SensorDefinition):
         self._status = _status_value(run_status)
         self._monitored = [j if hasattr(j, "matches") else getattr(j, "name", j)
                            for j in (monitored_jobs or [])]
+        if monitor_all_code_locations and self._monitored:
+            raise HeadwaterInvalidDefinitionError(
+                f"Run status sensor '{name}': monitor_all_code_locations=True watches every run "
+                "of the instance, so monitored_jobs= cannot narrow it; pass one of the two.")
         self.monitor_all_code_locations = monitor_all_code_locations
         jobs = list(request_jobs or ([request_job] if request_job is not None else []))
         super().__init__(name=name, evaluation_fn=run_status_sensor_fn,
@@ -265,6 +278,16 @@ class RunStatusSensorDefinition(SensorDefinition):
         result, _ = invoke_evaluation_fn("run status sensor", self.name, self._evaluation_fn,
                                          self._signature, args, kwargs, lambda: None)
         return result
+
+    def _own_jobs(self, context: Any) -> set[str] | None:
+        """Without monitored_jobs, the jobs of the sensor's own definitions (its code
+        location), unless it monitors all code locations; None (every job) also when the
+        tick has no definitions, as in a test."""
+        defs = context.repository_def
+        if self._monitored or self.monitor_all_code_locations or defs is None:
+            return None
+        repo = defs.get_repository_def() if hasattr(defs, "get_repository_def") else defs
+        return set(repo.job_names)
 
     def _call_for_tick(self, context: Any) -> Any:
         instance = context.instance
@@ -280,17 +303,19 @@ class RunStatusSensorDefinition(SensorDefinition):
         requests: list[Any] = []
         reactions: list[RunReaction] = []
         last = cursor
+        own = self._own_jobs(context)
         for record in page.records:
             last = str(record.storage_id)
             entry = record.event_log_entry
             run = instance.get_run_by_id(entry.run_id)
-            if run is None or not watches(self._monitored, run.job_name):
+            if run is None or not watches(self._monitored, run.job_name) or (
+                    own is not None and run.job_name not in own):
                 continue
             if run.job_name in self.job_names:  # never react to the runs it launched itself
                 continue
             status_context = RunStatusSensorContext(
                 sensor_name=self.name, headwater_run=run, headwater_event=entry.headwater_event,
-                instance=instance, resources=context._resource_defs)
+                instance=instance, resources=context._resource_defs, logger=context.log)
             if self._status == "FAILURE":
                 status_context = status_context.for_run_failure()
             result = self(status_context)
@@ -327,9 +352,11 @@ def run_status_sensor(run_status: Any, name: str | None = None,
         name: the sensor's name; defaults to the function's name.
         minimum_interval_seconds: the least time between two ticks.
         description: shown in the UI.
-        monitored_jobs: jobs or selectors to watch; every job of the location when empty.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
         job_selection: older spelling of `monitored_jobs`.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         default_status: whether it runs from its first deployment (STOPPED by default).
         request_job: a job the function may request runs of.
         request_jobs: several jobs the function may request runs of.
@@ -397,9 +424,11 @@ def run_failure_sensor(fn: Callable[..., Any] | None = None, *, name: str | None
         name: the sensor's name; defaults to the function's name.
         minimum_interval_seconds: the least time between two ticks.
         description: shown in the UI.
-        monitored_jobs: jobs or selectors to watch; every job of the location when empty.
+        monitored_jobs: jobs or selectors to watch; when empty, the jobs of the sensor's
+            own code location.
         job_selection: older spelling of `monitored_jobs`.
-        monitor_all_code_locations: whether to watch the jobs of every code location.
+        monitor_all_code_locations: True watches every run of the instance, whatever
+            its code location; refused together with `monitored_jobs`.
         default_status: whether it runs from its first deployment (STOPPED by default).
         request_job: a job the function may request runs of.
         request_jobs: several jobs the function may request runs of.

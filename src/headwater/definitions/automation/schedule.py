@@ -65,6 +65,8 @@ class ScheduleEvaluationContext(TickContext):
         repository_def: the repository the schedule belongs to.
         schedule_name: the name of the schedule being evaluated.
         definitions: the Definitions the schedule belongs to.
+        instance_ref: an `InstanceRef`, when no instance is given: `context.instance` opens
+            it on first use, and the context, used in a `with` block, disposes it.
 
     Example:
         ```python
@@ -81,9 +83,10 @@ class ScheduleEvaluationContext(TickContext):
 
     def __init__(self, instance: Any = None, scheduled_execution_time: datetime | None = None,
                  resources: Mapping[str, Any] | None = None, repository_def: Any = None,
-                 schedule_name: str | None = None, definitions: Any = None):
+                 schedule_name: str | None = None, definitions: Any = None,
+                 instance_ref: Any = None):
         super().__init__(instance=instance, resources=resources, definitions=definitions,
-                         repository_def=repository_def)
+                         repository_def=repository_def, instance_ref=instance_ref)
         if scheduled_execution_time is not None and scheduled_execution_time.tzinfo is None:
             scheduled_execution_time = scheduled_execution_time.replace(tzinfo=timezone.utc)
         self._scheduled_execution_time = scheduled_execution_time
@@ -114,7 +117,9 @@ def build_schedule_context(instance: Any = None, scheduled_execution_time: datet
         scheduled_execution_time: the tick's time (naive times are UTC).
         resources: resources the schedule function takes as parameters.
         repository_def: the repository the schedule belongs to.
-        instance_ref: a reference to the instance, when the instance itself is not given.
+        instance_ref: an `InstanceRef` (`instance.get_ref()`), when the instance itself is
+            not given: `context.instance` opens it on first use, and the context, used in
+            a `with` block, disposes it; `context.instance_ref` returns it.
         definitions: the Definitions the schedule belongs to.
 
     Example:
@@ -136,7 +141,7 @@ def build_schedule_context(instance: Any = None, scheduled_execution_time: datet
         assert request.run_key == "2024-05-01"
         ```
     """
-    return ScheduleEvaluationContext(instance=instance,
+    return ScheduleEvaluationContext(instance=instance, instance_ref=instance_ref,
                                      scheduled_execution_time=scheduled_execution_time,
                                      resources=resources, repository_def=repository_def,
                                      definitions=definitions)
@@ -164,7 +169,9 @@ class ScheduleDefinition:
         tags: tags of the schedule's runs.
         tags_fn: a function of the context returning the run tags.
         should_execute: a function of the context; False skips the tick.
-        environment_vars: environment variables of the schedule's runs.
+        environment_vars: kept as `.environment_vars` for code that reads it; headwater
+            sets no environment for a schedule or its runs: set variables where the daemon
+            and the run workers start.
         execution_timezone: the timezone of the cron string (UTC by default).
         execution_fn: a function of the context returning RunRequests or run config.
         description: shown in the UI.
@@ -394,7 +401,9 @@ def schedule(cron_schedule: str | Sequence[str] | None = None, *, job_name: str 
         tags_fn: a function of the context returning the run tags.
         metadata: metadata of the schedule.
         should_execute: a function of the context; False skips the tick.
-        environment_vars: environment variables of the schedule's runs.
+        environment_vars: kept as `.environment_vars` for code that reads it; headwater
+            sets no environment for a schedule or its runs: set variables where the daemon
+            and the run workers start.
         execution_timezone: the timezone of the cron string (UTC by default).
         description: shown in the UI; defaults to the function's docstring.
         job: the job to run.

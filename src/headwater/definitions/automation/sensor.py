@@ -67,7 +67,9 @@ class SensorEvaluationContext(TickContext):
     `update_cursor` with a non-string raises HeadwaterInvalidInvocationError.
 
     Args:
-        instance_ref: a reference to the instance, when the instance itself is not given.
+        instance_ref: an `InstanceRef` (`instance.get_ref()`), when the instance itself is
+            not given: `context.instance` opens it on first use, and the context, used in
+            a `with` block, disposes it; `context.instance_ref` returns it.
         last_tick_completion_time: when the previous tick finished (epoch seconds).
         last_run_key: the run key of the last run the sensor requested.
         cursor: the cursor stored by the previous tick.
@@ -98,7 +100,7 @@ class SensorEvaluationContext(TickContext):
                  resources: Mapping[str, Any] | None = None, definitions: Any = None,
                  last_sensor_start_time: float | None = None):
         super().__init__(instance=instance, resources=resources, definitions=definitions,
-                         repository_def=repository_def)
+                         repository_def=repository_def, instance_ref=instance_ref)
         self._cursor = cursor
         self._cursor_updated = False
         self._last_tick_completion_time = last_tick_completion_time
@@ -166,7 +168,9 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
         sensor_name: the name of the sensor.
         resources: resources the sensor function takes as parameters.
         definitions: the Definitions the sensor belongs to.
-        instance_ref: a reference to the instance, when the instance itself is not given.
+        instance_ref: an `InstanceRef` (`instance.get_ref()`), when the instance itself is
+            not given: `context.instance` opens it on first use, and the context, used in
+            a `with` block, disposes it; `context.instance_ref` returns it.
         last_sensor_start_time: when the sensor was last started.
         last_tick_completion_time: when the previous tick finished (epoch seconds).
 
@@ -193,7 +197,7 @@ def build_sensor_context(instance: Any = None, cursor: str | None = None,
         ```
     """
     return SensorEvaluationContext(
-        instance=instance, cursor=cursor, repository_name=repository_name,
+        instance=instance, instance_ref=instance_ref, cursor=cursor, repository_name=repository_name,
         repository_def=repository_def, sensor_name=sensor_name, resources=resources,
         definitions=definitions, last_sensor_start_time=last_sensor_start_time,
         last_tick_completion_time=last_tick_completion_time)

@@ -54,6 +54,8 @@ class TickContext:
                  definitions: Any = None, repository_def: Any = None,
                  instance_ref: Any = None, log_key: Any = None):
         self._instance = instance
+        self._instance_ref = instance_ref
+        self._log_key = log_key
         self._resource_defs = dict(resources or {})
         self._definitions = definitions if definitions is not None else repository_def
         self._built: dict[str, Any] | None = None
@@ -64,15 +66,29 @@ class TickContext:
     # --- instance ------------------------------------------------------------------------
     @property
     def instance(self) -> Any:
+        if self._instance is None and self._instance_ref is not None:
+            # opened on first use from the ref handed over, and disposed with the context
+            self._instance = self._instance_ref.open()
+            self._extra_teardowns.append(self._dispose_opened_instance)
         if self._instance is None:
             raise HeadwaterInvariantViolationError(
                 "Attempted to initialize headwater instance, but no instance reference was "
                 f"provided. Pass build_{self._kind}_context(instance=...).")
         return self._instance
 
+    def _dispose_opened_instance(self) -> None:
+        instance, self._instance = self._instance, None
+        instance.dispose()
+
     @property
     def instance_ref(self) -> Any:
-        return None
+        """The `InstanceRef` the context was built with (None when given an instance)."""
+        return self._instance_ref
+
+    @property
+    def log_key(self) -> Any:
+        """The key the tick's captured logs are stored under, as given (None in tests)."""
+        return self._log_key
 
     @property
     def repository_def(self) -> Any:

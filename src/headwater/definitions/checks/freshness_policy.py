@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec, map_asset_specs
+from headwater.definitions.assets.definition import AssetsDefinition, AssetSpec
+from headwater.definitions.assets.spec_mapping import map_asset_specs
 from headwater.definitions.checks.decorators import multi_asset_check
 from headwater.definitions.checks.freshness import (
     FreshnessOutcome,

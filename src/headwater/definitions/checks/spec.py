@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import Any
 
-from headwater.definitions.assets.definition import AssetDep, as_automation_condition, to_asset_dep
+from headwater.definitions.assets.definition import AssetDep, to_asset_dep
+from headwater.definitions.assets.rules import as_automation_condition
 from headwater.definitions.key import AssetCheckKey, AssetKey, to_asset_key
 from headwater.errors import HeadwaterInvalidDefinitionError
 

@@ -142,12 +142,12 @@ def build_component(cls: type[Component], attributes: Mapping[str, Any] | None) 
 
 
 def attribute_fields(cls: type) -> dict[str, tuple[bool, Any]]:
-    """name -> (required?, default) of the attributes a component class takes."""
+    """YAML key -> (required?, default) of the attributes a component class takes."""
     if issubclass(cls, pydantic.BaseModel):
         model: type[pydantic.BaseModel] = cls
     elif issubclass(cls, Resolvable):
         model = attributes_model(cls)
     else:
         return {}
-    return {name: (f.is_required(), None if f.is_required() else f.get_default(
+    return {f.alias or name: (f.is_required(), None if f.is_required() else f.get_default(
         call_default_factory=True)) for name, f in model.model_fields.items()}

@@ -146,9 +146,10 @@ class Resolver:
     Args:
         fn: `fn(ResolutionContext, value) -> T`; None keeps the value as checked.
         model_field_type: the type the YAML value is checked as; default Any.
-        model_field_name: another name for the field in YAML.
-        description: what the field is, for docs and schemas.
-        examples: example YAML values.
+        model_field_name: the field's key in YAML, when it differs from the argument's name
+            (the YAML then uses this name only).
+        description: what the field is, shown in the attributes' JSON schema.
+        examples: example YAML values, shown in the attributes' JSON schema.
 
     Example:
         ```python
@@ -317,10 +318,26 @@ def _fields(cls: type) -> dict[str, tuple[Any, Any]]:
     return fields
 
 
+def _field(hint: Any, default: Any) -> Any:
+    """The pydantic field of one argument: a Resolver's `model_field_name` is its YAML key
+    (an alias), its `description` and `examples` go into the model's JSON schema."""
+    extras = typing.get_args(hint)[1:] if typing.get_origin(hint) is Annotated else ()
+    resolver = next((e for e in extras if isinstance(e, Resolver)), None)
+    if resolver is None or (resolver.model_field_name is None and resolver.description is None
+                            and resolver.examples is None):
+        return default
+    if isinstance(default, pydantic.fields.FieldInfo):  # a dataclass default_factory
+        given: dict[str, Any] = {"default_factory": default.default_factory}
+    else:
+        given = {} if default is ... else {"default": default}
+    return pydantic.Field(**given, alias=resolver.model_field_name,
+                          description=resolver.description, examples=resolver.examples)
+
+
 def attributes_model(cls: type) -> type[pydantic.BaseModel]:
     """A pydantic model of the constructor arguments of a Resolvable class, each field typed
-    as YAML writes it (a Resolver's `model_field_type`)."""
-    fields = {name: (model_type(hint)[0], default)
+    as YAML writes it (a Resolver's `model_field_type`) under its YAML name."""
+    fields = {name: (model_type(hint)[0], _field(hint, default))
               for name, (hint, default) in _fields(cls).items()}
     config = pydantic.ConfigDict(extra="forbid", arbitrary_types_allowed=True)
     return pydantic.create_model(f"{cls.__name__}Attributes", __config__=config, **fields)  # type: ignore[call-overload, no-any-return]
@@ -336,8 +353,8 @@ def resolve_fields(cls: type, attributes: Any,
     validated = attributes_model(cls).model_validate(raw)
     hints = _fields(cls)
     values = {}
-    for name in type(validated).model_fields:
-        if name in validated.model_fields_set or name in raw:
+    for name, field in type(validated).model_fields.items():
+        if name in validated.model_fields_set or (field.alias or name) in raw:
             post = model_type(hints[name][0])[1]
             values[name] = post(context.at_path(name), getattr(validated, name))
     return values

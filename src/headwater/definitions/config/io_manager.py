@@ -147,7 +147,10 @@ class IOManagerDefinition(ResourceDefinition):
         config_schema: the schema of `resources.<key>.config`.
         description: shown in the UI.
         required_resource_keys: other resources the function reads.
-        version: a version string of the IO manager, kept on the definition.
+        version: the IO manager's version, as `.version`, and shown with the resource in the code
+            server's snapshot (`resources[].version`). It changes no run: Dagster read it only
+            for its deprecated op memoization, and data versions follow an asset's
+            `code_version` instead.
         input_config_schema: the schema of the config of each input it loads.
         output_config_schema: the schema of the config of each output it stores.
 
@@ -192,7 +195,10 @@ class InputManagerDefinition(IOManagerDefinition):
         config_schema: the schema of `resources.<key>.config`.
         description: shown in the UI.
         required_resource_keys: other resources the function reads.
-        version: a version string of the manager, kept on the definition.
+        version: the manager's version, as `.version`, and shown with the resource in the code
+            server's snapshot (`resources[].version`). It changes no run: Dagster read it only
+            for its deprecated op memoization, and data versions follow an asset's
+            `code_version` instead.
         input_config_schema: the schema of the config of each input it loads.
         output_config_schema: the schema of output config (an input manager stores none).
 
@@ -237,7 +243,10 @@ def io_manager(
         output_config_schema: the schema of each output's config.
         input_config_schema: the schema of each input's config.
         required_resource_keys: other resources the function reads.
-        version: a version string of the IO manager, kept on the definition.
+        version: the IO manager's version, as `.version`, and shown with the resource in the code
+            server's snapshot (`resources[].version`). It changes no run: Dagster read it only
+            for its deprecated op memoization, and data versions follow an asset's
+            `code_version` instead.
 
     Example:
         ```python
@@ -296,7 +305,10 @@ def input_manager(config_schema: Any = None, description: str | None = None,
         description: shown in the UI; defaults to the function's docstring.
         input_config_schema: the schema of each input's config (`context.config`).
         required_resource_keys: other resources the function reads.
-        version: a version string of the manager, kept on the definition.
+        version: the manager's version, as `.version`, and shown with the resource in the code
+            server's snapshot (`resources[].version`). It changes no run: Dagster read it only
+            for its deprecated op memoization, and data versions follow an asset's
+            `code_version` instead.
 
     Example:
         ```python

@@ -34,7 +34,10 @@ class ResourceDefinition:
             A malformed schema raises where it is declared.
         description: shown in the UI.
         required_resource_keys: other resources this one reads from `context.resources`.
-        version: a version string of the resource, kept on the definition.
+        version: the resource's version, as `.version`, and shown with the resource in the code
+            server's snapshot (`resources[].version`). It changes no run: Dagster read it only
+            for its deprecated op memoization, and data versions follow an asset's
+            `code_version` instead.
 
     Example:
         ```python
@@ -167,7 +170,10 @@ def resource(
             Field, ...); None takes no config.
         description: shown in the UI; defaults to the function's docstring.
         required_resource_keys: other resources the function reads from `context.resources`.
-        version: a version string of the resource, kept on the definition.
+        version: the resource's version, as `.version`, and shown with the resource in the code
+            server's snapshot (`resources[].version`). It changes no run: Dagster read it only
+            for its deprecated op memoization, and data versions follow an asset's
+            `code_version` instead.
 
     Example:
         ```python

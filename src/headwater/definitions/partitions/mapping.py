@@ -11,13 +11,14 @@ User-defined mappings subclass `PartitionMapping` and implement either those two
 downstream_partitions_def) -> list[str]` (and optionally `downstream_partition_keys`, which
 otherwise is derived by inverting the first over the downstream keys).
 
-`infer_partition_mapping` chooses the default when an asset gives none. Imports `errors`
-and this layer's partition modules.
+The mappings between multi-dimensional partitions are in `multi_mapping.py`; the default
+chosen when an asset gives none (`infer_partition_mapping`) is in `relation.py`. Both build
+on this module, which imports neither: it imports `errors` and this layer's partition
+modules only.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -26,10 +27,8 @@ from headwater.definitions.partitions.base import (
     DefaultPartitionsSubset,
     PartitionsDefinition,
     PartitionsSubset,
-    StaticPartitionsDefinition,
     partition_loading_context,
 )
-from headwater.definitions.partitions.multi import MultiPartitionKey, MultiPartitionsDefinition
 from headwater.definitions.partitions.time_window import (
     TimeWindowPartitionsDefinition,
     TimeWindowPartitionsSubset,
@@ -68,13 +67,13 @@ class UpstreamPartitionsResult(NamedTuple):
         return sorted(self.required_but_nonexistent_subset.get_partition_keys())
 
 
-def _subset(pdef: PartitionsDefinition | None, keys: Collection[str]) -> PartitionsSubset:
+def subset_of(pdef: PartitionsDefinition | None, keys: Collection[str]) -> PartitionsSubset:
     if pdef is None:
         return DefaultPartitionsSubset(keys)
     return pdef.empty_subset().with_partition_keys(keys)
 
 
-def _keys(subset: PartitionsSubset | None) -> list[str]:
+def keys_of(subset: PartitionsSubset | None) -> list[str]:
     return list(subset.get_partition_keys()) if subset is not None else []
 
 
@@ -129,11 +128,11 @@ class PartitionMapping:
         with partition_loading_context(current_time, dynamic_partitions_store):
             found: set[str] = set()
             missing: set[str] = set()
-            for key in _keys(downstream_partitions_subset):
+            for key in keys_of(downstream_partitions_subset):
                 for up in self.upstream_partition_keys(key, upstream_partitions_def,
                                                        downstream_partitions_def):  # type: ignore[arg-type]
                     (found if upstream_partitions_def.has_partition_key(up) else missing).add(up)
-            return UpstreamPartitionsResult(_subset(upstream_partitions_def, found),
+            return UpstreamPartitionsResult(subset_of(upstream_partitions_def, found),
                                             DefaultPartitionsSubset(missing))
 
     def get_downstream_partitions_for_partitions(
@@ -144,10 +143,10 @@ class PartitionMapping:
             dynamic_partitions_store: Any = None) -> PartitionsSubset:
         with partition_loading_context(current_time, dynamic_partitions_store):
             found: set[str] = set()
-            for key in _keys(upstream_partitions_subset):
+            for key in keys_of(upstream_partitions_subset):
                 found.update(self.downstream_partition_keys(key, upstream_partitions_def,
                                                             downstream_partitions_def))  # type: ignore[arg-type]
-            return _subset(downstream_partitions_def, found)
+            return subset_of(downstream_partitions_def, found)
 
     def validate_partition_mapping(self, upstream_partitions_def: PartitionsDefinition | None,
                                    downstream_partitions_def: PartitionsDefinition | None) -> None:
@@ -191,15 +190,15 @@ class IdentityPartitionMapping(PartitionMapping):
             self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
             current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
         if downstream_partitions_subset is None or upstream_partitions_def is None:
-            return UpstreamPartitionsResult(_subset(upstream_partitions_def, ()),
+            return UpstreamPartitionsResult(subset_of(upstream_partitions_def, ()),
                                             DefaultPartitionsSubset())
         if upstream_partitions_def == downstream_partitions_def:
             return UpstreamPartitionsResult(downstream_partitions_subset, DefaultPartitionsSubset())
         with partition_loading_context(current_time, dynamic_partitions_store):
-            keys = _keys(downstream_partitions_subset)
+            keys = keys_of(downstream_partitions_subset)
             found = [k for k in keys if upstream_partitions_def.has_partition_key(k)]
             missing = set(keys) - set(found)
-            return UpstreamPartitionsResult(_subset(upstream_partitions_def, found),
+            return UpstreamPartitionsResult(subset_of(upstream_partitions_def, found),
                                             DefaultPartitionsSubset(missing))
 
     def get_downstream_partitions_for_partitions(
@@ -208,8 +207,8 @@ class IdentityPartitionMapping(PartitionMapping):
         if upstream_partitions_def == downstream_partitions_def:
             return upstream_partitions_subset
         with partition_loading_context(current_time, dynamic_partitions_store):
-            return _subset(downstream_partitions_def, [
-                k for k in _keys(upstream_partitions_subset)
+            return subset_of(downstream_partitions_def, [
+                k for k in keys_of(upstream_partitions_subset)
                 if downstream_partitions_def is None or downstream_partitions_def.has_partition_key(k)])
 
 
@@ -246,7 +245,7 @@ class AllPartitionMapping(PartitionMapping):
             self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
             current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
         if upstream_partitions_subset is None or upstream_partitions_subset.is_empty:
-            return _subset(downstream_partitions_def, ())
+            return subset_of(downstream_partitions_def, ())
         return downstream_partitions_def.subset_with_all_partitions(  # type: ignore[union-attr]
             current_time, dynamic_partitions_store)
 
@@ -290,7 +289,7 @@ class LastPartitionMapping(PartitionMapping):
         with partition_loading_context(current_time, dynamic_partitions_store):
             last = upstream_partitions_def.get_last_partition_key()
             if last is None or last not in upstream_partitions_subset:
-                return _subset(downstream_partitions_def, ())
+                return subset_of(downstream_partitions_def, ())
             return downstream_partitions_def.subset_with_all_partitions()  # type: ignore[union-attr]
 
 
@@ -326,7 +325,7 @@ class SpecificPartitionsPartitionMapping(PartitionMapping):
         if any(k in upstream_partitions_subset for k in self.partition_keys):
             return downstream_partitions_def.subset_with_all_partitions(  # type: ignore[union-attr]
                 current_time, dynamic_partitions_store)
-        return _subset(downstream_partitions_def, ())
+        return subset_of(downstream_partitions_def, ())
 
     def __serdes_state__(self) -> dict[str, Any]:
         return {"partition_keys": self.partition_keys}
@@ -466,7 +465,7 @@ class TimeWindowPartitionMapping(PartitionMapping):
     def _windows(pdef: TimeWindowPartitionsDefinition, subset: PartitionsSubset) -> list[Any]:
         if isinstance(subset, TimeWindowPartitionsSubset) and subset.partitions_def == pdef:
             return subset.included_time_windows
-        return pdef.empty_subset().with_partition_keys(_keys(subset)).included_time_windows
+        return pdef.empty_subset().with_partition_keys(keys_of(subset)).included_time_windows
 
     def get_upstream_mapped_partitions_result_for_partitions(
             self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
@@ -537,310 +536,3 @@ def _overlapping(pdef: TimeWindowPartitionsDefinition, start: datetime,
     if last >= end:
         last = pdef._next_tick(last, -1)
     return lo, pdef._next_tick(last)
-
-
-class DimensionPartitionMapping(NamedTuple):
-    """In a MultiPartitionMapping: the downstream dimension an upstream dimension maps to.
-
-    Args:
-        dimension_name: the downstream dimension.
-        partition_mapping: how the upstream dimension's keys map onto it.
-
-    Example:
-        ```python
-        from headwater import DimensionPartitionMapping, IdentityPartitionMapping
-
-        by_region = DimensionPartitionMapping("region", IdentityPartitionMapping())
-        assert by_region.dimension_name == "region"
-        ```
-    """
-
-    dimension_name: str
-    partition_mapping: PartitionMapping
-
-    def __serdes_state__(self) -> dict[str, Any]:
-        return {"dimension_name": self.dimension_name,
-                "partition_mapping": self.partition_mapping}
-
-
-def _single_mapping(dim_def: PartitionsDefinition, single: PartitionsDefinition) -> PartitionMapping:
-    if dim_def == single:
-        return IdentityPartitionMapping()
-    if isinstance(dim_def, TimeWindowPartitionsDefinition) and \
-            isinstance(single, TimeWindowPartitionsDefinition):
-        return TimeWindowPartitionMapping()
-    return IdentityPartitionMapping()
-
-
-class MultiToSingleDimensionPartitionMapping(PartitionMapping):
-    """Between a multi-partitioned and a single-partitioned asset, through one dimension.
-
-    A partition of the single-partitioned asset maps to every multi-partition having the same
-    key in that dimension, either way round. `partition_dimension_name` may be left out when
-    exactly one dimension has the single asset's partitions.
-
-    Args:
-        partition_dimension_name: the dimension of the multi-partitions shared with the other asset.
-
-    Example:
-        ```python
-        from headwater import (DailyPartitionsDefinition, MultiPartitionsDefinition,
-                               MultiToSingleDimensionPartitionMapping, StaticPartitionsDefinition)
-
-        days = DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-03")
-        multi = MultiPartitionsDefinition(
-            {"date": days, "region": StaticPartitionsDefinition(["eu", "us"])})
-        mapping = MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
-        result = mapping.get_upstream_mapped_partitions_result_for_partitions(
-            days.subset_with_partition_keys(["2024-01-02"]), days, multi)
-        assert sorted(result.partitions_subset.get_partition_keys()) == [
-            "2024-01-02|eu", "2024-01-02|us"]
-        ```
-    """
-
-    def __init__(self, partition_dimension_name: str | None = None):
-        self.partition_dimension_name = partition_dimension_name
-
-    def __serdes_state__(self) -> dict[str, Any]:
-        return {"partition_dimension_name": self.partition_dimension_name}
-
-    def _dimension(self, multi: Any, single: Any) -> str:
-        if not isinstance(multi, MultiPartitionsDefinition) or \
-                isinstance(single, MultiPartitionsDefinition) or single is None:
-            raise HeadwaterInvalidDefinitionError(
-                "MultiToSingleDimensionPartitionMapping relates a multi-partitioned asset and a "
-                f"single-partitioned one; got {multi} and {single}.")
-        if self.partition_dimension_name is not None:
-            multi.get_partitions_def_for_dimension(self.partition_dimension_name)
-            return self.partition_dimension_name
-        same = [d.name for d in multi.partitions_defs if d.partitions_def == single]
-        if len(same) != 1 and isinstance(single, TimeWindowPartitionsDefinition):
-            same = [d.name for d in multi.partitions_defs
-                    if isinstance(d.partitions_def, TimeWindowPartitionsDefinition)]
-        if len(same) != 1:
-            raise HeadwaterInvalidDefinitionError(
-                f"MultiToSingleDimensionPartitionMapping cannot tell which dimension of {multi!r} "
-                f"matches {single!r}; pass partition_dimension_name=.")
-        return same[0]
-
-    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def) -> None:
-        if isinstance(upstream_partitions_def, MultiPartitionsDefinition):
-            self._dimension(upstream_partitions_def, downstream_partitions_def)
-        else:
-            self._dimension(downstream_partitions_def, upstream_partitions_def)
-
-    def get_upstream_mapped_partitions_result_for_partitions(
-            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
-            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
-        with partition_loading_context(current_time, dynamic_partitions_store):
-            if isinstance(downstream_partitions_def, MultiPartitionsDefinition):
-                name = self._dimension(downstream_partitions_def, upstream_partitions_def)
-                dim = downstream_partitions_def.get_partitions_def_for_dimension(name)
-                values = {downstream_partitions_def.get_partition_key_from_str(k)
-                          .keys_by_dimension[name] for k in _keys(downstream_partitions_subset)}
-                return _single_mapping(dim, upstream_partitions_def) \
-                    .get_upstream_mapped_partitions_result_for_partitions(
-                        _subset(dim, values), dim, upstream_partitions_def)
-            name = self._dimension(upstream_partitions_def, downstream_partitions_def)
-            dim = upstream_partitions_def.get_partitions_def_for_dimension(name)
-            inner = _single_mapping(dim, downstream_partitions_def) \
-                .get_upstream_mapped_partitions_result_for_partitions(
-                    downstream_partitions_subset, downstream_partitions_def, dim)
-            keys = upstream_partitions_def.get_multipartition_keys_with_dimension_values(
-                name, sorted(_keys(inner.partitions_subset)))
-            return UpstreamPartitionsResult(_subset(upstream_partitions_def, keys),
-                                            inner.required_but_nonexistent_subset)
-
-    def get_downstream_partitions_for_partitions(
-            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
-            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
-        with partition_loading_context(current_time, dynamic_partitions_store):
-            if isinstance(upstream_partitions_def, MultiPartitionsDefinition):
-                name = self._dimension(upstream_partitions_def, downstream_partitions_def)
-                dim = upstream_partitions_def.get_partitions_def_for_dimension(name)
-                values = {upstream_partitions_def.get_partition_key_from_str(k)
-                          .keys_by_dimension[name] for k in _keys(upstream_partitions_subset)}
-                return _single_mapping(dim, downstream_partitions_def) \
-                    .get_downstream_partitions_for_partitions(
-                        _subset(dim, values), dim, downstream_partitions_def)
-            name = self._dimension(downstream_partitions_def, upstream_partitions_def)
-            dim = downstream_partitions_def.get_partitions_def_for_dimension(name)
-            inner = _single_mapping(dim, upstream_partitions_def) \
-                .get_downstream_partitions_for_partitions(
-                    upstream_partitions_subset, upstream_partitions_def, dim)
-            keys = downstream_partitions_def.get_multipartition_keys_with_dimension_values(
-                name, sorted(_keys(inner)))
-            return _subset(downstream_partitions_def, keys)
-
-
-class MultiPartitionMapping(PartitionMapping):
-    """Between two multi-partitioned assets: how each upstream dimension maps downstream.
-
-    For each upstream dimension, the downstream dimension it follows and how (a
-    DimensionPartitionMapping). An upstream dimension not listed is read whole.
-
-    Args:
-        downstream_mappings_by_upstream_dimension: per upstream dimension name, its
-            DimensionPartitionMapping.
-
-    Example:
-        ```python
-        from headwater import (DailyPartitionsDefinition, DimensionPartitionMapping,
-                               IdentityPartitionMapping, MultiPartitionKey, MultiPartitionMapping,
-                               MultiPartitionsDefinition, StaticPartitionsDefinition,
-                               TimeWindowPartitionMapping)
-
-        multi = MultiPartitionsDefinition({
-            "date": DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-05"),
-            "region": StaticPartitionsDefinition(["eu", "us"])})
-        previous_day = MultiPartitionMapping({
-            "date": DimensionPartitionMapping("date", TimeWindowPartitionMapping(-1, -1)),
-            "region": DimensionPartitionMapping("region", IdentityPartitionMapping())})
-        key = MultiPartitionKey({"date": "2024-01-03", "region": "eu"})
-        result = previous_day.get_upstream_mapped_partitions_result_for_partitions(
-            multi.subset_with_partition_keys([key]), multi, multi)
-        assert list(result.partitions_subset.get_partition_keys()) == ["2024-01-02|eu"]
-        ```
-    """
-
-    def __init__(self, downstream_mappings_by_upstream_dimension:
-                 Mapping[str, DimensionPartitionMapping]):
-        self.downstream_mappings_by_upstream_dimension = dict(
-            downstream_mappings_by_upstream_dimension)
-
-    def __serdes_state__(self) -> dict[str, Any]:
-        return {"downstream_mappings_by_upstream_dimension":
-                self.downstream_mappings_by_upstream_dimension}
-
-    @property
-    def description(self) -> str:
-        return "\n".join(
-            f"Upstream dimension '{up}' mapped to downstream dimension '{m.dimension_name}' "
-            f"using {type(m.partition_mapping).__name__}."
-            for up, m in self.downstream_mappings_by_upstream_dimension.items())
-
-    def validate_partition_mapping(self, upstream_partitions_def, downstream_partitions_def) -> None:
-        for side, pdef in (("upstream", upstream_partitions_def),
-                           ("downstream", downstream_partitions_def)):
-            if not isinstance(pdef, MultiPartitionsDefinition):
-                raise HeadwaterInvalidDefinitionError(
-                    f"MultiPartitionMapping relates two multi-partitioned assets, but the {side} "
-                    f"asset is partitioned by {pdef or 'nothing'}.")
-        for up, m in self.downstream_mappings_by_upstream_dimension.items():
-            upstream_partitions_def.get_partitions_def_for_dimension(up)
-            downstream_partitions_def.get_partitions_def_for_dimension(m.dimension_name)
-
-    def _map(self, keys: list[str], from_def: MultiPartitionsDefinition,
-             to_def: MultiPartitionsDefinition, upstream: bool) -> tuple[set[str], set[str]]:
-        if upstream:
-            links = {up: (m.dimension_name, m.partition_mapping)
-                     for up, m in self.downstream_mappings_by_upstream_dimension.items()}
-        else:
-            links = {m.dimension_name: (up, m.partition_mapping)
-                     for up, m in self.downstream_mappings_by_upstream_dimension.items()}
-        found: set[str] = set()
-        missing: set[str] = set()
-        cache: dict[tuple[str, str], list[str]] = {}
-        names = [d.name for d in to_def.partitions_defs]
-        for key in keys:
-            key = from_def.get_partition_key_from_str(key)
-            per_dim = []
-            for dim in to_def.partitions_defs:
-                link = links.get(dim.name)
-                if link is None:
-                    per_dim.append(list(dim.partitions_def.get_partition_keys()))
-                    continue
-                src_name, mapping = link
-                value = key.keys_by_dimension[src_name]
-                if (dim.name, value) not in cache:
-                    src_def = from_def.get_partitions_def_for_dimension(src_name)
-                    src = _subset(src_def, [value])
-                    if upstream:
-                        r = mapping.get_upstream_mapped_partitions_result_for_partitions(
-                            src, src_def, dim.partitions_def)
-                        mapped, gone = r.partitions_subset, r.required_but_nonexistent_subset
-                        missing.update(_keys(gone))
-                    else:
-                        mapped = mapping.get_downstream_partitions_for_partitions(
-                            src, src_def, dim.partitions_def)
-                    cache[(dim.name, value)] = sorted(_keys(mapped))
-                per_dim.append(cache[(dim.name, value)])
-            found.update(MultiPartitionKey(dict(zip(names, c))) for c in itertools.product(*per_dim))
-        return found, missing
-
-    def get_upstream_mapped_partitions_result_for_partitions(
-            self, downstream_partitions_subset, downstream_partitions_def, upstream_partitions_def,
-            current_time=None, dynamic_partitions_store=None) -> UpstreamPartitionsResult:
-        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
-        with partition_loading_context(current_time, dynamic_partitions_store):
-            found, missing = self._map(_keys(downstream_partitions_subset),
-                                       downstream_partitions_def, upstream_partitions_def, True)
-            return UpstreamPartitionsResult(_subset(upstream_partitions_def, found),
-                                            DefaultPartitionsSubset(missing))
-
-    def get_downstream_partitions_for_partitions(
-            self, upstream_partitions_subset, upstream_partitions_def, downstream_partitions_def,
-            current_time=None, dynamic_partitions_store=None) -> PartitionsSubset:
-        self.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
-        with partition_loading_context(current_time, dynamic_partitions_store):
-            found, _ = self._map(_keys(upstream_partitions_subset), upstream_partitions_def,
-                                 downstream_partitions_def, False)
-            return _subset(downstream_partitions_def, found)
-
-
-def infer_partition_mapping(mapping: PartitionMapping | None,
-                            upstream_partitions_def: PartitionsDefinition | None,
-                            downstream_partitions_def: PartitionsDefinition | None) -> PartitionMapping:
-    """The mapping an asset uses for an upstream asset when it declares none."""
-    if mapping is not None:
-        return mapping
-    if downstream_partitions_def is None:
-        return AllPartitionMapping()
-    if isinstance(upstream_partitions_def, TimeWindowPartitionsDefinition) and \
-            isinstance(downstream_partitions_def, TimeWindowPartitionsDefinition):
-        return TimeWindowPartitionMapping()
-    multi = [isinstance(d, MultiPartitionsDefinition)
-             for d in (upstream_partitions_def, downstream_partitions_def)]
-    if multi[0] != multi[1] and upstream_partitions_def is not None:
-        return MultiToSingleDimensionPartitionMapping()
-    return IdentityPartitionMapping()
-
-
-def mapping_problem(mapping: PartitionMapping | None, upstream_partitions_def: Any,
-                    downstream_partitions_def: Any) -> str | None:
-    """Why these two partitioned assets cannot be related (None if they can)."""
-    if upstream_partitions_def is None or downstream_partitions_def is None:
-        if mapping is None or upstream_partitions_def is downstream_partitions_def:
-            return None
-        try:  # an explicit mapping to or from an unpartitioned asset must accept that
-            mapping.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
-        except (ValueError, HeadwaterInvalidDefinitionError) as exc:
-            return str(exc)
-        return None
-    chosen = infer_partition_mapping(mapping, upstream_partitions_def, downstream_partitions_def)
-    try:
-        chosen.validate_partition_mapping(upstream_partitions_def, downstream_partitions_def)
-    except (ValueError, HeadwaterInvalidDefinitionError) as exc:
-        return str(exc)
-    if mapping is None and isinstance(chosen, IdentityPartitionMapping) and \
-            upstream_partitions_def != downstream_partitions_def and \
-            not _static_within(upstream_partitions_def, downstream_partitions_def):
-        return (f"it is partitioned by {_describe(downstream_partitions_def)} and its upstream "
-                f"by {_describe(upstream_partitions_def)}, and no partition_mapping says how they "
-                "relate. Pass "
-                "partition_mapping= in AssetIn/AssetDep (e.g. StaticPartitionMapping, "
-                "TimeWindowPartitionMapping, AllPartitionMapping).")
-    return None
-
-
-def _static_within(upstream: Any, downstream: Any) -> bool:
-    """Whether every key of a static downstream is also a key of a static upstream."""
-    if not (isinstance(upstream, StaticPartitionsDefinition)
-            and isinstance(downstream, StaticPartitionsDefinition)):
-        return False
-    return set(downstream.get_partition_keys()) <= set(upstream.get_partition_keys())
-
-
-def _describe(pdef: Any) -> str:
-    text = str(pdef).rstrip(".")
-    return f"{type(pdef).__name__} ({text})"

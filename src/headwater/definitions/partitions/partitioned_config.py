@@ -21,13 +21,13 @@ from headwater.definitions.partitions.base import (
     PartitionsDefinition,
     StaticPartitionsDefinition,
 )
-from headwater.definitions.partitions.time_window import (
+from headwater.definitions.partitions.periodic import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
     MonthlyPartitionsDefinition,
-    TimeWindowPartitionsDefinition,
     WeeklyPartitionsDefinition,
 )
+from headwater.definitions.partitions.time_window import TimeWindowPartitionsDefinition
 from headwater.errors import HeadwaterInvalidDefinitionError, HeadwaterInvalidInvocationError
 
 

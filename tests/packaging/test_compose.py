@@ -1,0 +1,182 @@
+"""docker-compose.yml, as data: `docker compose config` is not available here, so the file is
+parsed with PyYAML (which resolves its `<<:` merges as Compose does) and its parts are checked
+against each other, the Dockerfile and headwater.
+
+Services, dependencies and their conditions, healthchecks, the database URL against the
+postgres service, volumes against the repository and the declared volumes, workspace.yaml
+against the code server's command; the project it serves loads, the command lines parse with
+the real CLI, and the daemon's healthcheck runs against a real instance.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from deploy_checks import ROOT, headwater, parse_command_line, run_python_check
+from dockerfile_parse import DockerfileParser
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+HEADWATER_SERVICES = ("migrate", "code-server", "webserver", "daemon")
+CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
+VARIABLE = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
+
+
+def interpolate(text: str) -> str:
+    """A value as Compose would read it with no variable set: `${X:-default}` is the default;
+    `${X:?message}` is required, and stands as X here."""
+    def value(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        return rest if kind == "-" else f"<{name}>"
+    return VARIABLE.sub(value, text)
+
+
+def has_healthcheck(name: str) -> bool:
+    """Whether a service is checked: its own healthcheck, or the image's HEALTHCHECK."""
+    service = SERVICES[name]
+    check = service.get("healthcheck")
+    if check is not None:
+        return not check.get("disable", False)
+    if service.get("build") == ".":
+        return "HEALTHCHECK" in (ROOT / "Dockerfile").read_text()
+    return False
+
+
+def test_the_services_of_a_small_team():
+    """postgres, a one-shot migrate, one code server, the webserver and the daemon; every
+    headwater service is built from the Dockerfile at the root, into one image."""
+    assert set(SERVICES) == {"postgres", *HEADWATER_SERVICES}
+    for name in HEADWATER_SERVICES:
+        assert SERVICES[name]["build"] == "."
+        assert SERVICES[name]["image"] == "headwater:local"
+        assert SERVICES[name]["init"] is True
+    assert (ROOT / "Dockerfile").is_file()
+    assert SERVICES["migrate"]["restart"] == "no"
+    assert SERVICES["migrate"]["command"] == ["instance", "migrate"]
+
+
+def test_dependencies_wait_for_what_they_need():
+    """Every depends_on names a service with a condition Compose knows; `service_healthy` only
+    on a service that has a healthcheck, `service_completed_successfully` only on the one-shot
+    migrate; the webserver and the daemon wait for a healthy code server."""
+    for name, service in SERVICES.items():
+        for target, spec in service.get("depends_on", {}).items():
+            assert target in SERVICES, f"{name} depends on unknown {target}"
+            condition = spec["condition"]
+            assert condition in CONDITIONS
+            if condition == "service_healthy":
+                assert has_healthcheck(target), f"{name} waits for {target}'s health: it has none"
+            if condition == "service_completed_successfully":
+                assert SERVICES[target]["restart"] == "no"
+    for name in ("webserver", "daemon"):
+        assert SERVICES[name]["depends_on"]["code-server"]["condition"] == "service_healthy"
+    assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert all(has_healthcheck(n) for n in ("postgres", "code-server", "webserver", "daemon"))
+
+
+def test_every_headwater_service_shares_the_instance():
+    """Each headwater service has the same HEADWATER_HOME (a shared volume) and database URL,
+    which names the postgres service's user, password and database."""
+    postgres = SERVICES["postgres"]["environment"]
+    urls = set()
+    for name in HEADWATER_SERVICES:
+        env = SERVICES[name]["environment"]
+        assert env["HEADWATER_HOME"] == "/opt/headwater/home"
+        assert f"home:{env['HEADWATER_HOME']}" in SERVICES[name]["volumes"]
+        urls.add(env["HEADWATER_DATABASE_URL"])
+    (url,) = urls
+    parts = urlsplit(interpolate(url))
+    assert parts.hostname == "postgres"
+    assert parts.username == postgres["POSTGRES_USER"]
+    assert parts.password == interpolate(postgres["POSTGRES_PASSWORD"])
+    assert parts.path == "/" + postgres["POSTGRES_DB"]
+    token = SERVICES["webserver"]["environment"]["HEADWATER_WEBSERVER_TOKEN"]
+    assert VARIABLE.fullmatch(token).group(2) == "?"  # required: compose refuses to start without
+
+
+def test_volumes_exist_and_are_declared():
+    """Each bind-mounted path exists in the repository (with the defaults), and each named
+    volume is declared."""
+    declared = set(COMPOSE["volumes"])
+    for name, service in SERVICES.items():
+        for volume in service.get("volumes", []):
+            source = interpolate(volume).split(":")[0]
+            if source.startswith("."):
+                assert (ROOT / source).exists(), f"{name}: {source} does not exist"
+            else:
+                assert source in declared, f"{name}: volume {source} is not declared"
+    assert declared == {"pgdata", "home"}
+
+
+def command_option(command: list[str], option: str) -> str:
+    return command[command.index(option) + 1]
+
+
+def test_the_workspace_points_at_the_code_server():
+    """workspace.yaml's grpc_server is the code-server service on the port its command binds,
+    the port its healthcheck tries; webserver and daemon read that file."""
+    (volume,) = [v for v in SERVICES["webserver"]["volumes"] if "workspace.yaml" in v]
+    source, target, _ = volume.split(":")
+    workspace = yaml.safe_load((ROOT / source).read_text())
+    (entry,) = workspace["load_from"]
+    server = entry["grpc_server"]
+    command = SERVICES["code-server"]["command"]
+    assert server["host"] == "code-server"
+    assert str(server["port"]) == command_option(command, "-p")
+    assert command_option(command, "-h") == "0.0.0.0"
+    assert f"('127.0.0.1', {server['port']})" in SERVICES["code-server"]["healthcheck"]["test"][-1]
+    for name in ("webserver", "daemon"):
+        assert command_option(SERVICES[name]["command"], "-w") == target
+
+
+def test_the_webserver_publishes_the_port_it_binds_and_its_healthcheck_tries():
+    """The webserver listens on the port the image's HEALTHCHECK asks, and publishes it."""
+    command = SERVICES["webserver"]["command"]
+    port = command_option(command, "-p")
+    assert interpolate(SERVICES["webserver"]["ports"][0]).endswith(f":{port}")
+    (check,) = [i["value"] for i in DockerfileParser(path=str(ROOT / "Dockerfile")).structure
+                if i["instruction"] == "HEALTHCHECK"]
+    assert f"127.0.0.1:{port}/api/health" in check
+
+
+def test_the_default_project_loads(tmp_path):
+    """The project mounted by default is a code location headwater loads."""
+    (volume,) = [v for v in SERVICES["code-server"]["volumes"] if v.endswith(":/opt/headwater/app:ro")]
+    project = ROOT / interpolate(volume).split(":")[0]
+    served = Path(command_option(SERVICES["code-server"]["command"], "-f"))
+    done = headwater(tmp_path, "definitions", "validate", "-f",
+                     str(project / served.relative_to("/opt/headwater/app")))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_each_command_line_parses_with_the_real_cli():
+    """Every headwater service's command is a command line `headwater` accepts; one this
+    checkout lacks (code-server, -w) skips, naming it."""
+    skipped = []
+    for name in ("migrate", "webserver", "daemon", "code-server"):
+        try:
+            parse_command_line([str(w) for w in SERVICES[name]["command"]])
+        except pytest.skip.Exception as exc:
+            skipped.append(str(exc))
+    if skipped:
+        pytest.skip("; ".join(skipped))
+
+
+def test_the_daemon_healthcheck_follows_its_heartbeat(tmp_path):
+    """The daemon's healthcheck fails on an instance no daemon has run on, and passes once a
+    daemon iteration has written its heartbeat."""
+    test = SERVICES["daemon"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "defs.py").write_text("from headwater import Definitions\ndefs = Definitions()\n")
+    assert headwater(home, "instance", "migrate").returncode == 0
+    assert run_python_check(test[3], home) != 0
+    done = headwater(home, "daemon", "run", "--once", "-f", "defs.py")
+    assert done.returncode == 0, done.stderr
+    assert run_python_check(test[3], home) == 0
