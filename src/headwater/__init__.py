@@ -18,6 +18,13 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from headwater.daemon.run_launcher import (
+        CheckRunHealthResult,
+        DefaultRunLauncher,
+        LaunchRunContext,
+        RunLauncher,
+        WorkerStatus,
+    )
     from headwater.definitions.assets.code_reference import (
         AnchorBasedFilePathMapping,
         FilePathMapping,

@@ -430,4 +430,9 @@ EXPORTS: dict[str, tuple[str, str]] = {
     "LocalFileHandle": ("headwater.definitions.config.file_manager", "LocalFileHandle"),
     "local_file_manager": ("headwater.definitions.config.file_manager", "local_file_manager"),
     "make_email_on_run_failure_sensor": ("headwater.definitions.automation.email_sensor", "make_email_on_run_failure_sensor"),
+    "RunLauncher": ("headwater.daemon.run_launcher", "RunLauncher"),
+    "DefaultRunLauncher": ("headwater.daemon.run_launcher", "DefaultRunLauncher"),
+    "LaunchRunContext": ("headwater.daemon.run_launcher", "LaunchRunContext"),
+    "CheckRunHealthResult": ("headwater.daemon.run_launcher", "CheckRunHealthResult"),
+    "WorkerStatus": ("headwater.daemon.run_launcher", "WorkerStatus"),
 }

@@ -33,30 +33,17 @@ LAUNCHERS = 4
 _ET = HeadwaterEventType
 
 LAUNCHER = textwrap.dedent("""
-    import json, os, subprocess, sys, time, types
+    import json, os, sys, time
 
     from headwater.daemon import launcher
-    from headwater.daemon.worker import run_worker
     from headwater.storage.instance import HeadwaterInstance
     from headwater.storage.record import HeadwaterRunStatus, RunsFilter
 
     url, home, go, seconds, settings = sys.argv[1:6]
-    instance = HeadwaterInstance.from_url(url, home, json.loads(settings))
-
-    class InProcessWorker:
-        # stands in for the run-worker subprocess: the real worker code, in this process
-        def __init__(self, args, **_):
-            run_worker(instance, args[args.index("run-worker") + 1])
-            self.pid = os.getpid()
-
-        def wait(self):
-            return 0
-
-        def poll(self):
-            return 0
-
-    launcher.subprocess = types.SimpleNamespace(
-        Popen=InProcessWorker, DEVNULL=subprocess.DEVNULL, STDOUT=subprocess.STDOUT)
+    # the run launcher executes each run in this process (the real worker code), instead of
+    # a run-worker subprocess
+    synchronous = {**json.loads(settings), "run_launcher": {"synchronous": True}}
+    instance = HeadwaterInstance.from_url(url, home, synchronous)
     print("ready", flush=True)
     while not os.path.exists(go):
         time.sleep(0.005)

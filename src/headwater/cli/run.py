@@ -130,11 +130,13 @@ def job_launch(locations: Locations, job_name: str, partition: str | None,
     """Launch a job in a run-worker process; print the run id at once (or --wait)."""
     from headwater.code.run import create_run
     from headwater.daemon.launcher import submit_run
+    from headwater.daemon.run_launcher import run_launcher_of
     from headwater.definitions.tags import PARTITION_TAG
 
     origin, defs = locations.load_one()
     job_def = defs.resolve_job_def(job_name)
     instance = _instance()
+    run_launcher_of(instance)  # a misconfigured run_launcher: refuses before storing a run
     tags = dict(tags)
     if partition is not None:
         tags[PARTITION_TAG] = partition

@@ -10,35 +10,40 @@ Every start is a claim in the database, so that no run is launched twice however
 processes dequeue at once: `dequeue_runs` gets from the storage the queued runs it alone
 moved QUEUED -> STARTING within the limits (`Storage.claim_queued_runs`, storage/claim.py),
 and `start_run` moves a NOT_STARTED run to STARTING only if it still is NOT_STARTED
-(`Storage.transition_run`); a process spawns the worker of a run only when its own claim
-changed the row. The worker `headwater run-worker RUN_ID` claims the run once more
-(STARTING -> STARTED, daemon/worker.py), loads the code itself and executes it; the caller
-returns with the run id. `cancel_run` cancels a queued run, or one whose process is gone,
-at once and asks a running one to stop (CANCELING; its process ends it CANCELED); a finished
-run is refused. A thread per spawned worker waits on it, so no finished worker is left a
-zombie.
+(`Storage.transition_run`); a process hands a run to the run launcher only when its own
+claim changed the row. The launcher (headwater.yaml `run_launcher:`, daemon/run_launcher.py;
+by default a local `headwater run-worker RUN_ID` subprocess) starts the worker, which claims
+the run once more (STARTING -> STARTED, daemon/worker.py), loads the code itself and
+executes it; the caller returns with the run id. A launched run is tagged with its launcher's
+class, so cancellation and monitoring ask that launcher about it. `cancel_run` cancels a
+queued run, or one whose worker is gone, at once and asks a running one to stop
+(CANCELING, then the launcher's `terminate`; its worker ends it CANCELED); a finished run is
+refused.
 
 Two instance settings make this synchronous, for tests (`instance_for_test(
 synchronous_run_coordinator=True, synchronous_run_launcher=True)` sets them):
 `run_coordinator: {synchronous: true}` ignores `run_queue:` (every submitted run starts at
-once), and `run_launcher: {synchronous: true}` executes a started run in the calling process
-(`worker.run_worker`), returning once it finished, instead of spawning a worker.
-Imports `code`, `storage`, `execution`, `errors` and `daemon.worker`.
+once), and `run_launcher: {synchronous: true}` chooses `SyncInMemoryRunLauncher`, which
+executes a started run in the calling process and returns once it finished.
+Imports `storage`, `execution`, `errors` and this package.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 from typing import Any
 
-from headwater.code.run import origin_of
-from headwater.daemon.worker import run_worker
-from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
+from headwater.daemon.run_launcher import (
+    ENDED,
+    LaunchRunContext,
+    RunLauncher,
+    local_pid,
+    pid_alive,
+    reap_children,
+    run_launcher_of,
+)
+from headwater.definitions.tags import RUN_LAUNCHER_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterRunNotFoundError
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType
 from headwater.storage.claim import IN_PROGRESS as IN_PROGRESS  # the monitor's, from here
@@ -47,7 +52,8 @@ from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus
 
 _ET = HeadwaterEventType
 _S = HeadwaterRunStatus
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+__all__ = ["submit_run", "dequeue_runs", "start_run", "cancel_run", "wait_for_run",
+           "pid_alive", "reap_children", "launched_by", "worker_ended", "IN_PROGRESS"]
 
 
 def _event(instance: Any, run: HeadwaterRun, event_type: HeadwaterEventType, message: str) -> None:
@@ -58,17 +64,10 @@ def _event(instance: Any, run: HeadwaterRun, event_type: HeadwaterEventType, mes
 def queue_settings(instance: Any) -> dict[str, Any] | None:
     """The run queue's settings (headwater.yaml `run_queue:`), None when runs start at once
     (no queue, or a synchronous run coordinator)."""
-    if _synchronous(instance, "run_coordinator"):
+    get = getattr(instance, "get_settings", None)
+    if not callable(get) or get("run_coordinator").get("synchronous"):
         return None
-    get = getattr(instance, "get_settings", None)
-    settings = get("run_queue") if callable(get) else {}
-    return settings or None
-
-
-def _synchronous(instance: Any, section: str) -> bool:
-    """Whether the instance's `run_coordinator` or `run_launcher` section says synchronous."""
-    get = getattr(instance, "get_settings", None)
-    return bool(callable(get) and get(section).get("synchronous"))
+    return get("run_queue") or None
 
 
 def submit_run(instance: Any, run_id: str) -> HeadwaterRunStatus:
@@ -89,66 +88,61 @@ def dequeue_runs(instance: Any) -> list[str]:
     """Start queued runs, highest headwater/priority then oldest first, within the limits;
     the ids of the runs this call claimed and launched (no other caller launches them)."""
     limits = QueueLimits.from_settings(queue_settings(instance) or {})
+    launcher = run_launcher_of(instance)  # a misconfigured launcher fails before any claim
     claimed = instance.storage.claim_queued_runs(limits, "Launching run worker.")
     for run in claimed:
-        _launch(instance, run)
+        _launch(instance, run, launcher)
     return [run.run_id for run in claimed]
 
 
-def start_run(instance: Any, run_id: str) -> int:
-    """Claim the NOT_STARTED run (mark it STARTING) and spawn its run worker; the worker's
-    pid. A run past NOT_STARTED (queued, or launched by anyone) is refused."""
+def start_run(instance: Any, run_id: str) -> None:
+    """Claim the NOT_STARTED run (mark it STARTING) and have the run launcher start its
+    worker. A run past NOT_STARTED (queued, or launched by anyone) is refused."""
     run = _get(instance, run_id)
+    launcher = run_launcher_of(instance)
     starting = HeadwaterEvent(_ET.RUN_STARTING, run.run_id, run.job_name, time.time(),
                               message="Launching run worker.")
     if not instance.storage.transition_run(starting, (_S.NOT_STARTED,)):
         raise _not_startable(_get(instance, run_id), "started")
-    pid = _launch(instance, run)
-    if pid is None:
+    if not _launch(instance, run, launcher):
         raise HeadwaterInvalidInvocationError(
             f"Could not start a run worker for run {run_id}: see its RUN_FAILURE event "
             f"(`headwater run logs {run_id}`).")
-    return pid
 
 
-def _launch(instance: Any, run: HeadwaterRun) -> int | None:
-    """Spawn the run worker of a run this process claimed (STARTING); its pid. A worker that
-    cannot be spawned fails the run (it would hold a queue slot otherwise), and gives None.
-    A synchronous launcher executes the run here instead, and returns once it finished."""
-    if _synchronous(instance, "run_launcher"):
-        instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(os.getpid()),
-                                           RUN_WORKER_HOST_TAG: socket.gethostname()})
-        run_worker(instance, run.run_id)
-        return os.getpid()
+def _launch(instance: Any, run: HeadwaterRun, launcher: RunLauncher) -> bool:
+    """Hand a run this process claimed (STARTING) to the launcher; whether it started. A
+    worker that cannot be started fails the run (it would hold a queue slot otherwise)."""
     try:
-        proc = _spawn_worker(instance, run)
-    except Exception as exc:  # a bad working directory, no free process slot, a full disk
+        launcher.launch_run(LaunchRunContext(run))
+    except Exception as exc:  # a bad working directory, no free process slot, no Docker daemon
         instance.report_run_failed(
-            run, f"Could not start a run worker: {type(exc).__name__}: {exc}")
+            run, f"Could not start a run worker with {launcher!r}: {type(exc).__name__}: {exc}")
+        return False
+    instance.add_run_tags(run.run_id, {RUN_LAUNCHER_TAG: launcher_name(launcher)})
+    return True
+
+
+def launcher_name(launcher: RunLauncher) -> str:
+    """How a run's tag names the launcher that started it."""
+    return f"{type(launcher).__module__}.{type(launcher).__qualname__}"
+
+
+def launched_by(launcher: RunLauncher, run: HeadwaterRun) -> bool:
+    """Whether `launcher` (its class) started the run's worker: a run executed in its caller's
+    process (`materialize`, `asset materialize`) was started by no launcher."""
+    return run.tags.get(RUN_LAUNCHER_TAG) == launcher_name(launcher)
+
+
+def worker_ended(launcher: RunLauncher, run: HeadwaterRun) -> str | None:
+    """Why the run's worker is known to have ended, or None while it may still run."""
+    if not (launched_by(launcher, run) and launcher.supports_check_run_worker_health):
         return None
-    instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(proc.pid),
-                                       RUN_WORKER_HOST_TAG: socket.gethostname()})
-    return proc.pid
-
-
-def _spawn_worker(instance: Any, run: HeadwaterRun) -> subprocess.Popen[bytes]:
-    ref = instance.get_ref()
-    origin = origin_of(run)
-    logs = os.path.join(ref.root_directory, "logs")
-    os.makedirs(logs, exist_ok=True)
-    with open(os.path.join(logs, f"{run.run_id}.log"), "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "headwater.cli.main", "run-worker", run.run_id,
-             "--instance-url", ref.url, "--instance-home", ref.root_directory],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=origin.working_directory or os.getcwd(), start_new_session=True,
-        )
-    _CHILDREN[proc.pid] = proc
-    # A long-lived launcher (the webserver, the daemon) must wait on every worker it spawned,
-    # or each finished run leaves a zombie behind; a thread per worker waits without blocking.
-    threading.Thread(target=_reap, args=(proc,), name=f"reap-run-worker-{proc.pid}",
-                     daemon=True).start()
-    return proc
+    result = launcher.check_run_worker_health(run)
+    if result.status not in ENDED:
+        return None
+    said = f": {result.msg}" if result.msg else ""
+    return f"its run worker ended ({result.status.value}{said}) without finishing the run"
 
 
 def _not_startable(run: HeadwaterRun, doing: str) -> HeadwaterInvalidInvocationError:
@@ -159,21 +153,28 @@ def _not_startable(run: HeadwaterRun, doing: str) -> HeadwaterInvalidInvocationE
 
 
 def cancel_run(instance: Any, run_id: str, message: str | None = None) -> HeadwaterRunStatus:
-    """Cancel a run: at once if it has not started or its process on this host is gone,
-    else ask its process to stop (it notices within a second, interrupts its step and ends
-    CANCELED). `message` says why (in the CANCELING event). A finished run is refused."""
+    """Cancel a run: at once if it has not started or its worker is gone, else mark it
+    CANCELING and have its launcher stop the worker (a local worker notices within a second,
+    interrupts its step and ends CANCELED). `message` says why (in the CANCELING event). A finished run is refused."""
     run = _get(instance, run_id)
     if run.is_finished:
         raise HeadwaterInvalidInvocationError(
             f"Run {run_id} already finished ({run.status.value}); there is nothing to cancel.")
+    launcher = run_launcher_of(instance)
     if run.status in (_S.QUEUED, _S.NOT_STARTED):
         instance.report_run_canceled(run, message or "Run canceled before it started.")
     elif _process_gone(run):
         instance.report_run_canceled(
             run, f"Run canceled: its process (pid {run.tags[RUN_WORKER_PID_TAG]}) had already "
                  "exited without finishing the run.")
-    elif run.status is not _S.CANCELING:
-        _event(instance, run, _ET.RUN_CANCELING, message or "Sending run cancellation request.")
+    elif (ended := worker_ended(launcher, run)) is not None:
+        instance.report_run_canceled(run, f"Run canceled: {ended}.")
+    else:
+        if run.status is not _S.CANCELING:
+            _event(instance, run, _ET.RUN_CANCELING,
+                   message or "Sending run cancellation request.")
+        if launched_by(launcher, run):  # a run executing in its caller's process has none
+            launcher.terminate(run_id)
     status = _get(instance, run_id).status
     if status in (_S.SUCCESS, _S.FAILURE):  # it finished while the request was on its way
         raise HeadwaterInvalidInvocationError(
@@ -182,28 +183,13 @@ def cancel_run(instance: Any, run_id: str, message: str | None = None) -> Headwa
     return status
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether process `pid` runs (a zombie, killed but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
-
-
 def _process_gone(run: HeadwaterRun) -> bool:
     """Whether the run's process ran on this host and has exited."""
-    pid = run.tags.get(RUN_WORKER_PID_TAG)
-    if not pid or not pid.isdigit() or run.tags.get(RUN_WORKER_HOST_TAG) != socket.gethostname():
+    pid = local_pid(run)
+    if pid is None:
         return False
     reap_children()
-    return not pid_alive(int(pid))
+    return not pid_alive(pid)
 
 
 def log_path(instance: Any, run_id: str) -> str:
@@ -227,18 +213,6 @@ def wait_for_run(instance: Any, run_id: str, poll: float = 0.2, timeout: float |
             return run
         reap_children()
         time.sleep(poll)
-
-
-def reap_children() -> None:
-    """Collect run workers this process started that have exited (no zombies)."""
-    for pid, proc in list(_CHILDREN.items()):
-        if proc.poll() is not None:
-            del _CHILDREN[pid]
-
-
-def _reap(proc: subprocess.Popen[bytes]) -> None:
-    proc.wait()
-    _CHILDREN.pop(proc.pid, None)
 
 
 def _get(instance: Any, run_id: str) -> HeadwaterRun:

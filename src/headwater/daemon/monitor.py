@@ -9,11 +9,14 @@ timeout, or that stayed STARTING longer than the start timeout is declared dead:
 FAILURE (CANCELED if it was being canceled) with the reason, after its process, if it is
 still alive on this host, is killed. A run CANCELING for longer than the cancel timeout is
 ended CANCELED the same way. A run on another host that is declared dead sees its status
-change and stops itself. A STARTED run running longer than its `headwater/max_runtime` tag
+change and stops itself. A run started by the configured run launcher
+(daemon/run_launcher.py) whose launcher checks run workers is also declared dead once the
+launcher says its worker (a container, a Kubernetes Job) ended without ending the run. A STARTED run running longer than its `headwater/max_runtime` tag
 (seconds) is canceled, its CANCELING event saying so. The timeouts come from headwater.yaml
 (`run_monitoring:` `heartbeat_timeout_seconds`, `start_timeout_seconds`,
 `cancel_timeout_seconds`; `enabled: false` turns monitoring off), or the arguments. The daemon calls it every few seconds;
-`headwater run list` calls it too. Imports `storage`, `execution`, `daemon.launcher`.
+`headwater run list` calls it too. Imports `storage`, `execution`, `daemon.launcher`,
+`daemon.run_launcher`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ import socket
 import time
 from typing import Any
 
-from headwater.daemon.launcher import IN_PROGRESS, cancel_run, pid_alive, reap_children
+from headwater.daemon.launcher import (
+    IN_PROGRESS,
+    cancel_run,
+    pid_alive,
+    reap_children,
+    worker_ended,
+)
+from headwater.daemon.run_launcher import run_launcher_of
 from headwater.definitions.tags import (
     MAX_RUNTIME_SECONDS_TAG,
     RUN_WORKER_HOST_TAG,
@@ -83,6 +93,7 @@ def monitor_runs(instance: Any, heartbeat_timeout: float | None = None,
     cancel_timeout = settings["cancel_timeout_seconds"] if cancel_timeout is None \
         else cancel_timeout
     host = socket.gethostname()
+    launcher = run_launcher_of(instance)
     beats = instance.storage.get_kvs([heartbeat_key(r.headwater_run.run_id) for r in records])
     now = time.time()
     ended = []
@@ -91,7 +102,7 @@ def monitor_runs(instance: Any, heartbeat_timeout: float | None = None,
         pid = _local_pid(run, host)
         beat = beats.get(heartbeat_key(run.run_id))
         reason = _why_dead(record, pid, beat, now, heartbeat_timeout, start_timeout,
-                           cancel_timeout)
+                           cancel_timeout) or worker_ended(launcher, run)
         if reason is None:
             if _past_max_runtime(record, now):
                 limit = run.tags[MAX_RUNTIME_SECONDS_TAG]

@@ -102,6 +102,9 @@ HIDDEN_TAG_PREFIX = ".headwater/"
 RUN_ORIGIN_TAG = ".headwater/origin"
 RUN_WORKER_PID_TAG = ".headwater/run_worker_pid"
 RUN_WORKER_HOST_TAG = ".headwater/run_worker_host"
+#: The run launcher (module.Class) that started the run's worker; cancel and run monitoring
+#: ask that launcher about the run (a run executed in its caller's process has none).
+RUN_LAUNCHER_TAG = ".headwater/run_launcher"
 #: The asset checks a run launched from a RunRequest(asset_check_keys=...) evaluates: a JSON
 #: list of AssetCheckKey db strings, read by the run worker to narrow the job to them.
 RUN_CHECK_SELECTION_TAG = ".headwater/asset_check_selection"

@@ -25,6 +25,7 @@ from headwater.code.client import CodeServerError, CodeServerTimeoutError
 from headwater.code.run import origin_tag
 from headwater.daemon import backfill
 from headwater.daemon import launcher as run_launcher
+from headwater.daemon.run_launcher import run_launcher_of
 from headwater.definitions.assets.job import IMPLICIT_JOB
 from headwater.definitions.tags import (
     PARTITION_TAG,
@@ -45,6 +46,7 @@ class RunLauncher:
         instance = state.instance
         try:
             ref = dataclasses.asdict(instance.get_ref())
+            run_launcher_of(instance)  # a misconfigured run_launcher, before a run is stored
         except HeadwaterError as exc:
             raise ApiError(400, f"Cannot launch runs on this instance: {exc}") from exc
         try:
