@@ -5,6 +5,7 @@ Each test states the invariant it holds; every one runs on both brokers."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from typing import Any
@@ -137,7 +138,9 @@ def test_a_worker_killed_mid_step_fails_the_attempt_and_another_worker_retries(
     assert cluster.where("after") == "second"
     retries = [e for e in result.all_events if e.event_type is _ET.STEP_UP_FOR_RETRY]
     assert [e.step_key for e in retries] == ["victim"]
-    assert "stopped answering pings" in retries[0].message or "task failed" in retries[0].message
+    # how the loss was noticed depends on who is first: the executor's pings, Celery's own
+    # report, or the broker handing the unacknowledged task to the second worker
+    assert re.search(r"stopped answering pings|task failed|its worker died", retries[0].message)
     assert cluster.ran().count("victim") == 2  # the broker's redelivered copy ran nothing
     kinds = [e.event_type for e in result.all_events if e.step_key == "victim"]
     assert kinds[:3] == [_ET.STEP_START, _ET.STEP_UP_FOR_RETRY, _ET.STEP_RESTARTED]
