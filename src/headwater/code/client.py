@@ -74,7 +74,36 @@ def code_server_timeouts(instance: Any, request: float, startup: float) -> dict[
             "startup_timeout": float(given.get("startup_timeout_seconds", startup))}
 
 
-class CodeServerClient:
+class CodeServerCalls:
+    """The calls a code server offers (code/calls.py) as methods, over `request`: shared by
+    the subprocess client below and the network one (code/remote.py)."""
+
+    def request(self, method: str, params: Mapping[str, Any] | None = None,
+                timeout: float | None = None) -> Any:
+        raise NotImplementedError
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.request("snapshot")
+
+    def reload(self) -> dict[str, Any]:
+        return self.request("reload")
+
+    def list_jobs(self) -> list[str]:
+        return self.request("list_jobs")
+
+    def run_config_schema(self, job: str) -> Any:
+        return self.request("run_config_schema", {"job": job})
+
+    def validate_run_config(self, job: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
+        return self.request("validate_run_config", {"job": job, "config": dict(config or {})})
+
+    def call(self, name: str, params: Mapping[str, Any] | None = None,
+             timeout: float | None = None) -> Any:
+        """One of the calls the server offers (code/calls.py), by name."""
+        return self.request(name, params, timeout)
+
+
+class CodeServerClient(CodeServerCalls):
     """One code server subprocess for one location, restarted when it dies."""
 
     def __init__(self, origin: CodeLocationOrigin, *, timeout: float = 30.0,
@@ -250,25 +279,6 @@ class CodeServerClient:
     def ping(self) -> dict[str, Any]:
         return self.request("ping")
 
-    def snapshot(self) -> dict[str, Any]:
-        return self.request("snapshot")
-
-    def reload(self) -> dict[str, Any]:
-        return self.request("reload")
-
-    def list_jobs(self) -> list[str]:
-        return self.request("list_jobs")
-
-    def run_config_schema(self, job: str) -> Any:
-        return self.request("run_config_schema", {"job": job})
-
-    def validate_run_config(self, job: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
-        return self.request("validate_run_config", {"job": job, "config": dict(config or {})})
-
-    def call(self, name: str, params: Mapping[str, Any] | None = None,
-             timeout: float | None = None) -> Any:
-        """One of the calls the server offers (code/calls.py), by name."""
-        return self.request(name, params, timeout)
 
 
 class _ServerGone(Exception):

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from headwater.code.client import CodeServerError, CodeServerTimeoutError
+from headwater.code.client import CodeServerCalls, CodeServerError, CodeServerTimeoutError
 from headwater.code.location import CodeLocationOrigin
 
 #: the environment variable both `headwater code-server start` and the clients read the
@@ -69,7 +69,7 @@ class RemoteOrigin:
         return self
 
 
-class RemoteCodeServerClient:
+class RemoteCodeServerClient(CodeServerCalls):
     """A code server reached over HTTP(S); see the module docstring."""
 
     def __init__(self, origin: RemoteOrigin, *, timeout: float = 30.0,
@@ -224,26 +224,6 @@ class RemoteCodeServerClient:
         served = dict(status.get("origin") or {})
         self._origin = replace(CodeLocationOrigin(**served), location_name=self.name)
         return status
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.request("snapshot")
-
-    def reload(self) -> dict[str, Any]:
-        return self.request("reload")
-
-    def list_jobs(self) -> list[str]:
-        return self.request("list_jobs")
-
-    def run_config_schema(self, job: str) -> Any:
-        return self.request("run_config_schema", {"job": job})
-
-    def validate_run_config(self, job: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
-        return self.request("validate_run_config", {"job": job, "config": dict(config or {})})
-
-    def call(self, name: str, params: Mapping[str, Any] | None = None,
-             timeout: float | None = None) -> Any:
-        """One of the calls the server offers (code/calls.py), by name."""
-        return self.request(name, params, timeout)
 
 
 class _Dropped(Exception):
