@@ -81,7 +81,10 @@ class Server:
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> Server:
-        env = {**os.environ, "PYTHONPATH": SRC}
+        # The server's machine has an instance home of its own, where the run workers it
+        # starts keep their logs.
+        self.home = Path(self.args[self.args.index("-f") + 1]).parent / "server-home"
+        env = {**os.environ, "PYTHONPATH": SRC, "HEADWATER_HOME": str(self.home)}
         self.process = subprocess.Popen(self.args, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
         client = RemoteCodeServerClient(self.origin, timeout=5.0)
@@ -275,9 +278,11 @@ def _location(client: Any, name: str) -> dict[str, Any]:
     return next(x for x in client.get("/api/locations").json() if x["name"] == name)
 
 
-def test_webserver_lists_and_launches_local_and_remote_jobs(web: Any, instance: Any) -> None:
+def test_webserver_lists_and_launches_local_and_remote_jobs(web: Any, instance: Any,
+                                                            server: Server) -> None:
     """/api/jobs lists the jobs of both locations; a launched run of the remote one executes
-    in a run worker that loads the code from the origin the server recorded on the run."""
+    in a run worker that the code server starts on its machine (its log is in the server's
+    instance home), loading the code from the origin the server recorded on the run."""
     jobs = {j["name"]: j["location"] for j in web.get("/api/jobs").json()}
     assert jobs["local_job"] == "local" and jobs["remote_job"] == "remote"
     launched = web.post("/api/jobs/remote_job/launch", json={"run_config": {}})
@@ -287,8 +292,31 @@ def test_webserver_lists_and_launches_local_and_remote_jobs(web: Any, instance: 
     stored = instance.get_run_by_id(run["run_id"])
     origin = json.loads(stored.tags[RUN_ORIGIN_TAG])
     assert origin["python_file"].endswith(os.path.join("remote", "remote_defs.py"))
+    assert origin["code_server"] == server.origin.address
+    home = Path(instance.get_ref().root_directory)
+    assert (server.home / "logs" / f"{stored.run_id}.log").exists()
+    assert not (home / "logs" / f"{stored.run_id}.log").exists()
     local = web.post("/api/jobs/local_job/launch", json={"run_config": {}})
-    assert _wait_run(web, local.json()["run_id"])["status"] == "SUCCESS"
+    local_id = local.json()["run_id"]
+    assert _wait_run(web, local_id)["status"] == "SUCCESS"
+    assert (home / "logs" / f"{local_id}.log").exists()  # a local location's runs start here
+
+
+def test_a_run_of_an_unreachable_server_fails_naming_it(web: Any, instance: Any,
+                                                       server: Server) -> None:
+    """A run whose code server is gone when it is launched fails at once, with a message
+    naming the server's address (the webserver's earlier launch found it)."""
+    from headwater.daemon.run_launcher import DefaultRunLauncher, LaunchRunContext
+
+    launched = web.post("/api/jobs/remote_job/launch", json={"run_config": {}})
+    first = instance.get_run_by_id(launched.json()["run_id"])
+    assert _wait_run(web, first.run_id)["status"] == "SUCCESS"
+    server.kill()
+    launcher = DefaultRunLauncher()
+    launcher.register_instance(instance)
+    with pytest.raises(headwater.HeadwaterInvalidInvocationError,
+                       match=f"served by the code server at {server.origin.address}"):
+        launcher.launch_run(LaunchRunContext(first))
 
 
 def test_a_server_that_goes_away_and_comes_back(web: Any, server: Server) -> None:

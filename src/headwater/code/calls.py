@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from headwater.code import automation, evaluation, query
@@ -171,10 +172,13 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
                asset_selection: Sequence[str] | None = None,
                parent_run_id: str | None = None, strategy: str = "all",
                step_keys: Sequence[str] | None = None,
-               asset_check_selection: Sequence[str] | None = None) -> str:
+               asset_check_selection: Sequence[str] | None = None,
+               code_server: str | None = None) -> str:
     """Store a NOT_STARTED run of `job_name` (or a re-execution of `parent_run_id`) in the
     caller's instance; its run id. The caller submits it (daemon.launcher.submit_run).
-    `asset_check_selection` ("a/b:check" strings): the run evaluates exactly these checks."""
+    `asset_check_selection` ("a/b:check" strings): the run evaluates exactly these checks.
+    `code_server`: the address a network client reached this server at, recorded in the
+    run's origin so that the run launcher has this server start the run."""
     # Run creation plans with the engine; loaded when first asked, not at server start.
     from headwater.code.run import create_run as store_run
     from headwater.execution.reexecution import ReexecutionOptions
@@ -192,7 +196,9 @@ def create_run(location: CodeLocation, *, instance: Mapping[str, Any], job_name:
                                          if strategy == "selected" and step_keys else None)
     job_def = definitions(location).resolve_job_def(job_name)
     keys = [AssetKey.from_user_string(k) for k in asset_selection] if asset_selection else None
-    run = store_run(opened, location.origin, job_def,
+    origin = location.origin if code_server is None else replace(location.origin,
+                                                                  code_server=code_server)
+    run = store_run(opened, origin, job_def,
                     dict(run_config) if run_config is not None else None, dict(tags or {}),
                     asset_selection=keys, reexecution_options=options,
                     asset_check_selection=list(asset_check_selection)

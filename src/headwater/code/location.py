@@ -39,6 +39,9 @@ class CodeLocationOrigin:
     working_directory: str | None = None
     attribute: str | None = None
     location_name: str | None = None
+    #: the address (`http(s)://host:port`) of the network code server holding this code, when
+    #: it was learned from one: runs of it start on that server's machine (its `start_run`)
+    code_server: str | None = None
 
     @property
     def name(self) -> str:
@@ -77,7 +80,8 @@ class CodeLocationOrigin:
                                 self.attribute, location=self.name)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in (*_ORIGIN_KEYS, "location_name")
+        fields = ", ".join(f"{k}={getattr(self, k)!r}"
+                           for k in (*_ORIGIN_KEYS, "location_name", "code_server")
                            if getattr(self, k))
         return f"CodeLocationOrigin({fields})"
 

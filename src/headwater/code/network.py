@@ -11,6 +11,9 @@ status 200 (an error of the user's code is an answer, not a failure of the trans
 for a missing or wrong token (compared in constant time), 404 for any other path. `ping`
 also tells the server's id (new at each start) and the origin of the code it holds, which
 the client records on runs. `shutdown` is refused: whoever started the server stops it.
+`start_run` starts a run's worker process on the server's machine, in the code's directory:
+the default run launcher of a webserver or daemon sends it for runs of this location, so the
+run imports the code where the code is (Dagster's gRPC servers start runs the same way).
 
 Requests are answered one at a time: user code (sensors, schedules) need not be thread-safe,
 and a `reload` never runs beside a call using the modules it replaces. Imports `code`.
@@ -24,6 +27,7 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import uuid
@@ -33,6 +37,7 @@ from typing import Any
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.remote import CALL_PATH
 from headwater.code.server import CodeServer
+from headwater.storage.home import resolve_home
 
 #: the largest request body read (run config and params are small; snapshots go the other way)
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -82,12 +87,37 @@ class NetworkCodeServer(http.server.ThreadingHTTPServer):
             return {"error": {"kind": "bad_request", "message": (
                 "A network code server is not stopped by its clients; stop the "
                 "`headwater code-server start` process itself.")}}
+        if method == "start_run":
+            return self.start_run(request.get("params") or {})
         with self.lock:
             if method == "ping":
                 return {"result": self.status()}
             reply = self.code.handle(request)
         reply.pop("id", None)
         return reply
+
+    def start_run(self, params: Any) -> dict[str, Any]:
+        """Start `headwater run-worker RUN_ID` on this machine, in the code's directory,
+        against the instance database the launcher named (and this machine's instance home
+        for its log and settings); reply with its pid and host."""
+        run_id, url = params.get("run_id"), params.get("instance_url")
+        if not isinstance(run_id, str) or not run_id or not isinstance(url, str) or not url:
+            return {"error": {"kind": "bad_request", "message": (
+                "start_run needs params run_id and instance_url, both strings")}}
+        origin = self.code.location.origin
+        home = resolve_home()
+        logs = os.path.join(home, "logs")
+        os.makedirs(logs, exist_ok=True)
+        with open(os.path.join(logs, f"{run_id}.log"), "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "headwater.cli.main", "run-worker", run_id,
+                 "--instance-url", url, "--instance-home", home],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=origin.working_directory or os.getcwd(), start_new_session=True)
+        # Waited on by a thread of its own, so that a finished worker leaves no zombie.
+        threading.Thread(target=proc.wait, name=f"reap-run-worker-{proc.pid}",
+                         daemon=True).start()
+        return {"result": {"pid": proc.pid, "host": socket.gethostname()}}
 
     def authorized(self, header: str | None) -> bool:
         if self.token is None:

@@ -17,19 +17,22 @@ how the workspace and the daemon notice that a location went away and came back.
 `shutdown` forgets the server but never stops it: its lifetime belongs to whoever started it
 (`headwater code-server start`). The origin of the code the server holds (file or module and
 directory, as paths on the server's machine) is learned from its `ping` and recorded on the
-runs it creates, so a run worker imports the same code itself. Imports `code.client` and
-`code.location`.
+runs it creates, with the server's address: the default run launcher asks that server to
+start the run's worker (`start_run`), on its machine, where the code is. Imports
+`code.client` and `code.location`.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from headwater.code.client import CodeServerCalls, CodeServerError, CodeServerTimeoutError
 from headwater.code.location import CodeLocationOrigin
@@ -69,12 +72,18 @@ class RemoteOrigin:
         return self
 
 
+#: every code server a client of this process was made for, by address: how a run launcher
+#: finds the token and TLS settings of the server a run's origin names
+_KNOWN: dict[str, RemoteOrigin] = {}
+
+
 class RemoteCodeServerClient(CodeServerCalls):
     """A code server reached over HTTP(S); see the module docstring."""
 
     def __init__(self, origin: RemoteOrigin, *, timeout: float = 30.0,
                  startup_timeout: float = 60.0):
         self.remote = origin
+        _KNOWN[origin.address] = origin
         self.timeout = timeout
         self.startup_timeout = startup_timeout
         self.ready: dict[str, Any] | None = None
@@ -139,6 +148,8 @@ class RemoteCodeServerClient(CodeServerCalls):
                 timeout: float | None = None) -> Any:
         """Send one request and return its result; raise CodeServerError for an error reply
         or a server that cannot be reached."""
+        if method == "create_run":  # the run's origin names this server, which starts it
+            params = {**(params or {}), "code_server": self.remote.address}
         attempts = 2 if method in _RETRYABLE else 1
         for attempt in range(attempts):
             try:
@@ -222,8 +233,29 @@ class RemoteCodeServerClient(CodeServerCalls):
             self.restarts += 1
         self.ready = status
         served = dict(status.get("origin") or {})
-        self._origin = replace(CodeLocationOrigin(**served), location_name=self.name)
+        self._origin = replace(CodeLocationOrigin(**served), location_name=self.name,
+                               code_server=self.remote.address)
         return status
+
+    def start_run(self, run_id: str, instance_url: str) -> dict[str, Any]:
+        """Ask the server to start the run worker of `run_id` on its machine, against the
+        instance at `instance_url`; its `{"pid": ..., "host": ...}`."""
+        return dict(self.request("start_run", {"run_id": run_id, "instance_url": instance_url}))
+
+
+def client_at(address: str, *, timeout: float = 30.0) -> RemoteCodeServerClient:
+    """A client of the code server at `address` (`http(s)://host:port`, as recorded on runs):
+    with the token and TLS settings this process's workspace gave it, else with the token of
+    $HEADWATER_CODE_SERVER_TOKEN and the system's trusted CAs."""
+    known = _KNOWN.get(address)
+    if known is None:
+        parts = urlsplit(address)
+        if parts.scheme not in ("http", "https") or not parts.hostname or not parts.port:
+            raise CodeServerError(f"{address!r} is no code server address (http(s)://host:port)",
+                                  {"kind": "bad_request"})
+        known = RemoteOrigin(parts.hostname, parts.port, token=os.environ.get(TOKEN_ENV) or None,
+                             tls=parts.scheme == "https")
+    return RemoteCodeServerClient(known, timeout=timeout)
 
 
 class _Dropped(Exception):

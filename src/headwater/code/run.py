@@ -37,7 +37,7 @@ def origin_tag(origin: CodeLocationOrigin) -> str:
     return json.dumps({k: v for k, v in (
         ("python_file", origin.python_file), ("module_name", origin.module_name),
         ("working_directory", origin.working_directory), ("attribute", origin.attribute),
-        ("location_name", origin.location_name)) if v})
+        ("location_name", origin.location_name), ("code_server", origin.code_server)) if v})
 
 
 def origin_of(run: HeadwaterRun) -> CodeLocationOrigin:

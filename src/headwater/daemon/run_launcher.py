@@ -241,7 +241,9 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class DefaultRunLauncher(RunLauncher):
-    """Runs each run's worker as a subprocess of the launching process, on this machine.
+    """Runs each run's worker as a subprocess of the launching process, on this machine, or,
+    for a run of a location served by `headwater code-server start` (a `grpc_server:` entry
+    of workspace.yaml), as a subprocess of that code server, on its machine.
 
     The launcher used when headwater.yaml has no `run_launcher:` section. The worker's
     output goes to `$HEADWATER_HOME/logs/RUN_ID.log`; its pid and host are tagged on the
@@ -259,6 +261,12 @@ class DefaultRunLauncher(RunLauncher):
 
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.headwater_run
+        address = origin_of(run).code_server
+        if address is not None:
+            started = start_on_code_server(self.instance, run, address)
+            self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(started["pid"]),
+                                                    RUN_WORKER_HOST_TAG: str(started["host"])})
+            return
         proc = spawn_worker(self.instance, run)
         self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(proc.pid),
                                                 RUN_WORKER_HOST_TAG: socket.gethostname()})
@@ -295,6 +303,21 @@ class SyncInMemoryRunLauncher(DefaultRunLauncher):
         self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(os.getpid()),
                                                 RUN_WORKER_HOST_TAG: socket.gethostname()})
         run_worker(self.instance, run.run_id)
+
+
+def start_on_code_server(instance: Any, run: HeadwaterRun, address: str) -> dict[str, Any]:
+    """Have the network code server at `address`, which serves the run's code, start its run
+    worker on its machine; the worker's pid and host."""
+    from headwater.code.client import CodeServerError
+    from headwater.code.remote import client_at
+
+    try:
+        return client_at(address).start_run(run.run_id, instance.get_ref().url)
+    except CodeServerError as exc:
+        raise HeadwaterInvalidInvocationError(
+            f"Run {run.run_id} of job '{run.job_name}' could not start: its code location is "
+            f"served by the code server at {address}, which starts its runs, and it failed: "
+            f"{exc}") from None
 
 
 def spawn_worker(instance: Any, run: HeadwaterRun) -> subprocess.Popen[bytes]:
