@@ -5,8 +5,8 @@ builder, the one the executor's step Jobs come from too: `headwater run-worker R
 the configured image, the instance's database URL and home in its environment, labeled with
 the run id, with `run_k8s_config` and the run's `headwater-k8s/config` tag merged over it)
 in the configured namespace.
-terminate deletes the Job (and its pod); run monitoring reads the Job's status
-(`job_worker_status`). The official `kubernetes` client loads, and reads the cluster
+terminate deletes the Job (and its pod), for a canceled run and for one run monitoring has
+declared dead; run monitoring reads the Job's status (`job_worker_status`). The official `kubernetes` client loads, and reads the cluster
 credentials (in-cluster, or a kubeconfig), on the first launch.
 """
 
@@ -186,7 +186,7 @@ class K8sRunLauncher(RunLauncher):
             JOB_NAMESPACE_TAG: self.config.job_namespace})
 
     def terminate(self, run_id: str) -> bool:
-        run = self.report_canceling(run_id)
+        run = self.run_to_stop(run_id)  # an ended run too: monitoring stops a dead run's Job
         if run is None:
             return False
         from kubernetes.client.exceptions import ApiException
