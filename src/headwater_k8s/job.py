@@ -62,8 +62,6 @@ class K8sConfig:
         """Read config given as a mapping or its JSON; `where` names it in errors."""
         if value is None:
             return cls()
-        if isinstance(value, K8sConfig):
-            return value
         if isinstance(value, str):
             try:
                 value = json.loads(value)

@@ -4,9 +4,9 @@ Launching a run creates the Job `run_job_manifest(run, config, image, env)` (job
 builder, the one the executor's step Jobs come from too: `headwater run-worker RUN_ID` in
 the configured image, the instance's database URL and home in its environment, labeled with
 the run id, with `run_k8s_config` and the run's `headwater-k8s/config` tag merged over it)
-in the configured namespace.
-terminate deletes the Job (and its pod), for a canceled run and for one run monitoring has
-declared dead; run monitoring reads the Job's status (`job_worker_status`). The official `kubernetes` client loads, and reads the cluster
+in the configured namespace. terminate deletes the Job (and its pod), for a canceled run
+and for one run monitoring has declared dead; run monitoring reads the Job's status
+(`job_worker_status`). The official `kubernetes` client loads, and reads the cluster
 credentials (in-cluster, or a kubeconfig), on the first launch.
 """
 
@@ -147,7 +147,8 @@ class K8sRunLauncher(RunLauncher):
             security_context=security_context, node_selector=node_selector,
             scheduler_name=scheduler_name,
             ttl_seconds_after_finished=ttl_seconds_after_finished, k8s_config=raw)
-        env_from_entries(list(self.config.env_vars), f"{WHERE}.env_vars")  # set here, now
+        # a KEY passed on from the environment must be set where runs are launched: say so now
+        env_from_entries(list(self.config.env_vars), f"{WHERE}.env_vars")
         self.database_url_secret = dict(database_url_secret) if database_url_secret else None
         self.load_incluster_config = load_incluster_config
         self.kubeconfig_file = kubeconfig_file
