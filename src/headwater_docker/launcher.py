@@ -193,10 +193,13 @@ class DockerRunLauncher(RunLauncher):
                                                 IMAGE_TAG: self.config.image})
 
     def terminate(self, run_id: str) -> bool:
-        if self.report_canceling(run_id) is None:
+        if self.run_to_stop(run_id) is None:  # an ended run too: a dead run's worker may hang
             return False
         container = self._container(run_id)
         if container is None:
+            return False
+        container.reload()
+        if container.status not in _RUNNING:  # it exited already: nothing to stop
             return False
         container.stop()
         return True

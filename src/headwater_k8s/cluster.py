@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from headwater._extras import needs_extra
-from headwater_k8s.step_job import CONTAINER_NAME
+from headwater_k8s.step_job import STEP_CONTAINER_NAME
 
 #: Reasons a pod's container waits that do not pass by themselves: the step cannot start.
 CANNOT_START = frozenset({"ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
@@ -132,7 +132,7 @@ class ClusterJobs:
         if pod is None:
             return ""
         return str(core.read_namespaced_pod_log(pod.metadata.name, namespace,
-                                                container=CONTAINER_NAME))
+                                                container=STEP_CONTAINER_NAME))
 
     def _pod(self, namespace: str, name: str) -> Any:
         _, core = self._apis()

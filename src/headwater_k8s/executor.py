@@ -16,7 +16,7 @@ taking in the events their pods printed so far. The step's command line is part 
 spec, so the database password is taken out of it: the pod reads it from its own
 environment.
 Kubernetes is reached through `cluster.KubernetesJobs` only; the manifests come from
-`step_job.step_job_manifest`.
+`step_job.step_job_manifest` (job.py's builder, the run launcher's too).
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from headwater.execution import event as ev
 from headwater.execution.executor import Executor, StepReport, StepTask
 from headwater.execution.remote import StepCall, read_step_output, run_init_for
 from headwater_k8s.cluster import ClusterJobs, JobStatus, KubernetesJobs
-from headwater_k8s.step_job import K8sConfig, StepJobSettings, step_job_manifest
+from headwater_k8s.job import K8sConfig
+from headwater_k8s.step_job import StepJobSettings, step_job_manifest
 
 _ET = ev.HeadwaterEventType
 #: Where the image of the run's own code is found when `job_image` is not set.

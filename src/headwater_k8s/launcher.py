@@ -1,9 +1,11 @@
 """K8sRunLauncher: each launched run's worker in its own Kubernetes Job.
 
 Launching a run creates the Job `run_job_manifest(run, config, image, env)` (job.py's
-builder: `headwater run-worker RUN_ID` in the configured image, the instance's database URL
-and home in its environment, labeled with the run id) in the configured namespace.
-terminate deletes the Job (and its pod); run monitoring reads the Job's status
+builder, the one the executor's step Jobs come from too: `headwater run-worker RUN_ID` in
+the configured image, the instance's database URL and home in its environment, labeled with
+the run id, with `run_k8s_config` and the run's `headwater-k8s/config` tag merged over it)
+in the configured namespace. terminate deletes the Job (and its pod), for a canceled run
+and for one run monitoring has declared dead; run monitoring reads the Job's status
 (`job_worker_status`). The official `kubernetes` client loads, and reads the cluster
 credentials (in-cluster, or a kubeconfig), on the first launch.
 """
@@ -18,13 +20,14 @@ from headwater.daemon.run_launcher import (
     LaunchRunContext,
     RunLauncher,
     WorkerStatus,
+    env_from_entries,
     worker_command,
     worker_environment,
 )
-from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.errors import HeadwaterInvalidConfigError, HeadwaterInvalidInvocationError
 from headwater.storage.home import URL_ENV
 from headwater.storage.record import HeadwaterRun
-from headwater_k8s.job import K8sJobConfig, job_manifest, job_name
+from headwater_k8s.job import K8sConfig, K8sJobConfig, job_manifest, job_name
 
 WHERE = "headwater.yaml run_launcher.config"
 RUN_ID_LABEL = "headwater/run-id"
@@ -36,10 +39,11 @@ JOB_NAMESPACE_TAG = "k8s/job_namespace"
 def run_job_manifest(run: HeadwaterRun, config: K8sJobConfig, image: str,
                      instance_env: Mapping[str, str | Mapping[str, Any]]) -> dict[str, Any]:
     """The Job that runs the worker of `run`: named after the run id, labeled with the run
-    id and job, its environment `instance_env` then `config.env_vars`."""
+    id and job, its environment `instance_env` then `config.env_vars`, and the run's
+    `headwater-k8s/config` tag (from its job's tags) merged over `config.k8s_config`."""
     return job_manifest(
         name=f"headwater-run-{run.run_id}", image=image, args=worker_command(run.run_id),
-        env=instance_env, config=config,
+        env=instance_env, config=config, tags=run.tags, tags_of=f"run {run.run_id}",
         labels={"app.kubernetes.io/name": "headwater",
                 "app.kubernetes.io/component": "run-worker",
                 RUN_ID_LABEL: run.run_id, "headwater/job": run.job_name})
@@ -74,7 +78,12 @@ class K8sRunLauncher(RunLauncher):
         env_secrets: [warehouse-credentials]
         database_url_secret: {name: headwater-db, key: url}
         resources: {requests: {cpu: 500m, memory: 1Gi}}
+        run_k8s_config:
+          pod_spec_config: {tolerations: [{key: batch, operator: Exists}]}
     ```
+
+    A job's `headwater-k8s/config` tag (raw config, as for an op under the Kubernetes
+    executor) is merged over `run_k8s_config` for the Jobs of its runs.
 
     Args:
         job_image: the worker image.
@@ -86,8 +95,12 @@ class K8sRunLauncher(RunLauncher):
         kubeconfig_file: the kubeconfig to read (default ~/.kube/config) when not in-cluster.
         job_namespace: the namespace of the Jobs; the other arguments (image_pull_policy,
             image_pull_secrets, service_account_name, env_config_maps, env_secrets, env_vars,
-            volume_mounts, volumes, labels, resources, node_selector,
-            ttl_seconds_after_finished) are the fields of `K8sJobConfig` (job.py).
+            volume_mounts, volumes, labels, resources, security_context, node_selector,
+            scheduler_name, ttl_seconds_after_finished) are the fields of `K8sJobConfig`
+            (job.py).
+        run_k8s_config: raw Kubernetes config merged over every run's Job: some of
+            `container_config`, `pod_spec_config`, `pod_template_spec_metadata`,
+            `job_spec_config`, `job_metadata` (see `K8sConfig`).
     """
 
     def __init__(self, job_image: str, job_namespace: str = "default",
@@ -100,8 +113,11 @@ class K8sRunLauncher(RunLauncher):
                  volumes: list[Mapping[str, Any]] | None = None,
                  labels: Mapping[str, str] | None = None,
                  resources: Mapping[str, Any] | None = None,
+                 security_context: Mapping[str, Any] | None = None,
                  node_selector: Mapping[str, str] | None = None,
+                 scheduler_name: str | None = None,
                  ttl_seconds_after_finished: int | None = 86400,
+                 run_k8s_config: Mapping[str, Any] | None = None,
                  database_url_secret: Mapping[str, str] | None = None,
                  load_incluster_config: bool = True, kubeconfig_file: str | None = None):
         if not isinstance(job_image, str) or not job_image:
@@ -119,12 +135,20 @@ class K8sRunLauncher(RunLauncher):
                 f"{WHERE}.database_url_secret: expected {{name, key}} of a Secret, got "
                 f"{database_url_secret!r}.")
         self.job_image = job_image
+        try:
+            raw = K8sConfig.from_value(run_k8s_config, f"{WHERE}.run_k8s_config")
+        except HeadwaterInvalidConfigError as exc:
+            raise HeadwaterInvalidInvocationError(str(exc)) from None
         self.config = K8sJobConfig.from_arguments(
             WHERE, job_namespace=job_namespace, image_pull_policy=image_pull_policy,
             image_pull_secrets=image_pull_secrets, service_account_name=service_account_name,
             env_config_maps=env_config_maps, env_secrets=env_secrets, env_vars=env_vars,
             volume_mounts=volume_mounts, volumes=volumes, labels=labels, resources=resources,
-            node_selector=node_selector, ttl_seconds_after_finished=ttl_seconds_after_finished)
+            security_context=security_context, node_selector=node_selector,
+            scheduler_name=scheduler_name,
+            ttl_seconds_after_finished=ttl_seconds_after_finished, k8s_config=raw)
+        # a KEY passed on from the environment must be set where runs are launched: say so now
+        env_from_entries(list(self.config.env_vars), f"{WHERE}.env_vars")
         self.database_url_secret = dict(database_url_secret) if database_url_secret else None
         self.load_incluster_config = load_incluster_config
         self.kubeconfig_file = kubeconfig_file
@@ -163,7 +187,7 @@ class K8sRunLauncher(RunLauncher):
             JOB_NAMESPACE_TAG: self.config.job_namespace})
 
     def terminate(self, run_id: str) -> bool:
-        run = self.report_canceling(run_id)
+        run = self.run_to_stop(run_id)  # an ended run too: monitoring stops a dead run's Job
         if run is None:
             return False
         from kubernetes.client.exceptions import ApiException

@@ -11,7 +11,13 @@ still alive on this host, is killed. A run CANCELING for longer than the cancel 
 ended CANCELED the same way. A run on another host that is declared dead sees its status
 change and stops itself. A run started by the configured run launcher
 (daemon/run_launcher.py) whose launcher checks run workers is also declared dead once the
-launcher says its worker (a container, a Kubernetes Job) ended without ending the run. A STARTED run running longer than its `headwater/max_runtime` tag
+launcher says its worker (a container, a Kubernetes Job) ended without ending the run.
+Once a dead run started by a launcher other than `DefaultRunLauncher` (whose local worker
+the kill above stops) is ended, that launcher is asked to stop its worker
+(`terminate(run_id)`), so a hung container or Job does not run on: the run's end names the
+launcher, and an engine event says how the stop went. A terminate that raises is logged
+and recorded in that event; the run keeps the status it was given. A STARTED run running
+longer than its `headwater/max_runtime` tag
 (seconds) is canceled, its CANCELING event saying so. The timeouts come from headwater.yaml
 (`run_monitoring:` `heartbeat_timeout_seconds`, `start_timeout_seconds`,
 `cancel_timeout_seconds`; `enabled: false` turns monitoring off), or the arguments. The daemon calls it every few seconds;
@@ -21,6 +27,7 @@ launcher says its worker (a container, a Kubernetes Job) ended without ending th
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -30,21 +37,30 @@ from typing import Any
 from headwater.daemon.launcher import (
     IN_PROGRESS,
     cancel_run,
+    launched_by,
     pid_alive,
     reap_children,
     worker_ended,
 )
-from headwater.daemon.run_launcher import run_launcher_of
+from headwater.daemon.run_launcher import DefaultRunLauncher, RunLauncher, run_launcher_of
 from headwater.definitions.tags import (
     MAX_RUNTIME_SECONDS_TAG,
     RUN_WORKER_HOST_TAG,
     RUN_WORKER_PID_TAG,
 )
 from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.execution.event import (
+    EngineData,
+    HeadwaterEvent,
+    HeadwaterEventType,
+    SerializableError,
+)
 from headwater.execution.executor import heartbeat_key
-from headwater.storage.record import HeadwaterRunStatus, RunsFilter
+from headwater.storage.record import HeadwaterRun, HeadwaterRunStatus, RunsFilter
 
 __all__ = ["monitor_runs", "pid_alive", "monitoring_settings"]
+
+log = logging.getLogger("headwater.daemon")
 
 DEFAULTS = {"heartbeat_timeout_seconds": 30.0, "start_timeout_seconds": 120.0,
             "cancel_timeout_seconds": 180.0}
@@ -116,14 +132,56 @@ def monitor_runs(instance: Any, heartbeat_timeout: float | None = None,
         current = instance.get_run_by_id(run.run_id)  # it may have just finished
         if current is None or current.is_finished:
             continue
-        killed = _kill(pid, record) if pid is not None else ""
-        if current.status is HeadwaterRunStatus.CANCELING:
-            instance.report_run_canceled(current, f"Run canceled: {reason}{killed}.")
-        else:
-            instance.report_run_failed(current, f"Run failed: {reason}{killed}. See `headwater "
-                                                f"run logs {run.run_id}` for its output.")
+        _end_dead_run(instance, launcher, current, reason, pid, record)
         ended.append(run.run_id)
     return ended
+
+
+def _end_dead_run(instance: Any, launcher: RunLauncher, run: HeadwaterRun, reason: str,
+                  pid: int | None, record: Any) -> None:
+    """Kill the run's local process, end the run FAILURE (CANCELED if it was being canceled)
+    saying why, then have its launcher stop its worker where that runs."""
+    done = _kill(pid, record) if pid is not None else ""
+    stops = _stops_worker(launcher, run)
+    if stops:
+        done += f"; {launcher!r} is asked to stop its worker"
+    if run.status is HeadwaterRunStatus.CANCELING:
+        instance.report_run_canceled(run, f"Run canceled: {reason}{done}.")
+    else:
+        instance.report_run_failed(run, f"Run failed: {reason}{done}. See `headwater run logs "
+                                        f"{run.run_id}` for its output.")
+    if stops:
+        _stop_worker(instance, launcher, run)
+
+
+def _stops_worker(launcher: RunLauncher, run: HeadwaterRun) -> bool:
+    """Whether the launcher is to stop the worker of the dead run: it started the run (a run
+    executed in its caller's process has no launcher), and it is not the default launcher,
+    whose worker is a local process that `_kill` has already stopped."""
+    return not isinstance(launcher, DefaultRunLauncher) and launched_by(launcher, run)
+
+
+def _stop_worker(instance: Any, launcher: RunLauncher, run: HeadwaterRun) -> None:
+    """Have the launcher stop the worker of the run just ended (a hung container or Job would
+    run on), and record how it went in an engine event. The run is ended before this call, so
+    a launcher that fails or hangs cannot keep it in progress; a failure is logged and kept
+    in the event."""
+    error = None
+    try:
+        stopped = launcher.terminate(run.run_id)
+    except Exception as exc:  # an API that does not answer, a permission missing
+        log.warning("Run %s: %r could not stop its worker", run.run_id, launcher, exc_info=True)
+        error = SerializableError.from_exception(exc)
+        message = (f"Run monitoring could not stop the run's worker with {launcher!r}: "
+                   f"{type(exc).__name__}: {exc}. The run stays ended; check that its worker "
+                   "(container, Job) is gone.")
+    else:
+        message = (f"Run monitoring had {launcher!r} stop the run's worker." if stopped else
+                   f"Run monitoring asked {launcher!r} to stop the run's worker; there was "
+                   "none left to stop.")
+    instance.store_event(HeadwaterEvent(
+        HeadwaterEventType.ENGINE_EVENT, run.run_id, run.job_name, time.time(),
+        message=message, payload=EngineData(error=error)))
 
 
 def _why_dead(record: Any, pid: int | None, beat: str | None, now: float,

@@ -12,7 +12,9 @@ a local subprocess; `headwater_docker.DockerRunLauncher` starts a container and
   cannot, and the coordinator fails the run with the error.
 - `terminate(run_id) -> bool`: stop the worker of a run being canceled; whether there was one
   to stop. The coordinator has marked the run CANCELING with its reason before the call; a
-  launcher called directly marks it itself (`report_canceling`).
+  launcher called directly marks it itself (`report_canceling`). Run monitoring calls it too,
+  right after it ended a dead run FAILURE or CANCELED, so that a hung worker (a container, a
+  Job) stops: stop the worker whatever the run's status (`run_to_stop` gives the run).
 - `check_run_worker_health(run)`: for run monitoring, whether the worker still runs (only
   asked when `supports_check_run_worker_health` is true): a worker that ended without
   ending its run means the run is dead.
@@ -172,7 +174,9 @@ class RunLauncher:
         raise NotImplementedError(f"{type(self).__name__} must implement launch_run(context).")
 
     def terminate(self, run_id: str) -> bool:
-        """Stop the worker of the run; whether there was one to stop."""
+        """Stop the worker of the run; whether there was one to stop. Also called by run
+        monitoring for a run it has just ended (its worker hung or lost): stop the worker
+        then too."""
         raise NotImplementedError(f"{type(self).__name__} must implement terminate(run_id).")
 
     @property
@@ -196,6 +200,12 @@ class RunLauncher:
                 HeadwaterEventType.RUN_CANCELING, run.run_id, run.job_name, time.time(),
                 message=message))
         return run
+
+    def run_to_stop(self, run_id: str) -> HeadwaterRun | None:
+        """The run whose worker `terminate` is to stop: marked CANCELING first while it is in
+        progress (a cancel), taken as it is once it has ended (run monitoring ends a dead run,
+        then has its worker stopped); None when there is no such run."""
+        return self.report_canceling(run_id) or self.instance.get_run_by_id(run_id)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -213,3 +213,22 @@ def test_a_bad_config_is_one_error_naming_the_field(config, message):
     with pytest.raises(hw.HeadwaterInvalidInvocationError) as error:
         load_run_launcher({**SECTION, "config": config})
     assert message in str(error.value)
+
+
+def test_monitoring_stops_the_container_of_a_run_it_declares_dead(tmp_path):
+    """A run whose worker never started it is ended FAILURE past the start timeout, and its
+    still running container is stopped; the failure names the launcher."""
+    settings = {"run_launcher": {**SECTION, "config": {"image": "pipelines:1.2"}}}
+    with hw.instance_for_test(overrides=settings) as instance:
+        launcher, fake = _launcher(instance)
+        run = _run(instance, tmp_path)
+        submit_run(instance, run.run_id)
+        (container,) = fake.created
+        assert container.status == "running"
+        assert monitor_runs(instance, start_timeout=0.0) == [run.run_id]
+        assert instance.get_run_by_id(run.run_id).status is S.FAILURE
+        assert container.status == "exited"
+        failure = instance.all_logs(run.run_id, of_type=hw.HeadwaterEventType.RUN_FAILURE)
+        assert f"{launcher!r} is asked to stop its worker" in failure[-1].message
+        engine = instance.all_logs(run.run_id, of_type=hw.HeadwaterEventType.ENGINE_EVENT)
+        assert engine[-1].message == f"Run monitoring had {launcher!r} stop the run's worker."

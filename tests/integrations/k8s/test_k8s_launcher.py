@@ -249,3 +249,22 @@ def test_a_bad_config_is_one_error_naming_the_field(config, message):
     with pytest.raises(hw.HeadwaterInvalidInvocationError) as error:
         load_run_launcher({**SECTION, "config": config})
     assert message in str(error.value)
+
+
+def test_monitoring_deletes_the_job_of_a_run_it_declares_dead(tmp_path):
+    """A run whose worker never started it is ended FAILURE past the start timeout, and its
+    Job, still active, is deleted; the failure names the launcher."""
+    settings = {"run_launcher": {**SECTION, "config": {"job_image": "pipelines:1.2"}}}
+    with hw.instance_for_test(overrides=settings) as instance:
+        launcher, fake = _launcher(instance)
+        run = _run(instance, tmp_path)
+        submit_run(instance, run.run_id)
+        assert len(fake.jobs) == 1
+        assert monitor_runs(instance, start_timeout=0.0) == [run.run_id]
+        assert instance.get_run_by_id(run.run_id).status is S.FAILURE
+        assert fake.jobs == {}
+        failure = instance.all_logs(run.run_id, of_type=hw.HeadwaterEventType.RUN_FAILURE)
+        assert "K8sRunLauncher(job_image='pipelines:1.2', job_namespace='default') is asked " \
+               "to stop its worker" in failure[-1].message
+        engine = instance.all_logs(run.run_id, of_type=hw.HeadwaterEventType.ENGINE_EVENT)
+        assert engine[-1].message == f"Run monitoring had {launcher!r} stop the run's worker."
