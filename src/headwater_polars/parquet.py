@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 import io
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -85,16 +86,21 @@ def write_options(context: Any) -> dict[str, Any]:
 
 def _replace_local(path: Any, write: Callable[[str], Any]) -> None:
     """Write beside the file, then rename over it: a write that fails half way (a query
-    error while sinking) leaves the value stored before in place."""
+    error while sinking) leaves the value stored before in place.
+
+    The write goes into a scratch folder of its own, removed whole afterwards: polars' sink
+    may still open its output from a thread after the error reached us, and with the folder
+    gone that late open fails instead of leaving a stray file."""
     target = local_path(path)
     folder, name = os.path.split(target)
-    partial = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.partial")
+    scratch = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.partial")
+    os.makedirs(scratch)
     try:
-        write(partial)
-        os.replace(partial, target)
+        staged = os.path.join(scratch, name)
+        write(staged)
+        os.replace(staged, target)
     finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _replace_remote(path: Any, write: Callable[[io.BytesIO], Any]) -> None:
