@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pytest
 
 from headwater.code.client import CodeServerError
 from headwater.code.remote import RemoteCodeServerClient, RemoteOrigin
@@ -46,12 +45,6 @@ def numbers() -> list[int]:
 
 defs = Definitions(assets=[numbers])
 """
-
-
-# What other parts of issue 18 add while this one is written: the deployment files use them
-# already, and the command-line checks skip, naming them, until they are there (none now).
-PENDING_COMMANDS: set[str] = set()
-PENDING_OPTIONS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -128,9 +121,8 @@ def run_python_check(code: str, home: Path, **env: str) -> int:
 
 
 def parse_command_line(args: Sequence[str]) -> None:
-    """Parse `headwater ARGS` with the real CLI, running nothing: a usage error fails the test.
-    A command or an option this checkout does not have yet (the code server command and -w,
-    which other parts of issue 18 add) skips, naming it."""
+    """Parse `headwater ARGS` with the real CLI, running nothing: an unknown command or a usage
+    error fails the test."""
     from headwater.cli.main import main
 
     words = list(args)
@@ -138,18 +130,10 @@ def parse_command_line(args: Sequence[str]) -> None:
     command: click.Command = main
     while isinstance(command, click.Group) and words and not words[0].startswith("-"):
         found = command.get_command(context, words[0])
-        if found is None and words[0] in PENDING_COMMANDS:
-            pytest.skip(f"`headwater {' '.join(args)}`: this checkout has no `{words[0]}` "
-                        "command yet")
         if found is None:
             raise AssertionError(f"`headwater {' '.join(args)}`: no command {words[0]!r}")
         command, words = found, words[1:]
         context = click.Context(command, parent=context, info_name=command.name)
-    known = {opt for param in command.params for opt in getattr(param, "opts", [])}
-    for word in words:
-        if word in PENDING_OPTIONS and word not in known:
-            pytest.skip(f"`headwater {' '.join(args)}`: `{command.name}` has no {word} option "
-                        "in this checkout yet")
     command.make_context(command.name, words, parent=context)
 
 
