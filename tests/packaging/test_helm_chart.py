@@ -8,11 +8,14 @@ the oldest Kubernetes the chart supports and the newest the package knows). The 
 must agree are checked against each other and against headwater: workspace.yaml against the
 code servers' Services, headwater.yaml against headwater's own settings validation, each
 container's command line against the real CLI, and the webserver's probe against a real
-webserver.
+webserver. A code server's pod is started for real: its arguments, its environment (the
+Secrets it names resolved) and its mounts, reached with the token the webserver's and the
+daemon's environment give them, and a run of its location executed where it starts it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +23,27 @@ import helm_python as helm
 import kubernetes_validate
 import pytest
 import yaml
-from deploy_checks import ROOT, parse_command_line, run_python_check, running_webserver
+from deploy_checks import (
+    ROOT,
+    free_port,
+    localize,
+    materialize_through,
+    parse_command_line,
+    refused_kind,
+    run_python_check,
+    running_code_server,
+    running_webserver,
+    start_refused,
+)
 
 from headwater.code.client import code_server_timeouts
+from headwater.code.remote import RemoteOrigin
+from headwater.code.workspace_file import origins_from_workspace
 from headwater.daemon.monitor import monitoring_settings
 from headwater.daemon.retention import RetentionSettings
 from headwater.storage.claim import QueueLimits
+from headwater.storage.instance import HeadwaterInstance
+from headwater.storage.record import HeadwaterRunStatus
 
 CHART = ROOT / "deploy" / "helm" / "headwater"
 TWO_CODE_SERVERS = yaml.safe_load((CHART / "ci" / "two-code-servers-values.yaml").read_text())
@@ -130,10 +148,12 @@ def test_code_servers_get_a_deployment_a_service_and_a_workspace_entry(two):
     """Each entry of codeServers runs `headwater code-server start -m/-f ... -h 0.0.0.0 -p PORT`
     behind a Service on that port, and workspace.yaml points at that Service by name."""
     _, workspace = instance_files(two)
+    token_env = {"token_env": "HEADWATER_CODE_SERVER_TOKEN"}
     assert workspace["load_from"] == [
-        {"grpc_server": {"host": "hw-headwater-code-shop", "port": 4000, "location_name": "shop"}},
+        {"grpc_server": {"host": "hw-headwater-code-shop", "port": 4000, "location_name": "shop",
+                         **token_env}},
         {"grpc_server": {"host": "hw-headwater-code-ml-models", "port": 4001,
-                         "location_name": "ml_models"}},
+                         "location_name": "ml_models", **token_env}},
     ]
     shop = container(find(two, "Deployment", "hw-headwater-code-shop"))
     assert shop["args"] == ["code-server", "start", "-m", "shop.defs", "-d", "/opt/headwater/app",
@@ -158,13 +178,181 @@ def test_code_servers_get_a_deployment_a_service_and_a_workspace_entry(two):
 
 def test_webserver_and_daemon_read_the_workspace_file_when_code_servers_are_deployed(two):
     """With code servers, the webserver and the daemon get `-w` and the mounted workspace.yaml;
-    headwater.yaml is mounted in HEADWATER_HOME."""
+    HEADWATER_HOME is a writable emptyDir with headwater.yaml mounted in it."""
     for name in ("hw-headwater-webserver", "hw-headwater-daemon"):
         main = container(find(two, "Deployment", name))
         assert main["args"][-2:] == ["-w", "/etc/headwater/workspace.yaml"]
-        mounts = {m["mountPath"]: m["subPath"] for m in main["volumeMounts"]}
+        home = env_of(main)["HEADWATER_HOME"]
+        mounts = {m["mountPath"]: m.get("subPath") for m in main["volumeMounts"]}
         assert mounts == {"/etc/headwater/workspace.yaml": "workspace.yaml",
-                          f"{env_of(main)['HEADWATER_HOME']}/headwater.yaml": "headwater.yaml"}
+                          f"{home}/headwater.yaml": "headwater.yaml", home: None}
+
+
+def test_code_servers_get_the_instance_the_daemon_has_and_the_token(two):
+    """A code server's pod starts runs, so it gets what the daemon's has: HEADWATER_HOME on a
+    writable emptyDir with headwater.yaml in it, the database URL from the same Secret, the
+    ConfigMap's checksum (a new headwater.yaml rolls it); and the code servers, the webserver
+    and the daemon all read HEADWATER_CODE_SERVER_TOKEN from one Secret, which workspace.yaml
+    names for every entry."""
+    daemon = find(two, "Deployment", "hw-headwater-daemon")
+    webserver = find(two, "Deployment", "hw-headwater-webserver")
+    token = {"secretKeyRef": {"name": "analytics-code-server-token",
+                              "key": "HEADWATER_CODE_SERVER_TOKEN"}}
+    for name in ("hw-headwater-code-shop", "hw-headwater-code-ml-models"):
+        server = find(two, "Deployment", name)
+        env = env_of(container(server))
+        for key in ("HEADWATER_HOME", "HEADWATER_DATABASE_URL"):
+            assert env[key] == env_of(container(daemon))[key]
+        assert container(server)["volumeMounts"] == container(daemon)["volumeMounts"]
+        assert server["spec"]["template"]["spec"]["volumes"] == \
+            daemon["spec"]["template"]["spec"]["volumes"]
+        annotations = server["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["checksum/instance"] == \
+            daemon["spec"]["template"]["metadata"]["annotations"]["checksum/instance"]
+        assert env["HEADWATER_CODE_SERVER_TOKEN"] == token
+    for client in (daemon, webserver):
+        assert env_of(container(client))["HEADWATER_CODE_SERVER_TOKEN"] == token
+    (home,) = [v for v in daemon["spec"]["template"]["spec"]["volumes"] if v["name"] == "home"]
+    assert home == {"name": "home", "emptyDir": {}}
+    _, workspace = instance_files(two)
+    assert {e["grpc_server"]["token_env"] for e in workspace["load_from"]} == {
+        "HEADWATER_CODE_SERVER_TOKEN"}
+
+
+def test_without_code_servers_no_code_server_token_is_needed(default):
+    """With no codeServers, nothing reads a code server token and none is asked for."""
+    for deployment in (m for m in default if m["kind"] == "Deployment"):
+        assert "HEADWATER_CODE_SERVER_TOKEN" not in env_of(container(deployment))
+
+
+# --- a code server's pod, started here ------------------------------------------------------
+SHOP_DEFS = """\
+from headwater import Definitions, asset
+
+
+@asset
+def orders() -> list[int]:
+    return [3, 4, 5]
+
+
+@asset
+def order_total(orders: list[int]) -> int:
+    return sum(orders)
+
+
+defs = Definitions(assets=[orders, order_total])
+"""
+# What the cluster would hold: the Secrets the values name instead of having the chart make them.
+CODE_SERVER_TOKEN = "a-token-from-the-cluster"
+
+
+def resolved_env(spec: dict[str, Any], manifests: list[dict[str, Any]],
+                 cluster: dict[str, dict[str, str]]) -> dict[str, str]:
+    """A container's environment as the kubelet gives it: values as written, secretKeyRefs
+    from the Secrets the chart rendered, else from those `cluster` already holds."""
+    made = {m["metadata"]["name"]: m["stringData"] for m in manifests if m["kind"] == "Secret"}
+    env = {}
+    for entry in spec.get("env", []):
+        if "value" in entry:
+            env[entry["name"]] = str(entry["value"])
+            continue
+        ref = entry["valueFrom"]["secretKeyRef"]
+        secret = made.get(ref["name"]) or cluster.get(ref["name"])
+        assert secret is not None, f"{entry['name']}: no Secret {ref['name']}"
+        env[entry["name"]] = secret[ref["key"]]
+    return env
+
+
+def pod_files(deployment: dict[str, Any], manifests: list[dict[str, Any]],
+              where: Path) -> dict[str, Path]:
+    """Each mount of the pod's container made under `where`: an emptyDir as a directory, a
+    ConfigMap key (subPath) as a file with the rendered text, a mount inside another one
+    inside its directory; the container path -> the test's path."""
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    paths: dict[str, Path] = {}
+    for mount in sorted(container(deployment)["volumeMounts"], key=lambda m: m["mountPath"]):
+        inside = mount["mountPath"]
+        local = Path(localize(inside, paths)) if paths and localize(inside, paths) != inside \
+            else where / inside.strip("/").replace("/", "_")
+        volume = volumes[mount["name"]]
+        if "emptyDir" in volume:
+            local.mkdir(parents=True, exist_ok=True)
+        else:
+            data = find(manifests, "ConfigMap", volume["configMap"]["name"])["data"]
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_text(data[mount["subPath"]])
+        paths[inside] = local
+    return paths
+
+
+@pytest.mark.parametrize("token", [{"existingSecret": "analytics-code-server-token"},
+                                   {"token": "a-token-the-chart-makes-a-secret-of"}])
+def test_a_code_server_pod_starts_serves_its_clients_and_runs_their_runs(tmp_path, token,
+                                                                        monkeypatch):
+    """The shop code server's container (its args, its environment with the Secrets resolved,
+    its mounts, the image's /opt/headwater/app) starts `headwater code-server start` on
+    0.0.0.0; the webserver and the daemon, reading the rendered workspace.yaml with their own
+    environment, reach it with the token, a wrong or missing token is refused, and a run of
+    its location executes in a worker the code server starts, with its log in the pod's
+    HEADWATER_HOME. Without the token in its environment the same container exits."""
+    port = free_port()
+    database = f"sqlite:///{tmp_path / 'postgres.db'}"
+    cluster = {"analytics-postgresql": {"HEADWATER_DATABASE_URL": database},
+               "analytics-webserver-token": {"HEADWATER_WEBSERVER_TOKEN": "for-the-ui"},
+               "analytics-code-server-token": {"HEADWATER_CODE_SERVER_TOKEN": CODE_SERVER_TOKEN}}
+    manifests = render({**TWO_CODE_SERVERS, "codeServerToken": token,
+                        "codeServerDefaults": {"port": port}})
+    shop = find(manifests, "Deployment", "hw-headwater-code-shop")
+    app = tmp_path / "image-app"  # the image's /opt/headwater/app, holding the code
+    (app / "shop").mkdir(parents=True)
+    (app / "shop" / "__init__.py").write_text("")
+    (app / "shop" / "defs.py").write_text(SHOP_DEFS)
+    paths = {"/opt/headwater/app": app, **pod_files(shop, manifests, tmp_path / "shop-pod")}
+    args = [localize(a, paths) for a in container(shop)["args"]]
+    env = {k: localize(v, paths)
+           for k, v in resolved_env(container(shop), manifests, cluster).items()}
+    assert args[args.index("-h") + 1] == "0.0.0.0"
+
+    daemon = find(manifests, "Deployment", "hw-headwater-daemon")
+    daemon_paths = pod_files(daemon, manifests, tmp_path / "daemon-pod")
+    tokens = set()
+    for client in (daemon, find(manifests, "Deployment", "hw-headwater-webserver")):
+        client_env = resolved_env(container(client), manifests, cluster)
+        for key, value in client_env.items():
+            monkeypatch.setenv(key, localize(value, daemon_paths))
+        found = {o.location_name: o for o in origins_from_workspace(
+            str(daemon_paths["/etc/headwater/workspace.yaml"]))}
+        tokens.add(found["shop"].token)
+    (sent,) = tokens
+    assert sent == env["HEADWATER_CODE_SERVER_TOKEN"]
+    origin = found["shop"]
+    assert isinstance(origin, RemoteOrigin)
+    assert origin.host == "hw-headwater-code-shop" and origin.port == port
+    origin = dataclasses.replace(origin, host="127.0.0.1")  # the Service's name, resolved
+
+    without = {k: v for k, v in env.items() if k != "HEADWATER_CODE_SERVER_TOKEN"}
+    assert "shared token" in start_refused(args, without, cwd=app)
+    settings = yaml.safe_load((daemon_paths["/opt/headwater/home"] / "headwater.yaml").read_text())
+    instance = HeadwaterInstance.from_url(database, str(daemon_paths["/opt/headwater/home"]),
+                                          settings=settings)
+    try:
+        with running_code_server(args, env, cwd=app, origin=origin) as client:
+            assert client.ready is not None and client.ready["loaded"], client.ready
+            run = materialize_through(client, instance)
+            log = Path(localize(f"/opt/headwater/home/logs/{run.run_id}.log", paths))
+            assert run.status is HeadwaterRunStatus.SUCCESS, (
+                [e.message for e in instance.all_logs(run.run_id)],
+                log.read_text() if log.is_file() else "no log")
+            assert log.is_file()
+            assert not (daemon_paths["/opt/headwater/home"] / "logs").exists()
+            # after the run: a client made with another token becomes the one the run
+            # launcher would use for this address
+            assert refused_kind(dataclasses.replace(origin, token="not-the-token")) == \
+                "unauthorized"
+            assert refused_kind(dataclasses.replace(origin, token=None)) == "unauthorized"
+    finally:
+        instance.dispose()
 
 
 def test_the_instance_settings_are_accepted_by_headwater(two):
@@ -203,13 +391,20 @@ def test_secrets_come_from_existing_secrets_or_are_made_from_values(two):
     assert web["HEADWATER_WEBSERVER_TOKEN"]["secretKeyRef"]["name"] == "analytics-webserver-token"
     assert not [m for m in two if m["kind"] == "Secret"]
     made = render({"database": {"existingSecret": "", "url": "postgresql://u:p@db:5432/hw"},
-                   "webserver": {"token": "s3cret"}})
+                   "webserver": {"token": "s3cret"}, "codeServerToken": {"token": "c0de"},
+                   "codeServers": [{"name": "shop", "module": "shop.defs"}]})
     db = find(made, "Secret", "hw-headwater-database")
     assert db["stringData"] == {"HEADWATER_DATABASE_URL": "postgresql://u:p@db:5432/hw"}
     token = find(made, "Secret", "hw-headwater-webserver-token")
     assert token["stringData"] == {"HEADWATER_WEBSERVER_TOKEN": "s3cret"}
     env = env_of(container(find(made, "Deployment", "hw-headwater-webserver")))
     assert env["HEADWATER_WEBSERVER_TOKEN"]["secretKeyRef"]["name"] == "hw-headwater-webserver-token"
+    code = find(made, "Secret", "hw-headwater-code-server-token")
+    assert code["stringData"] == {"HEADWATER_CODE_SERVER_TOKEN": "c0de"}
+    for name in ("webserver", "daemon", "code-shop"):
+        env = env_of(container(find(made, "Deployment", f"hw-headwater-{name}")))
+        assert env["HEADWATER_CODE_SERVER_TOKEN"]["secretKeyRef"] == {
+            "name": "hw-headwater-code-server-token", "key": "HEADWATER_CODE_SERVER_TOKEN"}
 
 
 def test_the_webserver_answers_its_service_and_ingress_names(two):
@@ -228,7 +423,7 @@ def test_the_webserver_answers_its_service_and_ingress_names(two):
 
 
 def command_lines(manifests: list[dict[str, Any]]) -> list[list[str]]:
-    lines = []
+    lines: list[list[str]] = []
     for deployment in (m for m in manifests if m["kind"] == "Deployment"):
         pod = deployment["spec"]["template"]["spec"]
         lines.extend(c["args"] for c in pod["containers"] + pod.get("initContainers", []))
@@ -237,8 +432,7 @@ def command_lines(manifests: list[dict[str, Any]]) -> list[list[str]]:
 
 def test_each_container_command_line_parses_with_the_real_cli(two):
     """Every container's arguments (webserver, daemon, migrate, code servers) are a command
-    line `headwater` accepts: all of them with the default values; with code servers, one
-    this checkout lacks (code-server, -w) skips, naming it."""
+    line `headwater` accepts, with the default values and with code servers."""
     plain = command_lines(render({"webserver": {"readOnly": True}}))
     assert ["webserver", "-h", "0.0.0.0", "-p", "3000", "--read-only"] in plain
     assert ["daemon", "run"] in plain
@@ -246,14 +440,9 @@ def test_each_container_command_line_parses_with_the_real_cli(two):
         parse_command_line(args)
     lines = command_lines(two)
     assert ["instance", "migrate"] in lines
-    skipped = []
-    for args in sorted(lines, key=lambda a: a[0] == "code-server" or "-w" in a):
-        try:
-            parse_command_line(args)
-        except pytest.skip.Exception as exc:
-            skipped.append(str(exc))
-    if skipped:
-        pytest.skip("; ".join(sorted(set(skipped))))
+    assert any(args[:2] == ["code-server", "start"] for args in lines)
+    for args in lines:
+        parse_command_line(args)
 
 
 def test_the_webserver_probe_passes_on_a_real_webserver(tmp_path):
@@ -270,17 +459,24 @@ def test_the_webserver_probe_passes_on_a_real_webserver(tmp_path):
         assert run_python_check(command[2], tmp_path) != 0
 
 
+WITH_TOKEN = {"codeServerToken": {"existingSecret": "code-token"}}
+
+
 @pytest.mark.parametrize(("values", "message"), [
     ({"database": {"existingSecret": ""}},
      "database: set database.existingSecret (a Secret holding the PostgreSQL URL"),
-    ({"codeServers": [{"name": "shop"}]},
+    ({"codeServers": [{"name": "shop"}], **WITH_TOKEN},
      "codeServers[0] (shop): give module (e.g. module: shop.defs) or file"),
-    ({"codeServers": [{"name": "shop", "module": "a", "file": "b.py"}]},
+    ({"codeServers": [{"name": "shop", "module": "a", "file": "b.py"}], **WITH_TOKEN},
      "codeServers[0] (shop): give module or file, not both."),
-    ({"codeServers": [{"name": "my shop", "module": "a"}]},
+    ({"codeServers": [{"name": "my shop", "module": "a"}], **WITH_TOKEN},
      "codeServers[0].name: give the code location's name, letters, digits"),
-    ({"codeServers": [{"name": "a_b", "module": "a"}, {"name": "a-b", "module": "b"}]},
+    ({"codeServers": [{"name": "a_b", "module": "a"}, {"name": "a-b", "module": "b"}],
+      **WITH_TOKEN},
      "codeServers[1].name: \"a-b\" is used by another code server"),
+    ({"codeServers": [{"name": "shop", "module": "shop.defs"}]},
+     "codeServerToken: the code servers listen on 0.0.0.0 and refuse to start without a "
+     "shared token; set codeServerToken.existingSecret"),
 ])
 def test_a_mistake_in_the_values_is_one_message_naming_the_field(values, message):
     """Values the chart cannot deploy stop the render with a message naming the field and
@@ -305,6 +501,8 @@ def test_the_chart_version_matches_the_package():
     ({"codeServers": [{"name": "shop", "modul": "shop.defs"}]},
      "at '/codeServers/0': additional properties 'modul' not allowed"),
     ({"webserver": {"port": "http"}}, "at '/webserver/port': got string, want integer"),
+    ({"codeServerToken": {"secret": "x"}},
+     "at '/codeServerToken': additional properties 'secret' not allowed"),
     ({"instance": {"storage": {"url": "sqlite:///x.db"}}}, "at '/instance/storage'"),
 ])
 def test_values_schema_names_a_mistyped_or_misplaced_value(values, message):

@@ -60,8 +60,34 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* The environment every headwater container gets: the instance home, the database and,
-when one is set, the webserver's token (the webserver requires it; the probes send it). */}}
+{{/* The Secret holding the code servers' shared token, once code servers are deployed: the
+user's, else the one this chart makes from codeServerToken.token. Without either the render
+stops: a code server listening on 0.0.0.0 refuses to start without a token. */}}
+{{- define "headwater.codeServerTokenSecret" -}}
+{{- if .Values.codeServers }}
+{{- if .Values.codeServerToken.existingSecret }}
+{{- .Values.codeServerToken.existingSecret }}
+{{- else if .Values.codeServerToken.token }}
+{{- printf "%s-code-server-token" (include "headwater.fullname" .) }}
+{{- else }}
+{{- fail "codeServerToken: the code servers listen on 0.0.0.0 and refuse to start without a shared token; set codeServerToken.existingSecret (a Secret holding it under codeServerToken.existingSecretKey) or codeServerToken.token (the chart then makes the Secret)." }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* HEADWATER_CODE_SERVER_TOKEN, which the code servers require and which the webserver and
+the daemon send them (workspace.yaml's token_env names it). */}}
+{{- define "headwater.codeServerTokenEnv" -}}
+{{- with include "headwater.codeServerTokenSecret" . }}
+- name: HEADWATER_CODE_SERVER_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.codeServerToken.existingSecretKey }}
+{{- end }}
+{{- end }}
+
+{{/* The environment every headwater container gets: the instance home and the database. */}}
 {{- define "headwater.env" -}}
 - name: HEADWATER_HOME
   value: /opt/headwater/home
@@ -82,9 +108,12 @@ when one is set, the webserver's token (the webserver requires it; the probes se
 {{- end }}
 {{- end }}
 
-{{/* Where the ConfigMap is mounted: headwater.yaml is read from HEADWATER_HOME, and the
-workspace file is named by -w. */}}
+{{/* HEADWATER_HOME is an emptyDir, writable whatever the root filesystem (run workers keep
+their logs and the default IO manager its files there); the ConfigMap is mounted in it as
+headwater.yaml, and the workspace file where -w names it. */}}
 {{- define "headwater.volumeMounts" -}}
+- name: home
+  mountPath: /opt/headwater/home
 - name: instance-config
   mountPath: /opt/headwater/home/headwater.yaml
   subPath: headwater.yaml
@@ -96,6 +125,8 @@ workspace file is named by -w. */}}
 {{- end }}
 
 {{- define "headwater.volumes" -}}
+- name: home
+  emptyDir: {}
 - name: instance-config
   configMap:
     name: {{ include "headwater.fullname" . }}-instance
