@@ -72,8 +72,9 @@ class RemoteOrigin:
         return self
 
 
-#: every code server a client of this process was made for, by address: how a run launcher
-#: finds the token and TLS settings of the server a run's origin names
+#: every code server a client of this process reached (a ping answered: its token and TLS
+#: settings work), by address: how a run launcher finds the settings of the server a run's
+#: origin names
 _KNOWN: dict[str, RemoteOrigin] = {}
 
 
@@ -83,7 +84,6 @@ class RemoteCodeServerClient(CodeServerCalls):
     def __init__(self, origin: RemoteOrigin, *, timeout: float = 30.0,
                  startup_timeout: float = 60.0):
         self.remote = origin
-        _KNOWN[origin.address] = origin
         self.timeout = timeout
         self.startup_timeout = startup_timeout
         self.ready: dict[str, Any] | None = None
@@ -235,6 +235,7 @@ class RemoteCodeServerClient(CodeServerCalls):
         served = dict(status.get("origin") or {})
         self._origin = replace(CodeLocationOrigin(**served), location_name=self.name,
                                code_server=self.remote.address)
+        _KNOWN[self.remote.address] = self.remote  # its token and TLS settings were accepted
         return status
 
     def start_run(self, run_id: str, instance_url: str) -> dict[str, Any]:
