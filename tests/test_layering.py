@@ -28,9 +28,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 # Inside `definitions`: room -> the rooms it may import (besides itself). The vocabulary at the
 # top (`key`, `tags`, `run_request`, `_runtime`) is shared; the bundle (`definitions`,
-# `repository`, `module_loader`, `serdes`) sits on everything else.
+# `repository`, `repository_decorator`, `module_loader`, `serdes`) sits on everything else.
 VOCABULARY = {"key", "tags", "keywords", "run_request", "_runtime"}
-BUNDLE = {"definitions", "repository", "module_loader", "serdes"}
+BUNDLE = {"definitions", "repository", "repository_decorator", "module_loader", "serdes"}
 DEFINITION_ROOMS: dict[str, set[str]] = {
     "key": set(),
     "tags": set(),

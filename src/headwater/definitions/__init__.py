@@ -12,7 +12,8 @@ At the top sit the shared vocabulary that every room may use (`key.py` for `Asse
 `tags.py` for every `headwater/...` tag, `keywords.py` for refusing misspelled keywords,
 `run_request.py`, and `_runtime.py`, the one typed seam through which a definition asks the
 engine to run it), and the bundle that sits on all rooms (`definitions.py`,
-`repository.py`, `module_loader.py`, `serdes.py`).
+`repository.py`, `repository_decorator.py` for `@repository`, `module_loader.py`,
+`serdes.py`).
 
 Imports nothing of headwater but `headwater.errors` (the engine only by name, through
 `_runtime`); performs no I/O.

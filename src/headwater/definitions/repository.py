@@ -4,7 +4,7 @@ A repository answers lookups of jobs, schedules and sensors from its RepositoryD
 user wrote, or `DefinitionsData`, a `Definitions` plus jobs built on first use. This is what
 `Definitions.get_repository_def()` returns, so `definitions.py` imports this module and this
 module names `Definitions` for annotations only. The `@repository` decorator, which builds a
-`Definitions` from what a function returns, sits above both, in `module_loader.py`.
+`Definitions` from what a function returns, sits above both, in `repository_decorator.py`.
 Imports `assets`, `automation`, `ops`, `key`, `_runtime` (to load asset values) and `errors`.
 """
 

@@ -2,7 +2,7 @@
 `UrlCodeReference` (a link, e.g. into a git host), carried in an asset's metadata under
 `CODE_REFERENCES_KEY` as one `CodeReferencesMetadataValue`. The helpers that attach them to
 assets live with the assets (`definitions/assets/code_reference.py`). Imports `errors` and
-this layer's `value`.
+this room's `kind.py`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headwater.definitions.metadata.value import MetadataValue
+from headwater.definitions.metadata.kind import MetadataValue
 from headwater.errors import HeadwaterInvalidMetadata
 
 CODE_REFERENCES_KEY = "headwater/code_references"

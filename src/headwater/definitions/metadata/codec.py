@@ -2,8 +2,8 @@
 form in which the event log, snapshots and the web API store metadata values.
 
 Every MetadataValue kind maps to a dict keyed by `type`; decoding is exact (a value
-read back equals the one written, NaN and infinities included). Imports `value.py` and
-`table.py` of this room, `key`, `errors` and the stdlib.
+read back equals the one written, NaN and infinities included). Imports `kind.py`,
+`code_reference.py` and `table.py` of this room, `key`, `errors` and the stdlib.
 """
 
 from __future__ import annotations
@@ -18,17 +18,7 @@ from headwater.definitions.metadata.code_reference import (
     LocalFileCodeReference,
     UrlCodeReference,
 )
-from headwater.definitions.metadata.table import (
-    TableColumn,
-    TableColumnConstraints,
-    TableColumnDep,
-    TableColumnLineage,
-    TableConstraints,
-    TableRecord,
-    TableSchema,
-    type_name,
-)
-from headwater.definitions.metadata.value import (
+from headwater.definitions.metadata.kind import (
     BoolMetadataValue,
     FloatMetadataValue,
     HeadwaterAssetMetadataValue,
@@ -49,6 +39,16 @@ from headwater.definitions.metadata.value import (
     TextMetadataValue,
     TimestampMetadataValue,
     UrlMetadataValue,
+)
+from headwater.definitions.metadata.table import (
+    TableColumn,
+    TableColumnConstraints,
+    TableColumnDep,
+    TableColumnLineage,
+    TableConstraints,
+    TableRecord,
+    TableSchema,
+    type_name,
 )
 from headwater.errors import HeadwaterInvalidMetadata
 
