@@ -2,7 +2,9 @@
 but the network and one PostgreSQL database.
 
 - machine A (127.0.0.1): `headwater webserver -w workspace.yaml` and `headwater daemon run -w
-  workspace.yaml`, both on the instance of its home (headwater.yaml naming the database);
+  workspace.yaml`, both on the instance of its home (headwater.yaml naming the database, and
+  a run queue of one run at a time: the webserver starts the first run launched, the daemon
+  dequeues the second once the first ended);
 - machines B (127.0.0.2) and C (127.0.0.3): `headwater code-server start`, each serving one
   code location of 100 assets, with a shared token; the webserver and daemon reach them only
   through the `grpc_server:` entries of workspace.yaml, and each starts the run workers of
@@ -159,7 +161,10 @@ class Machines:
         """The instance home of one machine: its own directory, the shared database."""
         home = self.root / machine / "home"
         home.mkdir(parents=True, exist_ok=True)
-        (home / "headwater.yaml").write_text(json.dumps({"storage": {"url": self.database}}))
+        (home / "headwater.yaml").write_text(json.dumps({
+            "storage": {"url": self.database},
+            # one run at a time: the webserver starts the first launched, the daemon the other
+            "run_queue": {"max_concurrent_runs": 1}}))
         return home
 
     def start(self, name: str, machine: str, args: list[str],
@@ -338,6 +343,7 @@ def test_two_code_servers_two_workers_one_database_and_a_worker_killed(
             # Each run worker ran on the machine of its code server (its log is there).
             machine = servers[location][0]
             assert (tmp_path / machine / "home" / "logs" / f"{run_id}.log").exists()
+            assert instance.all_logs(run_id, of_type=ET.RUN_ENQUEUED)  # through the queue
             for entry in instance.all_logs(run_id, of_type=ET.ASSET_MATERIALIZATION):
                 materialized[entry.headwater_event.asset_key.to_user_string()] += 1
             retried += [entry.step_key for entry in
