@@ -165,6 +165,10 @@ class Side:
                 self.workspace = stack.enter_context(get_workspace_from_cli_opts(
                     self.instance, version=__version__,
                     workspace_opts=WorkspaceOpts(python_file=["scale_jobs.py"])))
+            else:  # the same readiness: headwater's launcher forks workers from its server
+                from headwater.daemon.run_launcher import run_launcher_of
+
+                run_launcher_of(self.instance).warm_up(wait=120)
             try:
                 yield self
             finally:
