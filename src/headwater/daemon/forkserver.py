@@ -36,6 +36,7 @@ Imports `daemon.worker` (the server's preload and its children's entry point).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import json
@@ -189,7 +190,14 @@ def start_fork_server() -> ForkServer | None:
     with _SERVER_LOCK:
         if _SERVER is None or not _SERVER.alive:
             _SERVER = ForkServer()
+            atexit.register(_stop_at_exit, _SERVER, os.getpid())
         return _SERVER
+
+
+def _stop_at_exit(server: ForkServer, owner: int) -> None:
+    """At this process's exit, end its server (not from a fork of this process)."""
+    if os.getpid() == owner:
+        server.stop()
 
 
 def fork_server() -> ForkServer | None:

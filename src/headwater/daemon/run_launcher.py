@@ -253,7 +253,7 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class DefaultRunLauncher(RunLauncher):
-    """Runs each run's worker as a subprocess of the launching process, on this machine.
+    """Runs each run's worker as a process of its own, on this machine.
 
     The launcher used when headwater.yaml has no `run_launcher:` section. The worker's
     output goes to `$HEADWATER_HOME/logs/RUN_ID.log`; its pid and host are tagged on the
@@ -268,7 +268,8 @@ class DefaultRunLauncher(RunLauncher):
     class: DefaultRunLauncher, config: {fork_server: false}}`) always spawns.
 
     Args:
-        fork_server: whether `warm_up()` starts a fork server for this process.
+        fork_server: whether workers are forked from this process's fork server (which
+            `warm_up()` starts); False spawns a new interpreter for every run.
 
     Example:
         ```python
@@ -287,6 +288,9 @@ class DefaultRunLauncher(RunLauncher):
         pid = spawn_worker(self.instance, run, fork=self.fork_server)
         self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(pid),
                                                 RUN_WORKER_HOST_TAG: socket.gethostname()})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({'' if self.fork_server else 'fork_server=False'})"
 
     def warm_up(self, wait: float = 0.0) -> None:
         if not self.fork_server:
