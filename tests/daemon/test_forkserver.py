@@ -18,6 +18,7 @@ import headwater as hw
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.run import create_run
 from headwater.daemon import forkserver
+from headwater.daemon.crash import CRASH_ENV
 from headwater.daemon.launcher import cancel_run, submit_run, wait_for_run
 from headwater.daemon.monitor import monitor_runs
 from headwater.daemon.run_launcher import DefaultRunLauncher, load_run_launcher, run_launcher_of
@@ -215,3 +216,21 @@ def test_the_server_refuses_a_request_it_cannot_serve(server, tmp_path):
     assert forkserver.interpreter_settings({"PYTHONPATH": "src"}) is None
     assert forkserver.interpreter_settings({"PYTHONPATH": "/abs", "HOME": "/"}) == {
         "PYTHONPATH": "/abs"}
+
+
+def test_a_forked_worker_killed_right_after_its_claim_ends_its_run(server, tmp_path,
+                                                                   monkeypatch):
+    """A forked worker that dies right after it took its run (the crash point, asked for
+    in the launcher's environment after the server started) leaves no run STARTED: run
+    monitoring ends it FAILURE, and its step never ran."""
+    monkeypatch.setenv(CRASH_ENV, "worker_after_claim")
+    config = {"ops": {"wait_forever": {"config": {"dir": str(tmp_path)}}}}
+    with hw.instance_for_test() as instance:
+        run_id = _launch(instance, JOBS, "stuck_job", config)
+        pid = int(instance.get_run_by_id(run_id).tags[RUN_WORKER_PID_TAG])
+        _until(lambda: not psutil.pid_exists(pid) or
+               psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+        _until(lambda: run_id in monitor_runs(instance) or
+               instance.get_run_by_id(run_id).is_finished)
+        assert instance.get_run_by_id(run_id).status is S.FAILURE
+        assert not (tmp_path / "started").exists()

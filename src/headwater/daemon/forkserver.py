@@ -55,9 +55,10 @@ from headwater.daemon import worker
 READY = b"ready\n"
 ANSWER_TIMEOUT = 10.0  # seconds a launch waits for the server's answer to one request
 #: Imported by the server before it is ready: what a run worker imports before its run's
-#: code, and the storage drivers (PostgreSQL's when installed).
-PRELOAD = ("headwater", "headwater.storage.sql",
-           "sqlalchemy.dialects.sqlite.pysqlite", "yaml")
+#: code, the multiprocess executor (the default of a job), and the storage drivers
+#: (PostgreSQL's when installed).
+PRELOAD = ("headwater", "headwater.storage.sql", "headwater.execution.multiprocess",
+           "sqlalchemy.dialects.sqlite.pysqlite", "sqlite3", "yaml")
 OPTIONAL_PRELOAD = ("sqlalchemy.dialects.postgresql.psycopg", "psycopg")
 
 
