@@ -111,12 +111,12 @@ class ForkServer:
             return None
         request = {"argv": list(argv), "cwd": cwd, "log": log, "env": dict(os.environ)}
         with self._lock:
-            if not self._check_ready(0):
+            proc = self._proc
+            if not self._check_ready(0) or proc is None or proc.stdin is None:
                 return None
             try:
-                assert self._proc is not None and self._proc.stdin is not None
-                self._proc.stdin.write(json.dumps(request).encode() + b"\n")
-                self._proc.stdin.flush()
+                proc.stdin.write(json.dumps(request).encode() + b"\n")
+                proc.stdin.flush()
             except OSError:
                 self._close()
                 return None
@@ -124,7 +124,10 @@ class ForkServer:
             if line is None:  # gone, or stuck: never ask it again
                 self._close()
                 return None
-        pid = json.loads(line).get("pid")
+        try:
+            pid = json.loads(line).get("pid")
+        except (ValueError, AttributeError):
+            return None
         return pid if isinstance(pid, int) else None
 
     def stop(self) -> None:
