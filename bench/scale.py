@@ -165,6 +165,10 @@ class Side:
                 self.workspace = stack.enter_context(get_workspace_from_cli_opts(
                     self.instance, version=__version__,
                     workspace_opts=WorkspaceOpts(python_file=["scale_jobs.py"])))
+            else:  # the same readiness: headwater's launcher forks workers from its server
+                from headwater.daemon.run_launcher import run_launcher_of
+
+                run_launcher_of(self.instance).warm_up(wait=120)
             try:
                 yield self
             finally:
@@ -379,25 +383,45 @@ def _dagster_code_server() -> tuple[int, int, float, float, float]:
 
 
 def w_worker_start(libname: str, launches: int) -> dict[str, Any]:
-    """A one-op run launched k times in turn: launch -> RUN_START, launch -> first step."""
+    """A one-op run launched k times in turn: launch -> RUN_START, launch -> first step.
+    headwater's launches fork each worker from its launcher's fork server (warmed up before
+    the first, as Dagster's code server is started); then k more spawn a new interpreter per
+    run (the launcher with `fork_server: false`), which is what Dagster's run workers are."""
     _write_jobs(2)
     side = Side(libname, "sqlite", None)
-    to_start, to_step = [], []
+    figures: dict[str, Any] = {"launches": launches}
     with side.opened():
-        for _ in range(launches):
-            run_id = side.create("tiny")
-            launched = time.time()
-            side.submit(run_id)
-            (record,) = side.wait([run_id], timeout=300)
-            check(side.status(record) == "SUCCESS", f"{libname}: run {run_id} did not succeed")
-            stamps: dict[str, float] = {}
-            for event in side.events(run_id):
-                stamps.setdefault(side.event_type(event), event.timestamp)
-            to_start.append(stamps["RUN_START"] - launched)
-            to_step.append(stamps["STEP_START"] - launched)
-    return {"launches": launches, "to_run_start_s": statistics.median(to_start),
-            "to_first_step_s": statistics.median(to_step), "all_to_run_start_s": to_start,
-            "all_to_first_step_s": to_step}
+        modes = ["", "spawned_"] if libname == "headwater" else [""]
+        for mode in modes:
+            if mode == "spawned_":
+                from headwater.daemon.run_launcher import run_launcher_of
+
+                run_launcher_of(side.instance).fork_server = False
+            to_start, to_step = _launch_in_turn(side, launches)
+            figures.update({f"{mode}to_run_start_s": statistics.median(to_start),
+                            f"{mode}to_first_step_s": statistics.median(to_step),
+                            f"all_{mode}to_run_start_s": to_start,
+                            f"all_{mode}to_first_step_s": to_step})
+    if libname == "dagster":  # every Dagster run worker is a new interpreter
+        figures["spawned_to_run_start_s"] = figures["to_run_start_s"]
+        figures["spawned_to_first_step_s"] = figures["to_first_step_s"]
+    return figures
+
+
+def _launch_in_turn(side: Side, launches: int) -> tuple[list[float], list[float]]:
+    to_start, to_step = [], []
+    for _ in range(launches):
+        run_id = side.create("tiny")
+        launched = time.time()
+        side.submit(run_id)
+        (record,) = side.wait([run_id], timeout=300)
+        check(side.status(record) == "SUCCESS", f"{side.libname}: run {run_id} did not succeed")
+        stamps: dict[str, float] = {}
+        for event in side.events(run_id):
+            stamps.setdefault(side.event_type(event), event.timestamp)
+        to_start.append(stamps["RUN_START"] - launched)
+        to_step.append(stamps["STEP_START"] - launched)
+    return to_start, to_step
 
 
 def w_pg_events(libname: str, pg_runs: int, pg_ops: int) -> dict[str, Any]:
@@ -444,7 +468,7 @@ def child(workload: str, libname: str, args: argparse.Namespace) -> dict[str, An
 def run_side(workload: str, libname: str, args: argparse.Namespace,
              storage: str = "sqlite") -> dict[str, Any]:
     """One workload on one library, in a fresh subprocess and an empty working directory."""
-    python = sys.executable if libname == "headwater" else DAGSTER_PYTHON
+    python = sys.executable if libname == "headwater" else args.dagster_python
     if libname == "dagster" and not Path(python).exists():
         return {"error": f"no Dagster interpreter at {python}: python3 -m venv /tmp/dagster-venv"
                          " && /tmp/dagster-venv/bin/pip install dagster==1.13.29 (see README)"}
@@ -499,6 +523,10 @@ ROWS: list[tuple[str, str, str, str, bool]] = [
      "s", False),
     ("worker_start", "to_first_step_s",
      "run worker: launch -> first STEP_START (median of {launches})", "s", False),
+    ("worker_start", "spawned_to_run_start_s",
+     "  a new interpreter per run (headwater: no fork server): launch -> RUN_START", "s", False),
+    ("worker_start", "spawned_to_first_step_s",
+     "  a new interpreter per run: launch -> first STEP_START", "s", False),
     ("pg_events", "events_per_s", "PostgreSQL: events/s from {runs} concurrent runs of {ops} ops",
      "ev/s", True),
     ("pg_events", "events_per_run", "  events per run", "", False),
@@ -546,6 +574,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, value in SMALL.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=None,
                             help=f"default {value}, {FULL[name]} with --full")
+    parser.add_argument("--dagster-python", default=DAGSTER_PYTHON,
+                        help="the interpreter of Dagster's virtualenv (default %(default)s)")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", choices=WORKLOADS, help=argparse.SUPPRESS)

@@ -354,15 +354,7 @@ def run_reexecute(run_id: str, locations: Locations, from_failure: bool,
 @click.option("--instance-home", default=None)
 def run_worker_command(run_id: str, instance_url: str | None, instance_home: str | None) -> None:
     """Execute a launched run (started by the run launcher, not by hand)."""
-    from headwater.daemon.worker import run_worker
-    from headwater.storage.home import load_settings, resolve_home
-    from headwater.storage.instance import HeadwaterInstance
+    from headwater.daemon.worker import run_launched
 
-    if instance_url:
-        home = resolve_home(instance_home)
-        instance = HeadwaterInstance.from_url(instance_url, home, load_settings(home))
-    else:
-        instance = HeadwaterInstance.get()
-    with instance:
-        status = run_worker(instance, run_id)
+    status = run_launched(run_id, instance_url, instance_home)
     sys.exit(0 if status.value in ("SUCCESS", "CANCELED") else 1)

@@ -110,7 +110,7 @@ class NetworkCodeServer(http.server.ThreadingHTTPServer):
         os.makedirs(logs, exist_ok=True)
         with open(os.path.join(logs, f"{run_id}.log"), "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "headwater.cli.main", "run-worker", run_id,
+                [sys.executable, "-m", "headwater.daemon.worker", "run-worker", run_id,
                  "--instance-url", url, "--instance-home", home],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd=origin.working_directory or os.getcwd(), start_new_session=True)

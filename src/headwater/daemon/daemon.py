@@ -37,9 +37,10 @@ from headwater.daemon.backfill import run_backfills
 from headwater.daemon.lease import DaemonLease, LeaseLost, describe, lease_seconds
 from headwater.daemon.queue import run_queue
 from headwater.daemon.retention import RetentionPass
+from headwater.daemon.run_launcher import run_launcher_of
 from headwater.daemon.scheduler import run_schedules
 from headwater.daemon.sensors import run_sensors
-from headwater.errors import HeadwaterInvalidInvocationError, HeadwaterStorageError
+from headwater.errors import HeadwaterError, HeadwaterInvalidInvocationError, HeadwaterStorageError
 from headwater.storage.state import DaemonHeartbeat
 
 DAEMON_TYPES = ("SCHEDULER", "SENSOR", "AUTOMATION", "BACKFILL", "QUEUED_RUN_COORDINATOR")
@@ -193,6 +194,8 @@ class Daemon:
         or with `once` refuse when another daemon holds it. While the storage fails, log one
         line, retry each interval, and log one more when it is back."""
         outage: float | None = None  # since when the storage fails
+        if not once:
+            self._warm_up_launcher()
         try:
             while True:
                 try:
@@ -229,6 +232,15 @@ class Daemon:
                 pass
             for location in self.locations:
                 location.client.shutdown()
+
+    def _warm_up_launcher(self) -> None:
+        """Let the run launcher get ready for the runs this daemon will launch (the default
+        one starts its fork server). A misconfigured launcher is reported where runs are
+        launched (the run queue), not here."""
+        try:
+            run_launcher_of(self.instance).warm_up()
+        except HeadwaterError:
+            pass
 
     def _wait_for_lease(self, once: bool, interval: float, should_stop: Callable[[], bool],
                         say: Callable[[str], None]) -> bool:

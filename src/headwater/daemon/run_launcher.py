@@ -19,6 +19,11 @@ a local subprocess; `headwater_docker.DockerRunLauncher` starts a container and
   asked when `supports_check_run_worker_health` is true): a worker that ended without
   ending its run means the run is dead.
 
+A process that will launch many runs (the daemon, the webserver) calls `warm_up()` once at
+its start, so that the launcher may get ready to start workers sooner: `DefaultRunLauncher`
+starts its fork server (daemon/forkserver.py), which forks each worker from a process that
+has imported headwater already, instead of starting a new interpreter per run.
+
 The launcher is chosen by headwater.yaml's `run_launcher:` section, Dagster's shape
 (`module`, `class`, `config`); `config` is passed to the class as keyword arguments. Without
 the section it is `DefaultRunLauncher`. `run_launcher_of(instance)` builds it once per
@@ -42,6 +47,7 @@ from enum import Enum
 from typing import Any
 
 from headwater.code.run import origin_of
+from headwater.daemon.forkserver import fork_server, start_fork_server
 from headwater.daemon.worker import run_worker
 from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
 from headwater.errors import HeadwaterInvalidInvocationError
@@ -173,6 +179,11 @@ class RunLauncher:
         """Start the worker of `context.headwater_run`; raise when it cannot be started."""
         raise NotImplementedError(f"{type(self).__name__} must implement launch_run(context).")
 
+    def warm_up(self, wait: float = 0.0) -> None:
+        """Get ready to start workers sooner: called once by a process that will launch many
+        runs, up to `wait` seconds until ready (benchmarks wait; the daemon does not). Does
+        nothing unless a launcher has something to prepare; never raises for it."""
+
     def terminate(self, run_id: str) -> bool:
         """Stop the worker of the run; whether there was one to stop. Also called by run
         monitoring for a run it has just ended (its worker hung or lost): stop the worker
@@ -212,7 +223,8 @@ class RunLauncher:
 
 
 def worker_command(run_id: str) -> list[str]:
-    """The command a container or Job runs for a launched run (headwater on its PATH)."""
+    """The command a container or Job runs for a launched run (headwater on its PATH); the
+    default launcher runs the same through `python -m headwater.daemon.worker`."""
     return ["headwater", "run-worker", run_id]
 
 
@@ -251,14 +263,25 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class DefaultRunLauncher(RunLauncher):
-    """Runs each run's worker as a subprocess of the launching process, on this machine, or,
-    for a run of a location served by `headwater code-server start` (a `grpc_server:` entry
-    of workspace.yaml), as a subprocess of that code server, on its machine.
+    """Runs each run's worker as a process of its own, on this machine, or, for a run of a
+    location served by `headwater code-server start` (a `grpc_server:` entry of
+    workspace.yaml), as a subprocess of that code server, on its machine.
 
     The launcher used when headwater.yaml has no `run_launcher:` section. The worker's
     output goes to `$HEADWATER_HOME/logs/RUN_ID.log`; its pid and host are tagged on the
     run, so run monitoring can tell when it dies. Canceling needs no signal: the worker
     watches its run's status and stops itself once the run is CANCELING.
+
+    After `warm_up()` (the daemon and the webserver call it) the worker is forked from the
+    process's fork server, which has imported headwater already (daemon/forkserver.py says
+    what a forked worker shares with a spawned one: nothing of the run); without it, or
+    when the server cannot fork one, `python -m headwater.daemon.worker run-worker RUN_ID`
+    is spawned. `fork_server=False` (in headwater.yaml: `run_launcher: {module: headwater,
+    class: DefaultRunLauncher, config: {fork_server: false}}`) always spawns.
+
+    Args:
+        fork_server: whether workers are forked from this process's fork server (which
+            `warm_up()` starts); False spawns a new interpreter for every run.
 
     Example:
         ```python
@@ -269,6 +292,9 @@ class DefaultRunLauncher(RunLauncher):
         ```
     """
 
+    def __init__(self, fork_server: bool = True):
+        self.fork_server = fork_server
+
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.headwater_run
         address = origin_of(run).code_server
@@ -277,9 +303,22 @@ class DefaultRunLauncher(RunLauncher):
             self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(started["pid"]),
                                                     RUN_WORKER_HOST_TAG: str(started["host"])})
             return
-        proc = spawn_worker(self.instance, run)
-        self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(proc.pid),
+        pid = spawn_worker(self.instance, run, fork=self.fork_server)
+        self.instance.add_run_tags(run.run_id, {RUN_WORKER_PID_TAG: str(pid),
                                                 RUN_WORKER_HOST_TAG: socket.gethostname()})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({'' if self.fork_server else 'fork_server=False'})"
+
+    def warm_up(self, wait: float = 0.0) -> None:
+        if not self.fork_server:
+            return
+        try:
+            server = start_fork_server()
+        except OSError:  # no fork server: workers are spawned, as without warm_up
+            return
+        if server is not None and wait > 0:
+            server.wait_ready(wait)
 
     def terminate(self, run_id: str) -> bool:
         run = self.report_canceling(run_id)
@@ -314,6 +353,8 @@ class SyncInMemoryRunLauncher(DefaultRunLauncher):
                                                 RUN_WORKER_HOST_TAG: socket.gethostname()})
         run_worker(self.instance, run.run_id)
 
+    def warm_up(self, wait: float = 0.0) -> None:
+        return None  # runs execute in the launching process
 
 def start_on_code_server(instance: Any, run: HeadwaterRun, address: str) -> dict[str, Any]:
     """Have the network code server at `address`, which serves the run's code, start its run
@@ -330,25 +371,35 @@ def start_on_code_server(instance: Any, run: HeadwaterRun, address: str) -> dict
             f"{exc}") from None
 
 
-def spawn_worker(instance: Any, run: HeadwaterRun) -> subprocess.Popen[bytes]:
-    """Start `headwater run-worker RUN_ID` as a subprocess in the run's working directory."""
+def spawn_worker(instance: Any, run: HeadwaterRun, fork: bool = True) -> int:
+    """Start the run's worker in the run's working directory, its output appended to
+    `logs/RUN_ID.log` of the instance's home: forked from this process's fork server when
+    `fork` and one runs and can fork it, else `python -m headwater.daemon.worker run-worker
+    RUN_ID ...` as a subprocess. The worker's pid."""
     ref = instance.get_ref()
     origin = origin_of(run)
     logs = os.path.join(ref.root_directory, "logs")
     os.makedirs(logs, exist_ok=True)
-    with open(os.path.join(logs, f"{run.run_id}.log"), "ab") as log:
+    log_path = os.path.join(logs, f"{run.run_id}.log")
+    argv = ["run-worker", run.run_id, "--instance-url", ref.url,
+            "--instance-home", ref.root_directory]
+    cwd = origin.working_directory or os.getcwd()
+    server = fork_server() if fork else None
+    pid = server.fork_worker(argv, cwd, log_path) if server is not None else None
+    if pid is not None:
+        return pid  # the fork server's child: the kernel reaps it, not this process
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "headwater.cli.main", "run-worker", run.run_id,
-             "--instance-url", ref.url, "--instance-home", ref.root_directory],
+            [sys.executable, "-m", "headwater.daemon.worker", *argv],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=origin.working_directory or os.getcwd(), start_new_session=True,
+            cwd=cwd, start_new_session=True,
         )
     _CHILDREN[proc.pid] = proc
     # A long-lived launcher (the webserver, the daemon) must wait on every worker it spawned,
     # or each finished run leaves a zombie behind; a thread per worker waits without blocking.
     threading.Thread(target=_reap, args=(proc,), name=f"reap-run-worker-{proc.pid}",
                      daemon=True).start()
-    return proc
+    return proc.pid
 
 
 def local_pid(run: HeadwaterRun) -> int | None:

@@ -6,27 +6,38 @@ heartbeat thread (writes `run_heartbeat/<id>` every second so `monitor_runs` can
 alive, and watches for CANCELING) while it loads the job from the run's code origin itself,
 and executes it with the job's executor; from then on the run's own watch
 (`execution.executor.RunWatch`) heartbeats and notices a cancel. A load error ends the run
-FAILURE with the error as its reason. Imports `code`, `storage`, `execution`.
+FAILURE with the error as its reason.
+
+`python -m headwater.daemon.worker run-worker RUN_ID --instance-url URL --instance-home DIR`
+is what `headwater run-worker` does without the command line's imports (click and the other
+commands): the default launcher starts workers this way, or forks them from its fork server
+(daemon/forkserver.py), which calls `main` in the forked child. Imports `code`, `storage`,
+`execution`.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
+import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from headwater.code.loader import CodeLoadError, exits_as_load_errors
 from headwater.code.run import origin_of, reconstructable_job, run_check_selection
 from headwater.daemon.crash import crash_point
 from headwater.definitions.tags import PARENT_RUN_ID_TAG, STEP_SELECTION_TAG
-from headwater.errors import HeadwaterInvalidInvocationError
+from headwater.errors import HeadwaterError, HeadwaterInvalidInvocationError
 from headwater.execution.api import execute_job
 from headwater.execution.event import HeadwaterEvent, HeadwaterEventType, RunFailureData
 from headwater.execution.event import SerializableError as _Error
 from headwater.execution.executor import HEARTBEAT_INTERVAL, heartbeat_key
 from headwater.execution.reexecution import ReexecutionOptions
+from headwater.storage.home import load_settings, resolve_home
+from headwater.storage.instance import HeadwaterInstance
 from headwater.storage.record import HeadwaterRunStatus
 
 
@@ -130,3 +141,42 @@ def _fail(instance: Any, run: Any, message: str, exc: BaseException) -> None:
     instance.store_event(HeadwaterEvent(
         HeadwaterEventType.RUN_FAILURE, run.run_id, run.job_name, time.time(), message=message,
         payload=RunFailureData(_Error.from_exception(exc))))
+
+
+def run_launched(run_id: str, instance_url: str | None = None,
+                 instance_home: str | None = None) -> HeadwaterRunStatus:
+    """Open the instance the launcher named (else $HEADWATER_HOME's) and execute the run
+    `run_id` in it; the run's final status. The body of `headwater run-worker`."""
+    if instance_url:
+        home = resolve_home(instance_home)
+        instance = HeadwaterInstance.from_url(instance_url, home, load_settings(home))
+    else:
+        instance = HeadwaterInstance.get()
+    with instance:
+        return run_worker(instance, run_id)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`run-worker RUN_ID [--instance-url URL] [--instance-home DIR]`, as `headwater run-worker`
+    takes them; the exit code (0 when the run succeeded or was canceled)."""
+    parser = argparse.ArgumentParser(prog="python -m headwater.daemon.worker",
+                                     description="Execute a launched run.")
+    parser.add_argument("command", choices=["run-worker"])
+    parser.add_argument("run_id")
+    parser.add_argument("--instance-url", default=None)
+    parser.add_argument("--instance-home", default=None)
+    args = parser.parse_args(argv)
+    try:
+        status = run_launched(args.run_id, args.instance_url, args.instance_home)
+    except HeadwaterError as exc:  # as the command line says it: one line, no traceback
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if status in (HeadwaterRunStatus.SUCCESS, HeadwaterRunStatus.CANCELED) else 1
+
+
+if __name__ == "__main__":
+    # run the module proper, not this `__main__` copy of it, so that there is one `Heartbeat`
+    # and one `run_worker` whoever imports them
+    from headwater.daemon.worker import main as _main
+
+    sys.exit(_main())

@@ -8,6 +8,7 @@ by default) against a persistent instance, and re-executes earlier runs. Imports
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from headwater.definitions.assets.job import (
     subset_asset_job,
 )
 from headwater.definitions.assets.selection import AssetSelection
-from headwater.definitions.config.executor import multi_or_in_process_executor
+from headwater.definitions.config.executor import InitExecutorContext, multi_or_in_process_executor
 from headwater.definitions.config.io_manager import IOManager, IOManagerDefinition, mem_io_manager
 from headwater.definitions.config.run_config import as_run_config_dict
 from headwater.definitions.tags import PARTITION_TAG
@@ -34,7 +35,7 @@ from headwater.errors import (
     HeadwaterUserCodeExecutionError,
 )
 from headwater.execution.event import RunInstance, ephemeral_instance
-from headwater.execution.executor import create_executor
+from headwater.execution.executor import Executor, InProcessExecutor, create_executor
 from headwater.execution.invocation import asset_value_loader, invoke_directly
 from headwater.execution.partition import resolve_partitioned_run
 from headwater.execution.reconstruct import ReconstructableJob, reconstructable
@@ -488,12 +489,27 @@ def _ephemeral_job(assets: Sequence[Any], resources: Mapping[str, Any] | None, s
                            selected_checks=checks)
 
 
-def create_builtin_executor(kind: str, init_context: Any) -> Any:
-    """A built-in executor for an ExecutorDefinition; loads the multiprocess executor (and
-    subprocess, sockets, multiprocessing) only when a job first builds one, not at import."""
-    from headwater.execution.multiprocess import create_builtin_executor as create
+def create_builtin_executor(kind: str, context: InitExecutorContext) -> Executor:
+    """The executor of a built-in `ExecutorDefinition` (in_process, multiprocess, or either).
+    The multiprocess executor's module (subprocess, sockets, multiprocessing) is imported
+    only when a job builds one, so that a run worker of an in-process job starts without it."""
+    config = dict(context.executor_config or {})
+    if kind == "multi_or_in_process":
+        (kind, config), = (config or {"multiprocess": {}}).items()
+        config = dict(config or {})
+    executor: Executor
+    if kind == "in_process":
+        executor = InProcessExecutor()
+    else:
+        from headwater.execution.multiprocess import MultiprocessExecutor
 
-    return create(kind, init_context)
+        max_concurrent = config.get("max_concurrent") or os.cpu_count() or 1
+        executor = MultiprocessExecutor(
+            max_concurrent=int(max_concurrent),
+            tag_concurrency_limits=config.get("tag_concurrency_limits") or ())
+    dependency = config.get("step_dependency_config") or {}
+    executor.require_upstream_step_success = dependency.get("require_upstream_step_success", True)
+    return executor
 
 
 class _Engine:
@@ -501,7 +517,7 @@ class _Engine:
 
     execute_job_in_process = staticmethod(execute_job_in_process)
     invoke_directly = staticmethod(invoke_directly)  # from execution/invocation.py
-    create_executor = staticmethod(create_builtin_executor)  # execution/multiprocess.py
+    create_executor = staticmethod(create_builtin_executor)
     build_resource_values = staticmethod(build_resource_values)  # from execution/resources.py
     asset_value_loader = staticmethod(asset_value_loader)  # from execution/invocation.py
 

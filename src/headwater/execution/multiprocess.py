@@ -7,8 +7,8 @@ worker `RunInit`, then `(task, outputs produced elsewhere since its last task)`,
 to stop; from the worker `("event", event)` as the step emits them and `("done", report)`.
 A worker that dies mid-step fails that step; canceling a run kills the busy workers.
 Run `python -m headwater.execution.multiprocess FD` is the worker's entry point.
-`create_builtin_executor` (the engine's answer to `_runtime.create_executor`) lives here, above
-both executors it can build, so that `executor` never imports this module.
+`api.create_builtin_executor` imports this module only for a job that uses this executor, so
+that `executor` never imports it and an in-process run never loads it.
 Imports `headwater.definitions` and this layer's `executor`, `remote`, `event`.
 """
 
@@ -24,9 +24,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from headwater.definitions.config.executor import InitExecutorContext
 from headwater.execution import event as ev
-from headwater.execution.executor import Executor, InProcessExecutor, StepReport, StepTask
+from headwater.execution.executor import Executor, StepReport, StepTask
 from headwater.execution.remote import RunInit, WorkerRun, run_init_for
 
 _ET = ev.HeadwaterEventType
@@ -166,25 +165,6 @@ class MultiprocessExecutor(Executor):
                 worker.proc.wait()
             worker.conn.close()
         self.workers = []
-
-
-def create_builtin_executor(kind: str, context: InitExecutorContext) -> Executor:
-    """The executor of a built-in `ExecutorDefinition` (in_process, multiprocess, or either)."""
-    config = dict(context.executor_config or {})
-    if kind == "multi_or_in_process":
-        (kind, config), = (config or {"multiprocess": {}}).items()
-        config = dict(config or {})
-    executor: Executor
-    if kind == "in_process":
-        executor = InProcessExecutor()
-    else:
-        max_concurrent = config.get("max_concurrent") or os.cpu_count() or 1
-        executor = MultiprocessExecutor(
-            max_concurrent=int(max_concurrent),
-            tag_concurrency_limits=config.get("tag_concurrency_limits") or ())
-    dependency = config.get("step_dependency_config") or {}
-    executor.require_upstream_step_success = dependency.get("require_upstream_step_success", True)
-    return executor
 
 
 def _send_event(conn: Connection, event: ev.HeadwaterEvent) -> None:

@@ -38,6 +38,7 @@ from headwater.code.client import (
 )
 from headwater.code.location import CodeLocationOrigin
 from headwater.code.remote import RemoteOrigin
+from headwater.daemon.run_launcher import run_launcher_of
 from headwater.errors import HeadwaterError, HeadwaterStorageError
 from headwater.server import (
     automation,
@@ -74,6 +75,15 @@ STORAGE_LOG_EVERY = 60.0  # seconds without a storage fault that end an outage (
 log = logging.getLogger("headwater.webserver")
 
 
+def _warm_up_run_launcher(instance: Any) -> None:
+    """Let the run launcher get ready for the runs this webserver will launch (the default
+    one starts its fork server); a misconfigured launcher is reported when a run is launched."""
+    try:
+        run_launcher_of(instance).warm_up()
+    except HeadwaterError:
+        pass
+
+
 def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin | RemoteOrigin
                                                                  | CodeServerClient],
                read_only: bool = False, token: str | None = None,
@@ -95,6 +105,8 @@ def create_app(instance: Any, locations: Workspace | Iterable[CodeLocationOrigin
         # Every asset's status is built while the server starts taking requests: the first
         # request waits for this build instead of paying for its own.
         warming = asset_status.warm(app.state.headwater) if start and instance is not None else None
+        if start and instance is not None and launcher is not None and not read_only:
+            _warm_up_run_launcher(instance)
         yield
         if warming is not None:
             warming.join(30)

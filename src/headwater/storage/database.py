@@ -13,6 +13,7 @@ that upgrades it. Migrations are alembic's, from `storage/migrations/` (env.py) 
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,6 +96,14 @@ def _sqlite_engine(url: str) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def dialect_module(connection: sa.Connection) -> Any:
+    """SQLAlchemy's package for the connection's dialect (`sqlalchemy.dialects.sqlite` or
+    `.postgresql`: its INSERT ... ON CONFLICT and its types). The engine has imported it
+    already; naming it at import time instead would cost every SQLite process (a run
+    worker above all) PostgreSQL's modules, which import those of its async drivers."""
+    return importlib.import_module(f"sqlalchemy.dialects.{connection.dialect.name}")
 
 
 @contextmanager

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from headwater.definitions.key import AssetCheckKey, AssetKey
 from headwater.execution.event import HeadwaterEvent, event_from_json
@@ -36,6 +35,7 @@ from headwater.storage.checks import (
     check_key_of,
     evaluation_status,
 )
+from headwater.storage.database import dialect_module
 from headwater.storage.record import asset_partition_of, entry_for_event
 
 _IN_PROGRESS = AssetCheckExecutionRecordStatus.IN_PROGRESS.value
@@ -214,7 +214,7 @@ def latest_check_executions(connection: sa.Connection, keys: Sequence[AssetCheck
                          for k in keys])
     x = s.asset_check_executions
     if connection.dialect.name == "postgresql":
-        requested = sa.func.jsonb_to_recordset(sa.cast(sa.literal(wanted), postgresql.JSONB)) \
+        requested = sa.func.jsonb_to_recordset(sa.cast(sa.literal(wanted), dialect_module(connection).JSONB)) \
             .table_valued(sa.column("asset_key", sa.Text), sa.column("check_name", sa.Text)) \
             .render_derived(name="wanted", with_types=True)
         newest = (sa.select(x).where(*_same_check(x, requested.c.asset_key,

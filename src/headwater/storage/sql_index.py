@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from headwater.execution.event import HeadwaterEventType
 from headwater.storage import schema as s
+from headwater.storage.database import dialect_module
 
 _ET = HeadwaterEventType
 _MAT = _ET.ASSET_MATERIALIZATION.value
@@ -218,7 +218,7 @@ def _upsert_many(connection: sa.Connection, table: sa.Table, keys: tuple[str, ..
     for columns, group in shapes.items():
         statement = _UPSERTS.get((dialect, table.name, columns))
         if statement is None:
-            insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+            insert = dialect_module(connection).insert(table)
             statement = insert.on_conflict_do_update(index_elements=list(keys), set_={
                 c: insert.excluded[c] for c in columns if c not in keys})
             _UPSERTS[(dialect, table.name, columns)] = statement
