@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+#: the PostgreSQL server the tests that need one create their databases on
+POSTGRES_URL = os.environ.get("HEADWATER_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def new_postgres_database() -> Iterator[Callable[[str], str]]:
+    """A factory of new PostgreSQL databases on HEADWATER_TEST_POSTGRES_URL's server:
+    `make(prefix)` creates `<prefix>_<random>` and gives its URL; every database made is
+    dropped after the test. Skips the test when no server answers."""
+    import sqlalchemy as sa
+
+    from headwater.storage.database import normalize_url
+
+    url = sa.engine.make_url(normalize_url(POSTGRES_URL))
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def make(prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        except sa.exc.OperationalError as exc:
+            pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}: {exc}")
+        made.append(name)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    try:
+        yield make
+    finally:
+        if made:
+            with admin.connect() as connection:
+                for name in made:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ database of its own dropped afterwards, and are skipped when no server answers t
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -36,22 +35,4 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/headwater.db"
         return
-    import sqlalchemy as sa
-
-    from headwater.storage.database import normalize_url
-
-    url = sa.engine.make_url(normalize_url(POSTGRES_URL))
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"hw_reliability_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}: {exc}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    yield request.getfixturevalue("new_postgres_database")("hw_reliability")

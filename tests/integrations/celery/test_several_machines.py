@@ -37,7 +37,6 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +47,6 @@ pytest.importorskip("celery")
 SRC = Path(__file__).resolve().parents[3] / "src"
 BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 BACKEND = "redis://127.0.0.1:6379/1"
-POSTGRES_URL = os.environ.get("HEADWATER_TEST_POSTGRES_URL",
-                              "postgresql://postgres@127.0.0.1:5432/test")
 TOKEN = "machines-shared-token"
 ASSETS_PER_LOCATION = 100
 HELD_FROM = 15  # worker D holds the steps of assets from this index of the tree on
@@ -126,27 +123,9 @@ def _free_port(host: str) -> int:
 
 
 @pytest.fixture
-def database() -> Iterator[str]:
+def database(new_postgres_database: Any) -> str:
     """A PostgreSQL database of its own, dropped afterwards."""
-    import sqlalchemy as sa
-
-    from headwater.storage.database import normalize_url
-
-    url = sa.engine.make_url(normalize_url(POSTGRES_URL))
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"hw_machines_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}: {exc}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return str(new_postgres_database("hw_machines"))
 
 
 class Machines:

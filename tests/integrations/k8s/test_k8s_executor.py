@@ -11,7 +11,6 @@ import os
 import sys
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -76,27 +75,9 @@ def test_each_step_runs_in_its_own_job_and_values_pass_through_the_io_manager(tm
 
 
 @pytest.fixture
-def postgres_url():
+def postgres_url(new_postgres_database):
     """A new PostgreSQL database, dropped after the test (skipped when no server answers)."""
-    import sqlalchemy as sa
-
-    from headwater.storage.database import normalize_url
-
-    url = sa.engine.make_url(normalize_url(POSTGRES_URL))
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = f"hw_k8s_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}: {exc}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return new_postgres_database("hw_k8s")
 
 
 def test_pods_with_no_instance_of_their_own_use_the_runs_postgres_database(
