@@ -1,18 +1,22 @@
 """Several machines, simulated on one: a deployment of separate processes that share nothing
 but the network and one PostgreSQL database.
 
-- machine A (127.0.0.1): `headwater webserver -w workspace.yaml` and `headwater daemon run -w
+- machine A: `headwater webserver -w workspace.yaml` and `headwater daemon run -w
   workspace.yaml`, both on the instance of its home (headwater.yaml naming the database, and
   a run queue of one run at a time: the webserver starts the first run launched, the daemon
   dequeues the second once the first ended);
-- machines B (127.0.0.2) and C (127.0.0.3): `headwater code-server start`, each serving one
+- machines B and C: `headwater code-server start`, each serving one
   code location of 100 assets, with a shared token; the webserver and daemon reach them only
   through the `grpc_server:` entries of workspace.yaml, and each starts the run workers of
   its location (the default run launcher asks it to);
 - machines D and E: `headwater-celery worker start`, two processes each, taking the steps
   of both locations from RabbitMQ (results in Redis).
 
-Each machine has its own instance home; the code is the same "image" on every machine (one
+The machines are told apart twice (tests/integrations/celery/netsim.py): by loopback address
+(B listens on 127.0.0.2, C on 127.0.0.3), and, where the test runs as root, by Linux network
+namespace: B, C, D and E each in a namespace of its own, joined to A's by a veth pair, reaching
+PostgreSQL, RabbitMQ and Redis only at one "database host" address. Each machine has its own
+instance home; the code is the same "image" on every machine (one
 directory), and values go through a filesystem IO manager on a shared directory (the network
 volume a real deployment would use). The test launches both jobs through the webserver's
 HTTP API, kills worker D (SIGKILL, the whole process group) while it holds steps, and then
@@ -37,16 +41,18 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from netsim import LoopbackNetwork, NamespaceNetwork
 
 pytest.importorskip("celery")
 
 SRC = Path(__file__).resolve().parents[3] / "src"
-BROKER = "amqp://guest:guest@127.0.0.1:5672//"
-BACKEND = "redis://127.0.0.1:6379/1"
+BROKER = "amqp://guest:guest@{host}:5672//"
+BACKEND = "redis://{host}:6379/1"
 TOKEN = "machines-shared-token"
 ASSETS_PER_LOCATION = 100
 HELD_FROM = 15  # worker D holds the steps of assets from this index of the tree on
@@ -116,23 +122,37 @@ def _reachable(host: str, port: int) -> bool:
     return True
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture(params=["loopback", "namespaces"])
+def network(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The machines told apart by loopback address, or each in a network namespace."""
+    if request.param == "loopback":
+        yield LoopbackNetwork()
+        return
+    why_not = NamespaceNetwork.available()
+    if why_not is not None:
+        pytest.skip(why_not)
+    network = NamespaceNetwork("bcde")
+    try:
+        yield network
+    finally:
+        network.close()
 
 
 @pytest.fixture
-def database(new_postgres_database: Any) -> str:
-    """A PostgreSQL database of its own, dropped afterwards."""
-    return str(new_postgres_database("hw_machines"))
+def database(new_postgres_database: Any, network: Any) -> str:
+    """A PostgreSQL database of its own, dropped afterwards, as every machine reaches it."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(new_postgres_database("hw_machines"))
+    return url.set(host=network.service_host).render_as_string(hide_password=False)
 
 
 class Machines:
     """The processes of the deployment, each in a session of its own, and their logs."""
 
-    def __init__(self, root: Path, database: str):
+    def __init__(self, root: Path, database: str, network: Any):
         self.root = root
+        self.network = network
         self.database = database
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -152,7 +172,8 @@ class Machines:
                    "C_FORCE_ROOT": "1", **(env or {})}
         environ.pop("HEADWATER_DATABASE_URL", None)
         log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, "-m", *args], cwd=self.root / machine,
+        argv = self.network.command(machine, [sys.executable, "-m", *args])
+        proc = subprocess.Popen(argv, cwd=self.root / machine,
                                 env=environ, stdout=log, stderr=log, start_new_session=True)
         log.close()
         self.procs[name] = proc
@@ -206,12 +227,13 @@ def _answers(url: str) -> bool:
 
 @pytest.mark.timeout(900)
 def test_two_code_servers_two_workers_one_database_and_a_worker_killed(
-        tmp_path: Path, database: str) -> None:
-    for host, port, what in (("127.0.0.1", 5672, "RabbitMQ"), ("127.0.0.1", 6379, "Redis")):
-        if not _reachable(host, port):
-            pytest.skip(f"{what} is not reachable at {host}:{port}")
+        tmp_path: Path, network: Any, database: str) -> None:
+    for port, what in ((5672, "RabbitMQ"), (6379, "Redis")):
+        if not _reachable(network.service_host, port):
+            pytest.skip(f"{what} is not reachable at {network.service_host}:{port}")
     queue = f"hw-machines-{uuid.uuid4().hex[:8]}"
-    config = {"broker": BROKER, "backend": BACKEND,
+    config = {"broker": BROKER.format(host=network.service_host),
+              "backend": BACKEND.format(host=network.service_host),
               "config_source": {"task_default_queue": queue}}
     shared = tmp_path / "shared"
     (shared / "marks").mkdir(parents=True)
@@ -225,13 +247,18 @@ def test_two_code_servers_two_workers_one_database_and_a_worker_killed(
     for machine in "abcde":
         (tmp_path / machine).mkdir()
 
-    machines = Machines(tmp_path, database)
+    if network.kind == "namespaces":  # machine D has no way to A's loopback services
+        probe = subprocess.run(network.command("d", [
+            sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', 5432), 2)"]),
+            capture_output=True, text=True)
+        assert probe.returncode != 0 and "Connection refused" in probe.stderr, probe
+    machines = Machines(tmp_path, database, network)
     try:
         # B and C: one code server each, on an address of its own.
-        servers = {"sales": ("b", "127.0.0.2"), "marketing": ("c", "127.0.0.3")}
+        servers = {"sales": ("b", network.host("b")), "marketing": ("c", network.host("c"))}
         ports = {}
         for location, (machine, host) in servers.items():
-            ports[location] = _free_port(host)
+            ports[location] = network.port(machine)
             machines.start(f"code-server-{machine}", machine, [
                 "headwater.cli.main", "code-server", "start", "-f", str(code / f"{location}.py"),
                 "--location-name", location, "-h", host, "-p", str(ports[location]),
@@ -251,7 +278,7 @@ def test_two_code_servers_two_workers_one_database_and_a_worker_killed(
                 "-n", workers[machine], "-c", "2", "-q", queue, "-l", "WARNING"],
                 env={"WORKER_LABEL": machine})
         # A: the webserver and the daemon.
-        web_port = _free_port("127.0.0.1")
+        web_port = network.port("a")
         machines.start("webserver", "a", [
             "headwater.cli.main", "webserver", "-w", "workspace.yaml", "-h", "127.0.0.1",
             "-p", str(web_port)])
