@@ -28,6 +28,7 @@ def test_scale_bench_runs_its_workloads_at_tiny_sizes() -> None:
     assert [k for k, v in results.items() if "error" in v] == [], results
     queue = results["queue_sqlite"]
     assert queue["runs"] == 4 and 1 <= queue["max_in_progress"] <= 2
+    assert queue["failed_runs"] == 0, queue["failures"]
     assert results["code_server"]["assets"] == 50
     start = results["worker_start"]
     assert start["to_first_step_s"] >= start["to_run_start_s"]  # forked workers
