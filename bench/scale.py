@@ -15,9 +15,9 @@ an empty working directory with its own instance home; see bench/README.md, "Sca
                   Dagster's daemon launches queued runs one at a time unless told to use
                   threads: `--dagster-dequeue-threads N` sets its `dequeue_use_threads: true`
                   and `dequeue_num_workers: N` (default 0: its own default, one at a time)
-    code_server   a Definitions of n assets in a code server subprocess (headwater's
-                  stdin/stdout code server / `dagster api grpc`): time until it answers, and
-                  time to fetch the snapshot of its definitions
+    code_server   a Definitions of n assets in a code server reached over TCP (`headwater
+                  code-server start` over HTTP with a token / `dagster api grpc`): time until
+                  it answers, and time to fetch the snapshot of its definitions
     worker_start  a one-op run launched k times, one after another, no queue: launch to
                   RUN_START and launch to the first STEP_START, each from the stored events
     pg_events     8 runs of an m-op chain launched at once on PostgreSQL: events stored per
@@ -38,11 +38,13 @@ import importlib
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -341,26 +343,48 @@ def w_code_server(libname: str, assets: int) -> dict[str, Any]:
     os.environ.update(BENCH_DIR=str(BENCH), BENCH_ASSETS=str(assets), BENCH_LIB=libname)
     Path("big_defs.py").write_text(BIG_DEFS)
     if libname == "headwater":
-        from headwater.code.client import CodeServerClient
-        from headwater.code.location import CodeLocationOrigin
-
-        origin = CodeLocationOrigin(python_file=str(Path("big_defs.py").resolve()))
-        client = CodeServerClient(origin, timeout=600, startup_timeout=600)
-        t0 = time.perf_counter()
-        client.start()
-        t1 = time.perf_counter()
-        try:
-            snapshot = client.snapshot()
-            t2 = time.perf_counter()
-        finally:
-            client.shutdown()
-        size = len(json.dumps(snapshot))
-        found = len(snapshot["assets"])
+        found, size, t0, t1, t2 = _headwater_code_server()
     else:
         found, size, t0, t1, t2 = _dagster_code_server()
     check(found == assets, f"{libname}: {found} assets in the snapshot, expected {assets}")
     return {"assets": assets, "load_s": t1 - t0, "snapshot_s": t2 - t1, "total_s": t2 - t0,
             "snapshot_bytes": size}
+
+
+def _headwater_code_server() -> tuple[int, int, float, float, float]:
+    """`headwater code-server start` on the definitions, on a TCP port with a token: until it
+    answers a ping over the network, then its snapshot over HTTP (what a webserver or daemon
+    on another machine does with a `grpc_server:` location)."""
+    from headwater.code.client import CodeServerError
+    from headwater.code.remote import RemoteCodeServerClient, RemoteOrigin
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    token = uuid.uuid4().hex
+    command = [sys.executable, "-m", "headwater.cli.main", "code-server", "start", "-f",
+               "big_defs.py", "-h", "127.0.0.1", "-p", str(port)]
+    log = open("code-server.log", "w")  # noqa: SIM115 (closed below)
+    client = RemoteCodeServerClient(RemoteOrigin("127.0.0.1", port, token=token), timeout=600)
+    t0 = time.perf_counter()
+    server = subprocess.Popen(command, stdout=log, stderr=log,
+                              env={**os.environ, "HEADWATER_CODE_SERVER_TOKEN": token})
+    try:
+        while True:
+            check(server.poll() is None, "headwater code-server exited; see code-server.log")
+            try:
+                client.ping(timeout=5)
+                break
+            except CodeServerError:
+                time.sleep(0.05)
+        t1 = time.perf_counter()
+        snapshot = client.snapshot()
+        t2 = time.perf_counter()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    return len(snapshot["assets"]), len(json.dumps(snapshot)), t0, t1, t2
 
 
 def _dagster_code_server() -> tuple[int, int, float, float, float]:
