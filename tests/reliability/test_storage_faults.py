@@ -362,6 +362,10 @@ def test_daemon_and_webserver_survive_postgres_down_and_back(postgres_url, tmp_p
         assert procs["daemon"].poll() is None and procs["web"].poll() is None
         proxy.start()
         wait_for("the daemon to heartbeat again", lambda: _heartbeat(postgres_url) > cut, 90)
+        # The heartbeat (its lease renewed) comes first in an iteration, the line saying the
+        # storage is back at its end: wait for the line before the daemon is stopped.
+        wait_for("the daemon to say the storage is back",
+                 lambda: "storage is back" in (tmp_path / "daemon.err").read_text(), 90)
         wait_for("the webserver to answer again", lambda: get_runs()[0] == 200, 60)
         assert procs["daemon"].poll() is None and procs["web"].poll() is None
     finally:
