@@ -27,7 +27,6 @@ import json
 import os
 import socket
 import ssl
-import subprocess
 import sys
 import threading
 import uuid
@@ -104,16 +103,10 @@ class NetworkCodeServer(http.server.ThreadingHTTPServer):
         if not isinstance(run_id, str) or not run_id or not isinstance(url, str) or not url:
             return {"error": {"kind": "bad_request", "message": (
                 "start_run needs params run_id and instance_url, both strings")}}
-        origin = self.code.location.origin
-        home = resolve_home()
-        logs = os.path.join(home, "logs")
-        os.makedirs(logs, exist_ok=True)
-        with open(os.path.join(logs, f"{run_id}.log"), "ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "headwater.daemon.worker", "run-worker", run_id,
-                 "--instance-url", url, "--instance-home", home],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=origin.working_directory or os.getcwd(), start_new_session=True)
+        from headwater.code.run import spawn_run_worker
+
+        proc = spawn_run_worker(run_id, url, resolve_home(),
+                                self.code.location.origin.working_directory or os.getcwd())
         # Waited on by a thread of its own, so that a finished worker leaves no zombie.
         threading.Thread(target=proc.wait, name=f"reap-run-worker-{proc.pid}",
                          daemon=True).start()

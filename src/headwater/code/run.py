@@ -13,6 +13,9 @@ Starting, queueing and canceling stored runs is `daemon.launcher`'s. Imports `co
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -126,3 +129,18 @@ def create_run(instance: Any, origin: CodeLocationOrigin, job_def: Any,
         parent_run_id=parent.run_id if parent else None,
         root_run_id=(parent.get_root_run_id() or parent.run_id) if parent else None,
     ))
+
+
+def spawn_run_worker(run_id: str, instance_url: str, home: str,
+                     cwd: str) -> subprocess.Popen[bytes]:
+    """Start `python -m headwater.daemon.worker run-worker RUN_ID` as a new interpreter in
+    its own session, in `cwd`, against the instance at `instance_url` with `home` as its
+    instance home, its output appended to `home/logs/RUN_ID.log`. The caller waits on it."""
+    logs = os.path.join(home, "logs")
+    os.makedirs(logs, exist_ok=True)
+    with open(os.path.join(logs, f"{run_id}.log"), "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "headwater.daemon.worker", "run-worker", run_id,
+             "--instance-url", instance_url, "--instance-home", home],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=cwd, start_new_session=True)

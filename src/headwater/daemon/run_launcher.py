@@ -37,7 +37,6 @@ import inspect
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import weakref
@@ -46,7 +45,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from headwater.code.run import origin_of
+from headwater.code.run import origin_of, spawn_run_worker
 from headwater.daemon.forkserver import fork_server, start_fork_server
 from headwater.daemon.worker import run_worker
 from headwater.definitions.tags import RUN_WORKER_HOST_TAG, RUN_WORKER_PID_TAG
@@ -377,23 +376,17 @@ def spawn_worker(instance: Any, run: HeadwaterRun, fork: bool = True) -> int:
     `fork` and one runs and can fork it, else `python -m headwater.daemon.worker run-worker
     RUN_ID ...` as a subprocess. The worker's pid."""
     ref = instance.get_ref()
-    origin = origin_of(run)
-    logs = os.path.join(ref.root_directory, "logs")
-    os.makedirs(logs, exist_ok=True)
-    log_path = os.path.join(logs, f"{run.run_id}.log")
-    argv = ["run-worker", run.run_id, "--instance-url", ref.url,
-            "--instance-home", ref.root_directory]
-    cwd = origin.working_directory or os.getcwd()
+    cwd = origin_of(run).working_directory or os.getcwd()
     server = fork_server() if fork else None
-    pid = server.fork_worker(argv, cwd, log_path) if server is not None else None
-    if pid is not None:
-        return pid  # the fork server's child: the kernel reaps it, not this process
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "headwater.daemon.worker", *argv],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=cwd, start_new_session=True,
-        )
+    if server is not None:
+        logs = os.path.join(ref.root_directory, "logs")
+        os.makedirs(logs, exist_ok=True)
+        argv = ["run-worker", run.run_id, "--instance-url", ref.url,
+                "--instance-home", ref.root_directory]
+        pid = server.fork_worker(argv, cwd, os.path.join(logs, f"{run.run_id}.log"))
+        if pid is not None:
+            return pid  # the fork server's child: the kernel reaps it, not this process
+    proc = spawn_run_worker(run.run_id, ref.url, ref.root_directory, cwd)
     _CHILDREN[proc.pid] = proc
     # A long-lived launcher (the webserver, the daemon) must wait on every worker it spawned,
     # or each finished run leaves a zombie behind; a thread per worker waits without blocking.
